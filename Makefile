@@ -1,0 +1,62 @@
+# nianbao - build, test, demo. Quiet unless V=1.
+PKGS     := lua5.4 sqlite3 xlsxwriter minizip expat
+DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev pkg-config
+CC       ?= cc
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SAN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+BUILD    ?= build
+Q        := $(if $(V),,@)
+
+SRCS     := $(wildcard host/*.c)
+OBJS     := $(SRCS:host/%.c=$(BUILD)/%.o)
+CORE     := $(filter-out $(BUILD)/main.o,$(OBJS))
+UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps test check demo bench clean
+all: deps nianbao
+
+# Missing Debian packages: install them as root, otherwise say the exact command.
+deps:
+	$(Q)sh tools/deps.sh $(DEBS)
+
+nianbao: $(OBJS)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/%.o: host/%.c $(wildcard host/*.h)
+	@mkdir -p $(BUILD)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE) tests/unit/t.h
+	@mkdir -p $(BUILD)/unit
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(LDFLAGS) $(LDLIBS)
+
+units: $(UNITS)
+
+test: deps nianbao units
+	$(Q)BUILD=$(BUILD) sh tests/run.sh
+
+# Everything again under AddressSanitizer and UBSan, in its own build folder.
+check: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san OPT="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    NB_BIN=build-san/nianbao nianbao-san
+
+nianbao-san: $(OBJS) $(UNITS)
+	$(Q)$(CC) $(CFLAGS) -o $(BUILD)/nianbao $(OBJS) $(LDFLAGS) $(LDLIBS)
+	$(Q)ASAN_OPTIONS=detect_leaks=1 NB_BIN=$(BUILD)/nianbao BUILD=$(BUILD) sh tests/run.sh
+
+demo: all
+	$(Q)sh examples/shenhe/demo.sh
+
+bench: all
+	$(Q)sh bench/import.sh
+
+clean:
+	rm -rf build build-san nianbao out

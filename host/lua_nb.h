@@ -1,0 +1,56 @@
+/* lua_nb.h - what the Lua binding files share: metatable names, loaders, runtime.
+ *
+ * The binding files (lua_*.c) only marshal between Lua and the core; the
+ * runtime (lua_runtime.c) builds the sandboxed state. Depends on Lua 5.4. */
+#ifndef NB_LUA_NB_H
+#define NB_LUA_NB_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stddef.h>
+
+#include "store.h"
+
+#define NB_MT_STORE "nianbao.store"
+#define NB_MT_ROWS "nianbao.rows"
+#define NB_MT_CUBE "nianbao.cube"
+
+/* Limits of a sandboxed state. */
+typedef struct {
+    size_t mem_limit;        /* bytes; 0: none */
+    size_t mem_used;         /* bytes now allocated */
+    long long max_instructions; /* VM instructions per script run; 0: none */
+} nb_limits;
+
+/* Where the program's scripts/ and lib/ live, and the default store. */
+typedef struct {
+    char home[4096];    /* folder holding scripts/ and lib/ */
+    char db[4096];      /* store path given with -d, default ./nianbao.db */
+} nb_config;
+
+/* Creates a sandboxed state using L's allocator limits in LIM (owned by the
+ * caller, must outlive the state). NULL on out of memory. */
+lua_State *nb_lua_new(nb_limits *lim, const nb_config *cfg);
+
+/* Loads and runs script PATH in its own environment with NARGS arguments
+ * already on the stack; leaves NRESULTS results. On error returns non-zero
+ * and leaves one string "SCRIPT:LINE: message\ntraceback" on the stack. */
+int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults);
+
+/* Loads a module of the program (scripts/NAME.lua or lib/NAME.lua) as
+ * require would. Raises on error. */
+void nb_lua_require(lua_State *L, const char *name);
+
+/* The configuration of the state (set by nb_lua_new). */
+const nb_config *nb_lua_config(lua_State *L);
+
+/* Loaders of the binding groups, registered in lua_runtime.c's one table. */
+int nb_open_records(lua_State *L);   /* lua_records.c: nianbao.open, store methods */
+int nb_open_aggregate(lua_State *L); /* lua_cube.c: store:flow/stock/count/sum, cubes */
+int nb_open_export(lua_State *L);    /* lua_export.c: nianbao.export */
+int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
+
+/* The store userdata at IDX (raises if closed or not a store). */
+nb_store *nb_check_store(lua_State *L, int idx);
+
+#endif

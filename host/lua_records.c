@@ -1,0 +1,499 @@
+/* lua_records.c - marshals the store and record primitives: nianbao.open, store methods. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+#include "lua_nb.h"
+#include "records.h"
+
+typedef struct {
+    nb_store *s; /* NULL once closed */
+} store_ud;
+
+typedef struct {
+    nb_rows rows;  /* rows.st NULL once closed */
+} rows_ud;
+
+/* A statement owned by a userdata on the stack, so an error raised while
+ * results are pushed (out of memory) still finalizes it. */
+#define NB_MT_STMT "nianbao.stmt"
+
+typedef struct {
+    sqlite3_stmt *st;
+} stmt_ud;
+
+static int l_stmt_gc(lua_State *L)
+{
+    stmt_ud *u = luaL_checkudata(L, 1, NB_MT_STMT);
+    if (u->st)
+        sqlite3_finalize(u->st);
+    u->st = NULL;
+    return 0;
+}
+
+/* Pushes a guard that owns ST; finalize with guard_done. */
+static stmt_ud *guard(lua_State *L, sqlite3_stmt *st)
+{
+    stmt_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->st = NULL;
+    luaL_setmetatable(L, NB_MT_STMT);
+    u->st = st;
+    return u;
+}
+
+static void guard_done(stmt_ud *u)
+{
+    if (u->st)
+        sqlite3_finalize(u->st);
+    u->st = NULL;
+}
+
+nb_store *nb_check_store(lua_State *L, int idx)
+{
+    store_ud *u = luaL_checkudata(L, idx, NB_MT_STORE);
+    if (!u->s)
+        luaL_error(L, "store is closed");
+    return u->s;
+}
+
+/* nianbao.open([path [, {create = true}]]) -> store | nil, message */
+static int l_open(lua_State *L)
+{
+    const char *path = luaL_optstring(L, 1, nb_lua_config(L)->db);
+    int create = 0;
+    if (lua_istable(L, 2)) {
+        lua_getfield(L, 2, "create");
+        create = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    store_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->s = NULL;
+    luaL_setmetatable(L, NB_MT_STORE);
+    char err[1024];
+    nb_store *s;
+    if (nb_store_open(path, create, &s, err, sizeof err) != NB_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    u->s = s;
+    return 1;
+}
+
+/* store:close(); also __gc and __close. Idempotent. */
+static int l_store_close(lua_State *L)
+{
+    store_ud *u = luaL_checkudata(L, 1, NB_MT_STORE);
+    if (u->s) {
+        nb_store_close(u->s);
+        u->s = NULL;
+    }
+    return 0;
+}
+
+static const nb_kind *check_kind(lua_State *L, int idx)
+{
+    const char *name = luaL_checkstring(L, idx);
+    const nb_kind *k = nb_kind_find(name);
+    if (!k)
+        luaL_error(L, "unknown record kind '%s' (request, case, document, matter, decision, "
+                      "charge, purchase)", name);
+    return k;
+}
+
+#define MAX_FILTERS 8
+
+typedef struct {
+    nb_filter f[MAX_FILTERS];
+    char field[MAX_FILTERS][64];
+    char value[MAX_FILTERS][256];
+} filter_buf;
+
+/* Reads kind at IDX and {body=, year=, <field>=value...} at IDX+1 into Q. */
+static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_buf *fb)
+{
+    memset(q, 0, sizeof *q);
+    q->kind = check_kind(L, idx);
+    q->filters = fb->f;
+    if (lua_isnoneornil(L, idx + 1))
+        return;
+    luaL_checktype(L, idx + 1, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, idx + 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "filter keys must be field names");
+        const char *key = lua_tostring(L, -2);
+        if (strcmp(key, "body") == 0) {
+            const char *name = luaL_checkstring(L, -1);
+            char err[512];
+            if (nb_store_body(s, name, 0, &q->body, NULL, err, sizeof err) != NB_OK)
+                q->body = -1; /* an unknown body matches nothing */
+        } else if (strcmp(key, "year") == 0) {
+            q->year = (int)luaL_checkinteger(L, -1);
+        } else {
+            if (nb_field_find(q->kind, key) == -2)
+                luaL_error(L, "%s has no field '%s'", q->kind->name, key);
+            if (q->nfilters == MAX_FILTERS)
+                luaL_error(L, "too many filters (at most %d)", MAX_FILTERS);
+            if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+                luaL_error(L, "filter '%s' must be a string or number", key);
+            int i = q->nfilters++;
+            snprintf(fb->field[i], sizeof fb->field[i], "%s", key);
+            lua_pushvalue(L, -1);
+            snprintf(fb->value[i], sizeof fb->value[i], "%s", lua_tostring(L, -1));
+            lua_pop(L, 1);
+            fb->f[i].field = fb->field[i];
+            fb->f[i].value = fb->value[i];
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* Pushes the current row of R as a table: id, body, fields (categories as
+ * codes, dates as YYYYMMDD integers, money as integer 分), source, line. */
+static void push_row(lua_State *L, nb_rows *r)
+{
+    sqlite3_stmt *st = r->st;
+    const nb_kind *k = r->kind;
+    lua_createtable(L, 0, k->nfields + 6);
+    lua_pushinteger(L, sqlite3_column_int64(st, NB_COL_RID));
+    lua_setfield(L, -2, "rid");
+    lua_pushstring(L, (const char *)sqlite3_column_text(st, NB_COL_BODY));
+    lua_setfield(L, -2, "body");
+    lua_pushstring(L, (const char *)sqlite3_column_text(st, NB_COL_ID));
+    lua_setfield(L, -2, "id");
+    for (int f = 0; f < k->nfields; f++) {
+        int c = NB_COL_FIELD0 + f;
+        if (sqlite3_column_type(st, c) == SQLITE_NULL)
+            continue;
+        if (k->fields[f].type == NB_F_TEXT)
+            lua_pushstring(L, (const char *)sqlite3_column_text(st, c));
+        else if (k->fields[f].type == NB_F_CAT)
+            lua_pushstring(L, nb_store_code_str(r->store, sqlite3_column_int64(st, c)));
+        else
+            lua_pushinteger(L, sqlite3_column_int64(st, c));
+        lua_setfield(L, -2, k->fields[f].name);
+    }
+    int c = NB_COL_FIELD0 + k->nfields;
+    lua_pushstring(L, (const char *)sqlite3_column_text(st, c));
+    lua_setfield(L, -2, "source");
+    lua_pushinteger(L, sqlite3_column_int64(st, c + 1));
+    lua_setfield(L, -2, "line");
+}
+
+static int l_rows_close(lua_State *L)
+{
+    rows_ud *u = luaL_checkudata(L, 1, NB_MT_ROWS);
+    nb_rows_close(&u->rows);
+    return 0;
+}
+
+static int rows_iter(lua_State *L)
+{
+    rows_ud *u = luaL_checkudata(L, lua_upvalueindex(1), NB_MT_ROWS);
+    if (!u->rows.st)
+        return 0;
+    /* The store must still be open (the cursor keeps it in a user value). */
+    lua_getiuservalue(L, lua_upvalueindex(1), 1);
+    store_ud *su = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (!su || !su->s) {
+        nb_rows_close(&u->rows);
+        return luaL_error(L, "store is closed");
+    }
+    char err[512];
+    int rc = nb_rows_next(&u->rows, err, sizeof err);
+    if (rc == 1) {
+        push_row(L, &u->rows);
+        return 1;
+    }
+    nb_rows_close(&u->rows);
+    if (rc < 0)
+        return luaL_error(L, "%s", err);
+    return 0;
+}
+
+/* for rec in store:rows(kind [, filters]) do ... end
+ * Returns iterator, nil, nil, and a closing value that finalizes the cursor. */
+static int l_rows(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    nb_query q;
+    filter_buf fb;
+    check_query(L, s, 2, &q, &fb);
+    rows_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    memset(u, 0, sizeof *u);
+    luaL_setmetatable(L, NB_MT_ROWS);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    char err[512];
+    if (nb_rows_open(s, &q, &u->rows, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, rows_iter, 1);
+    lua_insert(L, -2);
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 4;
+}
+
+/* store:count(kind [, filters]) -> integer */
+static int l_count(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    nb_query q;
+    filter_buf fb;
+    check_query(L, s, 2, &q, &fb);
+    int64_t n;
+    char err[512];
+    if (nb_count(s, &q, &n, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    lua_pushinteger(L, n);
+    return 1;
+}
+
+/* store:insert(kind, body, record) -> "inserted" | "updated"; nil, message on bad data */
+static int l_insert(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    const nb_kind *k = check_kind(L, 2);
+    const char *body = luaL_checkstring(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    const char *names[40], *values[40];
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 4)) {
+        luaL_checkstack(L, 4, "too many fields");
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_error(L, "record keys must be field names");
+        if (n == 40)
+            return luaL_error(L, "too many fields");
+        int t = lua_type(L, -1);
+        if (t != LUA_TSTRING && t != LUA_TNUMBER)
+            return luaL_error(L, "field '%s': must be a string or number",
+                              lua_tostring(L, -2));
+        lua_pushvalue(L, -1);
+        lua_tostring(L, -1);
+        lua_replace(L, -2);
+        names[n] = lua_tostring(L, -2);
+        values[n] = lua_tostring(L, -1);
+        n++;
+        /* Keep key/value strings alive on the stack until the call. */
+        lua_pushvalue(L, -2);
+    }
+    lua_Debug ar;
+    char source[300] = "lua";
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        snprintf(source, sizeof source, "%s:%d", ar.short_src, ar.currentline);
+    int inserted;
+    char err[1024];
+    nb_err rc = nb_record_insert(s, k->name, body, names, values, n, source, &inserted, err,
+                                 sizeof err);
+    if (rc == NB_ERR_INPUT) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    if (rc != NB_OK)
+        return luaL_error(L, "%s", err);
+    lua_pushstring(L, inserted ? "inserted" : "updated");
+    return 1;
+}
+
+/* store:query(sql, ...) -> array of row tables (column name -> value) */
+static int l_query(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    const char *sql = luaL_checkstring(L, 2);
+    int nargs = lua_gettop(L) - 2;
+    sqlite3_stmt *st;
+    char err[1024];
+    if (nb_query_prepare(s, sql, &st, err, sizeof err) != NB_OK)
+        return luaL_error(L, "store:query: %s", err);
+    for (int i = 1; i <= nargs; i++) {
+        int idx = i + 2;
+        switch (lua_type(L, idx)) {
+        case LUA_TNUMBER:
+            if (lua_isinteger(L, idx))
+                sqlite3_bind_int64(st, i, lua_tointeger(L, idx));
+            else
+                sqlite3_bind_double(st, i, lua_tonumber(L, idx));
+            break;
+        case LUA_TSTRING:
+            sqlite3_bind_text(st, i, lua_tostring(L, idx), -1, SQLITE_TRANSIENT);
+            break;
+        case LUA_TNIL:
+            break;
+        case LUA_TBOOLEAN:
+            sqlite3_bind_int(st, i, lua_toboolean(L, idx));
+            break;
+        default:
+            sqlite3_finalize(st);
+            return luaL_error(L, "store:query: parameter %d: a %s cannot be bound", i,
+                              luaL_typename(L, idx));
+        }
+    }
+    stmt_ud *g = guard(L, st); /* may raise before owning st: see below */
+    lua_newtable(L);
+    int row = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int nc = sqlite3_column_count(st);
+        lua_createtable(L, 0, nc);
+        for (int c = 0; c < nc; c++) {
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_INTEGER: lua_pushinteger(L, sqlite3_column_int64(st, c)); break;
+            case SQLITE_FLOAT: lua_pushnumber(L, sqlite3_column_double(st, c)); break;
+            case SQLITE_NULL: continue;
+            default:
+                lua_pushlstring(L, (const char *)sqlite3_column_text(st, c),
+                                (size_t)sqlite3_column_bytes(st, c));
+            }
+            lua_setfield(L, -2, sqlite3_column_name(st, c));
+        }
+        lua_rawseti(L, -2, ++row);
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, sizeof err, "%s", sqlite3_errmsg(s->db));
+        guard_done(g);
+        return luaL_error(L, "store:query: %s", err);
+    }
+    guard_done(g);
+    return 1;
+}
+
+/* store:bodies() -> array of {id, name, parent} */
+static int l_bodies(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT b.id, b.name, p.name FROM body b LEFT JOIN body p ON p.id = "
+                           "b.parent ORDER BY b.id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    stmt_ud *g = guard(L, st);
+    lua_newtable(L);
+    int i = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        lua_createtable(L, 0, 3);
+        lua_pushinteger(L, sqlite3_column_int64(st, 0));
+        lua_setfield(L, -2, "id");
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+        lua_setfield(L, -2, "name");
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            lua_pushstring(L, (const char *)sqlite3_column_text(st, 2));
+            lua_setfield(L, -2, "parent");
+        }
+        lua_rawseti(L, -2, ++i);
+    }
+    guard_done(g);
+    return 1;
+}
+
+/* store:text(body, year) -> markdown | nil */
+static int l_text(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    const char *body = luaL_checkstring(L, 2);
+    lua_Integer year = luaL_checkinteger(L, 3);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT t.markdown FROM text t JOIN body b ON b.id = t.body "
+                           "WHERE b.name = ?1 AND t.year = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, year);
+    stmt_ud *g = guard(L, st);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 0));
+    else
+        lua_pushnil(L);
+    guard_done(g);
+    return 1;
+}
+
+/* store:years(body) -> sorted array of years with records or texts */
+static int l_years(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    const char *body = luaL_checkstring(L, 2);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+        "WITH b AS (SELECT id FROM body WHERE name = ?1) "
+        "SELECT DISTINCT y FROM ("
+        " SELECT received / 10000 y FROM request WHERE body IN b"
+        " UNION SELECT filed / 10000 FROM appeal WHERE body IN b"
+        " UNION SELECT date / 10000 FROM decision WHERE body IN b"
+        " UNION SELECT date / 10000 FROM purchase WHERE body IN b"
+        " UNION SELECT date / 10000 FROM charge WHERE body IN b"
+        " UNION SELECT year FROM text WHERE body IN b) ORDER BY y",
+        -1, &st, NULL) != SQLITE_OK)
+        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
+    stmt_ud *g = guard(L, st);
+    lua_newtable(L);
+    int i = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        lua_pushinteger(L, sqlite3_column_int64(st, 0));
+        lua_rawseti(L, -2, ++i);
+    }
+    guard_done(g);
+    return 1;
+}
+
+static int l_store_tostring(lua_State *L)
+{
+    store_ud *u = luaL_checkudata(L, 1, NB_MT_STORE);
+    lua_pushfstring(L, "nianbao.store (%s)", u->s ? u->s->path : "closed");
+    return 1;
+}
+
+static const luaL_Reg store_methods[] = {
+    {"close", l_store_close},
+    {"rows", l_rows},
+    {"count", l_count},
+    {"insert", l_insert},
+    {"query", l_query},
+    {"bodies", l_bodies},
+    {"text", l_text},
+    {"years", l_years},
+    {NULL, NULL},
+};
+
+int nb_open_records(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (luaL_newmetatable(L, NB_MT_STORE)) {
+        luaL_newlib(L, store_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, l_store_close);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, l_store_close);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, l_store_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_pushliteral(L, "nianbao.store");
+        lua_setfield(L, -2, "__name");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, NB_MT_STMT)) {
+        lua_pushcfunction(L, l_stmt_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, NB_MT_ROWS)) {
+        lua_pushcfunction(L, l_rows_close);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, l_rows_close);
+        lua_setfield(L, -2, "__close");
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_open);
+    lua_setfield(L, 1, "open");
+    lua_pushstring(L, nb_lua_config(L)->db);
+    lua_setfield(L, 1, "db");
+    return 0;
+}

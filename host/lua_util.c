@@ -1,0 +1,78 @@
+/* lua_util.c - marshals the date helpers: nianbao.date, date_format, weekday, add_days, days_between. */
+#include "lua_nb.h"
+#include "util.h"
+
+/* nianbao.date(text) -> YYYYMMDD | nil, reason */
+static int l_date(lua_State *L)
+{
+    const char *s = luaL_checkstring(L, 1);
+    int ymd;
+    const char *why;
+    if (nb_date_parse(s, 0, &ymd, &why) != 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s (%s)", why, s);
+        return 2;
+    }
+    lua_pushinteger(L, ymd);
+    return 1;
+}
+
+static int check_ymd(lua_State *L, int idx)
+{
+    lua_Integer v = luaL_checkinteger(L, idx);
+    if (v < 19000101 || v > 99991231 || !nb_date_valid((int)(v / 10000), (int)(v / 100 % 100),
+                                                       (int)(v % 100)))
+        luaL_argerror(L, idx, "not a YYYYMMDD date");
+    return (int)v;
+}
+
+/* nianbao.date_format(ymd) -> "YYYY-MM-DD" */
+static int l_date_format(lua_State *L)
+{
+    char out[11];
+    nb_date_format(check_ymd(L, 1), out);
+    lua_pushstring(L, out);
+    return 1;
+}
+
+/* nianbao.weekday(ymd) -> 1 (Monday) .. 7 (Sunday) */
+static int l_weekday(lua_State *L)
+{
+    lua_pushinteger(L, nb_date_weekday(check_ymd(L, 1)) + 1);
+    return 1;
+}
+
+/* nianbao.add_days(ymd, n) -> ymd */
+static int l_add_days(lua_State *L)
+{
+    int ymd = check_ymd(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    lua_pushinteger(L, nb_date_from_days(nb_date_days(ymd) + (long)n));
+    return 1;
+}
+
+/* nianbao.days_between(a, b) -> b - a in days */
+static int l_days_between(lua_State *L)
+{
+    int a = check_ymd(L, 1), b = check_ymd(L, 2);
+    lua_pushinteger(L, nb_date_days(b) - nb_date_days(a));
+    return 1;
+}
+
+static const luaL_Reg funcs[] = {
+    {"date", l_date},
+    {"date_format", l_date_format},
+    {"weekday", l_weekday},
+    {"add_days", l_add_days},
+    {"days_between", l_days_between},
+    {NULL, NULL},
+};
+
+int nb_open_util(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushvalue(L, 1);
+    luaL_setfuncs(L, funcs, 0);
+    lua_pop(L, 1);
+    return 0;
+}

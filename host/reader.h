@@ -1,0 +1,43 @@
+/* reader.h - row reader for CSV and XLSX files.
+ *
+ * Provides one interface over two file kinds: CSV (UTF-8 with or without BOM,
+ * or GB18030/GBK, detected and converted to UTF-8; RFC 4180 quoting with
+ * embedded newlines, doubled quotes, CRLF or LF) and XLSX (first sheet or a
+ * named sheet; shared strings, inline strings, numbers as written).
+ * Depends on iconv (glibc), minizip (unzip) and expat. No Lua. */
+#ifndef NB_READER_H
+#define NB_READER_H
+
+#include <stddef.h>
+
+typedef struct nb_reader nb_reader;
+
+typedef enum {
+    NB_READ_OK = 0,   /* a row was returned */
+    NB_READ_EOF,      /* no more rows */
+    NB_READ_ERROR     /* see the err buffer */
+} nb_read_status;
+
+/* Opens PATH. The kind is chosen by content: a zip archive is read as XLSX,
+ * anything else as CSV; a name ending in .xlsx that is not a zip archive is an
+ * error ("not an XLSX file (no zip archive)"). SHEET selects an XLSX sheet by
+ * name (NULL: the first sheet); it is an error for CSV. On failure returns
+ * NULL and writes a message without the path into ERR. The caller owns the
+ * reader and frees it with nb_reader_close. */
+nb_reader *nb_reader_open(const char *path, const char *sheet, char *err, size_t errlen);
+
+/* Reads the next row. *FIELDS points at *NFIELDS NUL-terminated UTF-8
+ * strings, valid until the next call or close. *LINE is the 1-based line of
+ * the file where the row starts (CSV) or the sheet row number (XLSX).
+ * Fully empty rows are skipped. On NB_READ_ERROR, ERR holds the reason and
+ * *LINE the line it concerns. */
+nb_read_status nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
+                              char *err, size_t errlen);
+
+/* "UTF-8", "UTF-8 with BOM", "GB18030" or "XLSX". */
+const char *nb_reader_encoding(const nb_reader *r);
+
+/* Frees the reader; NULL is allowed. */
+void nb_reader_close(nb_reader *r);
+
+#endif

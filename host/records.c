@@ -1,0 +1,163 @@
+/* records.c - filtered cursors, counts and read-only SQL over the record tables. */
+#include "records.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int first_date_field(const nb_kind *k)
+{
+    for (int f = 0; f < k->nfields; f++)
+        if (k->fields[f].type == NB_F_DATE)
+            return f;
+    return -1;
+}
+
+/* Builds "FROM t JOIN ... WHERE ..." and binds it. */
+static nb_err build(nb_store *s, const nb_query *q, const char *select, sqlite3_stmt **out,
+                    char *err, size_t errlen)
+{
+    const nb_kind *k = q->kind;
+    nb_buf b = {0};
+    nb_buf_printf(&b, "%s FROM %s r JOIN body b ON b.id = r.body JOIN source s ON s.id = r.src "
+                      "WHERE 1", select, k->table);
+    if (q->body)
+        nb_buf_adds(&b, " AND r.body = ?1");
+    int df = first_date_field(k);
+    if (q->year)
+        nb_buf_printf(&b, " AND r.%s BETWEEN ?2 AND ?3", k->fields[df].name);
+    for (int i = 0; i < q->nfilters; i++) {
+        const char *name = q->filters[i].field;
+        int f = nb_field_find(k, name);
+        if (f == -2) {
+            snprintf(err, errlen, "%s has no field '%s'", k->name, name);
+            nb_buf_free(&b);
+            return NB_ERR_INPUT;
+        }
+        nb_buf_printf(&b, " AND r.%s = ?%d", f == -1 ? "id" : k->fields[f].name, i + 4);
+    }
+    nb_buf_adds(&b, " ORDER BY r.rid");
+    if (!b.data) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, b.data, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        nb_buf_free(&b);
+        return NB_ERR_SQL;
+    }
+    nb_buf_free(&b);
+    if (q->body)
+        sqlite3_bind_int64(st, 1, q->body);
+    if (q->year) {
+        sqlite3_bind_int(st, 2, q->year * 10000 + 101);
+        sqlite3_bind_int(st, 3, q->year * 10000 + 1231);
+    }
+    for (int i = 0; i < q->nfilters; i++) {
+        int f = nb_field_find(k, q->filters[i].field);
+        const char *v = q->filters[i].value;
+        if (f >= 0 && k->fields[f].type == NB_F_CAT) {
+            const char *dict = k->fields[f].dict ? k->fields[f].dict : k->fields[f].name;
+            int64_t code = nb_store_code(s, dict, v);
+            if (!code) {
+                snprintf(err, errlen, "field '%s': unknown value '%s'", k->fields[f].name, v);
+                sqlite3_finalize(st);
+                return NB_ERR_INPUT;
+            }
+            sqlite3_bind_int64(st, i + 4, code);
+        } else if (f >= 0 && k->fields[f].type == NB_F_DATE) {
+            int ymd;
+            const char *why;
+            if (nb_date_parse(v, 0, &ymd, &why) != 0) {
+                snprintf(err, errlen, "field '%s': %s (%s)", k->fields[f].name, why, v);
+                sqlite3_finalize(st);
+                return NB_ERR_INPUT;
+            }
+            sqlite3_bind_int(st, i + 4, ymd);
+        } else {
+            sqlite3_bind_text(st, i + 4, v, -1, SQLITE_TRANSIENT);
+        }
+    }
+    *out = st;
+    return NB_OK;
+}
+
+nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    nb_buf sel = {0};
+    nb_buf_adds(&sel, "SELECT r.rid, b.name, r.id");
+    for (int f = 0; f < q->kind->nfields; f++)
+        nb_buf_printf(&sel, ", r.%s", q->kind->fields[f].name);
+    nb_buf_adds(&sel, ", s.path, r.line, r.raw");
+    if (!sel.data) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    nb_err rc = build(s, q, sel.data, &r->st, err, errlen);
+    nb_buf_free(&sel);
+    if (rc == NB_OK) {
+        r->store = s;
+        r->kind = q->kind;
+    }
+    return rc;
+}
+
+int nb_rows_next(nb_rows *r, char *err, size_t errlen)
+{
+    if (!r->st)
+        return 0;
+    int rc = sqlite3_step(r->st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    snprintf(err, errlen, "%s: %s", r->store->path, sqlite3_errmsg(r->store->db));
+    return -1;
+}
+
+void nb_rows_close(nb_rows *r)
+{
+    if (r->st)
+        sqlite3_finalize(r->st);
+    r->st = NULL;
+}
+
+nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    nb_err rc = build(s, q, "SELECT count(*)", &st, err, errlen);
+    if (rc)
+        return rc;
+    *n = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return NB_OK;
+}
+
+nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+    const char *tail = NULL;
+    *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, &tail) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return NB_ERR_SQL;
+    }
+    if (!*st) {
+        snprintf(err, errlen, "empty SQL statement");
+        return NB_ERR_INPUT;
+    }
+    while (tail && (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == ';'))
+        tail++;
+    if (!sqlite3_stmt_readonly(*st) || (tail && *tail)) {
+        snprintf(err, errlen, "%s", tail && *tail ? "one statement at a time"
+                                                   : "the query is not read-only "
+                                                     "(records are changed with import or "
+                                                     "store:insert)");
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return NB_ERR_INPUT;
+    }
+    return NB_OK;
+}

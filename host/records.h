@@ -1,0 +1,57 @@
+/* records.h - reading records back: filtered cursors, counts, read-only SQL, single inserts.
+ *
+ * Depends on store.h and codes.h; no Lua. A cursor owns its prepared
+ * statement; nb_rows_close finalizes it (safe to call twice). */
+#ifndef NB_RECORDS_H
+#define NB_RECORDS_H
+
+#include "codes.h"
+#include "store.h"
+
+/* field = value; categorical values are national codes, dates YYYYMMDD or
+ * any date text, other fields as text. */
+typedef struct {
+    const char *field;
+    const char *value;
+} nb_filter;
+
+typedef struct {
+    const nb_kind *kind;
+    int64_t body;      /* 0: every body */
+    int year;          /* 0: every year; else the kind's first date field in YEAR */
+    const nb_filter *filters;
+    int nfilters;
+} nb_query;
+
+typedef struct nb_rows {
+    nb_store *store;
+    const nb_kind *kind;
+    sqlite3_stmt *st;  /* NULL once closed */
+} nb_rows;
+
+/* Column layout of a cursor row: */
+#define NB_COL_RID 0
+#define NB_COL_BODY 1   /* body name */
+#define NB_COL_ID 2
+#define NB_COL_FIELD0 3 /* then the kind's fields in order */
+/* after the fields: source path, line, raw */
+
+nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen);
+/* 1: a row is ready; 0: done; -1: error in ERR. */
+int nb_rows_next(nb_rows *r, char *err, size_t errlen);
+void nb_rows_close(nb_rows *r);
+
+nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t errlen);
+
+/* Prepares SQL, refusing anything that would write. The caller finalizes. */
+nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+
+/* Validates and stores one record of KIND for BODY (created when new) given
+ * as N name/value text pairs, exactly as an imported row (same rules, same
+ * messages, SOURCE used as the file name). An existing id is updated.
+ * *INSERTED is 1 for a new record, 0 for an update. */
+nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const char *const *names,
+                        const char *const *values, int n, const char *source, int *inserted,
+                        char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,450 @@
+/* util.c - string hash map, growable buffer, date and money parsing. */
+#include "util.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- string map ---- */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+void nb_strmap_init(nb_strmap *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void nb_strmap_free(nb_strmap *m)
+{
+    for (size_t i = 0; i < m->nblocks; i++)
+        free(m->blocks[i]);
+    free(m->blocks);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+int64_t *nb_strmap_get(const nb_strmap *m, const char *key)
+{
+    if (m->cap == 0)
+        return NULL;
+    size_t mask = m->cap - 1, i = (size_t)hash_str(key) & mask;
+    while (m->keys[i]) {
+        if (strcmp(m->keys[i], key) == 0)
+            return &m->vals[i];
+        i = (i + 1) & mask;
+    }
+    return NULL;
+}
+
+static int strmap_grow(nb_strmap *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    char **nk = calloc(ncap, sizeof *nk);
+    int64_t *nv = calloc(ncap, sizeof *nv);
+    if (!nk || !nv) {
+        free(nk);
+        free(nv);
+        return -1;
+    }
+    for (size_t j = 0; j < m->cap; j++) {
+        if (!m->keys[j])
+            continue;
+        size_t i = (size_t)hash_str(m->keys[j]) & (ncap - 1);
+        while (nk[i])
+            i = (i + 1) & (ncap - 1);
+        nk[i] = m->keys[j];
+        nv[i] = m->vals[j];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = nk;
+    m->vals = nv;
+    m->cap = ncap;
+    return 0;
+}
+
+static char *strmap_copy(nb_strmap *m, const char *key)
+{
+    size_t n = strlen(key) + 1;
+    if (m->arena_used + n > m->arena_cap) {
+        size_t cap = n > 65536 ? n : 65536;
+        char **nb = realloc(m->blocks, (m->nblocks + 1) * sizeof *nb);
+        if (!nb)
+            return NULL;
+        m->blocks = nb;
+        char *blk = malloc(cap);
+        if (!blk)
+            return NULL;
+        m->blocks[m->nblocks++] = blk;
+        m->arena = blk;
+        m->arena_used = 0;
+        m->arena_cap = cap;
+    }
+    char *p = m->arena + m->arena_used;
+    memcpy(p, key, n);
+    m->arena_used += n;
+    return p;
+}
+
+int nb_strmap_put(nb_strmap *m, const char *key, int64_t val, int *existed, int64_t *old)
+{
+    if (existed)
+        *existed = 0;
+    if ((m->len + 1) * 2 > m->cap && strmap_grow(m) != 0)
+        return -1;
+    size_t mask = m->cap - 1, i = (size_t)hash_str(key) & mask;
+    while (m->keys[i]) {
+        if (strcmp(m->keys[i], key) == 0) {
+            if (existed)
+                *existed = 1;
+            if (old)
+                *old = m->vals[i];
+            m->vals[i] = val;
+            return 0;
+        }
+        i = (i + 1) & mask;
+    }
+    char *k = strmap_copy(m, key);
+    if (!k)
+        return -1;
+    m->keys[i] = k;
+    m->vals[i] = val;
+    m->len++;
+    return 0;
+}
+
+/* ---- buffer ---- */
+
+int nb_buf_add(nb_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            return -1;
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int nb_buf_adds(nb_buf *b, const char *s)
+{
+    return nb_buf_add(b, s, strlen(s));
+}
+
+int nb_buf_printf(nb_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || nb_buf_add(b, "", 0) != 0)
+        return -1;
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = b->cap;
+        while (cap < b->len + (size_t)n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            return -1;
+        b->data = d;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+void nb_buf_free(nb_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- dates ---- */
+
+static int is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int nb_date_valid(int y, int m, int d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1)
+        return 0;
+    int max = mdays[m - 1] + (m == 2 && is_leap(y));
+    return d <= max;
+}
+
+/* Howard Hinnant's days_from_civil. */
+long nb_date_days(int ymd)
+{
+    long y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int nb_date_from_days(long z)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long y = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1;
+    long m = mp + (mp < 10 ? 3 : -9);
+    y += m <= 2;
+    return (int)(y * 10000 + m * 100 + d);
+}
+
+int nb_date_weekday(int ymd)
+{
+    long days = nb_date_days(ymd); /* 1970-01-01 was a Thursday */
+    long w = (days + 3) % 7;
+    return (int)(w < 0 ? w + 7 : w);
+}
+
+void nb_date_format(int ymd, char out[11])
+{
+    unsigned v = ymd > 0 ? (unsigned)ymd : 0u;
+    snprintf(out, 11, "%04u-%02u-%02u", v / 10000 % 10000, v / 100 % 100, v % 100);
+}
+
+static const char *read_num(const char *p, int maxdigits, int *v, int *ndig)
+{
+    int n = 0, x = 0;
+    while (n < maxdigits && *p >= '0' && *p <= '9') {
+        x = x * 10 + (*p - '0');
+        p++;
+        n++;
+    }
+    *v = x;
+    *ndig = n;
+    return p;
+}
+
+static int rest_is_time(const char *p)
+{
+    if (*p == '\0')
+        return 1;
+    if (*p != ' ' && *p != 'T')
+        return 0;
+    p++;
+    while (*p == ' ')
+        p++;
+    for (; *p; p++)
+        if (!(isdigit((unsigned char)*p) || *p == ':' || *p == '.'))
+            return 0;
+    return 1;
+}
+
+int nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why)
+{
+    int y, m, d, n;
+    const char *p = s;
+    *why = "not a date";
+    p = read_num(p, 9, &y, &n);
+    if (n == 0)
+        return -1;
+    if (n == 8 && rest_is_time(p)) { /* 20200105 */
+        m = y / 100 % 100;
+        d = y % 100;
+        y /= 10000;
+        goto check;
+    }
+    if (n <= 5 && (*p == '\0' || *p == '.') && allow_serial) { /* Excel serial */
+        if (*p == '.') {
+            const char *q = p + 1;
+            while (*q >= '0' && *q <= '9')
+                q++;
+            if (*q)
+                return -1;
+        }
+        if (y < 1 || y > 2958465)
+            return -1;
+        /* Day 60 is the fictitious 1900-02-29; serials after it are one day
+           ahead. 25569 is 1970-01-01. */
+        if (y == 60) {
+            *why = "no such date";
+            return -1;
+        }
+        long days = (long)y - 25569 + (y < 60 ? 1 : 0);
+        *ymd = nb_date_from_days(days);
+        return 0;
+    }
+    if (n != 4)
+        return -1;
+    const char *sep = p;
+    size_t seplen;
+    if (*p == '-' || *p == '/' || *p == '.')
+        seplen = 1;
+    else if (strncmp(p, "年", 3) == 0)
+        seplen = 3;
+    else
+        return -1;
+    p = read_num(p + seplen, 2, &m, &n);
+    if (n == 0)
+        return -1;
+    if (seplen == 1) {
+        if (*p != *sep)
+            return -1;
+        p++;
+    } else {
+        if (strncmp(p, "月", 3) != 0)
+            return -1;
+        p += 3;
+    }
+    p = read_num(p, 2, &d, &n);
+    if (n == 0)
+        return -1;
+    if (seplen == 3) {
+        if (strncmp(p, "日", 3) != 0)
+            return -1;
+        p += 3;
+    }
+    if (!rest_is_time(p))
+        return -1;
+check:
+    if (!nb_date_valid(y, m, d)) {
+        *why = "no such date";
+        return -1;
+    }
+    *ymd = y * 10000 + m * 100 + d;
+    return 0;
+}
+
+/* ---- money and integers ---- */
+
+int nb_money_parse(const char *s, int64_t *fen, const char **why)
+{
+    const char *p = s;
+    *why = "not an amount";
+    if (strncmp(p, "¥", 2) == 0)
+        p += 2;
+    else if (strncmp(p, "￥", 3) == 0)
+        p += 3;
+    if (*p == '-') {
+        *why = "negative amount";
+        return -1;
+    }
+    int64_t whole = 0;
+    int digits = 0;
+    for (; (*p >= '0' && *p <= '9') || *p == ','; p++) {
+        if (*p == ',')
+            continue;
+        if (whole > INT64_MAX / 1000) {
+            *why = "amount too large";
+            return -1;
+        }
+        whole = whole * 10 + (*p - '0');
+        digits++;
+    }
+    if (digits == 0)
+        return -1;
+    int cents = 0;
+    if (*p == '.') {
+        p++;
+        int nd = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (nd == 2) {
+                if (*p != '0') {
+                    *why = "more than two decimals";
+                    return -1;
+                }
+            } else {
+                cents = cents * 10 + (*p - '0');
+            }
+            if (nd < 2)
+                nd++;
+            p++;
+        }
+        if (nd == 1)
+            cents *= 10;
+    }
+    if (strcmp(p, "元") == 0)
+        p += strlen("元");
+    if (*p)
+        return -1;
+    *fen = whole * 100 + cents;
+    return 0;
+}
+
+int nb_int_parse(const char *s, int64_t *v)
+{
+    const char *p = s;
+    int64_t x = 0;
+    int digits = 0;
+    for (; (*p >= '0' && *p <= '9') || (*p == ',' && digits); p++) {
+        if (*p == ',')
+            continue;
+        if (x > INT64_MAX / 10 - 10)
+            return -1;
+        x = x * 10 + (*p - '0');
+        digits++;
+    }
+    if (!digits)
+        return -1;
+    if (*p == '.') { /* "12.0" as Excel writes integers */
+        p++;
+        while (*p == '0')
+            p++;
+    }
+    if (*p)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+char *nb_trim(char *s)
+{
+    char *p = s;
+    for (;;) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        else if (strncmp(p, "\xe3\x80\x80", 3) == 0)
+            p += 3;
+        else
+            break;
+    }
+    size_t n = strlen(p);
+    for (;;) {
+        if (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
+            n--;
+        else if (n >= 3 && memcmp(p + n - 3, "\xe3\x80\x80", 3) == 0)
+            n -= 3;
+        else
+            break;
+    }
+    if (p != s)
+        memmove(s, p, n);
+    s[n] = '\0';
+    return s;
+}

@@ -1,0 +1,70 @@
+/* util.h - small shared helpers: string hash map, growable buffer, dates, money.
+ *
+ * Plain C, no dependencies beyond libc. Dates are calendar days coded as
+ * integers YYYYMMDD (they sort and compare as dates); money is integer 分. */
+#ifndef NB_UTIL_H
+#define NB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Open-addressing map from NUL-terminated strings to int64 values. Keys are
+ * copied into the map's own arena. */
+typedef struct {
+    char **keys;      /* slot keys, NULL when empty */
+    int64_t *vals;    /* slot values */
+    size_t cap;       /* slots, a power of two */
+    size_t len;       /* keys stored */
+    char *arena;      /* current key arena block */
+    size_t arena_used, arena_cap;
+    char **blocks;    /* all arena blocks, for freeing */
+    size_t nblocks;
+} nb_strmap;
+
+void nb_strmap_init(nb_strmap *m);
+void nb_strmap_free(nb_strmap *m);
+/* Returns a pointer to the value of KEY, or NULL when absent. */
+int64_t *nb_strmap_get(const nb_strmap *m, const char *key);
+/* Sets KEY to VAL; returns 0, or -1 on out of memory. If the key already
+ * existed, *EXISTED (when not NULL) is set to 1 and the old value kept in
+ * *OLD (when not NULL) before it is replaced. */
+int nb_strmap_put(nb_strmap *m, const char *key, int64_t val, int *existed, int64_t *old);
+
+/* Growable byte buffer; always NUL-terminated once anything was added. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} nb_buf;
+
+int nb_buf_add(nb_buf *b, const void *p, size_t n);
+int nb_buf_adds(nb_buf *b, const char *s);
+int nb_buf_printf(nb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nb_buf_free(nb_buf *b);
+
+/* Parses a date in the forms 2020-01-05, 2020/1/5, 2020.1.5, 20200105,
+ * 2020年1月5日 (optionally followed by a time " 10:30[:00]" which is
+ * ignored), or, when ALLOW_SERIAL, an Excel serial day number (1900 date
+ * system, e.g. 43831 = 2020-01-01, fractions ignored). Returns 0 and
+ * *YMD, or -1 with a reason: "not a date" or "no such date". */
+int nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why);
+/* Days since 1970-01-01 of YYYYMMDD, and back. */
+long nb_date_days(int ymd);
+int nb_date_from_days(long days);
+/* 0 = Monday ... 6 = Sunday. */
+int nb_date_weekday(int ymd);
+int nb_date_valid(int y, int m, int d);
+/* Writes "YYYY-MM-DD" into out (11 bytes). */
+void nb_date_format(int ymd, char out[11]);
+
+/* Parses an amount of 元 with at most two decimals ("1234.5", "1,234.50",
+ * "¥12", "12元") into 分. Returns 0 or -1 with a reason. */
+int nb_money_parse(const char *s, int64_t *fen, const char **why);
+
+/* Parses a non-negative integer (digits, optional thousands commas, or
+ * "12.0"). Returns 0 or -1. */
+int nb_int_parse(const char *s, int64_t *v);
+
+/* Trims ASCII and full-width (U+3000) spaces in place; returns s. */
+char *nb_trim(char *s);
+
+#endif

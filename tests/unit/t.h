@@ -1,0 +1,39 @@
+/* t.h - the tiny unit-test harness: TAP-style "ok"/"not ok" lines, counted by tests/run.sh. */
+#ifndef NB_T_H
+#define NB_T_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int t_failed_ = 0;
+static int t_count_ = 0;
+
+/* CHECK(cond, name): one assertion, one line. */
+#define CHECK(cond, name)                                                        \
+    do {                                                                         \
+        t_count_++;                                                              \
+        if (cond) {                                                              \
+            printf("ok - %s\n", (name));                                         \
+        } else {                                                                 \
+            t_failed_++;                                                         \
+            printf("not ok - %s (%s:%d: %s)\n", (name), __FILE__, __LINE__, #cond); \
+        }                                                                        \
+    } while (0)
+
+/* CHECK_STR(got, want, name): string equality with both shown on failure. */
+#define CHECK_STR(got, want, name)                                               \
+    do {                                                                         \
+        const char *g_ = (got), *w_ = (want);                                    \
+        t_count_++;                                                              \
+        if (g_ && w_ && strcmp(g_, w_) == 0) {                                   \
+            printf("ok - %s\n", (name));                                         \
+        } else {                                                                 \
+            t_failed_++;                                                         \
+            printf("not ok - %s (%s:%d: got \"%s\", want \"%s\")\n", (name),     \
+                   __FILE__, __LINE__, g_ ? g_ : "(null)", w_ ? w_ : "(null)");  \
+        }                                                                        \
+    } while (0)
+
+#define T_DONE() return t_failed_ ? 1 : 0
+
+#endif

@@ -1,0 +1,712 @@
+/* test_export.c - unit tests of the exporters (doc.c, export_text.c, export_xlsx.c). */
+#include "doc.h"
+#include "t.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- building a document by hand (nb_doc_free frees it) ---------------- */
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p)
+        abort();
+    return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
+static nb_cell *at(nb_table *t, int r, int c)
+{
+    return &t->cells[r * t->ncols + c];
+}
+
+static void table_init(nb_table *t, const char *id, const char *title, int nrows, int ncols,
+                       int header_rows)
+{
+    t->id = xstrdup(id);
+    t->title = xstrdup(title);
+    t->nrows = nrows;
+    t->ncols = ncols;
+    t->header_rows = header_rows;
+    t->cells = xcalloc((size_t)nrows * ncols, sizeof *t->cells);
+    for (int i = 0; i < nrows * ncols; i++)
+        t->cells[i].text = xstrdup("");
+    t->row_keys = xcalloc((size_t)nrows, sizeof *t->row_keys);
+    t->merges = xcalloc(16, sizeof *t->merges);
+}
+
+static void put_text(nb_table *t, int r, int c, const char *s, int header)
+{
+    nb_cell *cell = at(t, r, c);
+    free(cell->text);
+    cell->type = NB_V_TEXT;
+    cell->text = xstrdup(s);
+    cell->header = header;
+}
+
+/* A data cell with a column key: TYPE INT (I) or NUM (NUM), BLANK or TEXT (S). */
+static void put_data(nb_table *t, int r, int c, const char *key, nb_vtype type, nb_fmt fmt,
+                     long long i, double num, const char *s)
+{
+    nb_cell *cell = at(t, r, c);
+    free(cell->text);
+    cell->type = type;
+    cell->fmt = fmt;
+    cell->i = i;
+    cell->num = num;
+    cell->text = type == NB_V_TEXT ? xstrdup(s) : NULL;
+    if (!cell->text && !(cell->text = nb_cell_format(cell)))
+        abort();
+    cell->key = xstrdup(key);
+}
+
+static void put_int(nb_table *t, int r, int c, const char *key, long long v)
+{
+    put_data(t, r, c, key, NB_V_INT, NB_FMT_PLAIN, v, 0, NULL);
+}
+
+static void merge(nb_table *t, int r1, int c1, int r2, int c2)
+{
+    nb_merge m = {r1, c1, r2, c2};
+    t->merges[t->nmerges++] = m;
+}
+
+static void row_key(nb_table *t, int r, const char *key)
+{
+    t->row_keys[r] = xstrdup(key);
+}
+
+/* A data row of the 表三-like table: person, business, other, total. */
+static void request_row(nb_table *t, int r, const char *key, long long a, long long b, long long c)
+{
+    row_key(t, r, key);
+    put_int(t, r, 3, "person", a);
+    put_int(t, r, 4, "business", b);
+    put_int(t, r, 5, "other", c);
+    put_int(t, r, 6, "total", a + b + c);
+}
+
+/* 表二-like: two blocks, a signed change and an amount in 万元 over two columns. */
+static void build_active(nb_table *t)
+{
+    static const char *const heads[] = {"信息内容", "上一年项目数量", "本年增/减", "处理决定数量"};
+
+    table_init(t, "active", "二、主动公开政府信息情况", 6, 4, 0);
+    put_text(t, 0, 0, "第二十条第（五）项", 1);
+    merge(t, 0, 0, 0, 3);
+    for (int c = 0; c < 4; c++)
+        put_text(t, 1, c, heads[c], 1);
+    put_text(t, 2, 0, "行政许可", 1);
+    row_key(t, 2, "license");
+    put_int(t, 2, 1, "items_prev", 95);
+    put_data(t, 2, 2, "items_change", NB_V_INT, NB_FMT_SIGNED, 25, 0, NULL);
+    put_int(t, 2, 3, "decisions", 22113);
+    put_text(t, 3, 0, "第二十条第（九）项", 1);
+    merge(t, 3, 0, 3, 3);
+    put_text(t, 4, 0, "信息内容", 1);
+    put_text(t, 4, 1, "采购项目数量", 1);
+    put_text(t, 4, 2, "采购总金额", 1);
+    merge(t, 4, 2, 4, 3);
+    put_text(t, 5, 0, "政府集中采购", 1);
+    row_key(t, 5, "purchase");
+    put_int(t, 5, 1, "count", 67);
+    put_data(t, 5, 2, "amount", NB_V_NUM, NB_FMT_MONEY_UNIT, 0, 21350.46, NULL);
+    merge(t, 5, 2, 5, 3);
+}
+
+/* 表三-like: three label columns, a three-row merged header, four data columns. */
+static void build_requests(nb_table *t)
+{
+    table_init(t, "requests", "三、收到和处理政府信息公开申请情况", 10, 7, 3);
+    put_text(t, 0, 0, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 1);
+    merge(t, 0, 0, 2, 2);
+    put_text(t, 0, 3, "申请人情况", 1);
+    merge(t, 0, 3, 0, 6);
+    put_text(t, 1, 3, "自然人", 1);
+    merge(t, 1, 3, 2, 3);
+    put_text(t, 1, 4, "法人或其他组织", 1);
+    merge(t, 1, 4, 1, 5);
+    put_text(t, 1, 6, "总计", 1);
+    merge(t, 1, 6, 2, 6);
+    put_text(t, 2, 4, "商业企业", 1);
+    put_text(t, 2, 5, "其他", 1);
+
+    put_text(t, 3, 0, "一、本年新收政府信息公开申请数量", 1);
+    merge(t, 3, 0, 3, 2);
+    request_row(t, 3, "new", 219, 1, 0);
+    put_text(t, 4, 0, "二、上年结转政府信息公开申请数量", 1);
+    merge(t, 4, 0, 4, 2);
+    request_row(t, 4, "carried_in", 7, 0, 0);
+    put_text(t, 5, 0, "三、本年度办理结果", 1);
+    merge(t, 5, 0, 8, 0);
+    put_text(t, 5, 1, "（一）予以公开", 1);
+    merge(t, 5, 1, 5, 2);
+    request_row(t, 5, "1", 7, 0, 0);
+    put_text(t, 6, 1, "（三）不予公开", 1);
+    merge(t, 6, 1, 7, 1);
+    put_text(t, 6, 2, "1.属于国家秘密", 1);
+    request_row(t, 6, "3.1", 0, 0, 0);
+    put_data(t, 6, 5, "other", NB_V_TEXT, NB_FMT_PLAIN, 0, 0, "/");
+    put_text(t, 7, 2, "2.其他法律行政法规禁止公开", 1);
+    request_row(t, 7, "3.2", 20, 0, 0);
+    put_data(t, 7, 5, "other", NB_V_BLANK, NB_FMT_PLAIN, 0, 0, NULL);
+    put_text(t, 8, 1, "（七）总计", 1);
+    merge(t, 8, 1, 8, 2);
+    request_row(t, 8, "total", 191, 1, 0);
+    put_text(t, 9, 0, "四、结转下年度继续办理", 1);
+    merge(t, 9, 0, 9, 2);
+    request_row(t, 9, "carried_out", 36, 0, 0);
+}
+
+/* A local table without keys, with CSV-hostile text. */
+static void build_local(nb_table *t)
+{
+    table_init(t, "local", "附表 本地事项", 2, 2, 1);
+    put_text(t, 0, 0, "项目", 1);
+    put_text(t, 0, 1, "说明", 1);
+    put_text(t, 1, 0, "引号", 1);
+    put_text(t, 1, 1, "a,\"b\"\n第二行", 0);
+}
+
+static nb_doc *build_doc(void)
+{
+    nb_doc *d = xcalloc(1, sizeof *d);
+    nb_check *k;
+    static const struct { nb_block_type type; int level; const char *text; int table; } blocks[] = {
+        {NB_BLOCK_HEADING, 1, "一、总体情况", 0},
+        {NB_BLOCK_PARA, 0, "全年公开信息<5 & 更多。", 0},
+        {NB_BLOCK_HEADING, 2, "（一）主动公开", 0},
+        {NB_BLOCK_PARA, 0, "主动公开情况良好。", 0},
+        {NB_BLOCK_HEADING, 1, "二、主动公开政府信息情况", 0},
+        {NB_BLOCK_TABLE, 0, NULL, 0},
+        {NB_BLOCK_HEADING, 1, "三、收到和处理政府信息公开申请情况", 0},
+        {NB_BLOCK_TABLE, 0, NULL, 1},
+        {NB_BLOCK_TABLE, 0, NULL, 2},
+    };
+
+    d->title = xstrdup("测试区人民政府2020年政府信息公开工作年度报告");
+    d->body = xstrdup("测试区人民政府");
+    d->year = 2020;
+    d->format = xstrdup("gov2019");
+    d->created = 1609459200; /* 2021-01-01T00:00:00Z */
+    d->nblocks = (int)(sizeof blocks / sizeof blocks[0]);
+    d->blocks = xcalloc((size_t)d->nblocks, sizeof *d->blocks);
+    for (int i = 0; i < d->nblocks; i++) {
+        d->blocks[i].type = blocks[i].type;
+        d->blocks[i].level = blocks[i].level;
+        d->blocks[i].text = blocks[i].text ? xstrdup(blocks[i].text) : NULL;
+        d->blocks[i].table = blocks[i].table;
+    }
+    d->ntables = 3;
+    d->tables = xcalloc(3, sizeof *d->tables);
+    build_active(&d->tables[0]);
+    build_requests(&d->tables[1]);
+    build_local(&d->tables[2]);
+
+    d->nchecks = 1;
+    d->checks = k = xcalloc(1, sizeof *d->checks);
+    k->id = xstrdup("H1");
+    k->severity = xstrdup("error");
+    k->title = xstrdup("一+二=（七）+四");
+    k->formula = xstrdup("一 + 二 = （七） + 四");
+    k->left.type = NB_V_INT;
+    k->left.i = 226;
+    k->left.text = xstrdup("226");
+    k->right.type = NB_V_INT;
+    k->right.i = 227;
+    k->right.text = xstrdup("227");
+    k->status = xstrdup("FAIL");
+    k->message = xstrdup("自然人列不等 | 差 \"1\"");
+    k->nevidence = 2;
+    k->evidence = xcalloc(2, sizeof *k->evidence);
+    k->evidence[0] = xstrdup("requests.new.person");
+    k->evidence[1] = xstrdup("requests.carried_out.person");
+    return d;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        if (len)
+            *len = (size_t)n;
+    }
+    return buf;
+}
+
+static int contains(const char *hay, const char *needle)
+{
+    return hay && strstr(hay, needle) != NULL;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static char dir[64];
+
+static const char *tmp(const char *name)
+{
+    static char paths[8][128];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 128, "%s/%s", dir, name);
+    return p;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_cell_format(void)
+{
+    nb_cell c;
+    char *s;
+
+#define FMT_IS(type_, fmt_, i_, num_, want, name)                                  \
+    do {                                                                           \
+        memset(&c, 0, sizeof c);                                                   \
+        c.type = (type_);                                                          \
+        c.fmt = (fmt_);                                                            \
+        c.i = (i_);                                                                \
+        c.num = (num_);                                                            \
+        c.text = "/";                                                              \
+        s = nb_cell_format(&c);                                                    \
+        CHECK_STR(s, (want), (name));                                              \
+        free(s);                                                                   \
+    } while (0)
+
+    FMT_IS(NB_V_INT, NB_FMT_PLAIN, 219, 0, "219", "format: integer");
+    FMT_IS(NB_V_INT, NB_FMT_SIGNED, 25, 0, "+25", "format: signed positive");
+    FMT_IS(NB_V_INT, NB_FMT_SIGNED, -58, 0, "-58", "format: signed negative");
+    FMT_IS(NB_V_INT, NB_FMT_SIGNED, 0, 0, "0", "format: signed zero");
+    FMT_IS(NB_V_NUM, NB_FMT_MONEY, 0, 21350.46, "21350.46", "format: money");
+    FMT_IS(NB_V_NUM, NB_FMT_MONEY, 0, 7, "7.00", "format: money, whole");
+    FMT_IS(NB_V_NUM, NB_FMT_MONEY, 0, -0.001, "0.00", "format: money, no negative zero");
+    FMT_IS(NB_V_NUM, NB_FMT_MONEY_UNIT, 0, 21350.46, "21350.46万元", "format: money with unit");
+    FMT_IS(NB_V_NUM, NB_FMT_PLAIN, 0, 103.3879, "103.3879", "format: plain decimal");
+    FMT_IS(NB_V_TEXT, NB_FMT_PLAIN, 0, 0, "/", "format: text copied");
+    FMT_IS(NB_V_BLANK, NB_FMT_PLAIN, 0, 0, "", "format: blank");
+#undef FMT_IS
+}
+
+static void test_text_width(void)
+{
+    CHECK(nb_text_width("自然人a") == 7, "width: 自然人a is 7");
+    CHECK(nb_text_width("（一）") == 6, "width: fullwidth brackets");
+    CHECK(nb_text_width("“三安全一稳定”") == 14, "width: curly quotes are ambiguous, so narrow");
+    CHECK(nb_text_width("、。") == 4, "width: CJK punctuation");
+    CHECK(nb_text_width("한글ｱ") == 5, "width: Hangul wide, halfwidth katakana narrow");
+    CHECK(nb_text_width("abc 1/2") == 7, "width: ASCII");
+    CHECK(nb_text_width("") == 0 && nb_text_width(NULL) == 0, "width: empty");
+    CHECK(nb_text_width("\xff" "a\xe4") == 3, "width: malformed bytes count 1 each");
+}
+
+static const char expected_json[] =
+    "{\n"
+    "  \"body\": \"测试区人民政府\",\n"
+    "  \"year\": 2020,\n"
+    "  \"format\": \"gov2019\",\n"
+    "  \"tables\": {\n"
+    "    \"active\": {\n"
+    "      \"license\": {\n"
+    "        \"items_prev\": 95,\n"
+    "        \"items_change\": 25,\n"
+    "        \"decisions\": 22113\n"
+    "      },\n"
+    "      \"purchase\": {\n"
+    "        \"count\": 67,\n"
+    "        \"amount\": 21350.46\n"
+    "      }\n"
+    "    },\n"
+    "    \"requests\": {\n"
+    "      \"new\": {\n"
+    "        \"person\": 219,\n"
+    "        \"business\": 1,\n"
+    "        \"other\": 0,\n"
+    "        \"total\": 220\n"
+    "      },\n"
+    "      \"carried_in\": {\n"
+    "        \"person\": 7,\n"
+    "        \"business\": 0,\n"
+    "        \"other\": 0,\n"
+    "        \"total\": 7\n"
+    "      },\n"
+    "      \"1\": {\n"
+    "        \"person\": 7,\n"
+    "        \"business\": 0,\n"
+    "        \"other\": 0,\n"
+    "        \"total\": 7\n"
+    "      },\n"
+    "      \"3.1\": {\n"
+    "        \"person\": 0,\n"
+    "        \"business\": 0,\n"
+    "        \"other\": \"/\",\n"
+    "        \"total\": 0\n"
+    "      },\n"
+    "      \"3.2\": {\n"
+    "        \"person\": 20,\n"
+    "        \"business\": 0,\n"
+    "        \"other\": null,\n"
+    "        \"total\": 20\n"
+    "      },\n"
+    "      \"total\": {\n"
+    "        \"person\": 191,\n"
+    "        \"business\": 1,\n"
+    "        \"other\": 0,\n"
+    "        \"total\": 192\n"
+    "      },\n"
+    "      \"carried_out\": {\n"
+    "        \"person\": 36,\n"
+    "        \"business\": 0,\n"
+    "        \"other\": 0,\n"
+    "        \"total\": 36\n"
+    "      }\n"
+    "    },\n"
+    "    \"local\": {}\n"
+    "  },\n"
+    "  \"checks\": [\n"
+    "    {\n"
+    "      \"id\": \"H1\",\n"
+    "      \"severity\": \"error\",\n"
+    "      \"title\": \"一+二=（七）+四\",\n"
+    "      \"formula\": \"一 + 二 = （七） + 四\",\n"
+    "      \"left\": 226,\n"
+    "      \"right\": 227,\n"
+    "      \"status\": \"FAIL\",\n"
+    "      \"evidence\": [\n"
+    "        \"requests.new.person\",\n"
+    "        \"requests.carried_out.person\"\n"
+    "      ],\n"
+    "      \"message\": \"自然人列不等 | 差 \\\"1\\\"\"\n"
+    "    }\n"
+    "  ]\n"
+    "}\n";
+
+static void test_json(const nb_doc *d)
+{
+    char err[512] = "";
+    char *s;
+
+    CHECK(nb_export_json(d, tmp("r.json"), err, sizeof err) == 0, "json: export");
+    s = slurp(tmp("r.json"), NULL);
+    CHECK_STR(s, expected_json, "json: exact text");
+    free(s);
+}
+
+static void test_csv(const nb_doc *d)
+{
+    char err[512] = "", prefix[128];
+    char *s;
+    size_t len = 0;
+    int bare_lf = 0;
+
+    snprintf(prefix, sizeof prefix, "%s/r", dir);
+    CHECK(nb_export_csv(d, prefix, err, sizeof err) == 0, "csv: export");
+    s = slurp(tmp("r-requests.csv"), &len);
+    CHECK(s && len > 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0, "csv: starts with a UTF-8 BOM");
+    for (size_t i = 0; s && i < len; i++)
+        bare_lf += s[i] == '\n' && (i == 0 || s[i - 1] != '\r');
+    CHECK(s && bare_lf == 0 && contains(s, "\r\n"), "csv: CRLF line ends");
+    CHECK(contains(s, "\xEF\xBB\xBF（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+                      ",,,申请人情况,,,\r\n,,,自然人,法人或其他组织,,总计\r\n"),
+          "csv: header rows, covered cells empty");
+    CHECK(contains(s, "\r\n三、本年度办理结果,（一）予以公开,,7,0,0,7\r\n"
+                      ",（三）不予公开,1.属于国家秘密,0,0,/,0\r\n"
+                      ",,2.其他法律行政法规禁止公开,20,0,,20\r\n"),
+          "csv: body rows with text and blank cells");
+    free(s);
+    s = slurp(tmp("r-active.csv"), NULL);
+    CHECK(contains(s, "政府集中采购,67,21350.46万元,\r\n"), "csv: money with unit as displayed");
+    free(s);
+    s = slurp(tmp("r-local.csv"), NULL);
+    CHECK(contains(s, "引号,\"a,\"\"b\"\"\n第二行\"\r\n"), "csv: RFC 4180 quoting");
+    free(s);
+}
+
+static void test_md(const nb_doc *d)
+{
+    char err[512] = "";
+    char *s;
+
+    CHECK(nb_export_md(d, tmp("r.md"), err, sizeof err) == 0, "md: export");
+    s = slurp(tmp("r.md"), NULL);
+    CHECK(starts_with(s, "# 测试区人民政府2020年政府信息公开工作年度报告\n\n## 一、总体情况\n\n"
+                         "全年公开信息<5 & 更多。\n\n### （一）主动公开\n\n主动公开情况良好。\n\n"),
+          "md: title, headings and paragraphs");
+    CHECK(contains(s, "## 二、主动公开政府信息情况\n\n"
+                      "| 第二十条第（五）项 |  |  |  |\n"
+                      "|---|---:|---:|---:|\n"
+                      "| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+                      "| 行政许可 | 95 | +25 | 22113 |\n"),
+          "md: 表二 pipe rows, no repeated caption");
+    CHECK(contains(s, "| 政府集中采购 | 67 | 21350.46万元 |  |\n"), "md: merged money cell");
+    CHECK(contains(s, "| 三、本年度办理结果 | （一）予以公开 |  | 7 | 0 | 0 | 7 |\n"
+                      "|  | （三）不予公开 | 1.属于国家秘密 | 0 | 0 | / | 0 |\n"
+                      "|  |  | 2.其他法律行政法规禁止公开 | 20 | 0 |  | 20 |\n"),
+          "md: 表三 rows, covered cells empty");
+    CHECK(contains(s, "**附表 本地事项**\n\n| 项目 | 说明 |\n|---|---|\n| 引号 | a,\"b\"<br>第二行 |\n"),
+          "md: caption of a table without its heading, newline as <br>");
+    CHECK(contains(s, "\n## 检查结果\n\n| 编号 | 级别 | 检查项 | 公式 | 左值 | 右值 | 结果 | 说明/证据 |\n"
+                      "|---|---|---|---|---:|---:|---|---|\n"
+                      "| H1 | error | 一+二=（七）+四 | 一 + 二 = （七） + 四 | 226 | 227 | FAIL | "
+                      "自然人列不等 \\| 差 \"1\"<br>证据：requests.new.person, requests.carried_out.person |\n"),
+          "md: checks table, | escaped");
+    CHECK(s && s[strlen(s) - 1] == '\n' && s[strlen(s) - 2] != '\n', "md: ends with one newline");
+    free(s);
+}
+
+static void test_txt(const nb_doc *d)
+{
+    char err[512] = "";
+    char *s;
+
+    CHECK(nb_export_txt(d, tmp("r.txt"), err, sizeof err) == 0, "txt: export");
+    s = slurp(tmp("r.txt"), NULL);
+    CHECK(starts_with(s, "测试区人民政府2020年政府信息公开工作年度报告\n\n一、总体情况\n"
+                         "全年公开信息<5 & 更多。\n（一）主动公开\n主动公开情况良好。\n"),
+          "txt: title, blank line, headings and paragraphs");
+    CHECK(contains(s, "\n二、主动公开政府信息情况\n第二十条第（五）项 |  |  |  |\n"
+                      "信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+                      "行政许可 | 95 | +25 | 22113 |\n"),
+          "txt: pipe rows as in the seed");
+    CHECK(contains(s, "\n检查结果\n[FAIL] H1 error 一+二=（七）+四: 一 + 二 = （七） + 四 (左 226, 右 227)\n"
+                      "  说明: 自然人列不等 | 差 \"1\"\n"
+                      "  证据: requests.new.person, requests.carried_out.person\n"),
+          "txt: checks at the end");
+    free(s);
+}
+
+static void test_html(const nb_doc *d)
+{
+    char err[512] = "";
+    char *s;
+
+    CHECK(nb_export_html(d, tmp("r.html"), err, sizeof err) == 0, "html: export");
+    s = slurp(tmp("r.html"), NULL);
+    CHECK(s && strncmp(s, "<!DOCTYPE html>\n", 16) == 0 && contains(s, "<meta charset=\"utf-8\">"),
+          "html: doctype and charset");
+    CHECK(contains(s, "@page { size: A4;") && contains(s, "page-break-inside: avoid"), "html: print CSS");
+    CHECK(contains(s, "<th rowspan=\"3\" colspan=\"3\">（本列数据的勾稽关系为："),
+          "html: rowspan and colspan on the note");
+    CHECK(contains(s, "<th colspan=\"4\">申请人情况</th></tr>\n<tr><th rowspan=\"2\">自然人</th>"
+                      "<th colspan=\"2\">法人或其他组织</th><th rowspan=\"2\">总计</th></tr>"),
+          "html: covered cells not emitted");
+    CHECK(contains(s, "<th class=\"label\" rowspan=\"4\">三、本年度办理结果</th>"), "html: label cell");
+    CHECK(contains(s, "<td class=\"num\">21350.46万元</td>") == 0
+              && contains(s, "<td class=\"num\" colspan=\"2\">21350.46万元</td>"),
+          "html: merged number cell");
+    CHECK(contains(s, "<p>全年公开信息&lt;5 &amp; 更多。</p>"), "html: text escaped");
+    CHECK(contains(s, "<tr class=\"status-fail severity-error\">") && contains(s, "差 &quot;1&quot;"),
+          "html: checks with a class per status");
+    CHECK(contains(s, "<table class=\"report\" id=\"table-requests\">\n<thead>\n"), "html: thead");
+    free(s);
+}
+
+/* The openpyxl side of the XLSX test: prints one line per failure. */
+static const char xlsx_check_py[] =
+    "import sys\n"
+    "try:\n"
+    "    import openpyxl\n"
+    "except Exception as e:\n"
+    "    print('cannot import openpyxl:', e); sys.exit(1)\n"
+    "wb = openpyxl.load_workbook(sys.argv[1])\n"
+    "bad = []\n"
+    "def want(cond, what):\n"
+    "    if not cond: bad.append(what)\n"
+    "want(wb.sheetnames == ['二、主动公开政府信息情况', '三、收到和处理政府信息公开申请情况',\n"
+    "                      '附表 本地事项', '检查结果'], 'sheet names %r' % wb.sheetnames)\n"
+    "ws = wb['三、收到和处理政府信息公开申请情况']\n"
+    "v = ws['D5'].value\n"
+    "want(v == 219 and not isinstance(v, str), 'D5 is the number 219, got %r' % (v,))\n"
+    "merged = set(str(r) for r in ws.merged_cells.ranges)\n"
+    "for r in ['A1:G1', 'A2:C4', 'D2:G2', 'D3:D4', 'A7:A10', 'B8:B9']:\n"
+    "    want(r in merged, 'merged range %s missing from %r' % (r, sorted(merged)))\n"
+    "want(ws['D5'].font.name == '宋体', 'D5 font %r' % ws['D5'].font.name)\n"
+    "want(ws['D5'].font.sz == 11, 'D5 size %r' % ws['D5'].font.sz)\n"
+    "want(ws['D5'].number_format == '0', 'D5 format %r' % ws['D5'].number_format)\n"
+    "want(ws['D5'].alignment.horizontal == 'right', 'D5 alignment')\n"
+    "want(ws['A1'].font.name == '黑体' and ws['A1'].font.b and ws['A1'].font.sz == 14, 'title font')\n"
+    "want(ws['D3'].alignment.horizontal == 'center' and ws['D3'].alignment.wrap_text, 'header alignment')\n"
+    "want(ws['A5'].alignment.horizontal == 'left', 'label alignment')\n"
+    "# openpyxl re-derives the borders of covered cells; read their styles from the XML\n"
+    "import zipfile, xml.etree.ElementTree as ET\n"
+    "ns = {'m': 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'}\n"
+    "z = zipfile.ZipFile(sys.argv[1])\n"
+    "styles = ET.fromstring(z.read('xl/styles.xml'))\n"
+    "xfs = styles.findall('m:cellXfs/m:xf', ns)\n"
+    "borders = styles.findall('m:borders/m:border', ns)\n"
+    "cells = {c.get('r'): c for c in ET.fromstring(z.read('xl/worksheets/sheet2.xml')).iter('{%s}c' % ns['m'])}\n"
+    "for ref in ['B3', 'C4', 'G2', 'E2', 'A10', 'A8', 'F9', 'D5']:\n"
+    "    c = cells.get(ref)\n"
+    "    b = borders[int(xfs[int(c.get('s', 0))].get('borderId', 0))] if c is not None else None\n"
+    "    want(b is not None and all(b.find('m:' + side, ns) is not None and b.find('m:' + side, ns).get('style') == 'thin'\n"
+    "                                for side in ('left', 'right', 'top', 'bottom')), 'thin borders on %s' % ref)\n"
+    "want(ws['F8'].value == '/', 'F8 text')\n"
+    "want(ws.print_title_rows == '$1:$4', 'print titles %r' % ws.print_title_rows)\n"
+    "want(ws.page_setup.paperSize in (9, '9'), 'paper %r' % ws.page_setup.paperSize)\n"
+    "want(ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1, '1') and ws.page_setup.fitToHeight in (0, '0'), 'fit to width')\n"
+    "want(ws.print_options.horizontalCentered, 'centred')\n"
+    "for col in 'ABCDEFG':\n"
+    "    w = ws.column_dimensions[col].width\n"
+    "    want(w is not None and 8 <= w <= 60, 'width of %s: %r' % (col, w))\n"
+    "ws = wb['二、主动公开政府信息情况']\n"
+    "want(ws['C4'].value == 25 and ws['C4'].number_format == '+0;-0;0', 'signed cell %r %r' % (ws['C4'].value, ws['C4'].number_format))\n"
+    "want(abs(ws['C7'].value - 21350.46) < 1e-9 and ws['C7'].number_format == '0.00\"万元\"', 'money cell %r %r' % (ws['C7'].value, ws['C7'].number_format))\n"
+    "want('C7:D7' in set(str(r) for r in ws.merged_cells.ranges), 'money merge')\n"
+    "want(ws['A2'].alignment.horizontal == 'center', 'block title centred')\n"
+    "want(ws.page_setup.orientation == 'portrait', 'portrait')\n"
+    "ws = wb['检查结果']\n"
+    "want([c.value for c in ws[2]] == ['编号', '级别', '检查项', '公式', '左值', '右值', '结果', '说明/证据'], 'check headers %r' % [c.value for c in ws[2]])\n"
+    "want(ws['E3'].value == 226 and ws['G3'].value == 'FAIL', 'check row')\n"
+    "want(ws['H3'].value == '自然人列不等 | 差 \"1\"\\n证据：requests.new.person, requests.carried_out.person', 'check note %r' % ws['H3'].value)\n"
+    "want(wb.properties.created.year == 2021, 'created %r' % wb.properties.created)\n"
+    "for b in bad: print(b)\n"
+    "sys.exit(1 if bad else 0)\n";
+
+static void test_xlsx(const nb_doc *d)
+{
+    char err[512] = "", cmd[512];
+    char *a, *b;
+    size_t alen = 0, blen = 0;
+    FILE *f;
+
+    CHECK(nb_export_xlsx(d, tmp("a.xlsx"), err, sizeof err) == 0, "xlsx: export");
+    if (*err)
+        printf("# %s\n", err);
+    sleep(1); /* a clock leaking into the file would show now */
+    CHECK(nb_export_xlsx(d, tmp("b.xlsx"), err, sizeof err) == 0, "xlsx: export again");
+    a = slurp(tmp("a.xlsx"), &alen);
+    b = slurp(tmp("b.xlsx"), &blen);
+    CHECK(a && b && alen > 1000 && alen == blen && memcmp(a, b, alen) == 0, "xlsx: byte-identical twice");
+    free(a);
+    free(b);
+
+    f = fopen(tmp("check.py"), "w");
+    if (f) {
+        fputs(xlsx_check_py, f);
+        fclose(f);
+    }
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s", tmp("check.py"), tmp("a.xlsx"));
+    CHECK(system(cmd) == 0, "xlsx: openpyxl reads numbers, merges, fonts, borders, print setup");
+}
+
+static void test_errors(nb_doc *d)
+{
+    char err[512];
+    char *long_text, *old;
+    nb_merge saved;
+
+    CHECK(nb_export_json(d, "/nonexistent-dir/r.json", err, sizeof err) == -1
+              && contains(err, "/nonexistent-dir/r.json") && contains(err, "No such file or directory"),
+          "errors: json names the path and the reason");
+    CHECK(nb_export_md(d, "/nonexistent-dir/r.md", err, sizeof err) == -1
+              && contains(err, "/nonexistent-dir/r.md: No such file"),
+          "errors: md");
+    CHECK(nb_export_csv(d, "/nonexistent-dir/r", err, sizeof err) == -1
+              && contains(err, "/nonexistent-dir/r-active.csv: No such file"),
+          "errors: csv names the file");
+    CHECK(nb_export_xlsx(d, "/nonexistent-dir/r.xlsx", err, sizeof err) == -1
+              && contains(err, "/nonexistent-dir/r.xlsx: No such file or directory"),
+          "errors: xlsx names the path and the reason");
+
+    long_text = malloc(40001);
+    memset(long_text, 'x', 40000);
+    long_text[40000] = '\0';
+    old = d->tables[2].cells[3].text;
+    d->tables[2].cells[3].text = long_text;
+    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == -1
+              && contains(err, "bad.xlsx: sheet '附表 本地事项' cell B3: String exceeds Excel's limit"),
+          "errors: xlsx library errors name sheet and cell, with lxw_strerror");
+    d->tables[2].cells[3].text = old;
+    free(long_text);
+
+    saved = d->tables[1].merges[1];
+    d->tables[1].merges[1].r1 = 1; /* 申请人情况 now overlaps 自然人 */
+    d->tables[1].merges[1].r2 = 1;
+    d->tables[1].merges[1].c1 = 3;
+    CHECK(nb_export_html(d, tmp("bad.html"), err, sizeof err) == -1
+              && contains(err, "table 'requests': merge 3 overlaps merge 2 at row 1, column 3"),
+          "errors: overlapping merges refused (html)");
+    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == -1
+              && contains(err, "bad.xlsx: table 'requests': merge 3 overlaps"),
+          "errors: overlapping merges refused (xlsx)");
+    CHECK(access(tmp("bad.xlsx"), F_OK) != 0, "errors: no partial xlsx left behind");
+    d->tables[1].merges[1] = saved;
+    d->tables[1].merges[1].r2 = 10;
+    CHECK(nb_export_txt(d, tmp("bad.txt"), err, sizeof err) == -1 && contains(err, "out of range"),
+          "errors: merge out of range");
+    d->tables[1].merges[1] = saved;
+
+    free(d->tables[0].row_keys[5]);
+    d->tables[0].row_keys[5] = xstrdup("license");
+    CHECK(nb_export_json(d, tmp("bad.json"), err, sizeof err) == -1
+              && contains(err, "duplicate row key 'license'"),
+          "errors: duplicate JSON keys refused");
+}
+
+static void remove_dir(void)
+{
+    static const char *const names[] = {
+        "r.json", "r-active.csv", "r-requests.csv", "r-local.csv", "r.md", "r.txt", "r.html",
+        "a.xlsx", "b.xlsx", "check.py", "bad.html", "bad.txt",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        remove(tmp(names[i]));
+    rmdir(dir);
+}
+
+int main(void)
+{
+    nb_doc *d;
+    const char *keep = getenv("NB_TEST_KEEP");
+
+    snprintf(dir, sizeof dir, "/tmp/nb-export-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_cell_format();
+    test_text_width();
+    d = build_doc();
+    test_json(d);
+    test_csv(d);
+    test_md(d);
+    test_txt(d);
+    test_html(d);
+    test_xlsx(d);
+    test_errors(d);
+    nb_doc_free(d);
+    nb_doc_free(NULL);
+    if (keep)
+        printf("# outputs kept in %s\n", dir);
+    else
+        remove_dir();
+    T_DONE();
+}
