@@ -25,15 +25,19 @@
 #define TITLE_SIZE 14
 #define GB2312_CHARSET 134
 
-#define COL_MIN 8.0       /* column width bounds, in Excel character units */
+#define COL_MIN 8.0        /* column width bounds, in Excel character units */
 #define COL_MAX 60.0
-#define CELL_MAX 40.0     /* widest a single cell may make its column; longer text wraps */
+#define CELL_MAX 45.0      /* widest a cell may make its columns; longer text wraps */
 #define WIDTH_PER_UNIT 1.1 /* Excel units per nb_text_width unit (宋体 vs the default font) */
-#define WIDTH_PAD 2.0
-#define LINE_HEIGHT 14.0  /* points per wrapped line of 宋体 11 */
-#define ROW_PAD 6.0
-#define TITLE_HEIGHT 30.0
-#define WIDE_TABLE 8      /* more columns than this: landscape */
+#define WIDTH_PAD 3.0      /* borders and the one-level indent */
+#define UNBROKEN 20        /* text this wide (10 CJK characters) is not split to fit a tall merge */
+#define HEAD_UNBROKEN 8    /* header text wider than this (4 CJK characters) wraps in two lines */
+#define PORTRAIT_MAX 100.0 /* total width (character units) that still prints upright */
+#define LINE_HEIGHT 14.0   /* points per wrapped line of 宋体 11 */
+#define ROW_PAD 6.0        /* points added to every row */
+#define TITLE_HEIGHT 30.0  /* points: the title row, one line */
+#define TITLE_LINE 20.0    /* points per further line of the title */
+#define WIDE_TABLE 8       /* more columns than this: landscape */
 
 /* Number formats, one per kind of value. */
 enum { NF_NONE, NF_INT, NF_SIGNED, NF_MONEY, NF_MONEY_UNIT, NF_SIGNED_GENERAL, NF_COUNT };
@@ -73,6 +77,8 @@ static lxw_format *cell_format(xlsx *x, int align, int nf, int font)
         format_set_align(f, aligns[align]);
         format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
         format_set_text_wrap(f);
+        if (align != AL_CENTER)
+            format_set_indent(f, 1);
         if (num_formats[nf])
             format_set_num_format(f, num_formats[nf]);
         if (font == FONT_ALERT) {
@@ -290,10 +296,29 @@ static double capacity_of(double width)
     return cap > 1 ? cap : 1;
 }
 
+/* 1 when column C holds numbers and, below the header, nothing but numbers,
+ * blanks and header cells: such columns get one common width. */
+static int data_column(const nb_table *t, const int *owner, int c)
+{
+    int numbers = 0;
+
+    for (int r = t->header_rows; r < t->nrows; r++) {
+        const nb_cell *cell = grid_cell(t, r, c);
+        if (grid_covered(t, owner, r, c) || cell->header || cell->type == NB_V_BLANK)
+            continue;
+        if (!grid_is_number(cell))
+            return 0;
+        numbers++;
+    }
+    return numbers > 0;
+}
+
 /* Column widths: single cells first, then merges spread any shortfall over
  * their columns; a merge over several rows may wrap into that many lines. */
 static void layout_widths(const nb_table *t, const int *owner, double *w)
 {
+    double widest = 0;
+
     for (int c = 0; c < t->ncols; c++)
         w[c] = 0;
     for (int r = 0; r < t->nrows; r++) {
@@ -303,27 +328,46 @@ static void layout_widths(const nb_table *t, const int *owner, double *w)
             if (owner[(size_t)r * t->ncols + c] >= 0)
                 continue;
             text_lines(grid_text(t, owner, r, c), 0, &tw);
+            if (r < t->header_rows && tw > HEAD_UNBROKEN) /* headers wrap into two lines */
+                tw = (tw + 1) / 2 + 1 > HEAD_UNBROKEN ? (tw + 1) / 2 + 1 : HEAD_UNBROKEN;
             need = fmin(width_for(tw), CELL_MAX);
             if (need > w[c])
                 w[c] = need;
         }
     }
-    for (int m = 0; m < t->nmerges; m++) {
-        const nb_merge *g = &t->merges[m];
-        int rows = g->r2 - g->r1 + 1, cols = g->c2 - g->c1 + 1, tw;
-        double need, have = 0;
-        text_lines(grid_text(t, owner, g->r1, g->c1), 0, &tw);
-        need = fmin(width_for((tw + rows - 1) / rows), CELL_MAX * cols);
-        for (int c = g->c1; c <= g->c2; c++)
-            have += w[c];
-        if (need > have) {
-            double add = ceil((need - have) / cols);
+    for (int span = 1; span <= t->ncols; span++) { /* narrow merges first */
+        for (int m = 0; m < t->nmerges; m++) {
+            const nb_merge *g = &t->merges[m];
+            int rows = g->r2 - g->r1 + 1, cols = g->c2 - g->c1 + 1, tw, lines, per_line;
+            double need, have = 0;
+            if (cols != span)
+                continue;
+            text_lines(grid_text(t, owner, g->r1, g->c1), 0, &tw);
+            /* Long text in a tall merge wraps into balanced lines, one per
+             * row at most; up to UNBROKEN it stays on one line. */
+            lines = (tw + UNBROKEN - 1) / UNBROKEN;
+            if (lines > rows)
+                lines = rows;
+            per_line = lines > 1 ? (tw + lines - 1) / lines + 1 : tw;
+            need = fmin(width_for(per_line), CELL_MAX); /* longer merged text wraps */
             for (int c = g->c1; c <= g->c2; c++)
-                w[c] += add;
+                have += w[c];
+            if (need > have) {
+                double add = ceil((need - have) / cols);
+                for (int c = g->c1; c <= g->c2; c++)
+                    w[c] += add;
+            }
         }
     }
-    for (int c = 0; c < t->ncols; c++)
+    for (int c = 0; c < t->ncols; c++) {
+        if (data_column(t, owner, c) && w[c] > widest)
+            widest = w[c];
+    }
+    for (int c = 0; c < t->ncols; c++) {
+        if (data_column(t, owner, c))
+            w[c] = widest;
         w[c] = fmax(COL_MIN, fmin(COL_MAX, w[c]));
+    }
 }
 
 /* Lines per row: enough for every cell's wrapped text; a merge over several
@@ -343,19 +387,23 @@ static void layout_lines(const nb_table *t, const int *owner, const double *w, i
                 lines[r] = n;
         }
     }
-    for (int m = 0; m < t->nmerges; m++) {
-        const nb_merge *g = &t->merges[m];
-        double width = 0;
-        int need, have = 0, rows = g->r2 - g->r1 + 1;
-        for (int c = g->c1; c <= g->c2; c++)
-            width += w[c];
-        need = text_lines(grid_text(t, owner, g->r1, g->c1), capacity_of(width), &widest);
-        for (int r = g->r1; r <= g->r2; r++)
-            have += lines[r];
-        if (need > have) {
-            int add = (need - have + rows - 1) / rows;
+    for (int span = 1; span <= t->nrows; span++) { /* short merges first */
+        for (int m = 0; m < t->nmerges; m++) {
+            const nb_merge *g = &t->merges[m];
+            double width = 0;
+            int need, have = 0, rows = g->r2 - g->r1 + 1;
+            if (rows != span)
+                continue;
+            for (int c = g->c1; c <= g->c2; c++)
+                width += w[c];
+            need = text_lines(grid_text(t, owner, g->r1, g->c1), capacity_of(width), &widest);
             for (int r = g->r1; r <= g->r2; r++)
-                lines[r] += add;
+                have += lines[r];
+            if (need > have) {
+                int add = (need - have + rows - 1) / rows;
+                for (int r = g->r1; r <= g->r2; r++)
+                    lines[r] += add;
+            }
         }
     }
 }
@@ -374,12 +422,16 @@ static lxw_error write_value(lxw_worksheet *ws, int row, int col, const nb_cell 
     return worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, text, f);
 }
 
-/* Print setup: A4, landscape when wide, one page wide, title and header
- * rows repeated, centred, page numbers in the footer. */
-static lxw_error page_setup(lxw_worksheet *ws, int ncols, int repeat_rows)
+/* Print setup: A4, landscape when wide (many columns or a wide total), one
+ * page wide, title and header rows repeated, centred, page numbers below. */
+static lxw_error page_setup(lxw_worksheet *ws, int ncols, const double *widths, int repeat_rows)
 {
+    double total = 0;
+
+    for (int c = 0; c < ncols; c++)
+        total += widths[c];
     worksheet_set_paper(ws, 9);
-    if (ncols > WIDE_TABLE)
+    if (ncols > WIDE_TABLE || total > PORTRAIT_MAX)
         worksheet_set_landscape(ws);
     else
         worksheet_set_portrait(ws);
@@ -403,6 +455,8 @@ static int write_sheet(xlsx *x, const nb_table *t, const char *name, int alert_c
     double *widths = NULL;
     lxw_error e = LXW_NO_ERROR;
     const char *title = t->title && *t->title ? t->title : NULL;
+    double total = 0;
+    int title_lines, widest;
 
     owner = grid_owner_map(t, x->err, x->errlen);
     if (!owner) {
@@ -437,7 +491,11 @@ static int write_sheet(xlsx *x, const nb_table *t, const char *name, int alert_c
             fail_memory(x);
             goto done;
         }
-        e = worksheet_set_row(ws, 0, TITLE_HEIGHT, NULL);
+        for (int c = 0; c < t->ncols; c++)
+            total += widths[c];
+        /* The title font is TITLE_SIZE/BODY_SIZE times wider than the body's. */
+        title_lines = text_lines(title, capacity_of(total) * BODY_SIZE / TITLE_SIZE, &widest);
+        e = worksheet_set_row(ws, 0, TITLE_HEIGHT + (title_lines - 1) * TITLE_LINE, NULL);
         if (!e && t->ncols > 1)
             e = worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)(t->ncols - 1), title, tf);
         else if (!e)
@@ -482,7 +540,7 @@ static int write_sheet(xlsx *x, const nb_table *t, const char *name, int alert_c
             }
         }
     }
-    e = page_setup(ws, t->ncols, top + t->header_rows);
+    e = page_setup(ws, t->ncols, widths, top + t->header_rows);
     if (e) {
         fail(x, name, -1, -1, e);
         goto done;

@@ -1,8 +1,313 @@
-/* lua_cube.c - marshals the aggregation engine (tabulate.c): store:flow, stock, count_by, sum_by. */
+/* lua_cube.c - marshals the aggregation engine (tabulate.c): store:flow, stock, count_by,
+ * sum_by, and cube objects (get, ids, records, dims). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
 #include "lua_nb.h"
+#include "records.h"
+#include "tabulate.h"
+
+typedef struct {
+    nb_cube *c; /* NULL once collected */
+} cube_ud;
+
+static int l_cube_gc(lua_State *L)
+{
+    cube_ud *u = luaL_checkudata(L, 1, NB_MT_CUBE);
+    nb_cube_free(u->c);
+    u->c = NULL;
+    return 0;
+}
+
+static nb_cube *check_cube(lua_State *L, int idx)
+{
+    cube_ud *u = luaL_checkudata(L, idx, NB_MT_CUBE);
+    if (!u->c)
+        luaL_error(L, "cube is freed");
+    return u->c;
+}
+
+/* Reads {body=, year=, ids=} at IDX into SC. */
+static void check_scope(lua_State *L, nb_store *s, int idx, const char *kind, nb_scope *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->kind = kind;
+    if (!nb_kind_find(kind))
+        luaL_error(L, "unknown record kind '%s'", kind);
+    if (lua_isnoneornil(L, idx))
+        return;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    if (lua_getfield(L, idx, "body") != LUA_TNIL) {
+        const char *name = luaL_checkstring(L, -1);
+        char err[512];
+        if (nb_store_body(s, name, 0, &sc->body, NULL, err, sizeof err) != NB_OK)
+            luaL_error(L, "%s", err);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "year") != LUA_TNIL)
+        sc->year = (int)luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, idx, "ids");
+    sc->track_ids = lua_isnil(L, -1) ? (sc->body && sc->year) : lua_toboolean(L, -1);
+    lua_pop(L, 1);
+}
+
+static const char *opt_field(lua_State *L, int idx, const char *key)
+{
+    const char *v = NULL;
+    if (lua_istable(L, idx) && lua_getfield(L, idx, key) != LUA_TNIL)
+        v = luaL_checkstring(L, -1); /* stays alive: the table holds it */
+    if (lua_istable(L, idx))
+        lua_pop(L, 1);
+    return v;
+}
+
+/* store:flow(kind, {body=, year=, ids=}) -> cube */
+static int l_flow(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    nb_scope sc;
+    check_scope(L, s, 3, luaL_checkstring(L, 2), &sc);
+    lua_settop(L, 3);
+    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1); /* own the result before making it */
+    u->c = NULL;
+    luaL_setmetatable(L, NB_MT_CUBE);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    char err[512];
+    if (nb_flow(s, &sc, &u->c, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    return 1;
+}
+
+/* store:stock(kind, {start=, ["end"]=, at=, by=, body=, year=, ids=}) -> cube */
+static int l_stock(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    nb_scope sc;
+    check_scope(L, s, 3, luaL_checkstring(L, 2), &sc);
+    const char *start = opt_field(L, 3, "start"), *end = opt_field(L, 3, "end");
+    const char *by = opt_field(L, 3, "by");
+    int at = 0;
+    if (lua_istable(L, 3)) {
+        lua_getfield(L, 3, "at");
+        at = (int)luaL_optinteger(L, -1, 0);
+        lua_pop(L, 1);
+    }
+    if (!start)
+        return luaL_error(L, "stock: give start = the field that opens a record's life");
+    lua_settop(L, 3);
+    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->c = NULL;
+    luaL_setmetatable(L, NB_MT_CUBE);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    char err[512];
+    if (nb_stock(s, &sc, start, end, at, by, &u->c, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    return 1;
+}
+
+static int count_or_sum(lua_State *L, const char *sum, int opts)
+{
+    nb_store *s = nb_check_store(L, 1);
+    nb_scope sc;
+    check_scope(L, s, opts, luaL_checkstring(L, 2), &sc);
+    const char *date = opt_field(L, opts, "date"), *by = opt_field(L, opts, "by");
+    const nb_kind *k = nb_kind_find(sc.kind);
+    if (!date) /* default: the kind's first date field */
+        for (int f = 0; f < k->nfields && !date; f++)
+            if (k->fields[f].type == NB_F_DATE)
+                date = k->fields[f].name;
+    lua_settop(L, opts);
+    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->c = NULL;
+    luaL_setmetatable(L, NB_MT_CUBE);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    char err[512];
+    if (nb_count_by(s, &sc, date, by, sum, &u->c, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    return 1;
+}
+
+/* store:count_by(kind, {date=, by=, body=, year=, ids=}) -> cube */
+static int l_count_by(lua_State *L)
+{
+    return count_or_sum(L, NULL, 3);
+}
+
+/* store:sum_by(kind, field, {date=, by=, body=, year=, ids=}) -> cube (money in 分) */
+static int l_sum_by(lua_State *L)
+{
+    const char *f = luaL_checkstring(L, 3); /* stays on the stack below the options */
+    return count_or_sum(L, f, 4);
+}
+
+/* Reads labels at FROM.. into IDX (missing trailing: every label). */
+static void check_index(lua_State *L, const nb_cube *c, int from, int *idx)
+{
+    int n = lua_gettop(L) - from + 1;
+    if (n > c->ndims)
+        luaL_error(L, "cube has %d dimensions, got %d labels", c->ndims, n);
+    for (int d = 0; d < c->ndims; d++) {
+        idx[d] = -1;
+        if (d >= n || lua_isnil(L, from + d))
+            continue;
+        const char *label = luaL_checkstring(L, from + d);
+        if (strcmp(label, "total") == 0)
+            continue;
+        idx[d] = nb_cube_label(c, d, label);
+        if (idx[d] < 0) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (int i = 0; i < c->dim_len[d]; i++) {
+                if (i)
+                    luaL_addstring(&b, ", ");
+                luaL_addstring(&b, c->labels[d][i]);
+            }
+            luaL_pushresult(&b);
+            luaL_error(L, "cube has no '%s' in dimension '%s' (labels: %s)", label,
+                       c->dim_name[d], lua_tostring(L, -1));
+        }
+    }
+}
+
+/* cube:get(label, ...) -> integer; "total" (or nil) sums a dimension */
+static int l_cube_get(lua_State *L)
+{
+    nb_cube *c = check_cube(L, 1);
+    int idx[NB_CUBE_MAXDIMS];
+    check_index(L, c, 2, idx);
+    lua_pushinteger(L, nb_cube_get(c, idx));
+    return 1;
+}
+
+/* cube:records(label, ...) -> array of {rid=, id=, source=, line=} */
+static int l_cube_records(lua_State *L)
+{
+    nb_cube *c = check_cube(L, 1);
+    int idx[NB_CUBE_MAXDIMS];
+    check_index(L, c, 2, idx);
+    lua_getiuservalue(L, 1, 1);
+    nb_store *s = nb_check_store(L, -1);
+    lua_pop(L, 1);
+    nb_idlist ids = {0};
+    if (nb_cube_ids(c, idx, &ids) != 0) {
+        free(ids.rid);
+        return luaL_error(L, "cube:records: this cube keeps no record ids (make it with ids = true)");
+    }
+    /* Copy the ids onto the Lua side first so an error cannot leak them. */
+    lua_createtable(L, ids.n, 0);
+    for (int i = 0; i < ids.n; i++) {
+        lua_pushinteger(L, ids.rid[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    free(ids.rid);
+    int t = lua_gettop(L);
+    const nb_kind *k = nb_kind_find(c->kind);
+    lua_Integer n = luaL_len(L, t);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, t, i);
+        int64_t rid = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        nb_record_ref ref;
+        char err[512];
+        if (nb_record_ref_get(s, k, rid, &ref, err, sizeof err) != NB_OK)
+            return luaL_error(L, "%s", err);
+        lua_createtable(L, 0, 4);
+        lua_pushinteger(L, rid);
+        lua_setfield(L, -2, "rid");
+        lua_pushstring(L, ref.id);
+        lua_setfield(L, -2, "id");
+        lua_pushstring(L, ref.source);
+        lua_setfield(L, -2, "source");
+        lua_pushinteger(L, ref.line);
+        lua_setfield(L, -2, "line");
+        lua_rawseti(L, -2, i);
+    }
+    return 1;
+}
+
+/* cube:ids(label, ...) -> array of record ids (text) */
+static int l_cube_ids(lua_State *L)
+{
+    int top = lua_gettop(L);
+    lua_pushcfunction(L, l_cube_records);
+    lua_insert(L, 1);
+    lua_call(L, top, 1);
+    lua_Integer n = luaL_len(L, -1);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -2, i);
+        lua_getfield(L, -1, "id");
+        lua_rawseti(L, -3, i);
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* cube:dims() -> array of {name=, labels={...}} */
+static int l_cube_dims(lua_State *L)
+{
+    nb_cube *c = check_cube(L, 1);
+    lua_createtable(L, c->ndims, 0);
+    for (int d = 0; d < c->ndims; d++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, c->dim_name[d]);
+        lua_setfield(L, -2, "name");
+        lua_createtable(L, c->dim_len[d], 0);
+        for (int i = 0; i < c->dim_len[d]; i++) {
+            lua_pushstring(L, c->labels[d][i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_setfield(L, -2, "labels");
+        lua_rawseti(L, -2, d + 1);
+    }
+    return 1;
+}
+
+static int l_cube_tostring(lua_State *L)
+{
+    nb_cube *c = check_cube(L, 1);
+    lua_pushfstring(L, "nianbao.cube (%s, %d dimensions)", c->kind, c->ndims);
+    return 1;
+}
+
+static const luaL_Reg cube_methods[] = {
+    {"get", l_cube_get},
+    {"ids", l_cube_ids},
+    {"records", l_cube_records},
+    {"dims", l_cube_dims},
+    {NULL, NULL},
+};
+
+static const luaL_Reg store_methods[] = {
+    {"flow", l_flow},
+    {"stock", l_stock},
+    {"count_by", l_count_by},
+    {"sum_by", l_sum_by},
+    {NULL, NULL},
+};
 
 int nb_open_aggregate(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    if (luaL_newmetatable(L, NB_MT_CUBE)) {
+        luaL_newlib(L, cube_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, l_cube_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, l_cube_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    /* Add the aggregation methods to the store's method table. */
+    luaL_getmetatable(L, NB_MT_STORE);
+    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
+        luaL_setfuncs(L, store_methods, 0);
+    lua_pop(L, 2);
     return 0;
 }

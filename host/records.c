@@ -161,3 +161,29 @@ nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *e
     }
     return NB_OK;
 }
+
+nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_record_ref *ref,
+                         char *err, size_t errlen)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT r.id, s.path, r.line FROM %s r JOIN source s ON s.id = r.src WHERE r.rid = ?1",
+             kind->table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return NB_ERR_SQL;
+    }
+    sqlite3_bind_int64(st, 1, rid);
+    nb_err rc = NB_ERR_NOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(ref->id, sizeof ref->id, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(ref->source, sizeof ref->source, "%s", (const char *)sqlite3_column_text(st, 1));
+        ref->line = (long)sqlite3_column_int64(st, 2);
+        rc = NB_OK;
+    } else {
+        snprintf(err, errlen, "no %s record with rid %lld", kind->name, (long long)rid);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -54,4 +54,15 @@ nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const c
                         const char *const *values, int n, const char *source, int *inserted,
                         char *err, size_t errlen);
 
+/* Where a record came from: its id, source file and line. */
+typedef struct {
+    char id[256];
+    char source[1024];
+    long line;
+} nb_record_ref;
+
+/* Looks up record RID of KIND. NB_ERR_NOTFOUND when absent. */
+nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_record_ref *ref,
+                         char *err, size_t errlen);
+
 #endif
