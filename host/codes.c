@@ -39,6 +39,11 @@ static const nb_field charge_fields[] = {
     {"amount", "金额", NB_F_MONEY, 1, NULL},
     {"item", "项目", NB_F_TEXT, 0, NULL},
 };
+static const nb_field holiday_fields[] = {
+    {"date", "日期", NB_F_DATE, 1, NULL},
+    {"type", "类型", NB_F_CAT, 1, "day_type"},
+    {"note", "说明", NB_F_TEXT, 0, NULL},
+};
 static const nb_field purchase_fields[] = {
     {"date", "日期", NB_F_DATE, 1, NULL},
     {"amount", "金额", NB_F_MONEY, 1, NULL},
@@ -53,6 +58,7 @@ const nb_kind nb_kinds[] = {
     {"decision", "处理决定", "decision", 0, N(decision_fields), decision_fields},
     {"charge", "收费", "charge", 0, N(charge_fields), charge_fields},
     {"purchase", "政府集中采购", "purchase", 1, N(purchase_fields), purchase_fields},
+    {"holiday", "节假日调整", "holiday", 0, N(holiday_fields), holiday_fields},
 };
 const int nb_nkinds = N(nb_kinds);
 
@@ -104,6 +110,8 @@ const nb_catval nb_catvals[] = {
     {"decision_kind", "service", "其他对外管理服务事项", NULL},
     {"decision_kind", "penalty", "行政处罚", NULL},
     {"decision_kind", "coercion", "行政强制", NULL},
+    {"day_type", "holiday", "放假", "休息日|节假日|假日"},
+    {"day_type", "workday", "上班", "调休上班|补班|工作日"},
 };
 const int nb_ncatvals = N(nb_catvals);
 

@@ -15,6 +15,7 @@ static void cell_clear(nb_cell *c)
 {
     free(c->text);
     free(c->key);
+    free(c->row);
 }
 
 static void table_clear(nb_table *t)

@@ -31,6 +31,8 @@ typedef struct {
     char *text;    /* display text, always set (""
                       for blank); for numbers the formatted value */
     char *key;     /* JSON column key of a data cell, NULL otherwise */
+    char *row;     /* JSON row key of this cell when it is not its grid row's
+                      (表四: one grid row holds three JSON rows); NULL otherwise */
     int header;    /* 1 for header/label cells (centred, may be bold) */
 } nb_cell;
 

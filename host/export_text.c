@@ -724,6 +724,15 @@ static void json_value(FILE *f, const nb_cell *c)
     }
 }
 
+/* The JSON row key of cell (r, c): its own, else its grid row's. */
+static const char *json_row_key(const nb_table *t, int r, int c)
+{
+    const nb_cell *cell = grid_cell(t, r, c);
+    if (cell->row)
+        return cell->row;
+    return t->row_keys ? t->row_keys[r] : NULL;
+}
+
 /* Rejects duplicate keys, which would make the JSON ambiguous. */
 static int json_keys_unique(const nb_doc *doc, char *err, size_t errlen)
 {
@@ -737,29 +746,19 @@ static int json_keys_unique(const nb_doc *doc, char *err, size_t errlen)
                 return 0;
             }
         }
-        if (!t->row_keys)
-            continue;
-        for (int r = 0; r < t->nrows; r++) {
-            if (!t->row_keys[r])
+        size_t n = (size_t)t->nrows * (size_t)t->ncols;
+        for (size_t a = 0; a < n; a++) {
+            int r = (int)(a / (size_t)t->ncols), c = (int)(a % (size_t)t->ncols);
+            const char *rk = json_row_key(t, r, c), *key = grid_cell(t, r, c)->key;
+            if (!rk || !key)
                 continue;
-            for (int q = 0; q < r; q++) {
-                if (t->row_keys[q] && strcmp(t->row_keys[q], t->row_keys[r]) == 0) {
-                    snprintf(err, errlen, "table '%s': duplicate row key '%s' (rows %d and %d)",
-                             t->id, t->row_keys[r], q + 1, r + 1);
+            for (size_t b = 0; b < a; b++) {
+                int r2 = (int)(b / (size_t)t->ncols), c2 = (int)(b % (size_t)t->ncols);
+                const char *rk2 = json_row_key(t, r2, c2), *key2 = grid_cell(t, r2, c2)->key;
+                if (rk2 && key2 && strcmp(rk, rk2) == 0 && strcmp(key, key2) == 0) {
+                    snprintf(err, errlen, "table '%s': row '%s' has column key '%s' twice",
+                             t->id, rk, key);
                     return 0;
-                }
-            }
-            for (int c = 0; c < t->ncols; c++) {
-                const char *key = grid_cell(t, r, c)->key;
-                if (!key)
-                    continue;
-                for (int d = 0; d < c; d++) {
-                    const char *other = grid_cell(t, r, d)->key;
-                    if (other && strcmp(other, key) == 0) {
-                        snprintf(err, errlen, "table '%s': row '%s' has column key '%s' twice",
-                                 t->id, t->row_keys[r], key);
-                        return 0;
-                    }
                 }
             }
         }
@@ -767,7 +766,8 @@ static int json_keys_unique(const nb_doc *doc, char *err, size_t errlen)
     return 1;
 }
 
-/* "tables": tables with an id, rows with a key, cells with a key. */
+/* "tables": tables with an id; rows by key in order of first appearance;
+ * in each, the cells with a key, in grid order. */
 static void json_tables(FILE *f, const nb_doc *doc)
 {
     int first_table = 1;
@@ -782,17 +782,30 @@ static void json_tables(FILE *f, const nb_doc *doc)
         first_table = 0;
         json_string(f, t->id);
         fputs(": {", f);
-        for (int r = 0; r < t->nrows && t->row_keys; r++) {
-            int first_cell = 1;
-            if (!t->row_keys[r])
+        size_t n = (size_t)t->nrows * (size_t)t->ncols;
+        for (size_t a = 0; a < n; a++) {
+            int r = (int)(a / (size_t)t->ncols), c = (int)(a % (size_t)t->ncols);
+            const char *rk = json_row_key(t, r, c);
+            if (!rk)
                 continue;
+            /* Only at the first appearance of the row key (with or without cells). */
+            int seen = 0;
+            for (size_t b = 0; b < a && !seen; b++) {
+                const char *rk2 = json_row_key(t, (int)(b / (size_t)t->ncols), (int)(b % (size_t)t->ncols));
+                seen = rk2 && strcmp(rk2, rk) == 0;
+            }
+            if (seen)
+                continue;
+            int first_cell = 1;
             fputs(first_row ? "\n      " : ",\n      ", f);
             first_row = 0;
-            json_string(f, t->row_keys[r]);
+            json_string(f, rk);
             fputs(": {", f);
-            for (int c = 0; c < t->ncols; c++) {
-                const nb_cell *cell = grid_cell(t, r, c);
-                if (!cell->key)
+            for (size_t b = a; b < n; b++) {
+                int r2 = (int)(b / (size_t)t->ncols), c2 = (int)(b % (size_t)t->ncols);
+                const nb_cell *cell = grid_cell(t, r2, c2);
+                const char *rk2 = json_row_key(t, r2, c2);
+                if (!cell->key || !rk2 || strcmp(rk2, rk) != 0)
                     continue;
                 fputs(first_cell ? "\n        " : ",\n        ", f);
                 first_cell = 0;

@@ -35,6 +35,7 @@
 #define PORTRAIT_MAX 100.0 /* total width (character units) that still prints upright */
 #define LINE_HEIGHT 14.0   /* points per wrapped line of 宋体 11 */
 #define ROW_PAD 6.0        /* points added to every row */
+#define ROW_MAX 409.0      /* Excel's tallest row, in points */
 #define TITLE_HEIGHT 30.0  /* points: the title row, one line */
 #define TITLE_LINE 20.0    /* points per further line of the title */
 #define WIDE_TABLE 8       /* more columns than this: landscape */
@@ -195,12 +196,12 @@ static void sheet_name_clean(char *out, const char *want, int limit)
 
     while (*p) {
         size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-                   : (*p & 0xF8) == 0xF0 ? 4 : 1;
+                   : (*p & 0xF8) == 0xF0 ? 4 : 0;
         int u = len == 4 ? 2 : 1;
         size_t k;
         for (k = 1; k < len && (p[k] & 0xC0) == 0x80; k++)
             ;
-        if (k < len) /* malformed: skip the byte */
+        if (len == 0 || k < len) /* malformed: skip the byte */
             len = 1, u = 0;
         if (units + u > limit)
             break;
@@ -219,6 +220,7 @@ static void sheet_name_clean(char *out, const char *want, int limit)
     out[n] = '\0';
     while (out[0] == '\'')
         memmove(out, out + 1, strlen(out));
+    n = strlen(out);
     while (n > 0 && out[n - 1] == '\'')
         out[--n] = '\0';
 }
@@ -507,7 +509,7 @@ static int write_sheet(xlsx *x, const nb_table *t, const char *name, int alert_c
     }
     for (int r = 0; r < t->nrows; r++) {
         int heading = grid_heading_row(t, owner, r), row = top + r;
-        e = worksheet_set_row(ws, (lxw_row_t)row, lines[r] * LINE_HEIGHT + ROW_PAD, NULL);
+        e = worksheet_set_row(ws, (lxw_row_t)row, fmin(lines[r] * LINE_HEIGHT + ROW_PAD, ROW_MAX), NULL);
         if (e) {
             fail(x, name, row, 0, e);
             goto done;
@@ -588,7 +590,8 @@ static char *check_note(const nb_check *k)
 /* A text cell borrowing S (the table below is never freed by nb_doc_free). */
 static nb_cell text_cell(const char *s, int header)
 {
-    nb_cell c = {NB_V_TEXT, NB_FMT_PLAIN, 0, 0, (char *)(s ? s : ""), NULL, header};
+    nb_cell c = {.type = NB_V_TEXT, .fmt = NB_FMT_PLAIN, .text = (char *)(s ? s : ""),
+                 .header = header};
     return c;
 }
 

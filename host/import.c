@@ -584,6 +584,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
             break;
         if (rs == NB_READ_ERROR) {
             fprintf(o->msgs, "%s:%ld: %s\n", o->path, line, rerr);
+            st->read++; /* the row that could not be read is refused too */
             st->refused++;
             im.writing = 0;
             break;
@@ -612,7 +613,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
             fprintf(o->msgs, "%s: ... and %d more messages\n", o->path, im.shown - max);
     }
     if (st->refused) {
-        snprintf(err, errlen, "%s: %ld rows refused; nothing written", o->path, st->refused);
+        snprintf(err, errlen, "%s: %ld row%s refused; nothing written", o->path, st->refused,
+                 st->refused == 1 ? "" : "s");
         rc = NB_ERR_INPUT;
         goto done;
     }
@@ -787,11 +789,16 @@ done:
     }
     fclose(msgs);
     if (rc == NB_ERR_INPUT && msglen) {
-        /* The first message, without its trailing newline. */
+        /* The first message, without its trailing newline, and "SOURCE:1: "
+           (the record is line 1 of its own source) shortened to "SOURCE: ". */
         char *nl = strchr(msgbuf, '\n');
         if (nl)
             *nl = '\0';
-        snprintf(err, errlen, "%s", msgbuf);
+        size_t sl = strlen(source);
+        if (strncmp(msgbuf, source, sl) == 0 && strncmp(msgbuf + sl, ":1: ", 4) == 0)
+            snprintf(err, errlen, "%s: %s", source, msgbuf + sl + 4);
+        else
+            snprintf(err, errlen, "%s", msgbuf);
     }
     free(msgbuf);
     for (int i = 0; h && v && i < n; i++) {
@@ -802,5 +809,44 @@ done:
     free(v);
     nb_buf_free(&header);
     state_free(&im);
+    return rc;
+}
+
+nb_err nb_import_script(nb_store *s, const char *path, const char *body, const char *role,
+                        int dry_run, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NB_ERR_IO;
+    }
+    nb_buf b = {0};
+    char chunk[8192];
+    size_t got;
+    int bad = 0;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        bad |= nb_buf_add(&b, chunk, got);
+    fclose(f);
+    if (bad || !b.data) {
+        snprintf(err, errlen, bad ? "out of memory" : "%s: empty file", path);
+        nb_buf_free(&b);
+        return bad ? NB_ERR_NOMEM : NB_ERR_INPUT;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    nb_err rc = NB_OK;
+    if (!dry_run) {
+        int64_t id;
+        if (!(rc = nb_store_begin(s, err, errlen))) {
+            rc = nb_store_body(s, body, 1, &id, NULL, err, errlen);
+            if (!rc)
+                rc = nb_store_script_put(s, id, role, name, b.data, err, errlen);
+            if (!rc)
+                rc = nb_store_commit(s, err, errlen);
+            if (rc)
+                nb_store_rollback(s);
+        }
+    }
+    nb_buf_free(&b);
     return rc;
 }

@@ -57,4 +57,9 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
 nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year, int dry_run,
                       char *err, size_t errlen);
 
+/* Stores a Lua script file (ROLE "rules" or "layout") for BODY; the name
+ * kept is the file's base name. (The caller checks that it compiles.) */
+nb_err nb_import_script(nb_store *s, const char *path, const char *body, const char *role,
+                        int dry_run, char *err, size_t errlen);
+
 #endif

@@ -415,6 +415,34 @@ static int l_text(lua_State *L)
     return 1;
 }
 
+/* store:scripts(body, role) -> array of {name=, content=} in name order */
+static int l_scripts(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT s.name, s.content FROM script s JOIN body b ON b.id = s.body "
+                           "WHERE b.name = ?1 AND s.role = ?2 ORDER BY s.name",
+                           -1, &st, NULL) != SQLITE_OK)
+        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
+    stmt_ud *g = guard(L, st);
+    lua_newtable(L);
+    int i = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 0));
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+        lua_setfield(L, -2, "content");
+        lua_rawseti(L, -2, ++i);
+    }
+    guard_done(g);
+    return 1;
+}
+
 /* store:years(body) -> sorted array of years with records or texts */
 static int l_years(lua_State *L)
 {
@@ -460,6 +488,7 @@ static const luaL_Reg store_methods[] = {
     {"bodies", l_bodies},
     {"text", l_text},
     {"years", l_years},
+    {"scripts", l_scripts},
     {NULL, NULL},
 };
 

@@ -57,8 +57,12 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     lua_pop(L, 1);
     lua_pushinteger(L, steps);
     lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.steps");
-    if (lim && lim->max_instructions && steps * HOOK_STEP > lim->max_instructions)
-        luaL_error(L, "instruction limit exceeded (%lld instructions)", lim->max_instructions);
+    if (lim && lim->max_instructions && steps * HOOK_STEP > lim->max_instructions) {
+        /* No position here: the message handler adds the running line. */
+        lua_pushfstring(L, "instruction limit exceeded (%I instructions)",
+                        (lua_Integer)lim->max_instructions);
+        lua_error(L);
+    }
 }
 
 /* ---- denied capabilities ---- */
@@ -419,6 +423,20 @@ int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults)
     lua_insert(L, base + 1);
     rc = lua_pcall(L, nargs, nresults, base);
     lua_remove(L, base);
+    if (rc == LUA_ERRMEM) {
+        /* The message handler is not called for memory errors, and the
+           script's data is garbage now: free it, then say which limit. */
+        lua_pop(L, 1);
+        lua_gc(L, LUA_GCCOLLECT);
+        lua_getfield(L, LUA_REGISTRYINDEX, REG_LIMITS);
+        const nb_limits *lim = lua_touserdata(L, -1);
+        lua_pop(L, 1);
+        if (lim && lim->mem_limit)
+            lua_pushfstring(L, "%s: memory limit exceeded (%I bytes)", path,
+                            (lua_Integer)lim->mem_limit);
+        else
+            lua_pushfstring(L, "%s: not enough memory", path);
+    }
     return rc;
 }
 

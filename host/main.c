@@ -22,7 +22,9 @@ static const char usage[] =
     "  init    [-d FILE]                       create or upgrade a store (default ./nianbao.db)\n"
     "  import  [-d FILE] --body NAME [--map MAP.lua] [--sheet NAME] [--year Y] [--dry-run]\n"
     "          KIND FILE                       import records (KIND: request, case, document,\n"
-    "                                          matter, decision, charge, purchase, text)\n"
+    "                                          matter, decision, charge, purchase, holiday),\n"
+    "                                          a narrative (text), or a body's own Lua script\n"
+    "                                          (rules, layout)\n"
     "  report  [-d FILE] --body NAME --year Y [--format gov2019|gov2021] [--out DIR]\n"
     "          [--to xlsx,md,txt,html,csv,json] write the annual report\n"
     "  check   [-d FILE] --body NAME --year Y   run the consistency checks\n"
@@ -100,6 +102,31 @@ static int cmd_import(lua_State *L, cli *c, int argi)
         printf("%s: text stored for %s%s\n", file, body, dry ? " (dry run: nothing written)" : "");
         return 0;
     }
+    if (strcmp(kind, "rules") == 0 || strcmp(kind, "layout") == 0) {
+        /* Refuse a script that does not compile before storing it. */
+        char chunk[4200];
+        snprintf(chunk, sizeof chunk, "@%s", file);
+        FILE *f = fopen(file, "rb");
+        if (!f)
+            return luaL_error(L, "%s: cannot open", file);
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            luaL_addlstring(&b, buf, n);
+        fclose(f);
+        luaL_pushresult(&b);
+        size_t len;
+        const char *src = lua_tolstring(L, -1, &len);
+        if (luaL_loadbufferx(L, src, len, chunk, "t") != LUA_OK)
+            return lua_error(L);
+        if (nb_import_script(c->store, file, body, kind, dry, err, sizeof err) != NB_OK)
+            return luaL_error(L, "%s", err);
+        printf("%s: %s script stored for %s%s\n", file, kind, body,
+               dry ? " (dry run: nothing written)" : "");
+        return 0;
+    }
     if (map) {
         if (nb_lua_run(L, map, 0, 1) != LUA_OK)
             return lua_error(L);
@@ -115,8 +142,9 @@ static int cmd_import(lua_State *L, cli *c, int argi)
     if (rc == NB_ERR_INPUT && st.read == 0 && st.refused == 0)
         return luaL_error(L, "%s", err);
     fflush(stderr);
-    printf("%s: %ld rows read, %ld inserted, %ld updated, %ld refused%s\n", file, st.read,
-           rc == NB_OK ? st.inserted : 0, rc == NB_OK ? st.updated : 0, st.refused,
+    printf("%s: %ld row%s read, %ld inserted, %ld updated, %ld refused%s\n", file, st.read,
+           st.read == 1 ? "" : "s", rc == NB_OK ? st.inserted : 0, rc == NB_OK ? st.updated : 0,
+           st.refused,
            rc != NB_OK ? "; nothing written" : dry ? " (dry run: nothing written)" : "");
     if (rc == NB_OK && st.body_created && !dry)
         printf("created body %s\n", body);
@@ -179,8 +207,12 @@ static int pmain(lua_State *L)
         c->argv[w++] = c->argv[r];
     }
     c->argc = w;
+    /* Scripts see the store given with -d as nianbao.db (set when the state
+       was built, before -d was read). */
+    nb_lua_require(L, "nianbao");
     lua_pushstring(L, c->cfg.db);
-    lua_setglobal(L, "NIANBAO_DB");
+    lua_setfield(L, -2, "db");
+    lua_pop(L, 1);
     if (strcmp(cmd, "init") == 0) {
         if (argi < c->argc)
             return usage_error(L, "init: unexpected argument '%s'", c->argv[argi]);

@@ -68,7 +68,13 @@ static int schema_v1(nb_buf *b)
         "  year INTEGER NOT NULL,\n"
         "  markdown TEXT NOT NULL,\n"
         "  source TEXT,\n"
-        "  PRIMARY KEY(body, year));\n");
+        "  PRIMARY KEY(body, year));\n"
+        "CREATE TABLE script(\n"
+        "  body INTEGER NOT NULL REFERENCES body(id),\n"
+        "  role TEXT NOT NULL,\n"
+        "  name TEXT NOT NULL,\n"
+        "  content TEXT NOT NULL,\n"
+        "  PRIMARY KEY(body, role, name));\n");
     for (int k = 0; k < nb_nkinds; k++) {
         const nb_kind *kd = &nb_kinds[k];
         rc |= nb_buf_printf(b,
@@ -96,7 +102,9 @@ static int schema_v1(nb_buf *b)
     return rc;
 }
 
-static nb_err migrate(nb_store *s, char *err, size_t errlen)
+/* Brings the store to NB_SCHEMA_VERSION. A file without a schema (version 0)
+ * gets one only with CREATE, and only when it holds no tables of its own. */
+static nb_err migrate(nb_store *s, int create, char *err, size_t errlen)
 {
     int v = nb_store_version(s);
     if (v > NB_SCHEMA_VERSION) {
@@ -105,6 +113,26 @@ static nb_err migrate(nb_store *s, char *err, size_t errlen)
                  "(use a newer nianbao)",
                  s->path, v, NB_SCHEMA_VERSION);
         return NB_ERR_VERSION;
+    }
+    if (v == 0) {
+        sqlite3_stmt *st;
+        int tables = 0;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) ==
+            SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                tables = sqlite3_column_int(st, 0);
+            sqlite3_finalize(st);
+        }
+        if (tables) {
+            snprintf(err, errlen, "%s: not a nianbao store (an SQLite database with other tables)",
+                     s->path);
+            return NB_ERR_NOSTORE;
+        }
+        if (!create) {
+            snprintf(err, errlen, "%s: not a nianbao store (empty; create one with "
+                                  "'nianbao init -d %s')", s->path, s->path);
+            return NB_ERR_NOSTORE;
+        }
     }
     if (v == NB_SCHEMA_VERSION)
         return NB_OK;
@@ -138,6 +166,10 @@ static nb_err migrate(nb_store *s, char *err, size_t errlen)
     return exec(s, "COMMIT", err, errlen);
 }
 
+static int remember_code(nb_store *s, int64_t id, const char *dict, const char *code);
+
+/* Reads the dictionary into memory. Only reads: opening a store must not
+ * write (another process may be importing into it). */
 static nb_err load_codes(nb_store *s, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
@@ -148,7 +180,7 @@ static nb_err load_codes(nb_store *s, char *err, size_t errlen)
         int64_t id = sqlite3_column_int64(st, 0);
         const char *d = (const char *)sqlite3_column_text(st, 1);
         const char *c = (const char *)sqlite3_column_text(st, 2);
-        if (nb_store_code_add(s, d, c, NULL) != id && nb_store_code(s, d, c) != id) {
+        if (remember_code(s, id, d, c) != 0) {
             rc = NB_ERR_NOMEM;
             snprintf(err, errlen, "%s: out of memory", s->path);
             break;
@@ -195,16 +227,13 @@ nb_err nb_store_open(const char *path, int create, nb_store **out, char *err, si
     }
     sqlite3_busy_timeout(s->db, 5000);
     /* A file that is not SQLite fails here with "file is not a database". */
-    if ((rc = exec(s, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
-                      "PRAGMA synchronous = NORMAL;", err, errlen)))
+    if ((rc = exec(s, "PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_master;", err,
+                   errlen)))
         goto fail;
-    if ((rc = migrate(s, err, errlen)))
+    /* WAL only once it is known to be our store: a refused file stays as it was. */
+    if ((rc = migrate(s, create, err, errlen)) ||
+        (rc = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err, errlen)))
         goto fail;
-    if (nb_store_version(s) == 0) {
-        snprintf(err, errlen, "%s: not a nianbao store (empty)", path);
-        rc = NB_ERR_NOSTORE;
-        goto fail;
-    }
     if ((rc = load_codes(s, err, errlen)))
         goto fail;
     *out = s;
@@ -415,4 +444,22 @@ nb_err nb_store_source(nb_store *s, const char *path, const char *kind, int64_t 
         return sql_fail(s, err, errlen, "recording a source");
     *id = sqlite3_last_insert_rowid(s->db);
     return NB_OK;
+}
+
+nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const char *name,
+                           const char *content, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO script(body, role, name, content) VALUES(?1, ?2, ?3, ?4) "
+                           "ON CONFLICT(body, role, name) DO UPDATE SET content = excluded.content",
+                           -1, &st, NULL))
+        return sql_fail(s, err, errlen, "storing a script");
+    sqlite3_bind_int64(st, 1, body);
+    sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, content, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "storing a script");
 }

@@ -73,6 +73,11 @@ void nb_store_rollback(nb_store *s);
 nb_err nb_store_text_put(nb_store *s, int64_t body, int year, const char *text,
                          const char *source, char *err, size_t errlen);
 
+/* Stores a script of BODY for ROLE ("rules", "layout") under NAME,
+ * replacing one of the same name. */
+nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const char *name,
+                           const char *content, char *err, size_t errlen);
+
 /* Records a source file and returns its id. */
 nb_err nb_store_source(nb_store *s, const char *path, const char *kind, int64_t body,
                        const char *encoding, const char *header, int64_t *id, char *err,

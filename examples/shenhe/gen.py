@@ -5,7 +5,7 @@ Python 3 standard library only, fixed random seed; writes into its own folder wh
 
   data/*.csv            record-level data (Chinese header aliases, local codes)
   map.lua               the district's mapping script (local value -> national code)
-  holidays/20NN.txt     State Council holiday schedules (holiday / make-up workday)
+  holidays/20NN.csv     State Council holiday schedules (日期,类型 放假/上班,说明)
   expected-2021.json    the 2021 tables (gov2021 keys) computed from the data written
 
 It then re-reads what it wrote, applies DESIGN.md's counting rules with its own mapping,
@@ -100,38 +100,36 @@ CAL_FIRST, CAL_LAST = D(2019, 1, 1), D(2021, 12, 31)
 
 
 def holiday_file_text(year):
+    """The year's schedule as a CSV the importer reads (kind holiday):
+    日期,类型,说明 with 类型 放假 (a day off) or 上班 (a make-up working day)."""
     h = HOLIDAYS[year]
-    out = ["# %d年全国法定节假日安排（%s）" % (year, h["note"]),
-           "# 格式：每行一天，YYYY-MM-DD holiday（放假）或 YYYY-MM-DD workday（周末调休上班）。",
-           "# 未列出的日期：周一至周五为工作日，周六、周日休息。"]
+    out = ["日期,类型,说明"]
+    rows = []
     for name, a, b, makeup in h["periods"]:
-        out.append("# %s：%s放假%s" % (
-            name, a.isoformat() + ("" if a == b else "至" + b.isoformat()),
-            ("，" + "、".join(m.isoformat() for m in makeup) + "上班") if makeup else ""))
-        lines = [(d, "holiday") for d in drange(a, b)] + [(m, "workday") for m in makeup]
-        for d, what in sorted(lines):
-            out.append("%s %s" % (d.isoformat(), what))
+        rows += [(d, "放假", name) for d in drange(a, b)]
+        rows += [(m, "上班", name + "调休") for m in makeup]
+    for d, what, name in sorted(rows):
+        out.append("%s,%s,%s" % (d.isoformat(), what, name))
     return "\n".join(out) + "\n"
 
 
 def read_holiday_files():
     hol, work = set(), set()
     for year in (2019, 2020, 2021):
-        path = os.path.join(HERE, "holidays", "%d.txt" % year)
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.split("#", 1)[0].strip()
-                if not line:
-                    continue
-                m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2}) (holiday|workday)", line)
-                assert m, "%s:%d: bad line" % (path, n)
-                d = D(int(m[1]), int(m[2]), int(m[3]))
-                assert d.year == year, "%s:%d: wrong year" % (path, n)
-                if m[4] == "holiday":
-                    hol.add(d)
-                else:
-                    assert d.weekday() >= 5, "%s:%d: make-up day is not a weekend" % (path, n)
-                    work.add(d)
+        path = os.path.join(HERE, "holidays", "%d.csv" % year)
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        assert rows[0] == ["日期", "类型", "说明"], "%s: bad header" % path
+        for n, row in enumerate(rows[1:], 2):
+            m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", row[0])
+            assert m and row[1] in ("放假", "上班"), "%s:%d: bad line" % (path, n)
+            d = D(int(m[1]), int(m[2]), int(m[3]))
+            assert d.year == year, "%s:%d: wrong year" % (path, n)
+            if row[1] == "放假":
+                hol.add(d)
+            else:
+                assert d.weekday() >= 5, "%s:%d: make-up day is not a weekend" % (path, n)
+                work.add(d)
     assert not (hol & work)
     return hol, work
 
@@ -1099,7 +1097,7 @@ def verify(cal):
 def main():
     os.makedirs(DATA, exist_ok=True)
     for year in HOLIDAYS:
-        write_text(os.path.join(HERE, "holidays", "%d.txt" % year), holiday_file_text(year))
+        write_text(os.path.join(HERE, "holidays", "%d.csv" % year), holiday_file_text(year))
     write_text(os.path.join(HERE, "map.lua"), map_lua_text())
     cal = Calendar(*read_holiday_files())
     counts = generate(cal)

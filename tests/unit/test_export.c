@@ -67,6 +67,7 @@ static void put_data(nb_table *t, int r, int c, const char *key, nb_vtype type, 
     cell->text = type == NB_V_TEXT ? xstrdup(s) : NULL;
     if (!cell->text && !(cell->text = nb_cell_format(cell)))
         abort();
+    free(cell->key);
     cell->key = xstrdup(key);
 }
 
@@ -617,6 +618,41 @@ static void test_xlsx(const nb_doc *d)
     CHECK(system(cmd) == 0, "xlsx: openpyxl reads numbers, merges, fonts, borders, print setup");
 }
 
+/* Sheet names: invalid characters, clashes, length, apostrophes, fallbacks. */
+static void test_sheet_names(void)
+{
+    static const char *const titles[] = {
+        "表[1]/2:3*?", "表[1]/2:3*?", "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五",
+        "'引号'", "", "history",
+    };
+    nb_doc *d = xcalloc(1, sizeof *d);
+    char err[512] = "", cmd[512], out[1024] = "";
+    FILE *p;
+
+    d->ntables = (int)(sizeof titles / sizeof titles[0]);
+    d->tables = xcalloc((size_t)d->ntables, sizeof *d->tables);
+    for (int i = 0; i < d->ntables; i++) {
+        table_init(&d->tables[i], i == 4 ? "local" : "x", titles[i], 1, 1, 0);
+        put_int(&d->tables[i], 0, 0, "v", i);
+    }
+    CHECK(nb_export_xlsx(d, tmp("names.xlsx"), err, sizeof err) == 0, "sheet names: export");
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import sys, openpyxl; print('|'.join(openpyxl.load_workbook(sys.argv[1]).sheetnames))\" %s",
+             tmp("names.xlsx"));
+    if ((p = popen(cmd, "r"))) {
+        if (!fgets(out, sizeof out, p))
+            out[0] = '\0';
+        pclose(p);
+    }
+    CHECK_STR(out, "表_1__2_3__|表_1__2_3__ (2)|一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一|引号|local|history (2)\n",
+              "sheet names: cleaned, unique, at most 31 characters");
+    nb_doc_free(d);
+
+    d = xcalloc(1, sizeof *d);
+    CHECK(nb_export_xlsx(d, tmp("empty.xlsx"), err, sizeof err) == 0, "empty document: one blank sheet");
+    nb_doc_free(d);
+}
+
 static void test_errors(nb_doc *d)
 {
     char err[512];
@@ -666,8 +702,11 @@ static void test_errors(nb_doc *d)
 
     free(d->tables[0].row_keys[5]);
     d->tables[0].row_keys[5] = xstrdup("license");
+    /* Rows may share a key (cells spread over grid rows), but not a cell. */
+    free(d->tables[0].cells[5 * 4 + 1].key);
+    d->tables[0].cells[5 * 4 + 1].key = xstrdup("items_prev");
     CHECK(nb_export_json(d, tmp("bad.json"), err, sizeof err) == -1
-              && contains(err, "duplicate row key 'license'"),
+              && contains(err, "row 'license' has column key"),
           "errors: duplicate JSON keys refused");
 }
 
@@ -675,7 +714,7 @@ static void remove_dir(void)
 {
     static const char *const names[] = {
         "r.json", "r-active.csv", "r-requests.csv", "r-local.csv", "r.md", "r.txt", "r.html",
-        "a.xlsx", "b.xlsx", "check.py", "bad.html", "bad.txt",
+        "a.xlsx", "b.xlsx", "check.py", "bad.html", "bad.txt", "names.xlsx", "empty.xlsx",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         remove(tmp(names[i]));
@@ -701,6 +740,7 @@ int main(void)
     test_txt(d);
     test_html(d);
     test_xlsx(d);
+    test_sheet_names();
     test_errors(d);
     nb_doc_free(d);
     nb_doc_free(NULL);

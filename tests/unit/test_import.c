@@ -1,0 +1,482 @@
+/* test_import.c - unit tests of host/import.c: CSV import, re-import, dry run, mappings, refusals. */
+#include "import.h"
+#include "records.h"
+#include "t.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+static char dir[64];
+static nb_store *store;
+
+static const char *path_of(const char *name)
+{
+    static char paths[8][256];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+    return p;
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    const char *path = path_of(name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fputs(text, f) < 0) {
+        perror(path);
+        exit(2);
+    }
+    fclose(f);
+    return path;
+}
+
+static long long sql_int(const char *sql)
+{
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* All rows of SQL as "a|b|c\n..." (a static buffer). */
+static const char *sql_rows(const char *sql)
+{
+    static char out[4096];
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(out, sizeof out, "SQL: %s", sqlite3_errmsg(store->db));
+        return out;
+    }
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", c ? "|" : "", v ? v : "NULL");
+            if (n >= sizeof out)
+                break;
+        }
+        if (n < sizeof out - 1)
+            out[n++] = '\n', out[n] = '\0';
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Everything a failed import must leave alone, as one string. */
+static const char *snapshot(void)
+{
+    static char out[256];
+    snprintf(out, sizeof out, "body %lld source %lld dict %lld request %lld document %lld",
+             sql_int("SELECT count(*) FROM body"), sql_int("SELECT count(*) FROM source"),
+             sql_int("SELECT count(*) FROM dict"), sql_int("SELECT count(*) FROM request"),
+             sql_int("SELECT count(*) FROM document"));
+    return out;
+}
+
+typedef struct {
+    nb_err rc;
+    nb_import_stats st;
+    char err[1024];
+    char msgs[4096];  /* what the import wrote to its message stream */
+} result;
+
+static result run(const char *kind, const char *path, const char *body, int dry,
+                  const nb_mapping *map, int max_messages)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *msgs = open_memstream(&buf, &len);
+    nb_import_opts o = {.path = path, .kind = kind, .body = body, .dry_run = dry, .map = map,
+                        .msgs = msgs, .max_messages = max_messages};
+    r.rc = nb_import(store, &o, &r.st, r.err, sizeof r.err);
+    fclose(msgs);
+    snprintf(r.msgs, sizeof r.msgs, "%s", buf ? buf : "");
+    free(buf);
+    return r;
+}
+
+#define HEADER "编号,收到日期,申请人类型,办结日期,办理结果\n"
+
+static void test_csv(void)
+{
+    const char *csv = write_file("r2020.csv", HEADER
+        "A1,2020-01-05,自然人,2020-01-20,予以公开\n"
+        "A2,2020/2/3,企业,,\n"
+        "A3,2020年3月1日,person,2020-03-10,3.1\n"
+        "\"A4\",\"2020-03-02\",\xe3\x80\x80法律服务机构\xe3\x80\x80,2020-03-04,\"部分公开\"\n");
+    result r = run("request", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK, "csv: imported");
+    CHECK_STR(r.msgs, "", "csv: no messages");
+    CHECK(r.st.read == 4 && r.st.inserted == 4 && r.st.updated == 0 && r.st.refused == 0,
+          "csv: 4 read, 4 inserted");
+    CHECK(r.st.body_created == 1, "csv: body created");
+    CHECK_STR(sql_rows("SELECT r.id, r.received, d.code, r.closed, o.code, r.line "
+                       "FROM request r JOIN dict d ON d.id = r.applicant "
+                       "LEFT JOIN dict o ON o.id = r.outcome ORDER BY r.id"),
+              "A1|20200105|person|20200120|1|2\n"
+              "A2|20200203|business|NULL|NULL|3\n"
+              "A3|20200301|person|20200310|3.1|4\n"
+              "A4|20200302|legal|20200304|2|5\n",
+              "csv: codes, dates and lines stored");
+    CHECK_STR(sql_rows("SELECT replace(raw, char(31), '|') FROM request WHERE id = 'A1'"),
+              "A1|2020-01-05|自然人|2020-01-20|予以公开\n", "csv: raw values kept");
+    CHECK_STR(sql_rows("SELECT s.path = 'X' || '', s.kind, s.encoding, replace(s.header, char(31), ',') "
+                       "FROM source s"),
+              "0|request|UTF-8|编号,收到日期,申请人类型,办结日期,办理结果\n",
+              "csv: source recorded with encoding and header");
+
+    /* Re-import: the same ids are updated, nothing duplicated. */
+    r = run("request", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 0 && r.st.updated == 4 && r.st.body_created == 0,
+          "reimport: 0 inserted, 4 updated");
+    CHECK(sql_int("SELECT count(*) FROM request") == 4, "reimport: still 4 rows");
+
+    /* A corrected file: one changed, one new. */
+    const char *fix = write_file("r2020b.csv", HEADER
+        "A2,2020-02-03,企业,2020-02-10,4.1\n"
+        "A5,2020-12-30,其他,,\n");
+    r = run("request", fix, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.read == 2 && r.st.inserted == 1 && r.st.updated == 1,
+          "update: 1 inserted, 1 updated");
+    CHECK(sql_int("SELECT count(*) FROM request") == 5, "update: 5 rows");
+    CHECK_STR(sql_rows("SELECT r.closed, o.code, r.line FROM request r JOIN dict o "
+                       "ON o.id = r.outcome WHERE r.id = 'A2'"),
+              "20200210|4.1|2\n", "update: the changed row has its new values and line");
+
+    /* The same ids for another body are other records. */
+    r = run("request", fix, "大东区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 2 && r.st.updated == 0 && r.st.body_created,
+          "bodies: same ids in another body are inserted");
+    CHECK(sql_int("SELECT count(*) FROM request") == 7, "bodies: 7 rows");
+}
+
+static void test_dry_run(void)
+{
+    char before[256];
+    snprintf(before, sizeof before, "%s", snapshot());
+    const char *csv = write_file("dry.csv", HEADER
+        "D1,2020-01-05,自然人,,\n"
+        "A1,2020-01-05,自然人,2020-01-20,1\n");
+    result r = run("request", csv, "新区", 1, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.read == 2, "dry run: accepted");
+    CHECK(r.st.inserted == 2 && r.st.updated == 0 && r.st.body_created == 1,
+          "dry run: counts what it would do (new body: all inserts)");
+    CHECK_STR(snapshot(), before, "dry run: nothing written (bodies, sources, rows)");
+    r = run("request", csv, "沈河区", 1, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 1 && r.st.updated == 1,
+          "dry run: an existing id counts as an update");
+    CHECK_STR(snapshot(), before, "dry run: still nothing written");
+}
+
+static void test_refused(void)
+{
+    char before[256], want[1024];
+    snprintf(before, sizeof before, "%s", snapshot());
+    long long closed_a1 = sql_int("SELECT closed FROM request WHERE id = 'A1' AND body = 1");
+
+    /* Good rows first, then bad ones: nothing at all is written. */
+    const char *csv = write_file("bad.csv",
+        "编号,收到日期,申请人类型,办结日期,办理结果,申请方式\n"
+        "A1,2020-01-05,自然人,2020-12-31,1,新渠道\n"
+        "B1,2020-01-05,外星人,,,\n"
+        "B2,2020-01-05,自然人,2020-01-01,1,\n"
+        "B3,2020-02-30,自然人,,,\n"
+        "B4,2020-01-05,自然人,,予以公开,\n"
+        "B5,2020-01-05,自然人,2020-01-06,,\n"
+        "B5,2020-01-05,外星人,,,\n"
+        ",2020-01-05,自然人,,,\n"
+        "B6,,自然人,,,\n");
+    result r = run("request", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_ERR_INPUT, "refused: NB_ERR_INPUT");
+    CHECK(r.st.read == 9 && r.st.refused == 8, "refused: 9 read, 8 refused");
+    snprintf(want, sizeof want,
+             "%1$s:4: field 'closed': before received 2020-01-05 (2020-01-01)\n"
+             "%1$s:5: field 'received': no such date (2020-02-30)\n"
+             "%1$s:6: field 'outcome': given but no closed date (予以公开)\n"
+             "%1$s:7: field 'outcome': missing, but closed is given (2020-01-06)\n"
+             "%1$s:8: field 'id': duplicate id, first at line 7 (B5)\n"
+             "%1$s:9: field 'id': missing value ()\n"
+             "%1$s:10: field 'received': missing value ()\n"
+             "%1$s:3: field 'applicant': unknown value '外星人' in 2 rows, first at line 3 "
+             "(not a national code or label; map it with --map)\n",
+             csv);
+    CHECK_STR(r.msgs, want, "refused: one message per problem, unknown values grouped");
+    snprintf(want, sizeof want, "%s: 8 rows refused; nothing written", csv);
+    CHECK_STR(r.err, want, "refused: summary error");
+    CHECK_STR(snapshot(), before, "refused: store unchanged (rows, bodies, sources, dictionary)");
+    CHECK(sql_int("SELECT closed FROM request WHERE id = 'A1' AND body = 1") == closed_a1,
+          "refused: the good row's update was not written");
+    CHECK(nb_store_code(store, "channel", "新渠道") == 0,
+          "refused: an open-vocabulary value of the refused file is forgotten");
+
+    /* The message limit. */
+    r = run("request", csv, "沈河区", 0, NULL, 2);
+    snprintf(want, sizeof want,
+             "%1$s:4: field 'closed': before received 2020-01-05 (2020-01-01)\n"
+             "%1$s:5: field 'received': no such date (2020-02-30)\n"
+             "%1$s:3: field 'applicant': unknown value '外星人' in 2 rows, first at line 3 "
+             "(not a national code or label; map it with --map)\n"
+             "%1$s: ... and 5 more messages\n",
+             csv);
+    CHECK_STR(r.msgs, want, "refused: max_messages shortens the list");
+
+    /* A broken file after good rows. */
+    csv = write_file("quote.csv", HEADER "Q1,2020-01-05,自然人,,\nQ2,\"2020-01-05,自然人,,\n");
+    r = run("request", csv, "沈河区", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:3: unterminated quote (opened at line 3)\n", csv);
+    CHECK(r.rc == NB_ERR_INPUT && r.st.read == 2 && r.st.refused == 1,
+          "broken file: refused, the broken row counted");
+    CHECK_STR(r.msgs, want, "broken file: message");
+    CHECK_STR(snapshot(), before, "broken file: store unchanged");
+
+    /* Header problems. */
+    csv = write_file("nohead.csv", "编号,申请人类型\nX1,自然人\n");
+    r = run("request", csv, "沈河区", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:1: missing required column 'received' (收到日期)\n", csv);
+    CHECK(r.rc == NB_ERR_INPUT && r.st.read == 0, "header: missing column refused");
+    CHECK_STR(r.msgs, want, "header: missing column message");
+    snprintf(want, sizeof want, "%s: the header does not fit kind 'request'", csv);
+    CHECK_STR(r.err, want, "header: error");
+    csv = write_file("twice.csv", "编号,收到日期,received,申请人类型\nX1,2020-01-01,2020-01-01,自然人\n");
+    r = run("request", csv, "沈河区", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:1: columns '收到日期' and 'received' both give field 'received'\n",
+             csv);
+    CHECK(r.rc == NB_ERR_INPUT, "header: a field given twice refused");
+    CHECK_STR(r.msgs, want, "header: field given twice message");
+    csv = write_file("extra.csv", "编号,收到日期,申请人类型,备注\nX1,2020-01-01,自然人,加急\n");
+    r = run("request", csv, "沈河区", 1, NULL, 0);
+    snprintf(want, sizeof want,
+             "%s:1: note: column '备注' is not a field of request; kept with the raw values\n", csv);
+    CHECK(r.rc == NB_OK, "header: an extra column is allowed");
+    CHECK_STR(r.msgs, want, "header: extra column note");
+
+    csv = write_file("empty.csv", "");
+    r = run("request", csv, "沈河区", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s: empty file", csv);
+    CHECK(r.rc == NB_ERR_INPUT, "empty file: refused");
+    CHECK_STR(r.err, want, "empty file: message");
+    r = run("nosuch", csv, "沈河区", 0, NULL, 0);
+    CHECK_STR(r.err, "unknown record kind 'nosuch' (kinds: request, case, document, matter, "
+                     "decision, charge, purchase, text)", "unknown kind: message");
+    const char *missing = path_of("missing.csv");
+    r = run("request", missing, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_ERR_INPUT && strncmp(r.err, missing, strlen(missing)) == 0,
+          "missing file: refused with its path");
+    CHECK_STR(snapshot(), before, "header problems: store unchanged");
+}
+
+static void test_mapping(void)
+{
+    char err[512] = "";
+    nb_mapping m;
+    nb_mapping_init(&m);
+    CHECK(nb_mapping_value(&m, "request", "applicant", "群众", "person", err, sizeof err) == 0,
+          "mapping: value");
+    CHECK(nb_mapping_value(&m, "request", "申请人类型", "公司", "business", err, sizeof err) == 0,
+          "mapping: value by the field's Chinese alias");
+    CHECK(nb_mapping_value(&m, "request", "outcome", "不掌握", "4.1", err, sizeof err) == 0,
+          "mapping: outcome value");
+    CHECK(nb_mapping_alias(&m, "request", "来文日期", "received", err, sizeof err) == 0,
+          "mapping: header alias");
+    CHECK(nb_mapping_alias(&m, "request", "申请编号", "id", err, sizeof err) == 0,
+          "mapping: header alias of id");
+
+    CHECK(nb_mapping_value(&m, "nosuch", "applicant", "x", "person", err, sizeof err) == -1,
+          "mapping: unknown kind refused");
+    CHECK_STR(err, "unknown record kind 'nosuch'", "mapping: unknown kind message");
+    nb_mapping_value(&m, "request", "received", "x", "person", err, sizeof err);
+    CHECK_STR(err, "request.received is not a categorical field", "mapping: not categorical");
+    nb_mapping_value(&m, "request", "nosuch", "x", "person", err, sizeof err);
+    CHECK_STR(err, "request.nosuch is not a categorical field", "mapping: unknown field");
+    CHECK(nb_mapping_value(&m, "request", "applicant", "火星人", "martian", err, sizeof err) == -1,
+          "mapping: a code that is not national refused");
+    CHECK_STR(err, "request.applicant['火星人'] = 'martian': not a national code of applicant",
+              "mapping: not national message");
+    nb_mapping_alias(&m, "request", "日期", "nosuch", err, sizeof err);
+    CHECK_STR(err, "alias '日期': request has no field 'nosuch'", "mapping: alias to unknown field");
+
+    const char *csv = write_file("mapped.csv",
+        "申请编号,来文日期,申请人类型,办结日期,办理结果\n"
+        "M1,2020-05-01,群众,2020-05-09,不掌握\n"
+        "M2,2020-05-02,公司,,\n"
+        "M3,2020-05-03,自然人,,\n");
+    result r = run("request", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_ERR_INPUT, "mapping: without it the file is refused");
+    r = run("request", csv, "沈河区", 0, &m, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 3, "mapping: with it the file is imported");
+    CHECK_STR(sql_rows("SELECT r.id, r.received, d.code, o.code FROM request r "
+                       "JOIN dict d ON d.id = r.applicant LEFT JOIN dict o ON o.id = r.outcome "
+                       "WHERE r.id LIKE 'M%' ORDER BY r.id"),
+              "M1|20200501|person|4.1\nM2|20200502|business|NULL\nM3|20200503|person|NULL\n",
+              "mapping: local values stored as national codes");
+
+    csv = write_file("unmapped.csv", "申请编号,来文日期,申请人类型\nM9,2020-05-01,居民\n");
+    r = run("request", csv, "沈河区", 0, &m, 0);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s:2: field 'applicant': unknown value '居民' in 1 row, first at line 2 "
+             "(not a national code or label, and not in the mapping)\n", csv);
+    CHECK_STR(r.msgs, want, "mapping: a value the mapping does not cover");
+    nb_mapping_free(&m);
+}
+
+static void test_other_kinds(void)
+{
+    const char *csv = write_file("docs.csv",
+        "编号,类型,制发日期,公开日期,废止日期,标题\n"
+        "G1,规章,2020-01-01,2020-01-05,,关于“放管服”的规定\n"
+        "G2,normative,2020-02-01,,2020-12-31,\"含,逗号\"\n");
+    result r = run("document", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 2, "document: imported");
+    CHECK_STR(sql_rows("SELECT id, made, published, repealed, title FROM document ORDER BY id"),
+              "G1|20200101|20200105|NULL|关于“放管服”的规定\nG2|20200201|NULL|20201231|含,逗号\n",
+              "document: dates and titles");
+
+    csv = write_file("charges.csv", "日期,金额,项目\n2020-03-01,\"1,234.50\",工本费\n2020-03-02,12元,\n");
+    r = run("charge", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 2, "charge: imported without ids");
+    CHECK_STR(sql_rows("SELECT id, amount FROM charge ORDER BY rid"),
+              "charges.csv:2|123450\ncharges.csv:3|1200\n", "charge: money in 分, FILE:LINE ids");
+    csv = write_file("charges3.csv", "日期,金额\n2020-03-01,1.234\n");
+    r = run("charge", csv, "沈河区", 0, NULL, 0);
+    char want[512];
+    snprintf(want, sizeof want, "%s:2: field 'amount': more than two decimals (1.234)\n", csv);
+    CHECK_STR(r.msgs, want, "charge: three decimals refused");
+
+    csv = write_file("decisions.csv", "类型,日期,数量\n行政许可,2020-03-01,\n行政处罚,2020-03-01,\"1,200\"\n");
+    r = run("decision", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK, "decision: imported");
+    CHECK_STR(sql_rows("SELECT count FROM decision ORDER BY rid"), "1\n1200\n",
+              "decision: count defaults to 1");
+
+    /* A number in a CSV date field is not an Excel serial. */
+    csv = write_file("serial.csv", "日期,金额\n43831,1\n");
+    r = run("charge", csv, "沈河区", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:2: field 'date': not a date (43831)\n", csv);
+    CHECK_STR(r.msgs, want, "csv: a serial number is not a date");
+}
+
+/* An XLSX file with a real date cell (a serial number with a date format). */
+static void test_xlsx(void)
+{
+    const char *path = path_of("requests.xlsx");
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "申请");
+    lxw_format *df = workbook_add_format(wb);
+    format_set_num_format(df, "yyyy-mm-dd");
+    const char *head[] = {"编号", "收到日期", "申请人类型", "办结日期", "办理结果"};
+    for (int c = 0; c < 5; c++)
+        worksheet_write_string(ws, 0, (lxw_col_t)c, head[c], NULL);
+    lxw_datetime d1 = {2020, 1, 1, 0, 0, 0}, d2 = {2020, 2, 29, 0, 0, 0};
+    worksheet_write_string(ws, 1, 0, "X1", NULL);
+    worksheet_write_datetime(ws, 1, 1, &d1, df);
+    worksheet_write_string(ws, 1, 2, "自然人", NULL);
+    worksheet_write_datetime(ws, 1, 3, &d2, df);
+    worksheet_write_number(ws, 1, 4, 1, NULL);
+    worksheet_write_string(ws, 2, 0, "X2", NULL);
+    worksheet_write_string(ws, 2, 1, "2020-03-01", NULL);
+    worksheet_write_string(ws, 2, 2, "business", NULL);
+    CHECK(workbook_close(wb) == LXW_NO_ERROR, "xlsx: written");
+    result r = run("request", path, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 2, "xlsx: imported");
+    CHECK_STR(sql_rows("SELECT r.id, r.received, r.closed, o.code FROM request r LEFT JOIN dict o "
+                       "ON o.id = r.outcome WHERE r.id LIKE 'X%' ORDER BY r.id"),
+              "X1|20200101|20200229|1\nX2|20200301|NULL|NULL\n",
+              "xlsx: date cells, text dates and a numeric outcome");
+    CHECK_STR(sql_rows("SELECT encoding FROM source ORDER BY id DESC LIMIT 1"), "XLSX\n",
+              "xlsx: encoding recorded");
+}
+
+static void test_text(void)
+{
+    char err[512] = "";
+    const char *md = write_file("沈河区2020.md", "\xef\xbb\xbf## 一、总体情况\n正文\n");
+    CHECK(nb_import_text(store, md, "沈河区", 0, 1, err, sizeof err) == NB_OK &&
+              sql_int("SELECT count(*) FROM text") == 0,
+          "text: dry run writes nothing");
+    CHECK(nb_import_text(store, md, "沈河区", 0, 0, err, sizeof err) == NB_OK,
+          "text: year from the file name");
+    CHECK_STR(sql_rows("SELECT year, markdown FROM text"), "2020|## 一、总体情况\n正文\n\n",
+              "text: stored without the BOM");
+    const char *noyear = write_file("正文.md", "x\n");
+    char want[512];
+    CHECK(nb_import_text(store, noyear, "沈河区", 0, 0, err, sizeof err) == NB_ERR_INPUT,
+          "text: no year refused");
+    snprintf(want, sizeof want, "%s: give the year with --year (none in the file name)", noyear);
+    CHECK_STR(err, want, "text: no year message");
+    CHECK(nb_import_text(store, noyear, "沈河区", 2021, 0, err, sizeof err) == NB_OK &&
+              sql_int("SELECT count(*) FROM text") == 2,
+          "text: year given");
+}
+
+/* nb_record_insert: one record by name/value pairs, the importer's rules. */
+static void test_record_insert(void)
+{
+    char err[512] = "";
+    int inserted = -1;
+    const char *names[] = {"id", "received", "applicant", "closed", "outcome"};
+    const char *ok[] = {"L1", "2020-06-01", "自然人", "", ""};
+    nb_err rc = nb_record_insert(store, "request", "沈河区", names, ok, 5, "s.lua:3", &inserted,
+                                 err, sizeof err);
+    CHECK(rc == NB_OK && inserted == 1, "insert: new record");
+    const char *upd[] = {"L1", "2020-06-01", "自然人", "2020-06-02", "1"};
+    rc = nb_record_insert(store, "request", "沈河区", names, upd, 5, "s.lua:4", &inserted, err,
+                          sizeof err);
+    CHECK(rc == NB_OK && inserted == 0, "insert: same id updates");
+    CHECK(sql_int("SELECT closed FROM request WHERE id = 'L1'") == 20200602, "insert: new value");
+    char before[256];
+    snprintf(before, sizeof before, "%s", snapshot());
+    const char *bad[] = {"L2", "2020-06-05", "自然人", "2020-06-01", "1"};
+    rc = nb_record_insert(store, "request", "新机关", names, bad, 5, "s.lua:9", &inserted, err,
+                          sizeof err);
+    CHECK(rc == NB_ERR_INPUT, "insert: bad record refused");
+    CHECK_STR(err, "s.lua:9: field 'closed': before received 2020-06-05 (2020-06-01)",
+              "insert: the importer's message at the script's line");
+    const char *unk[] = {"L2", "2020-06-05", "火星人", "", ""};
+    nb_record_insert(store, "request", "沈河区", names, unk, 5, "s.lua:10", &inserted, err,
+                     sizeof err);
+    CHECK_STR(err, "s.lua:10: field 'applicant': unknown value '火星人' (not a national code or label)",
+              "insert: unknown value message");
+    CHECK_STR(snapshot(), before, "insert: refused records leave the store unchanged");
+    rc = nb_record_insert(store, "nosuch", "沈河区", names, ok, 5, "s.lua:11", &inserted, err,
+                          sizeof err);
+    CHECK(rc == NB_ERR_INPUT, "insert: unknown kind refused");
+    CHECK_STR(err, "unknown record kind 'nosuch'", "insert: unknown kind message");
+}
+
+int main(void)
+{
+    char cmd[128], err[512];
+    snprintf(dir, sizeof dir, "/tmp/nb_import_XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    if (chdir(dir) != 0 ||
+        nb_store_open(path_of("import.db"), 1, &store, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        return 1;
+    }
+    test_csv();
+    test_dry_run();
+    test_refused();
+    test_mapping();
+    test_other_kinds();
+    test_xlsx();
+    test_text();
+    test_record_insert();
+    nb_store_close(store);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    T_DONE();
+}

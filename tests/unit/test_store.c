@@ -1,0 +1,332 @@
+/* test_store.c - unit tests of host/store.c: create/open/reopen, versions, WAL, bodies, dictionary. */
+#include "store.h"
+#include "t.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static const char *path_of(const char *name)
+{
+    static char paths[8][256];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+    return p;
+}
+
+/* One integer from SQL on the open connection DB (-1 on failure). */
+static long long sql_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* One text from SQL on DB, copied into a static buffer ("" on failure). */
+static const char *sql_text(sqlite3 *db, const char *sql)
+{
+    static char out[256];
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return out;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Runs SQL on PATH through a separate connection (as another program would). */
+static int raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static void test_create_open(void)
+{
+    char err[512] = "", want[1024];
+    nb_store *s = NULL;
+    const char *path = path_of("a.db");
+
+    /* Missing store without create. */
+    nb_err rc = nb_store_open(path, 0, &s, err, sizeof err);
+    CHECK(rc == NB_ERR_NOSTORE && s == NULL, "open: missing store without create is NB_ERR_NOSTORE");
+    snprintf(want, sizeof want, "%s: no store here (create one with 'nianbao init -d %s')", path,
+             path);
+    CHECK_STR(err, want, "open: missing store message");
+    CHECK(file_size(path) < 0, "open: a missing store is not created without create");
+    CHECK_STR(nb_strerror(NB_ERR_NOSTORE), "no store", "strerror: NB_ERR_NOSTORE");
+
+    /* Create. */
+    rc = nb_store_open(path, 1, &s, err, sizeof err);
+    CHECK(rc == NB_OK && s != NULL, "open: create a new store");
+    if (!s)
+        return;
+    CHECK(nb_store_version(s) == NB_SCHEMA_VERSION, "open: schema version is current");
+    CHECK(sql_int(s->db, "PRAGMA user_version") == NB_SCHEMA_VERSION,
+          "open: schema version kept in PRAGMA user_version");
+    CHECK_STR(sql_text(s->db, "PRAGMA journal_mode"), "wal", "open: WAL mode");
+    CHECK(sql_int(s->db, "PRAGMA foreign_keys") == 1, "open: foreign keys on");
+    CHECK(sql_int(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                         "('body', 'source', 'dict', 'text', 'request', 'appeal', 'document', "
+                         "'matter', 'decision', 'charge', 'purchase')") == 11,
+          "open: every table created");
+    CHECK_STR(s->path, path, "open: path kept");
+    int64_t body;
+    CHECK(nb_store_body(s, "沈河区", 1, &body, NULL, err, sizeof err) == NB_OK && body > 0,
+          "open: a body in the new store");
+    nb_store_close(s);
+    s = NULL;
+
+    /* Reopen, with and without create: same data, no second schema. */
+    rc = nb_store_open(path, 0, &s, err, sizeof err);
+    CHECK(rc == NB_OK && s, "reopen: without create");
+    if (!s)
+        return;
+    CHECK(sql_int(s->db, "SELECT count(*) FROM body WHERE name = '沈河区'") == 1,
+          "reopen: data survives");
+    CHECK_STR(sql_text(s->db, "PRAGMA journal_mode"), "wal", "reopen: still WAL");
+    CHECK(sql_int(s->db, "PRAGMA foreign_keys") == 1, "reopen: foreign keys on again");
+    nb_store_close(s);
+    rc = nb_store_open(path, 1, &s, err, sizeof err);
+    CHECK(rc == NB_OK && s, "reopen: with create (nianbao init twice)");
+    CHECK(s && sql_int(s->db, "SELECT count(*) FROM body") == 1 &&
+              sql_int(s->db, "SELECT count(*) FROM dict WHERE dict = 'applicant'") == 6,
+          "reopen: with create keeps the data and the dictionary once");
+    nb_store_close(s);
+    nb_store_close(NULL); /* allowed */
+
+    /* A store written by a newer nianbao. */
+    CHECK(raw_exec(path, "PRAGMA user_version = 99") == SQLITE_OK, "version: set to 99 by hand");
+    s = (nb_store *)1;
+    rc = nb_store_open(path, 0, &s, err, sizeof err);
+    CHECK(rc == NB_ERR_VERSION && s == NULL, "version: newer store is NB_ERR_VERSION");
+    snprintf(want, sizeof want,
+             "%s: store has schema version 99; this nianbao knows versions up to %d "
+             "(use a newer nianbao)", path, NB_SCHEMA_VERSION);
+    CHECK_STR(err, want, "version: message names both versions");
+    rc = nb_store_open(path, 1, &s, err, sizeof err);
+    CHECK(rc == NB_ERR_VERSION && s == NULL, "version: create does not downgrade a newer store");
+    CHECK_STR(nb_strerror(NB_ERR_VERSION), "store written by a newer nianbao",
+              "strerror: NB_ERR_VERSION");
+    CHECK(raw_exec(path, "PRAGMA user_version = 1") == SQLITE_OK, "version: set back");
+    rc = nb_store_open(path, 0, &s, err, sizeof err);
+    CHECK(rc == NB_OK, "version: opens again at version 1");
+    nb_store_close(s);
+}
+
+static void test_not_a_store(void)
+{
+    char err[512] = "", want[1024];
+    nb_store *s = NULL;
+
+    /* An empty file is not made a store without create, and is left alone. */
+    const char *empty = path_of("empty.db");
+    fclose(fopen(empty, "w"));
+    nb_err rc = nb_store_open(empty, 0, &s, err, sizeof err);
+    CHECK(rc == NB_ERR_NOSTORE && !s, "empty file: NB_ERR_NOSTORE without create");
+    snprintf(want, sizeof want,
+             "%s: not a nianbao store (empty; create one with 'nianbao init -d %s')", empty,
+             empty);
+    CHECK_STR(err, want, "empty file: message");
+    CHECK(file_size(empty) == 0, "empty file: left unchanged");
+    rc = nb_store_open(empty, 1, &s, err, sizeof err);
+    CHECK(rc == NB_OK && s, "empty file: becomes a store with create");
+    nb_store_close(s);
+    s = NULL;
+
+    /* Another program's SQLite database is refused, even with create. */
+    const char *other = path_of("other.db");
+    CHECK(raw_exec(other, "CREATE TABLE t(x); INSERT INTO t VALUES(1);") == SQLITE_OK,
+          "other db: made");
+    rc = nb_store_open(other, 1, &s, err, sizeof err);
+    CHECK(rc == NB_ERR_NOSTORE && !s, "other db: refused with create");
+    snprintf(want, sizeof want, "%s: not a nianbao store (an SQLite database with other tables)",
+             other);
+    CHECK_STR(err, want, "other db: message");
+    {
+        sqlite3 *db;
+        sqlite3_open(other, &db);
+        CHECK(sql_int(db, "SELECT count(*) FROM sqlite_master") == 1 &&
+                  strcmp(sql_text(db, "PRAGMA journal_mode"), "delete") == 0,
+              "other db: no table added, journal mode unchanged");
+        sqlite3_close(db);
+    }
+
+    /* A file that is not SQLite at all. */
+    const char *junk = path_of("junk.db");
+    FILE *f = fopen(junk, "w");
+    for (int i = 0; i < 100; i++)
+        fputs("this is not a database\n", f);
+    fclose(f);
+    rc = nb_store_open(junk, 1, &s, err, sizeof err);
+    CHECK(rc == NB_ERR_SQL && !s, "junk file: NB_ERR_SQL");
+    snprintf(want, sizeof want, "%s: file is not a database", junk);
+    CHECK_STR(err, want, "junk file: SQLite's message with the path");
+    CHECK(file_size(junk) == 100 * 23, "junk file: left unchanged");
+
+    /* A folder that does not exist. */
+    rc = nb_store_open(path_of("no/such/dir.db"), 1, &s, err, sizeof err);
+    CHECK(rc == NB_ERR_SQL && !s && strstr(err, "cannot open") != NULL,
+          "missing folder: cannot open");
+}
+
+static void test_bodies(nb_store *s)
+{
+    char err[512] = "", want[512];
+    int64_t a = 0, b = 0, again = 0;
+    int created = -1;
+    nb_err rc = nb_store_body(s, "沈河区", 0, &a, &created, err, sizeof err);
+    CHECK(rc == NB_ERR_NOTFOUND && a == 0 && created == 0, "body: lookup of a new name fails");
+    snprintf(want, sizeof want, "%s: no body named '沈河区'", s->path);
+    CHECK_STR(err, want, "body: not found message");
+    rc = nb_store_body(s, "沈河区", 1, &a, &created, err, sizeof err);
+    CHECK(rc == NB_OK && a > 0 && created == 1, "body: created");
+    rc = nb_store_body(s, "沈河区", 1, &again, &created, err, sizeof err);
+    CHECK(rc == NB_OK && again == a && created == 0, "body: second create finds the same body");
+    rc = nb_store_body(s, "沈河区", 0, &again, NULL, err, sizeof err);
+    CHECK(rc == NB_OK && again == a, "body: lookup finds it");
+    rc = nb_store_body(s, "大东区", 1, &b, NULL, err, sizeof err);
+    CHECK(rc == NB_OK && b > 0 && b != a, "body: a second body has its own id");
+    int64_t city;
+    nb_store_body(s, "沈阳市", 1, &city, NULL, err, sizeof err);
+    CHECK(nb_store_body_parent(s, a, city, err, sizeof err) == NB_OK, "body: parent set");
+    CHECK(sql_int(s->db, "SELECT count(*) FROM body b JOIN body p ON p.id = b.parent "
+                         "WHERE b.name = '沈河区' AND p.name = '沈阳市'") == 1,
+          "body: parent stored");
+    rc = nb_store_body_parent(s, b, 9999, err, sizeof err);
+    CHECK(rc == NB_ERR_SQL && strstr(err, "FOREIGN KEY constraint failed") != NULL,
+          "body: a missing parent is refused (foreign keys enforced)");
+    CHECK(nb_store_body_parent(s, a, 0, err, sizeof err) == NB_OK &&
+              sql_int(s->db, "SELECT count(*) FROM body WHERE parent IS NULL") == 3,
+          "body: parent 0 clears it");
+}
+
+static void test_codes(nb_store *s)
+{
+    char err[512];
+    int64_t person = nb_store_code(s, "applicant", "person");
+    int64_t business = nb_store_code(s, "applicant", "business");
+    int64_t o31 = nb_store_code(s, "outcome", "3.1");
+    CHECK(person > 0 && business > 0 && person != business, "dict: national codes loaded");
+    CHECK_STR(nb_store_code_str(s, person), "person", "dict: code of an id");
+    CHECK_STR(nb_store_code_str(s, o31), "3.1", "dict: outcome 3.1");
+    CHECK(nb_store_code(s, "applicant", "3.1") == 0, "dict: codes belong to their dictionary");
+    CHECK(nb_store_code(s, "applicant", "自然人") == 0, "dict: a label is not a code");
+    CHECK(nb_store_code(s, "nosuch", "person") == 0, "dict: unknown dictionary");
+    CHECK(nb_store_code_str(s, 0) == NULL && nb_store_code_str(s, 100000) == NULL,
+          "dict: no code for id 0 or an unknown id");
+    CHECK(sql_int(s->db, "SELECT count(*) FROM dict WHERE dict = 'outcome'") == 22,
+          "dict: 22 outcome codes in the store");
+    CHECK_STR(sql_text(s->db, "SELECT label FROM dict WHERE dict = 'outcome' AND code = '4.1'"),
+              "本机关不掌握相关政府信息", "dict: labels stored");
+
+    /* Open vocabularies grow. */
+    int64_t mail = nb_store_code_add(s, "channel", "信函", NULL);
+    CHECK(mail > 0, "dict: open vocabulary value added");
+    CHECK(nb_store_code_add(s, "channel", "信函", NULL) == mail, "dict: added twice, one id");
+    CHECK(nb_store_code(s, "channel", "信函") == mail, "dict: found after adding");
+    CHECK(nb_store_code_add(s, "applicant", "person", NULL) == person,
+          "dict: adding an existing national code gives its id");
+
+    /* A code added in a rolled-back transaction is forgotten after reload. */
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK, "dict: begin");
+    int64_t web = nb_store_code_add(s, "channel", "网络", NULL);
+    CHECK(web > 0 && nb_store_code(s, "channel", "网络") == web, "dict: added in a transaction");
+    nb_store_rollback(s);
+    CHECK(nb_store_codes_reload(s) == 0, "dict: reload");
+    CHECK(nb_store_code(s, "channel", "网络") == 0, "dict: rolled-back code forgotten");
+    CHECK(nb_store_code(s, "channel", "信函") == mail && nb_store_code(s, "applicant", "person") ==
+                                                              person,
+          "dict: committed codes kept over reload");
+}
+
+static void test_texts_sources(nb_store *s)
+{
+    char err[512];
+    int64_t body, src;
+    nb_store_body(s, "沈河区", 1, &body, NULL, err, sizeof err);
+    CHECK(nb_store_text_put(s, body, 2020, "## 一、总体情况\n旧", "a.md", err, sizeof err) == NB_OK,
+          "text: stored");
+    CHECK(nb_store_text_put(s, body, 2020, "## 一、总体情况\n新", "b.md", err, sizeof err) == NB_OK,
+          "text: replaced");
+    CHECK(sql_int(s->db, "SELECT count(*) FROM text") == 1, "text: one per body and year");
+    CHECK_STR(sql_text(s->db, "SELECT markdown || '|' || source FROM text WHERE year = 2020"),
+              "## 一、总体情况\n新|b.md", "text: the later one wins");
+    CHECK(nb_store_text_put(s, 424242, 2020, "x", "c.md", err, sizeof err) == NB_ERR_SQL,
+          "text: unknown body refused");
+    CHECK(nb_store_source(s, "r.csv", "request", body, "UTF-8", "编号\037收到日期", &src, err,
+                          sizeof err) == NB_OK && src > 0,
+          "source: recorded");
+    CHECK_STR(sql_text(s->db, "SELECT path || '|' || kind || '|' || encoding FROM source"),
+              "r.csv|request|UTF-8", "source: fields stored");
+}
+
+/* Opening only reads: it works while another connection is writing. */
+static void test_open_while_writing(const char *path)
+{
+    char err[512] = "";
+    sqlite3 *w;
+    sqlite3_open(path, &w);
+    int rc = sqlite3_exec(w, "BEGIN IMMEDIATE; INSERT INTO body(name) VALUES('写入中');", NULL,
+                          NULL, NULL);
+    CHECK(rc == SQLITE_OK, "concurrent: another connection holds the write lock");
+    nb_store *s = NULL;
+    nb_err e = nb_store_open(path, 0, &s, err, sizeof err);
+    CHECK(e == NB_OK && s, "concurrent: the store opens during another's write");
+    if (s) {
+        CHECK(nb_store_code(s, "applicant", "person") > 0, "concurrent: dictionary loaded");
+        CHECK(sql_int(s->db, "SELECT count(*) FROM body WHERE name = '写入中'") == 0,
+              "concurrent: uncommitted rows are not seen");
+        nb_store_close(s);
+    }
+    sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(w);
+}
+
+int main(void)
+{
+    char cmd[128], err[512];
+    snprintf(dir, sizeof dir, "/tmp/nb_store_XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    test_create_open();
+    test_not_a_store();
+    nb_store *s = NULL;
+    const char *path = path_of("b.db");
+    if (nb_store_open(path, 1, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create %s: %s\n", path, err);
+        return 1;
+    }
+    test_bodies(s);
+    test_codes(s);
+    test_texts_sources(s);
+    nb_store_close(s);
+    test_open_while_writing(path);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    T_DONE();
+}

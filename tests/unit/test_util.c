@@ -1,0 +1,200 @@
+/* test_util.c - unit tests of host/util.c: dates, money, integers, trimming, map and buffer. */
+#include "t.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* "YYYYMMDD" on success, "ERR: reason" on failure. */
+static const char *date(const char *s, int allow_serial)
+{
+    static char out[64];
+    int ymd = 0;
+    const char *why = NULL;
+    if (nb_date_parse(s, allow_serial, &ymd, &why) == 0)
+        snprintf(out, sizeof out, "%d", ymd);
+    else
+        snprintf(out, sizeof out, "ERR: %s", why ? why : "(no reason)");
+    return out;
+}
+
+/* Amount in 分 on success, "ERR: reason" on failure. */
+static const char *money(const char *s)
+{
+    static char out[64];
+    int64_t fen = -1;
+    const char *why = NULL;
+    if (nb_money_parse(s, &fen, &why) == 0)
+        snprintf(out, sizeof out, "%lld", (long long)fen);
+    else
+        snprintf(out, sizeof out, "ERR: %s", why ? why : "(no reason)");
+    return out;
+}
+
+static const char *integer(const char *s)
+{
+    static char out[64];
+    int64_t v = -1;
+    if (nb_int_parse(s, &v) == 0)
+        snprintf(out, sizeof out, "%lld", (long long)v);
+    else
+        snprintf(out, sizeof out, "ERR");
+    return out;
+}
+
+static const char *trim(const char *s)
+{
+    static char out[128];
+    snprintf(out, sizeof out, "%s", s);
+    return nb_trim(out);
+}
+
+static void test_dates(void)
+{
+    /* Every accepted form of 2020-01-05. */
+    static const char *const forms[] = {
+        "2020-01-05", "2020-1-5", "2020/01/05", "2020/1/5", "2020.1.5", "2020.01.05",
+        "20200105", "2020年1月5日", "2020年01月05日", "2020-01-05 10:30", "2020-01-05 10:30:00",
+        "2020/1/5 10:30", "2020-01-05T10:30:00", "20200105 08:00", "2020年1月5日 10:30",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "date: '%s' is 2020-01-05", forms[i]);
+        CHECK_STR(date(forms[i], 0), "20200105", name);
+    }
+    CHECK_STR(date("2020-02-30", 0), "ERR: no such date", "date: 2020-02-30 is no such date");
+    CHECK_STR(date("2019-02-29", 0), "ERR: no such date", "date: 2019-02-29 (not leap)");
+    CHECK_STR(date("2020-02-29", 0), "20200229", "date: 2020-02-29 (leap)");
+    CHECK_STR(date("2000-02-29", 0), "20000229", "date: 2000-02-29 (400-year leap)");
+    CHECK_STR(date("2100-02-29", 0), "ERR: no such date", "date: 2100-02-29 (century, not leap)");
+    CHECK_STR(date("2020-04-31", 0), "ERR: no such date", "date: 2020-04-31");
+    CHECK_STR(date("2020-13-01", 0), "ERR: no such date", "date: month 13");
+    CHECK_STR(date("2020-00-10", 0), "ERR: no such date", "date: month 0");
+    CHECK_STR(date("20201301", 0), "ERR: no such date", "date: 20201301");
+    CHECK_STR(date("2020年2月30日", 0), "ERR: no such date", "date: 2020年2月30日");
+    CHECK_STR(date("1899-12-31", 0), "ERR: no such date", "date: before 1900");
+    CHECK_STR(date("", 0), "ERR: not a date", "date: empty");
+    CHECK_STR(date("abc", 0), "ERR: not a date", "date: letters");
+    CHECK_STR(date("2020-01/05", 0), "ERR: not a date", "date: mixed separators");
+    CHECK_STR(date("2020-01-05x", 0), "ERR: not a date", "date: trailing text");
+    CHECK_STR(date("2020-01-05 noon", 0), "ERR: not a date", "date: trailing words");
+    CHECK_STR(date("2020年1月5", 0), "ERR: not a date", "date: 年月 without 日");
+    CHECK_STR(date("20-01-05", 0), "ERR: not a date", "date: two-digit year");
+    CHECK_STR(date("2020-001-05", 0), "ERR: not a date", "date: three-digit month");
+
+    /* Excel serials (1900 date system) only when allowed. */
+    CHECK_STR(date("43831", 1), "20200101", "serial: 43831 is 2020-01-01");
+    CHECK_STR(date("43831", 0), "ERR: not a date", "serial: 43831 refused when not allowed");
+    CHECK_STR(date("43831.75", 1), "20200101", "serial: fraction (time) ignored");
+    CHECK_STR(date("43890", 1), "20200229", "serial: 43890 is 2020-02-29");
+    CHECK_STR(date("1", 1), "19000101", "serial: 1 is 1900-01-01");
+    CHECK_STR(date("59", 1), "19000228", "serial: 59 is 1900-02-28");
+    CHECK_STR(date("60", 1), "ERR: no such date", "serial: 60 is Excel's fictitious 1900-02-29");
+    CHECK_STR(date("61", 1), "19000301", "serial: 61 is 1900-03-01");
+    CHECK_STR(date("0", 1), "ERR: not a date", "serial: 0");
+    CHECK_STR(date("43831.5x", 1), "ERR: not a date", "serial: trailing text");
+    CHECK_STR(date("20200105", 1), "20200105", "serial allowed: 8 digits still YYYYMMDD");
+
+    /* Day arithmetic and formatting. */
+    CHECK(nb_date_days(19700101) == 0, "days: 1970-01-01 is day 0");
+    CHECK(nb_date_days(20200101) == 18262, "days: 2020-01-01 is day 18262");
+    CHECK(nb_date_from_days(18262) == 20200101, "days: back from 18262");
+    CHECK(nb_date_from_days(nb_date_days(20200228) + 1) == 20200229, "days: 2020-02-28 + 1");
+    CHECK(nb_date_from_days(nb_date_days(20201231) + 1) == 20210101, "days: across a year");
+    CHECK(nb_date_days(20210101) - nb_date_days(20200101) == 366, "days: 2020 has 366 days");
+    CHECK(nb_date_weekday(20200101) == 2, "weekday: 2020-01-01 was a Wednesday (2)");
+    CHECK(nb_date_weekday(19700101) == 3, "weekday: 1970-01-01 was a Thursday (3)");
+    CHECK(nb_date_weekday(20240107) == 6, "weekday: 2024-01-07 was a Sunday (6)");
+    char out[11];
+    nb_date_format(20200105, out);
+    CHECK_STR(out, "2020-01-05", "format: YYYY-MM-DD");
+    CHECK(nb_date_valid(2020, 2, 29) && !nb_date_valid(2019, 2, 29), "valid: leap years");
+}
+
+static void test_money(void)
+{
+    CHECK_STR(money("1234.5"), "123450", "money: one decimal");
+    CHECK_STR(money("1234.56"), "123456", "money: two decimals");
+    CHECK_STR(money("1,234.50"), "123450", "money: thousands commas");
+    CHECK_STR(money("1,234,567"), "123456700", "money: commas, no decimals");
+    CHECK_STR(money("12元"), "1200", "money: 元 suffix");
+    CHECK_STR(money("12.05元"), "1205", "money: decimals and 元");
+    CHECK_STR(money("¥12.05"), "1205", "money: ¥ prefix");
+    CHECK_STR(money("￥3"), "300", "money: full-width ￥ prefix");
+    CHECK_STR(money("0.07"), "7", "money: 7 分");
+    CHECK_STR(money("0"), "0", "money: zero");
+    CHECK_STR(money("1.230"), "123", "money: a third decimal 0 is harmless");
+    CHECK_STR(money("1.234"), "ERR: more than two decimals", "money: three decimals refused");
+    CHECK_STR(money("0.001"), "ERR: more than two decimals", "money: 0.001 refused");
+    CHECK_STR(money("-5"), "ERR: negative amount", "money: negative");
+    CHECK_STR(money("abc"), "ERR: not an amount", "money: letters");
+    CHECK_STR(money(""), "ERR: not an amount", "money: empty");
+    CHECK_STR(money("12 元"), "ERR: not an amount", "money: space before 元");
+    CHECK_STR(money("12万元"), "ERR: not an amount", "money: 万元 is not 元");
+    CHECK_STR(money("99999999999999999999"), "ERR: amount too large", "money: too large");
+
+    CHECK_STR(integer("12"), "12", "int: digits");
+    CHECK_STR(integer("1,234"), "1234", "int: thousands commas");
+    CHECK_STR(integer("12.0"), "12", "int: 12.0 as Excel writes it");
+    CHECK_STR(integer("12.5"), "ERR", "int: a fraction refused");
+    CHECK_STR(integer("-1"), "ERR", "int: negative refused");
+    CHECK_STR(integer(",12"), "ERR", "int: leading comma refused");
+    CHECK_STR(integer(""), "ERR", "int: empty refused");
+}
+
+static void test_trim(void)
+{
+    CHECK_STR(trim("  abc \t\r\n"), "abc", "trim: ASCII spaces");
+    CHECK_STR(trim("\xe3\x80\x80自然人\xe3\x80\x80"), "自然人", "trim: U+3000 both sides");
+    CHECK_STR(trim(" \xe3\x80\x80 \xe3\x80\x80x \xe3\x80\x80 "), "x", "trim: mixed spaces");
+    CHECK_STR(trim("a\xe3\x80\x80" "b"), "a\xe3\x80\x80" "b", "trim: inner U+3000 kept");
+    CHECK_STR(trim("\xe3\x80\x80\xe3\x80\x80"), "", "trim: only U+3000");
+    CHECK_STR(trim(""), "", "trim: empty");
+    /* U+3001 (、) shares the first two bytes and must stay. */
+    CHECK_STR(trim("\xe3\x80\x81"), "\xe3\x80\x81", "trim: U+3001 kept");
+}
+
+static void test_map_buf(void)
+{
+    nb_strmap m;
+    nb_strmap_init(&m);
+    CHECK(nb_strmap_get(&m, "a") == NULL, "map: empty map has nothing");
+    int existed = -1;
+    int64_t old = 0;
+    CHECK(nb_strmap_put(&m, "a", 1, &existed, &old) == 0 && existed == 0, "map: new key");
+    CHECK(nb_strmap_put(&m, "a", 2, &existed, &old) == 0 && existed == 1 && old == 1,
+          "map: replacing reports the old value");
+    CHECK(*nb_strmap_get(&m, "a") == 2, "map: value replaced");
+    int ok = 1;
+    char key[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "键%d", i);
+        ok &= nb_strmap_put(&m, key, i, NULL, NULL) == 0;
+    }
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "键%d", i);
+        int64_t *v = nb_strmap_get(&m, key);
+        ok &= v && *v == i;
+    }
+    CHECK(ok && m.len == 5001, "map: 5000 keys survive growth");
+    nb_strmap_free(&m);
+    CHECK(nb_strmap_get(&m, "a") == NULL, "map: free leaves an empty map");
+
+    nb_buf b = {0};
+    nb_buf_adds(&b, "年报");
+    nb_buf_printf(&b, " %d-%s", 2020, "x");
+    nb_buf_add(&b, "", 0);
+    CHECK_STR(b.data, "年报 2020-x", "buf: adds and printf");
+    CHECK(b.len == strlen("年报 2020-x"), "buf: length");
+    nb_buf_free(&b);
+    CHECK(b.data == NULL && b.len == 0, "buf: free");
+}
+
+int main(void)
+{
+    test_dates();
+    test_money();
+    test_trim();
+    test_map_buf();
+    T_DONE();
+}
