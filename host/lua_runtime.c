@@ -328,6 +328,13 @@ static int open_all(lua_State *L)
     lua_pop(L, 2);
     lua_pushvalue(L, -1);
     lua_setfield(L, -2, "_G");
+    /* _G is the base every script reads through: no new globals there either. */
+    lua_newtable(L);
+    lua_pushcfunction(L, env_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "sandbox");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_SANDBOX);
     return 0;
 }

@@ -1,4 +1,8 @@
 /* lua_util.c - marshals the date helpers: nianbao.date, date_format, weekday, add_days, days_between. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "lua_nb.h"
 #include "util.h"
 
@@ -59,7 +63,38 @@ static int l_days_between(lua_State *L)
     return 1;
 }
 
+/* nianbao.read_text(path) -> string | nil, message. Reads a text file (scripts
+ * may read, never write: files are written only through nianbao.export). */
+static int l_read_text(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        return 2;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    char buf[4096];
+    size_t n;
+    /* A read error raised mid-way would leak F: read everything first. */
+    int err = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        luaL_addlstring(&b, buf, n); /* may raise only on out of memory */
+    err = ferror(f);
+    fclose(f);
+    if (err) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: read error", path);
+        return 2;
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
 static const luaL_Reg funcs[] = {
+    {"read_text", l_read_text},
     {"date", l_date},
     {"date_format", l_date_format},
     {"weekday", l_weekday},

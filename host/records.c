@@ -136,11 +136,34 @@ nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t er
     return NB_OK;
 }
 
+/* Refuses ATTACH and DETACH, which SQLite counts as read-only but which
+ * would create or read database files outside the store. */
+static int query_auth(void *ud, int action, const char *a, const char *b, const char *c,
+                      const char *d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    if (action == SQLITE_ATTACH || action == SQLITE_DETACH) {
+        *(int *)ud = 1;
+        return SQLITE_DENY;
+    }
+    return SQLITE_OK;
+}
+
 nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
 {
     const char *tail = NULL;
+    int attach = 0;
     *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, &tail) != SQLITE_OK) {
+    sqlite3_set_authorizer(s->db, query_auth, &attach);
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, &tail);
+    sqlite3_set_authorizer(s->db, NULL, NULL);
+    if (attach) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        snprintf(err, errlen, "ATTACH and DETACH are not available in nianbao scripts (sandbox)");
+        return NB_ERR_INPUT;
+    }
+    if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
         return NB_ERR_SQL;
     }

@@ -41,14 +41,15 @@ function layout.table(spec)
   assert(math.type(spec.ncols) == "integer" and spec.ncols > 0, "layout.table: ncols must be a positive integer")
   return setmetatable({
     id = spec.id, title = spec.title, ncols = spec.ncols,
-    header_rows = 0, grid = {}, keys = {}, merges = {}, taken = {},
+    header_rows = 0, nrows = 0, grid = {}, keys = {}, merges = {}, taken = {},
   }, Table)
 end
 
 --- Appends one grid row. key: JSON row key (nil for header and block rows).
 --- header: true while building the table's leading header rows.
 function Table:row(cells, key, header)
-  local r = #self.grid + 1
+  self.nrows = self.nrows + 1
+  local r = self.nrows
   local row = self.grid[r] or {}
   self.grid[r] = row
   self.keys[r] = key or false
@@ -97,7 +98,10 @@ end
 --- The finished table: { id, title, ncols, header_rows, rows = {{key=, [1..ncols] cells}}, merges }.
 function Table:finish()
   local rows = {}
-  for r = 1, #self.grid do
+  if #self.grid > self.nrows then
+    error(string.format("table %s: a cell spans past the last row %d", self.id, self.nrows), 2)
+  end
+  for r = 1, self.nrows do
     local src = self.grid[r]
     local out = { key = self.keys[r] or nil }
     for c = 1, self.ncols do

@@ -129,9 +129,9 @@ static void test_csv(void)
               "csv: codes, dates and lines stored");
     CHECK_STR(sql_rows("SELECT replace(raw, char(31), '|') FROM request WHERE id = 'A1'"),
               "A1|2020-01-05|自然人|2020-01-20|予以公开\n", "csv: raw values kept");
-    CHECK_STR(sql_rows("SELECT s.path = 'X' || '', s.kind, s.encoding, replace(s.header, char(31), ',') "
-                       "FROM source s"),
-              "0|request|UTF-8|编号,收到日期,申请人类型,办结日期,办理结果\n",
+    CHECK_STR(sql_rows("SELECT s.path LIKE '%/r2020.csv', s.kind, s.encoding, "
+                       "replace(s.header, char(31), ',') FROM source s"),
+              "1|request|UTF-8|编号,收到日期,申请人类型,办结日期,办理结果\n",
               "csv: source recorded with encoding and header");
 
     /* Re-import: the same ids are updated, nothing duplicated. */
@@ -461,8 +461,7 @@ int main(void)
         perror("mkdtemp");
         return 2;
     }
-    if (chdir(dir) != 0 ||
-        nb_store_open(path_of("import.db"), 1, &store, err, sizeof err) != NB_OK) {
+    if (nb_store_open(path_of("import.db"), 1, &store, err, sizeof err) != NB_OK) {
         printf("not ok - cannot create the store: %s\n", err);
         return 1;
     }

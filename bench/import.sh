@@ -1,0 +1,122 @@
+#!/bin/sh
+# import.sh - import benchmark: nianbao init + import against the sqlite3 shell's .import.
+#
+#   sh bench/import.sh            (make bench builds first, then runs this)
+#   ROWS=100000 RUNS=5 sh bench/import.sh
+#
+# Both load the same generated request CSV into a fresh database file, RUNS times each
+# (interleaved, the page cache warm, dirty pages synced before every run). nianbao maps
+# the headers, parses the dates, codes the categories, validates every row and keeps the
+# raw values, in one transaction; .import stores the text as it is. The table at the end
+# gives the best and the median wall time and rows per second from the best run.
+set -eu
+cd "$(dirname "$0")/.."
+
+ROWS=${ROWS:-1000000}
+RUNS=${RUNS:-3}
+NB=${NB_BIN:-./nianbao}
+DATA=bench/data
+CSV=$DATA/requests-$ROWS.csv
+NBDB=$DATA/bench.db
+PLAINDB=$DATA/plain.db
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+    echo "bench: the sqlite3 shell is missing; install it with:" >&2
+    echo "  sudo apt-get install sqlite3" >&2
+    exit 1
+fi
+if [ ! -x "$NB" ]; then
+    echo "bench: no $NB (run make)" >&2
+    exit 1
+fi
+case $(date +%N) in
+*[!0-9]* | '')
+    echo "bench: date +%N does not give nanoseconds (GNU date needed)" >&2
+    exit 1 ;;
+esac
+
+mkdir -p "$DATA"
+if [ ! -f "$CSV" ] || [ bench/gen_requests.awk -nt "$CSV" ]; then
+    echo "generating $CSV"
+    awk -v rows="$ROWS" -f bench/gen_requests.awk >"$CSV.tmp"
+    mv "$CSV.tmp" "$CSV"
+fi
+cat "$CSV" >/dev/null # into the page cache before the first run
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'; }
+fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
+
+run_nianbao() {
+    fresh "$NBDB"
+    sync
+    t0=$(now)
+    "$NB" -d "$NBDB" init >/dev/null
+    "$NB" -d "$NBDB" import --body 基准机关 request "$CSV" >"$DATA/import.out" 2>&1 || {
+        cat "$DATA/import.out" >&2
+        echo "bench: nianbao import failed" >&2
+        exit 1
+    }
+    since "$t0"
+    grep -q "$ROWS rows read, $ROWS inserted, 0 updated, 0 refused" "$DATA/import.out" || {
+        cat "$DATA/import.out" >&2
+        echo "bench: nianbao did not insert $ROWS rows" >&2
+        exit 1
+    }
+}
+
+run_sqlite3() {
+    fresh "$PLAINDB"
+    sync
+    t0=$(now)
+    sqlite3 "$PLAINDB" <<EOF
+.mode csv
+.import $CSV requests
+EOF
+    since "$t0"
+    n=$(sqlite3 "$PLAINDB" 'SELECT count(*) FROM requests')
+    [ "$n" = "$ROWS" ] || {
+        echo "bench: sqlite3 .import stored $n rows, not $ROWS" >&2
+        exit 1
+    }
+}
+
+nb_times=""
+sq_times=""
+i=1
+while [ "$i" -le "$RUNS" ]; do
+    t=$(run_nianbao)
+    nb_times="$nb_times $t"
+    s=$(run_sqlite3)
+    sq_times="$sq_times $s"
+    echo "run $i: nianbao $t s, sqlite3 .import $s s"
+    i=$((i + 1))
+done
+
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
+size=$(wc -c <"$CSV" | awk '{ printf "%.0f MB", $1 / 1e6 }')
+
+echo
+echo "import of $ROWS request rows ($size CSV), $RUNS runs each"
+echo "machine: $cores cores${cpu:+, $cpu}; SQLite $(sqlite3 --version | cut -d' ' -f1)"
+echo
+awk -v rows="$ROWS" -v nb="$nb_times" -v sq="$sq_times" '
+function sort(a, n,    i, j, t) {
+    for (i = 2; i <= n; i++)
+        for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+            t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+        }
+}
+function median(a, n) {
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+BEGIN {
+    n = split(nb, a, " "); sort(a, n)
+    m = split(sq, b, " "); sort(b, m)
+    printf "%-26s %8s %10s %12s\n", "", "best s", "median s", "rows/s"
+    printf "%-26s %8.3f %10.3f %12.0f\n", "nianbao init + import", a[1], median(a, n), rows / a[1]
+    printf "%-26s %8.3f %10.3f %12.0f\n", "sqlite3 .import", b[1], median(b, m), rows / b[1]
+    printf "\nratio (nianbao rows/s over .import rows/s): best %.2f, median %.2f\n",
+        b[1] / a[1], median(b, m) / median(a, n)
+}'

@@ -1,0 +1,146 @@
+-- checks.lua: runs rule files over a report context and collects results in the
+-- contract of DESIGN.md (id, severity, title, formula, left, right, status, evidence).
+--
+-- A rule file returns an array of rules:
+--   { id = "H1", severity = "error", title = "…", formula = "…",
+--     applies = function(ctx) return bool end,        -- optional
+--     run = function(ctx, emit) emit{ left =, right =, status =, evidence =, message = } end }
+-- emit fills id, severity, title and formula from the rule unless given.
+-- Values: numbers; false = blank cell (not assessable); "/" = not applicable.
+
+local checks = {}
+
+checks.national = { "checks.tables", "checks.years", "checks.text" }
+
+local severities = { error = true, warning = true, info = true }
+local statuses = { PASS = true, FAIL = true, NOT_ASSESSABLE = true }
+
+--- True when V is a number usable in a formula.
+function checks.assessable(v)
+  return type(v) == "number"
+end
+
+--- Sums values; returns nil when any is not assessable.
+function checks.sum(list)
+  local s = 0
+  for _, v in ipairs(list) do
+    if type(v) ~= "number" then return nil end
+    s = s + v
+  end
+  return s
+end
+
+--- Compares LEFT and RIGHT (either nil: NOT_ASSESSABLE) and emits the result.
+function checks.compare(emit, left, right, evidence, message, approx)
+  local status
+  if left == nil or right == nil then
+    status = "NOT_ASSESSABLE"
+  elseif approx then
+    status = math.abs(left - right) <= approx and "PASS" or "FAIL"
+  else
+    status = left == right and "PASS" or "FAIL"
+  end
+  emit{ left = left, right = right, status = status, evidence = evidence, message = message }
+end
+
+--- The value of a cell in a values table, or false when absent.
+function checks.cell(values, table_id, row, col)
+  local t = values and values[table_id]
+  local r = t and t[row]
+  if r == nil or r[col] == nil then return false end
+  return r[col]
+end
+
+--- The rule files: national ones, then the body's stored rules, then EXTRA
+--- ({ {name=, content=} } from --rules).
+function checks.rule_files(store, body, extra)
+  local files = {}
+  for _, name in ipairs(checks.national) do
+    files[#files + 1] = { name = name, rules = require(name) }
+  end
+  local function add_source(s)
+    local chunk, err = load(s.content, "@" .. s.name, "t")
+    if not chunk then error(err, 0) end
+    local ok, rules = pcall(chunk)
+    if not ok then error(rules, 0) end
+    if type(rules) ~= "table" then
+      error(string.format("%s: a rule file returns an array of rules (got %s)", s.name, type(rules)), 0)
+    end
+    files[#files + 1] = { name = s.name, rules = rules }
+  end
+  for _, s in ipairs(store:scripts(body, "rules")) do add_source(s) end
+  for _, s in ipairs(extra or {}) do add_source(s) end
+  return files
+end
+
+--- Runs every rule; returns the results in order.
+function checks.run(ctx, files)
+  local results = {}
+  for _, file in ipairs(files) do
+    for i, rule in ipairs(file.rules) do
+      local where = string.format("%s: rule %d", file.name, i)
+      if type(rule) ~= "table" or type(rule.id) ~= "string" or type(rule.run) ~= "function" then
+        error(where .. ": a rule needs id (string) and run (function)", 0)
+      end
+      if not severities[rule.severity] then
+        error(string.format("%s (%s): severity must be error, warning or info", where, rule.id), 0)
+      end
+      if rule.applies == nil or rule.applies(ctx) then
+        rule.run(ctx, function(r)
+          local out = {
+            id = r.id or rule.id, severity = r.severity or rule.severity,
+            title = r.title or rule.title, formula = r.formula or rule.formula,
+            left = r.left, right = r.right, status = r.status,
+            evidence = r.evidence or {}, message = r.message,
+          }
+          if not statuses[out.status] then
+            error(string.format("%s (%s): status must be PASS, FAIL or NOT_ASSESSABLE (got %s)",
+              where, out.id, tostring(out.status)), 0)
+          end
+          if out.left == false then out.left = nil end
+          if out.right == false then out.right = nil end
+          results[#results + 1] = out
+        end)
+      end
+    end
+  end
+  return results
+end
+
+--- The values of the neighbouring year (YEAR) when the store holds it, else nil.
+function checks.neighbour(ctx, year)
+  ctx.neighbours = ctx.neighbours or {}
+  if ctx.neighbours[year] ~= nil then return ctx.neighbours[year] or nil end
+  local held = false
+  for _, y in ipairs(ctx.store:years(ctx.body)) do
+    if y == year then held = true end
+  end
+  local report = require "report"
+  local format = report.format_for(year)
+  if not held or not format then
+    ctx.neighbours[year] = false
+    return nil
+  end
+  local n = report.tabulate(ctx.store, ctx.body, year, format)
+  n.format = format
+  ctx.neighbours[year] = n
+  return n
+end
+
+--- Summary lines for people: one per rule id.
+function checks.summary(results)
+  local order, by = {}, {}
+  for _, r in ipairs(results) do
+    local g = by[r.id]
+    if not g then
+      g = { id = r.id, title = r.title, severity = r.severity, PASS = 0, FAIL = 0, NOT_ASSESSABLE = 0, fails = {} }
+      by[r.id] = g
+      order[#order + 1] = g
+    end
+    g[r.status] = g[r.status] + 1
+    if r.status == "FAIL" then g.fails[#g.fails + 1] = r end
+  end
+  return order
+end
+
+return checks

@@ -1,0 +1,209 @@
+-- test_store.lua - Lua API tests of the store: open, insert, rows, count, query, text, close.
+-- Run as `nianbao -d TMP.db run tests/lua/test_store.lua` (TMP.db need not exist).
+local tap = require "tap"
+local is, ok, error_is = tap.is, tap.ok, tap.error_is
+
+local db = nianbao.db
+ok(type(db) == "string" and db:find("%.db$") ~= nil, "nianbao.db is the store given with -d")
+
+-- ---- open ----
+local missing = db .. ".missing"
+local none, why = nianbao.open(missing)
+is(none, nil, "open: a missing store without create is nil")
+is(why, missing .. ": no store here (create one with 'nianbao init -d " .. missing .. "')",
+   "open: missing store message")
+local store = nianbao.open(db, {create = true})
+ok(store ~= nil, "open: {create = true} makes the store")
+is(tostring(store), "nianbao.store (" .. db .. ")", "open: tostring names the path")
+local again = assert(nianbao.open())
+is(tostring(again), tostring(store), "open: without a path opens nianbao.db")
+again:close()
+
+-- ---- insert ----
+local r1 = {id = "R1", received = "2020-01-05", applicant = "自然人"}
+is(store:insert("request", "沈河区", r1), "inserted", "insert: a new record")
+local r1b = {id = "R1", received = "2020-01-05", applicant = "person", closed = "2020-01-20",
+             outcome = "予以公开"}
+is(store:insert("request", "沈河区", r1b), "updated", "insert: the same id again updates")
+is(store:insert("request", "沈河区", {id = "R2", received = 20200210, applicant = "business",
+                                      closed = "2020/3/1", outcome = "3.1"}),
+   "inserted", "insert: dates as YYYYMMDD numbers and text")
+is(store:insert("request", "沈河区", {id = "R3", received = "2021-01-04", applicant = "legal"}),
+   "inserted", "insert: a 2021 record")
+is(store:insert("request", "大东区", {id = "R1", received = "2020-06-01", applicant = "other"}),
+   "inserted", "insert: the same id in another body is another record")
+is(store:insert("charge", "沈河区", {date = "2020-03-01", amount = "1,234.50", item = "工本费"}),
+   "inserted", "insert: a kind without ids")
+
+local bad = {id = "B1", received = "2020-01-05", applicant = "自然人", closed = "2020-01-01",
+             outcome = "1"}
+local at, res, msg = tap.here(), store:insert("request", "沈河区", bad)
+is(res, nil, "insert: closed before received is refused")
+is(msg, at .. "field 'closed': before received 2020-01-05 (2020-01-01)",
+   "insert: the importer's message at the script line")
+local bad_date = {id = "B2", received = "2020-02-30", applicant = "自然人"}
+at, res, msg = tap.here(), store:insert("request", "沈河区", bad_date)
+is({res, msg}, {nil, at .. "field 'received': no such date (2020-02-30)"},
+   "insert: no such date")
+local bad_value = {id = "B3", received = "2020-02-03", applicant = "火星人"}
+at, res, msg = tap.here(), store:insert("request", "沈河区", bad_value)
+is({res, msg}, {nil, at .. "field 'applicant': unknown value '火星人' (not a national code or label)"},
+   "insert: unknown category value")
+local no_closed = {id = "B4", received = "2020-02-03", applicant = "自然人", outcome = "1"}
+at, res, msg = tap.here(), store:insert("request", "沈河区", no_closed)
+is({res, msg}, {nil, at .. "field 'outcome': given but no closed date (1)"},
+   "insert: outcome without closed date")
+local no_received = {id = "B5", applicant = "自然人"}
+at, res, msg = tap.here(), store:insert("request", "沈河区", no_received)
+is({res, msg}, {nil, at .. "missing required column 'received' (收到日期)"},
+   "insert: a required field missing")
+local three_decimals = {date = "2020-03-01", amount = "1.234"}
+at, res, msg = tap.here(), store:insert("charge", "沈河区", three_decimals)
+is({res, msg}, {nil, at .. "field 'amount': more than two decimals (1.234)"},
+   "insert: money with three decimals")
+is(store:count("request", {id = "B1"}) + store:count("request", {id = "B2"}), 0,
+   "insert: refused records are not stored")
+
+error_is(function() store:insert("nosuch", "沈河区", {}) end,
+         "unknown record kind 'nosuch' (request, case, document, matter, decision, charge, purchase)",
+         "insert: unknown kind raises")
+error_is(function() store:insert("request", "沈河区", {id = "X", received = {}}) end,
+         "field 'received': must be a string or number", "insert: a table value raises")
+error_is(function() store:insert("request", "沈河区", {"positional"}) end,
+         "record keys must be field names", "insert: positional values raise")
+error_is(function() store:insert("request", "沈河区") end,
+         "bad argument #3 to 'insert' (table expected, got no value)", "insert: no record raises")
+
+-- ---- count ----
+is(store:count("request"), 4, "count: all requests")
+is(store:count("request", {body = "沈河区"}), 3, "count: by body")
+is(store:count("request", {body = "无此机关"}), 0, "count: an unknown body matches nothing")
+is(store:count("request", {year = 2020}), 3, "count: by year (received)")
+is(store:count("request", {body = "沈河区", year = 2021}), 1, "count: body and year")
+is(store:count("request", {applicant = "person"}), 1, "count: by a category code")
+is(store:count("request", {outcome = "3.1", body = "沈河区"}), 1, "count: outcome code and body")
+is(store:count("request", {id = "R1"}), 2, "count: by id (two bodies)")
+is(store:count("request", {received = "2020-02-10"}), 1, "count: by a date as text")
+is(store:count("charge", {year = 2020}), 1, "count: charges by year (date)")
+error_is(function() store:count("request", {nosuch = 1}) end, "request has no field 'nosuch'",
+         "count: unknown field raises")
+error_is(function() store:count("request", {applicant = "martian"}) end,
+         "field 'applicant': unknown value 'martian'", "count: unknown category value raises")
+error_is(function() store:count("request", {received = "2020-02-30"}) end,
+         "field 'received': no such date (2020-02-30)", "count: impossible date raises")
+
+-- ---- rows ----
+local got = {}
+for rec in store:rows("request", {body = "沈河区", year = 2020}) do
+  got[#got + 1] = rec
+end
+is(#got, 2, "rows: body and year filter")
+local r = got[1]
+is({r.id, r.body, r.received, r.applicant, r.closed, r.outcome},
+   {"R1", "沈河区", 20200105, "person", 20200120, "1"},
+   "rows: fields as codes and YYYYMMDD integers")
+ok(math.type(r.rid) == "integer" and r.line == 1 and r.source:find("test_store%.lua:%d+$"),
+   "rows: rid, source and line", tostring(r.source))
+is(got[2].id, "R2", "rows: in insertion order")
+is(r.channel, nil, "rows: empty fields are nil")
+local ids = {}
+for rec in store:rows("request", {applicant = "other"}) do
+  ids[#ids + 1] = rec.body .. "/" .. rec.id
+end
+is(ids, {"大东区/R1"}, "rows: by a category code")
+for rec in store:rows("charge") do
+  is({rec.amount, rec.item, rec.date}, {123450, "工本费", 20200301}, "rows: money in 分")
+  ok(rec.id:find("test_store%.lua:%d+:1$") ~= nil, "rows: a kind without ids gets SOURCE:LINE",
+     rec.id)
+end
+
+-- A closing iterator: break (or an error) finalizes the cursor at once.
+local iter, state, ctl, closing = store:rows("request")
+local seen = 0
+for _ in iter, state, ctl, closing do
+  seen = seen + 1
+  break
+end
+is(seen, 1, "rows: break after the first row")
+is(iter(), nil, "rows: after break the cursor is closed")
+is(store:count("request"), 4, "rows: after break the store is still usable")
+iter, state, ctl, closing = store:rows("request")
+local okcall, err = pcall(function()
+  for _ in iter, state, ctl, closing do
+    error("stop", 0)
+  end
+end)
+is({okcall, err}, {false, "stop"}, "rows: an error in the loop body propagates")
+is(iter(), nil, "rows: after an error the cursor is closed")
+error_is(function() store:rows("request", {nosuch = "x"}) end, "request has no field 'nosuch'",
+         "rows: unknown field raises")
+error_is(function() store:rows("nosuch") end,
+         "unknown record kind 'nosuch' (request, case, document, matter, decision, charge, purchase)",
+         "rows: unknown kind raises")
+
+-- ---- query ----
+local q = store:query("SELECT id, received FROM request WHERE body = (SELECT id FROM body WHERE "
+                      .. "name = ?) ORDER BY rid", "沈河区")
+is(q, {{id = "R1", received = 20200105}, {id = "R2", received = 20200210},
+       {id = "R3", received = 20210104}}, "query: a SELECT with a parameter")
+is(store:query("SELECT NULL AS n, 1.5 AS f, 'x' AS s")[1], {f = 1.5, s = "x"},
+   "query: NULL columns are absent, numbers and text typed")
+is(#store:query("SELECT 1 WHERE 0"), 0, "query: no rows is an empty table")
+local not_ro = "store:query: the query is not read-only (records are changed with import or "
+               .. "store:insert)"
+error_is(function() store:query("INSERT INTO body(name) VALUES('x')") end, not_ro,
+         "query: INSERT raises")
+error_is(function() store:query("UPDATE request SET closed = NULL") end, not_ro,
+         "query: UPDATE raises")
+error_is(function() store:query("DELETE FROM request") end, not_ro, "query: DELETE raises")
+error_is(function() store:query("DROP TABLE request") end, not_ro, "query: DROP raises")
+error_is(function() store:query("PRAGMA user_version = 7") end, not_ro,
+         "query: a writing PRAGMA raises")
+error_is(function() store:query("SELECT 1; DELETE FROM request") end,
+         "store:query: one statement at a time", "query: a second statement raises")
+error_is(function() store:query("ATTACH DATABASE '" .. db .. ".other' AS other") end,
+         "store:query: ATTACH and DETACH are not available in nianbao scripts (sandbox)",
+         "query: ATTACH raises")
+error_is(function() store:query("SELEC 1") end, "store:query: near \"SELEC\": syntax error",
+         "query: SQLite's message")
+error_is(function() store:query("SELECT ?", {}) end,
+         "store:query: parameter 1: a table cannot be bound", "query: a table parameter raises")
+is(store:count("request"), 4, "query: nothing was changed")
+
+-- ---- text, bodies, years ----
+is(store:text("沈河区", 2020), nil, "text: none stored is nil")
+is(store:text("无此机关", 2020), nil, "text: unknown body is nil")
+local names = {}
+for _, b in ipairs(store:bodies()) do
+  names[#names + 1] = b.name
+end
+is(names, {"沈河区", "大东区"}, "bodies: in creation order")
+is(store:years("沈河区"), {2020, 2021}, "years: of a body's records")
+
+-- ---- close ----
+local later = store:rows("request")
+store:close()
+store:close()
+ok(true, "close: twice is harmless")
+is(tostring(store), "nianbao.store (closed)", "close: tostring says closed")
+error_is(function() store:count("request") end, "store is closed", "close: count raises")
+error_is(function() store:insert("request", "沈河区", r1) end, "store is closed",
+         "close: insert raises")
+error_is(function() store:query("SELECT 1") end, "store is closed", "close: query raises")
+error_is(function() store:rows("request") end, "store is closed", "close: rows raises")
+error_is(later, "store is closed", "close: an open cursor raises")
+local kept
+do
+  local scoped <close> = assert(nianbao.open(db))
+  kept = scoped
+  is(kept:count("request"), 4, "close: a <close> store works in its scope")
+end
+error_is(function() kept:count("request") end, "store is closed",
+         "close: a <close> store is closed at the end of its scope")
+
+-- The data are on disk: a new handle sees them.
+local reopened = assert(nianbao.open(db))
+is(reopened:count("request"), 4, "reopen: the records are there")
+reopened:close()
+
+return tap.done()
