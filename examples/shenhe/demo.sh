@@ -4,9 +4,10 @@
 set -e
 NB=${NB_BIN:-./nianbao}
 EX=examples/shenhe
-DB=${DEMO_DB:-out/shenhe.db}
+OUT=${DEMO_OUT:-out}
+DB=${DEMO_DB:-$OUT/shenhe.db}
 BODY=沈阳市沈河区人民政府
-mkdir -p out
+mkdir -p "$OUT"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 $NB -d "$DB" init
 for kind in request:requests case:cases document:documents matter:matters \
@@ -20,7 +21,7 @@ $NB -d "$DB" import --body "$BODY" text $EX/text/2020.md
 $NB -d "$DB" import --body "$BODY" text $EX/text/2021.md
 $NB -d "$DB" import --body "$BODY" rules $EX/rules/late.lua
 echo
-$NB -d "$DB" report --body "$BODY" --year 2020 --out out
+$NB -d "$DB" report --body "$BODY" --year 2020 --out "$OUT"
 echo
-echo "The Shenhe 2020 report is in out/ (open out/$BODY-2020.xlsx or .html); the store is $DB."
+echo "The Shenhe 2020 report is in $OUT/ (open $OUT/$BODY-2020.xlsx or .html); the store is $DB."
 echo "Try: ./nianbao -d $DB explain --body $BODY --year 2020 requests carried_in total"
