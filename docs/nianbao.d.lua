@@ -1,0 +1,93 @@
+---@meta
+-- nianbao.d.lua: LuaLS definitions of the nianbao host API, for editor completion.
+-- Add this folder to "workspace.library" of your Lua language server settings.
+
+---@class Store
+local Store = {}
+
+---@class Cube
+local Cube = {}
+
+---@class nianbao
+---@field db string the store path of the command line (nianbao.db)
+nianbao = {}
+
+---@param path? string
+---@param opts? {create?: boolean}
+---@return Store|nil store
+---@return string? message
+function nianbao.open(path, opts) end
+
+---@param text string
+---@return integer|nil ymd
+---@return string? reason
+function nianbao.date(text) end
+
+---@param ymd integer
+---@return string
+function nianbao.date_format(ymd) end
+
+---@param ymd integer
+---@return integer weekday 1 = Monday .. 7 = Sunday
+function nianbao.weekday(ymd) end
+
+---@param ymd integer
+---@param n integer
+---@return integer
+function nianbao.add_days(ymd, n) end
+
+---@param a integer
+---@param b integer
+---@return integer
+function nianbao.days_between(a, b) end
+
+---@param path string
+---@return string|nil text
+---@return string? message
+function nianbao.read_text(path) end
+
+---@param s string
+---@return integer
+function nianbao.text_width(s) end
+
+---@param doc table report document
+---@param opts {dir?: string, name: string, formats?: string[]}
+---@return string[]|nil paths
+---@return string? message
+function nianbao.export(doc, opts) end
+
+function Store:close() end
+---@return {id: integer, name: string, parent?: string}[]
+function Store:bodies() end
+---@return integer[]
+function Store:years(body) end
+---@return string|nil
+function Store:text(body, year) end
+---@return {name: string, content: string}[]
+function Store:scripts(body, role) end
+---@return fun(): table
+function Store:rows(kind, filters) end
+---@return integer
+function Store:count(kind, filters) end
+---@return string|nil status "inserted" or "updated"
+---@return string? message
+function Store:insert(kind, body, record) end
+---@return table[]
+function Store:query(sql, ...) end
+---@return Cube
+function Store:flow(kind, opts) end
+---@return Cube
+function Store:stock(kind, opts) end
+---@return Cube
+function Store:count_by(kind, opts) end
+---@return Cube
+function Store:sum_by(kind, field, opts) end
+
+---@return integer
+function Cube:get(...) end
+---@return {name: string, labels: string[]}[]
+function Cube:dims() end
+---@return {rid: integer, id: string, source: string, line: integer}[]
+function Cube:records(...) end
+---@return string[]
+function Cube:ids(...) end
