@@ -1,6 +1,7 @@
 # nianbao - build, test, demo. Quiet unless V=1.
 PKGS     := lua5.4 sqlite3 xlsxwriter minizip expat
 DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev pkg-config
+TESTDEBS := sqlite3 python3 python3-openpyxl
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
@@ -16,14 +17,20 @@ OBJS     := $(SRCS:host/%.c=$(BUILD)/%.o)
 CORE     := $(filter-out $(BUILD)/main.o,$(OBJS))
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps test check demo bench clean
-all: deps nianbao
+NB_OUT   ?= nianbao
+
+.PHONY: all deps test-deps units test check demo bench clean
+all: deps $(NB_OUT)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
 deps:
 	$(Q)sh tools/deps.sh $(DEBS)
 
-nianbao: $(OBJS)
+# What the tests use beyond the build: the sqlite3 shell and openpyxl.
+test-deps:
+	$(Q)sh tools/deps.sh $(TESTDEBS)
+
+$(NB_OUT): $(OBJS)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
@@ -39,18 +46,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE) tests/unit/t.h
 
 units: $(UNITS)
 
-test: deps nianbao units
-	$(Q)BUILD=$(BUILD) sh tests/run.sh
+test: deps test-deps $(NB_OUT) units
+	$(Q)BUILD=$(BUILD) NB_BIN=$(CURDIR)/$(NB_OUT) sh tests/run.sh
 
 # Everything again under AddressSanitizer and UBSan, in its own build folder.
-check: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=build-san OPT="-O1 -g" \
-	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	    NB_BIN=build-san/nianbao nianbao-san
-
-nianbao-san: $(OBJS) $(UNITS)
-	$(Q)$(CC) $(CFLAGS) -o $(BUILD)/nianbao $(OBJS) $(LDFLAGS) $(LDLIBS)
-	$(Q)ASAN_OPTIONS=detect_leaks=1 NB_BIN=$(BUILD)/nianbao BUILD=$(BUILD) sh tests/run.sh
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+check: deps test-deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san NB_OUT=build-san/nianbao OPT="-O1 -g" \
+	    SAN="$(SANFLAGS)" test
 
 demo: all
 	$(Q)sh examples/shenhe/demo.sh
@@ -59,4 +62,4 @@ bench: all
 	$(Q)sh bench/import.sh
 
 clean:
-	rm -rf build build-san nianbao out
+	rm -rf build build-san nianbao out bench/data

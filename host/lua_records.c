@@ -95,9 +95,16 @@ static const nb_kind *check_kind(lua_State *L, int idx)
 {
     const char *name = luaL_checkstring(L, idx);
     const nb_kind *k = nb_kind_find(name);
-    if (!k)
-        luaL_error(L, "unknown record kind '%s' (request, case, document, matter, decision, "
-                      "charge, purchase)", name);
+    if (!k) {
+        luaL_Buffer b; /* the kinds of codes.c, so the list cannot drift */
+        luaL_buffinit(L, &b);
+        for (int i = 0; i < nb_nkinds; i++) {
+            luaL_addstring(&b, i ? ", " : "");
+            luaL_addstring(&b, nb_kinds[i].name);
+        }
+        luaL_pushresult(&b);
+        luaL_error(L, "unknown record kind '%s' (%s)", name, lua_tostring(L, -1));
+    }
     return k;
 }
 
@@ -273,6 +280,9 @@ static int l_insert(lua_State *L)
         int t = lua_type(L, -1);
         if (t != LUA_TSTRING && t != LUA_TNUMBER)
             return luaL_error(L, "field '%s': must be a string or number",
+                              lua_tostring(L, -2));
+        if (nb_field_find(k, lua_tostring(L, -2)) == -2)
+            return luaL_error(L, "store:insert: %s has no field '%s'", k->name,
                               lua_tostring(L, -2));
         lua_pushvalue(L, -1);
         lua_tostring(L, -1);

@@ -1,5 +1,6 @@
 /* lua_runtime.c - the sandboxed Lua state: allocator limit, count hook, per-script _ENV,
  * require limited to the program's folders, error messages with the user's frames. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,7 @@ static int load_in_env(lua_State *L, const char *path)
     snprintf(chunk, sizeof chunk, "@%s", path);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        lua_pushfstring(L, "cannot open %s", path);
+        lua_pushfstring(L, "%s: cannot open: %s", path, strerror(errno));
         return LUA_ERRFILE;
     }
     luaL_Buffer b;

@@ -234,6 +234,13 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
             i++;
             continue;
         }
+        /* Most of a Chinese text: a three-byte sequence whose lead byte allows
+           any continuation (not E0: overlong, not ED: surrogates). */
+        if (c >= 0xE1 && c != 0xED && c <= 0xEF && len - i > 2 && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         if (c >= 0xC2 && c <= 0xDF) {
             n = 1;
             cp = c & 0x1F;

@@ -485,7 +485,7 @@ static int by_dim(tab *t, const char *by, char *err, size_t errlen, nb_err *rc)
     }
     const char **labels = NULL;
     int n = dict_labels(t->s, &t->k->fields[f], &labels);
-    if (n < 0 || cube_dim(t->c, by, n, labels) != 0) {
+    if (n < 0 || cube_dim(t->c, t->k->fields[f].name, n, labels) != 0) {
         free(labels);
         *rc = fail(err, errlen, "out of memory");
         return -1;
@@ -513,6 +513,8 @@ nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *
                  start ? start : "", end ? end : "");
         return NB_ERR_INPUT;
     }
+    start = k->fields[fs].name; /* canonical names: the caller may give a header alias */
+    end = end ? k->fields[fe].name : NULL;
     int ymin = 0, ymax = 0;
     if (!at) {
         char hi[128];
@@ -571,6 +573,8 @@ nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char
         snprintf(err, errlen, "sum: '%s' has no number field '%s'", sc->kind, sum);
         return NB_ERR_INPUT;
     }
+    date = k->fields[fd].name; /* canonical names: the caller may give a header alias */
+    sum = sum ? k->fields[fsum].name : NULL;
     int ymin = 0, ymax = 0;
     year_range(s, sc, k->table, date, date, &ymin, &ymax);
     if ((rc = tab_begin(&t, s, sc, ymin, ymax, err, errlen)))

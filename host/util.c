@@ -423,28 +423,35 @@ int nb_int_parse(const char *s, int64_t *v)
     return 0;
 }
 
+/* U+3000 IDEOGRAPHIC SPACE in UTF-8 at P (which has at least 3 bytes, or a NUL before). */
+static int is_wide_space(const char *p)
+{
+    return p[0] == '\xe3' && p[1] == '\x80' && p[2] == '\x80';
+}
+
 char *nb_trim(char *s)
 {
     char *p = s;
     for (;;) {
         if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
             p++;
-        else if (strncmp(p, "\xe3\x80\x80", 3) == 0)
+        else if (is_wide_space(p))
             p += 3;
         else
             break;
     }
-    size_t n = strlen(p);
+    size_t n = strlen(p), len = n;
     for (;;) {
         if (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
             n--;
-        else if (n >= 3 && memcmp(p + n - 3, "\xe3\x80\x80", 3) == 0)
+        else if (n >= 3 && is_wide_space(p + n - 3))
             n -= 3;
         else
             break;
     }
     if (p != s)
         memmove(s, p, n);
-    s[n] = '\0';
+    if (p != s || n != len)
+        s[n] = '\0';
     return s;
 }

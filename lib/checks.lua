@@ -30,10 +30,11 @@ function checks.sum(list)
   return s
 end
 
---- Compares LEFT and RIGHT (either nil: NOT_ASSESSABLE) and emits the result.
+--- Compares LEFT and RIGHT and emits the result. Either side not a number
+--- (nil, a blank false, "/") is NOT_ASSESSABLE.
 function checks.compare(emit, left, right, evidence, message, approx)
   local status
-  if left == nil or right == nil then
+  if type(left) ~= "number" or type(right) ~= "number" then
     status = "NOT_ASSESSABLE"
   elseif approx then
     status = math.abs(left - right) <= approx and "PASS" or "FAIL"

@@ -33,7 +33,9 @@ done
 echo "Lua API tests"
 for t in tests/lua/test_*.lua; do
     [ -f "$t" ] || continue
-    run_one "$(basename "$t")" "$NB_BIN" -d "$(mktemp -u /tmp/nbtest.XXXXXX).db" run "$t"
+    db="$(mktemp -u /tmp/nbtest.XXXXXX).db"
+    run_one "$(basename "$t")" "$NB_BIN" -d "$db" run "$t"
+    rm -f "$db" "$db-wal" "$db-shm"
 done
 echo "CLI tests"
 for t in tests/cli/test_*.sh; do

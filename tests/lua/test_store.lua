@@ -65,7 +65,8 @@ is(store:count("request", {id = "B1"}) + store:count("request", {id = "B2"}), 0,
    "insert: refused records are not stored")
 
 error_is(function() store:insert("nosuch", "沈河区", {}) end,
-         "unknown record kind 'nosuch' (request, case, document, matter, decision, charge, purchase)",
+         "unknown record kind 'nosuch' (request, case, document, matter, decision, charge, "
+         .. "purchase, holiday)",
          "insert: unknown kind raises")
 error_is(function() store:insert("request", "沈河区", {id = "X", received = {}}) end,
          "field 'received': must be a string or number", "insert: a table value raises")
@@ -138,7 +139,8 @@ is(iter(), nil, "rows: after an error the cursor is closed")
 error_is(function() store:rows("request", {nosuch = "x"}) end, "request has no field 'nosuch'",
          "rows: unknown field raises")
 error_is(function() store:rows("nosuch") end,
-         "unknown record kind 'nosuch' (request, case, document, matter, decision, charge, purchase)",
+         "unknown record kind 'nosuch' (request, case, document, matter, decision, charge, "
+         .. "purchase, holiday)",
          "rows: unknown kind raises")
 
 -- ---- query ----
@@ -164,6 +166,7 @@ error_is(function() store:query("SELECT 1; DELETE FROM request") end,
 error_is(function() store:query("ATTACH DATABASE '" .. db .. ".other' AS other") end,
          "store:query: ATTACH and DETACH are not available in nianbao scripts (sandbox)",
          "query: ATTACH raises")
+is(nianbao.open(db .. ".other"), nil, "query: the ATTACH made no file")
 error_is(function() store:query("SELEC 1") end, "store:query: near \"SELEC\": syntax error",
          "query: SQLite's message")
 error_is(function() store:query("SELECT ?", {}) end,

@@ -266,7 +266,8 @@ static void test_refused(void)
     CHECK_STR(r.err, want, "empty file: message");
     r = run("nosuch", csv, "沈河区", 0, NULL, 0);
     CHECK_STR(r.err, "unknown record kind 'nosuch' (kinds: request, case, document, matter, "
-                     "decision, charge, purchase, text)", "unknown kind: message");
+                     "decision, charge, purchase, holiday, text, rules, layout)",
+              "unknown kind: message");
     const char *missing = path_of("missing.csv");
     r = run("request", missing, "沈河区", 0, NULL, 0);
     CHECK(r.rc == NB_ERR_INPUT && strncmp(r.err, missing, strlen(missing)) == 0,

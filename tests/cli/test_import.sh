@@ -1,0 +1,170 @@
+#!/bin/sh
+# test_import.sh - `nianbao import`: summary line, re-import, dry run, every refusal with its
+# exact message and an unchanged store, GBK detection, XLSX with date cells.
+. tests/cli/lib.sh
+
+H='编号,收到日期,申请人类型,办结日期,办理结果'
+
+nb -d s.db init
+is "$rc:$out" "0:created store s.db (schema version 1)" "init: creates the store"
+
+# ---- a good file, its summary, re-import, dry run ----
+printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,予以公开' 'A2,2020/2/3,企业,,' \
+    'A3,2020年3月1日,person,2020-03-10,3.1' >r.csv
+nb -d s.db import --body 沈河区 request r.csv
+is "$rc" 0 "import: exit status 0"
+is "$out" "r.csv: 3 rows read, 3 inserted, 0 updated, 0 refused
+created body 沈河区" "import: the one-line summary, and the new body"
+is "$err" "" "import: nothing on stderr"
+is "$(sqlite3 s.db "SELECT r.id || ' ' || r.received || ' ' || d.code || ' ' || ifnull(r.closed, '-')
+                    FROM request r JOIN dict d ON d.id = r.applicant ORDER BY r.id")" \
+   "A1 20200105 person 20200120
+A2 20200203 business -
+A3 20200301 person 20200310" "import: rows stored with codes and dates"
+
+nb -d s.db import --body 沈河区 request r.csv
+is "$rc:$out" "0:r.csv: 3 rows read, 0 inserted, 3 updated, 0 refused" \
+   "reimport: updates instead of duplicating"
+is "$(count s.db request)" 3 "reimport: still 3 rows"
+
+printf '%s\n' "$H" 'A3,2020-03-01,person,2020-03-11,2' 'A4,2020-04-01,其他,,' >more.csv
+nb -d s.db import --body 沈河区 request more.csv
+is "$out" "more.csv: 2 rows read, 1 inserted, 1 updated, 0 refused" "update: mixed summary"
+is "$(sqlite3 s.db "SELECT closed FROM request WHERE id = 'A3'")" 20200311 "update: new value stored"
+
+before=$(snapshot s.db)
+printf '%s\n' "$H" 'D1,2020-05-01,自然人,,' 'A1,2020-01-05,自然人,2020-01-21,1' >dry.csv
+nb -d s.db import --body 沈河区 --dry-run request dry.csv
+is "$rc:$out" "0:dry.csv: 2 rows read, 1 inserted, 1 updated, 0 refused (dry run: nothing written)" \
+   "dry run: summary says what would happen"
+is "$(snapshot s.db)" "$before" "dry run: the store is unchanged"
+nb -d s.db import --body 新机关 --dry-run request dry.csv
+is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 refused (dry run: nothing written)" \
+   "dry run: a new body is not announced"
+is "$(snapshot s.db)" "$before" "dry run: no body created"
+
+printf '%s\n' "$H" 'S1,2020-05-01,自然人,,' >one.csv
+nb -d s.db import --body 沈河区 --dry-run request one.csv
+is "$out" "one.csv: 1 row read, 1 inserted, 0 updated, 0 refused (dry run: nothing written)" \
+   "summary: one row is singular"
+
+# ---- refusals: exact stderr, status 2, store unchanged ----
+# refused NAME FILE STDOUT STDERR: imports FILE into s.db and checks all of it.
+refused() {
+    before=$(snapshot s.db)
+    nb -d s.db import --body 沈河区 request "$2"
+    is "$rc" 2 "$1: exit status 2"
+    is "$out" "$3" "$1: stdout"
+    is "$err" "$4" "$1: stderr"
+    is "$(snapshot s.db)" "$before" "$1: store unchanged"
+}
+
+printf '%s\n' "$H" 'B0,2020-01-05,自然人,,' 'B1,2020-01-05,外星人,,' 'B2,2020-01-06,外星人,,' >unknown.csv
+refused "unknown category value" unknown.csv \
+    "unknown.csv: 3 rows read, 0 inserted, 0 updated, 2 refused; nothing written" \
+    "unknown.csv:3: field 'applicant': unknown value '外星人' in 2 rows, first at line 3 (not a national code or label; map it with --map)"
+
+printf '%s\n' "$H" 'B0,2020-01-05,自然人,,' 'B1,2020-01-05,自然人,2020-01-01,1' >order.csv
+refused "closed before received" order.csv \
+    "order.csv: 2 rows read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "order.csv:3: field 'closed': before received 2020-01-05 (2020-01-01)"
+
+printf '%s\n' "$H" 'B1,2020-02-30,自然人,,' >nodate.csv
+refused "2020-02-30" nodate.csv \
+    "nodate.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "nodate.csv:2: field 'received': no such date (2020-02-30)"
+
+printf '%s\n' '编号,申请人类型,办结日期,办理结果' 'B1,自然人,,' >nocol.csv
+refused "missing required column" nocol.csv "" \
+    "nocol.csv:1: missing required column 'received' (收到日期)
+nianbao: nocol.csv: the header does not fit kind 'request'"
+
+printf '%s\n' "$H" 'B1,2020-01-05,自然人,,' 'B2,2020-01-05,自然人,,' 'B1,2020-01-06,企业,,' >dup.csv
+refused "duplicate id" dup.csv \
+    "dup.csv: 3 rows read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "dup.csv:4: field 'id': duplicate id, first at line 2 (B1)"
+
+: >empty.csv
+refused "empty file" empty.csv "" "nianbao: empty.csv: empty file"
+
+printf '%s\n' "$H" 'B1,2020-01-05,自然人,,' 'B2,"2020-01-05,自然人,,' 'B3,2020-01-05,自然人,,' >quote.csv
+refused "unterminated quote" quote.csv \
+    "quote.csv: 2 rows read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "quote.csv:3: unterminated quote (opened at line 3)"
+
+printf '%s\n' "$H" 'B1,2020-01-05,自然人,,予以公开' >outcome.csv
+refused "outcome without closed date" outcome.csv \
+    "outcome.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "outcome.csv:2: field 'outcome': given but no closed date (予以公开)"
+
+printf '%s\n' "$H" 'B1,2020-01-05,自然人,2020-01-09,' >closed.csv
+refused "closed date without outcome" closed.csv \
+    "closed.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "closed.csv:2: field 'outcome': missing, but closed is given (2020-01-09)"
+
+cp r.csv fake.xlsx
+refused "an .xlsx that is really text" fake.xlsx "" \
+    "nianbao: fake.xlsx: not an XLSX file (no zip archive)"
+
+refused "a missing file" nosuch.csv "" "nianbao: nosuch.csv: cannot open: No such file or directory"
+
+before=$(snapshot s.db)
+nb -d s.db import --body 沈河区 requests r.csv
+is "$rc:$err" "2:nianbao: unknown record kind 'requests' (kinds: request, case, document, matter, decision, charge, purchase, holiday, text, rules, layout)" \
+   "unknown kind: status 2 and the kinds"
+nb -d s.db import request r.csv
+is "$rc:$err" "2:nianbao: import: --body NAME is required
+(nianbao help shows the commands)" "no --body: usage error"
+nb -d missing.db import --body 沈河区 request r.csv
+is "$rc:$err" "2:nianbao: missing.db: no store here (create one with 'nianbao init -d missing.db')" \
+   "no store: status 2, and how to make one"
+check "no store: none created" test ! -e missing.db
+is "$(snapshot s.db)" "$before" "usage errors: store unchanged"
+
+# ---- GB18030/GBK without a BOM: detected, converted, imported ----
+printf '%s\n' '编号,类型,制发日期,公开日期,废止日期,标题' \
+    'G1,规范性文件,2020-01-02,2020-01-05,,关于做好政务公开工作的通知' \
+    'G2,规章,2020-03-04,,,沈河区“放管服”办法' | iconv -f UTF-8 -t GBK >gbk.csv
+check "gbk: the file is really GBK (not valid UTF-8)" sh -c '! iconv -f UTF-8 -t UTF-8 gbk.csv >/dev/null 2>&1'
+nb -d s.db import --body 沈河区 document gbk.csv
+is "$rc:$out:$err" "0:gbk.csv: 2 rows read, 2 inserted, 0 updated, 0 refused:" "gbk: imported"
+is "$(sqlite3 s.db "SELECT title FROM document ORDER BY id")" "关于做好政务公开工作的通知
+沈河区“放管服”办法" "gbk: Chinese text stored as UTF-8"
+is "$(sqlite3 s.db "SELECT d.code FROM document r JOIN dict d ON d.id = r.kind ORDER BY r.id")" \
+   "normative
+rule" "gbk: Chinese labels coded"
+is "$(sqlite3 s.db "SELECT encoding FROM source WHERE path = 'gbk.csv'")" GB18030 \
+   "gbk: encoding recorded"
+
+# ---- XLSX made by openpyxl, with Excel date cells ----
+if /usr/bin/python3 -c 'import openpyxl' 2>/dev/null; then
+    /usr/bin/python3 - <<'EOF'
+import datetime, openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "申请"
+ws.append(["编号", "收到日期", "申请人类型", "办结日期", "办理结果"])
+ws.append(["X1", datetime.datetime(2020, 1, 5), "自然人", datetime.date(2020, 2, 29), 1])
+ws.append(["X2", "2020-03-01", "商业企业", None, None])
+ws.append([3, datetime.datetime(2020, 12, 31, 16, 30), "other", "2021/1/4", "3.1"])
+wb.save("requests.xlsx")
+EOF
+    nb -d s.db import --body 沈河区 request requests.xlsx
+    is "$rc:$out:$err" "0:requests.xlsx: 3 rows read, 3 inserted, 0 updated, 0 refused:" \
+       "xlsx: imported"
+    is "$(sqlite3 s.db "SELECT r.id || ' ' || r.received || ' ' || a.code || ' ' ||
+                               ifnull(r.closed, '-') || ' ' || ifnull(o.code, '-')
+                        FROM request r JOIN dict a ON a.id = r.applicant
+                        LEFT JOIN dict o ON o.id = r.outcome WHERE r.src =
+                        (SELECT id FROM source WHERE path = 'requests.xlsx') ORDER BY r.rid")" \
+       "X1 20200105 person 20200229 1
+X2 20200301 business - -
+3 20201231 other 20210104 3.1" "xlsx: date cells, text dates, numbers as ids and codes"
+    nb -d s.db import --body 沈河区 --sheet 没有 request requests.xlsx
+    is "$rc:$err" "2:nianbao: requests.xlsx: no sheet named '没有' (sheets: 申请)" \
+       "xlsx: a missing sheet is named, with the sheets there are"
+else
+    not_ok "xlsx: /usr/bin/python3 with openpyxl is needed (apt-get install python3-openpyxl)"
+fi
+
+finish

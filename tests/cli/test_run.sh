@@ -1,0 +1,55 @@
+#!/bin/sh
+# test_run.sh - `nianbao run` with the store: arguments, exit status, nianbao.db, texts, and
+# store:insert refusing a record with the importer's own message.
+. tests/cli/lib.sh
+
+nb -d s.db init
+
+printf 'print(select("#", ...), ...)\nprint(nianbao.db)\nreturn 3\n' >args.lua
+nb -d s.db run args.lua a "b c"
+is "$rc" 3 "run: an integer result is the exit status"
+is "$out" "2	a	b c
+s.db" "run: arguments reach the script; nianbao.db is the -d store"
+nb run args.lua -d other.db
+is "$out" "0
+other.db" "run: -d after the command"
+nb -d s.db run
+is "$rc:$err" "2:nianbao: run: give a SCRIPT
+(nianbao help shows the commands)" "run: no script is a usage error"
+
+# ---- texts: imported on the command line, read with store:text ----
+printf '## 一、总体情况\n\n沈河区2020年……\n' >沈河区2020.md
+nb -d s.db import --body 沈河区 text 沈河区2020.md
+is "$rc:$out" "0:沈河区2020.md: text stored for 沈河区" "text: imported, year from the name"
+cat >text.lua <<'EOF'
+local store <close> = assert(nianbao.open())
+io.write(store:text("沈河区", 2020))
+print(store:text("沈河区", 2019))
+EOF
+nb -d s.db run text.lua
+is "$out" "## 一、总体情况
+
+沈河区2020年……
+nil" "text: store:text gives the Markdown, nil for another year"
+printf 'x\n' >notes.md
+nb -d s.db import --body 沈河区 text notes.md
+is "$rc:$err" "2:nianbao: notes.md: give the year with --year (none in the file name)" \
+   "text: no year refused"
+
+# ---- store:insert and import refuse a bad record with the same words ----
+printf '%s\n' '编号,收到日期,申请人类型,办结日期,办理结果' 'B1,2020-01-05,自然人,2020-01-01,1' >bad.csv
+nb -d s.db import --body 沈河区 request bad.csv
+is "$err" "bad.csv:2: field 'closed': before received 2020-01-05 (2020-01-01)" "insert: the importer's message"
+import_text=${err#bad.csv:2: }
+cat >insert.lua <<'EOF'
+local store <close> = assert(nianbao.open())
+local record = {id = "B1", received = "2020-01-05", applicant = "自然人", closed = "2020-01-01",
+                outcome = "1"}
+local ok, message = store:insert("request", "沈河区", record)
+print(ok, message)
+EOF
+nb -d s.db run insert.lua
+is "$out" "nil	insert.lua:4: $import_text" "insert: store:insert gives the same text at the script line"
+is "$(count s.db request)" 0 "insert: nothing stored"
+
+finish

@@ -1,0 +1,110 @@
+#!/bin/sh
+# test_sandbox.sh - `nianbao run` limits and error format: the instruction and memory limits
+# stop a script with status 2 and a clear message; an error prints "nianbao: SCRIPT:LINE:
+# message" and a traceback of the user's frames only.
+. tests/cli/lib.sh
+
+nb -d s.db init
+
+# ---- instruction limit ----
+printf 'local n = 0\nwhile true do\n  n = n + 1\nend\n' >loop.lua
+NIANBAO_INSTRUCTION_LIMIT=1000000 nb -d s.db run loop.lua
+is "$rc" 2 "instruction limit: exit status 2"
+is "$err" "nianbao: loop.lua:3: instruction limit exceeded (1000000 instructions)
+stack traceback:
+	loop.lua:3: in main chunk" "instruction limit: message at the running line"
+printf 'local function spin()\n  while true do end\nend\nlocal ok = pcall(spin)\nspin()\n' >caught.lua
+NIANBAO_INSTRUCTION_LIMIT=1000000 nb -d s.db run caught.lua
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+   "2:nianbao: caught.lua:2: instruction limit exceeded (1000000 instructions)" \
+   "instruction limit: pcall cannot keep a script running"
+printf 'local n = 0\nfor i = 1, 10000 do n = n + i end\nprint(n)\n' >short.lua
+NIANBAO_INSTRUCTION_LIMIT=1000000 nb -d s.db run short.lua
+is "$rc:$out:$err" "0:50005000:" "instruction limit: a short script runs"
+
+# ---- memory limit ----
+cat >mem.lua <<'EOF'
+local t = {}
+for i = 1, 1e9 do
+  t[i] = string.rep("年报", 50) .. i
+end
+EOF
+NIANBAO_MEMORY_LIMIT=50000000 nb -d s.db run mem.lua
+is "$rc" 2 "memory limit: exit status 2 (no crash)"
+is "$err" "nianbao: mem.lua: memory limit exceeded (50000000 bytes)" "memory limit: clear message"
+cat >memcaught.lua <<'EOF'
+local ok, e = pcall(function()
+  local t = {}
+  for i = 1, 1e9 do t[i] = string.rep("x", 100) .. i end
+end)
+print(ok, e)
+return ok and 1 or 0
+EOF
+NIANBAO_MEMORY_LIMIT=50000000 nb -d s.db run memcaught.lua
+is "$rc:$out" "0:false	not enough memory" "memory limit: a script may catch it and go on"
+
+# ---- error format: the script's line, then the user's frames only ----
+cat >helper.lua <<'EOF'
+local helper = {}
+function helper.boom(id)
+  error("坏数据: " .. id)
+end
+return helper
+EOF
+cat >fail.lua <<'EOF'
+local helper = require "helper"
+local function inner(id)
+  helper.boom(id)
+end
+local function outer()
+  inner("A1")
+end
+outer()
+EOF
+nb -d s.db run fail.lua
+is "$rc" 2 "error: exit status 2"
+is "$(printf '%s\n' "$err" | head -1)" "nianbao: ./helper.lua:3: 坏数据: A1" "error: the first line"
+is "$err" "nianbao: ./helper.lua:3: 坏数据: A1
+stack traceback:
+	./helper.lua:3: in function 'boom'
+	fail.lua:3: in function 'inner'
+	fail.lua:6: in function 'outer'
+	fail.lua:8: in main chunk" "error: a traceback of the user's frames"
+
+cat >cfail.lua <<'EOF'
+local store = assert(nianbao.open())
+local function count_all()
+  return store:count("requests")
+end
+print(count_all())
+EOF
+nb -d s.db run cfail.lua
+is "$rc:$err" "2:nianbao: cfail.lua:3: unknown record kind 'requests' (request, case, document, matter, decision, charge, purchase, holiday)
+stack traceback:
+	cfail.lua:3: in function 'count_all'
+	cfail.lua:5: in main chunk" "error: raised in C, shown at the script's line without C frames"
+
+printf 'local x = \n' >syntax.lua
+nb -d s.db run syntax.lua
+is "$rc:$err" "2:nianbao: syntax.lua:2: unexpected symbol near <eof>" "error: a syntax error"
+printf 'error({})\n' >object.lua
+nb -d s.db run object.lua
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: object.lua:1: (error object is a table value)" \
+   "error: a non-string error object"
+printf 'os.execute("touch pwned")\n' >denied.lua
+nb -d s.db run denied.lua
+is "$rc:$err" "2:nianbao: denied.lua:1: os.execute is not available in nianbao scripts (sandbox)
+stack traceback:
+	denied.lua:1: in main chunk" "error: a denied capability from the command line"
+check "error: the denied command did not run" test ! -e pwned
+printf 'local fh = string.dump(print)\n' >binary.lua
+nb -d s.db run binary.lua
+like "$rc:$err" "^2:nianbao: binary.lua:1: string.dump is not available" "error: string.dump"
+printf '\033Lua\124\0' >chunk.luac
+nb -d s.db run chunk.luac
+is "$rc:$err" "2:nianbao: attempt to load a binary chunk (mode is 't')" \
+   "error: a binary script file is refused"
+nb -d s.db run nosuch.lua
+is "$rc:$err" "2:nianbao: nosuch.lua: cannot open: No such file or directory" "error: a missing script"
+
+finish
