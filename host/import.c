@@ -323,6 +323,13 @@ static void prepare_batch(import_state *im)
         im->ins_batch = NULL;
     }
     nb_buf_free(&b);
+    /* The body and the source are the same in every row: bound once, they
+       stay bound across resets. */
+    for (int i = 0; im->ins_batch && i < BATCH_ROWS; i++) {
+        int base = i * (k->nfields + 5);
+        sqlite3_bind_int64(im->ins_batch, base + 1, im->body_id);
+        sqlite3_bind_int64(im->ins_batch, base + k->nfields + 3, im->src_id);
+    }
 }
 
 static const struct {
@@ -412,12 +419,17 @@ static int id_seen(import_state *im, const char *id, long line, int64_t *first)
     return existed;
 }
 
-/* Binds pending row P to the parameters BASE+1.. of W (INSERT, or UPDATE with the rid). */
-static void bind_row(import_state *im, sqlite3_stmt *w, int base, const pending_row *p)
+/* Binds pending row P to the parameters BASE+1.. of W (INSERT, or UPDATE with
+ * the rid); the body and the source too unless they are bound already. */
+static void bind_row(import_state *im, sqlite3_stmt *w, int base, const pending_row *p,
+                     int body_and_source)
 {
     const nb_kind *k = im->k;
     const char *text = im->pending_text.data;
-    sqlite3_bind_int64(w, base + 1, im->body_id);
+    if (body_and_source) {
+        sqlite3_bind_int64(w, base + 1, im->body_id);
+        sqlite3_bind_int64(w, base + k->nfields + 3, im->src_id);
+    }
     sqlite3_bind_text(w, base + 2, text + p->id, (int)p->id_len, SQLITE_STATIC);
     for (int f = 0; f < k->nfields; f++) {
         if (!p->has[f])
@@ -428,7 +440,6 @@ static void bind_row(import_state *im, sqlite3_stmt *w, int base, const pending_
         else
             sqlite3_bind_int64(w, base + f + 3, p->ival[f]);
     }
-    sqlite3_bind_int64(w, base + k->nfields + 3, im->src_id);
     sqlite3_bind_int64(w, base + k->nfields + 4, p->line);
     sqlite3_bind_text(w, base + k->nfields + 5, text + p->raw, (int)p->raw_len, SQLITE_STATIC);
     if (p->rid)
@@ -442,7 +453,7 @@ static int flush_rows(import_state *im, char *err, size_t errlen)
     int done = 0;
     if (im->npending == BATCH_ROWS && im->ins_batch) {
         for (int i = 0; i < BATCH_ROWS; i++)
-            bind_row(im, im->ins_batch, i * (im->k->nfields + 5), &im->pending[i]);
+            bind_row(im, im->ins_batch, i * (im->k->nfields + 5), &im->pending[i], 0);
         int rc = sqlite3_step(im->ins_batch);
         sqlite3_reset(im->ins_batch);
         if (rc != SQLITE_DONE)
@@ -452,7 +463,7 @@ static int flush_rows(import_state *im, char *err, size_t errlen)
     for (; done < im->npending; done++) {
         const pending_row *p = &im->pending[done];
         sqlite3_stmt *w = p->rid ? im->upd : im->ins;
-        bind_row(im, w, 0, p);
+        bind_row(im, w, 0, p, 1);
         int rc = sqlite3_step(w);
         sqlite3_reset(w);
         if (rc != SQLITE_DONE)
@@ -469,6 +480,17 @@ fail:
     return -1;
 }
 
+/* nb_buf_add, without the call while there is room. */
+static int buf_put(nb_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        return nb_buf_add(b, s, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
 /* Copies the validated row into the pending rows and writes them when the
  * batch is full (or at once, when rows go one by one). Returns 0 or -1. */
 static int queue_row(import_state *im, char **fields, size_t n, const char *id, long line,
@@ -482,7 +504,7 @@ static int queue_row(import_state *im, char **fields, size_t n, const char *id, 
     p->rid = rid;
     p->id = b->len;
     p->id_len = strlen(id);
-    bad |= nb_buf_add(b, id, p->id_len);
+    bad |= buf_put(b, id, p->id_len);
     for (int f = 0; f < k->nfields; f++) {
         p->has[f] = (unsigned char)has[f];
         p->ival[f] = ival[f];
@@ -490,15 +512,15 @@ static int queue_row(import_state *im, char **fields, size_t n, const char *id, 
             const char *v = cell(fields, n, im->col_of[f]);
             p->text[f] = b->len;
             p->text_len[f] = strlen(v);
-            bad |= nb_buf_add(b, v, p->text_len[f]);
+            bad |= buf_put(b, v, p->text_len[f]);
         }
     }
     /* The raw values, unit-separated. */
     p->raw = b->len;
     for (size_t i = 0; i < n; i++) {
         if (i)
-            bad |= nb_buf_add(b, "\037", 1);
-        bad |= nb_buf_adds(b, fields[i]);
+            bad |= buf_put(b, "\037", 1);
+        bad |= buf_put(b, fields[i], strlen(fields[i]));
     }
     p->raw_len = b->len - p->raw;
     if (bad) {

@@ -467,6 +467,8 @@ static int l_years(lua_State *L)
         " UNION SELECT date / 10000 FROM decision WHERE body IN b"
         " UNION SELECT date / 10000 FROM purchase WHERE body IN b"
         " UNION SELECT date / 10000 FROM charge WHERE body IN b"
+        " UNION SELECT made / 10000 FROM document WHERE body IN b"
+        " UNION SELECT listed / 10000 FROM matter WHERE body IN b"
         " UNION SELECT year FROM text WHERE body IN b) ORDER BY y",
         -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));

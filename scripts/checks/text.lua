@@ -8,8 +8,9 @@ local checks = require "checks"
 
 -- { Lua pattern with one capture, cell reference, cell parts }
 local patterns = {
-  { "政府信息公开申请(%d+)件", "requests.new.total", { "requests", "new", "total" } },
-  { "依申请公开政府信息(%d+)件", "requests.new.total", { "requests", "new", "total" } },
+  { "收到政府信息公开申请(%d+)件", "requests.new.total", { "requests", "new", "total" } },
+  { "新收政府信息公开申请(%d+)件", "requests.new.total", { "requests", "new", "total" } },
+  { "接受依申请公开政府信息(%d+)件", "requests.new.total", { "requests", "new", "total" } },
   { "上年结转[^%d]-(%d+)件", "requests.carried_in.total", { "requests", "carried_in", "total" } },
   { "结转下年度[^%d]-(%d+)件", "requests.carried_out.total", { "requests", "carried_out", "total" } },
   { "办结[^%d]-(%d+)件", "requests.total.total", { "requests", "total", "total" } },
