@@ -217,23 +217,25 @@ static int read_all(int fd, const unsigned char *pre, size_t npre, char **out, s
 static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 {
     size_t i = 0;
-    while (i < len) {
+    for (;;) {
         unsigned c;
         size_t n;
         uint32_t cp;
-        if (i + 8 <= len) {
+        /* ASCII: eight bytes at a time, then the rest of the run byte by byte. */
+        for (;;) {
             uint64_t w;
+            if (i + 8 > len)
+                break;
             memcpy(&w, s + i, 8);
-            if ((w & UINT64_C(0x8080808080808080)) == 0) {
-                i += 8;
-                continue;
-            }
+            if (w & UINT64_C(0x8080808080808080))
+                break;
+            i += 8;
         }
-        c = s[i];
-        if (c < 0x80) {
+        while (i < len && s[i] < 0x80)
             i++;
-            continue;
-        }
+        if (i >= len)
+            break;
+        c = s[i];
         /* Most of a Chinese text: a three-byte sequence whose lead byte allows
            any continuation (not E0: overlong, not ED: surrogates). */
         if (c >= 0xE1 && c != 0xED && c <= 0xEF && len - i > 2 && (s[i + 1] & 0xC0) == 0x80 &&
