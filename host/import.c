@@ -150,6 +150,7 @@ typedef struct {
     int64_t src_id;
     int existing;         /* the body already has rows of this kind */
     int allow_serial;     /* XLSX: a number in a date field is an Excel serial */
+    const char *autoid;   /* store:insert: the id of a record given without one */
     /* The order and pair rules of this kind, as field indexes. */
     int order_later[4], order_earlier[4], norder;
     int pair_result[4], pair_date[4], npair;
@@ -564,7 +565,10 @@ static int do_row(import_state *im, char **fields, size_t n, long line, char *er
             row_msg(im, line, "field 'id': missing value ()");
             bad = 1;
         } else {
-            snprintf(idbuf, sizeof idbuf, "%s:%ld", im->basename, line);
+            if (im->autoid)
+                snprintf(idbuf, sizeof idbuf, "%s", im->autoid);
+            else
+                snprintf(idbuf, sizeof idbuf, "%s:%ld", im->basename, line);
             id = idbuf;
         }
     }
@@ -860,6 +864,10 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
             break;
         }
         st->read++;
+        if (o->progress && st->read % 100000 == 0) {
+            fprintf(o->msgs, "\r%s: %ld rows read", o->path, st->read);
+            fflush(o->msgs);
+        }
         int res = do_row(&im, fields, n, line, err, errlen);
         if (res < 0) {
             rc = NB_ERR_SQL;
@@ -868,6 +876,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
         if (res > 0)
             st->refused++;
     }
+    if (o->progress && st->read >= 100000)
+        fputs("\r\033[K", o->msgs); /* clear the progress line */
     for (int i = 0; i < im.nunknown; i++) {
         unknown_val *u = &im.unknown[i];
         fprintf(o->msgs,
@@ -1041,6 +1051,22 @@ nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const c
     if ((rc = prepare(&im, err, errlen)))
         goto done;
     im.existing = 1;
+    /* A record without an id gets a fresh one, "SOURCE#N", so records
+       inserted from one script line (a loop) do not replace each other. */
+    char autoid[1200];
+    {
+        char q[200];
+        sqlite3_stmt *mx;
+        long long next = 1;
+        snprintf(q, sizeof q, "SELECT coalesce(max(rid), 0) + 1 FROM %s", k->table);
+        if (sqlite3_prepare_v2(s->db, q, -1, &mx, NULL) == SQLITE_OK) {
+            if (sqlite3_step(mx) == SQLITE_ROW)
+                next = sqlite3_column_int64(mx, 0);
+            sqlite3_finalize(mx);
+        }
+        snprintf(autoid, sizeof autoid, "%s#%lld", source, next);
+        im.autoid = autoid;
+    }
     int res = do_row(&im, v, (size_t)n, 1, err, errlen);
     if (res < 0) {
         rc = NB_ERR_SQL;

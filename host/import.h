@@ -39,6 +39,7 @@ typedef struct {
     const nb_mapping *map; /* may be NULL */
     FILE *msgs;            /* row messages (stderr) */
     int max_messages;      /* row messages shown before "... N more" (0: 50) */
+    int progress;          /* show a progress line on msgs (a terminal) */
 } nb_import_opts;
 
 typedef struct {

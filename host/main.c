@@ -134,7 +134,8 @@ static int cmd_import(lua_State *L, cli *c, int argi)
         lua_pop(L, 1);
     }
     nb_import_opts o = {.path = file, .sheet = sheet, .kind = kind, .body = body,
-                        .dry_run = dry, .map = map ? &c->map : NULL, .msgs = stderr};
+                        .dry_run = dry, .map = map ? &c->map : NULL, .msgs = stderr,
+                        .progress = isatty(2)};
     nb_import_stats st;
     nb_err rc = nb_import(c->store, &o, &st, err, sizeof err);
     if (rc != NB_OK && rc != NB_ERR_INPUT)

@@ -114,7 +114,7 @@ end
 is(ids, {"大东区/R1"}, "rows: by a category code")
 for rec in store:rows("charge") do
   is({rec.amount, rec.item, rec.date}, {123450, "工本费", 20200301}, "rows: money in 分")
-  ok(rec.id:find("test_store%.lua:%d+:1$") ~= nil, "rows: a kind without ids gets SOURCE:LINE",
+  ok(rec.id:find("test_store%.lua:%d+#%d+$") ~= nil, "rows: a kind without ids gets SOURCE:LINE#N",
      rec.id)
 end
 
@@ -207,6 +207,12 @@ error_is(function() kept:count("request") end, "store is closed",
 -- The data are on disk: a new handle sees them.
 local reopened = assert(nianbao.open(db))
 is(reopened:count("request"), 4, "reopen: the records are there")
+-- Records without ids inserted from one line (a loop) each get their own id.
+for day = 1, 3 do
+  is(reopened:insert("decision", "循环", { kind = "license", date = 20200100 + day, count = day }),
+     "inserted", "insert in a loop: day " .. day)
+end
+is(reopened:count("decision", { body = "循环" }), 3, "insert in a loop: three records, none replaced")
 reopened:close()
 
 return tap.done()
