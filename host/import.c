@@ -921,30 +921,77 @@ done:
     return rc;
 }
 
-nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year, int dry_run,
-                      char *err, size_t errlen)
+/* Reads the whole file PATH into B (NUL-terminated). An empty file is NB_ERR_INPUT. */
+static nb_err read_whole(const char *path, nb_buf *b, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NB_ERR_IO;
     }
-    nb_buf b = {0};
     char chunk[8192];
     size_t got;
+    int bad = 0;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (nb_buf_add(&b, chunk, got) != 0) {
-            fclose(f);
-            nb_buf_free(&b);
-            snprintf(err, errlen, "out of memory");
-            return NB_ERR_NOMEM;
-        }
+        bad |= nb_buf_add(b, chunk, got);
     fclose(f);
-    if (!b.data || b.len == 0) {
+    if (bad) {
+        snprintf(err, errlen, "out of memory");
+        nb_buf_free(b);
+        return NB_ERR_NOMEM;
+    }
+    if (!b->data || b->len == 0) {
         snprintf(err, errlen, "%s: empty file", path);
-        nb_buf_free(&b);
+        nb_buf_free(b);
         return NB_ERR_INPUT;
     }
+    return NB_OK;
+}
+
+/* Runs PUT for body BODY (created when new) in one transaction. */
+typedef nb_err (*body_put)(nb_store *s, int64_t body, const void *ud, char *err, size_t errlen);
+
+static nb_err with_body(nb_store *s, const char *body, body_put put, const void *ud, char *err,
+                        size_t errlen)
+{
+    int64_t id;
+    nb_err rc = nb_store_begin(s, err, errlen);
+    if (rc)
+        return rc;
+    rc = nb_store_body(s, body, 1, &id, NULL, err, errlen);
+    if (!rc)
+        rc = put(s, id, ud, err, errlen);
+    if (!rc)
+        rc = nb_store_commit(s, err, errlen);
+    if (rc)
+        nb_store_rollback(s);
+    return rc;
+}
+
+typedef struct {
+    int year;
+    const char *text, *path, *role, *name;
+} stored_file;
+
+static nb_err put_text(nb_store *s, int64_t body, const void *ud, char *err, size_t errlen)
+{
+    const stored_file *f = ud;
+    return nb_store_text_put(s, body, f->year, f->text, f->path, err, errlen);
+}
+
+static nb_err put_script(nb_store *s, int64_t body, const void *ud, char *err, size_t errlen)
+{
+    const stored_file *f = ud;
+    return nb_store_script_put(s, body, f->role, f->name, f->text, err, errlen);
+}
+
+nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year, int dry_run,
+                      char *err, size_t errlen)
+{
+    nb_buf b = {0};
+    nb_err rc = read_whole(path, &b, err, errlen);
+    if (rc)
+        return rc;
     const char *text = b.data;
     if (b.len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         text += 3;
@@ -963,19 +1010,9 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year,
         nb_buf_free(&b);
         return NB_ERR_INPUT;
     }
-    nb_err rc = NB_OK;
-    if (!dry_run) {
-        int64_t id;
-        if (!(rc = nb_store_begin(s, err, errlen))) {
-            rc = nb_store_body(s, body, 1, &id, NULL, err, errlen);
-            if (!rc)
-                rc = nb_store_text_put(s, id, year, text, path, err, errlen);
-            if (!rc)
-                rc = nb_store_commit(s, err, errlen);
-            if (rc)
-                nb_store_rollback(s);
-        }
-    }
+    stored_file f = {.year = year, .text = text, .path = path};
+    if (!dry_run)
+        rc = with_body(s, body, put_text, &f, err, errlen);
     nb_buf_free(&b);
     return rc;
 }
@@ -1118,38 +1155,14 @@ done:
 nb_err nb_import_script(nb_store *s, const char *path, const char *body, const char *role,
                         int dry_run, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NB_ERR_IO;
-    }
     nb_buf b = {0};
-    char chunk[8192];
-    size_t got;
-    int bad = 0;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        bad |= nb_buf_add(&b, chunk, got);
-    fclose(f);
-    if (bad || !b.data) {
-        snprintf(err, errlen, bad ? "out of memory" : "%s: empty file", path);
-        nb_buf_free(&b);
-        return bad ? NB_ERR_NOMEM : NB_ERR_INPUT;
-    }
+    nb_err rc = read_whole(path, &b, err, errlen);
+    if (rc)
+        return rc;
     const char *slash = strrchr(path, '/');
-    const char *name = slash ? slash + 1 : path;
-    nb_err rc = NB_OK;
-    if (!dry_run) {
-        int64_t id;
-        if (!(rc = nb_store_begin(s, err, errlen))) {
-            rc = nb_store_body(s, body, 1, &id, NULL, err, errlen);
-            if (!rc)
-                rc = nb_store_script_put(s, id, role, name, b.data, err, errlen);
-            if (!rc)
-                rc = nb_store_commit(s, err, errlen);
-            if (rc)
-                nb_store_rollback(s);
-        }
-    }
+    stored_file f = {.text = b.data, .role = role, .name = slash ? slash + 1 : path};
+    if (!dry_run)
+        rc = with_body(s, body, put_script, &f, err, errlen);
     nb_buf_free(&b);
     return rc;
 }

@@ -37,6 +37,10 @@ lua_State *nb_lua_new(nb_limits *lim, const nb_config *cfg);
  * and leaves one string "SCRIPT:LINE: message\ntraceback" on the stack. */
 int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults);
 
+/* Compiles script PATH (text only) with its own environment, without running
+ * it: pushes the function, or an error message and returns non-zero. */
+int nb_lua_load(lua_State *L, const char *path);
+
 /* Loads a module of the program (scripts/NAME.lua or lib/NAME.lua) as
  * require would. Raises on error. */
 void nb_lua_require(lua_State *L, const char *name);

@@ -448,6 +448,11 @@ int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults)
     return rc;
 }
 
+int nb_lua_load(lua_State *L, const char *path)
+{
+    return load_in_env(L, path);
+}
+
 void nb_lua_require(lua_State *L, const char *name)
 {
     lua_pushcfunction(L, nb_require);

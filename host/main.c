@@ -104,22 +104,7 @@ static int cmd_import(lua_State *L, cli *c, int argi)
     }
     if (strcmp(kind, "rules") == 0 || strcmp(kind, "layout") == 0) {
         /* Refuse a script that does not compile before storing it. */
-        char chunk[4200];
-        snprintf(chunk, sizeof chunk, "@%s", file);
-        FILE *f = fopen(file, "rb");
-        if (!f)
-            return luaL_error(L, "%s: cannot open", file);
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            luaL_addlstring(&b, buf, n);
-        fclose(f);
-        luaL_pushresult(&b);
-        size_t len;
-        const char *src = lua_tolstring(L, -1, &len);
-        if (luaL_loadbufferx(L, src, len, chunk, "t") != LUA_OK)
+        if (nb_lua_load(L, file) != LUA_OK)
             return lua_error(L);
         if (nb_import_script(c->store, file, body, kind, dry, err, sizeof err) != NB_OK)
             return luaL_error(L, "%s", err);
