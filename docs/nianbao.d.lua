@@ -50,6 +50,10 @@ function nianbao.read_text(path) end
 ---@return integer
 function nianbao.text_width(s) end
 
+---Raises a data error: printed without a traceback, exit status 2.
+---@param message string
+function nianbao.fail(message) end
+
 ---@param doc table report document
 ---@param opts {dir?: string, name: string, formats?: string[]}
 ---@return string[]|nil paths

@@ -14,6 +14,7 @@
 #define NB_MT_STORE "nianbao.store"
 #define NB_MT_ROWS "nianbao.rows"
 #define NB_MT_CUBE "nianbao.cube"
+#define NB_MT_FAIL "nianbao.fail" /* error objects of nianbao.fail: data errors */
 
 /* Limits of a sandboxed state. */
 typedef struct {

@@ -402,7 +402,7 @@ static int l_bodies(lua_State *L)
     return 1;
 }
 
-/* store:text(body, year) -> markdown | nil */
+/* store:text(body, year) -> markdown, source file | nil */
 static int l_text(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
@@ -410,19 +410,23 @@ static int l_text(lua_State *L)
     lua_Integer year = luaL_checkinteger(L, 3);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT t.markdown FROM text t JOIN body b ON b.id = t.body "
+                           "SELECT t.markdown, t.source FROM text t JOIN body b ON b.id = t.body "
                            "WHERE b.name = ?1 AND t.year = ?2",
                            -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, year);
     stmt_ud *g = guard(L, st);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    int n = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
         lua_pushstring(L, (const char *)sqlite3_column_text(st, 0));
-    else
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+        n = 2;
+    } else {
         lua_pushnil(L);
+    }
     guard_done(g);
-    return 1;
+    return n;
 }
 
 /* store:scripts(body, role) -> array of {name=, content=} in name order */

@@ -360,6 +360,17 @@ lua_State *nb_lua_new(nb_limits *lim, const nb_config *cfg)
 /* Message handler: "SCRIPT:LINE: message" plus a traceback of Lua frames. */
 static int msgh(lua_State *L)
 {
+    /* A data error (nianbao.fail) is the message alone: it names the data
+       file and line itself, and a traceback of the program would be noise. */
+    if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+        luaL_getmetatable(L, NB_MT_FAIL);
+        int is_fail = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (is_fail) {
+            lua_getfield(L, 1, "message");
+            return 1;
+        }
+    }
     const char *msg = lua_tostring(L, 1);
     if (!msg) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)

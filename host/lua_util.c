@@ -93,7 +93,28 @@ static int l_read_text(lua_State *L)
     return 1;
 }
 
+/* nianbao.fail(message): raises a data error — bad input, not a bug in a
+ * script: the command line prints the message alone, without a traceback,
+ * and exits with status 2. pcall sees a table {message = ...} that prints
+ * as its message. */
+static int l_fail(lua_State *L)
+{
+    const char *msg = luaL_checkstring(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, msg);
+    lua_setfield(L, -2, "message");
+    luaL_setmetatable(L, NB_MT_FAIL);
+    return lua_error(L);
+}
+
+static int l_fail_tostring(lua_State *L)
+{
+    lua_getfield(L, 1, "message");
+    return 1;
+}
+
 static const luaL_Reg funcs[] = {
+    {"fail", l_fail},
     {"read_text", l_read_text},
     {"date", l_date},
     {"date_format", l_date_format},
@@ -106,6 +127,11 @@ static const luaL_Reg funcs[] = {
 int nb_open_util(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    if (luaL_newmetatable(L, NB_MT_FAIL)) {
+        lua_pushcfunction(L, l_fail_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
     lua_pushvalue(L, 1);
     luaL_setfuncs(L, funcs, 0);
     lua_pop(L, 1);

@@ -34,11 +34,11 @@ function narrative.parse(text, known, where)
         local list = {}
         for k in pairs(known) do list[#list + 1] = k end
         table.sort(list)
-        error(string.format("%s:%d: unknown part heading '## %s' (parts: %s)", where, n, h2,
-          table.concat(list, ", ")), 0)
+        nianbao.fail(string.format("%s:%d: unknown part heading '## %s' (parts: %s)", where, n, h2,
+          table.concat(list, ", ")))
       end
       if out.parts[title] then
-        error(string.format("%s:%d: part '%s' appears twice", where, n, title), 0)
+        nianbao.fail(string.format("%s:%d: part '%s' appears twice", where, n, title))
       end
       current = {}
       out.parts[title] = current
@@ -68,8 +68,8 @@ function narrative.fill(parsed, cell, where)
         if rest then row, col = rest:match("^(.+)%.([%w_]+)$") end
         local v = row and cell(t, row, col)
         if v == nil then
-          error(string.format("%s:%d: placeholder {{%s}} names no table cell (table.row.column, e.g. requests.new.total)",
-            where, b.line or 0, ref), 0)
+          nianbao.fail(string.format("%s:%d: placeholder {{%s}} names no table cell (table.row.column, e.g. requests.new.total)",
+            where, b.line or 0, ref))
         end
         return v
       end)

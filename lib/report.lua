@@ -89,7 +89,7 @@ function report.build(store, opts)
   local body, year = assert(opts.body, "report.build: body"), assert(opts.year, "report.build: year")
   local format = opts.format or report.format_for(year)
   if not format then
-    error(string.format("no national format for %d (gov2019 covers 2019-2020, gov2021 2021 on)", year), 0)
+    nianbao.fail(string.format("no national format for %d (gov2019 covers 2019-2020, gov2021 2021 on)", year))
   end
   local ctx = report.tabulate(store, body, year, format, opts)
   local layout = ctx.layout
@@ -97,8 +97,8 @@ function report.build(store, opts)
   -- Narrative.
   local known = {}
   for _, p in ipairs(layout.parts) do known[p.title] = true end
-  local md = store:text(body, year)
-  local where = string.format("text %s %d", body, year)
+  local md, source = store:text(body, year)
+  local where = source or string.format("text %s %d", body, year)
   local parsed = narrative.parse(md or "", known, where)
   narrative.fill(parsed, function(t, r, c) return cell_text(ctx, t, r, c) end, where)
   ctx.narrative, ctx.has_text = parsed, md ~= nil

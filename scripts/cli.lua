@@ -14,11 +14,11 @@ local usage = {
 }
 
 local function fail(msg)
-  error(msg .. "\nusage: nianbao " .. (usage[command] or "help"), 0)
+  nianbao.fail(msg .. "\nusage: nianbao " .. (usage[command] or "help"))
 end
 
 if not usage[command] then
-  error(string.format("'%s' is not available yet (commands: report, check, explain)", command), 0)
+  nianbao.fail(string.format("'%s' is not available yet (commands: report, check, explain)", command))
 end
 
 -- Options.
@@ -59,8 +59,8 @@ for _, b in ipairs(store:bodies()) do if b.name == opt.body then known = true en
 if not known then
   local names = {}
   for _, b in ipairs(store:bodies()) do names[#names + 1] = b.name end
-  error(string.format("%s: no body named '%s'%s", nianbao.db, opt.body,
-    #names > 0 and (" (bodies: " .. table.concat(names, ", ") .. ")") or ""), 0)
+  nianbao.fail(string.format("%s: no body named '%s'%s", nianbao.db, opt.body,
+    #names > 0 and (" (bodies: " .. table.concat(names, ", ") .. ")") or ""))
 end
 
 -- Rule files given with --rules are read through the store API of the sandbox:

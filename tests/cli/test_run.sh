@@ -23,14 +23,17 @@ nb -d s.db import --body 沈河区 text 沈河区2020.md
 is "$rc:$out" "0:沈河区2020.md: text stored for 沈河区" "text: imported, year from the name"
 cat >text.lua <<'EOF'
 local store <close> = assert(nianbao.open())
-io.write(store:text("沈河区", 2020))
+local text, source = store:text("沈河区", 2020)
+io.write(text)
+print(source)
 print(store:text("沈河区", 2019))
 EOF
 nb -d s.db run text.lua
 is "$out" "## 一、总体情况
 
 沈河区2020年……
-nil" "text: store:text gives the Markdown, nil for another year"
+沈河区2020.md
+nil" "text: store:text gives the Markdown and its file, nil for another year"
 printf 'x\n' >notes.md
 nb -d s.db import --body 沈河区 text notes.md
 is "$rc:$err" "2:nianbao: notes.md: give the year with --year (none in the file name)" \
@@ -52,4 +55,12 @@ nb -d s.db run insert.lua
 is "$out" "nil	insert.lua:4: $import_text" "insert: store:insert gives the same text at the script line"
 is "$(count s.db request)" 0 "insert: nothing stored"
 
+# nianbao.fail: a data error prints its message alone and exits 2; pcall gets the message.
+cat >fail.lua <<'EOF'
+local ok, e = pcall(nianbao.fail, "data.csv:3: field 'x': bad (y)")
+print(ok, tostring(e), e.message)
+nianbao.fail("data.csv:7: field 'x': bad (z)")
+EOF
+nb run fail.lua
+is "$rc|$out|$err" "2|false	data.csv:3: field 'x': bad (y)	data.csv:3: field 'x': bad (y)|nianbao: data.csv:7: field 'x': bad (z)" "nianbao.fail: message alone, exit 2"
 finish
