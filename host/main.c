@@ -20,7 +20,8 @@ static const char usage[] =
     "usage: nianbao COMMAND [OPTIONS]\n"
     "\n"
     "  init    [-d FILE]                       create or upgrade a store (default ./nianbao.db)\n"
-    "  import  [-d FILE] --body NAME [--map MAP.lua] [--sheet NAME] [--year Y] [--dry-run]\n"
+    "  import  [-d FILE] --body NAME [--parent NAME] [--map MAP.lua] [--sheet NAME]\n"
+    "          [--year Y] [--dry-run]\n"
     "          KIND FILE                       import records (KIND: request, case, document,\n"
     "                                          matter, decision, charge, purchase, holiday),\n"
     "                                          a narrative (text), or a body's own Lua script\n"
@@ -64,14 +65,32 @@ static int cmd_init(lua_State *L, cli *c)
     return 0;
 }
 
+/* After a successful import: BODY belongs to PARENT. */
+static int link_parent(lua_State *L, cli *c, const char *body, const char *parent)
+{
+    char err[1024];
+    if (nb_store_set_parent(c->store, body, parent, err, sizeof err) != NB_OK) {
+        fflush(stdout);
+        fprintf(stderr, "nianbao: %s\n", err);
+        c->status = 2;
+        return -1;
+    }
+    (void)L;
+    printf("%s belongs to %s\n", body, parent);
+    return 0;
+}
+
 static int cmd_import(lua_State *L, cli *c, int argi)
 {
     const char *body = NULL, *map = NULL, *sheet = NULL, *kind = NULL, *file = NULL;
+    const char *parent = NULL;
     int dry = 0, year = 0;
     for (int i = argi; i < c->argc; i++) {
         const char *a = c->argv[i];
         if (strcmp(a, "--body") == 0 && i + 1 < c->argc)
             body = c->argv[++i];
+        else if (strcmp(a, "--parent") == 0 && i + 1 < c->argc)
+            parent = c->argv[++i];
         else if (strcmp(a, "--map") == 0 && i + 1 < c->argc)
             map = c->argv[++i];
         else if (strcmp(a, "--sheet") == 0 && i + 1 < c->argc)
@@ -100,6 +119,8 @@ static int cmd_import(lua_State *L, cli *c, int argi)
         if (nb_import_text(c->store, file, body, year, dry, err, sizeof err) != NB_OK)
             return luaL_error(L, "%s", err);
         printf("%s: text stored for %s%s\n", file, body, dry ? " (dry run: nothing written)" : "");
+        if (parent && !dry)
+            link_parent(L, c, body, parent);
         return 0;
     }
     if (strcmp(kind, "rules") == 0 || strcmp(kind, "layout") == 0) {
@@ -110,6 +131,8 @@ static int cmd_import(lua_State *L, cli *c, int argi)
             return luaL_error(L, "%s", err);
         printf("%s: %s script stored for %s%s\n", file, kind, body,
                dry ? " (dry run: nothing written)" : "");
+        if (parent && !dry)
+            link_parent(L, c, body, parent);
         return 0;
     }
     if (map) {
@@ -134,6 +157,8 @@ static int cmd_import(lua_State *L, cli *c, int argi)
            rc != NB_OK ? "; nothing written" : dry ? " (dry run: nothing written)" : "");
     if (rc == NB_OK && st.body_created && !dry)
         printf("created body %s\n", body);
+    if (rc == NB_OK && parent && !dry && link_parent(L, c, body, parent) != 0)
+        return 0;
     if (rc != NB_OK)
         c->status = 2;
     return 0;

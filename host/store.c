@@ -471,3 +471,38 @@ nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const ch
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "storing a script");
 }
+
+nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
+                           size_t errlen)
+{
+    int64_t c, p;
+    nb_err rc = nb_store_begin(s, err, errlen);
+    if (rc)
+        return rc;
+    if ((rc = nb_store_body(s, child, 0, &c, NULL, err, errlen)) ||
+        (rc = nb_store_body(s, parent, 1, &p, NULL, err, errlen)))
+        goto fail;
+    /* Walk up from the parent: meeting the child would close a cycle. */
+    for (int64_t a = p, depth = 0; a && depth < 1000; depth++) {
+        if (a == c) {
+            snprintf(err, errlen, "%s: '%s' cannot be the parent of '%s' (it is below it)",
+                     s->path, parent, child);
+            rc = NB_ERR_INPUT;
+            goto fail;
+        }
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "SELECT parent FROM body WHERE id = ?1", -1, &st, NULL)) {
+            rc = sql_fail(s, err, errlen, "reading a parent");
+            goto fail;
+        }
+        sqlite3_bind_int64(st, 1, a);
+        a = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+    }
+    if ((rc = nb_store_body_parent(s, c, p, err, errlen)))
+        goto fail;
+    return nb_store_commit(s, err, errlen);
+fail:
+    nb_store_rollback(s);
+    return rc;
+}

@@ -54,6 +54,11 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
 /* Sets the parent of body CHILD to body PARENT (0: none). */
 nb_err nb_store_body_parent(nb_store *s, int64_t child, int64_t parent, char *err, size_t errlen);
 
+/* Makes body PARENT (created when new) the parent of body CHILD, in one
+ * transaction. Refuses a cycle (a body its own ancestor). */
+nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
+                           size_t errlen);
+
 /* Dictionary id of CODE in DICT, 0 when absent. */
 int64_t nb_store_code(nb_store *s, const char *dict, const char *code);
 /* Adds CODE to DICT (open vocabularies) and returns its id (existing id if

@@ -63,4 +63,18 @@ nianbao.fail("data.csv:7: field 'x': bad (z)")
 EOF
 nb run fail.lua
 is "$rc|$out|$err" "2|false	data.csv:3: field 'x': bad (y)	data.csv:3: field 'x': bad (y)|nianbao: data.csv:7: field 'x': bad (z)" "nianbao.fail: message alone, exit 2"
+# --parent: a body belongs to another (created when new); cycles are refused.
+printf '编号,收到日期,申请人类型\nP1,2020-01-02,自然人\n' >p.csv
+nb -d s.db import --body 风雨坛街道 --parent 沈河区 request p.csv
+is "$rc" 0 "--parent: import with a parent"
+like "$out" "风雨坛街道 belongs to 沈河区" "--parent: said"
+cat >parents.lua <<'EOF'
+local store <close> = assert(nianbao.open())
+for _, b in ipairs(store:bodies()) do if b.parent then print(b.name .. " < " .. b.parent) end end
+EOF
+nb -d s.db run parents.lua
+is "$out" "风雨坛街道 < 沈河区" "--parent: store:bodies gives the parent"
+nb -d s.db import --body 沈河区 --parent 风雨坛街道 text 沈河区2020.md
+is "$rc" 2 "--parent: a cycle is refused"
+like "$err" "'风雨坛街道' cannot be the parent of '沈河区' \(it is below it\)" "--parent: the cycle message"
 finish
