@@ -336,7 +336,6 @@ int nb_export_txt(const nb_doc *doc, const char *path, char *err, size_t errlen)
 
 static const char html_style[] =
     "@page { size: A4; margin: 20mm 18mm; }\n"
-    "@page wide { size: A4 landscape; margin: 15mm 12mm; }\n"
     "body { font-family: \"SimSun\", \"宋体\", \"Songti SC\", \"STSong\", \"Noto Serif CJK SC\",\n"
     "       \"Source Han Serif SC\", serif; font-size: 12pt; line-height: 1.6;\n"
     "       max-width: 180mm; margin: 0 auto; color: #000; }\n"
@@ -348,8 +347,14 @@ static const char html_style[] =
     "p { text-indent: 2em; margin: 0.3em 0; }\n"
     "table { border-collapse: collapse; margin: 0.6em auto; font-size: 10.5pt;\n"
     "        line-height: 1.3; page-break-inside: avoid; break-inside: avoid; }\n"
-    "table.wide { page: wide; }\n"
+    "table.wide { font-size: 9pt; width: 100%; }\n"
+    "table.wide th, table.wide td { padding: 2pt 2pt; }\n"
+    "table.report td.num { min-width: 2.4em; }\n"
     "caption { font-family: \"SimHei\", \"黑体\", sans-serif; font-size: 12pt; padding: 0.3em; }\n"
+    "table.checks { width: 100%; font-size: 9pt; page-break-inside: auto; break-inside: auto; }\n"
+    "table.checks td { vertical-align: top; }\n"
+    "table.checks td:nth-child(3), table.checks td:nth-child(4) { min-width: 9em; }\n"
+    "table.checks td:nth-child(8) { word-break: break-all; }\n"
     "th, td { border: 1px solid #000; padding: 2pt 4pt; vertical-align: middle; }\n"
     "th { font-weight: normal; text-align: center; }\n"
     "th.label { text-align: left; }\n"
