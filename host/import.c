@@ -751,6 +751,34 @@ static void state_free(import_state *im)
     nb_buf_free(&im->pending_text);
 }
 
+/* A re-import of a file of id-less rows replaces the earlier import of that
+ * file: its rows that this import did not update (they still point at an
+ * older source) are removed, so a corrected file with fewer rows leaves no
+ * stale rows behind. */
+static nb_err remove_stale(import_state *im, char *err, size_t errlen)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND substr(id, 1, length(?3) + 1) = ?3 || ':'",
+             im->k->table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", im->s->path, sqlite3_errmsg(im->s->db));
+        return NB_ERR_SQL;
+    }
+    sqlite3_bind_int64(st, 1, im->body_id);
+    sqlite3_bind_int64(st, 2, im->src_id);
+    sqlite3_bind_text(st, 3, im->o->path, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s: %s", im->s->path, sqlite3_errmsg(im->s->db));
+        return NB_ERR_SQL;
+    }
+    im->st->removed = sqlite3_changes(im->s->db);
+    return NB_OK;
+}
+
 nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char *err,
                  size_t errlen)
 {
@@ -783,8 +811,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     im.allow_serial = strcmp(nb_reader_encoding(r), "XLSX") == 0;
     nb_strmap_init(&im.ids);
     nb_strmap_init(&im.unknown_idx);
-    const char *slash = strrchr(o->path, '/');
-    im.basename = slash ? slash + 1 : o->path;
+    /* Rows without an id are named "PATH:LINE" (the path as given). */
+    im.basename = o->path;
     nb_err rc = NB_OK;
     int in_tx = 0;
     size_t n;
@@ -903,6 +931,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
             rc = NB_ERR_SQL;
             goto done;
         }
+        if (!k->id_required && im.existing && (rc = remove_stale(&im, err, errlen)))
+            goto done;
         if ((rc = nb_store_commit(s, err, errlen)))
             goto done;
         in_tx = 0;

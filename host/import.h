@@ -44,6 +44,7 @@ typedef struct {
 
 typedef struct {
     long read, inserted, updated, refused;
+    long removed;      /* id-less rows of an earlier import of the same file, now gone */
     int body_created;
 } nb_import_stats;
 

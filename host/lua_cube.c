@@ -7,6 +7,7 @@
 #include "lua_nb.h"
 #include "records.h"
 #include "tabulate.h"
+#include "util.h"
 
 typedef struct {
     nb_cube *c; /* NULL once collected */
@@ -20,12 +21,29 @@ static int l_cube_gc(lua_State *L)
     return 0;
 }
 
+static int l_idlist_gc(lua_State *L)
+{
+    nb_idlist *ids = luaL_checkudata(L, 1, "nianbao.idlist");
+    free(ids->rid);
+    ids->rid = NULL;
+    ids->n = ids->cap = 0;
+    return 0;
+}
+
 static nb_cube *check_cube(lua_State *L, int idx)
 {
     cube_ud *u = luaL_checkudata(L, idx, NB_MT_CUBE);
     if (!u->c)
         luaL_error(L, "cube is freed");
     return u->c;
+}
+
+/* Pushes OPTS[KEY] without metamethods (a metamethod could close the
+ * store under our feet) and returns its type. */
+static int raw_field(lua_State *L, int idx, const char *key)
+{
+    lua_pushstring(L, key);
+    return lua_rawget(L, idx);
 }
 
 /* Reads {body=, year=, ids=} at IDX into SC. */
@@ -37,29 +55,43 @@ static void check_scope(lua_State *L, nb_store *s, int idx, const char *kind, nb
         luaL_error(L, "unknown record kind '%s'", kind);
     if (lua_isnoneornil(L, idx))
         return;
-    luaL_checktype(L, idx, LUA_TTABLE);
-    if (lua_getfield(L, idx, "body") != LUA_TNIL) {
-        const char *name = luaL_checkstring(L, -1);
+    if (!lua_istable(L, idx))
+        luaL_error(L, "options must be a table (got %s)", luaL_typename(L, idx));
+    int t = raw_field(L, idx, "year");
+    if (t != LUA_TNIL) {
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1900 || lua_tointeger(L, -1) > 9999)
+            luaL_error(L, "option 'year': a year from 1900 to 9999 (got %s)",
+                       luaL_tolstring(L, -1, NULL));
+        sc->year = (int)lua_tointeger(L, -1);
+    }
+    lua_pop(L, 1);
+    raw_field(L, idx, "ids");
+    int ids_given = !lua_isnil(L, -1), ids = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (raw_field(L, idx, "body") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "option 'body': a body name (got %s)", luaL_typename(L, -1));
         char err[512];
-        if (nb_store_body(s, name, 0, &sc->body, NULL, err, sizeof err) != NB_OK)
+        if (nb_store_body(s, lua_tostring(L, -1), 0, &sc->body, NULL, err, sizeof err) != NB_OK)
             luaL_error(L, "%s", err);
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, idx, "year") != LUA_TNIL)
-        sc->year = (int)luaL_checkinteger(L, -1);
-    lua_pop(L, 1);
-    lua_getfield(L, idx, "ids");
-    sc->track_ids = lua_isnil(L, -1) ? (sc->body && sc->year) : lua_toboolean(L, -1);
-    lua_pop(L, 1);
+    sc->track_ids = ids_given ? ids : (sc->body && sc->year);
 }
 
+/* The string option KEY of the table at IDX, or NULL. The string stays
+ * alive while the table holds it. */
 static const char *opt_field(lua_State *L, int idx, const char *key)
 {
     const char *v = NULL;
-    if (lua_istable(L, idx) && lua_getfield(L, idx, key) != LUA_TNIL)
-        v = luaL_checkstring(L, -1); /* stays alive: the table holds it */
-    if (lua_istable(L, idx))
-        lua_pop(L, 1);
+    if (!lua_istable(L, idx))
+        return NULL;
+    int t = raw_field(L, idx, key);
+    if (t == LUA_TSTRING)
+        v = lua_tostring(L, -1);
+    else if (t != LUA_TNIL)
+        luaL_error(L, "option '%s': a field name (got %s)", key, lua_typename(L, t));
+    lua_pop(L, 1);
     return v;
 }
 
@@ -91,8 +123,14 @@ static int l_stock(lua_State *L)
     const char *by = opt_field(L, 3, "by");
     int at = 0;
     if (lua_istable(L, 3)) {
-        lua_getfield(L, 3, "at");
-        at = (int)luaL_optinteger(L, -1, 0);
+        if (raw_field(L, 3, "at") != LUA_TNIL) {
+            lua_Integer v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
+            if (v < 19000101 || v > 99991231 ||
+                !nb_date_valid((int)(v / 10000), (int)(v / 100 % 100), (int)(v % 100)))
+                return luaL_error(L, "option 'at': a date YYYYMMDD (got %s)",
+                                  luaL_tolstring(L, -1, NULL));
+            at = (int)v;
+        }
         lua_pop(L, 1);
     }
     if (!start)
@@ -193,18 +231,19 @@ static int l_cube_records(lua_State *L)
     lua_getiuservalue(L, 1, 1);
     nb_store *s = nb_check_store(L, -1);
     lua_pop(L, 1);
-    nb_idlist ids = {0};
-    if (nb_cube_ids(c, idx, &ids) != 0) {
-        free(ids.rid);
+    if (!c->ids)
         return luaL_error(L, "cube:records: this cube keeps no record ids (make it with ids = true)");
-    }
-    /* Copy the ids onto the Lua side first so an error cannot leak them. */
-    lua_createtable(L, ids.n, 0);
-    for (int i = 0; i < ids.n; i++) {
-        lua_pushinteger(L, ids.rid[i]);
+    /* The id list is owned by a userdata, so an error below cannot leak it. */
+    nb_idlist *ids = lua_newuserdatauv(L, sizeof *ids, 0);
+    memset(ids, 0, sizeof *ids);
+    luaL_setmetatable(L, "nianbao.idlist");
+    if (nb_cube_ids(c, idx, ids) != 0)
+        return luaL_error(L, "cube:records: out of memory");
+    lua_createtable(L, ids->n, 0);
+    for (int i = 0; i < ids->n; i++) {
+        lua_pushinteger(L, ids->rid[i]);
         lua_rawseti(L, -2, i + 1);
     }
-    free(ids.rid);
     int t = lua_gettop(L);
     const nb_kind *k = nb_kind_find(c->kind);
     lua_Integer n = luaL_len(L, t);
@@ -300,8 +339,15 @@ int nb_open_aggregate(lua_State *L)
         lua_setfield(L, -2, "__index");
         lua_pushcfunction(L, l_cube_gc);
         lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, l_cube_gc);
+        lua_setfield(L, -2, "__close");
         lua_pushcfunction(L, l_cube_tostring);
         lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, "nianbao.idlist")) {
+        lua_pushcfunction(L, l_idlist_gc);
+        lua_setfield(L, -2, "__gc");
     }
     lua_pop(L, 1);
     /* Add the aggregation methods to the store's method table. */

@@ -318,10 +318,12 @@ static int l_query(lua_State *L)
     nb_store *s = nb_check_store(L, 1);
     const char *sql = luaL_checkstring(L, 2);
     int nargs = lua_gettop(L) - 2;
+    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
     char err[1024];
     if (nb_query_prepare(s, sql, &st, err, sizeof err) != NB_OK)
         return luaL_error(L, "store:query: %s", err);
+    g->st = st;
     for (int i = 1; i <= nargs; i++) {
         int idx = i + 2;
         switch (lua_type(L, idx)) {
@@ -340,12 +342,10 @@ static int l_query(lua_State *L)
             sqlite3_bind_int(st, i, lua_toboolean(L, idx));
             break;
         default:
-            sqlite3_finalize(st);
             return luaL_error(L, "store:query: parameter %d: a %s cannot be bound", i,
                               luaL_typename(L, idx));
         }
     }
-    stmt_ud *g = guard(L, st); /* may raise before owning st: see below */
     lua_newtable(L);
     int row = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -377,13 +377,14 @@ static int l_query(lua_State *L)
 static int l_bodies(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
+    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT b.id, b.name, p.name FROM body b LEFT JOIN body p ON p.id = "
                            "b.parent ORDER BY b.id",
                            -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
-    stmt_ud *g = guard(L, st);
+    g->st = st;
     lua_newtable(L);
     int i = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -408,15 +409,16 @@ static int l_text(lua_State *L)
     nb_store *s = nb_check_store(L, 1);
     const char *body = luaL_checkstring(L, 2);
     lua_Integer year = luaL_checkinteger(L, 3);
+    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT t.markdown, t.source FROM text t JOIN body b ON b.id = t.body "
                            "WHERE b.name = ?1 AND t.year = ?2",
                            -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    g->st = st;
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, year);
-    stmt_ud *g = guard(L, st);
     int n = 1;
     if (sqlite3_step(st) == SQLITE_ROW) {
         lua_pushstring(L, (const char *)sqlite3_column_text(st, 0));
@@ -434,15 +436,16 @@ static int l_scripts(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
+    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT s.name, s.content FROM script s JOIN body b ON b.id = s.body "
                            "WHERE b.name = ?1 AND s.role = ?2 ORDER BY s.name",
                            -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    g->st = st;
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
-    stmt_ud *g = guard(L, st);
     lua_newtable(L);
     int i = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -462,6 +465,7 @@ static int l_years(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     const char *body = luaL_checkstring(L, 2);
+    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
         "WITH b AS (SELECT id FROM body WHERE name = ?1) "
@@ -476,8 +480,8 @@ static int l_years(lua_State *L)
         " UNION SELECT year FROM text WHERE body IN b) ORDER BY y",
         -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    g->st = st;
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
-    stmt_ud *g = guard(L, st);
     lua_newtable(L);
     int i = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {

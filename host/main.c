@@ -155,6 +155,9 @@ static int cmd_import(lua_State *L, cli *c, int argi)
            st.read == 1 ? "" : "s", rc == NB_OK ? st.inserted : 0, rc == NB_OK ? st.updated : 0,
            st.refused,
            rc != NB_OK ? "; nothing written" : dry ? " (dry run: nothing written)" : "");
+    if (rc == NB_OK && st.removed)
+        printf("%s: %ld row%s of the earlier import of this file removed\n", file, st.removed,
+               st.removed == 1 ? "" : "s");
     if (rc == NB_OK && st.body_created && !dry)
         printf("created body %s\n", body);
     if (rc == NB_OK && parent && !dry && link_parent(L, c, body, parent) != 0)

@@ -138,12 +138,38 @@ nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t er
 
 /* Refuses ATTACH and DETACH, which SQLite counts as read-only but which
  * would create or read database files outside the store. */
+/* Pragmas that only read (with no argument). */
+static const char *const read_pragmas[] = {
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+    "foreign_key_list", "user_version", "schema_version", "page_count", "page_size",
+    "database_list", "collation_list", "function_list", "pragma_list", "compile_options",
+    "encoding", "freelist_count", "data_version", NULL};
+
+/* What a script's query may not do, and the reason given. */
 static int query_auth(void *ud, int action, const char *a, const char *b, const char *c,
                       const char *d)
 {
-    (void)a, (void)b, (void)c, (void)d;
-    if (action == SQLITE_ATTACH || action == SQLITE_DETACH) {
-        *(int *)ud = 1;
+    const char **why = ud;
+    (void)c, (void)d;
+    switch (action) {
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+        *why = "ATTACH and DETACH are not available in nianbao scripts (sandbox)";
+        return SQLITE_DENY;
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+        /* A script's open transaction would swallow later writes. */
+        *why = "transactions are not available in store:query (the host keeps them)";
+        return SQLITE_DENY;
+    case SQLITE_PRAGMA:
+        for (int i = 0; read_pragmas[i]; i++)
+            if (a && sqlite3_stricmp(a, read_pragmas[i]) == 0 &&
+                (!b || strcmp(read_pragmas[i], "table_info") == 0 ||
+                 strncmp(read_pragmas[i], "index_", 6) == 0 ||
+                 strcmp(read_pragmas[i], "table_xinfo") == 0 ||
+                 strcmp(read_pragmas[i], "foreign_key_list") == 0))
+                return SQLITE_OK;
+        *why = "this PRAGMA is not available in store:query (read-only pragmas only)";
         return SQLITE_DENY;
     }
     return SQLITE_OK;
@@ -152,15 +178,15 @@ static int query_auth(void *ud, int action, const char *a, const char *b, const 
 nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
 {
     const char *tail = NULL;
-    int attach = 0;
+    const char *denied = NULL;
     *st = NULL;
-    sqlite3_set_authorizer(s->db, query_auth, &attach);
+    sqlite3_set_authorizer(s->db, query_auth, (void *)&denied);
     int rc = sqlite3_prepare_v2(s->db, sql, -1, st, &tail);
     sqlite3_set_authorizer(s->db, NULL, NULL);
-    if (attach) {
+    if (denied) {
         sqlite3_finalize(*st);
         *st = NULL;
-        snprintf(err, errlen, "ATTACH and DETACH are not available in nianbao scripts (sandbox)");
+        snprintf(err, errlen, "%s", denied);
         return NB_ERR_INPUT;
     }
     if (rc != SQLITE_OK) {

@@ -167,4 +167,17 @@ else
     not_ok "xlsx: /usr/bin/python3 with openpyxl is needed (apt-get install python3-openpyxl)"
 fi
 
+# ---- id-less rows (charges): a file re-imported replaces its earlier import ----
+mkdir -p y2020 y2021
+printf '日期,金额\n2020-03-01,100\n2020-04-01,200\n2020-05-01,300\n' >y2020/charges.csv
+printf '日期,金额\n2021-03-01,50\n' >y2021/charges.csv
+nb -d idless.db init
+nb -d idless.db import --body 沈河区 charge y2020/charges.csv
+nb -d idless.db import --body 沈河区 charge y2021/charges.csv
+is "$(sqlite3 idless.db 'SELECT count(*), sum(amount) FROM charge')" "4|65000" "id-less: two files of the same name do not overwrite each other"
+printf '日期,金额\n2020-03-01,100\n2020-04-01,250\n' >y2020/charges.csv
+nb -d idless.db import --body 沈河区 charge y2020/charges.csv
+is "$out" "y2020/charges.csv: 2 rows read, 0 inserted, 2 updated, 0 refused
+y2020/charges.csv: 1 row of the earlier import of this file removed" "id-less: a corrected file updates its rows and removes the stale one"
+is "$(sqlite3 idless.db 'SELECT count(*), sum(amount) FROM charge')" "3|40000" "id-less: no stale row is counted twice"
 finish

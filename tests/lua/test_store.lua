@@ -159,8 +159,16 @@ error_is(function() store:query("UPDATE request SET closed = NULL") end, not_ro,
          "query: UPDATE raises")
 error_is(function() store:query("DELETE FROM request") end, not_ro, "query: DELETE raises")
 error_is(function() store:query("DROP TABLE request") end, not_ro, "query: DROP raises")
-error_is(function() store:query("PRAGMA user_version = 7") end, not_ro,
+error_is(function() store:query("PRAGMA user_version = 7") end,
+         "store:query: this PRAGMA is not available in store:query (read-only pragmas only)",
          "query: a writing PRAGMA raises")
+error_is(function() store:query("BEGIN") end,
+         "store:query: transactions are not available in store:query (the host keeps them)",
+         "query: BEGIN raises (an open transaction would swallow later writes)")
+error_is(function() store:query("SAVEPOINT sp") end,
+         "store:query: transactions are not available in store:query (the host keeps them)",
+         "query: SAVEPOINT raises")
+is(store:query("PRAGMA user_version")[1].user_version, 1, "query: a reading PRAGMA works")
 error_is(function() store:query("SELECT 1; DELETE FROM request") end,
          "store:query: one statement at a time", "query: a second statement raises")
 error_is(function() store:query("ATTACH DATABASE '" .. db .. ".other' AS other") end,

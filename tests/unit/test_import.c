@@ -345,7 +345,7 @@ static void test_other_kinds(void)
     csv = write_file("charges.csv", "日期,金额,项目\n2020-03-01,\"1,234.50\",工本费\n2020-03-02,12元,\n");
     r = run("charge", csv, "沈河区", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 2, "charge: imported without ids");
-    CHECK_STR(sql_rows("SELECT id, amount FROM charge ORDER BY rid"),
+    CHECK_STR(sql_rows("SELECT substr(id, length(id) - 12), amount FROM charge ORDER BY rid"),
               "charges.csv:2|123450\ncharges.csv:3|1200\n", "charge: money in 分, FILE:LINE ids");
     csv = write_file("charges3.csv", "日期,金额\n2020-03-01,1.234\n");
     r = run("charge", csv, "沈河区", 0, NULL, 0);
