@@ -136,7 +136,10 @@ static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_
             if (nb_store_body(s, name, 0, &q->body, NULL, err, sizeof err) != NB_OK)
                 q->body = -1; /* an unknown body matches nothing */
         } else if (strcmp(key, "year") == 0) {
-            q->year = (int)luaL_checkinteger(L, -1);
+            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1900 || lua_tointeger(L, -1) > 9999)
+                luaL_error(L, "filter 'year': a year from 1900 to 9999 (got %s)",
+                           luaL_tolstring(L, -1, NULL));
+            q->year = (int)lua_tointeger(L, -1);
         } else {
             if (nb_field_find(q->kind, key) == -2)
                 luaL_error(L, "%s has no field '%s'", q->kind->name, key);

@@ -51,7 +51,12 @@ static int l_add_days(lua_State *L)
 {
     int ymd = check_ymd(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
-    lua_pushinteger(L, nb_date_from_days(nb_date_days(ymd) + (long)n));
+    if (n < -3000000 || n > 3000000) /* about 8000 years either way */
+        return luaL_argerror(L, 2, "too many days");
+    int out = nb_date_from_days(nb_date_days(ymd) + (long)n);
+    if (out < 19000101 || out > 99991231)
+        return luaL_error(L, "add_days: the result is outside 1900-9999");
+    lua_pushinteger(L, out);
     return 1;
 }
 

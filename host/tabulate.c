@@ -61,7 +61,10 @@ static int cube_alloc(nb_cube *c, int track)
 
 static int cell_add(nb_cube *c, size_t i, int64_t v, int64_t rid)
 {
-    c->cells[i] += v;
+    if (__builtin_add_overflow(c->cells[i], v, &c->cells[i])) {
+        c->overflow = 1;
+        return -1;
+    }
     if (!c->ids)
         return 0;
     nb_idlist *l = &c->ids[i];
@@ -143,6 +146,23 @@ int nb_cube_ids(const nb_cube *c, const int *idx, nb_idlist *out)
     return cube_walk(c, idx, 0, 0, ids_fn, out);
 }
 
+/* The error of a failed cell_add. */
+static nb_err add_failed(const nb_cube *c, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s", c->overflow ? "a sum is too large for 64-bit integers"
+                                            : "out of memory");
+    return c->overflow ? NB_ERR_INPUT : NB_ERR_NOMEM;
+}
+
+/* NB_OK when a row loop ended at SQLITE_DONE, else the database error. */
+static nb_err step_result(nb_store *s, int step, char *err, size_t errlen)
+{
+    if (step == SQLITE_DONE)
+        return NB_OK;
+    snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+    return NB_ERR_SQL;
+}
+
 /* ---- shared set-up ---- */
 
 typedef struct {
@@ -209,33 +229,47 @@ static nb_err tab_begin(tab *t, nb_store *s, const nb_scope *sc, int ymin, int y
             snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
             return NB_ERR_SQL;
         }
-        const char **names = NULL;
-        int n = 0;
+        char **names = NULL;
+        int n = 0, bad = 0, step;
         int64_t *ids = NULL;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            names = realloc(names, (size_t)(n + 1) * sizeof *names);
-            ids = realloc(ids, (size_t)(n + 1) * sizeof *ids);
-            if (!names || !ids)
+        while (!bad && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            char **nn = realloc(names, (size_t)(n + 1) * sizeof *nn);
+            if (nn)
+                names = nn;
+            int64_t *ni = nn ? realloc(ids, (size_t)(n + 1) * sizeof *ni) : NULL;
+            if (ni)
+                ids = ni;
+            char *name = ni ? strdup((const char *)sqlite3_column_text(st, 1)) : NULL;
+            if (!name) {
+                bad = 1;
                 break;
+            }
             ids[n] = sqlite3_column_int64(st, 0);
-            names[n] = strdup((const char *)sqlite3_column_text(st, 1));
-            if (ids[n] > t->max_body)
-                t->max_body = ids[n];
-            n++;
+            names[n++] = name;
+            if (ids[n - 1] > t->max_body)
+                t->max_body = ids[n - 1];
         }
         sqlite3_finalize(st);
-        int bad = !names && n;
-        t->body_index = calloc((size_t)t->max_body + 1, sizeof *t->body_index);
-        if (t->body_index) {
+        if (!bad && step != SQLITE_DONE) {
+            for (int i = 0; i < n; i++)
+                free(names[i]);
+            free(names);
+            free(ids);
+            return step_result(s, step, err, errlen);
+        }
+        if (!bad) {
+            t->body_index = calloc((size_t)t->max_body + 1, sizeof *t->body_index);
+            bad = !t->body_index;
+        }
+        if (!bad) {
             for (int64_t i = 0; i <= t->max_body; i++)
                 t->body_index[i] = -1;
             for (int i = 0; i < n; i++)
                 t->body_index[ids[i]] = i;
+            bad = cube_dim(t->c, "body", n, (const char *const *)names) != 0;
         }
-        if (bad || !t->body_index || cube_dim(t->c, "body", n, names) != 0)
-            bad = 1;
         for (int i = 0; i < n; i++)
-            free((char *)names[i]);
+            free(names[i]);
         free(names);
         free(ids);
         if (bad)
@@ -379,9 +413,10 @@ static nb_err flow_requests(tab *t, char *err, size_t errlen)
     if ((rc = tab_alloc(t, err, errlen)))
         return rc;
     sqlite3_stmt *st;
+    int step;
     if ((rc = select_rows(t, "received, closed, applicant, outcome", &st, err, errlen)))
         return rc;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
         int r = sqlite3_column_int(st, 2), cl = sqlite3_column_int(st, 3);
         int a = index_of(applicants, 6, nb_store_code_str(t->s, sqlite3_column_int64(st, 4)));
@@ -406,12 +441,12 @@ static nb_err flow_requests(tab *t, char *err, size_t errlen)
                 ok |= cell_add(t->c, b + (size_t)(REQ_OUT * 6 + a), 1, rid);
             if (ok) {
                 sqlite3_finalize(st);
-                return fail(err, errlen, "out of memory");
+                return add_failed(t->c, err, errlen);
             }
         }
     }
     sqlite3_finalize(st);
-    return NB_OK;
+    return step_result(t->s, step, err, errlen);
 }
 
 static nb_err flow_cases(tab *t, char *err, size_t errlen)
@@ -422,9 +457,10 @@ static nb_err flow_cases(tab *t, char *err, size_t errlen)
     if ((rc = tab_alloc(t, err, errlen)))
         return rc;
     sqlite3_stmt *st;
+    int step;
     if ((rc = select_rows(t, "kind, filed, concluded, result", &st, err, errlen)))
         return rc;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
         int k = index_of(case_rows, 3, nb_store_code_str(t->s, sqlite3_column_int64(st, 2)));
         int f = sqlite3_column_int(st, 3), cl = sqlite3_column_int(st, 4);
@@ -441,12 +477,12 @@ static nb_err flow_cases(tab *t, char *err, size_t errlen)
             int col = (cl >= ys && cl <= ye && res >= 0) ? res : 3;
             if (cell_add(t->c, b + (size_t)(k * 4 + col), 1, rid)) {
                 sqlite3_finalize(st);
-                return fail(err, errlen, "out of memory");
+                return add_failed(t->c, err, errlen);
             }
         }
     }
     sqlite3_finalize(st);
-    return NB_OK;
+    return step_result(t->s, step, err, errlen);
 }
 
 nb_err nb_flow(nb_store *s, const nb_scope *sc, nb_cube **out, char *err, size_t errlen)
@@ -516,6 +552,12 @@ nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *
     start = k->fields[fs].name; /* canonical names: the caller may give a header alias */
     end = end ? k->fields[fe].name : NULL;
     int ymin = 0, ymax = 0;
+    nb_scope at_scope;
+    if (at && !sc->year) { /* a stock at one date: one block, no year dimension */
+        at_scope = *sc;
+        at_scope.year = at / 10000;
+        sc = &at_scope;
+    }
     if (!at) {
         char hi[128];
         snprintf(hi, sizeof hi, "max(%s, coalesce(%s, 0))", start, end ? end : "0");
@@ -530,10 +572,11 @@ nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *
     snprintf(cols, sizeof cols, "%s, %s, %s", start, end ? end : "NULL",
              fb >= 0 ? k->fields[fb].name : "NULL");
     sqlite3_stmt *st;
+    int step;
     if ((rc = select_rows(&t, cols, &st, err, errlen)))
         return finish(&t, rc, out);
     int bd = t.c->ndims - 1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 2) == SQLITE_NULL)
             continue;
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
@@ -548,12 +591,12 @@ nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *
             int date = at ? at : (t.y0 + yi) * 10000 + 1231;
             if (a <= date && (e == 0 || e > date) && cell_add(t.c, b + (size_t)bi, 1, rid)) {
                 sqlite3_finalize(st);
-                return finish(&t, fail(err, errlen, "out of memory"), out);
+                return finish(&t, add_failed(t.c, err, errlen), out);
             }
         }
     }
     sqlite3_finalize(st);
-    return finish(&t, NB_OK, out);
+    return finish(&t, step_result(t.s, step, err, errlen), out);
 }
 
 nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char *by,
@@ -586,10 +629,11 @@ nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char
     snprintf(cols, sizeof cols, "%s, %s, %s", date, fsum >= 0 ? sum : "1",
              fb >= 0 ? k->fields[fb].name : "NULL");
     sqlite3_stmt *st;
+    int step;
     if ((rc = select_rows(&t, cols, &st, err, errlen)))
         return finish(&t, rc, out);
     int bd = t.c->ndims - 1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
         int d = sqlite3_column_int(st, 2);
         int64_t v = sqlite3_column_int64(st, 3);
@@ -604,9 +648,9 @@ nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char
             continue;
         if (cell_add(t.c, b + (size_t)bi, v, rid)) {
             sqlite3_finalize(st);
-            return finish(&t, fail(err, errlen, "out of memory"), out);
+            return finish(&t, add_failed(t.c, err, errlen), out);
         }
     }
     sqlite3_finalize(st);
-    return finish(&t, NB_OK, out);
+    return finish(&t, step_result(t.s, step, err, errlen), out);
 }

@@ -27,6 +27,7 @@ typedef struct nb_cube {
     nb_idlist *ids;                   /* per cell, NULL when not tracked */
     const char *kind;                 /* record kind (static string) */
     char *table;                      /* SQL table of the kind, for id lookups */
+    int overflow;                     /* a sum passed the int64 range (an error) */
 } nb_cube;
 
 typedef struct {

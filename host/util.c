@@ -288,15 +288,12 @@ int nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why)
             if (*q)
                 return -1;
         }
-        if (y < 1 || y > 2958465)
+        /* Serials before 1980 (29221) are far more likely a number typed
+           into a date column (a year, a count) than a date. */
+        if (y < 29221 || y > 2958465)
             return -1;
-        /* Day 60 is the fictitious 1900-02-29; serials after it are one day
-           ahead. 25569 is 1970-01-01. */
-        if (y == 60) {
-            *why = "no such date";
-            return -1;
-        }
-        long days = (long)y - 25569 + (y < 60 ? 1 : 0);
+        /* 25569 is 1970-01-01 (past Excel's fictitious 1900-02-29). */
+        long days = (long)y - 25569;
         *ymd = nb_date_from_days(days);
         return 0;
     }
@@ -360,7 +357,7 @@ int nb_money_parse(const char *s, int64_t *fen, const char **why)
     for (; (*p >= '0' && *p <= '9') || *p == ','; p++) {
         if (*p == ',')
             continue;
-        if (whole > INT64_MAX / 1000) {
+        if (whole >= 10000000000000LL) { /* 10^13 元: far beyond any real amount */
             *why = "amount too large";
             return -1;
         }
@@ -405,7 +402,7 @@ int nb_int_parse(const char *s, int64_t *v)
     for (; (*p >= '0' && *p <= '9') || (*p == ',' && digits); p++) {
         if (*p == ',')
             continue;
-        if (x > INT64_MAX / 10 - 10)
+        if (x >= 1000000000000LL) /* 10^12: far beyond any real count */
             return -1;
         x = x * 10 + (*p - '0');
         digits++;

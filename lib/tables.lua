@@ -9,6 +9,11 @@ local head, label, num = layout.head, layout.label, layout.num
 
 local tables = {}
 
+--- 分 -> 万元 rounded half up to two decimals, in integers (no float drift).
+function tables.wan(fen)
+  return ((fen + 5000) // 10000) / 100   -- a hundredth of 万元 is 100 元, 10000 分
+end
+
 tables.applicants = { "person", "business", "research", "ngo", "legal", "other" }
 
 tables.note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
@@ -155,7 +160,7 @@ function tables.active2019(ctx)
   block_title(t, "第二十条第（九）项")
   t:row{ head("信息内容"), head("采购项目数量"), head("采购总金额", { cols = 2 }) }
   t:row({ label("政府集中采购"), num(c.purchase_count:get(), "count"),
-          num(c.purchase_amount:get() / 1000000, "amount", { fmt = "money_unit", cols = 2 }) }, "purchase")
+          num(tables.wan(c.purchase_amount:get()), "amount", { fmt = "money_unit", cols = 2 }) }, "purchase")
   return t:finish()
 end
 
@@ -179,7 +184,7 @@ function tables.active2021(ctx)
   end
   block_title(t, "第二十条第（八）项")
   t:row{ head("信息内容"), head("本年收费金额（单位：万元）", { cols = 3 }) }
-  t:row({ label("行政事业性收费"), num(c.charges:get() / 1000000, "amount", { fmt = "money", cols = 3 }) }, "fee")
+  t:row({ label("行政事业性收费"), num(tables.wan(c.charges:get()), "amount", { fmt = "money", cols = 3 }) }, "fee")
   return t:finish()
 end
 

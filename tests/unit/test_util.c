@@ -87,10 +87,10 @@ static void test_dates(void)
     CHECK_STR(date("43831", 0), "ERR: not a date", "serial: 43831 refused when not allowed");
     CHECK_STR(date("43831.75", 1), "20200101", "serial: fraction (time) ignored");
     CHECK_STR(date("43890", 1), "20200229", "serial: 43890 is 2020-02-29");
-    CHECK_STR(date("1", 1), "19000101", "serial: 1 is 1900-01-01");
-    CHECK_STR(date("59", 1), "19000228", "serial: 59 is 1900-02-28");
-    CHECK_STR(date("60", 1), "ERR: no such date", "serial: 60 is Excel's fictitious 1900-02-29");
-    CHECK_STR(date("61", 1), "19000301", "serial: 61 is 1900-03-01");
+    CHECK_STR(date("29221", 1), "19800101", "serial: 29221 is 1980-01-01, the first accepted");
+    CHECK_STR(date("29220", 1), "ERR: not a date", "serial: before 1980 refused");
+    CHECK_STR(date("2020", 1), "ERR: not a date", "serial: a year typed into a date cell is not a date");
+    CHECK_STR(date("61", 1), "ERR: not a date", "serial: a small number is not a date");
     CHECK_STR(date("0", 1), "ERR: not a date", "serial: 0");
     CHECK_STR(date("43831.5x", 1), "ERR: not a date", "serial: trailing text");
     CHECK_STR(date("20200105", 1), "20200105", "serial allowed: 8 digits still YYYYMMDD");
