@@ -190,5 +190,12 @@ is({ okay, tostring(err) }, { false, "no national format for 2018 (gov2019 cover
 is(report.format_for(2020), "gov2019", "format_for 2020")
 is(report.format_for(2021), "gov2021", "format_for 2021")
 
+-- 万元 from 分: half up in whole hundredths (150 元 = 0.015 万元 -> 0.02), no float drift.
+local wan = require("tables").wan
+is(wan(15000), 0.02, "万元: 150 元 rounds half up to 0.02")
+is(wan(14999), 0.01, "万元: 149.99 元 rounds to 0.01")
+is(wan(21350460000), 21350.46, "万元: the seed's 21350.46")
+is(wan(0), 0.0, "万元: zero")
+
 store:close()
 return tap.done()
