@@ -154,32 +154,15 @@ static int file_exists(const char *p)
 
 static int load_in_env(lua_State *L, const char *path)
 {
-    char chunk[4200];
-    snprintf(chunk, sizeof chunk, "@%s", path);
+    /* luaL_loadfilex owns its FILE on every path (lua_load does not raise),
+       names the chunk "@path" and skips a #! line. */
     FILE *f = fopen(path, "rb");
     if (!f) {
         lua_pushfstring(L, "%s: cannot open: %s", path, strerror(errno));
         return LUA_ERRFILE;
     }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        luaL_addlstring(&b, buf, n);
     fclose(f);
-    luaL_pushresult(&b);
-    size_t len;
-    const char *src = lua_tolstring(L, -1, &len);
-    /* Skip a #! line as lua.c does. */
-    if (len && src[0] == '#') {
-        const char *nl = memchr(src, '\n', len);
-        size_t skip = nl ? (size_t)(nl - src) : len;
-        src += skip;
-        len -= skip;
-    }
-    int rc = luaL_loadbufferx(L, src, len, chunk, "t");
-    lua_remove(L, -2); /* the source text */
+    int rc = luaL_loadfilex(L, path, "t");
     if (rc != LUA_OK)
         return rc;
     push_env(L);

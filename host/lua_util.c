@@ -68,13 +68,31 @@ static int l_days_between(lua_State *L)
     return 1;
 }
 
+typedef struct {
+    FILE *f; /* NULL once closed */
+} file_box;
+
+static int l_file_box_gc(lua_State *L)
+{
+    file_box *b = luaL_checkudata(L, 1, "nianbao.filebox");
+    if (b->f)
+        fclose(b->f);
+    b->f = NULL;
+    return 0;
+}
+
 /* nianbao.read_text(path) -> string | nil, message. Reads a text file (scripts
  * may read, never write: files are written only through nianbao.export). */
 static int l_read_text(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* The FILE belongs to a userdata, so an error while reading (out of
+       memory) cannot leak it. */
+    file_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->f = NULL;
+    luaL_setmetatable(L, "nianbao.filebox");
+    box->f = fopen(path, "rb");
+    if (!box->f) {
         lua_pushnil(L);
         lua_pushfstring(L, "%s: %s", path, strerror(errno));
         return 2;
@@ -83,12 +101,11 @@ static int l_read_text(lua_State *L)
     luaL_buffinit(L, &b);
     char buf[4096];
     size_t n;
-    /* A read error raised mid-way would leak F: read everything first. */
-    int err = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        luaL_addlstring(&b, buf, n); /* may raise only on out of memory */
-    err = ferror(f);
-    fclose(f);
+    while ((n = fread(buf, 1, sizeof buf, box->f)) > 0)
+        luaL_addlstring(&b, buf, n);
+    int err = ferror(box->f);
+    fclose(box->f);
+    box->f = NULL;
     if (err) {
         lua_pushnil(L);
         lua_pushfstring(L, "%s: read error", path);
@@ -132,6 +149,11 @@ static const luaL_Reg funcs[] = {
 int nb_open_util(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    if (luaL_newmetatable(L, "nianbao.filebox")) {
+        lua_pushcfunction(L, l_file_box_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
     if (luaL_newmetatable(L, NB_MT_FAIL)) {
         lua_pushcfunction(L, l_fail_tostring);
         lua_setfield(L, -2, "__tostring");
