@@ -59,11 +59,105 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     lua_pushinteger(L, steps);
     lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.steps");
     if (lim && lim->max_instructions && steps * HOOK_STEP > lim->max_instructions) {
+        lua_pushboolean(L, 1); /* sticky: pcall cannot swallow it (see sb_pcall) */
+        lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.exceeded");
         /* No position here: the message handler adds the running line. */
         lua_pushfstring(L, "instruction limit exceeded (%I instructions)",
                         (lua_Integer)lim->max_instructions);
         lua_error(L);
     }
+}
+
+/* pcall and xpcall: the base library's, but once the instruction limit is
+ * exceeded the error goes on up, so `while true do pcall(f) end` ends. */
+static int sb_pcall_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status, (void)ctx;
+    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.exceeded");
+    int exceeded = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (exceeded) {
+        lua_getfield(L, LUA_REGISTRYINDEX, REG_LIMITS);
+        nb_limits *lim = lua_touserdata(L, -1);
+        lua_pushfstring(L, "instruction limit exceeded (%I instructions)",
+                        (lua_Integer)(lim ? lim->max_instructions : 0));
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+static int sb_pcall(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1)); /* the real pcall or xpcall */
+    lua_insert(L, 1);
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, sb_pcall_k);
+    return sb_pcall_k(L, LUA_OK, 0);
+}
+
+/* io.write to standard output; returns nothing (not the stdout handle). */
+static int sb_write(lua_State *L)
+{
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *s = luaL_checklstring(L, i, &len);
+        fwrite(s, 1, len, stdout);
+    }
+    return 0;
+}
+
+/* ---- shared tables are read-only ---- */
+
+static int locked_newindex(lua_State *L)
+{
+    return luaL_error(L, "'%s' is shared by every script and cannot be changed",
+                      lua_tostring(L, lua_upvalueindex(1)));
+}
+
+static int locked_pairs(lua_State *L)
+{
+    lua_getglobal(L, "next");
+    luaL_getmetafield(L, 1, "__index");
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Replaces the table at the top with a read-only proxy of it named NAME. */
+static void lock_table(lua_State *L, const char *name)
+{
+    lua_newtable(L);                 /* proxy */
+    lua_createtable(L, 0, 5);        /* its metatable */
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, locked_newindex, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, locked_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__locked");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_remove(L, -2);               /* the real table stays reachable only through the proxy */
+}
+
+/* rawset refuses the shared tables (their metatable says __locked). */
+static int sb_rawset(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_getmetatable(L, 1)) {
+        lua_pushliteral(L, "__locked");
+        int locked = lua_rawget(L, -2) != LUA_TNIL;
+        lua_pop(L, 2);
+        if (locked)
+            return luaL_error(L, "rawset: shared tables cannot be changed");
+    }
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
 }
 
 /* ---- denied capabilities ---- */
@@ -259,6 +353,14 @@ static int open_all(lua_State *L)
         lua_setfield(L, -3, base_names[i]);
     }
     lua_pop(L, 1);
+    static const char *const protected_calls[] = {"pcall", "xpcall", NULL};
+    for (int i = 0; protected_calls[i]; i++) {
+        lua_getfield(L, -1, protected_calls[i]);
+        lua_pushcclosure(L, sb_pcall, 1);
+        lua_setfield(L, -2, protected_calls[i]);
+    }
+    lua_pushcfunction(L, sb_rawset);
+    lua_setfield(L, -2, "rawset");
     deny(L, NULL, "dofile");
     deny(L, NULL, "loadfile");
     lua_pushcfunction(L, safe_load);
@@ -287,10 +389,8 @@ static int open_all(lua_State *L)
 
     /* io: writing to stdout only; files are written through nianbao.export. */
     lua_newtable(L);
-    lua_getglobal(L, "io");
-    lua_getfield(L, -1, "write");
-    lua_setfield(L, -3, "write");
-    lua_pop(L, 1);
+    lua_pushcfunction(L, sb_write);
+    lua_setfield(L, -2, "write");
     static const char *const io_no[] = {"open", "popen", "lines", "read", "input", "output",
                                         "tmpfile", "close", NULL};
     for (int i = 0; io_no[i]; i++)
@@ -304,12 +404,28 @@ static int open_all(lua_State *L)
         lua_pushvalue(L, -2);
         lua_call(L, 1, 0);
     }
+    lock_table(L, "nianbao");
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "nianbao");
     lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED);
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, "nianbao");
     lua_pop(L, 2);
+    /* The libraries every script shares are read-only proxies. */
+    static const char *const shared[] = {"string", "table", "math", "utf8", "os", "io", NULL};
+    for (int i = 0; shared[i]; i++) {
+        lua_getfield(L, -1, shared[i]);
+        lock_table(L, shared[i]);
+        lua_setfield(L, -2, shared[i]);
+    }
+    /* getmetatable("") must not hand out the real string table. */
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1)) {
+        lua_pushliteral(L, "locked");
+        lua_setfield(L, -2, "__metatable");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     lua_pushvalue(L, -1);
     lua_setfield(L, -2, "_G");
     /* _G is the base every script reads through: no new globals there either. */
@@ -318,6 +434,8 @@ static int open_all(lua_State *L)
     lua_setfield(L, -2, "__newindex");
     lua_pushliteral(L, "sandbox");
     lua_setfield(L, -2, "__metatable");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__locked");
     lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_SANDBOX);
     return 0;

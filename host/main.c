@@ -95,8 +95,13 @@ static int cmd_import(lua_State *L, cli *c, int argi)
             map = c->argv[++i];
         else if (strcmp(a, "--sheet") == 0 && i + 1 < c->argc)
             sheet = c->argv[++i];
-        else if (strcmp(a, "--year") == 0 && i + 1 < c->argc)
-            year = atoi(c->argv[++i]);
+        else if (strcmp(a, "--year") == 0 && i + 1 < c->argc) {
+            char *end;
+            long y = strtol(c->argv[++i], &end, 10);
+            if (*end || y < 1990 || y > 2100)
+                return usage_error(L, "import: --year: not a year (%s)", c->argv[i]);
+            year = (int)y;
+        }
         else if (strcmp(a, "--dry-run") == 0)
             dry = 1;
         else if (a[0] == '-' && a[1])
@@ -221,12 +226,6 @@ static int pmain(lua_State *L)
         c->argv[w++] = c->argv[r];
     }
     c->argc = w;
-    /* Scripts see the store given with -d as nianbao.db (set when the state
-       was built, before -d was read). */
-    nb_lua_require(L, "nianbao");
-    lua_pushstring(L, c->cfg.db);
-    lua_setfield(L, -2, "db");
-    lua_pop(L, 1);
     if (strcmp(cmd, "init") == 0) {
         if (argi < c->argc)
             return usage_error(L, "init: unexpected argument '%s'", c->argv[argi]);
@@ -303,6 +302,11 @@ int main(int argc, char **argv)
     if (ins && *ins)
         c.lim.max_instructions = strtoll(ins, NULL, 10);
     nb_mapping_init(&c.map);
+    /* -d is known before the state is built: scripts see it as nianbao.db
+       (pmain takes -d out of the arguments wherever it stands). */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "-d") == 0)
+            snprintf(c.cfg.db, sizeof c.cfg.db, "%s", argv[++i]);
     lua_State *L = nb_lua_new(&c.lim, &c.cfg);
     if (!L)
         return 2;

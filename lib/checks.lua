@@ -52,13 +52,18 @@ function checks.cell(values, table_id, row, col)
   return r[col]
 end
 
---- The rule files: national ones, then the body's stored rules, then EXTRA
---- ({ {name=, content=} } from --rules).
-function checks.rule_files(store, body, extra)
+--- The national rule files.
+function checks.national_files()
   local files = {}
   for _, name in ipairs(checks.national) do
     files[#files + 1] = { name = name, rules = require(name) }
   end
+  return files
+end
+
+--- The body's stored rule files, then EXTRA ({ {name=, content=} } from --rules).
+function checks.local_files(store, body, extra)
+  local files = {}
   local function add_source(s)
     local chunk, err = load(s.content, "@" .. s.name, "t")
     if not chunk then error(err, 0) end
@@ -75,6 +80,16 @@ function checks.rule_files(store, body, extra)
 end
 
 --- Runs every rule; returns the results in order.
+--- Runs the national rules, then loads and runs the body's own: a local
+--- file cannot change the national rules before they run.
+function checks.run_all(ctx, store, body, extra)
+  local results = checks.run(ctx, checks.national_files())
+  for _, r in ipairs(checks.run(ctx, checks.local_files(store, body, extra))) do
+    results[#results + 1] = r
+  end
+  return results
+end
+
 function checks.run(ctx, files)
   local results = {}
   for _, file in ipairs(files) do

@@ -132,8 +132,7 @@ function report.build(store, opts)
   end
 
   -- Checks.
-  local rule_files = checks.rule_files(store, body, opts.rules)
-  doc.checks = checks.run(ctx, rule_files)
+  doc.checks = checks.run_all(ctx, store, body, opts.rules)
   return doc, ctx
 end
 

@@ -43,7 +43,11 @@ while i <= #args do
     end
   elseif a == "--out" then opt.out = value()
   elseif a == "--to" then
-    for f in value():gmatch("[^,%s]+") do opt.to[#opt.to + 1] = f end
+    local known = { xlsx = true, md = true, txt = true, html = true, csv = true, json = true }
+    for f in value():gmatch("[^,%s]+") do
+      if not known[f] then fail("--to: unknown format '" .. f .. "' (xlsx, md, txt, html, csv, json)") end
+      opt.to[#opt.to + 1] = f
+    end
   elseif a == "--rules" then opt.rules[#opt.rules + 1] = value()
   elseif a:sub(1, 2) == "--" then fail("unknown option " .. a)
   else positional[#positional + 1] = a end
@@ -53,7 +57,9 @@ if not opt.body then fail("--body NAME is required") end
 if not opt.year then fail("--year Y is required") end
 if command ~= "explain" and #positional > 0 then fail("unexpected argument " .. positional[1]) end
 
-local store <close> = assert(nianbao.open())
+local opened, open_err = nianbao.open()
+if not opened then nianbao.fail(open_err) end
+local store <close> = opened
 local known = false
 for _, b in ipairs(store:bodies()) do if b.name == opt.body then known = true end end
 if not known then
@@ -67,7 +73,9 @@ end
 -- the CLI passes their text (scripts cannot open files themselves).
 local extra = {}
 for _, path in ipairs(opt.rules) do
-  extra[#extra + 1] = { name = path, content = nianbao.read_text(path) }
+  local text, err = nianbao.read_text(path)
+  if not text then nianbao.fail("--rules: " .. err) end
+  extra[#extra + 1] = { name = path, content = text }
 end
 
 local function safe_name(s)
@@ -96,7 +104,8 @@ if command == "report" or command == "check" then
     local formats = #opt.to > 0 and opt.to or nil
     local dir = opt.out or "out"
     local name = safe_name(string.format("%s-%d", opt.body, opt.year))
-    local written = assert(nianbao.export(doc, { dir = dir, name = name, formats = formats }))
+    local written, err = nianbao.export(doc, { dir = dir, name = name, formats = formats })
+    if not written then nianbao.fail(err) end
     print(string.format("%s %d (%s): wrote", opt.body, opt.year, doc.format))
     for _, p in ipairs(written) do print("  " .. p) end
   end

@@ -16,7 +16,7 @@ stack traceback:
 printf 'local function spin()\n  while true do end\nend\nlocal ok = pcall(spin)\nspin()\n' >caught.lua
 NIANBAO_INSTRUCTION_LIMIT=1000000 nb -d s.db run caught.lua
 is "$rc:$(printf '%s\n' "$err" | head -1)" \
-   "2:nianbao: caught.lua:2: instruction limit exceeded (1000000 instructions)" \
+   "2:nianbao: caught.lua:4: instruction limit exceeded (1000000 instructions)" \
    "instruction limit: pcall cannot keep a script running"
 printf 'local n = 0\nfor i = 1, 10000 do n = n + i end\nprint(n)\n' >short.lua
 NIANBAO_INSTRUCTION_LIMIT=1000000 nb -d s.db run short.lua

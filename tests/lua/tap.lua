@@ -101,7 +101,8 @@ end
 
 -- here(): "SCRIPT:LINE: " of the caller's current line, as errors show it.
 function tap.here()
-  local _, msg = pcall(error, "", 3)
+  -- error's level 1 is pcall (C), 2 the sandbox's pcall wrapper (C), 3 here, 4 its caller.
+  local _, msg = pcall(error, "", 4)
   return msg
 end
 

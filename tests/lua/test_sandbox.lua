@@ -73,4 +73,22 @@ ok(math.floor(2.5) == 2 and utf8.len("年报") == 2 and table.concat({"a", "b"})
    "math, utf8 and table remain")
 ok(pcall(collectgarbage, "count"), "collectgarbage remains")
 
+-- Shared tables are read-only: one script cannot change them for the others.
+error_is(function() string.upper = nil end, "'string' is shared by every script and cannot be changed",
+         "string library is read-only")
+error_is(function() nianbao.open = nil end, "'nianbao' is shared by every script and cannot be changed",
+         "nianbao module is read-only")
+error_is(function() rawset(_G, "leak", 1) end, "rawset: shared tables cannot be changed",
+         "rawset(_G, ...) refused")
+error_is(function() rawset(table, "x", 1) end, "rawset: shared tables cannot be changed",
+         "rawset on a library refused")
+ok(getmetatable("") == "locked", "getmetatable('') does not hand out the string table")
+ok(("abc"):upper() == "ABC" and string.format("%d", 7) == "7", "string methods still work")
+local names = 0
+for _ in pairs(math) do names = names + 1 end
+ok(names > 20, "pairs over a shared library still lists it")
+ok(select("#", io.write("")) == 0, "io.write returns nothing (no stdout handle)")
+local mine = {}
+ok(rawset(mine, "x", 1) == mine and mine.x == 1, "rawset on a script's own table works")
+
 return tap.done()
