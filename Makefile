@@ -7,8 +7,10 @@ CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 OPT      ?= -O2 -g
 SAN      ?=
-CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SAN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# Our flags stay even when CFLAGS or LDLIBS are given on the command line
+# (they are evaluated when used: after `deps` has installed pkg-config).
+NB_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) $(shell pkg-config --cflags $(PKGS))
+NB_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
 BUILD    ?= build
 Q        := $(if $(V),,@)
 
@@ -32,17 +34,17 @@ test-deps:
 
 $(NB_OUT): $(OBJS)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(NB_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(NB_LIBS) $(LDLIBS)
 
 $(BUILD)/%.o: host/%.c $(wildcard host/*.h)
 	@mkdir -p $(BUILD)
 	@echo "  CC    $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(NB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(CORE) tests/unit/t.h
 	@mkdir -p $(BUILD)/unit
 	@echo "  CC    $<"
-	$(Q)$(CC) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(NB_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(LDFLAGS) $(NB_LIBS) $(LDLIBS)
 
 units: $(UNITS)
 
