@@ -46,6 +46,9 @@ int nb_lua_load(lua_State *L, const char *path);
  * require would. Raises on error. */
 void nb_lua_require(lua_State *L, const char *name);
 
+/* The limits of the state (set by nb_lua_new). */
+nb_limits *nb_lua_limits(lua_State *L);
+
 /* The configuration of the state (set by nb_lua_new). */
 const nb_config *nb_lua_config(lua_State *L);
 

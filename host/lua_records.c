@@ -315,6 +315,19 @@ static int l_insert(lua_State *L)
     return 1;
 }
 
+/* A script's query gets the script's instruction budget in SQLite steps. */
+typedef struct {
+    long long left; /* progress callbacks left; 0: interrupt */
+} query_budget;
+
+#define QUERY_STEP 1000
+
+static int query_progress(void *ud)
+{
+    query_budget *b = ud;
+    return --b->left <= 0;
+}
+
 /* store:query(sql, ...) -> array of row tables (column name -> value) */
 static int l_query(lua_State *L)
 {
@@ -326,6 +339,9 @@ static int l_query(lua_State *L)
     char err[1024];
     if (nb_query_prepare(s, sql, &st, err, sizeof err) != NB_OK)
         return luaL_error(L, "store:query: %s", err);
+    nb_limits *lim = nb_lua_limits(L);
+    query_budget budget = {lim && lim->max_instructions ? lim->max_instructions / QUERY_STEP + 1
+                                                        : -1};
     g->st = st;
     for (int i = 1; i <= nargs; i++) {
         int idx = i + 2;
@@ -351,7 +367,15 @@ static int l_query(lua_State *L)
     }
     lua_newtable(L);
     int row = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    /* The handler is set only around each step: no Lua call (which could
+       raise and leave it pointing at this frame) runs while it is set. */
+    for (;;) {
+        if (budget.left > 0)
+            sqlite3_progress_handler(s->db, QUERY_STEP, query_progress, &budget);
+        rc = sqlite3_step(st);
+        sqlite3_progress_handler(s->db, 0, NULL, NULL);
+        if (rc != SQLITE_ROW)
+            break;
         int nc = sqlite3_column_count(st);
         lua_createtable(L, 0, nc);
         for (int c = 0; c < nc; c++) {
@@ -366,6 +390,11 @@ static int l_query(lua_State *L)
             lua_setfield(L, -2, sqlite3_column_name(st, c));
         }
         lua_rawseti(L, -2, ++row);
+    }
+    if (rc == SQLITE_INTERRUPT) {
+        guard_done(g);
+        return luaL_error(L, "store:query: instruction limit exceeded (%I SQLite steps)",
+                          (lua_Integer)(lim ? lim->max_instructions : 0));
     }
     if (rc != SQLITE_DONE) {
         snprintf(err, sizeof err, "%s", sqlite3_errmsg(s->db));

@@ -313,6 +313,14 @@ static int nb_require(lua_State *L)
 
 /* ---- state ---- */
 
+nb_limits *nb_lua_limits(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_LIMITS);
+    nb_limits *lim = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return lim;
+}
+
 const nb_config *nb_lua_config(lua_State *L)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, REG_CONFIG);

@@ -307,6 +307,8 @@ int main(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "-d") == 0)
             snprintf(c.cfg.db, sizeof c.cfg.db, "%s", argv[++i]);
+    /* SQLite's own memory gets the same ceiling as the Lua heap. */
+    sqlite3_hard_heap_limit64((sqlite3_int64)c.lim.mem_limit);
     lua_State *L = nb_lua_new(&c.lim, &c.cfg);
     if (!L)
         return 2;

@@ -107,4 +107,10 @@ is "$rc:$err" "2:nianbao: attempt to load a binary chunk (mode is 't')" \
 nb -d s.db run nosuch.lua
 is "$rc:$err" "2:nianbao: nosuch.lua: cannot open: No such file or directory" "error: a missing script"
 
+# A runaway query is stopped by the same budget.
+printf 'local s = assert(nianbao.open())\ns:query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")\n' >cte.lua
+NIANBAO_INSTRUCTION_LIMIT=1000000 nb -d s.db run cte.lua
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+   "2:nianbao: cte.lua:2: store:query: instruction limit exceeded (1000000 SQLite steps)" \
+   "instruction limit: a runaway store:query is stopped"
 finish
