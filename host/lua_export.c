@@ -54,6 +54,44 @@ static char *get_str(lua_State *L, int idx, const char *key, int required, const
     return s;
 }
 
+/* The integer at the stack top (DEF when nil); raises naming WHERE and KEY. */
+static lua_Integer top_int(lua_State *L, lua_Integer def, const char *where, const char *key)
+{
+    if (lua_isnil(L, -1))
+        return def;
+    if (!lua_isinteger(L, -1))
+        luaL_error(L, "%s: field '%s' must be an integer (got %s)", where, key,
+                   luaL_typename(L, -1));
+    return lua_tointeger(L, -1);
+}
+
+/* The string at the stack top; raises naming WHERE and KEY. */
+static const char *top_str(lua_State *L, const char *where, const char *key)
+{
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "%s: field '%s' must be a string (got %s)", where, key,
+                   luaL_typename(L, -1));
+    return lua_tostring(L, -1);
+}
+
+/* Index of the string at the stack top in LIST; raises listing the choices. */
+static int top_option(lua_State *L, const char *const *list, const char *where, const char *key)
+{
+    const char *v = top_str(L, where, key);
+    for (int i = 0; list[i]; i++)
+        if (strcmp(list[i], v) == 0)
+            return i;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; list[i]; i++) {
+        if (i)
+            luaL_addstring(&b, ", ");
+        luaL_addstring(&b, list[i]);
+    }
+    luaL_pushresult(&b);
+    return luaL_error(L, "%s: field '%s': unknown '%s' (%s)", where, key, v, lua_tostring(L, -1));
+}
+
 static const char *const fmt_names[] = {"plain", "signed", "money", "money_unit", NULL};
 
 /* Reads the cell value at the stack top into C (a string, a number, or a table
@@ -80,7 +118,7 @@ static void read_cell(lua_State *L, nb_cell *c, const char *where)
         c->header = lua_toboolean(L, -1);
         lua_pop(L, 1);
         if (lua_getfield(L, idx, "fmt") != LUA_TNIL)
-            c->fmt = (nb_fmt)luaL_checkoption(L, -1, NULL, fmt_names);
+            c->fmt = (nb_fmt)top_option(L, fmt_names, where, "fmt");
         lua_pop(L, 1);
         c->text = get_str(L, idx, "text", 0, where);
         if (lua_getfield(L, idx, "value") == LUA_TNUMBER)
@@ -122,14 +160,14 @@ static void read_table(lua_State *L, int idx, nb_table *t, int ti)
     t->id = get_str(L, idx, "id", 1, where);
     t->title = get_str(L, idx, "title", 0, where);
     lua_getfield(L, idx, "header_rows");
-    t->header_rows = (int)luaL_optinteger(L, -1, 0);
+    t->header_rows = (int)top_int(L, 0, where, "header_rows");
     lua_pop(L, 1);
     if (lua_getfield(L, idx, "rows") != LUA_TTABLE)
         luaL_error(L, "%s (%s): field 'rows' must be a table", where, t->id);
     int rows = lua_gettop(L);
     int nrows = (int)luaL_len(L, rows), ncols = 0;
     lua_getfield(L, idx, "ncols");
-    ncols = (int)luaL_optinteger(L, -1, 0);
+    ncols = (int)top_int(L, 0, where, "ncols");
     lua_pop(L, 1);
     if (ncols <= 0)
         luaL_error(L, "%s (%s): field 'ncols' must be a positive integer", where, t->id);
@@ -164,7 +202,7 @@ static void read_table(lua_State *L, int idx, nb_table *t, int ti)
             int v[4];
             for (int j = 0; j < 4; j++) {
                 lua_rawgeti(L, -1, j + 1);
-                v[j] = (int)luaL_checkinteger(L, -1) - 1; /* 1-based in Lua */
+                v[j] = (int)top_int(L, 0, where, "merges") - 1; /* 1-based in Lua */
                 lua_pop(L, 1);
             }
             lua_pop(L, 1);
@@ -200,7 +238,7 @@ static void read_check(lua_State *L, int idx, nb_check *k, int i)
         k->evidence = xcalloc(L, (size_t)n, sizeof *k->evidence);
         for (int j = 0; j < n; j++) {
             lua_rawgeti(L, e, j + 1);
-            k->evidence[j] = xstrdup(L, luaL_checkstring(L, -1));
+            k->evidence[j] = xstrdup(L, top_str(L, where, "evidence"));
             k->nevidence = j + 1;
             lua_pop(L, 1);
         }
@@ -219,10 +257,10 @@ static void read_doc(lua_State *L, int idx, doc_ud *u)
     d->body = get_str(L, idx, "body", 0, "document");
     d->format = get_str(L, idx, "format", 0, "document");
     lua_getfield(L, idx, "year");
-    d->year = (int)luaL_optinteger(L, -1, 0);
+    d->year = (int)top_int(L, 0, "document", "year");
     lua_pop(L, 1);
     lua_getfield(L, idx, "created");
-    d->created = (long long)luaL_optinteger(L, -1, 0);
+    d->created = (long long)top_int(L, 0, "document", "created");
     lua_pop(L, 1);
     if (lua_getfield(L, idx, "tables") == LUA_TTABLE) {
         int t = lua_gettop(L), n = (int)luaL_len(L, t);
@@ -244,14 +282,14 @@ static void read_doc(lua_State *L, int idx, doc_ud *u)
             nb_block *bl = &d->blocks[i];
             d->nblocks = i + 1;
             lua_getfield(L, b, "type");
-            bl->type = (nb_block_type)luaL_checkoption(L, -1, NULL, block_types);
+            bl->type = (nb_block_type)top_option(L, block_types, "block", "type");
             lua_pop(L, 1);
             lua_getfield(L, b, "level");
-            bl->level = (int)luaL_optinteger(L, -1, 1);
+            bl->level = (int)top_int(L, 1, "block", "level");
             lua_pop(L, 1);
             bl->text = get_str(L, b, "text", bl->type != NB_BLOCK_TABLE, "block");
             lua_getfield(L, b, "table");
-            bl->table = (int)luaL_optinteger(L, -1, 1) - 1;
+            bl->table = (int)top_int(L, 1, "block", "table") - 1;
             lua_pop(L, 1);
             if (bl->type == NB_BLOCK_TABLE && (bl->table < 0 || bl->table >= d->ntables))
                 luaL_error(L, "blocks[%d]: table %d does not exist", i + 1, bl->table + 1);
@@ -295,9 +333,9 @@ static int l_export(lua_State *L)
     int ud = lua_gettop(L);
     read_doc(L, 1, u);
     lua_getfield(L, 2, "dir");
-    const char *dir = luaL_optstring(L, -1, "out");
+    const char *dir = lua_isnil(L, -1) ? "out" : top_str(L, "export", "dir");
     lua_getfield(L, 2, "name");
-    const char *name = luaL_checkstring(L, -1);
+    const char *name = top_str(L, "export", "name");
     if (strchr(name, '/'))
         return luaL_error(L, "export: name '%s' must not contain '/'", name);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -310,7 +348,7 @@ static int l_export(lua_State *L)
         int n = (int)luaL_len(L, -1);
         for (int i = 1; i <= n; i++) {
             lua_rawgeti(L, -1, i);
-            const char *f = luaL_checkstring(L, -1);
+            const char *f = top_str(L, "export", "formats");
             size_t e = 0;
             while (e < sizeof exporters / sizeof exporters[0] && strcmp(exporters[e].name, f))
                 e++;

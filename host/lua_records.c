@@ -131,7 +131,9 @@ static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_
             luaL_error(L, "filter keys must be field names");
         const char *key = lua_tostring(L, -2);
         if (strcmp(key, "body") == 0) {
-            const char *name = luaL_checkstring(L, -1);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "filter 'body': a body name (got %s)", luaL_typename(L, -1));
+            const char *name = lua_tostring(L, -1);
             char err[512];
             if (nb_store_body(s, name, 0, &q->body, NULL, err, sizeof err) != NB_OK)
                 q->body = -1; /* an unknown body matches nothing */

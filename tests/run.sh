@@ -35,7 +35,7 @@ for t in tests/lua/test_*.lua; do
     [ -f "$t" ] || continue
     db="$(mktemp -u /tmp/nbtest.XXXXXX).db"
     run_one "$(basename "$t")" "$NB_BIN" -d "$db" run "$t"
-    rm -f "$db" "$db-wal" "$db-shm"
+    rm -rf "$db" "$db-wal" "$db-shm" "$db.out"
 done
 echo "CLI tests"
 for t in tests/cli/test_*.sh; do

@@ -1,0 +1,42 @@
+-- test_export_api.lua: nianbao.export from Lua: files written, the JSON contract, and the
+-- messages for malformed documents.
+local tap = require "tap"
+local is, ok, error_is = tap.is, tap.ok, tap.error_is
+local layout = require "layout"
+
+local dir = nianbao.db .. ".out"
+local t = layout.table{ id = "local", title = "附表", ncols = 3 }
+t:row({ layout.head("事项"), layout.head("数量", { cols = 2 }) }, nil, true)
+t:row({ layout.label("甲"), layout.num(3, "n"), layout.num(-2, "d", { fmt = "signed" }) }, "a")
+t:row({ layout.label("乙"), layout.num(nil, "n"), layout.num(0.015, "m", { fmt = "money" }) }, "b")
+local doc = { title = "测试", body = "某机关", year = 2021, format = "local", created = 1,
+              blocks = { { type = "heading", level = 1, text = "一、表" }, { type = "table", table = 1 } },
+              tables = { t:finish() } }
+
+local paths = assert(nianbao.export(doc, { dir = dir, name = "r", formats = { "json", "csv", "md" } }))
+is(paths, { dir .. "/r.md", dir .. "/r-local.csv", dir .. "/r.json" }, "export: the written paths, in format order")
+local json = assert(nianbao.read_text(dir .. "/r.json"))
+ok(json:find('"a": {\n        "n": 3,\n        "d": -2\n      }', 1, true) ~= nil, "json: row a with its cells")
+ok(json:find('"n": null', 1, true) ~= nil, "json: a blank cell is null")
+ok(json:find('"m": 0.01', 1, true) ~= nil or json:find('"m": 0.02', 1, true) ~= nil, "json: money as a number")
+local md = assert(nianbao.read_text(dir .. "/r.md"))
+ok(md:find("| 甲 | 3 | -2 |", 1, true) ~= nil, "md: a signed change")
+
+local function doc_with(cell)
+  return { title = "x", tables = { { id = "t", ncols = 1, rows = { { cell } } } } }
+end
+error_is(function() nianbao.export(doc_with({ value = 1, fmt = "pct" }), { name = "x", dir = dir }) end,
+  "tables[1] (t) row 1: field 'fmt': unknown 'pct' (plain, signed, money, money_unit)",
+  "export: an unknown number format names the table, row and choices")
+error_is(function() nianbao.export(doc_with(1), { dir = dir }) end,
+  "export: field 'name' must be a string (got nil)", "export: a missing name")
+error_is(function()
+  nianbao.export({ title = "x", tables = { { id = "t", ncols = 1, rows = { { 1 } }, merges = { { 1, 1, 2, 1 } } } } },
+    { name = "x", dir = dir })
+end, "tables[1] (t): merge 1 {1, 1, 2, 1} is outside the table", "export: a merge outside the table")
+error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = { "pdf" } }) end,
+  "export: unknown format 'pdf' (xlsx, md, txt, html, csv, json)", "export: an unknown format")
+local none, why = nianbao.export(doc, { name = "x", dir = "/proc/nope/out" })
+ok(none == nil and why:find("^/proc/nope/out: cannot create folder") ~= nil, "export: an unwritable folder is nil, message")
+
+return tap.done()
