@@ -50,6 +50,10 @@ function nianbao.read_text(path) end
 ---@return integer
 function nianbao.text_width(s) end
 
+---The names the host registers.
+---@return {nianbao: string[], store: string[], cube: string[]}
+function nianbao.api() end
+
 ---Raises a data error: printed without a traceback, exit status 2.
 ---@param message string
 function nianbao.fail(message) end

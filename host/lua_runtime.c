@@ -311,6 +311,71 @@ static int nb_require(lua_State *L)
     return 1;
 }
 
+/* ---- the registered API ---- */
+
+/* Pushes the sorted names of the methods in metatable NAME's __index. */
+static void push_method_names(lua_State *L, const char *mt)
+{
+    lua_newtable(L);
+    int out = lua_gettop(L), n = 0;
+    luaL_getmetatable(L, mt);
+    lua_pushliteral(L, "__index");
+    if (lua_rawget(L, -2) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, out, ++n);
+        }
+    }
+    lua_pop(L, 2);
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, out);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+}
+
+/* nianbao.api() -> {nianbao = {...}, store = {...}, cube = {...}}: the names
+ * the host registers, read from its own tables (docs are checked against it). */
+static int l_api(lua_State *L)
+{
+    lua_createtable(L, 0, 3);
+    push_method_names(L, NB_MT_STORE);
+    lua_setfield(L, -2, "store");
+    push_method_names(L, NB_MT_CUBE);
+    lua_setfield(L, -2, "cube");
+    /* The module's own fields: from the real table behind the proxy. */
+    lua_newtable(L);
+    int out = lua_gettop(L), n = 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.module");
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, out, ++n);
+    }
+    lua_pop(L, 1);
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, out);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    lua_setfield(L, -2, "nianbao");
+    return 1;
+}
+
+/* Userdata metatables are not handed to scripts: their methods are shared. */
+static void protect_metatable(lua_State *L, const char *mt)
+{
+    luaL_getmetatable(L, mt);
+    if (lua_istable(L, -1)) {
+        lua_pushstring(L, mt);
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_pop(L, 1);
+}
+
 /* ---- state ---- */
 
 nb_limits *nb_lua_limits(lua_State *L)
@@ -412,6 +477,13 @@ static int open_all(lua_State *L)
         lua_pushvalue(L, -2);
         lua_call(L, 1, 0);
     }
+    lua_pushcfunction(L, l_api);
+    lua_setfield(L, -2, "api");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.module");
+    protect_metatable(L, NB_MT_STORE);
+    protect_metatable(L, NB_MT_CUBE);
+    protect_metatable(L, NB_MT_ROWS);
     lock_table(L, "nianbao");
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "nianbao");
