@@ -1,7 +1,7 @@
 # nianbao - build, test, demo. Quiet unless V=1.
 PKGS     := lua5.4 sqlite3 xlsxwriter minizip expat
 DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev pkg-config
-TESTDEBS := sqlite3 python3 python3-openpyxl
+TESTDEBS := sqlite3 python3 python3-openpyxl valgrind
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
@@ -21,7 +21,7 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test
 
 NB_OUT   ?= nianbao
 
-.PHONY: all deps test-deps units test check demo bench clean
+.PHONY: all deps test-deps units test check valgrind demo bench clean
 all: deps $(NB_OUT)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
@@ -56,6 +56,10 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 check: deps test-deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san NB_OUT=build-san/nianbao OPT="-O1 -g" \
 	    SAN="$(SANFLAGS)" test
+
+# The main commands under valgrind (memcheck): no invalid access, no leak.
+valgrind: all
+	$(Q)sh tests/valgrind.sh
 
 demo: all
 	$(Q)sh examples/shenhe/demo.sh
