@@ -1112,7 +1112,24 @@ nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const c
     }
     if ((rc = nb_store_body(s, body, 1, &im.body_id, NULL, err, errlen)))
         goto done;
-    if ((rc = nb_store_source(s, source, kind, im.body_id, "lua", header.data ? header.data : "",
+    /* One source row per script line (and body and kind), not one per record. */
+    {
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT id FROM source WHERE path = ?1 AND kind = ?2 AND body = ?3 "
+                               "AND encoding = 'lua' AND header = ?4 LIMIT 1",
+                               -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, source, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 3, im.body_id);
+            sqlite3_bind_text(q, 4, header.data ? header.data : "", -1, SQLITE_STATIC);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                im.src_id = sqlite3_column_int64(q, 0);
+            sqlite3_finalize(q);
+        }
+    }
+    if (!im.src_id &&
+        (rc = nb_store_source(s, source, kind, im.body_id, "lua", header.data ? header.data : "",
                               &im.src_id, err, errlen)))
         goto done;
     if ((rc = prepare(&im, err, errlen)))

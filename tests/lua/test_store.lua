@@ -221,6 +221,8 @@ for day = 1, 3 do
      "inserted", "insert in a loop: day " .. day)
 end
 is(reopened:count("decision", { body = "循环" }), 3, "insert in a loop: three records, none replaced")
+is(reopened:query("SELECT count(DISTINCT src) AS n FROM decision WHERE body = (SELECT id FROM body WHERE name = '循环')")[1].n,
+   1, "insert in a loop: one source row for the script line, not one per record")
 reopened:close()
 
 return tap.done()
