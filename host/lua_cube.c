@@ -95,6 +95,18 @@ static const char *opt_field(lua_State *L, int idx, const char *key)
     return v;
 }
 
+/* Pushes an empty cube userdata that keeps the store (at 1) alive; the
+ * engine's result is stored into it, so an error cannot leak the cube. */
+static cube_ud *new_cube(lua_State *L)
+{
+    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->c = NULL;
+    luaL_setmetatable(L, NB_MT_CUBE);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    return u;
+}
+
 /* store:flow(kind, {body=, year=, ids=}) -> cube */
 static int l_flow(lua_State *L)
 {
@@ -136,11 +148,7 @@ static int l_stock(lua_State *L)
     if (!start)
         return luaL_error(L, "stock: give start = the field that opens a record's life");
     lua_settop(L, 3);
-    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
-    u->c = NULL;
-    luaL_setmetatable(L, NB_MT_CUBE);
-    lua_pushvalue(L, 1);
-    lua_setiuservalue(L, -2, 1);
+    cube_ud *u = new_cube(L);
     char err[512];
     if (nb_stock(s, &sc, start, end, at, by, &u->c, err, sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);
@@ -159,11 +167,7 @@ static int count_or_sum(lua_State *L, const char *sum, int opts)
             if (k->fields[f].type == NB_F_DATE)
                 date = k->fields[f].name;
     lua_settop(L, opts);
-    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
-    u->c = NULL;
-    luaL_setmetatable(L, NB_MT_CUBE);
-    lua_pushvalue(L, 1);
-    lua_setiuservalue(L, -2, 1);
+    cube_ud *u = new_cube(L);
     char err[512];
     if (nb_count_by(s, &sc, date, by, sum, &u->c, err, sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);

@@ -313,6 +313,16 @@ static int nb_require(lua_State *L)
 
 /* ---- the registered API ---- */
 
+/* Sorts the array of strings at IDX with table.sort. */
+static void sort_names(lua_State *L, int idx)
+{
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, idx);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+}
+
 /* Pushes the sorted names of the methods in metatable NAME's __index. */
 static void push_method_names(lua_State *L, const char *mt)
 {
@@ -329,11 +339,7 @@ static void push_method_names(lua_State *L, const char *mt)
         }
     }
     lua_pop(L, 2);
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, out);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    sort_names(L, out);
 }
 
 /* nianbao.api() -> {nianbao = {...}, store = {...}, cube = {...}}: the names
@@ -356,11 +362,7 @@ static int l_api(lua_State *L)
         lua_rawseti(L, out, ++n);
     }
     lua_pop(L, 1);
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, out);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    sort_names(L, out);
     lua_setfield(L, -2, "nianbao");
     return 1;
 }
