@@ -114,11 +114,7 @@ static int l_flow(lua_State *L)
     nb_scope sc;
     check_scope(L, s, 3, luaL_checkstring(L, 2), &sc);
     lua_settop(L, 3);
-    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1); /* own the result before making it */
-    u->c = NULL;
-    luaL_setmetatable(L, NB_MT_CUBE);
-    lua_pushvalue(L, 1);
-    lua_setiuservalue(L, -2, 1);
+    cube_ud *u = new_cube(L); /* own the result before making it */
     char err[512];
     if (nb_flow(s, &sc, &u->c, err, sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);
