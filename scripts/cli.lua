@@ -144,14 +144,32 @@ if not parts then
   print("  this cell is not computed from records")
   return 0
 end
-local n = 0
-for _, p in ipairs(parts) do
+-- The records of each part; a signed part (a change between two stocks) lists
+-- only the records in one stock and not the other: added (+) or removed (-).
+local lists = {}
+for i, p in ipairs(parts) do
   local cube = p[1]
   local labels = { table.unpack(p, 2) }
-  local recs = cube:records(table.unpack(labels, 1, #cube:dims()))
-  for _, r in ipairs(recs) do
-    n = n + 1
-    print(string.format("  %s%s  %s:%d", p.sign and (p.sign .. " ") or "", r.id, r.source, r.line))
+  lists[i] = cube:records(table.unpack(labels, 1, #cube:dims()))
+end
+local function rids(list)
+  local set = {}
+  for _, r in ipairs(list) do set[r.rid] = true end
+  return set
+end
+local n = 0
+for i, p in ipairs(parts) do
+  local others = {}
+  if p.sign then
+    for j, q in ipairs(parts) do
+      if j ~= i and q.sign then for rid in pairs(rids(lists[j])) do others[rid] = true end end
+    end
+  end
+  for _, r in ipairs(lists[i]) do
+    if not others[r.rid] then
+      n = n + 1
+      print(string.format("  %s%s  %s:%d", p.sign and (p.sign .. " ") or "", r.id, r.source, r.line))
+    end
   end
 end
 print(string.format("%d record%s", n, n == 1 and "" or "s"))
