@@ -59,6 +59,21 @@ static nb_err build(nb_store *s, const nb_query *q, const char *select, sqlite3_
         if (f >= 0 && k->fields[f].type == NB_F_CAT) {
             const char *dict = k->fields[f].dict ? k->fields[f].dict : k->fields[f].name;
             int64_t code = nb_store_code(s, dict, v);
+            for (int c = 0; !code && c < nb_ncatvals; c++) {
+                /* A national label or a known variant names its code too. */
+                const nb_catval *cv = &nb_catvals[c];
+                if (strcmp(cv->dict, dict) != 0)
+                    continue;
+                int match = strcmp(cv->label, v) == 0;
+                for (const char *p = cv->variants; !match && p && *p;) {
+                    const char *bar = strchr(p, '|');
+                    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+                    match = strlen(v) == len && strncmp(p, v, len) == 0;
+                    p = bar ? bar + 1 : NULL;
+                }
+                if (match)
+                    code = nb_store_code(s, dict, cv->code);
+            }
             if (!code) {
                 snprintf(err, errlen, "field '%s': unknown value '%s'", k->fields[f].name, v);
                 sqlite3_finalize(st);

@@ -8,7 +8,7 @@
 #include "codes.h"
 #include "store.h"
 
-/* field = value; categorical values are national codes, dates YYYYMMDD or
+/* field = value; categorical values are national codes or labels, dates YYYYMMDD or
  * any date text, other fields as text. */
 typedef struct {
     const char *field;

@@ -112,6 +112,8 @@ for rec in store:rows("request", {applicant = "other"}) do
   ids[#ids + 1] = rec.body .. "/" .. rec.id
 end
 is(ids, {"大东区/R1"}, "rows: by a category code")
+is(store:count("request", {applicant = "其他"}), store:count("request", {applicant = "other"}),
+   "count: a category by its national label as by its code")
 for rec in store:rows("charge") do
   is({rec.amount, rec.item, rec.date}, {123450, "工本费", 20200301}, "rows: money in 分")
   ok(rec.id:find("test_store%.lua:%d+#%d+$") ~= nil, "rows: a kind without ids gets SOURCE:LINE#N",
