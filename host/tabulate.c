@@ -405,16 +405,26 @@ static int index_of(const char *const *list, int n, const char *s)
     return -1;
 }
 
-static nb_err flow_requests(tab *t, char *err, size_t errlen)
+/* The two inner dimensions of a flow, the cells, and the row cursor. */
+static nb_err flow_begin(tab *t, const char *rows_name, int nrows, const char *const *rows,
+                         const char *cols_name, int ncols, const char *const *cols,
+                         const char *select, sqlite3_stmt **st, char *err, size_t errlen)
 {
     nb_err rc;
-    if (cube_dim(t->c, "row", 26, request_rows) || cube_dim(t->c, "applicant", 6, applicants))
+    if (cube_dim(t->c, rows_name, nrows, rows) || cube_dim(t->c, cols_name, ncols, cols))
         return fail(err, errlen, "out of memory");
     if ((rc = tab_alloc(t, err, errlen)))
         return rc;
+    return select_rows(t, select, st, err, errlen);
+}
+
+static nb_err flow_requests(tab *t, char *err, size_t errlen)
+{
     sqlite3_stmt *st;
     int step;
-    if ((rc = select_rows(t, "received, closed, applicant, outcome", &st, err, errlen)))
+    nb_err rc = flow_begin(t, "row", 26, request_rows, "applicant", 6, applicants,
+                           "received, closed, applicant, outcome", &st, err, errlen);
+    if (rc)
         return rc;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
@@ -451,14 +461,11 @@ static nb_err flow_requests(tab *t, char *err, size_t errlen)
 
 static nb_err flow_cases(tab *t, char *err, size_t errlen)
 {
-    nb_err rc;
-    if (cube_dim(t->c, "kind", 3, case_rows) || cube_dim(t->c, "status", 4, case_cols))
-        return fail(err, errlen, "out of memory");
-    if ((rc = tab_alloc(t, err, errlen)))
-        return rc;
     sqlite3_stmt *st;
     int step;
-    if ((rc = select_rows(t, "kind, filed, concluded, result", &st, err, errlen)))
+    nb_err rc = flow_begin(t, "kind", 3, case_rows, "status", 4, case_cols,
+                           "kind, filed, concluded, result", &st, err, errlen);
+    if (rc)
         return rc;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);

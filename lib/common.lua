@@ -13,12 +13,22 @@ common.parts = {
   { title = "六、其他需要报告的事项" },
 }
 
---- The cubes of 表三 and 表四.
+--- The options of a cube of the report's body and year (YEAR overrides the
+--- year), with the fields of EXTRA added.
+function common.scope(ctx, extra, year)
+  local q = { body = ctx.body, year = year or ctx.year, ids = ctx.ids }
+  for k, v in pairs(extra or {}) do q[k] = v end
+  return q
+end
+
+--- The cubes both formats use: 表三, 表四, documents made and decisions by kind.
 function common.tabulate(ctx)
-  local q = { body = ctx.body, year = ctx.year, ids = ctx.ids }
+  local s = ctx.store
   return {
-    requests = ctx.store:flow("request", q),
-    appeals = ctx.store:flow("case", q),
+    requests = s:flow("request", common.scope(ctx)),
+    appeals = s:flow("case", common.scope(ctx)),
+    doc_made = s:count_by("document", common.scope(ctx, { date = "made", by = "kind" })),
+    decisions = s:sum_by("decision", "count", common.scope(ctx, { by = "kind" })),
   }
 end
 

@@ -17,20 +17,15 @@ return {
 
   -- Counting rules: DESIGN.md's defaults.
   tabulate = function(ctx)
-    local s, q, prev = ctx.store, { body = ctx.body, year = ctx.year, ids = ctx.ids },
-      { body = ctx.body, year = ctx.year - 1, ids = ctx.ids }
+    local s, scope = ctx.store, common.scope
     local c = common.tabulate(ctx)
-    c.doc_made = s:count_by("document", { date = "made", by = "kind", body = q.body, year = q.year, ids = q.ids })
-    c.doc_published = s:count_by("document", { date = "published", by = "kind", body = q.body, year = q.year, ids = q.ids })
-    c.doc_public = s:stock("document", { start = "published", ["end"] = "repealed", by = "kind",
-      body = q.body, year = q.year, ids = q.ids })
-    c.items_prev = s:stock("matter", { start = "listed", ["end"] = "delisted", by = "kind",
-      body = prev.body, year = prev.year, ids = prev.ids })
-    c.items_now = s:stock("matter", { start = "listed", ["end"] = "delisted", by = "kind",
-      body = q.body, year = q.year, ids = q.ids })
-    c.decisions = s:sum_by("decision", "count", { by = "kind", body = q.body, year = q.year, ids = q.ids })
-    c.purchase_count = s:count_by("purchase", q)
-    c.purchase_amount = s:sum_by("purchase", "amount", q)
+    local standing_matters = { start = "listed", ["end"] = "delisted", by = "kind" }
+    c.doc_published = s:count_by("document", scope(ctx, { date = "published", by = "kind" }))
+    c.doc_public = s:stock("document", scope(ctx, { start = "published", ["end"] = "repealed", by = "kind" }))
+    c.items_prev = s:stock("matter", scope(ctx, standing_matters, ctx.year - 1))
+    c.items_now = s:stock("matter", scope(ctx, standing_matters))
+    c.purchase_count = s:count_by("purchase", scope(ctx))
+    c.purchase_amount = s:sum_by("purchase", "amount", scope(ctx))
     return c
   end,
 

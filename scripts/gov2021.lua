@@ -14,14 +14,11 @@ return {
   parts = common.parts,
 
   tabulate = function(ctx)
-    local s, q = ctx.store, { body = ctx.body, year = ctx.year, ids = ctx.ids }
+    local s, scope = ctx.store, common.scope
     local c = common.tabulate(ctx)
-    c.doc_made = s:count_by("document", { date = "made", by = "kind", body = q.body, year = q.year, ids = q.ids })
-    c.doc_repealed = s:count_by("document", { date = "repealed", by = "kind", body = q.body, year = q.year, ids = q.ids })
-    c.doc_in_force = s:stock("document", { start = "made", ["end"] = "repealed", by = "kind",
-      body = q.body, year = q.year, ids = q.ids })
-    c.decisions = s:sum_by("decision", "count", { by = "kind", body = q.body, year = q.year, ids = q.ids })
-    c.charges = s:sum_by("charge", "amount", q)
+    c.doc_repealed = s:count_by("document", scope(ctx, { date = "repealed", by = "kind" }))
+    c.doc_in_force = s:stock("document", scope(ctx, { start = "made", ["end"] = "repealed", by = "kind" }))
+    c.charges = s:sum_by("charge", "amount", scope(ctx))
     return c
   end,
 
