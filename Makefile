@@ -1,5 +1,10 @@
 # nianbao - build, test, demo. Quiet unless V=1.
-PKGS     := lua5.4 sqlite3 xlsxwriter minizip expat
+#
+# The core (host/*.c but main.c and lua_*.c) is plain C without Lua: it is
+# built and unit-tested on its own (tests/unit/ link the core objects only).
+# The Lua side (main.c and the lua_*.c bindings) links the core and Lua.
+CORE_PKGS := sqlite3 xlsxwriter minizip expat
+LUA_PKGS  := lua5.4
 DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev pkg-config
 TESTDEBS := sqlite3 python3 python3-openpyxl valgrind
 CC       ?= cc
@@ -9,14 +14,18 @@ OPT      ?= -O2 -g
 SAN      ?=
 # Our flags stay even when CFLAGS or LDLIBS are given on the command line
 # (they are evaluated when used: after `deps` has installed pkg-config).
-NB_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) $(shell pkg-config --cflags $(PKGS))
-NB_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
+BASE_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -MMD -MP
+CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS))
+LUA_CFLAGS  = $(CORE_CFLAGS) $(shell pkg-config --cflags $(LUA_PKGS))
+CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS)) -lm
+LUA_LIBS    = $(shell pkg-config --libs $(LUA_PKGS)) $(CORE_LIBS)
 BUILD    ?= build
 Q        := $(if $(V),,@)
 
-SRCS     := $(wildcard host/*.c)
-OBJS     := $(SRCS:host/%.c=$(BUILD)/%.o)
-CORE     := $(filter-out $(BUILD)/main.o,$(OBJS))
+LUA_SRCS  := host/main.c $(wildcard host/lua_*.c)
+CORE_SRCS := $(filter-out $(LUA_SRCS),$(wildcard host/*.c))
+CORE     := $(CORE_SRCS:host/%.c=$(BUILD)/core/%.o)
+LUAOBJS  := $(LUA_SRCS:host/%.c=$(BUILD)/lua/%.o)
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 NB_OUT   ?= nianbao
@@ -32,19 +41,27 @@ deps:
 test-deps:
 	$(Q)sh tools/deps.sh $(TESTDEBS)
 
-$(NB_OUT): $(OBJS)
+$(NB_OUT): $(LUAOBJS) $(CORE)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(NB_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(NB_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LUA_LIBS) $(LDLIBS)
 
-$(BUILD)/%.o: host/%.c $(wildcard host/*.h)
-	@mkdir -p $(BUILD)
+$(BUILD)/core/%.o: host/%.c
+	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	$(Q)$(CC) $(NB_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(CORE) tests/unit/t.h
-	@mkdir -p $(BUILD)/unit
+$(BUILD)/lua/%.o: host/%.c
+	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	$(Q)$(CC) $(NB_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(LDFLAGS) $(NB_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Unit tests of the core: no Lua is linked.
+$(BUILD)/unit/%: tests/unit/%.c $(CORE)
+	@mkdir -p $(@D)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(LDFLAGS) $(CORE_LIBS) $(LDLIBS)
+
+-include $(CORE:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
 
 units: $(UNITS)
 

@@ -8,21 +8,6 @@
 
 #include "codes.h"
 
-const char *nb_strerror(nb_err e)
-{
-    switch (e) {
-    case NB_OK: return "no error";
-    case NB_ERR_NOMEM: return "out of memory";
-    case NB_ERR_IO: return "input/output error";
-    case NB_ERR_SQL: return "database error";
-    case NB_ERR_VERSION: return "store written by a newer nianbao";
-    case NB_ERR_NOSTORE: return "no store";
-    case NB_ERR_NOTFOUND: return "not found";
-    case NB_ERR_INPUT: return "bad input";
-    }
-    return "unknown error";
-}
-
 static nb_err sql_fail(nb_store *s, char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));

@@ -12,22 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "util.h"
 
 #define NB_SCHEMA_VERSION 1
 
-typedef enum {
-    NB_OK = 0,
-    NB_ERR_NOMEM,
-    NB_ERR_IO,       /* cannot open or read a file */
-    NB_ERR_SQL,      /* SQLite failed; message has sqlite3_errmsg */
-    NB_ERR_VERSION,  /* store written by a newer nianbao */
-    NB_ERR_NOSTORE,  /* no store at the path */
-    NB_ERR_NOTFOUND, /* a named thing does not exist */
-    NB_ERR_INPUT     /* bad input data; details were reported */
-} nb_err;
-
-const char *nb_strerror(nb_err e);
 
 typedef struct nb_store {
     sqlite3 *db;
