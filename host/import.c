@@ -796,8 +796,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
         return NB_ERR_INPUT;
     }
     char rerr[256];
-    nb_reader *r = nb_reader_open(o->path, o->sheet, rerr, sizeof rerr);
-    if (!r) {
+    nb_reader *r;
+    if (nb_reader_open(o->path, o->sheet, &r, rerr, sizeof rerr) != NB_OK) {
         snprintf(err, errlen, "%s: %s", o->path, rerr);
         return NB_ERR_INPUT;
     }
@@ -827,13 +827,13 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
         rc = NB_ERR_NOMEM;
         goto done;
     }
-    nb_read_status rs = nb_reader_next(r, &n, &fields, &line, rerr, sizeof rerr);
-    if (rs == NB_READ_ERROR) {
+    nb_err rs = nb_reader_next(r, &n, &fields, &line, rerr, sizeof rerr);
+    if (rs != NB_OK && rs != NB_DONE) {
         snprintf(err, errlen, "%s:%ld: %s", o->path, line, rerr);
         rc = NB_ERR_INPUT;
         goto done;
     }
-    if (rs == NB_READ_EOF) {
+    if (rs == NB_DONE) {
         snprintf(err, errlen, "%s: empty file", o->path);
         rc = NB_ERR_INPUT;
         goto done;
@@ -882,9 +882,9 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
         prepare_batch(&im);
     for (;;) {
         rs = nb_reader_next(r, &n, &fields, &line, rerr, sizeof rerr);
-        if (rs == NB_READ_EOF)
+        if (rs == NB_DONE)
             break;
-        if (rs == NB_READ_ERROR) {
+        if (rs != NB_OK) {
             fprintf(o->msgs, "%s:%ld: %s\n", o->path, line, rerr);
             st->read++; /* the row that could not be read is refused too */
             st->refused++;

@@ -386,7 +386,7 @@ static int csv_open(nb_reader *r, int fd, const unsigned char *pre, size_t npre,
 /* Bytes that end an unquoted field (NUL only as the sentinel at the end). */
 static const unsigned char csv_stop[256] = {[0] = 1, [','] = 1, ['\n'] = 1};
 
-static nb_read_status csv_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
+static nb_err csv_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
                                char *err, size_t errlen)
 {
     char *const end = r->buf + r->len;
@@ -395,7 +395,7 @@ static nb_read_status csv_next(nb_reader *r, size_t *nfields, char ***fields, lo
         long start_line = r->line;
         size_t n = 0;
         if (p >= end)
-            return NB_READ_EOF;
+            return NB_DONE;
         for (;;) {
             char *field = p, *fend, sep;
             if (*p == '"') {
@@ -422,7 +422,7 @@ static nb_read_status csv_next(nb_reader *r, size_t *nfields, char ***fields, lo
                         r->pos = r->len;
                         *line = qline;
                         seterr(err, errlen, "unterminated quote (opened at line %ld)", qline);
-                        return NB_READ_ERROR;
+                        return NB_ERR_INPUT;
                     }
                     *w++ = c;
                     p++;
@@ -452,7 +452,7 @@ static nb_read_status csv_next(nb_reader *r, size_t *nfields, char ***fields, lo
                 r->pos = r->len;
                 *line = start_line;
                 seterr(err, errlen, "out of memory");
-                return NB_READ_ERROR;
+                return NB_ERR_INPUT;
             }
             r->fields[n++] = field;
             if (p >= end) {
@@ -471,7 +471,7 @@ static nb_read_status csv_next(nb_reader *r, size_t *nfields, char ***fields, lo
         *nfields = n;
         *fields = r->fields;
         *line = start_line;
-        return NB_READ_OK;
+        return NB_OK;
     }
 }
 
@@ -909,14 +909,14 @@ static int xlsx_open(nb_reader *r, const char *path, const char *sheet, char *er
     return 0;
 }
 
-static nb_read_status xlsx_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
+static nb_err xlsx_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
                                 char *err, size_t errlen)
 {
     r->row_ready = 0;
     while (!r->row_ready) {
         enum XML_Status st;
         if (r->finished)
-            return NB_READ_EOF;
+            return NB_DONE;
         if (r->suspended) {
             r->suspended = 0;
             st = XML_ResumeParser(r->parser);
@@ -927,7 +927,7 @@ static nb_read_status xlsx_next(nb_reader *r, size_t *nfields, char ***fields, l
                 r->finished = 1;
                 *line = r->row;
                 seterr(err, errlen, "out of memory");
-                return NB_READ_ERROR;
+                return NB_ERR_INPUT;
             }
             n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
             if (n == 0) {
@@ -939,7 +939,7 @@ static nb_read_status xlsx_next(nb_reader *r, size_t *nfields, char ***fields, l
                 r->finished = 1;
                 *line = r->row;
                 seterr(err, errlen, "%s: damaged zip entry", r->part);
-                return NB_READ_ERROR;
+                return NB_ERR_INPUT;
             }
             r->fed_final = n == 0;
             st = XML_ParseBuffer(r->parser, n, n == 0);
@@ -948,7 +948,7 @@ static nb_read_status xlsx_next(nb_reader *r, size_t *nfields, char ***fields, l
             r->finished = 1;
             *line = r->row;
             xml_error(r, r->parser, r->part, err, errlen);
-            return NB_READ_ERROR;
+            return NB_ERR_INPUT;
         }
         if (st == XML_STATUS_SUSPENDED)
             r->suspended = 1;
@@ -959,7 +959,7 @@ static nb_read_status xlsx_next(nb_reader *r, size_t *nfields, char ***fields, l
         r->finished = 1;
         *line = r->row;
         seterr(err, errlen, "out of memory");
-        return NB_READ_ERROR;
+        return NB_ERR_INPUT;
     }
     for (size_t i = 0; i < r->width; i++)
         r->fields[i] = r->rowtext.p;
@@ -968,7 +968,7 @@ static nb_read_status xlsx_next(nb_reader *r, size_t *nfields, char ***fields, l
     *nfields = r->width;
     *fields = r->fields;
     *line = r->row;
-    return NB_READ_OK;
+    return NB_OK;
 }
 
 /* ------------------------------------------------------------ interface */
@@ -979,16 +979,18 @@ static int ends_with_xlsx(const char *path)
     return n >= 5 && strcasecmp(path + n - 5, ".xlsx") == 0;
 }
 
-nb_reader *nb_reader_open(const char *path, const char *sheet, char *err, size_t errlen)
+nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char *err,
+                      size_t errlen)
 {
     nb_reader *r;
+    *out = NULL;
     unsigned char magic[4];
     size_t got = 0;
     int fd, rc;
     fd = open(path, O_RDONLY);
     if (fd < 0) {
         seterr(err, errlen, "cannot open: %s", strerror(errno));
-        return NULL;
+        return NB_ERR_IO;
     }
     while (got < sizeof magic) {
         ssize_t n = read(fd, magic + got, sizeof magic - got);
@@ -997,7 +999,7 @@ nb_reader *nb_reader_open(const char *path, const char *sheet, char *err, size_t
         if (n < 0) {
             seterr(err, errlen, "cannot read: %s", strerror(errno));
             close(fd);
-            return NULL;
+            return NB_ERR_IO;
         }
         if (n == 0)
             break;
@@ -1007,7 +1009,7 @@ nb_reader *nb_reader_open(const char *path, const char *sheet, char *err, size_t
     if (!r) {
         close(fd);
         seterr(err, errlen, "out of memory");
-        return NULL;
+        return NB_ERR_NOMEM;
     }
     if (got == 4 && memcmp(magic, "PK\x03\x04", 4) == 0) {
         close(fd);
@@ -1028,13 +1030,14 @@ nb_reader *nb_reader_open(const char *path, const char *sheet, char *err, size_t
     }
     if (rc != 0) {
         nb_reader_close(r);
-        return NULL;
+        return strcmp(err, "out of memory") == 0 ? NB_ERR_NOMEM : NB_ERR_INPUT;
     }
-    return r;
+    *out = r;
+    return NB_OK;
 }
 
-nb_read_status nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
-                              char *err, size_t errlen)
+nb_err nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
+                      size_t errlen)
 {
     *nfields = 0;
     *fields = NULL;

@@ -10,29 +10,29 @@
 
 #include <stddef.h>
 
-typedef struct nb_reader nb_reader;
+#include "err.h"
 
-typedef enum {
-    NB_READ_OK = 0,   /* a row was returned */
-    NB_READ_EOF,      /* no more rows */
-    NB_READ_ERROR     /* see the err buffer */
-} nb_read_status;
+typedef struct nb_reader nb_reader;
 
 /* Opens PATH. The kind is chosen by content: a zip archive is read as XLSX,
  * anything else as CSV; a name ending in .xlsx that is not a zip archive is an
  * error ("not an XLSX file (no zip archive)"). SHEET selects an XLSX sheet by
- * name (NULL: the first sheet); it is an error for CSV. On failure returns
- * NULL and writes a message without the path into ERR. The caller owns the
- * reader and frees it with nb_reader_close. */
-nb_reader *nb_reader_open(const char *path, const char *sheet, char *err, size_t errlen);
+ * name (NULL: the first sheet); it is an error for CSV. Returns NB_OK and the
+ * reader in *OUT, which the caller frees with nb_reader_close; on failure
+ * *OUT is NULL and ERR holds a message without the path: NB_ERR_IO (cannot
+ * open or read), NB_ERR_INPUT (not a file of a readable kind), NB_ERR_NOMEM. */
+nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char *err,
+                      size_t errlen);
 
 /* Reads the next row. *FIELDS points at *NFIELDS NUL-terminated UTF-8
  * strings, valid until the next call or close. *LINE is the 1-based line of
  * the file where the row starts (CSV) or the sheet row number (XLSX).
- * Fully empty rows are skipped. On NB_READ_ERROR, ERR holds the reason and
- * *LINE the line it concerns. */
-nb_read_status nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
-                              char *err, size_t errlen);
+ * Fully empty rows are skipped. Returns NB_OK with a row, NB_DONE after the
+ * last one; on an error (NB_ERR_INPUT for bad data, NB_ERR_IO, NB_ERR_NOMEM)
+ * ERR holds the reason and *LINE the line it concerns, and the reader gives
+ * no more rows. */
+nb_err nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
+                      size_t errlen);
 
 /* "UTF-8", "UTF-8 with BOM", "GB18030" or "XLSX". */
 const char *nb_reader_encoding(const nb_reader *r);

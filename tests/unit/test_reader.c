@@ -61,11 +61,12 @@ static const char *dump(const char *path, const char *sheet, const char **enc)
 {
     static char out[8192];
     char err[256] = "", tmp[64];
-    nb_reader *r = nb_reader_open(path, sheet, err, sizeof err);
+    nb_reader *r = NULL;
+    nb_reader_open(path, sheet, &r, err, sizeof err);
     size_t nf;
     char **f;
     long line;
-    nb_read_status st;
+    nb_err st;
     out[0] = '\0';
     if (enc)
         *enc = NULL;
@@ -75,7 +76,7 @@ static const char *dump(const char *path, const char *sheet, const char **enc)
     }
     if (enc)
         *enc = nb_reader_encoding(r);
-    while ((st = nb_reader_next(r, &nf, &f, &line, err, sizeof err)) == NB_READ_OK) {
+    while ((st = nb_reader_next(r, &nf, &f, &line, err, sizeof err)) == NB_OK) {
         snprintf(tmp, sizeof tmp, "%ld:", line);
         dump_add(out, sizeof out, tmp, 0);
         for (size_t i = 0; i < nf; i++) {
@@ -85,12 +86,12 @@ static const char *dump(const char *path, const char *sheet, const char **enc)
         }
         dump_add(out, sizeof out, "\n", 0);
     }
-    if (st == NB_READ_ERROR) {
+    if (st == NB_ERR_INPUT) {
         snprintf(tmp, sizeof tmp, "ERR %ld: ", line);
         dump_add(out, sizeof out, tmp, 0);
         dump_add(out, sizeof out, err, 0);
         /* after an error the reader is at its end */
-        if (nb_reader_next(r, &nf, &f, &line, err, sizeof err) != NB_READ_EOF)
+        if (nb_reader_next(r, &nf, &f, &line, err, sizeof err) != NB_DONE)
             dump_add(out, sizeof out, " (not EOF after the error)", 0);
     }
     nb_reader_close(r);
@@ -186,16 +187,16 @@ static void test_csv_large(void)
     char **fl;
     long line, last = 0, rows = 0;
     int ok = 1;
-    nb_read_status st;
+    nb_err st;
     fprintf(f, "id,name,note\r\n");
     for (int i = 1; i <= n; i++)
         fprintf(f, "%d,name %d,\"quoted, %d\"\r\n", i, i, i);
     fclose(f);
-    r = nb_reader_open(path, NULL, err, sizeof err);
+    nb_reader_open(path, NULL, &r, err, sizeof err);
     CHECK(r != NULL, "large CSV opens");
     if (!r)
         return;
-    while ((st = nb_reader_next(r, &nf, &fl, &line, err, sizeof err)) == NB_READ_OK) {
+    while ((st = nb_reader_next(r, &nf, &fl, &line, err, sizeof err)) == NB_OK) {
         if (rows > 0) {
             char want[32];
             snprintf(want, sizeof want, "quoted, %ld", rows);
@@ -205,7 +206,7 @@ static void test_csv_large(void)
         rows++;
         last = line;
     }
-    CHECK(st == NB_READ_EOF, "large CSV ends with EOF");
+    CHECK(st == NB_DONE, "large CSV ends with EOF");
     CHECK(rows == n + 1 && last == n + 1, "large CSV: every row, last line number");
     CHECK(ok, "large CSV: every row's fields");
     nb_reader_close(r);
@@ -224,15 +225,15 @@ static void test_csv_wide(void)
         strcat(data, cell);
     }
     strcat(data, "\nx\n");
-    r = nb_reader_open(write_file("wide.csv", data, strlen(data)), NULL, err, sizeof err);
+    nb_reader_open(write_file("wide.csv", data, strlen(data)), NULL, &r, err, sizeof err);
     CHECK(r != NULL, "wide CSV opens");
     if (!r)
         return;
-    CHECK(nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_READ_OK && nf == 300,
+    CHECK(nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && nf == 300,
           "300 fields in one row");
     CHECK_STR(nf == 300 ? f[299] : NULL, "c299", "last of 300 fields");
     CHECK_STR(nf == 300 ? f[0] : NULL, "c0", "first of 300 fields");
-    CHECK(nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_READ_OK && nf == 1 &&
+    CHECK(nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && nf == 1 &&
               line == 2 && strcmp(f[0], "x") == 0,
           "narrow row after a wide one");
     nb_reader_close(r);
@@ -307,7 +308,7 @@ static void test_xlsx_large(void)
     char **f;
     long line, rows = 0, last = 0;
     int ok = 1;
-    nb_read_status st;
+    nb_err st;
     for (int i = 0; i < n; i++) {
         snprintf(s, sizeof s, "名字%d", i);
         worksheet_write_string(ws, (lxw_row_t)i, 0, s, NULL);
@@ -317,18 +318,18 @@ static void test_xlsx_large(void)
         fprintf(stderr, "cannot write %s\n", path);
         exit(2);
     }
-    r = nb_reader_open(path, NULL, err, sizeof err);
+    nb_reader_open(path, NULL, &r, err, sizeof err);
     CHECK(r != NULL, "large XLSX opens");
     if (!r)
         return;
-    while ((st = nb_reader_next(r, &nf, &f, &line, err, sizeof err)) == NB_READ_OK) {
+    while ((st = nb_reader_next(r, &nf, &f, &line, err, sizeof err)) == NB_OK) {
         snprintf(s, sizeof s, "名字%ld", rows);
         if (nf != 3 || strcmp(f[0], s) != 0 || f[1][0] != '\0' || atol(f[2]) != rows)
             ok = 0;
         rows++;
         last = line;
     }
-    CHECK(st == NB_READ_EOF, "large XLSX ends with EOF");
+    CHECK(st == NB_DONE, "large XLSX ends with EOF");
     CHECK(rows == n && last == n, "large XLSX: every row, last row number");
     CHECK(ok, "large XLSX: inline strings and numbers in every row");
     nb_reader_close(r);
