@@ -1,119 +1,199 @@
-/* codes.c - record kinds, fields, and the national category dictionaries. */
+/* codes.c - the catalogue: record kinds, fields, rules, flows and the national values. */
 #include "codes.h"
 
 #include <string.h>
 
-static const nb_field request_fields[] = {
-    {"received", "收到日期", NB_F_DATE, 1, NULL},
-    {"applicant", "申请人类型", NB_F_CAT, 1, "applicant"},
-    {"closed", "办结日期", NB_F_DATE, 0, NULL},
-    {"outcome", "办理结果", NB_F_CAT, 0, "outcome"},
-    {"channel", "申请方式", NB_F_CAT, 0, NULL},
-};
-static const nb_field case_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "case_kind"},
-    {"filed", "收案日期", NB_F_DATE, 1, NULL},
-    {"concluded", "审结日期", NB_F_DATE, 0, NULL},
-    {"result", "结果", NB_F_CAT, 0, "case_result"},
-};
-static const nb_field document_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "document_kind"},
-    {"made", "制发日期", NB_F_DATE, 1, NULL},
-    {"published", "公开日期", NB_F_DATE, 0, NULL},
-    {"repealed", "废止日期", NB_F_DATE, 0, NULL},
-    {"title", "标题", NB_F_TEXT, 0, NULL},
-};
-static const nb_field matter_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "matter_kind"},
-    {"listed", "列入日期", NB_F_DATE, 1, NULL},
-    {"delisted", "移出日期", NB_F_DATE, 0, NULL},
-    {"name", "名称", NB_F_TEXT, 0, NULL},
-};
-static const nb_field decision_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "decision_kind"},
-    {"date", "日期", NB_F_DATE, 1, NULL},
-    {"count", "数量", NB_F_INT, 0, NULL},
-};
-static const nb_field charge_fields[] = {
-    {"date", "日期", NB_F_DATE, 1, NULL},
-    {"amount", "金额", NB_F_MONEY, 1, NULL},
-    {"item", "项目", NB_F_TEXT, 0, NULL},
-};
-static const nb_field holiday_fields[] = {
-    {"date", "日期", NB_F_DATE, 1, NULL},
-    {"type", "类型", NB_F_CAT, 1, "day_type"},
-    {"note", "说明", NB_F_TEXT, 0, NULL},
-};
-static const nb_field purchase_fields[] = {
-    {"date", "日期", NB_F_DATE, 1, NULL},
-    {"amount", "金额", NB_F_MONEY, 1, NULL},
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- national values, in the order of the national tables ---- */
+
+static const nb_value applicant_values[] = {
+    {"person", "自然人", "个人|公民", 0, 1},
+    {"business", "商业企业", "企业", 0, 1},
+    {"research", "科研机构", NULL, 0, 1},
+    {"ngo", "社会公益组织", NULL, 0, 1},
+    {"legal", "法律服务机构", NULL, 0, 1},
+    {"other", "其他", NULL, 0, 1},
 };
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* The numbering is that of the rows of 表三 (formats.md). */
+static const nb_value outcome_values[] = {
+    {"1", "予以公开", NULL, 0, 1},
+    {"2", "部分公开", "部分公开（区分处理的，只计这一情形，不计其他情形）", 0, 1},
+    {"3", "不予公开", NULL, 1, 1},
+    {"3.1", "属于国家秘密", NULL, 0, 1},
+    {"3.2", "其他法律行政法规禁止公开", NULL, 0, 1},
+    {"3.3", "危及“三安全一稳定”", "危机“三安全一稳定”|危及\"三安全一稳定\"", 0, 1},
+    {"3.4", "保护第三方合法权益", NULL, 0, 1},
+    {"3.5", "属于三类内部事务信息", NULL, 0, 1},
+    {"3.6", "属于四类过程性信息", NULL, 0, 1},
+    {"3.7", "属于行政执法案卷", "属于行政法案卷", 0, 1},
+    {"3.8", "属于行政查询事项", NULL, 0, 1},
+    {"4", "无法提供", NULL, 1, 1},
+    {"4.1", "本机关不掌握相关政府信息", NULL, 0, 1},
+    {"4.2", "没有现成信息需要另行制作", "没有现成信息需另行制作", 0, 1},
+    {"4.3", "补正后申请内容仍不明确", NULL, 0, 1},
+    {"5", "不予处理", NULL, 1, 1},
+    {"5.1", "信访举报投诉类申请", NULL, 0, 1},
+    {"5.2", "重复申请", NULL, 0, 1},
+    {"5.3", "要求提供公开出版物", NULL, 0, 1},
+    {"5.4", "无正当理由大量反复申请", NULL, 0, 1},
+    {"5.5", "要求行政机关确认或重新出具已获取信息", NULL, 0, 1},
+    /* 6 unspecified: the 2019 format's one row; in 2021 it counts as 6.3. */
+    {"6", "其他处理", NULL, 0, 1},
+    {"6.1", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+     "申请人无正当理由逾期不补正，行政机关不再处理其政府信息公开申请", 0, 1},
+    {"6.2", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+     "申请人逾期未按收费通知要求缴纳费用，行政机关不再处理其政府信息公开申请", 0, 1},
+    {"6.3", "其他", NULL, 0, 1},
+};
+
+static const nb_value case_kind_values[] = {
+    {"review", "行政复议", NULL, 0, 1},
+    {"suit", "未经复议直接起诉", "行政诉讼|直接起诉", 0, 1},
+    {"suit_after_review", "复议后起诉", NULL, 0, 1},
+};
+
+static const nb_value case_result_values[] = {
+    {"upheld", "结果维持", "维持", 0, 1},
+    {"corrected", "结果纠正", "纠正", 0, 1},
+    {"other", "其他结果", "其他", 0, 1},
+};
+
+static const nb_value document_kind_values[] = {
+    {"rule", "规章", NULL, 0, 1},
+    {"normative", "规范性文件", "行政规范性文件", 0, 1},
+};
+
+/* Decisions take the first four (no decisions on fees). */
+static const nb_value matter_kind_values[] = {
+    {"license", "行政许可", NULL, 0, 1},
+    {"service", "其他对外管理服务事项", NULL, 0, 1},
+    {"penalty", "行政处罚", NULL, 0, 1},
+    {"coercion", "行政强制", NULL, 0, 1},
+    {"fee", "行政事业性收费", NULL, 0, 1},
+};
+
+static const nb_value day_type_values[] = {
+    {"holiday", "放假", "休息日|节假日|假日", 0, 1},
+    {"workday", "上班", "调休上班|补班|工作日", 0, 1},
+#ifdef NB_TEST_CATALOGUE /* the test build's added value (tests/cli/test_migrate.sh) */
+    {"halfday", "半天", NULL, 0, 2},
+#endif
+};
+
+const nb_dict nb_dicts[] = {
+    {"applicant", "申请人类型", applicant_values, N(applicant_values)},
+    {"outcome", "办理结果", outcome_values, N(outcome_values)},
+    {"case_kind", "复议诉讼类型", case_kind_values, N(case_kind_values)},
+    {"case_result", "审结结果", case_result_values, N(case_result_values)},
+    {"document_kind", "文件类型", document_kind_values, N(document_kind_values)},
+    {"matter_kind", "事项类型", matter_kind_values, N(matter_kind_values)},
+    {"decision_kind", "处理决定类型", matter_kind_values, 4},
+    {"day_type", "日期类型", day_type_values, N(day_type_values)},
+};
+const int nb_ndicts = N(nb_dicts);
+
+/* ---- kinds ---- */
+
+static const nb_field request_fields[] = {
+    {"received", "收到日期", NB_F_DATE, 1, NULL, 1},
+    {"applicant", "申请人类型", NB_F_CAT, 1, "applicant", 1},
+    {"closed", "办结日期", NB_F_DATE, 0, NULL, 1},
+    {"outcome", "办理结果", NB_F_CAT, 0, "outcome", 1},
+    {"channel", "申请方式", NB_F_CAT, 0, NULL, 1},
+};
+static const nb_rule request_rules[] = {
+    {NB_RULE_ORDER, "closed", "received"},
+    {NB_RULE_PAIR, "outcome", "closed"},
+};
+static const nb_flowdef request_flow = {"received", "closed", "outcome", "applicant", 1};
+
+static const nb_field case_fields[] = {
+    {"kind", "类型", NB_F_CAT, 1, "case_kind", 1},
+    {"filed", "收案日期", NB_F_DATE, 1, NULL, 1},
+    {"concluded", "审结日期", NB_F_DATE, 0, NULL, 1},
+    {"result", "结果", NB_F_CAT, 0, "case_result", 1},
+};
+static const nb_rule case_rules[] = {
+    {NB_RULE_ORDER, "concluded", "filed"},
+    {NB_RULE_PAIR, "result", "concluded"},
+};
+static const nb_flowdef case_flow = {"filed", "concluded", "result", "kind", 0};
+
+static const nb_field document_fields[] = {
+    {"kind", "类型", NB_F_CAT, 1, "document_kind", 1},
+    {"made", "制发日期", NB_F_DATE, 1, NULL, 1},
+    {"published", "公开日期", NB_F_DATE, 0, NULL, 1},
+    {"repealed", "废止日期", NB_F_DATE, 0, NULL, 1},
+    {"title", "标题", NB_F_TEXT, 0, NULL, 1},
+};
+static const nb_rule document_rules[] = {
+    {NB_RULE_ORDER, "published", "made"},
+    {NB_RULE_ORDER, "repealed", "made"},
+};
+
+static const nb_field matter_fields[] = {
+    {"kind", "类型", NB_F_CAT, 1, "matter_kind", 1},
+    {"listed", "列入日期", NB_F_DATE, 1, NULL, 1},
+    {"delisted", "移出日期", NB_F_DATE, 0, NULL, 1},
+    {"name", "名称", NB_F_TEXT, 0, NULL, 1},
+};
+static const nb_rule matter_rules[] = {
+    {NB_RULE_ORDER, "delisted", "listed"},
+};
+
+static const nb_field decision_fields[] = {
+    {"kind", "类型", NB_F_CAT, 1, "decision_kind", 1},
+    {"date", "日期", NB_F_DATE, 1, NULL, 1},
+    {"count", "数量", NB_F_INT, 0, NULL, 1},
+};
+static const nb_field charge_fields[] = {
+    {"date", "日期", NB_F_DATE, 1, NULL, 1},
+    {"amount", "金额", NB_F_MONEY, 1, NULL, 1},
+    {"item", "项目", NB_F_TEXT, 0, NULL, 1},
+};
+static const nb_field purchase_fields[] = {
+    {"date", "日期", NB_F_DATE, 1, NULL, 1},
+    {"amount", "金额", NB_F_MONEY, 1, NULL, 1},
+};
+static const nb_field holiday_fields[] = {
+    {"date", "日期", NB_F_DATE, 1, NULL, 1},
+    {"type", "类型", NB_F_CAT, 1, "day_type", 1},
+    {"note", "说明", NB_F_TEXT, 0, NULL, 1},
+};
+
+#ifdef NB_TEST_CATALOGUE /* the test build's added kind (tests/cli/test_migrate.sh) */
+static const nb_field meeting_fields[] = {
+    {"date", "会议日期", NB_F_DATE, 1, NULL, 2},
+    {"topic", "议题", NB_F_TEXT, 0, NULL, 2},
+};
+#endif
+
+#define FIELDS(f) f, N(f)
+#define RULES(r) r, N(r)
+#define NO_RULES NULL, 0
 const nb_kind nb_kinds[] = {
-    {"request", "依申请公开申请", "request", 1, N(request_fields), request_fields},
-    {"case", "复议诉讼案件", "appeal", 1, N(case_fields), case_fields},
-    {"document", "规章/规范性文件", "document", 1, N(document_fields), document_fields},
-    {"matter", "事项清单条目", "matter", 1, N(matter_fields), matter_fields},
-    {"decision", "处理决定", "decision", 0, N(decision_fields), decision_fields},
-    {"charge", "收费", "charge", 0, N(charge_fields), charge_fields},
-    {"purchase", "政府集中采购", "purchase", 1, N(purchase_fields), purchase_fields},
-    {"holiday", "节假日调整", "holiday", 0, N(holiday_fields), holiday_fields},
+    {"request", "依申请公开申请", "request", 1, 1, "received", FIELDS(request_fields),
+     RULES(request_rules), &request_flow, 1},
+    {"case", "复议诉讼案件", "appeal", 1, 1, "filed", FIELDS(case_fields), RULES(case_rules),
+     &case_flow, 1},
+    {"document", "规章/规范性文件", "document", 1, 1, "made", FIELDS(document_fields),
+     RULES(document_rules), NULL, 1},
+    {"matter", "事项清单条目", "matter", 1, 1, "listed", FIELDS(matter_fields),
+     RULES(matter_rules), NULL, 1},
+    {"decision", "处理决定", "decision", 0, 1, "date", FIELDS(decision_fields), NO_RULES, NULL, 1},
+    {"charge", "收费", "charge", 0, 1, "date", FIELDS(charge_fields), NO_RULES, NULL, 1},
+    {"purchase", "政府集中采购", "purchase", 1, 1, "date", FIELDS(purchase_fields), NO_RULES,
+     NULL, 1},
+    {"holiday", "节假日调整", "holiday", 0, 0, "date", FIELDS(holiday_fields), NO_RULES, NULL, 1},
+#ifdef NB_TEST_CATALOGUE
+    {"meeting", "政府会议", "meeting", 0, 1, "date", FIELDS(meeting_fields), NO_RULES, NULL, 2},
+#endif
 };
 const int nb_nkinds = N(nb_kinds);
 
-const nb_catval nb_catvals[] = {
-    {"applicant", "person", "自然人", "个人|公民"},
-    {"applicant", "business", "商业企业", "企业"},
-    {"applicant", "research", "科研机构", NULL},
-    {"applicant", "ngo", "社会公益组织", NULL},
-    {"applicant", "legal", "法律服务机构", NULL},
-    {"applicant", "other", "其他", NULL},
-    {"outcome", "1", "予以公开", NULL},
-    {"outcome", "2", "部分公开", "部分公开（区分处理的，只计这一情形，不计其他情形）"},
-    {"outcome", "3.1", "属于国家秘密", NULL},
-    {"outcome", "3.2", "其他法律行政法规禁止公开", NULL},
-    {"outcome", "3.3", "危及“三安全一稳定”", "危机“三安全一稳定”|危及\"三安全一稳定\""},
-    {"outcome", "3.4", "保护第三方合法权益", NULL},
-    {"outcome", "3.5", "属于三类内部事务信息", NULL},
-    {"outcome", "3.6", "属于四类过程性信息", NULL},
-    {"outcome", "3.7", "属于行政执法案卷", "属于行政法案卷"},
-    {"outcome", "3.8", "属于行政查询事项", NULL},
-    {"outcome", "4.1", "本机关不掌握相关政府信息", NULL},
-    {"outcome", "4.2", "没有现成信息需要另行制作", "没有现成信息需另行制作"},
-    {"outcome", "4.3", "补正后申请内容仍不明确", NULL},
-    {"outcome", "5.1", "信访举报投诉类申请", NULL},
-    {"outcome", "5.2", "重复申请", NULL},
-    {"outcome", "5.3", "要求提供公开出版物", NULL},
-    {"outcome", "5.4", "无正当理由大量反复申请", NULL},
-    {"outcome", "5.5", "要求行政机关确认或重新出具已获取信息", NULL},
-    {"outcome", "6", "其他处理", NULL},
-    {"outcome", "6.1", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-     "申请人无正当理由逾期不补正，行政机关不再处理其政府信息公开申请"},
-    {"outcome", "6.2", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-     "申请人逾期未按收费通知要求缴纳费用，行政机关不再处理其政府信息公开申请"},
-    {"outcome", "6.3", "其他", NULL},
-    {"case_kind", "review", "行政复议", NULL},
-    {"case_kind", "suit", "未经复议直接起诉", "行政诉讼|直接起诉"},
-    {"case_kind", "suit_after_review", "复议后起诉", NULL},
-    {"case_result", "upheld", "维持", "结果维持"},
-    {"case_result", "corrected", "纠正", "结果纠正"},
-    {"case_result", "other", "其他", "其他结果"},
-    {"document_kind", "rule", "规章", NULL},
-    {"document_kind", "normative", "规范性文件", "行政规范性文件"},
-    {"matter_kind", "license", "行政许可", NULL},
-    {"matter_kind", "service", "其他对外管理服务事项", NULL},
-    {"matter_kind", "penalty", "行政处罚", NULL},
-    {"matter_kind", "coercion", "行政强制", NULL},
-    {"matter_kind", "fee", "行政事业性收费", NULL},
-    {"decision_kind", "license", "行政许可", NULL},
-    {"decision_kind", "service", "其他对外管理服务事项", NULL},
-    {"decision_kind", "penalty", "行政处罚", NULL},
-    {"decision_kind", "coercion", "行政强制", NULL},
-    {"day_type", "holiday", "放假", "休息日|节假日|假日"},
-    {"day_type", "workday", "上班", "调休上班|补班|工作日"},
-};
-const int nb_ncatvals = N(nb_catvals);
+/* ---- lookups ---- */
 
 const nb_kind *nb_kind_find(const char *name)
 {
@@ -123,20 +203,70 @@ const nb_kind *nb_kind_find(const char *name)
     return NULL;
 }
 
+/* 1 when TEXT is one of the '|'-separated words of LIST. */
+static int in_list(const char *list, const char *text)
+{
+    size_t n = strlen(text);
+    for (const char *p = list; p && *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, text, n) == 0)
+            return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
 int nb_field_find(const nb_kind *k, const char *name)
 {
     if (strcmp(name, "id") == 0 || strcmp(name, "编号") == 0)
         return -1;
     for (int i = 0; i < k->nfields; i++)
-        if (strcmp(k->fields[i].name, name) == 0 || strcmp(k->fields[i].alias, name) == 0)
+        if (strcmp(k->fields[i].name, name) == 0 || in_list(k->fields[i].aliases, name))
             return i;
     return -2;
 }
 
-const nb_catval *nb_catval_find(const char *dict, const char *code)
+const char *nb_field_alias(const nb_field *f, char *out, unsigned n)
 {
-    for (int i = 0; i < nb_ncatvals; i++)
-        if (strcmp(nb_catvals[i].dict, dict) == 0 && strcmp(nb_catvals[i].code, code) == 0)
-            return &nb_catvals[i];
+    const char *bar = strchr(f->aliases, '|');
+    unsigned len = bar ? (unsigned)(bar - f->aliases) : (unsigned)strlen(f->aliases);
+    if (n == 0)
+        return out;
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, f->aliases, len);
+    out[len] = '\0';
+    return out;
+}
+
+const nb_dict *nb_dict_find(const char *name)
+{
+    for (int i = 0; i < nb_ndicts; i++)
+        if (strcmp(nb_dicts[i].name, name) == 0)
+            return &nb_dicts[i];
+    return NULL;
+}
+
+const nb_value *nb_value_find(const char *dict, const char *code)
+{
+    const nb_dict *d = nb_dict_find(dict);
+    for (int i = 0; d && i < d->nvalues; i++)
+        if (strcmp(d->values[i].code, code) == 0)
+            return &d->values[i];
+    return NULL;
+}
+
+const nb_value *nb_value_match(const char *dict, const char *text)
+{
+    const nb_dict *d = nb_dict_find(dict);
+    const nb_value *v = nb_value_find(dict, text);
+    if (v && !v->group)
+        return v;
+    for (int i = 0; d && i < d->nvalues; i++) {
+        v = &d->values[i];
+        if (!v->group && (strcmp(v->label, text) == 0 || in_list(v->variants, text)))
+            return v;
+    }
     return NULL;
 }

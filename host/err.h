@@ -38,6 +38,8 @@ typedef struct {
     const char *field;  /* canonical field name, or NULL */
     const char *reason; /* what is wrong, e.g. "before received 2020-03-05" */
     const char *value;  /* the value as given, or NULL */
+    int note;           /* 1: for information (a column kept only in the raw
+                           values), not a reason to refuse anything */
 } nb_diag;
 
 /* Receives each diagnostic; UD is the caller's. */

@@ -1,7 +1,7 @@
 /* lua_import.c - marshals a mapping script's table into an nb_mapping (import.h). */
 #include <string.h>
 
-#include "import.h"
+#include "mapping.h"
 #include "lua_nb.h"
 
 /* Reads the table at IDX, shaped

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "insert.h"
 #include "lua_nb.h"
 #include "records.h"
 

@@ -10,6 +10,7 @@
 #include <lualib.h>
 
 #include "import.h"
+#include "texts.h"
 #include "lua_nb.h"
 
 #define NB_VERSION "0.1.0"
@@ -80,6 +81,26 @@ static int link_parent(lua_State *L, cli *c, const char *body, const char *paren
     return 0;
 }
 
+typedef struct {
+    int shown, max;
+} msg_cap;
+
+static void print_diag(void *ud, const nb_diag *d)
+{
+    msg_cap *cap = ud;
+    if (cap->shown++ >= cap->max)
+        return;
+    char line[2048];
+    nb_diag_format(d, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+}
+
+static void show_progress(void *ud, long rows)
+{
+    fprintf(stderr, "\r%s: %ld rows read", (const char *)ud, rows);
+    fflush(stderr);
+}
+
 static int cmd_import(lua_State *L, cli *c, int argi)
 {
     const char *body = NULL, *map = NULL, *sheet = NULL, *kind = NULL, *file = NULL;
@@ -132,7 +153,15 @@ static int cmd_import(lua_State *L, cli *c, int argi)
         /* Refuse a script that does not compile before storing it. */
         if (nb_lua_load(L, file) != LUA_OK)
             return lua_error(L);
-        if (nb_import_script(c->store, file, body, kind, dry, err, sizeof err) != NB_OK)
+        nb_buf b = {0};
+        const char *text;
+        const char *slash = strrchr(file, '/');
+        if (nb_text_file(file, &b, &text, err, sizeof err) != NB_OK)
+            return luaL_error(L, "%s", err);
+        nb_err src = dry ? NB_OK : nb_store_put_script(c->store, body, kind, slash ? slash + 1 : file,
+                                                       text, err, sizeof err);
+        nb_buf_free(&b);
+        if (src != NB_OK)
             return luaL_error(L, "%s", err);
         printf("%s: %s script stored for %s%s\n", file, kind, body,
                dry ? " (dry run: nothing written)" : "");
@@ -146,11 +175,22 @@ static int cmd_import(lua_State *L, cli *c, int argi)
         nb_mapping_from_lua(L, -1, &c->map, map);
         lua_pop(L, 1);
     }
+    msg_cap cap = {0, 50};
     nb_import_opts o = {.path = file, .sheet = sheet, .kind = kind, .body = body,
-                        .dry_run = dry, .map = map ? &c->map : NULL, .msgs = stderr,
-                        .progress = isatty(2)};
+                        .dry_run = dry, .map = map ? &c->map : NULL, .diag = print_diag,
+                        .diag_ud = &cap, .progress = isatty(2) ? show_progress : NULL,
+                        .progress_ud = (void *)file};
     nb_import_stats st;
     nb_err rc = nb_import(c->store, &o, &st, err, sizeof err);
+    if (cap.shown > cap.max)
+        fprintf(stderr, "%s: ... and %d more messages\n", file, cap.shown - cap.max);
+    if (isatty(2) && st.read >= 100000)
+        fputs("\r\033[K", stderr); /* clear the progress line */
+    if (rc == NB_ERR_INPUT && strncmp(err, "unknown record kind", 19) == 0) {
+        size_t n = strlen(err);
+        if (n && err[n - 1] == ')')
+            snprintf(err + n - 1, sizeof err - n + 1, ", text, rules, layout)");
+    }
     if (rc != NB_OK && rc != NB_ERR_INPUT)
         return luaL_error(L, "%s", err);
     if (rc == NB_ERR_INPUT && st.read == 0 && st.refused == 0)

@@ -4,14 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int first_date_field(const nb_kind *k)
-{
-    for (int f = 0; f < k->nfields; f++)
-        if (k->fields[f].type == NB_F_DATE)
-            return f;
-    return -1;
-}
-
 /* Builds "FROM t JOIN ... WHERE ..." and binds it. */
 static nb_err build(nb_store *s, const nb_query *q, const char *select, sqlite3_stmt **out,
                     char *err, size_t errlen)
@@ -22,9 +14,8 @@ static nb_err build(nb_store *s, const nb_query *q, const char *select, sqlite3_
                       "WHERE 1", select, k->table);
     if (q->body)
         nb_buf_adds(&b, " AND r.body = ?1");
-    int df = first_date_field(k);
     if (q->year)
-        nb_buf_printf(&b, " AND r.%s BETWEEN ?2 AND ?3", k->fields[df].name);
+        nb_buf_printf(&b, " AND r.%s BETWEEN ?2 AND ?3", k->period);
     for (int i = 0; i < q->nfilters; i++) {
         const char *name = q->filters[i].field;
         int f = nb_field_find(k, name);
@@ -59,20 +50,10 @@ static nb_err build(nb_store *s, const nb_query *q, const char *select, sqlite3_
         if (f >= 0 && k->fields[f].type == NB_F_CAT) {
             const char *dict = k->fields[f].dict ? k->fields[f].dict : k->fields[f].name;
             int64_t code = nb_store_code(s, dict, v);
-            for (int c = 0; !code && c < nb_ncatvals; c++) {
+            if (!code && k->fields[f].dict) {
                 /* A national label or a known variant names its code too. */
-                const nb_catval *cv = &nb_catvals[c];
-                if (strcmp(cv->dict, dict) != 0)
-                    continue;
-                int match = strcmp(cv->label, v) == 0;
-                for (const char *p = cv->variants; !match && p && *p;) {
-                    const char *bar = strchr(p, '|');
-                    size_t len = bar ? (size_t)(bar - p) : strlen(p);
-                    match = strlen(v) == len && strncmp(p, v, len) == 0;
-                    p = bar ? bar + 1 : NULL;
-                }
-                if (match)
-                    code = nb_store_code(s, dict, cv->code);
+                const nb_value *nv = nb_value_match(dict, v);
+                code = nv ? nb_store_code(s, dict, nv->code) : 0;
             }
             if (!code) {
                 snprintf(err, errlen, "field '%s': unknown value '%s'", k->fields[f].name, v);

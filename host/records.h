@@ -46,14 +46,6 @@ nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t er
 /* Prepares SQL, refusing anything that would write. The caller finalizes. */
 nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
 
-/* Validates and stores one record of KIND for BODY (created when new) given
- * as N name/value text pairs, exactly as an imported row (same rules, same
- * messages, SOURCE used as the file name). An existing id is updated.
- * *INSERTED is 1 for a new record, 0 for an update. */
-nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const char *const *names,
-                        const char *const *values, int n, const char *source, int *inserted,
-                        char *err, size_t errlen);
-
 /* Where a record came from: its id, source file and line. */
 typedef struct {
     char id[256];

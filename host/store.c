@@ -8,10 +8,26 @@
 
 #include "codes.h"
 
+/* The nb_err of SQLite's last error: a lock that outlasted the wait is
+ * NB_ERR_BUSY, a read-only file NB_ERR_IO. */
+static nb_err sql_code(nb_store *s)
+{
+    switch (sqlite3_errcode(s->db) & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return NB_ERR_BUSY;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL: return NB_ERR_IO;
+    case SQLITE_NOMEM: return NB_ERR_NOMEM;
+    default: return NB_ERR_SQL;
+    }
+}
+
 static nb_err sql_fail(nb_store *s, char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-    return NB_ERR_SQL;
+    return sql_code(s);
 }
 
 static nb_err exec(nb_store *s, const char *sql, char *err, size_t errlen)
@@ -20,157 +36,286 @@ static nb_err exec(nb_store *s, const char *sql, char *err, size_t errlen)
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
-        return NB_ERR_SQL;
+        return sql_code(s);
     }
     return NB_OK;
 }
 
-/* Schema version 1: generated from codes.c so the record tables and the
- * importer agree by construction. */
-static int schema_v1(nb_buf *b)
+/* ---- migrations ----
+ *
+ * Step N brings a store from schema version N-1 to N: it runs its own SQL,
+ * then creates the tables of the kinds the catalogue added in N
+ * (nb_kind.since), adds the columns of the fields added in N to older kinds
+ * and puts the national values added in N into the dictionary. A step is never
+ * changed once released: a new code or kind is a catalogue entry with the
+ * next version in `since`, and a new row here. */
+
+static const char base_sql[] =
+    "CREATE TABLE body(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL UNIQUE,\n"
+    "  parent INTEGER REFERENCES body(id));\n"
+    "CREATE TABLE source(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  path TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  body INTEGER NOT NULL REFERENCES body(id),\n"
+    "  encoding TEXT,\n"
+    "  header TEXT,\n"
+    "  imported TEXT NOT NULL DEFAULT (datetime('now')));\n"
+    "CREATE TABLE dict(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  dict TEXT NOT NULL,\n"
+    "  code TEXT NOT NULL,\n"
+    "  label TEXT,\n"
+    "  UNIQUE(dict, code));\n"
+    "CREATE TABLE text(\n"
+    "  body INTEGER NOT NULL REFERENCES body(id),\n"
+    "  year INTEGER NOT NULL,\n"
+    "  markdown TEXT NOT NULL,\n"
+    "  source TEXT,\n"
+    "  PRIMARY KEY(body, year));\n"
+    "CREATE TABLE script(\n"
+    "  body INTEGER NOT NULL REFERENCES body(id),\n"
+    "  role TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  content TEXT NOT NULL,\n"
+    "  PRIMARY KEY(body, role, name));\n";
+
+static const struct {
+    const char *what; /* what the step brings, for 'nianbao init' */
+    const char *sql;  /* its own SQL after the catalogue's part, or NULL */
+} steps[] = {
+    /* 1 */ {"bodies, sources, dictionary, texts, scripts and the record tables", base_sql},
+    /* 2 */ {"source files keep their canonical path (an id-less file is known by it)",
+             "ALTER TABLE source ADD COLUMN canonical TEXT;\n"
+             "CREATE INDEX source_canonical ON source(canonical);\n"},
+#ifdef NB_TEST_CATALOGUE
+    /* 3 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
+#endif
+};
+
+int nb_store_schema_version(void)
 {
-    int rc = nb_buf_adds(b,
-        "CREATE TABLE body(\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  name TEXT NOT NULL UNIQUE,\n"
-        "  parent INTEGER REFERENCES body(id));\n"
-        "CREATE TABLE source(\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  path TEXT NOT NULL,\n"
-        "  kind TEXT NOT NULL,\n"
-        "  body INTEGER NOT NULL REFERENCES body(id),\n"
-        "  encoding TEXT,\n"
-        "  header TEXT,\n"
-        "  imported TEXT NOT NULL DEFAULT (datetime('now')));\n"
-        "CREATE TABLE dict(\n"
-        "  id INTEGER PRIMARY KEY,\n"
-        "  dict TEXT NOT NULL,\n"
-        "  code TEXT NOT NULL,\n"
-        "  label TEXT,\n"
-        "  UNIQUE(dict, code));\n"
-        "CREATE TABLE text(\n"
-        "  body INTEGER NOT NULL REFERENCES body(id),\n"
-        "  year INTEGER NOT NULL,\n"
-        "  markdown TEXT NOT NULL,\n"
-        "  source TEXT,\n"
-        "  PRIMARY KEY(body, year));\n"
-        "CREATE TABLE script(\n"
-        "  body INTEGER NOT NULL REFERENCES body(id),\n"
-        "  role TEXT NOT NULL,\n"
-        "  name TEXT NOT NULL,\n"
-        "  content TEXT NOT NULL,\n"
-        "  PRIMARY KEY(body, role, name));\n");
-    for (int k = 0; k < nb_nkinds; k++) {
-        const nb_kind *kd = &nb_kinds[k];
-        rc |= nb_buf_printf(b,
-            "CREATE TABLE %s(\n"
-            "  rid INTEGER PRIMARY KEY,\n"
-            "  body INTEGER NOT NULL REFERENCES body(id),\n"
-            "  id TEXT NOT NULL,\n", kd->table);
-        for (int f = 0; f < kd->nfields; f++) {
-            const nb_field *fd = &kd->fields[f];
-            rc |= nb_buf_printf(b, "  %s %s%s,\n", fd->name,
-                                fd->type == NB_F_TEXT ? "TEXT" : "INTEGER",
-                                fd->required ? " NOT NULL" : "");
-        }
-        rc |= nb_buf_printf(b,
-            "  src INTEGER NOT NULL REFERENCES source(id),\n"
-            "  line INTEGER NOT NULL,\n"
-            "  raw TEXT NOT NULL,\n"
-            "  UNIQUE(body, id));\n");
-    }
-    for (int i = 0; i < nb_ncatvals; i++) {
-        const nb_catval *c = &nb_catvals[i];
-        rc |= nb_buf_printf(b, "INSERT INTO dict(dict, code, label) VALUES('%s', '%s', '%s');\n",
-                            c->dict, c->code, c->label);
-    }
+    return (int)(sizeof steps / sizeof steps[0]);
+}
+
+const char *nb_store_step_what(int version)
+{
+    return version >= 1 && version <= nb_store_schema_version() ? steps[version - 1].what : NULL;
+}
+
+static const char *sql_type(const nb_field *f)
+{
+    return f->type == NB_F_TEXT ? "TEXT" : "INTEGER";
+}
+
+/* The CREATE TABLE of kind K as it stands at schema version V. */
+static int create_kind(nb_buf *b, const nb_kind *k, int v)
+{
+    int rc = nb_buf_printf(b,
+                           "CREATE TABLE %s(\n"
+                           "  rid INTEGER PRIMARY KEY,\n"
+                           "  body INTEGER NOT NULL REFERENCES body(id),\n"
+                           "  id TEXT NOT NULL,\n",
+                           k->table);
+    for (int f = 0; f < k->nfields; f++)
+        if (k->fields[f].since <= v)
+            rc |= nb_buf_printf(b, "  %s %s%s,\n", k->fields[f].name, sql_type(&k->fields[f]),
+                                k->fields[f].required ? " NOT NULL" : "");
+    rc |= nb_buf_adds(b, "  src INTEGER NOT NULL REFERENCES source(id),\n"
+                         "  line INTEGER NOT NULL,\n"
+                         "  raw TEXT NOT NULL,\n"
+                         "  UNIQUE(body, id));\n");
     return rc;
 }
 
-/* Brings the store to NB_SCHEMA_VERSION. A file without a schema (version 0)
- * gets one only with CREATE, and only when it holds no tables of its own. */
+/* The catalogue's part of step V: new kinds, new fields of older kinds (a
+ * column added later cannot be NOT NULL: older rows have no value), new
+ * national values. */
+static int catalogue_step(nb_buf *b, int v)
+{
+    int rc = 0;
+    for (int i = 0; i < nb_nkinds; i++) {
+        const nb_kind *k = &nb_kinds[i];
+        if (k->since == v) {
+            rc |= create_kind(b, k, v);
+            continue;
+        }
+        for (int f = 0; k->since < v && f < k->nfields; f++)
+            if (k->fields[f].since == v)
+                rc |= nb_buf_printf(b, "ALTER TABLE %s ADD COLUMN %s %s;\n", k->table,
+                                    k->fields[f].name, sql_type(&k->fields[f]));
+    }
+    for (int d = 0; d < nb_ndicts; d++)
+        for (int i = 0; i < nb_dicts[d].nvalues; i++) {
+            const nb_value *c = &nb_dicts[d].values[i];
+            if (c->since == v && !c->group)
+                rc |= nb_buf_printf(b,
+                                    "INSERT INTO dict(dict, code, label) VALUES('%s', '%s', '%s');\n",
+                                    nb_dicts[d].name, c->code, c->label);
+        }
+    return rc;
+}
+
+/* Runs step V (its own SQL, then the catalogue's part) inside the caller's
+ * transaction. */
+static nb_err run_step(nb_store *s, int v, char *err, size_t errlen)
+{
+    nb_buf b = {0};
+    int bad = 0;
+    if (steps[v - 1].sql)
+        bad |= nb_buf_adds(&b, steps[v - 1].sql);
+    bad |= catalogue_step(&b, v);
+    bad |= nb_buf_printf(&b, "PRAGMA user_version = %d;", v);
+    if (bad) {
+        nb_buf_free(&b);
+        snprintf(err, errlen, "%s: out of memory", s->path);
+        return NB_ERR_NOMEM;
+    }
+    nb_err rc = exec(s, b.data, err, errlen);
+    nb_buf_free(&b);
+    return rc;
+}
+
+/* A file without a schema (version 0) becomes a store only when it holds no
+ * tables of its own. */
+static nb_err check_empty(nb_store *s, int create, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int tables = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            tables = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (tables) {
+        snprintf(err, errlen, "%s: not a nianbao store (an SQLite database with other tables)",
+                 s->path);
+        return NB_ERR_NOSTORE;
+    }
+    if (!create) {
+        snprintf(err, errlen, "%s: not a nianbao store (empty; create one with "
+                              "'nianbao init -d %s')", s->path, s->path);
+        return NB_ERR_NOSTORE;
+    }
+    /* Before the first table, while the file is empty: with 16 KiB pages
+       rather than the default 4 KiB, a large import writes a quarter as many
+       pages (each twice, through the WAL) and its b-trees stay shallower. */
+    return exec(s, "PRAGMA page_size = 16384", err, errlen);
+}
+
+/* Brings the store to the current schema version: only with CREATE (nianbao
+ * init); otherwise an older store is NB_ERR_OLD, with the command to run. */
 static nb_err migrate(nb_store *s, int create, char *err, size_t errlen)
 {
-    int v = nb_store_version(s);
-    if (v > NB_SCHEMA_VERSION) {
+    int v = nb_store_version(s), want = nb_store_schema_version();
+    s->migrated_from = v;
+    if (v > want) {
         snprintf(err, errlen,
                  "%s: store has schema version %d; this nianbao knows versions up to %d "
                  "(use a newer nianbao)",
-                 s->path, v, NB_SCHEMA_VERSION);
+                 s->path, v, want);
         return NB_ERR_VERSION;
     }
     if (v == 0) {
-        sqlite3_stmt *st;
-        int tables = 0;
-        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) ==
-            SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                tables = sqlite3_column_int(st, 0);
-            sqlite3_finalize(st);
-        }
-        if (tables) {
-            snprintf(err, errlen, "%s: not a nianbao store (an SQLite database with other tables)",
-                     s->path);
-            return NB_ERR_NOSTORE;
-        }
-        if (!create) {
-            snprintf(err, errlen, "%s: not a nianbao store (empty; create one with "
-                                  "'nianbao init -d %s')", s->path, s->path);
-            return NB_ERR_NOSTORE;
-        }
-        /* Before the first table, while the file is empty: with 16 KiB pages
-           rather than the default 4 KiB, a large import writes a quarter as many
-           pages (each twice, through the WAL) and its b-trees stay shallower. */
-        nb_err prc = exec(s, "PRAGMA page_size = 16384", err, errlen);
-        if (prc)
-            return prc;
+        nb_err rc = check_empty(s, create, err, errlen);
+        if (rc)
+            return rc;
     }
-    if (v == NB_SCHEMA_VERSION)
+    if (v == want)
         return NB_OK;
+    if (!create) {
+        snprintf(err, errlen,
+                 "%s: store has schema version %d, this nianbao uses version %d: bring it up "
+                 "to date with 'nianbao init -d %s'",
+                 s->path, v, want, s->path);
+        return NB_ERR_OLD;
+    }
     nb_err rc = exec(s, "BEGIN IMMEDIATE", err, errlen);
     if (rc)
         return rc;
-    for (int next = v + 1; next <= NB_SCHEMA_VERSION; next++) {
-        nb_buf b = {0};
-        int bad = 0;
-        switch (next) {
-        case 1: bad = schema_v1(&b); break;
-        }
-        if (!bad)
-            bad = nb_buf_printf(&b, "PRAGMA user_version = %d;", next);
-        if (bad) {
-            nb_buf_free(&b);
-            exec(s, "ROLLBACK", err, errlen);
-            snprintf(err, errlen, "%s: out of memory", s->path);
-            return NB_ERR_NOMEM;
-        }
-        rc = exec(s, b.data, err, errlen);
-        nb_buf_free(&b);
-        if (rc) {
-            char keep[512];
-            snprintf(keep, sizeof keep, "%s", err);
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-            snprintf(err, errlen, "%s", keep);
-            return rc;
-        }
+    for (int next = v + 1; next <= want && !rc; next++)
+        rc = run_step(s, next, err, errlen);
+    if (rc) {
+        char keep[512];
+        snprintf(keep, sizeof keep, "%s", err);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        snprintf(err, errlen, "%s", keep);
+        return rc;
     }
     return exec(s, "COMMIT", err, errlen);
 }
 
 static int remember_code(nb_store *s, int64_t id, const char *dict, const char *code);
 
+/* A dictionary id beyond this is damage, not data: ids are given in order
+ * (the largest equals the count in any store nianbao wrote), and the id is an
+ * index into an array. */
+#define MAX_DICT_SLACK 100000
+
+/* Checks the dictionary's ids and that it holds every national value of the
+ * catalogue up to the store's version. */
+static nb_err check_codes(nb_store *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0, max = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(max(id), 0), coalesce(min(id), 1) "
+                                  "FROM dict", -1, &st, NULL))
+        return sql_fail(s, err, errlen, "reading the dictionary");
+    int64_t min = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+        max = sqlite3_column_int64(st, 1);
+        min = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (min < 1 || max > n + MAX_DICT_SLACK) {
+        snprintf(err, errlen, "%s: damaged store: dictionary ids run from %lld to %lld for %lld "
+                              "values", s->path, (long long)min, (long long)max, (long long)n);
+        return NB_ERR_NOSTORE;
+    }
+    return NB_OK;
+}
+
+/* Every national value the store's version should hold. */
+static nb_err check_catalogue(nb_store *s, char *err, size_t errlen)
+{
+    int v = nb_store_version(s);
+    for (int d = 0; d < nb_ndicts; d++)
+        for (int i = 0; i < nb_dicts[d].nvalues; i++) {
+            const nb_value *c = &nb_dicts[d].values[i];
+            if (c->group || c->since > v || nb_store_code(s, nb_dicts[d].name, c->code))
+                continue;
+            snprintf(err, errlen, "%s: damaged store: the dictionary lacks the national value "
+                                  "%s '%s' (%s)", s->path, nb_dicts[d].name, c->code, c->label);
+            return NB_ERR_NOSTORE;
+        }
+    return NB_OK;
+}
+
 /* Reads the dictionary into memory. Only reads: opening a store must not
  * write (another process may be importing into it). */
 static nb_err load_codes(nb_store *s, char *err, size_t errlen)
 {
+    nb_err rc = check_codes(s, err, errlen);
+    if (rc)
+        return rc;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT id, dict, code FROM dict ORDER BY id", -1, &st, NULL))
         return sql_fail(s, err, errlen, "reading the dictionary");
-    nb_err rc = NB_OK;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
         const char *d = (const char *)sqlite3_column_text(st, 1);
         const char *c = (const char *)sqlite3_column_text(st, 2);
+        if (!d || !c) {
+            rc = NB_ERR_NOSTORE;
+            snprintf(err, errlen, "%s: damaged store: dictionary id %lld has no name", s->path,
+                     (long long)id);
+            break;
+        }
         if (remember_code(s, id, d, c) != 0) {
             rc = NB_ERR_NOMEM;
             snprintf(err, errlen, "%s: out of memory", s->path);
@@ -178,6 +323,8 @@ static nb_err load_codes(nb_store *s, char *err, size_t errlen)
         }
     }
     sqlite3_finalize(st);
+    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = sql_fail(s, err, errlen, "reading the dictionary");
     return rc;
 }
 
@@ -194,11 +341,52 @@ int nb_store_codes_reload(nb_store *s)
     return load_codes(s, err, sizeof err) == NB_OK ? 0 : -1;
 }
 
-nb_err nb_store_open(const char *path, int create, nb_store **out, char *err, size_t errlen)
+/* Waits for a lock held by another process: the caller's notice once, then
+ * up to busy_ms in steps of 50 ms. */
+static int busy_wait(void *ud, int count)
+{
+    nb_store *s = ud;
+    if (count == 0 && s->opts.waiting)
+        s->opts.waiting(s->opts.ud, s->path);
+    if ((long)count * 50 >= s->opts.busy_ms)
+        return 0;
+    sqlite3_sleep(50);
+    return 1;
+}
+
+/* Opens the SQLite file; a read-only store in a folder where SQLite cannot
+ * make its shared-memory file is opened immutable. */
+static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
+{
+    /* One thread per connection: no SQLite mutex around every call (a bind or
+       step of a million-row import takes it each time). */
+    int flags = SQLITE_OPEN_NOMUTEX;
+    flags |= mode == NB_OPEN_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (mode == NB_OPEN_CREATE)
+        flags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen, "cannot open");
+    sqlite3_busy_handler(s->db, busy_wait, s);
+    if (mode == NB_OPEN_READ &&
+        sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) ==
+            SQLITE_CANTOPEN) {
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+        char *uri = sqlite3_mprintf("file:%s?immutable=1", s->path);
+        int rc = uri ? sqlite3_open_v2(uri, &s->db, flags | SQLITE_OPEN_URI, NULL) : SQLITE_NOMEM;
+        sqlite3_free(uri);
+        if (rc != SQLITE_OK)
+            return s->db ? sql_fail(s, err, errlen, "cannot open") : NB_ERR_NOMEM;
+    }
+    return NB_OK;
+}
+
+nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **out, char *err,
+                          size_t errlen)
 {
     *out = NULL;
     struct stat sb;
-    if (!create && stat(path, &sb) != 0) {
+    if (o->mode != NB_OPEN_CREATE && stat(path, &sb) != 0) {
         snprintf(err, errlen, "%s: no store here (create one with 'nianbao init -d %s')", path,
                  path);
         return NB_ERR_NOSTORE;
@@ -210,30 +398,39 @@ nb_err nb_store_open(const char *path, int create, nb_store **out, char *err, si
         return NB_ERR_NOMEM;
     }
     nb_strmap_init(&s->codes);
-    /* One thread per connection: no SQLite mutex around every call (a bind or
-       step of a million-row import takes it each time). */
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    nb_err rc = NB_OK;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        rc = sql_fail(s, err, errlen, "cannot open");
+    s->opts = *o;
+    if (s->opts.busy_ms <= 0)
+        s->opts.busy_ms = NB_BUSY_MS;
+    s->readonly = o->mode == NB_OPEN_READ;
+    nb_err rc;
+    if ((rc = open_db(s, o->mode, err, errlen)))
         goto fail;
-    }
-    sqlite3_busy_timeout(s->db, 5000);
     /* A file that is not SQLite fails here with "file is not a database". */
     if ((rc = exec(s, "PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_master;", err,
                    errlen)))
         goto fail;
-    /* WAL only once it is known to be our store: a refused file stays as it was. */
-    if ((rc = migrate(s, create, err, errlen)) ||
-        (rc = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err, errlen)))
+    int fresh = nb_store_version(s) == 0;
+    if ((rc = migrate(s, o->mode == NB_OPEN_CREATE, err, errlen)))
         goto fail;
-    if ((rc = load_codes(s, err, errlen)))
+    /* WAL is a property of the file, set once when it is made; a refused
+       file stays as it was. */
+    if (fresh && (rc = exec(s, "PRAGMA journal_mode = WAL", err, errlen)))
+        goto fail;
+    if (!s->readonly && (rc = exec(s, "PRAGMA synchronous = NORMAL", err, errlen)))
+        goto fail;
+    if ((rc = load_codes(s, err, errlen)) || (rc = check_catalogue(s, err, errlen)))
         goto fail;
     *out = s;
     return NB_OK;
 fail:
     nb_store_close(s);
     return rc;
+}
+
+nb_err nb_store_open(const char *path, int mode, nb_store **out, char *err, size_t errlen)
+{
+    nb_open_opts o = {.mode = mode};
+    return nb_store_open_with(path, &o, out, err, errlen);
 }
 
 void nb_store_close(nb_store *s)
@@ -265,18 +462,26 @@ int nb_store_version(nb_store *s)
     return v;
 }
 
-static int code_key(char *key, size_t n, const char *dict, const char *code)
+/* "dict\037code" in BUF when it fits, else in a new allocation (free it when
+ * it is not BUF); NULL when out of memory. A free-text value may be long. */
+static char *code_key(char *buf, size_t n, const char *dict, const char *code)
 {
-    return snprintf(key, n, "%s\037%s", dict, code) < (int)n;
+    size_t need = strlen(dict) + strlen(code) + 2;
+    char *key = need <= n ? buf : malloc(need);
+    if (key)
+        snprintf(key, need, "%s\037%s", dict, code);
+    return key;
 }
 
 int64_t nb_store_code(nb_store *s, const char *dict, const char *code)
 {
-    char key[512];
-    if (!code_key(key, sizeof key, dict, code))
-        return 0;
-    int64_t *v = nb_strmap_get(&s->codes, key);
-    return v ? *v : 0;
+    char buf[256];
+    char *key = code_key(buf, sizeof buf, dict, code);
+    int64_t *v = key ? nb_strmap_get(&s->codes, key) : NULL;
+    int64_t id = v ? *v : 0;
+    if (key != buf)
+        free(key);
+    return id;
 }
 
 const char *nb_store_code_str(const nb_store *s, int64_t id)
@@ -286,9 +491,6 @@ const char *nb_store_code_str(const nb_store *s, int64_t id)
 
 static int remember_code(nb_store *s, int64_t id, const char *dict, const char *code)
 {
-    char key[512];
-    if (!code_key(key, sizeof key, dict, code))
-        return -1;
     if (id >= s->ncodes) {
         int n = (int)id + 64;
         char **c = realloc(s->code_of, (size_t)n * sizeof *c);
@@ -307,34 +509,41 @@ static int remember_code(nb_store *s, int64_t id, const char *dict, const char *
     free(s->dict_of[id]);
     s->code_of[id] = strdup(code);
     s->dict_of[id] = strdup(dict);
-    if (!s->code_of[id] || !s->dict_of[id])
-        return -1;
-    return nb_strmap_put(&s->codes, key, id, NULL, NULL);
+    char buf[256];
+    char *key = code_key(buf, sizeof buf, dict, code);
+    int rc = !s->code_of[id] || !s->dict_of[id] || !key ||
+             nb_strmap_put(&s->codes, key, id, NULL, NULL) != 0;
+    if (key != buf)
+        free(key);
+    return rc ? -1 : 0;
 }
 
-int64_t nb_store_code_add(nb_store *s, const char *dict, const char *code, const char *label)
+nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const char *label,
+                         int64_t *id, char *err, size_t errlen)
 {
-    int64_t id = nb_store_code(s, dict, code);
-    if (id)
-        return id;
-    {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db,
-                               "INSERT INTO dict(dict, code, label) VALUES(?1, ?2, ?3) "
-                               "ON CONFLICT(dict, code) DO UPDATE SET code = code RETURNING id",
-                               -1, &st, NULL) != SQLITE_OK)
-            return 0;
-        sqlite3_bind_text(st, 1, dict, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
-        if (label)
-            sqlite3_bind_text(st, 3, label, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            id = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+    if ((*id = nb_store_code(s, dict, code)))
+        return NB_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO dict(dict, code, label) VALUES(?1, ?2, ?3) "
+                           "ON CONFLICT(dict, code) DO UPDATE SET code = code RETURNING id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen, "adding to the dictionary");
+    sqlite3_bind_text(st, 1, dict, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+    if (label)
+        sqlite3_bind_text(st, 3, label, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (!*id)
+        return sql_fail(s, err, errlen, "adding to the dictionary");
+    if (remember_code(s, *id, dict, code) != 0) {
+        *id = 0;
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
     }
-    if (id && remember_code(s, id, dict, code) != 0)
-        return 0;
-    return id;
+    return NB_OK;
 }
 
 nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int *created,
@@ -416,21 +625,22 @@ nb_err nb_store_text_put(nb_store *s, int64_t body, int year, const char *text,
     return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "storing a text");
 }
 
-nb_err nb_store_source(nb_store *s, const char *path, const char *kind, int64_t body,
-                       const char *encoding, const char *header, int64_t *id, char *err,
-                       size_t errlen)
+nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, const char *kind,
+                       int64_t body, const char *encoding, const char *header, int64_t *id,
+                       char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO source(path, kind, body, encoding, header) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5)",
+                           "INSERT INTO source(path, canonical, kind, body, encoding, header) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                            -1, &st, NULL))
         return sql_fail(s, err, errlen, "recording a source");
     sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, body);
-    sqlite3_bind_text(st, 4, encoding, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, header, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, canonical, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, body);
+    sqlite3_bind_text(st, 5, encoding, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, header, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -457,37 +667,52 @@ nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const ch
     return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "storing a script");
 }
 
-nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
-                           size_t errlen)
+/* The parent of body ID, 0 for none. */
+static nb_err parent_of(nb_store *s, int64_t id, int64_t *parent, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT parent FROM body WHERE id = ?1", -1, &st, NULL))
+        return sql_fail(s, err, errlen, "reading a parent");
+    sqlite3_bind_int64(st, 1, id);
+    *parent = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return NB_OK;
+}
+
+nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, char *err,
+                            size_t errlen)
 {
     int64_t c, p;
-    nb_err rc = nb_store_begin(s, err, errlen);
-    if (rc)
-        return rc;
+    nb_err rc;
+    if (strcmp(child, parent) == 0) {
+        snprintf(err, errlen, "%s: '%s' cannot be its own parent", s->path, child);
+        return NB_ERR_INPUT;
+    }
     if ((rc = nb_store_body(s, child, 0, &c, NULL, err, errlen)) ||
         (rc = nb_store_body(s, parent, 1, &p, NULL, err, errlen)))
-        goto fail;
+        return rc;
     /* Walk up from the parent: meeting the child would close a cycle. */
     for (int64_t a = p, depth = 0; a && depth < 1000; depth++) {
         if (a == c) {
             snprintf(err, errlen, "%s: '%s' cannot be the parent of '%s' (it is below it)",
                      s->path, parent, child);
-            rc = NB_ERR_INPUT;
-            goto fail;
+            return NB_ERR_INPUT;
         }
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT parent FROM body WHERE id = ?1", -1, &st, NULL)) {
-            rc = sql_fail(s, err, errlen, "reading a parent");
-            goto fail;
-        }
-        sqlite3_bind_int64(st, 1, a);
-        a = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
+        if ((rc = parent_of(s, a, &a, err, errlen)))
+            return rc;
     }
-    if ((rc = nb_store_body_parent(s, c, p, err, errlen)))
-        goto fail;
+    return nb_store_body_parent(s, c, p, err, errlen);
+}
+
+nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
+                           size_t errlen)
+{
+    nb_err rc = nb_store_begin(s, err, errlen);
+    if (rc)
+        return rc;
+    if ((rc = nb_store_link_parent(s, child, parent, err, errlen))) {
+        nb_store_rollback(s);
+        return rc;
+    }
     return nb_store_commit(s, err, errlen);
-fail:
-    nb_store_rollback(s);
-    return rc;
 }

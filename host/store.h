@@ -15,7 +15,27 @@
 #include "err.h"
 #include "util.h"
 
-#define NB_SCHEMA_VERSION 1
+/* The schema version this nianbao writes: the number of migration steps. */
+int nb_store_schema_version(void);
+#define NB_SCHEMA_VERSION (nb_store_schema_version())
+/* What migration step VERSION brings (for 'nianbao init'), or NULL. */
+const char *nb_store_step_what(int version);
+
+/* How long a command waits for a store another process has locked. */
+#define NB_BUSY_MS 10000
+
+typedef enum {
+    NB_OPEN_WRITE = 0,  /* an existing store of the current version, to change */
+    NB_OPEN_CREATE = 1, /* create it, or bring an older one up to date (nianbao init) */
+    NB_OPEN_READ = 2    /* read only: a read-only file or folder is fine */
+} nb_open_mode;
+
+typedef struct {
+    int mode;      /* nb_open_mode */
+    int busy_ms;   /* wait for a lock this long (0: NB_BUSY_MS), then NB_ERR_BUSY */
+    void (*waiting)(void *ud, const char *path); /* called once when a wait starts */
+    void *ud;
+} nb_open_opts;
 
 
 typedef struct nb_store {
@@ -25,13 +45,21 @@ typedef struct nb_store {
     char **code_of;    /* dictionary id -> code (owned), index by id */
     char **dict_of;    /* dictionary id -> dictionary name (owned) */
     int ncodes;        /* highest id + 1 */
+    int readonly;      /* opened with NB_OPEN_READ */
+    int migrated_from; /* schema version found at open (0: created) */
+    nb_open_opts opts;
 } nb_store;
 
-/* Opens the store at PATH. With CREATE, creates it (or upgrades it) to the
- * current schema; without, a missing file is NB_ERR_NOSTORE. On failure
- * returns the error, writes a message into ERR and sets *OUT to NULL. The
- * caller closes the store with nb_store_close. */
-nb_err nb_store_open(const char *path, int create, nb_store **out, char *err, size_t errlen);
+/* Opens the store at PATH in MODE (nb_open_mode). NB_OPEN_CREATE creates it
+ * or upgrades it to the current schema; otherwise a missing file is
+ * NB_ERR_NOSTORE and an older schema NB_ERR_OLD (the message names 'nianbao
+ * init'). The dictionary is checked against the catalogue (a damaged store is
+ * NB_ERR_NOSTORE). A lock held by another process is waited for, then
+ * NB_ERR_BUSY. On failure returns the error, writes a message into ERR and
+ * sets *OUT to NULL. The caller closes the store with nb_store_close. */
+nb_err nb_store_open(const char *path, int mode, nb_store **out, char *err, size_t errlen);
+nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **out, char *err,
+                          size_t errlen);
 void nb_store_close(nb_store *s);
 
 /* Schema version of the open store. */
@@ -43,16 +71,21 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
 /* Sets the parent of body CHILD to body PARENT (0: none). */
 nb_err nb_store_body_parent(nb_store *s, int64_t child, int64_t parent, char *err, size_t errlen);
 
-/* Makes body PARENT (created when new) the parent of body CHILD, in one
- * transaction. Refuses a cycle (a body its own ancestor). */
+/* Makes body PARENT (created when new) the parent of body CHILD, inside the
+ * caller's transaction. Refuses a cycle (a body its own ancestor, or its own
+ * parent) with NB_ERR_INPUT. */
+nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, char *err,
+                            size_t errlen);
+/* The same in a transaction of its own. */
 nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
                            size_t errlen);
 
 /* Dictionary id of CODE in DICT, 0 when absent. */
 int64_t nb_store_code(nb_store *s, const char *dict, const char *code);
-/* Adds CODE to DICT (open vocabularies) and returns its id (existing id if
- * present), 0 on failure. */
-int64_t nb_store_code_add(nb_store *s, const char *dict, const char *code, const char *label);
+/* Adds CODE to DICT (open vocabularies) and sets *ID to its id (the existing
+ * id if present). */
+nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const char *label,
+                         int64_t *id, char *err, size_t errlen);
 /* Re-reads the dictionary after a rollback. Returns 0 or -1. */
 int nb_store_codes_reload(nb_store *s);
 /* Code string of dictionary id ID, or NULL. */
@@ -72,9 +105,10 @@ nb_err nb_store_text_put(nb_store *s, int64_t body, int year, const char *text,
 nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const char *name,
                            const char *content, char *err, size_t errlen);
 
-/* Records a source file and returns its id. */
-nb_err nb_store_source(nb_store *s, const char *path, const char *kind, int64_t body,
-                       const char *encoding, const char *header, int64_t *id, char *err,
-                       size_t errlen);
+/* Records a source file (PATH as given, CANONICAL its canonical path or
+ * NULL) and returns its id. */
+nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, const char *kind,
+                       int64_t body, const char *encoding, const char *header, int64_t *id,
+                       char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,381 @@
+/* coder.c - one row of text in, one coded record (or the reasons it is refused) out. */
+#include "coder.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Distinct unknown values remembered with their counts; more are only counted. */
+#define MAX_UNKNOWN 1000
+
+/* An unknown categorical value, reported once with its count. */
+typedef struct {
+    int field;
+    char *value;
+    long count;
+    long first_line;
+} unknown_val;
+
+struct nb_coder {
+    nb_store *s;
+    const nb_kind *k;
+    const nb_mapping *map;
+    int allow_serial;
+    int col_of[NB_MAX_FIELDS]; /* column of each field, -1 when absent */
+    int id_col;
+    nb_buf header;             /* the header as given, unit-separated */
+    nb_strmap coded[NB_MAX_FIELDS]; /* value met -> dictionary id (0: unknown) */
+    unknown_val *unknown;
+    int nunknown;
+    long unknown_more;         /* rows with unknown values beyond MAX_UNKNOWN */
+    nb_strmap unknown_idx;     /* "field\037value" -> index into unknown */
+    /* The kind's rules, as field indexes. */
+    int order_a[NB_MAX_FIELDS], order_b[NB_MAX_FIELDS], norder;
+    int pair_a[NB_MAX_FIELDS], pair_b[NB_MAX_FIELDS], npair;
+};
+
+static void diag(nb_diag_fn fn, void *ud, const char *file, long line, const char *field,
+                 const char *reason, const char *value, int note)
+{
+    nb_diag d = {file, line, field, reason, value, note};
+    if (fn)
+        fn(ud, &d);
+}
+
+nb_err nb_coder_new(nb_store *s, const nb_kind *k, const nb_mapping *map, int allow_serial,
+                    nb_coder **out, char *err, size_t errlen)
+{
+    nb_coder *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    c->s = s;
+    c->k = k;
+    c->map = map;
+    c->allow_serial = allow_serial;
+    c->id_col = -1;
+    for (int f = 0; f < NB_MAX_FIELDS; f++) {
+        c->col_of[f] = -1;
+        nb_strmap_init(&c->coded[f]);
+    }
+    nb_strmap_init(&c->unknown_idx);
+    for (int r = 0; r < k->nrules; r++) {
+        int a = nb_field_find(k, k->rules[r].a), b = nb_field_find(k, k->rules[r].b);
+        if (k->rules[r].type == NB_RULE_ORDER) {
+            c->order_a[c->norder] = a;
+            c->order_b[c->norder++] = b;
+        } else {
+            c->pair_a[c->npair] = a;
+            c->pair_b[c->npair++] = b;
+        }
+    }
+    *out = c;
+    return NB_OK;
+}
+
+void nb_coder_free(nb_coder *c)
+{
+    if (!c)
+        return;
+    for (int f = 0; f < NB_MAX_FIELDS; f++)
+        nb_strmap_free(&c->coded[f]);
+    for (int i = 0; i < c->nunknown; i++)
+        free(c->unknown[i].value);
+    free(c->unknown);
+    nb_strmap_free(&c->unknown_idx);
+    nb_buf_free(&c->header);
+    free(c);
+}
+
+const char *nb_coder_header_text(const nb_coder *c)
+{
+    return c->header.data ? c->header.data : "";
+}
+
+const nb_kind *nb_coder_kind(const nb_coder *c)
+{
+    return c->k;
+}
+
+int nb_coder_column(const nb_coder *c, int f)
+{
+    return f == -1 ? c->id_col : c->col_of[f];
+}
+
+/* ---- header ---- */
+
+/* The field a header name stands for: -1 id, 0.. a field, -2 none. */
+static int header_field(const nb_coder *c, const char *name)
+{
+    int f = nb_field_find(c->k, name);
+    if (f == -2) {
+        const char *mapped = nb_mapping_field(c->map, c->k->name, name);
+        if (mapped)
+            f = nb_field_find(c->k, mapped);
+    }
+    return f;
+}
+
+/* Reports every required column that is absent. Returns 1 if any. */
+static int missing_columns(nb_coder *c, const char *file, nb_diag_fn fn, void *ud)
+{
+    const nb_kind *k = c->k;
+    char reason[256], alias[64];
+    int bad = 0;
+    if (c->id_col < 0 && k->id_required) {
+        diag(fn, ud, file, 1, NULL, "missing required column 'id' (编号)", NULL, 0);
+        bad = 1;
+    }
+    for (int f = 0; f < k->nfields; f++)
+        if (c->col_of[f] < 0 && k->fields[f].required) {
+            snprintf(reason, sizeof reason, "missing required column '%s' (%s)",
+                     k->fields[f].name, nb_field_alias(&k->fields[f], alias, sizeof alias));
+            diag(fn, ud, file, 1, NULL, reason, NULL, 0);
+            bad = 1;
+        }
+    return bad;
+}
+
+nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_diag_fn fn,
+                       void *ud)
+{
+    const nb_kind *k = c->k;
+    int bad = 0;
+    char reason[1024];
+    c->header.len = 0;
+    for (size_t col = 0; col < n; col++) {
+        char *name = nb_trim(h[col]);
+        if ((col && nb_buf_add(&c->header, "\037", 1)) || nb_buf_adds(&c->header, name))
+            return NB_ERR_NOMEM;
+        int f = header_field(c, name);
+        if (f == -2) {
+            if (*name) {
+                snprintf(reason, sizeof reason,
+                         "note: column '%s' is not a field of %s; kept with the raw values",
+                         name, k->name);
+                diag(fn, ud, file, 1, NULL, reason, NULL, 1);
+            }
+            continue;
+        }
+        int *slot = f == -1 ? &c->id_col : &c->col_of[f];
+        if (*slot >= 0) {
+            snprintf(reason, sizeof reason, "columns '%s' and '%s' both give field '%s'",
+                     h[*slot], name, f == -1 ? "id" : k->fields[f].name);
+            diag(fn, ud, file, 1, NULL, reason, NULL, 0);
+            bad = 1;
+            continue;
+        }
+        *slot = (int)col;
+    }
+    bad |= missing_columns(c, file, fn, ud);
+    return bad ? NB_ERR_INPUT : NB_OK;
+}
+
+/* ---- categories ---- */
+
+/* Remembers unknown VALUE of field F at LINE (counted once per value). */
+static void note_unknown(nb_coder *c, int f, const char *value, long line)
+{
+    nb_buf key = {0};
+    if (nb_buf_printf(&key, "%d\037%s", f, value) != 0) {
+        nb_buf_free(&key);
+        return;
+    }
+    int64_t *idx = nb_strmap_get(&c->unknown_idx, key.data);
+    if (idx) {
+        c->unknown[*idx].count++;
+    } else if (c->nunknown >= MAX_UNKNOWN) {
+        c->unknown_more++;
+    } else {
+        unknown_val *u = realloc(c->unknown, (size_t)(c->nunknown + 1) * sizeof *u);
+        char *v = u ? strdup(value) : NULL;
+        if (u)
+            c->unknown = u;
+        if (v && nb_strmap_put(&c->unknown_idx, key.data, c->nunknown, NULL, NULL) == 0) {
+            u[c->nunknown] = (unknown_val){f, v, 1, line};
+            c->nunknown++;
+        } else {
+            free(v);
+            c->unknown_more++;
+        }
+    }
+    nb_buf_free(&key);
+}
+
+/* Dictionary id of VALUE for field F: 0 when unknown. A field has few
+ * distinct values, so each is looked up once (the mapping, the catalogue, or
+ * the store's open vocabulary) and then found in the field's own map. */
+static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, char *err,
+                      size_t errlen)
+{
+    int64_t *known = nb_strmap_get(&c->coded[f], value);
+    if (known) {
+        *id = *known;
+        return NB_OK;
+    }
+    const nb_field *fd = &c->k->fields[f];
+    const char *v = nb_mapping_code(c->map, c->k->name, fd->name, value);
+    if (!v)
+        v = value;
+    *id = 0;
+    if (!fd->dict) { /* open vocabulary: every value is welcome */
+        nb_err rc = nb_store_code_add(c->s, fd->name, v, NULL, id, err, errlen);
+        if (rc)
+            return rc;
+    } else {
+        const nb_value *nv = nb_value_match(fd->dict, v);
+        *id = nv ? nb_store_code(c->s, fd->dict, nv->code) : 0;
+    }
+    nb_strmap_put(&c->coded[f], value, *id, NULL, NULL); /* out of memory: not remembered */
+    return NB_OK;
+}
+
+long nb_coder_unknowns(nb_coder *c, const char *file, int one_row, nb_diag_fn fn, void *ud)
+{
+    char reason[512];
+    long n = 0;
+    for (int i = 0; i < c->nunknown; i++, n++) {
+        unknown_val *u = &c->unknown[i];
+        nb_buf r = {0};
+        if (one_row)
+            nb_buf_printf(&r, "unknown value '%s' (not a national code or label)", u->value);
+        else
+            nb_buf_printf(&r, "unknown value '%s' in %ld row%s, first at line %ld (not a "
+                              "national code or label%s)", u->value, u->count,
+                          u->count == 1 ? "" : "s", u->first_line,
+                          c->map ? ", and not in the mapping" : "; map it with --map");
+        diag(fn, ud, file, u->first_line, c->k->fields[u->field].name, r.data ? r.data : "",
+             NULL, 0);
+        nb_buf_free(&r);
+        free(u->value);
+    }
+    if (c->unknown_more) {
+        snprintf(reason, sizeof reason, "%ld more rows with unknown values, of more than %d "
+                                        "distinct values", c->unknown_more, MAX_UNKNOWN);
+        diag(fn, ud, file, 0, NULL, reason, NULL, 0);
+        n++;
+    }
+    c->nunknown = 0;
+    c->unknown_more = 0;
+    nb_strmap_free(&c->unknown_idx);
+    nb_strmap_init(&c->unknown_idx);
+    return n;
+}
+
+/* ---- rows ---- */
+
+static const char *cell(char **fields, size_t n, int col)
+{
+    return col >= 0 && (size_t)col < n ? fields[col] : "";
+}
+
+/* Codes the value V of field F into REC. Returns 0 (good), 1 (refused, told
+ * to FN) or -1 (store error in ERR, code in *RC). */
+static int code_field(nb_coder *c, int f, const char *v, const char *file, long line,
+                      nb_rec *rec, nb_diag_fn fn, void *ud, nb_err *rc, char *err,
+                      size_t errlen)
+{
+    const nb_field *fd = &c->k->fields[f];
+    const char *why;
+    int ymd;
+    switch (fd->type) {
+    case NB_F_TEXT:
+        rec->text[f] = v;
+        return 0;
+    case NB_F_DATE:
+        if (nb_date_parse(v, c->allow_serial, &ymd, &why) != 0)
+            break;
+        rec->ival[f] = ymd;
+        return 0;
+    case NB_F_CAT:
+        if ((*rc = code_of(c, f, v, &rec->ival[f], err, errlen)))
+            return -1;
+        if (!rec->ival[f]) {
+            note_unknown(c, f, v, line);
+            return 1;
+        }
+        return 0;
+    case NB_F_INT:
+        why = "not a whole number";
+        if (nb_int_parse(v, &rec->ival[f]) != 0)
+            break;
+        return 0;
+    case NB_F_MONEY:
+        if (nb_money_parse(v, &rec->ival[f], &why) != 0)
+            break;
+        return 0;
+    }
+    diag(fn, ud, file, line, fd->name, why, v, 0);
+    return 1;
+}
+
+/* The kind's rules over a row whose fields are all good. Returns 1 when one
+ * fails (told to FN). */
+static int check_rules(nb_coder *c, const char *file, long line, char **fields, size_t n,
+                       const nb_rec *rec, nb_diag_fn fn, void *ud)
+{
+    const nb_kind *k = c->k;
+    char reason[256];
+    int bad = 0;
+    for (int r = 0; r < c->norder; r++) {
+        int a = c->order_a[r], b = c->order_b[r];
+        if (rec->has[a] && rec->has[b] && rec->ival[a] < rec->ival[b]) {
+            char da[11], db[11];
+            nb_date_format((int)rec->ival[a], da);
+            nb_date_format((int)rec->ival[b], db);
+            snprintf(reason, sizeof reason, "before %s %s", k->fields[b].name, db);
+            diag(fn, ud, file, line, k->fields[a].name, reason, da, 0);
+            bad = 1;
+        }
+    }
+    for (int r = 0; r < c->npair; r++) {
+        int a = c->pair_a[r], b = c->pair_b[r];
+        if (rec->has[a] == rec->has[b])
+            continue;
+        snprintf(reason, sizeof reason, rec->has[a] ? "given but no %s date" : "missing, but %s is given",
+                 k->fields[b].name);
+        diag(fn, ud, file, line, k->fields[a].name, reason,
+             cell(fields, n, c->col_of[rec->has[a] ? a : b]), 0);
+        bad = 1;
+    }
+    return bad;
+}
+
+nb_err nb_coder_row(nb_coder *c, const char *file, long line, char **fields, size_t n,
+                    nb_rec *rec, nb_diag_fn fn, void *ud, char *err, size_t errlen)
+{
+    const nb_kind *k = c->k;
+    int bad = 0;
+    nb_err rc = NB_OK;
+    for (size_t i = 0; i < n; i++)
+        nb_trim(fields[i]);
+    rec->id = cell(fields, n, c->id_col);
+    if (!*rec->id && k->id_required) {
+        diag(fn, ud, file, line, "id", "missing value", "", 0);
+        bad = 1;
+    }
+    for (int f = 0; f < k->nfields; f++) {
+        const char *v = cell(fields, n, c->col_of[f]);
+        rec->has[f] = *v != '\0';
+        rec->ival[f] = 0;
+        rec->text[f] = NULL;
+        if (!rec->has[f]) {
+            if (k->fields[f].required) {
+                diag(fn, ud, file, line, k->fields[f].name, "missing value", "", 0);
+                bad = 1;
+            } else if (k->fields[f].type == NB_F_INT) {
+                rec->ival[f] = 1, rec->has[f] = 1; /* a count defaults to 1 */
+            }
+            continue;
+        }
+        int r = code_field(c, f, v, file, line, rec, fn, ud, &rc, err, errlen);
+        if (r < 0)
+            return rc;
+        bad |= r;
+    }
+    if (!bad)
+        bad = check_rules(c, file, line, fields, n, rec, fn, ud);
+    return bad ? NB_ERR_INPUT : NB_OK;
+}

@@ -1,0 +1,26 @@
+/* files.h - reading input files safely: regular files only, of bounded size.
+ *
+ * Every file nianbao reads whole (narratives, scripts, mappings) goes through
+ * here: a FIFO would hang, /dev/zero would never end, and a huge file would
+ * take all memory. Depends on util.h and err.h; no Lua. */
+#ifndef NB_FILES_H
+#define NB_FILES_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "util.h"
+
+/* Largest text or script file read whole (16 MiB). */
+#define NB_MAX_TEXT_FILE ((size_t)16 << 20)
+
+/* Reads the regular file PATH, at most MAX bytes, into B (NUL-terminated;
+ * the caller frees it). NB_ERR_IO when it cannot be opened or read,
+ * NB_ERR_INPUT when it is not a regular file (a FIFO, a device, a folder),
+ * NB_ERR_LIMIT when it is larger than MAX; ERR names the path. */
+nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t errlen);
+
+/* "a FIFO", "a device", "a folder", ...: what kind of file MODE is. */
+const char *nb_file_kind(unsigned mode);
+
+#endif

@@ -1,0 +1,26 @@
+/* texts.h - a body's narrative texts and its own scripts, kept in the store.
+ *
+ * The narrative of a year is one Markdown file; a body's rules and layouts
+ * are Lua files (the caller checks that they compile and have the right
+ * shape before storing them). Each is stored in one transaction, the body
+ * created when new. Depends on store.h and files.h; no Lua. */
+#ifndef NB_TEXTS_H
+#define NB_TEXTS_H
+
+#include "store.h"
+
+/* Imports a Markdown narrative for BODY and YEAR (YEAR 0: taken from a
+ * four-digit number in the file name). An empty file is NB_ERR_INPUT. */
+nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year, int dry_run,
+                      char *err, size_t errlen);
+
+/* Stores CONTENT as the script NAME of BODY for ROLE ("rules", "layout"),
+ * replacing one of that name. */
+nb_err nb_store_put_script(nb_store *s, const char *body, const char *role, const char *name,
+                           const char *content, char *err, size_t errlen);
+
+/* Reads a text file for storing: a regular file of at most NB_MAX_TEXT_FILE
+ * bytes, not empty, valid UTF-8 (a BOM is dropped). *TEXT points into B. */
+nb_err nb_text_file(const char *path, nb_buf *b, const char **text, char *err, size_t errlen);
+
+#endif

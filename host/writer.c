@@ -1,0 +1,295 @@
+/* writer.c - batched inserts and in-place updates of coded records. */
+#include "writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per multi-row INSERT when the body has no rows of the kind yet. */
+#define BATCH_ROWS 256
+
+/* A record waiting to be written: its values, and offsets and lengths of its
+ * texts in nb_writer.text. */
+typedef struct {
+    long line;
+    int64_t rid;             /* row to update, 0 to insert */
+    size_t id, id_len, raw, raw_len;
+    size_t text[NB_MAX_FIELDS], text_len[NB_MAX_FIELDS];
+    int64_t ival[NB_MAX_FIELDS];
+    unsigned char has[NB_MAX_FIELDS];
+} pending_row;
+
+struct nb_writer {
+    nb_store *s;
+    const nb_kind *k;
+    int64_t body, src;
+    int existing;            /* the body already has rows of the kind */
+    sqlite3_stmt *ins, *upd, *find;
+    sqlite3_stmt *ins_batch; /* BATCH_ROWS rows; NULL when rows go one by one */
+    pending_row *pending;    /* BATCH_ROWS slots with ins_batch, else 1 */
+    int npending;
+    nb_buf text;
+};
+
+static nb_err sql_fail(nb_writer *w, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", w->s->path, sqlite3_errmsg(w->s->db));
+    return NB_ERR_SQL;
+}
+
+/* Appends ", name" (or ", name = ?N") for every field of K. */
+static int field_list(nb_buf *b, const nb_kind *k, int assign)
+{
+    int bad = 0;
+    for (int f = 0; f < k->nfields; f++)
+        bad |= assign ? nb_buf_printf(b, ", %s = ?%d", k->fields[f].name, f + 3)
+                      : nb_buf_printf(b, ", %s", k->fields[f].name);
+    return bad;
+}
+
+/* Parameters, in every statement: ?1 body, ?2 id, ?3.. the fields, then src,
+ * line, raw and (UPDATE) the rid. An update leaves body and id as they are:
+ * re-setting them would delete and re-insert the unique index entry. */
+static nb_err prepare(nb_writer *w, char *err, size_t errlen)
+{
+    const nb_kind *k = w->k;
+    int n = k->nfields, bad = 0;
+    nb_buf b = {0};
+    bad |= nb_buf_printf(&b, "INSERT INTO %s(body, id", k->table) | field_list(&b, k, 0);
+    bad |= nb_buf_adds(&b, ", src, line, raw) VALUES(?1, ?2");
+    for (int f = 0; f < n; f++)
+        bad |= nb_buf_printf(&b, ", ?%d", f + 3);
+    bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5);
+    if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->ins, NULL) != SQLITE_OK)
+        goto fail;
+    b.len = 0;
+    bad |= nb_buf_printf(&b, "UPDATE %s SET src = ?%d, line = ?%d, raw = ?%d", k->table, n + 3,
+                         n + 4, n + 5);
+    bad |= field_list(&b, k, 1) | nb_buf_printf(&b, " WHERE rid = ?%d", n + 6);
+    if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->upd, NULL) != SQLITE_OK)
+        goto fail;
+    b.len = 0;
+    bad |= nb_buf_printf(&b, "SELECT rid FROM %s WHERE body = ?1 AND id = ?2", k->table);
+    if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->find, NULL) != SQLITE_OK)
+        goto fail;
+    nb_buf_free(&b);
+    return NB_OK;
+fail:
+    nb_buf_free(&b);
+    if (bad) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    return sql_fail(w, err, errlen);
+}
+
+/* Prepares the INSERT of BATCH_ROWS rows. Without it (out of memory, an
+ * SQLite with fewer variables) the rows go one by one.
+ *
+ * OR FAIL: a failing statement keeps the rows it wrote before the failure, so
+ * SQLite needs no statement journal, which would copy each page the statement
+ * changes to a temporary file first. A failure ends the import, and the whole
+ * transaction is rolled back: still all rows or none. */
+static void prepare_batch(nb_writer *w)
+{
+    const nb_kind *k = w->k;
+    nb_buf b = {0};
+    int bad = nb_buf_printf(&b, "INSERT OR FAIL INTO %s(body, id", k->table);
+    bad |= field_list(&b, k, 0) | nb_buf_adds(&b, ", src, line, raw) VALUES");
+    for (int i = 0; i < BATCH_ROWS; i++) {
+        bad |= nb_buf_adds(&b, i ? ", (?, ?" : "(?, ?");
+        for (int f = 0; f < k->nfields + 3; f++)
+            bad |= nb_buf_adds(&b, ", ?");
+        bad |= nb_buf_adds(&b, ")");
+    }
+    if (!bad && sqlite3_prepare_v2(w->s->db, b.data, -1, &w->ins_batch, NULL) != SQLITE_OK) {
+        sqlite3_finalize(w->ins_batch);
+        w->ins_batch = NULL;
+    }
+    nb_buf_free(&b);
+    pending_row *more = w->ins_batch ? realloc(w->pending, BATCH_ROWS * sizeof *more) : NULL;
+    if (!more) {
+        sqlite3_finalize(w->ins_batch);
+        w->ins_batch = NULL;
+        return;
+    }
+    w->pending = more;
+    /* The body and the source are the same in every row: bound once, they
+       stay bound across resets. */
+    for (int i = 0; i < BATCH_ROWS; i++) {
+        int base = i * (k->nfields + 5);
+        sqlite3_bind_int64(w->ins_batch, base + 1, w->body);
+        sqlite3_bind_int64(w->ins_batch, base + k->nfields + 3, w->src);
+    }
+}
+
+nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_writer **out,
+                     char *err, size_t errlen)
+{
+    nb_writer *w = calloc(1, sizeof *w);
+    *out = NULL;
+    if (!w || !(w->pending = calloc(1, sizeof *w->pending))) {
+        free(w);
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    w->s = s, w->k = k, w->body = body, w->src = src;
+    nb_err rc = prepare(w, err, errlen);
+    if (rc) {
+        nb_writer_free(w);
+        return rc;
+    }
+    char q[256];
+    sqlite3_stmt *ex;
+    snprintf(q, sizeof q, "SELECT EXISTS(SELECT 1 FROM %s WHERE body = ?1)", k->table);
+    if (sqlite3_prepare_v2(s->db, q, -1, &ex, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(ex, 1, body);
+        if (sqlite3_step(ex) == SQLITE_ROW)
+            w->existing = sqlite3_column_int(ex, 0);
+        sqlite3_finalize(ex);
+    }
+    if (!w->existing)
+        prepare_batch(w);
+    *out = w;
+    return NB_OK;
+}
+
+void nb_writer_free(nb_writer *w)
+{
+    if (!w)
+        return;
+    sqlite3_finalize(w->ins);
+    sqlite3_finalize(w->upd);
+    sqlite3_finalize(w->find);
+    sqlite3_finalize(w->ins_batch);
+    free(w->pending);
+    nb_buf_free(&w->text);
+    free(w);
+}
+
+nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
+{
+    *rid = 0;
+    if (!w->existing)
+        return NB_OK;
+    sqlite3_bind_int64(w->find, 1, w->body);
+    sqlite3_bind_text(w->find, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(w->find);
+    if (rc == SQLITE_ROW)
+        *rid = sqlite3_column_int64(w->find, 0);
+    sqlite3_reset(w->find);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? NB_OK : sql_fail(w, err, errlen);
+}
+
+/* Binds pending row P to the parameters BASE+1.. of ST; the body and the
+ * source too unless they are bound already. */
+static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const pending_row *p,
+                     int body_and_source)
+{
+    const nb_kind *k = w->k;
+    const char *text = w->text.data;
+    if (body_and_source) {
+        sqlite3_bind_int64(st, base + 1, w->body);
+        sqlite3_bind_int64(st, base + k->nfields + 3, w->src);
+    }
+    sqlite3_bind_text(st, base + 2, text + p->id, (int)p->id_len, SQLITE_STATIC);
+    for (int f = 0; f < k->nfields; f++) {
+        if (!p->has[f])
+            sqlite3_bind_null(st, base + f + 3);
+        else if (k->fields[f].type == NB_F_TEXT)
+            sqlite3_bind_text(st, base + f + 3, text + p->text[f], (int)p->text_len[f],
+                              SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, base + f + 3, p->ival[f]);
+    }
+    sqlite3_bind_int64(st, base + k->nfields + 4, p->line);
+    sqlite3_bind_text(st, base + k->nfields + 5, text + p->raw, (int)p->raw_len, SQLITE_STATIC);
+    if (p->rid)
+        sqlite3_bind_int64(st, base + k->nfields + 6, p->rid);
+}
+
+void nb_writer_drop(nb_writer *w)
+{
+    w->npending = 0;
+    w->text.len = 0;
+}
+
+nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
+{
+    int done = 0, rc;
+    if (w->npending == BATCH_ROWS && w->ins_batch) {
+        for (int i = 0; i < BATCH_ROWS; i++)
+            bind_row(w, w->ins_batch, i * (w->k->nfields + 5), &w->pending[i], 0);
+        rc = sqlite3_step(w->ins_batch);
+        sqlite3_reset(w->ins_batch);
+        if (rc != SQLITE_DONE)
+            goto fail;
+        done = BATCH_ROWS;
+    }
+    for (; done < w->npending; done++) {
+        const pending_row *p = &w->pending[done];
+        sqlite3_stmt *st = p->rid ? w->upd : w->ins;
+        bind_row(w, st, 0, p, 1);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            goto fail;
+    }
+    nb_writer_drop(w);
+    return NB_OK;
+fail:
+    snprintf(err, errlen, "%s:%ld: cannot store the row: %s", w->s->path,
+             w->pending[done].line, sqlite3_errmsg(w->s->db));
+    nb_writer_drop(w);
+    return NB_ERR_SQL;
+}
+
+/* nb_buf_add, without the call while there is room. */
+static inline int buf_put(nb_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        return nb_buf_add(b, s, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
+                     char **raw, size_t n, char *err, size_t errlen)
+{
+    const nb_kind *k = w->k;
+    nb_buf *b = &w->text;
+    pending_row *p = &w->pending[w->npending];
+    int bad = 0;
+    p->line = line;
+    p->rid = rid;
+    p->id = b->len;
+    p->id_len = strlen(id);
+    bad |= buf_put(b, id, p->id_len);
+    for (int f = 0; f < k->nfields; f++) {
+        p->has[f] = rec->has[f];
+        p->ival[f] = rec->ival[f];
+        if (rec->has[f] && k->fields[f].type == NB_F_TEXT) {
+            p->text[f] = b->len;
+            p->text_len[f] = strlen(rec->text[f]);
+            bad |= buf_put(b, rec->text[f], p->text_len[f]);
+        }
+    }
+    /* The raw values, unit-separated. */
+    p->raw = b->len;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            bad |= buf_put(b, "\037", 1);
+        bad |= buf_put(b, raw[i], strlen(raw[i]));
+    }
+    p->raw_len = b->len - p->raw;
+    if (bad) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    w->npending++;
+    if (w->ins_batch && w->npending < BATCH_ROWS)
+        return NB_OK;
+    return nb_writer_flush(w, err, errlen);
+}

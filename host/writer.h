@@ -1,0 +1,34 @@
+/* writer.h - writes coded records of one kind, body and source into the store.
+ *
+ * Records new to the body go in batches of multi-row INSERTs (one statement
+ * per row costs a third of an import); a record whose id the body already has
+ * is updated in place. The caller holds the transaction (all rows or none).
+ * Depends on store.h and coder.h (nb_rec); no Lua. */
+#ifndef NB_WRITER_H
+#define NB_WRITER_H
+
+#include "coder.h"
+
+typedef struct nb_writer nb_writer;
+
+/* A writer of kind K for BODY, rows from source SRC. When the body has no
+ * rows of the kind yet, new rows are batched. */
+nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_writer **out,
+                     char *err, size_t errlen);
+void nb_writer_free(nb_writer *w);
+
+/* The rid of the body's record ID, 0 when it has none. */
+nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
+
+/* Queues REC as record ID (its line LINE, its raw values RAW[0..N-1]) for
+ * record RID (0: a new record) and writes what is due. The texts are copied. */
+nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
+                     char **raw, size_t n, char *err, size_t errlen);
+
+/* Writes every queued record. */
+nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen);
+
+/* Forgets the queued records (a refused file writes nothing). */
+void nb_writer_drop(nb_writer *w);
+
+#endif
