@@ -71,9 +71,7 @@ static void check_scope(lua_State *L, nb_store *s, int idx, const char *kind, nb
     if (raw_field(L, idx, "body") != LUA_TNIL) {
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "option 'body': a body name (got %s)", luaL_typename(L, -1));
-        char err[512];
-        if (nb_store_body(s, lua_tostring(L, -1), 0, &sc->body, NULL, err, sizeof err) != NB_OK)
-            luaL_error(L, "%s", err);
+        sc->body = nb_check_body(L, s, lua_gettop(L));
     }
     lua_pop(L, 1);
     sc->track_ids = ids_given ? ids : (sc->body && sc->year);

@@ -61,4 +61,8 @@ int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
 /* The store userdata at IDX (raises if closed or not a store). */
 nb_store *nb_check_store(lua_State *L, int idx);
 
+/* The id of the body named at IDX; raises "no body named 'X' (bodies: ...)"
+ * for an unknown one: the same in every API. */
+int64_t nb_check_body(lua_State *L, nb_store *s, int idx);
+
 #endif

@@ -48,6 +48,16 @@ static void guard_done(stmt_ud *u)
     u->st = NULL;
 }
 
+int64_t nb_check_body(lua_State *L, nb_store *s, int idx)
+{
+    const char *name = luaL_checkstring(L, idx);
+    int64_t id;
+    char err[2048];
+    if (nb_store_body(s, name, 0, &id, NULL, err, sizeof err) != NB_OK)
+        luaL_error(L, "%s", err);
+    return id;
+}
+
 nb_store *nb_check_store(lua_State *L, int idx)
 {
     store_ud *u = luaL_checkudata(L, idx, NB_MT_STORE);
@@ -133,10 +143,7 @@ static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_
         if (strcmp(key, "body") == 0) {
             if (lua_type(L, -1) != LUA_TSTRING)
                 luaL_error(L, "filter 'body': a body name (got %s)", luaL_typename(L, -1));
-            const char *name = lua_tostring(L, -1);
-            char err[512];
-            if (nb_store_body(s, name, 0, &q->body, NULL, err, sizeof err) != NB_OK)
-                q->body = -1; /* an unknown body matches nothing */
+            q->body = nb_check_body(L, s, lua_gettop(L));
         } else if (strcmp(key, "year") == 0) {
             if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1900 || lua_tointeger(L, -1) > 9999)
                 luaL_error(L, "filter 'year': a year from 1900 to 9999 (got %s)",
@@ -442,6 +449,7 @@ static int l_text(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     const char *body = luaL_checkstring(L, 2);
+    nb_check_body(L, s, 2);
     lua_Integer year = luaL_checkinteger(L, 3);
     stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
@@ -470,6 +478,7 @@ static int l_scripts(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
+    nb_check_body(L, s, 2);
     stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
@@ -494,35 +503,21 @@ static int l_scripts(lua_State *L)
     return 1;
 }
 
-/* store:years(body) -> sorted array of years with records or texts */
+/* store:years(body) -> sorted array of years with report data or texts */
 static int l_years(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
-    const char *body = luaL_checkstring(L, 2);
-    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-        "WITH b AS (SELECT id FROM body WHERE name = ?1) "
-        "SELECT DISTINCT y FROM ("
-        " SELECT received / 10000 y FROM request WHERE body IN b"
-        " UNION SELECT filed / 10000 FROM appeal WHERE body IN b"
-        " UNION SELECT date / 10000 FROM decision WHERE body IN b"
-        " UNION SELECT date / 10000 FROM purchase WHERE body IN b"
-        " UNION SELECT date / 10000 FROM charge WHERE body IN b"
-        " UNION SELECT made / 10000 FROM document WHERE body IN b"
-        " UNION SELECT listed / 10000 FROM matter WHERE body IN b"
-        " UNION SELECT year FROM text WHERE body IN b) ORDER BY y",
-        -1, &st, NULL) != SQLITE_OK)
-        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
-    g->st = st;
-    sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
-    lua_newtable(L);
-    int i = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        lua_pushinteger(L, sqlite3_column_int64(st, 0));
-        lua_rawseti(L, -2, ++i);
+    int64_t body = nb_check_body(L, s, 2);
+    int *years, n;
+    char err[512];
+    if (nb_body_years(s, body, &years, &n, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) { /* cannot raise: the table has its slots */
+        lua_pushinteger(L, years[i]);
+        lua_rawseti(L, -2, i + 1);
     }
-    guard_done(g);
+    free(years);
     return 1;
 }
 

@@ -232,3 +232,43 @@ nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_recor
     sqlite3_finalize(st);
     return rc;
 }
+
+nb_err nb_body_years(nb_store *s, int64_t body, int **years, int *n, char *err, size_t errlen)
+{
+    nb_buf q = {0};
+    int bad = nb_buf_adds(&q, "SELECT DISTINCT y FROM (SELECT year y FROM text WHERE body = ?1");
+    for (int i = 0; i < nb_nkinds; i++)
+        if (nb_kinds[i].report_data)
+            bad |= nb_buf_printf(&q, " UNION SELECT %s / 10000 FROM %s WHERE body = ?1",
+                                 nb_kinds[i].period, nb_kinds[i].table);
+    bad |= nb_buf_adds(&q, ") ORDER BY y");
+    *years = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    if (bad || sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL) != SQLITE_OK) {
+        nb_buf_free(&q);
+        snprintf(err, errlen, "%s: %s", s->path, bad ? "out of memory" : sqlite3_errmsg(s->db));
+        return bad ? NB_ERR_NOMEM : NB_ERR_SQL;
+    }
+    nb_buf_free(&q);
+    sqlite3_bind_int64(st, 1, body);
+    nb_buf out = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int y = sqlite3_column_int(st, 0);
+        if (nb_buf_add(&out, &y, sizeof y) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        nb_buf_free(&out);
+        snprintf(err, errlen, "%s: %s", s->path, rc == SQLITE_NOMEM ? "out of memory"
+                                                                    : sqlite3_errmsg(s->db));
+        return rc == SQLITE_NOMEM ? NB_ERR_NOMEM : NB_ERR_SQL;
+    }
+    *years = (int *)out.data;
+    *n = (int)(out.len / sizeof(int));
+    return NB_OK;
+}

@@ -46,6 +46,11 @@ nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t er
 /* Prepares SQL, refusing anything that would write. The caller finalizes. */
 nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
 
+/* The years in which BODY has report data (records of kinds whose
+ * report_data is set, by their period field, or a narrative), in order, in
+ * a new array *YEARS of *N (the caller frees it; NULL when none). */
+nb_err nb_body_years(nb_store *s, int64_t body, int **years, int *n, char *err, size_t errlen);
+
 /* Where a record came from: its id, source file and line. */
 typedef struct {
     char id[256];

@@ -546,6 +546,31 @@ nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const 
     return NB_OK;
 }
 
+/* "no body named 'X' (bodies: A, B, …)": the first 20 names, in the order
+ * they were made. */
+static nb_err no_body(nb_store *s, const char *name, char *err, size_t errlen)
+{
+    nb_buf b = {0};
+    sqlite3_stmt *st;
+    int n = 0, total = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT name, count(*) OVER () FROM body ORDER BY id", -1,
+                           &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW && n < 20) {
+            total = sqlite3_column_int(st, 1);
+            nb_buf_printf(&b, "%s%s", n++ ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+        }
+        sqlite3_finalize(st);
+    }
+    if (total > n)
+        nb_buf_printf(&b, ", … (%d in all)", total);
+    if (n)
+        snprintf(err, errlen, "%s: no body named '%s' (bodies: %s)", s->path, name, b.data);
+    else
+        snprintf(err, errlen, "%s: no body named '%s'", s->path, name);
+    nb_buf_free(&b);
+    return NB_ERR_NOTFOUND;
+}
+
 nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int *created,
                      char *err, size_t errlen)
 {
@@ -561,10 +586,8 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
     sqlite3_finalize(st);
     if (*id)
         return NB_OK;
-    if (!create) {
-        snprintf(err, errlen, "%s: no body named '%s'", s->path, name);
-        return NB_ERR_NOTFOUND;
-    }
+    if (!create)
+        return no_body(s, name, err, errlen);
     if (sqlite3_prepare_v2(s->db, "INSERT INTO body(name) VALUES(?1)", -1, &st, NULL))
         return sql_fail(s, err, errlen, "creating a body");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

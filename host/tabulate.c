@@ -191,21 +191,6 @@ static int field(const nb_kind *k, const char *name)
     return f >= 0 ? f : -1;
 }
 
-/* Labels of the dictionary of field F, in dictionary order. */
-static int dict_labels(nb_store *s, const nb_field *fd, const char ***out)
-{
-    const char *dict = fd->dict ? fd->dict : fd->name;
-    int n = 0;
-    const char **l = calloc((size_t)s->ncodes + 1, sizeof *l);
-    if (!l)
-        return -1;
-    for (int i = 0; i < s->ncodes; i++)
-        if (s->dict_of[i] && strcmp(s->dict_of[i], dict) == 0)
-            l[n++] = s->code_of[i];
-    *out = l;
-    return n;
-}
-
 /* Sets up the body and year dimensions. YMIN/YMAX: data range when every year. */
 static nb_err tab_begin(tab *t, nb_store *s, const nb_scope *sc, int ymin, int ymax, char *err,
                         size_t errlen)
@@ -385,111 +370,180 @@ static nb_err finish(tab *t, nb_err rc, nb_cube **out)
 
 /* ---- flows ---- */
 
-static const char *const request_rows[] = {
-    "new", "carried_in", "1", "2", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8",
-    "4.1", "4.2", "4.3", "5.1", "5.2", "5.3", "5.4", "5.5", "6", "6.1", "6.2", "6.3",
-    "closed", "carried_out"};
-#define REQ_NEW 0
-#define REQ_IN 1
-#define REQ_CLOSED 24
-#define REQ_OUT 25
-static const char *const applicants[] = {"person", "business", "research", "ngo", "legal", "other"};
-static const char *const case_rows[] = {"review", "suit", "suit_after_review"};
-static const char *const case_cols[] = {"upheld", "corrected", "other", "pending"};
+/* A dimension made of a dictionary's values in catalogue order (national) or
+ * store order (open vocabulary), with fixed labels before and after, and the
+ * index of each dictionary id in it. */
+typedef struct {
+    const char **labels;
+    int n;
+    int *index_of_id; /* dictionary id -> label index, -1 when not in it */
+} dict_dim;
 
-static int index_of(const char *const *list, int n, const char *s)
+static void dict_dim_free(dict_dim *d)
 {
-    for (int i = 0; s && i < n; i++)
-        if (strcmp(list[i], s) == 0)
-            return i;
-    return -1;
+    free(d->labels);
+    free(d->index_of_id);
 }
 
-/* The two inner dimensions of a flow, the cells, and the row cursor. */
-static nb_err flow_begin(tab *t, const char *rows_name, int nrows, const char *const *rows,
-                         const char *cols_name, int ncols, const char *const *cols,
-                         const char *select, sqlite3_stmt **st, char *err, size_t errlen)
+static int dict_dim_make(nb_store *s, const char *dict, const char *const *before, int nbefore,
+                         const char *const *after, int nafter, dict_dim *d)
 {
-    nb_err rc;
-    if (cube_dim(t->c, rows_name, nrows, rows) || cube_dim(t->c, cols_name, ncols, cols))
+    const nb_dict *nd = nb_dict_find(dict);
+    int max = nbefore + nafter + (nd ? nd->nvalues : s->ncodes);
+    memset(d, 0, sizeof *d);
+    d->labels = calloc((size_t)max + 1, sizeof *d->labels);
+    d->index_of_id = malloc(((size_t)s->ncodes + 1) * sizeof *d->index_of_id);
+    if (!d->labels || !d->index_of_id)
+        return -1;
+    for (int i = 0; i <= s->ncodes; i++)
+        d->index_of_id[i] = -1;
+    for (int i = 0; i < nbefore; i++)
+        d->labels[d->n++] = before[i];
+    for (int i = 0; nd && i < nd->nvalues; i++) {
+        if (nd->values[i].group)
+            continue;
+        int64_t id = nb_store_code(s, dict, nd->values[i].code);
+        if (id > 0 && id < s->ncodes)
+            d->index_of_id[id] = d->n;
+        d->labels[d->n++] = nd->values[i].code;
+    }
+    for (int i = 0; !nd && i < s->ncodes; i++)
+        if (s->dict_of[i] && strcmp(s->dict_of[i], dict) == 0) {
+            d->index_of_id[i] = d->n;
+            d->labels[d->n++] = s->code_of[i];
+        }
+    for (int i = 0; i < nafter; i++)
+        d->labels[d->n++] = after[i];
+    return 0;
+}
+
+/* The index in D of dictionary id ID (a column value), -1 when none. */
+static int dim_index(const nb_store *s, const dict_dim *d, int64_t id)
+{
+    return id > 0 && id < s->ncodes ? d->index_of_id[id] : -1;
+}
+
+/* The dictionary of field NAME of kind K. */
+static const char *field_dict(const nb_kind *k, const char *name)
+{
+    const nb_field *f = &k->fields[nb_field_find(k, name)];
+    return f->dict ? f->dict : f->name;
+}
+
+/* The dimensions of a flow: states and results by the breakdown (requests) or
+ * the breakdown by results and pending (cases). */
+typedef struct {
+    dict_dim rows, cols;
+    int state_rows;            /* rows are states and results */
+    int r_new, r_in, r_closed, r_out; /* state rows (state_rows) */
+    int c_pending;             /* pending column (!state_rows) */
+} flow_dims;
+
+static const char *const states_before[] = {"new", "carried_in"};
+static const char *const states_after[] = {"closed", "carried_out"};
+static const char *const pending[] = {"pending"};
+
+static nb_err flow_dims_make(tab *t, const nb_flowdef *fd, flow_dims *fl, char *err,
+                             size_t errlen)
+{
+    const char *rdict = field_dict(t->k, fd->result), *bdict = field_dict(t->k, fd->by);
+    int bad;
+    memset(fl, 0, sizeof *fl);
+    fl->state_rows = fd->states_as_rows;
+    if (fl->state_rows)
+        bad = dict_dim_make(t->s, rdict, states_before, 2, states_after, 2, &fl->rows) ||
+              dict_dim_make(t->s, bdict, NULL, 0, NULL, 0, &fl->cols) ||
+              cube_dim(t->c, "row", fl->rows.n, fl->rows.labels) ||
+              cube_dim(t->c, fd->by, fl->cols.n, fl->cols.labels);
+    else
+        bad = dict_dim_make(t->s, bdict, NULL, 0, NULL, 0, &fl->rows) ||
+              dict_dim_make(t->s, rdict, NULL, 0, pending, 1, &fl->cols) ||
+              cube_dim(t->c, fd->by, fl->rows.n, fl->rows.labels) ||
+              cube_dim(t->c, "status", fl->cols.n, fl->cols.labels);
+    if (bad)
         return fail(err, errlen, "out of memory");
-    if ((rc = tab_alloc(t, err, errlen)))
-        return rc;
-    return select_rows(t, select, st, err, errlen);
+    fl->r_new = 0, fl->r_in = 1;
+    fl->r_closed = fl->rows.n - 2, fl->r_out = fl->rows.n - 1;
+    fl->c_pending = fl->cols.n - 1;
+    return tab_alloc(t, err, errlen);
 }
 
-static nb_err flow_requests(tab *t, char *err, size_t errlen)
+/* Adds record RID (opened OPEN, closed CLOSE or 0, result index RES in the
+ * result dimension or -1, breakdown index BY) to the block B of year Y. */
+static int flow_add(tab *t, const flow_dims *fl, size_t b, int y, int open, int close, int res,
+                    int by, int64_t rid)
 {
-    sqlite3_stmt *st;
-    int step;
-    nb_err rc = flow_begin(t, "row", 26, request_rows, "applicant", 6, applicants,
-                           "received, closed, applicant, outcome", &st, err, errlen);
-    if (rc)
-        return rc;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    int ys = y * 10000 + 101, ye = y * 10000 + 1231, ok = 0;
+    size_t nc = (size_t)fl->cols.n;
+    int closed_in = close >= ys && close <= ye;
+    int open_at_end = open <= ye && (close == 0 || close > ye);
+    if (!fl->state_rows) {
+        if (open > ye || (close != 0 && close < ys))
+            return 0; /* not active in the year */
+        int col = closed_in && res >= 0 ? res : fl->c_pending;
+        return cell_add(t->c, b + (size_t)by * nc + (size_t)col, 1, rid);
+    }
+    if (open >= ys && open <= ye)
+        ok |= cell_add(t->c, b + (size_t)fl->r_new * nc + (size_t)by, 1, rid);
+    if (open < ys && (close == 0 || close >= ys))
+        ok |= cell_add(t->c, b + (size_t)fl->r_in * nc + (size_t)by, 1, rid);
+    if (closed_in && res >= 0) {
+        ok |= cell_add(t->c, b + (size_t)res * nc + (size_t)by, 1, rid);
+        ok |= cell_add(t->c, b + (size_t)fl->r_closed * nc + (size_t)by, 1, rid);
+    }
+    if (open_at_end)
+        ok |= cell_add(t->c, b + (size_t)fl->r_out * nc + (size_t)by, 1, rid);
+    return ok;
+}
+
+/* One pass over the kind's rows. */
+static nb_err flow_rows(tab *t, const nb_flowdef *fd, char *err, size_t errlen)
+{
+    flow_dims fl;
+    sqlite3_stmt *st = NULL;
+    char cols[256];
+    int step = SQLITE_DONE;
+    nb_err rc = flow_dims_make(t, fd, &fl, err, errlen);
+    snprintf(cols, sizeof cols, "%s, %s, %s, %s", fd->start, fd->end, fd->result, fd->by);
+    if (!rc)
+        rc = select_rows(t, cols, &st, err, errlen);
+    dict_dim *res_dim = fl.state_rows ? &fl.rows : &fl.cols;
+    dict_dim *by_dim = fl.state_rows ? &fl.cols : &fl.rows;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
-        int r = sqlite3_column_int(st, 2), cl = sqlite3_column_int(st, 3);
-        int a = index_of(applicants, 6, nb_store_code_str(t->s, sqlite3_column_int64(st, 4)));
-        int o = index_of(request_rows, 26, nb_store_code_str(t->s, sqlite3_column_int64(st, 5)));
-        if (a < 0)
+        int open = sqlite3_column_int(st, 2), close = sqlite3_column_int(st, 3);
+        int res = dim_index(t->s, res_dim, sqlite3_column_int64(st, 4));
+        int by = dim_index(t->s, by_dim, sqlite3_column_int64(st, 5));
+        if (by < 0)
             continue;
         for (int yi = 0; yi < t->ny; yi++) {
             size_t b = block(t, body, yi);
             if (b == (size_t)-1)
                 break;
-            int y = t->y0 + yi, ys = y * 10000 + 101, ye = y * 10000 + 1231;
-            int ok = 0;
-            if (r >= ys && r <= ye)
-                ok |= cell_add(t->c, b + (size_t)(REQ_NEW * 6 + a), 1, rid);
-            if (r < ys && (cl == 0 || cl >= ys))
-                ok |= cell_add(t->c, b + (size_t)(REQ_IN * 6 + a), 1, rid);
-            if (cl >= ys && cl <= ye && o >= 0) {
-                ok |= cell_add(t->c, b + (size_t)(o * 6 + a), 1, rid);
-                ok |= cell_add(t->c, b + (size_t)(REQ_CLOSED * 6 + a), 1, rid);
-            }
-            if (r <= ye && (cl == 0 || cl > ye))
-                ok |= cell_add(t->c, b + (size_t)(REQ_OUT * 6 + a), 1, rid);
-            if (ok) {
-                sqlite3_finalize(st);
-                return add_failed(t->c, err, errlen);
+            if (flow_add(t, &fl, b, t->y0 + yi, open, close, res, by, rid)) {
+                rc = add_failed(t->c, err, errlen);
+                break;
             }
         }
     }
+    if (!rc)
+        rc = step_result(t->s, step, err, errlen);
     sqlite3_finalize(st);
-    return step_result(t->s, step, err, errlen);
+    dict_dim_free(&fl.rows);
+    dict_dim_free(&fl.cols);
+    return rc;
 }
 
-static nb_err flow_cases(tab *t, char *err, size_t errlen)
+/* The kinds that have a flow, for the message about one that has none. */
+static nb_err no_flow(const char *kind, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    int step;
-    nb_err rc = flow_begin(t, "kind", 3, case_rows, "status", 4, case_cols,
-                           "kind, filed, concluded, result", &st, err, errlen);
-    if (rc)
-        return rc;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
-        int k = index_of(case_rows, 3, nb_store_code_str(t->s, sqlite3_column_int64(st, 2)));
-        int f = sqlite3_column_int(st, 3), cl = sqlite3_column_int(st, 4);
-        int res = index_of(case_cols, 3, nb_store_code_str(t->s, sqlite3_column_int64(st, 5)));
-        if (k < 0)
-            continue;
-        for (int yi = 0; yi < t->ny; yi++) {
-            size_t b = block(t, body, yi);
-            if (b == (size_t)-1)
-                break;
-            int y = t->y0 + yi, ys = y * 10000 + 101, ye = y * 10000 + 1231;
-            if (f > ye || (cl != 0 && cl < ys))
-                continue; /* not active in the year */
-            int col = (cl >= ys && cl <= ye && res >= 0) ? res : 3;
-            if (cell_add(t->c, b + (size_t)(k * 4 + col), 1, rid)) {
-                sqlite3_finalize(st);
-                return add_failed(t->c, err, errlen);
-            }
-        }
-    }
-    sqlite3_finalize(st);
-    return step_result(t->s, step, err, errlen);
+    nb_buf b = {0};
+    for (int i = 0; i < nb_nkinds; i++)
+        if (nb_kinds[i].flow)
+            nb_buf_printf(&b, "%s%s", b.len ? " or " : "", nb_kinds[i].name);
+    snprintf(err, errlen, "flow: kind '%s' has no flow (%s)", kind, b.data ? b.data : "");
+    nb_buf_free(&b);
+    return NB_ERR_INPUT;
 }
 
 nb_err nb_flow(nb_store *s, const nb_scope *sc, nb_cube **out, char *err, size_t errlen)
@@ -497,27 +551,26 @@ nb_err nb_flow(nb_store *s, const nb_scope *sc, nb_cube **out, char *err, size_t
     tab t;
     int ymin, ymax;
     nb_err rc;
+    char hi[128];
     *out = NULL;
-    if (strcmp(sc->kind, "request") == 0) {
-        year_range(s, sc, "request", "received", "max(received, coalesce(closed, 0))", &ymin,
-                   &ymax);
-    } else if (strcmp(sc->kind, "case") == 0) {
-        year_range(s, sc, "appeal", "filed", "max(filed, coalesce(concluded, 0))", &ymin, &ymax);
-    } else {
-        snprintf(err, errlen, "flow: kind '%s' has no flow (request or case)", sc->kind);
-        return NB_ERR_INPUT;
-    }
+    const nb_kind *k = nb_kind_find(sc->kind);
+    if (!k || !k->flow)
+        return no_flow(sc->kind, err, errlen);
+    snprintf(hi, sizeof hi, "max(%s, coalesce(%s, 0))", k->flow->start, k->flow->end);
+    year_range(s, sc, k->table, k->flow->start, hi, &ymin, &ymax);
     if ((rc = tab_begin(&t, s, sc, ymin, ymax, err, errlen)) == NB_OK)
-        rc = sc->kind[0] == 'r' ? flow_requests(&t, err, errlen) : flow_cases(&t, err, errlen);
+        rc = flow_rows(&t, k->flow, err, errlen);
     return finish(&t, rc, out);
 }
 
 /* ---- stocks, counts and sums ---- */
 
-/* Adds the breakdown dimension of field BY (or none); returns its field index. */
-static int by_dim(tab *t, const char *by, char *err, size_t errlen, nb_err *rc)
+/* Adds the breakdown dimension of field BY (or none) into D; returns its
+ * field index. */
+static int by_dim(tab *t, const char *by, dict_dim *d, char *err, size_t errlen, nb_err *rc)
 {
     *rc = NB_OK;
+    memset(d, 0, sizeof *d);
     if (!by)
         return -1;
     int f = field(t->k, by);
@@ -526,138 +579,157 @@ static int by_dim(tab *t, const char *by, char *err, size_t errlen, nb_err *rc)
         *rc = NB_ERR_INPUT;
         return -1;
     }
-    const char **labels = NULL;
-    int n = dict_labels(t->s, &t->k->fields[f], &labels);
-    if (n < 0 || cube_dim(t->c, t->k->fields[f].name, n, labels) != 0) {
-        free(labels);
+    const nb_field *fd = &t->k->fields[f];
+    if (dict_dim_make(t->s, fd->dict ? fd->dict : fd->name, NULL, 0, NULL, 0, d) != 0 ||
+        cube_dim(t->c, fd->name, d->n, d->labels) != 0) {
         *rc = fail(err, errlen, "out of memory");
         return -1;
     }
-    free(labels);
     return f;
 }
 
-static int by_index(tab *t, int d, int64_t code)
+/* A stock or count in the making: the breakdown and the row cursor. */
+typedef struct {
+    tab t;
+    dict_dim bd;
+    int fb;              /* breakdown field, -1 none */
+    sqlite3_stmt *st;
+} pass;
+
+/* After tab_begin: the breakdown dimension, the cells, and the cursor over
+ * "rid, body, COLS, <breakdown>". */
+static nb_err pass_begin(pass *p, const char *by, const char *cols, char *err, size_t errlen)
 {
-    const char *s = nb_store_code_str(t->s, code);
-    return s ? nb_cube_label(t->c, d, s) : -1;
+    nb_err rc;
+    char sel[512];
+    p->fb = by_dim(&p->t, by, &p->bd, err, errlen, &rc);
+    if (rc || (rc = tab_alloc(&p->t, err, errlen)))
+        return rc;
+    snprintf(sel, sizeof sel, "%s, %s", cols, p->fb >= 0 ? p->t.k->fields[p->fb].name : "NULL");
+    return select_rows(&p->t, sel, &p->st, err, errlen);
+}
+
+/* The breakdown index of the current row (column COL), -1 to skip the row. */
+static int pass_by(pass *p, int col)
+{
+    return p->fb < 0 ? 0 : dim_index(p->t.s, &p->bd, sqlite3_column_int64(p->st, col));
+}
+
+static nb_err pass_end(pass *p, nb_err rc, int step, nb_cube **out, char *err, size_t errlen)
+{
+    if (!rc)
+        rc = step_result(p->t.s, step, err, errlen);
+    sqlite3_finalize(p->st);
+    dict_dim_free(&p->bd);
+    return finish(&p->t, rc, out);
+}
+
+/* Checks the fields of a stock; sets their canonical names (the caller may
+ * give a header alias). */
+static nb_err stock_fields(const nb_kind *k, const char *kind, const char **start,
+                           const char **end, char *err, size_t errlen)
+{
+    int fs = k ? field(k, *start) : -1, fe = k ? field(k, *end) : -1;
+    if (!k || fs < 0 || k->fields[fs].type != NB_F_DATE ||
+        (*end && (fe < 0 || k->fields[fe].type != NB_F_DATE))) {
+        snprintf(err, errlen, "stock: '%s' needs date fields (start '%s', end '%s')", kind,
+                 *start ? *start : "", *end ? *end : "");
+        return NB_ERR_INPUT;
+    }
+    *start = k->fields[fs].name;
+    *end = *end ? k->fields[fe].name : NULL;
+    return NB_OK;
 }
 
 nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *end, int at,
                 const char *by, nb_cube **out, char *err, size_t errlen)
 {
-    tab t;
-    nb_err rc;
+    pass p = {0};
+    char cols[256], hi[128];
+    int ymin = 0, ymax = 0, step = SQLITE_DONE;
+    nb_scope at_scope;
     *out = NULL;
     const nb_kind *k = nb_kind_find(sc->kind);
-    int fs = k ? field(k, start) : -1, fe = k ? field(k, end) : -1;
-    if (!k || fs < 0 || k->fields[fs].type != NB_F_DATE || (end && (fe < 0 || k->fields[fe].type != NB_F_DATE))) {
-        snprintf(err, errlen, "stock: '%s' needs date fields (start '%s', end '%s')", sc->kind,
-                 start ? start : "", end ? end : "");
-        return NB_ERR_INPUT;
-    }
-    start = k->fields[fs].name; /* canonical names: the caller may give a header alias */
-    end = end ? k->fields[fe].name : NULL;
-    int ymin = 0, ymax = 0;
-    nb_scope at_scope;
+    nb_err rc = stock_fields(k, sc->kind, &start, &end, err, errlen);
+    if (rc)
+        return rc;
     if (at && !sc->year) { /* a stock at one date: one block, no year dimension */
         at_scope = *sc;
         at_scope.year = at / 10000;
         sc = &at_scope;
     }
     if (!at) {
-        char hi[128];
         snprintf(hi, sizeof hi, "max(%s, coalesce(%s, 0))", start, end ? end : "0");
         year_range(s, sc, k->table, start, hi, &ymin, &ymax);
     }
-    if ((rc = tab_begin(&t, s, sc, ymin, ymax, err, errlen)))
-        return finish(&t, rc, out);
-    int fb = by_dim(&t, by, err, errlen, &rc);
-    if (rc || (rc = tab_alloc(&t, err, errlen)))
-        return finish(&t, rc, out);
-    char cols[256];
-    snprintf(cols, sizeof cols, "%s, %s, %s", start, end ? end : "NULL",
-             fb >= 0 ? k->fields[fb].name : "NULL");
-    sqlite3_stmt *st;
-    int step;
-    if ((rc = select_rows(&t, cols, &st, err, errlen)))
-        return finish(&t, rc, out);
-    int bd = t.c->ndims - 1;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+    snprintf(cols, sizeof cols, "%s, %s", start, end ? end : "NULL");
+    if ((rc = tab_begin(&p.t, s, sc, ymin, ymax, err, errlen)) ||
+        (rc = pass_begin(&p, by, cols, err, errlen)))
+        return pass_end(&p, rc, step, out, err, errlen);
+    while (!rc && (step = sqlite3_step(p.st)) == SQLITE_ROW) {
+        int64_t rid = sqlite3_column_int64(p.st, 0), body = sqlite3_column_int64(p.st, 1);
+        int a = sqlite3_column_int(p.st, 2), e = sqlite3_column_int(p.st, 3);
+        int bi = pass_by(&p, 4);
+        if (sqlite3_column_type(p.st, 2) == SQLITE_NULL || bi < 0)
             continue;
-        int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
-        int a = sqlite3_column_int(st, 2), e = sqlite3_column_int(st, 3);
-        int bi = 0;
-        if (fb >= 0 && (bi = by_index(&t, bd, sqlite3_column_int64(st, 4))) < 0)
-            continue;
-        for (int yi = 0; yi < t.ny; yi++) {
-            size_t b = block(&t, body, yi);
+        for (int yi = 0; yi < p.t.ny && !rc; yi++) {
+            size_t b = block(&p.t, body, yi);
             if (b == (size_t)-1)
                 break;
-            int date = at ? at : (t.y0 + yi) * 10000 + 1231;
-            if (a <= date && (e == 0 || e > date) && cell_add(t.c, b + (size_t)bi, 1, rid)) {
-                sqlite3_finalize(st);
-                return finish(&t, add_failed(t.c, err, errlen), out);
-            }
+            int date = at ? at : (p.t.y0 + yi) * 10000 + 1231;
+            if (a <= date && (e == 0 || e > date) && cell_add(p.t.c, b + (size_t)bi, 1, rid))
+                rc = add_failed(p.t.c, err, errlen);
         }
     }
-    sqlite3_finalize(st);
-    return finish(&t, step_result(t.s, step, err, errlen), out);
+    return pass_end(&p, rc, step, out, err, errlen);
+}
+
+/* Checks the fields of a count or sum; sets their canonical names. */
+static nb_err count_fields(const nb_kind *k, const char *kind, const char **date,
+                           const char **sum, char *err, size_t errlen)
+{
+    int fd = k ? field(k, *date) : -1, fsum = k ? field(k, *sum) : -1;
+    if (!k || fd < 0 || k->fields[fd].type != NB_F_DATE) {
+        snprintf(err, errlen, "count: '%s' has no date field '%s'", kind, *date ? *date : "");
+        return NB_ERR_INPUT;
+    }
+    if (*sum && (fsum < 0 || (k->fields[fsum].type != NB_F_INT &&
+                              k->fields[fsum].type != NB_F_MONEY))) {
+        snprintf(err, errlen, "sum: '%s' has no number field '%s'", kind, *sum);
+        return NB_ERR_INPUT;
+    }
+    *date = k->fields[fd].name;
+    *sum = *sum ? k->fields[fsum].name : NULL;
+    return NB_OK;
 }
 
 nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char *by,
                    const char *sum, nb_cube **out, char *err, size_t errlen)
 {
-    tab t;
-    nb_err rc;
+    pass p = {0};
+    char cols[256];
+    int ymin = 0, ymax = 0, step = SQLITE_DONE;
     *out = NULL;
     const nb_kind *k = nb_kind_find(sc->kind);
-    int fd = k ? field(k, date) : -1, fsum = k ? field(k, sum) : -1;
-    if (!k || fd < 0 || k->fields[fd].type != NB_F_DATE) {
-        snprintf(err, errlen, "count: '%s' has no date field '%s'", sc->kind, date ? date : "");
-        return NB_ERR_INPUT;
-    }
-    if (sum && (fsum < 0 || (k->fields[fsum].type != NB_F_INT &&
-                             k->fields[fsum].type != NB_F_MONEY))) {
-        snprintf(err, errlen, "sum: '%s' has no number field '%s'", sc->kind, sum);
-        return NB_ERR_INPUT;
-    }
-    date = k->fields[fd].name; /* canonical names: the caller may give a header alias */
-    sum = sum ? k->fields[fsum].name : NULL;
-    int ymin = 0, ymax = 0;
+    nb_err rc = count_fields(k, sc->kind, &date, &sum, err, errlen);
+    if (rc)
+        return rc;
     year_range(s, sc, k->table, date, date, &ymin, &ymax);
-    if ((rc = tab_begin(&t, s, sc, ymin, ymax, err, errlen)))
-        return finish(&t, rc, out);
-    int fb = by_dim(&t, by, err, errlen, &rc);
-    if (rc || (rc = tab_alloc(&t, err, errlen)))
-        return finish(&t, rc, out);
-    char cols[256];
-    snprintf(cols, sizeof cols, "%s, %s, %s", date, fsum >= 0 ? sum : "1",
-             fb >= 0 ? k->fields[fb].name : "NULL");
-    sqlite3_stmt *st;
-    int step;
-    if ((rc = select_rows(&t, cols, &st, err, errlen)))
-        return finish(&t, rc, out);
-    int bd = t.c->ndims - 1;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
-        int d = sqlite3_column_int(st, 2);
-        int64_t v = sqlite3_column_int64(st, 3);
-        int yi = t.sc->year ? (d / 10000 == t.sc->year ? 0 : -1) : d / 10000 - t.y0;
-        if (yi < 0 || yi >= t.ny)
+    snprintf(cols, sizeof cols, "%s, %s", date, sum ? sum : "1");
+    if ((rc = tab_begin(&p.t, s, sc, ymin, ymax, err, errlen)) ||
+        (rc = pass_begin(&p, by, cols, err, errlen)))
+        return pass_end(&p, rc, step, out, err, errlen);
+    while (!rc && (step = sqlite3_step(p.st)) == SQLITE_ROW) {
+        int64_t rid = sqlite3_column_int64(p.st, 0), body = sqlite3_column_int64(p.st, 1);
+        int d = sqlite3_column_int(p.st, 2);
+        int64_t v = sqlite3_column_int64(p.st, 3);
+        int yi = p.t.sc->year ? (d / 10000 == p.t.sc->year ? 0 : -1) : d / 10000 - p.t.y0;
+        int bi = pass_by(&p, 4);
+        if (yi < 0 || yi >= p.t.ny || bi < 0)
             continue;
-        int bi = 0;
-        if (fb >= 0 && (bi = by_index(&t, bd, sqlite3_column_int64(st, 4))) < 0)
-            continue;
-        size_t b = block(&t, body, yi);
-        if (b == (size_t)-1)
-            continue;
-        if (cell_add(t.c, b + (size_t)bi, v, rid)) {
-            sqlite3_finalize(st);
-            return finish(&t, add_failed(t.c, err, errlen), out);
-        }
+        size_t b = block(&p.t, body, yi);
+        if (b != (size_t)-1 && cell_add(p.t.c, b + (size_t)bi, v, rid))
+            rc = add_failed(p.t.c, err, errlen);
     }
-    sqlite3_finalize(st);
-    return finish(&t, step_result(t.s, step, err, errlen), out);
+    return pass_end(&p, rc, step, out, err, errlen);
 }

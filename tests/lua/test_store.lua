@@ -1,7 +1,7 @@
 -- test_store.lua - Lua API tests of the store: open, insert, rows, count, query, text, close.
 -- Run as `nianbao -d TMP.db run tests/lua/test_store.lua` (TMP.db need not exist).
 local tap = require "tap"
-local is, ok, error_is = tap.is, tap.ok, tap.error_is
+local is, ok, error_is, error_like = tap.is, tap.ok, tap.error_is, tap.error_like
 
 local db = nianbao.db
 ok(type(db) == "string" and db:find("%.db$") ~= nil, "nianbao.db is the store given with -d")
@@ -78,7 +78,9 @@ error_is(function() store:insert("request", "沈河区") end,
 -- ---- count ----
 is(store:count("request"), 4, "count: all requests")
 is(store:count("request", {body = "沈河区"}), 3, "count: by body")
-is(store:count("request", {body = "无此机关"}), 0, "count: an unknown body matches nothing")
+error_like(function() store:count("request", {body = "无此机关"}) end,
+           "no body named '无此机关' %(bodies: 沈河区, 大东区%)$",
+           "count: an unknown body raises, naming it and the known ones (as in every API)")
 is(store:count("request", {year = 2020}), 3, "count: by year (received)")
 is(store:count("request", {body = "沈河区", year = 2021}), 1, "count: body and year")
 is(store:count("request", {applicant = "person"}), 1, "count: by a category code")
@@ -185,7 +187,19 @@ is(store:count("request"), 4, "query: nothing was changed")
 
 -- ---- text, bodies, years ----
 is(store:text("沈河区", 2020), nil, "text: none stored is nil")
-is(store:text("无此机关", 2020), nil, "text: unknown body is nil")
+error_like(function() store:text("无此机关", 2020) end, "no body named '无此机关' %(bodies: ",
+           "text: an unknown body raises (as in every API)")
+for _, call in ipairs{
+  function() store:rows("request", {body = "无此机关"}) end,
+  function() store:years("无此机关") end,
+  function() store:scripts("无此机关", "rules") end,
+  function() store:flow("request", {body = "无此机关", year = 2020}) end,
+  function() store:stock("matter", {body = "无此机关", year = 2020, start = "listed"}) end,
+  function() store:count_by("decision", {body = "无此机关", year = 2020}) end,
+} do
+  error_like(call, "no body named '无此机关' %(bodies: 沈河区, 大东区%)$",
+             "unknown body: the same error in every API")
+end
 local names = {}
 for _, b in ipairs(store:bodies()) do
   names[#names + 1] = b.name
