@@ -9,12 +9,14 @@
 #include <lua.h>
 #include <stddef.h>
 
+#include "doc.h"
 #include "store.h"
 
 #define NB_MT_STORE "nianbao.store"
 #define NB_MT_ROWS "nianbao.rows"
 #define NB_MT_CUBE "nianbao.cube"
 #define NB_MT_FAIL "nianbao.fail" /* error objects of nianbao.fail: data errors */
+#define NB_MT_DOC "nianbao.doc"   /* report documents (lua_doc.c) */
 
 /* Limits of a sandboxed state. */
 typedef struct {
@@ -56,7 +58,19 @@ const nb_config *nb_lua_config(lua_State *L);
 int nb_open_records(lua_State *L);   /* lua_records.c: nianbao.open, store methods */
 int nb_open_aggregate(lua_State *L); /* lua_cube.c: store:flow/stock/count/sum, cubes */
 int nb_open_export(lua_State *L);    /* lua_export.c: nianbao.export */
+int nb_open_doc(lua_State *L);       /* lua_doc.c: nianbao.document, doc methods */
 int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
+int nb_open_codes(lua_State *L);     /* lua_codes.c: nianbao.kinds, nianbao.codes */
+
+/* Replaces the table at the top of the stack with its deep read-only proxy
+ * (lua_freeze.c); NAME names it in the error an assignment raises. */
+void nb_lua_freeze(lua_State *L, const char *name);
+/* 1 when the value at IDX is such a proxy. */
+int nb_lua_frozen(lua_State *L, int idx);
+
+/* The document at IDX: a document userdata, or a Lua table read into a new
+ * one that replaces it on the stack. Raises on a malformed table. */
+nb_doc *nb_lua_todoc(lua_State *L, int idx);
 
 /* The store userdata at IDX (raises if closed or not a store). */
 nb_store *nb_check_store(lua_State *L, int idx);

@@ -1,5 +1,6 @@
 /* lua_runtime.c - the sandboxed Lua state: allocator limit, count hook, per-script _ENV,
  * require limited to the program's folders, error messages with the user's frames. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@ static const luaL_Reg nb_groups[] = {
     {"records", nb_open_records},
     {"aggregate", nb_open_aggregate},
     {"export", nb_open_export},
+    {"document", nb_open_doc},
     {"util", nb_open_util},
+    {"codes", nb_open_codes},
     {NULL, NULL},
 };
 
@@ -311,6 +314,45 @@ static int nb_require(lua_State *L)
     return 1;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* nianbao.script_names(folder) -> sorted names (without .lua) of the program's
+ * scripts in scripts/FOLDER: the national formats are found this way. */
+static int l_script_names(lua_State *L)
+{
+    const char *sub = luaL_checkstring(L, 1);
+    for (const char *p = sub; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return luaL_argerror(L, 1, "a folder name of a-z, 0-9 and _");
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/scripts/%s", nb_lua_config(L)->home, sub);
+    lua_newtable(L);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 1;
+    /* The list is made in C first: a Lua error must not leak the DIR. */
+    char names[256][64];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && len < 64 && strcmp(e->d_name + len - 4, ".lua") == 0 && e->d_name[0] != '.') {
+            memcpy(names[n], e->d_name, len - 4);
+            names[n++][len - 4] = '\0';
+        }
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], compare_names);
+    for (int i = 0; i < n; i++) {
+        lua_pushstring(L, names[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
 /* ---- the registered API ---- */
 
 /* Sorts the array of strings at IDX with table.sort. */
@@ -481,6 +523,8 @@ static int open_all(lua_State *L)
     }
     lua_pushcfunction(L, l_api);
     lua_setfield(L, -2, "api");
+    lua_pushcfunction(L, l_script_names);
+    lua_setfield(L, -2, "script_names");
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.module");
     protect_metatable(L, NB_MT_STORE);

@@ -123,6 +123,36 @@ function checks.run(ctx, files)
   return results
 end
 
+--- The format of CTX (or of a neighbouring year's NEIGHBOUR = { format = id }): the
+--- report's own, else the national format of that id.
+function checks.spec(ctx)
+  if ctx.spec then return ctx.spec end
+  for _, f in ipairs(require("formats").national()) do
+    if f.id == ctx.format then return f end
+  end
+  return nil
+end
+
+--- True when the format of CTX has table ID (with column COL in some row, when given).
+function checks.has(ctx, id, col)
+  local spec = checks.spec(ctx)
+  if not spec or not spec.by_id[id] then return false end
+  if not col then return true end
+  for _, k in ipairs(spec:keys(id)) do
+    if k.col == col then return true end
+  end
+  return false
+end
+
+--- The rows of table ID of the format of CTX that have a cell in column COL.
+function checks.rows_with(ctx, id, col)
+  local rows = {}
+  for _, k in ipairs(checks.spec(ctx):keys(id)) do
+    if k.col == col then rows[#rows + 1] = k.row end
+  end
+  return rows
+end
+
 --- The values of the neighbouring year (YEAR) when the store holds it, else nil.
 function checks.neighbour(ctx, year)
   ctx.neighbours = ctx.neighbours or {}
@@ -131,14 +161,13 @@ function checks.neighbour(ctx, year)
   for _, y in ipairs(ctx.store:years(ctx.body)) do
     if y == year then held = true end
   end
-  local report = require "report"
-  local format = report.format_for(year)
-  if not held or not format then
+  local reg = require("formats").for_body(ctx.store, ctx.body)
+  local fmt = held and reg:choose(year)
+  if not fmt then
     ctx.neighbours[year] = false
     return nil
   end
-  local n = report.tabulate(ctx.store, ctx.body, year, format)
-  n.format = format
+  local n = require("report").tabulate(ctx.store, ctx.body, year, fmt)
   ctx.neighbours[year] = n
   return n
 end

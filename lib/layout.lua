@@ -66,7 +66,7 @@ function Table:row(cells, key, header)
         tostring(cell.text or cell.value), self.ncols), 2)
     end
     local out = { text = cell.text, header = cell.header, key = cell.key, fmt = cell.fmt,
-                  value = cell.value, row = cell.row }
+                  value = cell.value, row = cell.row, terms = cell.terms, unit = cell.unit }
     row[c] = out
     for rr = r, r + rows - 1 do
       self.taken[rr] = self.taken[rr] or {}

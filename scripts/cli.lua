@@ -38,9 +38,6 @@ while i <= #args do
     if not opt.year or opt.year < 1990 or opt.year > 2100 then fail("--year: not a year (" .. y .. ")") end
   elseif a == "--format" then
     opt.format = value()
-    if opt.format ~= "gov2019" and opt.format ~= "gov2021" then
-      fail("--format: gov2019 or gov2021 (got " .. opt.format .. ")")
-    end
   elseif a == "--out" then opt.out = value()
   elseif a == "--to" then
     local known = { xlsx = true, md = true, txt = true, html = true, csv = true, json = true }
@@ -99,12 +96,12 @@ local function print_checks(results)
 end
 
 if command == "report" or command == "check" then
-  local doc = report.build(store, { body = opt.body, year = opt.year, format = opt.format, rules = extra })
+  local doc, rctx = report.build(store, { body = opt.body, year = opt.year, format = opt.format, rules = extra })
   if command == "report" then
     local formats = #opt.to > 0 and opt.to or nil
     local dir = opt.out or "out"
     local name = safe_name(string.format("%s-%d", opt.body, opt.year))
-    local written, err = nianbao.export(doc, { dir = dir, name = name, formats = formats })
+    local written, err = nianbao.export(rctx.document, { dir = dir, name = name, formats = formats })
     if not written then nianbao.fail(err) end
     print(string.format("%s %d (%s): wrote", opt.body, opt.year, doc.format))
     for _, p in ipairs(written) do print("  " .. p) end
@@ -121,10 +118,14 @@ end
 -- explain TABLE ROW COL
 if #positional ~= 3 then fail("give TABLE ROW COL (e.g. requests new person)") end
 local table_id, row, col = positional[1], positional[2], positional[3]
-local format = opt.format or report.format_for(opt.year)
-local ctx = report.tabulate(store, opt.body, opt.year, format, { ids = true })
+local fmt = report.format(store, opt.body, opt.year, opt.format)
+local ctx = report.tabulate(store, opt.body, opt.year, fmt, { ids = true })
 local v = ctx.values[table_id]
-if not v then fail("no table '" .. table_id .. "' (active, requests, appeals)") end
+if not v then
+  local ids = {}
+  for _, t in ipairs(ctx.tables) do ids[#ids + 1] = t.id end
+  fail("no table '" .. table_id .. "' (" .. table.concat(ids, ", ") .. ")")
+end
 if not v[row] then
   local rows = {}
   for k in pairs(v) do rows[#rows + 1] = k end
@@ -137,40 +138,16 @@ if v[row][col] == nil then
   table.sort(cols)
   fail(string.format("row %s.%s has no column '%s' (columns: %s)", table_id, row, col, table.concat(cols, ", ")))
 end
-local parts = ctx.layout.explain(ctx, table_id, row, col)
 print(string.format("%s.%s.%s = %s  (%s %d, %s)", table_id, row, col, report.cell_text(ctx, table_id, row, col),
-  opt.body, opt.year, format))
-if not parts then
+  opt.body, opt.year, fmt.id))
+local list = fmt:explain(ctx.cubes, table_id, row, col)
+if not list then
   print("  this cell is not computed from records")
   return 0
 end
--- The records of each part; a signed part (a change between two stocks) lists
--- only the records in one stock and not the other: added (+) or removed (-).
-local lists = {}
-for i, p in ipairs(parts) do
-  local cube = p[1]
-  local labels = { table.unpack(p, 2) }
-  lists[i] = cube:records(table.unpack(labels, 1, #cube:dims()))
+for _, e in ipairs(list) do
+  local r = e.record
+  print(string.format("  %s%s  %s:%d", e.sign and ((e.sign > 0 and "+" or "-") .. " ") or "", r.id, r.source, r.line))
 end
-local function rids(list)
-  local set = {}
-  for _, r in ipairs(list) do set[r.rid] = true end
-  return set
-end
-local n = 0
-for i, p in ipairs(parts) do
-  local others = {}
-  if p.sign then
-    for j, q in ipairs(parts) do
-      if j ~= i and q.sign then for rid in pairs(rids(lists[j])) do others[rid] = true end end
-    end
-  end
-  for _, r in ipairs(lists[i]) do
-    if not others[r.rid] then
-      n = n + 1
-      print(string.format("  %s%s  %s:%d", p.sign and (p.sign .. " ") or "", r.id, r.source, r.line))
-    end
-  end
-end
-print(string.format("%d record%s", n, n == 1 and "" or "s"))
+print(string.format("%d record%s", #list, #list == 1 and "" or "s"))
 return 0

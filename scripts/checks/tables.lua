@@ -1,30 +1,24 @@
 -- tables.lua: the rules within one report (formats.md H1-H5), for both formats.
 
+-- The rows and columns come from the report's format: its 表三 (requests) and 表四
+-- (appeals), with their row set "outcome" and column sets "applicant" and "parts".
+
 local checks = require "checks"
 local cell, sum, compare = checks.cell, checks.sum, checks.compare
 
-local columns = { "person", "business", "research", "ngo", "legal", "other", "total" }
-local applicants = { "person", "business", "research", "ngo", "legal", "other" }
-
-local function outcome_rows(format)
-  local rows = { "1", "2", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "4.1", "4.2", "4.3",
-                 "5.1", "5.2", "5.3", "5.4", "5.5" }
-  if format == "gov2019" then
-    rows[#rows + 1] = "6"
-  else
-    for _, r in ipairs{ "6.1", "6.2", "6.3" } do rows[#rows + 1] = r end
-  end
-  return rows
-end
-
 local function v(ctx, row, col) return cell(ctx.values, "requests", row, col) end
+local function columns(ctx) return checks.spec(ctx):columns("requests") end
+local function applicants(ctx) return checks.spec(ctx):columns("requests", "applicant") end
+local function outcome_rows(ctx) return checks.spec(ctx):rows("requests", "outcome") end
+local function has_requests(ctx) return checks.has(ctx, "requests") end
 
 return {
   {
     id = "H1", severity = "error", title = "表三勾稽关系：本年新收加上年结转等于办理结果总计加结转下年度",
     formula = "一 + 二 = （七）总计 + 四",
+    applies = has_requests,
     run = function(ctx, emit)
-      for _, c in ipairs(columns) do
+      for _, c in ipairs(columns(ctx)) do
         compare(emit, sum{ v(ctx, "new", c), v(ctx, "carried_in", c) },
           sum{ v(ctx, "total", c), v(ctx, "carried_out", c) },
           { "requests.new." .. c, "requests.carried_in." .. c, "requests.total." .. c, "requests.carried_out." .. c },
@@ -35,14 +29,11 @@ return {
   {
     id = "H2", severity = "error", title = "表三各行总计等于六类申请人之和",
     formula = "总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他",
+    applies = has_requests,
     run = function(ctx, emit)
-      local rows = { "new", "carried_in" }
-      for _, r in ipairs(outcome_rows(ctx.format)) do rows[#rows + 1] = r end
-      rows[#rows + 1] = "total"
-      rows[#rows + 1] = "carried_out"
-      for _, r in ipairs(rows) do
+      for _, r in ipairs(checks.spec(ctx):rows("requests")) do
         local parts, ev = {}, { "requests." .. r .. ".total" }
-        for _, a in ipairs(applicants) do
+        for _, a in ipairs(applicants(ctx)) do
           parts[#parts + 1] = v(ctx, r, a)
           ev[#ev + 1] = "requests." .. r .. "." .. a
         end
@@ -53,10 +44,11 @@ return {
   {
     id = "H3", severity = "error", title = "表三（七）总计等于各办理结果之和",
     formula = "（七）总计 = （一）+（二）+（三）+（四）+（五）+（六）各项之和",
+    applies = has_requests,
     run = function(ctx, emit)
-      for _, c in ipairs(columns) do
+      for _, c in ipairs(columns(ctx)) do
         local parts, ev = {}, { "requests.total." .. c }
-        for _, r in ipairs(outcome_rows(ctx.format)) do
+        for _, r in ipairs(outcome_rows(ctx)) do
           parts[#parts + 1] = v(ctx, r, c)
           ev[#ev + 1] = "requests." .. r .. "." .. c
         end
@@ -67,10 +59,11 @@ return {
   {
     id = "H4", severity = "error", title = "表四各组总计等于维持、纠正、其他结果与尚未审结之和",
     formula = "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
+    applies = function(ctx) return checks.has(ctx, "appeals") end,
     run = function(ctx, emit)
-      for _, g in ipairs{ "review", "suit", "suit_after_review" } do
+      for _, g in ipairs(checks.spec(ctx):rows("appeals")) do
         local parts, ev = {}, { "appeals." .. g .. ".total" }
-        for _, c in ipairs{ "upheld", "corrected", "other", "pending" } do
+        for _, c in ipairs(checks.spec(ctx):columns("appeals", "parts")) do
           parts[#parts + 1] = cell(ctx.values, "appeals", g, c)
           ev[#ev + 1] = "appeals." .. g .. "." .. c
         end

@@ -80,22 +80,19 @@ like "$err" "table requests has no row 'nope' \(rows: " "explain lists the rows"
 
 # A district's own layout: gov2019 plus a local table, stored in the store.
 cat >local_layout.lua <<'LUA'
-local base = require "gov2019"
-local layout = require "layout"
-local mine = {}
-for k, v in pairs(base) do mine[k] = v end
-mine.tables = function(ctx)
-  local t = base.tables(ctx)
-  local extra = layout.table{ id = "channels", title = "附表 申请方式", ncols = 2 }
-  extra:row({ layout.head("申请方式"), layout.head("本年新收") }, nil, true)
-  local c = ctx.store:count_by("request", { body = ctx.body, year = ctx.year, by = "channel" })
-  for _, d in ipairs(c:dims()[1].labels) do
-    extra:row({ layout.label(d), layout.num(c:get(d), "new") }, d)
-  end
-  t[#t + 1] = extra:finish()
-  return t
-end
-return mine
+local format = require "format"
+return format.extend(require "formats.gov2019", {
+  cubes = { channels = format.count("request", { date = "received", by = "channel" }) },
+  tables = { format.table{ id = "channels", title = "附表 申请方式", ncols = 2,
+    -- One row per channel found in the data.
+    rows = function(cubes)
+      local rows = { { format.head("申请方式"), format.head("本年新收"), header = true } }
+      for _, d in ipairs(cubes.channels:dims()[1].labels) do
+        rows[#rows + 1] = { key = d, format.label(d), format.cell("new", { { "channels", d } }) }
+      end
+      return rows
+    end } },
+})
 LUA
 nb -d "$DB" import --body "$B" layout local_layout.lua
 is "$rc" 0 "a layout script is stored"

@@ -98,7 +98,7 @@ end
 local doc, ctx = report.build(store, { body = BODY, year = 2021 })
 is(doc.format, "gov2021", "2021 is reported in gov2021")
 is(doc.title, "测试区2021年政府信息公开工作年度报告", "title")
-is(ctx.layout.id, "gov2021", "the gov2021 layout is used")
+is(ctx.spec.id, "gov2021", "the gov2021 layout is used")
 
 -- 表三
 local req = table_of(doc, "requests")
@@ -161,7 +161,7 @@ is(by.Y3, { NOT_ASSESSABLE = 2 }, "checks: Y3 across the format change is not as
 is(by.Y2, nil, "checks: Y2 does not apply to gov2021")
 
 -- ---- format = "gov2019" (the --format override) for 2021 ----
-local doc19 = report.build(store, { body = BODY, year = 2021, format = "gov2019" })
+local doc19, ctx19 = report.build(store, { body = BODY, year = 2021, format = "gov2019" })
 is(doc19.format, "gov2019", "format override: gov2019")
 local req19 = table_of(doc19, "requests")
 local rows19 = row_keys(req19)
@@ -178,8 +178,8 @@ local a19 = layout.values(act19)
 is({ a19.service.decisions, a19.service.items_prev, a19.service.items_change }, { 4, 1, 0 },
    "format override: service decisions and items")
 is(a19.purchase.count, 1, "format override: purchases")
-is(report.cell_text({ by_id = { active = act19 } }, "active", "purchase", "amount"), "0.25",
-   "format override: purchase amount in 万元")
+is(report.cell_text(ctx19, "active", "purchase", "amount"), "0.25万元",
+   "format override: purchase amount in 万元, as the table prints it (one formatter, in C)")
 is(labels(act19, "normative")[1], "规范性文件", "format override: the 2019 label 规范性文件")
 ok(texts(act19)["第二十条第（九）项"], "format override: the （九） block")
 
@@ -191,7 +191,7 @@ is(report.format_for(2020), "gov2019", "format_for 2020")
 is(report.format_for(2021), "gov2021", "format_for 2021")
 
 -- 万元 from 分: half up in whole hundredths (150 元 = 0.015 万元 -> 0.02), no float drift.
-local wan = require("tables").wan
+local wan = require("format").wan
 is(wan(15000), 0.02, "万元: 150 元 rounds half up to 0.02")
 is(wan(14999), 0.01, "万元: 149.99 元 rounds to 0.01")
 is(wan(21350460000), 21350.46, "万元: the seed's 21350.46")

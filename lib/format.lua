@@ -1,0 +1,407 @@
+-- format.lua: report formats as data: declares, checks, tabulates and evaluates them.
+--
+-- A format file (scripts/formats/gov2021.lua, or a body's stored layout) returns
+--
+--   format.define{
+--     id = "gov2021", name = "…", years = { first = 2021 },
+--     parts = { { title = "一、总体情况" }, { title = "二、…", table = "active" }, … },
+--     cubes = { requests = format.flow("request"),
+--               doc_made = format.count("document", { date = "made", by = "kind" }), … },
+--     tables = { format.table{ id = "active", title = "…", ncols = 4, rows = {
+--       { format.head("第二十条第（一）项", { cols = 4 }) },
+--       { key = "rule", format.label("规章"),
+--         format.cell("made", { { "doc_made", "rule" } }), … },
+--     } }, … },
+--   }
+--
+-- Every data cell is declared once, as the terms it sums: { cube, label, … } with an
+-- optional sign = -1. Its value (format:build) and its explanation (format:explain)
+-- both come from that declaration, so they cannot disagree.
+
+local layout = require "layout"
+
+local format = {}
+
+local Format = {}
+Format.__index = Format
+Format._format = true -- read through the metatable: also true of a shared (read-only) copy
+
+-- ---- cubes ----
+
+--- The flow of a kind through the year (store:flow).
+function format.flow(kind)
+  return { op = "flow", kind = kind }
+end
+
+--- Records whose OPTS.date falls in the year, by OPTS.by (store:count_by).
+function format.count(kind, opts)
+  opts = opts or {}
+  return { op = "count_by", kind = kind, date = opts.date, by = opts.by }
+end
+
+--- The sum of FIELD over the same records (store:sum_by; money in 分).
+function format.sum(kind, field, opts)
+  opts = opts or {}
+  return { op = "sum_by", kind = kind, field = field, date = opts.date, by = opts.by }
+end
+
+--- Records standing at the end of the year (store:stock); OPTS.year_offset = -1 for
+--- the end of the year before.
+function format.stock(kind, opts)
+  return { op = "stock", kind = kind, start = opts.start, ["end"] = opts["end"], by = opts.by,
+           year_offset = opts.year_offset or 0 }
+end
+
+-- ---- cells ----
+
+format.head = layout.head
+format.label = layout.label
+
+--- A data cell: its JSON column KEY and the TERMS it sums ({ cube, label, … } each, with
+--- sign = -1 to subtract). OPTS: fmt ("plain", "signed", "money", "money_unit"),
+--- unit ("wan": 分 -> 万元, two decimals, half up), row (its own JSON row key), rows, cols.
+function format.cell(key, terms, opts)
+  opts = opts or {}
+  return { key = key, terms = terms, fmt = opts.fmt, unit = opts.unit, row = opts.row,
+           rows = opts.rows or 1, cols = opts.cols or 1 }
+end
+
+--- 分 -> 万元 rounded half up to two decimals, in integers (no float drift).
+function format.wan(fen)
+  return ((fen + 5000) // 10000) / 100
+end
+
+-- ---- tables ----
+
+--- A table: { id, title, ncols, rows = { row, … }, row_sets = { name = { key, … } },
+--- col_sets = { name = { key, … } } }. A row is an array of cells with optional key (its
+--- JSON row key), header = true (a leading header row) and set = "name" (adds the key
+--- to a row set, e.g. the outcome rows of 表三). ROWS may be a function(cubes) returning
+--- the rows, for a local table whose rows follow the data (one row per value found).
+function format.table(spec)
+  return spec
+end
+
+local function where_of(fmt_id, t, detail)
+  return string.format("format %s, table %s%s", fmt_id, tostring(t.id), detail and (": " .. detail) or "")
+end
+
+-- Checks one data cell's terms against the declared cubes.
+local function check_terms(fmt_id, t, rowkey, cell, cubes)
+  local where = where_of(fmt_id, t, string.format("cell %s.%s", tostring(rowkey), tostring(cell.key)))
+  if type(cell.terms) ~= "table" or #cell.terms == 0 then
+    error(where .. ": terms must be a list of { cube, label, … }", 0)
+  end
+  for i, term in ipairs(cell.terms) do
+    if type(term) ~= "table" or type(term[1]) ~= "string" then
+      error(string.format("%s: term %d must be { cube, label, … }", where, i), 0)
+    end
+    if not cubes[term[1]] then
+      error(string.format("%s: term %d names cube '%s', which the format does not declare", where, i, term[1]), 0)
+    end
+    if term.sign ~= nil and term.sign ~= 1 and term.sign ~= -1 then
+      error(string.format("%s: term %d: sign must be 1 or -1", where, i), 0)
+    end
+  end
+  if cell.unit ~= nil and cell.unit ~= "wan" then
+    error(where .. ": unit must be \"wan\" (分 to 万元)", 0)
+  end
+end
+
+-- Lays out table spec T into its shape: the finished grid with terms in the data cells,
+-- and the index of its data cells by row and column key.
+local function shape(fmt_id, t, cubes)
+  if type(t) ~= "table" or type(t.id) ~= "string" or not t.id:match("^[%w_]+$") then
+    error(string.format("format %s: a table needs an id of letters, digits and _ (got %s)", fmt_id,
+      tostring(type(t) == "table" and t.id or t)), 0)
+  end
+  if type(t.rows) ~= "table" then error(where_of(fmt_id, t, "rows must be a list"), 0) end
+  local ok, built = pcall(function()
+    local b = layout.table{ id = t.id, title = t.title, ncols = t.ncols }
+    for _, row in ipairs(t.rows) do b:row(row, row.key, row.header) end
+    return b:finish()
+  end)
+  if not ok then error(where_of(fmt_id, t, tostring(built)), 0) end
+  built.cells, built.order, built.row_sets, built.col_sets = {}, {}, {}, {}
+  for _, row in ipairs(built.rows) do
+    for c = 1, built.ncols do
+      local cell = row[c]
+      local rk = cell.row or row.key
+      if cell.key and not cell.header then
+        check_terms(fmt_id, t, rk, cell, cubes)
+        if not rk then error(where_of(fmt_id, t, "a data cell in a row without a key"), 0) end
+        built.cells[rk] = built.cells[rk] or {}
+        if built.cells[rk][cell.key] then
+          error(where_of(fmt_id, t, string.format("cell %s.%s is declared twice", rk, cell.key)), 0)
+        end
+        built.cells[rk][cell.key] = cell
+        built.order[#built.order + 1] = { row = rk, col = cell.key }
+      end
+    end
+  end
+  for _, row in ipairs(t.rows) do
+    if row.set and row.key then
+      built.row_sets[row.set] = built.row_sets[row.set] or {}
+      table.insert(built.row_sets[row.set], row.key)
+    end
+  end
+  for name, keys in pairs(t.row_sets or {}) do built.row_sets[name] = keys end
+  for name, keys in pairs(t.col_sets or {}) do built.col_sets[name] = keys end
+  return built
+end
+
+local cube_ops = { flow = true, count_by = true, sum_by = true, stock = true }
+
+local function check_spec(spec)
+  if type(spec) ~= "table" then error("format.define: a format is a table", 0) end
+  if type(spec.id) ~= "string" or not spec.id:match("^[%w_]+$") then
+    error("format.define: id must be letters, digits and _ (got " .. tostring(spec.id) .. ")", 0)
+  end
+  local id = spec.id
+  if type(spec.name) ~= "string" then error("format " .. id .. ": name must be a string", 0) end
+  local y = spec.years
+  if y ~= nil and (type(y) ~= "table" or math.type(y.first) ~= "integer"
+      or (y.last ~= nil and (math.type(y.last) ~= "integer" or y.last < y.first))) then
+    error("format " .. id .. ": years must be { first = YEAR [, last = YEAR] }", 0)
+  end
+  if type(spec.parts) ~= "table" or #spec.parts == 0 then
+    error("format " .. id .. ": parts must be a list of { title = … [, table = id] }", 0)
+  end
+  if type(spec.cubes) ~= "table" then error("format " .. id .. ": cubes must be a table", 0) end
+  for name, c in pairs(spec.cubes) do
+    if type(c) ~= "table" or not cube_ops[c.op] then
+      error(string.format("format %s: cube '%s' must be made with format.flow, count, sum or stock", id,
+        tostring(name)), 0)
+    end
+  end
+  if type(spec.tables) ~= "table" or #spec.tables == 0 then
+    error("format " .. id .. ": tables must be a list of format.table{…}", 0)
+  end
+end
+
+--- Checks SPEC and returns the format. Errors name the format, the table and the cell.
+function format.define(spec)
+  check_spec(spec)
+  local f = setmetatable({ id = spec.id, name = spec.name, years = spec.years, parts = spec.parts,
+                           cubes = spec.cubes, specs = spec.tables, tables = {}, by_id = {},
+                           shapes_of = setmetatable({}, { __mode = "k" }) }, Format)
+  for _, t in ipairs(spec.tables) do
+    local s = type(t) == "table" and type(t.rows) == "function" and { id = t.id, dynamic = t }
+              or shape(spec.id, t, spec.cubes)
+    if type(s.id) ~= "string" then error("format " .. spec.id .. ": a table needs an id", 0) end
+    if f.by_id[s.id] then error(string.format("format %s: table %s is declared twice", spec.id, s.id), 0) end
+    f.tables[#f.tables + 1] = s
+    f.by_id[s.id] = s
+  end
+  for _, part in ipairs(spec.parts) do
+    if type(part) ~= "table" or type(part.title) ~= "string" then
+      error("format " .. spec.id .. ": a part is { title = … [, table = id] }", 0)
+    end
+    local ids = type(part.table) == "table" and part.table or { part.table }
+    for _, id in ipairs(ids) do
+      if not f.by_id[id] then
+        error(string.format("format %s: part '%s' names table '%s', which the format does not declare",
+          spec.id, part.title, tostring(id)), 0)
+      end
+    end
+  end
+  return f
+end
+
+--- A format like BASE with CHANGES: id, name, years and parts replace BASE's, cubes are
+--- added (or replaced by name), tables are added (or replace BASE's table of their id).
+--- A district adds its own table to a national format this way.
+function format.extend(base, changes)
+  local spec = { id = changes.id or base.id, name = changes.name or base.name,
+                 years = changes.years or base.years, parts = changes.parts or base.parts,
+                 cubes = {}, tables = {} }
+  for k, v in pairs(base.cubes) do spec.cubes[k] = v end
+  for k, v in pairs(changes.cubes or {}) do spec.cubes[k] = v end
+  local replaced = {}
+  for _, t in ipairs(changes.tables or {}) do replaced[t.id] = t end
+  for _, t in ipairs(base.specs) do
+    spec.tables[#spec.tables + 1] = replaced[t.id] or t
+    replaced[t.id] = nil
+  end
+  for _, t in ipairs(changes.tables or {}) do
+    if replaced[t.id] then spec.tables[#spec.tables + 1] = t end
+  end
+  return format.define(spec)
+end
+
+--- True when OBJ is a defined format.
+function format.is_format(obj)
+  return type(obj) == "table" and obj._format == true
+end
+
+-- ---- using a format ----
+
+--- True when the format is in force for YEAR.
+function Format:covers(year)
+  local y = self.years
+  return y ~= nil and year >= y.first and (y.last == nil or year <= y.last)
+end
+
+--- "2019-2020", "2021 on", or "" for a format without years.
+function Format:years_text()
+  local y = self.years
+  if not y then return "" end
+  if y.last == y.first then return tostring(y.first) end
+  return y.last and string.format("%d-%d", y.first, y.last) or string.format("%d on", y.first)
+end
+
+--- The cubes of SCOPE ({ body =, year =, ids = }) from STORE.
+function Format:tabulate(store, scope)
+  local cubes = {}
+  for name, c in pairs(self.cubes) do
+    local q = { body = scope.body, year = scope.year, ids = scope.ids }
+    if c.op == "flow" then
+      cubes[name] = store:flow(c.kind, q)
+    elseif c.op == "count_by" then
+      q.date, q.by = c.date, c.by
+      cubes[name] = store:count_by(c.kind, q)
+    elseif c.op == "sum_by" then
+      q.date, q.by = c.date, c.by
+      cubes[name] = store:sum_by(c.kind, c.field, q)
+    else
+      q.start, q["end"], q.by = c.start, c["end"], c.by
+      if q.year then q.year = q.year + c.year_offset end
+      cubes[name] = store:stock(c.kind, q)
+    end
+  end
+  return cubes
+end
+
+-- The value of CELL from CUBES.
+local function evaluate(self, t, rk, cell, cubes)
+  local v = 0
+  for _, term in ipairs(cell.terms) do
+    local cube = cubes[term[1]]
+    local ok, n = pcall(cube.get, cube, table.unpack(term, 2, #term))
+    if not ok then
+      error(string.format("%s: %s", where_of(self.id, t, string.format("cell %s.%s", rk, cell.key)), n), 0)
+    end
+    v = v + (term.sign or 1) * n
+  end
+  if cell.unit == "wan" then v = format.wan(v) end
+  return v
+end
+
+--- The shapes of the tables for CUBES, in order, and by id: a local table whose rows
+--- follow the data is laid out for these cubes.
+function Format:shapes(cubes)
+  if not cubes then return self.tables, self.by_id end
+  local done = self.shapes_of[cubes]
+  if done then return done.list, done.by_id end
+  local list, by_id = {}, {}
+  for i, t in ipairs(self.tables) do
+    if t.dynamic then
+      local ok, rows = pcall(t.dynamic.rows, cubes)
+      if not ok then error(where_of(self.id, t.dynamic, tostring(rows)), 0) end
+      local spec = {}
+      for k, v in pairs(t.dynamic) do spec[k] = v end
+      spec.rows = rows
+      t = shape(self.id, spec, self.cubes)
+    end
+    list[i], by_id[t.id] = t, t
+  end
+  self.shapes_of[cubes] = { list = list, by_id = by_id }
+  return list, by_id
+end
+
+--- The finished tables, in order, with their values from CUBES (the shape
+--- nianbao.export takes: { id, title, ncols, header_rows, rows, merges }).
+function Format:build(cubes)
+  local out = {}
+  for i, t in ipairs((self:shapes(cubes))) do
+    local rows = {}
+    for r, row in ipairs(t.rows) do
+      local nr = { key = row.key }
+      for c = 1, t.ncols do
+        local cell = row[c]
+        local copy = { text = cell.text, header = cell.header, key = cell.key, fmt = cell.fmt, row = cell.row }
+        if cell.terms then copy.value = evaluate(self, t, cell.row or row.key, cell, cubes) end
+        nr[c] = copy
+      end
+      rows[r] = nr
+    end
+    out[i] = { id = t.id, title = t.title, ncols = t.ncols, header_rows = t.header_rows, rows = rows,
+               merges = t.merges }
+  end
+  return out
+end
+
+-- The shape of TABLE_ID (for CUBES when it follows the data), or nil.
+local function shape_of(self, table_id, cubes)
+  local _, by_id = self:shapes(cubes)
+  local t = by_id[table_id]
+  if t and t.dynamic then error(where_of(self.id, t.dynamic, "its rows follow the data: give the cubes"), 2) end
+  return t
+end
+
+--- The declaration of the data cell ROW.COL of table TABLE_ID (for CUBES when the table
+--- follows the data), or nil.
+function Format:cell(table_id, row, col, cubes)
+  local t = shape_of(self, table_id, cubes)
+  return t and t.cells[row] and t.cells[row][col] or nil
+end
+
+--- The data row keys of TABLE_ID in order, or those of its row set SET.
+function Format:rows(table_id, set, cubes)
+  local t = assert(shape_of(self, table_id, cubes), "no table " .. tostring(table_id))
+  if set then return t.row_sets[set] or {} end
+  local keys, seen = {}, {}
+  for _, k in ipairs(t.order) do
+    if not seen[k.row] then keys[#keys + 1] = k.row; seen[k.row] = true end
+  end
+  return keys
+end
+
+--- The column keys of TABLE_ID in order (of ROW, or of every row), or those of its
+--- column set SET.
+function Format:columns(table_id, set, row, cubes)
+  local t = assert(shape_of(self, table_id, cubes), "no table " .. tostring(table_id))
+  if set then return t.col_sets[set] or {} end
+  local keys, seen = {}, {}
+  for _, k in ipairs(t.order) do
+    if (row == nil or k.row == row) and not seen[k.col] then keys[#keys + 1] = k.col; seen[k.col] = true end
+  end
+  return keys
+end
+
+--- Every data cell of TABLE_ID as { row =, col = }, in reading order.
+function Format:keys(table_id, cubes)
+  local t = assert(shape_of(self, table_id, cubes), "no table " .. tostring(table_id))
+  return t.order
+end
+
+--- The records behind cell ROW.COL of TABLE_ID, from CUBES (made with ids): a list of
+--- { sign = 1|-1, record = {rid, id, source, line} }. A record counted in a term with
+--- sign +1 and in one with -1 (a change between two stocks) is listed in neither.
+function Format:explain(cubes, table_id, row, col)
+  local cell = self:cell(table_id, row, col, cubes)
+  if not cell then return nil end
+  local lists = {}
+  for i, term in ipairs(cell.terms) do
+    local cube = cubes[term[1]]
+    local labels = { table.unpack(term, 2, #term) }
+    lists[i] = cube:records(table.unpack(labels, 1, #cube:dims()))
+  end
+  local count = {}
+  for i, term in ipairs(cell.terms) do
+    for _, r in ipairs(lists[i]) do count[r.rid] = (count[r.rid] or 0) + (term.sign or 1) end
+  end
+  local out, signed = {}, false
+  for _, term in ipairs(cell.terms) do signed = signed or term.sign == -1 end
+  for i, term in ipairs(cell.terms) do
+    local sign = term.sign or 1
+    for _, r in ipairs(lists[i]) do
+      if not signed or count[r.rid] == sign then
+        out[#out + 1] = { sign = signed and sign or nil, record = r }
+      end
+    end
+  end
+  return out
+end
+
+return format

@@ -1,0 +1,136 @@
+-- formats.lua: the registry of report formats: the national ones (scripts/formats/*.lua),
+-- then a body's stored layouts. It chooses the format of a year, checks --format, and
+-- lists the formats for usage texts and the reference pages.
+
+local format = require "format"
+
+local formats = {}
+
+local national_cache
+
+--- The national formats, in order of their first year. Two that claim one year, or two
+--- with one id, are a defect of the program and raise.
+function formats.national()
+  if national_cache then return national_cache end
+  local list, by_id = {}, {}
+  for _, name in ipairs(nianbao.script_names("formats")) do
+    local f = require("formats." .. name)
+    if not format.is_format(f) then
+      error(string.format("scripts/formats/%s.lua: a format file returns format.define{…}", name), 0)
+    end
+    if by_id[f.id] then error("two national formats with id " .. f.id, 0) end
+    by_id[f.id] = f
+    list[#list + 1] = f
+  end
+  table.sort(list, function(a, b) return (a.years and a.years.first or 0) < (b.years and b.years.first or 0) end)
+  for i = 2, #list do
+    local a, b = list[i - 1], list[i]
+    if a.years and b.years and (a.years.last == nil or a.years.last >= b.years.first) then
+      error(string.format("national formats %s and %s both claim %d", a.id, b.id, b.years.first), 0)
+    end
+  end
+  national_cache = list
+  return list
+end
+
+--- Loads a layout script { name =, content = } (a body's stored layout, or a file):
+--- returns its format. Errors name the script.
+function formats.load(script)
+  local chunk, err = load(script.content, "@" .. script.name, "t")
+  if not chunk then error(err, 0) end
+  local ok, value = pcall(chunk)
+  if not ok then error(value, 0) end
+  if type(value) ~= "table" then
+    error(string.format("%s: a layout returns format.define{…} (got %s)", script.name, type(value)), 0)
+  end
+  if not format.is_format(value) then
+    ok, value = pcall(format.define, value)
+    if not ok then error(script.name .. ": " .. tostring(value), 0) end
+  end
+  return value
+end
+
+local Registry = {}
+Registry.__index = Registry
+
+--- The registry of BODY in STORE: the national formats, then the body's stored layouts
+--- (a stored layout with a national id replaces it for the body). Two stored layouts
+--- with one id are refused.
+function formats.for_body(store, body)
+  local reg = setmetatable({ list = {}, by_id = {}, own = {} }, Registry)
+  for _, f in ipairs(formats.national()) do
+    reg.list[#reg.list + 1] = f
+    reg.by_id[f.id] = f
+  end
+  if store and body then
+    local names = {}
+    for _, s in ipairs(store:scripts(body, "layout")) do
+      local f = formats.load(s)
+      if names[f.id] then
+        error(string.format("%s: stored layouts %s and %s both have id '%s'; delete one", body,
+          names[f.id], s.name, f.id), 0)
+      end
+      names[f.id] = s.name
+      reg:add(f, s.name)
+    end
+  end
+  return reg
+end
+
+--- Adds F (the body's own, from SOURCE) to the registry, replacing a format of its id.
+function Registry:add(f, source)
+  local replaced = self.by_id[f.id]
+  if replaced then
+    for i, g in ipairs(self.list) do if g == replaced then table.remove(self.list, i) break end end
+  end
+  self.list[#self.list + 1] = f
+  self.by_id[f.id] = f
+  self.own[f] = source or true
+end
+
+--- The format in force for YEAR: the body's own that covers it, else the national one;
+--- nil when none does.
+function Registry:choose(year)
+  for _, f in ipairs(self.list) do
+    if self.own[f] and f:covers(year) then return f end
+  end
+  for _, f in ipairs(self.list) do
+    if f:covers(year) then return f end
+  end
+  return nil
+end
+
+--- The format with ID, or nil and a message listing the ids.
+function Registry:get(id)
+  local f = self.by_id[id]
+  if f then return f end
+  return nil, string.format("no format '%s' (formats: %s)", tostring(id), table.concat(self:ids(), ", "))
+end
+
+--- The ids in order.
+function Registry:ids()
+  local ids = {}
+  for _, f in ipairs(self.list) do ids[#ids + 1] = f.id end
+  return ids
+end
+
+--- "gov2019 covers 2019–2020, gov2021 2021 on": what the formats cover, for messages.
+function Registry:coverage()
+  local parts = {}
+  for i, f in ipairs(self.list) do
+    if f.years then
+      parts[#parts + 1] = (i == 1 and (f.id .. " covers ") or (f.id .. " ")) .. f:years_text()
+    end
+  end
+  return table.concat(parts, ", ")
+end
+
+--- The id of the national format in force for YEAR, or nil.
+function formats.national_for(year)
+  for _, f in ipairs(formats.national()) do
+    if f:covers(year) then return f.id end
+  end
+  return nil
+end
+
+return formats
