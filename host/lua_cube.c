@@ -286,6 +286,26 @@ static int l_cube_ids(lua_State *L)
     return 1;
 }
 
+/* cube:slice(label) -> cube without the first dimension: its LABEL ("total": the sum) */
+static int l_cube_slice(lua_State *L)
+{
+    nb_cube *c = check_cube(L, 1);
+    const char *label = luaL_checkstring(L, 2);
+    int index = strcmp(label, "total") == 0 ? -1 : nb_cube_label(c, 0, label);
+    if (index < 0 && strcmp(label, "total") != 0)
+        return luaL_error(L, "cube:slice: no '%s' in dimension '%s'", label, c->ndims ? c->dim_name[0] : "");
+    lua_settop(L, 1); /* the old cube stays on the stack while it is read */
+    cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->c = NULL;
+    luaL_setmetatable(L, NB_MT_CUBE);
+    lua_getiuservalue(L, 1, 1); /* the store, kept alive by the new cube too */
+    lua_setiuservalue(L, -2, 1);
+    char err[256];
+    if (nb_cube_slice(c, index, &u->c, err, sizeof err) != NB_OK)
+        return luaL_error(L, "cube:slice: %s", err);
+    return 1;
+}
+
 /* cube:dims() -> array of {name=, labels={...}} */
 static int l_cube_dims(lua_State *L)
 {
@@ -318,6 +338,7 @@ static const luaL_Reg cube_methods[] = {
     {"ids", l_cube_ids},
     {"records", l_cube_records},
     {"dims", l_cube_dims},
+    {"slice", l_cube_slice},
     {NULL, NULL},
 };
 

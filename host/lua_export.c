@@ -91,6 +91,22 @@ static int l_export(lua_State *L)
     return 1;
 }
 
+/* nianbao.formats() -> { {name=, ext=}, ... }: the exporters, in the order they write. */
+static int l_formats(lua_State *L)
+{
+    int n = (int)(sizeof exporters / sizeof exporters[0]);
+    lua_createtable(L, n, 0);
+    for (int e = 0; e < n; e++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, exporters[e].name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, exporters[e].ext);
+        lua_setfield(L, -2, "ext");
+        lua_rawseti(L, -2, e + 1);
+    }
+    return 1;
+}
+
 /* nianbao.text_width(s) -> display width (East Asian wide characters count 2) */
 static int l_text_width(lua_State *L)
 {
@@ -105,5 +121,7 @@ int nb_open_export(lua_State *L)
     lua_setfield(L, 1, "export");
     lua_pushcfunction(L, l_text_width);
     lua_setfield(L, 1, "text_width");
+    lua_pushcfunction(L, l_formats);
+    lua_setfield(L, 1, "formats");
     return 0;
 }

@@ -1,8 +1,39 @@
-/* lua_import.c - marshals a mapping script's table into an nb_mapping (import.h). */
+/* lua_import.c - marshals the importer: store:import(kind, path, opts), store:put_script,
+ * and a mapping script's table compiled into an nb_mapping (mapping.h). */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "mapping.h"
+#include "codes.h"
+#include "import.h"
 #include "lua_nb.h"
+#include "mapping.h"
+#include "texts.h"
+
+#define NB_MT_IMPORT "nianbao.import"
+
+/* Messages shown before "... and N more messages". */
+#define MAX_SHOWN 50
+
+/* What one import owns while it runs, in a userdata so a Lua error cannot leak it. */
+typedef struct {
+    nb_mapping map;
+    int has_map;
+    nb_buf lines;     /* the first MAX_SHOWN messages, each NUL-terminated */
+    int shown, total; /* messages kept, messages given */
+    const char *path; /* for the progress line */
+    int progress_shown;
+} import_ud;
+
+static int l_import_gc(lua_State *L)
+{
+    import_ud *u = luaL_checkudata(L, 1, NB_MT_IMPORT);
+    if (u->has_map)
+        nb_mapping_free(&u->map);
+    u->has_map = 0;
+    nb_buf_free(&u->lines);
+    return 0;
+}
 
 /* Reads the table at IDX, shaped
  *   { <kind> = { <field> = { [local] = "national code", ... }, ... },
@@ -10,9 +41,23 @@
  * into M. Raises with "MAP: <reason>" on a bad entry. */
 void nb_mapping_from_lua(lua_State *L, int idx, nb_mapping *m, const char *map_path);
 
-void nb_mapping_from_lua(lua_State *L, int idx, nb_mapping *m, const char *map_path)
+/* One [local] = code entry (or [header] = field of the aliases) of KIND.SUB. */
+static void mapping_entry(lua_State *L, nb_mapping *m, const char *map_path, const char *kind,
+                          const char *sub, int is_alias)
 {
     char err[512];
+    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "%s: %s.%s: entries are [\"local value\"] = \"code\" strings", map_path,
+                   kind, sub);
+    const char *local = lua_tostring(L, -2), *target = lua_tostring(L, -1);
+    nb_err rc = is_alias ? nb_mapping_alias(m, sub, local, target, err, sizeof err)
+                         : nb_mapping_value(m, kind, sub, local, target, err, sizeof err);
+    if (rc != NB_OK)
+        luaL_error(L, "%s: %s", map_path, err);
+}
+
+void nb_mapping_from_lua(lua_State *L, int idx, nb_mapping *m, const char *map_path)
+{
     idx = lua_absindex(L, idx);
     if (!lua_istable(L, idx))
         luaL_error(L, "%s: a mapping script returns a table (got %s)", map_path,
@@ -32,18 +77,205 @@ void nb_mapping_from_lua(lua_State *L, int idx, nb_mapping *m, const char *map_p
             const char *sub = lua_tostring(L, -2);
             lua_pushnil(L);
             while (lua_next(L, -2)) {
-                if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
-                    luaL_error(L, "%s: %s.%s: entries are [\"local value\"] = \"code\" strings",
-                               map_path, kind, sub);
-                const char *local = lua_tostring(L, -2), *target = lua_tostring(L, -1);
-                int rc = is_alias ? nb_mapping_alias(m, sub, local, target, err, sizeof err)
-                                  : nb_mapping_value(m, kind, sub, local, target, err, sizeof err);
-                if (rc != 0)
-                    luaL_error(L, "%s: %s", map_path, err);
+                mapping_entry(L, m, map_path, kind, sub, is_alias);
                 lua_pop(L, 1);
             }
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
     }
+}
+
+/* Keeps the first MAX_SHOWN diagnostics as lines, counts them all. */
+static void keep_diag(void *ud, const nb_diag *d)
+{
+    import_ud *u = ud;
+    char line[2048];
+    u->total++;
+    if (u->shown >= MAX_SHOWN)
+        return;
+    nb_diag_format(d, line, sizeof line);
+    if (nb_buf_add(&u->lines, line, strlen(line) + 1) == 0)
+        u->shown++;
+}
+
+/* On a terminal: "\rFILE: N rows read". */
+static void show_progress(void *ud, long rows)
+{
+    import_ud *u = ud;
+    fprintf(stderr, "\r%s: %ld rows read", u->path, rows);
+    fflush(stderr);
+    u->progress_shown = 1;
+}
+
+/* The string option KEY of OPTS (IDX), or NULL. */
+static const char *opt_str(lua_State *L, int idx, const char *key)
+{
+    int t = lua_getfield(L, idx, key);
+    const char *v = NULL;
+    if (t == LUA_TSTRING)
+        v = lua_tostring(L, -1);
+    else if (t != LUA_TNIL)
+        luaL_error(L, "store:import: option '%s' must be a string (got %s)", key, lua_typename(L, t));
+    lua_pop(L, 1); /* the string stays alive in the options table */
+    return v;
+}
+
+static int opt_bool(lua_State *L, int idx, const char *key)
+{
+    lua_getfield(L, idx, key);
+    int v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* "input", "busy", ...: the kind of failure, for the caller to choose an exit status. */
+static const char *failure_name(nb_err e)
+{
+    switch (e) {
+    case NB_ERR_BUSY: return "busy";
+    case NB_ERR_INPUT: return "input";
+    case NB_ERR_IO: return "io";
+    case NB_ERR_NOMEM: return "nomem";
+    case NB_ERR_LIMIT: return "limit";
+    default: return "store";
+    }
+}
+
+/* Pushes the result table: counts, the kept messages and how many more there were. */
+static void push_result(lua_State *L, const import_ud *u, const nb_import_stats *st, nb_err rc)
+{
+    lua_createtable(L, 0, 10);
+    static const char *const names[] = {"read", "inserted", "updated", "refused", "removed"};
+    const long vals[] = {st->read, st->inserted, st->updated, st->refused, st->removed};
+    for (int i = 0; i < 5; i++) {
+        lua_pushinteger(L, vals[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    lua_pushboolean(L, st->body_created);
+    lua_setfield(L, -2, "body_created");
+    lua_createtable(L, u->shown, 0);
+    const char *p = u->lines.data;
+    for (int i = 0; i < u->shown; i++, p += strlen(p) + 1) {
+        lua_pushstring(L, p);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "messages");
+    lua_pushinteger(L, u->total - u->shown);
+    lua_setfield(L, -2, "more");
+    if (rc) {
+        lua_pushstring(L, failure_name(rc));
+        lua_setfield(L, -2, "failure");
+    }
+}
+
+/* store:import("text", path, {body=, year=, dry_run=}) */
+static int import_text(lua_State *L, nb_store *s, const char *path, const char *body)
+{
+    lua_getfield(L, 4, "year");
+    lua_Integer year = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+    if (year && (year < 1990 || year > 2100))
+        return luaL_error(L, "store:import: option 'year': a year from 1990 to 2100");
+    char err[1024];
+    nb_err rc = nb_import_text(s, path, body, opt_str(L, 4, "parent"), (int)year,
+                               opt_bool(L, 4, "dry_run"), err, sizeof err);
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        lua_createtable(L, 0, 1);
+        lua_pushstring(L, failure_name(rc));
+        lua_setfield(L, -2, "failure");
+        return 3;
+    }
+    lua_createtable(L, 0, 1);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "stored");
+    return 1;
+}
+
+/* store:import(kind, path, {body=, parent=, map=, sheet=, year=, dry_run=, progress=})
+ * -> result | nil, message, result */
+static int l_import(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    const char *kind = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    const char *body = opt_str(L, 4, "body");
+    if (!body)
+        return luaL_error(L, "store:import: option 'body' (the body's name) is required");
+    if (s->readonly)
+        return luaL_error(L, "store:import: the store is open read-only");
+    if (strcmp(kind, "text") == 0)
+        return import_text(L, s, path, body);
+    import_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    memset(u, 0, sizeof *u);
+    luaL_setmetatable(L, NB_MT_IMPORT);
+    u->path = path;
+    if (lua_getfield(L, 4, "map") == LUA_TTABLE) {
+        nb_mapping_init(&u->map);
+        u->has_map = 1;
+        nb_mapping_from_lua(L, -1, &u->map, "map");
+    }
+    lua_pop(L, 1);
+    nb_import_opts o = {.path = path, .sheet = opt_str(L, 4, "sheet"), .kind = kind,
+                        .body = body, .parent = opt_str(L, 4, "parent"),
+                        .dry_run = opt_bool(L, 4, "dry_run"), .map = u->has_map ? &u->map : NULL,
+                        .diag = keep_diag, .diag_ud = u,
+                        .progress = opt_bool(L, 4, "progress") ? show_progress : NULL,
+                        .progress_ud = u};
+    nb_import_stats st;
+    char err[1024];
+    nb_err rc = nb_import(s, &o, &st, err, sizeof err);
+    if (u->progress_shown)
+        fputs("\r\033[K", stderr); /* clear the progress line */
+    if (rc == NB_OK) {
+        push_result(L, u, &st, rc);
+        return 1;
+    }
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    push_result(L, u, &st, rc);
+    return 3;
+}
+
+/* store:put_script(body, role, name, content): stores a body's rules or layout script
+ * (the caller has checked it). */
+static int l_put_script(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
+    const char *name = luaL_checkstring(L, 4), *content = luaL_checkstring(L, 5);
+    if (strcmp(role, "rules") != 0 && strcmp(role, "layout") != 0)
+        return luaL_argerror(L, 3, "'rules' or 'layout'");
+    if (s->readonly)
+        return luaL_error(L, "store:put_script: the store is open read-only");
+    char err[1024];
+    if (nb_store_put_script(s, body, role, name, content, err, sizeof err) != NB_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static const luaL_Reg store_methods[] = {
+    {"import", l_import},
+    {"put_script", l_put_script},
+    {NULL, NULL},
+};
+
+int nb_open_import(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (luaL_newmetatable(L, NB_MT_IMPORT)) {
+        lua_pushcfunction(L, l_import_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    luaL_getmetatable(L, NB_MT_STORE);
+    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
+        luaL_setfuncs(L, store_methods, 0);
+    lua_pop(L, 2);
+    return 0;
 }

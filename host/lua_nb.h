@@ -54,11 +54,15 @@ nb_limits *nb_lua_limits(lua_State *L);
 /* The configuration of the state (set by nb_lua_new). */
 const nb_config *nb_lua_config(lua_State *L);
 
+/* Pushes the command line's own API (lua_host.c), for scripts/cli.lua only. */
+void nb_push_host(lua_State *L);
+
 /* Loaders of the binding groups, registered in lua_runtime.c's one table. */
 int nb_open_records(lua_State *L);   /* lua_records.c: nianbao.open, store methods */
 int nb_open_aggregate(lua_State *L); /* lua_cube.c: store:flow/stock/count/sum, cubes */
 int nb_open_export(lua_State *L);    /* lua_export.c: nianbao.export */
 int nb_open_doc(lua_State *L);       /* lua_doc.c: nianbao.document, doc methods */
+int nb_open_import(lua_State *L);    /* lua_import.c: store:import, store:put_script */
 int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
 int nb_open_codes(lua_State *L);     /* lua_codes.c: nianbao.kinds, nianbao.codes */
 
@@ -71,6 +75,11 @@ int nb_lua_frozen(lua_State *L, int idx);
 /* The document at IDX: a document userdata, or a Lua table read into a new
  * one that replaces it on the stack. Raises on a malformed table. */
 nb_doc *nb_lua_todoc(lua_State *L, int idx);
+
+/* Opens the store at PATH in MODE (nb_open_mode; a wait for a lock is said on
+ * stderr) and pushes it: returns 1. On failure pushes nil, the message and
+ * "busy", "old" or "input", and returns 3. */
+int nb_push_store(lua_State *L, const char *path, int mode);
 
 /* The store userdata at IDX (raises if closed or not a store). */
 nb_store *nb_check_store(lua_State *L, int idx);

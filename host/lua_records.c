@@ -1,4 +1,5 @@
 /* lua_records.c - marshals the store and record primitives: nianbao.open, store methods. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,28 +67,51 @@ nb_store *nb_check_store(lua_State *L, int idx)
     return u->s;
 }
 
-/* nianbao.open([path [, {create = true}]]) -> store | nil, message */
-static int l_open(lua_State *L)
+/* "waiting for PATH (locked by another process)" on stderr, once. */
+static void waiting(void *ud, const char *path)
 {
-    const char *path = luaL_optstring(L, 1, nb_lua_config(L)->db);
-    int create = 0;
-    if (lua_istable(L, 2)) {
-        lua_getfield(L, 2, "create");
-        create = lua_toboolean(L, -1);
-        lua_pop(L, 1);
-    }
+    (void)ud;
+    fprintf(stderr, "nianbao: waiting for %s (locked by another process) ...\n", path);
+    fflush(stderr);
+}
+
+int nb_push_store(lua_State *L, const char *path, int mode)
+{
     store_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->s = NULL;
     luaL_setmetatable(L, NB_MT_STORE);
-    char err[1024];
+    char err[2048];
     nb_store *s;
-    if (nb_store_open(path, create, &s, err, sizeof err) != NB_OK) {
+    nb_open_opts o = {.mode = mode, .waiting = waiting};
+    nb_err rc = nb_store_open_with(path, &o, &s, err, sizeof err);
+    if (rc != NB_OK) {
         lua_pushnil(L);
         lua_pushstring(L, err);
-        return 2;
+        lua_pushstring(L, rc == NB_ERR_BUSY ? "busy" : rc == NB_ERR_OLD ? "old" : "input");
+        return 3;
     }
     u->s = s;
     return 1;
+}
+
+/* nianbao.open([path [, {create = true, readonly = true}]]) -> store | nil, message */
+static int l_open(lua_State *L)
+{
+    const char *path = luaL_optstring(L, 1, nb_lua_config(L)->db);
+    int mode = NB_OPEN_WRITE;
+    if (lua_istable(L, 2)) {
+        lua_getfield(L, 2, "create");
+        if (lua_toboolean(L, -1))
+            mode = NB_OPEN_CREATE;
+        lua_getfield(L, 2, "readonly");
+        if (lua_toboolean(L, -1))
+            mode = NB_OPEN_READ;
+        lua_pop(L, 2);
+    }
+    if (nb_push_store(L, path, mode) == 1)
+        return 1;
+    lua_pop(L, 1); /* nil, message */
+    return 2;
 }
 
 /* store:close(); also __gc and __close. Idempotent. */
@@ -521,6 +545,43 @@ static int l_years(lua_State *L)
     return 1;
 }
 
+/* store:body(name) -> {id=, name=, parent=}; raises for an unknown body. */
+static int l_body(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    int64_t id = nb_check_body(L, s, 2);
+    stmt_ud *g = guard(L, NULL);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT b.name, p.name FROM body b LEFT JOIN body p ON "
+                                  "p.id = b.parent WHERE b.id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    g->st = st;
+    sqlite3_bind_int64(st, 1, id);
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, id);
+    lua_setfield(L, -2, "id");
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 0));
+        lua_setfield(L, -2, "name");
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+            lua_setfield(L, -2, "parent");
+        }
+    }
+    guard_done(g);
+    return 1;
+}
+
+/* store:schema() -> version, version found at open (0: created then), path */
+static int l_schema(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    lua_pushinteger(L, nb_store_version(s));
+    lua_pushinteger(L, s->migrated_from);
+    lua_pushstring(L, s->path);
+    return 3;
+}
+
 static int l_store_tostring(lua_State *L)
 {
     store_ud *u = luaL_checkudata(L, 1, NB_MT_STORE);
@@ -538,6 +599,8 @@ static const luaL_Reg store_methods[] = {
     {"text", l_text},
     {"years", l_years},
     {"scripts", l_scripts},
+    {"schema", l_schema},
+    {"body", l_body},
     {NULL, NULL},
 };
 

@@ -20,6 +20,7 @@
 static const luaL_Reg nb_groups[] = {
     {"records", nb_open_records},
     {"aggregate", nb_open_aggregate},
+    {"import", nb_open_import},
     {"export", nb_open_export},
     {"document", nb_open_doc},
     {"util", nb_open_util},
@@ -594,8 +595,8 @@ static int msgh(lua_State *L)
         int is_fail = lua_rawequal(L, -1, -2);
         lua_pop(L, 2);
         if (is_fail) {
-            lua_getfield(L, 1, "message");
-            return 1;
+            lua_settop(L, 1);
+            return 1; /* the object itself: its message, and the exit status it may carry */
         }
     }
     const char *msg = lua_tostring(L, 1);
@@ -616,7 +617,15 @@ static int msgh(lua_State *L)
         if (colon && colon[1] >= '0' && colon[1] <= '9')
             has_pos = 1;
     }
-    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    /* Only the frames of the script that nb_lua_run started: the frames of the
+       code that started it (the command line) are not the user's. */
+    int levels = 0;
+    while (lua_getstack(L, levels, &ar))
+        levels++;
+    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.rundepth");
+    int outer = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    for (int level = 1; level < levels - outer && lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sln", &ar);
         if (strcmp(ar.what, "C") == 0 || ar.currentline < 0)
             continue;
@@ -645,6 +654,25 @@ static int msgh(lua_State *L)
     return 1;
 }
 
+/* Runs the loaded chunk below its NARGS arguments with the message handler, the
+ * frames of the caller marked as not the script's. */
+static int run_chunk(lua_State *L, int nargs, int nresults, int handler)
+{
+    lua_Debug ar;
+    int depth = 0;
+    while (lua_getstack(L, depth, &ar))
+        depth++;
+    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.rundepth");
+    lua_Integer saved = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_pushinteger(L, depth);
+    lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.rundepth");
+    int rc = lua_pcall(L, nargs, nresults, handler);
+    lua_pushinteger(L, saved);
+    lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.rundepth");
+    return rc;
+}
+
 int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults)
 {
     lua_pushinteger(L, 0);
@@ -667,7 +695,7 @@ int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults)
         return rc;
     }
     lua_insert(L, base + 1);
-    rc = lua_pcall(L, nargs, nresults, base);
+    rc = run_chunk(L, nargs, nresults, base);
     lua_remove(L, base);
     if (rc == LUA_ERRMEM) {
         /* The message handler is not called for memory errors, and the

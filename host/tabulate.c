@@ -59,14 +59,9 @@ static int cube_alloc(nb_cube *c, int track)
     return 0;
 }
 
-static int cell_add(nb_cube *c, size_t i, int64_t v, int64_t rid)
+/* Appends RID to the ids of cell I. */
+static int add_id(nb_cube *c, size_t i, int64_t rid)
 {
-    if (__builtin_add_overflow(c->cells[i], v, &c->cells[i])) {
-        c->overflow = 1;
-        return -1;
-    }
-    if (!c->ids)
-        return 0;
     nb_idlist *l = &c->ids[i];
     if (l->n == l->cap) {
         int cap = l->cap ? l->cap * 2 : 4;
@@ -78,6 +73,15 @@ static int cell_add(nb_cube *c, size_t i, int64_t v, int64_t rid)
     }
     l->rid[l->n++] = rid;
     return 0;
+}
+
+static int cell_add(nb_cube *c, size_t i, int64_t v, int64_t rid)
+{
+    if (__builtin_add_overflow(c->cells[i], v, &c->cells[i])) {
+        c->overflow = 1;
+        return -1;
+    }
+    return c->ids ? add_id(c, i, rid) : 0;
 }
 
 int nb_cube_label(const nb_cube *c, int d, const char *label)
@@ -144,6 +148,45 @@ int nb_cube_ids(const nb_cube *c, const int *idx, nb_idlist *out)
     if (!c->ids)
         return -1;
     return cube_walk(c, idx, 0, 0, ids_fn, out);
+}
+
+nb_err nb_cube_slice(const nb_cube *c, int index, nb_cube **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (c->ndims < 1 || index < -1 || index >= c->dim_len[0]) {
+        snprintf(err, errlen, "slice: the cube has %d dimensions (at least 1) and %d labels in "
+                              "the first", c->ndims, c->ndims ? c->dim_len[0] : 0);
+        return NB_ERR_INPUT;
+    }
+    nb_cube *n = calloc(1, sizeof *n);
+    int bad = !n;
+    for (int d = 1; !bad && d < c->ndims; d++)
+        bad = cube_dim(n, c->dim_name[d], c->dim_len[d], (const char *const *)c->labels[d]) != 0;
+    if (!bad) {
+        n->kind = c->kind;
+        bad = !(n->table = strdup(c->table)) || cube_alloc(n, c->ids != NULL) != 0;
+    }
+    size_t inner = n ? n->ncells : 0;
+    for (int i = 0; !bad && i < c->dim_len[0]; i++) {
+        if (index >= 0 && i != index)
+            continue;
+        for (size_t k = 0; !bad && k < inner; k++) {
+            const nb_idlist *l = c->ids ? &c->ids[(size_t)i * inner + k] : NULL;
+            if (__builtin_add_overflow(n->cells[k], c->cells[(size_t)i * inner + k], &n->cells[k]))
+                n->overflow = bad = 1;
+            for (int r = 0; !bad && l && r < l->n; r++)
+                bad = add_id(n, k, l->rid[r]) != 0;
+        }
+    }
+    if (bad) {
+        nb_err rc = n && n->overflow ? NB_ERR_INPUT : NB_ERR_NOMEM;
+        snprintf(err, errlen, "%s", rc == NB_ERR_INPUT ? "a sum is too large for 64-bit integers"
+                                                       : "out of memory");
+        nb_cube_free(n);
+        return rc;
+    }
+    *out = n;
+    return NB_OK;
 }
 
 /* The error of a failed cell_add. */

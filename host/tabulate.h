@@ -63,6 +63,11 @@ nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char
 
 void nb_cube_free(nb_cube *c);
 
+/* A new cube without C's first dimension: the cells at INDEX of it, or their sum over
+ * it (INDEX -1), with the record ids when C keeps them. E.g. one body's cube out of
+ * one for every body. */
+nb_err nb_cube_slice(const nb_cube *c, int index, nb_cube **out, char *err, size_t errlen);
+
 /* Index of LABEL in dimension D, -1 when absent. */
 int nb_cube_label(const nb_cube *c, int d, const char *label);
 /* Cell value at IDX (one index per dimension; -1 sums the dimension). */

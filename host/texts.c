@@ -68,8 +68,8 @@ static int year_of_name(const char *path)
     return 0;
 }
 
-nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year, int dry_run,
-                      char *err, size_t errlen)
+nb_err nb_import_text(nb_store *s, const char *path, const char *body, const char *parent,
+                      int year, int dry_run, char *err, size_t errlen)
 {
     nb_buf b = {0};
     const char *text;
@@ -82,11 +82,13 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year,
         return NB_ERR_INPUT;
     }
     int64_t id;
-    if (!dry_run && !(rc = nb_store_begin(s, err, errlen))) {
+    /* A dry run checks the parent too, and then rolls back. */
+    if (!(rc = nb_store_begin(s, err, errlen))) {
         if (!(rc = nb_store_body(s, body, 1, &id, NULL, err, errlen)) &&
-            !(rc = nb_store_text_put(s, id, year, text, path, err, errlen)))
+            !(rc = parent ? nb_store_link_parent(s, body, parent, err, errlen) : NB_OK) &&
+            !(rc = nb_store_text_put(s, id, year, text, path, err, errlen)) && !dry_run)
             rc = nb_store_commit(s, err, errlen);
-        if (rc)
+        if (rc || dry_run)
             nb_store_rollback(s);
     }
     nb_buf_free(&b);

@@ -9,10 +9,11 @@
 
 #include "store.h"
 
-/* Imports a Markdown narrative for BODY and YEAR (YEAR 0: taken from a
+/* Imports a Markdown narrative for BODY (created when new; PARENT, when not
+ * NULL, becomes its parent in the same transaction) and YEAR (0: taken from a
  * four-digit number in the file name). An empty file is NB_ERR_INPUT. */
-nb_err nb_import_text(nb_store *s, const char *path, const char *body, int year, int dry_run,
-                      char *err, size_t errlen);
+nb_err nb_import_text(nb_store *s, const char *path, const char *body, const char *parent,
+                      int year, int dry_run, char *err, size_t errlen);
 
 /* Stores CONTENT as the script NAME of BODY for ROLE ("rules", "layout"),
  * replacing one of that name. */

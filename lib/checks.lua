@@ -61,18 +61,59 @@ function checks.national_files()
   return files
 end
 
---- The body's stored rule files, then EXTRA ({ {name=, content=} } from --rules).
-function checks.local_files(store, body, extra)
-  local files = {}
-  local function add_source(s)
-    local chunk, err = load(s.content, "@" .. s.name, "t")
-    if not chunk then error(err, 0) end
-    local ok, rules = pcall(chunk)
-    if not ok then error(rules, 0) end
-    if type(rules) ~= "table" then
-      error(string.format("%s: a rule file returns an array of rules (got %s)", s.name, type(rules)), 0)
+--- Loads a rule file { name =, content = }: { name =, rules = }. Raises naming the file
+--- when it does not compile, fails, or does not return rules with ids.
+function checks.load_file(s)
+  local chunk, err = load(s.content, "@" .. s.name, "t")
+  if not chunk then error(err, 0) end
+  local ok, rules = pcall(chunk)
+  if not ok then error(rules, 0) end
+  if type(rules) ~= "table" then
+    error(string.format("%s: a rule file returns an array of rules (got %s)", s.name, type(rules)), 0)
+  end
+  for i, rule in ipairs(rules) do
+    if type(rule) ~= "table" or type(rule.id) ~= "string" or type(rule.run) ~= "function" then
+      error(string.format("%s: rule %d: a rule needs id (string) and run (function)", s.name, i), 0)
     end
-    files[#files + 1] = { name = s.name, rules = rules }
+    if not severities[rule.severity] then
+      error(string.format("%s: rule %d (%s): severity must be error, warning or info", s.name, i, rule.id), 0)
+    end
+  end
+  return { name = s.name, rules = rules }
+end
+
+--- The rule ids taken for BODY: the national rules' and those of its stored rule files
+--- (but the one named EXCEPT): id -> the file that defines it.
+function checks.rule_ids(store, body, except)
+  local taken = {}
+  for _, f in ipairs(checks.national_files()) do
+    for _, r in ipairs(f.rules) do taken[r.id] = f.name end
+  end
+  local ok, scripts = pcall(store.scripts, store, body, "rules")
+  for _, s in ipairs(ok and scripts or {}) do
+    if s.name ~= except then
+      for _, r in ipairs(checks.load_file(s).rules) do taken[r.id] = s.name end
+    end
+  end
+  return taken
+end
+
+--- The body's stored rule files, then EXTRA ({ {name=, content=} } from --rules). Two
+--- files that define one rule id are refused: one would silently win.
+function checks.local_files(store, body, extra)
+  local files, seen = {}, {}
+  for _, f in ipairs(checks.national_files()) do
+    for _, r in ipairs(f.rules) do seen[r.id] = f.name end
+  end
+  local function add_source(s)
+    local file = checks.load_file(s)
+    for _, r in ipairs(file.rules) do
+      if seen[r.id] then
+        nianbao.fail(string.format("%s: rule %s is also defined by %s; give one another id", s.name, r.id, seen[r.id]))
+      end
+      seen[r.id] = s.name
+    end
+    files[#files + 1] = file
   end
   for _, s in ipairs(store:scripts(body, "rules")) do add_source(s) end
   for _, s in ipairs(extra or {}) do add_source(s) end

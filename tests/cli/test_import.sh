@@ -114,7 +114,8 @@ is "$rc:$err" "2:nianbao: unknown record kind 'requests' (kinds: request, case, 
    "unknown kind: status 2 and the kinds"
 nb -d s.db import request r.csv
 is "$rc:$err" "2:nianbao: import: --body NAME is required
-(nianbao help shows the commands)" "no --body: usage error"
+usage: nianbao import [-d FILE] --body NAME [--parent NAME] [--map MAP.lua] [--sheet NAME] [--year Y] [--dry-run] KIND FILE
+('nianbao help import' shows its options)" "no --body: usage error with the command's usage"
 nb -d missing.db import --body 沈河区 request r.csv
 is "$rc:$err" "2:nianbao: missing.db: no store here (create one with 'nianbao init -d missing.db')" \
    "no store: status 2, and how to make one"

@@ -117,7 +117,7 @@ nb -d "$DB" report --body "$B" --year 2018
 is "$rc" 2 "a year before the national formats: exit 2"
 like "$err" "no national format for 2018" "and says why"
 nb -d "$DB" report --body "$B" --year 2020 --to pdf
-is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: --to: unknown format 'pdf' (xlsx, md, txt, html, csv, json)" "--to with an unknown format"
+is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: report: --to: unknown format 'pdf' (xlsx, md, txt, html, csv, json)" "--to with an unknown format"
 nb -d nowhere.db check --body "$B" --year 2020
 is "$rc|$err" "2|nianbao: nowhere.db: no store here (create one with 'nianbao init -d nowhere.db')" "check without a store"
 nb -d "$DB" check --body "$B" --year 2020 --rules nope.lua

@@ -15,7 +15,8 @@ is "$out" "0
 other.db" "run: -d after the command"
 nb -d s.db run
 is "$rc:$err" "2:nianbao: run: give a SCRIPT
-(nianbao help shows the commands)" "run: no script is a usage error"
+usage: nianbao run [-d FILE] SCRIPT [ARGS...]
+('nianbao help run' shows its options)" "run: no script is a usage error"
 
 # ---- texts: imported on the command line, read with store:text ----
 printf '## 一、总体情况\n\n沈河区2020年……\n' >沈河区2020.md

@@ -1,0 +1,358 @@
+-- commands.lua: the one command table of nianbao: each command's name, summary, arguments,
+-- options and run function. scripts/cli.lua parses the command line with it (lib/command.lua),
+-- and the usage texts, `nianbao help` and the man page are made from it.
+--
+-- run(c) gets c = { host =, opt =, args =, store = }: the command line's own API
+-- (host/lua_host.c), the parsed options and arguments, and the store opened in the
+-- command's `store` mode. It returns the exit status.
+
+local report = require "report"
+local checks = require "checks"
+local formats = require "formats"
+
+local commands = {}
+
+--- The exit statuses, for the usage text and the man page.
+commands.statuses = {
+  { "0", "all well" },
+  { "1", "error-level checks failed" },
+  { "2", "bad usage or bad input (nothing was written)" },
+  { "3", "the store stayed locked by another process (nothing was written)" },
+}
+
+-- ---- option checks ----
+
+local function year(v)
+  local y = math.tointeger(tonumber(v))
+  if not y or y < 1990 or y > 2100 then return nil, "not a year (" .. v .. ")" end
+  return y
+end
+
+--- The exporter names (nianbao.formats), as a list.
+local function export_names()
+  local names = {}
+  for _, f in ipairs(nianbao.formats()) do names[#names + 1] = f.name end
+  return names
+end
+
+local function export_list(v)
+  local known, list = {}, {}
+  for _, n in ipairs(export_names()) do known[n] = true end
+  for f in v:gmatch("[^,%s]+") do
+    if not known[f] then
+      return nil, string.format("unknown format '%s' (%s)", f, table.concat(export_names(), ", "))
+    end
+    list[#list + 1] = f
+  end
+  return list
+end
+
+local body_opt = { "--body", "NAME", "the body (机关) of the report", required = true }
+local year_opt = { "--year", "Y", "the year of the report", required = true, check = year }
+local format_opt = { "--format", "ID", "the format (default: the one in force for the year; "
+  .. "gov2019, gov2021 or a body's own)" }
+local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's own", many = true }
+
+-- ---- helpers of the commands ----
+
+-- The kinds `import` takes: record kinds, then text, rules and layout.
+local function import_kinds()
+  local kinds = {}
+  for _, k in ipairs(nianbao.kinds) do kinds[#kinds + 1] = k.name end
+  for _, k in ipairs{ "text", "rules", "layout" } do kinds[#kinds + 1] = k end
+  return kinds
+end
+
+local function basename(path) return path:match("([^/]+)$") or path end
+
+-- A script file named on the command line, read and compiled (not run).
+local function read_script(host, path)
+  local text, err = host.read_file(path)
+  if not text then host.fail(err) end
+  local chunk, why = load(text, "@" .. path, "t")
+  if not chunk then host.fail(why) end
+  return text, chunk
+end
+
+-- Checks a rules file before it is stored: it runs, returns rules with ids, and no id is
+-- a national rule's or another of the body's rule files'.
+local function check_rules(c, path, text)
+  local file = checks.load_file{ name = path, content = text }
+  local taken = checks.rule_ids(c.store, c.opt.body, basename(path))
+  for _, r in ipairs(file.rules) do
+    if taken[r.id] then
+      c.host.fail(string.format("%s: rule %s is already defined by %s; give it another id", path,
+        r.id, taken[r.id]))
+    end
+  end
+end
+
+-- Checks a layout before it is stored: it makes a format, its tables build from the
+-- store for a year it covers, and its id is not another stored layout's.
+local function check_layout(c, path, text)
+  local f = formats.load{ name = path, content = text }
+  local known = pcall(c.store.body, c.store, c.opt.body)
+  for _, s in ipairs(known and c.store:scripts(c.opt.body, "layout") or {}) do
+    if s.name ~= basename(path) and formats.load(s).id == f.id then
+      c.host.fail(string.format("%s: layout '%s' is already stored for %s as %s; delete or replace it",
+        path, f.id, c.opt.body, s.name))
+    end
+  end
+  local y = f.years and f.years.first or 2021
+  local ok, err = pcall(function()
+    local cubes = f:tabulate(c.store, { year = y, body = known and c.opt.body or nil })
+    if not known then -- no data yet: every body's, summed
+      for name, cube in pairs(cubes) do cubes[name] = cube:slice("total") end
+    end
+    f:build(cubes)
+  end)
+  if not ok then c.host.fail(string.format("%s: its tables do not build for %d: %s", path, y, tostring(err))) end
+end
+
+-- Stores a rules or layout script of the body after checking it.
+local function import_script(c, kind, path)
+  local text = read_script(c.host, path)
+  if kind == "rules" then check_rules(c, path, text) else check_layout(c, path, text) end
+  if not c.opt.dry_run then
+    local ok, err = c.store:put_script(c.opt.body, kind, basename(path), text)
+    if not ok then c.host.fail(err) end
+  end
+  print(string.format("%s: %s script stored for %s%s", path, kind, c.opt.body,
+    c.opt.dry_run and " (dry run: nothing written)" or ""))
+end
+
+-- The exit status of a failed import.
+local function failure_status(res)
+  return res and res.failure == "busy" and 3 or 2
+end
+
+-- The summary line of an import: "FILE: 557 rows read, 557 inserted, 0 updated, 0 refused".
+local function summary(path, res, ok, dry)
+  return string.format("%s: %d row%s read, %d inserted, %d updated, %d refused%s", path, res.read,
+    res.read == 1 and "" or "s", ok and res.inserted or 0, ok and res.updated or 0, res.refused,
+    not ok and "; nothing written" or dry and " (dry run: nothing written)" or "")
+end
+
+local function run_import(c)
+  local kind, path = c.args[1], c.args[2]
+  local known = false
+  for _, k in ipairs(import_kinds()) do known = known or k == kind end
+  if not known then
+    c.host.fail(string.format("unknown record kind '%s' (kinds: %s)", kind, table.concat(import_kinds(), ", ")))
+  end
+  if kind == "rules" or kind == "layout" then
+    import_script(c, kind, path)
+  elseif kind == "text" then
+    local res, err, detail = c.store:import("text", path, { body = c.opt.body, year = c.opt.year,
+      parent = c.opt.parent, dry_run = c.opt.dry_run })
+    if not res then c.host.fail(err, failure_status(detail)) end
+    print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
+  else
+    local res, err, detail = c.store:import(kind, path, { body = c.opt.body, parent = c.opt.parent,
+      map = c.opt.map and c.mapping or nil, sheet = c.opt.sheet, dry_run = c.opt.dry_run,
+      progress = c.host.isatty(2) })
+    detail = res or detail
+    for _, line in ipairs(detail.messages) do c.host.eprint(line) end
+    if detail.more > 0 then c.host.eprint(string.format("%s: ... and %d more messages", path, detail.more)) end
+    if not res and (detail.failure ~= "input" or (detail.read == 0 and detail.refused == 0)) then
+      c.host.fail(err, failure_status(detail))
+    end
+    print(summary(path, detail, res ~= nil, c.opt.dry_run))
+    if not res then return 2 end
+    if res.removed > 0 then
+      print(string.format("%s: %d row%s of the earlier import of this file removed", path, res.removed,
+        res.removed == 1 and "" or "s"))
+    end
+    if res.body_created and not c.opt.dry_run then print("created body " .. c.opt.body) end
+  end
+  if c.opt.parent and not c.opt.dry_run then print(c.opt.body .. " belongs to " .. c.opt.parent) end
+  return 0
+end
+
+-- The rule files given with --rules, read for report.build.
+local function rule_files(c)
+  local extra = {}
+  for _, path in ipairs(c.opt.rules or {}) do
+    local text, err = c.host.read_file(path)
+    if not text then c.host.fail("--rules: " .. err) end
+    extra[#extra + 1] = { name = path, content = text }
+  end
+  return extra
+end
+
+local function safe_name(s)
+  return (s:gsub("[/\\:*?\"<>|%s]", "_"))
+end
+
+local function print_checks(results)
+  local errors = 0
+  for _, g in ipairs(checks.summary(results)) do
+    local status = g.FAIL > 0 and "FAIL" or (g.PASS > 0 and "PASS" or "NOT_ASSESSABLE")
+    print(string.format("  %-4s %-14s %-7s %s  (%d pass, %d fail, %d n/a)", g.id, status, g.severity,
+      g.title, g.PASS, g.FAIL, g.NOT_ASSESSABLE))
+    for _, r in ipairs(g.fails) do
+      print(string.format("         %s: %s ≠ %s%s", r.message or "", tostring(r.left), tostring(r.right),
+        #r.evidence > 0 and ("  [" .. table.concat(r.evidence, ", ", 1, math.min(#r.evidence, 8))
+          .. (#r.evidence > 8 and ", …" or "") .. "]") or ""))
+    end
+    if g.severity == "error" then errors = errors + g.FAIL end
+  end
+  return errors
+end
+
+local function run_report(c, write)
+  c.store:body(c.opt.body)
+  local doc, ctx = report.build(c.store, { body = c.opt.body, year = c.opt.year, format = c.opt.format,
+                                           rules = rule_files(c) })
+  if write then
+    local name = safe_name(string.format("%s-%d", c.opt.body, c.opt.year))
+    local written, err = nianbao.export(ctx.document, { dir = c.opt.out or "out", name = name, formats = c.opt.to })
+    if not written then c.host.fail(err) end
+    print(string.format("%s %d (%s): wrote", c.opt.body, c.opt.year, doc.format))
+    for _, p in ipairs(written) do print("  " .. p) end
+  end
+  print(string.format("checks for %s %d (%s):", c.opt.body, c.opt.year, doc.format))
+  local errors = print_checks(doc.checks)
+  if errors > 0 then
+    print(string.format("%d error-level check%s failed", errors, errors == 1 and "" or "s"))
+    return 1
+  end
+  return 0
+end
+
+-- The keys of T, sorted, joined.
+local function keys_of(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return table.concat(keys, ", ")
+end
+
+local function run_explain(c)
+  local table_id, row, col = c.args[1], c.args[2], c.args[3]
+  c.store:body(c.opt.body)
+  local fmt = report.format(c.store, c.opt.body, c.opt.year, c.opt.format)
+  local ctx = report.tabulate(c.store, c.opt.body, c.opt.year, fmt, { ids = true })
+  local v = ctx.values[table_id]
+  if not v then c.host.fail(string.format("explain: no table '%s' (%s)", table_id, keys_of(ctx.values))) end
+  if not v[row] then c.host.fail(string.format("explain: table %s has no row '%s' (rows: %s)", table_id, row, keys_of(v))) end
+  if v[row][col] == nil then
+    c.host.fail(string.format("explain: row %s.%s has no column '%s' (columns: %s)", table_id, row, col, keys_of(v[row])))
+  end
+  print(string.format("%s.%s.%s = %s  (%s %d, %s)", table_id, row, col, report.cell_text(ctx, table_id, row, col),
+    c.opt.body, c.opt.year, fmt.id))
+  local list = fmt:explain(ctx.cubes, table_id, row, col)
+  if not list then
+    print("  this cell is not computed from records")
+    return 0
+  end
+  for _, e in ipairs(list) do
+    local r = e.record
+    print(string.format("  %s%s  %s:%d", e.sign and ((e.sign > 0 and "+" or "-") .. " ") or "", r.id, r.source, r.line))
+  end
+  print(string.format("%d record%s", #list, #list == 1 and "" or "s"))
+  return 0
+end
+
+-- ---- the table ----
+
+commands.list = {
+  {
+    name = "init", store = "create",
+    summary = "create a store, or bring an older one up to date",
+    run = function(c)
+      local version, from, path = c.store:schema()
+      if from == 0 then
+        print(string.format("created store %s (schema version %d)", path, version))
+      elseif from < version then
+        print(string.format("upgraded store %s from schema version %d to %d:", path, from, version))
+        for v = from + 1, version do print(string.format("  %d: %s", v, c.host.step_what(v))) end
+      else
+        print(string.format("opened store %s (schema version %d)", path, version))
+      end
+      return 0
+    end,
+  },
+  {
+    name = "import", store = "write",
+    summary = "import records, a narrative, or a body's own rules or layout",
+    args = { { "KIND", "a record kind (" .. table.concat(import_kinds(), ", ", 1, #nianbao.kinds)
+                .. "), or text, rules or layout" },
+             { "FILE", "CSV (UTF-8 or GB18030) or XLSX records, a Markdown narrative, a Lua script" } },
+    options = {
+      { "--body", "NAME", "the body (created when new)", required = true },
+      { "--parent", "NAME", "the body's parent (created when new): a city of its districts, a district of its departments" },
+      { "--map", "MAP.lua", "the body's mapping of local values and headers to national codes" },
+      { "--sheet", "NAME", "the XLSX sheet (default: the first)" },
+      { "--year", "Y", "the year of a narrative (default: from the file name)", check = year },
+      { "--dry-run", nil, "check and count, write nothing" },
+    },
+    run = function(c)
+      if #c.args ~= 2 then return c.usage_error("give KIND and FILE") end
+      if c.opt.map then
+        c.mapping = c.host.run(c.opt.map)
+        if type(c.mapping) ~= "table" then
+          c.host.fail(string.format("%s: a mapping script returns a table (got %s)", c.opt.map, type(c.mapping)))
+        end
+      end
+      return run_import(c)
+    end,
+  },
+  {
+    name = "report", store = "read",
+    summary = "write the annual report of a body and year",
+    options = { body_opt, year_opt, format_opt,
+      { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
+          .. table.concat(export_names(), ", ") .. ")", check = export_list },
+      { "--out", "DIR", "the folder to write into (default out)" },
+      rules_opt },
+    run = function(c)
+      if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
+      return run_report(c, true)
+    end,
+  },
+  {
+    name = "check", store = "read",
+    summary = "run the consistency checks of a body and year (exit 1 when an error-level check fails)",
+    options = { body_opt, year_opt, format_opt, rules_opt },
+    run = function(c)
+      if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
+      return run_report(c, false)
+    end,
+  },
+  {
+    name = "explain", store = "read",
+    summary = "list the records behind one cell of a report, with their source file and line",
+    args = { { "TABLE", "the table id (active, requests, appeals, or a body's own)" },
+             { "ROW", "the row key (e.g. carried_in, 4.1, license)" },
+             { "COL", "the column key (e.g. person, total, items_change)" } },
+    options = { body_opt, year_opt, format_opt },
+    run = function(c)
+      if #c.args ~= 3 then return c.usage_error("give TABLE ROW COL (e.g. requests new person)") end
+      return run_explain(c)
+    end,
+  },
+  {
+    name = "run", store = "none",
+    summary = "run a Lua script with the nianbao API (its own arguments follow it)",
+    args = { { "SCRIPT", "the Lua script" }, { "ARGS...", "its arguments, given to it as ...", optional = true } },
+    rest = true,
+    run = function(c)
+      if #c.args < 1 then return c.usage_error("give a SCRIPT") end
+      local status = c.host.run(table.unpack(c.args))
+      return math.type(status) == "integer" and status or 0
+    end,
+  },
+  {
+    name = "help",
+    summary = "show the commands, or one command's options",
+    args = { { "COMMAND", "the command", optional = true } },
+    options = { { "--man", nil, "the manual page nianbao(1), in troff" } },
+    run = function(c) return c.help(c.args[1], c.opt.man) end,
+  },
+}
+
+commands.by_name = {}
+for _, cmd in ipairs(commands.list) do commands.by_name[cmd.name] = cmd end
+
+return commands
