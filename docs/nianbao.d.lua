@@ -8,6 +8,9 @@ local Store = {}
 ---@class Cube
 local Cube = {}
 
+---@class Doc
+local Doc = {}
+
 ---@class nianbao
 ---@field db string the store path of the command line (nianbao.db)
 nianbao = {}
@@ -99,3 +102,70 @@ function Cube:dims() end
 function Cube:records(...) end
 ---@return string[]
 function Cube:ids(...) end
+
+---The record kinds of the catalogue (read-only), in order and by name.
+---@type table
+nianbao.kinds = {}
+
+---The national values of each dictionary (read-only): nianbao.codes.outcome -> { {code, label, variants, group}, ... }.
+---@type table<string, {code: string, label: string, variants: string[], group: boolean}[]>
+nianbao.codes = {}
+
+---Makes the report document in C from a Lua table.
+---@param t table
+---@return Doc
+function nianbao.document(t) end
+
+---The exporters, in the order they write.
+---@return {name: string, ext: string}[]
+function nianbao.formats() end
+
+---The names of the program's scripts in scripts/FOLDER.
+---@param folder string
+---@return string[]
+function nianbao.script_names(folder) end
+
+---@param name string
+---@return {id: integer, name: string, parent?: string}
+function Store:body(name) end
+
+---@return integer version
+---@return integer found
+---@return string path
+function Store:schema() end
+
+---@param kind string
+---@param path string
+---@param opts {body: string, parent?: string, map?: table, sheet?: string, year?: integer, dry_run?: boolean, progress?: boolean}
+---@return table|nil result
+---@return string? message
+---@return table? result
+function Store:import(kind, path, opts) end
+
+---@param body string
+---@param role "rules"|"layout"
+---@param name string
+---@param content string
+---@return boolean|nil
+---@return string? message
+function Store:put_script(body, role, name, content) end
+
+---@param label string
+---@return Cube
+function Cube:slice(label) end
+
+---@param table_id string
+---@param row string
+---@param col string
+---@return number|nil value
+---@return string text
+function Doc:cell(table_id, row, col) end
+
+---@return table<string, table<string, table<string, number|false>>>
+function Doc:values() end
+
+---@param blocks table[]
+function Doc:set_blocks(blocks) end
+
+---@param results table[]
+function Doc:set_checks(results) end

@@ -385,7 +385,7 @@ static void push_method_names(lua_State *L, const char *mt)
     sort_names(L, out);
 }
 
-/* nianbao.api() -> {nianbao = {...}, store = {...}, cube = {...}}: the names
+/* nianbao.api() -> {nianbao = {...}, store = {...}, cube = {...}, doc = {...}}: the names
  * the host registers, read from its own tables (docs are checked against it). */
 static int l_api(lua_State *L)
 {
@@ -394,6 +394,8 @@ static int l_api(lua_State *L)
     lua_setfield(L, -2, "store");
     push_method_names(L, NB_MT_CUBE);
     lua_setfield(L, -2, "cube");
+    push_method_names(L, NB_MT_DOC);
+    lua_setfield(L, -2, "doc");
     /* The module's own fields: from the real table behind the proxy. */
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
@@ -531,6 +533,7 @@ static int open_all(lua_State *L)
     protect_metatable(L, NB_MT_STORE);
     protect_metatable(L, NB_MT_CUBE);
     protect_metatable(L, NB_MT_ROWS);
+    protect_metatable(L, NB_MT_DOC);
     lock_table(L, "nianbao");
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "nianbao");

@@ -13,6 +13,7 @@ local registered = {}
 for _, name in ipairs(api.nianbao) do registered[#registered + 1] = "nianbao." .. name end
 for _, name in ipairs(api.store) do registered[#registered + 1] = "store:" .. name end
 for _, name in ipairs(api.cube) do registered[#registered + 1] = "cube:" .. name end
+for _, name in ipairs(api.doc) do registered[#registered + 1] = "doc:" .. name end
 check(#api.store > 10 and #api.cube >= 4, "nianbao.api lists the store and cube methods")
 local store = assert(nianbao.open(nianbao.db, { create = true }))
 check(getmetatable(store) == "nianbao.store", "the store's metatable is not handed out")
@@ -24,7 +25,7 @@ local known = {}
 for _, name in ipairs(registered) do
   known[name] = true
   check(documented[name], "documented: " .. name)
-  local stub_name = name:gsub("^store:", "Store:"):gsub("^cube:", "Cube:")
+  local stub_name = name:gsub("^store:", "Store:"):gsub("^cube:", "Cube:"):gsub("^doc:", "Doc:")
   check(stub:find(stub_name, 1, true) ~= nil, "in the LuaLS stub: " .. name)
 end
 for name in pairs(documented) do
