@@ -234,6 +234,98 @@ static int field(const nb_kind *k, const char *name)
     return f >= 0 ? f : -1;
 }
 
+/* Body ids beyond this are damage, not data (the id indexes an array). */
+#define MAX_BODY_ID 10000000
+
+/* The bodies of the store, in the order they were made: names and ids. */
+typedef struct {
+    char **names;
+    int64_t *ids;
+    int n;
+} body_list;
+
+static void body_list_free(body_list *b)
+{
+    for (int i = 0; i < b->n; i++)
+        free(b->names[i]);
+    free(b->names);
+    free(b->ids);
+}
+
+static nb_err read_bodies(nb_store *s, body_list *b, int64_t *max, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int step, bad = 0;
+    memset(b, 0, sizeof *b);
+    if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM body ORDER BY id", -1, &st, NULL)) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return NB_ERR_SQL;
+    }
+    while (!bad && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        char **nn = realloc(b->names, (size_t)(b->n + 1) * sizeof *nn);
+        if (nn)
+            b->names = nn;
+        int64_t *ni = nn ? realloc(b->ids, (size_t)(b->n + 1) * sizeof *ni) : NULL;
+        if (ni)
+            b->ids = ni;
+        char *name = ni ? strdup((const char *)sqlite3_column_text(st, 1)) : NULL;
+        bad = !name;
+        if (name) {
+            b->ids[b->n] = id;
+            b->names[b->n++] = name;
+            *max = id > *max ? id : *max;
+        }
+    }
+    sqlite3_finalize(st);
+    if (bad)
+        return fail(err, errlen, "out of memory");
+    if (*max > MAX_BODY_ID) {
+        snprintf(err, errlen, "%s: damaged store: body id %lld", s->path, (long long)*max);
+        return NB_ERR_NOSTORE;
+    }
+    return step_result(s, step, err, errlen);
+}
+
+/* The body dimension (every body of the store) and the index of each body id. */
+static nb_err body_dim(tab *t, char *err, size_t errlen)
+{
+    body_list b;
+    nb_err rc = read_bodies(t->s, &b, &t->max_body, err, errlen);
+    if (!rc) {
+        t->body_index = calloc((size_t)t->max_body + 1, sizeof *t->body_index);
+        if (!t->body_index || cube_dim(t->c, "body", b.n, (const char *const *)b.names) != 0)
+            rc = fail(err, errlen, "out of memory");
+    }
+    for (int64_t i = 0; !rc && i <= t->max_body; i++)
+        t->body_index[i] = -1;
+    for (int i = 0; !rc && i < b.n; i++)
+        t->body_index[b.ids[i]] = i;
+    body_list_free(&b);
+    return rc;
+}
+
+/* The year dimension: YMIN .. YMAX. */
+static nb_err year_dim(tab *t, int ymin, int ymax, char *err, size_t errlen)
+{
+    t->y0 = ymin;
+    t->ny = ymax >= ymin && ymin > 0 ? ymax - ymin + 1 : 0;
+    char **labels = calloc((size_t)t->ny + 1, sizeof *labels);
+    int bad = !labels;
+    for (int i = 0; !bad && i < t->ny; i++) {
+        if (!(labels[i] = malloc(8)))
+            bad = 1;
+        else
+            snprintf(labels[i], 8, "%d", t->y0 + i);
+    }
+    if (!bad && cube_dim(t->c, "year", t->ny, (const char *const *)labels) != 0)
+        bad = 1;
+    for (int i = 0; labels && i < t->ny; i++)
+        free(labels[i]);
+    free(labels);
+    return bad ? fail(err, errlen, "out of memory") : NB_OK;
+}
+
 /* Sets up the body and year dimensions. YMIN/YMAX: data range when every year. */
 static nb_err tab_begin(tab *t, nb_store *s, const nb_scope *sc, int ymin, int ymax, char *err,
                         size_t errlen)
@@ -247,88 +339,18 @@ static nb_err tab_begin(tab *t, nb_store *s, const nb_scope *sc, int ymin, int y
         return NB_ERR_INPUT;
     }
     t->c = calloc(1, sizeof *t->c);
-    if (!t->c)
+    if (!t->c || !(t->c->table = strdup(t->k->table)))
         return fail(err, errlen, "out of memory");
     t->c->kind = t->k->name;
-    t->c->table = strdup(t->k->table);
-    if (sc->body == 0) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM body ORDER BY id", -1, &st, NULL)) {
-            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
-            return NB_ERR_SQL;
-        }
-        char **names = NULL;
-        int n = 0, bad = 0, step;
-        int64_t *ids = NULL;
-        while (!bad && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            char **nn = realloc(names, (size_t)(n + 1) * sizeof *nn);
-            if (nn)
-                names = nn;
-            int64_t *ni = nn ? realloc(ids, (size_t)(n + 1) * sizeof *ni) : NULL;
-            if (ni)
-                ids = ni;
-            char *name = ni ? strdup((const char *)sqlite3_column_text(st, 1)) : NULL;
-            if (!name) {
-                bad = 1;
-                break;
-            }
-            ids[n] = sqlite3_column_int64(st, 0);
-            names[n++] = name;
-            if (ids[n - 1] > t->max_body)
-                t->max_body = ids[n - 1];
-        }
-        sqlite3_finalize(st);
-        if (!bad && step != SQLITE_DONE) {
-            for (int i = 0; i < n; i++)
-                free(names[i]);
-            free(names);
-            free(ids);
-            return step_result(s, step, err, errlen);
-        }
-        if (!bad) {
-            t->body_index = calloc((size_t)t->max_body + 1, sizeof *t->body_index);
-            bad = !t->body_index;
-        }
-        if (!bad) {
-            for (int64_t i = 0; i <= t->max_body; i++)
-                t->body_index[i] = -1;
-            for (int i = 0; i < n; i++)
-                t->body_index[ids[i]] = i;
-            bad = cube_dim(t->c, "body", n, (const char *const *)names) != 0;
-        }
-        for (int i = 0; i < n; i++)
-            free(names[i]);
-        free(names);
-        free(ids);
-        if (bad)
-            return fail(err, errlen, "out of memory");
-    }
+    nb_err rc = sc->body == 0 ? body_dim(t, err, errlen) : NB_OK;
+    if (rc)
+        return rc;
     if (sc->year) {
         t->y0 = sc->year;
         t->ny = 1;
-    } else {
-        t->y0 = ymin;
-        t->ny = ymax >= ymin && ymin > 0 ? ymax - ymin + 1 : 0;
-        char **labels = calloc((size_t)t->ny + 1, sizeof *labels);
-        if (!labels)
-            return fail(err, errlen, "out of memory");
-        int bad = 0;
-        for (int i = 0; i < t->ny; i++) {
-            labels[i] = malloc(8);
-            if (!labels[i])
-                bad = 1;
-            else
-                snprintf(labels[i], 8, "%d", t->y0 + i);
-        }
-        if (!bad && cube_dim(t->c, "year", t->ny, (const char *const *)labels) != 0)
-            bad = 1;
-        for (int i = 0; i < t->ny; i++)
-            free(labels[i]);
-        free(labels);
-        if (bad)
-            return fail(err, errlen, "out of memory");
+        return NB_OK;
     }
-    return NB_OK;
+    return year_dim(t, ymin, ymax, err, errlen);
 }
 
 /* After the inner dimensions were added: allocate. */

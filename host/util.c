@@ -266,14 +266,14 @@ static int rest_is_time(const char *p)
     return 1;
 }
 
-int nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why)
+nb_err nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why)
 {
     int y, m, d, n;
     const char *p = s;
     *why = "not a date";
     p = read_num(p, 9, &y, &n);
     if (n == 0)
-        return -1;
+        return NB_ERR_INPUT;
     if (n == 8 && rest_is_time(p)) { /* 20200105 */
         m = y / 100 % 100;
         d = y % 100;
@@ -286,19 +286,19 @@ int nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why)
             while (*q >= '0' && *q <= '9')
                 q++;
             if (*q)
-                return -1;
+                return NB_ERR_INPUT;
         }
         /* Serials before 1980 (29221) are far more likely a number typed
            into a date column (a year, a count) than a date. */
         if (y < 29221 || y > 2958465)
-            return -1;
+            return NB_ERR_INPUT;
         /* 25569 is 1970-01-01 (past Excel's fictitious 1900-02-29). */
         long days = (long)y - 25569;
         *ymd = nb_date_from_days(days);
-        return 0;
+        return NB_OK;
     }
     if (n != 4)
-        return -1;
+        return NB_ERR_INPUT;
     const char *sep = p;
     size_t seplen;
     if (*p == '-' || *p == '/' || *p == '.')
@@ -306,41 +306,41 @@ int nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why)
     else if (strncmp(p, "年", 3) == 0)
         seplen = 3;
     else
-        return -1;
+        return NB_ERR_INPUT;
     p = read_num(p + seplen, 2, &m, &n);
     if (n == 0)
-        return -1;
+        return NB_ERR_INPUT;
     if (seplen == 1) {
         if (*p != *sep)
-            return -1;
+            return NB_ERR_INPUT;
         p++;
     } else {
         if (strncmp(p, "月", 3) != 0)
-            return -1;
+            return NB_ERR_INPUT;
         p += 3;
     }
     p = read_num(p, 2, &d, &n);
     if (n == 0)
-        return -1;
+        return NB_ERR_INPUT;
     if (seplen == 3) {
         if (strncmp(p, "日", 3) != 0)
-            return -1;
+            return NB_ERR_INPUT;
         p += 3;
     }
     if (!rest_is_time(p))
-        return -1;
+        return NB_ERR_INPUT;
 check:
     if (!nb_date_valid(y, m, d)) {
         *why = "no such date";
-        return -1;
+        return NB_ERR_INPUT;
     }
     *ymd = y * 10000 + m * 100 + d;
-    return 0;
+    return NB_OK;
 }
 
 /* ---- money and integers ---- */
 
-int nb_money_parse(const char *s, int64_t *fen, const char **why)
+nb_err nb_money_parse(const char *s, int64_t *fen, const char **why)
 {
     const char *p = s;
     *why = "not an amount";
@@ -350,7 +350,7 @@ int nb_money_parse(const char *s, int64_t *fen, const char **why)
         p += 3;
     if (*p == '-') {
         *why = "negative amount";
-        return -1;
+        return NB_ERR_INPUT;
     }
     int64_t whole = 0;
     int digits = 0;
@@ -359,13 +359,13 @@ int nb_money_parse(const char *s, int64_t *fen, const char **why)
             continue;
         if (whole >= 10000000000000LL) { /* 10^13 元: far beyond any real amount */
             *why = "amount too large";
-            return -1;
+            return NB_ERR_INPUT;
         }
         whole = whole * 10 + (*p - '0');
         digits++;
     }
     if (digits == 0)
-        return -1;
+        return NB_ERR_INPUT;
     int cents = 0;
     if (*p == '.') {
         p++;
@@ -374,7 +374,7 @@ int nb_money_parse(const char *s, int64_t *fen, const char **why)
             if (nd == 2) {
                 if (*p != '0') {
                     *why = "more than two decimals";
-                    return -1;
+                    return NB_ERR_INPUT;
                 }
             } else {
                 cents = cents * 10 + (*p - '0');
@@ -389,12 +389,12 @@ int nb_money_parse(const char *s, int64_t *fen, const char **why)
     if (strcmp(p, "元") == 0)
         p += strlen("元");
     if (*p)
-        return -1;
+        return NB_ERR_INPUT;
     *fen = whole * 100 + cents;
-    return 0;
+    return NB_OK;
 }
 
-int nb_int_parse(const char *s, int64_t *v)
+nb_err nb_int_parse(const char *s, int64_t *v)
 {
     const char *p = s;
     int64_t x = 0;
@@ -403,21 +403,21 @@ int nb_int_parse(const char *s, int64_t *v)
         if (*p == ',')
             continue;
         if (x >= 1000000000000LL) /* 10^12: far beyond any real count */
-            return -1;
+            return NB_ERR_INPUT;
         x = x * 10 + (*p - '0');
         digits++;
     }
     if (!digits)
-        return -1;
+        return NB_ERR_INPUT;
     if (*p == '.') { /* "12.0" as Excel writes integers */
         p++;
         while (*p == '0')
             p++;
     }
     if (*p)
-        return -1;
+        return NB_ERR_INPUT;
     *v = x;
-    return 0;
+    return NB_OK;
 }
 
 /* U+3000 IDEOGRAPHIC SPACE in UTF-8 at P (which has at least 3 bytes, or a NUL before). */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 /* Open-addressing map from NUL-terminated strings to int64 values. Keys are
  * copied into the map's own arena. */
 typedef struct {
@@ -44,9 +46,9 @@ void nb_buf_free(nb_buf *b);
 /* Parses a date in the forms 2020-01-05, 2020/1/5, 2020.1.5, 20200105,
  * 2020年1月5日 (optionally followed by a time " 10:30[:00]" which is
  * ignored), or, when ALLOW_SERIAL, an Excel serial day number (1900 date
- * system, e.g. 43831 = 2020-01-01, fractions ignored). Returns 0 and
- * *YMD, or -1 with a reason: "not a date" or "no such date". */
-int nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why);
+ * system, e.g. 43831 = 2020-01-01, fractions ignored). Returns NB_OK and
+ * *YMD, or NB_ERR_INPUT with a reason: "not a date" or "no such date". */
+nb_err nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why);
 /* Days since 1970-01-01 of YYYYMMDD, and back. */
 long nb_date_days(int ymd);
 int nb_date_from_days(long days);
@@ -57,12 +59,12 @@ int nb_date_valid(int y, int m, int d);
 void nb_date_format(int ymd, char out[11]);
 
 /* Parses an amount of 元 with at most two decimals ("1234.5", "1,234.50",
- * "¥12", "12元") into 分. Returns 0 or -1 with a reason. */
-int nb_money_parse(const char *s, int64_t *fen, const char **why);
+ * "¥12", "12元") into 分. Returns NB_OK, or NB_ERR_INPUT with a reason. */
+nb_err nb_money_parse(const char *s, int64_t *fen, const char **why);
 
 /* Parses a non-negative integer (digits, optional thousands commas, or
- * "12.0"). Returns 0 or -1. */
-int nb_int_parse(const char *s, int64_t *v);
+ * "12.0"). Returns NB_OK or NB_ERR_INPUT. */
+nb_err nb_int_parse(const char *s, int64_t *v);
 
 /* Trims ASCII and full-width (U+3000) spaces in place; returns s. */
 char *nb_trim(char *s);

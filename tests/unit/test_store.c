@@ -1,4 +1,5 @@
 /* test_store.c - unit tests of host/store.c: create/open/reopen, versions, WAL, bodies, dictionary. */
+#include "codes.h"
 #include "store.h"
 #include "t.h"
 
@@ -308,6 +309,30 @@ static void test_open_while_writing(const char *path)
     sqlite3_close(w);
 }
 
+/* Every catalogue entry was added by a migration step this build knows, and a step's
+ * entries make its whole part: a kind's fields are no older than the kind. */
+static void test_catalogue_versions(void)
+{
+    int v = nb_store_schema_version(), bad = 0;
+    for (int k = 0; k < nb_nkinds; k++) {
+        const nb_kind *kd = &nb_kinds[k];
+        bad |= kd->since < 1 || kd->since > v;
+        for (int f = 0; f < kd->nfields; f++)
+            bad |= kd->fields[f].since < kd->since || kd->fields[f].since > v;
+        for (int r = 0; r < kd->nrules; r++)
+            bad |= nb_field_find(kd, kd->rules[r].a) < 0 || nb_field_find(kd, kd->rules[r].b) < 0;
+    }
+    for (int d = 0; d < nb_ndicts; d++)
+        for (int i = 0; i < nb_dicts[d].nvalues; i++)
+            bad |= nb_dicts[d].values[i].since < 1 || nb_dicts[d].values[i].since > v;
+    CHECK(!bad, "catalogue: every kind, field and value was added by a known migration step; "
+                "rules name fields of their kind");
+    for (int i = 1; i <= v; i++)
+        CHECK(nb_store_step_what(i) != NULL, "migrations: every step says what it brings");
+    CHECK(nb_store_step_what(0) == NULL && nb_store_step_what(v + 1) == NULL,
+          "migrations: no step 0, none after the last");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -316,6 +341,7 @@ int main(void)
         perror("mkdtemp");
         return 2;
     }
+    test_catalogue_versions();
     test_create_open();
     test_not_a_store();
     nb_store *s = NULL;

@@ -1,6 +1,7 @@
 /* test_tabulate.c - unit tests of host/tabulate.c: flows, stocks, counts and sums over a small store. */
 #include "records.h"
 #include "store.h"
+#include "insert.h"
 #include "tabulate.h"
 #include "t.h"
 

@@ -1,0 +1,60 @@
+#!/bin/sh
+# test_migrate.sh - the store's schema changes only through numbered migrations: an older
+# store is refused with the command that brings it up to date, `nianbao init` does it
+# (keeping every record), and a store migrated step by step equals one made fresh.
+# The test build (NB_TEST_CATALOGUE) adds one kind and one national value to the
+# catalogue and one migration step, as a developer would.
+. tests/cli/lib.sh
+CAT=${NB_TESTCAT_BIN:?the test build of make test}
+H='编号,收到日期,申请人类型,办结日期,办理结果'
+schema() { sqlite3 "$1" "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"; }
+dict() { sqlite3 "$1" "SELECT dict || ' ' || code FROM dict ORDER BY dict, code"; }
+
+printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,1' 'A2,2020-02-01,企业,,' >r.csv
+printf '日期,类型\n2020-01-01,放假\n' >h.csv
+
+# ---- version 1 to 2 (the canonical path of a source) ----
+nb -d s.db init
+nb -d s.db import --body 沈河区 request r.csv
+# The store as version 1 had it: the column and index of step 2 taken away.
+sqlite3 s.db "DROP INDEX source_canonical; ALTER TABLE source DROP COLUMN canonical; PRAGMA user_version = 1"
+nb -d s.db import --body 沈河区 holiday h.csv
+is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 2: bring it up to date with 'nianbao init -d s.db'" \
+   "an older store: refused, naming the command that updates it"
+nb -d s.db report --body 沈河区 --year 2020 --to json --out o
+is "$rc" 2 "an older store: report refused too"
+nb -d s.db init
+is "$rc:$out" "0:upgraded store s.db from schema version 1 to 2:
+  2: source files keep their canonical path (an id-less file is known by it)" "init upgrades it and says what changed"
+nb -d fresh.db init
+is "$(schema s.db)" "$(schema fresh.db)" "a migrated store has the schema of a new one"
+is "$(sqlite3 s.db "SELECT count(*) FROM request")" 2 "the records survive the migration"
+nb -d s.db import --body 沈河区 holiday h.csv
+is "$rc" 0 "the migrated store imports"
+nb -d s.db import --body 沈河区 holiday h.csv
+is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported again replaces its rows"
+
+# ---- the test build: one more kind and national value, version 3 ----
+printf '会议日期,议题\n2020-03-01,政务公开\n' >m.csv
+NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
+is "$rc:$err" "2:nianbao: s.db: store has schema version 2, this nianbao uses version 3: bring it up to date with 'nianbao init -d s.db'" \
+   "test build: the store of the released version is refused until init"
+NB_BIN=$CAT nb -d s.db init
+is "$rc:$out" "0:upgraded store s.db from schema version 2 to 3:
+  3: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
+NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
+is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 refused" "test build: the new kind imports"
+printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
+NB_BIN=$CAT nb -d s.db import --body 沈河区 holiday h2.csv
+is "$rc:$out" "0:h2.csv: 2 rows read, 2 inserted, 0 updated, 0 refused" "test build: the new national value imports"
+NB_BIN=$CAT nb -d s.db report --body 沈河区 --year 2020 --to json --out o
+is "$rc" 0 "test build: the old records still make the report"
+is "$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tables"]["requests"]["new"]; print(t["person"], t["business"], t["total"])' o/沈河区-2020.json)" \
+   "1 1 2" "test build: the report counts the old records"
+NB_BIN=$CAT nb -d cat.db init
+is "$(schema s.db)" "$(schema cat.db)" "test build: a migrated store has the schema of a new one"
+is "$(dict s.db)" "$(dict cat.db)" "test build: and its dictionary"
+nb -d s.db report --body 沈河区 --year 2020 --to json --out o
+is "$rc:$err" "2:nianbao: s.db: store has schema version 3; this nianbao knows versions up to 2 (use a newer nianbao)" \
+   "the released build refuses the newer store"
+finish
