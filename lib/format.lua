@@ -236,18 +236,12 @@ end
 
 -- ---- using a format ----
 
---- True when the format is in force for YEAR.
+--- True when the format's years (as it declares them) include YEAR. The registry
+--- (lib/formats.lua) decides which format is in force: an open-ended national format
+--- ends where the next begins.
 function Format:covers(year)
   local y = self.years
   return y ~= nil and year >= y.first and (y.last == nil or year <= y.last)
-end
-
---- "2019-2020", "2021 on", or "" for a format without years.
-function Format:years_text()
-  local y = self.years
-  if not y then return "" end
-  if y.last == y.first then return tostring(y.first) end
-  return y.last and string.format("%d-%d", y.first, y.last) or string.format("%d on", y.first)
 end
 
 --- The cubes of SCOPE ({ body =, year =, ids = }) from STORE.

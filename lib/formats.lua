@@ -8,10 +8,11 @@ local formats = {}
 
 local national_cache
 
---- The national formats, in order of their first year. Two that claim one year, or two
---- with one id, are a defect of the program and raise.
+--- The national formats, in order of their first year. A format without a last year is
+--- in force until the next one begins (a new national format is one new file); two that
+--- both name one year, or two with one id, are a defect of the program and raise.
 function formats.national()
-  if national_cache then return national_cache end
+  if national_cache then return national_cache.list, national_cache.last end
   local list, by_id = {}, {}
   for _, name in ipairs(nianbao.script_names("formats")) do
     local f = require("formats." .. name)
@@ -23,14 +24,19 @@ function formats.national()
     list[#list + 1] = f
   end
   table.sort(list, function(a, b) return (a.years and a.years.first or 0) < (b.years and b.years.first or 0) end)
-  for i = 2, #list do
-    local a, b = list[i - 1], list[i]
-    if a.years and b.years and (a.years.last == nil or a.years.last >= b.years.first) then
-      error(string.format("national formats %s and %s both claim %d", a.id, b.id, b.years.first), 0)
+  local last = {} -- format -> the last year it is in force (nil: open)
+  for i, f in ipairs(list) do
+    last[f] = f.years and f.years.last
+    local nextf = list[i + 1]
+    if f.years and nextf and nextf.years then
+      if f.years.last and f.years.last >= nextf.years.first then
+        error(string.format("national formats %s and %s both name %d", f.id, nextf.id, nextf.years.first), 0)
+      end
+      last[f] = f.years.last or nextf.years.first - 1
     end
   end
-  national_cache = list
-  return list
+  national_cache = { list = list, last = last }
+  return list, last
 end
 
 --- Loads a layout script { name =, content = } (a body's stored layout, or a file):
@@ -57,10 +63,12 @@ Registry.__index = Registry
 --- (a stored layout with a national id replaces it for the body). Two stored layouts
 --- with one id are refused.
 function formats.for_body(store, body)
-  local reg = setmetatable({ list = {}, by_id = {}, own = {} }, Registry)
-  for _, f in ipairs(formats.national()) do
+  local reg = setmetatable({ list = {}, by_id = {}, own = {}, last = {} }, Registry)
+  local national, last = formats.national()
+  for _, f in ipairs(national) do
     reg.list[#reg.list + 1] = f
     reg.by_id[f.id] = f
+    reg.last[f] = last[f]
   end
   if store and body then
     local names = {}
@@ -86,16 +94,23 @@ function Registry:add(f, source)
   self.list[#self.list + 1] = f
   self.by_id[f.id] = f
   self.own[f] = source or true
+  self.last[f] = f.years and f.years.last
+end
+
+-- True when F is in force for YEAR in this registry.
+local function in_force(self, f, year)
+  local last = self.last[f]
+  return f.years ~= nil and year >= f.years.first and (last == nil or year <= last)
 end
 
 --- The format in force for YEAR: the body's own that covers it, else the national one;
 --- nil when none does.
 function Registry:choose(year)
   for _, f in ipairs(self.list) do
-    if self.own[f] and f:covers(year) then return f end
+    if self.own[f] and in_force(self, f, year) then return f end
   end
   for _, f in ipairs(self.list) do
-    if f:covers(year) then return f end
+    if in_force(self, f, year) then return f end
   end
   return nil
 end
@@ -119,7 +134,10 @@ function Registry:coverage()
   local parts = {}
   for i, f in ipairs(self.list) do
     if f.years then
-      parts[#parts + 1] = (i == 1 and (f.id .. " covers ") or (f.id .. " ")) .. f:years_text()
+      local y, last = f.years.first, self.last[f]
+      local span = last == y and tostring(y) or last and string.format("%d-%d", y, last)
+                   or string.format("%d on", y)
+      parts[#parts + 1] = (i == 1 and (f.id .. " covers ") or (f.id .. " ")) .. span
     end
   end
   return table.concat(parts, ", ")
@@ -127,10 +145,8 @@ end
 
 --- The id of the national format in force for YEAR, or nil.
 function formats.national_for(year)
-  for _, f in ipairs(formats.national()) do
-    if f:covers(year) then return f.id end
-  end
-  return nil
+  local f = formats.for_body(nil, nil):choose(year)
+  return f and f.id
 end
 
 return formats

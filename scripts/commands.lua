@@ -50,7 +50,7 @@ end
 local body_opt = { "--body", "NAME", "the body (机关) of the report", required = true }
 local year_opt = { "--year", "Y", "the year of the report", required = true, check = year }
 local format_opt = { "--format", "ID", "the format (default: the one in force for the year; "
-  .. "gov2019, gov2021 or a body's own)" }
+  .. table.concat(formats.for_body():ids(), ", ") .. " or a body's own)" }
 local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's own", many = true }
 
 -- ---- helpers of the commands ----
