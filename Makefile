@@ -6,7 +6,7 @@
 CORE_PKGS := sqlite3 xlsxwriter minizip expat
 LUA_PKGS  := lua5.4
 DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev pkg-config
-TESTDEBS := sqlite3 python3 python3-openpyxl valgrind
+TESTDEBS := sqlite3 python3 python3-openpyxl valgrind groff-base
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
@@ -37,7 +37,11 @@ CATDIR   := $(BUILD)/catalogue-test
 CATOBJS  := $(CATDIR)/codes.o $(CATDIR)/store.o
 TESTCAT  := $(CATDIR)/nianbao
 
-.PHONY: all deps test-deps units test check valgrind demo bench clean
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+REFS     := records formats narrative
+
+.PHONY: all deps test-deps units test check valgrind demo bench clean docs install
 all: deps $(NB_OUT)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
@@ -60,7 +64,7 @@ $(BUILD)/core/%.o: host/%.c
 $(BUILD)/lua/%.o: host/%.c
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -DNB_HOME='"$(PREFIX)/share/nianbao"' -c -o $@ $<
 
 # Unit tests of the core: no Lua is linked.
 $(BUILD)/unit/%: tests/unit/%.c $(CORE)
@@ -101,6 +105,19 @@ demo: all
 
 bench: all
 	$(Q)sh bench/import.sh
+
+# The reference pages, made from their owners (tests/cli/test_docs.sh checks them).
+docs: all
+	$(Q)for p in $(REFS); do NIANBAO_HOME=$(CURDIR) ./$(NB_OUT) run tools/reference.lua $$p >docs/$$p.md || exit 1; done
+	@echo "  DOCS  $(REFS:%=docs/%.md)"
+
+# The binary, the scripts and libraries under share/nianbao, and the man page made
+# from the command table.
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/nianbao $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(NB_OUT) $(DESTDIR)$(PREFIX)/bin/nianbao
+	cp -R scripts lib $(DESTDIR)$(PREFIX)/share/nianbao/
+	NIANBAO_HOME=$(CURDIR) ./$(NB_OUT) help --man >$(DESTDIR)$(PREFIX)/share/man/man1/nianbao.1
 
 clean:
 	rm -rf build build-san nianbao out bench/data
