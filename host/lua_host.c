@@ -18,12 +18,15 @@
 
 static const char *const modes[] = {"write", "create", "read", NULL};
 
-/* host.open(path, mode) -> store | nil, message, "busy"|"old"|"input" */
+/* host.open(path, mode [, wait_seconds]) -> store | nil, message, "busy"|"old"|"input" */
 static int h_open(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     int mode = luaL_checkoption(L, 2, "write", modes);
-    return nb_push_store(L, path, mode);
+    lua_Number wait = luaL_optnumber(L, 3, 0);
+    if (wait < 0 || wait > 86400)
+        return luaL_argerror(L, 3, "seconds from 0 to 86400");
+    return nb_push_store(L, path, mode, wait > 0 ? (int)(wait * 1000) : 0);
 }
 
 #define NB_MT_BUF "nianbao.buf"

@@ -76,10 +76,10 @@ int nb_lua_frozen(lua_State *L, int idx);
  * one that replaces it on the stack. Raises on a malformed table. */
 nb_doc *nb_lua_todoc(lua_State *L, int idx);
 
-/* Opens the store at PATH in MODE (nb_open_mode; a wait for a lock is said on
- * stderr) and pushes it: returns 1. On failure pushes nil, the message and
- * "busy", "old" or "input", and returns 3. */
-int nb_push_store(lua_State *L, const char *path, int mode);
+/* Opens the store at PATH in MODE (nb_open_mode; a wait for a lock, up to
+ * BUSY_MS or NB_BUSY_MS when 0, is said on stderr) and pushes it: returns 1. On
+ * failure pushes nil, the message and "busy", "old" or "input", and returns 3. */
+int nb_push_store(lua_State *L, const char *path, int mode, int busy_ms);
 
 /* The store userdata at IDX (raises if closed or not a store). */
 nb_store *nb_check_store(lua_State *L, int idx);

@@ -75,14 +75,14 @@ static void waiting(void *ud, const char *path)
     fflush(stderr);
 }
 
-int nb_push_store(lua_State *L, const char *path, int mode)
+int nb_push_store(lua_State *L, const char *path, int mode, int busy_ms)
 {
     store_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->s = NULL;
     luaL_setmetatable(L, NB_MT_STORE);
     char err[2048];
     nb_store *s;
-    nb_open_opts o = {.mode = mode, .waiting = waiting};
+    nb_open_opts o = {.mode = mode, .busy_ms = busy_ms, .waiting = waiting};
     nb_err rc = nb_store_open_with(path, &o, &s, err, sizeof err);
     if (rc != NB_OK) {
         lua_pushnil(L);
@@ -108,7 +108,7 @@ static int l_open(lua_State *L)
             mode = NB_OPEN_READ;
         lua_pop(L, 2);
     }
-    if (nb_push_store(L, path, mode) == 1)
+    if (nb_push_store(L, path, mode, 0) == 1)
         return 1;
     lua_pop(L, 1); /* nil, message */
     return 2;

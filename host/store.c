@@ -367,9 +367,12 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
         return sql_fail(s, err, errlen, "cannot open");
     sqlite3_busy_handler(s->db, busy_wait, s);
-    if (mode == NB_OPEN_READ &&
-        sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) ==
-            SQLITE_CANTOPEN) {
+    int probe = mode == NB_OPEN_READ
+                    ? sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
+                    : SQLITE_OK;
+    /* A WAL store needs its shared-memory file; where it cannot be made (a folder
+       the user cannot write), SQLite says CANTOPEN or READONLY. */
+    if ((probe & 0xff) == SQLITE_CANTOPEN || (probe & 0xff) == SQLITE_READONLY) {
         sqlite3_close_v2(s->db);
         s->db = NULL;
         char *uri = sqlite3_mprintf("file:%s?immutable=1", s->path);

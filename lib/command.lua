@@ -12,6 +12,12 @@ local command = {}
 --- The options every command takes.
 command.common = {
   { "-d", "FILE", "the store (default ./nianbao.db)" },
+  { "--lock-wait", "SECONDS", "how long to wait for a store another process has locked (default 10)",
+    check = function(v)
+      local n = tonumber(v)
+      if not n or n <= 0 or n > 86400 then return nil, "seconds from 0 to 86400 (" .. v .. ")" end
+      return n
+    end },
 }
 
 local function is_flag(o) return o[2] == nil end

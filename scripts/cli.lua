@@ -29,12 +29,15 @@ local function help(name, man)
   return 0
 end
 
--- Options before the command: -d FILE, --help, --version.
-local i = 1
+-- Options before the command: those every command takes (-d FILE, …), --help, --version.
+-- They are passed on to the command's own parsing.
+local i, leading = 1, {}
+local common = {}
+for _, o in ipairs(command.common) do common[o[1]] = o end
 while args[i] and args[i]:sub(1, 1) == "-" do
   local a = args[i]
-  if a == "-d" and args[i + 1] then
-    host.set_store(args[i + 1])
+  if common[a] and args[i + 1] then
+    leading[#leading + 1], leading[#leading + 2] = a, args[i + 1]
     i = i + 2
   elseif a == "--help" or a == "-h" then
     return help(nil)
@@ -59,6 +62,7 @@ end
 local cmd = commands.by_name[name]
 if not cmd then usage_error(nil, "unknown command '" .. name .. "'") end
 local rest = { table.unpack(args, i + 1) }
+for k = #leading, 1, -1 do table.insert(rest, 1, leading[k]) end
 for _, a in ipairs(rest) do
   if a == "--" or (cmd.rest and a:sub(1, 1) ~= "-") then break end
   if a == "--help" or a == "-h" then
@@ -73,7 +77,7 @@ if opt.d then host.set_store(opt.d) end
 local c = { host = host, opt = opt, args = positional, help = help,
             usage_error = function(message) usage_error(cmd, message) end }
 if cmd.store and cmd.store ~= "none" then
-  local store, err, why = host.open(nianbao.db, cmd.store)
+  local store, err, why = host.open(nianbao.db, cmd.store, opt.lock_wait)
   if not store then host.fail(err, why == "busy" and 3 or 2) end
   c.store = store
 end

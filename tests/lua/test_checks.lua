@@ -38,17 +38,16 @@ local function tally(results)
   return t
 end
 
-local applicants = { "person", "business", "research", "ngo", "legal", "other" }
+-- The applicants and the outcome rows of 表三, from their owners: the catalogue and the
+-- national formats.
+local applicants = {}
+for _, a in ipairs(nianbao.codes.applicant) do applicants[#applicants + 1] = a.code end
 
 local function outcome_rows(format)
-  local rows = { "1", "2", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "4.1", "4.2", "4.3",
-                 "5.1", "5.2", "5.3", "5.4", "5.5" }
-  if format == "gov2019" then
-    rows[#rows + 1] = "6"
-  else
-    rows[#rows + 1] = "6.1"; rows[#rows + 1] = "6.2"; rows[#rows + 1] = "6.3"
+  for _, f in ipairs((require("formats").national())) do
+    if f.id == format then return f:rows("requests", "outcome") end
   end
-  return rows
+  error("no national format " .. format)
 end
 
 -- A consistent 表三 (values shape): SET gives { row = { applicant = n } }; every other cell

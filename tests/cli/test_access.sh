@@ -1,0 +1,69 @@
+#!/bin/sh
+# test_access.sh - how a store is opened: a read-only store (file or folder) is reported,
+# checked and explained from; a store another process has locked is waited for, with a
+# message, and then the command ends with status 3, writing nothing.
+. tests/cli/lib.sh
+B=沈河区
+mkdir ro
+nb -d ro/s.db init
+printf '编号,收到日期,申请人类型,办结日期,办理结果\nA1,2020-01-05,自然人,2020-01-20,1\nA2,2020-02-01,企业,,\n' >r.csv
+nb -d ro/s.db import --body $B request r.csv
+is "$rc" 0 "a store to read"
+
+# A read-only file in a writable folder, then a read-only folder. Root writes whatever the
+# mode bits say: as root, the commands run as the user nobody.
+as_reader() {
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+    else
+        "$@"
+    fi
+}
+chmod 755 "$T"
+mkdir o && chmod 777 o
+rnb() { # nb as the reader
+    as_reader "$NB_BIN" "$@" >"$T/.out" 2>"$T/.err"
+    rc=$?
+    out=$(cat "$T/.out")
+    err=$(cat "$T/.err")
+}
+chmod a-w ro/s.db
+for what in "a read-only store file" "a store in a read-only folder"; do
+    rm -f "o/$B-2020.json"
+    rnb -d ro/s.db report --body $B --year 2020 --to json --out o
+    is "$rc" 0 "$what: report"
+    like "$(cat "o/$B-2020.json")" '"total": 2' "$what: its numbers"
+    rnb -d ro/s.db check --body $B --year 2020
+    is "$rc" 0 "$what: check"
+    rnb -d ro/s.db explain --body $B --year 2020 requests new total
+    like "$rc:$out" "^0:requests.new.total = 2 " "$what: explain"
+    rnb -d ro/s.db import --body $B request r.csv
+    is "$rc" 2 "$what: import is refused"
+    like "$err" "readonly|read-only|cannot open|unable to open" "$what: and says why"
+    chmod a-w ro
+done
+chmod u+w ro ro/s.db
+is "$(ls ro)" "s.db" "the read-only folder holds no file of the readers"
+
+# A store locked by another process: wait, say so, end with status 3, write nothing.
+nb -d s.db init
+python3 - s.db <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+c.execute("INSERT INTO body(name) VALUES ('写入中')")
+open(sys.argv[1] + ".locked", "w").close()
+time.sleep(4)
+c.execute("ROLLBACK")
+PY
+locker=$!
+while [ ! -f s.db.locked ]; do sleep 0.1; done
+nb -d s.db --lock-wait 1 import --body $B request r.csv
+is "$rc" 3 "a locked store: exit status 3"
+like "$err" "waiting for s.db \(locked by another process\)" "a locked store: the wait is said"
+like "$(printf '%s\n' "$err" | tail -1)" "^nianbao: .*(locked|busy)" "a locked store: the reason"
+wait $locker
+is "$(sqlite3 s.db 'SELECT count(*) FROM request')" 0 "a locked store: nothing was written"
+nb -d s.db import --body $B request r.csv
+is "$rc" 0 "once the lock is gone, the import goes through"
+finish
