@@ -169,3 +169,10 @@ function Doc:set_blocks(blocks) end
 
 ---@param results table[]
 function Doc:set_checks(results) end
+
+---Compiles a body's stored rule file or layout for the restricted environment.
+---@param text string
+---@param name string
+---@return function|nil chunk
+---@return string? message
+function nianbao.load_restricted(text, name) end

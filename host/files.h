@@ -20,6 +20,14 @@
  * NB_ERR_LIMIT when it is larger than MAX; ERR names the path. */
 nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t errlen);
 
+/* Output files being written under a temporary name: registered while they are, so a
+ * process stopped by its time limit removes them (nb_temp_cleanup is async-signal-safe:
+ * it only calls unlink). Paths are copied; at most NB_MAX_TEMPS at once. */
+#define NB_MAX_TEMPS 64
+void nb_temp_register(const char *path);
+void nb_temp_forget(const char *path);
+void nb_temp_cleanup(void);
+
 /* "a FIFO", "a device", "a folder", ...: what kind of file MODE is. */
 const char *nb_file_kind(unsigned mode);
 

@@ -174,13 +174,13 @@ static void read_rows(lua_State *L, int rows, nb_table *t, int nrows, const char
     for (int r = 0; r < nrows; r++) {
         char rw[96];
         snprintf(rw, sizeof rw, "%s (%s) row %d", where, t->id, r + 1);
-        lua_rawgeti(L, rows, r + 1);
+        lua_geti(L, rows, r + 1);
         int row = lua_gettop(L);
         luaL_checktype(L, row, LUA_TTABLE);
         t->row_keys[r] = get_str(L, row, "key", 0, rw);
         t->nrows = r + 1; /* cells up to here are freed with the document */
         for (int c = 0; c < t->ncols; c++) {
-            lua_rawgeti(L, row, c + 1);
+            lua_geti(L, row, c + 1);
             read_cell(L, &t->cells[(size_t)r * (size_t)t->ncols + (size_t)c], rw);
             lua_pop(L, 1);
         }
@@ -200,10 +200,11 @@ static void read_merges(lua_State *L, nb_table *t, const char *where)
         luaL_error(L, "%s (%s): more merges than cells", where, t->id);
     t->merges = xcalloc(L, (size_t)n, sizeof *t->merges);
     for (int i = 0; i < (int)n; i++) {
-        lua_rawgeti(L, m, i + 1);
+        if (lua_geti(L, m, i + 1) != LUA_TTABLE)
+            luaL_error(L, "%s (%s): merge %d must be a table {r1, c1, r2, c2}", where, t->id, i + 1);
         int v[4];
         for (int j = 0; j < 4; j++) {
-            lua_rawgeti(L, -1, j + 1);
+            lua_geti(L, -1, j + 1);
             v[j] = top_range(L, 0, 0, MAX_ROWS + MAX_COLS, where, "merges") - 1; /* 1-based */
             lua_pop(L, 1);
         }
@@ -267,7 +268,7 @@ static void read_check(lua_State *L, int idx, nb_check *k, int i)
         int e = lua_gettop(L), n = (int)luaL_len(L, e);
         k->evidence = xcalloc(L, (size_t)n, sizeof *k->evidence);
         for (int j = 0; j < n; j++) {
-            lua_rawgeti(L, e, j + 1);
+            lua_geti(L, e, j + 1);
             k->evidence[j] = xstrdup(L, top_str(L, where, "evidence"));
             k->nevidence = j + 1;
             lua_pop(L, 1);
@@ -317,7 +318,7 @@ static void read_blocks(lua_State *L, nb_doc *d)
     free_blocks(d);
     d->blocks = xcalloc(L, (size_t)n, sizeof *d->blocks);
     for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, t, i + 1);
+        lua_geti(L, t, i + 1);
         int b = lua_gettop(L);
         nb_block *bl = &d->blocks[i];
         d->nblocks = i + 1;
@@ -344,7 +345,7 @@ static void read_checks(lua_State *L, nb_doc *d)
     free_checks(d);
     d->checks = xcalloc(L, (size_t)n, sizeof *d->checks);
     for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, t, i + 1);
+        lua_geti(L, t, i + 1);
         d->nchecks = i + 1;
         read_check(L, lua_gettop(L), &d->checks[i], i);
         lua_pop(L, 1);
@@ -369,7 +370,7 @@ static void read_doc(lua_State *L, int idx, doc_ud *u)
         int t = lua_gettop(L), n = list_len(L, "tables");
         d->tables = xcalloc(L, (size_t)n, sizeof *d->tables);
         for (int i = 0; i < n; i++) {
-            lua_rawgeti(L, t, i + 1);
+            lua_geti(L, t, i + 1);
             d->ntables = i + 1;
             read_table(L, lua_gettop(L), &d->tables[i], i);
             lua_pop(L, 1);

@@ -52,7 +52,7 @@ static int l_export(lua_State *L)
     if (lua_getfield(L, 2, "formats") == LUA_TTABLE) {
         int n = (int)luaL_len(L, -1);
         for (int i = 1; i <= n; i++) {
-            lua_rawgeti(L, -1, i);
+            lua_geti(L, -1, i);
             const char *f = top_str(L, "export", "formats");
             size_t e = 0;
             while (e < sizeof exporters / sizeof exporters[0] && strcmp(exporters[e].name, f))

@@ -6,6 +6,8 @@
  * "locked", and a table reached through it is itself a proxy (the same one
  * each time). So the catalogue, the libraries and the program's modules can
  * be shared by every script without one script changing them for another. */
+#include <string.h>
+
 #include "lua_nb.h"
 
 #define REG_PROXIES "nianbao.proxies" /* weak map: real table -> its proxy */
@@ -32,8 +34,15 @@ static int proxy_index(lua_State *L)
 
 static int proxy_newindex(lua_State *L)
 {
-    return luaL_error(L, "'%s' is shared by every script and cannot be changed",
-                      lua_tostring(L, lua_upvalueindex(2)));
+    const char *name = lua_tostring(L, lua_upvalueindex(2));
+    /* _G: a new name is a new global, refused as in a script's own environment. */
+    if (strcmp(name, "_G") == 0 && lua_type(L, 2) == LUA_TSTRING) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNIL)
+            return luaL_error(L, "assignment to undeclared global '%s' (declare it local)",
+                              lua_tostring(L, 2));
+    }
+    return luaL_error(L, "'%s' is shared by every script and cannot be changed", name);
 }
 
 static int proxy_len(lua_State *L)
@@ -66,6 +75,10 @@ static void push_proxy(lua_State *L, int real, int name)
 {
     real = lua_absindex(L, real);
     name = name < 0 && name > LUA_REGISTRYINDEX ? lua_absindex(L, name) : name;
+    if (nb_lua_frozen(L, real)) { /* a proxy already: itself */
+        lua_pushvalue(L, real);
+        return;
+    }
     luaL_getsubtable(L, LUA_REGISTRYINDEX, REG_PROXIES);
     if (!lua_getmetatable(L, -1)) { /* make the map weak on first use */
         lua_createtable(L, 0, 1);

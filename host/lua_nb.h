@@ -18,11 +18,14 @@
 #define NB_MT_FAIL "nianbao.fail" /* error objects of nianbao.fail: data errors */
 #define NB_MT_DOC "nianbao.doc"   /* report documents (lua_doc.c) */
 
-/* Limits of a sandboxed state. */
+/* Limits of a sandboxed state (lua_limits.c). */
 typedef struct {
     size_t mem_limit;        /* bytes; 0: none */
     size_t mem_used;         /* bytes now allocated */
     long long max_instructions; /* VM instructions per script run; 0: none */
+    long long steps;         /* instructions (and query steps) spent in this run */
+    int exceeded;            /* the instruction limit was reached (sticky) */
+    int max_seconds;         /* wall-clock limit of the command; 0: none */
 } nb_limits;
 
 /* Where the program's scripts/ and lib/ live, and the default store. */
@@ -56,6 +59,28 @@ const nb_config *nb_lua_config(lua_State *L);
 
 /* Pushes the command line's own API (lua_host.c), for scripts/cli.lua only. */
 void nb_push_host(lua_State *L);
+
+/* ---- limits (lua_limits.c) ---- */
+
+/* The allocator with the memory limit (UD: the nb_limits). */
+void *nb_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+/* Installs the instruction hook, SQLite's heap limit and the time limit (an alarm). */
+void nb_lua_set_limits(lua_State *L, nb_limits *lim);
+/* pcall and xpcall of the sandbox (upvalue 1: the real one): a reached limit goes on up. */
+int nb_lua_pcall(lua_State *L);
+/* Wraps string.find, match, gmatch and gsub of the string table at IDX: patterns that
+ * could backtrack without bound are refused. */
+void nb_lua_guard_patterns(lua_State *L, int idx);
+/* The instructions left to the running script (-1: no limit). */
+long long nb_lua_budget(lua_State *L);
+/* Counts INSTRUCTIONS (e.g. SQLite steps) against the script. Returns 1 when a limit is
+ * reached (it stays reached: the caller raises, and pcall cannot swallow it). */
+int nb_lua_spend(lua_State *L, long long instructions);
+/* A new script run starts with the whole budget. */
+void nb_lua_reset_steps(lua_State *L);
+
+/* Pushes a new environment of the sandbox (for a chunk the host loads). */
+void nb_lua_push_env(lua_State *L);
 
 /* Loaders of the binding groups, registered in lua_runtime.c's one table. */
 int nb_open_records(lua_State *L);   /* lua_records.c: nianbao.open, store methods */

@@ -348,9 +348,11 @@ static int l_insert(lua_State *L)
     return 1;
 }
 
-/* A script's query gets the script's instruction budget in SQLite steps. */
+/* A script's query spends the script's own instruction budget, a step of SQLite's
+ * progress handler costing QUERY_STEP instructions. */
 typedef struct {
-    long long left; /* progress callbacks left; 0: interrupt */
+    long long left; /* progress calls left; -1: no limit */
+    long long used; /* progress calls made */
 } query_budget;
 
 #define QUERY_STEP 1000
@@ -358,7 +360,8 @@ typedef struct {
 static int query_progress(void *ud)
 {
     query_budget *b = ud;
-    return --b->left <= 0;
+    b->used++;
+    return b->left >= 0 && --b->left <= 0;
 }
 
 /* store:query(sql, ...) -> array of row tables (column name -> value) */
@@ -372,9 +375,8 @@ static int l_query(lua_State *L)
     char err[1024];
     if (nb_query_prepare(s, sql, &st, err, sizeof err) != NB_OK)
         return luaL_error(L, "store:query: %s", err);
-    nb_limits *lim = nb_lua_limits(L);
-    query_budget budget = {lim && lim->max_instructions ? lim->max_instructions / QUERY_STEP + 1
-                                                        : -1};
+    long long left = nb_lua_budget(L);
+    query_budget budget = {left < 0 ? -1 : left / QUERY_STEP + 1, 0};
     g->st = st;
     for (int i = 1; i <= nargs; i++) {
         int idx = i + 2;
@@ -403,8 +405,7 @@ static int l_query(lua_State *L)
     /* The handler is set only around each step: no Lua call (which could
        raise and leave it pointing at this frame) runs while it is set. */
     for (;;) {
-        if (budget.left > 0)
-            sqlite3_progress_handler(s->db, QUERY_STEP, query_progress, &budget);
+        sqlite3_progress_handler(s->db, QUERY_STEP, query_progress, &budget);
         rc = sqlite3_step(st);
         sqlite3_progress_handler(s->db, 0, NULL, NULL);
         if (rc != SQLITE_ROW)
@@ -426,8 +427,15 @@ static int l_query(lua_State *L)
     }
     if (rc == SQLITE_INTERRUPT) {
         guard_done(g);
+        if (budget.left == 0 && nb_lua_spend(L, (budget.used + 1) * QUERY_STEP))
+            return luaL_error(L, "store:query: instruction limit exceeded (%I SQLite steps)",
+                              (lua_Integer)nb_lua_limits(L)->max_instructions);
+        return luaL_error(L, "store:query: interrupted (the time limit)");
+    }
+    if (nb_lua_spend(L, budget.used * QUERY_STEP)) {
+        guard_done(g);
         return luaL_error(L, "store:query: instruction limit exceeded (%I SQLite steps)",
-                          (lua_Integer)(lim ? lim->max_instructions : 0));
+                          (lua_Integer)nb_lua_limits(L)->max_instructions);
     }
     if (rc != SQLITE_DONE) {
         snprintf(err, sizeof err, "%s", sqlite3_errmsg(s->db));

@@ -1,5 +1,7 @@
-/* lua_runtime.c - the sandboxed Lua state: allocator limit, count hook, per-script _ENV,
- * require limited to the program's folders, error messages with the user's frames. */
+/* lua_runtime.c - the sandboxed Lua state: the libraries scripts get, read-only where they
+ * are shared, a per-script _ENV, require limited to the program's folders, a restricted
+ * environment for a body's stored rules and layouts, and error messages that show the
+ * user's frames. The limits that stop a runaway script are in lua_limits.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,12 +10,15 @@
 
 #include <lualib.h>
 
+#include "files.h"
 #include "lua_nb.h"
 
 #define REG_CONFIG "nianbao.config"
 #define REG_LIMITS "nianbao.limits"
-#define REG_SANDBOX "nianbao.sandbox"
+#define REG_SANDBOX "nianbao.sandbox"       /* the base every script reads through */
+#define REG_RESTRICTED "nianbao.restricted" /* the base of a body's rules and layouts */
 #define REG_LOADED "nianbao.loaded"
+#define REG_MODULE "nianbao.module"         /* the real nianbao table */
 
 /* The one table of binding groups (as Lua's linit.c). Each adds its
  * functions to the nianbao table on the stack top. */
@@ -28,75 +33,9 @@ static const luaL_Reg nb_groups[] = {
     {NULL, NULL},
 };
 
-/* ---- allocator with a limit ---- */
-
-static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    nb_limits *lim = ud;
-    size_t old = ptr ? osize : 0;
-    if (nsize == 0) {
-        free(ptr);
-        lim->mem_used -= old;
-        return NULL;
-    }
-    if (lim->mem_limit && nsize > old && lim->mem_used + (nsize - old) > lim->mem_limit)
-        return NULL;
-    void *p = realloc(ptr, nsize);
-    if (p)
-        lim->mem_used = lim->mem_used - old + nsize;
-    return p;
-}
-
-/* ---- instruction limit ---- */
-
-#define HOOK_STEP 1000
-
-static void count_hook(lua_State *L, lua_Debug *ar)
-{
-    (void)ar;
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_LIMITS);
-    nb_limits *lim = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.steps");
-    lua_Integer steps = lua_tointeger(L, -1) + 1;
-    lua_pop(L, 1);
-    lua_pushinteger(L, steps);
-    lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.steps");
-    if (lim && lim->max_instructions && steps * HOOK_STEP > lim->max_instructions) {
-        lua_pushboolean(L, 1); /* sticky: pcall cannot swallow it (see sb_pcall) */
-        lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.exceeded");
-        /* No position here: the message handler adds the running line. */
-        lua_pushfstring(L, "instruction limit exceeded (%I instructions)",
-                        (lua_Integer)lim->max_instructions);
-        lua_error(L);
-    }
-}
-
-/* pcall and xpcall: the base library's, but once the instruction limit is
- * exceeded the error goes on up, so `while true do pcall(f) end` ends. */
-static int sb_pcall_k(lua_State *L, int status, lua_KContext ctx)
-{
-    (void)status, (void)ctx;
-    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.exceeded");
-    int exceeded = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    if (exceeded) {
-        lua_getfield(L, LUA_REGISTRYINDEX, REG_LIMITS);
-        nb_limits *lim = lua_touserdata(L, -1);
-        lua_pushfstring(L, "instruction limit exceeded (%I instructions)",
-                        (lua_Integer)(lim ? lim->max_instructions : 0));
-        return lua_error(L);
-    }
-    return lua_gettop(L);
-}
-
-static int sb_pcall(lua_State *L)
-{
-    lua_pushvalue(L, lua_upvalueindex(1)); /* the real pcall or xpcall */
-    lua_insert(L, 1);
-    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, sb_pcall_k);
-    return sb_pcall_k(L, LUA_OK, 0);
-}
+/* What a body's stored rules and layouts may not use: they compute from the store,
+ * read-only, and emit results; they do not open, read or write files. */
+static const char *const restricted_names[] = {"open", "export", "read_text", NULL};
 
 /* io.write to standard output; returns nothing (not the stdout handle). */
 static int sb_write(lua_State *L)
@@ -110,53 +49,12 @@ static int sb_write(lua_State *L)
     return 0;
 }
 
-/* ---- shared tables are read-only ---- */
-
-static int locked_newindex(lua_State *L)
-{
-    return luaL_error(L, "'%s' is shared by every script and cannot be changed",
-                      lua_tostring(L, lua_upvalueindex(1)));
-}
-
-static int locked_pairs(lua_State *L)
-{
-    lua_getglobal(L, "next");
-    luaL_getmetafield(L, 1, "__index");
-    lua_pushnil(L);
-    return 3;
-}
-
-/* Replaces the table at the top with a read-only proxy of it named NAME. */
-static void lock_table(lua_State *L, const char *name)
-{
-    lua_newtable(L);                 /* proxy */
-    lua_createtable(L, 0, 5);        /* its metatable */
-    lua_pushvalue(L, -3);
-    lua_setfield(L, -2, "__index");
-    lua_pushstring(L, name);
-    lua_pushcclosure(L, locked_newindex, 1);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, locked_pairs);
-    lua_setfield(L, -2, "__pairs");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "__locked");
-    lua_pushliteral(L, "locked");
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
-    lua_remove(L, -2);               /* the real table stays reachable only through the proxy */
-}
-
-/* rawset refuses the shared tables (their metatable says __locked). */
+/* rawset refuses the shared (read-only) tables. */
 static int sb_rawset(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    if (lua_getmetatable(L, 1)) {
-        lua_pushliteral(L, "__locked");
-        int locked = lua_rawget(L, -2) != LUA_TNIL;
-        lua_pop(L, 2);
-        if (locked)
-            return luaL_error(L, "rawset: shared tables cannot be changed");
-    }
+    if (nb_lua_frozen(L, 1))
+        return luaL_error(L, "rawset: shared tables cannot be changed");
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
     lua_settop(L, 3);
@@ -168,48 +66,30 @@ static int sb_rawset(lua_State *L)
 
 static int denied(lua_State *L)
 {
-    return luaL_error(L, "%s is not available in nianbao scripts (sandbox)",
-                      lua_tostring(L, lua_upvalueindex(1)));
+    return luaL_error(L, "%s is not available in %s (sandbox)", lua_tostring(L, lua_upvalueindex(1)),
+                      lua_tostring(L, lua_upvalueindex(2)));
 }
 
-static void deny(lua_State *L, const char *table, const char *name)
+static void deny_in(lua_State *L, const char *table, const char *name, const char *where)
 {
     char full[64];
     snprintf(full, sizeof full, "%s%s%s", table ? table : "", table ? "." : "", name);
     lua_pushstring(L, full);
-    lua_pushcclosure(L, denied, 1);
+    lua_pushstring(L, where);
+    lua_pushcclosure(L, denied, 2);
     lua_setfield(L, -2, name);
 }
 
-/* load(chunk [, name [, mode [, env]]]): text chunks only, default env is a
- * fresh sandbox environment. */
-static void push_env(lua_State *L);
-
-static int safe_load(lua_State *L)
+static void deny(lua_State *L, const char *table, const char *name)
 {
-    size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
-    const char *name = luaL_optstring(L, 2, s);
-    int has_env = !lua_isnone(L, 4);
-    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
-        lua_pushnil(L);
-        lua_insert(L, -2);
-        return 2;
-    }
-    if (has_env)
-        lua_pushvalue(L, 4);
-    else
-        push_env(L);
-    if (!lua_setupvalue(L, -2, 1))
-        lua_pop(L, 1);
-    return 1;
+    deny_in(L, table, name, "nianbao scripts");
 }
 
 /* ---- per-script environments ---- */
 
 static int env_index(lua_State *L)
 {
-    /* upvalue 1: the sandbox base table */
+    /* upvalue 1: the base table */
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
         return 1;
@@ -226,11 +106,12 @@ static int env_newindex(lua_State *L)
     return luaL_error(L, "assignment to an undeclared global");
 }
 
-static void push_env(lua_State *L)
+/* Pushes a new environment reading through the base in the registry at BASE. */
+static void push_env_of(lua_State *L, const char *base)
 {
     lua_newtable(L);
     lua_newtable(L); /* metatable */
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_SANDBOX);
+    lua_getfield(L, LUA_REGISTRYINDEX, base);
     lua_pushcclosure(L, env_index, 1);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, env_newindex);
@@ -240,9 +121,87 @@ static void push_env(lua_State *L)
     lua_setmetatable(L, -2);
 }
 
+/* Compiles S (text only) named NAME with a new environment of BASE: pushes the
+ * function, or nil and the message (returns 2). */
+static int load_with(lua_State *L, const char *s, size_t len, const char *name, int env_idx,
+                     const char *base)
+{
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (env_idx)
+        lua_pushvalue(L, env_idx);
+    else
+        push_env_of(L, base);
+    if (!lua_setupvalue(L, -2, 1))
+        lua_pop(L, 1);
+    return 1;
+}
+
+/* load(chunk [, name [, mode [, env]]]): text chunks only; the default environment is a
+ * new one of the sandbox (upvalue 1: the registry key of its base). */
+static int safe_load(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, s);
+    return load_with(L, s, len, name, lua_isnone(L, 4) ? 0 : 4,
+                     lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/* nianbao.load_restricted(text, name) -> function | nil, message: compiles a body's
+ * stored rule file or layout for the restricted environment: it reads the store only
+ * through what it is given, and cannot open, read or write files. */
+static int l_load_restricted(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_checkstring(L, 2);
+    lua_pushfstring(L, "@%s", name);
+    return load_with(L, s, len, lua_tostring(L, -1), 0, REG_RESTRICTED);
+}
+
+/* ---- loading script files ---- */
+
+/* Reads script PATH (a regular file, bounded), skipping a first "#" line as lua.c does
+ * (keeping the line numbers), and compiles it with a new sandbox environment. On error
+ * pushes the message and returns non-zero. */
+static int load_in_env(lua_State *L, const char *path)
+{
+    nb_buf b = {0};
+    char err[1024];
+    if (nb_file_read(path, NB_MAX_TEXT_FILE, &b, err, sizeof err) != NB_OK) {
+        /* "PATH: No such file or directory" -> "PATH: cannot open: No such ..." */
+        size_t n = strlen(path);
+        if (strncmp(err, path, n) == 0 && strncmp(err + n, ": ", 2) == 0 &&
+            strncmp(err + n + 2, "not a regular", 13) != 0 && strncmp(err + n + 2, "too large", 9) != 0)
+            lua_pushfstring(L, "%s: cannot open: %s", path, err + n + 2);
+        else
+            lua_pushstring(L, err);
+        return LUA_ERRFILE;
+    }
+    const char *s = b.data ? b.data : "";
+    size_t len = b.len, skip = 0;
+    if (len && s[0] == '#')
+        while (skip < len && s[skip] != '\n')
+            skip++;
+    char name[4200];
+    snprintf(name, sizeof name, "@%s", path);
+    /* the chunk owns nothing of b: copy first, then free, then raise nothing */
+    int rc = luaL_loadbufferx(L, s + skip, len - skip, name, "t");
+    nb_buf_free(&b);
+    if (rc != LUA_OK)
+        return rc;
+    push_env_of(L, REG_SANDBOX);
+    lua_setupvalue(L, -2, 1);
+    return LUA_OK;
+}
+
 /* ---- require ---- */
 
-static int file_exists(const char *p)
+static int is_file(const char *p)
 {
     FILE *f = fopen(p, "r");
     if (f)
@@ -250,58 +209,57 @@ static int file_exists(const char *p)
     return f != NULL;
 }
 
-static int load_in_env(lua_State *L, const char *path)
+/* Finds module NAME: the program's (lib/, scripts/, scripts/checks/; *PROGRAM set), or
+ * beside the running script. Writes its path into PATH. */
+static int find_module(lua_State *L, const char *name, char *path, size_t n, int *program)
 {
-    /* luaL_loadfilex owns its FILE on every path (lua_load does not raise),
-       names the chunk "@path" and skips a #! line. */
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        lua_pushfstring(L, "%s: cannot open: %s", path, strerror(errno));
-        return LUA_ERRFILE;
-    }
-    fclose(f);
-    int rc = luaL_loadfilex(L, path, "t");
-    if (rc != LUA_OK)
-        return rc;
-    push_env(L);
-    lua_setupvalue(L, -2, 1);
-    return LUA_OK;
-}
-
-static int nb_require(lua_State *L)
-{
-    const char *name = luaL_checkstring(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED);
-    if (lua_getfield(L, -1, name) != LUA_TNIL)
-        return 1;
-    lua_pop(L, 1);
     const nb_config *cfg = nb_lua_config(L);
-    char rel[512], path[4700];
+    char rel[512];
     snprintf(rel, sizeof rel, "%s", name);
     for (char *p = rel; *p; p++)
         if (*p == '.')
             *p = '/';
-    if (strstr(rel, ".."))
-        return luaL_error(L, "module '%s' not found", name);
+    if (strstr(rel, "..") || rel[0] == '/')
+        return 0;
     const char *dirs[] = {"lib", "scripts", "scripts/checks"};
+    *program = 1;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(path, n, "%s/%s/%s.lua", cfg->home, dirs[i], rel);
+        if (is_file(path))
+            return 1;
+    }
+    *program = 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.scriptdir");
+    const char *sd = lua_tostring(L, -1);
     int found = 0;
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && !found; i++) {
-        snprintf(path, sizeof path, "%s/%s/%s.lua", cfg->home, dirs[i], rel);
-        found = file_exists(path);
+    if (sd) {
+        snprintf(path, n, "%s/%s.lua", sd, rel);
+        found = is_file(path);
     }
-    if (!found) {
-        /* Beside the running script. */
-        lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.scriptdir");
-        const char *sd = lua_tostring(L, -1);
-        if (sd) {
-            snprintf(path, sizeof path, "%s/%s.lua", sd, rel);
-            found = file_exists(path);
-        }
-        lua_pop(L, 1);
-    }
-    if (!found)
+    lua_pop(L, 1);
+    return found;
+}
+
+/* require(name): the program's modules are loaded once and shared, read-only, by every
+ * script; a module beside the running script is the script's own (cached by its path). */
+static int nb_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    char path[4700];
+    int program;
+    lua_settop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED); /* 2 */
+    if (lua_getfield(L, 2, name) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    if (!find_module(L, name, path, sizeof path, &program)) {
+        const nb_config *cfg = nb_lua_config(L);
         return luaL_error(L, "module '%s' not found (looked in %s/lib, %s/scripts and "
                              "beside the script)", name, cfg->home, cfg->home);
+    }
+    if (!program && lua_getfield(L, 2, path) != LUA_TNIL)
+        return 1;
+    lua_settop(L, 2);
     if (load_in_env(L, path) != LUA_OK)
         return lua_error(L);
     lua_pushstring(L, name);
@@ -310,8 +268,10 @@ static int nb_require(lua_State *L)
         lua_pop(L, 1);
         lua_pushboolean(L, 1);
     }
+    if (program)
+        nb_lua_freeze(L, name);
     lua_pushvalue(L, -1);
-    lua_setfield(L, -3, name);
+    lua_setfield(L, 2, program ? name : path);
     return 1;
 }
 
@@ -356,14 +316,12 @@ static int l_script_names(lua_State *L)
 
 /* ---- the registered API ---- */
 
-/* Sorts the array of strings at IDX with table.sort. */
+/* Sorts the array of strings at IDX. */
 static void sort_names(lua_State *L, int idx)
 {
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
+    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.sort");
     lua_pushvalue(L, idx);
     lua_call(L, 1, 0);
-    lua_pop(L, 1);
 }
 
 /* Pushes the sorted names of the methods in metatable NAME's __index. */
@@ -389,17 +347,16 @@ static void push_method_names(lua_State *L, const char *mt)
  * the host registers, read from its own tables (docs are checked against it). */
 static int l_api(lua_State *L)
 {
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 4);
     push_method_names(L, NB_MT_STORE);
     lua_setfield(L, -2, "store");
     push_method_names(L, NB_MT_CUBE);
     lua_setfield(L, -2, "cube");
     push_method_names(L, NB_MT_DOC);
     lua_setfield(L, -2, "doc");
-    /* The module's own fields: from the real table behind the proxy. */
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
-    lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.module");
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_MODULE);
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         lua_pop(L, 1);
@@ -441,17 +398,19 @@ const nb_config *nb_lua_config(lua_State *L)
     return c;
 }
 
-static int open_all(lua_State *L)
+/* Copies the fields NAMES of the table at FROM into the table on top. */
+static void copy_fields(lua_State *L, int from, const char *const *names)
 {
-    const nb_config *cfg = lua_touserdata(L, 1);
-    nb_limits *lim = lua_touserdata(L, 2);
-    lua_pushlightuserdata(L, (void *)cfg);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_CONFIG);
-    lua_pushlightuserdata(L, lim);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_LIMITS);
-    lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_LOADED);
+    for (int i = 0; names[i]; i++) {
+        lua_getfield(L, from, names[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+}
 
+/* The standard libraries, then the changes to the shared ones: string.dump denied,
+ * patterns guarded (they act through the string metatable too). */
+static void open_libs(lua_State *L)
+{
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
@@ -459,55 +418,72 @@ static int open_all(lua_State *L)
     luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
     luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 1);
     luaL_requiref(L, LUA_IOLIBNAME, luaopen_io, 1);
-    lua_settop(L, 2);
-
-    /* The sandbox base: what every script environment reads through to. */
-    lua_newtable(L);
-    static const char *const base_names[] = {
-        "assert", "error", "ipairs", "next", "pairs", "pcall", "print", "rawequal", "rawget",
-        "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber", "tostring",
-        "type", "xpcall", "collectgarbage", "_VERSION", "table", "string", "math", "utf8", NULL};
-    lua_pushglobaltable(L);
-    for (int i = 0; base_names[i]; i++) {
-        lua_getfield(L, -1, base_names[i]);
-        lua_setfield(L, -3, base_names[i]);
+    lua_pop(L, 7);
+    lua_getglobal(L, "string");
+    deny(L, "string", "dump");
+    nb_lua_guard_patterns(L, -1);
+    lua_pop(L, 1);
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.sort");
+    lua_pop(L, 1);
+    lua_pushliteral(L, ""); /* getmetatable("") must not hand out the real string table */
+    if (lua_getmetatable(L, -1)) {
+        lua_pushliteral(L, "locked");
+        lua_setfield(L, -2, "__metatable");
+        lua_pop(L, 1);
     }
     lua_pop(L, 1);
+}
+
+/* Pushes the base: the functions and libraries every script reads through to. LOAD_BASE
+ * names the base that load() gives its chunks. */
+static void push_base(lua_State *L, const char *load_base)
+{
+    static const char *const names[] = {
+        "assert", "error", "ipairs", "next", "pairs", "print", "rawequal", "rawget", "rawlen",
+        "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type",
+        "collectgarbage", "_VERSION", "table", "string", "math", "utf8", NULL};
+    lua_newtable(L);
+    int base = lua_gettop(L);
+    lua_pushglobaltable(L);
+    int g = lua_gettop(L);
+    for (int i = 0; names[i]; i++) {
+        lua_getfield(L, g, names[i]);
+        lua_setfield(L, base, names[i]);
+    }
     static const char *const protected_calls[] = {"pcall", "xpcall", NULL};
     for (int i = 0; protected_calls[i]; i++) {
-        lua_getfield(L, -1, protected_calls[i]);
-        lua_pushcclosure(L, sb_pcall, 1);
-        lua_setfield(L, -2, protected_calls[i]);
+        lua_getfield(L, g, protected_calls[i]);
+        lua_pushcclosure(L, nb_lua_pcall, 1);
+        lua_setfield(L, base, protected_calls[i]);
     }
+    lua_settop(L, base);
     lua_pushcfunction(L, sb_rawset);
     lua_setfield(L, -2, "rawset");
     deny(L, NULL, "dofile");
     deny(L, NULL, "loadfile");
-    lua_pushcfunction(L, safe_load);
+    lua_pushstring(L, load_base);
+    lua_pushcclosure(L, safe_load, 1);
     lua_setfield(L, -2, "load");
     lua_pushcfunction(L, nb_require);
     lua_setfield(L, -2, "require");
-    /* string.dump makes binary chunks, which the sandbox never loads. */
-    lua_getfield(L, -1, "string");
-    deny(L, "string", "dump");
-    lua_pop(L, 1);
+}
 
-    /* os: time and dates only. */
-    lua_newtable(L);
+/* Pushes os (time and dates only) and io (writing to stdout only; files are written
+ * through nianbao.export) into the base on top. */
+static void add_os_io(lua_State *L)
+{
     lua_getglobal(L, "os");
+    lua_newtable(L);
     static const char *const os_ok[] = {"time", "date", "clock", "difftime", NULL};
-    for (int i = 0; os_ok[i]; i++) {
-        lua_getfield(L, -1, os_ok[i]);
-        lua_setfield(L, -3, os_ok[i]);
-    }
-    lua_pop(L, 1);
+    copy_fields(L, lua_gettop(L) - 1, os_ok);
+    lua_remove(L, -2);
     static const char *const os_no[] = {"execute", "exit", "getenv", "remove", "rename",
                                         "tmpname", "setlocale", NULL};
     for (int i = 0; os_no[i]; i++)
         deny(L, "os", os_no[i]);
     lua_setfield(L, -2, "os");
-
-    /* io: writing to stdout only; files are written through nianbao.export. */
     lua_newtable(L);
     lua_pushcfunction(L, sb_write);
     lua_setfield(L, -2, "write");
@@ -516,8 +492,12 @@ static int open_all(lua_State *L)
     for (int i = 0; io_no[i]; i++)
         deny(L, "io", io_no[i]);
     lua_setfield(L, -2, "io");
+}
 
-    /* The nianbao module: every binding group adds to it. */
+/* Pushes the nianbao module: every binding group adds to it. The real table is kept in
+ * the registry (nianbao.api reads it); scripts get a read-only proxy. */
+static void push_nianbao(lua_State *L)
+{
     lua_newtable(L);
     for (const luaL_Reg *g = nb_groups; g->name; g++) {
         lua_pushcfunction(L, g->func);
@@ -528,52 +508,83 @@ static int open_all(lua_State *L)
     lua_setfield(L, -2, "api");
     lua_pushcfunction(L, l_script_names);
     lua_setfield(L, -2, "script_names");
+    lua_pushcfunction(L, l_load_restricted);
+    lua_setfield(L, -2, "load_restricted");
     lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.module");
-    protect_metatable(L, NB_MT_STORE);
-    protect_metatable(L, NB_MT_CUBE);
-    protect_metatable(L, NB_MT_ROWS);
-    protect_metatable(L, NB_MT_DOC);
-    lock_table(L, "nianbao");
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "nianbao");
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED);
-    lua_pushvalue(L, -2);
-    lua_setfield(L, -2, "nianbao");
-    lua_pop(L, 2);
-    /* The libraries every script shares are read-only proxies. */
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_MODULE);
+    static const char *const mts[] = {NB_MT_STORE, NB_MT_CUBE, NB_MT_ROWS, NB_MT_DOC, NULL};
+    for (int i = 0; mts[i]; i++)
+        protect_metatable(L, mts[i]);
+}
+
+/* Makes the base at the top shared: its libraries and the base itself read-only
+ * (_G is the base's proxy), kept in the registry at KEY. */
+static void seal_base(lua_State *L, const char *key)
+{
     static const char *const shared[] = {"string", "table", "math", "utf8", "os", "io", NULL};
     for (int i = 0; shared[i]; i++) {
         lua_getfield(L, -1, shared[i]);
-        lock_table(L, shared[i]);
+        nb_lua_freeze(L, shared[i]);
         lua_setfield(L, -2, shared[i]);
     }
-    /* getmetatable("") must not hand out the real string table. */
-    lua_pushliteral(L, "");
-    if (lua_getmetatable(L, -1)) {
-        lua_pushliteral(L, "locked");
-        lua_setfield(L, -2, "__metatable");
-        lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    nb_lua_freeze(L, "_G");
+    lua_setfield(L, -2, "_G");
+    lua_setfield(L, LUA_REGISTRYINDEX, key);
+}
+
+/* The base of a body's rules and layouts: the sandbox's, with a nianbao that cannot
+ * open, read or write files, and load() making chunks of this base. */
+static void make_restricted(lua_State *L)
+{
+    push_base(L, REG_RESTRICTED);
+    add_os_io(L);
+    lua_newtable(L); /* the restricted nianbao */
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_MODULE);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_settable(L, -5);
     }
     lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -2, "_G");
-    /* _G is the base every script reads through: no new globals there either. */
+    for (int i = 0; restricted_names[i]; i++)
+        deny_in(L, "nianbao", restricted_names[i], "rules and layouts");
+    nb_lua_freeze(L, "nianbao");
+    lua_setfield(L, -2, "nianbao");
+    seal_base(L, REG_RESTRICTED);
+}
+
+static int open_all(lua_State *L)
+{
+    const nb_config *cfg = lua_touserdata(L, 1);
+    nb_limits *lim = lua_touserdata(L, 2);
+    lua_settop(L, 0);
+    lua_pushlightuserdata(L, (void *)cfg);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_CONFIG);
+    lua_pushlightuserdata(L, lim);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_LIMITS);
     lua_newtable(L);
-    lua_pushcfunction(L, env_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushliteral(L, "sandbox");
-    lua_setfield(L, -2, "__metatable");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "__locked");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_SANDBOX);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_LOADED);
+    open_libs(L);
+    push_nianbao(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED);
+    lua_pushvalue(L, -2);
+    nb_lua_freeze(L, "nianbao");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "nianbao"); /* require "nianbao" */
+    push_base(L, REG_SANDBOX);
+    add_os_io(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "nianbao");
+    seal_base(L, REG_SANDBOX);
+    make_restricted(L);
     return 0;
 }
 
 lua_State *nb_lua_new(nb_limits *lim, const nb_config *cfg)
 {
-    lua_State *L = lua_newstate(limited_alloc, lim);
+    lua_State *L = lua_newstate(nb_lua_alloc, lim);
     if (!L)
         return NULL;
     lua_pushcfunction(L, open_all);
@@ -584,7 +595,7 @@ lua_State *nb_lua_new(nb_limits *lim, const nb_config *cfg)
         lua_close(L);
         return NULL;
     }
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    nb_lua_set_limits(L, lim);
     return L;
 }
 
@@ -678,8 +689,7 @@ static int run_chunk(lua_State *L, int nargs, int nresults, int handler)
 
 int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults)
 {
-    lua_pushinteger(L, 0);
-    lua_setfield(L, LUA_REGISTRYINDEX, "nianbao.steps");
+    nb_lua_reset_steps(L);
     /* Remember the script's folder for require. */
     const char *slash = strrchr(path, '/');
     if (slash)
@@ -720,6 +730,11 @@ int nb_lua_run(lua_State *L, const char *path, int nargs, int nresults)
 int nb_lua_load(lua_State *L, const char *path)
 {
     return load_in_env(L, path);
+}
+
+void nb_lua_push_env(lua_State *L)
+{
+    push_env_of(L, REG_SANDBOX);
 }
 
 void nb_lua_require(lua_State *L, const char *name)

@@ -341,6 +341,26 @@ int nb_store_codes_reload(nb_store *s)
     return load_codes(s, err, sizeof err) == NB_OK ? 0 : -1;
 }
 
+/* The open connections, for nb_store_interrupt_all (a signal handler). */
+#define MAX_OPEN 16
+static sqlite3 *volatile open_dbs[MAX_OPEN];
+
+static void remember_open(sqlite3 *db, int on)
+{
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (on ? open_dbs[i] == NULL : open_dbs[i] == db) {
+            open_dbs[i] = on ? db : NULL;
+            return;
+        }
+}
+
+void nb_store_interrupt_all(void)
+{
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (open_dbs[i])
+            sqlite3_interrupt(open_dbs[i]);
+}
+
 /* Waits for a lock held by another process: the caller's notice once, then
  * up to busy_ms in steps of 50 ms. */
 static int busy_wait(void *ud, int count)
@@ -423,6 +443,7 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
         goto fail;
     if ((rc = load_codes(s, err, errlen)) || (rc = check_catalogue(s, err, errlen)))
         goto fail;
+    remember_open(s->db, 1);
     *out = s;
     return NB_OK;
 fail:
@@ -440,8 +461,10 @@ void nb_store_close(nb_store *s)
 {
     if (!s)
         return;
-    if (s->db)
+    if (s->db) {
+        remember_open(s->db, 0);
         sqlite3_close_v2(s->db);
+    }
     for (int i = 0; i < s->ncodes; i++) {
         free(s->code_of[i]);
         free(s->dict_of[i]);

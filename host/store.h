@@ -62,6 +62,10 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
                           size_t errlen);
 void nb_store_close(nb_store *s);
 
+/* Interrupts whatever every open store is doing (sqlite3_interrupt): for the time limit,
+ * from a signal handler. */
+void nb_store_interrupt_all(void);
+
 /* Schema version of the open store. */
 int nb_store_version(nb_store *s);
 

@@ -64,7 +64,7 @@ end
 --- Loads a rule file { name =, content = }: { name =, rules = }. Raises naming the file
 --- when it does not compile, fails, or does not return rules with ids.
 function checks.load_file(s)
-  local chunk, err = load(s.content, "@" .. s.name, "t")
+  local chunk, err = nianbao.load_restricted(s.content, s.name)
   if not chunk then error(err, 0) end
   local ok, rules = pcall(chunk)
   if not ok then error(rules, 0) end

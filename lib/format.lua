@@ -24,6 +24,12 @@ local format = {}
 
 local Format = {}
 Format.__index = Format
+Format.__metatable = "format" -- scripts cannot reach (and change) the methods of every format
+
+-- The tables of a format laid out for a set of cubes (a table whose rows follow the
+-- data): format -> cubes -> { list, by_id }. Kept here, not in the format, which the
+-- program shares read-only.
+local shapes_of = setmetatable({}, { __mode = "k" })
 Format._format = true -- read through the metatable: also true of a shared (read-only) copy
 
 -- ---- cubes ----
@@ -183,8 +189,7 @@ end
 function format.define(spec)
   check_spec(spec)
   local f = setmetatable({ id = spec.id, name = spec.name, years = spec.years, parts = spec.parts,
-                           cubes = spec.cubes, specs = spec.tables, tables = {}, by_id = {},
-                           shapes_of = setmetatable({}, { __mode = "k" }) }, Format)
+                           cubes = spec.cubes, specs = spec.tables, tables = {}, by_id = {} }, Format)
   for _, t in ipairs(spec.tables) do
     local s = type(t) == "table" and type(t.rows) == "function" and { id = t.id, dynamic = t }
               or shape(spec.id, t, spec.cubes)
@@ -285,7 +290,8 @@ end
 --- follow the data is laid out for these cubes.
 function Format:shapes(cubes)
   if not cubes then return self.tables, self.by_id end
-  local done = self.shapes_of[cubes]
+  shapes_of[self] = shapes_of[self] or setmetatable({}, { __mode = "k" })
+  local done = shapes_of[self][cubes]
   if done then return done.list, done.by_id end
   local list, by_id = {}, {}
   for i, t in ipairs(self.tables) do
@@ -299,7 +305,7 @@ function Format:shapes(cubes)
     end
     list[i], by_id[t.id] = t, t
   end
-  self.shapes_of[cubes] = { list = list, by_id = by_id }
+  shapes_of[self][cubes] = { list = list, by_id = by_id }
   return list, by_id
 end
 

@@ -42,7 +42,7 @@ end
 --- Loads a layout script { name =, content = } (a body's stored layout, or a file):
 --- returns its format. Errors name the script.
 function formats.load(script)
-  local chunk, err = load(script.content, "@" .. script.name, "t")
+  local chunk, err = nianbao.load_restricted(script.content, script.name)
   if not chunk then error(err, 0) end
   local ok, value = pcall(chunk)
   if not ok then error(value, 0) end
@@ -58,6 +58,7 @@ end
 
 local Registry = {}
 Registry.__index = Registry
+Registry.__metatable = "registry" -- its methods are shared: not handed to scripts
 
 --- The registry of BODY in STORE: the national formats, then the body's stored layouts
 --- (a stored layout with a national id replaces it for the body). Two stored layouts

@@ -13,6 +13,7 @@ local layout = {}
 
 local Table = {}
 Table.__index = Table
+Table.__metatable = "layout table" -- its methods are shared: not handed to scripts
 
 --- A header cell: centred label. opts.rows / opts.cols span.
 function layout.head(text, opts)

@@ -10,6 +10,7 @@ local workdays = {}
 
 local Calendar = {}
 Calendar.__index = Calendar
+Calendar.__metatable = "calendar" -- its methods are shared: not handed to scripts
 
 function workdays.calendar(store, body)
   local cal = setmetatable({ off = {}, on = {}, years = {} }, Calendar)

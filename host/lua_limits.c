@@ -1,0 +1,248 @@
+/* lua_limits.c - what stops a runaway script: the memory limit (the state's allocator), the
+ * instruction limit (a count hook, shared with store:query's SQLite steps), the time limit
+ * (a watchdog: SIGALRM stops the script at its next instruction and interrupts SQLite;
+ * if it is stuck in C - a finalizer, a string pattern - a second alarm ends the process
+ * with the message, after removing unfinished output files), and string patterns that
+ * could backtrack without bound, which are refused. Limits are sticky: pcall cannot
+ * swallow them. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "lua_nb.h"
+
+#define HOOK_STEP 1000      /* instructions between two calls of the count hook */
+#define HARD_STOP_SECONDS 2 /* after the time limit, the grace before the process ends */
+
+static nb_limits *g_lim;            /* the one state's limits */
+static lua_State *g_L;              /* the one state, for the watchdog */
+static volatile sig_atomic_t g_timed_out;
+
+/* ---- memory ---- */
+
+void *nb_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    nb_limits *lim = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        lim->mem_used -= old;
+        return NULL;
+    }
+    if (lim->mem_limit && nsize > old && lim->mem_used + (nsize - old) > lim->mem_limit)
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p)
+        lim->mem_used = lim->mem_used - old + nsize;
+    return p;
+}
+
+/* ---- instructions and time ---- */
+
+/* Raises the limit that was reached (sticky: pcall re-raises it). */
+static int limit_error(lua_State *L)
+{
+    if (g_timed_out)
+        return luaL_error(L, "time limit exceeded (%d seconds)", g_lim->max_seconds);
+    return luaL_error(L, "instruction limit exceeded (%I instructions)",
+                      (lua_Integer)g_lim->max_instructions);
+}
+
+static int limit_reached(void)
+{
+    return g_timed_out || (g_lim && g_lim->exceeded);
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (g_timed_out) {
+        /* Once: back to every HOOK_STEP instructions, so the message handler runs; the
+           limit stays sticky through the hook and the pcall wrappers. */
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+        lua_pushfstring(L, "time limit exceeded (%d seconds)", g_lim->max_seconds);
+        lua_error(L); /* no position here: the message handler adds the running line */
+    }
+    g_lim->steps += HOOK_STEP;
+    if (g_lim->max_instructions && g_lim->steps > g_lim->max_instructions) {
+        g_lim->exceeded = 1;
+        lua_pushfstring(L, "instruction limit exceeded (%I instructions)",
+                        (lua_Integer)g_lim->max_instructions);
+        lua_error(L);
+    }
+}
+
+long long nb_lua_budget(lua_State *L)
+{
+    (void)L;
+    if (!g_lim->max_instructions)
+        return -1;
+    long long left = g_lim->max_instructions - g_lim->steps;
+    return left > 0 ? left : 0;
+}
+
+int nb_lua_spend(lua_State *L, long long instructions)
+{
+    (void)L;
+    g_lim->steps += instructions;
+    if (g_lim->max_instructions && g_lim->steps > g_lim->max_instructions)
+        g_lim->exceeded = 1;
+    return limit_reached();
+}
+
+void nb_lua_reset_steps(lua_State *L)
+{
+    (void)L;
+    g_lim->steps = 0;
+}
+
+/* pcall and xpcall: the base library's, but once a limit is reached the error goes on
+ * up, so `while true do pcall(f) end` ends. */
+static int sb_pcall_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status, (void)ctx;
+    if (limit_reached())
+        return limit_error(L);
+    return lua_gettop(L);
+}
+
+int nb_lua_pcall(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1)); /* the real pcall or xpcall */
+    lua_insert(L, 1);
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, sb_pcall_k);
+    return sb_pcall_k(L, LUA_OK, 0);
+}
+
+/* The second alarm: the script is stuck where no hook runs. Says where the Lua stack
+ * stands, removes the output files being written, and ends the process. */
+static void hard_stop(void)
+{
+    char msg[1200];
+    int n = snprintf(msg, sizeof msg, "nianbao: time limit exceeded (%d seconds)",
+                     g_lim->max_seconds);
+    lua_Debug ar;
+    for (int level = 0; g_L && level < 50 && lua_getstack(g_L, level, &ar); level++) {
+        if (lua_getinfo(g_L, "Sl", &ar) && ar.currentline > 0) {
+            n += snprintf(msg + n, sizeof msg - (size_t)n, " in %s:%d", ar.short_src,
+                          ar.currentline);
+            break;
+        }
+    }
+    snprintf(msg + n, sizeof msg - (size_t)n, "; stopped in C code (a finalizer, a string "
+                                               "pattern or a query)\n");
+    nb_temp_cleanup();
+    if (write(2, msg, strlen(msg)) < 0)
+        _exit(2);
+    _exit(2);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    if (g_timed_out) {
+        hard_stop();
+        return;
+    }
+    g_timed_out = 1;
+    /* At the script's next instruction, call or line: the hook raises. */
+    lua_sethook(g_L, count_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    nb_store_interrupt_all();
+    alarm(HARD_STOP_SECONDS);
+}
+
+void nb_lua_set_limits(lua_State *L, nb_limits *lim)
+{
+    g_lim = lim;
+    g_L = L;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    if (lim->mem_limit)
+        sqlite3_hard_heap_limit64((sqlite3_int64)lim->mem_limit);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(lim->max_seconds > 0 ? (unsigned)lim->max_seconds : 0);
+}
+
+/* ---- string patterns ---- */
+
+/* Repetitions in a pattern that can grow without bound (*, +, -, after one item). */
+static int repetitions(const char *p, size_t len)
+{
+    int q = 0;
+    size_t i = 0;
+    while (i < len) {
+        char c = p[i++];
+        if (c == '%' && i < len) {
+            char e = p[i++];
+            if (e == 'b')
+                i += 2; /* %bxy */
+            else if (e == 'f' && i < len && p[i] == '[')
+                c = '['; /* %f[set]: the set follows */
+            else
+                goto item;
+        }
+        if (c == '[') {
+            if (i < len && p[i] == '^')
+                i++;
+            if (i < len && p[i] == ']')
+                i++;
+            while (i < len && p[i] != ']')
+                i += p[i] == '%' ? 2 : 1;
+            i++;
+        }
+    item:
+        if (i < len && (p[i] == '*' || p[i] == '+' || p[i] == '-')) {
+            q++;
+            i++;
+        } else if (i < len && p[i] == '?') {
+            i++;
+        }
+    }
+    return q;
+}
+
+/* Most repetitions a pattern may have; with two or more, (subject length)^repetitions
+ * may not pass PATTERN_WORK: the matcher backtracks that far in the worst case. */
+#define MAX_REPETITIONS 3
+#define PATTERN_WORK 1e10
+
+static int guarded(lua_State *L)
+{
+    const char *name = lua_tostring(L, lua_upvalueindex(2));
+    size_t n, plen;
+    luaL_checklstring(L, 1, &n);
+    const char *p = luaL_checklstring(L, 2, &plen);
+    int plain = strcmp(name, "find") == 0 && lua_toboolean(L, 4);
+    if (!plain) {
+        int q = repetitions(p, plen);
+        double work = 1;
+        for (int i = 0; i < q; i++)
+            work *= (double)(n > 1 ? n : 1);
+        if (q > MAX_REPETITIONS || (q >= 2 && work > PATTERN_WORK))
+            return luaL_error(L, "string.%s: a pattern with %d repetitions (*, +, -) may take "
+                                 "too long on %d characters (at most %d, fewer on long texts, "
+                                 "in nianbao scripts)", name, q, (int)n, MAX_REPETITIONS);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+void nb_lua_guard_patterns(lua_State *L, int string_table)
+{
+    static const char *const names[] = {"find", "match", "gmatch", "gsub", NULL};
+    string_table = lua_absindex(L, string_table);
+    for (int i = 0; names[i]; i++) {
+        lua_getfield(L, string_table, names[i]);
+        lua_pushstring(L, names[i]);
+        lua_pushcclosure(L, guarded, 2);
+        lua_setfield(L, string_table, names[i]);
+    }
+}
