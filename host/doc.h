@@ -1,7 +1,7 @@
 /* doc.h - the report document: the one model every exporter writes.
  *
  * A layout script (Lua) builds a report document; host/lua_export.c turns it
- * into an nb_doc; the exporters (export_xlsx.c, export_text.c) write it.
+ * into an nb_doc; the exporters (export_*.c) write it.
  * Plain C, no Lua. All strings are UTF-8 and owned by the document;
  * nb_doc_free releases everything. */
 #ifndef NB_DOC_H

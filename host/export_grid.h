@@ -1,6 +1,6 @@
 /* export_grid.h - private helpers shared by the exporters: the merge map of a table.
  *
- * Used only by export_xlsx.c and export_text.c (static inline, so each gets
+ * Used only by the exporters (export_*.c) (static inline, so each gets
  * its own copy and nothing joins the public interface of doc.h). A table's
  * merge map gives, for every grid cell, the index of the merge covering it or
  * -1; building it validates the table's shape and its merges. */

@@ -1,4 +1,4 @@
-/* test_export.c - unit tests of the exporters (doc.c, export_text.c, export_xlsx.c). */
+/* test_export.c - unit tests of the exporters (doc.c, export_*.c). */
 #include "doc.h"
 #include "t.h"
 
