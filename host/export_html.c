@@ -1,6 +1,12 @@
-/* export_html.c - the HTML exporter: one page for print (A4), tables with rowspan/colspan. */
-#include "export_util.h"
+/* export_html.c - the HTML exporter: one page for print (A4), tables with rowspan/colspan.
+ *
+ * A heading row's cells are <th>, labels beside data <th class="label">,
+ * numbers <td class="num">; the checks follow as a table whose rows carry
+ * their status and severity as classes. Depends on libc. */
+#include "export.h"
+#include "export_checks.h"
 #include "export_grid.h"
+#include "export_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,14 +103,9 @@ static void html_cell(FILE *f, const nb_table *t, const int *owner, int r, int c
     fprintf(f, "</%s>", tag);
 }
 
-static int html_table(FILE *f, const nb_table *t, const char *caption, char *err, size_t errlen)
+/* <table ...> and its caption. */
+static void html_table_open(FILE *f, const nb_table *t, const char *caption)
 {
-    int *owner = grid_owner_map(t, err, errlen);
-    int thead;
-
-    if (!owner)
-        return -1;
-    thead = t->header_rows > 0 && !html_merge_crosses_header(t);
     fputs("<table class=\"report", f);
     if (t->ncols > 8)
         fputs(" wide", f);
@@ -120,6 +121,17 @@ static int html_table(FILE *f, const nb_table *t, const char *caption, char *err
         html_text(f, caption, " ");
         fputs("</caption>\n", f);
     }
+}
+
+static nb_err html_table(FILE *f, const nb_table *t, const char *caption, char *err, size_t errlen)
+{
+    int *owner, thead;
+    nb_err rc = grid_owner_map(t, &owner, err, errlen);
+
+    if (rc != NB_OK)
+        return rc;
+    thead = t->header_rows > 0 && !html_merge_crosses_header(t);
+    html_table_open(f, t, caption);
     for (int r = 0; r < t->nrows; r++) {
         int heading = grid_heading_row(t, owner, r);
         if (thead && r == 0)
@@ -139,65 +151,73 @@ static int html_table(FILE *f, const nb_table *t, const char *caption, char *err
         fputs("</tbody>\n", f);
     fputs("</table>\n", f);
     free(owner);
-    return 0;
+    return NB_OK;
 }
 
-static void html_checks(FILE *f, const nb_doc *doc)
+/* One check as a table row; the note's evidence keeps to one line. */
+static nb_err html_check(FILE *f, const nb_check *k, char *err, size_t errlen)
 {
-    fputs("<section class=\"checks\">\n<h2>检查结果</h2>\n<table class=\"checks\">\n<thead>\n"
-          "<tr><th>编号</th><th>级别</th><th>检查项</th><th>公式</th><th>左值</th><th>右值</th>"
-          "<th>结果</th><th>说明/证据</th></tr>\n</thead>\n<tbody>\n", f);
-    for (int i = 0; i < doc->nchecks; i++) {
-        const nb_check *k = &doc->checks[i];
-        fputs("<tr class=\"status-", f);
-        html_class(f, k->status);
-        fputs(" severity-", f);
-        html_class(f, k->severity);
-        fputs("\"><td>", f);
-        html_text(f, k->id, "<br>");
-        fputs("</td><td>", f);
-        html_text(f, k->severity, "<br>");
-        fputs("</td><td>", f);
-        html_text(f, k->title, "<br>");
-        fputs("</td><td>", f);
-        html_text(f, k->formula, "<br>");
-        fputs("</td><td class=\"num\">", f);
-        html_text(f, k->left.type == NB_V_BLANK ? "" : k->left.text, "<br>");
-        fputs("</td><td class=\"num\">", f);
-        html_text(f, k->right.type == NB_V_BLANK ? "" : k->right.text, "<br>");
-        fputs("</td><td class=\"status\">", f);
-        html_text(f, k->status, "<br>");
-        fputs("</td><td>", f);
-        html_text(f, k->message, "<br>");
-        if (k->nevidence > 0) {
-            if (k->message && *k->message)
-                fputs("<br>", f);
-            fputs("证据：", f);
-            for (int e = 0; e < k->nevidence; e++) {
-                if (e > 0)
-                    fputs(", ", f);
-                html_text(f, k->evidence[e], " ");
-            }
-        }
-        fputs("</td></tr>\n", f);
+    char *note = nb_check_note(k, "\n", " ");
+
+    if (!note) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
     }
-    fputs("</tbody>\n</table>\n</section>\n", f);
+    fputs("<tr class=\"status-", f);
+    html_class(f, k->status);
+    fputs(" severity-", f);
+    html_class(f, k->severity);
+    fputs("\">", f);
+    for (int c = 0; c < NB_CHECK_COLS; c++) {
+        if (c == NB_CHECK_LEFT || c == NB_CHECK_RIGHT)
+            fputs("<td class=\"num\">", f);
+        else if (c == NB_CHECK_STATUS)
+            fputs("<td class=\"status\">", f);
+        else
+            fputs("<td>", f);
+        html_text(f, c == NB_CHECK_NOTE ? note : nb_check_text(k, c), "<br>");
+        fputs("</td>", f);
+    }
+    fputs("</tr>\n", f);
+    free(note);
+    return NB_OK;
 }
 
-int nb_export_html(const nb_doc *doc, const char *path, char *err, size_t errlen)
+static nb_err html_checks(FILE *f, const nb_doc *doc, char *err, size_t errlen)
 {
-    FILE *f;
+    nb_err rc = NB_OK;
 
-    if (!nb_blocks_valid(doc, err, errlen))
-        return nb_out_err_prefix(path, err, errlen);
-    if (!(f = nb_out_open(path, err, errlen)))
-        return -1;
+    fputs("<section class=\"checks\">\n<h2>" NB_CHECK_HEADING "</h2>\n<table class=\"checks\">\n"
+          "<thead>\n<tr>", f);
+    for (int c = 0; c < NB_CHECK_COLS; c++) {
+        fputs("<th>", f);
+        html_text(f, nb_check_headers[c], " ");
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n</thead>\n<tbody>\n", f);
+    for (int i = 0; i < doc->nchecks && rc == NB_OK; i++)
+        rc = html_check(f, &doc->checks[i], err, errlen);
+    fputs("</tbody>\n</table>\n</section>\n", f);
+    return rc;
+}
+
+/* <!DOCTYPE html> to <body><h1>: the title and the print style. */
+static void html_head(FILE *f, const nb_doc *doc)
+{
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
     html_text(f, doc->title, " ");
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", html_style);
     html_text(f, doc->title, "<br>");
     fputs("</h1>\n", f);
-    for (int b = 0; b < doc->nblocks; b++) {
+}
+
+/* The page: head, blocks, checks. */
+static nb_err html_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
+{
+    nb_err rc = NB_OK;
+
+    html_head(f, doc);
+    for (int b = 0; b < doc->nblocks && rc == NB_OK; b++) {
         const nb_block *blk = &doc->blocks[b];
         switch (blk->type) {
         case NB_BLOCK_HEADING:
@@ -211,13 +231,27 @@ int nb_export_html(const nb_doc *doc, const char *path, char *err, size_t errlen
             fputs("</p>\n", f);
             break;
         case NB_BLOCK_TABLE:
-            if (html_table(f, &doc->tables[blk->table], nb_table_caption(doc, b), err, errlen) != 0)
-                return nb_out_fail(f, path, err, errlen);
+            rc = html_table(f, &doc->tables[blk->table], nb_table_caption(doc, b), err, errlen);
             break;
         }
     }
-    if (doc->nchecks > 0)
-        html_checks(f, doc);
-    fputs("</body>\n</html>\n", f);
-    return nb_out_close(f, path, err, errlen);
+    if (rc == NB_OK && doc->nchecks > 0)
+        rc = html_checks(f, doc, err, errlen);
+    if (rc == NB_OK)
+        fputs("</body>\n</html>\n", f);
+    return rc;
+}
+
+nb_err nb_export_html(const nb_doc *doc, const char *path, char *err, size_t errlen)
+{
+    nb_out o;
+    nb_err rc;
+
+    if ((rc = nb_blocks_valid(doc, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = html_write(o.f, doc, err, errlen)) != NB_OK)
+        return nb_out_fail(&o, rc, err, errlen);
+    return nb_out_finish(&o, err, errlen);
 }

@@ -1,7 +1,9 @@
 /* export_json.c - the JSON exporter: the stable contract of DESIGN.md (tables by row and
- * column key, then the checks). */
-#include "export_util.h"
+ * column key, then the checks, whole: every evidence item). Depends on libc. */
+#include "export.h"
+#include "export_checks.h"
 #include "export_grid.h"
+#include "export_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -101,109 +103,139 @@ static const char *json_row_key(const nb_table *t, int r, int c)
     return t->row_keys ? t->row_keys[r] : NULL;
 }
 
-/* Rejects duplicate keys, which would make the JSON ambiguous. */
-static int json_keys_unique(const nb_doc *doc, char *err, size_t errlen)
+/* The row key and column key of grid position A (row-major); either may be NULL. */
+static void json_keys_at(const nb_table *t, size_t a, const char **row, const char **col)
 {
-    for (int i = 0; i < doc->ntables; i++) {
-        const nb_table *t = &doc->tables[i];
-        if (!t->id)
-            continue;
-        for (int j = 0; j < i; j++) {
-            if (doc->tables[j].id && strcmp(doc->tables[j].id, t->id) == 0) {
-                snprintf(err, errlen, "duplicate table id '%s' (tables %d and %d)", t->id, j + 1, i + 1);
-                return 0;
-            }
+    int r = (int)(a / (size_t)t->ncols), c = (int)(a % (size_t)t->ncols);
+
+    *row = json_row_key(t, r, c);
+    *col = grid_cell(t, r, c)->key;
+}
+
+/* Rejects a table of the wrong shape, and duplicate keys, which would make
+ * the JSON ambiguous: NB_ERR_INPUT. */
+static nb_err json_table_valid(const nb_doc *doc, int i, char *err, size_t errlen)
+{
+    const nb_table *t = &doc->tables[i];
+    size_t n = (size_t)t->nrows * (size_t)t->ncols;
+    nb_err rc = grid_shape_valid(t, err, errlen);
+
+    if (rc != NB_OK)
+        return rc;
+    for (int j = 0; j < i; j++) {
+        if (doc->tables[j].id && strcmp(doc->tables[j].id, t->id) == 0) {
+            snprintf(err, errlen, "duplicate table id '%s' (tables %d and %d)", t->id, j + 1, i + 1);
+            return NB_ERR_INPUT;
         }
-        size_t n = (size_t)t->nrows * (size_t)t->ncols;
-        for (size_t a = 0; a < n; a++) {
-            int r = (int)(a / (size_t)t->ncols), c = (int)(a % (size_t)t->ncols);
-            const char *rk = json_row_key(t, r, c), *key = grid_cell(t, r, c)->key;
-            if (!rk || !key)
-                continue;
-            for (size_t b = 0; b < a; b++) {
-                int r2 = (int)(b / (size_t)t->ncols), c2 = (int)(b % (size_t)t->ncols);
-                const char *rk2 = json_row_key(t, r2, c2), *key2 = grid_cell(t, r2, c2)->key;
-                if (rk2 && key2 && strcmp(rk, rk2) == 0 && strcmp(key, key2) == 0) {
-                    snprintf(err, errlen, "table '%s': row '%s' has column key '%s' twice",
-                             t->id, rk, key);
-                    return 0;
-                }
+    }
+    for (size_t a = 0; a < n; a++) {
+        const char *rk, *key, *rk2, *key2;
+        json_keys_at(t, a, &rk, &key);
+        for (size_t b = 0; b < a && rk && key; b++) {
+            json_keys_at(t, b, &rk2, &key2);
+            if (rk2 && key2 && strcmp(rk, rk2) == 0 && strcmp(key, key2) == 0) {
+                snprintf(err, errlen, "table '%s': row '%s' has column key '%s' twice", t->id, rk, key);
+                return NB_ERR_INPUT;
             }
         }
     }
-    return 1;
+    return NB_OK;
 }
 
-/* "tables": tables with an id; rows by key in order of first appearance;
- * in each, the cells with a key, in grid order. */
+static nb_err json_doc_valid(const nb_doc *doc, char *err, size_t errlen)
+{
+    nb_err rc = NB_OK;
+
+    for (int i = 0; i < doc->ntables && rc == NB_OK; i++) {
+        if (doc->tables[i].id)
+            rc = json_table_valid(doc, i, err, errlen);
+    }
+    return rc;
+}
+
+/* 1 when row key RK appears before grid position A (with or without cells). */
+static int json_row_seen(const nb_table *t, size_t a, const char *rk)
+{
+    for (size_t b = 0; b < a; b++) {
+        const char *rk2, *key2;
+        json_keys_at(t, b, &rk2, &key2);
+        if (rk2 && strcmp(rk2, rk) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The object of row RK: its cells with a key, in grid order from position A. */
+static void json_row(FILE *f, const nb_table *t, size_t a, const char *rk)
+{
+    size_t n = (size_t)t->nrows * (size_t)t->ncols;
+    int first_cell = 1;
+
+    json_string(f, rk);
+    fputs(": {", f);
+    for (size_t b = a; b < n; b++) {
+        const char *rk2, *key;
+        json_keys_at(t, b, &rk2, &key);
+        if (!key || !rk2 || strcmp(rk2, rk) != 0)
+            continue;
+        fputs(first_cell ? "\n        " : ",\n        ", f);
+        first_cell = 0;
+        json_string(f, key);
+        fputs(": ", f);
+        json_value(f, &t->cells[b]);
+    }
+    fputs(first_cell ? "}" : "\n      }", f);
+}
+
+/* A table's object: its rows by key, in order of first appearance. */
+static void json_table(FILE *f, const nb_table *t)
+{
+    size_t n = (size_t)t->nrows * (size_t)t->ncols;
+    int first_row = 1;
+
+    json_string(f, t->id);
+    fputs(": {", f);
+    for (size_t a = 0; a < n; a++) {
+        const char *rk, *key;
+        json_keys_at(t, a, &rk, &key);
+        if (!rk || json_row_seen(t, a, rk))
+            continue;
+        fputs(first_row ? "\n      " : ",\n      ", f);
+        first_row = 0;
+        json_row(f, t, a, rk);
+    }
+    fputs(first_row ? "}" : "\n    }", f);
+}
+
+/* "tables": the tables with an id. */
 static void json_tables(FILE *f, const nb_doc *doc)
 {
     int first_table = 1;
 
     fputs("  \"tables\": {", f);
     for (int i = 0; i < doc->ntables; i++) {
-        const nb_table *t = &doc->tables[i];
-        int first_row = 1;
-        if (!t->id)
+        if (!doc->tables[i].id)
             continue;
         fputs(first_table ? "\n    " : ",\n    ", f);
         first_table = 0;
-        json_string(f, t->id);
-        fputs(": {", f);
-        size_t n = (size_t)t->nrows * (size_t)t->ncols;
-        for (size_t a = 0; a < n; a++) {
-            int r = (int)(a / (size_t)t->ncols), c = (int)(a % (size_t)t->ncols);
-            const char *rk = json_row_key(t, r, c);
-            if (!rk)
-                continue;
-            /* Only at the first appearance of the row key (with or without cells). */
-            int seen = 0;
-            for (size_t b = 0; b < a && !seen; b++) {
-                const char *rk2 = json_row_key(t, (int)(b / (size_t)t->ncols), (int)(b % (size_t)t->ncols));
-                seen = rk2 && strcmp(rk2, rk) == 0;
-            }
-            if (seen)
-                continue;
-            int first_cell = 1;
-            fputs(first_row ? "\n      " : ",\n      ", f);
-            first_row = 0;
-            json_string(f, rk);
-            fputs(": {", f);
-            for (size_t b = a; b < n; b++) {
-                int r2 = (int)(b / (size_t)t->ncols), c2 = (int)(b % (size_t)t->ncols);
-                const nb_cell *cell = grid_cell(t, r2, c2);
-                const char *rk2 = json_row_key(t, r2, c2);
-                if (!cell->key || !rk2 || strcmp(rk2, rk) != 0)
-                    continue;
-                fputs(first_cell ? "\n        " : ",\n        ", f);
-                first_cell = 0;
-                json_string(f, cell->key);
-                fputs(": ", f);
-                json_value(f, cell);
-            }
-            fputs(first_cell ? "}" : "\n      }", f);
-        }
-        fputs(first_row ? "}" : "\n    }", f);
+        json_table(f, &doc->tables[i]);
     }
     fputs(first_table ? "},\n" : "\n  },\n", f);
 }
 
+/* A check: the columns of export_checks.h by their keys, then the evidence
+ * and the message (kept apart, and whole). */
 static void json_check(FILE *f, const nb_check *k)
 {
-    fputs("    {\n      \"id\": ", f);
-    json_string_or_null(f, k->id);
-    fputs(",\n      \"severity\": ", f);
-    json_string_or_null(f, k->severity);
-    fputs(",\n      \"title\": ", f);
-    json_string_or_null(f, k->title);
-    fputs(",\n      \"formula\": ", f);
-    json_string_or_null(f, k->formula);
-    fputs(",\n      \"left\": ", f);
-    json_value(f, &k->left);
-    fputs(",\n      \"right\": ", f);
-    json_value(f, &k->right);
-    fputs(",\n      \"status\": ", f);
-    json_string_or_null(f, k->status);
+    fputs("    {", f);
+    for (int c = 0; c < NB_CHECK_NOTE; c++) {
+        const nb_cell *v = nb_check_value(k, c);
+        fprintf(f, "%s\n      \"%s\": ", c ? "," : "", nb_check_keys[c]);
+        if (v)
+            json_value(f, v);
+        else
+            json_string_or_null(f, nb_check_field(k, c));
+    }
     fputs(",\n      \"evidence\": [", f);
     for (int e = 0; e < k->nevidence; e++) {
         fputs(e ? ",\n        " : "\n        ", f);
@@ -217,14 +249,8 @@ static void json_check(FILE *f, const nb_check *k)
     fputs("\n    }", f);
 }
 
-int nb_export_json(const nb_doc *doc, const char *path, char *err, size_t errlen)
+static void json_write(FILE *f, const nb_doc *doc)
 {
-    FILE *f;
-
-    if (!json_keys_unique(doc, err, errlen))
-        return nb_out_err_prefix(path, err, errlen);
-    if (!(f = nb_out_open(path, err, errlen)))
-        return -1;
     fputs("{\n  \"body\": ", f);
     json_string_or_null(f, doc->body);
     fprintf(f, ",\n  \"year\": %d,\n  \"format\": ", doc->year);
@@ -237,5 +263,17 @@ int nb_export_json(const nb_doc *doc, const char *path, char *err, size_t errlen
         json_check(f, &doc->checks[i]);
     }
     fputs(doc->nchecks > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
-    return nb_out_close(f, path, err, errlen);
+}
+
+nb_err nb_export_json(const nb_doc *doc, const char *path, char *err, size_t errlen)
+{
+    nb_out o;
+    nb_err rc;
+
+    if ((rc = json_doc_valid(doc, err, errlen)) != NB_OK)
+        return nb_err_prefix(rc, path, err, errlen);
+    if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
+        return rc;
+    json_write(o.f, doc);
+    return nb_out_finish(&o, err, errlen);
 }

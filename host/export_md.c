@@ -1,13 +1,15 @@
 /* export_md.c - the Markdown exporter: headings, paragraphs and GFM tables.
  *
  * Merged cells: a merge's text is written at its top-left cell and the
- * covered cells stay empty; the first grid row is the GFM header row. */
-#include "export_util.h"
+ * covered cells stay empty; the first grid row is the GFM header row. The
+ * checks follow as one more table. Depends on libc. */
+#include "export.h"
+#include "export_checks.h"
 #include "export_grid.h"
+#include "export_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
 
 /* Text inside a GFM table cell: "|" escaped, newlines as <br>. */
 static void md_text(FILE *f, const char *s)
@@ -43,12 +45,13 @@ static void md_delimiter(FILE *f, const nb_table *t, const int *owner)
 
 /* The grid as one GFM table: its first row is the GFM header row, the other
  * header rows follow the delimiter row as ordinary rows. */
-static int md_table(FILE *f, const nb_table *t, char *err, size_t errlen)
+static nb_err md_table(FILE *f, const nb_table *t, char *err, size_t errlen)
 {
-    int *owner = grid_owner_map(t, err, errlen);
+    int *owner;
+    nb_err rc = grid_owner_map(t, &owner, err, errlen);
 
-    if (!owner)
-        return -1;
+    if (rc != NB_OK)
+        return rc;
     for (int r = 0; r < t->nrows && t->ncols > 0; r++) {
         for (int c = 0; c < t->ncols; c++)
             md_cell(f, grid_text(t, owner, r, c));
@@ -57,65 +60,57 @@ static int md_table(FILE *f, const nb_table *t, char *err, size_t errlen)
             md_delimiter(f, t, owner);
     }
     free(owner);
-    return 0;
+    return NB_OK;
 }
 
-/* "message<br>证据：a, b" for the last column of the checks. */
-static void md_check_note(FILE *f, const nb_check *k)
+/* The checks as one more table: values right-aligned, the note last. */
+static nb_err md_checks(FILE *f, const nb_doc *doc, char *err, size_t errlen)
 {
-    fputs("| ", f);
-    md_text(f, k->message);
-    if (k->nevidence > 0) {
-        if (k->message && *k->message)
-            fputs("<br>", f);
-        fputs("证据：", f);
-        for (int e = 0; e < k->nevidence; e++) {
-            if (e > 0)
-                fputs(", ", f);
-            md_text(f, k->evidence[e]);
-        }
-    }
-    fputs(" |\n", f);
-}
-
-static void md_checks(FILE *f, const nb_doc *doc)
-{
-    fputs("\n## 检查结果\n\n", f);
-    fputs("| 编号 | 级别 | 检查项 | 公式 | 左值 | 右值 | 结果 | 说明/证据 |\n", f);
-    fputs("|---|---|---|---|---:|---:|---|---|\n", f);
+    fputs("\n## " NB_CHECK_HEADING "\n\n", f);
+    for (int c = 0; c < NB_CHECK_COLS; c++)
+        md_cell(f, nb_check_headers[c]);
+    fputs("|\n", f);
+    for (int c = 0; c < NB_CHECK_COLS; c++)
+        fputs(c == NB_CHECK_LEFT || c == NB_CHECK_RIGHT ? "|---:" : "|---", f);
+    fputs("|\n", f);
     for (int i = 0; i < doc->nchecks; i++) {
         const nb_check *k = &doc->checks[i];
-        md_cell(f, str_or_empty(k->id));
-        md_cell(f, str_or_empty(k->severity));
-        md_cell(f, str_or_empty(k->title));
-        md_cell(f, str_or_empty(k->formula));
-        md_cell(f, k->left.type == NB_V_BLANK ? "" : str_or_empty(k->left.text));
-        md_cell(f, k->right.type == NB_V_BLANK ? "" : str_or_empty(k->right.text));
-        md_cell(f, str_or_empty(k->status));
-        md_check_note(f, k);
+        char *note = nb_check_note(k, "\n", NULL);
+        if (!note) {
+            snprintf(err, errlen, "out of memory");
+            return NB_ERR_NOMEM;
+        }
+        for (int c = 0; c < NB_CHECK_NOTE; c++)
+            md_cell(f, nb_check_text(k, c));
+        md_cell(f, note);
+        fputs("|\n", f);
+        free(note);
     }
+    return NB_OK;
 }
 
-int nb_export_md(const nb_doc *doc, const char *path, char *err, size_t errlen)
+static void md_heading(FILE *f, const nb_block *blk)
 {
-    FILE *f;
+    fputs(blk->level <= 1 ? "## " : "### ", f);
+    nb_put_lines(f, str_or_empty(blk->text), " ");
+    fputc('\n', f);
+}
 
-    if (!nb_blocks_valid(doc, err, errlen))
-        return nb_out_err_prefix(path, err, errlen);
-    if (!(f = nb_out_open(path, err, errlen)))
-        return -1;
+/* The title, the blocks, the checks. */
+static nb_err md_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
+{
+    nb_err rc = NB_OK;
+
     fputs("# ", f);
     nb_put_lines(f, str_or_empty(doc->title), " ");
     fputc('\n', f);
-    for (int b = 0; b < doc->nblocks; b++) {
+    for (int b = 0; b < doc->nblocks && rc == NB_OK; b++) {
         const nb_block *blk = &doc->blocks[b];
         const char *caption;
         fputc('\n', f);
         switch (blk->type) {
         case NB_BLOCK_HEADING:
-            fputs(blk->level <= 1 ? "## " : "### ", f);
-            nb_put_lines(f, str_or_empty(blk->text), " ");
-            fputc('\n', f);
+            md_heading(f, blk);
             break;
         case NB_BLOCK_PARA:
             nb_put_lines(f, str_or_empty(blk->text), "\n");
@@ -127,12 +122,25 @@ int nb_export_md(const nb_doc *doc, const char *path, char *err, size_t errlen)
                 nb_put_lines(f, caption, " ");
                 fputs("**\n\n", f);
             }
-            if (md_table(f, &doc->tables[blk->table], err, errlen) != 0)
-                return nb_out_fail(f, path, err, errlen);
+            rc = md_table(f, &doc->tables[blk->table], err, errlen);
             break;
         }
     }
-    if (doc->nchecks > 0)
-        md_checks(f, doc);
-    return nb_out_close(f, path, err, errlen);
+    if (rc == NB_OK && doc->nchecks > 0)
+        rc = md_checks(f, doc, err, errlen);
+    return rc;
+}
+
+nb_err nb_export_md(const nb_doc *doc, const char *path, char *err, size_t errlen)
+{
+    nb_out o;
+    nb_err rc;
+
+    if ((rc = nb_blocks_valid(doc, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = md_write(o.f, doc, err, errlen)) != NB_OK)
+        return nb_out_fail(&o, rc, err, errlen);
+    return nb_out_finish(&o, err, errlen);
 }

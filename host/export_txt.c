@@ -1,30 +1,23 @@
 /* export_txt.c - the plain-text exporter: the seed report's pipe-row style.
  *
  * Merged cells: a merge's text is written at its top-left cell and the
- * covered cells stay empty. */
-#include "export_util.h"
+ * covered cells stay empty. The checks follow, one line each. Depends on libc. */
+#include "export.h"
+#include "export_checks.h"
 #include "export_grid.h"
+#include "export_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Display text of a check value: "空白" for a blank. */
-static const char *check_value_text(const nb_cell *c)
-{
-    if (c->type == NB_V_BLANK)
-        return "空白";
-    return str_or_empty(c->text);
-}
-
-
-
 /* One table row as "a | b | c |" (the seed report's pipe-row style). */
-static int txt_table(FILE *f, const nb_table *t, char *err, size_t errlen)
+static nb_err txt_table(FILE *f, const nb_table *t, char *err, size_t errlen)
 {
-    int *owner = grid_owner_map(t, err, errlen);
+    int *owner;
+    nb_err rc = grid_owner_map(t, &owner, err, errlen);
 
-    if (!owner)
-        return -1;
+    if (rc != NB_OK)
+        return rc;
     for (int r = 0; r < t->nrows && t->ncols > 0; r++) {
         for (int c = 0; c < t->ncols; c++) {
             if (c > 0)
@@ -35,54 +28,51 @@ static int txt_table(FILE *f, const nb_table *t, char *err, size_t errlen)
         fputc('\n', f);
     }
     free(owner);
-    return 0;
+    return NB_OK;
 }
 
 /* "[FAIL] H1 error 标题: 公式 (左 220, 右 219)", then the message and the
  * evidence on indented lines. */
-static void txt_checks(FILE *f, const nb_doc *doc)
+static nb_err txt_check(FILE *f, const nb_check *k, char *err, size_t errlen)
 {
-    fputs("\n检查结果\n", f);
-    for (int i = 0; i < doc->nchecks; i++) {
-        const nb_check *k = &doc->checks[i];
-        fprintf(f, "[%s] %s %s ", str_or_empty(k->status), str_or_empty(k->id),
-                str_or_empty(k->severity));
-        nb_put_lines(f, str_or_empty(k->title), " ");
-        fputs(": ", f);
-        nb_put_lines(f, str_or_empty(k->formula), " ");
-        fputs(" (左 ", f);
-        nb_put_lines(f, check_value_text(&k->left), " ");
-        fputs(", 右 ", f);
-        nb_put_lines(f, check_value_text(&k->right), " ");
-        fputs(")\n", f);
-        if (k->message && *k->message) {
-            fputs("  说明: ", f);
-            nb_put_lines(f, k->message, " ");
-            fputc('\n', f);
-        }
-        if (k->nevidence > 0) {
-            fputs("  证据: ", f);
-            for (int e = 0; e < k->nevidence; e++) {
-                if (e > 0)
-                    fputs(", ", f);
-                nb_put_lines(f, str_or_empty(k->evidence[e]), " ");
-            }
-            fputc('\n', f);
-        }
+    char *evidence = nb_check_evidence(k, " ");
+
+    if (!evidence) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
     }
+    fprintf(f, "[%s] %s %s ", nb_check_text(k, NB_CHECK_STATUS), nb_check_text(k, NB_CHECK_ID),
+            nb_check_text(k, NB_CHECK_SEVERITY));
+    nb_put_lines(f, nb_check_text(k, NB_CHECK_TITLE), " ");
+    fputs(": ", f);
+    nb_put_lines(f, nb_check_text(k, NB_CHECK_FORMULA), " ");
+    fputs(" (左 ", f);
+    nb_put_lines(f, nb_check_value_text(&k->left, "空白"), " ");
+    fputs(", 右 ", f);
+    nb_put_lines(f, nb_check_value_text(&k->right, "空白"), " ");
+    fputs(")\n", f);
+    if (k->message && *k->message) {
+        fputs("  " NB_CHECK_MESSAGE ": ", f);
+        nb_put_lines(f, k->message, " ");
+        fputc('\n', f);
+    }
+    if (k->nevidence > 0) {
+        fputs("  " NB_CHECK_EVIDENCE ": ", f);
+        nb_put_lines(f, evidence, " ");
+        fputc('\n', f);
+    }
+    free(evidence);
+    return NB_OK;
 }
 
-int nb_export_txt(const nb_doc *doc, const char *path, char *err, size_t errlen)
+/* The title, the blocks, the checks. */
+static nb_err txt_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
 {
-    FILE *f;
+    nb_err rc = NB_OK;
 
-    if (!nb_blocks_valid(doc, err, errlen))
-        return nb_out_err_prefix(path, err, errlen);
-    if (!(f = nb_out_open(path, err, errlen)))
-        return -1;
     nb_put_lines(f, str_or_empty(doc->title), " ");
     fputs("\n\n", f);
-    for (int b = 0; b < doc->nblocks; b++) {
+    for (int b = 0; b < doc->nblocks && rc == NB_OK; b++) {
         const nb_block *blk = &doc->blocks[b];
         const char *caption;
         switch (blk->type) {
@@ -99,12 +89,27 @@ int nb_export_txt(const nb_doc *doc, const char *path, char *err, size_t errlen)
                 nb_put_lines(f, caption, " ");
                 fputc('\n', f);
             }
-            if (txt_table(f, &doc->tables[blk->table], err, errlen) != 0)
-                return nb_out_fail(f, path, err, errlen);
+            rc = txt_table(f, &doc->tables[blk->table], err, errlen);
             break;
         }
     }
-    if (doc->nchecks > 0)
-        txt_checks(f, doc);
-    return nb_out_close(f, path, err, errlen);
+    if (rc == NB_OK && doc->nchecks > 0)
+        fputs("\n" NB_CHECK_HEADING "\n", f);
+    for (int i = 0; i < doc->nchecks && rc == NB_OK; i++)
+        rc = txt_check(f, &doc->checks[i], err, errlen);
+    return rc;
+}
+
+nb_err nb_export_txt(const nb_doc *doc, const char *path, char *err, size_t errlen)
+{
+    nb_out o;
+    nb_err rc;
+
+    if ((rc = nb_blocks_valid(doc, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = txt_write(o.f, doc, err, errlen)) != NB_OK)
+        return nb_out_fail(&o, rc, err, errlen);
+    return nb_out_finish(&o, err, errlen);
 }

@@ -1,74 +1,255 @@
-/* export_util.c - what the text exporters share: output files, document checks, text lines.
+/* export_util.c - what the exporters share: atomic output files, document checks, text lines.
  *
- * Private to the exporters (declared in export_util.h). Depends on libc only. */
+ * Private to the exporters (declared in export_util.h). Depends on libc and
+ * POSIX (mkstemp, fsync, rename) only. */
 #include "export_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-/* ---- output files ---------------------------------------------------- */
+/* ---- output files ------------------------------------------------------ */
 
-FILE *nb_out_open(const char *path, char *err, size_t errlen)
+#define TMP_BASE_MAX 200 /* bytes of the file name kept in the temporary's name */
+
+/* The failure-injection seam (nb_out_test_fail_close): off unless a test sets it. */
+static int fail_close_nth;
+static int fail_close_errno;
+
+void nb_out_test_fail_close(int nth, int errnum)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return f;
+    fail_close_nth = nth;
+    fail_close_errno = errnum;
 }
 
-/* Closes F; reports a write error (ferror or fclose) on PATH. */
-int nb_out_close(FILE *f, const char *path, char *err, size_t errlen)
+/* 1 when this close is the one a test asked to fail. */
+static int close_injected(void)
 {
-    int failed = ferror(f);
-    int saved = errno;
+    return fail_close_nth > 0 && --fail_close_nth == 0;
+}
 
-    if (fclose(f) != 0 && !failed) {
-        failed = 1;
-        saved = errno;
+/* The process's umask. umask() can only be read by setting it, so it is set
+ * back at once (nianbao runs one thread). */
+static mode_t current_umask(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return m;
+}
+
+/* The mode fopen would leave PATH with: an existing file keeps its
+ * permissions, a new one gets 0666 less the umask. */
+static mode_t mode_for(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return st.st_mode & 0777;
+    return 0666 & ~current_umask();
+}
+
+/* "DIR/.NAME.XXXXXX" for PATH "DIR/NAME", the name cut to TMP_BASE_MAX bytes
+ * (at a UTF-8 character boundary) so the result stays a valid file name. */
+static char *tmp_template(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dirlen = (size_t)(base - path), baselen = strlen(base), n;
+    char *t;
+
+    if (baselen > TMP_BASE_MAX) {
+        baselen = TMP_BASE_MAX;
+        while (baselen > 0 && ((unsigned char)base[baselen] & 0xC0) == 0x80)
+            baselen--;
     }
-    if (failed) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
-        return -1;
+    n = dirlen + 1 + baselen + sizeof ".XXXXXX";
+    if ((t = malloc(n)))
+        snprintf(t, n, "%.*s.%.*s.XXXXXX", (int)dirlen, path, (int)baselen, base);
+    return t;
+}
+
+/* Makes the temporary file; its descriptor in *FD. */
+static nb_err out_create(nb_out *o, const char *path, int *fd, char *err, size_t errlen)
+{
+    int e;
+
+    memset(o, 0, sizeof *o);
+    o->path = strdup(path);
+    o->tmp = tmp_template(path);
+    if (!o->path || !o->tmp) {
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NB_ERR_NOMEM;
     }
-    return 0;
+    if ((*fd = mkstemp(o->tmp)) < 0) {
+        e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return NB_ERR_IO;
+    }
+    if (fchmod(*fd, mode_for(path)) != 0) {
+        e = errno;
+        close(*fd);
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return NB_ERR_IO;
+    }
+    return NB_OK;
 }
 
-/* Prefixes the message in ERR with PATH; returns -1. */
-int nb_out_err_prefix(const char *path, char *err, size_t errlen)
+nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen)
 {
-    char msg[512];
+    int fd, e;
+    nb_err rc = out_create(o, path, &fd, err, errlen);
 
-    snprintf(msg, sizeof msg, "%s", err);
-    snprintf(err, errlen, "%s: %s", path, msg);
-    return -1;
+    if (rc != NB_OK)
+        return rc;
+    if (!(o->f = fdopen(fd, "wb"))) {
+        e = errno;
+        close(fd);
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return e == ENOMEM ? NB_ERR_NOMEM : NB_ERR_IO;
+    }
+    return NB_OK;
 }
 
-/* Abandons F after an error already described in ERR (without the path). */
-int nb_out_fail(FILE *f, const char *path, char *err, size_t errlen)
+nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen)
 {
-    fclose(f);
-    return nb_out_err_prefix(path, err, errlen);
+    int fd;
+    nb_err rc = out_create(o, path, &fd, err, errlen);
+
+    if (rc == NB_OK)
+        close(fd);
+    return rc;
 }
 
-/* ---- the document ----------------------------------------------------- */
+/* fsync of a file known by name; 0 or an errno. */
+static int sync_by_name(const char *path)
+{
+    int fd = open(path, O_RDONLY), e = 0;
 
-/* Checks that every table block names an existing table. */
-int nb_blocks_valid(const nb_doc *doc, char *err, size_t errlen)
+    if (fd < 0)
+        return errno;
+    if (fsync(fd) != 0)
+        e = errno;
+    close(fd);
+    return e;
+}
+
+/* Flushes, syncs and closes the stream; 0 or an errno. */
+static int sync_stream(FILE *f)
+{
+    int e = 0;
+
+    errno = 0;
+    if (fflush(f) != 0 || ferror(f))
+        e = errno ? errno : EIO;
+    if (!e && close_injected())
+        e = fail_close_errno;
+    if (!e && fsync(fileno(f)) != 0)
+        e = errno;
+    if (fclose(f) != 0 && !e)
+        e = errno;
+    return e;
+}
+
+nb_err nb_out_close(nb_out *o, char *err, size_t errlen)
+{
+    int e = 0;
+
+    if (o->f) {
+        e = sync_stream(o->f);
+        o->f = NULL;
+    } else if (o->tmp) {
+        e = close_injected() ? fail_close_errno : sync_by_name(o->tmp);
+    }
+    if (e) {
+        snprintf(err, errlen, "%s: write failed: %s", o->path, strerror(e));
+        return NB_ERR_IO;
+    }
+    return NB_OK;
+}
+
+/* Syncs the folder of PATH, so that the rename itself survives a crash.
+ * Best effort: not every file system can sync a folder. */
+static void sync_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *folder = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+    int fd;
+
+    if (!folder)
+        return;
+    if ((fd = open(folder, O_RDONLY | O_DIRECTORY)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(folder);
+}
+
+nb_err nb_out_commit(nb_out *o, char *err, size_t errlen)
+{
+    if (rename(o->tmp, o->path) != 0) {
+        snprintf(err, errlen, "%s: cannot move the written file into place: %s", o->path,
+                 strerror(errno));
+        return NB_ERR_IO;
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    sync_folder(o->path);
+    return NB_OK;
+}
+
+void nb_out_discard(nb_out *o)
+{
+    if (o->f)
+        fclose(o->f);
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    memset(o, 0, sizeof *o);
+}
+
+nb_err nb_out_finish(nb_out *o, char *err, size_t errlen)
+{
+    nb_err rc = nb_out_close(o, err, errlen);
+
+    if (rc == NB_OK)
+        rc = nb_out_commit(o, err, errlen);
+    nb_out_discard(o);
+    return rc;
+}
+
+nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen)
+{
+    nb_err_prefix(e, o->path ? o->path : "", err, errlen);
+    nb_out_discard(o);
+    return e;
+}
+
+/* ---- the document ------------------------------------------------------ */
+
+nb_err nb_blocks_valid(const nb_doc *doc, const char *path, char *err, size_t errlen)
 {
     for (int b = 0; b < doc->nblocks; b++) {
         const nb_block *blk = &doc->blocks[b];
         if (blk->type == NB_BLOCK_TABLE && (blk->table < 0 || blk->table >= doc->ntables)) {
-            snprintf(err, errlen, "block %d names table %d of %d", b + 1, blk->table, doc->ntables);
-            return 0;
+            snprintf(err, errlen, "%s: block %d names table %d of %d", path, b + 1, blk->table,
+                     doc->ntables);
+            return NB_ERR_INPUT;
         }
     }
-    return 1;
+    return NB_OK;
 }
 
-/* The caption to print before table block B, or NULL when the table has no
- * title or the block right before it is a heading with the same text. */
 const char *nb_table_caption(const nb_doc *doc, int b)
 {
     const nb_table *t = &doc->tables[doc->blocks[b].table];
@@ -81,7 +262,17 @@ const char *nb_table_caption(const nb_doc *doc, int b)
     return t->title;
 }
 
-/* Writes S with newlines turned into NL (CRs dropped). */
+nb_err nb_err_prefix(nb_err e, const char *path, char *err, size_t errlen)
+{
+    char msg[1024];
+
+    snprintf(msg, sizeof msg, "%s", err);
+    snprintf(err, errlen, "%s: %s", path, msg);
+    return e;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
 void nb_put_lines(FILE *f, const char *s, const char *nl)
 {
     for (; s && *s; s++) {
@@ -91,4 +282,3 @@ void nb_put_lines(FILE *f, const char *s, const char *nl)
             fputc(*s, f);
     }
 }
-

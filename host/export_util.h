@@ -1,7 +1,11 @@
-/* export_util.h - private helpers shared by the exporters (export_*.c): output files,
- * document checks and text lines.
+/* export_util.h - private helpers shared by the exporters (export_*.c): atomic output
+ * files, checks of the document's shape, text lines.
  *
- * Not part of the public interface (doc.h). Depends on libc only. */
+ * An output file is written under a temporary name in its own folder
+ * (".NAME.XXXXXX", made by mkstemp), flushed and fsync'ed, and only then
+ * renamed over NAME; until the rename a previous NAME stays as it was, and a
+ * failure removes the temporary. Not part of the public interface (export.h).
+ * Depends on libc (POSIX) only. */
 #ifndef NB_EXPORT_UTIL_H
 #define NB_EXPORT_UTIL_H
 
@@ -9,25 +13,67 @@
 #include <stdio.h>
 
 #include "doc.h"
+#include "err.h"
 
-/* Opens PATH for writing; NULL with "PATH: reason" in ERR. */
-FILE *nb_out_open(const char *path, char *err, size_t errlen);
+/* ---- output files --------------------------------------------------------- */
 
-/* Closes F; reports a write error (ferror or fclose) on PATH. Returns 0 or -1. */
-int nb_out_close(FILE *f, const char *path, char *err, size_t errlen);
+/* One output file on its way into place. Zero it before use; after
+ * nb_out_open, end it with nb_out_finish or nb_out_discard. */
+typedef struct {
+    FILE *f;    /* stream on the temporary file; NULL when closed or never opened */
+    char *path; /* the final path (a copy) */
+    char *tmp;  /* the temporary path beside it; NULL once renamed or removed */
+} nb_out;
 
-/* Prefixes the message in ERR with PATH; returns -1. */
-int nb_out_err_prefix(const char *path, char *err, size_t errlen);
+/* Creates the temporary file for PATH with the mode PATH would get from
+ * fopen (an existing file's permissions, else 0666 & ~umask) and opens a
+ * stream on it in O->f. NB_ERR_IO ("PATH: reason") or NB_ERR_NOMEM; O then
+ * holds nothing. */
+nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen);
 
-/* Abandons F after an error already described in ERR (without the path). */
-int nb_out_fail(FILE *f, const char *path, char *err, size_t errlen);
+/* As nb_out_open, but closes the stream at once: for a library that writes
+ * the temporary file by its name (O->tmp). */
+nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen);
 
-/* Checks that every table block names an existing table (1), else 0 with a message. */
-int nb_blocks_valid(const nb_doc *doc, char *err, size_t errlen);
+/* Flushes, fsyncs and closes the temporary file (by name when it has no
+ * stream). The file stays under its temporary name. NB_ERR_IO with
+ * "PATH: write failed: reason". */
+nb_err nb_out_close(nb_out *o, char *err, size_t errlen);
+
+/* Renames the closed temporary file to the final path. NB_ERR_IO. */
+nb_err nb_out_commit(nb_out *o, char *err, size_t errlen);
+
+/* Closes the stream, removes the temporary file if it is still there, frees
+ * O's strings. Idempotent; a zeroed O is fine. */
+void nb_out_discard(nb_out *o);
+
+/* Close, commit and discard: the usual end of a one-file export. On failure
+ * nothing is left at the temporary name and PATH is untouched. */
+nb_err nb_out_finish(nb_out *o, char *err, size_t errlen);
+
+/* Discards O after failure E, whose message in ERR does not yet name the
+ * file: prefixes it with "PATH: ". Returns E. */
+nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen);
+
+/* Test seam, for unit tests only: the NTH nb_out_close from now on fails
+ * with ERRNUM (as a full disk does: ENOSPC) after the data is written but
+ * before it is synced; NTH 0 turns it off. Production code never calls it. */
+void nb_out_test_fail_close(int nth, int errnum);
+
+/* ---- the document --------------------------------------------------------- */
+
+/* NB_OK when every table block names an existing table, else NB_ERR_INPUT
+ * with "PATH: block N names table T of M". */
+nb_err nb_blocks_valid(const nb_doc *doc, const char *path, char *err, size_t errlen);
 
 /* The caption to print before table block B, or NULL when the table has no
  * title or the block right before it is a heading with the same text. */
 const char *nb_table_caption(const nb_doc *doc, int b);
+
+/* Writes "PATH: MSG" into ERR, where MSG is what ERR held. Returns E. */
+nb_err nb_err_prefix(nb_err e, const char *path, char *err, size_t errlen);
+
+/* ---- text ----------------------------------------------------------------- */
 
 /* Writes S with newlines turned into NL (CRs dropped). */
 void nb_put_lines(FILE *f, const char *s, const char *nl);

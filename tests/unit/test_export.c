@@ -1,7 +1,13 @@
-/* test_export.c - unit tests of the exporters (doc.c, export_*.c). */
+/* test_export.c - unit tests of the exporters (doc.c, export.c and export_*.c). */
 #include "doc.h"
+#include "export.h"
+#include "export_util.h"
 #include "t.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -656,47 +662,45 @@ static void test_sheet_names(void)
 static void test_errors(nb_doc *d)
 {
     char err[512];
-    char *long_text, *old;
     nb_merge saved;
+    nb_doc *wide = xcalloc(1, sizeof *wide);
 
-    CHECK(nb_export_json(d, "/nonexistent-dir/r.json", err, sizeof err) == -1
+    wide->ntables = 1; /* one column more than Excel has */
+    wide->tables = xcalloc(1, sizeof *wide->tables);
+    table_init(&wide->tables[0], "wide", "", 1, 16385, 0);
+
+    CHECK(nb_export_json(d, "/nonexistent-dir/r.json", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r.json") && contains(err, "No such file or directory"),
           "errors: json names the path and the reason");
-    CHECK(nb_export_md(d, "/nonexistent-dir/r.md", err, sizeof err) == -1
+    CHECK(nb_export_md(d, "/nonexistent-dir/r.md", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r.md: No such file"),
           "errors: md");
-    CHECK(nb_export_csv(d, "/nonexistent-dir/r", err, sizeof err) == -1
+    CHECK(nb_export_csv(d, "/nonexistent-dir/r", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r-active.csv: No such file"),
           "errors: csv names the file");
-    CHECK(nb_export_xlsx(d, "/nonexistent-dir/r.xlsx", err, sizeof err) == -1
+    CHECK(nb_export_xlsx(d, "/nonexistent-dir/r.xlsx", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r.xlsx: No such file or directory"),
           "errors: xlsx names the path and the reason");
 
-    long_text = malloc(40001);
-    memset(long_text, 'x', 40000);
-    long_text[40000] = '\0';
-    old = d->tables[2].cells[3].text;
-    d->tables[2].cells[3].text = long_text;
-    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == -1
-              && contains(err, "bad.xlsx: sheet '附表 本地事项' cell B3: String exceeds Excel's limit"),
-          "errors: xlsx library errors name sheet and cell, with lxw_strerror");
-    d->tables[2].cells[3].text = old;
-    free(long_text);
+    CHECK(nb_export_xlsx(wide, tmp("bad.xlsx"), err, sizeof err) == NB_ERR_INPUT
+              && contains(err, "bad.xlsx: sheet 'wide' column XFE: Worksheet row or column index out of range"),
+          "errors: xlsx library errors name the sheet and column, with lxw_strerror");
 
     saved = d->tables[1].merges[1];
     d->tables[1].merges[1].r1 = 1; /* 申请人情况 now overlaps 自然人 */
     d->tables[1].merges[1].r2 = 1;
     d->tables[1].merges[1].c1 = 3;
-    CHECK(nb_export_html(d, tmp("bad.html"), err, sizeof err) == -1
+    CHECK(nb_export_html(d, tmp("bad.html"), err, sizeof err) == NB_ERR_INPUT
               && contains(err, "table 'requests': merge 3 overlaps merge 2 at row 1, column 3"),
           "errors: overlapping merges refused (html)");
-    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == -1
+    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == NB_ERR_INPUT
               && contains(err, "bad.xlsx: table 'requests': merge 3 overlaps"),
           "errors: overlapping merges refused (xlsx)");
     CHECK(access(tmp("bad.xlsx"), F_OK) != 0, "errors: no partial xlsx left behind");
     d->tables[1].merges[1] = saved;
     d->tables[1].merges[1].r2 = 10;
-    CHECK(nb_export_txt(d, tmp("bad.txt"), err, sizeof err) == -1 && contains(err, "out of range"),
+    CHECK(nb_export_txt(d, tmp("bad.txt"), err, sizeof err) == NB_ERR_INPUT
+              && contains(err, "bad.txt: table 'requests': merge 2 (rows 0-10, columns 3-6) is out of range"),
           "errors: merge out of range");
     d->tables[1].merges[1] = saved;
 
@@ -705,9 +709,179 @@ static void test_errors(nb_doc *d)
     /* Rows may share a key (cells spread over grid rows), but not a cell. */
     free(d->tables[0].cells[5 * 4 + 1].key);
     d->tables[0].cells[5 * 4 + 1].key = xstrdup("items_prev");
-    CHECK(nb_export_json(d, tmp("bad.json"), err, sizeof err) == -1
-              && contains(err, "row 'license' has column key"),
+    CHECK(nb_export_json(d, tmp("bad.json"), err, sizeof err) == NB_ERR_INPUT
+              && contains(err, "bad.json: table 'active': row 'license' has column key 'items_prev' twice"),
           "errors: duplicate JSON keys refused");
+    nb_doc_free(wide);
+}
+
+
+/* ---- atomic outputs -------------------------------------------------------- */
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        abort();
+    fputs(text, f);
+    fclose(f);
+}
+
+/* 1 when PATH holds exactly TEXT. */
+static int file_is(const char *path, const char *text)
+{
+    size_t len = 0;
+    char *s = slurp(path, &len);
+    int same = s && len == strlen(text) && memcmp(s, text, len) == 0;
+    free(s);
+    return same;
+}
+
+/* Names in the test folder that start with '.' (temporaries), but "." and "..". */
+static int temporaries(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            printf("# temporary left: %s\n", e->d_name);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* An export that fails after it has begun to write (a malformed table after
+ * the title and the first table) leaves the previous file as it was. */
+static void test_atomic_midway(nb_doc *d)
+{
+    static const char *const names[] = {"keep.md", "keep.txt", "keep.html", "keep.xlsx"};
+    const nb_export_fn fns[] = {
+        nb_export_md, nb_export_txt, nb_export_html, nb_export_xlsx,
+    };
+    nb_merge saved = d->tables[1].merges[1];
+    char err[512], name[64];
+
+    d->tables[1].merges[1].r1 = 1; /* 申请人情况 now overlaps 自然人 */
+    d->tables[1].merges[1].r2 = 1;
+    d->tables[1].merges[1].c1 = 3;
+    for (int i = 0; i < 4; i++) {
+        write_file(tmp(names[i]), "the previous report\n");
+        CHECK(fns[i](d, tmp(names[i]), err, sizeof err) != 0, "atomic: a malformed table fails the export");
+        snprintf(name, sizeof name, "atomic: %s: the previous file is unchanged", names[i]);
+        CHECK(file_is(tmp(names[i]), "the previous report\n"), name);
+        remove(tmp(names[i]));
+    }
+    d->tables[1].merges[1] = saved;
+    CHECK(temporaries() == 0, "atomic: no temporary file left in the folder");
+}
+
+/* CSV: a malformed second table leaves every previous table file unchanged. */
+static void test_atomic_csv(nb_doc *d)
+{
+    char err[512], prefix[128];
+    nb_merge saved = d->tables[1].merges[1];
+
+    snprintf(prefix, sizeof prefix, "%s/keep", dir);
+    write_file(tmp("keep-active.csv"), "old active\n");
+    write_file(tmp("keep-requests.csv"), "old requests\n");
+    d->tables[1].merges[1].r2 = 10; /* out of range */
+    CHECK(nb_export_csv(d, prefix, err, sizeof err) != 0, "atomic csv: a malformed second table fails");
+    d->tables[1].merges[1] = saved;
+    CHECK(file_is(tmp("keep-active.csv"), "old active\n"), "atomic csv: the first table's file is unchanged");
+    CHECK(file_is(tmp("keep-requests.csv"), "old requests\n"), "atomic csv: the second table's file is unchanged");
+    CHECK(access(tmp("keep-local.csv"), F_OK) != 0, "atomic csv: the third table's file is not made");
+    CHECK(temporaries() == 0, "atomic csv: no temporary file left in the folder");
+    remove(tmp("keep-active.csv"));
+    remove(tmp("keep-requests.csv"));
+}
+
+/* ---- XLSX cells over Excel's limit ----------------------------------------- */
+
+/* The text of the shared string or inline string of cell REF in sheet N of
+ * the workbook at PATH, read back with Python's zipfile (NULL on failure). */
+static char *xlsx_cell_text(const char *path, int sheet, const char *ref)
+{
+    char cmd[1024], *out;
+    FILE *p;
+    size_t n = 0, cap = 1 << 20;
+
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import sys, openpyxl; "
+             "sys.stdout.write(openpyxl.load_workbook(sys.argv[1]).worksheets[%d]['%s'].value or '')\" %s"
+             " 2>/dev/null",
+             sheet, ref, path);
+    if (!(p = popen(cmd, "r")) || !(out = malloc(cap)))
+        return NULL;
+    while (n + 1 < cap && (n += fread(out + n, 1, cap - 1 - n, p)) && !feof(p))
+        ;
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+/* Characters as Excel counts them (UTF-16 units). */
+static long utf16_units(const char *s)
+{
+    long n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) != 0x80)
+            n += (*p & 0xF8) == 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = s ? strlen(s) : 0, b = strlen(suffix);
+    return s && a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* One check with 3000 evidence items and one over-long plain cell. */
+static void test_xlsx_long_cells(nb_doc *d)
+{
+    nb_check *k = &d->checks[0];
+    char **saved_ev = k->evidence, err[512] = "", *note, *cell;
+    int saved_n = k->nevidence;
+    char *old = d->tables[2].cells[3].text, *long_text = malloc(40001);
+
+    k->nevidence = 3000;
+    k->evidence = xcalloc(3000, sizeof *k->evidence);
+    for (int e = 0; e < 3000; e++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "requests.record.申请%05d", e + 1);
+        k->evidence[e] = xstrdup(buf);
+    }
+    memset(long_text, 'x', 40000);
+    long_text[40000] = '\0';
+    d->tables[2].cells[3].text = long_text;
+    CHECK(nb_export_xlsx(d, tmp("long.xlsx"), err, sizeof err) == 0, "xlsx long: the export succeeds");
+    if (*err)
+        printf("# %s\n", err);
+    note = xlsx_cell_text(tmp("long.xlsx"), 3, "H3");
+    CHECK(ends_with(note, "…（共 3000 条）"), "xlsx long: the note ends with …（共 3000 条）");
+    CHECK(note && utf16_units(note) <= 32767 && utf16_units(note) > 32000,
+          "xlsx long: the note fits Excel's limit and is not cut shorter than needed");
+    CHECK(starts_with(note, "自然人列不等 | 差 \"1\"\n证据：requests.record.申请00001, "),
+          "xlsx long: the note keeps its beginning");
+    cell = xlsx_cell_text(tmp("long.xlsx"), 2, "B3");
+    CHECK(cell && ends_with(cell, "…") && utf16_units(cell) == 32767 && cell[0] == 'x',
+          "xlsx long: an over-long plain cell is cut to the limit, ending with …");
+    free(note);
+    free(cell);
+    for (int e = 0; e < 3000; e++)
+        free(k->evidence[e]);
+    free(k->evidence);
+    k->evidence = saved_ev;
+    k->nevidence = saved_n;
+    d->tables[2].cells[3].text = old;
+    free(long_text);
+    remove(tmp("long.xlsx"));
 }
 
 static void remove_dir(void)
@@ -741,6 +915,9 @@ int main(void)
     test_html(d);
     test_xlsx(d);
     test_sheet_names();
+    test_atomic_midway(d);
+    test_atomic_csv(d);
+    test_xlsx_long_cells(d);
     test_errors(d);
     nb_doc_free(d);
     nb_doc_free(NULL);
