@@ -289,6 +289,44 @@ static const char *tmp(const char *name)
     return p;
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        abort();
+    fputs(text, f);
+    fclose(f);
+}
+
+/* 1 when PATH holds exactly TEXT. */
+static int file_is(const char *path, const char *text)
+{
+    size_t len = 0;
+    char *s = slurp(path, &len);
+    int same = s && len == strlen(text) && memcmp(s, text, len) == 0;
+    free(s);
+    return same;
+}
+
+/* Names in the test folder that start with '.' (temporaries), but "." and "..". */
+static int temporaries(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            printf("# temporary left: %s\n", e->d_name);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void test_cell_format(void)
@@ -713,48 +751,29 @@ static void test_errors(nb_doc *d)
               && contains(err, "bad.json: table 'active': row 'license' has column key 'items_prev' twice"),
           "errors: duplicate JSON keys refused");
     nb_doc_free(wide);
+
+    /* A table that claims rows and columns but has no cells: refused, not read. */
+    nb_doc *hollow = xcalloc(1, sizeof *hollow);
+    hollow->ntables = 1;
+    hollow->tables = xcalloc(1, sizeof *hollow->tables);
+    hollow->tables[0].id = xstrdup("t");
+    hollow->tables[0].nrows = 2;
+    hollow->tables[0].ncols = 2;
+    hollow->nblocks = 1;
+    hollow->blocks = xcalloc(1, sizeof *hollow->blocks);
+    hollow->blocks[0].type = NB_BLOCK_TABLE;
+    for (int i = 0; i < nb_nexporters; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "errors: %s refuses a table without cells", nb_exporters[i].name);
+        CHECK(nb_exporters[i].write(hollow, tmp("hollow"), err, sizeof err) == NB_ERR_INPUT
+                  && contains(err, "table 't': malformed (2 rows, 2 columns, 0 header rows)"), name);
+    }
+    CHECK(temporaries() == 0, "errors: no temporary left after refused tables");
+    nb_doc_free(hollow);
 }
 
 
 /* ---- atomic outputs -------------------------------------------------------- */
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        abort();
-    fputs(text, f);
-    fclose(f);
-}
-
-/* 1 when PATH holds exactly TEXT. */
-static int file_is(const char *path, const char *text)
-{
-    size_t len = 0;
-    char *s = slurp(path, &len);
-    int same = s && len == strlen(text) && memcmp(s, text, len) == 0;
-    free(s);
-    return same;
-}
-
-/* Names in the test folder that start with '.' (temporaries), but "." and "..". */
-static int temporaries(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            printf("# temporary left: %s\n", e->d_name);
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
 
 /* An export that fails after it has begun to write (a malformed table after
  * the title and the first table) leaves the previous file as it was. */
@@ -884,14 +903,221 @@ static void test_xlsx_long_cells(nb_doc *d)
     remove(tmp("long.xlsx"));
 }
 
+/* ---- the registry ------------------------------------------------------------ */
+
+/* The path to give exporter X for files named BASE: BASE.ext, or BASE
+ * itself for a per-table exporter (it adds -<table id>.ext). */
+static const char *target(const nb_exporter *x, const char *base)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s%s", base, x->per_table ? "" : x->ext);
+    return path;
+}
+
+/* The file exporter X writes for BASE (the first table's, when per table). */
+static void written_file(const nb_exporter *x, const nb_doc *d, const char *base, char *out, size_t n)
+{
+    if (x->per_table)
+        snprintf(out, n, "%s-%s%s", base, d->tables[0].id, x->ext);
+    else
+        snprintf(out, n, "%s%s", base, x->ext);
+}
+
+static void test_registry(const nb_doc *d)
+{
+    static const char *const want[] = {"xlsx", "md", "txt", "html", "csv", "json"};
+    char name[128], path[256], err[512];
+    int found = 1, unique = 1, described = 1, writes = 1;
+
+    CHECK(nb_nexporters == 6, "registry: six exporters");
+    for (int i = 0; i < 6 && i < nb_nexporters; i++) {
+        snprintf(name, sizeof name, "registry: '%s' in place %d", want[i], i + 1);
+        CHECK(nb_exporter_find(want[i]) == &nb_exporters[i], name);
+    }
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        found = found && nb_exporter_find(x->name) == x;
+        for (int j = 0; j < i; j++)
+            unique = unique && strcmp(nb_exporters[j].name, x->name) != 0;
+        described = described && x->ext[0] == '.' && x->title && *x->title && x->write;
+        written_file(x, d, tmp("reg"), path, sizeof path);
+        remove(path);
+        err[0] = '\0';
+        if (x->write(d, target(x, tmp("reg")), err, sizeof err) != NB_OK || access(path, F_OK) != 0) {
+            printf("# %s: %s\n", x->name, err);
+            writes = 0;
+        }
+        for (int t = 0; t < d->ntables && x->per_table; t++) {
+            snprintf(path, sizeof path, "%s-%s%s", tmp("reg"), d->tables[t].id, x->ext);
+            remove(path);
+        }
+        written_file(x, d, tmp("reg"), path, sizeof path);
+        remove(path);
+    }
+    CHECK(found, "registry: every registered name is found");
+    CHECK(unique, "registry: names are unique");
+    CHECK(described, "registry: every row has an extension, a title and a writer");
+    CHECK(writes, "registry: every exporter writes its file for a small document");
+    CHECK(nb_exporter_find("pdf") == NULL && nb_exporter_find("") == NULL
+              && nb_exporter_find("XLSX") == NULL && nb_exporter_find(NULL) == NULL,
+          "registry: an unknown name is NULL");
+    CHECK(nb_exporter_find("csv")->per_table && !nb_exporter_find("json")->per_table,
+          "registry: CSV alone writes a file per table");
+}
+
+/* ---- a full disk, a file size limit, permissions ------------------------------ */
+
+/* Every file the exporter X would write for PATH gets TEXT. */
+static void put_previous(const nb_exporter *x, const nb_doc *d, const char *path, const char *text)
+{
+    char file[256];
+
+    for (int t = 0; t < (x->per_table ? d->ntables : 1); t++) {
+        if (x->per_table)
+            snprintf(file, sizeof file, "%s-%s%s", path, d->tables[t].id, x->ext);
+        else
+            snprintf(file, sizeof file, "%s%s", path, x->ext);
+        write_file(file, text);
+    }
+}
+
+/* 1 when every file X would write for PATH still holds TEXT; removes them. */
+static int previous_kept(const nb_exporter *x, const nb_doc *d, const char *path, const char *text)
+{
+    char file[256];
+    int kept = 1;
+
+    for (int t = 0; t < (x->per_table ? d->ntables : 1); t++) {
+        if (x->per_table)
+            snprintf(file, sizeof file, "%s-%s%s", path, d->tables[t].id, x->ext);
+        else
+            snprintf(file, sizeof file, "%s%s", path, x->ext);
+        kept = kept && file_is(file, text);
+        remove(file);
+    }
+    return kept;
+}
+
+/* ENOSPC through the seam of the output helper: the disk fills while the
+ * file is written (for CSV: while the second table's is). */
+static void test_full_disk(const nb_doc *d)
+{
+    char err[512], name[128], want[300];
+
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        put_previous(x, d, tmp("full"), "before the disk filled\n");
+        nb_out_test_fail_close(x->per_table ? 2 : 1, ENOSPC);
+        nb_err rc = x->write(d, target(x, tmp("full")), err, sizeof err);
+        nb_out_test_fail_close(0, 0);
+        snprintf(want, sizeof want, "%s%s: write failed: No space left on device", tmp("full"),
+                 x->per_table ? "-requests.csv" : x->ext);
+        snprintf(name, sizeof name, "full disk: %s fails with NB_ERR_IO and the system's reason", x->name);
+        CHECK(rc == NB_ERR_IO && contains(err, want), name);
+        if (!contains(err, want))
+            printf("# got: %s\n", err);
+        snprintf(name, sizeof name, "full disk: %s leaves the previous files unchanged", x->name);
+        CHECK(previous_kept(x, d, tmp("full"), "before the disk filled\n"), name);
+        snprintf(name, sizeof name, "full disk: %s leaves no temporary file", x->name);
+        CHECK(temporaries() == 0, name);
+    }
+    CHECK(nb_export_md(d, tmp("after.md"), err, sizeof err) == NB_OK, "full disk: the seam is off again");
+    remove(tmp("after.md"));
+}
+
+/* A real write failure midway: the process may not write files over 200
+ * bytes (EFBIG), so every exporter fails while writing, not at the end. */
+static void test_file_size_limit(const nb_doc *d)
+{
+    struct rlimit old, small;
+    char err[512], name[128];
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+
+    getrlimit(RLIMIT_FSIZE, &old);
+    small = old;
+    small.rlim_cur = 200;
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        nb_err rc;
+        put_previous(x, d, tmp("limit"), "the previous report\n");
+        setrlimit(RLIMIT_FSIZE, &small);
+        rc = x->write(d, target(x, tmp("limit")), err, sizeof err);
+        setrlimit(RLIMIT_FSIZE, &old);
+        snprintf(name, sizeof name, "size limit: %s fails with NB_ERR_IO", x->name);
+        CHECK(rc == NB_ERR_IO && contains(err, tmp("limit")), name);
+        if (rc != NB_ERR_IO)
+            printf("# %d: %s\n", rc, err);
+        snprintf(name, sizeof name, "size limit: %s leaves the previous files unchanged", x->name);
+        CHECK(previous_kept(x, d, tmp("limit"), "the previous report\n"), name);
+        snprintf(name, sizeof name, "size limit: %s leaves no temporary file", x->name);
+        CHECK(temporaries() == 0, name);
+    }
+    CHECK(contains(err, "File too large"), "size limit: the message has the system's reason");
+    signal(SIGXFSZ, old_handler);
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+/* New files get 0666 & ~umask, as fopen gives; a replaced file keeps its mode. */
+static void test_permissions(const nb_doc *d)
+{
+    char err[512];
+    mode_t old = umask(022);
+
+    remove(tmp("perm.md"));
+    CHECK(nb_export_md(d, tmp("perm.md"), err, sizeof err) == NB_OK && mode_of(tmp("perm.md")) == 0644,
+          "permissions: a new file gets 0666 & ~umask (022: 0644), not mkstemp's 0600");
+    umask(027);
+    remove(tmp("perm.md"));
+    nb_export_md(d, tmp("perm.md"), err, sizeof err);
+    CHECK(mode_of(tmp("perm.md")) == 0640, "permissions: umask 027 gives 0640");
+    chmod(tmp("perm.md"), 0604);
+    nb_export_md(d, tmp("perm.md"), err, sizeof err);
+    CHECK(mode_of(tmp("perm.md")) == 0604, "permissions: a replaced file keeps its mode");
+    umask(022);
+    remove(tmp("perm.xlsx"));
+    nb_export_xlsx(d, tmp("perm.xlsx"), err, sizeof err);
+    CHECK(mode_of(tmp("perm.xlsx")) == 0644, "permissions: a new XLSX gets 0644 too");
+    umask(old);
+    remove(tmp("perm.md"));
+    remove(tmp("perm.xlsx"));
+}
+
+/* A folder that cannot hold the file (a path through a regular file): the
+ * system's reason, NB_ERR_IO, nothing made. */
+static void test_unwritable_folder(const nb_doc *d)
+{
+    char err[512], path[256], name[128];
+
+    write_file(tmp("plain"), "a file, not a folder\n");
+    snprintf(path, sizeof path, "%s/r", tmp("plain"));
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        snprintf(name, sizeof name, "unwritable folder: %s: NB_ERR_IO, 'Not a directory'", x->name);
+        CHECK(x->write(d, target(x, path), err, sizeof err) == NB_ERR_IO && contains(err, "Not a directory")
+                  && contains(err, path), name);
+    }
+    CHECK(file_is(tmp("plain"), "a file, not a folder\n") && temporaries() == 0,
+          "unwritable folder: nothing changed, nothing left");
+    remove(tmp("plain"));
+}
+
+/* Removes the test folder and everything in it. */
 static void remove_dir(void)
 {
-    static const char *const names[] = {
-        "r.json", "r-active.csv", "r-requests.csv", "r-local.csv", "r.md", "r.txt", "r.html",
-        "a.xlsx", "b.xlsx", "check.py", "bad.html", "bad.txt", "names.xlsx", "empty.xlsx",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        remove(tmp(names[i]));
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            remove(tmp(e->d_name));
+    }
+    if (d)
+        closedir(d);
     rmdir(dir);
 }
 
@@ -915,8 +1141,13 @@ int main(void)
     test_html(d);
     test_xlsx(d);
     test_sheet_names();
+    test_registry(d);
     test_atomic_midway(d);
     test_atomic_csv(d);
+    test_full_disk(d);
+    test_file_size_limit(d);
+    test_permissions(d);
+    test_unwritable_folder(d);
     test_xlsx_long_cells(d);
     test_errors(d);
     nb_doc_free(d);
