@@ -1,7 +1,7 @@
 /* export_util.c - what the exporters share: atomic output files, document checks, text lines.
  *
  * Private to the exporters (declared in export_util.h). Depends on libc and
- * POSIX (mkstemp, fsync, rename) only. */
+ * POSIX (open_memstream, mkstemp, fsync, rename) only. */
 #include "export_util.h"
 
 #include <errno.h>
@@ -72,12 +72,13 @@ static char *tmp_template(const char *path)
     return t;
 }
 
-/* Makes the temporary file; its descriptor in *FD. */
-static nb_err out_create(nb_out *o, const char *path, int *fd, char *err, size_t errlen)
+/* Makes the temporary file for PATH, open in O->fd. */
+static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
 {
     int e;
 
     memset(o, 0, sizeof *o);
+    o->fd = -1;
     o->path = strdup(path);
     o->tmp = tmp_template(path);
     if (!o->path || !o->tmp) {
@@ -85,17 +86,16 @@ static nb_err out_create(nb_out *o, const char *path, int *fd, char *err, size_t
         snprintf(err, errlen, "%s: out of memory", path);
         return NB_ERR_NOMEM;
     }
-    if ((*fd = mkstemp(o->tmp)) < 0) {
+    if ((o->fd = mkstemp(o->tmp)) < 0) {
         e = errno;
-        free(o->tmp);
+        free(o->tmp); /* a template, not a file */
         o->tmp = NULL;
         nb_out_discard(o);
         snprintf(err, errlen, "%s: %s", path, strerror(e));
         return NB_ERR_IO;
     }
-    if (fchmod(*fd, mode_for(path)) != 0) {
+    if (fchmod(o->fd, mode_for(path)) != 0) {
         e = errno;
-        close(*fd);
         nb_out_discard(o);
         snprintf(err, errlen, "%s: %s", path, strerror(e));
         return NB_ERR_IO;
@@ -105,37 +105,57 @@ static nb_err out_create(nb_out *o, const char *path, int *fd, char *err, size_t
 
 nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen)
 {
-    int fd, e;
-    nb_err rc = out_create(o, path, &fd, err, errlen);
+    nb_err rc = out_create(o, path, err, errlen);
 
     if (rc != NB_OK)
         return rc;
-    if (!(o->f = fdopen(fd, "wb"))) {
-        e = errno;
-        close(fd);
+    if (!(o->f = open_memstream(&o->buf, &o->len))) {
         nb_out_discard(o);
-        snprintf(err, errlen, "%s: %s", path, strerror(e));
-        return e == ENOMEM ? NB_ERR_NOMEM : NB_ERR_IO;
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NB_ERR_NOMEM;
     }
     return NB_OK;
 }
 
 nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen)
 {
-    int fd;
-    nb_err rc = out_create(o, path, &fd, err, errlen);
+    nb_err rc = out_create(o, path, err, errlen);
 
-    if (rc == NB_OK)
-        close(fd);
+    if (rc == NB_OK) {
+        close(o->fd);
+        o->fd = -1;
+    }
     return rc;
+}
+
+/* Writes LEN bytes of BUF to FD; 0 or an errno. A failure the test seam
+ * asks for comes after half of the bytes. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    size_t done = 0, stop = len;
+    int injected = close_injected();
+
+    if (injected)
+        stop = len / 2;
+    while (done < stop) {
+        ssize_t n = write(fd, buf + done, stop - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        done += (size_t)n;
+    }
+    return injected ? fail_close_errno : 0;
 }
 
 /* fsync of a file known by name; 0 or an errno. */
 static int sync_by_name(const char *path)
 {
-    int fd = open(path, O_RDONLY), e = 0;
+    int fd, e = 0;
 
-    if (fd < 0)
+    if (close_injected())
+        return fail_close_errno;
+    if ((fd = open(path, O_RDONLY)) < 0)
         return errno;
     if (fsync(fd) != 0)
         e = errno;
@@ -143,20 +163,22 @@ static int sync_by_name(const char *path)
     return e;
 }
 
-/* Flushes, syncs and closes the stream; 0 or an errno. */
-static int sync_stream(FILE *f)
+/* Writes the stream's bytes to the temporary file, syncs and closes it; 0
+ * or an errno (ENOMEM: the stream ran out of memory). */
+static int write_stream(nb_out *o)
 {
-    int e = 0;
+    int failed = ferror(o->f), e;
 
-    errno = 0;
-    if (fflush(f) != 0 || ferror(f))
-        e = errno ? errno : EIO;
-    if (!e && close_injected())
-        e = fail_close_errno;
-    if (!e && fsync(fileno(f)) != 0)
+    if (fclose(o->f) != 0 || failed) /* a stream in memory fails only for want of memory */
+        e = ENOMEM;
+    else
+        e = write_all(o->fd, o->buf, o->len);
+    o->f = NULL;
+    if (!e && fsync(o->fd) != 0)
         e = errno;
-    if (fclose(f) != 0 && !e)
+    if (close(o->fd) != 0 && !e)
         e = errno;
+    o->fd = -1;
     return e;
 }
 
@@ -164,11 +186,13 @@ nb_err nb_out_close(nb_out *o, char *err, size_t errlen)
 {
     int e = 0;
 
-    if (o->f) {
-        e = sync_stream(o->f);
-        o->f = NULL;
-    } else if (o->tmp) {
-        e = close_injected() ? fail_close_errno : sync_by_name(o->tmp);
+    if (o->f)
+        e = write_stream(o);
+    else if (o->tmp)
+        e = sync_by_name(o->tmp);
+    if (e == ENOMEM) {
+        snprintf(err, errlen, "%s: out of memory", o->path);
+        return NB_ERR_NOMEM;
     }
     if (e) {
         snprintf(err, errlen, "%s: write failed: %s", o->path, strerror(e));
@@ -211,11 +235,15 @@ void nb_out_discard(nb_out *o)
 {
     if (o->f)
         fclose(o->f);
+    if (o->path && o->fd >= 0)
+        close(o->fd);
     if (o->tmp)
         unlink(o->tmp);
+    free(o->buf);
     free(o->tmp);
     free(o->path);
     memset(o, 0, sizeof *o);
+    o->fd = -1;
 }
 
 nb_err nb_out_finish(nb_out *o, char *err, size_t errlen)

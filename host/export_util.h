@@ -18,33 +18,39 @@
 /* ---- output files --------------------------------------------------------- */
 
 /* One output file on its way into place. Zero it before use; after
- * nb_out_open, end it with nb_out_finish or nb_out_discard. */
+ * nb_out_open, end it with nb_out_finish or nb_out_discard. The exporter
+ * writes to F, a stream in memory; nb_out_close writes the bytes to the
+ * temporary file in one place, so a failure has its exact reason (stdio
+ * forgets the errno of a failed buffered write). */
 typedef struct {
-    FILE *f;    /* stream on the temporary file; NULL when closed or never opened */
-    char *path; /* the final path (a copy) */
-    char *tmp;  /* the temporary path beside it; NULL once renamed or removed */
+    FILE *f;     /* the stream to write (in memory); NULL when closed or never opened */
+    char *buf;   /* what F holds, once closed (open_memstream) */
+    size_t len;
+    int fd;      /* the temporary file, open until nb_out_close; -1 when closed */
+    char *path;  /* the final path (a copy) */
+    char *tmp;   /* the temporary path beside it; NULL once renamed or removed */
 } nb_out;
 
 /* Creates the temporary file for PATH with the mode PATH would get from
- * fopen (an existing file's permissions, else 0666 & ~umask) and opens a
- * stream on it in O->f. NB_ERR_IO ("PATH: reason") or NB_ERR_NOMEM; O then
- * holds nothing. */
+ * fopen (an existing file's permissions, else 0666 & ~umask) and opens the
+ * stream O->f. NB_ERR_IO ("PATH: reason") or NB_ERR_NOMEM; O then holds
+ * nothing. */
 nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen);
 
-/* As nb_out_open, but closes the stream at once: for a library that writes
- * the temporary file by its name (O->tmp). */
+/* As nb_out_open, without a stream: for a library that writes the
+ * temporary file by its name (O->tmp). */
 nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen);
 
-/* Flushes, fsyncs and closes the temporary file (by name when it has no
- * stream). The file stays under its temporary name. NB_ERR_IO with
- * "PATH: write failed: reason". */
+/* Writes what the stream holds to the temporary file, fsyncs and closes it
+ * (a reserved file is fsync'ed by name). The file stays under its temporary
+ * name. NB_ERR_IO with "PATH: write failed: reason", NB_ERR_NOMEM. */
 nb_err nb_out_close(nb_out *o, char *err, size_t errlen);
 
 /* Renames the closed temporary file to the final path. NB_ERR_IO. */
 nb_err nb_out_commit(nb_out *o, char *err, size_t errlen);
 
-/* Closes the stream, removes the temporary file if it is still there, frees
- * O's strings. Idempotent; a zeroed O is fine. */
+/* Closes what is open, removes the temporary file if it is still there,
+ * frees O's memory. Idempotent; a zeroed O (never opened) is fine. */
 void nb_out_discard(nb_out *o);
 
 /* Close, commit and discard: the usual end of a one-file export. On failure
@@ -56,8 +62,9 @@ nb_err nb_out_finish(nb_out *o, char *err, size_t errlen);
 nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen);
 
 /* Test seam, for unit tests only: the NTH nb_out_close from now on fails
- * with ERRNUM (as a full disk does: ENOSPC) after the data is written but
- * before it is synced; NTH 0 turns it off. Production code never calls it. */
+ * with ERRNUM (as a full disk does: ENOSPC), after writing half of the file
+ * (a reserved file: before its fsync); NTH 0 turns it off. Production code
+ * never calls it. */
 void nb_out_test_fail_close(int nth, int errnum);
 
 /* ---- the document --------------------------------------------------------- */
