@@ -282,10 +282,10 @@ static char dir[64];
 
 static const char *tmp(const char *name)
 {
-    static char paths[8][128];
+    static char paths[8][512];
     static int next;
     char *p = paths[next++ % 8];
-    snprintf(p, 128, "%s/%s", dir, name);
+    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
     return p;
 }
 
@@ -1131,6 +1131,22 @@ static void test_unwritable_folder(const nb_doc *d)
     remove(tmp("plain"));
 }
 
+/* A file name near the system's limit (255 bytes) still gets a temporary
+ * beside it: the temporary's name is cut, not the file's. */
+static void test_long_name(const nb_doc *d)
+{
+    char name[256], err[512] = "";
+
+    memset(name, 'n', 240);
+    strcpy(name + 240, "名字.md"); /* 240 + 6 + 3 = 249 bytes */
+    CHECK(nb_export_md(d, tmp(name), err, sizeof err) == NB_OK && access(tmp(name), F_OK) == 0,
+          "long name: a 249-byte file name is written");
+    if (*err)
+        printf("# %s\n", err);
+    CHECK(temporaries() == 0, "long name: no temporary left");
+    remove(tmp(name));
+}
+
 /* Removes the test folder and everything in it. */
 static void remove_dir(void)
 {
@@ -1173,6 +1189,7 @@ int main(void)
     test_file_size_limit(d);
     test_permissions(d);
     test_unwritable_folder(d);
+    test_long_name(d);
     test_xlsx_long_cells(d);
     test_errors(d);
     nb_doc_free(d);
