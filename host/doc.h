@@ -1,7 +1,7 @@
 /* doc.h - the report document: the one model every exporter writes.
  *
  * A layout script (Lua) builds a report document; host/lua_export.c turns it
- * into an nb_doc; the exporters (export_xlsx.c, export_text.c) write it.
+ * into an nb_doc; the exporters (export.h, one per export_*.c file) write it.
  * Plain C, no Lua. All strings are UTF-8 and owned by the document;
  * nb_doc_free releases everything. */
 #ifndef NB_DOC_H
@@ -98,17 +98,6 @@ void nb_doc_free(nb_doc *doc);
 /* Formats a cell's value into its display text per its fmt (allocates; NULL
  * on out of memory). Blank gives "". */
 char *nb_cell_format(const nb_cell *c);
-
-/* Exporters. Each writes one file (CSV: one file per table, PATH is a
- * directory prefix: PATH-<table id>.csv). Return 0 or -1 with a message in
- * ERR (the library's own text included). Output is byte-for-byte
- * deterministic for the same document. */
-int nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen);
-int nb_export_md(const nb_doc *doc, const char *path, char *err, size_t errlen);
-int nb_export_txt(const nb_doc *doc, const char *path, char *err, size_t errlen);
-int nb_export_html(const nb_doc *doc, const char *path, char *err, size_t errlen);
-int nb_export_csv(const nb_doc *doc, const char *prefix, char *err, size_t errlen);
-int nb_export_json(const nb_doc *doc, const char *path, char *err, size_t errlen);
 
 /* Display width of UTF-8 text: East Asian wide and fullwidth characters count
  * 2, others 1. */

@@ -1,9 +1,9 @@
 /* export_grid.h - private helpers shared by the exporters: the merge map of a table.
  *
- * Used only by export_xlsx.c and export_text.c (static inline, so each gets
+ * Used only by the exporters, export_*.c (static inline, so each gets
  * its own copy and nothing joins the public interface of doc.h). A table's
  * merge map gives, for every grid cell, the index of the merge covering it or
- * -1; building it validates the table's shape and its merges. */
+ * -1; building it validates the table's shape and its merges. Depends on libc. */
 #ifndef NB_EXPORT_GRID_H
 #define NB_EXPORT_GRID_H
 
@@ -11,54 +11,68 @@
 #include <stdlib.h>
 
 #include "doc.h"
+#include "err.h"
 
-/* Returns a malloc'd array of nrows*ncols merge indexes (-1: not merged), or
- * NULL with a message in ERR when the table is malformed (bad sizes, a merge
- * out of range or overlapping another) or memory runs out. Caller frees. */
-static inline int *grid_owner_map(const nb_table *t, char *err, size_t errlen)
+/* NB_OK when the table's sizes are consistent (cells present, header rows
+ * within the rows, merges present); else NB_ERR_INPUT with a message naming
+ * the table (not the file). Merges are checked by grid_owner_map. */
+static inline nb_err grid_shape_valid(const nb_table *t, char *err, size_t errlen)
 {
-    const char *id = t->id ? t->id : "";
-    size_t n;
-    int *owner;
-
     if (t->nrows < 0 || t->ncols < 0 || (t->nrows > 0 && t->ncols > 0 && !t->cells)
         || t->header_rows < 0 || t->header_rows > t->nrows || t->nmerges < 0
         || (t->nmerges > 0 && !t->merges)) {
         snprintf(err, errlen, "table '%s': malformed (%d rows, %d columns, %d header rows)",
-                 id, t->nrows, t->ncols, t->header_rows);
-        return NULL;
+                 t->id ? t->id : "", t->nrows, t->ncols, t->header_rows);
+        return NB_ERR_INPUT;
     }
+    return NB_OK;
+}
+
+/* Builds in *OWNER a malloc'd array of nrows*ncols merge indexes (-1: not
+ * merged); the caller frees it. NB_ERR_INPUT when the table is malformed (bad
+ * sizes, a merge out of range or overlapping another), NB_ERR_NOMEM; then
+ * *OWNER is NULL and ERR says why, naming the table (not the file). */
+static inline nb_err grid_owner_map(const nb_table *t, int **owner, char *err, size_t errlen)
+{
+    const char *id = t->id ? t->id : "";
+    size_t n;
+    int *map;
+    nb_err rc = grid_shape_valid(t, err, errlen);
+
+    *owner = NULL;
+    if (rc != NB_OK)
+        return rc;
     n = (size_t)t->nrows * (size_t)t->ncols;
-    owner = malloc((n ? n : 1) * sizeof *owner);
-    if (!owner) {
+    if (!(map = malloc((n ? n : 1) * sizeof *map))) {
         snprintf(err, errlen, "table '%s': out of memory", id);
-        return NULL;
+        return NB_ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++)
-        owner[i] = -1;
+        map[i] = -1;
     for (int m = 0; m < t->nmerges; m++) {
         const nb_merge *g = &t->merges[m];
         if (g->r1 < 0 || g->c1 < 0 || g->r1 > g->r2 || g->c1 > g->c2
             || g->r2 >= t->nrows || g->c2 >= t->ncols) {
             snprintf(err, errlen, "table '%s': merge %d (rows %d-%d, columns %d-%d) is out of range",
                      id, m + 1, g->r1, g->r2, g->c1, g->c2);
-            free(owner);
-            return NULL;
+            free(map);
+            return NB_ERR_INPUT;
         }
         for (int r = g->r1; r <= g->r2; r++) {
             for (int c = g->c1; c <= g->c2; c++) {
-                int *o = &owner[(size_t)r * t->ncols + c];
+                int *o = &map[(size_t)r * t->ncols + c];
                 if (*o >= 0) {
                     snprintf(err, errlen, "table '%s': merge %d overlaps merge %d at row %d, column %d",
                              id, m + 1, *o + 1, r, c);
-                    free(owner);
-                    return NULL;
+                    free(map);
+                    return NB_ERR_INPUT;
                 }
                 *o = m;
             }
         }
     }
-    return owner;
+    *owner = map;
+    return NB_OK;
 }
 
 /* The cell at (R, C). */

@@ -4,17 +4,20 @@
  * grid in 宋体, merged headers, numbers as numbers with number formats, column
  * widths and row heights computed from the text, A4 print setup), then a
  * "检查结果" sheet when there are checks. The workbook's creation time comes
- * from the document, so the same document gives the same bytes. Depends on
- * libxlsxwriter. */
-#include "doc.h"
+ * from the document, so the same document gives the same bytes. Text over
+ * Excel's 32,767 characters is cut to fit, with "…" (a check's note: "…（共 N
+ * 条）"). The library writes the workbook to a temporary file that is renamed
+ * into place (export_util.h). Depends on libxlsxwriter. */
+#include "export.h"
+#include "export_checks.h"
 #include "export_grid.h"
+#include "export_util.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "xlsxwriter.h"
@@ -39,6 +42,7 @@
 #define TITLE_HEIGHT 30.0  /* points: the title row, one line */
 #define TITLE_LINE 20.0    /* points per further line of the title */
 #define WIDE_TABLE 8       /* more columns than this: landscape */
+#define EXCEL_TEXT_MAX 32767 /* characters (UTF-16 units) a cell can hold */
 
 /* Number formats, one per kind of value. */
 enum { NF_NONE, NF_INT, NF_SIGNED, NF_MONEY, NF_MONEY_UNIT, NF_SIGNED_GENERAL, NF_COUNT };
@@ -53,7 +57,7 @@ enum { FONT_PLAIN, FONT_ALERT, FONT_COUNT };
 /* The workbook being written and its formats, made on first use. */
 typedef struct {
     lxw_workbook *wb;
-    const char *path;
+    const char *path; /* the file as the user named it, for messages */
     lxw_format *title;
     lxw_format *cells[AL_COUNT][NF_COUNT][FONT_COUNT];
     char (*names)[LXW_SHEETNAME_MAX * 4 + 1]; /* sheet names given so far */
@@ -151,23 +155,104 @@ static lxw_format *format_for(xlsx *x, const nb_cell *c, int heading, int alert)
 
 /* ---- errors ----------------------------------------------------------- */
 
-static int fail(xlsx *x, const char *sheet, int row, int col, lxw_error e)
+/* The nb_err of a library error: I/O, memory, or (the rest) a document that
+ * Excel cannot hold. */
+static nb_err code_of(lxw_error e)
 {
-    if (sheet && row >= 0) {
-        char cell[LXW_MAX_CELL_NAME_LENGTH];
-        lxw_rowcol_to_cell(cell, (lxw_row_t)row, (lxw_col_t)col);
-        snprintf(x->err, x->errlen, "%s: sheet '%s' cell %s: %s", x->path, sheet, cell, lxw_strerror(e));
-    } else if (sheet) {
-        snprintf(x->err, x->errlen, "%s: sheet '%s': %s", x->path, sheet, lxw_strerror(e));
-    } else {
-        snprintf(x->err, x->errlen, "%s: %s", x->path, lxw_strerror(e));
+    switch (e) {
+    case LXW_ERROR_MEMORY_MALLOC_FAILED:
+        return NB_ERR_NOMEM;
+    case LXW_ERROR_CREATING_XLSX_FILE:
+    case LXW_ERROR_CREATING_TMPFILE:
+    case LXW_ERROR_READING_TMPFILE:
+    case LXW_ERROR_ZIP_FILE_OPERATION:
+    case LXW_ERROR_ZIP_PARAMETER_ERROR:
+    case LXW_ERROR_ZIP_BAD_ZIP_FILE:
+    case LXW_ERROR_ZIP_INTERNAL_ERROR:
+    case LXW_ERROR_ZIP_FILE_ADD:
+    case LXW_ERROR_ZIP_CLOSE:
+        return NB_ERR_IO;
+    default:
+        return NB_ERR_INPUT;
     }
-    return -1;
 }
 
-static int fail_memory(xlsx *x)
+/* "PATH: sheet 'S' cell B3: <lxw_strerror>" (or "column B", or the sheet or
+ * file alone when ROW or COL is -1 or SHEET NULL). */
+static nb_err fail(xlsx *x, const char *sheet, int row, int col, lxw_error e)
+{
+    char where[LXW_MAX_CELL_NAME_LENGTH + 16] = "", name[LXW_MAX_CELL_NAME_LENGTH];
+
+    if (row >= 0) {
+        lxw_rowcol_to_cell(name, (lxw_row_t)row, (lxw_col_t)col);
+        snprintf(where, sizeof where, " cell %s", name);
+    } else if (col >= 0) {
+        lxw_col_to_name(name, (lxw_col_t)col, 0);
+        snprintf(where, sizeof where, " column %s", name);
+    }
+    if (sheet)
+        snprintf(x->err, x->errlen, "%s: sheet '%s'%s: %s", x->path, sheet, where, lxw_strerror(e));
+    else
+        snprintf(x->err, x->errlen, "%s: %s", x->path, lxw_strerror(e));
+    return code_of(e);
+}
+
+static nb_err fail_memory(xlsx *x)
 {
     return fail(x, NULL, -1, -1, LXW_ERROR_MEMORY_MALLOC_FAILED);
+}
+
+/* ---- text over Excel's limit -------------------------------------------- */
+
+/* Length in UTF-16 units (as Excel counts characters) of the first BYTES
+ * bytes of S; a malformed byte counts one. */
+static long utf16_units(const char *s, size_t bytes)
+{
+    long n = 0;
+
+    for (size_t i = 0; i < bytes && s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch & 0xC0) != 0x80)
+            n += (ch & 0xF8) == 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
+/* Bytes of the longest start of S that has at most MAX UTF-16 units and
+ * ends at a character boundary. */
+static size_t utf8_prefix(const char *s, long max)
+{
+    size_t i = 0, end = 0;
+    long n = 0;
+
+    for (; s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch & 0xC0) == 0x80)
+            continue;
+        end = i; /* a character starts here: the text may end before it */
+        n += (ch & 0xF8) == 0xF0 ? 2 : 1;
+        if (n > max)
+            return end;
+    }
+    return i;
+}
+
+/* TEXT as a cell can hold it: TEXT itself when it fits Excel's limit, else a
+ * copy cut at a character boundary and ending with SUFFIX, in *COPY (the
+ * caller frees it). NULL on out of memory. */
+static const char *fitted(const char *text, const char *suffix, char **copy)
+{
+    size_t keep, slen = strlen(suffix);
+
+    *copy = NULL;
+    if (utf16_units(text, (size_t)-1) <= EXCEL_TEXT_MAX)
+        return text;
+    keep = utf8_prefix(text, EXCEL_TEXT_MAX - utf16_units(suffix, slen));
+    if (!(*copy = malloc(keep + slen + 1)))
+        return NULL;
+    memcpy(*copy, text, keep);
+    memcpy(*copy + keep, suffix, slen + 1);
+    return *copy;
 }
 
 /* ---- sheet names ------------------------------------------------------ */
@@ -412,6 +497,47 @@ static void layout_lines(const nb_table *t, const int *owner, const double *w, i
 
 /* ---- writing ---------------------------------------------------------- */
 
+/* One sheet being written: its table, layout and place. */
+typedef struct {
+    const nb_table *t;
+    const char *name;  /* the sheet's name */
+    lxw_worksheet *ws;
+    int *owner;        /* the table's merge map */
+    double *widths;    /* per column, Excel character units */
+    int *lines;        /* per grid row, lines of text */
+    int top;           /* 1 when a title row is above the grid */
+    int alert_col;     /* column whose "FAIL" cells get the alert font, or -1 */
+} sheet;
+
+/* Writes TEXT, shortened with "…" when it is over Excel's limit. */
+static lxw_error write_text(lxw_worksheet *ws, int row, int col, const char *text, lxw_format *f)
+{
+    char *copy;
+    const char *s = fitted(text, "…", &copy);
+    lxw_error e;
+
+    if (!s)
+        return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    e = worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s, f);
+    free(copy);
+    return e;
+}
+
+/* Merges rows R1..R2, columns C1..C2 with TEXT (shortened as write_text). */
+static lxw_error merge_text(lxw_worksheet *ws, int r1, int c1, int r2, int c2, const char *text,
+                            lxw_format *f)
+{
+    char *copy;
+    const char *s = fitted(text, "…", &copy);
+    lxw_error e;
+
+    if (!s)
+        return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    e = worksheet_merge_range(ws, (lxw_row_t)r1, (lxw_col_t)c1, (lxw_row_t)r2, (lxw_col_t)c2, s, f);
+    free(copy);
+    return e;
+}
+
 static lxw_error write_value(lxw_worksheet *ws, int row, int col, const nb_cell *c, const char *text,
                              lxw_format *f)
 {
@@ -421,7 +547,7 @@ static lxw_error write_value(lxw_worksheet *ws, int row, int col, const nb_cell 
         return worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, c->num, f);
     if (!*text)
         return worksheet_write_blank(ws, (lxw_row_t)row, (lxw_col_t)col, f);
-    return worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, text, f);
+    return write_text(ws, row, col, text, f);
 }
 
 /* Print setup: A4, landscape when wide (many columns or a wide total), one
@@ -448,144 +574,122 @@ static lxw_error page_setup(lxw_worksheet *ws, int ncols, const double *widths, 
     return worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
 }
 
-/* Writes table T on a new sheet. ALERT_COL >= 0: in that column, cells whose
- * text is "FAIL" get the alert font (the checks sheet's 结果 column). */
-static int write_sheet(xlsx *x, const nb_table *t, const char *name, int alert_col)
+/* Validates the table, adds the worksheet, lays the table out and sets the
+ * column widths. */
+static nb_err sheet_begin(xlsx *x, sheet *s)
 {
-    lxw_worksheet *ws;
-    int *owner, *lines = NULL, top, rc = -1;
-    double *widths = NULL;
+    const nb_table *t = s->t;
     lxw_error e = LXW_NO_ERROR;
-    const char *title = t->title && *t->title ? t->title : NULL;
+    nb_err rc = grid_owner_map(t, &s->owner, x->err, x->errlen);
+
+    if (rc != NB_OK)
+        return nb_err_prefix(rc, x->path, x->err, x->errlen);
+    if (!(s->ws = workbook_add_worksheet(x->wb, s->name))) {
+        /* Its name is valid and unique (sheet_name), so memory ran out. */
+        snprintf(x->err, x->errlen, "%s: cannot add sheet '%s': out of memory", x->path, s->name);
+        return NB_ERR_NOMEM;
+    }
+    s->widths = malloc((t->ncols ? t->ncols : 1) * sizeof *s->widths);
+    s->lines = malloc((t->nrows ? t->nrows : 1) * sizeof *s->lines);
+    if (!s->widths || !s->lines)
+        return fail_memory(x);
+    layout_widths(t, s->owner, s->widths);
+    layout_lines(t, s->owner, s->widths, s->lines);
+    for (int c = 0; c < t->ncols; c++) {
+        if ((e = worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, s->widths[c], NULL)))
+            return fail(x, s->name, -1, c, e);
+    }
+    return NB_OK;
+}
+
+/* The title row above the grid, merged across it, tall enough for the
+ * title's wrapped lines. */
+static nb_err sheet_title(xlsx *x, sheet *s, const char *title)
+{
+    const nb_table *t = s->t;
+    lxw_format *tf = title_format(x);
     double total = 0;
     int title_lines, widest;
+    lxw_error e;
 
-    owner = grid_owner_map(t, x->err, x->errlen);
-    if (!owner) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", x->err);
-        snprintf(x->err, x->errlen, "%s: %s", x->path, msg);
-        return -1;
-    }
-    if (!(ws = workbook_add_worksheet(x->wb, name))) {
-        snprintf(x->err, x->errlen, "%s: cannot add sheet '%s'", x->path, name);
-        goto done;
-    }
-    widths = malloc((t->ncols ? t->ncols : 1) * sizeof *widths);
-    lines = malloc((t->nrows ? t->nrows : 1) * sizeof *lines);
-    if (!widths || !lines) {
-        fail_memory(x);
-        goto done;
-    }
-    top = title ? 1 : 0;
-    layout_widths(t, owner, widths);
-    layout_lines(t, owner, widths, lines);
+    if (!tf)
+        return fail_memory(x);
+    for (int c = 0; c < t->ncols; c++)
+        total += s->widths[c];
+    /* The title font is TITLE_SIZE/BODY_SIZE times wider than the body's. */
+    title_lines = text_lines(title, capacity_of(total) * BODY_SIZE / TITLE_SIZE, &widest);
+    e = worksheet_set_row(s->ws, 0, TITLE_HEIGHT + (title_lines - 1) * TITLE_LINE, NULL);
+    if (!e && t->ncols > 1)
+        e = merge_text(s->ws, 0, 0, 0, t->ncols - 1, title, tf);
+    else if (!e)
+        e = write_text(s->ws, 0, 0, title, tf);
+    return e ? fail(x, s->name, 0, 0, e) : NB_OK;
+}
 
-    for (int c = 0; c < t->ncols && !e; c++)
-        e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, widths[c], NULL);
-    if (e) {
-        fail(x, name, -1, -1, e);
-        goto done;
+/* Grid cell (R, C) on sheet row ROW: a merge's top-left cell writes the
+ * merge (bordering every covered cell), then its number if it has one. */
+static nb_err sheet_cell(xlsx *x, sheet *s, int r, int c, int heading)
+{
+    const nb_table *t = s->t;
+    const nb_cell *cell = grid_cell(t, r, c);
+    const nb_merge *g = grid_merge_at(t, s->owner, r, c);
+    const char *text = grid_text(t, s->owner, r, c);
+    int row = s->top + r, alert = c == s->alert_col && strcmp(text, "FAIL") == 0;
+    lxw_format *f = format_for(x, cell, heading, alert);
+    lxw_error e;
+
+    if (!f)
+        return fail_memory(x);
+    if (g && (g->r2 > g->r1 || g->c2 > g->c1)) {
+        e = merge_text(s->ws, s->top + g->r1, g->c1, s->top + g->r2, g->c2,
+                       writes_number(cell) ? "" : text, f);
+        if (!e && writes_number(cell))
+            e = write_value(s->ws, row, c, cell, text, f);
+    } else {
+        e = write_value(s->ws, row, c, cell, text, f);
     }
-    if (title) {
-        lxw_format *tf = title_format(x);
-        if (!tf) {
-            fail_memory(x);
-            goto done;
-        }
-        for (int c = 0; c < t->ncols; c++)
-            total += widths[c];
-        /* The title font is TITLE_SIZE/BODY_SIZE times wider than the body's. */
-        title_lines = text_lines(title, capacity_of(total) * BODY_SIZE / TITLE_SIZE, &widest);
-        e = worksheet_set_row(ws, 0, TITLE_HEIGHT + (title_lines - 1) * TITLE_LINE, NULL);
-        if (!e && t->ncols > 1)
-            e = worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)(t->ncols - 1), title, tf);
-        else if (!e)
-            e = worksheet_write_string(ws, 0, 0, title, tf);
-        if (e) {
-            fail(x, name, 0, 0, e);
-            goto done;
-        }
+    return e ? fail(x, s->name, row, c, e) : NB_OK;
+}
+
+/* Grid row R: its height, then its visible cells. */
+static nb_err sheet_row(xlsx *x, sheet *s, int r)
+{
+    int heading = grid_heading_row(s->t, s->owner, r), row = s->top + r;
+    double height = fmin(s->lines[r] * LINE_HEIGHT + ROW_PAD, ROW_MAX);
+    lxw_error e = worksheet_set_row(s->ws, (lxw_row_t)row, height, NULL);
+    nb_err rc = NB_OK;
+
+    if (e)
+        return fail(x, s->name, row, 0, e);
+    for (int c = 0; c < s->t->ncols && rc == NB_OK; c++) {
+        if (!grid_covered(s->t, s->owner, r, c))
+            rc = sheet_cell(x, s, r, c, heading);
     }
-    for (int r = 0; r < t->nrows; r++) {
-        int heading = grid_heading_row(t, owner, r), row = top + r;
-        e = worksheet_set_row(ws, (lxw_row_t)row, fmin(lines[r] * LINE_HEIGHT + ROW_PAD, ROW_MAX), NULL);
-        if (e) {
-            fail(x, name, row, 0, e);
-            goto done;
-        }
-        for (int c = 0; c < t->ncols; c++) {
-            const nb_cell *cell = grid_cell(t, r, c);
-            const nb_merge *g = grid_merge_at(t, owner, r, c);
-            const char *text = grid_text(t, owner, r, c);
-            int alert = c == alert_col && strcmp(text, "FAIL") == 0;
-            lxw_format *f;
-            if (grid_covered(t, owner, r, c))
-                continue;
-            if (!(f = format_for(x, cell, heading, alert))) {
-                fail_memory(x);
-                goto done;
-            }
-            if (g && (g->r2 > g->r1 || g->c2 > g->c1)) {
-                /* merge_range borders every covered cell with F too. */
-                e = worksheet_merge_range(ws, (lxw_row_t)(top + g->r1), (lxw_col_t)g->c1,
-                                          (lxw_row_t)(top + g->r2), (lxw_col_t)g->c2,
-                                          writes_number(cell) ? "" : text, f);
-                if (!e && writes_number(cell))
-                    e = write_value(ws, row, c, cell, text, f);
-            } else {
-                e = write_value(ws, row, c, cell, text, f);
-            }
-            if (e) {
-                fail(x, name, row, c, e);
-                goto done;
-            }
-        }
-    }
-    e = page_setup(ws, t->ncols, widths, top + t->header_rows);
-    if (e) {
-        fail(x, name, -1, -1, e);
-        goto done;
-    }
-    rc = 0;
-done:
-    free(owner);
-    free(widths);
-    free(lines);
+    return rc;
+}
+
+/* Writes table T on a new sheet NAME. ALERT_COL >= 0: in that column, cells
+ * whose text is "FAIL" get the alert font (the checks sheet's 结果 column). */
+static nb_err write_sheet(xlsx *x, const nb_table *t, const char *name, int alert_col)
+{
+    const char *title = t->title && *t->title ? t->title : NULL;
+    sheet s = {.t = t, .name = name, .top = title ? 1 : 0, .alert_col = alert_col};
+    nb_err rc = sheet_begin(x, &s);
+    lxw_error e;
+
+    if (rc == NB_OK && title)
+        rc = sheet_title(x, &s, title);
+    for (int r = 0; r < t->nrows && rc == NB_OK; r++)
+        rc = sheet_row(x, &s, r);
+    if (rc == NB_OK && (e = page_setup(s.ws, t->ncols, s.widths, s.top + t->header_rows)))
+        rc = fail(x, name, -1, -1, e);
+    free(s.owner);
+    free(s.widths);
+    free(s.lines);
     return rc;
 }
 
 /* ---- the checks sheet -------------------------------------------------- */
-
-static const char *const check_headers[] = {
-    "编号", "级别", "检查项", "公式", "左值", "右值", "结果", "说明/证据",
-};
-#define CHECK_COLS 8
-#define CHECK_STATUS_COL 6
-
-/* "message\n证据：a, b" (allocated), or NULL on out of memory. */
-static char *check_note(const nb_check *k)
-{
-    size_t n = (k->message ? strlen(k->message) : 0) + 16;
-    char *s;
-
-    for (int e = 0; e < k->nevidence; e++)
-        n += (k->evidence[e] ? strlen(k->evidence[e]) : 0) + 2;
-    if (!(s = malloc(n)))
-        return NULL;
-    strcpy(s, k->message ? k->message : "");
-    if (k->nevidence > 0) {
-        if (*s)
-            strcat(s, "\n");
-        strcat(s, "证据：");
-        for (int e = 0; e < k->nevidence; e++) {
-            if (e > 0)
-                strcat(s, ", ");
-            strcat(s, k->evidence[e] ? k->evidence[e] : "");
-        }
-    }
-    return s;
-}
 
 /* A text cell borrowing S (the table below is never freed by nb_doc_free). */
 static nb_cell text_cell(const char *s, int header)
@@ -595,112 +699,84 @@ static nb_cell text_cell(const char *s, int header)
     return c;
 }
 
-/* The checks as a table borrowing the document's strings, then one sheet. */
-static int write_checks(xlsx *x, const nb_doc *doc)
+/* The note of K as the cell holds it: when over Excel's limit, cut and ended
+ * with "…（共 N 条）", N the number of evidence items (JSON keeps them all).
+ * Allocated; NULL on out of memory. */
+static char *check_note_cell(const nb_check *k)
 {
-    nb_table t;
-    nb_cell *cells;
-    char **notes;
-    int rc = -1, n = doc->nchecks;
+    char suffix[64], *note = nb_check_note(k, "\n", NULL), *copy;
 
-    memset(&t, 0, sizeof t);
-    cells = calloc((size_t)(n + 1) * CHECK_COLS, sizeof *cells);
-    notes = calloc((size_t)n, sizeof *notes);
-    if (!cells || !notes) {
-        fail_memory(x);
-        goto done;
+    if (!note)
+        return NULL;
+    snprintf(suffix, sizeof suffix, "…（共 %d 条）", k->nevidence);
+    if (!fitted(note, k->nevidence > 0 ? suffix : "…", &copy)) {
+        free(note);
+        return NULL;
     }
-    for (int c = 0; c < CHECK_COLS; c++)
-        cells[c] = text_cell(check_headers[c], 1);
-    for (int i = 0; i < n; i++) {
-        const nb_check *k = &doc->checks[i];
-        nb_cell *row = &cells[(size_t)(i + 1) * CHECK_COLS];
-        if (!(notes[i] = check_note(k))) {
-            fail_memory(x);
-            goto done;
-        }
-        row[0] = text_cell(k->id, 0);
-        row[1] = text_cell(k->severity, 0);
-        row[2] = text_cell(k->title, 0);
-        row[3] = text_cell(k->formula, 0);
-        row[4] = k->left;
-        row[5] = k->right;
-        row[6] = text_cell(k->status, 0);
-        row[7] = text_cell(notes[i], 0);
-        for (int c = 4; c <= 5; c++) {
+    if (copy) {
+        free(note);
+        note = copy;
+    }
+    return note;
+}
+
+/* Row I + 1 of the checks table: check K's columns, NOTE its note. */
+static void check_row(nb_cell *row, const nb_check *k, const char *note)
+{
+    for (int c = 0; c < NB_CHECK_COLS; c++) {
+        const nb_cell *v = nb_check_value(k, c);
+        if (v) {
+            row[c] = *v; /* a number stays a number */
             row[c].key = NULL;
+            row[c].row = NULL;
             row[c].header = 0;
-            if (!row[c].text)
-                row[c].text = "";
+            row[c].text = (char *)nb_check_text(k, c);
+        } else {
+            row[c] = text_cell(c == NB_CHECK_NOTE ? note : nb_check_text(k, c), 0);
         }
     }
-    t.id = "checks";
-    t.title = "检查结果";
-    t.nrows = n + 1;
-    t.ncols = CHECK_COLS;
-    t.header_rows = 1;
-    t.cells = cells;
-    rc = write_sheet(x, &t, sheet_name(x, "检查结果", "checks"), CHECK_STATUS_COL);
-done:
-    if (notes) {
-        for (int i = 0; i < n; i++)
-            free(notes[i]);
+}
+
+/* The checks as a table borrowing the document's strings, then one sheet. */
+static nb_err write_checks(xlsx *x, const nb_doc *doc)
+{
+    int n = doc->nchecks;
+    nb_table t = {.id = "checks", .title = NB_CHECK_HEADING, .nrows = n + 1, .ncols = NB_CHECK_COLS,
+                  .header_rows = 1};
+    char **notes = calloc((size_t)n + 1, sizeof *notes);
+    nb_err rc = NB_OK;
+
+    t.cells = calloc((size_t)(n + 1) * NB_CHECK_COLS, sizeof *t.cells);
+    if (!t.cells || !notes)
+        rc = fail_memory(x);
+    for (int c = 0; c < NB_CHECK_COLS && rc == NB_OK; c++)
+        t.cells[c] = text_cell(nb_check_headers[c], 1);
+    for (int i = 0; i < n && rc == NB_OK; i++) {
+        if (!(notes[i] = check_note_cell(&doc->checks[i])))
+            rc = fail_memory(x);
+        else
+            check_row(&t.cells[(size_t)(i + 1) * NB_CHECK_COLS], &doc->checks[i], notes[i]);
     }
+    if (rc == NB_OK)
+        rc = write_sheet(x, &t, sheet_name(x, NB_CHECK_HEADING, "checks"), NB_CHECK_STATUS);
+    for (int i = 0; notes && i < n; i++)
+        free(notes[i]);
     free(notes);
-    free(cells);
+    free(t.cells);
     return rc;
 }
 
 /* ---- the workbook ----------------------------------------------------- */
 
-/* Fails early, with the system's reason, when PATH cannot be written (the
- * library would only say so at the end, and print to stderr). Leaves no new
- * file behind. */
-static int probe_path(const char *path, char *err, size_t errlen)
+/* A new workbook writing to FILE, with the document's properties. */
+static nb_err workbook_open(xlsx *x, const nb_doc *doc, const char *file)
 {
-    struct stat st;
-    int existed = stat(path, &st) == 0;
-    FILE *f = fopen(path, "ab");
-
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    fclose(f);
-    if (!existed)
-        remove(path);
-    return 0;
-}
-
-int nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen)
-{
-    xlsx x;
     lxw_doc_properties props;
     lxw_error e;
-    int saved;
 
-    memset(&x, 0, sizeof x);
-    x.path = path;
-    x.err = err;
-    x.errlen = errlen;
-    for (int b = 0; b < doc->nblocks; b++) {
-        if (doc->blocks[b].type == NB_BLOCK_TABLE
-            && (doc->blocks[b].table < 0 || doc->blocks[b].table >= doc->ntables)) {
-            snprintf(err, errlen, "%s: block %d names table %d of %d", path, b + 1,
-                     doc->blocks[b].table, doc->ntables);
-            return -1;
-        }
-    }
-    if (probe_path(path, err, errlen) != 0)
-        return -1;
-    x.names = calloc((size_t)doc->ntables + 1, sizeof *x.names);
-    if (!x.names)
-        return fail_memory(&x);
-    if (!(x.wb = workbook_new(path))) {
-        free(x.names);
-        return fail_memory(&x);
-    }
-
+    x->names = calloc((size_t)doc->ntables + 1, sizeof *x->names);
+    if (!x->names || !(x->wb = workbook_new(file)))
+        return fail_memory(x);
     memset(&props, 0, sizeof props);
     props.title = doc->title;
     props.subject = "政府信息公开工作年度报告";
@@ -708,41 +784,67 @@ int nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen
     props.keywords = doc->format;
     /* libxlsxwriter takes 0 as "now": keep 0 fixed at one second past it. */
     props.created = doc->created ? (time_t)doc->created : (time_t)1;
-    if ((e = workbook_set_properties(x.wb, &props)) != LXW_NO_ERROR) {
-        lxw_workbook_free(x.wb);
-        free(x.names);
-        return fail(&x, NULL, -1, -1, e);
-    }
+    if ((e = workbook_set_properties(x->wb, &props)) != LXW_NO_ERROR)
+        return fail(x, NULL, -1, -1, e);
+    return NB_OK;
+}
 
-    for (int i = 0; i < doc->ntables; i++) {
+/* One sheet per table, then the checks; a blank sheet when there is nothing. */
+static nb_err workbook_sheets(xlsx *x, const nb_doc *doc)
+{
+    nb_err rc = NB_OK;
+
+    for (int i = 0; i < doc->ntables && rc == NB_OK; i++) {
         const nb_table *t = &doc->tables[i];
-        if (write_sheet(&x, t, sheet_name(&x, t->title, t->id), -1) != 0) {
-            lxw_workbook_free(x.wb);
-            free(x.names);
-            return -1;
-        }
+        rc = write_sheet(x, t, sheet_name(x, t->title, t->id), -1);
     }
-    if (doc->nchecks > 0 && write_checks(&x, doc) != 0) {
-        lxw_workbook_free(x.wb);
-        free(x.names);
-        return -1;
-    }
-    if (doc->ntables == 0 && doc->nchecks == 0 && !workbook_add_worksheet(x.wb, NULL)) {
-        lxw_workbook_free(x.wb);
-        free(x.names);
-        return fail_memory(&x);
-    }
-    free(x.names);
+    if (rc == NB_OK && doc->nchecks > 0)
+        rc = write_checks(x, doc);
+    if (rc == NB_OK && doc->ntables == 0 && doc->nchecks == 0 && !workbook_add_worksheet(x->wb, NULL))
+        rc = fail_memory(x);
+    return rc;
+}
+
+/* Writes the file: the library assembles and zips it at close. */
+static nb_err workbook_write(xlsx *x)
+{
+    lxw_error e;
+    int saved;
+    nb_err rc;
 
     errno = 0;
-    e = workbook_close(x.wb);
+    e = workbook_close(x->wb);
     saved = errno;
-    if (e != LXW_NO_ERROR) {
-        if (saved && (e == LXW_ERROR_CREATING_XLSX_FILE || e == LXW_ERROR_CREATING_TMPFILE))
-            snprintf(err, errlen, "%s: %s (%s)", path, lxw_strerror(e), strerror(saved));
-        else
-            snprintf(err, errlen, "%s: %s", path, lxw_strerror(e));
-        return -1;
+    x->wb = NULL;
+    if (e == LXW_NO_ERROR)
+        return NB_OK;
+    rc = fail(x, NULL, -1, -1, e);
+    if (saved && rc == NB_ERR_IO)
+        snprintf(x->err, x->errlen, "%s: %s (%s)", x->path, lxw_strerror(e), strerror(saved));
+    return rc;
+}
+
+nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen)
+{
+    xlsx x = {.path = path, .err = err, .errlen = errlen};
+    nb_out o;
+    nb_err rc;
+
+    if ((rc = nb_blocks_valid(doc, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = nb_out_reserve(&o, path, err, errlen)) != NB_OK)
+        return rc;
+    rc = workbook_open(&x, doc, o.tmp);
+    if (rc == NB_OK)
+        rc = workbook_sheets(&x, doc);
+    if (rc == NB_OK)
+        rc = workbook_write(&x);
+    if (x.wb)
+        lxw_workbook_free(x.wb);
+    free(x.names);
+    if (rc != NB_OK) {
+        nb_out_discard(&o);
+        return rc;
     }
-    return 0;
+    return nb_out_finish(&o, err, errlen);
 }

@@ -1,5 +1,5 @@
 /* lua_export.c - marshals a report document (a Lua table) into an nb_doc and calls the
- * exporters of doc.h: nianbao.export(doc, {dir=, name=, formats=}), where doc is a
+ * exporters of export.h: nianbao.export(doc, {dir=, name=, formats=}), where doc is a
  * document made with nianbao.document or a Lua table (lua_doc.c reads it). */
 #include <errno.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "doc.h"
+#include "export.h"
 #include "lua_nb.h"
 
 /* The string at the stack top; raises naming WHERE and KEY. */
@@ -17,17 +18,6 @@ static const char *top_str(lua_State *L, const char *where, const char *key)
                    luaL_typename(L, -1));
     return lua_tostring(L, -1);
 }
-
-typedef int (*exporter)(const nb_doc *, const char *, char *, size_t);
-
-static const struct {
-    const char *name, *ext;
-    exporter fn;
-} exporters[] = {
-    {"xlsx", ".xlsx", nb_export_xlsx}, {"md", ".md", nb_export_md},
-    {"txt", ".txt", nb_export_txt},    {"html", ".html", nb_export_html},
-    {"csv", "", nb_export_csv},        {"json", ".json", nb_export_json},
-};
 
 /* nianbao.export(doc, {dir = "out", name = "report", formats = {"xlsx", ...}})
  * -> array of written paths | nil, message */
@@ -54,13 +44,19 @@ static int l_export(lua_State *L)
         for (int i = 1; i <= n; i++) {
             lua_geti(L, -1, i);
             const char *f = top_str(L, "export", "formats");
-            size_t e = 0;
-            while (e < sizeof exporters / sizeof exporters[0] && strcmp(exporters[e].name, f))
-                e++;
-            if (e == sizeof exporters / sizeof exporters[0])
-                return luaL_error(L, "export: unknown format '%s' (xlsx, md, txt, html, csv, json)",
-                                  f);
-            want |= 1u << e;
+            const nb_exporter *x = nb_exporter_find(f);
+            if (!x) {
+                luaL_Buffer b;
+                luaL_buffinit(L, &b);
+                for (int e = 0; e < nb_nexporters; e++) {
+                    if (e)
+                        luaL_addstring(&b, ", ");
+                    luaL_addstring(&b, nb_exporters[e].name);
+                }
+                luaL_pushresult(&b);
+                return luaL_error(L, "export: unknown format '%s' (%s)", f, lua_tostring(L, -1));
+            }
+            want |= 1u << (x - nb_exporters);
             lua_pop(L, 1);
         }
     } else {
@@ -68,19 +64,20 @@ static int l_export(lua_State *L)
     }
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
-    for (size_t e = 0; e < sizeof exporters / sizeof exporters[0]; e++) {
+    for (int e = 0; e < nb_nexporters; e++) {
+        const nb_exporter *x = &nb_exporters[e];
         if (!(want & (1u << e)))
             continue;
         char path[4096], err[1024];
-        snprintf(path, sizeof path, "%s/%s%s", dir, name, exporters[e].ext);
-        if (exporters[e].fn(doc, path, err, sizeof err) != 0) {
+        snprintf(path, sizeof path, "%s/%s%s", dir, name, x->per_table ? "" : x->ext);
+        if (x->write(doc, path, err, sizeof err) != NB_OK) {
             lua_pushnil(L);
             lua_pushstring(L, err);
             return 2;
         }
-        if (strcmp(exporters[e].name, "csv") == 0) {
+        if (x->per_table) {
             for (int t = 0; t < doc->ntables; t++) {
-                lua_pushfstring(L, "%s-%s.csv", path, doc->tables[t].id);
+                lua_pushfstring(L, "%s-%s%s", path, doc->tables[t].id, x->ext);
                 lua_rawseti(L, out, ++n);
             }
         } else {
@@ -94,13 +91,13 @@ static int l_export(lua_State *L)
 /* nianbao.formats() -> { {name=, ext=}, ... }: the exporters, in the order they write. */
 static int l_formats(lua_State *L)
 {
-    int n = (int)(sizeof exporters / sizeof exporters[0]);
-    lua_createtable(L, n, 0);
-    for (int e = 0; e < n; e++) {
+    lua_createtable(L, nb_nexporters, 0);
+    for (int e = 0; e < nb_nexporters; e++) {
         lua_createtable(L, 0, 2);
-        lua_pushstring(L, exporters[e].name);
+        lua_pushstring(L, nb_exporters[e].name);
         lua_setfield(L, -2, "name");
-        lua_pushstring(L, exporters[e].ext);
+        /* the suffix nianbao.export adds to NAME: none for per-table exporters */
+        lua_pushstring(L, nb_exporters[e].per_table ? "" : nb_exporters[e].ext);
         lua_setfield(L, -2, "ext");
         lua_rawseti(L, -2, e + 1);
     }

@@ -1,7 +1,13 @@
-/* test_export.c - unit tests of the exporters (doc.c, export_text.c, export_xlsx.c). */
+/* test_export.c - unit tests of the exporters (doc.c, export.c and export_*.c). */
 #include "doc.h"
+#include "export.h"
+#include "export_util.h"
 #include "t.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -276,11 +282,49 @@ static char dir[64];
 
 static const char *tmp(const char *name)
 {
-    static char paths[8][128];
+    static char paths[8][512];
     static int next;
     char *p = paths[next++ % 8];
-    snprintf(p, 128, "%s/%s", dir, name);
+    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
     return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        abort();
+    fputs(text, f);
+    fclose(f);
+}
+
+/* 1 when PATH holds exactly TEXT. */
+static int file_is(const char *path, const char *text)
+{
+    size_t len = 0;
+    char *s = slurp(path, &len);
+    int same = s && len == strlen(text) && memcmp(s, text, len) == 0;
+    free(s);
+    return same;
+}
+
+/* Names in the test folder that start with '.' (temporaries), but "." and "..". */
+static int temporaries(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            printf("# temporary left: %s\n", e->d_name);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -656,47 +700,45 @@ static void test_sheet_names(void)
 static void test_errors(nb_doc *d)
 {
     char err[512];
-    char *long_text, *old;
     nb_merge saved;
+    nb_doc *wide = xcalloc(1, sizeof *wide);
 
-    CHECK(nb_export_json(d, "/nonexistent-dir/r.json", err, sizeof err) == -1
+    wide->ntables = 1; /* one column more than Excel has */
+    wide->tables = xcalloc(1, sizeof *wide->tables);
+    table_init(&wide->tables[0], "wide", "", 1, 16385, 0);
+
+    CHECK(nb_export_json(d, "/nonexistent-dir/r.json", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r.json") && contains(err, "No such file or directory"),
           "errors: json names the path and the reason");
-    CHECK(nb_export_md(d, "/nonexistent-dir/r.md", err, sizeof err) == -1
+    CHECK(nb_export_md(d, "/nonexistent-dir/r.md", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r.md: No such file"),
           "errors: md");
-    CHECK(nb_export_csv(d, "/nonexistent-dir/r", err, sizeof err) == -1
+    CHECK(nb_export_csv(d, "/nonexistent-dir/r", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r-active.csv: No such file"),
           "errors: csv names the file");
-    CHECK(nb_export_xlsx(d, "/nonexistent-dir/r.xlsx", err, sizeof err) == -1
+    CHECK(nb_export_xlsx(d, "/nonexistent-dir/r.xlsx", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r.xlsx: No such file or directory"),
           "errors: xlsx names the path and the reason");
 
-    long_text = malloc(40001);
-    memset(long_text, 'x', 40000);
-    long_text[40000] = '\0';
-    old = d->tables[2].cells[3].text;
-    d->tables[2].cells[3].text = long_text;
-    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == -1
-              && contains(err, "bad.xlsx: sheet '附表 本地事项' cell B3: String exceeds Excel's limit"),
-          "errors: xlsx library errors name sheet and cell, with lxw_strerror");
-    d->tables[2].cells[3].text = old;
-    free(long_text);
+    CHECK(nb_export_xlsx(wide, tmp("bad.xlsx"), err, sizeof err) == NB_ERR_INPUT
+              && contains(err, "bad.xlsx: sheet 'wide' column XFE: Worksheet row or column index out of range"),
+          "errors: xlsx library errors name the sheet and column, with lxw_strerror");
 
     saved = d->tables[1].merges[1];
     d->tables[1].merges[1].r1 = 1; /* 申请人情况 now overlaps 自然人 */
     d->tables[1].merges[1].r2 = 1;
     d->tables[1].merges[1].c1 = 3;
-    CHECK(nb_export_html(d, tmp("bad.html"), err, sizeof err) == -1
+    CHECK(nb_export_html(d, tmp("bad.html"), err, sizeof err) == NB_ERR_INPUT
               && contains(err, "table 'requests': merge 3 overlaps merge 2 at row 1, column 3"),
           "errors: overlapping merges refused (html)");
-    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == -1
+    CHECK(nb_export_xlsx(d, tmp("bad.xlsx"), err, sizeof err) == NB_ERR_INPUT
               && contains(err, "bad.xlsx: table 'requests': merge 3 overlaps"),
           "errors: overlapping merges refused (xlsx)");
     CHECK(access(tmp("bad.xlsx"), F_OK) != 0, "errors: no partial xlsx left behind");
     d->tables[1].merges[1] = saved;
     d->tables[1].merges[1].r2 = 10;
-    CHECK(nb_export_txt(d, tmp("bad.txt"), err, sizeof err) == -1 && contains(err, "out of range"),
+    CHECK(nb_export_txt(d, tmp("bad.txt"), err, sizeof err) == NB_ERR_INPUT
+              && contains(err, "bad.txt: table 'requests': merge 2 (rows 0-10, columns 3-6) is out of range"),
           "errors: merge out of range");
     d->tables[1].merges[1] = saved;
 
@@ -705,19 +747,418 @@ static void test_errors(nb_doc *d)
     /* Rows may share a key (cells spread over grid rows), but not a cell. */
     free(d->tables[0].cells[5 * 4 + 1].key);
     d->tables[0].cells[5 * 4 + 1].key = xstrdup("items_prev");
-    CHECK(nb_export_json(d, tmp("bad.json"), err, sizeof err) == -1
-              && contains(err, "row 'license' has column key"),
+    CHECK(nb_export_json(d, tmp("bad.json"), err, sizeof err) == NB_ERR_INPUT
+              && contains(err, "bad.json: table 'active': row 'license' has column key 'items_prev' twice"),
           "errors: duplicate JSON keys refused");
+    nb_doc_free(wide);
+
+    /* A table that claims rows and columns but has no cells: refused, not read. */
+    nb_doc *hollow = xcalloc(1, sizeof *hollow);
+    hollow->ntables = 1;
+    hollow->tables = xcalloc(1, sizeof *hollow->tables);
+    hollow->tables[0].id = xstrdup("t");
+    hollow->tables[0].nrows = 2;
+    hollow->tables[0].ncols = 2;
+    hollow->nblocks = 1;
+    hollow->blocks = xcalloc(1, sizeof *hollow->blocks);
+    hollow->blocks[0].type = NB_BLOCK_TABLE;
+    for (int i = 0; i < nb_nexporters; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "errors: %s refuses a table without cells", nb_exporters[i].name);
+        CHECK(nb_exporters[i].write(hollow, tmp("hollow"), err, sizeof err) == NB_ERR_INPUT
+                  && contains(err, "table 't': malformed (2 rows, 2 columns, 0 header rows)"), name);
+    }
+    CHECK(temporaries() == 0, "errors: no temporary left after refused tables");
+    nb_doc_free(hollow);
 }
 
+
+/* ---- atomic outputs -------------------------------------------------------- */
+
+/* An export that fails after it has begun to write (a malformed table after
+ * the title and the first table) leaves the previous file as it was. */
+static void test_atomic_midway(nb_doc *d)
+{
+    static const char *const names[] = {"keep.md", "keep.txt", "keep.html", "keep.xlsx"};
+    const nb_export_fn fns[] = {
+        nb_export_md, nb_export_txt, nb_export_html, nb_export_xlsx,
+    };
+    nb_merge saved = d->tables[1].merges[1];
+    char err[512], name[64];
+
+    d->tables[1].merges[1].r1 = 1; /* 申请人情况 now overlaps 自然人 */
+    d->tables[1].merges[1].r2 = 1;
+    d->tables[1].merges[1].c1 = 3;
+    for (int i = 0; i < 4; i++) {
+        write_file(tmp(names[i]), "the previous report\n");
+        CHECK(fns[i](d, tmp(names[i]), err, sizeof err) != 0, "atomic: a malformed table fails the export");
+        snprintf(name, sizeof name, "atomic: %s: the previous file is unchanged", names[i]);
+        CHECK(file_is(tmp(names[i]), "the previous report\n"), name);
+        remove(tmp(names[i]));
+    }
+    d->tables[1].merges[1] = saved;
+    CHECK(temporaries() == 0, "atomic: no temporary file left in the folder");
+}
+
+/* CSV: a malformed second table leaves every previous table file unchanged. */
+static void test_atomic_csv(nb_doc *d)
+{
+    char err[512], prefix[128];
+    nb_merge saved = d->tables[1].merges[1];
+
+    snprintf(prefix, sizeof prefix, "%s/keep", dir);
+    write_file(tmp("keep-active.csv"), "old active\n");
+    write_file(tmp("keep-requests.csv"), "old requests\n");
+    d->tables[1].merges[1].r2 = 10; /* out of range */
+    CHECK(nb_export_csv(d, prefix, err, sizeof err) != 0, "atomic csv: a malformed second table fails");
+    d->tables[1].merges[1] = saved;
+    CHECK(file_is(tmp("keep-active.csv"), "old active\n"), "atomic csv: the first table's file is unchanged");
+    CHECK(file_is(tmp("keep-requests.csv"), "old requests\n"), "atomic csv: the second table's file is unchanged");
+    CHECK(access(tmp("keep-local.csv"), F_OK) != 0, "atomic csv: the third table's file is not made");
+    CHECK(temporaries() == 0, "atomic csv: no temporary file left in the folder");
+    remove(tmp("keep-active.csv"));
+    remove(tmp("keep-requests.csv"));
+}
+
+/* ---- XLSX cells over Excel's limit ----------------------------------------- */
+
+/* The text of the shared string or inline string of cell REF in sheet N of
+ * the workbook at PATH, read back with Python's zipfile (NULL on failure). */
+static char *xlsx_cell_text(const char *path, int sheet, const char *ref)
+{
+    char cmd[1024], *out;
+    FILE *p;
+    size_t n = 0, cap = 1 << 20;
+
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import sys, openpyxl; "
+             "sys.stdout.write(openpyxl.load_workbook(sys.argv[1]).worksheets[%d]['%s'].value or '')\" %s"
+             " 2>/dev/null",
+             sheet, ref, path);
+    if (!(p = popen(cmd, "r")) || !(out = malloc(cap)))
+        return NULL;
+    while (n + 1 < cap && (n += fread(out + n, 1, cap - 1 - n, p)) && !feof(p))
+        ;
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+/* Characters as Excel counts them (UTF-16 units). */
+static long utf16_units(const char *s)
+{
+    long n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) != 0x80)
+            n += (*p & 0xF8) == 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = s ? strlen(s) : 0, b = strlen(suffix);
+    return s && a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* One check with 3000 evidence items and one over-long plain cell. */
+static void test_xlsx_long_cells(nb_doc *d)
+{
+    nb_check *k = &d->checks[0];
+    char **saved_ev = k->evidence, err[512] = "", *note, *cell;
+    int saved_n = k->nevidence;
+    char *old = d->tables[2].cells[3].text, *long_text = malloc(40001);
+
+    k->nevidence = 3000;
+    k->evidence = xcalloc(3000, sizeof *k->evidence);
+    for (int e = 0; e < 3000; e++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "requests.record.申请%05d", e + 1);
+        k->evidence[e] = xstrdup(buf);
+    }
+    memset(long_text, 'x', 40000);
+    long_text[40000] = '\0';
+    d->tables[2].cells[3].text = long_text;
+    CHECK(nb_export_xlsx(d, tmp("long.xlsx"), err, sizeof err) == 0, "xlsx long: the export succeeds");
+    if (*err)
+        printf("# %s\n", err);
+    note = xlsx_cell_text(tmp("long.xlsx"), 3, "H3");
+    CHECK(ends_with(note, "…（共 3000 条）"), "xlsx long: the note ends with …（共 3000 条）");
+    CHECK(note && utf16_units(note) <= 32767 && utf16_units(note) > 32000,
+          "xlsx long: the note fits Excel's limit and is not cut shorter than needed");
+    CHECK(starts_with(note, "自然人列不等 | 差 \"1\"\n证据：requests.record.申请00001, "),
+          "xlsx long: the note keeps its beginning");
+    cell = xlsx_cell_text(tmp("long.xlsx"), 2, "B3");
+    CHECK(cell && ends_with(cell, "…") && utf16_units(cell) == 32767 && cell[0] == 'x',
+          "xlsx long: an over-long plain cell is cut to the limit, ending with …");
+    free(note);
+    free(cell);
+    for (int e = 0; e < 3000; e++)
+        free(k->evidence[e]);
+    free(k->evidence);
+    k->evidence = saved_ev;
+    k->nevidence = saved_n;
+    d->tables[2].cells[3].text = old;
+    free(long_text);
+    remove(tmp("long.xlsx"));
+}
+
+/* ---- the registry ------------------------------------------------------------ */
+
+/* The path to give exporter X for files named BASE: BASE.ext, or BASE
+ * itself for a per-table exporter (it adds -<table id>.ext). */
+static const char *target(const nb_exporter *x, const char *base)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s%s", base, x->per_table ? "" : x->ext);
+    return path;
+}
+
+/* The file exporter X writes for BASE (the first table's, when per table). */
+static void written_file(const nb_exporter *x, const nb_doc *d, const char *base, char *out, size_t n)
+{
+    if (x->per_table)
+        snprintf(out, n, "%s-%s%s", base, d->tables[0].id, x->ext);
+    else
+        snprintf(out, n, "%s%s", base, x->ext);
+}
+
+static void test_registry(const nb_doc *d)
+{
+    static const char *const want[] = {"xlsx", "md", "txt", "html", "csv", "json"};
+    char name[128], path[256], err[512];
+    int found = 1, unique = 1, described = 1, writes = 1;
+
+    CHECK(nb_nexporters == 6, "registry: six exporters");
+    for (int i = 0; i < 6 && i < nb_nexporters; i++) {
+        snprintf(name, sizeof name, "registry: '%s' in place %d", want[i], i + 1);
+        CHECK(nb_exporter_find(want[i]) == &nb_exporters[i], name);
+    }
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        found = found && nb_exporter_find(x->name) == x;
+        for (int j = 0; j < i; j++)
+            unique = unique && strcmp(nb_exporters[j].name, x->name) != 0;
+        described = described && x->ext[0] == '.' && x->title && *x->title && x->write;
+        written_file(x, d, tmp("reg"), path, sizeof path);
+        remove(path);
+        err[0] = '\0';
+        if (x->write(d, target(x, tmp("reg")), err, sizeof err) != NB_OK || access(path, F_OK) != 0) {
+            printf("# %s: %s\n", x->name, err);
+            writes = 0;
+        }
+        for (int t = 0; t < d->ntables && x->per_table; t++) {
+            snprintf(path, sizeof path, "%s-%s%s", tmp("reg"), d->tables[t].id, x->ext);
+            remove(path);
+        }
+        written_file(x, d, tmp("reg"), path, sizeof path);
+        remove(path);
+    }
+    CHECK(found, "registry: every registered name is found");
+    CHECK(unique, "registry: names are unique");
+    CHECK(described, "registry: every row has an extension, a title and a writer");
+    CHECK(writes, "registry: every exporter writes its file for a small document");
+    CHECK(nb_exporter_find("pdf") == NULL && nb_exporter_find("") == NULL
+              && nb_exporter_find("XLSX") == NULL && nb_exporter_find(NULL) == NULL,
+          "registry: an unknown name is NULL");
+    CHECK(nb_exporter_find("csv")->per_table && !nb_exporter_find("json")->per_table,
+          "registry: CSV alone writes a file per table");
+}
+
+/* ---- a full disk, a file size limit, permissions ------------------------------ */
+
+/* Every file the exporter X would write for PATH gets TEXT. */
+static void put_previous(const nb_exporter *x, const nb_doc *d, const char *path, const char *text)
+{
+    char file[256];
+
+    for (int t = 0; t < (x->per_table ? d->ntables : 1); t++) {
+        if (x->per_table)
+            snprintf(file, sizeof file, "%s-%s%s", path, d->tables[t].id, x->ext);
+        else
+            snprintf(file, sizeof file, "%s%s", path, x->ext);
+        write_file(file, text);
+    }
+}
+
+/* 1 when every file X would write for PATH still holds TEXT; removes them. */
+static int previous_kept(const nb_exporter *x, const nb_doc *d, const char *path, const char *text)
+{
+    char file[256];
+    int kept = 1;
+
+    for (int t = 0; t < (x->per_table ? d->ntables : 1); t++) {
+        if (x->per_table)
+            snprintf(file, sizeof file, "%s-%s%s", path, d->tables[t].id, x->ext);
+        else
+            snprintf(file, sizeof file, "%s%s", path, x->ext);
+        kept = kept && file_is(file, text);
+        remove(file);
+    }
+    return kept;
+}
+
+/* ENOSPC through the seam of the output helper: the disk fills while the
+ * file is written (for CSV: while the second table's is). */
+static void test_full_disk(const nb_doc *d)
+{
+    char err[512], name[128], want[300];
+
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        put_previous(x, d, tmp("full"), "before the disk filled\n");
+        nb_out_test_fail_close(x->per_table ? 2 : 1, ENOSPC);
+        nb_err rc = x->write(d, target(x, tmp("full")), err, sizeof err);
+        nb_out_test_fail_close(0, 0);
+        snprintf(want, sizeof want, "%s%s: write failed: No space left on device", tmp("full"),
+                 x->per_table ? "-requests.csv" : x->ext);
+        snprintf(name, sizeof name, "full disk: %s fails with NB_ERR_IO and the system's reason", x->name);
+        CHECK(rc == NB_ERR_IO && contains(err, want), name);
+        if (!contains(err, want))
+            printf("# got: %s\n", err);
+        snprintf(name, sizeof name, "full disk: %s leaves the previous files unchanged", x->name);
+        CHECK(previous_kept(x, d, tmp("full"), "before the disk filled\n"), name);
+        snprintf(name, sizeof name, "full disk: %s leaves no temporary file", x->name);
+        CHECK(temporaries() == 0, name);
+    }
+    CHECK(nb_export_md(d, tmp("after.md"), err, sizeof err) == NB_OK, "full disk: the seam is off again");
+    remove(tmp("after.md"));
+}
+
+/* A real write failure midway: the process may not write files over 200
+ * bytes (EFBIG), so every exporter fails while writing, and must still say
+ * why (stdio forgets the errno of a failed buffered write). */
+static void test_file_size_limit(const nb_doc *d)
+{
+    struct rlimit old, small;
+    char err[512], name[128];
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+
+    getrlimit(RLIMIT_FSIZE, &old);
+    small = old;
+    small.rlim_cur = 200;
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        nb_err rc;
+        put_previous(x, d, tmp("limit"), "the previous report\n");
+        setrlimit(RLIMIT_FSIZE, &small);
+        rc = x->write(d, target(x, tmp("limit")), err, sizeof err);
+        setrlimit(RLIMIT_FSIZE, &old);
+        snprintf(name, sizeof name, "size limit: %s fails with NB_ERR_IO and the system's reason", x->name);
+        CHECK(rc == NB_ERR_IO && contains(err, tmp("limit")) && contains(err, "File too large"), name);
+        if (rc != NB_ERR_IO)
+            printf("# %d: %s\n", rc, err);
+        snprintf(name, sizeof name, "size limit: %s leaves the previous files unchanged", x->name);
+        CHECK(previous_kept(x, d, tmp("limit"), "the previous report\n"), name);
+        snprintf(name, sizeof name, "size limit: %s leaves no temporary file", x->name);
+        CHECK(temporaries() == 0, name);
+    }
+
+    /* A cell larger than stdio's buffer, written with one fputs: the write
+     * fails while the cell is written, not at the close (where a stdio
+     * stream's fflush may succeed with nothing left to write, its errno
+     * gone). */
+    nb_doc *big = xcalloc(1, sizeof *big);
+    big->title = xstrdup("大");
+    big->ntables = 1;
+    big->tables = xcalloc(1, sizeof *big->tables);
+    table_init(&big->tables[0], "big", "", 1, 1, 0);
+    free(big->tables[0].cells[0].text);
+    big->tables[0].cells[0].text = xcalloc(20001, 1);
+    memset(big->tables[0].cells[0].text, 'p', 20000);
+    write_file(tmp("big-big.csv"), "the previous table\n");
+    setrlimit(RLIMIT_FSIZE, &small);
+    nb_err rc = nb_export_csv(big, tmp("big"), err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    CHECK(rc == NB_ERR_IO && contains(err, "big-big.csv: write failed: File too large"),
+          "size limit: a cell larger than stdio's buffer fails with the system's reason");
+    if (!contains(err, "File too large"))
+        printf("# got: %s\n", err);
+    CHECK(file_is(tmp("big-big.csv"), "the previous table\n") && temporaries() == 0,
+          "size limit: the large file leaves the previous one and no temporary");
+    remove(tmp("big-big.csv"));
+    nb_doc_free(big);
+    signal(SIGXFSZ, old_handler);
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+/* New files get 0666 & ~umask, as fopen gives; a replaced file keeps its mode. */
+static void test_permissions(const nb_doc *d)
+{
+    char err[512];
+    mode_t old = umask(022);
+
+    remove(tmp("perm.md"));
+    CHECK(nb_export_md(d, tmp("perm.md"), err, sizeof err) == NB_OK && mode_of(tmp("perm.md")) == 0644,
+          "permissions: a new file gets 0666 & ~umask (022: 0644), not mkstemp's 0600");
+    umask(027);
+    remove(tmp("perm.md"));
+    nb_export_md(d, tmp("perm.md"), err, sizeof err);
+    CHECK(mode_of(tmp("perm.md")) == 0640, "permissions: umask 027 gives 0640");
+    chmod(tmp("perm.md"), 0604);
+    nb_export_md(d, tmp("perm.md"), err, sizeof err);
+    CHECK(mode_of(tmp("perm.md")) == 0604, "permissions: a replaced file keeps its mode");
+    umask(022);
+    remove(tmp("perm.xlsx"));
+    nb_export_xlsx(d, tmp("perm.xlsx"), err, sizeof err);
+    CHECK(mode_of(tmp("perm.xlsx")) == 0644, "permissions: a new XLSX gets 0644 too");
+    umask(old);
+    remove(tmp("perm.md"));
+    remove(tmp("perm.xlsx"));
+}
+
+/* A folder that cannot hold the file (a path through a regular file): the
+ * system's reason, NB_ERR_IO, nothing made. */
+static void test_unwritable_folder(const nb_doc *d)
+{
+    char err[512], path[256], name[128];
+
+    write_file(tmp("plain"), "a file, not a folder\n");
+    snprintf(path, sizeof path, "%s/r", tmp("plain"));
+    for (int i = 0; i < nb_nexporters; i++) {
+        const nb_exporter *x = &nb_exporters[i];
+        snprintf(name, sizeof name, "unwritable folder: %s: NB_ERR_IO, 'Not a directory'", x->name);
+        CHECK(x->write(d, target(x, path), err, sizeof err) == NB_ERR_IO && contains(err, "Not a directory")
+                  && contains(err, path), name);
+    }
+    CHECK(file_is(tmp("plain"), "a file, not a folder\n") && temporaries() == 0,
+          "unwritable folder: nothing changed, nothing left");
+    remove(tmp("plain"));
+}
+
+/* A file name near the system's limit (255 bytes) still gets a temporary
+ * beside it: the temporary's name is cut, not the file's. */
+static void test_long_name(const nb_doc *d)
+{
+    char name[256], err[512] = "";
+
+    memset(name, 'n', 240);
+    strcpy(name + 240, "名字.md"); /* 240 + 6 + 3 = 249 bytes */
+    CHECK(nb_export_md(d, tmp(name), err, sizeof err) == NB_OK && access(tmp(name), F_OK) == 0,
+          "long name: a 249-byte file name is written");
+    if (*err)
+        printf("# %s\n", err);
+    CHECK(temporaries() == 0, "long name: no temporary left");
+    remove(tmp(name));
+}
+
+/* Removes the test folder and everything in it. */
 static void remove_dir(void)
 {
-    static const char *const names[] = {
-        "r.json", "r-active.csv", "r-requests.csv", "r-local.csv", "r.md", "r.txt", "r.html",
-        "a.xlsx", "b.xlsx", "check.py", "bad.html", "bad.txt", "names.xlsx", "empty.xlsx",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        remove(tmp(names[i]));
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            remove(tmp(e->d_name));
+    }
+    if (d)
+        closedir(d);
     rmdir(dir);
 }
 
@@ -741,6 +1182,15 @@ int main(void)
     test_html(d);
     test_xlsx(d);
     test_sheet_names();
+    test_registry(d);
+    test_atomic_midway(d);
+    test_atomic_csv(d);
+    test_full_disk(d);
+    test_file_size_limit(d);
+    test_permissions(d);
+    test_unwritable_folder(d);
+    test_long_name(d);
+    test_xlsx_long_cells(d);
     test_errors(d);
     nb_doc_free(d);
     nb_doc_free(NULL);

@@ -1,0 +1,312 @@
+/* export_util.c - what the exporters share: atomic output files, document checks, text lines.
+ *
+ * Private to the exporters (declared in export_util.h). Depends on libc and
+ * POSIX (open_memstream, mkstemp, fsync, rename) only. */
+#include "export_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- output files ------------------------------------------------------ */
+
+#define TMP_BASE_MAX 200 /* bytes of the file name kept in the temporary's name */
+
+/* The failure-injection seam (nb_out_test_fail_close): off unless a test sets it. */
+static int fail_close_nth;
+static int fail_close_errno;
+
+void nb_out_test_fail_close(int nth, int errnum)
+{
+    fail_close_nth = nth;
+    fail_close_errno = errnum;
+}
+
+/* 1 when this close is the one a test asked to fail. */
+static int close_injected(void)
+{
+    return fail_close_nth > 0 && --fail_close_nth == 0;
+}
+
+/* The process's umask. umask() can only be read by setting it, so it is set
+ * back at once (nianbao runs one thread). */
+static mode_t current_umask(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return m;
+}
+
+/* The mode fopen would leave PATH with: an existing file keeps its
+ * permissions, a new one gets 0666 less the umask. */
+static mode_t mode_for(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return st.st_mode & 0777;
+    return 0666 & ~current_umask();
+}
+
+/* "DIR/.NAME.XXXXXX" for PATH "DIR/NAME", the name cut to TMP_BASE_MAX bytes
+ * (at a UTF-8 character boundary) so the result stays a valid file name. */
+static char *tmp_template(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dirlen = (size_t)(base - path), baselen = strlen(base), n;
+    char *t;
+
+    if (baselen > TMP_BASE_MAX) {
+        baselen = TMP_BASE_MAX;
+        while (baselen > 0 && ((unsigned char)base[baselen] & 0xC0) == 0x80)
+            baselen--;
+    }
+    n = dirlen + 1 + baselen + sizeof ".XXXXXX";
+    if ((t = malloc(n)))
+        snprintf(t, n, "%.*s.%.*s.XXXXXX", (int)dirlen, path, (int)baselen, base);
+    return t;
+}
+
+/* Makes the temporary file for PATH, open in O->fd. */
+static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
+{
+    int e;
+
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    o->path = strdup(path);
+    o->tmp = tmp_template(path);
+    if (!o->path || !o->tmp) {
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NB_ERR_NOMEM;
+    }
+    if ((o->fd = mkstemp(o->tmp)) < 0) {
+        e = errno;
+        free(o->tmp); /* a template, not a file */
+        o->tmp = NULL;
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return NB_ERR_IO;
+    }
+    if (fchmod(o->fd, mode_for(path)) != 0) {
+        e = errno;
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return NB_ERR_IO;
+    }
+    return NB_OK;
+}
+
+nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen)
+{
+    nb_err rc = out_create(o, path, err, errlen);
+
+    if (rc != NB_OK)
+        return rc;
+    if (!(o->f = open_memstream(&o->buf, &o->len))) {
+        nb_out_discard(o);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NB_ERR_NOMEM;
+    }
+    return NB_OK;
+}
+
+nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen)
+{
+    nb_err rc = out_create(o, path, err, errlen);
+
+    if (rc == NB_OK) {
+        close(o->fd);
+        o->fd = -1;
+    }
+    return rc;
+}
+
+/* Writes LEN bytes of BUF to FD; 0 or an errno. A failure the test seam
+ * asks for comes after half of the bytes. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    size_t done = 0, stop = len;
+    int injected = close_injected();
+
+    if (injected)
+        stop = len / 2;
+    while (done < stop) {
+        ssize_t n = write(fd, buf + done, stop - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        done += (size_t)n;
+    }
+    return injected ? fail_close_errno : 0;
+}
+
+/* fsync of a file known by name; 0 or an errno. */
+static int sync_by_name(const char *path)
+{
+    int fd, e = 0;
+
+    if (close_injected())
+        return fail_close_errno;
+    if ((fd = open(path, O_RDONLY)) < 0)
+        return errno;
+    if (fsync(fd) != 0)
+        e = errno;
+    close(fd);
+    return e;
+}
+
+/* Writes the stream's bytes to the temporary file, syncs and closes it; 0
+ * or an errno (ENOMEM: the stream ran out of memory). */
+static int write_stream(nb_out *o)
+{
+    int failed = ferror(o->f), e;
+
+    if (fclose(o->f) != 0 || failed) /* a stream in memory fails only for want of memory */
+        e = ENOMEM;
+    else
+        e = write_all(o->fd, o->buf, o->len);
+    o->f = NULL;
+    if (!e && fsync(o->fd) != 0)
+        e = errno;
+    if (close(o->fd) != 0 && !e)
+        e = errno;
+    o->fd = -1;
+    return e;
+}
+
+nb_err nb_out_close(nb_out *o, char *err, size_t errlen)
+{
+    int e = 0;
+
+    if (o->f)
+        e = write_stream(o);
+    else if (o->tmp)
+        e = sync_by_name(o->tmp);
+    if (e == ENOMEM) {
+        snprintf(err, errlen, "%s: out of memory", o->path);
+        return NB_ERR_NOMEM;
+    }
+    if (e) {
+        snprintf(err, errlen, "%s: write failed: %s", o->path, strerror(e));
+        return NB_ERR_IO;
+    }
+    return NB_OK;
+}
+
+/* Syncs the folder of PATH, so that the rename itself survives a crash.
+ * Best effort: not every file system can sync a folder. */
+static void sync_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *folder = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+    int fd;
+
+    if (!folder)
+        return;
+    if ((fd = open(folder, O_RDONLY | O_DIRECTORY)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(folder);
+}
+
+nb_err nb_out_commit(nb_out *o, char *err, size_t errlen)
+{
+    if (rename(o->tmp, o->path) != 0) {
+        snprintf(err, errlen, "%s: cannot move the written file into place: %s", o->path,
+                 strerror(errno));
+        return NB_ERR_IO;
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    sync_folder(o->path);
+    return NB_OK;
+}
+
+void nb_out_discard(nb_out *o)
+{
+    if (o->f)
+        fclose(o->f);
+    if (o->path && o->fd >= 0)
+        close(o->fd);
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->buf);
+    free(o->tmp);
+    free(o->path);
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+}
+
+nb_err nb_out_finish(nb_out *o, char *err, size_t errlen)
+{
+    nb_err rc = nb_out_close(o, err, errlen);
+
+    if (rc == NB_OK)
+        rc = nb_out_commit(o, err, errlen);
+    nb_out_discard(o);
+    return rc;
+}
+
+nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen)
+{
+    nb_err_prefix(e, o->path ? o->path : "", err, errlen);
+    nb_out_discard(o);
+    return e;
+}
+
+/* ---- the document ------------------------------------------------------ */
+
+nb_err nb_blocks_valid(const nb_doc *doc, const char *path, char *err, size_t errlen)
+{
+    for (int b = 0; b < doc->nblocks; b++) {
+        const nb_block *blk = &doc->blocks[b];
+        if (blk->type == NB_BLOCK_TABLE && (blk->table < 0 || blk->table >= doc->ntables)) {
+            snprintf(err, errlen, "%s: block %d names table %d of %d", path, b + 1, blk->table,
+                     doc->ntables);
+            return NB_ERR_INPUT;
+        }
+    }
+    return NB_OK;
+}
+
+const char *nb_table_caption(const nb_doc *doc, int b)
+{
+    const nb_table *t = &doc->tables[doc->blocks[b].table];
+
+    if (!t->title || !*t->title)
+        return NULL;
+    if (b > 0 && doc->blocks[b - 1].type == NB_BLOCK_HEADING && doc->blocks[b - 1].text
+        && strcmp(doc->blocks[b - 1].text, t->title) == 0)
+        return NULL;
+    return t->title;
+}
+
+nb_err nb_err_prefix(nb_err e, const char *path, char *err, size_t errlen)
+{
+    char msg[1024];
+
+    snprintf(msg, sizeof msg, "%s", err);
+    snprintf(err, errlen, "%s: %s", path, msg);
+    return e;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+void nb_put_lines(FILE *f, const char *s, const char *nl)
+{
+    for (; s && *s; s++) {
+        if (*s == '\n')
+            fputs(nl, f);
+        else if (*s != '\r')
+            fputc(*s, f);
+    }
+}

@@ -1,0 +1,93 @@
+/* export_util.h - private helpers shared by the exporters (export_*.c): atomic output
+ * files, checks of the document's shape, text lines.
+ *
+ * An output file is written under a temporary name in its own folder
+ * (".NAME.XXXXXX", made by mkstemp), flushed and fsync'ed, and only then
+ * renamed over NAME; until the rename a previous NAME stays as it was, and a
+ * failure removes the temporary. Not part of the public interface (export.h).
+ * Depends on libc (POSIX) only. */
+#ifndef NB_EXPORT_UTIL_H
+#define NB_EXPORT_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "doc.h"
+#include "err.h"
+
+/* ---- output files --------------------------------------------------------- */
+
+/* One output file on its way into place. Zero it before use; after
+ * nb_out_open, end it with nb_out_finish or nb_out_discard. The exporter
+ * writes to F, a stream in memory; nb_out_close writes the bytes to the
+ * temporary file in one place, so a failure has its exact reason (stdio
+ * forgets the errno of a failed buffered write). */
+typedef struct {
+    FILE *f;     /* the stream to write (in memory); NULL when closed or never opened */
+    char *buf;   /* what F holds, once closed (open_memstream) */
+    size_t len;
+    int fd;      /* the temporary file, open until nb_out_close; -1 when closed */
+    char *path;  /* the final path (a copy) */
+    char *tmp;   /* the temporary path beside it; NULL once renamed or removed */
+} nb_out;
+
+/* Creates the temporary file for PATH with the mode PATH would get from
+ * fopen (an existing file's permissions, else 0666 & ~umask) and opens the
+ * stream O->f. NB_ERR_IO ("PATH: reason") or NB_ERR_NOMEM; O then holds
+ * nothing. */
+nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen);
+
+/* As nb_out_open, without a stream: for a library that writes the
+ * temporary file by its name (O->tmp). */
+nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen);
+
+/* Writes what the stream holds to the temporary file, fsyncs and closes it
+ * (a reserved file is fsync'ed by name). The file stays under its temporary
+ * name. NB_ERR_IO with "PATH: write failed: reason", NB_ERR_NOMEM. */
+nb_err nb_out_close(nb_out *o, char *err, size_t errlen);
+
+/* Renames the closed temporary file to the final path. NB_ERR_IO. */
+nb_err nb_out_commit(nb_out *o, char *err, size_t errlen);
+
+/* Closes what is open, removes the temporary file if it is still there,
+ * frees O's memory. Idempotent; a zeroed O (never opened) is fine. */
+void nb_out_discard(nb_out *o);
+
+/* Close, commit and discard: the usual end of a one-file export. On failure
+ * nothing is left at the temporary name and PATH is untouched. */
+nb_err nb_out_finish(nb_out *o, char *err, size_t errlen);
+
+/* Discards O after failure E, whose message in ERR does not yet name the
+ * file: prefixes it with "PATH: ". Returns E. */
+nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen);
+
+/* Test seam, for unit tests only: the NTH nb_out_close from now on fails
+ * with ERRNUM (as a full disk does: ENOSPC), after writing half of the file
+ * (a reserved file: before its fsync); NTH 0 turns it off. Production code
+ * never calls it. */
+void nb_out_test_fail_close(int nth, int errnum);
+
+/* ---- the document --------------------------------------------------------- */
+
+/* NB_OK when every table block names an existing table, else NB_ERR_INPUT
+ * with "PATH: block N names table T of M". */
+nb_err nb_blocks_valid(const nb_doc *doc, const char *path, char *err, size_t errlen);
+
+/* The caption to print before table block B, or NULL when the table has no
+ * title or the block right before it is a heading with the same text. */
+const char *nb_table_caption(const nb_doc *doc, int b);
+
+/* Writes "PATH: MSG" into ERR, where MSG is what ERR held. Returns E. */
+nb_err nb_err_prefix(nb_err e, const char *path, char *err, size_t errlen);
+
+/* ---- text ----------------------------------------------------------------- */
+
+/* Writes S with newlines turned into NL (CRs dropped). */
+void nb_put_lines(FILE *f, const char *s, const char *nl);
+
+static inline const char *str_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+#endif
