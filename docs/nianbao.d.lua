@@ -176,3 +176,7 @@ function Doc:set_checks(results) end
 ---@return function|nil chunk
 ---@return string? message
 function nianbao.load_restricted(text, name) end
+
+---A handle to the same store that only reads.
+---@return Store
+function Store:readonly() end

@@ -2,6 +2,8 @@
 #include "files.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,4 +100,63 @@ void nb_temp_cleanup(void)
             unlink(temps[i]);
             temps[i][0] = '\0';
         }
+}
+
+/* ---- paths ---- */
+
+/* REAL, then "/" and REST into OUT, REST's parts being neither "." nor "..". */
+static int join_rest(const char *real, const char *rest, char *out)
+{
+    for (const char *p = rest; *p;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return -1;
+        p = e ? e + 1 : p + n;
+    }
+    size_t n = strlen(real);
+    if (n + strlen(rest) + 2 > PATH_MAX)
+        return -1;
+    memcpy(out, real, n);
+    if (*rest && strcmp(real, "/") != 0)
+        out[n++] = '/';
+    memcpy(out + n, rest, strlen(rest) + 1);
+    return 0;
+}
+
+int nb_path_resolve(const char *path, char *out)
+{
+    char prefix[PATH_MAX], real[PATH_MAX];
+    size_t len = strlen(path);
+    if (len >= sizeof prefix)
+        return -1;
+    if (realpath(*path ? path : ".", out))
+        return 0;
+    /* The longest part that exists, resolved, then the rest as given: none of its
+       parts may be "." or "..", which could leave the resolved folder. */
+    for (long i = (long)len - 1; i >= -1; i--) {
+        while (i >= 0 && path[i] != '/')
+            i--;
+        const char *rest = path + i + 1;
+        if (i < 0)
+            memcpy(prefix, ".", 2);
+        else if (i == 0)
+            memcpy(prefix, "/", 2);
+        else
+            memcpy(prefix, path, (size_t)i), prefix[i] = '\0';
+        if (realpath(prefix, real))
+            return join_rest(real, rest, out);
+    }
+    return -1;
+}
+
+int nb_path_within(const char *path, const char *root)
+{
+    char p[PATH_MAX], r[PATH_MAX];
+    if (nb_path_resolve(path, p) != 0 || nb_path_resolve(root, r) != 0)
+        return 0;
+    size_t n = strlen(r);
+    if (strcmp(r, "/") == 0)
+        return 1;
+    return strncmp(p, r, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }

@@ -28,6 +28,14 @@ void nb_temp_register(const char *path);
 void nb_temp_forget(const char *path);
 void nb_temp_cleanup(void);
 
+/* The canonical path of PATH into OUT (PATH_MAX bytes): realpath of PATH, or, when only
+ * its last part does not exist yet, realpath of its folder and that part (not "." or
+ * ".."). 0, or -1 when it cannot be resolved. */
+int nb_path_resolve(const char *path, char *out);
+
+/* 1 when PATH (resolved) lies in folder ROOT (resolved), or is it. */
+int nb_path_within(const char *path, const char *root);
+
 /* "a FIFO", "a device", "a folder", ...: what kind of file MODE is. */
 const char *nb_file_kind(unsigned mode);
 

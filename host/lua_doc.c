@@ -218,11 +218,26 @@ static void read_merges(lua_State *L, nb_table *t, const char *where)
     }
 }
 
+/* 1 when ID can be a table id: it names files (NAME-ID.csv) and JSON keys. */
+static int id_ok(const char *id)
+{
+    if (!*id || strlen(id) > 64)
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return 0;
+    return 1;
+}
+
 static void read_table(lua_State *L, int idx, nb_table *t, int ti)
 {
     char where[64];
     snprintf(where, sizeof where, "tables[%d]", ti + 1);
     t->id = get_str(L, idx, "id", 1, where);
+    if (!id_ok(t->id))
+        luaL_error(L, "%s: id '%s' must be 1 to 64 letters, digits, _ or - (it names files)", where,
+                   t->id);
     t->title = get_str(L, idx, "title", 0, where);
     lua_getfield(L, idx, "header_rows");
     t->header_rows = top_range(L, 0, 0, MAX_ROWS, where, "header_rows");

@@ -19,8 +19,22 @@ static const char *top_str(lua_State *L, const char *where, const char *key)
     return lua_tostring(L, -1);
 }
 
+/* 1 when NAME can name files in a folder: not empty, no '/', not starting with '.',
+ * no control characters. */
+static int name_ok(const char *name)
+{
+    if (!*name || *name == '.')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p == '/' || *p < 0x20 || *p == 0x7f)
+            return 0;
+    return strlen(name) < 200;
+}
+
 /* nianbao.export(doc, {dir = "out", name = "report", formats = {"xlsx", ...}})
- * -> array of written paths | nil, message */
+ * -> array of written paths [, message] | nil, message. Each format is written on its
+ * own: one that fails does not keep the others from being written; the message names
+ * every failure. */
 static int l_export(lua_State *L)
 {
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -31,8 +45,15 @@ static int l_export(lua_State *L)
     const char *dir = lua_isnil(L, -1) ? "out" : top_str(L, "export", "dir");
     lua_getfield(L, 2, "name");
     const char *name = top_str(L, "export", "name");
-    if (strchr(name, '/'))
-        return luaL_error(L, "export: name '%s' must not contain '/'", name);
+    if (!name_ok(name))
+        return luaL_error(L, "export: name '%s' must be a file name (no '/', not starting "
+                             "with '.', no control characters)", name);
+    if (!nb_lua_may_write(L, dir)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: scripts write only in the working folder, the store's folder "
+                           "or the command's --out (sandbox)", dir);
+        return 2;
+    }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         lua_pushnil(L);
         lua_pushfstring(L, "%s: cannot create folder: %s", dir, strerror(errno));
@@ -64,6 +85,9 @@ static int l_export(lua_State *L)
     }
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
+    luaL_Buffer fails;
+    luaL_buffinit(L, &fails);
+    int nfail = 0;
     for (int e = 0; e < nb_nexporters; e++) {
         const nb_exporter *x = &nb_exporters[e];
         if (!(want & (1u << e)))
@@ -71,9 +95,9 @@ static int l_export(lua_State *L)
         char path[4096], err[1024];
         snprintf(path, sizeof path, "%s/%s%s", dir, name, x->per_table ? "" : x->ext);
         if (x->write(doc, path, err, sizeof err) != NB_OK) {
-            lua_pushnil(L);
-            lua_pushstring(L, err);
-            return 2;
+            luaL_addstring(&fails, nfail++ ? "\n" : "");
+            luaL_addstring(&fails, err);
+            continue;
         }
         if (x->per_table) {
             for (int t = 0; t < doc->ntables; t++) {
@@ -85,7 +109,18 @@ static int l_export(lua_State *L)
             lua_rawseti(L, out, ++n);
         }
     }
-    return 1;
+    luaL_pushresult(&fails);
+    if (!nfail) {
+        lua_settop(L, out);
+        return 1;
+    }
+    lua_pushvalue(L, out);
+    if (n == 0) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+    }
+    lua_insert(L, -2);
+    return 2;
 }
 
 /* nianbao.formats() -> { {name=, ext=}, ... }: the exporters, in the order they write. */

@@ -152,7 +152,45 @@ static int h_set_store(lua_State *L)
     return 0;
 }
 
+/* host.set_limits{seconds =, memory =, instructions =}: the command's limits (the time
+ * limit counts from now). */
+static int h_set_limits(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    nb_limits *lim = nb_lua_limits(L);
+    if (lua_getfield(L, 1, "memory") != LUA_TNIL) {
+        lua_Integer m = luaL_checkinteger(L, -1);
+        if (m < (1 << 20))
+            return luaL_error(L, "--limit-memory: at least 1M");
+        lim->mem_limit = (size_t)m;
+    }
+    if (lua_getfield(L, 1, "instructions") != LUA_TNIL) {
+        lua_Integer n = luaL_checkinteger(L, -1);
+        lim->max_instructions = n < 0 ? 0 : n;
+    }
+    if (lua_getfield(L, 1, "seconds") != LUA_TNIL) {
+        lua_Integer n = luaL_checkinteger(L, -1);
+        lim->max_seconds = n < 0 ? 0 : (int)n;
+    }
+    nb_lua_set_limits(L, lim);
+    return 0;
+}
+
+/* host.allow_write(dir): scripts (nianbao.export) may write into DIR too: the command's
+ * --out. */
+static int h_allow_write(lua_State *L)
+{
+    const char *dir = luaL_checkstring(L, 1);
+    nb_config *cfg = (nb_config *)nb_lua_config(L);
+    if (strlen(dir) >= sizeof cfg->out)
+        return luaL_error(L, "--out: the path is too long");
+    memcpy(cfg->out, dir, strlen(dir) + 1);
+    return 0;
+}
+
 static const luaL_Reg host_funcs[] = {
+    {"allow_write", h_allow_write},
+    {"set_limits", h_set_limits},
     {"set_store", h_set_store},
     {"open", h_open},       {"read_file", h_read_file}, {"fail", h_fail},
     {"run", h_run},         {"isatty", h_isatty},       {"eprint", h_eprint},

@@ -197,14 +197,12 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
  * -> result | nil, message, result */
 static int l_import(lua_State *L)
 {
-    nb_store *s = nb_check_store(L, 1);
+    nb_store *s = nb_check_writable(L, 1, "store:import");
     const char *kind = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
     const char *body = opt_str(L, 4, "body");
     if (!body)
         return luaL_error(L, "store:import: option 'body' (the body's name) is required");
-    if (s->readonly)
-        return luaL_error(L, "store:import: the store is open read-only");
     if (strcmp(kind, "text") == 0)
         return import_text(L, s, path, body);
     import_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
@@ -242,13 +240,11 @@ static int l_import(lua_State *L)
  * (the caller has checked it). */
 static int l_put_script(lua_State *L)
 {
-    nb_store *s = nb_check_store(L, 1);
+    nb_store *s = nb_check_writable(L, 1, "store:put_script");
     const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
     const char *name = luaL_checkstring(L, 4), *content = luaL_checkstring(L, 5);
     if (strcmp(role, "rules") != 0 && strcmp(role, "layout") != 0)
         return luaL_argerror(L, 3, "'rules' or 'layout'");
-    if (s->readonly)
-        return luaL_error(L, "store:put_script: the store is open read-only");
     char err[1024];
     if (nb_store_put_script(s, body, role, name, content, err, sizeof err) != NB_OK) {
         lua_pushnil(L);

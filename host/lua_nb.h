@@ -32,7 +32,14 @@ typedef struct {
 typedef struct {
     char home[4096];    /* folder holding scripts/ and lib/ */
     char db[4096];      /* store path given with -d, default ./nianbao.db */
+    char out[4096];     /* a folder the command writes into (report --out), or "" */
 } nb_config;
+
+/* 1 when scripts may read PATH: it lies in the working folder or the store's folder. */
+int nb_lua_may_read(lua_State *L, const char *path);
+/* 1 when scripts may write into folder DIR: the working folder, the store's folder, or the
+ * command's --out. */
+int nb_lua_may_write(lua_State *L, const char *dir);
 
 /* Creates a sandboxed state using L's allocator limits in LIM (owned by the
  * caller, must outlive the state). NULL on out of memory. */
@@ -108,6 +115,10 @@ int nb_push_store(lua_State *L, const char *path, int mode, int busy_ms);
 
 /* The store userdata at IDX (raises if closed or not a store). */
 nb_store *nb_check_store(lua_State *L, int idx);
+
+/* The store at IDX, which must be writable through this handle (not store:readonly's,
+ * not opened read-only); raises naming WHAT otherwise. */
+nb_store *nb_check_writable(lua_State *L, int idx, const char *what);
 
 /* The id of the body named at IDX; raises "no body named 'X' (bodies: ...)"
  * for an unknown one: the same in every API. */

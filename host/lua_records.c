@@ -3,12 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "insert.h"
 #include "lua_nb.h"
 #include "records.h"
 
 typedef struct {
-    nb_store *s; /* NULL once closed */
+    nb_store *s;  /* NULL once closed */
+    int readonly; /* a handle that only reads (store:readonly) */
+    int owner;    /* this handle closes the store; a read-only handle borrows it */
 } store_ud;
 
 typedef struct {
@@ -64,6 +67,15 @@ nb_store *nb_check_store(lua_State *L, int idx)
     store_ud *u = luaL_checkudata(L, idx, NB_MT_STORE);
     if (!u->s)
         luaL_error(L, "store is closed");
+    if (!u->owner) { /* a read-only handle: its owner must still be open */
+        lua_getiuservalue(L, idx, 1);
+        store_ud *o = lua_touserdata(L, -1);
+        lua_pop(L, 1);
+        if (!o || !o->s) {
+            u->s = NULL;
+            luaL_error(L, "store is closed");
+        }
+    }
     return u->s;
 }
 
@@ -79,6 +91,8 @@ int nb_push_store(lua_State *L, const char *path, int mode, int busy_ms)
 {
     store_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->s = NULL;
+    u->readonly = mode == NB_OPEN_READ;
+    u->owner = 1;
     luaL_setmetatable(L, NB_MT_STORE);
     char err[2048];
     nb_store *s;
@@ -94,10 +108,19 @@ int nb_push_store(lua_State *L, const char *path, int mode, int busy_ms)
     return 1;
 }
 
-/* nianbao.open([path [, {create = true, readonly = true}]]) -> store | nil, message */
+/* nianbao.open([path [, {create = true, readonly = true}]]) -> store | nil, message.
+ * Scripts open the command's store (-d FILE) only. */
 static int l_open(lua_State *L)
 {
-    const char *path = luaL_optstring(L, 1, nb_lua_config(L)->db);
+    const char *db = nb_lua_config(L)->db;
+    const char *path = luaL_optstring(L, 1, db);
+    char a[4096], b[4096];
+    if (strcmp(path, db) != 0 &&
+        (nb_path_resolve(path, a) != 0 || nb_path_resolve(db, b) != 0 || strcmp(a, b) != 0)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: scripts open only the command's store, %s (sandbox)", path, db);
+        return 2;
+    }
     int mode = NB_OPEN_WRITE;
     if (lua_istable(L, 2)) {
         lua_getfield(L, 2, "create");
@@ -114,15 +137,39 @@ static int l_open(lua_State *L)
     return 2;
 }
 
-/* store:close(); also __gc and __close. Idempotent. */
+/* store:close(); also __gc and __close. Idempotent. A read-only handle only lets go of
+ * the store it borrows. */
 static int l_store_close(lua_State *L)
 {
     store_ud *u = luaL_checkudata(L, 1, NB_MT_STORE);
-    if (u->s) {
+    if (u->s && u->owner)
         nb_store_close(u->s);
-        u->s = NULL;
-    }
+    u->s = NULL;
     return 0;
+}
+
+/* store:readonly() -> a handle to the same store that only reads: rules and layouts get
+ * one. Writing through it raises. */
+static int l_readonly(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    store_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->s = s;
+    u->readonly = 1;
+    u->owner = 0;
+    luaL_setmetatable(L, NB_MT_STORE);
+    lua_pushvalue(L, 1); /* the owner stays alive while the handle is */
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+nb_store *nb_check_writable(lua_State *L, int idx, const char *what)
+{
+    nb_store *s = nb_check_store(L, idx);
+    store_ud *u = lua_touserdata(L, idx);
+    if (u->readonly || s->readonly)
+        luaL_error(L, "%s: the store is open read-only here", what);
+    return s;
 }
 
 static const nb_kind *check_kind(lua_State *L, int idx)
@@ -300,7 +347,7 @@ static int l_count(lua_State *L)
 /* store:insert(kind, body, record) -> "inserted" | "updated"; nil, message on bad data */
 static int l_insert(lua_State *L)
 {
-    nb_store *s = nb_check_store(L, 1);
+    nb_store *s = nb_check_writable(L, 1, "store:insert");
     const nb_kind *k = check_kind(L, 2);
     const char *body = luaL_checkstring(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
@@ -609,6 +656,7 @@ static const luaL_Reg store_methods[] = {
     {"scripts", l_scripts},
     {"schema", l_schema},
     {"body", l_body},
+    {"readonly", l_readonly},
     {NULL, NULL},
 };
 

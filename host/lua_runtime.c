@@ -398,6 +398,36 @@ const nb_config *nb_lua_config(lua_State *L)
     return c;
 }
 
+/* The folder of the store (".": the working folder) into OUT. */
+static void store_folder(const nb_config *cfg, char *out, size_t n)
+{
+    const char *slash = strrchr(cfg->db, '/');
+    if (!slash)
+        snprintf(out, n, ".");
+    else if (slash == cfg->db)
+        snprintf(out, n, "/");
+    else
+        snprintf(out, n, "%.*s", (int)(slash - cfg->db), cfg->db);
+}
+
+int nb_lua_may_read(lua_State *L, const char *path)
+{
+    const nb_config *cfg = nb_lua_config(L);
+    char folder[4096];
+    store_folder(cfg, folder, sizeof folder);
+    return nb_path_within(path, ".") || nb_path_within(path, folder) ||
+           nb_path_within(path, cfg->home);
+}
+
+int nb_lua_may_write(lua_State *L, const char *dir)
+{
+    const nb_config *cfg = nb_lua_config(L);
+    char folder[4096];
+    store_folder(cfg, folder, sizeof folder);
+    return nb_path_within(dir, ".") || nb_path_within(dir, folder) ||
+           (cfg->out[0] && nb_path_within(dir, cfg->out));
+}
+
 /* Copies the fields NAMES of the table at FROM into the table on top. */
 static void copy_fields(lua_State *L, int from, const char *const *names)
 {

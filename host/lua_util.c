@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "files.h"
 #include "lua_nb.h"
 #include "util.h"
 
@@ -68,50 +69,38 @@ static int l_days_between(lua_State *L)
     return 1;
 }
 
-typedef struct {
-    FILE *f; /* NULL once closed */
-} file_box;
+#define NB_MT_TEXTBUF "nianbao.textbuf"
 
-static int l_file_box_gc(lua_State *L)
+static int textbuf_gc(lua_State *L)
 {
-    file_box *b = luaL_checkudata(L, 1, "nianbao.filebox");
-    if (b->f)
-        fclose(b->f);
-    b->f = NULL;
+    nb_buf_free(luaL_checkudata(L, 1, NB_MT_TEXTBUF));
     return 0;
 }
 
-/* nianbao.read_text(path) -> string | nil, message. Reads a text file (scripts
- * may read, never write: files are written only through nianbao.export). */
+/* nianbao.read_text(path) -> string | nil, message. Reads a regular file of at most 16 MiB
+ * in the working folder or the store's folder (scripts may read, never write: files are
+ * written only through nianbao.export). */
 static int l_read_text(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    /* The FILE belongs to a userdata, so an error while reading (out of
-       memory) cannot leak it. */
-    file_box *box = lua_newuserdatauv(L, sizeof *box, 0);
-    box->f = NULL;
-    luaL_setmetatable(L, "nianbao.filebox");
-    box->f = fopen(path, "rb");
-    if (!box->f) {
+    if (!nb_lua_may_read(L, path)) {
         lua_pushnil(L);
-        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        lua_pushfstring(L, "%s: scripts read files only in the working folder and the store's "
+                           "folder (sandbox)", path);
         return 2;
     }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, box->f)) > 0)
-        luaL_addlstring(&b, buf, n);
-    int err = ferror(box->f);
-    fclose(box->f);
-    box->f = NULL;
-    if (err) {
+    /* The text belongs to a userdata, so an error while pushing it cannot leak it. */
+    nb_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
+    memset(b, 0, sizeof *b);
+    luaL_setmetatable(L, NB_MT_TEXTBUF);
+    char err[1024];
+    if (nb_file_read(path, NB_MAX_TEXT_FILE, b, err, sizeof err) != NB_OK) {
         lua_pushnil(L);
-        lua_pushfstring(L, "%s: read error", path);
+        lua_pushstring(L, err);
         return 2;
     }
-    luaL_pushresult(&b);
+    lua_pushlstring(L, b->data ? b->data : "", b->len);
+    nb_buf_free(b);
     return 1;
 }
 
@@ -149,8 +138,8 @@ static const luaL_Reg funcs[] = {
 int nb_open_util(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    if (luaL_newmetatable(L, "nianbao.filebox")) {
-        lua_pushcfunction(L, l_file_box_gc);
+    if (luaL_newmetatable(L, NB_MT_TEXTBUF)) {
+        lua_pushcfunction(L, textbuf_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_pop(L, 1);

@@ -94,16 +94,17 @@ int main(int argc, char **argv)
     cli c = {argc, argv, 0};
     find_home(&cfg);
     snprintf(cfg.db, sizeof cfg.db, "nianbao.db"); /* the command line's -d changes it */
+    /* The defaults (the options --limit-* of every command change them): 1 GiB, about a
+       second of a plain loop, ten minutes. */
     lim.mem_limit = (size_t)1 << 30;
-    lim.max_instructions = 20LL * 1000 * 1000 * 1000;
+    lim.max_instructions = 300LL * 1000 * 1000;
+    lim.max_seconds = 600;
     const char *mem = getenv("NIANBAO_MEMORY_LIMIT");
     if (mem && *mem)
         lim.mem_limit = (size_t)strtoull(mem, NULL, 10);
     const char *ins = getenv("NIANBAO_INSTRUCTION_LIMIT");
     if (ins && *ins)
         lim.max_instructions = strtoll(ins, NULL, 10);
-    /* SQLite's own memory gets the same ceiling as the Lua heap. */
-    sqlite3_hard_heap_limit64((sqlite3_int64)lim.mem_limit);
     lua_State *L = nb_lua_new(&lim, &cfg);
     if (!L)
         return 2;

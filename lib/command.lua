@@ -18,6 +18,28 @@ command.common = {
       if not n or n <= 0 or n > 86400 then return nil, "seconds from 0 to 86400 (" .. v .. ")" end
       return n
     end },
+  { "--limit-seconds", "N", "stop any script, query or read after N seconds (default 600; 0: none)",
+    check = function(v)
+      local n = math.tointeger(tonumber(v))
+      if not n or n < 0 or n > 86400 * 7 then return nil, "whole seconds from 0 (" .. v .. ")" end
+      return n
+    end },
+  { "--limit-memory", "BYTES", "memory for scripts and for SQLite (default 1G; K, M, G)",
+    check = function(v)
+      local n, unit = v:match("^(%d+)([KkMmGg]?)$")
+      local bytes = n and tonumber(n) * (({ k = 1024, m = 1024 ^ 2, g = 1024 ^ 3 })[unit:lower()] or 1)
+      if not bytes or bytes < 2 ^ 20 or bytes > 2 ^ 40 then
+        return nil, "bytes from 1M to 1024G, e.g. 512M (" .. v .. ")"
+      end
+      return math.tointeger(bytes)
+    end },
+  { "--limit-instructions", "N", "Lua instructions (and SQLite steps) a script may run "
+      .. "(default 300000000, about a second of a loop; 0: none)",
+    check = function(v)
+      local n = math.tointeger(tonumber(v))
+      if not n or n < 0 then return nil, "a whole number from 0 (" .. v .. ")" end
+      return n
+    end },
 }
 
 local function is_flag(o) return o[2] == nil end

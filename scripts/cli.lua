@@ -73,6 +73,9 @@ end
 local opt, positional = command.parse(cmd, rest)
 if not opt then usage_error(cmd, positional) end
 if opt.d then host.set_store(opt.d) end
+if opt.limit_seconds or opt.limit_memory or opt.limit_instructions then
+  host.set_limits{ seconds = opt.limit_seconds, memory = opt.limit_memory, instructions = opt.limit_instructions }
+end
 
 local c = { host = host, opt = opt, args = positional, help = help,
             usage_error = function(message) usage_error(cmd, message) end }

@@ -206,10 +206,17 @@ local function run_report(c, write)
                                            rules = rule_files(c) })
   if write then
     local name = safe_name(string.format("%s-%d", c.opt.body, c.opt.year))
+    c.host.allow_write(c.opt.out or "out")
     local written, err = nianbao.export(ctx.document, { dir = c.opt.out or "out", name = name, formats = c.opt.to })
     if not written then c.host.fail(err) end
+    if err then c.host.eprint(err) end
     print(string.format("%s %d (%s): wrote", c.opt.body, c.opt.year, doc.format))
     for _, p in ipairs(written) do print("  " .. p) end
+    if err then
+      print(string.format("checks for %s %d (%s):", c.opt.body, c.opt.year, doc.format))
+      print_checks(doc.checks)
+      c.host.fail("some formats were not written (above); the others were", 2)
+    end
   end
   print(string.format("checks for %s %d (%s):", c.opt.body, c.opt.year, doc.format))
   local errors = print_checks(doc.checks)

@@ -36,7 +36,19 @@ error_is(function()
 end, "tables[1] (t): merge 1 {1, 1, 2, 1} is outside the table", "export: a merge outside the table")
 error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = { "pdf" } }) end,
   "export: unknown format 'pdf' (xlsx, md, txt, html, csv, json)", "export: an unknown format")
-local none, why = nianbao.export(doc, { name = "x", dir = "/proc/nope/out" })
-ok(none == nil and why:find("^/proc/nope/out: cannot create folder") ~= nil, "export: an unwritable folder is nil, message")
+local none, why = nianbao.export(doc, { name = "x", dir = dir .. "/no/such" })
+ok(none == nil and why:find("/no/such: cannot create folder") ~= nil, "export: an unwritable folder is nil, message")
+none, why = nianbao.export(doc, { name = "x", dir = "/proc/nope/out" })
+is({ none, why }, { nil, "/proc/nope/out: scripts write only in the working folder, the store's folder "
+                         .. "or the command's --out (sandbox)" }, "export: no folder outside the sandbox's")
+none, why = nianbao.export(doc, { name = "x", dir = dir .. "/../../../../../../../../proc/elsewhere" })
+ok(none == nil, "export: '..' cannot climb out")
+error_is(function() nianbao.export(doc, { name = "../x", dir = dir }) end,
+  "export: name '../x' must be a file name (no '/', not starting with '.', no control characters)",
+  "export: a name with a folder in it raises")
+error_is(function() nianbao.export({ title = "x", tables = { { id = "../t", ncols = 1, rows = {} } } },
+                                   { name = "x", dir = dir }) end,
+  "tables[1]: id '../t' must be 1 to 64 letters, digits, _ or - (it names files)",
+  "export: a table id names files, so it is checked")
 
 return tap.done()

@@ -7,11 +7,17 @@ local db = nianbao.db
 ok(type(db) == "string" and db:find("%.db$") ~= nil, "nianbao.db is the store given with -d")
 
 -- ---- open ----
-local missing = db .. ".missing"
-local none, why = nianbao.open(missing)
+local none, why = nianbao.open()
 is(none, nil, "open: a missing store without create is nil")
-is(why, missing .. ": no store here (create one with 'nianbao init -d " .. missing .. "')",
+is(why, db .. ": no store here (create one with 'nianbao init -d " .. db .. "')",
    "open: missing store message")
+local other = db .. ".other"
+none, why = nianbao.open(other, { create = true })
+is({ none, why }, { nil, other .. ": scripts open only the command's store, " .. db .. " (sandbox)" },
+   "open: a script opens no other store, and creates none")
+none, why = nianbao.read_text("/etc/passwd")
+is({ none, why }, { nil, "/etc/passwd: scripts read files only in the working folder and the store's "
+                         .. "folder (sandbox)" }, "read_text: no file outside the working and store folders")
 local store = nianbao.open(db, {create = true})
 ok(store ~= nil, "open: {create = true} makes the store")
 is(tostring(store), "nianbao.store (" .. db .. ")", "open: tostring names the path")
