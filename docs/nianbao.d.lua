@@ -180,3 +180,8 @@ function nianbao.load_restricted(text, name) end
 ---A handle to the same store that only reads.
 ---@return Store
 function Store:readonly() end
+
+---A read-only (deep) view of a table.
+---@param t table
+---@return table
+function nianbao.freeze(t) end

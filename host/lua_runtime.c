@@ -163,6 +163,16 @@ static int l_load_restricted(lua_State *L)
     return load_with(L, s, len, lua_tostring(L, -1), 0, REG_RESTRICTED);
 }
 
+/* nianbao.freeze(t) -> a read-only view of T (deep: tables reached through it are
+ * read-only too), as the shared libraries are. */
+static int l_freeze(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    nb_lua_freeze(L, "a read-only table");
+    return 1;
+}
+
 /* ---- loading script files ---- */
 
 /* Reads script PATH (a regular file, bounded), skipping a first "#" line as lua.c does
@@ -540,6 +550,8 @@ static void push_nianbao(lua_State *L)
     lua_setfield(L, -2, "script_names");
     lua_pushcfunction(L, l_load_restricted);
     lua_setfield(L, -2, "load_restricted");
+    lua_pushcfunction(L, l_freeze);
+    lua_setfield(L, -2, "freeze");
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_MODULE);
     static const char *const mts[] = {NB_MT_STORE, NB_MT_CUBE, NB_MT_ROWS, NB_MT_DOC, NULL};

@@ -120,13 +120,26 @@ function checks.local_files(store, body, extra)
   return files
 end
 
+--- What a body's own rules see of the report: everything but the document, read-only,
+--- with a store handle that only reads. A rule emits results, nothing else.
+function checks.view(ctx)
+  local v = {}
+  for k, x in pairs(ctx) do v[k] = x end
+  v.document = nil
+  v.store = ctx.store and ctx.store:readonly()
+  return nianbao.freeze(v)
+end
+
 --- Runs every rule; returns the results in order.
 --- Runs the national rules, then loads and runs the body's own: a local
 --- file cannot change the national rules before they run.
 function checks.run_all(ctx, store, body, extra)
   local results = checks.run(ctx, checks.national_files())
-  for _, r in ipairs(checks.run(ctx, checks.local_files(store, body, extra))) do
-    results[#results + 1] = r
+  local files = checks.local_files(store, body, extra)
+  if #files > 0 then
+    for _, r in ipairs(checks.run(checks.view(ctx), files)) do
+      results[#results + 1] = r
+    end
   end
   return results
 end
@@ -194,10 +207,17 @@ function checks.rows_with(ctx, id, col)
   return rows
 end
 
+-- The neighbouring years tabulated for a report: ctx -> year -> ctx or false. Kept here,
+-- not in ctx, which a body's rules see read-only.
+local neighbours_of = setmetatable({}, { __mode = "k" })
+
 --- The values of the neighbouring year (YEAR) when the store holds it, else nil.
+--- (ctx.neighbours, when a caller sets it, gives them instead.)
 function checks.neighbour(ctx, year)
-  ctx.neighbours = ctx.neighbours or {}
-  if ctx.neighbours[year] ~= nil then return ctx.neighbours[year] or nil end
+  if ctx.neighbours and ctx.neighbours[year] ~= nil then return ctx.neighbours[year] or nil end
+  neighbours_of[ctx] = neighbours_of[ctx] or {}
+  local cache = neighbours_of[ctx]
+  if cache[year] ~= nil then return cache[year] or nil end
   local held = false
   for _, y in ipairs(ctx.store:years(ctx.body)) do
     if y == year then held = true end
@@ -205,11 +225,11 @@ function checks.neighbour(ctx, year)
   local reg = require("formats").for_body(ctx.store, ctx.body)
   local fmt = held and reg:choose(year)
   if not fmt then
-    ctx.neighbours[year] = false
+    cache[year] = false
     return nil
   end
   local n = require("report").tabulate(ctx.store, ctx.body, year, fmt)
-  ctx.neighbours[year] = n
+  cache[year] = n
   return n
 end
 
