@@ -7,13 +7,18 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
-vg() { # name, command...
+# vg NAME STATUS COMMAND...: runs COMMAND (nianbao itself) under memcheck; it must end
+# with STATUS: a memory error (99), a signal (a crash or an abort: 128 and over) or any
+# other status fails.
+vg() {
     name=$1
-    shift
+    want=$2
+    shift 2
     valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
         --error-exitcode=99 "$@" >"$T/out" 2>"$T/err"
-    if [ $? -eq 99 ]; then
-        echo "not ok - $name"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "not ok - $name (exit status $got, want $want)"
         sed 's/^/#   /' "$T/err" | head -30
         fail=$((fail + 1))
     else
@@ -24,21 +29,36 @@ vg() { # name, command...
 B=沈阳市沈河区人民政府
 EX=examples/shenhe
 DB=$T/s.db
-vg "init" "$NB" -d "$DB" init
-vg "import with a mapping" "$NB" -d "$DB" import --body "$B" --map $EX/map.lua request $EX/data/requests.csv
+vg "init" 0 "$NB" -d "$DB" init
+vg "import with a mapping" 0 "$NB" -d "$DB" import --body "$B" --map $EX/map.lua request $EX/data/requests.csv
 for k in case:cases document:documents matter:matters decision:decisions purchase:purchases charge:charges; do
     "$NB" -d "$DB" import --body "$B" --map $EX/map.lua "${k%%:*}" "$EX/data/${k#*:}.csv" >/dev/null
 done
 for y in 2019 2020 2021; do "$NB" -d "$DB" import --body "$B" holiday $EX/holidays/$y.csv >/dev/null; done
 "$NB" -d "$DB" import --body "$B" text $EX/text/2020.md >/dev/null
-vg "import refusing bad rows" "$NB" -d "$DB" import --body "$B" request $EX/data/requests.csv
-vg "import of an XLSX that is a text file" sh -c "printf 'x' >$T/f.xlsx; '$NB' -d '$DB' import --body '$B' request $T/f.xlsx"
-vg "report 2020 in every format" "$NB" -d "$DB" report --body "$B" --year 2020 --out "$T/o"
-vg "report 2021" "$NB" -d "$DB" report --body "$B" --year 2021 --out "$T/o" --to json
-vg "check with a rule file" "$NB" -d "$DB" check --body "$B" --year 2020 --rules $EX/rules/late.lua
-vg "explain" "$NB" -d "$DB" explain --body "$B" --year 2020 active license items_change
-for t in tests/lua/test_store.lua tests/lua/test_sandbox.lua tests/lua/test_checks.lua; do
-    vg "run $t" "$NB" -d "$T/$(basename "$t").db" run "$t"
+vg "import refusing bad rows" 2 "$NB" -d "$DB" import --body "$B" request $EX/data/requests.csv
+printf 'x' >"$T/f.xlsx"
+vg "import of an XLSX that is a text file" 2 "$NB" -d "$DB" import --body "$B" request "$T/f.xlsx"
+vg "report 2020 in every format" 0 "$NB" -d "$DB" report --body "$B" --year 2020 --out "$T/o"
+vg "report 2021" 0 "$NB" -d "$DB" report --body "$B" --year 2021 --out "$T/o" --to json
+vg "check with a rule file" 0 "$NB" -d "$DB" check --body "$B" --year 2020 --rules $EX/rules/late.lua
+vg "explain" 0 "$NB" -d "$DB" explain --body "$B" --year 2020 active license items_change
+vg "a script that fails (nianbao.fail)" 2 "$NB" -d "$DB" run tests/valgrind/fail.lua
+vg "a stored layout of the body's own" 0 "$NB" -d "$DB" import --body "$B" layout tests/valgrind/layout.lua
+vg "a report in the body's own layout" 0 "$NB" -d "$DB" report --body "$B" --year 2020 --out "$T/o" --to json,xlsx
+for t in tests/lua/test_store.lua tests/lua/test_sandbox.lua tests/lua/test_checks.lua tests/lua/test_export_api.lua; do
+    vg "run $t" 0 "$NB" -d "$T/$(basename "$t").db" run "$t"
 done
+# The checker itself: a program that crashes must count as a failure.
+printf 'int main(void) { return *(volatile int *)0; }\n' >"$T/crash.c"
+cc -o "$T/crash" "$T/crash.c"
+counted=$( (fail=0; vg "a crash" 0 "$T/crash" >/dev/null; echo "$fail") )
+if [ "$counted" = 1 ]; then
+    echo "ok - the checker counts a crash as a failure"
+    pass=$((pass + 1))
+else
+    echo "not ok - the checker counts a crash as a failure"
+    fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,1 @@
+nianbao.fail("data.csv:3: field \"x\": bad (y)")
