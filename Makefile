@@ -6,7 +6,7 @@
 CORE_PKGS := sqlite3 xlsxwriter minizip expat
 LUA_PKGS  := lua5.4
 DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev pkg-config
-TESTDEBS := sqlite3 python3 python3-openpyxl valgrind groff-base
+TESTDEBS := sqlite3 python3 python3-openpyxl valgrind groff-base strace
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes

@@ -2,15 +2,20 @@
  *
  * Private to the exporters (declared in export_util.h). Depends on libc and
  * POSIX (open_memstream, mkstemp, fsync, rename) only. */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "export_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "files.h"
 
 /* ---- output files ------------------------------------------------------ */
 
@@ -72,7 +77,48 @@ static char *tmp_template(const char *path)
     return t;
 }
 
-/* Makes the temporary file for PATH, open in O->fd. */
+/* Removes the temporary files ".NAME.XXXXXX" an earlier export of PATH left when it was
+ * killed (a named temporary lives only between its link and its rename). */
+static void remove_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char folder[4096];
+    snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    DIR *d = opendir(*folder ? folder : "/");
+    struct dirent *e;
+    size_t n = strlen(base);
+    while (d && (e = readdir(d)) != NULL) {
+        const char *f = e->d_name;
+        if (f[0] == '.' && strncmp(f + 1, base, n) == 0 && f[n + 1] == '.' && strlen(f + n + 2) == 6) {
+            char stale[4400];
+            snprintf(stale, sizeof stale, "%s/%s", *folder ? folder : "", f);
+            unlink(stale);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
+/* An unnamed file in PATH's folder (O_TMPFILE): a process killed while writing it leaves
+ * nothing. -1 where the system has none. */
+static int open_unnamed(const char *path, mode_t mode)
+{
+#ifdef O_TMPFILE
+    if (access("/proc/self/fd", X_OK) != 0) /* it is linked through /proc */
+        return -1;
+    const char *slash = strrchr(path, '/');
+    char folder[4096];
+    snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    return open(*folder ? folder : "/", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+#else
+    (void)path, (void)mode;
+    return -1;
+#endif
+}
+
+/* Makes the temporary file for PATH, open in O->fd: unnamed where the system allows
+ * (linked under O->tmp at commit), else named O->tmp at once. */
 static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
 {
     int e;
@@ -86,6 +132,13 @@ static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         return NB_ERR_NOMEM;
     }
+    remove_stale(path);
+    if ((o->fd = open_unnamed(path, mode_for(path))) >= 0) {
+        o->unnamed = 1;
+        fchmod(o->fd, mode_for(path)); /* open's mode passed through the umask */
+        snprintf(o->fdpath, sizeof o->fdpath, "/proc/self/fd/%d", o->fd);
+        return NB_OK;
+    }
     if ((o->fd = mkstemp(o->tmp)) < 0) {
         e = errno;
         free(o->tmp); /* a template, not a file */
@@ -94,6 +147,7 @@ static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, strerror(e));
         return NB_ERR_IO;
     }
+    nb_temp_register(o->tmp);
     if (fchmod(o->fd, mode_for(path)) != 0) {
         e = errno;
         nb_out_discard(o);
@@ -121,11 +175,16 @@ nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen)
 {
     nb_err rc = out_create(o, path, err, errlen);
 
-    if (rc == NB_OK) {
+    if (rc == NB_OK && !o->unnamed) {
         close(o->fd);
         o->fd = -1;
     }
     return rc;
+}
+
+const char *nb_out_write_path(const nb_out *o)
+{
+    return o->unnamed ? o->fdpath : o->tmp;
 }
 
 /* Writes LEN bytes of BUF to FD; 0 or an errno. A failure the test seam
@@ -148,14 +207,16 @@ static int write_all(int fd, const char *buf, size_t len)
     return injected ? fail_close_errno : 0;
 }
 
-/* fsync of a file known by name; 0 or an errno. */
-static int sync_by_name(const char *path)
+/* fsync of a file a library wrote (by name, or through our descriptor); 0 or an errno. */
+static int sync_by_name(nb_out *o)
 {
     int fd, e = 0;
 
     if (close_injected())
         return fail_close_errno;
-    if ((fd = open(path, O_RDONLY)) < 0)
+    if (o->unnamed)
+        return fsync(o->fd) != 0 ? errno : 0;
+    if ((fd = open(o->tmp, O_RDONLY)) < 0)
         return errno;
     if (fsync(fd) != 0)
         e = errno;
@@ -176,9 +237,11 @@ static int write_stream(nb_out *o)
     o->f = NULL;
     if (!e && fsync(o->fd) != 0)
         e = errno;
-    if (close(o->fd) != 0 && !e)
-        e = errno;
-    o->fd = -1;
+    if (!o->unnamed) { /* an unnamed file stays open: it is linked at commit */
+        if (close(o->fd) != 0 && !e)
+            e = errno;
+        o->fd = -1;
+    }
     return e;
 }
 
@@ -189,7 +252,7 @@ nb_err nb_out_close(nb_out *o, char *err, size_t errlen)
     if (o->f)
         e = write_stream(o);
     else if (o->tmp)
-        e = sync_by_name(o->tmp);
+        e = sync_by_name(o);
     if (e == ENOMEM) {
         snprintf(err, errlen, "%s: out of memory", o->path);
         return NB_ERR_NOMEM;
@@ -218,13 +281,54 @@ static void sync_folder(const char *path)
     free(folder);
 }
 
+/* Fills the last six characters of T ("XXXXXX") with random letters and digits. */
+static void randomize(char *t)
+{
+    static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static unsigned long long x;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    x ^= (unsigned long long)ts.tv_nsec * 2654435761u ^ (unsigned long long)getpid() << 32 ^
+         (unsigned long long)ts.tv_sec;
+    char *p = t + strlen(t) - 6;
+    for (int i = 0; i < 6; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift */
+        p[i] = set[x % (sizeof set - 1)];
+    }
+}
+
+/* Gives the unnamed file its temporary name (the rename follows at once). */
+static int link_unnamed(nb_out *o)
+{
+    int tries = 0;
+    if (!o->unnamed)
+        return 0;
+    do
+        randomize(o->tmp);
+    while (linkat(AT_FDCWD, o->fdpath, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) != 0 &&
+           errno == EEXIST && ++tries < 20);
+    if (tries == 20 || access(o->tmp, F_OK) != 0)
+        return -1;
+    o->unnamed = 0;
+    nb_temp_register(o->tmp);
+    close(o->fd);
+    o->fd = -1;
+    return 0;
+}
+
 nb_err nb_out_commit(nb_out *o, char *err, size_t errlen)
 {
+    if (link_unnamed(o) != 0) {
+        snprintf(err, errlen, "%s: cannot give the written file a name: %s", o->path,
+                 strerror(errno));
+        return NB_ERR_IO;
+    }
     if (rename(o->tmp, o->path) != 0) {
         snprintf(err, errlen, "%s: cannot move the written file into place: %s", o->path,
                  strerror(errno));
         return NB_ERR_IO;
     }
+    nb_temp_forget(o->tmp);
     free(o->tmp);
     o->tmp = NULL;
     sync_folder(o->path);
@@ -237,8 +341,10 @@ void nb_out_discard(nb_out *o)
         fclose(o->f);
     if (o->path && o->fd >= 0)
         close(o->fd);
-    if (o->tmp)
+    if (o->tmp && !o->unnamed) {
         unlink(o->tmp);
+        nb_temp_forget(o->tmp);
+    }
     free(o->buf);
     free(o->tmp);
     free(o->path);

@@ -1,10 +1,12 @@
 /* export_util.h - private helpers shared by the exporters (export_*.c): atomic output
  * files, checks of the document's shape, text lines.
  *
- * An output file is written under a temporary name in its own folder
- * (".NAME.XXXXXX", made by mkstemp), flushed and fsync'ed, and only then
- * renamed over NAME; until the rename a previous NAME stays as it was, and a
- * failure removes the temporary. Not part of the public interface (export.h).
+ * An output file is written to a temporary file in its own folder — unnamed
+ * (O_TMPFILE) where the system allows, else ".NAME.XXXXXX" made by mkstemp —,
+ * fsync'ed, given the name ".NAME.XXXXXX" and at once renamed over NAME; until
+ * the rename a previous NAME stays as it was, a failure removes the temporary,
+ * and a process killed while writing leaves nothing (a temporary left by one
+ * killed between the link and the rename is removed by the next export of NAME). Not part of the public interface (export.h).
  * Depends on libc (POSIX) only. */
 #ifndef NB_EXPORT_UTIL_H
 #define NB_EXPORT_UTIL_H
@@ -26,9 +28,12 @@ typedef struct {
     FILE *f;     /* the stream to write (in memory); NULL when closed or never opened */
     char *buf;   /* what F holds, once closed (open_memstream) */
     size_t len;
-    int fd;      /* the temporary file, open until nb_out_close; -1 when closed */
+    int fd;      /* the temporary file, open until nb_out_close (an unnamed one until
+                    its commit); -1 when closed */
     char *path;  /* the final path (a copy) */
     char *tmp;   /* the temporary path beside it; NULL once renamed or removed */
+    int unnamed; /* the temporary has no name yet (O_TMPFILE): TMP names it at commit */
+    char fdpath[32]; /* "/proc/self/fd/N" of an unnamed temporary */
 } nb_out;
 
 /* Creates the temporary file for PATH with the mode PATH would get from
@@ -38,8 +43,11 @@ typedef struct {
 nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen);
 
 /* As nb_out_open, without a stream: for a library that writes the
- * temporary file by its name (O->tmp). */
+ * temporary file by its name, nb_out_write_path(O). */
 nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen);
+
+/* The name a library writes the reserved temporary file by. */
+const char *nb_out_write_path(const nb_out *o);
 
 /* Writes what the stream holds to the temporary file, fsyncs and closes it
  * (a reserved file is fsync'ed by name). The file stays under its temporary
@@ -66,6 +74,10 @@ nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen);
  * (a reserved file: before its fsync); NTH 0 turns it off. Production code
  * never calls it. */
 void nb_out_test_fail_close(int nth, int errnum);
+
+/* Reads the zip WRITTEN (an XLSX about to become PATH) back: every entry's CRC, every XML
+ * part parsed to its end. NB_ERR_IO naming PATH and what is wrong (export_zipcheck.c). */
+nb_err nb_zip_check(const char *written, const char *path, char *err, size_t errlen);
 
 /* ---- the document --------------------------------------------------------- */
 

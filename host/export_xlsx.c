@@ -834,11 +834,13 @@ nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t err
         return rc;
     if ((rc = nb_out_reserve(&o, path, err, errlen)) != NB_OK)
         return rc;
-    rc = workbook_open(&x, doc, o.tmp);
+    rc = workbook_open(&x, doc, nb_out_write_path(&o));
     if (rc == NB_OK)
         rc = workbook_sheets(&x, doc);
     if (rc == NB_OK)
         rc = workbook_write(&x);
+    if (rc == NB_OK)
+        rc = nb_zip_check(nb_out_write_path(&o), path, err, errlen);
     if (x.wb)
         lxw_workbook_free(x.wb);
     free(x.names);
