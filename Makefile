@@ -41,7 +41,15 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 REFS     := records formats narrative
 
-.PHONY: all deps test-deps units test check valgrind demo bench clean docs install
+FUZZDEBS := clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 60
+FUZZ     := build-fuzz
+FUZZ_TARGETS := csv xlsx mapping narrative
+FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(LUA_PKGS))
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
+
+.PHONY: all deps test-deps fuzz-deps units test check valgrind demo bench clean docs install fuzz
 all: deps $(NB_OUT)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
@@ -119,5 +127,51 @@ install: all
 	cp -R scripts lib $(DESTDIR)$(PREFIX)/share/nianbao/
 	NIANBAO_HOME=$(CURDIR) ./$(NB_OUT) help --man >$(DESTDIR)$(PREFIX)/share/man/man1/nianbao.1
 
+# libFuzzer (Debian's clang): the CSV and XLSX readers, the mapping loader with the coder,
+# and the narrative loader, each for FUZZ_SECONDS from the seeds in tests/fuzz/seeds/. A
+# finding stops it and is left in build-fuzz/ (crash-*); add it to tests/fuzz/regress/.
+fuzz-deps:
+	$(Q)sh tools/deps.sh $(FUZZDEBS)
+
+$(FUZZ)/obj/%.o: host/%.c
+	@mkdir -p $(@D)
+	@echo "  CC    $< (fuzz)"
+	$(Q)clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ)/fuzz_%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(@D)
+	@echo "  CC    $<"
+	$(Q)clang $(FUZZ_CFLAGS) -Ihost -c -o $@ $<
+
+$(FUZZ)/fuzz_xlsx.o: tests/fuzz/fuzz_reader.c
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_XLSX -Ihost -c -o $@ $<
+
+$(FUZZ)/fuzz_csv.o: tests/fuzz/fuzz_reader.c
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -Ihost -c -o $@ $<
+
+FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o)
+FUZZ_LUA  := $(filter-out $(FUZZ)/obj/main.o,$(LUA_SRCS:host/%.c=$(FUZZ)/obj/%.o))
+
+$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
+	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(CORE_LIBS)
+
+$(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE) $(FUZZ_LUA)
+	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(LUA_LIBS)
+
+-include $(FUZZ_CORE:.o=.d) $(FUZZ_LUA:.o=.d)
+
+fuzz: deps fuzz-deps $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ)/corpus-$$t; cp -n tests/fuzz/seeds/$$t/* $(FUZZ)/corpus-$$t/ 2>/dev/null; \
+	    echo "  FUZZ  $$t for $(FUZZ_SECONDS) s"; \
+	    NIANBAO_HOME=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 $(FUZZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ)/crash-$$t- $(FUZZ)/corpus-$$t >$(FUZZ)/$$t.log 2>&1 \
+	        || { tail -40 $(FUZZ)/$$t.log; echo "fuzz: $$t found a problem (see $(FUZZ)/crash-$$t-*)"; exit 1; }; \
+	    grep -E "stat::number_of_executed_units|cov:" $(FUZZ)/$$t.log | tail -2; \
+	done
+
 clean:
-	rm -rf build build-san nianbao out bench/data
+	rm -rf build build-san build-fuzz nianbao out bench/data
