@@ -192,17 +192,19 @@ static const nb_kind *check_kind(lua_State *L, int idx)
 #define MAX_FILTERS 8
 
 typedef struct {
-    nb_filter f[MAX_FILTERS];
-    char field[MAX_FILTERS][64];
-    char value[MAX_FILTERS][256];
+    nb_filter f[MAX_FILTERS]; /* field and value point into strings the anchor keeps */
 } filter_buf;
 
-/* Reads kind at IDX and {body=, year=, <field>=value...} at IDX+1 into Q. */
+/* Reads kind at IDX and {body=, year=, <field>=value...} at IDX+1 into Q. Pushes an
+ * anchor table that keeps the filters' strings alive (whatever their length) while it
+ * stays on the stack. */
 static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_buf *fb)
 {
     memset(q, 0, sizeof *q);
     q->kind = check_kind(L, idx);
     q->filters = fb->f;
+    lua_newtable(L);
+    int anchor = lua_gettop(L);
     if (lua_isnoneornil(L, idx + 1))
         return;
     luaL_checktype(L, idx + 1, LUA_TTABLE);
@@ -228,12 +230,12 @@ static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_
             if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
                 luaL_error(L, "filter '%s' must be a string or number", key);
             int i = q->nfilters++;
-            snprintf(fb->field[i], sizeof fb->field[i], "%s", key);
-            lua_pushvalue(L, -1);
-            snprintf(fb->value[i], sizeof fb->value[i], "%s", lua_tostring(L, -1));
-            lua_pop(L, 1);
-            fb->f[i].field = fb->field[i];
-            fb->f[i].value = fb->value[i];
+            lua_pushvalue(L, -2); /* the key, a string: kept by the anchor */
+            fb->f[i].field = lua_tostring(L, -1);
+            lua_rawseti(L, anchor, 2 * i + 1);
+            lua_pushvalue(L, -1); /* the value as text, kept by the anchor */
+            fb->f[i].value = lua_tostring(L, -1);
+            lua_rawseti(L, anchor, 2 * i + 2);
         }
         lua_pop(L, 1);
     }

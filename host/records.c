@@ -55,11 +55,11 @@ static nb_err build(nb_store *s, const nb_query *q, const char *select, sqlite3_
                 const nb_value *nv = nb_value_match(dict, v);
                 code = nv ? nb_store_code(s, dict, nv->code) : 0;
             }
-            if (!code) {
+            if (!code && k->fields[f].dict) {
                 snprintf(err, errlen, "field '%s': unknown value '%s'", k->fields[f].name, v);
                 sqlite3_finalize(st);
                 return NB_ERR_INPUT;
-            }
+            } /* an open list: a value not in it matches no record (id 0 is none's) */
             sqlite3_bind_int64(st, i + 4, code);
         } else if (f >= 0 && k->fields[f].type == NB_F_DATE) {
             int ymd;

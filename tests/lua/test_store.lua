@@ -245,6 +245,13 @@ end
 is(reopened:count("decision", { body = "循环" }), 3, "insert in a loop: three records, none replaced")
 is(reopened:query("SELECT count(DISTINCT src) AS n FROM decision WHERE body = (SELECT id FROM body WHERE name = '循环')")[1].n,
    1, "insert in a loop: one source row for the script line, not one per record")
+-- Free text is free: a long channel value is stored, and a long filter finds it.
+local long = ("网上申请"):rep(40) -- 480 bytes
+is(reopened:insert("request", "沈河区", { id = "L1", received = "2020-05-05", applicant = "person", channel = long }),
+   "inserted", "insert: a 480-byte free-text value")
+is(reopened:count("request", { channel = long }), 1, "count: a 480-byte filter is used whole")
+is(reopened:count("request", { channel = long:sub(1, 240) }), 0, "count: its first 240 bytes are another value")
+
 reopened:close()
 
 return tap.done()
