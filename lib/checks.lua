@@ -8,6 +8,8 @@
 -- emit fills id, severity, title and formula from the rule unless given.
 -- Values: numbers; false = blank cell (not assessable); "/" = not applicable.
 
+local stored = require "stored"
+
 local checks = {}
 
 checks.national = { "checks.tables", "checks.years", "checks.text" }
@@ -64,19 +66,16 @@ end
 --- Loads a rule file { name =, content = }: { name =, rules = }. Raises naming the file
 --- when it does not compile, fails, or does not return rules with ids.
 function checks.load_file(s)
-  local chunk, err = nianbao.load_restricted(s.content, s.name)
-  if not chunk then error(err, 0) end
-  local ok, rules = pcall(chunk)
-  if not ok then error(rules, 0) end
+  local rules = stored.run(s)
   if type(rules) ~= "table" then
-    error(string.format("%s: a rule file returns an array of rules (got %s)", s.name, type(rules)), 0)
+    stored.fail(s, "a rule file returns an array of rules (got %s)", type(rules))
   end
   for i, rule in ipairs(rules) do
     if type(rule) ~= "table" or type(rule.id) ~= "string" or type(rule.run) ~= "function" then
-      error(string.format("%s: rule %d: a rule needs id (string) and run (function)", s.name, i), 0)
+      stored.fail(s, "rule %d: a rule needs id (string) and run (function)", i)
     end
     if not severities[rule.severity] then
-      error(string.format("%s: rule %d (%s): severity must be error, warning or info", s.name, i, rule.id), 0)
+      stored.fail(s, "rule %d (%s): severity must be error, warning or info", i, rule.id)
     end
   end
   return { name = s.name, rules = rules }

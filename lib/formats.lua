@@ -3,6 +3,7 @@
 -- lists the formats for usage texts and the reference pages.
 
 local format = require "format"
+local stored = require "stored"
 
 local formats = {}
 
@@ -42,16 +43,14 @@ end
 --- Loads a layout script { name =, content = } (a body's stored layout, or a file):
 --- returns its format. Errors name the script.
 function formats.load(script)
-  local chunk, err = nianbao.load_restricted(script.content, script.name)
-  if not chunk then error(err, 0) end
-  local ok, value = pcall(chunk)
-  if not ok then error(value, 0) end
+  local value = stored.run(script)
   if type(value) ~= "table" then
-    error(string.format("%s: a layout returns format.define{…} (got %s)", script.name, type(value)), 0)
+    stored.fail(script, "a layout returns format.define{…} (got %s)", type(value))
   end
   if not format.is_format(value) then
-    ok, value = pcall(format.define, value)
-    if not ok then error(script.name .. ": " .. tostring(value), 0) end
+    local ok, f = pcall(format.define, value)
+    if not ok then stored.fail(script, "%s", tostring(f)) end
+    value = f
   end
   return value
 end
@@ -76,8 +75,8 @@ function formats.for_body(store, body)
     for _, s in ipairs(store:scripts(body, "layout")) do
       local f = formats.load(s)
       if names[f.id] then
-        error(string.format("%s: stored layouts %s and %s both have id '%s'; delete one", body,
-          names[f.id], s.name, f.id), 0)
+        nianbao.fail(string.format("%s: stored layouts %s and %s both have id '%s'; delete one", body,
+          names[f.id], s.name, f.id))
       end
       names[f.id] = s.name
       reg:add(f, s.name)
