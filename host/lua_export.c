@@ -31,6 +31,39 @@ static int name_ok(const char *name)
     return strlen(name) < 200;
 }
 
+/* The exporters named by OPTS.formats (index OPTS), as a bit set of nb_exporters; all
+ * when it is absent. An unknown name raises, listing the known ones. */
+static unsigned wanted_formats(lua_State *L, int opts)
+{
+    if (lua_getfield(L, opts, "formats") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return ~0u;
+    }
+    unsigned want = 0;
+    int n = (int)luaL_len(L, -1);
+    for (int i = 1; i <= n; i++) {
+        lua_geti(L, -1, i);
+        const char *f = top_str(L, "export", "formats");
+        const nb_exporter *x = nb_exporter_find(f);
+        if (!x) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (int e = 0; e < nb_nexporters; e++) {
+                if (e)
+                    luaL_addstring(&b, ", ");
+                luaL_addstring(&b, nb_exporters[e].name);
+            }
+            luaL_pushresult(&b);
+            return (unsigned)luaL_error(L, "export: unknown format '%s' (%s)", f,
+                                        lua_tostring(L, -1));
+        }
+        want |= 1u << (x - nb_exporters);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return want;
+}
+
 /* nianbao.export(doc, {dir = "out", name = "report", formats = {"xlsx", ...}})
  * -> array of written paths [, message] | nil, message. Each format is written on its
  * own: one that fails does not keep the others from being written; the message names
@@ -59,30 +92,7 @@ static int l_export(lua_State *L)
         lua_pushfstring(L, "%s: cannot create folder: %s", dir, strerror(errno));
         return 2;
     }
-    unsigned want = 0;
-    if (lua_getfield(L, 2, "formats") == LUA_TTABLE) {
-        int n = (int)luaL_len(L, -1);
-        for (int i = 1; i <= n; i++) {
-            lua_geti(L, -1, i);
-            const char *f = top_str(L, "export", "formats");
-            const nb_exporter *x = nb_exporter_find(f);
-            if (!x) {
-                luaL_Buffer b;
-                luaL_buffinit(L, &b);
-                for (int e = 0; e < nb_nexporters; e++) {
-                    if (e)
-                        luaL_addstring(&b, ", ");
-                    luaL_addstring(&b, nb_exporters[e].name);
-                }
-                luaL_pushresult(&b);
-                return luaL_error(L, "export: unknown format '%s' (%s)", f, lua_tostring(L, -1));
-            }
-            want |= 1u << (x - nb_exporters);
-            lua_pop(L, 1);
-        }
-    } else {
-        want = ~0u;
-    }
+    unsigned want = wanted_formats(L, 2);
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
     luaL_Buffer fails;
