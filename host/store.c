@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "codes.h"
 
@@ -374,6 +375,23 @@ static int busy_wait(void *ud, int count)
     return 1;
 }
 
+/* 1 when the user may write the file at PATH and make files beside it. */
+static int writable(const char *path)
+{
+    if (access(path, W_OK) != 0)
+        return 0;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return access(".", W_OK | X_OK) == 0;
+    char dir[4096];
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= sizeof dir)
+        return 0;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return access(dir, W_OK | X_OK) == 0;
+}
+
 /* Opens the SQLite file; a read-only store in a folder where SQLite cannot
  * make its shared-memory file is opened immutable. */
 static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
@@ -381,12 +399,18 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     /* One thread per connection: no SQLite mutex around every call (a bind or
        step of a million-row import takes it each time). */
     int flags = SQLITE_OPEN_NOMUTEX;
-    flags |= mode == NB_OPEN_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    /* A store the user may write is read through a read-write connection that
+       refuses changes (query_only): the last one to close removes the -wal and
+       -shm files, where a read-only connection would leave them behind. */
+    int query_only = mode == NB_OPEN_READ && writable(s->path);
+    flags |= mode == NB_OPEN_READ && !query_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (mode == NB_OPEN_CREATE)
         flags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
         return sql_fail(s, err, errlen, "cannot open");
     sqlite3_busy_handler(s->db, busy_wait, s);
+    if (query_only && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen, "cannot open");
     int probe = mode == NB_OPEN_READ
                     ? sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
                     : SQLITE_OK;

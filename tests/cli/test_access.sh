@@ -9,6 +9,8 @@ nb -d ro/s.db init
 printf '编号,收到日期,申请人类型,办结日期,办理结果\nA1,2020-01-05,自然人,2020-01-20,1\nA2,2020-02-01,企业,,\n' >r.csv
 nb -d ro/s.db import --body $B request r.csv
 is "$rc" 0 "a store to read"
+nb -d ro/s.db check --body $B --year 2020
+is "$rc:$(ls ro)" "0:s.db" "a command that only reads leaves no -wal or -shm file beside the store"
 
 # A read-only file in a writable folder, then a read-only folder. Root writes whatever the
 # mode bits say: as root, the commands run as the user nobody.
