@@ -45,6 +45,7 @@ typedef struct {
 
 struct nb_reader {
     int kind;
+    int fd;             /* the file, a regular one; -1 when closed */
     const char *encoding;
     char **fields;      /* the row handed out by nb_reader_next */
     size_t fields_cap;
@@ -182,7 +183,8 @@ static int read_all(int fd, const unsigned char *pre, size_t npre, char **out, s
         seterr(err, errlen, "out of memory");
         return -1;
     }
-    memcpy(b, pre, npre);
+    if (npre)
+        memcpy(b, pre, npre);
     for (;;) {
         ssize_t n;
         if (len + 1 >= cap) {
@@ -326,11 +328,10 @@ static long line_at(const char *s, size_t off)
     return line;
 }
 
-static int csv_open(nb_reader *r, int fd, const unsigned char *pre, size_t npre, char *err,
-                    size_t errlen)
+static int csv_open(nb_reader *r, int fd, char *err, size_t errlen)
 {
     size_t start = 0, bad, i;
-    if (read_all(fd, pre, npre, &r->buf, &r->len, err, errlen) != 0)
+    if (read_all(fd, NULL, 0, &r->buf, &r->len, err, errlen) != 0)
         return -1;
     r->encoding = "UTF-8";
     if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -827,13 +828,82 @@ static const char *rel_target(const nb_reader *r, const char *id)
     return NULL;
 }
 
-static int xlsx_open(nb_reader *r, const char *path, const char *sheet, char *err, size_t errlen)
+/* minizip reads the archive through the descriptor already opened and
+ * checked (a regular file), never by its path: the stream is &r->fd. */
+static voidpf ZCALLBACK zfd_open(voidpf opaque, const void *name, int mode)
 {
+    (void)name;
+    (void)mode;
+    return opaque;
+}
+
+static uLong ZCALLBACK zfd_read(voidpf opaque, voidpf stream, void *buf, uLong size)
+{
+    int fd = *(int *)stream;
+    uLong got = 0;
+    (void)opaque;
+    while (got < size) {
+        ssize_t n = read(fd, (char *)buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (uLong)n;
+    }
+    return got;
+}
+
+static uLong ZCALLBACK zfd_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
+{
+    (void)opaque;
+    (void)stream;
+    (void)buf;
+    (void)size;
+    return 0;
+}
+
+static ZPOS64_T ZCALLBACK zfd_tell(voidpf opaque, voidpf stream)
+{
+    off_t o = lseek(*(int *)stream, 0, SEEK_CUR);
+    (void)opaque;
+    return o < 0 ? (ZPOS64_T)-1 : (ZPOS64_T)o;
+}
+
+static long ZCALLBACK zfd_seek(voidpf opaque, voidpf stream, ZPOS64_T off, int origin)
+{
+    int whence = origin == ZLIB_FILEFUNC_SEEK_CUR   ? SEEK_CUR
+                 : origin == ZLIB_FILEFUNC_SEEK_END ? SEEK_END
+                                                    : SEEK_SET;
+    (void)opaque;
+    if (off > (ZPOS64_T)INT64_MAX)
+        return -1;
+    return lseek(*(int *)stream, (off_t)off, whence) < 0 ? -1 : 0;
+}
+
+/* The reader closes the descriptor itself. */
+static int ZCALLBACK zfd_close(voidpf opaque, voidpf stream)
+{
+    (void)opaque;
+    (void)stream;
+    return 0;
+}
+
+static int ZCALLBACK zfd_error(voidpf opaque, voidpf stream)
+{
+    (void)opaque;
+    (void)stream;
+    return 0;
+}
+
+static int xlsx_open(nb_reader *r, const char *sheet, char *err, size_t errlen)
+{
+    zlib_filefunc64_def io = {zfd_open, zfd_read,  zfd_write, zfd_tell,
+                              zfd_seek, zfd_close, zfd_error, &r->fd};
     const pair *chosen = NULL;
     const char *target;
     int rc;
     r->encoding = "XLSX";
-    r->zip = unzOpen64(path);
+    r->zip = unzOpen2_64("", &io);
     if (!r->zip) {
         seterr(err, errlen, "not an XLSX file (damaged zip archive)");
         return -1;
@@ -979,31 +1049,87 @@ static int ends_with_xlsx(const char *path)
     return n >= 5 && strcasecmp(path + n - 5, ".xlsx") == 0;
 }
 
+/* What a file of mode M is, for "not a regular file (...)". */
+static const char *file_type(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    return "not a plain file";
+}
+
+/* Opens PATH for reading into *FD if it is a regular file. O_NONBLOCK keeps a
+ * FIFO without a writer from blocking the open; it is cleared afterwards. */
+static nb_err open_regular(const char *path, int *fd, char *err, size_t errlen)
+{
+    struct stat st;
+    int flags;
+    nb_err rc = NB_ERR_IO;
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0) {
+        int e = errno;
+        /* A socket cannot be opened at all (ENXIO): say what it is. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            seterr(err, errlen, "not a regular file (%s)", file_type(st.st_mode));
+            return NB_ERR_INPUT;
+        }
+        seterr(err, errlen, "cannot open: %s", strerror(e));
+        return NB_ERR_IO;
+    }
+    if (fstat(*fd, &st) != 0) {
+        seterr(err, errlen, "cannot open: %s", strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        seterr(err, errlen, "not a regular file (%s)", file_type(st.st_mode));
+        rc = NB_ERR_INPUT;
+    } else if ((flags = fcntl(*fd, F_GETFL)) < 0 || fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+        seterr(err, errlen, "cannot open: %s", strerror(errno));
+    } else {
+        return NB_OK;
+    }
+    close(*fd);
+    *fd = -1;
+    return rc;
+}
+
+/* Reads the first bytes of FD into MAGIC (up to 4); returns how many, or -1. */
+static ssize_t read_magic(int fd, unsigned char magic[4])
+{
+    ssize_t got = 0;
+    while (got < 4) {
+        ssize_t n = pread(fd, magic + got, (size_t)(4 - got), (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += n;
+    }
+    return got;
+}
+
 nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char *err,
                       size_t errlen)
 {
     nb_reader *r;
-    *out = NULL;
     unsigned char magic[4];
-    size_t got = 0;
+    ssize_t got;
     int fd, rc;
-    fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        seterr(err, errlen, "cannot open: %s", strerror(errno));
+    nb_err e;
+    *out = NULL;
+    if ((e = open_regular(path, &fd, err, errlen)) != NB_OK)
+        return e;
+    if ((got = read_magic(fd, magic)) < 0) {
+        seterr(err, errlen, "cannot read: %s", strerror(errno));
+        close(fd);
         return NB_ERR_IO;
-    }
-    while (got < sizeof magic) {
-        ssize_t n = read(fd, magic + got, sizeof magic - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            seterr(err, errlen, "cannot read: %s", strerror(errno));
-            close(fd);
-            return NB_ERR_IO;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
     }
     r = calloc(1, sizeof *r);
     if (!r) {
@@ -1011,10 +1137,10 @@ nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char
         seterr(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
+    r->fd = fd;
     if (got == 4 && memcmp(magic, "PK\x03\x04", 4) == 0) {
-        close(fd);
         r->kind = KIND_XLSX;
-        rc = xlsx_open(r, path, sheet, err, errlen);
+        rc = xlsx_open(r, sheet, err, errlen);
     } else {
         r->kind = KIND_CSV;
         if (ends_with_xlsx(path)) {
@@ -1024,9 +1150,8 @@ nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char
             seterr(err, errlen, "--sheet applies to XLSX files only");
             rc = -1;
         } else {
-            rc = csv_open(r, fd, magic, got, err, errlen);
+            rc = csv_open(r, r->fd, err, errlen);
         }
-        close(fd);
     }
     if (rc != 0) {
         nb_reader_close(r);
@@ -1057,6 +1182,8 @@ void nb_reader_close(nb_reader *r)
         return;
     free(r->fields);
     free(r->buf);
+    if (r->fd >= 0)
+        close(r->fd);
     if (r->parser)
         XML_ParserFree(r->parser);
     if (r->zip) {

@@ -14,7 +14,9 @@
 
 typedef struct nb_reader nb_reader;
 
-/* Opens PATH. The kind is chosen by content: a zip archive is read as XLSX,
+/* Opens PATH, which must be a regular file: a FIFO, a device, a directory or
+ * a socket is refused at once ("not a regular file (a FIFO)"), without
+ * blocking. The kind is chosen by content: a zip archive is read as XLSX,
  * anything else as CSV; a name ending in .xlsx that is not a zip archive is an
  * error ("not an XLSX file (no zip archive)"). SHEET selects an XLSX sheet by
  * name (NULL: the first sheet); it is an error for CSV. Returns NB_OK and the

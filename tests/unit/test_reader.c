@@ -2,8 +2,13 @@
 #include "reader.h"
 #include "t.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 #include <zip.h>
@@ -176,6 +181,43 @@ static void test_csv_errors(void)
 }
 
 /* A CSV of N rows "i,name i,"quoted, i"" with a header; checks count and lines. */
+/* Opens PATH; returns the code and the message (static) in *MSG. */
+static nb_err open_err(const char *path, const char **msg)
+{
+    static char err[256];
+    nb_reader *r = NULL;
+    nb_err rc;
+    err[0] = '\0';
+    rc = nb_reader_open(path, NULL, &r, err, sizeof err);
+    nb_reader_close(r);
+    *msg = err;
+    return rc;
+}
+
+/* FIFOs, devices, directories and sockets are refused at once (a FIFO without
+ * a writer would block a plain open). */
+static void test_not_regular(void)
+{
+    const char *fifo = path_of("fifo.csv"), *sock = path_of("sock.csv"), *msg;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
+    CHECK(open_err(fifo, &msg) == NB_ERR_INPUT, "FIFO refused with NB_ERR_INPUT");
+    CHECK_STR(msg, "not a regular file (a FIFO)", "FIFO: message");
+    CHECK(open_err("/dev/zero", &msg) == NB_ERR_INPUT, "/dev/zero refused");
+    CHECK_STR(msg, "not a regular file (a character device)", "/dev/zero: message");
+    CHECK(open_err("/dev/urandom", &msg) == NB_ERR_INPUT, "/dev/urandom refused");
+    CHECK(open_err(dir, &msg) == NB_ERR_INPUT, "directory refused");
+    CHECK_STR(msg, "not a regular file (a directory)", "directory: message");
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+    CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "socket bound");
+    CHECK(open_err(sock, &msg) == NB_ERR_INPUT, "socket refused");
+    CHECK_STR(msg, "not a regular file (a socket)", "socket: message");
+    if (fd >= 0)
+        close(fd);
+    CHECK(open_err(path_of("missing.xlsx"), &msg) == NB_ERR_IO, "missing file: NB_ERR_IO");
+}
+
 static void test_csv_large(void)
 {
     const int n = 200000;
@@ -423,9 +465,20 @@ static void test_xlsx_handmade(void)
               "OPEN: not an XLSX file (damaged zip archive)", "damaged zip");
 }
 
+static void on_alarm(int sig)
+{
+    static const char msg[] = "not ok - timed out (a read blocked?)\n";
+    (void)sig;
+    if (write(1, msg, sizeof msg - 1) < 0)
+        _exit(1);
+    _exit(1);
+}
+
 int main(void)
 {
     char cmd[128];
+    signal(SIGALRM, on_alarm);
+    alarm(60);
     snprintf(dir, sizeof dir, "/tmp/nb_reader_XXXXXX");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -434,6 +487,7 @@ int main(void)
     test_csv_encodings();
     test_csv_quoting();
     test_csv_errors();
+    test_not_regular();
     test_csv_large();
     test_csv_wide();
     test_xlsx();
