@@ -1,9 +1,21 @@
 /* reader.h - row reader for CSV and XLSX files.
  *
- * Provides one interface over two file kinds: CSV (UTF-8 with or without BOM,
- * or GB18030/GBK, detected and converted to UTF-8; RFC 4180 quoting with
- * embedded newlines, doubled quotes, CRLF or LF) and XLSX (first sheet or a
- * named sheet; shared strings, inline strings, numbers as written).
+ * Provides one interface over two file kinds, read as a stream in bounded
+ * memory whatever the input:
+ *
+ * CSV: UTF-8 with or without BOM, or GB18030/GBK converted to UTF-8. Lines of
+ * ASCII say nothing; the first line with other bytes fixes the encoding
+ * (valid UTF-8: UTF-8, else GB18030), and every later line must be in it
+ * ("mixed encodings: line 2 is UTF-8, this line is not (byte 0xB2)"): data
+ * is never converted by a guess. RFC 4180 quoting: embedded newlines (CRLF in
+ * quotes becomes LF), doubled quotes, text after a closing quote kept. Lines
+ * end with LF or CRLF, or, when the first line ends with a lone CR (Excel for
+ * Mac), with CR, LF or CRLF; in an LF file a lone CR is data. A NUL byte is
+ * refused.
+ *
+ * XLSX: first sheet or a named sheet; shared strings, inline strings,
+ * numbers as written.
+ *
  * Depends on iconv (glibc), minizip (unzip) and expat. No Lua. */
 #ifndef NB_READER_H
 #define NB_READER_H
@@ -11,6 +23,13 @@
 #include <stddef.h>
 
 #include "err.h"
+
+/* Limits. Input beyond them is refused with NB_ERR_LIMIT and a message
+ * naming the line (CSV) or the part and cell (XLSX), so that memory stays
+ * bounded whatever the file. Sizes are of the UTF-8 text. */
+#define NB_READER_MAX_CELL (1 << 20)       /* bytes of one CSV field */
+#define NB_READER_MAX_RECORD (16 << 20)    /* bytes of one CSV record or XLSX row */
+#define NB_READER_MAX_FIELDS 16384         /* fields of a row (Excel's last column, XFD) */
 
 typedef struct nb_reader nb_reader;
 
@@ -30,13 +49,18 @@ nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char
  * strings, valid until the next call or close. *LINE is the 1-based line of
  * the file where the row starts (CSV) or the sheet row number (XLSX).
  * Fully empty rows are skipped. Returns NB_OK with a row, NB_DONE after the
- * last one; on an error (NB_ERR_INPUT for bad data, NB_ERR_IO, NB_ERR_NOMEM)
- * ERR holds the reason and *LINE the line it concerns, and the reader gives
- * no more rows. */
+ * last one; on an error ERR holds the reason (without the path) and *LINE the
+ * line it is on (for a limit, the line where the record starts), and the
+ * reader gives no more rows: NB_ERR_INPUT (bad data: encoding, NUL byte,
+ * unterminated quote, damaged XLSX), NB_ERR_LIMIT (beyond a limit above),
+ * NB_ERR_IO, NB_ERR_NOMEM. */
 nb_err nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
                       size_t errlen);
 
-/* "UTF-8", "UTF-8 with BOM", "GB18030" or "XLSX". */
+/* "UTF-8", "UTF-8 with BOM", "GB18030" or "XLSX". A CSV file's encoding is
+ * known once its first line with non-ASCII bytes has been decoded, which the
+ * reader does ahead of the rows (from the open on, the first 256 KiB): until
+ * then it is "UTF-8", which an ASCII text is. */
 const char *nb_reader_encoding(const nb_reader *r);
 
 /* Frees the reader; NULL is allowed. */
