@@ -14,7 +14,9 @@
  * refused.
  *
  * XLSX: first sheet or a named sheet; shared strings, inline strings,
- * numbers as written.
+ * numbers as written. The archive is read through the descriptor opened and
+ * checked; expat's memory is counted (a huge tag or a deep nesting is
+ * refused); row numbers beyond Excel's last row are refused.
  *
  * Depends on iconv (glibc), minizip (unzip) and expat. No Lua. */
 #ifndef NB_READER_H
@@ -26,10 +28,18 @@
 
 /* Limits. Input beyond them is refused with NB_ERR_LIMIT and a message
  * naming the line (CSV) or the part and cell (XLSX), so that memory stays
- * bounded whatever the file. Sizes are of the UTF-8 text. */
+ * bounded whatever the file: a CSV reader holds at most about two records,
+ * an XLSX reader the shared strings, one row and the parser's memory. Sizes
+ * are of the UTF-8 text. */
 #define NB_READER_MAX_CELL (1 << 20)       /* bytes of one CSV field */
 #define NB_READER_MAX_RECORD (16 << 20)    /* bytes of one CSV record or XLSX row */
 #define NB_READER_MAX_FIELDS 16384         /* fields of a row (Excel's last column, XFD) */
+#define NB_READER_MAX_XLSX_TEXT 32767      /* characters of an XLSX cell (Excel's limit) */
+#define NB_READER_MAX_SST_BYTES (64 << 20) /* bytes of all shared strings of a workbook */
+#define NB_READER_MAX_SST_COUNT (1 << 23)  /* shared strings of a workbook */
+#define NB_READER_MAX_XML_MEMORY (8 << 20) /* bytes the XML parser may hold for one part */
+#define NB_READER_MAX_WORKBOOK (1 << 20)   /* bytes of a workbook's sheet names and rels */
+#define NB_READER_MAX_ROW 1048576          /* XLSX row number (Excel's last row) */
 
 typedef struct nb_reader nb_reader;
 
@@ -41,7 +51,9 @@ typedef struct nb_reader nb_reader;
  * name (NULL: the first sheet); it is an error for CSV. Returns NB_OK and the
  * reader in *OUT, which the caller frees with nb_reader_close; on failure
  * *OUT is NULL and ERR holds a message without the path: NB_ERR_IO (cannot
- * open or read), NB_ERR_INPUT (not a file of a readable kind), NB_ERR_NOMEM. */
+ * open or read), NB_ERR_INPUT (not a file of a readable kind, or a damaged
+ * workbook), NB_ERR_LIMIT (an XLSX workbook's shared strings or sheet list
+ * beyond a limit), NB_ERR_NOMEM. */
 nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char *err,
                       size_t errlen);
 
@@ -50,7 +62,8 @@ nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char
  * the file where the row starts (CSV) or the sheet row number (XLSX).
  * Fully empty rows are skipped. Returns NB_OK with a row, NB_DONE after the
  * last one; on an error ERR holds the reason (without the path) and *LINE the
- * line it is on (for a limit, the line where the record starts), and the
+ * line it is on (for a limit, the line where the record starts; in XLSX the
+ * row being read, row 1 before the first one), and the
  * reader gives no more rows: NB_ERR_INPUT (bad data: encoding, NUL byte,
  * unterminated quote, damaged XLSX), NB_ERR_LIMIT (beyond a limit above),
  * NB_ERR_IO, NB_ERR_NOMEM. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <expat.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,7 @@
 #include <unistd.h>
 #include <unzip.h>
 
-#define XML_CHUNK 65536     /* bytes of a zip entry handed to expat at a time */
-#define XLSX_MAX_COLS 16384 /* Excel's limit (column XFD) */
+#define XML_CHUNK 65536 /* bytes of a zip entry handed to expat at a time */
 
 /* A growing byte buffer. */
 typedef struct {
@@ -37,23 +37,33 @@ typedef struct {
     size_t off; /* offset of its NUL-terminated value in rowtext */
 } xcell;
 
+/* What expat has allocated for the reader's parsers, and how much it may. */
+typedef struct {
+    size_t used;
+    int over; /* an allocation was refused for going over NB_READER_MAX_XML_MEMORY */
+} xml_budget;
+
 typedef struct {
     nb_reader base;
     unzFile zip;
     int entry_open;     /* the sheet entry is open in zip */
     XML_Parser parser;  /* on the sheet; suspended after each row */
     XML_Parser cur;     /* the parser whose handlers are running */
+    const char *cur_part; /* the part it reads, for messages */
+    xml_budget mem;     /* expat's memory */
     char *part;         /* path of the sheet inside the archive, for messages */
     int suspended;      /* parser stopped at the end of a row; resume before feeding */
     int fed_final;      /* the last (empty) chunk was given to the parser */
     int finished;       /* no more rows */
     pairs sheets;       /* workbook order */
     pairs rels;
+    size_t lists;       /* bytes in sheets and rels */
     char *sst_part;     /* path of the shared strings, from the rels */
     strbuf sst;         /* shared strings, each NUL-terminated */
-    size_t *sst_off;    /* offset of each shared string in sst */
+    uint32_t *sst_off;  /* offset of each shared string in sst (less than 64 MiB) */
     size_t sst_n, sst_cap;
     strbuf text;        /* character data of the current cell or shared string */
+    size_t text_chars;  /* characters in text */
     strbuf rowtext;     /* values of the current row; offset 0 holds "" */
     xcell *cells;
     size_t ncells, cells_cap;
@@ -64,9 +74,89 @@ typedef struct {
     char ctype;         /* cell type: 'n', 's', 'b', 'i' (inlineStr), 'f' (str), 'e' */
     int in_v, in_is, in_t, in_si, rph_depth;
     int row_ready;      /* a row with a non-empty cell ended; parser suspended */
-    int cb_failed;      /* a handler stopped the parser; see cb_err */
+    nb_err cb_code;     /* a handler stopped the parser (NB_OK if not); see cb_err */
     char cb_err[256];
 } xlsx_reader;
+
+/* ------------------------------------------------------- expat's memory */
+
+/* Expat holds a whole tag (with its attributes) and every open element, so a
+ * huge attribute or a deep nesting would take memory without bound. Its
+ * allocations are counted against the reader's budget. The allocation
+ * functions get no user data: the budget of the reader driving expat is
+ * named in xml_current around each call into it (xml_enter, xml_leave). Each
+ * block starts with a header naming the budget it was counted in. */
+static _Thread_local xml_budget *xml_current;
+
+typedef union {
+    struct {
+        xml_budget *b;
+        size_t size;
+    } h;
+    max_align_t align;
+} xml_header;
+
+static void *xml_malloc(size_t size)
+{
+    xml_budget *b = xml_current;
+    xml_header *h;
+    if (b && size > NB_READER_MAX_XML_MEMORY - b->used) {
+        b->over = 1;
+        return NULL;
+    }
+    if (!(h = malloc(sizeof *h + size)))
+        return NULL;
+    h->h.b = b;
+    h->h.size = size;
+    if (b)
+        b->used += size;
+    return h + 1;
+}
+
+static void xml_free(void *p)
+{
+    xml_header *h = p ? (xml_header *)p - 1 : NULL;
+    if (!h)
+        return;
+    if (h->h.b)
+        h->h.b->used -= h->h.size;
+    free(h);
+}
+
+static void *xml_realloc(void *p, size_t size)
+{
+    xml_header *h = p ? (xml_header *)p - 1 : NULL, *nh;
+    xml_budget *b;
+    size_t old;
+    if (!h)
+        return xml_malloc(size);
+    b = h->h.b;
+    old = h->h.size;
+    if (b && size > old && size - old > NB_READER_MAX_XML_MEMORY - b->used) {
+        b->over = 1;
+        return NULL;
+    }
+    if (!(nh = realloc(h, sizeof *nh + size)))
+        return NULL;
+    if (b)
+        b->used = b->used - old + size;
+    nh->h.size = size;
+    return nh + 1;
+}
+
+static const XML_Memory_Handling_Suite xml_suite = {xml_malloc, xml_realloc, xml_free};
+
+static void xml_enter(xlsx_reader *r)
+{
+    xml_current = &r->mem;
+}
+
+static void xml_leave(void)
+{
+    xml_current = NULL;
+}
+
+/* ------------------------------------------------------------- helpers */
 
 static int buf_add(strbuf *b, const char *s, size_t n)
 {
@@ -125,26 +215,44 @@ static const char *attr(const XML_Char **atts, const char *want)
     return NULL;
 }
 
-/* Stops the running parser with a message (for handlers). */
-static void cb_fail(xlsx_reader *r, const char *fmt, ...)
+/* Stops the running parser with an error (for handlers; the first one counts). */
+static void cb_fail(xlsx_reader *r, nb_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cb_fail(xlsx_reader *r, nb_err code, const char *fmt, ...)
 {
     va_list ap;
-    if (r->cb_failed)
+    if (r->cb_code != NB_OK)
         return;
-    r->cb_failed = 1;
+    r->cb_code = code;
     va_start(ap, fmt);
     vsnprintf(r->cb_err, sizeof r->cb_err, fmt, ap);
     va_end(ap);
     XML_StopParser(r->cur, XML_FALSE);
 }
 
-static void xml_error(xlsx_reader *r, XML_Parser p, const char *part, char *err, size_t errlen)
+/* The error that stopped parser P on PART: a handler's, the memory budget, or expat's. */
+static nb_err xml_error(xlsx_reader *r, XML_Parser p, const char *part, char *err, size_t errlen)
 {
-    if (r->cb_failed)
+    unsigned long line = (unsigned long)XML_GetCurrentLineNumber(p);
+    if (r->cb_code != NB_OK) {
         nb_reader_seterr(err, errlen, "%s", r->cb_err);
-    else
-        nb_reader_seterr(err, errlen, "%s:%lu: %s", part, (unsigned long)XML_GetCurrentLineNumber(p),
-               XML_ErrorString(XML_GetErrorCode(p)));
+        return r->cb_code;
+    }
+    if (r->mem.over) {
+        nb_reader_seterr(err, errlen,
+                         "%s:%lu: XML parser memory over %d bytes "
+                         "(a tag too long or elements nested too deep)",
+                         part, line, NB_READER_MAX_XML_MEMORY);
+        return NB_ERR_LIMIT;
+    }
+    if (XML_GetErrorCode(p) == XML_ERROR_NO_MEMORY) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    nb_reader_seterr(err, errlen, "%s:%lu: %s", part, line,
+                     XML_ErrorString(XML_GetErrorCode(p)));
+    return NB_ERR_INPUT;
 }
 
 /* Column letters for index COL (0-based) followed by ROW, into OUT. */
@@ -162,59 +270,125 @@ static void cell_name(size_t col, long row, char out[24])
     snprintf(out + k, 24 - (size_t)k, "%ld", row);
 }
 
-/* Parses the zip entry NAME with the given handlers (user data R). Returns 0,
- * -1 with ERR set, or -2 if the archive has no such entry. */
-static int parse_part(xlsx_reader *r, const char *name, XML_StartElementHandler start,
-                      XML_EndElementHandler end, XML_CharacterDataHandler chars, char *err,
-                      size_t errlen)
+/* Adds the character data S[0..LEN) to r->text, as long as it stays within
+ * NB_READER_MAX_XLSX_TEXT characters; returns -1 past it (nothing added). */
+static int text_add(xlsx_reader *r, const char *s, int len)
+{
+    size_t chars = 0;
+    for (int i = 0; i < len; i++)
+        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    if (r->text_chars + chars > NB_READER_MAX_XLSX_TEXT)
+        return -1;
+    if (buf_add(&r->text, s, (size_t)len) != 0) {
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    r->text_chars += chars;
+    return 0;
+}
+
+static void text_clear(xlsx_reader *r)
+{
+    r->text.len = 0;
+    r->text_chars = 0;
+}
+
+/* ------------------------------------------------------------- parts */
+
+/* A new parser for R (expat's memory counted), or NULL. */
+static XML_Parser parser_new(xlsx_reader *r, XML_StartElementHandler start,
+                             XML_EndElementHandler end, XML_CharacterDataHandler chars)
 {
     XML_Parser p;
-    int rc = 0, zrc;
-    if (unzLocateFile(r->zip, name, 2) != UNZ_OK)
-        return -2;
-    if (unzOpenCurrentFile(r->zip) != UNZ_OK) {
-        nb_reader_seterr(err, errlen, "%s: damaged zip entry", name);
-        return -1;
-    }
-    p = XML_ParserCreate(NULL);
-    if (!p) {
-        unzCloseCurrentFile(r->zip);
-        nb_reader_seterr(err, errlen, "out of memory");
-        return -1;
-    }
+    xml_enter(r);
+    p = XML_ParserCreate_MM(NULL, &xml_suite, NULL);
+    xml_leave();
+    if (!p)
+        return NULL;
     XML_SetUserData(p, r);
     XML_SetElementHandler(p, start, end);
     XML_SetCharacterDataHandler(p, chars);
+    return p;
+}
+
+/* Reads up to XML_CHUNK bytes of the open zip entry into P's buffer and
+ * parses them (N 0: the end). Returns the bytes read, or -1 with *CODE and
+ * ERR set. */
+static int feed(xlsx_reader *r, XML_Parser p, const char *part, nb_err *code, char *err,
+                size_t errlen)
+{
+    void *b;
+    int n;
+    enum XML_Status st;
+    xml_enter(r);
+    b = XML_GetBuffer(p, XML_CHUNK);
+    xml_leave();
+    if (!b) {
+        *code = xml_error(r, p, part, err, errlen);
+        return -1;
+    }
+    n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
+    if (n < 0) {
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", part,
+                         n == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+        *code = NB_ERR_INPUT;
+        return -1;
+    }
+    r->fed_final = n == 0;
+    xml_enter(r);
+    st = XML_ParseBuffer(p, n, n == 0);
+    xml_leave();
+    if (st == XML_STATUS_ERROR) {
+        *code = xml_error(r, p, part, err, errlen);
+        return -1;
+    }
+    r->suspended = st == XML_STATUS_SUSPENDED;
+    return n;
+}
+
+/* Closes the open zip entry of PART: its CRC is checked once it was read to the end. */
+static nb_err close_entry(xlsx_reader *r, const char *part, char *err, size_t errlen)
+{
+    int zrc = unzCloseCurrentFile(r->zip);
+    r->entry_open = 0;
+    if (zrc == UNZ_OK)
+        return NB_OK;
+    nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", part,
+                     zrc == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+    return NB_ERR_INPUT;
+}
+
+/* Parses the zip entry NAME with the given handlers (user data R). Returns
+ * NB_OK, NB_ERR_NOTFOUND if the archive has no such entry, or an error with
+ * ERR set. */
+static nb_err parse_part(xlsx_reader *r, const char *name, XML_StartElementHandler start,
+                         XML_EndElementHandler end, XML_CharacterDataHandler chars, char *err,
+                         size_t errlen)
+{
+    XML_Parser p;
+    nb_err rc = NB_OK;
+    if (unzLocateFile(r->zip, name, 2) != UNZ_OK)
+        return NB_ERR_NOTFOUND;
+    if (unzOpenCurrentFile(r->zip) != UNZ_OK) {
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry", name);
+        return NB_ERR_INPUT;
+    }
+    r->entry_open = 1;
+    if (!(p = parser_new(r, start, end, chars))) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        rc = NB_ERR_NOMEM;
+    }
     r->cur = p;
-    r->cb_failed = 0;
-    for (;;) {
-        void *b = XML_GetBuffer(p, XML_CHUNK);
-        int n;
-        if (!b) {
-            nb_reader_seterr(err, errlen, "out of memory");
-            rc = -1;
-            break;
-        }
-        n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
-        if (n < 0) {
-            nb_reader_seterr(err, errlen, "%s: damaged zip entry", name);
-            rc = -1;
-            break;
-        }
-        if (XML_ParseBuffer(p, n, n == 0) != XML_STATUS_OK) {
-            xml_error(r, p, name, err, errlen);
-            rc = -1;
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    zrc = unzCloseCurrentFile(r->zip);
-    if (rc == 0 && zrc != UNZ_OK) {
-        nb_reader_seterr(err, errlen, "%s: damaged zip entry (CRC)", name);
-        rc = -1;
-    }
-    XML_ParserFree(p);
+    r->cur_part = name;
+    r->cb_code = NB_OK;
+    while (rc == NB_OK && feed(r, p, name, &rc, err, errlen) > 0)
+        ;
+    if (rc == NB_OK)
+        rc = close_entry(r, name, err, errlen);
+    else
+        close_entry(r, name, NULL, 0);
+    if (p)
+        XML_ParserFree(p);
     r->cur = NULL;
     return rc;
 }
@@ -246,6 +420,19 @@ static char *part_path(const char *target)
     return s;
 }
 
+/* Keeps the pair KEY, VALUE in PS, within NB_READER_MAX_WORKBOOK bytes in all. */
+static void list_add(xlsx_reader *r, pairs *ps, const char *key, const char *value)
+{
+    size_t n = strlen(key) + strlen(value) + 2;
+    if (r->lists + n > NB_READER_MAX_WORKBOOK)
+        cb_fail(r, NB_ERR_LIMIT, "%s: sheets and relationships longer than %d bytes",
+                r->cur_part, NB_READER_MAX_WORKBOOK);
+    else if (pairs_add(ps, key, value) != 0)
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+    else
+        r->lists += n;
+}
+
 static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     xlsx_reader *r = ud;
@@ -254,8 +441,8 @@ static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at
         return;
     sname = attr(atts, "name");
     id = attr(atts, "id");
-    if (sname && id && pairs_add(&r->sheets, sname, id) != 0)
-        cb_fail(r, "out of memory");
+    if (sname && id)
+        list_add(r, &r->sheets, sname, id);
 }
 
 static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
@@ -270,15 +457,12 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
     type = attr(atts, "Type");
     if (!id || !target)
         return;
-    if (pairs_add(&r->rels, id, target) != 0) {
-        cb_fail(r, "out of memory");
-        return;
-    }
+    list_add(r, &r->rels, id, target);
     tl = type ? strlen(type) : 0;
     if (!r->sst_part && tl >= 14 && strcmp(type + tl - 14, "/sharedStrings") == 0) {
         r->sst_part = part_path(target);
         if (!r->sst_part)
-            cb_fail(r, "out of memory");
+            cb_fail(r, NB_ERR_NOMEM, "out of memory");
     }
 }
 
@@ -289,12 +473,37 @@ static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **a
     (void)atts;
     if (strcmp(ln, "si") == 0) {
         r->in_si = 1;
-        r->text.len = 0;
+        text_clear(r);
     } else if (strcmp(ln, "t") == 0) {
         r->in_t = r->in_si;
     } else if (strcmp(ln, "rPh") == 0) {
         r->rph_depth++;
     }
+}
+
+/* Keeps the shared string that just ended, within the limits of their count and size. */
+static void sst_keep(xlsx_reader *r)
+{
+    uint32_t *off;
+    if (r->sst_n == NB_READER_MAX_SST_COUNT) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: more than %d shared strings", r->cur_part,
+                NB_READER_MAX_SST_COUNT);
+        return;
+    }
+    if (r->sst.len + r->text.len + 1 > NB_READER_MAX_SST_BYTES) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: shared strings longer than %d bytes in all (string %zu)",
+                r->cur_part, NB_READER_MAX_SST_BYTES, r->sst_n + 1);
+        return;
+    }
+    off = nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
+    if (off)
+        r->sst_off = off;
+    if (!off || buf_add(&r->sst, r->text.p ? r->text.p : "", r->text.len) != 0 ||
+        buf_add(&r->sst, "", 1) != 0) {
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+        return;
+    }
+    r->sst_off[r->sst_n++] = (uint32_t)(r->sst.len - r->text.len - 1);
 }
 
 static void XMLCALL sst_end(void *ud, const XML_Char *name)
@@ -306,116 +515,137 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
     } else if (strcmp(ln, "rPh") == 0) {
         r->rph_depth--;
     } else if (strcmp(ln, "si") == 0) {
-        size_t *off = nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
         r->in_si = 0;
-        if (off)
-            r->sst_off = off;
-        if (!off || buf_add(&r->sst, r->text.p ? r->text.p : "", r->text.len) != 0 ||
-            buf_add(&r->sst, "", 1) != 0) {
-            cb_fail(r, "out of memory");
-            return;
-        }
-        r->sst_off[r->sst_n++] = r->sst.len - r->text.len - 1;
+        sst_keep(r);
     }
 }
 
 static void XMLCALL sst_chars(void *ud, const XML_Char *s, int len)
 {
     xlsx_reader *r = ud;
-    if (r->in_t && r->rph_depth == 0 && buf_add(&r->text, s, (size_t)len) != 0)
-        cb_fail(r, "out of memory");
+    if (r->in_t && r->rph_depth == 0 && text_add(r, s, len) != 0)
+        cb_fail(r, NB_ERR_LIMIT, "%s: string %zu longer than %d characters", r->cur_part,
+                r->sst_n + 1, NB_READER_MAX_XLSX_TEXT);
+}
+
+/* The number of a <row>: its r attribute, or the one after the last row. */
+static void sheet_row_start(xlsx_reader *r, const XML_Char **atts)
+{
+    const char *rn = attr(atts, "r"), *q = rn;
+    long n = 0;
+    for (; q && *q >= '0' && *q <= '9'; q++)
+        if (n <= NB_READER_MAX_ROW)
+            n = n * 10 + (*q - '0');
+    if (!rn || q == rn || *q != '\0' || n == 0) { /* no number: the next row */
+        n = r->row + 1;
+        rn = NULL;
+    }
+    if (n > NB_READER_MAX_ROW) {
+        if (rn)
+            cb_fail(r, NB_ERR_INPUT, "%s: row %s beyond %d", r->part, rn, NB_READER_MAX_ROW);
+        else
+            cb_fail(r, NB_ERR_INPUT, "%s: row %ld beyond %d", r->part, n, NB_READER_MAX_ROW);
+        return;
+    }
+    r->row = n;
+    r->ncells = 0;
+    r->width = 0;
+    r->next_col = 0;
+    r->rowtext.len = 1; /* keep the "" at offset 0 */
+}
+
+/* The column and type of a <c>. */
+static void sheet_cell_start(xlsx_reader *r, const XML_Char **atts)
+{
+    static const char types[][10] = {"s", "b", "inlineStr", "str", "e"};
+    static const char codes[] = "sbife";
+    const char *ref = attr(atts, "r"), *t = attr(atts, "t"), *q = ref;
+    size_t col = 0;
+    for (; q && ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')); q++) {
+        col = col * 26 + (size_t)((*q | 0x20) - 'a' + 1);
+        if (col > NB_READER_MAX_FIELDS)
+            break;
+    }
+    col = q && q > ref ? col - 1 : r->next_col;
+    if (col >= NB_READER_MAX_FIELDS) {
+        cb_fail(r, NB_ERR_INPUT, "%s: row %ld: column beyond XFD", r->part, r->row);
+        return;
+    }
+    r->col = col;
+    text_clear(r);
+    r->ctype = 'n';
+    for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(t, types[i]) == 0)
+            r->ctype = codes[i];
 }
 
 static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     xlsx_reader *r = ud;
     const char *ln = local_name(name);
-    if (strcmp(ln, "c") == 0) {
-        const char *ref = attr(atts, "r"), *t = attr(atts, "t");
-        size_t col = 0;
-        int ok = 0;
-        if (ref) {
-            const char *q = ref;
-            for (; (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'); q++) {
-                col = col * 26 + (size_t)((*q | 0x20) - 'a' + 1);
-                if (col > XLSX_MAX_COLS)
-                    break;
-            }
-            ok = q > ref;
-        }
-        col = ok ? col - 1 : r->next_col;
-        if (col >= XLSX_MAX_COLS) {
-            cb_fail(r, "%s: row %ld: column beyond XFD", r->part, r->row);
-            return;
-        }
-        r->col = col;
-        r->text.len = 0;
-        r->ctype = 'n';
-        if (t) {
-            if (strcmp(t, "s") == 0)
-                r->ctype = 's';
-            else if (strcmp(t, "b") == 0)
-                r->ctype = 'b';
-            else if (strcmp(t, "inlineStr") == 0)
-                r->ctype = 'i';
-            else if (strcmp(t, "str") == 0)
-                r->ctype = 'f';
-            else if (strcmp(t, "e") == 0)
-                r->ctype = 'e';
-        }
-    } else if (strcmp(ln, "v") == 0) {
+    if (strcmp(ln, "c") == 0)
+        sheet_cell_start(r, atts);
+    else if (strcmp(ln, "v") == 0)
         r->in_v = 1;
-    } else if (strcmp(ln, "is") == 0) {
+    else if (strcmp(ln, "is") == 0)
         r->in_is = 1;
-    } else if (strcmp(ln, "t") == 0) {
+    else if (strcmp(ln, "t") == 0)
         r->in_t = r->in_is;
-    } else if (strcmp(ln, "rPh") == 0) {
+    else if (strcmp(ln, "rPh") == 0)
         r->rph_depth++;
-    } else if (strcmp(ln, "row") == 0) {
-        const char *rn = attr(atts, "r");
-        char *e;
-        long n = rn ? strtol(rn, &e, 10) : 0;
-        r->row = (rn && *e == '\0' && n > 0) ? n : r->row + 1;
-        r->ncells = 0;
-        r->width = 0;
-        r->next_col = 0;
-        r->rowtext.len = 1; /* keep the "" at offset 0 */
-    }
+    else if (strcmp(ln, "row") == 0)
+        sheet_row_start(r, atts);
 }
 
-/* Stores the value of the cell that just ended. */
-static void sheet_cell_end(xlsx_reader *r)
+/* The value of the cell that just ended into *V, *VLEN (shared strings and
+ * booleans resolved); -1 after an error. */
+static int cell_value(xlsx_reader *r, const char **v, size_t *vlen)
 {
-    const char *v = r->text.p ? r->text.p : "";
-    size_t vlen = r->text.len;
-    xcell *cells;
-    r->next_col = r->col + 1;
-    if (r->ctype == 's') {
-        char *e;
+    *v = r->text.p ? r->text.p : "";
+    *vlen = r->text.len;
+    if (r->ctype == 's' && *vlen > 0) {
+        char *e, cn[24];
         unsigned long i;
-        char cn[24];
-        if (vlen == 0)
-            return;
-        r->text.p[vlen] = '\0';
-        i = strtoul(v, &e, 10);
+        r->text.p[*vlen] = '\0';
+        i = strtoul(*v, &e, 10);
         if (*e != '\0' || i >= r->sst_n) {
             cell_name(r->col, r->row, cn);
-            cb_fail(r, "%s: cell %s: no shared string %s", r->part, cn, v);
-            return;
+            cb_fail(r, NB_ERR_INPUT, "%s: cell %s: no shared string %.40s", r->part, cn, *v);
+            return -1;
         }
-        v = r->sst.p + r->sst_off[i];
-        vlen = strlen(v);
-    } else if (r->ctype == 'b' && vlen == 1 && (v[0] == '0' || v[0] == '1')) {
-        v = v[0] == '1' ? "TRUE" : "FALSE";
-        vlen = strlen(v);
+        *v = r->sst.p + r->sst_off[i];
+        *vlen = strlen(*v);
+    } else if (r->ctype == 'b' && *vlen == 1 && (**v == '0' || **v == '1')) {
+        *v = **v == '1' ? "TRUE" : "FALSE";
+        *vlen = strlen(*v);
     }
-    if (vlen == 0)
+    return 0;
+}
+
+/* Stores the value of the cell that just ended, within the row's limits. */
+static void sheet_cell_end(xlsx_reader *r)
+{
+    const char *v;
+    size_t vlen;
+    xcell *cells;
+    r->next_col = r->col + 1;
+    if (cell_value(r, &v, &vlen) != 0 || vlen == 0)
         return;
+    if (r->ncells == NB_READER_MAX_FIELDS) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: row %ld: more than %d cells", r->part, r->row,
+                NB_READER_MAX_FIELDS);
+        return;
+    }
+    if (r->rowtext.len + vlen + 1 > NB_READER_MAX_RECORD) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: row %ld: more than %d bytes of text", r->part, r->row,
+                NB_READER_MAX_RECORD);
+        return;
+    }
     cells = nb_reader_grow(r->cells, &r->cells_cap, r->ncells, 1, sizeof *r->cells);
     if (cells)
         r->cells = cells;
     if (!cells || buf_add(&r->rowtext, v, vlen) != 0 || buf_add(&r->rowtext, "", 1) != 0) {
-        cb_fail(r, "out of memory");
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
         return;
     }
     r->cells[r->ncells].col = r->col;
@@ -448,8 +678,14 @@ static void XMLCALL sheet_end(void *ud, const XML_Char *name)
 static void XMLCALL sheet_chars(void *ud, const XML_Char *s, int len)
 {
     xlsx_reader *r = ud;
-    if ((r->in_v || (r->in_t && r->rph_depth == 0)) && buf_add(&r->text, s, (size_t)len) != 0)
-        cb_fail(r, "out of memory");
+    char cn[24];
+    if (!r->in_v && !(r->in_t && r->rph_depth == 0))
+        return;
+    if (text_add(r, s, len) != 0) {
+        cell_name(r->col, r->row, cn);
+        cb_fail(r, NB_ERR_LIMIT, "%s: cell %s: text longer than %d characters", r->part, cn,
+                NB_READER_MAX_XLSX_TEXT);
+    }
 }
 
 static const char *rel_target(const xlsx_reader *r, const char *id)
@@ -527,142 +763,147 @@ static int ZCALLBACK zfd_error(voidpf opaque, voidpf stream)
     return 0;
 }
 
-static int xlsx_start(xlsx_reader *r, const char *sheet, char *err, size_t errlen)
+/* Chooses the sheet named SHEET (NULL: the first one) into *CHOSEN. */
+static nb_err choose_sheet(xlsx_reader *r, const char *sheet, const pair **chosen, char *err,
+                           size_t errlen)
 {
-    zlib_filefunc64_def io = {zfd_open, zfd_read,  zfd_write, zfd_tell,
-                              zfd_seek, zfd_close, zfd_error, &r->base.fd};
-    const pair *chosen = NULL;
-    const char *target;
-    int rc;
-    r->base.encoding = "XLSX";
-    r->zip = unzOpen2_64("", &io);
-    if (!r->zip) {
-        nb_reader_seterr(err, errlen, "not an XLSX file (damaged zip archive)");
-        return -1;
-    }
-    rc = parse_part(r, "xl/workbook.xml", wb_start, NULL, NULL, err, errlen);
-    if (rc == -2)
-        nb_reader_seterr(err, errlen, "not an XLSX file (no xl/workbook.xml)");
-    if (rc != 0)
-        return -1;
+    size_t len;
+    *chosen = NULL;
     if (r->sheets.n == 0) {
         nb_reader_seterr(err, errlen, "no sheets in workbook");
-        return -1;
+        return NB_ERR_INPUT;
     }
     if (!sheet) {
-        chosen = &r->sheets.v[0];
-    } else {
-        size_t len;
-        for (size_t i = 0; i < r->sheets.n && !chosen; i++)
-            if (strcmp(r->sheets.v[i].key, sheet) == 0)
-                chosen = &r->sheets.v[i];
-        if (!chosen) {
-            nb_reader_seterr(err, errlen, "no sheet named '%s' (sheets: ", sheet);
-            for (size_t i = 0; i < r->sheets.n; i++) {
-                len = strlen(err);
-                nb_reader_seterr(err + len, errlen - len, "%s%s", i ? ", " : "", r->sheets.v[i].key);
-            }
-            len = strlen(err);
-            nb_reader_seterr(err + len, errlen - len, ")");
-            return -1;
+        *chosen = &r->sheets.v[0];
+        return NB_OK;
+    }
+    for (size_t i = 0; i < r->sheets.n; i++)
+        if (strcmp(r->sheets.v[i].key, sheet) == 0) {
+            *chosen = &r->sheets.v[i];
+            return NB_OK;
         }
+    nb_reader_seterr(err, errlen, "no sheet named '%s' (sheets: ", sheet);
+    for (size_t i = 0; i < r->sheets.n; i++) {
+        len = strlen(err);
+        nb_reader_seterr(err + len, errlen - len, "%s%s", i ? ", " : "", r->sheets.v[i].key);
     }
+    len = strlen(err);
+    nb_reader_seterr(err + len, errlen - len, ")");
+    return NB_ERR_NOTFOUND;
+}
+
+/* Reads the workbook, its relationships and the shared strings; finds the sheet's part. */
+static nb_err read_workbook(xlsx_reader *r, const char *sheet, char *err, size_t errlen)
+{
+    const pair *chosen;
+    const char *target;
+    nb_err rc = parse_part(r, "xl/workbook.xml", wb_start, NULL, NULL, err, errlen);
+    if (rc == NB_ERR_NOTFOUND)
+        nb_reader_seterr(err, errlen, "not an XLSX file (no xl/workbook.xml)");
+    if (rc == NB_ERR_NOTFOUND || (rc == NB_OK && (rc = choose_sheet(r, sheet, &chosen, err,
+                                                                     errlen)) == NB_ERR_NOTFOUND))
+        return NB_ERR_INPUT;
+    if (rc != NB_OK)
+        return rc;
     rc = parse_part(r, "xl/_rels/workbook.xml.rels", rels_start, NULL, NULL, err, errlen);
-    if (rc == -2)
+    if (rc == NB_ERR_NOTFOUND) {
         nb_reader_seterr(err, errlen, "not an XLSX file (no xl/_rels/workbook.xml.rels)");
-    if (rc != 0)
-        return -1;
-    target = rel_target(r, chosen->value);
-    if (!target) {
-        nb_reader_seterr(err, errlen, "sheet '%s': no relationship %s in xl/_rels/workbook.xml.rels",
-               chosen->key, chosen->value);
-        return -1;
+        return NB_ERR_INPUT;
     }
-    r->part = part_path(target);
-    if (!r->part) {
+    if (rc != NB_OK)
+        return rc;
+    if (!(target = rel_target(r, chosen->value))) {
+        nb_reader_seterr(err, errlen, "sheet '%s': no relationship %s in xl/_rels/workbook.xml.rels",
+                         chosen->key, chosen->value);
+        return NB_ERR_INPUT;
+    }
+    if (!(r->part = part_path(target))) {
         nb_reader_seterr(err, errlen, "out of memory");
-        return -1;
+        return NB_ERR_NOMEM;
     }
     rc = parse_part(r, r->sst_part ? r->sst_part : "xl/sharedStrings.xml", sst_start, sst_end,
                     sst_chars, err, errlen);
-    if (rc == -1)
-        return -1;
-    r->in_t = 0;
-    r->rph_depth = 0;
+    if (rc != NB_OK && rc != NB_ERR_NOTFOUND)
+        return rc;
     if (unzLocateFile(r->zip, r->part, 2) != UNZ_OK) {
         nb_reader_seterr(err, errlen, "sheet '%s': no %s in the archive", chosen->key, r->part);
-        return -1;
+        return NB_ERR_INPUT;
     }
+    return NB_OK;
+}
+
+static nb_err xlsx_start(xlsx_reader *r, const char *sheet, char *err, size_t errlen)
+{
+    zlib_filefunc64_def io = {zfd_open, zfd_read,  zfd_write, zfd_tell,
+                              zfd_seek, zfd_close, zfd_error, &r->base.fd};
+    nb_err rc;
+    r->base.encoding = "XLSX";
+    if (!(r->zip = unzOpen2_64("", &io))) {
+        nb_reader_seterr(err, errlen, "not an XLSX file (damaged zip archive)");
+        return NB_ERR_INPUT;
+    }
+    if ((rc = read_workbook(r, sheet, err, errlen)) != NB_OK)
+        return rc;
+    r->in_t = 0;
+    r->rph_depth = 0;
     if (unzOpenCurrentFile(r->zip) != UNZ_OK) {
         nb_reader_seterr(err, errlen, "%s: damaged zip entry", r->part);
-        return -1;
+        return NB_ERR_INPUT;
     }
     r->entry_open = 1;
-    r->parser = XML_ParserCreate(NULL);
+    r->parser = parser_new(r, sheet_start, sheet_end, sheet_chars);
     if (!r->parser || buf_add(&r->rowtext, "", 1) != 0) {
         nb_reader_seterr(err, errlen, "out of memory");
-        return -1;
+        return NB_ERR_NOMEM;
     }
-    XML_SetUserData(r->parser, r);
-    XML_SetElementHandler(r->parser, sheet_start, sheet_end);
-    XML_SetCharacterDataHandler(r->parser, sheet_chars);
     r->cur = r->parser;
-    r->cb_failed = 0;
-    return 0;
+    r->cur_part = r->part;
+    r->cb_code = NB_OK;
+    return NB_OK;
+}
+
+/* Parses the sheet until a row is ready (NB_OK), it ends (NB_DONE), or an error. */
+static nb_err next_row(xlsx_reader *r, char *err, size_t errlen)
+{
+    r->row_ready = 0;
+    while (!r->row_ready) {
+        nb_err rc = NB_OK;
+        if (r->finished)
+            return NB_DONE;
+        if (r->suspended) {
+            enum XML_Status st;
+            xml_enter(r);
+            st = XML_ResumeParser(r->parser);
+            xml_leave();
+            if (st == XML_STATUS_ERROR)
+                return xml_error(r, r->parser, r->part, err, errlen);
+            r->suspended = st == XML_STATUS_SUSPENDED;
+        } else if (feed(r, r->parser, r->part, &rc, err, errlen) < 0) {
+            return rc;
+        }
+        if (!r->suspended && r->fed_final) {
+            r->finished = 1;
+            if ((rc = close_entry(r, r->part, err, errlen)) != NB_OK)
+                return rc;
+        }
+    }
+    return NB_OK;
 }
 
 static nb_err xlsx_next(nb_reader *base, size_t *nfields, char ***fields, long *line, char *err,
                         size_t errlen)
 {
     xlsx_reader *r = (xlsx_reader *)base;
-    r->row_ready = 0;
-    while (!r->row_ready) {
-        enum XML_Status st;
-        if (r->finished)
-            return NB_DONE;
-        if (r->suspended) {
-            r->suspended = 0;
-            st = XML_ResumeParser(r->parser);
-        } else {
-            void *b = XML_GetBuffer(r->parser, XML_CHUNK);
-            int n;
-            if (!b) {
-                r->finished = 1;
-                *line = r->row;
-                nb_reader_seterr(err, errlen, "out of memory");
-                return NB_ERR_INPUT;
-            }
-            n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
-            if (n == 0) {
-                r->entry_open = 0;
-                if (unzCloseCurrentFile(r->zip) != UNZ_OK)
-                    n = -1;
-            }
-            if (n < 0) {
-                r->finished = 1;
-                *line = r->row;
-                nb_reader_seterr(err, errlen, "%s: damaged zip entry", r->part);
-                return NB_ERR_INPUT;
-            }
-            r->fed_final = n == 0;
-            st = XML_ParseBuffer(r->parser, n, n == 0);
-        }
-        if (st == XML_STATUS_ERROR) {
-            r->finished = 1;
-            *line = r->row;
-            xml_error(r, r->parser, r->part, err, errlen);
-            return NB_ERR_INPUT;
-        }
-        if (st == XML_STATUS_SUSPENDED)
-            r->suspended = 1;
-        else if (r->fed_final)
-            r->finished = 1;
-    }
-    if (nb_reader_fields_reserve(&r->base, r->width) != 0) {
-        r->finished = 1;
-        *line = r->row;
+    nb_err rc = next_row(r, err, errlen);
+    if (rc == NB_OK && nb_reader_fields_reserve(&r->base, r->width) != 0) {
         nb_reader_seterr(err, errlen, "out of memory");
-        return NB_ERR_INPUT;
+        rc = NB_ERR_NOMEM;
+    }
+    if (rc != NB_OK) {
+        if (rc != NB_DONE)
+            *line = r->row > 0 ? r->row : 1; /* before the first row: row 1 */
+        r->finished = 1;
+        return rc;
     }
     for (size_t i = 0; i < r->width; i++)
         r->base.fields[i] = r->rowtext.p;
@@ -698,6 +939,7 @@ static void xlsx_free(nb_reader *base)
 nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_t errlen)
 {
     xlsx_reader *r = calloc(1, sizeof *r);
+    nb_err rc;
     if (!r) {
         close(fd);
         nb_reader_seterr(err, errlen, "out of memory");
@@ -706,9 +948,9 @@ nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_
     r->base.fd = fd;
     r->base.next = xlsx_next;
     r->base.free = xlsx_free;
-    if (xlsx_start(r, sheet, err, errlen) != 0) {
+    if ((rc = xlsx_start(r, sheet, err, errlen)) != NB_OK) {
         nb_reader_close(&r->base);
-        return strcmp(err, "out of memory") == 0 ? NB_ERR_NOMEM : NB_ERR_INPUT;
+        return rc;
     }
     *out = &r->base;
     return NB_OK;
