@@ -1,10 +1,8 @@
-/* reader.c - row reader for CSV (UTF-8 or GB18030, RFC 4180) and XLSX (minizip + expat). */
-#include "reader.h"
+/* reader.c - the row reader's interface: opens regular files, tells CSV from XLSX, dispatches. */
+#include "reader_impl.h"
 
 #include <errno.h>
-#include <expat.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,79 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <unzip.h>
 
-enum { KIND_CSV, KIND_XLSX };
-
-#define XML_CHUNK 65536     /* bytes of a zip entry handed to expat at a time */
-#define XLSX_MAX_COLS 16384 /* Excel's limit (column XFD) */
-
-/* A growing byte buffer. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} strbuf;
-
-/* A <sheet> of workbook.xml (name, r:id) or a <Relationship> of its rels (Id, Target). */
-typedef struct {
-    char *key;
-    char *value;
-} pair;
-
-typedef struct {
-    pair *v;
-    size_t n, cap;
-} pairs;
-
-/* A non-empty cell of the XLSX row being read. */
-typedef struct {
-    size_t col; /* 0-based column */
-    size_t off; /* offset of its NUL-terminated value in rowtext */
-} xcell;
-
-struct nb_reader {
-    int kind;
-    const char *encoding;
-    char **fields;      /* the row handed out by nb_reader_next */
-    size_t fields_cap;
-
-    /* CSV: the whole file, UTF-8, NUL-terminated, parsed in place. */
-    char *buf;
-    size_t len;         /* bytes in buf, without the terminating NUL */
-    size_t pos;         /* where the next record starts */
-    long line;          /* physical line number at pos */
-
-    /* XLSX */
-    unzFile zip;
-    int entry_open;     /* the sheet entry is open in zip */
-    XML_Parser parser;  /* on the sheet; suspended after each row */
-    XML_Parser cur;     /* the parser whose handlers are running */
-    char *part;         /* path of the sheet inside the archive, for messages */
-    int suspended;      /* parser stopped at the end of a row; resume before feeding */
-    int fed_final;      /* the last (empty) chunk was given to the parser */
-    int finished;       /* no more rows */
-    pairs sheets;       /* workbook order */
-    pairs rels;
-    char *sst_part;     /* path of the shared strings, from the rels */
-    strbuf sst;         /* shared strings, each NUL-terminated */
-    size_t *sst_off;    /* offset of each shared string in sst */
-    size_t sst_n, sst_cap;
-    strbuf text;        /* character data of the current cell or shared string */
-    strbuf rowtext;     /* values of the current row; offset 0 holds "" */
-    xcell *cells;
-    size_t ncells, cells_cap;
-    long row;           /* number of the current row (r attribute) */
-    size_t col;         /* column of the current cell */
-    size_t next_col;    /* column of a <c> without r */
-    size_t width;       /* 1 + last column with a non-empty value in the row */
-    char ctype;         /* cell type: 'n', 's', 'b', 'i' (inlineStr), 'f' (str), 'e' */
-    int in_v, in_is, in_t, in_si, rph_depth;
-    int row_ready;      /* a row with a non-empty cell ended; parser suspended */
-    int cb_failed;      /* a handler stopped the parser; see cb_err */
-    char cb_err[256];
-};
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void nb_reader_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     if (!err || errlen == 0)
@@ -95,9 +22,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Returns P (an array of SIZE-byte elements, capacity *CAP, USED in use)
- * reallocated to hold N more, or NULL if out of memory (P is then unchanged). */
-static void *grow(void *p, size_t *cap, size_t used, size_t n, size_t size)
+void *nb_reader_grow(void *p, size_t *cap, size_t used, size_t n, size_t size)
 {
     size_t ncap;
     if (p && used + n <= *cap)
@@ -114,864 +39,14 @@ static void *grow(void *p, size_t *cap, size_t used, size_t n, size_t size)
     return p;
 }
 
-static int buf_add(strbuf *b, const char *s, size_t n)
+int nb_reader_fields_reserve(nb_reader *r, size_t n)
 {
-    char *p = grow(b->p, &b->cap, b->len, n + 1, 1);
-    if (!p)
-        return -1;
-    b->p = p;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
-static void pairs_free(pairs *ps)
-{
-    for (size_t i = 0; i < ps->n; i++) {
-        free(ps->v[i].key);
-        free(ps->v[i].value);
-    }
-    free(ps->v);
-    ps->v = NULL;
-    ps->n = ps->cap = 0;
-}
-
-static int pairs_add(pairs *ps, const char *key, const char *value)
-{
-    char *k, *v;
-    pair *np = grow(ps->v, &ps->cap, ps->n, 1, sizeof *ps->v);
-    if (!np)
-        return -1;
-    ps->v = np;
-    k = strdup(key);
-    v = strdup(value);
-    if (!k || !v) {
-        free(k);
-        free(v);
-        return -1;
-    }
-    ps->v[ps->n].key = k;
-    ps->v[ps->n].value = v;
-    ps->n++;
-    return 0;
-}
-
-static int fields_reserve(nb_reader *r, size_t n)
-{
-    char **f = grow(r->fields, &r->fields_cap, 0, n, sizeof *r->fields);
+    char **f = nb_reader_grow(r->fields, &r->fields_cap, 0, n, sizeof *r->fields);
     if (!f)
         return -1;
     r->fields = f;
     return 0;
 }
-
-/* ------------------------------------------------------------------ CSV */
-
-/* Reads the rest of FD, after the PRE bytes already read from it, into a
- * NUL-terminated buffer. */
-static int read_all(int fd, const unsigned char *pre, size_t npre, char **out, size_t *outlen,
-                    char *err, size_t errlen)
-{
-    struct stat st;
-    size_t cap = 65536, len = npre;
-    char *b;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= npre)
-        cap = (size_t)st.st_size + 2; /* room for the NUL and for the read that sees EOF */
-    b = malloc(cap);
-    if (!b) {
-        seterr(err, errlen, "out of memory");
-        return -1;
-    }
-    memcpy(b, pre, npre);
-    for (;;) {
-        ssize_t n;
-        if (len + 1 >= cap) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                seterr(err, errlen, "out of memory");
-                return -1;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        n = read(fd, b + len, cap - len - 1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            seterr(err, errlen, "cannot read: %s", strerror(errno));
-            free(b);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    b[len] = '\0';
-    *out = b;
-    *outlen = len;
-    return 0;
-}
-
-/* Returns the offset of the first byte that is not part of valid UTF-8 (LEN if none). */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    for (;;) {
-        unsigned c;
-        size_t n;
-        uint32_t cp;
-        /* ASCII: eight bytes at a time, then the rest of the run byte by byte. */
-        for (;;) {
-            uint64_t w;
-            if (i + 8 > len)
-                break;
-            memcpy(&w, s + i, 8);
-            if (w & UINT64_C(0x8080808080808080))
-                break;
-            i += 8;
-        }
-        while (i < len && s[i] < 0x80)
-            i++;
-        if (i >= len)
-            break;
-        c = s[i];
-        /* Most of a Chinese text: a three-byte sequence whose lead byte allows
-           any continuation (not E0: overlong, not ED: surrogates). */
-        if (c >= 0xE1 && c != 0xED && c <= 0xEF && len - i > 2 && (s[i + 1] & 0xC0) == 0x80 &&
-            (s[i + 2] & 0xC0) == 0x80) {
-            i += 3;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return i;
-        }
-        if (len - i <= n)
-            return i;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += n + 1;
-    }
-    return len;
-}
-
-/* Converts IN from GB18030 to a new NUL-terminated UTF-8 buffer. On a bad
- * sequence returns -1 with *BAD its offset; -2 if out of memory; -3 if iconv
- * has no GB18030 (errno set). */
-static int gb18030_to_utf8(char *in, size_t inlen, char **out, size_t *outlen, size_t *bad)
-{
-    iconv_t cd = iconv_open("UTF-8", "GB18030");
-    size_t cap = inlen + inlen / 2 + 16;
-    char *ip = in, *o, *op;
-    size_t il = inlen, ol;
-    if (cd == (iconv_t)-1)
-        return -3;
-    o = malloc(cap + 1);
-    if (!o) {
-        iconv_close(cd);
-        return -2;
-    }
-    op = o;
-    ol = cap;
-    while (il > 0 && iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
-        if (errno == E2BIG) {
-            size_t used = (size_t)(op - o);
-            char *no = realloc(o, cap * 2 + 1);
-            if (!no) {
-                free(o);
-                iconv_close(cd);
-                return -2;
-            }
-            o = no;
-            cap *= 2;
-            op = o + used;
-            ol = cap - used;
-            continue;
-        }
-        *bad = (size_t)(ip - in);
-        free(o);
-        iconv_close(cd);
-        return -1;
-    }
-    iconv_close(cd);
-    *op = '\0';
-    *out = o;
-    *outlen = (size_t)(op - o);
-    return 0;
-}
-
-static long line_at(const char *s, size_t off)
-{
-    long line = 1;
-    const char *p = s, *end = s + off;
-    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        line++;
-        p++;
-    }
-    return line;
-}
-
-static int csv_open(nb_reader *r, int fd, const unsigned char *pre, size_t npre, char *err,
-                    size_t errlen)
-{
-    size_t start = 0, bad, i;
-    if (read_all(fd, pre, npre, &r->buf, &r->len, err, errlen) != 0)
-        return -1;
-    r->encoding = "UTF-8";
-    if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
-        start = 3;
-        r->encoding = "UTF-8 with BOM";
-    }
-    bad = start + utf8_invalid_at((const unsigned char *)r->buf + start, r->len - start);
-    if (bad < r->len && start > 0) {
-        seterr(err, errlen, "not UTF-8 text despite the BOM (byte 0x%02X at line %ld)",
-               (unsigned char)r->buf[bad], line_at(r->buf, bad));
-        return -1;
-    }
-    if (bad < r->len) {
-        char *u;
-        size_t ulen;
-        int rc = gb18030_to_utf8(r->buf, r->len, &u, &ulen, &bad);
-        if (rc == -2) {
-            seterr(err, errlen, "out of memory");
-            return -1;
-        }
-        if (rc == -3) {
-            seterr(err, errlen, "not UTF-8, and iconv cannot read GB18030: %s", strerror(errno));
-            return -1;
-        }
-        if (rc != 0) {
-            seterr(err, errlen, "not UTF-8 or GB18030 text (byte 0x%02X at line %ld)",
-                   (unsigned char)r->buf[bad], line_at(r->buf, bad));
-            return -1;
-        }
-        free(r->buf);
-        r->buf = u;
-        r->len = ulen;
-        r->encoding = "GB18030";
-    }
-    for (i = start; i < r->len; i++) {
-        char c = r->buf[i];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-            break;
-    }
-    if (i == r->len) {
-        seterr(err, errlen, "empty file");
-        return -1;
-    }
-    r->pos = start;
-    r->line = 1;
-    if (fields_reserve(r, 64) != 0) {
-        seterr(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-/* Bytes that end an unquoted field (NUL only as the sentinel at the end). */
-static const unsigned char csv_stop[256] = {[0] = 1, [','] = 1, ['\n'] = 1};
-
-static nb_err csv_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
-                               char *err, size_t errlen)
-{
-    char *const end = r->buf + r->len;
-    for (;;) {
-        char *p = r->buf + r->pos;
-        long start_line = r->line;
-        size_t n = 0;
-        if (p >= end)
-            return NB_DONE;
-        for (;;) {
-            char *field = p, *fend, sep;
-            if (*p == '"') {
-                char *w = p, *after;
-                long qline = r->line;
-                p++;
-                for (;;) {
-                    char c = *p;
-                    if (c == '"') {
-                        if (p[1] == '"') {
-                            *w++ = '"';
-                            p += 2;
-                            continue;
-                        }
-                        p++;
-                        break;
-                    }
-                    if (c == '\n') {
-                        r->line++;
-                    } else if (c == '\r' && p[1] == '\n') {
-                        p++;
-                        continue;
-                    } else if (c == '\0' && p >= end) {
-                        r->pos = r->len;
-                        *line = qline;
-                        seterr(err, errlen, "unterminated quote (opened at line %ld)", qline);
-                        return NB_ERR_INPUT;
-                    }
-                    *w++ = c;
-                    p++;
-                }
-                /* Lenient: text after the closing quote is kept up to the separator. */
-                after = p;
-                while (!csv_stop[(unsigned char)*p] || (*p == '\0' && p < end))
-                    *w++ = *p++;
-                if (*p == '\n' && p > after && p[-1] == '\r')
-                    w--;
-                fend = w;
-            } else {
-                for (;;) {
-                    while (!csv_stop[(unsigned char)*p])
-                        p++;
-                    if (*p != '\0' || p >= end)
-                        break;
-                    p++; /* a NUL byte inside the data */
-                }
-                fend = p;
-                if (*p == '\n' && fend > field && fend[-1] == '\r')
-                    fend--;
-            }
-            sep = p < end ? *p : '\0';
-            *fend = '\0';
-            if (n == r->fields_cap && fields_reserve(r, n + 1) != 0) {
-                r->pos = r->len;
-                *line = start_line;
-                seterr(err, errlen, "out of memory");
-                return NB_ERR_INPUT;
-            }
-            r->fields[n++] = field;
-            if (p >= end) {
-                p = end;
-                break;
-            }
-            p++;
-            if (sep == '\n') {
-                r->line++;
-                break;
-            }
-        }
-        r->pos = (size_t)(p - r->buf);
-        if (n == 1 && r->fields[0][0] == '\0')
-            continue; /* blank line */
-        *nfields = n;
-        *fields = r->fields;
-        *line = start_line;
-        return NB_OK;
-    }
-}
-
-/* ----------------------------------------------------------------- XLSX */
-
-static const char *local_name(const char *name)
-{
-    const char *c = strrchr(name, ':');
-    return c ? c + 1 : name;
-}
-
-/* The value of the attribute whose local name is WANT, or NULL. */
-static const char *attr(const XML_Char **atts, const char *want)
-{
-    for (; atts[0]; atts += 2)
-        if (strcmp(local_name(atts[0]), want) == 0)
-            return atts[1];
-    return NULL;
-}
-
-/* Stops the running parser with a message (for handlers). */
-static void cb_fail(nb_reader *r, const char *fmt, ...)
-{
-    va_list ap;
-    if (r->cb_failed)
-        return;
-    r->cb_failed = 1;
-    va_start(ap, fmt);
-    vsnprintf(r->cb_err, sizeof r->cb_err, fmt, ap);
-    va_end(ap);
-    XML_StopParser(r->cur, XML_FALSE);
-}
-
-static void xml_error(nb_reader *r, XML_Parser p, const char *part, char *err, size_t errlen)
-{
-    if (r->cb_failed)
-        seterr(err, errlen, "%s", r->cb_err);
-    else
-        seterr(err, errlen, "%s:%lu: %s", part, (unsigned long)XML_GetCurrentLineNumber(p),
-               XML_ErrorString(XML_GetErrorCode(p)));
-}
-
-/* Column letters for index COL (0-based) followed by ROW, into OUT. */
-static void cell_name(size_t col, long row, char out[24])
-{
-    char tmp[8];
-    int n = 0, k = 0;
-    col++;
-    while (col > 0 && n < 7) {
-        tmp[n++] = (char)('A' + (col - 1) % 26);
-        col = (col - 1) / 26;
-    }
-    while (n > 0)
-        out[k++] = tmp[--n];
-    snprintf(out + k, 24 - (size_t)k, "%ld", row);
-}
-
-/* Parses the zip entry NAME with the given handlers (user data R). Returns 0,
- * -1 with ERR set, or -2 if the archive has no such entry. */
-static int parse_part(nb_reader *r, const char *name, XML_StartElementHandler start,
-                      XML_EndElementHandler end, XML_CharacterDataHandler chars, char *err,
-                      size_t errlen)
-{
-    XML_Parser p;
-    int rc = 0, zrc;
-    if (unzLocateFile(r->zip, name, 2) != UNZ_OK)
-        return -2;
-    if (unzOpenCurrentFile(r->zip) != UNZ_OK) {
-        seterr(err, errlen, "%s: damaged zip entry", name);
-        return -1;
-    }
-    p = XML_ParserCreate(NULL);
-    if (!p) {
-        unzCloseCurrentFile(r->zip);
-        seterr(err, errlen, "out of memory");
-        return -1;
-    }
-    XML_SetUserData(p, r);
-    XML_SetElementHandler(p, start, end);
-    XML_SetCharacterDataHandler(p, chars);
-    r->cur = p;
-    r->cb_failed = 0;
-    for (;;) {
-        void *b = XML_GetBuffer(p, XML_CHUNK);
-        int n;
-        if (!b) {
-            seterr(err, errlen, "out of memory");
-            rc = -1;
-            break;
-        }
-        n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
-        if (n < 0) {
-            seterr(err, errlen, "%s: damaged zip entry", name);
-            rc = -1;
-            break;
-        }
-        if (XML_ParseBuffer(p, n, n == 0) != XML_STATUS_OK) {
-            xml_error(r, p, name, err, errlen);
-            rc = -1;
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    zrc = unzCloseCurrentFile(r->zip);
-    if (rc == 0 && zrc != UNZ_OK) {
-        seterr(err, errlen, "%s: damaged zip entry (CRC)", name);
-        rc = -1;
-    }
-    XML_ParserFree(p);
-    r->cur = NULL;
-    return rc;
-}
-
-/* Path inside the archive of a relationship target of xl/workbook.xml. */
-static char *part_path(const char *target)
-{
-    const char *base = "xl/";
-    char *s;
-    if (target[0] == '/') {
-        base = "";
-        target++;
-    }
-    for (;;) {
-        if (strncmp(target, "./", 2) == 0) {
-            target += 2;
-        } else if (strncmp(target, "../", 3) == 0) {
-            target += 3;
-            base = "";
-        } else {
-            break;
-        }
-    }
-    s = malloc(strlen(base) + strlen(target) + 1);
-    if (s) {
-        strcpy(s, base);
-        strcat(s, target);
-    }
-    return s;
-}
-
-static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **atts)
-{
-    nb_reader *r = ud;
-    const char *sname, *id;
-    if (strcmp(local_name(name), "sheet") != 0)
-        return;
-    sname = attr(atts, "name");
-    id = attr(atts, "id");
-    if (sname && id && pairs_add(&r->sheets, sname, id) != 0)
-        cb_fail(r, "out of memory");
-}
-
-static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
-{
-    nb_reader *r = ud;
-    const char *id, *target, *type;
-    size_t tl;
-    if (strcmp(local_name(name), "Relationship") != 0)
-        return;
-    id = attr(atts, "Id");
-    target = attr(atts, "Target");
-    type = attr(atts, "Type");
-    if (!id || !target)
-        return;
-    if (pairs_add(&r->rels, id, target) != 0) {
-        cb_fail(r, "out of memory");
-        return;
-    }
-    tl = type ? strlen(type) : 0;
-    if (!r->sst_part && tl >= 14 && strcmp(type + tl - 14, "/sharedStrings") == 0) {
-        r->sst_part = part_path(target);
-        if (!r->sst_part)
-            cb_fail(r, "out of memory");
-    }
-}
-
-static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **atts)
-{
-    nb_reader *r = ud;
-    const char *ln = local_name(name);
-    (void)atts;
-    if (strcmp(ln, "si") == 0) {
-        r->in_si = 1;
-        r->text.len = 0;
-    } else if (strcmp(ln, "t") == 0) {
-        r->in_t = r->in_si;
-    } else if (strcmp(ln, "rPh") == 0) {
-        r->rph_depth++;
-    }
-}
-
-static void XMLCALL sst_end(void *ud, const XML_Char *name)
-{
-    nb_reader *r = ud;
-    const char *ln = local_name(name);
-    if (strcmp(ln, "t") == 0) {
-        r->in_t = 0;
-    } else if (strcmp(ln, "rPh") == 0) {
-        r->rph_depth--;
-    } else if (strcmp(ln, "si") == 0) {
-        size_t *off = grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
-        r->in_si = 0;
-        if (off)
-            r->sst_off = off;
-        if (!off || buf_add(&r->sst, r->text.p ? r->text.p : "", r->text.len) != 0 ||
-            buf_add(&r->sst, "", 1) != 0) {
-            cb_fail(r, "out of memory");
-            return;
-        }
-        r->sst_off[r->sst_n++] = r->sst.len - r->text.len - 1;
-    }
-}
-
-static void XMLCALL sst_chars(void *ud, const XML_Char *s, int len)
-{
-    nb_reader *r = ud;
-    if (r->in_t && r->rph_depth == 0 && buf_add(&r->text, s, (size_t)len) != 0)
-        cb_fail(r, "out of memory");
-}
-
-static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
-{
-    nb_reader *r = ud;
-    const char *ln = local_name(name);
-    if (strcmp(ln, "c") == 0) {
-        const char *ref = attr(atts, "r"), *t = attr(atts, "t");
-        size_t col = 0;
-        int ok = 0;
-        if (ref) {
-            const char *q = ref;
-            for (; (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'); q++) {
-                col = col * 26 + (size_t)((*q | 0x20) - 'a' + 1);
-                if (col > XLSX_MAX_COLS)
-                    break;
-            }
-            ok = q > ref;
-        }
-        col = ok ? col - 1 : r->next_col;
-        if (col >= XLSX_MAX_COLS) {
-            cb_fail(r, "%s: row %ld: column beyond XFD", r->part, r->row);
-            return;
-        }
-        r->col = col;
-        r->text.len = 0;
-        r->ctype = 'n';
-        if (t) {
-            if (strcmp(t, "s") == 0)
-                r->ctype = 's';
-            else if (strcmp(t, "b") == 0)
-                r->ctype = 'b';
-            else if (strcmp(t, "inlineStr") == 0)
-                r->ctype = 'i';
-            else if (strcmp(t, "str") == 0)
-                r->ctype = 'f';
-            else if (strcmp(t, "e") == 0)
-                r->ctype = 'e';
-        }
-    } else if (strcmp(ln, "v") == 0) {
-        r->in_v = 1;
-    } else if (strcmp(ln, "is") == 0) {
-        r->in_is = 1;
-    } else if (strcmp(ln, "t") == 0) {
-        r->in_t = r->in_is;
-    } else if (strcmp(ln, "rPh") == 0) {
-        r->rph_depth++;
-    } else if (strcmp(ln, "row") == 0) {
-        const char *rn = attr(atts, "r");
-        char *e;
-        long n = rn ? strtol(rn, &e, 10) : 0;
-        r->row = (rn && *e == '\0' && n > 0) ? n : r->row + 1;
-        r->ncells = 0;
-        r->width = 0;
-        r->next_col = 0;
-        r->rowtext.len = 1; /* keep the "" at offset 0 */
-    }
-}
-
-/* Stores the value of the cell that just ended. */
-static void sheet_cell_end(nb_reader *r)
-{
-    const char *v = r->text.p ? r->text.p : "";
-    size_t vlen = r->text.len;
-    xcell *cells;
-    r->next_col = r->col + 1;
-    if (r->ctype == 's') {
-        char *e;
-        unsigned long i;
-        char cn[24];
-        if (vlen == 0)
-            return;
-        r->text.p[vlen] = '\0';
-        i = strtoul(v, &e, 10);
-        if (*e != '\0' || i >= r->sst_n) {
-            cell_name(r->col, r->row, cn);
-            cb_fail(r, "%s: cell %s: no shared string %s", r->part, cn, v);
-            return;
-        }
-        v = r->sst.p + r->sst_off[i];
-        vlen = strlen(v);
-    } else if (r->ctype == 'b' && vlen == 1 && (v[0] == '0' || v[0] == '1')) {
-        v = v[0] == '1' ? "TRUE" : "FALSE";
-        vlen = strlen(v);
-    }
-    if (vlen == 0)
-        return;
-    cells = grow(r->cells, &r->cells_cap, r->ncells, 1, sizeof *r->cells);
-    if (cells)
-        r->cells = cells;
-    if (!cells || buf_add(&r->rowtext, v, vlen) != 0 || buf_add(&r->rowtext, "", 1) != 0) {
-        cb_fail(r, "out of memory");
-        return;
-    }
-    r->cells[r->ncells].col = r->col;
-    r->cells[r->ncells].off = r->rowtext.len - vlen - 1;
-    r->ncells++;
-    if (r->col + 1 > r->width)
-        r->width = r->col + 1;
-}
-
-static void XMLCALL sheet_end(void *ud, const XML_Char *name)
-{
-    nb_reader *r = ud;
-    const char *ln = local_name(name);
-    if (strcmp(ln, "v") == 0) {
-        r->in_v = 0;
-    } else if (strcmp(ln, "t") == 0) {
-        r->in_t = 0;
-    } else if (strcmp(ln, "is") == 0) {
-        r->in_is = 0;
-    } else if (strcmp(ln, "rPh") == 0) {
-        r->rph_depth--;
-    } else if (strcmp(ln, "c") == 0) {
-        sheet_cell_end(r);
-    } else if (strcmp(ln, "row") == 0 && r->width > 0) {
-        r->row_ready = 1;
-        XML_StopParser(r->cur, XML_TRUE);
-    }
-}
-
-static void XMLCALL sheet_chars(void *ud, const XML_Char *s, int len)
-{
-    nb_reader *r = ud;
-    if ((r->in_v || (r->in_t && r->rph_depth == 0)) && buf_add(&r->text, s, (size_t)len) != 0)
-        cb_fail(r, "out of memory");
-}
-
-static const char *rel_target(const nb_reader *r, const char *id)
-{
-    for (size_t i = 0; i < r->rels.n; i++)
-        if (strcmp(r->rels.v[i].key, id) == 0)
-            return r->rels.v[i].value;
-    return NULL;
-}
-
-static int xlsx_open(nb_reader *r, const char *path, const char *sheet, char *err, size_t errlen)
-{
-    const pair *chosen = NULL;
-    const char *target;
-    int rc;
-    r->encoding = "XLSX";
-    r->zip = unzOpen64(path);
-    if (!r->zip) {
-        seterr(err, errlen, "not an XLSX file (damaged zip archive)");
-        return -1;
-    }
-    rc = parse_part(r, "xl/workbook.xml", wb_start, NULL, NULL, err, errlen);
-    if (rc == -2)
-        seterr(err, errlen, "not an XLSX file (no xl/workbook.xml)");
-    if (rc != 0)
-        return -1;
-    if (r->sheets.n == 0) {
-        seterr(err, errlen, "no sheets in workbook");
-        return -1;
-    }
-    if (!sheet) {
-        chosen = &r->sheets.v[0];
-    } else {
-        size_t len;
-        for (size_t i = 0; i < r->sheets.n && !chosen; i++)
-            if (strcmp(r->sheets.v[i].key, sheet) == 0)
-                chosen = &r->sheets.v[i];
-        if (!chosen) {
-            seterr(err, errlen, "no sheet named '%s' (sheets: ", sheet);
-            for (size_t i = 0; i < r->sheets.n; i++) {
-                len = strlen(err);
-                seterr(err + len, errlen - len, "%s%s", i ? ", " : "", r->sheets.v[i].key);
-            }
-            len = strlen(err);
-            seterr(err + len, errlen - len, ")");
-            return -1;
-        }
-    }
-    rc = parse_part(r, "xl/_rels/workbook.xml.rels", rels_start, NULL, NULL, err, errlen);
-    if (rc == -2)
-        seterr(err, errlen, "not an XLSX file (no xl/_rels/workbook.xml.rels)");
-    if (rc != 0)
-        return -1;
-    target = rel_target(r, chosen->value);
-    if (!target) {
-        seterr(err, errlen, "sheet '%s': no relationship %s in xl/_rels/workbook.xml.rels",
-               chosen->key, chosen->value);
-        return -1;
-    }
-    r->part = part_path(target);
-    if (!r->part) {
-        seterr(err, errlen, "out of memory");
-        return -1;
-    }
-    rc = parse_part(r, r->sst_part ? r->sst_part : "xl/sharedStrings.xml", sst_start, sst_end,
-                    sst_chars, err, errlen);
-    if (rc == -1)
-        return -1;
-    r->in_t = 0;
-    r->rph_depth = 0;
-    if (unzLocateFile(r->zip, r->part, 2) != UNZ_OK) {
-        seterr(err, errlen, "sheet '%s': no %s in the archive", chosen->key, r->part);
-        return -1;
-    }
-    if (unzOpenCurrentFile(r->zip) != UNZ_OK) {
-        seterr(err, errlen, "%s: damaged zip entry", r->part);
-        return -1;
-    }
-    r->entry_open = 1;
-    r->parser = XML_ParserCreate(NULL);
-    if (!r->parser || buf_add(&r->rowtext, "", 1) != 0) {
-        seterr(err, errlen, "out of memory");
-        return -1;
-    }
-    XML_SetUserData(r->parser, r);
-    XML_SetElementHandler(r->parser, sheet_start, sheet_end);
-    XML_SetCharacterDataHandler(r->parser, sheet_chars);
-    r->cur = r->parser;
-    r->cb_failed = 0;
-    return 0;
-}
-
-static nb_err xlsx_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
-                                char *err, size_t errlen)
-{
-    r->row_ready = 0;
-    while (!r->row_ready) {
-        enum XML_Status st;
-        if (r->finished)
-            return NB_DONE;
-        if (r->suspended) {
-            r->suspended = 0;
-            st = XML_ResumeParser(r->parser);
-        } else {
-            void *b = XML_GetBuffer(r->parser, XML_CHUNK);
-            int n;
-            if (!b) {
-                r->finished = 1;
-                *line = r->row;
-                seterr(err, errlen, "out of memory");
-                return NB_ERR_INPUT;
-            }
-            n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
-            if (n == 0) {
-                r->entry_open = 0;
-                if (unzCloseCurrentFile(r->zip) != UNZ_OK)
-                    n = -1;
-            }
-            if (n < 0) {
-                r->finished = 1;
-                *line = r->row;
-                seterr(err, errlen, "%s: damaged zip entry", r->part);
-                return NB_ERR_INPUT;
-            }
-            r->fed_final = n == 0;
-            st = XML_ParseBuffer(r->parser, n, n == 0);
-        }
-        if (st == XML_STATUS_ERROR) {
-            r->finished = 1;
-            *line = r->row;
-            xml_error(r, r->parser, r->part, err, errlen);
-            return NB_ERR_INPUT;
-        }
-        if (st == XML_STATUS_SUSPENDED)
-            r->suspended = 1;
-        else if (r->fed_final)
-            r->finished = 1;
-    }
-    if (fields_reserve(r, r->width) != 0) {
-        r->finished = 1;
-        *line = r->row;
-        seterr(err, errlen, "out of memory");
-        return NB_ERR_INPUT;
-    }
-    for (size_t i = 0; i < r->width; i++)
-        r->fields[i] = r->rowtext.p;
-    for (size_t i = 0; i < r->ncells; i++)
-        r->fields[r->cells[i].col] = r->rowtext.p + r->cells[i].off;
-    *nfields = r->width;
-    *fields = r->fields;
-    *line = r->row;
-    return NB_OK;
-}
-
-/* ------------------------------------------------------------ interface */
 
 static int ends_with_xlsx(const char *path)
 {
@@ -979,61 +54,97 @@ static int ends_with_xlsx(const char *path)
     return n >= 5 && strcasecmp(path + n - 5, ".xlsx") == 0;
 }
 
+/* What a file of mode M is, for "not a regular file (...)". */
+static const char *file_type(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    return "not a plain file";
+}
+
+/* Opens PATH for reading into *FD if it is a regular file. O_NONBLOCK keeps a
+ * FIFO without a writer from blocking the open; it is cleared afterwards. */
+static nb_err open_regular(const char *path, int *fd, char *err, size_t errlen)
+{
+    struct stat st;
+    int flags;
+    nb_err rc = NB_ERR_IO;
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0) {
+        int e = errno;
+        /* A socket cannot be opened at all (ENXIO): say what it is. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            nb_reader_seterr(err, errlen, "not a regular file (%s)", file_type(st.st_mode));
+            return NB_ERR_INPUT;
+        }
+        nb_reader_seterr(err, errlen, "cannot open: %s", strerror(e));
+        return NB_ERR_IO;
+    }
+    if (fstat(*fd, &st) != 0) {
+        nb_reader_seterr(err, errlen, "cannot open: %s", strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        nb_reader_seterr(err, errlen, "not a regular file (%s)", file_type(st.st_mode));
+        rc = NB_ERR_INPUT;
+    } else if ((flags = fcntl(*fd, F_GETFL)) < 0 || fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+        nb_reader_seterr(err, errlen, "cannot open: %s", strerror(errno));
+    } else {
+        return NB_OK;
+    }
+    close(*fd);
+    *fd = -1;
+    return rc;
+}
+
+/* Reads the first bytes of FD into MAGIC (up to 4); returns how many, or -1. */
+static ssize_t read_magic(int fd, unsigned char magic[4])
+{
+    ssize_t got = 0;
+    while (got < 4) {
+        ssize_t n = pread(fd, magic + got, (size_t)(4 - got), (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += n;
+    }
+    return got;
+}
+
 nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char *err,
                       size_t errlen)
 {
-    nb_reader *r;
-    *out = NULL;
     unsigned char magic[4];
-    size_t got = 0;
-    int fd, rc;
-    fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        seterr(err, errlen, "cannot open: %s", strerror(errno));
+    ssize_t got;
+    int fd;
+    nb_err e;
+    *out = NULL;
+    if ((e = open_regular(path, &fd, err, errlen)) != NB_OK)
+        return e;
+    if ((got = read_magic(fd, magic)) < 0) {
+        nb_reader_seterr(err, errlen, "cannot read: %s", strerror(errno));
+        close(fd);
         return NB_ERR_IO;
     }
-    while (got < sizeof magic) {
-        ssize_t n = read(fd, magic + got, sizeof magic - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            seterr(err, errlen, "cannot read: %s", strerror(errno));
-            close(fd);
-            return NB_ERR_IO;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    r = calloc(1, sizeof *r);
-    if (!r) {
+    if (got == 4 && memcmp(magic, "PK\x03\x04", 4) == 0)
+        return nb_xlsx_open(fd, sheet, out, err, errlen);
+    if (ends_with_xlsx(path) || sheet) {
+        nb_reader_seterr(err, errlen, "%s", ends_with_xlsx(path)
+                                                ? "not an XLSX file (no zip archive)"
+                                                : "--sheet applies to XLSX files only");
         close(fd);
-        seterr(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
+        return NB_ERR_INPUT;
     }
-    if (got == 4 && memcmp(magic, "PK\x03\x04", 4) == 0) {
-        close(fd);
-        r->kind = KIND_XLSX;
-        rc = xlsx_open(r, path, sheet, err, errlen);
-    } else {
-        r->kind = KIND_CSV;
-        if (ends_with_xlsx(path)) {
-            seterr(err, errlen, "not an XLSX file (no zip archive)");
-            rc = -1;
-        } else if (sheet) {
-            seterr(err, errlen, "--sheet applies to XLSX files only");
-            rc = -1;
-        } else {
-            rc = csv_open(r, fd, magic, got, err, errlen);
-        }
-        close(fd);
-    }
-    if (rc != 0) {
-        nb_reader_close(r);
-        return strcmp(err, "out of memory") == 0 ? NB_ERR_NOMEM : NB_ERR_INPUT;
-    }
-    *out = r;
-    return NB_OK;
+    return nb_csv_open(fd, out, err, errlen);
 }
 
 nb_err nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
@@ -1041,9 +152,7 @@ nb_err nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
 {
     *nfields = 0;
     *fields = NULL;
-    if (r->kind == KIND_CSV)
-        return csv_next(r, nfields, fields, line, err, errlen);
-    return xlsx_next(r, nfields, fields, line, err, errlen);
+    return r->next(r, nfields, fields, line, err, errlen);
 }
 
 const char *nb_reader_encoding(const nb_reader *r)
@@ -1055,23 +164,10 @@ void nb_reader_close(nb_reader *r)
 {
     if (!r)
         return;
+    if (r->free)
+        r->free(r);
     free(r->fields);
-    free(r->buf);
-    if (r->parser)
-        XML_ParserFree(r->parser);
-    if (r->zip) {
-        if (r->entry_open)
-            unzCloseCurrentFile(r->zip);
-        unzClose(r->zip);
-    }
-    free(r->part);
-    pairs_free(&r->sheets);
-    pairs_free(&r->rels);
-    free(r->sst_part);
-    free(r->sst.p);
-    free(r->sst_off);
-    free(r->text.p);
-    free(r->rowtext.p);
-    free(r->cells);
+    if (r->fd >= 0)
+        close(r->fd);
     free(r);
 }

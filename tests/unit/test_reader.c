@@ -2,8 +2,15 @@
 #include "reader.h"
 #include "t.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 #include <zip.h>
@@ -54,19 +61,24 @@ static void dump_add(char *out, size_t cap, const char *s, int escape)
     out[n] = '\0';
 }
 
+/* The codes of the last dump: of nb_reader_open, and of the nb_reader_next that ended it. */
+static nb_err dump_open_rc, dump_next_rc;
+
 /* Reads all rows of PATH as "LINE:f1|f2\n..." (newline and CR in fields
  * shown as \n and \r). An open failure gives "OPEN: msg"; a read error
- * appends "ERR LINE: msg". The encoding goes to ENC when given. */
+ * appends "ERR LINE: msg". The encoding (right after the open) goes to ENC
+ * when given. The codes are left in dump_open_rc and dump_next_rc. */
 static const char *dump(const char *path, const char *sheet, const char **enc)
 {
     static char out[8192];
     char err[256] = "", tmp[64];
     nb_reader *r = NULL;
-    nb_reader_open(path, sheet, &r, err, sizeof err);
     size_t nf;
     char **f;
     long line;
     nb_err st;
+    dump_open_rc = nb_reader_open(path, sheet, &r, err, sizeof err);
+    dump_next_rc = NB_DONE;
     out[0] = '\0';
     if (enc)
         *enc = NULL;
@@ -86,7 +98,8 @@ static const char *dump(const char *path, const char *sheet, const char **enc)
         }
         dump_add(out, sizeof out, "\n", 0);
     }
-    if (st == NB_ERR_INPUT) {
+    dump_next_rc = st;
+    if (st != NB_DONE) {
         snprintf(tmp, sizeof tmp, "ERR %ld: ", line);
         dump_add(out, sizeof out, tmp, 0);
         dump_add(out, sizeof out, err, 0);
@@ -114,12 +127,12 @@ static void test_csv_encodings(void)
               "1:类型|名称\n2:自然人|\xF0\xA0\x80\x80\n", "GB18030 converted to UTF-8");
     CHECK_STR(enc, "GB18030", "GB18030 detected");
     CHECK_STR(dump(WRITE("bad.csv", "a,b\nc,\xff\n"), NULL, NULL),
-              "OPEN: not UTF-8 or GB18030 text (byte 0xFF at line 2)", "neither encoding");
+              "1:a|b\nERR 2: not UTF-8 or GB18030 text (byte 0xFF)", "neither encoding");
     CHECK_STR(dump(WRITE("bad2.csv", "\xEF\xBB\xBFx\n\n\xd7\xd4\x80\n"), NULL, NULL),
-              "OPEN: not UTF-8 text despite the BOM (byte 0xD7 at line 3)",
+              "1:x\nERR 3: not UTF-8 text despite the BOM (byte 0xD7)",
               "BOM then invalid UTF-8: no GB18030 guess");
     CHECK_STR(dump(WRITE("bad3.csv", "a\r\nb\r\n\xd7\xd4\x81\x20\n"), NULL, NULL),
-              "OPEN: not UTF-8 or GB18030 text (byte 0x81 at line 3)",
+              "1:a\n2:b\nERR 3: not UTF-8 or GB18030 text (byte 0x81)",
               "GB18030 lead byte with a bad trail byte");
     /* C0 80 (overlong NUL) and ED A0 80 (surrogate) are not UTF-8, but are GB18030 */
     CHECK_STR(dump(WRITE("ov.csv", "\xc0\x80\n"), NULL, &enc), "1:\xe7\xba\xae\n",
@@ -149,8 +162,8 @@ static void test_csv_quoting(void)
               "spaces not trimmed");
     CHECK_STR(dump(WRITE("blank.csv", "\na\n\n\r\n\"\"\nb\n\n"), NULL, NULL), "2:a\n6:b\n",
               "blank lines skipped, line numbers kept");
-    CHECK_STR(dump(WRITE("nul.csv", "a\0b,c\n"), NULL, NULL), "1:a|c\n",
-              "a NUL byte inside a field does not split the record");
+    CHECK_STR(dump(WRITE("nul.csv", "a\0b,c\n"), NULL, NULL), "ERR 1: NUL byte in field 1",
+              "a NUL byte inside a field is refused (it used to cut the field short)");
 }
 
 static void test_csv_errors(void)
@@ -160,6 +173,11 @@ static void test_csv_errors(void)
               "unterminated quote: message and line after a multi-line field");
     CHECK_STR(dump(WRITE("unt2.csv", "\"abc"), NULL, NULL),
               "ERR 1: unterminated quote (opened at line 1)", "unterminated quote at EOF");
+    CHECK_STR(dump(WRITE("unt3.csv", "\xEF\xBB\xBF" "baa\naabab\",b\"\"b中\nba,b,\nb\n,\n\"中\n"), NULL,
+                   NULL),
+              "1:baa\n2:aabab\"|b\"\"b中\n3:ba|b|\n4:b\n5:|\n"
+              "ERR 6: unterminated quote (opened at line 6)",
+              "unterminated quote after the text was moved to the buffer's start (found by fuzzing)");
     CHECK_STR(dump(WRITE("empty.csv", ""), NULL, NULL), "OPEN: empty file", "0-byte file");
     CHECK_STR(dump(WRITE("bomonly.csv", "\xEF\xBB\xBF"), NULL, NULL), "OPEN: empty file",
               "BOM-only file");
@@ -176,6 +194,43 @@ static void test_csv_errors(void)
 }
 
 /* A CSV of N rows "i,name i,"quoted, i"" with a header; checks count and lines. */
+/* Opens PATH; returns the code and the message (static) in *MSG. */
+static nb_err open_err(const char *path, const char **msg)
+{
+    static char err[256];
+    nb_reader *r = NULL;
+    nb_err rc;
+    err[0] = '\0';
+    rc = nb_reader_open(path, NULL, &r, err, sizeof err);
+    nb_reader_close(r);
+    *msg = err;
+    return rc;
+}
+
+/* FIFOs, devices, directories and sockets are refused at once (a FIFO without
+ * a writer would block a plain open). */
+static void test_not_regular(void)
+{
+    const char *fifo = path_of("fifo.csv"), *sock = path_of("sock.csv"), *msg;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
+    CHECK(open_err(fifo, &msg) == NB_ERR_INPUT, "FIFO refused with NB_ERR_INPUT");
+    CHECK_STR(msg, "not a regular file (a FIFO)", "FIFO: message");
+    CHECK(open_err("/dev/zero", &msg) == NB_ERR_INPUT, "/dev/zero refused");
+    CHECK_STR(msg, "not a regular file (a character device)", "/dev/zero: message");
+    CHECK(open_err("/dev/urandom", &msg) == NB_ERR_INPUT, "/dev/urandom refused");
+    CHECK(open_err(dir, &msg) == NB_ERR_INPUT, "directory refused");
+    CHECK_STR(msg, "not a regular file (a directory)", "directory: message");
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+    CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "socket bound");
+    CHECK(open_err(sock, &msg) == NB_ERR_INPUT, "socket refused");
+    CHECK_STR(msg, "not a regular file (a socket)", "socket: message");
+    if (fd >= 0)
+        close(fd);
+    CHECK(open_err(path_of("missing.xlsx"), &msg) == NB_ERR_IO, "missing file: NB_ERR_IO");
+}
+
 static void test_csv_large(void)
 {
     const int n = 200000;
@@ -237,6 +292,328 @@ static void test_csv_wide(void)
               line == 2 && strcmp(f[0], "x") == 0,
           "narrow row after a wide one");
     nb_reader_close(r);
+}
+
+/* ---- CSV under attack: NUL bytes, CR line ends, encodings line by line, limits, memory */
+
+/* A NUL byte is refused on its line, naming the field. */
+static void test_csv_nul(void)
+{
+    CHECK_STR(dump(WRITE("nul1.csv", "A1\0XYZ,b\n"), NULL, NULL), "ERR 1: NUL byte in field 1",
+              "NUL in the first field");
+    CHECK(dump_next_rc == NB_ERR_INPUT, "NUL: NB_ERR_INPUT");
+    CHECK_STR(dump(WRITE("nul2.csv", "h\na,A1\0XYZ\n"), NULL, NULL),
+              "1:h\nERR 2: NUL byte in field 2", "NUL in the second field of line 2");
+    CHECK_STR(dump(WRITE("nul3.csv", "h\n\"x\ny\0z\",q\n"), NULL, NULL),
+              "1:h\nERR 3: NUL byte in field 1", "NUL in a quoted field, on its own line");
+    CHECK_STR(dump(WRITE("nul4.csv", "a,\"q\"\0\n"), NULL, NULL), "ERR 1: NUL byte in field 2",
+              "NUL after a closing quote");
+}
+
+/* CR-only line ends (Excel for Mac's "CSV (Macintosh)"). */
+static void test_csv_cr(void)
+{
+    CHECK_STR(dump(WRITE("cr.csv", "a,b\rc,d\r\re,f\r"), NULL, NULL), "1:a|b\n2:c|d\n4:e|f\n",
+              "CR-only: rows, blank line skipped, line numbers");
+    CHECK_STR(dump(WRITE("cr2.csv", "a,b\rc,\"d\""), NULL, NULL), "1:a|b\n2:c|d\n",
+              "CR-only without a final CR");
+    CHECK_STR(dump(WRITE("cr3.csv", "id,t\r1,\"x\ry\"\r2,\"p\r\nq\"\r3,z\r"), NULL, NULL),
+              "1:id|t\n2:1|x\\ry\n4:2|p\\nq\n6:3|z\n",
+              "CR-only: CR in quotes kept and counted as a line, CRLF in quotes is LF");
+    CHECK_STR(dump(WRITE("cr4.csv", "a\rb\nc\r\nd\r"), NULL, NULL), "1:a\n2:b\n3:c\n4:d\n",
+              "CR file with LF and CRLF ends too");
+    CHECK_STR(dump(WRITE("cr5.csv", "a\r\"b\rc"), NULL, NULL),
+              "1:a\nERR 2: unterminated quote (opened at line 2)", "CR-only: unterminated quote");
+    CHECK_STR(dump(WRITE("lfcr.csv", "x\na\rb,c\nd\n"), NULL, NULL), "1:x\n2:a\\rb|c\n3:d\n",
+              "LF file (its first line end is LF): a lone CR stays data, as before");
+}
+
+/* The first line with non-ASCII bytes fixes the encoding; later lines must follow it. */
+static void test_csv_encoding_lines(void)
+{
+    const char *enc;
+    CHECK_STR(dump(WRITE("mix1.csv", "id,name\n1,中文\n2,\xb2\xe2\xca\xd4\n"), NULL, NULL),
+              "1:id|name\n2:1|中文\n"
+              "ERR 3: mixed encodings: line 2 is UTF-8, this line is not (byte 0xB2)",
+              "UTF-8 line then a GBK line");
+    CHECK(dump_next_rc == NB_ERR_INPUT, "mixed encodings: NB_ERR_INPUT");
+    CHECK_STR(dump(WRITE("mix2.csv", "id\n\xb2\xe2\n中文\n"), NULL, NULL),
+              "1:id\n2:测\nERR 3: mixed encodings: line 2 is GB18030, this line is UTF-8",
+              "GBK line then a UTF-8 line");
+    CHECK_STR(dump(WRITE("mix3.csv", "\xb2\xe2\n\xff\n"), NULL, NULL),
+              "1:测\nERR 2: mixed encodings: line 1 is GB18030, this line is not (byte 0xFF)",
+              "GBK line then a line of neither");
+    CHECK_STR(dump(WRITE("mix4.csv", "中,文\nc,\xff\n"), NULL, NULL),
+              "1:中|文\nERR 2: mixed encodings: line 1 is UTF-8, this line is not (byte 0xFF)",
+              "0xFF on line 2 is named with its line and byte");
+    CHECK_STR(dump(WRITE("mix5.csv", "\xEF\xBB\xBF" "a\n\xb2\xe2\n"), NULL, NULL),
+              "1:a\nERR 2: not UTF-8 text despite the BOM (byte 0xB2)", "BOM, then GBK");
+    CHECK_STR(dump(WRITE("trail.csv", "\x81\x5c,\x81\x7c|\n"), NULL, &enc), "1:乗|亅|\n",
+              "GB18030 trail bytes 0x5C and 0x7C are not text");
+    CHECK_STR(enc, "GB18030", "trail bytes: GB18030");
+    CHECK_STR(dump(WRITE("gbq.csv", "a\n\"\xb2\xe2\n\xca\xd4\",\xb2\xe2\n"), NULL, &enc),
+              "1:a\n2:测\\n试|测\n", "GBK in a quoted field over two lines");
+    CHECK_STR(enc, "GB18030", "ASCII header, GBK after it: GB18030 right after the open");
+}
+
+/* Reads every row of PATH; returns "N rows, last line L" or "N rows, then
+ * ERR LINE: message" (or "OPEN: message"). The codes go to dump_*_rc. */
+static const char *read_end(const char *path, const char *sheet)
+{
+    static char out[512];
+    char err[256];
+    nb_reader *r;
+    size_t nf;
+    char **f;
+    long line = 0, last = 0, rows = 0;
+    nb_err st;
+    dump_open_rc = nb_reader_open(path, sheet, &r, err, sizeof err);
+    dump_next_rc = NB_DONE;
+    if (!r) {
+        snprintf(out, sizeof out, "OPEN: %s", err);
+        return out;
+    }
+    while ((st = nb_reader_next(r, &nf, &f, &line, err, sizeof err)) == NB_OK) {
+        rows++;
+        last = line;
+    }
+    dump_next_rc = st;
+    if (st == NB_DONE)
+        snprintf(out, sizeof out, "%ld rows, last line %ld", rows, last);
+    else
+        snprintf(out, sizeof out, "%ld rows, then ERR %ld: %s", rows, line, err);
+    nb_reader_close(r);
+    return out;
+}
+
+/* Writes N lines made by LINE(i, buf) into NAME; returns the path. */
+static const char *write_lines(const char *name, long n, size_t (*line)(long, char *))
+{
+    const char *path = path_of(name);
+    FILE *f = fopen(path, "wb");
+    char buf[4096];
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    for (long i = 0; i < n; i++)
+        fwrite(buf, 1, line(i, buf), f);
+    fclose(f);
+    return path;
+}
+
+/* Line I: I % 7 ASCII letters, then I % 251 characters C (of CLEN bytes), ",end". */
+static const char *chunk_char;
+static size_t chunk_clen;
+
+static size_t chunk_line(long i, char *b)
+{
+    size_t n = 0;
+    for (long k = 0; k < i % 7; k++)
+        b[n++] = 'x';
+    for (long k = 0; k < i % 251; k++) {
+        memcpy(b + n, chunk_char, chunk_clen);
+        n += chunk_clen;
+    }
+    memcpy(b + n, ",end\r\n", 6);
+    return n + 6;
+}
+
+/* Reads PATH written by chunk_line with characters WANT (UTF-8); 1 if every row is right. */
+static int chunk_check(const char *path, long n, const char *want, const char **enc)
+{
+    char err[256], exp[4096];
+    nb_reader *r;
+    size_t nf;
+    char **f;
+    long line, i = 0;
+    int ok = 1;
+    if (nb_reader_open(path, NULL, &r, err, sizeof err) != NB_OK)
+        return 0;
+    while (nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK) {
+        size_t k = 0;
+        for (long j = 0; j < i % 7; j++)
+            exp[k++] = 'x';
+        for (long j = 0; j < i % 251; j++) {
+            strcpy(exp + k, want);
+            k += strlen(want);
+        }
+        exp[k] = '\0';
+        if (line != i + 1 || nf != 2 || strcmp(f[0], exp) != 0 || strcmp(f[1], "end") != 0)
+            ok = 0;
+        i++;
+    }
+    *enc = nb_reader_encoding(r);
+    nb_reader_close(r);
+    return ok && i == n;
+}
+
+/* Multi-byte characters across every read boundary: GB18030 two- and four-byte
+ * forms, UTF-8 three- and four-byte forms; files of several megabytes. */
+static void test_csv_chunks(void)
+{
+    static const struct {
+        const char *name, *raw, *utf8, *enc;
+    } cases[] = {
+        {"ch1.csv", "\xd6\xd0", "中", "GB18030"},
+        {"ch2.csv", "\x95\x32\x82\x36", "\xf0\xa0\x80\x80", "GB18030"},
+        {"ch3.csv", "中", "中", "UTF-8"},
+        {"ch4.csv", "\xf0\xa0\x80\x80", "\xf0\xa0\x80\x80", "UTF-8"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *enc = NULL, *path;
+        char name[96];
+        chunk_char = cases[c].raw;
+        chunk_clen = strlen(cases[c].raw);
+        path = write_lines(cases[c].name, 20000, chunk_line);
+        snprintf(name, sizeof name, "%s: every row across read boundaries (%s)", cases[c].name,
+                 cases[c].enc);
+        CHECK(chunk_check(path, 20000, cases[c].utf8, &enc), name);
+        CHECK_STR(enc, cases[c].enc, "encoding of a multi-megabyte file");
+    }
+}
+
+static size_t ascii_line(long i, char *b)
+{
+    return (size_t)sprintf(b, "%ld,some ascii text here\n", i);
+}
+
+/* An ASCII start longer than any read, then one GBK line: the file is GB18030. */
+static void test_csv_late_encoding(void)
+{
+    const char *path = write_lines("late.csv", 200000, ascii_line);
+    FILE *f = fopen(path, "ab");
+    char err[256];
+    nb_reader *r;
+    size_t nf;
+    char **fl;
+    long line, last = 0;
+    nb_err st;
+    fputs("x,\xb2\xe2\xca\xd4\n", f);
+    fclose(f);
+    nb_reader_open(path, NULL, &r, err, sizeof err);
+    CHECK(r != NULL, "late encoding: opens");
+    if (!r)
+        return;
+    while ((st = nb_reader_next(r, &nf, &fl, &line, err, sizeof err)) == NB_OK)
+        last = line;
+    CHECK(st == NB_DONE && last == 200001, "late encoding: every row");
+    CHECK_STR(nb_reader_encoding(r), "GB18030", "late encoding: GB18030 after the last row");
+    nb_reader_close(r);
+    path = write_lines("late2.csv", 200000, ascii_line);
+    f = fopen(path, "ab");
+    fputs("x,测试\ny,\xb2\xe2\n", f);
+    fclose(f);
+    CHECK_STR(read_end(path, NULL),
+              "200001 rows, then ERR 200002: mixed encodings: line 200001 is UTF-8, this line is not (byte 0xB2)",
+              "late encoding: line numbers of a mixed file");
+}
+
+/* Writes HEAD, then N copies of UNIT, then TAIL into NAME; returns the path. */
+static const char *write_repeat(const char *name, const char *head, const char *unit, size_t n,
+                                const char *tail)
+{
+    const char *path = path_of(name);
+    FILE *f = fopen(path, "wb");
+    size_t ulen = strlen(unit);
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fputs(head, f);
+    for (size_t i = 0; i < n; i++)
+        fwrite(unit, 1, ulen, f);
+    fputs(tail, f);
+    fclose(f);
+    return path;
+}
+
+/* Fields, records and rows beyond the documented limits: NB_ERR_LIMIT, on the record's line. */
+static void test_csv_limits(void)
+{
+    char want[160], unit[2002]; /* 2000 bytes and a comma: 16 MiB in fewer than 16384 fields */
+    CHECK_STR(read_end(write_repeat("cell1.csv", "h\nx,", "a", NB_READER_MAX_CELL, "\n"), NULL),
+              "2 rows, last line 2", "a field of NB_READER_MAX_CELL bytes is read");
+    snprintf(want, sizeof want, "1 rows, then ERR 2: field 2 longer than %d bytes",
+             NB_READER_MAX_CELL);
+    CHECK_STR(read_end(write_repeat("cell2.csv", "h\nx,", "a", NB_READER_MAX_CELL + 1, "\n"),
+                       NULL),
+              want, "a field one byte longer is refused");
+    CHECK(dump_next_rc == NB_ERR_LIMIT, "field too long: NB_ERR_LIMIT");
+    CHECK_STR(read_end(write_repeat("cell3.csv", "h\nx,\"", "a\n", NB_READER_MAX_CELL, "\"\n"),
+                       NULL),
+              "1 rows, then ERR 2: field 2 longer than 1048576 bytes",
+              "a quoted field over many lines: the line where its record starts");
+    memset(unit, 'a', sizeof unit - 2);
+    unit[sizeof unit - 2] = ',';
+    unit[sizeof unit - 1] = '\0';
+    snprintf(want, sizeof want, "1 rows, then ERR 2: record longer than %d bytes",
+             NB_READER_MAX_RECORD);
+    CHECK_STR(read_end(write_repeat("rec1.csv", "h\n", unit,
+                                    NB_READER_MAX_RECORD / (sizeof unit - 1) + 1, "\n"),
+                       NULL),
+              want, "a record longer than NB_READER_MAX_RECORD is refused");
+    CHECK(dump_next_rc == NB_ERR_LIMIT, "record too long: NB_ERR_LIMIT");
+    CHECK_STR(read_end(write_repeat("rec2.csv", "h\n", "a", (size_t)20 << 20, ""), NULL), want,
+              "a 20 MiB line without an end is refused");
+    CHECK_STR(read_end(write_repeat("wide1.csv", "h\n", "1,", NB_READER_MAX_FIELDS - 1, "1\n"),
+                       NULL),
+              "2 rows, last line 2", "NB_READER_MAX_FIELDS fields are read");
+    snprintf(want, sizeof want, "1 rows, then ERR 2: more than %d fields", NB_READER_MAX_FIELDS);
+    CHECK_STR(read_end(write_repeat("wide2.csv", "h\n", "1,", NB_READER_MAX_FIELDS, "1\n"), NULL),
+              want, "one more field is refused");
+    CHECK(dump_next_rc == NB_ERR_LIMIT, "too many fields: NB_ERR_LIMIT");
+}
+
+/* Peak resident size in KiB of a fresh process (this program, run with
+ * --read) that reads every row of PATH (SHEET: an XLSX sheet or NULL), or -1. */
+static long peak_kb(const char *path, const char *sheet)
+{
+    struct rusage ru;
+    int status;
+    pid_t pid;
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        execl("/proc/self/exe", "test_reader", "--read", path, sheet, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    return ru.ru_maxrss;
+}
+
+/* Checks that reading PATH takes less than MAX_KB KiB more than reading a
+ * one-line file. Not under AddressSanitizer, whose own memory hides it. */
+static void check_read_memory(const char *path, const char *sheet, long max_kb, const char *name)
+{
+#ifdef __SANITIZE_ADDRESS__
+    (void)path;
+    (void)sheet;
+    (void)max_kb;
+    printf("ok - %s (not measured under ASan)\n", name);
+    t_count_++;
+#else
+    long base = peak_kb(WRITE("tiny.csv", "a,b\n"), NULL), kb = peak_kb(path, sheet);
+    printf("# %s: %ld KiB more than a one-line file\n", name, kb - base);
+    CHECK(base > 0 && kb > 0 && kb - base < max_kb, name);
+#endif
+}
+
+/* A 116 MB CSV is read in bounded memory; an 8 GiB sparse file ends at its first byte. */
+static void test_csv_memory(void)
+{
+    const char *path = write_repeat("mem.csv", "id,name,note\n",
+                                    "12345,张三 李四,\"a quoted, note\"\n", (size_t)3 << 20, "");
+    const char *sparse = path_of("sparse.csv");
+    int fd = open(sparse, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    check_read_memory(path, NULL, 16 * 1024, "116 MB CSV read in less than 16 MiB");
+    CHECK_STR(read_end(path, NULL), "3145729 rows, last line 3145729", "116 MB CSV: every row");
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)8 << 30) == 0, "sparse file made");
+    if (fd >= 0)
+        close(fd);
+    CHECK_STR(dump(sparse, NULL, NULL), "ERR 1: NUL byte in field 1", "sparse file: NUL at once");
 }
 
 static void make_workbook(const char *path)
@@ -335,10 +712,16 @@ static void test_xlsx_large(void)
     nb_reader_close(r);
 }
 
-/* Writes a zip of N entries NAMES[i] with text BODIES[i]. */
-static const char *make_zip(const char *name, int n, const char *const *names,
-                            const char *const *bodies)
+/* An entry of a zip made by write_zip: NAME holding HEAD, then UNIT REPEAT times, then TAIL. */
+typedef struct {
+    const char *name, *head, *unit, *tail;
+    size_t repeat;
+} zentry;
+
+/* Writes the N entries E into the zip NAME (METHOD: Z_DEFLATED, or 0 to store). */
+static const char *write_zip(const char *name, int method, const zentry *e, int n)
 {
+    static char block[1 << 20];
     const char *path = path_of(name);
     zipFile z = zipOpen64(path, APPEND_STATUS_CREATE);
     if (!z) {
@@ -346,13 +729,33 @@ static const char *make_zip(const char *name, int n, const char *const *names,
         exit(2);
     }
     for (int i = 0; i < n; i++) {
-        zipOpenNewFileInZip64(z, names[i], NULL, NULL, 0, NULL, 0, NULL, Z_DEFLATED,
-                              Z_DEFAULT_COMPRESSION, 0);
-        zipWriteInFileInZip(z, bodies[i], (unsigned)strlen(bodies[i]));
+        size_t ulen = e[i].unit ? strlen(e[i].unit) : 0, per = ulen ? sizeof block / ulen : 0;
+        zipOpenNewFileInZip64(z, e[i].name, NULL, NULL, 0, NULL, 0, NULL, method,
+                              method ? Z_BEST_SPEED : 0, 1);
+        zipWriteInFileInZip(z, e[i].head, (unsigned)strlen(e[i].head));
+        for (size_t k = 0; k < per; k++) /* a block of whole units */
+            memcpy(block + k * ulen, e[i].unit, ulen);
+        for (size_t left = e[i].repeat; left > 0;) {
+            size_t m = left < per ? left : per;
+            zipWriteInFileInZip(z, block, (unsigned)(m * ulen));
+            left -= m;
+        }
+        if (e[i].tail)
+            zipWriteInFileInZip(z, e[i].tail, (unsigned)strlen(e[i].tail));
         zipCloseFileInZip(z);
     }
     zipClose(z, NULL);
     return path;
+}
+
+/* Writes a zip of N entries NAMES[i] with text BODIES[i]. */
+static const char *make_zip(const char *name, int n, const char *const *names,
+                            const char *const *bodies)
+{
+    zentry e[16];
+    for (int i = 0; i < n; i++)
+        e[i] = (zentry){names[i], bodies[i], NULL, NULL, 0};
+    return write_zip(name, Z_DEFLATED, e, n);
 }
 
 #define NS_MAIN "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -423,9 +826,265 @@ static void test_xlsx_handmade(void)
               "OPEN: not an XLSX file (damaged zip archive)", "damaged zip");
 }
 
-int main(void)
+/* ---- XLSX under attack: shared strings, cells, rows and XML beyond the limits */
+
+#define WB_ONE_SHEET                                                                          \
+    "<workbook xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL "\"><sheets>"                         \
+    "<sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+#define RELS_ONE_SHEET                                                                        \
+    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"   \
+    "<Relationship Id=\"rId1\" Type=\"" NS_REL "/worksheet\" Target=\"worksheets/sheet1.xml\"/>" \
+    "<Relationship Id=\"rId2\" Type=\"" NS_REL "/sharedStrings\" Target=\"sharedStrings.xml\"/>" \
+    "</Relationships>"
+#define SHEET_HEAD "<worksheet xmlns=\"" NS_MAIN "\"><sheetData>"
+#define SHEET_TAIL "</sheetData></worksheet>"
+
+/* A workbook of one sheet: shared strings SST, sheet SHEET (their names are filled in). */
+static const char *book(const char *name, zentry sst, zentry sheet)
+{
+    zentry e[5] = {
+        {"[Content_Types].xml", "<Types/>", NULL, NULL, 0},
+        {"xl/workbook.xml", WB_ONE_SHEET, NULL, NULL, 0},
+        {"xl/_rels/workbook.xml.rels", RELS_ONE_SHEET, NULL, NULL, 0},
+        sst,
+        sheet,
+    };
+    e[3].name = "xl/sharedStrings.xml";
+    e[4].name = "xl/worksheets/sheet1.xml";
+    return write_zip(name, Z_DEFLATED, e, 5);
+}
+
+static const zentry no_sst = {NULL, "<sst/>", NULL, NULL, 0};
+static const zentry one_cell = {NULL, SHEET_HEAD "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>" SHEET_TAIL,
+                                NULL, NULL, 0};
+
+/* Shared strings: one too long, too many bytes in all, too many of them. */
+static void test_xlsx_sst_limits(void)
+{
+    char want[200];
+    const char *big;
+    CHECK_STR(dump(book("sst1.xlsx", (zentry){NULL, "<sst><si><t>", "一", "</t></si></sst>", 32767},
+                        one_cell),
+                   NULL, NULL),
+              "1:1\n", "a shared string of 32767 characters (not bytes) is read");
+    snprintf(want, sizeof want,
+             "OPEN: xl/sharedStrings.xml: string 2 longer than %d characters",
+             NB_READER_MAX_XLSX_TEXT);
+    CHECK_STR(dump(book("sst2.xlsx",
+                        (zentry){NULL, "<sst><si><t>a</t></si><si><r><t>", "一", "</t></r></si></sst>",
+                                 NB_READER_MAX_XLSX_TEXT + 1},
+                        one_cell),
+                   NULL, NULL),
+              want, "a shared string of 32768 characters is refused");
+    CHECK(dump_open_rc == NB_ERR_LIMIT, "shared string too long: NB_ERR_LIMIT");
+    big = book("sst3.xlsx", (zentry){NULL, "<sst><si><t>", "a", "</t></si></sst>", (size_t)1 << 30},
+               one_cell);
+    CHECK_STR(dump(big, NULL, NULL),
+              "OPEN: xl/sharedStrings.xml: string 1 longer than 32767 characters",
+              "a 1 MB file whose shared string inflates to 1 GiB is refused");
+    check_read_memory(big, NULL, 16 * 1024, "1 GiB shared string: less than 16 MiB");
+    big = book("sst4.xlsx", (zentry){NULL, "<sst>",
+                                     "<si><t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                     "</t></si>", "</sst>", (size_t)8 << 20},
+               one_cell);
+    snprintf(want, sizeof want,
+             "OPEN: xl/sharedStrings.xml: shared strings longer than %d bytes in all (string %d)",
+             NB_READER_MAX_SST_BYTES, NB_READER_MAX_SST_BYTES / 111 + 1);
+    CHECK_STR(dump(big, NULL, NULL), want, "shared strings of 1 GiB in all are refused");
+    CHECK(dump_open_rc == NB_ERR_LIMIT, "shared strings too long in all: NB_ERR_LIMIT");
+    check_read_memory(big, NULL, (NB_READER_MAX_SST_BYTES >> 10) + 16 * 1024,
+                      "1 GiB of shared strings: their limit and less than 16 MiB more");
+    snprintf(want, sizeof want, "OPEN: xl/sharedStrings.xml: more than %d shared strings",
+             NB_READER_MAX_SST_COUNT);
+    CHECK_STR(dump(book("sst5.xlsx", (zentry){NULL, "<sst>", "<si/>", "</sst>",
+                                              (size_t)NB_READER_MAX_SST_COUNT + 1},
+                        one_cell),
+                   NULL, NULL),
+              want, "one shared string too many is refused");
+    CHECK(dump_open_rc == NB_ERR_LIMIT, "too many shared strings: NB_ERR_LIMIT");
+}
+
+/* Cells and rows: a cell's text, a row's text, a row's cells. */
+static void test_xlsx_cell_limits(void)
+{
+    char want[200];
+    snprintf(want, sizeof want,
+             "1:x\nERR 2: xl/worksheets/sheet1.xml: cell B2: text longer than %d characters",
+             NB_READER_MAX_XLSX_TEXT);
+    CHECK_STR(dump(book("cell1.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>x"
+                                 "</t></is></c></row><row r=\"2\"><c r=\"B2\" t=\"inlineStr\"><is><t>",
+                                 "a", "</t></is></c></row>" SHEET_TAIL, (size_t)1 << 30}),
+                   NULL, NULL),
+              want, "an inline string of 1 GiB is refused at its cell");
+    CHECK(dump_next_rc == NB_ERR_LIMIT, "cell text too long: NB_ERR_LIMIT");
+    snprintf(want, sizeof want,
+             "ERR 3: xl/worksheets/sheet1.xml: cell C3: text longer than %d characters",
+             NB_READER_MAX_XLSX_TEXT);
+    CHECK_STR(dump(book("cell2.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"3\"><c r=\"C3\"><v>", "9",
+                                 "</v></c></row>" SHEET_TAIL, NB_READER_MAX_XLSX_TEXT + 1}),
+                   NULL, NULL),
+              want, "a value of 32768 digits is refused");
+    snprintf(want, sizeof want, "ERR 1: xl/worksheets/sheet1.xml: row 1: more than %d bytes of text",
+             NB_READER_MAX_RECORD);
+    CHECK_STR(dump(book("row1.xlsx", (zentry){NULL, "<sst><si><t>", "a", "</t></si></sst>", 32767},
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1\">", "<c t=\"s\"><v>0</v></c>",
+                                 "</row>" SHEET_TAIL, NB_READER_MAX_RECORD / 32768 + 1}),
+                   NULL, NULL),
+              want, "a row of more than NB_READER_MAX_RECORD bytes is refused");
+    CHECK(dump_next_rc == NB_ERR_LIMIT, "row too long: NB_ERR_LIMIT");
+    snprintf(want, sizeof want, "ERR 1: xl/worksheets/sheet1.xml: row 1: more than %d cells",
+             NB_READER_MAX_FIELDS);
+    CHECK_STR(dump(book("row2.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1\">", "<c r=\"A1\"><v>1</v></c>",
+                                 "</row>" SHEET_TAIL, NB_READER_MAX_FIELDS + 1}),
+                   NULL, NULL),
+              want, "a row of more cells than columns is refused");
+    CHECK(dump_next_rc == NB_ERR_LIMIT, "too many cells: NB_ERR_LIMIT");
+}
+
+/* XML that makes the parser hold much: a huge attribute, a deep nesting. */
+static void test_xlsx_xml_limits(void)
+{
+    char want[200];
+    snprintf(want, sizeof want,
+             "ERR 1: xl/worksheets/sheet1.xml:1: XML parser memory over %d bytes "
+             "(a tag too long or elements nested too deep)",
+             NB_READER_MAX_XML_MEMORY);
+    CHECK_STR(dump(book("xml1.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1\"><c r=\"A1\" t=\"", "x",
+                                 "\"><v>1</v></c></row>" SHEET_TAIL, (size_t)16 << 20}),
+                   NULL, NULL),
+              want, "an attribute of 16 MiB is refused");
+    CHECK(dump_next_rc == NB_ERR_LIMIT, "attribute too long: NB_ERR_LIMIT");
+    CHECK_STR(dump(book("xml2.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>", "<x>",
+                                 SHEET_TAIL, (size_t)4 << 20}),
+                   NULL, NULL) + 4,
+              want, "elements nested four million deep are refused");
+    snprintf(want, sizeof want,
+             "OPEN: xl/sharedStrings.xml:1: XML parser memory over %d bytes "
+             "(a tag too long or elements nested too deep)",
+             NB_READER_MAX_XML_MEMORY);
+    CHECK_STR(dump(book("xml3.xlsx", (zentry){NULL, "<sst><si a=\"", "x", "\"/></sst>",
+                                              (size_t)16 << 20},
+                        one_cell),
+                   NULL, NULL),
+              want, "the same in the shared strings");
+}
+
+/* A workbook of too many sheets (kept in memory with their names and relationships). */
+static void test_xlsx_workbook_limit(void)
+{
+    zentry e[4] = {
+        {"[Content_Types].xml", "<Types/>", NULL, NULL, 0},
+        {"xl/workbook.xml", "<workbook xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL "\"><sheets>",
+         "<sheet name=\"Sheet12345\" sheetId=\"1\" r:id=\"rId1\"/>", "</sheets></workbook>",
+         NB_READER_MAX_WORKBOOK / 16 + 1},
+        {"xl/_rels/workbook.xml.rels", RELS_ONE_SHEET, NULL, NULL, 0},
+        one_cell,
+    };
+    char want[160];
+    e[3].name = "xl/worksheets/sheet1.xml";
+    snprintf(want, sizeof want, "OPEN: xl/workbook.xml: sheets and relationships longer than %d bytes",
+             NB_READER_MAX_WORKBOOK);
+    CHECK_STR(dump(write_zip("wb1.xlsx", Z_DEFLATED, e, 4), NULL, NULL), want,
+              "a workbook of 65537 sheets is refused");
+    CHECK(dump_open_rc == NB_ERR_LIMIT, "too many sheets: NB_ERR_LIMIT");
+}
+
+/* Row numbers beyond Excel's last row (1048576); a CRC error names the row. */
+static void test_xlsx_rows(void)
+{
+    CHECK_STR(dump(book("rn1.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"5\"><c><v>1</v></c></row>"
+                                 "<row r=\"99999999999999999999\"><c><v>2</v></c></row>"
+                                 "<row><c><v>3</v></c></row>" SHEET_TAIL, NULL, NULL, 0}),
+                   NULL, NULL),
+              "5:1\nERR 5: xl/worksheets/sheet1.xml: row 99999999999999999999 beyond 1048576",
+              "a row number too large for a long");
+    CHECK(dump_next_rc == NB_ERR_INPUT, "row number too large: NB_ERR_INPUT");
+    CHECK_STR(dump(book("rn2.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1048576\"><c><v>1</v></c></row>"
+                                 "<row><c><v>2</v></c></row>" SHEET_TAIL, NULL, NULL, 0}),
+                   NULL, NULL),
+              "1048576:1\nERR 1048576: xl/worksheets/sheet1.xml: row 1048577 beyond 1048576",
+              "a row without r after the last one");
+    CHECK_STR(dump(book("rn3.xlsx", no_sst,
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1048577\"><c><v>1</v></c></row>"
+                                 SHEET_TAIL, NULL, NULL, 0}),
+                   NULL, NULL),
+              "ERR 1: xl/worksheets/sheet1.xml: row 1048577 beyond 1048576",
+              "a first row beyond the last one (line 1: no row was read, never line 0)");
+}
+
+/* Sets the byte OFF bytes into the data of the zip entry NAME of the file PATH
+ * to BYTE (the first local header with that name). */
+static void patch_entry(const char *path, const char *name, long off, unsigned char byte)
+{
+    static unsigned char d[1 << 16];
+    FILE *f = fopen(path, "r+b");
+    size_t n = f ? fread(d, 1, sizeof d, f) : 0, nl = strlen(name);
+    for (size_t i = 30; f && i + nl < n; i++) {
+        if (memcmp(d + i, name, nl) != 0 || memcmp(d + i - 30, "PK\x03\x04", 4) != 0)
+            continue;
+        fseek(f, (long)(i + nl + d[i - 2] + 256 * d[i - 1]) + off, SEEK_SET);
+        fputc(byte, f);
+        break;
+    }
+    if (f)
+        fclose(f);
+}
+
+/* A damaged entry (bad CRC, data that does not inflate) names the part and the row. */
+static void test_xlsx_damaged(void)
+{
+    zentry e[4] = {
+        {"[Content_Types].xml", "<Types/>", NULL, NULL, 0},
+        {"xl/workbook.xml", WB_ONE_SHEET, NULL, NULL, 0},
+        {"xl/_rels/workbook.xml.rels", RELS_ONE_SHEET, NULL, NULL, 0},
+        {"xl/worksheets/sheet1.xml", SHEET_HEAD "<row r=\"1\"><c><v>1111</v></c></row>"
+                                     "<row r=\"2\"><c><v>2222</v></c></row>" SHEET_TAIL, NULL, NULL, 0},
+    };
+    const char *path = write_zip("crc1.xlsx", 0, e, 4);
+    patch_entry(path, e[3].name, (long)strlen(e[3].head) - 42, '3'); /* 2222 -> 3222 */
+    CHECK_STR(dump(path, NULL, NULL),
+              "1:1111\n2:3222\nERR 2: xl/worksheets/sheet1.xml: damaged zip entry (bad CRC)",
+              "bad CRC of the sheet: found after its last row");
+    CHECK(dump_next_rc == NB_ERR_INPUT, "bad CRC: NB_ERR_INPUT");
+    path = write_zip("crc2.xlsx", Z_DEFLATED, e, 4);
+    patch_entry(path, e[3].name, 0, 0xFF); /* a reserved block type */
+    CHECK_STR(dump(path, NULL, NULL),
+              "ERR 1: xl/worksheets/sheet1.xml: damaged zip entry (cannot inflate)",
+              "sheet data that does not inflate: row 1, never line 0");
+    e[3] = (zentry){"xl/sharedStrings.xml", "<sst><si><t>abc</t></si></sst>", NULL, NULL, 0};
+    path = write_zip("crc3.xlsx", 0, e, 4);
+    patch_entry(path, e[3].name, 13, 'X');
+    CHECK_STR(dump(path, NULL, NULL), "OPEN: xl/sharedStrings.xml: damaged zip entry (bad CRC)",
+              "bad CRC of the shared strings");
+}
+
+static void on_alarm(int sig)
+{
+    static const char msg[] = "not ok - timed out (a read blocked?)\n";
+    (void)sig;
+    if (write(1, msg, sizeof msg - 1) < 0)
+        _exit(1);
+    _exit(1);
+}
+
+int main(int argc, char **argv)
 {
     char cmd[128];
+    if (argc >= 3 && strcmp(argv[1], "--read") == 0) { /* for peak_kb */
+        read_end(argv[2], argv[3]);
+        return 0;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines written before a time-out are kept */
+    signal(SIGALRM, on_alarm);
+    alarm(300);
     snprintf(dir, sizeof dir, "/tmp/nb_reader_XXXXXX");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -434,11 +1093,25 @@ int main(void)
     test_csv_encodings();
     test_csv_quoting();
     test_csv_errors();
+    test_not_regular();
     test_csv_large();
     test_csv_wide();
+    test_csv_nul();
+    test_csv_cr();
+    test_csv_encoding_lines();
+    test_csv_chunks();
+    test_csv_late_encoding();
+    test_csv_limits();
+    test_csv_memory();
     test_xlsx();
     test_xlsx_large();
     test_xlsx_handmade();
+    test_xlsx_sst_limits();
+    test_xlsx_cell_limits();
+    test_xlsx_xml_limits();
+    test_xlsx_workbook_limit();
+    test_xlsx_rows();
+    test_xlsx_damaged();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);

@@ -1,0 +1,957 @@
+/* reader_xlsx.c - the XLSX reader: one sheet of a workbook, read row by row (minizip + expat). */
+#include "reader_impl.h"
+
+#include <errno.h>
+#include <expat.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <unzip.h>
+
+#define XML_CHUNK 65536 /* bytes of a zip entry handed to expat at a time */
+
+/* A growing byte buffer. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} strbuf;
+
+/* A <sheet> of workbook.xml (name, r:id) or a <Relationship> of its rels (Id, Target). */
+typedef struct {
+    char *key;
+    char *value;
+} pair;
+
+typedef struct {
+    pair *v;
+    size_t n, cap;
+} pairs;
+
+/* A non-empty cell of the XLSX row being read. */
+typedef struct {
+    size_t col; /* 0-based column */
+    size_t off; /* offset of its NUL-terminated value in rowtext */
+} xcell;
+
+/* What expat has allocated for the reader's parsers, and how much it may. */
+typedef struct {
+    size_t used;
+    int over; /* an allocation was refused for going over NB_READER_MAX_XML_MEMORY */
+} xml_budget;
+
+typedef struct {
+    nb_reader base;
+    unzFile zip;
+    int entry_open;     /* the sheet entry is open in zip */
+    XML_Parser parser;  /* on the sheet; suspended after each row */
+    XML_Parser cur;     /* the parser whose handlers are running */
+    const char *cur_part; /* the part it reads, for messages */
+    xml_budget mem;     /* expat's memory */
+    char *part;         /* path of the sheet inside the archive, for messages */
+    int suspended;      /* parser stopped at the end of a row; resume before feeding */
+    int fed_final;      /* the last (empty) chunk was given to the parser */
+    int finished;       /* no more rows */
+    pairs sheets;       /* workbook order */
+    pairs rels;
+    size_t lists;       /* bytes in sheets and rels */
+    char *sst_part;     /* path of the shared strings, from the rels */
+    strbuf sst;         /* shared strings, each NUL-terminated */
+    uint32_t *sst_off;  /* offset of each shared string in sst (less than 64 MiB) */
+    size_t sst_n, sst_cap;
+    strbuf text;        /* character data of the current cell or shared string */
+    size_t text_chars;  /* characters in text */
+    strbuf rowtext;     /* values of the current row; offset 0 holds "" */
+    xcell *cells;
+    size_t ncells, cells_cap;
+    long row;           /* number of the current row (r attribute) */
+    size_t col;         /* column of the current cell */
+    size_t next_col;    /* column of a <c> without r */
+    size_t width;       /* 1 + last column with a non-empty value in the row */
+    char ctype;         /* cell type: 'n', 's', 'b', 'i' (inlineStr), 'f' (str), 'e' */
+    int in_v, in_is, in_t, in_si, rph_depth;
+    int row_ready;      /* a row with a non-empty cell ended; parser suspended */
+    nb_err cb_code;     /* a handler stopped the parser (NB_OK if not); see cb_err */
+    char cb_err[256];
+} xlsx_reader;
+
+/* ------------------------------------------------------- expat's memory */
+
+/* Expat holds a whole tag (with its attributes) and every open element, so a
+ * huge attribute or a deep nesting would take memory without bound. Its
+ * allocations are counted against the reader's budget. The allocation
+ * functions get no user data: the budget of the reader driving expat is
+ * named in xml_current around each call into it (xml_enter, xml_leave). Each
+ * block starts with a header naming the budget it was counted in. */
+static _Thread_local xml_budget *xml_current;
+
+typedef union {
+    struct {
+        xml_budget *b;
+        size_t size;
+    } h;
+    max_align_t align;
+} xml_header;
+
+static void *xml_malloc(size_t size)
+{
+    xml_budget *b = xml_current;
+    xml_header *h;
+    if (b && size > NB_READER_MAX_XML_MEMORY - b->used) {
+        b->over = 1;
+        return NULL;
+    }
+    if (!(h = malloc(sizeof *h + size)))
+        return NULL;
+    h->h.b = b;
+    h->h.size = size;
+    if (b)
+        b->used += size;
+    return h + 1;
+}
+
+static void xml_free(void *p)
+{
+    xml_header *h = p ? (xml_header *)p - 1 : NULL;
+    if (!h)
+        return;
+    if (h->h.b)
+        h->h.b->used -= h->h.size;
+    free(h);
+}
+
+static void *xml_realloc(void *p, size_t size)
+{
+    xml_header *h = p ? (xml_header *)p - 1 : NULL, *nh;
+    xml_budget *b;
+    size_t old;
+    if (!h)
+        return xml_malloc(size);
+    b = h->h.b;
+    old = h->h.size;
+    if (b && size > old && size - old > NB_READER_MAX_XML_MEMORY - b->used) {
+        b->over = 1;
+        return NULL;
+    }
+    if (!(nh = realloc(h, sizeof *nh + size)))
+        return NULL;
+    if (b)
+        b->used = b->used - old + size;
+    nh->h.size = size;
+    return nh + 1;
+}
+
+static const XML_Memory_Handling_Suite xml_suite = {xml_malloc, xml_realloc, xml_free};
+
+static void xml_enter(xlsx_reader *r)
+{
+    xml_current = &r->mem;
+}
+
+static void xml_leave(void)
+{
+    xml_current = NULL;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static int buf_add(strbuf *b, const char *s, size_t n)
+{
+    char *p = nb_reader_grow(b->p, &b->cap, b->len, n + 1, 1);
+    if (!p)
+        return -1;
+    b->p = p;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+static void pairs_free(pairs *ps)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        free(ps->v[i].key);
+        free(ps->v[i].value);
+    }
+    free(ps->v);
+    ps->v = NULL;
+    ps->n = ps->cap = 0;
+}
+
+static int pairs_add(pairs *ps, const char *key, const char *value)
+{
+    char *k, *v;
+    pair *np = nb_reader_grow(ps->v, &ps->cap, ps->n, 1, sizeof *ps->v);
+    if (!np)
+        return -1;
+    ps->v = np;
+    k = strdup(key);
+    v = strdup(value);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return -1;
+    }
+    ps->v[ps->n].key = k;
+    ps->v[ps->n].value = v;
+    ps->n++;
+    return 0;
+}
+
+static const char *local_name(const char *name)
+{
+    const char *c = strrchr(name, ':');
+    return c ? c + 1 : name;
+}
+
+/* The value of the attribute whose local name is WANT, or NULL. */
+static const char *attr(const XML_Char **atts, const char *want)
+{
+    for (; atts[0]; atts += 2)
+        if (strcmp(local_name(atts[0]), want) == 0)
+            return atts[1];
+    return NULL;
+}
+
+/* Stops the running parser with an error (for handlers; the first one counts). */
+static void cb_fail(xlsx_reader *r, nb_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cb_fail(xlsx_reader *r, nb_err code, const char *fmt, ...)
+{
+    va_list ap;
+    if (r->cb_code != NB_OK)
+        return;
+    r->cb_code = code;
+    va_start(ap, fmt);
+    vsnprintf(r->cb_err, sizeof r->cb_err, fmt, ap);
+    va_end(ap);
+    XML_StopParser(r->cur, XML_FALSE);
+}
+
+/* The error that stopped parser P on PART: a handler's, the memory budget, or expat's. */
+static nb_err xml_error(xlsx_reader *r, XML_Parser p, const char *part, char *err, size_t errlen)
+{
+    unsigned long line = (unsigned long)XML_GetCurrentLineNumber(p);
+    if (r->cb_code != NB_OK) {
+        nb_reader_seterr(err, errlen, "%s", r->cb_err);
+        return r->cb_code;
+    }
+    if (r->mem.over) {
+        nb_reader_seterr(err, errlen,
+                         "%s:%lu: XML parser memory over %d bytes "
+                         "(a tag too long or elements nested too deep)",
+                         part, line, NB_READER_MAX_XML_MEMORY);
+        return NB_ERR_LIMIT;
+    }
+    if (XML_GetErrorCode(p) == XML_ERROR_NO_MEMORY) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    nb_reader_seterr(err, errlen, "%s:%lu: %s", part, line,
+                     XML_ErrorString(XML_GetErrorCode(p)));
+    return NB_ERR_INPUT;
+}
+
+/* Column letters for index COL (0-based) followed by ROW, into OUT. */
+static void cell_name(size_t col, long row, char out[24])
+{
+    char tmp[8];
+    int n = 0, k = 0;
+    col++;
+    while (col > 0 && n < 7) {
+        tmp[n++] = (char)('A' + (col - 1) % 26);
+        col = (col - 1) / 26;
+    }
+    while (n > 0)
+        out[k++] = tmp[--n];
+    snprintf(out + k, 24 - (size_t)k, "%ld", row);
+}
+
+/* Adds the character data S[0..LEN) to r->text, as long as it stays within
+ * NB_READER_MAX_XLSX_TEXT characters; returns -1 past it (nothing added). */
+static int text_add(xlsx_reader *r, const char *s, int len)
+{
+    size_t chars = 0;
+    for (int i = 0; i < len; i++)
+        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    if (r->text_chars + chars > NB_READER_MAX_XLSX_TEXT)
+        return -1;
+    if (buf_add(&r->text, s, (size_t)len) != 0) {
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    r->text_chars += chars;
+    return 0;
+}
+
+static void text_clear(xlsx_reader *r)
+{
+    r->text.len = 0;
+    r->text_chars = 0;
+}
+
+/* ------------------------------------------------------------- parts */
+
+/* A new parser for R (expat's memory counted), or NULL. */
+static XML_Parser parser_new(xlsx_reader *r, XML_StartElementHandler start,
+                             XML_EndElementHandler end, XML_CharacterDataHandler chars)
+{
+    XML_Parser p;
+    xml_enter(r);
+    p = XML_ParserCreate_MM(NULL, &xml_suite, NULL);
+    xml_leave();
+    if (!p)
+        return NULL;
+    XML_SetUserData(p, r);
+    XML_SetElementHandler(p, start, end);
+    XML_SetCharacterDataHandler(p, chars);
+    return p;
+}
+
+/* Reads up to XML_CHUNK bytes of the open zip entry into P's buffer and
+ * parses them (N 0: the end). Returns the bytes read, or -1 with *CODE and
+ * ERR set. */
+static int feed(xlsx_reader *r, XML_Parser p, const char *part, nb_err *code, char *err,
+                size_t errlen)
+{
+    void *b;
+    int n;
+    enum XML_Status st;
+    xml_enter(r);
+    b = XML_GetBuffer(p, XML_CHUNK);
+    xml_leave();
+    if (!b) {
+        *code = xml_error(r, p, part, err, errlen);
+        return -1;
+    }
+    n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
+    if (n < 0) {
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", part,
+                         n == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+        *code = NB_ERR_INPUT;
+        return -1;
+    }
+    r->fed_final = n == 0;
+    xml_enter(r);
+    st = XML_ParseBuffer(p, n, n == 0);
+    xml_leave();
+    if (st == XML_STATUS_ERROR) {
+        *code = xml_error(r, p, part, err, errlen);
+        return -1;
+    }
+    r->suspended = st == XML_STATUS_SUSPENDED;
+    return n;
+}
+
+/* Closes the open zip entry of PART: its CRC is checked once it was read to the end. */
+static nb_err close_entry(xlsx_reader *r, const char *part, char *err, size_t errlen)
+{
+    int zrc = unzCloseCurrentFile(r->zip);
+    r->entry_open = 0;
+    if (zrc == UNZ_OK)
+        return NB_OK;
+    nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", part,
+                     zrc == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+    return NB_ERR_INPUT;
+}
+
+/* Parses the zip entry NAME with the given handlers (user data R). Returns
+ * NB_OK, NB_ERR_NOTFOUND if the archive has no such entry, or an error with
+ * ERR set. */
+static nb_err parse_part(xlsx_reader *r, const char *name, XML_StartElementHandler start,
+                         XML_EndElementHandler end, XML_CharacterDataHandler chars, char *err,
+                         size_t errlen)
+{
+    XML_Parser p;
+    nb_err rc = NB_OK;
+    if (unzLocateFile(r->zip, name, 2) != UNZ_OK)
+        return NB_ERR_NOTFOUND;
+    if (unzOpenCurrentFile(r->zip) != UNZ_OK) {
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry", name);
+        return NB_ERR_INPUT;
+    }
+    r->entry_open = 1;
+    if (!(p = parser_new(r, start, end, chars))) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        rc = NB_ERR_NOMEM;
+    }
+    r->cur = p;
+    r->cur_part = name;
+    r->cb_code = NB_OK;
+    while (rc == NB_OK && feed(r, p, name, &rc, err, errlen) > 0)
+        ;
+    if (rc == NB_OK)
+        rc = close_entry(r, name, err, errlen);
+    else
+        close_entry(r, name, NULL, 0);
+    if (p)
+        XML_ParserFree(p);
+    r->cur = NULL;
+    return rc;
+}
+
+/* Path inside the archive of a relationship target of xl/workbook.xml. */
+static char *part_path(const char *target)
+{
+    const char *base = "xl/";
+    char *s;
+    if (target[0] == '/') {
+        base = "";
+        target++;
+    }
+    for (;;) {
+        if (strncmp(target, "./", 2) == 0) {
+            target += 2;
+        } else if (strncmp(target, "../", 3) == 0) {
+            target += 3;
+            base = "";
+        } else {
+            break;
+        }
+    }
+    s = malloc(strlen(base) + strlen(target) + 1);
+    if (s) {
+        strcpy(s, base);
+        strcat(s, target);
+    }
+    return s;
+}
+
+/* Keeps the pair KEY, VALUE in PS, within NB_READER_MAX_WORKBOOK bytes in all. */
+static void list_add(xlsx_reader *r, pairs *ps, const char *key, const char *value)
+{
+    size_t n = strlen(key) + strlen(value) + 2;
+    if (r->lists + n > NB_READER_MAX_WORKBOOK)
+        cb_fail(r, NB_ERR_LIMIT, "%s: sheets and relationships longer than %d bytes",
+                r->cur_part, NB_READER_MAX_WORKBOOK);
+    else if (pairs_add(ps, key, value) != 0)
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+    else
+        r->lists += n;
+}
+
+static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    xlsx_reader *r = ud;
+    const char *sname, *id;
+    if (strcmp(local_name(name), "sheet") != 0)
+        return;
+    sname = attr(atts, "name");
+    id = attr(atts, "id");
+    if (sname && id)
+        list_add(r, &r->sheets, sname, id);
+}
+
+static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    xlsx_reader *r = ud;
+    const char *id, *target, *type;
+    size_t tl;
+    if (strcmp(local_name(name), "Relationship") != 0)
+        return;
+    id = attr(atts, "Id");
+    target = attr(atts, "Target");
+    type = attr(atts, "Type");
+    if (!id || !target)
+        return;
+    list_add(r, &r->rels, id, target);
+    tl = type ? strlen(type) : 0;
+    if (!r->sst_part && tl >= 14 && strcmp(type + tl - 14, "/sharedStrings") == 0) {
+        r->sst_part = part_path(target);
+        if (!r->sst_part)
+            cb_fail(r, NB_ERR_NOMEM, "out of memory");
+    }
+}
+
+static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    xlsx_reader *r = ud;
+    const char *ln = local_name(name);
+    (void)atts;
+    if (strcmp(ln, "si") == 0) {
+        r->in_si = 1;
+        text_clear(r);
+    } else if (strcmp(ln, "t") == 0) {
+        r->in_t = r->in_si;
+    } else if (strcmp(ln, "rPh") == 0) {
+        r->rph_depth++;
+    }
+}
+
+/* Keeps the shared string that just ended, within the limits of their count and size. */
+static void sst_keep(xlsx_reader *r)
+{
+    uint32_t *off;
+    if (r->sst_n == NB_READER_MAX_SST_COUNT) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: more than %d shared strings", r->cur_part,
+                NB_READER_MAX_SST_COUNT);
+        return;
+    }
+    if (r->sst.len + r->text.len + 1 > NB_READER_MAX_SST_BYTES) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: shared strings longer than %d bytes in all (string %zu)",
+                r->cur_part, NB_READER_MAX_SST_BYTES, r->sst_n + 1);
+        return;
+    }
+    off = nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
+    if (off)
+        r->sst_off = off;
+    if (!off || buf_add(&r->sst, r->text.p ? r->text.p : "", r->text.len) != 0 ||
+        buf_add(&r->sst, "", 1) != 0) {
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+        return;
+    }
+    r->sst_off[r->sst_n++] = (uint32_t)(r->sst.len - r->text.len - 1);
+}
+
+static void XMLCALL sst_end(void *ud, const XML_Char *name)
+{
+    xlsx_reader *r = ud;
+    const char *ln = local_name(name);
+    if (strcmp(ln, "t") == 0) {
+        r->in_t = 0;
+    } else if (strcmp(ln, "rPh") == 0) {
+        r->rph_depth--;
+    } else if (strcmp(ln, "si") == 0) {
+        r->in_si = 0;
+        sst_keep(r);
+    }
+}
+
+static void XMLCALL sst_chars(void *ud, const XML_Char *s, int len)
+{
+    xlsx_reader *r = ud;
+    if (r->in_t && r->rph_depth == 0 && text_add(r, s, len) != 0)
+        cb_fail(r, NB_ERR_LIMIT, "%s: string %zu longer than %d characters", r->cur_part,
+                r->sst_n + 1, NB_READER_MAX_XLSX_TEXT);
+}
+
+/* The number of a <row>: its r attribute, or the one after the last row. */
+static void sheet_row_start(xlsx_reader *r, const XML_Char **atts)
+{
+    const char *rn = attr(atts, "r"), *q = rn;
+    long n = 0;
+    for (; q && *q >= '0' && *q <= '9'; q++)
+        if (n <= NB_READER_MAX_ROW)
+            n = n * 10 + (*q - '0');
+    if (!rn || q == rn || *q != '\0' || n == 0) { /* no number: the next row */
+        n = r->row + 1;
+        rn = NULL;
+    }
+    if (n > NB_READER_MAX_ROW) {
+        if (rn)
+            cb_fail(r, NB_ERR_INPUT, "%s: row %s beyond %d", r->part, rn, NB_READER_MAX_ROW);
+        else
+            cb_fail(r, NB_ERR_INPUT, "%s: row %ld beyond %d", r->part, n, NB_READER_MAX_ROW);
+        return;
+    }
+    r->row = n;
+    r->ncells = 0;
+    r->width = 0;
+    r->next_col = 0;
+    r->rowtext.len = 1; /* keep the "" at offset 0 */
+}
+
+/* The column and type of a <c>. */
+static void sheet_cell_start(xlsx_reader *r, const XML_Char **atts)
+{
+    static const char types[][10] = {"s", "b", "inlineStr", "str", "e"};
+    static const char codes[] = "sbife";
+    const char *ref = attr(atts, "r"), *t = attr(atts, "t"), *q = ref;
+    size_t col = 0;
+    for (; q && ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')); q++) {
+        col = col * 26 + (size_t)((*q | 0x20) - 'a' + 1);
+        if (col > NB_READER_MAX_FIELDS)
+            break;
+    }
+    col = q && q > ref ? col - 1 : r->next_col;
+    if (col >= NB_READER_MAX_FIELDS) {
+        cb_fail(r, NB_ERR_INPUT, "%s: row %ld: column beyond XFD", r->part, r->row);
+        return;
+    }
+    r->col = col;
+    text_clear(r);
+    r->ctype = 'n';
+    for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(t, types[i]) == 0)
+            r->ctype = codes[i];
+}
+
+static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    xlsx_reader *r = ud;
+    const char *ln = local_name(name);
+    if (strcmp(ln, "c") == 0)
+        sheet_cell_start(r, atts);
+    else if (strcmp(ln, "v") == 0)
+        r->in_v = 1;
+    else if (strcmp(ln, "is") == 0)
+        r->in_is = 1;
+    else if (strcmp(ln, "t") == 0)
+        r->in_t = r->in_is;
+    else if (strcmp(ln, "rPh") == 0)
+        r->rph_depth++;
+    else if (strcmp(ln, "row") == 0)
+        sheet_row_start(r, atts);
+}
+
+/* The value of the cell that just ended into *V, *VLEN (shared strings and
+ * booleans resolved); -1 after an error. */
+static int cell_value(xlsx_reader *r, const char **v, size_t *vlen)
+{
+    *v = r->text.p ? r->text.p : "";
+    *vlen = r->text.len;
+    if (r->ctype == 's' && *vlen > 0) {
+        char *e, cn[24];
+        unsigned long i;
+        r->text.p[*vlen] = '\0';
+        i = strtoul(*v, &e, 10);
+        if (*e != '\0' || i >= r->sst_n) {
+            cell_name(r->col, r->row, cn);
+            cb_fail(r, NB_ERR_INPUT, "%s: cell %s: no shared string %.40s", r->part, cn, *v);
+            return -1;
+        }
+        *v = r->sst.p + r->sst_off[i];
+        *vlen = strlen(*v);
+    } else if (r->ctype == 'b' && *vlen == 1 && (**v == '0' || **v == '1')) {
+        *v = **v == '1' ? "TRUE" : "FALSE";
+        *vlen = strlen(*v);
+    }
+    return 0;
+}
+
+/* Stores the value of the cell that just ended, within the row's limits. */
+static void sheet_cell_end(xlsx_reader *r)
+{
+    const char *v;
+    size_t vlen;
+    xcell *cells;
+    r->next_col = r->col + 1;
+    if (cell_value(r, &v, &vlen) != 0 || vlen == 0)
+        return;
+    if (r->ncells == NB_READER_MAX_FIELDS) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: row %ld: more than %d cells", r->part, r->row,
+                NB_READER_MAX_FIELDS);
+        return;
+    }
+    if (r->rowtext.len + vlen + 1 > NB_READER_MAX_RECORD) {
+        cb_fail(r, NB_ERR_LIMIT, "%s: row %ld: more than %d bytes of text", r->part, r->row,
+                NB_READER_MAX_RECORD);
+        return;
+    }
+    cells = nb_reader_grow(r->cells, &r->cells_cap, r->ncells, 1, sizeof *r->cells);
+    if (cells)
+        r->cells = cells;
+    if (!cells || buf_add(&r->rowtext, v, vlen) != 0 || buf_add(&r->rowtext, "", 1) != 0) {
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+        return;
+    }
+    r->cells[r->ncells].col = r->col;
+    r->cells[r->ncells].off = r->rowtext.len - vlen - 1;
+    r->ncells++;
+    if (r->col + 1 > r->width)
+        r->width = r->col + 1;
+}
+
+static void XMLCALL sheet_end(void *ud, const XML_Char *name)
+{
+    xlsx_reader *r = ud;
+    const char *ln = local_name(name);
+    if (strcmp(ln, "v") == 0) {
+        r->in_v = 0;
+    } else if (strcmp(ln, "t") == 0) {
+        r->in_t = 0;
+    } else if (strcmp(ln, "is") == 0) {
+        r->in_is = 0;
+    } else if (strcmp(ln, "rPh") == 0) {
+        r->rph_depth--;
+    } else if (strcmp(ln, "c") == 0) {
+        sheet_cell_end(r);
+    } else if (strcmp(ln, "row") == 0 && r->width > 0) {
+        r->row_ready = 1;
+        XML_StopParser(r->cur, XML_TRUE);
+    }
+}
+
+static void XMLCALL sheet_chars(void *ud, const XML_Char *s, int len)
+{
+    xlsx_reader *r = ud;
+    char cn[24];
+    if (!r->in_v && !(r->in_t && r->rph_depth == 0))
+        return;
+    if (text_add(r, s, len) != 0) {
+        cell_name(r->col, r->row, cn);
+        cb_fail(r, NB_ERR_LIMIT, "%s: cell %s: text longer than %d characters", r->part, cn,
+                NB_READER_MAX_XLSX_TEXT);
+    }
+}
+
+static const char *rel_target(const xlsx_reader *r, const char *id)
+{
+    for (size_t i = 0; i < r->rels.n; i++)
+        if (strcmp(r->rels.v[i].key, id) == 0)
+            return r->rels.v[i].value;
+    return NULL;
+}
+
+/* minizip reads the archive through the descriptor already opened and
+ * checked (a regular file), never by its path: the stream is &r->base.fd. */
+static voidpf ZCALLBACK zfd_open(voidpf opaque, const void *name, int mode)
+{
+    (void)name;
+    (void)mode;
+    return opaque;
+}
+
+static uLong ZCALLBACK zfd_read(voidpf opaque, voidpf stream, void *buf, uLong size)
+{
+    int fd = *(int *)stream;
+    uLong got = 0;
+    (void)opaque;
+    while (got < size) {
+        ssize_t n = read(fd, (char *)buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (uLong)n;
+    }
+    return got;
+}
+
+static uLong ZCALLBACK zfd_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
+{
+    (void)opaque;
+    (void)stream;
+    (void)buf;
+    (void)size;
+    return 0;
+}
+
+static ZPOS64_T ZCALLBACK zfd_tell(voidpf opaque, voidpf stream)
+{
+    off_t o = lseek(*(int *)stream, 0, SEEK_CUR);
+    (void)opaque;
+    return o < 0 ? (ZPOS64_T)-1 : (ZPOS64_T)o;
+}
+
+static long ZCALLBACK zfd_seek(voidpf opaque, voidpf stream, ZPOS64_T off, int origin)
+{
+    int whence = origin == ZLIB_FILEFUNC_SEEK_CUR   ? SEEK_CUR
+                 : origin == ZLIB_FILEFUNC_SEEK_END ? SEEK_END
+                                                    : SEEK_SET;
+    (void)opaque;
+    if (off > (ZPOS64_T)INT64_MAX)
+        return -1;
+    return lseek(*(int *)stream, (off_t)off, whence) < 0 ? -1 : 0;
+}
+
+/* The reader closes the descriptor itself. */
+static int ZCALLBACK zfd_close(voidpf opaque, voidpf stream)
+{
+    (void)opaque;
+    (void)stream;
+    return 0;
+}
+
+static int ZCALLBACK zfd_error(voidpf opaque, voidpf stream)
+{
+    (void)opaque;
+    (void)stream;
+    return 0;
+}
+
+/* Chooses the sheet named SHEET (NULL: the first one) into *CHOSEN. */
+static nb_err choose_sheet(xlsx_reader *r, const char *sheet, const pair **chosen, char *err,
+                           size_t errlen)
+{
+    size_t len;
+    *chosen = NULL;
+    if (r->sheets.n == 0) {
+        nb_reader_seterr(err, errlen, "no sheets in workbook");
+        return NB_ERR_INPUT;
+    }
+    if (!sheet) {
+        *chosen = &r->sheets.v[0];
+        return NB_OK;
+    }
+    for (size_t i = 0; i < r->sheets.n; i++)
+        if (strcmp(r->sheets.v[i].key, sheet) == 0) {
+            *chosen = &r->sheets.v[i];
+            return NB_OK;
+        }
+    nb_reader_seterr(err, errlen, "no sheet named '%s' (sheets: ", sheet);
+    for (size_t i = 0; i < r->sheets.n; i++) {
+        len = strlen(err);
+        nb_reader_seterr(err + len, errlen - len, "%s%s", i ? ", " : "", r->sheets.v[i].key);
+    }
+    len = strlen(err);
+    nb_reader_seterr(err + len, errlen - len, ")");
+    return NB_ERR_NOTFOUND;
+}
+
+/* Reads the workbook, its relationships and the shared strings; finds the sheet's part. */
+static nb_err read_workbook(xlsx_reader *r, const char *sheet, char *err, size_t errlen)
+{
+    const pair *chosen;
+    const char *target;
+    nb_err rc = parse_part(r, "xl/workbook.xml", wb_start, NULL, NULL, err, errlen);
+    if (rc == NB_ERR_NOTFOUND)
+        nb_reader_seterr(err, errlen, "not an XLSX file (no xl/workbook.xml)");
+    if (rc == NB_ERR_NOTFOUND || (rc == NB_OK && (rc = choose_sheet(r, sheet, &chosen, err,
+                                                                     errlen)) == NB_ERR_NOTFOUND))
+        return NB_ERR_INPUT;
+    if (rc != NB_OK)
+        return rc;
+    rc = parse_part(r, "xl/_rels/workbook.xml.rels", rels_start, NULL, NULL, err, errlen);
+    if (rc == NB_ERR_NOTFOUND) {
+        nb_reader_seterr(err, errlen, "not an XLSX file (no xl/_rels/workbook.xml.rels)");
+        return NB_ERR_INPUT;
+    }
+    if (rc != NB_OK)
+        return rc;
+    if (!(target = rel_target(r, chosen->value))) {
+        nb_reader_seterr(err, errlen, "sheet '%s': no relationship %s in xl/_rels/workbook.xml.rels",
+                         chosen->key, chosen->value);
+        return NB_ERR_INPUT;
+    }
+    if (!(r->part = part_path(target))) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    rc = parse_part(r, r->sst_part ? r->sst_part : "xl/sharedStrings.xml", sst_start, sst_end,
+                    sst_chars, err, errlen);
+    if (rc != NB_OK && rc != NB_ERR_NOTFOUND)
+        return rc;
+    if (unzLocateFile(r->zip, r->part, 2) != UNZ_OK) {
+        nb_reader_seterr(err, errlen, "sheet '%s': no %s in the archive", chosen->key, r->part);
+        return NB_ERR_INPUT;
+    }
+    return NB_OK;
+}
+
+static nb_err xlsx_start(xlsx_reader *r, const char *sheet, char *err, size_t errlen)
+{
+    zlib_filefunc64_def io = {zfd_open, zfd_read,  zfd_write, zfd_tell,
+                              zfd_seek, zfd_close, zfd_error, &r->base.fd};
+    nb_err rc;
+    r->base.encoding = "XLSX";
+    if (!(r->zip = unzOpen2_64("", &io))) {
+        nb_reader_seterr(err, errlen, "not an XLSX file (damaged zip archive)");
+        return NB_ERR_INPUT;
+    }
+    if ((rc = read_workbook(r, sheet, err, errlen)) != NB_OK)
+        return rc;
+    r->in_t = 0;
+    r->rph_depth = 0;
+    if (unzOpenCurrentFile(r->zip) != UNZ_OK) {
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry", r->part);
+        return NB_ERR_INPUT;
+    }
+    r->entry_open = 1;
+    r->parser = parser_new(r, sheet_start, sheet_end, sheet_chars);
+    if (!r->parser || buf_add(&r->rowtext, "", 1) != 0) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    r->cur = r->parser;
+    r->cur_part = r->part;
+    r->cb_code = NB_OK;
+    return NB_OK;
+}
+
+/* Parses the sheet until a row is ready (NB_OK), it ends (NB_DONE), or an error. */
+static nb_err next_row(xlsx_reader *r, char *err, size_t errlen)
+{
+    r->row_ready = 0;
+    while (!r->row_ready) {
+        nb_err rc = NB_OK;
+        if (r->finished)
+            return NB_DONE;
+        if (r->suspended) {
+            enum XML_Status st;
+            xml_enter(r);
+            st = XML_ResumeParser(r->parser);
+            xml_leave();
+            if (st == XML_STATUS_ERROR)
+                return xml_error(r, r->parser, r->part, err, errlen);
+            r->suspended = st == XML_STATUS_SUSPENDED;
+        } else if (feed(r, r->parser, r->part, &rc, err, errlen) < 0) {
+            return rc;
+        }
+        if (!r->suspended && r->fed_final) {
+            r->finished = 1;
+            if ((rc = close_entry(r, r->part, err, errlen)) != NB_OK)
+                return rc;
+        }
+    }
+    return NB_OK;
+}
+
+static nb_err xlsx_next(nb_reader *base, size_t *nfields, char ***fields, long *line, char *err,
+                        size_t errlen)
+{
+    xlsx_reader *r = (xlsx_reader *)base;
+    nb_err rc = next_row(r, err, errlen);
+    if (rc == NB_OK && nb_reader_fields_reserve(&r->base, r->width) != 0) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        rc = NB_ERR_NOMEM;
+    }
+    if (rc != NB_OK) {
+        if (rc != NB_DONE)
+            *line = r->row > 0 ? r->row : 1; /* before the first row: row 1 */
+        r->finished = 1;
+        return rc;
+    }
+    for (size_t i = 0; i < r->width; i++)
+        r->base.fields[i] = r->rowtext.p;
+    for (size_t i = 0; i < r->ncells; i++)
+        r->base.fields[r->cells[i].col] = r->rowtext.p + r->cells[i].off;
+    *nfields = r->width;
+    *fields = r->base.fields;
+    *line = r->row;
+    return NB_OK;
+}
+
+static void xlsx_free(nb_reader *base)
+{
+    xlsx_reader *r = (xlsx_reader *)base;
+    if (r->parser)
+        XML_ParserFree(r->parser);
+    if (r->zip) {
+        if (r->entry_open)
+            unzCloseCurrentFile(r->zip);
+        unzClose(r->zip);
+    }
+    free(r->part);
+    pairs_free(&r->sheets);
+    pairs_free(&r->rels);
+    free(r->sst_part);
+    free(r->sst.p);
+    free(r->sst_off);
+    free(r->text.p);
+    free(r->rowtext.p);
+    free(r->cells);
+}
+
+nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_t errlen)
+{
+    xlsx_reader *r = calloc(1, sizeof *r);
+    nb_err rc;
+    if (!r) {
+        close(fd);
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    r->base.fd = fd;
+    r->base.next = xlsx_next;
+    r->base.free = xlsx_free;
+    if ((rc = xlsx_start(r, sheet, err, errlen)) != NB_OK) {
+        nb_reader_close(&r->base);
+        return rc;
+    }
+    *out = &r->base;
+    return NB_OK;
+}
