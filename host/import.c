@@ -172,6 +172,10 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
         if (rs == NB_DONE)
             return NB_OK;
         im->st->read++;
+        if (rs == NB_ERR_IO || rs == NB_ERR_NOMEM) { /* the file, not a row, failed */
+            snprintf(err, errlen, "%s:%ld: %s", im->o->path, line, rerr);
+            return rs;
+        }
         if (rs != NB_OK) { /* the row that could not be read is refused too */
             problem(im, line, NULL, rerr, NULL);
             im->st->refused++;
@@ -254,13 +258,15 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
     }
     if (rc) {
         snprintf(err, errlen, "%s:%ld: %s", o->path, line, rerr);
-        return rc == NB_ERR_NOMEM ? rc : NB_ERR_INPUT;
+        return rc;
     }
     if (nb_coder_header(im->coder, o->path, fields, n, tell, im) != NB_OK) {
         snprintf(err, errlen, "%s: the header does not fit kind '%s'", o->path, im->k->name);
         return NB_ERR_INPUT;
     }
-    if ((rc = open_body(im, err, errlen)) || (rc = read_rows(im, err, errlen)))
+    if ((rc = open_body(im, err, errlen)) || (rc = read_rows(im, err, errlen)) ||
+        (rc = nb_store_source_encoding(im->s, im->src_id, nb_reader_encoding(im->r), err,
+                                       errlen)))
         return rc;
     nb_coder_unknowns(im->coder, o->path, 0, tell, im); /* each refused its rows already */
     if (im->st->refused) {
@@ -318,7 +324,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     nb_err rc = nb_reader_open(o->path, o->sheet, &im.r, rerr, sizeof rerr);
     if (rc) {
         snprintf(err, errlen, "%s: %s", o->path, rerr);
-        return rc == NB_ERR_NOMEM ? rc : NB_ERR_INPUT;
+        return rc;
     }
     if (!realpath(o->path, im.canonical))
         snprintf(im.canonical, sizeof im.canonical, "%s", o->path);

@@ -722,6 +722,19 @@ nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, con
     return NB_OK;
 }
 
+nb_err nb_store_source_encoding(nb_store *s, int64_t id, const char *encoding, char *err,
+                                size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "UPDATE source SET encoding = ?1 WHERE id = ?2", -1, &st, NULL))
+        return sql_fail(s, err, errlen, "recording a source");
+    sqlite3_bind_text(st, 1, encoding, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "recording a source");
+}
+
 nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const char *name,
                            const char *content, char *err, size_t errlen)
 {

@@ -114,5 +114,9 @@ nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const ch
 nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, const char *kind,
                        int64_t body, const char *encoding, const char *header, int64_t *id,
                        char *err, size_t errlen);
+/* Sets the encoding of source ID: the reader decides it only as it reads
+   (a file whose first lines are ASCII is GB18030 at its first GBK line). */
+nb_err nb_store_source_encoding(nb_store *s, int64_t id, const char *encoding, char *err,
+                                size_t errlen);
 
 #endif

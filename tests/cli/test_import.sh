@@ -136,6 +136,15 @@ is "$(sqlite3 s.db "SELECT d.code FROM document r JOIN dict d ON d.id = r.kind O
 rule" "gbk: Chinese labels coded"
 is "$(sqlite3 s.db "SELECT encoding FROM source WHERE path = 'gbk.csv'")" GB18030 \
    "gbk: encoding recorded"
+# The header and the first 300 KB are ASCII (more than the reader's first read): the
+# encoding is known only at the first GBK line.
+{ printf 'id,kind,made,published,repealed,title\n'
+  awk 'BEGIN { for (i = 1; i <= 6000; i++) printf "P%d,rule,2020-01-02,,,plain text of fifty bytes or so\n", i }'
+  printf 'A2,rule,2020-01-03,,,%s\n' "$(printf '沈河区办法' | iconv -f UTF-8 -t GBK)"; } >gbk2.csv
+nb -d s.db import --body 沈河区 document gbk2.csv
+is "$rc:$(sqlite3 s.db "SELECT encoding FROM source WHERE path = 'gbk2.csv'")" 0:GB18030 \
+   "gbk after ASCII lines: the encoding recorded is the one the file turned out to have"
+is "$(sqlite3 s.db "SELECT title FROM document WHERE id = 'A2'")" 沈河区办法 "and its text converted"
 
 # ---- XLSX made by openpyxl, with Excel date cells ----
 if /usr/bin/python3 -c 'import openpyxl' 2>/dev/null; then

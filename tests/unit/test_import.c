@@ -288,8 +288,8 @@ static void test_refused(void)
               "unknown kind: message");
     const char *missing = path_of("missing.csv");
     r = run("request", missing, "沈河区", 0, NULL, 0);
-    CHECK(r.rc == NB_ERR_INPUT && strncmp(r.err, missing, strlen(missing)) == 0,
-          "missing file: refused with its path");
+    CHECK(r.rc == NB_ERR_IO && strncmp(r.err, missing, strlen(missing)) == 0,
+          "missing file: an I/O error (not bad input) naming its path");
     CHECK_STR(snapshot(), before, "header problems: store unchanged");
 }
 
