@@ -164,7 +164,7 @@ $(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(
 
 fuzz: deps fuzz-deps $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
 	$(Q)for t in $(FUZZ_TARGETS); do \
-	    mkdir -p $(FUZZ)/corpus-$$t; cp -n tests/fuzz/seeds/$$t/* $(FUZZ)/corpus-$$t/ 2>/dev/null; \
+	    mkdir -p $(FUZZ)/corpus-$$t; cp -n tests/fuzz/seeds/$$t/* tests/fuzz/regress/$$t/* $(FUZZ)/corpus-$$t/ 2>/dev/null; \
 	    echo "  FUZZ  $$t for $(FUZZ_SECONDS) s"; \
 	    NIANBAO_HOME=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 $(FUZZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	        -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
