@@ -83,6 +83,60 @@ static const char base_sql[] =
     "  content TEXT NOT NULL,\n"
     "  PRIMARY KEY(body, role, name));\n";
 
+/* Step 3: the body tree and the batch work (issue "every year, every body"). */
+static const char step3_sql[] =
+    "ALTER TABLE body ADD COLUMN code TEXT;\n"
+    "ALTER TABLE body ADD COLUMN rollup INTEGER NOT NULL DEFAULT 0;\n"
+    /* A year's figures imported from a published report (the JSON contract): the
+       report of that body and year shows them instead of counting records. */
+    "CREATE TABLE figures(\n"
+    "  body INTEGER NOT NULL REFERENCES body(id),\n"
+    "  year INTEGER NOT NULL,\n"
+    "  format TEXT NOT NULL,\n"
+    "  tbl TEXT NOT NULL,\n"
+    "  row TEXT NOT NULL,\n"
+    "  col TEXT NOT NULL,\n"
+    "  value REAL,\n"
+    "  source TEXT NOT NULL,\n"
+    "  PRIMARY KEY(body, year, tbl, row, col));\n"
+    /* Years whose records of a kind an import declared complete (--year): there a
+       kind without records counts 0, elsewhere its cells are blank. */
+    "CREATE TABLE coverage(\n"
+    "  body INTEGER NOT NULL REFERENCES body(id),\n"
+    "  kind TEXT NOT NULL,\n"
+    "  year INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(body, kind, year));\n"
+    /* Each regenerated report: the hash of what it was made from, its checks (by
+       rule, with the hash of the rule file that ran) and its cells (the latest run's,
+       for the next run's changes). */
+    "CREATE TABLE run(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  body INTEGER NOT NULL REFERENCES body(id),\n"
+    "  year INTEGER NOT NULL,\n"
+    "  format TEXT NOT NULL,\n"
+    "  data TEXT NOT NULL,\n"
+    "  at TEXT NOT NULL DEFAULT (datetime('now')));\n"
+    "CREATE INDEX run_body_year ON run(body, year, id);\n"
+    "CREATE TABLE run_check(\n"
+    "  run INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,\n"
+    "  rule TEXT NOT NULL,\n"
+    "  severity TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  pass INTEGER NOT NULL,\n"
+    "  fail INTEGER NOT NULL,\n"
+    "  na INTEGER NOT NULL,\n"
+    "  file TEXT NOT NULL,\n"
+    "  hash TEXT NOT NULL,\n"
+    "  PRIMARY KEY(run, rule));\n"
+    "CREATE TABLE run_value(\n"
+    "  body INTEGER NOT NULL REFERENCES body(id),\n"
+    "  year INTEGER NOT NULL,\n"
+    "  tbl TEXT NOT NULL,\n"
+    "  row TEXT NOT NULL,\n"
+    "  col TEXT NOT NULL,\n"
+    "  text TEXT,\n"
+    "  PRIMARY KEY(body, year, tbl, row, col));\n";
+
 static const struct {
     const char *what; /* what the step brings, for 'nianbao init' */
     const char *sql;  /* its own SQL after the catalogue's part, or NULL */
@@ -91,8 +145,11 @@ static const struct {
     /* 2 */ {"source files keep their canonical path (an id-less file is known by it)",
              "ALTER TABLE source ADD COLUMN canonical TEXT;\n"
              "CREATE INDEX source_canonical ON source(canonical);\n"},
+    /* 3 */ {"bodies have a code and may be roll-ups; imported figures, declared years, "
+             "the history of regenerations",
+             step3_sql},
 #ifdef NB_TEST_CATALOGUE
-    /* 3 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
+    /* 4 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
 #endif
 };
 

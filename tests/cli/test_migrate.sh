@@ -13,19 +13,28 @@ dict() { sqlite3 "$1" "SELECT dict || ' ' || code FROM dict ORDER BY dict, code"
 printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,1' 'A2,2020-02-01,企业,,' >r.csv
 printf '日期,类型\n2020-01-01,放假\n' >h.csv
 
-# ---- version 1 to 2 (the canonical path of a source) ----
+# ---- version 1 to 3 ----
 nb -d s.db init
 nb -d s.db import --body 沈河区 request r.csv
-# The store as version 1 had it: the column and index of step 2 taken away.
+# The store as version 1 had it: what steps 3 and 2 brought taken away.
+as_v2() {
+    sqlite3 "$1" "DROP TABLE run_value; DROP TABLE run_check; DROP INDEX run_body_year; DROP TABLE run;
+                  DROP TABLE coverage; DROP TABLE figures;
+                  ALTER TABLE body DROP COLUMN rollup; ALTER TABLE body DROP COLUMN code;
+                  PRAGMA user_version = 2"
+}
+as_v2 s.db
 sqlite3 s.db "DROP INDEX source_canonical; ALTER TABLE source DROP COLUMN canonical; PRAGMA user_version = 1"
 nb -d s.db import --body 沈河区 holiday h.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 2: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 3: bring it up to date with 'nianbao init -d s.db'" \
    "an older store: refused, naming the command that updates it"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
 is "$rc" 2 "an older store: report refused too"
 nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 1 to 2:
-  2: source files keep their canonical path (an id-less file is known by it)" "init upgrades it and says what changed"
+is "$rc:$out" "0:upgraded store s.db from schema version 1 to 3:
+  2: source files keep their canonical path (an id-less file is known by it)
+  3: bodies have a code and may be roll-ups; imported figures, declared years, the history of regenerations" \
+   "init upgrades it and says what changed, step by step"
 nb -d fresh.db init
 is "$(schema s.db)" "$(schema fresh.db)" "a migrated store has the schema of a new one"
 is "$(sqlite3 s.db "SELECT count(*) FROM request")" 2 "the records survive the migration"
@@ -34,14 +43,21 @@ is "$rc" 0 "the migrated store imports"
 nb -d s.db import --body 沈河区 holiday h.csv
 is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported again replaces its rows"
 
-# ---- the test build: one more kind and national value, version 3 ----
+# ---- version 2 to 3 (the body tree, figures, the history of regenerations) ----
+cp s.db v2.db
+as_v2 v2.db
+nb -d v2.db init
+is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 3 has the schema of a new one"
+is "$(sqlite3 v2.db "SELECT name, rollup, code IS NULL FROM body")" "沈河区|0|1" "its bodies are kept, not roll-ups, without a code"
+
+# ---- the test build: one more kind and national value, version 4 ----
 printf '会议日期,议题\n2020-03-01,政务公开\n' >m.csv
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 2, this nianbao uses version 3: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 3, this nianbao uses version 4: bring it up to date with 'nianbao init -d s.db'" \
    "test build: the store of the released version is refused until init"
 NB_BIN=$CAT nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 2 to 3:
-  3: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
+is "$rc:$out" "0:upgraded store s.db from schema version 3 to 4:
+  4: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 refused" "test build: the new kind imports"
 printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
@@ -55,6 +71,6 @@ NB_BIN=$CAT nb -d cat.db init
 is "$(schema s.db)" "$(schema cat.db)" "test build: a migrated store has the schema of a new one"
 is "$(dict s.db)" "$(dict cat.db)" "test build: and its dictionary"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
-is "$rc:$err" "2:nianbao: s.db: store has schema version 3; this nianbao knows versions up to 2 (use a newer nianbao)" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 4; this nianbao knows versions up to 3 (use a newer nianbao)" \
    "the released build refuses the newer store"
 finish
