@@ -3,9 +3,9 @@
 # The core (host/*.c but main.c and lua_*.c) is plain C without Lua: it is
 # built and unit-tested on its own (tests/unit/ link the core objects only).
 # The Lua side (main.c and the lua_*.c bindings) links the core and Lua.
-CORE_PKGS := sqlite3 xlsxwriter minizip expat
+CORE_PKGS := sqlite3 xlsxwriter minizip expat nettle jansson
 LUA_PKGS  := lua5.4
-DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev pkg-config
+DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev pkg-config
 TESTDEBS := sqlite3 python3 python3-openpyxl valgrind groff-base strace
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
