@@ -68,8 +68,10 @@ function nianbao.fail(message) end
 function nianbao.export(doc, opts) end
 
 function Store:close() end
----@return {id: integer, name: string, parent?: string}[]
+---@return {id: integer, name: string, parent?: string, code?: string, rollup: boolean}[]
 function Store:bodies() end
+---@return {body: string, kind: string, count: integer, first: integer, last: integer}[]
+function Store:stats() end
 ---@return integer[]
 function Store:years(body) end
 ---@return string|nil

@@ -23,6 +23,7 @@ struct nb_coder {
     int allow_serial;
     int col_of[NB_MAX_FIELDS]; /* column of each field, -1 when absent */
     int id_col;
+    int body_col;              /* column naming each row's body, -1 when absent */
     nb_buf header;             /* the header as given, unit-separated */
     nb_strmap coded[NB_MAX_FIELDS]; /* value met -> dictionary id (0: unknown) */
     unknown_val *unknown;
@@ -56,6 +57,7 @@ nb_err nb_coder_new(nb_store *s, const nb_kind *k, const nb_mapping *map, int al
     c->map = map;
     c->allow_serial = allow_serial;
     c->id_col = -1;
+    c->body_col = -1;
     for (int f = 0; f < NB_MAX_FIELDS; f++) {
         c->col_of[f] = -1;
         nb_strmap_init(&c->coded[f]);
@@ -97,6 +99,11 @@ const char *nb_coder_header_text(const nb_coder *c)
 const nb_kind *nb_coder_kind(const nb_coder *c)
 {
     return c->k;
+}
+
+int nb_coder_body_column(const nb_coder *c)
+{
+    return c->body_col;
 }
 
 int nb_coder_column(const nb_coder *c, int f)
@@ -150,6 +157,17 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
         if ((col && nb_buf_add(&c->header, "\037", 1)) || nb_buf_adds(&c->header, name))
             return NB_ERR_NOMEM;
         int f = header_field(c, name);
+        if (f == -2 && nb_fields_find(&nb_record_body, 1, name) == 0) {
+            if (c->body_col >= 0) {
+                snprintf(reason, sizeof reason, "columns '%s' and '%s' both name the body",
+                         h[c->body_col], name);
+                diag(fn, ud, file, 1, NULL, reason, NULL, 0);
+                bad = 1;
+            } else {
+                c->body_col = (int)col;
+            }
+            continue;
+        }
         if (f == -2) {
             if (*name) {
                 snprintf(reason, sizeof reason,
@@ -352,6 +370,7 @@ nb_err nb_coder_row(nb_coder *c, const char *file, long line, char **fields, siz
     for (size_t i = 0; i < n; i++)
         nb_trim(fields[i]);
     rec->id = cell(fields, n, c->id_col);
+    rec->body = cell(fields, n, c->body_col);
     if (!*rec->id && k->id_required) {
         diag(fn, ud, file, line, "id", "missing value", "", 0);
         bad = 1;

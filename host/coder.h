@@ -18,6 +18,7 @@
 /* A coded record: the values of one row. Texts point into the row. */
 typedef struct {
     const char *id;                      /* "" when the row has none */
+    const char *body;                    /* the row's body column, "" when none */
     int64_t ival[NB_MAX_FIELDS];         /* dates, dictionary ids, numbers, 分 */
     const char *text[NB_MAX_FIELDS];     /* NB_F_TEXT values */
     unsigned char has[NB_MAX_FIELDS];    /* 1: the field has a value */
@@ -32,6 +33,7 @@ nb_err nb_coder_new(nb_store *s, const nb_kind *k, const nb_mapping *map, int al
 void nb_coder_free(nb_coder *c);
 
 /* Maps the header row NAMES (trimmed in place) to fields, for rows of FILE.
+ * A column naming each row's body (nb_record_body) is no field but kept apart.
  * Unknown columns are notes; a missing required column or two columns for one
  * field are problems, and the result is NB_ERR_INPUT. */
 nb_err nb_coder_header(nb_coder *c, const char *file, char **names, size_t n, nb_diag_fn fn,
@@ -54,6 +56,9 @@ long nb_coder_unknowns(nb_coder *c, const char *file, int one_row, nb_diag_fn fn
 
 /* The kind the coder codes. */
 const nb_kind *nb_coder_kind(const nb_coder *c);
+
+/* The column that names each row's body (body 机关 单位), or -1. */
+int nb_coder_body_column(const nb_coder *c);
 
 /* The column of field F (-1: id), or -1 when the header has none. */
 int nb_coder_column(const nb_coder *c, int f);

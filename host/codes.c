@@ -82,6 +82,12 @@ static const nb_value day_type_values[] = {
 #endif
 };
 
+/* A yes/no column (a bodies file's 汇总). */
+static const nb_value yes_no_values[] = {
+    {"yes", "是", "y|Y|YES|Yes|true|TRUE|1|汇总", 0, 3},
+    {"no", "否", "n|N|NO|No|false|FALSE|0", 0, 3},
+};
+
 const nb_dict nb_dicts[] = {
     {"applicant", "申请人类型", applicant_values, N(applicant_values)},
     {"outcome", "办理结果", outcome_values, N(outcome_values)},
@@ -91,6 +97,7 @@ const nb_dict nb_dicts[] = {
     {"matter_kind", "事项类型", matter_kind_values, N(matter_kind_values)},
     {"decision_kind", "处理决定类型", matter_kind_values, 4},
     {"day_type", "日期类型", day_type_values, N(day_type_values)},
+    {"yes_no", "是否", yes_no_values, N(yes_no_values)},
 };
 const int nb_ndicts = N(nb_dicts);
 
@@ -193,6 +200,20 @@ const nb_kind nb_kinds[] = {
 };
 const int nb_nkinds = N(nb_kinds);
 
+/* ---- bodies ---- */
+
+/* The columns of a bodies file (nianbao import bodies): one row per body. */
+const nb_field nb_body_fields[] = {
+    {"name", "名称|机关|单位|机关名称", NB_F_TEXT, 1, NULL, 3},
+    {"parent", "上级|上级机关|上级单位", NB_F_TEXT, 0, NULL, 3},
+    {"code", "代码|编码|机关代码", NB_F_TEXT, 0, NULL, 3},
+    {"rollup", "汇总", NB_F_CAT, 0, "yes_no", 3},
+};
+const int nb_nbody_fields = N(nb_body_fields);
+
+/* The column of a record file that names the body of each row. */
+const nb_field nb_record_body = {"body", "机关|单位", NB_F_TEXT, 0, NULL, 3};
+
 /* ---- lookups ---- */
 
 const nb_kind *nb_kind_find(const char *name)
@@ -215,6 +236,14 @@ static int in_list(const char *list, const char *text)
         p = bar ? bar + 1 : NULL;
     }
     return 0;
+}
+
+int nb_fields_find(const nb_field *fields, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(fields[i].name, name) == 0 || in_list(fields[i].aliases, name))
+            return i;
+    return -1;
 }
 
 int nb_field_find(const nb_kind *k, const char *name)

@@ -82,6 +82,12 @@ typedef struct {
     int since;            /* schema version that added the kind */
 } nb_kind;
 
+/* The columns of a bodies file (name, parent, code, rollup), and the column of a
+ * record file that names each row's body (body 机关 单位). */
+extern const nb_field nb_body_fields[];
+extern const int nb_nbody_fields;
+extern const nb_field nb_record_body;
+
 extern const nb_kind nb_kinds[];
 extern const int nb_nkinds;
 extern const nb_dict nb_dicts[];
@@ -92,6 +98,8 @@ const nb_kind *nb_kind_find(const char *name);
 /* Index of field NAME (canonical or an alias) in kind K, -1 for "id" (编号),
  * -2 if unknown. */
 int nb_field_find(const nb_kind *k, const char *name);
+/* Index of the field named NAME (canonical or an alias) among FIELDS[0..N), or -1. */
+int nb_fields_find(const nb_field *fields, int n, const char *name);
 /* The national dictionary NAME, or NULL. */
 const nb_dict *nb_dict_find(const char *name);
 /* The national value CODE of dictionary DICT (groups included), or NULL. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodies.h"
 #include "coder.h"
 #include "codes.h"
 #include "reader.h"
@@ -17,6 +18,13 @@ typedef struct {
     long line;
 } listed_id;
 
+/* Where the rows of one body go: the body, its source record and its writer. */
+typedef struct {
+    char *name;
+    int64_t body_id, src_id;
+    nb_writer *writer;
+} target;
+
 typedef struct {
     nb_store *s;
     const nb_import_opts *o;
@@ -24,10 +32,12 @@ typedef struct {
     nb_import_stats *st;
     nb_reader *r;
     nb_coder *coder;
-    nb_writer *writer;
     char canonical[PATH_MAX]; /* the file's canonical path: its identity */
     int writing;          /* 0 once a row was refused: stop writing, keep validating */
-    int64_t body_id, src_id;
+    int body_col;         /* the file's body column, -1: every row is --body's */
+    target *targets;      /* the bodies met, in order */
+    int ntargets;
+    nb_strmap target_idx; /* body name -> index into targets */
     /* Ids seen in this file. While each id comes after the one before (shorter
        first, then bytewise) none can repeat, and they are only listed; the first
        one out of order moves them all into the map, which checks the rest. */
@@ -110,6 +120,74 @@ static int id_seen(import_state *im, const char *id, long line, int64_t *first)
     return existed;
 }
 
+/* ---- bodies ---- */
+
+/* The body of the row: its body column's, or --body's. Refuses (*BAD) a row without
+ * one, a name that is not a body name, or one other than --body; NULL then. */
+static const char *row_body(import_state *im, const nb_rec *rec, long line, int *bad)
+{
+    if (im->body_col < 0)
+        return im->o->body;
+    if (!*rec->body) {
+        problem(im, line, "body", "missing value", NULL);
+    } else if (!nb_body_name_ok(rec->body)) {
+        problem(im, line, "body", "not a body name (control characters, or over 200 bytes)",
+                rec->body);
+    } else if (im->o->body && strcmp(rec->body, im->o->body) != 0) {
+        char why[512];
+        snprintf(why, sizeof why, "not the body given with --body (%s)", im->o->body);
+        problem(im, line, "body", why, rec->body);
+    } else {
+        return rec->body;
+    }
+    *bad = 1;
+    return NULL;
+}
+
+/* The target of body NAME, made when first met: the body (created when new, under
+ * --parent when given), its source record and its writer, inside the transaction. */
+static nb_err target_of(import_state *im, const char *name, target **out, char *err,
+                        size_t errlen)
+{
+    int64_t *idx = nb_strmap_get(&im->target_idx, name);
+    if (idx) {
+        *out = &im->targets[*idx];
+        return NB_OK;
+    }
+    target *nt = realloc(im->targets, (size_t)(im->ntargets + 1) * sizeof *nt);
+    if (!nt || nb_strmap_put(&im->target_idx, name, im->ntargets, NULL, NULL) != 0) {
+        if (nt)
+            im->targets = nt;
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    im->targets = nt;
+    target *t = &nt[im->ntargets++];
+    memset(t, 0, sizeof *t);
+    if (!(t->name = strdup(name))) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    const nb_import_opts *o = im->o;
+    int created = 0;
+    nb_err rc = nb_store_body(im->s, name, 1, &t->body_id, &created, err, errlen);
+    if (!rc && created) {
+        im->st->body_created++;
+        if (o->created)
+            o->created(o->created_ud, name);
+    }
+    if (!rc && o->parent)
+        rc = nb_store_link_parent(im->s, name, o->parent, err, errlen);
+    if (!rc)
+        rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, t->body_id,
+                             nb_reader_encoding(im->r), nb_coder_header_text(im->coder),
+                             &t->src_id, err, errlen);
+    if (!rc)
+        rc = nb_writer_new(im->s, im->k, t->body_id, t->src_id, &t->writer, err, errlen);
+    *out = t;
+    return rc;
+}
+
 /* ---- rows ---- */
 
 /* Validates one row and, while every row so far was good, queues it.
@@ -123,15 +201,24 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
     if (rc != NB_OK && rc != NB_ERR_INPUT)
         return rc;
     int bad = rc == NB_ERR_INPUT;
+    const char *body = row_body(im, &rec, line, &bad);
     char idbuf[PATH_MAX + 32];
     const char *id = rec.id;
     if (!*id && !im->k->id_required) {
         snprintf(idbuf, sizeof idbuf, "%s:%ld", im->o->path, line);
         id = idbuf;
     }
-    if (*id) {
+    if (*id && body) {
         int64_t first = 0;
-        int seen = id_seen(im, id, line, &first);
+        nb_buf key = {0};
+        /* In a file of several bodies an id is one body's: the key is the pair. */
+        if (im->body_col >= 0 && nb_buf_printf(&key, "%s\037%s", body, id) != 0) {
+            nb_buf_free(&key);
+            snprintf(err, errlen, "out of memory");
+            return NB_ERR_NOMEM;
+        }
+        int seen = id_seen(im, key.data ? key.data : id, line, &first);
+        nb_buf_free(&key);
         if (seen < 0) {
             snprintf(err, errlen, "out of memory");
             return NB_ERR_NOMEM;
@@ -145,11 +232,15 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
     }
     if (bad) {
         im->writing = 0;
-        nb_writer_drop(im->writer); /* nothing will be written */
+        for (int t = 0; t < im->ntargets; t++)
+            nb_writer_drop(im->targets[t].writer); /* nothing will be written */
         return NB_ERR_INPUT;
     }
+    target *t;
+    if ((rc = target_of(im, body, &t, err, errlen)))
+        return rc;
     int64_t rid = 0;
-    if ((rc = nb_writer_find(im->writer, id, &rid, err, errlen)))
+    if ((rc = nb_writer_find(t->writer, id, &rid, err, errlen)))
         return rc;
     if (rid)
         im->st->updated++;
@@ -157,7 +248,7 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         im->st->inserted++;
     if (!im->writing)
         return NB_OK;
-    return nb_writer_put(im->writer, &rec, id, rid, line, fields, n, err, errlen);
+    return nb_writer_put(t->writer, &rec, id, rid, line, fields, n, err, errlen);
 }
 
 /* Reads and imports every row after the header. */
@@ -199,7 +290,7 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
  * removed, so a corrected file with fewer rows leaves no stale rows behind.
  * The file is known by its canonical path; sources of stores before version 2
  * have none and are known by the ids "PATH:LINE" of their rows. */
-static nb_err remove_stale(import_state *im, char *err, size_t errlen)
+static nb_err remove_stale(import_state *im, const target *t, char *err, size_t errlen)
 {
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -207,40 +298,46 @@ static nb_err remove_stale(import_state *im, char *err, size_t errlen)
              "WHERE canonical = ?4 AND kind = ?5) OR substr(id, 1, length(?3) + 1) = ?3 || ':')",
              im->k->table);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", im->s->path, sqlite3_errmsg(im->s->db));
-        return NB_ERR_SQL;
-    }
-    sqlite3_bind_int64(st, 1, im->body_id);
-    sqlite3_bind_int64(st, 2, im->src_id);
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(im->s, err, errlen, "removing stale rows");
+    sqlite3_bind_int64(st, 1, t->body_id);
+    sqlite3_bind_int64(st, 2, t->src_id);
     sqlite3_bind_text(st, 3, im->o->path, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, im->canonical, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, im->k->name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "%s: %s", im->s->path, sqlite3_errmsg(im->s->db));
-        return NB_ERR_SQL;
-    }
-    im->st->removed = sqlite3_changes(im->s->db);
+    if (rc != SQLITE_DONE)
+        return nb_store_sql_fail(im->s, err, errlen, "removing stale rows");
+    im->st->removed += sqlite3_changes(im->s->db);
     return NB_OK;
 }
 
-/* The body, its parent and the source, inside the transaction. */
-static nb_err open_body(import_state *im, char *err, size_t errlen)
+/* After the last row, for every body met: the rows still queued, the rows of the
+ * earlier import of this file that are gone from it, and the encoding the reader
+ * settled on. */
+static nb_err finish_targets(import_state *im, char *err, size_t errlen)
 {
-    const nb_import_opts *o = im->o;
-    nb_err rc = nb_store_body(im->s, o->body, 1, &im->body_id, &im->st->body_created, err,
-                              errlen);
-    if (!rc && o->parent)
-        rc = nb_store_link_parent(im->s, o->body, o->parent, err, errlen);
-    if (!rc)
-        rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, im->body_id,
-                             nb_reader_encoding(im->r), nb_coder_header_text(im->coder),
-                             &im->src_id, err, errlen);
-    if (!rc)
-        rc = nb_writer_new(im->s, im->k, im->body_id, im->src_id, &im->writer, err, errlen);
+    nb_err rc = NB_OK;
+    for (int i = 0; !rc && i < im->ntargets; i++) {
+        const target *t = &im->targets[i];
+        rc = nb_store_source_encoding(im->s, t->src_id, nb_reader_encoding(im->r), err, errlen);
+        if (!rc && !im->o->dry_run)
+            rc = nb_writer_flush(t->writer, err, errlen);
+        if (!rc && !im->o->dry_run && !im->k->id_required)
+            rc = remove_stale(im, t, err, errlen);
+    }
     return rc;
+}
+
+static void free_targets(import_state *im)
+{
+    for (int i = 0; i < im->ntargets; i++) {
+        nb_writer_free(im->targets[i].writer);
+        free(im->targets[i].name);
+    }
+    free(im->targets);
+    nb_strmap_free(&im->target_idx);
 }
 
 /* Reads the header and every row, and writes them unless a row was refused. */
@@ -264,9 +361,15 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
         snprintf(err, errlen, "%s: the header does not fit kind '%s'", o->path, im->k->name);
         return NB_ERR_INPUT;
     }
-    if ((rc = open_body(im, err, errlen)) || (rc = read_rows(im, err, errlen)) ||
-        (rc = nb_store_source_encoding(im->s, im->src_id, nb_reader_encoding(im->r), err,
-                                       errlen)))
+    im->body_col = nb_coder_body_column(im->coder);
+    if (im->body_col < 0 && !o->body) {
+        snprintf(err, errlen, "%s: give --body NAME, or a column naming each row's body "
+                 "(body 机关 单位)", o->path);
+        return NB_ERR_INPUT;
+    }
+    target *t;
+    if ((im->body_col < 0 && (rc = target_of(im, o->body, &t, err, errlen))) ||
+        (rc = read_rows(im, err, errlen)))
         return rc;
     nb_coder_unknowns(im->coder, o->path, 0, tell, im); /* each refused its rows already */
     if (im->st->refused) {
@@ -274,11 +377,7 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
                  im->st->refused, im->st->refused == 1 ? "" : "s");
         return NB_ERR_INPUT;
     }
-    if (o->dry_run)
-        return NB_OK;
-    if ((rc = nb_writer_flush(im->writer, err, errlen)))
-        return rc;
-    if (!im->k->id_required && (rc = remove_stale(im, err, errlen)))
+    if ((rc = finish_targets(im, err, errlen)) || o->dry_run)
         return rc;
     return nb_store_commit(im->s, err, errlen);
 }
@@ -329,6 +428,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     if (!realpath(o->path, im.canonical))
         snprintf(im.canonical, sizeof im.canonical, "%s", o->path);
     nb_strmap_init(&im.ids);
+    nb_strmap_init(&im.target_idx);
     rc = nb_coder_new(s, im.k, o->map, strcmp(nb_reader_encoding(im.r), "XLSX") == 0,
                       &im.coder, err, errlen);
     int fk_off = foreign_keys_off(s);
@@ -341,7 +441,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     }
     if (fk_off)
         sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-    nb_writer_free(im.writer);
+    free_targets(&im);
     nb_coder_free(im.coder);
     nb_reader_close(im.r);
     nb_strmap_free(&im.ids);

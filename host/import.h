@@ -14,7 +14,9 @@ typedef struct {
     const char *path;      /* file to read */
     const char *sheet;     /* XLSX sheet name or NULL */
     const char *kind;      /* record kind name */
-    const char *body;      /* body name; created when new */
+    const char *body;      /* body name, created when new; NULL when the file names each
+                              row's body in a body column (then, when given, each row's
+                              body must be this one) */
     const char *parent;    /* NULL, or the body's parent (created when new), set in the
                               same transaction and checked before anything is written */
     int dry_run;           /* validate and count, write nothing */
@@ -23,12 +25,15 @@ typedef struct {
     void *diag_ud;
     void (*progress)(void *ud, long rows); /* every 100,000 rows read (may be NULL) */
     void *progress_ud;
+    void (*created)(void *ud, const char *body); /* each body the import creates (may be
+                                                    NULL; undone with a failed import) */
+    void *created_ud;
 } nb_import_opts;
 
 typedef struct {
     long read, inserted, updated, refused;
     long removed;      /* id-less rows of an earlier import of the same file, now gone */
-    int body_created;
+    int body_created;  /* bodies created */
     int problems;      /* diagnostics given (notes not counted) */
 } nb_import_stats;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bodies.h"
 #include "codes.h"
 #include "import.h"
 #include "lua_nb.h"
@@ -23,6 +24,8 @@ typedef struct {
     int shown, total; /* messages kept, messages given */
     const char *path; /* for the progress line */
     int progress_shown;
+    nb_buf created;   /* bodies the import created, each NUL-terminated */
+    int ncreated;
 } import_ud;
 
 static int l_import_gc(lua_State *L)
@@ -32,7 +35,16 @@ static int l_import_gc(lua_State *L)
         nb_mapping_free(&u->map);
     u->has_map = 0;
     nb_buf_free(&u->lines);
+    nb_buf_free(&u->created);
     return 0;
+}
+
+/* Keeps the name of a body the import created. */
+static void keep_created(void *ud, const char *body)
+{
+    import_ud *u = ud;
+    if (nb_buf_add(&u->created, body, strlen(body) + 1) == 0)
+        u->ncreated++;
 }
 
 /* Reads the table at IDX, shaped
@@ -142,6 +154,20 @@ static const char *failure_name(nb_err e)
     }
 }
 
+/* Pushes the kept messages and the count of the others into the table at the top. */
+static void push_messages(lua_State *L, const import_ud *u)
+{
+    lua_createtable(L, u->shown, 0);
+    const char *p = u->lines.data;
+    for (int i = 0; i < u->shown; i++, p += strlen(p) + 1) {
+        lua_pushstring(L, p);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "messages");
+    lua_pushinteger(L, u->total - u->shown);
+    lua_setfield(L, -2, "more");
+}
+
 /* Pushes the result table: counts, the kept messages and how many more there were. */
 static void push_result(lua_State *L, const import_ud *u, const nb_import_stats *st, nb_err rc)
 {
@@ -152,17 +178,16 @@ static void push_result(lua_State *L, const import_ud *u, const nb_import_stats 
         lua_pushinteger(L, vals[i]);
         lua_setfield(L, -2, names[i]);
     }
-    lua_pushboolean(L, st->body_created);
+    lua_pushboolean(L, st->body_created > 0);
     lua_setfield(L, -2, "body_created");
-    lua_createtable(L, u->shown, 0);
-    const char *p = u->lines.data;
-    for (int i = 0; i < u->shown; i++, p += strlen(p) + 1) {
+    lua_createtable(L, u->ncreated, 0);
+    const char *p = u->created.data;
+    for (int i = 0; i < u->ncreated; i++, p += strlen(p) + 1) {
         lua_pushstring(L, p);
         lua_rawseti(L, -2, i + 1);
     }
-    lua_setfield(L, -2, "messages");
-    lua_pushinteger(L, u->total - u->shown);
-    lua_setfield(L, -2, "more");
+    lua_setfield(L, -2, "created");
+    push_messages(L, u);
     if (rc) {
         lua_pushstring(L, failure_name(rc));
         lua_setfield(L, -2, "failure");
@@ -193,6 +218,39 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
     return 1;
 }
 
+/* store:import("bodies", path, {sheet=, dry_run=}) -> result | nil, message, result:
+ * the body tree from a bodies file. */
+static int import_bodies(lua_State *L, nb_store *s, const char *path)
+{
+    import_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    memset(u, 0, sizeof *u);
+    luaL_setmetatable(L, NB_MT_IMPORT);
+    nb_bodies_opts o = {.path = path, .sheet = opt_str(L, 4, "sheet"),
+                        .dry_run = opt_bool(L, 4, "dry_run"), .diag = keep_diag, .diag_ud = u};
+    nb_bodies_result r;
+    char err[1024];
+    nb_err rc = nb_bodies_import(s, &o, &r, err, sizeof err);
+    int nret = 1;
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        nret = 3;
+    }
+    lua_createtable(L, 0, 8);
+    static const char *const names[] = {"read", "created", "updated", "unchanged", "refused"};
+    const long vals[] = {r.read, r.created, r.updated, r.unchanged, r.refused};
+    for (int i = 0; i < 5; i++) {
+        lua_pushinteger(L, vals[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    push_messages(L, u);
+    if (rc) {
+        lua_pushstring(L, failure_name(rc));
+        lua_setfield(L, -2, "failure");
+    }
+    return nret;
+}
+
 /* store:import(kind, path, {body=, parent=, map=, sheet=, year=, dry_run=, progress=})
  * -> result | nil, message, result */
 static int l_import(lua_State *L)
@@ -200,11 +258,14 @@ static int l_import(lua_State *L)
     nb_store *s = nb_check_writable(L, 1, "store:import");
     const char *kind = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
+    if (strcmp(kind, "bodies") == 0)
+        return import_bodies(L, s, path);
     const char *body = opt_str(L, 4, "body");
-    if (!body)
-        return luaL_error(L, "store:import: option 'body' (the body's name) is required");
-    if (strcmp(kind, "text") == 0)
+    if (strcmp(kind, "text") == 0) {
+        if (!body)
+            return luaL_error(L, "store:import: option 'body' (the body's name) is required");
         return import_text(L, s, path, body);
+    }
     import_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
     memset(u, 0, sizeof *u);
     luaL_setmetatable(L, NB_MT_IMPORT);
@@ -220,7 +281,7 @@ static int l_import(lua_State *L)
                         .dry_run = opt_bool(L, 4, "dry_run"), .map = u->has_map ? &u->map : NULL,
                         .diag = keep_diag, .diag_ud = u,
                         .progress = opt_bool(L, 4, "progress") ? show_progress : NULL,
-                        .progress_ud = u};
+                        .progress_ud = u, .created = keep_created, .created_ud = u};
     nb_import_stats st;
     char err[1024];
     nb_err rc = nb_import(s, &o, &st, err, sizeof err);

@@ -96,6 +96,9 @@ int nb_open_export(lua_State *L);    /* lua_export.c: nianbao.export */
 int nb_open_doc(lua_State *L);       /* lua_doc.c: nianbao.document, doc methods */
 int nb_open_import(lua_State *L);    /* lua_import.c: store:import, store:put_script */
 int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
+/* Pushes a userdata holding a pointer (NULL) that is free()d when it is collected: set
+ * it to memory the C code allocates, so a Lua error cannot leak it. */
+void **nb_lua_owned(lua_State *L);
 int nb_open_codes(lua_State *L);     /* lua_codes.c: nianbao.kinds, nianbao.codes */
 
 /* Replaces the table at the top of the stack with its deep read-only proxy

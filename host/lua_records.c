@@ -5,6 +5,7 @@
 
 #include "files.h"
 #include "insert.h"
+#include "bodies.h"
 #include "lua_nb.h"
 #include "records.h"
 
@@ -495,33 +496,87 @@ static int l_query(lua_State *L)
     return 1;
 }
 
-/* store:bodies() -> array of {id, name, parent} */
+/* Frees a body list when Lua unwinds. */
+static int bodies_gc(lua_State *L)
+{
+    nb_bodies_free(luaL_checkudata(L, 1, "nianbao.bodies"));
+    return 0;
+}
+
+/* The bodies of S in a userdata at the stack top (freed with it). */
+static nb_bodies *read_bodies(lua_State *L, nb_store *s)
+{
+    nb_bodies *b = lua_newuserdatauv(L, sizeof *b, 0);
+    memset(b, 0, sizeof *b);
+    if (luaL_newmetatable(L, "nianbao.bodies")) {
+        lua_pushcfunction(L, bodies_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    char err[512];
+    if (nb_bodies_read(s, b, err, sizeof err) != NB_OK)
+        luaL_error(L, "%s", err);
+    return b;
+}
+
+/* store:bodies() -> array of {id, name, parent = name|nil, code = text|nil, rollup = bool},
+ * in the order the bodies were made */
 static int l_bodies(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
-    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT b.id, b.name, p.name FROM body b LEFT JOIN body p ON p.id = "
-                           "b.parent ORDER BY b.id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
-    g->st = st;
-    lua_newtable(L);
-    int i = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        lua_createtable(L, 0, 3);
-        lua_pushinteger(L, sqlite3_column_int64(st, 0));
+    nb_bodies *b = read_bodies(L, s);
+    lua_createtable(L, b->n, 0);
+    for (int i = 0; i < b->n; i++) {
+        const nb_body *x = &b->v[i], *p = nb_bodies_find(b, x->parent);
+        lua_createtable(L, 0, 5);
+        lua_pushinteger(L, x->id);
         lua_setfield(L, -2, "id");
-        lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+        lua_pushstring(L, x->name);
         lua_setfield(L, -2, "name");
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-            lua_pushstring(L, (const char *)sqlite3_column_text(st, 2));
+        if (p) {
+            lua_pushstring(L, p->name);
             lua_setfield(L, -2, "parent");
         }
-        lua_rawseti(L, -2, ++i);
+        if (x->code) {
+            lua_pushstring(L, x->code);
+            lua_setfield(L, -2, "code");
+        }
+        lua_pushboolean(L, x->rollup);
+        lua_setfield(L, -2, "rollup");
+        lua_rawseti(L, -2, i + 1);
     }
-    guard_done(g);
+    return 1;
+}
+
+/* store:stats() -> array of {body = name, kind =, count =, first =, last =}: the records
+ * of each kind of each body, with the years they cover */
+static int l_stats(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    nb_bodies *b = read_bodies(L, s);
+    void **owned = nb_lua_owned(L);
+    nb_kind_stat *ks = NULL;
+    int n = 0;
+    char err[512];
+    if (nb_bodies_stats(s, &ks, &n, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    *owned = ks;
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        const nb_body *x = nb_bodies_find(b, ks[i].body);
+        lua_createtable(L, 0, 5);
+        lua_pushstring(L, x ? x->name : "?");
+        lua_setfield(L, -2, "body");
+        lua_pushstring(L, ks[i].kind);
+        lua_setfield(L, -2, "kind");
+        lua_pushinteger(L, ks[i].count);
+        lua_setfield(L, -2, "count");
+        lua_pushinteger(L, ks[i].first);
+        lua_setfield(L, -2, "first");
+        lua_pushinteger(L, ks[i].last);
+        lua_setfield(L, -2, "last");
+        lua_rawseti(L, -2, i + 1);
+    }
     return 1;
 }
 
@@ -653,6 +708,7 @@ static const luaL_Reg store_methods[] = {
     {"insert", l_insert},
     {"query", l_query},
     {"bodies", l_bodies},
+    {"stats", l_stats},
     {"text", l_text},
     {"years", l_years},
     {"scripts", l_scripts},

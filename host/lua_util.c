@@ -1,6 +1,7 @@
 /* lua_util.c - marshals the date helpers: nianbao.date, date_format, weekday, add_days, days_between. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "files.h"
@@ -75,6 +76,28 @@ static int textbuf_gc(lua_State *L)
 {
     nb_buf_free(luaL_checkudata(L, 1, NB_MT_TEXTBUF));
     return 0;
+}
+
+#define NB_MT_OWNED "nianbao.owned"
+
+static int owned_gc(lua_State *L)
+{
+    void **p = luaL_checkudata(L, 1, NB_MT_OWNED);
+    free(*p);
+    *p = NULL;
+    return 0;
+}
+
+void **nb_lua_owned(lua_State *L)
+{
+    void **p = lua_newuserdatauv(L, sizeof *p, 0);
+    *p = NULL;
+    if (luaL_newmetatable(L, NB_MT_OWNED)) {
+        lua_pushcfunction(L, owned_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return p;
 }
 
 /* nianbao.read_text(path) -> string | nil, message. Reads a regular file of at most 16 MiB

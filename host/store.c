@@ -25,13 +25,13 @@ static nb_err sql_code(nb_store *s)
     }
 }
 
-static nb_err sql_fail(nb_store *s, char *err, size_t errlen, const char *what)
+nb_err nb_store_sql_fail(nb_store *s, char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
     return sql_code(s);
 }
 
-static nb_err exec(nb_store *s, const char *sql, char *err, size_t errlen)
+nb_err nb_store_exec(nb_store *s, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -231,7 +231,7 @@ static nb_err run_step(nb_store *s, int v, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", s->path);
         return NB_ERR_NOMEM;
     }
-    nb_err rc = exec(s, b.data, err, errlen);
+    nb_err rc = nb_store_exec(s, b.data, err, errlen);
     nb_buf_free(&b);
     return rc;
 }
@@ -261,7 +261,7 @@ static nb_err check_empty(nb_store *s, int create, char *err, size_t errlen)
     /* Before the first table, while the file is empty: with 16 KiB pages
        rather than the default 4 KiB, a large import writes a quarter as many
        pages (each twice, through the WAL) and its b-trees stay shallower. */
-    return exec(s, "PRAGMA page_size = 16384", err, errlen);
+    return nb_store_exec(s, "PRAGMA page_size = 16384", err, errlen);
 }
 
 /* Brings the store to the current schema version: only with CREATE (nianbao
@@ -291,7 +291,7 @@ static nb_err migrate(nb_store *s, int create, char *err, size_t errlen)
                  s->path, v, want, s->path);
         return NB_ERR_OLD;
     }
-    nb_err rc = exec(s, "BEGIN IMMEDIATE", err, errlen);
+    nb_err rc = nb_store_exec(s, "BEGIN IMMEDIATE", err, errlen);
     if (rc)
         return rc;
     for (int next = v + 1; next <= want && !rc; next++)
@@ -303,7 +303,7 @@ static nb_err migrate(nb_store *s, int create, char *err, size_t errlen)
         snprintf(err, errlen, "%s", keep);
         return rc;
     }
-    return exec(s, "COMMIT", err, errlen);
+    return nb_store_exec(s, "COMMIT", err, errlen);
 }
 
 static int remember_code(nb_store *s, int64_t id, const char *dict, const char *code);
@@ -321,7 +321,7 @@ static nb_err check_codes(nb_store *s, char *err, size_t errlen)
     int64_t n = 0, max = 0;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(max(id), 0), coalesce(min(id), 1) "
                                   "FROM dict", -1, &st, NULL))
-        return sql_fail(s, err, errlen, "reading the dictionary");
+        return nb_store_sql_fail(s, err, errlen, "reading the dictionary");
     int64_t min = 1;
     if (sqlite3_step(st) == SQLITE_ROW) {
         n = sqlite3_column_int64(st, 0);
@@ -362,7 +362,7 @@ static nb_err load_codes(nb_store *s, char *err, size_t errlen)
         return rc;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT id, dict, code FROM dict ORDER BY id", -1, &st, NULL))
-        return sql_fail(s, err, errlen, "reading the dictionary");
+        return nb_store_sql_fail(s, err, errlen, "reading the dictionary");
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
@@ -382,7 +382,7 @@ static nb_err load_codes(nb_store *s, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = sql_fail(s, err, errlen, "reading the dictionary");
+        rc = nb_store_sql_fail(s, err, errlen, "reading the dictionary");
     return rc;
 }
 
@@ -464,10 +464,10 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     if (mode == NB_OPEN_CREATE)
         flags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
-        return sql_fail(s, err, errlen, "cannot open");
+        return nb_store_sql_fail(s, err, errlen, "cannot open");
     sqlite3_busy_handler(s->db, busy_wait, s);
     if (query_only && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
-        return sql_fail(s, err, errlen, "cannot open");
+        return nb_store_sql_fail(s, err, errlen, "cannot open");
     int probe = mode == NB_OPEN_READ
                     ? sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
                     : SQLITE_OK;
@@ -480,7 +480,7 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
         int rc = uri ? sqlite3_open_v2(uri, &s->db, flags | SQLITE_OPEN_URI, NULL) : SQLITE_NOMEM;
         sqlite3_free(uri);
         if (rc != SQLITE_OK)
-            return s->db ? sql_fail(s, err, errlen, "cannot open") : NB_ERR_NOMEM;
+            return s->db ? nb_store_sql_fail(s, err, errlen, "cannot open") : NB_ERR_NOMEM;
     }
     return NB_OK;
 }
@@ -510,7 +510,7 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
     if ((rc = open_db(s, o->mode, err, errlen)))
         goto fail;
     /* A file that is not SQLite fails here with "file is not a database". */
-    if ((rc = exec(s, "PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_master;", err,
+    if ((rc = nb_store_exec(s, "PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_master;", err,
                    errlen)))
         goto fail;
     int fresh = nb_store_version(s) == 0;
@@ -518,9 +518,9 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
         goto fail;
     /* WAL is a property of the file, set once when it is made; a refused
        file stays as it was. */
-    if (fresh && (rc = exec(s, "PRAGMA journal_mode = WAL", err, errlen)))
+    if (fresh && (rc = nb_store_exec(s, "PRAGMA journal_mode = WAL", err, errlen)))
         goto fail;
-    if (!s->readonly && (rc = exec(s, "PRAGMA synchronous = NORMAL", err, errlen)))
+    if (!s->readonly && (rc = nb_store_exec(s, "PRAGMA synchronous = NORMAL", err, errlen)))
         goto fail;
     if ((rc = load_codes(s, err, errlen)) || (rc = check_catalogue(s, err, errlen)))
         goto fail;
@@ -635,7 +635,7 @@ nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const 
                            "INSERT INTO dict(dict, code, label) VALUES(?1, ?2, ?3) "
                            "ON CONFLICT(dict, code) DO UPDATE SET code = code RETURNING id",
                            -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(s, err, errlen, "adding to the dictionary");
+        return nb_store_sql_fail(s, err, errlen, "adding to the dictionary");
     sqlite3_bind_text(st, 1, dict, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
     if (label)
@@ -644,7 +644,7 @@ nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const 
         *id = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     if (!*id)
-        return sql_fail(s, err, errlen, "adding to the dictionary");
+        return nb_store_sql_fail(s, err, errlen, "adding to the dictionary");
     if (remember_code(s, *id, dict, code) != 0) {
         *id = 0;
         snprintf(err, errlen, "out of memory");
@@ -686,7 +686,7 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
         *created = 0;
     *id = 0;
     if (sqlite3_prepare_v2(s->db, "SELECT id FROM body WHERE name = ?1", -1, &st, NULL))
-        return sql_fail(s, err, errlen, "looking up a body");
+        return nb_store_sql_fail(s, err, errlen, "looking up a body");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
@@ -696,39 +696,27 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
     if (!create)
         return no_body(s, name, err, errlen);
     if (sqlite3_prepare_v2(s->db, "INSERT INTO body(name) VALUES(?1)", -1, &st, NULL))
-        return sql_fail(s, err, errlen, "creating a body");
+        return nb_store_sql_fail(s, err, errlen, "creating a body");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return sql_fail(s, err, errlen, "creating a body");
+        return nb_store_sql_fail(s, err, errlen, "creating a body");
     *id = sqlite3_last_insert_rowid(s->db);
     if (created)
         *created = 1;
     return NB_OK;
 }
 
-nb_err nb_store_body_parent(nb_store *s, int64_t child, int64_t parent, char *err, size_t errlen)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "UPDATE body SET parent = ?2 WHERE id = ?1", -1, &st, NULL))
-        return sql_fail(s, err, errlen, "setting a parent");
-    sqlite3_bind_int64(st, 1, child);
-    if (parent)
-        sqlite3_bind_int64(st, 2, parent);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "setting a parent");
-}
 
 nb_err nb_store_begin(nb_store *s, char *err, size_t errlen)
 {
-    return exec(s, "BEGIN IMMEDIATE", err, errlen);
+    return nb_store_exec(s, "BEGIN IMMEDIATE", err, errlen);
 }
 
 nb_err nb_store_commit(nb_store *s, char *err, size_t errlen)
 {
-    return exec(s, "COMMIT", err, errlen);
+    return nb_store_exec(s, "COMMIT", err, errlen);
 }
 
 void nb_store_rollback(nb_store *s)
@@ -745,14 +733,14 @@ nb_err nb_store_text_put(nb_store *s, int64_t body, int year, const char *text,
                            "ON CONFLICT(body, year) DO UPDATE SET markdown = excluded.markdown, "
                            "source = excluded.source",
                            -1, &st, NULL))
-        return sql_fail(s, err, errlen, "storing a text");
+        return nb_store_sql_fail(s, err, errlen, "storing a text");
     sqlite3_bind_int64(st, 1, body);
     sqlite3_bind_int(st, 2, year);
     sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "storing a text");
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "storing a text");
 }
 
 nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, const char *kind,
@@ -764,7 +752,7 @@ nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, con
                            "INSERT INTO source(path, canonical, kind, body, encoding, header) "
                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                            -1, &st, NULL))
-        return sql_fail(s, err, errlen, "recording a source");
+        return nb_store_sql_fail(s, err, errlen, "recording a source");
     sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, canonical, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
@@ -774,7 +762,7 @@ nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, con
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return sql_fail(s, err, errlen, "recording a source");
+        return nb_store_sql_fail(s, err, errlen, "recording a source");
     *id = sqlite3_last_insert_rowid(s->db);
     return NB_OK;
 }
@@ -784,12 +772,12 @@ nb_err nb_store_source_encoding(nb_store *s, int64_t id, const char *encoding, c
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "UPDATE source SET encoding = ?1 WHERE id = ?2", -1, &st, NULL))
-        return sql_fail(s, err, errlen, "recording a source");
+        return nb_store_sql_fail(s, err, errlen, "recording a source");
     sqlite3_bind_text(st, 1, encoding, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, id);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "recording a source");
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "recording a source");
 }
 
 nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const char *name,
@@ -800,62 +788,13 @@ nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const ch
                            "INSERT INTO script(body, role, name, content) VALUES(?1, ?2, ?3, ?4) "
                            "ON CONFLICT(body, role, name) DO UPDATE SET content = excluded.content",
                            -1, &st, NULL))
-        return sql_fail(s, err, errlen, "storing a script");
+        return nb_store_sql_fail(s, err, errlen, "storing a script");
     sqlite3_bind_int64(st, 1, body);
     sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, content, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen, "storing a script");
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "storing a script");
 }
 
-/* The parent of body ID, 0 for none. */
-static nb_err parent_of(nb_store *s, int64_t id, int64_t *parent, char *err, size_t errlen)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT parent FROM body WHERE id = ?1", -1, &st, NULL))
-        return sql_fail(s, err, errlen, "reading a parent");
-    sqlite3_bind_int64(st, 1, id);
-    *parent = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    return NB_OK;
-}
-
-nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, char *err,
-                            size_t errlen)
-{
-    int64_t c, p;
-    nb_err rc;
-    if (strcmp(child, parent) == 0) {
-        snprintf(err, errlen, "%s: '%s' cannot be its own parent", s->path, child);
-        return NB_ERR_INPUT;
-    }
-    if ((rc = nb_store_body(s, child, 0, &c, NULL, err, errlen)) ||
-        (rc = nb_store_body(s, parent, 1, &p, NULL, err, errlen)))
-        return rc;
-    /* Walk up from the parent: meeting the child would close a cycle. */
-    for (int64_t a = p, depth = 0; a && depth < 1000; depth++) {
-        if (a == c) {
-            snprintf(err, errlen, "%s: '%s' cannot be the parent of '%s' (it is below it)",
-                     s->path, parent, child);
-            return NB_ERR_INPUT;
-        }
-        if ((rc = parent_of(s, a, &a, err, errlen)))
-            return rc;
-    }
-    return nb_store_body_parent(s, c, p, err, errlen);
-}
-
-nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
-                           size_t errlen)
-{
-    nb_err rc = nb_store_begin(s, err, errlen);
-    if (rc)
-        return rc;
-    if ((rc = nb_store_link_parent(s, child, parent, err, errlen))) {
-        nb_store_rollback(s);
-        return rc;
-    }
-    return nb_store_commit(s, err, errlen);
-}

@@ -72,18 +72,6 @@ int nb_store_version(nb_store *s);
 /* Looks up body NAME; with CREATE makes it when new (*CREATED set). */
 nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int *created,
                      char *err, size_t errlen);
-/* Sets the parent of body CHILD to body PARENT (0: none). */
-nb_err nb_store_body_parent(nb_store *s, int64_t child, int64_t parent, char *err, size_t errlen);
-
-/* Makes body PARENT (created when new) the parent of body CHILD, inside the
- * caller's transaction. Refuses a cycle (a body its own ancestor, or its own
- * parent) with NB_ERR_INPUT. */
-nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, char *err,
-                            size_t errlen);
-/* The same in a transaction of its own. */
-nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
-                           size_t errlen);
-
 /* Dictionary id of CODE in DICT, 0 when absent. */
 int64_t nb_store_code(nb_store *s, const char *dict, const char *code);
 /* Adds CODE to DICT (open vocabularies) and sets *ID to its id (the existing
@@ -94,6 +82,11 @@ nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const 
 int nb_store_codes_reload(nb_store *s);
 /* Code string of dictionary id ID, or NULL. */
 const char *nb_store_code_str(const nb_store *s, int64_t id);
+
+/* For the core's modules: "PATH: WHAT: sqlite's message" into ERR, and the nb_err of the
+ * store's last SQLite error; running SQL (several statements) with such a message. */
+nb_err nb_store_sql_fail(nb_store *s, char *err, size_t errlen, const char *what);
+nb_err nb_store_exec(nb_store *s, const char *sql, char *err, size_t errlen);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 nb_err nb_store_begin(nb_store *s, char *err, size_t errlen);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bodies.h"
 #include "files.h"
 
 /* Offset of the first byte that is not valid UTF-8 in S, or LEN. */

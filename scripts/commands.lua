@@ -9,6 +9,7 @@
 local report = require "report"
 local checks = require "checks"
 local formats = require "formats"
+local bodies = require "bodies"
 
 local commands = {}
 
@@ -59,7 +60,7 @@ local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's o
 local function import_kinds()
   local kinds = {}
   for _, k in ipairs(nianbao.kinds) do kinds[#kinds + 1] = k.name end
-  for _, k in ipairs{ "text", "rules", "layout" } do kinds[#kinds + 1] = k end
+  for _, k in ipairs{ "text", "rules", "layout", "bodies" } do kinds[#kinds + 1] = k end
   return kinds
 end
 
@@ -133,12 +134,39 @@ local function summary(path, res, ok, dry)
     not ok and "; nothing written" or dry and " (dry run: nothing written)" or "")
 end
 
+-- Prints the messages of an import result (the first 50, then a count).
+local function print_messages(c, path, detail)
+  for _, line in ipairs(detail.messages) do c.host.eprint(line) end
+  if detail.more > 0 then c.host.eprint(string.format("%s: ... and %d more messages", path, detail.more)) end
+end
+
+-- nianbao import bodies FILE: the body tree.
+local function import_bodies(c, path)
+  local res, err, detail = c.store:import("bodies", path, { sheet = c.opt.sheet, dry_run = c.opt.dry_run })
+  detail = res or detail
+  print_messages(c, path, detail)
+  if not res then c.host.fail(err, failure_status(detail)) end
+  print(string.format("%s: %d bod%s read, %d created, %d updated, %d unchanged%s", path, res.read,
+    res.read == 1 and "y" or "ies", res.created, res.updated, res.unchanged,
+    c.opt.dry_run and " (dry run: nothing written)" or ""))
+  return 0
+end
+
 local function run_import(c)
   local kind, path = c.args[1], c.args[2]
   local known = false
   for _, k in ipairs(import_kinds()) do known = known or k == kind end
   if not known then
     c.host.fail(string.format("unknown record kind '%s' (kinds: %s)", kind, table.concat(import_kinds(), ", ")))
+  end
+  if kind == "bodies" then
+    if c.opt.body or c.opt.parent then
+      return c.usage_error("import bodies: the file names the bodies and their parents (no --body, --parent)")
+    end
+    return import_bodies(c, path)
+  end
+  if not c.opt.body and (kind == "rules" or kind == "layout" or kind == "text") then
+    return c.usage_error("import " .. kind .. ": give --body NAME")
   end
   if kind == "rules" or kind == "layout" then
     import_script(c, kind, path)
@@ -152,8 +180,7 @@ local function run_import(c)
       map = c.opt.map and c.mapping or nil, sheet = c.opt.sheet, dry_run = c.opt.dry_run,
       progress = c.host.isatty(2) })
     detail = res or detail
-    for _, line in ipairs(detail.messages) do c.host.eprint(line) end
-    if detail.more > 0 then c.host.eprint(string.format("%s: ... and %d more messages", path, detail.more)) end
+    print_messages(c, path, detail)
     if not res and (detail.failure ~= "input" or (detail.read == 0 and detail.refused == 0)) then
       c.host.fail(err, failure_status(detail))
     end
@@ -163,9 +190,13 @@ local function run_import(c)
       print(string.format("%s: %d row%s of the earlier import of this file removed", path, res.removed,
         res.removed == 1 and "" or "s"))
     end
-    if res.body_created and not c.opt.dry_run then print("created body " .. c.opt.body) end
+    if not c.opt.dry_run then
+      for _, b in ipairs(res.created) do print("created body " .. b) end
+    end
   end
-  if c.opt.parent and not c.opt.dry_run then print(c.opt.body .. " belongs to " .. c.opt.parent) end
+  if c.opt.parent and not c.opt.dry_run then
+    print((c.opt.body or "its bodies") .. " belong" .. (c.opt.body and "s" or "") .. " to " .. c.opt.parent)
+  end
   return 0
 end
 
@@ -282,12 +313,12 @@ commands.list = {
   },
   {
     name = "import", store = "write",
-    summary = "import records, a narrative, or a body's own rules or layout",
+    summary = "import records, a narrative, a body's own rules or layout, or the body tree",
     args = { { "KIND", "a record kind (" .. table.concat(import_kinds(), ", ", 1, #nianbao.kinds)
-                .. "), or text, rules or layout" },
+                .. "), or text, rules, layout, or bodies (the body tree: name, parent, code, rollup)" },
              { "FILE", "CSV (UTF-8 or GB18030) or XLSX records, a Markdown narrative, a Lua script" } },
     options = {
-      { "--body", "NAME", "the body (created when new)", required = true },
+      { "--body", "NAME", "the body (created when new); records may name theirs in a body column" },
       { "--parent", "NAME", "the body's parent (created when new): a city of its districts, a district of its departments" },
       { "--map", "MAP.lua", "the body's mapping of local values and headers to national codes" },
       { "--sheet", "NAME", "the XLSX sheet (default: the first)" },
@@ -303,6 +334,15 @@ commands.list = {
         end
       end
       return run_import(c)
+    end,
+  },
+  {
+    name = "bodies", store = "read",
+    summary = "list the body tree: each body's code, roll-up flag, and records by kind with their years",
+    run = function(c)
+      if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
+      for _, line in ipairs(bodies.lines(c.store)) do print(line) end
+      return 0
     end,
   },
   {

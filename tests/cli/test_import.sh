@@ -110,12 +110,11 @@ refused "a missing file" nosuch.csv "" "nianbao: nosuch.csv: cannot open: No suc
 
 before=$(snapshot s.db)
 nb -d s.db import --body 沈河区 requests r.csv
-is "$rc:$err" "2:nianbao: unknown record kind 'requests' (kinds: request, case, document, matter, decision, charge, purchase, holiday, text, rules, layout)" \
+is "$rc:$err" "2:nianbao: unknown record kind 'requests' (kinds: request, case, document, matter, decision, charge, purchase, holiday, text, rules, layout, bodies)" \
    "unknown kind: status 2 and the kinds"
 nb -d s.db import request r.csv
-is "$rc:$err" "2:nianbao: import: --body NAME is required
-usage: nianbao import [-d FILE] --body NAME [--parent NAME] [--map MAP.lua] [--sheet NAME] [--year Y] [--dry-run] KIND FILE
-('nianbao help import' shows its options)" "no --body: usage error with the command's usage"
+is "$rc:$err" "2:nianbao: r.csv: give --body NAME, or a column naming each row's body (body 机关 单位)" \
+   "no --body and no body column: refused, saying what to give"
 nb -d missing.db import --body 沈河区 request r.csv
 is "$rc:$err" "2:nianbao: missing.db: no store here (create one with 'nianbao init -d missing.db')" \
    "no store: status 2, and how to make one"

@@ -19,7 +19,7 @@ nb -d s.db import --body 沈河区 request r.csv
 # The store as version 1 had it: what steps 3 and 2 brought taken away.
 as_v2() {
     sqlite3 "$1" "DROP TABLE run_value; DROP TABLE run_check; DROP INDEX run_body_year; DROP TABLE run;
-                  DROP TABLE coverage; DROP TABLE figures;
+                  DROP TABLE coverage; DROP TABLE figures; DELETE FROM dict WHERE dict = 'yes_no';
                   ALTER TABLE body DROP COLUMN rollup; ALTER TABLE body DROP COLUMN code;
                   PRAGMA user_version = 2"
 }

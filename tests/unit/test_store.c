@@ -1,5 +1,6 @@
 /* test_store.c - unit tests of host/store.c: create/open/reopen, versions, WAL, bodies, dictionary. */
 #include "codes.h"
+#include "bodies.h"
 #include "store.h"
 #include "t.h"
 
