@@ -53,6 +53,17 @@ function nianbao.read_text(path) end
 ---@return integer
 function nianbao.text_width(s) end
 
+---The SHA-256 of S in hex.
+---@param s string
+---@return string
+function nianbao.sha256(s) end
+
+---Raises "NAME: reason" unless MAP is a valid mapping table.
+---@param map table
+---@param name string
+---@return true
+function nianbao.mapping_check(map, name) end
+
 ---The names the host registers.
 ---@return {nianbao: string[], store: string[], cube: string[]}
 function nianbao.api() end
@@ -76,7 +87,9 @@ function Store:stats() end
 function Store:years(body) end
 ---@return string|nil
 function Store:text(body, year) end
----@return {name: string, content: string}[]
+---@param body string
+---@param role? "rules"|"layout"|"map"
+---@return {name: string, content: string, role: string, hash: string}[]
 function Store:scripts(body, role) end
 ---@return fun(): table
 function Store:rows(kind, filters) end
@@ -138,7 +151,7 @@ function Store:schema() end
 
 ---@param kind string
 ---@param path string
----@param opts {body: string, parent?: string, map?: table, sheet?: string, year?: integer, dry_run?: boolean, progress?: boolean}
+---@param opts {body?: string, parent?: string, map?: table, sheet?: string, year?: integer, replace?: "same"|"all", dry_run?: boolean, progress?: boolean}
 ---@return table|nil result
 ---@return string? message
 ---@return table? result
@@ -151,6 +164,37 @@ function Store:import(kind, path, opts) end
 ---@return boolean|nil
 ---@return string? message
 function Store:put_script(body, role, name, content) end
+
+---@class nianbao.DeleteCounts
+---@field records table<string, integer>
+---@field texts integer
+---@field scripts integer
+---@field figures integer
+---@field runs integer
+
+---Removes records of KIND of BODY by id (all there, or nothing).
+---@param kind string
+---@param body string
+---@param ids string[]
+---@param opts {dry_run: boolean?}?
+---@return nianbao.DeleteCounts|nil counts
+---@return string? message
+function Store:delete(kind, body, ids, opts) end
+
+---Removes a body (refused with bodies below it; with contents only when forced).
+---@param body string
+---@param opts {force: boolean?, dry_run: boolean?}?
+---@return nianbao.DeleteCounts|nil counts
+---@return string? message
+function Store:delete_body(body, opts) end
+
+---Removes the body's stored script NAME.
+---@param body string
+---@param name string
+---@param opts {dry_run: boolean?}?
+---@return nianbao.DeleteCounts|nil counts
+---@return string? message
+function Store:delete_script(body, name, opts) end
 
 ---@param label string
 ---@return Cube

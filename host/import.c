@@ -313,6 +313,39 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     return NB_OK;
 }
 
+/* --replace: the body's rows of the kind from files of this file's name (any folder)
+ * that this import did not bring; --replace-all: all of the body's rows of the kind
+ * that it did not bring. */
+static nb_err replace_rows(import_state *im, const target *t, char *err, size_t errlen)
+{
+    char sql[512];
+    const char *slash = strrchr(im->o->path, '/');
+    const char *base = slash ? slash + 1 : im->o->path;
+    if (im->o->replace == NB_REPLACE_ALL)
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND src <> ?2", im->k->table);
+    else
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND src IN (SELECT id FROM source "
+                 "WHERE kind = ?4 AND (path = ?3 OR (length(path) > length(?3) AND "
+                 "substr(path, -length(?3) - 1) = '/' || ?3)))",
+                 im->k->table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
+    sqlite3_bind_int64(st, 1, t->body_id);
+    sqlite3_bind_int64(st, 2, t->src_id);
+    if (im->o->replace != NB_REPLACE_ALL) {
+        sqlite3_bind_text(st, 3, base, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, im->k->name, -1, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
+    im->st->removed += sqlite3_changes(im->s->db);
+    return NB_OK;
+}
+
 /* After the last row, for every body met: the rows still queued, the rows of the
  * earlier import of this file that are gone from it, and the encoding the reader
  * settled on. */
@@ -322,10 +355,13 @@ static nb_err finish_targets(import_state *im, char *err, size_t errlen)
     for (int i = 0; !rc && i < im->ntargets; i++) {
         const target *t = &im->targets[i];
         rc = nb_store_source_encoding(im->s, t->src_id, nb_reader_encoding(im->r), err, errlen);
-        if (!rc && !im->o->dry_run)
+        int write = !im->o->dry_run || im->o->replace;
+        if (!rc && write)
             rc = nb_writer_flush(t->writer, err, errlen);
         if (!rc && !im->o->dry_run && !im->k->id_required)
             rc = remove_stale(im, t, err, errlen);
+        if (!rc && write && im->o->replace)
+            rc = replace_rows(im, t, err, errlen);
     }
     return rc;
 }
@@ -415,7 +451,10 @@ static nb_err unknown_kind(const char *kind, char *err, size_t errlen)
 nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char *err,
                  size_t errlen)
 {
-    import_state im = {.s = s, .o = o, .st = st, .writing = !o->dry_run};
+    /* A dry run writes nothing, unless it must count what --replace would remove: then
+     * it writes in the transaction it rolls back. */
+    int simulate = o->dry_run && o->replace;
+    import_state im = {.s = s, .o = o, .st = st, .writing = !o->dry_run || simulate};
     memset(st, 0, sizeof *st);
     if (!(im.k = nb_kind_find(o->kind)))
         return unknown_kind(o->kind, err, errlen);

@@ -10,6 +10,13 @@
 #include "mapping.h"
 #include "store.h"
 
+/* What an import replaces besides the rows it updates (nianbao import --replace). */
+enum {
+    NB_REPLACE_NONE = 0, /* rows not in the file stay (but an id-less file's own earlier rows) */
+    NB_REPLACE_SAME = 1, /* the body's rows of the kind from files of this name, in any folder */
+    NB_REPLACE_ALL = 2   /* all the body's rows of the kind */
+};
+
 typedef struct {
     const char *path;      /* file to read */
     const char *sheet;     /* XLSX sheet name or NULL */
@@ -20,6 +27,8 @@ typedef struct {
     const char *parent;    /* NULL, or the body's parent (created when new), set in the
                               same transaction and checked before anything is written */
     int dry_run;           /* validate and count, write nothing */
+    int replace;           /* NB_REPLACE_*: rows of the body (each body of the file) that
+                              the file does not bring are removed, in the same transaction */
     const nb_mapping *map; /* may be NULL */
     nb_diag_fn diag;       /* every problem found, as it is found (may be NULL) */
     void *diag_ud;
@@ -32,7 +41,8 @@ typedef struct {
 
 typedef struct {
     long read, inserted, updated, refused;
-    long removed;      /* id-less rows of an earlier import of the same file, now gone */
+    long removed;      /* rows gone: of an earlier import of the same id-less file, and
+                          those --replace removed */
     int body_created;  /* bodies created */
     int problems;      /* diagnostics given (notes not counted) */
 } nb_import_stats;

@@ -251,7 +251,7 @@ static int import_bodies(lua_State *L, nb_store *s, const char *path)
     return nret;
 }
 
-/* store:import(kind, path, {body=, parent=, map=, sheet=, year=, dry_run=, progress=})
+/* store:import(kind, path, {body=, parent=, map=, sheet=, year=, replace=, dry_run=, progress=})
  * -> result | nil, message, result */
 static int l_import(lua_State *L)
 {
@@ -276,7 +276,15 @@ static int l_import(lua_State *L)
         nb_mapping_from_lua(L, -1, &u->map, "map");
     }
     lua_pop(L, 1);
-    nb_import_opts o = {.path = path, .sheet = opt_str(L, 4, "sheet"), .kind = kind,
+    const char *replace = opt_str(L, 4, "replace");
+    int rmode = NB_REPLACE_NONE;
+    if (replace && strcmp(replace, "same") == 0)
+        rmode = NB_REPLACE_SAME;
+    else if (replace && strcmp(replace, "all") == 0)
+        rmode = NB_REPLACE_ALL;
+    else if (replace)
+        return luaL_error(L, "store:import: option 'replace' is 'same' or 'all' (got '%s')", replace);
+    nb_import_opts o = {.replace = rmode, .path = path, .sheet = opt_str(L, 4, "sheet"), .kind = kind,
                         .body = body, .parent = opt_str(L, 4, "parent"),
                         .dry_run = opt_bool(L, 4, "dry_run"), .map = u->has_map ? &u->map : NULL,
                         .diag = keep_diag, .diag_ud = u,
@@ -297,15 +305,15 @@ static int l_import(lua_State *L)
     return 3;
 }
 
-/* store:put_script(body, role, name, content): stores a body's rules or layout script
- * (the caller has checked it). */
+/* store:put_script(body, role, name, content): stores a body's rules, layout or map
+ * script (the caller has checked it). */
 static int l_put_script(lua_State *L)
 {
     nb_store *s = nb_check_writable(L, 1, "store:put_script");
     const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
     const char *name = luaL_checkstring(L, 4), *content = luaL_checkstring(L, 5);
-    if (strcmp(role, "rules") != 0 && strcmp(role, "layout") != 0)
-        return luaL_argerror(L, 3, "'rules' or 'layout'");
+    if (strcmp(role, "rules") != 0 && strcmp(role, "layout") != 0 && strcmp(role, "map") != 0)
+        return luaL_argerror(L, 3, "'rules', 'layout' or 'map'");
     char err[1024];
     if (nb_store_put_script(s, body, role, name, content, err, sizeof err) != NB_OK) {
         lua_pushnil(L);
@@ -315,6 +323,28 @@ static int l_put_script(lua_State *L)
     lua_pushboolean(L, 1);
     return 1;
 }
+
+/* nianbao.mapping_check(map, name): raises "NAME: reason" unless MAP is a mapping table
+ * every entry of which names a known kind, field and national code. */
+static int l_mapping_check(lua_State *L)
+{
+    const char *name = luaL_optstring(L, 2, "map");
+    import_ud *u = lua_newuserdatauv(L, sizeof *u, 0); /* frees the mapping on an error */
+    memset(u, 0, sizeof *u);
+    luaL_setmetatable(L, NB_MT_IMPORT);
+    nb_mapping_init(&u->map);
+    u->has_map = 1;
+    nb_mapping_from_lua(L, 1, &u->map, name);
+    nb_mapping_free(&u->map);
+    u->has_map = 0;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static const luaL_Reg funcs[] = {
+    {"mapping_check", l_mapping_check},
+    {NULL, NULL},
+};
 
 static const luaL_Reg store_methods[] = {
     {"import", l_import},
@@ -329,6 +359,9 @@ int nb_open_import(lua_State *L)
         lua_pushcfunction(L, l_import_gc);
         lua_setfield(L, -2, "__gc");
     }
+    lua_pop(L, 1);
+    lua_pushvalue(L, 1);
+    luaL_setfuncs(L, funcs, 0);
     lua_pop(L, 1);
     luaL_getmetatable(L, NB_MT_STORE);
     if (lua_getfield(L, -1, "__index") == LUA_TTABLE)

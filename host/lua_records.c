@@ -6,6 +6,7 @@
 #include "files.h"
 #include "insert.h"
 #include "bodies.h"
+#include "hash.h"
 #include "lua_nb.h"
 #include "records.h"
 
@@ -613,26 +614,35 @@ static int l_text(lua_State *L)
 static int l_scripts(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
-    const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
+    const char *body = luaL_checkstring(L, 2), *role = luaL_optstring(L, 3, NULL);
     nb_check_body(L, s, 2);
     stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT s.name, s.content FROM script s JOIN body b ON b.id = s.body "
-                           "WHERE b.name = ?1 AND s.role = ?2 ORDER BY s.name",
+                           "SELECT s.name, s.content, s.role FROM script s JOIN body b ON b.id = "
+                           "s.body WHERE b.name = ?1 AND (?2 IS NULL OR s.role = ?2) "
+                           "ORDER BY s.role, s.name",
                            -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
     g->st = st;
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
+    if (role)
+        sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
     lua_newtable(L);
     int i = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        lua_createtable(L, 0, 2);
+        const char *content = (const char *)sqlite3_column_text(st, 1);
+        char hex[NB_HASH_HEX];
+        nb_sha256_hex(content, (size_t)sqlite3_column_bytes(st, 1), hex);
+        lua_createtable(L, 0, 4);
         lua_pushstring(L, (const char *)sqlite3_column_text(st, 0));
         lua_setfield(L, -2, "name");
-        lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+        lua_pushlstring(L, content, (size_t)sqlite3_column_bytes(st, 1));
         lua_setfield(L, -2, "content");
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 2));
+        lua_setfield(L, -2, "role");
+        lua_pushstring(L, hex);
+        lua_setfield(L, -2, "hash");
         lua_rawseti(L, -2, ++i);
     }
     guard_done(g);

@@ -26,6 +26,7 @@ static const luaL_Reg nb_groups[] = {
     {"records", nb_open_records},
     {"aggregate", nb_open_aggregate},
     {"import", nb_open_import},
+    {"delete", nb_open_delete},
     {"export", nb_open_export},
     {"document", nb_open_doc},
     {"util", nb_open_util},

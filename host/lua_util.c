@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "files.h"
+#include "hash.h"
 #include "lua_nb.h"
 #include "util.h"
 
@@ -100,6 +101,17 @@ void **nb_lua_owned(lua_State *L)
     return p;
 }
 
+/* nianbao.sha256(s) -> the SHA-256 of S in hex, as sha256sum prints it */
+static int l_sha256(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    char hex[NB_HASH_HEX];
+    nb_sha256_hex(s, len, hex);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
 /* nianbao.read_text(path) -> string | nil, message. Reads a regular file of at most 16 MiB
  * in the working folder or the store's folder (scripts may read, never write: files are
  * written only through nianbao.export). */
@@ -150,6 +162,7 @@ static int l_fail_tostring(lua_State *L)
 static const luaL_Reg funcs[] = {
     {"fail", l_fail},
     {"read_text", l_read_text},
+    {"sha256", l_sha256},
     {"date", l_date},
     {"date_format", l_date_format},
     {"weekday", l_weekday},

@@ -10,6 +10,7 @@ local report = require "report"
 local checks = require "checks"
 local formats = require "formats"
 local bodies = require "bodies"
+local stored = require "stored"
 
 local commands = {}
 
@@ -60,7 +61,7 @@ local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's o
 local function import_kinds()
   local kinds = {}
   for _, k in ipairs(nianbao.kinds) do kinds[#kinds + 1] = k.name end
-  for _, k in ipairs{ "text", "rules", "layout", "bodies" } do kinds[#kinds + 1] = k end
+  for _, k in ipairs{ "text", "rules", "layout", "map", "bodies" } do kinds[#kinds + 1] = k end
   return kinds
 end
 
@@ -122,6 +123,43 @@ local function import_script(c, kind, path)
     c.opt.dry_run and " (dry run: nothing written)" or ""))
 end
 
+-- Stores a mapping with the body after checking it: it runs in the restricted
+-- environment and every entry names a known kind, field and code. A body keeps one
+-- mapping; a new one replaces the one stored before.
+local function import_map(c, path)
+  local text = read_script(c.host, path)
+  local name = basename(path)
+  local ok, err = pcall(nianbao.mapping_check, stored.run{ name = path, content = text }, path)
+  if not ok then c.host.fail(tostring(err)) end
+  local known = pcall(c.store.body, c.store, c.opt.body)
+  local before = known and c.store:scripts(c.opt.body, "map") or {}
+  if not c.opt.dry_run then
+    for _, s in ipairs(before) do
+      if s.name ~= name then c.store:delete_script(c.opt.body, s.name, {}) end
+    end
+    local ok, err = c.store:put_script(c.opt.body, "map", name, text)
+    if not ok then c.host.fail(err) end
+  end
+  print(string.format("%s: map script stored for %s%s%s", path, c.opt.body,
+    (#before > 0 and before[1].name ~= name) and (" (replaces " .. before[1].name .. ")") or "",
+    c.opt.dry_run and " (dry run: nothing written)" or ""))
+end
+
+-- The mapping of an import: --map's, else the one stored with --body's body, else none.
+local function import_mapping(c)
+  if c.opt.map then
+    local m = c.host.run(c.opt.map)
+    if type(m) ~= "table" then
+      c.host.fail(string.format("%s: a mapping script returns a table (got %s)", c.opt.map, type(m)))
+    end
+    return m
+  end
+  if c.opt.body and pcall(c.store.body, c.store, c.opt.body) then
+    local s = c.store:scripts(c.opt.body, "map")[1]
+    if s then return stored.run(s) end
+  end
+end
+
 -- The exit status of a failed import.
 local function failure_status(res)
   return res and res.failure == "busy" and 3 or 2
@@ -165,10 +203,19 @@ local function run_import(c)
     end
     return import_bodies(c, path)
   end
-  if not c.opt.body and (kind == "rules" or kind == "layout" or kind == "text") then
+  local script = kind == "rules" or kind == "layout" or kind == "map"
+  if not c.opt.body and (script or kind == "text") then
     return c.usage_error("import " .. kind .. ": give --body NAME")
   end
-  if kind == "rules" or kind == "layout" then
+  if (c.opt.replace or c.opt.replace_all) and (script or kind == "text") then
+    return c.usage_error("import " .. kind .. ": --replace and --replace-all are for records")
+  end
+  if c.opt.replace and c.opt.replace_all then
+    return c.usage_error("import: give --replace or --replace-all, not both")
+  end
+  if kind == "map" then
+    import_map(c, path)
+  elseif script then
     import_script(c, kind, path)
   elseif kind == "text" then
     local res, err, detail = c.store:import("text", path, { body = c.opt.body, year = c.opt.year,
@@ -177,7 +224,8 @@ local function run_import(c)
     print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
   else
     local res, err, detail = c.store:import(kind, path, { body = c.opt.body, parent = c.opt.parent,
-      map = c.opt.map and c.mapping or nil, sheet = c.opt.sheet, dry_run = c.opt.dry_run,
+      map = import_mapping(c), sheet = c.opt.sheet, dry_run = c.opt.dry_run,
+      replace = c.opt.replace and "same" or c.opt.replace_all and "all" or nil,
       progress = c.host.isatty(2) })
     detail = res or detail
     print_messages(c, path, detail)
@@ -186,7 +234,13 @@ local function run_import(c)
     end
     print(summary(path, detail, res ~= nil, c.opt.dry_run))
     if not res then return 2 end
-    if res.removed > 0 then
+    if c.opt.replace or c.opt.replace_all then
+      print(string.format("%s: %d row%s %sremoved (%s)%s", path, res.removed, res.removed == 1 and "" or "s",
+        c.opt.dry_run and "would be " or "",
+        c.opt.replace_all and "all earlier rows of this kind for the body"
+          or "earlier rows from files named " .. basename(path),
+        c.opt.dry_run and " (dry run: nothing written)" or ""))
+    elseif res.removed > 0 then
       print(string.format("%s: %d row%s of the earlier import of this file removed", path, res.removed,
         res.removed == 1 and "" or "s"))
     end
@@ -292,6 +346,58 @@ local function run_explain(c)
   return 0
 end
 
+-- "3 request records, 1 text" from the counts of store:delete*.
+local function removed_text(n)
+  local parts = {}
+  for _, k in ipairs(nianbao.kinds) do
+    local v = n.records[k.name] or 0
+    if v > 0 then parts[#parts + 1] = string.format("%d %s record%s", v, k.name, v == 1 and "" or "s") end
+  end
+  for _, f in ipairs{ { "texts", "narrative" }, { "scripts", "script" }, { "figures", "imported figure" },
+                      { "runs", "regeneration" } } do
+    local v = n[f[1]] or 0
+    if v > 0 then parts[#parts + 1] = string.format("%d %s%s", v, f[2], v == 1 and "" or "s") end
+  end
+  return #parts > 0 and table.concat(parts, ", ") or "nothing"
+end
+
+local function run_delete(c)
+  local body, dry = c.opt.body, c.opt.dry_run
+  c.store:body(body) -- an unknown body raises, naming the known ones
+  local n, what
+  if #c.args == 0 then
+    local err
+    n, err = c.store:delete_body(body, { force = c.opt.force, dry_run = dry })
+    if not n then c.host.fail("delete: " .. err) end
+    what = "body " .. body .. " and " .. removed_text(n)
+  elseif c.args[1] == "script" then
+    if #c.args ~= 2 then return c.usage_error("delete script: give the script's NAME") end
+    local err
+    n, err = c.store:delete_script(body, c.args[2], { dry_run = dry })
+    if not n then c.host.fail("delete: " .. err) end
+    what = "script " .. c.args[2] .. " of " .. body
+  else
+    if c.opt.force then return c.usage_error("delete: --force is for a body") end
+    if #c.args < 2 then return c.usage_error("delete " .. c.args[1] .. ": give the ids of the records") end
+    local ids = table.move(c.args, 2, #c.args, 1, {})
+    local err
+    n, err = c.store:delete(c.args[1], body, ids, { dry_run = dry })
+    if not n then c.host.fail("delete: " .. err) end
+    what = removed_text(n) .. " of " .. body
+  end
+  print((dry and "would remove " or "removed ") .. what .. (dry and " (dry run: nothing written)" or ""))
+  return 0
+end
+
+local function run_scripts(c)
+  local list = c.store:scripts(c.opt.body)
+  if #list == 0 then print(c.opt.body .. " has no stored scripts") end
+  for _, s in ipairs(list) do
+    print(string.format("%-7s %-32s sha256:%s", s.role, s.name, s.hash))
+  end
+  return 0
+end
+
 -- ---- the table ----
 
 commands.list = {
@@ -315,24 +421,20 @@ commands.list = {
     name = "import", store = "write",
     summary = "import records, a narrative, a body's own rules or layout, or the body tree",
     args = { { "KIND", "a record kind (" .. table.concat(import_kinds(), ", ", 1, #nianbao.kinds)
-                .. "), or text, rules, layout, or bodies (the body tree: name, parent, code, rollup)" },
+                .. "), or text, rules, layout, map (a mapping kept with the body), or bodies (the body tree: name, parent, code, rollup)" },
              { "FILE", "CSV (UTF-8 or GB18030) or XLSX records, a Markdown narrative, a Lua script" } },
     options = {
       { "--body", "NAME", "the body (created when new); records may name theirs in a body column" },
       { "--parent", "NAME", "the body's parent (created when new): a city of its districts, a district of its departments" },
-      { "--map", "MAP.lua", "the body's mapping of local values and headers to national codes" },
+      { "--map", "MAP.lua", "a mapping of local values and headers to national codes (default: the one stored with --body's body by 'import map')" },
+      { "--replace", nil, "remove the body's records of the kind from earlier files of the same name that this file does not bring" },
+      { "--replace-all", nil, "remove all the body's records of the kind that this file does not bring" },
       { "--sheet", "NAME", "the XLSX sheet (default: the first)" },
       { "--year", "Y", "the year of a narrative (default: from the file name)", check = year },
       { "--dry-run", nil, "check and count, write nothing" },
     },
     run = function(c)
       if #c.args ~= 2 then return c.usage_error("give KIND and FILE") end
-      if c.opt.map then
-        c.mapping = c.host.run(c.opt.map)
-        if type(c.mapping) ~= "table" then
-          c.host.fail(string.format("%s: a mapping script returns a table (got %s)", c.opt.map, type(c.mapping)))
-        end
-      end
       return run_import(c)
     end,
   },
@@ -343,6 +445,28 @@ commands.list = {
       if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
       for _, line in ipairs(bodies.lines(c.store)) do print(line) end
       return 0
+    end,
+  },
+  {
+    name = "delete", store = "write",
+    summary = "remove records by id, a stored script, or a body (prints what it removed)",
+    args = { { "KIND ID...", "records of a kind by id; or 'script NAME'; or nothing: the body itself", optional = true } },
+    rest = true,
+    options = {
+      { "--body", "NAME", "the body", required = true },
+      { "--force", nil, "remove a body that still holds records, texts or scripts, with all of them" },
+      { "--dry-run", nil, "say what would be removed, remove nothing" },
+    },
+    run = run_delete,
+  },
+  {
+    name = "scripts", store = "read",
+    summary = "list a body's stored layouts, rules and mapping with their SHA-256",
+    options = { { "--body", "NAME", "the body", required = true } },
+    run = function(c)
+      if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
+      c.store:body(c.opt.body)
+      return run_scripts(c)
     end,
   },
   {

@@ -1,0 +1,197 @@
+/* delete.c - removing records by id, a body, a stored script: all or nothing. */
+#include "delete.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "codes.h"
+
+/* One integer from SQL with the body id bound to ?1 (and TEXT to ?2 when given). */
+static nb_err count(nb_store *s, const char *sql, int64_t body, const char *text, long *out,
+                    char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, "counting");
+    sqlite3_bind_int64(st, 1, body);
+    if (text)
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? NB_OK : nb_store_sql_fail(s, err, errlen, "counting");
+}
+
+/* Runs SQL (one statement) with the body id bound to ?1 and TEXT to ?2. */
+static nb_err run(nb_store *s, const char *sql, int64_t body, const char *text, char *err,
+                  size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, "deleting");
+    sqlite3_bind_int64(st, 1, body);
+    if (text)
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "deleting");
+}
+
+/* Commits, or rolls back on an error or a dry run. */
+static nb_err end(nb_store *s, nb_err rc, int dry_run, char *err, size_t errlen)
+{
+    if (rc || dry_run) {
+        nb_store_rollback(s);
+        return rc;
+    }
+    return nb_store_commit(s, err, errlen);
+}
+
+nb_err nb_delete_records(nb_store *s, const char *body, const char *kind, const char *const *ids,
+                         int n, int dry_run, nb_delete_counts *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    const nb_kind *k = nb_kind_find(kind);
+    if (!k) {
+        snprintf(err, errlen, "unknown record kind '%s'", kind);
+        return NB_ERR_INPUT;
+    }
+    int64_t b;
+    nb_err rc = nb_store_begin(s, err, errlen);
+    if (rc)
+        return rc;
+    if ((rc = nb_store_body(s, body, 0, &b, NULL, err, errlen)))
+        return end(s, rc, 1, err, errlen);
+    char sql[256];
+    nb_buf missing = {0};
+    int nmissing = 0;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE body = ?1 AND id = ?2", k->table);
+    for (int i = 0; !rc && i < n; i++) {
+        long there;
+        rc = count(s, sql, b, ids[i], &there, err, errlen);
+        if (!rc && !there && nmissing++ < 10)
+            nb_buf_printf(&missing, "%s%s", nmissing > 1 ? ", " : "", ids[i]);
+    }
+    if (!rc && nmissing) {
+        snprintf(err, errlen, "%s: %s has no %s record%s %s%s; nothing deleted", s->path, body,
+                 kind, nmissing == 1 ? "" : "s", missing.data ? missing.data : "",
+                 nmissing > 10 ? ", …" : "");
+        rc = NB_ERR_NOTFOUND;
+    }
+    nb_buf_free(&missing);
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND id = ?2", k->table);
+    for (int i = 0; !rc && i < n; i++) {
+        rc = run(s, sql, b, ids[i], err, errlen);
+        c->records[k - nb_kinds] += sqlite3_changes(s->db);
+    }
+    return end(s, rc, dry_run, err, errlen);
+}
+
+/* What body B holds, counted into C. */
+static nb_err holdings(nb_store *s, int64_t b, nb_delete_counts *c, long *total, char *err,
+                       size_t errlen)
+{
+    char sql[256];
+    nb_err rc = NB_OK;
+    *total = 0;
+    for (int i = 0; !rc && i < nb_nkinds && i < NB_DELETE_MAX_KINDS; i++) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE body = ?1", nb_kinds[i].table);
+        rc = count(s, sql, b, NULL, &c->records[i], err, errlen);
+        *total += c->records[i];
+    }
+    static const char *const what[] = {"text", "script", "figures", "source", "run"};
+    long *into[] = {&c->texts, &c->scripts, &c->figures, &c->sources, &c->runs};
+    for (int i = 0; !rc && i < 5; i++) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE body = ?1", what[i]);
+        rc = count(s, sql, b, NULL, into[i], err, errlen);
+        if (i != 3) /* sources alone are history: they hold no data */
+            *total += *into[i];
+    }
+    return rc;
+}
+
+/* "沈河区, 和平区": the bodies right below B (the first ten). */
+static nb_err below(nb_store *s, int64_t b, nb_buf *out, int *n, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM body WHERE parent = ?1 ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, "reading the bodies");
+    sqlite3_bind_int64(st, 1, b);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if ((*n)++ < 10)
+            nb_buf_printf(out, "%s%s", *n > 1 ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (*n > 10)
+        nb_buf_adds(out, ", …");
+    return NB_OK;
+}
+
+nb_err nb_delete_body(nb_store *s, const char *body, int force, int dry_run, nb_delete_counts *c,
+                      char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    int64_t b;
+    long total;
+    int nbelow;
+    nb_buf names = {0};
+    nb_err rc = nb_store_begin(s, err, errlen);
+    if (rc)
+        return rc;
+    if ((rc = nb_store_body(s, body, 0, &b, NULL, err, errlen)) ||
+        (rc = below(s, b, &names, &nbelow, err, errlen)) ||
+        (rc = holdings(s, b, c, &total, err, errlen))) {
+        nb_buf_free(&names);
+        return end(s, rc, 1, err, errlen);
+    }
+    if (nbelow) {
+        snprintf(err, errlen, "%s: %s has bodies below it (%s): delete them or move them first",
+                 s->path, body, names.data ? names.data : "");
+        nb_buf_free(&names);
+        return end(s, NB_ERR_INPUT, 1, err, errlen);
+    }
+    nb_buf_free(&names);
+    if (total && !force) {
+        snprintf(err, errlen, "%s: %s is not empty: give --force to delete it with all it holds",
+                 s->path, body);
+        return end(s, NB_ERR_INPUT, 1, err, errlen);
+    }
+    char sql[256];
+    for (int i = 0; !rc && i < nb_nkinds; i++) {
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1", nb_kinds[i].table);
+        rc = run(s, sql, b, NULL, err, errlen);
+    }
+    if (!rc)
+        rc = run(s, "DELETE FROM run_check WHERE run IN (SELECT id FROM run WHERE body = ?1)", b,
+                 NULL, err, errlen);
+    static const char *const tables[] = {"text", "script", "figures", "coverage", "run_value",
+                                         "run", "source", "body"};
+    for (int i = 0; !rc && i < 8; i++) {
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?1", tables[i],
+                 strcmp(tables[i], "body") == 0 ? "id" : "body");
+        rc = run(s, sql, b, NULL, err, errlen);
+    }
+    return end(s, rc, dry_run, err, errlen);
+}
+
+nb_err nb_delete_script(nb_store *s, const char *body, const char *name, int dry_run,
+                        nb_delete_counts *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    int64_t b;
+    nb_err rc = nb_store_begin(s, err, errlen);
+    if (rc)
+        return rc;
+    if (!(rc = nb_store_body(s, body, 0, &b, NULL, err, errlen)))
+        rc = count(s, "SELECT count(*) FROM script WHERE body = ?1 AND name = ?2", b, name,
+                   &c->scripts, err, errlen);
+    if (!rc && !c->scripts) {
+        snprintf(err, errlen, "%s: %s has no stored script named %s ('nianbao scripts --body %s' "
+                 "lists them)", s->path, body, name, body);
+        rc = NB_ERR_NOTFOUND;
+    }
+    if (!rc)
+        rc = run(s, "DELETE FROM script WHERE body = ?1 AND name = ?2", b, name, err, errlen);
+    return end(s, rc, dry_run, err, errlen);
+}

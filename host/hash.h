@@ -1,0 +1,25 @@
+/* hash.h - SHA-256 (nettle) for what the batch commands fingerprint: stored scripts, the
+ * data a report was made from, the files written. The hex digest is what `sha256sum`
+ * prints, so a user can check a script's hash by hand. Depends on nettle; no Lua. */
+#ifndef NB_HASH_H
+#define NB_HASH_H
+
+#include <nettle/sha2.h>
+#include <stddef.h>
+
+#define NB_HASH_HEX 65 /* 64 hex digits and the NUL */
+
+typedef struct {
+    struct sha256_ctx ctx;
+} nb_hash;
+
+void nb_hash_init(nb_hash *h);
+void nb_hash_add(nb_hash *h, const void *data, size_t len);
+/* Adds the string S and a separator (so "ab","c" and "a","bc" differ). */
+void nb_hash_str(nb_hash *h, const char *s);
+/* The hex digest into HEX (NB_HASH_HEX bytes); H is spent. */
+void nb_hash_hex(nb_hash *h, char *hex);
+/* The hex digest of LEN bytes at DATA. */
+void nb_sha256_hex(const void *data, size_t len, char *hex);
+
+#endif

@@ -1,0 +1,107 @@
+/* lua_delete.c - marshals delete.h: store:delete(kind, body, ids, opts),
+ * store:delete_body(body, opts), store:delete_script(body, name, opts). Each returns the
+ * counts of what went (or would go, with dry_run = true) or nil, message. */
+#include <string.h>
+
+#include "codes.h"
+#include "delete.h"
+#include "lua_nb.h"
+
+static int opt_flag(lua_State *L, int idx, const char *key)
+{
+    if (lua_isnoneornil(L, idx))
+        return 0;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lua_getfield(L, idx, key);
+    int v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* { records = { kind = n, … }, texts =, scripts =, figures =, runs = } or nil, message. */
+static int push_counts(lua_State *L, nb_err rc, const nb_delete_counts *c, const char *err)
+{
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, nb_nkinds);
+    for (int i = 0; i < nb_nkinds && i < NB_DELETE_MAX_KINDS; i++)
+        if (c->records[i]) {
+            lua_pushinteger(L, c->records[i]);
+            lua_setfield(L, -2, nb_kinds[i].name);
+        }
+    lua_setfield(L, -2, "records");
+    static const char *const names[] = {"texts", "scripts", "figures", "runs"};
+    const long vals[] = {c->texts, c->scripts, c->figures, c->runs};
+    for (int i = 0; i < 4; i++) {
+        lua_pushinteger(L, vals[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    return 1;
+}
+
+/* store:delete(kind, body, {id, …}, {dry_run =}) */
+static int l_delete(lua_State *L)
+{
+    nb_store *s = nb_check_writable(L, 1, "store:delete");
+    const char *kind = luaL_checkstring(L, 2), *body = luaL_checkstring(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    int n = (int)luaL_len(L, 4);
+    const char **ids = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *ids, 0);
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, 4, i + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "store:delete: ids are strings (id %d is a %s)", i + 1,
+                              luaL_typename(L, -1));
+        ids[i] = lua_tostring(L, -1);
+        lua_rawseti(L, 4, i + 1); /* keeps it alive: it is the same string */
+    }
+    nb_delete_counts c;
+    char err[1024];
+    nb_err rc = nb_delete_records(s, body, kind, ids, n, opt_flag(L, 5, "dry_run"), &c, err,
+                                  sizeof err);
+    return push_counts(L, rc, &c, err);
+}
+
+/* store:delete_body(body, {force =, dry_run =}) */
+static int l_delete_body(lua_State *L)
+{
+    nb_store *s = nb_check_writable(L, 1, "store:delete_body");
+    const char *body = luaL_checkstring(L, 2);
+    nb_delete_counts c;
+    char err[1024];
+    nb_err rc = nb_delete_body(s, body, opt_flag(L, 3, "force"), opt_flag(L, 3, "dry_run"), &c,
+                               err, sizeof err);
+    return push_counts(L, rc, &c, err);
+}
+
+/* store:delete_script(body, name, {dry_run =}) */
+static int l_delete_script(lua_State *L)
+{
+    nb_store *s = nb_check_writable(L, 1, "store:delete_script");
+    const char *body = luaL_checkstring(L, 2), *name = luaL_checkstring(L, 3);
+    nb_delete_counts c;
+    char err[1024];
+    nb_err rc = nb_delete_script(s, body, name, opt_flag(L, 4, "dry_run"), &c, err, sizeof err);
+    return push_counts(L, rc, &c, err);
+}
+
+static const luaL_Reg store_methods[] = {
+    {"delete", l_delete},
+    {"delete_body", l_delete_body},
+    {"delete_script", l_delete_script},
+    {NULL, NULL},
+};
+
+int nb_open_delete(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_getmetatable(L, NB_MT_STORE);
+    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
+        luaL_setfuncs(L, store_methods, 0);
+    lua_pop(L, 2);
+    return 0;
+}

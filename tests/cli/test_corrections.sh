@@ -1,0 +1,114 @@
+#!/bin/sh
+# test_corrections.sh - corrections that remove: import --replace / --replace-all,
+# delete of records, scripts and bodies (each with --dry-run), a mapping stored with
+# the body, and the scripts listing with hashes.
+. tests/cli/lib.sh
+nb -d s.db init
+mkdir -p jan feb
+printf '编号,收到日期,申请人类型\nA1,2020-01-05,自然人\nA2,2020-01-06,企业\nA3,2020-01-07,自然人\n' >jan/requests.csv
+printf '编号,收到日期,申请人类型\nB1,2020-02-05,自然人\n' >feb/other.csv
+nb -d s.db import --body 区 request jan/requests.csv
+nb -d s.db import --body 区 request feb/other.csv
+# a corrected file of the same name, elsewhere, without A2
+mkdir -p fixed
+printf '编号,收到日期,申请人类型\nA1,2020-01-05,自然人\nA3,2020-01-08,自然人\n' >fixed/requests.csv
+before=$(snapshot s.db)
+nb -d s.db import --body 区 --replace --dry-run request fixed/requests.csv
+is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 2 updated, 0 refused (dry run: nothing written)
+fixed/requests.csv: 1 row would be removed (earlier rows from files named requests.csv) (dry run: nothing written)" \
+   "--replace --dry-run: counts what would go"
+is "$(snapshot s.db)" "$before" "--replace --dry-run: nothing written"
+nb -d s.db import --body 区 request fixed/requests.csv
+is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "A1 A2 A3 B1" \
+   "without --replace the old row stays (it is another file)"
+nb -d s.db import --body 区 --replace request fixed/requests.csv
+is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 2 updated, 0 refused
+fixed/requests.csv: 1 row removed (earlier rows from files named requests.csv)" "--replace: the stale row removed"
+is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "A1 A3 B1" \
+   "--replace: no stale rows, other files' rows kept"
+printf '编号,收到日期,申请人类型\nC1,2020-03-01,自然人\n' >all.csv
+nb -d s.db import --body 区 --replace-all request all.csv
+is "$rc:$out" "0:all.csv: 1 row read, 1 inserted, 0 updated, 0 refused
+all.csv: 3 rows removed (all earlier rows of this kind for the body)" "--replace-all: every other row of the kind goes"
+is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM request")" "C1" "--replace-all: only the file's rows"
+nb -d s.db import --body 区 --replace --replace-all request all.csv
+like "$rc:$err" "^2:.*give --replace or --replace-all, not both" "both: a usage error"
+# a refused file with --replace removes nothing
+before=$(snapshot s.db)
+printf '编号,收到日期,申请人类型\nD1,不是日期,自然人\n' >all.csv
+nb -d s.db import --body 区 --replace-all request all.csv
+is "$rc" "2" "a bad file with --replace-all: refused"
+is "$(snapshot s.db)" "$before" "a bad file with --replace-all: nothing removed"
+
+# ---- delete records ----
+printf '编号,收到日期,申请人类型\nE1,2020-04-01,自然人\nE2,2020-04-02,自然人\nE3,2020-04-03,企业\n' >e.csv
+nb -d s.db import --body 区 request e.csv
+before=$(snapshot s.db)
+nb -d s.db delete --dry-run --body 区 request E1 E3
+is "$rc:$out" "0:would remove 2 request records of 区 (dry run: nothing written)" "delete --dry-run: counted"
+is "$(snapshot s.db)" "$before" "delete --dry-run: nothing written"
+nb -d s.db delete --body 区 request E1 E9 E8
+like "$rc:$err" "^2:nianbao: delete: .*E9.*E8|^2:nianbao: delete: .*E8.*E9" "a missing id: named"
+is "$(snapshot s.db)" "$before" "a missing id: nothing removed"
+nb -d s.db delete --body 区 request E1 E3
+is "$rc:$out" "0:removed 2 request records of 区" "delete records"
+is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "C1 E2" "delete: only those ids"
+nb -d s.db delete --body 无此机关 request E2
+like "$rc:$err" "^2:.*无此机关" "delete of an unknown body: named"
+
+# ---- a mapping stored with the body ----
+cat >m.lua <<'LUA'
+return { request = { applicant = { ["个人"] = "person" } } }
+LUA
+nb -d s.db import --body 区 map m.lua
+is "$rc:$out" "0:m.lua: map script stored for 区" "import map: stored"
+printf '编号,收到日期,申请人类型\nM1,2020-05-01,个人\n' >m.csv
+nb -d s.db import --body 区 request m.csv
+is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 refused" "a later import uses the stored map"
+is "$(sqlite3 s.db "SELECT applicant FROM request WHERE id = 'M1'")" "$(sqlite3 s.db "SELECT applicant FROM request WHERE id = 'E2'")" "the stored map was applied (个人 stored as 自然人's code)"
+cat >bad.lua <<'LUA'
+return { request = { applicant = { ["个人"] = "nobody" } } }
+LUA
+before=$(snapshot s.db)
+nb -d s.db import --body 区 map bad.lua
+like "$rc:$err" "^2:.*bad.lua: .*nobody" "a bad map is refused at import, naming the value"
+is "$(snapshot s.db)" "$before" "a bad map: the stored one kept"
+cat >m2.lua <<'LUA'
+return { request = { applicant = { ["个人"] = "person", ["公司"] = "business" } } }
+LUA
+nb -d s.db import --body 区 map m2.lua
+is "$out" "m2.lua: map script stored for 区 (replaces m.lua)" "a second map replaces the first"
+
+# ---- scripts ----
+printf 'return { rules = {} }\n' >r.lua
+nb -d s.db import --body 区 rules r.lua
+nb -d s.db scripts --body 区
+is "$rc:$out" "0:map     m2.lua                           sha256:$(sha256sum m2.lua | cut -c1-64)
+rules   r.lua                            sha256:$(sha256sum r.lua | cut -c1-64)" "scripts: role, name, hash"
+before=$(snapshot s.db)
+nb -d s.db delete --dry-run --body 区 script r.lua
+is "$rc:$out" "0:would remove script r.lua of 区 (dry run: nothing written)" "delete script --dry-run"
+is "$(snapshot s.db)" "$before" "delete script --dry-run: nothing written"
+nb -d s.db delete --body 区 script r.lua
+is "$rc:$out" "0:removed script r.lua of 区" "delete script"
+nb -d s.db delete --body 区 script r.lua
+like "$rc:$err" "^2:nianbao: delete: .*r.lua" "delete of a script that is not there: named"
+
+# ---- delete a body ----
+nb -d s.db import --body 区 --parent 市 request m.csv
+before=$(snapshot s.db)
+nb -d s.db delete --body 市
+like "$rc:$err" "^2:nianbao: delete: .*区" "a body with bodies below it: refused, naming them"
+nb -d s.db delete --body 区
+like "$rc:$err" "^2:nianbao: delete: .*--force" "a body that holds records: only with --force"
+is "$(snapshot s.db)" "$before" "refused body deletions: nothing removed"
+nb -d s.db delete --dry-run --force --body 区
+is "$rc:$out" "0:would remove body 区 and 3 request records, 1 script (dry run: nothing written)" "delete body --dry-run: the count"
+is "$(snapshot s.db)" "$before" "delete body --dry-run: nothing written"
+nb -d s.db delete --force --body 区
+is "$rc:$out" "0:removed body 区 and 3 request records, 1 script" "delete --force: the body and all it held"
+is "$(sqlite3 s.db "SELECT count(*) FROM request")|$(sqlite3 s.db "SELECT count(*) FROM script")|$(sqlite3 s.db "SELECT count(*) FROM source WHERE body NOT IN (SELECT id FROM body)")" "0|0|0" \
+   "delete --force: no rows, scripts or sources left behind"
+nb -d s.db delete --body 市
+is "$rc:$out" "0:removed body 市 and nothing" "an empty body: removed without --force"
+finish
