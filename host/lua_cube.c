@@ -65,6 +65,21 @@ static void check_scope(lua_State *L, nb_store *s, int idx, const char *kind, nb
         sc->year = (int)lua_tointeger(L, -1);
     }
     lua_pop(L, 1);
+    if (raw_field(L, idx, "years") != LUA_TNIL) {
+        int ok = lua_istable(L, -1) && !sc->year;
+        lua_Integer y[2] = {0, 0};
+        for (int i = 0; ok && i < 2; i++) {
+            ok = lua_rawgeti(L, -1 - i, i + 1) == LUA_TNUMBER && lua_isinteger(L, -1);
+            y[i] = ok ? lua_tointeger(L, -1) : 0;
+        }
+        lua_pop(L, 2);
+        if (!ok || y[0] < 1900 || y[1] > 9999 || y[0] > y[1])
+            luaL_error(L, "option 'years': {first, last} with 1900 <= first <= last <= 9999, "
+                          "without 'year'");
+        sc->ymin = (int)y[0];
+        sc->ymax = (int)y[1];
+    }
+    lua_pop(L, 1);
     raw_field(L, idx, "ids");
     int ids_given = !lua_isnil(L, -1), ids = lua_toboolean(L, -1);
     lua_pop(L, 1);
@@ -286,22 +301,40 @@ static int l_cube_ids(lua_State *L)
     return 1;
 }
 
-/* cube:slice(label) -> cube without the first dimension: its LABEL ("total": the sum) */
+/* cube:slice(label | {label, ...}) -> cube without the first dimension: the cells at LABEL
+ * ("total": the sum), or the sum of those at the LABELS */
 static int l_cube_slice(lua_State *L)
 {
     nb_cube *c = check_cube(L, 1);
-    const char *label = luaL_checkstring(L, 2);
-    int index = strcmp(label, "total") == 0 ? -1 : nb_cube_label(c, 0, label);
-    if (index < 0 && strcmp(label, "total") != 0)
-        return luaL_error(L, "cube:slice: no '%s' in dimension '%s'", label, c->ndims ? c->dim_name[0] : "");
-    lua_settop(L, 1); /* the old cube stays on the stack while it is read */
+    int single, *idx = NULL, n = 0;
+    if (lua_istable(L, 2)) {
+        n = (int)luaL_len(L, 2);
+        idx = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *idx, 0);
+        for (int i = 0; i < n; i++) {
+            lua_rawgeti(L, 2, i + 1);
+            const char *label = lua_tostring(L, -1);
+            idx[i] = label ? nb_cube_label(c, 0, label) : -1;
+            if (idx[i] < 0)
+                return luaL_error(L, "cube:slice: no '%s' in dimension '%s'",
+                                  label ? label : luaL_typename(L, -1), c->ndims ? c->dim_name[0] : "");
+            lua_pop(L, 1);
+        }
+    } else {
+        const char *label = luaL_checkstring(L, 2);
+        single = strcmp(label, "total") == 0 ? -1 : nb_cube_label(c, 0, label);
+        if (single < 0 && strcmp(label, "total") != 0)
+            return luaL_error(L, "cube:slice: no '%s' in dimension '%s'", label, c->ndims ? c->dim_name[0] : "");
+        n = single < 0 ? -1 : 1;
+        idx = lua_newuserdatauv(L, sizeof *idx, 0);
+        idx[0] = single;
+    }
     cube_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->c = NULL;
     luaL_setmetatable(L, NB_MT_CUBE);
     lua_getiuservalue(L, 1, 1); /* the store, kept alive by the new cube too */
     lua_setiuservalue(L, -2, 1);
     char err[256];
-    if (nb_cube_slice(c, index, &u->c, err, sizeof err) != NB_OK)
+    if (nb_cube_slice_set(c, idx, n, &u->c, err, sizeof err) != NB_OK)
         return luaL_error(L, "cube:slice: %s", err);
     return 1;
 }

@@ -152,14 +152,30 @@ int nb_cube_ids(const nb_cube *c, const int *idx, nb_idlist *out)
 
 nb_err nb_cube_slice(const nb_cube *c, int index, nb_cube **out, char *err, size_t errlen)
 {
+    if (index == -1)
+        return nb_cube_slice_set(c, NULL, -1, out, err, errlen);
+    return nb_cube_slice_set(c, &index, 1, out, err, errlen);
+}
+
+nb_err nb_cube_slice_set(const nb_cube *c, const int *index, int nidx, nb_cube **out, char *err,
+                         size_t errlen)
+{
     *out = NULL;
-    if (c->ndims < 1 || index < -1 || index >= c->dim_len[0]) {
+    int bad_index = c->ndims < 1;
+    for (int j = 0; !bad_index && j < nidx; j++)
+        bad_index = index[j] < 0 || index[j] >= c->dim_len[0];
+    if (bad_index) {
         snprintf(err, errlen, "slice: the cube has %d dimensions (at least 1) and %d labels in "
                               "the first", c->ndims, c->ndims ? c->dim_len[0] : 0);
         return NB_ERR_INPUT;
     }
-    nb_cube *n = calloc(1, sizeof *n);
+    char *pick = calloc((size_t)c->dim_len[0] + 1, 1);
+    nb_cube *n = pick ? calloc(1, sizeof *n) : NULL;
     int bad = !n;
+    for (int j = 0; pick && j < c->dim_len[0]; j++)
+        pick[j] = nidx < 0;
+    for (int j = 0; pick && j < nidx; j++)
+        pick[index[j]] = 1;
     for (int d = 1; !bad && d < c->ndims; d++)
         bad = cube_dim(n, c->dim_name[d], c->dim_len[d], (const char *const *)c->labels[d]) != 0;
     if (!bad) {
@@ -168,7 +184,7 @@ nb_err nb_cube_slice(const nb_cube *c, int index, nb_cube **out, char *err, size
     }
     size_t inner = n ? n->ncells : 0;
     for (int i = 0; !bad && i < c->dim_len[0]; i++) {
-        if (index >= 0 && i != index)
+        if (!pick[i])
             continue;
         for (size_t k = 0; !bad && k < inner; k++) {
             const nb_idlist *l = c->ids ? &c->ids[(size_t)i * inner + k] : NULL;
@@ -178,6 +194,7 @@ nb_err nb_cube_slice(const nb_cube *c, int index, nb_cube **out, char *err, size
                 bad = add_id(n, k, l->rid[r]) != 0;
         }
     }
+    free(pick);
     if (bad) {
         nb_err rc = n && n->overflow ? NB_ERR_INPUT : NB_ERR_NOMEM;
         snprintf(err, errlen, "%s", rc == NB_ERR_INPUT ? "a sum is too large for 64-bit integers"
@@ -407,6 +424,11 @@ static void year_range(nb_store *s, const nb_scope *sc, const char *table, const
     *ymin = *ymax = 0;
     if (sc->year)
         return;
+    if (sc->ymin) {
+        *ymin = sc->ymin;
+        *ymax = sc->ymax;
+        return;
+    }
     snprintf(sql, sizeof sql, "SELECT min(%s) / 10000, max(%s) / 10000 FROM %s%s", lo, hi, table,
              sc->body ? " WHERE body = ?1" : "");
     sqlite3_stmt *st;

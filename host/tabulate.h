@@ -33,7 +33,9 @@ typedef struct nb_cube {
 typedef struct {
     const char *kind;  /* record kind */
     int64_t body;      /* body id; 0: every body (adds a "body" dimension) */
-    int year;          /* calendar year; 0: every year in the data (adds "year") */
+    int year;          /* calendar year; 0: every year (adds "year"): YMIN..YMAX when
+                          YMIN is not 0, else the years of the data */
+    int ymin, ymax;
     int track_ids;     /* keep the rids behind each cell */
 } nb_scope;
 
@@ -67,6 +69,12 @@ void nb_cube_free(nb_cube *c);
  * it (INDEX -1), with the record ids when C keeps them. E.g. one body's cube out of
  * one for every body. */
 nb_err nb_cube_slice(const nb_cube *c, int index, nb_cube **out, char *err, size_t errlen);
+
+/* The same over a set: the sum of the cells at INDEX[0..N) of C's first dimension (each
+ * index once; N -1: every index). A roll-up's cube out of one for every body: the
+ * indexes of the bodies of its subtree (a record belongs to one body: counted once). */
+nb_err nb_cube_slice_set(const nb_cube *c, const int *index, int n, nb_cube **out, char *err,
+                         size_t errlen);
 
 /* Index of LABEL in dimension D, -1 when absent. */
 int nb_cube_label(const nb_cube *c, int d, const char *label);

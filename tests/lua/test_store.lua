@@ -252,6 +252,27 @@ is(reopened:insert("request", "沈河区", { id = "L1", received = "2020-05-05",
 is(reopened:count("request", { channel = long }), 1, "count: a 480-byte filter is used whole")
 is(reopened:count("request", { channel = long:sub(1, 240) }), 0, "count: its first 240 bytes are another value")
 
+-- Every body and every year of a given range in one pass, and slices over sets of bodies.
+reopened:insert("request", "甲", { id = "S1", received = "2019-03-01", applicant = "person" })
+reopened:insert("request", "乙", { id = "S2", received = "2019-04-01", applicant = "person",
+                                    closed = "2020-01-10", outcome = "1" })
+local all = reopened:flow("request", { years = { 2018, 2021 } })
+local dims = all:dims()
+is(dims[1].name .. "/" .. dims[2].name, "body/year", "flow over years: body and year dimensions")
+is(table.concat(dims[2].labels, ","), "2018,2019,2020,2021", "flow over years: exactly the years asked")
+local both = all:slice({ "甲", "乙" })
+is(both:slice("2019"):get("new"), 2, "slice over a set: the sum of its bodies")
+is(both:slice("2020"):get("carried_in"), 2, "slice over a set: carried in, both bodies")
+is(both:slice("2020"):get("carried_out"), 1, "slice over a set: one closed in 2020")
+is(all:slice({ "甲" }):slice("2021"):get("carried_out"), all:slice("甲"):slice("2021"):get("carried_out"),
+   "a set of one is the slice of that label")
+error_is(function() all:slice({ "甲", "无此机关" }) end, "cube:slice: no '无此机关' in dimension 'body'",
+         "slice over a set: an unknown label raises")
+error_like(function() reopened:flow("request", { years = { 2021, 2018 } }) end, "option 'years'",
+           "years: first after last raises")
+error_like(function() reopened:flow("request", { year = 2020, years = { 2018, 2021 } }) end, "without 'year'",
+           "years with year raises")
+
 reopened:close()
 
 return tap.done()
