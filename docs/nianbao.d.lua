@@ -58,6 +58,12 @@ function nianbao.text_width(s) end
 ---@return string
 function nianbao.sha256(s) end
 
+---A published report's tables (the JSON contract) as cells.
+---@param path string
+---@return {year?: integer, format?: string, body?: string, cells: any[][]}|nil
+---@return string? message
+function nianbao.read_figures(path) end
+
 ---Raises "NAME: reason" unless MAP is a valid mapping table.
 ---@param map table
 ---@param name string
@@ -171,6 +177,27 @@ function Store:put_script(body, role, name, content) end
 ---@field scripts integer
 ---@field figures integer
 ---@field runs integer
+
+---Stores a year's imported figures (replacing those before).
+---@param body string
+---@param year integer
+---@param format string
+---@param cells any[][]
+---@param source string
+---@return true|nil
+---@return string? message
+function Store:put_figures(body, year, format, cells, source) end
+
+---A body's years of imported figures, or one year's values.
+---@param body string
+---@param year? integer
+---@return table|nil
+function Store:figures(body, year) end
+
+---The years whose records of a kind were declared complete: kind -> year -> true.
+---@param body string
+---@return table<string, table<integer, boolean>>
+function Store:coverage(body) end
 
 ---Removes records of KIND of BODY by id (all there, or nothing).
 ---@param kind string

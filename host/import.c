@@ -346,6 +346,21 @@ static nb_err replace_rows(import_state *im, const target *t, char *err, size_t 
     return NB_OK;
 }
 
+/* --year: the body's records of the kind for that year are all in the store. */
+static nb_err cover(import_state *im, const target *t, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->s->db, "INSERT OR IGNORE INTO coverage(body, kind, year) "
+                           "VALUES(?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(im->s, err, errlen, "declaring the year");
+    sqlite3_bind_int64(st, 1, t->body_id);
+    sqlite3_bind_text(st, 2, im->k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, im->o->cover_year);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(im->s, err, errlen, "declaring the year");
+}
+
 /* After the last row, for every body met: the rows still queued, the rows of the
  * earlier import of this file that are gone from it, and the encoding the reader
  * settled on. */
@@ -362,6 +377,8 @@ static nb_err finish_targets(import_state *im, char *err, size_t errlen)
             rc = remove_stale(im, t, err, errlen);
         if (!rc && write && im->o->replace)
             rc = replace_rows(im, t, err, errlen);
+        if (!rc && !im->o->dry_run && im->o->cover_year)
+            rc = cover(im, t, err, errlen);
     }
     return rc;
 }

@@ -27,6 +27,8 @@ typedef struct {
     const char *parent;    /* NULL, or the body's parent (created when new), set in the
                               same transaction and checked before anything is written */
     int dry_run;           /* validate and count, write nothing */
+    int cover_year;        /* 0, or a year whose records of the kind this file holds in full
+                              (each body of the file): there, no records counts 0 */
     int replace;           /* NB_REPLACE_*: rows of the body (each body of the file) that
                               the file does not bring are removed, in the same transaction */
     const nb_mapping *map; /* may be NULL */

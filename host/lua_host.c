@@ -2,12 +2,15 @@
  * argument and never to a script: open (or create) the store the user named, read the
  * files named on the command line, run the user's script, write to stderr, and end the
  * command with a given exit status. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "export_util.h"
 #include "files.h"
 #include "lua_nb.h"
 #include "texts.h"
@@ -188,7 +191,75 @@ static int h_allow_write(lua_State *L)
     return 0;
 }
 
+/* host.write_file(path, text) -> true | nil, message: a whole file, written under a
+ * temporary name and renamed (never half-written), where scripts may write. */
+static int h_write_file(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checkstring(L, 1), *text = luaL_checklstring(L, 2, &len);
+    char dir[4096], err[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!nb_lua_may_write(L, dir)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", path);
+        return 2;
+    }
+    nb_out o;
+    nb_err rc = nb_out_open(&o, path, err, sizeof err);
+    if (!rc) {
+        fwrite(text, 1, len, o.f);
+        rc = nb_out_finish(&o, err, sizeof err);
+    }
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* host.mkdir(dir) -> true | nil, message: a folder (its parents too) where scripts may
+ * write. */
+static int h_mkdir(lua_State *L)
+{
+    const char *dir = luaL_checkstring(L, 1);
+    char p[4096];
+    if (strlen(dir) >= sizeof p)
+        return luaL_error(L, "mkdir: the path is too long");
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *q = p + 1;; q++) {
+        if (*q != '/' && *q != '\0')
+            continue;
+        char c = *q;
+        *q = '\0';
+        struct stat sb;
+        int exists = stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+        if (!exists && !nb_lua_may_write(L, p)) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", dir);
+            return 2;
+        }
+        if (!exists && mkdir(p, 0777) != 0 && errno != EEXIST) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "%s: cannot create folder: %s", p, strerror(errno));
+            return 2;
+        }
+        *q = c;
+        if (c == '\0')
+            break;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static const luaL_Reg host_funcs[] = {
+    {"write_file", h_write_file}, {"mkdir", h_mkdir},
     {"allow_write", h_allow_write},
     {"set_limits", h_set_limits},
     {"set_store", h_set_store},

@@ -202,8 +202,9 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
     if (year && (year < 1990 || year > 2100))
         return luaL_error(L, "store:import: option 'year': a year from 1990 to 2100");
     char err[1024];
+    int used = 0;
     nb_err rc = nb_import_text(s, path, body, opt_str(L, 4, "parent"), (int)year,
-                               opt_bool(L, 4, "dry_run"), err, sizeof err);
+                               opt_bool(L, 4, "dry_run"), &used, err, sizeof err);
     if (rc) {
         lua_pushnil(L);
         lua_pushstring(L, err);
@@ -212,9 +213,11 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
         lua_setfield(L, -2, "failure");
         return 3;
     }
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "stored");
+    lua_pushinteger(L, used);
+    lua_setfield(L, -2, "year");
     return 1;
 }
 
@@ -284,7 +287,12 @@ static int l_import(lua_State *L)
         rmode = NB_REPLACE_ALL;
     else if (replace)
         return luaL_error(L, "store:import: option 'replace' is 'same' or 'all' (got '%s')", replace);
-    nb_import_opts o = {.replace = rmode, .path = path, .sheet = opt_str(L, 4, "sheet"), .kind = kind,
+    lua_getfield(L, 4, "year");
+    lua_Integer cover = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    if (cover && (cover < 1990 || cover > 2100))
+        return luaL_error(L, "store:import: option 'year': a year from 1990 to 2100");
+    nb_import_opts o = {.replace = rmode, .cover_year = (int)cover, .path = path, .sheet = opt_str(L, 4, "sheet"), .kind = kind,
                         .body = body, .parent = opt_str(L, 4, "parent"),
                         .dry_run = opt_bool(L, 4, "dry_run"), .map = u->has_map ? &u->map : NULL,
                         .diag = keep_diag, .diag_ud = u,

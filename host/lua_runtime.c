@@ -27,6 +27,7 @@ static const luaL_Reg nb_groups[] = {
     {"aggregate", nb_open_aggregate},
     {"import", nb_open_import},
     {"delete", nb_open_delete},
+    {"figures", nb_open_figures},
     {"export", nb_open_export},
     {"document", nb_open_doc},
     {"util", nb_open_util},
@@ -36,7 +37,7 @@ static const luaL_Reg nb_groups[] = {
 
 /* What a body's stored rules and layouts may not use: they compute from the store,
  * read-only, and emit results; they do not open, read or write files. */
-static const char *const restricted_names[] = {"open", "export", "read_text", NULL};
+static const char *const restricted_names[] = {"open", "export", "read_text", "read_figures", NULL};
 
 /* io.write to standard output; returns nothing (not the stdout handle). */
 static int sb_write(lua_State *L)

@@ -70,7 +70,7 @@ static int year_of_name(const char *path)
 }
 
 nb_err nb_import_text(nb_store *s, const char *path, const char *body, const char *parent,
-                      int year, int dry_run, char *err, size_t errlen)
+                      int year, int dry_run, int *year_used, char *err, size_t errlen)
 {
     nb_buf b = {0};
     const char *text;
@@ -82,6 +82,8 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, const cha
         nb_buf_free(&b);
         return NB_ERR_INPUT;
     }
+    if (year_used)
+        *year_used = year;
     int64_t id;
     /* A dry run checks the parent too, and then rolls back. */
     if (!(rc = nb_store_begin(s, err, errlen))) {

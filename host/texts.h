@@ -11,9 +11,10 @@
 
 /* Imports a Markdown narrative for BODY (created when new; PARENT, when not
  * NULL, becomes its parent in the same transaction) and YEAR (0: taken from a
- * four-digit number in the file name). An empty file is NB_ERR_INPUT. */
+ * four-digit number in the file name; the year used goes to *YEAR_USED when not
+ * NULL). An empty file is NB_ERR_INPUT. */
 nb_err nb_import_text(nb_store *s, const char *path, const char *body, const char *parent,
-                      int year, int dry_run, char *err, size_t errlen);
+                      int year, int dry_run, int *year_used, char *err, size_t errlen);
 
 /* Stores CONTENT as the script NAME of BODY for ROLE ("rules", "layout"),
  * replacing one of that name. */

@@ -12,7 +12,7 @@ local stored = require "stored"
 
 local checks = {}
 
-checks.national = { "checks.tables", "checks.years", "checks.text" }
+checks.national = { "checks.data", "checks.tables", "checks.years", "checks.rollup", "checks.text" }
 
 local severities = { error = true, warning = true, info = true }
 local statuses = { PASS = true, FAIL = true, NOT_ASSESSABLE = true }
@@ -217,9 +217,11 @@ function checks.neighbour(ctx, year)
   neighbours_of[ctx] = neighbours_of[ctx] or {}
   local cache = neighbours_of[ctx]
   if cache[year] ~= nil then return cache[year] or nil end
-  local held = false
-  for _, y in ipairs(ctx.store:years(ctx.body)) do
-    if y == year then held = true end
+  local held = ctx.store:figures(ctx.body, year) ~= nil
+  for _, b in ipairs(ctx.bodies or { ctx.body }) do
+    for _, y in ipairs(ctx.store:years(b)) do
+      if y == year then held = true end
+    end
   end
   local reg = require("formats").for_body(ctx.store, ctx.body)
   local fmt = held and reg:choose(year)
@@ -227,7 +229,7 @@ function checks.neighbour(ctx, year)
     cache[year] = false
     return nil
   end
-  local n = require("report").tabulate(ctx.store, ctx.body, year, fmt)
+  local n = require("report").tabulate(ctx.store, ctx.body, year, fmt, { cubes = ctx.cubes_fn })
   cache[year] = n
   return n
 end

@@ -249,6 +249,12 @@ function Format:covers(year)
   return y ~= nil and year >= y.first and (y.last == nil or year <= y.last)
 end
 
+--- The signature of cube spec C: two formats' cubes of one signature are the same cube.
+function format.signature(c)
+  return table.concat({ c.op, c.kind, tostring(c.date), tostring(c.by), tostring(c.field),
+                        tostring(c.start), tostring(c["end"]) }, "|")
+end
+
 --- The cubes of SCOPE ({ body =, year =, ids = }) from STORE.
 function Format:tabulate(store, scope)
   local cubes = {}
@@ -309,26 +315,65 @@ function Format:shapes(cubes)
   return list, by_id
 end
 
+-- True when every term of CELL names a cube in BLANK (cubes of kinds with no records).
+local function all_blank(cell, blank)
+  for _, term in ipairs(cell.terms) do
+    if not blank[term[1]] then return false end
+  end
+  return true
+end
+
 --- The finished tables, in order, with their values from CUBES (the shape
---- nianbao.export takes: { id, title, ncols, header_rows, rows, merges }).
-function Format:build(cubes)
-  local out = {}
-  for i, t in ipairs((self:shapes(cubes))) do
-    local rows = {}
-    for r, row in ipairs(t.rows) do
-      local nr = { key = row.key }
-      for c = 1, t.ncols do
-        local cell = row[c]
-        local copy = { text = cell.text, header = cell.header, key = cell.key, fmt = cell.fmt, row = cell.row }
-        if cell.terms then copy.value = evaluate(self, t, cell.row or row.key, cell, cubes) end
-        nr[c] = copy
+--- nianbao.export takes: { id, title, ncols, header_rows, rows, merges }). OPTS.blank
+--- names cubes whose kind has no records: a cell made of them alone is blank, not 0.
+--- OPTS.figures (table -> row -> col -> value, false for blank) gives the values
+--- instead (a year's imported figures); tables whose rows follow the data are left out.
+function Format:build(cubes, opts)
+  opts = opts or {}
+  local out, figures, blank = {}, opts.figures, opts.blank or {}
+  local list = figures and self.tables or (self:shapes(cubes))
+  for _, t in ipairs(list) do
+    if not (figures and t.dynamic) then
+      local rows = {}
+      for r, row in ipairs(t.rows) do
+        local nr = { key = row.key }
+        for c = 1, t.ncols do
+          local cell = row[c]
+          local rk = cell.row or row.key
+          local copy = { text = cell.text, header = cell.header, key = cell.key, fmt = cell.fmt, row = cell.row }
+          if cell.terms and figures then
+            local v = figures[t.id] and figures[t.id][rk] and figures[t.id][rk][cell.key]
+            copy.value = v or nil
+          elseif cell.terms and not all_blank(cell, blank) then
+            copy.value = evaluate(self, t, rk, cell, cubes)
+          end
+          nr[c] = copy
+        end
+        rows[r] = nr
       end
-      rows[r] = nr
+      out[#out + 1] = { id = t.id, title = t.title, ncols = t.ncols, header_rows = t.header_rows,
+                        rows = rows, merges = t.merges }
     end
-    out[i] = { id = t.id, title = t.title, ncols = t.ncols, header_rows = t.header_rows, rows = rows,
-               merges = t.merges }
   end
   return out
+end
+
+--- The keys of FIGURES (table -> row -> col -> value) that are not data cells of the
+--- format, as "table.row.col" strings, sorted (an imported report is checked with it).
+function Format:unknown_keys(figures)
+  local bad = {}
+  for t, rows in pairs(figures) do
+    local shape = self.by_id[t]
+    for r, cols in pairs(rows) do
+      for c in pairs(cols) do
+        if not (shape and not shape.dynamic and shape.cells[r] and shape.cells[r][c]) then
+          bad[#bad + 1] = t .. "." .. r .. "." .. c
+        end
+      end
+    end
+  end
+  table.sort(bad)
+  return bad
 end
 
 -- The shape of TABLE_ID (for CUBES when it follows the data), or nil.

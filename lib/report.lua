@@ -8,6 +8,7 @@
 local formats = require "formats"
 local narrative = require "narrative"
 local checks = require "checks"
+local bodies = require "bodies"
 
 local report = {}
 
@@ -36,16 +37,78 @@ local function year_start_utc(year)
   return nianbao.days_between(19700101, year * 10000 + 101) * 86400
 end
 
+--- The bodies a report of BODY counts: BODY alone, or, for a roll-up (汇总), BODY and
+--- every body below it (each record belongs to one body: counted once).
+function report.scope(store, body)
+  local b = store:body(body)
+  for _, x in ipairs(store:bodies()) do
+    if x.name == body and x.rollup then return bodies.subtree(store, body), true end
+  end
+  return { b.name }, false
+end
+
+-- The cubes of FMT for the bodies SET in YEAR, straight from the store: one body's
+-- alone, or a roll-up's as slices of every body's over its subtree.
+local function cubes_from_store(store, set, rollup, year, fmt, ids)
+  if not rollup then return fmt:tabulate(store, { body = set[1], year = year, ids = ids }) end
+  local cubes = fmt:tabulate(store, { year = year, ids = ids })
+  for name, cube in pairs(cubes) do cubes[name] = cube:slice(set) end
+  return cubes
+end
+
+-- The kinds of FMT's cubes that have no record in CUBES (every cube of the kind is all
+-- 0) and whose year no import declared complete for a body of SET: kind -> true, and the
+-- names of their cubes: name -> true.
+local function missing_kinds(store, set, year, fmt, cubes)
+  local total, kinds, blank = {}, {}, {}
+  for name, c in pairs(fmt.cubes) do
+    local ok, n = pcall(cubes[name].get, cubes[name])
+    total[c.kind] = (total[c.kind] or 0) + (ok and math.abs(n) or 1)
+  end
+  for kind, n in pairs(total) do
+    if n == 0 then
+      local covered = false
+      for _, b in ipairs(set) do
+        local cov = store:coverage(b)[kind]
+        covered = covered or (cov ~= nil and cov[year] == true)
+      end
+      if not covered then kinds[kind] = true end
+    end
+  end
+  for name, c in pairs(fmt.cubes) do
+    if kinds[c.kind] then blank[name] = true end
+  end
+  return kinds, blank
+end
+
 --- Tabulates and builds the tables of BODY for YEAR in format FMT (an id or a format);
 --- returns ctx: store, body, year, format (id), spec (the format), cubes, tables (in
---- order), by_id, document (the C document: doc:cell, doc:values) and values
---- (table -> row -> col -> value; false for a blank cell). OPTS.ids keeps record ids.
+--- order), by_id, document (the C document: doc:cell, doc:values), values (table -> row
+--- -> col -> value; false for a blank cell), bodies (the bodies counted: BODY, or its
+--- subtree for a roll-up), rollup, missing (kind -> true: no records that year, their
+--- cells blank) and imported ({format, source} when the year's figures were imported
+--- from a published report: the tables show them, not counts of records).
+--- OPTS: ids (keep record ids), cubes (function(fmt, set, year) -> cubes, for a batch
+--- that tabulated every body and year at once), records (count records even where
+--- figures were imported), created.
 function report.tabulate(store, body, year, fmt, opts)
   opts = opts or {}
   if type(fmt) ~= "table" then fmt = report.format(store, body, year, fmt) end
-  local ctx = { store = store, body = body, year = year, format = fmt.id, spec = fmt, ids = opts.ids }
-  ctx.cubes = fmt:tabulate(store, { body = body, year = year, ids = opts.ids })
-  ctx.tables = fmt:build(ctx.cubes)
+  local set, rollup = report.scope(store, body)
+  local ctx = { store = store, body = body, year = year, format = fmt.id, spec = fmt, ids = opts.ids,
+                bodies = set, rollup = rollup, missing = {}, cubes_fn = opts.cubes }
+  local figures = not opts.records and store:figures(body, year)
+  if figures then
+    ctx.imported = { format = figures.format, source = figures.source }
+    ctx.cubes = {}
+    ctx.tables = fmt:build(nil, { figures = figures.values })
+  else
+    ctx.cubes = opts.cubes and opts.cubes(fmt, set, year)
+                or cubes_from_store(store, set, rollup, year, fmt, opts.ids)
+    local blank
+    ctx.missing, blank = missing_kinds(store, set, year, fmt, ctx.cubes)
+    ctx.tables = fmt:build(ctx.cubes, { blank = blank })
+  end
   ctx.by_id = {}
   for _, t in ipairs(ctx.tables) do ctx.by_id[t.id] = t end
   ctx.document = nianbao.document{
@@ -97,13 +160,15 @@ local function blocks_of(ctx, parsed)
 end
 
 --- Builds the report. OPTS: body, year, format (an id; default by year), rules (extra
---- rule files: { {name=, content=} }), created (fixed time). Returns the document as a
+--- rule files: { {name=, content=} }), created (fixed time), cubes (as report.tabulate),
+--- neighbours (year -> ctx of the neighbouring years already built, for Y1-Y3). Returns the document as a
 --- Lua table (title, body, year, format, created, blocks, tables, checks) and ctx, whose
 --- ctx.document is the same document in C, ready for nianbao.export.
 function report.build(store, opts)
   local body, year = assert(opts.body, "report.build: body"), assert(opts.year, "report.build: year")
   local fmt = report.format(store, body, year, opts.format)
   local ctx = report.tabulate(store, body, year, fmt, opts)
+  ctx.neighbours = opts.neighbours
   ctx.narrative, ctx.has_text = narrative_of(ctx, store)
   local blocks = blocks_of(ctx, ctx.narrative)
   ctx.document:set_blocks(blocks)

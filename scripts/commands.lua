@@ -11,6 +11,7 @@ local checks = require "checks"
 local formats = require "formats"
 local bodies = require "bodies"
 local stored = require "stored"
+local narrative = require "narrative"
 
 local commands = {}
 
@@ -61,7 +62,7 @@ local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's o
 local function import_kinds()
   local kinds = {}
   for _, k in ipairs(nianbao.kinds) do kinds[#kinds + 1] = k.name end
-  for _, k in ipairs{ "text", "rules", "layout", "map", "bodies" } do kinds[#kinds + 1] = k end
+  for _, k in ipairs{ "text", "rules", "layout", "map", "report", "bodies" } do kinds[#kinds + 1] = k end
   return kinds
 end
 
@@ -160,6 +161,55 @@ local function import_mapping(c)
   end
 end
 
+-- Checks a narrative before it is stored: its part headings are the format's for the
+-- year, and every placeholder names a cell of its tables (a bad one is refused, and the
+-- narrative stored before stays).
+local function check_text(c, path, y)
+  local text, err = c.host.read_file(path)
+  if not text then c.host.fail(err) end
+  local known_body = pcall(c.store.body, c.store, c.opt.body)
+  local fmt = formats.for_body(known_body and c.store or nil, known_body and c.opt.body or nil):choose(y)
+  if not fmt then return end -- a year no format covers: nothing to check against
+  local known = {}
+  for _, p in ipairs(fmt.parts) do known[p.title] = true end
+  local parsed = narrative.parse(text, known, path)
+  narrative.fill(parsed, function(t, r, col)
+    local ok, cell = pcall(fmt.cell, fmt, t, r, col)
+    return (not ok or cell) and "0" or nil -- a table whose rows follow the data: known at report time
+  end, path)
+end
+
+-- nianbao import --body B --year Y report FILE.json: a published report's tables as the
+-- figures of that year, every key checked against the format of the year.
+local function import_report(c, path)
+  local f, err = nianbao.read_figures(path)
+  if not f then c.host.fail(err) end
+  local y = c.opt.year or f.year
+  if not y then c.host.fail(path .. ": give --year (the file does not say its year)") end
+  if c.opt.year and f.year and f.year ~= c.opt.year then
+    c.host.fail(string.format("%s: the file is of %d, not %d (--year)", path, f.year, c.opt.year))
+  end
+  c.store:body(c.opt.body)
+  local fmt = report.format(c.store, c.opt.body, y, f.format)
+  local values = {}
+  for _, x in ipairs(f.cells) do
+    values[x[1]] = values[x[1]] or {}
+    values[x[1]][x[2]] = values[x[1]][x[2]] or {}
+    values[x[1]][x[2]][x[3]] = x[4] or false
+  end
+  local bad = fmt:unknown_keys(values)
+  if #bad > 0 then
+    c.host.fail(string.format("%s: not cells of format %s: %s%s", path, fmt.id,
+      table.concat(bad, ", ", 1, math.min(#bad, 10)), #bad > 10 and string.format(" … (%d in all)", #bad) or ""))
+  end
+  if not c.opt.dry_run then
+    local ok, why = c.store:put_figures(c.opt.body, y, fmt.id, f.cells, basename(path))
+    if not ok then c.host.fail(why) end
+  end
+  print(string.format("%s: %d cells of %s %d (%s) stored as imported figures%s", path, #f.cells,
+    c.opt.body, y, fmt.id, c.opt.dry_run and " (dry run: nothing written)" or ""))
+end
+
 -- The exit status of a failed import.
 local function failure_status(res)
   return res and res.failure == "busy" and 3 or 2
@@ -204,10 +254,10 @@ local function run_import(c)
     return import_bodies(c, path)
   end
   local script = kind == "rules" or kind == "layout" or kind == "map"
-  if not c.opt.body and (script or kind == "text") then
+  if not c.opt.body and (script or kind == "text" or kind == "report") then
     return c.usage_error("import " .. kind .. ": give --body NAME")
   end
-  if (c.opt.replace or c.opt.replace_all) and (script or kind == "text") then
+  if (c.opt.replace or c.opt.replace_all) and (script or kind == "text" or kind == "report") then
     return c.usage_error("import " .. kind .. ": --replace and --replace-all are for records")
   end
   if c.opt.replace and c.opt.replace_all then
@@ -215,17 +265,25 @@ local function run_import(c)
   end
   if kind == "map" then
     import_map(c, path)
+  elseif kind == "report" then
+    import_report(c, path)
   elseif script then
     import_script(c, kind, path)
   elseif kind == "text" then
-    local res, err, detail = c.store:import("text", path, { body = c.opt.body, year = c.opt.year,
-      parent = c.opt.parent, dry_run = c.opt.dry_run })
+    local opts = { body = c.opt.body, year = c.opt.year, parent = c.opt.parent, dry_run = true }
+    local res, err, detail = c.store:import("text", path, opts)
     if not res then c.host.fail(err, failure_status(detail)) end
+    check_text(c, path, res.year)
+    if not c.opt.dry_run then
+      opts.dry_run = false
+      res, err, detail = c.store:import("text", path, opts)
+      if not res then c.host.fail(err, failure_status(detail)) end
+    end
     print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
   else
     local res, err, detail = c.store:import(kind, path, { body = c.opt.body, parent = c.opt.parent,
       map = import_mapping(c), sheet = c.opt.sheet, dry_run = c.opt.dry_run,
-      replace = c.opt.replace and "same" or c.opt.replace_all and "all" or nil,
+      replace = c.opt.replace and "same" or c.opt.replace_all and "all" or nil, year = c.opt.year,
       progress = c.host.isatty(2) })
     detail = res or detail
     print_messages(c, path, detail)
@@ -421,8 +479,8 @@ commands.list = {
     name = "import", store = "write",
     summary = "import records, a narrative, a body's own rules or layout, or the body tree",
     args = { { "KIND", "a record kind (" .. table.concat(import_kinds(), ", ", 1, #nianbao.kinds)
-                .. "), or text, rules, layout, map (a mapping kept with the body), or bodies (the body tree: name, parent, code, rollup)" },
-             { "FILE", "CSV (UTF-8 or GB18030) or XLSX records, a Markdown narrative, a Lua script" } },
+                .. "), or text, rules, layout, map (a mapping kept with the body), report (a published year's tables, JSON), or bodies (the body tree: name, parent, code, rollup)" },
+             { "FILE", "CSV (UTF-8 or GB18030) or XLSX records, a Markdown narrative, a Lua script, a JSON report" } },
     options = {
       { "--body", "NAME", "the body (created when new); records may name theirs in a body column" },
       { "--parent", "NAME", "the body's parent (created when new): a city of its districts, a district of its departments" },
@@ -430,7 +488,7 @@ commands.list = {
       { "--replace", nil, "remove the body's records of the kind from earlier files of the same name that this file does not bring" },
       { "--replace-all", nil, "remove all the body's records of the kind that this file does not bring" },
       { "--sheet", "NAME", "the XLSX sheet (default: the first)" },
-      { "--year", "Y", "the year of a narrative (default: from the file name)", check = year },
+      { "--year", "Y", "the year of a narrative (default: from the file name) or of a report's figures; with records: the file holds all of that year's (a kind with none counts 0, not blank)", check = year },
       { "--dry-run", nil, "check and count, write nothing" },
     },
     run = function(c)

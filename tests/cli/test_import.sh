@@ -110,7 +110,7 @@ refused "a missing file" nosuch.csv "" "nianbao: nosuch.csv: cannot open: No suc
 
 before=$(snapshot s.db)
 nb -d s.db import --body 沈河区 requests r.csv
-is "$rc:$err" "2:nianbao: unknown record kind 'requests' (kinds: request, case, document, matter, decision, charge, purchase, holiday, text, rules, layout, map, bodies)" \
+is "$rc:$err" "2:nianbao: unknown record kind 'requests' (kinds: request, case, document, matter, decision, charge, purchase, holiday, text, rules, layout, map, report, bodies)" \
    "unknown kind: status 2 and the kinds"
 nb -d s.db import request r.csv
 is "$rc:$err" "2:nianbao: r.csv: give --body NAME, or a column naming each row's body (body 机关 单位)" \

@@ -1,0 +1,78 @@
+#!/bin/sh
+# test_missing.sh - missing data is never silent zeros: a kind without records in a year
+# leaves its cells blank and its checks not assessable (D1 names it), unless an import
+# declared the year complete (--year), when 0 is a real count. A narrative is checked
+# when it is imported. A published year's figures are imported from JSON (D2) and used
+# by its report and by the next year's carry-over check.
+. tests/cli/lib.sh
+nb -d s.db init
+printf '编号,收到日期,申请人类型,办结日期,办理结果\nA1,2020-01-05,自然人,2020-01-20,1\nA2,2020-12-01,企业,,\n' >r.csv
+nb -d s.db import --body 区 request r.csv
+nb -d s.db report --body 区 --year 2020 --to json --out o
+is "$rc" 0 "a year with requests only: reported"
+cells() { python3 -c 'import json,sys
+t = json.load(open(sys.argv[1]))["tables"]
+print(t["appeals"]["review"]["total"], t["active"]["normative"]["made"], t["active"]["license"]["items_prev"], t["requests"]["new"]["total"])' "$1"; }
+is "$(cells o/区-2020.json)" "None None None 2" "no cases, documents, matters: blank (null), not 0; requests counted"
+like "$out" "D1 +NOT_ASSESSABLE warning" "D1: not assessable"
+like "$out" "H4 +NOT_ASSESSABLE error" "H4 on blank cells: not assessable"
+is "$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(sorted(c["message"] for c in d["checks"] if c["id"] == "D1"))' o/区-2020.json)" \
+   "['2020 年没有“事项清单条目”（matter）记录', '2020 年没有“处理决定”（decision）记录', '2020 年没有“复议诉讼案件”（case）记录', '2020 年没有“政府集中采购”（purchase）记录', '2020 年没有“规章/规范性文件”（document）记录']" \
+   "D1 names each kind without records, in the JSON checks" 
+# an empty file declared complete for 2020: there 0 is a real count
+printf '编号,类型,收案日期,审结日期,结果\n' >cases.csv
+nb -d s.db import --body 区 --year 2020 case cases.csv
+is "$rc" 0 "an empty case file with --year: accepted"
+nb -d s.db report --body 区 --year 2020 --to json --out o
+is "$(cells o/区-2020.json)" "0 None None 2" "a kind declared complete for the year: 0, not blank"
+
+# ---- narratives are checked when imported ----
+printf '## 一、总体情况\n\n共收到申请{{requests.new.total}}件。\n' >text-2020.md
+nb -d s.db import --body 区 text text-2020.md
+is "$rc:$out" "0:text-2020.md: text stored for 区" "a good narrative: stored"
+before=$(snapshot s.db)
+printf '## 一、总体情况\n\n{{requests.nosuch.total}}\n' >bad-2020.md
+nb -d s.db import --body 区 text bad-2020.md
+like "$rc:$err" "^2:nianbao: bad-2020.md:3: placeholder \{\{requests.nosuch.total\}\} names no table cell" "a bad placeholder: refused at import, with its line"
+printf '## 七、杂谈\n\n文字\n' >bad2-2020.md
+nb -d s.db import --body 区 text bad2-2020.md
+like "$rc:$err" "^2:nianbao: bad2-2020.md:1: unknown part heading '## 七、杂谈'" "an unknown heading: refused at import"
+is "$(snapshot s.db)" "$before" "refused narratives: the stored one kept"
+
+# ---- a published year's figures ----
+python3 - <<'PY'
+import json
+d = json.load(open("o/区-2020.json"))
+t = d["tables"]
+t["requests"]["carried_out"]["person"] = 7   # the published report said 7
+t["requests"]["carried_out"]["total"] = 8
+json.dump({"body": "区", "year": 2019, "format": "gov2019", "tables": t}, open("pub-2019.json", "w"), ensure_ascii=False)
+t["requests"]["nosuch"] = {"total": 1}
+json.dump({"year": 2019, "tables": t}, open("badkeys-2019.json", "w"), ensure_ascii=False)
+PY
+before=$(snapshot s.db)
+nb -d s.db import --body 区 report badkeys-2019.json
+like "$rc:$err" "^2:nianbao: badkeys-2019.json: not cells of format gov2019: requests.nosuch.total" "unknown keys: refused, named"
+printf '{"tables": {"requests": {"new": {"total": "三"}}}}' >str.json
+nb -d s.db import --body 区 --year 2019 report str.json
+is "$rc:$err" "2:nianbao: str.json: tables.requests.new.total: a number or null (got a string)" "a string cell: refused, with its place"
+printf '{"tables": {"requests": {' >broken.json
+nb -d s.db import --body 区 --year 2019 report broken.json
+like "$rc:$err" "^2:nianbao: broken.json:1:[0-9]+: " "broken JSON: file, line and column"
+nb -d s.db import --body 区 --year 2018 report pub-2019.json
+is "$rc:$err" "2:nianbao: pub-2019.json: the file is of 2019, not 2018 (--year)" "a year that disagrees: refused"
+is "$(snapshot s.db)" "$before" "refused reports: nothing stored"
+nb -d s.db import --body 区 report pub-2019.json
+like "$rc:$out" "^0:pub-2019.json: [0-9]+ cells of 区 2019 \(gov2019\) stored as imported figures" "a published year: stored"
+nb -d s.db report --body 区 --year 2019 --to json --out o
+is "$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(d["tables"]["requests"]["carried_out"]["person"], d["tables"]["appeals"]["review"]["total"], [c["message"] for c in d["checks"] if c["id"] == "D2"])' o/区-2019.json)" \
+   "7 0 ['2019 年：pub-2019.json（gov2019 格式）']" "the 2019 report shows the imported figures, marked (D2)"
+like "$out" "H1 +FAIL" "H1 runs on imported figures (they do not add up)"
+nb -d s.db check --body 区 --year 2020
+like "$out" "Y1 +FAIL .*" "Y1 runs across an imported and a computed year"
+like "$out" "列 person: 0 ≠ 7" "Y1: this year's carried in against the published carried out"
+finish
