@@ -199,6 +199,32 @@ function Store:figures(body, year) end
 ---@return table<string, table<integer, boolean>>
 function Store:coverage(body) end
 
+---Records a regenerated report: its output hash, checks by rule and cells.
+---@param body string
+---@param year integer
+---@param format string
+---@param data string
+---@param checks table[]
+---@param values any[][]
+---@return integer id
+function Store:put_run(body, year, format, data, checks, values) end
+
+---The latest recorded run of BODY for YEAR.
+---@param body string
+---@param year integer
+---@return table|nil
+function Store:last_run(body, year) end
+
+---The cells of the latest run: "table\trow\tcol" -> text or false.
+---@param body string
+---@param year integer
+---@return table<string, string|false>
+function Store:run_values(body, year) end
+
+---Every body's digest of what its reports read.
+---@return table<string, string>
+function Store:digests() end
+
 ---Removes records of KIND of BODY by id (all there, or nothing).
 ---@param kind string
 ---@param body string

@@ -12,6 +12,7 @@
 
 #include "export_util.h"
 #include "files.h"
+#include "hash.h"
 #include "lua_nb.h"
 #include "texts.h"
 
@@ -258,8 +259,37 @@ static int h_mkdir(lua_State *L)
     return 1;
 }
 
+/* host.sha256_file(path) -> hex | nil, message: the SHA-256 of a file (any bytes), as
+ * sha256sum prints it. */
+static int h_sha256_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        return 2;
+    }
+    nb_hash h;
+    char buf[65536], hex[NB_HASH_HEX];
+    size_t n;
+    nb_hash_init(&h);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        nb_hash_add(&h, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: cannot be read", path);
+        return 2;
+    }
+    nb_hash_hex(&h, hex);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
 static const luaL_Reg host_funcs[] = {
-    {"write_file", h_write_file}, {"mkdir", h_mkdir},
+    {"write_file", h_write_file}, {"mkdir", h_mkdir}, {"sha256_file", h_sha256_file},
     {"allow_write", h_allow_write},
     {"set_limits", h_set_limits},
     {"set_store", h_set_store},

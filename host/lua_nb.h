@@ -96,6 +96,7 @@ int nb_open_export(lua_State *L);    /* lua_export.c: nianbao.export */
 int nb_open_doc(lua_State *L);       /* lua_doc.c: nianbao.document, doc methods */
 int nb_open_import(lua_State *L);    /* lua_import.c: store:import, store:put_script */
 int nb_open_figures(lua_State *L);   /* lua_figures.c: nianbao.read_figures, store:figures, put_figures, coverage */
+int nb_open_runs(lua_State *L);      /* lua_runs.c: store:put_run, last_run, run_values, digests */
 int nb_open_delete(lua_State *L);    /* lua_delete.c: store:delete, delete_body, delete_script */
 int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
 /* Pushes a userdata holding a pointer (NULL) that is free()d when it is collected: set

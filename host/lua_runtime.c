@@ -28,6 +28,7 @@ static const luaL_Reg nb_groups[] = {
     {"import", nb_open_import},
     {"delete", nb_open_delete},
     {"figures", nb_open_figures},
+    {"runs", nb_open_runs},
     {"export", nb_open_export},
     {"document", nb_open_doc},
     {"util", nb_open_util},

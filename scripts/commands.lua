@@ -12,6 +12,7 @@ local formats = require "formats"
 local bodies = require "bodies"
 local stored = require "stored"
 local narrative = require "narrative"
+local regen = require "regen"
 
 local commands = {}
 
@@ -456,6 +457,113 @@ local function run_scripts(c)
   return 0
 end
 
+-- "2019-2025" or "2020": {first, last}.
+local function year_range(v)
+  local a, b = v:match("^(%d%d%d%d)%-(%d%d%d%d)$")
+  a, b = tonumber(a or v:match("^(%d%d%d%d)$")), tonumber(b or v:match("^(%d%d%d%d)$"))
+  if not a or not b or a > b or a < 1990 or b > 2100 then
+    return nil, "not a year or a range of years FIRST-LAST (" .. v .. ")"
+  end
+  return { a, b }
+end
+
+-- The SHA-256 of each of the program's scripts that make reports: path -> hash.
+local function program_sources(c)
+  local out = {}
+  for _, folder in ipairs{ "formats", "checks" } do
+    for _, name in ipairs(nianbao.script_names(folder)) do
+      local path = "scripts/" .. folder .. "/" .. name .. ".lua"
+      local text = c.host.read_file(c.host.home .. "/" .. path)
+      if text then out[path] = nianbao.sha256(text) end
+    end
+  end
+  return out
+end
+
+-- m:ss
+local function clock(seconds)
+  seconds = math.max(0, math.floor(seconds + 0.5))
+  return string.format("%d:%02d", seconds // 60, seconds % 60)
+end
+
+local function run_regen(c)
+  if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
+  if c.opt.body and c.opt.all then return c.usage_error("give --body NAME or --all, not both") end
+  local plan = regen.plan(c.store, { bodies = c.opt.body and { c.opt.body } or nil, years = c.opt.years })
+  for _, s in ipairs(plan.skipped) do
+    print(string.format("skipped %s %d: %s", s.body, s.year, s.reason))
+  end
+  if #plan.reports == 0 then
+    print("nothing to regenerate (no body has records, texts or figures in a year a format covers)")
+    return 0
+  end
+  local out = c.opt.out or "out"
+  c.host.allow_write(out)
+  local ok, err = c.host.mkdir(out)
+  if not ok then c.host.fail(err) end
+  local tty, total, done, start = c.host.isatty(2), #plan.reports, 0, os.time()
+  local result = regen.run(c.store, plan, {
+    out = out, to = c.opt.to, sources = program_sources(c), version = c.host.version(),
+    write_file = c.host.write_file, sha256_file = c.host.sha256_file, mkdir = c.host.mkdir,
+    on_report = function(r)
+      done = done + 1
+      if tty then
+        local elapsed = math.max(os.time() - start, 1)
+        local rate = done / elapsed
+        local width = 30
+        local fill = math.floor(width * done / total)
+        io.stderr:write(string.format("\r[%s%s] %d/%d  %.1f/s  %s left ", string.rep("#", fill),
+          string.rep(".", width - fill), done, total, rate, clock((total - done) / rate)))
+      else
+        print(string.format("%s %d (%s): %d error%s, %d warning%s, %s", r.body, r.year, r.format, r.errors,
+          r.errors == 1 and "" or "s", r.warnings, r.warnings == 1 and "" or "s",
+          r.first_run and "new" or r.changed and "changed" or "unchanged"))
+      end
+    end,
+  })
+  if tty then io.stderr:write("\r\27[K") end
+  local rows = { { "机关", "年度", "格式", "错误", "警告", "输出" } }
+  for _, r in ipairs(result.reports) do
+    rows[#rows + 1] = { r.body, tostring(r.year), r.format, tostring(r.errors), tostring(r.warnings),
+      r.first_run and "新" or r.changed and "有变化" or "无变化" }
+  end
+  local widths = {}
+  for _, row in ipairs(rows) do
+    for i, cell in ipairs(row) do widths[i] = math.max(widths[i] or 0, nianbao.text_width(cell)) end
+  end
+  print("")
+  for _, row in ipairs(rows) do
+    local parts = {}
+    for i, cell in ipairs(row) do
+      parts[i] = cell .. string.rep(" ", widths[i] - nianbao.text_width(cell))
+    end
+    print((table.concat(parts, "  "):gsub("%s+$", "")))
+  end
+  for _, r in ipairs(result.reports) do
+    local head = string.format("%s %d: ", r.body, r.year)
+    if #r.changes > 0 then
+      print(head .. #r.changes .. " cell" .. (#r.changes == 1 and "" or "s") .. " changed since the previous run:")
+      for i, ch in ipairs(r.changes) do
+        if i > 20 then print(string.format("  … and %d more (in the .changes.csv file)", #r.changes - 20)); break end
+        print(string.format("  %s.%s.%s: %s → %s", ch.table, ch.row, ch.col,
+          ch.old == "" and "(blank)" or ch.old, ch.new == "" and "(blank)" or ch.new))
+      end
+    end
+    if #r.newly_failing > 0 then print(head .. "newly failing: " .. table.concat(r.newly_failing, ", ")) end
+    if #r.newly_passing > 0 then print(head .. "newly passing: " .. table.concat(r.newly_passing, ", ")) end
+    for _, k in ipairs(r.missing) do print(head .. "no records of kind " .. k .. " (its cells are blank)") end
+    if r.imported then print(head .. "imported figures (" .. r.imported.source .. ")") end
+  end
+  local t = result.times
+  print(string.format("%d report%s in %s; CPU: tabulation %.2f s, layout and checks %.2f s, export %.2f s",
+    #result.reports, #result.reports == 1 and "" or "s", out, t.tabulate, t.build, t.export))
+  if result.errors > 0 then
+    print(string.format("%d report%s with error-level checks failing", result.errors, result.errors == 1 and "" or "s"))
+    return 1
+  end
+  return 0
+end
+
 -- ---- the table ----
 
 commands.list = {
@@ -504,6 +612,19 @@ commands.list = {
       for _, line in ipairs(bodies.lines(c.store)) do print(line) end
       return 0
     end,
+  },
+  {
+    name = "regen", store = "write",
+    summary = "regenerate every (body, year) report in one pass, with a manifest, changes and check history",
+    options = {
+      { "--years", "FIRST-LAST", "the years (default: every year with data that a format covers)", check = year_range },
+      { "--body", "NAME", "one body (default: every body; a roll-up counts its subtree)" },
+      { "--all", nil, "every body (the default)" },
+      { "--out", "DIR", "the folder to write into, one folder per body (default out)" },
+      { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
+          .. table.concat(export_names(), ", ") .. ")", check = export_list },
+    },
+    run = run_regen,
   },
   {
     name = "delete", store = "write",

@@ -1,0 +1,196 @@
+/* lua_runs.c - marshals runs.h: store:put_run, store:last_run, store:run_values,
+ * store:digests (what `nianbao regen` records and compares). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua_nb.h"
+#include "runs.h"
+
+/* A string field of the table at IDX (NULL when absent). */
+static const char *field_str(lua_State *L, int idx, const char *key)
+{
+    lua_getfield(L, idx, key);
+    const char *v = lua_tostring(L, -1);
+    lua_pop(L, 1); /* the string stays alive in the table */
+    return v;
+}
+
+static long field_int(lua_State *L, int idx, const char *key)
+{
+    lua_getfield(L, idx, key);
+    long v = (long)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* store:put_run(body, year, format, data, checks, values) -> id: checks {{rule =,
+ * severity =, status =, pass =, fail =, na =, file =, hash =}, …}, values {{table, row,
+ * col, text|nil}, …} */
+static int l_put_run(lua_State *L)
+{
+    nb_store *s = nb_check_writable(L, 1, "store:put_run");
+    int64_t body = nb_check_body(L, s, 2);
+    int year = (int)luaL_checkinteger(L, 3);
+    const char *format = luaL_checkstring(L, 4), *data = luaL_checkstring(L, 5);
+    luaL_checktype(L, 6, LUA_TTABLE);
+    luaL_checktype(L, 7, LUA_TTABLE);
+    int nc = (int)luaL_len(L, 6), nv = (int)luaL_len(L, 7);
+    void **owned_c = nb_lua_owned(L), **owned_v = nb_lua_owned(L);
+    nb_run_check *c = *owned_c = calloc((size_t)nc + 1, sizeof *c);
+    nb_run_value *v = *owned_v = calloc((size_t)nv + 1, sizeof *v);
+    if (!c || !v)
+        return luaL_error(L, "out of memory");
+    for (int i = 0; i < nc; i++) {
+        lua_rawgeti(L, 6, i + 1);
+        int t = lua_gettop(L);
+        luaL_checktype(L, t, LUA_TTABLE);
+        c[i] = (nb_run_check){.rule = field_str(L, t, "rule"), .severity = field_str(L, t, "severity"),
+                              .status = field_str(L, t, "status"), .file = field_str(L, t, "file"),
+                              .hash = field_str(L, t, "hash"), .pass = field_int(L, t, "pass"),
+                              .fail = field_int(L, t, "fail"), .na = field_int(L, t, "na")};
+        if (!c[i].rule || !c[i].severity || !c[i].status)
+            return luaL_error(L, "store:put_run: check %d needs rule, severity and status", i + 1);
+        lua_pop(L, 1); /* the strings stay alive in the checks table */
+    }
+    for (int i = 0; i < nv; i++) {
+        lua_rawgeti(L, 7, i + 1);
+        const char **f[4] = {&v[i].tbl, &v[i].row, &v[i].col, &v[i].text};
+        for (int k = 0; k < 4; k++) {
+            lua_rawgeti(L, -1, k + 1);
+            *f[k] = lua_tostring(L, -1);
+            lua_pop(L, 1);
+        }
+        if (!v[i].tbl || !v[i].row || !v[i].col)
+            return luaL_error(L, "store:put_run: value %d is {table, row, col, text}", i + 1);
+        lua_pop(L, 1);
+    }
+    char err[1024];
+    int64_t id;
+    if (nb_run_put(s, body, year, format, data, c, nc, v, nv, &id, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    lua_pushinteger(L, id);
+    return 1;
+}
+
+/* Runs SQL with BODY (and YEAR) bound; calls ROW for each row with the statement;
+ * finalizes on every path but a Lua error inside ROW (which only pushes strings). */
+static sqlite3_stmt *prepare(lua_State *L, nb_store *s, const char *sql, int64_t body, int year)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    sqlite3_bind_int64(st, 1, body);
+    sqlite3_bind_int(st, 2, year);
+    return st;
+}
+
+/* store:last_run(body, year) -> {id =, format =, data =, checks = {rule = {severity =,
+ * status =, pass =, fail =, na =, file =, hash =}}} | nil */
+static int l_last_run(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    int64_t body = nb_check_body(L, s, 2);
+    int year = (int)luaL_checkinteger(L, 3);
+    lua_createtable(L, 0, 4);
+    sqlite3_stmt *st = prepare(L, s, "SELECT id, format, data FROM run WHERE body = ?1 AND "
+                                     "year = ?2 ORDER BY id DESC LIMIT 1", body, year);
+    int64_t id = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        lua_pushinteger(L, id);
+        lua_setfield(L, -2, "id");
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+        lua_setfield(L, -2, "format");
+        lua_pushstring(L, (const char *)sqlite3_column_text(st, 2));
+        lua_setfield(L, -2, "data");
+    }
+    sqlite3_finalize(st);
+    if (!id) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_newtable(L);
+    st = prepare(L, s, "SELECT rule, severity, status, pass, fail, na, file, hash FROM run_check "
+                       "WHERE run = ?1", id, 0);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        lua_createtable(L, 0, 7);
+        static const char *const names[] = {"severity", "status", "pass", "fail", "na", "file", "hash"};
+        for (int c = 1; c <= 7; c++) {
+            if (c >= 3 && c <= 5)
+                lua_pushinteger(L, sqlite3_column_int64(st, c));
+            else
+                lua_pushstring(L, (const char *)sqlite3_column_text(st, c));
+            lua_setfield(L, -2, names[c - 1]);
+        }
+        lua_setfield(L, -2, (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    lua_setfield(L, -2, "checks");
+    return 1;
+}
+
+/* store:run_values(body, year) -> {["table\trow\tcol"] = text | false} of the latest run */
+static int l_run_values(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    int64_t body = nb_check_body(L, s, 2);
+    int year = (int)luaL_checkinteger(L, 3);
+    lua_newtable(L);
+    sqlite3_stmt *st = prepare(L, s, "SELECT tbl || char(9) || row || char(9) || col, text FROM "
+                                     "run_value WHERE body = ?1 AND year = ?2", body, year);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+            lua_pushboolean(L, 0);
+        else
+            lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
+        lua_setfield(L, -2, (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return 1;
+}
+
+/* store:digests() -> {body name = SHA-256 of everything of it a report reads} */
+static int l_digests(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    void **owned_ids = nb_lua_owned(L), **owned_hex = nb_lua_owned(L);
+    int64_t *ids;
+    char *hex, err[1024];
+    int n;
+    if (nb_body_digests(s, &ids, &hex, &n, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    *owned_ids = ids;
+    *owned_hex = hex;
+    lua_createtable(L, 0, n);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM body WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    for (int i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            lua_pushstring(L, hex + (size_t)i * NB_HASH_HEX);
+            lua_setfield(L, -2, (const char *)sqlite3_column_text(st, 0));
+        }
+    }
+    sqlite3_finalize(st);
+    return 1;
+}
+
+static const luaL_Reg store_methods[] = {
+    {"put_run", l_put_run},
+    {"last_run", l_last_run},
+    {"run_values", l_run_values},
+    {"digests", l_digests},
+    {NULL, NULL},
+};
+
+int nb_open_runs(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_getmetatable(L, NB_MT_STORE);
+    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
+        luaL_setfuncs(L, store_methods, 0);
+    lua_pop(L, 2);
+    return 0;
+}

@@ -1,0 +1,357 @@
+-- regen.lua: every (body, year) report at once (nianbao regen).
+--
+--   local regen = require "regen"
+--   local plan = regen.plan(store, { bodies = {…} | nil, years = {first, last} | nil })
+--   local result = regen.run(store, plan, { out =, to =, sources =, on_report = function(r) end })
+--
+-- The plan lists each body's years that have data (records, texts or imported figures,
+-- of the body or, for a roll-up, of its subtree) and a format, and the years skipped
+-- (no format covers them). The run tabulates every kind once, for every body and every
+-- year of the plan (cubes with body and year dimensions over one year range), and each
+-- report slices its cubes out of those: no query per report. Each report is written to
+-- OUT/<body>/, with a manifest (what it was made from) and, when cells changed since
+-- the previous run, a list of the changes; its checks and cells are recorded in the
+-- store, so the next run says what changed and which checks newly fail or pass.
+
+local report = require "report"
+local formats = require "formats"
+local format = require "format"
+local checks = require "checks"
+local bodies = require "bodies"
+
+local regen = {}
+
+--- A file name for S: characters a file system or a shell would trip on become "_".
+function regen.safe_name(s)
+  return (s:gsub("[/\\:*?\"<>|%s]", "_"))
+end
+
+-- ---- the plan ----
+
+--- The reports to make: { reports = { {body, year, format}, … } in tree order and year
+--- order, skipped = { {body, year, reason}, … }, first =, last = (years) }. OPTS: bodies
+--- (names; default every body), years ({first, last}; default every year with data).
+function regen.plan(store, opts)
+  opts = opts or {}
+  local tree, by_name = bodies.tree(store)
+  local wanted
+  if opts.bodies then
+    wanted = {}
+    for _, b in ipairs(opts.bodies) do store:body(b); wanted[b] = true end
+  end
+  local plan = { reports = {}, skipped = {} }
+  local years_of = {}
+  local function own_years(name)
+    if not years_of[name] then
+      local set = {}
+      for _, y in ipairs(store:years(name)) do set[y] = true end
+      for _, f in ipairs(store:figures(name)) do set[f.year] = true end
+      years_of[name] = set
+    end
+    return years_of[name]
+  end
+  for _, node in ipairs(tree) do
+    if not wanted or wanted[node.name] then
+      local set = {}
+      for _, b in ipairs(node.rollup and bodies.subtree(store, node.name) or { node.name }) do
+        for y in pairs(own_years(b)) do set[y] = true end
+      end
+      local list = {}
+      for y in pairs(set) do
+        if not opts.years or (y >= opts.years[1] and y <= opts.years[2]) then list[#list + 1] = y end
+      end
+      table.sort(list)
+      local reg = formats.for_body(store, node.name)
+      for _, y in ipairs(list) do
+        local f = reg:choose(y)
+        if f then
+          plan.reports[#plan.reports + 1] = { body = node.name, year = y, format = f, rollup = node.rollup }
+          plan.first = math.min(plan.first or y, y)
+          plan.last = math.max(plan.last or y, y)
+        else
+          plan.skipped[#plan.skipped + 1] = { body = node.name, year = y,
+            reason = string.format("no format for %d (%s)", y, reg:coverage()) }
+        end
+      end
+    end
+  end
+  return plan
+end
+
+-- ---- one pass of tabulation ----
+
+-- The cubes of every format of PLAN, each computed once for every body and every year
+-- from two years before the first (a stock of the year before; the year before's own
+-- report, for Y1-Y3) to the last. Returns the function report.tabulate takes:
+-- cubes(fmt, set of bodies, year).
+local function tabulate_all(store, plan)
+  local full, lo, hi = {}, plan.first - 2, plan.last
+  local function cube_of(c)
+    local sig = format.signature(c)
+    if not full[sig] then
+      local q = { years = { lo, hi }, ids = false }
+      if c.op == "flow" then
+        full[sig] = store:flow(c.kind, q)
+      elseif c.op == "count_by" then
+        q.date, q.by = c.date, c.by
+        full[sig] = store:count_by(c.kind, q)
+      elseif c.op == "sum_by" then
+        q.date, q.by = c.date, c.by
+        full[sig] = store:sum_by(c.kind, c.field, q)
+      else
+        q.start, q["end"], q.by = c.start, c["end"], c.by
+        full[sig] = store:stock(c.kind, q)
+      end
+    end
+    return full[sig]
+  end
+  for _, r in ipairs(plan.reports) do
+    for _, c in pairs(r.format.cubes) do cube_of(c) end
+  end
+  local by_set = {}
+  return function(fmt, set, year)
+    local cubes = {}
+    local key = table.concat(set, "\0")
+    by_set[key] = by_set[key] or {}
+    for name, c in pairs(fmt.cubes) do
+      local y = year + (c.op == "stock" and c.year_offset or 0)
+      if y < lo or y > hi then
+        -- outside the pass (a neighbour's neighbour): from the store
+        local one = fmt:tabulate(store, { year = year })[name]
+        cubes[name] = one:slice(set)
+      else
+        local sig = format.signature(c)
+        local bodies_cube = by_set[key][sig]
+        if not bodies_cube then
+          bodies_cube = cube_of(c):slice(set)
+          by_set[key][sig] = bodies_cube
+        end
+        cubes[name] = bodies_cube:slice(tostring(y))
+      end
+    end
+    return cubes
+  end, full
+end
+
+-- ---- one report ----
+
+-- Every data cell of the document as "table\trow\tcol" -> display text (false: blank),
+-- and the list of keys in table order.
+local function cells_of(ctx)
+  local texts, order = {}, {}
+  for _, t in ipairs(ctx.tables) do
+    for _, row in ipairs(t.rows) do
+      for c = 1, t.ncols do
+        local x = row[c]
+        local rk = x.row or row.key
+        if rk and x.key and not x.header then
+          local k = t.id .. "\t" .. rk .. "\t" .. x.key
+          if texts[k] == nil then
+            local _, text = ctx.document:cell(t.id, rk, x.key)
+            texts[k] = (x.value ~= nil and text) or false
+            order[#order + 1] = k
+          end
+        end
+      end
+    end
+  end
+  return texts, order
+end
+
+-- The rule files that ran for BODY: rule id -> { file =, hash = }.
+local function rule_sources(store, body, sources)
+  local by_id = {}
+  for _, f in ipairs(checks.national_files()) do
+    local path = "scripts/" .. f.name:gsub("%.", "/") .. ".lua"
+    for _, r in ipairs(f.rules) do by_id[r.id] = { file = path, hash = sources[path] or "" } end
+  end
+  for _, s in ipairs(store:scripts(body, "rules")) do
+    local ok, file = pcall(checks.load_file, s)
+    if ok then
+      for _, r in ipairs(file.rules) do by_id[r.id] = { file = body .. ":" .. s.name, hash = s.hash } end
+    end
+  end
+  return by_id
+end
+
+-- The checks of a report by rule: { rule, severity, status, pass, fail, na, file, hash }.
+local function checks_by_rule(results, sources)
+  local out = {}
+  for _, g in ipairs(checks.summary(results)) do
+    local src = sources[g.id] or { file = "", hash = "" }
+    out[#out + 1] = { rule = g.id, severity = g.severity,
+      status = g.FAIL > 0 and "FAIL" or (g.PASS > 0 and "PASS" or "NOT_ASSESSABLE"),
+      pass = g.PASS, fail = g.FAIL, na = g.NOT_ASSESSABLE, file = src.file, hash = src.hash }
+  end
+  return out
+end
+
+-- "表格,行,列,原值,新值" lines of the cells that changed from BEFORE to NOW.
+local function csv_field(s)
+  s = tostring(s)
+  if s:find('[,"\n]') then return '"' .. s:gsub('"', '""') .. '"' end
+  return s
+end
+
+local function diff(before, now, order, titles)
+  local lines = {}
+  for _, k in ipairs(order) do
+    local old, new = before[k], now[k]
+    if old == nil then old = false end
+    if old ~= new then
+      local t, r, c = k:match("^(.-)\t(.-)\t(.*)$")
+      lines[#lines + 1] = { table = t, title = titles[t] or t, row = r, col = c,
+                            old = old == false and "" or old, new = new == false and "" or new }
+    end
+  end
+  return lines
+end
+
+-- ---- the manifest (JSON, keys sorted, no time: the same inputs give the same bytes) ----
+
+local function json(v, indent)
+  indent = indent or ""
+  local t = type(v)
+  if t == "table" then
+    local inner = indent .. "  "
+    if #v > 0 or next(v) == nil then
+      if next(v) == nil then return "[]" end
+      local parts = {}
+      for _, x in ipairs(v) do parts[#parts + 1] = inner .. json(x, inner) end
+      return "[\n" .. table.concat(parts, ",\n") .. "\n" .. indent .. "]"
+    end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys)
+    local parts = {}
+    for _, k in ipairs(keys) do parts[#parts + 1] = inner .. json(k) .. ": " .. json(v[k], inner) end
+    return "{\n" .. table.concat(parts, ",\n") .. "\n" .. indent .. "}"
+  elseif t == "string" then
+    return '"' .. v:gsub('[%c"\\]', function(ch)
+      local map = { ['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\t'] = '\\t', ['\r'] = '\\r' }
+      return map[ch] or string.format("\\u%04x", ch:byte())
+    end) .. '"'
+  elseif t == "boolean" or t == "number" then
+    return tostring(v)
+  end
+  return "null"
+end
+regen.json = json
+
+-- ---- the run ----
+
+--- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
+--- sources (path -> SHA-256 of the program's scripts), version, write_file(path, text),
+--- sha256_file(path), mkdir(dir), on_report(r) (called after each report), created.
+--- Returns { reports = { {body, year, format, errors, warnings, changed, first_run,
+--- changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},
+--- imported, files = {…}} }, times = { tabulate =, build =, export = } (CPU seconds),
+--- errors = N (reports with an error-level check failing) }.
+function regen.run(store, plan, opts)
+  local out = opts.out or "out"
+  local t0 = os.clock()
+  local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0 }
+  if #plan.reports == 0 then return result end
+  local cubes = tabulate_all(store, plan)
+  result.times.tabulate = os.clock() - t0
+  local digests = store:digests()
+  local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
+  local folders = {} -- body -> manifest being made
+  for _, r in ipairs(plan.reports) do
+    local t1 = os.clock()
+    built[r.body] = built[r.body] or {}
+    local neighbours = {}
+    if built[r.body][r.year - 1] then neighbours[r.year - 1] = built[r.body][r.year - 1] end
+    local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format.id,
+                                           cubes = cubes, neighbours = neighbours,
+                                           created = opts.created })
+    built[r.body][r.year] = ctx
+    built[r.body][r.year - 2] = nil
+    local t2 = os.clock()
+    result.times.build = result.times.build + (t2 - t1)
+
+    local dir = out .. "/" .. regen.safe_name(r.body)
+    local name = regen.safe_name(string.format("%s-%d", r.body, r.year))
+    assert(opts.mkdir(dir))
+    local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = opts.to })
+    if not written or err then nianbao.fail(err) end
+    local files, hashes = {}, {}
+    for _, p in ipairs(written) do
+      local base = p:match("([^/]+)$")
+      files[base] = assert(opts.sha256_file(p))
+      hashes[#hashes + 1] = base .. " " .. files[base]
+    end
+    table.sort(hashes)
+    local output = nianbao.sha256(table.concat(hashes, "\n"))
+
+    local now, order = cells_of(ctx)
+    local before = store:run_values(r.body, r.year)
+    local last = store:last_run(r.body, r.year)
+    local titles = {}
+    for _, t in ipairs(ctx.tables) do titles[t.id] = t.title end
+    local changes = last and diff(before, now, order, titles) or {}
+    if #changes > 0 then
+      local lines = { "表格,行,列,原值,新值" }
+      for _, ch in ipairs(changes) do
+        lines[#lines + 1] = table.concat({ csv_field(ch.title), csv_field(ch.row), csv_field(ch.col),
+                                           csv_field(ch.old), csv_field(ch.new) }, ",")
+      end
+      assert(opts.write_file(dir .. "/" .. name .. ".changes.csv", table.concat(lines, "\n") .. "\n"))
+      files[name .. ".changes.csv"] = nil -- a record of this run's changes, not an output
+    end
+
+    local by_rule = checks_by_rule(doc.checks, rule_sources(store, r.body, opts.sources or {}))
+    local newly_failing, newly_passing = {}, {}
+    if last then
+      for _, c in ipairs(by_rule) do
+        local was = last.checks[c.rule]
+        if c.status == "FAIL" and (not was or was.status ~= "FAIL") then newly_failing[#newly_failing + 1] = c.rule end
+        if c.status == "PASS" and was and was.status == "FAIL" then newly_passing[#newly_passing + 1] = c.rule end
+      end
+    end
+    local values = {}
+    for _, k in ipairs(order) do
+      local t, row, col = k:match("^(.-)\t(.-)\t(.*)$")
+      values[#values + 1] = { t, row, col, now[k] or nil }
+    end
+    store:put_run(r.body, r.year, r.format.id, output, by_rule, values)
+
+    local errors, warnings = 0, 0
+    for _, c in ipairs(by_rule) do
+      if c.severity == "error" then errors = errors + c.fail end
+      if c.severity == "warning" then warnings = warnings + c.fail end
+    end
+    if errors > 0 then result.errors = result.errors + 1 end
+    local missing = {}
+    for k in pairs(ctx.missing or {}) do missing[#missing + 1] = k end
+    table.sort(missing)
+    local entry = { body = r.body, year = r.year, format = r.format.id, errors = errors, warnings = warnings,
+                    changed = not last or last.data ~= output, first_run = last == nil,
+                    changes = changes, newly_failing = newly_failing, newly_passing = newly_passing,
+                    missing = missing, imported = ctx.imported, files = written, rules = by_rule }
+    result.reports[#result.reports + 1] = entry
+
+    local m = folders[r.body]
+    if not m then
+      local scripts = {}
+      for path, h in pairs(opts.sources or {}) do scripts[path] = h end
+      for _, s in ipairs(store:scripts(r.body)) do scripts[r.body .. ":" .. s.role .. "/" .. s.name] = s.hash end
+      local set = {}
+      for _, b in ipairs(ctx.bodies) do set[#set + 1] = b .. " " .. (digests[b] or "") end
+      m = { nianbao = opts.version, body = r.body, rollup = ctx.rollup or false,
+            data = nianbao.sha256(table.concat(set, "\n")), scripts = scripts, reports = {} }
+      folders[r.body] = m
+    end
+    m.reports[#m.reports + 1] = { year = r.year, format = r.format.id, files = files,
+                                  imported = ctx.imported and ctx.imported.source or nil }
+    result.times.export = result.times.export + (os.clock() - t2)
+    if opts.on_report then opts.on_report(entry) end
+  end
+  for body, m in pairs(folders) do
+    local dir = out .. "/" .. regen.safe_name(body)
+    assert(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
+  end
+  return result
+end
+
+return regen
