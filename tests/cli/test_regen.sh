@@ -1,0 +1,109 @@
+#!/bin/sh
+# test_regen.sh - nianbao regen: every (body, year) at once, reproducible bytes and
+# "unchanged", a cell-level diff of a changed record, roll-ups (汇总) and RU1, Y1 across
+# the 2020 -> 2021 format change and on a broken carry-over, check history, skipped
+# years, exit status, and a killed run that leaves only whole files.
+. tests/cli/lib.sh
+H='编号,收到日期,申请人类型,办结日期,办理结果,机关'
+nb -d s.db init
+printf '名称,上级,汇总\n市,,是\n甲区,市,\n乙区,市,\n' >bodies.csv
+nb -d s.db import bodies bodies.csv
+printf '%s\n' "$H" \
+  'A1,2018-05-01,自然人,2018-05-10,1,甲区' \
+  'A2,2019-03-01,自然人,2019-03-20,1,甲区' \
+  'A3,2019-12-20,企业,2020-01-10,2,甲区' \
+  'A4,2020-12-25,自然人,2021-01-08,1,甲区' \
+  'A5,2021-06-01,自然人,,,甲区' \
+  'B1,2019-07-01,自然人,2019-07-09,3.1,乙区' \
+  'B2,2020-12-30,自然人,2021-01-04,1,乙区' \
+  'B3,2021-02-01,企业,2021-02-11,1,乙区' \
+  'C1,2020-04-01,自然人,2020-04-05,1,市' >r.csv
+nb -d s.db import request r.csv
+is "$rc" 0 "one file for the city and its districts"
+
+nb -d s.db regen --out o
+is "$rc" 0 "regen: exit 0"
+like "$out" "skipped 甲区 2018: no format for 2018" "a year no format covers: skipped, not an error"
+like "$out" "市 +2019 +gov2019 +0 +[0-9]+ +新" "the roll-up gets a report of its own"
+is "$(printf '%s\n' "$out" | grep -c '^甲区 20[0-9]* (gov')" "3" "one line per report when not on a terminal (甲区 2019-2021)"
+like "$out" "甲区 2019: no records of kind case" "the summary lists kinds with no records"
+ls o/甲区 >files1
+is "$(grep -c . files1)" "25" "甲区: 3 years x 8 files, and the manifest"
+json() { python3 -c 'import json,sys
+t = json.load(open(sys.argv[1]))["tables"]["requests"]
+print(" ".join(str(t[r]["total"]) for r in sys.argv[2:]))' "$@"; }
+is "$(json o/市/市-2020.json new carried_in carried_out)" "3 1 2" "the 汇总 counts its own records and its districts' (2020: C1 A4 B2 new; A3 carried in; A4 B2 carried out)"
+is "$(json o/甲区/甲区-2020.json new carried_in carried_out) + $(json o/乙区/乙区-2020.json new carried_in carried_out)" "1 1 1 + 1 0 1" "the districts' own"
+like "$(python3 -c 'import json,sys
+print([(c["id"], c["status"]) for c in json.load(open(sys.argv[1]))["checks"] if c["id"] == "RU1"])' o/市/市-2020.json)" "RU1.*PASS" "RU1: the roll-up equals its own records plus its children's reports"
+like "$(python3 -c 'import json,sys
+print([(c["id"], c["status"]) for c in json.load(open(sys.argv[1]))["checks"] if c["id"] == "Y1"])' o/甲区/甲区-2021.json)" "Y1', 'PASS" "Y1 passes across the 2020 -> 2021 format change"
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reports"][0]["format"])' o/甲区/manifest.json)" "gov2019" "a manifest per body folder"
+
+# ---- twice: the same bytes, unchanged ----
+(cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums1
+cp o/甲区/manifest.json m1
+nb -d s.db regen --out o
+is "$rc" 0 "again: exit 0"
+is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "again: every report unchanged"
+(cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums2
+check "again: every file the same bytes" cmp -s sums1 sums2
+check "again: the manifest the same bytes" cmp -s m1 o/甲区/manifest.json
+
+# ---- one record changed: exactly its cells, and the diff says so ----
+printf '%s\n' "$H" 'A4,2020-12-25,企业,2021-01-08,1,甲区' >fix.csv
+nb -d s.db import request fix.csv
+nb -d s.db regen --years 2020-2021 --body 甲区 --out o
+is "$rc" 0 "after a correction: exit 0"
+like "$out" "甲区 2020 \(gov2019\): 0 errors, [0-9]+ warnings?, changed" "2020 changed"
+is "$(cat o/甲区/甲区-2020.changes.csv)" "表格,行,列,原值,新值
+三、收到和处理政府信息公开申请情况,new,person,1,0
+三、收到和处理政府信息公开申请情况,new,business,0,1
+三、收到和处理政府信息公开申请情况,carried_out,person,1,0
+三、收到和处理政府信息公开申请情况,carried_out,business,0,1" "the changes file: exactly the cells of the changed record, old and new"
+like "$out" "requests.new.person: 1 → 0" "the summary shows the diff too"
+like "$out" "甲区 2021 \(gov2021\).*changed" "2021 changed too (A4 was carried in and closed there)"
+check "2019 was not in the run: its files untouched" test ! -e o/甲区/甲区-2019.changes.csv
+
+# ---- a published year that breaks a carry-over; a child that breaks the roll-up ----
+python3 - <<'PY'
+import json
+d = json.load(open("o/乙区/乙区-2020.json"))
+d["tables"]["requests"]["carried_out"]["person"] = 3
+d["tables"]["requests"]["carried_out"]["total"] = 3
+json.dump(d, open("pub.json", "w"), ensure_ascii=False)
+PY
+nb -d s.db import --body 乙区 report pub.json
+nb -d s.db regen --out o
+is "$rc" 1 "an error-level check failing: exit 1"
+like "$out" "乙区 2021: newly failing: Y1" "Y1 fails on the broken carry-over, newly"
+like "$out" "乙区 2020: imported figures \(pub.json\)" "the imported year is marked"
+like "$out" "市 2020: newly failing: RU1" "RU1 fails for the roll-up"
+like "$(python3 -c 'import json,sys
+print([c["message"] for c in json.load(open(sys.argv[1]))["checks"] if c["id"] == "RU1" and c["status"] == "FAIL"])' o/市/市-2020.json)" "不一致的下级：乙区（导入的报告数字" "RU1 names the child whose numbers break it"
+is "$(sqlite3 s.db "SELECT count(*) FROM run r JOIN body b ON b.id = r.body WHERE b.name = '乙区' AND r.year = 2021")" "3" "the store keeps every run"
+is "$(sqlite3 s.db "SELECT rc.status || ' ' || rc.file || ' ' || length(rc.hash) FROM run_check rc WHERE rc.rule = 'Y1' AND rc.run = (SELECT max(r.id) FROM run r JOIN body b ON b.id = r.body WHERE b.name = '乙区' AND r.year = 2021)")" \
+   "FAIL scripts/checks/years.lua 64" "check history: status, the rule file and its hash"
+nb -d s.db delete --body 乙区 --dry-run
+like "$rc:$err" "^2:nianbao: delete: .*--force" "a body with figures and runs: only with --force"
+sqlite3 s.db "DELETE FROM figures"
+nb -d s.db regen --out o
+like "$out" "乙区 2021: newly passing: Y1" "fixed: Y1 newly passes"
+
+# ---- killed halfway: every file whole, no temporary ----
+rm -rf k && nb -d s.db regen --out k
+(cd k && find . -type f ! -name manifest.json ! -name '*.changes.csv' -exec sha256sum {} + | sort) >whole
+n=1; bad=""
+writes=$(strace -f -c -e trace=write "$NB_BIN" -d s.db regen --out k2 2>&1 >/dev/null | awk '$NF == "write" { print $(NF - 1) }')
+rm -rf k2
+for n in 7 31 97 211 401; do
+  [ "$n" -lt "${writes:-0}" ] || continue
+  rm -rf k2
+  strace -f -o /dev/null -e trace=write -e inject=write:signal=KILL:when=$n "$NB_BIN" -d s.db regen --out k2 >/dev/null 2>&1
+  left=$(cd k2 2>/dev/null && find . -type f ! -name manifest.json ! -name '*.changes.csv' -exec sha256sum {} + | sort | while read -r sum f; do
+    grep -q "^$sum  $f\$" ../whole || echo "$f"; done)
+  tmp=$(find k2 -name '*.tmp*' -o -name '.nb*' 2>/dev/null)
+  [ -z "$left$tmp" ] || bad="$bad $n($left$tmp)"
+done
+is "$bad" "" "killed at several writes: every finished file whole, none half-written"
+finish
