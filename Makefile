@@ -49,7 +49,7 @@ FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,a
               -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(LUA_PKGS))
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 
-.PHONY: all deps test-deps fuzz-deps units test check valgrind demo bench clean docs install fuzz
+.PHONY: all deps test-deps fuzz-deps units test check valgrind demo demo-city bench clean docs install fuzz
 all: deps $(NB_OUT)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
@@ -110,6 +110,10 @@ valgrind: all
 
 demo: all
 	$(Q)sh examples/shenhe/demo.sh
+
+# The example city: 13 bodies, about 200,000 requests, 2019-2024, every report regenerated.
+demo-city: all
+	$(Q)sh examples/city/demo.sh
 
 bench: all
 	$(Q)sh bench/import.sh

@@ -1,6 +1,7 @@
 -- rollup.lua: the rule of a roll-up (汇总) report (formats.md "Roll-up"). A roll-up counts
 -- its own records and those of every body below it, each once; so each additive cell
--- equals its own records' value plus the sum of its children's reports. Every data cell
+-- equals its own records' value plus the sum of the reports below it: each child's, and
+-- below a child that is not a roll-up itself, that child's children's, and so on. Every data cell
 -- of the national tables is additive: flows and counts add, and so do the stock columns
 -- (上一年项目数量, 对外公开总数量, 现行有效件数: records standing at a date, each record
 -- belonging to one body) and 本年增/减, a difference of two stocks. Amounts in 万元 are
@@ -10,17 +11,31 @@
 
 local checks = require "checks"
 
--- The direct children of BODY.
-local function children(store, body)
-  local out = {}
+-- The reports whose sum a roll-up's cells are (besides its own records): each child's,
+-- and, below a child that is not itself a roll-up, its children's, and so on (a roll-up
+-- child's report already holds its subtree).
+local function contributors(store, body)
+  local kids, rollup = {}, {}
   for _, b in ipairs(store:bodies()) do
-    if b.parent == body then out[#out + 1] = b.name end
+    if b.parent then
+      kids[b.parent] = kids[b.parent] or {}
+      table.insert(kids[b.parent], b.name)
+    end
+    rollup[b.name] = b.rollup
   end
+  local out = {}
+  local function walk(name)
+    for _, k in ipairs(kids[name] or {}) do
+      out[#out + 1] = k
+      if not rollup[k] then walk(k) end
+    end
+  end
+  walk(body)
   return out
 end
 
--- The reports RU1 compares, for CTX: its own records alone, and each child's report and
--- records in the roll-up's format (cached per ctx; a batch gives ctx.cubes_fn).
+-- The reports RU1 compares, for CTX: its own records alone, and each contributor's report
+-- (and records, when its figures were imported) in the roll-up's format (cached per ctx; a batch gives ctx.cubes_fn).
 local cache = setmetatable({}, { __mode = "k" })
 local function parts(ctx)
   if cache[ctx] then return cache[ctx] end
@@ -31,7 +46,7 @@ local function parts(ctx)
   local own = nianbao.document{ title = "", body = ctx.body, year = ctx.year, format = fmt.id,
                                 tables = fmt:build(own_cubes) }:values()
   local kids = {}
-  for _, name in ipairs(children(ctx.store, ctx.body)) do
+  for _, name in ipairs(contributors(ctx.store, ctx.body)) do
     local r = report.tabulate(ctx.store, name, ctx.year, fmt, opts)
     local kid = { name = name, values = r.values, imported = r.imported }
     if r.imported then kid.records = report.tabulate(ctx.store, name, ctx.year, fmt, { records = true, cubes = opts.cubes }).values end
@@ -52,7 +67,7 @@ end
 return {
   {
     id = "RU1", severity = "error", title = "汇总表每个单元格等于本级与各下级报告之和",
-    formula = "汇总 = 本级记录 + Σ 下级报告（金额按下级个数容许 0.01 万元误差）",
+    formula = "汇总 = 本级记录 + Σ 下级报告（非汇总下级再加其下级；金额按报告个数容许 0.01 万元误差）",
     applies = function(ctx) return ctx.rollup and not ctx.imported end,
     run = function(ctx, emit)
       local p = parts(ctx)
