@@ -551,8 +551,28 @@ local function run_regen(c)
     end
     if #r.newly_failing > 0 then print(head .. "newly failing: " .. table.concat(r.newly_failing, ", ")) end
     if #r.newly_passing > 0 then print(head .. "newly passing: " .. table.concat(r.newly_passing, ", ")) end
-    for _, k in ipairs(r.missing) do print(head .. "no records of kind " .. k .. " (its cells are blank)") end
     if r.imported then print(head .. "imported figures (" .. r.imported.source .. ")") end
+  end
+  -- kinds with no records, by body and kind: "B: no records of kind K in 2019, 2021–2024"
+  local missing, order = {}, {}
+  for _, r in ipairs(result.reports) do
+    for _, k in ipairs(r.missing) do
+      local key = r.body .. "\0" .. k
+      if not missing[key] then missing[key] = {}; order[#order + 1] = key end
+      table.insert(missing[key], r.year)
+    end
+  end
+  for _, key in ipairs(order) do
+    local body, kind = key:match("^(.-)%z(.*)$")
+    local spans, years = {}, missing[key]
+    local i = 1
+    while i <= #years do
+      local j = i
+      while j < #years and years[j + 1] == years[j] + 1 do j = j + 1 end
+      spans[#spans + 1] = j > i and (years[i] .. "–" .. years[j]) or tostring(years[i])
+      i = j + 1
+    end
+    print(string.format("%s: no records of kind %s in %s (its cells are blank)", body, kind, table.concat(spans, ", ")))
   end
   local t = result.times
   print(string.format("%d report%s in %s; CPU: tabulation %.2f s, layout and checks %.2f s, export %.2f s",

@@ -26,7 +26,7 @@ is "$rc" 0 "regen: exit 0"
 like "$out" "skipped 甲区 2018: no format for 2018" "a year no format covers: skipped, not an error"
 like "$out" "市 +2019 +gov2019 +0 +[0-9]+ +新" "the roll-up gets a report of its own"
 is "$(printf '%s\n' "$out" | grep -c '^甲区 20[0-9]* (gov')" "3" "one line per report when not on a terminal (甲区 2019-2021)"
-like "$out" "甲区 2019: no records of kind case" "the summary lists kinds with no records"
+like "$out" "甲区: no records of kind case in 2019–2021 \(its cells are blank\)" "the summary lists kinds with no records, by body and kind"
 ls o/甲区 >files1
 is "$(grep -c . files1)" "25" "甲区: 3 years x 8 files, and the manifest"
 json() { python3 -c 'import json,sys
