@@ -24,9 +24,8 @@ static int key_ok(const char *k)
     size_t n = strlen(k);
     if (n == 0 || n > NB_FIGURES_MAX_KEY)
         return 0;
-    for (const char *p = k; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '.'))
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
             return 0;
     return 1;
 }
@@ -90,8 +89,9 @@ static nb_err object_of(const json_t *v, const char *where, const char *path, ch
 static nb_err bad_key(const char *where, const char *key, const char *path, char *err,
                       size_t errlen)
 {
-    snprintf(err, errlen, "%s: %s: the key '%.80s' is not letters, digits, '.' and '_'", path,
-             where, key);
+    snprintf(err, errlen, "%s: %s: a key is empty, longer than %d bytes or holds a control "
+             "character", path, where, NB_FIGURES_MAX_KEY);
+    (void)key;
     return NB_ERR_INPUT;
 }
 
@@ -180,13 +180,16 @@ nb_err nb_figures_read(const char *path, nb_figures *out, char *err, size_t errl
     return rc;
 }
 
-nb_err nb_figures_put(nb_store *s, int64_t body, int year, const char *format,
+nb_err nb_figures_put(nb_store *s, const char *name, int year, const char *format,
                       const nb_figures *f, const char *source, char *err, size_t errlen)
 {
     nb_err rc = nb_store_begin(s, err, errlen);
     if (rc)
         return rc;
     sqlite3_stmt *del = NULL, *ins = NULL;
+    int64_t body;
+    if ((rc = nb_store_body(s, name, 1, &body, NULL, err, errlen)))
+        goto done;
     if (sqlite3_prepare_v2(s->db, "DELETE FROM figures WHERE body = ?1 AND year = ?2", -1, &del,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,

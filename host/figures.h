@@ -10,7 +10,7 @@
 
 #define NB_FIGURES_MAX_BYTES (16L << 20)
 #define NB_FIGURES_MAX_CELLS 20000
-#define NB_FIGURES_MAX_KEY 64
+#define NB_FIGURES_MAX_KEY 200
 
 typedef struct {
     char *tbl, *row, *col;
@@ -27,14 +27,14 @@ typedef struct {
 } nb_figures;
 
 /* Reads the JSON file PATH. A syntax error names the file, line and column; a value
- * that is not a number or null, or a key that is not letters, digits, '.' and '_',
- * names its place (tables.requests.new.person). */
+ * that is not a number or null, or a key that is empty, too long or holds a control
+ * character, names its place (tables.requests.new.person). */
 nb_err nb_figures_read(const char *path, nb_figures *out, char *err, size_t errlen);
 void nb_figures_free(nb_figures *f);
 
-/* Stores F as the figures of BODY for YEAR in FORMAT (from SOURCE), replacing those
- * before, in one transaction. */
-nb_err nb_figures_put(nb_store *s, int64_t body, int year, const char *format,
+/* Stores F as the figures of body BODY (created when new) for YEAR in FORMAT (from
+ * SOURCE), replacing those before, in one transaction. */
+nb_err nb_figures_put(nb_store *s, const char *body, int year, const char *format,
                       const nb_figures *f, const char *source, char *err, size_t errlen);
 
 #endif

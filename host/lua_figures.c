@@ -72,11 +72,12 @@ static int l_read_figures(lua_State *L)
 }
 
 /* store:put_figures(body, year, format, cells, source) -> true | nil, message: replaces
- * the body's figures of the year (the caller has checked the keys against the format). */
+ * the body's figures of the year (the body is created when new; the caller has checked
+ * the keys against the format). */
 static int l_put_figures(lua_State *L)
 {
     nb_store *s = nb_check_writable(L, 1, "store:put_figures");
-    int64_t body = nb_check_body(L, s, 2);
+    const char *body = luaL_checkstring(L, 2);
     lua_Integer year = luaL_checkinteger(L, 3);
     const char *format = luaL_checkstring(L, 4), *source = luaL_checkstring(L, 6);
     luaL_checktype(L, 5, LUA_TTABLE);

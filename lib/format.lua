@@ -366,7 +366,9 @@ function Format:unknown_keys(figures)
     local shape = self.by_id[t]
     for r, cols in pairs(rows) do
       for c in pairs(cols) do
-        if not (shape and not shape.dynamic and shape.cells[r] and shape.cells[r][c]) then
+        if shape and shape.dynamic then
+          bad[#bad + 1] = t .. "." .. r .. "." .. c .. " (a table whose rows follow the data)"
+        elseif not (shape and shape.cells[r] and shape.cells[r][c]) then
           bad[#bad + 1] = t .. "." .. r .. "." .. c
         end
       end

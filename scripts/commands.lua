@@ -190,8 +190,11 @@ local function import_report(c, path)
   if c.opt.year and f.year and f.year ~= c.opt.year then
     c.host.fail(string.format("%s: the file is of %d, not %d (--year)", path, f.year, c.opt.year))
   end
-  c.store:body(c.opt.body)
-  local fmt = report.format(c.store, c.opt.body, y, f.format)
+  local known = pcall(c.store.body, c.store, c.opt.body)
+  local reg = formats.for_body(known and c.store or nil, known and c.opt.body or nil)
+  local fmt, why
+  if f.format then fmt, why = reg:get(f.format) else fmt = reg:choose(y) end
+  if not fmt then c.host.fail(path .. ": " .. (why or string.format("no format for %d (%s)", y, reg:coverage()))) end
   local values = {}
   for _, x in ipairs(f.cells) do
     values[x[1]] = values[x[1]] or {}

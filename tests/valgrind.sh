@@ -46,6 +46,13 @@ vg "explain" 0 "$NB" -d "$DB" explain --body "$B" --year 2020 active license ite
 vg "a script that fails (nianbao.fail)" 2 "$NB" -d "$DB" run tests/valgrind/fail.lua
 vg "a stored layout of the body's own" 0 "$NB" -d "$DB" import --body "$B" layout tests/valgrind/layout.lua
 vg "a report in the body's own layout" 0 "$NB" -d "$DB" report --body "$B" --year 2020 --out "$T/o" --to json,xlsx
+printf '名称,上级,汇总\n示例市,,是\n%s,示例市,\n' "$B" >"$T/bodies.csv"
+vg "import bodies" 0 "$NB" -d "$DB" import bodies "$T/bodies.csv"
+vg "regen of every body and year (a roll-up too)" 0 "$NB" -d "$DB" regen --all --to json,xlsx --out "$T/r"
+vg "import of a published year" 0 "$NB" -d "$DB" import --body 另一机关 --year 2020 report $EX/expected-2020.json
+vg "import --replace-all" 0 "$NB" -d "$DB" import --body "$B" --replace-all --map $EX/map.lua purchase $EX/data/purchases.csv
+vg "delete --dry-run of a body" 0 "$NB" -d "$DB" delete --dry-run --force --body "$B"
+vg "delete of records by id, one missing" 2 "$NB" -d "$DB" delete --body "$B" request NOSUCH
 for t in tests/lua/test_store.lua tests/lua/test_sandbox.lua tests/lua/test_checks.lua tests/lua/test_export_api.lua; do
     vg "run $t" 0 "$NB" -d "$T/$(basename "$t").db" run "$t"
 done

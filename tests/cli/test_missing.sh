@@ -55,6 +55,9 @@ PY
 before=$(snapshot s.db)
 nb -d s.db import --body 区 report badkeys-2019.json
 like "$rc:$err" "^2:nianbao: badkeys-2019.json: not cells of format gov2019: requests.nosuch.total" "unknown keys: refused, named"
+printf '{"tables": {"channels": {"当面": {"new": 3}}}}' >local.json
+nb -d s.db import --body 区 --year 2019 report local.json
+is "$rc:$err" "2:nianbao: local.json: not cells of format gov2019: channels.当面.new" "a key in Chinese is read, and named when the format has no such cell"
 printf '{"tables": {"requests": {"new": {"total": "三"}}}}' >str.json
 nb -d s.db import --body 区 --year 2019 report str.json
 is "$rc:$err" "2:nianbao: str.json: tables.requests.new.total: a number or null (got a string)" "a string cell: refused, with its place"
