@@ -255,25 +255,26 @@ function format.signature(c)
                         tostring(c.start), tostring(c["end"]) }, "|")
 end
 
+--- The cube of spec C (format.flow, count, sum or stock) from STORE for scope Q
+--- ({ body =, year =, years =, ids = }); a stock of year_offset = -1 is of the year
+--- before Q.year (with Q.years, the caller picks the year).
+function format.cube(store, c, q)
+  q = { body = q.body, year = q.year, years = q.years, ids = q.ids }
+  if c.op == "flow" then return store:flow(c.kind, q) end
+  if c.op == "count_by" or c.op == "sum_by" then
+    q.date, q.by = c.date, c.by
+    if c.op == "count_by" then return store:count_by(c.kind, q) end
+    return store:sum_by(c.kind, c.field, q)
+  end
+  q.start, q["end"], q.by = c.start, c["end"], c.by
+  if q.year then q.year = q.year + c.year_offset end
+  return store:stock(c.kind, q)
+end
+
 --- The cubes of SCOPE ({ body =, year =, ids = }) from STORE.
 function Format:tabulate(store, scope)
   local cubes = {}
-  for name, c in pairs(self.cubes) do
-    local q = { body = scope.body, year = scope.year, ids = scope.ids }
-    if c.op == "flow" then
-      cubes[name] = store:flow(c.kind, q)
-    elseif c.op == "count_by" then
-      q.date, q.by = c.date, c.by
-      cubes[name] = store:count_by(c.kind, q)
-    elseif c.op == "sum_by" then
-      q.date, q.by = c.date, c.by
-      cubes[name] = store:sum_by(c.kind, c.field, q)
-    else
-      q.start, q["end"], q.by = c.start, c["end"], c.by
-      if q.year then q.year = q.year + c.year_offset end
-      cubes[name] = store:stock(c.kind, q)
-    end
-  end
+  for name, c in pairs(self.cubes) do cubes[name] = format.cube(store, c, scope) end
   return cubes
 end
 

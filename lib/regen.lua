@@ -89,19 +89,7 @@ local function tabulate_all(store, plan)
   local function cube_of(c)
     local sig = format.signature(c)
     if not full[sig] then
-      local q = { years = { lo, hi }, ids = false }
-      if c.op == "flow" then
-        full[sig] = store:flow(c.kind, q)
-      elseif c.op == "count_by" then
-        q.date, q.by = c.date, c.by
-        full[sig] = store:count_by(c.kind, q)
-      elseif c.op == "sum_by" then
-        q.date, q.by = c.date, c.by
-        full[sig] = store:sum_by(c.kind, c.field, q)
-      else
-        q.start, q["end"], q.by = c.start, c["end"], c.by
-        full[sig] = store:stock(c.kind, q)
-      end
+      full[sig] = format.cube(store, c, { years = { lo, hi }, ids = false })
     end
     return full[sig]
   end
