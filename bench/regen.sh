@@ -3,14 +3,15 @@
 # same reports made one by one with nianbao report, side by side in the same run.
 #
 #   sh bench/regen.sh            (make bench runs it after the import benchmark)
-#   ROWS=1000000 BODIES=100 RUNS=5 SAMPLE=20 sh bench/regen.sh
+#   ROWS=1000000 BODIES=100 RUNS=5 SAMPLE=20 JOBS=2 sh bench/regen.sh
 #
 # The store: ROWS requests over BODIES bodies and 2019-2025 (7 years: 700 reports),
 # imported once from one file with a 机关 column. Each run times `regen --all --to
 # json,xlsx` into a fresh folder (it prints its CPU time split into tabulation, layout
 # and checks, and export), then `report --to json,xlsx` of SAMPLE of the same reports one
-# by one; the ratio is the per-report time of the loop over regen's. The table gives the
-# medians and the ratio's spread.
+# by one; the ratio is the per-report time of the loop over regen's. Then the same regen
+# with --jobs JOBS (default: the number of processors) into another folder, whose files
+# must be the same bytes. The table gives the medians and the ratios' spread.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ ROWS=${ROWS:-1000000}
 BODIES=${BODIES:-100}
 RUNS=${RUNS:-5}
 SAMPLE=${SAMPLE:-20}
+JOBS=${JOBS:-$(nproc)}
 NB=${NB_BIN:-./nianbao}
 DATA=bench/data
 CSV=$DATA/bodies-$ROWS-$BODIES.csv
@@ -40,7 +42,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'; }
 : >"$DATA/regen.times"
 i=1
 while [ "$i" -le "$RUNS" ]; do
-    rm -rf "$DATA/regen-out" "$DATA/report-out"
+    rm -rf "$DATA/regen-out" "$DATA/report-out" "$DATA/regen-jobs"
     t0=$(now)
     "$NB" -d "$DB" regen --all --to json,xlsx --out "$DATA/regen-out" >"$DATA/regen.out" 2>&1 || {
         [ $? -eq 1 ] || { tail "$DATA/regen.out" >&2; exit 1; }; }
@@ -57,14 +59,20 @@ while [ "$i" -le "$RUNS" ]; do
         k=$((k + 1))
     done
     loop=$(since "$t0")
-    echo "$regen $n $loop $k $split" >>"$DATA/regen.times"
-    echo "run $i: regen $n reports ${regen}s ($split); report one by one: $k in ${loop}s"
+    t0=$(now)
+    "$NB" -d "$DB" regen --all --jobs "$JOBS" --to json,xlsx --out "$DATA/regen-jobs" >"$DATA/regen-jobs.out" 2>&1 || {
+        [ $? -eq 1 ] || { tail "$DATA/regen-jobs.out" >&2; exit 1; }; }
+    jobs=$(since "$t0")
+    diff -r "$DATA/regen-out" "$DATA/regen-jobs" >/dev/null || { echo "bench: regen --jobs $JOBS wrote other bytes" >&2; exit 1; }
+    echo "$regen $n $loop $k $jobs $split" >>"$DATA/regen.times"
+    echo "run $i: regen $n reports ${regen}s ($split); report one by one: $k in ${loop}s; regen --jobs $JOBS ${jobs}s"
     i=$((i + 1))
 done
 
 awk '
 { regen[NR] = $1; n = $2; per_regen[NR] = $1 / $2 * 1000; per_loop[NR] = $3 / $4 * 1000
-  ratio[NR] = per_loop[NR] / per_regen[NR]; tab[NR] = $7; lay[NR] = $12; exp_[NR] = $15 }
+  ratio[NR] = per_loop[NR] / per_regen[NR]; jobs[NR] = $5; jratio[NR] = $1 / $5
+  tab[NR] = $8; lay[NR] = $13; exp_[NR] = $16 }
 function median(a, m,   i, j, t, b) {
     for (i = 1; i <= m; i++) b[i] = a[i]
     for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
@@ -78,8 +86,11 @@ END {
     printf "| of which CPU: tabulation (every kind, every body and year, one pass) | %.2f s |\n", median(tab, NR)
     printf "| of which CPU: layout and checks | %.2f s |\n", median(lay, NR)
     printf "| of which CPU: export | %.2f s |\n", median(exp_, NR)
+    printf "| regen --all --jobs %d, wall (the same bytes) | %.2f s |\n", JOBS, median(jobs, NR)
     printf "| per report: regen | %.1f ms |\n", median(per_regen, NR)
     printf "| per report: nianbao report --to json,xlsx, one by one | %.1f ms |\n", median(per_loop, NR)
     printf "\nratio (one-by-one time per report over regen'"'"'s), run by run: median %.1f, spread %.1f-%.1f over %d runs\n",
         median(ratio, NR), lo(ratio, NR), hi(ratio, NR), NR
-}' ROWS="$ROWS" BODIES="$BODIES" "$DATA/regen.times"
+    printf "ratio (regen wall over regen --jobs %d wall), run by run: median %.2f, spread %.2f-%.2f over %d runs\n",
+        JOBS, median(jratio, NR), lo(jratio, NR), hi(jratio, NR), NR
+}' ROWS="$ROWS" BODIES="$BODIES" JOBS="$JOBS" "$DATA/regen.times"

@@ -3,6 +3,7 @@
  * files named on the command line, run the user's script, write to stderr, and end the
  * command with a given exit status. */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "hash.h"
 #include "lua_nb.h"
 #include "texts.h"
+#include "workers.h"
 
 #ifndef NB_VERSION
 #define NB_VERSION "0.2.0"
@@ -246,9 +248,11 @@ static int h_mkdir(lua_State *L)
             lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", dir);
             return 2;
         }
-        if (!exists && mkdir(p, 0777) != 0 && errno != EEXIST) {
+        if (!exists && mkdir(p, 0777) != 0 &&
+            (errno != EEXIST || stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
             lua_pushnil(L);
-            lua_pushfstring(L, "%s: cannot create folder: %s", p, strerror(errno));
+            lua_pushfstring(L, "%s: cannot create folder: %s", p,
+                            errno == EEXIST ? "a file of that name is in the way" : strerror(errno));
             return 2;
         }
         *q = c;
@@ -288,7 +292,137 @@ static int h_sha256_file(lua_State *L)
     return 1;
 }
 
+/* ---- worker processes (regen --jobs N) ---- */
+
+#define NB_MT_WORKER "nianbao.worker"
+
+static nb_worker *check_worker(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, NB_MT_WORKER);
+}
+
+/* host.fork(store) -> 0, worker (in the worker) | pid, worker (in the parent). The store
+ * is opened anew on both sides; no query may be open (collect the garbage first). */
+static int h_fork(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    lua_gc(L, LUA_GCCOLLECT); /* finalizes the cursors nothing refers to any more */
+    nb_worker *w = lua_newuserdatauv(L, sizeof *w, 0);
+    w->pid = -1;
+    w->fd = -1;
+    w->status = 0;
+    luaL_setmetatable(L, NB_MT_WORKER);
+    char err[1024];
+    nb_err rc = nb_worker_start(s, w, err, sizeof err);
+    if (rc && w->pid == 0) { /* the worker could not open the store: it ends */
+        fprintf(stderr, "nianbao: %s\n", err);
+        _exit(2);
+    }
+    if (rc)
+        return luaL_error(L, "%s", err);
+    lua_pushinteger(L, w->pid);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* worker:send(message): in the worker, one message (a string) to the parent. */
+static int w_send(lua_State *L)
+{
+    nb_worker *w = check_worker(L, 1);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    char err[256];
+    if (w->pid != 0 || w->fd < 0)
+        return luaL_error(L, "worker:send: only a worker sends");
+    if (nb_worker_send(w, data, len, err, sizeof err))
+        return luaL_error(L, "%s", err);
+    return 0;
+}
+
+/* worker:status() -> the exit status of an ended worker, or nil while it runs. */
+static int w_status(lua_State *L)
+{
+    nb_worker *w = check_worker(L, 1);
+    if (w->pid <= 0 || w->fd >= 0)
+        return 0;
+    lua_pushinteger(L, w->status);
+    return 1;
+}
+
+/* Copies the workers of the list at IDX into WS (at most MAX); returns how many. */
+static int workers_of(lua_State *L, int idx, nb_worker *ws, int max)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    int n = (int)luaL_len(L, idx);
+    if (n > max)
+        luaL_error(L, "at most %d workers", max);
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, idx, i + 1);
+        ws[i] = *check_worker(L, -1);
+        lua_pop(L, 1);
+    }
+    return n;
+}
+
+static void workers_back(lua_State *L, int idx, const nb_worker *ws, int n)
+{
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, idx, i + 1);
+        *check_worker(L, -1) = ws[i];
+        lua_pop(L, 1);
+    }
+}
+
+/* host.receive(workers [, seconds]) -> i, message | i, nil, status (worker i ended) |
+ * nil (the time ran out, a signal came, or all have ended). */
+static int h_receive(lua_State *L)
+{
+    nb_worker ws[64];
+    int n = workers_of(L, 1, ws, 64);
+    lua_Number secs = luaL_optnumber(L, 2, -1);
+    int which;
+    char *data, err[512];
+    size_t len;
+    nb_err rc = nb_worker_receive(ws, n, secs < 0 ? -1 : (int)(secs * 1000), &which, &data, &len,
+                                  err, sizeof err);
+    workers_back(L, 1, ws, n);
+    if (rc)
+        return luaL_error(L, "%s", err);
+    if (which < 0)
+        return 0;
+    lua_pushinteger(L, which + 1);
+    if (!data) {
+        lua_pushnil(L);
+        lua_pushinteger(L, ws[which].status);
+        return 3;
+    }
+    lua_pushlstring(L, data, len);
+    free(data);
+    return 2;
+}
+
+/* host.stop_workers(workers): ends the workers still running. */
+static int h_stop_workers(lua_State *L)
+{
+    nb_worker ws[64];
+    int n = workers_of(L, 1, ws, 64);
+    nb_worker_stop_all(ws, n);
+    workers_back(L, 1, ws, n);
+    return 0;
+}
+
+/* host.exit(status): a worker ends here (its output flushed, nothing else run). */
+static int h_exit(lua_State *L)
+{
+    int status = (int)luaL_checkinteger(L, 1);
+    fflush(NULL);
+    _exit(status);
+}
+
+static const luaL_Reg worker_methods[] = {{"send", w_send}, {"status", w_status}, {NULL, NULL}};
+
 static const luaL_Reg host_funcs[] = {
+    {"fork", h_fork}, {"receive", h_receive}, {"stop_workers", h_stop_workers}, {"exit", h_exit},
     {"write_file", h_write_file}, {"mkdir", h_mkdir}, {"sha256_file", h_sha256_file},
     {"allow_write", h_allow_write},
     {"set_limits", h_set_limits},
@@ -300,6 +434,11 @@ static const luaL_Reg host_funcs[] = {
 
 void nb_push_host(lua_State *L)
 {
+    if (luaL_newmetatable(L, NB_MT_WORKER)) {
+        luaL_newlib(L, worker_methods);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
     luaL_newlib(L, host_funcs);
     lua_pushstring(L, nb_lua_config(L)->home);
     lua_setfield(L, -2, "home");

@@ -420,15 +420,17 @@ void nb_store_interrupt_all(void)
 }
 
 /* Waits for a lock held by another process: the caller's notice once, then
- * up to busy_ms in steps of 50 ms. */
+ * up to busy_ms: in steps of 1 ms at first, then of 50 ms. */
 static int busy_wait(void *ud, int count)
 {
     nb_store *s = ud;
     if (count == 0 && s->opts.waiting)
         s->opts.waiting(s->opts.ud, s->path);
-    if ((long)count * 50 >= s->opts.busy_ms)
+    /* 1 ms steps first (another worker's short write), then 50 ms */
+    long waited = count < 20 ? count : 20 + (long)(count - 20) * 50;
+    if (waited >= s->opts.busy_ms)
         return 0;
-    sqlite3_sleep(50);
+    sqlite3_sleep(count < 20 ? 1 : 50);
     return 1;
 }
 
@@ -555,6 +557,44 @@ void nb_store_close(nb_store *s)
     nb_strmap_free(&s->codes);
     free(s->path);
     free(s);
+}
+
+nb_err nb_store_detach(nb_store *s, char *err, size_t errlen)
+{
+    if (!s->db)
+        return NB_OK;
+    if (sqlite3_get_autocommit(s->db) == 0) {
+        snprintf(err, errlen, "%s: cannot let go of the store inside a transaction", s->path);
+        return NB_ERR_BUSY;
+    }
+    sqlite3 *db = s->db;
+    /* sqlite3_close, not _v2: a statement still open would keep the file open. */
+    if (sqlite3_close(db) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot let go of the store: a query is still open", s->path);
+        return NB_ERR_BUSY;
+    }
+    remember_open(db, 0);
+    s->db = NULL;
+    return NB_OK;
+}
+
+nb_err nb_store_attach(nb_store *s, char *err, size_t errlen)
+{
+    if (s->db)
+        return NB_OK;
+    nb_err rc = open_db(s, s->opts.mode, err, errlen);
+    if (!rc)
+        rc = nb_store_exec(s, "PRAGMA foreign_keys = ON", err, errlen);
+    if (!rc && !s->readonly)
+        rc = nb_store_exec(s, "PRAGMA synchronous = NORMAL", err, errlen);
+    if (rc) {
+        if (s->db)
+            sqlite3_close_v2(s->db);
+        s->db = NULL;
+        return rc;
+    }
+    remember_open(s->db, 1);
+    return NB_OK;
 }
 
 int nb_store_version(nb_store *s)

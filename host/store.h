@@ -50,6 +50,13 @@ typedef struct nb_store {
     nb_open_opts opts;
 } nb_store;
 
+/* Lets go of the store's file (a worker process must open it anew: a connection never
+ * crosses fork()), keeping S and its dictionary; nb_store_attach opens it again, in the
+ * same mode. Detaching fails (NB_ERR_BUSY) inside a transaction or with a query open.
+ * Every other call needs an attached store. */
+nb_err nb_store_detach(nb_store *s, char *err, size_t errlen);
+nb_err nb_store_attach(nb_store *s, char *err, size_t errlen);
+
 /* Opens the store at PATH in MODE (nb_open_mode). NB_OPEN_CREATE creates it
  * or upgrades it to the current schema; otherwise a missing file is
  * NB_ERR_NOSTORE and an older schema NB_ERR_OLD (the message names 'nianbao

@@ -228,24 +228,40 @@ regen.json = json
 
 -- ---- the run ----
 
---- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
---- sources (path -> SHA-256 of the program's scripts), version, write_file(path, text),
---- sha256_file(path), mkdir(dir), on_report(r) (called after each report), created.
---- Returns { reports = { {body, year, format, errors, warnings, changed, first_run,
---- changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},
---- imported, files = {…}} }, times = { tabulate =, build =, export = } (CPU seconds),
---- errors = N (reports with an error-level check failing) }.
-function regen.run(store, plan, opts)
+-- V, or the command ends with ERR (a folder or file that cannot be written).
+local function must(v, err)
+  if not v then nianbao.fail(err) end
+  return v
+end
+
+-- A value (tables of strings, numbers and booleans) as Lua text, and back: how a worker
+-- sends its reports to the parent.
+local function encode(v)
+  local t = type(v)
+  if t == "table" then
+    local parts = {}
+    for k, x in pairs(v) do parts[#parts + 1] = "[" .. encode(k) .. "]=" .. encode(x) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif t == "string" or t == "number" then
+    return string.format("%q", v)
+  elseif t == "boolean" or t == "nil" then
+    return tostring(v)
+  end
+  error("regen: cannot send a " .. t)
+end
+
+local function decode(s)
+  return assert(load("return " .. s, "=worker", "t", {}))()
+end
+
+-- The maker of reports: make(r) builds, writes and records the report R of the plan and
+-- returns its entry; finish() writes the manifest of every body it made reports for.
+local function maker(store, cubes, opts, times)
   local out = opts.out or "out"
-  local t0 = os.clock()
-  local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0 }
-  if #plan.reports == 0 then return result end
-  local cubes = tabulate_all(store, plan)
-  result.times.tabulate = os.clock() - t0
   local digests = store:digests()
   local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
   local folders = {} -- body -> manifest being made
-  for _, r in ipairs(plan.reports) do
+  local function make(r)
     local t1 = os.clock()
     built[r.body] = built[r.body] or {}
     local neighbours = {}
@@ -256,17 +272,17 @@ function regen.run(store, plan, opts)
     built[r.body][r.year] = ctx
     built[r.body][r.year - 2] = nil
     local t2 = os.clock()
-    result.times.build = result.times.build + (t2 - t1)
+    times.build = times.build + (t2 - t1)
 
     local dir = out .. "/" .. regen.safe_name(r.body)
     local name = regen.safe_name(string.format("%s-%d", r.body, r.year))
-    assert(opts.mkdir(dir))
+    must(opts.mkdir(dir))
     local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = opts.to })
     if not written or err then nianbao.fail(err) end
     local files, hashes = {}, {}
     for _, p in ipairs(written) do
       local base = p:match("([^/]+)$")
-      files[base] = assert(opts.sha256_file(p))
+      files[base] = must(opts.sha256_file(p))
       hashes[#hashes + 1] = base .. " " .. files[base]
     end
     table.sort(hashes)
@@ -284,7 +300,7 @@ function regen.run(store, plan, opts)
         lines[#lines + 1] = table.concat({ csv_field(ch.title), csv_field(ch.row), csv_field(ch.col),
                                            csv_field(ch.old), csv_field(ch.new) }, ",")
       end
-      assert(opts.write_file(dir .. "/" .. name .. ".changes.csv", table.concat(lines, "\n") .. "\n"))
+      must(opts.write_file(dir .. "/" .. name .. ".changes.csv", table.concat(lines, "\n") .. "\n"))
       files[name .. ".changes.csv"] = nil -- a record of this run's changes, not an output
     end
 
@@ -309,15 +325,14 @@ function regen.run(store, plan, opts)
       if c.severity == "error" then errors = errors + c.fail end
       if c.severity == "warning" then warnings = warnings + c.fail end
     end
-    if errors > 0 then result.errors = result.errors + 1 end
     local missing = {}
     for k in pairs(ctx.missing or {}) do missing[#missing + 1] = k end
     table.sort(missing)
+    local imported = ctx.imported and { source = ctx.imported.source } or nil
     local entry = { body = r.body, year = r.year, format = r.format.id, errors = errors, warnings = warnings,
                     changed = not last or last.data ~= output, first_run = last == nil,
                     changes = changes, newly_failing = newly_failing, newly_passing = newly_passing,
-                    missing = missing, imported = ctx.imported, files = written, rules = by_rule }
-    result.reports[#result.reports + 1] = entry
+                    missing = missing, imported = imported, files = written, rules = by_rule }
 
     local m = folders[r.body]
     if not m then
@@ -331,14 +346,129 @@ function regen.run(store, plan, opts)
       folders[r.body] = m
     end
     m.reports[#m.reports + 1] = { year = r.year, format = r.format.id, files = files,
-                                  imported = ctx.imported and ctx.imported.source or nil }
-    result.times.export = result.times.export + (os.clock() - t2)
+                                  imported = imported and imported.source or nil }
+    times.export = times.export + (os.clock() - t2)
+    return entry
+  end
+  local function finish()
+    for body, m in pairs(folders) do
+      local dir = out .. "/" .. regen.safe_name(body)
+      must(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
+    end
+  end
+  return make, finish
+end
+
+-- The reports of PLAN in JOBS groups of whole bodies (a body's years stay together, for
+-- Y1-Y3), the bodies with most reports first, each to the group with least so far:
+-- a list of lists of indexes into plan.reports.
+local function groups_of(plan, jobs)
+  local of_body, bodies_list = {}, {}
+  for i, r in ipairs(plan.reports) do
+    if not of_body[r.body] then of_body[r.body] = {}; bodies_list[#bodies_list + 1] = r.body end
+    table.insert(of_body[r.body], i)
+  end
+  table.sort(bodies_list, function(a, b)
+    if #of_body[a] ~= #of_body[b] then return #of_body[a] > #of_body[b] end
+    return of_body[a][1] < of_body[b][1]
+  end)
+  local groups = {}
+  for g = 1, math.min(jobs, #bodies_list) do groups[g] = {} end
+  for _, b in ipairs(bodies_list) do
+    local least = 1
+    for g = 2, #groups do if #groups[g] < #groups[least] then least = g end end
+    for _, i in ipairs(of_body[b]) do table.insert(groups[least], i) end
+  end
+  for _, g in ipairs(groups) do table.sort(g) end
+  return groups
+end
+
+-- The reports of PLAN made by worker processes (opts.jobs, opts.workers = {fork,
+-- receive, stop, exit}): each takes whole bodies, makes their reports and sends each
+-- entry back; the parent calls on_report as they come and keeps plan order.
+local function run_workers(store, plan, cubes, opts, result)
+  local w = opts.workers
+  local groups = groups_of(plan, opts.jobs)
+  local list = {}
+  for g, indexes in ipairs(groups) do
+    local pid, worker = w.fork(store)
+    if pid == 0 then
+      local ok, err = pcall(function()
+        local times = { build = 0, export = 0 }
+        local make, finish = maker(store, cubes, opts, times)
+        for _, i in ipairs(indexes) do worker:send(encode({ index = i, entry = make(plan.reports[i]) })) end
+        finish()
+        worker:send(encode({ done = true, times = times }))
+      end)
+      if not ok then
+        worker:send(encode({ error = type(err) == "table" and err.message or tostring(err),
+                             status = type(err) == "table" and err.status or 2 }))
+      end
+      w.exit(ok and 0 or 2)
+    end
+    list[g] = worker
+  end
+  local failure
+  while not failure do
+    local g, message, status = w.receive(list)
+    if g and message then
+      local m = decode(message)
+      if m.entry then
+        result.reports[m.index] = m.entry
+        if m.entry.errors > 0 then result.errors = result.errors + 1 end
+        if opts.on_report then opts.on_report(m.entry) end
+      elseif m.done then
+        result.times.build = result.times.build + m.times.build
+        result.times.export = result.times.export + m.times.export
+      elseif m.error then
+        failure = m
+      end
+    elseif g then
+      if status ~= 0 then failure = { error = string.format("a worker ended with status %d", status), status = 2 } end
+    else
+      local running = false
+      for _, x in ipairs(list) do running = running or not x:status() end
+      if not running then break end
+    end
+  end
+  if failure then w.stop(list) end
+  if not failure then
+    for i = 1, #plan.reports do
+      if not result.reports[i] then
+        failure = { error = "a worker ended before making its reports", status = 2 }
+        break
+      end
+    end
+  end
+  if failure then nianbao.fail(failure.error, failure.status) end
+end
+
+--- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
+--- sources (path -> SHA-256 of the program's scripts), version, write_file(path, text),
+--- sha256_file(path), mkdir(dir), on_report(r) (called after each report), created,
+--- jobs (worker processes; 1: none) with workers = {fork, receive, stop, exit} (the
+--- host's). Returns { reports = { {body, year, format, errors, warnings, changed,
+--- first_run, changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},
+--- imported, files = {…}} } in plan order, times = { tabulate =, build =, export = } (CPU
+--- seconds, the workers' added up), errors = N (reports with an error-level check failing) }.
+function regen.run(store, plan, opts)
+  local t0 = os.clock()
+  local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0 }
+  if #plan.reports == 0 then return result end
+  local cubes = tabulate_all(store, plan)
+  result.times.tabulate = os.clock() - t0
+  if (opts.jobs or 1) > 1 and opts.workers then
+    run_workers(store, plan, cubes, opts, result)
+    return result
+  end
+  local make, finish = maker(store, cubes, opts, result.times)
+  for i, r in ipairs(plan.reports) do
+    local entry = make(r)
+    result.reports[i] = entry
+    if entry.errors > 0 then result.errors = result.errors + 1 end
     if opts.on_report then opts.on_report(entry) end
   end
-  for body, m in pairs(folders) do
-    local dir = out .. "/" .. regen.safe_name(body)
-    assert(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
-  end
+  finish()
   return result
 end
 

@@ -470,6 +470,12 @@ local function year_range(v)
   return { a, b }
 end
 
+local function jobs(v)
+  local n = v:match("^%d+$") and tonumber(v)
+  if not n or n < 1 or n > 64 then return nil, "not a number of worker processes from 1 to 64 (" .. v .. ")" end
+  return n
+end
+
 -- The SHA-256 of each of the program's scripts that make reports: path -> hash.
 local function program_sources(c)
   local out = {}
@@ -508,6 +514,8 @@ local function run_regen(c)
   local result = regen.run(c.store, plan, {
     out = out, to = c.opt.to, sources = program_sources(c), version = c.host.version(),
     write_file = c.host.write_file, sha256_file = c.host.sha256_file, mkdir = c.host.mkdir,
+    jobs = c.opt.jobs, workers = { fork = c.host.fork, receive = c.host.receive,
+                                   stop = c.host.stop_workers, exit = c.host.exit },
     on_report = function(r)
       done = done + 1
       if tty then
@@ -646,6 +654,7 @@ commands.list = {
       { "--out", "DIR", "the folder to write into, one folder per body (default out)" },
       { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
           .. table.concat(export_names(), ", ") .. ")", check = export_list },
+      { "--jobs", "N", "make the reports in N worker processes, whole bodies each (default 1)", check = jobs },
     },
     run = run_regen,
   },

@@ -90,6 +90,30 @@ sqlite3 s.db "DELETE FROM figures"
 nb -d s.db regen --out o
 like "$out" "乙区 2021: newly passing: Y1" "fixed: Y1 newly passes"
 
+# ---- --jobs: worker processes make the same bytes, the same summary and history ----
+rm -rf j1 j3
+cp s.db sj.db
+nb -d s.db regen --out j1
+seq_out=$out
+nb -d sj.db regen --jobs 3 --out j3
+is "$rc" 0 "--jobs 3: exit 0"
+(cd j1 && find . -type f -exec sha256sum {} + | sort) >js1
+(cd j3 && find . -type f -exec sha256sum {} + | sort) >js3
+check "--jobs 3: every file, manifests included, the same bytes as one process" cmp -s js1 js3
+is "$(printf '%s\n' "$out" | sed -n '/^机关/,/^[0-9]* reports/p' | grep -v CPU)" \
+   "$(printf '%s\n' "$seq_out" | sed -n '/^机关/,/^[0-9]* reports/p' | grep -v CPU)" "--jobs 3: the same summary, in plan order"
+is "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "$(printf '%s\n' "$seq_out" | grep -c '^[^ ]* [0-9]* (gov')" "--jobs 3: a line per report"
+is "$(sqlite3 sj.db 'SELECT count(*) FROM run') $(sqlite3 sj.db 'SELECT count(*) FROM run_check')" \
+   "$(sqlite3 s.db 'SELECT count(*) FROM run') $(sqlite3 s.db 'SELECT count(*) FROM run_check')" "--jobs 3: every run and check recorded in the store"
+nb -d sj.db regen --jobs 2 --out j3
+is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "--jobs 2 again: every report unchanged"
+rm -rf j4 && mkdir j4 && : >j4/乙区
+nb -d sj.db regen --jobs 3 --out j4
+is "$rc:$err" "2:nianbao: j4/乙区: cannot create folder: a file of that name is in the way" "--jobs: a worker's failure ends the command with its message"
+is "$(ls j4/甲区 2>/dev/null | grep -c '\.tmp')" 0 "and leaves no temporary file"
+nb -d sj.db regen --jobs 0 --out j4
+like "$rc:$err" "^2:nianbao: regen: --jobs: not a number of worker processes from 1 to 64 \(0\)" "--jobs 0: refused"
+
 # ---- killed halfway: every file whole, no temporary ----
 rm -rf k && nb -d s.db regen --out k
 (cd k && find . -type f ! -name manifest.json ! -name '*.changes.csv' -exec sha256sum {} + | sort) >whole
@@ -99,7 +123,8 @@ rm -rf k2
 for n in 7 31 97 211 401; do
   [ "$n" -lt "${writes:-0}" ] || continue
   rm -rf k2
-  strace -f -o /dev/null -e trace=write -e inject=write:signal=KILL:when=$n "$NB_BIN" -d s.db regen --out k2 >/dev/null 2>&1
+  jobs=1; [ $((n % 2)) -eq 1 ] && jobs=2
+  strace -f -o /dev/null -e trace=write -e inject=write:signal=KILL:when=$n "$NB_BIN" -d s.db regen --jobs $jobs --out k2 >/dev/null 2>&1
   left=$(cd k2 2>/dev/null && find . -type f ! -name manifest.json ! -name '*.changes.csv' -exec sha256sum {} + | sort | while read -r sum f; do
     grep -q "^$sum  $f\$" ../whole || echo "$f"; done)
   tmp=$(find k2 -name '*.tmp*' -o -name '.nb*' 2>/dev/null)

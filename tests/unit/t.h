@@ -36,4 +36,17 @@ static int t_count_ = 0;
 
 #define T_DONE() return t_failed_ ? 1 : 0
 
+#ifdef NB_STORE_H
+/* t_count(s, sql): the first column of the first row of SQL, -1 when it fails. */
+static inline long t_count(nb_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+#endif
+
 #endif

@@ -19,16 +19,6 @@ static const char *path_of(const char *name)
     return p;
 }
 
-static long count(nb_store *s, const char *sql)
-{
-    sqlite3_stmt *st;
-    long n = -1;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 static void import(nb_store *s, const char *body, const char *parent, const char *text)
 {
     char err[512];
@@ -61,15 +51,15 @@ static void test_records(nb_store *s)
     const char *two[] = {"A1", "A3"}, *bad[] = {"A1", "X9", "X8"};
     nb_err rc = nb_delete_records(s, "区", "request", two, 2, 1, &c, err, sizeof err);
     CHECK(rc == NB_OK && c.records[0] == 2, "dry run: two would go");
-    CHECK(count(s, "SELECT count(*) FROM request") == 3, "dry run: nothing removed");
+    CHECK(t_count(s, "SELECT count(*) FROM request") == 3, "dry run: nothing removed");
     rc = nb_delete_records(s, "区", "request", bad, 3, 0, &c, err, sizeof err);
     CHECK(rc == NB_ERR_NOTFOUND && strstr(err, "X9") && strstr(err, "X8") && !strstr(err, "A1"),
           "missing ids: NOTFOUND naming only them");
-    CHECK(count(s, "SELECT count(*) FROM request") == 3, "missing ids: nothing removed");
+    CHECK(t_count(s, "SELECT count(*) FROM request") == 3, "missing ids: nothing removed");
     rc = nb_delete_records(s, "区", "nokind", two, 2, 0, &c, err, sizeof err);
     CHECK(rc == NB_ERR_INPUT && strstr(err, "nokind"), "an unknown kind: named");
     rc = nb_delete_records(s, "区", "request", two, 2, 0, &c, err, sizeof err);
-    CHECK(rc == NB_OK && c.records[0] == 2 && count(s, "SELECT count(*) FROM request") == 1,
+    CHECK(rc == NB_OK && c.records[0] == 2 && t_count(s, "SELECT count(*) FROM request") == 1,
           "two removed, one left");
 }
 
@@ -87,19 +77,19 @@ static void test_body(nb_store *s)
     rc = nb_delete_body(s, "街道", 0, 0, &c, err, sizeof err);
     CHECK(rc == NB_ERR_INPUT && strstr(err, "force"), "a body with records: refused without force");
     rc = nb_delete_body(s, "街道", 1, 1, &c, err, sizeof err);
-    CHECK(rc == NB_OK && c.records[0] == 1 && count(s, "SELECT count(*) FROM body") == 2,
+    CHECK(rc == NB_OK && c.records[0] == 1 && t_count(s, "SELECT count(*) FROM body") == 2,
           "forced dry run: counts, removes nothing");
     rc = nb_delete_body(s, "街道", 1, 0, &c, err, sizeof err);
-    CHECK(rc == NB_OK && count(s, "SELECT count(*) FROM body WHERE name = '街道'") == 0 &&
-              count(s, "SELECT count(*) FROM request WHERE id = 'B1'") == 0,
+    CHECK(rc == NB_OK && t_count(s, "SELECT count(*) FROM body WHERE name = '街道'") == 0 &&
+              t_count(s, "SELECT count(*) FROM request WHERE id = 'B1'") == 0,
           "forced: the body and its records gone");
     rc = nb_delete_script(s, "区", "none.lua", 0, &c, err, sizeof err);
     CHECK(rc == NB_ERR_NOTFOUND && strstr(err, "none.lua"), "a script not there: NOTFOUND");
     rc = nb_delete_script(s, "区", "r.lua", 0, &c, err, sizeof err);
-    CHECK(rc == NB_OK && c.scripts == 1 && count(s, "SELECT count(*) FROM script") == 0, "a script removed");
+    CHECK(rc == NB_OK && c.scripts == 1 && t_count(s, "SELECT count(*) FROM script") == 0, "a script removed");
     rc = nb_delete_body(s, "区", 1, 0, &c, err, sizeof err);
-    CHECK(rc == NB_OK && count(s, "SELECT count(*) FROM body") == 0 &&
-              count(s, "SELECT count(*) FROM source") == 0,
+    CHECK(rc == NB_OK && t_count(s, "SELECT count(*) FROM body") == 0 &&
+              t_count(s, "SELECT count(*) FROM source") == 0,
           "the last body: no body or source left");
     rc = nb_delete_body(s, "区", 0, 0, &c, err, sizeof err);
     CHECK(rc == NB_ERR_NOTFOUND, "an unknown body: NOTFOUND");
