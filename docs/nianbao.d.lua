@@ -64,6 +64,12 @@ function nianbao.sha256(s) end
 ---@return string? message
 function nianbao.read_figures(path) end
 
+---JSON text as Lua values (objects: tables, arrays: sequences, null: nil).
+---@param text string
+---@return any|nil
+---@return string? message
+function nianbao.decode_json(text) end
+
 ---Raises "NAME: reason" unless MAP is a valid mapping table.
 ---@param map table
 ---@param name string

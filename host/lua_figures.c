@@ -1,7 +1,10 @@
 /* lua_figures.c - marshals figures.h and the coverage of years: nianbao.read_figures,
- * store:put_figures, store:figures, store:coverage. */
+ * store:put_figures, store:figures, store:coverage; and JSON text as Lua values
+ * (nianbao.decode_json, through jansson as figures.c reads). */
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "figures.h"
 #include "lua_nb.h"
@@ -220,8 +223,88 @@ static int l_coverage(lua_State *L)
     return 1;
 }
 
+/* ---- JSON text as Lua values ---- */
+
+#define NB_MT_JSON "nianbao.json"
+
+static int json_gc(lua_State *L)
+{
+    json_t **j = luaL_checkudata(L, 1, NB_MT_JSON);
+    json_decref(*j);
+    *j = NULL;
+    return 0;
+}
+
+/* Pushes V; 0, or -1 (nothing pushed) when it nests more than MAX_DEPTH deep. */
+#define MAX_DEPTH 200
+static int push_json(lua_State *L, json_t *v, int depth)
+{
+    luaL_checkstack(L, 4, "JSON nested too deep");
+    if (depth > MAX_DEPTH)
+        return -1;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *x;
+        lua_createtable(L, 0, (int)json_object_size(v));
+        json_object_foreach(v, k, x) {
+            if (push_json(L, x, depth + 1))
+                return lua_pop(L, 1), -1;
+            lua_setfield(L, -2, k);
+        }
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *x;
+        lua_createtable(L, (int)json_array_size(v), 0);
+        json_array_foreach(v, i, x) {
+            if (push_json(L, x, depth + 1))
+                return lua_pop(L, 1), -1;
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    }
+    case JSON_STRING: lua_pushlstring(L, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(v)); break;
+    case JSON_REAL: lua_pushnumber(L, json_real_value(v)); break;
+    case JSON_TRUE: lua_pushboolean(L, 1); break;
+    case JSON_FALSE: lua_pushboolean(L, 0); break;
+    default: lua_pushnil(L); break;
+    }
+    return 0;
+}
+
+/* nianbao.decode_json(text) -> value | nil, message: objects as tables, arrays as
+ * sequences, null as nil; duplicate keys are refused. */
+static int l_decode_json(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    json_t **j = lua_newuserdatauv(L, sizeof *j, 0);
+    *j = NULL;
+    luaL_setmetatable(L, NB_MT_JSON);
+    json_error_t je;
+    *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    if (!*j) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "line %d: %s", je.line, je.text);
+        return 2;
+    }
+    int deep = push_json(L, *j, 0);
+    json_decref(*j);
+    *j = NULL;
+    if (deep) {
+        lua_pushnil(L);
+        lua_pushstring(L, "JSON nested more than 200 deep");
+        return 2;
+    }
+    return 1;
+}
+
 static const luaL_Reg funcs[] = {
     {"read_figures", l_read_figures},
+    {"decode_json", l_decode_json},
     {NULL, NULL},
 };
 
@@ -237,6 +320,11 @@ int nb_open_figures(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     if (luaL_newmetatable(L, NB_MT_FIGURES)) {
         lua_pushcfunction(L, figures_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, NB_MT_JSON)) {
+        lua_pushcfunction(L, json_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_pop(L, 1);

@@ -336,23 +336,49 @@ local function maker(store, cubes, opts, times)
 
     local m = folders[r.body]
     if not m then
-      local scripts = {}
+      local scripts, lines = {}, {}
       for path, h in pairs(opts.sources or {}) do scripts[path] = h end
       for _, s in ipairs(store:scripts(r.body)) do scripts[r.body .. ":" .. s.role .. "/" .. s.name] = s.hash end
+      for path, h in pairs(scripts) do lines[#lines + 1] = path .. " " .. h end
+      table.sort(lines)
       local set = {}
       for _, b in ipairs(ctx.bodies) do set[#set + 1] = b .. " " .. (digests[b] or "") end
-      m = { nianbao = opts.version, body = r.body, rollup = ctx.rollup or false,
-            data = nianbao.sha256(table.concat(set, "\n")), scripts = scripts, reports = {} }
+      m = { nianbao = opts.version, body = r.body, rollup = ctx.rollup or false, scripts = scripts, reports = {},
+            data_digest = nianbao.sha256(table.concat(set, "\n")),
+            scripts_digest = nianbao.sha256(table.concat(lines, "\n")) }
       folders[r.body] = m
     end
     m.reports[#m.reports + 1] = { year = r.year, format = r.format.id, files = files,
-                                  imported = imported and imported.source or nil }
+                                  imported = imported and imported.source or nil,
+                                  data = m.data_digest, scripts = m.scripts_digest }
     times.export = times.export + (os.clock() - t2)
     return entry
+  end
+  -- The reports of the folder's previous manifest that this run did not remake and whose
+  -- files are still there, unchanged (a run limited by --years or --body keeps the rest).
+  local function kept(dir, m)
+    local text = opts.read_file and opts.read_file(dir .. "/manifest.json")
+    local prev = text and nianbao.decode_json(text)
+    if type(prev) ~= "table" or prev.body ~= m.body or type(prev.reports) ~= "table" then return {} end
+    local made, out_ = {}, {}
+    for _, r in ipairs(m.reports) do made[r.year] = true end
+    for _, r in ipairs(prev.reports) do
+      local whole = type(r) == "table" and math.type(r.year) == "integer" and not made[r.year]
+                    and type(r.files) == "table"
+      for name, hash in pairs(whole and r.files or {}) do
+        whole = whole and type(name) == "string" and not name:find("/") and
+                opts.sha256_file(dir .. "/" .. name) == hash
+      end
+      if whole then out_[#out_ + 1] = r end
+    end
+    return out_
   end
   local function finish()
     for body, m in pairs(folders) do
       local dir = out .. "/" .. regen.safe_name(body)
+      for _, r in ipairs(kept(dir, m)) do m.reports[#m.reports + 1] = r end
+      table.sort(m.reports, function(a, b) return a.year < b.year end)
+      m.data_digest, m.scripts_digest = nil, nil
       must(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
     end
   end
@@ -445,7 +471,7 @@ end
 
 --- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
 --- sources (path -> SHA-256 of the program's scripts), version, write_file(path, text),
---- sha256_file(path), mkdir(dir), on_report(r) (called after each report), created,
+--- read_file(path), sha256_file(path), mkdir(dir), on_report(r) (called after each report), created,
 --- jobs (worker processes; 1: none) with workers = {fork, receive, stop, exit} (the
 --- host's). Returns { reports = { {body, year, format, errors, warnings, changed,
 --- first_run, changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},

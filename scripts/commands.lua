@@ -513,8 +513,8 @@ local function run_regen(c)
   local tty, total, done, start = c.host.isatty(2), #plan.reports, 0, os.time()
   local result = regen.run(c.store, plan, {
     out = out, to = c.opt.to, sources = program_sources(c), version = c.host.version(),
-    write_file = c.host.write_file, sha256_file = c.host.sha256_file, mkdir = c.host.mkdir,
-    jobs = c.opt.jobs, workers = { fork = c.host.fork, receive = c.host.receive,
+    write_file = c.host.write_file, read_file = c.host.read_file, sha256_file = c.host.sha256_file,
+    mkdir = c.host.mkdir, jobs = c.opt.jobs, workers = { fork = c.host.fork, receive = c.host.receive,
                                    stop = c.host.stop_workers, exit = c.host.exit },
     on_report = function(r)
       done = done + 1

@@ -50,6 +50,17 @@ is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | gr
 check "again: every file the same bytes" cmp -s sums1 sums2
 check "again: the manifest the same bytes" cmp -s m1 o/甲区/manifest.json
 
+manifest_years() { python3 -c 'import json,sys; print(" ".join(str(r["year"]) for r in json.load(open(sys.argv[1]))["reports"]))' "$1"; }
+nb -d s.db regen --years 2020-2020 --body 甲区 --out o
+is "$(manifest_years o/甲区/manifest.json)" "2019 2020 2021" "a run limited to one year keeps the folder's other reports in its manifest"
+check "and the manifest the same bytes as after the full run" cmp -s m1 o/甲区/manifest.json
+echo changed >>o/甲区/甲区-2019.md
+nb -d s.db regen --years 2021-2021 --body 甲区 --out o
+is "$(manifest_years o/甲区/manifest.json)" "2020 2021" "a report whose file changed since is dropped from the manifest"
+nb -d s.db regen --years 2019-2019 --body 甲区 --out o
+is "$(manifest_years o/甲区/manifest.json)" "2019 2020 2021" "and is back when remade"
+check "the same bytes as after the full run again" cmp -s m1 o/甲区/manifest.json
+
 # ---- one record changed: exactly its cells, and the diff says so ----
 printf '%s\n' "$H" 'A4,2020-12-25,企业,2021-01-08,1,甲区' >fix.csv
 nb -d s.db import request fix.csv

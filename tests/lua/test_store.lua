@@ -275,4 +275,16 @@ error_like(function() reopened:flow("request", { year = 2020, years = { 2018, 20
 
 reopened:close()
 
+-- ---- decode_json ----
+is(nianbao.decode_json('{"a": [1, 2.5, "汉", true, false], "b": {"c": {}}}'),
+   { a = { 1, 2.5, "汉", true, false }, b = { c = {} } }, "decode_json: objects, arrays, numbers, strings, booleans")
+is(math.type(nianbao.decode_json("[3]")[1]), "integer", "decode_json: an integer stays an integer")
+is({ nianbao.decode_json('{"a": 1, "a": 2}') }, { nil, "line 1: duplicate object key near '\"a\"'" },
+   "decode_json: a duplicate key is refused")
+local bad, msg = nianbao.decode_json('{"a": ')
+is(bad, nil, "decode_json: a syntax error gives nil")
+ok(msg:find("^line 1: ") ~= nil, "decode_json: and its line")
+is({ nianbao.decode_json(string.rep("[", 300) .. string.rep("]", 300)) }, { nil, "JSON nested more than 200 deep" },
+   "decode_json: nesting deeper than 200 is refused, not a crash")
+
 return tap.done()
