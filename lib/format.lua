@@ -359,6 +359,53 @@ function Format:build(cubes, opts)
   return out
 end
 
+--- The labels a reader sees for each data cell of a finished table T (as Format:build
+--- makes it): "row key\tcol key" -> { row = "…", col = "…" }. The row label is the run of
+--- header cells nearest to the cell's left in its row (past the data cells between), the
+--- column label the run nearest above it in its column; a merged cell reads as its
+--- anchor's text, each text once, joined by spaces.
+function format.cell_labels(t)
+  local anchor = {}
+  for _, m in ipairs(t.merges or {}) do
+    for r = m[1], m[3] do
+      for c = m[2], m[4] do anchor[r * 4096 + c] = { m[1], m[2] } end
+    end
+  end
+  local function text(r, c)
+    local a = anchor[r * 4096 + c]
+    local x = a and t.rows[a[1]][a[2]] or t.rows[r][c]
+    return x.header and x.text or nil
+  end
+  local function data(x) return x.key ~= nil and not x.header end
+  local out = {}
+  for r, row in ipairs(t.rows) do
+    for c = 1, t.ncols do
+      if data(row[c]) then
+        local parts, seen = {}, {}
+        local function add(s)
+          if s and s ~= "" and not seen[s] then seen[s] = true; parts[#parts + 1] = s end
+        end
+        -- leftwards: past the data cells, then the run of header cells
+        local c1 = c - 1
+        while c1 >= 1 and data(row[c1]) do c1 = c1 - 1 end
+        local c0 = c1
+        while c0 >= 1 and not data(row[c0]) do c0 = c0 - 1 end
+        for cc = c0 + 1, c1 do add(text(r, cc)) end
+        local row_label = table.concat(parts, " ")
+        -- upwards: the same in the column
+        parts, seen = {}, {}
+        local r1 = r - 1
+        while r1 >= 1 and data(t.rows[r1][c]) do r1 = r1 - 1 end
+        local r0 = r1
+        while r0 >= 1 and not data(t.rows[r0][c]) do r0 = r0 - 1 end
+        for rr = r0 + 1, r1 do add(text(rr, c)) end
+        out[(row[c].row or row.key) .. "\t" .. row[c].key] = { row = row_label, col = table.concat(parts, " ") }
+      end
+    end
+  end
+  return out
+end
+
 --- The keys of FIGURES (table -> row -> col -> value) that are not data cells of the
 --- format, as "table.row.col" strings, sorted (an imported report is checked with it).
 function Format:unknown_keys(figures)

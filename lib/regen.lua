@@ -181,14 +181,16 @@ local function csv_field(s)
   return s
 end
 
-local function diff(before, now, order, titles)
+local function diff(before, now, order, titles, labels)
   local lines = {}
   for _, k in ipairs(order) do
     local old, new = before[k], now[k]
     if old == nil then old = false end
     if old ~= new then
       local t, r, c = k:match("^(.-)\t(.-)\t(.*)$")
+      local l = labels[t] and labels[t][r .. "\t" .. c] or {}
       lines[#lines + 1] = { table = t, title = titles[t] or t, row = r, col = c,
+                            row_label = l.row ~= "" and l.row or r, col_label = l.col ~= "" and l.col or c,
                             old = old == false and "" or old, new = new == false and "" or new }
     end
   end
@@ -291,14 +293,17 @@ local function maker(store, cubes, opts, times)
     local now, order = cells_of(ctx)
     local before = store:run_values(r.body, r.year)
     local last = store:last_run(r.body, r.year)
-    local titles = {}
+    local titles, labels = {}, {}
     for _, t in ipairs(ctx.tables) do titles[t.id] = t.title end
-    local changes = last and diff(before, now, order, titles) or {}
+    local changes = last and diff(before, now, order, titles, labels) or {}
     if #changes > 0 then
-      local lines = { "表格,行,列,原值,新值" }
+      for _, t in ipairs(ctx.tables) do labels[t.id] = format.cell_labels(t) end
+      changes = diff(before, now, order, titles, labels)
+      local lines = { "表格,行,列,原值,新值,键" }
       for _, ch in ipairs(changes) do
-        lines[#lines + 1] = table.concat({ csv_field(ch.title), csv_field(ch.row), csv_field(ch.col),
-                                           csv_field(ch.old), csv_field(ch.new) }, ",")
+        lines[#lines + 1] = table.concat({ csv_field(ch.title), csv_field(ch.row_label), csv_field(ch.col_label),
+                                           csv_field(ch.old), csv_field(ch.new),
+                                           csv_field(ch.table .. "." .. ch.row .. "." .. ch.col) }, ",")
       end
       must(opts.write_file(dir .. "/" .. name .. ".changes.csv", table.concat(lines, "\n") .. "\n"))
       files[name .. ".changes.csv"] = nil -- a record of this run's changes, not an output

@@ -197,5 +197,21 @@ is(wan(14999), 0.01, "万元: 149.99 元 rounds to 0.01")
 is(wan(21350460000), 21350.46, "万元: the seed's 21350.46")
 is(wan(0), 0.0, "万元: zero")
 
+-- the labels a reader sees for a data cell (format.cell_labels): merged cells read through
+local format = require "format"
+local labels = {}
+for _, t in ipairs(ctx.tables) do labels[t.id] = format.cell_labels(t) end
+is(labels.requests["6.2\tbusiness"], { row = "三、本年度办理结果 （六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+                                       col = "申请人情况 法人或其他组织 商业企业" },
+   "cell_labels: a 2021 row under a merged group, a column under two merged headers")
+is(labels.requests["carried_out\ttotal"], { row = "四、结转下年度继续办理", col = "申请人情况 总计" },
+   "cell_labels: a row label spanning three columns, once")
+local n = 0
+for _, l in pairs(labels.active) do
+  n = n + 1
+  if l.row == "" or l.col == "" then n = -1000 end
+end
+is(n, 10, "cell_labels: each of the 10 data cells of the 2021 表二 has a row and a column label")
+
 store:close()
 return tap.done()
