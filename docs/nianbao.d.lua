@@ -138,6 +138,10 @@ nianbao.kinds = {}
 ---@type table<string, {code: string, label: string, variants: string[], group: boolean}[]>
 nianbao.codes = {}
 
+---The columns of a bodies file and the body column of a record file (read-only).
+---@type {fields: table[], record_column: table}
+nianbao.bodies_file = {}
+
 ---Makes the report document in C from a Lua table.
 ---@param t table
 ---@return Doc

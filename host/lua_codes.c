@@ -1,4 +1,5 @@
-/* lua_codes.c - marshals the catalogue (codes.c), read-only: nianbao.kinds and nianbao.codes. */
+/* lua_codes.c - marshals the catalogue (codes.c), read-only: nianbao.kinds, nianbao.codes
+ * and nianbao.bodies_file. */
 #include "codes.h"
 #include "lua_nb.h"
 
@@ -106,7 +107,9 @@ static void push_dict(lua_State *L, const nb_dict *d)
 
 /* nianbao.kinds: array of kinds in catalogue order, each also under its name.
  * nianbao.codes: dictionary name -> array of {code, label, variants, group}
- * in the order of the national tables (with .name and .label). */
+ * in the order of the national tables (with .name and .label).
+ * nianbao.bodies_file: {fields = the columns of a bodies file, record_column = the column
+ * of a record file that names each row's body}. */
 int nb_open_codes(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -126,5 +129,16 @@ int nb_open_codes(lua_State *L)
     }
     nb_lua_freeze(L, "nianbao.codes");
     lua_setfield(L, 1, "codes");
+    lua_createtable(L, 0, 2);
+    lua_createtable(L, nb_nbody_fields, 0);
+    for (int i = 0; i < nb_nbody_fields; i++) {
+        push_field(L, &nb_body_fields[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "fields");
+    push_field(L, &nb_record_body);
+    lua_setfield(L, -2, "record_column");
+    nb_lua_freeze(L, "nianbao.bodies_file");
+    lua_setfield(L, 1, "bodies_file");
     return 0;
 }

@@ -54,6 +54,23 @@ local function records()
       say("Rules: " .. table.concat(rules, "; ") .. ".")
     end
   end
+  local bf = nianbao.bodies_file
+  local rc = bf.record_column
+  say("")
+  say("## Bodies")
+  say("")
+  say(string.format("A record file may carry a `%s` column (%s): each row goes to the body it names,", rc.name,
+    table.concat(rc.aliases, "、")))
+  say("created when new; `--body` is then optional and, when given, must match every row.")
+  say("`nianbao import bodies FILE` reads the body tree, one row per body (no `--body`):")
+  say("")
+  say("| field | header | type | required | values |")
+  say("|---|---|---|---|---|")
+  for _, f in ipairs(bf.fields) do
+    local values = f.type ~= "category" and "" or string.format("[%s](#%s)", f.dict, f.dict)
+    say(string.format("| %s | %s | %s | %s | %s |", f.name, table.concat(f.aliases, "、"), f.type,
+      f.required and "yes" or "no", values))
+  end
   say("")
   say("## National values")
   local names = {}
