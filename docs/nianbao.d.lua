@@ -235,6 +235,16 @@ function Store:run_values(body, year) end
 ---@return table<string, string>
 function Store:digests() end
 
+---Compares the packed columns with the records: the (kind, body) pairs that differ, and the first.
+---@return integer bad
+---@return string message
+function Store:verify_packs() end
+
+---Makes every packed column again from the records.
+---@return true|nil
+---@return string? message
+function Store:repack() end
+
 ---Removes records of KIND of BODY by id (all there, or nothing).
 ---@param kind string
 ---@param body string

@@ -1,5 +1,6 @@
 /* delete.c - removing records by id, a body, a stored script: all or nothing. */
 #include "delete.h"
+#include "pack.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,8 @@ nb_err nb_delete_records(nb_store *s, const char *body, const char *kind, const 
         rc = run(s, sql, b, ids[i], err, errlen);
         c->records[k - nb_kinds] += sqlite3_changes(s->db);
     }
+    if (!rc)
+        rc = nb_pack_touch(s, k, b, 0, err, errlen);
     return end(s, rc, dry_run, err, errlen);
 }
 
@@ -165,9 +168,9 @@ nb_err nb_delete_body(nb_store *s, const char *body, int force, int dry_run, nb_
     if (!rc)
         rc = run(s, "DELETE FROM run_check WHERE run IN (SELECT id FROM run WHERE body = ?1)", b,
                  NULL, err, errlen);
-    static const char *const tables[] = {"text", "script", "figures", "coverage", "run_value",
-                                         "run", "source", "body"};
-    for (int i = 0; !rc && i < 8; i++) {
+    static const char *const tables[] = {"text",  "script", "figures", "coverage", "run_value",
+                                         "run",   "source", "pack",    "body"};
+    for (int i = 0; !rc && i < 9; i++) {
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?1", tables[i],
                  strcmp(tables[i], "body") == 0 ? "id" : "body");
         rc = run(s, sql, b, NULL, err, errlen);

@@ -1,6 +1,8 @@
 /* import.c - one file of records in, all rows or none written. */
 #include "import.h"
 
+#include "pack.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,8 +311,9 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return nb_store_sql_fail(im->s, err, errlen, "removing stale rows");
-    im->st->removed += sqlite3_changes(im->s->db);
-    return NB_OK;
+    int gone = sqlite3_changes(im->s->db);
+    im->st->removed += gone;
+    return gone ? nb_pack_touch(im->s, im->k, t->body_id, 0, err, errlen) : NB_OK;
 }
 
 /* --replace: the body's rows of the kind from files of this file's name (any folder)
@@ -342,8 +345,9 @@ static nb_err replace_rows(import_state *im, const target *t, char *err, size_t 
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
-    im->st->removed += sqlite3_changes(im->s->db);
-    return NB_OK;
+    int gone = sqlite3_changes(im->s->db);
+    im->st->removed += gone;
+    return gone ? nb_pack_touch(im->s, im->k, t->body_id, 0, err, errlen) : NB_OK;
 }
 
 /* --year: the body's records of the kind for that year are all in the store. */

@@ -83,6 +83,9 @@ static void check_scope(lua_State *L, nb_store *s, int idx, const char *kind, nb
     raw_field(L, idx, "ids");
     int ids_given = !lua_isnil(L, -1), ids = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    raw_field(L, idx, "rows");
+    sc->rows = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     if (raw_field(L, idx, "body") != LUA_TNIL) {
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "option 'body': a body name (got %s)", luaL_typename(L, -1));
@@ -403,9 +406,6 @@ int nb_open_aggregate(lua_State *L)
     }
     lua_pop(L, 1);
     /* Add the aggregation methods to the store's method table. */
-    luaL_getmetatable(L, NB_MT_STORE);
-    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
-        luaL_setfuncs(L, store_methods, 0);
-    lua_pop(L, 2);
+    nb_add_store_methods(L, store_methods);
     return 0;
 }

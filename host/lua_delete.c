@@ -99,9 +99,6 @@ static const luaL_Reg store_methods[] = {
 int nb_open_delete(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_getmetatable(L, NB_MT_STORE);
-    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
-        luaL_setfuncs(L, store_methods, 0);
-    lua_pop(L, 2);
+    nb_add_store_methods(L, store_methods);
     return 0;
 }

@@ -331,9 +331,6 @@ int nb_open_figures(lua_State *L)
     lua_pushvalue(L, 1);
     luaL_setfuncs(L, funcs, 0);
     lua_pop(L, 1);
-    luaL_getmetatable(L, NB_MT_STORE);
-    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
-        luaL_setfuncs(L, store_methods, 0);
-    lua_pop(L, 2);
+    nb_add_store_methods(L, store_methods);
     return 0;
 }

@@ -89,6 +89,9 @@ void nb_lua_reset_steps(lua_State *L);
 /* Pushes a new environment of the sandbox (for a chunk the host loads). */
 void nb_lua_push_env(lua_State *L);
 
+/* Adds the methods M to the store's method table (a binding group's store methods). */
+void nb_add_store_methods(lua_State *L, const luaL_Reg *m);
+
 /* Loaders of the binding groups, registered in lua_runtime.c's one table. */
 int nb_open_records(lua_State *L);   /* lua_records.c: nianbao.open, store methods */
 int nb_open_aggregate(lua_State *L); /* lua_cube.c: store:flow/stock/count/sum, cubes */
@@ -97,6 +100,7 @@ int nb_open_doc(lua_State *L);       /* lua_doc.c: nianbao.document, doc methods
 int nb_open_import(lua_State *L);    /* lua_import.c: store:import, store:put_script */
 int nb_open_figures(lua_State *L);   /* lua_figures.c: nianbao.read_figures, store:figures, put_figures, coverage */
 int nb_open_runs(lua_State *L);      /* lua_runs.c: store:put_run, last_run, run_values, digests */
+int nb_open_pack(lua_State *L);      /* lua_pack.c: store:verify_packs, repack */
 int nb_open_delete(lua_State *L);    /* lua_delete.c: store:delete, delete_body, delete_script */
 int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
 /* Pushes a userdata holding a pointer (NULL) that is free()d when it is collected: set

@@ -711,6 +711,14 @@ static int l_store_tostring(lua_State *L)
     return 1;
 }
 
+void nb_add_store_methods(lua_State *L, const luaL_Reg *m)
+{
+    luaL_getmetatable(L, NB_MT_STORE);
+    if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
+        luaL_setfuncs(L, m, 0);
+    lua_pop(L, 2);
+}
+
 static const luaL_Reg store_methods[] = {
     {"close", l_store_close},
     {"rows", l_rows},

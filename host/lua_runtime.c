@@ -29,6 +29,7 @@ static const luaL_Reg nb_groups[] = {
     {"delete", nb_open_delete},
     {"figures", nb_open_figures},
     {"runs", nb_open_runs},
+    {"pack", nb_open_pack},
     {"export", nb_open_export},
     {"document", nb_open_doc},
     {"util", nb_open_util},

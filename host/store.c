@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "codes.h"
+#include "pack.h"
 
 /* The nb_err of SQLite's last error: a lock that outlasted the wait is
  * NB_ERR_BUSY, a read-only file NB_ERR_IO. */
@@ -137,6 +138,18 @@ static const char step3_sql[] =
     "  text TEXT,\n"
     "  PRIMARY KEY(body, year, tbl, row, col));\n";
 
+/* Step 4: the packed columns (pack.h): derived from the rows, kept with them. */
+static const char step4_sql[] =
+    "CREATE TABLE pack(\n"
+    "  kind TEXT NOT NULL,\n"
+    "  body INTEGER NOT NULL,\n"
+    "  rid_lo INTEGER NOT NULL,\n"
+    "  rid_hi INTEGER NOT NULL,\n"
+    "  n INTEGER NOT NULL,\n"
+    "  data BLOB NOT NULL,\n"
+    "  stats BLOB NOT NULL);\n"
+    "CREATE UNIQUE INDEX pack_part ON pack(kind, body, rid_lo);\n";
+
 static const struct {
     const char *what; /* what the step brings, for 'nianbao init' */
     const char *sql;  /* its own SQL after the catalogue's part, or NULL */
@@ -148,8 +161,11 @@ static const struct {
     /* 3 */ {"bodies have a code and may be roll-ups; imported figures, declared years, "
              "the history of regenerations",
              step3_sql},
+    /* 4 */ {"packed columns of the records' coded fields, which tabulation reads "
+             "(made from the records)",
+             step4_sql},
 #ifdef NB_TEST_CATALOGUE
-    /* 4 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
+    /* 5 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
 #endif
 };
 
@@ -296,6 +312,8 @@ static nb_err migrate(nb_store *s, int create, char *err, size_t errlen)
         return rc;
     for (int next = v + 1; next <= want && !rc; next++)
         rc = run_step(s, next, err, errlen);
+    if (!rc && v > 0 && v < 4 && want >= 4) /* the packs of the records already stored */
+        rc = nb_pack_rebuild_all(s, err, errlen);
     if (rc) {
         char keep[512];
         snprintf(keep, sizeof keep, "%s", err);
@@ -555,6 +573,7 @@ void nb_store_close(nb_store *s)
     free(s->code_of);
     free(s->dict_of);
     nb_strmap_free(&s->codes);
+    nb_pack_forget(s);
     free(s->path);
     free(s);
 }
@@ -756,12 +775,15 @@ nb_err nb_store_begin(nb_store *s, char *err, size_t errlen)
 
 nb_err nb_store_commit(nb_store *s, char *err, size_t errlen)
 {
-    return nb_store_exec(s, "COMMIT", err, errlen);
+    /* the packed columns in the same transaction as the rows */
+    nb_err rc = nb_pack_sync(s, err, errlen);
+    return rc ? rc : nb_store_exec(s, "COMMIT", err, errlen);
 }
 
 void nb_store_rollback(nb_store *s)
 {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    nb_pack_forget(s);
 }
 
 nb_err nb_store_text_put(nb_store *s, int64_t body, int year, const char *text,

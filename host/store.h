@@ -48,6 +48,7 @@ typedef struct nb_store {
     int readonly;      /* opened with NB_OPEN_READ */
     int migrated_from; /* schema version found at open (0: created) */
     nb_open_opts opts;
+    struct nb_pack_state *pack; /* what the open transaction changed (pack.c) */
 } nb_store;
 
 /* Lets go of the store's file (a worker process must open it anew: a connection never

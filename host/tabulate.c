@@ -1,6 +1,8 @@
 /* tabulate.c - one-pass aggregation of records into cubes (flows, stocks, counts, sums). */
 #include "tabulate.h"
 
+#include "pack.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,6 +457,80 @@ static nb_err finish(tab *t, nb_err rc, nb_cube **out)
     return rc;
 }
 
+/* ---- the packed columns ---- */
+
+/* A pass over the packed columns of the cube's kind, in its scope. */
+typedef struct {
+    tab *t;
+    nb_pack_cursor *cur;
+    int col_of[NB_MAX_FIELDS]; /* field -> packed column */
+    int64_t *jan1;             /* day codes of 1 January of y0 .. y0+ny */
+    size_t block0;             /* the current part's body's first block */
+    int skip;                  /* the current part's body is out of scope */
+} packs;
+
+static nb_err packs_begin(packs *p, tab *t, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    p->t = t;
+    nb_pack_columns(t->k, NULL, p->col_of);
+    if (!(p->jan1 = malloc(((size_t)t->ny + 1) * sizeof *p->jan1)))
+        return fail(err, errlen, "out of memory");
+    for (int i = 0; i <= t->ny; i++)
+        p->jan1[i] = nb_pack_day((t->y0 + i) * 10000 + 101);
+    return nb_pack_open(t->s, t->k, t->sc->body, &p->cur, err, errlen);
+}
+
+/* The next part, with the offset of its body's first block. */
+static nb_err packs_next(packs *p, const nb_pack_part **part, char *err, size_t errlen)
+{
+    nb_err rc = nb_pack_next(p->cur, part, err, errlen);
+    if (rc == NB_OK) {
+        p->block0 = block(p->t, (*part)->body, 0);
+        p->skip = p->block0 == (size_t)-1 || p->t->ny == 0;
+    }
+    return rc;
+}
+
+static nb_err packs_end(packs *p, nb_err rc)
+{
+    nb_pack_close(p->cur);
+    free(p->jan1);
+    return rc == NB_DONE ? NB_OK : rc;
+}
+
+/* The index of the year of day code D among the NY years starting at JAN1[0]: -1 before
+ * them, NY after them. */
+static int year_index(const int64_t *jan1, int ny, int64_t d)
+{
+    if (d < jan1[0])
+        return -1;
+    if (d >= jan1[ny])
+        return ny;
+    int i = (int)((d - jan1[0]) / 366);
+    while (d >= jan1[i + 1])
+        i++;
+    return i;
+}
+
+/* The year range of the data (a cube of every year): from the smallest value of packed
+ * column LO to the largest of columns HI1 and HI2 (-1: none). */
+static void pack_years(nb_store *s, const nb_scope *sc, const nb_kind *k, int lo, int hi1,
+                       int hi2, int *ymin, int *ymax)
+{
+    int64_t a, b, x, y, c = 0, d = 0;
+    char err[256];
+    *ymin = *ymax = 0;
+    if (nb_pack_range(s, k, sc->body, lo, &a, &b, err, sizeof err) ||
+        nb_pack_range(s, k, sc->body, hi1, &x, &y, err, sizeof err) ||
+        (hi2 >= 0 && nb_pack_range(s, k, sc->body, hi2, &c, &d, err, sizeof err)) || a == 0)
+        return;
+    (void)x, (void)c;
+    int64_t hi = y > d ? y : d;
+    *ymin = nb_pack_ymd(a) / 10000;
+    *ymax = nb_pack_ymd(hi) / 10000;
+}
+
 /* ---- flows ---- */
 
 /* A dimension made of a dictionary's values in catalogue order (national) or
@@ -556,11 +632,12 @@ static nb_err flow_dims_make(tab *t, const nb_flowdef *fd, flow_dims *fl, char *
 }
 
 /* Adds record RID (opened OPEN, closed CLOSE or 0, result index RES in the
- * result dimension or -1, breakdown index BY) to the block B of year Y. */
-static int flow_add(tab *t, const flow_dims *fl, size_t b, int y, int open, int close, int res,
-                    int by, int64_t rid)
+ * result dimension or -1, breakdown index BY) to the block B of the year from YS to YE
+ * (dates as YYYYMMDD, or day codes of the packed columns: any order-keeping code). */
+static int flow_add(tab *t, const flow_dims *fl, size_t b, int64_t ys, int64_t ye, int64_t open,
+                    int64_t close, int res, int by, int64_t rid)
 {
-    int ys = y * 10000 + 101, ye = y * 10000 + 1231, ok = 0;
+    int ok = 0;
     size_t nc = (size_t)fl->cols.n;
     int closed_in = close >= ys && close <= ye;
     int open_at_end = open <= ye && (close == 0 || close > ye);
@@ -583,19 +660,17 @@ static int flow_add(tab *t, const flow_dims *fl, size_t b, int y, int open, int 
     return ok;
 }
 
-/* One pass over the kind's rows. */
-static nb_err flow_rows(tab *t, const nb_flowdef *fd, char *err, size_t errlen)
+/* One pass over the kind's rows (when the record ids are kept). */
+static nb_err flow_from_rows(tab *t, const nb_flowdef *fd, flow_dims *fl, char *err,
+                             size_t errlen)
 {
-    flow_dims fl;
     sqlite3_stmt *st = NULL;
     char cols[256];
     int step = SQLITE_DONE;
-    nb_err rc = flow_dims_make(t, fd, &fl, err, errlen);
     snprintf(cols, sizeof cols, "%s, %s, %s, %s", fd->start, fd->end, fd->result, fd->by);
-    if (!rc)
-        rc = select_rows(t, cols, &st, err, errlen);
-    dict_dim *res_dim = fl.state_rows ? &fl.rows : &fl.cols;
-    dict_dim *by_dim = fl.state_rows ? &fl.cols : &fl.rows;
+    nb_err rc = select_rows(t, cols, &st, err, errlen);
+    dict_dim *res_dim = fl->state_rows ? &fl->rows : &fl->cols;
+    dict_dim *by_dim = fl->state_rows ? &fl->cols : &fl->rows;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(st, 0), body = sqlite3_column_int64(st, 1);
         int open = sqlite3_column_int(st, 2), close = sqlite3_column_int(st, 3);
@@ -607,7 +682,8 @@ static nb_err flow_rows(tab *t, const nb_flowdef *fd, char *err, size_t errlen)
             size_t b = block(t, body, yi);
             if (b == (size_t)-1)
                 break;
-            if (flow_add(t, &fl, b, t->y0 + yi, open, close, res, by, rid)) {
+            int y = t->y0 + yi;
+            if (flow_add(t, fl, b, y * 10000 + 101, y * 10000 + 1231, open, close, res, by, rid)) {
                 rc = add_failed(t->c, err, errlen);
                 break;
             }
@@ -616,6 +692,55 @@ static nb_err flow_rows(tab *t, const nb_flowdef *fd, char *err, size_t errlen)
     if (!rc)
         rc = step_result(t->s, step, err, errlen);
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* One pass over the kind's packed columns: each record visits only the years from its
+ * opening to its closing (in the others it counts nowhere). */
+static nb_err flow_from_packs(tab *t, const nb_flowdef *fd, flow_dims *fl, char *err,
+                              size_t errlen)
+{
+    packs p;
+    nb_err rc = packs_begin(&p, t, err, errlen);
+    int cs = p.col_of[field(t->k, fd->start)], ce = p.col_of[field(t->k, fd->end)];
+    int cr = p.col_of[field(t->k, fd->result)], cb = p.col_of[field(t->k, fd->by)];
+    dict_dim *res_dim = fl->state_rows ? &fl->rows : &fl->cols;
+    dict_dim *by_dim = fl->state_rows ? &fl->cols : &fl->rows;
+    const nb_pack_part *part;
+    while (!rc && (rc = packs_next(&p, &part, err, errlen)) == NB_OK) {
+        if (p.skip)
+            continue;
+        const int64_t *open = part->col[cs], *close = part->col[ce];
+        const int64_t *result = part->col[cr], *byv = part->col[cb];
+        for (int i = 0; i < part->n && !rc; i++) {
+            int by = dim_index(t->s, by_dim, byv[i]);
+            if (by < 0)
+                continue;
+            int res = dim_index(t->s, res_dim, result[i]);
+            int first = year_index(p.jan1, t->ny, open[i]);
+            int last = close[i] ? year_index(p.jan1, t->ny, close[i]) : t->ny - 1;
+            if (first < 0)
+                first = 0;
+            if (last >= t->ny)
+                last = t->ny - 1;
+            for (int yi = first; yi <= last; yi++)
+                if (flow_add(t, fl, p.block0 + (size_t)yi * t->inner, p.jan1[yi],
+                             p.jan1[yi + 1] - 1, open[i], close[i], res, by, part->rid[i])) {
+                    rc = add_failed(t->c, err, errlen);
+                    break;
+                }
+        }
+    }
+    return packs_end(&p, rc);
+}
+
+static nb_err flow_rows(tab *t, const nb_flowdef *fd, char *err, size_t errlen)
+{
+    flow_dims fl;
+    nb_err rc = flow_dims_make(t, fd, &fl, err, errlen);
+    if (!rc)
+        rc = t->sc->rows ? flow_from_rows(t, fd, &fl, err, errlen)
+                              : flow_from_packs(t, fd, &fl, err, errlen);
     dict_dim_free(&fl.rows);
     dict_dim_free(&fl.cols);
     return rc;
@@ -644,7 +769,14 @@ nb_err nb_flow(nb_store *s, const nb_scope *sc, nb_cube **out, char *err, size_t
     if (!k || !k->flow)
         return no_flow(sc->kind, err, errlen);
     snprintf(hi, sizeof hi, "max(%s, coalesce(%s, 0))", k->flow->start, k->flow->end);
-    year_range(s, sc, k->table, k->flow->start, hi, &ymin, &ymax);
+    if (!sc->rows && !sc->year && !sc->ymin) {
+        int col[NB_MAX_FIELDS];
+        nb_pack_columns(k, NULL, col);
+        pack_years(s, sc, k, col[field(k, k->flow->start)], col[field(k, k->flow->start)],
+                   col[field(k, k->flow->end)], &ymin, &ymax);
+    } else {
+        year_range(s, sc, k->table, k->flow->start, hi, &ymin, &ymax);
+    }
     if ((rc = tab_begin(&t, s, sc, ymin, ymax, err, errlen)) == NB_OK)
         rc = flow_rows(&t, k->flow, err, errlen);
     return finish(&t, rc, out);
@@ -692,6 +824,8 @@ static nb_err pass_begin(pass *p, const char *by, const char *cols, char *err, s
     p->fb = by_dim(&p->t, by, &p->bd, err, errlen, &rc);
     if (rc || (rc = tab_alloc(&p->t, err, errlen)))
         return rc;
+    if (!p->t.sc->rows)
+        return NB_OK; /* from the packed columns */
     snprintf(sel, sizeof sel, "%s, %s", cols, p->fb >= 0 ? p->t.k->fields[p->fb].name : "NULL");
     return select_rows(&p->t, sel, &p->st, err, errlen);
 }
@@ -745,14 +879,52 @@ nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *
         at_scope.year = at / 10000;
         sc = &at_scope;
     }
+    int col[NB_MAX_FIELDS];
+    nb_pack_columns(k, NULL, col);
+    int cs = col[field(k, start)], ce = end ? col[field(k, end)] : -1;
     if (!at) {
         snprintf(hi, sizeof hi, "max(%s, coalesce(%s, 0))", start, end ? end : "0");
-        year_range(s, sc, k->table, start, hi, &ymin, &ymax);
+        if (!sc->rows && !sc->year && !sc->ymin)
+            pack_years(s, sc, k, cs, cs, ce, &ymin, &ymax);
+        else
+            year_range(s, sc, k->table, start, hi, &ymin, &ymax);
     }
     snprintf(cols, sizeof cols, "%s, %s", start, end ? end : "NULL");
     if ((rc = tab_begin(&p.t, s, sc, ymin, ymax, err, errlen)) ||
         (rc = pass_begin(&p, by, cols, err, errlen)))
         return pass_end(&p, rc, step, out, err, errlen);
+    if (!sc->rows) {
+        packs pk;
+        const nb_pack_part *part;
+        int cb = p.fb >= 0 ? col[p.fb] : -1;
+        int64_t at_day = at ? nb_pack_day(at) : 0;
+        rc = packs_begin(&pk, &p.t, err, errlen);
+        while (!rc && (rc = packs_next(&pk, &part, err, errlen)) == NB_OK) {
+            if (pk.skip)
+                continue;
+            const int64_t *a = part->col[cs], *e = ce >= 0 ? part->col[ce] : NULL;
+            for (int i = 0; i < part->n && !rc; i++) {
+                int bi = cb < 0 ? 0 : dim_index(s, &p.bd, part->col[cb][i]);
+                if (a[i] == 0 || bi < 0)
+                    continue;
+                int64_t ei = e ? e[i] : 0;
+                int first = at ? 0 : year_index(pk.jan1, p.t.ny, a[i]);
+                for (int yi = first < 0 ? 0 : first; yi < p.t.ny; yi++) {
+                    int64_t date = at ? at_day : pk.jan1[yi + 1] - 1;
+                    if (ei != 0 && ei <= date)
+                        break; /* ended: in no later year either */
+                    if (a[i] <= date &&
+                        cell_add(p.t.c, pk.block0 + (size_t)yi * p.t.inner + (size_t)bi, 1,
+                                 part->rid[i])) {
+                        rc = add_failed(p.t.c, err, errlen);
+                        break;
+                    }
+                }
+            }
+        }
+        rc = packs_end(&pk, rc);
+        return pass_end(&p, rc, SQLITE_DONE, out, err, errlen);
+    }
     while (!rc && (step = sqlite3_step(p.st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(p.st, 0), body = sqlite3_column_int64(p.st, 1);
         int a = sqlite3_column_int(p.st, 2), e = sqlite3_column_int(p.st, 3);
@@ -801,11 +973,41 @@ nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char
     nb_err rc = count_fields(k, sc->kind, &date, &sum, err, errlen);
     if (rc)
         return rc;
-    year_range(s, sc, k->table, date, date, &ymin, &ymax);
+    int col[NB_MAX_FIELDS];
+    nb_pack_columns(k, NULL, col);
+    int cd = col[field(k, date)], cv = sum ? col[field(k, sum)] : -1;
+    if (!sc->rows && !sc->year && !sc->ymin)
+        pack_years(s, sc, k, cd, cd, -1, &ymin, &ymax);
+    else
+        year_range(s, sc, k->table, date, date, &ymin, &ymax);
     snprintf(cols, sizeof cols, "%s, %s", date, sum ? sum : "1");
     if ((rc = tab_begin(&p.t, s, sc, ymin, ymax, err, errlen)) ||
         (rc = pass_begin(&p, by, cols, err, errlen)))
         return pass_end(&p, rc, step, out, err, errlen);
+    if (!sc->rows) {
+        packs pk;
+        const nb_pack_part *part;
+        int cb = p.fb >= 0 ? col[p.fb] : -1;
+        rc = packs_begin(&pk, &p.t, err, errlen);
+        while (!rc && (rc = packs_next(&pk, &part, err, errlen)) == NB_OK) {
+            if (pk.skip)
+                continue;
+            const int64_t *d = part->col[cd], *v = cv >= 0 ? part->col[cv] : NULL;
+            for (int i = 0; i < part->n; i++) {
+                int yi = year_index(pk.jan1, p.t.ny, d[i]);
+                int bi = cb < 0 ? 0 : dim_index(s, &p.bd, part->col[cb][i]);
+                if (yi < 0 || yi >= p.t.ny || bi < 0)
+                    continue;
+                if (cell_add(p.t.c, pk.block0 + (size_t)yi * p.t.inner + (size_t)bi, v ? v[i] : 1,
+                             part->rid[i])) {
+                    rc = add_failed(p.t.c, err, errlen);
+                    break;
+                }
+            }
+        }
+        rc = packs_end(&pk, rc);
+        return pass_end(&p, rc, SQLITE_DONE, out, err, errlen);
+    }
     while (!rc && (step = sqlite3_step(p.st)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(p.st, 0), body = sqlite3_column_int64(p.st, 1);
         int d = sqlite3_column_int(p.st, 2);

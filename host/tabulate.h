@@ -37,6 +37,8 @@ typedef struct {
                           YMIN is not 0, else the years of the data */
     int ymin, ymax;
     int track_ids;     /* keep the rids behind each cell */
+    int rows;          /* read the record rows, not the packed columns (pack.h): the
+                          reference the packed columns are tested against */
 } nb_scope;
 
 /* Flow of requests or cases through the year.

@@ -1,6 +1,8 @@
 /* writer.c - batched inserts and in-place updates of coded records. */
 #include "writer.h"
 
+#include "pack.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +226,17 @@ nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
         sqlite3_reset(w->ins_batch);
         if (rc != SQLITE_DONE)
             goto fail;
+        /* one statement: its rows took the rids up to the last, in order */
+        int64_t last = sqlite3_last_insert_rowid(w->s->db);
+        for (int i = 0; i < BATCH_ROWS; i++) {
+            const pending_row *p = &w->pending[i];
+            nb_err prc = nb_pack_append(w->s, w->k, w->body, last - BATCH_ROWS + 1 + i, p->ival,
+                                        p->has, err, errlen);
+            if (prc) {
+                nb_writer_drop(w);
+                return prc;
+            }
+        }
         done = BATCH_ROWS;
     }
     for (; done < w->npending; done++) {
@@ -234,6 +247,13 @@ nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             goto fail;
+        nb_err prc = p->rid ? nb_pack_touch(w->s, w->k, w->body, p->rid, err, errlen)
+                            : nb_pack_append(w->s, w->k, w->body, sqlite3_last_insert_rowid(w->s->db),
+                                             p->ival, p->has, err, errlen);
+        if (prc) {
+            nb_writer_drop(w);
+            return prc;
+        }
     }
     nb_writer_drop(w);
     return NB_OK;

@@ -600,9 +600,30 @@ end
 commands.list = {
   {
     name = "init", store = "create",
-    summary = "create a store, or bring an older one up to date",
+    summary = "create a store, or bring an older one up to date; verify or remake its packed columns",
+    options = {
+      { "--verify", nil, "compare the packed columns that tabulation reads with the records (exit 1 when they differ)" },
+      { "--repack", nil, "make the packed columns again from the records" },
+    },
     run = function(c)
+      if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
       local version, from, path = c.store:schema()
+      if c.opt.repack then
+        local ok, err = c.store:repack()
+        if not ok then c.host.fail(err) end
+        print(string.format("%s: packed columns made again from the records", path))
+      end
+      if c.opt.verify then
+        local bad, why = c.store:verify_packs()
+        if bad > 0 then
+          print(string.format("%s: %s (%d kind and body pair%s); 'nianbao init --repack -d %s' makes them again",
+            path, why, bad, bad == 1 and "" or "s", path))
+          return 1
+        end
+        print(string.format("%s: the packed columns of every kind and body match the records", path))
+        return 0
+      end
+      if c.opt.repack then return 0 end
       if from == 0 then
         print(string.format("created store %s (schema version %d)", path, version))
       elseif from < version then

@@ -45,7 +45,7 @@ cp root/opt/nb/bin/nianbao elsewhere/copied
     ./copied -d y.db init >../copied.out 2>&1; echo "$?" >>../copied.out
     NIANBAO_HOME="$R" ./copied -d z.db init >../home.out 2>&1; echo "$?" >>../home.out
 )
-is "$(cat installed.out)" "created store x.db (schema version 3)
+is "$(cat installed.out)" "created store x.db (schema version 4)
 0" "the installed binary works from another folder"
 like "$(cat copied.out)" "cannot open" "a copied binary without its scripts says what it misses"
 is "$(tail -1 home.out)" 0 "NIANBAO_HOME tells a copied binary where the scripts are"

@@ -1,0 +1,769 @@
+/* pack.c - the packed columns of each kind's coded fields; see pack.h. */
+#include "pack.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define VERSION 1
+#define NONE INT64_MAX
+/* Records buffered across every (kind, body) of a transaction before the buffers are
+   written out as parts, whatever their size: bounds an import's memory. */
+#define MAX_BUFFERED (1 << 20)
+
+int64_t nb_pack_day(int ymd)
+{
+    static long epoch = -1;
+    if (epoch < 0)
+        epoch = -nb_date_days(18991231);
+    return ymd ? nb_date_days(ymd) + epoch : 0;
+}
+
+int nb_pack_ymd(int64_t day)
+{
+    return nb_date_from_days((long)(day - nb_pack_day(19700101)));
+}
+
+int nb_pack_columns(const nb_kind *k, int *field, int *col_of)
+{
+    int n = 0;
+    for (int f = 0; f < k->nfields; f++) {
+        int packed = k->fields[f].type != NB_F_TEXT;
+        if (col_of)
+            col_of[f] = packed ? n : -1;
+        if (packed) {
+            if (field)
+                field[n] = f;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* ---- encoding ---- */
+
+static int width_of(uint64_t range)
+{
+    return range == 0 ? 0 : range <= 0xff ? 1 : range <= 0xffff ? 2 : range <= 0xffffffffu ? 4 : 8;
+}
+
+static void put_u64(unsigned char *p, uint64_t v, int w)
+{
+    for (int i = 0; i < w; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *p, int w)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < w; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* The blob and the stats of N records of NCOLS columns (COL(c)[i] = BUF[c * stride + i]),
+ * column 0 the rids (in order; stored as the first and the differences). Returns 0, -1
+ * on out of memory; *DATA and *STATS (of the columns after the rids) malloc'ed. */
+static int encode(const int64_t *buf, size_t stride, int n, int ncols, unsigned char **data,
+                  size_t *len, unsigned char **stats)
+{
+    int64_t base[NB_MAX_FIELDS + 1], max[NB_MAX_FIELDS + 1], nzmin[NB_MAX_FIELDS + 1];
+    int width[NB_MAX_FIELDS + 1];
+    int64_t *delta = malloc(((size_t)n + 1) * sizeof *delta);
+    if (!delta)
+        return -1;
+    for (int i = 0; i < n; i++)
+        delta[i] = i ? buf[i] - buf[i - 1] : 0;
+    size_t size = 14 + (size_t)ncols * 9;
+    for (int c = 0; c < ncols; c++) {
+        const int64_t *v = c ? buf + (size_t)c * stride : delta;
+        int64_t lo = n ? v[0] : 0, hi = lo, nz = 0;
+        for (int i = 0; i < n; i++) {
+            lo = v[i] < lo ? v[i] : lo;
+            hi = v[i] > hi ? v[i] : hi;
+            if (v[i] != 0 && (nz == 0 || v[i] < nz))
+                nz = v[i];
+        }
+        base[c] = lo, max[c] = hi, nzmin[c] = nz;
+        width[c] = width_of((uint64_t)hi - (uint64_t)lo);
+        size += (size_t)n * (size_t)width[c];
+    }
+    unsigned char *p = malloc(size), *st = malloc((size_t)ncols * 16 + 1);
+    if (!p || !st) {
+        free(p);
+        free(st);
+        free(delta);
+        return -1;
+    }
+    p[0] = VERSION;
+    p[1] = (unsigned char)ncols;
+    put_u64(p + 2, (uint64_t)n, 4);
+    put_u64(p + 6, (uint64_t)(n ? buf[0] : 0), 8);
+    unsigned char *q = p + 14;
+    for (int c = 0; c < ncols; c++) {
+        put_u64(q, (uint64_t)base[c], 8);
+        q[8] = (unsigned char)width[c];
+        q += 9;
+        if (c) {
+            put_u64(st + (c - 1) * 16, (uint64_t)nzmin[c], 8);
+            put_u64(st + (c - 1) * 16 + 8, (uint64_t)max[c], 8);
+        }
+    }
+    for (int c = 0; c < ncols; c++) {
+        const int64_t *v = c ? buf + (size_t)c * stride : delta;
+        int w = width[c];
+        if (w == 1)
+            for (int i = 0; i < n; i++)
+                *q++ = (unsigned char)((uint64_t)v[i] - (uint64_t)base[c]);
+        else
+            for (int i = 0; i < n; i++, q += w)
+                put_u64(q, (uint64_t)v[i] - (uint64_t)base[c], w);
+    }
+    free(delta);
+    *data = p;
+    *len = size;
+    *stats = st;
+    return 0;
+}
+
+/* Decodes DATA (LEN bytes) of NCOLS columns (the rids first) into OUT[c][0..n) (each
+ * with room for NB_PACK_PART values); returns n, or -1 when the blob is damaged. */
+static int decode(const unsigned char *data, size_t len, int ncols, int64_t **out)
+{
+    if (len < 14 || data[0] != VERSION || data[1] != ncols)
+        return -1;
+    uint64_t n = get_u64(data + 2, 4);
+    int64_t rid0 = (int64_t)get_u64(data + 6, 8);
+    if (n > NB_PACK_PART || len < 14 + (size_t)ncols * 9)
+        return -1;
+    const unsigned char *h = data + 14, *q = h + (size_t)ncols * 9;
+    size_t need = 14 + (size_t)ncols * 9;
+    for (int c = 0; c < ncols; c++) {
+        int w = h[c * 9 + 8];
+        if (w != 0 && w != 1 && w != 2 && w != 4 && w != 8)
+            return -1;
+        need += (size_t)n * (size_t)w;
+    }
+    if (need != len)
+        return -1;
+    for (int c = 0; c < ncols; c++) {
+        uint64_t base = get_u64(h + c * 9, 8);
+        int w = h[c * 9 + 8];
+        int64_t *v = out[c];
+        switch (w) {
+        case 0:
+            for (uint64_t i = 0; i < n; i++)
+                v[i] = (int64_t)base;
+            break;
+        case 1:
+            for (uint64_t i = 0; i < n; i++)
+                v[i] = (int64_t)(base + q[i]);
+            break;
+        case 2:
+            for (uint64_t i = 0; i < n; i++)
+                v[i] = (int64_t)(base + (uint64_t)(q[2 * i] | q[2 * i + 1] << 8));
+            break;
+        default:
+            for (uint64_t i = 0; i < n; i++)
+                v[i] = (int64_t)(base + get_u64(q + i * (uint64_t)w, w));
+        }
+        q += n * (uint64_t)w;
+    }
+    int64_t *rid = out[0];
+    for (uint64_t i = 0; i < n; i++)
+        rid[i] = i ? (int64_t)((uint64_t)rid[i - 1] + (uint64_t)rid[i]) : rid0;
+    return (int)n;
+}
+
+/* ---- what a transaction changed ---- */
+
+typedef struct {
+    int kind;           /* index in nb_kinds */
+    int64_t body;
+    int64_t touched;    /* the lowest rid changed or removed; NONE: none; 0: any */
+    int tail;           /* the body's last part was taken into the buffer */
+    int n, ncols;       /* buffered records */
+    int64_t rid_lo, rid_hi;
+    int64_t *buf;       /* the rids, then ncols columns, of NB_PACK_PART each */
+} dirty;
+
+struct nb_pack_state {
+    dirty **d;
+    int n, cap;
+    int *slot; /* open hash of (kind, body) -> index in d, -1 free; cap slots */
+    long buffered;
+};
+
+static unsigned hash_of(int kind, int64_t body)
+{
+    uint64_t x = (uint64_t)body * 0x9E3779B97F4A7C15u ^ (uint64_t)kind;
+    return (unsigned)(x >> 32);
+}
+
+static void state_free(struct nb_pack_state *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < st->n; i++) {
+        free(st->d[i]->buf);
+        free(st->d[i]);
+    }
+    free(st->d);
+    free(st->slot);
+    free(st);
+}
+
+void nb_pack_forget(nb_store *s)
+{
+    state_free(s->pack);
+    s->pack = NULL;
+}
+
+static int grow(struct nb_pack_state *st)
+{
+    int cap = st->cap ? st->cap * 2 : 64;
+    dirty **d = realloc(st->d, (size_t)cap * sizeof *d);
+    if (!d)
+        return -1;
+    st->d = d;
+    int *slot = malloc((size_t)cap * 2 * sizeof *slot);
+    if (!slot)
+        return -1;
+    for (int i = 0; i < cap * 2; i++)
+        slot[i] = -1;
+    for (int i = 0; i < st->n; i++) {
+        unsigned h = hash_of(d[i]->kind, d[i]->body) & (unsigned)(cap * 2 - 1);
+        while (slot[h] >= 0)
+            h = (h + 1) & (unsigned)(cap * 2 - 1);
+        slot[h] = i;
+    }
+    free(st->slot);
+    st->slot = slot;
+    st->cap = cap;
+    return 0;
+}
+
+/* The entry of (K, BODY), made when new; NULL on out of memory. */
+static dirty *entry(nb_store *s, const nb_kind *k, int64_t body)
+{
+    struct nb_pack_state *st = s->pack;
+    if (!st && !(st = s->pack = calloc(1, sizeof *st)))
+        return NULL;
+    int kind = (int)(k - nb_kinds);
+    if (st->cap) {
+        unsigned mask = (unsigned)(st->cap * 2 - 1), h = hash_of(kind, body) & mask;
+        for (; st->slot[h] >= 0; h = (h + 1) & mask) {
+            dirty *e = st->d[st->slot[h]];
+            if (e->kind == kind && e->body == body)
+                return e;
+        }
+    }
+    if (st->n == st->cap && grow(st) != 0)
+        return NULL;
+    dirty *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->kind = kind;
+    e->body = body;
+    e->touched = NONE;
+    e->ncols = nb_pack_columns(k, NULL, NULL);
+    st->d[st->n] = e;
+    unsigned mask = (unsigned)(st->cap * 2 - 1), h = hash_of(kind, body) & mask;
+    while (st->slot[h] >= 0)
+        h = (h + 1) & mask;
+    st->slot[h] = st->n++;
+    return e;
+}
+
+static nb_err nomem(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
+    return NB_ERR_NOMEM;
+}
+
+static nb_err sql_fail(nb_store *s, char *err, size_t errlen)
+{
+    return nb_store_sql_fail(s, err, errlen, "packed columns");
+}
+
+/* Writes the buffered records of E as a part. */
+static nb_err write_part(nb_store *s, dirty *e, char *err, size_t errlen)
+{
+    if (e->n == 0)
+        return NB_OK;
+    unsigned char *data, *stats;
+    size_t len;
+    if (encode(e->buf, NB_PACK_PART, e->n, e->ncols + 1, &data, &len, &stats) != 0)
+        return nomem(err, errlen);
+    sqlite3_stmt *st;
+    nb_err rc = NB_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO pack(kind, body, rid_lo, rid_hi, n, data, stats) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(s, err, errlen);
+    } else {
+        sqlite3_bind_text(st, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->body);
+        sqlite3_bind_int64(st, 3, e->rid_lo);
+        sqlite3_bind_int64(st, 4, e->rid_hi);
+        sqlite3_bind_int(st, 5, e->n);
+        sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 7, stats, e->ncols * 16, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
+        sqlite3_finalize(st);
+    }
+    free(data);
+    free(stats);
+    if (s->pack)
+        s->pack->buffered -= e->n;
+    e->n = 0;
+    return rc;
+}
+
+/* Adds record RID with the packed values V[c] to E's buffer, writing a full part. */
+static nb_err add(nb_store *s, dirty *e, int64_t rid, const int64_t *v, char *err, size_t errlen)
+{
+    if (!e->buf && !(e->buf = malloc((size_t)NB_PACK_PART * (size_t)(e->ncols + 1) * sizeof *e->buf)))
+        return nomem(err, errlen);
+    if (e->n == 0)
+        e->rid_lo = rid;
+    e->buf[e->n] = rid;
+    for (int c = 0; c < e->ncols; c++)
+        e->buf[(size_t)(c + 1) * NB_PACK_PART + (size_t)e->n] = v[c];
+    e->n++;
+    e->rid_hi = rid;
+    if (s->pack)
+        s->pack->buffered++;
+    return e->n == NB_PACK_PART ? write_part(s, e, err, errlen) : NB_OK;
+}
+
+/* Takes the body's last part into E's buffer when it has room and ends before RID. */
+static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    nb_err rc = NB_OK;
+    e->tail = 1;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT rid_lo, rid_hi, data FROM pack WHERE kind = ?1 AND body = ?2 "
+                           "ORDER BY rid_lo DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->body);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_int64(st, 1) < rid) {
+        int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
+        if (!e->buf &&
+            !(e->buf = malloc((size_t)NB_PACK_PART * (size_t)(e->ncols + 1) * sizeof *e->buf))) {
+            sqlite3_finalize(st);
+            return nomem(err, errlen);
+        }
+        int64_t *cols[NB_MAX_FIELDS + 1];
+        for (int c = 0; c <= e->ncols; c++)
+            cols[c] = e->buf + (size_t)c * NB_PACK_PART;
+        int n = decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                       e->ncols + 1, cols);
+        sqlite3_finalize(st);
+        if (n < 0) { /* damaged: the rows make it again at commit */
+            e->touched = 0;
+            return NB_OK;
+        }
+        if (n == NB_PACK_PART)
+            return NB_OK; /* full: appends start a new part */
+        e->n = n;
+        e->rid_lo = lo;
+        e->rid_hi = hi;
+        s->pack->buffered += n;
+        if (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE kind = ?1 AND body = ?2 AND rid_lo = ?3",
+                               -1, &st, NULL) != SQLITE_OK)
+            return sql_fail(s, err, errlen);
+        sqlite3_bind_text(st, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->body);
+        sqlite3_bind_int64(st, 3, lo);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen);
+}
+
+/* Writes every buffer out as a part (the memory bound was reached); the next append
+   of each takes its last part back. */
+static nb_err spill(nb_store *s, char *err, size_t errlen)
+{
+    nb_err rc = NB_OK;
+    for (int i = 0; !rc && i < s->pack->n; i++) {
+        dirty *e = s->pack->d[i];
+        if (e->touched == NONE && e->n) {
+            rc = write_part(s, e, err, errlen);
+            e->tail = 0;
+        }
+    }
+    return rc;
+}
+
+nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
+                      const int64_t *ival, const unsigned char *has, char *err, size_t errlen)
+{
+    dirty *e = entry(s, k, body);
+    if (!e)
+        return nomem(err, errlen);
+    if (e->touched != NONE)
+        return NB_OK; /* its parts are made again from the rows at commit */
+    if (e->n && rid <= e->rid_hi) { /* not after the others: from the rows */
+        e->touched = 0;
+        return NB_OK;
+    }
+    nb_err rc;
+    if (!e->tail && (rc = load_tail(s, e, rid, err, errlen)))
+        return rc;
+    if (e->touched != NONE)
+        return NB_OK;
+    int64_t v[NB_MAX_FIELDS];
+    int field[NB_MAX_FIELDS];
+    int n = nb_pack_columns(k, field, NULL);
+    for (int c = 0; c < n; c++) {
+        int f = field[c];
+        v[c] = !has[f] ? 0 : k->fields[f].type == NB_F_DATE ? nb_pack_day((int)ival[f]) : ival[f];
+    }
+    if ((rc = add(s, e, rid, v, err, errlen)))
+        return rc;
+    return s->pack->buffered > MAX_BUFFERED ? spill(s, err, errlen) : NB_OK;
+}
+
+nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
+                     size_t errlen)
+{
+    dirty *e = entry(s, k, body);
+    if (!e)
+        return nomem(err, errlen);
+    if (rid < e->touched)
+        e->touched = rid;
+    return NB_OK;
+}
+
+/* Prepares "SELECT rid, <the packed columns> FROM <K's table> WHERE body = ?1 AND rid >=
+ * ?2 ORDER BY rid" with BODY and FROM bound. */
+static nb_err select_packed(nb_store *s, const nb_kind *k, int64_t body, int64_t from,
+                            sqlite3_stmt **st, char *err, size_t errlen)
+{
+    int field[NB_MAX_FIELDS];
+    int ncols = nb_pack_columns(k, field, NULL);
+    nb_buf q = {0};
+    int bad = nb_buf_adds(&q, "SELECT rid");
+    for (int c = 0; c < ncols; c++)
+        bad |= nb_buf_printf(&q, ", %s", k->fields[field[c]].name);
+    bad |= nb_buf_printf(&q, " FROM %s WHERE body = ?1 AND rid >= ?2 ORDER BY rid", k->table);
+    if (bad) {
+        nb_buf_free(&q);
+        return nomem(err, errlen);
+    }
+    int rc = sqlite3_prepare_v2(s->db, q.data, -1, st, NULL);
+    nb_buf_free(&q);
+    if (rc != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_int64(*st, 1, body);
+    sqlite3_bind_int64(*st, 2, from);
+    return NB_OK;
+}
+
+/* Makes E's parts from the rows with rid >= FROM (the parts before stay). */
+static nb_err from_rows(nb_store *s, dirty *e, int64_t from, char *err, size_t errlen)
+{
+    const nb_kind *k = &nb_kinds[e->kind];
+    int field[NB_MAX_FIELDS];
+    int ncols = nb_pack_columns(k, field, NULL);
+    sqlite3_stmt *st;
+    nb_err rc0 = select_packed(s, k, e->body, from, &st, err, errlen);
+    if (rc0)
+        return rc0;
+    e->n = 0;
+    nb_err rc = NB_OK;
+    int step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t v[NB_MAX_FIELDS];
+        for (int c = 0; c < ncols; c++) {
+            int64_t x = sqlite3_column_int64(st, c + 1);
+            v[c] = k->fields[field[c]].type == NB_F_DATE ? nb_pack_day((int)x) : x;
+        }
+        rc = add(s, e, sqlite3_column_int64(st, 0), v, err, errlen);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sql_fail(s, err, errlen);
+    sqlite3_finalize(st);
+    return rc ? rc : write_part(s, e, err, errlen);
+}
+
+/* E's parts from its lowest touched record on, again from the rows. */
+static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
+{
+    int64_t from = e->touched;
+    if (e->tail && e->n && e->rid_lo < from)
+        from = e->rid_lo; /* the last part was taken out: it is made again too */
+    if (s->pack)
+        s->pack->buffered -= e->n;
+    e->n = 0;
+    sqlite3_stmt *st;
+    const char *kind = nb_kinds[e->kind].name;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT min(rid_lo) FROM pack WHERE kind = ?1 AND body = ?2 AND "
+                           "rid_hi >= ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->body);
+    sqlite3_bind_int64(st, 3, from);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+        sqlite3_column_int64(st, 0) < from)
+        from = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE kind = ?1 AND body = ?2 AND rid_hi >= ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->body);
+    sqlite3_bind_int64(st, 3, from);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return sql_fail(s, err, errlen);
+    return from_rows(s, e, from, err, errlen);
+}
+
+nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen)
+{
+    nb_err rc = NB_OK;
+    for (int i = 0; s->pack && !rc && i < s->pack->n; i++) {
+        dirty *e = s->pack->d[i];
+        rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
+    }
+    nb_pack_forget(s);
+    return rc;
+}
+
+nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen)
+{
+    nb_err rc = nb_store_exec(s, "DELETE FROM pack", err, errlen);
+    int version = nb_store_version(s);
+    for (int i = 0; !rc && i < nb_nkinds; i++) {
+        if (nb_kinds[i].since > version)
+            continue;
+        char q[256];
+        snprintf(q, sizeof q, "SELECT DISTINCT body FROM %s", nb_kinds[i].table);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+            return sql_fail(s, err, errlen);
+        while (!rc && sqlite3_step(st) == SQLITE_ROW)
+            rc = nb_pack_touch(s, &nb_kinds[i], sqlite3_column_int64(st, 0), 0, err, errlen);
+        sqlite3_finalize(st);
+    }
+    if (rc) {
+        nb_pack_forget(s);
+        return rc;
+    }
+    return nb_pack_sync(s, err, errlen);
+}
+
+/* ---- readers ---- */
+
+struct nb_pack_cursor {
+    nb_store *s;
+    sqlite3_stmt *st;
+    nb_pack_part part;
+    int64_t *mem;
+    const nb_kind *k;
+};
+
+nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor **out,
+                    char *err, size_t errlen)
+{
+    *out = NULL;
+    nb_pack_cursor *c = calloc(1, sizeof *c);
+    int ncols = nb_pack_columns(k, NULL, NULL);
+    if (!c || !(c->mem = malloc((size_t)NB_PACK_PART * (size_t)(ncols + 1) * sizeof *c->mem))) {
+        free(c);
+        return nomem(err, errlen);
+    }
+    c->s = s;
+    c->k = k;
+    c->part.ncols = ncols;
+    c->part.rid = c->mem;
+    for (int i = 0; i < ncols; i++)
+        c->part.col[i] = c->mem + (size_t)(i + 1) * NB_PACK_PART;
+    const char *q = body ? "SELECT body, data FROM pack WHERE kind = ?1 AND body = ?2 ORDER BY rid_lo"
+                         : "SELECT body, data FROM pack WHERE kind = ?1 ORDER BY body, rid_lo";
+    if (sqlite3_prepare_v2(s->db, q, -1, &c->st, NULL) != SQLITE_OK) {
+        nb_err rc = sql_fail(s, err, errlen);
+        nb_pack_close(c);
+        return rc;
+    }
+    sqlite3_bind_text(c->st, 1, k->name, -1, SQLITE_STATIC);
+    if (body)
+        sqlite3_bind_int64(c->st, 2, body);
+    *out = c;
+    return NB_OK;
+}
+
+nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, size_t errlen)
+{
+    *part = NULL;
+    int step = sqlite3_step(c->st);
+    if (step == SQLITE_DONE)
+        return NB_DONE;
+    if (step != SQLITE_ROW)
+        return sql_fail(c->s, err, errlen);
+    c->part.body = sqlite3_column_int64(c->st, 0);
+    const void *data = sqlite3_column_blob(c->st, 1);
+    int64_t *cols[NB_MAX_FIELDS + 1];
+    cols[0] = c->part.rid;
+    for (int i = 0; i < c->part.ncols; i++)
+        cols[i + 1] = c->part.col[i];
+    int n = decode(data, (size_t)sqlite3_column_bytes(c->st, 1), c->part.ncols + 1, cols);
+    if (n < 0) {
+        snprintf(err, errlen,
+                 "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
+                 "them again from the records",
+                 c->s->path, c->k->name, (long long)c->part.body);
+        return NB_ERR_NOSTORE;
+    }
+    c->part.n = n;
+    *part = &c->part;
+    return NB_OK;
+}
+
+void nb_pack_close(nb_pack_cursor *c)
+{
+    if (!c)
+        return;
+    sqlite3_finalize(c->st);
+    free(c->mem);
+    free(c);
+}
+
+nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64_t *lo,
+                     int64_t *hi, char *err, size_t errlen)
+{
+    *lo = *hi = 0;
+    sqlite3_stmt *st;
+    const char *q = body ? "SELECT stats FROM pack WHERE kind = ?1 AND body = ?2"
+                         : "SELECT stats FROM pack WHERE kind = ?1";
+    if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    if (body)
+        sqlite3_bind_int64(st, 2, body);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(st, 0);
+        if (sqlite3_column_bytes(st, 0) < (col + 1) * 16)
+            continue;
+        int64_t nz = (int64_t)get_u64(p + col * 16, 8), mx = (int64_t)get_u64(p + col * 16 + 8, 8);
+        if (nz != 0 && (*lo == 0 || nz < *lo))
+            *lo = nz;
+        if (mx > *hi)
+            *hi = mx;
+    }
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen);
+}
+
+/* ---- verification ---- */
+
+/* 1 when the parts of (K, BODY) hold exactly the rows' records, in rid order. */
+static nb_err same_body(nb_store *s, const nb_kind *k, int64_t body, int *same, char *err,
+                        size_t errlen)
+{
+    int field[NB_MAX_FIELDS];
+    int ncols = nb_pack_columns(k, field, NULL);
+    sqlite3_stmt *rows;
+    nb_err src = select_packed(s, k, body, 0, &rows, err, errlen);
+    if (src)
+        return src;
+    nb_pack_cursor *cur;
+    nb_err rc = nb_pack_open(s, k, body, &cur, err, errlen);
+    const nb_pack_part *p = NULL;
+    int at = 0, step;
+    *same = 1;
+    while (!rc && *same) {
+        while (!rc && (!p || at == p->n)) {
+            rc = nb_pack_next(cur, &p, err, errlen);
+            at = 0;
+            if (rc == NB_DONE || rc == NB_ERR_NOSTORE) { /* the end, or a damaged part */
+                *same = rc == NB_DONE;
+                p = NULL;
+                rc = NB_OK;
+                break;
+            }
+        }
+        if (!*same)
+            break;
+        if (rc)
+            break;
+        step = sqlite3_step(rows);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = sql_fail(s, err, errlen);
+            break;
+        }
+        if (step == SQLITE_DONE || !p) {
+            *same = step == SQLITE_DONE && !p;
+            break;
+        }
+        *same = p->rid[at] == sqlite3_column_int64(rows, 0);
+        for (int c = 0; *same && c < ncols; c++) {
+            int64_t x = sqlite3_column_int64(rows, c + 1);
+            if (k->fields[field[c]].type == NB_F_DATE)
+                x = nb_pack_day((int)x);
+            *same = p->col[c][at] == x;
+        }
+        at++;
+    }
+    sqlite3_finalize(rows);
+    nb_pack_close(cur);
+    return rc;
+}
+
+nb_err nb_pack_verify(nb_store *s, long *bad, char *why, size_t whylen, char *err,
+                      size_t errlen)
+{
+    *bad = 0;
+    if (whylen)
+        why[0] = '\0';
+    int version = nb_store_version(s);
+    nb_err rc = NB_OK;
+    for (int i = 0; !rc && i < nb_nkinds; i++) {
+        const nb_kind *k = &nb_kinds[i];
+        if (k->since > version)
+            continue;
+        char q[256];
+        snprintf(q, sizeof q,
+                 "SELECT DISTINCT body FROM %s UNION SELECT DISTINCT body FROM pack WHERE kind = ?1",
+                 k->table);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+            return sql_fail(s, err, errlen);
+        sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+        int step = SQLITE_DONE;
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t body = sqlite3_column_int64(st, 0);
+            int same = 1;
+            rc = same_body(s, k, body, &same, err, errlen);
+            if (!rc && !same) {
+                if (*bad == 0 && whylen)
+                    snprintf(why, whylen, "the packed %s records of body %lld differ from the rows",
+                             k->name, (long long)body);
+                (*bad)++;
+            }
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
+        sqlite3_finalize(st);
+    }
+    return rc;
+}

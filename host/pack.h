@@ -1,0 +1,88 @@
+/* pack.h - the packed columns of each kind's coded fields: what tabulation reads.
+ *
+ * For each kind and body, the records' coded fields (every field that is not text: dates
+ * as day codes, dictionary ids, numbers and 分), in parts of at most NB_PACK_PART
+ * records in rid order, each column stored in the fewest bytes its range needs (a
+ * request: about 7 bytes). Kept in the store's table pack, changed in the same
+ * transaction as the rows: the writers say what they add (nb_pack_append) and what they
+ * change or remove (nb_pack_touch); nb_store_commit calls nb_pack_sync before COMMIT and
+ * nb_store_rollback forgets (nb_pack_forget). nb_pack_verify compares every part with
+ * a recomputation from the rows.
+ *
+ * A part's blob: u8 version (1), u8 ncols (the rids and the packed columns), u32 n, i64
+ * the first rid, then for each column i64 base and u8 width (0, 1, 2, 4 or 8), then each
+ * column's n values as width-byte little-endian offsets from its base; the rid column
+ * holds the differences from the rid before (0 first), so consecutive rids cost nothing. Its stats blob: for each column the smallest value that is not
+ * 0 (0 when none) and the largest, as i64 (the year range of a cube without years).
+ * Empty values (a NULL in the row) are 0. Depends on store.h and codes.h; no Lua. */
+#ifndef NB_PACK_H
+#define NB_PACK_H
+
+#include "codes.h"
+#include "store.h"
+
+#define NB_PACK_PART 8192
+
+/* The day code of YYYYMMDD: 1 for 1900-01-01, counting days; 0 for 0 (empty). */
+int64_t nb_pack_day(int ymd);
+
+/* YYYYMMDD of day code DAY (not 0). */
+int nb_pack_ymd(int64_t day);
+
+/* The number of packed columns of K, and the field of each (FIELD[c], at most
+ * NB_MAX_FIELDS); -1 in COL_OF[f] for a text field. */
+int nb_pack_columns(const nb_kind *k, int *field, int *col_of);
+
+/* ---- writers (inside the caller's transaction) ---- */
+
+/* Record RID of BODY, new (its rid above every rid of the body's parts), with the coded
+ * values IVAL[f] where HAS[f] (the writer's nb_rec). */
+nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
+                      const int64_t *ival, const unsigned char *has, char *err, size_t errlen);
+
+/* Record RID of BODY changed or was removed (RID 0: any, or all, of the body's). */
+nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
+                     size_t errlen);
+
+/* Writes what the transaction changed into the parts: the appended records, and the
+ * parts of touched records again from the rows. */
+nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen);
+
+/* Forgets what the transaction noted (it was rolled back). */
+void nb_pack_forget(nb_store *s);
+
+/* Every part of every kind and body again from the rows (a store made before packs,
+ * or one that nb_pack_verify found wrong). Inside the caller's transaction. */
+nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen);
+
+/* Compares every kind's parts with the rows: *BAD counts the (kind, body) pairs whose
+ * packed records differ from the rows' (and a message in WHY names the first). */
+nb_err nb_pack_verify(nb_store *s, long *bad, char *why, size_t whylen, char *err,
+                      size_t errlen);
+
+/* ---- readers ---- */
+
+/* One part, decoded: RID[0..N) the records' rids (ascending), COL[c][0..N) the values
+ * of packed column c. */
+typedef struct {
+    int64_t body;
+    int n, ncols;
+    int64_t *rid;
+    int64_t *col[NB_MAX_FIELDS];
+} nb_pack_part;
+
+typedef struct nb_pack_cursor nb_pack_cursor;
+
+/* The parts of kind K, of BODY (0: of every body), in body and rid order. */
+nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor **out,
+                    char *err, size_t errlen);
+/* The next part (valid until the next call): NB_OK, or NB_DONE after the last. */
+nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, size_t errlen);
+void nb_pack_close(nb_pack_cursor *c);
+
+/* The smallest value that is not 0, and the largest, of packed column COL over the
+ * parts of K of BODY (0: every body); both 0 when there are none. */
+nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64_t *lo,
+                     int64_t *hi, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,165 @@
+/* test_pack.c - unit tests of host/pack.c: day codes, every column width (values that
+ * need 0, 1, 2, 4 and 8 bytes), rids that do not follow each other, a rolled-back
+ * transaction, a change made behind the packs' back (found by nb_pack_verify), a touched
+ * record made again from the rows, and a damaged part. */
+#include "import.h"
+#include "pack.h"
+#include "t.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[64];
+
+static const char *path_of(const char *name)
+{
+    static char paths[4][256];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+    return p;
+}
+
+static nb_err import(nb_store *s, const char *kind, const char *body, const char *text)
+{
+    char err[512];
+    const char *p = path_of("in.csv");
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    nb_import_opts o = {.path = p, .kind = kind, .body = body};
+    nb_import_stats st;
+    nb_err rc = nb_import(s, &o, &st, err, sizeof err);
+    if (rc)
+        printf("# import: %s\n", err);
+    return rc;
+}
+
+/* The values of packed column COL of KIND's parts of every body, as "rid:value ...". */
+static void column(nb_store *s, const char *kind, int col, char *out, size_t len)
+{
+    char err[256];
+    nb_pack_cursor *c;
+    const nb_pack_part *p;
+    size_t used = 0;
+    out[0] = '\0';
+    if (nb_pack_open(s, nb_kind_find(kind), 0, &c, err, sizeof err))
+        return;
+    while (nb_pack_next(c, &p, err, sizeof err) == NB_OK)
+        for (int i = 0; i < p->n && used < len; i++)
+            used += (size_t)snprintf(out + used, len - used, "%s%lld:%lld", used ? " " : "",
+                                     (long long)p->rid[i], (long long)p->col[col][i]);
+    nb_pack_close(c);
+}
+
+static long verify(nb_store *s)
+{
+    long bad = -1;
+    char why[256], err[256];
+    if (nb_pack_verify(s, &bad, why, sizeof why, err, sizeof err))
+        printf("# verify: %s\n", err);
+    return bad;
+}
+
+static void test_days(void)
+{
+    CHECK(nb_pack_day(0) == 0, "day code of no date: 0");
+    CHECK(nb_pack_day(19000101) == 1, "1900-01-01 is day 1");
+    CHECK(nb_pack_day(19000301) == 60, "1900 is no leap year: 1 March is day 60");
+    CHECK(nb_pack_ymd(nb_pack_day(20200229)) == 20200229, "a leap day there and back");
+    CHECK(nb_pack_ymd(nb_pack_day(99991231)) == 99991231, "the last date there and back");
+    CHECK(nb_pack_day(20210101) - nb_pack_day(20200101) == 366, "2020 has 366 days");
+}
+
+static void test_widths(nb_store *s)
+{
+    char got[512];
+    /* amounts in 分: one value (width 0), then ranges of 1, 2, 4 and 8 bytes */
+    import(s, "purchase", "甲",
+           "编号,日期,金额\nP1,2020-01-01,5\nP2,2020-01-02,5\n");
+    column(s, "purchase", 1, got, sizeof got);
+    CHECK_STR(got, "1:500 2:500", "equal values: width 0, read back");
+    import(s, "purchase", "乙",
+           "编号,日期,金额\nQ1,2020-01-01,0\nQ2,2020-01-02,2.55\nQ3,2020-01-03,655.35\n"
+           "Q4,2020-01-04,42949672.95\nQ5,1900-01-01,99999999999.99\n");
+    column(s, "purchase", 1, got, sizeof got);
+    CHECK_STR(got, "1:500 2:500 3:0 4:255 5:65535 6:4294967295 7:9999999999999",
+              "values over 1, 2, 4 and 8 bytes");
+    column(s, "purchase", 0, got, sizeof got);
+    CHECK_STR(got, "1:43830 2:43831 3:43830 4:43831 5:43832 6:43833 7:1", "dates as day codes");
+    CHECK(verify(s) == 0, "verify: the parts match the rows");
+}
+
+static void test_changes(nb_store *s)
+{
+    char err[256], got[512];
+    /* rids that do not follow each other: 甲's records between 乙's */
+    import(s, "request", "甲", "编号,收到日期,申请人类型\nA1,2020-01-05,自然人\n");
+    import(s, "request", "乙", "编号,收到日期,申请人类型\nB1,2020-01-06,企业\n");
+    import(s, "request", "甲", "编号,收到日期,申请人类型\nA2,2020-01-07,自然人\nA3,2020-01-08,企业\n");
+    CHECK(verify(s) == 0, "gaps between a body's rids: verify passes");
+    CHECK(t_count(s, "SELECT count(*) FROM pack WHERE kind = 'request'") == 2,
+          "one part per body: the later import extends the body's part");
+    column(s, "request", 0, got, sizeof got);
+    CHECK_STR(got, "1:43834 3:43836 4:43837 2:43835", "rids kept with their gaps, by body");
+
+    /* a rolled-back transaction leaves no trace */
+    nb_store_begin(s, err, sizeof err);
+    int64_t ival[NB_MAX_FIELDS] = {20200101, 0, 0, 0};
+    unsigned char has[NB_MAX_FIELDS] = {1, 0, 0, 0};
+    nb_pack_append(s, nb_kind_find("request"), 1, 99, ival, has, err, sizeof err);
+    nb_store_rollback(s);
+    nb_store_begin(s, err, sizeof err);
+    nb_store_commit(s, err, sizeof err);
+    CHECK(t_count(s, "SELECT count(*) FROM pack WHERE rid_hi = 99") == 0,
+          "rolled back: the noted append is forgotten");
+
+    /* a change behind the packs' back is found; touched, it is made again */
+    nb_store_exec(s, "UPDATE request SET received = 20200301 WHERE id = 'A2'", err, sizeof err);
+    CHECK(verify(s) == 1, "a row changed without the packs: verify finds one body");
+    nb_store_begin(s, err, sizeof err);
+    int64_t rid = t_count(s, "SELECT rid FROM request WHERE id = 'A2'");
+    nb_pack_touch(s, nb_kind_find("request"), t_count(s, "SELECT body FROM request WHERE id = 'A2'"),
+                  rid, err, sizeof err);
+    CHECK(nb_store_commit(s, err, sizeof err) == NB_OK, "touched and committed");
+    CHECK(verify(s) == 0, "the touched part is made again from the rows");
+
+    /* a damaged part: the reader says what to do, verify counts it */
+    nb_store_exec(s, "UPDATE pack SET data = x'01' WHERE kind = 'request'", err, sizeof err);
+    nb_pack_cursor *c;
+    const nb_pack_part *p;
+    nb_pack_open(s, nb_kind_find("request"), 0, &c, err, sizeof err);
+    nb_err rc = nb_pack_next(c, &p, err, sizeof err);
+    nb_pack_close(c);
+    CHECK(rc == NB_ERR_NOSTORE && strstr(err, "nianbao init --repack"), "a damaged part: named, with the mend");
+    CHECK(verify(s) == 2, "verify counts both damaged bodies");
+    nb_store_begin(s, err, sizeof err);
+    CHECK(nb_pack_rebuild_all(s, err, sizeof err) == NB_OK && nb_store_commit(s, err, sizeof err) == NB_OK,
+          "rebuild all");
+    CHECK(verify(s) == 0, "after the rebuild every part matches");
+}
+
+int main(void)
+{
+    char cmd[128], err[512];
+    snprintf(dir, sizeof dir, "/tmp/nb_pack_XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    nb_store *s = NULL;
+    if (nb_store_open(path_of("p.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        return 1;
+    }
+    test_days();
+    test_widths(s);
+    test_changes(s);
+    nb_store_close(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    T_DONE();
+}
