@@ -118,6 +118,7 @@ demo-city: all
 bench: all
 	$(Q)sh bench/import.sh
 	$(Q)sh bench/regen.sh
+	$(Q)sh bench/scale.sh
 
 # The reference pages, made from their owners (tests/cli/test_docs.sh checks them).
 docs: all

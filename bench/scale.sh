@@ -1,0 +1,203 @@
+#!/bin/sh
+# scale.sh - speed and size at 1e5, 1e6 and 1e7 requests (make bench runs it after
+# import.sh and regen.sh; the tables go into bench/README.md).
+#
+#   sh bench/scale.sh
+#   SIZES="100000 1000000" RUNS=5 BODIES=100 sh bench/scale.sh
+#
+# For each size: ROWS requests over BODIES bodies and 2015-2025 (bench/gen_bodies.awk,
+# deterministic), one CSV per body. Side by side, RUNS times each, the median and spread:
+#   import    every body's CSV into a fresh store (nianbao import, one per file) against
+#             the sqlite3 shell's .import of the same files into a plain table; the peak
+#             memory of each (GNU time) and the store's size against the CSVs';
+#   tabulate  the flow of every request by body, year, row and applicant, from the store
+#             on disk to finished cells: nianbao (store:flow over every body and year, from
+#             the packed columns; CPU time of the call), nianbao from the rows (rows =
+#             true), the sqlite3 GROUP BY a user would write (bench/flow_sql.sh), DuckDB on
+#             its own loaded table (bench/duck.mjs, when npm can install @duckdb/node-api),
+#             and a C loop over packed columns in memory (bench/cloop.c). Every tool's cells
+#             must be the same, or the run fails;
+#   report    one (body, year) report in every format (wall time of the command);
+#   regen     regen --all --to json,xlsx (every body and year) against the same reports
+#             one by one with nianbao report (a sample of SAMPLE, per report).
+set -eu
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-100000 1000000 10000000}
+RUNS=${RUNS:-5}
+BODIES=${BODIES:-100}
+SAMPLE=${SAMPLE:-20}
+FIRST=2015
+LAST=2025
+NB=$(pwd)/${NB_BIN:-nianbao}
+DATA=bench/data/scale
+OUT=${BENCH_README:-bench/README.md}
+TIME=/usr/bin/time
+
+[ -x "$NB" ] || { echo "bench: no $NB (run make)" >&2; exit 1; }
+command -v sqlite3 >/dev/null || { echo "bench: the sqlite3 shell is missing (apt-get install sqlite3)" >&2; exit 1; }
+[ -x "$TIME" ] || { echo "bench: GNU time is missing (apt-get install time)" >&2; exit 1; }
+mkdir -p "$DATA"
+cc -O2 -o "$DATA/cloop" bench/cloop.c
+
+# DuckDB through its npm package (the binary ships inside it), when it can be installed.
+DUCK=""
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    if [ ! -d "$DATA/node/node_modules/@duckdb/node-api" ]; then
+        mkdir -p "$DATA/node"
+        (cd "$DATA/node" && npm install --silent --no-audit --no-fund @duckdb/node-api >/dev/null 2>&1) || true
+    fi
+    [ -d "$DATA/node/node_modules/@duckdb/node-api" ] && DUCK=yes
+fi
+[ -n "$DUCK" ] || echo "bench: DuckDB skipped (npm could not install @duckdb/node-api)"
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.4f\n", b - a }'; }
+# stats FILE: "median lo hi" of the numbers in FILE
+stats() { sort -g "$1" | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%g %g %g\n", m, v[1], v[NR] }'; }
+# ratios A B: the run-by-run ratio of A's numbers over B's, as "median lo hi"
+ratios() { paste "$1" "$2" | awk '{ print $1 / $2 }' >"$1.ratio"; stats "$1.ratio"; }
+# peak: the largest "maxrss KiB" GNU time wrote into FILE, in MB
+peak() { awk '{ if ($1 > m) m = $1 } END { printf "%.0f", m / 1024 }' "$1"; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
+: >"$DATA/results"
+for ROWS in $SIZES; do
+    D=$DATA/$ROWS
+    mkdir -p "$D/csv"
+    if [ ! -f "$D/csv/.done" ] || [ bench/gen_bodies.awk -nt "$D/csv/.done" ]; then
+        echo "generating $ROWS requests over $BODIES bodies, $FIRST-$LAST"
+        rm -f "$D"/csv/*.csv
+        awk -v rows="$ROWS" -v bodies="$BODIES" -v first=$FIRST -v last=$LAST -f bench/gen_bodies.awk |
+            awk -F, -v dir="$D/csv" 'NR == 1 { head = $0; next }
+                { f = dir "/" $6 ".csv"; if (!(f in seen)) { seen[f] = 1; print head > f } print > f }'
+        touch "$D/csv/.done"
+    fi
+    csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
+    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report regen loop; do : >"$D/$f.times"; done
+    : >"$D/import.rss"
+    : >"$D/sql.rss"
+    i=1
+    while [ "$i" -le "$RUNS" ]; do
+        # ---- import ----
+        rm -f "$D/s.db" "$D/s.db-wal" "$D/s.db-shm" "$D/plain.db"
+        sync
+        t0=$(now)
+        "$NB" -d "$D/s.db" init >/dev/null
+        for f in "$D"/csv/*.csv; do
+            $TIME -f "%M" -a -o "$D/import.rss" "$NB" -d "$D/s.db" import request "$f" >/dev/null
+        done
+        since "$t0" >>"$D/import.times"
+        sync
+        t0=$(now)
+        { echo ".mode csv"; for f in "$D"/csv/*.csv; do echo ".import --skip 1 $f r"; done; } >"$D/import.sql"
+        sqlite3 "$D/plain.db" "CREATE TABLE r(id TEXT, received TEXT, applicant TEXT, closed TEXT, outcome TEXT, body TEXT)"
+        $TIME -f "%M" -a -o "$D/sql.rss" sqlite3 "$D/plain.db" <"$D/import.sql"
+        since "$t0" >>"$D/import_sql.times"
+        # ---- tabulate ----
+        "$NB" -d "$D/s.db" run bench/tab.lua $FIRST $LAST packs >"$D/tab.out"
+        head -1 "$D/tab.out" | cut -d' ' -f2 >>"$D/tab.times"
+        tail -n +2 "$D/tab.out" | LC_ALL=C sort >"$D/cells.nb"
+        "$NB" -d "$D/s.db" run bench/tab.lua $FIRST $LAST rows >"$D/tab.out"
+        head -1 "$D/tab.out" | cut -d' ' -f2 >>"$D/tab_rows.times"
+        tail -n +2 "$D/tab.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: from the rows, other cells" >&2; exit 1; }
+        sh bench/flow_sql.sh $FIRST $LAST >"$D/flow.sql"
+        t0=$(now)
+        sqlite3 -readonly "$D/s.db" <"$D/flow.sql" >"$D/sql.out"
+        since "$t0" >>"$D/tab_sql.times"
+        LC_ALL=C sort "$D/sql.out" | cmp -s - "$D/cells.nb" || { echo "bench: sqlite3 GROUP BY, other cells" >&2; exit 1; }
+        if [ -n "$DUCK" ]; then
+            abs=$(cd "$D" && pwd)
+            cp bench/duck.mjs "$DATA/node/duck.mjs" # ES modules resolve packages beside the script
+            (cd "$DATA/node" && node duck.mjs $FIRST $LAST "$abs/csv/*.csv") >"$D/duck.out"
+            head -1 "$D/duck.out" | cut -d' ' -f2 >>"$D/tab_duck.times"
+            tail -n +2 "$D/duck.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: DuckDB, other cells" >&2; exit 1; }
+        fi
+        "$DATA/cloop" $FIRST $LAST "$D"/csv/*.csv >"$D/c.out"
+        head -1 "$D/c.out" | cut -d' ' -f2 >>"$D/tab_c.times"
+        tail -n +2 "$D/c.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: the C loop, other cells" >&2; exit 1; }
+        # ---- one report, every format ----
+        rm -rf "$D/one"
+        t0=$(now)
+        "$NB" -d "$D/s.db" report --body 机关001 --year 2020 --out "$D/one" >/dev/null
+        since "$t0" >>"$D/report.times"
+        # ---- regen and the per-report loop ----
+        rm -rf "$D/regen" "$D/loop"
+        t0=$(now)
+        "$NB" -d "$D/s.db" regen --all --to json,xlsx --out "$D/regen" >"$D/regen.out" 2>&1 || {
+            [ $? -eq 1 ] || { tail "$D/regen.out" >&2; exit 1; }; }
+        n=$(grep -o '^[0-9]* reports in' "$D/regen.out" | cut -d' ' -f1)
+        awk -v t="$(since "$t0")" -v n="$n" 'BEGIN { printf "%.5f\n", t / n }' >>"$D/regen.times"
+        mkdir -p "$D/loop"
+        t0=$(now)
+        k=1
+        while [ "$k" -le "$SAMPLE" ]; do
+            body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
+            "$NB" -d "$D/s.db" report --body "$body" --year $(( FIRST + k % 11 )) --to json,xlsx --out "$D/loop" >/dev/null 2>&1 || true
+            k=$((k + 1))
+        done
+        awk -v t="$(since "$t0")" -v n="$SAMPLE" 'BEGIN { printf "%.5f\n", t / n }' >>"$D/loop.times"
+        echo "$ROWS run $i: import $(tail -1 "$D/import.times") s (.import $(tail -1 "$D/import_sql.times") s);" \
+             "tabulate $(tail -1 "$D/tab.times") s (rows $(tail -1 "$D/tab_rows.times"), GROUP BY $(tail -1 "$D/tab_sql.times")," \
+             "DuckDB $(tail -1 "$D/tab_duck.times" 2>/dev/null || echo -), C $(tail -1 "$D/tab_c.times"));" \
+             "report $(tail -1 "$D/report.times") s; regen $(tail -1 "$D/regen.times") s/report (loop $(tail -1 "$D/loop.times"))"
+        i=$((i + 1))
+    done
+    store_bytes=$(stat -c %s "$D/s.db")
+    pack_bytes=$(sqlite3 "$D/s.db" "SELECT sum(length(data)) FROM pack")
+    {
+        echo "size $ROWS"
+        echo "import $(stats "$D/import.times") | $(stats "$D/import_sql.times") | $(ratios "$D/import_sql.times" "$D/import.times") | $(peak "$D/import.rss") | $(peak "$D/sql.rss")"
+        echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times")"
+        echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
+        echo "report $(stats "$D/report.times")"
+        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times")"
+        echo "bytes $csv_bytes $store_bytes $pack_bytes"
+    } >>"$DATA/results"
+done
+
+# ---- bench/README.md ----
+awk -v runs="$RUNS" -v bodies="$BODIES" -v duck="${DUCK:-no}" '
+function f(x) { return x == "-" ? "–" : sprintf("%.3g", x) }
+$1 == "size" { n++; size[n] = $2 }
+$1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n] = p[3]; rss[n] = p[4]; sqlrss[n] = p[5] }
+$1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5] }
+$1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
+$1 == "report" { rep[n] = $0 }
+$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3] }
+$1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4 }
+function med(s,   a) { split(s, a, " "); return a[1] == "import" || a[1] == "tab" || a[1] == "report" || a[1] == "regen" || a[1] == "tabratio" ? a[2] : a[1] }
+function spread(s,   a, k) { k = split(s, a, " "); return f(a[k - 1]) "–" f(a[k]) }
+END {
+    print "<!-- Written by bench/scale.sh (make bench). Do not edit: run it again. -->"
+    print ""
+    print "# Speed and size at scale"
+    print ""
+    printf "Requests over %d bodies and 2015–2025, one CSV per body; medians of %d runs, the spread\n", bodies, runs
+    print "(lowest–highest) of the run-by-run ratio beside each. The machine is shared: compare ratios."
+    print ""
+    print "| requests | import s | `.import` s | ratio (.import/import) | peak MB (import / .import) | store MB / CSV MB | packed MB |"
+    print "|---|---|---|---|---|---|---|"
+    for (i = 1; i <= n; i++)
+        printf "| %s | %s | %s | %s (%s) | %s / %s | %.1f / %.1f (%.2f×) | %.1f |\n", size[i], f(med(imp[i])), f(med(sqlimp[i])),
+            f(med(impr[i])), spread(impr[i]), rss[i], sqlrss[i], store[i] / 1048576, csv[i] / 1048576, store[i] / csv[i], pack[i] / 1048576
+    print ""
+    print "Tabulation: the flow of every request by body, year (11), row and applicant, from the store on disk to"
+    print "finished cells (nianbao: CPU time of `store:flow`; the others: wall time of the query or loop). Every"
+    print "tool gives the same cells."
+    print ""
+    print "| requests | nianbao s | from the rows s | sqlite3 GROUP BY s | DuckDB s | C loop s | GROUP BY / nianbao | DuckDB / nianbao | nianbao / C loop |"
+    print "|---|---|---|---|---|---|---|---|---|"
+    for (i = 1; i <= n; i++)
+        printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) |\n", size[i], f(med(tab[i])), f(med(rows[i])), f(med(sql[i])),
+            f(med(dk[i])), f(med(c[i])), f(med(rsql[i])), spread(rsql[i]), f(med(rduck[i])), spread(rduck[i]), f(med(rc[i])), spread(rc[i])
+    print ""
+    print "Reports: one (body, year) report in all six formats (wall time of `nianbao report`), and per report:"
+    print "`regen --all --to json,xlsx` against `nianbao report --to json,xlsx` one by one."
+    print ""
+    print "| requests | one report s | regen s per report | one by one s per report | ratio (one by one / regen) |"
+    print "|---|---|---|---|---|"
+    for (i = 1; i <= n; i++)
+        printf "| %s | %s | %s | %s | %s (%s) |\n", size[i], f(med(rep[i])), f(med(reg[i])), f(med(loop[i])), f(med(rreg[i])), spread(rreg[i])
+}' "$DATA/results" >"$OUT"
+cat "$OUT"
