@@ -674,6 +674,31 @@ nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64
     return step == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen);
 }
 
+nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsigned char *seen,
+                     char *err, size_t errlen)
+{
+    nb_pack_cursor *c;
+    const nb_pack_part *p;
+    nb_err rc = nb_pack_open(s, k, body, &c, err, errlen);
+    int64_t lo = 1, hi = 0; /* the day codes of the last year met: [lo, hi) */
+    int year = 0;
+    while (!rc && (rc = nb_pack_next(c, &p, err, errlen)) == NB_OK)
+        for (int i = 0; i < p->n; i++) {
+            int64_t d = p->col[col][i];
+            if (d == 0)
+                continue;
+            if (d < lo || d >= hi) {
+                year = nb_pack_ymd(d) / 10000;
+                lo = nb_pack_day(year * 10000 + 101);
+                hi = nb_pack_day((year + 1) * 10000 + 101);
+            }
+            if (year >= 1900 && year <= 9999)
+                seen[year - 1900] = 1;
+        }
+    nb_pack_close(c);
+    return rc == NB_DONE ? NB_OK : rc;
+}
+
 /* ---- verification ---- */
 
 /* 1 when the parts of (K, BODY) hold exactly the rows' records, in rid order. */

@@ -80,6 +80,11 @@ nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor 
 nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, size_t errlen);
 void nb_pack_close(nb_pack_cursor *c);
 
+/* Marks in SEEN[y - 1900] (SEEN of 8100 bytes: 1900..9999) the years in which the packed
+ * date column COL of K's records of BODY has a date. */
+nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsigned char *seen,
+                     char *err, size_t errlen);
+
 /* The smallest value that is not 0, and the largest, of packed column COL over the
  * parts of K of BODY (0: every body); both 0 when there are none. */
 nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64_t *lo,

@@ -1,7 +1,10 @@
 /* records.c - filtered cursors, counts and read-only SQL over the record tables. */
 #include "records.h"
 
+#include "pack.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Builds "FROM t JOIN ... WHERE ..." and binds it. */
@@ -235,40 +238,53 @@ nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_recor
 
 nb_err nb_body_years(nb_store *s, int64_t body, int **years, int *n, char *err, size_t errlen)
 {
-    nb_buf q = {0};
-    int bad = nb_buf_adds(&q, "SELECT DISTINCT y FROM (SELECT year y FROM text WHERE body = ?1");
-    for (int i = 0; i < nb_nkinds; i++)
-        if (nb_kinds[i].report_data)
-            bad |= nb_buf_printf(&q, " UNION SELECT %s / 10000 FROM %s WHERE body = ?1",
-                                 nb_kinds[i].period, nb_kinds[i].table);
-    bad |= nb_buf_adds(&q, ") ORDER BY y");
     *years = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
-    if (bad || sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL) != SQLITE_OK) {
-        nb_buf_free(&q);
-        snprintf(err, errlen, "%s: %s", s->path, bad ? "out of memory" : sqlite3_errmsg(s->db));
-        return bad ? NB_ERR_NOMEM : NB_ERR_SQL;
+    unsigned char *seen = calloc(8100, 1);
+    if (!seen) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
     }
-    nb_buf_free(&q);
-    sqlite3_bind_int64(st, 1, body);
-    nb_buf out = {0};
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int y = sqlite3_column_int(st, 0);
-        if (nb_buf_add(&out, &y, sizeof y) != 0) {
-            rc = SQLITE_NOMEM;
-            break;
+    /* the records' years from the packed columns of their period field; the narratives' */
+    nb_err rc = NB_OK;
+    for (int i = 0; !rc && i < nb_nkinds; i++)
+        if (nb_kinds[i].report_data) {
+            int col[NB_MAX_FIELDS];
+            nb_pack_columns(&nb_kinds[i], NULL, col);
+            rc = nb_pack_years(s, &nb_kinds[i], body, col[nb_field_find(&nb_kinds[i], nb_kinds[i].period)],
+                               seen, err, errlen);
+        }
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(s->db, "SELECT year FROM text WHERE body = ?1", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        rc = NB_ERR_SQL;
+    }
+    int step = SQLITE_DONE;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, body);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            int y = sqlite3_column_int(st, 0);
+            if (y >= 1900 && y <= 9999)
+                seen[y - 1900] = 1;
+        }
+        if (step != SQLITE_DONE) {
+            snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+            rc = NB_ERR_SQL;
         }
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        nb_buf_free(&out);
-        snprintf(err, errlen, "%s: %s", s->path, rc == SQLITE_NOMEM ? "out of memory"
-                                                                    : sqlite3_errmsg(s->db));
-        return rc == SQLITE_NOMEM ? NB_ERR_NOMEM : NB_ERR_SQL;
+    int count = 0;
+    for (int y = 0; y < 8100; y++)
+        count += seen[y];
+    int *out = rc ? NULL : malloc(((size_t)count + 1) * sizeof *out);
+    if (!rc && !out) {
+        snprintf(err, errlen, "out of memory");
+        rc = NB_ERR_NOMEM;
     }
-    *years = (int *)out.data;
-    *n = (int)(out.len / sizeof(int));
-    return NB_OK;
+    for (int y = 0; out && y < 8100; y++)
+        if (seen[y])
+            out[(*n)++] = 1900 + y;
+    free(seen);
+    *years = out;
+    return rc;
 }

@@ -82,43 +82,14 @@ end
 
 -- The cubes of every format of PLAN, each computed once for every body and every year
 -- from two years before the first (a stock of the year before; the year before's own
--- report, for Y1-Y3) to the last. Returns the function report.tabulate takes:
--- cubes(fmt, set of bodies, year).
+-- report, for Y1-Y3) to the last (report.batch). Returns the function report.tabulate
+-- takes: cubes(fmt, set of bodies, year).
 local function tabulate_all(store, plan)
-  local full, lo, hi = {}, plan.first - 2, plan.last
-  local function cube_of(c)
-    local sig = format.signature(c)
-    if not full[sig] then
-      full[sig] = format.cube(store, c, { years = { lo, hi }, ids = false })
-    end
-    return full[sig]
-  end
+  local fmts, seen = {}, {}
   for _, r in ipairs(plan.reports) do
-    for _, c in pairs(r.format.cubes) do cube_of(c) end
+    if not seen[r.format] then seen[r.format] = true; fmts[#fmts + 1] = r.format end
   end
-  local by_set = {}
-  return function(fmt, set, year)
-    local cubes = {}
-    local key = table.concat(set, "\0")
-    by_set[key] = by_set[key] or {}
-    for name, c in pairs(fmt.cubes) do
-      local y = year + (c.op == "stock" and c.year_offset or 0)
-      if y < lo or y > hi then
-        -- outside the pass (a neighbour's neighbour): from the store
-        local one = fmt:tabulate(store, { year = year })[name]
-        cubes[name] = one:slice(set)
-      else
-        local sig = format.signature(c)
-        local bodies_cube = by_set[key][sig]
-        if not bodies_cube then
-          bodies_cube = cube_of(c):slice(set)
-          by_set[key][sig] = bodies_cube
-        end
-        cubes[name] = bodies_cube:slice(tostring(y))
-      end
-    end
-    return cubes
-  end, full
+  return report.batch(store, fmts, plan.first - 2, plan.last, { ids = false })
 end
 
 -- ---- one report ----

@@ -56,6 +56,49 @@ local function cubes_from_store(store, set, rollup, year, fmt, ids)
   return cubes
 end
 
+--- One pass of tabulation for many reports: each cube of the formats FMTS (a list)
+--- computed once, for every body (or, with OPTS.body, that body alone) and every year
+--- FIRST..LAST (cubes with body and year dimensions). Returns the function
+--- report.tabulate takes as OPTS.cubes: cubes(fmt, set of bodies, year), each a slice of
+--- those; a cube outside the years (a neighbour's neighbour) comes from the store.
+--- OPTS.ids keeps the record ids (the evidence of the checks).
+function report.batch(store, fmts, first, last, opts)
+  opts = opts or {}
+  local format = require "format"
+  local full = {}
+  local scope = { body = opts.body, years = { first, last }, ids = opts.ids or false }
+  local function cube_of(c)
+    local sig = format.signature(c)
+    if not full[sig] then full[sig] = format.cube(store, c, scope) end
+    return full[sig]
+  end
+  for _, fmt in ipairs(fmts) do
+    for _, c in pairs(fmt.cubes) do cube_of(c) end
+  end
+  local by_set = {}
+  return function(fmt, set, year)
+    local cubes = {}
+    local key = table.concat(set, "\0")
+    by_set[key] = by_set[key] or {}
+    for name, c in pairs(fmt.cubes) do
+      local y = year + (c.op == "stock" and c.year_offset or 0)
+      if y < first or y > last then
+        local one = fmt:tabulate(store, { body = opts.body, year = year, ids = opts.ids or false })[name]
+        cubes[name] = opts.body and one or one:slice(set)
+      else
+        local sig = format.signature(c)
+        local bodies_cube = by_set[key][sig]
+        if not bodies_cube then
+          bodies_cube = opts.body and cube_of(c) or cube_of(c):slice(set)
+          by_set[key][sig] = bodies_cube
+        end
+        cubes[name] = bodies_cube:slice(tostring(y))
+      end
+    end
+    return cubes
+  end
+end
+
 -- The kinds of FMT's cubes that have no record in CUBES (every cube of the kind is all
 -- 0) and whose year no import declared complete for a body of SET: kind -> true, and the
 -- names of their cubes: name -> true.
@@ -167,6 +210,19 @@ end
 function report.build(store, opts)
   local body, year = assert(opts.body, "report.build: body"), assert(opts.year, "report.build: year")
   local fmt = report.format(store, body, year, opts.format)
+  if not opts.cubes then
+    -- one pass over the body's records for the year and the two before it: the report,
+    -- its stocks of the year before, and the neighbouring year Y1-Y3 compare with
+    local set, rollup = report.scope(store, body)
+    local fmts = { fmt }
+    local prev = formats.for_body(store, body):choose(year - 1)
+    if prev and prev ~= fmt then fmts[2] = prev end
+    local copy = {}
+    for k, v in pairs(opts) do copy[k] = v end
+    copy.cubes = report.batch(store, fmts, year - 2, year,
+                              { body = not rollup and set[1] or nil, ids = not rollup and opts.ids ~= false })
+    opts = copy
+  end
   local ctx = report.tabulate(store, body, year, fmt, opts)
   ctx.neighbours = opts.neighbours
   ctx.narrative, ctx.has_text = narrative_of(ctx, store)
