@@ -6,13 +6,19 @@
 -- (host/lua_host.c), the parsed options and arguments, and the store opened in the
 -- command's `store` mode. It returns the exit status.
 
-local report = require "report"
-local checks = require "checks"
-local formats = require "formats"
-local bodies = require "bodies"
-local stored = require "stored"
-local narrative = require "narrative"
-local regen = require "regen"
+-- The program's modules, each loaded when a command first uses it: `nianbao import` of a
+-- file or `nianbao help` does not compile and build the national formats and the checks
+-- (most of the time a process takes to start).
+local function lazy(name)
+  return setmetatable({}, { __index = function(_, k) return require(name)[k] end })
+end
+local report = lazy "report"
+local checks = lazy "checks"
+local formats = lazy "formats"
+local bodies = lazy "bodies"
+local stored = lazy "stored"
+local narrative = lazy "narrative"
+local regen = lazy "regen"
 
 local commands = {}
 
@@ -53,8 +59,13 @@ end
 
 local body_opt = { "--body", "NAME", "the body (机关) of the report", required = true }
 local year_opt = { "--year", "Y", "the year of the report", required = true, check = year }
-local format_opt = { "--format", "ID", "the format (default: the one in force for the year; "
-  .. table.concat(formats.for_body():ids(), ", ") .. " or a body's own)" }
+-- (its text names the national formats: made when help shows it, not at every start)
+local format_opt = setmetatable({ "--format", "ID" }, { __index = function(_, k)
+  if k == 3 then
+    return "the format (default: the one in force for the year; "
+      .. table.concat(formats.for_body():ids(), ", ") .. " or a body's own)"
+  end
+end })
 local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's own", many = true }
 
 -- ---- helpers of the commands ----
