@@ -325,10 +325,19 @@ static nb_err write_part(nb_store *s, dirty *e, char *err, size_t errlen)
     return rc;
 }
 
+/* E's buffer (the rids and the columns of a part), made when first needed; NULL on out
+ * of memory. */
+static int64_t *buffer(dirty *e)
+{
+    if (!e->buf)
+        e->buf = malloc((size_t)NB_PACK_PART * (size_t)(e->ncols + 1) * sizeof *e->buf);
+    return e->buf;
+}
+
 /* Adds record RID with the packed values V[c] to E's buffer, writing a full part. */
 static nb_err add(nb_store *s, dirty *e, int64_t rid, const int64_t *v, char *err, size_t errlen)
 {
-    if (!e->buf && !(e->buf = malloc((size_t)NB_PACK_PART * (size_t)(e->ncols + 1) * sizeof *e->buf)))
+    if (!buffer(e))
         return nomem(err, errlen);
     if (e->n == 0)
         e->rid_lo = rid;
@@ -358,8 +367,7 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW && sqlite3_column_int64(st, 1) < rid) {
         int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
-        if (!e->buf &&
-            !(e->buf = malloc((size_t)NB_PACK_PART * (size_t)(e->ncols + 1) * sizeof *e->buf))) {
+        if (!buffer(e)) {
             sqlite3_finalize(st);
             return nomem(err, errlen);
         }

@@ -486,6 +486,13 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "cannot open");
     sqlite3_busy_handler(s->db, busy_wait, s);
+    /* The connection's own settings (nothing is read yet). */
+    if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
+        (mode != NB_OPEN_READ &&
+         sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)) {
+        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db)); /* not a database */
+        return sql_code(s);
+    }
     if (query_only && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "cannot open");
     int probe = mode == NB_OPEN_READ
@@ -530,8 +537,7 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
     if ((rc = open_db(s, o->mode, err, errlen)))
         goto fail;
     /* A file that is not SQLite fails here with "file is not a database". */
-    if ((rc = nb_store_exec(s, "PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_master;", err,
-                   errlen)))
+    if ((rc = nb_store_exec(s, "SELECT count(*) FROM sqlite_master", err, errlen)))
         goto fail;
     int fresh = nb_store_version(s) == 0;
     if ((rc = migrate(s, o->mode == NB_OPEN_CREATE, err, errlen)))
@@ -539,8 +545,6 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
     /* WAL is a property of the file, set once when it is made; a refused
        file stays as it was. */
     if (fresh && (rc = nb_store_exec(s, "PRAGMA journal_mode = WAL", err, errlen)))
-        goto fail;
-    if (!s->readonly && (rc = nb_store_exec(s, "PRAGMA synchronous = NORMAL", err, errlen)))
         goto fail;
     if ((rc = load_codes(s, err, errlen)) || (rc = check_catalogue(s, err, errlen)))
         goto fail;
@@ -602,10 +606,6 @@ nb_err nb_store_attach(nb_store *s, char *err, size_t errlen)
     if (s->db)
         return NB_OK;
     nb_err rc = open_db(s, s->opts.mode, err, errlen);
-    if (!rc)
-        rc = nb_store_exec(s, "PRAGMA foreign_keys = ON", err, errlen);
-    if (!rc && !s->readonly)
-        rc = nb_store_exec(s, "PRAGMA synchronous = NORMAL", err, errlen);
     if (rc) {
         if (s->db)
             sqlite3_close_v2(s->db);

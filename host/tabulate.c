@@ -418,11 +418,12 @@ static nb_err select_rows(tab *t, const char *cols, sqlite3_stmt **st, char *err
     return NB_OK;
 }
 
-/* Data year range of an expression, for every-year cubes. */
-static void year_range(nb_store *s, const nb_scope *sc, const char *table, const char *lo,
-                       const char *hi, int *ymin, int *ymax)
+/* The years of a cube of every year: none for one year, the scope's YMIN..YMAX when it
+ * gives them, else the data's: from the earliest START to the latest START or END (END
+ * NULL: START alone), from the packed columns' stats (or, with sc->rows, the rows). */
+static void data_years(nb_store *s, const nb_scope *sc, const nb_kind *k, const char *start,
+                       const char *end, int *ymin, int *ymax)
 {
-    char sql[512];
     *ymin = *ymax = 0;
     if (sc->year)
         return;
@@ -431,8 +432,23 @@ static void year_range(nb_store *s, const nb_scope *sc, const char *table, const
         *ymax = sc->ymax;
         return;
     }
-    snprintf(sql, sizeof sql, "SELECT min(%s) / 10000, max(%s) / 10000 FROM %s%s", lo, hi, table,
-             sc->body ? " WHERE body = ?1" : "");
+    if (!sc->rows) {
+        int col[NB_MAX_FIELDS];
+        int64_t lo, hi, lo2, hi2 = 0;
+        char err[256];
+        nb_pack_columns(k, NULL, col);
+        if (nb_pack_range(s, k, sc->body, col[field(k, start)], &lo, &hi, err, sizeof err) ||
+            (end && nb_pack_range(s, k, sc->body, col[field(k, end)], &lo2, &hi2, err, sizeof err)) ||
+            lo == 0)
+            return;
+        *ymin = nb_pack_ymd(lo) / 10000;
+        *ymax = nb_pack_ymd(hi > hi2 ? hi : hi2) / 10000;
+        return;
+    }
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT min(%s) / 10000, max(max(%s, coalesce(%s, 0))) / 10000 FROM %s%s", start,
+             start, end ? end : "0", k->table, sc->body ? " WHERE body = ?1" : "");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return;
@@ -511,24 +527,6 @@ static int year_index(const int64_t *jan1, int ny, int64_t d)
     while (d >= jan1[i + 1])
         i++;
     return i;
-}
-
-/* The year range of the data (a cube of every year): from the smallest value of packed
- * column LO to the largest of columns HI1 and HI2 (-1: none). */
-static void pack_years(nb_store *s, const nb_scope *sc, const nb_kind *k, int lo, int hi1,
-                       int hi2, int *ymin, int *ymax)
-{
-    int64_t a, b, x, y, c = 0, d = 0;
-    char err[256];
-    *ymin = *ymax = 0;
-    if (nb_pack_range(s, k, sc->body, lo, &a, &b, err, sizeof err) ||
-        nb_pack_range(s, k, sc->body, hi1, &x, &y, err, sizeof err) ||
-        (hi2 >= 0 && nb_pack_range(s, k, sc->body, hi2, &c, &d, err, sizeof err)) || a == 0)
-        return;
-    (void)x, (void)c;
-    int64_t hi = y > d ? y : d;
-    *ymin = nb_pack_ymd(a) / 10000;
-    *ymax = nb_pack_ymd(hi) / 10000;
 }
 
 /* ---- flows ---- */
@@ -763,20 +761,11 @@ nb_err nb_flow(nb_store *s, const nb_scope *sc, nb_cube **out, char *err, size_t
     tab t;
     int ymin, ymax;
     nb_err rc;
-    char hi[128];
     *out = NULL;
     const nb_kind *k = nb_kind_find(sc->kind);
     if (!k || !k->flow)
         return no_flow(sc->kind, err, errlen);
-    snprintf(hi, sizeof hi, "max(%s, coalesce(%s, 0))", k->flow->start, k->flow->end);
-    if (!sc->rows && !sc->year && !sc->ymin) {
-        int col[NB_MAX_FIELDS];
-        nb_pack_columns(k, NULL, col);
-        pack_years(s, sc, k, col[field(k, k->flow->start)], col[field(k, k->flow->start)],
-                   col[field(k, k->flow->end)], &ymin, &ymax);
-    } else {
-        year_range(s, sc, k->table, k->flow->start, hi, &ymin, &ymax);
-    }
+    data_years(s, sc, k, k->flow->start, k->flow->end, &ymin, &ymax);
     if ((rc = tab_begin(&t, s, sc, ymin, ymax, err, errlen)) == NB_OK)
         rc = flow_rows(&t, k->flow, err, errlen);
     return finish(&t, rc, out);
@@ -866,7 +855,7 @@ nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *
                 const char *by, nb_cube **out, char *err, size_t errlen)
 {
     pass p = {0};
-    char cols[256], hi[128];
+    char cols[256];
     int ymin = 0, ymax = 0, step = SQLITE_DONE;
     nb_scope at_scope;
     *out = NULL;
@@ -882,13 +871,8 @@ nb_err nb_stock(nb_store *s, const nb_scope *sc, const char *start, const char *
     int col[NB_MAX_FIELDS];
     nb_pack_columns(k, NULL, col);
     int cs = col[field(k, start)], ce = end ? col[field(k, end)] : -1;
-    if (!at) {
-        snprintf(hi, sizeof hi, "max(%s, coalesce(%s, 0))", start, end ? end : "0");
-        if (!sc->rows && !sc->year && !sc->ymin)
-            pack_years(s, sc, k, cs, cs, ce, &ymin, &ymax);
-        else
-            year_range(s, sc, k->table, start, hi, &ymin, &ymax);
-    }
+    if (!at)
+        data_years(s, sc, k, start, end, &ymin, &ymax);
     snprintf(cols, sizeof cols, "%s, %s", start, end ? end : "NULL");
     if ((rc = tab_begin(&p.t, s, sc, ymin, ymax, err, errlen)) ||
         (rc = pass_begin(&p, by, cols, err, errlen)))
@@ -976,10 +960,7 @@ nb_err nb_count_by(nb_store *s, const nb_scope *sc, const char *date, const char
     int col[NB_MAX_FIELDS];
     nb_pack_columns(k, NULL, col);
     int cd = col[field(k, date)], cv = sum ? col[field(k, sum)] : -1;
-    if (!sc->rows && !sc->year && !sc->ymin)
-        pack_years(s, sc, k, cd, cd, -1, &ymin, &ymax);
-    else
-        year_range(s, sc, k->table, date, date, &ymin, &ymax);
+    data_years(s, sc, k, date, NULL, &ymin, &ymax);
     snprintf(cols, sizeof cols, "%s, %s", date, sum ? sum : "1");
     if ((rc = tab_begin(&p.t, s, sc, ymin, ymax, err, errlen)) ||
         (rc = pass_begin(&p, by, cols, err, errlen)))
