@@ -25,7 +25,10 @@ struct nb_coder {
     int id_col;
     int body_col;              /* column naming each row's body, -1 when absent */
     nb_buf header;             /* the header as given, unit-separated */
-    nb_strmap coded[NB_MAX_FIELDS]; /* value met -> dictionary id (0: unknown) */
+    /* value met -> dictionary id (0: unknown) times 2, plus 1 when the value is
+       the stored one's own code or label (nothing to keep of it) */
+    nb_strmap coded[NB_MAX_FIELDS];
+    int plain[NB_MAX_FIELDS];  /* the last row's value of the field is its stored one's */
     unknown_val *unknown;
     int nunknown;
     long unknown_more;         /* rows with unknown values beyond MAX_UNKNOWN */
@@ -222,19 +225,22 @@ static void note_unknown(nb_coder *c, int f, const char *value, long line)
     nb_buf_free(&key);
 }
 
-/* Dictionary id of VALUE for field F: 0 when unknown. A field has few
- * distinct values, so each is looked up once (the mapping, the catalogue, or
- * the store's open vocabulary) and then found in the field's own map. */
-static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, char *err,
-                      size_t errlen)
+/* Dictionary id of VALUE for field F: 0 when unknown; *PLAIN: VALUE is the
+ * stored value's own code or label. A field has few distinct values, so each
+ * is looked up once (the mapping, the catalogue, or the store's open
+ * vocabulary) and then found in the field's own map. */
+static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, int *plain,
+                      char *err, size_t errlen)
 {
     int64_t *known = nb_strmap_get(&c->coded[f], value);
     if (known) {
-        *id = *known;
+        *id = *known >> 1;
+        *plain = (int)(*known & 1);
         return NB_OK;
     }
     const nb_field *fd = &c->k->fields[f];
     const char *v = nb_mapping_code(c->map, c->k->name, fd->name, value);
+    *plain = !v;
     if (!v)
         v = value;
     *id = 0;
@@ -245,8 +251,10 @@ static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, char *
     } else {
         const nb_value *nv = nb_value_match(fd->dict, v);
         *id = nv ? nb_store_code(c->s, fd->dict, nv->code) : 0;
+        *plain = *plain && nv && (strcmp(nv->code, v) == 0 || strcmp(nv->label, v) == 0);
     }
-    nb_strmap_put(&c->coded[f], value, *id, NULL, NULL); /* out of memory: not remembered */
+    /* out of memory: not remembered */
+    nb_strmap_put(&c->coded[f], value, *id * 2 + *plain, NULL, NULL);
     return NB_OK;
 }
 
@@ -297,18 +305,26 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
 {
     const nb_field *fd = &c->k->fields[f];
     const char *why;
+    char canon[32];
     int ymd;
     switch (fd->type) {
     case NB_F_TEXT:
         rec->text[f] = v;
+        c->plain[f] = 1;
         return 0;
     case NB_F_DATE:
         if (nb_date_parse(v, c->allow_serial, &ymd, &why) != 0)
             break;
         rec->ival[f] = ymd;
+        nb_date_format(ymd, canon);
+        c->plain[f] = strcmp(canon, v) == 0;
+        /* YYYYMMDD is the stored value itself, and an XLSX date cell is its day
+           number: nothing of either to keep. */
+        snprintf(canon, sizeof canon, "%d", ymd);
+        c->plain[f] |= strcmp(canon, v) == 0 || (c->allow_serial && nb_all_digits(v));
         return 0;
     case NB_F_CAT:
-        if ((*rc = code_of(c, f, v, &rec->ival[f], err, errlen)))
+        if ((*rc = code_of(c, f, v, &rec->ival[f], &c->plain[f], err, errlen)))
             return -1;
         if (!rec->ival[f]) {
             note_unknown(c, f, v, line);
@@ -319,10 +335,14 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
         why = "not a whole number";
         if (nb_int_parse(v, &rec->ival[f]) != 0)
             break;
+        snprintf(canon, sizeof canon, "%lld", (long long)rec->ival[f]);
+        c->plain[f] = strcmp(canon, v) == 0;
         return 0;
     case NB_F_MONEY:
         if (nb_money_parse(v, &rec->ival[f], &why) != 0)
             break;
+        nb_money_format(rec->ival[f], canon);
+        c->plain[f] = strcmp(canon, v) == 0;
         return 0;
     }
     diag(fn, ud, file, line, fd->name, why, v, 0);
@@ -380,12 +400,14 @@ nb_err nb_coder_row(nb_coder *c, const char *file, long line, char **fields, siz
         rec->has[f] = *v != '\0';
         rec->ival[f] = 0;
         rec->text[f] = NULL;
+        c->plain[f] = 1;
         if (!rec->has[f]) {
             if (k->fields[f].required) {
                 diag(fn, ud, file, line, k->fields[f].name, "missing value", "", 0);
                 bad = 1;
             } else if (k->fields[f].type == NB_F_INT) {
                 rec->ival[f] = 1, rec->has[f] = 1; /* a count defaults to 1 */
+                c->plain[f] = 0; /* the blank is kept: "1" was not given */
             }
             continue;
         }
@@ -397,4 +419,48 @@ nb_err nb_coder_row(nb_coder *c, const char *file, long line, char **fields, siz
     if (!bad)
         bad = check_rules(c, file, line, fields, n, rec, fn, ud);
     return bad ? NB_ERR_INPUT : NB_OK;
+}
+
+/* Appends value V to B with the separators in it escaped (ESC before it). */
+static int put_escaped(nb_buf *b, const char *v)
+{
+    int bad = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p == NB_RAW_ESC || *p == NB_RAW_COL || *p == NB_RAW_NEXT)
+            bad |= nb_buf_add(b, (char[]){NB_RAW_ESC}, 1);
+        bad |= nb_buf_add(b, p, 1);
+    }
+    return bad;
+}
+
+int nb_coder_raw(const nb_coder *c, char **fields, size_t n, const nb_rec *rec,
+                 const char *body, nb_buf *out)
+{
+    const nb_kind *k = c->k;
+    int bad = 0, kept = 0;
+    out->len = 0;
+    if (out->data)
+        out->data[0] = '\0';
+    for (size_t col = 0; col < n; col++) {
+        const char *v = fields[col];
+        int keep = *v != '\0'; /* another column: kept unless blank */
+        if ((int)col == c->id_col)
+            keep = strcmp(v, rec->id) != 0;
+        else if ((int)col == c->body_col)
+            keep = !body || strcmp(v, body) != 0;
+        else
+            for (int f = 0; f < k->nfields; f++)
+                if (c->col_of[f] == (int)col) {
+                    keep = !c->plain[f];
+                    break;
+                }
+        if (!keep)
+            continue;
+        if (kept++)
+            bad |= nb_buf_add(out, (char[]){NB_RAW_NEXT}, 1);
+        bad |= nb_buf_printf(out, "%zu%c", col + 1, NB_RAW_COL) | put_escaped(out, v);
+    }
+    if (!out->data && !bad)
+        bad |= nb_buf_adds(out, "");
+    return bad;
 }

@@ -57,6 +57,21 @@ long nb_coder_unknowns(nb_coder *c, const char *file, int one_row, nb_diag_fn fn
 /* The kind the coder codes. */
 const nb_kind *nb_coder_kind(const nb_coder *c);
 
+/* The raw values a stored row keeps: those of the row last given to
+ * nb_coder_row that differ from what it stored, each as its column number
+ * (1-based, in the source's header), NB_RAW_COL and the text, separated by
+ * NB_RAW_NEXT; NB_RAW_ESC comes before any of the three in a text. Not kept:
+ * the id, the body column when it is BODY, a date written as YYYY-MM-DD or
+ * YYYYMMDD (or an XLSX day number), a category written as its stored value's code or label
+ * (not through the mapping or a variant), a number or amount written as
+ * nb_money_format writes it, a text, and a blank where the field stays blank.
+ * OUT is "" when nothing differs. Returns nonzero when out of memory. */
+#define NB_RAW_NEXT '\037'
+#define NB_RAW_COL '\036'
+#define NB_RAW_ESC '\033'
+int nb_coder_raw(const nb_coder *c, char **fields, size_t n, const nb_rec *rec,
+                 const char *body, nb_buf *out);
+
 /* The column that names each row's body (body 机关 单位), or -1. */
 int nb_coder_body_column(const nb_coder *c);
 

@@ -48,6 +48,7 @@ typedef struct {
     nb_buf id_text;       /* listed ids, each NUL-terminated */
     listed_id *id_list;
     size_t nids, ids_cap, last_id_len;
+    nb_buf raw;           /* the row's raw values that differ from what it stores */
 } import_state;
 
 /* Passes a diagnostic on to the caller, counting the problems. */
@@ -250,7 +251,11 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         im->st->inserted++;
     if (!im->writing)
         return NB_OK;
-    return nb_writer_put(t->writer, &rec, id, rid, line, fields, n, err, errlen);
+    if (nb_coder_raw(im->coder, fields, n, &rec, body, &im->raw)) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    return nb_writer_put(t->writer, &rec, id, rid, line, im->raw.data, err, errlen);
 }
 
 /* Reads and imports every row after the header. */
@@ -506,6 +511,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     nb_reader_close(im.r);
     nb_strmap_free(&im.ids);
     nb_buf_free(&im.id_text);
+    nb_buf_free(&im.raw);
     free(im.id_list);
     return rc;
 }

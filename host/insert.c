@@ -87,10 +87,16 @@ static nb_err put(nb_store *s, nb_coder *c, const char *body, const char *source
         snprintf(id, sizeof id, "%s", rec.id);
     else
         fresh_id(s, k, source, id, sizeof id);
-    if (!(rc = nb_writer_new(s, k, body_id, src, &w, err, errlen)) &&
-        !(rc = nb_writer_find(w, id, &rid, err, errlen)) &&
-        !(rc = nb_writer_put(w, &rec, id, rid, 1, v, (size_t)n, err, errlen)))
+    nb_buf raw = {0};
+    if (nb_coder_raw(c, v, (size_t)n, &rec, body, &raw)) {
+        snprintf(err, errlen, "out of memory");
+        rc = NB_ERR_NOMEM;
+    } else if (!(rc = nb_writer_new(s, k, body_id, src, &w, err, errlen)) &&
+               !(rc = nb_writer_find(w, id, &rid, err, errlen)) &&
+               !(rc = nb_writer_put(w, &rec, id, rid, 1, raw.data, err, errlen))) {
         rc = nb_writer_flush(w, err, errlen);
+    }
+    nb_buf_free(&raw);
     nb_writer_free(w);
     *inserted = rc == NB_OK && rid == 0;
     return rc;

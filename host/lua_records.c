@@ -244,7 +244,8 @@ static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_
 }
 
 /* Pushes the current row of R as a table: id, body, fields (categories as
- * codes, dates as YYYYMMDD integers, money as integer 分), source, line. */
+ * codes, dates as YYYYMMDD integers, money as integer 分), source, line, and
+ * raw (column name -> the file's text, where it differs from the fields). */
 static void push_row(lua_State *L, nb_rows *r)
 {
     sqlite3_stmt *st = r->st;
@@ -273,6 +274,22 @@ static void push_row(lua_State *L, nb_rows *r)
     lua_setfield(L, -2, "source");
     lua_pushinteger(L, sqlite3_column_int64(st, c + 1));
     lua_setfield(L, -2, "line");
+    /* raw: the values as the file gave them, where they differ from the fields */
+    const char *raw = (const char *)sqlite3_column_text(st, c + 2);
+    const char *header = (const char *)sqlite3_column_text(st, c + 3);
+    nb_buf name = {0}, value = {0};
+    size_t pos = 0;
+    int more;
+    lua_newtable(L);
+    while ((more = nb_raw_next(raw ? raw : "", header, &pos, &name, &value)) == 1) {
+        lua_pushlstring(L, value.data, value.len);
+        lua_setfield(L, -2, name.data);
+    }
+    nb_buf_free(&name);
+    nb_buf_free(&value);
+    if (more < 0)
+        luaL_error(L, "out of memory");
+    lua_setfield(L, -2, "raw");
 }
 
 static int l_rows_close(lua_State *L)

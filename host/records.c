@@ -1,6 +1,7 @@
 /* records.c - filtered cursors, counts and read-only SQL over the record tables. */
 #include "records.h"
 
+#include "coder.h"
 #include "pack.h"
 
 #include <stdio.h>
@@ -88,7 +89,7 @@ nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_
     nb_buf_adds(&sel, "SELECT r.rid, b.name, r.id");
     for (int f = 0; f < q->kind->nfields; f++)
         nb_buf_printf(&sel, ", r.%s", q->kind->fields[f].name);
-    nb_buf_adds(&sel, ", s.path, r.line, r.raw");
+    nb_buf_adds(&sel, ", s.path, r.line, r.raw, s.header");
     if (!sel.data) {
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
@@ -120,6 +121,53 @@ void nb_rows_close(nb_rows *r)
     if (r->st)
         sqlite3_finalize(r->st);
     r->st = NULL;
+}
+
+/* Column COL (1-based) of HEADER into NAME, "#COL" when it has none. */
+static int header_name(const char *header, long col, nb_buf *name)
+{
+    name->len = 0;
+    const char *p = header ? header : "";
+    for (long c = 1; c < col && p; c++) {
+        p = strchr(p, NB_RAW_NEXT);
+        if (p)
+            p++;
+    }
+    size_t len = p ? strcspn(p, "\037") : 0;
+    if (!len)
+        return nb_buf_printf(name, "#%ld", col);
+    return nb_buf_add(name, p, len) | nb_buf_adds(name, "");
+}
+
+int nb_raw_next(const char *raw, const char *header, size_t *pos, nb_buf *name, nb_buf *value)
+{
+    int sparse = strchr(raw, NB_RAW_COL) != NULL;
+    while (*raw && *pos != SIZE_MAX) {
+        const char *p = raw + *pos;
+        long col = 1;
+        if (sparse) {
+            char *end;
+            col = strtol(p, &end, 10);
+            p = *end == NB_RAW_COL ? end + 1 : end;
+        } else { /* every column in order: its number is the separators before it, plus one */
+            for (const char *q = raw; q < p; q++)
+                col += *q == NB_RAW_NEXT;
+        }
+        int bad = 0;
+        value->len = 0;
+        while (*p && *p != NB_RAW_NEXT) {
+            if (sparse && *p == NB_RAW_ESC && p[1])
+                p++;
+            bad |= nb_buf_add(value, p++, 1);
+        }
+        bad |= nb_buf_adds(value, "");
+        *pos = *p == NB_RAW_NEXT ? (size_t)(p + 1 - raw) : SIZE_MAX;
+        if (!sparse && !value->data[0])
+            continue; /* an old row's blank column: nothing was given */
+        bad |= header_name(header, col, name);
+        return bad ? -1 : 1;
+    }
+    return 0;
 }
 
 nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t errlen)

@@ -34,12 +34,20 @@ typedef struct nb_rows {
 #define NB_COL_BODY 1   /* body name */
 #define NB_COL_ID 2
 #define NB_COL_FIELD0 3 /* then the kind's fields in order */
-/* after the fields: source path, line, raw */
+/* after the fields: source path, line, raw, the source's header */
 
 nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen);
 /* 1: a row is ready; 0: done; -1: error in ERR. */
 int nb_rows_next(nb_rows *r, char *err, size_t errlen);
 void nb_rows_close(nb_rows *r);
+
+/* Walks the raw values a row keeps (RAW, as nb_coder_raw made it; HEADER: its
+ * source's header, unit-separated). Each call puts the next value's column
+ * name (or "#N" when the header has none) into NAME and its text into VALUE
+ * and returns 1; 0 at the end. *POS starts at 0. A row stored before rows
+ * kept only what differs (RAW without NB_RAW_COL) holds every column.
+ * Returns -1 when out of memory. */
+int nb_raw_next(const char *raw, const char *header, size_t *pos, nb_buf *name, nb_buf *value);
 
 nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t errlen);
 

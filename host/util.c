@@ -394,6 +394,28 @@ nb_err nb_money_parse(const char *s, int64_t *fen, const char **why)
     return NB_OK;
 }
 
+void nb_money_format(int64_t fen, char *out)
+{
+    long long y = (long long)(fen / 100);
+    int c = (int)(fen % 100);
+    if (c == 0)
+        snprintf(out, 24, "%lld", y);
+    else if (c % 10 == 0)
+        snprintf(out, 24, "%lld.%d", y, c / 10);
+    else
+        snprintf(out, 24, "%lld.%02d", y, c);
+}
+
+int nb_all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
 nb_err nb_int_parse(const char *s, int64_t *v)
 {
     const char *p = s;

@@ -62,6 +62,13 @@ void nb_date_format(int ymd, char out[11]);
  * "¥12", "12元") into 分. Returns NB_OK, or NB_ERR_INPUT with a reason. */
 nb_err nb_money_parse(const char *s, int64_t *fen, const char **why);
 
+/* Writes FEN 分 as 元 the shortest way nb_money_parse reads back: "12",
+ * "12.5", "12.05" (OUT: at least 24 bytes). */
+void nb_money_format(int64_t fen, char *out);
+
+/* 1 when S is one or more ASCII digits and nothing else. */
+int nb_all_digits(const char *s);
+
 /* Parses a non-negative integer (digits, optional thousands commas, or
  * "12.0"). Returns NB_OK or NB_ERR_INPUT. */
 nb_err nb_int_parse(const char *s, int64_t *v);

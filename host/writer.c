@@ -276,7 +276,7 @@ static inline int buf_put(nb_buf *b, const char *s, size_t n)
 }
 
 nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
-                     char **raw, size_t n, char *err, size_t errlen)
+                     const char *raw, char *err, size_t errlen)
 {
     const nb_kind *k = w->k;
     nb_buf *b = &w->text;
@@ -296,14 +296,9 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
             bad |= buf_put(b, rec->text[f], p->text_len[f]);
         }
     }
-    /* The raw values, unit-separated. */
     p->raw = b->len;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            bad |= buf_put(b, "\037", 1);
-        bad |= buf_put(b, raw[i], strlen(raw[i]));
-    }
-    p->raw_len = b->len - p->raw;
+    p->raw_len = strlen(raw);
+    bad |= buf_put(b, raw, p->raw_len);
     if (bad) {
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;

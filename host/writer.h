@@ -20,10 +20,11 @@ void nb_writer_free(nb_writer *w);
 /* The rid of the body's record ID, 0 when it has none. */
 nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
 
-/* Queues REC as record ID (its line LINE, its raw values RAW[0..N-1]) for
- * record RID (0: a new record) and writes what is due. The texts are copied. */
+/* Queues REC as record ID (its line LINE, the raw values it keeps RAW, as
+ * nb_coder_raw makes them) for record RID (0: a new record) and writes what is
+ * due. The texts are copied. */
 nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
-                     char **raw, size_t n, char *err, size_t errlen);
+                     const char *raw, char *err, size_t errlen);
 
 /* Writes every queued record. */
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen);

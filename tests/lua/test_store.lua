@@ -115,6 +115,13 @@ ok(math.type(r.rid) == "integer" and r.line == 1 and r.source:find("test_store%.
    "rows: rid, source and line", tostring(r.source))
 is(got[2].id, "R2", "rows: in insertion order")
 is(r.channel, nil, "rows: empty fields are nil")
+is(r.raw, {}, "rows: raw is empty when every value given is the stored one's code or label")
+is(got[2].raw, {closed = "2020/3/1"}, "rows: raw keeps a value as given where it differs")
+local raws = {}
+for rec in store:rows("charge") do
+  raws[#raws + 1] = rec.raw
+end
+is(raws, {{amount = "1,234.50"}}, "rows: an amount written another way is kept as given")
 local ids = {}
 for rec in store:rows("request", {applicant = "other"}) do
   ids[#ids + 1] = rec.body .. "/" .. rec.id

@@ -147,8 +147,13 @@ static void test_csv(void)
               "A3|20200301|person|20200310|3.1|4\n"
               "A4|20200302|legal|20200304|2|5\n",
               "csv: codes, dates and lines stored");
-    CHECK_STR(sql_rows("SELECT replace(raw, char(31), '|') FROM request WHERE id = 'A1'"),
-              "A1|2020-01-05|自然人|2020-01-20|予以公开\n", "csv: raw values kept");
+    /* Kept: only what differs from the stored values (column=text). The
+       labels, codes and YYYY-MM-DD dates are the stored values themselves;
+       2020/2/3, 2020年3月1日 and the variant 企业 are not. */
+    CHECK_STR(sql_rows("SELECT id, replace(replace(raw, char(31), '|'), char(30), '=') "
+                       "FROM request ORDER BY id"),
+              "A1|\nA2|2=2020/2/3|3=企业\nA3|2=2020年3月1日\nA4|\n",
+              "csv: raw values that differ kept");
     CHECK_STR(sql_rows("SELECT s.path LIKE '%/r2020.csv', s.kind, s.encoding, "
                        "replace(s.header, char(31), ',') FROM source s"),
               "1|request|UTF-8|编号,收到日期,申请人类型,办结日期,办理结果\n",
@@ -337,6 +342,10 @@ static void test_mapping(void)
                        "WHERE r.id LIKE 'M%' ORDER BY r.id"),
               "M1|20200501|person|4.1\nM2|20200502|business|NULL\nM3|20200503|person|NULL\n",
               "mapping: local values stored as national codes");
+    CHECK_STR(sql_rows("SELECT id, replace(replace(raw, char(31), '|'), char(30), '=') "
+                       "FROM request WHERE id LIKE 'M%' ORDER BY id"),
+              "M1|3=群众|5=不掌握\nM2|3=公司\nM3|\n",
+              "mapping: the local values kept, so a corrected mapping can be applied again");
 
     csv = write_file("unmapped.csv", "申请编号,来文日期,申请人类型\nM9,2020-05-01,居民\n");
     r = run("request", csv, "沈河区", 0, &m, 0);
@@ -411,6 +420,8 @@ static void test_xlsx(void)
                        "ON o.id = r.outcome WHERE r.id LIKE 'X%' ORDER BY r.id"),
               "X1|20200101|20200229|1\nX2|20200301|NULL|NULL\n",
               "xlsx: date cells, text dates and a numeric outcome");
+    CHECK_STR(sql_rows("SELECT id, raw FROM request WHERE id LIKE 'X%' ORDER BY id"),
+              "X1|\nX2|\n", "xlsx: date cells (day numbers) and codes: nothing to keep");
     CHECK_STR(sql_rows("SELECT encoding FROM source ORDER BY id DESC LIMIT 1"), "XLSX\n",
               "xlsx: encoding recorded");
 }
@@ -472,6 +483,48 @@ static void test_record_insert(void)
     CHECK_STR(err, "unknown record kind 'nosuch'", "insert: unknown kind message");
 }
 
+/* Every value nb_raw_next gives of RAW under HEADER, as "name=value;". */
+static const char *raw_values(const char *raw, const char *header)
+{
+    static char out[512];
+    nb_buf name = {0}, value = {0};
+    size_t pos = 0, len = 0;
+    int rc;
+    out[0] = '\0';
+    while ((rc = nb_raw_next(raw, header, &pos, &name, &value)) == 1 && len < sizeof out)
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s=%s;", name.data, value.data);
+    if (rc < 0)
+        snprintf(out, sizeof out, "ERR");
+    nb_buf_free(&name);
+    nb_buf_free(&value);
+    return out;
+}
+
+static void test_raw_values(void)
+{
+    CHECK_STR(raw_values("", "a\037b"), "", "raw: nothing kept");
+    CHECK_STR(raw_values("2\0362020/1/6\0373\036急", "编号\037收到日期\037备注"),
+              "收到日期=2020/1/6;备注=急;", "raw: kept values by column");
+    CHECK_STR(raw_values("1\036a\033\037b\033\033", "备注"), "备注=a\037b\033;",
+              "raw: escaped separators");
+    CHECK_STR(raw_values("4\036x", "a\037b"), "#4=x;", "raw: a column beyond the header");
+    CHECK_STR(raw_values("2\036", "a\037次数"), "次数=;", "raw: a blank kept (a count of 1 not given)");
+    /* A row stored before only differing values were kept: every column. */
+    CHECK_STR(raw_values("A1\037\0372020-01-05", "编号\037申请人类型\037收到日期"),
+              "编号=A1;收到日期=2020-01-05;", "raw: an old row's columns, blanks left out");
+
+    /* Written by the importer and read back. */
+    const char *csv = write_file("raw.csv", "编号,收到日期,申请人类型,备注\n"
+                                            "R1,2020-01-05,自然人,a\033\037\036b\n");
+    result r = run("request", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK, "raw: imported");
+    char raw[256];
+    snprintf(raw, sizeof raw, "%s", sql_rows("SELECT raw FROM request WHERE id = 'R1'"));
+    raw[strcspn(raw, "\n")] = '\0';
+    CHECK_STR(raw_values(raw, "编号\037收到日期\037申请人类型\037备注"),
+              "备注=a\033\037\036b;", "raw: a text with every separator in it, back as it was");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -492,6 +545,7 @@ int main(void)
     test_xlsx();
     test_text();
     test_record_insert();
+    test_raw_values();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

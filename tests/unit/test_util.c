@@ -114,6 +114,18 @@ static void test_dates(void)
 static void test_money(void)
 {
     CHECK_STR(money("1234.5"), "123450", "money: one decimal");
+    {
+        char out[24];
+        const int64_t fen[] = {0, 5, 50, 1200, 123405, 123450};
+        const char *want[] = {"0", "0.05", "0.5", "12", "1234.05", "1234.5"};
+        for (int i = 0; i < 6; i++) {
+            nb_money_format(fen[i], out);
+            CHECK_STR(out, want[i], "money: formatted the shortest way");
+            char back[24];
+            snprintf(back, sizeof back, "%lld", (long long)fen[i]);
+            CHECK_STR(money(out), back, "money: the format reads back");
+        }
+    }
     CHECK_STR(money("1234.56"), "123456", "money: two decimals");
     CHECK_STR(money("1,234.50"), "123450", "money: thousands commas");
     CHECK_STR(money("1,234,567"), "123456700", "money: commas, no decimals");
