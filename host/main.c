@@ -61,6 +61,7 @@ static int pmain(lua_State *L)
     snprintf(script, sizeof script, "%s/scripts/cli.lua", nb_lua_config(L)->home);
     lua_settop(L, 0);
     nb_push_host(L);
+    luaL_checkstack(L, c->argc + 8, "too many arguments");
     for (int i = 1; i < c->argc; i++)
         lua_pushstring(L, c->argv[i]);
     if (nb_lua_run(L, script, c->argc, 1) != LUA_OK)

@@ -255,6 +255,36 @@ local function import_bodies(c, path)
   return 0
 end
 
+-- Imports records of KIND from PATH (one transaction). Returns 0, or 2 when
+-- rows were refused (told, with the summary); raises on any other failure.
+local function import_records(c, kind, path)
+  local res, err, detail = c.store:import(kind, path, { body = c.opt.body, parent = c.opt.parent,
+    map = import_mapping(c), sheet = c.opt.sheet, dry_run = c.opt.dry_run,
+    replace = c.opt.replace and "same" or c.opt.replace_all and "all" or nil, year = c.opt.year,
+    progress = c.host.isatty(2) })
+  detail = res or detail
+  print_messages(c, path, detail)
+  if not res and (detail.failure ~= "input" or (detail.read == 0 and detail.refused == 0)) then
+    c.host.fail(err, failure_status(detail))
+  end
+  print(summary(path, detail, res ~= nil, c.opt.dry_run))
+  if not res then return 2 end
+  if c.opt.replace or c.opt.replace_all then
+    print(string.format("%s: %d row%s %sremoved (%s)%s", path, res.removed, res.removed == 1 and "" or "s",
+      c.opt.dry_run and "would be " or "",
+      c.opt.replace_all and "all earlier rows of this kind for the body"
+        or "earlier rows from files named " .. basename(path),
+      c.opt.dry_run and " (dry run: nothing written)" or ""))
+  elseif res.removed > 0 then
+    print(string.format("%s: %d row%s of the earlier import of this file removed", path, res.removed,
+      res.removed == 1 and "" or "s"))
+  end
+  if not c.opt.dry_run then
+    for _, b in ipairs(res.created) do print("created body " .. b) end
+  end
+  return 0
+end
+
 local function run_import(c)
   local kind, path = c.args[1], c.args[2]
   local known = false
@@ -262,21 +292,26 @@ local function run_import(c)
   if not known then
     c.host.fail(string.format("unknown record kind '%s' (kinds: %s)", kind, table.concat(import_kinds(), ", ")))
   end
+  local records = false
+  for _, k in ipairs(nianbao.kinds) do records = records or k.name == kind end
+  if #c.args > 2 and not records then
+    return c.usage_error(kind .. ": give one FILE (several are for records)")
+  end
   if kind == "bodies" then
     if c.opt.body or c.opt.parent then
-      return c.usage_error("import bodies: the file names the bodies and their parents (no --body, --parent)")
+      return c.usage_error("bodies: the file names the bodies and their parents (no --body, --parent)")
     end
     return import_bodies(c, path)
   end
   local script = kind == "rules" or kind == "layout" or kind == "map"
   if not c.opt.body and (script or kind == "text" or kind == "report") then
-    return c.usage_error("import " .. kind .. ": give --body NAME")
+    return c.usage_error(kind .. ": give --body NAME")
   end
   if (c.opt.replace or c.opt.replace_all) and (script or kind == "text" or kind == "report") then
-    return c.usage_error("import " .. kind .. ": --replace and --replace-all are for records")
+    return c.usage_error(kind .. ": --replace and --replace-all are for records")
   end
   if c.opt.replace and c.opt.replace_all then
-    return c.usage_error("import: give --replace or --replace-all, not both")
+    return c.usage_error("give --replace or --replace-all, not both")
   end
   if kind == "map" then
     import_map(c, path)
@@ -296,30 +331,13 @@ local function run_import(c)
     end
     print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
   else
-    local res, err, detail = c.store:import(kind, path, { body = c.opt.body, parent = c.opt.parent,
-      map = import_mapping(c), sheet = c.opt.sheet, dry_run = c.opt.dry_run,
-      replace = c.opt.replace and "same" or c.opt.replace_all and "all" or nil, year = c.opt.year,
-      progress = c.host.isatty(2) })
-    detail = res or detail
-    print_messages(c, path, detail)
-    if not res and (detail.failure ~= "input" or (detail.read == 0 and detail.refused == 0)) then
-      c.host.fail(err, failure_status(detail))
+    -- Records: each file in its own transaction, as if imported one by one, in
+    -- one process (a hundred bodies' files cost one start, not a hundred).
+    local status = 0
+    for i = 2, #c.args do
+      status = math.max(status, import_records(c, kind, c.args[i]))
     end
-    print(summary(path, detail, res ~= nil, c.opt.dry_run))
-    if not res then return 2 end
-    if c.opt.replace or c.opt.replace_all then
-      print(string.format("%s: %d row%s %sremoved (%s)%s", path, res.removed, res.removed == 1 and "" or "s",
-        c.opt.dry_run and "would be " or "",
-        c.opt.replace_all and "all earlier rows of this kind for the body"
-          or "earlier rows from files named " .. basename(path),
-        c.opt.dry_run and " (dry run: nothing written)" or ""))
-    elseif res.removed > 0 then
-      print(string.format("%s: %d row%s of the earlier import of this file removed", path, res.removed,
-        res.removed == 1 and "" or "s"))
-    end
-    if not c.opt.dry_run then
-      for _, b in ipairs(res.created) do print("created body " .. b) end
-    end
+    if status ~= 0 then return status end
   end
   if c.opt.parent and not c.opt.dry_run then
     print((c.opt.body or "its bodies") .. " belong" .. (c.opt.body and "s" or "") .. " to " .. c.opt.parent)
@@ -651,7 +669,7 @@ commands.list = {
     summary = "import records, a narrative, a body's own rules or layout, or the body tree",
     args = { { "KIND", "a record kind (" .. table.concat(import_kinds(), ", ", 1, #nianbao.kinds)
                 .. "), or text, rules, layout, map (a mapping kept with the body), report (a published year's tables, JSON), or bodies (the body tree: name, parent, code, rollup)" },
-             { "FILE", "CSV (UTF-8 or GB18030) or XLSX records, a Markdown narrative, a Lua script, a JSON report" } },
+             { "FILE...", "CSV (UTF-8 or GB18030) or XLSX records (several files: each its own transaction, as if imported one by one), a Markdown narrative, a Lua script, a JSON report" } },
     options = {
       { "--body", "NAME", "the body (created when new); records may name theirs in a body column" },
       { "--parent", "NAME", "the body's parent (created when new): a city of its districts, a district of its departments" },
@@ -663,7 +681,7 @@ commands.list = {
       { "--dry-run", nil, "check and count, write nothing" },
     },
     run = function(c)
-      if #c.args ~= 2 then return c.usage_error("give KIND and FILE") end
+      if #c.args < 2 then return c.usage_error("give KIND and FILE") end
       return run_import(c)
     end,
   },

@@ -36,10 +36,10 @@ nb -d s.db import bodies cycle.csv
 like "$rc:$err" "^2:cycle.csv:2: field 'parent': .*cannot be the parent of '沈阳市' \(it is below it\)" "a cycle: refused on its line"
 is "$(snapshot s.db)" "$before" "refused files: nothing written"
 nb -d s.db import --body 沈河区 bodies b.csv
-like "$rc:$err" "^2:nianbao: import: import bodies: the file names the bodies and their parents \(no --body, --parent\)" \
+like "$rc:$err" "^2:nianbao: import: bodies: the file names the bodies and their parents \(no --body, --parent\)" \
    "import bodies takes no --body"
 nb -d s.db import rules x.lua
-like "$rc:$err" "^2:nianbao: import: import rules: give --body NAME" "rules need --body"
+like "$rc:$err" "^2:nianbao: import: rules: give --body NAME" "rules need --body"
 # ---- a record file naming each row's body ----
 printf '编号,收到日期,申请人类型,机关\nC1,2020-03-01,自然人,沈河区\nC1,2020-03-02,企业,和平区\nC2,2020-03-03,自然人,沈河区\n' >city.csv
 nb -d s.db import request city.csv

@@ -16,7 +16,7 @@ is "$rc" 0 "help import: exit 0"
 like "$out" "^usage: nianbao import \[-d FILE\] \[--body NAME\]" "help import: the usage line"
 like "$out" "--dry-run +check and count, write nothing" "help import: each option explained"
 nb import --help
-is "$rc:$(printf '%s\n' "$out" | head -1)" "0:usage: nianbao import [-d FILE] [--body NAME] [--parent NAME] [--map MAP.lua] [--replace] [--replace-all] [--sheet NAME] [--year Y] [--dry-run] KIND FILE" \
+is "$rc:$(printf '%s\n' "$out" | head -1)" "0:usage: nianbao import [-d FILE] [--body NAME] [--parent NAME] [--map MAP.lua] [--replace] [--replace-all] [--sheet NAME] [--year Y] [--dry-run] KIND FILE..." \
    "import --help: the same usage, exit 0"
 nb run --help
 is "$rc:$(printf '%s\n' "$out" | head -1)" "0:usage: nianbao run [-d FILE] SCRIPT [ARGS...]" "run --help: usage, no script named --help opened"

@@ -43,6 +43,24 @@ is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 refused (dry run
    "dry run: a new body is not announced"
 is "$(snapshot s.db)" "$before" "dry run: no body created"
 
+# Several files in one command: each its own transaction, as if one by one.
+printf '%s\n' "$H" 'F1,2020-05-01,自然人,,' >f1.csv
+printf '%s\n' "$H" 'F2,2020-13-01,自然人,,' >f2.csv
+printf '%s\n' "$H" 'F3,2020-05-03,自然人,,' 'F4,2020-05-04,自然人,,' >f3.csv
+nb -d s.db import --body 多文件 request f1.csv f2.csv f3.csv
+is "$rc:$out" "2:f1.csv: 1 row read, 1 inserted, 0 updated, 0 refused
+created body 多文件
+f2.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written
+f3.csv: 2 rows read, 2 inserted, 0 updated, 0 refused" "several files: each summarised, a refused one writes nothing, exit 2"
+is "$err" "f2.csv:2: field 'received': no such date (2020-13-01)" "several files: the refused row named with its file"
+is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT r.id FROM request r JOIN body b ON b.id = r.body
+      WHERE b.name = '多文件' ORDER BY r.id)")" "F1 F3 F4" "several files: the good files' rows stored"
+before=$(snapshot s.db)
+nb -d s.db import --body 多文件 text f1.csv f3.csv
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: import: text: give one FILE (several are for records)" \
+   "several files: only for records"
+is "$(snapshot s.db)" "$before" "several files: a refused command writes nothing"
+
 printf '%s\n' "$H" 'S1,2020-05-01,自然人,,' >one.csv
 nb -d s.db import --body 沈河区 --dry-run request one.csv
 is "$out" "one.csv: 1 row read, 1 inserted, 0 updated, 0 refused (dry run: nothing written)" \

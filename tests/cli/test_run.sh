@@ -78,4 +78,8 @@ is "$out" "风雨坛街道 < 沈河区" "--parent: store:bodies gives the parent
 nb -d s.db import --body 沈河区 --parent 风雨坛街道 text 沈河区2020.md
 is "$rc" 2 "--parent: a cycle is refused"
 like "$err" "'风雨坛街道' cannot be the parent of '沈河区' \(it is below it\)" "--parent: the cycle message"
+# Many arguments (a shell glob of a hundred bodies' files): every one arrives.
+printf 'print(select("#", ...), (select(300, ...)))\n' >many.lua
+nb run many.lua $(seq 1 300)
+is "$rc:$out" "0:300	300" "run: 300 arguments arrive"
 finish
