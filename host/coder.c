@@ -317,11 +317,12 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
             break;
         rec->ival[f] = ymd;
         nb_date_format(ymd, canon);
-        c->plain[f] = strcmp(canon, v) == 0;
         /* YYYYMMDD is the stored value itself, and an XLSX date cell is its day
            number: nothing of either to keep. */
-        snprintf(canon, sizeof canon, "%d", ymd);
-        c->plain[f] |= strcmp(canon, v) == 0 || (c->allow_serial && nb_all_digits(v));
+        c->plain[f] = strcmp(canon, v) == 0 ||
+                      (nb_all_digits(v) && (c->allow_serial || (strlen(v) == 8 &&
+                       memcmp(canon, v, 4) == 0 && memcmp(canon + 5, v + 4, 2) == 0 &&
+                       memcmp(canon + 8, v + 6, 2) == 0)));
         return 0;
     case NB_F_CAT:
         if ((*rc = code_of(c, f, v, &rec->ival[f], &c->plain[f], err, errlen)))

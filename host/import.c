@@ -215,7 +215,8 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         int64_t first = 0;
         nb_buf key = {0};
         /* In a file of several bodies an id is one body's: the key is the pair. */
-        if (im->body_col >= 0 && nb_buf_printf(&key, "%s\037%s", body, id) != 0) {
+        if (im->body_col >= 0 && (nb_buf_adds(&key, body) | nb_buf_add(&key, "\037", 1) |
+                                  nb_buf_adds(&key, id)) != 0) {
             nb_buf_free(&key);
             snprintf(err, errlen, "out of memory");
             return NB_ERR_NOMEM;

@@ -234,8 +234,17 @@ int nb_date_weekday(int ymd)
 
 void nb_date_format(int ymd, char out[11])
 {
-    unsigned v = ymd > 0 ? (unsigned)ymd : 0u;
-    snprintf(out, 11, "%04u-%02u-%02u", v / 10000 % 10000, v / 100 % 100, v % 100);
+    /* by hand: the importer writes one for every date it reads */
+    unsigned v = ymd > 0 ? (unsigned)ymd % 100000000u : 0u;
+    for (int i = 9; i >= 0; i--) {
+        if (i == 4 || i == 7) {
+            out[i] = '-';
+            continue;
+        }
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    out[10] = '\0';
 }
 
 static const char *read_num(const char *p, int maxdigits, int *v, int *ndig)
