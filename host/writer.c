@@ -15,6 +15,7 @@
 typedef struct {
     long line;
     int64_t rid;             /* row to update, 0 to insert */
+    int coded_changed;       /* an update changes a coded field (the packs must follow) */
     size_t id, id_len, raw, raw_len;
     size_t text[NB_MAX_FIELDS], text_len[NB_MAX_FIELDS];
     int64_t ival[NB_MAX_FIELDS];
@@ -31,6 +32,9 @@ struct nb_writer {
     pending_row *pending;    /* BATCH_ROWS slots with ins_batch, else 1 */
     int npending;
     nb_buf text;
+    /* The coded fields of the row nb_writer_find found last. */
+    int64_t found_rid, found_ival[NB_MAX_FIELDS];
+    unsigned char found_has[NB_MAX_FIELDS];
 };
 
 static nb_err sql_fail(nb_writer *w, char *err, size_t errlen)
@@ -71,7 +75,11 @@ static nb_err prepare(nb_writer *w, char *err, size_t errlen)
     if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->upd, NULL) != SQLITE_OK)
         goto fail;
     b.len = 0;
-    bad |= nb_buf_printf(&b, "SELECT rid FROM %s WHERE body = ?1 AND id = ?2", k->table);
+    bad |= nb_buf_adds(&b, "SELECT rid");
+    for (int f = 0; f < n; f++)
+        if (k->fields[f].type != NB_F_TEXT)
+            bad |= nb_buf_printf(&b, ", %s", k->fields[f].name);
+    bad |= nb_buf_printf(&b, " FROM %s WHERE body = ?1 AND id = ?2", k->table);
     if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->find, NULL) != SQLITE_OK)
         goto fail;
     nb_buf_free(&b);
@@ -177,8 +185,16 @@ nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, siz
     sqlite3_bind_int64(w->find, 1, w->body);
     sqlite3_bind_text(w->find, 2, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(w->find);
-    if (rc == SQLITE_ROW)
-        *rid = sqlite3_column_int64(w->find, 0);
+    w->found_rid = 0;
+    if (rc == SQLITE_ROW) {
+        *rid = w->found_rid = sqlite3_column_int64(w->find, 0);
+        for (int f = 0, c = 1; f < w->k->nfields; f++) {
+            if (w->k->fields[f].type == NB_F_TEXT)
+                continue;
+            w->found_has[f] = sqlite3_column_type(w->find, c) != SQLITE_NULL;
+            w->found_ival[f] = sqlite3_column_int64(w->find, c++);
+        }
+    }
     sqlite3_reset(w->find);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? NB_OK : sql_fail(w, err, errlen);
 }
@@ -247,7 +263,10 @@ nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             goto fail;
-        nb_err prc = p->rid ? nb_pack_touch(w->s, w->k, w->body, p->rid, err, errlen)
+        /* an update that leaves the coded fields as they were leaves the packs too */
+        nb_err prc = p->rid ? (p->coded_changed ? nb_pack_touch(w->s, w->k, w->body, p->rid, err,
+                                                                errlen)
+                                                : NB_OK)
                             : nb_pack_append(w->s, w->k, w->body, sqlite3_last_insert_rowid(w->s->db),
                                              p->ival, p->has, err, errlen);
         if (prc) {
@@ -287,9 +306,13 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     p->id = b->len;
     p->id_len = strlen(id);
     bad |= buf_put(b, id, p->id_len);
+    p->coded_changed = rid != w->found_rid; /* not what find found: assume a change */
     for (int f = 0; f < k->nfields; f++) {
         p->has[f] = rec->has[f];
         p->ival[f] = rec->ival[f];
+        if (rid && k->fields[f].type != NB_F_TEXT &&
+            (rec->has[f] != w->found_has[f] || (rec->has[f] && rec->ival[f] != w->found_ival[f])))
+            p->coded_changed = 1;
         if (rec->has[f] && k->fields[f].type == NB_F_TEXT) {
             p->text[f] = b->len;
             p->text_len[f] = strlen(rec->text[f]);

@@ -102,6 +102,14 @@ nb -d s.db import request r1fix.csv
 like "$out" "2 updated" "a re-import updates"
 same "after updates"
 
+# updates that leave the coded fields as they were (another way of writing a date, the
+# same label by its code) beside one that changes them: only that one's part follows
+printf '%s\n' "$H" 'A1,2019/5/1,business,2019-05-11,2,甲' 'A3,2020-03-01,自然人,2020-12-30,1,甲' >r1same.csv
+nb -d s.db import request r1same.csv
+like "$out" "2 updated" "a re-import with the same coded values updates"
+is "$(sqlite3 s.db "SELECT closed FROM request WHERE id = 'A3'")" 20201230 "the changed date stored"
+same "after updates that leave coded fields as they were"
+
 # --replace-all: 乙 keeps only the new file's rows
 printf '%s\n' "$H" 'B9,2020-02-02,自然人,2020-02-03,1,乙' >b.csv
 nb -d s.db import --body 乙 --replace-all request b.csv
