@@ -303,14 +303,18 @@ static int link_unnamed(nb_out *o)
     int tries = 0;
     if (!o->unnamed)
         return 0;
-    do
+    int linked;
+    do {
         randomize(o->tmp);
-    while (linkat(AT_FDCWD, o->fdpath, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) != 0 &&
-           errno == EEXIST && ++tries < 20);
-    if (tries == 20 || access(o->tmp, F_OK) != 0)
+        /* registered first: a stop between the link and the rename removes it */
+        nb_temp_register(o->tmp);
+        linked = linkat(AT_FDCWD, o->fdpath, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) == 0;
+        if (!linked)
+            nb_temp_forget(o->tmp);
+    } while (!linked && errno == EEXIST && ++tries < 20);
+    if (!linked || access(o->tmp, F_OK) != 0)
         return -1;
     o->unnamed = 0;
-    nb_temp_register(o->tmp);
     close(o->fd);
     o->fd = -1;
     return 0;

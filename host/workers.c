@@ -1,6 +1,8 @@
 /* workers.c - worker processes for batch work; see workers.h. */
 #include "workers.h"
 
+#include "files.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +15,15 @@
 #include <unistd.h>
 
 #define MAX_MESSAGE (256u << 20)
+
+/* A worker told to stop (SIGTERM: another failed, or the command is ending) removes the
+ * named temporary files it was about to move into place, then ends by the signal. */
+static void on_term(int sig)
+{
+    nb_temp_cleanup();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 nb_err nb_worker_start(nb_store *s, nb_worker *w, char *err, size_t errlen)
 {
@@ -45,6 +56,11 @@ nb_err nb_worker_start(nb_store *s, nb_worker *w, char *err, size_t errlen)
         return NB_ERR_IO;
     }
     if (pid == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_term;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
         s->opts.waiting = NULL; /* the workers wait for each other's writes: no notice */
         close(p[0]);
         w->pid = 0;

@@ -585,8 +585,9 @@ local function run_regen(c)
       print(head .. #r.changes .. " cell" .. (#r.changes == 1 and "" or "s") .. " changed since the previous run:")
       for i, ch in ipairs(r.changes) do
         if i > 20 then print(string.format("  … and %d more (in the .changes.csv file)", #r.changes - 20)); break end
-        print(string.format("  %s.%s.%s: %s → %s", ch.table, ch.row, ch.col,
-          ch.old == "" and "(blank)" or ch.old, ch.new == "" and "(blank)" or ch.new))
+        -- in the report's own labels, then the JSON key (as in the .changes.csv file)
+        print(string.format("  %s “%s” %s: %s → %s (%s.%s.%s)", ch.title, ch.row_label, ch.col_label,
+          ch.old == "" and "(blank)" or ch.old, ch.new == "" and "(blank)" or ch.new, ch.table, ch.row, ch.col))
       end
     end
     if #r.newly_failing > 0 then print(head .. "newly failing: " .. table.concat(r.newly_failing, ", ")) end

@@ -1,9 +1,12 @@
 /* test_workers.c - unit tests of host/workers.c (worker processes: the store opened anew
  * on both sides of the fork, whole messages, an ended worker's status, a worker that
  * dies in the middle of a message) and of nb_store_detach / nb_store_attach. */
+#include "files.h"
 #include "workers.h"
 #include "t.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -124,6 +127,37 @@ static void test_torn(nb_store *s)
     CHECK(w.fd == -1 && w.status == 128 + SIGTERM, "stop_all: ended by SIGTERM and reaped");
 }
 
+/* A worker stopped (SIGTERM, as when another one fails) while a named temporary file of
+ * its own is about to be renamed into place removes it, as the time limit's stop does. */
+static void test_stopped(nb_store *s)
+{
+    char err[512], tmp[128];
+    snprintf(tmp, sizeof tmp, "%s/.report.xlsx.AbC123", dir);
+    nb_worker w;
+    if (nb_worker_start(s, &w, err, sizeof err)) {
+        printf("not ok - start: %s\n", err);
+        return;
+    }
+    if (w.pid == 0) {
+        int fd = open(tmp, O_CREAT | O_WRONLY, 0644);
+        nb_temp_register(tmp);
+        nb_worker_send(&w, "ready", 5, err, sizeof err);
+        for (;;)
+            pause(); /* until stopped */
+        _exit(fd < 0 ? 3 : 0);
+    }
+    int which;
+    char *data = NULL;
+    size_t len;
+    nb_err rc = nb_worker_receive(&w, 1, 5000, &which, &data, &len, err, sizeof err);
+    CHECK(rc == NB_OK && data && len == 5, "stopped: the worker made its temporary file");
+    free(data);
+    nb_worker_stop_all(&w, 1);
+    struct stat sb;
+    CHECK(stat(tmp, &sb) != 0, "stopped: its temporary file is gone");
+    unlink(tmp);
+}
+
 int main(void)
 {
     char cmd[128], err[512], path[128];
@@ -141,6 +175,7 @@ int main(void)
     test_detach(s);
     test_workers(s);
     test_torn(s);
+    test_stopped(s);
     nb_store_close(s);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
