@@ -8,84 +8,84 @@
 /* ---- national values, in the order of the national tables ---- */
 
 static const nb_value applicant_values[] = {
-    {"person", "自然人", "个人|公民", 0, 1},
-    {"business", "商业企业", "企业", 0, 1},
-    {"research", "科研机构", NULL, 0, 1},
-    {"ngo", "社会公益组织", NULL, 0, 1},
-    {"legal", "法律服务机构", NULL, 0, 1},
-    {"other", "其他", NULL, 0, 1},
+    {"person", "自然人", "个人|公民", 0, 1, NULL},
+    {"business", "商业企业", "企业", 0, 1, NULL},
+    {"research", "科研机构", NULL, 0, 1, NULL},
+    {"ngo", "社会公益组织", NULL, 0, 1, NULL},
+    {"legal", "法律服务机构", NULL, 0, 1, NULL},
+    {"other", "其他", NULL, 0, 1, NULL},
 };
 
 /* The numbering is that of the rows of 表三 (formats.md). */
 static const nb_value outcome_values[] = {
-    {"1", "予以公开", NULL, 0, 1},
-    {"2", "部分公开", "部分公开（区分处理的，只计这一情形，不计其他情形）", 0, 1},
-    {"3", "不予公开", NULL, 1, 1},
-    {"3.1", "属于国家秘密", NULL, 0, 1},
-    {"3.2", "其他法律行政法规禁止公开", NULL, 0, 1},
-    {"3.3", "危及“三安全一稳定”", "危机“三安全一稳定”|危及\"三安全一稳定\"", 0, 1},
-    {"3.4", "保护第三方合法权益", NULL, 0, 1},
-    {"3.5", "属于三类内部事务信息", NULL, 0, 1},
-    {"3.6", "属于四类过程性信息", NULL, 0, 1},
-    {"3.7", "属于行政执法案卷", "属于行政法案卷", 0, 1},
-    {"3.8", "属于行政查询事项", NULL, 0, 1},
-    {"4", "无法提供", NULL, 1, 1},
-    {"4.1", "本机关不掌握相关政府信息", NULL, 0, 1},
-    {"4.2", "没有现成信息需要另行制作", "没有现成信息需另行制作", 0, 1},
-    {"4.3", "补正后申请内容仍不明确", NULL, 0, 1},
-    {"5", "不予处理", NULL, 1, 1},
-    {"5.1", "信访举报投诉类申请", NULL, 0, 1},
-    {"5.2", "重复申请", NULL, 0, 1},
-    {"5.3", "要求提供公开出版物", NULL, 0, 1},
-    {"5.4", "无正当理由大量反复申请", NULL, 0, 1},
-    {"5.5", "要求行政机关确认或重新出具已获取信息", NULL, 0, 1},
+    {"1", "予以公开", NULL, 0, 1, NULL},
+    {"2", "部分公开", "部分公开（区分处理的，只计这一情形，不计其他情形）", 0, 1, NULL},
+    {"3", "不予公开", NULL, 1, 1, NULL},
+    {"3.1", "属于国家秘密", NULL, 0, 1, NULL},
+    {"3.2", "其他法律行政法规禁止公开", NULL, 0, 1, "其他法律行政止公开"},
+    {"3.3", "危及“三安全一稳定”", "危及\"三安全一稳定\"", 0, 1, "危机“三安全一稳定”|危机\"三安全一稳定\""},
+    {"3.4", "保护第三方合法权益", NULL, 0, 1, NULL},
+    {"3.5", "属于三类内部事务信息", NULL, 0, 1, NULL},
+    {"3.6", "属于四类过程性信息", NULL, 0, 1, NULL},
+    {"3.7", "属于行政执法案卷", NULL, 0, 1, "属于行政法案卷"},
+    {"3.8", "属于行政查询事项", NULL, 0, 1, NULL},
+    {"4", "无法提供", NULL, 1, 1, NULL},
+    {"4.1", "本机关不掌握相关政府信息", NULL, 0, 1, NULL},
+    {"4.2", "没有现成信息需要另行制作", "没有现成信息需另行制作", 0, 1, NULL},
+    {"4.3", "补正后申请内容仍不明确", NULL, 0, 1, NULL},
+    {"5", "不予处理", NULL, 1, 1, NULL},
+    {"5.1", "信访举报投诉类申请", NULL, 0, 1, NULL},
+    {"5.2", "重复申请", NULL, 0, 1, NULL},
+    {"5.3", "要求提供公开出版物", NULL, 0, 1, NULL},
+    {"5.4", "无正当理由大量反复申请", NULL, 0, 1, NULL},
+    {"5.5", "要求行政机关确认或重新出具已获取信息", NULL, 0, 1, NULL},
     /* 6 unspecified: the 2019 format's one row; in 2021 it counts as 6.3. */
-    {"6", "其他处理", NULL, 0, 1},
+    {"6", "其他处理", NULL, 0, 1, NULL},
     {"6.1", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-     "申请人无正当理由逾期不补正，行政机关不再处理其政府信息公开申请", 0, 1},
+     "申请人无正当理由逾期不补正，行政机关不再处理其政府信息公开申请", 0, 1, NULL},
     {"6.2", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-     "申请人逾期未按收费通知要求缴纳费用，行政机关不再处理其政府信息公开申请", 0, 1},
-    {"6.3", "其他", NULL, 0, 1},
+     "申请人逾期未按收费通知要求缴纳费用，行政机关不再处理其政府信息公开申请", 0, 1, NULL},
+    {"6.3", "其他", NULL, 0, 1, NULL},
 };
 
 static const nb_value case_kind_values[] = {
-    {"review", "行政复议", NULL, 0, 1},
-    {"suit", "未经复议直接起诉", "行政诉讼|直接起诉", 0, 1},
-    {"suit_after_review", "复议后起诉", NULL, 0, 1},
+    {"review", "行政复议", NULL, 0, 1, NULL},
+    {"suit", "未经复议直接起诉", "行政诉讼|直接起诉", 0, 1, NULL},
+    {"suit_after_review", "复议后起诉", NULL, 0, 1, NULL},
 };
 
 static const nb_value case_result_values[] = {
-    {"upheld", "结果维持", "维持", 0, 1},
-    {"corrected", "结果纠正", "纠正", 0, 1},
-    {"other", "其他结果", "其他", 0, 1},
+    {"upheld", "结果维持", "维持", 0, 1, NULL},
+    {"corrected", "结果纠正", "纠正", 0, 1, NULL},
+    {"other", "其他结果", "其他", 0, 1, NULL},
 };
 
 static const nb_value document_kind_values[] = {
-    {"rule", "规章", NULL, 0, 1},
-    {"normative", "规范性文件", "行政规范性文件", 0, 1},
+    {"rule", "规章", NULL, 0, 1, NULL},
+    {"normative", "规范性文件", "行政规范性文件", 0, 1, NULL},
 };
 
 /* Decisions take the first four (no decisions on fees). */
 static const nb_value matter_kind_values[] = {
-    {"license", "行政许可", NULL, 0, 1},
-    {"service", "其他对外管理服务事项", NULL, 0, 1},
-    {"penalty", "行政处罚", NULL, 0, 1},
-    {"coercion", "行政强制", NULL, 0, 1},
-    {"fee", "行政事业性收费", NULL, 0, 1},
+    {"license", "行政许可", NULL, 0, 1, NULL},
+    {"service", "其他对外管理服务事项", NULL, 0, 1, NULL},
+    {"penalty", "行政处罚", NULL, 0, 1, NULL},
+    {"coercion", "行政强制", NULL, 0, 1, NULL},
+    {"fee", "行政事业性收费", NULL, 0, 1, NULL},
 };
 
 static const nb_value day_type_values[] = {
-    {"holiday", "放假", "休息日|节假日|假日", 0, 1},
-    {"workday", "上班", "调休上班|补班|工作日", 0, 1},
+    {"holiday", "放假", "休息日|节假日|假日", 0, 1, NULL},
+    {"workday", "上班", "调休上班|补班|工作日", 0, 1, NULL},
 #ifdef NB_TEST_CATALOGUE /* the test build's added value (tests/cli/test_migrate.sh) */
-    {"halfday", "半天", NULL, 0, 5},
+    {"halfday", "半天", NULL, 0, 5, NULL},
 #endif
 };
 
 /* A yes/no column (a bodies file's 汇总). */
 static const nb_value yes_no_values[] = {
-    {"yes", "是", "y|Y|YES|Yes|true|TRUE|1|汇总", 0, 3},
-    {"no", "否", "n|N|NO|No|false|FALSE|0", 0, 3},
+    {"yes", "是", "y|Y|YES|Yes|true|TRUE|1|汇总", 0, 3, NULL},
+    {"no", "否", "n|N|NO|No|false|FALSE|0", 0, 3, NULL},
 };
 
 const nb_dict nb_dicts[] = {
@@ -294,7 +294,8 @@ const nb_value *nb_value_match(const char *dict, const char *text)
         return v;
     for (int i = 0; d && i < d->nvalues; i++) {
         v = &d->values[i];
-        if (!v->group && (strcmp(v->label, text) == 0 || in_list(v->variants, text)))
+        if (!v->group && (strcmp(v->label, text) == 0 || in_list(v->variants, text) ||
+                          in_list(v->typos, text)))
             return v;
     }
     return NULL;

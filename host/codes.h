@@ -29,6 +29,9 @@ typedef struct {
     int group;            /* 1: a heading over the codes "CODE.n" ("3" 不予公开), not a
                              value a record can take (not in the store's dictionary) */
     int since;            /* schema version that added it to the store's dictionary */
+    const char *typos;    /* misspellings seen in published reports that change the
+                             meaning ("危机" for "危及"): read as the value like variants,
+                             and a warning in nianbao lint; '|' separated, or NULL */
 } nb_value;
 
 typedef struct {

@@ -96,6 +96,8 @@ static void push_dict(lua_State *L, const nb_dict *d)
         set_str(L, "label", v->label);
         push_words(L, v->variants);
         lua_setfield(L, -2, "variants");
+        push_words(L, v->typos);
+        lua_setfield(L, -2, "typos");
         lua_pushboolean(L, v->group);
         lua_setfield(L, -2, "group");
         set_int(L, "since", v->since);
@@ -106,7 +108,7 @@ static void push_dict(lua_State *L, const nb_dict *d)
 }
 
 /* nianbao.kinds: array of kinds in catalogue order, each also under its name.
- * nianbao.codes: dictionary name -> array of {code, label, variants, group}
+ * nianbao.codes: dictionary name -> array of {code, label, variants, typos, group}
  * in the order of the national tables (with .name and .label).
  * nianbao.bodies_file: {fields = the columns of a bodies file, record_column = the column
  * of a record file that names each row's body}. */

@@ -19,6 +19,7 @@ local bodies = lazy "bodies"
 local stored = lazy "stored"
 local narrative = lazy "narrative"
 local regen = lazy "regen"
+local lint = lazy "lint"
 
 local commands = {}
 
@@ -343,6 +344,133 @@ local function run_import(c)
     print((c.opt.body or "its bodies") .. " belong" .. (c.opt.body and "s" or "") .. " to " .. c.opt.parent)
   end
   return 0
+end
+
+
+-- ---- nianbao lint: published reports read back ----
+
+-- The year of a published report: --year, else a year in its file name, else the
+-- period its first lines state ("统计期限从2020年1月1日", "2020年度"), else nil.
+local function report_year(c, path, text, several)
+  if c.opt.year and not several then return c.opt.year end
+  local y = basename(path):match("(20%d%d)")
+  if y then return math.tointeger(tonumber(y)) end
+  local head = text:sub(1, 4000)
+  y = head:match("统计期限从(20%d%d)年") or head:match("(20%d%d)年度") or head:match("(20%d%d)年")
+  return y and math.tointeger(tonumber(y)) or c.opt.year
+end
+
+local lint_words = { error = "错误", warning = "警告", info = "提示" }
+local status_words = { PASS = "通过", FAIL = "未通过", NOT_ASSESSABLE = "无法判断" }
+
+-- A number as the report prints it (integers without ".0").
+local function num(v)
+  if v == nil then return "空白" end
+  if math.type(v) == "float" and v == math.floor(v) and math.abs(v) < 2^53 then return string.format("%d", v) end
+  return tostring(v)
+end
+
+-- The tables of R in the JSON contract: a blank or "/" cell is null.
+local json_null = function() end
+local function contract_tables(r)
+  local out = {}
+  for t, rows in pairs(r.values) do
+    out[t] = {}
+    for row, cols in pairs(rows) do
+      out[t][row] = {}
+      for col, v in pairs(cols) do out[t][row][col] = v == false and json_null or v end
+    end
+  end
+  return out
+end
+
+local function run_lint(c)
+  local results, status, several = {}, 0, #c.args > 1
+  for _, path in ipairs(c.args) do
+    local text, err = nianbao.read_text(path)
+    if not text then c.host.fail(err) end
+    local y = report_year(c, path, text, several)
+    local r, why = lint.read_text(text, { year = y, format = c.opt.format })
+    if not r then
+      c.host.eprint(path .. ": " .. why)
+      status = 2
+    else
+      r.path = path
+      results[#results + 1] = r
+    end
+  end
+  -- the years of one body given together: each checked against its neighbours
+  local by_year = {}
+  for _, r in ipairs(results) do if r.year then by_year[r.year] = r end end
+  for _, r in ipairs(results) do
+    local neighbours
+    for _, d in ipairs{ -1, 1 } do
+      local n = r.year and by_year[r.year + d]
+      if n then neighbours = neighbours or {}; neighbours[r.year + d] = n end
+    end
+    if neighbours then
+      -- a year with no file is "not given", not "not held"
+      for _, d in ipairs{ -1, 1 } do
+        if not neighbours[r.year + d] then neighbours[r.year + d] = false end
+      end
+    end
+    r.checks = lint.check(r, neighbours)
+    for _, f in ipairs(r.findings) do
+      if f.severity == "error" then status = math.max(status, 1) end
+    end
+    for _, ch in ipairs(r.checks) do
+      if ch.status == "FAIL" and ch.severity == "error" then status = math.max(status, 1) end
+    end
+  end
+  if c.opt.json then
+    local out = {}
+    for _, r in ipairs(results) do
+      local checks_out = {}
+      for _, ch in ipairs(r.checks) do
+        checks_out[#checks_out + 1] = { id = ch.id, severity = ch.severity, status = ch.status, title = ch.title,
+          formula = ch.formula, message = ch.message, left = ch.left, right = ch.right }
+      end
+      local findings = {}
+      for _, f in ipairs(r.findings) do
+        findings[#findings + 1] = { severity = f.severity, code = f.code, line = f.line, key = f.key, message = f.message }
+      end
+      out[#out + 1] = { file = r.path, format = r.format, year = r.year, tables = contract_tables(r),
+                        marks = r.marks, findings = findings, checks = checks_out }
+    end
+    print(regen.json(several and out or out[1]))
+    return status
+  end
+  for _, r in ipairs(results) do
+    local parts = {}
+    for _, t in ipairs{ { "active", "表二" }, { "requests", "表三" }, { "appeals", "表四" } } do
+      local x = r.rows[t[1]]
+      if x then parts[#parts + 1] = string.format("%s %d/%d 行", t[2], x.found, x.expected) end
+    end
+    print(string.format("%s: 按 %s 读取%s（%s）", r.path, r.format, r.year and ("，" .. r.year .. " 年") or "",
+      table.concat(parts, "，")))
+    local count = { error = 0, warning = 0, info = 0 }
+    for _, f in ipairs(r.findings) do
+      count[f.severity] = count[f.severity] + 1
+      print(string.format("%s%s: %s：%s", r.path, f.line and (":" .. f.line) or "", lint_words[f.severity], f.message))
+    end
+    for _, g in ipairs(checks.summary(r.checks)) do
+      if g.FAIL > 0 then
+        count[g.severity == "error" and "error" or "warning"] = count[g.severity == "error" and "error" or "warning"] + g.FAIL
+        print(string.format("%s: %s %s %s：%s（%s）", r.path, lint_words[g.severity] or g.severity, g.id,
+          status_words.FAIL, g.title, g.fails[1].formula or ""))
+        for _, f in ipairs(g.fails) do
+          print(string.format("    %s：%s ≠ %s", f.message or "", num(f.left), num(f.right)))
+        end
+      end
+    end
+    local pass, na = 0, 0
+    for _, ch in ipairs(r.checks) do
+      if ch.status == "PASS" then pass = pass + 1 elseif ch.status == "NOT_ASSESSABLE" then na = na + 1 end
+    end
+    print(string.format("%s: %d 个错误，%d 个警告，%d 个提示；检查 %d 项通过，%d 项无法判断", r.path,
+      count.error, count.warning, count.info, pass, na))
+  end
+  return status
 end
 
 -- The rule files given with --rules, read for report.build.
@@ -763,6 +891,20 @@ commands.list = {
     run = function(c)
       if #c.args ~= 3 then return c.usage_error("give TABLE ROW COL (e.g. requests new person)") end
       return run_explain(c)
+    end,
+  },
+  {
+    name = "lint", store = "none",
+    summary = "read published reports back (text with pipe rows): their tables, label drift and typos, and the national checks",
+    args = { { "FILE...", "published reports, as text copied from the page (UTF-8); several years of one body are checked against each other" } },
+    options = {
+      { "--year", "Y", "the year of the report (default: from the file name or the text)", check = year },
+      { "--format", "ID", "the national format (default: decided from the rows, cross-checked with the year)" },
+      { "--json", nil, "write the tables in the JSON contract with the findings and checks (importable with 'import report')" },
+    },
+    run = function(c)
+      if #c.args < 1 then return c.usage_error("give FILE") end
+      return run_lint(c)
     end,
   },
   {

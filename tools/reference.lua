@@ -84,13 +84,15 @@ local function records()
     say("")
     say(string.format("### %s", name))
     say("")
-    say(d.label .. ", in the order of the national tables.")
+    say(d.label .. ", in the order of the national tables. Also accepted: other spellings,")
+    say("and misspellings seen in published reports that change the meaning (`nianbao lint`")
+    say("warns of these).")
     say("")
-    say("| code | label | also accepted |")
-    say("|---|---|---|")
+    say("| code | label | also accepted | misspellings |")
+    say("|---|---|---|---|")
     for _, v in ipairs(d) do
-      say(string.format("| %s | %s | %s |", v.code, cell(v.label) .. (v.group and " (heading of " .. v.code .. ".n)" or ""),
-        cell(table.concat(v.variants, "、"))))
+      say(string.format("| %s | %s | %s | %s |", v.code, cell(v.label) .. (v.group and " (heading of " .. v.code .. ".n)" or ""),
+        cell(table.concat(v.variants, "、")), cell(table.concat(v.typos, "、"))))
     end
   end
 end

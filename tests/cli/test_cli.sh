@@ -27,9 +27,9 @@ like "$rc:$out" "^0:nianbao [0-9]+\.[0-9]+\.[0-9]+ \(schema [0-9]+, Lua 5\.4" "-
 nb
 is "$rc" 2 "no command: exit 2"
 like "$err" "^usage: nianbao COMMAND" "no command: the overview on stderr"
-nb lint x.html
-is "$rc:$err" "2:nianbao: unknown command 'lint'
-('nianbao help' shows the commands)" "a command that does not exist (yet): exit 2"
+nb publish x.docx
+is "$rc:$err" "2:nianbao: unknown command 'publish'
+('nianbao help' shows the commands)" "a command that does not exist: exit 2"
 nb report --body x --year 2020 --colour red
 is "$rc:$(printf '%s\n' "$err" | head -2)" "2:nianbao: report: unknown option --colour
 usage: nianbao report [-d FILE] --body NAME --year Y [--format ID] [--to FORMATS] [--out DIR] [--rules FILE.lua ...]" \

@@ -14,7 +14,7 @@ for p in records formats narrative; do
     fi
 done
 like "$(cat records.md)" "\| applicant \| 申请人类型 \| category \| yes \| \[applicant\]" "records: a field with its Chinese header and dictionary"
-like "$(cat records.md)" "\| 3.3 \| 危及“三安全一稳定” \| 危机“三安全一稳定”" "records: a national value with its variants"
+like "$(cat records.md)" "\| 3.3 \| 危及“三安全一稳定” \| 危及\"三安全一稳定\" \| 危机“三安全一稳定”" "records: a national value with its variants and misspellings"
 like "$(cat formats.md)" "\| 6.3 \| 3.其他 \| person \| requests\[6.3, person\] \+ requests\[6, person\] \|" "formats: gov2021's 6.3 takes an unspecified 6"
 like "$(cat formats.md)" "items_now\[license\] − items_prev\[license\] \(signed\)" "formats: a signed change"
 

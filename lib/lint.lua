@@ -1,0 +1,396 @@
+-- lint.lua: reads the tables of a published report back (nianbao lint).
+--
+-- A published report is read as lines of cells (the pipe rows of a page copied as text).
+-- Its tables are found by their headings and their rows' labels, never by position, and
+-- mapped to the keys of the JSON contract through the national formats themselves: each
+-- format's finished, empty tables (Format:build) say which labels a row has and which
+-- data cells follow them, in order. Labels are compared after normalising the ways pages
+-- write them (full-width and ASCII brackets and digits, 、，. as separators, numbering
+-- styles, spaces); the catalogue's variants and typos of each national value are
+-- recognised and reported, and a label within two characters of exactly one official
+-- label is read as it, with a warning. The figures then go through the national checks
+-- (H1-H5, and Y1-Y3 across the years of one body given together).
+--
+--   local r = lint.read_text(text, { year =, format = })
+--   -- r = { format =, year =, values = { t = { row = { col = n|false } } },
+--   --       marks = { "t.row.col" = "/" }, findings = { … }, rows = { t = { found, expected } } }
+
+local formats = require "formats"
+
+local lint = {}
+
+-- ---- text ----
+
+local fullwidth_space = utf8.char(0x3000)
+
+--- S with full-width ASCII as ASCII, the ideographic space as a space, and the
+--- separators and brackets pages vary on written one way: what two labels are compared on.
+function lint.norm(s)
+  local out = {}
+  for _, cp in utf8.codes(s) do
+    if cp >= 0xFF01 and cp <= 0xFF5E then cp = cp - 0xFEE0 end
+    if cp == 0x3000 then cp = 0x20 end
+    out[#out + 1] = utf8.char(cp)
+  end
+  s = table.concat(out)
+  s = s:gsub("[%s]", "")
+  s = s:gsub("、", "."):gsub("，", "."):gsub(",", "."):gsub("。", "."):gsub("．", ".")
+  s = s:gsub("“", "\""):gsub("”", "\""):gsub("‘", "'"):gsub("’", "'")
+  s = s:gsub("〔", "("):gsub("〕", ")"):gsub("【", "("):gsub("】", ")")
+  return s
+end
+
+local cn_numbers = { "一", "二", "三", "四", "五", "六", "七", "八", "九", "十" }
+
+--- The normalised label L without its numbering ("一、" "(一)" "1." "1、" "(1)"), and the
+--- numbering, normalised ("一" "(一)" "1" "(1)"; "" when none).
+function lint.unnumber(l)
+  l = lint.norm(l)
+  for _, n in ipairs(cn_numbers) do
+    local rest = l:match("^" .. n .. "%.(.*)$")
+    if rest then return rest, n end
+    rest = l:match("^%(" .. n .. "%)%.?(.*)$")
+    if rest then return rest, "(" .. n .. ")" end
+  end
+  local d, rest = l:match("^(%d+)%.(.*)$")
+  if d then return rest, d end
+  d, rest = l:match("^%((%d+)%)%.?(.*)$")
+  if d then return rest, "(" .. d .. ")" end
+  return l, ""
+end
+
+-- The characters of S (UTF-8) as a list.
+local function chars(s)
+  local out = {}
+  for _, cp in utf8.codes(s) do out[#out + 1] = cp end
+  return out
+end
+
+--- The edit distance between A and B (characters), or LIMIT + 1 when it is over LIMIT.
+function lint.distance(a, b, limit)
+  local x, y = chars(a), chars(b)
+  if math.abs(#x - #y) > limit then return limit + 1 end
+  local prev = {}
+  for j = 0, #y do prev[j] = j end
+  for i = 1, #x do
+    local cur, best = { [0] = i }, i
+    for j = 1, #y do
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i] == y[j] and 0 or 1))
+      if cur[j] < best then best = cur[j] end
+    end
+    if best > limit then return limit + 1 end
+    prev = cur
+  end
+  return prev[#y]
+end
+
+-- ---- values ----
+
+local units = { [""] = true, ["件"] = true, ["个"] = true, ["项"] = true, ["条"] = true,
+                ["万元"] = true, ["元"] = true }
+
+--- What cell text T holds: "blank", "na" ("/", "—"), "number" (with its value and unit),
+--- or "text".
+function lint.value(t)
+  t = lint.norm((t:gsub(",", ""):gsub("，", ""))) -- thousands separators first
+  if t == "" then return "blank" end
+  if t == "/" or t:match("^[—–%-]+$") or t == "无" then return "na" end
+  local sign, num, unit = t:match("^([%+%-]*)([%d][%d%.]*)(.*)$")
+  if not num or not units[unit] or select(2, num:gsub("%.", "")) > 1 then return "text" end
+  local v = tonumber(num)
+  if not v then return "text" end
+  if sign:find("%-") then v = -v end -- "-58", and the "--253" of some pages
+  if math.type(v) == "float" and v == math.floor(v) and not num:find("%.") then v = math.tointeger(v) end
+  return "number", v, unit
+end
+
+-- ---- the formats' tables: what a row says and which cells follow ----
+
+-- For format F: table id -> { title =, norm_title =, rows = { { own =, own_norm =, group =, keys = { {row, col} … } } },
+-- unlabelled = the row of a table whose data row has no label (表四) }.
+local layouts = setmetatable({}, { __mode = "k" })
+
+local function layout_of(f)
+  if layouts[f] then return layouts[f] end
+  local out = {}
+  for _, t in ipairs(f:build(nil, { figures = {} })) do
+    local rows = {}
+    for _, row in ipairs(t.rows) do
+      local first
+      for c = 1, t.ncols do
+        if row[c].key and not row[c].header then first = c; break end
+      end
+      if first then
+        local keys = {}
+        for c = first, t.ncols do
+          local x = row[c]
+          if x.key and not x.header then keys[#keys + 1] = { row = x.row or row.key, col = x.key } end
+        end
+        local own, group
+        for c = first - 1, 1, -1 do
+          local text = row[c].text or ""
+          if text ~= "" then
+            if not own then own = text elseif not group then group = text end
+          end
+        end
+        rows[#rows + 1] = { own = own, own_norm = own and lint.norm(own), group = group, keys = keys }
+      end
+    end
+    out[t.id] = { id = t.id, title = t.title, norm_title = lint.norm(t.title), rows = rows }
+    out[#out + 1] = out[t.id]
+  end
+  layouts[f] = out
+  return out
+end
+
+-- The national values whose label a row label names: normalised label without its
+-- numbering -> { variants = {…}, typos = {…} } for every dictionary.
+local spellings
+local function spelling_of(bare)
+  if not spellings then
+    spellings = {}
+    for _, dict in pairs(nianbao.codes) do
+      for _, v in ipairs(dict) do
+        local e = { label = v.label, variants = {}, typos = {} }
+        for _, x in ipairs(v.variants or {}) do e.variants[#e.variants + 1] = (lint.unnumber(x)) end
+        for _, x in ipairs(v.typos or {}) do e.typos[#e.typos + 1] = (lint.unnumber(x)) end
+        spellings[(lint.unnumber(v.label))] = e
+      end
+    end
+  end
+  return spellings[bare]
+end
+
+-- How label TEXT (normalised N) matches layout row R: "same", "form" (written another
+-- way: brackets, separators, spaces), "variant", "typo", "near" (a character or two off),
+-- or nil.
+local function match_label(n, r)
+  if not r.own_norm then return nil end
+  if n == r.own_norm then return "same" end
+  local bare, num = lint.unnumber(n)
+  local rbare, rnum = lint.unnumber(r.own)
+  if bare == rbare and (num == rnum or num == "" or rnum == "") then return "form" end
+  local sp = spelling_of(rbare)
+  if sp then
+    for _, v in ipairs(sp.typos) do if v == bare then return "typo" end end
+    for _, v in ipairs(sp.variants) do if v == bare then return "variant" end end
+  end
+  return nil
+end
+
+-- ---- reading ----
+
+-- The lines of TEXT as { line =, cells = { … } } (pipe rows) or { line =, text = } (others).
+local function lines_of(text)
+  text = text:gsub("^\239\187\191", "") -- a BOM
+  local out, n = {}, 0
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    n = n + 1
+    line = line:gsub("\r$", "")
+    if line:find("|", 1, true) then
+      local cells = {}
+      for c in (line .. "|"):gmatch("([^|]*)|") do cells[#cells + 1] = c:gsub("^%s+", ""):gsub("%s+$", "") end
+      local all = table.move(cells, 1, #cells, 1, {}) -- with the blank cells at the end
+      while #cells > 0 and cells[#cells] == "" do cells[#cells] = nil end
+      out[#out + 1] = { line = n, cells = cells, all = all, raw = line }
+    elseif line:find("%S") then
+      out[#out + 1] = { line = n, text = line }
+    end
+  end
+  return out
+end
+
+local severity_word = { error = "错误", warning = "警告", info = "提示" }
+
+-- Reads LINES against format F. Returns the result (see the top of the file).
+local function read_with(f, lines)
+  local lay = layout_of(f)
+  local res = { format = f.id, values = {}, marks = {}, findings = {}, rows = {} }
+  local function finding(sev, line, msg, extra)
+    local x = { severity = sev, line = line, message = msg }
+    for k, v in pairs(extra or {}) do x[k] = v end
+    res.findings[#res.findings + 1] = x
+  end
+  for _, t in ipairs(lay) do
+    res.values[t.id] = {}
+    res.rows[t.id] = { found = 0, expected = #t.rows }
+  end
+  local current -- the table whose heading came last
+  local seen = {} -- layout row -> line where it was read
+  for _, l in ipairs(lines) do
+    local heading = l.text or (l.cells and #l.cells == 1 and l.cells[1])
+    if heading then
+      local n = lint.norm(heading)
+      for _, t in ipairs(lay) do
+        if n:find(t.norm_title, 1, true) then current = t end
+      end
+    end
+    if l.cells and #l.cells > 1 then
+      -- the leading cells that hold no value are the row's labels
+      local labels, first = {}, nil
+      for i, c in ipairs(l.cells) do
+        local kind = lint.value(c)
+        if kind == "text" then labels[#labels + 1] = c else first = i; break end
+      end
+      local candidates = {}
+      if first then
+        local tables = current and { current } or lay
+        for pass = 1, 2 do
+          for _, t in ipairs(tables) do
+            for _, r in ipairs(t.rows) do
+              if #labels == 0 and not r.own then
+                candidates[#candidates + 1] = { t = t, r = r, how = "same" }
+              elseif #labels > 0 then
+                local how = match_label(lint.norm(labels[#labels]), r)
+                if how then candidates[#candidates + 1] = { t = t, r = r, how = how, label = labels[#labels] } end
+              end
+            end
+          end
+          if #candidates > 0 or not current then break end
+          tables = lay -- a row of another table (no heading before it)
+        end
+        -- a label within two characters of exactly one official label
+        if #candidates == 0 and #labels > 0 then
+          local n = lint.unnumber(labels[#labels])
+          local best, count
+          for _, t in ipairs(current and { current } or lay) do
+            for _, r in ipairs(t.rows) do
+              if r.own then
+                local d = lint.distance(n, (lint.unnumber(r.own)), 2)
+                if d <= 2 then
+                  if not best or d < best.d then best, count = { t = t, r = r, d = d }, 1
+                  elseif d == best.d then count = count + 1 end
+                end
+              end
+            end
+          end
+          if best and count == 1 then
+            candidates[1] = { t = best.t, r = best.r, how = "near", label = labels[#labels] }
+          end
+        end
+      end
+      local cand = candidates[1]
+      if cand and #l.cells - first + 1 > #cand.r.keys and #labels == 0 then cand = nil end
+      if cand then
+        local t, r = cand.t, cand.r
+        local cells = {}
+        for i = first, #l.cells do cells[#cells + 1] = l.cells[i] end
+        -- blank cells at the end are data cells when the row has room for them (a blank
+        -- 总计), padding when it has more
+        for i = first + #cells, math.min(#l.all, first + #r.keys - 1) do cells[#cells + 1] = l.all[i] end
+        local keyname = r.keys[1].row
+        if #cells ~= #r.keys then
+          seen[r] = l.line
+          finding("error", l.line, string.format("%s “%s”：应有 %d 个数据格，读到 %d 个，无法对应，未读取：%s",
+            t.title, r.own or "", #r.keys, #l.cells - first + 1, l.raw), { code = "unreadable" })
+        else
+          if seen[r] then
+            finding("warning", l.line, string.format("%s “%s” 重复出现（第 %d 行已读），取后者", t.title, r.own or "", seen[r]))
+          else
+            res.rows[t.id].found = res.rows[t.id].found + 1
+          end
+          seen[r] = l.line
+          if cand.how == "typo" then
+            finding("warning", l.line, string.format("标签 “%s” 与规定的 “%s” 不同，含义已变", cand.label, r.own),
+              { code = "typo", key = t.id .. "." .. keyname })
+          elseif cand.how == "near" then
+            finding("info", l.line, string.format("标签 “%s” 与规定的 “%s” 不同（按后者读取）", cand.label, r.own),
+              { code = "label", key = t.id .. "." .. keyname })
+          elseif cand.how == "variant" then
+            finding("info", l.line, string.format("标签 “%s” 的写法与规定的 “%s” 不同", cand.label, r.own),
+              { code = "label", key = t.id .. "." .. keyname })
+          end
+          for i, k in ipairs(r.keys) do
+            local kind, v = lint.value(cells[i])
+            local rows = res.values[t.id]
+            rows[k.row] = rows[k.row] or {}
+            if kind == "number" then
+              rows[k.row][k.col] = v
+            else
+              rows[k.row][k.col] = false
+              if kind == "na" then res.marks[t.id .. "." .. k.row .. "." .. k.col] = lint.norm(cells[i]) end
+              if kind == "text" then
+                finding("error", l.line, string.format("%s “%s” %s：不是数字（%s）", t.title, r.own or "",
+                  k.col, cells[i]), { code = "unreadable", key = t.id .. "." .. k.row .. "." .. k.col })
+              end
+            end
+          end
+        end
+      end
+    end
+  end
+  for _, t in ipairs(lay) do
+    for _, r in ipairs(t.rows) do
+      if not seen[r] and res.rows[t.id].found > 0 then
+        finding("error", nil, string.format("%s 缺少一行：“%s”", t.title, r.own or table.concat({ r.keys[1].row }, "")),
+          { code = "missing_row", key = t.id .. "." .. r.keys[1].row })
+      end
+    end
+  end
+  return res
+end
+
+-- How many data cells RES read.
+local function cells_read(res)
+  local n = 0
+  for _, rows in pairs(res.values) do
+    for _, cols in pairs(rows) do
+      for _ in pairs(cols) do n = n + 1 end
+    end
+  end
+  return n
+end
+
+--- Reads the published report TEXT (pipe rows, as a page copied as text). OPTS.year
+--- (the report's year, or nil), OPTS.format (a format id, or nil: decided from the rows,
+--- cross-checked with the year). Returns the result, or nil and a message.
+function lint.read_text(text, opts)
+  opts = opts or {}
+  local lines = lines_of(text)
+  local candidates = {}
+  for _, f in ipairs(formats.national()) do
+    if (not opts.format or f.id == opts.format) then candidates[#candidates + 1] = f end
+  end
+  if #candidates == 0 then return nil, "no national format " .. tostring(opts.format) end
+  local best, best_n
+  for _, f in ipairs(candidates) do
+    local res = read_with(f, lines)
+    local n = cells_read(res)
+    -- the year decides between formats that read as many cells
+    if not best or n > best_n or (n == best_n and opts.year and f:covers(opts.year)) then best, best_n = res, n end
+  end
+  if best_n == 0 then return nil, "no table of the national formats found" end
+  best.year = opts.year
+  local f
+  for _, x in ipairs(candidates) do if x.id == best.format then f = x end end
+  if opts.year and not f:covers(opts.year) then
+    best.findings[#best.findings + 1] = { severity = "warning", code = "layout",
+      message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", f.id, opts.year,
+        require("report").format_for(opts.year) and require("report").format_for(opts.year).id or "?") }
+  end
+  best.severity_word = severity_word
+  return best
+end
+
+--- The national checks within one report (H1-H5) on RES's values; with NEIGHBOURS
+--- (year -> result of the same body), the checks across years too. Returns the results.
+function lint.check(res, neighbours)
+  local checks = require "checks"
+  local f
+  for _, x in ipairs(formats.national()) do if x.id == res.format then f = x end end
+  local ctx = { format = res.format, values = res.values, year = res.year,
+                tables = f:build(nil, { figures = res.values }) }
+  if neighbours then
+    ctx.neighbours = {}
+    for y, n in pairs(neighbours) do ctx.neighbours[y] = n and { format = n.format, values = n.values } or false end
+  end
+  local files = {}
+  for _, file in ipairs(checks.national_files()) do
+    if file.name == "checks.tables" or (neighbours and file.name == "checks.years") then
+      files[#files + 1] = file
+    end
+  end
+  return checks.run(ctx, files)
+end
+
+return lint

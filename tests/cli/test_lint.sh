@@ -1,0 +1,101 @@
+#!/bin/sh
+# test_lint.sh - nianbao lint reads published reports (text with pipe rows) back: the
+# seed gives exactly its numbers (the Shenhe 2020 figures) and its two meaning-changing
+# typos, the JSON imports as a past year's figures, and each fault gives exactly its
+# findings: a blank 总计 column, an outcome row that breaks H3, a 表四 group whose 总计 is
+# 0, a label typo, cells run together, a carry-over that breaks Y1 between two files (in
+# either order), a file with no national table.
+. tests/cli/lib.sh
+SEED=$NIANBAO_HOME/tests/lint/seed.txt
+EX=$NIANBAO_HOME/examples/shenhe
+cp "$SEED" seed.txt
+
+# ---- the seed ----
+nb lint seed.txt
+is "$rc" 0 "seed: exit 0 (warnings only)"
+is "$out" "seed.txt: 按 gov2019 读取，2020 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）
+seed.txt:49: 提示：标签 “一、本年新收到政府信息公开申请数量” 与规定的 “一、本年新收政府信息公开申请数量” 不同（按后者读取）
+seed.txt:50: 提示：标签 “二、上年结转政府信息公开数量” 与规定的 “二、上年结转政府信息公开申请数量” 不同（按后者读取）
+seed.txt:55: 警告：标签 “3.危机“三安全一稳定”” 与规定的 “3.危及“三安全一稳定”” 不同，含义已变
+seed.txt:59: 警告：标签 “7.属于行政法案卷” 与规定的 “7.属于行政执法案卷” 不同，含义已变
+seed.txt:62: 提示：标签 “2.没有现成信息需另行制作” 的写法与规定的 “2.没有现成信息需要另行制作” 不同
+seed.txt: 0 个错误，2 个警告，3 个提示；检查 43 项通过，0 项无法判断" \
+   "seed: the format and year, its two typos as warnings, the drift as notes, every check passes"
+
+nb lint --json seed.txt
+is "$rc" 0 "seed --json: exit 0"
+printf '%s\n' "$out" >seed.json
+is "$(python3 - "$EX/expected-2020.json" <<'PY'
+import json, sys
+got = json.load(open("seed.json"))["tables"]
+want = json.load(open(sys.argv[1]))
+diff = [f"{t}.{r}.{c}: {got.get(t, {}).get(r, {}).get(c)} != {v}"
+        for t in want for r in want[t] for c, v in want[t][r].items()
+        if got.get(t, {}).get(r, {}).get(c) != v]
+extra = [f"{t}.{r}.{c}" for t in got for r in got[t] for c in got[t][r]
+         if c not in want.get(t, {}).get(r, {})]
+print("\n".join(diff + extra) or "same")
+PY
+)" "same" "seed --json: exactly the seed's numbers (expected-2020.json), signs and 万元 read"
+like "$(cat seed.json)" '"code": "typo"' "seed --json: the findings are there"
+nb -d s.db init
+nb -d s.db import --body 沈河区 --year 2020 report seed.json
+is "$rc:$out" "0:seed.json: 198 cells of 沈河区 2020 (gov2019) stored as imported figures" \
+   "seed --json: imported as a past year's figures"
+
+# ---- faults, each from the seed ----
+# a blank 总计 column (三、本年新收 … row and the carried-in row): missing, not 0
+sed -e '49s/| 220 |/|  |/' -e '50s/| 7 |/|  |/2' seed.txt >blank.txt
+nb lint blank.txt
+is "$rc" 0 "blank 总计: no error (a blank is not a sum of 0)"
+like "$out" "blank.txt: 0 个错误，2 个警告，3 个提示；检查 [0-9]+ 项通过，[1-9][0-9]* 项无法判断" \
+   "blank 总计: the checks on it are not assessable"
+
+# an outcome row that breaks H3: （一）予以公开 person 7 -> 8 (and its 总计)
+sed '51s/| 7 | 0 | 0 | 0 | 0 | 0 | 7 |/| 8 | 0 | 0 | 0 | 0 | 0 | 8 |/' seed.txt >h3.txt
+nb lint h3.txt
+is "$rc" 1 "H3 broken: exit 1"
+is "$(printf '%s\n' "$out" | grep -A2 'H3')" "h3.txt: 错误 H3 未通过：表三（七）总计等于各办理结果之和（（七）总计 = （一）+（二）+（三）+（四）+（五）+（六）各项之和）
+    列 person：191 ≠ 192
+    列 total：192 ≠ 193" "H3 broken: the rule, its formula and the numbers of each failing column"
+
+# a 表四 group whose 总计 is 0 while its cells are not
+sed '76s/^4 | 1 | 0 | 0 | 5 |/4 | 1 | 0 | 0 | 0 |/' seed.txt >h4.txt
+nb lint h4.txt
+is "$rc" 1 "H4 broken: exit 1"
+like "$out" "错误 H4 未通过" "H4 broken: named"
+like "$out" "    组 review：0 ≠ 5" "H4 broken: the group and the numbers"
+
+# a meaning-changing typo the catalogue knows (行政止公开 for 行政法规禁止公开)
+sed '54s/2.其他法律行政法规禁止公开/2.其他法律行政止公开/' seed.txt >typo.txt
+nb lint typo.txt
+like "$out" "typo.txt:54: 警告：标签 “2.其他法律行政止公开” 与规定的 “2.其他法律行政法规禁止公开” 不同，含义已变" \
+   "a typo: a warning with the official label"
+is "$rc" 0 "a typo: still read (exit 0)"
+
+# cells run together: never guessed
+sed '51s/| 7 | 0 | 0 | 0 | 0 | 0 | 7 |/| 7000007 |/' seed.txt >run.txt
+nb lint run.txt
+is "$rc" 1 "cells run together: exit 1"
+like "$out" "run.txt:51: 错误：三、收到和处理政府信息公开申请情况 “（一）予以公开”：应有 7 个数据格，读到 1 个，无法对应，未读取" \
+   "cells run together: the row named as unreadable, with its text"
+
+# a carry-over that breaks Y1 between two files of one body, in either order
+cp seed.txt 沈河区2019.txt
+cp seed.txt 沈河区2020.txt
+nb lint 沈河区2020.txt 沈河区2019.txt
+is "$rc" 1 "Y1 across files: exit 1"
+like "$out" "沈河区2020.txt: 错误 Y1 未通过" "Y1 across files: the later year fails Y1"
+like "$out" "    列 person：7 ≠ 35" "Y1 across files: 上年结转 against the year before's 结转下年度"
+nb lint 沈河区2019.txt 沈河区2020.txt
+is "$(printf '%s\n' "$out" | grep -c 'Y1 未通过')" 1 "Y1 across files: the same in the other order"
+nb lint 沈河区2020.txt
+is "$rc" 0 "one year alone: no Y1"
+
+# not a report
+printf '通知\n这里没有表格。\n' >note.txt
+nb lint note.txt
+is "$rc:$err" "2:note.txt: no table of the national formats found" "no table: exit 2, said"
+nb lint nosuch.txt
+is "$rc" 2 "a missing file: exit 2"
+finish
