@@ -3,9 +3,9 @@
 # The core (host/*.c but main.c and lua_*.c) is plain C without Lua: it is
 # built and unit-tested on its own (tests/unit/ link the core objects only).
 # The Lua side (main.c and the lua_*.c bindings) links the core and Lua.
-CORE_PKGS := sqlite3 xlsxwriter minizip expat nettle jansson
+CORE_PKGS := sqlite3 xlsxwriter minizip expat nettle jansson libxml-2.0
 LUA_PKGS  := lua5.4
-DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev pkg-config
+DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev pkg-config
 TESTDEBS := sqlite3 python3 python3-openpyxl valgrind groff-base strace
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -44,7 +44,7 @@ REFS     := records formats narrative
 FUZZDEBS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZ     := build-fuzz
-FUZZ_TARGETS := csv xlsx mapping narrative
+FUZZ_TARGETS := csv xlsx mapping narrative html lint
 FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
               -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(LUA_PKGS))
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
@@ -157,13 +157,17 @@ $(FUZZ)/fuzz_csv.o: tests/fuzz/fuzz_reader.c
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -Ihost -c -o $@ $<
 
+$(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_SCRIPT=\"lint\" -Ihost -c -o $@ $<
+
 FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o)
 FUZZ_LUA  := $(filter-out $(FUZZ)/obj/main.o,$(LUA_SRCS:host/%.c=$(FUZZ)/obj/%.o))
 
-$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
+$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_html: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
 	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(CORE_LIBS)
 
-$(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE) $(FUZZ_LUA)
+$(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative $(FUZZ)/fuzz_lint: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE) $(FUZZ_LUA)
 	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(LUA_LIBS)
 
 -include $(FUZZ_CORE:.o=.d) $(FUZZ_LUA:.o=.d)

@@ -64,6 +64,12 @@ function nianbao.sha256(s) end
 ---@return string? message
 function nianbao.read_figures(path) end
 
+---An HTML page's text as lines (libxml2): table rows as cells, other text a line per block.
+---@param page string the page's bytes (UTF-8, else GB18030)
+---@return {line: integer, text?: string, cells?: string[]}[]|nil
+---@return string encoding or message
+function nianbao.html_lines(page) end
+
 ---JSON text as Lua values (objects: tables, arrays: sequences, null: nil).
 ---@param text string
 ---@return any|nil

@@ -66,6 +66,29 @@ static int h_read_file(lua_State *L)
     return 1;
 }
 
+/* host.read_bytes(path) -> bytes | nil, message: a regular file of at most 16 MiB, as it
+ * is (a page named on the command line, in whatever encoding). */
+static int h_read_bytes(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    nb_buf *b = lua_newuserdatauv(L, sizeof *b, 0); /* owns the bytes if a push raises */
+    memset(b, 0, sizeof *b);
+    if (luaL_newmetatable(L, NB_MT_BUF)) {
+        lua_pushcfunction(L, buf_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    char err[1024];
+    if (nb_file_read(path, 16 * 1024 * 1024, b, err, sizeof err) != NB_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushlstring(L, b->data ? b->data : "", b->len);
+    nb_buf_free(b);
+    return 1;
+}
+
 /* host.fail(message [, status]): ends the command: "nianbao: MESSAGE" alone on stderr,
  * exit STATUS (default 2). */
 static int h_fail(lua_State *L)
@@ -427,7 +450,8 @@ static const luaL_Reg host_funcs[] = {
     {"allow_write", h_allow_write},
     {"set_limits", h_set_limits},
     {"set_store", h_set_store},
-    {"open", h_open},       {"read_file", h_read_file}, {"fail", h_fail},
+    {"open", h_open},       {"read_file", h_read_file}, {"read_bytes", h_read_bytes},
+    {"fail", h_fail},
     {"run", h_run},         {"isatty", h_isatty},       {"eprint", h_eprint},
     {"version", h_version}, {"step_what", h_step_what}, {NULL, NULL},
 };

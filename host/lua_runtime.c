@@ -34,6 +34,7 @@ static const luaL_Reg nb_groups[] = {
     {"document", nb_open_doc},
     {"util", nb_open_util},
     {"codes", nb_open_codes},
+    {"published", nb_open_published},
     {NULL, NULL},
 };
 

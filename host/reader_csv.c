@@ -1,5 +1,6 @@
 /* reader_csv.c - the CSV reader: streamed in chunks, UTF-8 or GB18030 decided line by line, RFC 4180. */
 #include "reader_impl.h"
+#include "util.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -155,70 +156,6 @@ static size_t lines_end(csv_reader *c)
 
 /* ----------------------------------------------------------- decoding */
 
-/* Length of the run of ASCII bytes at the start of S[0..N). */
-static size_t ascii_run(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    for (;;) {
-        uint64_t w;
-        if (i + 8 > n)
-            break;
-        memcpy(&w, s + i, 8);
-        if (w & UINT64_C(0x8080808080808080))
-            break;
-        i += 8;
-    }
-    while (i < n && s[i] < 0x80)
-        i++;
-    return i;
-}
-
-/* Returns the offset of the first byte that is not part of valid UTF-8 (LEN if none). */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    for (;;) {
-        unsigned c;
-        size_t n;
-        uint32_t cp;
-        i += ascii_run(s + i, len - i);
-        if (i >= len)
-            break;
-        c = s[i];
-        /* Most of a Chinese text: a three-byte sequence whose lead byte allows
-           any continuation (not E0: overlong, not ED: surrogates). */
-        if (c >= 0xE1 && c != 0xED && c <= 0xEF && len - i > 2 && (s[i + 1] & 0xC0) == 0x80 &&
-            (s[i + 2] & 0xC0) == 0x80) {
-            i += 3;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return i;
-        }
-        if (len - i <= n)
-            return i;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += n + 1;
-    }
-    return len;
-}
-
 /* Line ends in S[0..N) (a CRLF counts once). */
 static long count_lines(const unsigned char *s, size_t n, int cr)
 {
@@ -259,7 +196,7 @@ static size_t fix_encoding(csv_reader *c, const unsigned char *s, size_t n)
 {
     size_t bad;
     c->enc_line = c->dline;
-    if (utf8_invalid_at(s, n) == n) {
+    if (nb_utf8_invalid_at(s, n) == n) {
         c->enc = ENC_UTF8;
         return 0;
     }
@@ -297,7 +234,7 @@ static size_t line_end(const unsigned char *s, size_t k, size_t n, int cr)
 static size_t decode_ascii(csv_reader *c, const unsigned char *s, size_t n)
 {
     int cr = c->eol == EOL_CR;
-    size_t k = ascii_run(s, n), ls, le;
+    size_t k = nb_ascii_run(s, n), ls, le;
     if (k == n) {
         append(c, s, n);
         c->dline += count_lines(s, n, cr);
@@ -316,7 +253,7 @@ static size_t decode_ascii(csv_reader *c, const unsigned char *s, size_t n)
 /* Decodes whole lines S[0..N) of a UTF-8 file (they are only checked). */
 static size_t decode_utf8(csv_reader *c, const unsigned char *s, size_t n)
 {
-    size_t bad = utf8_invalid_at(s, n), ls;
+    size_t bad = nb_utf8_invalid_at(s, n), ls;
     if (bad == n) {
         append(c, s, n);
         return n;
@@ -339,7 +276,7 @@ static size_t decode_gb(csv_reader *c, const unsigned char *s, size_t n)
     int cr = c->eol == EOL_CR;
     size_t done = 0;
     while (done < n) {
-        size_t k = done + ascii_run(s + done, n - done), ls, le, bad;
+        size_t k = done + nb_ascii_run(s + done, n - done), ls, le, bad;
         if (k == n) {
             append(c, s + done, n - done);
             return n;
@@ -347,7 +284,7 @@ static size_t decode_gb(csv_reader *c, const unsigned char *s, size_t n)
         ls = done + line_start(s + done, k - done, cr);
         le = line_end(s, k, n, cr);
         append(c, s + done, ls - done);
-        if (utf8_invalid_at(s + ls, le - ls) == le - ls) {
+        if (nb_utf8_invalid_at(s + ls, le - ls) == le - ls) {
             csv_fail(c, NB_ERR_INPUT, 0, "mixed encodings: line %ld is GB18030, this line is UTF-8",
                      c->enc_line);
             return ls;

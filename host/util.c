@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,4 +483,70 @@ char *nb_trim(char *s)
     if (p != s || n != len)
         s[n] = '\0';
     return s;
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the run of ASCII bytes at the start of S[0..N). */
+size_t nb_ascii_run(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        uint64_t w;
+        if (i + 8 > n)
+            break;
+        memcpy(&w, s + i, 8);
+        if (w & UINT64_C(0x8080808080808080))
+            break;
+        i += 8;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* Returns the offset of the first byte that is not part of valid UTF-8 (LEN if none). */
+size_t nb_utf8_invalid_at(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    for (;;) {
+        unsigned c;
+        size_t n;
+        uint32_t cp;
+        i += nb_ascii_run(s + i, len - i);
+        if (i >= len)
+            break;
+        c = s[i];
+        /* Most of a Chinese text: a three-byte sequence whose lead byte allows
+           any continuation (not E0: overlong, not ED: surrogates). */
+        if (c >= 0xE1 && c != 0xED && c <= 0xEF && len - i > 2 && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (len - i <= n)
+            return i;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return i;
+        i += n + 1;
+    }
+    return len;
 }

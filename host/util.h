@@ -73,6 +73,13 @@ int nb_all_digits(const char *s);
  * "12.0"). Returns NB_OK or NB_ERR_INPUT. */
 nb_err nb_int_parse(const char *s, int64_t *v);
 
+/* The length of the run of ASCII bytes at the start of S[0..N) (eight at a time). */
+size_t nb_ascii_run(const unsigned char *s, size_t n);
+
+/* The offset of the first byte of S[0..LEN) that is not part of valid UTF-8 (LEN if
+ * none): what decides between UTF-8 and GB18030 for the readers. */
+size_t nb_utf8_invalid_at(const unsigned char *s, size_t len);
+
 /* Trims ASCII and full-width (U+3000) spaces in place; returns s. */
 char *nb_trim(char *s);
 

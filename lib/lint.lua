@@ -180,6 +180,15 @@ end
 
 -- ---- reading ----
 
+-- A row of CELLS at LINE: the cells without the blank ones at the end (pages pad rows),
+-- and all of them (a blank 总计 at the end is a cell).
+local function row_line(n, cells, raw)
+  local all = table.move(cells, 1, #cells, 1, {})
+  local short = table.move(cells, 1, #cells, 1, {})
+  while #short > 0 and short[#short] == "" do short[#short] = nil end
+  return { line = n, cells = short, all = all, raw = raw or table.concat(cells, " | ") }
+end
+
 -- The lines of TEXT as { line =, cells = { … } } (pipe rows) or { line =, text = } (others).
 local function lines_of(text)
   text = text:gsub("^\239\187\191", "") -- a BOM
@@ -190,9 +199,7 @@ local function lines_of(text)
     if line:find("|", 1, true) then
       local cells = {}
       for c in (line .. "|"):gmatch("([^|]*)|") do cells[#cells + 1] = c:gsub("^%s+", ""):gsub("%s+$", "") end
-      local all = table.move(cells, 1, #cells, 1, {}) -- with the blank cells at the end
-      while #cells > 0 and cells[#cells] == "" do cells[#cells] = nil end
-      out[#out + 1] = { line = n, cells = cells, all = all, raw = line }
+      out[#out + 1] = row_line(n, cells, line)
     elseif line:find("%S") then
       out[#out + 1] = { line = n, text = line }
     end
@@ -200,7 +207,6 @@ local function lines_of(text)
   return out
 end
 
-local severity_word = { error = "错误", warning = "警告", info = "提示" }
 
 -- Reads LINES against format F. Returns the result (see the top of the file).
 local function read_with(f, lines)
@@ -226,12 +232,22 @@ local function read_with(f, lines)
       end
     end
     if l.cells and #l.cells > 1 then
-      -- the leading cells that hold no value are the row's labels
-      local labels, first = {}, nil
+      -- The row's labels: its text cells before the first value (blank cells among them
+      -- are the spacers of a grid, as nianbao's own TXT and Markdown print merged cells).
+      -- A row with text after its values is a header row, not data.
+      local labels, first, last_label, header, numbers = {}, nil, 0, false, 0
       for i, c in ipairs(l.cells) do
         local kind = lint.value(c)
-        if kind == "text" then labels[#labels + 1] = c else first = i; break end
+        if not first and kind == "text" then
+          labels[#labels + 1] = c
+          last_label = i
+        elseif (kind == "number" or kind == "na") and not first then
+          first = i
+        end
+        if first and kind == "text" then header = true end
+        if kind == "number" then numbers = numbers + 1 end
       end
+      if header or (#labels == 0 and numbers == 0) then first = nil end
       local candidates = {}
       if first then
         local tables = current and { current } or lay
@@ -270,19 +286,28 @@ local function read_with(f, lines)
         end
       end
       local cand = candidates[1]
-      if cand and #l.cells - first + 1 > #cand.r.keys and #labels == 0 then cand = nil end
+      local cells
+      if cand then
+        -- the data cells: those after the last label, without the padding at the end;
+        -- blank cells before the values are spacers while there are more cells than the
+        -- row has, and blank cells at the end are data (a blank 总计) while there are fewer
+        local r = cand.r
+        cells = {}
+        for i = last_label + 1, #l.cells do cells[#cells + 1] = l.cells[i] end
+        while #cells > #r.keys and cells[1] == "" do table.remove(cells, 1) end
+        for i = last_label + 1 + #cells, #l.all do
+          if #cells >= #r.keys then break end
+          if l.all[i] == "" then cells[#cells + 1] = "" end
+        end
+        if #labels == 0 and #cells ~= #r.keys then cand = nil end
+      end
       if cand then
         local t, r = cand.t, cand.r
-        local cells = {}
-        for i = first, #l.cells do cells[#cells + 1] = l.cells[i] end
-        -- blank cells at the end are data cells when the row has room for them (a blank
-        -- 总计), padding when it has more
-        for i = first + #cells, math.min(#l.all, first + #r.keys - 1) do cells[#cells + 1] = l.all[i] end
         local keyname = r.keys[1].row
         if #cells ~= #r.keys then
           seen[r] = l.line
           finding("error", l.line, string.format("%s “%s”：应有 %d 个数据格，读到 %d 个，无法对应，未读取：%s",
-            t.title, r.own or "", #r.keys, #l.cells - first + 1, l.raw), { code = "unreadable" })
+            t.title, r.own or "", #r.keys, #l.cells - last_label, l.raw), { code = "unreadable" })
         else
           if seen[r] then
             finding("warning", l.line, string.format("%s “%s” 重复出现（第 %d 行已读），取后者", t.title, r.own or "", seen[r]))
@@ -341,12 +366,9 @@ local function cells_read(res)
   return n
 end
 
---- Reads the published report TEXT (pipe rows, as a page copied as text). OPTS.year
---- (the report's year, or nil), OPTS.format (a format id, or nil: decided from the rows,
---- cross-checked with the year). Returns the result, or nil and a message.
-function lint.read_text(text, opts)
+-- Reads LINES (see lines_of) with OPTS (see lint.read_text).
+local function read_lines(lines, opts)
   opts = opts or {}
-  local lines = lines_of(text)
   local candidates = {}
   for _, f in ipairs(formats.national()) do
     if (not opts.format or f.id == opts.format) then candidates[#candidates + 1] = f end
@@ -364,12 +386,27 @@ function lint.read_text(text, opts)
   local f
   for _, x in ipairs(candidates) do if x.id == best.format then f = x end end
   if opts.year and not f:covers(opts.year) then
+    local want = require("report").format_for(opts.year)
     best.findings[#best.findings + 1] = { severity = "warning", code = "layout",
-      message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", f.id, opts.year,
-        require("report").format_for(opts.year) and require("report").format_for(opts.year).id or "?") }
+      message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", f.id, opts.year, want and want.id or "?") }
   end
-  best.severity_word = severity_word
   return best
+end
+
+--- Reads the published report TEXT (pipe rows, as a page copied as text). OPTS.year
+--- (the report's year, or nil), OPTS.format (a format id, or nil: decided from the rows,
+--- cross-checked with the year). Returns the result, or nil and a message.
+function lint.read_text(text, opts)
+  return read_lines(lines_of(text), opts)
+end
+
+--- Reads the lines of an HTML page (nianbao.read_html's) as lint.read_text reads text.
+function lint.read_page(page, opts)
+  local lines = {}
+  for _, l in ipairs(page) do
+    lines[#lines + 1] = l.cells and row_line(l.line, l.cells) or { line = l.line, text = l.text }
+  end
+  return read_lines(lines, opts)
 end
 
 --- The national checks within one report (H1-H5) on RES's values; with NEIGHBOURS

@@ -387,10 +387,25 @@ end
 local function run_lint(c)
   local results, status, several = {}, 0, #c.args > 1
   for _, path in ipairs(c.args) do
-    local text, err = nianbao.read_text(path)
-    if not text then c.host.fail(err) end
-    local y = report_year(c, path, text, several)
-    local r, why = lint.read_text(text, { year = y, format = c.opt.format })
+    -- the files named on the command line, wherever they are (a script reads only
+    -- in its folders)
+    local bytes, err = c.host.read_bytes(path)
+    if not bytes then c.host.fail(err) end
+    local r, why
+    local head = bytes:sub(1, 2048):lower()
+    if path:lower():match("%.html?$") or head:find("<html", 1, true) or head:find("<table", 1, true) then
+      local page, enc = nianbao.html_lines(bytes)
+      if not page then c.host.fail(path .. ": " .. enc) end
+      local parts = {}
+      for _, l in ipairs(page) do parts[#parts + 1] = l.text or table.concat(l.cells, " ") end
+      local y = report_year(c, path, table.concat(parts, "\n"), several)
+      r, why = lint.read_page(page, { year = y, format = c.opt.format })
+    elseif not utf8.len(bytes) then
+      r, why = nil, "not UTF-8 text (save the page as UTF-8, or give the HTML page itself)"
+    else
+      local y = report_year(c, path, bytes, several)
+      r, why = lint.read_text(bytes, { year = y, format = c.opt.format })
+    end
     if not r then
       c.host.eprint(path .. ": " .. why)
       status = 2
@@ -895,8 +910,8 @@ commands.list = {
   },
   {
     name = "lint", store = "none",
-    summary = "read published reports back (text with pipe rows): their tables, label drift and typos, and the national checks",
-    args = { { "FILE...", "published reports, as text copied from the page (UTF-8); several years of one body are checked against each other" } },
+    summary = "read published reports back (HTML pages, or text with pipe rows): their tables, label drift and typos, and the national checks",
+    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them) or text copied from the page (UTF-8); several years of one body are checked against each other" } },
     options = {
       { "--year", "Y", "the year of the report (default: from the file name or the text)", check = year },
       { "--format", "ID", "the national format (default: decided from the rows, cross-checked with the year)" },

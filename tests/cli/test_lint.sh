@@ -92,10 +92,85 @@ is "$(printf '%s\n' "$out" | grep -c 'Y1 未通过')" 1 "Y1 across files: the sa
 nb lint 沈河区2020.txt
 is "$rc" 0 "one year alone: no Y1"
 
+# text that is not UTF-8: said, never read as something else
+iconv -f UTF-8 -t GB18030 seed.txt >gb.txt
+nb lint gb.txt
+is "$rc:$err" "2:gb.txt: not UTF-8 text (save the page as UTF-8, or give the HTML page itself)" "GB18030 text: exit 2, said"
+
+# a file outside the working folder is read (the command line names it)
+mkdir -p elsewhere && cp seed.txt elsewhere/s.txt
+(cd elsewhere && mkdir -p w && cd w && "$NB_BIN" lint ../s.txt >/dev/null 2>&1)
+is "$?" 0 "a file named on the command line is read wherever it is"
+
 # not a report
 printf '通知\n这里没有表格。\n' >note.txt
 nb lint note.txt
 is "$rc:$err" "2:note.txt: no table of the national formats found" "no table: exit 2, said"
 nb lint nosuch.txt
 is "$rc" 2 "a missing file: exit 2"
+# ---- the same seed as Word writes HTML (split spans, o:p, &nbsp;), UTF-8 and GB18030 ----
+python3 - "$SEED" <<'PY'
+import html, sys
+rows, out, in_table = open(sys.argv[1], encoding="utf-8").read().split("\n"), [], False
+out.append('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>'
+           '<meta http-equiv=Content-Type content="text/html; charset=gb2312"></head><body>')
+for line in rows:
+    if "|" in line:
+        cells = [c.strip() for c in line.split("|")]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if not in_table:
+            out.append("<table class=MsoNormalTable border=1 cellspacing=0>")
+            in_table = True
+        tds = []
+        for c in cells:
+            h = len(c) // 2
+            tds.append("<td><p class=MsoNormal><o:p>&nbsp;</o:p></p></td>" if not c else
+                       "<td valign=top><p class=MsoNormal align=center><span style='font-family:宋体'>%s"
+                       "</span><span lang=EN-US>%s<o:p></o:p></span></p></td>" % (html.escape(c[:h]), html.escape(c[h:])))
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    else:
+        if in_table:
+            out.append("</table>")
+            in_table = False
+        if line.strip():
+            out.append("<p class=MsoNormal><span>%s</span></p>" % html.escape(line))
+out.append("</table></body></html>" if in_table else "</body></html>")
+page = "\n".join(out)
+open("word.html", "w", encoding="utf-8").write(page)
+open("word-gb.html", "w", encoding="gb18030").write(page)
+PY
+for f in word.html word-gb.html; do
+    nb lint --year 2020 "$f"
+    like "$(printf '%s\n' "$out" | sed -n '1p;$p')" "^$f: 按 gov2019 读取，2020 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）
+$f: 0 个错误，2 个警告，3 个提示；检查 43 项通过，0 项无法判断$" "$f: every row, the same findings as the text"
+    nb lint --year 2020 --json "$f"
+    printf '%s\n' "$out" >"$f.json"
+    is "$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["tables"]; b=json.load(open("seed.json"))["tables"]; print("same" if a == b else "differ")' "$f.json")" \
+       same "$f: exactly the figures of the text"
+done
+
+# ---- round trip: every report nianbao writes is read back to exactly its JSON ----
+(cd "$NIANBAO_HOME" && DEMO_OUT=$T/demo NB_BIN=$NB_BIN sh examples/shenhe/demo.sh) >demo.log 2>&1
+BODY=沈阳市沈河区人民政府
+"$NB_BIN" -d demo/shenhe.db report --body $BODY --year 2021 --out demo >/dev/null 2>&1
+for y in 2020 2021; do
+    for ext in html txt md; do
+        f=demo/$BODY-$y.$ext
+        nb lint --year $y --json "$f"
+        printf '%s\n' "$out" >rt.json
+        is "$rc:$(python3 - rt.json "demo/$BODY-$y.json" <<'PY'
+import json, sys
+got = json.load(open(sys.argv[1]))
+want = json.load(open(sys.argv[2]))
+want = want.get("tables", want)
+g = got["tables"]
+diff = [f"{t}.{r}.{c}" for t in want for r in want[t] for c in want[t][r]
+        if g.get(t, {}).get(r, {}).get(c) != want[t][r][c]]
+extra = [f"{t}.{r}.{c}" for t in g for r in g[t] for c in g[t][r] if c not in want.get(t, {}).get(r, {})]
+print(got["format"], " ".join(diff + extra) or "same", len(got["findings"]))
+PY
+)" "0:gov$( [ $y = 2020 ] && echo 2019 || echo 2021) same 0" "round trip $y $ext: read back to exactly its JSON, no finding"
+    done
+done
 finish

@@ -2,13 +2,18 @@
  * Markdown parts and the placeholders, filled from a document made in C) in the full
  * sandboxed runtime, on any text. A data error (nianbao.fail) is the expected answer to
  * bad text; a crash, a leak or undefined behaviour in C is a finding. NIANBAO_HOME (or
- * the working folder) holds lib/ and tests/fuzz/narrative.lua. */
+ * the working folder) holds lib/ and tests/fuzz/narrative.lua. Built again as fuzz_lint
+ * with -DFUZZ_SCRIPT=\"lint\": tests/fuzz/lint.lua, a published report read back. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lua_nb.h"
+
+#ifndef FUZZ_SCRIPT
+#define FUZZ_SCRIPT "narrative"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,12 +32,12 @@ static void start(void)
     if (!(L = nb_lua_new(&lim, &cfg)))
         abort();
     char path[4200];
-    snprintf(path, sizeof path, "%s/tests/fuzz/narrative.lua", cfg.home);
+    snprintf(path, sizeof path, "%s/tests/fuzz/%s.lua", cfg.home, FUZZ_SCRIPT);
     if (nb_lua_run(L, path, 0, 1) != LUA_OK || !lua_isfunction(L, -1)) {
-        fprintf(stderr, "fuzz_narrative: %s\n", lua_tostring(L, -1));
+        fprintf(stderr, "fuzz_%s: %s\n", FUZZ_SCRIPT, lua_tostring(L, -1));
         abort();
     }
-    lua_setfield(L, LUA_REGISTRYINDEX, "fuzz.narrative");
+    lua_setfield(L, LUA_REGISTRYINDEX, "fuzz.target");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -41,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         start();
     lim.steps = 0;
     lim.exceeded = 0;
-    lua_getfield(L, LUA_REGISTRYINDEX, "fuzz.narrative");
+    lua_getfield(L, LUA_REGISTRYINDEX, "fuzz.target");
     lua_pushlstring(L, (const char *)data, size);
     lua_pcall(L, 1, 0, 0); /* an error is an answer; only C's faults are findings */
     lua_settop(L, 0);

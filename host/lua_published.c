@@ -1,0 +1,66 @@
+/* lua_published.c - marshals html.h: nianbao.html_lines, a published report's HTML page as
+ * lines (what nianbao lint reads). */
+#include "html.h"
+#include "lua_nb.h"
+
+typedef struct {
+    lua_State *L;
+    lua_Integer n; /* lines given so far */
+} lines_ud;
+
+/* Appends {line =, text =} or {line =, cells = {…}} to the list on the stack top. */
+static int add_line(void *ud, long line, const char *text, const char *const *cells, size_t n)
+{
+    lines_ud *u = ud;
+    lua_State *L = u->L;
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, line);
+    lua_setfield(L, -2, "line");
+    if (cells) {
+        lua_createtable(L, (int)n, 0);
+        for (size_t i = 0; i < n; i++) {
+            lua_pushstring(L, cells[i]);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "cells");
+    } else {
+        lua_pushstring(L, text);
+        lua_setfield(L, -2, "text");
+    }
+    lua_rawseti(L, -2, ++u->n);
+    return 0;
+}
+
+/* nianbao.html_lines(page) -> { {line =, text =} | {line =, cells = {…}}, … }, encoding
+ * | nil, message */
+static int l_html_lines(lua_State *L)
+{
+    size_t len;
+    const char *page = luaL_checklstring(L, 1, &len);
+    char err[512];
+    lua_newtable(L);
+    lines_ud u = {L, 0};
+    const char *enc = NULL;
+    nb_err rc = nb_html_lines(page, len, add_line, &u, &enc, err, sizeof err);
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushstring(L, enc);
+    return 2;
+}
+
+static const luaL_Reg funcs[] = {
+    {"html_lines", l_html_lines},
+    {NULL, NULL},
+};
+
+int nb_open_published(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushvalue(L, 1);
+    luaL_setfuncs(L, funcs, 0);
+    lua_pop(L, 1);
+    return 0;
+}
