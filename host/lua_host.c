@@ -43,17 +43,24 @@ static int buf_gc(lua_State *L)
     return 0;
 }
 
-/* host.read_file(path) -> text | nil, message: a regular UTF-8 text file, bounded. */
-static int h_read_file(lua_State *L)
+/* A buffer on the stack that owns what it holds if a push raises (freed when collected). */
+static nb_buf *owned_buf(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
-    nb_buf *b = lua_newuserdatauv(L, sizeof *b, 0); /* owns the text if a push raises */
+    nb_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
     memset(b, 0, sizeof *b);
     if (luaL_newmetatable(L, NB_MT_BUF)) {
         lua_pushcfunction(L, buf_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);
+    return b;
+}
+
+/* host.read_file(path) -> text | nil, message: a regular UTF-8 text file, bounded. */
+static int h_read_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    nb_buf *b = owned_buf(L);
     const char *text;
     char err[1024];
     if (nb_text_file(path, b, &text, err, sizeof err) != NB_OK) {
@@ -71,13 +78,7 @@ static int h_read_file(lua_State *L)
 static int h_read_bytes(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    nb_buf *b = lua_newuserdatauv(L, sizeof *b, 0); /* owns the bytes if a push raises */
-    memset(b, 0, sizeof *b);
-    if (luaL_newmetatable(L, NB_MT_BUF)) {
-        lua_pushcfunction(L, buf_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
+    nb_buf *b = owned_buf(L);
     char err[1024];
     if (nb_file_read(path, 16 * 1024 * 1024, b, err, sizeof err) != NB_OK) {
         lua_pushnil(L);
