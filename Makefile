@@ -44,7 +44,7 @@ REFS     := records formats narrative
 FUZZDEBS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZ     := build-fuzz
-FUZZ_TARGETS := csv xlsx mapping narrative html lint
+FUZZ_TARGETS := csv xlsx mapping narrative html docx lint
 FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
               -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(LUA_PKGS))
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
@@ -157,6 +157,14 @@ $(FUZZ)/fuzz_csv.o: tests/fuzz/fuzz_reader.c
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -Ihost -c -o $@ $<
 
+$(FUZZ)/fuzz_html.o: tests/fuzz/fuzz_lines.c
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -Ihost -c -o $@ $<
+
+$(FUZZ)/fuzz_docx.o: tests/fuzz/fuzz_lines.c
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_DOCX -Ihost -c -o $@ $<
+
 $(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_SCRIPT=\"lint\" -Ihost -c -o $@ $<
@@ -164,7 +172,7 @@ $(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
 FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o)
 FUZZ_LUA  := $(filter-out $(FUZZ)/obj/main.o,$(LUA_SRCS:host/%.c=$(FUZZ)/obj/%.o))
 
-$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_html: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
+$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_html $(FUZZ)/fuzz_docx: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
 	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(CORE_LIBS)
 
 $(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative $(FUZZ)/fuzz_lint: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE) $(FUZZ_LUA)

@@ -70,6 +70,12 @@ function nianbao.read_figures(path) end
 ---@return string encoding or message
 function nianbao.html_lines(page) end
 
+---A Word document's text as lines (word/document.xml): table rows as cells, paragraphs as text.
+---@param document string the DOCX's bytes
+---@return {line: integer, text?: string, cells?: string[]}[]|nil
+---@return string? message
+function nianbao.docx_lines(document) end
+
 ---JSON text as Lua values (objects: tables, arrays: sequences, null: nil).
 ---@param text string
 ---@return any|nil

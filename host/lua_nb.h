@@ -107,7 +107,7 @@ int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
  * it to memory the C code allocates, so a Lua error cannot leak it. */
 void **nb_lua_owned(lua_State *L);
 int nb_open_codes(lua_State *L);     /* lua_codes.c: nianbao.kinds, nianbao.codes */
-int nb_open_published(lua_State *L); /* lua_published.c: nianbao.html_lines */
+int nb_open_published(lua_State *L); /* lua_published.c: nianbao.html_lines, docx_lines */
 
 /* Replaces the table at the top of the stack with its deep read-only proxy
  * (lua_freeze.c); NAME names it in the error an assignment raises. */

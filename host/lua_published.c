@@ -1,5 +1,6 @@
-/* lua_published.c - marshals html.h: nianbao.html_lines, a published report's HTML page as
- * lines (what nianbao lint reads). */
+/* lua_published.c - marshals html.h and docx.h: nianbao.html_lines and nianbao.docx_lines,
+ * a published report's HTML page or Word document as lines (what nianbao lint reads). */
+#include "docx.h"
 #include "html.h"
 #include "lua_nb.h"
 
@@ -31,6 +32,21 @@ static int add_line(void *ud, long line, const char *text, const char *const *ce
     return 0;
 }
 
+/* The result of a reader that filled the list on the stack top: the list (and ENC when
+ * given), or nil and the message. */
+static int result(lua_State *L, nb_err rc, const char *err, const char *enc)
+{
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    if (!enc)
+        return 1;
+    lua_pushstring(L, enc);
+    return 2;
+}
+
 /* nianbao.html_lines(page) -> { {line =, text =} | {line =, cells = {…}}, … }, encoding
  * | nil, message */
 static int l_html_lines(lua_State *L)
@@ -42,16 +58,23 @@ static int l_html_lines(lua_State *L)
     lines_ud u = {L, 0};
     const char *enc = NULL;
     nb_err rc = nb_html_lines(page, len, add_line, &u, &enc, err, sizeof err);
-    if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
-    }
-    lua_pushstring(L, enc);
-    return 2;
+    return result(L, rc, err, enc);
+}
+
+/* nianbao.docx_lines(document) -> { {line =, text =} | {line =, cells = {…}}, … } | nil, message */
+static int l_docx_lines(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    char err[512];
+    lua_newtable(L);
+    lines_ud u = {L, 0};
+    nb_err rc = nb_docx_lines(data, len, add_line, &u, err, sizeof err);
+    return result(L, rc, err, NULL);
 }
 
 static const luaL_Reg funcs[] = {
+    {"docx_lines", l_docx_lines},
     {"html_lines", l_html_lines},
     {NULL, NULL},
 };

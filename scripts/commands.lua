@@ -393,13 +393,19 @@ local function run_lint(c)
     if not bytes then c.host.fail(err) end
     local r, why
     local head = bytes:sub(1, 2048):lower()
-    if path:lower():match("%.html?$") or head:find("<html", 1, true) or head:find("<table", 1, true) then
-      local page, enc = nianbao.html_lines(bytes)
-      if not page then c.host.fail(path .. ": " .. enc) end
+    local page, perr
+    if bytes:sub(1, 4) == "PK\3\4" then -- a zip archive: a Word document
+      page, perr = nianbao.docx_lines(bytes)
+    elseif path:lower():match("%.html?$") or head:find("<html", 1, true) or head:find("<table", 1, true) then
+      page, perr = nianbao.html_lines(bytes)
+    end
+    if page then
       local parts = {}
       for _, l in ipairs(page) do parts[#parts + 1] = l.text or table.concat(l.cells, " ") end
       local y = report_year(c, path, table.concat(parts, "\n"), several)
       r, why = lint.read_page(page, { year = y, format = c.opt.format })
+    elseif perr then
+      c.host.fail(path .. ": " .. perr)
     elseif not utf8.len(bytes) then
       r, why = nil, "not UTF-8 text (save the page as UTF-8, or give the HTML page itself)"
     else
@@ -910,8 +916,8 @@ commands.list = {
   },
   {
     name = "lint", store = "none",
-    summary = "read published reports back (HTML pages, or text with pipe rows): their tables, label drift and typos, and the national checks",
-    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them) or text copied from the page (UTF-8); several years of one body are checked against each other" } },
+    summary = "read published reports back (HTML pages, Word documents, or text with pipe rows): their tables, label drift and typos, and the national checks",
+    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them), DOCX, or text copied from the page (UTF-8); several years of one body are checked against each other" } },
     options = {
       { "--year", "Y", "the year of the report (default: from the file name or the text)", check = year },
       { "--format", "ID", "the national format (default: decided from the rows, cross-checked with the year)" },

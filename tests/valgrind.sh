@@ -48,6 +48,8 @@ vg "a stored layout of the body's own" 0 "$NB" -d "$DB" import --body "$B" layou
 vg "a report in the body's own layout" 0 "$NB" -d "$DB" report --body "$B" --year 2020 --out "$T/o" --to json,xlsx
 vg "lint of the seed (text)" 0 "$NB" lint tests/lint/seed.txt
 vg "lint of the 2020 report's HTML (libxml2), with --json" 0 "$NB" lint --year 2020 --json "$T/o/$B-2020.html"
+python3 tests/lint/mkdocx.py tests/lint/seed.txt "$T/seed.docx"
+vg "lint of the seed as a Word document (minizip, expat)" 0 "$NB" lint --year 2020 "$T/seed.docx"
 printf '<table><tr><td>\327\324\310\273\310\313<td>1</table><p>x<br>' >"$T/gb.html"
 vg "lint of a broken GB18030 page" 2 "$NB" lint "$T/gb.html"
 printf '名称,上级,汇总\n示例市,,是\n%s,示例市,\n' "$B" >"$T/bodies.csv"

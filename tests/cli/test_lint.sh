@@ -150,6 +150,32 @@ $f: 0 个错误，2 个警告，3 个提示；检查 43 项通过，0 项无法�
        same "$f: exactly the figures of the text"
 done
 
+# ---- the seed as a Word document (split runs, a vertical merge, empty cells) ----
+python3 "$NIANBAO_HOME/tests/lint/mkdocx.py" seed.txt seed.docx
+nb lint --year 2020 seed.docx
+is "$(printf '%s\n' "$out" | sed 's/^seed.docx/seed.txt/')" "$(cd "$T" && "$NB_BIN" lint seed.txt)" \
+   "docx: the same lines and findings as the text"
+nb lint --year 2020 --json seed.docx
+printf '%s\n' "$out" >docx.json
+is "$(python3 -c 'import json,sys; a=json.load(open("docx.json"))["tables"]; b=json.load(open("seed.json"))["tables"]; print("same" if a == b else "differ")')" \
+   same "docx: exactly the figures of the text"
+# a table framed in a table's cell: the rows inside are read
+python3 - <<'PY'
+import zipfile
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+def tc(t): return f"<w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc>"
+inner = "<w:tbl><w:tr>" + tc("四、政府信息公开行政复议、行政诉讼情况") + "</w:tr><w:tr>" + "".join(tc(x) for x in "4 1 0 0 5 4 0 0 7 11 2 0 0 0 2".split()) + "</w:tr></w:tbl>"
+doc = f'<w:document {W}><w:body><w:tbl><w:tr><w:tc>{inner}<w:p/></w:tc></w:tr></w:tbl></w:body></w:document>'
+with zipfile.ZipFile("frame.docx", "w") as z:
+    z.writestr("word/document.xml", doc)
+with zipfile.ZipFile("nodoc.docx", "w") as z:
+    z.writestr("word/other.xml", "<x/>")
+PY
+nb lint --year 2020 --json frame.docx
+like "$out" '"suit_after_review": \{' "docx: a table framed in a cell is read"
+nb lint nodoc.docx
+is "$rc:$err" "2:nianbao: nodoc.docx: not a DOCX file (no word/document.xml)" "docx: a zip without a document, said"
+
 # ---- round trip: every report nianbao writes is read back to exactly its JSON ----
 (cd "$NIANBAO_HOME" && DEMO_OUT=$T/demo NB_BIN=$NB_BIN sh examples/shenhe/demo.sh) >demo.log 2>&1
 BODY=沈阳市沈河区人民政府

@@ -1,9 +1,12 @@
-/* fuzz_html.c - libFuzzer target: the HTML page reader (html.c, libxml2's HTML parser
- * underneath) on any bytes. Every line and cell is read to the end; a crash, a leak or
- * undefined behaviour is a finding. */
+/* fuzz_lines.c - libFuzzer target: the readers of published reports, on any bytes. Built
+ * twice by `make fuzz`: fuzz_html (html.c, libxml2's HTML parser underneath) and fuzz_docx
+ * (-DFUZZ_DOCX: docx.c, minizip from memory and expat, on inputs that start as a zip
+ * archive does). Every line and cell is read to the end; a crash, a leak or undefined
+ * behaviour is a finding. */
 #include <stdint.h>
 #include <string.h>
 
+#include "docx.h"
 #include "html.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,8 +25,14 @@ static int touch(void *ud, long line, const char *text, const char *const *cells
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t total = 0;
-    const char *enc;
     char err[512];
+#ifdef FUZZ_DOCX
+    if (size < 4 || memcmp(data, "PK\3\4", 4) != 0)
+        return 0;
+    nb_docx_lines((const char *)data, size, touch, &total, err, sizeof err);
+#else
+    const char *enc;
     nb_html_lines((const char *)data, size, touch, &total, &enc, err, sizeof err);
+#endif
     return 0;
 }
