@@ -114,7 +114,7 @@ local function layout_of(f)
   if layouts[f] then return layouts[f] end
   local out = {}
   for _, t in ipairs(f:build(nil, { figures = {} })) do
-    local rows = {}
+    local rows, cur_group, cur_col = {}, nil, nil
     for _, row in ipairs(t.rows) do
       local first
       for c = 1, t.ncols do
@@ -126,12 +126,20 @@ local function layout_of(f)
           local x = row[c]
           if x.key and not x.header then keys[#keys + 1] = { row = x.row or row.key, col = x.key } end
         end
-        local own, group
+        local own, own_col, group, group_col
         for c = first - 1, 1, -1 do
           local text = row[c].text or ""
           if text ~= "" then
-            if not own then own = text elseif not group then group = text end
+            if not own then own, own_col = text, c elseif not group then group, group_col = text, c end
           end
+        end
+        -- the rows under a group heading (printed once, beside its first row) belong to it
+        if group then
+          cur_group, cur_col = group, group_col
+        elseif own_col and cur_col and own_col > cur_col then
+          group = cur_group
+        else
+          cur_group, cur_col = nil, nil
         end
         rows[#rows + 1] = { own = own, own_norm = own and lint.norm(own), group = group, keys = keys }
       end
@@ -265,14 +273,41 @@ local function read_with(f, lines)
           if #candidates > 0 or not current then break end
           tables = lay -- a row of another table (no heading before it)
         end
+        -- a group printed as one row (2021's （六）其他处理 as 2019 prints it): read into
+        -- its last row when that one is 其他 (the format's own rule for what is not
+        -- specified), otherwise not read
+        if #candidates == 0 and #labels > 0 and current then
+          local n = lint.norm(labels[#labels])
+          local bare = lint.unnumber(n)
+          local under = {}
+          for _, r in ipairs(current.rows) do
+            if r.group and (lint.norm(r.group) == n or lint.unnumber(r.group) == bare) then under[#under + 1] = r end
+          end
+          if #under > 0 then
+            local last = under[#under]
+            local names = {}
+            for _, r in ipairs(under) do names[#names + 1] = "“" .. r.own .. "”" end
+            if lint.unnumber(last.own) == "其他" then
+              candidates[1] = { t = current, r = last, how = "group", label = labels[#labels],
+                                rows = table.concat(names, "、"), under = under }
+            else
+              finding("error", l.line, string.format("%s “%s” 印成一行，格式中分为 %s，无法对应，未读取",
+                current.title, labels[#labels], table.concat(names, "、")), { code = "layout" })
+              labels = {} -- read, and reported
+              first = nil
+            end
+          end
+        end
         -- a label within two characters of exactly one official label
         if #candidates == 0 and #labels > 0 then
-          local n = lint.unnumber(labels[#labels])
+          local n, num = lint.unnumber(labels[#labels])
           local best, count
           for _, t in ipairs(current and { current } or lay) do
             for _, r in ipairs(t.rows) do
-              if r.own then
-                local d = lint.distance(n, (lint.unnumber(r.own)), 2)
+              local rbare, rnum = lint.unnumber(r.own or "")
+              -- not a row already read, nor one numbered otherwise ((八) is not (六))
+              if r.own and not seen[r] and (num == "" or rnum == "" or num == rnum) then
+                local d = lint.distance(n, rbare, 2)
                 if d <= 2 then
                   if not best or d < best.d then best, count = { t = t, r = r, d = d }, 1
                   elseif d == best.d then count = count + 1 end
@@ -286,6 +321,10 @@ local function read_with(f, lines)
         end
       end
       local cand = candidates[1]
+      if not cand and first and #labels > 0 and current and numbers > 0 then
+        finding("warning", l.line, string.format("%s 中有格式之外的一行 “%s”，未读取", current.title,
+          table.concat(labels, " ")), { code = "layout" })
+      end
       local cells
       if cand then
         -- the data cells: those after the last label, without the padding at the end;
@@ -321,6 +360,19 @@ local function read_with(f, lines)
           elseif cand.how == "near" then
             finding("info", l.line, string.format("标签 “%s” 与规定的 “%s” 不同（按后者读取）", cand.label, r.own),
               { code = "label", key = t.id .. "." .. keyname })
+          elseif cand.how == "group" then
+            finding("warning", l.line, string.format("%s “%s” 印成一行，格式中分为 %s；按 “%s” 读取，其余为空白",
+              t.title, cand.label, cand.rows, r.own), { code = "layout", key = t.id .. "." .. keyname })
+            for _, u in ipairs(cand.under) do
+              if u ~= r and not seen[u] then
+                seen[u] = l.line
+                res.rows[t.id].found = res.rows[t.id].found + 1
+                for _, k in ipairs(u.keys) do
+                  res.values[t.id][k.row] = res.values[t.id][k.row] or {}
+                  res.values[t.id][k.row][k.col] = false
+                end
+              end
+            end
           elseif cand.how == "variant" then
             finding("info", l.line, string.format("标签 “%s” 的写法与规定的 “%s” 不同", cand.label, r.own),
               { code = "label", key = t.id .. "." .. keyname })
@@ -386,9 +438,9 @@ local function read_lines(lines, opts)
   local f
   for _, x in ipairs(candidates) do if x.id == best.format then f = x end end
   if opts.year and not f:covers(opts.year) then
-    local want = require("report").format_for(opts.year)
+    local want = formats.national_for(opts.year)
     best.findings[#best.findings + 1] = { severity = "warning", code = "layout",
-      message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", f.id, opts.year, want and want.id or "?") }
+      message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", f.id, opts.year, want or "另一格式") }
   end
   return best
 end

@@ -199,4 +199,38 @@ PY
 )" "0:gov$( [ $y = 2020 ] && echo 2019 || echo 2021) same 0" "round trip $y $ext: read back to exactly its JSON, no finding"
     done
 done
+# ---- layout findings ----
+# a 2021 year that prints （六）其他处理 as one row: read into 3.其他 (the format's own rule
+# for what is not specified), the two rows before it blank, a warning
+python3 - "demo/$BODY-2021.txt" <<'PY'
+import sys
+out, skip = [], 0
+for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
+    if "（六）其他处理" in line:
+        out.append(" | （六）其他处理 |  | 11 | 0 | 0 | 0 | 0 | 0 | 11 |")
+        skip = 2
+    elif skip:
+        skip -= 1
+    else:
+        out.append(line)
+open("six.txt", "w", encoding="utf-8").write("\n".join(out))
+PY
+nb lint --year 2021 six.txt
+is "$rc" 0 "（六） as one row in 2021: read (exit 0)"
+like "$out" "six.txt:[0-9]+: 警告：三、收到和处理政府信息公开申请情况 “（六）其他处理” 印成一行，格式中分为 “1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请”、“2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请”、“3.其他”；按 “3.其他” 读取，其余为空白" \
+   "（六） as one row in 2021: the layout finding names the rows"
+is "$(printf '%s\n' "$out" | grep -c '缺少一行')" 0 "（六） as one row in 2021: its rows are not also missing"
+like "$out" "检查 [0-9]+ 项通过，[1-9][0-9]* 项无法判断" "（六） as one row in 2021: the sums over blank rows are not assessable"
+
+# a 2020 year printed in the 2021 tables
+nb lint --year 2020 "demo/$BODY-2021.txt"
+like "$out" "警告：表格是 gov2021 的格式，而 2020 年的报告应按 gov2019" "2021 tables in a 2020 report: said"
+
+# a local row the format does not have: reported, the rest read
+sed '69a\
+(八)其他情形 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |' seed.txt >extra.txt
+nb lint extra.txt
+like "$out" "extra.txt:70: 警告：三、收到和处理政府信息公开申请情况 中有格式之外的一行 “\(八\)其他情形”，未读取" \
+   "an extra local row: a layout warning"
+like "$out" "extra.txt: 0 个错误，3 个警告，3 个提示；检查 43 项通过" "an extra local row: the rest read and checked"
 finish
