@@ -219,7 +219,7 @@ end
 -- Reads LINES against format F. Returns the result (see the top of the file).
 local function read_with(f, lines)
   local lay = layout_of(f)
-  local res = { format = f.id, values = {}, marks = {}, findings = {}, rows = {} }
+  local res = { format = f.id, values = {}, marks = {}, findings = {}, rows = {}, text = {} }
   local function finding(sev, line, msg, extra)
     local x = { severity = sev, line = line, message = msg }
     for k, v in pairs(extra or {}) do x[k] = v end
@@ -232,6 +232,7 @@ local function read_with(f, lines)
   local current -- the table whose heading came last
   local seen = {} -- layout row -> line where it was read
   for _, l in ipairs(lines) do
+    if l.text then res.text[#res.text + 1] = { line = l.line, text = l.text } end
     local heading = l.text or (l.cells and #l.cells == 1 and l.cells[1])
     if heading then
       local n = lint.norm(heading)
@@ -469,13 +470,33 @@ function lint.check(res, neighbours)
   for _, x in ipairs(formats.national()) do if x.id == res.format then f = x end end
   local ctx = { format = res.format, values = res.values, year = res.year,
                 tables = f:build(nil, { figures = res.values }) }
+  -- the narrative: the text outside the tables, by the national parts' headings (check T1
+  -- compares its numbers with the cells)
+  local national = require "national"
+  local narrative = { preface = {}, order = {}, parts = {} }
+  local blocks = narrative.preface
+  for _, l in ipairs(res.text or {}) do
+    local n = lint.norm(l.text)
+    local part
+    for _, p in ipairs(national.parts) do
+      if n == lint.norm(p.title) then part = p.title end
+    end
+    if part then
+      narrative.order[#narrative.order + 1] = part
+      narrative.parts[part] = {}
+      blocks = narrative.parts[part]
+    else
+      blocks[#blocks + 1] = { type = "para", text = l.text, line = l.line }
+    end
+  end
+  ctx.narrative, ctx.has_text = narrative, #(res.text or {}) > 0
   if neighbours then
     ctx.neighbours = {}
     for y, n in pairs(neighbours) do ctx.neighbours[y] = n and { format = n.format, values = n.values } or false end
   end
   local files = {}
   for _, file in ipairs(checks.national_files()) do
-    if file.name == "checks.tables" or (neighbours and file.name == "checks.years") then
+    if file.name == "checks.tables" or file.name == "checks.text" or (neighbours and file.name == "checks.years") then
       files[#files + 1] = file
     end
   end

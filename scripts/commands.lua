@@ -480,7 +480,11 @@ local function run_lint(c)
         print(string.format("%s: %s %s %s：%s（%s）", r.path, lint_words[g.severity] or g.severity, g.id,
           status_words.FAIL, g.title, g.fails[1].formula or ""))
         for _, f in ipairs(g.fails) do
-          print(string.format("    %s：%s ≠ %s", f.message or "", num(f.left), num(f.right)))
+          local where = ""
+          for _, ev in ipairs(f.evidence or {}) do
+            if ev:find("^正文") then where = "（" .. ev .. "）" end -- a number in the narrative
+          end
+          print(string.format("    %s：%s ≠ %s%s", f.message or "", num(f.left), num(f.right), where))
         end
       end
     end

@@ -19,7 +19,7 @@ seed.txt:50: 提示：标签 “二、上年结转政府信息公开数量” �
 seed.txt:55: 警告：标签 “3.危机“三安全一稳定”” 与规定的 “3.危及“三安全一稳定”” 不同，含义已变
 seed.txt:59: 警告：标签 “7.属于行政法案卷” 与规定的 “7.属于行政执法案卷” 不同，含义已变
 seed.txt:62: 提示：标签 “2.没有现成信息需另行制作” 的写法与规定的 “2.没有现成信息需要另行制作” 不同
-seed.txt: 0 个错误，2 个警告，3 个提示；检查 43 项通过，0 项无法判断" \
+seed.txt: 0 个错误，2 个警告，3 个提示；检查 44 项通过，0 项无法判断" \
    "seed: the format and year, its two typos as warnings, the drift as notes, every check passes"
 
 nb lint --json seed.txt
@@ -142,8 +142,8 @@ open("word-gb.html", "w", encoding="gb18030").write(page)
 PY
 for f in word.html word-gb.html; do
     nb lint --year 2020 "$f"
-    like "$(printf '%s\n' "$out" | sed -n '1p;$p')" "^$f: 按 gov2019 读取，2020 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）
-$f: 0 个错误，2 个警告，3 个提示；检查 43 项通过，0 项无法判断$" "$f: every row, the same findings as the text"
+    is "$(printf '%s\n' "$out" | sed -n '1p;$p')" "$f: 按 gov2019 读取，2020 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）
+$f: 0 个错误，2 个警告，3 个提示；检查 44 项通过，0 项无法判断" "$f: every row, the same findings as the text"
     nb lint --year 2020 --json "$f"
     printf '%s\n' "$out" >"$f.json"
     is "$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["tables"]; b=json.load(open("seed.json"))["tables"]; print("same" if a == b else "differ")' "$f.json")" \
@@ -232,5 +232,11 @@ sed '69a\
 nb lint extra.txt
 like "$out" "extra.txt:70: 警告：三、收到和处理政府信息公开申请情况 中有格式之外的一行 “\(八\)其他情形”，未读取" \
    "an extra local row: a layout warning"
-like "$out" "extra.txt: 0 个错误，3 个警告，3 个提示；检查 43 项通过" "an extra local row: the rest read and checked"
+like "$out" "extra.txt: 0 个错误，3 个警告，3 个提示；检查 44 项通过" "an extra local row: the rest read and checked"
+# ---- the narrative against the tables (check T1's phrases) ----
+sed 's/信息220件/信息221件/' seed.txt >t1.txt
+nb lint t1.txt
+is "$rc" 0 "narrative: a number that disagrees is a warning (exit 0)"
+is "$(printf '%s\n' "$out" | grep -A1 ' T1 ')" "t1.txt: 警告 T1 未通过：正文数字与表格一致（正文中的数字 = 对应表格单元格）
+    “221”：221 ≠ 220（正文 一、总体情况 第11行）" "narrative: the number, the cell and the line"
 finish
