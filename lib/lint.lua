@@ -200,11 +200,23 @@ end
 -- The lines of TEXT as { line =, cells = { … } } (pipe rows) or { line =, text = } (others).
 local function lines_of(text)
   text = text:gsub("^\239\187\191", "") -- a BOM
+  -- without pipe rows, the columns of a PDF's text (pdftotext -layout): cells apart by
+  -- two spaces or more; a page break and the page's number are not text
+  local _, pipes = text:gsub("\n[^\n]*|[^\n]*|", "")
+  local layout = pipes < 3
   local out, n = {}, 0
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
-    line = line:gsub("\r$", "")
-    if line:find("|", 1, true) then
+    line = line:gsub("\r$", ""):gsub("\f", "")
+    if layout then
+      local t = line:gsub("^[%s—–%-]+", ""):gsub("[%s—–%-]+$", "")
+      if t:match("^%d+$") or t:match("^第%s*%d+%s*页") then line = "" end -- a page number
+    end
+    if layout and line:find("%S%s%s+%S") then
+      local cells = {}
+      for c in (line:gsub("^%s+", ""):gsub("%s+$", "") .. "  "):gmatch("(.-)%s%s+") do cells[#cells + 1] = c end
+      out[#out + 1] = row_line(n, cells, line)
+    elseif line:find("|", 1, true) then
       local cells = {}
       for c in (line .. "|"):gmatch("([^|]*)|") do cells[#cells + 1] = c:gsub("^%s+", ""):gsub("%s+$", "") end
       out[#out + 1] = row_line(n, cells, line)
@@ -231,8 +243,9 @@ local function read_with(f, lines)
   end
   local current -- the table whose heading came last
   local seen = {} -- layout row -> line where it was read
-  for _, l in ipairs(lines) do
-    if l.text then res.text[#res.text + 1] = { line = l.line, text = l.text } end
+  local joined = {} -- text lines read as the rest of a row's label
+  for idx, l in ipairs(lines) do
+    if l.text and not joined[idx] then res.text[#res.text + 1] = { line = l.line, text = l.text } end
     local heading = l.text or (l.cells and #l.cells == 1 and l.cells[1])
     if heading then
       local n = lint.norm(heading)
@@ -273,6 +286,28 @@ local function read_with(f, lines)
           end
           if #candidates > 0 or not current then break end
           tables = lay -- a row of another table (no heading before it)
+        end
+        -- a label broken over two lines (a PDF's text): the line before or after it, when
+        -- that holds text alone, may be the rest of it
+        if #candidates == 0 and #labels > 0 then
+          for _, side in ipairs{ -1, 1 } do
+            local o = lines[idx + side]
+            if #candidates == 0 and o and o.text and not joined[idx + side] then
+              local whole = side < 0 and (o.text .. labels[#labels]) or (labels[#labels] .. o.text)
+              for _, t in ipairs(current and { current } or lay) do
+                for _, r in ipairs(t.rows) do
+                  local how = match_label(lint.norm(whole), r)
+                  if how and #candidates == 0 then
+                    candidates[1] = { t = t, r = r, how = how, label = lint.norm(whole):gsub("%s", "") }
+                    joined[idx + side] = true
+                    if side < 0 and res.text[#res.text] and res.text[#res.text].line == o.line then
+                      res.text[#res.text] = nil -- not narrative after all
+                    end
+                  end
+                end
+              end
+            end
+          end
         end
         -- a group printed as one row (2021's （六）其他处理 as 2019 prints it): read into
         -- its last row when that one is 其他 (the format's own rule for what is not

@@ -239,4 +239,13 @@ nb lint t1.txt
 is "$rc" 0 "narrative: a number that disagrees is a warning (exit 0)"
 is "$(printf '%s\n' "$out" | grep -A1 ' T1 ')" "t1.txt: 警告 T1 未通过：正文数字与表格一致（正文中的数字 = 对应表格单元格）
     “221”：221 ≠ 220（正文 一、总体情况 第11行）" "narrative: the number, the cell and the line"
+# ---- a PDF's text (pdftotext -layout): columns, a label broken over two lines, a page break ----
+python3 "$NIANBAO_HOME/tests/lint/mkpdftext.py" seed.txt pdf.txt
+nb lint pdf.txt
+is "$(printf '%s\n' "$out" | sed -n '1p;$p')" "pdf.txt: 按 gov2019 读取，2020 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）
+pdf.txt: 0 个错误，2 个警告，3 个提示；检查 44 项通过，0 项无法判断" "pdf text: every row (the broken label joined, across the page break), the seed's findings"
+nb lint --json pdf.txt
+printf '%s\n' "$out" >pdf.json
+is "$(python3 -c 'import json; a=json.load(open("pdf.json"))["tables"]; b=json.load(open("seed.json"))["tables"]; print("same" if a == b else "differ")')" \
+   same "pdf text: exactly the figures of the seed"
 finish
