@@ -119,6 +119,7 @@ bench: all
 	$(Q)sh bench/import.sh
 	$(Q)sh bench/regen.sh
 	$(Q)sh bench/scale.sh
+	$(Q)sh bench/lint.sh
 
 # The reference pages, made from their owners (tests/cli/test_docs.sh checks them).
 docs: all

@@ -206,6 +206,14 @@ static int h_set_limits(lua_State *L)
     return 0;
 }
 
+/* host.reset_instructions(): the instruction limit counts from here again (a command
+ * that does the same work for each of many files gives each file the whole budget). */
+static int h_reset_instructions(lua_State *L)
+{
+    nb_lua_reset_steps(L);
+    return 0;
+}
+
 /* host.allow_write(dir): scripts (nianbao.export) may write into DIR too: the command's
  * --out. */
 static int h_allow_write(lua_State *L)
@@ -449,7 +457,7 @@ static const luaL_Reg host_funcs[] = {
     {"fork", h_fork}, {"receive", h_receive}, {"stop_workers", h_stop_workers}, {"exit", h_exit},
     {"write_file", h_write_file}, {"mkdir", h_mkdir}, {"sha256_file", h_sha256_file},
     {"allow_write", h_allow_write},
-    {"set_limits", h_set_limits},
+    {"set_limits", h_set_limits}, {"reset_instructions", h_reset_instructions},
     {"set_store", h_set_store},
     {"open", h_open},       {"read_file", h_read_file}, {"read_bytes", h_read_bytes},
     {"fail", h_fail},

@@ -141,7 +141,10 @@ local function layout_of(f)
         else
           cur_group, cur_col = nil, nil
         end
-        rows[#rows + 1] = { own = own, own_norm = own and lint.norm(own), group = group, keys = keys }
+        local bare, num = lint.unnumber(own or "")
+        rows[#rows + 1] = { own = own, own_norm = own and lint.norm(own), bare = bare, num = num,
+                            group = group, group_norm = group and lint.norm(group),
+                            group_bare = group and (lint.unnumber(group)), keys = keys }
       end
     end
     out[t.id] = { id = t.id, title = t.title, norm_title = lint.norm(t.title), rows = rows }
@@ -172,13 +175,15 @@ end
 -- How label TEXT (normalised N) matches layout row R: "same", "form" (written another
 -- way: brackets, separators, spaces), "variant", "typo", "near" (a character or two off),
 -- or nil.
+local unnumbered = setmetatable({}, { __mode = "k" })
 local function match_label(n, r)
   if not r.own_norm then return nil end
   if n == r.own_norm then return "same" end
-  local bare, num = lint.unnumber(n)
-  local rbare, rnum = lint.unnumber(r.own)
-  if bare == rbare and (num == rnum or num == "" or rnum == "") then return "form" end
-  local sp = spelling_of(rbare)
+  local u = unnumbered[n]
+  if not u then u = { lint.unnumber(n) }; unnumbered[n] = u end
+  local bare, num = u[1], u[2]
+  if bare == r.bare and (num == r.num or num == "" or r.num == "") then return "form" end
+  local sp = spelling_of(r.bare)
   if sp then
     for _, v in ipairs(sp.typos) do if v == bare then return "typo" end end
     for _, v in ipairs(sp.variants) do if v == bare then return "variant" end end
@@ -247,8 +252,9 @@ local function read_with(f, lines)
   for idx, l in ipairs(lines) do
     if l.text and not joined[idx] then res.text[#res.text + 1] = { line = l.line, text = l.text } end
     local heading = l.text or (l.cells and #l.cells == 1 and l.cells[1])
-    if heading then
-      local n = lint.norm(heading)
+    if heading and #heading <= 200 then -- a heading is short; a paragraph is not one
+      l.norm = l.norm or lint.norm(heading)
+      local n = l.norm
       for _, t in ipairs(lay) do
         if n:find(t.norm_title, 1, true) then current = t end
       end
@@ -258,8 +264,12 @@ local function read_with(f, lines)
       -- are the spacers of a grid, as nianbao's own TXT and Markdown print merged cells).
       -- A row with text after its values is a header row, not data.
       local labels, first, last_label, header, numbers = {}, nil, 0, false, 0
+      if not l.kinds then -- the same for every format: once
+        l.kinds = {}
+        for i, c in ipairs(l.cells) do l.kinds[i] = lint.value(c) end
+      end
       for i, c in ipairs(l.cells) do
-        local kind = lint.value(c)
+        local kind = l.kinds[i]
         if not first and kind == "text" then
           labels[#labels + 1] = c
           last_label = i
@@ -273,13 +283,14 @@ local function read_with(f, lines)
       local candidates = {}
       if first then
         local tables = current and { current } or lay
+        local label_norm = #labels > 0 and lint.norm(labels[#labels])
         for pass = 1, 2 do
           for _, t in ipairs(tables) do
             for _, r in ipairs(t.rows) do
               if #labels == 0 and not r.own then
                 candidates[#candidates + 1] = { t = t, r = r, how = "same" }
               elseif #labels > 0 then
-                local how = match_label(lint.norm(labels[#labels]), r)
+                local how = match_label(label_norm, r)
                 if how then candidates[#candidates + 1] = { t = t, r = r, how = how, label = labels[#labels] } end
               end
             end
@@ -294,9 +305,10 @@ local function read_with(f, lines)
             local o = lines[idx + side]
             if #candidates == 0 and o and o.text and not joined[idx + side] then
               local whole = side < 0 and (o.text .. labels[#labels]) or (labels[#labels] .. o.text)
+              local whole_norm = lint.norm(whole)
               for _, t in ipairs(current and { current } or lay) do
                 for _, r in ipairs(t.rows) do
-                  local how = match_label(lint.norm(whole), r)
+                  local how = match_label(whole_norm, r)
                   if how and #candidates == 0 then
                     candidates[1] = { t = t, r = r, how = how, label = lint.norm(whole):gsub("%s", "") }
                     joined[idx + side] = true
@@ -317,13 +329,13 @@ local function read_with(f, lines)
           local bare = lint.unnumber(n)
           local under = {}
           for _, r in ipairs(current.rows) do
-            if r.group and (lint.norm(r.group) == n or lint.unnumber(r.group) == bare) then under[#under + 1] = r end
+            if r.group and (r.group_norm == n or r.group_bare == bare) then under[#under + 1] = r end
           end
           if #under > 0 then
             local last = under[#under]
             local names = {}
             for _, r in ipairs(under) do names[#names + 1] = "“" .. r.own .. "”" end
-            if lint.unnumber(last.own) == "其他" then
+            if last.bare == "其他" then
               candidates[1] = { t = current, r = last, how = "group", label = labels[#labels],
                                 rows = table.concat(names, "、"), under = under }
             else
@@ -340,7 +352,7 @@ local function read_with(f, lines)
           local best, count
           for _, t in ipairs(current and { current } or lay) do
             for _, r in ipairs(t.rows) do
-              local rbare, rnum = lint.unnumber(r.own or "")
+              local rbare, rnum = r.bare, r.num
               -- not a row already read, nor one numbered otherwise ((八) is not (六))
               if r.own and not seen[r] and (num == "" or rnum == "" or num == rnum) then
                 local d = lint.distance(n, rbare, 2)
@@ -510,12 +522,10 @@ function lint.check(res, neighbours)
   local national = require "national"
   local narrative = { preface = {}, order = {}, parts = {} }
   local blocks = narrative.preface
+  local titles = {}
+  for _, p in ipairs(national.parts) do titles[lint.norm(p.title)] = p.title end
   for _, l in ipairs(res.text or {}) do
-    local n = lint.norm(l.text)
-    local part
-    for _, p in ipairs(national.parts) do
-      if n == lint.norm(p.title) then part = p.title end
-    end
+    local part = #l.text <= 200 and titles[lint.norm(l.text)] -- a heading is short
     if part then
       narrative.order[#narrative.order + 1] = part
       narrative.parts[part] = {}

@@ -387,6 +387,7 @@ end
 local function run_lint(c)
   local results, status, several = {}, 0, #c.args > 1
   for _, path in ipairs(c.args) do
+    c.host.reset_instructions() -- each file has the whole instruction budget
     -- the files named on the command line, wherever they are (a script reads only
     -- in its folders)
     local bytes, err = c.host.read_bytes(path)
@@ -424,6 +425,7 @@ local function run_lint(c)
   local by_year = {}
   for _, r in ipairs(results) do if r.year then by_year[r.year] = r end end
   for _, r in ipairs(results) do
+    c.host.reset_instructions()
     local neighbours
     for _, d in ipairs{ -1, 1 } do
       local n = r.year and by_year[r.year + d]
