@@ -248,4 +248,11 @@ nb lint --json pdf.txt
 printf '%s\n' "$out" >pdf.json
 is "$(python3 -c 'import json; a=json.load(open("pdf.json"))["tables"]; b=json.load(open("seed.json"))["tables"]; print("same" if a == b else "differ")')" \
    same "pdf text: exactly the figures of the seed"
+# ---- many files: each has the whole instruction budget (one file costs more than a sixth
+# of this limit, so six together would exceed it) ----
+for i in 1 2 3 4 5 6; do cp seed.txt many$i.txt; done
+nb lint --limit-instructions 1000000 many1.txt many2.txt many3.txt many4.txt many5.txt many6.txt
+is "$rc:$(printf '%s\n' "$out" | grep -c '按 gov2019 读取')" "0:6" "many files: every one read within a per-file budget"
+nb lint --limit-instructions 100000 seed.txt
+is "$rc" 2 "many files: the limit still stops one file that exceeds it"
 finish
