@@ -76,6 +76,12 @@ function nianbao.html_lines(page) end
 ---@return string? message
 function nianbao.docx_lines(document) end
 
+---Bytes as UTF-8 text: as they are when UTF-8, else converted from GB18030.
+---@param bytes string
+---@return string|nil text
+---@return string encoding or message
+function nianbao.text_utf8(bytes) end
+
 ---JSON text as Lua values (objects: tables, arrays: sequences, null: nil).
 ---@param text string
 ---@return any|nil

@@ -1,5 +1,7 @@
 /* lua_published.c - marshals html.h and docx.h: nianbao.html_lines and nianbao.docx_lines,
  * a published report's HTML page or Word document as lines (what nianbao lint reads). */
+#include <stdio.h>
+
 #include "docx.h"
 #include "html.h"
 #include "lua_nb.h"
@@ -73,7 +75,33 @@ static int l_docx_lines(lua_State *L)
     return result(L, rc, err, NULL);
 }
 
+/* nianbao.text_utf8(bytes) -> text, encoding | nil, message: UTF-8 as it is, else
+ * GB18030 converted. */
+static int l_text_utf8(lua_State *L)
+{
+    size_t len, bad;
+    const char *s = luaL_checklstring(L, 1, &len);
+    void **owned = nb_lua_owned(L); /* the text, freed with it whatever happens */
+    nb_buf b = {0};
+    const char *enc;
+    nb_err rc = nb_text_utf8(s, len, &b, &enc, &bad);
+    *owned = b.data;
+    if (rc) {
+        lua_pushnil(L);
+        char msg[80] = "out of memory";
+        if (rc != NB_ERR_NOMEM)
+            snprintf(msg, sizeof msg, "not UTF-8 or GB18030 text (byte %zu: 0x%02X)", bad + 1,
+                     bad < len ? (unsigned)(unsigned char)s[bad] : 0u);
+        lua_pushstring(L, msg);
+        return 2;
+    }
+    lua_pushlstring(L, b.data ? b.data : "", b.len);
+    lua_pushstring(L, enc);
+    return 2;
+}
+
 static const luaL_Reg funcs[] = {
+    {"text_utf8", l_text_utf8},
     {"docx_lines", l_docx_lines},
     {"html_lines", l_html_lines},
     {NULL, NULL},

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -549,4 +550,40 @@ size_t nb_utf8_invalid_at(const unsigned char *s, size_t len)
         i += n + 1;
     }
     return len;
+}
+
+nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encoding,
+                    size_t *bad)
+{
+    *bad = 0;
+    if (nb_utf8_invalid_at((const unsigned char *)s, len) == len) {
+        *encoding = "UTF-8";
+        return nb_buf_add(out, s, len) || nb_buf_adds(out, "") ? NB_ERR_NOMEM : NB_OK;
+    }
+    *encoding = "GB18030";
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return NB_ERR_INPUT;
+    size_t room = len * 2 + 16; /* a GB18030 character is 1, 2 or 4 bytes; UTF-8 at most 4 */
+    out->len = 0;
+    if (out->cap < room) {
+        char *d = realloc(out->data, room);
+        if (!d) {
+            iconv_close(cd);
+            return NB_ERR_NOMEM;
+        }
+        out->data = d;
+        out->cap = room;
+    }
+    char *in = (char *)s, *o = out->data;
+    size_t il = len, ol = room - 1;
+    nb_err rc = NB_OK;
+    if (iconv(cd, &in, &il, &o, &ol) == (size_t)-1) {
+        *bad = (size_t)(in - s);
+        rc = NB_ERR_INPUT;
+    }
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    iconv_close(cd);
+    return rc;
 }

@@ -407,11 +407,14 @@ local function run_lint(c)
       r, why = lint.read_page(page, { year = y, format = c.opt.format })
     elseif perr then
       c.host.fail(path .. ": " .. perr)
-    elseif not utf8.len(bytes) then
-      r, why = nil, "not UTF-8 text (save the page as UTF-8, or give the HTML page itself)"
     else
-      local y = report_year(c, path, bytes, several)
-      r, why = lint.read_text(bytes, { year = y, format = c.opt.format })
+      local text, terr = nianbao.text_utf8(bytes) -- UTF-8, else GB18030
+      if not text then
+        r, why = nil, terr
+      else
+        local y = report_year(c, path, text, several)
+        r, why = lint.read_text(text, { year = y, format = c.opt.format })
+      end
     end
     if not r then
       c.host.eprint(path .. ": " .. why)
@@ -923,7 +926,7 @@ commands.list = {
   {
     name = "lint", store = "none",
     summary = "read published reports back (HTML pages, Word documents, or text with pipe rows): their tables, label drift and typos, and the national checks",
-    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them), DOCX, or text copied from the page (UTF-8); several years of one body are checked against each other" } },
+    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them), DOCX, or text copied from the page or a PDF (UTF-8 or GB18030); several years of one body are checked against each other" } },
     options = {
       { "--year", "Y", "the year of the report (default: from the file name or the text)", check = year },
       { "--format", "ID", "the national format (default: decided from the rows, cross-checked with the year)" },

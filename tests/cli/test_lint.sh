@@ -92,10 +92,13 @@ is "$(printf '%s\n' "$out" | grep -c 'Y1 未通过')" 1 "Y1 across files: the sa
 nb lint 沈河区2020.txt
 is "$rc" 0 "one year alone: no Y1"
 
-# text that is not UTF-8: said, never read as something else
+# text in GB18030 (Windows' Chinese text): read as the UTF-8 text is; neither: said
 iconv -f UTF-8 -t GB18030 seed.txt >gb.txt
 nb lint gb.txt
-is "$rc:$err" "2:gb.txt: not UTF-8 text (save the page as UTF-8, or give the HTML page itself)" "GB18030 text: exit 2, said"
+is "$(printf '%s\n' "$out" | sed 's/^gb.txt/seed.txt/')" "$(cd "$T" && "$NB_BIN" lint seed.txt)" "GB18030 text: the same lines and findings"
+printf 'ab\377 | 1 |\n' >bad.txt
+nb lint bad.txt
+is "$rc:$err" "2:bad.txt: not UTF-8 or GB18030 text (byte 3: 0xFF)" "neither UTF-8 nor GB18030: exit 2, the byte named"
 
 # a file outside the working folder is read (the command line names it)
 mkdir -p elsewhere && cp seed.txt elsewhere/s.txt

@@ -202,8 +202,25 @@ static void test_map_buf(void)
     CHECK(b.data == NULL && b.len == 0, "buf: free");
 }
 
+static void test_text_utf8(void)
+{
+    nb_buf b = {0};
+    const char *enc = NULL;
+    size_t bad = 99;
+    CHECK(nb_text_utf8("自然人", strlen("自然人"), &b, &enc, &bad) == NB_OK && strcmp(enc, "UTF-8") == 0 &&
+              strcmp(b.data, "自然人") == 0, "text_utf8: UTF-8 as it is");
+    b.len = 0;
+    CHECK(nb_text_utf8("\xd7\xd4\xc8\xbb\xc8\xcb 1", 8, &b, &enc, &bad) == NB_OK &&
+              strcmp(enc, "GB18030") == 0 && strcmp(b.data, "自然人 1") == 0, "text_utf8: GB18030 converted");
+    b.len = 0;
+    CHECK(nb_text_utf8("ab\xff", 3, &b, &enc, &bad) == NB_ERR_INPUT && bad == 2,
+          "text_utf8: neither, the first bad byte found");
+    nb_buf_free(&b);
+}
+
 int main(void)
 {
+    test_text_utf8();
     test_dates();
     test_money();
     test_trim();
