@@ -74,20 +74,10 @@ static int h_read_file(lua_State *L)
 }
 
 /* host.read_bytes(path) -> bytes | nil, message: a regular file of at most 16 MiB, as it
- * is (a page named on the command line, in whatever encoding). */
+ * is (a page named on the command line, wherever it is, in whatever encoding). */
 static int h_read_bytes(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
-    nb_buf *b = owned_buf(L);
-    char err[1024];
-    if (nb_file_read(path, 16 * 1024 * 1024, b, err, sizeof err) != NB_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
-    }
-    lua_pushlstring(L, b->data ? b->data : "", b->len);
-    nb_buf_free(b);
-    return 1;
+    return nb_lua_push_file(L, luaL_checkstring(L, 1));
 }
 
 /* host.fail(message [, status]): ends the command: "nianbao: MESSAGE" alone on stderr,

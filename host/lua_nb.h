@@ -37,6 +37,10 @@ typedef struct {
 
 /* 1 when scripts may read PATH: it lies in the working folder or the store's folder. */
 int nb_lua_may_read(lua_State *L, const char *path);
+/* Pushes the bytes of the regular file PATH (at most NB_MAX_TEXT_FILE), or nil and the
+ * message; no sandbox check (nianbao.read_text checks first; the command line's own
+ * host.read_bytes reads the files it is given). Returns the number of values pushed. */
+int nb_lua_push_file(lua_State *L, const char *path);
 /* 1 when scripts may write into folder DIR: the working folder, the store's folder, or the
  * command's --out. */
 int nb_lua_may_write(lua_State *L, const char *dir);

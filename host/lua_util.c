@@ -124,6 +124,11 @@ static int l_read_text(lua_State *L)
                            "folder (sandbox)", path);
         return 2;
     }
+    return nb_lua_push_file(L, path);
+}
+
+int nb_lua_push_file(lua_State *L, const char *path)
+{
     /* The text belongs to a userdata, so an error while pushing it cannot leak it. */
     nb_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
     memset(b, 0, sizeof *b);
