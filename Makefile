@@ -3,10 +3,10 @@
 # The core (host/*.c but main.c and lua_*.c) is plain C without Lua: it is
 # built and unit-tested on its own (tests/unit/ link the core objects only).
 # The Lua side (main.c and the lua_*.c bindings) links the core and Lua.
-CORE_PKGS := sqlite3 xlsxwriter minizip expat nettle jansson libxml-2.0
+CORE_PKGS := sqlite3 xlsxwriter minizip expat nettle jansson libxml-2.0 poppler-glib
 LUA_PKGS  := lua5.4
-DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev pkg-config
-TESTDEBS := sqlite3 python3 python3-openpyxl valgrind groff-base strace
+DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev fonts-noto-cjk pkg-config
+TESTDEBS := sqlite3 python3 python3-openpyxl python3-docx poppler-utils libreoffice-writer-nogui valgrind groff-base strace
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
@@ -15,9 +15,15 @@ SAN      ?=
 # Our flags stay even when CFLAGS or LDLIBS are given on the command line
 # (they are evaluated when used: after `deps` has installed pkg-config).
 BASE_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -MMD -MP
-CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS))
+# The PDF exporter needs Pango and Cairo; a build without them still has every other
+# exporter, and --to pdf names the packages to install (export_pdf.c).
+PDF_PKGS   := pangocairo cairo-pdf
+PDF_OK      = $(shell pkg-config --exists $(PDF_PKGS) && echo yes)
+PDF_CFLAGS  = $(if $(PDF_OK),-DNB_HAVE_PDF $(shell pkg-config --cflags $(PDF_PKGS)))
+PDF_LIBS    = $(if $(PDF_OK),$(shell pkg-config --libs $(PDF_PKGS)))
+CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS)) $(PDF_CFLAGS)
 LUA_CFLAGS  = $(CORE_CFLAGS) $(shell pkg-config --cflags $(LUA_PKGS))
-CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS)) -lm
+CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS)) $(PDF_LIBS) -lm
 LUA_LIBS    = $(shell pkg-config --libs $(LUA_PKGS)) $(CORE_LIBS)
 BUILD    ?= build
 Q        := $(if $(V),,@)
@@ -44,7 +50,7 @@ REFS     := records formats narrative
 FUZZDEBS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZ     := build-fuzz
-FUZZ_TARGETS := csv xlsx mapping narrative html docx lint
+FUZZ_TARGETS := csv xlsx mapping narrative html docx pdf lint
 FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
               -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(LUA_PKGS))
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
@@ -166,6 +172,10 @@ $(FUZZ)/fuzz_docx.o: tests/fuzz/fuzz_lines.c
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_DOCX -Ihost -c -o $@ $<
 
+$(FUZZ)/fuzz_pdf.o: tests/fuzz/fuzz_lines.c
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_PDF -Ihost -c -o $@ $<
+
 $(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_SCRIPT=\"lint\" -Ihost -c -o $@ $<
@@ -173,7 +183,7 @@ $(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
 FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o)
 FUZZ_LUA  := $(filter-out $(FUZZ)/obj/main.o,$(LUA_SRCS:host/%.c=$(FUZZ)/obj/%.o))
 
-$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_html $(FUZZ)/fuzz_docx: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
+$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_html $(FUZZ)/fuzz_docx $(FUZZ)/fuzz_pdf: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
 	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(CORE_LIBS)
 
 $(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative $(FUZZ)/fuzz_lint: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE) $(FUZZ_LUA)

@@ -76,6 +76,12 @@ function nianbao.html_lines(page) end
 ---@return string? message
 function nianbao.docx_lines(document) end
 
+---A PDF's text as lines (poppler), in columns as `pdftotext -layout` gives them; a page starts with a form feed.
+---@param document string the PDF's bytes
+---@return {line: integer, text: string}[]|nil
+---@return string? message
+function nianbao.pdf_lines(document) end
+
 ---Bytes as UTF-8 text: as they are when UTF-8, else converted from GB18030.
 ---@param bytes string
 ---@return string|nil text
@@ -168,6 +174,10 @@ function nianbao.document(t) end
 ---The exporters, in the order they write.
 ---@return {name: string, ext: string}[]
 function nianbao.formats() end
+
+---The font roles of a printed document with their default families (read-only data).
+---@type {role: string, default: string}[]
+nianbao.fonts = {}
 
 ---The names of the program's scripts in scripts/FOLDER.
 ---@param folder string

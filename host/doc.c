@@ -52,10 +52,26 @@ static void check_clear(nb_check *k)
     free(k->evidence);
 }
 
+const char *const nb_font_role_names[NB_FONT_ROLES] = {"title", "heading", "body"};
+
+const char *nb_doc_font(const nb_doc *doc, nb_font_role role)
+{
+    static const char *const defaults[NB_FONT_ROLES] = {
+        "方正小标宋简体,方正小标宋_GBK,华文中宋,宋体,SimSun,Noto Serif CJK SC",
+        "黑体,SimHei,Noto Sans CJK SC",
+        "仿宋_GB2312,仿宋,FangSong,Noto Serif CJK SC",
+    };
+    if (role < 0 || role >= NB_FONT_ROLES)
+        role = NB_FONT_BODY;
+    return doc && doc->fonts[role] && *doc->fonts[role] ? doc->fonts[role] : defaults[role];
+}
+
 void nb_doc_free(nb_doc *doc)
 {
     if (!doc)
         return;
+    for (int i = 0; i < NB_FONT_ROLES; i++)
+        free(doc->fonts[i]);
     if (doc->blocks) {
         for (int i = 0; i < doc->nblocks; i++)
             free(doc->blocks[i].text);

@@ -78,6 +78,15 @@ typedef struct {
     int nevidence;
 } nb_check;
 
+/* The font roles of a printed document (DOCX, PDF): the title, part headings
+ * (一、总体情况), and the body text and tables. */
+typedef enum {
+    NB_FONT_TITLE = 0, /* 方正小标宋 / 小标宋 / 宋体 */
+    NB_FONT_HEADING,   /* 黑体 */
+    NB_FONT_BODY,      /* 仿宋_GB2312 / 仿宋 */
+    NB_FONT_ROLES
+} nb_font_role;
+
 typedef struct {
     char *title;     /* "沈阳市沈河区人民政府2020年政府信息公开工作年度报告" */
     char *body;      /* body name */
@@ -90,7 +99,18 @@ typedef struct {
     nb_check *checks;
     int nchecks;
     long long created; /* fixed creation time (Unix seconds) written into XLSX metadata */
+    char *fonts[NB_FONT_ROLES]; /* font families per role, comma-separated, first
+                                   preferred ("仿宋_GB2312,仿宋,Noto Serif CJK SC");
+                                   NULL: nb_doc_font's default */
 } nb_doc;
+
+/* The roles' names, as a document table and --fonts give them: "title", "heading", "body". */
+extern const char *const nb_font_role_names[NB_FONT_ROLES];
+
+/* The font families of ROLE in DOC: DOC's own when set, else the default list
+ * (GB/T 9704's fonts by their Windows names, then Noto CJK, which Debian's
+ * fonts-noto-cjk installs). Comma-separated, first preferred. */
+const char *nb_doc_font(const nb_doc *doc, nb_font_role role);
 
 /* Frees everything the document owns, then the document itself. NULL ok. */
 void nb_doc_free(nb_doc *doc);

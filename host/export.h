@@ -38,6 +38,8 @@ typedef struct {
  * X(name, ext, title, per_table, function). */
 #define NB_EXPORTERS(X)                                                                  \
     X("xlsx", ".xlsx", "Excel workbook, one sheet per table", 0, nb_export_xlsx)         \
+    X("docx", ".docx", "Word document in the style of a government document", 0, nb_export_docx) \
+    X("pdf", ".pdf", "PDF on A4, laid out with Pango and Cairo", 0, nb_export_pdf)       \
     X("md", ".md", "Markdown, tables as GFM pipe tables", 0, nb_export_md)               \
     X("txt", ".txt", "plain text, tables as pipe rows", 0, nb_export_txt)                \
     X("html", ".html", "HTML page, printable on A4", 0, nb_export_html)                  \

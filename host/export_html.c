@@ -1,46 +1,51 @@
-/* export_html.c - the HTML exporter: one page for print (A4), tables with rowspan/colspan.
+/* export_html.c - the HTML exporter: one page for print (A4) that survives being pasted
+ * into Word, WPS, LibreOffice or a portal's rich-text editor.
  *
- * A heading row's cells are <th>, labels beside data <th class="label">,
- * numbers <td class="num">; the checks follow as a table whose rows carry
- * their status and severity as classes. Depends on libc. */
+ * Nothing depends on the stylesheet alone: every table carries border, cellspacing,
+ * cellpadding and width attributes, a <colgroup> of column widths (from
+ * export_layout.h, as the XLSX and the other printed forms lay them out) and every
+ * cell its border, padding and alignment as inline style; a header no wider than
+ * four CJK characters (自然人, 商业企业, 尚未审结) is kept on one line. The
+ * stylesheet adds print: A4 with GB/T 9704 margins, the fonts of the document's
+ * roles (nb_doc_font), page numbers "— 1 —" at the foot (CSS page margin boxes; a
+ * Word footer field for Word), headings kept with what follows them, and rows not
+ * split. A heading row's cells are <th>, labels beside data <th class="label">,
+ * numbers <td class="num">. The check results are not written (a check file is a
+ * document of its own). Depends on libc. */
 #include "export.h"
-#include "export_checks.h"
 #include "export_grid.h"
+#include "export_layout.h"
 #include "export_util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#define TEXT_WIDTH_PT 442.0 /* A4 less GB/T 9704's side margins (28 mm, 26 mm): 156 mm */
+#define PX_PER_PT (96.0 / 72.0)
+
+#define NOWRAP_WIDTH 8 /* headers this wide or narrower (4 CJK characters) stay on one line */
+
+/* The inline style of every cell: what a pasted table keeps. */
+#define CELL_STYLE "border:1px solid #000;padding:2pt 3pt;vertical-align:middle;line-height:1.25;"
 
 static const char html_style[] =
-    "@page { size: A4; margin: 20mm 18mm; }\n"
-    "body { font-family: \"SimSun\", \"宋体\", \"Songti SC\", \"STSong\", \"Noto Serif CJK SC\",\n"
-    "       \"Source Han Serif SC\", serif; font-size: 12pt; line-height: 1.6;\n"
-    "       max-width: 180mm; margin: 0 auto; color: #000; }\n"
-    "h1 { font-family: \"SimHei\", \"黑体\", \"Heiti SC\", \"Noto Sans CJK SC\", sans-serif;\n"
-    "     font-size: 18pt; text-align: center; margin: 0.5em 0 1em; }\n"
-    "h2, h3 { font-family: \"SimHei\", \"黑体\", \"Heiti SC\", \"Noto Sans CJK SC\", sans-serif;\n"
-    "         font-size: 14pt; margin: 1em 0 0.4em; }\n"
-    "h3 { font-size: 12pt; }\n"
-    "p { text-indent: 2em; margin: 0.3em 0; }\n"
-    "table { border-collapse: collapse; margin: 0.6em auto; font-size: 10.5pt;\n"
-    "        line-height: 1.3; page-break-inside: avoid; break-inside: avoid; }\n"
-    "table.wide { font-size: 9pt; width: 100%; }\n"
-    "table.wide th, table.wide td { padding: 2pt 2pt; }\n"
-    "table.report td.num { min-width: 2.4em; }\n"
-    "caption { font-family: \"SimHei\", \"黑体\", sans-serif; font-size: 12pt; padding: 0.3em; }\n"
-    "table.checks { width: 100%; font-size: 9pt; page-break-inside: auto; break-inside: auto; }\n"
-    "table.checks td { vertical-align: top; }\n"
-    "table.checks td:nth-child(3), table.checks td:nth-child(4) { min-width: 9em; }\n"
-    "table.checks td:nth-child(8) { word-break: break-all; }\n"
-    "th, td { border: 1px solid #000; padding: 2pt 4pt; vertical-align: middle; }\n"
-    "th { font-weight: normal; text-align: center; }\n"
-    "th.label { text-align: left; }\n"
-    "td.num { text-align: right; white-space: nowrap; }\n"
-    "tr.status-pass td.status { color: #060; }\n"
-    "tr.status-fail td.status { color: #c00; font-weight: bold; }\n"
-    "tr.status-not-assessable td.status { color: #960; }\n"
-    "@media print { body { max-width: none; } }\n";
+    "@page { size: A4; margin: 37mm 26mm 35mm 28mm;\n"
+    "        @bottom-center { content: \"— \" counter(page) \" —\"; font-size: 14pt; } }\n"
+    "body { font-size: 16pt; line-height: 1.75; color: #000; }\n"
+    "h1 { font-size: 22pt; font-weight: normal; text-align: center; line-height: 1.4; margin: 0 0 1em; }\n"
+    "h2 { font-size: 16pt; font-weight: normal; margin: 0.6em 0 0.3em; text-indent: 2em;\n"
+    "     page-break-after: avoid; break-after: avoid; }\n"
+    "h3 { font-size: 16pt; font-weight: bold; margin: 0.3em 0; text-indent: 2em;\n"
+    "     page-break-after: avoid; break-after: avoid; }\n"
+    "p { text-indent: 2em; margin: 0; text-align: justify; orphans: 2; widows: 2; }\n"
+
+    "table { border-collapse: collapse; margin: 0.5em 0; line-height: 1.3; }\n"
+    "caption { font-size: 12pt; padding: 0.3em; page-break-after: avoid; break-after: avoid; }\n"
+    "thead { display: table-header-group; }\n"
+    "th { font-weight: normal; }\n"
+    "@media screen { body { max-width: 180mm; margin: 1em auto; } }\n";
 
 static void html_text(FILE *f, const char *s, const char *nl)
 {
@@ -83,55 +88,206 @@ static int html_merge_crosses_header(const nb_table *t)
     return 0;
 }
 
-static void html_cell(FILE *f, const nb_table *t, const int *owner, int r, int c, int heading)
+/* font-family: the families of LIST (comma-separated) quoted, then GENERIC. */
+static void html_fonts(FILE *f, const char *list, const char *generic)
+{
+    const char *p = list;
+
+    fputs("font-family:", f);
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        fputc('\'', f);
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] != '\'' && p[i] != '"' && p[i] != '<' && p[i] != '>' && p[i] != '&' && p[i] != ';')
+                fputc(p[i], f);
+        }
+        fputs("',", f);
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    fprintf(f, "%s;", generic);
+}
+
+/* The width in points of the cell at R, C (its merge's columns), PCT the columns'
+ * widths in per cent. */
+static double cell_width(const nb_table *t, const int *owner, int r, int c, const double *pct)
+{
+    const nb_merge *g = grid_merge_at(t, owner, r, c);
+    double w = 0;
+
+    for (int k = g ? g->c1 : c; k <= (g ? g->c2 : c); k++)
+        w += pct[k] * TEXT_WIDTH_PT / 100;
+    return w;
+}
+
+/* 1 when text WIDEST units wide (nb_text_width) fits on one line of the cell at R, C
+ * (its merge's columns) at SIZE points, PCT the columns' widths in per cent. */
+static int fits(const nb_table *t, const int *owner, int r, int c, const double *pct, const char *size,
+                int widest)
+{
+    return widest * atof(size) / 2 + 8.0 <= cell_width(t, owner, r, c, pct);
+}
+
+/* Writes header TEXT in a cell W points wide at SIZE points: when it is a short run of
+ * CJK characters (up to eight) that does not fit on one line, in lines of two-character
+ * words packed as the width allows (商业/企业, 社会/公益/组织), the way Chinese report
+ * tables print them, never 商业企/业. Returns 0 (nothing written) for other text. */
+static int html_words(FILE *f, const char *text, double w, double size)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int n = 0, per_line, on_line = 0;
+
+    for (; *p; p += 3, n++) { /* three-byte UTF-8 in the CJK ideographs */
+        if (p[0] != 0xE4 && !(p[0] >= 0xE5 && p[0] <= 0xE9))
+            return 0;
+        if (!p[1] || !p[2])
+            return 0;
+    }
+    per_line = (int)((w - 8.0) / size);
+    if (n < 3 || n > 8 || n <= per_line)
+        return 0;
+    if (per_line < 2)
+        per_line = 2;
+    for (int i = 0; i < n; i += 2) {
+        int take = n - i >= 2 ? 2 : 1;
+        if (on_line > 0 && on_line + take > per_line) {
+            fputs("<br>", f);
+            on_line = 0;
+        }
+        fwrite(text + 3 * i, 1, (size_t)(3 * take), f);
+        on_line += take;
+    }
+    return 1;
+}
+
+/* A cell; PCT[c] is column c's share of the width in per cent, SIZE its font size. */
+static void html_cell(FILE *f, const nb_table *t, const int *owner, int r, int c, int heading,
+                      const double *pct, const char *size)
 {
     const nb_cell *cell = grid_cell(t, r, c);
     const nb_merge *g = grid_merge_at(t, owner, r, c);
     const char *tag = heading || cell->header ? "th" : "td";
+    const char *text = grid_text(t, owner, r, c);
+    int label = !heading && cell->header, num = !heading && !cell->header && (grid_is_number(cell) || cell->key);
+    int widest, nowrap = 0;
 
+    nb_layout_text_lines(text, 0, &widest);
     fprintf(f, "<%s", tag);
-    if (!heading && cell->header)
+    if (label)
         fputs(" class=\"label\"", f);
-    else if (!heading && (grid_is_number(cell) || cell->key))
+    else if (num)
         fputs(" class=\"num\"", f);
     if (g && g->r2 > g->r1)
         fprintf(f, " rowspan=\"%d\"", g->r2 - g->r1 + 1);
     if (g && g->c2 > g->c1)
         fprintf(f, " colspan=\"%d\"", g->c2 - g->c1 + 1);
-    fputc('>', f);
-    html_text(f, grid_text(t, owner, r, c), "<br>");
+    fprintf(f, " align=\"%s\" valign=\"middle\"", label ? "left" : "center");
+    if (!g || g->c2 == g->c1)
+        fprintf(f, " width=\"%.0f%%\"", pct[c]);
+    if (num || (!label && widest <= NOWRAP_WIDTH && fits(t, owner, r, c, pct, size, widest)))
+        nowrap = 1;
+    if (nowrap)
+        fputs(" nowrap", f);
+    fprintf(f, " style=\"" CELL_STYLE "font-size:%spt;text-align:%s;%s\">", size, label ? "left" : "center",
+            nowrap ? "white-space:nowrap;" : "");
+    if (nowrap || label || !html_words(f, text, cell_width(t, owner, r, c, pct), atof(size)))
+        html_text(f, text, "<br>");
     fprintf(f, "</%s>", tag);
 }
 
-/* <table ...> and its caption. */
-static void html_table_open(FILE *f, const nb_table *t, const char *caption)
+/* Takes up to EXCESS points from the columns of T that are (DATA 1) or are not (DATA 0)
+ * data columns, in proportion to what each has over FLOOR. Returns what is left. */
+static double shrink(const nb_table *t, const int *owner, double *w, int data, double floor, double excess)
 {
-    fputs("<table class=\"report", f);
-    if (t->ncols > 8)
-        fputs(" wide", f);
-    fputc('"', f);
+    double spare = 0, k;
+
+    for (int c = 0; c < t->ncols; c++) {
+        if (nb_layout_data_column(t, owner, c) == data && w[c] > floor)
+            spare += w[c] - floor;
+    }
+    if (excess <= 0 || spare <= 0)
+        return excess;
+    k = fmin(1.0, excess / spare);
+    for (int c = 0; c < t->ncols; c++) {
+        if (nb_layout_data_column(t, owner, c) == data && w[c] > floor)
+            w[c] -= (w[c] - floor) * k;
+    }
+    return excess - spare * k;
+}
+
+/* Column widths of T, in per cent of the text width, into PCT: laid out (export_layout.h)
+ * for text of SIZE points, then fitted to the text width. A table too wide first narrows
+ * its data columns down to three CJK characters (自然人; longer headers wrap between
+ * two-character words: 商业/企业), then its label columns down to four (or their share
+ * of the width, for a table of many columns); a narrower one grows evenly, so every
+ * table is as wide as the text. */
+static void column_widths(const nb_table *t, const int *owner, double size, double *pct)
+{
+    const nb_layout_units pt = {
+        .per_unit = size / 2, .pad = 8.0, .col_min = 2 * size, .col_max = 16 * size, .cell_max = 11 * size,
+    };
+    double share = TEXT_WIDTH_PT / (t->ncols ? t->ncols : 1), total = 0, excess;
+
+    nb_layout_widths(t, owner, &pt, pct);
+    for (int c = 0; c < t->ncols; c++)
+        total += pct[c];
+    excess = shrink(t, owner, pct, 1, fmin(3 * size + pt.pad, share), total - TEXT_WIDTH_PT);
+    shrink(t, owner, pct, 0, fmin(4 * size + pt.pad, share), excess);
+    total = 0;
+    for (int c = 0; c < t->ncols; c++)
+        total += pct[c];
+    for (int c = 0; c < t->ncols; c++)
+        pct[c] = total > 0 ? 100.0 * pct[c] / total : 100.0 / t->ncols;
+}
+
+/* <table ...> with its attributes, caption and column widths PCT (per cent of the
+ * text width), its text SIZE points. */
+static void html_table_open(FILE *f, const nb_doc *doc, const nb_table *t, const double *pct,
+                            const char *size, const char *caption)
+{
+    fputs("<table class=\"report\"", f);
     if (t->id && *t->id) {
         fputs(" id=\"table-", f);
         html_class(f, t->id);
         fputc('"', f);
     }
-    fputs(">\n", f);
+    fprintf(f, " border=\"1\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%%\""
+               " style=\"width:100%%;table-layout:fixed;border-collapse:collapse;border:1px solid #000;font-size:%spt;",
+            size);
+    html_fonts(f, nb_doc_font(doc, NB_FONT_BODY), "serif");
+    fputs("\">\n", f);
     if (caption) {
         fputs("<caption>", f);
         html_text(f, caption, " ");
         fputs("</caption>\n", f);
     }
+    fputs("<colgroup>", f);
+    for (int c = 0; c < t->ncols; c++)
+        fprintf(f, "<col width=\"%.0f\" style=\"width:%.1f%%\">", pct[c] * TEXT_WIDTH_PT / 100 * PX_PER_PT,
+                pct[c]);
+    fputs("</colgroup>\n", f);
 }
 
-static nb_err html_table(FILE *f, const nb_table *t, const char *caption, char *err, size_t errlen)
+static nb_err html_table(FILE *f, const nb_doc *doc, const nb_table *t, const char *caption, char *err,
+                         size_t errlen)
 {
     int *owner, thead;
     nb_err rc = grid_owner_map(t, &owner, err, errlen);
 
     if (rc != NB_OK)
         return rc;
+    double *pct = malloc((t->ncols ? (size_t)t->ncols : 1) * sizeof *pct);
+    const char *size = t->ncols > 8 ? "9" : "10.5";
+
+    if (!pct) {
+        free(owner);
+        snprintf(err, errlen, "table '%s': out of memory", t->id ? t->id : "");
+        return NB_ERR_NOMEM;
+    }
+    column_widths(t, owner, atof(size), pct);
     thead = t->header_rows > 0 && !html_merge_crosses_header(t);
-    html_table_open(f, t, caption);
+    html_table_open(f, doc, t, pct, size, caption);
     for (int r = 0; r < t->nrows; r++) {
         int heading = grid_heading_row(t, owner, r);
         if (thead && r == 0)
@@ -141,7 +297,7 @@ static nb_err html_table(FILE *f, const nb_table *t, const char *caption, char *
         fputs("<tr>", f);
         for (int c = 0; c < t->ncols; c++) {
             if (!grid_covered(t, owner, r, c))
-                html_cell(f, t, owner, r, c, heading);
+                html_cell(f, t, owner, r, c, heading, pct, size);
         }
         fputs("</tr>\n", f);
         if (thead && r == t->header_rows - 1)
@@ -150,55 +306,9 @@ static nb_err html_table(FILE *f, const nb_table *t, const char *caption, char *
     if (t->nrows > (thead ? t->header_rows : 0))
         fputs("</tbody>\n", f);
     fputs("</table>\n", f);
+    free(pct);
     free(owner);
     return NB_OK;
-}
-
-/* One check as a table row; the note's evidence keeps to one line. */
-static nb_err html_check(FILE *f, const nb_check *k, char *err, size_t errlen)
-{
-    char *note = nb_check_note(k, "\n", " ");
-
-    if (!note) {
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
-    }
-    fputs("<tr class=\"status-", f);
-    html_class(f, k->status);
-    fputs(" severity-", f);
-    html_class(f, k->severity);
-    fputs("\">", f);
-    for (int c = 0; c < NB_CHECK_COLS; c++) {
-        if (c == NB_CHECK_LEFT || c == NB_CHECK_RIGHT)
-            fputs("<td class=\"num\">", f);
-        else if (c == NB_CHECK_STATUS)
-            fputs("<td class=\"status\">", f);
-        else
-            fputs("<td>", f);
-        html_text(f, c == NB_CHECK_NOTE ? note : nb_check_text(k, c), "<br>");
-        fputs("</td>", f);
-    }
-    fputs("</tr>\n", f);
-    free(note);
-    return NB_OK;
-}
-
-static nb_err html_checks(FILE *f, const nb_doc *doc, char *err, size_t errlen)
-{
-    nb_err rc = NB_OK;
-
-    fputs("<section class=\"checks\">\n<h2>" NB_CHECK_HEADING "</h2>\n<table class=\"checks\">\n"
-          "<thead>\n<tr>", f);
-    for (int c = 0; c < NB_CHECK_COLS; c++) {
-        fputs("<th>", f);
-        html_text(f, nb_check_headers[c], " ");
-        fputs("</th>", f);
-    }
-    fputs("</tr>\n</thead>\n<tbody>\n", f);
-    for (int i = 0; i < doc->nchecks && rc == NB_OK; i++)
-        rc = html_check(f, &doc->checks[i], err, errlen);
-    fputs("</tbody>\n</table>\n</section>\n", f);
-    return rc;
 }
 
 /* <!DOCTYPE html> to <body><h1>: the title and the print style. */
@@ -206,12 +316,21 @@ static void html_head(FILE *f, const nb_doc *doc)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
     html_text(f, doc->title, " ");
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", html_style);
+    fprintf(f, "</title>\n<style>\n%s", html_style);
+    fputs("body, p, td, th { ", f);
+    html_fonts(f, nb_doc_font(doc, NB_FONT_BODY), "serif");
+    fputs(" }\nh1 { ", f);
+    html_fonts(f, nb_doc_font(doc, NB_FONT_TITLE), "serif");
+    fputs(" }\nh2 { ", f);
+    html_fonts(f, nb_doc_font(doc, NB_FONT_HEADING), "sans-serif");
+    fputs(" }\n</style>\n</head>\n<body>\n<h1 style=\"text-align:center;font-size:22pt;font-weight:normal;", f);
+    html_fonts(f, nb_doc_font(doc, NB_FONT_TITLE), "serif");
+    fputs("\">", f);
     html_text(f, doc->title, "<br>");
     fputs("</h1>\n", f);
 }
 
-/* The page: head, blocks, checks. */
+/* The page: head, blocks. Each heading and paragraph carries its font and size inline. */
 static nb_err html_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
@@ -221,22 +340,26 @@ static nb_err html_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
         const nb_block *blk = &doc->blocks[b];
         switch (blk->type) {
         case NB_BLOCK_HEADING:
-            fputs(blk->level <= 1 ? "<h2>" : "<h3>", f);
+            fputs(blk->level <= 1 ? "<h2 style=\"font-size:16pt;font-weight:normal;text-indent:2em;"
+                                  : "<h3 style=\"font-size:16pt;font-weight:bold;text-indent:2em;", f);
+            html_fonts(f, nb_doc_font(doc, blk->level <= 1 ? NB_FONT_HEADING : NB_FONT_BODY),
+                       blk->level <= 1 ? "sans-serif" : "serif");
+            fputs("\">", f);
             html_text(f, blk->text, " ");
             fputs(blk->level <= 1 ? "</h2>\n" : "</h3>\n", f);
             break;
         case NB_BLOCK_PARA:
-            fputs("<p>", f);
+            fputs("<p style=\"font-size:16pt;text-indent:2em;", f);
+            html_fonts(f, nb_doc_font(doc, NB_FONT_BODY), "serif");
+            fputs("\">", f);
             html_text(f, blk->text, "<br>");
             fputs("</p>\n", f);
             break;
         case NB_BLOCK_TABLE:
-            rc = html_table(f, &doc->tables[blk->table], nb_table_caption(doc, b), err, errlen);
+            rc = html_table(f, doc, &doc->tables[blk->table], nb_table_caption(doc, b), err, errlen);
             break;
         }
     }
-    if (rc == NB_OK && doc->nchecks > 0)
-        rc = html_checks(f, doc, err, errlen);
     if (rc == NB_OK)
         fputs("</body>\n</html>\n", f);
     return rc;

@@ -223,12 +223,12 @@ static void json_tables(FILE *f, const nb_doc *doc)
     fputs(first_table ? "},\n" : "\n  },\n", f);
 }
 
-/* A check: the columns of export_checks.h by their keys, then the evidence
+/* A check: the fields of export_checks.h by their keys, then the evidence
  * and the message (kept apart, and whole). */
 static void json_check(FILE *f, const nb_check *k)
 {
     fputs("    {", f);
-    for (int c = 0; c < NB_CHECK_NOTE; c++) {
+    for (int c = 0; c < NB_CHECK_FIELDS; c++) {
         const nb_cell *v = nb_check_value(k, c);
         fprintf(f, "%s\n      \"%s\": ", c ? "," : "", nb_check_keys[c]);
         if (v)

@@ -2,9 +2,9 @@
  *
  * Merged cells: a merge's text is written at its top-left cell and the
  * covered cells stay empty; the first grid row is the GFM header row. The
- * checks follow as one more table. Depends on libc. */
+ * check results are not written (a check file is a document of its own).
+ * Depends on libc. */
 #include "export.h"
-#include "export_checks.h"
 #include "export_grid.h"
 #include "export_util.h"
 
@@ -63,32 +63,6 @@ static nb_err md_table(FILE *f, const nb_table *t, char *err, size_t errlen)
     return NB_OK;
 }
 
-/* The checks as one more table: values right-aligned, the note last. */
-static nb_err md_checks(FILE *f, const nb_doc *doc, char *err, size_t errlen)
-{
-    fputs("\n## " NB_CHECK_HEADING "\n\n", f);
-    for (int c = 0; c < NB_CHECK_COLS; c++)
-        md_cell(f, nb_check_headers[c]);
-    fputs("|\n", f);
-    for (int c = 0; c < NB_CHECK_COLS; c++)
-        fputs(c == NB_CHECK_LEFT || c == NB_CHECK_RIGHT ? "|---:" : "|---", f);
-    fputs("|\n", f);
-    for (int i = 0; i < doc->nchecks; i++) {
-        const nb_check *k = &doc->checks[i];
-        char *note = nb_check_note(k, "\n", NULL);
-        if (!note) {
-            snprintf(err, errlen, "out of memory");
-            return NB_ERR_NOMEM;
-        }
-        for (int c = 0; c < NB_CHECK_NOTE; c++)
-            md_cell(f, nb_check_text(k, c));
-        md_cell(f, note);
-        fputs("|\n", f);
-        free(note);
-    }
-    return NB_OK;
-}
-
 static void md_heading(FILE *f, const nb_block *blk)
 {
     fputs(blk->level <= 1 ? "## " : "### ", f);
@@ -96,7 +70,7 @@ static void md_heading(FILE *f, const nb_block *blk)
     fputc('\n', f);
 }
 
-/* The title, the blocks, the checks. */
+/* The title, the blocks. */
 static nb_err md_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
@@ -126,8 +100,6 @@ static nb_err md_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
             break;
         }
     }
-    if (rc == NB_OK && doc->nchecks > 0)
-        rc = md_checks(f, doc, err, errlen);
     return rc;
 }
 

@@ -1,9 +1,9 @@
 /* export_txt.c - the plain-text exporter: the seed report's pipe-row style.
  *
  * Merged cells: a merge's text is written at its top-left cell and the
- * covered cells stay empty. The checks follow, one line each. Depends on libc. */
+ * covered cells stay empty. The check results are not written (a check file
+ * is a document of its own). Depends on libc. */
 #include "export.h"
-#include "export_checks.h"
 #include "export_grid.h"
 #include "export_util.h"
 
@@ -31,41 +31,7 @@ static nb_err txt_table(FILE *f, const nb_table *t, char *err, size_t errlen)
     return NB_OK;
 }
 
-/* "[FAIL] H1 error 标题: 公式 (左 220, 右 219)", then the message and the
- * evidence on indented lines. */
-static nb_err txt_check(FILE *f, const nb_check *k, char *err, size_t errlen)
-{
-    char *evidence = nb_check_evidence(k, " ");
-
-    if (!evidence) {
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
-    }
-    fprintf(f, "[%s] %s %s ", nb_check_text(k, NB_CHECK_STATUS), nb_check_text(k, NB_CHECK_ID),
-            nb_check_text(k, NB_CHECK_SEVERITY));
-    nb_put_lines(f, nb_check_text(k, NB_CHECK_TITLE), " ");
-    fputs(": ", f);
-    nb_put_lines(f, nb_check_text(k, NB_CHECK_FORMULA), " ");
-    fputs(" (左 ", f);
-    nb_put_lines(f, nb_check_value_text(&k->left, "空白"), " ");
-    fputs(", 右 ", f);
-    nb_put_lines(f, nb_check_value_text(&k->right, "空白"), " ");
-    fputs(")\n", f);
-    if (k->message && *k->message) {
-        fputs("  " NB_CHECK_MESSAGE ": ", f);
-        nb_put_lines(f, k->message, " ");
-        fputc('\n', f);
-    }
-    if (k->nevidence > 0) {
-        fputs("  " NB_CHECK_EVIDENCE ": ", f);
-        nb_put_lines(f, evidence, " ");
-        fputc('\n', f);
-    }
-    free(evidence);
-    return NB_OK;
-}
-
-/* The title, the blocks, the checks. */
+/* The title, the blocks. */
 static nb_err txt_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
@@ -93,10 +59,6 @@ static nb_err txt_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
             break;
         }
     }
-    if (rc == NB_OK && doc->nchecks > 0)
-        fputs("\n" NB_CHECK_HEADING "\n", f);
-    for (int i = 0; i < doc->nchecks && rc == NB_OK; i++)
-        rc = txt_check(f, &doc->checks[i], err, errlen);
     return rc;
 }
 

@@ -2,15 +2,15 @@
  *
  * One worksheet per table (a merged title row in 黑体 above a fully bordered
  * grid in 宋体, merged headers, numbers as numbers with number formats, column
- * widths and row heights computed from the text, A4 print setup), then a
- * "检查结果" sheet when there are checks. The workbook's creation time comes
+ * widths and row heights computed from the text, A4 print setup). The check
+ * results are not written (a check file is a document of its own). The workbook's creation time comes
  * from the document, so the same document gives the same bytes. Text over
  * Excel's 32,767 characters is cut to fit, with "…" (a check's note: "…（共 N
  * 条）"). The library writes the workbook to a temporary file that is renamed
  * into place (export_util.h). Depends on libxlsxwriter. */
 #include "export.h"
-#include "export_checks.h"
 #include "export_grid.h"
+#include "export_layout.h"
 #include "export_util.h"
 
 #include <errno.h>
@@ -28,13 +28,6 @@
 #define TITLE_SIZE 14
 #define GB2312_CHARSET 134
 
-#define COL_MIN 8.0        /* column width bounds, in Excel character units */
-#define COL_MAX 60.0
-#define CELL_MAX 45.0      /* widest a cell may make its columns; longer text wraps */
-#define WIDTH_PER_UNIT 1.1 /* Excel units per nb_text_width unit (宋体 vs the default font) */
-#define WIDTH_PAD 3.0      /* borders and the one-level indent */
-#define UNBROKEN 20        /* text this wide (10 CJK characters) is not split to fit a tall merge */
-#define HEAD_UNBROKEN 8    /* header text wider than this (4 CJK characters) wraps in two lines */
 #define PORTRAIT_MAX 100.0 /* total width (character units) that still prints upright */
 #define LINE_HEIGHT 14.0   /* points per wrapped line of 宋体 11 */
 #define ROW_PAD 6.0        /* points added to every row */
@@ -43,6 +36,9 @@
 #define TITLE_LINE 20.0    /* points per further line of the title */
 #define WIDE_TABLE 8       /* more columns than this: landscape */
 #define EXCEL_TEXT_MAX 32767 /* characters (UTF-16 units) a cell can hold */
+#define BLOCK_ROWS 2       /* the title block above every table: the report, the body and year */
+#define TEXT_SHEET "正文"  /* the sheet of the narrative */
+#define TEXT_COLUMN 72.0   /* its one column's width, Excel units (about 32 CJK characters) */
 
 /* Number formats, one per kind of value. */
 enum { NF_NONE, NF_INT, NF_SIGNED, NF_MONEY, NF_MONEY_UNIT, NF_SIGNED_GENERAL, NF_COUNT };
@@ -52,24 +48,25 @@ static const char *const num_formats[NF_COUNT] = {
 };
 
 enum { AL_CENTER, AL_LEFT, AL_RIGHT, AL_COUNT };
-enum { FONT_PLAIN, FONT_ALERT, FONT_COUNT };
 
 /* The workbook being written and its formats, made on first use. */
 typedef struct {
     lxw_workbook *wb;
+    const nb_doc *doc;
     const char *path; /* the file as the user named it, for messages */
     lxw_format *title;
-    lxw_format *cells[AL_COUNT][NF_COUNT][FONT_COUNT];
+    lxw_format *doc_title, *subtitle, *heading, *para; /* the title block and the 正文 sheet */
+    lxw_format *cells[AL_COUNT][NF_COUNT];
     char (*names)[LXW_SHEETNAME_MAX * 4 + 1]; /* sheet names given so far */
     int nnames;
     char *err;
     size_t errlen;
 } xlsx;
 
-static lxw_format *cell_format(xlsx *x, int align, int nf, int font)
+static lxw_format *cell_format(xlsx *x, int align, int nf)
 {
     static const uint8_t aligns[AL_COUNT] = {LXW_ALIGN_CENTER, LXW_ALIGN_LEFT, LXW_ALIGN_RIGHT};
-    lxw_format **slot = &x->cells[align][nf][font];
+    lxw_format **slot = &x->cells[align][nf];
 
     if (!*slot) {
         lxw_format *f = workbook_add_format(x->wb);
@@ -86,10 +83,6 @@ static lxw_format *cell_format(xlsx *x, int align, int nf, int font)
             format_set_indent(f, 1);
         if (num_formats[nf])
             format_set_num_format(f, num_formats[nf]);
-        if (font == FONT_ALERT) {
-            format_set_bold(f);
-            format_set_font_color(f, 0xC00000);
-        }
         *slot = f;
     }
     return *slot;
@@ -111,6 +104,28 @@ static lxw_format *title_format(xlsx *x)
         x->title = f;
     }
     return x->title;
+}
+
+/* A format of the title block or the 正文 sheet: FONT at SIZE points, BOLD, centred
+ * or left, wrapped; made once into *SLOT. */
+static lxw_format *text_format(xlsx *x, lxw_format **slot, const char *font, double size, int bold,
+                               int centre)
+{
+    if (!*slot) {
+        lxw_format *f = workbook_add_format(x->wb);
+        if (!f)
+            return NULL;
+        format_set_font_name(f, font);
+        format_set_font_size(f, size);
+        format_set_font_charset(f, GB2312_CHARSET);
+        if (bold)
+            format_set_bold(f);
+        format_set_align(f, centre ? LXW_ALIGN_CENTER : LXW_ALIGN_LEFT);
+        format_set_align(f, centre ? LXW_ALIGN_VERTICAL_CENTER : LXW_ALIGN_VERTICAL_TOP);
+        format_set_text_wrap(f);
+        *slot = f;
+    }
+    return *slot;
 }
 
 /* Number format kind of a numeric cell. */
@@ -136,7 +151,7 @@ static int writes_number(const nb_cell *c)
 
 /* The format of a cell: heading rows centred, labels and text left, numbers
  * (and the text of data cells, such as "/") right. */
-static lxw_format *format_for(xlsx *x, const nb_cell *c, int heading, int alert)
+static lxw_format *format_for(xlsx *x, const nb_cell *c, int heading)
 {
     int align, nf = NF_NONE;
 
@@ -150,7 +165,7 @@ static lxw_format *format_for(xlsx *x, const nb_cell *c, int heading, int alert)
         align = AL_RIGHT;
     else
         align = AL_LEFT;
-    return cell_format(x, align, nf, alert ? FONT_ALERT : FONT_PLAIN);
+    return cell_format(x, align, nf);
 }
 
 /* ---- errors ----------------------------------------------------------- */
@@ -344,156 +359,14 @@ static const char *sheet_name(xlsx *x, const char *want, const char *fallback)
     return out;
 }
 
-/* ---- layout: widths and heights ---------------------------------------- */
-
-/* Width of the widest line of S, in nb_text_width units, and its number of
- * lines when wrapped at CAPACITY units (CAPACITY <= 0: no wrapping). */
-static int text_lines(const char *s, double capacity, int *widest)
-{
-    int lines = 0, wmax = 0;
-    char *copy = strdup(s ? s : ""), *line, *next;
-
-    if (!copy) {
-        *widest = 0;
-        return 1;
-    }
-    for (line = copy; line; line = next) {
-        int w;
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        w = nb_text_width(line);
-        if (w > wmax)
-            wmax = w;
-        lines += capacity > 0 && w > 0 ? (int)ceil(w / capacity) : 1;
-    }
-    free(copy);
-    *widest = wmax;
-    return lines > 0 ? lines : 1;
-}
-
-static double width_for(int text_width)
-{
-    return ceil(text_width * WIDTH_PER_UNIT + WIDTH_PAD);
-}
-
-static double capacity_of(double width)
-{
-    double cap = (width - WIDTH_PAD) / WIDTH_PER_UNIT;
-    return cap > 1 ? cap : 1;
-}
-
-/* 1 when column C holds numbers and, below the header, nothing but numbers,
- * blanks and header cells: such columns get one common width. */
-static int data_column(const nb_table *t, const int *owner, int c)
-{
-    int numbers = 0;
-
-    for (int r = t->header_rows; r < t->nrows; r++) {
-        const nb_cell *cell = grid_cell(t, r, c);
-        if (grid_covered(t, owner, r, c) || cell->header || cell->type == NB_V_BLANK)
-            continue;
-        if (!grid_is_number(cell))
-            return 0;
-        numbers++;
-    }
-    return numbers > 0;
-}
-
-/* Column widths: single cells first, then merges spread any shortfall over
- * their columns; a merge over several rows may wrap into that many lines. */
-static void layout_widths(const nb_table *t, const int *owner, double *w)
-{
-    double widest = 0;
-
-    for (int c = 0; c < t->ncols; c++)
-        w[c] = 0;
-    for (int r = 0; r < t->nrows; r++) {
-        for (int c = 0; c < t->ncols; c++) {
-            int tw;
-            double need;
-            if (owner[(size_t)r * t->ncols + c] >= 0)
-                continue;
-            text_lines(grid_text(t, owner, r, c), 0, &tw);
-            if (r < t->header_rows && tw > HEAD_UNBROKEN) /* headers wrap into two lines */
-                tw = (tw + 1) / 2 + 1 > HEAD_UNBROKEN ? (tw + 1) / 2 + 1 : HEAD_UNBROKEN;
-            need = fmin(width_for(tw), CELL_MAX);
-            if (need > w[c])
-                w[c] = need;
-        }
-    }
-    for (int span = 1; span <= t->ncols; span++) { /* narrow merges first */
-        for (int m = 0; m < t->nmerges; m++) {
-            const nb_merge *g = &t->merges[m];
-            int rows = g->r2 - g->r1 + 1, cols = g->c2 - g->c1 + 1, tw, lines, per_line;
-            double need, have = 0;
-            if (cols != span)
-                continue;
-            text_lines(grid_text(t, owner, g->r1, g->c1), 0, &tw);
-            /* Long text in a tall merge wraps into balanced lines, one per
-             * row at most; up to UNBROKEN it stays on one line. */
-            lines = (tw + UNBROKEN - 1) / UNBROKEN;
-            if (lines > rows)
-                lines = rows;
-            per_line = lines > 1 ? (tw + lines - 1) / lines + 1 : tw;
-            need = fmin(width_for(per_line), CELL_MAX); /* longer merged text wraps */
-            for (int c = g->c1; c <= g->c2; c++)
-                have += w[c];
-            if (need > have) {
-                double add = ceil((need - have) / cols);
-                for (int c = g->c1; c <= g->c2; c++)
-                    w[c] += add;
-            }
-        }
-    }
-    for (int c = 0; c < t->ncols; c++) {
-        if (data_column(t, owner, c) && w[c] > widest)
-            widest = w[c];
-    }
-    for (int c = 0; c < t->ncols; c++) {
-        if (data_column(t, owner, c))
-            w[c] = widest;
-        w[c] = fmax(COL_MIN, fmin(COL_MAX, w[c]));
-    }
-}
-
-/* Lines per row: enough for every cell's wrapped text; a merge over several
- * rows spreads what it lacks over them. */
-static void layout_lines(const nb_table *t, const int *owner, const double *w, int *lines)
-{
-    int widest;
-
-    for (int r = 0; r < t->nrows; r++) {
-        lines[r] = 1;
-        for (int c = 0; c < t->ncols; c++) {
-            int n;
-            if (owner[(size_t)r * t->ncols + c] >= 0)
-                continue;
-            n = text_lines(grid_text(t, owner, r, c), capacity_of(w[c]), &widest);
-            if (n > lines[r])
-                lines[r] = n;
-        }
-    }
-    for (int span = 1; span <= t->nrows; span++) { /* short merges first */
-        for (int m = 0; m < t->nmerges; m++) {
-            const nb_merge *g = &t->merges[m];
-            double width = 0;
-            int need, have = 0, rows = g->r2 - g->r1 + 1;
-            if (rows != span)
-                continue;
-            for (int c = g->c1; c <= g->c2; c++)
-                width += w[c];
-            need = text_lines(grid_text(t, owner, g->r1, g->c1), capacity_of(width), &widest);
-            for (int r = g->r1; r <= g->r2; r++)
-                have += lines[r];
-            if (need > have) {
-                int add = (need - have + rows - 1) / rows;
-                for (int r = g->r1; r <= g->r2; r++)
-                    lines[r] += add;
-            }
-        }
-    }
-}
+/* Excel's column unit: characters of the default font. */
+static const nb_layout_units excel_units = {
+    .per_unit = 1.1, /* Excel units per nb_text_width unit (宋体 vs the default font) */
+    .pad = 3.0,      /* borders and the one-level indent */
+    .col_min = 8.0,
+    .col_max = 60.0,
+    .cell_max = 45.0, /* widest a cell may make its columns; longer text wraps */
+};
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -506,7 +379,6 @@ typedef struct {
     double *widths;    /* per column, Excel character units */
     int *lines;        /* per grid row, lines of text */
     int top;           /* 1 when a title row is above the grid */
-    int alert_col;     /* column whose "FAIL" cells get the alert font, or -1 */
 } sheet;
 
 /* Writes TEXT, shortened with "…" when it is over Excel's limit. */
@@ -551,7 +423,8 @@ static lxw_error write_value(lxw_worksheet *ws, int row, int col, const nb_cell 
 }
 
 /* Print setup: A4, landscape when wide (many columns or a wide total), one
- * page wide, title and header rows repeated, centred, page numbers below. */
+ * page wide, title block and header rows repeated, centred, page numbers below
+ * ("— 1 —", counting the report's pages: its sheets hold nothing else). */
 static lxw_error page_setup(lxw_worksheet *ws, int ncols, const double *widths, int repeat_rows)
 {
     double total = 0;
@@ -571,7 +444,7 @@ static lxw_error page_setup(lxw_worksheet *ws, int ncols, const double *widths, 
         if (e)
             return e;
     }
-    return worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
+    return worksheet_set_footer(ws, "&C— &P —");
 }
 
 /* Validates the table, adds the worksheet, lays the table out and sets the
@@ -593,8 +466,8 @@ static nb_err sheet_begin(xlsx *x, sheet *s)
     s->lines = malloc((t->nrows ? t->nrows : 1) * sizeof *s->lines);
     if (!s->widths || !s->lines)
         return fail_memory(x);
-    layout_widths(t, s->owner, s->widths);
-    layout_lines(t, s->owner, s->widths, s->lines);
+    nb_layout_widths(t, s->owner, &excel_units, s->widths);
+    nb_layout_lines(t, s->owner, &excel_units, s->widths, s->lines);
     for (int c = 0; c < t->ncols; c++) {
         if ((e = worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, s->widths[c], NULL)))
             return fail(x, s->name, -1, c, e);
@@ -602,8 +475,8 @@ static nb_err sheet_begin(xlsx *x, sheet *s)
     return NB_OK;
 }
 
-/* The title row above the grid, merged across it, tall enough for the
- * title's wrapped lines. */
+/* The table's title row, below the title block, merged across the grid, tall
+ * enough for the title's wrapped lines. */
 static nb_err sheet_title(xlsx *x, sheet *s, const char *title)
 {
     const nb_table *t = s->t;
@@ -617,13 +490,13 @@ static nb_err sheet_title(xlsx *x, sheet *s, const char *title)
     for (int c = 0; c < t->ncols; c++)
         total += s->widths[c];
     /* The title font is TITLE_SIZE/BODY_SIZE times wider than the body's. */
-    title_lines = text_lines(title, capacity_of(total) * BODY_SIZE / TITLE_SIZE, &widest);
-    e = worksheet_set_row(s->ws, 0, TITLE_HEIGHT + (title_lines - 1) * TITLE_LINE, NULL);
+    title_lines = nb_layout_text_lines(title, nb_layout_capacity(&excel_units, total) * BODY_SIZE / TITLE_SIZE, &widest);
+    e = worksheet_set_row(s->ws, BLOCK_ROWS, TITLE_HEIGHT + (title_lines - 1) * TITLE_LINE, NULL);
     if (!e && t->ncols > 1)
-        e = merge_text(s->ws, 0, 0, 0, t->ncols - 1, title, tf);
+        e = merge_text(s->ws, BLOCK_ROWS, 0, BLOCK_ROWS, t->ncols - 1, title, tf);
     else if (!e)
-        e = write_text(s->ws, 0, 0, title, tf);
-    return e ? fail(x, s->name, 0, 0, e) : NB_OK;
+        e = write_text(s->ws, BLOCK_ROWS, 0, title, tf);
+    return e ? fail(x, s->name, BLOCK_ROWS, 0, e) : NB_OK;
 }
 
 /* Grid cell (R, C) on sheet row ROW: a merge's top-left cell writes the
@@ -634,8 +507,8 @@ static nb_err sheet_cell(xlsx *x, sheet *s, int r, int c, int heading)
     const nb_cell *cell = grid_cell(t, r, c);
     const nb_merge *g = grid_merge_at(t, s->owner, r, c);
     const char *text = grid_text(t, s->owner, r, c);
-    int row = s->top + r, alert = c == s->alert_col && strcmp(text, "FAIL") == 0;
-    lxw_format *f = format_for(x, cell, heading, alert);
+    int row = s->top + r;
+    lxw_format *f = format_for(x, cell, heading);
     lxw_error e;
 
     if (!f)
@@ -668,17 +541,76 @@ static nb_err sheet_row(xlsx *x, sheet *s, int r)
     return rc;
 }
 
-/* Writes table T on a new sheet NAME. ALERT_COL >= 0: in that column, cells
- * whose text is "FAIL" get the alert font (the checks sheet's 结果 column). */
-static nb_err write_sheet(xlsx *x, const nb_table *t, const char *name, int alert_col)
+/* The title block above a table: the report's title, then the body and the year, on
+ * rows 0 and 1, merged across the table's columns. */
+static nb_err sheet_block(xlsx *x, sheet *s)
+{
+    const nb_doc *doc = x->doc;
+    lxw_format *tf = text_format(x, &x->doc_title, TITLE_FONT, TITLE_SIZE, 1, 1);
+    lxw_format *sf = text_format(x, &x->subtitle, BODY_FONT, BODY_SIZE, 0, 1);
+    char line[512];
+    int last = s->t->ncols > 0 ? s->t->ncols - 1 : 0;
+    lxw_error e;
+
+    if (!tf || !sf)
+        return fail_memory(x);
+    snprintf(line, sizeof line, "%s　%d年度", doc->body ? doc->body : "", doc->year);
+    e = worksheet_set_row(s->ws, 0, TITLE_HEIGHT, NULL);
+    if (!e)
+        e = last > 0 ? merge_text(s->ws, 0, 0, 0, last, doc->title ? doc->title : "", tf)
+                     : write_text(s->ws, 0, 0, doc->title ? doc->title : "", tf);
+    if (!e)
+        e = last > 0 ? merge_text(s->ws, 1, 0, 1, last, line, sf) : write_text(s->ws, 1, 0, line, sf);
+    return e ? fail(x, s->name, 0, 0, e) : NB_OK;
+}
+
+/* The printed header of every sheet: the body, the report and the year; "&" doubled as
+ * Excel's header codes want, cut to Excel's 255 characters. */
+static lxw_error print_header(lxw_worksheet *ws, const nb_doc *doc)
+{
+    char h[256 * 4], *o = h, *end = h + 250;
+    char year[32];
+    const char *parts[] = {"&L", doc->body ? doc->body : "", "&C政府信息公开工作年度报告&R", year};
+    int cut = 0;
+
+    snprintf(year, sizeof year, "%d年度", doc->year);
+
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        int code = i % 2 == 0;
+        for (const char *p = parts[i]; *p; p++) {
+            if (o >= end) {
+                cut = 1;
+                break;
+            }
+            if (!code && *p == '&')
+                *o++ = '&';
+            *o++ = *p;
+        }
+    }
+    if (cut) { /* not inside a character */
+        while (o > h && ((unsigned char)o[-1] & 0xC0) == 0x80)
+            o--;
+        if (o > h && ((unsigned char)o[-1] & 0x80))
+            o--;
+    }
+    *o = '\0';
+    return worksheet_set_header(ws, h);
+}
+
+/* Writes table T on a new sheet NAME: the title block, its title, its grid. */
+static nb_err write_sheet(xlsx *x, const nb_table *t, const char *name)
 {
     const char *title = t->title && *t->title ? t->title : NULL;
-    sheet s = {.t = t, .name = name, .top = title ? 1 : 0, .alert_col = alert_col};
+    sheet s = {.t = t, .name = name, .top = BLOCK_ROWS + (title ? 1 : 0)};
     nb_err rc = sheet_begin(x, &s);
     lxw_error e;
 
+    if (rc == NB_OK)
+        rc = sheet_block(x, &s);
     if (rc == NB_OK && title)
         rc = sheet_title(x, &s, title);
+    if (rc == NB_OK && (e = print_header(s.ws, x->doc)))
+        rc = fail(x, name, -1, -1, e);
     for (int r = 0; r < t->nrows && rc == NB_OK; r++)
         rc = sheet_row(x, &s, r);
     if (rc == NB_OK && (e = page_setup(s.ws, t->ncols, s.widths, s.top + t->header_rows)))
@@ -686,83 +618,6 @@ static nb_err write_sheet(xlsx *x, const nb_table *t, const char *name, int aler
     free(s.owner);
     free(s.widths);
     free(s.lines);
-    return rc;
-}
-
-/* ---- the checks sheet -------------------------------------------------- */
-
-/* A text cell borrowing S (the table below is never freed by nb_doc_free). */
-static nb_cell text_cell(const char *s, int header)
-{
-    nb_cell c = {.type = NB_V_TEXT, .fmt = NB_FMT_PLAIN, .text = (char *)(s ? s : ""),
-                 .header = header};
-    return c;
-}
-
-/* The note of K as the cell holds it: when over Excel's limit, cut and ended
- * with "…（共 N 条）", N the number of evidence items (JSON keeps them all).
- * Allocated; NULL on out of memory. */
-static char *check_note_cell(const nb_check *k)
-{
-    char suffix[64], *note = nb_check_note(k, "\n", NULL), *copy;
-
-    if (!note)
-        return NULL;
-    snprintf(suffix, sizeof suffix, "…（共 %d 条）", k->nevidence);
-    if (!fitted(note, k->nevidence > 0 ? suffix : "…", &copy)) {
-        free(note);
-        return NULL;
-    }
-    if (copy) {
-        free(note);
-        note = copy;
-    }
-    return note;
-}
-
-/* Row I + 1 of the checks table: check K's columns, NOTE its note. */
-static void check_row(nb_cell *row, const nb_check *k, const char *note)
-{
-    for (int c = 0; c < NB_CHECK_COLS; c++) {
-        const nb_cell *v = nb_check_value(k, c);
-        if (v) {
-            row[c] = *v; /* a number stays a number */
-            row[c].key = NULL;
-            row[c].row = NULL;
-            row[c].header = 0;
-            row[c].text = (char *)nb_check_text(k, c);
-        } else {
-            row[c] = text_cell(c == NB_CHECK_NOTE ? note : nb_check_text(k, c), 0);
-        }
-    }
-}
-
-/* The checks as a table borrowing the document's strings, then one sheet. */
-static nb_err write_checks(xlsx *x, const nb_doc *doc)
-{
-    int n = doc->nchecks;
-    nb_table t = {.id = "checks", .title = NB_CHECK_HEADING, .nrows = n + 1, .ncols = NB_CHECK_COLS,
-                  .header_rows = 1};
-    char **notes = calloc((size_t)n + 1, sizeof *notes);
-    nb_err rc = NB_OK;
-
-    t.cells = calloc((size_t)(n + 1) * NB_CHECK_COLS, sizeof *t.cells);
-    if (!t.cells || !notes)
-        rc = fail_memory(x);
-    for (int c = 0; c < NB_CHECK_COLS && rc == NB_OK; c++)
-        t.cells[c] = text_cell(nb_check_headers[c], 1);
-    for (int i = 0; i < n && rc == NB_OK; i++) {
-        if (!(notes[i] = check_note_cell(&doc->checks[i])))
-            rc = fail_memory(x);
-        else
-            check_row(&t.cells[(size_t)(i + 1) * NB_CHECK_COLS], &doc->checks[i], notes[i]);
-    }
-    if (rc == NB_OK)
-        rc = write_sheet(x, &t, sheet_name(x, NB_CHECK_HEADING, "checks"), NB_CHECK_STATUS);
-    for (int i = 0; notes && i < n; i++)
-        free(notes[i]);
-    free(notes);
-    free(t.cells);
     return rc;
 }
 
@@ -789,19 +644,84 @@ static nb_err workbook_open(xlsx *x, const nb_doc *doc, const char *file)
     return NB_OK;
 }
 
-/* One sheet per table, then the checks; a blank sheet when there is nothing. */
+/* One row of the 正文 sheet: TEXT in F, tall enough for its lines in a column W wide
+ * at SIZE points. */
+static lxw_error text_row(lxw_worksheet *ws, int row, const char *text, lxw_format *f, double w, double size)
+{
+    int widest, lines = nb_layout_text_lines(text, nb_layout_capacity(&excel_units, w) * BODY_SIZE / size, &widest);
+    lxw_error e = worksheet_set_row(ws, (lxw_row_t)row, fmin(lines * LINE_HEIGHT * size / BODY_SIZE + ROW_PAD, ROW_MAX),
+                                    NULL);
+    return e ? e : write_text(ws, row, 0, text, f);
+}
+
+/* The 正文 sheet NAME: the report's title, then its parts in order, headings and
+ * paragraphs, each table named by the sheet that holds it (TABLE_SHEETS). */
+static nb_err write_text_sheet(xlsx *x, const nb_doc *doc, const char *name, const char **table_sheets)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
+    lxw_format *tf = text_format(x, &x->doc_title, TITLE_FONT, TITLE_SIZE, 1, 1);
+    lxw_format *hf = text_format(x, &x->heading, TITLE_FONT, BODY_SIZE + 1, 1, 0);
+    lxw_format *pf = text_format(x, &x->para, BODY_FONT, BODY_SIZE, 0, 0);
+    int row = 0;
+    lxw_error e;
+
+    if (!ws || !tf || !hf || !pf)
+        return fail_memory(x);
+    e = worksheet_set_column(ws, 0, 0, TEXT_COLUMN, NULL);
+    if (!e)
+        e = text_row(ws, row++, doc->title ? doc->title : "", tf, TEXT_COLUMN, TITLE_SIZE);
+    for (int b = 0; b < doc->nblocks && !e; b++) {
+        const nb_block *blk = &doc->blocks[b];
+        char line[512];
+        switch (blk->type) {
+        case NB_BLOCK_HEADING:
+            e = text_row(ws, row++, blk->text ? blk->text : "", hf, TEXT_COLUMN, BODY_SIZE + 1);
+            break;
+        case NB_BLOCK_PARA:
+            e = text_row(ws, row++, blk->text ? blk->text : "", pf, TEXT_COLUMN, BODY_SIZE);
+            break;
+        case NB_BLOCK_TABLE:
+            snprintf(line, sizeof line, "（见工作表“%s”）", table_sheets[blk->table]);
+            e = text_row(ws, row++, line, pf, TEXT_COLUMN, BODY_SIZE);
+            break;
+        }
+    }
+    if (!e) {
+        worksheet_set_paper(ws, 9);
+        worksheet_set_portrait(ws);
+        worksheet_fit_to_pages(ws, 1, 0);
+        worksheet_set_margins(ws, 0.75, 0.75, 0.9, 0.9);
+        e = print_header(ws, doc);
+    }
+    if (!e)
+        e = worksheet_set_footer(ws, "&C— &P —");
+    return e ? fail(x, name, row, 0, e) : NB_OK;
+}
+
+/* The 正文 sheet when the document has paragraphs or headings, then one sheet per
+ * table; a blank sheet when there is nothing. The names are chosen first (x->names
+ * holds them), so 正文 can name the tables' sheets. */
 static nb_err workbook_sheets(xlsx *x, const nb_doc *doc)
 {
     nb_err rc = NB_OK;
+    int text = 0;
+    const char *text_name = NULL, **names = calloc((size_t)doc->ntables + 1, sizeof *names);
 
-    for (int i = 0; i < doc->ntables && rc == NB_OK; i++) {
-        const nb_table *t = &doc->tables[i];
-        rc = write_sheet(x, t, sheet_name(x, t->title, t->id), -1);
-    }
-    if (rc == NB_OK && doc->nchecks > 0)
-        rc = write_checks(x, doc);
-    if (rc == NB_OK && doc->ntables == 0 && doc->nchecks == 0 && !workbook_add_worksheet(x->wb, NULL))
+    if (!names)
+        return fail_memory(x);
+    for (int b = 0; b < doc->nblocks; b++)
+        text |= doc->blocks[b].type != NB_BLOCK_TABLE;
+    if (text)
+        text_name = sheet_name(x, TEXT_SHEET, "text");
+    for (int i = 0; i < doc->ntables; i++)
+        names[i] = sheet_name(x, doc->tables[i].title, doc->tables[i].id);
+    if (text)
+        rc = write_text_sheet(x, doc, text_name, names);
+    for (int i = 0; i < doc->ntables && rc == NB_OK; i++)
+        rc = write_sheet(x, &doc->tables[i], names[i]);
+    if (rc == NB_OK && doc->ntables == 0 && !text && !workbook_add_worksheet(x->wb, NULL))
         rc = fail_memory(x);
+    free(names);
     return rc;
 }
 
@@ -826,7 +746,7 @@ static nb_err workbook_write(xlsx *x)
 
 nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen)
 {
-    xlsx x = {.path = path, .err = err, .errlen = errlen};
+    xlsx x = {.doc = doc, .path = path, .err = err, .errlen = errlen};
     nb_out o;
     nb_err rc;
 

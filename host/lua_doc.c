@@ -381,6 +381,14 @@ static void read_doc(lua_State *L, int idx, doc_ud *u)
     lua_getfield(L, idx, "created");
     d->created = (long long)top_int(L, 0, "document", "created");
     lua_pop(L, 1);
+    if (lua_getfield(L, idx, "fonts") == LUA_TTABLE) {
+        for (int i = 0; i < NB_FONT_ROLES; i++)
+            d->fonts[i] = get_str(L, lua_gettop(L), nb_font_role_names[i], 0, "document.fonts");
+    } else if (!lua_isnil(L, -1)) {
+        luaL_error(L, "document: field 'fonts' must be a table {title=, heading=, body=} (got %s)",
+                   luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
     if (lua_getfield(L, idx, "tables") == LUA_TTABLE) {
         int t = lua_gettop(L), n = list_len(L, "tables");
         d->tables = xcalloc(L, (size_t)n, sizeof *d->tables);
@@ -548,5 +556,16 @@ int nb_open_doc(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_document);
     lua_setfield(L, 1, "document");
+    /* nianbao.fonts: { {role = "title", default = "方正小标宋简体,…"}, … } */
+    lua_createtable(L, NB_FONT_ROLES, 0);
+    for (int i = 0; i < NB_FONT_ROLES; i++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, nb_font_role_names[i]);
+        lua_setfield(L, -2, "role");
+        lua_pushstring(L, nb_doc_font(NULL, (nb_font_role)i));
+        lua_setfield(L, -2, "default");
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, 1, "fonts");
     return 0;
 }

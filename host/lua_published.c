@@ -1,10 +1,12 @@
 /* lua_published.c - marshals html.h and docx.h: nianbao.html_lines and nianbao.docx_lines,
  * a published report's HTML page or Word document as lines (what nianbao lint reads). */
 #include <stdio.h>
+#include <string.h>
 
 #include "docx.h"
 #include "html.h"
 #include "lua_nb.h"
+#include "pdf.h"
 
 typedef struct {
     lua_State *L;
@@ -75,6 +77,55 @@ static int l_docx_lines(lua_State *L)
     return result(L, rc, err, NULL);
 }
 
+typedef struct {
+    nb_buf b; /* each line: its number, then its text with its NUL */
+    int nomem;
+} kept_lines;
+
+/* Keeps a PDF's line in UD (a kept_lines). */
+static int keep_line(void *ud, long line, const char *text, const char *const *cells, size_t n)
+{
+    (void)cells;
+    (void)n;
+    kept_lines *k = ud;
+    k->nomem = nb_buf_add(&k->b, &line, sizeof line) || nb_buf_add(&k->b, text, strlen(text) + 1);
+    return k->nomem;
+}
+
+/* nianbao.pdf_lines(document) -> { {line =, text =}, … } | nil, message: the lines of a
+ * PDF as `pdftotext -layout` gives them (pdf.h); a page starts with a form feed. poppler
+ * reads the whole document first, no Lua call in between (a Lua error cannot leave its
+ * objects behind); the lines are kept in a buffer the stack owns until they are pushed. */
+static int l_pdf_lines(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    void **owned = nb_lua_owned(L);
+    char err[512];
+    kept_lines k = {{0}, 0};
+    nb_err rc = nb_pdf_lines(data, len, keep_line, &k, err, sizeof err);
+    *owned = k.b.data;
+    if (!rc && k.nomem) {
+        rc = NB_ERR_NOMEM;
+        snprintf(err, sizeof err, "out of memory");
+    }
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_newtable(L);
+    lines_ud u = {L, 0};
+    for (size_t at = 0; at + sizeof(long) < k.b.len;) {
+        long line;
+        memcpy(&line, k.b.data + at, sizeof line);
+        const char *text = k.b.data + at + sizeof line;
+        at += sizeof line + strlen(text) + 1;
+        add_line(&u, line, text, NULL, 0);
+    }
+    return 1;
+}
+
 /* nianbao.text_utf8(bytes) -> text, encoding | nil, message: UTF-8 as it is, else
  * GB18030 converted. */
 static int l_text_utf8(lua_State *L)
@@ -104,6 +155,7 @@ static const luaL_Reg funcs[] = {
     {"text_utf8", l_text_utf8},
     {"docx_lines", l_docx_lines},
     {"html_lines", l_html_lines},
+    {"pdf_lines", l_pdf_lines},
     {NULL, NULL},
 };
 

@@ -1,6 +1,7 @@
 -- lint.lua: reads the tables of a published report back (nianbao lint).
 --
--- A published report is read as lines of cells (the pipe rows of a page copied as text).
+-- A published report is read as lines of cells (the pipe rows of a page copied as text,
+-- the cells of an HTML page's or a Word document's tables, the columns of a PDF's lines).
 -- Its tables are found by their headings and their rows' labels, never by position, and
 -- mapped to the keys of the JSON contract through the national formats themselves: each
 -- format's finished, empty tables (Format:build) say which labels a row has and which
@@ -8,8 +9,12 @@
 -- write them (full-width and ASCII brackets and digits, 、，. as separators, numbering
 -- styles, spaces); the catalogue's variants and typos of each national value are
 -- recognised and reported, and a label within two characters of exactly one official
--- label is read as it, with a warning. The figures then go through the national checks
--- (H1-H5, and Y1-Y3 across the years of one body given together).
+-- label (one for a label of three to five characters, none for a shorter one) is read as
+-- it, with a note. A label that runs on from the cell before it (a PDF's table without
+-- cell margins) is read from the numbering inside it, and the start of exactly one
+-- official label (a row broken at a page's end) as that label, with a note. The figures
+-- then go through the national checks (H1-H5, and Y1-Y3 across the years of one body
+-- given together).
 --
 --   local r = lint.read_text(text, { year =, format = })
 --   -- r = { format =, year =, values = { t = { row = { col = n|false } } },
@@ -172,6 +177,32 @@ local function spelling_of(bare)
   return spellings[bare]
 end
 
+local cn_numeral = {}
+for _, c in ipairs(cn_numbers) do cn_numeral[c] = true end
+
+-- The end of the run of Chinese numerals (一 … 十) at byte P of S, or nil.
+local function numerals_at(s, p)
+  local last
+  while cn_numeral[s:sub(p, p + 2)] do last, p = p + 2, p + 3 end
+  return last
+end
+
+-- Where a numbering starts in the normalised label N ("(二)" "(2)" "2." "二."), in order:
+-- at characters' starts only.
+local function numberings(n)
+  local out = {}
+  local after = false -- the character before is a digit or a numeral
+  for p, cp in utf8.codes(n) do
+    local e, inner = numerals_at(n, p), n:sub(p, p) == "(" and numerals_at(n, p + 1)
+    if n:find("^%(%d+%)", p) or (inner and n:sub(inner + 1, inner + 1) == ")")
+       or (not after and (n:find("^%d+%.", p) or (e and n:sub(e + 1, e + 1) == "."))) then
+      out[#out + 1] = p
+    end
+    after = (cp >= 48 and cp <= 57) or cn_numeral[utf8.char(cp)] or false
+  end
+  return out
+end
+
 -- How label TEXT (normalised N) matches layout row R: "same", "form" (written another
 -- way: brackets, separators, spaces), "variant", "typo", "near" (a character or two off),
 -- or nil.
@@ -202,32 +233,38 @@ local function row_line(n, cells, raw)
   return { line = n, cells = short, all = all, raw = raw or table.concat(cells, " | ") }
 end
 
--- The lines of TEXT as { line =, cells = { … } } (pipe rows) or { line =, text = } (others).
+-- Line LINE (number N) of a text into OUT, as { line =, cells = { … } } (pipe rows, or
+-- the columns of a PDF's text when LAYOUT) or { line =, text = } (others).
+local function add_text_line(out, n, line, layout)
+  line = line:gsub("\r$", ""):gsub("\f", "")
+  if layout then
+    -- the columns of a PDF's text (pdftotext -layout): cells apart by two spaces or
+    -- more; a page break and the page's number are not text
+    local t = line:gsub("^[%s—–%-]+", ""):gsub("[%s—–%-]+$", "")
+    if t:match("^%d+$") or t:match("^第%s*%d+%s*页") then line = "" end -- a page number
+  end
+  if layout and line:find("%S%s%s+%S") then
+    local cells = {}
+    for c in (line:gsub("^%s+", ""):gsub("%s+$", "") .. "  "):gmatch("(.-)%s%s+") do cells[#cells + 1] = c end
+    out[#out + 1] = row_line(n, cells, line)
+  elseif line:find("|", 1, true) then
+    local cells = {}
+    for c in (line .. "|"):gmatch("([^|]*)|") do cells[#cells + 1] = c:gsub("^%s+", ""):gsub("%s+$", "") end
+    out[#out + 1] = row_line(n, cells, line)
+  elseif line:find("%S") then
+    out[#out + 1] = { line = n, text = line }
+  end
+end
+
+-- The lines of TEXT (see add_text_line): a PDF's text when it has no pipe rows.
 local function lines_of(text)
   text = text:gsub("^\239\187\191", "") -- a BOM
-  -- without pipe rows, the columns of a PDF's text (pdftotext -layout): cells apart by
-  -- two spaces or more; a page break and the page's number are not text
   local _, pipes = text:gsub("\n[^\n]*|[^\n]*|", "")
   local layout = pipes < 3
   local out, n = {}, 0
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
-    line = line:gsub("\r$", ""):gsub("\f", "")
-    if layout then
-      local t = line:gsub("^[%s—–%-]+", ""):gsub("[%s—–%-]+$", "")
-      if t:match("^%d+$") or t:match("^第%s*%d+%s*页") then line = "" end -- a page number
-    end
-    if layout and line:find("%S%s%s+%S") then
-      local cells = {}
-      for c in (line:gsub("^%s+", ""):gsub("%s+$", "") .. "  "):gmatch("(.-)%s%s+") do cells[#cells + 1] = c end
-      out[#out + 1] = row_line(n, cells, line)
-    elseif line:find("|", 1, true) then
-      local cells = {}
-      for c in (line .. "|"):gmatch("([^|]*)|") do cells[#cells + 1] = c:gsub("^%s+", ""):gsub("%s+$", "") end
-      out[#out + 1] = row_line(n, cells, line)
-    elseif line:find("%S") then
-      out[#out + 1] = { line = n, text = line }
-    end
+    add_text_line(out, n, line, layout)
   end
   return out
 end
@@ -298,27 +335,63 @@ local function read_with(f, lines)
           if #candidates > 0 or not current then break end
           tables = lay -- a row of another table (no heading before it)
         end
-        -- a label broken over two lines (a PDF's text): the line before or after it, when
-        -- that holds text alone, may be the rest of it
+        -- a label broken over lines (a PDF's text): the lines before or after it that
+        -- hold text alone may be the rest of it (a long label of a narrow column takes
+        -- three or four lines: up to one line before it and three after it)
         if #candidates == 0 and #labels > 0 then
-          for _, side in ipairs{ -1, 1 } do
-            local o = lines[idx + side]
-            if #candidates == 0 and o and o.text and not joined[idx + side] then
-              local whole = side < 0 and (o.text .. labels[#labels]) or (labels[#labels] .. o.text)
-              local whole_norm = lint.norm(whole)
+          for _, span in ipairs{ { 1, 0 }, { 0, 1 }, { 0, 2 }, { 1, 1 }, { 0, 3 } } do
+            local before, after = span[1], span[2]
+            local parts, usable = {}, #candidates == 0
+            for k = idx - before, idx + after do
+              local o = lines[k]
+              if k == idx then
+                parts[#parts + 1] = labels[#labels]
+              elseif o and o.text and not joined[k] then
+                parts[#parts + 1] = o.text
+              else
+                usable = false
+              end
+            end
+            if usable then
+              local whole_norm = lint.norm(table.concat(parts))
               for _, t in ipairs(current and { current } or lay) do
                 for _, r in ipairs(t.rows) do
                   local how = match_label(whole_norm, r)
                   if how and #candidates == 0 then
-                    candidates[1] = { t = t, r = r, how = how, label = lint.norm(whole):gsub("%s", "") }
-                    joined[idx + side] = true
-                    if side < 0 and res.text[#res.text] and res.text[#res.text].line == o.line then
+                    candidates[1] = { t = t, r = r, how = how, label = (whole_norm:gsub("%s", "")) }
+                    for k = idx - before, idx + after do
+                      if k ~= idx then joined[k] = true end
+                    end
+                    if before > 0 and res.text[#res.text] and res.text[#res.text].line == lines[idx - 1].line then
                       res.text[#res.text] = nil -- not narrative after all
                     end
                   end
                 end
               end
             end
+          end
+        end
+        -- a label run together with the cell before it ("度办理结（二）部分公开…", a PDF's
+        -- table without cell margins), or a label that is not the row's last text cell:
+        -- read from a numbering inside it, or from the cell before
+        if #candidates == 0 and #labels > 0 then
+          local tries = {}
+          for k = #labels, 1, -1 do
+            local n = lint.norm(labels[k])
+            local starts = numberings(n)
+            for j = #starts, 1, -1 do
+              if starts[j] > 1 then tries[#tries + 1] = { n = n:sub(starts[j]), label = labels[k] } end
+            end
+            if k < #labels then tries[#tries + 1] = { n = n, label = labels[k] } end
+          end
+          for _, try in ipairs(tries) do
+            for _, t in ipairs(current and { current } or lay) do
+              for _, r in ipairs(t.rows) do
+                local how = not seen[r] and #candidates == 0 and match_label(try.n, r)
+                if how then candidates[1] = { t = t, r = r, how = how, label = try.label } end
+              end
+            end
+            if #candidates > 0 then break end
           end
         end
         -- a group printed as one row (2021's （六）其他处理 as 2019 prints it): read into
@@ -349,14 +422,16 @@ local function read_with(f, lines)
         -- a label within two characters of exactly one official label
         if #candidates == 0 and #labels > 0 then
           local n, num = lint.unnumber(labels[#labels])
+          local len = utf8.len(n) or #n
+          local near = len >= 6 and 2 or len >= 3 and 1 or 0 -- not "果" for "总计"
           local best, count
           for _, t in ipairs(current and { current } or lay) do
             for _, r in ipairs(t.rows) do
               local rbare, rnum = r.bare, r.num
               -- not a row already read, nor one numbered otherwise ((八) is not (六))
               if r.own and not seen[r] and (num == "" or rnum == "" or num == rnum) then
-                local d = lint.distance(n, rbare, 2)
-                if d <= 2 then
+                local d = lint.distance(n, rbare, near)
+                if d <= near then
                   if not best or d < best.d then best, count = { t = t, r = r, d = d }, 1
                   elseif d == best.d then count = count + 1 end
                 end
@@ -365,6 +440,23 @@ local function read_with(f, lines)
           end
           if best and count == 1 then
             candidates[1] = { t = best.t, r = best.r, how = "near", label = labels[#labels] }
+          end
+        end
+        -- the start of exactly one official label: a row broken at a page's end (a PDF),
+        -- the rest of its label after the next page's header rows
+        if #candidates == 0 and #labels > 0 and current then
+          local n, num = lint.unnumber(labels[#labels])
+          local found, count = nil, 0
+          if (utf8.len(n) or #n) >= 4 then
+            for _, r in ipairs(current.rows) do
+              if r.own and not seen[r] and (num == "" or r.num == "" or num == r.num)
+                 and #r.bare > #n and r.bare:sub(1, #n) == n then
+                found, count = r, count + 1
+              end
+            end
+          end
+          if count == 1 then
+            candidates[1] = { t = current, r = found, how = "start", label = labels[#labels] }
           end
         end
       end
@@ -405,6 +497,9 @@ local function read_with(f, lines)
           if cand.how == "typo" then
             finding("warning", l.line, string.format("标签 “%s” 与规定的 “%s” 不同，含义已变", cand.label, r.own),
               { code = "typo", key = t.id .. "." .. keyname })
+          elseif cand.how == "start" then
+            finding("info", l.line, string.format("标签 “%s” 只是规定的 “%s” 的开头（该行在分页处断开？），按后者读取",
+              cand.label, r.own), { code = "label", key = t.id .. "." .. keyname })
           elseif cand.how == "near" then
             finding("info", l.line, string.format("标签 “%s” 与规定的 “%s” 不同（按后者读取）", cand.label, r.own),
               { code = "label", key = t.id .. "." .. keyname })
@@ -500,6 +595,14 @@ function lint.read_text(text, opts)
   return read_lines(lines_of(text), opts)
 end
 
+--- Reads the lines of a PDF (nianbao.pdf_lines's: { line =, text = }, laid out in columns
+--- as `pdftotext -layout` lays them out) as lint.read_text reads a PDF's text.
+function lint.read_pdf(pdf, opts)
+  local lines = {}
+  for _, l in ipairs(pdf) do add_text_line(lines, l.line, l.text, true) end
+  return read_lines(lines, opts)
+end
+
 --- Reads the lines of an HTML page (nianbao.read_html's) as lint.read_text reads text.
 function lint.read_page(page, opts)
   local lines = {}
@@ -510,7 +613,8 @@ function lint.read_page(page, opts)
 end
 
 --- The national checks within one report (H1-H5) on RES's values; with NEIGHBOURS
---- (year -> result of the same body), the checks across years too. Returns the results.
+--- (year -> result of the same body), the checks across years too. Returns the results
+--- and the context they ran on (its tables name the cells: checkfile.describer).
 function lint.check(res, neighbours)
   local checks = require "checks"
   local f
@@ -545,7 +649,7 @@ function lint.check(res, neighbours)
       files[#files + 1] = file
     end
   end
-  return checks.run(ctx, files)
+  return checks.run(ctx, files), ctx
 end
 
 return lint

@@ -2,7 +2,7 @@
 --
 --   local regen = require "regen"
 --   local plan = regen.plan(store, { bodies = {…} | nil, years = {first, last} | nil })
---   local result = regen.run(store, plan, { out =, to =, sources =, on_report = function(r) end })
+--   local result = regen.run(store, plan, { out =, to =, checks =, sources =, on_report = function(r) end })
 --
 -- The plan lists each body's years that have data (records, texts or imported figures,
 -- of the body or, for a roll-up, of its subtree) and a format, and the years skipped
@@ -17,6 +17,7 @@ local report = require "report"
 local formats = require "formats"
 local format = require "format"
 local checks = require "checks"
+local checkfile = require "checkfile"
 local bodies = require "bodies"
 
 local regen = {}
@@ -241,7 +242,7 @@ local function maker(store, cubes, opts, times)
     if built[r.body][r.year - 1] then neighbours[r.year - 1] = built[r.body][r.year - 1] end
     local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format.id,
                                            cubes = cubes, neighbours = neighbours,
-                                           created = opts.created })
+                                           created = opts.created, fonts = opts.fonts })
     built[r.body][r.year] = ctx
     built[r.body][r.year - 2] = nil
     local t2 = os.clock()
@@ -252,6 +253,11 @@ local function maker(store, cubes, opts, times)
     must(opts.mkdir(dir))
     local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = opts.to })
     if not written or err then nianbao.fail(err) end
+    if opts.checks then
+      local more, err2 = checkfile.export(doc, ctx, dir, name, opts.to)
+      if not more or err2 then nianbao.fail(err2) end
+      table.move(more, 1, #more, #written + 1, written)
+    end
     local files, hashes = {}, {}
     for _, p in ipairs(written) do
       local base = p:match("([^/]+)$")

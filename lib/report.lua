@@ -158,7 +158,7 @@ function report.tabulate(store, body, year, fmt, opts)
     title = string.format("%s%d年政府信息公开工作年度报告", body, year),
     body = body, year = year, format = fmt.id,
     created = opts.created or year_start_utc(year + 1),
-    tables = ctx.tables,
+    tables = ctx.tables, fonts = opts.fonts or fmt.fonts,
   }
   ctx.values = ctx.document:values()
   return ctx

@@ -20,6 +20,7 @@ local stored = lazy "stored"
 local narrative = lazy "narrative"
 local regen = lazy "regen"
 local lint = lazy "lint"
+local checkfile = lazy "checkfile"
 
 local commands = {}
 
@@ -67,6 +68,25 @@ local format_opt = setmetatable({ "--format", "ID" }, { __index = function(_, k)
       .. table.concat(formats.for_body():ids(), ", ") .. " or a body's own)"
   end
 end })
+-- --fonts "title=方正小标宋简体;body=仿宋_GB2312,仿宋": role -> families.
+local function font_list(v)
+  local roles, fonts = {}, {}
+  for _, f in ipairs(nianbao.fonts) do roles[f.role] = true end
+  for part in v:gmatch("[^;]+") do
+    local eq = part:find("=", 1, true)
+    local role = eq and part:sub(1, eq - 1):gsub(" ", "")
+    local families = eq and part:sub(eq + 1):gsub("^ +", ""):gsub(" +$", "")
+    if not role or not roles[role] or families == "" then
+      local names = {}
+      for _, f in ipairs(nianbao.fonts) do names[#names + 1] = f.role end
+      return nil, string.format("'%s' is not ROLE=FAMILY,FAMILY… (roles: %s)", part, table.concat(names, ", "))
+    end
+    fonts[role] = families
+  end
+  return fonts
+end
+local fonts_opt = { "--fonts", "ROLE=FAMILIES;…", "the fonts of DOCX, PDF and HTML by role (title, heading, body), first preferred, e.g. 'title=方正小标宋简体;body=仿宋_GB2312,仿宋' (default: the GB/T 9704 fonts, then Noto CJK)", check = font_list }
+local checks_opt = { "--checks", nil, "also write the check results, in Chinese, as NAME-检查结果 in each format but JSON (whose report holds them)" }
 local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's own", many = true }
 
 -- ---- helpers of the commands ----
@@ -394,13 +414,24 @@ local function run_lint(c)
     if not bytes then c.host.fail(err) end
     local r, why
     local head = bytes:sub(1, 2048):lower()
-    local page, perr
-    if bytes:sub(1, 4) == "PK\3\4" then -- a zip archive: a Word document
+    local page, perr, pdf
+    if bytes:sub(1, 5) == "%PDF-" or path:lower():match("%.pdf$") then -- a PDF, through poppler
+      pdf, perr = nianbao.pdf_lines(bytes)
+    elseif bytes:sub(1, 4) == "PK\3\4" then -- a zip archive: a Word document
       page, perr = nianbao.docx_lines(bytes)
     elseif path:lower():match("%.html?$") or head:find("<html", 1, true) or head:find("<table", 1, true) then
       page, perr = nianbao.html_lines(bytes)
     end
-    if page then
+    if pdf then
+      local parts = {}
+      for i = 1, math.min(#pdf, 200) do parts[i] = pdf[i].text end
+      local y = report_year(c, path, table.concat(parts, "\n"), several)
+      if #pdf == 0 then
+        r, why = nil, "no text in the PDF (scanned pages: nianbao does not read text from images)"
+      else
+        r, why = lint.read_pdf(pdf, { year = y, format = c.opt.format })
+      end
+    elseif page then
       local parts = {}
       for _, l in ipairs(page) do parts[#parts + 1] = l.text or table.concat(l.cells, " ") end
       local y = report_year(c, path, table.concat(parts, "\n"), several)
@@ -440,7 +471,7 @@ local function run_lint(c)
         if not neighbours[r.year + d] then neighbours[r.year + d] = false end
       end
     end
-    r.checks = lint.check(r, neighbours)
+    r.checks, r.check_ctx = lint.check(r, neighbours)
     for _, f in ipairs(r.findings) do
       if f.severity == "error" then status = math.max(status, 1) end
     end
@@ -484,12 +515,16 @@ local function run_lint(c)
         count[g.severity == "error" and "error" or "warning"] = count[g.severity == "error" and "error" or "warning"] + g.FAIL
         print(string.format("%s: %s %s %s：%s（%s）", r.path, lint_words[g.severity] or g.severity, g.id,
           status_words.FAIL, g.title, g.fails[1].formula or ""))
+        local describe = checkfile.describer(r.check_ctx)
         for _, f in ipairs(g.fails) do
           local where = ""
           for _, ev in ipairs(f.evidence or {}) do
             if ev:find("^正文") then where = "（" .. ev .. "）" end -- a number in the narrative
           end
-          print(string.format("    %s：%s ≠ %s%s", f.message or "", num(f.left), num(f.right), where))
+          local message, place = checkfile.note(f, describe)
+          local what = place ~= "" and place or message
+          if place ~= "" and message ~= "" then what = place .. "，" .. message end
+          print(string.format("    %s：%s ≠ %s%s", what, num(f.left), num(f.right), where))
         end
       end
     end
@@ -518,42 +553,41 @@ local function safe_name(s)
   return (s:gsub("[/\\:*?\"<>|%s]", "_"))
 end
 
-local function print_checks(results)
-  local errors = 0
-  for _, g in ipairs(checks.summary(results)) do
-    local status = g.FAIL > 0 and "FAIL" or (g.PASS > 0 and "PASS" or "NOT_ASSESSABLE")
-    print(string.format("  %-4s %-14s %-7s %s  (%d pass, %d fail, %d n/a)", g.id, status, g.severity,
-      g.title, g.PASS, g.FAIL, g.NOT_ASSESSABLE))
-    for _, r in ipairs(g.fails) do
-      print(string.format("         %s: %s ≠ %s%s", r.message or "", tostring(r.left), tostring(r.right),
-        #r.evidence > 0 and ("  [" .. table.concat(r.evidence, ", ", 1, math.min(#r.evidence, 8))
-          .. (#r.evidence > 8 and ", …" or "") .. "]") or ""))
-    end
-    if g.severity == "error" then errors = errors + g.FAIL end
-  end
+-- Prints the check results of a report (checkfile.lines); returns the number of failed
+-- error-level results.
+local function print_checks(doc, ctx)
+  local lines, errors = checkfile.lines(doc, ctx)
+  for _, l in ipairs(lines) do print(l) end
   return errors
 end
 
 local function run_report(c, write)
   c.store:body(c.opt.body)
   local doc, ctx = report.build(c.store, { body = c.opt.body, year = c.opt.year, format = c.opt.format,
-                                           rules = rule_files(c) })
+                                           rules = rule_files(c), fonts = c.opt.fonts })
   if write then
     local name = safe_name(string.format("%s-%d", c.opt.body, c.opt.year))
-    c.host.allow_write(c.opt.out or "out")
-    local written, err = nianbao.export(ctx.document, { dir = c.opt.out or "out", name = name, formats = c.opt.to })
+    local dir = c.opt.out or "out"
+    c.host.allow_write(dir)
+    local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = c.opt.to })
+    if c.opt.checks then
+      local more, err2 = checkfile.export(doc, ctx, dir, name, c.opt.to)
+      if more then
+        written = written or {}
+        for _, p in ipairs(more) do written[#written + 1] = p end
+      end
+      if err2 then err = err and (err .. "\n" .. err2) or err2 end
+    end
     if not written then c.host.fail(err) end
     if err then c.host.eprint(err) end
     print(string.format("%s %d (%s): wrote", c.opt.body, c.opt.year, doc.format))
     for _, p in ipairs(written) do print("  " .. p) end
     if err then
-      print(string.format("checks for %s %d (%s):", c.opt.body, c.opt.year, doc.format))
-      print_checks(doc.checks)
+      print_checks(doc, ctx)
       c.host.fail("some formats were not written (above); the others were", 2)
     end
   end
-  print(string.format("checks for %s %d (%s):", c.opt.body, c.opt.year, doc.format))
-  local errors = print_checks(doc.checks)
+  local errors = print_checks(doc, ctx)
   if errors > 0 then
     print(string.format("%d error-level check%s failed", errors, errors == 1 and "" or "s"))
     return 1
@@ -699,7 +733,7 @@ local function run_regen(c)
   if not ok then c.host.fail(err) end
   local tty, total, done, start = c.host.isatty(2), #plan.reports, 0, os.time()
   local result = regen.run(c.store, plan, {
-    out = out, to = c.opt.to, sources = program_sources(c), version = c.host.version(),
+    out = out, to = c.opt.to, checks = c.opt.checks, fonts = c.opt.fonts, sources = program_sources(c), version = c.host.version(),
     write_file = c.host.write_file, read_file = c.host.read_file, sha256_file = c.host.sha256_file,
     mkdir = c.host.mkdir, jobs = c.opt.jobs, workers = { fork = c.host.fork, receive = c.host.receive,
                                    stop = c.host.stop_workers, exit = c.host.exit },
@@ -863,6 +897,7 @@ commands.list = {
       { "--out", "DIR", "the folder to write into, one folder per body (default out)" },
       { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
           .. table.concat(export_names(), ", ") .. ")", check = export_list },
+      checks_opt, fonts_opt,
       { "--jobs", "N", "make the reports in N worker processes, whole bodies each (default 1)", check = jobs },
     },
     run = run_regen,
@@ -896,7 +931,7 @@ commands.list = {
       { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
           .. table.concat(export_names(), ", ") .. ")", check = export_list },
       { "--out", "DIR", "the folder to write into (default out)" },
-      rules_opt },
+      checks_opt, fonts_opt, rules_opt },
     run = function(c)
       if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
       return run_report(c, true)
@@ -925,8 +960,8 @@ commands.list = {
   },
   {
     name = "lint", store = "none",
-    summary = "read published reports back (HTML pages, Word documents, or text with pipe rows): their tables, label drift and typos, and the national checks",
-    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them), DOCX, or text copied from the page or a PDF (UTF-8 or GB18030); several years of one body are checked against each other" } },
+    summary = "read published reports back (HTML pages, PDF files, Word documents, or text with pipe rows): their tables, label drift and typos, and the national checks",
+    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them), PDF files (their text, through poppler; not scanned pages, nor encrypted files), DOCX, or text copied from the page or a PDF (UTF-8 or GB18030); several years of one body are checked against each other" } },
     options = {
       { "--year", "Y", "the year of the report (default: from the file name or the text)", check = year },
       { "--format", "ID", "the national format (default: decided from the rows, cross-checked with the year)" },

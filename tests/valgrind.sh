@@ -14,7 +14,7 @@ vg() {
     name=$1
     want=$2
     shift 2
-    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+    valgrind -q --suppressions=tests/valgrind/pdf.supp --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
         --error-exitcode=99 "$@" >"$T/out" 2>"$T/err"
     got=$?
     if [ "$got" -ne "$want" ]; then
@@ -39,7 +39,7 @@ for y in 2019 2020 2021; do "$NB" -d "$DB" import --body "$B" holiday $EX/holida
 vg "import refusing bad rows" 2 "$NB" -d "$DB" import --body "$B" request $EX/data/requests.csv
 printf 'x' >"$T/f.xlsx"
 vg "import of an XLSX that is a text file" 2 "$NB" -d "$DB" import --body "$B" request "$T/f.xlsx"
-vg "report 2020 in every format" 0 "$NB" -d "$DB" report --body "$B" --year 2020 --out "$T/o"
+vg "report 2020 in every format, with its check file" 0 "$NB" -d "$DB" report --body "$B" --year 2020 --checks --out "$T/o"
 vg "report 2021" 0 "$NB" -d "$DB" report --body "$B" --year 2021 --out "$T/o" --to json
 vg "check with a rule file" 0 "$NB" -d "$DB" check --body "$B" --year 2020 --rules $EX/rules/late.lua
 vg "explain" 0 "$NB" -d "$DB" explain --body "$B" --year 2020 active license items_change
@@ -52,6 +52,10 @@ python3 tests/lint/mkdocx.py tests/lint/seed.txt "$T/seed.docx"
 vg "lint of the seed as a Word document (minizip, expat)" 0 "$NB" lint --year 2020 "$T/seed.docx"
 printf '<table><tr><td>\327\324\310\273\310\313<td>1</table><p>x<br>' >"$T/gb.html"
 vg "lint of a broken GB18030 page" 2 "$NB" lint "$T/gb.html"
+vg "lint of a PDF (poppler)" 0 "$NB" lint tests/lint/seed.pdf
+vg "lint of the 2020 report's own DOCX and PDF" 0 "$NB" lint --year 2020 "$T/o/$B-2020.docx" "$T/o/$B-2020.pdf"
+printf 'not a PDF at all' >"$T/garbage.pdf"
+vg "lint of a file that is not a PDF" 2 "$NB" lint "$T/garbage.pdf"
 printf '名称,上级,汇总\n示例市,,是\n%s,示例市,\n' "$B" >"$T/bodies.csv"
 vg "import bodies" 0 "$NB" -d "$DB" import bodies "$T/bodies.csv"
 vg "regen of every body and year (a roll-up too)" 0 "$NB" -d "$DB" regen --all --to json,xlsx --out "$T/r"

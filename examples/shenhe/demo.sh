@@ -21,7 +21,7 @@ $NB -d "$DB" import --body "$BODY" text $EX/text/2020.md
 $NB -d "$DB" import --body "$BODY" text $EX/text/2021.md
 $NB -d "$DB" import --body "$BODY" rules $EX/rules/late.lua
 echo
-$NB -d "$DB" report --body "$BODY" --year 2020 --out "$OUT"
+$NB -d "$DB" report --body "$BODY" --year 2020 --checks --out "$OUT"
 echo
-echo "The Shenhe 2020 report is in $OUT/ (open $OUT/$BODY-2020.xlsx or .html); the store is $DB."
+echo "The Shenhe 2020 report is in $OUT/ (open $OUT/$BODY-2020.docx, .pdf, .xlsx or .html; the checks: $OUT/$BODY-2020-检查结果.*); the store is $DB."
 echo "Try: ./nianbao -d $DB explain --body $BODY --year 2020 requests carried_in total"

@@ -19,7 +19,7 @@ return {
       table.sort(kinds)
       for _, k in ipairs(kinds) do
         emit{ status = "NOT_ASSESSABLE", evidence = { "kind:" .. k },
-              message = string.format("%d 年没有“%s”（%s）记录", ctx.year, kind_label(k), k) }
+              message = string.format("%d 年没有“%s”记录", ctx.year, kind_label(k)) }
       end
     end,
   },

@@ -4,6 +4,7 @@
 -- (appeals), with their row set "outcome" and column sets "applicant" and "parts".
 
 local checks = require "checks"
+local checkfile = require "checkfile"
 local cell, sum, compare = checks.cell, checks.sum, checks.compare
 
 local function v(ctx, row, col) return cell(ctx.values, "requests", row, col) end
@@ -21,8 +22,7 @@ return {
       for _, c in ipairs(columns(ctx)) do
         compare(emit, sum{ v(ctx, "new", c), v(ctx, "carried_in", c) },
           sum{ v(ctx, "total", c), v(ctx, "carried_out", c) },
-          { "requests.new." .. c, "requests.carried_in." .. c, "requests.total." .. c, "requests.carried_out." .. c },
-          "列 " .. c)
+          { "requests.new." .. c, "requests.carried_in." .. c, "requests.total." .. c, "requests.carried_out." .. c })
       end
     end,
   },
@@ -37,7 +37,7 @@ return {
           parts[#parts + 1] = v(ctx, r, a)
           ev[#ev + 1] = "requests." .. r .. "." .. a
         end
-        compare(emit, v(ctx, r, "total") or nil, sum(parts), ev, "行 " .. r)
+        compare(emit, v(ctx, r, "total") or nil, sum(parts), ev)
       end
     end,
   },
@@ -52,7 +52,7 @@ return {
           parts[#parts + 1] = v(ctx, r, c)
           ev[#ev + 1] = "requests." .. r .. "." .. c
         end
-        compare(emit, v(ctx, "total", c) or nil, sum(parts), ev, "列 " .. c)
+        compare(emit, v(ctx, "total", c) or nil, sum(parts), ev)
       end
     end,
   },
@@ -67,7 +67,7 @@ return {
           parts[#parts + 1] = cell(ctx.values, "appeals", g, c)
           ev[#ev + 1] = "appeals." .. g .. "." .. c
         end
-        compare(emit, cell(ctx.values, "appeals", g, "total") or nil, sum(parts), ev, "组 " .. g)
+        compare(emit, cell(ctx.values, "appeals", g, "total") or nil, sum(parts), ev)
       end
     end,
   },
@@ -96,7 +96,7 @@ return {
         local status = #bad > 0 and "FAIL" or (#blank > 0 and "NOT_ASSESSABLE" or "PASS")
         local ev = #bad > 0 and bad or blank
         emit{ status = status, evidence = ev, left = #bad, right = 0,
-              message = "表 " .. t.id .. (#blank > 0 and ("；空白单元格 " .. #blank .. " 个") or "") }
+              message = checkfile.table_name(t) .. (#blank > 0 and ("；空白单元格 " .. #blank .. " 个") or "") }
       end
     end,
   },

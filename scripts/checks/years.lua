@@ -16,7 +16,7 @@ return {
       for _, c in ipairs(checks.spec(ctx):columns("requests")) do
         compare(emit, cell(ctx.values, "requests", "carried_in", c) or nil,
           cell(prev.values, "requests", "carried_out", c) or nil,
-          { "requests.carried_in." .. c, (ctx.year - 1) .. ":requests.carried_out." .. c }, "列 " .. c)
+          { "requests.carried_in." .. c, (ctx.year - 1) .. ":requests.carried_out." .. c })
       end
     end,
   },
@@ -34,7 +34,7 @@ return {
         compare(emit, cell(ctx.values, "active", r, "items_prev") or nil,
           sum{ cell(prev.values, "active", r, "items_prev"), cell(prev.values, "active", r, "items_change") },
           { "active." .. r .. ".items_prev", (ctx.year - 1) .. ":active." .. r .. ".items_prev",
-            (ctx.year - 1) .. ":active." .. r .. ".items_change" }, "行 " .. r)
+            (ctx.year - 1) .. ":active." .. r .. ".items_change" })
       end
     end,
   },
@@ -51,15 +51,14 @@ return {
                      "active." .. r .. ".made", "active." .. r .. ".repealed" }
         if not checks.has(prev, "active", "in_force") then
           emit{ status = "NOT_ASSESSABLE", evidence = ev,
-                message = "行 " .. r .. "：" .. (ctx.year - 1) .. " 年为 " .. (prev.format:gsub("^gov", ""))
-                  .. " 格式，表二数据不可比" }
+                message = (ctx.year - 1) .. " 年按 " .. (prev.format:gsub("^gov", "")) .. " 年版格式，表二数据不可比" }
         else
           local now = cell(ctx.values, "active", r, "in_force")
           local before = cell(prev.values, "active", r, "in_force")
           local made, repealed = cell(ctx.values, "active", r, "made"), cell(ctx.values, "active", r, "repealed")
           local right = sum{ before, made } and repealed ~= false and type(repealed) == "number"
             and before + made - repealed or nil
-          compare(emit, type(now) == "number" and now or nil, right, ev, "行 " .. r)
+          compare(emit, type(now) == "number" and now or nil, right, ev)
         end
       end
     end,

@@ -32,7 +32,7 @@ is "$rc:$err" "2:nianbao: unknown command 'publish'
 ('nianbao help' shows the commands)" "a command that does not exist: exit 2"
 nb report --body x --year 2020 --colour red
 is "$rc:$(printf '%s\n' "$err" | head -2)" "2:nianbao: report: unknown option --colour
-usage: nianbao report [-d FILE] --body NAME --year Y [--format ID] [--to FORMATS] [--out DIR] [--rules FILE.lua ...]" \
+usage: nianbao report [-d FILE] --body NAME --year Y [--format ID] [--to FORMATS] [--out DIR] [--checks] [--fonts ROLE=FAMILIES;…] [--rules FILE.lua ...]" \
    "an unknown option: the command's usage, exit 2"
 nb report --body x --year 20x0
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: report: --year: not a year (20x0)" "a bad value: named"

@@ -33,7 +33,7 @@ nb -d s.db explain --body 测试区 --year 2026 closed closed total
 like "$out" "^closed.closed.total = 2 " "explain reads the new table's cell"
 like "$out" "A1  r.csv:2" "explain lists its records"
 nb -d s.db check --body 测试区 --year 2026
-like "$out" "H1 +PASS" "the national checks run on the new format"
+like "$out" "H1 +通过" "the national checks run on the new format"
 nb -d s.db report --body 测试区 --year 2026 --format gov2027 --to json --out o
 is "$rc|$err" "2|nianbao: no format 'gov2027' (formats: gov2019, gov2021, gov2026)" "an unknown --format lists the formats"
 nb help report

@@ -56,15 +56,15 @@ sed '51s/| 7 | 0 | 0 | 0 | 0 | 0 | 7 |/| 8 | 0 | 0 | 0 | 0 | 0 | 8 |/' seed.txt 
 nb lint h3.txt
 is "$rc" 1 "H3 broken: exit 1"
 is "$(printf '%s\n' "$out" | grep -A2 'H3')" "h3.txt: 错误 H3 未通过：表三（七）总计等于各办理结果之和（（七）总计 = （一）+（二）+（三）+（四）+（五）+（六）各项之和）
-    列 person：191 ≠ 192
-    列 total：192 ≠ 193" "H3 broken: the rule, its formula and the numbers of each failing column"
+    表三 “三、本年度办理结果 （七）总计” 申请人情况 自然人：191 ≠ 192
+    表三 “三、本年度办理结果 （七）总计” 申请人情况 总计：192 ≠ 193" "H3 broken: the rule, its formula and the numbers of each failing column"
 
 # a 表四 group whose 总计 is 0 while its cells are not
 sed '76s/^4 | 1 | 0 | 0 | 5 |/4 | 1 | 0 | 0 | 0 |/' seed.txt >h4.txt
 nb lint h4.txt
 is "$rc" 1 "H4 broken: exit 1"
 like "$out" "错误 H4 未通过" "H4 broken: named"
-like "$out" "    组 review：0 ≠ 5" "H4 broken: the group and the numbers"
+like "$out" "    表四 行政复议 总计：0 ≠ 5" "H4 broken: the group (by its labels) and the numbers"
 
 # a meaning-changing typo the catalogue knows (行政止公开 for 行政法规禁止公开)
 sed '54s/2.其他法律行政法规禁止公开/2.其他法律行政止公开/' seed.txt >typo.txt
@@ -86,7 +86,7 @@ cp seed.txt 沈河区2020.txt
 nb lint 沈河区2020.txt 沈河区2019.txt
 is "$rc" 1 "Y1 across files: exit 1"
 like "$out" "沈河区2020.txt: 错误 Y1 未通过" "Y1 across files: the later year fails Y1"
-like "$out" "    列 person：7 ≠ 35" "Y1 across files: 上年结转 against the year before's 结转下年度"
+like "$out" "    表三 “二、上年结转政府信息公开申请数量” 申请人情况 自然人：7 ≠ 35" "Y1 across files: 上年结转 against the year before's 结转下年度"
 nb lint 沈河区2019.txt 沈河区2020.txt
 is "$(printf '%s\n' "$out" | grep -c 'Y1 未通过')" 1 "Y1 across files: the same in the other order"
 nb lint 沈河区2020.txt
@@ -241,7 +241,7 @@ sed 's/信息220件/信息221件/' seed.txt >t1.txt
 nb lint t1.txt
 is "$rc" 0 "narrative: a number that disagrees is a warning (exit 0)"
 is "$(printf '%s\n' "$out" | grep -A1 ' T1 ')" "t1.txt: 警告 T1 未通过：正文数字与表格一致（正文中的数字 = 对应表格单元格）
-    “221”：221 ≠ 220（正文 一、总体情况 第11行）" "narrative: the number, the cell and the line"
+    表三 “一、本年新收政府信息公开申请数量” 申请人情况 总计，“221”：221 ≠ 220（正文 一、总体情况 第11行）" "narrative: the number, the cell and the line"
 # ---- a PDF's text (pdftotext -layout): columns, a label broken over two lines, a page break ----
 python3 "$NIANBAO_HOME/tests/lint/mkpdftext.py" seed.txt pdf.txt
 nb lint pdf.txt

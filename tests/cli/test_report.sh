@@ -14,7 +14,10 @@ nb -d "$DB" report --body "$B" --year 2020 --out o1 --to json,md
 is "$rc" 0 "report: exit 0 when no error-level check fails"
 check "report --to json,md writes exactly those" test -f "o1/$B-2020.json" -a -f "o1/$B-2020.md" -a ! -e "o1/$B-2020.xlsx"
 like "$out" "o1/$B-2020.json" "report lists what it wrote"
-like "$out" "L1 +FAIL +warning" "the stored local rule runs (a warning)"
+like "$out" "L1 +未通过 +警告" "the stored local rule runs (a warning)"
+like "$out" "SH-2020-0024 \\(30个工作日, .*requests.csv:182\\)" "a failing rule's evidence records with their file and line"
+check "no check file without --checks" test ! -e "o1/$B-2020-检查结果.md"
+like "$(cat "o1/$B-2020.json")" '"status": "FAIL"' "the JSON keeps the checks with their stable codes"
 
 # 2021: the format is picked by year; the JSON of the three tables equals the generator's.
 nb -d "$DB" report --body "$B" --year 2021 --out o2 --to json
@@ -34,6 +37,15 @@ PY
 checks=$(/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(sorted({c['id']+':'+c['status'] for c in d['checks'] if c['id'] in ('Y1','Y3')})))" "o2/$B-2021.json")
 is "$checks" "Y1:PASS Y3:NOT_ASSESSABLE" "2021: Y1 holds across the format change; Y3 not comparable with 2020"
 
+# --fonts: a body with licensed fonts names them by role; a wrong role is refused.
+nb -d "$DB" report --body "$B" --year 2020 --out o7 --to html --fonts 'title=方正小标宋简体;body=仿宋_GB2312,FangSong'
+is "$rc" 0 "--fonts: exit 0"
+like "$(cat "o7/$B-2020.html")" "h1 \{ font-family:'方正小标宋简体',serif; \}" "--fonts: the title in the named font"
+like "$(cat "o7/$B-2020.html")" "font-family:'仿宋_GB2312','FangSong',serif;" "--fonts: the body in the named fonts, in order"
+like "$(cat "o7/$B-2020.html")" "h2 \{ font-family:'黑体','SimHei','Noto Sans CJK SC',sans-serif; \}" "--fonts: a role not named keeps its default"
+nb -d "$DB" report --body "$B" --year 2020 --out o7 --to html --fonts 'tile=x'
+is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: report: --fonts: 'tile=x' is not ROLE=FAMILY,FAMILY… (roles: title, heading, body)" "--fonts: an unknown role is refused, naming the roles"
+
 # --format overrides the year.
 nb -d "$DB" report --body "$B" --year 2020 --format gov2021 --out o3 --to json
 like "$(cat "o3/$B-2020.json")" '"format": "gov2021"' "--format gov2021 for 2020"
@@ -52,7 +64,38 @@ return {
 LUA
 nb -d "$DB" check --body "$B" --year 2020 --rules bad_rule.lua
 is "$rc" 1 "check: exit 1 when an error-level rule fails"
-like "$out" "X1 +FAIL +error +总是失败" "check prints the failing rule"
+like "$out" "X1 +未通过 +错误 +总是失败" "check prints the failing rule"
+like "$out" "表三 “一、本年新收政府信息公开申请数量” 申请人情况 总计；左值 1，右值 2" "check names the cell by the report's own labels"
+
+# --checks: a check file beside the report in each format but JSON; the report holds none.
+nb -d "$DB" report --body "$B" --year 2020 --out o6 --to xlsx,md,txt,html,json --checks --rules bad_rule.lua
+is "$rc" 1 "report --checks: exit 1 (X1 fails)"
+for ext in xlsx md txt html; do
+  check "check file .$ext" test -f "o6/$B-2020-检查结果.$ext"
+done
+check "no check file for JSON" test ! -e "o6/$B-2020-检查结果.json"
+bad=""
+for ext in md txt html; do
+  for w in 检查结果 PASS FAIL requests.new.total examples/shenhe "SH-2020-0024"; do
+    grep -q "$w" "o6/$B-2020.$ext" && bad="$bad $ext:$w"
+  done
+done
+is "$bad" "" "the report itself holds no check results, keys, paths or record ids"
+txt=$(cat "o6/$B-2020-检查结果.txt")
+like "$txt" "^沈阳市沈河区人民政府2020年政府信息公开工作年度报告检查结果$" "check file: its title"
+like "$txt" "^共 [0-9]+ 项检查：通过 [0-9]+ 项，未通过 2 项（错误 1 项，警告 1 项，提示 0 项），无法判断 0 项。有错误级检查未通过，发布前须更正。$" "check file: the summary counts in Chinese"
+like "$txt" "^X1 \\| 错误 \\| 未通过 \\| 表三 “一、本年新收政府信息公开申请数量” 申请人情况 总计 \\| 1 \\| 2 \\| " "check file: the failing result with its place"
+like "$txt" "^L1 \\| 警告 \\| 未通过 \\|  \\| 3 \\| 0 \\| 本年办结 192 件，超期 3 件 \\| SH-2020-0024 \\(30个工作日, .*requests.csv:182\\)；" "check file: evidence records with file and line"
+/usr/bin/python3 - "o6/$B-2020-检查结果.xlsx" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+print(("ok - " if wb.sheetnames == ["正文", "一、检查项汇总", "二、未通过和无法判断的检查"] else "not ok - ")
+      + "check file XLSX: its summary and two tables %r" % wb.sheetnames)
+ws = wb["二、未通过和无法判断的检查"]
+vals = next(([c.value for c in row] for row in ws.iter_rows() if row[0].value == "X1"), None) or []
+print(("ok - " if vals[:6] == ["X1", "错误", "未通过", "表三 “一、本年新收政府信息公开申请数量” 申请人情况 总计", 1, 2] else "not ok - ")
+      + "check file XLSX: the X1 row %r" % vals)
+PY
 like "$out" "1 error-level check failed" "check counts error-level failures"
 nb -d "$DB" check --body "$B" --year 2020
 is "$rc" 0 "check: exit 0 when only warnings fail"
@@ -116,8 +159,8 @@ like "$err" "no body named '没有' \(bodies: $B\)" "the message lists the bodie
 nb -d "$DB" report --body "$B" --year 2018
 is "$rc" 2 "a year before the national formats: exit 2"
 like "$err" "no national format for 2018" "and says why"
-nb -d "$DB" report --body "$B" --year 2020 --to pdf
-is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: report: --to: unknown format 'pdf' (xlsx, md, txt, html, csv, json)" "--to with an unknown format"
+nb -d "$DB" report --body "$B" --year 2020 --to rtf
+is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: report: --to: unknown format 'rtf' (xlsx, docx, pdf, md, txt, html, csv, json)" "--to with an unknown format"
 nb -d nowhere.db check --body "$B" --year 2020
 is "$rc|$err" "2|nianbao: nowhere.db: no store here (create one with 'nianbao init -d nowhere.db')" "check without a store"
 nb -d "$DB" check --body "$B" --year 2020 --rules nope.lua

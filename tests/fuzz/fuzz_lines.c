@@ -1,13 +1,15 @@
 /* fuzz_lines.c - libFuzzer target: the readers of published reports, on any bytes. Built
- * twice by `make fuzz`: fuzz_html (html.c, libxml2's HTML parser underneath) and fuzz_docx
- * (-DFUZZ_DOCX: docx.c, minizip from memory and expat, on inputs that start as a zip
- * archive does). Every line and cell is read to the end; a crash, a leak or undefined
- * behaviour is a finding. */
+ * three times by `make fuzz`: fuzz_html (html.c, libxml2's HTML parser underneath),
+ * fuzz_docx (-DFUZZ_DOCX: docx.c, minizip from memory and expat, on inputs that start as
+ * a zip archive does) and fuzz_pdf (-DFUZZ_PDF: pdf.c, poppler underneath and the layout
+ * of its characters, on inputs that start as a PDF does). Every line and cell is read to
+ * the end; a crash, a leak or undefined behaviour is a finding. */
 #include <stdint.h>
 #include <string.h>
 
 #include "docx.h"
 #include "html.h"
+#include "pdf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,6 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 4 || memcmp(data, "PK\3\4", 4) != 0)
         return 0;
     nb_docx_lines((const char *)data, size, touch, &total, err, sizeof err);
+#elif defined FUZZ_PDF
+    if (size < 5 || memcmp(data, "%PDF-", 5) != 0)
+        return 0;
+    nb_pdf_lines((const char *)data, size, touch, &total, err, sizeof err);
 #else
     const char *enc;
     nb_html_lines((const char *)data, size, touch, &total, &enc, err, sizeof err);

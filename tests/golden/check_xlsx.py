@@ -25,9 +25,18 @@ def find(ws, text):
 
 
 names = wb.sheetnames
-check(len(names) == 4, "four sheets: three tables and the checks (%s)" % names)
-active, requests, appeals = wb[names[0]], wb[names[1]], wb[names[2]]
-check(names[3] == "检查结果", "last sheet is 检查结果")
+check(len(names) == 4, "four sheets: 正文 and the three tables, no checks (%s)" % names)
+check(names[0] == "正文", "first sheet is 正文")
+active, requests, appeals = wb[names[1]], wb[names[2]], wb[names[3]]
+text = [c.value for c in wb["正文"]["A"]]
+check(text[0] == "沈阳市沈河区人民政府2020年政府信息公开工作年度报告", "正文 opens with the title")
+for part in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+    check(part in text, "正文 holds part %s" % part)
+for ws in (active, requests, appeals):
+    check(ws["A1"].value == "沈阳市沈河区人民政府2020年政府信息公开工作年度报告"
+          and ws["A2"].value == "沈阳市沈河区人民政府　2020年度", "title block on %s" % ws.title)
+    check(ws.oddHeader.left.text == "沈阳市沈河区人民政府" and ws.oddHeader.right.text == "2020年度",
+          "printed header on %s" % ws.title)
 
 # 表三: values by row label.
 row = find(requests, "一、本年新收政府信息公开申请数量").row

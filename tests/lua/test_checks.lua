@@ -23,11 +23,17 @@ local function rule(id, rules)
   error("no rule " .. id)
 end
 
--- Runs rule ID over CTX; returns its results and a map message -> result.
+-- Runs rule ID over CTX; returns its results and a map -> result: by its message, and by
+-- the column ("列 person") and the row ("行 license") of its first evidence cell.
 local function run(id, ctx, rules)
   local results = checks.run(ctx, { { name = "test", rules = { rule(id, rules) } } })
   local by = {}
-  for _, r in ipairs(results) do by[r.message or ""] = r end
+  for _, r in ipairs(results) do
+    local row, col = (r.evidence[1] or ""):match("^[%w_]+%.([%w_.]-)%.([%w_]+)$")
+    if col then by["列 " .. col] = r end
+    if row then by["行 " .. row] = r end
+    by[r.message or ""] = r
+  end
   return results, by
 end
 
@@ -204,19 +210,19 @@ do
   local ctx = { format = "gov2019", values = { appeals = appeals() } }
   local results, by = run("H4", ctx)
   is(tally(results), { PASS = 3, FAIL = 0, NOT_ASSESSABLE = 0 }, "H4: consistent groups pass")
-  is({ by["组 review"].left, by["组 review"].right }, { 7, 7 }, "H4: values of group review")
-  is(by["组 review"].evidence, { "appeals.review.total", "appeals.review.upheld", "appeals.review.corrected",
+  is({ by["行 review"].left, by["行 review"].right }, { 7, 7 }, "H4: values of group review")
+  is(by["行 review"].evidence, { "appeals.review.total", "appeals.review.upheld", "appeals.review.corrected",
                                 "appeals.review.other", "appeals.review.pending" }, "H4: evidence")
 
   ctx.values.appeals.suit_after_review.total = 3
   results, by = run("H4", ctx)
-  is({ by["组 suit_after_review"].status, by["组 suit_after_review"].left, by["组 suit_after_review"].right },
+  is({ by["行 suit_after_review"].status, by["行 suit_after_review"].left, by["行 suit_after_review"].right },
      { "FAIL", 3, 2 }, "H4: a wrong total fails")
 
   ctx.values.appeals = appeals()
   ctx.values.appeals.suit.pending = false
   results, by = run("H4", ctx)
-  is(by["组 suit"].status, "NOT_ASSESSABLE", "H4: a blank cell is not assessable")
+  is(by["行 suit"].status, "NOT_ASSESSABLE", "H4: a blank cell is not assessable")
   ctx.values = {}
   results = run("H4", ctx)
   is(tally(results).NOT_ASSESSABLE, 3, "H4: no 表四 at all is not assessable, not a failure")
@@ -237,7 +243,7 @@ do
   local results = run("H5", { tables = { good } })
   is(#results, 1, "H5: one result per table")
   is({ results[1].status, results[1].left, results[1].right, results[1].evidence, results[1].message },
-     { "PASS", 0, 0, {}, "表 t" }, "H5: integers, a signed change and money pass")
+     { "PASS", 0, 0, {}, "t" }, "H5: integers, a signed change and money pass")
 
   local bad = tbl{ num(-1, "a"), num(1.5, "b"), num(3, "c"), num(-0.01, "d", { fmt = "money" }) }
   results = run("H5", { tables = { good, bad } })
@@ -249,7 +255,7 @@ do
   local blank = tbl{ num(3, "a"), num(nil, "b") }
   results = run("H5", { tables = { blank } })
   is({ results[1].status, results[1].evidence, results[1].message },
-     { "NOT_ASSESSABLE", { "t.r.b" }, "表 t；空白单元格 1 个" }, "H5: a blank cell is not assessable")
+     { "NOT_ASSESSABLE", { "t.r.b" }, "t；空白单元格 1 个" }, "H5: a blank cell is not assessable")
 
   -- A cell carrying its own row key (as in 表四) is named by that key.
   local t = layout.table{ id = "appeals", ncols = 2 }
@@ -344,7 +350,7 @@ do
                                             values = { active = { rule = { made = 5, published = 5, public_total = 9 } } } } } }
   results, by = run("Y3", c2021)
   is(tally(results), { PASS = 0, FAIL = 0, NOT_ASSESSABLE = 2 }, "Y3: across the 2020→2021 change not assessable")
-  is(by["行 rule：2020 年为 2019 格式，表二数据不可比"] ~= nil, true, "Y3: the message says why")
+  is(by["行 rule"].message, "2020 年按 2019 年版格式，表二数据不可比", "Y3: the message says why")
 
   c2021.format = "gov2019"
   is(#run("Y3", c2021), 0, "Y3: does not apply to a gov2019 report")

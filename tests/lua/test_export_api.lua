@@ -34,8 +34,8 @@ error_is(function()
   nianbao.export({ title = "x", tables = { { id = "t", ncols = 1, rows = { { 1 } }, merges = { { 1, 1, 2, 1 } } } } },
     { name = "x", dir = dir })
 end, "tables[1] (t): merge 1 {1, 1, 2, 1} is outside the table", "export: a merge outside the table")
-error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = { "pdf" } }) end,
-  "export: unknown format 'pdf' (xlsx, md, txt, html, csv, json)", "export: an unknown format")
+error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = { "rtf" } }) end,
+  "export: unknown format 'rtf' (xlsx, docx, pdf, md, txt, html, csv, json)", "export: an unknown format")
 local none, why = nianbao.export(doc, { name = "x", dir = dir .. "/no/such" })
 ok(none == nil and why:find("/no/such: cannot create folder") ~= nil, "export: an unwritable folder is nil, message")
 none, why = nianbao.export(doc, { name = "x", dir = "/proc/nope/out" })
