@@ -2,6 +2,7 @@
 #include "doc.h"
 #include "export.h"
 #include "export_util.h"
+#include "docs.h"
 #include "t.h"
 
 #include <dirent.h>
@@ -14,84 +15,6 @@
 #include <unistd.h>
 
 /* ---- building a document by hand (nb_doc_free frees it) ---------------- */
-
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static nb_cell *at(nb_table *t, int r, int c)
-{
-    return &t->cells[r * t->ncols + c];
-}
-
-static void table_init(nb_table *t, const char *id, const char *title, int nrows, int ncols,
-                       int header_rows)
-{
-    t->id = xstrdup(id);
-    t->title = xstrdup(title);
-    t->nrows = nrows;
-    t->ncols = ncols;
-    t->header_rows = header_rows;
-    t->cells = xcalloc((size_t)nrows * ncols, sizeof *t->cells);
-    for (int i = 0; i < nrows * ncols; i++)
-        t->cells[i].text = xstrdup("");
-    t->row_keys = xcalloc((size_t)nrows, sizeof *t->row_keys);
-    t->merges = xcalloc(16, sizeof *t->merges);
-}
-
-static void put_text(nb_table *t, int r, int c, const char *s, int header)
-{
-    nb_cell *cell = at(t, r, c);
-    free(cell->text);
-    cell->type = NB_V_TEXT;
-    cell->text = xstrdup(s);
-    cell->header = header;
-}
-
-/* A data cell with a column key: TYPE INT (I) or NUM (NUM), BLANK or TEXT (S). */
-static void put_data(nb_table *t, int r, int c, const char *key, nb_vtype type, nb_fmt fmt,
-                     long long i, double num, const char *s)
-{
-    nb_cell *cell = at(t, r, c);
-    free(cell->text);
-    cell->type = type;
-    cell->fmt = fmt;
-    cell->i = i;
-    cell->num = num;
-    cell->text = type == NB_V_TEXT ? xstrdup(s) : NULL;
-    if (!cell->text && !(cell->text = nb_cell_format(cell)))
-        abort();
-    free(cell->key);
-    cell->key = xstrdup(key);
-}
-
-static void put_int(nb_table *t, int r, int c, const char *key, long long v)
-{
-    put_data(t, r, c, key, NB_V_INT, NB_FMT_PLAIN, v, 0, NULL);
-}
-
-static void merge(nb_table *t, int r1, int c1, int r2, int c2)
-{
-    nb_merge m = {r1, c1, r2, c2};
-    t->merges[t->nmerges++] = m;
-}
-
-static void row_key(nb_table *t, int r, const char *key)
-{
-    t->row_keys[r] = xstrdup(key);
-}
 
 /* A data row of the 表三-like table: person, business, other, total. */
 static void request_row(nb_table *t, int r, const char *key, long long a, long long b, long long c)
@@ -108,7 +31,7 @@ static void build_active(nb_table *t)
 {
     static const char *const heads[] = {"信息内容", "上一年项目数量", "本年增/减", "处理决定数量"};
 
-    table_init(t, "active", "二、主动公开政府信息情况", 6, 4, 0);
+    table_init(t, "active", "二、主动公开政府信息情况", 6, 4, 0, 16);
     put_text(t, 0, 0, "第二十条第（五）项", 1);
     merge(t, 0, 0, 0, 3);
     for (int c = 0; c < 4; c++)
@@ -134,7 +57,7 @@ static void build_active(nb_table *t)
 /* 表三-like: three label columns, a three-row merged header, four data columns. */
 static void build_requests(nb_table *t)
 {
-    table_init(t, "requests", "三、收到和处理政府信息公开申请情况", 10, 7, 3);
+    table_init(t, "requests", "三、收到和处理政府信息公开申请情况", 10, 7, 3, 16);
     put_text(t, 0, 0, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 1);
     merge(t, 0, 0, 2, 2);
     put_text(t, 0, 3, "申请人情况", 1);
@@ -178,7 +101,7 @@ static void build_requests(nb_table *t)
 /* A local table without keys, with CSV-hostile text. */
 static void build_local(nb_table *t)
 {
-    table_init(t, "local", "附表 本地事项", 2, 2, 1);
+    table_init(t, "local", "附表 本地事项", 2, 2, 1, 16);
     put_text(t, 0, 0, "项目", 1);
     put_text(t, 0, 1, "说明", 1);
     put_text(t, 1, 0, "引号", 1);
@@ -691,7 +614,7 @@ static void test_sheet_names(void)
     d->ntables = (int)(sizeof titles / sizeof titles[0]);
     d->tables = xcalloc((size_t)d->ntables, sizeof *d->tables);
     for (int i = 0; i < d->ntables; i++) {
-        table_init(&d->tables[i], i == 4 ? "local" : "x", titles[i], 1, 1, 0);
+        table_init(&d->tables[i], i == 4 ? "local" : "x", titles[i], 1, 1, 0, 16);
         put_int(&d->tables[i], 0, 0, "v", i);
     }
     CHECK(nb_export_xlsx(d, tmp("names.xlsx"), err, sizeof err) == 0, "sheet names: export");
@@ -720,7 +643,7 @@ static void test_errors(nb_doc *d)
 
     wide->ntables = 1; /* one column more than Excel has */
     wide->tables = xcalloc(1, sizeof *wide->tables);
-    table_init(&wide->tables[0], "wide", "", 1, 16385, 0);
+    table_init(&wide->tables[0], "wide", "", 1, 16385, 0, 16);
 
     CHECK(nb_export_json(d, "/nonexistent-dir/r.json", err, sizeof err) == NB_ERR_IO
               && contains(err, "/nonexistent-dir/r.json") && contains(err, "No such file or directory"),
@@ -1056,7 +979,7 @@ static void test_file_size_limit(const nb_doc *d)
     big->title = xstrdup("大");
     big->ntables = 1;
     big->tables = xcalloc(1, sizeof *big->tables);
-    table_init(&big->tables[0], "big", "", 1, 1, 0);
+    table_init(&big->tables[0], "big", "", 1, 1, 0, 16);
     free(big->tables[0].cells[0].text);
     big->tables[0].cells[0].text = xcalloc(20001, 1);
     memset(big->tables[0].cells[0].text, 'p', 20000);

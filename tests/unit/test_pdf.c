@@ -1,6 +1,7 @@
 /* test_pdf.c - unit tests of the PDF exporter (export_pdf.c), read back with poppler-glib. */
 #include "doc.h"
 #include "export.h"
+#include "docs.h"
 #include "t.h"
 
 #include <ctype.h>
@@ -15,68 +16,6 @@
 #endif
 
 /* ---- building a document by hand (nb_doc_free frees it) ---------------- */
-
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static nb_cell *at(nb_table *t, int r, int c)
-{
-    return &t->cells[r * t->ncols + c];
-}
-
-static void table_init(nb_table *t, const char *id, const char *title, int nrows, int ncols,
-                       int header_rows, int max_merges)
-{
-    t->id = xstrdup(id);
-    t->title = xstrdup(title);
-    t->nrows = nrows;
-    t->ncols = ncols;
-    t->header_rows = header_rows;
-    t->cells = xcalloc((size_t)nrows * ncols, sizeof *t->cells);
-    for (int i = 0; i < nrows * ncols; i++)
-        t->cells[i].text = xstrdup("");
-    t->row_keys = xcalloc((size_t)nrows, sizeof *t->row_keys);
-    t->merges = xcalloc((size_t)max_merges, sizeof *t->merges);
-}
-
-static void put_text(nb_table *t, int r, int c, const char *s, int header)
-{
-    nb_cell *cell = at(t, r, c);
-    free(cell->text);
-    cell->type = NB_V_TEXT;
-    cell->text = xstrdup(s);
-    cell->header = header;
-}
-
-static void put_int(nb_table *t, int r, int c, const char *key, long long v)
-{
-    nb_cell *cell = at(t, r, c);
-    free(cell->text);
-    cell->type = NB_V_INT;
-    cell->i = v;
-    if (!(cell->text = nb_cell_format(cell)))
-        abort();
-    cell->key = xstrdup(key);
-}
-
-static void merge(nb_table *t, int r1, int c1, int r2, int c2)
-{
-    nb_merge m = {r1, c1, r2, c2};
-    t->merges[t->nmerges++] = m;
-}
 
 #define NROWS 44 /* data rows of the big table: more than a page holds */
 

@@ -6,6 +6,7 @@
 #include "doc.h"
 #include "export.h"
 #include "export_util.h"
+#include "docs.h"
 #include "t.h"
 #include "util.h"
 #include "wml.h"
@@ -385,87 +386,31 @@ static void test_package(void)
 
 /* ---- the exporter: a small hand-built document ------------------------------------- */
 
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void table_init(nb_table *t, const char *id, const char *title, int nrows, int ncols, int header_rows)
-{
-    t->id = xstrdup(id);
-    t->title = xstrdup(title);
-    t->nrows = nrows;
-    t->ncols = ncols;
-    t->header_rows = header_rows;
-    t->cells = xcalloc((size_t)nrows * ncols, sizeof *t->cells);
-    for (int i = 0; i < nrows * ncols; i++)
-        t->cells[i].text = xstrdup("");
-    t->row_keys = xcalloc((size_t)nrows, sizeof *t->row_keys);
-    t->merges = xcalloc(16, sizeof *t->merges);
-}
-
-static void put(nb_table *t, int r, int c, const char *text, int header)
-{
-    nb_cell *cell = &t->cells[r * t->ncols + c];
-    free(cell->text);
-    cell->type = NB_V_TEXT;
-    cell->text = xstrdup(text);
-    cell->header = header;
-}
-
-static void put_int(nb_table *t, int r, int c, const char *key, long long v)
-{
-    nb_cell *cell = &t->cells[r * t->ncols + c];
-    free(cell->text);
-    cell->type = NB_V_INT;
-    cell->i = v;
-    if (!(cell->text = nb_cell_format(cell)))
-        abort();
-    cell->key = xstrdup(key);
-}
-
-static void merge(nb_table *t, int r1, int c1, int r2, int c2)
-{
-    nb_merge m = {r1, c1, r2, c2};
-    t->merges[t->nmerges++] = m;
-}
-
 /* 表三-like: a note over 3 columns and 3 header rows, 申请人情况 over 4, labels merged down. */
 static void build_requests(nb_table *t)
 {
-    table_init(t, "requests", "三、收到和处理政府信息公开申请情况", 7, 7, 3);
-    put(t, 0, 0, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 1);
+    table_init(t, "requests", "三、收到和处理政府信息公开申请情况", 7, 7, 3, 16);
+    put_text(t, 0, 0, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 1);
     merge(t, 0, 0, 2, 2);
-    put(t, 0, 3, "申请人情况", 1);
+    put_text(t, 0, 3, "申请人情况", 1);
     merge(t, 0, 3, 0, 6);
-    put(t, 1, 3, "自然人", 1);
+    put_text(t, 1, 3, "自然人", 1);
     merge(t, 1, 3, 2, 3);
-    put(t, 1, 4, "法人或其他组织", 1);
+    put_text(t, 1, 4, "法人或其他组织", 1);
     merge(t, 1, 4, 1, 5);
-    put(t, 1, 6, "总计", 1);
+    put_text(t, 1, 6, "总计", 1);
     merge(t, 1, 6, 2, 6);
-    put(t, 2, 4, "商业企业", 1);
-    put(t, 2, 5, "其他", 1);
-    put(t, 3, 0, "一、本年新收政府信息公开申请数量", 1);
+    put_text(t, 2, 4, "商业企业", 1);
+    put_text(t, 2, 5, "其他", 1);
+    put_text(t, 3, 0, "一、本年新收政府信息公开申请数量", 1);
     merge(t, 3, 0, 3, 2);
-    put(t, 4, 0, "三、本年度办理结果", 1);
+    put_text(t, 4, 0, "三、本年度办理结果", 1);
     merge(t, 4, 0, 5, 0);
-    put(t, 4, 1, "（三）不予公开", 1);
+    put_text(t, 4, 1, "（三）不予公开", 1);
     merge(t, 4, 1, 5, 1);
-    put(t, 4, 2, "1.属于国家秘密", 1);
-    put(t, 5, 2, "2.其他法律行政法规禁止公开", 1);
-    put(t, 6, 0, "四、结转下年度继续办理", 1);
+    put_text(t, 4, 2, "1.属于国家秘密", 1);
+    put_text(t, 5, 2, "2.其他法律行政法规禁止公开", 1);
+    put_text(t, 6, 0, "四、结转下年度继续办理", 1);
     merge(t, 6, 0, 6, 2);
     for (int r = 3; r < 7; r++) {
         static const char *const keys[] = {"person", "business", "other", "total"};
@@ -478,20 +423,20 @@ static void build_requests(nb_table *t)
 /* A table of 24 narrow columns: it fits the line only in a smaller type. */
 static void build_wide(nb_table *t)
 {
-    table_init(t, "wide", "附表 宽表", 2, 24, 1);
+    table_init(t, "wide", "附表 宽表", 2, 24, 1, 16);
     for (int c = 0; c < 24; c++) {
-        put(t, 0, c, "结果维持", 1);
+        put_text(t, 0, c, "结果维持", 1);
         put_int(t, 1, c, "v", c);
     }
 }
 
 static void build_local(nb_table *t)
 {
-    table_init(t, "local", "附表 本地事项", 2, 2, 1);
-    put(t, 0, 0, "项目", 1);
-    put(t, 0, 1, "说明", 1);
-    put(t, 1, 0, "引号", 1);
-    put(t, 1, 1, "a<b>&\"c\"\n第二行", 0);
+    table_init(t, "local", "附表 本地事项", 2, 2, 1, 16);
+    put_text(t, 0, 0, "项目", 1);
+    put_text(t, 0, 1, "说明", 1);
+    put_text(t, 1, 0, "引号", 1);
+    put_text(t, 1, 1, "a<b>&\"c\"\n第二行", 0);
 }
 
 static nb_doc *build_doc(void)
