@@ -565,6 +565,7 @@ static void test_csv_limits(void)
     CHECK(dump_next_rc == NB_ERR_LIMIT, "too many fields: NB_ERR_LIMIT");
 }
 
+#ifndef __SANITIZE_ADDRESS__
 /* Peak resident size in KiB of a fresh process (this program, run with
  * --read) that reads every row of PATH (SHEET: an XLSX sheet or NULL), or -1. */
 static long peak_kb(const char *path, const char *sheet)
@@ -583,6 +584,7 @@ static long peak_kb(const char *path, const char *sheet)
         return -1;
     return ru.ru_maxrss;
 }
+#endif
 
 /* Checks that reading PATH takes less than MAX_KB KiB more than reading a
  * one-line file. Not under AddressSanitizer, whose own memory hides it. */
@@ -592,8 +594,7 @@ static void check_read_memory(const char *path, const char *sheet, long max_kb, 
     (void)path;
     (void)sheet;
     (void)max_kb;
-    printf("ok - %s (not measured under ASan)\n", name);
-    t_count_++;
+    printf("# %s: not measured under ASan (its allocator holds memory of its own)\n", name);
 #else
     long base = peak_kb(WRITE("tiny.csv", "a,b\n"), NULL), kb = peak_kb(path, sheet);
     printf("# %s: %ld KiB more than a one-line file\n", name, kb - base);
