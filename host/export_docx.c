@@ -34,6 +34,7 @@
  * are not written (a check file is a document of its own). Depends on wml.h,
  * minizip and zlib. */
 #include "export.h"
+#include "export_layout.h"
 #include "export_grid.h"
 #include "export_util.h"
 #include "wml.h"
@@ -130,11 +131,8 @@ static const char *other_families(const char *list)
 
 /* ---- measuring text: widths and where a line may break ---------------------- */
 
-enum { CH_ASCII, CH_SPACE, CH_OPEN, CH_CLOSE, CH_IDEO };
-
 typedef struct {
     unsigned char width; /* nb_text_width units: 2 wide, 1 narrow */
-    unsigned char cls;
 } ch;
 
 /* The code point of the UTF-8 character at S and its length (a malformed
@@ -159,27 +157,6 @@ static unsigned decode(const unsigned char *s, int *len)
     return c;
 }
 
-static int class_of(unsigned cp)
-{
-    static const unsigned open[] = {0xFF08, 0x201C, 0x2018, 0x300A, 0x3014, 0x3010, 0x300C, 0x3008};
-    static const unsigned close[] = {0xFF09, 0x201D, 0x2019, 0x300B, 0x3015, 0x3011, 0x300D, 0x3009,
-                                     0x3001, 0xFF0C, 0x3002, 0xFF1A, 0xFF1B, 0xFF01, 0xFF1F};
-
-    if (cp == ' ' || cp == 0x3000)
-        return CH_SPACE;
-    if (cp < 0x80)
-        return CH_ASCII;
-    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++) {
-        if (cp == open[i])
-            return CH_OPEN;
-    }
-    for (size_t i = 0; i < sizeof close / sizeof close[0]; i++) {
-        if (cp == close[i])
-            return CH_CLOSE;
-    }
-    return CH_IDEO;
-}
-
 /* The characters of the N bytes at S (one line); *COUNT of them. NULL on out of memory. */
 static ch *chars_of(const char *s, size_t n, int *count)
 {
@@ -191,13 +168,12 @@ static ch *chars_of(const char *s, size_t n, int *count)
     for (size_t i = 0; i < n;) {
         char one[5];
         int len;
-        unsigned cp = decode((const unsigned char *)s + i, &len);
+        decode((const unsigned char *)s + i, &len);
         if ((size_t)len > n - i)
             len = 1;
         memcpy(one, s + i, (size_t)len);
         one[len] = '\0';
         out[k].width = (unsigned char)(nb_text_width(one) > 1 ? 2 : 1);
-        out[k].cls = (unsigned char)class_of(cp);
         k++;
         i += (size_t)len;
     }
@@ -205,47 +181,30 @@ static ch *chars_of(const char *s, size_t n, int *count)
     return out;
 }
 
-/* 1 when a line may break before character I of C[0..N): not inside an ASCII
- * word or between it and the ideographs it is written with (2020年, 1.属于),
- * not before closing or after opening punctuation, and inside a run of
- * ideographs only where it leaves words of two or more on each side, counted
- * in pairs (商业/企业, 社会/公益/组织; an odd run: 上一年/项目/数量). */
-static int may_break(const ch *c, int n, int i)
+/* 1 when a line may break before character I, BRK the line's break classes
+ * (export_layout.h): at punctuation and spaces, after a particle, between two words
+ * of the tables' vocabulary or after a numbering (商业/企业, 社会/公益/组织, 1./属于),
+ * never inside a word or a Latin word or number. */
+static int may_break(const unsigned char *brk, int i)
 {
-    int start, end;
-
-    if (i <= 0 || i >= n)
-        return 0;
-    if (c[i - 1].cls == CH_SPACE)
-        return 1;
-    if (c[i].cls == CH_CLOSE || c[i - 1].cls == CH_OPEN || c[i].cls == CH_SPACE)
-        return 0;
-    if (c[i - 1].cls == CH_ASCII || c[i].cls == CH_ASCII)
-        return 0;
-    if (c[i - 1].cls != CH_IDEO || c[i].cls != CH_IDEO)
-        return 1;
-    for (start = i - 1; start > 0 && c[start - 1].cls == CH_IDEO; start--)
-        ;
-    for (end = i; end < n && c[end].cls == CH_IDEO; end++)
-        ;
-    int k = i - start, len = end - start;
-    if (k < 2 || len - k < 2)
-        return 0;
-    return len % 2 == 0 ? k % 2 == 0 : (len - k) % 2 == 0;
+    return brk[i] != NB_BRK_NONE && brk[i] <= NB_BRK_WORD;
 }
 
 /* Width units of one line of text and of its widest piece that may not break. */
 static void measure_line(const char *s, size_t n, int *width, int *unbroken)
 {
-    int count, w = 0, piece = 0, widest = 0;
+    int count, nbrk, w = 0, piece = 0, widest = 0;
     ch *c = chars_of(s, n, &count);
+    unsigned char *brk = nb_layout_breaks(s, n, NULL, &nbrk);
 
-    if (!c) { /* out of memory: the whole line as one piece */
+    if (!c || !brk || nbrk != count) { /* out of memory: the whole line as one piece */
+        free(c);
+        free(brk);
         *width = *unbroken = nb_text_width(s);
         return;
     }
     for (int i = 0; i < count; i++) {
-        if (may_break(c, count, i))
+        if (may_break(brk, i))
             piece = 0;
         piece += c[i].width;
         w += c[i].width;
@@ -253,6 +212,7 @@ static void measure_line(const char *s, size_t n, int *width, int *unbroken)
             widest = piece;
     }
     free(c);
+    free(brk);
     *width = w;
     *unbroken = w > LONG_TEXT ? (widest < LONG_LEAST ? widest : LONG_LEAST) : widest;
 }
@@ -282,22 +242,26 @@ static int wraps_well(const char *text, int cap)
 {
     for (const char *s = text ? text : ""; ; ) {
         size_t n = strcspn(s, "\n");
-        int count, used = 0, ok = 1;
+        int count, nbrk, used = 0, ok = 1, total = 0;
         ch *c = chars_of(s, n, &count);
-        if (!c)
+        unsigned char *brk = nb_layout_breaks(s, n, NULL, &nbrk);
+        if (!c || !brk || nbrk != count) {
+            free(c);
+            free(brk);
             return 1;
-        int total = 0;
+        }
         for (int i = 0; i < count; i++)
             total += c[i].width;
         for (int i = 0; i < count && ok && total > cap && total <= LONG_TEXT; i++) {
             if (used > 0 && used + c[i].width > cap) {
-                if (!may_break(c, count, i))
+                if (!may_break(brk, i))
                     ok = 0;
                 used = 0;
             }
             used += c[i].width;
         }
         free(c);
+        free(brk);
         if (!ok)
             return 0;
         if (!s[n])

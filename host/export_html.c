@@ -130,13 +130,15 @@ static int fits(const nb_table *t, const int *owner, int r, int c, const double 
 }
 
 /* Writes header TEXT in a cell W points wide at SIZE points: when it is a short run of
- * CJK characters (up to eight) that does not fit on one line, in lines of two-character
- * words packed as the width allows (商业/企业, 社会/公益/组织), the way Chinese report
- * tables print them, never 商业企/业. Returns 0 (nothing written) for other text. */
+ * CJK characters (up to eight) that does not fit on one line, in lines broken between
+ * its words (export_layout.h: 商业/企业, 社会/公益/组织), packed as the width allows, the
+ * way Chinese report tables print them, never 商业企/业. Returns 0 (nothing written)
+ * for other text, or when its words do not fit the width. */
 static int html_words(FILE *f, const char *text, double w, double size)
 {
     const unsigned char *p = (const unsigned char *)text;
-    int n = 0, per_line, on_line = 0;
+    int n = 0, nbrk, per_line, on_line = 0, piece = 0, fits_all = 1;
+    unsigned char *brk;
 
     for (; *p; p += 3, n++) { /* three-byte UTF-8 in the CJK ideographs */
         if (p[0] != 0xE4 && !(p[0] >= 0xE5 && p[0] <= 0xE9))
@@ -147,18 +149,31 @@ static int html_words(FILE *f, const char *text, double w, double size)
     per_line = (int)((w - 8.0) / size);
     if (n < 3 || n > 8 || n <= per_line)
         return 0;
-    if (per_line < 2)
-        per_line = 2;
-    for (int i = 0; i < n; i += 2) {
-        int take = n - i >= 2 ? 2 : 1;
-        if (on_line > 0 && on_line + take > per_line) {
+    if (!(brk = nb_layout_breaks(text, strlen(text), NULL, &nbrk)) || nbrk != n) {
+        free(brk);
+        return 0;
+    }
+    for (int i = 1; i <= n; i++) { /* every piece between breaks fits a line */
+        piece++;
+        if (i == n || brk[i] <= NB_BRK_WORD) {
+            fits_all &= piece <= per_line;
+            piece = 0;
+        }
+    }
+    for (int i = 0; fits_all && i < n;) {
+        int end = i + 1;
+        while (end < n && brk[end] > NB_BRK_WORD)
+            end++; /* the word from i to end */
+        if (on_line > 0 && on_line + (end - i) > per_line) {
             fputs("<br>", f);
             on_line = 0;
         }
-        fwrite(text + 3 * i, 1, (size_t)(3 * take), f);
-        on_line += take;
+        fwrite(text + 3 * i, 1, (size_t)(3 * (end - i)), f);
+        on_line += end - i;
+        i = end;
     }
-    return 1;
+    free(brk);
+    return fits_all;
 }
 
 /* A cell; PCT[c] is column c's share of the width in per cent, SIZE its font size. */

@@ -151,3 +151,188 @@ void nb_layout_lines(const nb_table *t, const int *owner, const nb_layout_units 
         }
     }
 }
+
+/* ---- where a line of text may end ------------------------------------------- */
+
+/* The words of the national tables' labels and headers (and a few more of the
+ * reports' vocabulary), for line breaking: a label is cut into words by longest
+ * match; a line then ends between words where it can, and inside one only when
+ * nothing else fits. Text without known words breaks as line breaking allows. */
+static const char *const words[] = {
+    "第二十条", "第一项", "第二项", "第三项", "第四项", "第三方", "本年度", "下年度", "上一年",
+    "总数量", "总金额", "新公开", "新制作", "规范性", "事业性", "过程性", "自然人", "申请人",
+    "本机关", "不掌握", "已获取", "出版物", "本年", "上年", "年度", "新收", "结转", "继续",
+    "办理", "结果", "政府", "信息", "公开", "申请", "数量", "项目", "内容", "其他", "对外",
+    "管理", "服务", "事项", "商业", "企业", "处理", "决定", "复议", "起诉", "总计", "集中",
+    "采购", "未经", "直接", "制发", "件数", "废止", "收费", "金额", "单位", "万元", "制作",
+    "法人", "组织", "法律", "机构", "现行", "有效", "情况", "社会", "公益", "科研", "纠正",
+    "维持", "尚未", "审结", "行政", "事业", "处罚", "强制", "文件", "许可", "诉讼", "规章",
+    "予以", "不予", "部分", "区分", "只计", "这一", "情形", "不计", "无法", "提供", "本列",
+    "数据", "勾稽", "关系", "之和", "等于", "信访", "举报", "投诉", "属于", "国家", "秘密",
+    "机关", "掌握", "相关", "正当", "理由", "逾期", "补正", "不再", "没有", "现成", "需要",
+    "另行", "重复", "要求", "危及", "安全", "稳定", "明确", "出版", "保护", "合法", "权益",
+    "大量", "反复", "三类", "四类", "内部", "事务", "过程", "执法", "案卷", "查询", "确认",
+    "重新", "出具", "获取", "缴纳", "费用", "通知", "未按", "禁止", "法规", "主动", "依法",
+    "工作", "报告", "答复", "期限", "案件", "收取", "检查", "通过", "判断", "级别",
+    "公式", "说明", "证据", "记录", "位置", "编号",
+};
+
+/* The code point of the UTF-8 character at S (at most LEFT bytes) and its length; a
+ * malformed byte is itself, length 1. */
+static unsigned decode(const unsigned char *s, size_t left, int *len)
+{
+    unsigned c = s[0];
+    int n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+
+    if ((size_t)n > left)
+        n = 0;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            n = 0;
+    }
+    if (n <= 1) {
+        *len = 1;
+        return c;
+    }
+    c &= 0xFFu >> (n + 1);
+    for (int i = 1; i < n; i++)
+        c = c << 6 | (s[i] & 0x3F);
+    *len = n;
+    return c;
+}
+
+static int is_han(unsigned c)
+{
+    return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+/* 1 when C is one of the characters of SET (UTF-8). */
+static int in_set(unsigned c, const char *set)
+{
+    const unsigned char *s = (const unsigned char *)set;
+    size_t left = strlen(set);
+
+    while (left > 0) {
+        int len;
+        if (decode(s, left, &len) == c)
+            return 1;
+        s += len;
+        left -= (size_t)len;
+    }
+    return 0;
+}
+
+#define OPENING "（《「『【〔“‘(["
+#define CLOSING "，、；：。！？）》」』】〕”’),.;:!?]"
+
+/* 1 when line breaking allows a break between A and B (the module's own rule). */
+static int allowed_between(unsigned a, unsigned b)
+{
+    if (b == ' ' || b == 0x3000 || in_set(b, CLOSING) || in_set(a, OPENING))
+        return 0;
+    if (a == ' ' || a == 0x3000)
+        return 1;
+    if (a < 0x80 && b < 0x80)
+        return 0; /* inside a Latin word or a number */
+    return 1;
+}
+
+/* The class of a break between A and B where one is allowed; WORD: a known word
+ * ends or begins there. */
+static nb_brk break_class(unsigned a, unsigned b, int word)
+{
+    if (in_set(a, "，、；：。！？）》」』】〕”’") || a == ' ' || a == 0x3000 || in_set(b, "（《「『【〔“‘"))
+        return NB_BRK_PUNCT;
+    if (is_han(a) && b < 0x80 && ((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z')))
+        return NB_BRK_PUNCT; /* before a number: 沈河区人民政府 | 2020年 */
+    if (in_set(a, "的或和及与并后"))
+        return NB_BRK_PARTICLE;
+    return word ? NB_BRK_WORD : NB_BRK_CHAR;
+}
+
+/* The length in characters (4, 3 or 2) of the known word at character I of S (N
+ * characters at byte offsets OFF), or 0. */
+static int word_at(const char *s, const size_t *off, int i, int n)
+{
+    for (int len = 4; len >= 2; len--) {
+        size_t bytes;
+        if (i + len > n)
+            continue;
+        bytes = off[i + len] - off[i];
+        for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+            if (strlen(words[w]) == bytes && memcmp(words[w], s + off[i], bytes) == 0)
+                return len;
+        }
+    }
+    return 0;
+}
+
+/* The byte offset where a leading numbering such as "1." or "12．" ends (0: none). */
+static size_t numbering_end(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0)
+        return 0;
+    if (i < len && s[i] == '.')
+        return i + 1;
+    if (len - i >= 3 && memcmp(s + i, "．", 3) == 0)
+        return i + 3;
+    return 0;
+}
+
+unsigned char *nb_layout_breaks(const char *text, size_t len, const unsigned char *allowed, int *n_out)
+{
+    const unsigned char *s = (const unsigned char *)(text ? text : "");
+    size_t *off = malloc((len + 1) * sizeof *off), numbered;
+    unsigned *cp = malloc((len + 1) * sizeof *cp);
+    unsigned char *brk = calloc(len + 1, 1);
+    int n = 0;
+
+    *n_out = 0;
+    if (!off || !cp || !brk) {
+        free(off);
+        free(cp);
+        free(brk);
+        return NULL;
+    }
+    for (size_t i = 0; i < len;) {
+        int l;
+        off[n] = i;
+        cp[n++] = decode(s + i, len - i, &l);
+        i += (size_t)l;
+    }
+    off[n] = len;
+    /* the known words, as flags until the classes are set: 0x10, a word ends before
+     * character i or begins at it; 0x20, i is inside a word */
+    for (int i = 0; i < n;) {
+        int wl = is_han(cp[i]) ? word_at((const char *)s, off, i, n) : 0;
+        if (wl == 0) {
+            i++;
+            continue;
+        }
+        brk[i] |= 0x10;
+        for (int k = i + 1; k < i + wl; k++)
+            brk[k] |= 0x20;
+        brk[i + wl] |= 0x10;
+        i += wl;
+    }
+    numbered = numbering_end((const char *)s, len);
+    for (int i = 1; i < n; i++) {
+        int wordy = brk[i] & 0x10, inside = brk[i] & 0x20;
+        int ok = allowed ? allowed[i] : allowed_between(cp[i - 1], cp[i]);
+        brk[i] = (unsigned char)(ok ? break_class(cp[i - 1], cp[i], wordy) : NB_BRK_ANY);
+        if (inside && brk[i] < NB_BRK_ANY)
+            brk[i] = NB_BRK_INWORD;
+        if (numbered && off[i] == numbered && brk[i] > NB_BRK_WORD) /* 1. | 属于国家秘密 */
+            brk[i] = NB_BRK_WORD;
+    }
+    brk[0] = NB_BRK_NONE;
+    brk[n] = NB_BRK_NONE;
+    free(off);
+    free(cp);
+    *n_out = n;
+    return brk;
+}

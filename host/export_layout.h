@@ -42,4 +42,29 @@ void nb_layout_widths(const nb_table *t, const int *owner, const nb_layout_units
 void nb_layout_lines(const nb_table *t, const int *owner, const nb_layout_units *u, const double *w,
                      int *lines);
 
+/* ---- where a line of text may end ------------------------------------------- */
+
+/* Break classes, best first: where a line of a label, header or title may end. A
+ * printed form breaks at the best class that fits; Chinese has no spaces, so the words
+ * of the national tables' vocabulary (export_layout.c) tell where a break falls between
+ * words (商业/企业, 社会/公益/组织) rather than inside one (商业企/业). */
+typedef enum {
+    NB_BRK_NONE = 0, /* not a place between characters (before the first, after the last) */
+    NB_BRK_PUNCT,    /* after punctuation or a space, before an opening bracket or a number */
+    NB_BRK_PARTICLE, /* after 的 或 和 及 与 并 后 */
+    NB_BRK_WORD,     /* between two words of the vocabulary, or after a numbering ("1.") */
+    NB_BRK_CHAR,     /* anywhere else line breaking allows (between any two CJK characters) */
+    NB_BRK_INWORD,   /* inside a known word */
+    NB_BRK_ANY,      /* where line breaking does not allow one (inside a Latin word) */
+    NB_BRK_CLASSES
+} nb_brk;
+
+/* The break class before each code point of TEXT (LEN bytes of UTF-8; a malformed byte
+ * counts as one character): a malloc'd array of *N + 1 classes, [0] and [*N] NB_BRK_NONE;
+ * NULL on out of memory. ALLOWED, when given (*N + 1 flags, as Pango's is_line_break),
+ * says where Unicode line breaking allows a break; NULL: the module's own rule (at
+ * spaces, between CJK characters, between CJK and Latin text; not inside Latin words
+ * or numbers, before closing or after opening punctuation). */
+unsigned char *nb_layout_breaks(const char *text, size_t len, const unsigned char *allowed, int *n);
+
 #endif

@@ -37,6 +37,7 @@
  * (cairo-pdf), GLib and libc. */
 #include "export.h"
 #include "export_grid.h"
+#include "export_layout.h"
 #include "export_util.h"
 
 #include <stdio.h>
@@ -105,15 +106,15 @@ static const struct {
     {8.0, MODE_LOOSE},   {7.0, MODE_LOOSE},
 };
 
-/* Break classes, best first: where a line of a label or title may end. */
+/* Break classes (export_layout.h), by the names this file uses. */
 enum {
-    BRK_PUNCT = 1, /* after punctuation or a space, before an opening bracket or a number */
-    BRK_PARTICLE,  /* after 的 或 和 及 与 并 后 */
-    BRK_WORD,      /* between two words of the tables' vocabulary (words[] below) */
-    BRK_CHAR,      /* anywhere else Unicode allows (between any two characters of CJK) */
-    BRK_INWORD,    /* inside a known word */
-    BRK_ANY,       /* anywhere at all: only when nothing else fits */
-    BRK_CLASSES
+    BRK_PUNCT = NB_BRK_PUNCT,
+    BRK_PARTICLE = NB_BRK_PARTICLE,
+    BRK_WORD = NB_BRK_WORD,
+    BRK_CHAR = NB_BRK_CHAR,
+    BRK_INWORD = NB_BRK_INWORD,
+    BRK_ANY = NB_BRK_ANY,
+    BRK_CLASSES = NB_BRK_CLASSES
 };
 
 enum { AL_LEFT, AL_CENTER };
@@ -183,96 +184,14 @@ static void mtext_free(mtext *m)
     free(m->brk);
 }
 
-static int is_han(gunichar c)
-{
-    return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
-}
-
-static int in_set(gunichar c, const char *set)
-{
-    for (const char *s = set; *s; s = g_utf8_next_char(s)) {
-        if (g_utf8_get_char(s) == c)
-            return 1;
-    }
-    return 0;
-}
-
-/* The words of the national tables' labels and headers (and a few more of
- * the reports' vocabulary), for line breaking: Chinese has no spaces, and
- * Pango breaks CJK text between any two characters. A label is cut into
- * words by longest match; a line then ends between words where it can, and
- * inside one only when nothing else fits. Text without known words breaks
- * as Unicode allows. */
-static const char *const words[] = {
-    "第二十条", "第一项", "第二项", "第三项", "第四项", "第三方", "本年度", "下年度", "上一年",
-    "总数量", "总金额", "新公开", "新制作", "规范性", "事业性", "过程性", "自然人", "申请人",
-    "本机关", "不掌握", "已获取", "出版物", "本年", "上年", "年度", "新收", "结转", "继续",
-    "办理", "结果", "政府", "信息", "公开", "申请", "数量", "项目", "内容", "其他", "对外",
-    "管理", "服务", "事项", "商业", "企业", "处理", "决定", "复议", "起诉", "总计", "集中",
-    "采购", "未经", "直接", "制发", "件数", "废止", "收费", "金额", "单位", "万元", "制作",
-    "法人", "组织", "法律", "机构", "现行", "有效", "情况", "社会", "公益", "科研", "纠正",
-    "维持", "尚未", "审结", "行政", "事业", "处罚", "强制", "文件", "许可", "诉讼", "规章",
-    "予以", "不予", "部分", "区分", "只计", "这一", "情形", "不计", "无法", "提供", "本列",
-    "数据", "勾稽", "关系", "之和", "等于", "信访", "举报", "投诉", "属于", "国家", "秘密",
-    "机关", "掌握", "相关", "正当", "理由", "逾期", "补正", "不再", "没有", "现成", "需要",
-    "另行", "重复", "要求", "危及", "安全", "稳定", "明确", "出版", "保护", "合法", "权益",
-    "大量", "反复", "三类", "四类", "内部", "事务", "过程", "执法", "案卷", "查询", "确认",
-    "重新", "出具", "获取", "缴纳", "费用", "通知", "未按", "禁止", "法规", "主动", "依法",
-    "工作", "报告", "答复", "期限", "案件", "收取",
-};
-
-/* The length in characters (4, 3 or 2) of the known word at character I of S
- * (N characters, at byte offsets OFF), or 0. */
-static int word_at(const char *s, const int *off, int i, int n)
-{
-    for (int len = 4; len >= 2; len--) {
-        size_t bytes;
-        if (i + len > n)
-            continue;
-        bytes = (size_t)(off[i + len] - off[i]);
-        for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-            if (strlen(words[w]) == bytes && memcmp(words[w], s + off[i], bytes) == 0)
-                return len;
-        }
-    }
-    return 0;
-}
-
-/* The class of a break between A and B where Unicode allows one; WORD: one
- * of the two sides is a known word. */
-static int break_class(gunichar a, gunichar b, int word)
-{
-    if (in_set(a, "，、；：。！？）》」』】〕”’") || a == ' ' || in_set(b, "（《「『【〔“‘"))
-        return BRK_PUNCT;
-    if (is_han(a) && b < 0x80 && g_ascii_isalnum((char)b))
-        return BRK_PUNCT; /* before a number: 沈河区人民政府 | 2020年 */
-    if (in_set(a, "的或和及与并后"))
-        return BRK_PARTICLE;
-    return word ? BRK_WORD : BRK_CHAR;
-}
-
-/* The byte offset where a leading numbering such as "1." or "12．" ends (0: none). */
-static int numbering_end(const char *s)
-{
-    int i = 0;
-    while (g_ascii_isdigit(s[i]))
-        i++;
-    if (i == 0)
-        return 0;
-    if (s[i] == '.')
-        return i + 1;
-    if (g_str_has_prefix(s + i, "．"))
-        return i + (int)strlen("．");
-    return 0;
-}
-
 /* Measures TEXT (LEN bytes) in FONT at 1 pt. NB_ERR_NOMEM. */
 static nb_err mtext_init(pdf *p, mtext *m, const PangoFontDescription *font, const char *text, int len)
 {
     PangoFontDescription *unit = pango_font_description_copy(font);
     const PangoLogAttr *attrs;
     PangoRectangle logical;
-    int nattrs, numbered;
+    int nattrs, nclasses;
+    unsigned char *allowed, *classes;
     const char *s;
 
     memset(m, 0, sizeof *m);
@@ -305,33 +224,21 @@ static nb_err mtext_init(pdf *p, mtext *m, const PangoFontDescription *font, con
     }
     pango_layout_get_extents(p->measure, NULL, &logical);
     m->x[m->n] = logical.width / (double)PANGO_SCALE / 100.0;
-    /* the known words, as flags on brk until it is set: 0x10, a word ends before
-     * character i or begins at it; 0x20, i is inside a word */
-    for (int i = 0; i < m->n;) {
-        int wl = is_han(g_utf8_get_char(m->s + m->off[i])) ? word_at(m->s, m->off, i, m->n) : 0;
-        if (wl == 0) {
-            i++;
-            continue;
-        }
-        m->brk[i] |= 0x10;
-        for (int k = i + 1; k < i + wl; k++)
-            m->brk[k] |= 0x20;
-        m->brk[i + wl] |= 0x10;
-        i += wl;
+    /* where a line may end: Pango's line breaking, classed by export_layout.h */
+    allowed = calloc((size_t)m->n + 1, 1);
+    for (int i = 1; allowed && i < m->n; i++)
+        allowed[i] = i < nattrs && attrs[i].is_line_break;
+    classes = allowed ? nb_layout_breaks(m->s, strlen(m->s), allowed, &nclasses) : NULL;
+    free(allowed);
+    if (!classes || nclasses != m->n) {
+        free(classes);
+        mtext_free(m);
+        memset(m, 0, sizeof *m);
+        return NB_ERR_NOMEM;
     }
-    numbered = numbering_end(m->s); /* a byte offset; the numbering is ASCII */
+    memcpy(m->brk, classes, (size_t)m->n + 1);
+    free(classes);
     for (int i = 1; i < m->n; i++) {
-        gunichar a = g_utf8_get_char(m->s + m->off[i - 1]);
-        gunichar b = g_utf8_get_char(m->s + m->off[i]);
-        int wordy = m->brk[i] & 0x10, inside = m->brk[i] & 0x20;
-        if (i < nattrs && attrs[i].is_line_break)
-            m->brk[i] = (unsigned char)break_class(a, b, wordy);
-        else
-            m->brk[i] = BRK_ANY;
-        if (inside && m->brk[i] < BRK_ANY)
-            m->brk[i] = BRK_INWORD;
-        if (m->off[i] == numbered && m->brk[i] > BRK_WORD) /* 1. | 属于国家秘密 */
-            m->brk[i] = BRK_WORD;
         if (m->x[i] < m->x[i - 1]) /* clusters measured out of order: keep it monotonic */
             m->x[i] = m->x[i - 1];
     }

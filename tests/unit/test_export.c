@@ -1,6 +1,7 @@
 /* test_export.c - unit tests of the exporters (doc.c, export.c and export_*.c). */
 #include "doc.h"
 #include "export.h"
+#include "export_layout.h"
 #include "export_util.h"
 #include "docs.h"
 #include "t.h"
@@ -282,6 +283,40 @@ static void test_cell_format(void)
     FMT_IS(NB_V_TEXT, NB_FMT_PLAIN, 0, 0, "/", "format: text copied");
     FMT_IS(NB_V_BLANK, NB_FMT_PLAIN, 0, 0, "", "format: blank");
 #undef FMT_IS
+}
+
+/* The break classes of S as a string of digits (one per place between characters). */
+static const char *breaks_of(const char *s, const unsigned char *allowed)
+{
+    static char out[64];
+    int n;
+    unsigned char *b = nb_layout_breaks(s, strlen(s), allowed, &n);
+    int k = 0;
+
+    for (int i = 1; b && i < n && k < 63; i++)
+        out[k++] = (char)('0' + b[i]);
+    out[k] = '\0';
+    free(b);
+    return b ? out : "(null)";
+}
+
+/* export_layout.h: where a line may end. 1 punct, 2 particle, 3 between words, 4 any
+ * CJK place, 5 inside a word, 6 not allowed. */
+static void test_breaks(void)
+{
+    const unsigned char none[5] = {0, 0, 0, 0, 0};
+
+    CHECK_STR(breaks_of("商业企业", NULL), "535", "breaks: 商业/企业 between the words, not inside");
+    CHECK_STR(breaks_of("社会公益组织", NULL), "53535", "breaks: 社会/公益/组织");
+    CHECK_STR(breaks_of("自然人", NULL), "55", "breaks: 自然人 is one word");
+    CHECK_STR(breaks_of("1.属于国家秘密", NULL), "6353535", "breaks: after the numbering 1., not inside it");
+    CHECK_STR(breaks_of("（三）不予公开", NULL), "661535", "breaks: after the closing bracket, not before it or after the opening one");
+    CHECK_STR(breaks_of("政府2020年", NULL), "516664", "breaks: before a number, not inside it");
+    CHECK_STR(breaks_of("答复的期限", NULL), "5325", "breaks: after the particle 的");
+    CHECK_STR(breaks_of("甲乙丙", NULL), "44", "breaks: unknown words break anywhere between CJK characters");
+    CHECK_STR(breaks_of("甲乙丙", none), "66", "breaks: where the caller's line breaking allows none, none");
+    CHECK_STR(breaks_of("ab\xff", NULL), "64", "breaks: a malformed byte is one character (not Latin: a break may come before it)");
+    CHECK_STR(breaks_of("", NULL), "", "breaks: empty text");
 }
 
 static void test_text_width(void)
@@ -1091,6 +1126,7 @@ int main(void)
     }
     test_cell_format();
     test_text_width();
+    test_breaks();
     d = build_doc();
     test_json(d);
     test_csv(d);
