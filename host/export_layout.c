@@ -6,8 +6,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+static unsigned decode(const unsigned char *s, size_t left, int *len);
+
 #define UNBROKEN 20      /* text this wide (10 CJK characters) is not split to fit a tall merge */
 #define HEAD_UNBROKEN 8  /* header text wider than this (4 CJK characters) wraps in two lines */
+
+/* Lines one line of text (LEN bytes at S, W units wide) takes wrapped at CAPACITY units,
+ * as a word processor or a spreadsheet wraps it: at the places line breaking allows
+ * (nb_layout_breaks: spaces, CJK characters; not inside a Latin word), a piece wider
+ * than a line broken where it must. */
+static int wrapped_lines(const char *s, size_t len, int w, double capacity)
+{
+    int n, lines = 1;
+    double used = 0, piece = 0;
+    unsigned char *brk;
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (w <= capacity)
+        return 1;
+    if (!(brk = nb_layout_breaks(s, len, NULL, &n)))
+        return (int)ceil(w / capacity);
+    for (int i = 0, at = 0; i <= n; i++) {
+        if (i == n || (i > 0 && brk[i] != NB_BRK_ANY)) { /* a piece ends before i */
+            if (used > 0 && used + piece > capacity) {
+                lines++;
+                used = 0;
+            }
+            while (piece > capacity) { /* too wide for any line: broken where it must */
+                piece -= capacity;
+                lines++;
+            }
+            used += piece;
+            piece = 0;
+        }
+        if (i < n) {
+            char one[5];
+            int l;
+            decode(u + at, len - (size_t)at, &l);
+            memcpy(one, s + at, (size_t)l);
+            one[l] = '\0';
+            piece += nb_text_width(one);
+            at += l;
+        }
+    }
+    free(brk);
+    return lines;
+}
 
 int nb_layout_text_lines(const char *s, double capacity, int *widest)
 {
@@ -26,7 +70,7 @@ int nb_layout_text_lines(const char *s, double capacity, int *widest)
         w = nb_text_width(line);
         if (w > wmax)
             wmax = w;
-        lines += capacity > 0 && w > 0 ? (int)ceil(w / capacity) : 1;
+        lines += capacity > 0 && w > 0 ? wrapped_lines(line, strlen(line), w, capacity) : 1;
     }
     free(copy);
     *widest = wmax;

@@ -143,14 +143,15 @@ function checkfile.rule_status(g)
 end
 
 --- The note of result R: its message, its place (the first cell of its evidence, the
---- one compared: the formula names the others) and its evidence records, joined by "；".
-function checkfile.note(r, describe)
+--- one compared: the formula names the others) and its evidence records, joined by SEP
+--- (default "；").
+function checkfile.note(r, describe, sep)
   local place, records = nil, {}
   for _, e in ipairs(r.evidence or {}) do
     local d = describe(e)
     if d ~= e then place = place or d else records[#records + 1] = e end
   end
-  return r.message or "", place or "", table.concat(records, "；")
+  return r.message or "", place or "", table.concat(records, sep or "；")
 end
 local note_of = checkfile.note
 
@@ -177,7 +178,7 @@ function checkfile.document(doc, ctx)
                  rows = { header_row{ "编号", "级别", "结果", "位置", "左值", "右值", "说明", "证据记录" } } }
   for _, r in ipairs(results) do
     if r.status ~= "PASS" then
-      local message, places, records = note_of(r, describe)
+      local message, places, records = note_of(r, describe, "；\n") -- a record a line
       open.rows[#open.rows + 1] = { r.id, checkfile.severity[r.severity] or r.severity,
                                     checkfile.status[r.status] or r.status, places,
                                     value_cell(r.left), value_cell(r.right), message, records }

@@ -319,6 +319,23 @@ static void test_breaks(void)
     CHECK_STR(breaks_of("", NULL), "", "breaks: empty text");
 }
 
+/* export_layout.h: lines of wrapped text, as a word processor wraps it. */
+static void test_text_lines(void)
+{
+    int widest;
+
+    CHECK(nb_layout_text_lines("aaaa bbbb cccc", 7, &widest) == 3 && widest == 14,
+          "text lines: Latin words wrap at spaces (aaaa / bbbb / cccc at 7: 3 lines, not 14 / 7)");
+    CHECK(nb_layout_text_lines("aaaa bbbb cc", 12, &widest) == 1, "text lines: one line when it fits");
+    CHECK(nb_layout_text_lines("examples/shenhe/data/requests.csv:182", 20, &widest) == 2,
+          "text lines: a word wider than a line is broken where it must (37 units at 20)");
+    CHECK(nb_layout_text_lines("一二三四五六七八九十", 8, &widest) == 3 && widest == 20,
+          "text lines: CJK text wraps anywhere (20 units at 8: 3 lines)");
+    CHECK(nb_layout_text_lines("a\nb", 5, &widest) == 2, "text lines: each newline starts a line");
+    CHECK(nb_layout_text_lines("SH-0024 (30个工作日, a.csv:182)；\nSH-0118", 30, &widest) == 3,
+          "text lines: a record per line, the long one wrapped at its space");
+}
+
 static void test_text_width(void)
 {
     CHECK(nb_text_width("自然人a") == 7, "width: 自然人a is 7");
@@ -1127,6 +1144,7 @@ int main(void)
     test_cell_format();
     test_text_width();
     test_breaks();
+    test_text_lines();
     d = build_doc();
     test_json(d);
     test_csv(d);
