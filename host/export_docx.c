@@ -277,9 +277,15 @@ enum { CELL_HEADING, CELL_LABEL, CELL_DATA };
 
 static int cell_kind(const nb_table *t, const int *owner, int r, int c)
 {
+    const nb_cell *cell = grid_cell(t, r, c);
+
     if (grid_heading_row(t, owner, r))
         return CELL_HEADING;
-    return grid_cell(t, r, c)->header ? CELL_LABEL : CELL_DATA;
+    if (cell->header)
+        return CELL_LABEL;
+    /* a figure (a number, or the "/" of a data cell) is never broken; free text in a
+     * table (a check file's notes) is set and wrapped as a label is */
+    return cell->key || grid_is_number(cell) || cell->type != NB_V_TEXT ? CELL_DATA : CELL_LABEL;
 }
 
 /* The merge (or the single cell) whose top-left cell is (R, C). */

@@ -217,4 +217,15 @@ b = json.load(open(sys.argv[2]))["tables"]
 print("same" if a == b else "differ:\n" + json.dumps(a, ensure_ascii=False) + "\n" + json.dumps(b, ensure_ascii=False))' \
         lint$year.json "r$year/$BODY-$year.json")" same "$year: lint --json of the DOCX: exactly the report's tables"
 done
+
+# The check file as a DOCX: its tables of free text (titles, formulas, notes) wrap within
+# the text block like labels, not as unbreakable figures wider than the page.
+nb -d demo/shenhe.db report --body "$BODY" --year 2020 --to docx --checks --out ck
+is "$rc" 0 "report --to docx --checks exits 0"
+"$PY" "$READ" --json "ck/$BODY-2020-检查结果.docx" >ck.read.json 2>ck.read.err
+is "$("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+bad = [(t["grid"], sum(t["grid"])) for t in d["tables"] if sum(t["grid"]) > 8845]
+print(len(d["tables"]), "tables", "fit" if not bad else "too wide: %r" % bad)' ck.read.json)" "2 tables fit" \
+   "the check file's two tables fit the 156 mm text block"
 finish
