@@ -28,7 +28,7 @@
 #define NOWRAP_WIDTH 8 /* headers this wide or narrower (4 CJK characters) stay on one line */
 
 /* The inline style of every cell: what a pasted table keeps. */
-#define CELL_STYLE "border:1px solid #000;padding:2pt 3pt;vertical-align:middle;line-height:1.25;"
+#define CELL_STYLE "border:1px solid #000;padding:2pt 3pt;vertical-align:middle;line-height:1.25;overflow-wrap:anywhere;"
 
 static const char html_style[] =
     "@page { size: A4; margin: 37mm 26mm 35mm 28mm;\n"

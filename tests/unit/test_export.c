@@ -534,6 +534,8 @@ static void test_html(const nb_doc *d)
     CHECK(contains(s, "<th rowspan=\"3\" colspan=\"3\" align=\"center\" valign=\"middle\" style=\""
                       "border:1px solid #000;"),
           "html: rowspan and colspan on the note, border inline");
+    CHECK(contains(s, "line-height:1.25;overflow-wrap:anywhere;font-size:"),
+          "html: a word wider than its cell (a file path) may break rather than overflow");
     CHECK(contains(s, ">申请人情况</th></tr>\n<tr><th rowspan=\"2\" align=\"center\" valign=\"middle\" width=\"")
               && contains(s, ">自然人</th><th colspan=\"2\" align=\"center\""),
           "html: covered cells not emitted");
