@@ -4,6 +4,7 @@
 #include "export_layout.h"
 #include "export_util.h"
 #include "docs.h"
+#include "testdir.h"
 #include "t.h"
 
 #include <dirent.h>
@@ -163,92 +164,6 @@ static nb_doc *build_doc(void)
     k->evidence[0] = xstrdup("requests.new.person");
     k->evidence[1] = xstrdup("requests.carried_out.person");
     return d;
-}
-
-/* ---- helpers ------------------------------------------------------------- */
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        if (len)
-            *len = (size_t)n;
-    }
-    return buf;
-}
-
-static int contains(const char *hay, const char *needle)
-{
-    return hay && strstr(hay, needle) != NULL;
-}
-
-static int starts_with(const char *s, const char *prefix)
-{
-    return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-    static char paths[8][512];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        abort();
-    fputs(text, f);
-    fclose(f);
-}
-
-/* 1 when PATH holds exactly TEXT. */
-static int file_is(const char *path, const char *text)
-{
-    size_t len = 0;
-    char *s = slurp(path, &len);
-    int same = s && len == strlen(text) && memcmp(s, text, len) == 0;
-    free(s);
-    return same;
-}
-
-/* Names in the test folder that start with '.' (temporaries), but "." and "..". */
-static int temporaries(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            printf("# temporary left: %s\n", e->d_name);
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -1116,21 +1031,6 @@ static void test_long_name(const nb_doc *d)
         printf("# %s\n", err);
     CHECK(temporaries() == 0, "long name: no temporary left");
     remove(tmp(name));
-}
-
-/* Removes the test folder and everything in it. */
-static void remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            remove(tmp(e->d_name));
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
 }
 
 int main(void)

@@ -2,6 +2,7 @@
 #include "doc.h"
 #include "export.h"
 #include "docs.h"
+#include "testdir.h"
 #include "t.h"
 
 #include <ctype.h>
@@ -142,57 +143,6 @@ static nb_doc *build_doc(void)
     k->status = xstrdup("FAIL");
     k->message = xstrdup("检查消息不应出现");
     return d;
-}
-
-/* ---- the test folder ------------------------------------------------------- */
-
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-    static char paths[8][512];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-    return p;
-}
-
-static int contains(const char *hay, const char *needle)
-{
-    return hay && strstr(hay, needle) != NULL;
-}
-
-/* Names in the test folder that start with '.' (temporaries), but "." and "..". */
-static int temporaries(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            printf("# temporary left: %s\n", e->d_name);
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-static void remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            remove(tmp(e->d_name));
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
 }
 
 #ifdef NB_HAVE_PDF
@@ -379,28 +329,6 @@ static void last_line(const pdf_text *p, int page, char *out, size_t len)
         if (w->page == page && fabs(w->y - y) <= 2)
             used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s", used ? " " : "", w->text);
     }
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf)
-        *len = (size_t)n;
-    return buf;
 }
 
 /* ---- tests ---------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "export.h"
 #include "export_util.h"
 #include "docs.h"
+#include "testdir.h"
 #include "t.h"
 #include "util.h"
 #include "wml.h"
@@ -41,16 +42,6 @@ static const char *got(void)
     fclose(out);
     out = NULL;
     return buf;
-}
-
-static int contains(const char *hay, const char *needle)
-{
-    return hay && strstr(hay, needle) != NULL;
-}
-
-static int starts_with(const char *s, const char *prefix)
-{
-    return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static int count(const char *hay, const char *needle)
@@ -486,39 +477,6 @@ static nb_doc *build_doc(void)
 
 /* ---- reading the package back --------------------------------------------------------- */
 
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-    static char paths[4][512];
-    static int next;
-    char *p = paths[next++ % 4];
-    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-    return p;
-}
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    long size;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (size >= 0 && (b = malloc((size_t)size + 1)) && fread(b, 1, (size_t)size, f) == (size_t)size) {
-        b[size] = '\0';
-        *n = (size_t)size;
-    } else {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    return b;
-}
-
 /* The entry NAME of the zip at PATH, NUL-terminated (NULL when missing or damaged). */
 static char *entry(const char *path, const char *name, size_t *n)
 {
@@ -564,41 +522,6 @@ static char *entries(const char *path, int *dated)
     if (z)
         unzClose(z);
     return names.data;
-}
-
-static int temporaries(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            printf("# temporary left: %s\n", e->d_name);
-            n++;
-        }
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        abort();
-    fputs(text, f);
-    fclose(f);
-}
-
-static int file_is(const char *path, const char *text)
-{
-    size_t n = 0;
-    char *s = slurp(path, &n);
-    int same = s && n == strlen(text) && memcmp(s, text, n) == 0;
-    free(s);
-    return same;
 }
 
 /* The widths of the Nth table's grid (0-based), summed, and its number of columns. */
