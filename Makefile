@@ -3,7 +3,11 @@
 # The core (host/*.c but main.c and lua_*.c) is plain C without Lua: it is
 # built and unit-tested on its own (tests/unit/ link the core objects only).
 # The Lua side (main.c and the lua_*.c bindings) links the core and Lua.
-CORE_PKGS := sqlite3 xlsxwriter minizip expat nettle jansson libxml-2.0 poppler-glib
+CORE_PKGS := sqlite3 xlsxwriter minizip expat nettle jansson
+# Reading published pages and writing PDF: a module of its own, nianbao-publish.so, which
+# the command opens only when one of them is used (host/publish.h: these libraries cost
+# about 25 ms at every start). The unit tests and the fuzz targets link it in.
+PUB_PKGS  := libxml-2.0 poppler-glib
 LUA_PKGS  := lua5.4
 DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev fonts-noto-cjk pkg-config
 TESTDEBS := sqlite3 python3 python3-openpyxl python3-docx poppler-utils libreoffice-writer-nogui valgrind groff-base strace
@@ -21,20 +25,28 @@ PDF_PKGS   := pangocairo cairo-pdf
 PDF_OK      = $(shell pkg-config --exists $(PDF_PKGS) && echo yes)
 PDF_CFLAGS  = $(if $(PDF_OK),-DNB_HAVE_PDF $(shell pkg-config --cflags $(PDF_PKGS)))
 PDF_LIBS    = $(if $(PDF_OK),$(shell pkg-config --libs $(PDF_PKGS)))
-CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS)) $(PDF_CFLAGS)
+CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS) $(PUB_PKGS)) $(PDF_CFLAGS)
 LUA_CFLAGS  = $(CORE_CFLAGS) $(shell pkg-config --cflags $(LUA_PKGS))
-CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS)) $(PDF_LIBS) -lm
+CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS)) -lm
+PUB_LIBS    = $(shell pkg-config --libs $(PUB_PKGS)) $(PDF_LIBS)
 LUA_LIBS    = $(shell pkg-config --libs $(LUA_PKGS)) $(CORE_LIBS)
+# The command gives the module its core functions (nb_*) and opens it with dlopen.
+EXE_LDFLAGS = -Wl,--export-dynamic-symbol='nb_*' -ldl
 BUILD    ?= build
 Q        := $(if $(V),,@)
 
 LUA_SRCS  := host/main.c $(wildcard host/lua_*.c)
-CORE_SRCS := $(filter-out $(LUA_SRCS),$(wildcard host/*.c))
+PUB_SRCS  := host/html.c host/pdf.c host/export_pdf.c
+CORE_SRCS := $(filter-out $(LUA_SRCS) $(PUB_SRCS) host/publish.c host/publish_lib.c,$(wildcard host/*.c))
 CORE     := $(CORE_SRCS:host/%.c=$(BUILD)/core/%.o)
+PUB      := $(PUB_SRCS:host/%.c=$(BUILD)/core/%.o)
+PUBPIC   := $(PUB_SRCS:host/%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/publish_lib.o
+LOADER   := $(BUILD)/core/publish.o
 LUAOBJS  := $(LUA_SRCS:host/%.c=$(BUILD)/lua/%.o)
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 NB_OUT   ?= nianbao
+MODULE   := $(dir $(NB_OUT))nianbao-publish.so
 
 # A test build whose catalogue has one more kind and one more national value, with
 # the migration step that adds them (NB_TEST_CATALOGUE in codes.c and store.c):
@@ -52,11 +64,11 @@ FUZZ_SECONDS ?= 60
 FUZZ     := build-fuzz
 FUZZ_TARGETS := csv xlsx mapping narrative html docx pdf lint
 FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
-              -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(LUA_PKGS))
+              -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(PUB_PKGS) $(LUA_PKGS))
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 
 .PHONY: all deps test-deps fuzz-deps units test check valgrind demo demo-city bench clean docs install fuzz
-all: deps $(NB_OUT)
+all: deps $(NB_OUT) $(MODULE)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
 deps:
@@ -66,14 +78,25 @@ deps:
 test-deps:
 	$(Q)sh tools/deps.sh $(TESTDEBS)
 
-$(NB_OUT): $(LUAOBJS) $(CORE)
+$(NB_OUT): $(LUAOBJS) $(CORE) $(LOADER)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LUA_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(EXE_LDFLAGS) $(LUA_LIBS) $(LDLIBS)
+
+$(MODULE): $(PUBPIC)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PUB_LIBS) $(LDLIBS)
+
+$(BUILD)/pic/%.o: host/%.c
+	@mkdir -p $(@D)
+	@echo "  CC    $< (module)"
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(LOADER): EXTRA_CFLAGS = -DNB_LIBDIR='"$(PREFIX)/lib/nianbao"'
 
 $(BUILD)/core/%.o: host/%.c
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
 $(BUILD)/lua/%.o: host/%.c
 	@mkdir -p $(@D)
@@ -81,27 +104,27 @@ $(BUILD)/lua/%.o: host/%.c
 	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -DNB_HOME='"$(PREFIX)/share/nianbao"' -c -o $@ $<
 
 # Unit tests of the core: no Lua is linked.
-$(BUILD)/unit/%: tests/unit/%.c $(CORE)
+$(BUILD)/unit/%: tests/unit/%.c $(CORE) $(PUB)
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(LDFLAGS) $(CORE_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(PUB) $(LDFLAGS) $(CORE_LIBS) $(PUB_LIBS) $(LDLIBS)
 
--include $(CORE:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
+-include $(CORE:.o=.d) $(PUB:.o=.d) $(PUBPIC:.o=.d) $(LOADER:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
 
 $(CATDIR)/%.o: host/%.c
 	@mkdir -p $(@D)
 	@echo "  CC    $< (test catalogue)"
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -DNB_TEST_CATALOGUE -c -o $@ $<
 
-$(TESTCAT): $(LUAOBJS) $(filter-out $(BUILD)/core/codes.o $(BUILD)/core/store.o,$(CORE)) $(CATOBJS)
+$(TESTCAT): $(LUAOBJS) $(filter-out $(BUILD)/core/codes.o $(BUILD)/core/store.o,$(CORE)) $(CATOBJS) $(LOADER)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LUA_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(EXE_LDFLAGS) $(LUA_LIBS) $(LDLIBS)
 
 -include $(CATOBJS:.o=.d)
 
 units: $(UNITS) $(TESTCAT)
 
-test: deps test-deps $(NB_OUT) units
+test: deps test-deps $(NB_OUT) $(MODULE) units
 	$(Q)BUILD=$(BUILD) NB_BIN=$(CURDIR)/$(NB_OUT) NB_TESTCAT_BIN=$(CURDIR)/$(TESTCAT) sh tests/run.sh
 
 # Everything again under AddressSanitizer and UBSan, in its own build folder.
@@ -135,8 +158,9 @@ docs: all
 # The binary, the scripts and libraries under share/nianbao, and the man page made
 # from the command table.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/nianbao $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/nianbao $(DESTDIR)$(PREFIX)/share/nianbao $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(NB_OUT) $(DESTDIR)$(PREFIX)/bin/nianbao
+	install -m 644 $(MODULE) $(DESTDIR)$(PREFIX)/lib/nianbao/nianbao-publish.so
 	cp -R scripts lib $(DESTDIR)$(PREFIX)/share/nianbao/
 	NIANBAO_HOME=$(CURDIR) ./$(NB_OUT) help --man >$(DESTDIR)$(PREFIX)/share/man/man1/nianbao.1
 
@@ -180,14 +204,14 @@ $(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_SCRIPT=\"lint\" -Ihost -c -o $@ $<
 
-FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o)
+FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o) $(PUB_SRCS:host/%.c=$(FUZZ)/obj/%.o)
 FUZZ_LUA  := $(filter-out $(FUZZ)/obj/main.o,$(LUA_SRCS:host/%.c=$(FUZZ)/obj/%.o))
 
 $(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_html $(FUZZ)/fuzz_docx $(FUZZ)/fuzz_pdf: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
-	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(CORE_LIBS)
+	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(CORE_LIBS) $(PUB_LIBS)
 
 $(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative $(FUZZ)/fuzz_lint: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE) $(FUZZ_LUA)
-	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(LUA_LIBS)
+	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(LUA_LIBS) $(PUB_LIBS)
 
 -include $(FUZZ_CORE:.o=.d) $(FUZZ_LUA:.o=.d)
 
@@ -203,4 +227,4 @@ fuzz: deps fuzz-deps $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
 	done
 
 clean:
-	rm -rf build build-san build-fuzz nianbao out bench/data
+	rm -rf build build-san build-fuzz nianbao nianbao-publish.so out bench/data

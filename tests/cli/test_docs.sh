@@ -36,17 +36,21 @@ is "$?" 0 "make install"
 check "installed: the binary" test -x root/opt/nb/bin/nianbao
 check "installed: scripts and lib" test -f root/opt/nb/share/nianbao/scripts/cli.lua -a -f root/opt/nb/share/nianbao/lib/report.lua
 check "installed: the man page" cmp -s nianbao.1 root/opt/nb/share/man/man1/nianbao.1
+check "installed: the module for HTML and PDF" test -f root/opt/nb/lib/nianbao/nianbao-publish.so
 mkdir elsewhere
 cp root/opt/nb/bin/nianbao elsewhere/copied
 (
     unset NIANBAO_HOME
     cd elsewhere
     ../root/opt/nb/bin/nianbao -d x.db init >../installed.out 2>&1; echo "$?" >>../installed.out
+    printf '<p>x</p>\n' >p.html
+    ../root/opt/nb/bin/nianbao lint p.html >../lint.out 2>&1; echo "$?" >>../lint.out
     ./copied -d y.db init >../copied.out 2>&1; echo "$?" >>../copied.out
     NIANBAO_HOME="$R" ./copied -d z.db init >../home.out 2>&1; echo "$?" >>../home.out
 )
 is "$(cat installed.out)" "created store x.db (schema version 4)
 0" "the installed binary works from another folder"
+like "$(cat lint.out)" "p.html: no table of the national formats found" "the installed binary opens its module (lint of a page)"
 like "$(cat copied.out)" "cannot open" "a copied binary without its scripts says what it misses"
 is "$(tail -1 home.out)" 0 "NIANBAO_HOME tells a copied binary where the scripts are"
 finish
