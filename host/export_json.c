@@ -11,11 +11,19 @@
 #include <string.h>
 
 
+/* A JSON string: runs of characters that need no escape are written whole. */
 static void json_string(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
+    while (*s) {
+        size_t n = 0;
+        while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
+            n++;
+        fwrite(s, 1, n, f);
+        s += n;
+        if (!*s)
+            break;
+        unsigned char ch = (unsigned char)*s++;
         switch (ch) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -24,12 +32,7 @@ static void json_string(FILE *f, const char *s)
         case '\t': fputs("\\t", f); break;
         case '\b': fputs("\\b", f); break;
         case '\f': fputs("\\f", f); break;
-        default:
-            if (ch < 0x20)
-                fprintf(f, "\\u%04x", ch);
-            else
-                fputc(ch, f);
-            break;
+        default: fprintf(f, "\\u%04x", ch); break;
         }
     }
     fputc('"', f);

@@ -24,7 +24,7 @@ static char failure[PATH_MAX + 512]; /* why the module could not be opened, once
  * up to two folders above; else NB_LIBDIR. 0, or -1 when none exists (PATH: the last). */
 static int find_module(char *path, size_t size)
 {
-    char exe[PATH_MAX];
+    char exe[PATH_MAX - 64];
     struct stat sb;
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -50,7 +50,7 @@ static int find_module(char *path, size_t size)
 static const nb_publish_api *load(const char *what, char *err, size_t errlen)
 {
     if (!api && !failure[0]) {
-        char path[PATH_MAX];
+        char path[PATH_MAX + 64];
         if (find_module(path, sizeof path) != 0) {
             snprintf(failure, sizeof failure,
                      "%s is not installed (looked beside the nianbao executable and in %s): "

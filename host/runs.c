@@ -7,63 +7,211 @@
 
 #include "codes.h"
 
+#include <jansson.h>
+
+/* The rows of a run as one JSON array (one INSERT reads it through json_each): row by
+ * row, each statement of a transaction keeps a journal of the pages it changes, and
+ * SQLite writes that journal to a temporary file once it passes 64 KiB, which with
+ * 16 KiB pages was every row: 4 MB written per report. NULL when out of memory. */
+static char *checks_json(const nb_run_check *c, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++) {
+        json_t *r = json_pack("[sssIIIss]", c[i].rule, c[i].severity, c[i].status,
+                              (json_int_t)c[i].pass, (json_int_t)c[i].fail, (json_int_t)c[i].na,
+                              c[i].file ? c[i].file : "", c[i].hash ? c[i].hash : "");
+        if (!r || json_array_append_new(a, r) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return text;
+}
+
+/* The JSON array of cells [tbl, row, col, text|null] of V[I] for each I in IDX[0..N). */
+static char *values_json(const nb_run_value *v, const int *idx, int n)
+{
+    json_t *a = json_array();
+    for (int k = 0; a && k < n; k++) {
+        const nb_run_value *x = &v[idx[k]];
+        json_t *r = json_pack("[sss]", x->tbl, x->row, x->col);
+        if (r && json_array_append_new(r, x->text ? json_string(x->text) : json_null()) != 0) {
+            json_decref(r);
+            r = NULL;
+        }
+        if (!r || json_array_append_new(a, r) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return text;
+}
+
+/* Cells compared by key (tbl, row, col), as SQLite's BINARY collation orders them. */
+static int key_cmp(const nb_run_value *a, const nb_run_value *b)
+{
+    int c = strcmp(a->tbl, b->tbl);
+    if (!c)
+        c = strcmp(a->row, b->row);
+    return c ? c : strcmp(a->col, b->col);
+}
+
+static const nb_run_value *sort_base;
+
+static int idx_cmp(const void *a, const void *b)
+{
+    return key_cmp(&sort_base[*(const int *)a], &sort_base[*(const int *)b]);
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Runs SQL with ?1 = A, ?2 = B and ?3 = the text T. */
+static nb_err exec3(nb_store *s, const char *sql, int64_t a, int64_t b, const char *t,
+                    const char *what, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, what);
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    if (t)
+        sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, what);
+}
+
 static nb_err put_checks(nb_store *s, int64_t run, const nb_run_check *c, int n, char *err,
                          size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR REPLACE INTO run_check(run, rule, severity, status, pass, "
-                           "fail, na, file, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return nb_store_sql_fail(s, err, errlen, "recording the checks");
-    int rc = SQLITE_DONE;
-    for (int i = 0; i < n && rc == SQLITE_DONE; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, run);
-        sqlite3_bind_text(st, 2, c[i].rule, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, c[i].severity, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, c[i].status, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, c[i].pass);
-        sqlite3_bind_int64(st, 6, c[i].fail);
-        sqlite3_bind_int64(st, 7, c[i].na);
-        sqlite3_bind_text(st, 8, c[i].file ? c[i].file : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, c[i].hash ? c[i].hash : "", -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
+    char *j = checks_json(c, n);
+    if (!j) {
+        snprintf(err, errlen, "%s: out of memory recording the checks", s->path);
+        return NB_ERR_NOMEM;
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "recording the checks");
+    nb_err rc = exec3(s,
+                      "INSERT OR REPLACE INTO run_check(run, rule, severity, status, pass, fail, "
+                      "na, file, hash) SELECT ?1, value->>0, value->>1, value->>2, value->>3, "
+                      "value->>4, value->>5, value->>6, value->>7 FROM json_each(?3)",
+                      run, 0, j, "recording the checks", err, errlen);
+    free(j);
+    return rc;
 }
 
+/* The cells of BODY and YEAR become V[0..N): only the ones that differ from the stored
+ * ones are written (a regeneration that changes nothing writes no cell), in two
+ * statements. */
 static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value *v, int n,
                          char *err, size_t errlen)
 {
-    sqlite3_stmt *del, *ins = NULL;
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM run_value WHERE body = ?1 AND year = ?2", -1, &del,
-                           NULL) != SQLITE_OK)
-        return nb_store_sql_fail(s, err, errlen, "recording the cells");
-    sqlite3_bind_int64(del, 1, body);
-    sqlite3_bind_int(del, 2, year);
-    int rc = sqlite3_step(del);
-    sqlite3_finalize(del);
-    if (rc == SQLITE_DONE &&
-        sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO run_value(body, year, tbl, row, col, text) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &ins, NULL) != SQLITE_OK)
-        rc = SQLITE_ERROR;
-    for (int i = 0; i < n && rc == SQLITE_DONE; i++) {
-        sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, body);
-        sqlite3_bind_int(ins, 2, year);
-        sqlite3_bind_text(ins, 3, v[i].tbl, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, v[i].row, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, v[i].col, -1, SQLITE_STATIC);
-        if (v[i].text)
-            sqlite3_bind_text(ins, 6, v[i].text, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins, 6);
-        rc = sqlite3_step(ins);
+    int *order = malloc(((size_t)n + 1) * sizeof *order), *put = NULL, nput = 0;
+    nb_run_value *old = NULL;
+    int nold = 0, cap = 0;
+    char *del = NULL, *ins = NULL;
+    nb_buf keys = {0}; /* the stored cells' texts, NUL-separated; OLD points into it */
+    sqlite3_stmt *st = NULL;
+    nb_err rc = order ? NB_OK : NB_ERR_NOMEM;
+    for (int i = 0; i < n && order; i++)
+        order[i] = i;
+    if (order) {
+        sort_base = v;
+        qsort(order, (size_t)n, sizeof *order, idx_cmp);
     }
-    sqlite3_finalize(ins);
-    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "recording the cells");
+    /* the stored cells, in key order */
+    if (!rc && sqlite3_prepare_v2(s->db, "SELECT tbl, row, col, text FROM run_value "
+                                         "WHERE body = ?1 AND year = ?2 ORDER BY tbl, row, col",
+                                  -1, &st, NULL) != SQLITE_OK)
+        rc = NB_ERR_SQL;
+    size_t *offs = NULL;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, body);
+        sqlite3_bind_int(st, 2, year);
+        int step;
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (nold == cap) {
+                cap = cap ? 2 * cap : 256;
+                size_t *more = realloc(offs, (size_t)cap * 5 * sizeof *offs);
+                if (!more) {
+                    rc = NB_ERR_NOMEM;
+                    break;
+                }
+                offs = more;
+            }
+            for (int c = 0; c < 4; c++) {
+                const char *t = (const char *)sqlite3_column_text(st, c);
+                offs[(size_t)nold * 5 + (size_t)c] = t ? keys.len : (size_t)-1;
+                if (t && nb_buf_add(&keys, t, strlen(t) + 1))
+                    rc = NB_ERR_NOMEM;
+            }
+            nold++;
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = NB_ERR_SQL;
+    }
+    sqlite3_finalize(st);
+    if (!rc && nold && !(old = malloc((size_t)nold * sizeof *old)))
+        rc = NB_ERR_NOMEM;
+    for (int i = 0; !rc && i < nold; i++) {
+        const char *f[4];
+        for (int c = 0; c < 4; c++) {
+            size_t o = offs[(size_t)i * 5 + (size_t)c];
+            f[c] = o == (size_t)-1 ? NULL : keys.data + o;
+        }
+        old[i] = (nb_run_value){f[0] ? f[0] : "", f[1] ? f[1] : "", f[2] ? f[2] : "", f[3]};
+    }
+    free(offs);
+    /* merge: new or changed cells are put, stored cells no longer given are deleted */
+    int *gone = NULL, ngone = 0;
+    if (!rc && (!(put = malloc(((size_t)n + 1) * sizeof *put)) ||
+                !(gone = malloc(((size_t)nold + 1) * sizeof *gone))))
+        rc = NB_ERR_NOMEM;
+    for (int i = 0, j = 0; !rc && (i < n || j < nold);) {
+        int c = i == n ? 1 : j == nold ? -1 : key_cmp(&v[order[i]], &old[j]);
+        if (c < 0 || (c == 0 && !same_text(v[order[i]].text, old[j].text)))
+            put[nput++] = order[i];
+        if (c > 0)
+            gone[ngone++] = j;
+        if (c <= 0) {
+            /* a key given twice: the last one given wins, as row by row it did */
+            while (i + 1 < n && key_cmp(&v[order[i]], &v[order[i + 1]]) == 0)
+                put[nput++] = order[++i];
+            i++;
+        }
+        if (c >= 0)
+            j++;
+    }
+    if (!rc && ngone && !(del = values_json(old, gone, ngone)))
+        rc = NB_ERR_NOMEM;
+    if (!rc && nput && !(ins = values_json(v, put, nput)))
+        rc = NB_ERR_NOMEM;
+    if (rc == NB_ERR_NOMEM)
+        snprintf(err, errlen, "%s: out of memory recording the cells", s->path);
+    else if (rc)
+        rc = nb_store_sql_fail(s, err, errlen, "recording the cells");
+    if (!rc && del)
+        rc = exec3(s, "DELETE FROM run_value WHERE body = ?1 AND year = ?2 AND (tbl, row, col) "
+                      "IN (SELECT value->>0, value->>1, value->>2 FROM json_each(?3))",
+                   body, year, del, "recording the cells", err, errlen);
+    if (!rc && ins)
+        rc = exec3(s,
+                   "INSERT OR REPLACE INTO run_value(body, year, tbl, row, col, text) "
+                   "SELECT ?1, ?2, value->>0, value->>1, value->>2, value->>3 FROM json_each(?3)",
+                   body, year, ins, "recording the cells", err, errlen);
+    free(del);
+    free(ins);
+    free(put);
+    free(gone);
+    free(old);
+    free(order);
+    nb_buf_free(&keys);
+    return rc;
 }
 
 nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const char *data,

@@ -165,4 +165,16 @@ nb -d nowhere.db check --body "$B" --year 2020
 is "$rc|$err" "2|nianbao: nowhere.db: no store here (create one with 'nianbao init -d nowhere.db')" "check without a store"
 nb -d "$DB" check --body "$B" --year 2020 --rules nope.lua
 is "$rc|$err" "2|nianbao: --rules: nope.lua: No such file or directory" "--rules with a missing file"
+
+# The XLSX's parts are made in $TMPDIR when set, else in memory (/dev/shm), not on disk.
+mkdir parts
+TMPDIR=$T/parts strace -f -e trace=openat -o parts.trace "$NB_BIN" -d "$DB" report --body "$B" --year 2020 --out o9 --to xlsx >/dev/null 2>&1
+like "$(grep -c "$T/parts/" parts.trace)" '^[1-9]' "XLSX parts: made in \$TMPDIR when it is set"
+check "XLSX parts: and removed" test -z "$(ls parts)"
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    (unset TMPDIR; strace -f -e trace=openat -o shm.trace "$NB_BIN" -d "$DB" report --body "$B" --year 2020 --out o9 --to xlsx >/dev/null 2>&1)
+    like "$(grep -c '"/dev/shm/' shm.trace) $(grep '"/tmp/' shm.trace | grep -vc "$T")" '^[1-9][0-9]* 0$' "XLSX parts: else in /dev/shm, none in /tmp"
+fi
+/usr/bin/python3 -c "import openpyxl,sys; wb = openpyxl.load_workbook(sys.argv[1]); print(len(wb.sheetnames))" "o9/$B-2020.xlsx" >sheets 2>&1
+like "$(cat sheets)" '^[1-9]' "XLSX made through /dev/shm opens in openpyxl"
 finish
