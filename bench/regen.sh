@@ -6,11 +6,11 @@
 #   ROWS=1000000 BODIES=100 RUNS=5 SAMPLE=20 JOBS=2 sh bench/regen.sh
 #
 # The store: ROWS requests over BODIES bodies and 2019-2025 (7 years: 700 reports),
-# imported once from one file with a 机关 column. Each run times `regen --all --to
-# json,xlsx` into a fresh folder (it prints its CPU time split into tabulation, layout
+# imported once from one file with a 机关 column. Each run times `regen --all --jobs 1 --to
+# json,xlsx` (one process) into a fresh folder (it prints its CPU time split into tabulation, layout
 # and checks, and export), then `report --to json,xlsx` of SAMPLE of the same reports one
 # by one; the ratio is the per-report time of the loop over regen's. Then the same regen
-# with --jobs JOBS (default: the number of processors) into another folder, whose files
+# with --jobs JOBS (default: the number of processors, as regen without --jobs) into another folder, whose files
 # must be the same bytes. The table gives the medians and the ratios' spread.
 set -eu
 cd "$(dirname "$0")/.."
@@ -44,7 +44,7 @@ i=1
 while [ "$i" -le "$RUNS" ]; do
     rm -rf "$DATA/regen-out" "$DATA/report-out" "$DATA/regen-jobs"
     t0=$(now)
-    "$NB" -d "$DB" regen --all --to json,xlsx --out "$DATA/regen-out" >"$DATA/regen.out" 2>&1 || {
+    "$NB" -d "$DB" regen --all --jobs 1 --to json,xlsx --out "$DATA/regen-out" >"$DATA/regen.out" 2>&1 || {
         [ $? -eq 1 ] || { tail "$DATA/regen.out" >&2; exit 1; }; }
     regen=$(since "$t0")
     n=$(grep -o '^[0-9]* reports in' "$DATA/regen.out" | cut -d' ' -f1)
@@ -82,7 +82,7 @@ function lo(a, m,   i, x) { x = a[1]; for (i = 2; i <= m; i++) if (a[i] < x) x =
 function hi(a, m,   i, x) { x = a[1]; for (i = 2; i <= m; i++) if (a[i] > x) x = a[i]; return x }
 END {
     printf "\n| %d reports (%s requests, %s bodies x 7 years), %d runs | median |\n|---|---|\n", n, ROWS, BODIES, NR
-    printf "| regen --all --to json,xlsx, wall | %.2f s |\n", median(regen, NR)
+    printf "| regen --all --jobs 1 --to json,xlsx, wall | %.2f s |\n", median(regen, NR)
     printf "| of which CPU: tabulation (every kind, every body and year, one pass) | %.2f s |\n", median(tab, NR)
     printf "| of which CPU: layout and checks | %.2f s |\n", median(lay, NR)
     printf "| of which CPU: export | %.2f s |\n", median(exp_, NR)

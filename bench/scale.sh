@@ -19,7 +19,8 @@
 #             must be the same, or the run fails;
 #   report    one (body, year) report in the six data formats (xlsx, md, txt, html, csv,
 #             json; the DOCX and PDF for print are not in it), wall time of the command;
-#   regen     regen --all --to json,xlsx (every body and year) against the same reports
+#   regen     regen --all --to json,xlsx (every body and year; as many workers as processors,
+#             regen's default) against the same reports
 #             one by one with nianbao report (a sample of SAMPLE, per report).
 set -eu
 cd "$(dirname "$0")/.."
@@ -192,7 +193,7 @@ END {
             f(med(dk[i])), f(med(c[i])), f(med(rsql[i])), spread(rsql[i]), f(med(rduck[i])), spread(rduck[i]), f(med(rc[i])), spread(rc[i])
     print ""
     print "Reports: one (body, year) report in all six formats (wall time of `nianbao report`), and per report:"
-    print "`regen --all --to json,xlsx` against `nianbao report --to json,xlsx` one by one."
+    print "`regen --all --to json,xlsx` (its default: a worker per processor) against `nianbao report --to json,xlsx` one by one."
     print ""
     print "| requests | one report s | regen s per report | one by one s per report | ratio (one by one / regen) |"
     print "|---|---|---|---|---|"

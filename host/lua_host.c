@@ -2,7 +2,9 @@
  * argument and never to a script: open (or create) the store the user named, read the
  * files named on the command line, run the user's script, write to stderr, and end the
  * command with a given exit status. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,6 +119,15 @@ static int h_run(lua_State *L)
 static int h_isatty(lua_State *L)
 {
     lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+    return 1;
+}
+
+/* host.cpus() -> the processors this process may run on (its affinity mask), at least 1 */
+static int h_cpus(lua_State *L)
+{
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    lua_pushinteger(L, n > 0 ? n : 1);
     return 1;
 }
 
@@ -452,6 +463,7 @@ static const luaL_Reg host_funcs[] = {
     {"open", h_open},       {"read_file", h_read_file}, {"read_bytes", h_read_bytes},
     {"fail", h_fail},
     {"run", h_run},         {"isatty", h_isatty},       {"eprint", h_eprint},
+    {"cpus", h_cpus},
     {"version", h_version}, {"step_what", h_step_what}, {NULL, NULL},
 };
 

@@ -735,7 +735,7 @@ local function run_regen(c)
   local result = regen.run(c.store, plan, {
     out = out, to = c.opt.to, checks = c.opt.checks, fonts = c.opt.fonts, sources = program_sources(c), version = c.host.version(),
     write_file = c.host.write_file, read_file = c.host.read_file, sha256_file = c.host.sha256_file,
-    mkdir = c.host.mkdir, jobs = c.opt.jobs, workers = { fork = c.host.fork, receive = c.host.receive,
+    mkdir = c.host.mkdir, jobs = c.opt.jobs or math.min(c.host.cpus(), 8), workers = { fork = c.host.fork, receive = c.host.receive,
                                    stop = c.host.stop_workers, exit = c.host.exit },
     on_report = function(r)
       done = done + 1
@@ -898,7 +898,7 @@ commands.list = {
       { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
           .. table.concat(export_names(), ", ") .. ")", check = export_list },
       checks_opt, fonts_opt,
-      { "--jobs", "N", "make the reports in N worker processes, whole bodies each (default 1)", check = jobs },
+      { "--jobs", "N", "make the reports in N worker processes, whole bodies each (default: the processors it may use, at most 8; 1: no worker)", check = jobs },
     },
     run = run_regen,
   },

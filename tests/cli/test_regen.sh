@@ -105,7 +105,7 @@ like "$out" "乙区 2021: newly passing: Y1" "fixed: Y1 newly passes"
 # ---- --jobs: worker processes make the same bytes, the same summary and history ----
 rm -rf j1 j3
 cp s.db sj.db
-nb -d s.db regen --out j1
+nb -d s.db regen --jobs 1 --out j1
 seq_out=$out
 nb -d sj.db regen --jobs 3 --out j3
 is "$rc" 0 "--jobs 3: exit 0"
@@ -123,6 +123,17 @@ rm -rf j4 && mkdir j4 && : >j4/乙区
 nb -d sj.db regen --jobs 3 --out j4
 is "$rc:$(printf '%s\n' "$err" | grep -v 'waiting for sj.db')" "2:nianbao: j4/乙区: cannot create folder: a file of that name is in the way" "--jobs: a worker's failure ends the command with its message"
 is "$(ls j4/甲区 2>/dev/null | grep -c '\.tmp')" 0 "and leaves no temporary file"
+# Without --jobs: as many workers as the processors the command may run on, at most 8.
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    rm -rf d1 d2
+    strace -f -e trace=clone,clone3,fork,vfork -o one.trace taskset -c 0 "$NB_BIN" -d sj.db regen --out d1 >/dev/null 2>&1
+    is "$(grep -E 'clone3?\(|fork\(' one.trace | grep -vc 'CLONE_THREAD')" 0 "without --jobs, on one processor: no worker"
+    strace -f -e trace=clone,clone3,fork,vfork -o two.trace taskset -c 0,1 "$NB_BIN" -d sj.db regen --out d2 >/dev/null 2>&1
+    is "$(grep -E 'clone3?\(|fork\(' two.trace | grep -vc 'CLONE_THREAD')" 2 "without --jobs, on two processors: two workers"
+    (cd d1 && find . -type f -exec sha256sum {} + | sort) >d1s
+    (cd d2 && find . -type f -exec sha256sum {} + | sort) >d2s
+    check "and the same bytes either way" cmp -s d1s d2s
+fi
 nb -d sj.db regen --jobs 0 --out j4
 like "$rc:$err" "^2:nianbao: regen: --jobs: not a number of worker processes from 1 to 64 \(0\)" "--jobs 0: refused"
 
