@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pdf.h"
+#include "pdf_lsan.h"
 
 #ifndef NB_LIBDIR
 #define NB_LIBDIR "/usr/local/lib/nianbao" /* make install sets PREFIX/lib/nianbao */
