@@ -273,7 +273,7 @@ end
 -- Reads LINES against format F. Returns the result (see the top of the file).
 local function read_with(f, lines)
   local lay = layout_of(f)
-  local res = { format = f.id, values = {}, marks = {}, findings = {}, rows = {}, text = {} }
+  local res = { format = f.id, values = {}, marks = {}, findings = {}, rows = {}, text = {}, filled = {} }
   local function finding(sev, line, msg, extra)
     local x = { severity = sev, line = line, message = msg }
     for k, v in pairs(extra or {}) do x[k] = v end
@@ -513,6 +513,7 @@ local function read_with(f, lines)
                 for _, k in ipairs(u.keys) do
                   res.values[t.id][k.row] = res.values[t.id][k.row] or {}
                   res.values[t.id][k.row][k.col] = false
+                  res.filled[t.id .. "\0" .. k.row .. "\0" .. k.col] = true
                 end
               end
             end
@@ -550,12 +551,15 @@ local function read_with(f, lines)
   return res
 end
 
--- How many data cells RES read.
+-- How many data cells RES read from the page (not the rows of a group printed as one row,
+-- which are set blank: a 2019 表三 read as 2021 would otherwise read two rows more).
 local function cells_read(res)
   local n = 0
-  for _, rows in pairs(res.values) do
-    for _, cols in pairs(rows) do
-      for _ in pairs(cols) do n = n + 1 end
+  for tid, rows in pairs(res.values) do
+    for rk, cols in pairs(rows) do
+      for ck in pairs(cols) do
+        if not res.filled[tid .. "\0" .. rk .. "\0" .. ck] then n = n + 1 end
+      end
     end
   end
   return n
@@ -569,12 +573,20 @@ local function read_lines(lines, opts)
     if (not opts.format or f.id == opts.format) then candidates[#candidates + 1] = f end
   end
   if #candidates == 0 then return nil, "no national format " .. tostring(opts.format) end
-  local best, best_n
+  -- The format whose tables the page fits best: fewest rows missing from the tables found
+  -- on the page (their shapes differ, so cells alone do not tell), then most cells read,
+  -- then the year's own format.
+  local best, best_n, best_missing
   for _, f in ipairs(candidates) do
     local res = read_with(f, lines)
-    local n = cells_read(res)
-    -- the year decides between formats that read as many cells
-    if not best or n > best_n or (n == best_n and opts.year and f:covers(opts.year)) then best, best_n = res, n end
+    local n, missing = cells_read(res), 0
+    for _, r in pairs(res.rows) do
+      if r.found > 0 then missing = missing + math.max(r.expected - r.found, 0) end
+    end
+    if not best or missing < best_missing or (missing == best_missing and (n > best_n
+        or (n == best_n and opts.year and f:covers(opts.year)))) then
+      best, best_n, best_missing = res, n, missing
+    end
   end
   if best_n == 0 then return nil, "no table of the national formats found" end
   best.year = opts.year

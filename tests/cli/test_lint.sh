@@ -202,6 +202,21 @@ PY
 )" "0:gov$( [ $y = 2020 ] && echo 2019 || echo 2021) same 0" "round trip $y $ext: read back to exactly its JSON, no finding"
     done
 done
+# A 2019-format report with only requests (表二 and 表四 blank): read as gov2019, not as
+# gov2021 (whose 表三 has two rows more, which read blank from the one row 2019 prints),
+# with or without the year.
+printf '编号,收到日期,申请人类型,办结日期,办理结果\nQ1,2020-03-01,自然人,2020-03-10,予以公开\nQ2,2020-04-01,企业,2020-04-12,予以公开\n' >q.csv
+"$NB_BIN" -d q.db init >/dev/null 2>&1
+"$NB_BIN" -d q.db import --body 某局 request q.csv >/dev/null 2>&1
+"$NB_BIN" -d q.db report --body 某局 --year 2020 --to html,json --out q >/dev/null 2>&1
+nb lint --json q/某局-2020.html
+printf '%s\n' "$out" >q.json
+is "$rc:$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(d["format"], len(d["findings"]))' q.json)" \
+   "0:gov2019 0" "a 2019 report with blank 表二 and 表四: read as gov2019, no finding"
+cp q/某局-2020.html q/report.html
+nb lint --json q/report.html
+printf '%s\n' "$out" >q.json
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["format"])' q.json)" "gov2019" "and without its year"
 # ---- layout findings ----
 # a 2021 year that prints （六）其他处理 as one row: read into 3.其他 (the format's own rule
 # for what is not specified), the two rows before it blank, a warning
