@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "pack.h"
 #include "reader.h"
 
 /* ---- reading ---- */
@@ -96,54 +97,70 @@ nb_err nb_bodies_subtree(const nb_bodies *b, int64_t id, int64_t **ids, int *n)
     return NB_OK;
 }
 
+typedef struct {
+    nb_buf res;
+    const char *kind;
+    int nomem;
+} stats_acc;
+
+static int64_t year_of(int64_t day)
+{
+    return day ? nb_pack_ymd(day) / 10000 : 0;
+}
+
+static int add_stat(void *ud, int64_t body, long records, int64_t lo, int64_t hi)
+{
+    stats_acc *a = ud;
+    nb_kind_stat ks = {.body = body, .kind = a->kind, .count = records,
+                       .first = (int)year_of(lo), .last = (int)year_of(hi)};
+    a->nomem = nb_buf_add(&a->res, &ks, sizeof ks) != 0;
+    return a->nomem;
+}
+
+static int kind_index(const char *kind)
+{
+    for (int k = 0; k < nb_nkinds; k++)
+        if (nb_kinds[k].name == kind)
+            return k;
+    return nb_nkinds;
+}
+
+static int stat_cmp(const void *a, const void *b)
+{
+    const nb_kind_stat *x = a, *y = b;
+    if (x->body != y->body)
+        return x->body < y->body ? -1 : 1;
+    return kind_index(x->kind) - kind_index(y->kind);
+}
+
+/* From the packed columns (pack.h): the parts' record counts and the stats of the period
+ * column, not a scan of every record (1.8 s at 1e7 records; regen and roll-ups ask for
+ * the body tree, which holds these). */
 nb_err nb_bodies_stats(nb_store *s, nb_kind_stat **out, int *n, char *err, size_t errlen)
 {
-    nb_buf q = {0}, res = {0};
-    int bad = 0;
+    stats_acc a = {0};
     *out = NULL;
     *n = 0;
-    for (int k = 0; k < nb_nkinds; k++)
-        bad |= nb_buf_printf(&q, "%sSELECT body, %d, count(*), min(%s) / 10000, max(%s) / 10000 "
-                                 "FROM %s GROUP BY body",
-                             k ? " UNION ALL " : "", k, nb_kinds[k].period, nb_kinds[k].period,
-                             nb_kinds[k].table);
-    bad |= nb_buf_adds(&q, " ORDER BY 1, 2");
-    sqlite3_stmt *st = NULL;
-    if (bad) {
-        nb_buf_free(&q);
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
-    }
-    if (sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL) != SQLITE_OK) {
-        nb_buf_free(&q);
-        return nb_store_sql_fail(s, err, errlen, "counting records");
-    }
-    nb_buf_free(&q);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        nb_kind_stat ks = {
-            .body = sqlite3_column_int64(st, 0),
-            .kind = nb_kinds[sqlite3_column_int(st, 1)].name,
-            .count = (long)sqlite3_column_int64(st, 2),
-            .first = sqlite3_column_int(st, 3),
-            .last = sqlite3_column_int(st, 4),
-        };
-        if (nb_buf_add(&res, &ks, sizeof ks) != 0) {
-            step = SQLITE_NOMEM;
-            break;
-        }
-    }
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE) {
-        nb_buf_free(&res);
-        if (step == SQLITE_NOMEM) {
+    nb_err rc = NB_OK;
+    for (int k = 0; !rc && k < nb_nkinds; k++) {
+        int col[NB_MAX_FIELDS];
+        nb_pack_columns(&nb_kinds[k], NULL, col);
+        a.kind = nb_kinds[k].name;
+        rc = nb_pack_bodies(s, &nb_kinds[k], col[nb_field_find(&nb_kinds[k], nb_kinds[k].period)],
+                            add_stat, &a, err, errlen);
+        if (!rc && a.nomem) {
             snprintf(err, errlen, "out of memory");
-            return NB_ERR_NOMEM;
+            rc = NB_ERR_NOMEM;
         }
-        return nb_store_sql_fail(s, err, errlen, "counting records");
     }
-    *out = (nb_kind_stat *)res.data;
-    *n = (int)(res.len / sizeof **out);
+    if (rc) {
+        nb_buf_free(&a.res);
+        return rc;
+    }
+    *n = (int)(a.res.len / sizeof **out);
+    *out = (nb_kind_stat *)a.res.data;
+    if (*n > 1)
+        qsort(*out, (size_t)*n, sizeof **out, stat_cmp);
     return NB_OK;
 }
 

@@ -682,29 +682,110 @@ nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64
     return step == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen);
 }
 
+nb_err nb_pack_bodies(nb_store *s, const nb_kind *k, int col, nb_pack_body_fn fn, void *ud,
+                      char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT body, n, stats FROM pack WHERE kind = ?1 ORDER BY body",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    int64_t body = 0, lo = 0, hi = 0;
+    long n = 0;
+    int step, stop = 0;
+    while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t b = sqlite3_column_int64(st, 0);
+        if (b != body && n > 0)
+            stop = fn(ud, body, n, lo, hi);
+        if (b != body)
+            body = b, n = 0, lo = hi = 0;
+        n += (long)sqlite3_column_int64(st, 1);
+        const unsigned char *p = sqlite3_column_blob(st, 2);
+        if (sqlite3_column_bytes(st, 2) < (col + 1) * 16)
+            continue;
+        int64_t nz = (int64_t)get_u64(p + col * 16, 8), mx = (int64_t)get_u64(p + col * 16 + 8, 8);
+        if (nz != 0 && (lo == 0 || nz < lo))
+            lo = nz;
+        if (mx > hi)
+            hi = mx;
+    }
+    if (!stop && step == SQLITE_DONE && n > 0)
+        fn(ud, body, n, lo, hi);
+    sqlite3_finalize(st);
+    return stop || step == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen);
+}
+
+/* The year of day code D (not 0). */
+static int year_of_day(int64_t d)
+{
+    return nb_pack_ymd(d) / 10000;
+}
+
+/* A part is decoded only when its stats say it may hold a year not seen yet: the first
+ * parts of a body's history, and the parts of each new year. The rest (most of a large
+ * body's parts) are skipped, so a report's "which years are held" no longer reads the
+ * body's whole history. */
 nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsigned char *seen,
                      char *err, size_t errlen)
 {
-    nb_pack_cursor *c;
-    const nb_pack_part *p;
-    nb_err rc = nb_pack_open(s, k, body, &c, err, errlen);
-    int64_t lo = 1, hi = 0; /* the day codes of the last year met: [lo, hi) */
-    int year = 0;
-    while (!rc && (rc = nb_pack_next(c, &p, err, errlen)) == NB_OK)
-        for (int i = 0; i < p->n; i++) {
-            int64_t d = p->col[col][i];
+    int ncols = nb_pack_columns(k, NULL, NULL);
+    int64_t *mem = malloc((size_t)NB_PACK_PART * (size_t)(ncols + 1) * sizeof *mem);
+    sqlite3_stmt *st = NULL;
+    if (!mem)
+        return nomem(err, errlen);
+    if (sqlite3_prepare_v2(s->db, "SELECT data, stats FROM pack WHERE kind = ?1 AND body = ?2 "
+                                  "ORDER BY rid_lo", -1, &st, NULL) != SQLITE_OK) {
+        free(mem);
+        return sql_fail(s, err, errlen);
+    }
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, body);
+    int64_t *cols[NB_MAX_FIELDS + 1];
+    for (int i = 0; i <= ncols; i++)
+        cols[i] = mem + (size_t)i * NB_PACK_PART;
+    nb_err rc = NB_OK;
+    int step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *stats = sqlite3_column_blob(st, 1);
+        if (sqlite3_column_bytes(st, 1) >= (col + 1) * 16) {
+            int64_t lo = (int64_t)get_u64(stats + col * 16, 8), hi = (int64_t)get_u64(stats + col * 16 + 8, 8);
+            if (lo == 0)
+                continue; /* no date in the part */
+            int ylo = year_of_day(lo), yhi = year_of_day(hi), all = ylo >= 1900 && yhi <= 9999;
+            for (int y = ylo; all && y <= yhi; y++)
+                all = seen[y - 1900];
+            if (all)
+                continue;
+        }
+        int n = decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), ncols + 1, cols);
+        if (n < 0) {
+            snprintf(err, errlen,
+                     "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
+                     "them again from the records",
+                     s->path, k->name, (long long)body);
+            rc = NB_ERR_NOSTORE;
+            break;
+        }
+        int64_t lo = 1, hi = 0; /* the day codes of the last year met: [lo, hi) */
+        int year = 0;
+        for (int i = 0; i < n; i++) {
+            int64_t d = cols[col + 1][i];
             if (d == 0)
                 continue;
             if (d < lo || d >= hi) {
-                year = nb_pack_ymd(d) / 10000;
+                year = year_of_day(d);
                 lo = nb_pack_day(year * 10000 + 101);
                 hi = nb_pack_day((year + 1) * 10000 + 101);
             }
             if (year >= 1900 && year <= 9999)
                 seen[year - 1900] = 1;
         }
-    nb_pack_close(c);
-    return rc == NB_DONE ? NB_OK : rc;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sql_fail(s, err, errlen);
+    sqlite3_finalize(st);
+    free(mem);
+    return rc;
 }
 
 /* ---- verification ---- */

@@ -90,4 +90,11 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
 nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64_t *lo,
                      int64_t *hi, char *err, size_t errlen);
 
+/* For each body with parts of K, in body order: FN(UD, body, records, lo, hi), where LO and
+ * HI are the smallest value that is not 0 and the largest of packed column COL over the
+ * body's parts (both 0 when none), from the parts' stats alone. Nonzero from FN stops. */
+typedef int (*nb_pack_body_fn)(void *ud, int64_t body, long records, int64_t lo, int64_t hi);
+nb_err nb_pack_bodies(nb_store *s, const nb_kind *k, int col, nb_pack_body_fn fn, void *ud,
+                      char *err, size_t errlen);
+
 #endif

@@ -2,7 +2,9 @@
  * need 0, 1, 2, 4 and 8 bytes), rids that do not follow each other, a rolled-back
  * transaction, a change made behind the packs' back (found by nb_pack_verify), a touched
  * record made again from the rows, and a damaged part. */
+#include "bodies.h"
 #include "import.h"
+#include "records.h"
 #include "pack.h"
 #include "t.h"
 
@@ -141,6 +143,46 @@ static void test_changes(nb_store *s)
     CHECK(verify(s) == 0, "after the rebuild every part matches");
 }
 
+/* The years of a body and its statistics come from the parts: three parts of requests
+ * (NB_PACK_PART each, in import order), the first holding 2019 and 2021 but not 2020,
+ * the second only 2021 (skipped: its years are known), the third 2019 and 2020 (decoded:
+ * its range holds 2020, not seen yet). */
+static void test_years(nb_store *s)
+{
+    nb_buf csv = {0};
+    nb_buf_adds(&csv, "编号,收到日期,申请人类型\n");
+    for (int i = 0; i < 3 * NB_PACK_PART; i++) {
+        int part = i / NB_PACK_PART;
+        const char *date = part == 0 ? (i % 2 ? "2019-05-01" : "2021-05-01")
+                           : part == 1 ? "2021-06-01" : (i % 3 ? "2019-07-01" : "2020-07-01");
+        nb_buf_printf(&csv, "Y%d,%s,自然人\n", i, date);
+    }
+    CHECK(import(s, "request", "年区", csv.data) == NB_OK, "years: 3 parts imported");
+    nb_buf_free(&csv);
+    int64_t body = 0;
+    char err[256];
+    int *years = NULL, n = 0;
+    nb_store_body(s, "年区", 0, &body, NULL, err, sizeof err);
+    CHECK(t_count(s, "SELECT count(*) FROM pack WHERE kind = 'request' AND body = (SELECT id FROM body WHERE name = '年区')") == 3,
+          "years: the body has three parts");
+    CHECK(nb_body_years(s, body, &years, &n, err, sizeof err) == NB_OK && n == 3 && years[0] == 2019 &&
+              years[1] == 2020 && years[2] == 2021,
+          "years: 2019, 2020 (only in the third part) and 2021");
+    free(years);
+    nb_kind_stat *ks = NULL;
+    CHECK(nb_bodies_stats(s, &ks, &n, err, sizeof err) == NB_OK, "stats: from the parts");
+    int found = 0;
+    for (int i = 0; i < n; i++)
+        if (ks[i].body == body && strcmp(ks[i].kind, "request") == 0)
+            found = ks[i].count == 3 * NB_PACK_PART && ks[i].first == 2019 && ks[i].last == 2021;
+    CHECK(found, "stats: the records counted, first and last year");
+    int ordered = 1;
+    for (int i = 1; i < n; i++)
+        ordered &= ks[i - 1].body <= ks[i].body;
+    CHECK(ordered, "stats: in body order");
+    free(ks);
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -157,6 +199,7 @@ int main(void)
     test_days();
     test_widths(s);
     test_changes(s);
+    test_years(s);
     nb_store_close(s);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
