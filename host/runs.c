@@ -284,13 +284,20 @@ static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *ta
             continue;
         nb_hash_str(&d->h[i], tag);
         for (int c = 1; c < ncol; c++) {
-            if (sqlite3_column_type(st, c) == SQLITE_NULL) {
+            int type = sqlite3_column_type(st, c);
+            if (type == SQLITE_NULL) {
                 nb_hash_add(&d->h[i], "\x01", 1);
-                continue;
+            } else if (type == SQLITE_INTEGER) { /* as 8 bytes, not as text */
+                unsigned char b[9] = {'\x02'};
+                uint64_t v = (uint64_t)sqlite3_column_int64(st, c);
+                for (int k = 0; k < 8; k++)
+                    b[k + 1] = (unsigned char)(v >> (8 * k));
+                nb_hash_add(&d->h[i], b, sizeof b);
+            } else {
+                const unsigned char *v = sqlite3_column_text(st, c);
+                nb_hash_add(&d->h[i], v, (size_t)sqlite3_column_bytes(st, c));
+                nb_hash_add(&d->h[i], "", 1);
             }
-            const unsigned char *v = sqlite3_column_text(st, c);
-            nb_hash_add(&d->h[i], v, (size_t)sqlite3_column_bytes(st, c));
-            nb_hash_add(&d->h[i], "", 1);
         }
     }
     sqlite3_finalize(st);

@@ -64,8 +64,13 @@ check "the same bytes as after the full run again" cmp -s m1 o/甲区/manifest.j
 # ---- one record changed: exactly its cells, and the diff says so ----
 printf '%s\n' "$H" 'A4,2020-12-25,企业,2021-01-08,1,甲区' >fix.csv
 nb -d s.db import request fix.csv
+data_of() { python3 -c 'import json,sys; print([r["data"] for r in json.load(open(sys.argv[1]))["reports"] if r["year"] == 2020][0])' "$1"; }
+before=$(data_of o/甲区/manifest.json)
 nb -d s.db regen --years 2020-2021 --body 甲区 --out o
 is "$rc" 0 "after a correction: exit 0"
+after=$(data_of o/甲区/manifest.json)
+like "$before $after" '^[0-9a-f]{64} [0-9a-f]{64}$' "the manifest's data digests"
+check "a changed record changes the data digest" test "$before" != "$after"
 like "$out" "甲区 2020 \(gov2019\): 0 errors, [0-9]+ warnings?, changed" "2020 changed"
 is "$(cat o/甲区/甲区-2020.changes.csv)" "表格,行,列,原值,新值,键
 三、收到和处理政府信息公开申请情况,一、本年新收政府信息公开申请数量,申请人情况 自然人,1,0,requests.new.person
