@@ -566,6 +566,7 @@ void nb_store_close(nb_store *s)
 {
     if (!s)
         return;
+    sqlite3_finalize(s->body_by_name);
     if (s->db) {
         remember_open(s->db, 0);
         sqlite3_close_v2(s->db);
@@ -591,6 +592,8 @@ nb_err nb_store_detach(nb_store *s, char *err, size_t errlen)
         return NB_ERR_BUSY;
     }
     sqlite3 *db = s->db;
+    sqlite3_finalize(s->body_by_name);
+    s->body_by_name = NULL;
     /* sqlite3_close, not _v2: a statement still open would keep the file open. */
     if (sqlite3_close(db) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot let go of the store: a query is still open", s->path);
@@ -744,12 +747,18 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
     if (created)
         *created = 0;
     *id = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT id FROM body WHERE name = ?1", -1, &st, NULL))
+    if (!s->body_by_name &&
+        sqlite3_prepare_v2(s->db, "SELECT id FROM body WHERE name = ?1", -1, &s->body_by_name, NULL))
         return nb_store_sql_fail(s, err, errlen, "looking up a body");
+    st = s->body_by_name;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return nb_store_sql_fail(s, err, errlen, "looking up a body");
     if (*id)
         return NB_OK;
     if (!create)
