@@ -115,12 +115,60 @@ static void json_keys_at(const nb_table *t, size_t a, const char **row, const ch
     *col = grid_cell(t, r, c)->key;
 }
 
+/* A table's cells by row key: POS[0..N) the grid positions of the cells that have a row
+ * key, grouped by it, each group in grid order (sorted by key, then position). */
+typedef struct {
+    const nb_table *t;
+    size_t *pos, n;
+} json_index;
+
+static const nb_table *sort_table;
+
+static int pos_cmp(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    const char *ra, *rb, *ka, *kb;
+    json_keys_at(sort_table, a, &ra, &ka);
+    json_keys_at(sort_table, b, &rb, &kb);
+    int c = strcmp(ra, rb);
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+static nb_err json_index_make(const nb_table *t, json_index *ix)
+{
+    size_t n = (size_t)t->nrows * (size_t)t->ncols;
+    ix->t = t;
+    ix->n = 0;
+    ix->pos = malloc((n ? n : 1) * sizeof *ix->pos);
+    if (!ix->pos)
+        return NB_ERR_NOMEM;
+    for (size_t a = 0; a < n; a++) {
+        const char *rk, *key;
+        json_keys_at(t, a, &rk, &key);
+        if (rk)
+            ix->pos[ix->n++] = a;
+    }
+    sort_table = t;
+    qsort(ix->pos, ix->n, sizeof *ix->pos, pos_cmp);
+    return NB_OK;
+}
+
+/* The end of the group that starts at I. */
+static size_t group_end(const json_index *ix, size_t i)
+{
+    const char *rk, *rk2, *key;
+    json_keys_at(ix->t, ix->pos[i], &rk, &key);
+    size_t j = i + 1;
+    while (j < ix->n && (json_keys_at(ix->t, ix->pos[j], &rk2, &key), strcmp(rk, rk2) == 0))
+        j++;
+    return j;
+}
+
 /* Rejects a table of the wrong shape, and duplicate keys, which would make
  * the JSON ambiguous: NB_ERR_INPUT. */
 static nb_err json_table_valid(const nb_doc *doc, int i, char *err, size_t errlen)
 {
     const nb_table *t = &doc->tables[i];
-    size_t n = (size_t)t->nrows * (size_t)t->ncols;
     nb_err rc = grid_shape_valid(t, err, errlen);
 
     if (rc != NB_OK)
@@ -131,18 +179,30 @@ static nb_err json_table_valid(const nb_doc *doc, int i, char *err, size_t errle
             return NB_ERR_INPUT;
         }
     }
-    for (size_t a = 0; a < n; a++) {
-        const char *rk, *key, *rk2, *key2;
-        json_keys_at(t, a, &rk, &key);
-        for (size_t b = 0; b < a && rk && key; b++) {
-            json_keys_at(t, b, &rk2, &key2);
-            if (rk2 && key2 && strcmp(rk, rk2) == 0 && strcmp(key, key2) == 0) {
-                snprintf(err, errlen, "table '%s': row '%s' has column key '%s' twice", t->id, rk, key);
-                return NB_ERR_INPUT;
+    json_index ix;
+    if (json_index_make(t, &ix) != NB_OK) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    /* within each row, a column key once (a row has a few cells) */
+    for (size_t g = 0; g < ix.n && rc == NB_OK;) {
+        size_t end = group_end(&ix, g);
+        for (size_t a = g; a < end && rc == NB_OK; a++) {
+            const char *rk, *key, *rk2, *key2;
+            json_keys_at(t, ix.pos[a], &rk, &key);
+            for (size_t b = g; b < a && key; b++) {
+                json_keys_at(t, ix.pos[b], &rk2, &key2);
+                if (key2 && strcmp(key, key2) == 0) {
+                    snprintf(err, errlen, "table '%s': row '%s' has column key '%s' twice", t->id, rk, key);
+                    rc = NB_ERR_INPUT;
+                    break;
+                }
             }
         }
+        g = end;
     }
-    return NB_OK;
+    free(ix.pos);
+    return rc;
 }
 
 static nb_err json_doc_valid(const nb_doc *doc, char *err, size_t errlen)
@@ -156,62 +216,70 @@ static nb_err json_doc_valid(const nb_doc *doc, char *err, size_t errlen)
     return rc;
 }
 
-/* 1 when row key RK appears before grid position A (with or without cells). */
-static int json_row_seen(const nb_table *t, size_t a, const char *rk)
+/* The object of the row whose cells are POS[G..END) (grid order): its cells with a key. */
+static void json_row(FILE *f, const json_index *ix, size_t g, size_t end)
 {
-    for (size_t b = 0; b < a; b++) {
-        const char *rk2, *key2;
-        json_keys_at(t, b, &rk2, &key2);
-        if (rk2 && strcmp(rk2, rk) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* The object of row RK: its cells with a key, in grid order from position A. */
-static void json_row(FILE *f, const nb_table *t, size_t a, const char *rk)
-{
-    size_t n = (size_t)t->nrows * (size_t)t->ncols;
+    const char *rk, *key;
     int first_cell = 1;
 
+    json_keys_at(ix->t, ix->pos[g], &rk, &key);
     json_string(f, rk);
     fputs(": {", f);
-    for (size_t b = a; b < n; b++) {
-        const char *rk2, *key;
-        json_keys_at(t, b, &rk2, &key);
-        if (!key || !rk2 || strcmp(rk2, rk) != 0)
+    for (size_t i = g; i < end; i++) {
+        json_keys_at(ix->t, ix->pos[i], &rk, &key);
+        if (!key)
             continue;
         fputs(first_cell ? "\n        " : ",\n        ", f);
         first_cell = 0;
         json_string(f, key);
         fputs(": ", f);
-        json_value(f, &t->cells[b]);
+        json_value(f, &ix->t->cells[ix->pos[i]]);
     }
     fputs(first_cell ? "}" : "\n      }", f);
 }
 
-/* A table's object: its rows by key, in order of first appearance. */
-static void json_table(FILE *f, const nb_table *t)
-{
-    size_t n = (size_t)t->nrows * (size_t)t->ncols;
-    int first_row = 1;
+typedef struct {
+    size_t first, g, end; /* the row's first grid position; its cells POS[G..END) */
+} json_group;
 
-    json_string(f, t->id);
-    fputs(": {", f);
-    for (size_t a = 0; a < n; a++) {
-        const char *rk, *key;
-        json_keys_at(t, a, &rk, &key);
-        if (!rk || json_row_seen(t, a, rk))
-            continue;
-        fputs(first_row ? "\n      " : ",\n      ", f);
-        first_row = 0;
-        json_row(f, t, a, rk);
-    }
-    fputs(first_row ? "}" : "\n    }", f);
+static int group_cmp(const void *x, const void *y)
+{
+    const json_group *a = x, *b = y;
+    return a->first < b->first ? -1 : a->first > b->first;
 }
 
-/* "tables": the tables with an id. */
-static void json_tables(FILE *f, const nb_doc *doc)
+/* A table's object: its rows by key, in order of first appearance. NB_ERR_NOMEM. */
+static nb_err json_table(FILE *f, const nb_table *t)
+{
+    json_index ix;
+    json_group *groups = NULL;
+    size_t ng = 0;
+
+    if (json_index_make(t, &ix) != NB_OK ||
+        !(groups = malloc((ix.n ? ix.n : 1) * sizeof *groups))) {
+        free(ix.pos);
+        return NB_ERR_NOMEM;
+    }
+    for (size_t g = 0; g < ix.n;) {
+        size_t end = group_end(&ix, g);
+        groups[ng++] = (json_group){ix.pos[g], g, end};
+        g = end;
+    }
+    qsort(groups, ng, sizeof *groups, group_cmp);
+    json_string(f, t->id);
+    fputs(": {", f);
+    for (size_t i = 0; i < ng; i++) {
+        fputs(i ? ",\n      " : "\n      ", f);
+        json_row(f, &ix, groups[i].g, groups[i].end);
+    }
+    fputs(ng ? "\n    }" : "}", f);
+    free(groups);
+    free(ix.pos);
+    return NB_OK;
+}
+
+/* "tables": the tables with an id. NB_ERR_NOMEM. */
+static nb_err json_tables(FILE *f, const nb_doc *doc)
 {
     int first_table = 1;
 
@@ -221,9 +289,11 @@ static void json_tables(FILE *f, const nb_doc *doc)
             continue;
         fputs(first_table ? "\n    " : ",\n    ", f);
         first_table = 0;
-        json_table(f, &doc->tables[i]);
+        if (json_table(f, &doc->tables[i]) != NB_OK)
+            return NB_ERR_NOMEM;
     }
     fputs(first_table ? "},\n" : "\n  },\n", f);
+    return NB_OK;
 }
 
 /* A check: the fields of export_checks.h by their keys, then the evidence
@@ -252,20 +322,22 @@ static void json_check(FILE *f, const nb_check *k)
     fputs("\n    }", f);
 }
 
-static void json_write(FILE *f, const nb_doc *doc)
+static nb_err json_write(FILE *f, const nb_doc *doc)
 {
     fputs("{\n  \"body\": ", f);
     json_string_or_null(f, doc->body);
     fprintf(f, ",\n  \"year\": %d,\n  \"format\": ", doc->year);
     json_string_or_null(f, doc->format);
     fputs(",\n", f);
-    json_tables(f, doc);
+    if (json_tables(f, doc) != NB_OK)
+        return NB_ERR_NOMEM;
     fputs("  \"checks\": [", f);
     for (int i = 0; i < doc->nchecks; i++) {
         fputs(i ? ",\n" : "\n", f);
         json_check(f, &doc->checks[i]);
     }
     fputs(doc->nchecks > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
+    return NB_OK;
 }
 
 nb_err nb_export_json(const nb_doc *doc, const char *path, char *err, size_t errlen)
@@ -277,6 +349,9 @@ nb_err nb_export_json(const nb_doc *doc, const char *path, char *err, size_t err
         return nb_err_prefix(rc, path, err, errlen);
     if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
         return rc;
-    json_write(o.f, doc);
+    if (json_write(o.f, doc) != NB_OK) {
+        snprintf(err, errlen, "out of memory");
+        return nb_out_fail(&o, NB_ERR_NOMEM, err, errlen);
+    }
     return nb_out_finish(&o, err, errlen);
 }
