@@ -48,6 +48,12 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test
 NB_OUT   ?= nianbao
 MODULE   := $(dir $(NB_OUT))nianbao-publish.so
 
+# The program's Lua files compiled to bytecode, which the command loads instead of
+# compiling the sources each time (tools/luacomp.c; host/lua_runtime.c, load_compiled).
+LUA_FILES := $(wildcard lib/*.lua scripts/*.lua scripts/*/*.lua)
+COMPILED  := $(LUA_FILES:%.lua=compiled/%.luac)
+LUACOMP   := $(BUILD)/luacomp
+
 # A test build whose catalogue has one more kind and one more national value, with
 # the migration step that adds them (NB_TEST_CATALOGUE in codes.c and store.c):
 # tests/cli/test_migrate.sh shows an older store brought up to date by it.
@@ -68,7 +74,7 @@ FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,a
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 
 .PHONY: all deps test-deps fuzz-deps units test check valgrind demo demo-city bench clean docs install fuzz
-all: deps $(NB_OUT) $(MODULE)
+all: deps $(NB_OUT) $(MODULE) $(COMPILED)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
 deps:
@@ -85,6 +91,14 @@ $(NB_OUT): $(LUAOBJS) $(CORE) $(LOADER)
 $(MODULE): $(PUBPIC)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PUB_LIBS) $(LDLIBS)
+
+$(LUACOMP): tools/luacomp.c
+	@mkdir -p $(@D)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(shell pkg-config --cflags $(LUA_PKGS)) $(CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs $(LUA_PKGS))
+
+compiled/%.luac: %.lua $(LUACOMP)
+	$(Q)$(LUACOMP) $(CURDIR) $< $@
 
 $(BUILD)/pic/%.o: host/%.c
 	@mkdir -p $(@D)
@@ -124,7 +138,7 @@ $(TESTCAT): $(LUAOBJS) $(filter-out $(BUILD)/core/codes.o $(BUILD)/core/store.o,
 
 units: $(UNITS) $(TESTCAT)
 
-test: deps test-deps $(NB_OUT) $(MODULE) units
+test: deps test-deps $(NB_OUT) $(MODULE) $(COMPILED) $(LUACOMP) units
 	$(Q)BUILD=$(BUILD) NB_BIN=$(CURDIR)/$(NB_OUT) NB_TESTCAT_BIN=$(CURDIR)/$(TESTCAT) sh tests/run.sh
 
 # Everything again under AddressSanitizer and UBSan, in its own build folder.
@@ -162,6 +176,7 @@ install: all
 	install -m 755 $(NB_OUT) $(DESTDIR)$(PREFIX)/bin/nianbao
 	install -m 644 $(MODULE) $(DESTDIR)$(PREFIX)/lib/nianbao/nianbao-publish.so
 	cp -R scripts lib $(DESTDIR)$(PREFIX)/share/nianbao/
+	for f in $(LUA_FILES); do $(LUACOMP) $(PREFIX)/share/nianbao $$f $(DESTDIR)$(PREFIX)/share/nianbao/compiled/$${f}c || exit 1; done
 	NIANBAO_HOME=$(CURDIR) ./$(NB_OUT) help --man >$(DESTDIR)$(PREFIX)/share/man/man1/nianbao.1
 
 # libFuzzer (Debian's clang): the CSV and XLSX readers, the mapping loader with the coder,
@@ -227,4 +242,4 @@ fuzz: deps fuzz-deps $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
 	done
 
 clean:
-	rm -rf build build-san build-fuzz nianbao nianbao-publish.so out bench/data
+	rm -rf build build-san build-fuzz nianbao nianbao-publish.so compiled out bench/data

@@ -1,0 +1,91 @@
+/* luacomp.c - compiles one of the program's Lua files to bytecode, for the nianbao command
+ * to load instead of compiling the source each time (host/lua_runtime.c, load_compiled).
+ *
+ *   luacomp HOME REL OUT
+ *
+ * compiles the file REL (a path relative to the current folder: lib/report.lua) as the
+ * chunk "@HOME/REL", the name the command gives it when it reads the source from HOME, so
+ * that messages and tracebacks name the same file and lines, and writes the bytecode with
+ * its debug information to OUT (its folders made; a temporary file renamed into place).
+ * Used by make (HOME: the source tree) and make install (HOME: PREFIX/share/nianbao). */
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int write_part(lua_State *L, const void *p, size_t n, void *ud)
+{
+    (void)L;
+    return fwrite(p, 1, n, ud) == n ? 0 : 1;
+}
+
+static int make_dirs(char *path)
+{
+    for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        int rc = mkdir(path, 0755);
+        *s = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: luacomp HOME REL OUT\n");
+        return 2;
+    }
+    const char *home = argv[1], *rel = argv[2], *out = argv[3];
+    size_t n = strlen(home) + strlen(rel) + 3;
+    char *name = malloc(n), *tmp = malloc(strlen(out) + 8), *dirs = strdup(out);
+    lua_State *L = luaL_newstate();
+    if (!name || !tmp || !dirs || !L) {
+        fprintf(stderr, "luacomp: out of memory\n");
+        return 2;
+    }
+    snprintf(name, n, "@%s/%s", home, rel);
+    snprintf(tmp, strlen(out) + 8, "%s.tmp", out);
+    FILE *src = fopen(rel, "rb");
+    if (!src) {
+        fprintf(stderr, "luacomp: %s: %s\n", rel, strerror(errno));
+        return 1;
+    }
+    /* the whole file, a first "#" line kept as a comment line as the command does */
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, src)) > 0)
+        luaL_addlstring(&b, chunk, got);
+    fclose(src);
+    luaL_pushresult(&b);
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    size_t skip = 0;
+    if (len && text[0] == '#')
+        while (skip < len && text[skip] != '\n')
+            skip++;
+    if (luaL_loadbufferx(L, text + skip, len - skip, name, "t") != LUA_OK) {
+        fprintf(stderr, "luacomp: %s\n", lua_tostring(L, -1));
+        return 1;
+    }
+    FILE *f = make_dirs(dirs) == 0 ? fopen(tmp, "wb") : NULL;
+    int bad = !f || lua_dump(L, write_part, f, 0) != 0;
+    if (f && fclose(f) != 0)
+        bad = 1;
+    if (bad || rename(tmp, out) != 0) {
+        fprintf(stderr, "luacomp: %s: %s\n", out, strerror(errno));
+        remove(tmp);
+        return 1;
+    }
+    lua_close(L);
+    free(name);
+    free(tmp);
+    free(dirs);
+    return 0;
+}
