@@ -562,11 +562,49 @@ nb_err nb_store_open(const char *path, int mode, nb_store **out, char *err, size
     return nb_store_open_with(path, &o, out, err, errlen);
 }
 
+/* The statements the store keeps, finalized (before a detach and at close). */
+static void finalize_kept(nb_store *s)
+{
+    sqlite3_finalize(s->body_by_name);
+    s->body_by_name = NULL;
+    for (size_t i = 0; i < sizeof s->kept / sizeof s->kept[0]; i++) {
+        sqlite3_finalize(s->kept[i].st);
+        s->kept[i].st = NULL;
+        s->kept[i].key = NULL;
+    }
+}
+
+sqlite3_stmt *nb_store_stmt_take(nb_store *s, const void *key)
+{
+    for (size_t i = 0; i < sizeof s->kept / sizeof s->kept[0]; i++)
+        if (s->kept[i].st && s->kept[i].key == key) {
+            sqlite3_stmt *st = s->kept[i].st;
+            s->kept[i].st = NULL;
+            s->kept[i].key = NULL;
+            return st;
+        }
+    return NULL;
+}
+
+void nb_store_stmt_give(nb_store *s, const void *key, sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    sqlite3_reset(st);
+    for (size_t i = 0; s->db && i < sizeof s->kept / sizeof s->kept[0]; i++)
+        if (!s->kept[i].st) {
+            s->kept[i].st = st;
+            s->kept[i].key = key;
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
 void nb_store_close(nb_store *s)
 {
     if (!s)
         return;
-    sqlite3_finalize(s->body_by_name);
+    finalize_kept(s);
     if (s->db) {
         remember_open(s->db, 0);
         sqlite3_close_v2(s->db);
@@ -592,8 +630,7 @@ nb_err nb_store_detach(nb_store *s, char *err, size_t errlen)
         return NB_ERR_BUSY;
     }
     sqlite3 *db = s->db;
-    sqlite3_finalize(s->body_by_name);
-    s->body_by_name = NULL;
+    finalize_kept(s);
     /* sqlite3_close, not _v2: a statement still open would keep the file open. */
     if (sqlite3_close(db) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot let go of the store: a query is still open", s->path);

@@ -104,17 +104,21 @@ static void prepare_batch(nb_writer *w)
 {
     const nb_kind *k = w->k;
     nb_buf b = {0};
-    int bad = nb_buf_printf(&b, "INSERT OR FAIL INTO %s(body, id", k->table);
-    bad |= field_list(&b, k, 0) | nb_buf_adds(&b, ", src, line, raw) VALUES");
-    for (int i = 0; i < BATCH_ROWS; i++) {
-        bad |= nb_buf_adds(&b, i ? ", (?, ?" : "(?, ?");
-        for (int f = 0; f < k->nfields + 3; f++)
-            bad |= nb_buf_adds(&b, ", ?");
-        bad |= nb_buf_adds(&b, ")");
-    }
-    if (!bad && sqlite3_prepare_v2(w->s->db, b.data, -1, &w->ins_batch, NULL) != SQLITE_OK) {
-        sqlite3_finalize(w->ins_batch);
-        w->ins_batch = NULL;
+    /* the same statement for every body: kept by the store from the writer before */
+    w->ins_batch = nb_store_stmt_take(w->s, k);
+    if (!w->ins_batch) {
+        int bad = nb_buf_printf(&b, "INSERT OR FAIL INTO %s(body, id", k->table);
+        bad |= field_list(&b, k, 0) | nb_buf_adds(&b, ", src, line, raw) VALUES");
+        for (int i = 0; i < BATCH_ROWS; i++) {
+            bad |= nb_buf_adds(&b, i ? ", (?, ?" : "(?, ?");
+            for (int f = 0; f < k->nfields + 3; f++)
+                bad |= nb_buf_adds(&b, ", ?");
+            bad |= nb_buf_adds(&b, ")");
+        }
+        if (!bad && sqlite3_prepare_v2(w->s->db, b.data, -1, &w->ins_batch, NULL) != SQLITE_OK) {
+            sqlite3_finalize(w->ins_batch);
+            w->ins_batch = NULL;
+        }
     }
     nb_buf_free(&b);
     pending_row *more = w->ins_batch ? realloc(w->pending, BATCH_ROWS * sizeof *more) : NULL;
@@ -171,7 +175,7 @@ void nb_writer_free(nb_writer *w)
     sqlite3_finalize(w->ins);
     sqlite3_finalize(w->upd);
     sqlite3_finalize(w->find);
-    sqlite3_finalize(w->ins_batch);
+    nb_store_stmt_give(w->s, w->k, w->ins_batch);
     free(w->pending);
     nb_buf_free(&w->text);
     free(w);

@@ -525,6 +525,33 @@ static void test_raw_values(void)
               "备注=a\033\037\036b;", "raw: a text with every separator in it, back as it was");
 }
 
+/* A file of several bodies: each body's writer takes the batch INSERT the one before kept
+ * (nb_store_stmt_take), with its own body and source bound. */
+static void test_many_bodies(void)
+{
+    char err[512];
+    nb_buf b = {0};
+    nb_buf_adds(&b, "编号,收到日期,申请人类型,机关\n");
+    const char *bodies[] = {"甲局", "乙局", "丙局"};
+    for (int i = 0; i < 3 * 600; i++)
+        nb_buf_printf(&b, "MB%d,2020-0%d-01,自然人,%s\n", i, 1 + i % 9, bodies[i / 600]);
+    const char *csv = write_file("many.csv", b.data);
+    nb_buf_free(&b);
+    nb_import_opts o = {.path = csv, .kind = "request"};
+    nb_import_stats st;
+    CHECK(nb_import(store, &o, &st, err, sizeof err) == NB_OK && st.inserted == 1800,
+          "many bodies: 1800 rows in batches of 256, three writers");
+    CHECK_STR(sql_rows("SELECT b.name, count(*), min(r.id), max(r.line) FROM request r JOIN body b "
+                       "ON b.id = r.body WHERE r.id LIKE 'MB%' GROUP BY b.name ORDER BY min(r.line)"),
+              "甲局|600|MB0|601\n乙局|600|MB1000|1201\n丙局|600|MB1200|1801\n",
+              "many bodies: each row with its own body, in its own writer's batch");
+    CHECK(sql_int("SELECT count(DISTINCT src) FROM request WHERE id LIKE 'MB%'") == 3,
+          "many bodies: a source per body");
+    sqlite3_stmt *kept = nb_store_stmt_take(store, nb_kind_find("request"));
+    CHECK(kept != NULL, "many bodies: the batch statement is kept for the next writer");
+    nb_store_stmt_give(store, nb_kind_find("request"), kept);
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -546,6 +573,7 @@ int main(void)
     test_text();
     test_record_insert();
     test_raw_values();
+    test_many_bodies();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
