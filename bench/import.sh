@@ -10,6 +10,9 @@
 # raw values, in one transaction; .import stores the text as it is. The table at the end
 # gives the best and the median wall time of each, and the ratio of the two (.import's
 # time over nianbao's, > 1: nianbao is faster) run by run: its median and its spread.
+# Then the same rows as a workbook saved the way Excel saves one (bench/csv2xlsx.c: shared
+# strings, date cells), imported by nianbao side by side with the CSV: the ratio of the
+# CSV's time over the workbook's (the target: at least 0.5).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -42,18 +45,25 @@ if [ ! -f "$CSV" ] || [ bench/gen_requests.awk -nt "$CSV" ]; then
     awk -v rows="$ROWS" -f bench/gen_requests.awk >"$CSV.tmp"
     mv "$CSV.tmp" "$CSV"
 fi
-cat "$CSV" >/dev/null # into the page cache before the first run
+XLSX=$DATA/requests-$ROWS.xlsx
+if [ ! -f "$XLSX" ] || [ "$CSV" -nt "$XLSX" ] || [ bench/csv2xlsx.c -nt "$XLSX" ]; then
+    echo "making $XLSX"
+    cc -O2 -o "$DATA/csv2xlsx" bench/csv2xlsx.c $(pkg-config --cflags --libs xlsxwriter)
+    "$DATA/csv2xlsx" "$CSV" "$XLSX.tmp.xlsx"
+    mv "$XLSX.tmp.xlsx" "$XLSX"
+fi
+cat "$CSV" "$XLSX" >/dev/null # into the page cache before the first run
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'; }
 fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
 
-run_nianbao() {
+run_nianbao() { # [FILE]: the CSV, or the workbook
     fresh "$NBDB"
     sync
     t0=$(now)
     "$NB" -d "$NBDB" init >/dev/null
-    "$NB" -d "$NBDB" import --body 基准机关 request "$CSV" >"$DATA/import.out" 2>&1 || {
+    "$NB" -d "$NBDB" import --body 基准机关 request "${1:-$CSV}" >"$DATA/import.out" 2>&1 || {
         cat "$DATA/import.out" >&2
         echo "bench: nianbao import failed" >&2
         exit 1
@@ -84,13 +94,16 @@ EOF
 
 nb_times=""
 sq_times=""
+x_times=""
 i=1
 while [ "$i" -le "$RUNS" ]; do
     t=$(run_nianbao)
     nb_times="$nb_times $t"
     s=$(run_sqlite3)
     sq_times="$sq_times $s"
-    echo "run $i: nianbao $t s, sqlite3 .import $s s"
+    x=$(run_nianbao "$XLSX")
+    x_times="$x_times $x"
+    echo "run $i: nianbao $t s, sqlite3 .import $s s; nianbao, the same rows as XLSX: $x s"
     i=$((i + 1))
 done
 
@@ -102,7 +115,7 @@ echo
 echo "import of $ROWS request rows ($size CSV), $RUNS runs each"
 echo "machine: $cores cores${cpu:+, $cpu}; SQLite $(sqlite3 --version | cut -d' ' -f1)"
 echo
-awk -v rows="$ROWS" -v nb="$nb_times" -v sq="$sq_times" '
+awk -v rows="$ROWS" -v nb="$nb_times" -v sq="$sq_times" -v xl="$x_times" '
 function sort(a, n,    i, j, t) {
     for (i = 2; i <= n; i++)
         for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -122,4 +135,10 @@ BEGIN {
     printf "%-26s %8.3f %10.3f %16.0f\n", "sqlite3 .import", b[1], median(b, m), rows / median(b, m)
     printf "\nratio (.import time / nianbao time, run by run): median %.2f, spread %.2f-%.2f over %d runs\n",
         median(r, n), r[1], r[n], n
+    split(nb, a, " "); k = split(xl, x, " ")
+    for (i = 1; i <= k; i++) q[i] = a[i] / x[i]   # the CSV over the XLSX, run by run
+    sort(x, k); sort(q, k)
+    printf "nianbao import of the same rows as XLSX: median %.3f s (%.0f rows/s)\n", median(x, k), rows / median(x, k)
+    printf "ratio (CSV time / XLSX time, run by run): median %.2f, spread %.2f-%.2f over %d runs\n",
+        median(q, k), q[1], q[k], k
 }'
