@@ -235,6 +235,7 @@ local function maker(store, cubes, opts, times)
   local digests = store:digests()
   local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
   local folders = {} -- body -> manifest being made
+  local sources_of = {} -- body -> the rule files that ran (rule_sources), once a body
   local function make(r)
     local t1 = os.clock()
     built[r.body] = built[r.body] or {}
@@ -286,7 +287,8 @@ local function maker(store, cubes, opts, times)
       files[name .. ".changes.csv"] = nil -- a record of this run's changes, not an output
     end
 
-    local by_rule = checks_by_rule(doc.checks, rule_sources(store, r.body, opts.sources or {}))
+    sources_of[r.body] = sources_of[r.body] or rule_sources(store, r.body, opts.sources or {})
+    local by_rule = checks_by_rule(doc.checks, sources_of[r.body])
     local newly_failing, newly_passing = {}, {}
     if last then
       for _, c in ipairs(by_rule) do
