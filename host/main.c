@@ -1,12 +1,9 @@
 /* main.c - the nianbao command: builds the Lua state, runs scripts/cli.lua (the one command
  * table: every command, its options, its usage) in one protected call, prints the error
  * of a failed command on one line, and exits with the command's status. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lua_nb.h"
 
@@ -19,33 +16,14 @@
  * (an installed binary: PREFIX/bin/nianbao), else the compiled-in NB_HOME. */
 static void find_home(nb_config *cfg)
 {
+    static const char *const under[] = {"", "/share/nianbao"};
     const char *env = getenv("NIANBAO_HOME");
-    struct stat sb;
-    char exe[PATH_MAX], probe[PATH_MAX + 64];
     if (env && *env) {
         snprintf(cfg->home, sizeof cfg->home, "%s", env);
         return;
     }
-    snprintf(cfg->home, sizeof cfg->home, "%s", NB_HOME);
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return;
-    exe[n] = '\0';
-    for (int up = 0; up < 3; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash)
-            return;
-        *slash = '\0';
-        const char *const under[] = {"", "/share/nianbao"};
-        for (int u = 0; u < 2; u++) {
-            snprintf(probe, sizeof probe, "%s%s/scripts/cli.lua", exe, under[u]);
-            if (stat(probe, &sb) == 0 && strlen(exe) + strlen(under[u]) < sizeof cfg->home) {
-                memcpy(cfg->home, exe, strlen(exe) + 1);
-                strcat(cfg->home, under[u]);
-                return;
-            }
-        }
-    }
+    if (nb_near_exe(under, 2, "scripts/cli.lua", cfg->home, sizeof cfg->home) != 0)
+        snprintf(cfg->home, sizeof cfg->home, "%s", NB_HOME);
 }
 
 typedef struct {

@@ -581,6 +581,27 @@ nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen)
 
 /* ---- readers ---- */
 
+/* The stats of packed column COL in a part's stats blob S of LEN bytes: its smallest
+ * value that is not 0 and its largest. 0 when the blob has no such column. */
+static int part_range(const unsigned char *s, int len, int col, int64_t *lo, int64_t *hi)
+{
+    if (!s || len < (col + 1) * 16)
+        return 0;
+    *lo = (int64_t)get_u64(s + col * 16, 8);
+    *hi = (int64_t)get_u64(s + col * 16 + 8, 8);
+    return 1;
+}
+
+/* A part that does not decode: NB_ERR_NOSTORE, naming the repair. */
+static nb_err damaged(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
+{
+    snprintf(err, errlen,
+             "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
+             "them again from the records",
+             s->path, k->name, (long long)body);
+    return NB_ERR_NOSTORE;
+}
+
 struct nb_pack_cursor {
     nb_store *s;
     sqlite3_stmt *st;
@@ -634,13 +655,8 @@ nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, siz
     for (int i = 0; i < c->part.ncols; i++)
         cols[i + 1] = c->part.col[i];
     int n = decode(data, (size_t)sqlite3_column_bytes(c->st, 1), c->part.ncols + 1, cols);
-    if (n < 0) {
-        snprintf(err, errlen,
-                 "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
-                 "them again from the records",
-                 c->s->path, c->k->name, (long long)c->part.body);
-        return NB_ERR_NOSTORE;
-    }
+    if (n < 0)
+        return damaged(c->s, c->k, c->part.body, err, errlen);
     c->part.n = n;
     *part = &c->part;
     return NB_OK;
@@ -669,10 +685,9 @@ nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64
         sqlite3_bind_int64(st, 2, body);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *p = sqlite3_column_blob(st, 0);
-        if (sqlite3_column_bytes(st, 0) < (col + 1) * 16)
+        int64_t nz, mx;
+        if (!part_range(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), col, &nz, &mx))
             continue;
-        int64_t nz = (int64_t)get_u64(p + col * 16, 8), mx = (int64_t)get_u64(p + col * 16 + 8, 8);
         if (nz != 0 && (*lo == 0 || nz < *lo))
             *lo = nz;
         if (mx > *hi)
@@ -700,10 +715,9 @@ nb_err nb_pack_bodies(nb_store *s, const nb_kind *k, int col, nb_pack_body_fn fn
         if (b != body)
             body = b, n = 0, lo = hi = 0;
         n += (long)sqlite3_column_int64(st, 1);
-        const unsigned char *p = sqlite3_column_blob(st, 2);
-        if (sqlite3_column_bytes(st, 2) < (col + 1) * 16)
+        int64_t nz, mx;
+        if (!part_range(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), col, &nz, &mx))
             continue;
-        int64_t nz = (int64_t)get_u64(p + col * 16, 8), mx = (int64_t)get_u64(p + col * 16 + 8, 8);
         if (nz != 0 && (lo == 0 || nz < lo))
             lo = nz;
         if (mx > hi)
@@ -746,12 +760,11 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
     nb_err rc = NB_OK;
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *stats = sqlite3_column_blob(st, 1);
-        if (sqlite3_column_bytes(st, 1) >= (col + 1) * 16) {
-            int64_t lo = (int64_t)get_u64(stats + col * 16, 8), hi = (int64_t)get_u64(stats + col * 16 + 8, 8);
-            if (lo == 0)
+        int64_t first, last;
+        if (part_range(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), col, &first, &last)) {
+            if (first == 0)
                 continue; /* no date in the part */
-            int ylo = year_of_day(lo), yhi = year_of_day(hi), all = ylo >= 1900 && yhi <= 9999;
+            int ylo = year_of_day(first), yhi = year_of_day(last), all = ylo >= 1900 && yhi <= 9999;
             for (int y = ylo; all && y <= yhi; y++)
                 all = seen[y - 1900];
             if (all)
@@ -759,11 +772,7 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
         }
         int n = decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), ncols + 1, cols);
         if (n < 0) {
-            snprintf(err, errlen,
-                     "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
-                     "them again from the records",
-                     s->path, k->name, (long long)body);
-            rc = NB_ERR_NOSTORE;
+            rc = damaged(s, k, body, err, errlen);
             break;
         }
         int64_t lo = 1, hi = 0; /* the day codes of the last year met: [lo, hi) */

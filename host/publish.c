@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "pdf.h"
 #include "pdf_lsan.h"
@@ -22,27 +21,16 @@ static const nb_publish_api *api;
 static char failure[PATH_MAX + 512]; /* why the module could not be opened, once known */
 
 /* The module's path: beside the executable or in lib/nianbao/ there, in its folder or
- * up to two folders above; else NB_LIBDIR. 0, or -1 when none exists (PATH: the last). */
+ * up to two folders above (nb_near_exe); else NB_LIBDIR. 0, or -1 when none exists
+ * (PATH: the last looked at). */
 static int find_module(char *path, size_t size)
 {
-    char exe[PATH_MAX - 64];
+    static const char *const under[] = {"", "/lib/nianbao"};
+    char dir[PATH_MAX];
     struct stat sb;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        for (int up = 0; up < 3; up++) {
-            char *slash = strrchr(exe, '/');
-            if (!slash)
-                break;
-            *slash = '\0';
-            const char *const under[] = {"", "/lib/nianbao"};
-            for (int u = 0; u < 2; u++) {
-                snprintf(path, size, "%s%s/" NB_PUBLISH_MODULE, exe, under[u]);
-                if (stat(path, &sb) == 0)
-                    return 0;
-            }
-        }
-    }
+    if (nb_near_exe(under, 2, NB_PUBLISH_MODULE, dir, sizeof dir) == 0 &&
+        (size_t)snprintf(path, size, "%s/" NB_PUBLISH_MODULE, dir) < size)
+        return 0;
     snprintf(path, size, "%s/" NB_PUBLISH_MODULE, NB_LIBDIR);
     return stat(path, &sb) == 0 ? 0 : -1;
 }

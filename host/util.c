@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- string map ---- */
 
@@ -586,4 +588,30 @@ nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encodin
     out->data[out->len] = '\0';
     iconv_close(cd);
     return rc;
+}
+
+int nb_near_exe(const char *const *under, int n, const char *leaf, char *out, size_t size)
+{
+    char exe[4096], probe[4096 + 512];
+    struct stat sb;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return -1;
+    exe[len] = '\0';
+    for (int up = 0; up < 3; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+            return -1;
+        *slash = '\0';
+        for (int u = 0; u < n; u++) {
+            int w = snprintf(probe, sizeof probe, "%s%s/%s", exe, under[u], leaf);
+            if (w < 0 || (size_t)w >= sizeof probe || stat(probe, &sb) != 0)
+                continue;
+            if (strlen(exe) + strlen(under[u]) >= size)
+                return -1;
+            snprintf(out, size, "%s%s", exe, under[u]);
+            return 0;
+        }
+    }
+    return -1;
 }
