@@ -12,7 +12,10 @@
 # time over nianbao's, > 1: nianbao is faster) run by run: its median and its spread.
 # Then the same rows as a workbook saved the way Excel saves one (bench/csv2xlsx.c: shared
 # strings, date cells), imported by nianbao side by side with the CSV: the ratio of the
-# CSV's time over the workbook's (the target: at least 0.5).
+# CSV's time over the workbook's (the target: at least 0.5). Last, re-imports of a file
+# already imported, against the same run's .import: the same file again (every row found
+# unchanged, nothing written), and the file with one row added at the top (every row
+# updated: its line moved).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -69,7 +72,7 @@ run_nianbao() { # [FILE]: the CSV, or the workbook
         exit 1
     }
     since "$t0"
-    grep -q "$ROWS rows read, $ROWS inserted, 0 updated, 0 refused" "$DATA/import.out" || {
+    grep -q "$ROWS rows read, $ROWS inserted, 0 updated, 0 unchanged, 0 refused" "$DATA/import.out" || {
         cat "$DATA/import.out" >&2
         echo "bench: nianbao did not insert $ROWS rows" >&2
         exit 1
@@ -92,9 +95,35 @@ EOF
     }
 }
 
+REDB=$DATA/reimport.db
+RECSV=$DATA/reimport.csv
+SHIFTED=$DATA/requests-$ROWS-shifted.csv
+if [ ! -f "$SHIFTED" ] || [ "$CSV" -nt "$SHIFTED" ]; then
+    { head -1 "$CSV"; echo "0,2019-01-01,自然人,,,"; tail -n +2 "$CSV"; } >"$SHIFTED"
+fi
+
+reimport() { # FILE WANT: imports FILE as $RECSV into $REDB, its summary WANT
+    cp "$1" "$RECSV"
+    sync
+    t0=$(now)
+    "$NB" -d "$REDB" import --body 基准机关 request "$RECSV" >"$DATA/import.out" 2>&1 || {
+        cat "$DATA/import.out" >&2
+        echo "bench: nianbao re-import failed" >&2
+        exit 1
+    }
+    since "$t0"
+    grep -q "$2" "$DATA/import.out" || {
+        cat "$DATA/import.out" >&2
+        echo "bench: the re-import's summary is not '$2'" >&2
+        exit 1
+    }
+}
+
 nb_times=""
 sq_times=""
 x_times=""
+same_times=""
+moved_times=""
 i=1
 while [ "$i" -le "$RUNS" ]; do
     t=$(run_nianbao)
@@ -103,7 +132,15 @@ while [ "$i" -le "$RUNS" ]; do
     sq_times="$sq_times $s"
     x=$(run_nianbao "$XLSX")
     x_times="$x_times $x"
-    echo "run $i: nianbao $t s, sqlite3 .import $s s; nianbao, the same rows as XLSX: $x s"
+    fresh "$REDB"
+    "$NB" -d "$REDB" init >/dev/null
+    reimport "$CSV" "$ROWS rows read, $ROWS inserted" >/dev/null
+    same=$(reimport "$CSV" "$ROWS rows read, 0 inserted, 0 updated, $ROWS unchanged, 0 refused")
+    same_times="$same_times $same"
+    moved=$(reimport "$SHIFTED" "$((ROWS + 1)) rows read, 1 inserted, $ROWS updated, 0 unchanged")
+    moved_times="$moved_times $moved"
+    echo "run $i: nianbao $t s, sqlite3 .import $s s; nianbao, the same rows as XLSX: $x s;" \
+        "re-imports: the same file $same s, every row moved $moved s"
     i=$((i + 1))
 done
 
@@ -115,7 +152,8 @@ echo
 echo "import of $ROWS request rows ($size CSV), $RUNS runs each"
 echo "machine: $cores cores${cpu:+, $cpu}; SQLite $(sqlite3 --version | cut -d' ' -f1)"
 echo
-awk -v rows="$ROWS" -v nb="$nb_times" -v sq="$sq_times" -v xl="$x_times" '
+awk -v rows="$ROWS" -v nb="$nb_times" -v sq="$sq_times" -v xl="$x_times" \
+    -v same="$same_times" -v moved="$moved_times" '
 function sort(a, n,    i, j, t) {
     for (i = 2; i <= n; i++)
         for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -141,4 +179,14 @@ BEGIN {
     printf "nianbao import of the same rows as XLSX: median %.3f s (%.0f rows/s)\n", median(x, k), rows / median(x, k)
     printf "ratio (CSV time / XLSX time, run by run): median %.2f, spread %.2f-%.2f over %d runs\n",
         median(q, k), q[1], q[k], k
+    split(sq, b, " ")
+    reimport("the same file again (every row unchanged)", same, b)
+    reimport("one row added at the top (every row updated)", moved, b)
+}
+function reimport(what, times, b,    t, k, i, q) {
+    k = split(times, t, " ")
+    for (i = 1; i <= k; i++) q[i] = b[i] / t[i]   # .import over the re-import, run by run
+    sort(t, k); sort(q, k)
+    printf "re-import, %s: median %.3f s; ratio (.import time / its time): median %.2f, spread %.2f-%.2f\n",
+        what, median(t, k), median(q, k), q[1], q[k]
 }'

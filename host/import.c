@@ -4,6 +4,7 @@
 #include "pack.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,48 @@ typedef struct {
     listed_id *id_list;
     size_t nids, ids_cap, last_id_len;
     nb_buf raw;           /* the row's raw values that differ from what it stores */
+    /* Rows found unchanged from an earlier import of this file, by rid: they keep
+       that import's source, so the removal of its rows passes over them. */
+    unsigned char *kept;
+    size_t kept_len;      /* bytes */
 } import_state;
+
+/* ---- rows kept as they were ---- */
+
+/* Rids at or above this are written even when unchanged: the map of kept rows
+ * stays under 16 MB. */
+#define KEPT_MAX ((int64_t)1 << 27)
+
+/* Adds RID to the kept rows; -1 when it cannot be (out of memory, too large). */
+static int keep(import_state *im, int64_t rid)
+{
+    if (rid <= 0 || rid >= KEPT_MAX)
+        return -1;
+    size_t byte = (size_t)(rid >> 3);
+    if (byte >= im->kept_len) {
+        size_t len = im->kept_len ? im->kept_len : 4096;
+        while (len <= byte)
+            len *= 2;
+        unsigned char *more = realloc(im->kept, len);
+        if (!more)
+            return -1;
+        memset(more + im->kept_len, 0, len - im->kept_len);
+        im->kept = more;
+        im->kept_len = len;
+    }
+    im->kept[byte] |= (unsigned char)(1u << (rid & 7));
+    return 0;
+}
+
+/* SQL nb_kept(rid): 1 when the rid is one of the kept rows. */
+static void kept_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const import_state *im = sqlite3_user_data(cx);
+    sqlite3_int64 rid = sqlite3_value_int64(argv[0]);
+    size_t byte = rid > 0 ? (size_t)(rid >> 3) : SIZE_MAX;
+    sqlite3_result_int(cx, byte < im->kept_len && (im->kept[byte] >> (rid & 7) & 1));
+}
 
 /* Passes a diagnostic on to the caller, counting the problems. */
 static void tell(void *ud, const nb_diag *d)
@@ -187,6 +229,8 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
                              &t->src_id, err, errlen);
     if (!rc)
         rc = nb_writer_new(im->s, im->k, t->body_id, t->src_id, &t->writer, err, errlen);
+    if (!rc)
+        rc = nb_writer_same_file(t->writer, im->canonical, err, errlen);
     *out = t;
     return rc;
 }
@@ -246,16 +290,21 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
     int64_t rid = 0;
     if ((rc = nb_writer_find(t->writer, id, &rid, err, errlen)))
         return rc;
+    if ((rid || im->writing) && nb_coder_raw(im->coder, fields, n, &rec, body, &im->raw)) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    if (rid && nb_writer_unchanged(t->writer, &rec, rid, line, im->raw.data) &&
+        keep(im, rid) == 0) {
+        im->st->unchanged++;
+        return NB_OK;
+    }
     if (rid)
         im->st->updated++;
     else
         im->st->inserted++;
     if (!im->writing)
         return NB_OK;
-    if (nb_coder_raw(im->coder, fields, n, &rec, body, &im->raw)) {
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
-    }
     return nb_writer_put(t->writer, &rec, id, rid, line, im->raw.data, err, errlen);
 }
 
@@ -294,8 +343,8 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
 /* ---- the file ---- */
 
 /* A re-import of a file replaces the earlier import of that file: its rows
- * that this import did not update (they still point at an older source) are
- * removed, so a corrected file with fewer rows leaves no stale rows behind.
+ * that this import did not bring (they still point at an older source, and are
+ * not among the rows found unchanged) are removed, so a corrected file with fewer rows leaves no stale rows behind.
  * The file is known by its canonical path; sources of stores before version 2
  * have none and are known by the ids "PATH:LINE" of their rows. */
 static nb_err remove_stale(import_state *im, const target *t, char *err, size_t errlen)
@@ -303,7 +352,8 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     char sql[512];
     snprintf(sql, sizeof sql,
              "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND (src IN (SELECT id FROM source "
-             "WHERE canonical = ?4 AND kind = ?5) OR substr(id, 1, length(?3) + 1) = ?3 || ':')",
+             "WHERE canonical = ?4 AND kind = ?5) OR substr(id, 1, length(?3) + 1) = ?3 || ':') "
+             "AND NOT nb_kept(rid)",
              im->k->table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -324,19 +374,20 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
 
 /* --replace: the body's rows of the kind from files of this file's name (any folder)
  * that this import did not bring; --replace-all: all of the body's rows of the kind
- * that it did not bring. */
+ * that it did not bring. Rows found unchanged it brought too. */
 static nb_err replace_rows(import_state *im, const target *t, char *err, size_t errlen)
 {
     char sql[512];
     const char *slash = strrchr(im->o->path, '/');
     const char *base = slash ? slash + 1 : im->o->path;
     if (im->o->replace == NB_REPLACE_ALL)
-        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND src <> ?2", im->k->table);
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND NOT nb_kept(rid)",
+                 im->k->table);
     else
         snprintf(sql, sizeof sql,
                  "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND src IN (SELECT id FROM source "
                  "WHERE kind = ?4 AND (path = ?3 OR (length(path) > length(?3) AND "
-                 "substr(path, -length(?3) - 1) = '/' || ?3)))",
+                 "substr(path, -length(?3) - 1) = '/' || ?3))) AND NOT nb_kept(rid)",
                  im->k->table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -498,6 +549,9 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     rc = nb_coder_new(s, im.k, o->map, strcmp(nb_reader_encoding(im.r), "XLSX") == 0,
                       &im.coder, err, errlen);
     int fk_off = foreign_keys_off(s);
+    if (!rc && sqlite3_create_function_v2(s->db, "nb_kept", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                          &im, kept_fn, NULL, NULL, NULL) != SQLITE_OK)
+        rc = nb_store_sql_fail(s, err, errlen, "preparing the import");
     if (!rc && !(rc = nb_store_begin(s, err, errlen))) {
         rc = import_file(&im, err, errlen);
         if (rc || o->dry_run) {
@@ -507,6 +561,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     }
     if (fk_off)
         sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    sqlite3_create_function_v2(s->db, "nb_kept", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+    free(im.kept);
     free_targets(&im);
     nb_coder_free(im.coder);
     nb_reader_close(im.r);

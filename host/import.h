@@ -43,6 +43,8 @@ typedef struct {
 
 typedef struct {
     long read, inserted, updated, refused;
+    long unchanged;    /* rows exactly as an earlier import of this file wrote them: not
+                          written again */
     long removed;      /* rows gone: of an earlier import of the same id-less file, and
                           those --replace removed */
     int body_created;  /* bodies created */

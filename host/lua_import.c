@@ -172,9 +172,11 @@ static void push_messages(lua_State *L, const import_ud *u)
 static void push_result(lua_State *L, const import_ud *u, const nb_import_stats *st, nb_err rc)
 {
     lua_createtable(L, 0, 10);
-    static const char *const names[] = {"read", "inserted", "updated", "refused", "removed"};
-    const long vals[] = {st->read, st->inserted, st->updated, st->refused, st->removed};
-    for (int i = 0; i < 5; i++) {
+    static const char *const names[] = {"read",    "inserted", "updated",
+                                        "unchanged", "refused", "removed"};
+    const long vals[] = {st->read,      st->inserted, st->updated,
+                         st->unchanged, st->refused,  st->removed};
+    for (int i = 0; i < 6; i++) {
         lua_pushinteger(L, vals[i]);
         lua_setfield(L, -2, names[i]);
     }

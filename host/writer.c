@@ -32,9 +32,20 @@ struct nb_writer {
     pending_row *pending;    /* BATCH_ROWS slots with ins_batch, else 1 */
     int npending;
     nb_buf text;
-    /* The coded fields of the row nb_writer_find found last. */
-    int64_t found_rid, found_ival[NB_MAX_FIELDS];
+    /* The row nb_writer_find found last: its fields (texts in found_text, at
+       found_off), its source, line and raw values. */
+    int64_t found_rid, found_ival[NB_MAX_FIELDS], found_src;
     unsigned char found_has[NB_MAX_FIELDS];
+    size_t found_off[NB_MAX_FIELDS], found_raw;
+    long found_line;
+    nb_buf found_text;
+    /* find walks the body's rows in id order while the ids asked for come in
+       that order; scan_at: it stands on a row (scan_done: past the last). */
+    int scan_at, scan_done;
+    nb_buf last_id;       /* the id asked for last */
+    /* Earlier sources of this file for the body (nb_writer_same_file), in order. */
+    int64_t *same;
+    size_t nsame;
 };
 
 static nb_err sql_fail(nb_writer *w, char *err, size_t errlen)
@@ -75,11 +86,9 @@ static nb_err prepare(nb_writer *w, char *err, size_t errlen)
     if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->upd, NULL) != SQLITE_OK)
         goto fail;
     b.len = 0;
-    bad |= nb_buf_adds(&b, "SELECT rid");
-    for (int f = 0; f < n; f++)
-        if (k->fields[f].type != NB_F_TEXT)
-            bad |= nb_buf_printf(&b, ", %s", k->fields[f].name);
-    bad |= nb_buf_printf(&b, " FROM %s WHERE body = ?1 AND id = ?2", k->table);
+    bad |= nb_buf_adds(&b, "SELECT id, rid") | field_list(&b, k, 0);
+    bad |= nb_buf_printf(&b, ", src, line, raw FROM %s WHERE body = ?1 AND id >= ?2 ORDER BY id",
+                         k->table);
     if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->find, NULL) != SQLITE_OK)
         goto fail;
     nb_buf_free(&b);
@@ -178,29 +187,169 @@ void nb_writer_free(nb_writer *w)
     nb_store_stmt_give(w->s, w->k, w->ins_batch);
     free(w->pending);
     nb_buf_free(&w->text);
+    nb_buf_free(&w->found_text);
+    nb_buf_free(&w->last_id);
+    free(w->same);
     free(w);
+}
+
+/* Keeps a copy of column C of the find statement in found_text at *OFF. */
+static int keep_text(nb_writer *w, int c, size_t *off)
+{
+    const unsigned char *t = sqlite3_column_text(w->find, c);
+    *off = w->found_text.len;
+    return nb_buf_add(&w->found_text, t ? (const char *)t : "",
+                      (size_t)sqlite3_column_bytes(w->find, c) + 1);
+}
+
+/* The order of the index on (body, id): bytes, then the shorter first. */
+static int id_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* Steps the walk; 1 on a row, 0 past the last, -1 on an error. */
+static int scan_step(nb_writer *w)
+{
+    int rc = sqlite3_step(w->find);
+    w->scan_at = rc == SQLITE_ROW;
+    w->scan_done = rc == SQLITE_DONE;
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Compares the id of the row the walk stands on with ID. */
+static int scan_cmp(nb_writer *w, const char *id, size_t len)
+{
+    const char *at = (const char *)sqlite3_column_text(w->find, 0);
+    return id_cmp(at ? at : "", (size_t)sqlite3_column_bytes(w->find, 0), id, len);
+}
+
+/* Rows the walk steps over before it seeks instead. */
+#define SCAN_SKIP 8
+
+/* The walk stands on ID's row (1), or on none (0), or failed (-1). An id
+ * after the one asked for last is met by stepping on; any other, or one too
+ * far on, by a seek. */
+static int scan_to(nb_writer *w, const char *id, size_t len)
+{
+    int on = w->last_id.data && id_cmp(w->last_id.data, w->last_id.len, id, len) < 0 &&
+             (w->scan_at || w->scan_done);
+    if (on) {
+        if (w->scan_done)
+            return 0;
+        for (int i = 0; i < SCAN_SKIP; i++) {
+            int c = scan_cmp(w, id, len);
+            if (c >= 0)
+                return c == 0;
+            int r = scan_step(w);
+            if (r <= 0)
+                return r;
+        }
+    }
+    sqlite3_reset(w->find);
+    sqlite3_bind_int64(w->find, 1, w->body);
+    sqlite3_bind_text(w->find, 2, id, (int)len, SQLITE_TRANSIENT);
+    int r = scan_step(w);
+    return r <= 0 ? r : scan_cmp(w, id, len) == 0;
+}
+
+/* Ends the walk, so that no statement is left reading. */
+static void scan_end(nb_writer *w)
+{
+    sqlite3_reset(w->find);
+    w->scan_at = w->scan_done = 0;
+    nb_buf_free(&w->last_id);
 }
 
 nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
-    *rid = 0;
+    *rid = w->found_rid = 0;
     if (!w->existing)
         return NB_OK;
-    sqlite3_bind_int64(w->find, 1, w->body);
-    sqlite3_bind_text(w->find, 2, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(w->find);
-    w->found_rid = 0;
-    if (rc == SQLITE_ROW) {
-        *rid = w->found_rid = sqlite3_column_int64(w->find, 0);
-        for (int f = 0, c = 1; f < w->k->nfields; f++) {
-            if (w->k->fields[f].type == NB_F_TEXT)
-                continue;
-            w->found_has[f] = sqlite3_column_type(w->find, c) != SQLITE_NULL;
-            w->found_ival[f] = sqlite3_column_int64(w->find, c++);
-        }
+    const nb_kind *k = w->k;
+    size_t len = strlen(id);
+    int found = scan_to(w, id, len), bad = 0;
+    if (found < 0) {
+        scan_end(w);
+        return sql_fail(w, err, errlen);
     }
-    sqlite3_reset(w->find);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? NB_OK : sql_fail(w, err, errlen);
+    w->last_id.len = 0;
+    bad |= nb_buf_add(&w->last_id, id, len);
+    w->found_text.len = 0;
+    if (found) {
+        for (int f = 0; f < k->nfields; f++) {
+            w->found_has[f] = sqlite3_column_type(w->find, f + 2) != SQLITE_NULL;
+            if (k->fields[f].type == NB_F_TEXT)
+                bad |= w->found_has[f] && keep_text(w, f + 2, &w->found_off[f]);
+            else
+                w->found_ival[f] = sqlite3_column_int64(w->find, f + 2);
+        }
+        w->found_src = sqlite3_column_int64(w->find, k->nfields + 2);
+        w->found_line = (long)sqlite3_column_int64(w->find, k->nfields + 3);
+        bad |= keep_text(w, k->nfields + 4, &w->found_raw);
+        *rid = w->found_rid = sqlite3_column_int64(w->find, 1);
+    }
+    if (bad) {
+        scan_end(w);
+        *rid = w->found_rid = 0;
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    return NB_OK;
+}
+
+nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w->s->db, "SELECT id FROM source WHERE canonical = ?1 AND kind = ?2 "
+                           "AND body = ?3 AND id <> ?4 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(w, err, errlen);
+    sqlite3_bind_text(st, 1, canonical, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, w->body);
+    sqlite3_bind_int64(st, 4, w->src);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (w->nsame == cap) {
+            int64_t *more = realloc(w->same, (cap = cap ? cap * 2 : 8) * sizeof *more);
+            if (!more) {
+                sqlite3_finalize(st);
+                snprintf(err, errlen, "out of memory");
+                return NB_ERR_NOMEM;
+            }
+            w->same = more;
+        }
+        w->same[w->nsame++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : sql_fail(w, err, errlen);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line, const char *raw)
+{
+    const nb_kind *k = w->k;
+    const char *found = w->found_text.data;
+    if (!w->nsame || !rid || rid != w->found_rid || line != w->found_line ||
+        strcmp(raw, found + w->found_raw) || !bsearch(&w->found_src, w->same, w->nsame, sizeof *w->same, cmp_id))
+        return 0;
+    for (int f = 0; f < k->nfields; f++) {
+        if (rec->has[f] != w->found_has[f])
+            return 0;
+        if (!rec->has[f])
+            continue;
+        if (k->fields[f].type == NB_F_TEXT ? strcmp(rec->text[f], found + w->found_off[f]) != 0
+                                           : rec->ival[f] != w->found_ival[f])
+            return 0;
+    }
+    return 1;
 }
 
 /* Binds pending row P to the parameters BASE+1.. of ST; the body and the
@@ -236,7 +385,7 @@ void nb_writer_drop(nb_writer *w)
     w->text.len = 0;
 }
 
-nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
+static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
 {
     int done = 0, rc;
     if (w->npending == BATCH_ROWS && w->ins_batch) {
@@ -333,5 +482,11 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     w->npending++;
     if (w->ins_batch && w->npending < BATCH_ROWS)
         return NB_OK;
-    return nb_writer_flush(w, err, errlen);
+    return flush_rows(w, err, errlen);
+}
+
+nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
+{
+    scan_end(w);
+    return flush_rows(w, err, errlen);
 }

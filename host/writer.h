@@ -17,8 +17,20 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
                      char *err, size_t errlen);
 void nb_writer_free(nb_writer *w);
 
-/* The rid of the body's record ID, 0 when it has none. */
+/* The rid of the body's record ID, 0 when it has none. While the ids asked
+ * for rise (in the index's order), the body's rows are walked rather than
+ * sought one by one. */
 nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
+
+/* Names the earlier imports of this file (its canonical path CANONICAL) for the
+ * body: records they wrote may be found unchanged. */
+nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_t errlen);
+
+/* 1 when REC at line LINE, with raw values RAW, is exactly the record RID that
+ * nb_writer_find found last, written by an earlier import of this file: its
+ * values, line and raw values all the same. Such a record needs no write (it
+ * keeps the earlier source). */
+int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line, const char *raw);
 
 /* Queues REC as record ID (its line LINE, the raw values it keeps RAW, as
  * nb_coder_raw makes them) for record RID (0: a new record) and writes what is
@@ -26,7 +38,8 @@ nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, siz
 nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
                      const char *raw, char *err, size_t errlen);
 
-/* Writes every queued record. */
+/* Writes every queued record, and ends the walk of nb_writer_find (call it
+ * before the commit). */
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen);
 
 /* Forgets the queued records (a refused file writes nothing). */

@@ -251,10 +251,12 @@ local function failure_status(res)
   return res and res.failure == "busy" and 3 or 2
 end
 
--- The summary line of an import: "FILE: 557 rows read, 557 inserted, 0 updated, 0 refused".
+-- The summary line of an import:
+-- "FILE: 557 rows read, 557 inserted, 0 updated, 0 unchanged, 0 refused".
 local function summary(path, res, ok, dry)
-  return string.format("%s: %d row%s read, %d inserted, %d updated, %d refused%s", path, res.read,
-    res.read == 1 and "" or "s", ok and res.inserted or 0, ok and res.updated or 0, res.refused,
+  return string.format("%s: %d row%s read, %d inserted, %d updated, %d unchanged, %d refused%s", path,
+    res.read, res.read == 1 and "" or "s", ok and res.inserted or 0, ok and res.updated or 0,
+    ok and res.unchanged or 0, res.refused,
     not ok and "; nothing written" or dry and " (dry run: nothing written)" or "")
 end
 

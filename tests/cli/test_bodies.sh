@@ -43,14 +43,14 @@ like "$rc:$err" "^2:nianbao: import: rules: give --body NAME" "rules need --body
 # ---- a record file naming each row's body ----
 printf '编号,收到日期,申请人类型,机关\nC1,2020-03-01,自然人,沈河区\nC1,2020-03-02,企业,和平区\nC2,2020-03-03,自然人,沈河区\n' >city.csv
 nb -d s.db import request city.csv
-is "$rc:$out" "0:city.csv: 3 rows read, 3 inserted, 0 updated, 0 refused" "a file of several bodies: no --body needed"
+is "$rc:$out" "0:city.csv: 3 rows read, 3 inserted, 0 updated, 0 unchanged, 0 refused" "a file of several bodies: no --body needed"
 is "$(sqlite3 s.db "SELECT b.name || ':' || r.id FROM request r JOIN body b ON b.id = r.body WHERE r.id LIKE 'C%' ORDER BY 1")" \
    "和平区:C1
 沈河区:C1
 沈河区:C2" "each row went to its body (one id may be in two bodies)"
 printf '编号,收到日期,申请人类型,单位\nD1,2020-03-01,自然人,新区\n' >new.csv
 nb -d s.db import request new.csv
-is "$out" "new.csv: 1 row read, 1 inserted, 0 updated, 0 refused
+is "$out" "new.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
 created body 新区" "a body new to the store is created"
 before=$(snapshot s.db)
 printf '编号,收到日期,申请人类型,机关\nE1,2020-03-01,自然人,沈河区\nE2,2020-03-01,自然人,\nE1,2020-03-02,自然人,沈河区\nE3,2020-03-02,自然人,和平区\n' >bad2.csv

@@ -97,7 +97,7 @@ nb -d s.db import --body $B request many.csv
 is "$rc" 2 "thousands of problems: exit 2"
 is "$(printf '%s\n' "$err" | wc -l)" 51 "the first 50 messages, then the count"
 like "$(printf '%s\n' "$err" | tail -1)" "^many.csv: \.\.\. and [0-9]+ more messages$" "the count of the rest"
-is "$out" "many.csv: 3000 rows read, 0 inserted, 0 updated, 3000 refused; nothing written" "and the summary"
+is "$out" "many.csv: 3000 rows read, 0 inserted, 0 updated, 0 unchanged, 3000 refused; nothing written" "and the summary"
 is "$(snapshot s.db)" "$before" "and nothing was written"
 
 # ---- a damaged dictionary is refused at open ----

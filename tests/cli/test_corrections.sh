@@ -14,7 +14,7 @@ mkdir -p fixed
 printf '编号,收到日期,申请人类型\nA1,2020-01-05,自然人\nA3,2020-01-08,自然人\n' >fixed/requests.csv
 before=$(snapshot s.db)
 nb -d s.db import --body 区 --replace --dry-run request fixed/requests.csv
-is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 2 updated, 0 refused (dry run: nothing written)
+is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 2 updated, 0 unchanged, 0 refused (dry run: nothing written)
 fixed/requests.csv: 1 row would be removed (earlier rows from files named requests.csv) (dry run: nothing written)" \
    "--replace --dry-run: counts what would go"
 is "$(snapshot s.db)" "$before" "--replace --dry-run: nothing written"
@@ -22,13 +22,13 @@ nb -d s.db import --body 区 request fixed/requests.csv
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "A1 A2 A3 B1" \
    "without --replace the old row stays (it is another file)"
 nb -d s.db import --body 区 --replace request fixed/requests.csv
-is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 2 updated, 0 refused
+is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 0 updated, 2 unchanged, 0 refused
 fixed/requests.csv: 1 row removed (earlier rows from files named requests.csv)" "--replace: the stale row removed"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "A1 A3 B1" \
    "--replace: no stale rows, other files' rows kept"
 printf '编号,收到日期,申请人类型\nC1,2020-03-01,自然人\n' >all.csv
 nb -d s.db import --body 区 --replace-all request all.csv
-is "$rc:$out" "0:all.csv: 1 row read, 1 inserted, 0 updated, 0 refused
+is "$rc:$out" "0:all.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
 all.csv: 3 rows removed (all earlier rows of this kind for the body)" "--replace-all: every other row of the kind goes"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM request")" "C1" "--replace-all: only the file's rows"
 nb -d s.db import --body 区 --replace --replace-all request all.csv
@@ -64,7 +64,7 @@ nb -d s.db import --body 区 map m.lua
 is "$rc:$out" "0:m.lua: map script stored for 区" "import map: stored"
 printf '编号,收到日期,申请人类型\nM1,2020-05-01,个人\n' >m.csv
 nb -d s.db import --body 区 request m.csv
-is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 refused" "a later import uses the stored map"
+is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "a later import uses the stored map"
 is "$(sqlite3 s.db "SELECT applicant FROM request WHERE id = 'M1'")" "$(sqlite3 s.db "SELECT applicant FROM request WHERE id = 'E2'")" "the stored map was applied (个人 stored as 自然人's code)"
 cat >bad.lua <<'LUA'
 return { request = { applicant = { ["个人"] = "nobody" } } }

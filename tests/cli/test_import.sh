@@ -13,7 +13,7 @@ printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,予以公开' 'A2,2020/2/
     'A3,2020年3月1日,person,2020-03-10,3.1' >r.csv
 nb -d s.db import --body 沈河区 request r.csv
 is "$rc" 0 "import: exit status 0"
-is "$out" "r.csv: 3 rows read, 3 inserted, 0 updated, 0 refused
+is "$out" "r.csv: 3 rows read, 3 inserted, 0 updated, 0 unchanged, 0 refused
 created body 沈河区" "import: the one-line summary, and the new body"
 is "$err" "" "import: nothing on stderr"
 is "$(sqlite3 s.db "SELECT r.id || ' ' || r.received || ' ' || d.code || ' ' || ifnull(r.closed, '-')
@@ -23,23 +23,42 @@ A2 20200203 business -
 A3 20200301 person 20200310" "import: rows stored with codes and dates"
 
 nb -d s.db import --body 沈河区 request r.csv
-is "$rc:$out" "0:r.csv: 3 rows read, 0 inserted, 3 updated, 0 refused" \
-   "reimport: updates instead of duplicating"
+is "$rc:$out" "0:r.csv: 3 rows read, 0 inserted, 0 updated, 3 unchanged, 0 refused" \
+   "reimport: the same rows found unchanged, not duplicated"
 is "$(count s.db request)" 3 "reimport: still 3 rows"
+is "$(sqlite3 s.db 'SELECT group_concat(DISTINCT src) FROM request')" 1 \
+   "reimport: unchanged rows not written (they keep the first import's source)"
+# the same rows from another file are that file's now; a row moved to another line is updated
+mkdir -p other && cp r.csv other/r.csv
+nb -d s.db import --body 沈河区 request other/r.csv
+is "$rc:$out" "0:other/r.csv: 3 rows read, 0 inserted, 3 updated, 0 unchanged, 0 refused" \
+   "the same rows from another file: updated"
+is "$(sqlite3 s.db "SELECT count(*) FROM request r JOIN source s ON s.id = r.src WHERE s.path = 'other/r.csv'")" 3 \
+   "and their source is that file"
+{ head -1 r.csv; sed -n 3p r.csv; sed -n 2p r.csv; sed -n 4p r.csv; } >moved.csv
+cp moved.csv other/r.csv
+nb -d s.db import --body 沈河区 request other/r.csv
+is "$rc:$out" "0:other/r.csv: 3 rows read, 0 inserted, 2 updated, 1 unchanged, 0 refused" \
+   "two rows swapped: those two updated, the third unchanged"
+is "$(sqlite3 s.db "SELECT group_concat(id || ':' || line, ' ') FROM (SELECT id, line FROM request ORDER BY id)")" \
+   "A1:3 A2:2 A3:4" "and their new lines stored"
+nb -d s.db import --body 沈河区 --dry-run request other/r.csv
+is "$rc:$out" "0:other/r.csv: 3 rows read, 0 inserted, 0 updated, 3 unchanged, 0 refused (dry run: nothing written)" \
+   "a dry run counts unchanged rows too"
 
 printf '%s\n' "$H" 'A3,2020-03-01,person,2020-03-11,2' 'A4,2020-04-01,其他,,' >more.csv
 nb -d s.db import --body 沈河区 request more.csv
-is "$out" "more.csv: 2 rows read, 1 inserted, 1 updated, 0 refused" "update: mixed summary"
+is "$out" "more.csv: 2 rows read, 1 inserted, 1 updated, 0 unchanged, 0 refused" "update: mixed summary"
 is "$(sqlite3 s.db "SELECT closed FROM request WHERE id = 'A3'")" 20200311 "update: new value stored"
 
 before=$(snapshot s.db)
 printf '%s\n' "$H" 'D1,2020-05-01,自然人,,' 'A1,2020-01-05,自然人,2020-01-21,1' >dry.csv
 nb -d s.db import --body 沈河区 --dry-run request dry.csv
-is "$rc:$out" "0:dry.csv: 2 rows read, 1 inserted, 1 updated, 0 refused (dry run: nothing written)" \
+is "$rc:$out" "0:dry.csv: 2 rows read, 1 inserted, 1 updated, 0 unchanged, 0 refused (dry run: nothing written)" \
    "dry run: summary says what would happen"
 is "$(snapshot s.db)" "$before" "dry run: the store is unchanged"
 nb -d s.db import --body 新机关 --dry-run request dry.csv
-is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 refused (dry run: nothing written)" \
+is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused (dry run: nothing written)" \
    "dry run: a new body is not announced"
 is "$(snapshot s.db)" "$before" "dry run: no body created"
 
@@ -48,10 +67,10 @@ printf '%s\n' "$H" 'F1,2020-05-01,自然人,,' >f1.csv
 printf '%s\n' "$H" 'F2,2020-13-01,自然人,,' >f2.csv
 printf '%s\n' "$H" 'F3,2020-05-03,自然人,,' 'F4,2020-05-04,自然人,,' >f3.csv
 nb -d s.db import --body 多文件 request f1.csv f2.csv f3.csv
-is "$rc:$out" "2:f1.csv: 1 row read, 1 inserted, 0 updated, 0 refused
+is "$rc:$out" "2:f1.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
 created body 多文件
-f2.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written
-f3.csv: 2 rows read, 2 inserted, 0 updated, 0 refused" "several files: each summarised, a refused one writes nothing, exit 2"
+f2.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written
+f3.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused" "several files: each summarised, a refused one writes nothing, exit 2"
 is "$err" "f2.csv:2: field 'received': no such date (2020-13-01)" "several files: the refused row named with its file"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT r.id FROM request r JOIN body b ON b.id = r.body
       WHERE b.name = '多文件' ORDER BY r.id)")" "F1 F3 F4" "several files: the good files' rows stored"
@@ -63,7 +82,7 @@ is "$(snapshot s.db)" "$before" "several files: a refused command writes nothing
 
 printf '%s\n' "$H" 'S1,2020-05-01,自然人,,' >one.csv
 nb -d s.db import --body 沈河区 --dry-run request one.csv
-is "$out" "one.csv: 1 row read, 1 inserted, 0 updated, 0 refused (dry run: nothing written)" \
+is "$out" "one.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused (dry run: nothing written)" \
    "summary: one row is singular"
 
 # ---- refusals: exact stderr, status 2, store unchanged ----
@@ -79,17 +98,17 @@ refused() {
 
 printf '%s\n' "$H" 'B0,2020-01-05,自然人,,' 'B1,2020-01-05,外星人,,' 'B2,2020-01-06,外星人,,' >unknown.csv
 refused "unknown category value" unknown.csv \
-    "unknown.csv: 3 rows read, 0 inserted, 0 updated, 2 refused; nothing written" \
+    "unknown.csv: 3 rows read, 0 inserted, 0 updated, 0 unchanged, 2 refused; nothing written" \
     "unknown.csv:3: field 'applicant': unknown value '外星人' in 2 rows, first at line 3 (not a national code or label; map it with --map)"
 
 printf '%s\n' "$H" 'B0,2020-01-05,自然人,,' 'B1,2020-01-05,自然人,2020-01-01,1' >order.csv
 refused "closed before received" order.csv \
-    "order.csv: 2 rows read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "order.csv: 2 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "order.csv:3: field 'closed': before received 2020-01-05 (2020-01-01)"
 
 printf '%s\n' "$H" 'B1,2020-02-30,自然人,,' >nodate.csv
 refused "2020-02-30" nodate.csv \
-    "nodate.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "nodate.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "nodate.csv:2: field 'received': no such date (2020-02-30)"
 
 printf '%s\n' '编号,申请人类型,办结日期,办理结果' 'B1,自然人,,' >nocol.csv
@@ -99,7 +118,7 @@ nianbao: nocol.csv: the header does not fit kind 'request'"
 
 printf '%s\n' "$H" 'B1,2020-01-05,自然人,,' 'B2,2020-01-05,自然人,,' 'B1,2020-01-06,企业,,' >dup.csv
 refused "duplicate id" dup.csv \
-    "dup.csv: 3 rows read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "dup.csv: 3 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "dup.csv:4: field 'id': duplicate id, first at line 2 (B1)"
 
 : >empty.csv
@@ -107,17 +126,17 @@ refused "empty file" empty.csv "" "nianbao: empty.csv: empty file"
 
 printf '%s\n' "$H" 'B1,2020-01-05,自然人,,' 'B2,"2020-01-05,自然人,,' 'B3,2020-01-05,自然人,,' >quote.csv
 refused "unterminated quote" quote.csv \
-    "quote.csv: 2 rows read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "quote.csv: 2 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "quote.csv:3: unterminated quote (opened at line 3)"
 
 printf '%s\n' "$H" 'B1,2020-01-05,自然人,,予以公开' >outcome.csv
 refused "outcome without closed date" outcome.csv \
-    "outcome.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "outcome.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "outcome.csv:2: field 'outcome': given but no closed date (予以公开)"
 
 printf '%s\n' "$H" 'B1,2020-01-05,自然人,2020-01-09,' >closed.csv
 refused "closed date without outcome" closed.csv \
-    "closed.csv: 1 row read, 0 inserted, 0 updated, 1 refused; nothing written" \
+    "closed.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "closed.csv:2: field 'outcome': missing, but closed is given (2020-01-09)"
 
 cp r.csv fake.xlsx
@@ -145,7 +164,7 @@ printf '%s\n' '编号,类型,制发日期,公开日期,废止日期,标题' \
     'G2,规章,2020-03-04,,,沈河区“放管服”办法' | iconv -f UTF-8 -t GBK >gbk.csv
 check "gbk: the file is really GBK (not valid UTF-8)" sh -c '! iconv -f UTF-8 -t UTF-8 gbk.csv >/dev/null 2>&1'
 nb -d s.db import --body 沈河区 document gbk.csv
-is "$rc:$out:$err" "0:gbk.csv: 2 rows read, 2 inserted, 0 updated, 0 refused:" "gbk: imported"
+is "$rc:$out:$err" "0:gbk.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused:" "gbk: imported"
 is "$(sqlite3 s.db "SELECT title FROM document ORDER BY id")" "关于做好政务公开工作的通知
 沈河区“放管服”办法" "gbk: Chinese text stored as UTF-8"
 is "$(sqlite3 s.db "SELECT d.code FROM document r JOIN dict d ON d.id = r.kind ORDER BY r.id")" \
@@ -177,7 +196,7 @@ ws.append([3, datetime.datetime(2020, 12, 31, 16, 30), "other", "2021/1/4", "3.1
 wb.save("requests.xlsx")
 EOF
     nb -d s.db import --body 沈河区 request requests.xlsx
-    is "$rc:$out:$err" "0:requests.xlsx: 3 rows read, 3 inserted, 0 updated, 0 refused:" \
+    is "$rc:$out:$err" "0:requests.xlsx: 3 rows read, 3 inserted, 0 updated, 0 unchanged, 0 refused:" \
        "xlsx: imported"
     is "$(sqlite3 s.db "SELECT r.id || ' ' || r.received || ' ' || a.code || ' ' ||
                                ifnull(r.closed, '-') || ' ' || ifnull(o.code, '-')
@@ -204,7 +223,7 @@ nb -d idless.db import --body 沈河区 charge y2021/charges.csv
 is "$(sqlite3 idless.db 'SELECT count(*), sum(amount) FROM charge')" "4|65000" "id-less: two files of the same name do not overwrite each other"
 printf '日期,金额\n2020-03-01,100\n2020-04-01,250\n' >y2020/charges.csv
 nb -d idless.db import --body 沈河区 charge y2020/charges.csv
-is "$out" "y2020/charges.csv: 2 rows read, 0 inserted, 2 updated, 0 refused
+is "$out" "y2020/charges.csv: 2 rows read, 0 inserted, 1 updated, 1 unchanged, 0 refused
 y2020/charges.csv: 1 row of the earlier import of this file removed" "id-less: a corrected file updates its rows and removes the stale one"
 is "$(sqlite3 idless.db 'SELECT count(*), sum(amount) FROM charge')" "3|40000" "id-less: no stale row is counted twice"
 finish

@@ -45,7 +45,7 @@ is "$(snapshot s.db)" "$before" "after: the store is exactly as before"
 
 printf '%s\n' "$H" 'E3,2020-03-01,自然人,,' >small.csv
 nb -d s.db import --body 沈河区 request small.csv
-is "$rc:$out:$err" "0:small.csv: 1 row read, 1 inserted, 0 updated, 0 refused:" \
+is "$rc:$out:$err" "0:small.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused:" \
    "after: the next import works"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" \
    "E1 E2 E3" "after: earlier data and the new row"

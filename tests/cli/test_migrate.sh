@@ -65,10 +65,10 @@ NB_BIN=$CAT nb -d s.db init
 is "$rc:$out" "0:upgraded store s.db from schema version 4 to 5:
   5: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
-is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 refused" "test build: the new kind imports"
+is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "test build: the new kind imports"
 printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
 NB_BIN=$CAT nb -d s.db import --body 沈河区 holiday h2.csv
-is "$rc:$out" "0:h2.csv: 2 rows read, 2 inserted, 0 updated, 0 refused" "test build: the new national value imports"
+is "$rc:$out" "0:h2.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused" "test build: the new national value imports"
 NB_BIN=$CAT nb -d s.db report --body 沈河区 --year 2020 --to json --out o
 is "$rc" 0 "test build: the old records still make the report"
 is "$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tables"]["requests"]["new"]; print(t["person"], t["business"], t["total"])' o/沈河区-2020.json)" \

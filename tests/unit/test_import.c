@@ -159,10 +159,12 @@ static void test_csv(void)
               "1|request|UTF-8|编号,收到日期,申请人类型,办结日期,办理结果\n",
               "csv: source recorded with encoding and header");
 
-    /* Re-import: the same ids are updated, nothing duplicated. */
+    /* Re-import: the same rows are found unchanged and not written again. */
     r = run("request", csv, "沈河区", 0, NULL, 0);
-    CHECK(r.rc == NB_OK && r.st.inserted == 0 && r.st.updated == 4 && r.st.body_created == 0,
-          "reimport: 0 inserted, 4 updated");
+    CHECK(r.rc == NB_OK && r.st.inserted == 0 && r.st.updated == 0 && r.st.unchanged == 4 &&
+          r.st.body_created == 0, "reimport: 0 inserted, 0 updated, 4 unchanged");
+    CHECK(sql_int("SELECT count(*) FROM request WHERE src <> 1") == 0,
+          "reimport: the rows keep the first import's source");
     CHECK(sql_int("SELECT count(*) FROM request") == 4, "reimport: still 4 rows");
 
     /* A corrected file: one changed, one new. */
@@ -552,6 +554,41 @@ static void test_many_bodies(void)
     nb_store_stmt_give(store, nb_kind_find("request"), kept);
 }
 
+/* The writer walks a body's rows while the ids rise, and seeks otherwise: ids
+ * far on, new ones between, prefixes (W4 sorts between W39 and W40), ids out of
+ * order and ids past the last must each find its own row or none. */
+static void test_walk(void)
+{
+    nb_buf b = {0};
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\n");
+    for (int i = 1; i <= 40; i++)
+        nb_buf_printf(&b, "W%02d,2020-01-01,自然人\n", i);
+    nb_buf_adds(&b, "W4,2020-01-01,自然人\n");
+    result r = run("request", write_file("walk1.csv", b.data), "走查局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 41, "walk: 41 rows stored");
+    b.len = 0;
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\n");
+    const char *ids[] = {"W02", "W03", "W20", "W205", "W21", "W3", "W4",
+                         "W40", "W05", "W06", "W99", "W98", "X1"};
+    for (int i = 0; i < 13; i++)
+        nb_buf_printf(&b, "%s,2020-02-02,企业\n", ids[i]);
+    const char *walk2 = write_file("walk2.csv", b.data);
+    nb_buf_free(&b);
+    r = run("request", walk2, "走查局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 5 && r.st.updated == 8 && r.st.unchanged == 0,
+          "walk: W205 W3 W99 W98 X1 new, the other 8 found");
+    CHECK(sql_int("SELECT count(*) FROM request r JOIN body b ON b.id = r.body "
+                  "WHERE b.name = '走查局'") == 46, "walk: 46 rows, none twice");
+    CHECK_STR(sql_rows("SELECT group_concat(r.id || ':' || r.line, ' ') FROM (SELECT r.id, r.line "
+                       "FROM request r JOIN source s ON s.id = r.src "
+                       "WHERE s.path LIKE '%/walk2.csv' ORDER BY r.line) r"),
+              "W02:2 W03:3 W20:4 W205:5 W21:6 W3:7 W4:8 W40:9 W05:10 W06:11 W99:12 W98:13 X1:14\n",
+              "walk: each found row updated with its own line");
+    r = run("request", walk2, "走查局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.unchanged == 13 && r.st.updated == 0 && r.st.inserted == 0,
+          "walk: the same file again: 13 unchanged");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -574,6 +611,7 @@ int main(void)
     test_record_insert();
     test_raw_values();
     test_many_bodies();
+    test_walk();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
