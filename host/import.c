@@ -15,17 +15,12 @@
 #include "reader.h"
 #include "writer.h"
 
-/* An id of the file while the ids come in order: its text in import.id_text. */
-typedef struct {
-    size_t off;
-    long line;
-} listed_id;
-
 /* Where the rows of one body go: the body, its source record and its writer. */
 typedef struct {
     char *name;
     int64_t body_id, src_id;
     nb_writer *writer;
+    nb_buf last_id;       /* the greatest id of the body's rows so far */
 } target;
 
 typedef struct {
@@ -36,19 +31,14 @@ typedef struct {
     nb_reader *r;
     nb_coder *coder;
     char canonical[PATH_MAX]; /* the file's canonical path: its identity */
-    int writing;          /* 0 once a row was refused: stop writing, keep validating */
     int body_col;         /* the file's body column, -1: every row is --body's */
     target *targets;      /* the bodies met, in order */
     int ntargets;
     nb_strmap target_idx; /* body name -> index into targets */
-    /* Ids seen in this file. While each id comes after the one before (shorter
-       first, then bytewise) none can repeat, and they are only listed; the first
-       one out of order moves them all into the map, which checks the rest. */
-    nb_strmap ids;        /* id -> line, once ids_mapped */
-    int ids_mapped;
-    nb_buf id_text;       /* listed ids, each NUL-terminated */
-    listed_id *id_list;
-    size_t nids, ids_cap, last_id_len;
+    /* Ids of refused rows (body, unit separator, id -> line), at most REFUSED_IDS:
+       the rows the file brought are in the store, found there, but these are not. */
+    nb_strmap refused_ids;
+    long nrefused_ids;
     nb_buf raw;           /* the row's raw values that differ from what it stores */
     /* Rows found unchanged from an earlier import of this file, by rid: they keep
        that import's source, so the removal of its rows passes over them. */
@@ -83,14 +73,18 @@ static int keep(import_state *im, int64_t rid)
     return 0;
 }
 
+/* Whether RID is one of the kept rows. */
+static int is_kept(const import_state *im, int64_t rid)
+{
+    size_t byte = rid > 0 ? (size_t)(rid >> 3) : SIZE_MAX;
+    return byte < im->kept_len && (im->kept[byte] >> (rid & 7) & 1);
+}
+
 /* SQL nb_kept(rid): 1 when the rid is one of the kept rows. */
 static void kept_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     (void)argc;
-    const import_state *im = sqlite3_user_data(cx);
-    sqlite3_int64 rid = sqlite3_value_int64(argv[0]);
-    size_t byte = rid > 0 ? (size_t)(rid >> 3) : SIZE_MAX;
-    sqlite3_result_int(cx, byte < im->kept_len && (im->kept[byte] >> (rid & 7) & 1));
+    sqlite3_result_int(cx, is_kept(sqlite3_user_data(cx), sqlite3_value_int64(argv[0])));
 }
 
 /* Passes a diagnostic on to the caller, counting the problems. */
@@ -112,57 +106,91 @@ static void problem(import_state *im, long line, const char *field, const char *
 
 /* ---- duplicate ids in the file ---- */
 
-/* Moves the listed ids into the map (they are all different). */
-static int ids_to_map(import_state *im)
+/* Refused rows whose ids are remembered: a later row with the same id is named a
+ * duplicate of the first. Past this, a duplicate of a refused row goes unnamed
+ * (the file is refused anyway). */
+#define REFUSED_IDS 65536
+
+/* The key of ID of BODY among the refused ids. */
+static int refused_key(nb_buf *key, const char *body, const char *id)
 {
-    for (size_t i = 0; i < im->nids; i++)
-        if (nb_strmap_put(&im->ids, im->id_text.data + im->id_list[i].off, im->id_list[i].line,
-                          NULL, NULL) != 0)
-            return -1;
-    nb_buf_free(&im->id_text);
-    free(im->id_list);
-    im->id_list = NULL;
-    im->nids = im->ids_cap = 0;
-    im->ids_mapped = 1;
-    return 0;
+    key->len = 0;
+    return nb_buf_adds(key, body) | nb_buf_add(key, "\037", 1) | nb_buf_adds(key, id);
 }
 
-/* Appends ID (in order after the last one) to the list. */
-static int id_list_add(import_state *im, const char *id, size_t len, long line)
+/* Ids are in order while each comes after the one before: shorter first, then
+ * bytewise (so 9 before 10, and FILE:9 before FILE:10). */
+static int after(const nb_buf *last, const char *id, size_t len)
 {
-    if (im->nids == im->ids_cap) {
-        size_t cap = im->ids_cap ? im->ids_cap * 2 : 1024;
-        listed_id *l = realloc(im->id_list, cap * sizeof *l);
-        if (!l)
-            return -1;
-        im->id_list = l;
-        im->ids_cap = cap;
-    }
-    im->id_list[im->nids].off = im->id_text.len;
-    im->id_list[im->nids++].line = line;
-    im->last_id_len = len;
-    return nb_buf_add(&im->id_text, id, len + 1);
+    return !last->data || len > last->len ||
+           (len == last->len && memcmp(id, last->data, len) > 0);
 }
 
-/* Records ID, met at LINE. Returns 0 when new, 1 when the file had it before
- * (*FIRST: the line where), -1 when out of memory. */
-static int id_seen(import_state *im, const char *id, long line, int64_t *first)
+/* Whether ID (of BODY, at LINE; T its target, NULL when it has none yet) came
+ * earlier in the file: 1 and *FIRST its line, or 0 and *RID the body's record
+ * of that id (0: none). While a body's ids come in order none can repeat. An
+ * id out of order is looked up in the store, where the file's rows so far are
+ * (written, or found unchanged): so the memory used does not grow with the file. */
+static nb_err check_id(import_state *im, target *t, const char *body, const char *id,
+                       int64_t *rid, int64_t *first, int *dup, char *err, size_t errlen)
 {
+    *rid = 0;
+    *dup = 0;
     size_t len = strlen(id);
-    if (!im->ids_mapped) {
-        const char *last = im->nids ? im->id_text.data + im->id_list[im->nids - 1].off : "";
-        if (im->nids == 0 || len > im->last_id_len ||
-            (len == im->last_id_len && memcmp(id, last, len) > 0))
-            return id_list_add(im, id, len, line);
-        if (ids_to_map(im) != 0)
-            return -1;
+    if (im->nrefused_ids) {
+        nb_buf key = {0};
+        int64_t *at = refused_key(&key, body, id) ? NULL : nb_strmap_get(&im->refused_ids, key.data);
+        int nomem = !key.data;
+        nb_buf_free(&key);
+        if (nomem) {
+            snprintf(err, errlen, "out of memory");
+            return NB_ERR_NOMEM;
+        }
+        if (at) {
+            *first = *at;
+            *dup = 1;
+            return NB_OK;
+        }
     }
+    if (!t)
+        return NB_OK;
+    if (after(&t->last_id, id, len)) {
+        t->last_id.len = 0;
+        if (nb_buf_add(&t->last_id, id, len)) {
+            snprintf(err, errlen, "out of memory");
+            return NB_ERR_NOMEM;
+        }
+        return nb_writer_find(t->writer, id, rid, err, errlen);
+    }
+    nb_err rc = nb_writer_lookup(t->writer, id, rid, err, errlen);
+    int64_t src;
+    long at;
+    if (!rc && *rid && (nb_writer_found_at(t->writer, &src, &at), src == t->src_id ||
+                        is_kept(im, *rid))) {
+        *first = at;
+        *dup = 1;
+        *rid = 0;
+    }
+    return rc;
+}
+
+/* Remembers the id of a refused row (up to REFUSED_IDS). */
+static nb_err refused_id(import_state *im, const char *body, const char *id, long line, char *err,
+                         size_t errlen)
+{
+    if (im->nrefused_ids >= REFUSED_IDS)
+        return NB_OK;
+    nb_buf key = {0};
     int existed = 0;
-    if (nb_strmap_put(&im->ids, id, line, &existed, first) != 0)
-        return -1;
-    if (existed)
-        nb_strmap_put(&im->ids, id, *first, NULL, NULL); /* keep the first line */
-    return existed;
+    int bad = refused_key(&key, body, id) ||
+              nb_strmap_put(&im->refused_ids, key.data, line, &existed, NULL) != 0;
+    nb_buf_free(&key);
+    if (bad) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    im->nrefused_ids += !existed;
+    return NB_OK;
 }
 
 /* ---- bodies ---- */
@@ -237,7 +265,7 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
 
 /* ---- rows ---- */
 
-/* Validates one row and, while every row so far was good, queues it.
+/* Validates one row and queues it when good.
  * NB_OK (accepted), NB_ERR_INPUT (refused), or a store error in ERR. */
 static nb_err do_row(import_state *im, char **fields, size_t n, long line, char *err,
                      size_t errlen)
@@ -255,42 +283,31 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         snprintf(idbuf, sizeof idbuf, "%s:%ld", im->o->path, line);
         id = idbuf;
     }
+    int64_t rid = 0;
+    target *t = NULL;
     if (*id && body) {
+        /* A refused row's body is not made: its target is taken only when there. */
+        if (!bad && (rc = target_of(im, body, &t, err, errlen)))
+            return rc;
+        int64_t *idx = bad ? nb_strmap_get(&im->target_idx, body) : NULL;
+        if (idx)
+            t = &im->targets[*idx];
         int64_t first = 0;
-        nb_buf key = {0};
-        /* In a file of several bodies an id is one body's: the key is the pair. */
-        if (im->body_col >= 0 && (nb_buf_adds(&key, body) | nb_buf_add(&key, "\037", 1) |
-                                  nb_buf_adds(&key, id)) != 0) {
-            nb_buf_free(&key);
-            snprintf(err, errlen, "out of memory");
-            return NB_ERR_NOMEM;
-        }
-        int seen = id_seen(im, key.data ? key.data : id, line, &first);
-        nb_buf_free(&key);
-        if (seen < 0) {
-            snprintf(err, errlen, "out of memory");
-            return NB_ERR_NOMEM;
-        }
-        if (seen) {
+        int dup = 0;
+        if ((rc = check_id(im, t, body, id, &rid, &first, &dup, err, errlen)))
+            return rc;
+        if (dup) {
             char reason[64];
             snprintf(reason, sizeof reason, "duplicate id, first at line %lld", (long long)first);
             problem(im, line, "id", reason, id);
             bad = 1;
+        } else if (bad && (rc = refused_id(im, body, id, line, err, errlen))) {
+            return rc;
         }
     }
-    if (bad) {
-        im->writing = 0;
-        for (int t = 0; t < im->ntargets; t++)
-            nb_writer_drop(im->targets[t].writer); /* nothing will be written */
-        return NB_ERR_INPUT;
-    }
-    target *t;
-    if ((rc = target_of(im, body, &t, err, errlen)))
-        return rc;
-    int64_t rid = 0;
-    if ((rc = nb_writer_find(t->writer, id, &rid, err, errlen)))
-        return rc;
-    if ((rid || im->writing) && nb_coder_raw(im->coder, fields, n, &rec, body, &im->raw)) {
+    if (bad)
+        return NB_ERR_INPUT; /* the rows go on being written: the file's ids are found there */
+    if (nb_coder_raw(im->coder, fields, n, &rec, body, &im->raw)) {
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
@@ -303,8 +320,6 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         im->st->updated++;
     else
         im->st->inserted++;
-    if (!im->writing)
-        return NB_OK;
     return nb_writer_put(t->writer, &rec, id, rid, line, im->raw.data, err, errlen);
 }
 
@@ -327,7 +342,6 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
         if (rs != NB_OK) { /* the row that could not be read is refused too */
             problem(im, line, NULL, rerr, NULL);
             im->st->refused++;
-            im->writing = 0;
             return NB_OK;
         }
         if (im->o->progress && im->st->read % 100000 == 0)
@@ -431,12 +445,11 @@ static nb_err finish_targets(import_state *im, char *err, size_t errlen)
     for (int i = 0; !rc && i < im->ntargets; i++) {
         const target *t = &im->targets[i];
         rc = nb_store_source_encoding(im->s, t->src_id, nb_reader_encoding(im->r), err, errlen);
-        int write = !im->o->dry_run || im->o->replace;
-        if (!rc && write)
+        if (!rc)
             rc = nb_writer_flush(t->writer, err, errlen);
         if (!rc && !im->o->dry_run && !im->k->id_required)
             rc = remove_stale(im, t, err, errlen);
-        if (!rc && write && im->o->replace)
+        if (!rc && im->o->replace)
             rc = replace_rows(im, t, err, errlen);
         if (!rc && !im->o->dry_run && im->o->cover_year)
             rc = cover(im, t, err, errlen);
@@ -448,6 +461,7 @@ static void free_targets(import_state *im)
 {
     for (int i = 0; i < im->ntargets; i++) {
         nb_writer_free(im->targets[i].writer);
+        nb_buf_free(&im->targets[i].last_id);
         free(im->targets[i].name);
     }
     free(im->targets);
@@ -529,10 +543,10 @@ static nb_err unknown_kind(const char *kind, char *err, size_t errlen)
 nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char *err,
                  size_t errlen)
 {
-    /* A dry run writes nothing, unless it must count what --replace would remove: then
-     * it writes in the transaction it rolls back. */
-    int simulate = o->dry_run && o->replace;
-    import_state im = {.s = s, .o = o, .st = st, .writing = !o->dry_run || simulate};
+    /* A dry run writes too, in the transaction it rolls back: the rows written are how
+     * a later row's id is known to repeat an earlier one, and --replace counts what
+     * it would remove. So does a file once a row was refused. */
+    import_state im = {.s = s, .o = o, .st = st};
     memset(st, 0, sizeof *st);
     if (!(im.k = nb_kind_find(o->kind)))
         return unknown_kind(o->kind, err, errlen);
@@ -544,7 +558,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     }
     if (!realpath(o->path, im.canonical))
         snprintf(im.canonical, sizeof im.canonical, "%s", o->path);
-    nb_strmap_init(&im.ids);
+    nb_strmap_init(&im.refused_ids);
     nb_strmap_init(&im.target_idx);
     rc = nb_coder_new(s, im.k, o->map, strcmp(nb_reader_encoding(im.r), "XLSX") == 0,
                       &im.coder, err, errlen);
@@ -566,9 +580,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     free_targets(&im);
     nb_coder_free(im.coder);
     nb_reader_close(im.r);
-    nb_strmap_free(&im.ids);
-    nb_buf_free(&im.id_text);
+    nb_strmap_free(&im.refused_ids);
     nb_buf_free(&im.raw);
-    free(im.id_list);
     return rc;
 }

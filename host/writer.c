@@ -193,6 +193,8 @@ void nb_writer_free(nb_writer *w)
     free(w);
 }
 
+static nb_err flush_rows(nb_writer *w, char *err, size_t errlen);
+
 /* Keeps a copy of column C of the find statement in found_text at *OFF. */
 static int keep_text(nb_writer *w, int c, size_t *off)
 {
@@ -262,11 +264,8 @@ static void scan_end(nb_writer *w)
     nb_buf_free(&w->last_id);
 }
 
-nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
+static nb_err find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
-    *rid = w->found_rid = 0;
-    if (!w->existing)
-        return NB_OK;
     const nb_kind *k = w->k;
     size_t len = strlen(id);
     int found = scan_to(w, id, len), bad = 0;
@@ -297,6 +296,25 @@ nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, siz
         return NB_ERR_NOMEM;
     }
     return NB_OK;
+}
+
+nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
+{
+    *rid = w->found_rid = 0;
+    return w->existing ? find(w, id, rid, err, errlen) : NB_OK;
+}
+
+nb_err nb_writer_lookup(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
+{
+    *rid = w->found_rid = 0;
+    nb_err rc = flush_rows(w, err, errlen);
+    return rc ? rc : find(w, id, rid, err, errlen);
+}
+
+void nb_writer_found_at(const nb_writer *w, int64_t *src, long *line)
+{
+    *src = w->found_src;
+    *line = w->found_line;
 }
 
 nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_t errlen)
@@ -379,7 +397,8 @@ static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const pending_row
         sqlite3_bind_int64(st, base + k->nfields + 6, p->rid);
 }
 
-void nb_writer_drop(nb_writer *w)
+/* Forgets the queued records (after a failed write). */
+static void drop(nb_writer *w)
 {
     w->npending = 0;
     w->text.len = 0;
@@ -402,7 +421,7 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
             nb_err prc = nb_pack_append(w->s, w->k, w->body, last - BATCH_ROWS + 1 + i, p->ival,
                                         p->has, err, errlen);
             if (prc) {
-                nb_writer_drop(w);
+                drop(w);
                 return prc;
             }
         }
@@ -423,16 +442,16 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
                             : nb_pack_append(w->s, w->k, w->body, sqlite3_last_insert_rowid(w->s->db),
                                              p->ival, p->has, err, errlen);
         if (prc) {
-            nb_writer_drop(w);
+            drop(w);
             return prc;
         }
     }
-    nb_writer_drop(w);
+    drop(w);
     return NB_OK;
 fail:
     snprintf(err, errlen, "%s:%ld: cannot store the row: %s", w->s->path,
              w->pending[done].line, sqlite3_errmsg(w->s->db));
-    nb_writer_drop(w);
+    drop(w);
     return NB_ERR_SQL;
 }
 

@@ -22,6 +22,13 @@ void nb_writer_free(nb_writer *w);
  * sought one by one. */
 nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
 
+/* As nb_writer_find, but it writes the queued records first and looks even in a
+ * body that had no rows: a record this writer wrote is found too. */
+nb_err nb_writer_lookup(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
+
+/* The source and line of the record nb_writer_find or nb_writer_lookup found last. */
+void nb_writer_found_at(const nb_writer *w, int64_t *src, long *line);
+
 /* Names the earlier imports of this file (its canonical path CANONICAL) for the
  * body: records they wrote may be found unchanged. */
 nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_t errlen);
@@ -42,7 +49,5 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
  * before the commit). */
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen);
 
-/* Forgets the queued records (a refused file writes nothing). */
-void nb_writer_drop(nb_writer *w);
 
 #endif

@@ -121,6 +121,24 @@ refused "duplicate id" dup.csv \
     "dup.csv: 3 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "dup.csv:4: field 'id': duplicate id, first at line 2 (B1)"
 
+# an id out of order that repeats one: looked up among the rows the file brought so far
+# (here a new body's, still queued), in a dry run too, and among rows found unchanged
+printf '%s\n' "$H" 'C1,2020-01-05,自然人,,' 'C3,2020-01-05,自然人,,' 'C2,2020-01-05,自然人,,' \
+    'C3,2020-01-06,企业,,' >dup2.csv
+before=$(snapshot s.db)
+for dry in "" --dry-run; do
+    nb -d s.db import --body 新机关 $dry request dup2.csv
+    is "$rc:$out:$err" "2:dup2.csv: 4 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written:dup2.csv:5: field 'id': duplicate id, first at line 3 (C3)" \
+       "a repeated id out of order${dry:+ ($dry)}: refused, naming the first"
+done
+is "$(snapshot s.db)" "$before" "and nothing written, no body made"
+printf '%s\n' "$H" 'K1,2020-01-05,自然人,,' 'K2,2020-01-05,自然人,,' >keep.csv
+nb -d s.db import --body 沈河区 request keep.csv
+printf '%s\n' "$H" 'K1,2020-01-05,自然人,,' 'K2,2020-01-05,自然人,,' 'K1,2020-01-05,自然人,,' >keep.csv
+nb -d s.db import --body 沈河区 request keep.csv
+is "$rc:$err" "2:keep.csv:4: field 'id': duplicate id, first at line 2 (K1)" \
+   "a repeat of a row found unchanged: refused"
+
 : >empty.csv
 refused "empty file" empty.csv "" "nianbao: empty.csv: empty file"
 
