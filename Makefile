@@ -68,7 +68,7 @@ REFS     := records formats narrative
 FUZZDEBS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZ     := build-fuzz
-FUZZ_TARGETS := csv xlsx mapping narrative html docx pdf lint
+FUZZ_TARGETS := csv xlsx xmlscan mapping narrative html docx pdf lint
 FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
               -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(PUB_PKGS) $(LUA_PKGS))
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
@@ -179,7 +179,8 @@ install: all
 	for f in $(LUA_FILES); do $(LUACOMP) $(PREFIX)/share/nianbao $$f $(DESTDIR)$(PREFIX)/share/nianbao/compiled/$${f}c || exit 1; done
 	NIANBAO_HOME=$(CURDIR) ./$(NB_OUT) help --man >$(DESTDIR)$(PREFIX)/share/man/man1/nianbao.1
 
-# libFuzzer (Debian's clang): the CSV and XLSX readers, the mapping loader with the coder,
+# libFuzzer (Debian's clang): the CSV and XLSX readers, the XML scanner against expat, the
+# mapping loader with the coder,
 # and the narrative loader, each for FUZZ_SECONDS from the seeds in tests/fuzz/seeds/. A
 # finding stops it and is left in build-fuzz/ (crash-*); add it to tests/fuzz/regress/.
 fuzz-deps:
@@ -222,7 +223,7 @@ $(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
 FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o) $(PUB_SRCS:host/%.c=$(FUZZ)/obj/%.o)
 FUZZ_LUA  := $(filter-out $(FUZZ)/obj/main.o,$(LUA_SRCS:host/%.c=$(FUZZ)/obj/%.o))
 
-$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_html $(FUZZ)/fuzz_docx $(FUZZ)/fuzz_pdf: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
+$(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_xmlscan $(FUZZ)/fuzz_html $(FUZZ)/fuzz_docx $(FUZZ)/fuzz_pdf: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)
 	$(Q)clang $(FUZZ_LINK) -o $@ $^ $(CORE_LIBS) $(PUB_LIBS)
 
 $(FUZZ)/fuzz_mapping $(FUZZ)/fuzz_narrative $(FUZZ)/fuzz_lint: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE) $(FUZZ_LUA)

@@ -1,5 +1,6 @@
 /* reader_xlsx.c - the XLSX reader: one sheet of a workbook, read row by row (minizip + expat). */
 #include "reader_impl.h"
+#include "xmlscan.h"
 
 #include <errno.h>
 #include <expat.h>
@@ -13,6 +14,7 @@
 #include <unzip.h>
 
 #define XML_CHUNK 65536 /* bytes of a zip entry handed to expat at a time */
+#define SCAN_CHUNK 262144 /* and to the scanner */
 
 /* A growing byte buffer. */
 typedef struct {
@@ -47,7 +49,10 @@ typedef struct {
     nb_reader base;
     unzFile zip;
     int entry_open;     /* the sheet entry is open in zip */
-    XML_Parser parser;  /* on the sheet; suspended after each row */
+    nb_xmlscan *scan;   /* on the sheet, until it meets what only expat reads */
+    long rows_out;      /* rows given so far */
+    long skip;          /* rows expat passes over, given already by the scanner */
+    XML_Parser parser;  /* on the sheet after the scanner; suspended after each row */
     XML_Parser cur;     /* the parser whose handlers are running */
     const char *cur_part; /* the part it reads, for messages */
     xml_budget mem;     /* expat's memory */
@@ -160,11 +165,16 @@ static void xml_leave(void)
 
 static int buf_add(strbuf *b, const char *s, size_t n)
 {
-    char *p = nb_reader_grow(b->p, &b->cap, b->len, n + 1, 1);
-    if (!p)
-        return -1;
-    b->p = p;
-    memcpy(b->p + b->len, s, n);
+    if (b->len + n + 1 > b->cap) { /* no call while there is room */
+        char *p = nb_reader_grow(b->p, &b->cap, b->len, n + 1, 1);
+        if (!p)
+            return -1;
+        b->p = p;
+    }
+    if (n == 1)
+        b->p[b->len] = *s;
+    else
+        memcpy(b->p + b->len, s, n);
     b->len += n;
     return 0;
 }
@@ -202,8 +212,23 @@ static int pairs_add(pairs *ps, const char *key, const char *value)
 
 static const char *local_name(const char *name)
 {
-    const char *c = strrchr(name, ':');
-    return c ? c + 1 : name;
+    const char *c = name;
+    for (const char *p = name; *p; p++)
+        if (*p == ':')
+            c = p + 1;
+    return c;
+}
+
+/* Whether local name LN is the one of one letter C. */
+static int is1(const char *ln, char c)
+{
+    return ln[0] == c && ln[1] == '\0';
+}
+
+/* Whether local name LN is WANT (the first byte compared without a call). */
+static int is(const char *ln, const char *want)
+{
+    return ln[0] == want[0] && strcmp(ln + 1, want + 1) == 0;
 }
 
 /* The value of the attribute whose local name is WANT, or NULL. */
@@ -228,7 +253,10 @@ static void cb_fail(xlsx_reader *r, nb_err code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(r->cb_err, sizeof r->cb_err, fmt, ap);
     va_end(ap);
-    XML_StopParser(r->cur, XML_FALSE);
+    if (r->cur)
+        XML_StopParser(r->cur, XML_FALSE);
+    else if (r->scan)
+        nb_xmlscan_stop(r->scan); /* cb_code says it is no row's end */
 }
 
 /* The error that stopped parser P on PART: a handler's, the memory budget, or expat's. */
@@ -358,14 +386,57 @@ static nb_err close_entry(xlsx_reader *r, const char *part, char *err, size_t er
     return NB_ERR_INPUT;
 }
 
-/* Parses the zip entry NAME with the given handlers (user data R). Returns
- * NB_OK, NB_ERR_NOTFOUND if the archive has no such entry, or an error with
- * ERR set. */
-static nb_err parse_part(xlsx_reader *r, const char *name, XML_StartElementHandler start,
-                         XML_EndElementHandler end, XML_CharacterDataHandler chars, char *err,
-                         size_t errlen)
+/* Reads the open zip entry NAME with the scanner and the given handlers:
+ * NB_OK, NB_DONE when the scanner bailed (nothing of its handlers' work is
+ * kept then: RESET undoes it), or an error with ERR set. */
+static nb_err scan_part(xlsx_reader *r, const char *name, XML_StartElementHandler start,
+                        XML_EndElementHandler end, XML_CharacterDataHandler chars, char *err,
+                        size_t errlen)
 {
-    XML_Parser p;
+    nb_err rc = NB_OK;
+    if (!(r->scan = nb_xmlscan_new(start, end, chars, r))) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    r->cur = NULL;
+    for (int n = 1; rc == NB_OK && n > 0;) {
+        char *b = nb_xmlscan_buffer(r->scan, SCAN_CHUNK);
+        if (!b) {
+            rc = NB_DONE;
+            break;
+        }
+        n = unzReadCurrentFile(r->zip, b, SCAN_CHUNK);
+        if (n < 0) {
+            nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", name,
+                             n == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+            rc = NB_ERR_INPUT;
+            break;
+        }
+        int st = nb_xmlscan_parse(r->scan, (size_t)n, n == 0);
+        if (r->cb_code != NB_OK) {
+            nb_reader_seterr(err, errlen, "%s", r->cb_err);
+            rc = r->cb_code;
+        } else if (st == NB_XS_NOMEM) {
+            nb_reader_seterr(err, errlen, "out of memory");
+            rc = NB_ERR_NOMEM;
+        } else if (st != NB_XS_OK) {
+            rc = NB_DONE;
+        }
+    }
+    nb_xmlscan_free(r->scan);
+    r->scan = NULL;
+    return rc;
+}
+
+/* Parses the zip entry NAME with the given handlers (user data R): with the
+ * scanner first when RESET is given (what the handlers did is undone with it
+ * when the scanner bails), else, or then, with expat. Returns NB_OK,
+ * NB_ERR_NOTFOUND if the archive has no such entry, or an error with ERR set. */
+static nb_err parse_part(xlsx_reader *r, const char *name, XML_StartElementHandler start,
+                         XML_EndElementHandler end, XML_CharacterDataHandler chars,
+                         void (*reset)(xlsx_reader *), char *err, size_t errlen)
+{
+    XML_Parser p = NULL;
     nb_err rc = NB_OK;
     if (unzLocateFile(r->zip, name, 2) != UNZ_OK)
         return NB_ERR_NOTFOUND;
@@ -374,13 +445,31 @@ static nb_err parse_part(xlsx_reader *r, const char *name, XML_StartElementHandl
         return NB_ERR_INPUT;
     }
     r->entry_open = 1;
+    r->cur_part = name;
+    r->cb_code = NB_OK;
+    if (reset) {
+        rc = scan_part(r, name, start, end, chars, err, errlen);
+        if (rc != NB_DONE) {
+            if (rc == NB_OK)
+                return close_entry(r, name, err, errlen);
+            close_entry(r, name, NULL, 0);
+            return rc;
+        }
+        reset(r);
+        rc = NB_OK;
+        unzCloseCurrentFile(r->zip);
+        r->entry_open = 0;
+        if (unzLocateFile(r->zip, name, 2) != UNZ_OK || unzOpenCurrentFile(r->zip) != UNZ_OK) {
+            nb_reader_seterr(err, errlen, "%s: damaged zip entry", name);
+            return NB_ERR_INPUT;
+        }
+        r->entry_open = 1;
+    }
     if (!(p = parser_new(r, start, end, chars))) {
         nb_reader_seterr(err, errlen, "out of memory");
         rc = NB_ERR_NOMEM;
     }
     r->cur = p;
-    r->cur_part = name;
-    r->cb_code = NB_OK;
     while (rc == NB_OK && feed(r, p, name, &rc, err, errlen) > 0)
         ;
     if (rc == NB_OK)
@@ -471,12 +560,12 @@ static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **a
     xlsx_reader *r = ud;
     const char *ln = local_name(name);
     (void)atts;
-    if (strcmp(ln, "si") == 0) {
+    if (is(ln, "si")) {
         r->in_si = 1;
         text_clear(r);
-    } else if (strcmp(ln, "t") == 0) {
+    } else if (is(ln, "t")) {
         r->in_t = r->in_si;
-    } else if (strcmp(ln, "rPh") == 0) {
+    } else if (is(ln, "rPh")) {
         r->rph_depth++;
     }
 }
@@ -495,7 +584,9 @@ static void sst_keep(xlsx_reader *r)
                 r->cur_part, NB_READER_MAX_SST_BYTES, r->sst_n + 1);
         return;
     }
-    off = nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
+    off = r->sst_n < r->sst_cap
+              ? r->sst_off
+              : nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
     if (off)
         r->sst_off = off;
     if (!off || buf_add(&r->sst, r->text.p ? r->text.p : "", r->text.len) != 0 ||
@@ -510,14 +601,23 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
 {
     xlsx_reader *r = ud;
     const char *ln = local_name(name);
-    if (strcmp(ln, "t") == 0) {
+    if (is(ln, "t")) {
         r->in_t = 0;
-    } else if (strcmp(ln, "rPh") == 0) {
+    } else if (is(ln, "rPh")) {
         r->rph_depth--;
-    } else if (strcmp(ln, "si") == 0) {
+    } else if (is(ln, "si")) {
         r->in_si = 0;
         sst_keep(r);
     }
+}
+
+/* Forgets the shared strings read (the scanner bailed: expat reads them again). */
+static void sst_reset(xlsx_reader *r)
+{
+    r->sst.len = 0;
+    r->sst_n = 0;
+    r->in_si = r->in_t = r->rph_depth = 0;
+    text_clear(r);
 }
 
 static void XMLCALL sst_chars(void *ud, const XML_Char *s, int len)
@@ -559,7 +659,15 @@ static void sheet_cell_start(xlsx_reader *r, const XML_Char **atts)
 {
     static const char types[][10] = {"s", "b", "inlineStr", "str", "e"};
     static const char codes[] = "sbife";
-    const char *ref = attr(atts, "r"), *t = attr(atts, "t"), *q = ref;
+    const char *ref = NULL, *t = NULL, *q;
+    for (const XML_Char **a = atts; a[0]; a += 2) { /* the first of each, as attr() */
+        const char *an = local_name(a[0]);
+        if (!ref && is1(an, 'r'))
+            ref = a[1];
+        else if (!t && is1(an, 't'))
+            t = a[1];
+    }
+    q = ref;
     size_t col = 0;
     for (; q && ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')); q++) {
         col = col * 26 + (size_t)((*q | 0x20) - 'a' + 1);
@@ -575,7 +683,7 @@ static void sheet_cell_start(xlsx_reader *r, const XML_Char **atts)
     text_clear(r);
     r->ctype = 'n';
     for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(t, types[i]) == 0)
+        if (t[0] == types[i][0] && strcmp(t, types[i]) == 0)
             r->ctype = codes[i];
 }
 
@@ -583,17 +691,17 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
 {
     xlsx_reader *r = ud;
     const char *ln = local_name(name);
-    if (strcmp(ln, "c") == 0)
+    if (is1(ln, 'c'))
         sheet_cell_start(r, atts);
-    else if (strcmp(ln, "v") == 0)
+    else if (is1(ln, 'v'))
         r->in_v = 1;
-    else if (strcmp(ln, "is") == 0)
+    else if (is(ln, "is"))
         r->in_is = 1;
-    else if (strcmp(ln, "t") == 0)
+    else if (is1(ln, 't'))
         r->in_t = r->in_is;
-    else if (strcmp(ln, "rPh") == 0)
+    else if (is(ln, "rPh"))
         r->rph_depth++;
-    else if (strcmp(ln, "row") == 0)
+    else if (is(ln, "row"))
         sheet_row_start(r, atts);
 }
 
@@ -604,17 +712,23 @@ static int cell_value(xlsx_reader *r, const char **v, size_t *vlen)
     *v = r->text.p ? r->text.p : "";
     *vlen = r->text.len;
     if (r->ctype == 's' && *vlen > 0) {
-        char *e, cn[24];
-        unsigned long i;
+        char *e = (char *)*v + *vlen, cn[24];
+        unsigned long i = 0;
         r->text.p[*vlen] = '\0';
-        i = strtoul(*v, &e, 10);
+        for (size_t k = 0; k < *vlen && i < r->sst_n; k++) { /* the usual: digits */
+            if ((*v)[k] < '0' || (*v)[k] > '9') {
+                i = strtoul(*v, &e, 10);
+                break;
+            }
+            i = i * 10 + (unsigned long)((*v)[k] - '0');
+        }
         if (*e != '\0' || i >= r->sst_n) {
             cell_name(r->col, r->row, cn);
             cb_fail(r, NB_ERR_INPUT, "%s: cell %s: no shared string %.40s", r->part, cn, *v);
             return -1;
         }
         *v = r->sst.p + r->sst_off[i];
-        *vlen = strlen(*v);
+        *vlen = (i + 1 < r->sst_n ? r->sst_off[i + 1] : r->sst.len) - r->sst_off[i] - 1;
     } else if (r->ctype == 'b' && *vlen == 1 && (**v == '0' || **v == '1')) {
         *v = **v == '1' ? "TRUE" : "FALSE";
         *vlen = strlen(*v);
@@ -641,7 +755,9 @@ static void sheet_cell_end(xlsx_reader *r)
                 NB_READER_MAX_RECORD);
         return;
     }
-    cells = nb_reader_grow(r->cells, &r->cells_cap, r->ncells, 1, sizeof *r->cells);
+    cells = r->ncells < r->cells_cap
+                ? r->cells
+                : nb_reader_grow(r->cells, &r->cells_cap, r->ncells, 1, sizeof *r->cells);
     if (cells)
         r->cells = cells;
     if (!cells || buf_add(&r->rowtext, v, vlen) != 0 || buf_add(&r->rowtext, "", 1) != 0) {
@@ -659,19 +775,27 @@ static void XMLCALL sheet_end(void *ud, const XML_Char *name)
 {
     xlsx_reader *r = ud;
     const char *ln = local_name(name);
-    if (strcmp(ln, "v") == 0) {
+    if (is1(ln, 'v')) {
         r->in_v = 0;
-    } else if (strcmp(ln, "t") == 0) {
-        r->in_t = 0;
-    } else if (strcmp(ln, "is") == 0) {
-        r->in_is = 0;
-    } else if (strcmp(ln, "rPh") == 0) {
-        r->rph_depth--;
-    } else if (strcmp(ln, "c") == 0) {
+    } else if (is1(ln, 'c')) {
         sheet_cell_end(r);
-    } else if (strcmp(ln, "row") == 0 && r->width > 0) {
+    } else if (is1(ln, 't')) {
+        r->in_t = 0;
+    } else if (is(ln, "is")) {
+        r->in_is = 0;
+    } else if (is(ln, "rPh")) {
+        r->rph_depth--;
+    } else if (is(ln, "row") && r->width > 0) {
+        if (r->skip > 0) { /* expat again on a row the scanner gave */
+            r->skip--;
+            return;
+        }
         r->row_ready = 1;
-        XML_StopParser(r->cur, XML_TRUE);
+        r->rows_out++;
+        if (r->cur)
+            XML_StopParser(r->cur, XML_TRUE);
+        else
+            nb_xmlscan_stop(r->scan);
     }
 }
 
@@ -797,7 +921,7 @@ static nb_err read_workbook(xlsx_reader *r, const char *sheet, char *err, size_t
 {
     const pair *chosen;
     const char *target;
-    nb_err rc = parse_part(r, "xl/workbook.xml", wb_start, NULL, NULL, err, errlen);
+    nb_err rc = parse_part(r, "xl/workbook.xml", wb_start, NULL, NULL, NULL, err, errlen);
     if (rc == NB_ERR_NOTFOUND)
         nb_reader_seterr(err, errlen, "not an XLSX file (no xl/workbook.xml)");
     if (rc == NB_ERR_NOTFOUND || (rc == NB_OK && (rc = choose_sheet(r, sheet, &chosen, err,
@@ -805,7 +929,8 @@ static nb_err read_workbook(xlsx_reader *r, const char *sheet, char *err, size_t
         return NB_ERR_INPUT;
     if (rc != NB_OK)
         return rc;
-    rc = parse_part(r, "xl/_rels/workbook.xml.rels", rels_start, NULL, NULL, err, errlen);
+    rc = parse_part(r, "xl/_rels/workbook.xml.rels", rels_start, NULL, NULL, NULL, err,
+                    errlen);
     if (rc == NB_ERR_NOTFOUND) {
         nb_reader_seterr(err, errlen, "not an XLSX file (no xl/_rels/workbook.xml.rels)");
         return NB_ERR_INPUT;
@@ -822,7 +947,7 @@ static nb_err read_workbook(xlsx_reader *r, const char *sheet, char *err, size_t
         return NB_ERR_NOMEM;
     }
     rc = parse_part(r, r->sst_part ? r->sst_part : "xl/sharedStrings.xml", sst_start, sst_end,
-                    sst_chars, err, errlen);
+                    sst_chars, sst_reset, err, errlen);
     if (rc != NB_OK && rc != NB_ERR_NOTFOUND)
         return rc;
     if (unzLocateFile(r->zip, r->part, 2) != UNZ_OK) {
@@ -851,14 +976,76 @@ static nb_err xlsx_start(xlsx_reader *r, const char *sheet, char *err, size_t er
         return NB_ERR_INPUT;
     }
     r->entry_open = 1;
-    r->parser = parser_new(r, sheet_start, sheet_end, sheet_chars);
-    if (!r->parser || buf_add(&r->rowtext, "", 1) != 0) {
+    r->scan = nb_xmlscan_new(sheet_start, sheet_end, sheet_chars, r);
+    if (!r->scan || buf_add(&r->rowtext, "", 1) != 0) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    r->cur = NULL;
+    r->cur_part = r->part;
+    r->cb_code = NB_OK;
+    return NB_OK;
+}
+
+/* The scanner met what it does not read (xmlscan.h): expat reads the sheet
+ * again from its start, and passes over the rows given already. */
+static nb_err to_expat(xlsx_reader *r, char *err, size_t errlen)
+{
+    nb_xmlscan_free(r->scan);
+    r->scan = NULL;
+    unzCloseCurrentFile(r->zip); /* not read to the end: no CRC to check yet */
+    r->entry_open = 0;
+    if (unzLocateFile(r->zip, r->part, 2) != UNZ_OK || unzOpenCurrentFile(r->zip) != UNZ_OK) {
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry", r->part);
+        return NB_ERR_INPUT;
+    }
+    r->entry_open = 1;
+    r->row = 0;
+    r->col = r->next_col = r->width = r->ncells = 0;
+    r->ctype = 0;
+    r->in_v = r->in_is = r->in_t = r->in_si = r->rph_depth = 0;
+    r->rowtext.len = 1;
+    text_clear(r);
+    r->suspended = r->fed_final = 0;
+    r->skip = r->rows_out;
+    if (!(r->parser = parser_new(r, sheet_start, sheet_end, sheet_chars))) {
         nb_reader_seterr(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
     r->cur = r->parser;
-    r->cur_part = r->part;
-    r->cb_code = NB_OK;
+    return NB_OK;
+}
+
+/* One step of the scanner on the sheet: resumes it, or feeds it a chunk. */
+static nb_err scan_step(xlsx_reader *r, char *err, size_t errlen)
+{
+    int st;
+    if (r->suspended) {
+        st = nb_xmlscan_resume(r->scan);
+    } else {
+        char *b = nb_xmlscan_buffer(r->scan, SCAN_CHUNK);
+        if (!b)
+            return to_expat(r, err, errlen);
+        int n = unzReadCurrentFile(r->zip, b, SCAN_CHUNK);
+        if (n < 0) {
+            nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", r->part,
+                             n == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+            return NB_ERR_INPUT;
+        }
+        r->fed_final = n == 0;
+        st = nb_xmlscan_parse(r->scan, (size_t)n, n == 0);
+    }
+    if (r->cb_code != NB_OK) {
+        nb_reader_seterr(err, errlen, "%s", r->cb_err);
+        return r->cb_code;
+    }
+    if (st == NB_XS_NOMEM) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    if (st == NB_XS_BAIL)
+        return to_expat(r, err, errlen);
+    r->suspended = st == NB_XS_STOPPED;
     return NB_OK;
 }
 
@@ -870,7 +1057,10 @@ static nb_err next_row(xlsx_reader *r, char *err, size_t errlen)
         nb_err rc = NB_OK;
         if (r->finished)
             return NB_DONE;
-        if (r->suspended) {
+        if (r->scan) {
+            if ((rc = scan_step(r, err, errlen)) != NB_OK)
+                return rc;
+        } else if (r->suspended) {
             enum XML_Status st;
             xml_enter(r);
             st = XML_ResumeParser(r->parser);
@@ -918,6 +1108,7 @@ static nb_err xlsx_next(nb_reader *base, size_t *nfields, char ***fields, long *
 static void xlsx_free(nb_reader *base)
 {
     xlsx_reader *r = (xlsx_reader *)base;
+    nb_xmlscan_free(r->scan);
     if (r->parser)
         XML_ParserFree(r->parser);
     if (r->zip) {

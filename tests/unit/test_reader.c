@@ -859,6 +859,35 @@ static const zentry no_sst = {NULL, "<sst/>", NULL, NULL, 0};
 static const zentry one_cell = {NULL, SHEET_HEAD "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>" SHEET_TAIL,
                                 NULL, NULL, 0};
 
+/* ---- XLSX read by the scanner, and by expat where the scanner hands over */
+
+/* Parts the scanner does not read itself (xmlscan.h) are read by expat: a
+ * CDATA section in the middle of a sheet (expat reads the sheet again and
+ * passes over the rows given), in the shared strings, a DOCTYPE at the start. */
+static void test_xlsx_fallback(void)
+{
+    static const zentry sst = {NULL, "<sst><si><t>s0</t></si><si><t>s&#49;</t></si></sst>", NULL,
+                               NULL, 0};
+    static const zentry sst_cdata = {NULL, "<sst><si><t>s0</t></si>"
+                                           "<si><t><![CDATA[<c1>]]></t></si></sst>", NULL, NULL, 0};
+    static const zentry sheet = {NULL, SHEET_HEAD
+        "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\"><v>1</v></c></row>"
+        "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>1</v></c></row>"
+        "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t><![CDATA[a<b]]></t></is></c></row>"
+        "<row><c t=\"inlineStr\"><is><t>&#x4E2D;</t></is></c></row>"
+        "<row r=\"6\"><c r=\"C6\"><v>6</v></c></row>" SHEET_TAIL, NULL, NULL, 0};
+    static const zentry doctype = {NULL, "<!DOCTYPE worksheet>" SHEET_HEAD
+        "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>1</v></c></row>" SHEET_TAIL, NULL, NULL, 0};
+    CHECK_STR(dump(book("fb1.xlsx", sst, sheet), NULL, NULL),
+              "1:s0|1\n2:s1\n3:a<b\n4:中\n6:||6\n",
+              "a CDATA section in row 3: rows 1 and 2 once, then expat's");
+    CHECK_STR(dump(book("fb2.xlsx", sst_cdata, sheet), NULL, NULL),
+              "1:s0|1\n2:<c1>\n3:a<b\n4:中\n6:||6\n",
+              "a CDATA section in the shared strings: expat reads them all again");
+    CHECK_STR(dump(book("fb3.xlsx", sst, doctype), NULL, NULL), "1:s1\n",
+              "a DOCTYPE: expat reads the sheet");
+}
+
 /* Shared strings: one too long, too many bytes in all, too many of them. */
 static void test_xlsx_sst_limits(void)
 {
@@ -1107,6 +1136,7 @@ int main(int argc, char **argv)
     test_xlsx();
     test_xlsx_large();
     test_xlsx_handmade();
+    test_xlsx_fallback();
     test_xlsx_sst_limits();
     test_xlsx_cell_limits();
     test_xlsx_xml_limits();
