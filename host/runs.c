@@ -278,27 +278,43 @@ static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *ta
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "computing digests");
     int rc, ncol = sqlite3_column_count(st);
+    size_t taglen = strlen(tag) + 1; /* with its NUL, as nb_hash_str */
+    /* a row's bytes go to the hash in one call (the same bytes as column by column) */
+    unsigned char row[512];
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int i = body_index(d, sqlite3_column_int64(st, 0));
         if (i < 0)
             continue;
-        nb_hash_str(&d->h[i], tag);
+        size_t n = 0;
+        nb_hash_add(&d->h[i], tag, taglen);
         for (int c = 1; c < ncol; c++) {
             int type = sqlite3_column_type(st, c);
+            if (n + 9 > sizeof row) {
+                nb_hash_add(&d->h[i], row, n);
+                n = 0;
+            }
             if (type == SQLITE_NULL) {
-                nb_hash_add(&d->h[i], "\x01", 1);
+                row[n++] = '\x01';
             } else if (type == SQLITE_INTEGER) { /* as 8 bytes, not as text */
-                unsigned char b[9] = {'\x02'};
                 uint64_t v = (uint64_t)sqlite3_column_int64(st, c);
+                row[n++] = '\x02';
                 for (int k = 0; k < 8; k++)
-                    b[k + 1] = (unsigned char)(v >> (8 * k));
-                nb_hash_add(&d->h[i], b, sizeof b);
+                    row[n++] = (unsigned char)(v >> (8 * k));
             } else {
                 const unsigned char *v = sqlite3_column_text(st, c);
-                nb_hash_add(&d->h[i], v, (size_t)sqlite3_column_bytes(st, c));
-                nb_hash_add(&d->h[i], "", 1);
+                size_t len = (size_t)sqlite3_column_bytes(st, c);
+                if (n + len + 1 > sizeof row) {
+                    nb_hash_add(&d->h[i], row, n);
+                    nb_hash_add(&d->h[i], v, len);
+                    n = 0;
+                } else {
+                    memcpy(row + n, v, len);
+                    n += len;
+                }
+                row[n++] = '\0';
             }
         }
+        nb_hash_add(&d->h[i], row, n);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "computing digests");
