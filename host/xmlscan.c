@@ -21,7 +21,8 @@ struct nb_xmlscan {
     int final;           /* no input after the window's */
     int stop;            /* a handler asked to stop */
     int started;         /* past the first byte (an XML declaration only there) */
-    int root_open, root_done;
+    int root_done;
+    int failed;          /* bailed or out of memory: every later call says so again */
     int depth;
     char *names;         /* the open elements' names, each NUL-terminated */
     size_t names_len, names_cap;
@@ -66,7 +67,9 @@ char *nb_xmlscan_buffer(nb_xmlscan *x, size_t n)
     if (n > XS_MAX_TOKEN || x->len > XS_MAX_TOKEN)
         return NULL;
     if (x->len + n + 1 > x->cap) {
-        size_t cap = x->len + n + 1;
+        size_t cap = x->cap ? x->cap : 4096;
+        while (cap < x->len + n + 1)
+            cap *= 2;
         char *b = realloc(x->buf, cap);
         if (!b)
             return NULL;
@@ -232,12 +235,12 @@ static long decode(const char *s, const char *e, char *out, int attr)
             p++;
         } else if (c == '<') {
             return -1;
-        } else if (c == '\t' || c == '\n') {
-            if (attr)
-                return -1;
-            *o++ = (char)c;
-            p++;
-        } else if (c < 0x80) { /* carriage return, other controls */
+        } else if (c == '\t' || c == '\n' || c == '\r') {
+            /* as expat: a line end (CR LF, or CR) is LF; in an attribute value every
+               tab and line end is a space */
+            p += c == '\r' && p + 1 < e && p[1] == '\n' ? 2 : 1;
+            *o++ = attr ? ' ' : c == '\t' ? '\t' : '\n';
+        } else if (c < 0x80) { /* other controls */
             return -1;
         } else {
             size_t n = utf8_char((const unsigned char *)p, (const unsigned char *)e);
@@ -454,7 +457,6 @@ static int start_tag(nb_xmlscan *x, char *p, char *gt)
     }
     *name_stop = '\0';
     x->atts[2 * natts] = NULL;
-    x->root_open = 1;
     if (!empty) {
         int rc = push(x, name, (size_t)(name_stop - name));
         if (rc != T_DONE)
@@ -530,8 +532,10 @@ static int token(nb_xmlscan *x)
         return T_BAIL; /* a byte order mark: expat's */
     if (*p != '<') {
         const char *lt = memchr(p, '<', (size_t)(e - p));
-        if (!lt)
+        if (!lt && !(x->final && x->root_done))
             return T_MORE;
+        if (!lt) /* after the root, at the end: spaces only */
+            lt = e;
         rc = text(x, p, lt);
         len = (size_t)(lt - p);
     } else if (e - p < 2) {
@@ -555,11 +559,13 @@ static int token(nb_xmlscan *x)
         x->pos += len;
         x->started = 1;
     }
-    return rc;
+    return rc == T_DONE && len > XS_MAX_TOKEN ? T_BAIL : rc;
 }
 
 static int scan(nb_xmlscan *x)
 {
+    if (x->failed) /* the window may be half decoded: never read it again */
+        return x->failed;
     for (;;) {
         if (x->stop) {
             x->stop = 0;
@@ -568,18 +574,15 @@ static int scan(nb_xmlscan *x)
         if (x->pos == x->len) {
             if (!x->final)
                 return NB_XS_OK;
-            return x->root_done && x->depth == 0 ? NB_XS_OK : NB_XS_BAIL;
+            return x->root_done && x->depth == 0 ? NB_XS_OK : (x->failed = NB_XS_BAIL);
         }
         int rc = token(x);
-        if (rc == T_MORE) {
-            if (x->final || x->len - x->pos > XS_MAX_TOKEN)
-                return NB_XS_BAIL;
+        if (rc == T_MORE && !x->final && x->len - x->pos <= XS_MAX_TOKEN)
             return NB_XS_OK;
-        }
-        if (rc == T_BAIL)
-            return NB_XS_BAIL;
+        if (rc == T_MORE || rc == T_BAIL)
+            return x->failed = NB_XS_BAIL;
         if (rc == T_NOMEM)
-            return NB_XS_NOMEM;
+            return x->failed = NB_XS_NOMEM;
     }
 }
 

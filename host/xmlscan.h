@@ -11,12 +11,14 @@
  * The subset: UTF-8 without a byte order mark; an XML declaration of version
  * 1.0 with encoding UTF-8 (any case) or none; elements and attributes whose
  * names are ASCII; the five predefined entities and character references;
- * comments and processing instructions (skipped). Not in it, among others: a
- * DOCTYPE, CDATA sections, a carriage return or a tab or newline inside an
- * attribute value (expat normalizes them), names beyond ASCII, tags or text
- * runs over 1 MiB, elements nested over 256 deep. Every well-formedness error
- * is outside the subset too, so a refusal is always expat's, with its message.
- * No Lua, no SQLite. */
+ * comments and processing instructions (skipped). Line ends are normalized as
+ * expat does (CR LF and CR are LF; in attribute values tabs and line ends are
+ * spaces). Not in it, among others: a DOCTYPE, CDATA sections, names beyond
+ * ASCII, a tag or a run of text over 1 MiB, elements nested over 256 deep or
+ * with over 64 KiB of open names. Every well-formedness error is outside the
+ * subset too, so a refusal is always expat's, with its message. After a bail
+ * (or out of memory) every call answers the same: the buffer may be half
+ * decoded. No Lua, no SQLite. */
 #ifndef NB_XMLSCAN_H
 #define NB_XMLSCAN_H
 
