@@ -39,6 +39,9 @@ typedef struct {
        the rows the file brought are in the store, found there, but these are not. */
     nb_strmap refused_ids;
     long nrefused_ids;
+    unsigned char *seen;  /* the file's ids so far, as a Bloom filter (SEEN_BITS) */
+    unsigned char *seen_next; /* a block whose bits are set at the next call */
+    uint64_t seen_next_bits;
     nb_buf raw;           /* the row's raw values that differ from what it stores */
     /* Rows found unchanged from an earlier import of this file, by rid: they keep
        that import's source, so the removal of its rows passes over them. */
@@ -111,6 +114,73 @@ static void problem(import_state *im, long line, const char *field, const char *
  * (the file is refused anyway). */
 #define REFUSED_IDS 65536
 
+/* The ids met in the file so far, as a Bloom filter: an id out of order that it
+ * has surely not met is new, and the store is not asked. Fixed in size, so a
+ * file of any length takes the same memory (16 MiB, its pages touched as bits
+ * are set); past about ten million ids it answers "maybe" more often, and the
+ * store is asked more often. */
+#define SEEN_BITS ((size_t)1 << 27)
+#define SEEN_PROBES 6
+
+static uint64_t id_hash(int64_t body, const char *id, size_t len)
+{
+    uint64_t h = 1469598103934665603u ^ ((uint64_t)body * 0x9E3779B97F4A7C15u);
+    for (size_t i = 0; i < len; i++) { /* FNV-1a, then splitmix64's mix */
+        h ^= (unsigned char)id[i];
+        h *= 1099511628211u;
+    }
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9u;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBu;
+    return h ^ (h >> 31);
+}
+
+/* The block of 64 bytes (one cache line) that holds the bits of hash H, and
+ * those bits in it: one miss a row, not one a bit. */
+static unsigned char *seen_block(const import_state *im, uint64_t h, uint64_t *bits)
+{
+    *bits = h >> 32 | h << 32;
+    return im->seen + (size_t)(h % (SEEN_BITS / 512)) * 64;
+}
+
+/* Sets BITS in BLOCK; 1 when they were all set already. */
+static int seen_set(unsigned char *block, uint64_t bits)
+{
+    int all = 1;
+    for (int k = 0; k < SEEN_PROBES; k++, bits >>= 9) {
+        unsigned bit = (unsigned)(bits & 511);
+        unsigned char m = (unsigned char)(1u << (bit & 7));
+        if (!(block[bit >> 3] & m)) {
+            all = 0;
+            block[bit >> 3] |= m;
+        }
+    }
+    return all;
+}
+
+/* Adds the id of hash H to those met. When it comes in order (LATER: the
+ * answer is not needed), its block is fetched now and its bits set at the next
+ * call, while the row is written: the miss is hidden. Returns 1 when it may
+ * have been met before, 0 when surely not (or not asked), -1 out of memory. */
+static int seen(import_state *im, uint64_t h, int later)
+{
+    if (!im->seen && !(im->seen = calloc(SEEN_BITS / 8, 1)))
+        return -1;
+    if (im->seen_next) {
+        seen_set(im->seen_next, im->seen_next_bits);
+        im->seen_next = NULL;
+    }
+    uint64_t bits;
+    unsigned char *block = seen_block(im, h, &bits);
+    if (!later)
+        return seen_set(block, bits);
+    __builtin_prefetch(block, 1);
+    im->seen_next = block;
+    im->seen_next_bits = bits;
+    return 0;
+}
+
 /* The key of ID of BODY among the refused ids. */
 static int refused_key(nb_buf *key, const char *body, const char *id)
 {
@@ -129,8 +199,9 @@ static int after(const nb_buf *last, const char *id, size_t len)
 /* Whether ID (of BODY, at LINE; T its target, NULL when it has none yet) came
  * earlier in the file: 1 and *FIRST its line, or 0 and *RID the body's record
  * of that id (0: none). While a body's ids come in order none can repeat. An
- * id out of order is looked up in the store, where the file's rows so far are
- * (written, or found unchanged): so the memory used does not grow with the file. */
+ * id out of order that the filter of ids met may have met is looked up in the
+ * store, where the file's rows so far are (written, or found unchanged): so the
+ * memory used does not grow with the file. */
 static nb_err check_id(import_state *im, target *t, const char *body, const char *id,
                        int64_t *rid, int64_t *first, int *dup, char *err, size_t errlen)
 {
@@ -154,7 +225,13 @@ static nb_err check_id(import_state *im, target *t, const char *body, const char
     }
     if (!t)
         return NB_OK;
-    if (after(&t->last_id, id, len)) {
+    int in_order = after(&t->last_id, id, len);
+    int maybe = seen(im, id_hash(t->body_id, id, len), in_order);
+    if (maybe < 0) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    if (in_order) {
         t->last_id.len = 0;
         if (nb_buf_add(&t->last_id, id, len)) {
             snprintf(err, errlen, "out of memory");
@@ -162,6 +239,8 @@ static nb_err check_id(import_state *im, target *t, const char *body, const char
         }
         return nb_writer_find(t->writer, id, rid, err, errlen);
     }
+    if (!maybe) /* out of order, but surely not met: no row of this file has it */
+        return nb_writer_find(t->writer, id, rid, err, errlen);
     nb_err rc = nb_writer_lookup(t->writer, id, rid, err, errlen);
     int64_t src;
     long at;
@@ -577,6 +656,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
         sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     sqlite3_create_function_v2(s->db, "nb_kept", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
     free(im.kept);
+    free(im.seen);
     free_targets(&im);
     nb_coder_free(im.coder);
     nb_reader_close(im.r);
