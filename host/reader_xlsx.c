@@ -339,6 +339,32 @@ static XML_Parser parser_new(xlsx_reader *r, XML_StartElementHandler start,
     return p;
 }
 
+/* Reads up to N bytes of the open zip entry of PART into B: the bytes read
+ * (0: its end), or -1 with ERR set. */
+static int read_entry(xlsx_reader *r, const char *part, void *b, unsigned n, char *err,
+                      size_t errlen)
+{
+    int got = unzReadCurrentFile(r->zip, b, n);
+    if (got < 0)
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", part,
+                         got == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+    return got < 0 ? -1 : got;
+}
+
+/* Opens the zip entry NAME again from its start (it was not read to the end:
+ * no CRC to check yet). */
+static nb_err reopen_entry(xlsx_reader *r, const char *name, char *err, size_t errlen)
+{
+    unzCloseCurrentFile(r->zip);
+    r->entry_open = 0;
+    if (unzLocateFile(r->zip, name, 2) != UNZ_OK || unzOpenCurrentFile(r->zip) != UNZ_OK) {
+        nb_reader_seterr(err, errlen, "%s: damaged zip entry", name);
+        return NB_ERR_INPUT;
+    }
+    r->entry_open = 1;
+    return NB_OK;
+}
+
 /* Reads up to XML_CHUNK bytes of the open zip entry into P's buffer and
  * parses them (N 0: the end). Returns the bytes read, or -1 with *CODE and
  * ERR set. */
@@ -355,10 +381,7 @@ static int feed(xlsx_reader *r, XML_Parser p, const char *part, nb_err *code, ch
         *code = xml_error(r, p, part, err, errlen);
         return -1;
     }
-    n = unzReadCurrentFile(r->zip, b, XML_CHUNK);
-    if (n < 0) {
-        nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", part,
-                         n == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+    if ((n = read_entry(r, part, b, XML_CHUNK, err, errlen)) < 0) {
         *code = NB_ERR_INPUT;
         return -1;
     }
@@ -405,10 +428,7 @@ static nb_err scan_part(xlsx_reader *r, const char *name, XML_StartElementHandle
             rc = NB_DONE;
             break;
         }
-        n = unzReadCurrentFile(r->zip, b, SCAN_CHUNK);
-        if (n < 0) {
-            nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", name,
-                             n == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+        if ((n = read_entry(r, name, b, SCAN_CHUNK, err, errlen)) < 0) {
             rc = NB_ERR_INPUT;
             break;
         }
@@ -456,14 +476,8 @@ static nb_err parse_part(xlsx_reader *r, const char *name, XML_StartElementHandl
             return rc;
         }
         reset(r);
-        rc = NB_OK;
-        unzCloseCurrentFile(r->zip);
-        r->entry_open = 0;
-        if (unzLocateFile(r->zip, name, 2) != UNZ_OK || unzOpenCurrentFile(r->zip) != UNZ_OK) {
-            nb_reader_seterr(err, errlen, "%s: damaged zip entry", name);
-            return NB_ERR_INPUT;
-        }
-        r->entry_open = 1;
+        if ((rc = reopen_entry(r, name, err, errlen)) != NB_OK)
+            return rc;
     }
     if (!(p = parser_new(r, start, end, chars))) {
         nb_reader_seterr(err, errlen, "out of memory");
@@ -993,13 +1007,9 @@ static nb_err to_expat(xlsx_reader *r, char *err, size_t errlen)
 {
     nb_xmlscan_free(r->scan);
     r->scan = NULL;
-    unzCloseCurrentFile(r->zip); /* not read to the end: no CRC to check yet */
-    r->entry_open = 0;
-    if (unzLocateFile(r->zip, r->part, 2) != UNZ_OK || unzOpenCurrentFile(r->zip) != UNZ_OK) {
-        nb_reader_seterr(err, errlen, "%s: damaged zip entry", r->part);
-        return NB_ERR_INPUT;
-    }
-    r->entry_open = 1;
+    nb_err rc = reopen_entry(r, r->part, err, errlen);
+    if (rc != NB_OK)
+        return rc;
     r->row = 0;
     r->col = r->next_col = r->width = r->ncells = 0;
     r->ctype = 0;
@@ -1026,12 +1036,9 @@ static nb_err scan_step(xlsx_reader *r, char *err, size_t errlen)
         char *b = nb_xmlscan_buffer(r->scan, SCAN_CHUNK);
         if (!b)
             return to_expat(r, err, errlen);
-        int n = unzReadCurrentFile(r->zip, b, SCAN_CHUNK);
-        if (n < 0) {
-            nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", r->part,
-                             n == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
+        int n = read_entry(r, r->part, b, SCAN_CHUNK, err, errlen);
+        if (n < 0)
             return NB_ERR_INPUT;
-        }
         r->fed_final = n == 0;
         st = nb_xmlscan_parse(r->scan, (size_t)n, n == 0);
     }
