@@ -1,5 +1,6 @@
-/* publish.c - nb_html_lines, nb_pdf_lines and nb_export_pdf for the nianbao command:
- * each opens nianbao-publish.so the first time (publish.h) and calls through its table.
+/* publish.c - nb_html_lines, nb_pdf_lines and nb_export_pdf for the nianbao command,
+ * each of which opens nianbao-publish.so the first time (publish.h) and calls through its
+ * table; nb_export_xlsx the same with nianbao-xlsx.so.
  * Depends on publish.h, util.h; dlopen. */
 #define _GNU_SOURCE /* dlopen's RTLD_* on older libcs */
 #include "publish.h"
@@ -17,62 +18,72 @@
 #define NB_LIBDIR "/usr/local/lib/nianbao" /* make install sets PREFIX/lib/nianbao */
 #endif
 
-static const nb_publish_api *api;
-static char failure[PATH_MAX + 512]; /* why the module could not be opened, once known */
+/* A module: its file, the symbol of its table and the version the command expects;
+ * once opened, its table; once it could not be, why. */
+typedef struct {
+    const char *file, *symbol;
+    int version;
+    const void *api;
+    char failure[PATH_MAX + 512];
+} module;
 
-/* The module's path: beside the executable or in lib/nianbao/ there, in its folder or
- * up to two folders above (nb_near_exe); else NB_LIBDIR. 0, or -1 when none exists
+static module publish_mod = {NB_PUBLISH_MODULE, "nb_publish", NB_PUBLISH_VERSION, NULL, ""};
+static module xlsx_mod = {NB_XLSX_MODULE, "nb_xlsx", NB_XLSX_VERSION, NULL, ""};
+
+/* The path of module FILE: beside the executable or in lib/nianbao/ there, in its folder
+ * or up to two folders above (nb_near_exe); else NB_LIBDIR. 0, or -1 when none exists
  * (PATH: the last looked at). */
-static int find_module(char *path, size_t size)
+static int find_module(const char *file, char *path, size_t size)
 {
     static const char *const under[] = {"", "/lib/nianbao"};
     char dir[PATH_MAX];
     struct stat sb;
-    if (nb_near_exe(under, 2, NB_PUBLISH_MODULE, dir, sizeof dir) == 0 &&
-        (size_t)snprintf(path, size, "%s/" NB_PUBLISH_MODULE, dir) < size)
+    if (nb_near_exe(under, 2, file, dir, sizeof dir) == 0 &&
+        (size_t)snprintf(path, size, "%s/%s", dir, file) < size)
         return 0;
-    snprintf(path, size, "%s/" NB_PUBLISH_MODULE, NB_LIBDIR);
+    snprintf(path, size, "%s/%s", NB_LIBDIR, file);
     return stat(path, &sb) == 0 ? 0 : -1;
 }
 
-/* The module's table, opened once; NULL with the reason in ERR. */
-static const nb_publish_api *load(const char *what, char *err, size_t errlen)
+/* M's table, opened once; NULL with the reason in ERR, after WHAT. Every table starts
+ * with its int version. */
+static const void *load(module *m, const char *what, char *err, size_t errlen)
 {
-    if (!api && !failure[0]) {
+    if (!m->api && !m->failure[0]) {
         char path[PATH_MAX + 64];
-        if (find_module(path, sizeof path) != 0) {
-            snprintf(failure, sizeof failure,
+        if (find_module(m->file, path, sizeof path) != 0) {
+            snprintf(m->failure, sizeof m->failure,
                      "%s is not installed (looked beside the nianbao executable and in %s): "
-                     "run make (or make install) again", NB_PUBLISH_MODULE, NB_LIBDIR);
+                     "run make (or make install) again", m->file, NB_LIBDIR);
         } else {
             void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-            const nb_publish_api *t = h ? dlsym(h, "nb_publish") : NULL;
+            const int *t = h ? dlsym(h, m->symbol) : NULL;
             if (!h)
-                snprintf(failure, sizeof failure, "cannot load %s: %s", path, dlerror());
-            else if (!t || t->version != NB_PUBLISH_VERSION)
-                snprintf(failure, sizeof failure,
+                snprintf(m->failure, sizeof m->failure, "cannot load %s: %s", path, dlerror());
+            else if (!t || *t != m->version)
+                snprintf(m->failure, sizeof m->failure,
                          "%s is from another version of nianbao: run make (or make install) again",
                          path);
             else
-                api = t; /* kept open until the process ends */
+                m->api = t; /* kept open until the process ends */
         }
     }
-    if (!api)
-        snprintf(err, errlen, "%s: %s", what, failure);
-    return api;
+    if (!m->api)
+        snprintf(err, errlen, "%s: %s", what, m->failure);
+    return m->api;
 }
 
 nb_err nb_html_lines(const char *data, size_t len, nb_html_fn fn, void *ud,
                      const char **encoding, char *err, size_t errlen)
 {
-    const nb_publish_api *t = load("reading HTML", err, errlen);
+    const nb_publish_api *t = load(&publish_mod, "reading HTML", err, errlen);
     return t ? t->html_lines(data, len, fn, ud, encoding, err, errlen) : NB_ERR_IO;
 }
 
 nb_err nb_pdf_lines(const char *data, size_t len, nb_html_fn fn, void *ud, char *err,
                     size_t errlen)
 {
-    const nb_publish_api *t = load("reading PDF", err, errlen);
+    const nb_publish_api *t = load(&publish_mod, "reading PDF", err, errlen);
     return t ? t->pdf_lines(data, len, fn, ud, err, errlen) : NB_ERR_IO;
 }
 
@@ -80,6 +91,14 @@ nb_err nb_export_pdf(const nb_doc *doc, const char *path, char *err, size_t errl
 {
     char what[PATH_MAX + 16];
     snprintf(what, sizeof what, "%s", path);
-    const nb_publish_api *t = load(what, err, errlen);
+    const nb_publish_api *t = load(&publish_mod, what, err, errlen);
     return t ? t->export_pdf(doc, path, err, errlen) : NB_ERR_IO;
+}
+
+nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen)
+{
+    char what[PATH_MAX + 16];
+    snprintf(what, sizeof what, "%s", path);
+    const nb_xlsx_api *t = load(&xlsx_mod, what, err, errlen);
+    return t ? t->export_xlsx(doc, path, err, errlen) : NB_ERR_IO;
 }

@@ -37,6 +37,7 @@ check "installed: the binary" test -x root/opt/nb/bin/nianbao
 check "installed: scripts and lib" test -f root/opt/nb/share/nianbao/scripts/cli.lua -a -f root/opt/nb/share/nianbao/lib/report.lua
 check "installed: the man page" cmp -s nianbao.1 root/opt/nb/share/man/man1/nianbao.1
 check "installed: the module for HTML and PDF" test -f root/opt/nb/lib/nianbao/nianbao-publish.so
+check "installed: the module for XLSX" test -f root/opt/nb/lib/nianbao/nianbao-xlsx.so
 mkdir elsewhere
 cp root/opt/nb/bin/nianbao elsewhere/copied
 (
@@ -45,12 +46,18 @@ cp root/opt/nb/bin/nianbao elsewhere/copied
     ../root/opt/nb/bin/nianbao -d x.db init >../installed.out 2>&1; echo "$?" >>../installed.out
     printf '<p>x</p>\n' >p.html
     ../root/opt/nb/bin/nianbao lint p.html >../lint.out 2>&1; echo "$?" >>../lint.out
+    printf '%s\n' '编号,收到日期,申请人类型,办结日期,办理结果' 'A1,2020-01-05,自然人,2020-01-20,予以公开' >r.csv
+    ../root/opt/nb/bin/nianbao -d x.db import --body 沈河区 request r.csv >/dev/null 2>&1
+    ../root/opt/nb/bin/nianbao -d x.db report --body 沈河区 --year 2020 --to xlsx --out o >../xlsx.out 2>&1
+    echo "$?" >>../xlsx.out
     ./copied -d y.db init >../copied.out 2>&1; echo "$?" >>../copied.out
     NIANBAO_HOME="$R" ./copied -d z.db init >../home.out 2>&1; echo "$?" >>../home.out
 )
 is "$(cat installed.out)" "created store x.db (schema version 4)
 0" "the installed binary works from another folder"
 like "$(cat lint.out)" "p.html: no table of the national formats found" "the installed binary opens its module (lint of a page)"
+is "$(tail -1 xlsx.out)" 0 "the installed binary opens its XLSX module (report --to xlsx)"
+check "and writes the workbook" test -s elsewhere/o/沈河区-2020.xlsx
 like "$(cat copied.out)" "cannot open" "a copied binary without its scripts says what it misses"
 is "$(tail -1 home.out)" 0 "NIANBAO_HOME tells a copied binary where the scripts are"
 finish
