@@ -149,15 +149,35 @@ static int l_run_values(lua_State *L)
     return 1;
 }
 
-/* store:digests() -> {body name = SHA-256 of everything of it a report reads} */
+/* store:digests([bodies]) -> {body name = SHA-256 of everything of it a report reads}:
+ * of every body, or of the bodies named in the list BODIES (an unknown name raises). */
 static int l_digests(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
-    void **owned_ids = nb_lua_owned(L), **owned_hex = nb_lua_owned(L);
+    lua_settop(L, 2); /* the list, or nil: the owned buffers go above it */
+    void **owned_only = nb_lua_owned(L), **owned_ids = nb_lua_owned(L), **owned_hex = nb_lua_owned(L);
+    int64_t *only = NULL;
+    int nonly = 0;
+    if (!lua_isnil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_Integer len = luaL_len(L, 2);
+        if (len < 0 || len > 1000000)
+            return luaL_argerror(L, 2, "a list of body names");
+        only = malloc((size_t)(len > 0 ? len : 1) * sizeof *only);
+        if (!only)
+            return luaL_error(L, "out of memory");
+        *owned_only = only;
+        for (lua_Integer i = 1; i <= len; i++) {
+            if (lua_geti(L, 2, i) != LUA_TSTRING)
+                return luaL_error(L, "store:digests: bodies[%I] must be a body name", i);
+            only[nonly++] = nb_check_body(L, s, -1);
+            lua_pop(L, 1);
+        }
+    }
     int64_t *ids;
     char *hex, err[1024];
     int n;
-    if (nb_body_digests(s, &ids, &hex, &n, err, sizeof err) != NB_OK)
+    if (nb_body_digests(s, only, nonly, &ids, &hex, &n, err, sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);
     *owned_ids = ids;
     *owned_hex = hex;

@@ -269,69 +269,161 @@ static int body_index(const digests *d, int64_t body)
     return -1;
 }
 
+/* A span of rids, both ends included. */
+typedef struct {
+    int64_t lo, hi;
+} rid_range;
+
 /* Adds every row of SQL (first column: the body id) to its body's hash, column by
- * column; a NULL and an empty text differ. TAG names the table in the hash. */
-static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *tag, char *err,
-                        size_t errlen)
+ * column; a NULL and an empty text differ. TAG names the table in the hash. With
+ * RANGES[0..NRANGES), SQL has ?1 and ?2 and runs once for each range, in order. */
+static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *tag,
+                        const rid_range *ranges, int nranges, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "computing digests");
-    int rc, ncol = sqlite3_column_count(st);
+    int rc = SQLITE_DONE, ncol = sqlite3_column_count(st);
     size_t taglen = strlen(tag) + 1; /* with its NUL, as nb_hash_str */
     /* a row's bytes go to the hash in one call (the same bytes as column by column) */
     unsigned char row[512];
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int i = body_index(d, sqlite3_column_int64(st, 0));
-        if (i < 0)
-            continue;
-        size_t n = 0;
-        nb_hash_add(&d->h[i], tag, taglen);
-        for (int c = 1; c < ncol; c++) {
-            int type = sqlite3_column_type(st, c);
-            if (n + 9 > sizeof row) {
-                nb_hash_add(&d->h[i], row, n);
-                n = 0;
-            }
-            if (type == SQLITE_NULL) {
-                row[n++] = '\x01';
-            } else if (type == SQLITE_INTEGER) { /* as 8 bytes, not as text */
-                uint64_t v = (uint64_t)sqlite3_column_int64(st, c);
-                row[n++] = '\x02';
-                for (int k = 0; k < 8; k++)
-                    row[n++] = (unsigned char)(v >> (8 * k));
-            } else {
-                const unsigned char *v = sqlite3_column_text(st, c);
-                size_t len = (size_t)sqlite3_column_bytes(st, c);
-                if (n + len + 1 > sizeof row) {
-                    nb_hash_add(&d->h[i], row, n);
-                    nb_hash_add(&d->h[i], v, len);
-                    n = 0;
-                } else {
-                    memcpy(row + n, v, len);
-                    n += len;
-                }
-                row[n++] = '\0';
-            }
+    for (int r = 0; r < (ranges ? nranges : 1) && rc == SQLITE_DONE; r++) {
+        if (ranges) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, ranges[r].lo);
+            sqlite3_bind_int64(st, 2, ranges[r].hi);
         }
-        nb_hash_add(&d->h[i], row, n);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int i = body_index(d, sqlite3_column_int64(st, 0));
+            if (i < 0)
+                continue;
+            size_t n = 0;
+            nb_hash_add(&d->h[i], tag, taglen);
+            for (int c = 1; c < ncol; c++) {
+                int type = sqlite3_column_type(st, c);
+                if (n + 9 > sizeof row) {
+                    nb_hash_add(&d->h[i], row, n);
+                    n = 0;
+                }
+                if (type == SQLITE_NULL) {
+                    row[n++] = '\x01';
+                } else if (type == SQLITE_INTEGER) { /* as 8 bytes, not as text */
+                    uint64_t v = (uint64_t)sqlite3_column_int64(st, c);
+                    row[n++] = '\x02';
+                    for (int k = 0; k < 8; k++)
+                        row[n++] = (unsigned char)(v >> (8 * k));
+                } else {
+                    const unsigned char *v = sqlite3_column_text(st, c);
+                    size_t len = (size_t)sqlite3_column_bytes(st, c);
+                    if (n + len + 1 > sizeof row) {
+                        nb_hash_add(&d->h[i], row, n);
+                        nb_hash_add(&d->h[i], v, len);
+                        n = 0;
+                    } else {
+                        memcpy(row + n, v, len);
+                        n += len;
+                    }
+                    row[n++] = '\0';
+                }
+            }
+            nb_hash_add(&d->h[i], row, n);
+        }
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "computing digests");
 }
 
-nb_err nb_body_digests(nb_store *s, int64_t **ids, char **hex, int *n, char *err, size_t errlen)
+/* The rids of D's bodies' records of kind K, as the ascending, disjoint spans that cover
+ * their packed parts (each part's rid_lo to rid_hi; overlapping or adjacent ones merged):
+ * the records of those bodies in rid order, with other bodies' records between, which
+ * hash_rows passes over. *OUT is the caller's to free. */
+static nb_err kind_ranges(nb_store *s, const digests *d, const nb_kind *k, rid_range **out,
+                          int *nout, char *err, size_t errlen)
+{
+    *out = NULL;
+    *nout = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT body, rid_lo, rid_hi FROM pack WHERE kind = ?1 "
+                                  "ORDER BY rid_lo", -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, "computing digests");
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    rid_range *r = NULL;
+    int n = 0, cap = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (body_index(d, sqlite3_column_int64(st, 0)) < 0)
+            continue;
+        int64_t lo = sqlite3_column_int64(st, 1), hi = sqlite3_column_int64(st, 2);
+        if (n > 0 && lo <= r[n - 1].hi + 1) {
+            if (hi > r[n - 1].hi)
+                r[n - 1].hi = hi;
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            rid_range *nr = realloc(r, (size_t)cap * sizeof *nr);
+            if (!nr) {
+                free(r);
+                sqlite3_finalize(st);
+                snprintf(err, errlen, "out of memory");
+                return NB_ERR_NOMEM;
+            }
+            r = nr;
+        }
+        r[n].lo = lo;
+        r[n++].hi = hi;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(r);
+        return nb_store_sql_fail(s, err, errlen, "computing digests");
+    }
+    *out = r;
+    *nout = n;
+    return NB_OK;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether ID is in SORTED[0..N). */
+static int has_id(const int64_t *sorted, int n, int64_t id)
+{
+    return bsearch(&id, sorted, (size_t)n, sizeof *sorted, cmp_id) != NULL;
+}
+
+nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **ids, char **hex,
+                       int *n, char *err, size_t errlen)
 {
     digests d = {0};
     *ids = NULL;
     *hex = NULL;
     *n = 0;
+    int64_t *want = NULL;
+    if (only) {
+        if (!(want = malloc((size_t)(nonly > 0 ? nonly : 1) * sizeof *want))) {
+            snprintf(err, errlen, "out of memory");
+            return NB_ERR_NOMEM;
+        }
+        if (nonly > 0)
+            memcpy(want, only, (size_t)nonly * sizeof *want);
+        qsort(want, (size_t)nonly, sizeof *want, cmp_id);
+    }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT id FROM body ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT id FROM body ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+        free(want);
         return nb_store_sql_fail(s, err, errlen, "computing digests");
-    int cap = 0, rc;
+    }
+    int cap = 0, rc, every = 1;
     nb_err e = NB_OK;
     while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (want && !has_id(want, nonly, id)) {
+            every = 0;
+            continue;
+        }
         if (d.n == cap) {
             cap = cap ? cap * 2 : 64;
             int64_t *ni = realloc(d.ids, (size_t)cap * sizeof *ni);
@@ -346,21 +438,32 @@ nb_err nb_body_digests(nb_store *s, int64_t **ids, char **hex, int *n, char *err
                 break;
             }
         }
-        d.ids[d.n] = sqlite3_column_int64(st, 0);
+        d.ids[d.n] = id;
         nb_hash_init(&d.h[d.n++]);
     }
     sqlite3_finalize(st);
+    free(want);
     char sql[512];
     /* Records in rid order: the raw text and the source line are provenance, not data. */
     for (int k = 0; !e && k < nb_nkinds; k++) {
         nb_buf cols = {0};
         for (int f = 0; f < nb_kinds[k].nfields; f++)
             nb_buf_printf(&cols, ", %s", nb_kinds[k].fields[f].name);
-        /* in rid order, without a sort: each body's hash still takes its rows in rid order */
-        snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s ORDER BY rid",
-                 cols.data ? cols.data : "", nb_kinds[k].table);
+        rid_range *ranges = NULL;
+        int nranges = 0;
+        if (every) {
+            /* in rid order, without a sort: each body's hash still takes its rows in rid order */
+            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s ORDER BY rid",
+                     cols.data ? cols.data : "", nb_kinds[k].table);
+        } else {
+            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s WHERE rid BETWEEN ?1 AND ?2 "
+                     "ORDER BY rid", cols.data ? cols.data : "", nb_kinds[k].table);
+            e = kind_ranges(s, &d, &nb_kinds[k], &ranges, &nranges, err, errlen);
+        }
         nb_buf_free(&cols);
-        e = hash_rows(s, &d, sql, nb_kinds[k].name, err, errlen);
+        if (!e && (every || nranges > 0))
+            e = hash_rows(s, &d, sql, nb_kinds[k].name, ranges, nranges, err, errlen);
+        free(ranges);
     }
     static const char *const others[][2] = {
         {"SELECT body, year, markdown FROM text ORDER BY body, year", "text"},
@@ -370,7 +473,7 @@ nb_err nb_body_digests(nb_store *s, int64_t **ids, char **hex, int *n, char *err
         {"SELECT body, kind, year FROM coverage ORDER BY body, kind, year", "coverage"},
     };
     for (size_t i = 0; !e && i < sizeof others / sizeof others[0]; i++)
-        e = hash_rows(s, &d, others[i][0], others[i][1], err, errlen);
+        e = hash_rows(s, &d, others[i][0], others[i][1], NULL, 0, err, errlen);
     if (!e && !(*hex = malloc((size_t)(d.n ? d.n : 1) * NB_HASH_HEX))) {
         snprintf(err, errlen, "out of memory");
         e = NB_ERR_NOMEM;

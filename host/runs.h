@@ -27,9 +27,14 @@ nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const
                   const nb_run_check *checks, int nchecks, const nb_run_value *values,
                   int nvalues, int64_t *id, char *err, size_t errlen);
 
-/* The digest of every body, in one pass over each table: *HEX gets N entries of
- * NB_HASH_HEX bytes, indexed like *IDS (the body ids, ascending). Both the caller's to
- * free. A body that holds nothing has the digest of nothing. */
-nb_err nb_body_digests(nb_store *s, int64_t **ids, char **hex, int *n, char *err, size_t errlen);
+/* The digest of each body: *HEX gets N entries of NB_HASH_HEX bytes, indexed like *IDS
+ * (the body ids, ascending). Both the caller's to free. A body that holds nothing has the
+ * digest of nothing. ONLY[0..NONLY) (any order, repeats allowed; ids that name no body
+ * are left out): those bodies alone, read from their records' rid ranges (the packed
+ * parts' rid_lo and rid_hi, merged), so that a regeneration's worker reads about its own
+ * share of the store; ONLY NULL: every body, in one pass over each table. A body's digest
+ * is the same either way. */
+nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **ids, char **hex,
+                       int *n, char *err, size_t errlen);
 
 #endif

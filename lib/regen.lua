@@ -228,11 +228,29 @@ local function decode(s)
   return assert(load("return " .. s, "=worker", "t", {}))()
 end
 
+-- The bodies whose records the reports INDEXES of PLAN count: each report's body, and
+-- for a roll-up every body below it.
+local function bodies_counted(store, plan, indexes)
+  local seen, list = {}, {}
+  for _, i in ipairs(indexes) do
+    local body = plan.reports[i].body
+    if not seen[body] then
+      for _, b in ipairs((report.scope(store, body))) do
+        if not seen[b] then seen[b] = true; list[#list + 1] = b end
+      end
+      seen[body] = true
+    end
+  end
+  return list
+end
+
 -- The maker of reports: make(r) builds, writes and records the report R of the plan and
 -- returns its entry; finish() writes the manifest of every body it made reports for.
-local function maker(store, cubes, opts, times)
+-- BODIES: the bodies the reports count (the digests of those alone are computed: a
+-- worker reads its own share of the store).
+local function maker(store, cubes, opts, times, bodies)
   local out = opts.out or "out"
-  local digests = store:digests()
+  local digests = store:digests(bodies)
   local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
   local folders = {} -- body -> manifest being made
   local sources_of = {} -- body -> the rule files that ran (rule_sources), once a body
@@ -405,7 +423,7 @@ local function run_workers(store, plan, cubes, opts, result)
     if pid == 0 then
       local ok, err = pcall(function()
         local times = { build = 0, export = 0 }
-        local make, finish = maker(store, cubes, opts, times)
+        local make, finish = maker(store, cubes, opts, times, bodies_counted(store, plan, indexes))
         for _, i in ipairs(indexes) do worker:send(encode({ index = i, entry = make(plan.reports[i]) })) end
         finish()
         worker:send(encode({ done = true, times = times }))
@@ -471,7 +489,9 @@ function regen.run(store, plan, opts)
     run_workers(store, plan, cubes, opts, result)
     return result
   end
-  local make, finish = maker(store, cubes, opts, result.times)
+  local all = {}
+  for i = 1, #plan.reports do all[i] = i end
+  local make, finish = maker(store, cubes, opts, result.times, bodies_counted(store, plan, all))
   for i, r in ipairs(plan.reports) do
     local entry = make(r)
     result.reports[i] = entry

@@ -65,15 +65,15 @@ rm -f x.db
 printf '%s\n' '编号,收到日期,申请人类型,办结日期,办理结果' 'A1,2020-01-05,自然人,2020-01-20,予以公开' >r.csv
 nb -d x.db init
 nb -d x.db import --body 沈河区 request r.csv
+# (no exit status under strace: LeakSanitizer, in make check, ends a traced process with 1)
 strace -f -e trace=openat -o json.trace "$NB_BIN" -d x.db report --body 沈河区 --year 2020 --to json --out o1 >/dev/null 2>&1
-is "$?" 0 "report --to json runs"
+check "report --to json writes its file" test -s o1/沈河区-2020.json
 if grep -Eq 'nianbao-xlsx.so|libxlsxwriter|libcrypto' json.trace; then
     not_ok "report --to json opens neither the XLSX module nor libcrypto" "$(grep -E 'xlsx|crypto' json.trace)"
 else
     ok "report --to json opens neither the XLSX module nor libcrypto"
 fi
 strace -f -e trace=openat -o xlsx.trace "$NB_BIN" -d x.db report --body 沈河区 --year 2020 --to xlsx --out o1 >/dev/null 2>&1
-is "$?" 0 "report --to xlsx runs"
 like "$(cat xlsx.trace)" 'nianbao-xlsx.so' "report --to xlsx opens the XLSX module"
 if grep -q 'nianbao-publish.so' xlsx.trace; then
     not_ok "report --to xlsx does not open the module of HTML and PDF"

@@ -220,6 +220,19 @@ end
 is(names, {"沈河区", "大东区"}, "bodies: in creation order")
 is(store:years("沈河区"), {2020, 2021}, "years: of a body's records")
 
+-- ---- digests ----
+local every = store:digests()
+ok(type(every["沈河区"]) == "string" and every["沈河区"]:match("^%x+$") and #every["沈河区"] == 64
+   and every["大东区"]:match("^%x+$") and every["沈河区"] ~= every["大东区"],
+   "digests: of every body, SHA-256 in hex, each its own")
+is(store:digests({"大东区"}), {["大东区"] = every["大东区"]}, "digests: of the bodies named, the same digest")
+is(store:digests({"大东区", "沈河区", "大东区"}), every, "digests: names in any order, a repeat")
+is(store:digests({}), {}, "digests: of no body")
+error_like(function() store:digests({"无此机关"}) end, "no body named '无此机关' %(bodies: ",
+           "digests: an unknown body raises")
+error_like(function() store:digests({1}) end, "bodies%[1%] must be a body name",
+           "digests: a name that is not a string raises")
+
 -- ---- close ----
 local later = store:rows("request")
 store:close()

@@ -1,6 +1,8 @@
 /* test_runs.c - unit tests of host/runs.c: a run's checks and cells. The cells of a
  * body and year are replaced by each run, writing only those that differ; after every
- * run the stored cells are exactly the ones given. */
+ * run the stored cells are exactly the ones given. The digests of some bodies are those
+ * of all bodies, whatever the order of their records. */
+#include "import.h"
 #include "runs.h"
 #include "t.h"
 
@@ -45,6 +47,146 @@ static nb_err put(nb_store *s, int64_t body, int year, const nb_run_value *v, in
     /* the run and its two checks are three of the changes */
     *changed = sqlite3_total_changes(s->db) - before - 3;
     return rc;
+}
+
+/* Imports TEXT as KIND records of BODY (a file DIR/in.csv); with REPLACE, the body's
+ * records of the kind the file does not hold are removed. */
+static nb_err import_csv(nb_store *s, const char *kind, const char *body, const char *text, int replace)
+{
+    char err[512], p[128];
+    snprintf(p, sizeof p, "%s/in-%s.csv", dir, body);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    nb_import_opts o = {.path = p, .kind = kind, .body = body, .replace = replace};
+    nb_import_stats st;
+    nb_err rc = nb_import(s, &o, &st, err, sizeof err);
+    if (rc)
+        printf("# import: %s\n", err);
+    return rc;
+}
+
+/* N request rows A<FROM>..A<FROM+N-1>, received on day DAY of January 2020. */
+static char *rows(int from, int n, int day)
+{
+    size_t cap = 64 + (size_t)n * 64, used = 0;
+    char *t = malloc(cap);
+    if (!t)
+        return NULL;
+    used += (size_t)snprintf(t, cap, "编号,收到日期,申请人类型,办结日期,办理结果\n");
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(t + used, cap - used, "A%d,2020-01-%02d,自然人,,\n", from + i, day);
+    return t;
+}
+
+/* The digests of every body and of each subset below must agree, body by body. Returns
+ * the number of bodies whose digest differs (-1: a call failed). */
+static int digests_agree(nb_store *s, const int64_t *only, int nonly, int expect_n)
+{
+    char err[512];
+    int64_t *all_ids, *ids;
+    char *all_hex, *hex;
+    int all_n, n, bad = 0;
+    if (nb_body_digests(s, NULL, 0, &all_ids, &all_hex, &all_n, err, sizeof err) != NB_OK) {
+        printf("# digests: %s\n", err);
+        return -1;
+    }
+    if (nb_body_digests(s, only, nonly, &ids, &hex, &n, err, sizeof err) != NB_OK) {
+        printf("# digests of some: %s\n", err);
+        free(all_ids);
+        free(all_hex);
+        return -1;
+    }
+    if (n != expect_n)
+        bad++;
+    for (int i = 0; i < n; i++) {
+        int found = 0;
+        for (int j = 0; j < all_n; j++)
+            if (all_ids[j] == ids[i]) {
+                found = 1;
+                bad += memcmp(all_hex + (size_t)j * NB_HASH_HEX, hex + (size_t)i * NB_HASH_HEX,
+                              NB_HASH_HEX) != 0;
+            }
+        bad += !found;
+        if (i > 0 && ids[i - 1] >= ids[i])
+            bad++;
+    }
+    free(all_ids);
+    free(all_hex);
+    free(ids);
+    free(hex);
+    return bad;
+}
+
+static void test_digests(void)
+{
+    char err[512], path[128];
+    snprintf(path, sizeof path, "%s/d.db", dir);
+    nb_store *s = NULL;
+    if (nb_store_open(path, NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        t_failed_++;
+        return;
+    }
+    int64_t jia, yi, bing, ding, ji;
+    nb_store_body(s, "甲区", 1, &jia, NULL, err, sizeof err);
+    nb_store_body(s, "乙区", 1, &yi, NULL, err, sizeof err);
+    nb_store_body(s, "丙区", 1, &bing, NULL, err, sizeof err);
+    nb_store_body(s, "丁区", 1, &ding, NULL, err, sizeof err);
+    nb_store_body(s, "己区", 1, &ji, NULL, err, sizeof err);
+    /* 甲's records in two runs of rids with 乙's between (the first a full packed part of
+       8192, so 甲's parts are apart), 丁's record inside the span of 丙's one part (their
+       parts overlap), and 戊 with a narrative only */
+    char *a = rows(1, 8192, 5), *b = rows(1, 2, 6), *c = rows(8193, 10, 7), *e = rows(1, 2, 8);
+    CHECK(a && b && c && e && import_csv(s, "request", "甲区", a, 0) == NB_OK &&
+              import_csv(s, "request", "乙区", b, 0) == NB_OK &&
+              import_csv(s, "request", "甲区", c, 0) == NB_OK &&
+              import_csv(s, "request", "乙区", e, 0) == NB_OK,
+          "digests: records of two bodies, interleaved");
+    CHECK(import_csv(s, "request", "丙区", "编号,收到日期,申请人类型,办结日期,办理结果\nB1,2020-02-01,自然人,,\n", 0) ==
+                  NB_OK &&
+              import_csv(s, "request", "丁区", "编号,收到日期,申请人类型,办结日期,办理结果\nB1,2020-02-01,自然人,,\n", 0) ==
+                  NB_OK &&
+              import_csv(s, "request", "丙区", "编号,收到日期,申请人类型,办结日期,办理结果\nB2,2020-02-02,自然人,,\n", 0) ==
+                  NB_OK,
+          "digests: 丙, 丁, 丙 again (丙's one part spans 丁's record)");
+    int64_t wu;
+    nb_store_body(s, "戊区", 1, &wu, NULL, err, sizeof err);
+    CHECK(nb_store_text_put(s, wu, 2020, "# 一、总体情况\n正文\n", NULL, err, sizeof err) == NB_OK,
+          "digests: a body with a narrative alone");
+    CHECK(t_count(s, "SELECT count(*) FROM pack WHERE kind = 'request' AND body = 1 AND rid_lo > 8192") == 1,
+          "digests: 甲's second packed part begins after 乙's records");
+    CHECK(t_count(s, "SELECT count(*) FROM pack c JOIN pack d ON c.body = 3 AND d.body = 4 "
+                     "AND c.rid_lo < d.rid_lo AND d.rid_hi < c.rid_hi") == 1,
+          "digests: 丁's part lies inside 丙's");
+    int64_t one[] = {jia}, two[] = {yi}, both[] = {bing, ding}, text[] = {wu}, none_[] = {ji},
+            some[] = {yi, jia, yi, 99};
+    CHECK(digests_agree(s, one, 1, 1) == 0, "digests: 甲 alone, two runs of rids apart");
+    CHECK(digests_agree(s, two, 1, 1) == 0, "digests: 乙 alone, between 甲's runs");
+    CHECK(digests_agree(s, both, 2, 2) == 0, "digests: 丙 and 丁, whose parts overlap");
+    CHECK(digests_agree(s, both + 1, 1, 1) == 0, "digests: 丁 alone, among 丙's records");
+    CHECK(digests_agree(s, text, 1, 1) == 0, "digests: 戊, no records");
+    CHECK(digests_agree(s, none_, 1, 1) == 0, "digests: 己, nothing at all");
+    CHECK(digests_agree(s, some, 4, 2) == 0, "digests: two bodies in any order, a repeat, an id of no body");
+    /* 甲's first record changed in place, one removed from the middle run */
+    CHECK(import_csv(s, "request", "甲区", "编号,收到日期,申请人类型,办结日期,办理结果\n"
+                                                  "A1,2020-01-09,自然人,,\n", 0) == NB_OK,
+          "digests: a record changed in place");
+    CHECK(digests_agree(s, one, 1, 1) == 0 && digests_agree(s, two, 1, 1) == 0,
+          "digests: the same after a change in place");
+    CHECK(import_csv(s, "request", "乙区", "编号,收到日期,申请人类型,办结日期,办理结果\n"
+                                                  "A2,2020-01-06,自然人,,\n", 1) == NB_OK,
+          "digests: 乙's records replaced by one");
+    CHECK(digests_agree(s, one, 1, 1) == 0 && digests_agree(s, two, 1, 1) == 0,
+          "digests: the same after records are removed");
+    CHECK(t_count(s, "SELECT count(*) FROM request WHERE body = 2") == 1, "digests: (乙 holds one record)");
+    free(a);
+    free(b);
+    free(c);
+    free(e);
+    nb_store_close(s);
 }
 
 int main(void)
@@ -105,6 +247,7 @@ int main(void)
           "the checks' fields as given, counts as integers");
 
     nb_store_close(s);
+    test_digests();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
