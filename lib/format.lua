@@ -32,6 +32,26 @@ Format.__metatable = "format" -- scripts cannot reach (and change) the methods o
 local shapes_of = setmetatable({}, { __mode = "k" })
 Format._format = true -- read through the metatable: also true of a shared (read-only) copy
 
+-- Each format by its serial number (format.define numbers them). A national format
+-- reaches the program through require, which shares it read-only: every field read is
+-- then a call through a proxy (host/lua_freeze.c), and building a report's tables read
+-- some 5,000 of them. Format:build, rows and columns read the format itself (own_of)
+-- and hand out only tables they make.
+local own = setmetatable({}, { __mode = "v" })
+local serial = 0
+
+local function own_of(self)
+  local n = self._serial
+  return n and own[n] or self
+end
+
+-- A new list with the values of L (nil: empty).
+local function copy_list(l)
+  local c = {}
+  for i, v in ipairs(l or {}) do c[i] = v end
+  return c
+end
+
 -- ---- cubes ----
 
 --- The flow of a kind through the year (store:flow).
@@ -66,8 +86,10 @@ format.label = layout.label
 --- A data cell: its JSON column KEY and the TERMS it sums ({ cube, label, … } each, with
 --- sign = -1 to subtract). OPTS: fmt ("plain", "signed", "money", "money_unit"),
 --- unit ("wan": 分 -> 万元, two decimals, half up), row (its own JSON row key), rows, cols.
+local NO_OPTS = setmetatable({}, { __newindex = function() error("format: options are read-only", 2) end })
+
 function format.cell(key, terms, opts)
-  opts = opts or {}
+  opts = opts or NO_OPTS
   return { key = key, terms = terms, fmt = opts.fmt, unit = opts.unit, row = opts.row,
            rows = opts.rows or 1, cols = opts.cols or 1 }
 end
@@ -92,25 +114,30 @@ local function where_of(fmt_id, t, detail)
   return string.format("format %s, table %s%s", fmt_id, tostring(t.id), detail and (": " .. detail) or "")
 end
 
--- Checks one data cell's terms against the declared cubes.
-local function check_terms(fmt_id, t, rowkey, cell, cubes)
+-- Checks one data cell's terms against the declared cubes. (The place is named only
+-- when one is wrong: formatting it for every cell was a tenth of loading a format.)
+local function term_error(fmt_id, t, rowkey, cell, fmt, ...)
   local where = where_of(fmt_id, t, string.format("cell %s.%s", tostring(rowkey), tostring(cell.key)))
+  error(string.format("%s: " .. fmt, where, ...), 0)
+end
+
+local function check_terms(fmt_id, t, rowkey, cell, cubes)
   if type(cell.terms) ~= "table" or #cell.terms == 0 then
-    error(where .. ": terms must be a list of { cube, label, … }", 0)
+    term_error(fmt_id, t, rowkey, cell, "terms must be a list of { cube, label, … }")
   end
   for i, term in ipairs(cell.terms) do
     if type(term) ~= "table" or type(term[1]) ~= "string" then
-      error(string.format("%s: term %d must be { cube, label, … }", where, i), 0)
+      term_error(fmt_id, t, rowkey, cell, "term %d must be { cube, label, … }", i)
     end
     if not cubes[term[1]] then
-      error(string.format("%s: term %d names cube '%s', which the format does not declare", where, i, term[1]), 0)
+      term_error(fmt_id, t, rowkey, cell, "term %d names cube '%s', which the format does not declare", i, term[1])
     end
     if term.sign ~= nil and term.sign ~= 1 and term.sign ~= -1 then
-      error(string.format("%s: term %d: sign must be 1 or -1", where, i), 0)
+      term_error(fmt_id, t, rowkey, cell, "term %d: sign must be 1 or -1", i)
     end
   end
   if cell.unit ~= nil and cell.unit ~= "wan" then
-    error(where .. ": unit must be \"wan\" (分 to 万元)", 0)
+    term_error(fmt_id, t, rowkey, cell, "unit must be \"wan\" (分 to 万元)")
   end
 end
 
@@ -188,8 +215,11 @@ end
 --- Checks SPEC and returns the format. Errors name the format, the table and the cell.
 function format.define(spec)
   check_spec(spec)
+  serial = serial + 1
   local f = setmetatable({ id = spec.id, name = spec.name, years = spec.years, parts = spec.parts,
-                           cubes = spec.cubes, specs = spec.tables, tables = {}, by_id = {} }, Format)
+                           cubes = spec.cubes, specs = spec.tables, tables = {}, by_id = {},
+                           _serial = serial }, Format)
+  own[serial] = f
   for _, t in ipairs(spec.tables) do
     local s = type(t) == "table" and type(t.rows) == "function" and { id = t.id, dynamic = t }
               or shape(spec.id, t, spec.cubes)
@@ -331,6 +361,7 @@ end
 --- instead (a year's imported figures); tables whose rows follow the data are left out.
 function Format:build(cubes, opts)
   opts = opts or {}
+  self = own_of(self)
   local out, figures, blank = {}, opts.figures, opts.blank or {}
   local list = figures and self.tables or (self:shapes(cubes))
   for _, t in ipairs(list) do
@@ -352,8 +383,10 @@ function Format:build(cubes, opts)
         end
         rows[r] = nr
       end
+      local merges = {}
+      for i, m in ipairs(t.merges or {}) do merges[i] = { m[1], m[2], m[3], m[4] } end
       out[#out + 1] = { id = t.id, title = t.title, ncols = t.ncols, header_rows = t.header_rows,
-                        rows = rows, merges = t.merges }
+                        rows = rows, merges = merges }
     end
   end
   return out
@@ -443,8 +476,8 @@ end
 
 --- The data row keys of TABLE_ID in order, or those of its row set SET.
 function Format:rows(table_id, set, cubes)
-  local t = assert(shape_of(self, table_id, cubes), "no table " .. tostring(table_id))
-  if set then return t.row_sets[set] or {} end
+  local t = assert(shape_of(own_of(self), table_id, cubes), "no table " .. tostring(table_id))
+  if set then return copy_list(t.row_sets[set]) end
   local keys, seen = {}, {}
   for _, k in ipairs(t.order) do
     if not seen[k.row] then keys[#keys + 1] = k.row; seen[k.row] = true end
@@ -455,8 +488,8 @@ end
 --- The column keys of TABLE_ID in order (of ROW, or of every row), or those of its
 --- column set SET.
 function Format:columns(table_id, set, row, cubes)
-  local t = assert(shape_of(self, table_id, cubes), "no table " .. tostring(table_id))
-  if set then return t.col_sets[set] or {} end
+  local t = assert(shape_of(own_of(self), table_id, cubes), "no table " .. tostring(table_id))
+  if set then return copy_list(t.col_sets[set]) end
   local keys, seen = {}, {}
   for _, k in ipairs(t.order) do
     if (row == nil or k.row == row) and not seen[k.col] then keys[#keys + 1] = k.col; seen[k.col] = true end

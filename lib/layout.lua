@@ -11,19 +11,22 @@
 
 local layout = {}
 
+-- The options of a cell given none (read only: shared by every such cell).
+local NO_OPTS = setmetatable({}, { __newindex = function() error("layout: options are read-only", 2) end })
+
 local Table = {}
 Table.__index = Table
 Table.__metatable = "layout table" -- its methods are shared: not handed to scripts
 
 --- A header cell: centred label. opts.rows / opts.cols span.
 function layout.head(text, opts)
-  opts = opts or {}
+  opts = opts or NO_OPTS
   return { text = text, header = true, rows = opts.rows or 1, cols = opts.cols or 1 }
 end
 
 --- A row label cell (left-aligned label, still a header cell of the table).
 function layout.label(text, opts)
-  opts = opts or {}
+  opts = opts or NO_OPTS
   return { text = text, header = true, label = true, rows = opts.rows or 1, cols = opts.cols or 1 }
 end
 
@@ -31,7 +34,7 @@ end
 --- opts.fmt ("plain", "signed", "money", "money_unit"), opts.cols span,
 --- opts.row: JSON row key when the cell belongs to another row than its grid row.
 function layout.num(value, key, opts)
-  opts = opts or {}
+  opts = opts or NO_OPTS
   return { value = value, key = key, fmt = opts.fmt, row = opts.row,
            rows = opts.rows or 1, cols = opts.cols or 1, blank = value == nil }
 end

@@ -1,0 +1,74 @@
+-- test_format.lua - format.define's refusals of a data cell's terms (each names the format,
+-- the table and the cell), and what Format:build, rows and columns hand out: tables of
+-- their own, the same whether the format is a national one (shared read-only through
+-- require) or a copy defined here, and never the format's own tables.
+-- Run as `nianbao -d TMP.db run tests/lua/test_format.lua`.
+local tap = require "tap"
+local is, ok, error_is = tap.is, tap.ok, tap.error_is
+local format = require "format"
+
+-- ---- a data cell's terms ----
+local function define(cell)
+  return format.define{
+    id = "t1", name = "测试", parts = { { title = "一", table = "x" } },
+    cubes = { n = format.flow("request") },
+    tables = { format.table{ id = "x", ncols = 2, rows = { { key = "r", format.label("行"), cell } } } },
+  }
+end
+error_is(function() define(format.cell("c", {})) end,
+         "format t1, table x: cell r.c: terms must be a list of { cube, label, … }",
+         "define: a cell without terms")
+error_is(function() define(format.cell("c", { "n" })) end,
+         "format t1, table x: cell r.c: term 1 must be { cube, label, … }",
+         "define: a term that is not a list")
+error_is(function() define(format.cell("c", { { "n", "new" }, { "m", "new" } })) end,
+         "format t1, table x: cell r.c: term 2 names cube 'm', which the format does not declare",
+         "define: a term of an undeclared cube")
+error_is(function() define(format.cell("c", { { "n", "new", sign = 2 } })) end,
+         "format t1, table x: cell r.c: term 1: sign must be 1 or -1",
+         "define: a bad sign")
+error_is(function() define(format.cell("c", { { "n", "new" } }, { unit = "yuan" })) end,
+         "format t1, table x: cell r.c: unit must be \"wan\" (分 to 万元)",
+         "define: a bad unit")
+ok(format.is_format(define(format.cell("c", { { "n", "new" }, { "n", "closed", sign = -1 } }))),
+   "define: good terms")
+
+-- ---- what build, rows and columns hand out ----
+local store = assert(nianbao.open(nianbao.db, { create = true }))
+assert(store:insert("request", "测试区", { id = "Q1", received = "2020-02-01", applicant = "person",
+                                          closed = "2020-02-10", outcome = "1" }))
+assert(store:insert("request", "测试区", { id = "Q2", received = "2020-03-01", applicant = "business" }))
+
+local national = require "formats.gov2019"
+ok(getmetatable(national) ~= nil and not pcall(function() national.id = "x" end),
+   "a national format is shared read-only")
+local copy = format.extend(national, {}) -- the same format, defined here: not shared
+local cubes = national:tabulate(store, { body = "测试区", year = 2020 })
+local built = national:build(cubes)
+is(built, copy:build(cubes), "build: the same tables from the shared format and from a copy")
+local req = built[2]
+is({ req.id, req.rows[4].key, req.rows[4][4].value, req.rows[4][10].value }, { "requests", "new", 1, 2 },
+   "build: the values counted (表三, 一、本年新收: 自然人 1, 总计 2)")
+is(req.merges[1], { 1, 1, 3, 3 }, "build: the merges (the note over three rows and columns)")
+
+req.merges[1][3] = 99
+req.rows[4][4].value = 42
+req.rows[4][1].text = "改"
+local again = national:build(cubes)[2]
+is(again.merges[1], { 1, 1, 3, 3 }, "build: a change to the merges handed out stays out of the format")
+is({ again.rows[4][4].value, again.rows[4][1].text }, { 1, "一、本年新收政府信息公开申请数量" },
+   "build: a change to the cells handed out stays out of the format")
+
+local outcomes = national:rows("requests", "outcome")
+ok(#outcomes > 5 and outcomes[1] == "1", "rows: the outcome row set, in order")
+outcomes[1] = "改"
+table.insert(outcomes, "多")
+is(national:rows("requests", "outcome"), copy:rows("requests", "outcome"),
+   "rows: a change to the list handed out stays out of the format")
+local cols = national:columns("requests")
+ok(#cols == 7 and cols[7] == "total", "columns: the columns of 表三, total last")
+cols[1] = "改"
+is(national:columns("requests"), copy:columns("requests"), "columns: a new list each time")
+store:close()
+
+return tap.done()
