@@ -47,6 +47,11 @@ like() {
     if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok "$3"; else not_ok "$3" "got:" "$1" "want a match of: $2"; fi
 }
 
+# unlike GOT PATTERN NAME: no line of GOT matches the grep -E pattern.
+unlike() {
+    if printf '%s\n' "$1" | grep -Eq -- "$2"; then not_ok "$3" "got:" "$(printf '%s\n' "$1" | grep -E -- "$2")" "want no match of: $2"; else ok "$3"; fi
+}
+
 # check NAME COMMAND...: the command succeeds.
 check() {
     name=$1
