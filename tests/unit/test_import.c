@@ -623,6 +623,7 @@ static void test_shuffled(void)
     nb_buf_free(&b);
 }
 
+#ifndef __SANITIZE_ADDRESS__
 /* A file of ROWS rows in order, then one row that repeats an id out of order. */
 static const char *rows_file(const char *name, int rows)
 {
@@ -639,7 +640,6 @@ static const char *rows_file(const char *name, int rows)
     return path_of(name);
 }
 
-#ifndef __SANITIZE_ADDRESS__
 /* Peak resident size in KiB of a child that imports PATH into a store of its
  * own, or -1 when the import does not end as expected (refused for the repeated
  * id, every other row read). */
