@@ -204,6 +204,8 @@ end
 
 --- Builds the report. OPTS: body, year, format (an id; default by year), rules (extra
 --- rule files: { {name=, content=} }), created (fixed time), cubes (as report.tabulate),
+--- ids (true: ctx.cubes keep the record ids behind each cell, for cube:records; no check
+--- needs them, and at 1e7 they were a third of a report's tabulation),
 --- neighbours (year -> ctx of the neighbouring years already built, for Y1-Y3). Returns the document as a
 --- Lua table (title, body, year, format, created, blocks, tables, checks) and ctx, whose
 --- ctx.document is the same document in C, ready for nianbao.export.
@@ -220,7 +222,7 @@ function report.build(store, opts)
     local copy = {}
     for k, v in pairs(opts) do copy[k] = v end
     copy.cubes = report.batch(store, fmts, year - 2, year,
-                              { body = not rollup and set[1] or nil, ids = not rollup and opts.ids ~= false })
+                              { body = not rollup and set[1] or nil, ids = not rollup and opts.ids == true })
     opts = copy
   end
   local ctx = report.tabulate(store, body, year, fmt, opts)

@@ -213,5 +213,15 @@ for _, l in pairs(labels.active) do
 end
 is(n, 10, "cell_labels: each of the 10 data cells of the 2021 表二 has a row and a column label")
 
+-- record ids only when asked for (explain asks; no check needs them)
+ok(not pcall(function() return ctx.cubes.requests:records("new", "person") end),
+   "report.build: its cubes keep no record ids by default")
+local _, with_ids = report.build(store, { body = BODY, year = 2021, ids = true })
+local recs = with_ids.cubes.requests:records("new", "person")
+local got = {}
+for _, r in ipairs(recs) do got[#got + 1] = r.id end
+table.sort(got)
+is(got, { "Q1", "Q3", "Q4", "Q5" }, "report.build{ids = true}: the records behind a cell")
+
 store:close()
 return tap.done()
