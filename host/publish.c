@@ -89,16 +89,12 @@ nb_err nb_pdf_lines(const char *data, size_t len, nb_html_fn fn, void *ud, char 
 
 nb_err nb_export_pdf(const nb_doc *doc, const char *path, char *err, size_t errlen)
 {
-    char what[PATH_MAX + 16];
-    snprintf(what, sizeof what, "%s", path);
-    const nb_publish_api *t = load(&publish_mod, what, err, errlen);
+    const nb_publish_api *t = load(&publish_mod, path, err, errlen);
     return t ? t->export_pdf(doc, path, err, errlen) : NB_ERR_IO;
 }
 
 nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen)
 {
-    char what[PATH_MAX + 16];
-    snprintf(what, sizeof what, "%s", path);
-    const nb_xlsx_api *t = load(&xlsx_mod, what, err, errlen);
+    const nb_xlsx_api *t = load(&xlsx_mod, path, err, errlen);
     return t ? t->export_xlsx(doc, path, err, errlen) : NB_ERR_IO;
 }

@@ -7,36 +7,15 @@
 #include "records.h"
 #include "pack.h"
 #include "t.h"
+#include "testdir.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static char dir[64];
-
-static const char *path_of(const char *name)
-{
-    static char paths[4][256];
-    static int next;
-    char *p = paths[next++ % 4];
-    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-    return p;
-}
-
+/* Imports TEXT as KIND records of BODY, from DIR/in.csv. */
 static nb_err import(nb_store *s, const char *kind, const char *body, const char *text)
 {
-    char err[512];
-    const char *p = path_of("in.csv");
-    FILE *f = fopen(p, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-    nb_import_opts o = {.path = p, .kind = kind, .body = body};
-    nb_import_stats st;
-    nb_err rc = nb_import(s, &o, &st, err, sizeof err);
-    if (rc)
-        printf("# import: %s\n", err);
-    return rc;
+    return t_import(s, "in.csv", kind, body, text, 0);
 }
 
 /* The values of packed column COL of KIND's parts of every body, as "rid:value ...". */
@@ -209,7 +188,7 @@ int main(void)
         return 2;
     }
     nb_store *s = NULL;
-    if (nb_store_open(path_of("p.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+    if (nb_store_open(tmp("p.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
         printf("not ok - cannot create the store: %s\n", err);
         return 1;
     }

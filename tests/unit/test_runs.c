@@ -5,11 +5,10 @@
 #include "import.h"
 #include "runs.h"
 #include "t.h"
+#include "testdir.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static char dir[64];
 
 /* The stored cells of BODY and YEAR as "tbl row col=text|-" lines, in key order. */
 static const char *cells(nb_store *s, int64_t body, int year)
@@ -49,23 +48,12 @@ static nb_err put(nb_store *s, int64_t body, int year, const nb_run_value *v, in
     return rc;
 }
 
-/* Imports TEXT as KIND records of BODY (a file DIR/in.csv); with REPLACE, the body's
- * records of the kind the file does not hold are removed. */
+/* Imports TEXT as KIND records of BODY from DIR/in-BODY.csv (REPLACE: NB_REPLACE_*). */
 static nb_err import_csv(nb_store *s, const char *kind, const char *body, const char *text, int replace)
 {
-    char err[512], p[128];
-    snprintf(p, sizeof p, "%s/in-%s.csv", dir, body);
-    FILE *f = fopen(p, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-    nb_import_opts o = {.path = p, .kind = kind, .body = body, .replace = replace};
-    nb_import_stats st;
-    nb_err rc = nb_import(s, &o, &st, err, sizeof err);
-    if (rc)
-        printf("# import: %s\n", err);
-    return rc;
+    char file[128];
+    snprintf(file, sizeof file, "in-%s.csv", body);
+    return t_import(s, file, kind, body, text, replace);
 }
 
 /* N request rows A<FROM>..A<FROM+N-1>, received on day DAY of January 2020. */

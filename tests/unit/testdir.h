@@ -1,6 +1,7 @@
 /* testdir.h - a unit test's scratch folder and the file helpers the exporters' tests share
  * (test_export.c, test_wml.c, test_pdf.c): paths in it, whole files read back, text
- * checks, the temporaries an export left behind. The test sets `dir` (mkdtemp). */
+ * checks, the temporaries an export left behind; and an import of a CSV text written
+ * there (test_pack.c, test_runs.c). The test sets `dir` (mkdtemp). */
 #ifndef NB_TEST_DIR_H
 #define NB_TEST_DIR_H
 
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "import.h"
 
 static char dir[64];
 
@@ -20,6 +23,26 @@ static inline const char *tmp(const char *name)
     char *p = paths[next++ % 8];
     snprintf(p, sizeof paths[0], "%s/%s", dir, name);
     return p;
+}
+
+/* Writes TEXT to DIR/FILE and imports it as KIND records of BODY (REPLACE: NB_REPLACE_*);
+ * a refusal is printed as a TAP comment. */
+static inline nb_err t_import(nb_store *s, const char *file, const char *kind, const char *body,
+                              const char *text, int replace)
+{
+    char err[512];
+    const char *p = tmp(file);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    nb_import_opts o = {.path = p, .kind = kind, .body = body, .replace = replace};
+    nb_import_stats st;
+    nb_err rc = nb_import(s, &o, &st, err, sizeof err);
+    if (rc)
+        printf("# import: %s\n", err);
+    return rc;
 }
 
 /* The whole file at PATH, NUL-terminated (its length in *LEN when LEN), or NULL. */
