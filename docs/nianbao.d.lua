@@ -259,16 +259,22 @@ function Store:last_run(body, year) end
 ---@return table<string, string|false>
 function Store:run_values(body, year) end
 
----Every body's digest of what its reports read.
+---Every body's digest of what its reports read (or of the bodies named); hashes kept until the records change.
+---@param bodies? string[]
 ---@return table<string, string>
-function Store:digests() end
+function Store:digests(bodies) end
+
+---Compares the kept digests with the records: the (kind, body) pairs that differ, and the first.
+---@return integer bad
+---@return string message
+function Store:verify_digests() end
 
 ---Compares the packed columns with the records: the (kind, body) pairs that differ, and the first.
 ---@return integer bad
 ---@return string message
 function Store:verify_packs() end
 
----Makes every packed column again from the records.
+---Makes every packed column again from the records and forgets the kept digests.
 ---@return true|nil
 ---@return string? message
 function Store:repack() end

@@ -18,11 +18,16 @@ void nb_hash_str(nb_hash *h, const char *s)
     nb_hash_add(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
+void nb_hash_raw(nb_hash *h, unsigned char *out)
+{
+    sha256_digest(&h->ctx, NB_HASH_SIZE, out);
+}
+
 void nb_hash_hex(nb_hash *h, char *hex)
 {
     static const char digits[] = "0123456789abcdef";
-    unsigned char d[SHA256_DIGEST_SIZE];
-    sha256_digest(&h->ctx, sizeof d, d);
+    unsigned char d[NB_HASH_SIZE];
+    nb_hash_raw(h, d);
     for (size_t i = 0; i < sizeof d; i++) {
         hex[2 * i] = digits[d[i] >> 4];
         hex[2 * i + 1] = digits[d[i] & 15];

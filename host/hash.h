@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #define NB_HASH_HEX 65 /* 64 hex digits and the NUL */
+#define NB_HASH_SIZE 32 /* the digest's bytes */
 
 typedef struct {
     struct sha256_ctx ctx;
@@ -17,6 +18,8 @@ void nb_hash_init(nb_hash *h);
 void nb_hash_add(nb_hash *h, const void *data, size_t len);
 /* Adds the string S and a separator (so "ab","c" and "a","bc" differ). */
 void nb_hash_str(nb_hash *h, const char *s);
+/* The digest's NB_HASH_SIZE bytes into OUT; H is spent. */
+void nb_hash_raw(nb_hash *h, unsigned char *out);
 /* The hex digest into HEX (NB_HASH_HEX bytes); H is spent. */
 void nb_hash_hex(nb_hash *h, char *hex);
 /* The hex digest of LEN bytes at DATA. */

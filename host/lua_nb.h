@@ -135,6 +135,10 @@ nb_store *nb_check_store(lua_State *L, int idx);
  * not opened read-only); raises naming WHAT otherwise. */
 nb_store *nb_check_writable(lua_State *L, int idx, const char *what);
 
+/* Whether the store at IDX is writable through this handle (nb_check_writable's test,
+ * without raising). */
+int nb_store_writable_here(lua_State *L, int idx);
+
 /* The id of the body named at IDX; raises "no body named 'X' (bodies: ...)"
  * for an unknown one: the same in every API. */
 int64_t nb_check_body(lua_State *L, nb_store *s, int idx);

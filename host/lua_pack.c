@@ -1,6 +1,7 @@
 /* lua_pack.c - marshals pack.h's maintenance: store:verify_packs() and store:repack(). */
 #include "lua_nb.h"
 #include "pack.h"
+#include "runs.h"
 
 /* store:verify_packs() -> bad, message: the (kind, body) pairs whose packed columns
  * differ from the records (0 when all match), and what the first is; raises on a
@@ -18,13 +19,14 @@ static int l_verify_packs(lua_State *L)
 }
 
 /* store:repack() -> true | nil, message: every packed column made again from the
- * records, in one transaction. */
+ * records, and every kept digest forgotten, in one transaction. */
 static int l_repack(lua_State *L)
 {
     nb_store *s = nb_check_writable(L, 1, "repack");
     char err[1024];
     nb_err rc = nb_store_begin(s, err, sizeof err);
-    if (!rc && (rc = nb_pack_rebuild_all(s, err, sizeof err)) == NB_OK)
+    if (!rc && (rc = nb_pack_rebuild_all(s, err, sizeof err)) == NB_OK &&
+        (rc = nb_digest_forget_all(s, err, sizeof err)) == NB_OK)
         rc = nb_store_commit(s, err, sizeof err);
     else if (rc != NB_OK)
         nb_store_rollback(s);

@@ -165,6 +165,13 @@ static int l_readonly(lua_State *L)
     return 1;
 }
 
+int nb_store_writable_here(lua_State *L, int idx)
+{
+    nb_store *s = nb_check_store(L, idx);
+    store_ud *u = lua_touserdata(L, idx);
+    return !u->readonly && !s->readonly;
+}
+
 nb_store *nb_check_writable(lua_State *L, int idx, const char *what)
 {
     nb_store *s = nb_check_store(L, idx);

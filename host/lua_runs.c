@@ -177,7 +177,8 @@ static int l_digests(lua_State *L)
     int64_t *ids;
     char *hex, err[1024];
     int n;
-    if (nb_body_digests(s, only, nonly, &ids, &hex, &n, err, sizeof err) != NB_OK)
+    if (nb_body_digests(s, only, nonly, nb_store_writable_here(L, 1), &ids, &hex, &n, err,
+                        sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);
     *owned_ids = ids;
     *owned_hex = hex;
@@ -197,7 +198,22 @@ static int l_digests(lua_State *L)
     return 1;
 }
 
+/* store:verify_digests() -> bad, message: the (kind, body) pairs whose kept digest
+ * differs from their rows (0 when all match), and what the first is. */
+static int l_verify_digests(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    long bad;
+    char why[512], err[1024];
+    if (nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err))
+        return luaL_error(L, "%s", err);
+    lua_pushinteger(L, bad);
+    lua_pushstring(L, why);
+    return 2;
+}
+
 static const luaL_Reg store_methods[] = {
+    {"verify_digests", l_verify_digests},
     {"put_run", l_put_run},
     {"last_run", l_last_run},
     {"run_values", l_run_values},

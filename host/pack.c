@@ -1,6 +1,8 @@
 /* pack.c - the packed columns of each kind's coded fields; see pack.h. */
 #include "pack.h"
 
+#include "runs.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,6 +448,11 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     return s->pack->buffered > MAX_BUFFERED ? spill(s, err, errlen) : NB_OK;
 }
 
+nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
+{
+    return entry(s, k, body) ? NB_OK : nomem(err, errlen);
+}
+
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
                      size_t errlen)
 {
@@ -545,15 +552,24 @@ static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
     return from_rows(s, e, from, err, errlen);
 }
 
-nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen)
+/* Writes the parts of every noted pair; ROWS: its records changed, so its kept digest
+ * is forgotten too (not when only the parts are made again). */
+static nb_err sync(nb_store *s, int rows, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
     for (int i = 0; s->pack && !rc && i < s->pack->n; i++) {
         dirty *e = s->pack->d[i];
         rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
+        if (!rc && rows)
+            rc = nb_digest_forget(s, &nb_kinds[e->kind], e->body, err, errlen);
     }
     nb_pack_forget(s);
     return rc;
+}
+
+nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen)
+{
+    return sync(s, 1, err, errlen);
 }
 
 nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen)
@@ -576,7 +592,7 @@ nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen)
         nb_pack_forget(s);
         return rc;
     }
-    return nb_pack_sync(s, err, errlen);
+    return sync(s, 0, err, errlen);
 }
 
 /* ---- readers ---- */

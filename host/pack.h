@@ -47,8 +47,13 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
                      size_t errlen);
 
+/* Records of BODY changed in their text fields alone: the parts stay, the pair's kept
+ * digest (runs.h) is forgotten at commit. */
+nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen);
+
 /* Writes what the transaction changed into the parts: the appended records, and the
- * parts of touched records again from the rows. */
+ * parts of touched records again from the rows; forgets the kept digest of every pair
+ * noted (nb_digest_forget). */
 nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen);
 
 /* Forgets what the transaction noted (it was rolled back). */

@@ -251,6 +251,7 @@ nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const
 typedef struct {
     int64_t *ids;
     nb_hash *h;
+    long *rows; /* rows hashed for each body, or NULL */
     int n;
 } digests;
 
@@ -297,6 +298,8 @@ static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *ta
             int i = body_index(d, sqlite3_column_int64(st, 0));
             if (i < 0)
                 continue;
+            if (d->rows)
+                d->rows[i]++;
             size_t n = 0;
             nb_hash_add(&d->h[i], tag, taglen);
             for (int c = 1; c < ncol; c++) {
@@ -394,8 +397,182 @@ static int has_id(const int64_t *sorted, int n, int64_t id)
     return bsearch(&id, sorted, (size_t)n, sizeof *sorted, cmp_id) != NULL;
 }
 
-nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **ids, char **hex,
-                       int *n, char *err, size_t errlen)
+/* ---- the digests kept ----
+ *
+ * A body's records of a kind are hashed (in rid order, as hash_rows) once, and the hash
+ * is kept in the table digest until they change: every transaction that changes them
+ * raises the pair's gen and forgets the hash (nb_digest_forget, from nb_pack_sync). A
+ * hash is computed in a read transaction and kept, in a write transaction of its own,
+ * only where the pair's gen is still the one read: a change committed in between (by
+ * another process) raised it. A pair without records has no hash. */
+
+nb_err nb_digest_forget(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO digest(kind, body, gen) VALUES(?1, ?2, 1) "
+                                  "ON CONFLICT(kind, body) DO UPDATE SET gen = gen + 1, hash = NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, "forgetting a digest");
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, body);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "forgetting a digest");
+}
+
+nb_err nb_digest_forget_all(nb_store *s, char *err, size_t errlen)
+{
+    return nb_store_exec(s, "UPDATE digest SET gen = gen + 1, hash = NULL", err, errlen);
+}
+
+/* A hash computed, to keep. */
+typedef struct {
+    const nb_kind *k;
+    int64_t body, gen;
+    unsigned char h[NB_HASH_SIZE];
+} fresh_hash;
+
+typedef struct {
+    fresh_hash *f;
+    int n, cap;
+} fresh_list;
+
+/* The hashes of kind K of D's bodies into KH[i] (HAVE[i]: the body has records of K):
+ * the kept ones, and the others from the rows (their bodies' rid ranges; EVERY and none
+ * kept: one pass over the table), added to FRESH. */
+static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int every,
+                          unsigned char (*kh)[NB_HASH_SIZE], unsigned char *have, fresh_list *fresh,
+                          char *err, size_t errlen)
+{
+    int64_t *gen = calloc((size_t)(d->n ? d->n : 1), sizeof *gen);
+    digests need = {0};
+    nb_err e = NB_OK;
+    if (!gen) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    memset(have, 0, (size_t)d->n);
+    sqlite3_stmt *st;
+    int rc, nkept = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT body, gen, hash FROM digest WHERE kind = ?1", -1, &st,
+                           NULL) != SQLITE_OK) {
+        free(gen);
+        return nb_store_sql_fail(s, err, errlen, "computing digests");
+    }
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int i = body_index(d, sqlite3_column_int64(st, 0));
+        if (i < 0)
+            continue;
+        gen[i] = sqlite3_column_int64(st, 1);
+        if (sqlite3_column_bytes(st, 2) == NB_HASH_SIZE) {
+            memcpy(kh[i], sqlite3_column_blob(st, 2), NB_HASH_SIZE);
+            have[i] = 1;
+            nkept++;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(gen);
+        return nb_store_sql_fail(s, err, errlen, "computing digests");
+    }
+    int *at = NULL; /* need's body i is d's at[i] */
+    if (nkept < d->n) {
+        int m = d->n - nkept;
+        need.ids = malloc((size_t)m * sizeof *need.ids);
+        need.h = malloc((size_t)m * sizeof *need.h);
+        need.rows = calloc((size_t)m, sizeof *need.rows);
+        at = malloc((size_t)m * sizeof *at);
+        if (!need.ids || !need.h || !need.rows || !at) {
+            snprintf(err, errlen, "out of memory");
+            e = NB_ERR_NOMEM;
+        }
+        for (int i = 0; !e && i < d->n; i++)
+            if (!have[i]) {
+                at[need.n] = i;
+                need.ids[need.n] = d->ids[i];
+                nb_hash_init(&need.h[need.n++]);
+            }
+    }
+    if (!e && need.n > 0) {
+        char sql[512];
+        nb_buf cols = {0};
+        for (int f = 0; f < k->nfields; f++)
+            nb_buf_printf(&cols, ", %s", k->fields[f].name);
+        rid_range *ranges = NULL;
+        int nranges = 0, whole = every && nkept == 0;
+        if (whole) /* in rid order, without a sort: each body's rows still come in rid order */
+            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s ORDER BY rid",
+                     cols.data ? cols.data : "", k->table);
+        else {
+            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s WHERE rid BETWEEN ?1 AND ?2 "
+                     "ORDER BY rid", cols.data ? cols.data : "", k->table);
+            e = kind_ranges(s, &need, k, &ranges, &nranges, err, errlen);
+        }
+        nb_buf_free(&cols);
+        if (!e && (whole || nranges > 0))
+            e = hash_rows(s, &need, sql, k->name, ranges, nranges, err, errlen);
+        free(ranges);
+        for (int j = 0; !e && j < need.n; j++) {
+            if (!need.rows[j])
+                continue; /* no records: no hash */
+            int i = at[j];
+            nb_hash_raw(&need.h[j], kh[i]);
+            have[i] = 1;
+            if (fresh->n == fresh->cap) {
+                int cap = fresh->cap ? fresh->cap * 2 : 64;
+                fresh_hash *nf = realloc(fresh->f, (size_t)cap * sizeof *nf);
+                if (!nf) {
+                    snprintf(err, errlen, "out of memory");
+                    e = NB_ERR_NOMEM;
+                    break;
+                }
+                fresh->f = nf;
+                fresh->cap = cap;
+            }
+            fresh_hash *f = &fresh->f[fresh->n++];
+            f->k = k;
+            f->body = d->ids[i];
+            f->gen = gen[i];
+            memcpy(f->h, kh[i], NB_HASH_SIZE);
+        }
+    }
+    free(need.ids);
+    free(need.h);
+    free(need.rows);
+    free(at);
+    free(gen);
+    return e;
+}
+
+/* Keeps the hashes of FRESH whose pair's gen is still the one read, in a transaction of
+ * its own. A failure (a store that another process holds, a full disk) keeps none and is
+ * not an error: the digests are right all the same. */
+static void keep_hashes(nb_store *s, const fresh_list *fresh)
+{
+    if (fresh->n == 0 || sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return;
+    sqlite3_stmt *st;
+    int ok = sqlite3_prepare_v2(s->db, "INSERT INTO digest(kind, body, gen, hash) VALUES(?1, ?2, ?3, ?4) "
+                                       "ON CONFLICT(kind, body) DO UPDATE SET hash = excluded.hash "
+                                       "WHERE gen = excluded.gen",
+                                -1, &st, NULL) == SQLITE_OK;
+    for (int i = 0; ok && i < fresh->n; i++) {
+        const fresh_hash *f = &fresh->f[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, f->k->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, f->body);
+        sqlite3_bind_int64(st, 3, f->gen);
+        sqlite3_bind_blob(st, 4, f->h, NB_HASH_SIZE, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st); /* NULL when the prepare failed: a no-op */
+    if (!ok || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int keep, int64_t **ids,
+                       char **hex, int *n, char *err, size_t errlen)
 {
     digests d = {0};
     *ids = NULL;
@@ -411,13 +588,17 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **id
             memcpy(want, only, (size_t)nonly * sizeof *want);
         qsort(want, (size_t)nonly, sizeof *want, cmp_id);
     }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT id FROM body ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+    /* one snapshot for everything read (a transaction of the caller's, or one of ours) */
+    int own = sqlite3_get_autocommit(s->db);
+    if (own && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         free(want);
         return nb_store_sql_fail(s, err, errlen, "computing digests");
     }
-    int cap = 0, rc, every = 1;
+    sqlite3_stmt *st;
     nb_err e = NB_OK;
+    int cap = 0, rc, every = 1;
+    if (sqlite3_prepare_v2(s->db, "SELECT id FROM body ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+        e = nb_store_sql_fail(s, err, errlen, "computing digests");
     while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
         if (want && !has_id(want, nonly, id)) {
@@ -443,28 +624,24 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **id
     }
     sqlite3_finalize(st);
     free(want);
-    char sql[512];
-    /* Records in rid order: the raw text and the source line are provenance, not data. */
-    for (int k = 0; !e && k < nb_nkinds; k++) {
-        nb_buf cols = {0};
-        for (int f = 0; f < nb_kinds[k].nfields; f++)
-            nb_buf_printf(&cols, ", %s", nb_kinds[k].fields[f].name);
-        rid_range *ranges = NULL;
-        int nranges = 0;
-        if (every) {
-            /* in rid order, without a sort: each body's hash still takes its rows in rid order */
-            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s ORDER BY rid",
-                     cols.data ? cols.data : "", nb_kinds[k].table);
-        } else {
-            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s WHERE rid BETWEEN ?1 AND ?2 "
-                     "ORDER BY rid", cols.data ? cols.data : "", nb_kinds[k].table);
-            e = kind_ranges(s, &d, &nb_kinds[k], &ranges, &nranges, err, errlen);
-        }
-        nb_buf_free(&cols);
-        if (!e && (every || nranges > 0))
-            e = hash_rows(s, &d, sql, nb_kinds[k].name, ranges, nranges, err, errlen);
-        free(ranges);
+    /* each kind's hash of the body's records, in the catalogue's order, then the rest */
+    unsigned char(*kh)[NB_HASH_SIZE] = malloc((size_t)(d.n ? d.n : 1) * sizeof *kh);
+    unsigned char *have = malloc((size_t)(d.n ? d.n : 1));
+    fresh_list fresh = {0};
+    if (!e && (!kh || !have)) {
+        snprintf(err, errlen, "out of memory");
+        e = NB_ERR_NOMEM;
     }
+    for (int k = 0; !e && k < nb_nkinds; k++) {
+        e = kind_hashes(s, &d, &nb_kinds[k], every, kh, have, &fresh, err, errlen);
+        for (int i = 0; !e && i < d.n; i++)
+            if (have[i]) {
+                nb_hash_str(&d.h[i], nb_kinds[k].name);
+                nb_hash_add(&d.h[i], kh[i], NB_HASH_SIZE);
+            }
+    }
+    free(kh);
+    free(have);
     static const char *const others[][2] = {
         {"SELECT body, year, markdown FROM text ORDER BY body, year", "text"},
         {"SELECT body, role, name, content FROM script ORDER BY body, role, name", "script"},
@@ -474,6 +651,11 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **id
     };
     for (size_t i = 0; !e && i < sizeof others / sizeof others[0]; i++)
         e = hash_rows(s, &d, others[i][0], others[i][1], NULL, 0, err, errlen);
+    if (own && sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !e)
+        e = nb_store_sql_fail(s, err, errlen, "computing digests");
+    if (!e && keep && own)
+        keep_hashes(s, &fresh);
+    free(fresh.f);
     if (!e && !(*hex = malloc((size_t)(d.n ? d.n : 1) * NB_HASH_HEX))) {
         snprintf(err, errlen, "out of memory");
         e = NB_ERR_NOMEM;
@@ -490,4 +672,79 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **id
     *ids = d.ids;
     *n = d.n;
     return NB_OK;
+}
+
+nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *err,
+                        size_t errlen)
+{
+    *bad = 0;
+    if (why && whylen)
+        why[0] = '\0';
+    nb_err e = NB_OK;
+    for (int k = 0; !e && k < nb_nkinds; k++) {
+        const nb_kind *kd = &nb_kinds[k];
+        digests d = {0};
+        unsigned char(*kept)[NB_HASH_SIZE] = NULL;
+        sqlite3_stmt *st;
+        int cap = 0, rc;
+        if (sqlite3_prepare_v2(s->db, "SELECT body, hash FROM digest WHERE kind = ?1 AND hash IS NOT NULL "
+                                      "ORDER BY body", -1, &st, NULL) != SQLITE_OK)
+            return nb_store_sql_fail(s, err, errlen, "verifying digests");
+        sqlite3_bind_text(st, 1, kd->name, -1, SQLITE_STATIC);
+        while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (d.n == cap) {
+                cap = cap ? cap * 2 : 64;
+                int64_t *ni = realloc(d.ids, (size_t)cap * sizeof *ni);
+                if (ni)
+                    d.ids = ni;
+                nb_hash *nh = ni ? realloc(d.h, (size_t)cap * sizeof *nh) : NULL;
+                if (nh)
+                    d.h = nh;
+                long *nr = nh ? realloc(d.rows, (size_t)cap * sizeof *nr) : NULL;
+                if (nr)
+                    d.rows = nr;
+                unsigned char(*nk)[NB_HASH_SIZE] = nr ? realloc(kept, (size_t)cap * sizeof *nk) : NULL;
+                if (nk)
+                    kept = nk;
+                if (!nk) {
+                    snprintf(err, errlen, "out of memory");
+                    e = NB_ERR_NOMEM;
+                    break;
+                }
+            }
+            d.ids[d.n] = sqlite3_column_int64(st, 0);
+            d.rows[d.n] = 0;
+            memset(kept[d.n], 0, NB_HASH_SIZE);
+            if (sqlite3_column_bytes(st, 1) == NB_HASH_SIZE)
+                memcpy(kept[d.n], sqlite3_column_blob(st, 1), NB_HASH_SIZE);
+            nb_hash_init(&d.h[d.n++]);
+        }
+        sqlite3_finalize(st);
+        if (!e && rc != SQLITE_DONE)
+            e = nb_store_sql_fail(s, err, errlen, "verifying digests");
+        if (!e && d.n > 0) { /* every row, not the packs' ranges: checks them too */
+            char sql[512];
+            nb_buf cols = {0};
+            for (int f = 0; f < kd->nfields; f++)
+                nb_buf_printf(&cols, ", %s", kd->fields[f].name);
+            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s ORDER BY rid",
+                     cols.data ? cols.data : "", kd->table);
+            nb_buf_free(&cols);
+            e = hash_rows(s, &d, sql, kd->name, NULL, 0, err, errlen);
+        }
+        for (int i = 0; !e && i < d.n; i++) {
+            unsigned char now[NB_HASH_SIZE];
+            nb_hash_raw(&d.h[i], now);
+            if (d.rows[i] > 0 && memcmp(now, kept[i], NB_HASH_SIZE) == 0)
+                continue;
+            if ((*bad)++ == 0 && why)
+                snprintf(why, whylen, "the kept digest of the %s records of body %lld differs from the rows",
+                         kd->name, (long long)d.ids[i]);
+        }
+        free(d.ids);
+        free(d.h);
+        free(d.rows);
+        free(kept);
+    }
+    return e;
 }

@@ -10,6 +10,7 @@
 #define NB_RUNS_H
 
 #include "hash.h"
+#include "codes.h"
 #include "store.h"
 
 typedef struct {
@@ -28,13 +29,31 @@ nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const
                   int nvalues, int64_t *id, char *err, size_t errlen);
 
 /* The digest of each body: *HEX gets N entries of NB_HASH_HEX bytes, indexed like *IDS
- * (the body ids, ascending). Both the caller's to free. A body that holds nothing has the
- * digest of nothing. ONLY[0..NONLY) (any order, repeats allowed; ids that name no body
- * are left out): those bodies alone, read from their records' rid ranges (the packed
- * parts' rid_lo and rid_hi, merged), so that a regeneration's worker reads about its own
- * share of the store; ONLY NULL: every body, in one pass over each table. A body's digest
- * is the same either way. */
-nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int64_t **ids, char **hex,
-                       int *n, char *err, size_t errlen);
+ * (the body ids, ascending). Both the caller's to free. A body's digest is the SHA-256 of
+ * the hash of its records of each kind it holds (in the catalogue's order: the kind's name
+ * and the SHA-256 of its rows in rid order), then of its narratives, stored scripts,
+ * imported figures and declared years; a body that holds nothing has the digest of
+ * nothing. The hash of a body's records of a kind is kept in the store until they change
+ * (table digest, schema step 6): only the pairs without one read their rows, by the rid
+ * ranges of their packed parts (every body and none kept: one pass over the table). KEEP:
+ * the hashes computed are stored, in a transaction of their own, when the store is
+ * writable here and not inside the caller's transaction (a failure to store them is not
+ * an error). ONLY[0..NONLY) (any order, repeats allowed; ids that name no body are left
+ * out): those bodies alone; ONLY NULL: every body. A body's digest is the same either
+ * way. Everything is read in one transaction. */
+nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int keep, int64_t **ids,
+                       char **hex, int *n, char *err, size_t errlen);
+
+/* The records of BODY of kind K changed (inside the caller's transaction): raises the
+ * pair's gen and forgets its kept hash. nb_pack_sync calls it for every pair it wrote. */
+nb_err nb_digest_forget(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen);
+
+/* Forgets every kept hash (init --repack; a step that adds a column to a kind). */
+nb_err nb_digest_forget_all(nb_store *s, char *err, size_t errlen);
+
+/* Compares every kept hash with one computed from the rows (all of a kind's, in one
+ * pass, not by the packs' ranges): *BAD counts the pairs that differ, WHY says the first. */
+nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *err,
+                        size_t errlen);
 
 #endif

@@ -169,6 +169,17 @@ static const char step5_sql[] =
     "ALTER TABLE pack_new RENAME TO pack;\n"
     "CREATE UNIQUE INDEX pack_part ON pack(kind, body, rid_lo);\n";
 
+/* Step 6: each body's records of each kind keep their digest (runs.c) until they
+   change: a regeneration reads a body's records only when they changed since the last
+   one. A transaction that changes them raises the pair's gen and forgets its hash. */
+static const char step6_sql[] =
+    "CREATE TABLE digest(\n"
+    "  kind TEXT NOT NULL,\n"
+    "  body INTEGER NOT NULL,\n"
+    "  gen INTEGER NOT NULL,\n"
+    "  hash BLOB,\n"
+    "  PRIMARY KEY(kind, body)) WITHOUT ROWID;\n";
+
 static const struct {
     const char *what; /* what the step brings, for 'nianbao init' */
     const char *sql;  /* its own SQL after the catalogue's part, or NULL */
@@ -185,8 +196,10 @@ static const struct {
              step4_sql},
     /* 5 */ {"the packed parts keep their statistics before their data (read without it)",
              step5_sql},
+    /* 6 */ {"the digest of each body's records of each kind is kept until they change",
+             step6_sql},
 #ifdef NB_TEST_CATALOGUE
-    /* 6 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
+    /* 7 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
 #endif
 };
 
@@ -238,9 +251,14 @@ static int catalogue_step(nb_buf *b, int v)
             continue;
         }
         for (int f = 0; k->since < v && f < k->nfields; f++)
-            if (k->fields[f].since == v)
+            if (k->fields[f].since == v) {
                 rc |= nb_buf_printf(b, "ALTER TABLE %s ADD COLUMN %s %s;\n", k->table,
                                     k->fields[f].name, sql_type(&k->fields[f]));
+                /* a new column is part of each row's digest */
+                if (v > 6)
+                    rc |= nb_buf_printf(b, "UPDATE digest SET gen = gen + 1, hash = NULL "
+                                           "WHERE kind = '%s';\n", k->name);
+            }
     }
     for (int d = 0; d < nb_ndicts; d++)
         for (int i = 0; i < nb_dicts[d].nvalues; i++) {

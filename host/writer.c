@@ -435,10 +435,11 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             goto fail;
-        /* an update that leaves the coded fields as they were leaves the packs too */
+        /* an update that leaves the coded fields as they were leaves the parts too (the
+           pair's kept digest is forgotten all the same) */
         nb_err prc = p->rid ? (p->coded_changed ? nb_pack_touch(w->s, w->k, w->body, p->rid, err,
                                                                 errlen)
-                                                : NB_OK)
+                                                : nb_pack_changed(w->s, w->k, w->body, err, errlen))
                             : nb_pack_append(w->s, w->k, w->body, sqlite3_last_insert_rowid(w->s->db),
                                              p->ival, p->has, err, errlen);
         if (prc) {

@@ -824,10 +824,10 @@ end
 commands.list = {
   {
     name = "init", store = "create",
-    summary = "create a store, or bring an older one up to date; verify or remake its packed columns",
+    summary = "create a store, or bring an older one up to date; verify or remake its packed columns and kept digests",
     options = {
-      { "--verify", nil, "compare the packed columns that tabulation reads with the records (exit 1 when they differ)" },
-      { "--repack", nil, "make the packed columns again from the records" },
+      { "--verify", nil, "compare the packed columns that tabulation reads, and the digests of the records that regen keeps, with the records (exit 1 when they differ)" },
+      { "--repack", nil, "make the packed columns again from the records, and forget the digests kept" },
     },
     run = function(c)
       if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
@@ -835,17 +835,22 @@ commands.list = {
       if c.opt.repack then
         local ok, err = c.store:repack()
         if not ok then c.host.fail(err) end
-        print(string.format("%s: packed columns made again from the records", path))
+        print(string.format("%s: packed columns made again from the records, kept digests forgotten", path))
       end
       if c.opt.verify then
-        local bad, why = c.store:verify_packs()
-        if bad > 0 then
-          print(string.format("%s: %s (%d kind and body pair%s); 'nianbao init --repack -d %s' makes them again",
-            path, why, bad, bad == 1 and "" or "s", path))
-          return 1
+        local status = 0
+        for _, check in ipairs({ { c.store.verify_packs, "the packed columns", "makes them again" },
+                                 { c.store.verify_digests, "the kept digests", "forgets them" } }) do
+          local bad, why = check[1](c.store)
+          if bad > 0 then
+            print(string.format("%s: %s (%d kind and body pair%s); 'nianbao init --repack -d %s' %s",
+              path, why, bad, bad == 1 and "" or "s", path, check[3]))
+            status = 1
+          else
+            print(string.format("%s: %s of every kind and body match the records", path, check[2]))
+          end
         end
-        print(string.format("%s: the packed columns of every kind and body match the records", path))
-        return 0
+        return status
       end
       if c.opt.repack then return 0 end
       if from == 0 then

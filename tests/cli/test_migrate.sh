@@ -13,11 +13,11 @@ dict() { sqlite3 "$1" "SELECT dict || ' ' || code FROM dict ORDER BY dict, code"
 printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,1' 'A2,2020-02-01,企业,,' >r.csv
 printf '日期,类型\n2020-01-01,放假\n' >h.csv
 
-# ---- version 1 to 5 ----
+# ---- version 1 to 6 ----
 nb -d s.db init
 nb -d s.db import --body 沈河区 request r.csv
-# The store as version 1 had it: what steps 5, 4, 3 and 2 brought taken away.
-as_v3() { sqlite3 "$1" "DROP TABLE pack; PRAGMA user_version = 3"; }
+# The store as version 1 had it: what steps 6, 5, 4, 3 and 2 brought taken away.
+as_v3() { sqlite3 "$1" "DROP TABLE digest; DROP TABLE pack; PRAGMA user_version = 3"; }
 as_v2() {
     as_v3 "$1"
     sqlite3 "$1" "DROP TABLE run_value; DROP TABLE run_check; DROP INDEX run_body_year; DROP TABLE run;
@@ -28,42 +28,44 @@ as_v2() {
 as_v2 s.db
 sqlite3 s.db "DROP INDEX source_canonical; ALTER TABLE source DROP COLUMN canonical; PRAGMA user_version = 1"
 nb -d s.db import --body 沈河区 holiday h.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 5: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 6: bring it up to date with 'nianbao init -d s.db'" \
    "an older store: refused, naming the command that updates it"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
 is "$rc" 2 "an older store: report refused too"
 nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 1 to 5:
+is "$rc:$out" "0:upgraded store s.db from schema version 1 to 6:
   2: source files keep their canonical path (an id-less file is known by it)
   3: bodies have a code and may be roll-ups; imported figures, declared years, the history of regenerations
   4: packed columns of the records' coded fields, which tabulation reads (made from the records)
-  5: the packed parts keep their statistics before their data (read without it)" \
+  5: the packed parts keep their statistics before their data (read without it)
+  6: the digest of each body's records of each kind is kept until they change" \
    "init upgrades it and says what changed, step by step"
 nb -d fresh.db init
 is "$(schema s.db)" "$(schema fresh.db)" "a migrated store has the schema of a new one"
 is "$(sqlite3 s.db "SELECT count(*) FROM request")" 2 "the records survive the migration"
 is "$(sqlite3 s.db "SELECT kind, n FROM pack")" "request|2" "the migration packs the records already stored"
 nb -d s.db init --verify
-is "$rc:$out" "0:s.db: the packed columns of every kind and body match the records" "and they match the records"
+is "$rc:$out" "0:s.db: the packed columns of every kind and body match the records
+s.db: the kept digests of every kind and body match the records" "and they match the records"
 nb -d s.db import --body 沈河区 holiday h.csv
 is "$rc" 0 "the migrated store imports"
 nb -d s.db import --body 沈河区 holiday h.csv
 is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported again replaces its rows"
 
-# ---- version 2 to 5 (the body tree, figures, the history of regenerations, packs) ----
+# ---- version 2 to 6 (the body tree, figures, the history of regenerations, packs, digests) ----
 cp s.db v2.db
 as_v2 v2.db
 nb -d v2.db init
-is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 5 has the schema of a new one"
+is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 6 has the schema of a new one"
 is "$(sqlite3 v2.db "SELECT name, rollup, code IS NULL FROM body")" "沈河区|0|1" "its bodies are kept, not roll-ups, without a code"
 
-# ---- version 4 to 5: the packed parts' statistics before their data ----
+# ---- version 4 to 6: the packed parts' statistics before their data; the kept digests ----
 parts() { sqlite3 "$1" "SELECT kind, body, rid_lo, rid_hi, n, hex(stats), hex(data) FROM pack ORDER BY kind, body, rid_lo"; }
 cp s.db v4.db
 nb -d v4.db import --body 大东区 request r.csv
 before=$(parts v4.db)
-# the store as version 4 had it: the same parts, their data before their statistics
-sqlite3 v4.db "CREATE TABLE pack_old(kind TEXT NOT NULL, body INTEGER NOT NULL, rid_lo INTEGER NOT NULL,
+# the store as version 4 had it: the same parts, their data before their statistics; no digests
+sqlite3 v4.db "DROP TABLE digest; CREATE TABLE pack_old(kind TEXT NOT NULL, body INTEGER NOT NULL, rid_lo INTEGER NOT NULL,
                  rid_hi INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, stats BLOB NOT NULL);
                INSERT INTO pack_old SELECT kind, body, rid_lo, rid_hi, n, data, stats FROM pack;
                DROP TABLE pack; ALTER TABLE pack_old RENAME TO pack;
@@ -71,12 +73,13 @@ sqlite3 v4.db "CREATE TABLE pack_old(kind TEXT NOT NULL, body INTEGER NOT NULL, 
 is "$(sqlite3 v4.db "SELECT group_concat(name) FROM pragma_table_info('pack')")" "kind,body,rid_lo,rid_hi,n,data,stats" \
    "(the version 4 layout: data before stats)"
 nb -d v4.db report --body 沈河区 --year 2020 --to json --out o4
-is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 5: bring it up to date with 'nianbao init -d v4.db'" \
+is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 6: bring it up to date with 'nianbao init -d v4.db'" \
    "a version 4 store: refused until init"
 nb -d v4.db init
-is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 5:
-  5: the packed parts keep their statistics before their data (read without it)" "init moves the statistics"
-is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 5 has the schema of a new one"
+is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 6:
+  5: the packed parts keep their statistics before their data (read without it)
+  6: the digest of each body's records of each kind is kept until they change" "init moves the statistics"
+is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 6 has the schema of a new one"
 is "$(parts v4.db)" "$before" "every part kept, byte for byte"
 nb -d v4.db init --verify
 is "$rc" 0 "and they match the records"
@@ -84,14 +87,14 @@ nb -d v4.db report --body 大东区 --year 2020 --to json --out o4
 is "$rc:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["requests"]["new"]["total"])' o4/大东区-2020.json)" \
    "0:2" "the migrated store makes the report"
 
-# ---- the test build: one more kind and national value, version 6 ----
+# ---- the test build: one more kind and national value, version 7 ----
 printf '会议日期,议题\n2020-03-01,政务公开\n' >m.csv
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 5, this nianbao uses version 6: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 6, this nianbao uses version 7: bring it up to date with 'nianbao init -d s.db'" \
    "test build: the store of the released version is refused until init"
 NB_BIN=$CAT nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 5 to 6:
-  6: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
+is "$rc:$out" "0:upgraded store s.db from schema version 6 to 7:
+  7: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "test build: the new kind imports"
 printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
@@ -105,6 +108,6 @@ NB_BIN=$CAT nb -d cat.db init
 is "$(schema s.db)" "$(schema cat.db)" "test build: a migrated store has the schema of a new one"
 is "$(dict s.db)" "$(dict cat.db)" "test build: and its dictionary"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
-is "$rc:$err" "2:nianbao: s.db: store has schema version 6; this nianbao knows versions up to 5 (use a newer nianbao)" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 7; this nianbao knows versions up to 6 (use a newer nianbao)" \
    "the released build refuses the newer store"
 finish

@@ -5,7 +5,9 @@
 # store:insert, refused and dry-run imports (nothing changes), parts over the part size;
 # each time `init --verify` passes and every cube (flows, stocks, counts, sums; every body
 # and year, a year range, one body and year with its record ids) is the same from the
-# packed columns as from the rows. A damaged part is found, named, and made again.
+# packed columns as from the rows; and the digests that regen keeps (store:digests through a writable
+# handle) match the records. A damaged part is found, named, and made again; a wrong kept
+# digest is found, named, and forgotten.
 . tests/cli/lib.sh
 EX=$NIANBAO_HOME/examples/shenhe
 H='编号,收到日期,申请人类型,办结日期,办理结果,机关'
@@ -63,10 +65,23 @@ for i, make in ipairs(cubes) do
 end
 print(bad == 0 and ("same " .. n) or ("differ " .. bad))
 EOF
-# same STEP: init --verify passes and every cube agrees
+# digests.lua: the digest of every body, through a writable handle (what it computes is kept)
+cat >digests.lua <<'EOF'
+local store = assert(nianbao.open(nil))
+local n = 0
+for _ in pairs(store:digests()) do n = n + 1 end
+print("digests " .. n)
+EOF
+# same STEP: every body's digest taken (a kept one used as it is, the others kept), then
+# init --verify passes (packs and kept digests: a change that did not forget its pair's
+# digest shows here) and every cube agrees
 same() {
+    nb -d s.db run digests.lua
+    like "$rc:$out" "^0:digests [0-9]+$" "$1: every body's digest"
+    is "$(sqlite3 s.db "SELECT count(*) FROM digest WHERE hash IS NULL")" 0 "$1: every pair's digest kept"
     nb -d s.db init --verify
-    is "$rc:$out" "0:s.db: the packed columns of every kind and body match the records" "$1: init --verify"
+    is "$rc:$out" "0:s.db: the packed columns of every kind and body match the records
+s.db: the kept digests of every kind and body match the records" "$1: init --verify"
     nb -d s.db run compare.lua
     like "$rc:$out" "^0:same [0-9]+$" "$1: every cube the same from the packed columns and from the rows"
 }
@@ -157,6 +172,7 @@ same "after a large import and an append"
 # a body deleted with all it holds: its parts go too
 nb -d s.db delete --body 丙 --force
 is "$(sqlite3 s.db "SELECT count(*) FROM pack WHERE body NOT IN (SELECT id FROM body)")" 0 "a deleted body leaves no parts"
+is "$(sqlite3 s.db "SELECT count(*) FROM digest WHERE body NOT IN (SELECT id FROM body)")" 0 "a deleted body leaves no kept digests"
 same "after deleting a body"
 
 # a damaged part: found, named, made again
@@ -169,4 +185,15 @@ like "$rc:$err" "damaged packed columns of request.*nianbao init --repack" "a re
 nb -d s.db init --repack
 is "$rc" 0 "init --repack"
 same "after init --repack"
+
+# a wrong kept digest: found, named, forgotten by init --repack
+sqlite3 s.db "UPDATE digest SET hash = zeroblob(32) WHERE kind = 'request' AND body = (SELECT id FROM body WHERE name = '乙')"
+nb -d s.db init --verify
+like "$rc:$out" "^1:s.db: the packed columns of every kind and body match the records
+s.db: the kept digest of the request records of body [0-9]+ differs from the rows \(1 kind and body pair\); 'nianbao init --repack -d s.db' forgets them$" \
+   "init --verify finds a wrong kept digest"
+nb -d s.db init --repack
+is "$rc:$out" "0:s.db: packed columns made again from the records, kept digests forgotten" "init --repack forgets the kept digests"
+is "$(sqlite3 s.db "SELECT count(*) FROM digest WHERE hash IS NOT NULL")" 0 "(none kept)"
+same "after init --repack forgot them"
 finish

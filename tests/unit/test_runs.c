@@ -77,11 +77,11 @@ static int digests_agree(nb_store *s, const int64_t *only, int nonly, int expect
     int64_t *all_ids, *ids;
     char *all_hex, *hex;
     int all_n, n, bad = 0;
-    if (nb_body_digests(s, NULL, 0, &all_ids, &all_hex, &all_n, err, sizeof err) != NB_OK) {
+    if (nb_body_digests(s, NULL, 0, 0, &all_ids, &all_hex, &all_n, err, sizeof err) != NB_OK) {
         printf("# digests: %s\n", err);
         return -1;
     }
-    if (nb_body_digests(s, only, nonly, &ids, &hex, &n, err, sizeof err) != NB_OK) {
+    if (nb_body_digests(s, only, nonly, 0, &ids, &hex, &n, err, sizeof err) != NB_OK) {
         printf("# digests of some: %s\n", err);
         free(all_ids);
         free(all_hex);
@@ -106,6 +106,142 @@ static int digests_agree(nb_store *s, const int64_t *only, int nonly, int expect
     free(ids);
     free(hex);
     return bad;
+}
+
+/* The digest of BODY (KEEP: store the hashes computed) into HEX; 0, or -1 printed. */
+static int digest_of(nb_store *s, int64_t body, int keep, char *hex)
+{
+    char err[512], *all;
+    int64_t *ids;
+    int n;
+    if (nb_body_digests(s, &body, 1, keep, &ids, &all, &n, err, sizeof err) != NB_OK || n != 1) {
+        printf("# digests: %s\n", err);
+        return -1;
+    }
+    memcpy(hex, all, NB_HASH_HEX);
+    free(ids);
+    free(all);
+    return 0;
+}
+
+/* A second connection, which changes 甲's documents once, from the first one's progress
+ * handler: in the middle of its digest's read. */
+static nb_store *changer;
+static int meanwhile;
+static int change_meanwhile(void *ud)
+{
+    (void)ud;
+    if (changer && meanwhile == 0 &&
+        import_csv(changer, "document", "甲区", "编号,类型,制发日期,公开日期,废止日期,标题\n"
+                                              "D1,规范性文件,2020-03-01,2020-03-05,,甲又改\n", 0) == NB_OK)
+        meanwhile = 1;
+    return 0;
+}
+
+/* The kept digests: stored when asked, used while the records stay, forgotten by every
+ * change to them (a text field alone too), the same digests as from the rows; a wrong
+ * one is what the digest says (it is trusted) until nb_digest_verify finds it. */
+static void test_kept(void)
+{
+    char err[512], path[128], a1[NB_HASH_HEX], a2[NB_HASH_HEX], b1[NB_HASH_HEX], b2[NB_HASH_HEX],
+        x[NB_HASH_HEX];
+    snprintf(path, sizeof path, "%s/k.db", dir);
+    nb_store *s = NULL;
+    if (nb_store_open(path, NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        t_failed_++;
+        return;
+    }
+    int64_t jia, yi;
+    nb_store_body(s, "甲区", 1, &jia, NULL, err, sizeof err);
+    nb_store_body(s, "乙区", 1, &yi, NULL, err, sizeof err);
+    const char *docs = "编号,类型,制发日期,公开日期,废止日期,标题\n"
+                       "D1,规范性文件,2020-03-01,2020-03-05,,甲\n"
+                       "D2,规范性文件,2020-04-01,,,乙\n";
+    CHECK(import_csv(s, "document", "甲区", docs, 0) == NB_OK && import_csv(s, "document", "乙区", docs, 0) == NB_OK &&
+              import_csv(s, "request", "甲区", "编号,收到日期,申请人类型,办结日期,办理结果\nA1,2020-01-02,自然人,,\n", 0) == NB_OK,
+          "kept: documents of two bodies, a request of one");
+    CHECK(t_count(s, "SELECT count(*) FROM digest WHERE hash IS NULL") == 3 &&
+              t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 0,
+          "kept: each import forgot its pair (none kept yet)");
+    CHECK(digest_of(s, jia, 0, a1) == 0 && t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 0,
+          "kept: a digest without KEEP stores nothing");
+    CHECK(digest_of(s, jia, 1, a2) == 0 && strcmp(a1, a2) == 0 &&
+              t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 2,
+          "kept: with KEEP, 甲's two pairs are stored; the same digest");
+    CHECK(digest_of(s, yi, 1, b1) == 0 && strcmp(a1, b1) != 0, "kept: 乙's differs (no request)");
+    CHECK(digests_agree(s, &jia, 1, 1) == 0 && digest_of(s, jia, 1, a2) == 0 && strcmp(a1, a2) == 0,
+          "kept: the digests from kept hashes are those from the rows (every body in one pass)");
+    /* a wrong kept hash is used as it is: the digest comes from it, not from the rows */
+    sqlite3_exec(s->db, "UPDATE digest SET hash = zeroblob(32) WHERE kind = 'document' AND body = 1", NULL,
+                 NULL, NULL);
+    long bad = -1;
+    char why[256];
+    CHECK(digest_of(s, jia, 1, x) == 0 && strcmp(x, a1) != 0, "kept: a kept hash is trusted (a wrong one shows)");
+    CHECK(nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 1 &&
+              strcmp(why, "the kept digest of the document records of body 1 differs from the rows") == 0,
+          "kept: nb_digest_verify finds it");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_digest_forget_all(s, err, sizeof err) == NB_OK &&
+              nb_store_commit(s, err, sizeof err) == NB_OK && digest_of(s, jia, 1, x) == 0 && strcmp(x, a1) == 0 &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 0,
+          "kept: forgotten, it is computed again from the rows");
+    /* a change to a text field alone leaves the packed parts, but not the digest */
+    long parts = t_count(s, "SELECT count(*) FROM pack"),
+         gen = t_count(s, "SELECT gen FROM digest WHERE kind = 'document' AND body = 1");
+    CHECK(import_csv(s, "document", "甲区", "编号,类型,制发日期,公开日期,废止日期,标题\n"
+                                          "D2,规范性文件,2020-04-01,,,乙改\n", 0) == NB_OK &&
+              t_count(s, "SELECT count(*) FROM pack") == parts,
+          "kept: a title changed (the parts unchanged)");
+    CHECK(t_count(s, "SELECT count(*) FROM digest WHERE kind = 'document' AND body = 1 AND hash IS NULL") == 1 &&
+              t_count(s, "SELECT gen FROM digest WHERE kind = 'document' AND body = 1") == gen + 1 &&
+              t_count(s, "SELECT count(*) FROM digest WHERE kind = 'request' AND hash IS NOT NULL") == 1,
+          "kept: that pair forgotten (its gen raised), the request's kept");
+    CHECK(digest_of(s, jia, 1, a2) == 0 && strcmp(a2, a1) != 0 && digests_agree(s, &jia, 1, 1) == 0,
+          "kept: 甲's digest changed, the same as from the rows");
+    CHECK(digest_of(s, yi, 1, b2) == 0 && strcmp(b1, b2) == 0, "kept: 乙's unchanged");
+    /* the same records again: the digest is the one before */
+    CHECK(import_csv(s, "document", "甲区", "编号,类型,制发日期,公开日期,废止日期,标题\n"
+                                          "D2,规范性文件,2020-04-01,,,乙\n", 0) == NB_OK &&
+              digest_of(s, jia, 1, x) == 0 && strcmp(x, a1) == 0,
+          "kept: the title back, the digest back");
+    /* removed records: 甲's request gone (no records of the kind: no hash, as never had) */
+    CHECK(import_csv(s, "request", "甲区", "编号,收到日期,申请人类型,办结日期,办理结果\n", 1) == NB_OK &&
+              digest_of(s, jia, 1, x) == 0 && strcmp(x, a1) != 0 &&
+              t_count(s, "SELECT count(*) FROM digest WHERE kind = 'request' AND hash IS NOT NULL") == 0,
+          "kept: the request removed, forgotten and not kept (no records)");
+    CHECK(import_csv(s, "document", "乙区", docs, 0) == NB_OK && digest_of(s, yi, 1, b2) == 0 && strcmp(x, b2) == 0,
+          "kept: 甲 without its request has 乙's digest (the same records: history does not count)");
+    /* a change committed by another process while the hashes are computed: the hash of
+       the snapshot read is not kept (the pair's gen moved on) */
+    sqlite3_exec(s->db, "UPDATE digest SET hash = NULL", NULL, NULL, NULL);
+    CHECK(nb_store_open(path, NB_OPEN_WRITE, &changer, err, sizeof err) == NB_OK, "kept: a second connection");
+    sqlite3_progress_handler(s->db, 20, change_meanwhile, NULL);
+    CHECK(digest_of(s, jia, 1, a2) == 0 && strcmp(a2, x) == 0 && meanwhile == 1,
+          "kept: the digest of the snapshot read, while another connection changed 甲's documents");
+    sqlite3_progress_handler(s->db, 0, NULL, NULL);
+    CHECK(t_count(s, "SELECT count(*) FROM digest WHERE kind = 'document' AND body = 1 AND hash IS NULL") == 1 &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 0,
+          "kept: its hash not kept (the pair's gen moved on); what is kept matches the rows");
+    CHECK(digest_of(s, jia, 1, a2) == 0 && strcmp(a2, x) != 0, "kept: the next digest sees the change");
+    nb_store_close(changer);
+    changer = NULL;
+    memcpy(x, a2, NB_HASH_HEX);
+    /* a read-only handle computes but does not store */
+    nb_store *ro = NULL;
+    CHECK(nb_store_open(path, NB_OPEN_READ, &ro, err, sizeof err) == NB_OK, "kept: opened read-only");
+    sqlite3_exec(s->db, "UPDATE digest SET hash = NULL", NULL, NULL, NULL);
+    if (ro) {
+        CHECK(digest_of(ro, jia, 1, a2) == 0 && strcmp(a2, x) == 0 &&
+                  t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 0,
+              "kept: a read-only store computes them and stores none");
+        nb_store_close(ro);
+    }
+    /* inside the caller's transaction: read there, not stored */
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && digest_of(s, jia, 1, a2) == 0 && strcmp(a2, x) == 0 &&
+              nb_store_commit(s, err, sizeof err) == NB_OK &&
+              t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 0,
+          "kept: inside the caller's transaction, none stored");
+    nb_store_close(s);
 }
 
 static void test_digests(void)
@@ -236,6 +372,7 @@ int main(void)
 
     nb_store_close(s);
     test_digests();
+    test_kept();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
