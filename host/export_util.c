@@ -1,7 +1,7 @@
 /* export_util.c - what the exporters share: atomic output files, document checks, text lines.
  *
  * Private to the exporters (declared in export_util.h). Depends on libc and
- * POSIX (open_memstream, mkstemp, fsync, rename) only. */
+ * POSIX (open_memstream, mkstemp, fsync, rename) only, and Linux's syncfs. */
 #define _GNU_SOURCE /* O_TMPFILE */
 #include "export_util.h"
 
@@ -20,6 +20,55 @@
 /* ---- output files ------------------------------------------------------ */
 
 #define TMP_BASE_MAX 200 /* bytes of the file name kept in the temporary's name */
+
+/* Deferred syncs (nb_out_defer_sync): off unless a batch turns it on. */
+static int deferred;
+/* The syncs made (nb_out_test_syncs). */
+static long syncs;
+
+void nb_out_defer_sync(int on)
+{
+    deferred = on;
+}
+
+long nb_out_test_syncs(void)
+{
+    return syncs;
+}
+
+/* fsync, counted; skipped (0) while syncs are deferred. */
+static int sync_fd(int fd)
+{
+    if (deferred)
+        return 0;
+    syncs++;
+    return fsync(fd);
+}
+
+nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen)
+{
+    int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+    if (fd < 0)
+        e = errno;
+#ifdef __linux__
+    else if (syncfs(fd) != 0) /* every file of the file system, and its errors since */
+        e = errno;
+#else
+    else {
+        sync();
+        if (fsync(fd) != 0)
+            e = errno;
+    }
+#endif
+    if (fd >= 0)
+        close(fd);
+    syncs++;
+    if (e) {
+        snprintf(err, errlen, "%s: cannot sync the files written: %s", folder, strerror(e));
+        return NB_ERR_IO;
+    }
+    return NB_OK;
+}
 
 /* The failure-injection seam (nb_out_test_fail_close): off unless a test sets it. */
 static int fail_close_nth;
@@ -215,10 +264,12 @@ static int sync_by_name(nb_out *o)
     if (close_injected())
         return fail_close_errno;
     if (o->unnamed)
-        return fsync(o->fd) != 0 ? errno : 0;
+        return sync_fd(o->fd) != 0 ? errno : 0;
+    if (deferred)
+        return 0;
     if ((fd = open(o->tmp, O_RDONLY)) < 0)
         return errno;
-    if (fsync(fd) != 0)
+    if (sync_fd(fd) != 0)
         e = errno;
     close(fd);
     return e;
@@ -235,7 +286,7 @@ static int write_stream(nb_out *o)
     else
         e = write_all(o->fd, o->buf, o->len);
     o->f = NULL;
-    if (!e && fsync(o->fd) != 0)
+    if (!e && sync_fd(o->fd) != 0)
         e = errno;
     if (!o->unnamed) { /* an unnamed file stays open: it is linked at commit */
         if (close(o->fd) != 0 && !e)
@@ -268,6 +319,8 @@ nb_err nb_out_close(nb_out *o, char *err, size_t errlen)
  * Best effort: not every file system can sync a folder. */
 static void sync_folder(const char *path)
 {
+    if (deferred)
+        return;
     const char *slash = strrchr(path, '/');
     char *folder = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
     int fd;
@@ -275,7 +328,7 @@ static void sync_folder(const char *path)
     if (!folder)
         return;
     if ((fd = open(folder, O_RDONLY | O_DIRECTORY)) >= 0) {
-        fsync(fd);
+        sync_fd(fd);
         close(fd);
     }
     free(folder);

@@ -69,6 +69,20 @@ nb_err nb_out_finish(nb_out *o, char *err, size_t errlen);
  * file: prefixes it with "PATH: ". Returns E. */
 nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen);
 
+/* A batch of files (regen): ON, nb_out_close and nb_out_commit leave the files and their
+ * folders to the page cache (no fsync each); nb_out_sync_deferred syncs them all at once.
+ * A killed process still leaves every committed file whole (the rename is atomic); a
+ * power cut before the sync may not. Process-wide; a forked worker inherits it. */
+void nb_out_defer_sync(int on);
+
+/* Syncs the file system of FOLDER (syncfs: every file written, and the errors of their
+ * writing since). NB_ERR_IO "FOLDER: cannot sync the files written: reason". */
+nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen);
+
+/* Test seam: the syncs made so far (each fsync of a file or folder, each
+ * nb_out_sync_deferred). */
+long nb_out_test_syncs(void);
+
 /* Test seam, for unit tests only: the NTH nb_out_close from now on fails
  * with ERRNUM (as a full disk does: ENOSPC), after writing half of the file
  * (a reserved file: before its fsync); NTH 0 turns it off. Production code

@@ -227,6 +227,29 @@ static int h_allow_write(lua_State *L)
     return 0;
 }
 
+/* host.defer_sync(): the files written from now on (and by forked workers) are synced
+ * together by host.sync_files, not one by one (nb_out_defer_sync). */
+static int h_defer_sync(lua_State *L)
+{
+    (void)L;
+    nb_out_defer_sync(1);
+    return 0;
+}
+
+/* host.sync_files(dir) -> true | nil, message: syncs the file system of DIR: every file
+ * written since host.defer_sync. */
+static int h_sync_files(lua_State *L)
+{
+    char err[1024];
+    if (nb_out_sync_deferred(luaL_checkstring(L, 1), err, sizeof err) != NB_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* host.write_file(path, text) -> true | nil, message: a whole file, written under a
  * temporary name and renamed (never half-written), where scripts may write. */
 static int h_write_file(lua_State *L)
@@ -457,6 +480,7 @@ static const luaL_Reg worker_methods[] = {{"send", w_send}, {"status", w_status}
 static const luaL_Reg host_funcs[] = {
     {"fork", h_fork}, {"receive", h_receive}, {"stop_workers", h_stop_workers}, {"exit", h_exit},
     {"write_file", h_write_file}, {"mkdir", h_mkdir}, {"sha256_file", h_sha256_file},
+    {"defer_sync", h_defer_sync}, {"sync_files", h_sync_files},
     {"allow_write", h_allow_write},
     {"set_limits", h_set_limits}, {"reset_instructions", h_reset_instructions},
     {"set_store", h_set_store},

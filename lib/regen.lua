@@ -376,6 +376,8 @@ local function maker(store, cubes, opts, times, bodies)
     return out_
   end
   local function finish()
+    -- the reports on disk before the manifests that list them, and the manifests after
+    if opts.sync_files then must(opts.sync_files(out)) end
     for body, m in pairs(folders) do
       local dir = out .. "/" .. regen.safe_name(body)
       for _, r in ipairs(kept(dir, m)) do m.reports[#m.reports + 1] = r end
@@ -383,6 +385,7 @@ local function maker(store, cubes, opts, times, bodies)
       m.data_digest, m.scripts_digest = nil, nil
       must(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
     end
+    if opts.sync_files then must(opts.sync_files(out)) end
   end
   return make, finish
 end
@@ -473,7 +476,9 @@ end
 
 --- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
 --- sources (path -> SHA-256 of the program's scripts), version, write_file(path, text),
---- read_file(path), sha256_file(path), mkdir(dir), on_report(r) (called after each report), created,
+--- read_file(path), sha256_file(path), mkdir(dir), sync_files(dir) (when given: the files are
+--- written without a sync each, and it syncs them before the manifests, and the manifests
+--- after), on_report(r) (called after each report), created,
 --- jobs (worker processes; 1: none) with workers = {fork, receive, stop, exit} (the
 --- host's). Returns { reports = { {body, year, format, errors, warnings, changed,
 --- first_run, changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},

@@ -851,6 +851,48 @@ static void test_registry(const nb_doc *d)
           "registry: CSV alone writes a file per table");
 }
 
+/* ---- deferred syncs (regen) ------------------------------------------------------ */
+
+/* A file by stream (JSON) and one a library writes by name (XLSX): each synced, with its
+ * folder, as it is put in place; deferred, none until nb_out_sync_deferred, which syncs
+ * once; the bytes the same either way. */
+static void test_deferred_sync(const nb_doc *d)
+{
+    char err[512] = "";
+    long before = nb_out_test_syncs();
+    CHECK(nb_export_json(d, tmp("sync.json"), err, sizeof err) == NB_OK &&
+              nb_export_xlsx(d, tmp("sync.xlsx"), err, sizeof err) == NB_OK,
+          "deferred sync: two files written, synced one by one");
+    CHECK(nb_out_test_syncs() - before == 4, "deferred sync: (a file and its folder each: 4 syncs)");
+    size_t json_len, xlsx_len;
+    char *json = slurp(tmp("sync.json"), &json_len), *xlsx = slurp(tmp("sync.xlsx"), &xlsx_len);
+    nb_out_defer_sync(1);
+    before = nb_out_test_syncs();
+    CHECK(nb_export_json(d, tmp("later.json"), err, sizeof err) == NB_OK &&
+              nb_export_xlsx(d, tmp("later.xlsx"), err, sizeof err) == NB_OK && nb_out_test_syncs() == before,
+          "deferred sync: the same two written without a sync");
+    size_t n1, n2;
+    char *json2 = slurp(tmp("later.json"), &n1), *xlsx2 = slurp(tmp("later.xlsx"), &n2);
+    CHECK(json && json2 && n1 == json_len && memcmp(json, json2, n1) == 0 && xlsx && xlsx2 && n2 > 0,
+          "deferred sync: in place, the same JSON, a workbook");
+    CHECK(nb_out_sync_deferred(dir, err, sizeof err) == NB_OK && nb_out_test_syncs() == before + 1,
+          "deferred sync: all synced at once");
+    CHECK(nb_out_sync_deferred(tmp("none"), err, sizeof err) == NB_ERR_IO && contains(err, "cannot sync the files written"),
+          "deferred sync: a folder that is not there is an error that names it");
+    nb_out_defer_sync(0);
+    before = nb_out_test_syncs();
+    CHECK(nb_export_json(d, tmp("sync.json"), err, sizeof err) == NB_OK && nb_out_test_syncs() - before == 2,
+          "deferred sync: turned off, each file synced again");
+    free(json);
+    free(json2);
+    free(xlsx);
+    free(xlsx2);
+    remove(tmp("sync.json"));
+    remove(tmp("sync.xlsx"));
+    remove(tmp("later.json"));
+    remove(tmp("later.xlsx"));
+}
+
 /* ---- a full disk, a file size limit, permissions ------------------------------ */
 
 /* Every file the exporter X would write for PATH gets TEXT. */
@@ -1058,6 +1100,7 @@ int main(void)
     test_registry(d);
     test_atomic_midway(d);
     test_atomic_csv(d);
+    test_deferred_sync(d);
     test_full_disk(d);
     test_file_size_limit(d);
     test_permissions(d);
