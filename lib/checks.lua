@@ -219,7 +219,7 @@ function checks.neighbour(ctx, year)
   if cache[year] ~= nil then return cache[year] or nil end
   local held = ctx.store:figures(ctx.body, year) ~= nil
   for _, b in ipairs(ctx.bodies or { ctx.body }) do
-    for _, y in ipairs(ctx.store:years(b)) do
+    for _, y in ipairs(ctx.years_of and ctx.years_of(b) or ctx.store:years(b)) do
       if y == year then held = true end
     end
   end

@@ -30,7 +30,8 @@ end
 -- ---- the plan ----
 
 --- The reports to make: { reports = { {body, year, format}, … } in tree order and year
---- order, skipped = { {body, year, reason}, … }, first =, last = (years) }. OPTS: bodies
+--- order, skipped = { {body, year, reason}, … }, first =, last = (years), years_held =
+--- { body = store:years(body) } (of the bodies looked at) }. OPTS: bodies
 --- (names; default every body), years ({first, last}; default every year with data).
 function regen.plan(store, opts)
   opts = opts or {}
@@ -40,12 +41,13 @@ function regen.plan(store, opts)
     wanted = {}
     for _, b in ipairs(opts.bodies) do store:body(b); wanted[b] = true end
   end
-  local plan = { reports = {}, skipped = {} }
+  local plan = { reports = {}, skipped = {}, years_held = {} }
   local years_of = {}
   local function own_years(name)
     if not years_of[name] then
       local set = {}
-      for _, y in ipairs(store:years(name)) do set[y] = true end
+      plan.years_held[name] = store:years(name)
+      for _, y in ipairs(plan.years_held[name]) do set[y] = true end
       for _, f in ipairs(store:figures(name)) do set[f.year] = true end
       years_of[name] = set
     end
@@ -247,20 +249,26 @@ end
 -- The maker of reports: make(r) builds, writes and records the report R of the plan and
 -- returns its entry; finish() writes the manifest of every body it made reports for.
 -- BODIES: the bodies the reports count (the digests of those alone are computed: a
--- worker reads its own share of the store).
-local function maker(store, cubes, opts, times, bodies)
+-- worker reads its own share of the store). YEARS_HELD: the plan's store:years of each
+-- body, added to as other bodies are asked for.
+local function maker(store, cubes, opts, times, bodies, years_held)
   local out = opts.out or "out"
   local digests = store:digests(bodies)
   local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
   local folders = {} -- body -> manifest being made
   local sources_of = {} -- body -> the rule files that ran (rule_sources), once a body
+  years_held = years_held or {} -- body -> store:years (the checks of a first year ask)
+  local function years_of(body)
+    years_held[body] = years_held[body] or store:years(body)
+    return years_held[body]
+  end
   local function make(r)
     local t1 = os.clock()
     built[r.body] = built[r.body] or {}
     local neighbours = {}
     if built[r.body][r.year - 1] then neighbours[r.year - 1] = built[r.body][r.year - 1] end
     local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format.id,
-                                           cubes = cubes, neighbours = neighbours,
+                                           cubes = cubes, neighbours = neighbours, years = years_of,
                                            created = opts.created, fonts = opts.fonts })
     built[r.body][r.year] = ctx
     built[r.body][r.year - 2] = nil
@@ -426,7 +434,7 @@ local function run_workers(store, plan, cubes, opts, result)
     if pid == 0 then
       local ok, err = pcall(function()
         local times = { build = 0, export = 0 }
-        local make, finish = maker(store, cubes, opts, times, bodies_counted(store, plan, indexes))
+        local make, finish = maker(store, cubes, opts, times, bodies_counted(store, plan, indexes), plan.years_held)
         for _, i in ipairs(indexes) do worker:send(encode({ index = i, entry = make(plan.reports[i]) })) end
         finish()
         worker:send(encode({ done = true, times = times }))
@@ -496,7 +504,7 @@ function regen.run(store, plan, opts)
   end
   local all = {}
   for i = 1, #plan.reports do all[i] = i end
-  local make, finish = maker(store, cubes, opts, result.times, bodies_counted(store, plan, all))
+  local make, finish = maker(store, cubes, opts, result.times, bodies_counted(store, plan, all), plan.years_held)
   for i, r in ipairs(plan.reports) do
     local entry = make(r)
     result.reports[i] = entry

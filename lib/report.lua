@@ -133,13 +133,14 @@ end
 --- from a published report: the tables show them, not counts of records).
 --- OPTS: ids (keep record ids), cubes (function(fmt, set, year) -> cubes, for a batch
 --- that tabulated every body and year at once), records (count records even where
---- figures were imported), created.
+--- figures were imported), created, years (function(body) -> the years it holds, as
+--- store:years: a batch's memo, for the checks of the year before).
 function report.tabulate(store, body, year, fmt, opts)
   opts = opts or {}
   if type(fmt) ~= "table" then fmt = report.format(store, body, year, fmt) end
   local set, rollup = report.scope(store, body)
   local ctx = { store = store, body = body, year = year, format = fmt.id, spec = fmt, ids = opts.ids,
-                bodies = set, rollup = rollup, missing = {}, cubes_fn = opts.cubes }
+                bodies = set, rollup = rollup, missing = {}, cubes_fn = opts.cubes, years_of = opts.years }
   local figures = not opts.records and store:figures(body, year)
   if figures then
     ctx.imported = { format = figures.format, source = figures.source }
