@@ -60,6 +60,8 @@ printf '名称,上级,汇总\n示例市,,是\n%s,示例市,\n' "$B" >"$T/bodies.
 vg "import bodies" 0 "$NB" -d "$DB" import bodies "$T/bodies.csv"
 vg "regen of every body and year (a roll-up too)" 0 "$NB" -d "$DB" regen --all --to json,xlsx --out "$T/r"
 vg "regen in 2 worker processes (--jobs 2)" 0 "$NB" -d "$DB" regen --all --jobs 2 --to json,xlsx --out "$T/r2"
+vg "init --verify (the packs and the digests regen kept)" 0 "$NB" -d "$DB" init --verify
+vg "init --repack (the digests forgotten)" 0 "$NB" -d "$DB" init --repack
 vg "import of a published year" 0 "$NB" -d "$DB" import --body 另一机关 --year 2020 report $EX/expected-2020.json
 vg "import --replace-all" 0 "$NB" -d "$DB" import --body "$B" --replace-all --map $EX/map.lua purchase $EX/data/purchases.csv
 vg "delete --dry-run of a body" 0 "$NB" -d "$DB" delete --dry-run --force --body "$B"
