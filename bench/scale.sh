@@ -20,7 +20,8 @@
 #   report    one (body, year) report in the six data formats (xlsx, md, txt, html, csv,
 #             json; the DOCX and PDF for print are not in it), wall time of the command;
 #   regen     regen --all --to json,xlsx (every body and year; as many workers as processors,
-#             regen's default) against the same reports
+#             regen's default), the first after the import and again with nothing changed
+#             (the digests kept; the same bytes), against the same reports
 #             one by one with nianbao report (a sample of SAMPLE, per report).
 set -eu
 cd "$(dirname "$0")/.."
@@ -76,7 +77,7 @@ for ROWS in $SIZES; do
         touch "$D/csv/.done"
     fi
     csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
-    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report regen loop; do : >"$D/$f.times"; done
+    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report regen again loop; do : >"$D/$f.times"; done
     : >"$D/import.rss"
     : >"$D/sql.rss"
     i=1
@@ -128,6 +129,13 @@ for ROWS in $SIZES; do
             [ $? -eq 1 ] || { tail "$D/regen.out" >&2; exit 1; }; }
         n=$(grep -o '^[0-9]* reports in' "$D/regen.out" | cut -d' ' -f1)
         awk -v t="$(since "$t0")" -v n="$n" 'BEGIN { printf "%.5f\n", t / n }' >>"$D/regen.times"
+        # again, nothing changed: the digests kept by the first run, every report unchanged
+        rm -rf "$D/again"
+        t0=$(now)
+        "$NB" -d "$D/s.db" regen --all --to json,xlsx --out "$D/again" >"$D/again.out" 2>&1 || {
+            [ $? -eq 1 ] || { tail "$D/again.out" >&2; exit 1; }; }
+        awk -v t="$(since "$t0")" -v n="$n" 'BEGIN { printf "%.5f\n", t / n }' >>"$D/again.times"
+        diff -r "$D/regen" "$D/again" >/dev/null || { echo "bench: regen again wrote other bytes" >&2; exit 1; }
         mkdir -p "$D/loop"
         t0=$(now)
         k=1
@@ -140,7 +148,7 @@ for ROWS in $SIZES; do
         echo "$ROWS run $i: import $(tail -1 "$D/import.times") s (.import $(tail -1 "$D/import_sql.times") s);" \
              "tabulate $(tail -1 "$D/tab.times") s (rows $(tail -1 "$D/tab_rows.times"), GROUP BY $(tail -1 "$D/tab_sql.times")," \
              "DuckDB $(tail -1 "$D/tab_duck.times" 2>/dev/null || echo -), C $(tail -1 "$D/tab_c.times"));" \
-             "report $(tail -1 "$D/report.times") s; regen $(tail -1 "$D/regen.times") s/report (loop $(tail -1 "$D/loop.times"))"
+             "report $(tail -1 "$D/report.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times") (loop $(tail -1 "$D/loop.times"))"
         i=$((i + 1))
     done
     store_bytes=$(stat -c %s "$D/s.db")
@@ -151,7 +159,7 @@ for ROWS in $SIZES; do
         echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times")"
         echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
         echo "report $(stats "$D/report.times")"
-        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times")"
+        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times")"
         echo "bytes $csv_bytes $store_bytes $pack_bytes"
     } >>"$DATA/results"
 done
@@ -164,7 +172,7 @@ $1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n]
 $1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5] }
 $1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
 $1 == "report" { rep[n] = $0 }
-$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3] }
+$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5] }
 $1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4 }
 function med(s,   a) { split(s, a, " "); return a[1] == "import" || a[1] == "tab" || a[1] == "report" || a[1] == "regen" || a[1] == "tabratio" ? a[2] : a[1] }
 function spread(s,   a, k) { k = split(s, a, " "); return f(a[k - 1]) "–" f(a[k]) }
@@ -194,10 +202,13 @@ END {
     print ""
     print "Reports: one (body, year) report in all six formats (wall time of `nianbao report`), and per report:"
     print "`regen --all --to json,xlsx` (its default: a worker per processor) against `nianbao report --to json,xlsx` one by one."
+    print "The first regen after the import computes every body'"'"'s digest; run again with nothing changed, it reads the digests"
+    print "it kept (the same bytes are written)."
     print ""
-    print "| requests | one report s | regen s per report | one by one s per report | ratio (one by one / regen) |"
-    print "|---|---|---|---|---|"
+    print "| requests | one report s | regen s per report (first after import) | again s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) |"
+    print "|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s | %s (%s) |\n", size[i], f(med(rep[i])), f(med(reg[i])), f(med(loop[i])), f(med(rreg[i])), spread(rreg[i])
+        printf "| %s | %s | %s | %s | %s | %s (%s) | %s (%s) |\n", size[i], f(med(rep[i])), f(med(reg[i])), f(med(again[i])), f(med(loop[i])),
+            f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i])
 }' "$DATA/results" >"$OUT"
 cat "$OUT"
