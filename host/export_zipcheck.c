@@ -3,9 +3,11 @@
  * libxlsxwriter writes each part to a temporary file and does not check those writes: on
  * a full disk it can make a valid zip of truncated XML. So every entry of the workbook is
  * read back: its CRC must hold, each XML part must parse to its end, and its rows and
- * shared strings must all be there. Private to the
- * exporters (export_util.h). Depends on minizip and expat. */
+ * shared strings must all be there. The XML is read with the scanner of plain XML
+ * (xmlscan.h), and with expat where the scanner bails. Private to the exporters
+ * (export_util.h). Depends on minizip, expat and xmlscan.c. */
 #include "export_util.h"
+#include "xmlscan.h"
 
 #include <expat.h>
 #include <stdio.h>
@@ -54,47 +56,111 @@ static void on_start(void *ud, const char *el, const char **atts)
     }
 }
 
-/* Reads the current entry, parsing it when it is XML. 0, or -1 with the reason. */
+/* The counts of the current entry's XML: 0 when they hold, or -1 with the reason. */
+static int counts_hold(const counts *c, const char *name, char *why, size_t n)
+{
+    int sheet = strncmp(name, "xl/worksheets/sheet", 19) == 0;
+    if ((sheet && (c->gap || (c->rows > 0 && c->last_row != c->dim_last))) ||
+        (c->unique >= 0 && c->si != c->unique)) {
+        snprintf(why, n, "%s: parts of it are missing", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the current entry through, closing it (its CRC is checked then): with the scanner
+ * of plain XML SCAN when given (its handler counts). 1 when the scanner bailed (the
+ * entry is to be read again with expat), 0 when read, -1 with the reason. */
+static int read_through(unzFile z, const char *name, nb_xmlscan *scan, char *why, size_t n)
+{
+    char local[16384];
+    int got, rc = 0;
+    if (unzOpenCurrentFile(z) != UNZ_OK) {
+        snprintf(why, n, "%s: cannot be read", name);
+        return -1;
+    }
+    for (;;) {
+        char *b = scan ? nb_xmlscan_buffer(scan, sizeof local) : local;
+        if (!b) {
+            rc = 1;
+            break;
+        }
+        if ((got = unzReadCurrentFile(z, b, sizeof local)) < 0) {
+            snprintf(why, n, "%s: damaged", name);
+            rc = -1;
+            break;
+        }
+        int st = scan ? nb_xmlscan_parse(scan, (size_t)got, got == 0) : NB_XS_OK;
+        if (st == NB_XS_NOMEM) {
+            snprintf(why, n, "out of memory");
+            rc = -1;
+            break;
+        }
+        if (st != NB_XS_OK) {
+            rc = 1;
+            break;
+        }
+        if (got == 0)
+            break;
+    }
+    if (unzCloseCurrentFile(z) != UNZ_OK && rc == 0) {
+        snprintf(why, n, "%s: CRC error", name);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* Reads the current entry, parsing it when it is XML: with the scanner of plain XML, and
+ * with expat when the scanner bails (outside its subset, or not well-formed: expat
+ * decides). 0, or -1 with the reason. */
 static int read_entry(unzFile z, const char *name, int xml, char *why, size_t n)
 {
-    char buf[16384];
-    int got, ok = 1;
     counts cnt = {.unique = -1, .dim_last = -1};
-    XML_Parser p = xml ? XML_ParserCreate(NULL) : NULL;
-    if (xml && !p) {
+    if (!xml)
+        return read_through(z, name, NULL, why, n) == 0 ? 0 : -1;
+    nb_xmlscan *scan = nb_xmlscan_new(on_start, NULL, NULL, &cnt);
+    if (!scan) {
         snprintf(why, n, "out of memory");
         return -1;
     }
-    if (p) {
-        XML_SetUserData(p, &cnt);
-        XML_SetStartElementHandler(p, on_start);
+    int rc = read_through(z, name, scan, why, n);
+    nb_xmlscan_free(scan);
+    if (rc == 0)
+        return counts_hold(&cnt, name, why, n);
+    if (rc < 0)
+        return -1;
+    /* again from the start, with expat */
+    char buf[16384];
+    int got, ok = 1;
+    counts again = {.unique = -1, .dim_last = -1};
+    XML_Parser p = XML_ParserCreate(NULL);
+    if (!p) {
+        snprintf(why, n, "out of memory");
+        return -1;
     }
+    XML_SetUserData(p, &again);
+    XML_SetStartElementHandler(p, on_start);
     if (unzOpenCurrentFile(z) != UNZ_OK) {
         snprintf(why, n, "%s: cannot be read", name);
         ok = 0;
     }
     while (ok && (got = unzReadCurrentFile(z, buf, sizeof buf)) != 0) {
-        if (got < 0 || (p && XML_Parse(p, buf, got, 0) == XML_STATUS_ERROR)) {
+        if (got < 0 || XML_Parse(p, buf, got, 0) == XML_STATUS_ERROR) {
             snprintf(why, n, "%s: %s", name, got < 0 ? "damaged" : "incomplete XML");
             ok = 0;
         }
     }
-    if (ok && p && XML_Parse(p, "", 0, 1) == XML_STATUS_ERROR) {
+    if (ok && XML_Parse(p, "", 0, 1) == XML_STATUS_ERROR) {
         snprintf(why, n, "%s: incomplete XML", name);
         ok = 0;
     }
-    int sheet = strncmp(name, "xl/worksheets/sheet", 19) == 0;
-    if (ok && p && ((sheet && (cnt.gap || (cnt.rows > 0 && cnt.last_row != cnt.dim_last))) ||
-                    (cnt.unique >= 0 && cnt.si != cnt.unique))) {
-        snprintf(why, n, "%s: parts of it are missing", name);
+    if (ok && counts_hold(&again, name, why, n) != 0)
         ok = 0;
-    }
     if (unzCloseCurrentFile(z) != UNZ_OK && ok) {
         snprintf(why, n, "%s: CRC error", name);
         ok = 0;
     }
-    if (p)
-        XML_ParserFree(p);
+    XML_ParserFree(p);
     return ok ? 0 : -1;
 }
 

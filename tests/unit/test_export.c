@@ -6,6 +6,7 @@
 #include "docs.h"
 #include "testdir.h"
 #include "t.h"
+#include <zip.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -851,6 +852,71 @@ static void test_registry(const nb_doc *d)
           "registry: CSV alone writes a file per table");
 }
 
+/* ---- the workbook read back -------------------------------------------------------- */
+
+/* A zip at PATH of one XML entry NAME holding TEXT, beside [Content_Types].xml. */
+static void make_zip(const char *path, const char *name, const char *text)
+{
+    static const char types[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types/>";
+    zipFile z = zipOpen64(path, APPEND_STATUS_CREATE);
+    const char *names[] = {"[Content_Types].xml", name};
+    const char *texts[] = {types, text};
+    for (int i = 0; z && i < 2; i++) {
+        zipOpenNewFileInZip64(z, names[i], NULL, NULL, 0, NULL, 0, NULL, Z_DEFLATED, Z_DEFAULT_COMPRESSION, 0);
+        zipWriteInFileInZip(z, texts[i], (unsigned)strlen(texts[i]));
+        zipCloseFileInZip(z);
+    }
+    if (z)
+        zipClose(z, NULL);
+}
+
+/* nb_zip_check: XML the scanner reads, XML only expat reads (a DOCTYPE, CDATA), XML that
+ * is not whole, a sheet with a row missing, shared strings short of their count. */
+static void test_zip_check(void)
+{
+    static const struct {
+        const char *name, *text, *want; /* WANT: NULL, or what the message says */
+    } cases[] = {
+        {"xl/worksheets/sheet1.xml",
+         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet><dimension ref=\"A1:B2\"/>"
+         "<sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\"/></sheetData></worksheet>",
+         NULL},
+        {"xl/worksheets/sheet1.xml",
+         "<?xml version=\"1.0\"?>\n<!DOCTYPE worksheet>\n<worksheet><dimension ref=\"A1:B2\"/>"
+         "<sheetData><row r=\"1\"/><row r=\"2\"><c><v><![CDATA[x]]></v></c></row></sheetData></worksheet>",
+         NULL},
+        {"xl/worksheets/sheet1.xml",
+         "<?xml version=\"1.0\"?>\n<!DOCTYPE worksheet>\n<worksheet><dimension ref=\"A1:B3\"/>"
+         "<sheetData><row r=\"1\"/><row r=\"2\"/></sheetData></worksheet>",
+         "xl/worksheets/sheet1.xml: parts of it are missing"},
+        {"xl/worksheets/sheet1.xml",
+         "<worksheet><dimension ref=\"A1:B3\"/><sheetData><row r=\"1\"/><row r=\"3\"/></sheetData></worksheet>",
+         "xl/worksheets/sheet1.xml: parts of it are missing"},
+        {"xl/worksheets/sheet1.xml", "<worksheet><sheetData><row r=\"1\"></sheetData></worksheet>",
+         "xl/worksheets/sheet1.xml: incomplete XML"},
+        {"xl/styles.xml", "<styleSheet><fonts count=\"1\"><font/></fonts>", "xl/styles.xml: incomplete XML"},
+        {"xl/sharedStrings.xml", "<sst count=\"2\" uniqueCount=\"2\"><si><t>a</t></si><si><t>b</t></si></sst>", NULL},
+        {"xl/sharedStrings.xml", "<sst count=\"3\" uniqueCount=\"3\"><si><t>a</t></si><si><t>b</t></si></sst>",
+         "xl/sharedStrings.xml: parts of it are missing"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[1024] = "", name[160];
+        const char *zip = tmp("check.zip");
+        remove(zip);
+        make_zip(zip, cases[i].name, cases[i].text);
+        nb_err rc = nb_zip_check(zip, "book.xlsx", err, sizeof err);
+        snprintf(name, sizeof name, "zip check %zu: %s", i + 1, cases[i].want ? cases[i].want : "accepted");
+        if (cases[i].want)
+            CHECK(rc == NB_ERR_IO && contains(err, "book.xlsx: the workbook was not written completely") &&
+                      contains(err, cases[i].want), name);
+        else
+            CHECK(rc == NB_OK, name);
+        if (rc != (cases[i].want ? NB_ERR_IO : NB_OK) || (cases[i].want && !contains(err, cases[i].want)))
+            printf("# %s\n", err);
+    }
+    remove(tmp("check.zip"));
+}
+
 /* ---- deferred syncs (regen) ------------------------------------------------------ */
 
 /* A file by stream (JSON) and one a library writes by name (XLSX): each synced, with its
@@ -1101,6 +1167,7 @@ int main(void)
     test_atomic_midway(d);
     test_atomic_csv(d);
     test_deferred_sync(d);
+    test_zip_check();
     test_full_disk(d);
     test_file_size_limit(d);
     test_permissions(d);
