@@ -108,11 +108,13 @@ local function missing_kinds(store, set, year, fmt, cubes)
     local ok, n = pcall(cubes[name].get, cubes[name])
     total[c.kind] = (total[c.kind] or 0) + (ok and math.abs(n) or 1)
   end
+  local coverage = {} -- body -> store:coverage(body), asked once
   for kind, n in pairs(total) do
     if n == 0 then
       local covered = false
       for _, b in ipairs(set) do
-        local cov = store:coverage(b)[kind]
+        coverage[b] = coverage[b] or store:coverage(b)
+        local cov = coverage[b][kind]
         covered = covered or (cov ~= nil and cov[year] == true)
       end
       if not covered then kinds[kind] = true end
