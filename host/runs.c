@@ -425,6 +425,19 @@ nb_err nb_digest_forget_all(nb_store *s, char *err, size_t errlen)
     return nb_store_exec(s, "UPDATE digest SET gen = gen + 1, hash = NULL", err, errlen);
 }
 
+/* Into SQL: the query of kind K's rows for a digest (the body, the id and every field, in
+ * rid order: the raw text and the source line are provenance, not data); RANGED: only
+ * the rids between ?1 and ?2. */
+static void rows_sql(const nb_kind *k, int ranged, char *sql, size_t size)
+{
+    nb_buf cols = {0};
+    for (int f = 0; f < k->nfields; f++)
+        nb_buf_printf(&cols, ", %s", k->fields[f].name);
+    snprintf(sql, size, "SELECT body, id%s FROM %s%s ORDER BY rid", cols.data ? cols.data : "",
+             k->table, ranged ? " WHERE rid BETWEEN ?1 AND ?2" : "");
+    nb_buf_free(&cols);
+}
+
 /* A hash computed, to keep. */
 typedef struct {
     const nb_kind *k;
@@ -496,20 +509,12 @@ static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int e
     }
     if (!e && need.n > 0) {
         char sql[512];
-        nb_buf cols = {0};
-        for (int f = 0; f < k->nfields; f++)
-            nb_buf_printf(&cols, ", %s", k->fields[f].name);
         rid_range *ranges = NULL;
         int nranges = 0, whole = every && nkept == 0;
-        if (whole) /* in rid order, without a sort: each body's rows still come in rid order */
-            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s ORDER BY rid",
-                     cols.data ? cols.data : "", k->table);
-        else {
-            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s WHERE rid BETWEEN ?1 AND ?2 "
-                     "ORDER BY rid", cols.data ? cols.data : "", k->table);
+        /* whole: the table in rid order, without a sort; each body's rows still come in rid order */
+        rows_sql(k, !whole, sql, sizeof sql);
+        if (!whole)
             e = kind_ranges(s, &need, k, &ranges, &nranges, err, errlen);
-        }
-        nb_buf_free(&cols);
         if (!e && (whole || nranges > 0))
             e = hash_rows(s, &need, sql, k->name, ranges, nranges, err, errlen);
         free(ranges);
@@ -724,12 +729,7 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
             e = nb_store_sql_fail(s, err, errlen, "verifying digests");
         if (!e && d.n > 0) { /* every row, not the packs' ranges: checks them too */
             char sql[512];
-            nb_buf cols = {0};
-            for (int f = 0; f < kd->nfields; f++)
-                nb_buf_printf(&cols, ", %s", kd->fields[f].name);
-            snprintf(sql, sizeof sql, "SELECT body, id%s FROM %s ORDER BY rid",
-                     cols.data ? cols.data : "", kd->table);
-            nb_buf_free(&cols);
+            rows_sql(kd, 0, sql, sizeof sql);
             e = hash_rows(s, &d, sql, kd->name, NULL, 0, err, errlen);
         }
         for (int i = 0; !e && i < d.n; i++) {
