@@ -185,7 +185,7 @@ nianbao.fonts = {}
 function nianbao.script_names(folder) end
 
 ---@param name string
----@return {id: integer, name: string, parent?: string}
+---@return {id: integer, name: string, parent?: string, code?: string, rollup: boolean}
 function Store:body(name) end
 
 ---@return integer version
@@ -316,6 +316,9 @@ function Doc:cell(table_id, row, col) end
 
 ---@return table<string, table<string, table<string, number|false>>>
 function Doc:values() end
+
+---@return table<string, table<string, table<string, string>>>
+function Doc:texts() end
 
 ---@param blocks table[]
 function Doc:set_blocks(blocks) end

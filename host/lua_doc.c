@@ -514,6 +514,34 @@ static int l_doc_values(lua_State *L)
     return 1;
 }
 
+/* doc:texts() -> { table = { row = { col = text } } }: the text every format prints for
+ * each data cell ("" when blank), in one call (a key given twice: its first cell, as
+ * doc:cell finds it). */
+static int l_doc_texts(lua_State *L)
+{
+    nb_doc *d = check_doc(L, 1);
+    lua_newtable(L);
+    for (int t = 0; t < d->ntables; t++) {
+        const nb_table *tb = &d->tables[t];
+        luaL_getsubtable(L, -1, tb->id);
+        for (int r = 0; r < tb->nrows; r++)
+            for (int c = 0; c < tb->ncols; c++) {
+                const nb_cell *cell = &tb->cells[(size_t)r * (size_t)tb->ncols + (size_t)c];
+                const char *rk = cell->row ? cell->row : tb->row_keys[r];
+                if (!cell->key || cell->header || !rk)
+                    continue;
+                luaL_getsubtable(L, -1, rk);
+                if (lua_getfield(L, -1, cell->key) == LUA_TNIL) {
+                    lua_pushstring(L, cell->text ? cell->text : "");
+                    lua_setfield(L, -3, cell->key);
+                }
+                lua_pop(L, 2);
+            }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
 /* doc:set_blocks(blocks): the reading order (headings, paragraphs, tables). */
 static int l_doc_set_blocks(lua_State *L)
 {
@@ -537,6 +565,7 @@ static int l_doc_set_checks(lua_State *L)
 static const luaL_Reg doc_methods[] = {
     {"cell", l_doc_cell},
     {"values", l_doc_values},
+    {"texts", l_doc_texts},
     {"set_blocks", l_doc_set_blocks},
     {"set_checks", l_doc_set_checks},
     {NULL, NULL},

@@ -691,19 +691,20 @@ static int l_years(lua_State *L)
     return 1;
 }
 
-/* store:body(name) -> {id=, name=, parent=}; raises for an unknown body. */
+/* store:body(name) -> {id=, name=, parent=, code=, rollup=} (as a row of
+ * store:bodies()); raises for an unknown body. */
 static int l_body(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     int64_t id = nb_check_body(L, s, 2);
     stmt_ud *g = guard(L, NULL);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT b.name, p.name FROM body b LEFT JOIN body p ON "
-                                  "p.id = b.parent WHERE b.id = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT b.name, p.name, b.code, b.rollup FROM body b LEFT JOIN "
+                                  "body p ON p.id = b.parent WHERE b.id = ?1", -1, &st, NULL) != SQLITE_OK)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
     g->st = st;
     sqlite3_bind_int64(st, 1, id);
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 5);
     lua_pushinteger(L, id);
     lua_setfield(L, -2, "id");
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -713,6 +714,12 @@ static int l_body(lua_State *L)
             lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
             lua_setfield(L, -2, "parent");
         }
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            lua_pushstring(L, (const char *)sqlite3_column_text(st, 2));
+            lua_setfield(L, -2, "code");
+        }
+        lua_pushboolean(L, sqlite3_column_int(st, 3) != 0);
+        lua_setfield(L, -2, "rollup");
     }
     guard_done(g);
     return 1;

@@ -101,7 +101,9 @@ end
 -- and the list of keys in table order.
 local function cells_of(ctx)
   local texts, order = {}, {}
+  local printed = ctx.document:texts()
   for _, t in ipairs(ctx.tables) do
+    local of_table = printed[t.id]
     for _, row in ipairs(t.rows) do
       for c = 1, t.ncols do
         local x = row[c]
@@ -109,8 +111,7 @@ local function cells_of(ctx)
         if rk and x.key and not x.header then
           local k = t.id .. "\t" .. rk .. "\t" .. x.key
           if texts[k] == nil then
-            local _, text = ctx.document:cell(t.id, rk, x.key)
-            texts[k] = (x.value ~= nil and text) or false
+            texts[k] = (x.value ~= nil and of_table[rk][x.key]) or false
             order[#order + 1] = k
           end
         end

@@ -41,9 +41,7 @@ end
 --- every body below it (each record belongs to one body: counted once).
 function report.scope(store, body)
   local b = store:body(body)
-  for _, x in ipairs(store:bodies()) do
-    if x.name == body and x.rollup then return bodies.subtree(store, body), true end
-  end
+  if b.rollup then return bodies.subtree(store, body), true end
   return { b.name }, false
 end
 

@@ -18,6 +18,19 @@ is "$out" "body              code    roll-up  records
   沈河区          210103  汇总     —
     沈河区财政局                   request 2 (2019–2021)
   和平区          210102           —" "bodies: the tree, codes, roll-ups, records with their years"
+cat >one.lua <<'LUA'
+local store = nianbao.open(nianbao.db, "read")
+for _, x in ipairs(store:bodies()) do
+  local b = store:body(x.name)
+  print(string.format("%s id=%s parent=%s code=%s rollup=%s", b.name, b.id == x.id, tostring(b.parent),
+    tostring(b.code), tostring(b.rollup)))
+end
+LUA
+nb -d s.db run one.lua
+is "$out" "沈阳市 id=true parent=nil code=210100 rollup=true
+沈河区 id=true parent=沈阳市 code=210103 rollup=true
+和平区 id=true parent=沈阳市 code=210102 rollup=false
+沈河区财政局 id=true parent=沈河区 code=nil rollup=false" "store:body: a row of store:bodies() (parent, code, roll-up)"
 nb -d s.db import bodies b.csv
 is "$out" "b.csv: 4 bodies read, 0 created, 0 updated, 4 unchanged" "the same file again: unchanged"
 printf 'name,parent\n和平区,沈河区\n' >move.csv

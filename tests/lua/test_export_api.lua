@@ -22,6 +22,14 @@ ok(json:find('"m": 0.01', 1, true) ~= nil or json:find('"m": 0.02', 1, true) ~= 
 local md = assert(nianbao.read_text(dir .. "/r.md"))
 ok(md:find("| 甲 | 3 | -2 |", 1, true) ~= nil, "md: a signed change")
 
+-- doc:texts(): every data cell's printed text at once, the same as doc:cell gives
+local d = nianbao.document(doc)
+local texts = d:texts()
+is(texts["local"], { a = { n = "3", d = "-2" }, b = { n = "", m = select(2, d:cell("local", "b", "m")) } },
+   "doc:texts: each data cell's text ('' when blank); the headers are not data cells")
+ok(texts["local"].a.d == select(2, d:cell("local", "a", "d")) and texts["local"].b.m:find("0.0", 1, true) ~= nil,
+   "doc:texts: the text doc:cell gives")
+
 local function doc_with(cell)
   return { title = "x", tables = { { id = "t", ncols = 1, rows = { { cell } } } } }
 end
