@@ -16,13 +16,16 @@
 #             true), the sqlite3 GROUP BY a user would write (bench/flow_sql.sh), DuckDB on
 #             its own loaded table (bench/duck.mjs, when npm can install @duckdb/node-api),
 #             and a C loop over packed columns in memory (bench/cloop.c). Every tool's cells
-#             must be the same, or the run fails;
+#             must be the same, or the run fails; nianbao's peak memory (GNU time);
 #   report    one (body, year) report in the six data formats (xlsx, md, txt, html, csv,
-#             json; the DOCX and PDF for print are not in it), wall time of the command;
+#             json; the DOCX and PDF for print are not in it), wall time of the command, and
+#             its peak memory (a run of its own under GNU time, not timed);
 #   regen     regen --all --to json,xlsx (every body and year; as many workers as processors,
 #             regen's default), the first after the import and again with nothing changed
 #             (the digests kept; the same bytes), against the same reports
-#             one by one with nianbao report (a sample of SAMPLE, per report).
+#             one by one with nianbao report (a sample of SAMPLE, per report); the first
+#             run's peak memory (its largest process: GNU time reports the largest of the
+#             process and the workers it waited for).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -78,8 +81,7 @@ for ROWS in $SIZES; do
     fi
     csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
     for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report regen again loop; do : >"$D/$f.times"; done
-    : >"$D/import.rss"
-    : >"$D/sql.rss"
+    for f in import sql tab report regen; do : >"$D/$f.rss"; done
     i=1
     while [ "$i" -le "$RUNS" ]; do
         # ---- import ----
@@ -96,7 +98,7 @@ for ROWS in $SIZES; do
         $TIME -f "%M" -a -o "$D/sql.rss" sqlite3 "$D/plain.db" <"$D/import.sql"
         since "$t0" >>"$D/import_sql.times"
         # ---- tabulate ----
-        "$NB" -d "$D/s.db" run bench/tab.lua $FIRST $LAST packs >"$D/tab.out"
+        $TIME -f "%M" -a -o "$D/tab.rss" "$NB" -d "$D/s.db" run bench/tab.lua $FIRST $LAST packs >"$D/tab.out"
         head -1 "$D/tab.out" | cut -d' ' -f2 >>"$D/tab.times"
         tail -n +2 "$D/tab.out" | LC_ALL=C sort >"$D/cells.nb"
         "$NB" -d "$D/s.db" run bench/tab.lua $FIRST $LAST rows >"$D/tab.out"
@@ -122,10 +124,12 @@ for ROWS in $SIZES; do
         t0=$(now)
         "$NB" -d "$D/s.db" report --body 机关001 --year 2020 --to xlsx,md,txt,html,csv,json --out "$D/one" >/dev/null
         since "$t0" >>"$D/report.times"
+        $TIME -f "%M" -a -o "$D/report.rss" "$NB" -d "$D/s.db" report --body 机关001 --year 2020 \
+            --to xlsx,md,txt,html,csv,json --out "$D/one" >/dev/null
         # ---- regen and the per-report loop ----
         rm -rf "$D/regen" "$D/loop"
         t0=$(now)
-        "$NB" -d "$D/s.db" regen --all --to json,xlsx --out "$D/regen" >"$D/regen.out" 2>&1 || {
+        $TIME -f "%M" -a -o "$D/regen.rss" "$NB" -d "$D/s.db" regen --all --to json,xlsx --out "$D/regen" >"$D/regen.out" 2>&1 || {
             [ $? -eq 1 ] || { tail "$D/regen.out" >&2; exit 1; }; }
         n=$(grep -o '^[0-9]* reports in' "$D/regen.out" | cut -d' ' -f1)
         awk -v t="$(since "$t0")" -v n="$n" 'BEGIN { printf "%.5f\n", t / n }' >>"$D/regen.times"
@@ -156,10 +160,10 @@ for ROWS in $SIZES; do
     {
         echo "size $ROWS"
         echo "import $(stats "$D/import.times") | $(stats "$D/import_sql.times") | $(ratios "$D/import_sql.times" "$D/import.times") | $(peak "$D/import.rss") | $(peak "$D/sql.rss")"
-        echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times")"
+        echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times") | $(peak "$D/tab.rss")"
         echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
-        echo "report $(stats "$D/report.times")"
-        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times")"
+        echo "report $(stats "$D/report.times") | $(peak "$D/report.rss")"
+        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times") | $(peak "$D/regen.rss")"
         echo "bytes $csv_bytes $store_bytes $pack_bytes"
     } >>"$DATA/results"
 done
@@ -169,10 +173,10 @@ awk -v runs="$RUNS" -v bodies="$BODIES" -v duck="${DUCK:-no}" '
 function f(x) { return x == "-" ? "–" : sprintf("%.3g", x) }
 $1 == "size" { n++; size[n] = $2 }
 $1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n] = p[3]; rss[n] = p[4]; sqlrss[n] = p[5] }
-$1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5] }
+$1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5]; tabrss[n] = p[6] }
 $1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
-$1 == "report" { rep[n] = $0 }
-$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5] }
+$1 == "report" { split($0, p, " \\| "); rep[n] = p[1]; reprss[n] = p[2] }
+$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5]; regrss[n] = p[6] }
 $1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4 }
 function med(s,   a) { split(s, a, " "); return a[1] == "import" || a[1] == "tab" || a[1] == "report" || a[1] == "regen" || a[1] == "tabratio" ? a[2] : a[1] }
 function spread(s,   a, k) { k = split(s, a, " "); return f(a[k - 1]) "–" f(a[k]) }
@@ -194,21 +198,21 @@ END {
     print "finished cells (nianbao: CPU time of `store:flow`; the others: wall time of the query or loop). Every"
     print "tool gives the same cells."
     print ""
-    print "| requests | nianbao s | from the rows s | sqlite3 GROUP BY s | DuckDB s | C loop s | GROUP BY / nianbao | DuckDB / nianbao | nianbao / C loop |"
-    print "|---|---|---|---|---|---|---|---|---|"
+    print "| requests | nianbao s | from the rows s | sqlite3 GROUP BY s | DuckDB s | C loop s | GROUP BY / nianbao | DuckDB / nianbao | nianbao / C loop | nianbao peak MB |"
+    print "|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) |\n", size[i], f(med(tab[i])), f(med(rows[i])), f(med(sql[i])),
-            f(med(dk[i])), f(med(c[i])), f(med(rsql[i])), spread(rsql[i]), f(med(rduck[i])), spread(rduck[i]), f(med(rc[i])), spread(rc[i])
+        printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s |\n", size[i], f(med(tab[i])), f(med(rows[i])), f(med(sql[i])),
+            f(med(dk[i])), f(med(c[i])), f(med(rsql[i])), spread(rsql[i]), f(med(rduck[i])), spread(rduck[i]), f(med(rc[i])), spread(rc[i]), tabrss[i]
     print ""
     print "Reports: one (body, year) report in all six formats (wall time of `nianbao report`), and per report:"
     print "`regen --all --to json,xlsx` (its default: a worker per processor) against `nianbao report --to json,xlsx` one by one."
     print "The first regen after the import computes every body'"'"'s digest; run again with nothing changed, it reads the digests"
     print "it kept (the same bytes are written)."
     print ""
-    print "| requests | one report s | regen s per report (first after import) | again s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) |"
-    print "|---|---|---|---|---|---|---|"
+    print "| requests | one report s | regen s per report (first after import) | again s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) | peak MB (one report / regen) |"
+    print "|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s | %s | %s (%s) | %s (%s) |\n", size[i], f(med(rep[i])), f(med(reg[i])), f(med(again[i])), f(med(loop[i])),
-            f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i])
+        printf "| %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s / %s |\n", size[i], f(med(rep[i])), f(med(reg[i])), f(med(again[i])), f(med(loop[i])),
+            f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i]), reprss[i], regrss[i]
 }' "$DATA/results" >"$OUT"
 cat "$OUT"
