@@ -9,7 +9,9 @@
 # deterministic), one CSV per body. Side by side, RUNS times each, the median and spread:
 #   import    every body's CSV into a fresh store (one nianbao import of all the files) against
 #             the sqlite3 shell's .import of the same files into a plain table; the peak
-#             memory of each (GNU time) and the store's size against the CSVs';
+#             memory of each (GNU time), the bytes nianbao wrote (GNU time's file system
+#             outputs: what the import made dirty, to be written to disk) against the
+#             size of the store it made, and the store's size against the CSVs';
 #   tabulate  the flow of every request by body, year, row and applicant, from the store
 #             on disk to finished cells: nianbao (store:flow over every body and year, from
 #             the packed columns; CPU time of the call), nianbao from the rows (rows =
@@ -80,7 +82,7 @@ for ROWS in $SIZES; do
         touch "$D/csv/.done"
     fi
     csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
-    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report regen again loop; do : >"$D/$f.times"; done
+    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report regen again loop written; do : >"$D/$f.times"; done
     for f in import sql tab report regen; do : >"$D/$f.rss"; done
     i=1
     while [ "$i" -le "$RUNS" ]; do
@@ -89,8 +91,10 @@ for ROWS in $SIZES; do
         sync
         t0=$(now)
         "$NB" -d "$D/s.db" init >/dev/null
-        $TIME -f "%M" -a -o "$D/import.rss" "$NB" -d "$D/s.db" import request "$D"/csv/*.csv >/dev/null
+        $TIME -f "%M %O" -a -o "$D/import.rss" "$NB" -d "$D/s.db" import request "$D"/csv/*.csv >/dev/null
         since "$t0" >>"$D/import.times"
+        # the bytes written over the store's size (512-byte blocks)
+        awk -v s="$(stat -c %s "$D/s.db")" 'END { printf "%.3f\n", $2 * 512 / s }' "$D/import.rss" >>"$D/written.times"
         sync
         t0=$(now)
         { echo ".mode csv"; for f in "$D"/csv/*.csv; do echo ".import --skip 1 $f r"; done; } >"$D/import.sql"
@@ -159,7 +163,7 @@ for ROWS in $SIZES; do
     pack_bytes=$(sqlite3 "$D/s.db" "SELECT sum(length(data)) FROM pack")
     {
         echo "size $ROWS"
-        echo "import $(stats "$D/import.times") | $(stats "$D/import_sql.times") | $(ratios "$D/import_sql.times" "$D/import.times") | $(peak "$D/import.rss") | $(peak "$D/sql.rss")"
+        echo "import $(stats "$D/import.times") | $(stats "$D/import_sql.times") | $(ratios "$D/import_sql.times" "$D/import.times") | $(peak "$D/import.rss") | $(peak "$D/sql.rss") | $(stats "$D/written.times")"
         echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times") | $(peak "$D/tab.rss")"
         echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
         echo "report $(stats "$D/report.times") | $(peak "$D/report.rss")"
@@ -172,7 +176,7 @@ done
 awk -v runs="$RUNS" -v bodies="$BODIES" -v duck="${DUCK:-no}" '
 function f(x) { return x == "-" ? "–" : sprintf("%.3g", x) }
 $1 == "size" { n++; size[n] = $2 }
-$1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n] = p[3]; rss[n] = p[4]; sqlrss[n] = p[5] }
+$1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n] = p[3]; rss[n] = p[4]; sqlrss[n] = p[5]; wr[n] = p[6] }
 $1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5]; tabrss[n] = p[6] }
 $1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
 $1 == "report" { split($0, p, " \\| "); rep[n] = p[1]; reprss[n] = p[2] }
@@ -188,11 +192,11 @@ END {
     printf "Requests over %d bodies and 2015–2025, one CSV per body; medians of %d runs, the spread\n", bodies, runs
     print "(lowest–highest) of the run-by-run ratio beside each. The machine is shared: compare ratios."
     print ""
-    print "| requests | import s | `.import` s | ratio (.import/import) | peak MB (import / .import) | store MB / CSV MB | packed MB |"
-    print "|---|---|---|---|---|---|---|"
+    print "| requests | import s | `.import` s | ratio (.import/import) | peak MB (import / .import) | written / store | store MB / CSV MB | packed MB |"
+    print "|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s (%s) | %s / %s | %.1f / %.1f (%.2f×) | %.1f |\n", size[i], f(med(imp[i])), f(med(sqlimp[i])),
-            f(med(impr[i])), spread(impr[i]), rss[i], sqlrss[i], store[i] / 1048576, csv[i] / 1048576, store[i] / csv[i], pack[i] / 1048576
+        printf "| %s | %s | %s | %s (%s) | %s / %s | %s× (%s) | %.1f / %.1f (%.2f×) | %.1f |\n", size[i], f(med(imp[i])), f(med(sqlimp[i])),
+            f(med(impr[i])), spread(impr[i]), rss[i], sqlrss[i], f(med(wr[i])), spread(wr[i]), store[i] / 1048576, csv[i] / 1048576, store[i] / csv[i], pack[i] / 1048576
     print ""
     print "Tabulation: the flow of every request by body, year (11), row and applicant, from the store on disk to"
     print "finished cells (nianbao: CPU time of `store:flow`; the others: wall time of the query or loop). Every"

@@ -10,6 +10,10 @@
 #include "mapping.h"
 #include "store.h"
 
+/* A file of at least this many bytes is imported through a rollback journal
+ * (nb_store_bulk): its transaction is then mostly new pages, written once. */
+#define NB_BULK_BYTES ((long long)4 << 20)
+
 /* What an import replaces besides the rows it updates (nianbao import --replace). */
 enum {
     NB_REPLACE_NONE = 0, /* rows not in the file stay (but an id-less file's own earlier rows) */

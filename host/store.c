@@ -508,6 +508,53 @@ static int writable(const char *path)
     return access(dir, W_OK | X_OK) == 0;
 }
 
+/* Sets the journal mode to SET (NULL: reads it) and puts the mode in force, lower case,
+ * into MODE ("" when SQLite refused: another connection in a transaction). */
+static void journal_mode(sqlite3 *db, const char *set, char mode[16])
+{
+    char q[48];
+    sqlite3_stmt *st;
+    snprintf(q, sizeof q, "PRAGMA journal_mode%s%s", set ? " = " : "", set ? set : "");
+    mode[0] = '\0';
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(mode, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+static void end_bulk(nb_store *s);
+
+int nb_store_bulk(nb_store *s, int on)
+{
+    char mode[16];
+    if (!on) {
+        end_bulk(s);
+        return 0;
+    }
+    if (s->bulk)
+        return 1;
+    if (s->readonly || !s->db || !sqlite3_get_autocommit(s->db))
+        return 0;
+    journal_mode(s->db, NULL, mode);
+    if (strcmp(mode, "wal") != 0)
+        return 0;
+    journal_mode(s->db, "DELETE", mode);
+    s->bulk = strcmp(mode, "delete") == 0;
+    return s->bulk;
+}
+
+/* Back to the write-ahead log (the store's mode, set when it was made) after
+ * nb_store_bulk, or a crash in between. A failure leaves the rollback journal, which
+ * is as safe; the next writable open tries again. */
+static void end_bulk(nb_store *s)
+{
+    char mode[16];
+    if (s->bulk && s->db && sqlite3_get_autocommit(s->db))
+        journal_mode(s->db, "WAL", mode);
+    s->bulk = 0;
+}
+
 /* Opens the SQLite file; a read-only store in a folder where SQLite cannot
  * make its shared-memory file is opened immutable. */
 static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
@@ -537,6 +584,15 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     int probe = mode == NB_OPEN_READ
                     ? sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
                     : SQLITE_OK;
+    /* A write killed in its rollback journal (nb_store_bulk) left pages in the file
+       that only a connection that can write may roll back: an immutable reader would
+       read them. */
+    if (probe != SQLITE_OK && sqlite3_extended_errcode(s->db) == SQLITE_READONLY_ROLLBACK) {
+        snprintf(err, errlen, "%s: a write to the store was interrupted (%s-journal is beside it); "
+                 "any nianbao command run by a user who may write the store and its folder puts "
+                 "it back", s->path, s->path);
+        return NB_ERR_IO;
+    }
     /* A WAL store needs its shared-memory file; where it cannot be made (a folder
        the user cannot write), SQLite says CANTOPEN or READONLY. */
     if ((probe & 0xff) == SQLITE_CANTOPEN || (probe & 0xff) == SQLITE_READONLY) {
@@ -585,6 +641,13 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
        file stays as it was. */
     if (fresh && (rc = nb_store_exec(s, "PRAGMA journal_mode = WAL", err, errlen)))
         goto fail;
+    if (!fresh && o->mode != NB_OPEN_READ) {
+        /* a process that ended inside nb_store_bulk left the rollback journal */
+        char mode[16];
+        journal_mode(s->db, NULL, mode);
+        if (strcmp(mode, "delete") == 0)
+            journal_mode(s->db, "WAL", mode);
+    }
     if ((rc = load_codes(s, err, errlen)) || (rc = check_catalogue(s, err, errlen)))
         goto fail;
     remember_open(s->db, 1);
@@ -644,6 +707,7 @@ void nb_store_close(nb_store *s)
     if (!s)
         return;
     finalize_kept(s);
+    end_bulk(s);
     if (s->db) {
         remember_open(s->db, 0);
         sqlite3_close_v2(s->db);
@@ -670,6 +734,7 @@ nb_err nb_store_detach(nb_store *s, char *err, size_t errlen)
     }
     sqlite3 *db = s->db;
     finalize_kept(s);
+    end_bulk(s);
     /* sqlite3_close, not _v2: a statement still open would keep the file open. */
     if (sqlite3_close(db) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot let go of the store: a query is still open", s->path);

@@ -56,7 +56,21 @@ typedef struct nb_store {
         const void *key;
         sqlite3_stmt *st;
     } kept[8]; /* statements kept for reuse (nb_store_stmt_take, nb_store_stmt_give) */
+    int bulk;  /* nb_store_bulk switched the file to a rollback journal */
 } nb_store;
+
+/* ON: large writes from here on (an import of a large file) go through a rollback
+ * journal: their new pages are written once, into the file, where through the write-ahead
+ * log they were written twice (into the log, then by its checkpoint into the file). A
+ * small transaction is better off with the log (a rollback journal copies each page it
+ * changes and syncs twice at each commit). Only outside a transaction, on a store opened
+ * for writing, and when no other connection is inside a transaction (else SQLite refuses
+ * at once and the log stays: nothing is waited for). OFF, nb_store_close and
+ * nb_store_detach go back to the log; after a crash in between, the next writable open
+ * does. While the rollback journal is in force, a reader in another process waits for
+ * each of the writer's transactions to end (as for a write lock), where with the log it
+ * read the state before it. Returns 1 when the journal is now a rollback journal. */
+int nb_store_bulk(nb_store *s, int on);
 
 /* A statement kept under KEY by nb_store_stmt_give (reset, its bindings as they were), now
  * the caller's; NULL when none is kept. */

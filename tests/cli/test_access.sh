@@ -47,6 +47,35 @@ done
 chmod u+w ro ro/s.db
 is "$(ls ro)" "s.db" "the read-only folder holds no file of the readers"
 
+# A write killed in its rollback journal (an import writes through one: nb_store_bulk),
+# left in a folder the reader cannot write: refused, not read past its journal.
+mkdir hot
+nb -d hot/s.db init
+nb -d hot/s.db import --body $B request r.csv
+(python3 - hot/s.db 2>/dev/null <<'PY'
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode = DELETE")
+c.execute("PRAGMA cache_size = 2")  # the transaction's pages go into the file early
+c.execute("BEGIN IMMEDIATE")
+for i in range(3000):
+    c.execute("INSERT INTO body(name) VALUES (?)", ("体%05d" % i,))
+os.kill(os.getpid(), 9)
+PY
+:) 2>/dev/null
+check "a killed write left its rollback journal" test -s hot/s.db-journal
+chmod a-w hot
+rnb -d hot/s.db bodies
+is "$rc" 2 "an interrupted write in a read-only folder: refused"
+like "$err" "hot/s.db: a write to the store was interrupted \(hot/s.db-journal is beside it\)" "and says why"
+chmod u+w hot
+nb -d hot/s.db bodies
+is "$rc:$(ls hot)" "0:s.db" "a user who may write it rolls it back"
+like "$out" "^body" "and reads it"
+is "$(sqlite3 hot/s.db 'SELECT count(*) FROM body')" 1 "the interrupted write undone"
+nb -d hot/s.db init
+is "$(sqlite3 hot/s.db 'PRAGMA journal_mode')" wal "the next writable open puts the write-ahead log back"
+
 # A store locked by another process: wait, say so, end with status 3, write nothing.
 nb -d s.db init
 python3 - s.db <<'PY' &
@@ -68,4 +97,30 @@ wait $locker
 is "$(sqlite3 s.db 'SELECT count(*) FROM request')" 0 "a locked store: nothing was written"
 nb -d s.db import --body $B request r.csv
 is "$rc" 0 "once the lock is gone, the import goes through"
+
+# An import while another process reads (a transaction open on the write-ahead log): the
+# rollback journal is refused at once, the import writes through the log without waiting,
+# and the reader keeps what it saw.
+awk 'BEGIN { print "编号,收到日期,申请人类型"; for (i = 1; i <= 150000; i++) printf "C%06d,2020-03-01,自然人\n", i }' >r2.csv
+check "a file large enough for the rollback journal (4 MiB, NB_BULK_BYTES)" test "$(wc -c <r2.csv)" -gt 4194304
+python3 - s.db <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN")
+n = c.execute("SELECT count(*) FROM request").fetchone()[0]
+open(sys.argv[1] + ".reading", "w").close()
+time.sleep(3)
+m = c.execute("SELECT count(*) FROM request").fetchone()[0]
+c.execute("COMMIT")
+open(sys.argv[1] + ".read", "w").write("%d %d" % (n, m))
+PY
+reader=$!
+while [ ! -f s.db.reading ]; do sleep 0.1; done
+nb -d s.db --lock-wait 1 import --body $B request r2.csv
+is "$rc:$err" "0:" "an import beside a reader: done, without waiting"
+check "the reader still reading when the import ended" test ! -f s.db.read
+wait $reader
+is "$(cat s.db.read)" "2 2" "the reader saw the same rows throughout"
+is "$(sqlite3 s.db 'SELECT count(*) FROM request; PRAGMA journal_mode')" "150002
+wal" "the rows written, the write-ahead log kept"
 finish
