@@ -66,12 +66,15 @@ run_nianbao() { # [FILE]: the CSV, or the workbook
     sync
     t0=$(now)
     "$NB" -d "$NBDB" init >/dev/null
-    "$NB" -d "$NBDB" import --body 基准机关 request "${1:-$CSV}" >"$DATA/import.out" 2>&1 || {
+    # GNU time's file system outputs: the bytes the import made dirty (512-byte blocks)
+    /usr/bin/time -f "%O" -o "$DATA/import.io" \
+        "$NB" -d "$NBDB" import --body 基准机关 request "${1:-$CSV}" >"$DATA/import.out" 2>&1 || {
         cat "$DATA/import.out" >&2
         echo "bench: nianbao import failed" >&2
         exit 1
     }
     since "$t0"
+    [ -n "${1:-}" ] || awk -v s="$(stat -c %s "$NBDB")" '{ printf " %.3f", $1 * 512 / s }' "$DATA/import.io" >>"$DATA/written"
     grep -q "$ROWS rows read, $ROWS inserted, 0 updated, 0 unchanged, 0 refused" "$DATA/import.out" || {
         cat "$DATA/import.out" >&2
         echo "bench: nianbao did not insert $ROWS rows" >&2
@@ -119,6 +122,8 @@ reimport() { # FILE WANT: imports FILE as $RECSV into $REDB, its summary WANT
     }
 }
 
+[ -x /usr/bin/time ] || { echo "bench: GNU time is missing (apt-get install time)" >&2; exit 1; }
+: >"$DATA/written"
 nb_times=""
 sq_times=""
 x_times=""
@@ -153,7 +158,7 @@ echo "import of $ROWS request rows ($size CSV), $RUNS runs each"
 echo "machine: $cores cores${cpu:+, $cpu}; SQLite $(sqlite3 --version | cut -d' ' -f1)"
 echo
 awk -v rows="$ROWS" -v nb="$nb_times" -v sq="$sq_times" -v xl="$x_times" \
-    -v same="$same_times" -v moved="$moved_times" '
+    -v same="$same_times" -v moved="$moved_times" -v written="$(cat "$DATA/written")" '
 function sort(a, n,    i, j, t) {
     for (i = 2; i <= n; i++)
         for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -173,6 +178,8 @@ BEGIN {
     printf "%-26s %8.3f %10.3f %16.0f\n", "sqlite3 .import", b[1], median(b, m), rows / median(b, m)
     printf "\nratio (.import time / nianbao time, run by run): median %.2f, spread %.2f-%.2f over %d runs\n",
         median(r, n), r[1], r[n], n
+    k = split(written, w, " "); sort(w, k)
+    printf "bytes the import wrote / the store'"'"'s size: median %.2f, spread %.2f-%.2f\n", median(w, k), w[1], w[k]
     split(nb, a, " "); k = split(xl, x, " ")
     for (i = 1; i <= k; i++) q[i] = a[i] / x[i]   # the CSV over the XLSX, run by run
     sort(x, k); sort(q, k)
