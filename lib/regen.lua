@@ -270,7 +270,7 @@ local function maker(store, cubes, opts, times, bodies, years_held)
     if not built[r.body] then built = { [r.body] = {} } end
     local neighbours = {}
     if built[r.body][r.year - 1] then neighbours[r.year - 1] = built[r.body][r.year - 1] end
-    local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format.id,
+    local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format,
                                            cubes = cubes, neighbours = neighbours, years = years_of,
                                            created = opts.created, fonts = opts.fonts })
     built[r.body][r.year] = ctx

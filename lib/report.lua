@@ -203,7 +203,8 @@ local function blocks_of(ctx, parsed)
   return blocks
 end
 
---- Builds the report. OPTS: body, year, format (an id; default by year), rules (extra
+--- Builds the report. OPTS: body, year, format (an id, or a format of the body's registry
+--- as formats.for_body gives it: a batch that chose it already; default by year), rules (extra
 --- rule files: { {name=, content=} }), created (fixed time), cubes (as report.tabulate),
 --- ids (true: ctx.cubes keep the record ids behind each cell, for cube:records; no check
 --- needs them, and at 1e7 they were a third of a report's tabulation),
@@ -212,7 +213,12 @@ end
 --- ctx.document is the same document in C, ready for nianbao.export.
 function report.build(store, opts)
   local body, year = assert(opts.body, "report.build: body"), assert(opts.year, "report.build: year")
-  local fmt = report.format(store, body, year, opts.format)
+  local fmt = opts.format
+  if type(fmt) ~= "table" then
+    fmt = report.format(store, body, year, fmt)
+  elseif not require("format").is_format(fmt) then
+    error("report.build: format must be an id or a format", 2)
+  end
   if not opts.cubes then
     -- one pass over the body's records for the year and the two before it: the report,
     -- its stocks of the year before, and the neighbouring year Y1-Y3 compare with

@@ -183,6 +183,12 @@ is(report.cell_text(ctx19, "active", "purchase", "amount"), "0.25万元",
 is(labels(act19, "normative")[1], "规范性文件", "format override: the 2019 label 规范性文件")
 ok(texts(act19)["第二十条第（九）项"], "format override: the （九） block")
 
+-- the same with the format itself (as regen passes the one its plan chose)
+local docf = report.build(store, { body = BODY, year = 2021, format = report.format(store, BODY, 2021, "gov2019") })
+is(layout.values(table_of(docf, "requests")), layout.values(req19), "format given as a format: the same tables")
+is(select(2, pcall(report.build, store, { body = BODY, year = 2021, format = {} })),
+   "report.build: format must be an id or a format", "a table that is not a format is refused")
+
 -- ---- years without a format ----
 local okay, err = pcall(report.build, store, { body = BODY, year = 2018 })
 is({ okay, tostring(err) }, { false, "no national format for 2018 (gov2019 covers 2019-2020, gov2021 2021 on)" },
