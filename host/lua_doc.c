@@ -486,11 +486,11 @@ static int l_doc_cell(lua_State *L)
     return 2;
 }
 
-/* doc:values() -> { table = { row = { col = value } } }: the JSON contract's shape;
- * a blank cell is false (not assessable, and different from 0). */
-static int l_doc_values(lua_State *L)
+/* Pushes { table = { row = { col = x } } } for every data cell of D: its value (false when
+ * blank; a key given twice: its last cell) or, with TEXTS, its printed text ("" when
+ * blank; a key given twice: its first cell, as doc:cell finds it). */
+static int push_cells(lua_State *L, const nb_doc *d, int texts)
 {
-    nb_doc *d = check_doc(L, 1);
     lua_newtable(L);
     for (int t = 0; t < d->ntables; t++) {
         const nb_table *tb = &d->tables[t];
@@ -502,7 +502,15 @@ static int l_doc_values(lua_State *L)
                 if (!cell->key || cell->header || !rk)
                     continue;
                 luaL_getsubtable(L, -1, rk);
-                if (cell->type == NB_V_BLANK)
+                if (texts) {
+                    int seen = lua_getfield(L, -1, cell->key) != LUA_TNIL;
+                    lua_pop(L, 1);
+                    if (seen) {
+                        lua_pop(L, 1);
+                        continue;
+                    }
+                    lua_pushstring(L, cell->text ? cell->text : "");
+                } else if (cell->type == NB_V_BLANK)
                     lua_pushboolean(L, 0);
                 else
                     push_value(L, cell);
@@ -514,32 +522,18 @@ static int l_doc_values(lua_State *L)
     return 1;
 }
 
+/* doc:values() -> { table = { row = { col = value } } }: the JSON contract's shape;
+ * a blank cell is false (not assessable, and different from 0). */
+static int l_doc_values(lua_State *L)
+{
+    return push_cells(L, check_doc(L, 1), 0);
+}
+
 /* doc:texts() -> { table = { row = { col = text } } }: the text every format prints for
- * each data cell ("" when blank), in one call (a key given twice: its first cell, as
- * doc:cell finds it). */
+ * each data cell, in one call. */
 static int l_doc_texts(lua_State *L)
 {
-    nb_doc *d = check_doc(L, 1);
-    lua_newtable(L);
-    for (int t = 0; t < d->ntables; t++) {
-        const nb_table *tb = &d->tables[t];
-        luaL_getsubtable(L, -1, tb->id);
-        for (int r = 0; r < tb->nrows; r++)
-            for (int c = 0; c < tb->ncols; c++) {
-                const nb_cell *cell = &tb->cells[(size_t)r * (size_t)tb->ncols + (size_t)c];
-                const char *rk = cell->row ? cell->row : tb->row_keys[r];
-                if (!cell->key || cell->header || !rk)
-                    continue;
-                luaL_getsubtable(L, -1, rk);
-                if (lua_getfield(L, -1, cell->key) == LUA_TNIL) {
-                    lua_pushstring(L, cell->text ? cell->text : "");
-                    lua_setfield(L, -3, cell->key);
-                }
-                lua_pop(L, 2);
-            }
-        lua_pop(L, 1);
-    }
-    return 1;
+    return push_cells(L, check_doc(L, 1), 1);
 }
 
 /* doc:set_blocks(blocks): the reading order (headings, paragraphs, tables). */
