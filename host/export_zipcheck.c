@@ -68,10 +68,41 @@ static int counts_hold(const counts *c, const char *name, char *why, size_t n)
     return 0;
 }
 
-/* Reads the current entry through, closing it (its CRC is checked then): with the scanner
- * of plain XML SCAN when given (its handler counts). 1 when the scanner bailed (the
- * entry is to be read again with expat), 0 when read, -1 with the reason. */
-static int read_through(unzFile z, const char *name, nb_xmlscan *scan, char *why, size_t n)
+/* What reads an entry's bytes: the scanner of plain XML, or expat. buffer: room for N
+ * bytes (NULL: the parser cannot take them); parse: the N bytes just put there, FINAL at
+ * the end: 0 read, 1 not read (the scanner bailed, or expat refused), -1 out of memory. */
+typedef struct {
+    char *(*buffer)(void *p, size_t n);
+    int (*parse)(void *p, size_t n, int final);
+    void *p;
+} sink;
+
+static char *scan_buffer(void *p, size_t n)
+{
+    return nb_xmlscan_buffer(p, n);
+}
+
+static int scan_parse(void *p, size_t n, int final)
+{
+    int st = nb_xmlscan_parse(p, n, final);
+    return st == NB_XS_OK ? 0 : st == NB_XS_NOMEM ? -1 : 1;
+}
+
+static char *expat_buffer(void *p, size_t n)
+{
+    return XML_GetBuffer(p, (int)n);
+}
+
+static int expat_parse(void *p, size_t n, int final)
+{
+    if (XML_ParseBuffer(p, (int)n, final) != XML_STATUS_ERROR)
+        return 0;
+    return XML_GetErrorCode(p) == XML_ERROR_NO_MEMORY ? -1 : 1;
+}
+
+/* Reads the current entry through, closing it (its CRC is checked then), given to SK when
+ * not NULL. 0 when read, 1 when SK did not read it, -1 with the reason. */
+static int read_through(unzFile z, const char *name, const sink *sk, char *why, size_t n)
 {
     char local[16384];
     int got, rc = 0;
@@ -80,7 +111,7 @@ static int read_through(unzFile z, const char *name, nb_xmlscan *scan, char *why
         return -1;
     }
     for (;;) {
-        char *b = scan ? nb_xmlscan_buffer(scan, sizeof local) : local;
+        char *b = sk ? sk->buffer(sk->p, sizeof local) : local;
         if (!b) {
             rc = 1;
             break;
@@ -90,14 +121,9 @@ static int read_through(unzFile z, const char *name, nb_xmlscan *scan, char *why
             rc = -1;
             break;
         }
-        int st = scan ? nb_xmlscan_parse(scan, (size_t)got, got == 0) : NB_XS_OK;
-        if (st == NB_XS_NOMEM) {
-            snprintf(why, n, "out of memory");
-            rc = -1;
-            break;
-        }
-        if (st != NB_XS_OK) {
-            rc = 1;
+        if (sk && (rc = sk->parse(sk->p, (size_t)got, got == 0)) != 0) {
+            if (rc < 0)
+                snprintf(why, n, "out of memory");
             break;
         }
         if (got == 0)
@@ -115,53 +141,31 @@ static int read_through(unzFile z, const char *name, nb_xmlscan *scan, char *why
  * decides). 0, or -1 with the reason. */
 static int read_entry(unzFile z, const char *name, int xml, char *why, size_t n)
 {
-    counts cnt = {.unique = -1, .dim_last = -1};
     if (!xml)
         return read_through(z, name, NULL, why, n) == 0 ? 0 : -1;
+    counts cnt = {.unique = -1, .dim_last = -1};
     nb_xmlscan *scan = nb_xmlscan_new(on_start, NULL, NULL, &cnt);
     if (!scan) {
         snprintf(why, n, "out of memory");
         return -1;
     }
-    int rc = read_through(z, name, scan, why, n);
+    int rc = read_through(z, name, &(sink){scan_buffer, scan_parse, scan}, why, n);
     nb_xmlscan_free(scan);
-    if (rc == 0)
-        return counts_hold(&cnt, name, why, n);
-    if (rc < 0)
-        return -1;
-    /* again from the start, with expat */
-    char buf[16384];
-    int got, ok = 1;
-    counts again = {.unique = -1, .dim_last = -1};
-    XML_Parser p = XML_ParserCreate(NULL);
-    if (!p) {
-        snprintf(why, n, "out of memory");
-        return -1;
-    }
-    XML_SetUserData(p, &again);
-    XML_SetStartElementHandler(p, on_start);
-    if (unzOpenCurrentFile(z) != UNZ_OK) {
-        snprintf(why, n, "%s: cannot be read", name);
-        ok = 0;
-    }
-    while (ok && (got = unzReadCurrentFile(z, buf, sizeof buf)) != 0) {
-        if (got < 0 || XML_Parse(p, buf, got, 0) == XML_STATUS_ERROR) {
-            snprintf(why, n, "%s: %s", name, got < 0 ? "damaged" : "incomplete XML");
-            ok = 0;
+    if (rc == 1) { /* again from the start, with expat */
+        XML_Parser p = XML_ParserCreate(NULL);
+        if (!p) {
+            snprintf(why, n, "out of memory");
+            return -1;
         }
+        cnt = (counts){.unique = -1, .dim_last = -1};
+        XML_SetUserData(p, &cnt);
+        XML_SetStartElementHandler(p, on_start);
+        rc = read_through(z, name, &(sink){expat_buffer, expat_parse, p}, why, n);
+        XML_ParserFree(p);
+        if (rc == 1)
+            snprintf(why, n, "%s: incomplete XML", name);
     }
-    if (ok && XML_Parse(p, "", 0, 1) == XML_STATUS_ERROR) {
-        snprintf(why, n, "%s: incomplete XML", name);
-        ok = 0;
-    }
-    if (ok && counts_hold(&again, name, why, n) != 0)
-        ok = 0;
-    if (unzCloseCurrentFile(z) != UNZ_OK && ok) {
-        snprintf(why, n, "%s: CRC error", name);
-        ok = 0;
-    }
-    XML_ParserFree(p);
-    return ok ? 0 : -1;
+    return rc == 0 ? counts_hold(&cnt, name, why, n) : -1;
 }
 
 static int ends_with(const char *s, const char *tail)

@@ -523,7 +523,16 @@ static void journal_mode(sqlite3 *db, const char *set, char mode[16])
     sqlite3_finalize(st);
 }
 
-static void end_bulk(nb_store *s);
+/* Back to the write-ahead log (the store's mode, set when it was made) after
+ * nb_store_bulk, or a crash in between. A failure leaves the rollback journal, which
+ * is as safe; the next writable open tries again. */
+static void end_bulk(nb_store *s)
+{
+    char mode[16];
+    if (s->bulk && s->db && sqlite3_get_autocommit(s->db))
+        journal_mode(s->db, "WAL", mode);
+    s->bulk = 0;
+}
 
 int nb_store_bulk(nb_store *s, int on)
 {
@@ -542,17 +551,6 @@ int nb_store_bulk(nb_store *s, int on)
     journal_mode(s->db, "DELETE", mode);
     s->bulk = strcmp(mode, "delete") == 0;
     return s->bulk;
-}
-
-/* Back to the write-ahead log (the store's mode, set when it was made) after
- * nb_store_bulk, or a crash in between. A failure leaves the rollback journal, which
- * is as safe; the next writable open tries again. */
-static void end_bulk(nb_store *s)
-{
-    char mode[16];
-    if (s->bulk && s->db && sqlite3_get_autocommit(s->db))
-        journal_mode(s->db, "WAL", mode);
-    s->bulk = 0;
 }
 
 /* Opens the SQLite file; a read-only store in a folder where SQLite cannot

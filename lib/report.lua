@@ -6,6 +6,7 @@
 --   nianbao.export(ctx.document, { dir = "out", name = "…" })
 
 local formats = require "formats"
+local format = require "format"
 local narrative = require "narrative"
 local checks = require "checks"
 local bodies = require "bodies"
@@ -62,7 +63,6 @@ end
 --- OPTS.ids keeps the record ids (the evidence of the checks).
 function report.batch(store, fmts, first, last, opts)
   opts = opts or {}
-  local format = require "format"
   local full = {}
   local scope = { body = opts.body, years = { first, last }, ids = opts.ids or false }
   local function cube_of(c)
@@ -216,7 +216,7 @@ function report.build(store, opts)
   local fmt = opts.format
   if type(fmt) ~= "table" then
     fmt = report.format(store, body, year, fmt)
-  elseif not require("format").is_format(fmt) then
+  elseif not format.is_format(fmt) then
     error("report.build: format must be an id or a format", 2)
   end
   if not opts.cubes then
