@@ -425,11 +425,16 @@ nb_err nb_coder_row(nb_coder *c, const char *file, long line, char **fields, siz
 /* Appends value V to B with the separators in it escaped (ESC before it). */
 static int put_escaped(nb_buf *b, const char *v)
 {
+    static const char special[] = {NB_RAW_ESC, NB_RAW_COL, NB_RAW_NEXT, '\0'};
     int bad = 0;
-    for (const char *p = v; *p; p++) {
-        if (*p == NB_RAW_ESC || *p == NB_RAW_COL || *p == NB_RAW_NEXT)
-            bad |= nb_buf_add(b, (char[]){NB_RAW_ESC}, 1);
-        bad |= nb_buf_add(b, p, 1);
+    for (const char *p = v; *p;) {
+        size_t plain = strcspn(p, special);
+        bad |= nb_buf_add(b, p, plain);
+        p += plain;
+        if (*p) {
+            bad |= nb_buf_add(b, (char[]){NB_RAW_ESC}, 1) | nb_buf_add(b, p, 1);
+            p++;
+        }
     }
     return bad;
 }
@@ -457,9 +462,15 @@ int nb_coder_raw(const nb_coder *c, char **fields, size_t n, const nb_rec *rec,
                 }
         if (!keep)
             continue;
+        /* the column's number and NB_RAW_COL (printed with "%zu%c", 4% of an import) */
+        char num[24];
+        size_t at = sizeof num;
+        num[--at] = NB_RAW_COL;
+        for (size_t c = col + 1; c; c /= 10)
+            num[--at] = (char)('0' + c % 10);
         if (kept++)
             bad |= nb_buf_add(out, (char[]){NB_RAW_NEXT}, 1);
-        bad |= nb_buf_printf(out, "%zu%c", col + 1, NB_RAW_COL) | put_escaped(out, v);
+        bad |= nb_buf_add(out, num + at, sizeof num - at) | put_escaped(out, v);
     }
     if (!out->data && !bad)
         bad |= nb_buf_adds(out, "");

@@ -76,26 +76,31 @@ nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t e
 /* ---- temporary output files ---- */
 
 static char temps[NB_MAX_TEMPS][4096];
+/* the slots ever used: the loops stop there (each slot is a page of its own, and
+   reading all 64 for every file written cost 64 page faults) */
+static volatile int ntemps;
 
 void nb_temp_register(const char *path)
 {
     for (int i = 0; i < NB_MAX_TEMPS; i++)
         if (!temps[i][0] && strlen(path) < sizeof temps[i]) {
             memcpy(temps[i], path, strlen(path) + 1);
+            if (i >= ntemps)
+                ntemps = i + 1;
             return;
         }
 }
 
 void nb_temp_forget(const char *path)
 {
-    for (int i = 0; i < NB_MAX_TEMPS; i++)
+    for (int i = 0; i < ntemps; i++)
         if (temps[i][0] && strcmp(temps[i], path) == 0)
             temps[i][0] = '\0';
 }
 
 void nb_temp_cleanup(void)
 {
-    for (int i = 0; i < NB_MAX_TEMPS; i++)
+    for (int i = 0; i < ntemps; i++)
         if (temps[i][0]) {
             unlink(temps[i]);
             temps[i][0] = '\0';

@@ -129,20 +129,21 @@ static int l_figures(lua_State *L)
     int64_t body = nb_check_body(L, s, 2);
     int one = !lua_isnoneornil(L, 3);
     lua_Integer year = one ? luaL_checkinteger(L, 3) : 0;
-    sqlite3_stmt *st;
-    const char *sql = one ? "SELECT format, source, tbl, row, col, value FROM figures WHERE body = ?1 "
-                            "AND year = ?2 ORDER BY tbl, row, col"
-                          : "SELECT year, format, min(source) FROM figures WHERE body = ?1 "
-                            "GROUP BY year ORDER BY year";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    static const char year_sql[] = "SELECT format, source, tbl, row, col, value FROM figures "
+                                   "WHERE body = ?1 AND year = ?2 ORDER BY tbl, row, col";
+    static const char years_sql[] = "SELECT year, format, min(source) FROM figures WHERE body = ?1 "
+                                    "GROUP BY year ORDER BY year";
+    const char *sql = one ? year_sql : years_sql;
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
     sqlite3_bind_int64(st, 1, body);
     if (one)
         sqlite3_bind_int64(st, 2, year);
     int i = 0, found = 0;
     lua_newtable(L);
-    /* a Lua error below would leak ST: the pushes are of small strings in a loop that
-       finishes; the statement is finalized on every path */
+    /* a Lua error below would leave ST out of the store (finalized at close): the pushes
+       are of small strings in a loop that finishes; it is given back on every path */
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (!one) {
             lua_createtable(L, 0, 3);
@@ -187,7 +188,7 @@ static int l_figures(lua_State *L)
         lua_setfield(L, -2, (const char *)sqlite3_column_text(st, 4));
         lua_pop(L, 1);
     }
-    sqlite3_finalize(st);
+    nb_store_stmt_give(s, sql, st);
     if (one && !found) {
         lua_pop(L, 1);
         lua_pushnil(L);
@@ -201,9 +202,9 @@ static int l_coverage(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     int64_t body = nb_check_body(L, s, 2);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT kind, year FROM coverage WHERE body = ?1", -1, &st,
-                           NULL) != SQLITE_OK)
+    static const char sql[] = "SELECT kind, year FROM coverage WHERE body = ?1";
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st)
         return luaL_error(L, "%s", sqlite3_errmsg(s->db));
     sqlite3_bind_int64(st, 1, body);
     lua_newtable(L);
@@ -219,7 +220,7 @@ static int l_coverage(lua_State *L)
         lua_rawseti(L, -2, sqlite3_column_int(st, 1));
         lua_pop(L, 1);
     }
-    sqlite3_finalize(st);
+    nb_store_stmt_give(s, sql, st);
     return 1;
 }
 

@@ -54,6 +54,22 @@ static void guard_done(stmt_ud *u)
     u->st = NULL;
 }
 
+/* The statement of SQL, kept by store S between calls (nb_store_stmt), owned by guard U
+ * until guard_give; raises when it cannot be prepared. */
+static sqlite3_stmt *guard_take(lua_State *L, stmt_ud *u, nb_store *s, const char *sql)
+{
+    if (!(u->st = nb_store_stmt(s, sql)))
+        luaL_error(L, "%s", sqlite3_errmsg(s->db));
+    return u->st;
+}
+
+/* Gives U's statement back to S to keep under SQL. */
+static void guard_give(stmt_ud *u, nb_store *s, const char *sql)
+{
+    nb_store_stmt_give(s, sql, u->st);
+    u->st = NULL;
+}
+
 int64_t nb_check_body(lua_State *L, nb_store *s, int idx)
 {
     const char *name = luaL_checkstring(L, idx);
@@ -612,14 +628,10 @@ static int l_text(lua_State *L)
     const char *body = luaL_checkstring(L, 2);
     nb_check_body(L, s, 2);
     lua_Integer year = luaL_checkinteger(L, 3);
-    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT t.markdown, t.source FROM text t JOIN body b ON b.id = t.body "
-                           "WHERE b.name = ?1 AND t.year = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
-    g->st = st;
+    static const char sql[] = "SELECT t.markdown, t.source FROM text t JOIN body b ON b.id = t.body "
+                              "WHERE b.name = ?1 AND t.year = ?2";
+    stmt_ud *g = guard(L, NULL); /* owns the statement while it is out of the store */
+    sqlite3_stmt *st = guard_take(L, g, s, sql);
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, year);
     int n = 1;
@@ -630,7 +642,7 @@ static int l_text(lua_State *L)
     } else {
         lua_pushnil(L);
     }
-    guard_done(g);
+    guard_give(g, s, sql);
     return n;
 }
 
@@ -640,15 +652,11 @@ static int l_scripts(lua_State *L)
     nb_store *s = nb_check_store(L, 1);
     const char *body = luaL_checkstring(L, 2), *role = luaL_optstring(L, 3, NULL);
     nb_check_body(L, s, 2);
-    stmt_ud *g = guard(L, NULL); /* owns the statement from its birth */
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT s.name, s.content, s.role FROM script s JOIN body b ON b.id = "
-                           "s.body WHERE b.name = ?1 AND (?2 IS NULL OR s.role = ?2) "
-                           "ORDER BY s.role, s.name",
-                           -1, &st, NULL) != SQLITE_OK)
-        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
-    g->st = st;
+    static const char sql[] = "SELECT s.name, s.content, s.role FROM script s JOIN body b ON b.id = "
+                              "s.body WHERE b.name = ?1 AND (?2 IS NULL OR s.role = ?2) "
+                              "ORDER BY s.role, s.name";
+    stmt_ud *g = guard(L, NULL); /* owns the statement while it is out of the store */
+    sqlite3_stmt *st = guard_take(L, g, s, sql);
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
     if (role)
         sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
@@ -669,7 +677,7 @@ static int l_scripts(lua_State *L)
         lua_setfield(L, -2, "hash");
         lua_rawseti(L, -2, ++i);
     }
-    guard_done(g);
+    guard_give(g, s, sql);
     return 1;
 }
 
@@ -697,12 +705,10 @@ static int l_body(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     int64_t id = nb_check_body(L, s, 2);
+    static const char sql[] = "SELECT b.name, p.name, b.code, b.rollup FROM body b LEFT JOIN "
+                              "body p ON p.id = b.parent WHERE b.id = ?1";
     stmt_ud *g = guard(L, NULL);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT b.name, p.name, b.code, b.rollup FROM body b LEFT JOIN "
-                                  "body p ON p.id = b.parent WHERE b.id = ?1", -1, &st, NULL) != SQLITE_OK)
-        return luaL_error(L, "%s", sqlite3_errmsg(s->db));
-    g->st = st;
+    sqlite3_stmt *st = guard_take(L, g, s, sql);
     sqlite3_bind_int64(st, 1, id);
     lua_createtable(L, 0, 5);
     lua_pushinteger(L, id);
@@ -721,7 +727,7 @@ static int l_body(lua_State *L)
         lua_pushboolean(L, sqlite3_column_int(st, 3) != 0);
         lua_setfield(L, -2, "rollup");
     }
-    guard_done(g);
+    guard_give(g, s, sql);
     return 1;
 }
 

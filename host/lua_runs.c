@@ -72,17 +72,25 @@ static int l_put_run(lua_State *L)
     return 1;
 }
 
-/* Runs SQL with BODY (and YEAR) bound; calls ROW for each row with the statement;
- * finalizes on every path but a Lua error inside ROW (which only pushes strings). */
+/* The statement of SQL (kept by the store between calls) with BODY (and YEAR) bound; the
+ * caller gives it back (nb_store_stmt_give) on every path but a Lua error while it reads
+ * the rows (which only pushes strings: the statement is then finalized at close). */
 static sqlite3_stmt *prepare(lua_State *L, nb_store *s, const char *sql, int64_t body, int year)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st)
         luaL_error(L, "%s", sqlite3_errmsg(s->db));
     sqlite3_bind_int64(st, 1, body);
     sqlite3_bind_int(st, 2, year);
     return st;
 }
+
+static const char last_run_sql[] = "SELECT id, format, data FROM run WHERE body = ?1 AND "
+                                   "year = ?2 ORDER BY id DESC LIMIT 1";
+static const char run_checks_sql[] = "SELECT rule, severity, status, pass, fail, na, file, hash "
+                                     "FROM run_check WHERE run = ?1";
+static const char run_values_sql[] = "SELECT tbl || char(9) || row || char(9) || col, text FROM "
+                                     "run_value WHERE body = ?1 AND year = ?2";
 
 /* store:last_run(body, year) -> {id =, format =, data =, checks = {rule = {severity =,
  * status =, pass =, fail =, na =, file =, hash =}}} | nil */
@@ -92,8 +100,7 @@ static int l_last_run(lua_State *L)
     int64_t body = nb_check_body(L, s, 2);
     int year = (int)luaL_checkinteger(L, 3);
     lua_createtable(L, 0, 4);
-    sqlite3_stmt *st = prepare(L, s, "SELECT id, format, data FROM run WHERE body = ?1 AND "
-                                     "year = ?2 ORDER BY id DESC LIMIT 1", body, year);
+    sqlite3_stmt *st = prepare(L, s, last_run_sql, body, year);
     int64_t id = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
@@ -104,14 +111,13 @@ static int l_last_run(lua_State *L)
         lua_pushstring(L, (const char *)sqlite3_column_text(st, 2));
         lua_setfield(L, -2, "data");
     }
-    sqlite3_finalize(st);
+    nb_store_stmt_give(s, last_run_sql, st);
     if (!id) {
         lua_pushnil(L);
         return 1;
     }
     lua_newtable(L);
-    st = prepare(L, s, "SELECT rule, severity, status, pass, fail, na, file, hash FROM run_check "
-                       "WHERE run = ?1", id, 0);
+    st = prepare(L, s, run_checks_sql, id, 0);
     while (sqlite3_step(st) == SQLITE_ROW) {
         lua_createtable(L, 0, 7);
         static const char *const names[] = {"severity", "status", "pass", "fail", "na", "file", "hash"};
@@ -124,7 +130,7 @@ static int l_last_run(lua_State *L)
         }
         lua_setfield(L, -2, (const char *)sqlite3_column_text(st, 0));
     }
-    sqlite3_finalize(st);
+    nb_store_stmt_give(s, run_checks_sql, st);
     lua_setfield(L, -2, "checks");
     return 1;
 }
@@ -136,8 +142,7 @@ static int l_run_values(lua_State *L)
     int64_t body = nb_check_body(L, s, 2);
     int year = (int)luaL_checkinteger(L, 3);
     lua_newtable(L);
-    sqlite3_stmt *st = prepare(L, s, "SELECT tbl || char(9) || row || char(9) || col, text FROM "
-                                     "run_value WHERE body = ?1 AND year = ?2", body, year);
+    sqlite3_stmt *st = prepare(L, s, run_values_sql, body, year);
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 1) == SQLITE_NULL)
             lua_pushboolean(L, 0);
@@ -145,7 +150,7 @@ static int l_run_values(lua_State *L)
             lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
         lua_setfield(L, -2, (const char *)sqlite3_column_text(st, 0));
     }
-    sqlite3_finalize(st);
+    nb_store_stmt_give(s, run_values_sql, st);
     return 1;
 }
 

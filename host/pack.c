@@ -132,7 +132,8 @@ static int encode(const int64_t *buf, size_t stride, int n, int ncols, unsigned 
 }
 
 /* Decodes DATA (LEN bytes) of NCOLS columns (the rids first) into OUT[c][0..n) (each
- * with room for NB_PACK_PART values); returns n, or -1 when the blob is damaged. */
+ * with room for NB_PACK_PART values; a column whose OUT[c] is NULL is skipped); returns
+ * n, or -1 when the blob is damaged. */
 static int decode(const unsigned char *data, size_t len, int ncols, int64_t **out)
 {
     if (len < 14 || data[0] != VERSION || data[1] != ncols)
@@ -155,6 +156,10 @@ static int decode(const unsigned char *data, size_t len, int ncols, int64_t **ou
         uint64_t base = get_u64(h + c * 9, 8);
         int w = h[c * 9 + 8];
         int64_t *v = out[c];
+        if (!v) { /* a column not asked for */
+            q += n * (uint64_t)w;
+            continue;
+        }
         switch (w) {
         case 0:
             for (uint64_t i = 0; i < n; i++)
@@ -175,7 +180,7 @@ static int decode(const unsigned char *data, size_t len, int ncols, int64_t **ou
         q += n * (uint64_t)w;
     }
     int64_t *rid = out[0];
-    for (uint64_t i = 0; i < n; i++)
+    for (uint64_t i = 0; rid && i < n; i++)
         rid[i] = i ? (int64_t)((uint64_t)rid[i - 1] + (uint64_t)rid[i]) : rid0;
     return (int)n;
 }
@@ -790,13 +795,13 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
             if (all)
                 continue;
         }
-        if (!mem) {
-            if (!(mem = malloc((size_t)NB_PACK_PART * (size_t)(ncols + 1) * sizeof *mem))) {
+        if (!mem) { /* the period column alone is decoded */
+            if (!(mem = malloc((size_t)NB_PACK_PART * sizeof *mem))) {
                 rc = nomem(err, errlen);
                 break;
             }
             for (int i = 0; i <= ncols; i++)
-                cols[i] = mem + (size_t)i * NB_PACK_PART;
+                cols[i] = i == col + 1 ? mem : NULL;
         }
         sqlite3_reset(part);
         sqlite3_bind_int64(part, 1, sqlite3_column_int64(st, 0));

@@ -76,16 +76,17 @@ static int same_text(const char *a, const char *b)
 static nb_err exec3(nb_store *s, const char *sql, int64_t a, int64_t b, const char *t,
                     const char *what, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st)
         return nb_store_sql_fail(s, err, errlen, what);
     sqlite3_bind_int64(st, 1, a);
     sqlite3_bind_int64(st, 2, b);
     if (t)
         sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, what);
+    nb_err out = rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, what);
+    nb_store_stmt_give(s, sql, st);
+    return out;
 }
 
 static nb_err put_checks(nb_store *s, int64_t run, const nb_run_check *c, int n, char *err,
@@ -108,6 +109,9 @@ static nb_err put_checks(nb_store *s, int64_t run, const nb_run_check *c, int n,
 /* The cells of BODY and YEAR become V[0..N): only the ones that differ from the stored
  * ones are written (a regeneration that changes nothing writes no cell), in two
  * statements. */
+static const char stored_values_sql[] = "SELECT tbl, row, col, text FROM run_value "
+                                        "WHERE body = ?1 AND year = ?2 ORDER BY tbl, row, col";
+
 static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value *v, int n,
                          char *err, size_t errlen)
 {
@@ -125,9 +129,7 @@ static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value
         qsort(order, (size_t)n, sizeof *order, idx_cmp);
     }
     /* the stored cells, in key order */
-    if (!rc && sqlite3_prepare_v2(s->db, "SELECT tbl, row, col, text FROM run_value "
-                                         "WHERE body = ?1 AND year = ?2 ORDER BY tbl, row, col",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!rc && !(st = nb_store_stmt(s, stored_values_sql)))
         rc = NB_ERR_SQL;
     size_t *offs = NULL;
     if (!rc) {
@@ -155,7 +157,9 @@ static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value
         if (!rc && step != SQLITE_DONE)
             rc = NB_ERR_SQL;
     }
-    sqlite3_finalize(st);
+    if (rc == NB_ERR_SQL) /* the message, before the statement is reset */
+        rc = nb_store_sql_fail(s, err, errlen, "recording the cells");
+    nb_store_stmt_give(s, stored_values_sql, st);
     if (!rc && nold && !(old = malloc((size_t)nold * sizeof *old)))
         rc = NB_ERR_NOMEM;
     for (int i = 0; !rc && i < nold; i++) {
@@ -193,8 +197,6 @@ static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value
         rc = NB_ERR_NOMEM;
     if (rc == NB_ERR_NOMEM)
         snprintf(err, errlen, "%s: out of memory recording the cells", s->path);
-    else if (rc)
-        rc = nb_store_sql_fail(s, err, errlen, "recording the cells");
     if (!rc && del)
         rc = exec3(s, "DELETE FROM run_value WHERE body = ?1 AND year = ?2 AND (tbl, row, col) "
                       "IN (SELECT value->>0, value->>1, value->>2 FROM json_each(?3))",
@@ -221,9 +223,9 @@ nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const
     nb_err rc = nb_store_begin(s, err, errlen);
     if (rc)
         return rc;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO run(body, year, format, data) VALUES(?1, ?2, ?3, ?4)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    static const char sql[] = "INSERT INTO run(body, year, format, data) VALUES(?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st) {
         rc = nb_store_sql_fail(s, err, errlen, "recording the run");
     } else {
         sqlite3_bind_int64(st, 1, body);
@@ -232,7 +234,7 @@ nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const
         sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = nb_store_sql_fail(s, err, errlen, "recording the run");
-        sqlite3_finalize(st);
+        nb_store_stmt_give(s, sql, st);
     }
     *id = sqlite3_last_insert_rowid(s->db);
     if (!rc)

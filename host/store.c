@@ -700,6 +700,18 @@ void nb_store_stmt_give(nb_store *s, const void *key, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
+sqlite3_stmt *nb_store_stmt(nb_store *s, const char *sql)
+{
+    sqlite3_stmt *st = nb_store_stmt_take(s, sql);
+    if (st)
+        sqlite3_clear_bindings(st);
+    else if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
 void nb_store_close(nb_store *s)
 {
     if (!s)

@@ -528,6 +528,19 @@ static void test_raw_values(void)
     raw[strcspn(raw, "\n")] = '\0';
     CHECK_STR(raw_values(raw, "编号\037收到日期\037申请人类型\037备注"),
               "备注=a\033\037\036b;", "raw: a text with every separator in it, back as it was");
+
+    /* Columns 10 and beyond: their numbers have two digits. */
+    csv = write_file("raw12.csv", "编号,收到日期,申请人类型,c4,c5,c6,c7,c8,c9,c10,c11,c12\n"
+                                  "R12,2020/1/5,自然人,,,,,,x9,,\033,z\036z\n");
+    r = run("request", csv, "沈河区", 0, NULL, 0);
+    CHECK(r.rc == NB_OK, "raw: twelve columns imported");
+    snprintf(raw, sizeof raw, "%s", sql_rows("SELECT raw FROM request WHERE id = 'R12'"));
+    raw[strcspn(raw, "\n")] = '\0';
+    CHECK_STR(raw, "2\0362020/1/5\0379\036x9\03711\036\033\033\03712\036z\033\036z",
+              "raw: the columns' numbers, 9 to 12");
+    CHECK_STR(raw_values(raw, "编号\037收到日期\037申请人类型\037c4\037c5\037c6\037c7\037c8\037c9"
+                              "\037c10\037c11\037c12"),
+              "收到日期=2020/1/5;c9=x9;c11=\033;c12=z\036z;", "raw: columns 9 to 12 back as they were");
 }
 
 /* A file of several bodies: each body's writer takes the batch INSERT the one before kept
