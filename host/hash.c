@@ -42,3 +42,33 @@ void nb_sha256_hex(const void *data, size_t len, char *hex)
     nb_hash_add(&h, data, len);
     nb_hash_hex(&h, hex);
 }
+
+void nb_hash_save(const nb_hash *h, unsigned char *out)
+{
+    const struct sha256_ctx *c = &h->ctx;
+    for (int i = 0; i < 8; i++)
+        for (int b = 0; b < 4; b++)
+            *out++ = (unsigned char)(c->state[i] >> (8 * b));
+    for (int b = 0; b < 8; b++)
+        *out++ = (unsigned char)(c->count >> (8 * b));
+    *out++ = (unsigned char)c->index;
+    /* the bytes waiting alone: the rest of the block is what earlier blocks left there */
+    memcpy(out, c->block, c->index);
+    memset(out + c->index, 0, SHA256_BLOCK_SIZE - c->index);
+}
+
+int nb_hash_load(nb_hash *h, const unsigned char *in, size_t len)
+{
+    struct sha256_ctx *c = &h->ctx;
+    if (len != NB_HASH_STATE || in[40] >= SHA256_BLOCK_SIZE)
+        return -1;
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < 8; i++)
+        for (int b = 0; b < 4; b++)
+            c->state[i] |= (uint32_t)*in++ << (8 * b);
+    for (int b = 0; b < 8; b++)
+        c->count |= (uint64_t)*in++ << (8 * b);
+    c->index = *in++;
+    memcpy(c->block, in, SHA256_BLOCK_SIZE);
+    return 0;
+}

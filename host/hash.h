@@ -25,4 +25,12 @@ void nb_hash_hex(nb_hash *h, char *hex);
 /* The hex digest of LEN bytes at DATA. */
 void nb_sha256_hex(const void *data, size_t len, char *hex);
 
+/* A hash's state as bytes, to keep and carry on later (the digest of a body's records
+ * continued by a transaction that only adds records): the eight chaining words, the
+ * count of blocks, the bytes waiting and the waiting block, little-endian. */
+#define NB_HASH_STATE 105
+void nb_hash_save(const nb_hash *h, unsigned char *out);
+/* H from LEN bytes at IN saved by nb_hash_save; -1 when they are not one. */
+int nb_hash_load(nb_hash *h, const unsigned char *in, size_t len);
+
 #endif

@@ -195,6 +195,10 @@ typedef struct {
     int n, ncols;       /* buffered records */
     int64_t rid_lo, rid_hi;
     int64_t *buf;       /* the rids, then ncols columns, of NB_PACK_PART each */
+    int carry;          /* the pair's digest: 0 not begun; 1 carried on in DG (its records
+                           before the transaction, then every one added); -1 forgotten at
+                           commit (a record changed or removed, or no state was kept) */
+    nb_hash dg;
 } dirty;
 
 struct nb_pack_state {
@@ -358,6 +362,42 @@ static nb_err add(nb_store *s, dirty *e, int64_t rid, const int64_t *v, char *er
     return e->n == NB_PACK_PART ? write_part(s, e, err, errlen) : NB_OK;
 }
 
+/* Notes that E's records from RID on (0: any) changed or were removed: their parts are made
+ * again from the rows at commit, and the pair's digest is forgotten. */
+static void touch(dirty *e, int64_t rid)
+{
+    if (rid < e->touched)
+        e->touched = rid;
+    e->carry = -1;
+}
+
+/* Begins E's digest (before the transaction's first change to the pair's parts): a pair
+ * without parts has no records (a new hash), else the state kept with its digest, when
+ * there is one. */
+static nb_err begin_carry(nb_store *s, dirty *e, char *err, size_t errlen)
+{
+    static const char sql[] = "SELECT 1 FROM pack WHERE kind = ?1 AND body = ?2 LIMIT 1";
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->body);
+    int step = sqlite3_step(st);
+    nb_store_stmt_give(s, sql, st);
+    if (step == SQLITE_DONE) {
+        nb_hash_init(&e->dg);
+        e->carry = 1;
+        return NB_OK;
+    }
+    if (step != SQLITE_ROW)
+        return sql_fail(s, err, errlen);
+    int kept = nb_digest_state(s, &nb_kinds[e->kind], e->body, &e->dg, err, errlen);
+    if (kept < 0)
+        return NB_ERR_SQL;
+    e->carry = kept ? 1 : -1;
+    return NB_OK;
+}
+
 /* Takes the body's last part into E's buffer when it has room and ends before RID. */
 static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t errlen)
 {
@@ -385,7 +425,7 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
                        e->ncols + 1, cols);
         sqlite3_finalize(st);
         if (n < 0) { /* damaged: the rows make it again at commit */
-            e->touched = 0;
+            touch(e, 0);
             return NB_OK;
         }
         if (n == NB_PACK_PART)
@@ -425,7 +465,8 @@ static nb_err spill(nb_store *s, char *err, size_t errlen)
 }
 
 nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
-                      const int64_t *ival, const unsigned char *has, char *err, size_t errlen)
+                      const int64_t *ival, const unsigned char *has, const nb_dvalue *row,
+                      int nrow, char *err, size_t errlen)
 {
     dirty *e = entry(s, k, body);
     if (!e)
@@ -433,10 +474,12 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     if (e->touched != NONE)
         return NB_OK; /* its parts are made again from the rows at commit */
     if (e->n && rid <= e->rid_hi) { /* not after the others: from the rows */
-        e->touched = 0;
+        touch(e, 0);
         return NB_OK;
     }
     nb_err rc;
+    if (!e->carry && (rc = begin_carry(s, e, err, errlen)))
+        return rc;
     if (!e->tail && (rc = load_tail(s, e, rid, err, errlen)))
         return rc;
     if (e->touched != NONE)
@@ -450,12 +493,18 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     }
     if ((rc = add(s, e, rid, v, err, errlen)))
         return rc;
+    if (e->carry == 1)
+        nb_digest_row(&e->dg, k, row, nrow);
     return s->pack->buffered > MAX_BUFFERED ? spill(s, err, errlen) : NB_OK;
 }
 
 nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
 {
-    return entry(s, k, body) ? NB_OK : nomem(err, errlen);
+    dirty *e = entry(s, k, body);
+    if (!e)
+        return nomem(err, errlen);
+    e->carry = -1; /* the parts stay, the digest does not */
+    return NB_OK;
 }
 
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
@@ -464,8 +513,7 @@ nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, c
     dirty *e = entry(s, k, body);
     if (!e)
         return nomem(err, errlen);
-    if (rid < e->touched)
-        e->touched = rid;
+    touch(e, rid);
     return NB_OK;
 }
 
@@ -558,15 +606,18 @@ static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
 }
 
 /* Writes the parts of every noted pair; ROWS: its records changed, so its kept digest
- * is forgotten too (not when only the parts are made again). */
+ * is carried on (records added after the others alone) or forgotten (not when only the
+ * parts are made again). */
 static nb_err sync(nb_store *s, int rows, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
     for (int i = 0; s->pack && !rc && i < s->pack->n; i++) {
         dirty *e = s->pack->d[i];
+        const nb_kind *k = &nb_kinds[e->kind];
         rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
         if (!rc && rows)
-            rc = nb_digest_forget(s, &nb_kinds[e->kind], e->body, err, errlen);
+            rc = e->carry == 1 && e->touched == NONE ? nb_digest_carry(s, k, e->body, &e->dg, err, errlen)
+                                                     : nb_digest_forget(s, k, e->body, err, errlen);
     }
     nb_pack_forget(s);
     return rc;

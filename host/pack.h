@@ -22,6 +22,7 @@
 #define NB_PACK_H
 
 #include "codes.h"
+#include "runs.h"
 #include "store.h"
 
 #define NB_PACK_PART 8192
@@ -39,9 +40,12 @@ int nb_pack_columns(const nb_kind *k, int *field, int *col_of);
 /* ---- writers (inside the caller's transaction) ---- */
 
 /* Record RID of BODY, new (its rid above every rid of the body's parts), with the coded
- * values IVAL[f] where HAS[f] (the writer's nb_rec). */
+ * values IVAL[f] where HAS[f] (the writer's nb_rec), and ROW[0..NROW) its id and fields as
+ * stored (for the pair's digest: a transaction that only adds records carries it on,
+ * nb_digest_carry). */
 nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
-                      const int64_t *ival, const unsigned char *has, char *err, size_t errlen);
+                      const int64_t *ival, const unsigned char *has, const nb_dvalue *row,
+                      int nrow, char *err, size_t errlen);
 
 /* Record RID of BODY changed or was removed (RID 0: any, or all, of the body's). */
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,

@@ -277,9 +277,74 @@ typedef struct {
     int64_t lo, hi;
 } rid_range;
 
-/* Adds every row of SQL (first column: the body id) to its body's hash, column by
- * column; a NULL and an empty text differ. TAG names the table in the hash. With
- * RANGES[0..NRANGES), SQL has ?1 and ?2 and runs once for each range, in order. */
+/* A row's values gathered for the hash, given to it in one call (the same bytes as value
+ * by value): NULL as 0x01, an integer as 0x02 and its 8 bytes (little-endian: not as
+ * text), a text as its bytes and a NUL (a NULL and an empty text differ). The one spelling
+ * of a row in a digest: hash_rows (from the rows) and nb_digest_row (a writer's records,
+ * nb_digest_carry) both use it. */
+typedef struct {
+    nb_hash *h;
+    size_t n;
+    unsigned char b[512];
+} row_buf;
+
+static void put_flush(row_buf *r)
+{
+    nb_hash_add(r->h, r->b, r->n);
+    r->n = 0;
+}
+
+static void put_null(row_buf *r)
+{
+    if (r->n + 1 > sizeof r->b)
+        put_flush(r);
+    r->b[r->n++] = '\x01';
+}
+
+static void put_int(row_buf *r, int64_t x)
+{
+    if (r->n + 9 > sizeof r->b)
+        put_flush(r);
+    uint64_t v = (uint64_t)x;
+    r->b[r->n++] = '\x02';
+    for (int k = 0; k < 8; k++)
+        r->b[r->n++] = (unsigned char)(v >> (8 * k));
+}
+
+static void put_text(row_buf *r, const void *t, size_t len)
+{
+    if (r->n + len + 1 > sizeof r->b) {
+        put_flush(r);
+        if (len + 1 > sizeof r->b) {
+            nb_hash_add(r->h, t, len);
+            len = 0;
+        }
+    }
+    if (len)
+        memcpy(r->b + r->n, t, len);
+    r->n += len;
+    r->b[r->n++] = '\0';
+}
+
+void nb_digest_row(nb_hash *h, const nb_kind *k, const nb_dvalue *v, int n)
+{
+    row_buf r = {.h = h};
+    nb_hash_add(h, k->name, strlen(k->name) + 1);
+    for (int c = 0; c < n; c++) {
+        if (v[c].type == SQLITE_NULL)
+            put_null(&r);
+        else if (v[c].type == SQLITE_INTEGER)
+            put_int(&r, v[c].i);
+        else
+            put_text(&r, v[c].t, v[c].len);
+    }
+    put_flush(&r);
+}
+
+/* Adds the rows of SQL (the body id first, then the columns hashed) to the hash of each
+ * body of D (rows of other bodies are passed over), TAG and its NUL before each row
+ * (naming the table), then its values (row_buf). With RANGES[0..NRANGES), SQL has ?1 and
+ * ?2 and runs once for each range, in order. */
 static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *tag,
                         const rid_range *ranges, int nranges, char *err, size_t errlen)
 {
@@ -288,8 +353,6 @@ static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *ta
         return nb_store_sql_fail(s, err, errlen, "computing digests");
     int rc = SQLITE_DONE, ncol = sqlite3_column_count(st);
     size_t taglen = strlen(tag) + 1; /* with its NUL, as nb_hash_str */
-    /* a row's bytes go to the hash in one call (the same bytes as column by column) */
-    unsigned char row[512];
     for (int r = 0; r < (ranges ? nranges : 1) && rc == SQLITE_DONE; r++) {
         if (ranges) {
             sqlite3_reset(st);
@@ -302,36 +365,18 @@ static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *ta
                 continue;
             if (d->rows)
                 d->rows[i]++;
-            size_t n = 0;
+            row_buf row = {.h = &d->h[i]};
             nb_hash_add(&d->h[i], tag, taglen);
             for (int c = 1; c < ncol; c++) {
                 int type = sqlite3_column_type(st, c);
-                if (n + 9 > sizeof row) {
-                    nb_hash_add(&d->h[i], row, n);
-                    n = 0;
-                }
-                if (type == SQLITE_NULL) {
-                    row[n++] = '\x01';
-                } else if (type == SQLITE_INTEGER) { /* as 8 bytes, not as text */
-                    uint64_t v = (uint64_t)sqlite3_column_int64(st, c);
-                    row[n++] = '\x02';
-                    for (int k = 0; k < 8; k++)
-                        row[n++] = (unsigned char)(v >> (8 * k));
-                } else {
-                    const unsigned char *v = sqlite3_column_text(st, c);
-                    size_t len = (size_t)sqlite3_column_bytes(st, c);
-                    if (n + len + 1 > sizeof row) {
-                        nb_hash_add(&d->h[i], row, n);
-                        nb_hash_add(&d->h[i], v, len);
-                        n = 0;
-                    } else {
-                        memcpy(row + n, v, len);
-                        n += len;
-                    }
-                    row[n++] = '\0';
-                }
+                if (type == SQLITE_NULL)
+                    put_null(&row);
+                else if (type == SQLITE_INTEGER)
+                    put_int(&row, sqlite3_column_int64(st, c));
+                else
+                    put_text(&row, sqlite3_column_text(st, c), (size_t)sqlite3_column_bytes(st, c));
             }
-            nb_hash_add(&d->h[i], row, n);
+            put_flush(&row);
         }
     }
     sqlite3_finalize(st);
@@ -406,7 +451,19 @@ static int has_id(const int64_t *sorted, int n, int64_t id)
  * raises the pair's gen and forgets the hash (nb_digest_forget, from nb_pack_sync). A
  * hash is computed in a read transaction and kept, in a write transaction of its own,
  * only where the pair's gen is still the one read: a change committed in between (by
- * another process) raised it. A pair without records has no hash. */
+ * another process) raised it. A pair without records has no hash.
+ *
+ * The column hash holds the digest (NB_HASH_SIZE bytes), then the state of the hash after
+ * the pair's last row (NB_HASH_STATE bytes, nb_hash_save). A transaction that only adds
+ * records after the others carries that state on with them and keeps the new digest
+ * (nb_digest_carry, from nb_pack_sync): the rows before are not read again. A digest kept
+ * by an older nianbao is the digest alone: read all the same, never carried on. */
+#define KEPT_SIZE (NB_HASH_SIZE + NB_HASH_STATE)
+
+static int kept_size(int bytes)
+{
+    return bytes == NB_HASH_SIZE || bytes == KEPT_SIZE;
+}
 
 nb_err nb_digest_forget(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
 {
@@ -427,6 +484,51 @@ nb_err nb_digest_forget_all(nb_store *s, char *err, size_t errlen)
     return nb_store_exec(s, "UPDATE digest SET gen = gen + 1, hash = NULL", err, errlen);
 }
 
+int nb_digest_state(nb_store *s, const nb_kind *k, int64_t body, nb_hash *state, char *err,
+                    size_t errlen)
+{
+    static const char sql[] = "SELECT hash FROM digest WHERE kind = ?1 AND body = ?2";
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st) {
+        nb_store_sql_fail(s, err, errlen, "reading a digest");
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, body);
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KEPT_SIZE) {
+        const unsigned char *kept = sqlite3_column_blob(st, 0);
+        found = nb_hash_load(state, kept + NB_HASH_SIZE, NB_HASH_STATE) == 0;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        nb_store_sql_fail(s, err, errlen, "reading a digest");
+        found = -1;
+    }
+    nb_store_stmt_give(s, sql, st);
+    return found;
+}
+
+nb_err nb_digest_carry(nb_store *s, const nb_kind *k, int64_t body, const nb_hash *state,
+                       char *err, size_t errlen)
+{
+    static const char sql[] = "INSERT INTO digest(kind, body, gen, hash) VALUES(?1, ?2, 1, ?3) "
+                              "ON CONFLICT(kind, body) DO UPDATE SET gen = gen + 1, hash = excluded.hash";
+    unsigned char kept[KEPT_SIZE];
+    nb_hash h = *state;
+    nb_hash_save(&h, kept + NB_HASH_SIZE);
+    nb_hash_raw(&h, kept);
+    sqlite3_stmt *st = nb_store_stmt(s, sql);
+    if (!st)
+        return nb_store_sql_fail(s, err, errlen, "keeping a digest");
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, body);
+    sqlite3_bind_blob(st, 3, kept, KEPT_SIZE, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    nb_err out = rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "keeping a digest");
+    nb_store_stmt_give(s, sql, st);
+    return out;
+}
+
 /* Into SQL: the query of kind K's rows for a digest (the body, the id and every field, in
  * rid order: the raw text and the source line are provenance, not data); RANGED: only
  * the rids between ?1 and ?2. */
@@ -440,11 +542,11 @@ static void rows_sql(const nb_kind *k, int ranged, char *sql, size_t size)
     nb_buf_free(&cols);
 }
 
-/* A hash computed, to keep. */
+/* A hash computed, to keep: the digest, then the state it was made from. */
 typedef struct {
     const nb_kind *k;
     int64_t body, gen;
-    unsigned char h[NB_HASH_SIZE];
+    unsigned char h[KEPT_SIZE];
 } fresh_hash;
 
 typedef struct {
@@ -480,7 +582,7 @@ static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int e
         if (i < 0)
             continue;
         gen[i] = sqlite3_column_int64(st, 1);
-        if (sqlite3_column_bytes(st, 2) == NB_HASH_SIZE) {
+        if (kept_size(sqlite3_column_bytes(st, 2))) {
             memcpy(kh[i], sqlite3_column_blob(st, 2), NB_HASH_SIZE);
             have[i] = 1;
             nkept++;
@@ -524,6 +626,8 @@ static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int e
             if (!need.rows[j])
                 continue; /* no records: no hash */
             int i = at[j];
+            unsigned char state[NB_HASH_STATE];
+            nb_hash_save(&need.h[j], state);
             nb_hash_raw(&need.h[j], kh[i]);
             have[i] = 1;
             if (fresh->n == fresh->cap) {
@@ -542,6 +646,7 @@ static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int e
             f->body = d->ids[i];
             f->gen = gen[i];
             memcpy(f->h, kh[i], NB_HASH_SIZE);
+            memcpy(f->h + NB_HASH_SIZE, state, NB_HASH_STATE);
         }
     }
     free(need.ids);
@@ -570,7 +675,7 @@ static void keep_hashes(nb_store *s, const fresh_list *fresh)
         sqlite3_bind_text(st, 1, f->k->name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, f->body);
         sqlite3_bind_int64(st, 3, f->gen);
-        sqlite3_bind_blob(st, 4, f->h, NB_HASH_SIZE, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, f->h, KEPT_SIZE, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     sqlite3_finalize(st); /* NULL when the prepare failed: a no-op */
@@ -691,7 +796,7 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
     for (int k = 0; !e && k < nb_nkinds; k++) {
         const nb_kind *kd = &nb_kinds[k];
         digests d = {0};
-        unsigned char(*kept)[NB_HASH_SIZE] = NULL;
+        unsigned char(*kept)[KEPT_SIZE] = NULL;
         sqlite3_stmt *st;
         int cap = 0, rc;
         if (sqlite3_prepare_v2(s->db, "SELECT body, hash FROM digest WHERE kind = ?1 AND hash IS NOT NULL "
@@ -710,7 +815,7 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
                 long *nr = nh ? realloc(d.rows, (size_t)cap * sizeof *nr) : NULL;
                 if (nr)
                     d.rows = nr;
-                unsigned char(*nk)[NB_HASH_SIZE] = nr ? realloc(kept, (size_t)cap * sizeof *nk) : NULL;
+                unsigned char(*nk)[KEPT_SIZE] = nr ? realloc(kept, (size_t)cap * sizeof *nk) : NULL;
                 if (nk)
                     kept = nk;
                 if (!nk) {
@@ -721,9 +826,12 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
             }
             d.ids[d.n] = sqlite3_column_int64(st, 0);
             d.rows[d.n] = 0;
-            memset(kept[d.n], 0, NB_HASH_SIZE);
-            if (sqlite3_column_bytes(st, 1) == NB_HASH_SIZE)
-                memcpy(kept[d.n], sqlite3_column_blob(st, 1), NB_HASH_SIZE);
+            /* a digest kept without its state (by an older nianbao): zeros for the state,
+               which no hash has (its count of bytes waiting would be 0 with a block of
+               zeros after at least one row: never so, a row ends with its values) */
+            memset(kept[d.n], 0, KEPT_SIZE);
+            if (kept_size(sqlite3_column_bytes(st, 1)))
+                memcpy(kept[d.n], sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
             nb_hash_init(&d.h[d.n++]);
         }
         sqlite3_finalize(st);
@@ -735,9 +843,15 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
             e = hash_rows(s, &d, sql, kd->name, NULL, 0, err, errlen);
         }
         for (int i = 0; !e && i < d.n; i++) {
-            unsigned char now[NB_HASH_SIZE];
+            unsigned char now[NB_HASH_SIZE], state[NB_HASH_STATE];
+            static const unsigned char none[NB_HASH_STATE];
+            nb_hash_save(&d.h[i], state);
             nb_hash_raw(&d.h[i], now);
-            if (d.rows[i] > 0 && memcmp(now, kept[i], NB_HASH_SIZE) == 0)
+            /* the state kept (when there is one) is the one the rows give too: an import
+               of new records carries it on */
+            if (d.rows[i] > 0 && memcmp(now, kept[i], NB_HASH_SIZE) == 0 &&
+                (memcmp(kept[i] + NB_HASH_SIZE, none, NB_HASH_STATE) == 0 ||
+                 memcmp(kept[i] + NB_HASH_SIZE, state, NB_HASH_STATE) == 0))
                 continue;
             if ((*bad)++ == 0 && why)
                 snprintf(why, whylen, "the kept digest of the %s records of body %lld differs from the rows",

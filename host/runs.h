@@ -9,6 +9,8 @@
 #ifndef NB_RUNS_H
 #define NB_RUNS_H
 
+#include <stdint.h>
+
 #include "hash.h"
 #include "codes.h"
 #include "store.h"
@@ -47,6 +49,32 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int keep, in
 /* The records of BODY of kind K changed (inside the caller's transaction): raises the
  * pair's gen and forgets its kept hash. nb_pack_sync calls it for every pair it wrote. */
 nb_err nb_digest_forget(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen);
+
+/* A value of a row as the store holds it. */
+typedef struct {
+    int type;          /* SQLITE_NULL, SQLITE_INTEGER or SQLITE_TEXT */
+    int64_t i;         /* the integer */
+    const char *t;     /* the text, LEN bytes */
+    size_t len;
+} nb_dvalue;
+
+/* Adds one row of kind K, its id and fields V[0..N) (as stored), to H as the hash of a
+ * body's records reads it from the rows. */
+void nb_digest_row(nb_hash *h, const nb_kind *k, const nb_dvalue *v, int n);
+
+/* The hash kept for (K, BODY), when there is one with the state it was made in: *STATE
+ * is the hash of the pair's records so far, to carry on (nb_digest_carry). Returns 1 when
+ * so, 0 when none is kept, -1 and ERR on a store error. */
+int nb_digest_state(nb_store *s, const nb_kind *k, int64_t body, nb_hash *state, char *err,
+                    size_t errlen);
+
+/* The records of BODY of kind K changed by records added after the others alone, every one
+ * of them added to STATE (carried on from nb_digest_state, or from a new hash when the pair
+ * had no records): raises the pair's gen and keeps the hash STATE gives, with STATE (inside
+ * the caller's transaction). nb_pack_sync calls it instead of nb_digest_forget: an import
+ * of new records reads none of the body's records again, now or at the next regeneration. */
+nb_err nb_digest_carry(nb_store *s, const nb_kind *k, int64_t body, const nb_hash *state,
+                       char *err, size_t errlen);
 
 /* Forgets every kept hash (init --repack; a step that adds a column to a kind). */
 nb_err nb_digest_forget_all(nb_store *s, char *err, size_t errlen);

@@ -397,6 +397,21 @@ static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const pending_row
         sqlite3_bind_int64(st, base + k->nfields + 6, p->rid);
 }
 
+/* P's id and fields as bind_row stores them, into V (for the pair's digest); returns
+ * their count. */
+static int row_values(const nb_writer *w, const pending_row *p, nb_dvalue *v)
+{
+    const nb_kind *k = w->k;
+    const char *text = w->text.data;
+    v[0] = (nb_dvalue){SQLITE_TEXT, 0, text + p->id, p->id_len};
+    for (int f = 0; f < k->nfields; f++)
+        v[f + 1] = !p->has[f] ? (nb_dvalue){SQLITE_NULL, 0, NULL, 0}
+                   : k->fields[f].type == NB_F_TEXT
+                       ? (nb_dvalue){SQLITE_TEXT, 0, text + p->text[f], p->text_len[f]}
+                       : (nb_dvalue){SQLITE_INTEGER, p->ival[f], NULL, 0};
+    return k->nfields + 1;
+}
+
 /* Forgets the queued records (after a failed write). */
 static void drop(nb_writer *w)
 {
@@ -418,8 +433,10 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
         int64_t last = sqlite3_last_insert_rowid(w->s->db);
         for (int i = 0; i < BATCH_ROWS; i++) {
             const pending_row *p = &w->pending[i];
+            nb_dvalue v[NB_MAX_FIELDS + 1];
+            int nv = row_values(w, p, v);
             nb_err prc = nb_pack_append(w->s, w->k, w->body, last - BATCH_ROWS + 1 + i, p->ival,
-                                        p->has, err, errlen);
+                                        p->has, v, nv, err, errlen);
             if (prc) {
                 drop(w);
                 return prc;
@@ -437,11 +454,13 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
             goto fail;
         /* an update that leaves the coded fields as they were leaves the parts too (the
            pair's kept digest is forgotten all the same) */
+        nb_dvalue v[NB_MAX_FIELDS + 1];
+        int nv = p->rid ? 0 : row_values(w, p, v);
         nb_err prc = p->rid ? (p->coded_changed ? nb_pack_touch(w->s, w->k, w->body, p->rid, err,
                                                                 errlen)
                                                 : nb_pack_changed(w->s, w->k, w->body, err, errlen))
                             : nb_pack_append(w->s, w->k, w->body, sqlite3_last_insert_rowid(w->s->db),
-                                             p->ival, p->has, err, errlen);
+                                             p->ival, p->has, v, nv, err, errlen);
         if (prc) {
             drop(w);
             return prc;

@@ -86,6 +86,21 @@ s.db: the kept digests of every kind and body match the records" "$1: init --ver
     like "$rc:$out" "^0:same [0-9]+$" "$1: every cube the same from the packed columns and from the rows"
 }
 
+# carried STEP: after imports that only added records, every pair's digest is still kept
+# (carried on with the records added, from the state kept beside it), as the rows give it
+carried() {
+    is "$(sqlite3 s.db "SELECT count(*) FROM digest WHERE hash IS NULL OR length(hash) <> 137")" 0 \
+       "$1: every pair's digest carried on"
+    nb -d s.db init --verify
+    is "$rc:$out" "0:s.db: the packed columns of every kind and body match the records
+s.db: the kept digests of every kind and body match the records" "$1: the digests carried on match the records"
+}
+# forgot STEP BODY: BODY's request digest forgotten by a change that was not an addition
+forgot() {
+    is "$(sqlite3 s.db "SELECT count(*) FROM digest WHERE kind = 'request' AND hash IS NULL
+                        AND body = (SELECT id FROM body WHERE name = '$2')")" 1 "$1: $2's request digest forgotten"
+}
+
 nb -d s.db init
 printf '名称,上级,汇总\n市,,是\n甲,市,\n乙,市,\n' >bodies.csv
 nb -d s.db import bodies bodies.csv
@@ -97,6 +112,7 @@ printf '%s\n' "$H" \
   'B2,2020-12-30,科研机构,2021-01-04,1,乙' \
   'C1,2020-04-01,自然人,2020-04-05,6.2,市' >r1.csv
 nb -d s.db import request r1.csv
+carried "new bodies, one file"
 same "new bodies, one file"
 is "$(sqlite3 s.db "SELECT group_concat(n, ' ') FROM (SELECT n FROM pack WHERE kind = 'request' ORDER BY body)")" "1 3 2" \
    "a part per body (ids in order: 市 1, 甲 3, 乙 2)"
@@ -107,6 +123,7 @@ for kind in request:requests case:cases document:documents matter:matters \
     nb -d s.db import --body 甲 --map "$EX/map.lua" "${kind%%:*}" "$EX/data/${kind#*:}.csv"
     [ "$rc" -eq 0 ] || echo "# import $kind: $err"
 done
+carried "every kind of the example added to a body that has records"
 same "every kind of the example added to a body that has records"
 is "$(sqlite3 s.db "SELECT count(*) FROM pack WHERE kind = 'request' AND body = (SELECT id FROM body WHERE name = '甲')")" 1 \
    "the body's last part taken back and extended, not a part per import"
@@ -115,6 +132,7 @@ is "$(sqlite3 s.db "SELECT count(*) FROM pack WHERE kind = 'request' AND body = 
 printf '%s\n' "$H" 'A1,2019-05-01,企业,2019-05-11,2,甲' 'A3,2020-03-01,自然人,2020-12-31,1,甲' >r1fix.csv
 nb -d s.db import request r1fix.csv
 like "$out" "2 updated" "a re-import updates"
+forgot "after updates" 甲
 same "after updates"
 
 # updates that leave the coded fields as they were (another way of writing a date, the
@@ -129,11 +147,13 @@ same "after updates that leave coded fields as they were"
 printf '%s\n' "$H" 'B9,2020-02-02,自然人,2020-02-03,1,乙' >b.csv
 nb -d s.db import --body 乙 --replace-all request b.csv
 like "$out" "removed" "--replace-all removes"
+forgot "after --replace-all" 乙
 same "after --replace-all"
 
 # delete records by id
 nb -d s.db delete --body 甲 request A1
 is "$rc" 0 "delete a record"
+forgot "after a delete" 甲
 same "after a delete"
 
 # store:insert, one record
@@ -143,6 +163,7 @@ assert(store:insert("request", "市", { id = "C2", received = "2021-01-05", appl
 EOF
 nb -d s.db run ins.lua
 is "$rc" 0 "store:insert"
+carried "after store:insert"
 same "after store:insert"
 
 # refused and dry-run imports change nothing, the packs included
@@ -167,6 +188,7 @@ printf '编号,收到日期,申请人类型\nQ1,2020-06-01,自然人\nQ2,2020-06
 nb -d s.db import --body 丙 request more.csv
 is "$(sqlite3 s.db "SELECT group_concat(n, ' ') FROM (SELECT n FROM pack WHERE kind = 'request' AND body = (SELECT id FROM body WHERE name = '丙') ORDER BY rid_lo)")" "8192 8192 3618" \
    "appended to the last part"
+carried "after a large import and an append"
 same "after a large import and an append"
 
 # a body deleted with all it holds: its parts go too

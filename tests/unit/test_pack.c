@@ -86,16 +86,25 @@ static void test_changes(nb_store *s)
     column(s, "request", 0, got, sizeof got);
     CHECK_STR(got, "1:43834 3:43836 4:43837 2:43835", "rids kept with their gaps, by body");
 
-    /* a rolled-back transaction leaves no trace */
+    /* a rolled-back transaction leaves no trace (the digest carried on in it included) */
+    long gen = t_count(s, "SELECT gen FROM digest WHERE kind = 'request' AND body = 1"),
+         hashed = t_count(s, "SELECT length(hash) FROM digest WHERE kind = 'request' AND body = 1");
     nb_store_begin(s, err, sizeof err);
     int64_t ival[NB_MAX_FIELDS] = {20200101, 0, 0, 0};
     unsigned char has[NB_MAX_FIELDS] = {1, 0, 0, 0};
-    nb_pack_append(s, nb_kind_find("request"), 1, 99, ival, has, err, sizeof err);
+    nb_dvalue row[NB_MAX_FIELDS + 1] = {{SQLITE_TEXT, 0, "X99", 3}, {SQLITE_INTEGER, 20200101, NULL, 0}};
+    for (int f = 1; f < nb_kind_find("request")->nfields; f++)
+        row[f + 1] = (nb_dvalue){SQLITE_NULL, 0, NULL, 0};
+    nb_pack_append(s, nb_kind_find("request"), 1, 99, ival, has, row,
+                   nb_kind_find("request")->nfields + 1, err, sizeof err);
     nb_store_rollback(s);
     nb_store_begin(s, err, sizeof err);
     nb_store_commit(s, err, sizeof err);
     CHECK(t_count(s, "SELECT count(*) FROM pack WHERE rid_hi = 99") == 0,
           "rolled back: the noted append is forgotten");
+    CHECK(t_count(s, "SELECT gen FROM digest WHERE kind = 'request' AND body = 1") == gen &&
+              t_count(s, "SELECT length(hash) FROM digest WHERE kind = 'request' AND body = 1") == hashed,
+          "rolled back: the pair's digest as it was");
 
     /* a change behind the packs' back is found; touched, it is made again */
     nb_store_exec(s, "UPDATE request SET received = 20200301 WHERE id = 'A2'", err, sizeof err);

@@ -161,9 +161,10 @@ static void test_kept(void)
     CHECK(import_csv(s, "document", "甲区", docs, 0) == NB_OK && import_csv(s, "document", "乙区", docs, 0) == NB_OK &&
               import_csv(s, "request", "甲区", "编号,收到日期,申请人类型,办结日期,办理结果\nA1,2020-01-02,自然人,,\n", 0) == NB_OK,
           "kept: documents of two bodies, a request of one");
-    CHECK(t_count(s, "SELECT count(*) FROM digest WHERE hash IS NULL") == 3 &&
-              t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 0,
-          "kept: each import forgot its pair (none kept yet)");
+    CHECK(t_count(s, "SELECT count(*) FROM digest WHERE length(hash) = 137") == 3,
+          "kept: each import of a body's first records kept its pair's digest (and state)");
+    /* from here on, the digests as computed from the rows (test_carry: carried on) */
+    sqlite3_exec(s->db, "UPDATE digest SET hash = NULL", NULL, NULL, NULL);
     CHECK(digest_of(s, jia, 0, a1) == 0 && t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 0,
           "kept: a digest without KEEP stores nothing");
     CHECK(digest_of(s, jia, 1, a2) == 0 && strcmp(a1, a2) == 0 &&
@@ -241,6 +242,116 @@ static void test_kept(void)
               nb_store_commit(s, err, sizeof err) == NB_OK &&
               t_count(s, "SELECT count(*) FROM digest WHERE hash IS NOT NULL") == 0,
           "kept: inside the caller's transaction, none stored");
+    nb_store_close(s);
+}
+
+/* The first column of the first row of SQL as text ("" when none), in a buffer of its own. */
+static const char *t_text(nb_store *s, const char *sql)
+{
+    static char out[512];
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return "(no query)";
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Changes a byte of the state kept with 甲's request digest (not the digest itself). */
+static int wrong_state(nb_store *s)
+{
+    sqlite3_stmt *st;
+    unsigned char blob[NB_HASH_SIZE + NB_HASH_STATE];
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT hash FROM digest WHERE kind = 'request' AND body = 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof blob) {
+        memcpy(blob, sqlite3_column_blob(st, 0), sizeof blob);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    if (rc || sqlite3_prepare_v2(s->db, "UPDATE digest SET hash = ?1 WHERE kind = 'request' AND body = 1", -1,
+                                 &st, NULL) != SQLITE_OK)
+        return -1;
+    blob[NB_HASH_SIZE + 3] ^= 1; /* a chaining word */
+    sqlite3_bind_blob(st, 1, blob, sizeof blob, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The state of a kind's hash in each pair's digest: a transaction that only adds records
+ * after the others carries it on (its digest kept, equal to the one from the rows); any
+ * other change forgets it, and so does one on a digest kept without its state. */
+static void test_carry(void)
+{
+    char err[512], path[128], a1[NB_HASH_HEX], a2[NB_HASH_HEX];
+    snprintf(path, sizeof path, "%s/c.db", dir);
+    nb_store *s = NULL;
+    if (nb_store_open(path, NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        t_failed_++;
+        return;
+    }
+    int64_t jia;
+    nb_store_body(s, "甲区", 1, &jia, NULL, err, sizeof err);
+    long bad = -1;
+    char why[256] = "";
+    const char *kept = "SELECT count(*) FROM digest WHERE kind = 'request' AND body = 1 AND length(hash) = 137";
+    const char *forgotten = "SELECT count(*) FROM digest WHERE kind = 'request' AND body = 1 AND hash IS NULL";
+    char *r = rows(1, 300, 5);
+    CHECK(r && import_csv(s, "request", "甲区", r, 0) == NB_OK && t_count(s, kept) == 1 &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 0,
+          "carry: the first 300 records of a body: its digest kept, as the rows give it");
+    free(r);
+    /* the body's digest from the kept hash, and from the rows */
+    CHECK(digest_of(s, jia, 0, a1) == 0 && sqlite3_exec(s->db, "UPDATE digest SET hash = NULL", NULL, NULL, NULL) == SQLITE_OK &&
+              digest_of(s, jia, 1, a2) == 0 && strcmp(a1, a2) == 0 && t_count(s, kept) == 1,
+          "carry: the same digest from the rows (kept again, with its state)");
+    long gen = t_count(s, "SELECT gen FROM digest WHERE kind = 'request' AND body = 1");
+    r = rows(301, 9000, 6); /* past a part of 8,192 */
+    CHECK(r && import_csv(s, "request", "甲区", r, 0) == NB_OK && t_count(s, kept) == 1 &&
+              t_count(s, "SELECT gen FROM digest WHERE kind = 'request' AND body = 1") == gen + 1 &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 0,
+          "carry: 9,000 records added: carried on (its gen raised), as the rows give it");
+    free(r);
+    CHECK(digest_of(s, jia, 0, a1) == 0 && sqlite3_exec(s->db, "UPDATE digest SET hash = NULL", NULL, NULL, NULL) == SQLITE_OK &&
+              digest_of(s, jia, 1, a2) == 0 && strcmp(a1, a2) == 0,
+          "carry: the body's digest the same from the rows");
+    /* rolled back: the digest as it was */
+    char before[512];
+    snprintf(before, sizeof before, "%s", t_text(s, "SELECT gen || hex(hash) FROM digest WHERE kind = 'request'"));
+    CHECK(import_csv(s, "request", "甲区", "编号,收到日期,申请人类型\nZ1,2020-02-01,自然人\nZ9,不是日期,自然人\n", 0) != NB_OK &&
+              t_count(s, "SELECT count(*) FROM request WHERE id = 'Z1'") == 0 &&
+              strcmp(t_text(s, "SELECT gen || hex(hash) FROM digest WHERE kind = 'request'"), before) == 0,
+          "carry: a file refused (a record added, rolled back) leaves the digest as it was");
+    /* a changed record, a removed one: forgotten */
+    CHECK(import_csv(s, "request", "甲区", "编号,收到日期,申请人类型\nA5,2020-01-05,企业\n", 0) == NB_OK &&
+              t_count(s, forgotten) == 1,
+          "carry: a record changed: forgotten");
+    CHECK(digest_of(s, jia, 1, a1) == 0 && t_count(s, kept) == 1 &&
+              import_csv(s, "request", "甲区", "编号,收到日期,申请人类型\nZ2,2020-02-02,自然人\nA7,2020-01-05,企业\n", 0) == NB_OK &&
+              t_count(s, forgotten) == 1,
+          "carry: a record added and one changed: forgotten");
+    CHECK(digest_of(s, jia, 1, a1) == 0 && t_count(s, kept) == 1 &&
+              import_csv(s, "request", "甲区", "编号,收到日期,申请人类型\nZ3,2020-02-03,自然人\n", 1) == NB_OK &&
+              t_count(s, forgotten) == 1,
+          "carry: the body's records replaced by one: forgotten");
+    /* kept without its state (by an older nianbao): forgotten, not carried */
+    CHECK(digest_of(s, jia, 1, a1) == 0 &&
+              sqlite3_exec(s->db, "UPDATE digest SET hash = substr(hash, 1, 32)", NULL, NULL, NULL) == SQLITE_OK &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 0,
+          "carry: a digest kept without its state is read as it is");
+    CHECK(import_csv(s, "request", "甲区", "编号,收到日期,申请人类型\nZ4,2020-02-04,自然人\n", 0) == NB_OK &&
+              t_count(s, forgotten) == 1,
+          "carry: records added to it: forgotten");
+    /* a wrong state kept: nb_digest_verify finds it */
+    CHECK(digest_of(s, jia, 1, a1) == 0 && wrong_state(s) == 0 && t_count(s, kept) == 1 &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 1,
+          "carry: a wrong state kept is found (it would carry a wrong digest on)");
     nb_store_close(s);
 }
 
@@ -373,6 +484,7 @@ int main(void)
     nb_store_close(s);
     test_digests();
     test_kept();
+    test_carry();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
