@@ -294,6 +294,20 @@ static void put_flush(row_buf *r)
     r->n = 0;
 }
 
+/* A row of H begins: its TAG (LEN bytes, with its NUL). The buffer is not cleared: only
+ * what is put is read. */
+static void put_begin(row_buf *r, nb_hash *h, const char *tag, size_t len)
+{
+    r->h = h;
+    r->n = 0;
+    if (len > sizeof r->b) {
+        nb_hash_add(h, tag, len);
+        return;
+    }
+    memcpy(r->b, tag, len);
+    r->n = len;
+}
+
 static void put_null(row_buf *r)
 {
     if (r->n + 1 > sizeof r->b)
@@ -306,9 +320,12 @@ static void put_int(row_buf *r, int64_t x)
     if (r->n + 9 > sizeof r->b)
         put_flush(r);
     uint64_t v = (uint64_t)x;
-    r->b[r->n++] = '\x02';
-    for (int k = 0; k < 8; k++)
-        r->b[r->n++] = (unsigned char)(v >> (8 * k));
+    unsigned char *p = r->b + r->n; /* one store where the machine is little-endian */
+    p[0] = '\x02';
+    p[1] = (unsigned char)v, p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)(v >> 16);
+    p[4] = (unsigned char)(v >> 24), p[5] = (unsigned char)(v >> 32), p[6] = (unsigned char)(v >> 40);
+    p[7] = (unsigned char)(v >> 48), p[8] = (unsigned char)(v >> 56);
+    r->n += 9;
 }
 
 static void put_text(row_buf *r, const void *t, size_t len)
@@ -328,8 +345,8 @@ static void put_text(row_buf *r, const void *t, size_t len)
 
 void nb_digest_row(nb_hash *h, const nb_kind *k, const nb_dvalue *v, int n)
 {
-    row_buf r = {.h = h};
-    nb_hash_add(h, k->name, strlen(k->name) + 1);
+    row_buf r;
+    put_begin(&r, h, k->name, strlen(k->name) + 1);
     for (int c = 0; c < n; c++) {
         if (v[c].type == SQLITE_NULL)
             put_null(&r);
@@ -365,8 +382,8 @@ static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *ta
                 continue;
             if (d->rows)
                 d->rows[i]++;
-            row_buf row = {.h = &d->h[i]};
-            nb_hash_add(&d->h[i], tag, taglen);
+            row_buf row;
+            put_begin(&row, &d->h[i], tag, taglen);
             for (int c = 1; c < ncol; c++) {
                 int type = sqlite3_column_type(st, c);
                 if (type == SQLITE_NULL)
@@ -826,9 +843,8 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
             }
             d.ids[d.n] = sqlite3_column_int64(st, 0);
             d.rows[d.n] = 0;
-            /* a digest kept without its state (by an older nianbao): zeros for the state,
-               which no hash has (its count of bytes waiting would be 0 with a block of
-               zeros after at least one row: never so, a row ends with its values) */
+            /* a digest kept without its state (by an older nianbao): zeros for the state
+               (no hash of a row has a state of zeros: its chaining words are not) */
             memset(kept[d.n], 0, KEPT_SIZE);
             if (kept_size(sqlite3_column_bytes(st, 1)))
                 memcpy(kept[d.n], sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));

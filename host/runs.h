@@ -36,7 +36,8 @@ nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const
  * and the SHA-256 of its rows in rid order), then of its narratives, stored scripts,
  * imported figures and declared years; a body that holds nothing has the digest of
  * nothing. The hash of a body's records of a kind is kept in the store until they change
- * (table digest, schema step 6): only the pairs without one read their rows, by the rid
+ * (table digest, schema step 6; carried on by a transaction that only adds records,
+ * nb_digest_carry): only the pairs without one read their rows, by the rid
  * ranges of their packed parts (every body and none kept: one pass over the table). KEEP:
  * the hashes computed are stored, in a transaction of their own, when the store is
  * writable here and not inside the caller's transaction (a failure to store them is not
@@ -79,8 +80,9 @@ nb_err nb_digest_carry(nb_store *s, const nb_kind *k, int64_t body, const nb_has
 /* Forgets every kept hash (init --repack; a step that adds a column to a kind). */
 nb_err nb_digest_forget_all(nb_store *s, char *err, size_t errlen);
 
-/* Compares every kept hash with one computed from the rows (all of a kind's, in one
- * pass, not by the packs' ranges): *BAD counts the pairs that differ, WHY says the first. */
+/* Compares every kept hash, and the state kept with it, with one computed from the rows
+ * (all of a kind's, in one pass, not by the packs' ranges): *BAD counts the pairs that
+ * differ, WHY says the first. */
 nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *err,
                         size_t errlen);
 
