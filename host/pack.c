@@ -199,6 +199,7 @@ typedef struct {
                            before the transaction, then every one added); -1 forgotten at
                            commit (a record changed or removed, or no state was kept) */
     nb_hash dg;
+    int64_t carry_rid;  /* the last record in DG: each added must come after it */
 } dirty;
 
 struct nb_pack_state {
@@ -371,26 +372,29 @@ static void touch(dirty *e, int64_t rid)
     e->carry = -1;
 }
 
-/* Begins E's digest (before the transaction's first change to the pair's parts): a pair
- * without parts has no records (a new hash), else the state kept with its digest, when
- * there is one. */
-static nb_err begin_carry(nb_store *s, dirty *e, char *err, size_t errlen)
+/* Begins E's digest at its first record added, RID: a pair without records before RID
+ * (the rows themselves are asked, not the parts, which a damaged store may lack) starts a
+ * new hash, else carries on the state kept with its digest, when there is one. */
+static nb_err begin_carry(nb_store *s, dirty *e, int64_t rid, char *err, size_t errlen)
 {
-    static const char sql[] = "SELECT 1 FROM pack WHERE kind = ?1 AND body = ?2 LIMIT 1";
-    sqlite3_stmt *st = nb_store_stmt(s, sql);
-    if (!st)
+    char sql[256];
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql, "SELECT EXISTS(SELECT 1 FROM %s WHERE body = ?1 AND rid < ?2)",
+             nb_kinds[e->kind].table);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return sql_fail(s, err, errlen);
-    sqlite3_bind_text(st, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, e->body);
-    int step = sqlite3_step(st);
-    nb_store_stmt_give(s, sql, st);
-    if (step == SQLITE_DONE) {
+    sqlite3_bind_int64(st, 1, e->body);
+    sqlite3_bind_int64(st, 2, rid);
+    int step = sqlite3_step(st), before = step == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW)
+        return sql_fail(s, err, errlen);
+    e->carry_rid = rid - 1;
+    if (!before) {
         nb_hash_init(&e->dg);
         e->carry = 1;
         return NB_OK;
     }
-    if (step != SQLITE_ROW)
-        return sql_fail(s, err, errlen);
     int kept = nb_digest_state(s, &nb_kinds[e->kind], e->body, &e->dg, err, errlen);
     if (kept < 0)
         return NB_ERR_SQL;
@@ -478,7 +482,7 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
         return NB_OK;
     }
     nb_err rc;
-    if (!e->carry && (rc = begin_carry(s, e, err, errlen)))
+    if (!e->carry && (rc = begin_carry(s, e, rid, err, errlen)))
         return rc;
     if (!e->tail && (rc = load_tail(s, e, rid, err, errlen)))
         return rc;
@@ -493,8 +497,12 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     }
     if ((rc = add(s, e, rid, v, err, errlen)))
         return rc;
-    if (e->carry == 1)
+    if (e->carry == 1 && rid > e->carry_rid) { /* the rows' order: rid order */
         nb_digest_row(&e->dg, k, row, nrow);
+        e->carry_rid = rid;
+    } else {
+        e->carry = -1;
+    }
     return s->pack->buffered > MAX_BUFFERED ? spill(s, err, errlen) : NB_OK;
 }
 

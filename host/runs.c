@@ -542,6 +542,7 @@ nb_err nb_digest_carry(nb_store *s, const nb_kind *k, int64_t body, const nb_has
     sqlite3_bind_blob(st, 3, kept, KEPT_SIZE, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     nb_err out = rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "keeping a digest");
+    sqlite3_clear_bindings(st); /* KEPT is on the stack */
     nb_store_stmt_give(s, sql, st);
     return out;
 }
@@ -814,6 +815,7 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
         const nb_kind *kd = &nb_kinds[k];
         digests d = {0};
         unsigned char(*kept)[KEPT_SIZE] = NULL;
+        unsigned char *has_state = NULL;
         sqlite3_stmt *st;
         int cap = 0, rc;
         if (sqlite3_prepare_v2(s->db, "SELECT body, hash FROM digest WHERE kind = ?1 AND hash IS NOT NULL "
@@ -835,7 +837,10 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
                 unsigned char(*nk)[KEPT_SIZE] = nr ? realloc(kept, (size_t)cap * sizeof *nk) : NULL;
                 if (nk)
                     kept = nk;
-                if (!nk) {
+                unsigned char *ns = nk ? realloc(has_state, (size_t)cap) : NULL;
+                if (ns)
+                    has_state = ns;
+                if (!ns) {
                     snprintf(err, errlen, "out of memory");
                     e = NB_ERR_NOMEM;
                     break;
@@ -843,11 +848,12 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
             }
             d.ids[d.n] = sqlite3_column_int64(st, 0);
             d.rows[d.n] = 0;
-            /* a digest kept without its state (by an older nianbao): zeros for the state
-               (no hash of a row has a state of zeros: its chaining words are not) */
+            /* a digest kept without its state (by an older nianbao) is compared alone */
+            int bytes = sqlite3_column_bytes(st, 1);
             memset(kept[d.n], 0, KEPT_SIZE);
-            if (kept_size(sqlite3_column_bytes(st, 1)))
-                memcpy(kept[d.n], sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+            if (kept_size(bytes))
+                memcpy(kept[d.n], sqlite3_column_blob(st, 1), (size_t)bytes);
+            has_state[d.n] = bytes == KEPT_SIZE;
             nb_hash_init(&d.h[d.n++]);
         }
         sqlite3_finalize(st);
@@ -860,14 +866,12 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
         }
         for (int i = 0; !e && i < d.n; i++) {
             unsigned char now[NB_HASH_SIZE], state[NB_HASH_STATE];
-            static const unsigned char none[NB_HASH_STATE];
             nb_hash_save(&d.h[i], state);
             nb_hash_raw(&d.h[i], now);
             /* the state kept (when there is one) is the one the rows give too: an import
                of new records carries it on */
             if (d.rows[i] > 0 && memcmp(now, kept[i], NB_HASH_SIZE) == 0 &&
-                (memcmp(kept[i] + NB_HASH_SIZE, none, NB_HASH_STATE) == 0 ||
-                 memcmp(kept[i] + NB_HASH_SIZE, state, NB_HASH_STATE) == 0))
+                (!has_state[i] || memcmp(kept[i] + NB_HASH_SIZE, state, NB_HASH_STATE) == 0))
                 continue;
             if ((*bad)++ == 0 && why)
                 snprintf(why, whylen, "the kept digest of the %s records of body %lld differs from the rows",
@@ -877,6 +881,7 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
         free(d.h);
         free(d.rows);
         free(kept);
+        free(has_state);
     }
     return e;
 }

@@ -259,8 +259,9 @@ static const char *t_text(nb_store *s, const char *sql)
     return out;
 }
 
-/* Changes a byte of the state kept with 甲's request digest (not the digest itself). */
-static int wrong_state(nb_store *s)
+/* Changes a byte of the state kept with 甲's request digest (not the digest itself); ZEROS:
+ * the whole state to zeros. */
+static int wrong_state(nb_store *s, int zeros)
 {
     sqlite3_stmt *st;
     unsigned char blob[NB_HASH_SIZE + NB_HASH_STATE];
@@ -277,6 +278,8 @@ static int wrong_state(nb_store *s)
                                  &st, NULL) != SQLITE_OK)
         return -1;
     blob[NB_HASH_SIZE + 3] ^= 1; /* a chaining word */
+    if (zeros)
+        memset(blob + NB_HASH_SIZE, 0, NB_HASH_STATE);
     sqlite3_bind_blob(st, 1, blob, sizeof blob, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
@@ -349,9 +352,19 @@ static void test_carry(void)
               t_count(s, forgotten) == 1,
           "carry: records added to it: forgotten");
     /* a wrong state kept: nb_digest_verify finds it */
-    CHECK(digest_of(s, jia, 1, a1) == 0 && wrong_state(s) == 0 && t_count(s, kept) == 1 &&
+    CHECK(digest_of(s, jia, 1, a1) == 0 && wrong_state(s, 0) == 0 && t_count(s, kept) == 1 &&
               nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 1,
           "carry: a wrong state kept is found (it would carry a wrong digest on)");
+    CHECK(sqlite3_exec(s->db, "UPDATE digest SET hash = NULL", NULL, NULL, NULL) == SQLITE_OK &&
+              digest_of(s, jia, 1, a1) == 0 && wrong_state(s, 1) == 0 && t_count(s, kept) == 1 &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 1,
+          "carry: a state of zeros kept beside a right digest is found too");
+    /* a damaged store: records whose parts and digest are gone; a record added starts no
+       new hash (the rows before it count, not the parts) */
+    CHECK(sqlite3_exec(s->db, "DELETE FROM pack; DELETE FROM digest", NULL, NULL, NULL) == SQLITE_OK &&
+              import_csv(s, "request", "甲区", "编号,收到日期,申请人类型\nZ5,2020-02-05,自然人\n", 0) == NB_OK &&
+              t_count(s, forgotten) == 1,
+          "carry: records without parts or digest, one added: the digest not kept");
     nb_store_close(s);
 }
 
