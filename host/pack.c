@@ -624,8 +624,8 @@ static nb_err sync(nb_store *s, int rows, char *err, size_t errlen)
         const nb_kind *k = &nb_kinds[e->kind];
         rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
         if (!rc && rows)
-            rc = e->carry == 1 && e->touched == NONE ? nb_digest_carry(s, k, e->body, &e->dg, err, errlen)
-                                                     : nb_digest_forget(s, k, e->body, err, errlen);
+            rc = e->carry == 1 ? nb_digest_carry(s, k, e->body, &e->dg, err, errlen) /* no touch */
+                               : nb_digest_forget(s, k, e->body, err, errlen);
     }
     nb_pack_forget(s);
     return rc;

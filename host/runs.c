@@ -106,12 +106,12 @@ static nb_err put_checks(nb_store *s, int64_t run, const nb_run_check *c, int n,
     return rc;
 }
 
-/* The cells of BODY and YEAR become V[0..N): only the ones that differ from the stored
- * ones are written (a regeneration that changes nothing writes no cell), in two
- * statements. */
 static const char stored_values_sql[] = "SELECT tbl, row, col, text FROM run_value "
                                         "WHERE body = ?1 AND year = ?2 ORDER BY tbl, row, col";
 
+/* The cells of BODY and YEAR become V[0..N): only the ones that differ from the stored
+ * ones are written (a regeneration that changes nothing writes no cell), in two
+ * statements. */
 static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value *v, int n,
                          char *err, size_t errlen)
 {

@@ -370,35 +370,8 @@ int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line,
     return 1;
 }
 
-/* Binds pending row P to the parameters BASE+1.. of ST; the body and the
- * source too unless they are bound already. */
-static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const pending_row *p,
-                     int body_and_source)
-{
-    const nb_kind *k = w->k;
-    const char *text = w->text.data;
-    if (body_and_source) {
-        sqlite3_bind_int64(st, base + 1, w->body);
-        sqlite3_bind_int64(st, base + k->nfields + 3, w->src);
-    }
-    sqlite3_bind_text(st, base + 2, text + p->id, (int)p->id_len, SQLITE_STATIC);
-    for (int f = 0; f < k->nfields; f++) {
-        if (!p->has[f])
-            sqlite3_bind_null(st, base + f + 3);
-        else if (k->fields[f].type == NB_F_TEXT)
-            sqlite3_bind_text(st, base + f + 3, text + p->text[f], (int)p->text_len[f],
-                              SQLITE_STATIC);
-        else
-            sqlite3_bind_int64(st, base + f + 3, p->ival[f]);
-    }
-    sqlite3_bind_int64(st, base + k->nfields + 4, p->line);
-    sqlite3_bind_text(st, base + k->nfields + 5, text + p->raw, (int)p->raw_len, SQLITE_STATIC);
-    if (p->rid)
-        sqlite3_bind_int64(st, base + k->nfields + 6, p->rid);
-}
-
-/* P's id and fields as bind_row stores them, into V (for the pair's digest); returns
- * their count. */
+/* P's id and fields as the store keeps them, into V (what bind_row binds, and what the
+ * pair's digest hashes); returns their count. */
 static int row_values(const nb_writer *w, const pending_row *p, nb_dvalue *v)
 {
     const nb_kind *k = w->k;
@@ -410,6 +383,32 @@ static int row_values(const nb_writer *w, const pending_row *p, nb_dvalue *v)
                        ? (nb_dvalue){SQLITE_TEXT, 0, text + p->text[f], p->text_len[f]}
                        : (nb_dvalue){SQLITE_INTEGER, p->ival[f], NULL, 0};
     return k->nfields + 1;
+}
+
+/* Binds pending row P to the parameters BASE+1.. of ST; the body and the
+ * source too unless they are bound already. */
+static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const pending_row *p,
+                     int body_and_source)
+{
+    const nb_kind *k = w->k;
+    const char *text = w->text.data;
+    if (body_and_source) {
+        sqlite3_bind_int64(st, base + 1, w->body);
+        sqlite3_bind_int64(st, base + k->nfields + 3, w->src);
+    }
+    nb_dvalue v[NB_MAX_FIELDS + 1];
+    int n = row_values(w, p, v);
+    for (int c = 0; c < n; c++) /* the id at BASE+2, the fields after it */
+        if (v[c].type == SQLITE_NULL)
+            sqlite3_bind_null(st, base + c + 2);
+        else if (v[c].type == SQLITE_TEXT)
+            sqlite3_bind_text(st, base + c + 2, v[c].t, (int)v[c].len, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, base + c + 2, v[c].i);
+    sqlite3_bind_int64(st, base + k->nfields + 4, p->line);
+    sqlite3_bind_text(st, base + k->nfields + 5, text + p->raw, (int)p->raw_len, SQLITE_STATIC);
+    if (p->rid)
+        sqlite3_bind_int64(st, base + k->nfields + 6, p->rid);
 }
 
 /* Forgets the queued records (after a failed write). */
