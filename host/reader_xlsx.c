@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <expat.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +17,8 @@
 
 #define XML_CHUNK 65536 /* bytes of a zip entry handed to expat at a time */
 #define SCAN_CHUNK 262144 /* and to the scanner */
+#define AHEAD_SLOTS 4     /* chunks a part is inflated ahead of its reading, at most */
+#define AHEAD_MIN (1 << 20) /* a part smaller than this (inflated) is read in place */
 
 /* A growing byte buffer. */
 typedef struct {
@@ -39,6 +43,24 @@ typedef struct {
     size_t off; /* offset of its NUL-terminated value in rowtext */
 } xcell;
 
+/* The open zip entry, inflated ahead by a thread of its own, so that on two
+ * processors inflating a part and parsing it overlap (a large part: a sheet, the
+ * shared strings). The thread alone uses the archive while it runs; the reader
+ * takes the chunks in order. Without it (a small part, or no thread to be had)
+ * the entry is read in place. */
+typedef struct {
+    pthread_t thread;
+    int running;                /* started and not joined yet */
+    int ready;                  /* mu, more and room are set up */
+    pthread_mutex_t mu;
+    pthread_cond_t more, room;  /* a chunk was filled; a slot was given back */
+    char *slot[AHEAD_SLOTS];    /* SCAN_CHUNK bytes each */
+    int got[AHEAD_SLOTS];       /* bytes in each: 0 the entry's end, < 0 minizip's error */
+    unsigned filled, used;      /* chunks filled by the thread, and used up, in all */
+    size_t off;                 /* bytes of the chunk being used given already */
+    int quit;                   /* the reader asks the thread to stop */
+} ahead;
+
 /* What expat has allocated for the reader's parsers, and how much it may. */
 typedef struct {
     size_t used;
@@ -49,6 +71,7 @@ typedef struct {
     nb_reader base;
     unzFile zip;
     int entry_open;     /* the sheet entry is open in zip */
+    ahead ahead;        /* the open entry's inflating thread */
     nb_xmlscan *scan;   /* on the sheet, until it meets what only expat reads */
     long rows_out;      /* rows given so far */
     long skip;          /* rows expat passes over, given already by the scanner */
@@ -339,12 +362,116 @@ static XML_Parser parser_new(xlsx_reader *r, XML_StartElementHandler start,
     return p;
 }
 
+/* The inflating thread: fills the free slots in turn until the entry's end,
+ * an error, or the reader asks it to stop. */
+static void *ahead_run(void *arg)
+{
+    xlsx_reader *r = arg;
+    ahead *a = &r->ahead;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (!a->quit && a->filled - a->used == AHEAD_SLOTS)
+            pthread_cond_wait(&a->room, &a->mu);
+        int quit = a->quit;
+        unsigned k = a->filled % AHEAD_SLOTS;
+        pthread_mutex_unlock(&a->mu);
+        if (quit)
+            break;
+        int n = unzReadCurrentFile(r->zip, a->slot[k], SCAN_CHUNK);
+        pthread_mutex_lock(&a->mu);
+        a->got[k] = n;
+        a->filled++;
+        pthread_cond_signal(&a->more);
+        pthread_mutex_unlock(&a->mu);
+        if (n <= 0)
+            break;
+    }
+    return NULL;
+}
+
+/* Starts the thread on the entry just opened, when it is large enough and a
+ * thread can be had (else it is read in place: nothing fails here). */
+static void ahead_start(xlsx_reader *r)
+{
+    ahead *a = &r->ahead;
+    unz_file_info64 info;
+    if (unzGetCurrentFileInfo64(r->zip, &info, NULL, 0, NULL, 0, NULL, 0) != UNZ_OK ||
+        info.uncompressed_size < AHEAD_MIN)
+        return;
+    if (!a->ready) {
+        if (pthread_mutex_init(&a->mu, NULL) != 0)
+            return;
+        if (pthread_cond_init(&a->more, NULL) != 0) {
+            pthread_mutex_destroy(&a->mu);
+            return;
+        }
+        if (pthread_cond_init(&a->room, NULL) != 0) {
+            pthread_cond_destroy(&a->more);
+            pthread_mutex_destroy(&a->mu);
+            return;
+        }
+        a->ready = 1;
+    }
+    for (int i = 0; i < AHEAD_SLOTS; i++)
+        if (!a->slot[i] && !(a->slot[i] = malloc(SCAN_CHUNK)))
+            return;
+    a->filled = a->used = 0;
+    a->off = 0;
+    a->quit = 0;
+    /* the watchdog's signals go to the reading thread, never to this one */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    a->running = pthread_create(&a->thread, NULL, ahead_run, r) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Stops and joins the thread, if it runs: the archive is the reader's again. */
+static void ahead_stop(xlsx_reader *r)
+{
+    ahead *a = &r->ahead;
+    if (!a->running)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->quit = 1;
+    pthread_cond_signal(&a->room);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    a->running = 0;
+}
+
+/* Up to N bytes of the next chunk the thread inflated, into B: as unzReadCurrentFile
+ * (an end or an error is given again to every later call). */
+static int ahead_read(xlsx_reader *r, void *b, unsigned n)
+{
+    ahead *a = &r->ahead;
+    pthread_mutex_lock(&a->mu);
+    while (a->filled == a->used)
+        pthread_cond_wait(&a->more, &a->mu);
+    unsigned k = a->used % AHEAD_SLOTS;
+    int got = a->got[k];
+    pthread_mutex_unlock(&a->mu);
+    if (got <= 0)
+        return got;
+    size_t take = (size_t)got - a->off < n ? (size_t)got - a->off : n;
+    memcpy(b, a->slot[k] + a->off, take);
+    a->off += take;
+    if (a->off == (size_t)got) {
+        pthread_mutex_lock(&a->mu);
+        a->used++;
+        a->off = 0;
+        pthread_cond_signal(&a->room);
+        pthread_mutex_unlock(&a->mu);
+    }
+    return (int)take;
+}
+
 /* Reads up to N bytes of the open zip entry of PART into B: the bytes read
  * (0: its end), or -1 with ERR set. */
 static int read_entry(xlsx_reader *r, const char *part, void *b, unsigned n, char *err,
                       size_t errlen)
 {
-    int got = unzReadCurrentFile(r->zip, b, n);
+    int got = r->ahead.running ? ahead_read(r, b, n) : unzReadCurrentFile(r->zip, b, n);
     if (got < 0)
         nb_reader_seterr(err, errlen, "%s: damaged zip entry (%s)", part,
                          got == UNZ_CRCERROR ? "bad CRC" : "cannot inflate");
@@ -355,6 +482,7 @@ static int read_entry(xlsx_reader *r, const char *part, void *b, unsigned n, cha
  * no CRC to check yet). */
 static nb_err reopen_entry(xlsx_reader *r, const char *name, char *err, size_t errlen)
 {
+    ahead_stop(r);
     unzCloseCurrentFile(r->zip);
     r->entry_open = 0;
     if (unzLocateFile(r->zip, name, 2) != UNZ_OK || unzOpenCurrentFile(r->zip) != UNZ_OK) {
@@ -362,6 +490,7 @@ static nb_err reopen_entry(xlsx_reader *r, const char *name, char *err, size_t e
         return NB_ERR_INPUT;
     }
     r->entry_open = 1;
+    ahead_start(r);
     return NB_OK;
 }
 
@@ -400,6 +529,7 @@ static int feed(xlsx_reader *r, XML_Parser p, const char *part, nb_err *code, ch
 /* Closes the open zip entry of PART: its CRC is checked once it was read to the end. */
 static nb_err close_entry(xlsx_reader *r, const char *part, char *err, size_t errlen)
 {
+    ahead_stop(r);
     int zrc = unzCloseCurrentFile(r->zip);
     r->entry_open = 0;
     if (zrc == UNZ_OK)
@@ -465,6 +595,7 @@ static nb_err parse_part(xlsx_reader *r, const char *name, XML_StartElementHandl
         return NB_ERR_INPUT;
     }
     r->entry_open = 1;
+    ahead_start(r);
     r->cur_part = name;
     r->cb_code = NB_OK;
     if (reset) {
@@ -696,6 +827,10 @@ static void sheet_cell_start(xlsx_reader *r, const XML_Char **atts)
     r->col = col;
     text_clear(r);
     r->ctype = 'n';
+    if (t && t[0] == 's' && t[1] == '\0') { /* the usual: a shared string */
+        r->ctype = 's';
+        return;
+    }
     for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
         if (t[0] == types[i][0] && strcmp(t, types[i]) == 0)
             r->ctype = codes[i];
@@ -990,6 +1125,7 @@ static nb_err xlsx_start(xlsx_reader *r, const char *sheet, char *err, size_t er
         return NB_ERR_INPUT;
     }
     r->entry_open = 1;
+    ahead_start(r);
     r->scan = nb_xmlscan_new(sheet_start, sheet_end, sheet_chars, r);
     if (!r->scan || buf_add(&r->rowtext, "", 1) != 0) {
         nb_reader_seterr(err, errlen, "out of memory");
@@ -1118,11 +1254,19 @@ static void xlsx_free(nb_reader *base)
     nb_xmlscan_free(r->scan);
     if (r->parser)
         XML_ParserFree(r->parser);
+    ahead_stop(r);
     if (r->zip) {
         if (r->entry_open)
             unzCloseCurrentFile(r->zip);
         unzClose(r->zip);
     }
+    if (r->ahead.ready) {
+        pthread_cond_destroy(&r->ahead.room);
+        pthread_cond_destroy(&r->ahead.more);
+        pthread_mutex_destroy(&r->ahead.mu);
+    }
+    for (int i = 0; i < AHEAD_SLOTS; i++)
+        free(r->ahead.slot[i]);
     free(r->part);
     pairs_free(&r->sheets);
     pairs_free(&r->rels);

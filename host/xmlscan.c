@@ -86,19 +86,51 @@ void nb_xmlscan_stop(nb_xmlscan *x)
 
 /* ---- characters ---- */
 
+/* The classes of a byte, looked up rather than tested (the scanner's inner loops). */
+enum { C_SPACE = 1, C_NAME_START = 2, C_NAME = 4, C_PLAIN = 8 };
+
+static const unsigned char classes[256] = {
+#define R8(x) x, x, x, x, x, x, x, x
+    ['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\r'] = C_SPACE, [' '] = C_SPACE | C_PLAIN,
+    /* ASCII from the space on is plain text, but for '&', '<' and ']' */
+    ['!'] = C_PLAIN, ['"'] = C_PLAIN, ['#'] = C_PLAIN, ['$'] = C_PLAIN, ['%'] = C_PLAIN,
+    ['\''] = C_PLAIN, ['('] = C_PLAIN, [')'] = C_PLAIN, ['*'] = C_PLAIN, ['+'] = C_PLAIN,
+    [','] = C_PLAIN, ['-'] = C_PLAIN | C_NAME, ['.'] = C_PLAIN | C_NAME, ['/'] = C_PLAIN,
+    ['0'] = C_PLAIN | C_NAME, ['1'] = C_PLAIN | C_NAME, ['2'] = C_PLAIN | C_NAME,
+    ['3'] = C_PLAIN | C_NAME, ['4'] = C_PLAIN | C_NAME, ['5'] = C_PLAIN | C_NAME,
+    ['6'] = C_PLAIN | C_NAME, ['7'] = C_PLAIN | C_NAME, ['8'] = C_PLAIN | C_NAME,
+    ['9'] = C_PLAIN | C_NAME, [':'] = C_PLAIN | C_NAME | C_NAME_START, [';'] = C_PLAIN,
+    ['='] = C_PLAIN, ['>'] = C_PLAIN, ['?'] = C_PLAIN, ['@'] = C_PLAIN,
+    ['A'] = R8(C_PLAIN | C_NAME | C_NAME_START), ['I'] = R8(C_PLAIN | C_NAME | C_NAME_START),
+    ['Q'] = R8(C_PLAIN | C_NAME | C_NAME_START), ['Y'] = C_PLAIN | C_NAME | C_NAME_START,
+    ['Z'] = C_PLAIN | C_NAME | C_NAME_START, ['['] = C_PLAIN, ['\\'] = C_PLAIN, ['^'] = C_PLAIN,
+    ['_'] = C_PLAIN | C_NAME | C_NAME_START, ['`'] = C_PLAIN,
+    ['a'] = R8(C_PLAIN | C_NAME | C_NAME_START), ['i'] = R8(C_PLAIN | C_NAME | C_NAME_START),
+    ['q'] = R8(C_PLAIN | C_NAME | C_NAME_START), ['y'] = C_PLAIN | C_NAME | C_NAME_START,
+    ['z'] = C_PLAIN | C_NAME | C_NAME_START, ['{'] = C_PLAIN, ['|'] = C_PLAIN, ['}'] = C_PLAIN,
+    ['~'] = C_PLAIN, [0x7F] = C_PLAIN,
+#undef R8
+};
+
 static int is_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    return classes[c] & C_SPACE;
 }
 
 static int name_start(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+    return classes[c] & C_NAME_START;
 }
 
 static int name_char(unsigned char c)
 {
-    return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    return classes[c] & C_NAME;
+}
+
+/* Whether C passes in text as it is: ASCII from the space on but '&', '<' and ']'. */
+static int plain(unsigned char c)
+{
+    return classes[c] & C_PLAIN;
 }
 
 /* The end of the name at S (S itself when none). */
@@ -214,11 +246,15 @@ static size_t reference(const char *s, const char *e, char *o, size_t *used)
  * spaces, bails). Returns the decoded length, or -1 to bail. */
 static long decode(const char *s, const char *e, char *out, int attr)
 {
-    char *o = out;
     const char *p = s;
+    while (p < e && plain((unsigned char)*p)) /* the usual: nothing to decode */
+        p++;
+    if (out != s)
+        memmove(out, s, (size_t)(p - s));
+    char *o = out + (p - s);
     while (p < e) {
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != ']') {
+        if (plain(c)) {
             *o++ = (char)c;
             p++;
         } else if (c == '&') {
@@ -481,8 +517,11 @@ static int end_tag(nb_xmlscan *x, char *p, char *gt)
         return T_BAIL;
     const char *open = x->names + x->name_at[x->depth - 1];
     size_t len = x->names_len - x->name_at[x->depth - 1] - 1;
-    if (len != (size_t)(q - name) || memcmp(open, name, len) != 0)
+    if (len != (size_t)(q - name))
         return T_BAIL;
+    for (size_t i = 0; i < len; i++) /* names are short: no call */
+        if (open[i] != name[i])
+            return T_BAIL;
     x->depth--;
     x->names_len = x->name_at[x->depth];
     if (x->depth == 0)
@@ -500,8 +539,7 @@ static int text(nb_xmlscan *x, const char *p, const char *lt)
     const char *s = p, *c = p;
     size_t n = (size_t)(lt - p);
     /* plain ASCII without controls, references or ']' passes as it is */
-    while (c < lt && (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x80 && *c != '&' &&
-           *c != ']')
+    while (c < lt && plain((unsigned char)*c))
         c++;
     if (c < lt) {
         if (n > x->scratch_cap) {

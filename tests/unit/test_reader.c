@@ -1096,6 +1096,82 @@ static void test_xlsx_damaged(void)
               "bad CRC of the shared strings");
 }
 
+/* The threads of this process (/proc/self/status), -1 when it cannot tell. */
+static int threads(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Threads:", 8) == 0)
+            n = atoi(line + 8);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* A large part (a sheet, the shared strings) is inflated by a thread of its own, ahead
+ * of its parsing: every row once and in order, the CRC checked at the end, an inflate
+ * error named, expat taking over late in the sheet, a reader closed mid-sheet. */
+static void test_xlsx_ahead(void)
+{
+    static const zentry big = {NULL, SHEET_HEAD,
+                               "<row><c t=\"inlineStr\"><is><t>行</t></is></c><c><v>7</v></c></row>",
+                               SHEET_TAIL, 60000};
+    char err[256];
+    nb_reader *r = NULL;
+    size_t nf;
+    char **f;
+    long line;
+    int base = threads();
+    const char *path = book("ah1.xlsx", no_sst, big);
+    CHECK_STR(read_end(path, NULL), "60000 rows, last line 60000", "a large sheet: every row once");
+    CHECK(nb_reader_open(path, NULL, &r, err, sizeof err) == NB_OK &&
+              nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && nf == 2 &&
+              strcmp(f[0], "行") == 0 && strcmp(f[1], "7") == 0 && line == 1,
+          "a large sheet: its first row");
+    CHECK(base > 0 && threads() == base + 1, "a large sheet is inflated by a thread of its own");
+    nb_reader_close(r); /* the thread waits for room: closing stops it */
+    CHECK(threads() == base, "a reader closed mid-sheet: its thread is gone");
+    r = NULL;
+    CHECK(nb_reader_open(book("ah2.xlsx", no_sst, one_cell), NULL, &r, err, sizeof err) == NB_OK &&
+              nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && threads() == base,
+          "a small sheet is read in place");
+    nb_reader_close(r);
+
+    zentry e[4] = {
+        {"[Content_Types].xml", "<Types/>", NULL, NULL, 0},
+        {"xl/workbook.xml", WB_ONE_SHEET, NULL, NULL, 0},
+        {"xl/_rels/workbook.xml.rels", RELS_ONE_SHEET, NULL, NULL, 0},
+        big,
+    };
+    e[3].name = "xl/worksheets/sheet1.xml";
+    path = write_zip("ah3.xlsx", 0, e, 4);
+    /* the last row's 7 -> 8: read as it is, then the CRC tells */
+    patch_entry(path, e[3].name, (long)(strlen(big.head) + 60000 * strlen(big.unit)) - 15, '8');
+    CHECK_STR(read_end(path, NULL),
+              "60000 rows, then ERR 60000: xl/worksheets/sheet1.xml: damaged zip entry (bad CRC)",
+              "a bad CRC of a large sheet: found after its last row");
+    path = write_zip("ah4.xlsx", Z_DEFLATED, e, 4);
+    patch_entry(path, e[3].name, 0, 0xFF); /* a reserved block type */
+    CHECK_STR(read_end(path, NULL),
+              "0 rows, then ERR 1: xl/worksheets/sheet1.xml: damaged zip entry (cannot inflate)",
+              "a large sheet that does not inflate: the thread's error is the reader's");
+    CHECK(threads() == base, "after the errors no thread is left");
+
+    zentry cdata = big;
+    cdata.tail = "<row><c t=\"inlineStr\"><is><t><![CDATA[a<b]]></t></is></c></row>" SHEET_TAIL;
+    CHECK_STR(read_end(book("ah5.xlsx", no_sst, cdata), NULL), "60001 rows, last line 60001",
+              "a CDATA section after 60000 rows of a large sheet: expat reads it again, each row once");
+    CHECK_STR(dump(book("ah6.xlsx", (zentry){NULL, "<sst>", "<si><t>串</t></si>",
+                                              "<si><t>最后</t></si></sst>", 100000},
+                        (zentry){NULL, SHEET_HEAD "<row r=\"1\"><c t=\"s\"><v>100000</v></c>"
+                                 "<c t=\"s\"><v>99999</v></c></row>" SHEET_TAIL, NULL, NULL, 0}),
+                   NULL, NULL),
+              "1:最后|串\n", "large shared strings (1.9 MB): read through the thread, the last one too");
+    CHECK(threads() == base, "no thread is left");
+}
+
 static void on_alarm(int sig)
 {
     static const char msg[] = "not ok - timed out (a read blocked?)\n";
@@ -1143,6 +1219,7 @@ int main(int argc, char **argv)
     test_xlsx_workbook_limit();
     test_xlsx_rows();
     test_xlsx_damaged();
+    test_xlsx_ahead();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
