@@ -1,6 +1,7 @@
 /* writer.c - batched inserts and in-place updates of coded records. */
 #include "writer.h"
 
+#include "async.h"
 #include "pack.h"
 
 #include <stdio.h>
@@ -9,6 +10,9 @@
 
 /* Rows per multi-row INSERT when the body has no rows of the kind yet. */
 #define BATCH_ROWS 256
+/* Batches handed to the helper thread at a time (nb_writer_async): each handing
+ * over wakes a thread, which on a virtual machine may take as long as a batch. */
+#define GROUP_BATCHES 16
 
 /* A record waiting to be written: its values, and offsets and lengths of its
  * texts in nb_writer.text. */
@@ -29,8 +33,8 @@ struct nb_writer {
     int existing;            /* the body already has rows of the kind */
     sqlite3_stmt *ins, *upd, *find;
     sqlite3_stmt *ins_batch; /* BATCH_ROWS rows; NULL when rows go one by one */
-    pending_row *pending;    /* BATCH_ROWS slots with ins_batch, else 1 */
-    int npending;
+    pending_row *pending;    /* cap slots */
+    int npending, cap;       /* cap: 1, BATCH_ROWS with ins_batch, a group with async */
     nb_buf text;
     /* The row nb_writer_find found last: its fields (texts in found_text, at
        found_off), its source, line and raw values. */
@@ -46,6 +50,21 @@ struct nb_writer {
     /* Earlier sources of this file for the body (nb_writer_same_file), in order. */
     int64_t *same;
     size_t nsame;
+    /* A full group of batches is stepped in the helper thread of async
+       (nb_writer_async) while the next one fills: the one in flight is sent (its texts
+       in sent_text). helper: the import's, for every writer, waited for before a
+       row is written here (any writer's group may be in flight). */
+    nb_async *async, *helper;
+    pending_row *sent;
+    nb_buf sent_text;
+    int in_flight;        /* a batch was given to async and its done has not run */
+    int nsent;            /* its rows: whole batches */
+    int sent_rc;          /* the result code of its last step, SQLite's message */
+    int sent_failed_at;   /* the batch that failed */
+    int64_t sent_last[GROUP_BATCHES]; /* the last rid of each batch */
+    char sent_msg[256];
+    nb_err failed;        /* a batch in flight failed: the writer's next call says so */
+    char failed_err[512];
 };
 
 static nb_err sql_fail(nb_writer *w, char *err, size_t errlen)
@@ -137,6 +156,7 @@ static void prepare_batch(nb_writer *w)
         return;
     }
     w->pending = more;
+    w->cap = BATCH_ROWS;
     /* The body and the source are the same in every row: bound once, they
        stay bound across resets. */
     for (int i = 0; i < BATCH_ROWS; i++) {
@@ -156,6 +176,7 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
+    w->cap = 1;
     w->s = s, w->k = k, w->body = body, w->src = src;
     nb_err rc = prepare(w, err, errlen);
     if (rc) {
@@ -181,6 +202,10 @@ void nb_writer_free(nb_writer *w)
 {
     if (!w)
         return;
+    if (w->in_flight)
+        nb_async_wait(w->async);
+    free(w->sent);
+    nb_buf_free(&w->sent_text);
     sqlite3_finalize(w->ins);
     sqlite3_finalize(w->upd);
     sqlite3_finalize(w->find);
@@ -194,6 +219,7 @@ void nb_writer_free(nb_writer *w)
 }
 
 static nb_err flush_rows(nb_writer *w, char *err, size_t errlen);
+static nb_err settle(nb_writer *w, char *err, size_t errlen);
 
 /* Keeps a copy of column C of the find statement in found_text at *OFF. */
 static int keep_text(nb_writer *w, int c, size_t *off)
@@ -308,6 +334,8 @@ nb_err nb_writer_lookup(nb_writer *w, const char *id, int64_t *rid, char *err, s
 {
     *rid = w->found_rid = 0;
     nb_err rc = flush_rows(w, err, errlen);
+    if (!rc)
+        rc = settle(w, err, errlen);
     return rc ? rc : find(w, id, rid, err, errlen);
 }
 
@@ -370,12 +398,11 @@ int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line,
     return 1;
 }
 
-/* P's id and fields as the store keeps them, into V (what bind_row binds, and what the
- * pair's digest hashes); returns their count. */
-static int row_values(const nb_writer *w, const pending_row *p, nb_dvalue *v)
+/* P's id and fields as the store keeps them (its texts in TEXT), into V (what
+ * bind_row binds, and what the pair's digest hashes); returns their count. */
+static int row_values(const nb_writer *w, const char *text, const pending_row *p, nb_dvalue *v)
 {
     const nb_kind *k = w->k;
-    const char *text = w->text.data;
     v[0] = (nb_dvalue){SQLITE_TEXT, 0, text + p->id, p->id_len};
     for (int f = 0; f < k->nfields; f++)
         v[f + 1] = !p->has[f] ? (nb_dvalue){SQLITE_NULL, 0, NULL, 0}
@@ -385,19 +412,18 @@ static int row_values(const nb_writer *w, const pending_row *p, nb_dvalue *v)
     return k->nfields + 1;
 }
 
-/* Binds pending row P to the parameters BASE+1.. of ST; the body and the
- * source too unless they are bound already. */
-static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const pending_row *p,
-                     int body_and_source)
+/* Binds pending row P (its texts in TEXT) to the parameters BASE+1.. of ST; the
+ * body and the source too unless they are bound already. */
+static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const char *text,
+                     const pending_row *p, int body_and_source)
 {
     const nb_kind *k = w->k;
-    const char *text = w->text.data;
     if (body_and_source) {
         sqlite3_bind_int64(st, base + 1, w->body);
         sqlite3_bind_int64(st, base + k->nfields + 3, w->src);
     }
     nb_dvalue v[NB_MAX_FIELDS + 1];
-    int n = row_values(w, p, v);
+    int n = row_values(w, text, p, v);
     for (int c = 0; c < n; c++) /* the id at BASE+2, the fields after it */
         if (v[c].type == SQLITE_NULL)
             sqlite3_bind_null(st, base + c + 2);
@@ -418,35 +444,141 @@ static void drop(nb_writer *w)
     w->text.len = 0;
 }
 
+/* The packed parts follow a batch written: its BATCH_ROWS ROWS (texts in TEXT) took
+ * the rids up to LAST, in order (one statement). */
+static nb_err append_batch(nb_writer *w, const pending_row *rows, const char *text, int64_t last,
+                           char *err, size_t errlen)
+{
+    for (int i = 0; i < BATCH_ROWS; i++) {
+        nb_dvalue v[NB_MAX_FIELDS + 1];
+        int nv = row_values(w, text, &rows[i], v);
+        nb_err rc = nb_pack_append(w->s, w->k, w->body, last - BATCH_ROWS + 1 + i, rows[i].ival,
+                                   rows[i].has, v, nv, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return NB_OK;
+}
+
+/* Writes the batch of BATCH_ROWS ROWS (texts in TEXT); SQLite's code, and the last
+ * rid in *LAST. */
+static int step_batch(nb_writer *w, const pending_row *rows, const char *text, int64_t *last)
+{
+    for (int i = 0; i < BATCH_ROWS; i++)
+        bind_row(w, w->ins_batch, i * (w->k->nfields + 5), text, &rows[i], 0);
+    int rc = sqlite3_step(w->ins_batch);
+    *last = sqlite3_last_insert_rowid(w->s->db);
+    return rc;
+}
+
+/* In the helper thread: the batches in flight, bound and stepped in turn. It holds
+ * the connection's mutex throughout, so that their last rids and a message are their
+ * own whatever the import's thread asks of SQLite meanwhile (it waits), and leaves
+ * the connection's last rid as it found it: an insert of the import's thread reads
+ * its own rid even when the batches ran between its step and the reading. */
+static void batch_run(void *ud)
+{
+    nb_writer *w = ud;
+    sqlite3_mutex *m = sqlite3_db_mutex(w->s->db);
+    sqlite3_mutex_enter(m);
+    sqlite3_int64 theirs = sqlite3_last_insert_rowid(w->s->db);
+    w->sent_rc = SQLITE_DONE;
+    for (int b = 0; w->sent_rc == SQLITE_DONE && b * BATCH_ROWS < w->nsent; b++) {
+        w->sent_rc = step_batch(w, w->sent + b * BATCH_ROWS, w->sent_text.data, &w->sent_last[b]);
+        w->sent_failed_at = b;
+        if (w->sent_rc != SQLITE_DONE)
+            snprintf(w->sent_msg, sizeof w->sent_msg, "%s", sqlite3_errmsg(w->s->db));
+        sqlite3_reset(w->ins_batch);
+    }
+    sqlite3_set_last_insert_rowid(w->s->db, theirs);
+    sqlite3_mutex_leave(m);
+}
+
+/* In the import's thread, once batch_run has returned: the parts follow the rows. */
+static void batch_done(void *ud)
+{
+    nb_writer *w = ud;
+    w->in_flight = 0;
+    if (w->failed)
+        return;
+    if (w->sent_rc != SQLITE_DONE) {
+        snprintf(w->failed_err, sizeof w->failed_err, "%s:%ld: cannot store the row: %s",
+                 w->s->path, w->sent[w->sent_failed_at * BATCH_ROWS].line, w->sent_msg);
+        w->failed = NB_ERR_SQL;
+        return;
+    }
+    for (int b = 0; !w->failed && b * BATCH_ROWS < w->nsent; b++)
+        w->failed = append_batch(w, w->sent + b * BATCH_ROWS, w->sent_text.data, w->sent_last[b],
+                                 w->failed_err, sizeof w->failed_err);
+}
+
+/* Waits for the writer's batch in flight: its failure, if any, is this call's. */
+static nb_err settle(nb_writer *w, char *err, size_t errlen)
+{
+    if (w->in_flight)
+        nb_async_wait(w->async);
+    if (w->failed)
+        snprintf(err, errlen, "%s", w->failed_err);
+    return w->failed;
+}
+
+void nb_writer_async(nb_writer *w, nb_async *a)
+{
+    /* only on a connection SQLite serializes: the import's thread may use it meanwhile */
+    const size_t group = (size_t)BATCH_ROWS * GROUP_BATCHES;
+    if (!a || w->helper || w->npending || !sqlite3_db_mutex(w->s->db))
+        return;
+    w->helper = a;
+    if (!w->ins_batch || !(w->sent = malloc(group * sizeof *w->sent)))
+        return;
+    pending_row *more = realloc(w->pending, group * sizeof *more);
+    if (!more) {
+        free(w->sent);
+        w->sent = NULL;
+        return;
+    }
+    w->pending = more;
+    w->cap = (int)group;
+    w->async = a;
+}
+
 static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
 {
     int done = 0, rc;
-    if (w->npending == BATCH_ROWS && w->ins_batch) {
-        for (int i = 0; i < BATCH_ROWS; i++)
-            bind_row(w, w->ins_batch, i * (w->k->nfields + 5), &w->pending[i], 0);
-        rc = sqlite3_step(w->ins_batch);
+    nb_err frc = settle(w, err, errlen);
+    if (frc) {
+        drop(w);
+        return frc;
+    }
+    if (w->async && w->npending == w->cap) { /* a full group: to the helper */
+        pending_row *p = w->sent;
+        nb_buf t = w->sent_text;
+        w->sent = w->pending, w->sent_text = w->text, w->nsent = w->npending;
+        w->pending = p, w->text = t;
+        drop(w);
+        w->in_flight = 1;
+        nb_async_submit(w->async, (nb_job){batch_run, batch_done, w});
+        return NB_OK;
+    }
+    /* rows written here: no group of any writer in flight meanwhile */
+    if (w->npending)
+        nb_async_wait(w->helper);
+    for (; w->ins_batch && w->npending - done >= BATCH_ROWS; done += BATCH_ROWS) {
+        int64_t last;
+        rc = step_batch(w, w->pending + done, w->text.data, &last);
         sqlite3_reset(w->ins_batch);
         if (rc != SQLITE_DONE)
             goto fail;
-        /* one statement: its rows took the rids up to the last, in order */
-        int64_t last = sqlite3_last_insert_rowid(w->s->db);
-        for (int i = 0; i < BATCH_ROWS; i++) {
-            const pending_row *p = &w->pending[i];
-            nb_dvalue v[NB_MAX_FIELDS + 1];
-            int nv = row_values(w, p, v);
-            nb_err prc = nb_pack_append(w->s, w->k, w->body, last - BATCH_ROWS + 1 + i, p->ival,
-                                        p->has, v, nv, err, errlen);
-            if (prc) {
-                drop(w);
-                return prc;
-            }
+        nb_err prc = append_batch(w, w->pending + done, w->text.data, last, err, errlen);
+        if (prc) {
+            drop(w);
+            return prc;
         }
-        done = BATCH_ROWS;
     }
     for (; done < w->npending; done++) {
         const pending_row *p = &w->pending[done];
         sqlite3_stmt *st = p->rid ? w->upd : w->ins;
-        bind_row(w, st, 0, p, 1);
+        bind_row(w, st, 0, w->text.data, p, 1);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
@@ -454,7 +586,7 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
         /* an update that leaves the coded fields as they were leaves the parts too (the
            pair's kept digest is forgotten all the same) */
         nb_dvalue v[NB_MAX_FIELDS + 1];
-        int nv = p->rid ? 0 : row_values(w, p, v);
+        int nv = p->rid ? 0 : row_values(w, w->text.data, p, v);
         nb_err prc = p->rid ? (p->coded_changed ? nb_pack_touch(w->s, w->k, w->body, p->rid, err,
                                                                 errlen)
                                                 : nb_pack_changed(w->s, w->k, w->body, err, errlen))
@@ -518,7 +650,7 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
         return NB_ERR_NOMEM;
     }
     w->npending++;
-    if (w->ins_batch && w->npending < BATCH_ROWS)
+    if (w->npending < w->cap)
         return NB_OK;
     return flush_rows(w, err, errlen);
 }
@@ -526,5 +658,6 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
 {
     scan_end(w);
-    return flush_rows(w, err, errlen);
+    nb_err rc = flush_rows(w, err, errlen);
+    return rc ? rc : settle(w, err, errlen);
 }

@@ -1,12 +1,14 @@
 /* writer.h - writes coded records of one kind, body and source into the store.
  *
  * Records new to the body go in batches of multi-row INSERTs (one statement
- * per row costs a third of an import); a record whose id the body already has
- * is updated in place. The caller holds the transaction (all rows or none).
- * Depends on store.h and coder.h (nb_rec); no Lua. */
+ * per row costs a third of an import), which a helper thread may step while the
+ * caller reads and codes the next rows (nb_writer_async); a record whose id the
+ * body already has is updated in place. The caller holds the transaction (all
+ * rows or none). Depends on store.h, coder.h (nb_rec) and async.h; no Lua. */
 #ifndef NB_WRITER_H
 #define NB_WRITER_H
 
+#include "async.h"
 #include "coder.h"
 
 typedef struct nb_writer nb_writer;
@@ -44,6 +46,15 @@ int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line,
  * due. The texts are copied. */
 nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
                      const char *raw, char *err, size_t errlen);
+
+/* From now on each full group of batches of new records is stepped in the helper
+ * thread of A while the next one is queued (a batch that fails says so at the
+ * writer's next call); rows the writer writes itself wait for any job in flight
+ * first. Only on a connection SQLite serializes (opened with its mutex), and the
+ * groups only for a writer that batches; else, or when out of memory, nothing
+ * changes. The caller waits for A before any other write whose rid, count of
+ * changes or error message it reads (nb_async_wait). A outlives W. */
+void nb_writer_async(nb_writer *w, nb_async *a);
 
 /* Writes every queued record, and ends the walk of nb_writer_find (call it
  * before the commit). */

@@ -1,9 +1,12 @@
 /* test_import.c - unit tests of host/import.c: CSV import, re-import, dry run, mappings, refusals. */
 #include "import.h"
 #include "insert.h"
+#include "pack.h"
 #include "records.h"
+#include "runs.h"
 #include "t.h"
 #include "texts.h"
+#include "writer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -636,6 +639,172 @@ static void test_shuffled(void)
     nb_buf_free(&b);
 }
 
+/* The threads of this process (/proc/self/status), -1 when it cannot tell. */
+static int threads(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Threads:", 8) == 0)
+            n = atoi(line + 8);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Bad rows of the packed parts and of the kept digests, against the rows (-1: cannot say). */
+static long verify_packs(void)
+{
+    long bad = -1, bad2 = -1;
+    char why[256], err[256];
+    if (nb_pack_verify(store, &bad, why, sizeof why, err, sizeof err) ||
+        nb_digest_verify(store, &bad2, why, sizeof why, err, sizeof err))
+        return -1;
+    if (bad + bad2)
+        printf("# verify: %ld bad parts, %ld bad digests: %s\n", bad, bad2, why);
+    return bad + bad2;
+}
+
+static int threads_seen; /* the threads counted by the last diag (count_threads) */
+
+static void count_threads(void *ud, const nb_diag *d)
+{
+    (void)ud;
+    (void)d;
+    threads_seen = threads();
+}
+
+/* A file of N rows with ids ID0..: the body in a 机关 column when BODIES (each row's
+ * the next of them in turn), a repeat of line REPEAT's id at the end (0: none). */
+static const char *async_file(const char *name, int n, const char *const *bodies, int nbodies,
+                              int repeat)
+{
+    nb_buf b = {0};
+    nb_buf_adds(&b, nbodies ? "编号,收到日期,申请人类型,机关\n" : "编号,收到日期,申请人类型\n");
+    for (int i = 0; i < n; i++)
+        nb_buf_printf(&b, "%s%06d,2021-%02d-%02d,自然人%s%s\n", name, i, 1 + i % 12, 1 + i % 28,
+                      nbodies ? "," : "", nbodies ? bodies[i % nbodies] : "");
+    if (repeat)
+        nb_buf_printf(&b, "%s%06d,2021-01-01,企业%s%s\n", name, repeat - 2, nbodies ? "," : "",
+                      nbodies ? bodies[0] : "");
+    char file[64];
+    snprintf(file, sizeof file, "%s.csv", name);
+    const char *path = write_file(file, b.data);
+    nb_buf_free(&b);
+    return path;
+}
+
+/* Groups of batches of a new body are written by a helper thread while the next rows
+ * are read: every row stored once, in order, with the packs and digests right; a
+ * repeat found in rows still in flight; a batch that fails there fails the import
+ * and leaves nothing; a dry run leaves nothing. */
+static void test_async(void)
+{
+    int base = threads();
+    result r = run("request", async_file("AS", 20000, NULL, 0, 0), "异步局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 20000, "async: 20,000 rows of one body");
+    CHECK_STR(sql_rows("SELECT count(*), count(DISTINCT r.id), min(r.line), max(r.line), "
+                       "max(r.rid) - min(r.rid) + 1, sum(r.line - 2 = CAST(substr(r.id, 3) AS INTEGER)) "
+                       "FROM request r JOIN body b ON b.id = r.body WHERE b.name = '异步局'"),
+              "20000|20000|2|20001|20000|20000\n",
+              "async: every row once, its own line, the rids in the file's order");
+    CHECK(verify_packs() == 0, "async: the packed parts and the digest agree with the rows");
+    CHECK(threads() == base, "async: no thread is left after the import");
+
+    static const char *const two[] = {"异步甲", "异步乙"};
+    r = run("request", async_file("AT", 30001, two, 2, 0), NULL, 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 30001, "async: 30,001 rows of two bodies, row by row in turn");
+    CHECK_STR(sql_rows("SELECT b.name, count(*), min(r.line), max(r.line) FROM request r JOIN body b "
+                       "ON b.id = r.body WHERE b.name IN ('异步甲', '异步乙') GROUP BY b.name ORDER BY b.name"),
+              "异步乙|15000|3|30001\n异步甲|15001|2|30002\n", "async: each body's rows, two writers' groups");
+    CHECK(verify_packs() == 0, "async: two bodies: the parts and digests agree with the rows");
+
+    nb_import_opts o = {.path = async_file("AR", 9000, NULL, 0, 5), .kind = "request",
+                        .body = "异步重复局", .diag = count_threads};
+    nb_import_stats st;
+    char err[512];
+    threads_seen = -1;
+    CHECK(nb_import(store, &o, &st, err, sizeof err) == NB_ERR_INPUT && st.refused == 1 &&
+              st.read == 9001, "async: a repeat of line 5 after 9,000 rows is refused");
+    CHECK(base > 0 && threads_seen == base + 1, "async: the import has its helper thread");
+
+    sqlite3_exec(store->db, "CREATE TRIGGER async_fail BEFORE INSERT ON request WHEN NEW.id = 'AF005000' "
+                 "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
+    long long before = sql_int("SELECT count(*) FROM request");
+    r = run("request", async_file("AF", 12000, NULL, 0, 0), "异步失败局", 0, NULL, 0);
+    char want[512];
+    /* the row of AF005000 is in the batch of rows 4864..5119, lines 4866.. */
+    snprintf(want, sizeof want, "%s:4866: cannot store the row: refused by a test trigger", store->path);
+    CHECK(r.rc == NB_ERR_SQL && strcmp(r.err, want) == 0,
+          "async: a batch refused in the helper fails the import, naming its first line");
+    if (r.rc != NB_ERR_SQL || strcmp(r.err, want) != 0)
+        printf("# got %d: %s\n", r.rc, r.err);
+    sqlite3_exec(store->db, "DROP TRIGGER async_fail", NULL, NULL, NULL);
+    CHECK(sql_int("SELECT count(*) FROM request") == before &&
+              sql_int("SELECT count(*) FROM body WHERE name = '异步失败局'") == 0,
+          "async: after the failure nothing of the file is stored, not even its body");
+    CHECK(verify_packs() == 0, "async: after the failure the parts and digests agree with the rows");
+
+    r = run("request", async_file("AD", 10000, NULL, 0, 0), "异步试运行局", 1, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 10000 && sql_int("SELECT count(*) FROM request") == before,
+          "async: a dry run of 10,000 rows counts them and leaves nothing");
+    CHECK(verify_packs() == 0 && threads() == base, "async: after the dry run: the parts agree, no thread");
+}
+
+/* A group of batches stepped in the helper between an insert of this thread and its
+ * reading of the rid: the rid read is still this insert's (the helper leaves the
+ * connection's last rid as it found it). Forced in that order by holding the
+ * connection's mutex while the group is given. */
+static void test_async_rowid(void)
+{
+    char err[512];
+    int64_t body = 0, src = 0, got, mine;
+    int created;
+    nb_writer *w = NULL;
+    nb_async *a = nb_async_new();
+    const nb_kind *k = nb_kind_find("request");
+    if (!a || nb_store_begin(store, err, sizeof err) != NB_OK) {
+        CHECK(0, "async rid: a helper and a transaction");
+        nb_async_free(a);
+        return;
+    }
+    nb_store_body(store, "行号局", 1, &body, &created, err, sizeof err);
+    nb_store_source(store, "/nowhere.csv", "/nowhere.csv", "request", body, "UTF-8", "", &src, err,
+                    sizeof err);
+    nb_writer_new(store, k, body, src, &w, err, sizeof err);
+    nb_writer_async(w, a);
+    nb_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.has[0] = rec.has[1] = 1;
+    rec.ival[0] = 18000, rec.ival[1] = 1;
+    sqlite3_mutex *m = sqlite3_db_mutex(store->db);
+    sqlite3_mutex_enter(m); /* the helper waits for it */
+    nb_err rc = NB_OK;
+    for (int i = 0; !rc && i < 4096; i++) { /* a group: the last put gives it to the helper */
+        char id[16];
+        snprintf(id, sizeof id, "R%05d", i);
+        rc = nb_writer_put(w, &rec, id, 0, i + 2, "", err, sizeof err);
+    }
+    sqlite3_exec(store->db, "CREATE TEMP TABLE rowid_probe(x); INSERT INTO rowid_probe VALUES(1)",
+                 NULL, NULL, NULL);
+    mine = sqlite3_last_insert_rowid(store->db);
+    sqlite3_mutex_leave(m);
+    nb_async_wait(a); /* the group is written now, after the insert */
+    got = sqlite3_last_insert_rowid(store->db);
+    CHECK(rc == NB_OK && sqlite3_db_mutex(store->db) != NULL && mine == 1 && got == mine,
+          "async rid: a group written between an insert and its rid leaves the insert's rid");
+    if (got != mine)
+        printf("# rid %lld, the insert's %lld\n", (long long)got, (long long)mine);
+    CHECK(nb_writer_flush(w, err, sizeof err) == NB_OK &&
+              sql_int("SELECT count(*) FROM request WHERE body = (SELECT id FROM body WHERE name = '行号局')") == 4096,
+          "async rid: the group's 4096 rows are written");
+    nb_writer_free(w);
+    nb_async_free(a);
+    sqlite3_exec(store->db, "DROP TABLE rowid_probe", NULL, NULL, NULL);
+    nb_store_rollback(store);
+}
+
 #ifndef __SANITIZE_ADDRESS__
 /* A file of ROWS rows in order, then one row that repeats an id out of order. */
 static const char *rows_file(const char *name, int rows)
@@ -725,6 +894,8 @@ int main(void)
     test_many_bodies();
     test_walk();
     test_shuffled();
+    test_async();
+    test_async_rowid();
     test_memory();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

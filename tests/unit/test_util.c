@@ -1,9 +1,13 @@
-/* test_util.c - unit tests of host/util.c: dates, money, integers, trimming, map and buffer. */
+/* test_util.c - unit tests of host/util.c (dates, money, integers, trimming, map and buffer)
+ * and host/async.c (one job at a time in a thread of its own). */
+#include "async.h"
 #include "t.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* "YYYYMMDD" on success, "ERR: reason" on failure. */
 static const char *date(const char *s, int allow_serial)
@@ -218,8 +222,62 @@ static void test_text_utf8(void)
     nb_buf_free(&b);
 }
 
+/* A job of test_async: where and in which order its run and done ran. */
+typedef struct {
+    int n;
+    pthread_t run_in, done_in;
+    int run_at, done_at; /* the step of the log each ran at */
+} ajob;
+
+static int alog; /* the steps so far, run or done */
+
+static void arun(void *ud)
+{
+    ajob *j = ud;
+    struct timespec ms = {0, 2000000};
+    nanosleep(&ms, NULL); /* long enough for the caller to go on first */
+    j->run_in = pthread_self();
+    j->run_at = __atomic_add_fetch(&alog, 1, __ATOMIC_SEQ_CST);
+}
+
+static void adone(void *ud)
+{
+    ajob *j = ud;
+    j->done_in = pthread_self();
+    j->done_at = __atomic_add_fetch(&alog, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_async(void)
+{
+    ajob j[3] = {{.n = 0}, {.n = 1}, {.n = 2}};
+    nb_async *a = nb_async_new();
+    CHECK(a != NULL, "async: a helper thread");
+    if (!a)
+        return;
+    nb_async_wait(a); /* nothing in flight: returns at once */
+    nb_async_wait(NULL);
+    nb_async_submit(a, (nb_job){arun, adone, &j[0]});
+    int at_submit = __atomic_load_n(&alog, __ATOMIC_SEQ_CST);
+    nb_async_submit(a, (nb_job){arun, adone, &j[1]}); /* waits for j[0], runs its done here */
+    CHECK(at_submit == 0 && j[0].run_at == 1 && j[0].done_at == 2,
+          "async: the caller goes on while a job runs; the next submit waits for it, then its done");
+    CHECK(!pthread_equal(j[0].run_in, pthread_self()) && pthread_equal(j[0].done_in, pthread_self()),
+          "async: run in the helper, done in the caller's thread");
+    nb_async_wait(a);
+    CHECK(j[1].run_at == 3 && j[1].done_at == 4 && pthread_equal(j[1].run_in, j[0].run_in),
+          "async: wait ends the job in flight; one helper for every job");
+    nb_async_wait(a);
+    CHECK(alog == 4, "async: a second wait runs no done again");
+    nb_async_submit(a, (nb_job){arun, NULL, &j[2]}); /* no done */
+    nb_async_submit(a, (nb_job){arun, adone, &j[0]});
+    nb_async_free(a); /* ends the job in flight, with its done */
+    CHECK(j[2].run_at == 5 && j[0].run_at == 6 && j[0].done_at == 7,
+          "async: a job without done; free ends the job in flight first");
+}
+
 int main(void)
 {
+    test_async();
     test_text_utf8();
     test_dates();
     test_money();
