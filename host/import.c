@@ -53,6 +53,10 @@ typedef struct {
     nb_async *async;      /* the writers' batches are stepped in its thread (NULL: here) */
 } import_state;
 
+/* Bodies of a file whose writers queue their rows in groups for the helper thread
+ * (nb_writer_async): 4 times about 2 MB at most. */
+#define GROUP_WRITERS 4
+
 /* ---- rows kept as they were ---- */
 
 /* Rids at or above this are written even when unchanged: the map of kept rows
@@ -364,8 +368,8 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
         rc = nb_writer_new(im->s, im->k, t->body_id, t->src_id, &t->writer, err, errlen);
     if (!rc)
         rc = nb_writer_same_file(t->writer, im->canonical, err, errlen);
-    if (!rc)
-        nb_writer_async(t->writer, im->async);
+    if (!rc) /* groups for the first bodies of the file: the memory stays bounded */
+        nb_writer_async(t->writer, im->async, im->ntargets <= GROUP_WRITERS);
     *out = t;
     return rc;
 }

@@ -12,7 +12,8 @@
 #define BATCH_ROWS 256
 /* Batches handed to the helper thread at a time (nb_writer_async): each handing
  * over wakes a thread, which on a virtual machine may take as long as a batch. */
-#define GROUP_BATCHES 16
+#define GROUP_BATCHES 8
+#define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
 
 /* A record waiting to be written: its values, and offsets and lengths of its
  * texts in nb_writer.text. */
@@ -55,6 +56,7 @@ struct nb_writer {
        in sent_text). helper: the import's, for every writer, waited for before a
        row is written here (any writer's group may be in flight). */
     nb_async *async, *helper;
+    int may_group;        /* the writer may take group buffers once its rows fill a batch */
     pending_row *sent;
     nb_buf sent_text;
     int in_flight;        /* a batch was given to async and its done has not run */
@@ -444,6 +446,32 @@ static void drop(nb_writer *w)
     w->text.len = 0;
 }
 
+/* Writes row P (texts in TEXT) by itself: an UPDATE of its rid, or an INSERT whose new
+ * rid goes to *RID. SQLite's code. */
+static int step_row(nb_writer *w, const char *text, const pending_row *p, int64_t *rid)
+{
+    sqlite3_stmt *st = p->rid ? w->upd : w->ins;
+    bind_row(w, st, 0, text, p, 1);
+    int rc = sqlite3_step(st);
+    *rid = p->rid ? p->rid : sqlite3_last_insert_rowid(w->s->db);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The packed parts follow row P (texts in TEXT), written as record RID: an update that
+ * leaves the coded fields as they were leaves the parts too (the pair's kept digest is
+ * forgotten all the same). */
+static nb_err follow_row(nb_writer *w, const char *text, const pending_row *p, int64_t rid,
+                         char *err, size_t errlen)
+{
+    if (p->rid)
+        return p->coded_changed ? nb_pack_touch(w->s, w->k, w->body, p->rid, err, errlen)
+                                : nb_pack_changed(w->s, w->k, w->body, err, errlen);
+    nb_dvalue v[NB_MAX_FIELDS + 1];
+    int nv = row_values(w, text, p, v);
+    return nb_pack_append(w->s, w->k, w->body, rid, p->ival, p->has, v, nv, err, errlen);
+}
+
 /* The packed parts follow a batch written: its BATCH_ROWS ROWS (texts in TEXT) took
  * the rids up to LAST, in order (one statement). */
 static nb_err append_batch(nb_writer *w, const pending_row *rows, const char *text, int64_t last,
@@ -522,24 +550,32 @@ static nb_err settle(nb_writer *w, char *err, size_t errlen)
     return w->failed;
 }
 
-void nb_writer_async(nb_writer *w, nb_async *a)
+void nb_writer_async(nb_writer *w, nb_async *a, int groups)
 {
     /* only on a connection SQLite serializes: the import's thread may use it meanwhile */
-    const size_t group = (size_t)BATCH_ROWS * GROUP_BATCHES;
-    if (!a || w->helper || w->npending || !sqlite3_db_mutex(w->s->db))
+    if (!a || w->helper || !sqlite3_db_mutex(w->s->db))
         return;
     w->helper = a;
-    if (!w->ins_batch || !(w->sent = malloc(group * sizeof *w->sent)))
+    w->may_group = groups;
+}
+
+/* Takes the buffers of groups (about 2 MB), once the writer has a batch's worth of
+ * rows queued: a body of a few rows never does. When out of memory the rows go on
+ * being written here. */
+static void take_groups(nb_writer *w)
+{
+    w->may_group = 0;
+    if (!(w->sent = malloc(GROUP_ROWS * sizeof *w->sent)))
         return;
-    pending_row *more = realloc(w->pending, group * sizeof *more);
+    pending_row *more = realloc(w->pending, GROUP_ROWS * sizeof *more);
     if (!more) {
         free(w->sent);
         w->sent = NULL;
         return;
     }
     w->pending = more;
-    w->cap = (int)group;
-    w->async = a;
+    w->cap = GROUP_ROWS;
+    w->async = w->helper;
 }
 
 static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
@@ -577,21 +613,11 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
     }
     for (; done < w->npending; done++) {
         const pending_row *p = &w->pending[done];
-        sqlite3_stmt *st = p->rid ? w->upd : w->ins;
-        bind_row(w, st, 0, w->text.data, p, 1);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
+        int64_t rid;
+        rc = step_row(w, w->text.data, p, &rid);
         if (rc != SQLITE_DONE)
             goto fail;
-        /* an update that leaves the coded fields as they were leaves the parts too (the
-           pair's kept digest is forgotten all the same) */
-        nb_dvalue v[NB_MAX_FIELDS + 1];
-        int nv = p->rid ? 0 : row_values(w, w->text.data, p, v);
-        nb_err prc = p->rid ? (p->coded_changed ? nb_pack_touch(w->s, w->k, w->body, p->rid, err,
-                                                                errlen)
-                                                : nb_pack_changed(w->s, w->k, w->body, err, errlen))
-                            : nb_pack_append(w->s, w->k, w->body, sqlite3_last_insert_rowid(w->s->db),
-                                             p->ival, p->has, v, nv, err, errlen);
+        nb_err prc = follow_row(w, w->text.data, p, rid, err, errlen);
         if (prc) {
             drop(w);
             return prc;
@@ -650,6 +676,8 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
         return NB_ERR_NOMEM;
     }
     w->npending++;
+    if (w->may_group && w->ins_batch && w->npending == BATCH_ROWS)
+        take_groups(w);
     if (w->npending < w->cap)
         return NB_OK;
     return flush_rows(w, err, errlen);
