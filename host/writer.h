@@ -53,8 +53,8 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
  * queued), each written by the helper thread of A while the next one fills (a group
  * that fails says so at the writer's next call). Updates stay here: the helper holds
  * the connection for a whole group, and the import looks up each updated row's record
- * as it reads (by hand, a re-import of 1e6 changed rows took 4.3 s through the helper
- * against 2.6 s without). Only on a connection SQLite serializes (opened with its
+ * as it reads, and each of its steps waits (by hand, on a busy machine, a re-import of
+ * 1e6 changed rows took 4.2-4.5 s through the helper against 3.5 s without). Only on a connection SQLite serializes (opened with its
  * mutex); else, or when out of memory, nothing changes. The caller waits for A before
  * any other write whose rid, count of changes or error message it reads
  * (nb_async_wait). A outlives W. */
