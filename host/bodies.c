@@ -194,6 +194,7 @@ static nb_err parent_of(nb_store *s, int64_t id, int64_t *parent, char *err, siz
 nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, char *err,
                             size_t errlen)
 {
+    nb_store_quiet(s);
     int64_t c, p;
     nb_err rc;
     if (strcmp(child, parent) == 0) {

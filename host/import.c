@@ -51,6 +51,7 @@ typedef struct {
     unsigned char *kept;
     size_t kept_len;      /* bytes */
     nb_async *async;      /* the writers' batches are stepped in its thread (NULL: here) */
+    nb_write_fail fail;   /* a group that failed there */
 } import_state;
 
 /* Bodies of a file whose writers queue their rows in groups for the helper thread
@@ -369,7 +370,7 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
     if (!rc)
         rc = nb_writer_same_file(t->writer, im->canonical, err, errlen);
     if (!rc) /* groups for the first bodies of the file: the memory stays bounded */
-        nb_writer_async(t->writer, im->async, im->ntargets <= GROUP_WRITERS);
+        nb_writer_async(t->writer, im->async, im->ntargets <= GROUP_WRITERS, &im->fail);
     *out = t;
     return rc;
 }
@@ -434,6 +435,15 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
     return nb_writer_put(t->writer, &rec, id, rid, line, im->raw.data, err, errlen);
 }
 
+/* The failure of a group in the helper thread, once it has ended (NB_OK: none). */
+static nb_err helper_failed(import_state *im, char *err, size_t errlen)
+{
+    nb_async_wait(im->async);
+    if (im->fail.rc)
+        snprintf(err, errlen, "%s", im->fail.err);
+    return im->fail.rc;
+}
+
 /* Reads and imports every row after the header. */
 static nb_err read_rows(import_state *im, char *err, size_t errlen)
 {
@@ -462,6 +472,8 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
             im->st->refused++;
         else if (rc)
             return rc;
+        if (nb_writer_failed(&im->fail)) /* a group failed in the helper: stop now */
+            return helper_failed(im, err, errlen);
     }
 }
 
@@ -553,7 +565,8 @@ static nb_err cover(import_state *im, const target *t, char *err, size_t errlen)
 static nb_err finish_targets(import_state *im, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
-    nb_async_wait(im->async); /* the counts of rows removed are these statements' own */
+    if ((rc = helper_failed(im, err, errlen))) /* and the counts of rows removed are these statements' own */
+        return rc;
     for (int i = 0; !rc && i < im->ntargets; i++) {
         const target *t = &im->targets[i];
         rc = nb_store_source_encoding(im->s, t->src_id, nb_reader_encoding(im->r), err, errlen);
@@ -609,8 +622,8 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
     }
     target *t;
     if ((im->body_col < 0 && (rc = target_of(im, o->body, &t, err, errlen))) ||
-        (rc = read_rows(im, err, errlen)))
-        return rc;
+        (rc = read_rows(im, err, errlen)) || (rc = helper_failed(im, err, errlen)))
+        return rc; /* a failure in the helper before the rows refused, as it would alone */
     nb_coder_unknowns(im->coder, o->path, 0, tell, im); /* each refused its rows already */
     if (im->st->refused) {
         snprintf(err, errlen, "%s: %ld row%s refused; nothing written", o->path,
@@ -688,6 +701,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     /* On two processors SQLite writes a batch while the next rows are read and coded
        (by hand: a file of 1e6 rows in about two thirds of the time). */
     im.async = nb_async_new();
+    s->helper = im.async; /* the store's own writes wait for it */
     if (!rc && !(rc = nb_store_begin(s, err, errlen))) {
         rc = import_file(&im, err, errlen);
         nb_async_wait(im.async); /* a batch in flight after an error: ended before the rollback */
@@ -702,6 +716,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     free(im.kept);
     free(im.seen);
     free_targets(&im);
+    s->helper = NULL;
     nb_async_free(im.async);
     nb_coder_free(im.coder);
     nb_reader_close(im.r);

@@ -1,6 +1,8 @@
 /* store.c - the SQLite store: schema, migrations, bodies, dictionaries, texts. */
 #include "store.h"
 
+#include "async.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -840,9 +842,15 @@ static int remember_code(nb_store *s, int64_t id, const char *dict, const char *
     return rc ? -1 : 0;
 }
 
+void nb_store_quiet(nb_store *s)
+{
+    nb_async_wait(s->helper);
+}
+
 nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const char *label,
                          int64_t *id, char *err, size_t errlen)
 {
+    nb_store_quiet(s);
     if ((*id = nb_store_code(s, dict, code)))
         return NB_OK;
     sqlite3_stmt *st;
@@ -896,6 +904,7 @@ static nb_err no_body(nb_store *s, const char *name, char *err, size_t errlen)
 nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int *created,
                      char *err, size_t errlen)
 {
+    nb_store_quiet(s);
     sqlite3_stmt *st;
     if (created)
         *created = 0;
@@ -971,6 +980,7 @@ nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, con
                        int64_t body, const char *encoding, const char *header, int64_t *id,
                        char *err, size_t errlen)
 {
+    nb_store_quiet(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO source(path, canonical, kind, body, encoding, header) "

@@ -57,7 +57,13 @@ typedef struct nb_store {
         sqlite3_stmt *st;
     } kept[32]; /* statements kept for reuse (nb_store_stmt_take, nb_store_stmt_give) */
     int bulk;  /* nb_store_bulk switched the file to a rollback journal */
+    struct nb_async *helper; /* an import's helper thread writing on this connection, or
+                                NULL: waited for before the store's own writes (nb_store_quiet) */
 } nb_store;
+
+/* Waits for the job of the import's helper thread in flight, if any (async.h): a write
+ * of the store's own then reads its own rid and error message, never a group's. */
+void nb_store_quiet(nb_store *s);
 
 /* ON: large writes from here on (an import of a large file) go through a rollback
  * journal: their new pages are written once, into the file, where through the write-ahead

@@ -57,6 +57,7 @@ struct nb_writer {
        row is written here (any writer's group may be in flight). */
     nb_async *async, *helper;
     int may_group;        /* the writer may take group buffers once its rows fill a batch */
+    nb_write_fail *fail;  /* the import's record of a group that failed */
     pending_row *sent;
     nb_buf sent_text;
     int in_flight;        /* a batch was given to async and its done has not run */
@@ -518,6 +519,15 @@ static void batch_run(void *ud)
             snprintf(w->sent_msg, sizeof w->sent_msg, "%s", sqlite3_errmsg(w->s->db));
         sqlite3_reset(w->ins_batch);
     }
+    if (w->sent_rc != SQLITE_DONE) {
+        /* A full disk, an I/O error, no memory, an interrupt or a trigger's ROLLBACK
+           ends the transaction: what the import's thread writes until it sees the
+           failure would be kept, each statement its own transaction. Another one is
+           begun, which the import's rollback ends. */
+        if (sqlite3_get_autocommit(w->s->db))
+            sqlite3_exec(w->s->db, "BEGIN", NULL, NULL, NULL);
+        __atomic_store_n(&w->fail->failed, 1, __ATOMIC_RELEASE);
+    }
     sqlite3_set_last_insert_rowid(w->s->db, theirs);
     sqlite3_mutex_leave(m);
 }
@@ -533,6 +543,10 @@ static void batch_done(void *ud)
         snprintf(w->failed_err, sizeof w->failed_err, "%s:%ld: cannot store the row: %s",
                  w->s->path, w->sent[w->sent_failed_at * BATCH_ROWS].line, w->sent_msg);
         w->failed = NB_ERR_SQL;
+        if (!w->fail->rc) {
+            w->fail->rc = w->failed;
+            snprintf(w->fail->err, sizeof w->fail->err, "%s", w->failed_err);
+        }
         return;
     }
     for (int b = 0; !w->failed && b * BATCH_ROWS < w->nsent; b++)
@@ -550,12 +564,18 @@ static nb_err settle(nb_writer *w, char *err, size_t errlen)
     return w->failed;
 }
 
-void nb_writer_async(nb_writer *w, nb_async *a, int groups)
+int nb_writer_failed(const nb_write_fail *f)
+{
+    return __atomic_load_n(&f->failed, __ATOMIC_ACQUIRE);
+}
+
+void nb_writer_async(nb_writer *w, nb_async *a, int groups, nb_write_fail *fail)
 {
     /* only on a connection SQLite serializes: the import's thread may use it meanwhile */
-    if (!a || w->helper || !sqlite3_db_mutex(w->s->db))
+    if (!a || !fail || w->helper || !sqlite3_db_mutex(w->s->db))
         return;
     w->helper = a;
+    w->fail = fail;
     w->may_group = groups;
 }
 

@@ -13,6 +13,19 @@
 
 typedef struct nb_writer nb_writer;
 
+/* What the writers of one import share about their helper thread: a group that failed
+ * there. The helper sets FAILED at once (nb_writer_failed reads it); RC and ERR are set
+ * in the import's thread when the group's end is run (nb_async_wait). */
+typedef struct {
+    int failed;
+    nb_err rc;
+    char err[512];
+} nb_write_fail;
+
+/* 1 once a group failed in the helper: the import stops, waits for the helper (which
+ * fills RC and ERR) and rolls back. */
+int nb_writer_failed(const nb_write_fail *f);
+
 /* A writer of kind K for BODY, rows from source SRC. When the body has no
  * rows of the kind yet, new rows are batched. */
 nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_writer **out,
@@ -51,14 +64,15 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
  * and, when GROUPS and the writer batches (a body new to the kind), its records are
  * queued in groups of 2,048 (about 2 MB of buffers, taken once a batch's worth is
  * queued), each written by the helper thread of A while the next one fills (a group
- * that fails says so at the writer's next call). Updates stay here: the helper holds
+ * that fails says so at the writer's next call, and in FAIL; a failure that ended the
+ * transaction begins another, so that nothing written after it is kept). Updates stay here: the helper holds
  * the connection for a whole group, and the import looks up each updated row's record
  * as it reads, and each of its steps waits (by hand, on a busy machine, a re-import of
  * 1e6 changed rows took 4.2-4.5 s through the helper against 3.5 s without). Only on a connection SQLite serializes (opened with its
  * mutex); else, or when out of memory, nothing changes. The caller waits for A before
  * any other write whose rid, count of changes or error message it reads
  * (nb_async_wait). A outlives W. */
-void nb_writer_async(nb_writer *w, nb_async *a, int groups);
+void nb_writer_async(nb_writer *w, nb_async *a, int groups, nb_write_fail *fail);
 
 /* Writes every queued record, and ends the walk of nb_writer_find (call it
  * before the commit). */
