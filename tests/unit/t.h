@@ -3,6 +3,7 @@
 #define NB_T_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int t_failed_ = 0;
@@ -35,6 +36,20 @@ static int t_count_ = 0;
     } while (0)
 
 #define T_DONE() return t_failed_ ? 1 : 0
+
+/* t_threads(): the threads of this process (/proc/self/status), -1 when it cannot tell. */
+static inline int t_threads(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Threads:", 8) == 0)
+            n = (int)strtol(line + 8, NULL, 10);
+    if (f)
+        fclose(f);
+    return n;
+}
 
 #ifdef NB_STORE_H
 /* t_count(s, sql): the first column of the first row of SQL, -1 when it fails. */

@@ -639,20 +639,6 @@ static void test_shuffled(void)
     nb_buf_free(&b);
 }
 
-/* The threads of this process (/proc/self/status), -1 when it cannot tell. */
-static int threads(void)
-{
-    char line[256];
-    int n = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "Threads:", 8) == 0)
-            n = atoi(line + 8);
-    if (f)
-        fclose(f);
-    return n;
-}
-
 /* Bad rows of the packed parts and of the kept digests, against the rows (-1: cannot say). */
 static long verify_packs(void)
 {
@@ -672,7 +658,7 @@ static void count_threads(void *ud, const nb_diag *d)
 {
     (void)ud;
     (void)d;
-    threads_seen = threads();
+    threads_seen = t_threads();
 }
 
 /* A file of N rows with ids ID0..: the body in a 机关 column when BODIES (each row's
@@ -701,7 +687,7 @@ static const char *async_file(const char *name, int n, const char *const *bodies
  * and leaves nothing; a dry run leaves nothing. */
 static void test_async(void)
 {
-    int base = threads();
+    int base = t_threads();
     result r = run("request", async_file("AS", 20000, NULL, 0, 0), "异步局", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 20000, "async: 20,000 rows of one body");
     CHECK_STR(sql_rows("SELECT count(*), count(DISTINCT r.id), min(r.line), max(r.line), "
@@ -710,7 +696,7 @@ static void test_async(void)
               "20000|20000|2|20001|20000|20000\n",
               "async: every row once, its own line, the rids in the file's order");
     CHECK(verify_packs() == 0, "async: the packed parts and the digest agree with the rows");
-    CHECK(threads() == base, "async: no thread is left after the import");
+    CHECK(t_threads() == base, "async: no thread is left after the import");
 
     static const char *const two[] = {"异步甲", "异步乙"};
     r = run("request", async_file("AT", 30001, two, 2, 0), NULL, 0, NULL, 0);
@@ -787,7 +773,7 @@ static void test_async(void)
     r = run("request", async_file("AD", 10000, NULL, 0, 0), "异步试运行局", 1, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 10000 && sql_int("SELECT count(*) FROM request") == before,
           "async: a dry run of 10,000 rows counts them and leaves nothing");
-    CHECK(verify_packs() == 0 && threads() == base, "async: after the dry run: the parts agree, no thread");
+    CHECK(verify_packs() == 0 && t_threads() == base, "async: after the dry run: the parts agree, no thread");
 }
 
 /* A file of N rows in turn: a new id ID0.. of the new body NEWB, then an update of the

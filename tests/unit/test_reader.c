@@ -1096,20 +1096,6 @@ static void test_xlsx_damaged(void)
               "bad CRC of the shared strings");
 }
 
-/* The threads of this process (/proc/self/status), -1 when it cannot tell. */
-static int threads(void)
-{
-    char line[256];
-    int n = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "Threads:", 8) == 0)
-            n = atoi(line + 8);
-    if (f)
-        fclose(f);
-    return n;
-}
-
 /* A large part (a sheet, the shared strings) is inflated by a thread of its own, ahead
  * of its parsing: every row once and in order, the CRC checked at the end, an inflate
  * error named, expat taking over late in the sheet, a reader closed mid-sheet. */
@@ -1123,19 +1109,19 @@ static void test_xlsx_ahead(void)
     size_t nf;
     char **f;
     long line;
-    int base = threads();
+    int base = t_threads();
     const char *path = book("ah1.xlsx", no_sst, big);
     CHECK_STR(read_end(path, NULL), "60000 rows, last line 60000", "a large sheet: every row once");
     CHECK(nb_reader_open(path, NULL, &r, err, sizeof err) == NB_OK &&
               nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && nf == 2 &&
               strcmp(f[0], "行") == 0 && strcmp(f[1], "7") == 0 && line == 1,
           "a large sheet: its first row");
-    CHECK(base > 0 && threads() == base + 1, "a large sheet is inflated by a thread of its own");
+    CHECK(base > 0 && t_threads() == base + 1, "a large sheet is inflated by a thread of its own");
     nb_reader_close(r); /* the thread waits for room: closing stops it */
-    CHECK(threads() == base, "a reader closed mid-sheet: its thread is gone");
+    CHECK(t_threads() == base, "a reader closed mid-sheet: its thread is gone");
     r = NULL;
     CHECK(nb_reader_open(book("ah2.xlsx", no_sst, one_cell), NULL, &r, err, sizeof err) == NB_OK &&
-              nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && threads() == base,
+              nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && t_threads() == base,
           "a small sheet is read in place");
     nb_reader_close(r);
 
@@ -1157,7 +1143,7 @@ static void test_xlsx_ahead(void)
     CHECK_STR(read_end(path, NULL),
               "0 rows, then ERR 1: xl/worksheets/sheet1.xml: damaged zip entry (cannot inflate)",
               "a large sheet that does not inflate: the thread's error is the reader's");
-    CHECK(threads() == base, "after the errors no thread is left");
+    CHECK(t_threads() == base, "after the errors no thread is left");
 
     zentry cdata = big;
     cdata.tail = "<row><c t=\"inlineStr\"><is><t><![CDATA[a<b]]></t></is></c></row>" SHEET_TAIL;
@@ -1169,7 +1155,7 @@ static void test_xlsx_ahead(void)
                                  "<c t=\"s\"><v>99999</v></c></row>" SHEET_TAIL, NULL, NULL, 0}),
                    NULL, NULL),
               "1:最后|串\n", "large shared strings (1.9 MB): read through the thread, the last one too");
-    CHECK(threads() == base, "no thread is left");
+    CHECK(t_threads() == base, "no thread is left");
 }
 
 static void on_alarm(int sig)
