@@ -57,7 +57,8 @@ struct nb_writer {
        row is written here (any writer's group may be in flight). */
     nb_async *async, *helper;
     int may_group;        /* the writer may take group buffers once its rows fill a batch */
-    nb_write_fail *fail;  /* the import's record of a group that failed */
+    nb_write_fail *fail;  /* the import's record of a group that failed (its first):
+                             every writer's next call says so */
     pending_row *sent;
     nb_buf sent_text;
     int in_flight;        /* a batch was given to async and its done has not run */
@@ -66,8 +67,6 @@ struct nb_writer {
     int sent_failed_at;   /* the batch that failed */
     int64_t sent_last[GROUP_BATCHES]; /* the last rid of each batch */
     char sent_msg[256];
-    nb_err failed;        /* a batch in flight failed: the writer's next call says so */
-    char failed_err[512];
 };
 
 static nb_err sql_fail(nb_writer *w, char *err, size_t errlen)
@@ -536,32 +535,33 @@ static void batch_run(void *ud)
 static void batch_done(void *ud)
 {
     nb_writer *w = ud;
+    nb_write_fail *f = w->fail;
     w->in_flight = 0;
-    if (w->failed)
+    if (f->rc)
         return;
     if (w->sent_rc != SQLITE_DONE) {
-        snprintf(w->failed_err, sizeof w->failed_err, "%s:%ld: cannot store the row: %s",
-                 w->s->path, w->sent[w->sent_failed_at * BATCH_ROWS].line, w->sent_msg);
-        w->failed = NB_ERR_SQL;
-        if (!w->fail->rc) {
-            w->fail->rc = w->failed;
-            snprintf(w->fail->err, sizeof w->fail->err, "%s", w->failed_err);
-        }
+        snprintf(f->err, sizeof f->err, "%s:%ld: cannot store the row: %s", w->s->path,
+                 w->sent[w->sent_failed_at * BATCH_ROWS].line, w->sent_msg);
+        f->rc = NB_ERR_SQL;
         return;
     }
-    for (int b = 0; !w->failed && b * BATCH_ROWS < w->nsent; b++)
-        w->failed = append_batch(w, w->sent + b * BATCH_ROWS, w->sent_text.data, w->sent_last[b],
-                                 w->failed_err, sizeof w->failed_err);
+    for (int b = 0; !f->rc && b * BATCH_ROWS < w->nsent; b++)
+        f->rc = append_batch(w, w->sent + b * BATCH_ROWS, w->sent_text.data, w->sent_last[b],
+                             f->err, sizeof f->err);
+    if (f->rc) /* the parts could not follow (out of memory): the import stops as well */
+        __atomic_store_n(&f->failed, 1, __ATOMIC_RELEASE);
 }
 
-/* Waits for the writer's batch in flight: its failure, if any, is this call's. */
+/* Waits for the writer's batch in flight: a group's failure, if any (this writer's or
+ * another's of the import), is this call's. */
 static nb_err settle(nb_writer *w, char *err, size_t errlen)
 {
     if (w->in_flight)
         nb_async_wait(w->async);
-    if (w->failed)
-        snprintf(err, errlen, "%s", w->failed_err);
-    return w->failed;
+    if (!w->fail || !w->fail->rc)
+        return NB_OK;
+    snprintf(err, errlen, "%s", w->fail->err);
+    return w->fail->rc;
 }
 
 int nb_writer_failed(const nb_write_fail *f)

@@ -13,9 +13,10 @@
 
 typedef struct nb_writer nb_writer;
 
-/* What the writers of one import share about their helper thread: a group that failed
- * there. The helper sets FAILED at once (nb_writer_failed reads it); RC and ERR are set
- * in the import's thread when the group's end is run (nb_async_wait). */
+/* What the writers of one import share about their helper thread: the first group that
+ * failed, there or when its packed parts followed. The helper sets FAILED at once
+ * (nb_writer_failed reads it); RC and ERR are set in the import's thread when the
+ * group's end is run (nb_async_wait), and every writer's next call returns them. */
 typedef struct {
     int failed;
     nb_err rc;
