@@ -201,6 +201,16 @@ function Store:schema() end
 ---@return table? result
 function Store:import(kind, path, opts) end
 
+---Records of KIND from several files, each all or none, committed together; EACH gets each
+---file's outcome as store:import returns it (false stops).
+---@param kind string
+---@param paths string[]
+---@param opts {body?: string, parent?: string, map?: table, sheet?: string, year?: integer, replace?: "same"|"all", dry_run?: boolean, progress?: boolean}
+---@param each fun(path: string, result: table|nil, message: string?, detail: table?): boolean?
+---@return boolean|nil
+---@return string? message
+function Store:import_files(kind, paths, opts, each) end
+
 ---@param body string
 ---@param role "rules"|"layout"
 ---@param name string

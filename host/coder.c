@@ -466,8 +466,8 @@ int nb_coder_raw(const nb_coder *c, char **fields, size_t n, const nb_rec *rec,
         char num[24];
         size_t at = sizeof num;
         num[--at] = NB_RAW_COL;
-        for (size_t c = col + 1; c; c /= 10)
-            num[--at] = (char)('0' + c % 10);
+        for (size_t d = col + 1; d; d /= 10)
+            num[--at] = (char)('0' + d % 10);
         if (kept++)
             bad |= nb_buf_add(out, (char[]){NB_RAW_NEXT}, 1);
         bad |= nb_buf_add(out, num + at, sizeof num - at) | put_escaped(out, v);

@@ -630,9 +630,7 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
                  im->st->refused, im->st->refused == 1 ? "" : "s");
         return NB_ERR_INPUT;
     }
-    if ((rc = finish_targets(im, err, errlen)) || o->dry_run)
-        return rc;
-    return nb_store_commit(im->s, err, errlen);
+    return finish_targets(im, err, errlen);
 }
 
 /* Every row refers to the body and the source made in the same transaction,
@@ -694,7 +692,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
        and half the bytes written; 100 files of 1,000 rows wrote 7 times the store, each
        commit copying and syncing the pages it changed. Not a dry run: what it rolls back
        would be written into the file and then back. */
-    nb_store_bulk(s, !o->dry_run && im.file_bytes >= NB_BULK_BYTES);
+    if (nb_store_depth(s) == 0) /* else the transaction's journal is the caller's choice */
+        nb_store_bulk(s, !o->dry_run && im.file_bytes >= NB_BULK_BYTES);
     if (!rc && sqlite3_create_function_v2(s->db, "nb_kept", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
                                           &im, kept_fn, NULL, NULL, NULL) != SQLITE_OK)
         rc = nb_store_sql_fail(s, err, errlen, "preparing the import");
@@ -705,10 +704,12 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     if (!rc && !(rc = nb_store_begin(s, err, errlen))) {
         rc = import_file(&im, err, errlen);
         nb_async_wait(im.async); /* a batch in flight after an error: ended before the rollback */
-        if (rc || o->dry_run) {
+        if (rc || o->dry_run)
             nb_store_rollback(s);
+        else
+            rc = nb_store_commit(s, err, errlen); /* a failed commit has rolled back */
+        if (rc || o->dry_run)
             nb_store_codes_reload(s); /* open-vocabulary codes added are gone too */
-        }
     }
     if (fk_off)
         sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
@@ -723,4 +724,61 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     nb_strmap_free(&im.refused_ids);
     nb_buf_free(&im.raw);
     return rc;
+}
+
+/* The size of the file at PATH, 0 when it cannot tell (its import then says why). */
+static long long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
+}
+
+nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
+                       nb_import_each_fn each, void *ud, char *err, size_t errlen)
+{
+    nb_import_opts one = *o;
+    int stop = 0;
+    for (int i = 0; i < n && !stop;) {
+        /* the group: the files from I while their bytes stay within NB_GROUP_BYTES */
+        int first = i, end = i + 1;
+        long long bytes = file_size(paths[i]);
+        for (long long b; end < n && bytes + (b = file_size(paths[end])) <= NB_GROUP_BYTES; end++)
+            bytes += b;
+        int grouped = !o->dry_run && end - first > 1, fk_off = 0;
+        if (grouped) {
+            if (nb_store_depth(s) == 0)
+                nb_store_bulk(s, bytes >= NB_BULK_BYTES);
+            fk_off = foreign_keys_off(s); /* every file's rows refer to what it made */
+            nb_err rc = nb_store_begin(s, err, errlen);
+            if (rc) {
+                if (fk_off)
+                    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+                return rc;
+            }
+        }
+        for (; i < end && !stop; i++) {
+            nb_import_stats st;
+            char ferr[1024] = "";
+            one.path = paths[i];
+            nb_err rc = nb_import(s, &one, &st, ferr, sizeof ferr);
+            stop = each(ud, i, rc, &st, ferr) != 0;
+            /* an error that ended the group's transaction: the files after it would each
+               be committed by themselves, outside it */
+            stop |= grouped && rc && sqlite3_get_autocommit(s->db);
+        }
+        if (grouped) {
+            nb_err rc = nb_store_commit(s, err, errlen);
+            if (fk_off)
+                sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+            if (rc) {
+                nb_store_codes_reload(s); /* open-vocabulary codes the group added are gone */
+                size_t len = strlen(err);
+                snprintf(err + len, errlen - len, "; not stored after all, with it: %s%s%s (%d file%s "
+                         "of this import; import them again)", paths[first], i - first > 1 ? " … " : "",
+                         i - first > 1 ? paths[i - 1] : "", i - first, i - first == 1 ? "" : "s");
+                return rc;
+            }
+        }
+    }
+    return NB_OK;
 }

@@ -64,4 +64,25 @@ typedef struct {
 nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char *err,
                  size_t errlen);
 
+/* Files of several files' import committed together: up to this many bytes of files in
+ * one transaction. */
+#define NB_GROUP_BYTES ((long long)64 << 20)
+
+/* After file I of nb_import_files: its outcome as nb_import's (RC, ST, ERR), in its group's
+ * transaction, not yet committed. Returns 0 to go on, nonzero to stop after this file. */
+typedef int (*nb_import_each_fn)(void *ud, int i, nb_err rc, const nb_import_stats *st,
+                                 const char *err);
+
+/* Imports the N files PATHS with the options O (its path ignored), each all or none as
+ * nb_import makes it, and hands each outcome to EACH. The files are committed together in
+ * groups of up to NB_GROUP_BYTES (one transaction, each file a savepoint in it): a hundred
+ * small files write the store about once where a transaction each wrote it about five
+ * times. A refused file is undone alone; the others of its group are kept. A dry run
+ * imports each file by itself. When EACH stops the import, the files before are committed.
+ * NB_OK when every group committed (the files' own outcomes went to EACH); otherwise the
+ * failure that undid a group, ERR naming the files undone with it (their outcomes, given
+ * to EACH, did not last), nothing of that group written, and no file after it imported. */
+nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
+                       nb_import_each_fn each, void *ud, char *err, size_t errlen);
+
 #endif

@@ -148,11 +148,13 @@ nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const c
         rc = nb_store_begin(s, err, errlen);
     if (!rc) {
         rc = put(s, c, body, source, v, n, inserted, &fp, err, errlen);
-        if (own_tx && !rc)
-            rc = nb_store_commit(s, err, errlen);
-        if (own_tx && rc) {
-            nb_store_rollback(s);
-            nb_store_codes_reload(s);
+        if (own_tx) {
+            if (rc)
+                nb_store_rollback(s);
+            else
+                rc = nb_store_commit(s, err, errlen); /* a failed commit has rolled back */
+            if (rc)
+                nb_store_codes_reload(s);
         }
     }
     nb_coder_free(c);

@@ -112,13 +112,7 @@ static int l_put_figures(lua_State *L)
     char err[1024];
     nb_err rc = nb_figures_put(s, body, (int)year, format, f, source, err, sizeof err);
     nb_figures_free(f);
-    if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
-    }
-    lua_pushboolean(L, 1);
-    return 1;
+    return nb_lua_push_status(L, rc, err);
 }
 
 /* store:figures(body) -> {{year =, format =, source =}, …} by year;

@@ -274,13 +274,7 @@ static int h_write_file(lua_State *L)
         fwrite(text, 1, len, o.f);
         rc = nb_out_finish(&o, err, sizeof err);
     }
-    if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
-    }
-    lua_pushboolean(L, 1);
-    return 1;
+    return nb_lua_push_status(L, rc, err);
 }
 
 /* host.mkdir(dir) -> true | nil, message: a folder (its parents too) where scripts may

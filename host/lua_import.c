@@ -1,5 +1,6 @@
 /* lua_import.c - marshals the importer: store:import(kind, path, opts), store:put_script,
  * and a mapping script's table compiled into an nb_mapping (mapping.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -256,6 +257,44 @@ static int import_bodies(lua_State *L, nb_store *s, const char *path)
     return nret;
 }
 
+/* The options of store:import at IDX for KIND into O (the mapping kept by U). */
+static void import_opts(lua_State *L, int idx, const char *kind, import_ud *u, nb_import_opts *o)
+{
+    if (lua_getfield(L, idx, "map") == LUA_TTABLE) {
+        nb_mapping_init(&u->map);
+        u->has_map = 1;
+        nb_mapping_from_lua(L, -1, &u->map, "map");
+    }
+    lua_pop(L, 1);
+    const char *replace = opt_str(L, idx, "replace");
+    int rmode = NB_REPLACE_NONE;
+    if (replace && strcmp(replace, "same") == 0)
+        rmode = NB_REPLACE_SAME;
+    else if (replace && strcmp(replace, "all") == 0)
+        rmode = NB_REPLACE_ALL;
+    else if (replace)
+        luaL_error(L, "store:import: option 'replace' is 'same' or 'all' (got '%s')", replace);
+    lua_getfield(L, idx, "year");
+    lua_Integer cover = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    if (cover && (cover < 1990 || cover > 2100))
+        luaL_error(L, "store:import: option 'year': a year from 1990 to 2100");
+    *o = (nb_import_opts){.replace = rmode, .cover_year = (int)cover, .sheet = opt_str(L, idx, "sheet"),
+                          .kind = kind, .body = opt_str(L, idx, "body"), .parent = opt_str(L, idx, "parent"),
+                          .dry_run = opt_bool(L, idx, "dry_run"), .map = u->has_map ? &u->map : NULL,
+                          .diag = keep_diag, .diag_ud = u,
+                          .progress = opt_bool(L, idx, "progress") ? show_progress : NULL,
+                          .progress_ud = u, .created = keep_created, .created_ud = u};
+}
+
+static import_ud *new_import_ud(lua_State *L)
+{
+    import_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    memset(u, 0, sizeof *u);
+    luaL_setmetatable(L, NB_MT_IMPORT);
+    return u;
+}
+
 /* store:import(kind, path, {body=, parent=, map=, sheet=, year=, replace=, dry_run=, progress=})
  * -> result | nil, message, result */
 static int l_import(lua_State *L)
@@ -271,35 +310,11 @@ static int l_import(lua_State *L)
             return luaL_error(L, "store:import: option 'body' (the body's name) is required");
         return import_text(L, s, path, body);
     }
-    import_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
-    memset(u, 0, sizeof *u);
-    luaL_setmetatable(L, NB_MT_IMPORT);
+    import_ud *u = new_import_ud(L);
     u->path = path;
-    if (lua_getfield(L, 4, "map") == LUA_TTABLE) {
-        nb_mapping_init(&u->map);
-        u->has_map = 1;
-        nb_mapping_from_lua(L, -1, &u->map, "map");
-    }
-    lua_pop(L, 1);
-    const char *replace = opt_str(L, 4, "replace");
-    int rmode = NB_REPLACE_NONE;
-    if (replace && strcmp(replace, "same") == 0)
-        rmode = NB_REPLACE_SAME;
-    else if (replace && strcmp(replace, "all") == 0)
-        rmode = NB_REPLACE_ALL;
-    else if (replace)
-        return luaL_error(L, "store:import: option 'replace' is 'same' or 'all' (got '%s')", replace);
-    lua_getfield(L, 4, "year");
-    lua_Integer cover = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
-    lua_pop(L, 1);
-    if (cover && (cover < 1990 || cover > 2100))
-        return luaL_error(L, "store:import: option 'year': a year from 1990 to 2100");
-    nb_import_opts o = {.replace = rmode, .cover_year = (int)cover, .path = path, .sheet = opt_str(L, 4, "sheet"), .kind = kind,
-                        .body = body, .parent = opt_str(L, 4, "parent"),
-                        .dry_run = opt_bool(L, 4, "dry_run"), .map = u->has_map ? &u->map : NULL,
-                        .diag = keep_diag, .diag_ud = u,
-                        .progress = opt_bool(L, 4, "progress") ? show_progress : NULL,
-                        .progress_ud = u, .created = keep_created, .created_ud = u};
+    nb_import_opts o;
+    import_opts(L, 4, kind, u, &o);
+    o.path = path;
     nb_import_stats st;
     char err[1024];
     nb_err rc = nb_import(s, &o, &st, err, sizeof err);
@@ -313,6 +328,111 @@ static int l_import(lua_State *L)
     lua_pushstring(L, err);
     push_result(L, u, &st, rc);
     return 3;
+}
+
+/* What store:import_files hands each file's outcome to. */
+typedef struct {
+    lua_State *L;
+    import_ud *u;
+    const char *const *paths;
+    int n;
+    int each;    /* stack index of the Lua function */
+    int raised;  /* the stack index of the error EACH raised, or 0 */
+} each_ctx;
+
+/* One file's outcome, for each_call. */
+typedef struct {
+    each_ctx *c;
+    int i;
+    nb_err rc;
+    const nb_import_stats *st;
+    const char *err;
+} each_args;
+
+/* each_call(args, EACH): calls EACH(path, result) or EACH(path, nil, message, result)
+ * (protected: each_file). */
+static int each_call(lua_State *L)
+{
+    each_args *a = lua_touserdata(L, 1);
+    each_ctx *c = a->c;
+    lua_pushvalue(L, 2); /* EACH */
+    lua_pushstring(L, c->paths[a->i]);
+    if (a->rc == NB_OK) {
+        push_result(L, c->u, a->st, a->rc);
+        lua_call(L, 2, 1);
+    } else {
+        lua_pushnil(L);
+        lua_pushstring(L, a->err);
+        push_result(L, c->u, a->st, a->rc);
+        lua_call(L, 4, 1);
+    }
+    return 1;
+}
+
+/* Hands file I's outcome to EACH; its false stops. An error (EACH's own, or no memory for
+ * the result) stops too, and is raised again once the files before are committed. */
+static int each_file(void *ud, int i, nb_err rc, const nb_import_stats *st, const char *err)
+{
+    each_ctx *c = ud;
+    lua_State *L = c->L;
+    import_ud *u = c->u;
+    if (u->progress_shown)
+        fputs("\r\033[K", stderr);
+    each_args a = {.c = c, .i = i, .rc = rc, .st = st, .err = err};
+    int stop = 1;
+    lua_pushcfunction(L, each_call);
+    lua_pushlightuserdata(L, &a);
+    lua_pushvalue(L, c->each);
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK)
+        c->raised = lua_gettop(L); /* left there: nothing more is pushed (it stops) */
+    else {
+        stop = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    /* the next file's messages, bodies and progress line of its own */
+    nb_buf_free(&u->lines);
+    nb_buf_free(&u->created);
+    u->shown = u->total = u->ncreated = u->progress_shown = 0;
+    u->path = i + 1 < c->n ? c->paths[i + 1] : NULL;
+    return stop;
+}
+
+/* store:import_files(kind, {path, ...}, opts, each) -> true | nil, message: records of
+ * KIND from several files, each all or none as store:import makes it, committed together
+ * in groups (nb_import_files); each file's outcome is handed to EACH as store:import
+ * returns it, after the path. */
+static int l_import_files(lua_State *L)
+{
+    nb_store *s = nb_check_writable(L, 1, "store:import_files");
+    const char *kind = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    luaL_checktype(L, 5, LUA_TFUNCTION);
+    if (!nb_kind_find(kind))
+        return luaL_error(L, "store:import_files: '%s' is not a record kind", kind);
+    lua_Integer n = luaL_len(L, 3);
+    if (n < 0 || n > INT_MAX / (lua_Integer)sizeof(char *))
+        return luaL_error(L, "store:import_files: too many files");
+    const char **paths = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *paths, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, 3, i) != LUA_TSTRING)
+            return luaL_error(L, "store:import_files: file %d is not a path (got %s)", (int)i,
+                              luaL_typename(L, -1));
+        paths[i - 1] = lua_tostring(L, -1); /* kept alive by the table */
+        lua_pop(L, 1);
+    }
+    import_ud *u = new_import_ud(L);
+    nb_import_opts o;
+    import_opts(L, 4, kind, u, &o);
+    u->path = n ? paths[0] : NULL;
+    each_ctx c = {.L = L, .u = u, .paths = paths, .n = (int)n, .each = 5, .raised = 0};
+    char err[2048];
+    nb_err rc = nb_import_files(s, &o, paths, (int)n, each_file, &c, err, sizeof err);
+    if (c.raised) {
+        lua_pushvalue(L, c.raised);
+        return lua_error(L);
+    }
+    return nb_lua_push_status(L, rc, err);
 }
 
 /* store:put_script(body, role, name, content): stores a body's rules, layout or map
@@ -358,6 +478,7 @@ static const luaL_Reg funcs[] = {
 
 static const luaL_Reg store_methods[] = {
     {"import", l_import},
+    {"import_files", l_import_files},
     {"put_script", l_put_script},
     {NULL, NULL},
 };

@@ -37,6 +37,9 @@ typedef struct {
 
 /* 1 when scripts may read PATH: it lies in the working folder or the store's folder. */
 int nb_lua_may_read(lua_State *L, const char *path);
+/* The result of a call that returns true | nil, message: true when RC is NB_OK, else nil
+ * and ERR. Returns the number of values pushed. */
+int nb_lua_push_status(lua_State *L, nb_err rc, const char *err);
 /* Pushes the bytes of the regular file PATH (at most NB_MAX_TEXT_FILE), or nil and the
  * message; no sandbox check (nianbao.read_text checks first; the command line's own
  * host.read_bytes reads the files it is given). Returns the number of values pushed. */

@@ -25,18 +25,14 @@ static int l_repack(lua_State *L)
     nb_store *s = nb_check_writable(L, 1, "repack");
     char err[1024];
     nb_err rc = nb_store_begin(s, err, sizeof err);
-    if (!rc && (rc = nb_pack_rebuild_all(s, err, sizeof err)) == NB_OK &&
-        (rc = nb_digest_forget_all(s, err, sizeof err)) == NB_OK)
-        rc = nb_store_commit(s, err, sizeof err);
-    else if (rc != NB_OK)
-        nb_store_rollback(s);
-    if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
+    if (!rc) {
+        if ((rc = nb_pack_rebuild_all(s, err, sizeof err)) == NB_OK &&
+            (rc = nb_digest_forget_all(s, err, sizeof err)) == NB_OK)
+            rc = nb_store_commit(s, err, sizeof err);
+        else
+            nb_store_rollback(s);
     }
-    lua_pushboolean(L, 1);
-    return 1;
+    return nb_lua_push_status(L, rc, err);
 }
 
 static const luaL_Reg store_methods[] = {

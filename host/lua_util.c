@@ -127,6 +127,17 @@ static int l_read_text(lua_State *L)
     return nb_lua_push_file(L, path);
 }
 
+int nb_lua_push_status(lua_State *L, nb_err rc, const char *err)
+{
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 int nb_lua_push_file(lua_State *L, const char *path)
 {
     /* The text belongs to a userdata, so an error while pushing it cannot leak it. */

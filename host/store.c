@@ -531,9 +531,10 @@ static void journal_mode(sqlite3 *db, const char *set, char mode[16])
 static void end_bulk(nb_store *s)
 {
     char mode[16];
-    if (s->bulk && s->db && sqlite3_get_autocommit(s->db))
+    if (s->bulk && s->db && sqlite3_get_autocommit(s->db)) {
         journal_mode(s->db, "WAL", mode);
-    s->bulk = 0;
+        s->bulk = 0;
+    } /* inside a transaction: kept, for the end of the transaction's owner (or the close) */
 }
 
 int nb_store_bulk(nb_store *s, int on)
@@ -939,22 +940,97 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
 }
 
 
+/* The outermost level is SQLite's transaction; each level inside it a savepoint named by
+ * its depth. The packed columns noted so far are written before a level begins and when
+ * one ends, so a level's rollback forgets its own notes alone (nb_pack_forget). */
+static void savepoint(char *q, size_t n, const char *verb, int depth)
+{
+    snprintf(q, n, "%s nb_level%d", verb, depth);
+}
+
+/* An error that ended SQLite's transaction inside a level (a full disk, an I/O error, no
+ * memory, an interrupt) took every level with it: what the outer levels wrote is gone. */
+static nb_err ended(nb_store *s, char *err, size_t errlen)
+{
+    if (!s->ended) {
+        s->ended = 1;
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); /* one begun again since, if any */
+        nb_pack_forget(s);
+    }
+    if (err)
+        snprintf(err, errlen, "%s: an earlier failure ended the transaction: nothing written since "
+                 "it began is stored", s->path);
+    return NB_ERR_SQL;
+}
+
 nb_err nb_store_begin(nb_store *s, char *err, size_t errlen)
 {
-    return nb_store_exec(s, "BEGIN IMMEDIATE", err, errlen);
+    nb_err rc;
+    if (s->depth == 0) {
+        if ((rc = nb_store_exec(s, "BEGIN IMMEDIATE", err, errlen)))
+            return rc;
+        s->ended = 0;
+    } else {
+        char q[48];
+        if (s->ended || sqlite3_get_autocommit(s->db))
+            return ended(s, err, errlen);
+        savepoint(q, sizeof q, "SAVEPOINT", s->depth);
+        if ((rc = nb_pack_sync(s, err, errlen)) || (rc = nb_store_exec(s, q, err, errlen)))
+            return rc;
+    }
+    s->depth++;
+    return NB_OK;
 }
 
 nb_err nb_store_commit(nb_store *s, char *err, size_t errlen)
 {
+    if (s->depth <= 0) {
+        snprintf(err, errlen, "%s: commit outside a transaction", s->path);
+        return NB_ERR_SQL;
+    }
+    if (s->ended || sqlite3_get_autocommit(s->db)) {
+        s->depth--;
+        return ended(s, err, errlen);
+    }
+    char q[48];
+    if (s->depth == 1)
+        snprintf(q, sizeof q, "COMMIT");
+    else
+        savepoint(q, sizeof q, "RELEASE", s->depth - 1);
     /* the packed columns in the same transaction as the rows */
     nb_err rc = nb_pack_sync(s, err, errlen);
-    return rc ? rc : nb_store_exec(s, "COMMIT", err, errlen);
+    if (!rc)
+        rc = nb_store_exec(s, q, err, errlen);
+    if (rc)
+        nb_store_rollback(s); /* the level ends all the same, its writes undone */
+    else
+        s->depth--;
+    return rc;
 }
 
 void nb_store_rollback(nb_store *s)
 {
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (s->depth <= 0)
+        return;
+    s->depth--;
     nb_pack_forget(s);
+    if (s->ended)
+        return;
+    if (s->depth == 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return;
+    }
+    char q[64];
+    savepoint(q, sizeof q, "ROLLBACK TO", s->depth);
+    int ok = !sqlite3_get_autocommit(s->db) && sqlite3_exec(s->db, q, NULL, NULL, NULL) == SQLITE_OK;
+    savepoint(q, sizeof q, "RELEASE", s->depth);
+    if (!ok || sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
+        ended(s, NULL, 0);
+}
+
+int nb_store_depth(const nb_store *s)
+{
+    return s->depth;
 }
 
 nb_err nb_store_text_put(nb_store *s, int64_t body, int year, const char *text,

@@ -57,6 +57,8 @@ typedef struct nb_store {
         sqlite3_stmt *st;
     } kept[32]; /* statements kept for reuse (nb_store_stmt_take, nb_store_stmt_give) */
     int bulk;  /* nb_store_bulk switched the file to a rollback journal */
+    int depth; /* transaction levels open (nb_store_begin) */
+    int ended; /* an error ended SQLite's transaction inside the open levels */
     struct nb_async *helper; /* an import's helper thread writing on this connection, or
                                 NULL: waited for before the store's own writes (nb_store_quiet) */
 } nb_store;
@@ -139,10 +141,18 @@ const char *nb_store_code_str(const nb_store *s, int64_t id);
 nb_err nb_store_sql_fail(nb_store *s, char *err, size_t errlen, const char *what);
 nb_err nb_store_exec(nb_store *s, const char *sql, char *err, size_t errlen);
 
-/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* Transactions, which nest: the outermost is BEGIN IMMEDIATE / COMMIT / ROLLBACK, each
+ * inside it a savepoint, whose commit keeps its writes for the outer one to commit and whose
+ * rollback undoes its own writes alone. An error that ends SQLite's transaction at any level
+ * (a full disk, an I/O error, no memory, an interrupt) undoes every level: from then on
+ * nb_store_begin and nb_store_commit fail with NB_ERR_SQL, "an earlier failure ended the
+ * transaction", until the outermost level has ended (committed or rolled back). Every
+ * begin that succeeded is ended by one commit or rollback; a commit that fails has ended
+ * its level too (the caller does not roll it back). nb_store_depth: the levels open. */
 nb_err nb_store_begin(nb_store *s, char *err, size_t errlen);
 nb_err nb_store_commit(nb_store *s, char *err, size_t errlen);
 void nb_store_rollback(nb_store *s);
+int nb_store_depth(const nb_store *s);
 
 /* Stores the Markdown text of body BODY for YEAR (replacing an earlier one). */
 nb_err nb_store_text_put(nb_store *s, int64_t body, int year, const char *text,

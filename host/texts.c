@@ -88,11 +88,12 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, const cha
     /* A dry run checks the parent too, and then rolls back. */
     if (!(rc = nb_store_begin(s, err, errlen))) {
         if (!(rc = nb_store_body(s, body, 1, &id, NULL, err, errlen)) &&
-            !(rc = parent ? nb_store_link_parent(s, body, parent, err, errlen) : NB_OK) &&
-            !(rc = nb_store_text_put(s, id, year, text, path, err, errlen)) && !dry_run)
-            rc = nb_store_commit(s, err, errlen);
+            !(rc = parent ? nb_store_link_parent(s, body, parent, err, errlen) : NB_OK))
+            rc = nb_store_text_put(s, id, year, text, path, err, errlen);
         if (rc || dry_run)
             nb_store_rollback(s);
+        else
+            rc = nb_store_commit(s, err, errlen);
     }
     nb_buf_free(&b);
     return rc;
@@ -105,10 +106,11 @@ nb_err nb_store_put_script(nb_store *s, const char *body, const char *role, cons
     nb_err rc = nb_store_begin(s, err, errlen);
     if (rc)
         return rc;
-    if (!(rc = nb_store_body(s, body, 1, &id, NULL, err, errlen)) &&
-        !(rc = nb_store_script_put(s, id, role, name, content, err, errlen)))
-        rc = nb_store_commit(s, err, errlen);
-    if (rc)
+    if (!(rc = nb_store_body(s, body, 1, &id, NULL, err, errlen)))
+        rc = nb_store_script_put(s, id, role, name, content, err, errlen);
+    if (rc) {
         nb_store_rollback(s);
-    return rc;
+        return rc;
+    }
+    return nb_store_commit(s, err, errlen);
 }

@@ -278,17 +278,21 @@ local function import_bodies(c, path)
   return 0
 end
 
--- Imports records of KIND from PATH (one transaction). Returns 0, or 2 when
--- rows were refused (told, with the summary); raises on any other failure.
-local function import_records(c, kind, path)
-  local res, err, detail = c.store:import(kind, path, { body = c.opt.body, parent = c.opt.parent,
-    map = import_mapping(c), sheet = c.opt.sheet, dry_run = c.opt.dry_run,
-    replace = c.opt.replace and "same" or c.opt.replace_all and "all" or nil, year = c.opt.year,
-    progress = c.host.isatty(2) })
+-- The options of an import of records.
+local function records_options(c)
+  return { body = c.opt.body, parent = c.opt.parent, map = import_mapping(c), sheet = c.opt.sheet,
+    dry_run = c.opt.dry_run, replace = c.opt.replace and "same" or c.opt.replace_all and "all" or nil,
+    year = c.opt.year, progress = c.host.isatty(2) }
+end
+
+-- Tells the outcome of an import of records from PATH (store:import's RES, ERR, DETAIL).
+-- Returns 0, or 2 when rows were refused (told, with the summary); or, for any other
+-- failure, nil and the failure (message and exit status) for the caller to raise.
+local function records_outcome(c, path, res, err, detail)
   detail = res or detail
   print_messages(c, path, detail)
   if not res and (detail.failure ~= "input" or (detail.read == 0 and detail.refused == 0)) then
-    c.host.fail(err, failure_status(detail))
+    return nil, { err = err, status = failure_status(detail) }
   end
   print(summary(path, detail, res ~= nil, c.opt.dry_run))
   if not res then return 2 end
@@ -306,6 +310,29 @@ local function import_records(c, kind, path)
     for _, b in ipairs(res.created) do print("created body " .. b) end
   end
   return 0
+end
+
+-- Imports records of KIND from the files PATHS, each all or none, committed together in
+-- groups (store:import_files). Returns 0, or 2 when a file's rows were refused; raises
+-- on any other failure, after the files before it are committed.
+local function import_records(c, kind, paths)
+  local status, failed = 0, nil
+  local function told(path, res, err, detail)
+    local st, failure = records_outcome(c, path, res, err, detail)
+    if not st then failed = failure; return false end
+    status = math.max(status, st)
+  end
+  if #paths == 1 then
+    told(paths[1], c.store:import(kind, paths[1], records_options(c)))
+  else
+    local ok, err = c.store:import_files(kind, paths, records_options(c), told)
+    if not ok then
+      if failed then c.host.eprint("nianbao: " .. failed.err) end
+      c.host.fail(err)
+    end
+  end
+  if failed then c.host.fail(failed.err, failed.status) end
+  return status
 end
 
 local function run_import(c)
@@ -354,12 +381,9 @@ local function run_import(c)
     end
     print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
   else
-    -- Records: each file in its own transaction, as if imported one by one, in
-    -- one process (a hundred bodies' files cost one start, not a hundred).
-    local status = 0
-    for i = 2, #c.args do
-      status = math.max(status, import_records(c, kind, c.args[i]))
-    end
+    -- Records: each file all or none, as if imported one by one, in one process and
+    -- committed together (a hundred bodies' files cost one start and one commit).
+    local status = import_records(c, kind, table.move(c.args, 2, #c.args, 1, {}))
     if status ~= 0 then return status end
   end
   if c.opt.parent and not c.opt.dry_run then
@@ -870,7 +894,7 @@ commands.list = {
     summary = "import records, a narrative, a body's own rules or layout, or the body tree",
     args = { { "KIND", "a record kind (" .. table.concat(import_kinds(), ", ", 1, #nianbao.kinds)
                 .. "), or text, rules, layout, map (a mapping kept with the body), report (a published year's tables, JSON), or bodies (the body tree: name, parent, code, rollup)" },
-             { "FILE...", "CSV (UTF-8 or GB18030) or XLSX records (several files: each its own transaction, as if imported one by one), a Markdown narrative, a Lua script, a JSON report" } },
+             { "FILE...", "CSV (UTF-8 or GB18030) or XLSX records (several files: each all or none, as if imported one by one, committed together), a Markdown narrative, a Lua script, a JSON report" } },
     options = {
       { "--body", "NAME", "the body (created when new); records may name theirs in a body column" },
       { "--parent", "NAME", "the body's parent (created when new): a city of its districts, a district of its departments" },

@@ -62,7 +62,7 @@ is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 ref
    "dry run: a new body is not announced"
 is "$(snapshot s.db)" "$before" "dry run: no body created"
 
-# Several files in one command: each its own transaction, as if one by one.
+# Several files in one command: each all or none, as if one by one.
 printf '%s\n' "$H" 'F1,2020-05-01,自然人,,' >f1.csv
 printf '%s\n' "$H" 'F2,2020-13-01,自然人,,' >f2.csv
 printf '%s\n' "$H" 'F3,2020-05-03,自然人,,' 'F4,2020-05-04,自然人,,' >f3.csv
@@ -74,6 +74,47 @@ f3.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused" "several fil
 is "$err" "f2.csv:2: field 'received': no such date (2020-13-01)" "several files: the refused row named with its file"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT r.id FROM request r JOIN body b ON b.id = r.body
       WHERE b.name = '多文件' ORDER BY r.id)")" "F1 F3 F4" "several files: the good files' rows stored"
+# a file that stops the command (no rows at all): the files before it are stored, none after
+printf '%s\n' "$H" 'G1,2020-05-01,自然人,,' >g1.csv
+: >g2.csv
+printf '%s\n' "$H" 'G3,2020-05-03,自然人,,' >g3.csv
+nb -d s.db import --body 停止 request g1.csv g2.csv g3.csv
+is "$rc:$out" "2:g1.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
+created body 停止" "several files: a file that cannot be read stops the command, exit 2"
+is "$err" "nianbao: g2.csv: empty file" "several files: the file that stopped it named"
+is "$(sqlite3 s.db "SELECT group_concat(r.id, ' ') FROM request r JOIN body b ON b.id = r.body WHERE b.name = '停止'")" \
+   "G1" "several files: the file before it stored, none after it read"
+# files of one command are committed together: a reader sees none of them before the end
+printf '%s\n' "$H" 'H1,2020-05-01,自然人,,' >h1.csv
+printf '%s\n' "$H" 'H2,2020-05-02,自然人,,' >h2.csv
+printf "local store <close> = assert(nianbao.open(nianbao.db, 'write'))
+local before = store:count('request')
+local ok, err = store:import_files('request', {'h1.csv', 'h2.csv'}, { body = '同提交' }, function(path, res)
+  local r <close> = assert(nianbao.open(nianbao.db, 'read'))
+  print(path, res.inserted, r:count('request') - before)
+end)
+print(ok, err)
+" >group.lua
+nb -d s.db run group.lua
+is "$rc:$out" "0:h1.csv	1	0
+h2.csv	1	0
+true	nil" "store:import_files: each file's outcome in order; another connection sees none of them until the group commits"
+is "$(sqlite3 s.db "SELECT group_concat(r.id, ' ') FROM request r JOIN body b ON b.id = r.body WHERE b.name = '同提交'")" \
+   "H1 H2" "store:import_files: both files stored at the end"
+printf "local store <close> = assert(nianbao.open(nianbao.db, 'write'))
+local seen = {}
+local ok, err = pcall(store.import_files, store, 'request', {'h1.csv', 'i2.csv', 'i3.csv'}, { body = '回调错' },
+  function(path) seen[#seen + 1] = path; if path == 'i2.csv' then error('the callback fails') end end)
+print(ok, err, table.concat(seen, ' '))
+" >raise.lua
+printf '%s\n' "$H" 'I2,2020-05-02,自然人,,' >i2.csv
+printf '%s\n' "$H" 'I3,2020-05-03,自然人,,' >i3.csv
+nb -d s.db run raise.lua
+is "$rc:$out" "0:false	raise.lua:4: the callback fails	h1.csv i2.csv" \
+   "store:import_files: an error in the callback stops after that file and is raised"
+is "$(sqlite3 s.db "SELECT group_concat(r.id, ' ') FROM request r JOIN body b ON b.id = r.body WHERE b.name = '回调错'")" \
+   "H1 I2" "store:import_files: the files imported before the error are committed, none after"
+
 before=$(snapshot s.db)
 nb -d s.db import --body 多文件 text f1.csv f3.csv
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: import: text: give one FILE (several are for records)" \

@@ -867,6 +867,104 @@ static void test_async_failures(void)
     sqlite3_exec(store->db, "DROP TRIGGER async_dict", NULL, NULL, NULL);
 }
 
+/* What test_files's EACH saw. */
+typedef struct {
+    int calls, in_txn, depth, stop_at;
+    nb_err rcs[8];
+    char errs[8][256];
+} files_seen;
+
+static int files_each(void *ud, int i, nb_err rc, const nb_import_stats *st, const char *err)
+{
+    files_seen *f = ud;
+    (void)st;
+    f->calls++;
+    f->in_txn += !sqlite3_get_autocommit(store->db);
+    f->depth = nb_store_depth(store);
+    if (i < 8) {
+        f->rcs[i] = rc;
+        snprintf(f->errs[i], sizeof f->errs[i], "%s", err);
+    }
+    return i == f->stop_at;
+}
+
+static nb_err import_files(const char *body, const char *const *paths, int n, int dry, files_seen *f,
+                           char *err, size_t errlen)
+{
+    nb_import_opts o = {.kind = "request", .body = body, .dry_run = dry};
+    memset(f, 0, sizeof *f);
+    f->stop_at = -1;
+    return nb_import_files(store, &o, paths, n, files_each, f, err, errlen);
+}
+
+#define BODY_ROWS(body) "SELECT group_concat(r.id, ' ') FROM (SELECT r.id FROM request r JOIN body b " \
+                        "ON b.id = r.body WHERE b.name = '" body "' ORDER BY r.id) r"
+
+/* Several files: one transaction, each file a savepoint: a refused file undone alone, a
+ * failure that ends the transaction undoes the group and names its files, a stop
+ * commits the files before. */
+static void test_files(void)
+{
+    char err[1024] = "";
+    files_seen f;
+    const char *good[] = {write_file("m1.csv", HEADER "M1,2020-05-01,自然人,,\n"),
+                          write_file("m2.csv", HEADER "M2,2020-13-01,自然人,,\n"),
+                          write_file("m3.csv", HEADER "M3,2020-05-03,自然人,,\nM4,2020-05-04,自然人,,\n")};
+    nb_err rc = import_files("多文件局", good, 3, 0, &f, err, sizeof err);
+    CHECK(rc == NB_OK && f.calls == 3, "files: each file's outcome given");
+    CHECK(f.in_txn == 3 && f.depth == 1, "files: all three in one transaction, each file's own level ended");
+    CHECK(f.rcs[0] == NB_OK && f.rcs[1] == NB_ERR_INPUT && f.rcs[2] == NB_OK, "files: the refused file refused");
+    CHECK(nb_store_depth(store) == 0 && sqlite3_get_autocommit(store->db), "files: committed at the end");
+    CHECK(sql_int("PRAGMA foreign_keys") == 1, "files: the foreign keys checked again after the group");
+    CHECK_STR(sql_rows(BODY_ROWS("多文件局")), "M1 M3 M4\n", "files: the refused file undone alone");
+    CHECK(verify_packs() == 0, "files: the parts and digests agree with the rows");
+
+    const char *dry[] = {write_file("d1.csv", HEADER "D1,2020-05-01,自然人,,\n"),
+                         write_file("d2.csv", HEADER "D2,2020-05-02,自然人,,\n")};
+    char before[256];
+    snprintf(before, sizeof before, "%s", snapshot());
+    rc = import_files("试导局", dry, 2, 1, &f, err, sizeof err);
+    CHECK(rc == NB_OK && f.calls == 2 && f.in_txn == 0 && f.rcs[0] == NB_OK && f.rcs[1] == NB_OK,
+          "files: a dry run imports each file by itself");
+    CHECK_STR(snapshot(), before, "files: a dry run writes nothing");
+
+    /* a stop after the second file: the two are committed, the third not read */
+    const char *stop[] = {write_file("s1.csv", HEADER "S1,2020-05-01,自然人,,\n"),
+                          write_file("s2.csv", HEADER "S2,2020-05-02,自然人,,\n"),
+                          write_file("s3.csv", HEADER "S3,2020-05-03,自然人,,\n")};
+    nb_import_opts o = {.kind = "request", .body = "停止局"};
+    memset(&f, 0, sizeof f);
+    f.stop_at = 1;
+    rc = nb_import_files(store, &o, stop, 3, files_each, &f, err, sizeof err);
+    CHECK(rc == NB_OK && f.calls == 2, "files: a stop after the second file");
+    CHECK_STR(sql_rows(BODY_ROWS("停止局")), "S1 S2\n", "files: the files before the stop committed, none after");
+
+    /* the second file's row ends SQLite's transaction: the first file goes with it */
+    sqlite3_exec(store->db, "CREATE TRIGGER files_rb BEFORE INSERT ON request WHEN NEW.id = 'E2' "
+                 "BEGIN SELECT RAISE(ROLLBACK, 'rolled back by a test trigger'); END", NULL, NULL, NULL);
+    const char *ended[] = {write_file("e1.csv", HEADER "E1,2020-05-01,自然人,,\n"),
+                           write_file("e2.csv", HEADER "E2,2020-05-02,自然人,,\n"),
+                           write_file("e3.csv", HEADER "E3,2020-05-03,自然人,,\n")};
+    snprintf(before, sizeof before, "%s", snapshot());
+    rc = import_files("中断局", ended, 3, 0, &f, err, sizeof err);
+    CHECK(rc == NB_ERR_SQL && f.calls == 2 && f.rcs[0] == NB_OK && f.rcs[1] == NB_ERR_SQL,
+          "files: a failure that ends the transaction stops the files");
+    char want[512];
+    snprintf(want, sizeof want, "an earlier failure ended the transaction: nothing written since it began is "
+             "stored; not stored after all, with it: %s … %s (2 files of this import; import them again)",
+             ended[0], ended[1]);
+    CHECK(strstr(err, want) != NULL, "files: the group's failure names the files it undid");
+    if (!strstr(err, want))
+        printf("# got %s\n", err);
+    CHECK_STR(snapshot(), before, "files: nothing of the group stored, the file after it not imported");
+    CHECK(nb_store_depth(store) == 0 && sqlite3_get_autocommit(store->db) && verify_packs() == 0,
+          "files: no transaction left open, the parts agree");
+    sqlite3_exec(store->db, "DROP TRIGGER files_rb", NULL, NULL, NULL);
+    rc = import_files("中断局", ended, 3, 0, &f, err, sizeof err);
+    CHECK(rc == NB_OK && strcmp(sql_rows(BODY_ROWS("中断局")), "E1 E2 E3\n") == 0,
+          "files: imported again, they are stored");
+}
+
 /* A group of batches stepped in the helper between an insert of this thread and its
  * reading of the rid: the rid read is still this insert's (the helper leaves the
  * connection's last rid as it found it). Forced in that order by holding the
@@ -1013,6 +1111,7 @@ int main(void)
     test_async();
     test_async_rowid();
     test_async_failures();
+    test_files();
     test_memory();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

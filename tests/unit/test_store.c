@@ -288,6 +288,96 @@ static void test_texts_sources(nb_store *s)
               "r.csv|request|UTF-8", "source: fields stored");
 }
 
+/* The bodies named 层% (the nesting test's own), in name order, joined by ",". */
+static const char *levels(nb_store *s)
+{
+    return sql_text(s->db, "SELECT coalesce(group_concat(name, ','), '') FROM "
+                           "(SELECT name FROM body WHERE name LIKE '层%' ORDER BY name)");
+}
+
+static nb_err add(nb_store *s, const char *name)
+{
+    char err[512];
+    int64_t id;
+    return nb_store_body(s, name, 1, &id, NULL, err, sizeof err);
+}
+
+/* Transactions nest: an inner level's rollback undoes its own writes alone, an inner
+ * commit leaves them to the outer level, an error that ends SQLite's transaction undoes
+ * every level and says so, and a commit that fails ends its level. */
+static void test_nested(nb_store *s)
+{
+    char err[512] = "";
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_store_depth(s) == 1, "nested: outer begun");
+    add(s, "层1");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_store_depth(s) == 2, "nested: inner begun");
+    add(s, "层2");
+    nb_store_rollback(s);
+    CHECK(nb_store_depth(s) == 1, "nested: inner rolled back, the outer open");
+    CHECK_STR(levels(s), "层1", "nested: the inner rollback undid its own write, not the outer's");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK, "nested: another inner begun");
+    add(s, "层3");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_store_depth(s) == 3, "nested: three levels");
+    add(s, "层4");
+    CHECK(nb_store_commit(s, err, sizeof err) == NB_OK, "nested: the innermost committed");
+    CHECK(nb_store_commit(s, err, sizeof err) == NB_OK && nb_store_depth(s) == 1,
+          "nested: the middle committed");
+    CHECK(!sqlite3_get_autocommit(s->db), "nested: still in the outer transaction");
+    CHECK(nb_store_commit(s, err, sizeof err) == NB_OK && nb_store_depth(s) == 0 &&
+              sqlite3_get_autocommit(s->db),
+          "nested: the outer committed");
+    CHECK_STR(levels(s), "层1,层3,层4", "nested: what the levels committed is stored");
+
+    /* an inner commit is undone by the outer rollback */
+    nb_store_begin(s, err, sizeof err);
+    nb_store_begin(s, err, sizeof err);
+    add(s, "层5");
+    nb_store_commit(s, err, sizeof err);
+    nb_store_rollback(s);
+    CHECK(nb_store_depth(s) == 0 && sqlite3_get_autocommit(s->db), "nested: outer rolled back");
+    CHECK_STR(levels(s), "层1,层3,层4", "nested: an inner commit is undone by the outer rollback");
+
+    /* a trigger's RAISE(ROLLBACK) ends SQLite's transaction inside an inner level */
+    sqlite3_exec(s->db, "CREATE TEMP TRIGGER nb_test_end BEFORE INSERT ON body WHEN new.name = '层坏' "
+                        "BEGIN SELECT RAISE(ROLLBACK, 'ended by the test'); END",
+                 NULL, NULL, NULL);
+    nb_store_begin(s, err, sizeof err);
+    add(s, "层6");
+    nb_store_begin(s, err, sizeof err);
+    CHECK(add(s, "层坏") != NB_OK && sqlite3_get_autocommit(s->db), "ended: the trigger ended the transaction");
+    nb_store_rollback(s);
+    CHECK(nb_store_depth(s) == 1, "ended: the inner level rolled back, the outer still counted");
+    err[0] = '\0';
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_ERR_SQL && strstr(err, "an earlier failure ended the transaction"),
+          "ended: no level begins in it");
+    CHECK(nb_store_depth(s) == 1, "ended: the refused begin opened no level");
+    add(s, "层7"); /* outside any transaction: written by itself, as SQLite would */
+    err[0] = '\0';
+    CHECK(nb_store_commit(s, err, sizeof err) == NB_ERR_SQL && strstr(err, "nothing written since it began is stored"),
+          "ended: the outer commit fails and says why");
+    CHECK(nb_store_depth(s) == 0, "ended: every level closed");
+    CHECK(sql_int(s->db, "SELECT count(*) FROM body WHERE name = '层6'") == 0, "ended: the outer level's write is gone");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_store_depth(s) == 1, "ended: a new transaction begins");
+    add(s, "层8");
+    CHECK(nb_store_commit(s, err, sizeof err) == NB_OK, "ended: and commits");
+    CHECK(sql_int(s->db, "SELECT count(*) FROM body WHERE name = '层8'") == 1, "ended: its write stored");
+    sqlite3_exec(s->db, "DROP TRIGGER nb_test_end", NULL, NULL, NULL);
+
+    /* a commit that fails (a deferred foreign key broken at COMMIT) ends its level */
+    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    nb_store_begin(s, err, sizeof err);
+    sqlite3_exec(s->db, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL);
+    add(s, "层9");
+    CHECK(sqlite3_exec(s->db, "INSERT INTO text(body, year, markdown) VALUES(987654, 2020, 'x')", NULL, NULL,
+                       NULL) == SQLITE_OK,
+          "failed commit: a deferred foreign key broken");
+    CHECK(nb_store_commit(s, err, sizeof err) != NB_OK, "failed commit: refused");
+    CHECK(nb_store_depth(s) == 0 && sqlite3_get_autocommit(s->db), "failed commit: the transaction ended");
+    CHECK(sql_int(s->db, "SELECT count(*) FROM body WHERE name = '层9'") == 0, "failed commit: its writes undone");
+    nb_store_rollback(s); /* nothing open: nothing happens */
+    CHECK(nb_store_depth(s) == 0, "rollback with nothing open: no level");
+}
+
 /* Opening only reads: it works while another connection is writing. */
 static void test_open_while_writing(const char *path)
 {
@@ -354,6 +444,7 @@ int main(void)
     test_bodies(s);
     test_codes(s);
     test_texts_sources(s);
+    test_nested(s);
     nb_store_close(s);
     test_open_while_writing(path);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
