@@ -209,6 +209,7 @@ function Store:import(kind, path, opts) end
 ---@param each fun(path: string, result: table|nil, message: string?, detail: table?): boolean?
 ---@return boolean|nil
 ---@return string? message
+---@return {failure: string}? detail
 function Store:import_files(kind, paths, opts, each) end
 
 ---@param body string

@@ -740,11 +740,11 @@ nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *
     int stop = 0;
     for (int i = 0; i < n && !stop;) {
         /* the group: the files from I while their bytes stay within NB_GROUP_BYTES */
-        int first = i, end = i + 1;
+        int end = i + 1;
         long long bytes = file_size(paths[i]);
         for (long long b; end < n && bytes + (b = file_size(paths[end])) <= NB_GROUP_BYTES; end++)
             bytes += b;
-        int grouped = !o->dry_run && end - first > 1, fk_off = 0;
+        int grouped = !o->dry_run && end - i > 1, fk_off = 0;
         if (grouped) {
             if (nb_store_depth(s) == 0)
                 nb_store_bulk(s, bytes >= NB_BULK_BYTES);
@@ -756,11 +756,17 @@ nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *
                 return rc;
             }
         }
+        int kept = 0, first_kept = -1, last_kept = -1; /* the group's files imported */
         for (; i < end && !stop; i++) {
             nb_import_stats st;
             char ferr[1024] = "";
             one.path = paths[i];
             nb_err rc = nb_import(s, &one, &st, ferr, sizeof ferr);
+            if (rc == NB_OK && !o->dry_run) {
+                kept++;
+                last_kept = i;
+                first_kept = first_kept < 0 ? i : first_kept;
+            }
             stop = each(ud, i, rc, &st, ferr) != 0;
             /* an error that ended the group's transaction: the files after it would each
                be committed by themselves, outside it */
@@ -773,9 +779,11 @@ nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *
             if (rc) {
                 nb_store_codes_reload(s); /* open-vocabulary codes the group added are gone */
                 size_t len = strlen(err);
-                snprintf(err + len, errlen - len, "; not stored after all, with it: %s%s%s (%d file%s "
-                         "of this import; import them again)", paths[first], i - first > 1 ? " … " : "",
-                         i - first > 1 ? paths[i - 1] : "", i - first, i - first == 1 ? "" : "s");
+                if (kept)
+                    snprintf(err + len, errlen - len, "; not stored after all, with it: %s%s%s (%d "
+                             "file%s of this import; import them again)", paths[first_kept],
+                             kept > 1 ? " … " : "", kept > 1 ? paths[last_kept] : "", kept,
+                             kept == 1 ? "" : "s");
                 return rc;
             }
         }

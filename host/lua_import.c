@@ -397,7 +397,7 @@ static int each_file(void *ud, int i, nb_err rc, const nb_import_stats *st, cons
     return stop;
 }
 
-/* store:import_files(kind, {path, ...}, opts, each) -> true | nil, message: records of
+/* store:import_files(kind, {path, ...}, opts, each) -> true | nil, message, {failure =}: records of
  * KIND from several files, each all or none as store:import makes it, committed together
  * in groups (nb_import_files); each file's outcome is handed to EACH as store:import
  * returns it, after the path. */
@@ -413,26 +413,50 @@ static int l_import_files(lua_State *L)
     lua_Integer n = luaL_len(L, 3);
     if (n < 0 || n > INT_MAX / (lua_Integer)sizeof(char *))
         return luaL_error(L, "store:import_files: too many files");
+    luaL_checkstack(L, 16, "store:import_files");
+    /* the paths and the options copied into tables of the call's own (6, 7): EACH may
+       change the caller's, and their strings must live until the last file */
+    lua_createtable(L, (int)n, 0);
     const char **paths = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *paths, 0);
     for (lua_Integer i = 1; i <= n; i++) {
-        if (lua_rawgeti(L, 3, i) != LUA_TSTRING)
+        if (lua_geti(L, 3, i) != LUA_TSTRING)
             return luaL_error(L, "store:import_files: file %d is not a path (got %s)", (int)i,
                               luaL_typename(L, -1));
-        paths[i - 1] = lua_tostring(L, -1); /* kept alive by the table */
-        lua_pop(L, 1);
+        paths[i - 1] = lua_tostring(L, -1);
+        lua_rawseti(L, 6, i);
+    }
+    lua_rawsetp(L, 6, paths); /* table 6 keeps the array of pointers too */
+    lua_newtable(L);
+    for (lua_pushnil(L); lua_next(L, 4); lua_pop(L, 1)) {
+        lua_pushvalue(L, -2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, 7);
     }
     import_ud *u = new_import_ud(L);
     nb_import_opts o;
-    import_opts(L, 4, kind, u, &o);
+    import_opts(L, 7, kind, u, &o);
     u->path = n ? paths[0] : NULL;
     each_ctx c = {.L = L, .u = u, .paths = paths, .n = (int)n, .each = 5, .raised = 0};
     char err[2048];
+    nb_lua_store_busy(L, 1, 1); /* store:close refuses while EACH runs */
     nb_err rc = nb_import_files(s, &o, paths, (int)n, each_file, &c, err, sizeof err);
+    nb_lua_store_busy(L, 1, -1);
+    if (c.raised && rc) /* EACH's error, and the group's failure after it, both told */
+        return luaL_error(L, "%s; and then: %s", luaL_tolstring(L, c.raised, NULL), err);
     if (c.raised) {
         lua_pushvalue(L, c.raised);
         return lua_error(L);
     }
-    return nb_lua_push_status(L, rc, err);
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        lua_createtable(L, 0, 1);
+        lua_pushstring(L, failure_name(rc));
+        lua_setfield(L, -2, "failure");
+        return 3;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 /* store:put_script(body, role, name, content): stores a body's rules, layout or map

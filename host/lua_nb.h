@@ -137,6 +137,9 @@ nb_store *nb_check_store(lua_State *L, int idx);
 /* The store at IDX, which must be writable through this handle (not store:readonly's,
  * not opened read-only); raises naming WHAT otherwise. */
 nb_store *nb_check_writable(lua_State *L, int idx, const char *what);
+/* The store handle at IDX is in use by a call that runs Lua code meanwhile (DELTA 1 as it
+ * begins, -1 as it ends, raising nothing in between): store:close refuses until then. */
+void nb_lua_store_busy(lua_State *L, int idx, int delta);
 
 /* Whether the store at IDX is writable through this handle (nb_check_writable's test,
  * without raising). */

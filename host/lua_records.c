@@ -14,6 +14,7 @@ typedef struct {
     nb_store *s;  /* NULL once closed */
     int readonly; /* a handle that only reads (store:readonly) */
     int owner;    /* this handle closes the store; a read-only handle borrows it */
+    int busy;     /* calls running Lua while they use the store (nb_lua_store_busy) */
 } store_ud;
 
 typedef struct {
@@ -108,9 +109,7 @@ static void waiting(void *ud, const char *path)
 int nb_push_store(lua_State *L, const char *path, int mode, int busy_ms)
 {
     store_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
-    u->s = NULL;
-    u->readonly = mode == NB_OPEN_READ;
-    u->owner = 1;
+    *u = (store_ud){.readonly = mode == NB_OPEN_READ, .owner = 1};
     luaL_setmetatable(L, NB_MT_STORE);
     char err[2048];
     nb_store *s;
@@ -160,10 +159,19 @@ static int l_open(lua_State *L)
 static int l_store_close(lua_State *L)
 {
     store_ud *u = luaL_checkudata(L, 1, NB_MT_STORE);
+    if (u->busy)
+        return luaL_error(L, "store:close: the store is in use by the call running this code "
+                             "(store:import_files); close it after");
     if (u->s && u->owner)
         nb_store_close(u->s);
     u->s = NULL;
     return 0;
+}
+
+void nb_lua_store_busy(lua_State *L, int idx, int delta)
+{
+    store_ud *u = luaL_checkudata(L, idx, NB_MT_STORE);
+    u->busy += delta;
 }
 
 /* store:readonly() -> a handle to the same store that only reads: rules and layouts get
@@ -172,9 +180,7 @@ static int l_readonly(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     store_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
-    u->s = s;
-    u->readonly = 1;
-    u->owner = 0;
+    *u = (store_ud){.s = s, .readonly = 1};
     luaL_setmetatable(L, NB_MT_STORE);
     lua_pushvalue(L, 1); /* the owner stays alive while the handle is */
     lua_setiuservalue(L, -2, 1);

@@ -325,10 +325,10 @@ local function import_records(c, kind, paths)
   if #paths == 1 then
     told(paths[1], c.store:import(kind, paths[1], records_options(c)))
   else
-    local ok, err = c.store:import_files(kind, paths, records_options(c), told)
+    local ok, err, detail = c.store:import_files(kind, paths, records_options(c), told)
     if not ok then
       if failed then c.host.eprint("nianbao: " .. failed.err) end
-      c.host.fail(err)
+      c.host.fail(err, failure_status(detail))
     end
   end
   if failed then c.host.fail(failed.err, failed.status) end

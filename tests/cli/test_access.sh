@@ -93,6 +93,8 @@ nb -d s.db --lock-wait 1 import --body $B request r.csv
 is "$rc" 3 "a locked store: exit status 3"
 like "$err" "waiting for s.db \(locked by another process\)" "a locked store: the wait is said"
 like "$(printf '%s\n' "$err" | tail -1)" "^nianbao: .*(locked|busy)" "a locked store: the reason"
+nb -d s.db --lock-wait 1 import --body $B request r.csv r.csv
+is "$rc" 3 "a locked store, several files: exit status 3 too"
 wait $locker
 is "$(sqlite3 s.db 'SELECT count(*) FROM request')" 0 "a locked store: nothing was written"
 nb -d s.db import --body $B request r.csv

@@ -115,6 +115,43 @@ is "$rc:$out" "0:false	raise.lua:4: the callback fails	h1.csv i2.csv" \
 is "$(sqlite3 s.db "SELECT group_concat(r.id, ' ') FROM request r JOIN body b ON b.id = r.body WHERE b.name = '回调错'")" \
    "H1 I2" "store:import_files: the files imported before the error are committed, none after"
 
+# the callback closes the store, empties the caller's tables: refused, and no harm done
+printf "local store <close> = assert(nianbao.open(nianbao.db, 'write'))
+local paths, opts = {'j1.csv', 'j2.csv', 'j3.csv'}, { body = '回调改表' }
+local ok, err = pcall(store.import_files, store, 'request', paths, opts, function(path)
+  for i = 1, #paths do paths[i] = nil end
+  opts.body = nil
+  collectgarbage()
+end)
+print(ok, err)
+print(pcall(store.import_files, store, 'request', {'j4.csv'}, { body = '回调改表' }, function(path)
+  store:close()
+end))
+print(store:count('request', { body = '回调改表' }))
+" >tables.lua
+for j in 1 2 3 4; do printf '%s\n' "$H" "J$j,2020-05-0$j,自然人,," >j$j.csv; done
+nb -d s.db run tables.lua
+is "$rc:$out" "0:true	true
+false	tables.lua:10: store:close: the store is in use by the call running this code (store:import_files); close it after
+4" "store:import_files: the caller's tables emptied by the callback: every file imported as given; a close in it refused"
+# an error in the callback, and the group's own failure after it: both said
+sqlite3 s.db "CREATE TRIGGER end_it BEFORE INSERT ON request WHEN NEW.id = 'K2' BEGIN SELECT RAISE(ROLLBACK, 'ended by the test'); END"
+printf '%s\n' "$H" 'K1,2020-05-01,自然人,,' >k1.csv
+printf '%s\n' "$H" 'K2,2020-05-02,自然人,,' >k2.csv
+printf '%s\n' "$H" 'K3,2020-05-03,自然人,,' >k3.csv
+printf "local store <close> = assert(nianbao.open(nianbao.db, 'write'))
+print(pcall(store.import_files, store, 'request', {'k1.csv', 'k3.csv'}, { body = '双错' }, function(path)
+  print((store:import('request', 'k2.csv', { body = '双错' })))
+  error('the callback fails', 0)
+end))
+" >both.lua
+nb -d s.db run both.lua
+like "$out" "false	the callback fails; and then: .*an earlier failure ended the transaction.*not stored after all, with it: k1.csv \(1 file" \
+   "store:import_files: an error in the callback does not hide the group's failure"
+sqlite3 s.db "DROP TRIGGER end_it"
+is "$(sqlite3 s.db "SELECT count(*) FROM request r JOIN body b ON b.id = r.body WHERE b.name = '双错'")" 0 \
+   "store:import_files: nothing of that group stored"
+
 before=$(snapshot s.db)
 nb -d s.db import --body 多文件 text f1.csv f3.csv
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: import: text: give one FILE (several are for records)" \
