@@ -12,7 +12,7 @@ XLSX_PKGS := xlsxwriter
 # about 25 ms at every start). The unit tests and the fuzz targets link it in.
 PUB_PKGS  := libxml-2.0 poppler-glib
 LUA_PKGS  := lua5.4
-DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev fonts-noto-cjk pkg-config
+DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev libharfbuzz-dev libfontconfig-dev fonts-noto-cjk pkg-config
 TESTDEBS := sqlite3 python3 python3-openpyxl python3-docx poppler-utils libreoffice-writer-nogui valgrind groff-base strace
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -24,7 +24,7 @@ SAN      ?=
 BASE_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -MMD -MP
 # The PDF exporter needs Pango and Cairo; a build without them still has every other
 # exporter, and --to pdf names the packages to install (export_pdf.c).
-PDF_PKGS   := pangocairo cairo-pdf
+PDF_PKGS   := pangocairo pangoft2 cairo-pdf fontconfig harfbuzz-subset
 PDF_OK      = $(shell pkg-config --exists $(PDF_PKGS) && echo yes)
 PDF_CFLAGS  = $(if $(PDF_OK),-DNB_HAVE_PDF $(shell pkg-config --cflags $(PDF_PKGS)))
 PDF_LIBS    = $(if $(PDF_OK),$(shell pkg-config --libs $(PDF_PKGS)))
@@ -40,7 +40,7 @@ BUILD    ?= build
 Q        := $(if $(V),,@)
 
 LUA_SRCS  := host/main.c $(wildcard host/lua_*.c)
-PUB_SRCS  := host/html.c host/pdf.c host/export_pdf.c
+PUB_SRCS  := host/html.c host/pdf.c host/export_pdf.c host/pdf_fonts.c
 XLSX_SRCS := host/export_xlsx.c
 CORE_SRCS := $(filter-out $(LUA_SRCS) $(PUB_SRCS) $(XLSX_SRCS) host/publish.c host/publish_lib.c \
                host/xlsx_lib.c,$(wildcard host/*.c))

@@ -29,12 +29,15 @@
  * from the page (pdftotext -layout) keeps a row's label and numbers on one
  * line, columns apart.
  *
+ * Fonts: each role's font is cut down to the document's characters first
+ * (pdf_fonts.h: Cairo reads a whole font for each glyph it embeds).
+ *
  * Metadata: title, author (the body), creator, and the creation date from
  * doc->created, so the same document always gives the same bytes. The file
  * is written through nb_out (export_util.h): complete or not at all.
  * Without Pango and Cairo at build time (no NB_HAVE_PDF) the exporter refuses
  * and names the packages to install. Depends on Pango, PangoCairo, Cairo
- * (cairo-pdf), GLib and libc. */
+ * (cairo-pdf), GLib, pdf_fonts.c and libc. */
 #include "export.h"
 #include "export_grid.h"
 #include "export_layout.h"
@@ -60,6 +63,9 @@ nb_err nb_export_pdf(const nb_doc *doc, const char *path, char *err, size_t errl
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <pango/pangofc-fontmap.h>
+
+#include "pdf_fonts.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -129,6 +135,7 @@ typedef struct {
     PangoContext *pc;
     PangoLayout *measure;              /* a layout for measuring text */
     PangoFontDescription *fonts[F_COUNT];
+    nb_pdf_fonts *subsets;             /* the fonts cut down to the document (pdf_fonts.h) */
     int page;                          /* the current page, from 1 */
     double y;                          /* the top of the free space on it */
     int outline_part;                  /* outline id of the last part heading */
@@ -151,6 +158,13 @@ static PangoFontDescription *font_new(const char *families, double size, int bol
     if (bold)
         pango_font_description_set_weight(f, PANGO_WEIGHT_BOLD);
     return f;
+}
+
+/* The family list of ROLE: the document's own, its subset's family first when there is one. */
+static const char *role_font(const pdf *p, nb_font_role role)
+{
+    const char *sub = nb_pdf_fonts_family(p->subsets, (int)role);
+    return sub ? sub : nb_doc_font(p->doc, role);
 }
 
 /* A layout of TEXT (any bytes) in FONT, unwrapped. */
@@ -887,7 +901,7 @@ static nb_err cell_measure(pdf *p, table *tb, tcell *c, const char *text)
  * file) or NB_ERR_NOMEM. */
 static nb_err table_init(pdf *p, table *tb, const nb_table *t, const char *caption)
 {
-    const char *body = nb_doc_font(p->doc, NB_FONT_BODY);
+    const char *body = role_font(p, NB_FONT_BODY);
     size_t n;
     nb_err rc;
     double narrowest = 0;
@@ -1442,13 +1456,13 @@ static nb_err cairo_failed(pdf *p, cairo_status_t st)
 
 static void fonts_init(pdf *p)
 {
-    const char *body = nb_doc_font(p->doc, NB_FONT_BODY);
-    p->fonts[F_TITLE] = font_new(nb_doc_font(p->doc, NB_FONT_TITLE), TITLE_SIZE, 0);
-    p->fonts[F_HEADING] = font_new(nb_doc_font(p->doc, NB_FONT_HEADING), BODY_SIZE, 0);
+    const char *body = role_font(p, NB_FONT_BODY);
+    p->fonts[F_TITLE] = font_new(role_font(p, NB_FONT_TITLE), TITLE_SIZE, 0);
+    p->fonts[F_HEADING] = font_new(role_font(p, NB_FONT_HEADING), BODY_SIZE, 0);
     p->fonts[F_SUBHEADING] = font_new(body, BODY_SIZE, 1);
     p->fonts[F_BODY] = font_new(body, BODY_SIZE, 0);
-    p->fonts[F_FOLIO] = font_new(nb_doc_font(p->doc, NB_FONT_TITLE), FOLIO_SIZE, 0);
-    p->fonts[F_CAPTION] = font_new(nb_doc_font(p->doc, NB_FONT_HEADING), CAPTION_SIZE, 0);
+    p->fonts[F_FOLIO] = font_new(role_font(p, NB_FONT_TITLE), FOLIO_SIZE, 0);
+    p->fonts[F_CAPTION] = font_new(role_font(p, NB_FONT_HEADING), CAPTION_SIZE, 0);
 }
 
 /* Lays out and draws the whole document into P's surface. */
@@ -1495,6 +1509,40 @@ static nb_err pdf_write(pdf *p)
     return rc;
 }
 
+/* The fonts of DOC's roles cut down to the characters it shows (pdf_fonts.h): its
+ * title, headings, paragraphs, captions and cells, and the page numbers; NULL when none
+ * could be made (the whole fonts then). */
+static nb_pdf_fonts *subsets_make(const nb_doc *doc)
+{
+    nb_pdf_fonts *f = nb_pdf_fonts_new();
+    if (!f)
+        return NULL;
+    nb_pdf_fonts_text(f, doc->title);
+    for (int b = 0; b < doc->nblocks; b++)
+        nb_pdf_fonts_text(f, doc->blocks[b].text);
+    for (int t = 0; t < doc->ntables; t++) {
+        const nb_table *tb = &doc->tables[t];
+        nb_pdf_fonts_text(f, tb->title);
+        for (int i = 0; i < tb->nrows * tb->ncols; i++)
+            nb_pdf_fonts_text(f, tb->cells[i].text);
+    }
+    /* the page numbers ("—\u20021\u2002—", page_finish) and, to be safe, printable ASCII */
+    nb_pdf_fonts_text(f, "—\u2002 !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+    const char *lists[NB_FONT_ROLES];
+    int weights[NB_FONT_ROLES];
+    for (int r = 0; r < NB_FONT_ROLES; r++) {
+        lists[r] = nb_doc_font(doc, (nb_font_role)r);
+        /* the body's bold: sub-headings and table headers (fonts_init, table_init) */
+        weights[r] = NB_PDF_REGULAR | (r == NB_FONT_BODY ? NB_PDF_BOLD : 0);
+    }
+    if (!nb_pdf_fonts_make(f, NB_FONT_ROLES, lists, weights)) {
+        nb_pdf_fonts_free(f);
+        return NULL;
+    }
+    return f;
+}
+
 /* Sets up Cairo and Pango on the stream F, writes the document, and takes
  * everything down again. */
 static nb_err pdf_render(pdf *p, FILE *f)
@@ -1520,6 +1568,8 @@ static nb_err pdf_render(pdf *p, FILE *f)
     /* a font map of our own, freed at the end: Pango's shared default one keeps
      * the fontconfig patterns its threads matched (valgrind: lost) */
     fm = pango_cairo_font_map_new();
+    if ((p->subsets = subsets_make(p->doc)) && PANGO_IS_FC_FONT_MAP(fm))
+        pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(fm), nb_pdf_fonts_config(p->subsets));
     p->pc = pango_font_map_create_context(fm);
     fo = cairo_font_options_create();
     cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
@@ -1547,7 +1597,10 @@ static nb_err pdf_render(pdf *p, FILE *f)
     if (rc == NB_OK && (st = cairo_surface_status(p->surface)) != CAIRO_STATUS_SUCCESS)
         rc = cairo_failed(p, st);
     cairo_surface_destroy(p->surface);
+    if (p->subsets && PANGO_IS_FC_FONT_MAP(fm)) /* Pango keeps its reference to the last */
+        pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(fm), NULL);
     g_object_unref(fm);
+    nb_pdf_fonts_free(p->subsets);
     return rc;
 }
 

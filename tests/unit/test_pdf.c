@@ -522,6 +522,13 @@ static void test_same_bytes(const nb_doc *d)
     a = slurp(tmp("a.pdf"), &la);
     b = slurp(tmp("b.pdf"), &lb);
     CHECK(a && b && la == lb && la > 1000 && memcmp(a, b, la) == 0, "bytes: the same document gives the same bytes");
+    int fonts_left = 0; /* the fonts cut down to the document (pdf_fonts.c), in TMPDIR */
+    DIR *dp = opendir(dir);
+    for (struct dirent *e; dp && (e = readdir(dp));)
+        fonts_left += strncmp(e->d_name, "nianbao-font-", 13) == 0;
+    if (dp)
+        closedir(dp);
+    CHECK(dp && fonts_left == 0, "bytes: no font file left behind");
     free(a);
     free(b);
     remove(tmp("a.pdf"));
@@ -698,6 +705,7 @@ int main(void)
         return 1;
     }
     d = build_doc();
+    setenv("TMPDIR", dir, 1); /* where the fonts cut down to the document go */
 #ifdef NB_HAVE_PDF
     {
         pdf_text p;

@@ -1,0 +1,175 @@
+/* test_pdf_fonts.c - unit tests of the PDF's fonts cut down to its text (pdf_fonts.c):
+ * the subsets hold the document's characters and no others, a role's list gets its
+ * subset's family first (shared by roles of one list), Pango draws a character the subset
+ * lacks with the font as named, the files are gone after, and where no subset can be made
+ * the document is written with the whole fonts. */
+#include "doc.h"
+#include "docs.h"
+#include "export.h"
+#include "t.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef NB_HAVE_PDF
+#include "pdf_fonts.h"
+
+#include <pango/pangocairo.h>
+#include <pango/pangofc-fontmap.h>
+
+static char dir[64];
+
+/* Files in the scratch folder. */
+static int files_in(const char *d)
+{
+    DIR *dp = opendir(d);
+    int n = 0;
+    for (struct dirent *e; dp && (e = readdir(dp));)
+        n += e->d_name[0] != '.';
+    if (dp)
+        closedir(dp);
+    return n;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The family Pango draws the character at byte I of TEXT in, laid out in FAMILIES
+ * (regular) through a font map on CFG; a string to g_free. */
+static char *drawn_in(FcConfig *cfg, const char *families, const char *text, int i)
+{
+    PangoFontMap *fm = pango_cairo_font_map_new();
+    pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(fm), cfg);
+    PangoContext *pc = pango_font_map_create_context(fm);
+    pango_context_set_language(pc, pango_language_from_string("zh-cn"));
+    PangoLayout *l = pango_layout_new(pc);
+    PangoFontDescription *d = pango_font_description_from_string("16px");
+    pango_font_description_set_family(d, families);
+    pango_layout_set_font_description(l, d);
+    pango_layout_set_text(l, text, -1);
+    char *family = NULL;
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    do {
+        PangoLayoutRun *run = pango_layout_iter_get_run_readonly(it);
+        if (run && run->item->offset <= i && i < run->item->offset + run->item->length) {
+            PangoFontDescription *fd = pango_font_describe(run->item->analysis.font);
+            family = g_strdup(pango_font_description_get_family(fd));
+            pango_font_description_free(fd);
+        }
+    } while (!family && pango_layout_iter_next_run(it));
+    pango_layout_iter_free(it);
+    pango_font_description_free(d);
+    g_object_unref(l);
+    g_object_unref(pc);
+    pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(fm), NULL); /* as export_pdf.c: Pango keeps it */
+    g_object_unref(fm);
+    return family;
+}
+
+static void test_subsets(void)
+{
+    nb_pdf_fonts *f = nb_pdf_fonts_new();
+    nb_pdf_fonts_text(f, "一二年报A");
+    nb_pdf_fonts_text(f, NULL);
+    nb_pdf_fonts_text(f, "\xff\xfe"); /* invalid: U+FFFD, as Pango is given it */
+    const char *lists[] = {"Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif CJK SC"};
+    const int weights[] = {NB_PDF_REGULAR, NB_PDF_REGULAR, NB_PDF_BOLD};
+    FcConfig *cfg = nb_pdf_fonts_make(f, 3, lists, weights);
+    CHECK(cfg != NULL && nb_pdf_fonts_config(f) == cfg, "subsets: a configuration made");
+    const char *serif = nb_pdf_fonts_family(f, 0), *sans = nb_pdf_fonts_family(f, 1);
+    CHECK(starts_with(serif, "nianbao-subset-") && strstr(serif, ",Noto Serif CJK SC") &&
+              starts_with(sans, "nianbao-subset-") && strstr(sans, ",Noto Sans CJK SC"),
+          "subsets: each role's list has its subset's family first, then its own");
+    CHECK(serif && nb_pdf_fonts_family(f, 2) && strcmp(serif, nb_pdf_fonts_family(f, 2)) == 0 &&
+              strcmp(serif, sans) != 0,
+          "subsets: roles of one list share a family, others have their own");
+    CHECK(nb_pdf_fonts_family(f, 3) == NULL && nb_pdf_fonts_family(NULL, 0) == NULL,
+          "subsets: no family for a role not made");
+    FcFontSet *set = cfg ? FcConfigGetFonts(cfg, FcSetApplication) : NULL;
+    CHECK(set && set->nfont == 3, "subsets: three fonts: the serif's regular and bold, the sans's regular");
+    int only = set != NULL, weights_seen = 0, files = 0;
+    for (int i = 0; set && i < set->nfont; i++) {
+        FcCharSet *cs = NULL;
+        FcChar8 *file = NULL;
+        int weight = 0;
+        FcPatternGetCharSet(set->fonts[i], FC_CHARSET, 0, &cs);
+        FcPatternGetInteger(set->fonts[i], FC_WEIGHT, 0, &weight);
+        only &= cs && FcCharSetHasChar(cs, 0x4E00) && FcCharSetHasChar(cs, 0x62A5) && FcCharSetHasChar(cs, 'A') &&
+                !FcCharSetHasChar(cs, 0x4E09) && !FcCharSetHasChar(cs, 'B') && FcCharSetCount(cs) < 40;
+        weights_seen |= weight >= FC_WEIGHT_BOLD ? 2 : 1;
+        files += FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) == FcResultMatch && access((char *)file, R_OK) == 0;
+    }
+    CHECK(only, "subsets: each holds the document's characters and not others (三 and B are not there)");
+    CHECK(weights_seen == 3, "subsets: a regular and a bold");
+    CHECK(files == 3 && files_in(dir) == 3, "subsets: in temporary files while the document is drawn");
+    if (cfg && serif) {
+        char *a = drawn_in(cfg, serif, "一三", 0), *b = drawn_in(cfg, serif, "一三", 3);
+        CHECK(starts_with(a, "nianbao-subset-"), "subsets: Pango draws 一 in the subset");
+        CHECK(b && strcmp(b, "Noto Serif CJK SC") == 0,
+              "subsets: a character the subset lacks (三) falls back to the font as named");
+        if (!b || strcmp(b, "Noto Serif CJK SC") != 0)
+            printf("# 一 in %s, 三 in %s\n", a ? a : "?", b ? b : "?");
+        g_free(a);
+        g_free(b);
+    }
+    nb_pdf_fonts_free(f);
+    CHECK(files_in(dir) == 0, "subsets: the files are gone with them");
+    nb_pdf_fonts_free(NULL);
+}
+
+/* Where no subset can be made (no temporary folder), none: the whole fonts draw. */
+static void test_no_subsets(void)
+{
+    setenv("TMPDIR", "/nonexistent/nianbao-test", 1);
+    nb_pdf_fonts *f = nb_pdf_fonts_new();
+    nb_pdf_fonts_text(f, "一二");
+    const char *lists[] = {"Noto Serif CJK SC"};
+    const int weights[] = {NB_PDF_REGULAR};
+    CHECK(nb_pdf_fonts_make(f, 1, lists, weights) == NULL && nb_pdf_fonts_family(f, 0) == NULL,
+          "no folder: no subsets, the list as it was");
+    nb_pdf_fonts_free(f);
+
+    nb_doc *d = xcalloc(1, sizeof *d);
+    d->title = xstrdup("测试区人民政府2020年政府信息公开工作年度报告");
+    d->body = xstrdup("测试区人民政府");
+    d->format = xstrdup("gov2019");
+    d->nblocks = 1;
+    d->blocks = xcalloc(1, sizeof *d->blocks);
+    d->blocks[0].type = NB_BLOCK_PARA;
+    d->blocks[0].text = xstrdup("本报告由测试区人民政府办公室编制。");
+    char path[128], err[512] = "";
+    snprintf(path, sizeof path, "%s/whole.pdf", dir);
+    nb_err rc = nb_export_pdf(d, path, err, sizeof err);
+    struct stat sb;
+    CHECK(rc == NB_OK && stat(path, &sb) == 0 && sb.st_size > 1000,
+          "no folder: the document is written all the same, with the whole fonts");
+    if (rc != NB_OK)
+        printf("# %s\n", err);
+    remove(path);
+    nb_doc_free(d);
+    setenv("TMPDIR", dir, 1);
+}
+#endif
+
+int main(void)
+{
+#ifdef NB_HAVE_PDF
+    snprintf(dir, sizeof dir, "/tmp/nb-pdffonts-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    setenv("TMPDIR", dir, 1);
+    test_subsets();
+    test_no_subsets();
+    rmdir(dir);
+#else
+    CHECK(1, "built without PDF output: nothing to test");
+#endif
+    T_DONE();
+}
