@@ -14,12 +14,13 @@
 #define NB_HOME "/usr/local/share/nianbao" /* make install sets PREFIX/share/nianbao */
 #endif
 
-/* The folder with scripts/ and lib/: $NIANBAO_HOME; else beside the executable or
- * up to two folders above it (a build tree: build-san/nianbao); else PREFIX/share/nianbao
- * (an installed binary: PREFIX/bin/nianbao), else the compiled-in NB_HOME. */
+/* The folder with scripts/ and lib/: $NIANBAO_HOME; else the executable's folder (a
+ * build tree) or PREFIX/share/nianbao (an installed binary: PREFIX/bin/nianbao), else the
+ * compiled-in NB_HOME. Nothing above (nb_near_exe): build-san/nianbao and the like are
+ * run with NIANBAO_HOME, as the tests do. */
 static void find_home(nb_config *cfg)
 {
-    static const char *const under[] = {"", "/share/nianbao"};
+    static const char *const under[] = {"", "/../share/nianbao"};
     const char *env = getenv("NIANBAO_HOME");
     if (env && *env) {
         snprintf(cfg->home, sizeof cfg->home, "%s", env);

@@ -30,12 +30,12 @@ typedef struct {
 static module publish_mod = {NB_PUBLISH_MODULE, "nb_publish", NB_PUBLISH_VERSION, NULL, ""};
 static module xlsx_mod = {NB_XLSX_MODULE, "nb_xlsx", NB_XLSX_VERSION, NULL, ""};
 
-/* The path of module FILE: beside the executable or in lib/nianbao/ there, in its folder
- * or up to two folders above (nb_near_exe); else NB_LIBDIR. 0, or -1 when none exists
- * (PATH: the last looked at). */
+/* The path of module FILE: beside the executable (a build tree) or in ../lib/nianbao
+ * from it (an installation: PREFIX/bin, PREFIX/lib/nianbao), nowhere above (nb_near_exe);
+ * else NB_LIBDIR. 0, or -1 when none exists (PATH: the last looked at). */
 static int find_module(const char *file, char *path, size_t size)
 {
-    static const char *const under[] = {"", "/lib/nianbao"};
+    static const char *const under[] = {"", "/../lib/nianbao"};
     char dir[PATH_MAX];
     struct stat sb;
     if (nb_near_exe(under, 2, file, dir, sizeof dir) == 0 &&

@@ -590,28 +590,32 @@ nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encodin
     return rc;
 }
 
-int nb_near_exe(const char *const *under, int n, const char *leaf, char *out, size_t size)
+int nb_near_exe(const char *const *rels, int n, const char *leaf, char *out, size_t size)
 {
-    char exe[4096], probe[4096 + 512];
+    char exe[4096], dir[4096 + 256], probe[4096 + 512];
     struct stat sb;
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0)
         return -1;
     exe[len] = '\0';
-    for (int up = 0; up < 3; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash)
-            return -1;
-        *slash = '\0';
-        for (int u = 0; u < n; u++) {
-            int w = snprintf(probe, sizeof probe, "%s%s/%s", exe, under[u], leaf);
-            if (w < 0 || (size_t)w >= sizeof probe || stat(probe, &sb) != 0)
-                continue;
-            if (strlen(exe) + strlen(under[u]) >= size)
-                return -1;
-            snprintf(out, size, "%s%s", exe, under[u]);
-            return 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0'; /* the executable's folder ("" for /) */
+    for (int i = 0; i < n; i++) {
+        const char *r = rels[i];
+        snprintf(dir, sizeof dir, "%s", exe);
+        for (; strncmp(r, "/..", 3) == 0 && (r[3] == '/' || r[3] == '\0'); r += 3) {
+            char *up = strrchr(dir, '/');
+            if (!up)
+                break;
+            *up = '\0';
         }
+        int w = snprintf(probe, sizeof probe, "%s%s/%s", dir, r, leaf);
+        if (w < 0 || (size_t)w >= sizeof probe || stat(probe, &sb) != 0)
+            continue;
+        w = snprintf(out, size, "%s%s", dir, r);
+        return w < 0 || (size_t)w >= size ? -1 : 0;
     }
     return -1;
 }

@@ -89,12 +89,13 @@ nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encodin
 /* Trims ASCII and full-width (U+3000) spaces in place; returns s. */
 char *nb_trim(char *s);
 
-/* Looks for LEAF beside the running executable (/proc/self/exe) and up to two folders
- * above it, in each folder directly or under each of UNDER[0..N) ("" for the folder
- * itself; "/share/nianbao" for an installation). Writes the first folder that holds it,
- * with its UNDER part, into OUT: 0; -1 when none does (OUT unchanged). The command finds
- * its scripts this way (main.c) and its module (publish.c): a build tree, build-san/, or
- * PREFIX/bin. */
-int nb_near_exe(const char *const *under, int n, const char *leaf, char *out, size_t size);
+/* Looks for LEAF in the folders RELS[0..N), each relative to the running executable's
+ * folder (/proc/self/exe): "" the folder itself, "/../share/nianbao" a folder beside the
+ * one above it. Writes the first folder that holds it into OUT: 0; -1 when none does. The
+ * command finds its scripts this way (main.c) and its modules (publish.c), in the build
+ * tree or an installation (PREFIX/bin with PREFIX/share/nianbao and PREFIX/lib/nianbao),
+ * and nowhere else: a copy of the binary in a shared folder such as /tmp must not take
+ * scripts or modules someone left in the folders above it. */
+int nb_near_exe(const char *const *rels, int n, const char *leaf, char *out, size_t size);
 
 #endif

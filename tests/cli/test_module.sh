@@ -32,6 +32,22 @@ like "$(cat e)" 'nianbao-publish.so is not installed \(looked beside the nianbao
 ./alone/nianbao -d s.db --version >o 2>e
 is "$?" 0 "without the module, the rest of the command works"
 
+# A copy two folders below a folder where someone left a module and scripts (as in /tmp):
+# neither is taken. The copy's own folder and ../lib/nianbao are the only places looked in.
+mkdir -p planted/a/b planted/scripts planted/a/lib/nianbao
+cp "$NB_BIN" planted/a/b/nianbao
+echo 'not a shared object' >planted/nianbao-publish.so
+echo 'not a shared object' >planted/a/nianbao-publish.so
+printf 'print("PLANTED")\nos.exit(7)\n' >planted/scripts/cli.lua
+(unset NIANBAO_HOME; ./planted/a/b/nianbao lint p.html >o 2>e; echo "$?" >rc)
+unlike "$(cat o e)" 'PLANTED' "scripts left two folders above a copy are not run"
+(./planted/a/b/nianbao lint p.html >o 2>e; echo "$?" >rc)
+unlike "$(cat e)" 'cannot load .*planted' "modules left one or two folders above a copy are not opened"
+like "$(cat e)" 'nianbao-publish.so is not installed' "(it says the module is missing)"
+cp "$module" planted/a/lib/nianbao/nianbao-publish.so
+./planted/a/b/nianbao lint p.html >o 2>e
+unlike "$(cat e)" 'not installed|cannot load' "../lib/nianbao beside the copy's folder is looked in (an installation's layout)"
+
 # A module that is not one: refused with the loader's words, not a crash.
 cp "$NB_BIN" alone/nianbao
 echo 'not a shared object' >alone/nianbao-publish.so
