@@ -367,8 +367,10 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
                              &t->src_id, err, errlen);
     if (!rc)
         rc = nb_writer_new(im->s, im->k, t->body_id, t->src_id, &t->writer, err, errlen);
-    if (!rc)
+    if (!rc) {
+        nb_writer_file(t->writer, o->path);
         rc = nb_writer_same_file(t->writer, im->canonical, err, errlen);
+    }
     if (!rc) /* groups for the first bodies of the file: the memory stays bounded */
         nb_writer_async(t->writer, im->async, im->ntargets <= GROUP_WRITERS, &im->fail);
     *out = t;

@@ -29,6 +29,7 @@ typedef struct {
 
 struct nb_writer {
     nb_store *s;
+    const char *file;        /* the rows' file, for messages (nb_writer_file; NULL: the store) */
     const nb_kind *k;
     int64_t body, src;
     int existing;            /* the body already has rows of the kind */
@@ -166,6 +167,11 @@ static void prepare_batch(nb_writer *w)
         sqlite3_bind_int64(w->ins_batch, base + 1, w->body);
         sqlite3_bind_int64(w->ins_batch, base + k->nfields + 3, w->src);
     }
+}
+
+void nb_writer_file(nb_writer *w, const char *file)
+{
+    w->file = file;
 }
 
 nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_writer **out,
@@ -531,6 +537,20 @@ static void batch_run(void *ud)
     sqlite3_mutex_leave(m);
 }
 
+/* "FILE:LINE: cannot store the row: " for the row FIRST (LAST the same), or "FILE: lines
+ * A to B: cannot store one of the rows: " for the batch FIRST..LAST, into ERR (SQLite says
+ * which statement failed, not which of its rows). */
+static void where(const nb_writer *w, const pending_row *first, const pending_row *last, char *err,
+                  size_t errlen)
+{
+    const char *file = w->file ? w->file : w->s->path;
+    if (first == last)
+        snprintf(err, errlen, "%s:%ld: cannot store the row: ", file, first->line);
+    else
+        snprintf(err, errlen, "%s: lines %ld to %ld: cannot store one of the rows: ", file,
+                 first->line, last->line);
+}
+
 /* In the import's thread, once batch_run has returned: the parts follow the rows. */
 static void batch_done(void *ud)
 {
@@ -540,8 +560,10 @@ static void batch_done(void *ud)
     if (f->rc)
         return;
     if (w->sent_rc != SQLITE_DONE) {
-        snprintf(f->err, sizeof f->err, "%s:%ld: cannot store the row: %s", w->s->path,
-                 w->sent[w->sent_failed_at * BATCH_ROWS].line, w->sent_msg);
+        const pending_row *first = &w->sent[w->sent_failed_at * BATCH_ROWS];
+        where(w, first, first + BATCH_ROWS - 1, f->err, sizeof f->err);
+        size_t len = strlen(f->err);
+        snprintf(f->err + len, sizeof f->err - len, "%s", w->sent_msg);
         f->rc = NB_ERR_SQL;
         return;
     }
@@ -600,7 +622,7 @@ static void take_groups(nb_writer *w)
 
 static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
 {
-    int done = 0, rc;
+    int done = 0, rc, batch = 1; /* batch: the statement that fails is a batch's */
     nb_err frc = settle(w, err, errlen);
     if (frc) {
         drop(w);
@@ -634,6 +656,7 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
     for (; done < w->npending; done++) {
         const pending_row *p = &w->pending[done];
         int64_t rid;
+        batch = 0;
         rc = step_row(w, w->text.data, p, &rid);
         if (rc != SQLITE_DONE)
             goto fail;
@@ -646,8 +669,9 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
     drop(w);
     return NB_OK;
 fail:
-    snprintf(err, errlen, "%s:%ld: cannot store the row: %s", w->s->path,
-             w->pending[done].line, sqlite3_errmsg(w->s->db));
+    where(w, &w->pending[done], &w->pending[done + (batch ? BATCH_ROWS - 1 : 0)], err, errlen);
+    size_t len = strlen(err);
+    snprintf(err + len, errlen - len, "%s", sqlite3_errmsg(w->s->db));
     drop(w);
     return NB_ERR_SQL;
 }

@@ -33,6 +33,10 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
                      char *err, size_t errlen);
 void nb_writer_free(nb_writer *w);
 
+/* Names FILE (kept by the caller) as the rows' file in the writer's messages: "FILE:LINE:
+ * cannot store the row: …"; without it, the store's path stands there. */
+void nb_writer_file(nb_writer *w, const char *file);
+
 /* The rid of the body's record ID, 0 when it has none. While the ids asked
  * for rise (in the index's order), the body's rows are walked rather than
  * sought one by one. */

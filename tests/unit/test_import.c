@@ -718,12 +718,14 @@ static void test_async(void)
     sqlite3_exec(store->db, "CREATE TRIGGER async_fail BEFORE INSERT ON request WHEN NEW.id = 'AF005000' "
                  "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
     long long before = sql_int("SELECT count(*) FROM request");
-    r = run("request", async_file("AF", 12000, NULL, 0, 0), "异步失败局", 0, NULL, 0);
-    char want[512];
-    /* the row of AF005000 is in the batch of rows 4864..5119, lines 4866.. */
-    snprintf(want, sizeof want, "%s:4866: cannot store the row: refused by a test trigger", store->path);
+    char file[256], want[512];
+    snprintf(file, sizeof file, "%s", async_file("AF", 12000, NULL, 0, 0));
+    r = run("request", file, "异步失败局", 0, NULL, 0);
+    /* the row of AF005000 is in the batch of rows 4864..5119, lines 4866..5121 */
+    snprintf(want, sizeof want, "%s: lines 4866 to 5121: cannot store one of the rows: refused by a test trigger",
+             file);
     CHECK(r.rc == NB_ERR_SQL && strcmp(r.err, want) == 0,
-          "async: a batch refused in the helper fails the import, naming its first line");
+          "async: a batch refused in the helper fails the import, naming the file and the batch's lines");
     if (r.rc != NB_ERR_SQL || strcmp(r.err, want) != 0)
         printf("# got %d: %s\n", r.rc, r.err);
     sqlite3_exec(store->db, "DROP TRIGGER async_fail", NULL, NULL, NULL);
@@ -758,10 +760,11 @@ static void test_async(void)
                  "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
     long long rows_before = sql_int("SELECT count(*) FROM request"),
               lines_before = sql_int("SELECT sum(line) FROM request");
-    r = run("request", async_file("AU", 12000, NULL, 0, 0), "异步更新局", 0, NULL, 0);
-    snprintf(want, sizeof want, "%s:42: cannot store the row: refused by a test trigger", store->path);
+    snprintf(file, sizeof file, "%s", async_file("AU", 12000, NULL, 0, 0));
+    r = run("request", file, "异步更新局", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:42: cannot store the row: refused by a test trigger", file);
     CHECK(r.rc == NB_ERR_SQL && strcmp(r.err, want) == 0,
-          "async: an update refused in the helper fails the import, naming its line");
+          "async: an update refused in the helper fails the import, naming the file and its line");
     if (r.rc != NB_ERR_SQL || strcmp(r.err, want) != 0)
         printf("# got %d: %s\n", r.rc, r.err);
     sqlite3_exec(store->db, "DROP TRIGGER async_fail_upd", NULL, NULL, NULL);
@@ -812,7 +815,7 @@ static void test_async_failures(void)
     sqlite3_exec(store->db, "CREATE TRIGGER async_rb BEFORE INSERT ON request WHEN NEW.id = 'ID003000' "
                  "BEGIN SELECT RAISE(ROLLBACK, 'rolled back by a test trigger'); END", NULL, NULL, NULL);
     r = run("request", mixed_file("rb1.csv", 6000, "回滚新局", "回滚旧局"), NULL, 0, NULL, 0);
-    CHECK(r.rc == NB_ERR_SQL && strstr(r.err, "cannot store the row: rolled back by a test trigger"),
+    CHECK(r.rc == NB_ERR_SQL && strstr(r.err, "cannot store one of the rows: rolled back by a test trigger"),
           "async failures: a ROLLBACK in the helper fails the import");
     if (r.rc != NB_ERR_SQL)
         printf("# got %d: %s\n", r.rc, r.err);
@@ -832,11 +835,13 @@ static void test_async_failures(void)
     nb_buf_adds(&b, "编号,收到日期,申请人类型\n");
     for (int i = 0; i < 10000; i++)
         nb_buf_printf(&b, "RF%06d,%s,自然人\n", i, i == 8999 ? "2021-02-30" : "2021-01-01");
-    r = run("request", write_file("rf.csv", b.data), "失败与拒绝局", 0, NULL, 0);
+    char rf[256], want[512];
+    snprintf(rf, sizeof rf, "%s", write_file("rf.csv", b.data));
+    r = run("request", rf, "失败与拒绝局", 0, NULL, 0);
     nb_buf_free(&b);
-    char want[512];
-    /* RF007000 (line 7002) is in the batch of lines 6914.., refused before the bad date */
-    snprintf(want, sizeof want, "%s:6914: cannot store the row: refused by a test trigger", store->path);
+    /* RF007000 (line 7002) is in the batch of lines 6914..7169, refused before the bad date */
+    snprintf(want, sizeof want, "%s: lines 6914 to 7169: cannot store one of the rows: refused by a test trigger",
+             rf);
     CHECK(r.rc == NB_ERR_SQL && strcmp(r.err, want) == 0,
           "async failures: a batch refused in the helper before a bad row: the helper's error, as alone");
     if (r.rc != NB_ERR_SQL || strcmp(r.err, want) != 0)
