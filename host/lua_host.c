@@ -31,10 +31,12 @@ static int h_open(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     int mode = luaL_checkoption(L, 2, "write", modes);
+    int given = !lua_isnoneornil(L, 3);
     lua_Number wait = luaL_optnumber(L, 3, 0);
     if (wait < 0 || wait > 86400)
         return luaL_argerror(L, 3, "seconds from 0 to 86400");
-    return nb_push_store(L, path, mode, wait > 0 ? (int)(wait * 1000) : 0);
+    /* none given: the store's default; 0: not at all (below 1 ms) */
+    return nb_push_store(L, path, mode, !given ? 0 : wait * 1000 >= 1 ? (int)(wait * 1000) : -1);
 }
 
 #define NB_MT_BUF "nianbao.buf"

@@ -483,6 +483,8 @@ void nb_store_interrupt_all(void)
 static int busy_wait(void *ud, int count)
 {
     nb_store *s = ud;
+    if (s->opts.busy_ms < 0) /* not at all */
+        return 0;
     if (count == 0 && s->opts.waiting)
         s->opts.waiting(s->opts.ud, s->path);
     /* 1 ms steps first (another worker's short write), then 50 ms */
@@ -628,7 +630,7 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
     }
     nb_strmap_init(&s->codes);
     s->opts = *o;
-    if (s->opts.busy_ms <= 0)
+    if (s->opts.busy_ms == 0)
         s->opts.busy_ms = NB_BUSY_MS;
     s->readonly = o->mode == NB_OPEN_READ;
     nb_err rc;

@@ -32,7 +32,8 @@ typedef enum {
 
 typedef struct {
     int mode;      /* nb_open_mode */
-    int busy_ms;   /* wait for a lock this long (0: NB_BUSY_MS), then NB_ERR_BUSY */
+    int busy_ms;   /* wait for a lock this long (0: NB_BUSY_MS; below 0: not at all), then
+                      NB_ERR_BUSY */
     void (*waiting)(void *ud, const char *path); /* called once when a wait starts */
     void *ud;
 } nb_open_opts;

@@ -12,10 +12,10 @@ local command = {}
 --- The options every command takes.
 command.common = {
   { "-d", "FILE", "the store (default ./nianbao.db)" },
-  { "--lock-wait", "SECONDS", "how long to wait for a store another process has locked (default 10)",
+  { "--lock-wait", "SECONDS", "how long to wait for a store another process has locked (default 10; 0: not at all)",
     check = function(v)
       local n = tonumber(v)
-      if not n or n <= 0 or n > 86400 then return nil, "seconds from 0 to 86400 (" .. v .. ")" end
+      if not n or n < 0 or n > 86400 then return nil, "seconds from 0 to 86400 (" .. v .. ")" end
       return n
     end },
   { "--limit-seconds", "N", "stop any script, query or read after N seconds (default 600; 0: none)",

@@ -95,6 +95,12 @@ like "$err" "waiting for s.db \(locked by another process\)" "a locked store: th
 like "$(printf '%s\n' "$err" | tail -1)" "^nianbao: .*(locked|busy)" "a locked store: the reason"
 nb -d s.db --lock-wait 1 import --body $B request r.csv r.csv
 is "$rc" 3 "a locked store, several files: exit status 3 too"
+t0=$(date +%s%N)
+nb -d s.db --lock-wait 0 import --body $B request r.csv
+t1=$(date +%s%N)
+is "$rc" 3 "--lock-wait 0: a locked store at once refused, exit status 3"
+check "--lock-wait 0: without waiting ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 900
+unlike "$err" "waiting for" "--lock-wait 0: no wait said"
 wait $locker
 is "$(sqlite3 s.db 'SELECT count(*) FROM request')" 0 "a locked store: nothing was written"
 nb -d s.db import --body $B request r.csv
