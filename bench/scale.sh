@@ -82,7 +82,7 @@ for ROWS in $SIZES; do
         touch "$D/csv/.done"
     fi
     csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
-    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report regen again loop written; do : >"$D/$f.times"; done
+    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report report_all regen again loop written; do : >"$D/$f.times"; done
     for f in import sql tab report regen; do : >"$D/$f.rss"; done
     i=1
     while [ "$i" -le "$RUNS" ]; do
@@ -130,6 +130,11 @@ for ROWS in $SIZES; do
         since "$t0" >>"$D/report.times"
         $TIME -f "%M" -a -o "$D/report.rss" "$NB" -d "$D/s.db" report --body 机关001 --year 2020 \
             --to xlsx,md,txt,html,csv,json --out "$D/one" >/dev/null
+        # ---- one report, every format (the six, DOCX and PDF: report's default) ----
+        rm -rf "$D/all"
+        t0=$(now)
+        "$NB" -d "$D/s.db" report --body 机关001 --year 2020 --out "$D/all" >/dev/null
+        since "$t0" >>"$D/report_all.times"
         # ---- regen and the per-report loop ----
         rm -rf "$D/regen" "$D/loop"
         t0=$(now)
@@ -156,7 +161,7 @@ for ROWS in $SIZES; do
         echo "$ROWS run $i: import $(tail -1 "$D/import.times") s (.import $(tail -1 "$D/import_sql.times") s);" \
              "tabulate $(tail -1 "$D/tab.times") s (rows $(tail -1 "$D/tab_rows.times"), GROUP BY $(tail -1 "$D/tab_sql.times")," \
              "DuckDB $(tail -1 "$D/tab_duck.times" 2>/dev/null || echo -), C $(tail -1 "$D/tab_c.times"));" \
-             "report $(tail -1 "$D/report.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times") (loop $(tail -1 "$D/loop.times"))"
+             "report $(tail -1 "$D/report.times") s, every format $(tail -1 "$D/report_all.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times") (loop $(tail -1 "$D/loop.times"))"
         i=$((i + 1))
     done
     store_bytes=$(stat -c %s "$D/s.db")
@@ -166,7 +171,7 @@ for ROWS in $SIZES; do
         echo "import $(stats "$D/import.times") | $(stats "$D/import_sql.times") | $(ratios "$D/import_sql.times" "$D/import.times") | $(peak "$D/import.rss") | $(peak "$D/sql.rss") | $(stats "$D/written.times")"
         echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times") | $(peak "$D/tab.rss")"
         echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
-        echo "report $(stats "$D/report.times") | $(peak "$D/report.rss")"
+        echo "report $(stats "$D/report.times") | $(peak "$D/report.rss") | $(stats "$D/report_all.times")"
         echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times") | $(peak "$D/regen.rss")"
         echo "bytes $csv_bytes $store_bytes $pack_bytes"
     } >>"$DATA/results"
@@ -179,7 +184,7 @@ $1 == "size" { n++; size[n] = $2 }
 $1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n] = p[3]; rss[n] = p[4]; sqlrss[n] = p[5]; wr[n] = p[6] }
 $1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5]; tabrss[n] = p[6] }
 $1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
-$1 == "report" { split($0, p, " \\| "); rep[n] = p[1]; reprss[n] = p[2] }
+$1 == "report" { split($0, p, " \\| "); rep[n] = p[1]; reprss[n] = p[2]; repall[n] = p[3] }
 $1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5]; regrss[n] = p[6] }
 $1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4 }
 function med(s,   a) { split(s, a, " "); return a[1] == "import" || a[1] == "tab" || a[1] == "report" || a[1] == "regen" || a[1] == "tabratio" ? a[2] : a[1] }
@@ -208,15 +213,16 @@ END {
         printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s |\n", size[i], f(med(tab[i])), f(med(rows[i])), f(med(sql[i])),
             f(med(dk[i])), f(med(c[i])), f(med(rsql[i])), spread(rsql[i]), f(med(rduck[i])), spread(rduck[i]), f(med(rc[i])), spread(rc[i]), tabrss[i]
     print ""
-    print "Reports: one (body, year) report in all six formats (wall time of `nianbao report`), and per report:"
+    print "Reports: one (body, year) report in all six formats (wall time of `nianbao report`), in every format (the six,"
+    print "DOCX and PDF: `report` without `--to`), and per report:"
     print "`regen --all --to json,xlsx` (its default: a worker per processor) against `nianbao report --to json,xlsx` one by one."
     print "The import keeps every body'"'"'s digest as it writes (its records are all new), so the first regen after it reads"
     print "none of the rows; the first regen also writes the run history the second reads (the same bytes are written)."
     print ""
-    print "| requests | one report s | regen s per report (first after import) | again s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) | peak MB (one report / regen) |"
-    print "|---|---|---|---|---|---|---|---|"
+    print "| requests | one report s | every format s | regen s per report (first after import) | again s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) | peak MB (one report / regen) |"
+    print "|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s / %s |\n", size[i], f(med(rep[i])), f(med(reg[i])), f(med(again[i])), f(med(loop[i])),
+        printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s / %s |\n", size[i], f(med(rep[i])), f(med(repall[i])), f(med(reg[i])), f(med(again[i])), f(med(loop[i])),
             f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i]), reprss[i], regrss[i]
 }' "$DATA/results" >"$OUT"
 cat "$OUT"
