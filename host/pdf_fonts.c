@@ -5,10 +5,16 @@
 #include <glib.h>
 #include <hb-subset.h>
 #include <hb.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "files.h"
 
 #define MAX_ROLES 8
 #define MAX_SUBSETS 16 /* (list, weight) pairs of a document: at most 2 a role */
@@ -75,6 +81,24 @@ static hb_face_t *face_of(const char *file, int index)
     return faces[nfaces++].face;
 }
 
+/* The configuration every document's is: fontconfig's, read once a process (a document
+ * of its own each read it again, 4 ms, and where its cache cannot be written, scanned
+ * every font again); each document's subsets are its application fonts, cleared after. */
+static FcConfig *base;
+
+__attribute__((destructor)) static void base_free(void)
+{
+    if (base)
+        FcConfigDestroy(base);
+    base = NULL;
+}
+
+static void add_chars(hb_set_t *set, const char *s)
+{
+    for (const char *p = s; p && *p; p = g_utf8_next_char(p))
+        hb_set_add(set, g_utf8_get_char(p));
+}
+
 nb_pdf_fonts *nb_pdf_fonts_new(void)
 {
     nb_pdf_fonts *f = calloc(1, sizeof *f);
@@ -83,6 +107,10 @@ nb_pdf_fonts *nb_pdf_fonts_new(void)
         free(f);
         return NULL;
     }
+    /* what Pango puts in of its own: a hyphen where it breaks a word (U+2010, else "-"),
+       an ellipsis where it cuts a line short */
+    if (f)
+        add_chars(f->chars, "\u2010-\u2026");
     return f;
 }
 
@@ -90,15 +118,41 @@ void nb_pdf_fonts_text(nb_pdf_fonts *f, const char *text)
 {
     if (!f || !text)
         return;
-    /* as the exporter gives it to Pango: invalid bytes become U+FFFD */
+    /* as the exporter gives it to Pango: invalid bytes become U+FFFD; and composed and
+       decomposed, as HarfBuzz may draw a letter and its accent as one glyph or two */
     char *valid = g_utf8_make_valid(text, -1);
-    for (const char *p = valid; *p; p = g_utf8_next_char(p))
-        hb_set_add(f->chars, g_utf8_get_char(p));
+    char *nfc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFC);
+    char *nfd = g_utf8_normalize(valid, -1, G_NORMALIZE_NFD);
+    add_chars(f->chars, valid);
+    add_chars(f->chars, nfc);
+    add_chars(f->chars, nfd);
     g_free(valid);
+    g_free(nfc);
+    g_free(nfd);
+}
+
+/* 1 when family names A and B are the same to fontconfig: but for case (ASCII) and blanks. */
+static int same_family(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        while (*a == ' ')
+            a++;
+        while (*b == ' ')
+            b++;
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+        if (x != y)
+            return 0;
+        if (!x)
+            return 1;
+    }
 }
 
 /* The font fontconfig gives for the family list LIST in bold or not, for Chinese text,
- * as Pango asks for it; NULL when none. */
+ * as Pango asks for it, when it is of a family LIST names; NULL when none is. (A list
+ * that names no installed family, or a generic one such as "serif", leaves the choice to
+ * fontconfig and the text's language: Pango then draws Latin text in a Latin font, which
+ * a subset put first would take over. Such a role keeps its whole fonts.) */
 static FcPattern *match(FcConfig *cfg, const char *list, int bold)
 {
     FcPattern *pat = FcPatternCreate();
@@ -118,15 +172,58 @@ static FcPattern *match(FcConfig *cfg, const char *list, int bold)
             FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)name);
     }
     free(copy);
+    FcPattern *named = FcPatternDuplicate(pat);
     FcPatternAddInteger(pat, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
     FcPatternAddInteger(pat, FC_SLANT, FC_SLANT_ROMAN);
     FcPatternAddString(pat, FC_LANG, (const FcChar8 *)"zh-cn");
     FcConfigSubstitute(cfg, pat, FcMatchPattern);
     FcDefaultSubstitute(pat);
     FcResult r;
-    FcPattern *m = FcFontMatch(cfg, pat, &r);
+    FcPattern *m = named ? FcFontMatch(cfg, pat, &r) : NULL;
     FcPatternDestroy(pat);
+    int listed = 0;
+    FcChar8 *a, *b;
+    for (int i = 0; m && !listed && FcPatternGetString(m, FC_FAMILY, i, &a) == FcResultMatch; i++)
+        for (int j = 0; !listed && FcPatternGetString(named, FC_FAMILY, j, &b) == FcResultMatch; j++)
+            listed = same_family((const char *)a, (const char *)b);
+    FcPatternDestroy(named);
+    if (!listed) {
+        FcPatternDestroy(m);
+        return NULL;
+    }
     return m;
+}
+
+/* The folder of the subsets' files. */
+static const char *temp_dir(void)
+{
+    const char *dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
+/* Removes, once a process, the subsets' files that a process of this user left in the
+ * folder when it was killed (SIGKILL: no cleaning up; other signals: files.h), named by
+ * their process, which is gone. */
+static void sweep(void)
+{
+    static int swept;
+    if (swept++)
+        return;
+    const char *dir = temp_dir();
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        long pid;
+        char path[4096];
+        struct stat sb;
+        if (sscanf(e->d_name, "nianbao-font-%ld-", &pid) != 1 || pid <= 0 || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path &&
+            lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid())
+            unlink(path);
+    }
+    if (d)
+        closedir(d);
 }
 
 /* Writes the subset of FILE's face INDEX to the document's characters into a temporary
@@ -148,17 +245,20 @@ static char *write_subset(nb_pdf_fonts *f, const char *file, int index)
     hb_face_destroy(sub);
     unsigned len = 0;
     const char *data = hb_blob_get_data(blob, &len);
-    const char *dir = getenv("TMPDIR");
-    char *path = g_strdup_printf("%s/nianbao-font-%ld-%u-XXXXXX", dir && *dir ? dir : "/tmp",
-                                 (long)getpid(), made++);
+    sweep();
+    char *path = g_strdup_printf("%s/nianbao-font-%ld-%u-XXXXXX", temp_dir(), (long)getpid(), made++);
     int fd = len ? mkstemp(path) : -1, ok = fd >= 0;
     for (unsigned done = 0; ok && done < len;) {
         ssize_t w = write(fd, data + done, len - done);
         ok = w > 0;
         done += ok ? (unsigned)w : 0;
     }
-    if (fd >= 0 && (close(fd) != 0 || !ok))
+    if (fd >= 0)
+        nb_temp_register(path); /* removed if the process is stopped (files.h) */
+    if (fd >= 0 && (close(fd) != 0 || !ok)) {
         unlink(path), ok = 0;
+        nb_temp_forget(path);
+    }
     hb_blob_destroy(blob);
     if (!ok) {
         g_free(path);
@@ -226,8 +326,10 @@ static int add_list(nb_pdf_fonts *f, const char *list, int weights, const char *
 
 FcConfig *nb_pdf_fonts_make(nb_pdf_fonts *f, int n, const char *const *lists, const int *weights)
 {
-    if (!f || n > MAX_ROLES || !(f->cfg = FcInitLoadConfigAndFonts()))
+    if (!f || n > MAX_ROLES || (!base && !(base = FcInitLoadConfigAndFonts())))
         return NULL;
+    FcConfigAppFontClear(base); /* an earlier document's, if it ended without its free */
+    f->cfg = FcConfigReference(base);
     int made = 0;
     for (int i = 0; i < n; i++) {
         int first = 0, all = 0; /* the first role of this list, and the weights of all */
@@ -248,6 +350,7 @@ FcConfig *nb_pdf_fonts_make(nb_pdf_fonts *f, int n, const char *const *lists, co
         }
     }
     if (!made) {
+        FcConfigAppFontClear(base);
         FcConfigDestroy(f->cfg);
         f->cfg = NULL;
     }
@@ -268,11 +371,15 @@ void nb_pdf_fonts_free(nb_pdf_fonts *f)
 {
     if (!f)
         return;
-    if (f->cfg)
+    if (f->cfg) {
+        FcConfigAppFontClear(f->cfg);
         FcConfigDestroy(f->cfg);
+    }
     for (int i = 0; i < f->nsubsets; i++) {
-        if (f->subsets[i].path)
+        if (f->subsets[i].path) {
             unlink(f->subsets[i].path);
+            nb_temp_forget(f->subsets[i].path);
+        }
         g_free(f->subsets[i].path);
         free(f->subsets[i].file);
     }

@@ -5,9 +5,12 @@
  * a font; a report of three pages (about 1,300 glyphs) took 0.6 s to write, nearly all of
  * it there. So before a document is laid out, the font file each role's families resolve
  * to (fontconfig, as Pango would: the list, the weight, zh-cn) is cut down with HarfBuzz's
- * subsetter to the document's characters, written to a temporary file, and added to a
- * fontconfig configuration of the document's own under a family of its own ("nianbao
- * 1"), which goes first in the role's family list. The subset keeps those characters'
+ * subsetter to the document's characters, written to a temporary file, and added to
+ * fontconfig's configuration (read once a process) as an application font of a family of
+ * its own ("nianbao-subset-…"), which goes first in the role's family list. Only a font
+ * of a family the list names: a list that names none installed, or a generic family,
+ * leaves the choice to fontconfig and each run's language (Latin text in a Latin font),
+ * and keeps its whole fonts. The subset keeps those characters'
  * outlines, metrics and layout tables, so Pango lays the text out as with the whole font;
  * a character it lacks falls back to the fonts as named. Where a subset cannot be made
  * (no temporary folder, a font HarfBuzz refuses, no memory) the roles keep their lists
@@ -35,7 +38,8 @@ typedef struct nb_pdf_fonts nb_pdf_fonts;
 /* A new set of subsets, empty (NULL: no memory). */
 nb_pdf_fonts *nb_pdf_fonts_new(void);
 
-/* Adds the characters of TEXT (UTF-8; invalid bytes skipped; NULL: nothing). */
+/* Adds the characters of TEXT (UTF-8; invalid bytes as U+FFFD, as Pango is given them;
+ * composed and decomposed too; NULL: nothing). */
 void nb_pdf_fonts_text(nb_pdf_fonts *f, const char *text);
 
 /* Makes the subsets of the N roles whose family lists are LISTS (comma-separated, as

@@ -9,6 +9,8 @@
 #include "t.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 
 #include <pango/pangocairo.h>
 #include <pango/pangofc-fontmap.h>
+#include <poppler.h>
 
 static char dir[64];
 
@@ -122,6 +125,117 @@ static void test_subsets(void)
     nb_pdf_fonts_free(NULL);
 }
 
+/* The characters Pango puts in of its own (a hyphen, an ellipsis) and the composed and
+ * decomposed forms of the text are in the subset; a list that names no installed family,
+ * or a generic one, gets none (fontconfig's choice by language stands). */
+static void test_what_goes_in(void)
+{
+    nb_pdf_fonts *f = nb_pdf_fonts_new();
+    nb_pdf_fonts_text(f, "拼音ma\xcc\x84 e\xcc\x81"); /* ā and é decomposed */
+    const char *lists[] = {"No Such Font,Noto Serif CJK SC", "No Such Font", "serif"};
+    const int weights[] = {NB_PDF_REGULAR, NB_PDF_REGULAR, NB_PDF_REGULAR};
+    FcConfig *cfg = nb_pdf_fonts_make(f, 3, lists, weights);
+    CHECK(cfg && nb_pdf_fonts_family(f, 0) != NULL,
+          "named: a list whose named family is installed gets its subset");
+    CHECK(nb_pdf_fonts_family(f, 1) == NULL && nb_pdf_fonts_family(f, 2) == NULL,
+          "named: a list that names no installed family, or a generic one, keeps its whole fonts");
+    FcFontSet *set = cfg ? FcConfigGetFonts(cfg, FcSetApplication) : NULL;
+    FcCharSet *cs = NULL;
+    if (set && set->nfont > 0)
+        FcPatternGetCharSet(set->fonts[0], FC_CHARSET, 0, &cs);
+    CHECK(cs && FcCharSetHasChar(cs, 0x2010) && FcCharSetHasChar(cs, 0x2026) && FcCharSetHasChar(cs, '-'),
+          "inserted: the hyphen and the ellipsis Pango may put in are there");
+    CHECK(cs && FcCharSetHasChar(cs, 0x0101) && FcCharSetHasChar(cs, 0x00E9) && FcCharSetHasChar(cs, 0x0304),
+          "inserted: a decomposed letter's composed form is there (and its accent)");
+    nb_pdf_fonts_free(f);
+}
+
+/* The text of every page of the PDF at PATH, joined; a string to g_free (NULL: unread). */
+static char *pdf_text(const char *path)
+{
+    char *uri = g_filename_to_uri(path, NULL, NULL);
+    PopplerDocument *d = uri ? poppler_document_new_from_file(uri, NULL, NULL) : NULL;
+    g_free(uri);
+    if (!d)
+        return NULL;
+    GString *all = g_string_new(NULL);
+    for (int i = 0; i < poppler_document_get_n_pages(d); i++) {
+        PopplerPage *pg = poppler_document_get_page(d, i);
+        char *t = poppler_page_get_text(pg);
+        g_string_append(all, t ? t : "");
+        g_string_append(all, "\f");
+        g_free(t);
+        g_object_unref(pg);
+    }
+    g_object_unref(d);
+    return g_string_free(all, FALSE);
+}
+
+/* A paragraph Pango must break inside a word (a hyphen put in) and decomposed accents:
+ * the same text with the subsets as with the whole fonts. */
+static void test_same_as_whole(void)
+{
+    nb_doc *d = xcalloc(1, sizeof *d);
+    d->title = xstrdup("测试区人民政府2020年政府信息公开工作年度报告");
+    d->body = xstrdup("测试区人民政府");
+    d->format = xstrdup("gov2019");
+    d->nblocks = 2;
+    d->blocks = xcalloc(2, sizeof *d->blocks);
+    d->blocks[0].type = NB_BLOCK_PARA;
+    char text[320] = "详见"; /* a word longer than a line: broken inside it */
+    size_t n = strlen(text);
+    for (int i = 0; i < 300; i++)
+        text[n++] = (char)('a' + i % 10);
+    snprintf(text + n, sizeof text - n, "。");
+    d->blocks[0].text = xstrdup(text);
+    d->blocks[1].type = NB_BLOCK_PARA;
+    d->blocks[1].text = xstrdup("拼音ma\xcc\x84 ma\xcc\x81 ma\xcc\x8c ma\xcc\x80，e\xcc\x81。");
+    char sub_path[128], whole_path[128], err[512] = "";
+    snprintf(sub_path, sizeof sub_path, "%s/sub.pdf", dir);
+    snprintf(whole_path, sizeof whole_path, "%s/whole.pdf", dir);
+    nb_err a = nb_export_pdf(d, sub_path, err, sizeof err);
+    setenv("TMPDIR", "/nonexistent/nianbao-test", 1); /* no subsets: the whole fonts */
+    nb_err b = nb_export_pdf(d, whole_path, err, sizeof err);
+    setenv("TMPDIR", dir, 1);
+    char *ta = a == NB_OK ? pdf_text(sub_path) : NULL, *tb = b == NB_OK ? pdf_text(whole_path) : NULL;
+    CHECK(ta && tb && strcmp(ta, tb) == 0,
+          "same text: a word broken inside and decomposed accents, as with the whole fonts");
+    if (ta && tb && strcmp(ta, tb) != 0)
+        printf("# subsets:\n%s\n# whole fonts:\n%s\n", ta, tb);
+    g_free(ta);
+    g_free(tb);
+    remove(sub_path);
+    remove(whole_path);
+    nb_doc_free(d);
+}
+
+/* A subset's file left by a process that is gone (killed) is removed by the next PDF's;
+ * one of a live process is not. */
+static void test_sweep(void)
+{
+    long dead = 0;
+    for (long pid = 4194000; pid > 300000 && !dead; pid -= 997)
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            dead = pid;
+    char left[256], live[256];
+    snprintf(left, sizeof left, "%s/nianbao-font-%ld-0-AbCdEf", dir, dead);
+    snprintf(live, sizeof live, "%s/nianbao-font-%ld-0-GhIjKl", dir, (long)getppid());
+    FILE *a = fopen(left, "w"), *b = fopen(live, "w");
+    if (a)
+        fclose(a);
+    if (b)
+        fclose(b);
+    nb_pdf_fonts *f = nb_pdf_fonts_new();
+    nb_pdf_fonts_text(f, "一");
+    const char *lists[] = {"Noto Serif CJK SC"};
+    const int weights[] = {NB_PDF_REGULAR};
+    nb_pdf_fonts_make(f, 1, lists, weights);
+    nb_pdf_fonts_free(f);
+    CHECK(dead && access(left, F_OK) != 0, "sweep: a file of a process that is gone is removed");
+    CHECK(access(live, F_OK) == 0, "sweep: a file of a live process stays");
+    remove(live);
+}
+
 /* Where no subset can be made (no temporary folder), none: the whole fonts draw. */
 static void test_no_subsets(void)
 {
@@ -165,7 +279,10 @@ int main(void)
         return 1;
     }
     setenv("TMPDIR", dir, 1);
+    test_sweep(); /* first: a process sweeps once */
     test_subsets();
+    test_what_goes_in();
+    test_same_as_whole();
     test_no_subsets();
     rmdir(dir);
 #else
