@@ -1509,14 +1509,17 @@ static nb_err pdf_write(pdf *p)
     return rc;
 }
 
-/* The fonts of DOC's roles cut down to the characters it shows (pdf_fonts.h): its
- * title, headings, paragraphs, captions and cells, and the page numbers; NULL when none
- * could be made (the whole fonts then). */
-static nb_pdf_fonts *subsets_make(const nb_doc *doc)
+/* The fonts of the document's roles cut down to the characters it shows (pdf_fonts.h):
+ * its title, headings, paragraphs, captions and cells, and the page numbers, into
+ * P->subsets (NULL when none could be made: the whole fonts then). NB_ERR_IO when the disk
+ * could not take them (full, failing). */
+static nb_err subsets_make(pdf *p)
 {
+    const nb_doc *doc = p->doc;
     nb_pdf_fonts *f = nb_pdf_fonts_new();
+    p->subsets = NULL;
     if (!f)
-        return NULL;
+        return NB_OK;
     nb_pdf_fonts_text(f, doc->title);
     for (int b = 0; b < doc->nblocks; b++)
         nb_pdf_fonts_text(f, doc->blocks[b].text);
@@ -1536,11 +1539,17 @@ static nb_pdf_fonts *subsets_make(const nb_doc *doc)
         /* the body's bold: sub-headings and table headers (fonts_init, table_init) */
         weights[r] = NB_PDF_REGULAR | (r == NB_FONT_BODY ? NB_PDF_BOLD : 0);
     }
-    if (!nb_pdf_fonts_make(f, NB_FONT_ROLES, lists, weights)) {
-        nb_pdf_fonts_free(f);
-        return NULL;
+    int made = nb_pdf_fonts_make(f, NB_FONT_ROLES, lists, weights) != NULL, e = nb_pdf_fonts_error(f);
+    if (e) {
+        snprintf(p->err, p->errlen, "cannot write the fonts cut down to the document in %s: %s",
+                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(e));
+        p->rc = NB_ERR_IO;
     }
-    return f;
+    if (made && !e)
+        p->subsets = f;
+    else
+        nb_pdf_fonts_free(f);
+    return p->rc;
 }
 
 /* Sets up Cairo and Pango on the stream F, writes the document, and takes
@@ -1553,9 +1562,12 @@ static nb_err pdf_render(pdf *p, FILE *f)
     char date[32];
     nb_err rc;
 
+    if ((rc = subsets_make(p)) != NB_OK)
+        return rc;
     p->surface = cairo_pdf_surface_create_for_stream(write_out, f, PAGE_W, PAGE_H);
     if ((st = cairo_surface_status(p->surface)) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(p->surface);
+        nb_pdf_fonts_free(p->subsets);
         return cairo_failed(p, st);
     }
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, str_or_empty(p->doc->title));
@@ -1568,7 +1580,7 @@ static nb_err pdf_render(pdf *p, FILE *f)
     /* a font map of our own, freed at the end: Pango's shared default one keeps
      * the fontconfig patterns its threads matched (valgrind: lost) */
     fm = pango_cairo_font_map_new();
-    if ((p->subsets = subsets_make(p->doc)) && PANGO_IS_FC_FONT_MAP(fm))
+    if (p->subsets && PANGO_IS_FC_FONT_MAP(fm))
         pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(fm), nb_pdf_fonts_config(p->subsets));
     p->pc = pango_font_map_create_context(fm);
     fo = cairo_font_options_create();

@@ -32,6 +32,7 @@ struct nb_pdf_fonts {
     subset subsets[MAX_SUBSETS];
     int nsubsets;
     char *lists[MAX_ROLES]; /* the roles' new family lists (NULL: unchanged; g_free) */
+    int io_error;           /* errno of a subset's file that the disk could not take */
 };
 
 /* The faces read so far, by file and index: HarfBuzz reads a face's tables as it needs
@@ -226,6 +227,13 @@ static void sweep(void)
         closedir(d);
 }
 
+/* 1 for an error of a disk that is full or failing (the document then fails, as any
+ * output written there does; a folder that cannot be used at all gives the whole fonts). */
+static int full(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG;
+}
+
 /* Writes the subset of FILE's face INDEX to the document's characters into a temporary
  * file; its path (to g_free), or NULL. The name is new in this process, so Cairo's cache of
  * fonts by file name never takes one document's subset for another's. */
@@ -248,15 +256,21 @@ static char *write_subset(nb_pdf_fonts *f, const char *file, int index)
     sweep();
     char *path = g_strdup_printf("%s/nianbao-font-%ld-%u-XXXXXX", temp_dir(), (long)getpid(), made++);
     int fd = len ? mkstemp(path) : -1, ok = fd >= 0;
+    if (fd < 0 && len && full(errno))
+        f->io_error = errno;
     for (unsigned done = 0; ok && done < len;) {
         ssize_t w = write(fd, data + done, len - done);
         ok = w > 0;
         done += ok ? (unsigned)w : 0;
+        if (!ok)
+            f->io_error = w < 0 ? errno : ENOSPC;
     }
     if (fd >= 0)
         nb_temp_register(path); /* removed if the process is stopped (files.h) */
-    if (fd >= 0 && (close(fd) != 0 || !ok)) {
-        unlink(path), ok = 0;
+    if (fd >= 0 && close(fd) != 0 && ok)
+        f->io_error = errno, ok = 0;
+    if (fd >= 0 && !ok) {
+        unlink(path);
         nb_temp_forget(path);
     }
     hb_blob_destroy(blob);
@@ -344,12 +358,12 @@ FcConfig *nb_pdf_fonts_make(nb_pdf_fonts *f, int n, const char *const *lists, co
                 all |= weights[j];
         char family[64];
         snprintf(family, sizeof family, "nianbao-subset-%ld-%d", (long)getpid(), i);
-        if (add_list(f, lists[i], all, family)) {
+        if (add_list(f, lists[i], all, family) && !f->io_error) {
             f->lists[i] = g_strdup_printf("%s,%s", family, lists[i]);
             made++;
         }
     }
-    if (!made) {
+    if (!made || f->io_error) {
         FcConfigAppFontClear(base);
         FcConfigDestroy(f->cfg);
         f->cfg = NULL;
@@ -360,6 +374,11 @@ FcConfig *nb_pdf_fonts_make(nb_pdf_fonts *f, int n, const char *const *lists, co
 FcConfig *nb_pdf_fonts_config(const nb_pdf_fonts *f)
 {
     return f ? f->cfg : NULL;
+}
+
+int nb_pdf_fonts_error(const nb_pdf_fonts *f)
+{
+    return f ? f->io_error : 0;
 }
 
 const char *nb_pdf_fonts_family(const nb_pdf_fonts *f, int i)

@@ -47,6 +47,12 @@ void nb_pdf_fonts_text(nb_pdf_fonts *f, const char *text);
  * them, owned by F; NULL when none could be made. */
 FcConfig *nb_pdf_fonts_make(nb_pdf_fonts *f, int n, const char *const *lists, const int *weights);
 
+/* The errno (ENOSPC, EIO, …) of a subset's file the disk could not take, else 0: then
+ * nb_pdf_fonts_make made none, and the document fails as any output written to a full
+ * disk does (a temporary folder that cannot be used at all is not an error: the whole
+ * fonts draw). */
+int nb_pdf_fonts_error(const nb_pdf_fonts *f);
+
 /* The configuration nb_pdf_fonts_make made (NULL: none). */
 FcConfig *nb_pdf_fonts_config(const nb_pdf_fonts *f);
 

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -236,6 +237,33 @@ static void test_sweep(void)
     remove(live);
 }
 
+/* A disk that cannot take the subsets (here: files limited to 4 KB) fails the document, as
+ * any output written there does, rather than drawing it otherwise; nothing is left. */
+static void test_disk_full(void)
+{
+    nb_doc *d = xcalloc(1, sizeof *d);
+    d->title = xstrdup("测试区人民政府2020年政府信息公开工作年度报告");
+    d->format = xstrdup("gov2019");
+    char path[128], err[512] = "";
+    snprintf(path, sizeof path, "%s/full.pdf", dir);
+    struct rlimit was, small;
+    getrlimit(RLIMIT_FSIZE, &was);
+    small = was;
+    small.rlim_cur = 4096;
+    signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &small);
+    nb_err rc = nb_export_pdf(d, path, err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &was);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(rc == NB_ERR_IO && strstr(err, "cannot write the fonts cut down to the document") &&
+              strstr(err, "File too large"),
+          "full disk: the document fails, and says it was the fonts");
+    if (!strstr(err, "cannot write the fonts"))
+        printf("# %d: %s\n", rc, err);
+    CHECK(access(path, F_OK) != 0 && files_in(dir) == 0, "full disk: nothing written, nothing left");
+    nb_doc_free(d);
+}
+
 /* Where no subset can be made (no temporary folder), none: the whole fonts draw. */
 static void test_no_subsets(void)
 {
@@ -283,6 +311,7 @@ int main(void)
     test_subsets();
     test_what_goes_in();
     test_same_as_whole();
+    test_disk_full();
     test_no_subsets();
     rmdir(dir);
 #else
