@@ -197,6 +197,17 @@ static void push_result(lua_State *L, const import_ud *u, const nb_import_stats 
     }
 }
 
+/* Pushes nil, ERR and {failure = RC's kind}: 3 values. */
+static int push_failure(lua_State *L, nb_err rc, const char *err)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, failure_name(rc));
+    lua_setfield(L, -2, "failure");
+    return 3;
+}
+
 /* store:import("text", path, {body=, year=, dry_run=}) */
 static int import_text(lua_State *L, nb_store *s, const char *path, const char *body)
 {
@@ -209,12 +220,7 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
     nb_err rc = nb_import_text(s, path, body, opt_str(L, 4, "parent"), (int)year,
                                opt_bool(L, 4, "dry_run"), &used, err, sizeof err);
     if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        lua_createtable(L, 0, 1);
-        lua_pushstring(L, failure_name(rc));
-        lua_setfield(L, -2, "failure");
-        return 3;
+        return push_failure(L, rc, err);
     }
     lua_createtable(L, 0, 2);
     lua_pushboolean(L, 1);
@@ -448,12 +454,7 @@ static int l_import_files(lua_State *L)
         return lua_error(L);
     }
     if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        lua_createtable(L, 0, 1);
-        lua_pushstring(L, failure_name(rc));
-        lua_setfield(L, -2, "failure");
-        return 3;
+        return push_failure(L, rc, err);
     }
     lua_pushboolean(L, 1);
     return 1;

@@ -151,6 +151,20 @@ static void test_what_goes_in(void)
     nb_pdf_fonts_free(f);
 }
 
+/* A document of N paragraphs, their texts to set (nb_doc_free frees it). */
+static nb_doc *doc_of(int n)
+{
+    nb_doc *d = xcalloc(1, sizeof *d);
+    d->title = xstrdup("测试区人民政府2020年政府信息公开工作年度报告");
+    d->body = xstrdup("测试区人民政府");
+    d->format = xstrdup("gov2019");
+    d->nblocks = n;
+    d->blocks = xcalloc((size_t)n, sizeof *d->blocks);
+    for (int i = 0; i < n; i++)
+        d->blocks[i].type = NB_BLOCK_PARA;
+    return d;
+}
+
 /* The text of every page of the PDF at PATH, joined; a string to g_free (NULL: unread). */
 static char *pdf_text(const char *path)
 {
@@ -176,20 +190,13 @@ static char *pdf_text(const char *path)
  * the same text with the subsets as with the whole fonts. */
 static void test_same_as_whole(void)
 {
-    nb_doc *d = xcalloc(1, sizeof *d);
-    d->title = xstrdup("测试区人民政府2020年政府信息公开工作年度报告");
-    d->body = xstrdup("测试区人民政府");
-    d->format = xstrdup("gov2019");
-    d->nblocks = 2;
-    d->blocks = xcalloc(2, sizeof *d->blocks);
-    d->blocks[0].type = NB_BLOCK_PARA;
+    nb_doc *d = doc_of(2);
     char text[320] = "详见"; /* a word longer than a line: broken inside it */
     size_t n = strlen(text);
     for (int i = 0; i < 300; i++)
         text[n++] = (char)('a' + i % 10);
     snprintf(text + n, sizeof text - n, "。");
     d->blocks[0].text = xstrdup(text);
-    d->blocks[1].type = NB_BLOCK_PARA;
     d->blocks[1].text = xstrdup("拼音ma\xcc\x84 ma\xcc\x81 ma\xcc\x8c ma\xcc\x80，e\xcc\x81。");
     char sub_path[128], whole_path[128], err[512] = "";
     snprintf(sub_path, sizeof sub_path, "%s/sub.pdf", dir);
@@ -276,13 +283,7 @@ static void test_no_subsets(void)
           "no folder: no subsets, the list as it was");
     nb_pdf_fonts_free(f);
 
-    nb_doc *d = xcalloc(1, sizeof *d);
-    d->title = xstrdup("测试区人民政府2020年政府信息公开工作年度报告");
-    d->body = xstrdup("测试区人民政府");
-    d->format = xstrdup("gov2019");
-    d->nblocks = 1;
-    d->blocks = xcalloc(1, sizeof *d->blocks);
-    d->blocks[0].type = NB_BLOCK_PARA;
+    nb_doc *d = doc_of(1);
     d->blocks[0].text = xstrdup("本报告由测试区人民政府办公室编制。");
     char path[128], err[512] = "";
     snprintf(path, sizeof path, "%s/whole.pdf", dir);
