@@ -64,11 +64,11 @@ nb_err nb_export_pdf(const nb_doc *doc, const char *path, char *err, size_t errl
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <pango/pangofc-fontmap.h>
-
-#include "pdf_fonts.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "pdf_fonts.h"
 
 /* ---- the page (points) ----------------------------------------------------- */
 
@@ -1542,7 +1542,7 @@ static nb_err subsets_make(pdf *p)
     int made = nb_pdf_fonts_make(f, NB_FONT_ROLES, lists, weights) != NULL, e = nb_pdf_fonts_error(f);
     if (e) {
         snprintf(p->err, p->errlen, "cannot write the fonts cut down to the document in %s: %s",
-                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(e));
+                 nb_pdf_fonts_folder(), strerror(e));
         p->rc = NB_ERR_IO;
     }
     if (made && !e)

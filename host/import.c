@@ -653,6 +653,13 @@ static int foreign_keys_off(nb_store *s)
     return on && sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) == SQLITE_OK;
 }
 
+/* Switches the foreign-key checks on again when foreign_keys_off switched them off (OFF). */
+static void foreign_keys_back(nb_store *s, int off)
+{
+    if (off)
+        sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+}
+
 /* The kinds, for the message about an unknown one. */
 static nb_err unknown_kind(const char *kind, char *err, size_t errlen)
 {
@@ -713,8 +720,7 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
         if (rc || o->dry_run)
             nb_store_codes_reload(s); /* open-vocabulary codes added are gone too */
     }
-    if (fk_off)
-        sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    foreign_keys_back(s, fk_off);
     sqlite3_create_function_v2(s->db, "nb_kept", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
     free(im.kept);
     free(im.seen);
@@ -753,8 +759,7 @@ nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *
             fk_off = foreign_keys_off(s); /* every file's rows refer to what it made */
             nb_err rc = nb_store_begin(s, err, errlen);
             if (rc) {
-                if (fk_off)
-                    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+                foreign_keys_back(s, fk_off);
                 return rc;
             }
         }
@@ -776,8 +781,7 @@ nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *
         }
         if (grouped) {
             nb_err rc = nb_store_commit(s, err, errlen);
-            if (fk_off)
-                sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+            foreign_keys_back(s, fk_off);
             if (rc) {
                 nb_store_codes_reload(s); /* open-vocabulary codes the group added are gone */
                 size_t len = strlen(err);

@@ -195,8 +195,7 @@ static FcPattern *match(FcConfig *cfg, const char *list, int bold)
     return m;
 }
 
-/* The folder of the subsets' files. */
-static const char *temp_dir(void)
+const char *nb_pdf_fonts_folder(void)
 {
     const char *dir = getenv("TMPDIR");
     return dir && *dir ? dir : "/tmp";
@@ -210,7 +209,7 @@ static void sweep(void)
     static int swept;
     if (swept++)
         return;
-    const char *dir = temp_dir();
+    const char *dir = nb_pdf_fonts_folder();
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d));) {
         long pid;
@@ -254,7 +253,7 @@ static char *write_subset(nb_pdf_fonts *f, const char *file, int index)
     unsigned len = 0;
     const char *data = hb_blob_get_data(blob, &len);
     sweep();
-    char *path = g_strdup_printf("%s/nianbao-font-%ld-%u-XXXXXX", temp_dir(), (long)getpid(), made++);
+    char *path = g_strdup_printf("%s/nianbao-font-%ld-%u-XXXXXX", nb_pdf_fonts_folder(), (long)getpid(), made++);
     int fd = len ? mkstemp(path) : -1, ok = fd >= 0;
     if (fd < 0 && len && full(errno))
         f->io_error = errno;

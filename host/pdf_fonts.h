@@ -53,6 +53,9 @@ FcConfig *nb_pdf_fonts_make(nb_pdf_fonts *f, int n, const char *const *lists, co
  * fonts draw). */
 int nb_pdf_fonts_error(const nb_pdf_fonts *f);
 
+/* The folder of the subsets' files: $TMPDIR, else /tmp. */
+const char *nb_pdf_fonts_folder(void);
+
 /* The configuration nb_pdf_fonts_make made (NULL: none). */
 FcConfig *nb_pdf_fonts_config(const nb_pdf_fonts *f);
 

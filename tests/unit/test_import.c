@@ -130,6 +130,15 @@ static result run(const char *kind, const char *path, const char *body, int dry,
     return r;
 }
 
+/* One check: the import failed in SQLite with exactly the message WANT (what it said
+ * instead, if not). */
+static void check_failed(const result *r, const char *want, const char *name)
+{
+    CHECK(r->rc == NB_ERR_SQL && strcmp(r->err, want) == 0, name);
+    if (r->rc != NB_ERR_SQL || strcmp(r->err, want) != 0)
+        printf("# got %d: %s\n", r->rc, r->err);
+}
+
 #define HEADER "编号,收到日期,申请人类型,办结日期,办理结果\n"
 
 static void test_csv(void)
@@ -724,10 +733,7 @@ static void test_async(void)
     /* the row of AF005000 is in the batch of rows 4864..5119, lines 4866..5121 */
     snprintf(want, sizeof want, "%s: lines 4866 to 5121: cannot store one of the rows: refused by a test trigger",
              file);
-    CHECK(r.rc == NB_ERR_SQL && strcmp(r.err, want) == 0,
-          "async: a batch refused in the helper fails the import, naming the file and the batch's lines");
-    if (r.rc != NB_ERR_SQL || strcmp(r.err, want) != 0)
-        printf("# got %d: %s\n", r.rc, r.err);
+    check_failed(&r, want, "async: a batch refused in the helper fails the import, naming the file and the batch's lines");
     sqlite3_exec(store->db, "DROP TRIGGER async_fail", NULL, NULL, NULL);
     CHECK(sql_int("SELECT count(*) FROM request") == before &&
               sql_int("SELECT count(*) FROM body WHERE name = '异步失败局'") == 0,
@@ -763,10 +769,7 @@ static void test_async(void)
     snprintf(file, sizeof file, "%s", async_file("AU", 12000, NULL, 0, 0));
     r = run("request", file, "异步更新局", 0, NULL, 0);
     snprintf(want, sizeof want, "%s:42: cannot store the row: refused by a test trigger", file);
-    CHECK(r.rc == NB_ERR_SQL && strcmp(r.err, want) == 0,
-          "async: an update refused in the helper fails the import, naming the file and its line");
-    if (r.rc != NB_ERR_SQL || strcmp(r.err, want) != 0)
-        printf("# got %d: %s\n", r.rc, r.err);
+    check_failed(&r, want, "async: an update refused in the helper fails the import, naming the file and its line");
     sqlite3_exec(store->db, "DROP TRIGGER async_fail_upd", NULL, NULL, NULL);
     CHECK(sql_int("SELECT count(*) FROM request") == rows_before &&
               sql_int("SELECT sum(line) FROM request") == lines_before && verify_packs() == 0,
@@ -842,10 +845,7 @@ static void test_async_failures(void)
     /* RF007000 (line 7002) is in the batch of lines 6914..7169, refused before the bad date */
     snprintf(want, sizeof want, "%s: lines 6914 to 7169: cannot store one of the rows: refused by a test trigger",
              rf);
-    CHECK(r.rc == NB_ERR_SQL && strcmp(r.err, want) == 0,
-          "async failures: a batch refused in the helper before a bad row: the helper's error, as alone");
-    if (r.rc != NB_ERR_SQL || strcmp(r.err, want) != 0)
-        printf("# got %d: %s\n", r.rc, r.err);
+    check_failed(&r, want, "async failures: a batch refused in the helper before a bad row: the helper's error, as alone");
     sqlite3_exec(store->db, "DROP TRIGGER async_fail2", NULL, NULL, NULL);
 
     /* the import's own write (a new open-vocabulary value) right after a group was given:
