@@ -169,7 +169,7 @@ nb_err nb_delete_body(nb_store *s, const char *body, int force, int dry_run, nb_
         rc = run(s, "DELETE FROM run_check WHERE run IN (SELECT id FROM run WHERE body = ?1)", b,
                  NULL, err, errlen);
     static const char *const tables[] = {"text",   "script", "figures", "coverage",
-                                         "run_value", "run", "source",  "pack",
+                                         "run_cells", "run", "source",  "pack",
                                          "digest", "body"}; /* a new body may take the id */
     for (int i = 0; !rc && i < (int)(sizeof tables / sizeof tables[0]); i++) {
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?1", tables[i],

@@ -89,8 +89,6 @@ static const char last_run_sql[] = "SELECT id, format, data FROM run WHERE body 
                                    "year = ?2 ORDER BY id DESC LIMIT 1";
 static const char run_checks_sql[] = "SELECT rule, severity, status, pass, fail, na, file, hash "
                                      "FROM run_check WHERE run = ?1";
-static const char run_values_sql[] = "SELECT tbl || char(9) || row || char(9) || col, text FROM "
-                                     "run_value WHERE body = ?1 AND year = ?2";
 
 /* store:last_run(body, year) -> {id =, format =, data =, checks = {rule = {severity =,
  * status =, pass =, fail =, na =, file =, hash =}}} | nil */
@@ -141,16 +139,29 @@ static int l_run_values(lua_State *L)
     nb_store *s = nb_check_store(L, 1);
     int64_t body = nb_check_body(L, s, 2);
     int year = (int)luaL_checkinteger(L, 3);
-    lua_newtable(L);
-    sqlite3_stmt *st = prepare(L, s, run_values_sql, body, year);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-            lua_pushboolean(L, 0);
+    nb_run_value *v;
+    char err[512], **text = (char **)nb_lua_owned(L);
+    int n;
+    void **owned_v = nb_lua_owned(L);
+    if (nb_run_cells(s, body, year, &v, &n, text, err, sizeof err))
+        return luaL_error(L, "%s", err);
+    *owned_v = v;
+    lua_createtable(L, 0, n);
+    luaL_Buffer key;
+    for (int i = 0; i < n; i++) {
+        luaL_buffinit(L, &key);
+        luaL_addstring(&key, v[i].tbl);
+        luaL_addchar(&key, '\t');
+        luaL_addstring(&key, v[i].row);
+        luaL_addchar(&key, '\t');
+        luaL_addstring(&key, v[i].col);
+        luaL_pushresult(&key);
+        if (v[i].text)
+            lua_pushstring(L, v[i].text);
         else
-            lua_pushstring(L, (const char *)sqlite3_column_text(st, 1));
-        lua_setfield(L, -2, (const char *)sqlite3_column_text(st, 0));
+            lua_pushboolean(L, 0);
+        lua_rawset(L, -3);
     }
-    nb_store_stmt_give(s, run_values_sql, st);
     return 1;
 }
 

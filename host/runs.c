@@ -30,28 +30,8 @@ static char *checks_json(const nb_run_check *c, int n)
     return text;
 }
 
-/* The JSON array of cells [tbl, row, col, text|null] of V[I] for each I in IDX[0..N). */
-static char *values_json(const nb_run_value *v, const int *idx, int n)
-{
-    json_t *a = json_array();
-    for (int k = 0; a && k < n; k++) {
-        const nb_run_value *x = &v[idx[k]];
-        json_t *r = json_pack("[sss]", x->tbl, x->row, x->col);
-        if (r && json_array_append_new(r, x->text ? json_string(x->text) : json_null()) != 0) {
-            json_decref(r);
-            r = NULL;
-        }
-        if (!r || json_array_append_new(a, r) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
-    json_decref(a);
-    return text;
-}
-
-/* Cells compared by key (tbl, row, col), as SQLite's BINARY collation orders them. */
+/* Cells compared by key (tbl, row, col), bytewise, as SQLite's BINARY collation orders
+ * them. */
 static int key_cmp(const nb_run_value *a, const nb_run_value *b)
 {
     int c = strcmp(a->tbl, b->tbl);
@@ -62,15 +42,78 @@ static int key_cmp(const nb_run_value *a, const nb_run_value *b)
 
 static const nb_run_value *sort_base;
 
+/* By key, then in the order given (so that of a key given twice the last is known). */
 static int idx_cmp(const void *a, const void *b)
 {
-    return key_cmp(&sort_base[*(const int *)a], &sort_base[*(const int *)b]);
+    int i = *(const int *)a, j = *(const int *)b;
+    int c = key_cmp(&sort_base[i], &sort_base[j]);
+    return c ? c : (i > j) - (i < j);
 }
 
-static int same_text(const char *a, const char *b)
+/* S escaped into B: a backslash, a tab and a line feed as \\, \t and \n. */
+static int add_escaped(nb_buf *b, const char *s)
 {
-    return a && b ? strcmp(a, b) == 0 : a == b;
+    int bad = 0;
+    const char *run = s;
+    for (; *s; s++) {
+        const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : NULL;
+        if (e) {
+            bad |= nb_buf_add(b, run, (size_t)(s - run)) | nb_buf_add(b, e, 2);
+            run = s + 1;
+        }
+    }
+    return bad | nb_buf_add(b, run, (size_t)(s - run));
 }
+
+/* The cells V[0..N) as the store keeps them (run_cells.cells), into OUT: a line for each
+ * key in key order, "tbl TAB row TAB col TAB text" (a blank cell without its tab and
+ * text), each part escaped (add_escaped), each line ended by a line feed; of a key given
+ * twice, the last. The same cells give the same bytes whatever their order. */
+static nb_err cells_text(const nb_run_value *v, int n, nb_buf *out)
+{
+    int *order = malloc(((size_t)n + 1) * sizeof *order);
+    if (!order)
+        return NB_ERR_NOMEM;
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    sort_base = v;
+    qsort(order, (size_t)n, sizeof *order, idx_cmp);
+    int bad = nb_buf_add(out, "", 0); /* no cell: the empty text, not NULL */
+    for (int k = 0; k < n && !bad; k++) {
+        const nb_run_value *x = &v[order[k]];
+        if (k + 1 < n && key_cmp(x, &v[order[k + 1]]) == 0)
+            continue; /* a later one of the key follows */
+        bad |= add_escaped(out, x->tbl) | nb_buf_add(out, "\t", 1) | add_escaped(out, x->row) |
+               nb_buf_add(out, "\t", 1) | add_escaped(out, x->col);
+        if (x->text)
+            bad |= nb_buf_add(out, "\t", 1) | add_escaped(out, x->text);
+        bad |= nb_buf_add(out, "\n", 1);
+    }
+    free(order);
+    return bad ? NB_ERR_NOMEM : NB_OK;
+}
+
+/* Undoes add_escaped on the NUL-terminated S, in place; 0, or -1 for a backslash that
+ * escapes nothing it makes. */
+static int unescape(char *s)
+{
+    char *w = s;
+    for (; *s; s++) {
+        if (*s != '\\') {
+            *w++ = *s;
+            continue;
+        }
+        s++;
+        if (*s == '\\' || *s == 't' || *s == 'n')
+            *w++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : '\\';
+        else
+            return -1;
+    }
+    *w = '\0';
+    return 0;
+}
+
+static const char cells_sql[] = "SELECT cells FROM run_cells WHERE body = ?1 AND year = ?2";
 
 /* Runs SQL with ?1 = A, ?2 = B and ?3 = the text T. */
 static nb_err exec3(nb_store *s, const char *sql, int64_t a, int64_t b, const char *t,
@@ -106,114 +149,113 @@ static nb_err put_checks(nb_store *s, int64_t run, const nb_run_check *c, int n,
     return rc;
 }
 
-static const char stored_values_sql[] = "SELECT tbl, row, col, text FROM run_value "
-                                        "WHERE body = ?1 AND year = ?2 ORDER BY tbl, row, col";
-
-/* The cells of BODY and YEAR become V[0..N): only the ones that differ from the stored
- * ones are written (a regeneration that changes nothing writes no cell), in two
- * statements. */
+/* The cells of BODY and YEAR become V[0..N): written only when they differ from the
+ * stored ones (a regeneration that changes nothing writes no cell). */
 static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value *v, int n,
                          char *err, size_t errlen)
 {
-    int *order = malloc(((size_t)n + 1) * sizeof *order), *put = NULL, nput = 0;
-    nb_run_value *old = NULL;
-    int nold = 0, cap = 0;
-    char *del = NULL, *ins = NULL;
-    nb_buf keys = {0}; /* the stored cells' texts, NUL-separated; OLD points into it */
-    sqlite3_stmt *st = NULL;
-    nb_err rc = order ? NB_OK : NB_ERR_NOMEM;
-    for (int i = 0; i < n && order; i++)
-        order[i] = i;
-    if (order) {
-        sort_base = v;
-        qsort(order, (size_t)n, sizeof *order, idx_cmp);
+    nb_buf text = {0};
+    if (cells_text(v, n, &text)) {
+        nb_buf_free(&text);
+        snprintf(err, errlen, "%s: out of memory recording the cells", s->path);
+        return NB_ERR_NOMEM;
     }
-    /* the stored cells, in key order */
-    if (!rc && !(st = nb_store_stmt(s, stored_values_sql)))
-        rc = NB_ERR_SQL;
-    size_t *offs = NULL;
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, body);
-        sqlite3_bind_int(st, 2, year);
-        int step;
-        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (nold == cap) {
-                cap = cap ? 2 * cap : 256;
-                size_t *more = realloc(offs, (size_t)cap * 5 * sizeof *offs);
-                if (!more) {
-                    rc = NB_ERR_NOMEM;
+    sqlite3_stmt *st = nb_store_stmt(s, cells_sql);
+    if (!st) {
+        nb_buf_free(&text);
+        return nb_store_sql_fail(s, err, errlen, "recording the cells");
+    }
+    sqlite3_bind_int64(st, 1, body);
+    sqlite3_bind_int(st, 2, year);
+    int step = sqlite3_step(st), same = 0;
+    if (step == SQLITE_ROW)
+        same = (size_t)sqlite3_column_bytes(st, 0) == text.len &&
+               memcmp(sqlite3_column_blob(st, 0), text.data, text.len) == 0;
+    nb_err rc = step == SQLITE_ROW || step == SQLITE_DONE ? NB_OK
+                                                          : nb_store_sql_fail(s, err, errlen, "recording the cells");
+    nb_store_stmt_give(s, cells_sql, st);
+    if (!rc && !same)
+        rc = exec3(s, "INSERT OR REPLACE INTO run_cells(body, year, cells) VALUES(?1, ?2, ?3)", body, year,
+                   text.data, "recording the cells", err, errlen);
+    nb_buf_free(&text);
+    return rc;
+}
+
+nb_err nb_run_cells(nb_store *s, int64_t body, int year, nb_run_value **out, int *n, char **text,
+                    char *err, size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    *text = NULL;
+    sqlite3_stmt *st = nb_store_stmt(s, cells_sql);
+    if (!st)
+        return nb_store_sql_fail(s, err, errlen, "reading the cells");
+    sqlite3_bind_int64(st, 1, body);
+    sqlite3_bind_int(st, 2, year);
+    int step = sqlite3_step(st);
+    nb_err rc = NB_OK;
+    char *t = NULL;
+    if (step == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        if ((t = malloc(len + 1))) {
+            memcpy(t, sqlite3_column_blob(st, 0), len);
+            t[len] = '\0';
+        } else {
+            rc = NB_ERR_NOMEM;
+        }
+    } else if (step != SQLITE_DONE) {
+        rc = nb_store_sql_fail(s, err, errlen, "reading the cells");
+    }
+    nb_store_stmt_give(s, cells_sql, st);
+    if (rc || !t) {
+        if (rc == NB_ERR_NOMEM)
+            snprintf(err, errlen, "%s: out of memory reading the cells", s->path);
+        return rc;
+    }
+    int lines = 0;
+    for (const char *p = t; *p; p++)
+        lines += *p == '\n';
+    nb_run_value *v = calloc((size_t)lines + 1, sizeof *v);
+    if (!v) {
+        free(t);
+        snprintf(err, errlen, "%s: out of memory reading the cells", s->path);
+        return NB_ERR_NOMEM;
+    }
+    int k = 0, line = 0;
+    for (char *p = t; *p && !rc; k++) {
+        char *end = strchr(p, '\n'), *f[4] = {p, NULL, NULL, NULL};
+        line++;
+        if (!end) {
+            rc = NB_ERR_INPUT;
+            break;
+        }
+        *end = '\0';
+        int nf = 1;
+        for (char *q = p; *q; q++)
+            if (*q == '\t') {
+                *q = '\0';
+                if (nf == 4) {
+                    nf = 5; /* a tab too many */
                     break;
                 }
-                offs = more;
+                f[nf++] = q + 1;
             }
-            for (int c = 0; c < 4; c++) {
-                const char *t = (const char *)sqlite3_column_text(st, c);
-                offs[(size_t)nold * 5 + (size_t)c] = t ? keys.len : (size_t)-1;
-                if (t && nb_buf_add(&keys, t, strlen(t) + 1))
-                    rc = NB_ERR_NOMEM;
-            }
-            nold++;
-        }
-        if (!rc && step != SQLITE_DONE)
-            rc = NB_ERR_SQL;
+        if (nf < 3 || nf > 4 || unescape(f[0]) || unescape(f[1]) || unescape(f[2]) || (f[3] && unescape(f[3])))
+            rc = NB_ERR_INPUT;
+        v[k] = (nb_run_value){f[0], f[1], f[2], f[3]};
+        p = end + 1;
     }
-    if (rc == NB_ERR_SQL) /* the message, before the statement is reset */
-        rc = nb_store_sql_fail(s, err, errlen, "recording the cells");
-    nb_store_stmt_give(s, stored_values_sql, st);
-    if (!rc && nold && !(old = malloc((size_t)nold * sizeof *old)))
-        rc = NB_ERR_NOMEM;
-    for (int i = 0; !rc && i < nold; i++) {
-        const char *f[4];
-        for (int c = 0; c < 4; c++) {
-            size_t o = offs[(size_t)i * 5 + (size_t)c];
-            f[c] = o == (size_t)-1 ? NULL : keys.data + o;
-        }
-        old[i] = (nb_run_value){f[0] ? f[0] : "", f[1] ? f[1] : "", f[2] ? f[2] : "", f[3]};
+    if (rc) {
+        snprintf(err, errlen, "%s: the kept cells of the last run of body %lld, %d, are damaged (line %d)",
+                 s->path, (long long)body, year, line);
+        free(v);
+        free(t);
+        return rc;
     }
-    free(offs);
-    /* merge: new or changed cells are put, stored cells no longer given are deleted */
-    int *gone = NULL, ngone = 0;
-    if (!rc && (!(put = malloc(((size_t)n + 1) * sizeof *put)) ||
-                !(gone = malloc(((size_t)nold + 1) * sizeof *gone))))
-        rc = NB_ERR_NOMEM;
-    for (int i = 0, j = 0; !rc && (i < n || j < nold);) {
-        int c = i == n ? 1 : j == nold ? -1 : key_cmp(&v[order[i]], &old[j]);
-        if (c < 0 || (c == 0 && !same_text(v[order[i]].text, old[j].text)))
-            put[nput++] = order[i];
-        if (c > 0)
-            gone[ngone++] = j;
-        if (c <= 0) {
-            /* a key given twice: the last one given wins, as row by row it did */
-            while (i + 1 < n && key_cmp(&v[order[i]], &v[order[i + 1]]) == 0)
-                put[nput++] = order[++i];
-            i++;
-        }
-        if (c >= 0)
-            j++;
-    }
-    if (!rc && ngone && !(del = values_json(old, gone, ngone)))
-        rc = NB_ERR_NOMEM;
-    if (!rc && nput && !(ins = values_json(v, put, nput)))
-        rc = NB_ERR_NOMEM;
-    if (rc == NB_ERR_NOMEM)
-        snprintf(err, errlen, "%s: out of memory recording the cells", s->path);
-    if (!rc && del)
-        rc = exec3(s, "DELETE FROM run_value WHERE body = ?1 AND year = ?2 AND (tbl, row, col) "
-                      "IN (SELECT value->>0, value->>1, value->>2 FROM json_each(?3))",
-                   body, year, del, "recording the cells", err, errlen);
-    if (!rc && ins)
-        rc = exec3(s,
-                   "INSERT OR REPLACE INTO run_value(body, year, tbl, row, col, text) "
-                   "SELECT ?1, ?2, value->>0, value->>1, value->>2, value->>3 FROM json_each(?3)",
-                   body, year, ins, "recording the cells", err, errlen);
-    free(del);
-    free(ins);
-    free(put);
-    free(gone);
-    free(old);
-    free(order);
-    nb_buf_free(&keys);
-    return rc;
+    *out = v;
+    *n = k;
+    *text = t;
+    return NB_OK;
 }
 
 nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const char *data,

@@ -25,10 +25,19 @@ typedef struct {
 } nb_run_value;
 
 /* Records a run of BODY for YEAR: the run and its checks, and the cells VALUES replace
- * the body's cells of that year; one transaction. *ID gets the run's id. */
+ * the body's cells of that year (of a key given twice, the last); one transaction. *ID
+ * gets the run's id. The cells of a body and year are kept as one text (run_cells): a
+ * line for each, in key order, so that a run that changes no cell writes none. */
 nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const char *data,
                   const nb_run_check *checks, int nchecks, const nb_run_value *values,
                   int nvalues, int64_t *id, char *err, size_t errlen);
+
+/* The cells kept of the last run of BODY for YEAR, in key order: *OUT gets *N of them
+ * (none when the body has no run of that year), pointing into *TEXT; the caller frees
+ * both. NB_ERR_INPUT when the kept text is damaged (the message names the body, year and
+ * line), NB_ERR_NOMEM, NB_ERR_SQL. */
+nb_err nb_run_cells(nb_store *s, int64_t body, int year, nb_run_value **out, int *n, char **text,
+                    char *err, size_t errlen);
 
 /* The digest of each body: *HEX gets N entries of NB_HASH_HEX bytes, indexed like *IDS
  * (the body ids, ascending). Both the caller's to free. A body's digest is the SHA-256 of

@@ -13,11 +13,20 @@ dict() { sqlite3 "$1" "SELECT dict || ' ' || code FROM dict ORDER BY dict, code"
 printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,1' 'A2,2020-02-01,企业,,' >r.csv
 printf '日期,类型\n2020-01-01,放假\n' >h.csv
 
-# ---- version 1 to 6 ----
+# ---- version 1 to 7 ----
 nb -d s.db init
 nb -d s.db import --body 沈河区 request r.csv
-# The store as version 1 had it: what steps 6, 5, 4, 3 and 2 brought taken away.
-as_v3() { sqlite3 "$1" "DROP TABLE digest; DROP TABLE pack; PRAGMA user_version = 3"; }
+# The store as version 1 had it: what steps 7, 6, 5, 4, 3 and 2 brought taken away.
+RUN_VALUE='CREATE TABLE run_value(
+  body INTEGER NOT NULL REFERENCES body(id),
+  year INTEGER NOT NULL,
+  tbl TEXT NOT NULL,
+  row TEXT NOT NULL,
+  col TEXT NOT NULL,
+  text TEXT,
+  PRIMARY KEY(body, year, tbl, row, col));'
+as_v6() { sqlite3 "$1" "DROP TABLE run_cells; $RUN_VALUE PRAGMA user_version = 6"; }
+as_v3() { as_v6 "$1"; sqlite3 "$1" "DROP TABLE digest; DROP TABLE pack; PRAGMA user_version = 3"; }
 as_v2() {
     as_v3 "$1"
     sqlite3 "$1" "DROP TABLE run_value; DROP TABLE run_check; DROP INDEX run_body_year; DROP TABLE run;
@@ -28,17 +37,18 @@ as_v2() {
 as_v2 s.db
 sqlite3 s.db "DROP INDEX source_canonical; ALTER TABLE source DROP COLUMN canonical; PRAGMA user_version = 1"
 nb -d s.db import --body 沈河区 holiday h.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 6: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 7: bring it up to date with 'nianbao init -d s.db'" \
    "an older store: refused, naming the command that updates it"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
 is "$rc" 2 "an older store: report refused too"
 nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 1 to 6:
+is "$rc:$out" "0:upgraded store s.db from schema version 1 to 7:
   2: source files keep their canonical path (an id-less file is known by it)
   3: bodies have a code and may be roll-ups; imported figures, declared years, the history of regenerations
   4: packed columns of the records' coded fields, which tabulation reads (made from the records)
   5: the packed parts keep their statistics before their data (read without it)
-  6: the digest of each body's records of each kind is kept until they change" \
+  6: the digest of each body's records of each kind is kept until they change
+  7: the cells of a body's last run of a year are kept as one text" \
    "init upgrades it and says what changed, step by step"
 nb -d fresh.db init
 is "$(schema s.db)" "$(schema fresh.db)" "a migrated store has the schema of a new one"
@@ -52,19 +62,20 @@ is "$rc" 0 "the migrated store imports"
 nb -d s.db import --body 沈河区 holiday h.csv
 is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported again replaces its rows"
 
-# ---- version 2 to 6 (the body tree, figures, the history of regenerations, packs, digests) ----
+# ---- version 2 to 7 (the body tree, figures, the history of regenerations, packs, digests) ----
 cp s.db v2.db
 as_v2 v2.db
 nb -d v2.db init
-is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 6 has the schema of a new one"
+is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 7 has the schema of a new one"
 is "$(sqlite3 v2.db "SELECT name, rollup, code IS NULL FROM body")" "沈河区|0|1" "its bodies are kept, not roll-ups, without a code"
 
-# ---- version 4 to 6: the packed parts' statistics before their data; the kept digests ----
+# ---- version 4 to 7: the packed parts' statistics before their data; the kept digests ----
 parts() { sqlite3 "$1" "SELECT kind, body, rid_lo, rid_hi, n, hex(stats), hex(data) FROM pack ORDER BY kind, body, rid_lo"; }
 cp s.db v4.db
 nb -d v4.db import --body 大东区 request r.csv
 before=$(parts v4.db)
 # the store as version 4 had it: the same parts, their data before their statistics; no digests
+as_v6 v4.db
 sqlite3 v4.db "DROP TABLE digest; CREATE TABLE pack_old(kind TEXT NOT NULL, body INTEGER NOT NULL, rid_lo INTEGER NOT NULL,
                  rid_hi INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, stats BLOB NOT NULL);
                INSERT INTO pack_old SELECT kind, body, rid_lo, rid_hi, n, data, stats FROM pack;
@@ -73,13 +84,14 @@ sqlite3 v4.db "DROP TABLE digest; CREATE TABLE pack_old(kind TEXT NOT NULL, body
 is "$(sqlite3 v4.db "SELECT group_concat(name) FROM pragma_table_info('pack')")" "kind,body,rid_lo,rid_hi,n,data,stats" \
    "(the version 4 layout: data before stats)"
 nb -d v4.db report --body 沈河区 --year 2020 --to json --out o4
-is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 6: bring it up to date with 'nianbao init -d v4.db'" \
+is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 7: bring it up to date with 'nianbao init -d v4.db'" \
    "a version 4 store: refused until init"
 nb -d v4.db init
-is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 6:
+is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 7:
   5: the packed parts keep their statistics before their data (read without it)
-  6: the digest of each body's records of each kind is kept until they change" "init moves the statistics"
-is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 6 has the schema of a new one"
+  6: the digest of each body's records of each kind is kept until they change
+  7: the cells of a body's last run of a year are kept as one text" "init moves the statistics"
+is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 7 has the schema of a new one"
 is "$(parts v4.db)" "$before" "every part kept, byte for byte"
 nb -d v4.db init --verify
 is "$rc" 0 "and they match the records"
@@ -87,14 +99,60 @@ nb -d v4.db report --body 大东区 --year 2020 --to json --out o4
 is "$rc:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["requests"]["new"]["total"])' o4/大东区-2020.json)" \
    "0:2" "the migrated store makes the report"
 
-# ---- the test build: one more kind and national value, version 7 ----
+# ---- version 6 to 7: the cells of the last run of a year, a row each before ----
+cp s.db v6.db
+nb -d v6.db regen --body 沈河区 --years 2020-2020 --to json --out rg
+cells=$(sqlite3 v6.db "SELECT hex(cells) FROM run_cells")
+is "$rc:$(sqlite3 v6.db "SELECT count(*) FROM run_cells")" "0:1" "(a regeneration keeps the cells of its year)"
+# version 6 kept them a row each: the same cells split, and a year with cells whose texts hold
+# the characters the text form escapes
+as_v6 v6.db
+python3 - v6.db "$cells" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+esc = {"\\\\": "\\", "\\t": "\t", "\\n": "\n"}
+def unesc(s):
+    out, i = [], 0
+    while i < len(s):
+        if s[i] == "\\": out.append(esc[s[i:i + 2]]); i += 2
+        else: out.append(s[i]); i += 1
+    return "".join(out)
+for line in bytes.fromhex(sys.argv[2]).decode().split("\n")[:-1]:
+    f = [unesc(x) for x in line.split("\t")]
+    db.execute("INSERT INTO run_value VALUES(1, 2020, ?, ?, ?, ?)", f + [None] * (4 - len(f)))
+db.executemany("INSERT INTO run_value VALUES(1, 2019, ?, ?, ?, ?)",
+               [("t\t1", "r\\2", "c\n3", "a\tb\nc\\d"), ("t", "r", "blank", None), ("t", "r", "empty", "")])
+db.commit()
+PY
+is "$(sqlite3 v6.db "SELECT count(*) > 100 FROM run_value WHERE year = 2020")" 1 "(the version 6 store: its cells a row each)"
+nb -d v6.db init
+is "$rc:$out" "0:upgraded store v6.db from schema version 6 to 7:
+  7: the cells of a body's last run of a year are kept as one text" "init keeps the cells as one text"
+is "$(schema v6.db)" "$(schema fresh.db)" "a version 6 store brought to 7 has the schema of a new one"
+is "$(sqlite3 v6.db "SELECT hex(cells) FROM run_cells WHERE year = 2020")" "$cells" \
+   "the cells of 2020 as the regeneration kept them, byte for byte (the next one that changes none writes none)"
+cat >cells.lua <<'LUA'
+local store = nianbao.open()
+local v, keys = store:run_values("沈河区", 2019), {}
+for k in pairs(v) do keys[#keys + 1] = k end
+table.sort(keys)
+for _, k in ipairs(keys) do print(string.format("%q=%s", k, v[k] == false and "false" or string.format("%q", v[k]))) end
+LUA
+nb -d v6.db run cells.lua
+is "$rc:$out" '0:"t\0091\9r\\2\9c\
+3"="a\9b\
+c\\d"
+"t\9r\9blank"=false
+"t\9r\9empty"=""' "the other year's cells, their tabs, line feeds and backslashes, blank and empty, read back"
+
+# ---- the test build: one more kind and national value, version 8 ----
 printf '会议日期,议题\n2020-03-01,政务公开\n' >m.csv
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 6, this nianbao uses version 7: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 7, this nianbao uses version 8: bring it up to date with 'nianbao init -d s.db'" \
    "test build: the store of the released version is refused until init"
 NB_BIN=$CAT nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 6 to 7:
-  7: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
+is "$rc:$out" "0:upgraded store s.db from schema version 7 to 8:
+  8: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "test build: the new kind imports"
 printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
@@ -108,6 +166,6 @@ NB_BIN=$CAT nb -d cat.db init
 is "$(schema s.db)" "$(schema cat.db)" "test build: a migrated store has the schema of a new one"
 is "$(dict s.db)" "$(dict cat.db)" "test build: and its dictionary"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
-is "$rc:$err" "2:nianbao: s.db: store has schema version 7; this nianbao knows versions up to 6 (use a newer nianbao)" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 8; this nianbao knows versions up to 7 (use a newer nianbao)" \
    "the released build refuses the newer store"
 finish

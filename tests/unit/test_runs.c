@@ -10,28 +10,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The stored cells of BODY and YEAR as "tbl row col=text|-" lines, in key order. */
+/* The kept cells of BODY and YEAR as "tbl row col=text|-;" items, in key order (read
+ * with nb_run_cells). */
 static const char *cells(nb_store *s, int64_t body, int year)
 {
     static char out[4096];
-    sqlite3_stmt *st;
-    size_t n = 0;
+    char err[512];
+    nb_run_value *v;
+    char *text;
+    int n;
+    size_t len = 0;
     out[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, "SELECT tbl, row, col, coalesce(text, '-') FROM run_value WHERE "
-                                  "body = ?1 AND year = ?2 ORDER BY tbl, row, col", -1, &st, NULL) != SQLITE_OK)
+    if (nb_run_cells(s, body, year, &v, &n, &text, err, sizeof err) != NB_OK) {
+        snprintf(out, sizeof out, "(%s)", err);
+        return out;
+    }
+    for (int i = 0; i < n && len < sizeof out - 200; i++)
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s %s %s=%s;", v[i].tbl, v[i].row,
+                                v[i].col, v[i].text ? v[i].text : "-");
+    free(v);
+    free(text);
+    return out;
+}
+
+/* The text the store keeps of the cells of BODY and YEAR ("(none)": no row). */
+static const char *kept(nb_store *s, int64_t body, int year)
+{
+    static char out[4096];
+    sqlite3_stmt *st;
+    snprintf(out, sizeof out, "(none)");
+    if (sqlite3_prepare_v2(s->db, "SELECT cells FROM run_cells WHERE body = ?1 AND year = ?2", -1, &st,
+                           NULL) != SQLITE_OK)
         return "(no query)";
     sqlite3_bind_int64(st, 1, body);
     sqlite3_bind_int(st, 2, year);
-    while (sqlite3_step(st) == SQLITE_ROW && n < sizeof out - 200)
-        n += (size_t)snprintf(out + n, sizeof out - n, "%s %s %s=%s;", sqlite3_column_text(st, 0),
-                              sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
-                              sqlite3_column_text(st, 3));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return out;
 }
 
-/* The number of rows of run_value written (inserted, replaced or deleted) by the last
- * statements, counted with sqlite3_total_changes around a put. */
+/* Whether a run was written: the number of rows of run_cells written by the last
+ * statements (0 or 1), counted with sqlite3_total_changes around a put. */
 static nb_err put(nb_store *s, int64_t body, int year, const nb_run_value *v, int n, int *changed)
 {
     char err[512] = "";
@@ -457,41 +477,72 @@ int main(void)
     int changed;
     nb_run_value first[] = {{"requests", "new", "person", "5"}, {"requests", "new", "total", "7"},
                             {"active", "rule", "made", NULL}, {"requests", "carried_in", "person", "0"}};
-    CHECK(put(s, b1, 2020, first, 4, &changed) == NB_OK && changed == 4, "a first run writes every cell");
+    CHECK(put(s, b1, 2020, first, 4, &changed) == NB_OK && changed == 1, "a first run writes the cells");
     CHECK_STR(cells(s, b1, 2020),
               "active rule made=-;requests carried_in person=0;requests new person=5;requests new total=7;",
-              "the cells as given, a blank one as NULL");
+              "the cells as given, in key order, a blank one without text");
+    CHECK_STR(kept(s, b1, 2020),
+              "active\trule\tmade\nrequests\tcarried_in\tperson\t0\nrequests\tnew\tperson\t5\n"
+              "requests\tnew\ttotal\t7\n",
+              "kept as one text: a line a cell, a blank one without its tab");
     nb_run_value other[] = {{"requests", "new", "person", "9"}};
     CHECK(put(s, b2, 2020, other, 1, &changed) == NB_OK && put(s, b1, 2021, other, 1, &changed) == NB_OK,
           "runs of another body and another year");
 
     CHECK(put(s, b1, 2020, first, 4, &changed) == NB_OK && changed == 0, "the same cells again: nothing written");
-    CHECK(t_count(s, "SELECT count(*) FROM run WHERE body = 1 AND year = 2020") == 2 &&
-              t_count(s, "SELECT count(*) FROM run_check") == 8,
+    nb_run_value shuffled[] = {first[3], first[1], first[0], first[2]};
+    CHECK(put(s, b1, 2020, shuffled, 4, &changed) == NB_OK && changed == 0,
+          "the same cells in another order: nothing written");
+    CHECK(t_count(s, "SELECT count(*) FROM run WHERE body = 1 AND year = 2020") == 3 &&
+              t_count(s, "SELECT count(*) FROM run_check") == 10,
           "but the run and its checks are recorded");
 
     /* one changed, one blank now, one gone, one new, and a key given twice (the last wins) */
-    nb_run_value second[] = {{"requests", "new", "total", "8"},   {"active", "rule", "made", "2"},
-                             {"requests", "new", "person", NULL}, {"appeals", "review", "total", "1"},
-                             {"appeals", "review", "total", "3"}};
-    CHECK(put(s, b1, 2020, second, 5, &changed) == NB_OK, "a run that changes cells");
+    nb_run_value second[] = {{"appeals", "review", "total", "3"}, {"requests", "new", "total", "8"},
+                             {"active", "rule", "made", "2"},     {"requests", "new", "person", NULL},
+                             {"appeals", "review", "total", "1"}};
+    CHECK(put(s, b1, 2020, second, 5, &changed) == NB_OK && changed == 1, "a run that changes cells");
     CHECK_STR(cells(s, b1, 2020),
-              "active rule made=2;appeals review total=3;requests new person=-;requests new total=8;",
-              "exactly the cells given: changed, blanked, added, the gone one removed");
-    CHECK(changed == 6, "only those written: 5 given (one key twice) and the one removed");
+              "active rule made=2;appeals review total=1;requests new person=-;requests new total=8;",
+              "exactly the cells given: changed, blanked, added, the gone one removed; of a key twice the last");
     CHECK_STR(cells(s, b2, 2020), "requests new person=9;", "another body's cells are untouched");
     CHECK_STR(cells(s, b1, 2021), "requests new person=9;", "another year's cells are untouched");
+    CHECK_STR(cells(s, b1, 2018), "", "a year without a run: no cells");
 
-    CHECK(put(s, b1, 2020, NULL, 0, &changed) == NB_OK && changed == 4, "a run with no cells removes them all");
+    CHECK(put(s, b1, 2020, NULL, 0, &changed) == NB_OK && changed == 1, "a run with no cells removes them all");
     CHECK_STR(cells(s, b1, 2020), "", "none left");
+    CHECK_STR(kept(s, b1, 2020), "", "(the empty text)");
 
-    /* text that JSON must escape, and a cell text that looks like a number */
-    nb_run_value odd[] = {{"t\"1", "r\\n", "c\t", "a\nb\"c\\"}, {"t", "r", "c", "007"}};
-    CHECK(put(s, b1, 2019, odd, 2, &changed) == NB_OK && changed == 2, "escaped keys and texts");
-    CHECK_STR(cells(s, b1, 2019), "t r c=007;t\"1 r\\n c\t=a\nb\"c\\;", "kept byte for byte, texts stay text");
-    CHECK(put(s, b1, 2019, odd, 2, &changed) == NB_OK && changed == 0, "and compared byte for byte");
+    /* keys and texts with the characters the lines escape, an empty text, a number-like text */
+    nb_run_value odd[] = {{"t\"1", "r\\n", "c\t", "a\nb\"c\\"}, {"t", "r", "c", "007"}, {"t", "r", "e", ""}};
+    CHECK(put(s, b1, 2019, odd, 3, &changed) == NB_OK && changed == 1, "escaped keys and texts");
+    CHECK_STR(cells(s, b1, 2019), "t r c=007;t r e=;t\"1 r\\n c\t=a\nb\"c\\;",
+              "kept byte for byte, an empty text not blank, texts stay text");
+    CHECK_STR(kept(s, b1, 2019), "t\tr\tc\t007\nt\tr\te\t\nt\"1\tr\\\\n\tc\\t\ta\\nb\"c\\\\\n",
+              "a backslash, tab and line feed in a part escaped");
+    CHECK(put(s, b1, 2019, odd, 3, &changed) == NB_OK && changed == 0, "and compared byte for byte");
+
+    /* a damaged text is refused, naming what */
+    static const char *const damaged[] = {"t\tr\n", "t\tr\tc\tx\ty\n", "t\tr\tc\tx\\q\n", "t\tr\tc"};
+    for (int i = 0; i < 4; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "UPDATE run_cells SET cells = ?1 WHERE body = ?2 AND year = 2019", -1, &st,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, damaged[i], -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, b1);
+            sqlite3_step(st);
+            sqlite3_finalize(st);
+        }
+        nb_run_value *v;
+        char *text;
+        int n;
+        nb_err rc = nb_run_cells(s, b1, 2019, &v, &n, &text, err, sizeof err);
+        CHECK(rc == NB_ERR_INPUT && strstr(err, "are damaged (line 1)") && strstr(err, ", 2019,"),
+              "a damaged kept text: refused, naming the body, year and line");
+    }
+
     CHECK(t_count(s, "SELECT count(*) FROM run_check WHERE rule = 'H1' AND pass = 3 AND file = 'f' AND hash = 'h' "
-                     "AND typeof(pass) = 'integer'") == 8,
+                     "AND typeof(pass) = 'integer'") == 9,
           "the checks' fields as given, counts as integers");
 
     nb_store_close(s);
