@@ -408,20 +408,28 @@ static void check_rows(bodies_file *f, nb_store *s, const nb_bodies *known)
     nb_strmap_free(&seen);
 }
 
-/* Sets code and roll-up flag of body ID; *CHANGED when they differ from before. */
-static nb_err set_attrs(nb_store *s, int64_t id, const char *code, int rollup, int *changed,
-                        char *err, size_t errlen)
+/* Sets the code and roll-up flag of body ID from ROW, each only when the file has its
+ * column (a column the file lacks leaves what the store holds; an empty cell clears);
+ * *CHANGED when they differ from before. */
+static nb_err set_attrs(const bodies_file *f, nb_store *s, int64_t id, const body_row *row,
+                        int *changed, char *err, size_t errlen)
 {
+    int code = f->col[COL_CODE] >= 0, rollup = f->col[COL_ROLLUP] >= 0;
+    *changed = 0;
+    if (!code && !rollup)
+        return NB_OK;
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE body SET %s WHERE id = ?1 AND (%s)",
+             code && rollup ? "code = ?2, rollup = ?3" : code ? "code = ?2" : "rollup = ?3",
+             code && rollup ? "code IS NOT ?2 OR rollup <> ?3" : code ? "code IS NOT ?2" : "rollup <> ?3");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE body SET code = ?2, rollup = ?3 WHERE id = ?1 AND "
-                           "(code IS NOT ?2 OR rollup <> ?3)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "updating a body");
     sqlite3_bind_int64(st, 1, id);
-    if (*code)
-        sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, rollup);
+    if (code && *row->v[COL_CODE])
+        sqlite3_bind_text(st, 2, row->v[COL_CODE], -1, SQLITE_STATIC);
+    if (rollup)
+        sqlite3_bind_int(st, 3, row->rollup);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -444,12 +452,13 @@ static nb_err write_rows(bodies_file *f, nb_store *s, const nb_bodies *known, ch
         int created = 0, ch = 0;
         rc = nb_store_body(s, row->v[COL_NAME], 1, &id, &created, err, errlen);
         if (!rc)
-            rc = set_attrs(s, id, row->v[COL_CODE], row->rollup, &ch, err, errlen);
+            rc = set_attrs(f, s, id, row, &ch, err, errlen);
         if (created)
             f->r->created++;
         changed[i] = created ? 2 : (char)ch;
     }
-    for (long i = 0; !rc && i < f->nrows; i++) {
+    /* parents: a file without the column leaves them as they are */
+    for (long i = 0; !rc && f->col[COL_PARENT] >= 0 && i < f->nrows; i++) {
         body_row *row = &f->rows[i];
         int64_t id, parent = 0, before = 0;
         if ((rc = nb_store_body(s, row->v[COL_NAME], 0, &id, NULL, err, errlen)))

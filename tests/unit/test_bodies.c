@@ -91,9 +91,23 @@ static void test_file(nb_store *s)
     p = write_file("move.csv", "name,parent,rollup\n和平区,沈河区,no\n");
     rc = import_bodies(s, p, 0, &r, err, sizeof err);
     CHECK(rc == NB_OK && r.updated == 1, "a body moved under another: updated");
-    CHECK_STR(tree(s), "沈阳市<>[210100]* 沈河区<沈阳市>[210103]* 和平区<沈河区>[] "
+    CHECK_STR(tree(s), "沈阳市<>[210100]* 沈河区<沈阳市>[210103]* 和平区<沈河区>[210102] "
                        "沈河区财政局<沈河区>[]",
-              "the moved body's code is cleared by its empty code column");
+              "the moved body keeps its code: the file has no code column");
+    p = write_file("names.csv", "名称\n沈河区\n和平区\n");
+    rc = import_bodies(s, p, 0, &r, err, sizeof err);
+    CHECK(rc == NB_OK && r.updated == 0 && r.unchanged == 2, "a file of names alone: unchanged");
+    CHECK_STR(tree(s), "沈阳市<>[210100]* 沈河区<沈阳市>[210103]* 和平区<沈河区>[210102] "
+                       "沈河区财政局<沈河区>[]",
+              "a column the file lacks leaves what the store holds: parent, code, roll-up");
+    p = write_file("clear.csv", "名称,上级,代码,汇总\n和平区,沈阳市,,\n沈河区,,210103,是\n");
+    rc = import_bodies(s, p, 0, &r, err, sizeof err);
+    CHECK(rc == NB_OK && r.updated == 2, "empty cells of columns the file has: updated");
+    CHECK_STR(tree(s), "沈阳市<>[210100]* 沈河区<>[210103]* 和平区<沈阳市>[] 沈河区财政局<沈河区>[]",
+              "an empty cell clears: no code, no parent (a top body), not a roll-up");
+    p = write_file("back.csv", "名称,上级\n沈河区,沈阳市\n");
+    rc = import_bodies(s, p, 0, &r, err, sizeof err);
+    CHECK(rc == NB_OK && r.updated == 1, "(put back under the city)");
 
     nb_bodies b;
     int64_t *ids;
