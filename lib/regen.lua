@@ -22,9 +22,20 @@ local bodies = require "bodies"
 
 local regen = {}
 
---- A file name for S: characters a file system or a shell would trip on become "_".
+--- The file name of body S's folder and reports: the bytes a file name cannot hold on every
+--- system, or a shell would trip on (/ \ : * ? " < > |, spaces, control characters, and %
+--- itself; a leading dot) as %XX, so that two bodies never share a name (甲/乙 is 甲%2F乙,
+--- 甲_乙 stays); past 120 bytes, cut at a character and ended by ~ and 8 hex digits of the
+--- name's SHA-256 (a file name stays under the file systems' 255 bytes).
 function regen.safe_name(s)
-  return (s:gsub("[/\\:*?\"<>|%s]", "_"))
+  local out = s:gsub("[%c%s/\\:*?\"<>|%%]", function(c) return string.format("%%%02X", c:byte()) end)
+  out = out:gsub("^%.", "%%2E")
+  if #out > 120 then -- a long name: cut at a character, made unique by its digest
+    local cut = 100
+    while cut > 0 and out:byte(cut + 1) >= 0x80 and out:byte(cut + 1) < 0xC0 do cut = cut - 1 end
+    out = out:sub(1, cut) .. "~" .. nianbao.sha256(s):sub(1, 8)
+  end
+  return out
 end
 
 -- ---- the plan ----
@@ -279,7 +290,7 @@ local function maker(store, cubes, opts, times, bodies, years_held)
     times.build = times.build + (t2 - t1)
 
     local dir = out .. "/" .. regen.safe_name(r.body)
-    local name = regen.safe_name(string.format("%s-%d", r.body, r.year))
+    local name = regen.safe_name(r.body) .. "-" .. r.year
     must(opts.mkdir(dir))
     local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = opts.to })
     if not written or err then nianbao.fail(err) end

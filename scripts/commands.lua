@@ -575,9 +575,6 @@ local function rule_files(c)
   return extra
 end
 
-local function safe_name(s)
-  return (s:gsub("[/\\:*?\"<>|%s]", "_"))
-end
 
 -- Prints the check results of a report (checkfile.lines); returns the number of failed
 -- error-level results.
@@ -592,7 +589,7 @@ local function run_report(c, write)
   local doc, ctx = report.build(c.store, { body = c.opt.body, year = c.opt.year, format = c.opt.format,
                                            rules = rule_files(c), fonts = c.opt.fonts })
   if write then
-    local name = safe_name(string.format("%s-%d", c.opt.body, c.opt.year))
+    local name = regen.safe_name(c.opt.body) .. "-" .. c.opt.year
     local dir = c.opt.out or "out"
     c.host.allow_write(dir)
     local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = c.opt.to })
