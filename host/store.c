@@ -632,6 +632,31 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     return NB_OK;
 }
 
+/* NB_OK when this user may write the store at PATH and the folder SQLite writes its
+ * journal in; else NB_ERR_IO and why. */
+static nb_err writable_or_why(const char *path, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (access(path, W_OK) != 0) {
+        why = "the file is read-only to this user";
+    } else {
+        char *dir = strdup(path);
+        if (!dir) {
+            snprintf(err, errlen, "out of memory");
+            return NB_ERR_NOMEM;
+        }
+        char *slash = strrchr(dir, '/');
+        const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+        if (access(d, W_OK | X_OK) != 0)
+            why = "its folder is read-only to this user: SQLite writes its journal beside it";
+        free(dir);
+    }
+    if (!why)
+        return NB_OK;
+    snprintf(err, errlen, "%s: cannot write the store (%s)", path, why);
+    return NB_ERR_IO;
+}
+
 nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **out, char *err,
                           size_t errlen)
 {
@@ -649,11 +674,19 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
         return NB_ERR_NOMEM;
     }
     nb_strmap_init(&s->codes);
+    /* A store the user may not write is refused by the commands that write, before they
+       start: SQLite would open it read-only and fail at the first write, after a regen had
+       written reports it could not record. */
+    nb_err rc;
+    if (o->mode != NB_OPEN_READ && access(path, F_OK) == 0 &&
+        (rc = writable_or_why(path, err, errlen))) {
+        nb_store_close(s);
+        return rc;
+    }
     s->opts = *o;
     if (s->opts.busy_ms == 0)
         s->opts.busy_ms = NB_BUSY_MS;
     s->readonly = o->mode == NB_OPEN_READ;
-    nb_err rc;
     if ((rc = open_db(s, o->mode, err, errlen)))
         goto fail;
     /* A file that is not SQLite fails here with "file is not a database". */
