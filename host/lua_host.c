@@ -88,15 +88,7 @@ static int h_read_bytes(lua_State *L)
  * exit STATUS (default 2). */
 static int h_fail(lua_State *L)
 {
-    const char *msg = luaL_checkstring(L, 1);
-    lua_Integer status = luaL_optinteger(L, 2, 2);
-    lua_createtable(L, 0, 2);
-    lua_pushstring(L, msg);
-    lua_setfield(L, -2, "message");
-    lua_pushinteger(L, status);
-    lua_setfield(L, -2, "status");
-    luaL_setmetatable(L, NB_MT_FAIL);
-    return lua_error(L);
+    return nb_lua_data_error(L, luaL_checkstring(L, 1), luaL_optinteger(L, 2, 2));
 }
 
 /* host.run(path, args...) -> the script's results. An error in it ends the command with

@@ -113,6 +113,9 @@ int nb_open_util(lua_State *L);      /* lua_util.c: dates, working days */
 /* Pushes a userdata holding a pointer (NULL) that is free()d when it is collected: set
  * it to memory the C code allocates, so a Lua error cannot leak it. */
 void **nb_lua_owned(lua_State *L);
+/* Raises a data error (nianbao.fail's): bad input, not a fault of a script; the command
+ * line prints MSG alone and exits with STATUS (0: 2). */
+int nb_lua_data_error(lua_State *L, const char *msg, lua_Integer status);
 int nb_open_codes(lua_State *L);     /* lua_codes.c: nianbao.kinds, nianbao.codes */
 int nb_open_published(lua_State *L); /* lua_published.c: nianbao.html_lines, docx_lines */
 

@@ -161,10 +161,18 @@ int nb_lua_push_file(lua_State *L, const char *path)
  * as its message. */
 static int l_fail(lua_State *L)
 {
-    const char *msg = luaL_checkstring(L, 1);
-    lua_createtable(L, 0, 1);
+    return nb_lua_data_error(L, luaL_checkstring(L, 1), 0);
+}
+
+int nb_lua_data_error(lua_State *L, const char *msg, lua_Integer status)
+{
+    lua_createtable(L, 0, 2);
     lua_pushstring(L, msg);
     lua_setfield(L, -2, "message");
+    if (status) {
+        lua_pushinteger(L, status);
+        lua_setfield(L, -2, "status");
+    }
     luaL_setmetatable(L, NB_MT_FAIL);
     return lua_error(L);
 }

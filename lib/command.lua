@@ -5,7 +5,9 @@
 -- A row: { name =, summary =, args = { { "KIND", "what it is" }, … },
 --          options = { { "--body", "NAME", "what it is", required = true, many = true,
 --                        check = function(value) return value | nil, reason end }, … },
---          rest = true (the arguments after the first are the script's own), run = fn }
+--          rest = true (the arguments after the first are the script's own),
+--          existing_body = true (a --body must name a body of the store: refused before run),
+--          run = fn }
 
 local command = {}
 

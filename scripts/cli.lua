@@ -83,6 +83,11 @@ if cmd.store and cmd.store ~= "none" then
   local store, err, why = host.open(nianbao.db, cmd.store, opt.lock_wait)
   if not store then host.fail(err, why == "busy" and 3 or 2) end
   c.store = store
+  -- a --body that names no body is bad input: its message alone, before the command starts
+  if cmd.existing_body and opt.body then
+    local ok, err = pcall(store.body, store, opt.body)
+    if not ok then host.fail(tostring(err)) end
+  end
 end
 local status = cmd.run(c)
 if c.store then c.store:close() end

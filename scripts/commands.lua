@@ -917,7 +917,7 @@ commands.list = {
     end,
   },
   {
-    name = "regen", store = "write",
+    name = "regen", store = "write", existing_body = true,
     summary = "regenerate every (body, year) report in one pass, with a manifest, changes and check history",
     options = {
       { "--years", "FIRST-LAST", "the years (default: every year with data that a format covers)", check = year_range },
@@ -932,10 +932,9 @@ commands.list = {
     run = run_regen,
   },
   {
-    name = "delete", store = "write",
+    name = "delete", store = "write", existing_body = true,
     summary = "remove records by id, a stored script, or a body (prints what it removed)",
-    args = { { "KIND ID...", "records of a kind by id; or 'script NAME'; or nothing: the body itself", optional = true } },
-    rest = true,
+    args = { { "KIND ID...", "records of a kind by id (an id that begins with - after --); or 'script NAME'; or nothing: the body itself", optional = true } },
     options = {
       { "--body", "NAME", "the body", required = true },
       { "--force", nil, "remove a body that still holds records, texts or scripts, with all of them" },
@@ -944,7 +943,7 @@ commands.list = {
     run = run_delete,
   },
   {
-    name = "scripts", store = "read",
+    name = "scripts", store = "read", existing_body = true,
     summary = "list a body's stored layouts, rules and mapping with their SHA-256",
     options = { { "--body", "NAME", "the body", required = true } },
     run = function(c)
@@ -954,7 +953,7 @@ commands.list = {
     end,
   },
   {
-    name = "report", store = "read",
+    name = "report", store = "read", existing_body = true,
     summary = "write the annual report of a body and year",
     options = { body_opt, year_opt, format_opt,
       { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
@@ -967,7 +966,7 @@ commands.list = {
     end,
   },
   {
-    name = "check", store = "read",
+    name = "check", store = "read", existing_body = true,
     summary = "run the consistency checks of a body and year (exit 1 when an error-level check fails)",
     options = { body_opt, year_opt, format_opt, rules_opt },
     run = function(c)
@@ -976,7 +975,7 @@ commands.list = {
     end,
   },
   {
-    name = "explain", store = "read",
+    name = "explain", store = "read", existing_body = true,
     summary = "list the records behind one cell of a report, with their source file and line",
     args = { { "TABLE", "the table id (active, requests, appeals, or a body's own)" },
              { "ROW", "the row key (e.g. carried_in, 4.1, license)" },

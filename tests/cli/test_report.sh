@@ -156,6 +156,16 @@ like "$err" "--body NAME is required" "report names the missing option"
 nb -d "$DB" report --body 没有 --year 2020
 is "$rc" 2 "report of an unknown body: exit 2"
 like "$err" "no body named '没有' \(bodies: $B\)" "the message lists the bodies"
+# a body that is not there is bad input, not a fault of the program: the message alone
+for cmd in "report --year 2020" "check --year 2020" "explain --year 2020 requests new total" \
+           "regen" "scripts" "delete request A1"; do
+    nb -d "$DB" $cmd --body 没有
+    is "$rc:$err" "2:nianbao: $DB: no body named '没有' (bodies: $B)" "${cmd%% *} of an unknown body: the message alone"
+done
+nb -d "$DB" delete --body "$B" request NOSUCH --dry-run
+is "$rc:$err" "2:nianbao: delete: $DB: $B has no request record NOSUCH; nothing deleted" "delete: an option after the ids is an option"
+nb -d "$DB" delete --body "$B" request -- -X1 --dry-run
+is "$rc:$err" "2:nianbao: delete: $DB: $B has no request records -X1, --dry-run; nothing deleted" "and after -- every word is an id"
 nb -d "$DB" report --body "$B" --year 2018
 is "$rc" 2 "a year before the national formats: exit 2"
 like "$err" "no national format for 2018" "and says why"
