@@ -612,7 +612,9 @@ end
 function lint.read_pdf(pdf, opts)
   local lines = {}
   for _, l in ipairs(pdf) do add_text_line(lines, l.line, l.text, true) end
-  return read_lines(lines, opts)
+  local res, err = read_lines(lines, opts)
+  if res then res.wrapped = true end -- its paragraphs are broken into lines (lint.check)
+  return res, err
 end
 
 --- Reads the lines of an HTML page (nianbao.read_html's) as lint.read_text reads text.
@@ -640,14 +642,21 @@ function lint.check(res, neighbours)
   local blocks = narrative.preface
   local titles = {}
   for _, p in ipairs(national.parts) do titles[lint.norm(p.title)] = p.title end
+  local last -- the paragraph the line before went into, and its line
   for _, l in ipairs(res.text or {}) do
     local part = #l.text <= 200 and titles[lint.norm(l.text)] -- a heading is short
     if part then
       narrative.order[#narrative.order + 1] = part
       narrative.parts[part] = {}
       blocks = narrative.parts[part]
+      last = nil
+    elseif res.wrapped and last and l.line == last.next and not last.b.text:find("[。！？：；]%s*$") then
+      -- a PDF's line that goes on with the sentence of the line before (T1 reads sentences)
+      last.b.text = last.b.text:gsub("%s+$", "") .. l.text:gsub("^%s+", "")
+      last.next = l.line + 1
     else
       blocks[#blocks + 1] = { type = "para", text = l.text, line = l.line }
+      last = { b = blocks[#blocks], next = l.line + 1 }
     end
   end
   ctx.narrative, ctx.has_text = narrative, #(res.text or {}) > 0

@@ -104,4 +104,19 @@ for y in 2020 2021; do
     is "$rc:$(python3 same.py rp$y.json o$y/$B-$y.json)" "0:$fmt same 0" \
        "$y: lint --json of the PDF: exactly the report's tables, no finding"
 done
+# ---- the narrative read back from the PDF: its sentences wrap over lines ----
+# numbers typed by hand that differ from the tables: lint of the PDF finds what lint of the
+# HTML finds (T1 read each line of the PDF's text alone, and found none)
+cp demo/shenhe.db t1.db
+sed -e 's/{{requests.new.total}}/999/' -e 's/{{requests.carried_in.total}}/998/' \
+    "$NIANBAO_HOME/examples/shenhe/text/2020.md" >2020.md
+nb -d t1.db import --body $B text 2020.md
+nb -d t1.db report --body $B --year 2020 --to html,pdf --out t1
+nb lint t1/$B-2020.html
+html_t1=$(printf '%s\n' "$out" | grep -c "≠")
+nb lint t1/$B-2020.pdf
+is "$(printf '%s\n' "$out" | grep -c "≠"):$html_t1" "2:2" "T1 in the PDF's wrapped sentences: the two numbers, as in the HTML"
+like "$out" "999" "and names the number"
+is "$(printf '%s\n' "$out" | tail -1 | sed 's/^.*检查/检查/')" \
+   "$(nb lint t1/$B-2020.html; printf '%s\n' "$out" | tail -1 | sed 's/^.*检查/检查/')" "the same checks as the HTML's"
 finish
