@@ -271,6 +271,38 @@ static int h_write_file(lua_State *L)
     return nb_lua_push_status(L, rc, err);
 }
 
+/* host.remove_file(path) -> true | nil, message: removes a file (not a folder) where
+ * scripts may write; a file that is not there is no error. */
+static int h_remove_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!nb_lua_may_write(L, dir)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", path);
+        return 2;
+    }
+    struct stat sb;
+    if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: a folder, not a file", path);
+        return 2;
+    }
+    if (unlink(path) != 0 && errno != ENOENT) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: cannot remove: %s", path, strerror(errno));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* host.mkdir(dir) -> true | nil, message: a folder (its parents too) where scripts may
  * write. */
 static int h_mkdir(lua_State *L)
@@ -468,6 +500,7 @@ static const luaL_Reg worker_methods[] = {{"send", w_send}, {"status", w_status}
 static const luaL_Reg host_funcs[] = {
     {"fork", h_fork}, {"receive", h_receive}, {"stop_workers", h_stop_workers}, {"exit", h_exit},
     {"write_file", h_write_file}, {"mkdir", h_mkdir}, {"sha256_file", h_sha256_file},
+    {"remove_file", h_remove_file},
     {"defer_sync", h_defer_sync}, {"sync_files", h_sync_files},
     {"allow_write", h_allow_write},
     {"set_limits", h_set_limits}, {"reset_instructions", h_reset_instructions},

@@ -52,7 +52,7 @@ function regen.plan(store, opts)
     wanted = {}
     for _, b in ipairs(opts.bodies) do store:body(b); wanted[b] = true end
   end
-  local plan = { reports = {}, skipped = {}, years_held = {} }
+  local plan = { reports = {}, skipped = {}, years_held = {}, years = opts.years }
   local years_of = {}
   local function own_years(name)
     if not years_of[name] then
@@ -263,7 +263,7 @@ end
 -- BODIES: the bodies the reports count (the digests of those alone are computed: a
 -- worker reads its own share of the store). YEARS_HELD: the plan's store:years of each
 -- body, added to as other bodies are asked for.
-local function maker(store, cubes, opts, times, bodies, years_held)
+local function maker(store, cubes, opts, times, bodies, years_held, covers)
   local out = opts.out or "out"
   local digests = store:digests(bodies)
   local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
@@ -379,36 +379,55 @@ local function maker(store, cubes, opts, times, bodies, years_held)
     times.export = times.export + (os.clock() - t2)
     return entry
   end
-  -- The reports of the folder's previous manifest that this run did not remake and whose
-  -- files are still there, unchanged (a run limited by --years or --body keeps the rest).
-  local function kept(dir, m)
+  -- The folder's previous manifest, reconciled with this run's reports M.reports: returns
+  -- the reports of it to keep (not remade, outside the years this run covers, their files
+  -- still there, unchanged: a run limited by --years keeps the rest). The files it lists
+  -- that are no longer made, still the bytes it lists, are removed, each path added to
+  -- REMOVED: another format of a remade report (a run --to json after one --to json,md
+  -- left the old numbers in the .md) and every file of a report of a year this run covers
+  -- that is no longer made (its records deleted). A file changed since is left alone.
+  local function reconcile(dir, m, removed)
     local text = opts.read_file and opts.read_file(dir .. "/manifest.json")
     local prev = text and nianbao.decode_json(text)
     if type(prev) ~= "table" or prev.body ~= m.body or type(prev.reports) ~= "table" then return {} end
     local made, out_ = {}, {}
-    for _, r in ipairs(m.reports) do made[r.year] = true end
+    for _, r in ipairs(m.reports) do made[r.year] = r end
+    local function ours(name, hash) -- a file of the manifest, still its bytes
+      return type(name) == "string" and not name:find("/") and opts.sha256_file(dir .. "/" .. name) == hash
+    end
     for _, r in ipairs(prev.reports) do
-      local whole = type(r) == "table" and math.type(r.year) == "integer" and not made[r.year]
-                    and type(r.files) == "table"
-      for name, hash in pairs(whole and r.files or {}) do
-        whole = whole and type(name) == "string" and not name:find("/") and
-                opts.sha256_file(dir .. "/" .. name) == hash
+      local valid = type(r) == "table" and math.type(r.year) == "integer" and type(r.files) == "table"
+      local covered = valid and (not covers or (r.year >= covers[1] and r.year <= covers[2]))
+      if valid and (made[r.year] or covered) then
+        local now = made[r.year] and made[r.year].files or {}
+        for name, hash in pairs(r.files) do
+          if now[name] == nil and ours(name, hash) and opts.remove_file then
+            must(opts.remove_file(dir .. "/" .. name))
+            removed[#removed + 1] = dir .. "/" .. name
+          end
+        end
+      elseif valid then
+        local whole = true
+        for name, hash in pairs(r.files) do whole = whole and ours(name, hash) end
+        if whole then out_[#out_ + 1] = r end
       end
-      if whole then out_[#out_ + 1] = r end
     end
     return out_
   end
   local function finish()
     -- the reports on disk before the manifests that list them, and the manifests after
     if opts.sync_files then must(opts.sync_files(out)) end
+    local removed = {}
     for body, m in pairs(folders) do
       local dir = out .. "/" .. regen.safe_name(body)
-      for _, r in ipairs(kept(dir, m)) do m.reports[#m.reports + 1] = r end
+      for _, r in ipairs(reconcile(dir, m, removed)) do m.reports[#m.reports + 1] = r end
       table.sort(m.reports, function(a, b) return a.year < b.year end)
       m.data_digest, m.scripts_digest = nil, nil
       must(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
     end
     if opts.sync_files then must(opts.sync_files(out)) end
+    table.sort(removed)
+    return removed
   end
   return make, finish
 end
@@ -449,10 +468,10 @@ local function run_workers(store, plan, cubes, opts, result)
     if pid == 0 then
       local ok, err = pcall(function()
         local times = { build = 0, export = 0 }
-        local make, finish = maker(store, cubes, opts, times, bodies_counted(store, plan, indexes), plan.years_held)
+        local make, finish = maker(store, cubes, opts, times, bodies_counted(store, plan, indexes), plan.years_held,
+                                   plan.years)
         for _, i in ipairs(indexes) do worker:send(encode({ index = i, entry = make(plan.reports[i]) })) end
-        finish()
-        worker:send(encode({ done = true, times = times }))
+        worker:send(encode({ done = true, times = times, removed = finish() }))
       end)
       if not ok then
         worker:send(encode({ error = type(err) == "table" and err.message or tostring(err),
@@ -472,6 +491,7 @@ local function run_workers(store, plan, cubes, opts, result)
         if m.entry.errors > 0 then result.errors = result.errors + 1 end
         if opts.on_report then opts.on_report(m.entry) end
       elseif m.done then
+        table.move(m.removed or {}, 1, #(m.removed or {}), #result.removed + 1, result.removed)
         result.times.build = result.times.build + m.times.build
         result.times.export = result.times.export + m.times.export
       elseif m.error then
@@ -495,6 +515,7 @@ local function run_workers(store, plan, cubes, opts, result)
     end
   end
   if failure then nianbao.fail(failure.error, failure.status) end
+  table.sort(result.removed)
 end
 
 --- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
@@ -506,10 +527,12 @@ end
 --- host's). Returns { reports = { {body, year, format, errors, warnings, changed,
 --- first_run, changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},
 --- imported, files = {…}} } in plan order, times = { tabulate =, build =, export = } (CPU
---- seconds, the workers' added up), errors = N (reports with an error-level check failing) }.
+--- seconds, the workers' added up), errors = N (reports with an error-level check failing),
+--- removed = { paths } (files of an earlier run no longer made, removed: see reconcile) }.
+--- OPTS.remove_file(path) removes them (without it they stay).
 function regen.run(store, plan, opts)
   local t0 = os.clock()
-  local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0 }
+  local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0, removed = {} }
   if #plan.reports == 0 then return result end
   local cubes = tabulate_all(store, plan)
   result.times.tabulate = os.clock() - t0
@@ -519,14 +542,15 @@ function regen.run(store, plan, opts)
   end
   local all = {}
   for i = 1, #plan.reports do all[i] = i end
-  local make, finish = maker(store, cubes, opts, result.times, bodies_counted(store, plan, all), plan.years_held)
+  local make, finish = maker(store, cubes, opts, result.times, bodies_counted(store, plan, all), plan.years_held,
+                             plan.years)
   for i, r in ipairs(plan.reports) do
     local entry = make(r)
     result.reports[i] = entry
     if entry.errors > 0 then result.errors = result.errors + 1 end
     if opts.on_report then opts.on_report(entry) end
   end
-  finish()
+  result.removed = finish()
   return result
 end
 

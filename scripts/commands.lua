@@ -759,7 +759,7 @@ local function run_regen(c)
   local result = regen.run(c.store, plan, {
     out = out, to = c.opt.to, checks = c.opt.checks, fonts = c.opt.fonts, sources = program_sources(c), version = c.host.version(),
     write_file = c.host.write_file, read_file = c.host.read_file, sha256_file = c.host.sha256_file, sync_files = c.host.sync_files,
-    mkdir = c.host.mkdir, jobs = c.opt.jobs or math.min(c.host.cpus(), 8), workers = { fork = c.host.fork, receive = c.host.receive,
+    remove_file = c.host.remove_file, mkdir = c.host.mkdir, jobs = c.opt.jobs or math.min(c.host.cpus(), 8), workers = { fork = c.host.fork, receive = c.host.receive,
                                    stop = c.host.stop_workers, exit = c.host.exit },
     on_report = function(r)
       done = done + 1
@@ -830,6 +830,9 @@ local function run_regen(c)
       i = j + 1
     end
     print(string.format("%s: no records of kind %s in %s (its cells are blank)", body, kind, table.concat(spans, ", ")))
+  end
+  for _, p in ipairs(result.removed) do
+    print(string.format("removed %s (of an earlier run: no longer made)", p))
   end
   local t = result.times
   print(string.format("%d report%s in %s; CPU: tabulation %.2f s, layout and checks %.2f s, export %.2f s",

@@ -168,6 +168,30 @@ for n in 7 31 97 211 401; do
   [ -z "$left$tmp" ] || bad="$bad $n($left$tmp)"
 done
 is "$bad" "" "killed at several writes: every finished file whole, none half-written"
+# ---- files an earlier run made that this one no longer makes ----
+# a run --to json after one --to json,md left the .md with the old numbers; a year whose
+# records were deleted kept its files, and the manifest listed it
+printf '%s\n' "$H" 'D1,2020-03-01,自然人,2020-03-10,1,丙' 'D2,2021-03-01,自然人,2021-03-10,1,丙' >st.csv
+nb -d st.db init
+nb -d st.db import request st.csv
+nb -d st.db regen --to json,md --out st
+is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2020.md 丙-2021.json 丙-2021.md " "(a run with JSON and Markdown)"
+echo "changed by hand" >>st/丙/丙-2021.md
+nb -d st.db regen --to json --out st
+is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.json 丙-2021.md " \
+   "a run --to json: the Markdown it made before removed, one changed since kept"
+like "$out" "removed st/丙/丙-2020.md \(of an earlier run: no longer made\)" "and it says so"
+manifest() { python3 -c 'import json,sys
+m = json.load(open(sys.argv[1]))
+print(" ".join("%d:%s" % (r["year"], ",".join(sorted(r["files"]))) for r in m["reports"]))' "$1"; }
+is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "the manifest lists what is there"
+nb -d st.db delete --body 丙 request D2
+nb -d st.db regen --to json --years 2020-2020 --out st
+is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "a run limited to 2020 keeps 2021 as it is"
+nb -d st.db regen --to json --out st
+is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.md " \
+   "2021 has no records any more: its report removed (the file changed by hand kept)"
+is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json" "and the manifest no longer lists it"
 # ---- names: every body its own folder, whatever its name ----
 # 甲/乙 and 甲_乙 both became 甲_乙 (the second run overwrote the first's reports and
 # manifest); a name of dots made a folder outside --out (regen died for every body); a
