@@ -230,12 +230,17 @@ typedef struct {
 } ajob;
 
 static int alog; /* the steps so far, run or done */
+static int ago;  /* set by the caller once it has gone on past its first submit */
 
 static void arun(void *ud)
 {
     ajob *j = ud;
-    struct timespec ms = {0, 2000000};
-    nanosleep(&ms, NULL); /* long enough for the caller to go on first */
+    /* Waits for the caller to have gone on (not a sleep: a loaded machine may stop the
+     * caller for longer than any sleep, and the test then failed by chance); at most
+     * 10 s, so a submit that ran the job in the caller's thread fails, not hangs. */
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; i < 10000 && !__atomic_load_n(&ago, __ATOMIC_SEQ_CST); i++)
+        nanosleep(&ms, NULL);
     j->run_in = pthread_self();
     j->run_at = __atomic_add_fetch(&alog, 1, __ATOMIC_SEQ_CST);
 }
@@ -258,6 +263,7 @@ static void test_async(void)
     nb_async_wait(NULL);
     nb_async_submit(a, (nb_job){arun, adone, &j[0]});
     int at_submit = __atomic_load_n(&alog, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&ago, 1, __ATOMIC_SEQ_CST); /* j[0] may run now */
     nb_async_submit(a, (nb_job){arun, adone, &j[1]}); /* waits for j[0], runs its done here */
     CHECK(at_submit == 0 && j[0].run_at == 1 && j[0].done_at == 2,
           "async: the caller goes on while a job runs; the next submit waits for it, then its done");
