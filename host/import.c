@@ -511,6 +511,48 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     return gone ? nb_pack_touch(im->s, im->k, t->body_id, 0, err, errlen) : NB_OK;
 }
 
+/* Without --replace: the body's rows of the kind that an earlier import of this file
+ * brought and this one did not (an id corrected in the file leaves its old row) are kept;
+ * a note names the first few and the option that removes them. */
+static nb_err note_left(import_state *im, const target *t, char *err, size_t errlen)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT id FROM %s WHERE body = ?1 AND src <> ?2 AND src IN (SELECT id FROM source "
+             "WHERE canonical = ?3 AND kind = ?4) AND NOT nb_kept(rid) ORDER BY rid",
+             im->k->table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(im->s, err, errlen, "reading the rows left");
+    sqlite3_bind_int64(st, 1, t->body_id);
+    sqlite3_bind_int64(st, 2, t->src_id);
+    sqlite3_bind_text(st, 3, im->canonical, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, im->k->name, -1, SQLITE_STATIC);
+    nb_buf ids = {0};
+    long n = 0;
+    int rc, bad = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (n++ < 5)
+            bad |= nb_buf_printf(&ids, "%s%s", n > 1 ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        nb_buf_free(&ids);
+        return nb_store_sql_fail(im->s, err, errlen, "reading the rows left");
+    }
+    if (n && !bad) {
+        char reason[1024];
+        snprintf(reason, sizeof reason,
+                 "note: %ld %s record%s of an earlier import of this file %s not in it (%s%s): "
+                 "kept; --replace removes %s",
+                 n, im->k->name, n == 1 ? "" : "s", n == 1 ? "is" : "are", ids.data, n > 5 ? ", …" : "",
+                 n == 1 ? "it" : "them");
+        nb_diag d = {im->o->path, 0, NULL, reason, NULL, 1};
+        tell(im, &d);
+    }
+    nb_buf_free(&ids);
+    return bad ? NB_ERR_NOMEM : NB_OK;
+}
+
 /* --replace: the body's rows of the kind from files of this file's name (any folder)
  * that this import did not bring; --replace-all: all of the body's rows of the kind
  * that it did not bring. Rows found unchanged it brought too. */
@@ -578,6 +620,8 @@ static nb_err finish_targets(import_state *im, char *err, size_t errlen)
             rc = remove_stale(im, t, err, errlen);
         if (!rc && im->o->replace)
             rc = replace_rows(im, t, err, errlen);
+        else if (!rc && im->k->id_required && im->canonical[0])
+            rc = note_left(im, t, err, errlen);
         if (!rc && !im->o->dry_run && im->o->cover_year)
             rc = cover(im, t, err, errlen);
     }

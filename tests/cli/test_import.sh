@@ -322,4 +322,17 @@ nb -d idless.db import --body 沈河区 charge y2020/charges.csv
 is "$out" "y2020/charges.csv: 2 rows read, 0 inserted, 1 updated, 1 unchanged, 0 refused
 y2020/charges.csv: 1 row of the earlier import of this file removed" "id-less: a corrected file updates its rows and removes the stale one"
 is "$(sqlite3 idless.db 'SELECT count(*), sum(amount) FROM charge')" "3|40000" "id-less: no stale row is counted twice"
+# ---- rows with ids: an id corrected in a file leaves its old row, and a note says so ----
+printf '编号,收到日期,申请人类型\nR-1,2020-01-05,自然人\nR-2,2020-01-06,企业\nR-3,2020-01-07,自然人\n' >fix.csv
+nb -d fix.db init
+nb -d fix.db import --body 沈河区 request fix.csv
+sed -i 's/^R-3,/R-03,/' fix.csv
+nb -d fix.db import --body 沈河区 request fix.csv
+is "$rc:$out" "0:fix.csv: 3 rows read, 1 inserted, 0 updated, 2 unchanged, 0 refused" "an id corrected: its row added"
+is "$err" "fix.csv: note: 1 request record of an earlier import of this file is not in it (R-3): kept; --replace removes it" \
+   "the old one is kept, and named with the option that removes it"
+nb -d fix.db import --body 沈河区 --replace request fix.csv
+is "$rc:$err:$(sqlite3 fix.db 'SELECT group_concat(id) FROM (SELECT id FROM request ORDER BY rid)')" "0::R-1,R-2,R-03" "--replace removes it, without the note"
+nb -d fix.db import --body 沈河区 request fix.csv
+is "$rc:$err" "0:" "the same file again: no note"
 finish
