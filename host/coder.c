@@ -128,6 +128,59 @@ static int header_field(const nb_coder *c, const char *name)
     return f;
 }
 
+/* The characters of S (UTF-8) into CP (at most MAX); returns their number. */
+static int chars_of(const char *s, uint32_t *cp, int max)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n < max;) {
+        int len = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+        uint32_t c = *p++;
+        for (int i = 1; i < len && *p; i++)
+            c = c << 8 | *p++;
+        cp[n++] = c;
+    }
+    return n;
+}
+
+/* The characters A and B begin or end with alike (the longer run of the two); *SHORTER
+ * gets the fewer characters of the two. */
+static int common_affix(const char *a, const char *b, int *shorter)
+{
+    uint32_t x[64], y[64];
+    int nx = chars_of(a, x, 64), ny = chars_of(b, y, 64), pre = 0, suf = 0;
+    *shorter = nx < ny ? nx : ny;
+    while (pre < *shorter && x[pre] == y[pre])
+        pre++;
+    while (suf < *shorter && x[nx - 1 - suf] == y[ny - 1 - suf])
+        suf++;
+    return pre > suf ? pre : suf;
+}
+
+/* The field whose column the file lacks that column NAME most looks like (it begins or
+ * ends like one of the field's headers, two characters and half the shorter at least:
+ * 办结时间 for 办结日期, 处理结果 for 办理结果), or -1. */
+static int near_field(const nb_coder *c, const char *name)
+{
+    const nb_kind *k = c->k;
+    int best = -1, best_common = 1;
+    for (int f = 0; f < k->nfields; f++) {
+        if (c->col_of[f] >= 0)
+            continue;
+        char headers[256];
+        snprintf(headers, sizeof headers, "%s|%s", k->fields[f].aliases ? k->fields[f].aliases : "",
+                 k->fields[f].name);
+        char *save;
+        for (char *h = strtok_r(headers, "|", &save); h; h = strtok_r(NULL, "|", &save)) {
+            int shorter, common = common_affix(name, h, &shorter);
+            if (common > best_common && 2 * common >= shorter) {
+                best = f;
+                best_common = common;
+            }
+        }
+    }
+    return best;
+}
+
 /* Reports every required column that is absent. Returns 1 if any. */
 static int missing_columns(nb_coder *c, const char *file, nb_diag_fn fn, void *ud)
 {
@@ -171,15 +224,8 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
             }
             continue;
         }
-        if (f == -2) {
-            if (*name) {
-                snprintf(reason, sizeof reason,
-                         "note: column '%s' is not a field of %s; kept with the raw values",
-                         name, k->name);
-                diag(fn, ud, file, 1, NULL, reason, NULL, 1);
-            }
-            continue;
-        }
+        if (f == -2)
+            continue; /* noted below, once every field's column is known */
         int *slot = f == -1 ? &c->id_col : &c->col_of[f];
         if (*slot >= 0) {
             snprintf(reason, sizeof reason, "columns '%s' and '%s' both give field '%s'",
@@ -189,6 +235,21 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
             continue;
         }
         *slot = (int)col;
+    }
+    for (size_t col = 0; col < n; col++) {
+        const char *name = h[col];
+        if (!*name || (int)col == c->body_col || header_field(c, name) != -2)
+            continue;
+        char like[160] = "";
+        int f = near_field(c, name);
+        if (f >= 0) {
+            char alias[64];
+            snprintf(like, sizeof like, " (if it is %s, %s, which the file lacks, name the column so)",
+                     nb_field_alias(&k->fields[f], alias, sizeof alias), k->fields[f].name);
+        }
+        snprintf(reason, sizeof reason, "note: column '%s' is not a field of %s; kept with the raw values%s",
+                 name, k->name, like);
+        diag(fn, ud, file, 1, NULL, reason, NULL, 1);
     }
     bad |= missing_columns(c, file, fn, ud);
     return bad ? NB_ERR_INPUT : NB_OK;

@@ -298,6 +298,24 @@ static void test_refused(void)
              "%s:1: note: column '备注' is not a field of request; kept with the raw values\n", csv);
     CHECK(r.rc == NB_OK, "header: an extra column is allowed");
     CHECK_STR(r.msgs, want, "header: extra column note");
+    /* a column named like a field the file lacks: the note says which (every request
+       counted open, silently, when 办结时间 was not taken for 办结日期) */
+    csv = write_file("renamed.csv", "编号,收到日期,申请人类型,办结时间,处理结果,备注\nX1,2020-01-01,自然人,2020-01-05,1,\n");
+    r = run("request", csv, "沈河区", 1, NULL, 0);
+    snprintf(want, sizeof want,
+             "%s:1: note: column '办结时间' is not a field of request; kept with the raw values (if it is "
+             "办结日期, closed, which the file lacks, name the column so)\n"
+             "%s:1: note: column '处理结果' is not a field of request; kept with the raw values (if it is "
+             "办理结果, outcome, which the file lacks, name the column so)\n"
+             "%s:1: note: column '备注' is not a field of request; kept with the raw values\n",
+             csv, csv, csv);
+    CHECK(r.rc == NB_OK, "header: columns named like fields: allowed");
+    CHECK_STR(r.msgs, want, "header: the note names the field a column looks like, when the file lacks it");
+    csv = write_file("both.csv", "编号,收到日期,申请人类型,办结日期,办理结果,办结时间\nX1,2020-01-01,自然人,2020-01-05,1,\n");
+    r = run("request", csv, "沈河区", 1, NULL, 0);
+    snprintf(want, sizeof want, "%s:1: note: column '办结时间' is not a field of request; kept with the raw values\n",
+             csv);
+    CHECK_STR(r.msgs, want, "header: not when the file has the field's column");
 
     csv = write_file("empty.csv", "");
     r = run("request", csv, "沈河区", 0, NULL, 0);
