@@ -600,7 +600,32 @@ static nb_err cover(import_state *im, const target *t, char *err, size_t errlen)
     sqlite3_bind_int(st, 3, im->o->cover_year);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(im->s, err, errlen, "declaring the year");
+    if (rc != SQLITE_DONE)
+        return nb_store_sql_fail(im->s, err, errlen, "declaring the year");
+    /* a year the file holds no row of (a --year typed wrong?) is declared all the same: said */
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT EXISTS(SELECT 1 FROM %s WHERE body = ?1 AND (src = ?2 OR nb_kept(rid)) "
+             "AND %s BETWEEN ?3 AND ?4)", im->k->table, im->k->period);
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(im->s, err, errlen, "declaring the year");
+    sqlite3_bind_int64(st, 1, t->body_id);
+    sqlite3_bind_int64(st, 2, t->src_id);
+    sqlite3_bind_int(st, 3, im->o->cover_year * 10000 + 101);
+    sqlite3_bind_int(st, 4, im->o->cover_year * 10000 + 1231);
+    rc = sqlite3_step(st);
+    int some = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return nb_store_sql_fail(im->s, err, errlen, "declaring the year");
+    if (!some) {
+        char reason[256];
+        snprintf(reason, sizeof reason,
+                 "note: no row of this file is of %d (by %s): %d is declared complete with none, its "
+                 "cells 0", im->o->cover_year, im->k->period, im->o->cover_year);
+        nb_diag d = {im->o->path, 0, NULL, reason, NULL, 1};
+        tell(im, &d);
+    }
+    return NB_OK;
 }
 
 /* After the last row, for every body met: the rows still queued, the rows of the

@@ -25,6 +25,16 @@ print(sorted(c["message"] for c in d["checks"] if c["id"] == "D1"))' o/区-2020.
 printf '编号,类型,收案日期,审结日期,结果\n' >cases.csv
 nb -d s.db import --body 区 --year 2020 case cases.csv
 is "$rc" 0 "an empty case file with --year: accepted"
+is "$err" "cases.csv: note: no row of this file is of 2020 (by filed): 2020 is declared complete with none, its cells 0" \
+   "and what it declares is said"
+# a year the file holds nothing of (a --year typed wrong) is declared all the same: said
+printf '编号,收到日期,申请人类型\nW1,2021-03-01,自然人\n' >w.csv
+nb -d w.db init
+nb -d w.db import --body 区 --year 2012 request w.csv
+is "$rc:$err" "0:w.csv: note: no row of this file is of 2012 (by received): 2012 is declared complete with none, its cells 0" \
+   "--year of a year the file has no row of: a note"
+nb -d w.db import --body 区 --year 2021 request w.csv
+is "$rc:$err" "0:" "--year of the file's year: no note (its rows unchanged count)"
 nb -d s.db report --body 区 --year 2020 --to json --out o
 is "$(cells o/区-2020.json)" "0 None None 2" "a kind declared complete for the year: 0, not blank"
 
