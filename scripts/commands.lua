@@ -316,10 +316,19 @@ end
 -- groups (store:import_files). Returns 0, or 2 when a file's rows were refused; raises
 -- on any other failure, after the files before it are committed.
 local function import_records(c, kind, paths)
-  local status, failed = 0, nil
+  local status, failed, told_n = 0, nil, 0
   local function told(path, res, err, detail)
+    told_n = told_n + 1
     local st, failure = records_outcome(c, path, res, err, detail)
-    if not st then failed = failure; return false end
+    if not st then
+      failed = failure
+      local rest = { table.unpack(paths, told_n + 1, math.min(#paths, told_n + 5)) }
+      if #rest > 0 then -- the files after it are not read: said, so none is thought imported
+        failed.err = string.format("%s\nnianbao: not imported (after it): %s%s", failed.err, table.concat(rest, ", "),
+          #paths > told_n + 5 and string.format(", … (%d files)", #paths - told_n) or "")
+      end
+      return false
+    end
     status = math.max(status, st)
   end
   if #paths == 1 then

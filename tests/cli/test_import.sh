@@ -81,7 +81,8 @@ printf '%s\n' "$H" 'G3,2020-05-03,自然人,,' >g3.csv
 nb -d s.db import --body 停止 request g1.csv g2.csv g3.csv
 is "$rc:$out" "2:g1.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
 created body 停止" "several files: a file that cannot be read stops the command, exit 2"
-is "$err" "nianbao: g2.csv: empty file" "several files: the file that stopped it named"
+is "$err" "nianbao: g2.csv: empty file
+nianbao: not imported (after it): g3.csv" "several files: the file that stopped it named, and the files not read"
 is "$(sqlite3 s.db "SELECT group_concat(r.id, ' ') FROM request r JOIN body b ON b.id = r.body WHERE b.name = '停止'")" \
    "G1" "several files: the file before it stored, none after it read"
 # files of one command are committed together: a reader sees none of them before the end
