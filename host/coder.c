@@ -25,6 +25,7 @@ struct nb_coder {
     int id_col;
     int body_col;              /* column naming each row's body, -1 when absent */
     nb_buf header;             /* the header as given, unit-separated */
+    size_t ncols;              /* the header's columns */
     /* value met -> dictionary id (0: unknown) times 2, plus 1 when the value is
        the stored one's own code or label (nothing to keep of it) */
     nb_strmap coded[NB_MAX_FIELDS];
@@ -208,6 +209,7 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
     int bad = 0;
     char reason[1024];
     c->header.len = 0;
+    c->ncols = n;
     for (size_t col = 0; col < n; col++) {
         char *name = nb_trim(h[col]);
         if ((col && nb_buf_add(&c->header, "\037", 1)) || nb_buf_adds(&c->header, name))
@@ -451,6 +453,16 @@ nb_err nb_coder_row(nb_coder *c, const char *file, long line, char **fields, siz
     nb_err rc = NB_OK;
     for (size_t i = 0; i < n; i++)
         nb_trim(fields[i]);
+    for (size_t i = c->ncols; i < n; i++)
+        if (*fields[i]) { /* a value no column names: data shifted, or dropped silently */
+            char reason[160];
+            snprintf(reason, sizeof reason,
+                     "a value in field %zu of the row, past the header's %zu columns (a comma outside "
+                     "quotes?)", i + 1, c->ncols);
+            diag(fn, ud, file, line, NULL, reason, fields[i], 0);
+            bad = 1;
+            break;
+        }
     rec->id = cell(fields, n, c->id_col);
     rec->body = cell(fields, n, c->body_col);
     if (!*rec->id && k->id_required) {

@@ -226,6 +226,11 @@ refused "unterminated quote" quote.csv \
     "quote.csv: 2 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "quote.csv:3: unterminated quote (opened at line 3)"
 
+# a row longer than the header: a comma outside quotes shifts the values, or drops one
+printf '%s\n' "$H" 'B1,2020-01-05,自然人,2020-01-09,1,,' 'B2,2020-01-05,自然人,2020-01-09,1,张三,李四' >long.csv
+refused "a value past the header's columns" long.csv \
+    "long.csv: 2 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
+    "long.csv:3: a value in field 6 of the row, past the header's 5 columns (a comma outside quotes?) (张三)"
 printf '%s\n' "$H" 'B1,2020-01-05,自然人,,予以公开' >outcome.csv
 refused "outcome without closed date" outcome.csv \
     "outcome.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
