@@ -7,6 +7,8 @@
 --                        check = function(value) return value | nil, reason end }, … },
 --          rest = true (the arguments after the first are the script's own),
 --          existing_body = true (a --body must name a body of the store: refused before run),
+--          store = "read" | "write" | "create" | "none", store_path = true (with "none": its
+--          scripts open the store -d names),
 --          run = fn }
 
 local command = {}
@@ -46,10 +48,23 @@ command.common = {
 
 local function is_flag(o) return o[2] == nil end
 
+-- The common options CMD takes: -d and --lock-wait when it opens the store (store =
+-- "read", "write", "create"), -d alone when its scripts do (store = "none", store_path =
+-- true: run), the limits whenever it has a store field at all.
+local function common_of(cmd)
+  local list = {}
+  if not cmd.store then return list end
+  local opens = cmd.store ~= "none"
+  for i, o in ipairs(command.common) do
+    if i > 2 or (i == 1 and (opens or cmd.store_path)) or (i == 2 and opens) then list[#list + 1] = o end
+  end
+  return list
+end
+
 --- The usage line of row CMD: "nianbao import [-d FILE] --body NAME [--dry-run] KIND FILE".
 function command.usage(cmd)
   local parts = { "nianbao", cmd.name }
-  if cmd.store then parts[#parts + 1] = "[-d FILE]" end
+  if common_of(cmd)[1] == command.common[1] then parts[#parts + 1] = "[-d FILE]" end
   for _, o in ipairs(cmd.options or {}) do
     local text = is_flag(o) and o[1] or (o[1] .. " " .. o[2])
     if o.many then text = text .. " ..." end
@@ -76,10 +91,12 @@ end
 local function option_rows(cmd)
   local rows = {}
   for _, a in ipairs(cmd.args or {}) do rows[#rows + 1] = { a[1], a[2] } end
-  local opts = {}
-  if cmd.store then opts[#opts + 1] = command.common[1] end
+  local opts, common = {}, common_of(cmd)
+  if common[1] == command.common[1] then opts[#opts + 1] = common[1] end
   for _, o in ipairs(cmd.options or {}) do opts[#opts + 1] = o end
-  for i = 2, cmd.store and #command.common or 0 do opts[#opts + 1] = command.common[i] end
+  for _, o in ipairs(common) do
+    if o ~= command.common[1] then opts[#opts + 1] = o end
+  end
   for _, o in ipairs(opts) do
     local what = o[3] .. (o.required and " (required)" or "") .. (o.many and " (may be repeated)" or "")
     rows[#rows + 1] = { is_flag(o) and o[1] or (o[1] .. " " .. o[2]), what }
@@ -166,9 +183,7 @@ function command.parse(cmd, args)
   local by = {}
   local all = {}
   for _, o in ipairs(cmd.options or {}) do all[#all + 1] = o end
-  if cmd.store then
-    for _, o in ipairs(command.common) do all[#all + 1] = o end
-  end
+  for _, o in ipairs(common_of(cmd)) do all[#all + 1] = o end
   for _, o in ipairs(all) do by[o[1]] = o end
   local opt, positional, i = {}, {}, 1
   while i <= #args do

@@ -28,7 +28,7 @@ local commands = {}
 commands.statuses = {
   { "0", "all well" },
   { "1", "error-level checks failed" },
-  { "2", "bad usage or bad input (nothing was written)" },
+  { "2", "bad usage or bad input (nothing of the bad input was written; of several files, the good ones are)" },
   { "3", "the store stayed locked by another process (nothing was written)" },
 }
 
@@ -1013,7 +1013,7 @@ commands.list = {
     end,
   },
   {
-    name = "run", store = "none",
+    name = "run", store = "none", store_path = true,
     summary = "run a Lua script with the nianbao API (its own arguments follow it)",
     args = { { "SCRIPT", "the Lua script" }, { "ARGS...", "its arguments, given to it as ...", optional = true } },
     rest = true,

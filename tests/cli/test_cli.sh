@@ -112,4 +112,9 @@ sqlite3 damaged2.db "DELETE FROM dict WHERE dict = 'outcome' AND code = '4.1'"
 nb -d damaged2.db check --body $B --year 2020
 is "$rc:$err" "2:nianbao: damaged2.db: damaged store: the dictionary lacks the national value outcome '4.1' (本机关不掌握相关政府信息)" \
    "a national value missing from the dictionary: refused at open"
+# the options a command takes are the ones that do something there: lint opens no store
+nb lint -d x.db nothing.txt
+like "$rc:$err" "^2:nianbao: lint: unknown option -d" "lint takes no -d (it opens no store)"
+unlike "$(nb help lint; printf '%s' "$out")" "lock-wait" "nor --lock-wait"
+like "$(nb help run; printf '%s' "$out")" "-d FILE +the store" "run takes -d (its scripts open that store)"
 finish
