@@ -601,6 +601,8 @@ local function run_report(c, write)
     local name = regen.safe_name(c.opt.body) .. "-" .. c.opt.year
     local dir = c.opt.out or "out"
     c.host.allow_write(dir)
+    local made, why = c.host.mkdir(dir) -- its parents too
+    if not made then c.host.fail(why) end
     local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = c.opt.to })
     if c.opt.checks then
       local more, err2 = checkfile.export(doc, ctx, dir, name, c.opt.to)

@@ -188,4 +188,6 @@ like "$(grep -c '"/dev/shm/' shm.trace) $(grep -Ec '"/tmp/tmp\.|"/tmp",' shm.tra
 fi
 /usr/bin/python3 -c "import openpyxl,sys; wb = openpyxl.load_workbook(sys.argv[1]); print(len(wb.sheetnames))" "o9/$B-2020.xlsx" >sheets 2>&1
 like "$(cat sheets)" '^[1-9]' "XLSX made through /dev/shm opens in openpyxl"
+nb -d "$DB" report --body "$B" --year 2020 --to json --out deep/er/still
+is "$rc:$(ls deep/er/still)" "0:$B-2020.json" "--out a folder whose parents are not there: made, with them"
 finish
