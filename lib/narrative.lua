@@ -10,7 +10,8 @@ local narrative = {}
 
 --- Splits TEXT into { preface = {blocks}, parts = { [title] = {blocks} }, order = {titles} }.
 --- Each block: { type = "heading"|"para", level = 2, text = ..., line = N }.
---- KNOWN: set of accepted part titles; WHERE: name used in messages.
+--- KNOWN: the accepted part titles, title -> its place in the report (1, 2, …; the
+--- message of an unknown heading lists them in that order); WHERE: name used in messages.
 function narrative.parse(text, known, where)
   local out = { preface = {}, parts = {}, order = {} }
   local current = out.preface
@@ -33,7 +34,11 @@ function narrative.parse(text, known, where)
       if not known[title] then
         local list = {}
         for k in pairs(known) do list[#list + 1] = k end
-        table.sort(list)
+        table.sort(list, function(a, b) -- the report's order (a set of true: by name)
+          local x, y = tonumber(known[a]), tonumber(known[b])
+          if x and y and x ~= y then return x < y end
+          return a < b
+        end)
         nianbao.fail(string.format("%s:%d: unknown part heading '## %s' (parts: %s)", where, n, h2,
           table.concat(list, ", ")))
       end

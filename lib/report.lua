@@ -174,7 +174,7 @@ end
 -- The narrative of the year, its placeholders filled from the document's cells.
 local function narrative_of(ctx, store)
   local known = {}
-  for _, p in ipairs(ctx.spec.parts) do known[p.title] = true end
+  for i, p in ipairs(ctx.spec.parts) do known[p.title] = i end
   local md, source = store:text(ctx.body, ctx.year)
   local where = source or string.format("text %s %d", ctx.body, ctx.year)
   local parsed = narrative.parse(md or "", known, where)

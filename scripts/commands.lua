@@ -204,7 +204,7 @@ local function check_text(c, path, y)
   local fmt = formats.for_body(known_body and c.store or nil, known_body and c.opt.body or nil):choose(y)
   if not fmt then return end -- a year no format covers: nothing to check against
   local known = {}
-  for _, p in ipairs(fmt.parts) do known[p.title] = true end
+  for i, p in ipairs(fmt.parts) do known[p.title] = i end
   local parsed = narrative.parse(text, known, path)
   narrative.fill(parsed, function(t, r, col)
     local ok, cell = pcall(fmt.cell, fmt, t, r, col)

@@ -48,7 +48,7 @@ nb -d s.db import --body 区 text bad-2020.md
 like "$rc:$err" "^2:nianbao: bad-2020.md:3: placeholder \{\{requests.nosuch.total\}\} names no table cell" "a bad placeholder: refused at import, with its line"
 printf '## 七、杂谈\n\n文字\n' >bad2-2020.md
 nb -d s.db import --body 区 text bad2-2020.md
-like "$rc:$err" "^2:nianbao: bad2-2020.md:1: unknown part heading '## 七、杂谈'" "an unknown heading: refused at import"
+is "$rc:$err" "2:nianbao: bad2-2020.md:1: unknown part heading '## 七、杂谈' (parts: 一、总体情况, 二、主动公开政府信息情况, 三、收到和处理政府信息公开申请情况, 四、政府信息公开行政复议、行政诉讼情况, 五、存在的主要问题及改进情况, 六、其他需要报告的事项)" "an unknown heading: refused at import, the parts named in the report's order"
 is "$(snapshot s.db)" "$before" "refused narratives: the stored one kept"
 
 # ---- a published year's figures ----
