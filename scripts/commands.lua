@@ -593,8 +593,21 @@ local function print_checks(doc, ctx)
   return errors
 end
 
+-- A note when BODY has no records or figures of YEAR (its subtree's, for a roll-up): a
+-- year typed wrong otherwise gave a whole report (zeros, blanks, what earlier years carry
+-- into it) and exit 0, silently.
+local function note_empty_year(c)
+  local plan = regen.plan(c.store, { bodies = { c.opt.body }, years = { c.opt.year, c.opt.year } })
+  if #plan.reports > 0 or #plan.skipped > 0 then return end
+  local held = {}
+  for _, y in ipairs(plan.years_held[c.opt.body] or {}) do held[#held + 1] = tostring(y) end
+  c.host.eprint(string.format("note: %s has no records or imported figures of %d (%s); the report is made all the same",
+    c.opt.body, c.opt.year, #held > 0 and ("its years: " .. table.concat(held, ", ")) or "none of any year"))
+end
+
 local function run_report(c, write)
   c.store:body(c.opt.body)
+  note_empty_year(c)
   local doc, ctx = report.build(c.store, { body = c.opt.body, year = c.opt.year, format = c.opt.format,
                                            rules = rule_files(c), fonts = c.opt.fonts })
   if write then

@@ -190,4 +190,9 @@ fi
 like "$(cat sheets)" '^[1-9]' "XLSX made through /dev/shm opens in openpyxl"
 nb -d "$DB" report --body "$B" --year 2020 --to json --out deep/er/still
 is "$rc:$(ls deep/er/still)" "0:$B-2020.json" "--out a folder whose parents are not there: made, with them"
+nb -d "$DB" report --body "$B" --year 2030 --to json --out y2030
+is "$rc:$err" "0:note: $B has no records or imported figures of 2030 (its years: 2017, 2018, 2019, 2020, 2021); the report is made all the same" \
+   "a year the body has nothing of: made, with a note"
+nb -d "$DB" report --body "$B" --year 2021 --to json --out y2030
+is "$rc:$err" "0:" "a year it has: no note"
 finish
