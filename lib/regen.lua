@@ -109,9 +109,10 @@ end
 -- ---- one report ----
 
 -- Every data cell of the document as "table\trow\tcol" -> display text (false: blank),
--- and the list of keys in table order.
+-- the list of keys in table order, and the cells as store:put_run takes them ({table,
+-- row, col, text|nil} in that order).
 local function cells_of(ctx)
-  local texts, order = {}, {}
+  local texts, order, values = {}, {}, {}
   local printed = ctx.document:texts()
   for _, t in ipairs(ctx.tables) do
     local of_table = printed[t.id]
@@ -122,14 +123,16 @@ local function cells_of(ctx)
         if rk and x.key and not x.header then
           local k = t.id .. "\t" .. rk .. "\t" .. x.key
           if texts[k] == nil then
-            texts[k] = (x.value ~= nil and of_table[rk][x.key]) or false
+            local text = (x.value ~= nil and of_table[rk][x.key]) or false
+            texts[k] = text
             order[#order + 1] = k
+            values[#values + 1] = { t.id, rk, x.key, text or nil }
           end
         end
       end
     end
   end
-  return texts, order
+  return texts, order, values
 end
 
 -- The rule files that ran for BODY: rule id -> { file =, hash = }.
@@ -308,7 +311,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     table.sort(hashes)
     local output = nianbao.sha256(table.concat(hashes, "\n"))
 
-    local now, order = cells_of(ctx)
+    local now, order, values = cells_of(ctx)
     local last = store:last_run(r.body, r.year)
     local titles, labels = {}, {}
     for _, t in ipairs(ctx.tables) do titles[t.id] = t.title end
@@ -337,11 +340,6 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
         if c.status == "FAIL" and (not was or was.status ~= "FAIL") then newly_failing[#newly_failing + 1] = c.rule end
         if c.status == "PASS" and was and was.status == "FAIL" then newly_passing[#newly_passing + 1] = c.rule end
       end
-    end
-    local values = {}
-    for _, k in ipairs(order) do
-      local t, row, col = k:match("^(.-)\t(.-)\t(.*)$")
-      values[#values + 1] = { t, row, col, now[k] or nil }
     end
     store:put_run(r.body, r.year, r.format.id, output, by_rule, values)
 
