@@ -143,7 +143,10 @@ static int l_run_values(lua_State *L)
     char err[512], **text = (char **)nb_lua_owned(L);
     int n;
     void **owned_v = nb_lua_owned(L);
-    if (nb_run_cells(s, body, year, &v, &n, text, err, sizeof err))
+    nb_err rc = nb_run_cells(s, body, year, &v, &n, text, err, sizeof err);
+    if (rc == NB_ERR_INPUT) /* damaged data, not a fault of the script */
+        return nb_lua_data_error(L, err, 0);
+    if (rc)
         return luaL_error(L, "%s", err);
     *owned_v = v;
     lua_createtable(L, 0, n);

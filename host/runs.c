@@ -168,9 +168,10 @@ static nb_err put_values(nb_store *s, int64_t body, int year, const nb_run_value
     sqlite3_bind_int64(st, 1, body);
     sqlite3_bind_int(st, 2, year);
     int step = sqlite3_step(st), same = 0;
-    if (step == SQLITE_ROW)
-        same = (size_t)sqlite3_column_bytes(st, 0) == text.len &&
-               memcmp(sqlite3_column_blob(st, 0), text.data, text.len) == 0;
+    if (step == SQLITE_ROW) { /* (an empty text's blob is NULL) */
+        const void *kept = sqlite3_column_blob(st, 0);
+        same = (size_t)sqlite3_column_bytes(st, 0) == text.len && (!text.len || memcmp(kept, text.data, text.len) == 0);
+    }
     nb_err rc = step == SQLITE_ROW || step == SQLITE_DONE ? NB_OK
                                                           : nb_store_sql_fail(s, err, errlen, "recording the cells");
     nb_store_stmt_give(s, cells_sql, st);
@@ -198,7 +199,8 @@ nb_err nb_run_cells(nb_store *s, int64_t body, int year, nb_run_value **out, int
     if (step == SQLITE_ROW) {
         size_t len = (size_t)sqlite3_column_bytes(st, 0);
         if ((t = malloc(len + 1))) {
-            memcpy(t, sqlite3_column_blob(st, 0), len);
+            if (len)
+                memcpy(t, sqlite3_column_blob(st, 0), len);
             t[len] = '\0';
         } else {
             rc = NB_ERR_NOMEM;
@@ -246,8 +248,16 @@ nb_err nb_run_cells(nb_store *s, int64_t body, int year, nb_run_value **out, int
         p = end + 1;
     }
     if (rc) {
-        snprintf(err, errlen, "%s: the kept cells of the last run of body %lld, %d, are damaged (line %d)",
-                 s->path, (long long)body, year, line);
+        sqlite3_stmt *q = NULL;
+        const char *name = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT name FROM body WHERE id = ?1", -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(q, 1, body);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                name = (const char *)sqlite3_column_text(q, 0);
+        }
+        snprintf(err, errlen, "%s: the kept cells of the last run of %s, %d, are damaged (line %d)", s->path,
+                 name ? name : "a body", year, line);
+        sqlite3_finalize(q);
         free(v);
         free(t);
         return rc;

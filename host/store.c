@@ -640,7 +640,10 @@ static nb_err writable_or_why(const char *path, char *err, size_t errlen)
     if (access(path, W_OK) != 0) {
         why = "the file is read-only to this user";
     } else {
-        char *dir = strdup(path);
+        /* the folder SQLite writes in: the file's own, through any link to it */
+        char *dir = realpath(path, NULL);
+        if (!dir)
+            dir = strdup(path);
         if (!dir) {
             snprintf(err, errlen, "out of memory");
             return NB_ERR_NOMEM;

@@ -626,6 +626,16 @@ function lint.read_page(page, opts)
   return read_lines(lines, opts)
 end
 
+-- True when TEXT ends a sentence (。！？：； then spaces). (Not a pattern's [。！？：；]:
+-- that is a class of their bytes, and 开 of 公开, among others, ends in one of them.)
+local function ends_sentence(text)
+  local t = text:gsub("%s+$", "")
+  for _, p in ipairs{ "。", "！", "？", "：", "；" } do
+    if t:sub(-#p) == p then return true end
+  end
+  return false
+end
+
 --- The national checks within one report (H1-H5) on RES's values; with NEIGHBOURS
 --- (year -> result of the same body), the checks across years too. Returns the results
 --- and the context they ran on (its tables name the cells: checkfile.describer).
@@ -650,7 +660,7 @@ function lint.check(res, neighbours)
       narrative.parts[part] = {}
       blocks = narrative.parts[part]
       last = nil
-    elseif res.wrapped and last and l.line == last.next and not last.b.text:find("[。！？：；]%s*$") then
+    elseif res.wrapped and last and l.line == last.next and not ends_sentence(last.b.text) then
       -- a PDF's line that goes on with the sentence of the line before (T1 reads sentences)
       last.b.text = last.b.text:gsub("%s+$", "") .. l.text:gsub("^%s+", "")
       last.next = l.line + 1

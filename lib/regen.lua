@@ -378,36 +378,58 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     return entry
   end
   -- The folder's previous manifest, reconciled with this run's reports M.reports: returns
-  -- the reports of it to keep (not remade, outside the years this run covers, their files
-  -- still there, unchanged: a run limited by --years keeps the rest). The files it lists
-  -- that are no longer made, still the bytes it lists, are removed, each path added to
-  -- REMOVED: another format of a remade report (a run --to json after one --to json,md
-  -- left the old numbers in the .md) and every file of a report of a year this run covers
-  -- that is no longer made (its records deleted). A file changed since is left alone.
-  local function reconcile(dir, m, removed)
+  -- the reports of it to keep, those not made again whose files are still there,
+  -- unchanged (a run limited by --years keeps the rest; a year no data makes any more is
+  -- kept too, and named in LEFT: it may be the only copy of a published report). Of a
+  -- report made again, the files of the manifest this run did not write (another format)
+  -- are listed again when the report is made of the same data, scripts, format and program
+  -- (they are current), and otherwise removed when still the bytes the manifest lists (a
+  -- run --to json after a change of data left the .md of an earlier --to json,md with the
+  -- old numbers), each path added to REMOVED. A file changed since, or one this run wrote
+  -- (whatever a damaged manifest says), is never removed.
+  local function same_fields(a, b) -- tables of the same keys and plain values
+    if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+    for k, v in pairs(a) do if b[k] ~= v then return false end end
+    for k in pairs(b) do if a[k] == nil then return false end end
+    return true
+  end
+  local function reconcile(dir, m, removed, left)
     local text = opts.read_file and opts.read_file(dir .. "/manifest.json")
     local prev = text and nianbao.decode_json(text)
     if type(prev) ~= "table" or prev.body ~= m.body or type(prev.reports) ~= "table" then return {} end
-    local made, out_ = {}, {}
-    for _, r in ipairs(m.reports) do made[r.year] = r end
+    local made, out_, written = {}, {}, { ["manifest.json"] = true }
+    for _, r in ipairs(m.reports) do
+      made[r.year] = r
+      for name in pairs(r.files) do written[name] = true end
+    end
     local function ours(name, hash) -- a file of the manifest, still its bytes
       return type(name) == "string" and not name:find("/") and opts.sha256_file(dir .. "/" .. name) == hash
     end
     for _, r in ipairs(prev.reports) do
       local valid = type(r) == "table" and math.type(r.year) == "integer" and type(r.files) == "table"
-      local covered = valid and (not covers or (r.year >= covers[1] and r.year <= covers[2]))
-      if valid and (made[r.year] or covered) then
-        local now = made[r.year] and made[r.year].files or {}
+      local now = valid and made[r.year]
+      if now then
+        local current = r.format == now.format and r.data == now.data and r.scripts == now.scripts and
+                        same_fields(prev.nianbao, m.nianbao)
         for name, hash in pairs(r.files) do
-          if now[name] == nil and ours(name, hash) and opts.remove_file then
-            must(opts.remove_file(dir .. "/" .. name))
-            removed[#removed + 1] = dir .. "/" .. name
+          if not written[name] and ours(name, hash) then
+            if current then
+              now.files[name] = hash
+            elseif opts.remove_file then
+              must(opts.remove_file(dir .. "/" .. name))
+              removed[#removed + 1] = dir .. "/" .. name
+            end
           end
         end
       elseif valid then
         local whole = true
-        for name, hash in pairs(r.files) do whole = whole and ours(name, hash) end
-        if whole then out_[#out_ + 1] = r end
+        for name, hash in pairs(r.files) do whole = whole and not written[name] and ours(name, hash) end
+        if whole then
+          out_[#out_ + 1] = r
+          if not covers or (r.year >= covers[1] and r.year <= covers[2]) then
+            left[#left + 1] = { dir = dir, year = r.year }
+          end
+        end
       end
     end
     return out_
@@ -415,17 +437,18 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
   local function finish()
     -- the reports on disk before the manifests that list them, and the manifests after
     if opts.sync_files then must(opts.sync_files(out)) end
-    local removed = {}
+    local removed, left = {}, {}
     for body, m in pairs(folders) do
       local dir = out .. "/" .. regen.safe_name(body)
-      for _, r in ipairs(reconcile(dir, m, removed)) do m.reports[#m.reports + 1] = r end
+      for _, r in ipairs(reconcile(dir, m, removed, left)) do m.reports[#m.reports + 1] = r end
       table.sort(m.reports, function(a, b) return a.year < b.year end)
       m.data_digest, m.scripts_digest = nil, nil
       must(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
     end
     if opts.sync_files then must(opts.sync_files(out)) end
     table.sort(removed)
-    return removed
+    table.sort(left, function(a, b) return a.dir < b.dir or (a.dir == b.dir and a.year < b.year) end)
+    return removed, left
   end
   return make, finish
 end
@@ -469,7 +492,8 @@ local function run_workers(store, plan, cubes, opts, result)
         local make, finish = maker(store, cubes, opts, times, bodies_counted(store, plan, indexes), plan.years_held,
                                    plan.years)
         for _, i in ipairs(indexes) do worker:send(encode({ index = i, entry = make(plan.reports[i]) })) end
-        worker:send(encode({ done = true, times = times, removed = finish() }))
+        local removed, left = finish()
+        worker:send(encode({ done = true, times = times, removed = removed, left = left }))
       end)
       if not ok then
         worker:send(encode({ error = type(err) == "table" and err.message or tostring(err),
@@ -490,6 +514,7 @@ local function run_workers(store, plan, cubes, opts, result)
         if opts.on_report then opts.on_report(m.entry) end
       elseif m.done then
         table.move(m.removed or {}, 1, #(m.removed or {}), #result.removed + 1, result.removed)
+        table.move(m.left or {}, 1, #(m.left or {}), #result.left + 1, result.left)
         result.times.build = result.times.build + m.times.build
         result.times.export = result.times.export + m.times.export
       elseif m.error then
@@ -514,6 +539,7 @@ local function run_workers(store, plan, cubes, opts, result)
   end
   if failure then nianbao.fail(failure.error, failure.status) end
   table.sort(result.removed)
+  table.sort(result.left, function(a, b) return a.dir < b.dir or (a.dir == b.dir and a.year < b.year) end)
 end
 
 --- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
@@ -526,11 +552,12 @@ end
 --- first_run, changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},
 --- imported, files = {…}} } in plan order, times = { tabulate =, build =, export = } (CPU
 --- seconds, the workers' added up), errors = N (reports with an error-level check failing),
---- removed = { paths } (files of an earlier run no longer made, removed: see reconcile) }.
+--- removed = { paths } (files of an earlier run no longer made, removed: see reconcile),
+--- left = { {dir, year} } (reports of an earlier run of years no data makes now, kept) }.
 --- OPTS.remove_file(path) removes them (without it they stay).
 function regen.run(store, plan, opts)
   local t0 = os.clock()
-  local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0, removed = {} }
+  local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0, removed = {}, left = {} }
   if #plan.reports == 0 then return result end
   local cubes = tabulate_all(store, plan)
   result.times.tabulate = os.clock() - t0
@@ -548,7 +575,7 @@ function regen.run(store, plan, opts)
     if entry.errors > 0 then result.errors = result.errors + 1 end
     if opts.on_report then opts.on_report(entry) end
   end
-  result.removed = finish()
+  result.removed, result.left = finish()
   return result
 end
 

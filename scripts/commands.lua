@@ -607,9 +607,9 @@ end
 
 local function run_report(c, write)
   c.store:body(c.opt.body)
-  note_empty_year(c)
   local doc, ctx = report.build(c.store, { body = c.opt.body, year = c.opt.year, format = c.opt.format,
                                            rules = rule_files(c), fonts = c.opt.fonts })
+  note_empty_year(c)
   if write then
     local name = regen.safe_name(c.opt.body) .. "-" .. c.opt.year
     local dir = c.opt.out or "out"
@@ -856,7 +856,10 @@ local function run_regen(c)
     print(string.format("%s: no records of kind %s in %s (its cells are blank)", body, kind, table.concat(spans, ", ")))
   end
   for _, p in ipairs(result.removed) do
-    print(string.format("removed %s (of an earlier run: no longer made)", p))
+    print(string.format("removed %s (of an earlier run: no longer current)", p))
+  end
+  for _, l in ipairs(result.left) do
+    print(string.format("kept %s: the report of %d, of an earlier run (no data of %d makes one now)", l.dir, l.year, l.year))
   end
   local t = result.times
   print(string.format("%d report%s in %s; CPU: tabulation %.2f s, layout and checks %.2f s, export %.2f s",

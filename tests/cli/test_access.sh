@@ -54,6 +54,12 @@ for what in "a read-only store file" "a store in a read-only folder"; do
 done
 chmod u+w ro ro/s.db
 is "$(ls ro)" "s.db" "the read-only folder holds no file of the readers"
+# a store reached through a link in a read-only folder: SQLite writes beside the file
+mkdir rw lnk && cp ro/s.db rw/s.db && chmod 777 rw && chmod 666 rw/s.db
+ln -s "$T/rw/s.db" lnk/s.db && chmod 555 lnk
+rnb -d lnk/s.db import --body $B request r.csv
+is "$rc:$err" "0:" "a store linked from a read-only folder to a writable one: written"
+chmod 755 lnk
 
 # A write killed in its rollback journal (an import writes through one: nb_store_bulk),
 # left in a folder the reader cannot write: refused, not read past its journal.

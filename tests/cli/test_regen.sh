@@ -169,29 +169,46 @@ for n in 7 31 97 211 401; do
 done
 is "$bad" "" "killed at several writes: every finished file whole, none half-written"
 # ---- files an earlier run made that this one no longer makes ----
-# a run --to json after one --to json,md left the .md with the old numbers; a year whose
-# records were deleted kept its files, and the manifest listed it
+# a run --to json after a change of data left the .md of an earlier --to json,md with the
+# old numbers: removed, unless changed by hand; without a change it is current, and kept
 printf '%s\n' "$H" 'D1,2020-03-01,自然人,2020-03-10,1,丙' 'D2,2021-03-01,自然人,2021-03-10,1,丙' >st.csv
 nb -d st.db init
 nb -d st.db import request st.csv
 nb -d st.db regen --to json,md --out st
 is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2020.md 丙-2021.json 丙-2021.md " "(a run with JSON and Markdown)"
-echo "changed by hand" >>st/丙/丙-2021.md
-nb -d st.db regen --to json --out st
-is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.json 丙-2021.md " \
-   "a run --to json: the Markdown it made before removed, one changed since kept"
-like "$out" "removed st/丙/丙-2020.md \(of an earlier run: no longer made\)" "and it says so"
 manifest() { python3 -c 'import json,sys
 m = json.load(open(sys.argv[1]))
 print(" ".join("%d:%s" % (r["year"], ",".join(sorted(r["files"]))) for r in m["reports"]))' "$1"; }
-is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "the manifest lists what is there"
-nb -d st.db delete --body 丙 request D2
-nb -d st.db regen --to json --years 2020-2020 --out st
-is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "a run limited to 2020 keeps 2021 as it is"
 nb -d st.db regen --to json --out st
-is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.md " \
-   "2021 has no records any more: its report removed (the file changed by hand kept)"
-is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json" "and the manifest no longer lists it"
+is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2020.md 丙-2021.json 丙-2021.md " \
+   "a run --to json of the same data: the Markdown is current, kept"
+is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json,丙-2020.md 2021:丙-2021.json,丙-2021.md" "and still listed"
+printf '%s\n' "$H" 'D1,2020-03-01,自然人,2020-03-12,1,丙' 'D2,2021-03-01,自然人,2021-03-10,1,丙' >st.csv
+nb -d st.db import request st.csv
+echo "changed by hand" >>st/丙/丙-2021.md
+nb -d st.db regen --to json --out st
+is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.json 丙-2021.md " \
+   "after a change of data: the Markdown it made removed, one changed since kept"
+like "$out" "removed st/丙/丙-2020.md \(of an earlier run: no longer current\)" "and it says so"
+is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "the manifest lists what it made"
+# a year no data makes any more: its report kept (it may be the only copy of one published)
+nb -d st.db delete --body 丙 request D2
+nb -d st.db regen --to json --out st
+is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.json 丙-2021.md " \
+   "2021 has no records any more: its report kept"
+like "$out" "kept st/丙: the report of 2021, of an earlier run \(no data of 2021 makes one now\)" "and named"
+is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "and listed"
+# a damaged manifest that lists a file this run writes under another year: not removed
+python3 - st/丙/manifest.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["reports"][1]["files"]["丙-2020.json"] = m["reports"][0]["files"]["丙-2020.json"]
+m["reports"][0]["files"]["丙-2020.md"] = "0" * 64
+json.dump(m, open(sys.argv[1], "w"))
+PY
+nb -d st.db regen --to json --out st
+is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.json 丙-2021.md " \
+   "a file this run wrote is never removed, whatever the manifest lists"
 # ---- names: every body its own folder, whatever its name ----
 # 甲/乙 and 甲_乙 both became 甲_乙 (the second run overwrote the first's reports and
 # manifest); a name of dots made a folder outside --out (regen died for every body); a

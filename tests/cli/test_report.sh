@@ -169,6 +169,7 @@ is "$rc:$err" "2:nianbao: delete: $DB: $B has no request records -X1, --dry-run;
 nb -d "$DB" report --body "$B" --year 2018
 is "$rc" 2 "a year before the national formats: exit 2"
 like "$err" "no national format for 2018" "and says why"
+unlike "$err" "note:" "and no note that a report was made"
 nb -d "$DB" report --body "$B" --year 2020 --to rtf
 is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: report: --to: unknown format 'rtf' (xlsx, docx, pdf, md, txt, html, csv, json)" "--to with an unknown format"
 nb -d nowhere.db check --body "$B" --year 2020
