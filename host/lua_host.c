@@ -244,24 +244,33 @@ static int h_sync_files(lua_State *L)
     return 1;
 }
 
-/* host.write_file(path, text) -> true | nil, message: a whole file, written under a
- * temporary name and renamed (never half-written), where scripts may write. */
-static int h_write_file(lua_State *L)
+/* 1 with nil and the message pushed when the folder of PATH is not one scripts may write
+ * in (the sandbox), else 0. */
+static int denied(lua_State *L, const char *path)
 {
-    size_t len;
-    const char *path = luaL_checkstring(L, 1), *text = luaL_checklstring(L, 2, &len);
-    char dir[4096], err[1024];
+    char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    if (!nb_lua_may_write(L, dir)) {
-        lua_pushnil(L);
-        lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", path);
+    if (nb_lua_may_write(L, dir))
+        return 0;
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", path);
+    return 1;
+}
+
+/* host.write_file(path, text) -> true | nil, message: a whole file, written under a
+ * temporary name and renamed (never half-written), where scripts may write. */
+static int h_write_file(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checkstring(L, 1), *text = luaL_checklstring(L, 2, &len);
+    char err[1024];
+    if (denied(L, path))
         return 2;
-    }
     nb_out o;
     nb_err rc = nb_out_open(&o, path, err, sizeof err);
     if (!rc) {
@@ -276,18 +285,8 @@ static int h_write_file(lua_State *L)
 static int h_remove_file(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    if (!nb_lua_may_write(L, dir)) {
-        lua_pushnil(L);
-        lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", path);
+    if (denied(L, path))
         return 2;
-    }
     struct stat sb;
     if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         lua_pushnil(L);
