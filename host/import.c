@@ -116,6 +116,13 @@ static void problem(import_state *im, long line, const char *field, const char *
     tell(im, &d);
 }
 
+/* A note on the whole file: for information, not a reason to refuse it. */
+static void note(import_state *im, const char *reason)
+{
+    nb_diag d = {im->o->path, 0, NULL, reason, NULL, 1};
+    tell(im, &d);
+}
+
 /* ---- duplicate ids in the file ---- */
 
 /* Refused rows whose ids are remembered: a later row with the same id is named a
@@ -546,8 +553,7 @@ static nb_err note_left(import_state *im, const target *t, char *err, size_t err
                  "kept; --replace removes %s",
                  n, im->k->name, n == 1 ? "" : "s", n == 1 ? "is" : "are", ids.data, n > 5 ? ", …" : "",
                  n == 1 ? "it" : "them");
-        nb_diag d = {im->o->path, 0, NULL, reason, NULL, 1};
-        tell(im, &d);
+        note(im, reason);
     }
     nb_buf_free(&ids);
     return bad ? NB_ERR_NOMEM : NB_OK;
@@ -622,8 +628,7 @@ static nb_err cover(import_state *im, const target *t, char *err, size_t errlen)
         snprintf(reason, sizeof reason,
                  "note: no row of this file is of %d (by %s): %d is declared complete with none, its "
                  "cells 0", im->o->cover_year, im->k->period, im->o->cover_year);
-        nb_diag d = {im->o->path, 0, NULL, reason, NULL, 1};
-        tell(im, &d);
+        note(im, reason);
     }
     return NB_OK;
 }
