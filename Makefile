@@ -4,16 +4,16 @@
 # built and unit-tested on its own (tests/unit/ link the core objects only).
 # The Lua side (main.c and the lua_*.c bindings) links the core and Lua.
 CORE_PKGS := sqlite3 minizip expat nettle jansson
-# Writing XLSX: a module of its own too, nianbao-xlsx.so (host/publish.h: libxlsxwriter
-# brings OpenSSL's libcrypto, about 4 ms at every start).
-XLSX_PKGS := xlsxwriter
+# libxlsxwriter writes the XLSX inputs of the reader's unit tests and of bench/ (a writer
+# independent of ours, host/export_xlsx.c): the tests' package, not the command's.
+TEST_PKGS := xlsxwriter
 # Reading published pages and writing PDF: a module of its own, nianbao-publish.so, which
 # the command opens only when one of them is used (host/publish.h: these libraries cost
 # about 25 ms at every start). The unit tests and the fuzz targets link it in.
 PUB_PKGS  := libxml-2.0 poppler-glib
 LUA_PKGS  := lua5.4
-DEBS     := liblua5.4-dev libsqlite3-dev libxlsxwriter-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev libharfbuzz-dev libfontconfig-dev fonts-noto-cjk pkg-config
-TESTDEBS := sqlite3 python3 python3-openpyxl python3-docx poppler-utils libreoffice-writer-nogui valgrind groff-base strace
+DEBS     := liblua5.4-dev libsqlite3-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev libharfbuzz-dev libfontconfig-dev fonts-noto-cjk pkg-config
+TESTDEBS := libxlsxwriter-dev sqlite3 python3 python3-openpyxl python3-docx poppler-utils libreoffice-writer-nogui valgrind groff-base strace
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
@@ -28,11 +28,12 @@ PDF_PKGS   := pangocairo pangoft2 cairo-pdf fontconfig harfbuzz-subset
 PDF_OK      = $(shell pkg-config --exists $(PDF_PKGS) && echo yes)
 PDF_CFLAGS  = $(if $(PDF_OK),-DNB_HAVE_PDF $(shell pkg-config --cflags $(PDF_PKGS)))
 PDF_LIBS    = $(if $(PDF_OK),$(shell pkg-config --libs $(PDF_PKGS)))
-CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS) $(XLSX_PKGS) $(PUB_PKGS)) $(PDF_CFLAGS)
+CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS) $(PUB_PKGS)) $(PDF_CFLAGS)
 LUA_CFLAGS  = $(CORE_CFLAGS) $(shell pkg-config --cflags $(LUA_PKGS))
 CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS)) -lm -pthread
 PUB_LIBS    = $(shell pkg-config --libs $(PUB_PKGS)) $(PDF_LIBS)
-XLSX_LIBS   = $(shell pkg-config --libs $(XLSX_PKGS))
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
+TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS))
 LUA_LIBS    = $(shell pkg-config --libs $(LUA_PKGS)) $(CORE_LIBS)
 # The command gives the module its core functions (nb_*) and opens it with dlopen.
 EXE_LDFLAGS = -Wl,--export-dynamic-symbol='nb_*' -ldl
@@ -41,22 +42,18 @@ Q        := $(if $(V),,@)
 
 LUA_SRCS  := host/main.c $(wildcard host/lua_*.c)
 PUB_SRCS  := host/html.c host/pdf.c host/export_pdf.c host/pdf_fonts.c
-XLSX_SRCS := host/export_xlsx.c
-CORE_SRCS := $(filter-out $(LUA_SRCS) $(PUB_SRCS) $(XLSX_SRCS) host/publish.c host/publish_lib.c \
-               host/xlsx_lib.c,$(wildcard host/*.c))
+CORE_SRCS := $(filter-out $(LUA_SRCS) $(PUB_SRCS) host/publish.c host/publish_lib.c,$(wildcard host/*.c))
 CORE     := $(CORE_SRCS:host/%.c=$(BUILD)/core/%.o)
 # the modules' objects, which the unit tests and the fuzz targets link in
-PUB      := $(PUB_SRCS:host/%.c=$(BUILD)/core/%.o) $(XLSX_SRCS:host/%.c=$(BUILD)/core/%.o)
-MOD_LIBS  = $(PUB_LIBS) $(XLSX_LIBS)
+PUB      := $(PUB_SRCS:host/%.c=$(BUILD)/core/%.o)
+MOD_LIBS  = $(PUB_LIBS)
 PUBPIC   := $(PUB_SRCS:host/%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/publish_lib.o
-XLSXPIC  := $(XLSX_SRCS:host/%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/xlsx_lib.o
 LOADER   := $(BUILD)/core/publish.o
 LUAOBJS  := $(LUA_SRCS:host/%.c=$(BUILD)/lua/%.o)
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 NB_OUT   ?= nianbao
 MODULE   := $(dir $(NB_OUT))nianbao-publish.so
-XMODULE  := $(dir $(NB_OUT))nianbao-xlsx.so
 
 # The program's Lua files compiled to bytecode, which the command loads instead of
 # compiling the sources each time (tools/luacomp.c; host/lua_runtime.c, load_compiled).
@@ -80,11 +77,11 @@ FUZZ_SECONDS ?= 60
 FUZZ     := build-fuzz
 FUZZ_TARGETS := csv xlsx xmlscan mapping narrative html docx pdf lint
 FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
-              -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(XLSX_PKGS) $(PUB_PKGS) $(LUA_PKGS))
+              -fno-sanitize-recover=undefined -MMD -MP $(shell pkg-config --cflags $(CORE_PKGS) $(TEST_PKGS) $(PUB_PKGS) $(LUA_PKGS))
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 
 .PHONY: all deps test-deps fuzz-deps units test check valgrind demo demo-city bench clean docs install fuzz
-all: deps $(NB_OUT) $(MODULE) $(XMODULE) $(COMPILED)
+all: deps $(NB_OUT) $(MODULE) $(COMPILED)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
 deps:
@@ -101,10 +98,6 @@ $(NB_OUT): $(LUAOBJS) $(CORE) $(LOADER)
 $(MODULE): $(PUBPIC)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PUB_LIBS) $(LDLIBS)
-
-$(XMODULE): $(XLSXPIC)
-	@echo "  LD    $@"
-	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(XLSX_LIBS) $(LDLIBS)
 
 $(LUACOMP): tools/luacomp.c
 	@mkdir -p $(@D)
@@ -135,9 +128,9 @@ $(BUILD)/lua/%.o: host/%.c
 $(BUILD)/unit/%: tests/unit/%.c $(CORE) $(PUB)
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(PUB) $(LDFLAGS) $(CORE_LIBS) $(MOD_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CORE_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(PUB) $(LDFLAGS) $(CORE_LIBS) $(MOD_LIBS) $(TEST_LIBS) $(LDLIBS)
 
--include $(CORE:.o=.d) $(PUB:.o=.d) $(PUBPIC:.o=.d) $(XLSXPIC:.o=.d) $(LOADER:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
+-include $(CORE:.o=.d) $(PUB:.o=.d) $(PUBPIC:.o=.d) $(LOADER:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
 
 $(CATDIR)/%.o: host/%.c
 	@mkdir -p $(@D)
@@ -152,7 +145,7 @@ $(TESTCAT): $(LUAOBJS) $(filter-out $(BUILD)/core/codes.o $(BUILD)/core/store.o,
 
 units: $(UNITS) $(TESTCAT)
 
-test: deps test-deps $(NB_OUT) $(MODULE) $(XMODULE) $(COMPILED) $(LUACOMP) units
+test: deps test-deps $(NB_OUT) $(MODULE) $(COMPILED) $(LUACOMP) units
 	$(Q)BUILD=$(BUILD) NB_BIN=$(CURDIR)/$(NB_OUT) NB_TESTCAT_BIN=$(CURDIR)/$(TESTCAT) sh tests/run.sh
 
 # Everything again under AddressSanitizer and UBSan, in its own build folder.
@@ -189,7 +182,6 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/nianbao $(DESTDIR)$(PREFIX)/share/nianbao $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(NB_OUT) $(DESTDIR)$(PREFIX)/bin/nianbao
 	install -m 644 $(MODULE) $(DESTDIR)$(PREFIX)/lib/nianbao/nianbao-publish.so
-	install -m 644 $(XMODULE) $(DESTDIR)$(PREFIX)/lib/nianbao/nianbao-xlsx.so
 	cp -R scripts lib $(DESTDIR)$(PREFIX)/share/nianbao/
 	for f in $(LUA_FILES); do $(LUACOMP) $(PREFIX)/share/nianbao $$f $(DESTDIR)$(PREFIX)/share/nianbao/compiled/$${f}c || exit 1; done
 	NIANBAO_HOME=$(CURDIR) ./$(NB_OUT) help --man >$(DESTDIR)$(PREFIX)/share/man/man1/nianbao.1
@@ -235,8 +227,7 @@ $(FUZZ)/fuzz_lint.o: tests/fuzz/fuzz_narrative.c
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_CFLAGS) -DFUZZ_SCRIPT=\"lint\" -Ihost -c -o $@ $<
 
-FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o) $(PUB_SRCS:host/%.c=$(FUZZ)/obj/%.o) \
-             $(XLSX_SRCS:host/%.c=$(FUZZ)/obj/%.o)
+FUZZ_CORE := $(CORE_SRCS:host/%.c=$(FUZZ)/obj/%.o) $(PUB_SRCS:host/%.c=$(FUZZ)/obj/%.o)
 FUZZ_LUA  := $(filter-out $(FUZZ)/obj/main.o,$(LUA_SRCS:host/%.c=$(FUZZ)/obj/%.o))
 
 $(FUZZ)/fuzz_csv $(FUZZ)/fuzz_xlsx $(FUZZ)/fuzz_xmlscan $(FUZZ)/fuzz_html $(FUZZ)/fuzz_docx $(FUZZ)/fuzz_pdf: $(FUZZ)/fuzz_%: $(FUZZ)/fuzz_%.o $(FUZZ_CORE)

@@ -29,7 +29,7 @@
  * numbers) are fixed, as GB/T 9704 and the XLSX exporter have them.
  *
  * The package (the parts are written in memory with wml.h, zipped in memory
- * with minizip at the document's own date, so the same document gives the same
+ * (export_zip.c) at the document's own date, so the same document gives the same
  * bytes) is written to an atomic output file (export_util.h). The check results
  * are not written (a check file is a document of its own). Depends on wml.h,
  * minizip and zlib. */
@@ -43,7 +43,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <minizip/zip.h>
+#include <zlib.h>
 
 /* ---- the page and the type (twips and half-points) -------------------------- */
 
@@ -860,12 +860,7 @@ static void content_types(FILE *f)
 
 static void package_rels(FILE *f)
 {
-    nb_opc_rels_start(f);
-    nb_opc_rel(f, "rId1", "officeDocument", "word/document.xml");
-    nb_opc_rel(f, "rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
-               "docProps/core.xml");
-    nb_opc_rel(f, "rId3", "extended-properties", "docProps/app.xml");
-    nb_opc_rels_end(f);
+    nb_opc_package_rels(f, "word/document.xml");
 }
 
 static void document_rels(FILE *f)
@@ -902,105 +897,7 @@ static void app(FILE *f, const nb_doc *doc)
     fputc('\n', f);
 }
 
-/* ---- the zip archive, in memory --------------------------------------------- */
-
-typedef struct {
-    char *data;
-    size_t len, cap, pos;
-    int failed; /* out of memory */
-} zmem;
-
-static voidpf ZCALLBACK z_open(voidpf opaque, const void *name, int mode)
-{
-    (void)name;
-    (void)mode;
-    return opaque;
-}
-
-static uLong ZCALLBACK z_read(voidpf opaque, voidpf stream, void *buf, uLong size)
-{
-    zmem *m = stream;
-    size_t n = m->pos < m->len ? m->len - m->pos : 0;
-
-    (void)opaque;
-    if (n > size)
-        n = size;
-    memcpy(buf, m->data + m->pos, n);
-    m->pos += n;
-    return (uLong)n;
-}
-
-static uLong ZCALLBACK z_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
-{
-    zmem *m = stream;
-    size_t end = m->pos + size;
-
-    (void)opaque;
-    if (end > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        char *d;
-        while (cap < end)
-            cap *= 2;
-        if (!(d = realloc(m->data, cap))) {
-            m->failed = 1;
-            return 0;
-        }
-        m->data = d;
-        m->cap = cap;
-    }
-    memcpy(m->data + m->pos, buf, size);
-    m->pos = end;
-    if (end > m->len)
-        m->len = end;
-    return size;
-}
-
-static ZPOS64_T ZCALLBACK z_tell(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    return (ZPOS64_T)((zmem *)stream)->pos;
-}
-
-static long ZCALLBACK z_seek(voidpf opaque, voidpf stream, ZPOS64_T off, int origin)
-{
-    zmem *m = stream;
-    ZPOS64_T base = origin == ZLIB_FILEFUNC_SEEK_CUR ? m->pos : origin == ZLIB_FILEFUNC_SEEK_END ? m->len : 0;
-
-    (void)opaque;
-    if (base + off > (ZPOS64_T)m->len)
-        return -1;
-    m->pos = (size_t)(base + off);
-    return 0;
-}
-
-static int ZCALLBACK z_close(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    (void)stream;
-    return 0;
-}
-
-static int ZCALLBACK z_error(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    return ((zmem *)stream)->failed;
-}
-
-/* The entries' date: the document's, within what a zip can hold (1980-2107). */
-static void entry_date(long long created, zip_fileinfo *zi)
-{
-    time_t t = (time_t)(created < 315532800LL ? 315532800LL : created > 4354819199LL ? 4354819199LL : created);
-    struct tm tm;
-
-    memset(zi, 0, sizeof *zi);
-    gmtime_r(&t, &tm);
-    zi->tmz_date.tm_sec = (uInt)tm.tm_sec;
-    zi->tmz_date.tm_min = (uInt)tm.tm_min;
-    zi->tmz_date.tm_hour = (uInt)tm.tm_hour;
-    zi->tmz_date.tm_mday = (uInt)tm.tm_mday;
-    zi->tmz_date.tm_mon = (uInt)tm.tm_mon;
-    zi->tmz_date.tm_year = (uInt)(tm.tm_year + 1900);
-}
+/* ---- the package ----------------------------------------------------------- */
 
 typedef void (*part_fn)(FILE *f, docx *x, int *const *owners);
 
@@ -1034,46 +931,34 @@ static const struct {
     {"docProps/app.xml", p_app},
 };
 
-/* Writes part I into a buffer of its own and adds it to the archive Z.
- * 0, or -1 when memory ran out. */
-static int add_part(zipFile z, int i, docx *x, int *const *owners, const zip_fileinfo *zi)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    int bad;
+/* Part I of the package being written. */
+typedef struct {
+    int i;
+    docx *x;
+    int *const *owners;
+} part_job;
 
-    if (!f)
-        return -1;
-    parts[i].write(f, x, owners);
-    bad = ferror(f) || x->nomem;
-    if (fclose(f) != 0)
-        bad = 1;
-    if (!bad)
-        bad = zipOpenNewFileInZip64(z, parts[i].name, zi, NULL, 0, NULL, 0, NULL, Z_DEFLATED,
-                                    Z_DEFAULT_COMPRESSION, 0) != ZIP_OK;
-    if (!bad) {
-        bad = len > 0 && zipWriteInFileInZip(z, buf, (unsigned)len) != ZIP_OK;
-        bad |= zipCloseFileInZip(z) != ZIP_OK;
-    }
-    free(buf);
-    return bad ? -1 : 0;
+static void write_part(FILE *f, void *ud)
+{
+    part_job *j = ud;
+    parts[j->i].write(f, j->x, j->owners);
 }
 
-/* The whole package into M. */
-static nb_err package(zmem *m, docx *x, int *const *owners)
+/* Writes part I and adds it to the archive Z. 0, or -1 when memory ran out. */
+static int add_part(nb_zip *z, int i, docx *x, int *const *owners)
 {
-    zlib_filefunc64_def io = {z_open, z_read, z_write, z_tell, z_seek, z_close, z_error, m};
-    zip_fileinfo zi;
-    zipFile z = zipOpen2_64("", APPEND_STATUS_CREATE, NULL, &io);
+    part_job j = {i, x, owners};
+    return nb_zip_add_written(z, parts[i].name, write_part, &j) != 0 || x->nomem ? -1 : 0;
+}
+
+/* The whole package into Z. */
+static nb_err package(nb_zip *z, docx *x, int *const *owners)
+{
     int bad = !z;
 
-    entry_date(x->doc->created, &zi);
     for (size_t i = 0; !bad && i < sizeof parts / sizeof parts[0]; i++)
-        bad = add_part(z, (int)i, x, owners, &zi) != 0;
-    if (z && zipClose(z, NULL) != ZIP_OK)
-        bad = 1;
-    if (bad || m->failed) {
+        bad = add_part(z, (int)i, x, owners) != 0;
+    if (bad) {
         snprintf(x->err, x->errlen, "%s: out of memory", x->path);
         return NB_ERR_NOMEM;
     }
@@ -1086,7 +971,9 @@ nb_err nb_export_docx(const nb_doc *doc, const char *path, char *err, size_t err
 {
     docx x = {.doc = doc, .path = path, .err = err, .errlen = errlen};
     int **owners;
-    zmem m = {0};
+    nb_zip *z = NULL;
+    const char *zdata = NULL;
+    size_t zlen = 0;
     nb_out o;
     nb_err rc;
 
@@ -1103,14 +990,18 @@ nb_err nb_export_docx(const nb_doc *doc, const char *path, char *err, size_t err
     for (int r = 0; r < NB_FONT_ROLES; r++)
         first_family(nb_doc_font(doc, (nb_font_role)r), x.font[r], FAMILY_MAX);
     if (rc == NB_OK)
-        rc = package(&m, &x, owners);
+        rc = package(z = nb_zip_new(doc->created, Z_DEFAULT_COMPRESSION), &x, owners);
+    if (rc == NB_OK && nb_zip_finish(z, &zdata, &zlen) != 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        rc = NB_ERR_NOMEM;
+    }
     for (int i = 0; i < doc->ntables; i++)
         free(owners[i]);
     free(owners);
     if (rc == NB_OK && (rc = nb_out_open(&o, path, err, errlen)) == NB_OK) {
-        fwrite(m.data, 1, m.len, o.f);
+        fwrite(zdata, 1, zlen, o.f);
         rc = nb_out_finish(&o, err, errlen);
     }
-    free(m.data);
+    nb_zip_free(z);
     return rc;
 }

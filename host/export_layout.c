@@ -294,21 +294,30 @@ static nb_brk break_class(unsigned a, unsigned b, int word)
     return word ? NB_BRK_WORD : NB_BRK_CHAR;
 }
 
-/* The length in characters (4, 3 or 2) of the known word at character I of S (N
- * characters at byte offsets OFF), or 0. */
-static int word_at(const char *s, const size_t *off, int i, int n)
+/* The length in characters (4, 3 or 2) of the longest known word at character I of S
+ * (LEN bytes, its characters at byte offsets OFF), or 0. Character I is a Han character:
+ * three bytes (or four), compared first, so only the words that start with it are looked at. */
+static int word_at(const char *s, size_t len, const size_t *off, int i)
 {
-    for (int len = 4; len >= 2; len--) {
+    const char *p = s + off[i];
+    size_t left = len - off[i];
+    int best = 0;
+
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        const char *word = words[w];
         size_t bytes;
-        if (i + len > n)
+        int chars = 0;
+        if (left < 3 || word[0] != p[0] || word[1] != p[1] || word[2] != p[2])
             continue;
-        bytes = off[i + len] - off[i];
-        for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-            if (strlen(words[w]) == bytes && memcmp(words[w], s + off[i], bytes) == 0)
-                return len;
-        }
+        bytes = strlen(word);
+        if (bytes > left || memcmp(word, p, bytes) != 0)
+            continue;
+        for (size_t b = 0; b < bytes; b++)
+            chars += ((unsigned char)word[b] & 0xC0) != 0x80;
+        if (chars > best)
+            best = chars;
     }
-    return 0;
+    return best;
 }
 
 /* The byte offset where a leading numbering such as "1." or "12．" ends (0: none). */
@@ -352,7 +361,7 @@ unsigned char *nb_layout_breaks(const char *text, size_t len, const unsigned cha
     /* the known words, as flags until the classes are set: 0x10, a word ends before
      * character i or begins at it; 0x20, i is inside a word */
     for (int i = 0; i < n;) {
-        int wl = is_han(cp[i]) ? word_at((const char *)s, off, i, n) : 0;
+        int wl = is_han(cp[i]) ? word_at((const char *)s, len, off, i) : 0;
         if (wl == 0) {
             i++;
             continue;

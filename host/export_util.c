@@ -220,22 +220,6 @@ nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen)
     return NB_OK;
 }
 
-nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen)
-{
-    nb_err rc = out_create(o, path, err, errlen);
-
-    if (rc == NB_OK && !o->unnamed) {
-        close(o->fd);
-        o->fd = -1;
-    }
-    return rc;
-}
-
-const char *nb_out_write_path(const nb_out *o)
-{
-    return o->unnamed ? o->fdpath : o->tmp;
-}
-
 /* Writes LEN bytes of BUF to FD; 0 or an errno. A failure the test seam
  * asks for comes after half of the bytes. */
 static int write_all(int fd, const char *buf, size_t len)
@@ -254,25 +238,6 @@ static int write_all(int fd, const char *buf, size_t len)
         done += (size_t)n;
     }
     return injected ? fail_close_errno : 0;
-}
-
-/* fsync of a file a library wrote (by name, or through our descriptor); 0 or an errno. */
-static int sync_by_name(nb_out *o)
-{
-    int fd, e = 0;
-
-    if (close_injected())
-        return fail_close_errno;
-    if (o->unnamed)
-        return sync_fd(o->fd) != 0 ? errno : 0;
-    if (deferred)
-        return 0;
-    if ((fd = open(o->tmp, O_RDONLY)) < 0)
-        return errno;
-    if (sync_fd(fd) != 0)
-        e = errno;
-    close(fd);
-    return e;
 }
 
 /* Writes the stream's bytes to the temporary file, syncs and closes it; 0
@@ -302,8 +267,6 @@ nb_err nb_out_close(nb_out *o, char *err, size_t errlen)
 
     if (o->f)
         e = write_stream(o);
-    else if (o->tmp)
-        e = sync_by_name(o);
     if (e == ENOMEM) {
         snprintf(err, errlen, "%s: out of memory", o->path);
         return NB_ERR_NOMEM;

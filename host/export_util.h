@@ -7,7 +7,7 @@
  * the rename a previous NAME stays as it was, a failure removes the temporary,
  * and a process killed while writing leaves nothing (a temporary left by one
  * killed between the link and the rename is removed by the next export of NAME). Not part of the public interface (export.h).
- * Depends on libc (POSIX) only. */
+ * Depends on libc (POSIX); the zip archive on minizip. */
 #ifndef NB_EXPORT_UTIL_H
 #define NB_EXPORT_UTIL_H
 
@@ -42,15 +42,8 @@ typedef struct {
  * nothing. */
 nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen);
 
-/* As nb_out_open, without a stream: for a library that writes the
- * temporary file by its name, nb_out_write_path(O). */
-nb_err nb_out_reserve(nb_out *o, const char *path, char *err, size_t errlen);
-
-/* The name a library writes the reserved temporary file by. */
-const char *nb_out_write_path(const nb_out *o);
-
-/* Writes what the stream holds to the temporary file, fsyncs and closes it
- * (a reserved file is fsync'ed by name). The file stays under its temporary
+/* Writes what the stream holds to the temporary file, fsyncs and closes it.
+ * The file stays under its temporary
  * name. NB_ERR_IO with "PATH: write failed: reason", NB_ERR_NOMEM. */
 nb_err nb_out_close(nb_out *o, char *err, size_t errlen);
 
@@ -84,14 +77,31 @@ nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen);
 long nb_out_test_syncs(void);
 
 /* Test seam, for unit tests only: the NTH nb_out_close from now on fails
- * with ERRNUM (as a full disk does: ENOSPC), after writing half of the file
- * (a reserved file: before its fsync); NTH 0 turns it off. Production code
+ * with ERRNUM (as a full disk does: ENOSPC), after writing half of the file;
+ * NTH 0 turns it off. Production code
  * never calls it. */
 void nb_out_test_fail_close(int nth, int errnum);
 
-/* Reads the zip WRITTEN (an XLSX about to become PATH) back: every entry's CRC, every XML
- * part parsed to its end. NB_ERR_IO naming PATH and what is wrong (export_zipcheck.c). */
-nb_err nb_zip_check(const char *written, const char *path, char *err, size_t errlen);
+/* ---- a zip archive in memory (export_zip.c) --------------------------------- */
+
+/* The package of a DOCX or an XLSX: parts added whole, deflated at zlib's LEVEL, every
+ * entry dated CREATED (Unix time, held to 1980-2107), so the same parts give the same bytes. */
+typedef struct nb_zip nb_zip;
+
+/* A new archive; NULL when memory ran out. */
+nb_zip *nb_zip_new(long long created, int level);
+
+/* Adds the part NAME holding LEN bytes of DATA. 0, or -1 when memory ran out. */
+int nb_zip_add(nb_zip *z, const char *name, const char *data, size_t len);
+
+/* Adds the part NAME that WRITE writes (given UD) into a stream in memory. 0, or -1 when
+ * memory ran out. */
+int nb_zip_add_written(nb_zip *z, const char *name, void (*write)(FILE *f, void *ud), void *ud);
+
+/* Ends the archive: *DATA and *LEN are its bytes, which Z owns. 0, or -1 (out of memory). */
+int nb_zip_finish(nb_zip *z, const char **data, size_t *len);
+
+void nb_zip_free(nb_zip *z);
 
 /* ---- the document --------------------------------------------------------- */
 

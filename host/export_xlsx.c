@@ -2,28 +2,33 @@
  *
  * One worksheet per table (a merged title row in 黑体 above a fully bordered
  * grid in 宋体, merged headers, numbers as numbers with number formats, column
- * widths and row heights computed from the text, A4 print setup). The check
- * results are not written (a check file is a document of its own). The workbook's creation time comes
- * from the document, so the same document gives the same bytes. Text over
- * Excel's 32,767 characters is cut to fit, with "…" (a check's note: "…（共 N
- * 条）"). The library writes the workbook to a temporary file that is renamed
- * into place (export_util.h). Depends on libxlsxwriter. */
+ * widths and row heights computed from the text, A4 print setup), after a 正文
+ * sheet of the narrative when the document has one. The check results are not
+ * written (a check file is a document of its own). Text over Excel's 32,767
+ * characters is cut to fit, with "…" (a check's note: "…（共 N 条）").
+ *
+ * The SpreadsheetML (ECMA-376 part 1, §18) is written here, the way the DOCX
+ * exporter writes its parts: each part into memory, escaped by wml.h's one routine,
+ * zipped in memory (export_zip.c) at the document's own date, so the same document
+ * gives the same bytes, and written to an atomic output file (export_util.h). The
+ * elements follow the schema's order, as Excel insists; the parts are the ones
+ * libxlsxwriter wrote for the same workbook (without its theme: the fonts are named).
+ * A workbook of our own rather than libxlsxwriter's: it wrote every part to a
+ * temporary file and read it back, and brought OpenSSL's libcrypto to every process
+ * that wrote one (about 4 ms to load); here a report's workbook costs a fraction of a
+ * millisecond. Depends on wml.h (XML), export_layout.h, minizip and zlib. */
 #include "export.h"
 #include "export_grid.h"
 #include "export_layout.h"
 #include "export_util.h"
+#include "wml.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "xlsxwriter.h"
+#include <zlib.h>
 
 #define BODY_FONT "宋体"
 #define BODY_SIZE 11
@@ -39,11 +44,18 @@
 #define TITLE_LINE 20.0    /* points per further line of the title */
 #define WIDE_TABLE 8       /* more columns than this: landscape */
 #define EXCEL_TEXT_MAX 32767 /* characters (UTF-16 units) a cell can hold */
+#define EXCEL_ROWS 1048576 /* rows a worksheet holds */
+#define EXCEL_COLS 16384   /* columns a worksheet holds */
+#define SHEETNAME_MAX 31   /* characters (UTF-16 units) of a sheet's name */
 #define BLOCK_ROWS 2       /* the title block above every table: the report, the body and year */
 #define TEXT_SHEET "正文"  /* the sheet of the narrative */
 #define TEXT_COLUMN 72.0   /* its one column's width, Excel units (about 32 CJK characters) */
 
-/* Number formats, one per kind of value. */
+#define NS_MAIN "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#define NS_REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#define CT_SHEET "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+/* Number formats, one per kind of value: custom formats from numFmtId 164. */
 enum { NF_NONE, NF_INT, NF_SIGNED, NF_MONEY, NF_MONEY_UNIT, NF_SIGNED_GENERAL, NF_COUNT };
 
 static const char *const num_formats[NF_COUNT] = {
@@ -52,172 +64,72 @@ static const char *const num_formats[NF_COUNT] = {
 
 enum { AL_CENTER, AL_LEFT, AL_RIGHT, AL_COUNT };
 
-/* The workbook being written and its formats, made on first use. */
+/* The fonts of styles.xml, in order (font 0 is the workbook's default). */
+enum { FONT_DEFAULT, FONT_TITLE, FONT_BODY, FONT_HEADING };
+
+/* The cell formats (cellXfs) of styles.xml, in order: the title block and the 正文
+ * sheet's, then the grid's, one per alignment and number format (XF_CELL). */
+enum { XF_DEFAULT, XF_TITLE, XF_SUBTITLE, XF_HEADING, XF_PARA, XF_CELLS };
+#define XF_CELL(align, nf) (XF_CELLS + (align) * NF_COUNT + (nf))
+#define XF_COUNT XF_CELL(AL_COUNT, 0)
+
+/* One cell of a sheet being written. */
 typedef struct {
-    lxw_workbook *wb;
+    unsigned char kind; /* 0 none, 'b' blank (a format only), 'i' integer, 'n' number, 's' text */
+    unsigned char xf;
+    int sst;            /* 's': the shared string's index */
+    long long i;
+    double num;
+} xcell;
+
+/* A sheet being written: its cells row by row, row heights, column widths, merges. */
+typedef struct {
+    const char *name;
+    int nrows, ncols;
+    xcell *cells;      /* nrows * ncols */
+    double *heights;   /* per row, points; 0: the default */
+    double *widths;    /* per column, Excel character units */
+    nb_merge *merges;
+    int nmerges;
+    int print_rows;    /* rows repeated on every printed page (0: none) */
+    int landscape, centred;
+    double margin_lr, margin_tb;
+} xsheet;
+
+/* The workbook being written. */
+typedef struct {
     const nb_doc *doc;
     const char *path; /* the file as the user named it, for messages */
-    lxw_format *title;
-    lxw_format *doc_title, *subtitle, *heading, *para; /* the title block and the 正文 sheet */
-    lxw_format *cells[AL_COUNT][NF_COUNT];
-    char (*names)[LXW_SHEETNAME_MAX * 4 + 1]; /* sheet names given so far */
+    char (*names)[SHEETNAME_MAX * 4 + 1]; /* sheet names given so far */
     int nnames;
+    xsheet *sheets;
+    int nsheets;
+    char **strings;   /* the shared strings, in order of first use */
+    int nstrings, cap_strings;
+    long string_refs;
+    int *slots;       /* open addressing: index + 1 of a string, 0 free */
+    int nslots;
     char *err;
     size_t errlen;
 } xlsx;
 
-static lxw_format *cell_format(xlsx *x, int align, int nf)
-{
-    static const uint8_t aligns[AL_COUNT] = {LXW_ALIGN_CENTER, LXW_ALIGN_LEFT, LXW_ALIGN_RIGHT};
-    lxw_format **slot = &x->cells[align][nf];
-
-    if (!*slot) {
-        lxw_format *f = workbook_add_format(x->wb);
-        if (!f)
-            return NULL;
-        format_set_font_name(f, BODY_FONT);
-        format_set_font_size(f, BODY_SIZE);
-        format_set_font_charset(f, GB2312_CHARSET);
-        format_set_border(f, LXW_BORDER_THIN);
-        format_set_align(f, aligns[align]);
-        format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
-        format_set_text_wrap(f);
-        if (align != AL_CENTER)
-            format_set_indent(f, 1);
-        if (num_formats[nf])
-            format_set_num_format(f, num_formats[nf]);
-        *slot = f;
-    }
-    return *slot;
-}
-
-static lxw_format *title_format(xlsx *x)
-{
-    if (!x->title) {
-        lxw_format *f = workbook_add_format(x->wb);
-        if (!f)
-            return NULL;
-        format_set_font_name(f, TITLE_FONT);
-        format_set_font_size(f, TITLE_SIZE);
-        format_set_font_charset(f, GB2312_CHARSET);
-        format_set_bold(f);
-        format_set_align(f, LXW_ALIGN_CENTER);
-        format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
-        format_set_text_wrap(f);
-        x->title = f;
-    }
-    return x->title;
-}
-
-/* A format of the title block or the 正文 sheet: FONT at SIZE points, BOLD, centred
- * or left, wrapped; made once into *SLOT. */
-static lxw_format *text_format(xlsx *x, lxw_format **slot, const char *font, double size, int bold,
-                               int centre)
-{
-    if (!*slot) {
-        lxw_format *f = workbook_add_format(x->wb);
-        if (!f)
-            return NULL;
-        format_set_font_name(f, font);
-        format_set_font_size(f, size);
-        format_set_font_charset(f, GB2312_CHARSET);
-        if (bold)
-            format_set_bold(f);
-        format_set_align(f, centre ? LXW_ALIGN_CENTER : LXW_ALIGN_LEFT);
-        format_set_align(f, centre ? LXW_ALIGN_VERTICAL_CENTER : LXW_ALIGN_VERTICAL_TOP);
-        format_set_text_wrap(f);
-        *slot = f;
-    }
-    return *slot;
-}
-
-/* Number format kind of a numeric cell. */
-static int number_format_of(const nb_cell *c)
-{
-    switch (c->fmt) {
-    case NB_FMT_SIGNED:
-        return c->type == NB_V_INT ? NF_SIGNED : NF_SIGNED_GENERAL;
-    case NB_FMT_MONEY:
-        return NF_MONEY;
-    case NB_FMT_MONEY_UNIT:
-        return NF_MONEY_UNIT;
-    default:
-        return c->type == NB_V_INT ? NF_INT : NF_NONE;
-    }
-}
-
-/* 1 when the cell is written with worksheet_write_number. */
-static int writes_number(const nb_cell *c)
-{
-    return c->type == NB_V_INT || (c->type == NB_V_NUM && isfinite(c->num));
-}
-
-/* The format of a cell: heading rows centred, labels and text left, numbers
- * (and the text of data cells, such as "/") right. */
-static lxw_format *format_for(xlsx *x, const nb_cell *c, int heading)
-{
-    int align, nf = NF_NONE;
-
-    if (writes_number(c))
-        nf = number_format_of(c);
-    if (heading)
-        align = AL_CENTER;
-    else if (c->header)
-        align = AL_LEFT;
-    else if (writes_number(c) || c->key)
-        align = AL_RIGHT;
-    else
-        align = AL_LEFT;
-    return cell_format(x, align, nf);
-}
-
-/* ---- errors ----------------------------------------------------------- */
-
-/* The nb_err of a library error: I/O, memory, or (the rest) a document that
- * Excel cannot hold. */
-static nb_err code_of(lxw_error e)
-{
-    switch (e) {
-    case LXW_ERROR_MEMORY_MALLOC_FAILED:
-        return NB_ERR_NOMEM;
-    case LXW_ERROR_CREATING_XLSX_FILE:
-    case LXW_ERROR_CREATING_TMPFILE:
-    case LXW_ERROR_READING_TMPFILE:
-    case LXW_ERROR_ZIP_FILE_OPERATION:
-    case LXW_ERROR_ZIP_PARAMETER_ERROR:
-    case LXW_ERROR_ZIP_BAD_ZIP_FILE:
-    case LXW_ERROR_ZIP_INTERNAL_ERROR:
-    case LXW_ERROR_ZIP_FILE_ADD:
-    case LXW_ERROR_ZIP_CLOSE:
-        return NB_ERR_IO;
-    default:
-        return NB_ERR_INPUT;
-    }
-}
-
-/* "PATH: sheet 'S' cell B3: <lxw_strerror>" (or "column B", or the sheet or
- * file alone when ROW or COL is -1 or SHEET NULL). */
-static nb_err fail(xlsx *x, const char *sheet, int row, int col, lxw_error e)
-{
-    char where[LXW_MAX_CELL_NAME_LENGTH + 16] = "", name[LXW_MAX_CELL_NAME_LENGTH];
-
-    if (row >= 0) {
-        lxw_rowcol_to_cell(name, (lxw_row_t)row, (lxw_col_t)col);
-        snprintf(where, sizeof where, " cell %s", name);
-    } else if (col >= 0) {
-        lxw_col_to_name(name, (lxw_col_t)col, 0);
-        snprintf(where, sizeof where, " column %s", name);
-    }
-    if (sheet)
-        snprintf(x->err, x->errlen, "%s: sheet '%s'%s: %s", x->path, sheet, where, lxw_strerror(e));
-    else
-        snprintf(x->err, x->errlen, "%s: %s", x->path, lxw_strerror(e));
-    return code_of(e);
-}
-
 static nb_err fail_memory(xlsx *x)
 {
-    return fail(x, NULL, -1, -1, LXW_ERROR_MEMORY_MALLOC_FAILED);
+    snprintf(x->err, x->errlen, "%s: out of memory", x->path);
+    return NB_ERR_NOMEM;
+}
+
+/* Column C's letters ("A", "XFD") into OUT. */
+static void col_name(int c, char out[4])
+{
+    char tmp[4];
+    int n = 0, k = 0;
+
+    for (c++; c > 0 && n < 3; c = (c - 1) / 26)
+        tmp[n++] = (char)('A' + (c - 1) % 26);
+    while (n > 0)
+        out[k++] = tmp[--n];
+    out[k] = '\0';
 }
 
 /* ---- text over Excel's limit -------------------------------------------- */
@@ -344,234 +256,29 @@ static int sheet_name_taken(const xlsx *x, const char *name)
 static const char *sheet_name(xlsx *x, const char *want, const char *fallback)
 {
     char *out = x->names[x->nnames];
-    char base[LXW_SHEETNAME_MAX * 4 + 1];
+    char base[SHEETNAME_MAX * 4 + 1];
 
-    sheet_name_clean(base, want, LXW_SHEETNAME_MAX);
+    sheet_name_clean(base, want, SHEETNAME_MAX);
     if (!*base)
-        sheet_name_clean(base, fallback, LXW_SHEETNAME_MAX);
+        sheet_name_clean(base, fallback, SHEETNAME_MAX);
     if (!*base)
         snprintf(base, sizeof base, "表%d", x->nnames + 1);
     strcpy(out, base);
     for (int n = 2; sheet_name_taken(x, out); n++) {
         char suffix[16];
         int len = snprintf(suffix, sizeof suffix, " (%d)", n);
-        sheet_name_clean(out, base, LXW_SHEETNAME_MAX - len);
+        sheet_name_clean(out, base, SHEETNAME_MAX - len);
         strcat(out, suffix);
     }
     x->nnames++;
     return out;
 }
 
-/* Excel's column unit: characters of the default font. */
-static const nb_layout_units excel_units = {
-    .per_unit = 1.1, /* Excel units per nb_text_width unit (宋体 vs the default font) */
-    .pad = 3.0,      /* borders and the one-level indent */
-    .col_min = 8.0,
-    .col_max = 60.0,
-    .cell_max = 45.0, /* widest a cell may make its columns; longer text wraps */
-};
-
-/* ---- writing ---------------------------------------------------------- */
-
-/* One sheet being written: its table, layout and place. */
-typedef struct {
-    const nb_table *t;
-    const char *name;  /* the sheet's name */
-    lxw_worksheet *ws;
-    int *owner;        /* the table's merge map */
-    double *widths;    /* per column, Excel character units */
-    int *lines;        /* per grid row, lines of text */
-    int top;           /* 1 when a title row is above the grid */
-} sheet;
-
-/* Writes TEXT, shortened with "…" when it is over Excel's limit. */
-static lxw_error write_text(lxw_worksheet *ws, int row, int col, const char *text, lxw_format *f)
-{
-    char *copy;
-    const char *s = fitted(text, "…", &copy);
-    lxw_error e;
-
-    if (!s)
-        return LXW_ERROR_MEMORY_MALLOC_FAILED;
-    e = worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s, f);
-    free(copy);
-    return e;
-}
-
-/* Merges rows R1..R2, columns C1..C2 with TEXT (shortened as write_text). */
-static lxw_error merge_text(lxw_worksheet *ws, int r1, int c1, int r2, int c2, const char *text,
-                            lxw_format *f)
-{
-    char *copy;
-    const char *s = fitted(text, "…", &copy);
-    lxw_error e;
-
-    if (!s)
-        return LXW_ERROR_MEMORY_MALLOC_FAILED;
-    e = worksheet_merge_range(ws, (lxw_row_t)r1, (lxw_col_t)c1, (lxw_row_t)r2, (lxw_col_t)c2, s, f);
-    free(copy);
-    return e;
-}
-
-static lxw_error write_value(lxw_worksheet *ws, int row, int col, const nb_cell *c, const char *text,
-                             lxw_format *f)
-{
-    if (c->type == NB_V_INT)
-        return worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, (double)c->i, f);
-    if (writes_number(c))
-        return worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, c->num, f);
-    if (!*text)
-        return worksheet_write_blank(ws, (lxw_row_t)row, (lxw_col_t)col, f);
-    return write_text(ws, row, col, text, f);
-}
-
-/* Print setup: A4, landscape when wide (many columns or a wide total), one
- * page wide, title block and header rows repeated, centred, page numbers below
- * ("— 1 —", counting the report's pages: its sheets hold nothing else). */
-static lxw_error page_setup(lxw_worksheet *ws, int ncols, const double *widths, int repeat_rows)
-{
-    double total = 0;
-
-    for (int c = 0; c < ncols; c++)
-        total += widths[c];
-    worksheet_set_paper(ws, 9);
-    if (ncols > WIDE_TABLE || total > PORTRAIT_MAX)
-        worksheet_set_landscape(ws);
-    else
-        worksheet_set_portrait(ws);
-    worksheet_fit_to_pages(ws, 1, 0);
-    worksheet_set_margins(ws, 0.6, 0.6, 0.75, 0.75);
-    worksheet_center_horizontally(ws);
-    if (repeat_rows > 0) {
-        lxw_error e = worksheet_repeat_rows(ws, 0, (lxw_row_t)(repeat_rows - 1));
-        if (e)
-            return e;
-    }
-    return worksheet_set_footer(ws, "&C— &P —");
-}
-
-/* Validates the table, adds the worksheet, lays the table out and sets the
- * column widths. */
-static nb_err sheet_begin(xlsx *x, sheet *s)
-{
-    const nb_table *t = s->t;
-    lxw_error e = LXW_NO_ERROR;
-    nb_err rc = grid_owner_map(t, &s->owner, x->err, x->errlen);
-
-    if (rc != NB_OK)
-        return nb_err_prefix(rc, x->path, x->err, x->errlen);
-    if (!(s->ws = workbook_add_worksheet(x->wb, s->name))) {
-        /* Its name is valid and unique (sheet_name), so memory ran out. */
-        snprintf(x->err, x->errlen, "%s: cannot add sheet '%s': out of memory", x->path, s->name);
-        return NB_ERR_NOMEM;
-    }
-    s->widths = malloc((t->ncols ? t->ncols : 1) * sizeof *s->widths);
-    s->lines = malloc((t->nrows ? t->nrows : 1) * sizeof *s->lines);
-    if (!s->widths || !s->lines)
-        return fail_memory(x);
-    nb_layout_widths(t, s->owner, &excel_units, s->widths);
-    nb_layout_lines(t, s->owner, &excel_units, s->widths, s->lines);
-    for (int c = 0; c < t->ncols; c++) {
-        if ((e = worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, s->widths[c], NULL)))
-            return fail(x, s->name, -1, c, e);
-    }
-    return NB_OK;
-}
-
-/* The table's title row, below the title block, merged across the grid, tall
- * enough for the title's wrapped lines. */
-static nb_err sheet_title(xlsx *x, sheet *s, const char *title)
-{
-    const nb_table *t = s->t;
-    lxw_format *tf = title_format(x);
-    double total = 0;
-    int title_lines, widest;
-    lxw_error e;
-
-    if (!tf)
-        return fail_memory(x);
-    for (int c = 0; c < t->ncols; c++)
-        total += s->widths[c];
-    /* The title font is TITLE_SIZE/BODY_SIZE times wider than the body's. */
-    title_lines = nb_layout_text_lines(title, nb_layout_capacity(&excel_units, total) * BODY_SIZE / TITLE_SIZE, &widest);
-    e = worksheet_set_row(s->ws, BLOCK_ROWS, TITLE_HEIGHT + (title_lines - 1) * TITLE_LINE, NULL);
-    if (!e && t->ncols > 1)
-        e = merge_text(s->ws, BLOCK_ROWS, 0, BLOCK_ROWS, t->ncols - 1, title, tf);
-    else if (!e)
-        e = write_text(s->ws, BLOCK_ROWS, 0, title, tf);
-    return e ? fail(x, s->name, BLOCK_ROWS, 0, e) : NB_OK;
-}
-
-/* Grid cell (R, C) on sheet row ROW: a merge's top-left cell writes the
- * merge (bordering every covered cell), then its number if it has one. */
-static nb_err sheet_cell(xlsx *x, sheet *s, int r, int c, int heading)
-{
-    const nb_table *t = s->t;
-    const nb_cell *cell = grid_cell(t, r, c);
-    const nb_merge *g = grid_merge_at(t, s->owner, r, c);
-    const char *text = grid_text(t, s->owner, r, c);
-    int row = s->top + r;
-    lxw_format *f = format_for(x, cell, heading);
-    lxw_error e;
-
-    if (!f)
-        return fail_memory(x);
-    if (g && (g->r2 > g->r1 || g->c2 > g->c1)) {
-        e = merge_text(s->ws, s->top + g->r1, g->c1, s->top + g->r2, g->c2,
-                       writes_number(cell) ? "" : text, f);
-        if (!e && writes_number(cell))
-            e = write_value(s->ws, row, c, cell, text, f);
-    } else {
-        e = write_value(s->ws, row, c, cell, text, f);
-    }
-    return e ? fail(x, s->name, row, c, e) : NB_OK;
-}
-
-/* Grid row R: its height, then its visible cells. */
-static nb_err sheet_row(xlsx *x, sheet *s, int r)
-{
-    int heading = grid_heading_row(s->t, s->owner, r), row = s->top + r;
-    double height = fmin(s->lines[r] * LINE_HEIGHT + ROW_PAD, ROW_MAX);
-    lxw_error e = worksheet_set_row(s->ws, (lxw_row_t)row, height, NULL);
-    nb_err rc = NB_OK;
-
-    if (e)
-        return fail(x, s->name, row, 0, e);
-    for (int c = 0; c < s->t->ncols && rc == NB_OK; c++) {
-        if (!grid_covered(s->t, s->owner, r, c))
-            rc = sheet_cell(x, s, r, c, heading);
-    }
-    return rc;
-}
-
-/* The title block above a table: the report's title, then the body and the year, on
- * rows 0 and 1, merged across the table's columns. */
-static nb_err sheet_block(xlsx *x, sheet *s)
-{
-    const nb_doc *doc = x->doc;
-    lxw_format *tf = text_format(x, &x->doc_title, TITLE_FONT, TITLE_SIZE, 1, 1);
-    lxw_format *sf = text_format(x, &x->subtitle, BODY_FONT, BODY_SIZE, 0, 1);
-    char line[512];
-    int last = s->t->ncols > 0 ? s->t->ncols - 1 : 0;
-    lxw_error e;
-
-    if (!tf || !sf)
-        return fail_memory(x);
-    snprintf(line, sizeof line, "%s　%d年度", doc->body ? doc->body : "", doc->year);
-    e = worksheet_set_row(s->ws, 0, TITLE_HEIGHT, NULL);
-    if (!e)
-        e = last > 0 ? merge_text(s->ws, 0, 0, 0, last, doc->title ? doc->title : "", tf)
-                     : write_text(s->ws, 0, 0, doc->title ? doc->title : "", tf);
-    if (!e)
-        e = last > 0 ? merge_text(s->ws, 1, 0, 1, last, line, sf) : write_text(s->ws, 1, 0, line, sf);
-    return e ? fail(x, s->name, 0, 0, e) : NB_OK;
-}
-
 /* The printed header of every sheet: the body, the report and the year; "&" doubled as
  * Excel's header codes want, cut to Excel's 255 characters. */
-static lxw_error print_header(lxw_worksheet *ws, const nb_doc *doc)
+static void print_header(char h[256 * 4], const nb_doc *doc)
 {
-    char h[256 * 4], *o = h, *end = h + 250;
+    char *o = h, *end = h + 250;
     char year[32];
     const char *parts[] = {"&L", doc->body ? doc->body : "", "&C政府信息公开工作年度报告&R", year};
     int cut = 0;
@@ -597,136 +304,386 @@ static lxw_error print_header(lxw_worksheet *ws, const nb_doc *doc)
             o--;
     }
     *o = '\0';
-    return worksheet_set_header(ws, h);
 }
 
-/* Writes table T on a new sheet NAME: the title block, its title, its grid. */
-static nb_err write_sheet(xlsx *x, const nb_table *t, const char *name)
-{
-    const char *title = t->title && *t->title ? t->title : NULL;
-    sheet s = {.t = t, .name = name, .top = BLOCK_ROWS + (title ? 1 : 0)};
-    nb_err rc = sheet_begin(x, &s);
-    lxw_error e;
+/* ---- shared strings --------------------------------------------------- */
 
-    if (rc == NB_OK)
-        rc = sheet_block(x, &s);
-    if (rc == NB_OK && title)
-        rc = sheet_title(x, &s, title);
-    if (rc == NB_OK && (e = print_header(s.ws, x->doc)))
-        rc = fail(x, name, -1, -1, e);
-    for (int r = 0; r < t->nrows && rc == NB_OK; r++)
-        rc = sheet_row(x, &s, r);
-    if (rc == NB_OK && (e = page_setup(s.ws, t->ncols, s.widths, s.top + t->header_rows)))
-        rc = fail(x, name, -1, -1, e);
-    free(s.owner);
-    free(s.widths);
-    free(s.lines);
-    return rc;
+static unsigned long hash_text(const char *s)
+{
+    unsigned long h = 5381;
+
+    while (*s)
+        h = h * 33 + (unsigned char)*s++;
+    return h;
 }
 
-/* ---- the workbook ----------------------------------------------------- */
-
-/* Where libxlsxwriter puts the dozen temporary files of a workbook's parts: $TMPDIR when
- * set, else /dev/shm (memory) when there is one we may write, else its default. Creating
- * and removing a dozen files on disk for each workbook cost half of writing it (ext4
- * searching for a free inode past the ones just freed). */
-static char *parts_dir(void)
+/* Makes the table of slots twice as big (at least 64) and places every string again. */
+static int strings_grow(xlsx *x)
 {
-    static char dir[PATH_MAX];
-    static int known;
-    if (!known) {
-        const char *env = getenv("TMPDIR");
-        struct stat sb;
-        if (env && *env && strlen(env) < sizeof dir)
-            snprintf(dir, sizeof dir, "%s", env);
-        else if (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK | X_OK) == 0)
-            snprintf(dir, sizeof dir, "/dev/shm");
-        known = 1;
+    int n = x->nslots ? x->nslots * 2 : 64;
+    int *slots = calloc((size_t)n, sizeof *slots);
+
+    if (!slots)
+        return -1;
+    for (int i = 0; i < x->nstrings; i++) {
+        unsigned long h = hash_text(x->strings[i]) & (unsigned long)(n - 1);
+        while (slots[h])
+            h = (h + 1) & (unsigned long)(n - 1);
+        slots[h] = i + 1;
     }
-    return dir[0] ? dir : NULL;
+    free(x->slots);
+    x->slots = slots;
+    x->nslots = n;
+    return 0;
 }
 
-/* A new workbook writing to FILE, with the document's properties. */
-static nb_err workbook_open(xlsx *x, const nb_doc *doc, const char *file)
+/* 1 when S starts with "_xHHHH_": how a shared string escapes a character. */
+static int escape_like(const char *s)
 {
-    lxw_doc_properties props;
-    lxw_error e;
-    lxw_workbook_options opts = {.tmpdir = parts_dir()};
+    if (s[0] != '_' || s[1] != 'x')
+        return 0;
+    for (int i = 2; i < 6; i++) {
+        if (!s[i] || !strchr("0123456789ABCDEFabcdef", s[i]))
+            return 0;
+    }
+    return s[6] == '_';
+}
 
-    x->names = calloc((size_t)doc->ntables + 1, sizeof *x->names);
-    if (!x->names || !(x->wb = workbook_new_opt(file, &opts)))
+/* TEXT as a shared string holds it: a copy where each "_" that starts what reads as an
+ * escape (text such as "_x0041_", which Excel shows as "A") is written "_x005F_"; NULL
+ * when memory ran out. */
+static char *string_copy(const char *text)
+{
+    size_t n = 0, len = strlen(text);
+    char *out, *o;
+
+    for (const char *p = text; (p = strstr(p, "_x")) != NULL; p++)
+        n += escape_like(p);
+    if (n == 0 || !(o = out = malloc(len + n * 6 + 1)))
+        return n == 0 ? strdup(text) : NULL;
+    for (const char *p = text; *p; p++) {
+        if (escape_like(p)) {
+            memcpy(o, "_x005F", 6);
+            o += 6;
+        }
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The index of TEXT in the shared strings, added when new; -1 when memory ran out. */
+static int string_index(xlsx *x, const char *text)
+{
+    unsigned long h;
+    char *copy = string_copy(text);
+
+    if (!copy || (x->nstrings * 2 >= x->nslots && strings_grow(x) != 0)) {
+        free(copy);
+        return -1;
+    }
+    for (h = hash_text(copy) & (unsigned long)(x->nslots - 1); x->slots[h];
+         h = (h + 1) & (unsigned long)(x->nslots - 1)) {
+        if (strcmp(x->strings[x->slots[h] - 1], copy) == 0) {
+            free(copy);
+            x->string_refs++;
+            return x->slots[h] - 1;
+        }
+    }
+    if (x->nstrings == x->cap_strings) {
+        int cap = x->cap_strings ? x->cap_strings * 2 : 64;
+        char **s = realloc(x->strings, (size_t)cap * sizeof *s);
+        if (!s) {
+            free(copy);
+            return -1;
+        }
+        x->strings = s;
+        x->cap_strings = cap;
+    }
+    x->strings[x->nstrings] = copy;
+    x->slots[h] = ++x->nstrings;
+    x->string_refs++;
+    return x->nstrings - 1;
+}
+
+/* ---- sheets in memory --------------------------------------------------- */
+
+/* A new sheet NAME of NROWS by NCOLS into *OUT. NB_ERR_INPUT when a worksheet cannot hold
+ * it, NB_ERR_NOMEM; the message names the file and the sheet. */
+static nb_err sheet_new(xlsx *x, const char *name, int nrows, int ncols, xsheet **out)
+{
+    xsheet *s;
+    char col[4];
+    size_t rows = (size_t)(nrows > 0 ? nrows : 1);
+
+    if (ncols > EXCEL_COLS) {
+        col_name(EXCEL_COLS, col);
+        snprintf(x->err, x->errlen, "%s: sheet '%s' column %s: a worksheet holds %d columns", x->path, name,
+                 col, EXCEL_COLS);
+        return NB_ERR_INPUT;
+    }
+    if (nrows > EXCEL_ROWS) {
+        snprintf(x->err, x->errlen, "%s: sheet '%s' row %d: a worksheet holds %d rows", x->path, name,
+                 EXCEL_ROWS + 1, EXCEL_ROWS);
+        return NB_ERR_INPUT;
+    }
+    s = &x->sheets[x->nsheets++];
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    s->nrows = nrows;
+    s->ncols = ncols > 0 ? ncols : 1;
+    s->cells = calloc(rows * (size_t)s->ncols, sizeof *s->cells);
+    s->heights = calloc(rows, sizeof *s->heights);
+    s->widths = calloc((size_t)s->ncols, sizeof *s->widths);
+    /* Merges never overlap: at most one a cell. */
+    s->merges = malloc(rows * (size_t)s->ncols * sizeof *s->merges);
+    if (!s->cells || !s->heights || !s->widths || !s->merges)
         return fail_memory(x);
-    memset(&props, 0, sizeof props);
-    props.title = doc->title;
-    props.subject = "政府信息公开工作年度报告";
-    props.company = doc->body;
-    props.keywords = doc->format;
-    /* libxlsxwriter takes 0 as "now": keep 0 fixed at one second past it. */
-    props.created = doc->created ? (time_t)doc->created : (time_t)1;
-    if ((e = workbook_set_properties(x->wb, &props)) != LXW_NO_ERROR)
-        return fail(x, NULL, -1, -1, e);
+    *out = s;
     return NB_OK;
 }
 
-/* One row of the 正文 sheet: TEXT in F, tall enough for its lines in a column W wide
- * at SIZE points. */
-static lxw_error text_row(lxw_worksheet *ws, int row, const char *text, lxw_format *f, double w, double size)
+static void sheet_free(xsheet *s)
 {
-    int widest, lines = nb_layout_text_lines(text, nb_layout_capacity(&excel_units, w) * BODY_SIZE / size, &widest);
-    lxw_error e = worksheet_set_row(ws, (lxw_row_t)row, fmin(lines * LINE_HEIGHT * size / BODY_SIZE + ROW_PAD, ROW_MAX),
-                                    NULL);
-    return e ? e : write_text(ws, row, 0, text, f);
+    free(s->cells);
+    free(s->heights);
+    free(s->widths);
+    free(s->merges);
+}
+
+static xcell *at(xsheet *s, int row, int col)
+{
+    return &s->cells[(size_t)row * (size_t)s->ncols + (size_t)col];
+}
+
+/* TEXT into (ROW, COL) with format XF: a blank cell when empty, shortened with "…" when
+ * over Excel's limit. 0, or -1 when memory ran out. */
+static int put_text(xlsx *x, xsheet *s, int row, int col, const char *text, int xf)
+{
+    xcell *c = at(s, row, col);
+    char *copy;
+    const char *fit = fitted(text ? text : "", "…", &copy);
+
+    c->xf = (unsigned char)xf;
+    if (!fit)
+        return -1;
+    if (!*fit) {
+        c->kind = 'b';
+    } else {
+        c->kind = 's';
+        c->sst = string_index(x, fit);
+    }
+    free(copy);
+    return c->kind == 's' && c->sst < 0 ? -1 : 0;
+}
+
+/* Merges rows R1..R2, columns C1..C2 holding TEXT: every covered cell gets the
+ * format (its borders). 0, or -1 when memory ran out. */
+static int put_merge(xlsx *x, xsheet *s, int r1, int c1, int r2, int c2, const char *text, int xf)
+{
+    for (int r = r1; r <= r2; r++)
+        for (int c = c1; c <= c2; c++)
+            *at(s, r, c) = (xcell){.kind = 'b', .xf = (unsigned char)xf};
+    s->merges[s->nmerges++] = (nb_merge){.r1 = r1, .c1 = c1, .r2 = r2, .c2 = c2};
+    return put_text(x, s, r1, c1, text, xf);
+}
+
+/* TEXT across the sheet's columns on ROW (merged when there are several). */
+static int put_across(xlsx *x, xsheet *s, int row, const char *text, int xf)
+{
+    return s->ncols > 1 ? put_merge(x, s, row, 0, row, s->ncols - 1, text, xf) : put_text(x, s, row, 0, text, xf);
+}
+
+/* ---- a table's sheet ---------------------------------------------------- */
+
+/* Number format kind of a numeric cell. */
+static int number_format_of(const nb_cell *c)
+{
+    switch (c->fmt) {
+    case NB_FMT_SIGNED:
+        return c->type == NB_V_INT ? NF_SIGNED : NF_SIGNED_GENERAL;
+    case NB_FMT_MONEY:
+        return NF_MONEY;
+    case NB_FMT_MONEY_UNIT:
+        return NF_MONEY_UNIT;
+    default:
+        return c->type == NB_V_INT ? NF_INT : NF_NONE;
+    }
+}
+
+/* 1 when the cell is written as a number. */
+static int writes_number(const nb_cell *c)
+{
+    return c->type == NB_V_INT || (c->type == NB_V_NUM && isfinite(c->num));
+}
+
+/* The format of a cell: heading rows centred, labels and text left, numbers
+ * (and the text of data cells, such as "/") right. */
+static int format_for(const nb_cell *c, int heading)
+{
+    int align, nf = NF_NONE;
+
+    if (writes_number(c))
+        nf = number_format_of(c);
+    if (heading)
+        align = AL_CENTER;
+    else if (c->header)
+        align = AL_LEFT;
+    else if (writes_number(c) || c->key)
+        align = AL_RIGHT;
+    else
+        align = AL_LEFT;
+    return XF_CELL(align, nf);
+}
+
+/* Excel's column unit: characters of the default font. */
+static const nb_layout_units excel_units = {
+    .per_unit = 1.1, /* Excel units per nb_text_width unit (宋体 vs the default font) */
+    .pad = 3.0,      /* borders and the one-level indent */
+    .col_min = 8.0,
+    .col_max = 60.0,
+    .cell_max = 45.0, /* widest a cell may make its columns; longer text wraps */
+};
+
+/* Grid cell (R, C) of table T on sheet S: a merge's top-left cell writes the merge
+ * (bordering every covered cell), then its number if it has one. */
+static int table_cell(xlsx *x, xsheet *s, const nb_table *t, const int *owner, int top, int r, int c,
+                      int heading)
+{
+    const nb_cell *cell = grid_cell(t, r, c);
+    const nb_merge *g = grid_merge_at(t, owner, r, c);
+    const char *text = grid_text(t, owner, r, c);
+    int xf = format_for(cell, heading), number = writes_number(cell);
+    xcell *out;
+
+    if (g && (g->r2 > g->r1 || g->c2 > g->c1)) {
+        if (put_merge(x, s, top + g->r1, g->c1, top + g->r2, g->c2, number ? "" : text, xf) != 0)
+            return -1;
+    } else if (!number) {
+        return put_text(x, s, top + r, c, text, xf);
+    }
+    if (!number)
+        return 0;
+    out = at(s, top + r, c);
+    out->xf = (unsigned char)xf;
+    if (cell->type == NB_V_INT) {
+        out->kind = 'i';
+        out->i = cell->i;
+    } else {
+        out->kind = 'n';
+        out->num = cell->num;
+    }
+    return 0;
+}
+
+/* The sheet NAME of table T: the title block (the report's title, then the body and the
+ * year), the table's title, its grid; print setup: A4, landscape when wide (many columns
+ * or a wide total), one page wide, the rows above the data repeated, centred. */
+static nb_err table_sheet(xlsx *x, const nb_table *t, const char *name)
+{
+    const nb_doc *doc = x->doc;
+    const char *title = t->title && *t->title ? t->title : NULL;
+    int top = BLOCK_ROWS + (title ? 1 : 0), *owner = NULL, *lines = NULL, bad = 0;
+    char line[512];
+    double total = 0;
+    nb_err rc = grid_owner_map(t, &owner, x->err, x->errlen);
+    xsheet *s = NULL;
+
+    if (rc != NB_OK)
+        return nb_err_prefix(rc, x->path, x->err, x->errlen);
+    if ((rc = sheet_new(x, name, top + t->nrows, t->ncols, &s)) != NB_OK) {
+        free(owner);
+        return rc;
+    }
+    if (!(lines = malloc((size_t)(t->nrows ? t->nrows : 1) * sizeof *lines))) {
+        free(owner);
+        return fail_memory(x);
+    }
+    nb_layout_widths(t, owner, &excel_units, s->widths);
+    nb_layout_lines(t, owner, &excel_units, s->widths, lines);
+    for (int c = 0; c < t->ncols; c++)
+        total += s->widths[c];
+
+    snprintf(line, sizeof line, "%s　%d年度", doc->body ? doc->body : "", doc->year);
+    s->heights[0] = TITLE_HEIGHT;
+    bad |= put_across(x, s, 0, doc->title ? doc->title : "", XF_TITLE);
+    bad |= put_across(x, s, 1, line, XF_SUBTITLE);
+    if (title) {
+        /* The title font is TITLE_SIZE/BODY_SIZE times wider than the body's. */
+        int widest, n = nb_layout_text_lines(title, nb_layout_capacity(&excel_units, total) * BODY_SIZE / TITLE_SIZE,
+                                             &widest);
+        s->heights[BLOCK_ROWS] = TITLE_HEIGHT + (n - 1) * TITLE_LINE;
+        bad |= put_across(x, s, BLOCK_ROWS, title, XF_TITLE);
+    }
+    for (int r = 0; r < t->nrows && !bad; r++) {
+        int heading = grid_heading_row(t, owner, r);
+        s->heights[top + r] = fmin(lines[r] * LINE_HEIGHT + ROW_PAD, ROW_MAX);
+        for (int c = 0; c < t->ncols && !bad; c++) {
+            if (!grid_covered(t, owner, r, c))
+                bad |= table_cell(x, s, t, owner, top, r, c, heading);
+        }
+    }
+    s->print_rows = top + t->header_rows;
+    s->landscape = t->ncols > WIDE_TABLE || total > PORTRAIT_MAX;
+    s->centred = 1;
+    s->margin_lr = 0.6;
+    s->margin_tb = 0.75;
+    free(owner);
+    free(lines);
+    return bad ? fail_memory(x) : NB_OK;
+}
+
+/* ---- the 正文 sheet ------------------------------------------------------- */
+
+/* Row ROW of the 正文 sheet: TEXT in format XF, tall enough for its lines at SIZE points. */
+static int text_row(xlsx *x, xsheet *s, int row, const char *text, int xf, double size)
+{
+    int widest, lines = nb_layout_text_lines(text, nb_layout_capacity(&excel_units, TEXT_COLUMN) * BODY_SIZE / size,
+                                             &widest);
+    s->heights[row] = fmin(lines * LINE_HEIGHT * size / BODY_SIZE + ROW_PAD, ROW_MAX);
+    return put_text(x, s, row, 0, text, xf);
 }
 
 /* The 正文 sheet NAME: the report's title, then its parts in order, headings and
  * paragraphs, each table named by the sheet that holds it (TABLE_SHEETS). */
-static nb_err write_text_sheet(xlsx *x, const nb_doc *doc, const char *name, const char **table_sheets)
+static nb_err text_sheet(xlsx *x, const char *name, const char **table_sheets)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
-    lxw_format *tf = text_format(x, &x->doc_title, TITLE_FONT, TITLE_SIZE, 1, 1);
-    lxw_format *hf = text_format(x, &x->heading, TITLE_FONT, BODY_SIZE + 1, 1, 0);
-    lxw_format *pf = text_format(x, &x->para, BODY_FONT, BODY_SIZE, 0, 0);
-    int row = 0;
-    lxw_error e;
+    const nb_doc *doc = x->doc;
+    xsheet *s = NULL;
+    int row = 0, bad = 0;
+    nb_err rc = sheet_new(x, name, doc->nblocks + 1, 1, &s);
 
-    if (!ws || !tf || !hf || !pf)
-        return fail_memory(x);
-    e = worksheet_set_column(ws, 0, 0, TEXT_COLUMN, NULL);
-    if (!e)
-        e = text_row(ws, row++, doc->title ? doc->title : "", tf, TEXT_COLUMN, TITLE_SIZE);
-    for (int b = 0; b < doc->nblocks && !e; b++) {
+    if (rc != NB_OK)
+        return rc;
+    s->widths[0] = TEXT_COLUMN;
+    s->margin_lr = 0.75;
+    s->margin_tb = 0.9;
+    bad |= text_row(x, s, row++, doc->title ? doc->title : "", XF_TITLE, TITLE_SIZE);
+    for (int b = 0; b < doc->nblocks && !bad; b++) {
         const nb_block *blk = &doc->blocks[b];
         char line[512];
         switch (blk->type) {
         case NB_BLOCK_HEADING:
-            e = text_row(ws, row++, blk->text ? blk->text : "", hf, TEXT_COLUMN, BODY_SIZE + 1);
+            bad |= text_row(x, s, row++, blk->text ? blk->text : "", XF_HEADING, BODY_SIZE + 1);
             break;
         case NB_BLOCK_PARA:
-            e = text_row(ws, row++, blk->text ? blk->text : "", pf, TEXT_COLUMN, BODY_SIZE);
+            bad |= text_row(x, s, row++, blk->text ? blk->text : "", XF_PARA, BODY_SIZE);
             break;
         case NB_BLOCK_TABLE:
             snprintf(line, sizeof line, "（见工作表“%s”）", table_sheets[blk->table]);
-            e = text_row(ws, row++, line, pf, TEXT_COLUMN, BODY_SIZE);
+            bad |= text_row(x, s, row++, line, XF_PARA, BODY_SIZE);
             break;
         }
     }
-    if (!e) {
-        worksheet_set_paper(ws, 9);
-        worksheet_set_portrait(ws);
-        worksheet_fit_to_pages(ws, 1, 0);
-        worksheet_set_margins(ws, 0.75, 0.75, 0.9, 0.9);
-        e = print_header(ws, doc);
-    }
-    if (!e)
-        e = worksheet_set_footer(ws, "&C— &P —");
-    return e ? fail(x, name, row, 0, e) : NB_OK;
+    return bad ? fail_memory(x) : NB_OK;
 }
 
 /* The 正文 sheet when the document has paragraphs or headings, then one sheet per
  * table; a blank sheet when there is nothing. The names are chosen first (x->names
  * holds them), so 正文 can name the tables' sheets. */
-static nb_err workbook_sheets(xlsx *x, const nb_doc *doc)
+static nb_err workbook_sheets(xlsx *x)
 {
+    const nb_doc *doc = x->doc;
     nb_err rc = NB_OK;
     int text = 0;
     const char *text_name = NULL, **names = calloc((size_t)doc->ntables + 1, sizeof *names);
@@ -740,57 +697,378 @@ static nb_err workbook_sheets(xlsx *x, const nb_doc *doc)
     for (int i = 0; i < doc->ntables; i++)
         names[i] = sheet_name(x, doc->tables[i].title, doc->tables[i].id);
     if (text)
-        rc = write_text_sheet(x, doc, text_name, names);
+        rc = text_sheet(x, text_name, names);
     for (int i = 0; i < doc->ntables && rc == NB_OK; i++)
-        rc = write_sheet(x, &doc->tables[i], names[i]);
-    if (rc == NB_OK && doc->ntables == 0 && !text && !workbook_add_worksheet(x->wb, NULL))
-        rc = fail_memory(x);
+        rc = table_sheet(x, &doc->tables[i], names[i]);
+    if (rc == NB_OK && x->nsheets == 0) {
+        xsheet *blank;
+        rc = sheet_new(x, "Sheet1", 0, 1, &blank);
+    }
     free(names);
     return rc;
 }
 
-/* Writes the file: the library assembles and zips it at close. */
-static nb_err workbook_write(xlsx *x)
-{
-    lxw_error e;
-    int saved;
-    nb_err rc;
+/* ---- the parts ---------------------------------------------------------- */
 
-    errno = 0;
-    e = workbook_close(x->wb);
-    saved = errno;
-    x->wb = NULL;
-    if (e == LXW_NO_ERROR)
-        return NB_OK;
-    rc = fail(x, NULL, -1, -1, e);
-    if (saved && rc == NB_ERR_IO)
-        snprintf(x->err, x->errlen, "%s: %s (%s)", x->path, lxw_strerror(e), strerror(saved));
-    return rc;
+/* Excel's stored width of a column W characters wide: the characters of the default
+ * font's widest digit (7 pixels) and 5 pixels of padding, in 1/256ths. */
+static double stored_width(double w)
+{
+    return floor((w * 7.0 + 5.0) / 7.0 * 256.0) / 256.0;
 }
+
+static void ref(FILE *f, int row, int col)
+{
+    char c[4];
+
+    col_name(col, c);
+    fprintf(f, "%s%d", c, row + 1);
+}
+
+static void worksheet_part(FILE *f, const xlsx *x, int index)
+{
+    const xsheet *s = &x->sheets[index];
+    int last_col = s->ncols - 1;
+
+    nb_xml_declaration(f);
+    fputs("<worksheet xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL "\">", f);
+    fputs("<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>", f);
+    fputs("<dimension ref=\"A1", f);
+    if (s->nrows > 1 || s->ncols > 1) {
+        fputc(':', f);
+        ref(f, s->nrows > 0 ? s->nrows - 1 : 0, last_col);
+    }
+    fputs("\"/>", f);
+    fprintf(f, "<sheetViews><sheetView%s workbookViewId=\"0\"/></sheetViews>", index == 0 ? " tabSelected=\"1\"" : "");
+    fputs("<sheetFormatPr defaultRowHeight=\"15\"/>", f);
+    if (s->nrows > 0) {
+        fputs("<cols>", f);
+        for (int c = 0; c < s->ncols; c++)
+            fprintf(f, "<col min=\"%d\" max=\"%d\" width=\"%.16g\" customWidth=\"1\"/>", c + 1, c + 1,
+                    stored_width(s->widths[c]));
+        fputs("</cols>", f);
+    }
+    fputs("<sheetData>", f);
+    for (int r = 0; r < s->nrows; r++) {
+        fprintf(f, "<row r=\"%d\"", r + 1);
+        if (s->heights[r] > 0)
+            fprintf(f, " ht=\"%.16g\" customHeight=\"1\"", s->heights[r]);
+        fputc('>', f);
+        for (int c = 0; c < s->ncols; c++) {
+            const xcell *cell = &s->cells[(size_t)r * (size_t)s->ncols + (size_t)c];
+            if (!cell->kind)
+                continue;
+            fputs("<c r=\"", f);
+            ref(f, r, c);
+            fprintf(f, "\" s=\"%d\"", cell->xf);
+            if (cell->kind == 'b')
+                fputs("/>", f);
+            else if (cell->kind == 's')
+                fprintf(f, " t=\"s\"><v>%d</v></c>", cell->sst);
+            else if (cell->kind == 'i')
+                fprintf(f, "><v>%lld</v></c>", cell->i);
+            else
+                fprintf(f, "><v>%.16G</v></c>", cell->num);
+        }
+        fputs("</row>", f);
+    }
+    fputs("</sheetData>", f);
+    if (s->nmerges > 0) {
+        fprintf(f, "<mergeCells count=\"%d\">", s->nmerges);
+        for (int i = 0; i < s->nmerges; i++) {
+            fputs("<mergeCell ref=\"", f);
+            ref(f, s->merges[i].r1, s->merges[i].c1);
+            fputc(':', f);
+            ref(f, s->merges[i].r2, s->merges[i].c2);
+            fputs("\"/>", f);
+        }
+        fputs("</mergeCells>", f);
+    }
+    if (s->nrows > 0) {
+        char header[256 * 4];
+        print_header(header, x->doc);
+        if (s->centred)
+            fputs("<printOptions horizontalCentered=\"1\"/>", f);
+        fprintf(f, "<pageMargins left=\"%g\" right=\"%g\" top=\"%g\" bottom=\"%g\" header=\"0.3\" footer=\"0.3\"/>",
+                s->margin_lr, s->margin_lr, s->margin_tb, s->margin_tb);
+        fprintf(f, "<pageSetup paperSize=\"9\" fitToHeight=\"0\" orientation=\"%s\"/>",
+                s->landscape ? "landscape" : "portrait");
+        fputs("<headerFooter><oddHeader>", f);
+        nb_xml_text(f, header);
+        fputs("</oddHeader><oddFooter>&amp;C— &amp;P —</oddFooter></headerFooter>", f);
+    }
+    fputs("</worksheet>\n", f);
+}
+
+static void font(FILE *f, int bold, int size, const char *name)
+{
+    fprintf(f, "<font>%s<sz val=\"%d\"/><name val=\"%s\"/><family val=\"2\"/><charset val=\"%d\"/></font>",
+            bold ? "<b/>" : "", size, name, GB2312_CHARSET);
+}
+
+/* One cellXfs entry: font FONT, border (0 none, 1 thin), number format NF, alignment. */
+static void xf(FILE *f, int fontid, int border, int nf, const char *h, const char *v, int indent)
+{
+    fprintf(f, "<xf numFmtId=\"%d\" fontId=\"%d\" fillId=\"0\" borderId=\"%d\" xfId=\"0\"%s applyFont=\"1\"%s"
+               " applyAlignment=\"1\"><alignment horizontal=\"%s\" vertical=\"%s\"%s wrapText=\"1\"/></xf>",
+            num_formats[nf] ? 163 + nf : 0, fontid, border, num_formats[nf] ? " applyNumberFormat=\"1\"" : "",
+            border ? " applyBorder=\"1\"" : "", h, v, indent ? " indent=\"1\"" : "");
+}
+
+static void styles_part(FILE *f)
+{
+    static const char *const aligns[AL_COUNT] = {"center", "left", "right"};
+
+    nb_xml_declaration(f);
+    fputs("<styleSheet xmlns=\"" NS_MAIN "\">", f);
+    fprintf(f, "<numFmts count=\"%d\">", NF_COUNT - 1);
+    for (int nf = 1; nf < NF_COUNT; nf++) {
+        fprintf(f, "<numFmt numFmtId=\"%d\" formatCode=\"", 163 + nf);
+        nb_xml_attr_value(f, num_formats[nf]);
+        fputs("\"/>", f);
+    }
+    fputs("</numFmts><fonts count=\"4\">", f);
+    fputs("<font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>", f); /* FONT_DEFAULT */
+    font(f, 1, TITLE_SIZE, TITLE_FONT);
+    font(f, 0, BODY_SIZE, BODY_FONT);
+    font(f, 1, BODY_SIZE + 1, TITLE_FONT);
+    fputs("</fonts><fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill>"
+          "<fill><patternFill patternType=\"gray125\"/></fill></fills>"
+          "<borders count=\"2\"><border><left/><right/><top/><bottom/><diagonal/></border><border>"
+          "<left style=\"thin\"><color auto=\"1\"/></left><right style=\"thin\"><color auto=\"1\"/></right>"
+          "<top style=\"thin\"><color auto=\"1\"/></top><bottom style=\"thin\"><color auto=\"1\"/></bottom>"
+          "<diagonal/></border></borders>"
+          "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>",
+          f);
+    fprintf(f, "<cellXfs count=\"%d\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>",
+            XF_COUNT);
+    xf(f, FONT_TITLE, 0, NF_NONE, "center", "center", 0);  /* XF_TITLE */
+    xf(f, FONT_BODY, 0, NF_NONE, "center", "center", 0);   /* XF_SUBTITLE */
+    xf(f, FONT_HEADING, 0, NF_NONE, "left", "top", 0);     /* XF_HEADING */
+    xf(f, FONT_BODY, 0, NF_NONE, "left", "top", 0);        /* XF_PARA */
+    for (int a = 0; a < AL_COUNT; a++)
+        for (int nf = 0; nf < NF_COUNT; nf++)
+            xf(f, FONT_BODY, 1, nf, aligns[a], "center", a != AL_CENTER);
+    fputs("</cellXfs><cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
+          "<dxfs count=\"0\"/><tableStyles count=\"0\" defaultTableStyle=\"TableStyleMedium9\""
+          " defaultPivotStyle=\"PivotStyleLight16\"/></styleSheet>\n",
+          f);
+}
+
+static void strings_part(FILE *f, const xlsx *x)
+{
+    nb_xml_declaration(f);
+    fprintf(f, "<sst xmlns=\"" NS_MAIN "\" count=\"%ld\" uniqueCount=\"%d\">", x->string_refs, x->nstrings);
+    for (int i = 0; i < x->nstrings; i++) {
+        const char *s = x->strings[i];
+        size_t n = strlen(s);
+        /* Spaces at either end are kept only when the text says so (none is empty). */
+        int keep = n > 0 && (strchr(" \t\n\r", s[0]) || strchr(" \t\n\r", s[n - 1]));
+        fputs(keep ? "<si><t xml:space=\"preserve\">" : "<si><t>", f);
+        nb_xml_text(f, s);
+        fputs("</t></si>", f);
+    }
+    fputs("</sst>\n", f);
+}
+
+/* A sheet's name in a formula: quoted, its apostrophes doubled. */
+static void quoted_name(FILE *f, const char *name)
+{
+    fputc('\'', f);
+    for (const char *p = name; *p; p++) {
+        if (*p == '\'')
+            fputc('\'', f);
+        if (*p == '&')
+            fputs("&amp;", f);
+        else if (*p == '<')
+            fputs("&lt;", f);
+        else if (*p == '>')
+            fputs("&gt;", f);
+        else
+            fputc(*p, f);
+    }
+    fputc('\'', f);
+}
+
+static void workbook_part(FILE *f, const xlsx *x)
+{
+    int titles = 0;
+
+    nb_xml_declaration(f);
+    fputs("<workbook xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL "\">"
+          "<workbookPr/><bookViews><workbookView xWindow=\"240\" yWindow=\"15\" windowWidth=\"16095\""
+          " windowHeight=\"9660\"/></bookViews><sheets>",
+          f);
+    for (int i = 0; i < x->nsheets; i++) {
+        fputs("<sheet name=\"", f);
+        nb_xml_attr_value(f, x->sheets[i].name);
+        fprintf(f, "\" sheetId=\"%d\" r:id=\"rId%d\"/>", i + 1, i + 1);
+        titles |= x->sheets[i].print_rows > 0;
+    }
+    fputs("</sheets>", f);
+    if (titles) {
+        fputs("<definedNames>", f);
+        for (int i = 0; i < x->nsheets; i++) {
+            if (x->sheets[i].print_rows <= 0)
+                continue;
+            fprintf(f, "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"%d\">", i);
+            quoted_name(f, x->sheets[i].name);
+            fprintf(f, "!$1:$%d</definedName>", x->sheets[i].print_rows);
+        }
+        fputs("</definedNames>", f);
+    }
+    fputs("<calcPr calcId=\"124519\" fullCalcOnLoad=\"1\"/></workbook>\n", f);
+}
+
+static void workbook_rels_part(FILE *f, const xlsx *x)
+{
+    char id[16], target[40];
+
+    nb_opc_rels_start(f);
+    for (int i = 0; i < x->nsheets; i++) {
+        snprintf(id, sizeof id, "rId%d", i + 1);
+        snprintf(target, sizeof target, "worksheets/sheet%d.xml", i + 1);
+        nb_opc_rel(f, id, "worksheet", target);
+    }
+    snprintf(id, sizeof id, "rId%d", x->nsheets + 1);
+    nb_opc_rel(f, id, "styles", "styles.xml");
+    snprintf(id, sizeof id, "rId%d", x->nsheets + 2);
+    nb_opc_rel(f, id, "sharedStrings", "sharedStrings.xml");
+    nb_opc_rels_end(f);
+}
+
+static void content_types_part(FILE *f, const xlsx *x)
+{
+    char part[48];
+
+    nb_opc_types_start(f);
+    nb_opc_override(f, "/docProps/app.xml", "application/vnd.openxmlformats-officedocument.extended-properties+xml");
+    nb_opc_override(f, "/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml");
+    nb_opc_override(f, "/xl/styles.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml");
+    nb_opc_override(f, "/xl/workbook.xml",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml");
+    for (int i = 0; i < x->nsheets; i++) {
+        snprintf(part, sizeof part, "/xl/worksheets/sheet%d.xml", i + 1);
+        nb_opc_override(f, part, CT_SHEET);
+    }
+    nb_opc_override(f, "/xl/sharedStrings.xml",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml");
+    nb_opc_types_end(f);
+}
+
+static void package_rels_part(FILE *f)
+{
+    nb_opc_package_rels(f, "xl/workbook.xml");
+}
+
+static void core_part(FILE *f, const nb_doc *doc)
+{
+    const nb_opc_core c = {.title = str_or_empty(doc->title), .subject = "政府信息公开工作年度报告",
+                           .creator = doc->body, .keywords = doc->format, .created = doc->created};
+    nb_opc_core_write(f, &c);
+}
+
+/* The application is named as libxlsxwriter names it, Excel 2007 (12): LibreOffice lays out
+ * the rows of a workbook from another application differently (taller than Excel). */
+static void app_part(FILE *f, const nb_doc *doc)
+{
+    nb_xml_declaration(f);
+    fputs("<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties\""
+          " xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">"
+          "<Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>",
+          f);
+    if (doc->body)
+        nb_xml_data(f, "Company", NULL, doc->body);
+    fputs("<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+          "<HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>\n",
+          f);
+}
+
+/* Part I of the package being written: a sheet (0...), or the others (-1...; see package). */
+typedef struct {
+    const xlsx *x;
+    int i;
+} part_job;
+
+static void write_part(FILE *f, void *ud)
+{
+    const part_job *j = ud;
+    const xlsx *x = j->x;
+
+    switch (j->i) {
+    case -1: content_types_part(f, x); break;
+    case -2: package_rels_part(f); break;
+    case -3: app_part(f, x->doc); break;
+    case -4: core_part(f, x->doc); break;
+    case -5: workbook_part(f, x); break;
+    case -6: workbook_rels_part(f, x); break;
+    case -7: styles_part(f); break;
+    case -8: strings_part(f, x); break;
+    default: worksheet_part(f, x, j->i); break;
+    }
+}
+
+/* Part I as NAME into Z: 0, or -1 when memory ran out. */
+static int add_part(nb_zip *z, const xlsx *x, const char *name, int i)
+{
+    part_job j = {x, i};
+    return nb_zip_add_written(z, name, write_part, &j);
+}
+
+/* The whole package into Z: the parts in the order libxlsxwriter zipped them. */
+static nb_err package(nb_zip *z, const xlsx *x)
+{
+    static const char *const fixed[] = {"[Content_Types].xml", "_rels/.rels", "docProps/app.xml",
+                                        "docProps/core.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"};
+    char name[40];
+    int bad = !z;
+
+    for (int i = 0; !bad && i < (int)(sizeof fixed / sizeof *fixed); i++)
+        bad = add_part(z, x, fixed[i], -1 - i);
+    for (int i = 0; !bad && i < x->nsheets; i++) {
+        snprintf(name, sizeof name, "xl/worksheets/sheet%d.xml", i + 1);
+        bad = add_part(z, x, name, i);
+    }
+    if (!bad)
+        bad = add_part(z, x, "xl/styles.xml", -7);
+    if (!bad)
+        bad = add_part(z, x, "xl/sharedStrings.xml", -8);
+    return bad ? NB_ERR_NOMEM : NB_OK;
+}
+
+/* ---- the exporter ------------------------------------------------------- */
 
 nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen)
 {
     xlsx x = {.doc = doc, .path = path, .err = err, .errlen = errlen};
+    nb_zip *z = NULL;
+    const char *data = NULL;
+    size_t len = 0;
     nb_out o;
     nb_err rc;
 
     if ((rc = nb_blocks_valid(doc, path, err, errlen)) != NB_OK)
         return rc;
-    if ((rc = nb_out_reserve(&o, path, err, errlen)) != NB_OK)
-        return rc;
-    rc = workbook_open(&x, doc, nb_out_write_path(&o));
-    if (rc == NB_OK)
-        rc = workbook_sheets(&x, doc);
-    if (rc == NB_OK)
-        rc = workbook_write(&x);
-    if (rc == NB_OK)
-        rc = nb_zip_check(nb_out_write_path(&o), path, err, errlen);
-    if (x.wb)
-        lxw_workbook_free(x.wb);
-    free(x.names);
-    if (rc != NB_OK) {
-        nb_out_discard(&o);
-        return rc;
+    x.names = calloc((size_t)doc->ntables + 1, sizeof *x.names);
+    x.sheets = calloc((size_t)doc->ntables + 1, sizeof *x.sheets);
+    rc = x.names && x.sheets ? workbook_sheets(&x) : fail_memory(&x);
+    if (rc == NB_OK) {
+        z = nb_zip_new(doc->created, Z_BEST_SPEED);
+        if (package(z, &x) != NB_OK || nb_zip_finish(z, &data, &len) != 0)
+            rc = fail_memory(&x);
     }
-    return nb_out_finish(&o, err, errlen);
+    if (rc == NB_OK && (rc = nb_out_open(&o, path, err, errlen)) == NB_OK) {
+        fwrite(data, 1, len, o.f);
+        rc = nb_out_finish(&o, err, errlen);
+    }
+    nb_zip_free(z);
+    for (int i = 0; i < x.nsheets; i++)
+        sheet_free(&x.sheets[i]);
+    for (int i = 0; i < x.nstrings; i++)
+        free(x.strings[i]);
+    free(x.strings);
+    free(x.slots);
+    free(x.sheets);
+    free(x.names);
+    return rc;
 }

@@ -1,6 +1,6 @@
 /* publish.c - nb_html_lines, nb_pdf_lines and nb_export_pdf for the nianbao command,
  * each of which opens nianbao-publish.so the first time (publish.h) and calls through its
- * table; nb_export_xlsx the same with nianbao-xlsx.so.
+ * table.
  * Depends on publish.h, util.h; dlopen. */
 #define _GNU_SOURCE /* dlopen's RTLD_* on older libcs */
 #include "publish.h"
@@ -28,7 +28,6 @@ typedef struct {
 } module;
 
 static module publish_mod = {NB_PUBLISH_MODULE, "nb_publish", NB_PUBLISH_VERSION, NULL, ""};
-static module xlsx_mod = {NB_XLSX_MODULE, "nb_xlsx", NB_XLSX_VERSION, NULL, ""};
 
 /* The path of module FILE: beside the executable (a build tree) or in ../lib/nianbao
  * from it (an installation: PREFIX/bin, PREFIX/lib/nianbao), nowhere above (nb_near_exe);
@@ -91,10 +90,4 @@ nb_err nb_export_pdf(const nb_doc *doc, const char *path, char *err, size_t errl
 {
     const nb_publish_api *t = load(&publish_mod, path, err, errlen);
     return t ? t->export_pdf(doc, path, err, errlen) : NB_ERR_IO;
-}
-
-nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t errlen)
-{
-    const nb_xlsx_api *t = load(&xlsx_mod, path, err, errlen);
-    return t ? t->export_xlsx(doc, path, err, errlen) : NB_ERR_IO;
 }

@@ -1,4 +1,4 @@
-/* publish.h - the published-report libraries and the XLSX writer, loaded only when used.
+/* publish.h - the published-report libraries, loaded only when used.
  *
  * Reading published pages (libxml2's HTML parser, poppler for PDF) and laying out a PDF
  * (Pango and Cairo) need some fifty shared libraries, and the dynamic loader spent about
@@ -15,11 +15,6 @@
  * functions (exported from it: -Wl,--export-dynamic-symbol=nb_*), and its own three
  * functions are bound inside it (-Bsymbolic).
  *
- * The XLSX exporter is a second module, nianbao-xlsx.so (export_xlsx.c and xlsx_lib.c),
- * opened the same way the first time nb_export_xlsx is called: libxlsxwriter brings
- * OpenSSL's libcrypto, whose loading took about 4 ms of every start, and only the
- * commands that write a workbook need it. It is a module of its own, not a part of the
- * first, so that writing a workbook does not map the libraries of PDF.
  * Depends on html.h, pdf.h, export.h; dlopen. */
 #ifndef NB_PUBLISH_H
 #define NB_PUBLISH_H
@@ -41,16 +36,5 @@ typedef struct {
 
 /* The module's table (publish_lib.c), the symbol publish.c looks up. */
 extern const nb_publish_api nb_publish;
-
-#define NB_XLSX_MODULE "nianbao-xlsx.so"
-#define NB_XLSX_VERSION 1 /* changes with the table below */
-
-typedef struct {
-    int version; /* NB_XLSX_VERSION of the module */
-    nb_err (*export_xlsx)(const nb_doc *doc, const char *path, char *err, size_t errlen);
-} nb_xlsx_api;
-
-/* The XLSX module's table (xlsx_lib.c). */
-extern const nb_xlsx_api nb_xlsx;
 
 #endif

@@ -684,6 +684,16 @@ void nb_opc_rels_end(FILE *f)
     fputc('\n', f);
 }
 
+void nb_opc_package_rels(FILE *f, const char *main_part)
+{
+    nb_opc_rels_start(f);
+    nb_opc_rel(f, "rId1", "officeDocument", main_part);
+    nb_opc_rel(f, "rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
+               "docProps/core.xml");
+    nb_opc_rel(f, "rId3", "extended-properties", "docProps/app.xml");
+    nb_opc_rels_end(f);
+}
+
 void nb_opc_w3cdtf(long long t, char out[21])
 {
     struct tm tm;

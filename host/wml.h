@@ -274,6 +274,10 @@ void nb_opc_rels_start(FILE *f);
 void nb_opc_rel(FILE *f, const char *id, const char *type, const char *target);
 void nb_opc_rels_end(FILE *f);
 
+/* _rels/.rels of a package: its main part MAIN_PART ("word/document.xml"), then
+ * docProps/core.xml and docProps/app.xml. */
+void nb_opc_package_rels(FILE *f, const char *main_part);
+
 /* "YYYY-MM-DDTHH:MM:SSZ" of Unix time T (UTC) into OUT (21 bytes): core.xml's dates. */
 void nb_opc_w3cdtf(long long t, char out[21]);
 
