@@ -165,7 +165,7 @@ demo: all
 demo-city: all
 	$(Q)sh examples/city/demo.sh
 
-bench: all
+bench: all test-deps
 	$(Q)sh bench/import.sh
 	$(Q)sh bench/regen.sh
 	$(Q)sh bench/scale.sh

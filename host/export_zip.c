@@ -12,6 +12,12 @@
 
 #include <minizip/zip.h>
 
+/* zlib's window and memory for each part: a part is tens of kilobytes, and zlib's defaults
+ * (a 32 KB window, memory level 8) made and cleared some 256 KB for each of a workbook's dozen
+ * parts, a tenth of the time a report's workbook took, for files 1-3% larger. */
+#define WINDOW_BITS 13
+#define MEM_LEVEL 6
+
 struct nb_zip {
     char *data;
     size_t len, cap, pos;
@@ -135,7 +141,8 @@ int nb_zip_add(nb_zip *m, const char *name, const char *data, size_t len)
     int bad = !m->z || m->failed || len > 0xFFFFFFFFu;
 
     if (!bad)
-        bad = zipOpenNewFileInZip64(m->z, name, &m->zi, NULL, 0, NULL, 0, NULL, Z_DEFLATED, m->level, 0) != ZIP_OK;
+        bad = zipOpenNewFileInZip3_64(m->z, name, &m->zi, NULL, 0, NULL, 0, NULL, Z_DEFLATED, m->level, 0,
+                                      -WINDOW_BITS, MEM_LEVEL, Z_DEFAULT_STRATEGY, NULL, 0, 0) != ZIP_OK;
     if (!bad) {
         bad = len > 0 && zipWriteInFileInZip(m->z, data, (unsigned)len) != ZIP_OK;
         bad |= zipCloseFileInZip(m->z) != ZIP_OK;
