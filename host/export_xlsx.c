@@ -23,10 +23,12 @@
 #include "export_util.h"
 #include "wml.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include <zlib.h>
 
@@ -44,6 +46,7 @@
 #define TITLE_LINE 20.0    /* points per further line of the title */
 #define WIDE_TABLE 8       /* more columns than this: landscape */
 #define EXCEL_TEXT_MAX 32767 /* characters (UTF-16 units) a cell can hold */
+#define HEADER_MAX 255     /* characters (UTF-16 units) of a printed header, its codes included */
 #define EXCEL_ROWS 1048576 /* rows a worksheet holds */
 #define EXCEL_COLS 16384   /* columns a worksheet holds */
 #define SHEETNAME_MAX 31   /* characters (UTF-16 units) of a sheet's name */
@@ -109,6 +112,8 @@ typedef struct {
     long string_refs;
     int *slots;       /* open addressing: index + 1 of a string, 0 free */
     int nslots;
+    char *header;     /* the printed header of every sheet, as written */
+    locale_t utf8;    /* C.UTF-8, for sheet names compared as Excel does (0: ASCII alone) */
     char *err;
     size_t errlen;
 } xlsx;
@@ -187,19 +192,6 @@ static const char *fitted(const char *text, const char *suffix, char **copy)
 
 /* ---- sheet names ------------------------------------------------------ */
 
-static int ascii_casecmp(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        int ca = (unsigned char)*a, cb = (unsigned char)*b;
-        if (ca >= 'A' && ca <= 'Z')
-            ca += 'a' - 'A';
-        if (cb >= 'A' && cb <= 'Z')
-            cb += 'a' - 'A';
-        if (ca != cb || !ca)
-            return ca - cb;
-    }
-}
-
 /* Copies WANT into OUT as a valid sheet name of at most LIMIT UTF-16 units:
  * []:*?/\ become '_', control characters are dropped, apostrophes at either
  * end are removed. */
@@ -240,12 +232,48 @@ static void sheet_name_clean(char *out, const char *want, int limit)
         out[--n] = '\0';
 }
 
+/* The character at *S (well-formed UTF-8: nb_xml_chars), S moved past it. */
+static unsigned next_char(const char **s)
+{
+    const unsigned char *p = (const unsigned char *)*s;
+    unsigned c = p[0];
+    int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+
+    if (len > 1) {
+        c &= 0xFF >> (len + 1);
+        for (int i = 1; i < len && p[i]; i++)
+            c = c << 6 | (p[i] & 0x3F);
+    }
+    *s += len;
+    return c;
+}
+
+/* C in lower case: by the C.UTF-8 locale, else (no such locale) in ASCII alone. */
+static unsigned fold(const xlsx *x, unsigned c)
+{
+    if (x->utf8)
+        return (unsigned)towlower_l((wint_t)c, x->utf8);
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* 1 when sheet names A and B are one to Excel: the same but for case, in any script
+ * ("ÄBC" and "äbc", fullwidth "ＡＢ" and "ａｂ"), as the C.UTF-8 locale folds it. */
+static int same_name(const xlsx *x, const char *a, const char *b)
+{
+    while (*a && *b) {
+        unsigned ca = next_char(&a), cb = next_char(&b);
+        if (ca != cb && fold(x, ca) != fold(x, cb))
+            return 0;
+    }
+    return !*a && !*b;
+}
+
 static int sheet_name_taken(const xlsx *x, const char *name)
 {
-    if (ascii_casecmp(name, "History") == 0)
+    if (same_name(x, name, "History"))
         return 1;
     for (int i = 0; i < x->nnames; i++) {
-        if (ascii_casecmp(x->names[i], name) == 0)
+        if (same_name(x, x->names[i], name))
             return 1;
     }
     return 0;
@@ -257,10 +285,15 @@ static const char *sheet_name(xlsx *x, const char *want, const char *fallback)
 {
     char *out = x->names[x->nnames];
     char base[SHEETNAME_MAX * 4 + 1];
+    /* the characters the workbook will hold (a malformed byte is one U+FFFD), so that the
+       name is counted, compared and written as one */
+    char *w = nb_xml_chars(want), *f = nb_xml_chars(fallback);
 
-    sheet_name_clean(base, want, SHEETNAME_MAX);
+    sheet_name_clean(base, w, SHEETNAME_MAX);
     if (!*base)
-        sheet_name_clean(base, fallback, SHEETNAME_MAX);
+        sheet_name_clean(base, f, SHEETNAME_MAX);
+    free(w);
+    free(f);
     if (!*base)
         snprintf(base, sizeof base, "表%d", x->nnames + 1);
     strcpy(out, base);
@@ -274,36 +307,38 @@ static const char *sheet_name(xlsx *x, const char *want, const char *fallback)
     return out;
 }
 
-/* The printed header of every sheet: the body, the report and the year; "&" doubled as
- * Excel's header codes want, cut to Excel's 255 characters. */
-static void print_header(char h[256 * 4], const nb_doc *doc)
+/* The printed header of every sheet: the body, the report and the year, as Excel's header
+ * codes want it ("&" doubled), at most HEADER_MAX characters: the body is cut (at a
+ * character) to leave room for the rest. A copy (nb_xml_chars' characters) the caller
+ * frees; NULL when memory ran out. */
+static char *print_header(const nb_doc *doc)
 {
-    char *o = h, *end = h + 250;
-    char year[32];
-    const char *parts[] = {"&L", doc->body ? doc->body : "", "&C政府信息公开工作年度报告&R", year};
-    int cut = 0;
+    char tail[96], *body = nb_xml_chars(doc->body ? doc->body : ""), *h, *o;
+    long room;
 
-    snprintf(year, sizeof year, "%d年度", doc->year);
-
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-        int code = i % 2 == 0;
-        for (const char *p = parts[i]; *p; p++) {
-            if (o >= end) {
-                cut = 1;
-                break;
-            }
-            if (!code && *p == '&')
-                *o++ = '&';
-            *o++ = *p;
-        }
+    if (!body)
+        return NULL;
+    snprintf(tail, sizeof tail, "&C政府信息公开工作年度报告&R%d年度", doc->year);
+    room = HEADER_MAX - 2 - utf16_units(tail, strlen(tail));
+    if (!(h = o = malloc(2 + 2 * strlen(body) + strlen(tail) + 1))) {
+        free(body);
+        return NULL;
     }
-    if (cut) { /* not inside a character */
-        while (o > h && ((unsigned char)o[-1] & 0xC0) == 0x80)
-            o--;
-        if (o > h && ((unsigned char)o[-1] & 0x80))
-            o--;
+    *o++ = '&', *o++ = 'L';
+    for (const char *p = body; *p;) {
+        const char *start = p;
+        long units = (((unsigned char)*p & 0xF8) == 0xF0 ? 2 : 1) * (*p == '&' ? 2 : 1);
+        next_char(&p);
+        if ((room -= units) < 0)
+            break;
+        if (*start == '&')
+            *o++ = '&';
+        memcpy(o, start, (size_t)(p - start));
+        o += p - start;
     }
-    *o = '\0';
+    strcpy(o, tail);
+    free(body);
+    return h;
 }
 
 /* ---- shared strings --------------------------------------------------- */
@@ -349,19 +384,25 @@ static int escape_like(const char *s)
     return s[6] == '_';
 }
 
-/* TEXT as a shared string holds it: a copy where each "_" that starts what reads as an
- * escape (text such as "_x0041_", which Excel shows as "A") is written "_x005F_"; NULL
- * when memory ran out. */
+/* TEXT as a shared string or a header holds it: a copy where each "_" that starts what
+ * reads as an escape (text such as "_x0041_", which Excel shows as "A") is written
+ * "_x005F_", and a carriage return "_x000D_" (as Excel writes it: XML would read it as a
+ * line feed); NULL when memory ran out. */
 static char *string_copy(const char *text)
 {
     size_t n = 0, len = strlen(text);
     char *out, *o;
 
-    for (const char *p = text; (p = strstr(p, "_x")) != NULL; p++)
-        n += escape_like(p);
+    for (const char *p = text; *p; p++)
+        n += *p == '\r' || escape_like(p);
     if (n == 0 || !(o = out = malloc(len + n * 6 + 1)))
         return n == 0 ? strdup(text) : NULL;
     for (const char *p = text; *p; p++) {
+        if (*p == '\r') {
+            memcpy(o, "_x000D_", 7);
+            o += 7;
+            continue;
+        }
         if (escape_like(p)) {
             memcpy(o, "_x005F", 6);
             o += 6;
@@ -408,9 +449,9 @@ static int string_index(xlsx *x, const char *text)
 
 /* ---- sheets in memory --------------------------------------------------- */
 
-/* A new sheet NAME of NROWS by NCOLS into *OUT. NB_ERR_INPUT when a worksheet cannot hold
+/* A new sheet NAME of NROWS by NCOLS, with room for NMERGES merges, into *OUT. NB_ERR_INPUT when a worksheet cannot hold
  * it, NB_ERR_NOMEM; the message names the file and the sheet. */
-static nb_err sheet_new(xlsx *x, const char *name, int nrows, int ncols, xsheet **out)
+static nb_err sheet_new(xlsx *x, const char *name, int nrows, int ncols, int nmerges, xsheet **out)
 {
     xsheet *s;
     char col[4];
@@ -435,8 +476,7 @@ static nb_err sheet_new(xlsx *x, const char *name, int nrows, int ncols, xsheet 
     s->cells = calloc(rows * (size_t)s->ncols, sizeof *s->cells);
     s->heights = calloc(rows, sizeof *s->heights);
     s->widths = calloc((size_t)s->ncols, sizeof *s->widths);
-    /* Merges never overlap: at most one a cell. */
-    s->merges = malloc(rows * (size_t)s->ncols * sizeof *s->merges);
+    s->merges = malloc((size_t)(nmerges > 0 ? nmerges : 1) * sizeof *s->merges);
     if (!s->cells || !s->heights || !s->widths || !s->merges)
         return fail_memory(x);
     *out = s;
@@ -461,12 +501,14 @@ static xcell *at(xsheet *s, int row, int col)
 static int put_text(xlsx *x, xsheet *s, int row, int col, const char *text, int xf)
 {
     xcell *c = at(s, row, col);
-    char *copy;
-    const char *fit = fitted(text ? text : "", "…", &copy);
+    char *copy = NULL, *chars = nb_xml_chars(text ? text : "");
+    const char *fit = chars ? fitted(chars, "…", &copy) : NULL;
 
     c->xf = (unsigned char)xf;
-    if (!fit)
+    if (!fit) {
+        free(chars);
         return -1;
+    }
     if (!*fit) {
         c->kind = 'b';
     } else {
@@ -474,6 +516,7 @@ static int put_text(xlsx *x, xsheet *s, int row, int col, const char *text, int 
         c->sst = string_index(x, fit);
     }
     free(copy);
+    free(chars);
     return c->kind == 's' && c->sst < 0 ? -1 : 0;
 }
 
@@ -584,14 +627,14 @@ static nb_err table_sheet(xlsx *x, const nb_table *t, const char *name)
     const nb_doc *doc = x->doc;
     const char *title = t->title && *t->title ? t->title : NULL;
     int top = BLOCK_ROWS + (title ? 1 : 0), *owner = NULL, *lines = NULL, bad = 0;
-    char line[512];
+    char *line;
     double total = 0;
     nb_err rc = grid_owner_map(t, &owner, x->err, x->errlen);
     xsheet *s = NULL;
 
     if (rc != NB_OK)
         return nb_err_prefix(rc, x->path, x->err, x->errlen);
-    if ((rc = sheet_new(x, name, top + t->nrows, t->ncols, &s)) != NB_OK) {
+    if ((rc = sheet_new(x, name, top + t->nrows, t->ncols, t->nmerges + top, &s)) != NB_OK) {
         free(owner);
         return rc;
     }
@@ -604,15 +647,19 @@ static nb_err table_sheet(xlsx *x, const nb_table *t, const char *name)
     for (int c = 0; c < t->ncols; c++)
         total += s->widths[c];
 
-    snprintf(line, sizeof line, "%s　%d年度", doc->body ? doc->body : "", doc->year);
     s->heights[0] = TITLE_HEIGHT;
     bad |= put_across(x, s, 0, doc->title ? doc->title : "", XF_TITLE);
-    bad |= put_across(x, s, 1, line, XF_SUBTITLE);
+    if (!(line = malloc(strlen(doc->body ? doc->body : "") + 32)))
+        bad = 1;
+    else
+        sprintf(line, "%s　%d年度", doc->body ? doc->body : "", doc->year);
+    bad |= line && put_across(x, s, 1, line, XF_SUBTITLE);
+    free(line);
     if (title) {
         /* The title font is TITLE_SIZE/BODY_SIZE times wider than the body's. */
         int widest, n = nb_layout_text_lines(title, nb_layout_capacity(&excel_units, total) * BODY_SIZE / TITLE_SIZE,
                                              &widest);
-        s->heights[BLOCK_ROWS] = TITLE_HEIGHT + (n - 1) * TITLE_LINE;
+        s->heights[BLOCK_ROWS] = fmin(TITLE_HEIGHT + (n - 1) * TITLE_LINE, ROW_MAX);
         bad |= put_across(x, s, BLOCK_ROWS, title, XF_TITLE);
     }
     for (int r = 0; r < t->nrows && !bad; r++) {
@@ -651,7 +698,7 @@ static nb_err text_sheet(xlsx *x, const char *name, const char **table_sheets)
     const nb_doc *doc = x->doc;
     xsheet *s = NULL;
     int row = 0, bad = 0;
-    nb_err rc = sheet_new(x, name, doc->nblocks + 1, 1, &s);
+    nb_err rc = sheet_new(x, name, doc->nblocks + 1, 1, 0, &s);
 
     if (rc != NB_OK)
         return rc;
@@ -702,7 +749,7 @@ static nb_err workbook_sheets(xlsx *x)
         rc = table_sheet(x, &doc->tables[i], names[i]);
     if (rc == NB_OK && x->nsheets == 0) {
         xsheet *blank;
-        rc = sheet_new(x, "Sheet1", 0, 1, &blank);
+        rc = sheet_new(x, "Sheet1", 0, 1, 0, &blank);
     }
     free(names);
     return rc;
@@ -785,8 +832,6 @@ static void worksheet_part(FILE *f, const xlsx *x, int index)
         fputs("</mergeCells>", f);
     }
     if (s->nrows > 0) {
-        char header[256 * 4];
-        print_header(header, x->doc);
         if (s->centred)
             fputs("<printOptions horizontalCentered=\"1\"/>", f);
         fprintf(f, "<pageMargins left=\"%g\" right=\"%g\" top=\"%g\" bottom=\"%g\" header=\"0.3\" footer=\"0.3\"/>",
@@ -794,7 +839,7 @@ static void worksheet_part(FILE *f, const xlsx *x, int index)
         fprintf(f, "<pageSetup paperSize=\"9\" fitToHeight=\"0\" orientation=\"%s\"/>",
                 s->landscape ? "landscape" : "portrait");
         fputs("<headerFooter><oddHeader>", f);
-        nb_xml_text(f, header);
+        nb_xml_text(f, x->header);
         fputs("</oddHeader><oddFooter>&amp;C— &amp;P —</oddFooter></headerFooter>", f);
     }
     fputs("</worksheet>\n", f);
@@ -1051,7 +1096,13 @@ nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t err
         return rc;
     x.names = calloc((size_t)doc->ntables + 1, sizeof *x.names);
     x.sheets = calloc((size_t)doc->ntables + 1, sizeof *x.sheets);
-    rc = x.names && x.sheets ? workbook_sheets(&x) : fail_memory(&x);
+    x.utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if ((x.header = print_header(doc)) != NULL) {
+        char *escaped = string_copy(x.header);
+        free(x.header);
+        x.header = escaped;
+    }
+    rc = x.names && x.sheets && x.header ? workbook_sheets(&x) : fail_memory(&x);
     if (rc == NB_OK) {
         z = nb_zip_new(doc->created, Z_BEST_SPEED);
         if (package(z, &x) != NB_OK || nb_zip_finish(z, &data, &len) != 0)
@@ -1070,5 +1121,8 @@ nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t err
     free(x.slots);
     free(x.sheets);
     free(x.names);
+    free(x.header);
+    if (x.utf8)
+        freelocale(x.utf8);
     return rc;
 }

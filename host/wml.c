@@ -1,6 +1,7 @@
 /* wml.c - a small WordprocessingML writer (wml.h): escaping, elements, and a Word document's pieces. */
 #include "wml.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -58,10 +59,14 @@ static int utf8_sequence(const unsigned char *s, unsigned *cp)
     return len;
 }
 
-/* The one escaping routine: S as character data, or (ATTR) as an attribute
- * value. Plain stretches are written in one fwrite. */
-static void escape(FILE *f, const char *s, int attr)
+enum { AS_TEXT, AS_ATTR, AS_CHARS };
+
+/* The one escaping routine: S as character data (AS_TEXT), as an attribute value
+ * (AS_ATTR), or as the characters XML can hold, unescaped (AS_CHARS: what a reader of the
+ * other two gets back). Plain stretches are written in one fwrite. */
+static void escape(FILE *f, const char *s, int mode)
 {
+    int attr = mode == AS_ATTR;
     static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
     const unsigned char *p = (const unsigned char *)(s ? s : ""), *plain = p;
 
@@ -71,7 +76,9 @@ static void escape(FILE *f, const char *s, int attr)
         unsigned cp;
         int len;
 
-        if (*p < 0x80) {
+        if (*p < 0x80 && mode == AS_CHARS) {
+            out = *p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r' ? "" : NULL;
+        } else if (*p < 0x80) {
             switch (*p) {
             case '&': out = "&amp;"; break;
             case '<': out = "&lt;"; break;
@@ -103,12 +110,30 @@ static void escape(FILE *f, const char *s, int attr)
 
 void nb_xml_text(FILE *f, const char *s)
 {
-    escape(f, s, 0);
+    escape(f, s, AS_TEXT);
 }
 
 void nb_xml_attr_value(FILE *f, const char *s)
 {
-    escape(f, s, 1);
+    escape(f, s, AS_ATTR);
+}
+
+char *nb_xml_chars(const char *s)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    int bad;
+
+    if (!f)
+        return NULL;
+    escape(f, s, AS_CHARS);
+    bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 void nb_xml_declaration(FILE *f)

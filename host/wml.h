@@ -54,6 +54,13 @@ void nb_xml_text(FILE *f, const char *s);
  * gets them back rather than spaces. */
 void nb_xml_attr_value(FILE *f, const char *s);
 
+/* S as the characters XML can hold (a copy the caller frees; NULL when memory ran out):
+ * what a reader of nb_xml_text or nb_xml_attr_value gets back, without the escaping:
+ * control characters but tab, line feed and carriage return dropped, a malformed byte and
+ * U+FFFE, U+FFFF each one U+FFFD. For a writer that counts or compares characters before
+ * it writes them (Excel's limits, its sheet names). */
+char *nb_xml_chars(const char *s);
+
 /* <?xml version="1.0" encoding="UTF-8" standalone="yes"?> and a newline. */
 void nb_xml_declaration(FILE *f);
 

@@ -833,6 +833,73 @@ static void test_xlsx_text(nb_doc *d)
     remove(tmp("text.xlsx"));
 }
 
+/* A document of NTABLES tables titled TITLES, of 2 x 2 cells with a header row, for BODY. */
+static nb_doc *small_doc(const char *body, const char *const *titles, int ntables)
+{
+    nb_doc *d = xcalloc(1, sizeof *d);
+
+    d->title = xstrdup("报告");
+    d->body = xstrdup(body);
+    d->year = 2020;
+    d->ntables = ntables;
+    d->tables = xcalloc((size_t)ntables, sizeof *d->tables);
+    for (int i = 0; i < ntables; i++) {
+        table_init(&d->tables[i], "t", titles[i], 2, 2, 1, 1);
+        put_text(&d->tables[i], 0, 0, "项目", 1);
+        put_text(&d->tables[i], 0, 1, "数量", 1);
+        put_text(&d->tables[i], 1, 0, "行", 1);
+        put_int(&d->tables[i], 1, 1, "n", i);
+    }
+    return d;
+}
+
+/* Odd input read back by Python's XML parser and openpyxl (tests/unit/xlsx_hostile.py):
+ * malformed UTF-8 and U+FFFE in a sheet's name (they made workbook.xml malformed), names
+ * that differ only in case beyond ASCII, a body's name with "_x0041_" in the printed
+ * header, a title of 2,000 characters (its row was over Excel's 409 points), a body of
+ * 300 characters (the subtitle lost its year, the header its report and year), a carriage
+ * return (read back as a line feed) and malformed bytes past Excel's 32,767 characters. */
+static void test_xlsx_hostile(void)
+{
+    char err[512] = "", cmd[1024], *long_title = malloc(2000 * 3 + 1), *long_body = malloc(300 * 3 + 1);
+    char *junk = malloc(30000 + 10000 + 1);
+    const char *names[] = {"ok\xEF\xBF\xBE", "bad\xC0\x80x\xED\xA0\x80y", "ÄBC", "äbc", "ＡＢ", "ａｂ", long_title};
+    const char *one[] = {"文本"};
+    nb_doc *d;
+
+    for (int i = 0; i < 2000; i++)
+        memcpy(long_title + 3 * i, "标", 3);
+    long_title[6000] = '\0';
+    for (int i = 0; i < 300; i++)
+        memcpy(long_body + 3 * i, "机", 3);
+    long_body[900] = '\0';
+    memset(junk, 'a', 30000);
+    memset(junk + 30000, 0x80, 10000);
+    junk[40000] = '\0';
+
+    d = small_doc("B_x0041_&甲", names, 7);
+    CHECK(nb_export_xlsx(d, tmp("names.xlsx"), err, sizeof err) == NB_OK, "hostile xlsx: odd sheet names written");
+    nb_doc_free(d);
+    d = small_doc(long_body, one, 1);
+    CHECK(nb_export_xlsx(d, tmp("long.xlsx"), err, sizeof err) == NB_OK, "hostile xlsx: a long body written");
+    nb_doc_free(d);
+    d = small_doc("甲", one, 1);
+    put_text(&d->tables[0], 0, 0, "a\r\nb\rc", 1);
+    put_text(&d->tables[0], 0, 1, junk, 1);
+    CHECK(nb_export_xlsx(d, tmp("text.xlsx"), err, sizeof err) == NB_OK, "hostile xlsx: odd text written");
+    nb_doc_free(d);
+
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %.*sxlsx_hostile.py %s %s %s", (int)(strrchr(__FILE__, '/') + 1 - __FILE__),
+             __FILE__, tmp("names.xlsx"), tmp("long.xlsx"), tmp("text.xlsx"));
+    CHECK(system(cmd) == 0, "hostile xlsx: well-formed, names unique and valid, header and subtitle whole, text as written");
+    remove(tmp("names.xlsx"));
+    remove(tmp("long.xlsx"));
+    remove(tmp("text.xlsx"));
+    free(long_title);
+    free(long_body);
+    free(junk);
+}
+
 /* ---- the registry ------------------------------------------------------------ */
 
 /* The path to give exporter X for files named BASE: BASE.ext, or BASE
@@ -1150,6 +1217,7 @@ int main(void)
     test_unwritable_folder(d);
     test_long_name(d);
     test_xlsx_text(d);
+    test_xlsx_hostile();
     test_xlsx_long_cells(d);
     test_errors(d);
     nb_doc_free(d);

@@ -92,6 +92,11 @@ static void test_escaping(void)
     f = begin();
     nb_xml_text(f, "\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf");
     CHECK_STR(got(), "\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", "escape: four-byte characters up to U+10FFFF kept");
+
+    char *chars = nb_xml_chars("a&b<c>\"\x01\t\n\r|x\xff" "z\xed\xa0\x80" "w\xef\xbf\xbe|中");
+    CHECK_STR(chars ? chars : "(null)", "a&b<c>\"\t\n\r|x\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdw\xef\xbf\xbd|中",
+              "xml chars: what the escaped text reads back as, unescaped");
+    free(chars);
 }
 
 static void test_elements(void)
