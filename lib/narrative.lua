@@ -12,6 +12,16 @@ local narrative = {}
 --- Each block: { type = "heading"|"para", level = 2, text = ..., line = N }.
 --- KNOWN: the accepted part titles, title -> its place in the report (1, 2, …; the
 --- message of an unknown heading lists them in that order); WHERE: name used in messages.
+-- S without the white space at either end. (No pattern of several repetitions: the
+-- sandbox refuses those on long texts, and a paragraph may be thousands of characters.)
+local function trim(s)
+  local i = s:find("%S")
+  if not i then return "" end
+  local j = #s
+  while j > i and s:find("^%s", j) do j = j - 1 end
+  return s:sub(i, j)
+end
+
 function narrative.parse(text, known, where)
   local out = { preface = {}, parts = {}, order = {} }
   local current = out.preface
@@ -25,9 +35,12 @@ function narrative.parse(text, known, where)
   local n = 0
   for line in (text .. "\n"):gmatch("(.-)\r?\n") do
     n = n + 1
-    local h2 = line:match("^##%s+(.-)%s*$")
-    local h3 = line:match("^###%s+(.-)%s*$")
-    if line:match("^###") then h2 = nil end
+    local h2, h3
+    if line:find("^###") then
+      if line:find("^###%s") then h3 = trim(line:sub(4)) end
+    elseif line:find("^##%s") then
+      h2 = trim(line:sub(3))
+    end
     if h2 then
       flush()
       local title = h2:gsub("%(", "（"):gsub("%)", "）")
@@ -51,11 +64,11 @@ function narrative.parse(text, known, where)
     elseif h3 then
       flush()
       current[#current + 1] = { type = "heading", level = 2, text = h3, line = n }
-    elseif line:match("^%s*$") then
+    elseif not line:find("%S") then
       flush()
     else
       if not para_line then para_line = n end
-      para[#para + 1] = line:match("^%s*(.-)%s*$")
+      para[#para + 1] = trim(line)
     end
   end
   flush()
@@ -65,20 +78,41 @@ end
 --- Replaces {{table.row.col}} in every block of PARSED using CELL(table, row,
 --- col) -> display text or nil. Unknown cells raise "WHERE:LINE: ...".
 function narrative.fill(parsed, cell, where)
-  local function fill_blocks(blocks)
-    for _, b in ipairs(blocks) do
-      b.text = b.text:gsub("{{%s*([%w_%.]+)%s*}}", function(ref)
-        local t, rest = ref:match("^([%w_]+)%.(.+)$")
-        local row, col
-        if rest then row, col = rest:match("^(.+)%.([%w_]+)$") end
-        local v = row and cell(t, row, col)
-        if v == nil then
-          nianbao.fail(string.format("%s:%d: placeholder {{%s}} names no table cell (table.row.column, e.g. requests.new.total)",
-            where, b.line or 0, ref))
-        end
-        return v
-      end)
+  local function value(ref, line)
+    local t, rest = ref:match("^([%w_]+)%.(.+)$")
+    local row, col
+    if rest then row, col = rest:match("^(.+)%.([%w_]+)$") end
+    local v = row and cell(t, row, col)
+    if v == nil then
+      nianbao.fail(string.format("%s:%d: placeholder {{%s}} names no table cell (table.row.column, e.g. requests.new.total)",
+        where, line or 0, ref))
     end
+    return v
+  end
+  -- TEXT with each {{ ref }} (a name of letters, digits, _ and .) replaced by its value;
+  -- scanned by hand, not with a pattern of three repetitions the sandbox refuses on a
+  -- long paragraph.
+  local function filled(text, line)
+    local out, pos = {}, 1
+    while true do
+      local s = text:find("{{", pos, true)
+      local e = s and text:find("}}", s + 2, true)
+      if not e then break end
+      local ref = trim(text:sub(s + 2, e - 1))
+      if ref:find("^[%w_%.]+$") then
+        out[#out + 1] = text:sub(pos, s - 1)
+        out[#out + 1] = value(ref, line)
+        pos = e + 2
+      else -- not a placeholder here: one character on
+        out[#out + 1] = text:sub(pos, s)
+        pos = s + 1
+      end
+    end
+    out[#out + 1] = text:sub(pos)
+    return table.concat(out)
+  end
+  local function fill_blocks(blocks)
+    for _, b in ipairs(blocks) do b.text = filled(b.text, b.line) end
   end
   fill_blocks(parsed.preface)
   for _, title in ipairs(parsed.order) do fill_blocks(parsed.parts[title]) end

@@ -55,6 +55,23 @@ nb -d "$DB" report --body "$B" --year 2021 --format gov2019 --out o5 --to json
 is "$rc" 2 "a placeholder naming no cell: exit 2"
 is "$err" "nianbao: examples/shenhe/text/2021.md:9: placeholder {{active.normative.repealed}} names no table cell (table.row.column, e.g. requests.new.total)" "the message names the text file, line and placeholder, without a traceback"
 
+# A paragraph of 3,000 characters (a long one, typed without line breaks) with a placeholder
+# in it: its heading and paragraph patterns were refused by the sandbox's guard on long
+# texts ("a pattern with 3 repetitions ... may take too long").
+cp "$DB" long.db
+mkdir -p longtext
+{
+    printf '## 一、总体情况\n\n'
+    i=0
+    while [ $i -lt 100 ]; do printf '全年共办理依申请公开事项若干件，群众满意度较高。'; i=$((i + 1)); done
+    printf '本年新收申请{{ requests.new.total }}件，{{{requests.new.total}}。  \n'
+} >longtext/2020.md
+nb -d long.db import --body "$B" text longtext/2020.md
+is "$rc" 0 "a paragraph of 3,000 characters is imported"
+nb -d long.db report --body "$B" --year 2020 --out o10 --to md
+is "$rc" 0 "and reported"
+like "$(cat "o10/$B-2020.md")" '群众满意度较高。本年新收申请220件，\{220。$' "its placeholders filled (spaces inside the braces, a brace before one)"
+
 # check: exit 1 when an error-level rule fails (a rule file given with --rules).
 cat >bad_rule.lua <<'LUA'
 return {
