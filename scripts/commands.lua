@@ -596,7 +596,13 @@ end
 -- A note when BODY has no records or figures of YEAR (its subtree's, for a roll-up): a
 -- year typed wrong otherwise gave a whole report (zeros, blanks, what earlier years carry
 -- into it) and exit 0, silently.
-local function note_empty_year(c)
+local function note_empty_year(c, years_of)
+  -- the usual case, cheaply: the body's own records or figures of the year (the plan,
+  -- which reads the body tree, is for the rest: a roll-up's subtree, a year no format covers)
+  for _, y in ipairs(years_of(c.opt.body)) do
+    if y == c.opt.year then return end
+  end
+  if c.store:figures(c.opt.body, c.opt.year) then return end
   local plan = regen.plan(c.store, { bodies = { c.opt.body }, years = { c.opt.year, c.opt.year } })
   if #plan.reports > 0 or #plan.skipped > 0 then return end
   local held = {}
@@ -607,9 +613,14 @@ end
 
 local function run_report(c, write)
   c.store:body(c.opt.body)
+  local held = {} -- body -> store:years(body), read once for the checks and the note
+  local function years_of(b)
+    held[b] = held[b] or c.store:years(b)
+    return held[b]
+  end
   local doc, ctx = report.build(c.store, { body = c.opt.body, year = c.opt.year, format = c.opt.format,
-                                           rules = rule_files(c), fonts = c.opt.fonts })
-  note_empty_year(c)
+                                           rules = rule_files(c), fonts = c.opt.fonts, years = years_of })
+  note_empty_year(c, years_of)
   if write then
     local name = regen.safe_name(c.opt.body) .. "-" .. c.opt.year
     local dir = c.opt.out or "out"
