@@ -240,9 +240,11 @@ static unsigned next_char(const char **s)
     int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 
     if (len > 1) {
+        int i;
         c &= 0xFF >> (len + 1);
-        for (int i = 1; i < len && p[i]; i++)
+        for (i = 1; i < len && p[i]; i++)
             c = c << 6 | (p[i] & 0x3F);
+        len = i; /* never past the end */
     }
     *s += len;
     return c;
