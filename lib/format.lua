@@ -308,14 +308,22 @@ function Format:tabulate(store, scope)
   return cubes
 end
 
--- The value of CELL from CUBES.
-local function evaluate(self, t, rk, cell, cubes)
+-- The value of CELL from CUBES. CHECKED: each term under pcall, an error naming the
+-- cell (Format:build evaluates a table without it first, and again with it to name the
+-- cell when that failed: a pcall per term was a tenth of a regeneration's Lua).
+local function evaluate(self, t, rk, cell, cubes, checked)
   local v = 0
   for _, term in ipairs(cell.terms) do
     local cube = cubes[term[1]]
-    local ok, n = pcall(cube.get, cube, table.unpack(term, 2, #term))
-    if not ok then
-      error(string.format("%s: %s", where_of(self.id, t, string.format("cell %s.%s", rk, cell.key)), n), 0)
+    local n
+    if checked then
+      local ok
+      ok, n = pcall(cube.get, cube, table.unpack(term, 2, #term))
+      if not ok then
+        error(string.format("%s: %s", where_of(self.id, t, string.format("cell %s.%s", rk, cell.key)), n), 0)
+      end
+    else
+      n = cube:get(table.unpack(term, 2, #term))
     end
     v = v + (term.sign or 1) * n
   end
@@ -359,6 +367,28 @@ end
 --- names cubes whose kind has no records: a cell made of them alone is blank, not 0.
 --- OPTS.figures (table -> row -> col -> value, false for blank) gives the values
 --- instead (a year's imported figures); tables whose rows follow the data are left out.
+-- The rows of table T of SELF with their values (see Format:build); CHECKED as evaluate.
+local function built_rows(self, t, cubes, figures, blank, checked)
+  local rows = {}
+  for r, row in ipairs(t.rows) do
+    local nr = { key = row.key }
+    for c = 1, t.ncols do
+      local cell = row[c]
+      local rk = cell.row or row.key
+      local copy = { text = cell.text, header = cell.header, key = cell.key, fmt = cell.fmt, row = cell.row }
+      if cell.terms and figures then
+        local v = figures[t.id] and figures[t.id][rk] and figures[t.id][rk][cell.key]
+        copy.value = v or nil
+      elseif cell.terms and not all_blank(cell, blank) then
+        copy.value = evaluate(self, t, rk, cell, cubes, checked)
+      end
+      nr[c] = copy
+    end
+    rows[r] = nr
+  end
+  return rows
+end
+
 function Format:build(cubes, opts)
   opts = opts or {}
   self = own_of(self)
@@ -366,22 +396,10 @@ function Format:build(cubes, opts)
   local list = figures and self.tables or (self:shapes(cubes))
   for _, t in ipairs(list) do
     if not (figures and t.dynamic) then
-      local rows = {}
-      for r, row in ipairs(t.rows) do
-        local nr = { key = row.key }
-        for c = 1, t.ncols do
-          local cell = row[c]
-          local rk = cell.row or row.key
-          local copy = { text = cell.text, header = cell.header, key = cell.key, fmt = cell.fmt, row = cell.row }
-          if cell.terms and figures then
-            local v = figures[t.id] and figures[t.id][rk] and figures[t.id][rk][cell.key]
-            copy.value = v or nil
-          elseif cell.terms and not all_blank(cell, blank) then
-            copy.value = evaluate(self, t, rk, cell, cubes)
-          end
-          nr[c] = copy
-        end
-        rows[r] = nr
+      local ok, rows = pcall(built_rows, self, t, cubes, figures, blank, false)
+      if not ok then
+        built_rows(self, t, cubes, figures, blank, true) -- raises, naming the cell
+        error(rows, 0)
       end
       local merges = {}
       for i, m in ipairs(t.merges or {}) do merges[i] = { m[1], m[2], m[3], m[4] } end
@@ -474,15 +492,32 @@ function Format:cell(table_id, row, col, cubes)
   return t and t.cells[row] and t.cells[row][col] or nil
 end
 
+-- The key lists of each shaped table, made once (the checks ask for them in every
+-- report): shaped table -> { rows = list, cols = { [row or true] = list } }.
+local key_lists = setmetatable({}, { __mode = "k" })
+
+local function lists_of(t)
+  local l = key_lists[t]
+  if not l then
+    l = { cols = {} }
+    key_lists[t] = l
+  end
+  return l
+end
+
 --- The data row keys of TABLE_ID in order, or those of its row set SET.
 function Format:rows(table_id, set, cubes)
   local t = assert(shape_of(own_of(self), table_id, cubes), "no table " .. tostring(table_id))
   if set then return copy_list(t.row_sets[set]) end
-  local keys, seen = {}, {}
-  for _, k in ipairs(t.order) do
-    if not seen[k.row] then keys[#keys + 1] = k.row; seen[k.row] = true end
+  local l = lists_of(t)
+  if not l.rows then
+    local keys, seen = {}, {}
+    for _, k in ipairs(t.order) do
+      if not seen[k.row] then keys[#keys + 1] = k.row; seen[k.row] = true end
+    end
+    l.rows = keys
   end
-  return keys
+  return copy_list(l.rows)
 end
 
 --- The column keys of TABLE_ID in order (of ROW, or of every row), or those of its
@@ -490,11 +525,16 @@ end
 function Format:columns(table_id, set, row, cubes)
   local t = assert(shape_of(own_of(self), table_id, cubes), "no table " .. tostring(table_id))
   if set then return copy_list(t.col_sets[set]) end
-  local keys, seen = {}, {}
-  for _, k in ipairs(t.order) do
-    if (row == nil or k.row == row) and not seen[k.col] then keys[#keys + 1] = k.col; seen[k.col] = true end
+  local l = lists_of(t)
+  local slot = row == nil and true or row
+  if not l.cols[slot] then
+    local keys, seen = {}, {}
+    for _, k in ipairs(t.order) do
+      if (row == nil or k.row == row) and not seen[k.col] then keys[#keys + 1] = k.col; seen[k.col] = true end
+    end
+    l.cols[slot] = keys
   end
-  return keys
+  return copy_list(l.cols[slot])
 end
 
 --- Every data cell of TABLE_ID as { row =, col = }, in reading order.

@@ -69,6 +69,14 @@ local cols = national:columns("requests")
 ok(#cols == 7 and cols[7] == "total", "columns: the columns of 表三, total last")
 cols[1] = "改"
 is(national:columns("requests"), copy:columns("requests"), "columns: a new list each time")
+-- A term's label the cube does not have: build fails naming the format, the table and
+-- the cell (the table is evaluated without a pcall per term first, then again to name it).
+local bad = format.extend(national, { id = "t2", tables = { format.table{ id = "x", ncols = 2,
+  rows = { { key = "r", format.label("行"), format.cell("c", { { "requests", "nolabel", "person" } }) } } } },
+  parts = { { title = "一", table = "x" } } })
+local okb, err = pcall(bad.build, bad, bad:tabulate(store, { body = "测试区", year = 2020 }))
+ok(not okb and tostring(err):find("^format t2, table x: cell r%.c: ") ~= nil,
+   "build: a label the cube lacks names the format, table and cell (" .. tostring(err) .. ")")
 store:close()
 
 return tap.done()
