@@ -1,5 +1,6 @@
 /* docx.c - the lines of a published report's Word document (docx.h). */
 #include "docx.h"
+#include "zipmem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,74 +13,6 @@
 #define MAX_XML (64 * 1024 * 1024) /* word/document.xml inflated */
 #define MAX_DEPTH 16               /* tables inside tables */
 #define CHUNK 65536
-
-/* ---- the archive, from memory ---- */
-
-typedef struct {
-    const char *data;
-    size_t len, pos;
-} mem;
-
-static voidpf ZCALLBACK m_open(voidpf opaque, const void *name, int mode)
-{
-    (void)name;
-    (void)mode;
-    return opaque;
-}
-
-static uLong ZCALLBACK m_read(voidpf opaque, voidpf stream, void *buf, uLong size)
-{
-    mem *m = stream;
-    (void)opaque;
-    size_t n = m->pos < m->len ? m->len - m->pos : 0;
-    if (n > size)
-        n = size;
-    memcpy(buf, m->data + m->pos, n);
-    m->pos += n;
-    return (uLong)n;
-}
-
-static uLong ZCALLBACK m_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
-{
-    (void)opaque;
-    (void)stream;
-    (void)buf;
-    (void)size;
-    return 0;
-}
-
-static ZPOS64_T ZCALLBACK m_tell(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    return (ZPOS64_T)((mem *)stream)->pos;
-}
-
-static long ZCALLBACK m_seek(voidpf opaque, voidpf stream, ZPOS64_T off, int origin)
-{
-    mem *m = stream;
-    (void)opaque;
-    ZPOS64_T base = origin == ZLIB_FILEFUNC_SEEK_CUR   ? m->pos
-                    : origin == ZLIB_FILEFUNC_SEEK_END ? m->len
-                                                       : 0;
-    if (off > (ZPOS64_T)m->len || base + off > (ZPOS64_T)m->len)
-        return -1;
-    m->pos = (size_t)(base + off);
-    return 0;
-}
-
-static int ZCALLBACK m_close(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    (void)stream;
-    return 0;
-}
-
-static int ZCALLBACK m_error(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    (void)stream;
-    return 0;
-}
 
 /* ---- the document ---- */
 
@@ -272,8 +205,9 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 nb_err nb_docx_lines(const char *data, size_t len, nb_html_fn fn, void *ud, char *err,
                      size_t errlen)
 {
-    mem m = {data, len, 0};
-    zlib_filefunc64_def io = {m_open, m_read, m_write, m_tell, m_seek, m_close, m_error, &m};
+    nb_zipmem m = {.data = (char *)data, .len = len}; /* read only: never written */
+    zlib_filefunc64_def io;
+    nb_zipmem_io(&io, &m);
     unzFile zip = unzOpen2_64("", &io);
     if (!zip) {
         snprintf(err, errlen, "not a DOCX file (no zip archive)");

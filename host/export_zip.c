@@ -3,8 +3,9 @@
  * The parts are added whole (each written into memory first) and deflated with minizip into
  * a buffer that grows as needed; every entry carries the document's own date, so the same
  * document gives the same bytes. The only failure is out of memory. Private to the
- * exporters (export_util.h). Depends on minizip and zlib. */
+ * exporters (export_util.h). Depends on zipmem.h (minizip's file in memory) and zlib. */
 #include "export_util.h"
+#include "zipmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,89 +20,11 @@
 #define MEM_LEVEL 6
 
 struct nb_zip {
-    char *data;
-    size_t len, cap, pos;
-    int failed; /* out of memory */
-    int level;  /* zlib's compression level of every entry */
+    nb_zipmem m; /* the archive, growing as written */
+    int level;   /* zlib's compression level of every entry */
     zip_fileinfo zi;
     zipFile z;
 };
-
-static voidpf ZCALLBACK z_open(voidpf opaque, const void *name, int mode)
-{
-    (void)name;
-    (void)mode;
-    return opaque;
-}
-
-static uLong ZCALLBACK z_read(voidpf opaque, voidpf stream, void *buf, uLong size)
-{
-    nb_zip *m = stream;
-    size_t n = m->pos < m->len ? m->len - m->pos : 0;
-
-    (void)opaque;
-    if (n > size)
-        n = size;
-    memcpy(buf, m->data + m->pos, n);
-    m->pos += n;
-    return (uLong)n;
-}
-
-static uLong ZCALLBACK z_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
-{
-    nb_zip *m = stream;
-    size_t end = m->pos + size;
-
-    (void)opaque;
-    if (end > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        char *d;
-        while (cap < end)
-            cap *= 2;
-        if (!(d = realloc(m->data, cap))) {
-            m->failed = 1;
-            return 0;
-        }
-        m->data = d;
-        m->cap = cap;
-    }
-    memcpy(m->data + m->pos, buf, size);
-    m->pos = end;
-    if (end > m->len)
-        m->len = end;
-    return size;
-}
-
-static ZPOS64_T ZCALLBACK z_tell(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    return (ZPOS64_T)((nb_zip *)stream)->pos;
-}
-
-static long ZCALLBACK z_seek(voidpf opaque, voidpf stream, ZPOS64_T off, int origin)
-{
-    nb_zip *m = stream;
-    ZPOS64_T base = origin == ZLIB_FILEFUNC_SEEK_CUR ? m->pos : origin == ZLIB_FILEFUNC_SEEK_END ? m->len : 0;
-
-    (void)opaque;
-    if (base + off > (ZPOS64_T)m->len)
-        return -1;
-    m->pos = (size_t)(base + off);
-    return 0;
-}
-
-static int ZCALLBACK z_close(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    (void)stream;
-    return 0;
-}
-
-static int ZCALLBACK z_error(voidpf opaque, voidpf stream)
-{
-    (void)opaque;
-    return ((nb_zip *)stream)->failed;
-}
 
 /* The entries' date: CREATED, within what a zip can hold (1980-2107). */
 static void entry_date(long long created, zip_fileinfo *zi)
@@ -122,11 +45,12 @@ static void entry_date(long long created, zip_fileinfo *zi)
 nb_zip *nb_zip_new(long long created, int level)
 {
     nb_zip *m = calloc(1, sizeof *m);
-    zlib_filefunc64_def io = {z_open, z_read, z_write, z_tell, z_seek, z_close, z_error, NULL};
+    zlib_filefunc64_def io;
 
     if (!m)
         return NULL;
-    io.opaque = m;
+    m->m.writable = 1;
+    nb_zipmem_io(&io, &m->m);
     m->level = level;
     entry_date(created, &m->zi);
     if (!(m->z = zipOpen2_64("", APPEND_STATUS_CREATE, NULL, &io))) {
@@ -138,7 +62,7 @@ nb_zip *nb_zip_new(long long created, int level)
 
 int nb_zip_add(nb_zip *m, const char *name, const char *data, size_t len)
 {
-    int bad = !m->z || m->failed || len > 0xFFFFFFFFu;
+    int bad = !m->z || m->m.failed || len > 0xFFFFFFFFu;
 
     if (!bad)
         bad = zipOpenNewFileInZip3_64(m->z, name, &m->zi, NULL, 0, NULL, 0, NULL, Z_DEFLATED, m->level, 0,
@@ -147,7 +71,7 @@ int nb_zip_add(nb_zip *m, const char *name, const char *data, size_t len)
         bad = len > 0 && zipWriteInFileInZip(m->z, data, (unsigned)len) != ZIP_OK;
         bad |= zipCloseFileInZip(m->z) != ZIP_OK;
     }
-    return bad || m->failed ? -1 : 0;
+    return bad || m->m.failed ? -1 : 0;
 }
 
 int nb_zip_add_written(nb_zip *m, const char *name, void (*write)(FILE *f, void *ud), void *ud)
@@ -174,10 +98,10 @@ int nb_zip_finish(nb_zip *m, const char **data, size_t *len)
     int bad = !m->z || zipClose(m->z, NULL) != ZIP_OK;
 
     m->z = NULL;
-    if (bad || m->failed)
+    if (bad || m->m.failed)
         return -1;
-    *data = m->data;
-    *len = m->len;
+    *data = m->m.data;
+    *len = m->m.len;
     return 0;
 }
 
@@ -187,6 +111,6 @@ void nb_zip_free(nb_zip *m)
         return;
     if (m->z)
         zipClose(m->z, NULL);
-    free(m->data);
+    free(m->m.data);
     free(m);
 }
