@@ -3,7 +3,7 @@
  * Every core function that can fail returns an nb_err and, where it takes
  * one, writes a message naming what and where into a caller's buffer
  * (char *err, size_t errlen): the file and line, the table or field, and the
- * library's own text (sqlite3_errmsg, lxw_strerror, strerror). Problems found
+ * library's own text (sqlite3_errmsg, strerror). Problems found
  * in input data (a refused row, an unknown value) are not errors of the call
  * but diagnostics: the validating code hands each one, structured, to the
  * caller's nb_diag_fn, which prints, counts or keeps it. No dependencies. */

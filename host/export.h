@@ -6,7 +6,7 @@
  * a file that cannot be written (the system's reason: "No space left on
  * device"), NB_ERR_NOMEM, NB_ERR_INPUT for a malformed document; the message
  * in ERR names the file and, where it applies, the table, row and column,
- * with the library's own text (strerror, lxw_strerror). Every file is written
+ * with the system's own text (strerror). Every file is written
  * under a temporary name in its folder and renamed into place only once it is
  * complete and synced: a failure leaves a previous file of that name as it
  * was, and no temporary behind (per-table exporters rename only when every
