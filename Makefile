@@ -19,6 +19,8 @@ CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 OPT      ?= -O2 -g
 SAN      ?=
+# Every object waits for `deps` (order-only), so that `make -j` on a fresh machine compiles
+# nothing before the packages are installed.
 # Our flags stay even when CFLAGS or LDLIBS are given on the command line
 # (they are evaluated when used: after `deps` has installed pkg-config).
 BASE_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -MMD -MP
@@ -99,7 +101,7 @@ $(MODULE): $(PUBPIC)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PUB_LIBS) $(LDLIBS)
 
-$(LUACOMP): tools/luacomp.c
+$(LUACOMP): tools/luacomp.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(BASE_CFLAGS) $(shell pkg-config --cflags $(LUA_PKGS)) $(CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs $(LUA_PKGS))
@@ -107,32 +109,32 @@ $(LUACOMP): tools/luacomp.c
 compiled/%.luac: %.lua $(LUACOMP)
 	$(Q)$(LUACOMP) $(CURDIR) $< $@
 
-$(BUILD)/pic/%.o: host/%.c
+$(BUILD)/pic/%.o: host/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC    $< (module)"
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
 
 $(LOADER): EXTRA_CFLAGS = -DNB_LIBDIR='"$(PREFIX)/lib/nianbao"'
 
-$(BUILD)/core/%.o: host/%.c
+$(BUILD)/core/%.o: host/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
-$(BUILD)/lua/%.o: host/%.c
+$(BUILD)/lua/%.o: host/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(LUA_CFLAGS) $(CFLAGS) -DNB_HOME='"$(PREFIX)/share/nianbao"' -c -o $@ $<
 
 # Unit tests of the core: no Lua is linked.
-$(BUILD)/unit/%: tests/unit/%.c $(CORE) $(PUB)
+$(BUILD)/unit/%: tests/unit/%.c $(CORE) $(PUB) | test-deps
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CORE_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(PUB) $(LDFLAGS) $(CORE_LIBS) $(MOD_LIBS) $(TEST_LIBS) $(LDLIBS)
 
 -include $(CORE:.o=.d) $(PUB:.o=.d) $(PUBPIC:.o=.d) $(LOADER:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
 
-$(CATDIR)/%.o: host/%.c
+$(CATDIR)/%.o: host/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC    $< (test catalogue)"
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -DNB_TEST_CATALOGUE -c -o $@ $<
