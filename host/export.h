@@ -55,6 +55,20 @@ NB_EXPORTERS(NB_EXPORT_DECLARE_)
 extern const nb_exporter nb_exporters[];
 extern const int nb_nexporters;
 
+/* The most exporters there can be (a bit each in a mask). */
+#define NB_MAX_EXPORTERS 32
+
+/* The message of each format nb_export_group could not write (by exporter index). */
+typedef char nb_export_errs[NB_MAX_EXPORTERS][1024];
+
+/* Writes DOC in the formats of WANT (bit e: nb_exporters[e]) to DIR/NAME<ext> (a per-table
+ * format: DIR/NAME-<table id><ext>), as one group of files: each file's data synced, then
+ * all renamed into place, then the folder synced (two syncs in all; inside a batch of
+ * nb_out_defer_sync, none). Returns the bits of the formats put in place; ERRS[e] holds
+ * the reason of each other format of WANT. */
+unsigned nb_export_group(const nb_doc *doc, const char *dir, const char *name, unsigned want,
+                         nb_export_errs errs);
+
 /* The exporter called NAME ("md"), or NULL when there is none (or NAME is NULL). */
 const nb_exporter *nb_exporter_find(const char *name);
 

@@ -36,16 +36,27 @@ long nb_out_test_syncs(void)
     return syncs;
 }
 
-/* fsync, counted; skipped (0) while syncs are deferred. */
+/* A group of files (nb_out_group_begin): each file committed since, closed and waiting
+ * for nb_out_group_end (an unnamed temporary still unnamed), and the tag it came under. */
+static int grouped, group_tag;
+static struct pending {
+    nb_out out;
+    int tag;
+} *pending;
+static int npending, pending_cap;
+
+/* fsync, counted; skipped (0) while syncs are deferred, and for a grouped file (synced
+ * with the others at the group's end). */
 static int sync_fd(int fd)
 {
-    if (deferred)
+    if (deferred || grouped)
         return 0;
     syncs++;
     return fsync(fd);
 }
 
-nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen)
+/* Syncs the file system of FOLDER and FOLDER itself; 0 or an errno. */
+static int sync_all(const char *folder)
 {
     int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
     if (fd < 0)
@@ -63,6 +74,12 @@ nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen)
     if (fd >= 0)
         close(fd);
     syncs++;
+    return e;
+}
+
+nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen)
+{
+    int e = sync_all(folder);
     if (e) {
         snprintf(err, errlen, "%s: cannot sync the files written: %s", folder, strerror(e));
         return NB_ERR_IO;
@@ -336,8 +353,107 @@ static int link_unnamed(nb_out *o)
     return 0;
 }
 
+/* The folder of PATH ("." for a bare name), in BUF. */
+static const char *folder_of(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    snprintf(buf, len, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+    return buf;
+}
+
+/* In a group: O's file, written and closed, waits for nb_out_group_end, which owns it
+ * from now on (an unnamed temporary stays unnamed and open: a killed process leaves
+ * nothing of it). */
+static nb_err commit_later(nb_out *o, char *err, size_t errlen)
+{
+    if (npending == pending_cap) {
+        int cap = pending_cap ? 2 * pending_cap : 16;
+        struct pending *p = realloc(pending, (size_t)cap * sizeof *p);
+        if (!p) {
+            snprintf(err, errlen, "%s: out of memory", o->path);
+            return NB_ERR_NOMEM;
+        }
+        pending = p;
+        pending_cap = cap;
+    }
+    free(o->buf); /* written out already */
+    o->buf = NULL;
+    o->len = 0;
+    pending[npending++] = (struct pending){*o, group_tag};
+    memset(o, 0, sizeof *o); /* nb_out_discard has nothing left to do */
+    o->fd = -1;
+    return NB_OK;
+}
+
+void nb_out_group_begin(void)
+{
+    if (!deferred) /* a batch syncs once at its very end */
+        grouped = 1;
+    group_tag = 0;
+}
+
+void nb_out_group_tag(int tag)
+{
+    group_tag = tag;
+}
+
+nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
+{
+    nb_err rc = NB_OK;
+    char folder[4096], last[4096] = "";
+    int e;
+
+    *failed = 0;
+    grouped = 0;
+    if (npending == 0)
+        return NB_OK;
+    /* the data of every file, then each named and renamed, then their folders (each once) */
+    int synced = (e = sync_all(folder_of(pending[0].out.path, folder, sizeof folder))) == 0;
+    if (!synced) {
+        snprintf(err, errlen, "%s: cannot sync the files written: %s", folder, strerror(e));
+        rc = NB_ERR_IO;
+    }
+    for (int i = 0; i < npending; i++) {
+        nb_out *o = &pending[i].out;
+        int placed = 0;
+        if (synced && link_unnamed(o) != 0) {
+            if (rc == NB_OK) /* the first failure is told */
+                snprintf(err, errlen, "%s: cannot give the written file a name: %s", o->path,
+                         strerror(errno));
+        } else if (synced && rename(o->tmp, o->path) != 0) {
+            if (rc == NB_OK)
+                snprintf(err, errlen, "%s: cannot move the written file into place: %s", o->path,
+                         strerror(errno));
+        } else if (synced) {
+            placed = 1;
+            nb_temp_forget(o->tmp);
+            free(o->tmp);
+            o->tmp = NULL;
+        }
+        if (!placed) {
+            rc = NB_ERR_IO;
+            *failed |= 1u << (pending[i].tag & 31);
+        }
+    }
+    for (int i = 0; synced && i < npending; i++) {
+        if (strcmp(folder_of(pending[i].out.path, folder, sizeof folder), last) != 0) {
+            sync_folder(pending[i].out.path);
+            snprintf(last, sizeof last, "%s", folder);
+        }
+    }
+    for (int i = 0; i < npending; i++)
+        nb_out_discard(&pending[i].out); /* closes, removes a temporary not put in place */
+    npending = 0;
+    free(pending);
+    pending = NULL;
+    pending_cap = 0;
+    return rc;
+}
+
 nb_err nb_out_commit(nb_out *o, char *err, size_t errlen)
 {
+    if (grouped)
+        return commit_later(o, err, errlen);
     if (link_unnamed(o) != 0) {
         snprintf(err, errlen, "%s: cannot give the written file a name: %s", o->path,
                  strerror(errno));

@@ -6,7 +6,9 @@
  * fsync'ed, given the name ".NAME.XXXXXX" and at once renamed over NAME; until
  * the rename a previous NAME stays as it was, a failure removes the temporary,
  * and a process killed while writing leaves nothing (a temporary left by one
- * killed between the link and the rename is removed by the next export of NAME). Not part of the public interface (export.h).
+ * killed between the link and the rename is removed by the next export of NAME). The
+ * files of a group (one report's formats: nb_out_group_begin) are synced together and then
+ * renamed. Not part of the public interface (export.h).
  * Depends on libc (POSIX); the zip archive on minizip. */
 #ifndef NB_EXPORT_UTIL_H
 #define NB_EXPORT_UTIL_H
@@ -67,6 +69,19 @@ nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen);
  * A killed process still leaves every committed file whole (the rename is atomic); a
  * power cut before the sync may not. Process-wide; a forked worker inherits it. */
 void nb_out_defer_sync(int on);
+
+/* A group of files written together (one report's formats): from nb_out_group_begin,
+ * nb_out_commit leaves each file closed, unsynced, under its temporary name, and
+ * nb_out_group_end syncs the file system once (syncfs), renames them all into place, then
+ * syncs their folders once each: two syncs, where one by one each file took two. A
+ * killed process or a power cut still leaves every final name whole or as it was. Inside
+ * a batch (nb_out_defer_sync) it does nothing of its own. Files are committed under the
+ * TAG last given (0-31, 0 at the start). nb_out_group_end sets bit TAG of *FAILED for each
+ * file not put in place (a failed sync: none is) and returns NB_ERR_IO with the first
+ * failure ("FOLDER: cannot sync the files written: reason", "PATH: cannot move …"). */
+void nb_out_group_begin(void);
+void nb_out_group_tag(int tag);
+nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen);
 
 /* Syncs the file system of FOLDER (syncfs: every file written, and the errors of their
  * writing since). NB_ERR_IO "FOLDER: cannot sync the files written: reason". */

@@ -93,6 +93,8 @@ static int l_export(lua_State *L)
         return 2;
     }
     unsigned want = wanted_formats(L, 2);
+    static nb_export_errs errs; /* static: 32 KB; nianbao runs one thread */
+    unsigned written = nb_export_group(doc, dir, name, want, errs);
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
     luaL_Buffer fails;
@@ -102,20 +104,18 @@ static int l_export(lua_State *L)
         const nb_exporter *x = &nb_exporters[e];
         if (!(want & (1u << e)))
             continue;
-        char path[4096], err[1024];
-        snprintf(path, sizeof path, "%s/%s%s", dir, name, x->per_table ? "" : x->ext);
-        if (x->write(doc, path, err, sizeof err) != NB_OK) {
+        if (!(written & (1u << e))) {
             luaL_addstring(&fails, nfail++ ? "\n" : "");
-            luaL_addstring(&fails, err);
+            luaL_addstring(&fails, errs[e]);
             continue;
         }
         if (x->per_table) {
             for (int t = 0; t < doc->ntables; t++) {
-                lua_pushfstring(L, "%s-%s%s", path, doc->tables[t].id, x->ext);
+                lua_pushfstring(L, "%s/%s-%s%s", dir, name, doc->tables[t].id, x->ext);
                 lua_rawseti(L, out, ++n);
             }
         } else {
-            lua_pushstring(L, path);
+            lua_pushfstring(L, "%s/%s%s", dir, name, x->ext);
             lua_rawseti(L, out, ++n);
         }
     }

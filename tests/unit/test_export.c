@@ -1003,6 +1003,92 @@ static void test_deferred_sync(const nb_doc *d)
     remove(tmp("later.xlsx"));
 }
 
+/* ---- a group of files (one report's formats) -------------------------------------- */
+
+static unsigned bit_of(const char *name)
+{
+    return 1u << (nb_exporter_find(name) - nb_exporters);
+}
+
+/* The formats of one report written as a group: nothing under a final name until the
+ * group's end, then all of them, with two syncs in all (the file system, the folder) where
+ * one by one each file took two; the same bytes as alone. A format that fails keeps its
+ * previous file and does not stop the others; a file that cannot be moved into place is
+ * told and leaves no temporary; inside a batch (regen) the group makes no sync. */
+static void test_group(const nb_doc *d)
+{
+    char err[512] = "";
+    nb_export_errs errs;
+    unsigned want = bit_of("json") | bit_of("md") | bit_of("csv");
+    CHECK(nb_export_json(d, tmp("alone.json"), err, sizeof err) == NB_OK, "group: a JSON alone");
+
+    nb_out_group_begin();
+    CHECK(nb_export_md(d, tmp("early.md"), err, sizeof err) == NB_OK && access(tmp("early.md"), F_OK) != 0,
+          "group: a file written in a group is not in place before the group's end");
+    unsigned failed = 1;
+    CHECK(nb_out_group_end(&failed, err, sizeof err) == NB_OK && failed == 0 && access(tmp("early.md"), F_OK) == 0,
+          "group: in place at the group's end");
+    remove(tmp("early.md"));
+
+    long before = nb_out_test_syncs();
+    unsigned written = nb_export_group(d, dir, "g", want, errs);
+    CHECK(written == want, "group: JSON, Markdown and CSV written");
+    CHECK(nb_out_test_syncs() - before == 2, "group: two syncs for all the files");
+    if (nb_out_test_syncs() - before != 2)
+        printf("# syncs: %ld\n", nb_out_test_syncs() - before);
+    size_t n1 = 0, n2 = 0;
+    char *a = slurp(tmp("alone.json"), &n1), *b = slurp(tmp("g.json"), &n2);
+    CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0, "group: the same JSON as alone");
+    free(a);
+    free(b);
+    int placed = access(tmp("g.md"), F_OK) == 0;
+    for (int t = 0; t < d->ntables; t++) {
+        char name[128];
+        snprintf(name, sizeof name, "g-%s.csv", d->tables[t].id);
+        placed = placed && access(tmp(name), F_OK) == 0;
+    }
+    CHECK(d->ntables > 1 && placed && temporaries() == 0, "group: every file in place, no temporary left");
+
+    /* a format that fails: its previous file kept, the others written */
+    write_file(tmp("g.md"), "before\n");
+    nb_out_test_fail_close(1, ENOSPC); /* Markdown is written first of the three */
+    written = nb_export_group(d, dir, "g", want, errs);
+    nb_out_test_fail_close(0, 0);
+    CHECK(written == (want & ~bit_of("md")) && contains(errs[nb_exporter_find("md") - nb_exporters],
+                                                         "g.md: write failed: No space left on device"),
+          "group: a format that fails is told, the others are written");
+    CHECK(file_is(tmp("g.md"), "before\n") && temporaries() == 0,
+          "group: the failed format's previous file kept, no temporary left");
+
+    /* a file that cannot be moved into place (a folder holds its name) */
+    remove(tmp("g.json"));
+    mkdir(tmp("g.json"), 0755);
+    write_file(tmp("g.json/x"), "x");
+    written = nb_export_group(d, dir, "g", want, errs);
+    CHECK(written == (want & ~bit_of("json")) &&
+              contains(errs[nb_exporter_find("json") - nb_exporters], "g.json: cannot move the written file into place"),
+          "group: a file that cannot be put in place is told, the others are");
+    CHECK(temporaries() == 0, "group: and no temporary is left");
+    remove(tmp("g.json/x"));
+    rmdir(tmp("g.json"));
+
+    /* inside a batch */
+    nb_out_defer_sync(1);
+    before = nb_out_test_syncs();
+    written = nb_export_group(d, dir, "g", want, errs);
+    CHECK(written == want && nb_out_test_syncs() == before && access(tmp("g.json"), F_OK) == 0,
+          "group: inside a batch, written without a sync");
+    nb_out_defer_sync(0);
+    remove(tmp("alone.json"));
+    remove(tmp("g.json"));
+    remove(tmp("g.md"));
+    for (int t = 0; t < d->ntables; t++) {
+        char name[128];
+        snprintf(name, sizeof name, "g-%s.csv", d->tables[t].id);
+        remove(tmp(name));
+    }
+}
+
 /* ---- a full disk, a file size limit, permissions ------------------------------ */
 
 /* Every file the exporter X would write for PATH gets TEXT. */
@@ -1211,6 +1297,7 @@ int main(void)
     test_atomic_midway(d);
     test_atomic_csv(d);
     test_deferred_sync(d);
+    test_group(d);
     test_full_disk(d);
     test_file_size_limit(d);
     test_permissions(d);
