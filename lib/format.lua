@@ -23,8 +23,22 @@ local layout = require "layout"
 local format = {}
 
 local Format = {}
-Format.__index = Format
 Format.__metatable = "format" -- scripts cannot reach (and change) the methods of every format
+
+-- The formats defined under format.lazily whose tables are not laid out yet: format -> its
+-- spec. A format's tables are laid out when first read (f.tables, f.by_id).
+local unshaped = setmetatable({}, { __mode = "k" })
+local shape_tables -- below
+
+function Format.__index(f, k)
+  local spec = unshaped[f]
+  if spec and (k == "tables" or k == "by_id") then
+    unshaped[f] = nil
+    shape_tables(f, spec)
+    return rawget(f, k)
+  end
+  return Format[k]
+end
 
 -- The tables of a format laid out for a set of cubes (a table whose rows follow the
 -- data): format -> cubes -> { list, by_id }. Kept here, not in the format, which the
@@ -212,14 +226,9 @@ local function check_spec(spec)
   end
 end
 
---- Checks SPEC and returns the format. Errors name the format, the table and the cell.
-function format.define(spec)
-  check_spec(spec)
-  serial = serial + 1
-  local f = setmetatable({ id = spec.id, name = spec.name, years = spec.years, parts = spec.parts,
-                           cubes = spec.cubes, specs = spec.tables, tables = {}, by_id = {},
-                           _serial = serial }, Format)
-  own[serial] = f
+-- Lays out the tables of format F from SPEC and checks its parts against them.
+function shape_tables(f, spec)
+  f.tables, f.by_id = {}, {}
   for _, t in ipairs(spec.tables) do
     local s = type(t) == "table" and type(t.rows) == "function" and { id = t.id, dynamic = t }
               or shape(spec.id, t, spec.cubes)
@@ -240,7 +249,33 @@ function format.define(spec)
       end
     end
   end
+end
+
+local lazy = false -- format.define lays out the tables later (format.lazily)
+
+--- Checks SPEC and returns the format. Errors name the format, the table and the cell.
+function format.define(spec)
+  check_spec(spec)
+  serial = serial + 1
+  local f = setmetatable({ id = spec.id, name = spec.name, years = spec.years, parts = spec.parts,
+                           cubes = spec.cubes, specs = spec.tables, _serial = serial }, Format)
+  own[serial] = f
+  if lazy then unshaped[f] = spec else shape_tables(f, spec) end
   return f
+end
+
+--- FN(…), in which format.define checks a format's declaration but lays out its tables
+--- only when they are first read: the national formats are loaded together to choose
+--- the one in force, and a report uses one (their tables are a quarter of a report's
+--- start). Only for formats known to be sound (the program's own: its tests lay them
+--- out); a stored layout is checked whole at import (formats.load).
+function format.lazily(fn, ...)
+  local was = lazy
+  lazy = true
+  local ok, a = pcall(fn, ...)
+  lazy = was
+  if not ok then error(a, 0) end
+  return a
 end
 
 --- A format like BASE with CHANGES: id, name, years and parts replace BASE's, cubes are

@@ -16,7 +16,7 @@ function formats.national()
   if national_cache then return national_cache.list, national_cache.last end
   local list, by_id = {}, {}
   for _, name in ipairs(nianbao.script_names("formats")) do
-    local f = require("formats." .. name)
+    local f = format.lazily(require, "formats." .. name) -- their tables laid out when used
     if not format.is_format(f) then
       error(string.format("scripts/formats/%s.lua: a format file returns format.define{…}", name), 0)
     end

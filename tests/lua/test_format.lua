@@ -33,6 +33,22 @@ error_is(function() define(format.cell("c", { { "n", "new" } }, { unit = "yuan" 
 ok(format.is_format(define(format.cell("c", { { "n", "new" }, { "n", "closed", sign = -1 } }))),
    "define: good terms")
 
+-- ---- format.lazily: the declaration checked at once, the tables laid out when first read ----
+local bad = format.cell("c", { { "n", "new" }, { "m", "new" } })
+local lazy = format.lazily(define, bad)
+ok(format.is_format(lazy), "lazily: a format whose cell is wrong is returned")
+error_is(function() return lazy.tables end,
+         "format t1, table x: cell r.c: term 2 names cube 'm', which the format does not declare",
+         "lazily: reading its tables raises what define raises")
+error_is(function() format.lazily(format.define, { id = "t2" }) end,
+         "format t2: name must be a string", "lazily: the declaration itself is checked at once")
+local shared = nianbao.freeze({ f = format.lazily(define, format.cell("c", { { "n", "new" } })) }).f
+is(shared.by_id.x.rows[1].key, "r", "lazily: laid out through a read-only copy")
+is(#shared.tables, 1, "lazily: once")
+error_is(function() define(bad) end,
+         "format t1, table x: cell r.c: term 2 names cube 'm', which the format does not declare",
+         "lazily: format.define outside it is eager again")
+
 -- ---- what build, rows and columns hand out ----
 local store = assert(nianbao.open(nianbao.db, { create = true }))
 assert(store:insert("request", "测试区", { id = "Q1", received = "2020-02-01", applicant = "person",
