@@ -63,12 +63,14 @@ enum { AS_TEXT, AS_ATTR, AS_CHARS };
 
 /* The one escaping routine: S as character data (AS_TEXT), as an attribute value
  * (AS_ATTR), or as the characters XML can hold, unescaped (AS_CHARS: what a reader of the
- * other two gets back). Plain stretches are written in one fwrite. */
-static void escape(FILE *f, const char *s, int mode)
+ * other two gets back). Plain stretches are written in one fwrite. Returns 1 when some
+ * character was escaped, replaced or left out; with F NULL, writes nothing and stops there. */
+static int escape(FILE *f, const char *s, int mode)
 {
     int attr = mode == AS_ATTR;
     static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
     const unsigned char *p = (const unsigned char *)(s ? s : ""), *plain = p;
+    int changed = 0;
 
     while (*p) {
         const char *out = NULL;
@@ -96,7 +98,10 @@ static void escape(FILE *f, const char *s, int mode)
             if (cp == 0xFFFE || cp == 0xFFFF)
                 out = replacement;
         }
+        if (out && !f)
+            return 1;
         if (out) {
+            changed = 1;
             fwrite(plain, 1, (size_t)(p - plain), f);
             fputs(out, f);
             p += skip;
@@ -105,7 +110,9 @@ static void escape(FILE *f, const char *s, int mode)
             p += skip;
         }
     }
-    fwrite(plain, 1, (size_t)(p - plain), f);
+    if (f)
+        fwrite(plain, 1, (size_t)(p - plain), f);
+    return changed;
 }
 
 void nb_xml_text(FILE *f, const char *s)
@@ -122,10 +129,13 @@ char *nb_xml_chars(const char *s)
 {
     char *out = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
+    FILE *f;
     int bad;
 
-    if (!f)
+    if (!escape(NULL, s, AS_CHARS)) /* the usual case: nothing to change (a stream in memory
+                                       for each of a workbook's texts was 5% of a regen) */
+        return strdup(s ? s : "");
+    if (!(f = open_memstream(&out, &len)))
         return NULL;
     escape(f, s, AS_CHARS);
     bad = ferror(f);

@@ -97,6 +97,16 @@ static void test_escaping(void)
     CHECK_STR(chars ? chars : "(null)", "a&b<c>\"\t\n\r|x\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdw\xef\xbf\xbd|中",
               "xml chars: what the escaped text reads back as, unescaped");
     free(chars);
+    const char *clean = "表三 a&b<c>\"\t\n\r\xf0\x9f\x98\x80";
+    chars = nb_xml_chars(clean);
+    CHECK(chars && chars != clean && strcmp(chars, clean) == 0, "xml chars: a text with nothing to change, copied");
+    free(chars);
+    chars = nb_xml_chars("\x7f\x1f");
+    CHECK_STR(chars ? chars : "(null)", "\x7f", "xml chars: a control character at the end left out");
+    free(chars);
+    chars = nb_xml_chars(NULL);
+    CHECK_STR(chars ? chars : "(null)", "", "xml chars: NULL is the empty text");
+    free(chars);
 }
 
 static void test_elements(void)
