@@ -298,7 +298,20 @@ static void scan_end(nb_writer *w)
     nb_buf_free(&w->last_id);
 }
 
+static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
+
+/* The row of ID, under the connection's mutex taken once (see flush_rows): the walk and
+ * the reading of its columns make some fifteen calls. The helper waits meanwhile. */
 static nb_err find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
+{
+    sqlite3_mutex *m = sqlite3_db_mutex(w->s->db);
+    sqlite3_mutex_enter(m);
+    nb_err rc = find_locked(w, id, rid, err, errlen);
+    sqlite3_mutex_leave(m);
+    return rc;
+}
+
+static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
     const nb_kind *k = w->k;
     size_t len = strlen(id);
@@ -620,9 +633,10 @@ static void take_groups(nb_writer *w)
     w->async = w->helper;
 }
 
+static nb_err write_rows(nb_writer *w, char *err, size_t errlen);
+
 static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
 {
-    int done = 0, rc, batch = 1; /* batch: the statement that fails is a batch's */
     nb_err frc = settle(w, err, errlen);
     if (frc) {
         drop(w);
@@ -639,8 +653,23 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
         return NB_OK;
     }
     /* rows written here: no group of any writer in flight meanwhile */
-    if (w->npending)
-        nb_async_wait(w->helper);
+    if (!w->npending)
+        return NB_OK;
+    nb_async_wait(w->helper);
+    /* The helper idle, the connection's mutex is taken once for the rows, not at each of
+       SQLite's calls (two atomic operations each; a re-import of rows whose lines moved
+       makes some forty calls a row). Recursive: SQLite's own calls take it again. */
+    sqlite3_mutex *m = sqlite3_db_mutex(w->s->db);
+    sqlite3_mutex_enter(m);
+    frc = write_rows(w, err, errlen);
+    sqlite3_mutex_leave(m);
+    return frc;
+}
+
+/* Writes the rows pending, by batches and then one by one. */
+static nb_err write_rows(nb_writer *w, char *err, size_t errlen)
+{
+    int done = 0, rc, batch = 1; /* batch: the statement that fails is a batch's */
     for (; w->ins_batch && w->npending - done >= BATCH_ROWS; done += BATCH_ROWS) {
         int64_t last;
         rc = step_batch(w, w->pending + done, w->text.data, &last);
