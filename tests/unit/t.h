@@ -3,6 +3,7 @@
 #define NB_T_H
 
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,19 @@ static inline int t_threads(void)
             n = (int)strtol(line + 8, NULL, 10);
     if (f)
         fclose(f);
+    return n;
+}
+
+/* t_threads_now(want): the threads of this process once they are WANT, waiting up to a
+ * second: a thread joined has ended, but the kernel may count it a moment longer (it
+ * wakes the joiner before it takes the thread out of the process). */
+static inline int t_threads_now(int want)
+{
+    int n = t_threads();
+    for (int i = 0; i < 200 && n != want; i++) {
+        usleep(5000);
+        n = t_threads();
+    }
     return n;
 }
 

@@ -723,7 +723,7 @@ static void test_async(void)
               "20000|20000|2|20001|20000|20000\n",
               "async: every row once, its own line, the rids in the file's order");
     CHECK(verify_packs() == 0, "async: the packed parts and the digest agree with the rows");
-    CHECK(t_threads() == base, "async: no thread is left after the import");
+    CHECK(t_threads_now(base) == base, "async: no thread is left after the import");
 
     static const char *const two[] = {"异步甲", "异步乙"};
     r = run("request", async_file("AT", 30001, two, 2, 0), NULL, 0, NULL, 0);
@@ -797,7 +797,7 @@ static void test_async(void)
     r = run("request", async_file("AD", 10000, NULL, 0, 0), "异步试运行局", 1, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 10000 && sql_int("SELECT count(*) FROM request") == before,
           "async: a dry run of 10,000 rows counts them and leaves nothing");
-    CHECK(verify_packs() == 0 && t_threads() == base, "async: after the dry run: the parts agree, no thread");
+    CHECK(verify_packs() == 0 && t_threads_now(base) == base, "async: after the dry run: the parts agree, no thread");
 }
 
 /* A file of N rows in turn: a new id ID0.. of the new body NEWB, then an update of the

@@ -1118,10 +1118,10 @@ static void test_xlsx_ahead(void)
           "a large sheet: its first row");
     CHECK(base > 0 && t_threads() == base + 1, "a large sheet is inflated by a thread of its own");
     nb_reader_close(r); /* the thread waits for room: closing stops it */
-    CHECK(t_threads() == base, "a reader closed mid-sheet: its thread is gone");
+    CHECK(t_threads_now(base) == base, "a reader closed mid-sheet: its thread is gone");
     r = NULL;
     CHECK(nb_reader_open(book("ah2.xlsx", no_sst, one_cell), NULL, &r, err, sizeof err) == NB_OK &&
-              nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && t_threads() == base,
+              nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && t_threads_now(base) == base,
           "a small sheet is read in place");
     nb_reader_close(r);
 
@@ -1143,7 +1143,7 @@ static void test_xlsx_ahead(void)
     CHECK_STR(read_end(path, NULL),
               "0 rows, then ERR 1: xl/worksheets/sheet1.xml: damaged zip entry (cannot inflate)",
               "a large sheet that does not inflate: the thread's error is the reader's");
-    CHECK(t_threads() == base, "after the errors no thread is left");
+    CHECK(t_threads_now(base) == base, "after the errors no thread is left");
 
     zentry cdata = big;
     cdata.tail = "<row><c t=\"inlineStr\"><is><t><![CDATA[a<b]]></t></is></c></row>" SHEET_TAIL;
@@ -1155,7 +1155,7 @@ static void test_xlsx_ahead(void)
                                  "<c t=\"s\"><v>99999</v></c></row>" SHEET_TAIL, NULL, NULL, 0}),
                    NULL, NULL),
               "1:最后|串\n", "large shared strings (1.9 MB): read through the thread, the last one too");
-    CHECK(t_threads() == base, "no thread is left");
+    CHECK(t_threads_now(base) == base, "no thread is left");
 }
 
 static void on_alarm(int sig)
