@@ -33,8 +33,8 @@ local shape_tables -- below
 function Format.__index(f, k)
   local spec = unshaped[f]
   if spec and (k == "tables" or k == "by_id") then
+    shape_tables(f, spec) -- raises (at every read) while the tables are wrong
     unshaped[f] = nil
-    shape_tables(f, spec)
     return rawget(f, k)
   end
   return Format[k]
@@ -226,16 +226,17 @@ local function check_spec(spec)
   end
 end
 
--- Lays out the tables of format F from SPEC and checks its parts against them.
+-- Lays out the tables of format F from SPEC and checks its parts against them; F gets
+-- them only when all is well.
 function shape_tables(f, spec)
-  f.tables, f.by_id = {}, {}
+  local tables, by_id = {}, {}
   for _, t in ipairs(spec.tables) do
     local s = type(t) == "table" and type(t.rows) == "function" and { id = t.id, dynamic = t }
               or shape(spec.id, t, spec.cubes)
     if type(s.id) ~= "string" then error("format " .. spec.id .. ": a table needs an id", 0) end
-    if f.by_id[s.id] then error(string.format("format %s: table %s is declared twice", spec.id, s.id), 0) end
-    f.tables[#f.tables + 1] = s
-    f.by_id[s.id] = s
+    if by_id[s.id] then error(string.format("format %s: table %s is declared twice", spec.id, s.id), 0) end
+    tables[#tables + 1] = s
+    by_id[s.id] = s
   end
   for _, part in ipairs(spec.parts) do
     if type(part) ~= "table" or type(part.title) ~= "string" then
@@ -243,12 +244,13 @@ function shape_tables(f, spec)
     end
     local ids = type(part.table) == "table" and part.table or { part.table }
     for _, id in ipairs(ids) do
-      if not f.by_id[id] then
+      if not by_id[id] then
         error(string.format("format %s: part '%s' names table '%s', which the format does not declare",
           spec.id, part.title, tostring(id)), 0)
       end
     end
   end
+  f.tables, f.by_id = tables, by_id
 end
 
 local lazy = false -- format.define lays out the tables later (format.lazily)
@@ -272,10 +274,9 @@ end
 function format.lazily(fn, ...)
   local was = lazy
   lazy = true
-  local ok, a = pcall(fn, ...)
-  lazy = was
-  if not ok then error(a, 0) end
-  return a
+  -- set back however FN ends (an error, or a limit that no pcall stops)
+  local restore <close> = setmetatable({}, { __close = function() lazy = was end })
+  return fn(...)
 end
 
 --- A format like BASE with CHANGES: id, name, years and parts replace BASE's, cubes are

@@ -52,6 +52,9 @@ function formats.load(script)
     if not ok then stored.fail(script, "%s", tostring(f)) end
     value = f
   end
+  -- its tables laid out now, whatever the script did (format.lazily defers it)
+  local ok, err = pcall(function() return value.tables end)
+  if not ok then stored.fail(script, "%s", tostring(err)) end
   return value
 end
 

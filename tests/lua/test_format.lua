@@ -45,6 +45,31 @@ error_is(function() format.lazily(format.define, { id = "t2" }) end,
 local shared = nianbao.freeze({ f = format.lazily(define, format.cell("c", { { "n", "new" } })) }).f
 is(shared.by_id.x.rows[1].key, "r", "lazily: laid out through a read-only copy")
 is(#shared.tables, 1, "lazily: once")
+error_is(function() return lazy.tables end,
+         "format t1, table x: cell r.c: term 2 names cube 'm', which the format does not declare",
+         "lazily: a format whose tables are wrong raises at every read, not the first alone")
+local formats = require "formats"
+local sneaky = [[
+local format = require "format"
+local f = format.lazily(format.define, { id = "t1", name = "测试", parts = { { title = "一", table = "x" } },
+  cubes = { n = format.flow("request") },
+  tables = { format.table{ id = "x", ncols = 2, rows = { { key = "r", format.label("行"),
+    format.cell("c", { { "m", "new" } }) } } } } })
+pcall(function() return f.tables end)
+return f
+]]
+local ok_load, why = pcall(formats.load, { name = "sneaky.lua", content = sneaky })
+is({ ok_load, tostring(why) },
+   { false, "sneaky.lua: format t1, table x: cell r.c: term 1 names cube 'm', which the format does not declare" },
+   "lazily: a stored layout that defers its tables is checked whole all the same")
+local was_lazy = format.lazily(function()
+  local ok = pcall(format.lazily, function() error("inner") end)
+  return ok
+end)
+is(was_lazy, false, "lazily: an error within restores the mode (next define is eager)")
+error_is(function() define(bad) end,
+         "format t1, table x: cell r.c: term 2 names cube 'm', which the format does not declare",
+         "lazily: and format.define is eager after it")
 error_is(function() define(bad) end,
          "format t1, table x: cell r.c: term 2 names cube 'm', which the format does not declare",
          "lazily: format.define outside it is eager again")
