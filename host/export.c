@@ -41,6 +41,8 @@ unsigned nb_export_group(const nb_doc *doc, const char *dir, const char *name, u
         nb_out_group_tag(e);
         if (x->write(doc, path, errs[e], sizeof errs[e]) == NB_OK)
             written |= 1u << e;
+        else
+            nb_out_group_drop(e);
     }
     if (nb_out_group_end(&unplaced, gerr, sizeof gerr) != NB_OK) {
         for (int e = 0; e < nb_nexporters && e < NB_MAX_EXPORTERS; e++)

@@ -44,6 +44,13 @@ static struct pending {
     int tag;
 } *pending;
 static int npending, pending_cap;
+/* The folder of the group's first file, opened before anything of the group is written:
+ * syncfs through it reports the errors of writing back since (a folder opened at the end
+ * would miss those of pages written back in between). -1: none yet. */
+static int group_fd = -1;
+/* Unnamed temporaries kept open past this many are named at once (each holds a file
+ * descriptor until the group's end). */
+#define GROUP_OPEN_MAX 64
 
 /* fsync, counted; skipped (0) while syncs are deferred, and for a grouped file (synced
  * with the others at the group's end). */
@@ -55,25 +62,32 @@ static int sync_fd(int fd)
     return fsync(fd);
 }
 
+/* Syncs the file system of the open folder FD, and FD itself; 0 or an errno. */
+static int sync_fs(int fd)
+{
+    int e = 0;
+    syncs++;
+#ifdef __linux__
+    if (syncfs(fd) != 0) /* every file of the file system, and the errors since FD was opened */
+        e = errno;
+#else
+    sync();
+    if (fsync(fd) != 0)
+        e = errno;
+#endif
+    return e;
+}
+
 /* Syncs the file system of FOLDER and FOLDER itself; 0 or an errno. */
 static int sync_all(const char *folder)
 {
-    int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
-    if (fd < 0)
-        e = errno;
-#ifdef __linux__
-    else if (syncfs(fd) != 0) /* every file of the file system, and its errors since */
-        e = errno;
-#else
-    else {
-        sync();
-        if (fsync(fd) != 0)
-            e = errno;
+    int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        syncs++;
+        return errno;
     }
-#endif
-    if (fd >= 0)
-        close(fd);
-    syncs++;
+    int e = sync_fs(fd);
+    close(fd);
     return e;
 }
 
@@ -223,8 +237,14 @@ static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
     return NB_OK;
 }
 
+static const char *folder_of(const char *path, char *buf, size_t len);
+
 nb_err nb_out_open(nb_out *o, const char *path, char *err, size_t errlen)
 {
+    if (grouped && group_fd < 0) {
+        char folder[4096];
+        group_fd = open(folder_of(path, folder, sizeof folder), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
     nb_err rc = out_create(o, path, err, errlen);
 
     if (rc != NB_OK)
@@ -376,6 +396,10 @@ static nb_err commit_later(nb_out *o, char *err, size_t errlen)
         pending = p;
         pending_cap = cap;
     }
+    if (npending >= GROUP_OPEN_MAX && link_unnamed(o) != 0) { /* named now: its descriptor closed */
+        snprintf(err, errlen, "%s: cannot give the written file a name: %s", o->path, strerror(errno));
+        return NB_ERR_IO;
+    }
     free(o->buf); /* written out already */
     o->buf = NULL;
     o->len = 0;
@@ -385,11 +409,30 @@ static nb_err commit_later(nb_out *o, char *err, size_t errlen)
     return NB_OK;
 }
 
+/* Discards the pending files of TAG (all: -1): closed, their temporaries removed. */
+static void drop_pending(int tag)
+{
+    int kept = 0;
+    for (int i = 0; i < npending; i++) {
+        if (tag < 0 || pending[i].tag == tag)
+            nb_out_discard(&pending[i].out);
+        else
+            pending[kept++] = pending[i];
+    }
+    npending = kept;
+}
+
 void nb_out_group_begin(void)
 {
+    drop_pending(-1); /* none: a group is always ended */
     if (!deferred) /* a batch syncs once at its very end */
         grouped = 1;
     group_tag = 0;
+}
+
+void nb_out_group_drop(int tag)
+{
+    drop_pending(tag);
 }
 
 void nb_out_group_tag(int tag)
@@ -405,10 +448,22 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
 
     *failed = 0;
     grouped = 0;
-    if (npending == 0)
+    int fd = group_fd;
+    group_fd = -1;
+    if (npending == 0) {
+        if (fd >= 0)
+            close(fd);
         return NB_OK;
+    }
     /* the data of every file, then each named and renamed, then their folders (each once) */
-    int synced = (e = sync_all(folder_of(pending[0].out.path, folder, sizeof folder))) == 0;
+    folder_of(pending[0].out.path, folder, sizeof folder);
+    if (fd >= 0) {
+        e = sync_fs(fd);
+        close(fd);
+    } else {
+        e = sync_all(folder);
+    }
+    int synced = e == 0;
     if (!synced) {
         snprintf(err, errlen, "%s: cannot sync the files written: %s", folder, strerror(e));
         rc = NB_ERR_IO;

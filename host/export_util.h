@@ -81,6 +81,9 @@ void nb_out_defer_sync(int on);
  * failure ("FOLDER: cannot sync the files written: reason", "PATH: cannot move …"). */
 void nb_out_group_begin(void);
 void nb_out_group_tag(int tag);
+/* Removes the files of the group committed under TAG (a format that failed after some of
+ * its files were committed: CSV's tables are all or none). */
+void nb_out_group_drop(int tag);
 nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen);
 
 /* Syncs the file system of FOLDER (syncfs: every file written, and the errors of their

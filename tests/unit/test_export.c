@@ -1005,6 +1005,18 @@ static void test_deferred_sync(const nb_doc *d)
 
 /* ---- a group of files (one report's formats) -------------------------------------- */
 
+/* The file descriptors this process has open. */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    while (d && readdir(d))
+        n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
 static unsigned bit_of(const char *name)
 {
     return 1u << (nb_exporter_find(name) - nb_exporters);
@@ -1071,6 +1083,43 @@ static void test_group(const nb_doc *d)
     CHECK(temporaries() == 0, "group: and no temporary is left");
     remove(tmp("g.json/x"));
     rmdir(tmp("g.json"));
+
+    /* a format dropped from the group: its files are not put in place */
+    nb_out o = {0};
+    nb_out_group_begin();
+    nb_out_group_tag(3);
+    CHECK(nb_out_open(&o, tmp("dropped.txt"), err, sizeof err) == NB_OK && fputs("x", o.f) >= 0 &&
+              nb_out_finish(&o, err, sizeof err) == NB_OK,
+          "group: a file committed");
+    nb_out_group_drop(3);
+    CHECK(nb_out_group_end(&failed, err, sizeof err) == NB_OK && failed == 0 &&
+              access(tmp("dropped.txt"), F_OK) != 0 && temporaries() == 0,
+          "group: dropped, it is not put in place and leaves no temporary");
+
+    /* many files: past 64 each is named at once, its descriptor closed */
+    int fds_before = open_fds(), most = 0, all = 1;
+    nb_out_group_begin();
+    for (int i = 0; i < 100 && all; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "many%03d.txt", i);
+        all = nb_out_open(&o, tmp(name), err, sizeof err) == NB_OK && fprintf(o.f, "%d\n", i) > 0 &&
+              nb_out_finish(&o, err, sizeof err) == NB_OK;
+        if (open_fds() - fds_before > most)
+            most = open_fds() - fds_before;
+    }
+    CHECK(all && most <= 66, "group: 100 files hold at most 66 descriptors");
+    if (most > 66)
+        printf("# descriptors: %d\n", most);
+    CHECK(nb_out_group_end(&failed, err, sizeof err) == NB_OK && failed == 0 && open_fds() == fds_before,
+          "group: and all are put in place, every descriptor closed");
+    for (int i = 0; i < 100; i++) {
+        char name[32], text[16];
+        snprintf(name, sizeof name, "many%03d.txt", i);
+        snprintf(text, sizeof text, "%d\n", i);
+        all = all && file_is(tmp(name), text);
+        remove(tmp(name));
+    }
+    CHECK(all && temporaries() == 0, "group: each with its bytes, no temporary left");
 
     /* inside a batch */
     nb_out_defer_sync(1);
