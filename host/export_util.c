@@ -460,6 +460,8 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
     if (fd >= 0) {
         e = sync_fs(fd);
         close(fd);
+    } else if (pending[0].out.fd >= 0) { /* a folder that cannot be read (-wx): its file */
+        e = sync_fs(pending[0].out.fd);
     } else {
         e = sync_all(folder);
     }
