@@ -26,9 +26,17 @@ static int deferred;
 /* The syncs made (nb_out_test_syncs). */
 static long syncs;
 
-void nb_out_defer_sync(int on)
+/* The folder given to nb_out_defer_sync, open since (-1: none). */
+static int deferred_fd = -1;
+
+static int sync_fs(int fd);
+
+void nb_out_defer_sync(int on, const char *folder)
 {
     deferred = on;
+    if (deferred_fd >= 0)
+        close(deferred_fd);
+    deferred_fd = on && folder ? open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 }
 
 long nb_out_test_syncs(void)
@@ -93,7 +101,8 @@ static int sync_all(const char *folder)
 
 nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen)
 {
-    int e = sync_all(folder);
+    /* through the folder opened when the batch began: the errors of writing back since */
+    int e = deferred_fd >= 0 ? sync_fs(deferred_fd) : sync_all(folder);
     if (e) {
         snprintf(err, errlen, "%s: cannot sync the files written: %s", folder, strerror(e));
         return NB_ERR_IO;

@@ -67,8 +67,10 @@ nb_err nb_out_fail(nb_out *o, nb_err e, char *err, size_t errlen);
 /* A batch of files (regen): ON, nb_out_close and nb_out_commit leave the files and their
  * folders to the page cache (no fsync each); nb_out_sync_deferred syncs them all at once.
  * A killed process still leaves every committed file whole (the rename is atomic); a
- * power cut before the sync may not. Process-wide; a forked worker inherits it. */
-void nb_out_defer_sync(int on);
+ * power cut before the sync may not. Process-wide; a forked worker inherits it. FOLDER (or
+ * NULL), the batch's, is opened now: nb_out_sync_deferred syncs through it, and so reports
+ * the errors of writing back since (syncfs through a folder opened later would not). */
+void nb_out_defer_sync(int on, const char *folder);
 
 /* A group of files written together (one report's formats): from nb_out_group_begin,
  * nb_out_commit leaves each file closed, unsynced, under its temporary name, and

@@ -221,12 +221,11 @@ static int h_allow_write(lua_State *L)
     return 0;
 }
 
-/* host.defer_sync(): the files written from now on (and by forked workers) are synced
- * together by host.sync_files, not one by one (nb_out_defer_sync). */
+/* host.defer_sync(dir): the files written from now on in DIR (and by forked workers) are
+ * synced together by host.sync_files, not one by one (nb_out_defer_sync). */
 static int h_defer_sync(lua_State *L)
 {
-    (void)L;
-    nb_out_defer_sync(1);
+    nb_out_defer_sync(1, luaL_optstring(L, 1, NULL));
     return 0;
 }
 

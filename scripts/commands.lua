@@ -790,7 +790,7 @@ local function run_regen(c)
   local ok, err = c.host.mkdir(out)
   if not ok then c.host.fail(err) end
   local tty, total, done, start = c.host.isatty(2), #plan.reports, 0, os.time()
-  c.host.defer_sync() -- the reports synced together, before each folder's manifest
+  c.host.defer_sync(out) -- the reports synced together, before each folder's manifest
   local result = regen.run(c.store, plan, {
     out = out, to = c.opt.to, checks = c.opt.checks, fonts = c.opt.fonts, sources = program_sources(c), version = c.host.version(),
     write_file = c.host.write_file, read_file = c.host.read_file, sha256_file = c.host.sha256_file, sync_files = c.host.sync_files,

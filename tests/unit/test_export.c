@@ -976,7 +976,7 @@ static void test_deferred_sync(const nb_doc *d)
     CHECK(nb_out_test_syncs() - before == 4, "deferred sync: (a file and its folder each: 4 syncs)");
     size_t json_len, xlsx_len;
     char *json = slurp(tmp("sync.json"), &json_len), *xlsx = slurp(tmp("sync.xlsx"), &xlsx_len);
-    nb_out_defer_sync(1);
+    nb_out_defer_sync(1, dir);
     before = nb_out_test_syncs();
     CHECK(nb_export_json(d, tmp("later.json"), err, sizeof err) == NB_OK &&
               nb_export_xlsx(d, tmp("later.xlsx"), err, sizeof err) == NB_OK && nb_out_test_syncs() == before,
@@ -987,9 +987,10 @@ static void test_deferred_sync(const nb_doc *d)
           "deferred sync: in place, the same JSON, a workbook");
     CHECK(nb_out_sync_deferred(dir, err, sizeof err) == NB_OK && nb_out_test_syncs() == before + 1,
           "deferred sync: all synced at once");
+    nb_out_defer_sync(1, NULL); /* no folder opened at the start: the one given now */
     CHECK(nb_out_sync_deferred(tmp("none"), err, sizeof err) == NB_ERR_IO && contains(err, "cannot sync the files written"),
           "deferred sync: a folder that is not there is an error that names it");
-    nb_out_defer_sync(0);
+    nb_out_defer_sync(0, NULL);
     before = nb_out_test_syncs();
     CHECK(nb_export_json(d, tmp("sync.json"), err, sizeof err) == NB_OK && nb_out_test_syncs() - before == 2,
           "deferred sync: turned off, each file synced again");
@@ -1122,12 +1123,12 @@ static void test_group(const nb_doc *d)
     CHECK(all && temporaries() == 0, "group: each with its bytes, no temporary left");
 
     /* inside a batch */
-    nb_out_defer_sync(1);
+    nb_out_defer_sync(1, NULL);
     before = nb_out_test_syncs();
     written = nb_export_group(d, dir, "g", want, errs);
     CHECK(written == want && nb_out_test_syncs() == before && access(tmp("g.json"), F_OK) == 0,
           "group: inside a batch, written without a sync");
-    nb_out_defer_sync(0);
+    nb_out_defer_sync(0, NULL);
     remove(tmp("alone.json"));
     remove(tmp("g.json"));
     remove(tmp("g.md"));
