@@ -95,6 +95,8 @@ nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen);
 /* Test seam: the syncs made so far (each fsync of a file or folder, each
  * nb_out_sync_deferred). */
 long nb_out_test_syncs(void);
+/* The syncs of a whole file system among them (syncfs). */
+long nb_out_test_fs_syncs(void);
 
 /* Test seam, for unit tests only: the NTH nb_out_close from now on fails
  * with ERRNUM (as a full disk does: ENOSPC), after writing half of the file;
