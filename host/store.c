@@ -606,6 +606,13 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     }
     if (query_only && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "cannot open");
+    /* A connection that only reads maps the file (up to SQLite's own limit, 2 GB): a
+       report at 1e7 read its body's packed parts through read() into the page cache: 27.5
+       against 25.1 ms of CPU for the six formats (by hand). Those that write read through read(): a bulk import's
+       rollback journal may shrink the file back, and a write's I/O error stays an error
+       code. Best effort: an SQLite built without it reads as before. */
+    if (mode == NB_OPEN_READ)
+        sqlite3_exec(s->db, "PRAGMA mmap_size = 2147483648", NULL, NULL, NULL);
     int probe = mode == NB_OPEN_READ
                     ? sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
                     : SQLITE_OK;

@@ -109,6 +109,15 @@ static void test_create_open(void)
           "reopen: data survives");
     CHECK_STR(sql_text(s->db, "PRAGMA journal_mode"), "wal", "reopen: still WAL");
     CHECK(sql_int(s->db, "PRAGMA foreign_keys") == 1, "reopen: foreign keys on again");
+    CHECK(sql_int(s->db, "PRAGMA mmap_size") == 0, "reopen: a connection that writes reads through read()");
+    nb_store_close(s);
+    /* A connection that only reads maps the file (a report at 1e7 read its parts through
+       read() into the page cache). */
+    rc = nb_store_open(path, NB_OPEN_READ, &s, err, sizeof err);
+    CHECK(rc == NB_OK && s && sql_int(s->db, "PRAGMA mmap_size") >= (1 << 30),
+          "reopen: a connection that only reads maps the file");
+    CHECK(s && sql_int(s->db, "SELECT count(*) FROM body WHERE name = '沈河区'") == 1,
+          "reopen: read through the map");
     nb_store_close(s);
     rc = nb_store_open(path, 1, &s, err, sizeof err);
     CHECK(rc == NB_OK && s, "reopen: with create (nianbao init twice)");
