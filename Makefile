@@ -3,7 +3,7 @@
 # The core (host/*.c but main.c and lua_*.c) is plain C without Lua: it is
 # built and unit-tested on its own (tests/unit/ link the core objects only).
 # The Lua side (main.c and the lua_*.c bindings) links the core and Lua.
-CORE_PKGS := sqlite3 minizip expat nettle jansson
+CORE_PKGS := sqlite3 minizip libdeflate expat nettle jansson
 # libxlsxwriter writes the XLSX inputs of the reader's unit tests and of bench/ (a writer
 # independent of ours, host/export_xlsx.c): the tests' package, not the command's.
 TEST_PKGS := xlsxwriter
@@ -12,7 +12,7 @@ TEST_PKGS := xlsxwriter
 # about 25 ms at every start). The unit tests and the fuzz targets link it in.
 PUB_PKGS  := libxml-2.0 poppler-glib
 LUA_PKGS  := lua5.4
-DEBS     := liblua5.4-dev libsqlite3-dev libminizip-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev libharfbuzz-dev libfontconfig-dev fonts-noto-cjk pkg-config
+DEBS     := liblua5.4-dev libsqlite3-dev libminizip-dev libdeflate-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev libharfbuzz-dev libfontconfig-dev fonts-noto-cjk pkg-config
 TESTDEBS := libxlsxwriter-dev sqlite3 python3 python3-openpyxl python3-docx poppler-utils libreoffice-writer-nogui valgrind groff-base strace
 CC       ?= cc
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

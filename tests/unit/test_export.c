@@ -1,4 +1,5 @@
 /* test_export.c - unit tests of the exporters (doc.c, export.c and export_*.c). */
+#include "zipmem.h" /* first: minizip's ioapi.h asks for libc's 64-bit file functions */
 #include "doc.h"
 #include "export.h"
 #include "export_layout.h"
@@ -15,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <minizip/unzip.h>
+#include <zlib.h>
 
 /* ---- building a document by hand (nb_doc_free frees it) ---------------- */
 
@@ -1325,6 +1329,96 @@ static void test_long_name(const nb_doc *d)
     remove(tmp(name));
 }
 
+/* ---- the zip archive in memory (export_zip.c) ---------------------------------------- */
+
+/* The entry NAME of the archive Z (LEN bytes) read back with minizip's reader, which checks
+ * each entry's CRC-32 at its end: its bytes (malloc'ed) and their number, or NULL. Its
+ * method and compressed size into *METHOD and *CSIZE. */
+static char *unzip_entry(const char *z, size_t len, const char *name, size_t *n, int *method,
+                         unsigned long *csize)
+{
+    nb_zipmem m = {.data = (char *)z, .len = len};
+    zlib_filefunc64_def io;
+    nb_zipmem_io(&io, &m);
+    unzFile u = unzOpen2_64("", &io);
+    char *out = NULL;
+    unz_file_info64 info;
+    if (u && unzLocateFile(u, name, 1) == UNZ_OK &&
+        unzGetCurrentFileInfo64(u, &info, NULL, 0, NULL, 0, NULL, 0) == UNZ_OK &&
+        unzOpenCurrentFile(u) == UNZ_OK) {
+        *method = (int)info.compression_method;
+        *csize = (unsigned long)info.compressed_size;
+        out = malloc(info.uncompressed_size + 1);
+        int got = out ? unzReadCurrentFile(u, out, (unsigned)info.uncompressed_size + 1) : -1;
+        *n = got < 0 ? 0 : (size_t)got;
+        if (unzCloseCurrentFile(u) != UNZ_OK || got < 0 || (size_t)got != info.uncompressed_size) {
+            free(out); /* a CRC that does not match, or a size */
+            out = NULL;
+        }
+    }
+    if (u)
+        unzClose(u);
+    return out;
+}
+
+/* Parts written into a zip in memory read back the same through an independent reader
+ * (minizip's, which checks every entry's CRC-32): text (deflated smaller), an empty part, and
+ * bytes that do not compress; at every level the exporters use. */
+static void test_zip(void)
+{
+    size_t tn = 200000, rn = 50000;
+    char *text = malloc(tn), *rnd = malloc(rn);
+    if (!text || !rnd) {
+        free(text);
+        free(rnd);
+        CHECK(0, "zip: memory for the parts");
+        return;
+    }
+    for (size_t i = 0; i < tn; i++)
+        text[i] = "<row r=\"1\"><c t=\"s\"><v>12</v></c></row>\n"[i % 38];
+    unsigned x = 12345;
+    for (size_t i = 0; i < rn; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        rnd[i] = (char)(x >> 7);
+    }
+    const int levels[] = {Z_BEST_SPEED, Z_DEFAULT_COMPRESSION, Z_BEST_COMPRESSION};
+    for (int l = 0; l < 3; l++) {
+        nb_zip *z = nb_zip_new(1609459200LL, levels[l]);
+        const char *data = NULL;
+        size_t len = 0;
+        int ok = z && nb_zip_add(z, "xl/text.xml", text, tn) == 0 && nb_zip_add(z, "empty", "", 0) == 0 &&
+                 nb_zip_add(z, "random.bin", rnd, rn) == 0 && nb_zip_finish(z, &data, &len) == 0;
+        char name[160];
+        snprintf(name, sizeof name, "zip: three parts written (level %d)", levels[l]);
+        CHECK(ok, name);
+        struct {
+            const char *name;
+            const char *bytes;
+            size_t n;
+        } want[] = {{"xl/text.xml", text, tn}, {"empty", "", 0}, {"random.bin", rnd, rn}};
+        for (int i = 0; ok && i < 3; i++) {
+            size_t n = 0;
+            int method = -1;
+            unsigned long csize = 0;
+            char *got = unzip_entry(data, len, want[i].name, &n, &method, &csize);
+            snprintf(name, sizeof name, "zip: %s read back the same, its CRC-32 right (level %d)",
+                     want[i].name, levels[l]);
+            CHECK(got && n == want[i].n && (n == 0 || memcmp(got, want[i].bytes, n) == 0), name);
+            snprintf(name, sizeof name, "zip: %s deflated (level %d)", want[i].name, levels[l]);
+            CHECK(method == Z_DEFLATED, name);
+            if (i == 0) {
+                snprintf(name, sizeof name, "zip: text deflated small (%lu of %zu bytes, level %d)", csize, tn,
+                         levels[l]);
+                CHECK(csize < tn / 20, name);
+            }
+            free(got);
+        }
+        nb_zip_free(z);
+    }
+    free(text);
+    free(rnd);
+}
+
 int main(void)
 {
     nb_doc *d;
@@ -1345,6 +1439,7 @@ int main(void)
     test_md(d);
     test_txt(d);
     test_html(d);
+    test_zip();
     test_xlsx(d);
     test_sheet_names();
     test_registry(d);
