@@ -25,7 +25,7 @@ static long field_int(lua_State *L, int idx, const char *key)
 
 /* store:put_run(body, year, format, data, checks, values) -> id: checks {{rule =,
  * severity =, status =, pass =, fail =, na =, file =, hash =}, …}, values {{table, row,
- * col, text|nil}, …} */
+ * col, text|nil}, …} or the report's document (its data cells: nb_run_values_of_doc) */
 static int l_put_run(lua_State *L)
 {
     nb_store *s = nb_check_writable(L, 1, "store:put_run");
@@ -33,11 +33,21 @@ static int l_put_run(lua_State *L)
     int year = (int)luaL_checkinteger(L, 3);
     const char *format = luaL_checkstring(L, 4), *data = luaL_checkstring(L, 5);
     luaL_checktype(L, 6, LUA_TTABLE);
-    luaL_checktype(L, 7, LUA_TTABLE);
-    int nc = (int)luaL_len(L, 6), nv = (int)luaL_len(L, 7);
+    const nb_doc *doc = luaL_testudata(L, 7, NB_MT_DOC) ? nb_lua_todoc(L, 7) : NULL;
+    if (!doc)
+        luaL_checktype(L, 7, LUA_TTABLE);
+    char err[1024];
+    int nc = (int)luaL_len(L, 6), nv = doc ? 0 : (int)luaL_len(L, 7);
     void **owned_c = nb_lua_owned(L), **owned_v = nb_lua_owned(L);
     nb_run_check *c = *owned_c = calloc((size_t)nc + 1, sizeof *c);
-    nb_run_value *v = *owned_v = calloc((size_t)nv + 1, sizeof *v);
+    nb_run_value *v = NULL;
+    if (doc) { /* the document's own cells (the strings are the document's) */
+        if (nb_run_values_of_doc(doc, &v, &nv, err, sizeof err) != NB_OK)
+            return luaL_error(L, "%s", err);
+        *owned_v = v;
+    } else {
+        v = *owned_v = calloc((size_t)nv + 1, sizeof *v);
+    }
     if (!c || !v)
         return luaL_error(L, "out of memory");
     for (int i = 0; i < nc; i++) {
@@ -52,7 +62,7 @@ static int l_put_run(lua_State *L)
             return luaL_error(L, "store:put_run: check %d needs rule, severity and status", i + 1);
         lua_pop(L, 1); /* the strings stay alive in the checks table */
     }
-    for (int i = 0; i < nv; i++) {
+    for (int i = 0; !doc && i < nv; i++) {
         lua_rawgeti(L, 7, i + 1);
         const char **f[4] = {&v[i].tbl, &v[i].row, &v[i].col, &v[i].text};
         for (int k = 0; k < 4; k++) {
@@ -64,7 +74,6 @@ static int l_put_run(lua_State *L)
             return luaL_error(L, "store:put_run: value %d is {table, row, col, text}", i + 1);
         lua_pop(L, 1);
     }
-    char err[1024];
     int64_t id;
     if (nb_run_put(s, body, year, format, data, c, nc, v, nv, &id, err, sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);

@@ -268,6 +268,55 @@ nb_err nb_run_cells(nb_store *s, int64_t body, int year, nb_run_value **out, int
     return NB_OK;
 }
 
+nb_err nb_run_values_of_doc(const nb_doc *doc, nb_run_value **out, int *n, char *err, size_t errlen)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    for (int t = 0; t < doc->ntables; t++)
+        cap += (size_t)doc->tables[t].nrows * (size_t)doc->tables[t].ncols;
+    nb_run_value *v = malloc((cap ? cap : 1) * sizeof *v);
+    int *idx = malloc((cap ? cap : 1) * sizeof *idx);
+    unsigned char *drop = calloc(cap ? cap : 1, 1);
+    if (!v || !idx || !drop) {
+        free(v);
+        free(idx);
+        free(drop);
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    int k = 0;
+    for (int t = 0; t < doc->ntables; t++) {
+        const nb_table *tb = &doc->tables[t];
+        for (int r = 0; r < tb->nrows; r++)
+            for (int c = 0; c < tb->ncols; c++) {
+                const nb_cell *cell = &tb->cells[(size_t)r * (size_t)tb->ncols + (size_t)c];
+                const char *rk = cell->row ? cell->row : tb->row_keys ? tb->row_keys[r] : NULL;
+                if (!cell->key || cell->header || !rk)
+                    continue;
+                v[k] = (nb_run_value){tb->id, rk, cell->key,
+                                      cell->type == NB_V_BLANK ? NULL : cell->text ? cell->text : ""};
+                idx[k] = k;
+                k++;
+            }
+    }
+    /* each key once: its first cell (by key, then in document order) */
+    sort_base = v;
+    qsort(idx, (size_t)k, sizeof *idx, idx_cmp);
+    for (int i = 1; i < k; i++)
+        if (key_cmp(&v[idx[i - 1]], &v[idx[i]]) == 0)
+            drop[idx[i]] = 1;
+    int m = 0;
+    for (int i = 0; i < k; i++)
+        if (!drop[i])
+            v[m++] = v[i];
+    free(idx);
+    free(drop);
+    *out = v;
+    *n = m;
+    return NB_OK;
+}
+
 nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const char *data,
                   const nb_run_check *checks, int nchecks, const nb_run_value *values,
                   int nvalues, int64_t *id, char *err, size_t errlen)

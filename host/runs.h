@@ -13,6 +13,7 @@
 
 #include "hash.h"
 #include "codes.h"
+#include "doc.h"
 #include "store.h"
 
 typedef struct {
@@ -31,6 +32,12 @@ typedef struct {
 nb_err nb_run_put(nb_store *s, int64_t body, int year, const char *format, const char *data,
                   const nb_run_check *checks, int nchecks, const nb_run_value *values,
                   int nvalues, int64_t *id, char *err, size_t errlen);
+
+/* The data cells of DOC as a run keeps them (nb_run_put's VALUES): every cell with a column
+ * key and a row key (its own, else its grid row's) that is not a header, each key once (its
+ * first cell: what every format prints for it), in the document's order; TEXT the display
+ * text, NULL for a blank. *OUT (the caller frees it) points into DOC. NB_ERR_NOMEM. */
+nb_err nb_run_values_of_doc(const nb_doc *doc, nb_run_value **out, int *n, char *err, size_t errlen);
 
 /* The cells kept of the last run of BODY for YEAR, in key order: *OUT gets *N of them
  * (none when the body has no run of that year), pointing into *TEXT; the caller frees

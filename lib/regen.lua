@@ -110,10 +110,10 @@ end
 -- ---- one report ----
 
 -- Every data cell of the document as "table\trow\tcol" -> display text (false: blank),
--- the list of keys in table order, and the cells as store:put_run takes them ({table,
--- row, col, text|nil} in that order).
+-- and the list of keys in table order: the same cells store:put_run keeps of the document
+-- (each key's first cell), for the list of changes against the last run.
 local function cells_of(ctx)
-  local texts, order, values = {}, {}, {}
+  local texts, order = {}, {}
   local printed = ctx.document:texts()
   for _, t in ipairs(ctx.tables) do
     local of_table = printed[t.id]
@@ -127,13 +127,12 @@ local function cells_of(ctx)
             local text = (x.value ~= nil and of_table[rk][x.key]) or false
             texts[k] = text
             order[#order + 1] = k
-            values[#values + 1] = { t.id, rk, x.key, text or nil }
           end
         end
       end
     end
   end
-  return texts, order, values
+  return texts, order
 end
 
 -- The rule files that ran for BODY: rule id -> { file =, hash = }.
@@ -312,13 +311,16 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     table.sort(hashes)
     local output = nianbao.sha256(table.concat(hashes, "\n"))
 
-    local now, order, values = cells_of(ctx)
     local last = store:last_run(r.body, r.year)
     local titles, labels = {}, {}
-    for _, t in ipairs(ctx.tables) do titles[t.id] = t.title end
     -- the same files as the last run's (their digest): no cell changed, nothing to compare
     local before = last and last.data ~= output and store:run_values(r.body, r.year)
-    local changes = before and diff(before, now, order, titles, labels) or {}
+    local changes, now, order = {}, nil, nil
+    if before then
+      for _, t in ipairs(ctx.tables) do titles[t.id] = t.title end
+      now, order = cells_of(ctx)
+      changes = diff(before, now, order, titles, labels)
+    end
     if #changes > 0 then
       for _, t in ipairs(ctx.tables) do labels[t.id] = format.cell_labels(t) end
       changes = diff(before, now, order, titles, labels)
@@ -342,7 +344,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
         if c.status == "PASS" and was and was.status == "FAIL" then newly_passing[#newly_passing + 1] = c.rule end
       end
     end
-    store:put_run(r.body, r.year, r.format.id, output, by_rule, values)
+    store:put_run(r.body, r.year, r.format.id, output, by_rule, ctx.document) -- its cells, from C
 
     local errors, warnings = 0, 0
     for _, c in ipairs(by_rule) do

@@ -457,9 +457,45 @@ static void test_digests(void)
     nb_store_close(s);
 }
 
+/* The cells a run keeps, from a document: data cells only (not a header, nor a cell
+ * without a column or row key), a cell's own row key before its row's, each key once (its
+ * first cell, as every format prints it), a blank as NULL, in the document's order. */
+static void test_values_of_doc(void)
+{
+    nb_cell cells[] = {
+        /* row 0: a header row (no row key) */
+        {.type = NB_V_TEXT, .text = "总计", .key = "total", .header = 1},
+        {.type = NB_V_TEXT, .text = "自然人", .key = "person", .header = 1},
+        /* row 1 (key "new"): a label without a column key, a count */
+        {.type = NB_V_TEXT, .text = "一、本年新收"},
+        {.type = NB_V_INT, .i = 7, .text = "7", .key = "person"},
+        /* row 2 (key "closed"): a blank, and a cell of a row of its own (表四) */
+        {.type = NB_V_BLANK, .text = "", .key = "total"},
+        {.type = NB_V_INT, .i = 3, .text = "3", .key = "person", .row = "new"},
+    };
+    char *row_keys[] = {NULL, "new", "closed"};
+    nb_table tb = {.id = "requests", .nrows = 3, .ncols = 2, .cells = cells, .row_keys = row_keys};
+    nb_doc doc = {.tables = &tb, .ntables = 1};
+    nb_run_value *v = NULL;
+    int n = -1;
+    char err[256];
+    CHECK(nb_run_values_of_doc(&doc, &v, &n, err, sizeof err) == NB_OK, "values of a document: made");
+    CHECK(n == 2, "values of a document: two keys (the header, the label and the second new.person left out)");
+    CHECK(n >= 1 && strcmp(v[0].tbl, "requests") == 0 && strcmp(v[0].row, "new") == 0 &&
+              strcmp(v[0].col, "person") == 0 && v[0].text && strcmp(v[0].text, "7") == 0,
+          "values of a document: a key given twice keeps its first cell");
+    CHECK(n >= 2 && strcmp(v[1].row, "closed") == 0 && strcmp(v[1].col, "total") == 0 && v[1].text == NULL,
+          "values of a document: a blank is NULL");
+    free(v);
+    nb_doc none = {0};
+    CHECK(nb_run_values_of_doc(&none, &v, &n, err, sizeof err) == NB_OK && n == 0, "values of a document: none");
+    free(v);
+}
+
 int main(void)
 {
     char cmd[128], err[512], path[128];
+    test_values_of_doc();
     snprintf(dir, sizeof dir, "/tmp/nb_runs_XXXXXX");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
