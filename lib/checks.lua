@@ -46,6 +46,18 @@ function checks.compare(emit, left, right, evidence, message, approx)
   emit{ left = left, right = right, status = status, evidence = evidence, message = message }
 end
 
+local refs = {} -- table -> row -> col -> "table.row.col": the same for every report
+--- The reference "TABLE.ROW.COL" of a cell, as evidence names it (made once).
+function checks.ref(table_id, row, col)
+  local t = refs[table_id]
+  if not t then t = {}; refs[table_id] = t end
+  local r = t[row]
+  if not r then r = {}; t[row] = r end
+  local s = r[col]
+  if not s then s = table_id .. "." .. row .. "." .. col; r[col] = s end
+  return s
+end
+
 --- The value of a cell in a values table, or false when absent.
 function checks.cell(values, table_id, row, col)
   local t = values and values[table_id]

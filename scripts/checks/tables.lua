@@ -5,7 +5,7 @@
 
 local checks = require "checks"
 local checkfile = require "checkfile"
-local cell, sum, compare = checks.cell, checks.sum, checks.compare
+local cell, sum, compare, ref = checks.cell, checks.sum, checks.compare, checks.ref
 
 local function v(ctx, row, col) return cell(ctx.values, "requests", row, col) end
 local function columns(ctx) return checks.spec(ctx):columns("requests") end
@@ -22,7 +22,7 @@ return {
       for _, c in ipairs(columns(ctx)) do
         compare(emit, sum{ v(ctx, "new", c), v(ctx, "carried_in", c) },
           sum{ v(ctx, "total", c), v(ctx, "carried_out", c) },
-          { "requests.new." .. c, "requests.carried_in." .. c, "requests.total." .. c, "requests.carried_out." .. c })
+          { ref("requests", "new", c), ref("requests", "carried_in", c), ref("requests", "total", c), ref("requests", "carried_out", c) })
       end
     end,
   },
@@ -31,11 +31,12 @@ return {
     formula = "总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他",
     applies = has_requests,
     run = function(ctx, emit)
+      local apps = applicants(ctx) -- once: the format copies its list at every call
       for _, r in ipairs(checks.spec(ctx):rows("requests")) do
-        local parts, ev = {}, { "requests." .. r .. ".total" }
-        for _, a in ipairs(applicants(ctx)) do
-          parts[#parts + 1] = v(ctx, r, a)
-          ev[#ev + 1] = "requests." .. r .. "." .. a
+        local parts, ev = {}, { ref("requests", r, "total") }
+        for i, a in ipairs(apps) do
+          parts[i] = v(ctx, r, a)
+          ev[i + 1] = ref("requests", r, a)
         end
         compare(emit, v(ctx, r, "total") or nil, sum(parts), ev)
       end
@@ -46,11 +47,12 @@ return {
     formula = "（七）总计 = （一）+（二）+（三）+（四）+（五）+（六）各项之和",
     applies = has_requests,
     run = function(ctx, emit)
+      local rows = outcome_rows(ctx)
       for _, c in ipairs(columns(ctx)) do
-        local parts, ev = {}, { "requests.total." .. c }
-        for _, r in ipairs(outcome_rows(ctx)) do
-          parts[#parts + 1] = v(ctx, r, c)
-          ev[#ev + 1] = "requests." .. r .. "." .. c
+        local parts, ev = {}, { ref("requests", "total", c) }
+        for i, r in ipairs(rows) do
+          parts[i] = v(ctx, r, c)
+          ev[i + 1] = ref("requests", r, c)
         end
         compare(emit, v(ctx, "total", c) or nil, sum(parts), ev)
       end
@@ -61,11 +63,12 @@ return {
     formula = "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
     applies = function(ctx) return checks.has(ctx, "appeals") end,
     run = function(ctx, emit)
+      local cols = checks.spec(ctx):columns("appeals", "parts")
       for _, g in ipairs(checks.spec(ctx):rows("appeals")) do
-        local parts, ev = {}, { "appeals." .. g .. ".total" }
-        for _, c in ipairs(checks.spec(ctx):columns("appeals", "parts")) do
-          parts[#parts + 1] = cell(ctx.values, "appeals", g, c)
-          ev[#ev + 1] = "appeals." .. g .. "." .. c
+        local parts, ev = {}, { ref("appeals", g, "total") }
+        for i, c in ipairs(cols) do
+          parts[i] = cell(ctx.values, "appeals", g, c)
+          ev[i + 1] = ref("appeals", g, c)
         end
         compare(emit, cell(ctx.values, "appeals", g, "total") or nil, sum(parts), ev)
       end
@@ -82,13 +85,13 @@ return {
             local x = row[c]
             local rk = x.row or row.key
             if rk and x.key then
-              local ref = t.id .. "." .. rk .. "." .. x.key
-              if x.value == nil then
-                blank[#blank + 1] = ref
-              elseif x.fmt == "money" or x.fmt == "money_unit" then
-                if type(x.value) ~= "number" or x.value < 0 then bad[#bad + 1] = ref end
-              elseif x.fmt ~= "signed" then
-                if math.type(x.value) ~= "integer" or x.value < 0 then bad[#bad + 1] = ref end
+              local value, fmt = x.value, x.fmt
+              if value == nil then
+                blank[#blank + 1] = ref(t.id, rk, x.key)
+              elseif fmt == "money" or fmt == "money_unit" then
+                if type(value) ~= "number" or value < 0 then bad[#bad + 1] = ref(t.id, rk, x.key) end
+              elseif fmt ~= "signed" then
+                if math.type(value) ~= "integer" or value < 0 then bad[#bad + 1] = ref(t.id, rk, x.key) end
               end
             end
           end
