@@ -201,7 +201,10 @@ static void remove_stale(const char *path)
 static int open_unnamed(const char *path, mode_t mode)
 {
 #ifdef O_TMPFILE
-    if (access("/proc/self/fd", X_OK) != 0) /* it is linked through /proc */
+    static int proc = -1; /* /proc/self/fd can be used (asked once) */
+    if (proc < 0)
+        proc = access("/proc/self/fd", X_OK) == 0;
+    if (!proc) /* it is linked through /proc */
         return -1;
     const char *slash = strrchr(path, '/');
     char folder[4096];
@@ -229,9 +232,10 @@ static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
         return NB_ERR_NOMEM;
     }
     remove_stale(path);
-    if ((o->fd = open_unnamed(path, mode_for(path))) >= 0) {
+    mode_t mode = mode_for(path);
+    if ((o->fd = open_unnamed(path, mode)) >= 0) {
         o->unnamed = 1;
-        fchmod(o->fd, mode_for(path)); /* open's mode passed through the umask */
+        fchmod(o->fd, mode); /* open's mode passed through the umask */
         snprintf(o->fdpath, sizeof o->fdpath, "/proc/self/fd/%d", o->fd);
         return NB_OK;
     }
@@ -244,7 +248,7 @@ static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
         return NB_ERR_IO;
     }
     nb_temp_register(o->tmp);
-    if (fchmod(o->fd, mode_for(path)) != 0) {
+    if (fchmod(o->fd, mode) != 0) {
         e = errno;
         nb_out_discard(o);
         snprintf(err, errlen, "%s: %s", path, strerror(e));
