@@ -360,6 +360,15 @@ static const char *cell(char **fields, size_t n, int col)
     return col >= 0 && (size_t)col < n ? fields[col] : "";
 }
 
+/* 1 when V is exactly DDDD-DD-DD (digits). */
+static int is_iso_date(const char *v)
+{
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? v[i] != '-' : (v[i] < '0' || v[i] > '9'))
+            return 0;
+    return v[10] == '\0';
+}
+
 /* Codes the value V of field F into REC. Returns 0 (good), 1 (refused, told
  * to FN) or -1 (store error in ERR, code in *RC). */
 static int code_field(nb_coder *c, int f, const char *v, const char *file, long line,
@@ -379,6 +388,12 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
         if (nb_date_parse(v, c->allow_serial, &ymd, &why) != 0)
             break;
         rec->ival[f] = ymd;
+        /* a date written YYYY-MM-DD that parsed is the canonical form itself (most files):
+           not formatted again to compare */
+        if (is_iso_date(v)) {
+            c->plain[f] = 1;
+            return 0;
+        }
         nb_date_format(ymd, canon);
         /* YYYYMMDD is the stored value itself, and an XLSX date cell is its day
            number: nothing of either to keep. */

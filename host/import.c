@@ -650,8 +650,9 @@ static nb_err finish_targets(import_state *im, char *err, size_t errlen)
             rc = remove_stale(im, t, err, errlen);
         if (!rc && im->o->replace)
             rc = replace_rows(im, t, err, errlen);
-        else if (!rc && im->k->id_required && im->canonical[0])
-            rc = note_left(im, t, err, errlen);
+        else if (!rc && im->k->id_required && im->canonical[0] && nb_writer_same_count(t->writer) > 0)
+            rc = note_left(im, t, err, errlen); /* a first import of the file left nothing: not
+                                                   a walk over the body's rows (a tenth of it) */
         if (!rc && !im->o->dry_run && im->o->cover_year)
             rc = cover(im, t, err, errlen);
     }

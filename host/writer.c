@@ -394,6 +394,11 @@ nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_
     return rc == SQLITE_DONE ? NB_OK : sql_fail(w, err, errlen);
 }
 
+size_t nb_writer_same_count(const nb_writer *w)
+{
+    return w->nsame;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;

@@ -53,6 +53,9 @@ void nb_writer_found_at(const nb_writer *w, int64_t *src, long *line);
  * body: records they wrote may be found unchanged. */
 nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_t errlen);
 
+/* The earlier imports of this file for the body that nb_writer_same_file found. */
+size_t nb_writer_same_count(const nb_writer *w);
+
 /* 1 when REC at line LINE, with raw values RAW, is exactly the record RID that
  * nb_writer_find found last, written by an earlier import of this file: its
  * values, line and raw values all the same. Such a record needs no write (it
