@@ -19,6 +19,7 @@
 -- both come from that declaration, so they cannot disagree.
 
 local layout = require "layout"
+local unpack = table.unpack -- a local: every cell's terms are read through it
 
 local format = {}
 
@@ -354,12 +355,12 @@ local function evaluate(self, t, rk, cell, cubes, checked)
     local n
     if checked then
       local ok
-      ok, n = pcall(cube.get, cube, table.unpack(term, 2, #term))
+      ok, n = pcall(cube.get, cube, unpack(term, 2, #term))
       if not ok then
         error(string.format("%s: %s", where_of(self.id, t, string.format("cell %s.%s", rk, cell.key)), n), 0)
       end
     else
-      n = cube:get(table.unpack(term, 2, #term))
+      n = cube:get(unpack(term, 2, #term))
     end
     v = v + (term.sign or 1) * n
   end

@@ -6,6 +6,7 @@
 local checks = require "checks"
 local checkfile = require "checkfile"
 local cell, sum, compare, ref = checks.cell, checks.sum, checks.compare, checks.ref
+local mtype = math.type
 
 local function v(ctx, row, col) return cell(ctx.values, "requests", row, col) end
 local function columns(ctx) return checks.spec(ctx):columns("requests") end
@@ -91,7 +92,7 @@ return {
               elseif fmt == "money" or fmt == "money_unit" then
                 if type(value) ~= "number" or value < 0 then bad[#bad + 1] = ref(t.id, rk, x.key) end
               elseif fmt ~= "signed" then
-                if math.type(value) ~= "integer" or value < 0 then bad[#bad + 1] = ref(t.id, rk, x.key) end
+                if mtype(value) ~= "integer" or value < 0 then bad[#bad + 1] = ref(t.id, rk, x.key) end
               end
             end
           end
