@@ -359,6 +359,18 @@ static void sync_folder(const char *path)
     free(folder);
 }
 
+void nb_out_folder_made(const char *path)
+{
+    char p[4096];
+    size_t n = strlen(path);
+    if (deferred || n == 0 || n >= sizeof p)
+        return;
+    memcpy(p, path, n + 1);
+    while (n > 1 && p[n - 1] == '/') /* "out/": the folder is "out" */
+        p[--n] = '\0';
+    sync_folder(p); /* the folder of P: its parent */
+}
+
 /* Fills the last six characters of T ("XXXXXX") with random letters and digits. */
 static void randomize(char *t)
 {

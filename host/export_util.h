@@ -92,6 +92,10 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen);
  * writing since). NB_ERR_IO "FOLDER: cannot sync the files written: reason". */
 nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen);
 
+/* The folder PATH was just made: its entry in its parent is synced (best effort; nothing
+ * while syncs are deferred: the batch's sync carries it). */
+void nb_out_folder_made(const char *path);
+
 /* Test seam: the syncs made so far (each fsync of a file or folder, each
  * nb_out_sync_deferred). */
 long nb_out_test_syncs(void);

@@ -8,6 +8,7 @@
 
 #include "doc.h"
 #include "export.h"
+#include "export_util.h"
 #include "lua_nb.h"
 
 /* The string at the stack top; raises naming WHERE and KEY. */
@@ -87,7 +88,9 @@ static int l_export(lua_State *L)
                            "or the command's --out (sandbox)", dir);
         return 2;
     }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (mkdir(dir, 0777) == 0) {
+        nb_out_folder_made(dir);
+    } else if (errno != EEXIST) {
         lua_pushnil(L);
         lua_pushfstring(L, "%s: cannot create folder: %s", dir, strerror(errno));
         return 2;

@@ -322,7 +322,10 @@ static int h_mkdir(lua_State *L)
             lua_pushfstring(L, "%s: the command writes only in its --out folder (sandbox)", dir);
             return 2;
         }
-        if (!exists && mkdir(p, 0777) != 0 &&
+        int made = !exists && mkdir(p, 0777) == 0;
+        if (made)
+            nb_out_folder_made(p); /* its entry in its parent, on disk with the files */
+        if (!exists && !made &&
             (errno != EEXIST || stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
             lua_pushnil(L);
             lua_pushfstring(L, "%s: cannot create folder: %s", p,

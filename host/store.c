@@ -611,8 +611,8 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
        against 25.1 ms of CPU for the six formats (by hand). Those that write read through read(): a bulk import's
        rollback journal may shrink the file back, and a write's I/O error stays an error
        code. Best effort: an SQLite built without it reads as before. */
-    if (mode == NB_OPEN_READ)
-        sqlite3_exec(s->db, "PRAGMA mmap_size = 2147483648", NULL, NULL, NULL);
+    sqlite3_exec(s->db, mode == NB_OPEN_READ ? "PRAGMA mmap_size = 2147483648" : "PRAGMA mmap_size = 0",
+                 NULL, NULL, NULL);
     int probe = mode == NB_OPEN_READ
                     ? sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
                     : SQLITE_OK;

@@ -167,11 +167,10 @@ function checks.run(ctx, files)
         error(string.format("%s (%s): severity must be error, warning or info", where, rule.id), 0)
       end
       if rule.applies == nil or rule.applies(ctx) then
-        local id, severity, title, formula = rule.id, rule.severity, rule.title, rule.formula
         rule.run(ctx, function(r)
           local out = {
-            id = r.id or id, severity = r.severity or severity,
-            title = r.title or title, formula = r.formula or formula,
+            id = r.id or rule.id, severity = r.severity or rule.severity,
+            title = r.title or rule.title, formula = r.formula or rule.formula,
             left = r.left, right = r.right, status = r.status,
             evidence = r.evidence or {}, message = r.message,
           }

@@ -124,7 +124,8 @@ local function cells_of(ctx)
         if rk and x.key and not x.header then
           local k = t.id .. "\t" .. rk .. "\t" .. x.key
           if texts[k] == nil then
-            local text = (x.value ~= nil and of_table[rk][x.key]) or false
+            -- blank as the document has it (no value and no text), as store:put_run keeps it
+            local text = ((x.value ~= nil or x.text ~= nil) and of_table[rk][x.key]) or false
             texts[k] = text
             order[#order + 1] = k
           end

@@ -1419,6 +1419,24 @@ static void test_zip(void)
     free(rnd);
 }
 
+/* A folder made is synced into its parent (its entry on disk with the files); in a batch
+ * the batch's sync carries it. */
+static void test_folder_made(void)
+{
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/made", dir);
+    CHECK(mkdir(sub, 0777) == 0, "folder made: made");
+    long before = nb_out_test_syncs();
+    nb_out_folder_made(sub);
+    CHECK(nb_out_test_syncs() - before == 1, "folder made: its parent synced");
+    nb_out_defer_sync(1, NULL);
+    before = nb_out_test_syncs();
+    nb_out_folder_made(sub);
+    CHECK(nb_out_test_syncs() == before, "folder made: nothing of its own in a batch");
+    nb_out_defer_sync(0, NULL);
+    rmdir(sub);
+}
+
 int main(void)
 {
     nb_doc *d;
@@ -1447,6 +1465,7 @@ int main(void)
     test_atomic_csv(d);
     test_deferred_sync(d);
     test_group(d);
+    test_folder_made();
     test_full_disk(d);
     test_file_size_limit(d);
     test_permissions(d);
