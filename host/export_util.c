@@ -304,7 +304,7 @@ static int write_stream(nb_out *o)
     o->f = NULL;
     if (!e && sync_fd(o->fd) != 0)
         e = errno;
-    if (!e && grouped && !deferred) {
+    if (!e && grouped) { /* never while deferred (nb_out_group_begin) */
 #ifdef __linux__
         /* its write-back begun now, while the group's next files are made; the group's end
            waits for it (an error is told there, by fsync) */
@@ -434,7 +434,7 @@ static nb_err commit_later(nb_out *o, char *err, size_t errlen)
         pending_cap = cap;
     }
     if (npending >= GROUP_OPEN_MAX && o->unnamed) { /* synced and named now: its descriptor closed */
-        if (!deferred && sync_now(o->fd) != 0) {
+        if (sync_now(o->fd) != 0) {
             snprintf(err, errlen, "%s: cannot sync the written file: %s", o->path, strerror(errno));
             return NB_ERR_IO;
         }
@@ -498,7 +498,7 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
        the file system, 160 ms behind 300 MB another program had written), then each named
        and renamed, then their folders (each once). Files named early were synced then. */
     int synced = 1;
-    for (int i = 0; i < npending && synced && !deferred; i++) {
+    for (int i = 0; i < npending && synced; i++) {
         nb_out *o = &pending[i].out;
         if (o->fd >= 0 && sync_now(o->fd) != 0) {
             e = errno;

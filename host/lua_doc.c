@@ -10,6 +10,7 @@
 
 #include "doc.h"
 #include "lua_nb.h"
+#include "runs.h"
 
 /* The document under construction, owned by a userdata so an error raised
  * while reading the Lua table cannot leak it. */
@@ -536,6 +537,34 @@ static int l_doc_texts(lua_State *L)
     return push_cells(L, check_doc(L, 1), 1);
 }
 
+/* doc:run_cells() -> { ["table\trow\tcol"] = text | false }, { key, … }: the data cells
+ * a run keeps of the document (nb_run_values_of_doc: each key's first cell, false for a
+ * blank), and their keys in the document's order. */
+static int l_doc_run_cells(lua_State *L)
+{
+    const nb_doc *d = check_doc(L, 1);
+    nb_run_value *v = NULL;
+    int n = 0;
+    char err[256];
+    void **owned = nb_lua_owned(L);
+    if (nb_run_values_of_doc(d, &v, &n, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    *owned = v;
+    lua_createtable(L, 0, n);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushfstring(L, "%s\t%s\t%s", v[i].tbl, v[i].row, v[i].col);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, i + 1);
+        if (v[i].text)
+            lua_pushstring(L, v[i].text);
+        else
+            lua_pushboolean(L, 0);
+        lua_rawset(L, -4);
+    }
+    return 2;
+}
+
 /* doc:set_blocks(blocks): the reading order (headings, paragraphs, tables). */
 static int l_doc_set_blocks(lua_State *L)
 {
@@ -560,6 +589,7 @@ static const luaL_Reg doc_methods[] = {
     {"cell", l_doc_cell},
     {"values", l_doc_values},
     {"texts", l_doc_texts},
+    {"run_cells", l_doc_run_cells},
     {"set_blocks", l_doc_set_blocks},
     {"set_checks", l_doc_set_checks},
     {NULL, NULL},

@@ -109,32 +109,6 @@ end
 
 -- ---- one report ----
 
--- Every data cell of the document as "table\trow\tcol" -> display text (false: blank),
--- and the list of keys in table order: the same cells store:put_run keeps of the document
--- (each key's first cell), for the list of changes against the last run.
-local function cells_of(ctx)
-  local texts, order = {}, {}
-  local printed = ctx.document:texts()
-  for _, t in ipairs(ctx.tables) do
-    local of_table = printed[t.id]
-    for _, row in ipairs(t.rows) do
-      for c = 1, t.ncols do
-        local x = row[c]
-        local rk = x.row or row.key
-        if rk and x.key and not x.header then
-          local k = t.id .. "\t" .. rk .. "\t" .. x.key
-          if texts[k] == nil then
-            -- blank as the document has it (no value and no text), as store:put_run keeps it
-            local text = ((x.value ~= nil or x.text ~= nil) and of_table[rk][x.key]) or false
-            texts[k] = text
-            order[#order + 1] = k
-          end
-        end
-      end
-    end
-  end
-  return texts, order
-end
 
 -- The rule files that ran for BODY: rule id -> { file =, hash = }.
 local function rule_sources(store, body, sources)
@@ -319,7 +293,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     local changes, now, order = {}, nil, nil
     if before then
       for _, t in ipairs(ctx.tables) do titles[t.id] = t.title end
-      now, order = cells_of(ctx)
+      now, order = ctx.document:run_cells() -- the cells store:put_run keeps
       changes = diff(before, now, order, titles, labels)
     end
     if #changes > 0 then
