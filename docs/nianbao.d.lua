@@ -331,6 +331,11 @@ function Doc:values() end
 ---@return table<string, table<string, table<string, string>>>
 function Doc:texts() end
 
+---The data cells a run keeps ("table\trow\tcol" -> text, false for a blank) and their keys in order.
+---@return table<string, string|false> cells
+---@return string[] order
+function Doc:run_cells() end
+
 ---@param blocks table[]
 function Doc:set_blocks(blocks) end
 
