@@ -11,8 +11,10 @@
 /* Rows per multi-row INSERT when the body has no rows of the kind yet. */
 #define BATCH_ROWS 256
 /* Batches handed to the helper thread at a time (nb_writer_async): each handing
- * over wakes a thread, which on a virtual machine may take as long as a batch. */
-#define GROUP_BATCHES 8
+ * over wakes a thread, which on a virtual machine may take as long as a batch
+ * (some 30 us). 16 against 8: an import of 1e6 rows 7% faster, its groups twice
+ * the memory (two arrays of 4096 rows of 456 bytes, 3.7 MB, and their texts). */
+#define GROUP_BATCHES 16
 #define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
 
 /* A record waiting to be written: its values, and offsets and lengths of its
@@ -619,7 +621,7 @@ void nb_writer_async(nb_writer *w, nb_async *a, int groups, nb_write_fail *fail)
     w->may_group = groups;
 }
 
-/* Takes the buffers of groups (about 2 MB), once the writer has a batch's worth of
+/* Takes the buffers of groups (about 4 MB), once the writer has a batch's worth of
  * rows queued: a body of a few rows never does. When out of memory the rows go on
  * being written here. */
 static void take_groups(nb_writer *w)

@@ -70,7 +70,7 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
 
 /* From now on rows the writer writes itself wait for any job of A in flight first,
  * and, when GROUPS and the writer batches (a body new to the kind), its records are
- * queued in groups of 2,048 (about 2 MB of buffers, taken once a batch's worth is
+ * queued in groups of 4,096 (about 4 MB of buffers, taken once a batch's worth is
  * queued), each written by the helper thread of A while the next one fills (a group
  * that fails says so at the writer's next call, and in FAIL; a failure that ended the
  * transaction begins another, so that nothing written after it is kept). Updates stay here: the helper holds

@@ -166,6 +166,7 @@ static void test_trim(void)
     CHECK_STR(trim("a\xe3\x80\x80" "b"), "a\xe3\x80\x80" "b", "trim: inner U+3000 kept");
     CHECK_STR(trim("\xe3\x80\x80\xe3\x80\x80"), "", "trim: only U+3000");
     CHECK_STR(trim(""), "", "trim: empty");
+    CHECK_STR(trim(" a b \xe3\x80\x80\t"), "a b", "trim: inner ASCII space kept, the end found past it");
     /* U+3001 (、) shares the first two bytes and must stay. */
     CHECK_STR(trim("\xe3\x80\x81"), "\xe3\x80\x81", "trim: U+3001 kept");
 }
