@@ -407,6 +407,7 @@ end
 -- The rows of table T of SELF with their values (see Format:build); CHECKED as evaluate.
 local function built_rows(self, t, cubes, figures, blank, checked)
   local rows = {}
+  if next(blank) == nil then blank = nil end -- most reports: no kind without records
   for r, row in ipairs(t.rows) do
     local nr = { key = row.key }
     for c = 1, t.ncols do
@@ -416,7 +417,7 @@ local function built_rows(self, t, cubes, figures, blank, checked)
       if cell.terms and figures then
         local v = figures[t.id] and figures[t.id][rk] and figures[t.id][rk][cell.key]
         copy.value = v or nil
-      elseif cell.terms and not all_blank(cell, blank) then
+      elseif cell.terms and not (blank and all_blank(cell, blank)) then
         copy.value = evaluate(self, t, rk, cell, cubes, checked)
       end
       nr[c] = copy

@@ -245,6 +245,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
   local out = opts.out or "out"
   local digests = store:digests(bodies)
   local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
+  local made = {} -- folders made (or found) in this run
   local folders = {} -- body -> manifest being made
   local sources_of = {} -- body -> the rule files that ran (rule_sources), once a body
   years_held = years_held or {} -- body -> store:years (the checks of a first year ask)
@@ -269,7 +270,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
 
     local dir = out .. "/" .. regen.safe_name(r.body)
     local name = regen.safe_name(r.body) .. "-" .. r.year
-    must(opts.mkdir(dir))
+    if not made[dir] then must(opts.mkdir(dir)); made[dir] = true end -- once a folder
     local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = opts.to })
     if not written or err then nianbao.fail(err) end
     if opts.checks then
