@@ -32,6 +32,8 @@ int64_t nb_pack_day(int ymd);
 
 /* YYYYMMDD of day code DAY (not 0). */
 int nb_pack_ymd(int64_t day);
+/* The year of day code DAY (not 0): nb_pack_ymd(DAY) / 10000, faster. */
+int nb_pack_year_of_day(int64_t day);
 
 /* The number of packed columns of K, and the field of each (FIELD[c], at most
  * NB_MAX_FIELDS); -1 in COL_OF[f] for a text field. */

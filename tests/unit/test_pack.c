@@ -52,6 +52,12 @@ static void test_days(void)
     CHECK(nb_pack_ymd(nb_pack_day(20200229)) == 20200229, "a leap day there and back");
     CHECK(nb_pack_ymd(nb_pack_day(99991231)) == 99991231, "the last date there and back");
     CHECK(nb_pack_day(20210101) - nb_pack_day(20200101) == 366, "2020 has 366 days");
+    /* the year by arithmetic (1901-2099) is the calendar's on every day, and past it */
+    int bad = 0;
+    for (int64_t d = 1; d <= nb_pack_day(22010101); d++)
+        bad += nb_pack_year_of_day(d) != nb_pack_ymd(d) / 10000;
+    CHECK(bad == 0, "the year of every day code from 1900 to 2200 is its date's");
+    CHECK(nb_pack_year_of_day(nb_pack_day(99991231)) == 9999, "the year of the last date");
 }
 
 static void test_widths(nb_store *s)
