@@ -635,6 +635,89 @@ static void test_walk(void)
           "walk: the same file again: 13 unchanged");
 }
 
+static long verify_packs(void);
+
+/* Rows found again with their values, their lines moved (a line added at the top, blocks
+ * swapped), are written in runs of rids moved by as many lines: each row ends with its own
+ * line and the file's source, whatever breaks a run (a changed row, a new one, another
+ * move); a run refused names its lines, and leaves every row as it was. */
+static void test_moved(void)
+{
+    nb_buf b = {0};
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\n");
+    for (int i = 0; i < 600; i++)
+        nb_buf_printf(&b, "MV%04d,2020-03-%02d,自然人\n", i, 1 + i % 28);
+    result r = run("request", write_file("moved.csv", b.data), "搬移局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 600, "moved: 600 rows stored");
+    /* a line at the top: every row one line down, one run */
+    b.len = 0;
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\nMVNEW,2020-04-01,自然人\n");
+    for (int i = 0; i < 600; i++)
+        nb_buf_printf(&b, "MV%04d,2020-03-%02d,自然人\n", i, 1 + i % 28);
+    r = run("request", write_file("moved.csv", b.data), "搬移局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 1 && r.st.updated == 600 && r.st.unchanged == 0,
+          "moved: a line added at the top: 1 new, 600 updated");
+    const char *lines = "SELECT count(*), sum(r.line = 3 + CAST(substr(r.id, 3) AS INTEGER)), "
+                        "count(DISTINCT r.src), sum(r.received = 20200301 + CAST(substr(r.id, 3) AS INTEGER) % 28) "
+                        "FROM request r JOIN body b ON b.id = r.body WHERE b.name = '搬移局' AND r.id <> 'MVNEW'";
+    CHECK_STR(sql_rows(lines), "600|600|1|600\n", "moved: each row one line down, of the new source, its values kept");
+    CHECK(verify_packs() == 0, "moved: the parts and digests agree with the rows");
+    /* the two halves swapped, a changed row and a new one in the second half: runs of
+       different moves, broken */
+    b.len = 0;
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\n");
+    for (int i = 300; i < 600; i++)
+        nb_buf_printf(&b, "MV%04d,2020-03-%02d,%s\n", i, 1 + i % 28, i == 450 ? "商业企业" : "自然人");
+    nb_buf_adds(&b, "MVNEW,2020-04-01,自然人\n");
+    for (int i = 0; i < 300; i++) {
+        if (i == 100)
+            nb_buf_adds(&b, "MVADD,2020-04-02,自然人\n");
+        nb_buf_printf(&b, "MV%04d,2020-03-%02d,自然人\n", i, 1 + i % 28);
+    }
+    const char *swapped = write_file("moved.csv", b.data);
+    nb_buf_free(&b);
+    r = run("request", swapped, "搬移局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 1 && r.st.updated == 601 && r.st.unchanged == 0,
+          "moved: halves swapped, one row changed, one added: 601 updated, 1 new");
+    CHECK_STR(sql_rows("SELECT sum(n < 300 AND r.line = n + 303 + (n >= 100)), sum(n >= 300 AND r.line = n - 298), "
+                       "sum(r.applicant = (SELECT id FROM dict WHERE dict = 'applicant' AND code = 'business')), "
+                       "count(DISTINCT r.src) FROM (SELECT r.*, CAST(substr(r.id, 3) AS INTEGER) n FROM request r "
+                       "JOIN body b ON b.id = r.body WHERE b.name = '搬移局' AND r.id LIKE 'MV0%') r"),
+              "300|300|1|1\n", "moved: each row at its own line, the changed one changed");
+    CHECK_STR(sql_rows("SELECT r.id, r.line FROM request r JOIN body b ON b.id = r.body "
+                       "WHERE b.name = '搬移局' AND r.id IN ('MVNEW', 'MVADD') ORDER BY r.line"),
+              "MVNEW|302\nMVADD|403\n", "moved: the new row and the one moved alone, each at its line");
+    CHECK(verify_packs() == 0, "moved: swapped: the parts and digests agree with the rows");
+    /* a run refused: its lines named, nothing of the file kept */
+    long long sum_before = sql_int("SELECT sum(line) FROM request");
+    b = (nb_buf){0};
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\n");
+    for (int i = 0; i < 600; i++)
+        nb_buf_printf(&b, "MV%04d,2020-03-%02d,自然人\n", i, 1 + i % 28);
+    const char *back = write_file("moved.csv", b.data);
+    nb_buf_free(&b);
+    sqlite3_exec(store->db, "CREATE TRIGGER moved_fail BEFORE UPDATE ON request WHEN NEW.id = 'MV0200' "
+                 "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
+    r = run("request", back, "搬移局", 0, NULL, 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s: lines 102 to 301: cannot store one of the rows: refused by a test trigger", back);
+    check_failed(&r, want, "moved: a run refused names its first and last lines");
+    CHECK(sql_int("SELECT sum(line) FROM request") == sum_before, "moved: after the refused run every line is as it was");
+    sqlite3_exec(store->db, "DROP TRIGGER moved_fail", NULL, NULL, NULL);
+    sqlite3_exec(store->db, "CREATE TRIGGER moved_fail BEFORE UPDATE ON request WHEN NEW.id = 'MVADD' "
+                 "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
+    b = (nb_buf){0};
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\nMVADD,2020-04-02,自然人\n");
+    const char *one = write_file("moved.csv", b.data);
+    nb_buf_free(&b);
+    r = run("request", one, "搬移局", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:2: cannot store the row: refused by a test trigger", one);
+    check_failed(&r, want, "moved: a row moved alone and refused names its line");
+    sqlite3_exec(store->db, "DROP TRIGGER moved_fail", NULL, NULL, NULL);
+    CHECK(sql_int("SELECT sum(line) FROM request") == sum_before && verify_packs() == 0,
+          "moved: after the refused row every line is as it was, the parts agree");
+}
+
 /* Ids in no order: each is new (the filter of ids met says so, no lookup), and a
  * repeat far from its first is still found, with its first line. */
 static void test_shuffled(void)
@@ -1133,6 +1216,7 @@ int main(void)
     test_raw_values();
     test_many_bodies();
     test_walk();
+    test_moved();
     test_shuffled();
     test_async();
     test_async_rowid();
