@@ -22,6 +22,7 @@ typedef struct {
     int64_t body_id, src_id;
     nb_writer *writer;
     nb_buf last_id;       /* the greatest id of the body's rows so far */
+    long brought;         /* its rows in the file, stored: new, updated or found unchanged */
 } target;
 
 typedef struct {
@@ -438,8 +439,10 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
     if (rid && nb_writer_unchanged(t->writer, &rec, rid, line, im->raw.data) &&
         keep(im, rid) == 0) {
         im->st->unchanged++;
+        t->brought++;
         return NB_OK;
     }
+    t->brought++;
     if (rid)
         im->st->updated++;
     else
@@ -526,6 +529,22 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
 /* Without --replace: the body's rows of the kind that an earlier import of this file
  * brought and this one did not (an id corrected in the file leaves its old row) are kept;
  * a note names the first few and the option that removes them. */
+/* 1 when every row of T's body (of the kind) is one this file brought: none can have been
+ * left. The rows counted through the (body, id) index alone (by hand, at 1e6: 20 ms, where
+ * note_left's walk looked up each row's source, 130 ms). 0 when unsure. */
+static int all_brought(import_state *im, const target *t)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE body = ?1", im->k->table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, t->body_id);
+    int all = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == t->brought;
+    sqlite3_finalize(st);
+    return all;
+}
+
 static nb_err note_left(import_state *im, const target *t, char *err, size_t errlen)
 {
     char sql[512];
@@ -655,9 +674,11 @@ static nb_err finish_targets(import_state *im, char *err, size_t errlen)
             rc = remove_stale(im, t, err, errlen);
         if (!rc && im->o->replace)
             rc = replace_rows(im, t, err, errlen);
-        else if (!rc && im->k->id_required && im->canonical[0] && nb_writer_same_count(t->writer) > 0)
-            rc = note_left(im, t, err, errlen); /* a first import of the file left nothing: not
-                                                   a walk over the body's rows (a tenth of it) */
+        else if (!rc && im->k->id_required && im->canonical[0] && nb_writer_same_count(t->writer) > 0 &&
+                 !all_brought(im, t))
+            rc = note_left(im, t, err, errlen); /* a first import of the file left nothing, nor
+                                                   one that brought every row of the body: not a
+                                                   walk over the body's rows (a tenth of it) */
         if (!rc && !im->o->dry_run && im->o->cover_year)
             rc = cover(im, t, err, errlen);
     }
