@@ -526,9 +526,6 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     return gone ? nb_pack_touch(im->s, im->k, t->body_id, 0, err, errlen) : NB_OK;
 }
 
-/* Without --replace: the body's rows of the kind that an earlier import of this file
- * brought and this one did not (an id corrected in the file leaves its old row) are kept;
- * a note names the first few and the option that removes them. */
 /* 1 when every row of T's body (of the kind) is one this file brought: none can have been
  * left. The rows counted through the (body, id) index alone (by hand, at 1e6: 20 ms, where
  * note_left's walk looked up each row's source, 130 ms). 0 when unsure. */
@@ -545,6 +542,9 @@ static int all_brought(import_state *im, const target *t)
     return all;
 }
 
+/* Without --replace: the body's rows of the kind that an earlier import of this file
+ * brought and this one did not (an id corrected in the file leaves its old row) are kept;
+ * a note names the first few and the option that removes them. */
 static nb_err note_left(import_state *im, const target *t, char *err, size_t errlen)
 {
     char sql[512];

@@ -750,7 +750,7 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
     }
     nb_async_wait(w->helper);
     pending_row first = {.line = w->move_first}, last = {.line = w->move_last};
-    int n = w->nmoves, step = SQLITE_DONE;
+    int n = w->nmoves, step = SQLITE_OK;
     w->nmoves = 0;
     if (!w->move) {
         char *sql = sqlite3_mprintf("UPDATE %s SET src = ?1, line = line + ?2 WHERE rid BETWEEN ?3 AND ?4",
@@ -758,7 +758,7 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         step = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, sql, -1, &w->move, NULL);
         sqlite3_free(sql);
     }
-    if (step == SQLITE_DONE || step == SQLITE_OK) {
+    if (step == SQLITE_OK) {
         sqlite3_bind_int64(w->move, 1, w->src);
         sqlite3_bind_int64(w->move, 2, w->move_by);
         sqlite3_bind_int64(w->move, 3, w->move_lo);
