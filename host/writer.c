@@ -239,12 +239,11 @@ static nb_err flush_rows(nb_writer *w, char *err, size_t errlen);
 static nb_err settle(nb_writer *w, char *err, size_t errlen);
 
 /* Keeps a copy of column C of the find statement in found_text at *OFF. */
-static int keep_text(nb_writer *w, int c, size_t *off)
+static int keep_text(nb_writer *w, sqlite3_value *v, size_t *off)
 {
-    const unsigned char *t = sqlite3_column_text(w->find, c);
+    const unsigned char *t = sqlite3_value_text(v);
     *off = w->found_text.len;
-    return nb_buf_add(&w->found_text, t ? (const char *)t : "",
-                      (size_t)sqlite3_column_bytes(w->find, c) + 1);
+    return nb_buf_add(&w->found_text, t ? (const char *)t : "", (size_t)sqlite3_value_bytes(v) + 1);
 }
 
 /* The order of the index on (body, id): bytes, then the shorter first. */
@@ -266,8 +265,9 @@ static int scan_step(nb_writer *w)
 /* Compares the id of the row the walk stands on with ID. */
 static int scan_cmp(nb_writer *w, const char *id, size_t len)
 {
-    const char *at = (const char *)sqlite3_column_text(w->find, 0);
-    return id_cmp(at ? at : "", (size_t)sqlite3_column_bytes(w->find, 0), id, len);
+    sqlite3_value *v = sqlite3_column_value(w->find, 0); /* the connection's mutex is held */
+    const char *at = (const char *)sqlite3_value_text(v);
+    return id_cmp(at ? at : "", (size_t)sqlite3_value_bytes(v), id, len);
 }
 
 /* Rows the walk steps over before it seeks instead. */
@@ -334,16 +334,17 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     w->found_text.len = 0;
     if (found) {
         for (int f = 0; f < k->nfields; f++) {
-            w->found_has[f] = sqlite3_column_type(w->find, f + 2) != SQLITE_NULL;
+            sqlite3_value *v = sqlite3_column_value(w->find, f + 2);
+            w->found_has[f] = sqlite3_value_type(v) != SQLITE_NULL;
             if (k->fields[f].type == NB_F_TEXT)
-                bad |= w->found_has[f] && keep_text(w, f + 2, &w->found_off[f]);
+                bad |= w->found_has[f] && keep_text(w, v, &w->found_off[f]);
             else
-                w->found_ival[f] = sqlite3_column_int64(w->find, f + 2);
+                w->found_ival[f] = sqlite3_value_int64(v);
         }
-        w->found_src = sqlite3_column_int64(w->find, k->nfields + 2);
-        w->found_line = (long)sqlite3_column_int64(w->find, k->nfields + 3);
-        bad |= keep_text(w, k->nfields + 4, &w->found_raw);
-        *rid = w->found_rid = sqlite3_column_int64(w->find, 1);
+        w->found_src = sqlite3_value_int64(sqlite3_column_value(w->find, k->nfields + 2));
+        w->found_line = (long)sqlite3_value_int64(sqlite3_column_value(w->find, k->nfields + 3));
+        bad |= keep_text(w, sqlite3_column_value(w->find, k->nfields + 4), &w->found_raw);
+        *rid = w->found_rid = sqlite3_value_int64(sqlite3_column_value(w->find, 1));
     }
     if (bad) {
         scan_end(w);
