@@ -361,10 +361,16 @@ nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, siz
     return w->existing ? find(w, id, rid, err, errlen) : NB_OK;
 }
 
+static nb_err end_moves(nb_writer *w, char *err, size_t errlen);
+
 nb_err nb_writer_lookup(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
     *rid = w->found_rid = 0;
-    nb_err rc = flush_rows(w, err, errlen);
+    /* the rows written first, moved ones too: a repeat of a moved row's id is found with
+       this file's source and the line it moved to */
+    nb_err rc = end_moves(w, err, errlen);
+    if (!rc)
+        rc = flush_rows(w, err, errlen);
     if (!rc)
         rc = settle(w, err, errlen);
     return rc ? rc : find(w, id, rid, err, errlen);

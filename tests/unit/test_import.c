@@ -736,6 +736,21 @@ static void test_moved(void)
     sqlite3_exec(store->db, "DROP TRIGGER moved_fail", NULL, NULL, NULL);
     CHECK(sql_int("SELECT sum(line) FROM request") == sum_before && verify_packs() == 0,
           "moved: after the refused row every line is as it was, the parts agree");
+    /* a moved row's id again further down: refused as any repeat, though its run of moves
+       is not written yet when the repeat is met */
+    b = (nb_buf){0};
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\nMVTOP,2020-04-04,自然人\n");
+    for (int i = 0; i < 600; i++)
+        nb_buf_printf(&b, "MV%04d,2020-03-%02d,自然人\n", i, 1 + i % 28);
+    nb_buf_adds(&b, "MV0500,2020-03-25,自然人\n"); /* in the last run, not written yet */
+    const char *again = write_file("moved.csv", b.data);
+    nb_buf_free(&b);
+    r = run("request", again, "搬移局", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:603: field 'id': duplicate id, first at line 503 (MV0500)", again);
+    CHECK(r.rc == NB_ERR_INPUT && r.st.refused == 1 && strstr(r.msgs, want) != NULL,
+          "moved: a moved row's id repeated is refused, naming the line it moved to");
+    CHECK(sql_int("SELECT sum(line) FROM request") == sum_before && verify_packs() == 0,
+          "moved: the file with a repeat refused: every line as it was");
 }
 
 /* Ids in no order: each is new (the filter of ids met says so, no lookup), and a
