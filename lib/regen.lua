@@ -22,22 +22,9 @@ local bodies = require "bodies"
 
 local regen = {}
 
---- The file name of body S's folder and reports: the bytes a file name cannot hold on every
---- system, or a shell would trip on (/ \ : * ? " < > |, spaces, control characters, % and ~,
---- which the escapes and a long name's end use; a leading dot) as %XX, so that two bodies
---- never share a name (甲/乙 is 甲%2F乙, 甲_乙 stays); past 120 bytes, cut at a character and
---- ended by ~ and 8 hex digits of the name's SHA-256 (a file name stays under the file
---- systems' 255 bytes).
-function regen.safe_name(s)
-  local out = s:gsub("[%c%s/\\:*?\"<>|%%~]", function(c) return string.format("%%%02X", c:byte()) end)
-  out = out:gsub("^%.", "%%2E")
-  if #out > 120 then -- a long name: cut at a character, made unique by its digest
-    local cut = 100
-    while cut > 0 and out:byte(cut + 1) >= 0x80 and out:byte(cut + 1) < 0xC0 do cut = cut - 1 end
-    out = out:sub(1, cut) .. "~" .. nianbao.sha256(s):sub(1, 8)
-  end
-  return out
-end
+--- The file name of body S's folder and reports (report.safe_name, which owns it: a single
+--- report names its files without loading regen).
+regen.safe_name = report.safe_name
 
 -- ---- the plan ----
 

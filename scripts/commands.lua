@@ -622,7 +622,7 @@ local function run_report(c, write)
                                            rules = rule_files(c), fonts = c.opt.fonts, years = years_of })
   note_empty_year(c, years_of)
   if write then
-    local name = regen.safe_name(c.opt.body) .. "-" .. c.opt.year
+    local name = report.safe_name(c.opt.body) .. "-" .. c.opt.year
     local dir = c.opt.out or "out"
     c.host.allow_write(dir)
     local made, why = c.host.mkdir(dir) -- its parents too
