@@ -27,14 +27,17 @@ local Format = {}
 Format.__metatable = "format" -- scripts cannot reach (and change) the methods of every format
 
 -- The formats defined under format.lazily whose tables are not laid out yet: format -> its
--- spec. A format's tables are laid out when first read (f.tables, f.by_id).
+-- spec. A format's tables are made (a spec's function of them) and laid out when first read
+-- (f.tables, f.by_id, f.specs).
 local unshaped = setmetatable({}, { __mode = "k" })
-local shape_tables -- below
+local shape_tables, table_specs -- below
 
 function Format.__index(f, k)
   local spec = unshaped[f]
-  if spec and (k == "tables" or k == "by_id") then
-    shape_tables(f, spec) -- raises (at every read) while the tables are wrong
+  if spec and (k == "tables" or k == "by_id" or k == "specs") then
+    local specs = table_specs(spec) -- raises (at every read) while the tables are wrong
+    shape_tables(f, spec, specs)
+    rawset(f, "specs", specs)
     unshaped[f] = nil
     return rawget(f, k)
   end
@@ -222,16 +225,28 @@ local function check_spec(spec)
         tostring(name)), 0)
     end
   end
-  if type(spec.tables) ~= "table" or #spec.tables == 0 then
-    error("format " .. id .. ": tables must be a list of format.table{…}", 0)
+  if type(spec.tables) ~= "function" and (type(spec.tables) ~= "table" or #spec.tables == 0) then
+    error("format " .. id .. ": tables must be a list of format.table{…}, or a function returning it", 0)
   end
+end
+
+-- The list of table specs of SPEC: its tables, or what its function of them returns.
+function table_specs(spec)
+  local t = spec.tables
+  if type(t) == "function" then
+    t = t()
+    if type(t) ~= "table" or #t == 0 then
+      error("format " .. spec.id .. ": its tables function must return a list of format.table{…}", 0)
+    end
+  end
+  return t
 end
 
 -- Lays out the tables of format F from SPEC and checks its parts against them; F gets
 -- them only when all is well.
-function shape_tables(f, spec)
+function shape_tables(f, spec, specs)
   local tables, by_id = {}, {}
-  for _, t in ipairs(spec.tables) do
+  for _, t in ipairs(specs) do
     local s = type(t) == "table" and type(t.rows) == "function" and { id = t.id, dynamic = t }
               or shape(spec.id, t, spec.cubes)
     if type(s.id) ~= "string" then error("format " .. spec.id .. ": a table needs an id", 0) end
@@ -261,14 +276,19 @@ function format.define(spec)
   check_spec(spec)
   serial = serial + 1
   local f = setmetatable({ id = spec.id, name = spec.name, years = spec.years, parts = spec.parts,
-                           cubes = spec.cubes, specs = spec.tables, _serial = serial }, Format)
+                           cubes = spec.cubes, _serial = serial }, Format)
   own[serial] = f
-  if lazy then unshaped[f] = spec else shape_tables(f, spec) end
+  if lazy then
+    unshaped[f] = spec
+  else
+    f.specs = table_specs(spec)
+    shape_tables(f, spec, f.specs)
+  end
   return f
 end
 
---- FN(…), in which format.define checks a format's declaration but lays out its tables
---- only when they are first read: the national formats are loaded together to choose
+--- FN(…), in which format.define checks a format's declaration but makes (when TABLES is a
+--- function) and lays out its tables only when they are first read: the national formats are loaded together to choose
 --- the one in force, and a report uses one (their tables are a quarter of a report's
 --- start). Only for formats known to be sound (the program's own: its tests lay them
 --- out); a stored layout is checked whole at import (formats.load).

@@ -41,24 +41,27 @@ return format.define{
     purchase_count = format.count("purchase"),
     purchase_amount = format.sum("purchase", "amount"),
   },
-  tables = {
-    format.table{ id = "active", title = national.parts[2].title, ncols = 4, rows = {
-      national.block("第二十条第（一）项"),
-      { head("信息内容"), head("本年新制作数量"), head("本年新公开数量"), head("对外公开总数量") },
-      doc_row("rule"), doc_row("normative"),
-      national.block("第二十条第（五）项"), item_header, item_row("license"), item_row("service"),
-      national.block("第二十条第（六）项"), item_header, item_row("penalty"), item_row("coercion"),
-      national.block("第二十条第（八）项"),
-      { head("信息内容"), head("上一年项目数量"), head("本年增/减", { cols = 2 }) },
-      { key = "fee", label(national.label("matter_kind", "fee")), cell("items_prev", { { "items_prev", "fee" } }),
-        cell("items_change", { { "items_now", "fee" }, { "items_prev", "fee", sign = -1 } },
-             { fmt = "signed", cols = 2 }) },
-      national.block("第二十条第（九）项"),
-      { head("信息内容"), head("采购项目数量"), head("采购总金额", { cols = 2 }) },
-      { key = "purchase", label(nianbao.kinds.purchase.label), cell("count", { { "purchase_count" } }),
-        cell("amount", { { "purchase_amount" } }, { fmt = "money_unit", unit = "wan", cols = 2 }) },
-    } },
-    national.requests{ fold = { ["6"] = true } },
-    national.appeals(),
-  },
+  -- made when first used: a report of another year loads this file only to choose its format
+  tables = function()
+    return {
+      format.table{ id = "active", title = national.parts[2].title, ncols = 4, rows = {
+        national.block("第二十条第（一）项"),
+        { head("信息内容"), head("本年新制作数量"), head("本年新公开数量"), head("对外公开总数量") },
+        doc_row("rule"), doc_row("normative"),
+        national.block("第二十条第（五）项"), item_header, item_row("license"), item_row("service"),
+        national.block("第二十条第（六）项"), item_header, item_row("penalty"), item_row("coercion"),
+        national.block("第二十条第（八）项"),
+        { head("信息内容"), head("上一年项目数量"), head("本年增/减", { cols = 2 }) },
+        { key = "fee", label(national.label("matter_kind", "fee")), cell("items_prev", { { "items_prev", "fee" } }),
+          cell("items_change", { { "items_now", "fee" }, { "items_prev", "fee", sign = -1 } },
+               { fmt = "signed", cols = 2 }) },
+        national.block("第二十条第（九）项"),
+        { head("信息内容"), head("采购项目数量"), head("采购总金额", { cols = 2 }) },
+        { key = "purchase", label(nianbao.kinds.purchase.label), cell("count", { { "purchase_count" } }),
+          cell("amount", { { "purchase_amount" } }, { fmt = "money_unit", unit = "wan", cols = 2 }) },
+      } },
+      national.requests{ fold = { ["6"] = true } },
+      national.appeals(),
+    }
+  end,
 }

@@ -48,6 +48,41 @@ is(#shared.tables, 1, "lazily: once")
 error_is(function() return lazy.tables end,
          "format t1, table x: cell r.c: term 2 names cube 'm', which the format does not declare",
          "lazily: a format whose tables are wrong raises at every read, not the first alone")
+-- ---- tables as a function: made when first read under lazily, at once otherwise ----
+local made = 0
+local function define_fn(fn)
+  return format.define{
+    id = "t3", name = "测试", parts = { { title = "一", table = "x" } },
+    cubes = { n = format.flow("request") }, tables = fn,
+  }
+end
+local function tables_fn()
+  made = made + 1
+  return { format.table{ id = "x", ncols = 2, rows = { { key = "r", format.label("行"),
+    format.cell("c", { { "n", "new" } }) } } } }
+end
+local later = format.lazily(define_fn, tables_fn)
+is(made, 0, "tables function: not called by a lazy define")
+is(later.by_id.x.rows[1].key, "r", "tables function: called when the tables are first read")
+is(#later.specs, 1, "tables function: the specs it returned")
+is(made, 1, "tables function: called once")
+define_fn(tables_fn)
+is(made, 2, "tables function: called at once outside lazily")
+error_is(function() define_fn(function() return {} end) end,
+         "format t3: its tables function must return a list of format.table{…}",
+         "tables function: an empty list refused")
+local empty = format.lazily(define_fn, function() return "x" end)
+error_is(function() return empty.tables end,
+         "format t3: its tables function must return a list of format.table{…}",
+         "tables function: under lazily, refused when read")
+error_is(function() define_fn(42) end,
+         "format t3: tables must be a list of format.table{…}, or a function returning it",
+         "tables: neither a list nor a function")
+local extended = format.extend(later, { id = "t4" })
+is(extended.by_id.x.rows[1].key, "r", "tables function: extend reads the base's tables")
+local gov2021 = require "formats.gov2021"
+is(gov2021.by_id.requests.id, "requests", "tables function: a national format's tables, made when read")
+
 local formats = require "formats"
 local sneaky = [[
 local format = require "format"
