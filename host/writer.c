@@ -756,6 +756,9 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         return rc;
     }
     nb_async_wait(w->helper);
+    /* the walk may stand on a row of the run, read before its move: it starts again (a
+       repeat of that row's id would be found with its old source and line) */
+    scan_end(w);
     pending_row first = {.line = w->move_first}, last = {.line = w->move_last};
     int n = w->nmoves, step = SQLITE_OK;
     w->nmoves = 0;

@@ -753,6 +753,38 @@ static void test_moved(void)
           "moved: the file with a repeat refused: every line as it was");
 }
 
+/* A seek for a new id that stops on a row whose move is not written yet: a repeat of that
+ * row's id later is refused all the same (the walk read the row before its move). */
+static void test_moved_seek(void)
+{
+    const char *head = "编号,收到日期,申请人类型,办结日期,办理结果\n";
+    nb_buf b = {0};
+    nb_buf_printf(&b, "%s5,2020-01-05,自然人,2020-01-10,1\n", head);
+    result r = run("request", write_file("seek.csv", b.data), "寻址局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 1, "moved seek: one row stored");
+    b.len = 0;
+    nb_buf_printf(&b, "%s\n5,2020-01-05,自然人,2020-01-10,1\n10,2020-01-04,自然人,2020-01-10,1\n"
+                  "5,2020-03-05,自然人,2020-03-10,2\n", head);
+    const char *path = write_file("seek.csv", b.data);
+    r = run("request", path, "寻址局", 0, NULL, 0);
+    char want[512];
+    snprintf(want, sizeof want, "%s:5: field 'id': duplicate id, first at line 3 (5)", path);
+    CHECK(r.rc == NB_ERR_INPUT && r.st.refused == 1 && strstr(r.msgs, want) != NULL,
+          "moved seek: a repeat of the moved row, other values: refused");
+    b.len = 0;
+    nb_buf_printf(&b, "%s\n5,2020-01-05,自然人,2020-01-10,1\n10,2020-01-04,自然人,2020-01-10,1\n"
+                  "5,2020-01-05,自然人,2020-01-10,1\n", head);
+    path = write_file("seek.csv", b.data);
+    r = run("request", path, "寻址局", 0, NULL, 0);
+    snprintf(want, sizeof want, "%s:5: field 'id': duplicate id, first at line 3 (5)", path);
+    CHECK(r.rc == NB_ERR_INPUT && r.st.refused == 1 && strstr(r.msgs, want) != NULL,
+          "moved seek: a repeat of the moved row, same values: refused");
+    CHECK_STR(sql_rows("SELECT r.id, r.line, r.received FROM request r JOIN body b ON b.id = r.body "
+                       "WHERE b.name = '寻址局'"),
+              "5|2|20200105\n", "moved seek: the stored row as it was");
+    nb_buf_free(&b);
+}
+
 /* Ids in no order: each is new (the filter of ids met says so, no lookup), and a
  * repeat far from its first is still found, with its first line. */
 static void test_shuffled(void)
@@ -1252,6 +1284,7 @@ int main(void)
     test_many_bodies();
     test_walk();
     test_moved();
+    test_moved_seek();
     test_shuffled();
     test_async();
     test_async_rowid();
