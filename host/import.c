@@ -55,9 +55,6 @@ typedef struct {
     nb_write_fail fail;   /* a group that failed there */
 } import_state;
 
-/* Rows read between two calls of nb_store_write_back (a few MB of the store). */
-#define WRITE_BACK_ROWS 65536
-
 /* Bodies of a file whose writers queue their rows in groups for the helper thread
  * (nb_writer_async): 4 times about 4 MB at most. */
 #define GROUP_WRITERS 4
@@ -482,8 +479,6 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
         }
         if (im->o->progress && im->st->read % 100000 == 0)
             im->o->progress(im->o->progress_ud, im->st->read);
-        if (im->st->read % WRITE_BACK_ROWS == 0)
-            nb_store_write_back(im->s);
         nb_err rc = do_row(im, fields, n, line, err, errlen);
         if (rc == NB_ERR_INPUT)
             im->st->refused++;

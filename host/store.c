@@ -1,5 +1,4 @@
 /* store.c - the SQLite store: schema, migrations, bodies, dictionaries, texts. */
-#define _GNU_SOURCE /* sync_file_range */
 #include "store.h"
 
 #include "async.h"
@@ -7,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -578,18 +576,6 @@ int nb_store_bulk(nb_store *s, int on)
     journal_mode(s->db, "DELETE", mode);
     s->bulk = strcmp(mode, "delete") == 0;
     return s->bulk;
-}
-
-int nb_store_write_back(nb_store *s)
-{
-    if (!s->bulk || !s->path)
-        return 0;
-    int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    int rc = sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0;
-    close(fd);
-    return rc;
 }
 
 /* Opens the SQLite file; a read-only store in a folder where SQLite cannot

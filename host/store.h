@@ -81,13 +81,6 @@ void nb_store_quiet(nb_store *s);
  * read the state before it. Returns 1 when the journal is now a rollback journal. */
 int nb_store_bulk(nb_store *s, int on);
 
-/* In a bulk write (nb_store_bulk): begins writing the pages SQLite has written into the
- * file so far to the disk, and returns at once (sync_file_range). The commit's sync then
- * finds most of them written: called every so many rows, an import of 1e6 rows no longer
- * waited some 60 ms at its end for 70 MB written all at once. Returns 1 when the writing
- * was begun; 0, doing nothing, outside a bulk write (a WAL's pages are the checkpoint's). */
-int nb_store_write_back(nb_store *s);
-
 /* A statement kept under KEY by nb_store_stmt_give (reset, its bindings as they were), now
  * the caller's; NULL when none is kept. */
 sqlite3_stmt *nb_store_stmt_take(nb_store *s, const void *key);

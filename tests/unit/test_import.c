@@ -753,6 +753,52 @@ static void test_moved(void)
           "moved: the file with a repeat refused: every line as it was");
 }
 
+/* While a large import writes (a bulk write, through the rollback journal), another
+ * process cannot: the import keeps its lock on the store from its first row to its commit
+ * (closing any descriptor of the file would drop it). Its own store: a lock lost here lets
+ * the other process roll the journal back under it. */
+typedef struct {
+    const char *db;
+    int tries, refused;
+} lock_probe;
+
+static void probe_lock(void *ud, long rows)
+{
+    lock_probe *p = ud;
+    char cmd[600];
+    (void)rows;
+    snprintf(cmd, sizeof cmd, "sqlite3 -cmd '.timeout 0' '%s' 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1",
+             p->db);
+    p->tries++;
+    p->refused += system(cmd) != 0;
+}
+
+static void test_lock_held(void)
+{
+    char err[512];
+    nb_store *s = NULL;
+    lock_probe p = {path_of("locked.db"), 0, 0};
+    if (nb_store_open(p.db, 1, &s, err, sizeof err) != NB_OK) {
+        CHECK(0, "lock held: the store is made");
+        return;
+    }
+    const char *path = path_of("locked.csv");
+    FILE *f = fopen(path, "w");
+    fputs("编号,收到日期,申请人类型,办结日期,办理结果\n", f);
+    for (int i = 0; i < 250000; i++)
+        fprintf(f, "L%07d,2020-01-%02d,自然人,2020-02-%02d,1\n", i, 1 + i % 28, 1 + i % 28);
+    fclose(f);
+    nb_import_opts o = {.path = path, .kind = "request", .body = "锁局", .progress = probe_lock,
+                        .progress_ud = &p};
+    nb_import_stats st;
+    nb_err rc = nb_import(s, &o, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.inserted == 250000, "lock held: a file of 250,000 rows imported");
+    CHECK(p.tries == 2 && p.refused == 2, "lock held: another process cannot write while the import runs");
+    CHECK(sql_int("SELECT 1") == 1 && nb_store_exec(s, "PRAGMA integrity_check", err, sizeof err) == NB_OK,
+          "lock held: the store is whole");
+    nb_store_close(s);
+}
+
 /* A seek for a new id that stops on a row whose move is not written yet: a repeat of that
  * row's id later is refused all the same (the walk read the row before its move). */
 static void test_moved_seek(void)
@@ -1285,6 +1331,7 @@ int main(void)
     test_walk();
     test_moved();
     test_moved_seek();
+    test_lock_held();
     test_shuffled();
     test_async();
     test_async_rowid();

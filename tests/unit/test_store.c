@@ -410,21 +410,6 @@ static void test_open_while_writing(const char *path)
     sqlite3_close(w);
 }
 
-/* nb_store_write_back begins writing only inside a bulk write, and the store it wrote
- * back is whole when the bulk write ends. */
-static void test_write_back(nb_store *s)
-{
-    CHECK(nb_store_write_back(s) == 0, "write back: nothing outside a bulk write (WAL)");
-    CHECK(nb_store_bulk(s, 1) == 1, "write back: a bulk write begins");
-    sqlite3_exec(s->db, "BEGIN; INSERT INTO body(name) VALUES('写回');", NULL, NULL, NULL);
-    CHECK(nb_store_write_back(s) == 1, "write back: begun in a bulk write");
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    nb_store_bulk(s, 0);
-    CHECK(nb_store_write_back(s) == 0, "write back: nothing once the bulk write ended");
-    CHECK(sql_int(s->db, "SELECT count(*) FROM body WHERE name = '写回'") == 1,
-          "write back: the rows written meanwhile are kept");
-}
-
 /* Every catalogue entry was added by a migration step this build knows, and a step's
  * entries make its whole part: a kind's fields are no older than the kind. */
 static void test_catalogue_versions(void)
@@ -470,7 +455,6 @@ int main(void)
     test_codes(s);
     test_texts_sources(s);
     test_nested(s);
-    test_write_back(s);
     nb_store_close(s);
     test_open_while_writing(path);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
