@@ -43,7 +43,8 @@ EXE_LDFLAGS = -Wl,--export-dynamic-symbol='nb_*' -ldl
 # in the same -dev packages): loading and relocating nine shared libraries was 2 ms of
 # every command's start (8.1 -> 6.0 ms for --version, by hand). Rebuild after a security
 # update of one of them. The C library stays shared; the module, tests and fuzz targets
-# link as before. STATIC= (empty) links the command against the shared libraries.
+# link as before. STATIC= (empty) links the command against the shared libraries (after
+# `make clean`: the flags are not a prerequisite).
 STATIC     ?= yes
 STATIC_LIBS = $(filter-out -lm -ldl -lpthread,$(shell pkg-config --static --libs-only-l $(LUA_PKGS) $(CORE_PKGS)))
 STATIC_LINK = -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lm -ldl -pthread

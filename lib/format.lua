@@ -309,13 +309,17 @@ function format.extend(base, changes)
                  cubes = {}, tables = {} }
   for k, v in pairs(base.cubes) do spec.cubes[k] = v end
   for k, v in pairs(changes.cubes or {}) do spec.cubes[k] = v end
+  local added = changes.tables or {}
+  if type(added) == "function" then -- as in define: made now, the copy's own
+    added = table_specs({ id = spec.id, tables = added })
+  end
   local replaced = {}
-  for _, t in ipairs(changes.tables or {}) do replaced[t.id] = t end
+  for _, t in ipairs(added) do replaced[t.id] = t end
   for _, t in ipairs(base.specs) do
     spec.tables[#spec.tables + 1] = replaced[t.id] or t
     replaced[t.id] = nil
   end
-  for _, t in ipairs(changes.tables or {}) do
+  for _, t in ipairs(added) do
     if replaced[t.id] then spec.tables[#spec.tables + 1] = t end
   end
   return format.define(spec)

@@ -80,6 +80,11 @@ error_is(function() define_fn(42) end,
          "tables: neither a list nor a function")
 local extended = format.extend(later, { id = "t4" })
 is(extended.by_id.x.rows[1].key, "r", "tables function: extend reads the base's tables")
+local more = format.extend(later, { id = "t5", tables = function()
+  return { format.table{ id = "y", ncols = 2, rows = { { key = "s", format.label("加"),
+    format.cell("c", { { "n", "new" } }) } } } }
+end })
+is({ #more.tables, more.by_id.y.rows[1].key }, { 2, "s" }, "tables function: extend's changes may be one too")
 local gov2021 = require "formats.gov2021"
 is(gov2021.by_id.requests.id, "requests", "tables function: a national format's tables, made when read")
 
