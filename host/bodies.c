@@ -496,6 +496,11 @@ nb_err nb_bodies_import(nb_store *s, const nb_bodies_opts *o, nb_bodies_result *
     bodies_file f = {.o = o, .r = r};
     nb_bodies known = {0};
     memset(r, 0, sizeof *r);
+    if (nb_store_owns_file(s, o->path)) { /* read, it would drop the store's locks */
+        snprintf(err, errlen, "%s: this is the store itself (or its journal), not a file of bodies",
+                 o->path);
+        return NB_ERR_INPUT;
+    }
     nb_err rc = read_file(&f, err, errlen);
     if (!rc)
         rc = nb_bodies_read(s, &known, err, errlen);

@@ -778,6 +778,11 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     memset(st, 0, sizeof *st);
     if (!(im.k = nb_kind_find(o->kind)))
         return unknown_kind(o->kind, err, errlen);
+    if (nb_store_owns_file(s, o->path)) {
+        snprintf(err, errlen, "%s: this is the store itself (or its journal), not a file of records",
+                 o->path);
+        return NB_ERR_INPUT;
+    }
     char rerr[512];
     nb_err rc = nb_reader_open(o->path, o->sheet, &im.r, rerr, sizeof rerr);
     if (rc) {

@@ -726,6 +726,22 @@ fail:
     return rc;
 }
 
+int nb_store_owns_file(const nb_store *s, const char *path)
+{
+    static const char *const ends[] = {"", "-journal", "-wal", "-shm"};
+    struct stat in, own;
+    if (!s || !s->path || stat(path, &in) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        char *p = sqlite3_mprintf("%s%s", s->path, ends[i]);
+        int same = p && stat(p, &own) == 0 && own.st_dev == in.st_dev && own.st_ino == in.st_ino;
+        sqlite3_free(p);
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
 nb_err nb_store_open(const char *path, int mode, nb_store **out, char *err, size_t errlen)
 {
     nb_open_opts o = {.mode = mode};

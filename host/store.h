@@ -112,6 +112,12 @@ nb_err nb_store_attach(nb_store *s, char *err, size_t errlen);
  * NB_ERR_BUSY. On failure returns the error, writes a message into ERR and
  * sets *OUT to NULL. The caller closes the store with nb_store_close. */
 nb_err nb_store_open(const char *path, int mode, nb_store **out, char *err, size_t errlen);
+
+/* 1 when PATH is the store's file or its journal, log or shared-memory file (the same file,
+ * by device and inode, whatever its name), else 0. Opening and closing any descriptor of
+ * such a file drops this process's locks on the store (POSIX): a file to read is asked
+ * first, by stat alone. */
+int nb_store_owns_file(const nb_store *s, const char *path);
 nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **out, char *err,
                           size_t errlen);
 void nb_store_close(nb_store *s);

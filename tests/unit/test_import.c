@@ -799,6 +799,19 @@ static void test_lock_held(void)
     nb_store_close(s);
 }
 
+/* The store's own file given as the records: refused before it is opened (opening and
+ * closing it would drop the process's locks on the store), the store as it was. */
+static void test_store_itself(void)
+{
+    long long before = sql_int("SELECT count(*) FROM request");
+    result r = run("request", path_of("import.db"), "自身局", 0, NULL, 0);
+    char want[512];
+    snprintf(want, sizeof want, "%s: this is the store itself (or its journal), not a file of records",
+             path_of("import.db"));
+    CHECK(r.rc == NB_ERR_INPUT && strcmp(r.err, want) == 0, "the store itself: refused, named");
+    CHECK(sql_int("SELECT count(*) FROM request") == before, "the store itself: nothing written");
+}
+
 /* A seek for a new id that stops on a row whose move is not written yet: a repeat of that
  * row's id later is refused all the same (the walk read the row before its move). */
 static void test_moved_seek(void)
@@ -1332,6 +1345,7 @@ int main(void)
     test_moved();
     test_moved_seek();
     test_lock_held();
+    test_store_itself();
     test_shuffled();
     test_async();
     test_async_rowid();
