@@ -91,7 +91,7 @@ static nb_err put(nb_store *s, nb_coder *c, const char *body, const char *source
     if (nb_coder_raw(c, v, (size_t)n, &rec, body, &raw)) {
         snprintf(err, errlen, "out of memory");
         rc = NB_ERR_NOMEM;
-    } else if (!(rc = nb_writer_new(s, k, body_id, src, &w, err, errlen)) &&
+    } else if (!(rc = nb_writer_new(s, k, body_id, src, NULL, &w, err, errlen)) &&
                !(rc = nb_writer_find(w, id, &rid, err, errlen)) &&
                !(rc = nb_writer_put(w, &rec, id, rid, 1, raw.data, err, errlen))) {
         rc = nb_writer_flush(w, err, errlen);

@@ -13,8 +13,19 @@
 #define VERSION 1
 #define NONE INT64_MAX
 /* Records buffered across every (kind, body) of a transaction before the buffers are
-   written out as parts, whatever their size: bounds an import's memory. */
-#define MAX_BUFFERED (1 << 20)
+   written out as parts, whatever their size (merged into full parts at commit): bounds
+   an import's memory (some 12 MB for requests), however many bodies it interleaves. */
+#define MAX_BUFFERED (1 << 18)
+
+static long max_buffered = MAX_BUFFERED;
+
+long nb_pack_bound(long rows)
+{
+    long was = max_buffered;
+    if (rows > 0)
+        max_buffered = rows;
+    return was;
+}
 
 int64_t nb_pack_day(int ymd)
 {
@@ -191,10 +202,14 @@ typedef struct {
     int kind;           /* index in nb_kinds */
     int64_t body;
     int64_t touched;    /* the lowest rid changed or removed; NONE: none; 0: any */
-    int tail;           /* the body's last part was taken into the buffer */
+    int tail;           /* the body's last part was taken into the buffer (or need not be) */
+    int64_t spilled;    /* the first part written short to bound the memory (spill), merged
+                           with the ones after it at commit; 0: none */
     int n, ncols;       /* buffered records */
     int64_t rid_lo, rid_hi;
-    int64_t *buf;       /* the rids, then ncols columns, of NB_PACK_PART each */
+    int64_t *buf;       /* the rids, then ncols columns, of cap each */
+    int cap;            /* rows of buf: grows to NB_PACK_PART (a body of a few records
+                           buffers a few, and hundreds of bodies fit the memory bound) */
     int carry;          /* the pair's digest: 0 not begun; 1 carried on in DG (its records
                            before the transaction, then every one added); -1 forgotten at
                            commit (a record changed or removed, or no state was kept) */
@@ -308,7 +323,7 @@ static nb_err write_part(nb_store *s, dirty *e, char *err, size_t errlen)
         return NB_OK;
     unsigned char *data, *stats;
     size_t len;
-    if (encode(e->buf, NB_PACK_PART, e->n, e->ncols + 1, &data, &len, &stats) != 0)
+    if (encode(e->buf, (size_t)e->cap, e->n, e->ncols + 1, &data, &len, &stats) != 0)
         return nomem(err, errlen);
     sqlite3_stmt *st;
     nb_err rc = NB_OK;
@@ -337,25 +352,38 @@ static nb_err write_part(nb_store *s, dirty *e, char *err, size_t errlen)
     return rc;
 }
 
-/* E's buffer (the rids and the columns of a part), made when first needed; NULL on out
- * of memory. */
-static int64_t *buffer(dirty *e)
+/* E's buffer (the rids and the columns of a part) with room for ROWS (at most
+ * NB_PACK_PART), made or grown when needed; NULL on out of memory. */
+static int64_t *buffer(dirty *e, int rows)
 {
-    if (!e->buf)
-        e->buf = malloc((size_t)NB_PACK_PART * (size_t)(e->ncols + 1) * sizeof *e->buf);
-    return e->buf;
+    if (e->buf && e->cap >= rows)
+        return e->buf;
+    int cap = e->cap ? e->cap : 32;
+    while (cap < rows)
+        cap *= 2;
+    if (cap > NB_PACK_PART)
+        cap = NB_PACK_PART;
+    size_t cols = (size_t)e->ncols + 1;
+    int64_t *b = malloc((size_t)cap * cols * sizeof *b);
+    if (!b)
+        return NULL;
+    for (size_t c = 0; e->buf && c < cols; c++)
+        memcpy(b + c * (size_t)cap, e->buf + c * (size_t)e->cap, (size_t)e->n * sizeof *b);
+    free(e->buf);
+    e->cap = cap;
+    return e->buf = b;
 }
 
 /* Adds record RID with the packed values V[c] to E's buffer, writing a full part. */
 static nb_err add(nb_store *s, dirty *e, int64_t rid, const int64_t *v, char *err, size_t errlen)
 {
-    if (!buffer(e))
+    if (!buffer(e, e->n + 1))
         return nomem(err, errlen);
     if (e->n == 0)
         e->rid_lo = rid;
     e->buf[e->n] = rid;
     for (int c = 0; c < e->ncols; c++)
-        e->buf[(size_t)(c + 1) * NB_PACK_PART + (size_t)e->n] = v[c];
+        e->buf[(size_t)(c + 1) * (size_t)e->cap + (size_t)e->n] = v[c];
     e->n++;
     e->rid_hi = rid;
     if (s->pack)
@@ -418,13 +446,13 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW && sqlite3_column_int64(st, 1) < rid) {
         int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
-        if (!buffer(e)) {
+        if (!buffer(e, NB_PACK_PART)) {
             sqlite3_finalize(st);
             return nomem(err, errlen);
         }
         int64_t *cols[NB_MAX_FIELDS + 1];
         for (int c = 0; c <= e->ncols; c++)
-            cols[c] = e->buf + (size_t)c * NB_PACK_PART;
+            cols[c] = e->buf + (size_t)c * (size_t)e->cap;
         int n = decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
                        e->ncols + 1, cols);
         sqlite3_finalize(st);
@@ -453,16 +481,23 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
     return step == SQLITE_ROW || step == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen);
 }
 
-/* Writes every buffer out as a part (the memory bound was reached); the next append
-   of each takes its last part back. */
+/* Writes every buffer out as a part and frees it (the memory bound was reached). The
+   next records of each start a part of their own: taking the last one back would fill
+   the memory again at once (a file interleaving 800 bodies spilled at every few rows).
+   The short parts are merged at commit (merge). */
 static nb_err spill(nb_store *s, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
     for (int i = 0; !rc && i < s->pack->n; i++) {
         dirty *e = s->pack->d[i];
         if (e->touched == NONE && e->n) {
+            if (!e->spilled)
+                e->spilled = e->rid_lo;
             rc = write_part(s, e, err, errlen);
-            e->tail = 0;
+            e->tail = 1;
+            free(e->buf);
+            e->buf = NULL;
+            e->cap = 0;
         }
     }
     return rc;
@@ -477,7 +512,7 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
         return nomem(err, errlen);
     if (e->touched != NONE)
         return NB_OK; /* its parts are made again from the rows at commit */
-    if (e->n && rid <= e->rid_hi) { /* not after the others: from the rows */
+    if ((e->n || e->spilled) && rid <= e->rid_hi) { /* not after the others: from the rows */
         touch(e, 0);
         return NB_OK;
     }
@@ -503,7 +538,7 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     } else {
         e->carry = -1;
     }
-    return s->pack->buffered > MAX_BUFFERED ? spill(s, err, errlen) : NB_OK;
+    return s->pack->buffered > max_buffered ? spill(s, err, errlen) : NB_OK;
 }
 
 nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
@@ -583,6 +618,8 @@ static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
     int64_t from = e->touched;
     if (e->tail && e->n && e->rid_lo < from)
         from = e->rid_lo; /* the last part was taken out: it is made again too */
+    if (e->spilled && e->spilled < from)
+        from = e->spilled; /* and the short parts */
     if (s->pack)
         s->pack->buffered -= e->n;
     e->n = 0;
@@ -613,6 +650,99 @@ static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
     return from_rows(s, e, from, err, errlen);
 }
 
+/* The parts of E from its first short one (spill) on, merged into full parts: decoded
+ * one by one into E's buffer (each removed first), written as it fills. */
+static nb_err merge(nb_store *s, dirty *e, char *err, size_t errlen)
+{
+    const char *kind = nb_kinds[e->kind].name;
+    sqlite3_stmt *st;
+    int64_t *lo = NULL, *tmp = NULL;
+    int *count = NULL;
+    size_t n = 0, cap = 0;
+    nb_err rc = NB_OK;
+    if (sqlite3_prepare_v2(s->db, "SELECT rid_lo, n FROM pack WHERE kind = ?1 AND body = ?2 AND "
+                           "rid_lo >= ?3 ORDER BY rid_lo", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->body);
+    sqlite3_bind_int64(st, 3, e->spilled);
+    int step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *l = realloc(lo, cap * sizeof *l);
+            if (l)
+                lo = l;
+            int *c = realloc(count, cap * sizeof *c);
+            if (c)
+                count = c;
+            if (!l || !c) {
+                rc = nomem(err, errlen);
+                break;
+            }
+        }
+        lo[n] = sqlite3_column_int64(st, 0);
+        count[n++] = sqlite3_column_int(st, 1);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sql_fail(s, err, errlen);
+    sqlite3_finalize(st);
+    size_t cols = (size_t)e->ncols + 1;
+    if (!rc && n > 1 && !(tmp = malloc(NB_PACK_PART * cols * sizeof *tmp)))
+        rc = nomem(err, errlen);
+    e->n = 0;
+    for (size_t i = 0; !rc && n > 1 && i < n; i++) {
+        if (e->n == 0 && count[i] == NB_PACK_PART)
+            continue; /* full, and after full ones: it stays */
+        if (sqlite3_prepare_v2(s->db, "SELECT data FROM pack WHERE kind = ?1 AND body = ?2 AND "
+                               "rid_lo = ?3", -1, &st, NULL) != SQLITE_OK) {
+            rc = sql_fail(s, err, errlen);
+            break;
+        }
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->body);
+        sqlite3_bind_int64(st, 3, lo[i]);
+        int64_t *out[NB_MAX_FIELDS + 1];
+        for (size_t c = 0; c < cols; c++)
+            out[c] = tmp + c * NB_PACK_PART;
+        int got = sqlite3_step(st) == SQLITE_ROW
+                      ? decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                               (int)cols, out)
+                      : -2;
+        sqlite3_finalize(st);
+        if (got == -2) {
+            rc = sql_fail(s, err, errlen);
+            break;
+        }
+        if (got < 0) { /* damaged: the rows make them all again */
+            free(lo), free(count), free(tmp);
+            e->touched = e->spilled;
+            return rebuild(s, e, err, errlen);
+        }
+        if (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE kind = ?1 AND body = ?2 AND "
+                               "rid_lo = ?3", -1, &st, NULL) != SQLITE_OK) {
+            rc = sql_fail(s, err, errlen);
+            break;
+        }
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->body);
+        sqlite3_bind_int64(st, 3, lo[i]);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
+        sqlite3_finalize(st);
+        for (int r = 0; !rc && r < got; r++) {
+            int64_t v[NB_MAX_FIELDS];
+            for (size_t c = 1; c < cols; c++)
+                v[c - 1] = out[c][r];
+            rc = add(s, e, out[0][r], v, err, errlen);
+        }
+    }
+    if (!rc)
+        rc = write_part(s, e, err, errlen);
+    free(lo), free(count), free(tmp);
+    return rc;
+}
+
 /* Writes the parts of every noted pair; ROWS: its records changed, so its kept digest
  * is carried on (records added after the others alone) or forgotten (not when only the
  * parts are made again). */
@@ -623,6 +753,11 @@ static nb_err sync(nb_store *s, int rows, char *err, size_t errlen)
         dirty *e = s->pack->d[i];
         const nb_kind *k = &nb_kinds[e->kind];
         rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
+        if (!rc && e->touched == NONE && e->spilled)
+            rc = merge(s, e, err, errlen);
+        free(e->buf); /* one pair's buffer at a time */
+        e->buf = NULL;
+        e->cap = 0;
         if (!rc && rows)
             rc = e->carry == 1 ? nb_digest_carry(s, k, e->body, &e->dg, err, errlen) /* no touch */
                                : nb_digest_forget(s, k, e->body, err, errlen);

@@ -111,4 +111,8 @@ typedef int (*nb_pack_body_fn)(void *ud, int64_t body, long records, int64_t lo,
 nb_err nb_pack_bodies(nb_store *s, const nb_kind *k, int col, nb_pack_body_fn fn, void *ud,
                       char *err, size_t errlen);
 
+/* The records a transaction buffers before it writes every pair's as a part (then merged
+ * at commit): ROWS from now on (<= 0: unchanged); returns the bound before. For tests. */
+long nb_pack_bound(long rows);
+
 #endif

@@ -87,7 +87,7 @@ sqlite3_stmt *nb_store_stmt_take(nb_store *s, const void *key);
 /* Keeps ST (reset) under KEY for the next nb_store_stmt_take, or finalizes it when the
  * store keeps as many as it can. Kept statements are finalized before a detach and at
  * close. For statements costly to prepare: the writers' batch INSERT of 256 rows took a
- * quarter of importing a file of 100 bodies, prepared again for each body. */
+ * quarter of importing 100 files of a body each, prepared again for each file. */
 void nb_store_stmt_give(nb_store *s, const void *key, sqlite3_stmt *st);
 
 /* The statement of SQL (a string that lives as long as the store: a literal), kept under

@@ -8,20 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows per multi-row INSERT when the body has no rows of the kind yet. */
+/* Rows per multi-row INSERT of records new to their bodies. */
 #define BATCH_ROWS 256
 /* Batches handed to the helper thread at a time (nb_writer_async): each handing
  * over wakes a thread, which on a virtual machine may take as long as a batch
  * (some 30 us). 16 against 8: an import of 1e6 rows 7% faster, its groups twice
- * the memory (two arrays of 4096 rows of 456 bytes, 3.7 MB, and their texts). */
+ * the memory (two arrays of 4096 rows of 472 bytes, 3.9 MB, and their texts). */
 #define GROUP_BATCHES 16
 #define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
 
-/* A record waiting to be written: its values, and offsets and lengths of its
- * texts in nb_writer.text. */
+/* A record waiting to be written: its body and source, its values, and offsets and
+ * lengths of its texts in the queue's text. */
 typedef struct {
     long line;
     int64_t rid;             /* row to update, 0 to insert */
+    int64_t body, src;
     int coded_changed;       /* an update changes a coded field (the packs must follow) */
     size_t id, id_len, raw, raw_len;
     size_t text[NB_MAX_FIELDS], text_len[NB_MAX_FIELDS];
@@ -29,23 +30,55 @@ typedef struct {
     unsigned char has[NB_MAX_FIELDS];
 } pending_row;
 
+/* Records waiting to be written, of one kind: a writer's own, or the queue of every body
+ * new to the kind in one import (nb_batch_new), whose batches mix the bodies' rows. */
+struct nb_batch {
+    nb_store *s;
+    const nb_kind *k;
+    const char *file;        /* the rows' file, for messages (NULL: the store) */
+    int batched;             /* new records go by BATCH_ROWS (prepared at the first) */
+    sqlite3_stmt *ins, *upd; /* one row: made when first used */
+    sqlite3_stmt *ins_batch; /* BATCH_ROWS rows; NULL when rows go one by one */
+    /* the body and the source bound to each row of ins_batch (0: none): bound again only
+       when they change, so a file of one body binds them once */
+    int64_t bound_body[BATCH_ROWS], bound_src[BATCH_ROWS];
+    pending_row *pending;    /* cap slots */
+    int npending, cap;       /* cap: 1, BATCH_ROWS with ins_batch, a group with async */
+    int updates;             /* pending rows that update (never so in a batch: then all
+                                go one by one) */
+    nb_buf text;
+    /* A full group of batches is stepped in the helper thread of async
+       (nb_writer_async) while the next one fills: the one in flight is sent (its texts
+       in sent_text). helper: the import's, waited for before a row is written here
+       (any queue's group may be in flight). */
+    nb_async *async, *helper;
+    int may_group;        /* the queue may take group buffers once its rows fill a batch */
+    nb_write_fail *fail;  /* the import's record of a group that failed (its first):
+                             every writer's next call says so */
+    pending_row *sent;
+    nb_buf sent_text;
+    int in_flight;        /* a batch was given to async and its done has not run */
+    int nsent;            /* its rows: whole batches */
+    int sent_rc;          /* the result code of its last step, SQLite's message */
+    int sent_failed_at;   /* the batch that failed */
+    int64_t sent_last[GROUP_BATCHES]; /* the last rid of each batch */
+    char sent_msg[256];
+};
+
 struct nb_writer {
     nb_store *s;
-    const char *file;        /* the rows' file, for messages (nb_writer_file; NULL: the store) */
     const nb_kind *k;
     int64_t body, src;
     int existing;            /* the body already has rows of the kind */
-    sqlite3_stmt *ins, *upd, *find;
+    nb_batch *q;             /* where its records wait: own, or shared */
+    int own_q;
+    sqlite3_stmt *find;
     /* Rows whose values are the found row's, their line moved (or their file): a run of
        consecutive rids whose lines moved by as many, written by one UPDATE (end_moves). */
     sqlite3_stmt *move;      /* made when first used */
     int64_t move_lo, move_hi;
     long move_by, move_first, move_last; /* lines: the change, the run's first and last */
     int nmoves;
-    sqlite3_stmt *ins_batch; /* BATCH_ROWS rows; NULL when rows go one by one */
-    pending_row *pending;    /* cap slots */
-    int npending, cap;       /* cap: 1, BATCH_ROWS with ins_batch, a group with async */
-    nb_buf text;
     /* The row nb_writer_find found last: its fields (texts in found_text, at
        found_off), its source, line and raw values. */
     int64_t found_rid, found_ival[NB_MAX_FIELDS], found_src;
@@ -60,28 +93,18 @@ struct nb_writer {
     /* Earlier sources of this file for the body (nb_writer_same_file), in order. */
     int64_t *same;
     size_t nsame;
-    /* A full group of batches is stepped in the helper thread of async
-       (nb_writer_async) while the next one fills: the one in flight is sent (its texts
-       in sent_text). helper: the import's, for every writer, waited for before a
-       row is written here (any writer's group may be in flight). */
-    nb_async *async, *helper;
-    int may_group;        /* the writer may take group buffers once its rows fill a batch */
-    nb_write_fail *fail;  /* the import's record of a group that failed (its first):
-                             every writer's next call says so */
-    pending_row *sent;
-    nb_buf sent_text;
-    int in_flight;        /* a batch was given to async and its done has not run */
-    int nsent;            /* its rows: whole batches */
-    int sent_rc;          /* the result code of its last step, SQLite's message */
-    int sent_failed_at;   /* the batch that failed */
-    int64_t sent_last[GROUP_BATCHES]; /* the last rid of each batch */
-    char sent_msg[256];
 };
 
-static nb_err sql_fail(nb_writer *w, char *err, size_t errlen)
+static nb_err sql_fail(nb_store *s, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s: %s", w->s->path, sqlite3_errmsg(w->s->db));
+    snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
     return NB_ERR_SQL;
+}
+
+static nb_err nomem(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
+    return NB_ERR_NOMEM;
 }
 
 /* Appends ", name" (or ", name = ?N") for every field of K. */
@@ -94,12 +117,14 @@ static int field_list(nb_buf *b, const nb_kind *k, int assign)
     return bad;
 }
 
-/* Parameters, in every statement: ?1 body, ?2 id, ?3.. the fields, then src,
- * line, raw and (UPDATE) the rid. An update leaves body and id as they are:
- * re-setting them would delete and re-insert the unique index entry. */
-static nb_err prepare(nb_writer *w, char *err, size_t errlen)
+/* The one-row statements of Q, when first needed. Parameters: ?1 body, ?2 id, ?3.. the
+ * fields, then src, line, raw and (UPDATE) the rid. An update leaves body and id as they
+ * are: re-setting them would delete and re-insert the unique index entry. SQLite's code. */
+static int prepare_rows(nb_batch *q)
 {
-    const nb_kind *k = w->k;
+    if (q->ins)
+        return SQLITE_OK;
+    const nb_kind *k = q->k;
     int n = k->nfields, bad = 0;
     nb_buf b = {0};
     bad |= nb_buf_printf(&b, "INSERT INTO %s(body, id", k->table) | field_list(&b, k, 0);
@@ -107,45 +132,49 @@ static nb_err prepare(nb_writer *w, char *err, size_t errlen)
     for (int f = 0; f < n; f++)
         bad |= nb_buf_printf(&b, ", ?%d", f + 3);
     bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5);
-    if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->ins, NULL) != SQLITE_OK)
-        goto fail;
+    int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(q->s->db, b.data, -1, &q->ins, NULL);
     b.len = 0;
     bad |= nb_buf_printf(&b, "UPDATE %s SET src = ?%d, line = ?%d, raw = ?%d", k->table, n + 3,
                          n + 4, n + 5);
     bad |= field_list(&b, k, 1) | nb_buf_printf(&b, " WHERE rid = ?%d", n + 6);
-    if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->upd, NULL) != SQLITE_OK)
-        goto fail;
-    b.len = 0;
-    bad |= nb_buf_adds(&b, "SELECT id, rid") | field_list(&b, k, 0);
-    bad |= nb_buf_printf(&b, ", src, line, raw FROM %s WHERE body = ?1 AND id >= ?2 ORDER BY id",
-                         k->table);
-    if (bad || sqlite3_prepare_v2(w->s->db, b.data, -1, &w->find, NULL) != SQLITE_OK)
-        goto fail;
+    if (rc == SQLITE_OK)
+        rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(q->s->db, b.data, -1, &q->upd, NULL);
     nb_buf_free(&b);
-    return NB_OK;
-fail:
-    nb_buf_free(&b);
-    if (bad) {
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(q->ins);
+        sqlite3_finalize(q->upd);
+        q->ins = q->upd = NULL;
     }
-    return sql_fail(w, err, errlen);
+    return rc;
 }
 
-/* Prepares the INSERT of BATCH_ROWS rows. Without it (out of memory, an
- * SQLite with fewer variables) the rows go one by one.
+/* The writer's walk of its body's rows in id order, when first needed. */
+static nb_err prepare_find(nb_writer *w, char *err, size_t errlen)
+{
+    nb_buf b = {0};
+    int bad = nb_buf_adds(&b, "SELECT id, rid") | field_list(&b, w->k, 0);
+    bad |= nb_buf_printf(&b, ", src, line, raw FROM %s WHERE body = ?1 AND id >= ?2 ORDER BY id",
+                         w->k->table);
+    int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, b.data, -1, &w->find, NULL);
+    nb_buf_free(&b);
+    return bad ? nomem(err, errlen) : rc != SQLITE_OK ? sql_fail(w->s, err, errlen) : NB_OK;
+}
+
+/* Prepares the INSERT of BATCH_ROWS rows, at Q's first record. Without it (out of
+ * memory, an SQLite with fewer variables) the rows go one by one.
  *
  * OR FAIL: a failing statement keeps the rows it wrote before the failure, so
  * SQLite needs no statement journal, which would copy each page the statement
  * changes to a temporary file first. A failure ends the import, and the whole
  * transaction is rolled back: still all rows or none. */
-static void prepare_batch(nb_writer *w)
+static void prepare_batch(nb_batch *q)
 {
-    const nb_kind *k = w->k;
+    const nb_kind *k = q->k;
     nb_buf b = {0};
-    /* the same statement for every body: kept by the store from the writer before */
-    w->ins_batch = nb_store_stmt_take(w->s, k);
-    if (!w->ins_batch) {
+    q->batched = 0;
+    /* the same statement for every import: kept by the store from the one before */
+    q->ins_batch = nb_store_stmt_take(q->s, k);
+    if (!q->ins_batch) {
         int bad = nb_buf_printf(&b, "INSERT OR FAIL INTO %s(body, id", k->table);
         bad |= field_list(&b, k, 0) | nb_buf_adds(&b, ", src, line, raw) VALUES");
         for (int i = 0; i < BATCH_ROWS; i++) {
@@ -154,51 +183,75 @@ static void prepare_batch(nb_writer *w)
                 bad |= nb_buf_adds(&b, ", ?");
             bad |= nb_buf_adds(&b, ")");
         }
-        if (!bad && sqlite3_prepare_v2(w->s->db, b.data, -1, &w->ins_batch, NULL) != SQLITE_OK) {
-            sqlite3_finalize(w->ins_batch);
-            w->ins_batch = NULL;
+        if (!bad && sqlite3_prepare_v2(q->s->db, b.data, -1, &q->ins_batch, NULL) != SQLITE_OK) {
+            sqlite3_finalize(q->ins_batch);
+            q->ins_batch = NULL;
         }
     }
     nb_buf_free(&b);
-    pending_row *more = w->ins_batch ? realloc(w->pending, BATCH_ROWS * sizeof *more) : NULL;
+    pending_row *more = q->ins_batch ? realloc(q->pending, BATCH_ROWS * sizeof *more) : NULL;
     if (!more) {
-        sqlite3_finalize(w->ins_batch);
-        w->ins_batch = NULL;
+        sqlite3_finalize(q->ins_batch);
+        q->ins_batch = NULL;
         return;
     }
-    w->pending = more;
-    w->cap = BATCH_ROWS;
-    /* The body and the source are the same in every row: bound once, they
-       stay bound across resets. */
-    for (int i = 0; i < BATCH_ROWS; i++) {
-        int base = i * (k->nfields + 5);
-        sqlite3_bind_int64(w->ins_batch, base + 1, w->body);
-        sqlite3_bind_int64(w->ins_batch, base + k->nfields + 3, w->src);
+    q->pending = more;
+    q->cap = BATCH_ROWS;
+    memset(q->bound_body, 0, sizeof q->bound_body); /* a kept statement's are another's */
+    memset(q->bound_src, 0, sizeof q->bound_src);
+}
+
+/* A queue of kind K; BATCHED: its new records go by batches. NULL when out of memory. */
+static nb_batch *queue_new(nb_store *s, const nb_kind *k, int batched)
+{
+    nb_batch *q = calloc(1, sizeof *q);
+    if (!q || !(q->pending = calloc(1, sizeof *q->pending))) {
+        free(q);
+        return NULL;
     }
+    q->s = s, q->k = k, q->cap = 1, q->batched = batched;
+    return q;
+}
+
+nb_err nb_batch_new(nb_store *s, const nb_kind *k, const char *file, nb_batch **out, char *err,
+                    size_t errlen)
+{
+    if (!(*out = queue_new(s, k, 1)))
+        return nomem(err, errlen);
+    (*out)->file = file;
+    return NB_OK;
+}
+
+void nb_batch_free(nb_batch *q)
+{
+    if (!q)
+        return;
+    if (q->in_flight)
+        nb_async_wait(q->async);
+    free(q->sent);
+    nb_buf_free(&q->sent_text);
+    sqlite3_finalize(q->ins);
+    sqlite3_finalize(q->upd);
+    nb_store_stmt_give(q->s, q->k, q->ins_batch);
+    free(q->pending);
+    nb_buf_free(&q->text);
+    free(q);
 }
 
 void nb_writer_file(nb_writer *w, const char *file)
 {
-    w->file = file;
+    if (w->own_q)
+        w->q->file = file;
 }
 
-nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_writer **out,
-                     char *err, size_t errlen)
+nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_batch *shared,
+                     nb_writer **out, char *err, size_t errlen)
 {
     nb_writer *w = calloc(1, sizeof *w);
     *out = NULL;
-    if (!w || !(w->pending = calloc(1, sizeof *w->pending))) {
-        free(w);
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
-    }
-    w->cap = 1;
+    if (!w)
+        return nomem(err, errlen);
     w->s = s, w->k = k, w->body = body, w->src = src;
-    nb_err rc = prepare(w, err, errlen);
-    if (rc) {
-        nb_writer_free(w);
-        return rc;
-    }
     char q[256];
     sqlite3_stmt *ex;
     snprintf(q, sizeof q, "SELECT EXISTS(SELECT 1 FROM %s WHERE body = ?1)", k->table);
@@ -208,8 +261,15 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
             w->existing = sqlite3_column_int(ex, 0);
         sqlite3_finalize(ex);
     }
-    if (!w->existing)
-        prepare_batch(w);
+    /* a body new to the kind: its records join the shared batches */
+    if (!w->existing && shared && shared->k == k) {
+        w->q = shared;
+    } else if (!(w->q = queue_new(s, k, !w->existing))) {
+        nb_writer_free(w);
+        return nomem(err, errlen);
+    } else {
+        w->own_q = 1;
+    }
     *out = w;
     return NB_OK;
 }
@@ -218,26 +278,18 @@ void nb_writer_free(nb_writer *w)
 {
     if (!w)
         return;
-    if (w->in_flight)
-        nb_async_wait(w->async);
-    free(w->sent);
-    nb_buf_free(&w->sent_text);
-    sqlite3_finalize(w->ins);
-    sqlite3_finalize(w->upd);
+    if (w->own_q)
+        nb_batch_free(w->q);
     sqlite3_finalize(w->move);
     sqlite3_finalize(w->find);
-    nb_store_stmt_give(w->s, w->k, w->ins_batch);
-    free(w->pending);
-    nb_buf_free(&w->text);
     nb_buf_free(&w->found_text);
     nb_buf_free(&w->last_id);
     free(w->same);
     free(w);
 }
 
-static nb_err flush_rows(nb_writer *w, char *err, size_t errlen);
-static nb_err settle(nb_writer *w, char *err, size_t errlen);
-
+static nb_err flush_rows(nb_batch *q, char *err, size_t errlen);
+static nb_err settle(nb_batch *q, char *err, size_t errlen);
 /* Keeps a copy of column C of the find statement in found_text at *OFF. */
 static int keep_text(nb_writer *w, sqlite3_value *v, size_t *off)
 {
@@ -313,6 +365,10 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
  * the reading of its columns make some fifteen calls. The helper waits meanwhile. */
 static nb_err find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
+    nb_err prc = w->find ? NB_OK : prepare_find(w, err, errlen); /* a body new to the kind
+                                                                    may never need it */
+    if (prc)
+        return prc;
     sqlite3_mutex *m = sqlite3_db_mutex(w->s->db);
     sqlite3_mutex_enter(m);
     nb_err rc = find_locked(w, id, rid, err, errlen);
@@ -327,7 +383,7 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     int found = scan_to(w, id, len), bad = 0;
     if (found < 0) {
         scan_end(w);
-        return sql_fail(w, err, errlen);
+        return sql_fail(w->s, err, errlen);
     }
     w->last_id.len = 0;
     bad |= nb_buf_add(&w->last_id, id, len);
@@ -370,9 +426,9 @@ nb_err nb_writer_lookup(nb_writer *w, const char *id, int64_t *rid, char *err, s
        this file's source and the line it moved to */
     nb_err rc = end_moves(w, err, errlen);
     if (!rc)
-        rc = flush_rows(w, err, errlen);
+        rc = flush_rows(w->q, err, errlen);
     if (!rc)
-        rc = settle(w, err, errlen);
+        rc = settle(w->q, err, errlen);
     return rc ? rc : find(w, id, rid, err, errlen);
 }
 
@@ -387,7 +443,7 @@ nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(w->s->db, "SELECT id FROM source WHERE canonical = ?1 AND kind = ?2 "
                            "AND body = ?3 AND id <> ?4 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(w, err, errlen);
+        return sql_fail(w->s, err, errlen);
     sqlite3_bind_text(st, 1, canonical, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, w->k->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, w->body);
@@ -407,7 +463,7 @@ nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_
         w->same[w->nsame++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : sql_fail(w, err, errlen);
+    return rc == SQLITE_DONE ? NB_OK : sql_fail(w->s, err, errlen);
 }
 
 size_t nb_writer_same_count(const nb_writer *w)
@@ -450,9 +506,8 @@ int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line,
 
 /* P's id and fields as the store keeps them (its texts in TEXT), into V (what
  * bind_row binds, and what the pair's digest hashes); returns their count. */
-static int row_values(const nb_writer *w, const char *text, const pending_row *p, nb_dvalue *v)
+static int row_values(const nb_kind *k, const char *text, const pending_row *p, nb_dvalue *v)
 {
-    const nb_kind *k = w->k;
     v[0] = (nb_dvalue){SQLITE_TEXT, 0, text + p->id, p->id_len};
     for (int f = 0; f < k->nfields; f++)
         v[f + 1] = !p->has[f] ? (nb_dvalue){SQLITE_NULL, 0, NULL, 0}
@@ -462,18 +517,23 @@ static int row_values(const nb_writer *w, const char *text, const pending_row *p
     return k->nfields + 1;
 }
 
-/* Binds pending row P (its texts in TEXT) to the parameters BASE+1.. of ST; the
- * body and the source too unless they are bound already. */
-static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const char *text,
-                     const pending_row *p, int body_and_source)
+/* Binds pending row P (its texts in TEXT) to the parameters BASE+1.. of ST; its body and
+ * source unless BOUND says they are bound already (BOUND NULL: always). */
+static void bind_row(const nb_kind *k, sqlite3_stmt *st, int base, const char *text,
+                     const pending_row *p, int64_t *bound)
 {
-    const nb_kind *k = w->k;
-    if (body_and_source) {
-        sqlite3_bind_int64(st, base + 1, w->body);
-        sqlite3_bind_int64(st, base + k->nfields + 3, w->src);
+    if (!bound || bound[0] != p->body) {
+        sqlite3_bind_int64(st, base + 1, p->body);
+        if (bound)
+            bound[0] = p->body;
+    }
+    if (!bound || bound[1] != p->src) {
+        sqlite3_bind_int64(st, base + k->nfields + 3, p->src);
+        if (bound)
+            bound[1] = p->src;
     }
     nb_dvalue v[NB_MAX_FIELDS + 1];
-    int n = row_values(w, text, p, v);
+    int n = row_values(k, text, p, v);
     for (int c = 0; c < n; c++) /* the id at BASE+2, the fields after it */
         if (v[c].type == SQLITE_NULL)
             sqlite3_bind_null(st, base + c + 2);
@@ -488,20 +548,23 @@ static void bind_row(nb_writer *w, sqlite3_stmt *st, int base, const char *text,
 }
 
 /* Forgets the queued records (after a failed write). */
-static void drop(nb_writer *w)
+static void drop(nb_batch *q)
 {
-    w->npending = 0;
-    w->text.len = 0;
+    q->npending = q->updates = 0;
+    q->text.len = 0;
 }
 
 /* Writes row P (texts in TEXT) by itself: an UPDATE of its rid, or an INSERT whose new
  * rid goes to *RID. SQLite's code. */
-static int step_row(nb_writer *w, const char *text, const pending_row *p, int64_t *rid)
+static int step_row(nb_batch *q, const char *text, const pending_row *p, int64_t *rid)
 {
-    sqlite3_stmt *st = p->rid ? w->upd : w->ins;
-    bind_row(w, st, 0, text, p, 1);
-    int rc = sqlite3_step(st);
-    *rid = p->rid ? p->rid : sqlite3_last_insert_rowid(w->s->db);
+    int rc = prepare_rows(q);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_stmt *st = p->rid ? q->upd : q->ins;
+    bind_row(q->k, st, 0, text, p, NULL);
+    rc = sqlite3_step(st);
+    *rid = p->rid ? p->rid : sqlite3_last_insert_rowid(q->s->db);
     sqlite3_reset(st);
     return rc;
 }
@@ -509,27 +572,27 @@ static int step_row(nb_writer *w, const char *text, const pending_row *p, int64_
 /* The packed parts follow row P (texts in TEXT), written as record RID: an update that
  * leaves the coded fields as they were leaves the parts too (the pair's kept digest is
  * forgotten all the same). */
-static nb_err follow_row(nb_writer *w, const char *text, const pending_row *p, int64_t rid,
+static nb_err follow_row(nb_batch *q, const char *text, const pending_row *p, int64_t rid,
                          char *err, size_t errlen)
 {
     if (p->rid)
-        return p->coded_changed ? nb_pack_touch(w->s, w->k, w->body, p->rid, err, errlen)
-                                : nb_pack_changed(w->s, w->k, w->body, err, errlen);
+        return p->coded_changed ? nb_pack_touch(q->s, q->k, p->body, p->rid, err, errlen)
+                                : nb_pack_changed(q->s, q->k, p->body, err, errlen);
     nb_dvalue v[NB_MAX_FIELDS + 1];
-    int nv = row_values(w, text, p, v);
-    return nb_pack_append(w->s, w->k, w->body, rid, p->ival, p->has, v, nv, err, errlen);
+    int nv = row_values(q->k, text, p, v);
+    return nb_pack_append(q->s, q->k, p->body, rid, p->ival, p->has, v, nv, err, errlen);
 }
 
 /* The packed parts follow a batch written: its BATCH_ROWS ROWS (texts in TEXT) took
- * the rids up to LAST, in order (one statement). */
-static nb_err append_batch(nb_writer *w, const pending_row *rows, const char *text, int64_t last,
+ * the rids up to LAST, in order (one statement), whatever their bodies. */
+static nb_err append_batch(nb_batch *q, const pending_row *rows, const char *text, int64_t last,
                            char *err, size_t errlen)
 {
     for (int i = 0; i < BATCH_ROWS; i++) {
         nb_dvalue v[NB_MAX_FIELDS + 1];
-        int nv = row_values(w, text, &rows[i], v);
-        nb_err rc = nb_pack_append(w->s, w->k, w->body, last - BATCH_ROWS + 1 + i, rows[i].ival,
-                                   rows[i].has, v, nv, err, errlen);
+        int nv = row_values(q->k, text, &rows[i], v);
+        nb_err rc = nb_pack_append(q->s, q->k, rows[i].body, last - BATCH_ROWS + 1 + i,
+                                   rows[i].ival, rows[i].has, v, nv, err, errlen);
         if (rc)
             return rc;
     }
@@ -538,12 +601,16 @@ static nb_err append_batch(nb_writer *w, const pending_row *rows, const char *te
 
 /* Writes the batch of BATCH_ROWS ROWS (texts in TEXT); SQLite's code, and the last
  * rid in *LAST. */
-static int step_batch(nb_writer *w, const pending_row *rows, const char *text, int64_t *last)
+static int step_batch(nb_batch *q, const pending_row *rows, const char *text, int64_t *last)
 {
-    for (int i = 0; i < BATCH_ROWS; i++)
-        bind_row(w, w->ins_batch, i * (w->k->nfields + 5), text, &rows[i], 0);
-    int rc = sqlite3_step(w->ins_batch);
-    *last = sqlite3_last_insert_rowid(w->s->db);
+    int64_t bound[2];
+    for (int i = 0; i < BATCH_ROWS; i++) {
+        bound[0] = q->bound_body[i], bound[1] = q->bound_src[i];
+        bind_row(q->k, q->ins_batch, i * (q->k->nfields + 5), text, &rows[i], bound);
+        q->bound_body[i] = bound[0], q->bound_src[i] = bound[1];
+    }
+    int rc = sqlite3_step(q->ins_batch);
+    *last = sqlite3_last_insert_rowid(q->s->db);
     return rc;
 }
 
@@ -554,38 +621,38 @@ static int step_batch(nb_writer *w, const pending_row *rows, const char *text, i
  * its own rid even when the batches ran between its step and the reading. */
 static void batch_run(void *ud)
 {
-    nb_writer *w = ud;
-    sqlite3_mutex *m = sqlite3_db_mutex(w->s->db);
+    nb_batch *q = ud;
+    sqlite3_mutex *m = sqlite3_db_mutex(q->s->db);
     sqlite3_mutex_enter(m);
-    sqlite3_int64 theirs = sqlite3_last_insert_rowid(w->s->db);
-    w->sent_rc = SQLITE_DONE;
-    for (int b = 0; w->sent_rc == SQLITE_DONE && b * BATCH_ROWS < w->nsent; b++) {
-        w->sent_rc = step_batch(w, w->sent + b * BATCH_ROWS, w->sent_text.data, &w->sent_last[b]);
-        w->sent_failed_at = b;
-        if (w->sent_rc != SQLITE_DONE)
-            snprintf(w->sent_msg, sizeof w->sent_msg, "%s", sqlite3_errmsg(w->s->db));
-        sqlite3_reset(w->ins_batch);
+    sqlite3_int64 theirs = sqlite3_last_insert_rowid(q->s->db);
+    q->sent_rc = SQLITE_DONE;
+    for (int b = 0; q->sent_rc == SQLITE_DONE && b * BATCH_ROWS < q->nsent; b++) {
+        q->sent_rc = step_batch(q, q->sent + b * BATCH_ROWS, q->sent_text.data, &q->sent_last[b]);
+        q->sent_failed_at = b;
+        if (q->sent_rc != SQLITE_DONE)
+            snprintf(q->sent_msg, sizeof q->sent_msg, "%s", sqlite3_errmsg(q->s->db));
+        sqlite3_reset(q->ins_batch);
     }
-    if (w->sent_rc != SQLITE_DONE) {
+    if (q->sent_rc != SQLITE_DONE) {
         /* A full disk, an I/O error, no memory, an interrupt or a trigger's ROLLBACK
            ends the transaction: what the import's thread writes until it sees the
            failure would be kept, each statement its own transaction. Another one is
            begun, which the import's rollback ends. */
-        if (sqlite3_get_autocommit(w->s->db))
-            sqlite3_exec(w->s->db, "BEGIN", NULL, NULL, NULL);
-        __atomic_store_n(&w->fail->failed, 1, __ATOMIC_RELEASE);
+        if (sqlite3_get_autocommit(q->s->db))
+            sqlite3_exec(q->s->db, "BEGIN", NULL, NULL, NULL);
+        __atomic_store_n(&q->fail->failed, 1, __ATOMIC_RELEASE);
     }
-    sqlite3_set_last_insert_rowid(w->s->db, theirs);
+    sqlite3_set_last_insert_rowid(q->s->db, theirs);
     sqlite3_mutex_leave(m);
 }
 
 /* "FILE:LINE: cannot store the row: " for the row FIRST (LAST the same), or "FILE: lines
  * A to B: cannot store one of the rows: " for the batch FIRST..LAST, into ERR (SQLite says
  * which statement failed, not which of its rows). */
-static void where(const nb_writer *w, const pending_row *first, const pending_row *last, char *err,
-                  size_t errlen)
+static void where(const nb_batch *q, const pending_row *first, const pending_row *last,
+                  char *err, size_t errlen)
 {
-    const char *file = w->file ? w->file : w->s->path;
+    const char *file = q->file ? q->file : q->s->path;
     if (first == last)
         snprintf(err, errlen, "%s:%ld: cannot store the row: ", file, first->line);
     else
@@ -596,36 +663,36 @@ static void where(const nb_writer *w, const pending_row *first, const pending_ro
 /* In the import's thread, once batch_run has returned: the parts follow the rows. */
 static void batch_done(void *ud)
 {
-    nb_writer *w = ud;
-    nb_write_fail *f = w->fail;
-    w->in_flight = 0;
+    nb_batch *q = ud;
+    nb_write_fail *f = q->fail;
+    q->in_flight = 0;
     if (f->rc)
         return;
-    if (w->sent_rc != SQLITE_DONE) {
-        const pending_row *first = &w->sent[w->sent_failed_at * BATCH_ROWS];
-        where(w, first, first + BATCH_ROWS - 1, f->err, sizeof f->err);
+    if (q->sent_rc != SQLITE_DONE) {
+        const pending_row *first = &q->sent[q->sent_failed_at * BATCH_ROWS];
+        where(q, first, first + BATCH_ROWS - 1, f->err, sizeof f->err);
         size_t len = strlen(f->err);
-        snprintf(f->err + len, sizeof f->err - len, "%s", w->sent_msg);
+        snprintf(f->err + len, sizeof f->err - len, "%s", q->sent_msg);
         f->rc = NB_ERR_SQL;
         return;
     }
-    for (int b = 0; !f->rc && b * BATCH_ROWS < w->nsent; b++)
-        f->rc = append_batch(w, w->sent + b * BATCH_ROWS, w->sent_text.data, w->sent_last[b],
+    for (int b = 0; !f->rc && b * BATCH_ROWS < q->nsent; b++)
+        f->rc = append_batch(q, q->sent + b * BATCH_ROWS, q->sent_text.data, q->sent_last[b],
                              f->err, sizeof f->err);
     if (f->rc) /* the parts could not follow (out of memory): the import stops as well */
         __atomic_store_n(&f->failed, 1, __ATOMIC_RELEASE);
 }
 
-/* Waits for the writer's batch in flight: a group's failure, if any (this writer's or
+/* Waits for the queue's batch in flight: a group's failure, if any (this queue's or
  * another's of the import), is this call's. */
-static nb_err settle(nb_writer *w, char *err, size_t errlen)
+static nb_err settle(nb_batch *q, char *err, size_t errlen)
 {
-    if (w->in_flight)
-        nb_async_wait(w->async);
-    if (!w->fail || !w->fail->rc)
+    if (q->in_flight)
+        nb_async_wait(q->async);
+    if (!q->fail || !q->fail->rc)
         return NB_OK;
-    snprintf(err, errlen, "%s", w->fail->err);
-    return w->fail->rc;
+    snprintf(err, errlen, "%s", q->fail->err);
+    return q->fail->rc;
 }
 
 int nb_writer_failed(const nb_write_fail *f)
@@ -635,106 +702,106 @@ int nb_writer_failed(const nb_write_fail *f)
 
 void nb_writer_async(nb_writer *w, nb_async *a, int groups, nb_write_fail *fail)
 {
+    nb_batch *q = w->q;
     /* only on a connection SQLite serializes: the import's thread may use it meanwhile */
-    if (!a || !fail || w->helper || !sqlite3_db_mutex(w->s->db))
+    if (!a || !fail || q->helper || !sqlite3_db_mutex(w->s->db))
         return;
-    w->helper = a;
-    w->fail = fail;
-    w->may_group = groups;
+    q->helper = a;
+    q->fail = fail;
+    q->may_group = groups;
 }
 
-/* Takes the buffers of groups (about 4 MB), once the writer has a batch's worth of
- * rows queued: a body of a few rows never does. When out of memory the rows go on
- * being written here. */
-static void take_groups(nb_writer *w)
+/* Takes the buffers of groups (about 4 MB), once the queue has a batch's worth of
+ * rows: a body of a few rows never does. When out of memory the rows go on being
+ * written here. */
+static void take_groups(nb_batch *q)
 {
-    w->may_group = 0;
-    if (!(w->sent = malloc(GROUP_ROWS * sizeof *w->sent)))
+    q->may_group = 0;
+    if (!(q->sent = malloc(GROUP_ROWS * sizeof *q->sent)))
         return;
-    pending_row *more = realloc(w->pending, GROUP_ROWS * sizeof *more);
+    pending_row *more = realloc(q->pending, GROUP_ROWS * sizeof *more);
     if (!more) {
-        free(w->sent);
-        w->sent = NULL;
+        free(q->sent);
+        q->sent = NULL;
         return;
     }
-    w->pending = more;
-    w->cap = GROUP_ROWS;
-    w->async = w->helper;
+    q->pending = more;
+    q->cap = GROUP_ROWS;
+    q->async = q->helper;
 }
 
-static nb_err write_rows(nb_writer *w, char *err, size_t errlen);
+static nb_err write_rows(nb_batch *q, char *err, size_t errlen);
 
-static nb_err flush_rows(nb_writer *w, char *err, size_t errlen)
+static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
 {
-    nb_err frc = settle(w, err, errlen);
+    nb_err frc = settle(q, err, errlen);
     if (frc) {
-        drop(w);
+        drop(q);
         return frc;
     }
-    if (w->async && w->npending == w->cap) { /* a full group: to the helper */
-        pending_row *p = w->sent;
-        nb_buf t = w->sent_text;
-        w->sent = w->pending, w->sent_text = w->text, w->nsent = w->npending;
-        w->pending = p, w->text = t;
-        drop(w);
-        w->in_flight = 1;
-        nb_async_submit(w->async, (nb_job){batch_run, batch_done, w});
+    if (q->async && q->npending == q->cap && !q->updates) { /* a full group: to the helper */
+        pending_row *p = q->sent;
+        nb_buf t = q->sent_text;
+        q->sent = q->pending, q->sent_text = q->text, q->nsent = q->npending;
+        q->pending = p, q->text = t;
+        drop(q);
+        q->in_flight = 1;
+        nb_async_submit(q->async, (nb_job){batch_run, batch_done, q});
         return NB_OK;
     }
-    /* rows written here: no group of any writer in flight meanwhile */
-    if (!w->npending)
+    /* rows written here: no group of any queue in flight meanwhile */
+    if (!q->npending)
         return NB_OK;
-    nb_async_wait(w->helper);
+    nb_async_wait(q->helper);
     /* The helper idle, the connection's mutex is taken once for the rows, not at each of
        SQLite's calls (two atomic operations each; a re-import of rows whose lines moved
        makes some forty calls a row). Recursive: SQLite's own calls take it again. */
-    sqlite3_mutex *m = sqlite3_db_mutex(w->s->db);
+    sqlite3_mutex *m = sqlite3_db_mutex(q->s->db);
     sqlite3_mutex_enter(m);
-    frc = write_rows(w, err, errlen);
+    frc = write_rows(q, err, errlen);
     sqlite3_mutex_leave(m);
     return frc;
 }
 
 /* Writes the rows pending, by batches and then one by one. */
-static nb_err write_rows(nb_writer *w, char *err, size_t errlen)
+static nb_err write_rows(nb_batch *q, char *err, size_t errlen)
 {
     int done = 0, rc, batch = 1; /* batch: the statement that fails is a batch's */
-    for (; w->ins_batch && w->npending - done >= BATCH_ROWS; done += BATCH_ROWS) {
+    for (; q->ins_batch && !q->updates && q->npending - done >= BATCH_ROWS; done += BATCH_ROWS) {
         int64_t last;
-        rc = step_batch(w, w->pending + done, w->text.data, &last);
-        sqlite3_reset(w->ins_batch);
+        rc = step_batch(q, q->pending + done, q->text.data, &last);
+        sqlite3_reset(q->ins_batch);
         if (rc != SQLITE_DONE)
             goto fail;
-        nb_err prc = append_batch(w, w->pending + done, w->text.data, last, err, errlen);
+        nb_err prc = append_batch(q, q->pending + done, q->text.data, last, err, errlen);
         if (prc) {
-            drop(w);
+            drop(q);
             return prc;
         }
     }
-    for (; done < w->npending; done++) {
-        const pending_row *p = &w->pending[done];
-        int64_t rid;
+    for (; done < q->npending; done++) {
+        const pending_row *p = &q->pending[done];
+        int64_t rid = 0;
         batch = 0;
-        rc = step_row(w, w->text.data, p, &rid);
+        rc = step_row(q, q->text.data, p, &rid);
         if (rc != SQLITE_DONE)
             goto fail;
-        nb_err prc = follow_row(w, w->text.data, p, rid, err, errlen);
+        nb_err prc = follow_row(q, q->text.data, p, rid, err, errlen);
         if (prc) {
-            drop(w);
+            drop(q);
             return prc;
         }
     }
-    drop(w);
+    drop(q);
     return NB_OK;
 fail:
-    where(w, &w->pending[done], &w->pending[done + (batch ? BATCH_ROWS - 1 : 0)], err, errlen);
+    where(q, &q->pending[done], &q->pending[done + (batch ? BATCH_ROWS - 1 : 0)], err, errlen);
     size_t len = strlen(err);
-    snprintf(err + len, errlen - len, "%s", sqlite3_errmsg(w->s->db));
-    drop(w);
+    snprintf(err + len, errlen - len, "%s", sqlite3_errmsg(q->s->db));
+    drop(q);
     return NB_ERR_SQL;
 }
 
-/* nb_buf_add, without the call while there is room. */
 static inline int buf_put(nb_buf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap)
@@ -750,12 +817,12 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
 {
     if (!w->nmoves)
         return NB_OK;
-    nb_err rc = settle(w, err, errlen);
+    nb_err rc = settle(w->q, err, errlen);
     if (rc) {
         w->nmoves = 0;
         return rc;
     }
-    nb_async_wait(w->helper);
+    nb_async_wait(w->q->helper);
     /* the walk may stand on a row of the run, read before its move: it starts again (a
        repeat of that row's id would be found with its old source and line) */
     scan_end(w);
@@ -779,7 +846,7 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
     if (step == SQLITE_DONE && sqlite3_changes(w->s->db) != n)
         step = SQLITE_CORRUPT; /* a rid of the run was not the body's row: never so */
     if (step != SQLITE_DONE) {
-        where(w, &first, n == 1 ? &first : &last, err, errlen);
+        where(w->q, &first, n == 1 ? &first : &last, err, errlen);
         size_t len = strlen(err);
         snprintf(err + len, errlen - len, "%s",
                  step == SQLITE_CORRUPT ? "the rows changed under the import" : sqlite3_errmsg(w->s->db));
@@ -822,11 +889,16 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     nb_err mrc = end_moves(w, err, errlen);
     if (mrc)
         return mrc;
-    nb_buf *b = &w->text;
-    pending_row *p = &w->pending[w->npending];
+    nb_batch *q = w->q;
+    if (q->batched)
+        prepare_batch(q);
+    nb_buf *b = &q->text;
+    pending_row *p = &q->pending[q->npending];
     int bad = 0;
     p->line = line;
     p->rid = rid;
+    p->body = w->body;
+    p->src = w->src;
     p->id = b->len;
     p->id_len = strlen(id);
     bad |= buf_put(b, id, p->id_len);
@@ -846,16 +918,15 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     p->raw = b->len;
     p->raw_len = strlen(raw);
     bad |= buf_put(b, raw, p->raw_len);
-    if (bad) {
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
-    }
-    w->npending++;
-    if (w->may_group && w->ins_batch && w->npending == BATCH_ROWS)
-        take_groups(w);
-    if (w->npending < w->cap)
+    if (bad)
+        return nomem(err, errlen);
+    q->npending++;
+    q->updates += rid != 0;
+    if (q->may_group && q->ins_batch && q->npending == BATCH_ROWS)
+        take_groups(q);
+    if (q->npending < q->cap)
         return NB_OK;
-    return flush_rows(w, err, errlen);
+    return flush_rows(q, err, errlen);
 }
 
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
@@ -863,6 +934,6 @@ nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
     scan_end(w);
     nb_err rc = end_moves(w, err, errlen);
     if (!rc)
-        rc = flush_rows(w, err, errlen);
-    return rc ? rc : settle(w, err, errlen);
+        rc = flush_rows(w->q, err, errlen);
+    return rc ? rc : settle(w->q, err, errlen);
 }

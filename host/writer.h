@@ -1,7 +1,8 @@
 /* writer.h - writes coded records of one kind, body and source into the store.
  *
  * Records new to the body go in batches of multi-row INSERTs (one statement
- * per row costs a third of an import), which a helper thread may step while the
+ * per row costs a third of an import), shared by the bodies of one import that
+ * are new to the kind (nb_batch), which a helper thread may step while the
  * caller reads and codes the next rows (nb_writer_async); a record whose id the
  * body already has is updated in place. The caller holds the transaction (all
  * rows or none). Depends on store.h, coder.h (nb_rec) and async.h; no Lua. */
@@ -27,14 +28,26 @@ typedef struct {
  * fills RC and ERR) and rolls back. */
 int nb_writer_failed(const nb_write_fail *f);
 
-/* A writer of kind K for BODY, rows from source SRC. When the body has no
- * rows of the kind yet, new rows are batched. */
-nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_writer **out,
-                     char *err, size_t errlen);
+/* The queue that the writers of one import share for the bodies new to kind K: their
+ * records go by multi-row INSERTs that mix the bodies' rows, so that a file interleaving
+ * many bodies takes one queue's memory, not one per body, and its batches stay full.
+ * FILE (kept by the caller) names the rows' file in messages. Its statement is prepared
+ * at the first record. Freed after its writers (nb_batch_free waits for a group in
+ * flight); nb_writer_flush of any of its writers writes all its records. */
+typedef struct nb_batch nb_batch;
+nb_err nb_batch_new(nb_store *s, const nb_kind *k, const char *file, nb_batch **out, char *err,
+                    size_t errlen);
+void nb_batch_free(nb_batch *q);
+/* A writer of kind K for BODY, rows from source SRC. When the body has no rows of the
+ * kind yet, new rows are batched: in SHARED when given (of kind K), else in the writer's
+ * own queue. */
+nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_batch *shared,
+                     nb_writer **out, char *err, size_t errlen);
 void nb_writer_free(nb_writer *w);
 
 /* Names FILE (kept by the caller) as the rows' file in the writer's messages: "FILE:LINE:
- * cannot store the row: …"; without it, the store's path stands there. */
+ * cannot store the row: …"; without it, the store's path stands there. A writer of a
+ * shared queue says its queue's file. */
 void nb_writer_file(nb_writer *w, const char *file);
 
 /* The rid of the body's record ID, 0 when it has none. While the ids asked
@@ -68,18 +81,20 @@ int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line,
 nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
                      const char *raw, char *err, size_t errlen);
 
-/* From now on rows the writer writes itself wait for any job of A in flight first,
- * and, when GROUPS and the writer batches (a body new to the kind), its records are
- * queued in groups of 4,096 (about 4 MB of buffers, taken once a batch's worth is
+/* From now on rows the writer's queue writes itself wait for any job of A in flight
+ * first, and, when GROUPS and the queue batches (bodies new to the kind), its records
+ * are queued in groups of 4,096 (about 4 MB of buffers, taken once a batch's worth is
  * queued), each written by the helper thread of A while the next one fills (a group
- * that fails says so at the writer's next call, and in FAIL; a failure that ended the
- * transaction begins another, so that nothing written after it is kept). Updates stay here: the helper holds
- * the connection for a whole group, and the import looks up each updated row's record
- * as it reads, and each of its steps waits (by hand, on a busy machine, a re-import of
- * 1e6 changed rows took 4.2-4.5 s through the helper against 3.5 s without). Only on a connection SQLite serializes (opened with its
- * mutex); else, or when out of memory, nothing changes. The caller waits for A before
- * any other write whose rid, count of changes or error message it reads
- * (nb_async_wait). A outlives W. */
+ * that fails says so at the next call of any writer of the queue, and in FAIL; a
+ * failure that ended the transaction begins another, so that nothing written after it
+ * is kept). Updates stay here: the helper holds the connection for a whole group, and
+ * the import looks up each updated row's record as it reads, and each of its steps
+ * waits (by hand, on a busy machine, a re-import of 1e6 changed rows took 4.2-4.5 s
+ * through the helper against 3.5 s without). A shared queue takes the first call's A,
+ * GROUPS and FAIL. Only on a connection SQLite serializes (opened with its mutex); else,
+ * or when out of memory, nothing changes. The caller waits for A before any other
+ * write whose rid, count of changes or error message it reads (nb_async_wait). A
+ * outlives W and its queue. */
 void nb_writer_async(nb_writer *w, nb_async *a, int groups, nb_write_fail *fail);
 
 /* Writes every queued record, and ends the walk of nb_writer_find (call it
