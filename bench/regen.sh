@@ -6,7 +6,8 @@
 #   ROWS=1000000 BODIES=100 RUNS=5 SAMPLE=20 JOBS=2 sh bench/regen.sh
 #
 # The store: ROWS requests over BODIES bodies and 2019-2025 (7 years: 700 reports),
-# imported once from one file with a 机关 column. Each run times `regen --all --jobs 1 --to
+# imported once from one file with a 机关 column (the rows name the bodies in turn: its time and
+# peak memory are printed, once). Each run times `regen --all --jobs 1 --to
 # json,xlsx` (one process) into a fresh folder (it prints its CPU time split into tabulation, layout
 # and checks, and export), then `report --to json,xlsx` of SAMPLE of the same reports one
 # by one; the ratio is the per-report time of the loop over regen's. Then the same regen
@@ -26,6 +27,7 @@ CSV=$DATA/bodies-$ROWS-$BODIES.csv
 DB=$DATA/regen.db
 
 [ -x "$NB" ] || { echo "bench: no $NB (run make)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: GNU time is missing (apt-get install time)" >&2; exit 1; }
 mkdir -p "$DATA"
 if [ ! -f "$CSV" ] || [ bench/gen_bodies.awk -nt "$CSV" ]; then
     echo "generating $CSV"
@@ -34,7 +36,9 @@ if [ ! -f "$CSV" ] || [ bench/gen_bodies.awk -nt "$CSV" ]; then
 fi
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$NB" -d "$DB" init >/dev/null
-"$NB" -d "$DB" import request "$CSV" >"$DATA/regen-import.out" 2>&1 || { cat "$DATA/regen-import.out" >&2; exit 1; }
+# the import of the one file whose rows name the bodies in turn, once: its time and peak memory
+/usr/bin/time -f "%e %M" -o "$DATA/regen-import.rss" "$NB" -d "$DB" import request "$CSV" >"$DATA/regen-import.out" 2>&1 || {
+    cat "$DATA/regen-import.out" >&2; exit 1; }
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'; }
@@ -98,3 +102,4 @@ END {
     printf "ratio (regen wall over regen --jobs %d wall), run by run: median %.2f, spread %.2f-%.2f over %d runs\n",
         JOBS, median(jratio, NR), lo(jratio, NR), hi(jratio, NR), NR
 }' ROWS="$ROWS" BODIES="$BODIES" JOBS="$JOBS" "$DATA/regen.times"
+awk -v rows="$ROWS" -v bodies="$BODIES" 'END { printf "\nimport of the store'"'"'s one file (%s requests, the %s bodies row by row in turn), once: %.2f s, peak %.0f MB\n", rows, bodies, $1, $2 / 1024 }' "$DATA/regen-import.rss"
