@@ -58,6 +58,7 @@ typedef struct {
        800 bodies took 383 MB with a queue and a statement of each body's own) */
     nb_batch *batch;
     int cache_kb;         /* SQLite's page cache as fit_cache set it (0: as it was) */
+    long cache_base_kb;   /* the connection's own, at the import's start (never less) */
 } import_state;
 
 /* SQLite's page cache while the file's bodies are written: each body's rows go into the
@@ -344,17 +345,18 @@ static const char *row_body(import_state *im, const nb_rec *rec, long line, int 
     return NULL;
 }
 
-/* The connection's cache_size, as the pragma says it. */
-static int cache_size(nb_store *s)
+/* The connection's PRAGMA NAME (cache_size, page_size), or DEF. */
+static int pragma_int(nb_store *s, const char *name, int def)
 {
     sqlite3_stmt *st;
-    int n = -CACHE_BASE_KB;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK) {
+    char q[64];
+    snprintf(q, sizeof q, "PRAGMA %s", name);
+    if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int(st, 0);
+            def = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
     }
-    return n;
+    return def;
 }
 
 /* Grows the page cache for the bodies met, by a quarter at least (the pragma's cost). */
@@ -363,8 +365,8 @@ static void fit_cache(import_state *im)
     long want = CACHE_BASE_KB + (long)im->ntargets * CACHE_PER_BODY_KB;
     if (want > CACHE_MAX_KB)
         want = CACHE_MAX_KB;
-    if (want < (im->cache_kb ? im->cache_kb : CACHE_BASE_KB) * 5L / 4)
-        return;
+    if (want < (im->cache_kb ? im->cache_kb : im->cache_base_kb) * 5L / 4)
+        return; /* a larger cache of the connection's own is kept */
     char q[64];
     snprintf(q, sizeof q, "PRAGMA cache_size = -%ld", want);
     if (sqlite3_exec(im->s->db, q, NULL, NULL, NULL) == SQLITE_OK)
@@ -839,7 +841,10 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     nb_strmap_init(&im.target_idx);
     rc = nb_coder_new(s, im.k, o->map, strcmp(nb_reader_encoding(im.r), "XLSX") == 0,
                       &im.coder, err, errlen);
-    int fk_off = foreign_keys_off(s), cache_was = cache_size(s);
+    int fk_off = foreign_keys_off(s), cache_was = pragma_int(s, "cache_size", -CACHE_BASE_KB);
+    /* in KiB: a positive size counts pages */
+    im.cache_base_kb = cache_was < 0 ? -(long)cache_was
+                                     : (long)cache_was * pragma_int(s, "page_size", 4096) / 1024;
     /* A large file through a rollback journal: by hand, one file of 1e6 rows 17% faster
        and half the bytes written; 100 files of 1,000 rows wrote 7 times the store, each
        commit copying and syncing the pages it changed. Not a dry run: what it rolls back

@@ -446,7 +446,12 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW && sqlite3_column_int64(st, 1) < rid) {
         int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
-        if (!buffer(e, NB_PACK_PART)) {
+        /* room for its records (as its header says; decode refuses more than a part) and
+           the next: a body of a few records takes a few, whatever the bodies */
+        const unsigned char *blob = sqlite3_column_blob(st, 2);
+        size_t blen = (size_t)sqlite3_column_bytes(st, 2);
+        uint64_t held = blob && blen >= 14 ? get_u64(blob + 2, 4) : 0;
+        if (!buffer(e, held < NB_PACK_PART ? (int)held + 1 : NB_PACK_PART)) {
             sqlite3_finalize(st);
             return nomem(err, errlen);
         }
@@ -484,7 +489,9 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
 /* Writes every buffer out as a part and frees it (the memory bound was reached). The
    next records of each start a part of their own: taking the last one back would fill
    the memory again at once (a file interleaving 800 bodies spilled at every few rows).
-   The short parts are merged at commit (merge). */
+   The short parts are merged at commit (merge). A pair whose parts are made again from
+   the rows at commit lets go of its records at once, from its first (they are in the
+   rows); every buffer is freed, an empty one too (a body whose last part was full). */
 static nb_err spill(nb_store *s, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
@@ -495,10 +502,15 @@ static nb_err spill(nb_store *s, char *err, size_t errlen)
                 e->spilled = e->rid_lo;
             rc = write_part(s, e, err, errlen);
             e->tail = 1;
-            free(e->buf);
-            e->buf = NULL;
-            e->cap = 0;
+        } else if (e->n) {
+            if (e->rid_lo < e->touched)
+                e->touched = e->rid_lo; /* as rebuild would make them */
+            s->pack->buffered -= e->n;
+            e->n = 0;
         }
+        free(e->buf);
+        e->buf = NULL;
+        e->cap = 0;
     }
     return rc;
 }

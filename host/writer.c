@@ -37,7 +37,6 @@ struct nb_batch {
     const nb_kind *k;
     const char *file;        /* the rows' file, for messages (NULL: the store) */
     int batched;             /* new records go by BATCH_ROWS (prepared at the first) */
-    sqlite3_stmt *ins, *upd; /* one row: made when first used */
     sqlite3_stmt *ins_batch; /* BATCH_ROWS rows; NULL when rows go one by one */
     /* the body and the source bound to each row of ins_batch (0: none): bound again only
        when they change, so a file of one body binds them once */
@@ -117,34 +116,26 @@ static int field_list(nb_buf *b, const nb_kind *k, int assign)
     return bad;
 }
 
-/* The one-row statements of Q, when first needed. Parameters: ?1 body, ?2 id, ?3.. the
- * fields, then src, line, raw and (UPDATE) the rid. An update leaves body and id as they
- * are: re-setting them would delete and re-insert the unique index entry. SQLite's code. */
-static int prepare_rows(nb_batch *q)
+/* The one-row INSERT (UPDATE) of K into *ST. Parameters: ?1 body, ?2 id, ?3.. the fields,
+ * then src, line, raw and (UPDATE) the rid. An update leaves body and id as they are:
+ * re-setting them would delete and re-insert the unique index entry. SQLite's code. */
+static int prepare_row(nb_store *s, const nb_kind *k, int update, sqlite3_stmt **st)
 {
-    if (q->ins)
-        return SQLITE_OK;
-    const nb_kind *k = q->k;
     int n = k->nfields, bad = 0;
     nb_buf b = {0};
-    bad |= nb_buf_printf(&b, "INSERT INTO %s(body, id", k->table) | field_list(&b, k, 0);
-    bad |= nb_buf_adds(&b, ", src, line, raw) VALUES(?1, ?2");
-    for (int f = 0; f < n; f++)
-        bad |= nb_buf_printf(&b, ", ?%d", f + 3);
-    bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5);
-    int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(q->s->db, b.data, -1, &q->ins, NULL);
-    b.len = 0;
-    bad |= nb_buf_printf(&b, "UPDATE %s SET src = ?%d, line = ?%d, raw = ?%d", k->table, n + 3,
-                         n + 4, n + 5);
-    bad |= field_list(&b, k, 1) | nb_buf_printf(&b, " WHERE rid = ?%d", n + 6);
-    if (rc == SQLITE_OK)
-        rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(q->s->db, b.data, -1, &q->upd, NULL);
-    nb_buf_free(&b);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(q->ins);
-        sqlite3_finalize(q->upd);
-        q->ins = q->upd = NULL;
+    if (!update) {
+        bad |= nb_buf_printf(&b, "INSERT INTO %s(body, id", k->table) | field_list(&b, k, 0);
+        bad |= nb_buf_adds(&b, ", src, line, raw) VALUES(?1, ?2");
+        for (int f = 0; f < n; f++)
+            bad |= nb_buf_printf(&b, ", ?%d", f + 3);
+        bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5);
+    } else {
+        bad |= nb_buf_printf(&b, "UPDATE %s SET src = ?%d, line = ?%d, raw = ?%d", k->table,
+                             n + 3, n + 4, n + 5);
+        bad |= field_list(&b, k, 1) | nb_buf_printf(&b, " WHERE rid = ?%d", n + 6);
     }
+    int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(s->db, b.data, -1, st, NULL);
+    nb_buf_free(&b);
     return rc;
 }
 
@@ -230,8 +221,6 @@ void nb_batch_free(nb_batch *q)
         nb_async_wait(q->async);
     free(q->sent);
     nb_buf_free(&q->sent_text);
-    sqlite3_finalize(q->ins);
-    sqlite3_finalize(q->upd);
     nb_store_stmt_give(q->s, q->k, q->ins_batch);
     free(q->pending);
     nb_buf_free(&q->text);
@@ -558,14 +547,19 @@ static void drop(nb_batch *q)
  * rid goes to *RID. SQLite's code. */
 static int step_row(nb_batch *q, const char *text, const pending_row *p, int64_t *rid)
 {
-    int rc = prepare_rows(q);
+    /* kept by the store between rows, under keys of the kind's own: one statement for
+       every writer (each writer's own, some 20 KB with its walk, took 66 MB for 3,000
+       bodies with rows) */
+    const void *key = p->rid ? (const void *)&q->k->table : (const void *)&q->k->label; /* not k: the batch's */
+    sqlite3_stmt *st = nb_store_stmt_take(q->s, key);
+    int rc = st ? SQLITE_OK : prepare_row(q->s, q->k, p->rid != 0, &st);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_stmt *st = p->rid ? q->upd : q->ins;
     bind_row(q->k, st, 0, text, p, NULL);
     rc = sqlite3_step(st);
     *rid = p->rid ? p->rid : sqlite3_last_insert_rowid(q->s->db);
     sqlite3_reset(st);
+    nb_store_stmt_give(q->s, key, st);
     return rc;
 }
 

@@ -1347,10 +1347,11 @@ static const char *rows_file(const char *name, int rows)
 }
 
 /* Peak resident size in KiB of a child that imports PATH into a store of its
- * own (into body BODY; NULL: the file names them), or -1 when the import does not end
- * as expected: every row read, REFUSED of them refused (the repeated id). */
+ * own (into body BODY; NULL: the file names them), after BEFORE when not NULL (the same
+ * way), or -1 when the import does not end as expected: every row read, REFUSED of them
+ * refused (the repeated id). */
 static long import_peak_kb(const char *path, const char *db, const char *body, int rows,
-                           int refused)
+                           int refused, const char *before)
 {
     struct rusage ru;
     int status;
@@ -1360,12 +1361,14 @@ static long import_peak_kb(const char *path, const char *db, const char *body, i
         char err[512];
         nb_store *s;
         nb_import_stats st;
-        nb_import_opts o = {.path = path, .kind = "request", .body = body};
+        nb_import_opts o = {.path = path, .kind = "request", .body = body},
+                       b = {.path = before, .kind = "request", .body = body};
         /* made first, as 'nianbao init' makes it: a store made by the same
            connection keeps a larger page cache (up to about 8 MB) */
         if (nb_store_open(path_of(db), 1, &s, err, sizeof err) == NB_OK)
             nb_store_close(s);
         int ok = nb_store_open(path_of(db), 1, &s, err, sizeof err) == NB_OK &&
+                 (!before || nb_import(s, &b, &st, err, sizeof err) == NB_OK) &&
                  nb_import(s, &o, &st, err, sizeof err) == (refused ? NB_ERR_INPUT : NB_OK) &&
                  st.refused == refused && st.read == rows;
         if (ok)
@@ -1387,20 +1390,31 @@ static void test_memory(void)
     printf("# import memory: not measured under ASan (its allocator holds memory of its own)\n");
 #else
     /* 40,000 rows: enough to touch every page of the filter of ids met (16 MiB) */
-    long small = import_peak_kb(rows_file("mem_small.csv", 40000), "mem_small.db", "甲", 40001, 1);
-    long big = import_peak_kb(rows_file("mem_big.csv", 400000), "mem_big.db", "甲", 400001, 1);
+    long small = import_peak_kb(rows_file("mem_small.csv", 40000), "mem_small.db", "甲", 40001, 1,
+                                NULL);
+    long big = import_peak_kb(rows_file("mem_big.csv", 400000), "mem_big.db", "甲", 400001, 1, NULL);
     printf("# import of 400,000 rows: %ld KiB more than of 40,000\n", big - small);
     CHECK(small > 0 && big > 0 && big - small < 4096,
           "memory: 400,000 rows take less than 4 MiB more than 40,000, the repeat found");
     /* bodies taking turns row by row: one queue of batches, one group's buffers, the
        packed parts' buffers bounded (each body's own, before: 0.45 MB a body) */
     long many = import_peak_kb(interleaved_file("mem_many.csv", 400000, 1000, 'M'), "mem_many.db",
-                               NULL, 400000, 0);
+                               NULL, 400000, 0, NULL);
     printf("# import of 400,000 rows of 1,000 bodies taking turns: %ld KiB more than of 40,000 "
            "of one\n", many - small);
     CHECK(small > 0 && many > 0 && many - small < 48 * 1024,
           "memory: 400,000 rows of 1,000 bodies taking turns take less than 48 MiB more than "
           "40,000 of one");
+    /* into 3,000 bodies that have rows already: each takes its last part back, with room
+       for its records (not a whole part's: 365 MB) */
+    long again = import_peak_kb(interleaved_from("mem_again.csv", 6000, 6000, 3000, 'A'),
+                                "mem_again.db", NULL, 6000, 0,
+                                interleaved_from("mem_first.csv", 0, 6000, 3000, 'A'));
+    printf("# import of 6,000 rows into 3,000 bodies that have 2 each: %ld KiB more than of "
+           "40,000 of one\n", again - small);
+    CHECK(small > 0 && again > 0 && again - small < 64 * 1024,
+          "memory: 6,000 rows into 3,000 bodies with rows take less than 64 MiB more than 40,000 "
+          "of one");
 #endif
 }
 
