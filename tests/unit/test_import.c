@@ -673,6 +673,42 @@ static void test_spill(void)
                        "WHERE b.name IN ('S0', 'S1') GROUP BY b.name ORDER BY b.name"),
               "S0|8192 8192 1616\nS1|8192 8192 1616\n", "spill: again, the parts full but the last");
     CHECK(verify_packs() == 0, "spill: again, the parts and digests agree with the rows");
+    /* rows added after a changed one (its body's parts made again from the rows at commit):
+       their records let go of at the spill, the other body's merged */
+    nb_buf f = {0};
+    nb_buf_adds(&f, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
+    nb_buf_adds(&f, "S-5,2021-06-06,自然人,2021-12-31,2,S1\n");
+    for (int i = 40000; i < 44000; i++)
+        nb_buf_printf(&f, "S-%d,2021-03-03,自然人,2021-12-31,1,S%d\n", i, i % 2);
+    o.path = write_file("spill3.csv", f.data);
+    nb_buf_free(&f);
+    nb_pack_bound(1000);
+    rc = nb_import(store, &o, &st, err, sizeof err);
+    nb_pack_bound(was);
+    CHECK(rc == NB_OK && st.inserted == 4000 && st.updated == 1, "spill: a changed row, 4,000 more");
+    CHECK_STR(sql_rows("SELECT b.name, group_concat(p.n, ' ') FROM pack p JOIN body b ON b.id = p.body "
+                       "WHERE b.name IN ('S0', 'S1') GROUP BY b.name ORDER BY b.name"),
+              "S0|8192 8192 3616\nS1|8192 8192 3616\n", "spill: a changed row: the parts full but the last");
+    CHECK(verify_packs() == 0, "spill: a changed row: the parts and digests agree with the rows");
+    /* a body's last part taken back with rows added to it, then one of its records changed
+       (the parts made again from the rows from there), then a spill: they are made again
+       from the part's first record */
+    o.path = interleaved_from("spillV.csv", 0, 500, 1, 'V');
+    rc = nb_import(store, &o, &st, err, sizeof err);
+    nb_buf_adds(&f, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
+    for (int i = 500; i < 600; i++)
+        nb_buf_printf(&f, "V-%d,2021-03-03,自然人,2021-12-31,1,V0\n", i);
+    nb_buf_adds(&f, "V-300,2021-06-06,自然人,2021-12-31,2,V0\n");
+    for (int i = 0; i < 2000; i++)
+        nb_buf_printf(&f, "W-%d,2021-03-03,自然人,2021-12-31,1,W0\n", i);
+    o.path = write_file("spillW.csv", f.data);
+    nb_buf_free(&f);
+    nb_pack_bound(1000);
+    nb_err rc2 = nb_import(store, &o, &st, err, sizeof err);
+    nb_pack_bound(was);
+    CHECK(!rc && !rc2 && st.updated == 1 && st.inserted == 2100,
+          "spill: 100 rows into a body of 500, one of its 500 changed, 2,000 more of another");
+    CHECK(verify_packs() == 0, "spill: a last part taken back, then changed: the parts and digests agree");
 }
 
 /* The writer walks a body's rows while the ids rise, and seeks otherwise: ids
