@@ -12,9 +12,11 @@
 
 #define VERSION 1
 #define NONE INT64_MAX
-/* Records buffered across every (kind, body) of a transaction before the buffers are
-   written out as parts, whatever their size (merged into full parts at commit): bounds
-   an import's memory (some 12 MB for requests), however many bodies it interleaves. */
+/* Room for records in the buffers of every (kind, body) of a transaction (what they
+   hold, what a full part's leaves and what their growth adds) before the buffers are
+   written out as parts, whatever their size (merged into full parts at commit), and
+   freed: bounds an import's memory (some 12 MB for requests), however many bodies it
+   interleaves or adds to. */
 #define MAX_BUFFERED (1 << 18)
 
 static long max_buffered = MAX_BUFFERED;
@@ -346,15 +348,14 @@ static nb_err write_part(nb_store *s, dirty *e, char *err, size_t errlen)
     }
     free(data);
     free(stats);
-    if (s->pack)
-        s->pack->buffered -= e->n;
     e->n = 0;
     return rc;
 }
 
 /* E's buffer (the rids and the columns of a part) with room for ROWS (at most
- * NB_PACK_PART), made or grown when needed; NULL on out of memory. */
-static int64_t *buffer(dirty *e, int rows)
+ * NB_PACK_PART), made or grown when needed (its room counted in S's bound); NULL on out
+ * of memory. */
+static int64_t *buffer(nb_store *s, dirty *e, int rows)
 {
     if (e->buf && e->cap >= rows)
         return e->buf;
@@ -370,14 +371,26 @@ static int64_t *buffer(dirty *e, int rows)
     for (size_t c = 0; e->buf && c < cols; c++)
         memcpy(b + c * (size_t)cap, e->buf + c * (size_t)e->cap, (size_t)e->n * sizeof *b);
     free(e->buf);
+    if (s->pack)
+        s->pack->buffered += cap - e->cap;
     e->cap = cap;
     return e->buf = b;
+}
+
+/* Frees E's buffer (its records written, or not needed). */
+static void drop_buffer(nb_store *s, dirty *e)
+{
+    if (s->pack)
+        s->pack->buffered -= e->cap;
+    free(e->buf);
+    e->buf = NULL;
+    e->cap = 0;
 }
 
 /* Adds record RID with the packed values V[c] to E's buffer, writing a full part. */
 static nb_err add(nb_store *s, dirty *e, int64_t rid, const int64_t *v, char *err, size_t errlen)
 {
-    if (!buffer(e, e->n + 1))
+    if (!buffer(s, e, e->n + 1))
         return nomem(err, errlen);
     if (e->n == 0)
         e->rid_lo = rid;
@@ -386,8 +399,6 @@ static nb_err add(nb_store *s, dirty *e, int64_t rid, const int64_t *v, char *er
         e->buf[(size_t)(c + 1) * (size_t)e->cap + (size_t)e->n] = v[c];
     e->n++;
     e->rid_hi = rid;
-    if (s->pack)
-        s->pack->buffered++;
     return e->n == NB_PACK_PART ? write_part(s, e, err, errlen) : NB_OK;
 }
 
@@ -451,7 +462,7 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
         const unsigned char *blob = sqlite3_column_blob(st, 2);
         size_t blen = (size_t)sqlite3_column_bytes(st, 2);
         uint64_t held = blob && blen >= 14 ? get_u64(blob + 2, 4) : 0;
-        if (!buffer(e, held < NB_PACK_PART ? (int)held + 1 : NB_PACK_PART)) {
+        if (!buffer(s, e, held < NB_PACK_PART ? (int)held + 1 : NB_PACK_PART)) {
             sqlite3_finalize(st);
             return nomem(err, errlen);
         }
@@ -461,6 +472,8 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
         int n = decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
                        e->ncols + 1, cols);
         sqlite3_finalize(st);
+        if (n < 0 || n == NB_PACK_PART) /* decoded all the same: a damaged one is seen */
+            drop_buffer(s, e);
         if (n < 0) { /* damaged: the rows make it again at commit */
             touch(e, 0);
             return NB_OK;
@@ -470,7 +483,6 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
         e->n = n;
         e->rid_lo = lo;
         e->rid_hi = hi;
-        s->pack->buffered += n;
         if (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE kind = ?1 AND body = ?2 AND rid_lo = ?3",
                                -1, &st, NULL) != SQLITE_OK)
             return sql_fail(s, err, errlen);
@@ -505,12 +517,9 @@ static nb_err spill(nb_store *s, char *err, size_t errlen)
         } else if (e->n) {
             if (e->rid_lo < e->touched)
                 e->touched = e->rid_lo; /* as rebuild would make them */
-            s->pack->buffered -= e->n;
             e->n = 0;
         }
-        free(e->buf);
-        e->buf = NULL;
-        e->cap = 0;
+        drop_buffer(s, e);
     }
     return rc;
 }
@@ -632,8 +641,6 @@ static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
         from = e->rid_lo; /* the last part was taken out: it is made again too */
     if (e->spilled && e->spilled < from)
         from = e->spilled; /* and the short parts */
-    if (s->pack)
-        s->pack->buffered -= e->n;
     e->n = 0;
     sqlite3_stmt *st;
     const char *kind = nb_kinds[e->kind].name;
@@ -767,9 +774,7 @@ static nb_err sync(nb_store *s, int rows, char *err, size_t errlen)
         rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
         if (!rc && e->touched == NONE && e->spilled)
             rc = merge(s, e, err, errlen);
-        free(e->buf); /* one pair's buffer at a time */
-        e->buf = NULL;
-        e->cap = 0;
+        drop_buffer(s, e); /* one pair's buffer at a time */
         if (!rc && rows)
             rc = e->carry == 1 ? nb_digest_carry(s, k, e->body, &e->dg, err, errlen) /* no touch */
                                : nb_digest_forget(s, k, e->body, err, errlen);
