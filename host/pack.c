@@ -441,6 +441,21 @@ static nb_err begin_carry(nb_store *s, dirty *e, int64_t rid, char *err, size_t 
     return NB_OK;
 }
 
+#define DELETE_PART "DELETE FROM pack WHERE kind = ?1 AND body = ?2 AND rid_lo = ?3"
+
+/* SQL about one part (?1 its kind, ?2 its body, ?3 its rid_lo) prepared into *ST with KIND,
+ * BODY and LO bound; -1 when it cannot be. */
+static int part_stmt(nb_store *s, const char *sql, const char *kind, int64_t body, int64_t lo,
+                     sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(*st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(*st, 2, body);
+    sqlite3_bind_int64(*st, 3, lo);
+    return 0;
+}
+
 /* Takes the body's last part into E's buffer when it has room and ends before RID. */
 static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t errlen)
 {
@@ -483,12 +498,8 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
         e->n = n;
         e->rid_lo = lo;
         e->rid_hi = hi;
-        if (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE kind = ?1 AND body = ?2 AND rid_lo = ?3",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (part_stmt(s, DELETE_PART, nb_kinds[e->kind].name, e->body, lo, &st) != 0)
             return sql_fail(s, err, errlen);
-        sqlite3_bind_text(st, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, e->body);
-        sqlite3_bind_int64(st, 3, lo);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
@@ -713,14 +724,11 @@ static nb_err merge(nb_store *s, dirty *e, char *err, size_t errlen)
     for (size_t i = 0; !rc && n > 1 && i < n; i++) {
         if (e->n == 0 && count[i] == NB_PACK_PART)
             continue; /* full, and after full ones: it stays */
-        if (sqlite3_prepare_v2(s->db, "SELECT data FROM pack WHERE kind = ?1 AND body = ?2 AND "
-                               "rid_lo = ?3", -1, &st, NULL) != SQLITE_OK) {
+        if (part_stmt(s, "SELECT data FROM pack WHERE kind = ?1 AND body = ?2 AND rid_lo = ?3",
+                      kind, e->body, lo[i], &st) != 0) {
             rc = sql_fail(s, err, errlen);
             break;
         }
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, e->body);
-        sqlite3_bind_int64(st, 3, lo[i]);
         int64_t *out[NB_MAX_FIELDS + 1];
         for (size_t c = 0; c < cols; c++)
             out[c] = tmp + c * NB_PACK_PART;
@@ -738,14 +746,10 @@ static nb_err merge(nb_store *s, dirty *e, char *err, size_t errlen)
             e->touched = e->spilled;
             return rebuild(s, e, err, errlen);
         }
-        if (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE kind = ?1 AND body = ?2 AND "
-                               "rid_lo = ?3", -1, &st, NULL) != SQLITE_OK) {
+        if (part_stmt(s, DELETE_PART, kind, e->body, lo[i], &st) != 0) {
             rc = sql_fail(s, err, errlen);
             break;
         }
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, e->body);
-        sqlite3_bind_int64(st, 3, lo[i]);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
