@@ -40,7 +40,7 @@ struct nb_batch {
     sqlite3_stmt *ins_batch; /* BATCH_ROWS rows; NULL when rows go one by one */
     /* the body and the source bound to each row of ins_batch (0: none): bound again only
        when they change, so a file of one body binds them once */
-    int64_t bound_body[BATCH_ROWS], bound_src[BATCH_ROWS];
+    int64_t bound[BATCH_ROWS][2];
     pending_row *pending;    /* cap slots */
     int npending, cap;       /* cap: 1, BATCH_ROWS with ins_batch, a group with async */
     int updates;             /* pending rows that update (never so in a batch: then all
@@ -196,8 +196,7 @@ static void prepare_batch(nb_batch *q)
     }
     q->pending = more;
     q->cap = BATCH_ROWS;
-    memset(q->bound_body, 0, sizeof q->bound_body); /* a kept statement's are another's */
-    memset(q->bound_src, 0, sizeof q->bound_src);
+    memset(q->bound, 0, sizeof q->bound); /* a kept statement's are another's */
 }
 
 /* A queue of kind K; BATCHED: its new records go by batches. NULL when out of memory. */
@@ -291,6 +290,7 @@ void nb_writer_free(nb_writer *w)
 
 static nb_err flush_rows(nb_batch *q, char *err, size_t errlen);
 static nb_err settle(nb_batch *q, char *err, size_t errlen);
+
 /* Keeps a copy of column C of the find statement in found_text at *OFF. */
 static int keep_text(nb_writer *w, sqlite3_value *v, size_t *off)
 {
@@ -588,10 +588,10 @@ static void drop(nb_batch *q)
  * rid goes to *RID. SQLite's code. */
 static int step_row(nb_batch *q, const char *text, const pending_row *p, int64_t *rid)
 {
-    /* kept by the store between rows, under keys of the kind's own: one statement for
-       every writer (each writer's own, some 20 KB with its walk, took 66 MB for 3,000
-       bodies with rows) */
-    const void *key = p->rid ? (const void *)&q->k->table : (const void *)&q->k->label; /* not k: the batch's */
+    /* kept by the store between rows, under keys of the kind's own (not K: the batch's):
+       one statement for every writer (each writer's own, some 20 KB with its walk, took
+       66 MB for 3,000 bodies with rows) */
+    const void *key = p->rid ? (const void *)&q->k->table : (const void *)&q->k->label;
     sqlite3_stmt *st = nb_store_stmt_take(q->s, key);
     int rc = st ? SQLITE_OK : prepare_row(q->s, q->k, p->rid != 0, &st);
     if (rc != SQLITE_OK)
@@ -638,12 +638,8 @@ static nb_err append_batch(nb_batch *q, const pending_row *rows, const char *tex
  * rid in *LAST. */
 static int step_batch(nb_batch *q, const pending_row *rows, const char *text, int64_t *last)
 {
-    int64_t bound[2];
-    for (int i = 0; i < BATCH_ROWS; i++) {
-        bound[0] = q->bound_body[i], bound[1] = q->bound_src[i];
-        bind_row(q->k, q->ins_batch, i * (q->k->nfields + 5), text, &rows[i], bound);
-        q->bound_body[i] = bound[0], q->bound_src[i] = bound[1];
-    }
+    for (int i = 0; i < BATCH_ROWS; i++)
+        bind_row(q->k, q->ins_batch, i * (q->k->nfields + 5), text, &rows[i], q->bound[i]);
     int rc = sqlite3_step(q->ins_batch);
     *last = sqlite3_last_insert_rowid(q->s->db);
     return rc;

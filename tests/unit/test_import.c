@@ -28,6 +28,15 @@ static const char *path_of(const char *name)
     return p;
 }
 
+/* DIR/NAME made anew with the line HEADER; NULL when it cannot be. */
+static FILE *csv_create(const char *name, const char *header)
+{
+    FILE *f = fopen(path_of(name), "w");
+    if (f)
+        fputs(header, f);
+    return f;
+}
+
 static const char *write_file(const char *name, const char *text)
 {
     const char *path = path_of(name);
@@ -606,12 +615,9 @@ static long verify_packs(void);
  * the letter P, into DIR/NAME; its path. */
 static const char *interleaved_from(const char *name, int first, int n, int nbodies, char p)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
+    FILE *f = csv_create(name, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
     if (!f)
         return NULL;
-    fputs("编号,收到日期,申请人类型,办结日期,办理结果,机关\n", f);
     for (int i = first; i < first + n; i++)
         fprintf(f, "%c-%d,2021-%02d-%02d,自然人,2021-12-31,%d,%c%d\n", p, i, 1 + i % 12,
                 1 + i % 28, 1 + i % 2, p, i % nbodies);
@@ -1393,12 +1399,9 @@ static void test_async_rowid(void)
 /* A file of ROWS rows in order, then one row that repeats an id out of order. */
 static const char *rows_file(const char *name, int rows)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
+    FILE *f = csv_create(name, "编号,收到日期,申请人类型,办结日期,办理结果\n");
     if (!f)
         return NULL;
-    fputs("编号,收到日期,申请人类型,办结日期,办理结果\n", f);
     for (int i = 0; i < rows; i++)
         fprintf(f, "M%07d,2020-01-05,自然人,2020-01-20,1\n", i);
     fputs("M0000003,2020-01-05,自然人,,\n", f);
