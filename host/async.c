@@ -78,6 +78,14 @@ void nb_async_wait(nb_async *a)
         job.done(job.ud);
 }
 
+int nb_async_idle(nb_async *a)
+{
+    pthread_mutex_lock(&a->mu);
+    int idle = !a->given || a->ended;
+    pthread_mutex_unlock(&a->mu);
+    return idle;
+}
+
 void nb_async_submit(nb_async *a, nb_job job)
 {
     nb_async_wait(a);

@@ -29,6 +29,10 @@ void nb_async_submit(nb_async *a, nb_job job);
 /* Waits for the job in flight, if any, and runs its done. A may be NULL. */
 void nb_async_wait(nb_async *a);
 
+/* 1 when no job is running: none given, or its run has returned (its done may not
+ * have run yet). */
+int nb_async_idle(nb_async *a);
+
 /* Waits as nb_async_wait, then stops and joins the thread and frees A (NULL allowed). */
 void nb_async_free(nb_async *a);
 

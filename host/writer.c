@@ -10,12 +10,18 @@
 
 /* Rows per multi-row INSERT of records new to their bodies. */
 #define BATCH_ROWS 256
-/* Batches handed to the helper thread at a time (nb_writer_async): each handing
- * over wakes a thread, which on a virtual machine may take as long as a batch
- * (some 30 us). 16 against 8: an import of 1e6 rows 7% faster, its groups twice
- * the memory (two arrays of 4096 rows of 472 bytes, 3.9 MB, and their texts). */
+/* Batches handed to the helper thread at a time (nb_writer_async) while it is busy:
+ * each handing over wakes a thread, which on a virtual machine may take as long as a
+ * batch (some 30 us). 16 against 8: an import of 1e6 rows 7% faster, its groups twice
+ * the memory (two arrays of 4096 rows of 472 bytes, 3.9 MB, and their texts). An idle
+ * helper is given each batch as it fills: a file's first rows do not wait for a group
+ * to fill, and its last rows, written after the reading, are fewer (by hand: 100 files
+ * of 10,000 rows 0.91 s -> 0.77 s; one file of 1e6 rows 0.75 -> 0.70 s). */
 #define GROUP_BATCHES 16
 #define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
+#ifndef EARLY
+#define EARLY 4
+#endif
 
 /* A record waiting to be written: its body and source, its values, and offsets and
  * lengths of its texts in the queue's text. */
@@ -763,6 +769,19 @@ static void take_groups(nb_batch *q)
 
 static nb_err write_rows(nb_batch *q, char *err, size_t errlen);
 
+/* Hands the rows pending (whole batches, the queue settled) to the helper. */
+static nb_err send_group(nb_batch *q)
+{
+    pending_row *p = q->sent;
+    nb_buf t = q->sent_text;
+    q->sent = q->pending, q->sent_text = q->text, q->nsent = q->npending;
+    q->pending = p, q->text = t;
+    drop(q);
+    q->in_flight = 1;
+    nb_async_submit(q->async, (nb_job){batch_run, batch_done, q});
+    return NB_OK;
+}
+
 static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
 {
     nb_err frc = settle(q, err, errlen);
@@ -770,16 +789,9 @@ static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
         drop(q);
         return frc;
     }
-    if (q->async && q->npending == q->cap && !q->updates) { /* a full group: to the helper */
-        pending_row *p = q->sent;
-        nb_buf t = q->sent_text;
-        q->sent = q->pending, q->sent_text = q->text, q->nsent = q->npending;
-        q->pending = p, q->text = t;
-        drop(q);
-        q->in_flight = 1;
-        nb_async_submit(q->async, (nb_job){batch_run, batch_done, q});
-        return NB_OK;
-    }
+    /* a full group, or whole batches the idle helper may take now (nb_writer_put) */
+    if (q->async && !q->updates && q->npending && q->npending % BATCH_ROWS == 0)
+        return send_group(q);
     /* rows written here: no group of any queue in flight meanwhile */
     if (!q->npending)
         return NB_OK;
@@ -955,9 +967,10 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     q->updates += rid != 0;
     if (q->may_group && q->ins_batch && q->npending == BATCH_ROWS)
         take_groups(q);
-    if (q->npending < q->cap)
-        return NB_OK;
-    return flush_rows(q, err, errlen);
+    if (q->npending == q->cap || (q->async && !q->updates && q->npending % BATCH_ROWS == 0 &&
+                                  nb_async_idle(q->async)))
+        return flush_rows(q, err, errlen);
+    return NB_OK;
 }
 
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
