@@ -258,6 +258,11 @@ function Store:coverage(body) end
 ---@return integer id
 function Store:put_run(body, year, format, data, checks, values) end
 
+---Records several runs, each {body, year, format, data, checks, values}, in one transaction.
+---@param runs any[][]
+---@return integer[] ids
+function Store:put_runs(runs) end
+
 ---The latest recorded run of BODY for YEAR.
 ---@param body string
 ---@param year integer

@@ -1,4 +1,4 @@
-/* lua_runs.c - marshals runs.h: store:put_run, store:last_run, store:run_values,
+/* lua_runs.c - marshals runs.h: store:put_run(s), store:last_run, store:run_values,
  * store:digests (what `nianbao regen` records and compares). */
 #include <stdlib.h>
 #include <string.h>
@@ -23,35 +23,46 @@ static long field_int(lua_State *L, int idx, const char *key)
     return v;
 }
 
-/* store:put_run(body, year, format, data, checks, values) -> id: checks {{rule =,
- * severity =, status =, pass =, fail =, na =, file =, hash =}, …}, values {{table, row,
- * col, text|nil}, …} or the report's document (its data cells: nb_run_values_of_doc) */
-static int l_put_run(lua_State *L)
+/* One run's arguments, read from the Lua stack (the strings stay the Lua values'). */
+typedef struct {
+    int64_t body;
+    int year;
+    const char *format, *data;
+    nb_run_check *c;
+    nb_run_value *v;
+    int nc, nv;
+} run_args;
+
+/* Reads the arguments of a run at BASE..BASE+5 (body, year, format, data, checks, values)
+ * into R: checks {{rule =, severity =, status =, pass =, fail =, na =, file =, hash =}, …},
+ * values {{table, row, col, text|nil}, …} or the report's document (its data cells:
+ * nb_run_values_of_doc). Raises on a bad one; pushes two values owning R's arrays. */
+static void read_run(lua_State *L, nb_store *s, int base, run_args *r)
 {
-    nb_store *s = nb_check_writable(L, 1, "store:put_run");
-    int64_t body = nb_check_body(L, s, 2);
-    int year = (int)luaL_checkinteger(L, 3);
-    const char *format = luaL_checkstring(L, 4), *data = luaL_checkstring(L, 5);
-    luaL_checktype(L, 6, LUA_TTABLE);
-    const nb_doc *doc = luaL_testudata(L, 7, NB_MT_DOC) ? nb_lua_todoc(L, 7) : NULL;
+    r->body = nb_check_body(L, s, base);
+    r->year = (int)luaL_checkinteger(L, base + 1);
+    r->format = luaL_checkstring(L, base + 2), r->data = luaL_checkstring(L, base + 3);
+    int checks = base + 4, values = base + 5;
+    luaL_checktype(L, checks, LUA_TTABLE);
+    const nb_doc *doc = luaL_testudata(L, values, NB_MT_DOC) ? nb_lua_todoc(L, values) : NULL;
     if (!doc)
-        luaL_checktype(L, 7, LUA_TTABLE);
+        luaL_checktype(L, values, LUA_TTABLE);
     char err[1024];
-    int nc = (int)luaL_len(L, 6), nv = doc ? 0 : (int)luaL_len(L, 7);
+    int nc = (int)luaL_len(L, checks), nv = doc ? 0 : (int)luaL_len(L, values);
     void **owned_c = nb_lua_owned(L), **owned_v = nb_lua_owned(L);
     nb_run_check *c = *owned_c = calloc((size_t)nc + 1, sizeof *c);
     nb_run_value *v = NULL;
     if (doc) { /* the document's own cells (the strings are the document's) */
         if (nb_run_values_of_doc(doc, &v, &nv, err, sizeof err) != NB_OK)
-            return luaL_error(L, "%s", err);
+            luaL_error(L, "%s", err);
         *owned_v = v;
     } else {
         v = *owned_v = calloc((size_t)nv + 1, sizeof *v);
     }
     if (!c || !v)
-        return luaL_error(L, "out of memory");
+        luaL_error(L, "out of memory");
     for (int i = 0; i < nc; i++) {
-        lua_rawgeti(L, 6, i + 1);
+        lua_rawgeti(L, checks, i + 1);
         int t = lua_gettop(L);
         luaL_checktype(L, t, LUA_TTABLE);
         c[i] = (nb_run_check){.rule = field_str(L, t, "rule"), .severity = field_str(L, t, "severity"),
@@ -59,11 +70,11 @@ static int l_put_run(lua_State *L)
                               .hash = field_str(L, t, "hash"), .pass = field_int(L, t, "pass"),
                               .fail = field_int(L, t, "fail"), .na = field_int(L, t, "na")};
         if (!c[i].rule || !c[i].severity || !c[i].status)
-            return luaL_error(L, "store:put_run: check %d needs rule, severity and status", i + 1);
+            luaL_error(L, "store:put_run: check %d needs rule, severity and status", i + 1);
         lua_pop(L, 1); /* the strings stay alive in the checks table */
     }
     for (int i = 0; !doc && i < nv; i++) {
-        lua_rawgeti(L, 7, i + 1);
+        lua_rawgeti(L, values, i + 1);
         const char **f[4] = {&v[i].tbl, &v[i].row, &v[i].col, &v[i].text};
         for (int k = 0; k < 4; k++) {
             lua_rawgeti(L, -1, k + 1);
@@ -71,13 +82,70 @@ static int l_put_run(lua_State *L)
             lua_pop(L, 1);
         }
         if (!v[i].tbl || !v[i].row || !v[i].col)
-            return luaL_error(L, "store:put_run: value %d is {table, row, col, text}", i + 1);
+            luaL_error(L, "store:put_run: value %d is {table, row, col, text}", i + 1);
         lua_pop(L, 1);
     }
+    *r = (run_args){r->body, r->year, r->format, r->data, c, v, nc, nv};
+}
+
+/* store:put_run(body, year, format, data, checks, values) -> id (read_run) */
+static int l_put_run(lua_State *L)
+{
+    nb_store *s = nb_check_writable(L, 1, "store:put_run");
+    run_args r;
+    read_run(L, s, 2, &r);
+    char err[1024];
     int64_t id;
-    if (nb_run_put(s, body, year, format, data, c, nc, v, nv, &id, err, sizeof err) != NB_OK)
+    if (nb_run_put(s, r.body, r.year, r.format, r.data, r.c, r.nc, r.v, r.nv, &id, err,
+                   sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);
     lua_pushinteger(L, id);
+    return 1;
+}
+
+/* store:put_runs({{body, year, format, data, checks, values}, …}) -> ids: the runs in one
+ * transaction, all or none (each commit of its own rewrote the pages of the run tables
+ * and took the store's locks: a regeneration records a body's reports together). Every
+ * run is read (and may raise) before any is written. */
+static int l_put_runs(lua_State *L)
+{
+    nb_store *s = nb_check_writable(L, 1, "store:put_runs");
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int n = (int)luaL_len(L, 2);
+    void **owned = nb_lua_owned(L);
+    run_args *r = *owned = calloc((size_t)n + 1, sizeof *r);
+    if (!r)
+        return luaL_error(L, "out of memory");
+    for (int i = 0; i < n; i++) {
+        luaL_checkstack(L, 10, "store:put_runs");
+        if (lua_rawgeti(L, 2, i + 1) != LUA_TTABLE)
+            return luaL_error(L, "store:put_runs: run %d is {body, year, format, data, checks, "
+                                 "values}", i + 1);
+        int t = lua_gettop(L);
+        for (int k = 1; k <= 6; k++)
+            lua_rawgeti(L, t, k); /* t+1 .. t+6; the values live on in the run's table */
+        read_run(L, s, t + 1, &r[i]); /* pushes the two owners of its arrays */
+        lua_rotate(L, t, 2);
+        lua_settop(L, t + 1); /* the owners kept; the run's values live on in its table */
+    }
+    char err[1024];
+    nb_err rc = nb_store_begin(s, err, sizeof err);
+    if (rc)
+        return luaL_error(L, "%s", err);
+    lua_createtable(L, n, 0);
+    for (int i = 0; !rc && i < n; i++) {
+        int64_t id = 0;
+        rc = nb_run_put(s, r[i].body, r[i].year, r[i].format, r[i].data, r[i].c, r[i].nc, r[i].v,
+                        r[i].nv, &id, err, sizeof err);
+        lua_pushinteger(L, id);
+        lua_rawseti(L, -2, i + 1);
+    }
+    if (rc) {
+        nb_store_rollback(s);
+        return luaL_error(L, "%s", err);
+    }
+    if (nb_store_commit(s, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
     return 1;
 }
 
@@ -243,6 +311,7 @@ static int l_verify_digests(lua_State *L)
 static const luaL_Reg store_methods[] = {
     {"verify_digests", l_verify_digests},
     {"put_run", l_put_run},
+    {"put_runs", l_put_runs},
     {"last_run", l_last_run},
     {"run_values", l_run_values},
     {"digests", l_digests},

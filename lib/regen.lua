@@ -223,7 +223,8 @@ local function bodies_counted(store, plan, indexes)
   return list
 end
 
--- The maker of reports: make(r) builds, writes and records the report R of the plan and
+-- The maker of reports: make(r) builds and writes the report R of the plan (its run is
+-- recorded with the body's other reports, when the next body begins or at finish) and
 -- returns its entry; finish() writes the manifest of every body it made reports for.
 -- BODIES: the bodies the reports count (the digests of those alone are computed: a
 -- worker reads its own share of the store). YEARS_HELD: the plan's store:years of each
@@ -236,6 +237,11 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
   local folders = {} -- body -> manifest being made
   local sources_of = {} -- body -> the rule files that ran (rule_sources), once a body
   years_held = years_held or {} -- body -> store:years (the checks of a first year ask)
+  -- the runs of the body being made, recorded together when it is done (record)
+  local pending = {}
+  local function record()
+    if #pending > 0 then store:put_runs(pending); pending = {} end
+  end
   local function years_of(body)
     years_held[body] = years_held[body] or store:years(body)
     return years_held[body]
@@ -244,7 +250,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     local t1 = os.clock()
     -- a body's reports come together, in year order: the last body's are let go of
     -- (kept, the ctx of every body made a run's memory grow by about 0.3 MB a report)
-    if not built[r.body] then built = { [r.body] = {} } end
+    if not built[r.body] then record(); built = { [r.body] = {} } end
     local neighbours = {}
     if built[r.body][r.year - 1] then neighbours[r.year - 1] = built[r.body][r.year - 1] end
     local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format,
@@ -307,7 +313,9 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
         if c.status == "PASS" and was and was.status == "FAIL" then newly_passing[#newly_passing + 1] = c.rule end
       end
     end
-    store:put_run(r.body, r.year, r.format.id, output, by_rule, ctx.document) -- its cells, from C
+    -- its cells read from the document in C; recorded with the body's other reports
+    -- (a report reads the history of its own year alone)
+    pending[#pending + 1] = { r.body, r.year, r.format.id, output, by_rule, ctx.document }
 
     local errors, warnings = 0, 0
     for _, c in ipairs(by_rule) do
@@ -401,6 +409,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     return out_
   end
   local function finish()
+    record()
     -- the reports on disk before the manifests that list them, and the manifests after
     if opts.sync_files then must(opts.sync_files(out)) end
     local removed, left = {}, {}

@@ -295,6 +295,29 @@ error_like(function() reopened:flow("request", { year = 2020, years = { 2018, 20
 
 reopened:close()
 
+-- ---- put_runs ----
+local w = assert(nianbao.open())
+local passed = { { rule = "H1", severity = "error", status = "PASS", pass = 1, fail = 0, na = 0, file = "f", hash = "h" } }
+local ids = w:put_runs({ { "沈河区", 2020, "gov2021", "d2020", passed, { { "t1", "r1", "c1", "5" } } },
+                         { "沈河区", 2021, "gov2021", "d2021", passed, { { "t1", "r1", "c1", "6" }, { "t1", "r2", "c1" } } } })
+ok(#ids == 2 and ids[2] > ids[1], "put_runs: an id for each run, in order")
+is({ w:last_run("沈河区", 2020).data, w:last_run("沈河区", 2021).data }, { "d2020", "d2021" },
+   "put_runs: each run recorded for its year")
+is(w:last_run("沈河区", 2021).checks.H1.status, "PASS", "put_runs: with its checks")
+is(w:run_values("沈河区", 2021), { ["t1\tr1\tc1"] = "6", ["t1\tr2\tc1"] = false }, "put_runs: and its cells")
+error_like(function()
+  w:put_runs({ { "沈河区", 2022, "gov2021", "d2022", passed, {} },
+               { "沈河区", 2023, "gov2021", "d2023", { { rule = "H2" } }, {} } })
+end, "check 1 needs rule, severity and status", "put_runs: a bad run raises")
+is({ w:last_run("沈河区", 2022), w:last_run("沈河区", 2023) }, {}, "put_runs: none written, not the good one before it")
+error_like(function() w:put_runs({ { "沈河区", 2022, "gov2021", "d2022", passed, {} }, { "无此机关", 2022, "gov2021", "d", passed, {} } }) end,
+           "无此机关", "put_runs: an unknown body raises")
+is(w:last_run("沈河区", 2022), nil, "put_runs: and nothing is written")
+error_like(function() w:put_runs({ "沈河区" }) end, "run 1 is {body, year, format, data, checks, values}",
+           "put_runs: a run not a table raises")
+is(w:put_runs({}), {}, "put_runs: no runs, nothing written")
+w:close()
+
 -- ---- decode_json ----
 is(nianbao.decode_json('{"a": [1, 2.5, "汉", true, false], "b": {"c": {}}}'),
    { a = { 1, 2.5, "汉", true, false }, b = { c = {} } }, "decode_json: objects, arrays, numbers, strings, booleans")
