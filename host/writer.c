@@ -19,9 +19,6 @@
  * of 10,000 rows 0.91 s -> 0.77 s; one file of 1e6 rows 0.75 -> 0.70 s). */
 #define GROUP_BATCHES 16
 #define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
-#ifndef EARLY
-#define EARLY 4
-#endif
 
 /* A record waiting to be written: its body and source, its values, and offsets and
  * lengths of its texts in the queue's text. */
@@ -58,6 +55,12 @@ struct nb_batch {
        (any queue's group may be in flight). */
     nb_async *async, *helper;
     int may_group;        /* the queue may take group buffers once its rows fill a batch */
+    /* An idle helper may be given each batch as it fills (nb_writer_put), while the
+       import's own thread writes no row of the kind: then the rows take their rids in the
+       file's order whatever the timing. Ended (early_end) when a body that has rows needs
+       a writer: rows written here take the next rid, and where they fall among the
+       shared rows must not depend on when the helper was idle. */
+    int early;
     nb_write_fail *fail;  /* the import's record of a group that failed (its first):
                              every writer's next call says so */
     pending_row *sent;
@@ -223,6 +226,7 @@ nb_err nb_batch_new(nb_store *s, const nb_kind *k, const char *file, nb_batch **
     if (!(*out = queue_new(s, k, 1)))
         return nomem(err, errlen);
     (*out)->file = file;
+    (*out)->early = 1;
     return NB_OK;
 }
 
@@ -245,6 +249,8 @@ void nb_writer_file(nb_writer *w, const char *file)
     if (w->own_q)
         w->q->file = file;
 }
+
+static nb_err early_end(nb_batch *q, char *err, size_t errlen);
 
 nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_batch *shared,
                      nb_writer **out, char *err, size_t errlen)
@@ -272,6 +278,11 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
         return nomem(err, errlen);
     } else {
         w->own_q = 1;
+        nb_err rc = shared ? early_end(shared, err, errlen) : NB_OK;
+        if (rc) {
+            nb_writer_free(w);
+            return rc;
+        }
     }
     *out = w;
     return NB_OK;
@@ -806,6 +817,17 @@ static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
     return frc;
 }
 
+/* Ends Q's early hand-overs: its rows pending are written first (the rids so far in the
+ * file's order), and from now on a group goes when full, at counts of rows alone. */
+static nb_err early_end(nb_batch *q, char *err, size_t errlen)
+{
+    if (!q->early)
+        return NB_OK;
+    q->early = 0;
+    nb_err rc = flush_rows(q, err, errlen);
+    return rc ? rc : settle(q, err, errlen);
+}
+
 /* Writes the rows pending, by batches and then one by one. */
 static nb_err write_rows(nb_batch *q, char *err, size_t errlen)
 {
@@ -967,8 +989,8 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     q->updates += rid != 0;
     if (q->may_group && q->ins_batch && q->npending == BATCH_ROWS)
         take_groups(q);
-    if (q->npending == q->cap || (q->async && !q->updates && q->npending % BATCH_ROWS == 0 &&
-                                  nb_async_idle(q->async)))
+    if (q->npending == q->cap || (q->early && q->async && !q->updates &&
+                                  q->npending % BATCH_ROWS == 0 && nb_async_idle(q->async)))
         return flush_rows(q, err, errlen);
     return NB_OK;
 }
