@@ -375,6 +375,13 @@ static void fit_cache(import_state *im)
 
 /* The target of body NAME, made when first met: the body (created when new, under
  * --parent when given), its source record and its writer, inside the transaction. */
+/* A file of this size or more (about a group of 4,096 rows) has its batches handed to an
+ * idle helper as they fill (nb_batch_early): by hand, 100 files of 10,000 rows 0.91 ->
+ * 0.77 s, one file of 1e6 rows 0.75 -> 0.70 s; a smaller file's rows are written faster
+ * at its end, by the import's thread, than a batch at a time by a helper woken for each
+ * (100 files of 1,000 rows 0.20 -> 0.23 s so). */
+#define EARLY_BYTES ((long long)256 << 10)
+
 static nb_err target_of(import_state *im, const char *name, target **out, char *err,
                         size_t errlen)
 {
@@ -412,8 +419,11 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
         rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, t->body_id,
                              nb_reader_encoding(im->r), nb_coder_header_text(im->coder),
                              &t->src_id, err, errlen);
-    if (!rc && !im->batch)
+    if (!rc && !im->batch) {
         rc = nb_batch_new(im->s, im->k, o->path, &im->batch, err, errlen);
+        if (!rc && im->file_bytes >= EARLY_BYTES)
+            nb_batch_early(im->batch, 1);
+    }
     if (!rc)
         rc = nb_writer_new(im->s, im->k, t->body_id, t->src_id, im->batch, &t->writer, err,
                            errlen);

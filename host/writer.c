@@ -10,13 +10,11 @@
 
 /* Rows per multi-row INSERT of records new to their bodies. */
 #define BATCH_ROWS 256
-/* Batches handed to the helper thread at a time (nb_writer_async) while it is busy:
- * each handing over wakes a thread, which on a virtual machine may take as long as a
- * batch (some 30 us). 16 against 8: an import of 1e6 rows 7% faster, its groups twice
- * the memory (two arrays of 4096 rows of 472 bytes, 3.9 MB, and their texts). An idle
- * helper is given each batch as it fills: a file's first rows do not wait for a group
- * to fill, and its last rows, written after the reading, are fewer (by hand: 100 files
- * of 10,000 rows 0.91 s -> 0.77 s; one file of 1e6 rows 0.75 -> 0.70 s). */
+/* Batches handed to the helper thread at a time (nb_writer_async): each handing over
+ * wakes a thread, which on a virtual machine may take as long as a batch (some 30 us).
+ * 16 against 8: an import of 1e6 rows 7% faster, its groups twice the memory (two
+ * arrays of 4096 rows of 472 bytes, 3.9 MB, and their texts). A large file's queue gives
+ * an idle helper each batch as it fills (nb_batch_early). */
 #define GROUP_BATCHES 16
 #define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
 
@@ -226,8 +224,12 @@ nb_err nb_batch_new(nb_store *s, const nb_kind *k, const char *file, nb_batch **
     if (!(*out = queue_new(s, k, 1)))
         return nomem(err, errlen);
     (*out)->file = file;
-    (*out)->early = 1;
     return NB_OK;
+}
+
+void nb_batch_early(nb_batch *q, int on)
+{
+    q->early = on;
 }
 
 void nb_batch_free(nb_batch *q)

@@ -38,6 +38,12 @@ typedef struct nb_batch nb_batch;
 nb_err nb_batch_new(nb_store *s, const nb_kind *k, const char *file, nb_batch **out, char *err,
                     size_t errlen);
 void nb_batch_free(nb_batch *q);
+
+/* ON: while no writer of a body that has rows is made with Q, an idle helper
+ * (nb_writer_async) is given each batch of Q's records as it fills, not only full groups
+ * (for a large file read by the import's thread alone: its first rows wait for no group,
+ * and fewer are left to write after the reading). Off when made. */
+void nb_batch_early(nb_batch *q, int on);
 /* A writer of kind K for BODY, rows from source SRC. When the body has no rows of the
  * kind yet, new rows are batched: in SHARED when given (of kind K), else in the writer's
  * own queue. */

@@ -654,10 +654,10 @@ static void test_interleaved(void)
 }
 
 /* Rows of a body that has rows are written by the import's own thread, each taking the
- * next rid: the shared rows before them are written first (the helper, idle, had taken the
- * first batch of 256 alone), so the rids follow the file and do not depend on when the
- * helper was idle (found by review: the rids of a file of 200,000 rows naming 100 bodies
- * and one with rows differed from run to run). */
+ * next rid: the shared rows before them are written first (an idle helper had taken some
+ * of their batches as they filled), so the rids follow the file and do not depend on when
+ * the helper was idle (found by review: the rids of a file of 200,000 rows naming 100
+ * bodies and one with rows differed from run to run). */
 static void test_rids_in_file_order(void)
 {
     char err[512];
@@ -667,14 +667,14 @@ static void test_rids_in_file_order(void)
                         .kind = "request"};
     CHECK(nb_import(store, &o, &st, err, sizeof err) == NB_OK, "file order: a body with a row");
     FILE *f = csv_create("fo.csv", "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
-    for (int i = 1; f && i <= 601; i++)
-        fprintf(f, "%s-%d,2021-02-%02d,自然人,2021-03-01,1,%s\n", i == 301 ? "FE" : "FA", i,
-                1 + i % 28, i == 301 ? "FO-E" : "FO-A");
+    for (int i = 1; f && i <= 6001; i++) /* 280 KB: its batches go to an idle helper */
+        fprintf(f, "%s-%d,2021-02-%02d,自然人,2021-03-01,1,%s\n", i == 4801 ? "FE" : "FA", i,
+                1 + i % 28, i == 4801 ? "FO-E" : "FO-A");
     if (f)
         fclose(f);
     o.path = path_of("fo.csv");
-    CHECK(nb_import(store, &o, &st, err, sizeof err) == NB_OK && st.inserted == 601,
-          "file order: 300 rows of a new body, one of the body with rows, 300 more");
+    CHECK(nb_import(store, &o, &st, err, sizeof err) == NB_OK && st.inserted == 6001,
+          "file order: 4,800 rows of a new body, one of the body with rows, 1,200 more");
     CHECK(sql_int("SELECT count(*) FROM request a JOIN request b ON a.rid < b.rid AND a.line > b.line "
                   "WHERE a.id GLOB 'F[AE]-*' AND b.id GLOB 'F[AE]-*' AND a.id <> 'FE-0' AND b.id <> 'FE-0'") == 0,
           "file order: every row's rid in the order of its line (the body with rows' too)");
@@ -1390,6 +1390,7 @@ static void test_async_rowid(void)
                     sizeof err);
     nb_batch *shared = NULL; /* the import's: an idle helper takes a batch as it fills */
     nb_batch_new(store, k, "/nowhere.csv", &shared, err, sizeof err);
+    nb_batch_early(shared, 1);
     nb_writer_new(store, k, body, src, shared, &w, err, sizeof err);
     nb_writer_async(w, a, 1, &fail);
     nb_rec rec;
