@@ -509,6 +509,20 @@ static nb_err helper_failed(import_state *im, char *err, size_t errlen)
     return im->fail.rc;
 }
 
+/* Counts a refused row. At the first, the rows before it that wait in a queue handing
+ * batches to an idle helper are written (nb_batch_early_end): a failure to store one of
+ * them is the import's, as without the helper, whatever its timing (found by review:
+ * with the batches handed as the helper had time, the rows left waiting at the file's
+ * end were never written, and a failure among them unsaid or not from run to run).
+ * After it the rows go on being written by counts alone; those waiting at the end are
+ * not (the file is refused). */
+static nb_err refused(import_state *im, char *err, size_t errlen)
+{
+    if (im->st->refused++ || !im->batch)
+        return NB_OK;
+    return nb_batch_early_end(im->batch, err, errlen);
+}
+
 /* Reads and imports every row after the header. */
 static nb_err read_rows(import_state *im, char *err, size_t errlen)
 {
@@ -527,15 +541,14 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
         }
         if (rs != NB_OK) { /* the row that could not be read is refused too */
             problem(im, line, NULL, rerr, NULL);
-            im->st->refused++;
-            return NB_OK;
+            return refused(im, err, errlen);
         }
         if (im->o->progress && im->st->read % 100000 == 0)
             im->o->progress(im->o->progress_ud, im->st->read);
         nb_err rc = do_row(im, fields, n, line, err, errlen);
         if (rc == NB_ERR_INPUT)
-            im->st->refused++;
-        else if (rc)
+            rc = refused(im, err, errlen);
+        if (rc)
             return rc;
         if (nb_writer_failed(&im->fail)) /* a group failed in the helper: stop now */
             return helper_failed(im, err, errlen);

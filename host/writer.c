@@ -252,7 +252,6 @@ void nb_writer_file(nb_writer *w, const char *file)
         w->q->file = file;
 }
 
-static nb_err early_end(nb_batch *q, char *err, size_t errlen);
 
 nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_batch *shared,
                      nb_writer **out, char *err, size_t errlen)
@@ -280,7 +279,7 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
         return nomem(err, errlen);
     } else {
         w->own_q = 1;
-        nb_err rc = shared ? early_end(shared, err, errlen) : NB_OK;
+        nb_err rc = shared ? nb_batch_early_end(shared, err, errlen) : NB_OK;
         if (rc) {
             nb_writer_free(w);
             return rc;
@@ -819,9 +818,7 @@ static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
     return frc;
 }
 
-/* Ends Q's early hand-overs: its rows pending are written first (the rids so far in the
- * file's order), and from now on a group goes when full, at counts of rows alone. */
-static nb_err early_end(nb_batch *q, char *err, size_t errlen)
+nb_err nb_batch_early_end(nb_batch *q, char *err, size_t errlen)
 {
     if (!q->early)
         return NB_OK;

@@ -44,6 +44,13 @@ void nb_batch_free(nb_batch *q);
  * (for a large file read by the import's thread alone: its first rows wait for no group,
  * and fewer are left to write after the reading). Off when made. */
 void nb_batch_early(nb_batch *q, int on);
+
+/* Ends Q's early hand-overs, if on: its records pending are written first (whatever
+ * the helper's timing, the rows so far take their rids in the file's order, and a
+ * failure among them is this call's), and from now on a group goes when full, at counts
+ * of records alone. nb_writer_new calls it for a body that has rows; the import when it
+ * refuses its first row. */
+nb_err nb_batch_early_end(nb_batch *q, char *err, size_t errlen);
 /* A writer of kind K for BODY, rows from source SRC. When the body has no rows of the
  * kind yet, new rows are batched: in SHARED when given (of kind K), else in the writer's
  * own queue. */

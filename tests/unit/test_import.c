@@ -141,6 +141,14 @@ static result run(const char *kind, const char *path, const char *body, int dry,
 
 /* One check: the import failed in SQLite with exactly the message WANT (what it said
  * instead, if not). */
+/* nb_test_slow(): 0, after 40 us (a slow insert, in a trigger's WHEN). */
+static void slow_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc, (void)argv;
+    usleep(40);
+    sqlite3_result_int(cx, 0);
+}
+
 static void check_failed(const result *r, const char *want, const char *name)
 {
     CHECK(r->rc == NB_ERR_SQL && strcmp(r->err, want) == 0, name);
@@ -1241,6 +1249,34 @@ static void test_async_failures(void)
              rf);
     check_failed(&r, want, "async failures: a batch refused in the helper before a bad row: the helper's error, as alone");
     sqlite3_exec(store->db, "DROP TRIGGER async_fail2", NULL, NULL, NULL);
+
+    /* The same with a slow helper (each insert 40 us): its batches are handed as it has
+       time, and the one that fails is still waiting when the bad row is read; written
+       then, its failure is the import's (found by review: it was never written, the
+       file's end coming first, and "1 row refused" was said, now and then) */
+    sqlite3_create_function(store->db, "nb_test_slow", 0, SQLITE_UTF8, NULL, slow_fn, NULL, NULL);
+    sqlite3_exec(store->db, "CREATE TEMP TRIGGER async_slow BEFORE INSERT ON main.request "
+                 "WHEN nb_test_slow() BEGIN SELECT 1; END; "
+                 "CREATE TRIGGER async_fail3 BEFORE INSERT ON request WHEN NEW.id = 'RS009200' "
+                 "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
+    b = (nb_buf){0};
+    nb_buf_adds(&b, "编号,收到日期,申请人类型\n");
+    for (int i = 0; i < 10000; i++)
+        nb_buf_printf(&b, "RS%06d,%s,自然人\n", i, i == 9799 ? "2021-02-30" : "2021-01-01");
+    snprintf(rf, sizeof rf, "%s", write_file("rs.csv", b.data));
+    nb_buf_free(&b);
+    for (int round = 0; round < 3; round++) {
+        r = run("request", rf, "慢写局", 0, NULL, 0);
+        /* RS009200 (line 9202) is in the batch of lines 8962..9217 (batches of 256 rows from
+           the first), the bad date at line 9801 */
+        snprintf(want, sizeof want, "%s: lines 8962 to 9217: cannot store one of the rows: refused by a "
+                 "test trigger", rf);
+        check_failed(&r, want, "async failures: a failing batch still waiting at a bad row is written then: "
+                     "its failure is the import's");
+    }
+    CHECK(sql_int("SELECT count(*) FROM request WHERE id GLOB 'RS*'") == 0 && verify_packs() == 0,
+          "async failures: nothing of it kept, the parts agree");
+    sqlite3_exec(store->db, "DROP TRIGGER async_slow; DROP TRIGGER async_fail3", NULL, NULL, NULL);
 
     /* the import's own write (a new open-vocabulary value) right after a group was given:
        without the wait for the helper (nb_store_quiet) its message was the group's
