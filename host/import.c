@@ -373,8 +373,6 @@ static void fit_cache(import_state *im)
         im->cache_kb = (int)want;
 }
 
-/* The target of body NAME, made when first met: the body (created when new, under
- * --parent when given), its source record and its writer, inside the transaction. */
 /* A file of this size or more (about a group of 4,096 rows) has its batches handed to an
  * idle helper as they fill (nb_batch_early): by hand, 100 files of 10,000 rows 0.91 ->
  * 0.77 s, one file of 1e6 rows 0.75 -> 0.70 s; a smaller file's rows are written faster
@@ -382,6 +380,8 @@ static void fit_cache(import_state *im)
  * (100 files of 1,000 rows 0.20 -> 0.23 s so). */
 #define EARLY_BYTES ((long long)256 << 10)
 
+/* The target of body NAME, made when first met: the body (created when new, under
+ * --parent when given), its source record and its writer, inside the transaction. */
 static nb_err target_of(import_state *im, const char *name, target **out, char *err,
                         size_t errlen)
 {

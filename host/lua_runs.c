@@ -6,10 +6,14 @@
 #include "lua_nb.h"
 #include "runs.h"
 
-/* A string field of the table at IDX (NULL when absent). */
+/* The string field KEY of the table at IDX (NULL when absent); raises when it is not a
+ * string. Not converted: a number's string, made on the stack and popped, would be
+ * freed while its pointer is kept. */
 static const char *field_str(lua_State *L, int idx, const char *key)
 {
-    lua_getfield(L, idx, key);
+    int t = lua_getfield(L, idx, key);
+    if (t != LUA_TNIL && t != LUA_TSTRING)
+        luaL_error(L, "store:put_run: a check's %s is a %s, not a string", key, lua_typename(L, t));
     const char *v = lua_tostring(L, -1);
     lua_pop(L, 1); /* the string stays alive in the table */
     return v;
@@ -41,7 +45,9 @@ static void read_run(lua_State *L, nb_store *s, int base, run_args *r)
 {
     r->body = nb_check_body(L, s, base);
     r->year = (int)luaL_checkinteger(L, base + 1);
-    r->format = luaL_checkstring(L, base + 2), r->data = luaL_checkstring(L, base + 3);
+    if (lua_type(L, base + 2) != LUA_TSTRING || lua_type(L, base + 3) != LUA_TSTRING)
+        luaL_error(L, "store:put_run: the format and the data are strings"); /* (as field_str) */
+    r->format = lua_tostring(L, base + 2), r->data = lua_tostring(L, base + 3);
     int checks = base + 4, values = base + 5;
     luaL_checktype(L, checks, LUA_TTABLE);
     const nb_doc *doc = luaL_testudata(L, values, NB_MT_DOC) ? nb_lua_todoc(L, values) : NULL;
@@ -77,9 +83,11 @@ static void read_run(lua_State *L, nb_store *s, int base, run_args *r)
         lua_rawgeti(L, values, i + 1);
         const char **f[4] = {&v[i].tbl, &v[i].row, &v[i].col, &v[i].text};
         for (int k = 0; k < 4; k++) {
-            lua_rawgeti(L, -1, k + 1);
+            int t = lua_rawgeti(L, -1, k + 1);
+            if (t != LUA_TNIL && t != LUA_TSTRING) /* (as field_str) */
+                luaL_error(L, "store:put_run: value %d is {table, row, col, text}: strings", i + 1);
             *f[k] = lua_tostring(L, -1);
-            lua_pop(L, 1);
+            lua_pop(L, 1); /* the string stays alive in the value's table */
         }
         if (!v[i].tbl || !v[i].row || !v[i].col)
             luaL_error(L, "store:put_run: value %d is {table, row, col, text}", i + 1);
@@ -117,7 +125,7 @@ static int l_put_runs(lua_State *L)
     if (!r)
         return luaL_error(L, "out of memory");
     for (int i = 0; i < n; i++) {
-        luaL_checkstack(L, 10, "store:put_runs");
+        luaL_checkstack(L, 12, "store:put_runs"); /* its table, six values, two owners, two */
         if (lua_rawgeti(L, 2, i + 1) != LUA_TTABLE)
             return luaL_error(L, "store:put_runs: run %d is {body, year, format, data, checks, "
                                  "values}", i + 1);
@@ -128,24 +136,30 @@ static int l_put_runs(lua_State *L)
         lua_rotate(L, t, 2);
         lua_settop(L, t + 1); /* the owners kept; the run's values live on in its table */
     }
+    /* nothing that may raise between the begin and the commit or rollback */
+    lua_createtable(L, n, 0);
+    void **owned_ids = nb_lua_owned(L);
+    int64_t *ids = *owned_ids = calloc((size_t)n + 1, sizeof *ids);
+    if (!ids)
+        return luaL_error(L, "out of memory");
     char err[1024];
     nb_err rc = nb_store_begin(s, err, sizeof err);
     if (rc)
         return luaL_error(L, "%s", err);
-    lua_createtable(L, n, 0);
-    for (int i = 0; !rc && i < n; i++) {
-        int64_t id = 0;
+    for (int i = 0; !rc && i < n; i++)
         rc = nb_run_put(s, r[i].body, r[i].year, r[i].format, r[i].data, r[i].c, r[i].nc, r[i].v,
-                        r[i].nv, &id, err, sizeof err);
-        lua_pushinteger(L, id);
-        lua_rawseti(L, -2, i + 1);
-    }
+                        r[i].nv, &ids[i], err, sizeof err);
     if (rc) {
         nb_store_rollback(s);
         return luaL_error(L, "%s", err);
     }
     if (nb_store_commit(s, err, sizeof err) != NB_OK)
         return luaL_error(L, "%s", err);
+    lua_pushvalue(L, -2); /* the table, its ids' owner kept below it */
+    for (int i = 0; i < n; i++) {
+        lua_pushinteger(L, ids[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
     return 1;
 }
 

@@ -316,6 +316,21 @@ is(w:last_run("沈河区", 2022), nil, "put_runs: and nothing is written")
 error_like(function() w:put_runs({ "沈河区" }) end, "run 1 is {body, year, format, data, checks, values}",
            "put_runs: a run not a table raises")
 is(w:put_runs({}), {}, "put_runs: no runs, nothing written")
+-- numbers are refused, not converted (a number's string, made on the stack and dropped,
+-- was read after it was freed: found by review, with ASan)
+error_like(function() w:put_runs({ { "沈河区", 2022, "gov2021", 1e6 + 0.5, passed, {} } }) end,
+           "the format and the data are strings", "put_runs: a number for the data is refused")
+error_like(function() w:put_run("沈河区", 2022, "gov2021", "d", { { rule = 7, severity = "error", status = "PASS" } }, {}) end,
+           "a check's rule is a number, not a string", "put_run: a number for a check's rule is refused")
+error_like(function() w:put_run("沈河区", 2022, "gov2021", "d", passed, { { "t1", "r1", "c1", 5 } }) end,
+           "value 1 is {table, row, col, text}: strings", "put_run: a number for a cell is refused")
+is(w:last_run("沈河区", 2022), nil, "put_run: and nothing is written")
+local many = {}
+for i = 1, 300 do many[i] = { "沈河区", 2030 + i % 5, "gov2021", "m" .. i, passed, { { "t1", "r" .. i, "c1", tostring(i) } } } end
+collectgarbage("incremental", 1, 1000) -- a collection at almost every allocation
+local mids = w:put_runs(many)
+collectgarbage("incremental", 200, 100)
+is({ #mids, w:last_run("沈河区", 2030).data }, { 300, "m300" }, "put_runs: 300 runs, the collector busy throughout")
 w:close()
 
 -- ---- decode_json ----
