@@ -93,7 +93,7 @@ static void read_run(lua_State *L, nb_store *s, int base, run_args *r)
             luaL_error(L, "store:put_run: value %d is {table, row, col, text}", i + 1);
         lua_pop(L, 1);
     }
-    *r = (run_args){r->body, r->year, r->format, r->data, c, v, nc, nv};
+    r->c = c, r->v = v, r->nc = nc, r->nv = nv;
 }
 
 /* store:put_run(body, year, format, data, checks, values) -> id (read_run) */

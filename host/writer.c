@@ -55,9 +55,10 @@ struct nb_batch {
     int may_group;        /* the queue may take group buffers once its rows fill a batch */
     /* An idle helper may be given each batch as it fills (nb_writer_put), while the
        import's own thread writes no row of the kind: then the rows take their rids in the
-       file's order whatever the timing. Ended (early_end) when a body that has rows needs
-       a writer: rows written here take the next rid, and where they fall among the
-       shared rows must not depend on when the helper was idle. */
+       file's order whatever the timing. Ended (nb_batch_early_end) when a body that has
+       rows needs a writer (its rows, written here, take the next rid: where they fall
+       among the shared rows must not depend on when the helper was idle), or when a row
+       is refused. */
     int early;
     nb_write_fail *fail;  /* the import's record of a group that failed (its first):
                              every writer's next call says so */
@@ -251,7 +252,6 @@ void nb_writer_file(nb_writer *w, const char *file)
     if (w->own_q)
         w->q->file = file;
 }
-
 
 nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, nb_batch *shared,
                      nb_writer **out, char *err, size_t errlen)
@@ -782,7 +782,7 @@ static void take_groups(nb_batch *q)
 static nb_err write_rows(nb_batch *q, char *err, size_t errlen);
 
 /* Hands the rows pending (whole batches, the queue settled) to the helper. */
-static nb_err send_group(nb_batch *q)
+static void send_group(nb_batch *q)
 {
     pending_row *p = q->sent;
     nb_buf t = q->sent_text;
@@ -791,7 +791,6 @@ static nb_err send_group(nb_batch *q)
     drop(q);
     q->in_flight = 1;
     nb_async_submit(q->async, (nb_job){batch_run, batch_done, q});
-    return NB_OK;
 }
 
 static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
@@ -802,8 +801,10 @@ static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
         return frc;
     }
     /* a full group, or whole batches the idle helper may take now (nb_writer_put) */
-    if (q->async && !q->updates && q->npending && q->npending % BATCH_ROWS == 0)
-        return send_group(q);
+    if (q->async && !q->updates && q->npending && q->npending % BATCH_ROWS == 0) {
+        send_group(q);
+        return NB_OK;
+    }
     /* rows written here: no group of any queue in flight meanwhile */
     if (!q->npending)
         return NB_OK;
