@@ -146,7 +146,7 @@ static int prepare_row(nb_store *s, const nb_kind *k, int update, sqlite3_stmt *
             bad |= nb_buf_printf(&b, ", ?%d", f + 3);
         bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5);
     } else {
-        bad |= nb_buf_printf(&b, "UPDATE %s SET src = ?%d, line = ?%d, raw = ?%d", k->table,
+        bad |= nb_buf_printf(&b, "UPDATE OR FAIL %s SET src = ?%d, line = ?%d, raw = ?%d", k->table,
                              n + 3, n + 4, n + 5);
         bad |= field_list(&b, k, 1) | nb_buf_printf(&b, " WHERE rid = ?%d", n + 6);
     }
@@ -895,7 +895,7 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
     int n = w->nmoves, step = SQLITE_OK;
     w->nmoves = 0;
     if (!w->move) {
-        char *sql = sqlite3_mprintf("UPDATE %s SET src = ?1, line = line + ?2 WHERE rid BETWEEN ?3 AND ?4",
+        char *sql = sqlite3_mprintf("UPDATE OR FAIL %s SET src = ?1, line = line + ?2 WHERE rid BETWEEN ?3 AND ?4",
                                     w->k->table);
         step = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, sql, -1, &w->move, NULL);
         sqlite3_free(sql);

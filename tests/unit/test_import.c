@@ -1569,6 +1569,67 @@ static void test_memory(void)
 #endif
 }
 
+
+/* The default VFS, counting the statement journals SQLite opens (a statement that may
+ * fail halfway keeps the pages it changes there first), each in a file. */
+static sqlite3_vfs shim, *base_vfs;
+static int subjournals;
+
+static int shim_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+    (void)vfs;
+    if (flags & SQLITE_OPEN_SUBJOURNAL)
+        subjournals++;
+    return base_vfs->xOpen(base_vfs, name, f, flags, out);
+}
+
+static void shim_install(void)
+{
+    /* every statement journal in a file (none kept in memory): each one is seen */
+    sqlite3_shutdown();
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 0);
+    sqlite3_initialize();
+    base_vfs = sqlite3_vfs_find(NULL);
+    shim = *base_vfs;
+    shim.zName = "nb-test-shim";
+    shim.pAppData = NULL;
+    shim.xOpen = shim_open;
+    sqlite3_vfs_register(&shim, 1);
+}
+
+/* Re-imported rows are updated, each or a run at a time, without a statement journal:
+ * one row's UPDATE cannot fail halfway, and a failed run fails the file (by hand, 1e6
+ * changed rows of 100 bodies: the journal wrote 1.8 million pages, 15.6 against 7.5 s). */
+static void test_no_statement_journal(void)
+{
+    nb_buf b = {0};
+    nb_buf_adds(&b, HEADER);
+    for (int i = 0; i < 3000; i++)
+        nb_buf_printf(&b, "SJ%05d,2020-03-%02d,自然人,2020-04-01,1\n", i, 1 + i % 28);
+    result r = run("request", write_file("sj1.csv", b.data), "无语句日志局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 3000, "statement journal: 3,000 rows stored");
+    /* a line at the top (every row moves: runs of rids), every 7th row changed (an update each) */
+    b.len = 0;
+    nb_buf_adds(&b, HEADER);
+    nb_buf_adds(&b, "SJNEW,2020-05-01,自然人,2020-05-02,1\n");
+    for (int i = 0; i < 3000; i++)
+        nb_buf_printf(&b, "SJ%05d,2020-03-%02d,%s,2020-04-01,1\n", i, 1 + i % 28,
+                      i % 7 ? "自然人" : "商业企业");
+    const char *path = write_file("sj2.csv", b.data);
+    nb_buf_free(&b);
+    int before = subjournals;
+    r = run("request", path, "无语句日志局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 1 && r.st.updated == 3000,
+          "statement journal: 1 row new, 3,000 updated");
+    CHECK(subjournals == before, "statement journal: none opened by the updates");
+    if (subjournals != before)
+        printf("# %d opened\n", subjournals - before);
+    CHECK(sql_int("SELECT count(*) FROM request r JOIN body b ON b.id = r.body WHERE b.name = "
+                  "'无语句日志局' AND r.line = 3 + CAST(substr(r.id, 3) AS INTEGER) AND r.id <> 'SJNEW'") == 3000,
+          "statement journal: every row at its new line");
+    CHECK(verify_packs() == 0, "statement journal: the parts and digests agree with the rows");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -1577,6 +1638,7 @@ int main(void)
         perror("mkdtemp");
         return 2;
     }
+    shim_install();
     if (nb_store_open(path_of("import.db"), 1, &store, err, sizeof err) != NB_OK) {
         printf("not ok - cannot create the store: %s\n", err);
         return 1;
@@ -1597,6 +1659,7 @@ int main(void)
     test_walk();
     test_moved();
     test_moved_seek();
+    test_no_statement_journal();
     test_lock_held();
     test_store_itself();
     test_shuffled();
