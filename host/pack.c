@@ -20,6 +20,12 @@
 #define MAX_BUFFERED (1 << 18)
 
 static long max_buffered = MAX_BUFFERED;
+static long rows_read; /* records read from the rows to make parts (nb_pack_rows_read) */
+
+long nb_pack_rows_read(void)
+{
+    return rows_read;
+}
 
 long nb_pack_bound(long rows)
 {
@@ -217,6 +223,11 @@ typedef struct {
                            commit (a record changed or removed, or no state was kept) */
     nb_hash dg;
     int64_t carry_rid;  /* the last record in DG: each added must come after it */
+    /* Records changed in place (nb_pack_update), not in the buffer: for each, its rid
+       then its ncols values (stride ncols + 1), in the order given; written into their
+       parts at commit or at the memory bound (patch), each counted in S's bound. */
+    int64_t *patch;
+    int npatch, patch_cap;
 } dirty;
 
 struct nb_pack_state {
@@ -238,6 +249,7 @@ static void state_free(struct nb_pack_state *st)
         return;
     for (int i = 0; i < st->n; i++) {
         free(st->d[i]->buf);
+        free(st->d[i]->patch);
         free(st->d[i]);
     }
     free(st->d);
@@ -509,6 +521,150 @@ static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t er
     return step == SQLITE_ROW || step == SQLITE_DONE ? NB_OK : sql_fail(s, err, errlen);
 }
 
+/* The index of RID among the N ascending RIDS, or -1. */
+static int find_rid(const int64_t *rids, int n, int64_t rid)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (rids[mid] == rid)
+            return mid;
+        if (rids[mid] < rid)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+typedef struct {
+    int64_t rid;
+    int i; /* its place in the list: the last given of a rid wins */
+} patch_key;
+
+static int patch_cmp(const void *a, const void *b)
+{
+    const patch_key *x = a, *y = b;
+    if (x->rid != y->rid)
+        return x->rid < y->rid ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Writes E's patches into its buffer and its parts (each part changed decoded, changed
+ * and encoded again), then forgets them. A record found in neither is left to the rows
+ * (touch): the parts are made again from it at commit. */
+static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
+{
+    int m = e->npatch;
+    if (m == 0)
+        return NB_OK;
+    size_t cols = (size_t)e->ncols + 1;
+    patch_key *u = malloc((size_t)m * sizeof *u);
+    int64_t *tmp = malloc(NB_PACK_PART * cols * sizeof *tmp);
+    sqlite3_stmt *find = NULL, *put = NULL;
+    nb_err rc = NB_OK;
+    if (!u || !tmp) {
+        rc = nomem(err, errlen);
+        goto done;
+    }
+    for (int i = 0; i < m; i++)
+        u[i] = (patch_key){e->patch[(size_t)i * cols], i};
+    qsort(u, (size_t)m, sizeof *u, patch_cmp);
+    if (sqlite3_prepare_v2(s->db, "SELECT rowid, rid_hi, data FROM pack WHERE kind = ?1 AND "
+                                  "body = ?2 AND rid_lo <= ?3 ORDER BY rid_lo DESC LIMIT 1",
+                           -1, &find, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "UPDATE pack SET data = ?1, stats = ?2 WHERE rowid = ?3", -1,
+                           &put, NULL) != SQLITE_OK) {
+        rc = sql_fail(s, err, errlen);
+        goto done;
+    }
+    sqlite3_bind_text(find, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(find, 2, e->body);
+    int64_t *out[NB_MAX_FIELDS + 1];
+    for (size_t c = 0; c < cols; c++)
+        out[c] = tmp + c * NB_PACK_PART;
+    int i = 0;
+    while (!rc && i < m) {
+        int64_t rid = u[i].rid;
+        if (rid >= e->touched || (i + 1 < m && u[i + 1].rid == rid)) {
+            i++; /* made from the rows at commit; or not the last given */
+            continue;
+        }
+        if (e->n && rid >= e->rid_lo && rid <= e->rid_hi) { /* in the buffer */
+            int at = find_rid(e->buf, e->n, rid);
+            const int64_t *v = e->patch + (size_t)u[i].i * cols;
+            if (at < 0)
+                touch(e, rid);
+            for (size_t c = 1; at >= 0 && c < cols; c++)
+                e->buf[c * (size_t)e->cap + (size_t)at] = v[c];
+            i++;
+            continue;
+        }
+        sqlite3_reset(find);
+        sqlite3_bind_int64(find, 3, rid);
+        int step = sqlite3_step(find);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = sql_fail(s, err, errlen);
+            break;
+        }
+        int64_t hi = step == SQLITE_ROW ? sqlite3_column_int64(find, 1) : 0;
+        if (step == SQLITE_DONE || rid > hi) { /* in no part */
+            touch(e, rid);
+            i++;
+            continue;
+        }
+        int64_t part = sqlite3_column_int64(find, 0);
+        int n = decode(sqlite3_column_blob(find, 2), (size_t)sqlite3_column_bytes(find, 2),
+                       (int)cols, out);
+        sqlite3_reset(find);
+        if (n < 0) { /* damaged: the rows make it again */
+            touch(e, rid);
+            i++;
+            continue;
+        }
+        int changed = 0;
+        for (; i < m && u[i].rid <= hi; i++) {
+            if (u[i].rid >= e->touched || (i + 1 < m && u[i + 1].rid == u[i].rid))
+                continue;
+            int at = find_rid(out[0], n, u[i].rid);
+            if (at < 0) {
+                touch(e, u[i].rid);
+                continue;
+            }
+            const int64_t *v = e->patch + (size_t)u[i].i * cols;
+            for (size_t c = 1; c < cols; c++)
+                out[c][at] = v[c];
+            changed = 1;
+        }
+        if (!changed)
+            continue;
+        unsigned char *data, *stats;
+        size_t len;
+        if (encode(tmp, NB_PACK_PART, n, (int)cols, &data, &len, &stats) != 0) {
+            rc = nomem(err, errlen);
+            break;
+        }
+        sqlite3_bind_blob(put, 1, data, (int)len, SQLITE_STATIC);
+        sqlite3_bind_blob(put, 2, stats, e->ncols * 16, SQLITE_STATIC);
+        sqlite3_bind_int64(put, 3, part);
+        if (sqlite3_step(put) != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
+        sqlite3_reset(put);
+        free(data);
+        free(stats);
+    }
+done:
+    sqlite3_finalize(find);
+    sqlite3_finalize(put);
+    free(u);
+    free(tmp);
+    s->pack->buffered -= m;
+    free(e->patch);
+    e->patch = NULL;
+    e->npatch = e->patch_cap = 0;
+    return rc;
+}
+
 /* Writes every buffer out as a part and frees it (the memory bound was reached). The
    next records of each start a part of their own: taking the last one back would fill
    the memory again at once (a file interleaving 800 bodies spilled at every few rows).
@@ -520,6 +676,8 @@ static nb_err spill(nb_store *s, char *err, size_t errlen)
     nb_err rc = NB_OK;
     for (int i = 0; !rc && i < s->pack->n; i++) {
         dirty *e = s->pack->d[i];
+        if ((rc = patch(s, e, err, errlen)))
+            break;
         if (e->touched == NONE && e->n) {
             if (!e->spilled)
                 e->spilled = e->rid_lo;
@@ -582,6 +740,44 @@ nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, s
     return NB_OK;
 }
 
+nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
+                      const int64_t *ival, const unsigned char *has, char *err, size_t errlen)
+{
+    dirty *e = entry(s, k, body);
+    if (!e)
+        return nomem(err, errlen);
+    e->carry = -1; /* the digest is made again from the rows */
+    if (rid >= e->touched)
+        return NB_OK; /* its parts are made again from the rows at commit */
+    int64_t v[NB_MAX_FIELDS + 1];
+    int field[NB_MAX_FIELDS];
+    int n = nb_pack_columns(k, field, NULL);
+    v[0] = rid;
+    for (int c = 0; c < n; c++) {
+        int f = field[c];
+        v[c + 1] = !has[f] ? 0 : k->fields[f].type == NB_F_DATE ? nb_pack_day((int)ival[f]) : ival[f];
+    }
+    if (e->n && rid >= e->rid_lo && rid <= e->rid_hi) { /* in the buffer: changed there */
+        int at = find_rid(e->buf, e->n, rid);
+        if (at < 0)
+            touch(e, rid);
+        for (int c = 1; at >= 0 && c <= n; c++)
+            e->buf[(size_t)c * (size_t)e->cap + (size_t)at] = v[c];
+        return NB_OK;
+    }
+    if (e->npatch == e->patch_cap) {
+        int cap = e->patch_cap ? e->patch_cap * 2 : 16;
+        int64_t *p = realloc(e->patch, (size_t)cap * (size_t)(n + 1) * sizeof *p);
+        if (!p)
+            return nomem(err, errlen);
+        e->patch = p;
+        e->patch_cap = cap;
+    }
+    memcpy(e->patch + (size_t)e->npatch++ * (size_t)(n + 1), v, (size_t)(n + 1) * sizeof *v);
+    s->pack->buffered++;
+    return s->pack->buffered > max_buffered ? spill(s, err, errlen) : NB_OK;
+}
+
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
                      size_t errlen)
 {
@@ -637,6 +833,7 @@ static nb_err from_rows(nb_store *s, dirty *e, int64_t from, char *err, size_t e
             v[c] = k->fields[field[c]].type == NB_F_DATE ? nb_pack_day((int)x) : x;
         }
         rc = add(s, e, sqlite3_column_int64(st, 0), v, err, errlen);
+        rows_read++;
     }
     if (!rc && step != SQLITE_DONE)
         rc = sql_fail(s, err, errlen);
@@ -775,7 +972,9 @@ static nb_err sync(nb_store *s, int rows, char *err, size_t errlen)
     for (int i = 0; s->pack && !rc && i < s->pack->n; i++) {
         dirty *e = s->pack->d[i];
         const nb_kind *k = &nb_kinds[e->kind];
-        rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
+        rc = patch(s, e, err, errlen);
+        if (!rc)
+            rc = e->touched != NONE ? rebuild(s, e, err, errlen) : write_part(s, e, err, errlen);
         if (!rc && e->touched == NONE && e->spilled)
             rc = merge(s, e, err, errlen);
         drop_buffer(s, e); /* one pair's buffer at a time */

@@ -49,7 +49,13 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
                       const int64_t *ival, const unsigned char *has, const nb_dvalue *row,
                       int nrow, char *err, size_t errlen);
 
-/* Record RID of BODY changed or was removed (RID 0: any, or all, of the body's). */
+/* Record RID of BODY changed in place: its coded values are now IVAL[f] where HAS[f]
+ * (as nb_pack_append). Written into its part at commit, without reading the rows. */
+nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
+                      const int64_t *ival, const unsigned char *has, char *err, size_t errlen);
+
+/* Record RID of BODY changed or was removed (RID 0: any, or all, of the body's): its
+ * parts from RID on are made again from the rows at commit. */
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
                      size_t errlen);
 
@@ -114,5 +120,8 @@ nb_err nb_pack_bodies(nb_store *s, const nb_kind *k, int col, nb_pack_body_fn fn
 /* The records a transaction buffers before it writes every pair's as a part (then merged
  * at commit): ROWS from now on (<= 0: unchanged); returns the bound before. For tests. */
 long nb_pack_bound(long rows);
+
+/* The records read from the rows to make parts again since the process began. For tests. */
+long nb_pack_rows_read(void);
 
 #endif

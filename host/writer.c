@@ -629,7 +629,7 @@ static nb_err follow_row(nb_batch *q, const char *text, const pending_row *p, in
                          char *err, size_t errlen)
 {
     if (p->rid)
-        return p->coded_changed ? nb_pack_touch(q->s, q->k, p->body, p->rid, err, errlen)
+        return p->coded_changed ? nb_pack_update(q->s, q->k, p->body, p->rid, p->ival, p->has, err, errlen)
                                 : nb_pack_changed(q->s, q->k, p->body, err, errlen);
     nb_dvalue v[NB_MAX_FIELDS + 1];
     int nv = row_values(q->k, text, p, v);

@@ -1570,6 +1570,65 @@ static void test_memory(void)
 }
 
 
+/* Rows re-imported with other coded values change the records in their parts: each part
+ * decoded, changed and encoded again, none made from the rows. Records in every place a
+ * part may be: written before the import, taken back into the buffer (the body's last part,
+ * rows added after it), written short at the memory bound and merged at commit. */
+static void test_patched(void)
+{
+    char err[512];
+    nb_import_opts o = {.path = interleaved_file("patch1.csv", 40000, 2, 'Q'), .kind = "request"};
+    nb_import_stats st;
+    nb_err rc = nb_import(store, &o, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.inserted == 40000, "patched: 20,000 rows of each of 2 bodies");
+    /* every 5th row's outcome changed, then 3,000 rows added, then rows of the last part
+       changed again (in the buffer now, the rows added after them) */
+    nb_buf f = {0};
+    nb_buf_adds(&f, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
+    for (int i = 0; i < 40000; i++)
+        nb_buf_printf(&f, "Q-%d,2021-%02d-%02d,自然人,2021-12-31,%d,Q%d\n", i, 1 + i % 12, 1 + i % 28,
+                      i % 5 ? 1 + i % 2 : 2 - i % 2, i % 2);
+    for (int i = 40000; i < 43000; i++)
+        nb_buf_printf(&f, "Q-%d,2021-%02d-%02d,自然人,2021-12-31,1,Q%d\n", i, 1 + i % 12, 1 + i % 28,
+                      i % 2);
+    o.path = write_file("patch2.csv", f.data);
+    long before = nb_pack_rows_read();
+    rc = nb_import(store, &o, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.updated == 40000 && st.inserted == 3000,
+          "patched: 40,000 rows found again (8,000 changed), 3,000 new");
+    CHECK(nb_pack_rows_read() == before, "patched: no part made from the rows");
+    CHECK(verify_packs() == 0, "patched: the parts and digests agree with the rows");
+    CHECK_STR(sql_rows("SELECT count(*) FROM request r JOIN body b ON b.id = r.body "
+                       "WHERE b.name IN ('Q0', 'Q1') AND r.id LIKE 'Q-%' AND r.outcome = (SELECT id FROM dict "
+                       "WHERE dict = 'outcome' AND code = '2')"),
+              "20000\n", "patched: the outcomes as the file gives them (every 5th swapped)");
+    /* new rows first (the last part taken into the buffer), then rows of that part changed;
+       with a bound of 500 records: the buffers written short and the patches written at
+       each bound, merged at commit */
+    f.len = 0;
+    nb_buf_adds(&f, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
+    for (int i = 43000; i < 44000; i++)
+        nb_buf_printf(&f, "Q-%d,2021-03-03,自然人,2021-12-31,1,Q%d\n", i, i % 2);
+    for (int i = 39000; i < 40000; i++)
+        nb_buf_printf(&f, "Q-%d,2021-%02d-%02d,商业企业,2021-12-31,%d,Q%d\n", i, 1 + i % 12,
+                      1 + i % 28, 1 + i % 2, i % 2);
+    for (int i = 42000; i < 43000; i++)
+        nb_buf_printf(&f, "Q-%d,2021-04-04,法律服务机构,2021-12-30,2,Q%d\n", i, i % 2);
+    o.path = write_file("patch3.csv", f.data);
+    nb_buf_free(&f);
+    long was = nb_pack_bound(500);
+    before = nb_pack_rows_read();
+    rc = nb_import(store, &o, &st, err, sizeof err);
+    nb_pack_bound(was);
+    CHECK(rc == NB_OK && st.updated == 2000 && st.inserted == 1000,
+          "patched: 1,000 new rows, then 2,000 changed, a bound of 500 records");
+    CHECK(nb_pack_rows_read() == before, "patched: a bound of 500: no part made from the rows");
+    CHECK(verify_packs() == 0, "patched: a bound of 500: the parts and digests agree with the rows");
+    CHECK_STR(sql_rows("SELECT b.name, group_concat(p.n, ' ') FROM pack p JOIN body b ON b.id = p.body "
+                       "WHERE b.name IN ('Q0', 'Q1') GROUP BY b.name ORDER BY b.name"),
+              "Q0|8192 8192 5616\nQ1|8192 8192 5616\n", "patched: the parts merged, full but the last");
+}
+
 /* The default VFS, counting the statement journals SQLite opens (a statement that may
  * fail halfway keeps the pages it changes there first), each in a file. */
 static sqlite3_vfs shim, *base_vfs;
@@ -1660,6 +1719,7 @@ int main(void)
     test_moved();
     test_moved_seek();
     test_no_statement_journal();
+    test_patched();
     test_lock_held();
     test_store_itself();
     test_shuffled();
