@@ -519,6 +519,11 @@ size_t nb_writer_same_count(const nb_writer *w)
     return w->nsame;
 }
 
+int nb_writer_has_rows(const nb_writer *w)
+{
+    return w->existing;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;

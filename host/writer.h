@@ -82,6 +82,9 @@ nb_err nb_writer_same_file(nb_writer *w, const char *canonical, char *err, size_
 /* The earlier imports of this file for the body that nb_writer_same_file found. */
 size_t nb_writer_same_count(const nb_writer *w);
 
+/* 1 when the body had rows of the kind when the writer was made (they are looked up). */
+int nb_writer_has_rows(const nb_writer *w);
+
 /* 1 when REC at line LINE, with raw values RAW, is exactly the record RID that
  * nb_writer_find found last, written by an earlier import of this file: its
  * values, line and raw values all the same. Such a record needs no write (it

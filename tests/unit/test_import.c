@@ -1629,6 +1629,35 @@ static void test_patched(void)
               "Q0|8192 8192 5616\nQ1|8192 8192 5616\n", "patched: the parts merged, full but the last");
 }
 
+/* Rows re-imported into many bodies that have rows are looked up through each body's leaf
+ * of the (body, id) index while the table's pages they change fill the cache: each page
+ * of the store is read about once (SQLite's cache misses), not a leaf per row. */
+static void test_looked_up_cache(void)
+{
+    char err[512];
+    nb_import_opts o = {.path = interleaved_file("lookup1.csv", 80000, 40, 'L'), .kind = "request"};
+    nb_import_stats st;
+    nb_err rc = nb_import(store, &o, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.inserted == 80000, "looked up: 2,000 rows of each of 40 bodies");
+    /* the same rows from another file: each one found and moved to it */
+    nb_buf f = {0};
+    nb_buf_adds(&f, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
+    for (int i = 0; i < 80000; i++)
+        nb_buf_printf(&f, "L-%d,2021-%02d-%02d,自然人,2021-12-31,%d,L%d\n", i, 1 + i % 12,
+                      1 + i % 28, 1 + i % 2, i % 40);
+    o.path = write_file("lookup2.csv", f.data);
+    nb_buf_free(&f);
+    int cur, hi;
+    sqlite3_db_status(store->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
+    rc = nb_import(store, &o, &st, err, sizeof err);
+    sqlite3_db_status(store->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
+    long long pages = sql_int("PRAGMA page_count");
+    CHECK(rc == NB_OK && st.updated == 80000, "looked up: 80,000 rows found again");
+    CHECK(cur < pages, "looked up: fewer pages read than the store has");
+    if (cur >= pages)
+        printf("# %d pages read, the store has %lld\n", cur, pages);
+}
+
 /* The default VFS, counting the statement journals SQLite opens (a statement that may
  * fail halfway keeps the pages it changes there first), each in a file. */
 static sqlite3_vfs shim, *base_vfs;
@@ -1720,6 +1749,7 @@ int main(void)
     test_moved_seek();
     test_no_statement_journal();
     test_patched();
+    test_looked_up_cache();
     test_lock_held();
     test_store_itself();
     test_shuffled();
