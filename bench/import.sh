@@ -15,7 +15,10 @@
 # CSV's time over the workbook's (the target: at least 0.5). Last, re-imports of a file
 # already imported, against the same run's .import: the same file again (every row found
 # unchanged, nothing written), and the file with one row added at the top (every row
-# updated: its line moved).
+# updated: its line moved); and a file whose rows name 100 bodies in turn (regen.sh's),
+# imported, then a copy of it with every tenth row's outcome changed re-imported over it
+# (every row found in another file: updated; a tenth with another outcome), against
+# .import of that copy.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -105,6 +108,51 @@ if [ ! -f "$SHIFTED" ] || [ "$CSV" -nt "$SHIFTED" ]; then
     { head -1 "$CSV"; echo "0,2019-01-01,自然人,,,"; tail -n +2 "$CSV"; } >"$SHIFTED"
 fi
 
+# the rows of 100 bodies in turn (regen.sh makes the same file), and a copy with every
+# tenth row's outcome changed (1 and 2 swapped, else 1): a city's export of the next month
+BODIES_CSV=$DATA/bodies-$ROWS-100.csv
+CHANGED=$DATA/bodies-$ROWS-100-changed.csv
+if [ ! -f "$BODIES_CSV" ] || [ bench/gen_bodies.awk -nt "$BODIES_CSV" ]; then
+    echo "generating $BODIES_CSV"
+    awk -v rows="$ROWS" -v bodies=100 -v first=2019 -v last=2025 -f bench/gen_bodies.awk >"$BODIES_CSV.tmp"
+    mv "$BODIES_CSV.tmp" "$BODIES_CSV"
+fi
+if [ ! -f "$CHANGED" ] || [ "$BODIES_CSV" -nt "$CHANGED" ]; then
+    awk -F, -v OFS=, 'NR > 1 && NR % 10 == 0 && $5 != "" { $5 = $5 == "1" ? "2" : "1" } { print }' \
+        "$BODIES_CSV" >"$CHANGED.tmp"
+    mv "$CHANGED.tmp" "$CHANGED"
+fi
+cat "$BODIES_CSV" "$CHANGED" >/dev/null
+MANYDB=$DATA/reimport-bodies.db
+
+run_many() { # the changed copy re-imported over the bodies' rows: its time; peak KB in $DATA/many.rss
+    fresh "$MANYDB"
+    "$NB" -d "$MANYDB" init >/dev/null
+    "$NB" -d "$MANYDB" import request "$BODIES_CSV" >"$DATA/import.out" 2>&1 || {
+        cat "$DATA/import.out" >&2; echo "bench: nianbao import failed" >&2; exit 1; }
+    sync
+    t0=$(now)
+    /usr/bin/time -f "%M" -a -o "$DATA/many.rss" "$NB" -d "$MANYDB" import request "$CHANGED" >"$DATA/import.out" 2>&1 || {
+        cat "$DATA/import.out" >&2; echo "bench: nianbao re-import failed" >&2; exit 1; }
+    since "$t0"
+    grep -q "$ROWS rows read, 0 inserted, $ROWS updated, 0 unchanged, 0 refused" "$DATA/import.out" || {
+        cat "$DATA/import.out" >&2
+        echo "bench: the re-import of the changed rows did not update $ROWS rows" >&2
+        exit 1
+    }
+}
+
+run_sqlite3_changed() {
+    fresh "$PLAINDB"
+    sync
+    t0=$(now)
+    sqlite3 "$PLAINDB" <<EOF
+.mode csv
+.import $CHANGED requests
+EOF
+    since "$t0"
+}
+
 reimport() { # FILE WANT: imports FILE as $RECSV into $REDB, its summary WANT
     cp "$1" "$RECSV"
     sync
@@ -129,6 +177,9 @@ sq_times=""
 x_times=""
 same_times=""
 moved_times=""
+many_times=""
+sqc_times=""
+: >"$DATA/many.rss"
 i=1
 while [ "$i" -le "$RUNS" ]; do
     t=$(run_nianbao)
@@ -144,8 +195,13 @@ while [ "$i" -le "$RUNS" ]; do
     same_times="$same_times $same"
     moved=$(reimport "$SHIFTED" "$((ROWS + 1)) rows read, 1 inserted, $ROWS updated, 0 unchanged")
     moved_times="$moved_times $moved"
+    many=$(run_many)
+    many_times="$many_times $many"
+    sc=$(run_sqlite3_changed)
+    sqc_times="$sqc_times $sc"
     echo "run $i: nianbao $t s, sqlite3 .import $s s; nianbao, the same rows as XLSX: $x s;" \
-        "re-imports: the same file $same s, every row moved $moved s"
+        "re-imports: the same file $same s, every row moved $moved s," \
+        "100 bodies' rows changed $many s (.import of them $sc s)"
     i=$((i + 1))
 done
 
@@ -158,7 +214,8 @@ echo "import of $ROWS request rows ($size CSV), $RUNS runs each"
 echo "machine: $cores cores${cpu:+, $cpu}; SQLite $(sqlite3 --version | cut -d' ' -f1)"
 echo
 awk -v rows="$ROWS" -v nb="$nb_times" -v sq="$sq_times" -v xl="$x_times" \
-    -v same="$same_times" -v moved="$moved_times" -v written="$(cat "$DATA/written")" '
+    -v same="$same_times" -v moved="$moved_times" -v written="$(cat "$DATA/written")" \
+    -v many="$many_times" -v sqc="$sqc_times" -v manyrss="$(sort -n "$DATA/many.rss" | tail -1)" '
 function sort(a, n,    i, j, t) {
     for (i = 2; i <= n; i++)
         for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -189,6 +246,9 @@ BEGIN {
     split(sq, b, " ")
     reimport("the same file again (every row unchanged)", same, b)
     reimport("one row added at the top (every row updated)", moved, b)
+    split(sqc, b, " ")
+    reimport("100 bodies in turn, every tenth row changed, from another file (every row updated), against .import of it", many, b)
+    printf "  its peak memory: %.0f MB\n", manyrss / 1024
 }
 function reimport(what, times, b,    t, k, i, q) {
     k = split(times, t, " ")
