@@ -235,6 +235,8 @@ struct nb_pack_state {
     int n, cap;
     int *slot; /* open hash of (kind, body) -> index in d, -1 free; cap slots */
     long buffered;
+    int64_t *scratch; /* a part decoded by patch: NB_PACK_PART values of scratch_cols */
+    size_t scratch_cols;
 };
 
 static unsigned hash_of(int kind, int64_t body)
@@ -254,6 +256,7 @@ static void state_free(struct nb_pack_state *st)
     }
     free(st->d);
     free(st->slot);
+    free(st->scratch);
     free(st);
 }
 
@@ -559,8 +562,14 @@ static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
     if (m == 0)
         return NB_OK;
     size_t cols = (size_t)e->ncols + 1;
+    struct nb_pack_state *st = s->pack;
+    if (st->scratch_cols < cols) { /* one for the transaction, the widest kind's */
+        free(st->scratch);
+        st->scratch = malloc(NB_PACK_PART * cols * sizeof *st->scratch);
+        st->scratch_cols = st->scratch ? cols : 0;
+    }
+    int64_t *tmp = st->scratch;
     patch_key *u = malloc((size_t)m * sizeof *u);
-    int64_t *tmp = malloc(NB_PACK_PART * cols * sizeof *tmp);
     sqlite3_stmt *find = NULL, *put = NULL;
     nb_err rc = NB_OK;
     if (!u || !tmp) {
@@ -657,7 +666,6 @@ done:
     sqlite3_finalize(find);
     sqlite3_finalize(put);
     free(u);
-    free(tmp);
     s->pack->buffered -= m;
     free(e->patch);
     e->patch = NULL;
@@ -708,6 +716,11 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     }
     nb_err rc;
     if (!e->carry && (rc = begin_carry(s, e, rid, err, errlen)))
+        return rc;
+    /* the listed changes first: a record of the last part taken back into the buffer is
+       changed there at once from then on, and a value listed before must not be written
+       over it at commit (found by review) */
+    if (!e->tail && e->npatch && (rc = patch(s, e, err, errlen)))
         return rc;
     if (!e->tail && (rc = load_tail(s, e, rid, err, errlen)))
         return rc;
