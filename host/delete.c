@@ -80,13 +80,25 @@ nb_err nb_delete_records(nb_store *s, const char *body, const char *kind, const 
         rc = NB_ERR_NOTFOUND;
     }
     nb_buf_free(&missing);
-    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND id = ?2", k->table);
+    /* each record taken out of its packed part at commit (not the body's parts made again
+       from the rows) */
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND id = ?2 RETURNING rid", k->table);
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        rc = nb_store_sql_fail(s, err, errlen, "deleting");
     for (int i = 0; !rc && i < n; i++) {
-        rc = run(s, sql, b, ids[i], err, errlen);
-        c->records[k - nb_kinds] += sqlite3_changes(s->db);
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, b);
+        sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC);
+        int step;
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            c->records[k - nb_kinds]++;
+            rc = nb_pack_remove(s, k, b, sqlite3_column_int64(st, 0), err, errlen);
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = nb_store_sql_fail(s, err, errlen, "deleting");
     }
-    if (!rc)
-        rc = nb_pack_touch(s, k, b, 0, err, errlen);
+    sqlite3_finalize(st);
     return end(s, rc, dry_run, err, errlen);
 }
 

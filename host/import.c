@@ -567,6 +567,23 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
 
 /* ---- the file ---- */
 
+/* Steps ST, a DELETE of T's body's rows RETURNING their rids, telling the packed columns of
+ * each record removed (taken out of its part at commit, without reading the rows). The
+ * number removed in *GONE. */
+static nb_err remove_returning(import_state *im, const target *t, sqlite3_stmt *st, long *gone,
+                               char *err, size_t errlen)
+{
+    nb_err rc = NB_OK;
+    int step;
+    *gone = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) { /* the rows removed at the first step */
+        (*gone)++;
+        if (!rc)
+            rc = nb_pack_remove(im->s, im->k, t->body_id, sqlite3_column_int64(st, 0), err, errlen);
+    }
+    return rc ? rc : step == SQLITE_DONE ? NB_OK : NB_ERR_SQL;
+}
+
 /* A re-import of a file replaces the earlier import of that file: its rows
  * that this import did not bring (they still point at an older source, and are
  * not among the rows found unchanged) are removed, so a corrected file with fewer rows leaves no stale rows behind.
@@ -578,7 +595,7 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     snprintf(sql, sizeof sql,
              "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND (src IN (SELECT id FROM source "
              "WHERE canonical = ?4 AND kind = ?5) OR substr(id, 1, length(?3) + 1) = ?3 || ':') "
-             "AND NOT nb_kept(rid)",
+             "AND NOT nb_kept(rid) RETURNING rid",
              im->k->table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -588,13 +605,13 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     sqlite3_bind_text(st, 3, im->o->path, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, im->canonical, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, im->k->name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    long gone;
+    nb_err rc = remove_returning(im, t, st, &gone, err, errlen);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    if (rc == NB_ERR_SQL)
         return nb_store_sql_fail(im->s, err, errlen, "removing stale rows");
-    int gone = sqlite3_changes(im->s->db);
     im->st->removed += gone;
-    return gone ? nb_pack_touch(im->s, im->k, t->body_id, 0, err, errlen) : NB_OK;
+    return rc;
 }
 
 /* 1 when every row of T's body (of the kind) is one this file brought: none can have been
@@ -663,13 +680,13 @@ static nb_err replace_rows(import_state *im, const target *t, char *err, size_t 
     const char *slash = strrchr(im->o->path, '/');
     const char *base = slash ? slash + 1 : im->o->path;
     if (im->o->replace == NB_REPLACE_ALL)
-        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND NOT nb_kept(rid)",
-                 im->k->table);
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND NOT nb_kept(rid) "
+                 "RETURNING rid", im->k->table);
     else
         snprintf(sql, sizeof sql,
                  "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND src IN (SELECT id FROM source "
                  "WHERE kind = ?4 AND (path = ?3 OR (length(path) > length(?3) AND "
-                 "substr(path, -length(?3) - 1) = '/' || ?3))) AND NOT nb_kept(rid)",
+                 "substr(path, -length(?3) - 1) = '/' || ?3))) AND NOT nb_kept(rid) RETURNING rid",
                  im->k->table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -680,13 +697,13 @@ static nb_err replace_rows(import_state *im, const target *t, char *err, size_t 
         sqlite3_bind_text(st, 3, base, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, im->k->name, -1, SQLITE_STATIC);
     }
-    int rc = sqlite3_step(st);
+    long gone;
+    nb_err rc = remove_returning(im, t, st, &gone, err, errlen);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    if (rc == NB_ERR_SQL)
         return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
-    int gone = sqlite3_changes(im->s->db);
     im->st->removed += gone;
-    return gone ? nb_pack_touch(im->s, im->k, t->body_id, 0, err, errlen) : NB_OK;
+    return rc;
 }
 
 /* --year: the body's records of the kind for that year are all in the store. */

@@ -553,8 +553,39 @@ static int patch_cmp(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Writes E's patches into its buffer and its parts (each part changed decoded, changed
- * and encoded again), then forgets them. A record found in neither is left to the rows
+/* Takes the record at AT out of E's buffer. */
+static void buffer_remove(dirty *e, int at)
+{
+    for (int c = 0; c <= e->ncols; c++) {
+        int64_t *col = e->buf + (size_t)c * (size_t)e->cap;
+        memmove(col + at, col + at + 1, (size_t)(e->n - at - 1) * sizeof *col);
+    }
+    e->n--;
+    if (e->n) {
+        e->rid_lo = e->buf[0];
+        e->rid_hi = e->buf[e->n - 1];
+    }
+}
+
+/* Writes patch I of E (its values, or its removal) into the buffer, where its record is. */
+static void patch_buffer(dirty *e, int i)
+{
+    size_t cols = (size_t)e->ncols + 1;
+    const int64_t *v = e->patch + (size_t)i * cols;
+    int64_t rid = v[0] < 0 ? -v[0] : v[0];
+    int at = find_rid(e->buf, e->n, rid);
+    if (at < 0)
+        touch(e, rid);
+    else if (v[0] < 0)
+        buffer_remove(e, at);
+    else
+        for (size_t c = 1; c < cols; c++)
+            e->buf[c * (size_t)e->cap + (size_t)at] = v[c];
+}
+
+/* Writes E's patches (a record's new values, or its removal: its rid negated) into its
+ * buffer and its parts, each part changed decoded, changed and encoded again (a part left
+ * empty removed), then forgets them. A record found in neither is left to the rows
  * (touch): the parts are made again from it at commit. */
 static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
 {
@@ -570,20 +601,24 @@ static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
     }
     int64_t *tmp = st->scratch;
     patch_key *u = malloc((size_t)m * sizeof *u);
-    sqlite3_stmt *find = NULL, *put = NULL;
+    sqlite3_stmt *find = NULL, *put = NULL, *drop = NULL;
     nb_err rc = NB_OK;
     if (!u || !tmp) {
         rc = nomem(err, errlen);
         goto done;
     }
-    for (int i = 0; i < m; i++)
-        u[i] = (patch_key){e->patch[(size_t)i * cols], i};
+    for (int i = 0; i < m; i++) {
+        int64_t r = e->patch[(size_t)i * cols];
+        u[i] = (patch_key){r < 0 ? -r : r, i};
+    }
     qsort(u, (size_t)m, sizeof *u, patch_cmp);
     if (sqlite3_prepare_v2(s->db, "SELECT rowid, rid_hi, data FROM pack WHERE kind = ?1 AND "
                                   "body = ?2 AND rid_lo <= ?3 ORDER BY rid_lo DESC LIMIT 1",
                            -1, &find, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "UPDATE pack SET data = ?1, stats = ?2 WHERE rowid = ?3", -1,
-                           &put, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(s->db, "UPDATE pack SET rid_lo = ?1, rid_hi = ?2, n = ?3, data = ?4, "
+                                  "stats = ?5 WHERE rowid = ?6", -1, &put, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE rowid = ?1", -1, &drop, NULL) !=
+            SQLITE_OK) {
         rc = sql_fail(s, err, errlen);
         goto done;
     }
@@ -600,12 +635,7 @@ static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
             continue;
         }
         if (e->n && rid >= e->rid_lo && rid <= e->rid_hi) { /* in the buffer */
-            int at = find_rid(e->buf, e->n, rid);
-            const int64_t *v = e->patch + (size_t)u[i].i * cols;
-            if (at < 0)
-                touch(e, rid);
-            for (size_t c = 1; at >= 0 && c < cols; c++)
-                e->buf[c * (size_t)e->cap + (size_t)at] = v[c];
+            patch_buffer(e, u[i].i);
             i++;
             continue;
         }
@@ -631,7 +661,7 @@ static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
             i++;
             continue;
         }
-        int changed = 0;
+        int changed = 0, removed = 0;
         for (; i < m && u[i].rid <= hi; i++) {
             if (u[i].rid >= e->touched || (i + 1 < m && u[i + 1].rid == u[i].rid))
                 continue;
@@ -641,21 +671,47 @@ static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
                 continue;
             }
             const int64_t *v = e->patch + (size_t)u[i].i * cols;
-            for (size_t c = 1; c < cols; c++)
-                out[c][at] = v[c];
+            if (v[0] < 0) {
+                out[0][at] = 0; /* removed: rids are never 0 */
+                removed++;
+            } else {
+                for (size_t c = 1; c < cols; c++)
+                    out[c][at] = v[c];
+            }
             changed = 1;
         }
         if (!changed)
             continue;
+        if (removed) {
+            int kept = 0;
+            for (int r = 0; r < n; r++) {
+                if (out[0][r] == 0)
+                    continue;
+                for (size_t c = 0; c < cols; c++)
+                    out[c][kept] = out[c][r];
+                kept++;
+            }
+            n = kept;
+        }
+        if (n == 0) { /* every record of the part removed */
+            sqlite3_bind_int64(drop, 1, part);
+            if (sqlite3_step(drop) != SQLITE_DONE)
+                rc = sql_fail(s, err, errlen);
+            sqlite3_reset(drop);
+            continue;
+        }
         unsigned char *data, *stats;
         size_t len;
         if (encode(tmp, NB_PACK_PART, n, (int)cols, &data, &len, &stats) != 0) {
             rc = nomem(err, errlen);
             break;
         }
-        sqlite3_bind_blob(put, 1, data, (int)len, SQLITE_STATIC);
-        sqlite3_bind_blob(put, 2, stats, e->ncols * 16, SQLITE_STATIC);
-        sqlite3_bind_int64(put, 3, part);
+        sqlite3_bind_int64(put, 1, out[0][0]);
+        sqlite3_bind_int64(put, 2, out[0][n - 1]);
+        sqlite3_bind_int(put, 3, n);
+        sqlite3_bind_blob(put, 4, data, (int)len, SQLITE_STATIC);
+        sqlite3_bind_blob(put, 5, stats, e->ncols * 16, SQLITE_STATIC);
+        sqlite3_bind_int64(put, 6, part);
         if (sqlite3_step(put) != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
         sqlite3_reset(put);
@@ -665,6 +721,7 @@ static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
 done:
     sqlite3_finalize(find);
     sqlite3_finalize(put);
+    sqlite3_finalize(drop);
     free(u);
     s->pack->buffered -= m;
     free(e->patch);
@@ -753,6 +810,30 @@ nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, s
     return NB_OK;
 }
 
+/* Lists V (a patch: the rid, negated for a removal, then ncols values) for E, written into
+ * the buffer at once when the record is there. */
+static nb_err list_patch(nb_store *s, dirty *e, const int64_t *v, char *err, size_t errlen)
+{
+    size_t cols = (size_t)e->ncols + 1;
+    int64_t rid = v[0] < 0 ? -v[0] : v[0];
+    if (e->npatch == e->patch_cap) {
+        int cap = e->patch_cap ? e->patch_cap * 2 : 16;
+        int64_t *p = realloc(e->patch, (size_t)cap * cols * sizeof *p);
+        if (!p)
+            return nomem(err, errlen);
+        e->patch = p;
+        e->patch_cap = cap;
+    }
+    memcpy(e->patch + (size_t)e->npatch * cols, v, cols * sizeof *v);
+    if (e->n && rid >= e->rid_lo && rid <= e->rid_hi) { /* in the buffer: written there now */
+        patch_buffer(e, e->npatch);
+        return NB_OK;
+    }
+    e->npatch++;
+    s->pack->buffered++;
+    return s->pack->buffered > max_buffered ? spill(s, err, errlen) : NB_OK;
+}
+
 nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
                       const int64_t *ival, const unsigned char *has, char *err, size_t errlen)
 {
@@ -770,25 +851,25 @@ nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
         int f = field[c];
         v[c + 1] = !has[f] ? 0 : k->fields[f].type == NB_F_DATE ? nb_pack_day((int)ival[f]) : ival[f];
     }
-    if (e->n && rid >= e->rid_lo && rid <= e->rid_hi) { /* in the buffer: changed there */
-        int at = find_rid(e->buf, e->n, rid);
-        if (at < 0)
-            touch(e, rid);
-        for (int c = 1; at >= 0 && c <= n; c++)
-            e->buf[(size_t)c * (size_t)e->cap + (size_t)at] = v[c];
+    return list_patch(s, e, v, err, errlen);
+}
+
+nb_err nb_pack_remove(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
+                      size_t errlen)
+{
+    dirty *e = entry(s, k, body);
+    if (!e)
+        return nomem(err, errlen);
+    e->carry = -1;
+    if (rid <= 0) {
+        touch(e, 0);
         return NB_OK;
     }
-    if (e->npatch == e->patch_cap) {
-        int cap = e->patch_cap ? e->patch_cap * 2 : 16;
-        int64_t *p = realloc(e->patch, (size_t)cap * (size_t)(n + 1) * sizeof *p);
-        if (!p)
-            return nomem(err, errlen);
-        e->patch = p;
-        e->patch_cap = cap;
-    }
-    memcpy(e->patch + (size_t)e->npatch++ * (size_t)(n + 1), v, (size_t)(n + 1) * sizeof *v);
-    s->pack->buffered++;
-    return s->pack->buffered > max_buffered ? spill(s, err, errlen) : NB_OK;
+    if (rid >= e->touched)
+        return NB_OK;
+    int64_t v[NB_MAX_FIELDS + 1] = {0};
+    v[0] = -rid;
+    return list_patch(s, e, v, err, errlen);
 }
 
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,

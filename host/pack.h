@@ -54,6 +54,10 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
 nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
                       const int64_t *ival, const unsigned char *has, char *err, size_t errlen);
 
+/* Record RID of BODY was removed: taken out of its part at commit (as nb_pack_update). */
+nb_err nb_pack_remove(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
+                      size_t errlen);
+
 /* Record RID of BODY changed or was removed (RID 0: any, or all, of the body's): its
  * parts from RID on are made again from the rows at commit. */
 nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,

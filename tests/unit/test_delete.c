@@ -3,6 +3,7 @@
 #include "delete.h"
 #include "hash.h"
 #include "import.h"
+#include "pack.h"
 #include "t.h"
 
 #include <stdlib.h>
@@ -58,9 +59,18 @@ static void test_records(nb_store *s)
     CHECK(t_count(s, "SELECT count(*) FROM request") == 3, "missing ids: nothing removed");
     rc = nb_delete_records(s, "区", "nokind", two, 2, 0, &c, err, sizeof err);
     CHECK(rc == NB_ERR_INPUT && strstr(err, "nokind"), "an unknown kind: named");
+    long before = nb_pack_rows_read();
     rc = nb_delete_records(s, "区", "request", two, 2, 0, &c, err, sizeof err);
     CHECK(rc == NB_OK && c.records[0] == 2 && t_count(s, "SELECT count(*) FROM request") == 1,
           "two removed, one left");
+    /* taken out of their part, which keeps the one left */
+    long bad_parts = -1;
+    char why[256] = "";
+    CHECK(nb_pack_verify(s, &bad_parts, why, sizeof why, err, sizeof err) == NB_OK && bad_parts == 0,
+          "the packed part agrees with the rows");
+    CHECK(nb_pack_rows_read() == before, "the part not made from the rows");
+    CHECK(t_count(s, "SELECT sum(n) FROM pack p JOIN body b ON b.id = p.body WHERE b.name = '区'") == 1,
+          "the part holds the one left");
 }
 
 static void test_body(nb_store *s)

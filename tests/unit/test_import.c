@@ -1692,6 +1692,63 @@ static void test_changed_twice(void)
     CHECK(verify_packs() == 0, "changed twice: the parts agree with the rows");
 }
 
+/* Rows a re-import with --replace-all removes are taken out of their parts: a part's first
+ * records (its first rid then another), records in its middle, records of the last part
+ * taken back into the buffer by rows added, every record of a part (the part removed);
+ * none made from the rows. */
+static void test_removed_from_parts(void)
+{
+    char err[512];
+    nb_import_opts o = {.path = interleaved_file("rm1.csv", 30000, 3, 'R'), .kind = "request"};
+    nb_import_stats st;
+    nb_err rc = nb_import(store, &o, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.inserted == 30000, "removed: 10,000 rows of each of 3 bodies");
+    nb_buf f = {0};
+    nb_buf_adds(&f, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
+    for (int i = 0; i < 30300; i++) {
+        if (i < 6 || (i >= 3000 && i < 3300) || (i >= 29970 && i < 30000))
+            continue; /* the first 2 of each body, 100 in the middle, the last 10 */
+        nb_buf_printf(&f, "R-%d,2021-%02d-%02d,自然人,2021-12-31,%d,R%d\n", i, 1 + i % 12,
+                      1 + i % 28, 1 + i % 2, i % 3);
+    }
+    o.path = write_file("rm2.csv", f.data);
+    o.replace = NB_REPLACE_ALL;
+    long before = nb_pack_rows_read();
+    rc = nb_import(store, &o, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.removed == 336 && st.inserted == 300,
+          "removed: 336 rows not in the file removed, 300 new");
+    if (rc != NB_OK || st.removed != 336)
+        printf("# %d: %s (%ld removed)\n", rc, err, (long)st.removed);
+    CHECK(nb_pack_rows_read() == before, "removed: no part made from the rows");
+    CHECK(verify_packs() == 0, "removed: the parts and digests agree with the rows");
+    CHECK_STR(sql_rows("SELECT b.name, group_concat(p.n, ' ') FROM pack p JOIN body b ON b.id = p.body "
+                       "WHERE b.name IN ('R0', 'R1', 'R2') GROUP BY b.name ORDER BY b.name"),
+              "R0|8090 1898\nR1|8090 1898\nR2|8090 1898\n",
+              "removed: the first part short by what it lost, the last with the rows added");
+    /* a body whose first part loses every record */
+    f.len = 0;
+    nb_buf_adds(&f, "编号,收到日期,申请人类型\n");
+    for (int i = 0; i < 8200; i++)
+        nb_buf_printf(&f, "Z%05d,2020-01-%02d,自然人\n", i, 1 + i % 28);
+    result r = run("request", write_file("rm3.csv", f.data), "整段局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 8200, "removed: 8,200 rows, a full part and 8 more");
+    f.len = 0;
+    nb_buf_adds(&f, "编号,收到日期,申请人类型\n");
+    for (int i = 8192; i < 8200; i++)
+        nb_buf_printf(&f, "Z%05d,2020-01-%02d,自然人\n", i, 1 + i % 28);
+    nb_import_opts o2 = {.path = write_file("rm4.csv", f.data), .kind = "request", .body = "整段局",
+                         .replace = NB_REPLACE_ALL};
+    nb_buf_free(&f);
+    before = nb_pack_rows_read();
+    rc = nb_import(store, &o2, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.removed == 8192, "removed: the full part's 8,192 rows removed");
+    CHECK(nb_pack_rows_read() == before, "removed: a whole part: none made from the rows");
+    CHECK(verify_packs() == 0, "removed: a whole part: the parts and digests agree with the rows");
+    CHECK_STR(sql_rows("SELECT group_concat(p.n, ' ') FROM pack p JOIN body b ON b.id = p.body "
+                       "WHERE b.name = '整段局'"),
+              "8\n", "removed: the emptied part gone, the other left");
+}
+
 /* The default VFS, counting the statement journals SQLite opens (a statement that may
  * fail halfway keeps the pages it changes there first), each in a file. */
 static sqlite3_vfs shim, *base_vfs;
@@ -1785,6 +1842,7 @@ int main(void)
     test_patched();
     test_looked_up_cache();
     test_changed_twice();
+    test_removed_from_parts();
     test_lock_held();
     test_store_itself();
     test_shuffled();
