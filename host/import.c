@@ -568,10 +568,10 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
 /* ---- the file ---- */
 
 /* Steps ST, a DELETE of T's body's rows RETURNING their rids, telling the packed columns of
- * each record removed (taken out of its part at commit, without reading the rows). The
- * number removed in *GONE. */
+ * each record removed (taken out of its part at commit, without reading the rows), and
+ * finalizes it. The number removed in *GONE; WHAT names the work in a message. */
 static nb_err remove_returning(import_state *im, const target *t, sqlite3_stmt *st, long *gone,
-                               char *err, size_t errlen)
+                               const char *what, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
     int step;
@@ -581,7 +581,10 @@ static nb_err remove_returning(import_state *im, const target *t, sqlite3_stmt *
         if (!rc)
             rc = nb_pack_remove(im->s, im->k, t->body_id, sqlite3_column_int64(st, 0), err, errlen);
     }
-    return rc ? rc : step == SQLITE_DONE ? NB_OK : NB_ERR_SQL;
+    if (!rc && step != SQLITE_DONE)
+        rc = nb_store_sql_fail(im->s, err, errlen, what);
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* A re-import of a file replaces the earlier import of that file: its rows
@@ -606,10 +609,7 @@ static nb_err remove_stale(import_state *im, const target *t, char *err, size_t 
     sqlite3_bind_text(st, 4, im->canonical, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, im->k->name, -1, SQLITE_STATIC);
     long gone;
-    nb_err rc = remove_returning(im, t, st, &gone, err, errlen);
-    sqlite3_finalize(st);
-    if (rc == NB_ERR_SQL)
-        return nb_store_sql_fail(im->s, err, errlen, "removing stale rows");
+    nb_err rc = remove_returning(im, t, st, &gone, "removing stale rows", err, errlen);
     im->st->removed += gone;
     return rc;
 }
@@ -698,10 +698,7 @@ static nb_err replace_rows(import_state *im, const target *t, char *err, size_t 
         sqlite3_bind_text(st, 4, im->k->name, -1, SQLITE_STATIC);
     }
     long gone;
-    nb_err rc = remove_returning(im, t, st, &gone, err, errlen);
-    sqlite3_finalize(st);
-    if (rc == NB_ERR_SQL)
-        return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
+    nb_err rc = remove_returning(im, t, st, &gone, "replacing rows", err, errlen);
     im->st->removed += gone;
     return rc;
 }

@@ -228,6 +228,7 @@ typedef struct {
        parts at commit or at the memory bound (patch), each counted in S's bound. */
     int64_t *patch;
     int npatch, patch_cap;
+    int64_t patch_max;  /* the largest rid listed */
 } dirty;
 
 struct nb_pack_state {
@@ -727,6 +728,7 @@ done:
     free(e->patch);
     e->patch = NULL;
     e->npatch = e->patch_cap = 0;
+    e->patch_max = 0;
     return rc;
 }
 
@@ -776,8 +778,10 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
         return rc;
     /* the listed changes first: a record of the last part taken back into the buffer is
        changed there at once from then on, and a value listed before must not be written
-       over it at commit (found by review) */
-    if (!e->tail && e->npatch && (rc = patch(s, e, err, errlen)))
+       over it at commit; and a record taking the rid of one listed as removed (SQLite
+       gives the largest rid again once its row is gone) must not be taken out with it
+       (both found by review) */
+    if (e->npatch && (!e->tail || rid <= e->patch_max) && (rc = patch(s, e, err, errlen)))
         return rc;
     if (!e->tail && (rc = load_tail(s, e, rid, err, errlen)))
         return rc;
@@ -829,6 +833,8 @@ static nb_err list_patch(nb_store *s, dirty *e, const int64_t *v, char *err, siz
         patch_buffer(e, e->npatch);
         return NB_OK;
     }
+    if (rid > e->patch_max)
+        e->patch_max = rid;
     e->npatch++;
     s->pack->buffered++;
     return s->pack->buffered > max_buffered ? spill(s, err, errlen) : NB_OK;

@@ -1749,6 +1749,53 @@ static void test_removed_from_parts(void)
               "8\n", "removed: the emptied part gone, the other left");
 }
 
+/* A record removed from a part, then a record added in the same transaction that SQLite
+ * gives the same rid (the largest, its row gone): the new one is kept, the old one taken
+ * out (found by review). */
+static void test_rid_reused(void)
+{
+    char err[512];
+    nb_buf f = {0};
+    nb_buf_adds(&f, "编号,收到日期,申请人类型\n");
+    for (int i = 0; i < 8192; i++)
+        nb_buf_printf(&f, "RU%05d,2020-01-%02d,自然人\n", i, 1 + i % 28);
+    result r = run("request", write_file("ru1.csv", f.data), "复用局", 0, NULL, 0);
+    nb_buf_free(&f);
+    CHECK(r.rc == NB_OK && r.st.inserted == 8192, "rid reused: a full part");
+    const char *names[] = {"id", "received", "applicant"};
+    const char *x[] = {"RU-X", "2020-02-01", "自然人"}, *y[] = {"RU-Y", "2021-07-07", "商业企业"};
+    int ins;
+    int64_t body = sql_int("SELECT id FROM body WHERE name = '复用局'");
+    const nb_kind *k = nb_kind_find("request");
+    nb_err rc = nb_store_begin(store, err, sizeof err);
+    /* one added and removed (the buffer empty again), the part's last removed, one added */
+    if (!rc)
+        rc = nb_record_insert(store, "request", "复用局", names, x, 3, "test", &ins, err, sizeof err);
+    const char *gone[] = {"RU-X", "RU08191"};
+    for (int i = 0; i < 2 && !rc; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE body = ?1 AND id = ?2 RETURNING rid",
+                               -1, &st, NULL) != SQLITE_OK) {
+            rc = NB_ERR_SQL;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, body);
+        sqlite3_bind_text(st, 2, gone[i], -1, SQLITE_STATIC);
+        while (!rc && sqlite3_step(st) == SQLITE_ROW)
+            rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
+        sqlite3_finalize(st);
+    }
+    int64_t last = sql_int("SELECT max(rid) FROM request");
+    if (!rc)
+        rc = nb_record_insert(store, "request", "复用局", names, y, 3, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    CHECK(rc == NB_OK, "rid reused: stored");
+    CHECK(sql_int("SELECT rid FROM request WHERE id = 'RU-Y'") == last + 1,
+          "rid reused: the new record took the removed one's rid");
+    CHECK(verify_packs() == 0, "rid reused: the parts agree with the rows");
+}
+
 /* The default VFS, counting the statement journals SQLite opens (a statement that may
  * fail halfway keeps the pages it changes there first), each in a file. */
 static sqlite3_vfs shim, *base_vfs;
@@ -1843,6 +1890,7 @@ int main(void)
     test_looked_up_cache();
     test_changed_twice();
     test_removed_from_parts();
+    test_rid_reused();
     test_lock_held();
     test_store_itself();
     test_shuffled();
