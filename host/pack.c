@@ -541,6 +541,19 @@ static int find_rid(const int64_t *rids, int n, int64_t rid)
     return -1;
 }
 
+/* The packed values V[c] of a record's coded values IVAL[f] where HAS[f] (the writer's
+ * nb_rec): a date as its day code, an empty value 0. */
+static void packed_values(const nb_kind *k, const int64_t *ival, const unsigned char *has,
+                          int64_t *v)
+{
+    int field[NB_MAX_FIELDS];
+    int n = nb_pack_columns(k, field, NULL);
+    for (int c = 0; c < n; c++) {
+        int f = field[c];
+        v[c] = !has[f] ? 0 : k->fields[f].type == NB_F_DATE ? nb_pack_day((int)ival[f]) : ival[f];
+    }
+}
+
 typedef struct {
     int64_t rid;
     int i; /* its place in the list: the last given of a rid wins */
@@ -788,12 +801,7 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     if (e->touched != NONE)
         return NB_OK;
     int64_t v[NB_MAX_FIELDS];
-    int field[NB_MAX_FIELDS];
-    int n = nb_pack_columns(k, field, NULL);
-    for (int c = 0; c < n; c++) {
-        int f = field[c];
-        v[c] = !has[f] ? 0 : k->fields[f].type == NB_F_DATE ? nb_pack_day((int)ival[f]) : ival[f];
-    }
+    packed_values(k, ival, has, v);
     if ((rc = add(s, e, rid, v, err, errlen)))
         return rc;
     if (e->carry == 1 && rid > e->carry_rid) { /* the rows' order: rid order */
@@ -850,13 +858,8 @@ nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     if (rid >= e->touched)
         return NB_OK; /* its parts are made again from the rows at commit */
     int64_t v[NB_MAX_FIELDS + 1];
-    int field[NB_MAX_FIELDS];
-    int n = nb_pack_columns(k, field, NULL);
     v[0] = rid;
-    for (int c = 0; c < n; c++) {
-        int f = field[c];
-        v[c + 1] = !has[f] ? 0 : k->fields[f].type == NB_F_DATE ? nb_pack_day((int)ival[f]) : ival[f];
-    }
+    packed_values(k, ival, has, v + 1);
     return list_patch(s, e, v, err, errlen);
 }
 
