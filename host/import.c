@@ -579,7 +579,8 @@ static nb_err remove_returning(import_state *im, const target *t, sqlite3_stmt *
     while ((step = sqlite3_step(st)) == SQLITE_ROW) { /* the rows removed at the first step */
         (*gone)++;
         if (!rc)
-            rc = nb_pack_remove(im->s, im->k, t->body_id, sqlite3_column_int64(st, 0), err, errlen);
+            rc = nb_pack_remove(im->s, im->k, t->body_id, sqlite3_column_int64(st, 0), err,
+                                errlen);
     }
     if (!rc && step != SQLITE_DONE)
         rc = nb_store_sql_fail(im->s, err, errlen, what);

@@ -634,8 +634,9 @@ static nb_err follow_row(nb_batch *q, const char *text, const pending_row *p, in
                          char *err, size_t errlen)
 {
     if (p->rid)
-        return p->coded_changed ? nb_pack_update(q->s, q->k, p->body, p->rid, p->ival, p->has, err, errlen)
-                                : nb_pack_changed(q->s, q->k, p->body, err, errlen);
+        return p->coded_changed
+                   ? nb_pack_update(q->s, q->k, p->body, p->rid, p->ival, p->has, err, errlen)
+                   : nb_pack_changed(q->s, q->k, p->body, err, errlen);
     nb_dvalue v[NB_MAX_FIELDS + 1];
     int nv = row_values(q->k, text, p, v);
     return nb_pack_append(q->s, q->k, p->body, rid, p->ival, p->has, v, nv, err, errlen);
@@ -900,8 +901,8 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
     int n = w->nmoves, step = SQLITE_OK;
     w->nmoves = 0;
     if (!w->move) {
-        char *sql = sqlite3_mprintf("UPDATE OR FAIL %s SET src = ?1, line = line + ?2 WHERE rid BETWEEN ?3 AND ?4",
-                                    w->k->table);
+        char *sql = sqlite3_mprintf("UPDATE OR FAIL %s SET src = ?1, line = line + ?2 "
+                                    "WHERE rid BETWEEN ?3 AND ?4", w->k->table);
         step = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, sql, -1, &w->move, NULL);
         sqlite3_free(sql);
     }
