@@ -4,10 +4,11 @@
  * as day codes, dictionary ids, numbers and 分), in parts of at most NB_PACK_PART
  * records in rid order, each column stored in the fewest bytes its range needs (a
  * request: about 7 bytes). Kept in the store's table pack, changed in the same
- * transaction as the rows: the writers say what they add (nb_pack_append) and what they
- * change or remove (nb_pack_touch); nb_store_commit calls nb_pack_sync before COMMIT and
- * nb_store_rollback forgets (nb_pack_forget). nb_pack_verify compares every part with
- * a recomputation from the rows.
+ * transaction as the rows: the writers say what they add (nb_pack_append), change
+ * (nb_pack_update) or remove (nb_pack_remove), written into the parts without reading the
+ * rows, or which records the rows must make again (nb_pack_touch); nb_store_commit calls
+ * nb_pack_sync before COMMIT and nb_store_rollback forgets (nb_pack_forget).
+ * nb_pack_verify compares every part with a recomputation from the rows.
  *
  * The table keeps a part's stats before its data (schema step 5): a reader of the stats
  * alone selects them without the data, and reads about a page a part.
@@ -67,9 +68,9 @@ nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, c
  * digest (runs.h) is forgotten at commit. */
 nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen);
 
-/* Writes what the transaction changed into the parts: the appended records, and the
- * parts of touched records again from the rows; forgets the kept digest of every pair
- * noted (nb_digest_forget). */
+/* Writes what the transaction changed into the parts: the appended records, the changed
+ * and removed ones, and the parts of touched records again from the rows; forgets the kept
+ * digest of every pair noted (nb_digest_forget). */
 nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen);
 
 /* Forgets what the transaction noted (it was rolled back). */
