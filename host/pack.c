@@ -870,10 +870,6 @@ nb_err nb_pack_remove(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, 
     if (!e)
         return nomem(err, errlen);
     e->carry = -1;
-    if (rid <= 0) {
-        touch(e, 0);
-        return NB_OK;
-    }
     if (rid >= e->touched)
         return NB_OK;
     int64_t v[NB_MAX_FIELDS + 1] = {0};

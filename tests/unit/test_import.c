@@ -1640,13 +1640,7 @@ static void test_looked_up_cache(void)
     nb_err rc = nb_import(store, &o, &st, err, sizeof err);
     CHECK(rc == NB_OK && st.inserted == 80000, "looked up: 2,000 rows of each of 40 bodies");
     /* the same rows from another file: each one found and moved to it */
-    nb_buf f = {0};
-    nb_buf_adds(&f, "编号,收到日期,申请人类型,办结日期,办理结果,机关\n");
-    for (int i = 0; i < 80000; i++)
-        nb_buf_printf(&f, "L-%d,2021-%02d-%02d,自然人,2021-12-31,%d,L%d\n", i, 1 + i % 12,
-                      1 + i % 28, 1 + i % 2, i % 40);
-    o.path = write_file("lookup2.csv", f.data);
-    nb_buf_free(&f);
+    o.path = interleaved_file("lookup2.csv", 80000, 40, 'L');
     int cur, hi;
     sqlite3_db_status(store->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
     rc = nb_import(store, &o, &st, err, sizeof err);
