@@ -578,6 +578,11 @@ static void buffer_remove(dirty *e, int at)
     if (e->n) {
         e->rid_lo = e->buf[0];
         e->rid_hi = e->buf[e->n - 1];
+    } else {
+        /* emptied: the last before it is below its first (the parts' records come
+           before the buffer's), so a record after the parts is added there, even one
+           taking the rid just removed (SQLite gives the largest rid again) */
+        e->rid_hi = e->rid_lo - 1;
     }
 }
 

@@ -1790,6 +1790,49 @@ static void test_rid_reused(void)
     CHECK(verify_packs() == 0, "rid reused: the parts agree with the rows");
 }
 
+/* A buffer emptied by removals after a spill keeps its place after the parts: a record
+ * that then takes the removed one's rid (SQLite gives the largest rid again) is added to
+ * the parts, not had them made again from the rows (the emptied buffer kept the removed
+ * record's rid as its last: the new one seemed to come before it). */
+static void test_emptied_after_spill(void)
+{
+    char err[512];
+    const char *names[] = {"id", "received", "applicant"};
+    const char *a[] = {"ES-A", "2020-02-01", "自然人"}, *b[] = {"ES-B", "2020-02-02", "自然人"},
+               *c[] = {"ES-C", "2020-02-03", "商业企业"};
+    int ins;
+    const nb_kind *k = nb_kind_find("request");
+    nb_err rc = nb_store_begin(store, err, sizeof err);
+    long was = nb_pack_bound(1); /* A's part written short at once (a spill) */
+    if (!rc)
+        rc = nb_record_insert(store, "request", "清空局", names, a, 3, "test", &ins, err, sizeof err);
+    nb_pack_bound(was);
+    if (!rc) /* B buffered, then removed: the buffer empty again */
+        rc = nb_record_insert(store, "request", "清空局", names, b, 3, "test", &ins, err, sizeof err);
+    int64_t body = sql_int("SELECT id FROM body WHERE name = '清空局'");
+    int64_t rid_b = sql_int("SELECT rid FROM request WHERE id = 'ES-B'");
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE rid = ?1 RETURNING rid", -1, &st,
+                                  NULL) != SQLITE_OK)
+        rc = NB_ERR_SQL;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, rid_b);
+        while (!rc && sqlite3_step(st) == SQLITE_ROW)
+            rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
+    }
+    sqlite3_finalize(st);
+    long before = nb_pack_rows_read();
+    if (!rc)
+        rc = nb_record_insert(store, "request", "清空局", names, c, 3, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    CHECK(rc == NB_OK, "emptied after a spill: stored");
+    CHECK(sql_int("SELECT rid FROM request WHERE id = 'ES-C'") == rid_b,
+          "emptied after a spill: the new record took the removed one's rid");
+    CHECK(nb_pack_rows_read() == before, "emptied after a spill: no part made from the rows");
+    CHECK(verify_packs() == 0, "emptied after a spill: the parts agree with the rows");
+}
+
 /* The default VFS, counting the statement journals SQLite opens (a statement that may
  * fail halfway keeps the pages it changes there first), each in a file. */
 static sqlite3_vfs shim, *base_vfs;
@@ -1885,6 +1928,7 @@ int main(void)
     test_changed_twice();
     test_removed_from_parts();
     test_rid_reused();
+    test_emptied_after_spill();
     test_lock_held();
     test_store_itself();
     test_shuffled();
