@@ -209,6 +209,14 @@ static int h_reset_instructions(lua_State *L)
     return 0;
 }
 
+/* host.count_instructions(): the instruction limit counts the program's own scripts too,
+ * from now on (a command that reads untrusted files: lint, import). */
+static int h_count_instructions(lua_State *L)
+{
+    nb_lua_count_instructions(L);
+    return 0;
+}
+
 /* host.allow_write(dir): scripts (nianbao.export) may write into DIR too: the command's
  * --out. */
 static int h_allow_write(lua_State *L)
@@ -505,6 +513,7 @@ static const luaL_Reg host_funcs[] = {
     {"defer_sync", h_defer_sync}, {"sync_files", h_sync_files},
     {"allow_write", h_allow_write},
     {"set_limits", h_set_limits}, {"reset_instructions", h_reset_instructions},
+    {"count_instructions", h_count_instructions},
     {"set_store", h_set_store},
     {"open", h_open},       {"read_file", h_read_file}, {"read_bytes", h_read_bytes},
     {"fail", h_fail},

@@ -78,8 +78,13 @@ void nb_push_host(lua_State *L);
 
 /* The allocator with the memory limit (UD: the nb_limits). */
 void *nb_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
-/* Installs the instruction hook, SQLite's heap limit and the time limit (an alarm). */
+/* Sets SQLite's heap limit and the time limit (an alarm); the instruction limit applies
+ * once nb_lua_count_instructions has been called. */
 void nb_lua_set_limits(lua_State *L, nb_limits *lim);
+/* From now on every Lua instruction counts against the instruction limit: called before a
+ * chunk that is not the program's own is compiled (a user's script, a body's stored script,
+ * a --rules file, load()). */
+void nb_lua_count_instructions(lua_State *L);
 /* pcall and xpcall of the sandbox (upvalue 1: the real one): a reached limit goes on up. */
 int nb_lua_pcall(lua_State *L);
 /* Wraps string.find, match, gmatch and gsub of the string table at IDX: patterns that

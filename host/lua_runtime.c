@@ -133,6 +133,7 @@ static void push_env_of(lua_State *L, const char *base)
 static int load_with(lua_State *L, const char *s, size_t len, const char *name, int env_idx,
                      const char *base)
 {
+    nb_lua_count_instructions(L); /* not the program's own: counted */
     if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
         lua_pushnil(L);
         lua_insert(L, -2);
@@ -189,12 +190,21 @@ static int l_freeze(lua_State *L)
  * read again), and only for those files: a user's or a body's script is always text. A
  * file that does not load (another Lua) is passed over. Pushes the function and returns
  * 1, or returns 0 with nothing pushed. */
+/* 1 when PATH is one of the program's own files (HOME/lib/…, HOME/scripts/…; a path
+ * through ".." is not). */
+static int program_file(lua_State *L, const char *path)
+{
+    const nb_config *cfg = nb_lua_config(L);
+    size_t hl = strlen(cfg->home);
+    return strncmp(path, cfg->home, hl) == 0 && !strstr(path, "..") &&
+           (strncmp(path + hl, "/lib/", 5) == 0 || strncmp(path + hl, "/scripts/", 9) == 0);
+}
+
 static int load_compiled(lua_State *L, const char *path)
 {
     const nb_config *cfg = nb_lua_config(L);
     size_t hl = strlen(cfg->home);
-    if (strncmp(path, cfg->home, hl) != 0 ||
-        (strncmp(path + hl, "/lib/", 5) != 0 && strncmp(path + hl, "/scripts/", 9) != 0))
+    if (!program_file(L, path))
         return 0;
     char cpath[PATH_MAX];
     struct stat src, bin;
@@ -219,12 +229,15 @@ static int load_compiled(lua_State *L, const char *path)
 }
 
 /* Reads script PATH (a regular file, bounded), skipping a first "#" line as lua.c does
- * (keeping the line numbers), and compiles it with a new sandbox environment. On error
- * pushes the message and returns non-zero. */
+ * (keeping the line numbers), and compiles it with a new sandbox environment; a script not
+ * the program's own counts its instructions from then on. On error pushes the message and
+ * returns non-zero. */
 static int load_in_env(lua_State *L, const char *path)
 {
     nb_buf b = {0};
     char err[1024];
+    if (!program_file(L, path))
+        nb_lua_count_instructions(L);
     if (load_compiled(L, path)) {
         push_env_of(L, REG_SANDBOX);
         lua_setupvalue(L, -2, 1);

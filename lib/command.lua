@@ -7,6 +7,8 @@
 --                        check = function(value) return value | nil, reason end }, … },
 --          rest = true (the arguments after the first are the script's own),
 --          existing_body = true (a --body must name a body of the store: refused before run),
+--          own_scripts = true (it runs the program's scripts over the store alone: the
+--          instruction limit counts only from a script not the program's own; others count all),
 --          store = "read" | "write" | "create" | "none", store_path = true (with "none": its
 --          scripts open the store -d names),
 --          run = fn }

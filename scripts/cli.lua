@@ -89,6 +89,10 @@ if cmd.store and cmd.store ~= "none" then
     if not ok then host.fail(tostring(err)) end
   end
 end
+-- The instruction limit counts a script that is not the program's own from its compiling
+-- on (lua_limits.c); a command that reads files it was given counts its own scripts too:
+-- only those that run the program's scripts over the store alone do not (own_scripts).
+if not cmd.own_scripts then host.count_instructions() end
 local status = cmd.run(c)
 if c.store then c.store:close() end
 return status

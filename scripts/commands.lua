@@ -959,6 +959,7 @@ commands.list = {
   },
   {
     name = "regen", store = "write", existing_body = true,
+    own_scripts = true,
     summary = "regenerate every (body, year) report in one pass, with a manifest, changes and check history",
     options = {
       { "--years", "FIRST-LAST", "the years (default: every year with data that a format covers)", check = year_range },
@@ -995,6 +996,7 @@ commands.list = {
   },
   {
     name = "report", store = "read", existing_body = true,
+    own_scripts = true,
     summary = "write the annual report of a body and year",
     options = { body_opt, year_opt, format_opt,
       { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
@@ -1008,6 +1010,7 @@ commands.list = {
   },
   {
     name = "check", store = "read", existing_body = true,
+    own_scripts = true,
     summary = "run the consistency checks of a body and year (exit 1 when an error-level check fails)",
     options = { body_opt, year_opt, format_opt, rules_opt },
     run = function(c)
@@ -1017,6 +1020,7 @@ commands.list = {
   },
   {
     name = "explain", store = "read", existing_body = true,
+    own_scripts = true,
     summary = "list the records behind one cell of a report, with their source file and line",
     args = { { "TABLE", "the table id (active, requests, appeals, or a body's own)" },
              { "ROW", "the row key (e.g. carried_in, 4.1, license)" },

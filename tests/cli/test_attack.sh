@@ -113,6 +113,23 @@ t1=$(date +%s)
 like "$rc:$err" "^2:nianbao: cte.lua:[0-9]+: .*instruction limit exceeded" "pcall around a runaway query: the budget is the script's"
 check "pcall around a runaway query: ends quickly" test $((t1 - t0)) -le 5
 
+# Instructions are counted from the first chunk that is not the program's own: a --rules
+# file, a mapping, a stored script. The program's own scripts alone are not counted.
+printf 'return { { id = "LOOP", severity = "warning", title = "t", run = function()\n  while true do end\nend } }\n' >loop_rule.lua
+nb -d s.db report --body $B --year 2020 --to json --out o --rules loop_rule.lua --limit-instructions 1000000
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: loop_rule.lua:2: instruction limit exceeded (1000000 instructions)" \
+   "a --rules file that loops: the instruction limit stops it"
+printf 'local n = 0\nwhile true do n = n + 1 end\nreturn {}\n' >loop_map.lua
+nb -d s.db import --body $B --map loop_map.lua --limit-instructions 1000000 request r.csv
+like "$rc:$(printf '%s\n' "$err" | head -1)" "^2:nianbao: .*instruction limit exceeded \(1000000 instructions\)" \
+   "a mapping that loops: the instruction limit stops it"
+nb -d s.db import --body 乙 request r.csv
+nb -d s.db report --body 乙 --year 2020 --to json,xlsx --out o --limit-instructions 1000
+is "$rc" 0 "a report of the program's own scripts alone: its instructions are not counted"
+nb -d s.db report --body $B --year 2020 --to json --out o --limit-instructions 1000
+like "$rc:$(printf '%s\n' "$err" | head -1)" "^2:nianbao: .*instruction limit exceeded \(1000 instructions\)" \
+   "a body with a stored rule file: counted from its compiling on"
+
 # A stored rule that never ends stops every report of its body: until the time limit.
 nb -d s.db import --body $B rules evil.lua # replaced below by a file of the same name
 printf 'return { { id = "SPIN", severity = "warning", title = "t", run = function()\n  while true do end\nend } }\n' >spin.lua
