@@ -172,9 +172,10 @@ char *nb_cell_format(const nb_cell *c)
     return strdup(buf);
 }
 
-/* Decodes one UTF-8 sequence at *S, advancing it. A malformed byte decodes
- * as itself (one column wide) so that width never loops or overreads. */
-static unsigned long utf8_next(const unsigned char **s)
+/* Decodes one UTF-8 sequence at *S, before END (NULL: the string's NUL ends it),
+ * advancing it. A malformed byte decodes as itself (one column wide) so that width never
+ * loops or overreads. */
+static unsigned long utf8_next_in(const unsigned char **s, const unsigned char *end)
 {
     const unsigned char *p = *s;
     unsigned long cp;
@@ -197,7 +198,7 @@ static unsigned long utf8_next(const unsigned char **s)
         return 0xFFFD;
     }
     for (int i = 1; i <= extra; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
+        if ((end && p + i >= end) || (p[i] & 0xC0) != 0x80) {
             *s = p + 1;
             return 0xFFFD;
         }
@@ -205,6 +206,11 @@ static unsigned long utf8_next(const unsigned char **s)
     }
     *s = p + 1 + extra;
     return cp;
+}
+
+static unsigned long utf8_next(const unsigned char **s)
+{
+    return utf8_next_in(s, NULL);
 }
 
 /* East Asian Width W or F (Unicode UAX #11), the ranges that matter in
@@ -253,5 +259,15 @@ int nb_text_width(const char *s)
         return 0;
     while (*p)
         w += is_wide(utf8_next(&p)) ? 2 : 1;
+    return w;
+}
+
+int nb_text_width_n(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    int w = 0;
+
+    while (p < end && *p)
+        w += is_wide(utf8_next_in(&p, end)) ? 2 : 1;
     return w;
 }

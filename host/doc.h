@@ -122,5 +122,7 @@ char *nb_cell_format(const nb_cell *c);
 /* Display width of UTF-8 text: East Asian wide and fullwidth characters count
  * 2, others 1. */
 int nb_text_width(const char *s);
+/* The same of the LEN bytes at S (up to a NUL), as if they were a string of their own. */
+int nb_text_width_n(const char *s, size_t len);
 
 #endif

@@ -265,6 +265,11 @@ static void test_text_width(void)
     CHECK(nb_text_width("abc 1/2") == 7, "width: ASCII");
     CHECK(nb_text_width("") == 0 && nb_text_width(NULL) == 0, "width: empty");
     CHECK(nb_text_width("\xff" "a\xe4") == 3, "width: malformed bytes count 1 each");
+    /* of a part of a text, as if it ended there */
+    CHECK(nb_text_width_n("自然人a", 6) == 4 && nb_text_width_n("自然人a", 10) == 7,
+          "width of a part: whole characters, or the whole text");
+    CHECK(nb_text_width_n("自然", 2) == 2, "width of a part: a character cut short counts its bytes one each");
+    CHECK(nb_text_width_n("ab\ncd", 2) == 2 && nb_text_width_n("a", 0) == 0, "width of a part: a line");
 }
 
 static const char expected_json[] =
