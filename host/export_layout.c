@@ -55,7 +55,7 @@ int nb_layout_text_lines(const char *s, double capacity, int *widest)
     int lines = 0, wmax = 0;
     const char *line = s ? s : "", *next;
 
-    for (; line; line = next) { /* each line in place: no copy (a tenth of an XLSX's time) */
+    for (; line; line = next) { /* each line in place, not copied */
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
         int w = nb_text_width_n(line, len);
