@@ -166,11 +166,11 @@ static void on_alarm(int sig)
  * one, and the hook set on it holds for every chunk. */
 void nb_lua_count_instructions(lua_State *L)
 {
-    if (g_counting)
+    if (g_counting || !g_lim) /* no limits yet (nb_lua_set_limits): nothing to count against */
         return;
     g_counting = 1;
-    lua_sethook(g_L ? g_L : L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
-    if (g_L && L != g_L)
+    lua_sethook(g_L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    if (L != g_L)
         lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
 }
 

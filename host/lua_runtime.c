@@ -191,12 +191,12 @@ static int l_freeze(lua_State *L)
  * file that does not load (another Lua) is passed over. Pushes the function and returns
  * 1, or returns 0 with nothing pushed. */
 /* 1 when PATH is one of the program's own files (HOME/lib/…, HOME/scripts/…; a path
- * through ".." is not). */
+ * going through ".." below HOME is not). */
 static int program_file(lua_State *L, const char *path)
 {
     const nb_config *cfg = nb_lua_config(L);
     size_t hl = strlen(cfg->home);
-    return strncmp(path, cfg->home, hl) == 0 && !strstr(path, "..") &&
+    return strncmp(path, cfg->home, hl) == 0 && !strstr(path + hl, "..") &&
            (strncmp(path + hl, "/lib/", 5) == 0 || strncmp(path + hl, "/scripts/", 9) == 0);
 }
 
