@@ -183,13 +183,6 @@ static int l_freeze(lua_State *L)
 
 /* ---- loading script files ---- */
 
-/* The program's own files (HOME/lib/…, HOME/scripts/…) are compiled by make into
- * HOME/compiled/…luac (tools/luacomp.c, chunk named as the source would be). Parsing the
- * sources was about a third of loading the formats and checks, several ms a command. The
- * bytecode is used only when it is at least as new as the source (an edited source is
- * read again), and only for those files: a user's or a body's script is always text. A
- * file that does not load (another Lua) is passed over. Pushes the function and returns
- * 1, or returns 0 with nothing pushed. */
 /* 1 when PATH is one of the program's own files (HOME/lib/…, HOME/scripts/…; a path
  * going through ".." below HOME is not). */
 static int program_file(lua_State *L, const char *path)
@@ -200,6 +193,13 @@ static int program_file(lua_State *L, const char *path)
            (strncmp(path + hl, "/lib/", 5) == 0 || strncmp(path + hl, "/scripts/", 9) == 0);
 }
 
+/* The program's own files (HOME/lib/…, HOME/scripts/…) are compiled by make into
+ * HOME/compiled/…luac (tools/luacomp.c, chunk named as the source would be). Parsing the
+ * sources was about a third of loading the formats and checks, several ms a command. The
+ * bytecode is used only when it is at least as new as the source (an edited source is
+ * read again), and only for those files: a user's or a body's script is always text. A
+ * file that does not load (another Lua) is passed over. Pushes the function and returns
+ * 1, or returns 0 with nothing pushed. */
 static int load_compiled(lua_State *L, const char *path)
 {
     const nb_config *cfg = nb_lua_config(L);
