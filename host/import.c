@@ -914,9 +914,8 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
         if (rc || o->dry_run)
             nb_store_rollback(s);
         else
-            rc = nb_store_commit(s, err, errlen); /* a failed commit has rolled back */
-        if (rc || o->dry_run)
-            nb_store_codes_reload(s); /* open-vocabulary codes added are gone too */
+            rc = nb_store_commit(s, err, errlen); /* a failed commit has rolled back (and
+                                                     forgotten the codes it had added) */
     }
     foreign_keys_back(s, fk_off);
     if (im.cache_kb) { /* the cache as it was */
@@ -985,8 +984,7 @@ nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *
         if (grouped) {
             nb_err rc = nb_store_commit(s, err, errlen);
             foreign_keys_back(s, fk_off);
-            if (rc) {
-                nb_store_codes_reload(s); /* open-vocabulary codes the group added are gone */
+            if (rc) { /* rolled back, with the open-vocabulary values the group added */
                 size_t len = strlen(err);
                 if (kept)
                     snprintf(err + len, errlen - len, "; not stored after all, with it: %s%s%s (%d "

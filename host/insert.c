@@ -153,8 +153,6 @@ nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const c
                 nb_store_rollback(s);
             else
                 rc = nb_store_commit(s, err, errlen); /* a failed commit has rolled back */
-            if (rc)
-                nb_store_codes_reload(s);
         }
     }
     nb_coder_free(c);

@@ -950,6 +950,8 @@ nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const 
     sqlite3_finalize(st);
     if (!*id)
         return nb_store_sql_fail(s, err, errlen, "adding to the dictionary");
+    if (s->depth > 0)
+        s->codes_added = 1;
     if (remember_code(s, *id, dict, code) != 0) {
         *id = 0;
         snprintf(err, errlen, "out of memory");
@@ -1082,31 +1084,41 @@ nb_err nb_store_commit(nb_store *s, char *err, size_t errlen)
     nb_err rc = nb_pack_sync(s, err, errlen);
     if (!rc)
         rc = nb_store_exec(s, q, err, errlen);
-    if (rc)
+    if (rc) {
         nb_store_rollback(s); /* the level ends all the same, its writes undone */
-    else
+    } else {
         s->depth--;
+        if (s->depth == 0)
+            s->codes_added = 0; /* they are in the store for good */
+    }
     return rc;
 }
 
+/* Undoes the innermost level. The open vocabularies' values it added are forgotten with
+ * it: the dictionary is read again, else their ids, given out again, would find them. */
 void nb_store_rollback(nb_store *s)
 {
     if (s->depth <= 0)
         return;
     s->depth--;
     nb_pack_forget(s);
-    if (s->ended)
-        return;
-    if (s->depth == 0) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return;
+    if (!s->ended) {
+        if (s->depth == 0) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        } else {
+            char q[64];
+            savepoint(q, sizeof q, "ROLLBACK TO", s->depth);
+            int ok = !sqlite3_get_autocommit(s->db) &&
+                     sqlite3_exec(s->db, q, NULL, NULL, NULL) == SQLITE_OK;
+            savepoint(q, sizeof q, "RELEASE", s->depth);
+            if (!ok || sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
+                ended(s, NULL, 0);
+        }
     }
-    char q[64];
-    savepoint(q, sizeof q, "ROLLBACK TO", s->depth);
-    int ok = !sqlite3_get_autocommit(s->db) && sqlite3_exec(s->db, q, NULL, NULL, NULL) == SQLITE_OK;
-    savepoint(q, sizeof q, "RELEASE", s->depth);
-    if (!ok || sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
-        ended(s, NULL, 0);
+    if (s->codes_added) {
+        s->codes_added = 0;
+        nb_store_codes_reload(s);
+    }
 }
 
 int nb_store_depth(const nb_store *s)

@@ -60,6 +60,8 @@ typedef struct nb_store {
     int bulk;  /* nb_store_bulk switched the file to a rollback journal */
     int depth; /* transaction levels open (nb_store_begin) */
     int ended; /* an error ended SQLite's transaction inside the open levels */
+    int codes_added; /* nb_store_code_add added a value inside the open levels: a rollback
+                        reads the dictionary again */
     struct nb_async *helper; /* an import's helper thread writing on this connection, or
                                 NULL: waited for before the store's own writes (nb_store_quiet) */
 } nb_store;
@@ -138,7 +140,8 @@ int64_t nb_store_code(nb_store *s, const char *dict, const char *code);
  * id if present). */
 nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const char *label,
                          int64_t *id, char *err, size_t errlen);
-/* Re-reads the dictionary after a rollback. Returns 0 or -1. */
+/* Re-reads the dictionary from the store (nb_store_rollback does, when the levels it
+ * undoes added to it). Returns 0 or -1. */
 int nb_store_codes_reload(nb_store *s);
 /* Code string of dictionary id ID, or NULL. */
 const char *nb_store_code_str(const nb_store *s, int64_t id);

@@ -265,13 +265,28 @@ static void test_codes(nb_store *s)
     CHECK(nb_store_code_add(s, "applicant", "person", NULL, &again, err, sizeof err) == NB_OK &&
               again == person, "dict: adding an existing national code gives its id");
 
-    /* A code added in a rolled-back transaction is forgotten after reload. */
+    /* A code added in a rolled-back transaction is forgotten by the rollback itself: the
+     * id it had is given again to the next value added, which must not find the old one. */
     CHECK(nb_store_begin(s, err, sizeof err) == NB_OK, "dict: begin");
     nb_store_code_add(s, "channel", "网络", NULL, &web, err, sizeof err);
     CHECK(web > 0 && nb_store_code(s, "channel", "网络") == web, "dict: added in a transaction");
     nb_store_rollback(s);
-    CHECK(nb_store_codes_reload(s) == 0, "dict: reload");
     CHECK(nb_store_code(s, "channel", "网络") == 0, "dict: rolled-back code forgotten");
+    int64_t phone = 0;
+    CHECK(nb_store_code_add(s, "channel", "电话", NULL, &phone, err, sizeof err) == NB_OK &&
+              phone > 0, "dict: a value added after the rollback");
+    CHECK_STR(nb_store_code_str(s, phone), "电话", "dict: its id names it, not the rolled-back one");
+    CHECK(nb_store_code(s, "channel", "网络") == 0, "dict: the rolled-back value not found again");
+    /* the same after a nested level's rollback */
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_store_begin(s, err, sizeof err) ==
+                                                              NB_OK, "dict: begin twice");
+    int64_t fax = 0;
+    nb_store_code_add(s, "channel", "传真", NULL, &fax, err, sizeof err);
+    nb_store_rollback(s);
+    CHECK(nb_store_code(s, "channel", "传真") == 0, "dict: forgotten by the inner rollback");
+    CHECK(nb_store_code(s, "channel", "电话") == phone, "dict: the outer level's value kept");
+    nb_store_commit(s, err, sizeof err);
+    CHECK(nb_store_codes_reload(s) == 0, "dict: reload");
     CHECK(nb_store_code(s, "channel", "信函") == mail && nb_store_code(s, "applicant", "person") ==
                                                               person,
           "dict: committed codes kept over reload");
