@@ -710,7 +710,10 @@ static nb_err flow_from_packs(tab *t, const nb_flowdef *fd, flow_dims *fl, char 
             continue;
         const int64_t *open = part->col[cs], *close = part->col[ce];
         const int64_t *result = part->col[cr], *byv = part->col[cb];
+        int64_t lo = p.jan1[0], hi = p.jan1[t->ny]; /* the years' first day, the day after */
         for (int i = 0; i < part->n && !rc; i++) {
+            if (open[i] >= hi || (close[i] && close[i] < lo))
+                continue; /* opened after the years, or closed before them: in none */
             int by = dim_index(t->s, by_dim, byv[i]);
             if (by < 0)
                 continue;
