@@ -142,6 +142,16 @@ t1=$(date +%s)
 check "a report filling its placeholders ends in a few seconds" test $((t1 - t0)) -le 5
 unlike "$err" "time limit" "a report filling its placeholders: not stopped by the time limit"
 
+# A narrative's paragraph of any length is read by check T1 (numbers in the text against
+# the cells): a paragraph of 120,000 characters made its patterns refuse it, and every
+# report of the body and year failed (found by review).
+python3 -c "open('long.md','w').write('## 一、总体情况\n\n本年收到政府信息公开申请5件。' + '办' * 40000 + '上年结转3件，' + '理' * 40000 + '\n')"
+nb -d s.db import --body 乙 --year 2020 text long.md
+is "$rc" 0 "a narrative with a paragraph of 120,000 characters is stored"
+nb -d s.db report --body 乙 --year 2020 --to json --out o
+is "$rc" 0 "its report is made"
+like "$out" "T1 +未通过 +警告 .*（通过 0，未通过 2，" "T1 finds both numbers of the long paragraph wrong (5 received, 3 carried in)"
+
 # A stored rule that never ends stops every report of its body: until the time limit.
 nb -d s.db import --body $B rules evil.lua # replaced below by a file of the same name
 printf 'return { { id = "SPIN", severity = "warning", title = "t", run = function()\n  while true do end\nend } }\n' >spin.lua
