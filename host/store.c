@@ -1116,8 +1116,8 @@ void nb_store_rollback(nb_store *s)
         }
     }
     if (s->codes_added) {
-        s->codes_added = 0;
         nb_store_codes_reload(s);
+        s->codes_added = s->depth > 0; /* the levels still open may have added some too */
     }
 }
 

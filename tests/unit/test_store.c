@@ -286,6 +286,19 @@ static void test_codes(nb_store *s)
     CHECK(nb_store_code(s, "channel", "传真") == 0, "dict: forgotten by the inner rollback");
     CHECK(nb_store_code(s, "channel", "电话") == phone, "dict: the outer level's value kept");
     nb_store_commit(s, err, sizeof err);
+    /* a value of the outer level, then an inner level's rolled back: the outer's is
+       still known until the outer level is rolled back too */
+    int64_t visit = 0, post = 0;
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK, "dict: begin the outer level");
+    nb_store_code_add(s, "channel", "来访", NULL, &visit, err, sizeof err);
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK, "dict: begin the inner level");
+    nb_store_code_add(s, "channel", "邮寄", NULL, &post, err, sizeof err);
+    nb_store_rollback(s);
+    CHECK(visit > 0 && nb_store_code(s, "channel", "来访") == visit &&
+              nb_store_code(s, "channel", "邮寄") == 0,
+          "dict: the inner rollback forgets its value, not the outer level's");
+    nb_store_rollback(s);
+    CHECK(nb_store_code(s, "channel", "来访") == 0, "dict: the outer rollback forgets its value");
     CHECK(nb_store_codes_reload(s) == 0, "dict: reload");
     CHECK(nb_store_code(s, "channel", "信函") == mail && nb_store_code(s, "applicant", "person") ==
                                                               person,
