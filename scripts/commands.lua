@@ -202,7 +202,7 @@ local function check_text(c, path, y)
   if not text then c.host.fail(err) end
   local known_body = pcall(c.store.body, c.store, c.opt.body)
   local fmt = formats.for_body(known_body and c.store or nil, known_body and c.opt.body or nil):choose(y)
-  if not fmt then return end -- a year no format covers: nothing to check against
+  if not fmt then return false end -- a year no format covers: nothing to check against
   local known = {}
   for i, p in ipairs(fmt.parts) do known[p.title] = i end
   local parsed = narrative.parse(text, known, path)
@@ -210,6 +210,7 @@ local function check_text(c, path, y)
     local ok, cell = pcall(fmt.cell, fmt, t, r, col)
     return (not ok or cell) and "0" or nil -- a table whose rows follow the data: known at report time
   end, path)
+  return true
 end
 
 -- nianbao import --body B --year Y report FILE.json: a published report's tables as the
@@ -382,13 +383,16 @@ local function run_import(c)
     local opts = { body = c.opt.body, year = c.opt.year, parent = c.opt.parent, dry_run = true }
     local res, err, detail = c.store:import("text", path, opts)
     if not res then c.host.fail(err, failure_status(detail)) end
-    check_text(c, path, res.year)
+    local checked = check_text(c, path, res.year)
     if not c.opt.dry_run then
       opts.dry_run = false
       res, err, detail = c.store:import("text", path, opts)
       if not res then c.host.fail(err, failure_status(detail)) end
     end
     print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
+    if not checked then
+      print(string.format("%s: no format covers %d: its headings and placeholders are checked when a report of that year is made (with --format)", path, res.year))
+    end
   else
     -- Records: each file all or none, as if imported one by one, in one process and
     -- committed together (a hundred bodies' files cost one start and one commit).
