@@ -19,12 +19,23 @@
    interleaves or adds to. */
 #define MAX_BUFFERED (1 << 18)
 
+/* The bytes of a packed column's stats: its smallest value that is not 0 and its largest
+   (16, every stats blob), then its number of 0 values (8, after every column's 16: a part
+   written before had 16 bytes a column, and a reader does not know its zeros). */
+#define STATS_COL 24
+
 static long max_buffered = MAX_BUFFERED;
 static long rows_read; /* records read from the rows to make parts (nb_pack_rows_read) */
+static long parts_skipped; /* parts a cursor's window left undecoded (nb_pack_parts_skipped) */
 
 long nb_pack_rows_read(void)
 {
     return rows_read;
+}
+
+long nb_pack_parts_skipped(void)
+{
+    return parts_skipped;
 }
 
 long nb_pack_bound(long rows)
@@ -92,6 +103,7 @@ static int encode(const int64_t *buf, size_t stride, int n, int ncols, unsigned 
                   size_t *len, unsigned char **stats)
 {
     int64_t base[NB_MAX_FIELDS + 1], max[NB_MAX_FIELDS + 1], nzmin[NB_MAX_FIELDS + 1];
+    int64_t zeros[NB_MAX_FIELDS + 1];
     int width[NB_MAX_FIELDS + 1];
     int64_t *delta = malloc(((size_t)n + 1) * sizeof *delta);
     if (!delta)
@@ -101,18 +113,19 @@ static int encode(const int64_t *buf, size_t stride, int n, int ncols, unsigned 
     size_t size = 14 + (size_t)ncols * 9;
     for (int c = 0; c < ncols; c++) {
         const int64_t *v = c ? buf + (size_t)c * stride : delta;
-        int64_t lo = n ? v[0] : 0, hi = lo, nz = 0;
+        int64_t lo = n ? v[0] : 0, hi = lo, nz = 0, z = 0;
         for (int i = 0; i < n; i++) {
             lo = v[i] < lo ? v[i] : lo;
             hi = v[i] > hi ? v[i] : hi;
             if (v[i] != 0 && (nz == 0 || v[i] < nz))
                 nz = v[i];
+            z += v[i] == 0;
         }
-        base[c] = lo, max[c] = hi, nzmin[c] = nz;
+        base[c] = lo, max[c] = hi, nzmin[c] = nz, zeros[c] = z;
         width[c] = width_of((uint64_t)hi - (uint64_t)lo);
         size += (size_t)n * (size_t)width[c];
     }
-    unsigned char *p = malloc(size), *st = malloc((size_t)ncols * 16 + 1);
+    unsigned char *p = malloc(size), *st = malloc((size_t)ncols * STATS_COL + 1);
     if (!p || !st) {
         free(p);
         free(st);
@@ -131,6 +144,7 @@ static int encode(const int64_t *buf, size_t stride, int n, int ncols, unsigned 
         if (c) {
             put_u64(st + (c - 1) * 16, (uint64_t)nzmin[c], 8);
             put_u64(st + (c - 1) * 16 + 8, (uint64_t)max[c], 8);
+            put_u64(st + (size_t)(ncols - 1) * 16 + (c - 1) * 8, (uint64_t)zeros[c], 8);
         }
     }
     for (int c = 0; c < ncols; c++) {
@@ -357,7 +371,7 @@ static nb_err write_part(nb_store *s, dirty *e, char *err, size_t errlen)
         sqlite3_bind_int64(st, 4, e->rid_hi);
         sqlite3_bind_int(st, 5, e->n);
         sqlite3_bind_blob(st, 6, data, (int)len, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 7, stats, e->ncols * 16, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 7, stats, e->ncols * STATS_COL, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
@@ -729,7 +743,7 @@ static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
         sqlite3_bind_int64(put, 2, out[0][n - 1]);
         sqlite3_bind_int(put, 3, n);
         sqlite3_bind_blob(put, 4, data, (int)len, SQLITE_STATIC);
-        sqlite3_bind_blob(put, 5, stats, e->ncols * 16, SQLITE_STATIC);
+        sqlite3_bind_blob(put, 5, stats, e->ncols * STATS_COL, SQLITE_STATIC);
         sqlite3_bind_int64(put, 6, part);
         if (sqlite3_step(put) != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
@@ -1131,6 +1145,40 @@ static int part_range(const unsigned char *s, int len, int col, int64_t *lo, int
     return 1;
 }
 
+/* The number of 0 values of packed column COL in a part's stats blob S of LEN bytes, of
+ * NCOLS packed columns: 1, or 0 when the blob does not hold them (written before). */
+static int part_zeros(const unsigned char *s, int len, int ncols, int col, int64_t *zeros)
+{
+    if (!s || len < ncols * STATS_COL || col >= ncols)
+        return 0;
+    *zeros = (int64_t)get_u64(s + (size_t)ncols * 16 + (size_t)col * 8, 8);
+    return 1;
+}
+
+/* Whether the stats blob S (LEN bytes) of NCOLS columns are those of the values
+ * COL[c][0..N): the blob a part written now has, or one written before (16 bytes a
+ * column: the smallest value that is not 0 and the largest alone). */
+static int stats_match(const unsigned char *s, int len, int ncols, int64_t *const *col, int n)
+{
+    if (!s || (len != ncols * 16 && len != ncols * STATS_COL))
+        return 0;
+    for (int c = 0; c < ncols; c++) {
+        int64_t nz = 0, mx = n ? col[c][0] : 0, z = 0, lo, hi, sz;
+        for (int i = 0; i < n; i++) {
+            int64_t v = col[c][i];
+            if (v != 0 && (nz == 0 || v < nz))
+                nz = v;
+            mx = v > mx ? v : mx;
+            z += v == 0;
+        }
+        if (!part_range(s, len, c, &lo, &hi) || lo != nz || hi != mx)
+            return 0;
+        if (part_zeros(s, len, ncols, c, &sz) && sz != z)
+            return 0;
+    }
+    return 1;
+}
+
 /* A part that does not decode: NB_ERR_NOSTORE, naming the repair. */
 static nb_err damaged(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
 {
@@ -1147,6 +1195,10 @@ struct nb_pack_cursor {
     nb_pack_part part;
     int64_t *mem;
     const nb_kind *k;
+    int check;                     /* the stats must be what the data holds (verify) */
+    int window, wopen, wclose;     /* nb_pack_window: its columns */
+    int64_t lo, hi;
+    unsigned char want[NB_MAX_FIELDS]; /* nb_pack_want: the columns decoded (all: 1) */
 };
 
 nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor **out,
@@ -1163,10 +1215,13 @@ nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor 
     c->k = k;
     c->part.ncols = ncols;
     c->part.rid = c->mem;
-    for (int i = 0; i < ncols; i++)
+    for (int i = 0; i < ncols; i++) {
         c->part.col[i] = c->mem + (size_t)(i + 1) * NB_PACK_PART;
-    const char *q = body ? "SELECT body, data FROM pack WHERE kind = ?1 AND body = ?2 ORDER BY rid_lo"
-                         : "SELECT body, data FROM pack WHERE kind = ?1 ORDER BY body, rid_lo";
+        c->want[i] = 1;
+    }
+    /* the stats before the data: a part the window leaves is not read past its stats */
+    const char *q = body ? "SELECT body, stats, data FROM pack WHERE kind = ?1 AND body = ?2 ORDER BY rid_lo"
+                         : "SELECT body, stats, data FROM pack WHERE kind = ?1 ORDER BY body, rid_lo";
     if (sqlite3_prepare_v2(s->db, q, -1, &c->st, NULL) != SQLITE_OK) {
         nb_err rc = sql_fail(s, err, errlen);
         nb_pack_close(c);
@@ -1179,26 +1234,64 @@ nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor 
     return NB_OK;
 }
 
+void nb_pack_window(nb_pack_cursor *c, int open, int close, int64_t lo, int64_t hi)
+{
+    c->window = 1;
+    c->wopen = open, c->wclose = close;
+    c->lo = lo, c->hi = hi;
+}
+
+void nb_pack_want(nb_pack_cursor *c, const int *cols, int n)
+{
+    memset(c->want, 0, sizeof c->want);
+    for (int i = 0; i < n; i++)
+        if (cols[i] >= 0 && cols[i] < c->part.ncols)
+            c->want[cols[i]] = 1;
+}
+
+/* Whether the window of C leaves the part of stats S (LEN bytes) out: every record of it
+ * opened on or after its end, or every one closed (not 0) before its start. */
+static int outside(const nb_pack_cursor *c, const unsigned char *s, int len)
+{
+    int64_t lo, hi, zeros;
+    int ncols = c->part.ncols;
+    if (part_zeros(s, len, ncols, c->wopen, &zeros) && zeros == 0 &&
+        part_range(s, len, c->wopen, &lo, &hi) && lo >= c->hi)
+        return 1;
+    if (part_zeros(s, len, ncols, c->wclose, &zeros) && zeros == 0 &&
+        part_range(s, len, c->wclose, &lo, &hi) && hi < c->lo)
+        return 1;
+    return 0;
+}
+
 nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, size_t errlen)
 {
     *part = NULL;
-    int step = sqlite3_step(c->st);
-    if (step == SQLITE_DONE)
-        return NB_DONE;
-    if (step != SQLITE_ROW)
-        return sql_fail(c->s, err, errlen);
-    c->part.body = sqlite3_column_int64(c->st, 0);
-    const void *data = sqlite3_column_blob(c->st, 1);
-    int64_t *cols[NB_MAX_FIELDS + 1];
-    cols[0] = c->part.rid;
-    for (int i = 0; i < c->part.ncols; i++)
-        cols[i + 1] = c->part.col[i];
-    int n = decode(data, (size_t)sqlite3_column_bytes(c->st, 1), c->part.ncols + 1, cols);
-    if (n < 0)
-        return damaged(c->s, c->k, c->part.body, err, errlen);
-    c->part.n = n;
-    *part = &c->part;
-    return NB_OK;
+    for (;;) {
+        int step = sqlite3_step(c->st);
+        if (step == SQLITE_DONE)
+            return NB_DONE;
+        if (step != SQLITE_ROW)
+            return sql_fail(c->s, err, errlen);
+        c->part.body = sqlite3_column_int64(c->st, 0);
+        if (c->window && outside(c, sqlite3_column_blob(c->st, 1), sqlite3_column_bytes(c->st, 1))) {
+            parts_skipped++;
+            continue;
+        }
+        const void *data = sqlite3_column_blob(c->st, 2);
+        int64_t *cols[NB_MAX_FIELDS + 1];
+        cols[0] = c->part.rid;
+        for (int i = 0; i < c->part.ncols; i++)
+            cols[i + 1] = c->want[i] ? c->part.col[i] : NULL;
+        int n = decode(data, (size_t)sqlite3_column_bytes(c->st, 2), c->part.ncols + 1, cols);
+        if (n < 0 || (c->check && !stats_match(sqlite3_column_blob(c->st, 1),
+                                                sqlite3_column_bytes(c->st, 1), c->part.ncols,
+                                                c->part.col, n)))
+            return damaged(c->s, c->k, c->part.body, err, errlen);
+        c->part.n = n;
+        *part = &c->part;
+        return NB_OK;
+    }
 }
 
 void nb_pack_close(nb_pack_cursor *c)
@@ -1379,6 +1472,8 @@ static nb_err same_body(nb_store *s, const nb_kind *k, int64_t body, int *same, 
         return src;
     nb_pack_cursor *cur;
     nb_err rc = nb_pack_open(s, k, body, &cur, err, errlen);
+    if (!rc)
+        cur->check = 1; /* a part whose stats are not its values' is wrong too */
     const nb_pack_part *p = NULL;
     int at = 0, step;
     *same = 1;

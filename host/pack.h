@@ -17,8 +17,11 @@
  * the first rid, then for each column i64 base and u8 width (0, 1, 2, 4 or 8), then each
  * column's n values as width-byte little-endian offsets from its base; the rid column
  * holds the differences from the rid before (0 first), so consecutive rids cost nothing. Its stats blob: for each column the smallest value that is not
- * 0 (0 when none) and the largest, as i64 (the year range of a cube without years).
- * Empty values (a NULL in the row) are 0. Depends on store.h and codes.h; no Lua. */
+ * 0 (0 when none) and the largest, as i64 (the year range of a cube without years); then
+ * for each column the number of its values that are 0, as i64 (a part written before
+ * had none: its zeros are unknown, and a window never leaves it out). nb_pack_verify
+ * checks them against the data. Empty values (a NULL in the row) are 0. Depends on
+ * store.h and codes.h; no Lua. */
 #ifndef NB_PACK_H
 #define NB_PACK_H
 
@@ -103,6 +106,17 @@ nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor 
                     char *err, size_t errlen);
 /* The next part (valid until the next call): NB_OK, or NB_DONE after the last. */
 nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, size_t errlen);
+
+/* From now on, C leaves out (from its stats alone, without reading its data) a part none
+ * of whose records can be open between day codes LO and HI - 1: every record's packed
+ * column OPEN on or after HI, or every record's CLOSE not 0 and before LO. A body's
+ * records imported in date order (a file a year) are then read for the years asked
+ * alone. A part whose stats predate the zero counts is always read. */
+void nb_pack_window(nb_pack_cursor *c, int open, int close, int64_t lo, int64_t hi);
+
+/* From now on, C decodes the rids and packed columns COLS[0..N) alone; the others'
+ * values in a part are left as they were (not the part's). */
+void nb_pack_want(nb_pack_cursor *c, const int *cols, int n);
 void nb_pack_close(nb_pack_cursor *c);
 
 /* Marks in SEEN[y - 1900] (SEEN of 8100 bytes: 1900..9999) the years in which the packed
@@ -128,5 +142,8 @@ long nb_pack_bound(long rows);
 
 /* The records read from the rows to make parts again since the process began. For tests. */
 long nb_pack_rows_read(void);
+
+/* The parts a cursor's window left out since the process began. For tests. */
+long nb_pack_parts_skipped(void);
 
 #endif

@@ -702,6 +702,13 @@ static nb_err flow_from_packs(tab *t, const nb_flowdef *fd, flow_dims *fl, char 
     nb_err rc = packs_begin(&p, t, err, errlen);
     int cs = p.col_of[field(t->k, fd->start)], ce = p.col_of[field(t->k, fd->end)];
     int cr = p.col_of[field(t->k, fd->result)], cb = p.col_of[field(t->k, fd->by)];
+    if (!rc) {
+        /* the parts whose records are all opened after the years, or all closed before
+           them, are not read; of the others, the four columns a flow reads alone */
+        const int want[] = {cs, ce, cr, cb};
+        nb_pack_window(p.cur, cs, ce, p.jan1[0], p.jan1[t->ny]);
+        nb_pack_want(p.cur, want, 4);
+    }
     dict_dim *res_dim = fl->state_rows ? &fl->rows : &fl->cols;
     dict_dim *by_dim = fl->state_rows ? &fl->cols : &fl->rows;
     const nb_pack_part *part;

@@ -6,6 +6,7 @@
 #include "import.h"
 #include "records.h"
 #include "pack.h"
+#include "tabulate.h"
 #include "t.h"
 #include "testdir.h"
 
@@ -194,6 +195,105 @@ static void test_years(nb_store *s)
     free(ks);
 }
 
+/* The flow of BODY's requests in YEAR from the parts (ROWS 0) or the rows; NULL on failure. */
+static nb_cube *flow_of(nb_store *s, int64_t body, int year, int rows)
+{
+    nb_scope sc = {.kind = "request", .body = body, .year = year, .rows = rows};
+    nb_cube *c = NULL;
+    char err[256];
+    if (nb_flow(s, &sc, &c, err, sizeof err) != NB_OK) {
+        printf("# flow: %s\n", err);
+        return NULL;
+    }
+    return c;
+}
+
+/* Whether the flow of BODY's requests in YEAR from the parts has the cells of the one from
+ * the rows; *SKIPPED the parts the window left out on the way. */
+static int flow_as_rows(nb_store *s, int64_t body, int year, long *skipped)
+{
+    long before = nb_pack_parts_skipped();
+    nb_cube *p = flow_of(s, body, year, 0);
+    *skipped = nb_pack_parts_skipped() - before;
+    nb_cube *r = flow_of(s, body, year, 1);
+    int same = p && r && p->ncells == r->ncells &&
+               memcmp(p->cells, r->cells, p->ncells * sizeof *p->cells) == 0;
+    nb_cube_free(p);
+    nb_cube_free(r);
+    return same;
+}
+
+/* A body's records imported a year at a time, each year's file filling one part: the flow
+ * of a year reads the parts that can hold a record open in it alone (from their stats),
+ * and counts what the rows count; a part of a year long past with a request never closed
+ * is read (its zeros); stats written before the zero counts leave no part out; stats
+ * that are not the part's values are found by nb_pack_verify. */
+static void test_window(void)
+{
+    char err[512];
+    nb_store *s = NULL;
+    if (nb_store_open(tmp("w.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        return;
+    }
+    size_t cap = 64 * NB_PACK_PART + 64;
+    char *csv = malloc(cap);
+    for (int y = 2015; y <= 2020 && csv; y++) {
+        size_t used = (size_t)snprintf(csv, cap, "编号,收到日期,申请人类型,办结日期,办理结果\n");
+        for (int i = 0; i < NB_PACK_PART; i++) {
+            int m = 1 + i % 11, d = 1 + i % 28;
+            if (y == 2015 && i < 3) /* never closed: carried into every year after */
+                used += (size_t)snprintf(csv + used, cap - used, "Y%d-%d,%d-%02d-%02d,自然人,,\n",
+                                         y, i, y, m, d);
+            else /* closed the month after, the same year */
+                used += (size_t)snprintf(csv + used, cap - used,
+                                         "Y%d-%d,%d-%02d-%02d,自然人,%d-%02d-%02d,1\n", y, i, y, m, d, y,
+                                         m + 1, d);
+        }
+        CHECK(t_import(s, "w.csv", "request", "丙", csv, 0) == NB_OK, "a year's file imported");
+    }
+    free(csv);
+    int64_t body = t_count(s, "SELECT id FROM body WHERE name = '丙'");
+    CHECK(t_count(s, "SELECT count(*) FROM pack WHERE kind = 'request'") == 6,
+          "window: six years, a part each");
+    long skipped = -1;
+    CHECK(flow_as_rows(s, body, 2019, &skipped), "window: the flow of 2019 is the rows'");
+    CHECK(skipped == 4, "window: 2016-2018 (closed before 2019) and 2020 (opened after) not read");
+    nb_cube *c = flow_of(s, body, 2019, 0);
+    CHECK(c && c->ncells > 0, "window: a cube");
+    int64_t total = 0;
+    for (size_t i = 0; c && i < c->ncells; i++)
+        total += c->cells[i];
+    CHECK(total > 0, "window: 2019's records counted");
+    nb_cube_free(c);
+    CHECK(flow_as_rows(s, body, 2015, &skipped) && skipped == 5,
+          "window: 2015 reads its own part alone, and counts it as the rows do");
+    CHECK(flow_as_rows(s, body, 2021, &skipped) && skipped == 5,
+          "window: 2021 reads 2015's part alone (its requests never closed)");
+    CHECK(verify(s) == 0, "window: verify passes, the stats included");
+
+    /* stats as a part written before the zero counts has them: every part read */
+    CHECK(nb_store_exec(s, "UPDATE pack SET stats = substr(stats, 1, length(stats) * 2 / 3)", err,
+                        sizeof err) == NB_OK, "window: the zero counts cut off");
+    CHECK(flow_as_rows(s, body, 2019, &skipped) && skipped == 0,
+          "window: stats without zero counts: every part read, the same cells");
+    CHECK(verify(s) == 0, "window: stats without zero counts pass verify");
+
+    /* a part's stats that are not its values: found */
+    CHECK(nb_pack_rebuild_all(s, err, sizeof err) == NB_OK, "window: parts made again");
+    CHECK(flow_as_rows(s, body, 2019, &skipped) && skipped == 4, "window: the zero counts again");
+    /* the five columns' ranges (80 bytes), then their zero counts: closed is the third */
+    CHECK(t_count(s, "SELECT length(stats) FROM pack WHERE rid_lo = 1") == 120 &&
+              t_count(s, "SELECT count(*) FROM pack WHERE rid_lo = 1 AND "
+                         "substr(stats, 97, 8) = x'0300000000000000'") == 1,
+          "window: 2015's part counts its 3 requests never closed");
+    CHECK(nb_store_exec(s, "UPDATE pack SET stats = substr(stats, 1, 96) || zeroblob(8) || "
+                           "substr(stats, 105) WHERE rid_lo = 1", err, sizeof err) == NB_OK,
+          "window: 2015's part said to have no request open");
+    CHECK(verify(s) == 1, "window: a part whose zero counts are wrong fails verify");
+    nb_store_close(s);
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -212,6 +312,7 @@ int main(void)
     test_changes(s);
     test_years(s);
     nb_store_close(s);
+    test_window();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);

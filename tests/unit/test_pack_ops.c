@@ -338,26 +338,29 @@ static void check_parts(const nb_kind *k)
         short_parts += body == last_body && last_n < NB_PACK_PART;
         last_body = body, last_hi = hi, last_n = n;
         const unsigned char *stats = sqlite3_column_blob(st, 4);
-        if (sqlite3_column_bytes(st, 4) != ncols * 16) {
+        if (sqlite3_column_bytes(st, 4) != ncols * 24) {
             fail("%s part of body %lld from rid %lld: stats of %d bytes", k->name, (long long)body,
                  (long long)lo, sqlite3_column_bytes(st, 4));
             break;
         }
         for (int c = 0; c < ncols && failed_at < 0; c++) {
-            int64_t nz = 0, mx = p->col[c][0];
+            int64_t nz = 0, mx = p->col[c][0], z = 0;
             for (int i = 0; i < p->n; i++) {
                 int64_t v = p->col[c][i];
                 if (v != 0 && (nz == 0 || v < nz))
                     nz = v;
                 if (v > mx)
                     mx = v;
+                z += v == 0;
             }
             int64_t snz = (int64_t)get_u64(stats + c * 16);
             int64_t smx = (int64_t)get_u64(stats + c * 16 + 8);
-            if (snz != nz || smx != mx)
-                fail("%s part of body %lld from rid %lld: column %d's stats %lld-%lld, its values "
-                     "%lld-%lld", k->name, (long long)body, (long long)lo, c, (long long)snz,
-                     (long long)smx, (long long)nz, (long long)mx);
+            int64_t sz = (int64_t)get_u64(stats + ncols * 16 + c * 8);
+            if (snz != nz || smx != mx || sz != z)
+                fail("%s part of body %lld from rid %lld: column %d's stats %lld-%lld, %lld zeros, "
+                     "its values %lld-%lld, %lld zeros", k->name, (long long)body, (long long)lo, c,
+                     (long long)snz, (long long)smx, (long long)sz, (long long)nz, (long long)mx,
+                     (long long)z);
         }
     }
     sqlite3_finalize(st);
