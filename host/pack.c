@@ -193,18 +193,22 @@ static int decode(const unsigned char *data, size_t len, int ncols, int64_t **ou
             q += n * (uint64_t)w;
             continue;
         }
+        /* restrict: the values written are not the bytes read (a char may alias
+           anything), so the loops can become vector instructions */
+        int64_t *restrict vo = v;
+        const unsigned char *restrict qi = q;
         switch (w) {
         case 0:
             for (uint64_t i = 0; i < n; i++)
-                v[i] = (int64_t)base;
+                vo[i] = (int64_t)base;
             break;
         case 1:
             for (uint64_t i = 0; i < n; i++)
-                v[i] = (int64_t)(base + q[i]);
+                vo[i] = (int64_t)(base + qi[i]);
             break;
         case 2:
             for (uint64_t i = 0; i < n; i++)
-                v[i] = (int64_t)(base + (uint64_t)(q[2 * i] | q[2 * i + 1] << 8));
+                vo[i] = (int64_t)(base + (uint64_t)(qi[2 * i] | qi[2 * i + 1] << 8));
             break;
         default:
             for (uint64_t i = 0; i < n; i++)
