@@ -638,6 +638,33 @@ static void slot_free(file_slot *f)
     f->cap = 0;
 }
 
+/* Room in F for one line more. */
+static void slot_room(file_slot *f)
+{
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 256;
+        f->line = realloc(f->line, (size_t)f->cap * sizeof *f->line);
+    }
+}
+
+/* LINE (malloc'ed) before F's lines. */
+static void slot_push_front(file_slot *f, char *line)
+{
+    slot_room(f);
+    memmove(f->line + 1, f->line, (size_t)f->n * sizeof *f->line);
+    f->line[0] = line;
+    f->n++;
+}
+
+/* F's lines FROM .. FROM + LEN - 1 left out. */
+static void slot_drop(file_slot *f, int from, int len)
+{
+    for (int j = from; j < from + len; j++)
+        free(f->line[j]);
+    memmove(f->line + from, f->line + from + len, (size_t)(f->n - from - len) * sizeof *f->line);
+    f->n -= len;
+}
+
 /* Splits TEXT (lines, each ending in \n) into F's lines. */
 static void slot_set(file_slot *f, const char *text)
 {
@@ -645,10 +672,7 @@ static void slot_set(file_slot *f, const char *text)
     for (const char *p = text; *p;) {
         const char *e = strchr(p, '\n');
         size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
-        if (f->n == f->cap) {
-            f->cap = f->cap ? f->cap * 2 : 256;
-            f->line = realloc(f->line, (size_t)f->cap * sizeof *f->line);
-        }
+        slot_room(f);
         f->line[f->n] = malloc(len + 1);
         memcpy(f->line[f->n], p, len);
         f->line[f->n][len] = '\0';
@@ -796,13 +820,7 @@ static void move_file(rng *r, int i, nb_buf *desc)
         char id[32];
         snprintf(id, sizeof id, "M%d", op);
         put_row(&b, r, f->one, id, values_of(r, f->one, 1000000 + op, 0), f->with_body);
-        if (f->n == f->cap) {
-            f->cap = f->cap ? f->cap * 2 : 256;
-            f->line = realloc(f->line, (size_t)f->cap * sizeof *f->line);
-        }
-        memmove(f->line + 1, f->line, (size_t)f->n * sizeof *f->line);
-        f->line[0] = b.data;
-        f->n++;
+        slot_push_front(f, b.data);
         nb_buf_adds(desc, "a line added at the top");
     } else if (how == 1) { /* rotated */
         int k = 1 + pick(r, f->n);
@@ -814,11 +832,7 @@ static void move_file(rng *r, int i, nb_buf *desc)
         nb_buf_printf(desc, "its lines rotated by %d", k);
     } else if (how == 2) { /* lines left out */
         int from = pick(r, f->n), len = 1 + pick(r, f->n - from);
-        for (int j = from; j < from + len; j++)
-            free(f->line[j]);
-        memmove(f->line + from, f->line + from + len,
-                (size_t)(f->n - from - len) * sizeof *f->line);
-        f->n -= len;
+        slot_drop(f, from, len);
         nb_buf_printf(desc, "lines %d-%d left out", from + 1, from + len);
     } else if (how == 3) { /* a few lines changed: their values drawn anew */
         int changes = 1 + pick(r, 10);
@@ -987,21 +1001,11 @@ static void op_import_charge(rng *r)
         if (what_move == 0) { /* a line at the top: every id-less row a line down */
             nb_buf b = {0};
             put_charge(&b, r, "", pick(r, nbodies));
-            if (f->n == f->cap) {
-                f->cap = f->cap ? f->cap * 2 : 256;
-                f->line = realloc(f->line, (size_t)f->cap * sizeof *f->line);
-            }
-            memmove(f->line + 1, f->line, (size_t)f->n * sizeof *f->line);
-            f->line[0] = b.data;
-            f->n++;
+            slot_push_front(f, b.data);
             nb_buf_printf(&desc, "%s again, a line added at the top", cslot_name[i]);
         } else if (what_move == 1) { /* lines left out */
             int from = pick(r, f->n), len = 1 + pick(r, f->n - from);
-            for (int j = from; j < from + len; j++)
-                free(f->line[j]);
-            memmove(f->line + from, f->line + from + len,
-                    (size_t)(f->n - from - len) * sizeof *f->line);
-            f->n -= len;
+            slot_drop(f, from, len);
             nb_buf_printf(&desc, "%s again, lines %d-%d left out", cslot_name[i], from + 1,
                           from + len);
         } else { /* id-less lines changed in place (an update of the same PATH:LINE) */
