@@ -96,6 +96,22 @@ static uint64_t get_u64(const unsigned char *p, int w)
     return v;
 }
 
+/* The smallest and largest of V[0..N) (0 when N is 0), its smallest that is not 0 (0 when
+ * none) and its number of 0 values: what a part's blob and stats hold of a column. */
+static void column_stats(const int64_t *v, int n, int64_t *lo, int64_t *hi, int64_t *nz,
+                         int64_t *zeros)
+{
+    *lo = *hi = n ? v[0] : 0;
+    *nz = *zeros = 0;
+    for (int i = 0; i < n; i++) {
+        *lo = v[i] < *lo ? v[i] : *lo;
+        *hi = v[i] > *hi ? v[i] : *hi;
+        if (v[i] != 0 && (*nz == 0 || v[i] < *nz))
+            *nz = v[i];
+        *zeros += v[i] == 0;
+    }
+}
+
 /* The blob and the stats of N records of NCOLS columns (COL(c)[i] = BUF[c * stride + i]),
  * column 0 the rids (in order; stored as the first and the differences). Returns 0, -1
  * on out of memory; *DATA and *STATS (of the columns after the rids) malloc'ed. */
@@ -113,16 +129,8 @@ static int encode(const int64_t *buf, size_t stride, int n, int ncols, unsigned 
     size_t size = 14 + (size_t)ncols * 9;
     for (int c = 0; c < ncols; c++) {
         const int64_t *v = c ? buf + (size_t)c * stride : delta;
-        int64_t lo = n ? v[0] : 0, hi = lo, nz = 0, z = 0;
-        for (int i = 0; i < n; i++) {
-            lo = v[i] < lo ? v[i] : lo;
-            hi = v[i] > hi ? v[i] : hi;
-            if (v[i] != 0 && (nz == 0 || v[i] < nz))
-                nz = v[i];
-            z += v[i] == 0;
-        }
-        base[c] = lo, max[c] = hi, nzmin[c] = nz, zeros[c] = z;
-        width[c] = width_of((uint64_t)hi - (uint64_t)lo);
+        column_stats(v, n, &base[c], &max[c], &nzmin[c], &zeros[c]);
+        width[c] = width_of((uint64_t)max[c] - (uint64_t)base[c]);
         size += (size_t)n * (size_t)width[c];
     }
     unsigned char *p = malloc(size), *st = malloc((size_t)ncols * STATS_COL + 1);
@@ -1167,14 +1175,8 @@ static int stats_match(const unsigned char *s, int len, int ncols, int64_t *cons
     if (!s || (len != ncols * 16 && len != ncols * STATS_COL))
         return 0;
     for (int c = 0; c < ncols; c++) {
-        int64_t nz = 0, mx = n ? col[c][0] : 0, z = 0, lo, hi, sz;
-        for (int i = 0; i < n; i++) {
-            int64_t v = col[c][i];
-            if (v != 0 && (nz == 0 || v < nz))
-                nz = v;
-            mx = v > mx ? v : mx;
-            z += v == 0;
-        }
+        int64_t mn, mx, nz, z, lo, hi, sz;
+        column_stats(col[c], n, &mn, &mx, &nz, &z);
         if (!part_range(s, len, c, &lo, &hi) || lo != nz || hi != mx)
             return 0;
         if (part_zeros(s, len, ncols, c, &sz) && sz != z)
