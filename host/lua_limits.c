@@ -25,18 +25,34 @@ static int g_counting;              /* the count hook is installed (nb_lua_count
 
 /* ---- memory ---- */
 
+#if defined(__SANITIZE_ADDRESS__)
+#define PLAIN_ALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PLAIN_ALLOC 1
+#endif
+#endif
+
 void *nb_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     nb_limits *lim = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
+#ifdef PLAIN_ALLOC
         free(ptr);
+#else
+        nb_pool_free(&lim->pool, ptr, old);
+#endif
         lim->mem_used -= old;
         return NULL;
     }
     if (lim->mem_limit && nsize > old && lim->mem_used + (nsize - old) > lim->mem_limit)
         return NULL;
+#ifdef PLAIN_ALLOC
     void *p = realloc(ptr, nsize);
+#else
+    void *p = nb_pool_realloc(&lim->pool, ptr, old, nsize);
+#endif
     if (p)
         lim->mem_used = lim->mem_used - old + nsize;
     return p;

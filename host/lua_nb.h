@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "doc.h"
+#include "pool.h"
 #include "store.h"
 
 #define NB_MT_STORE "nianbao.store"
@@ -26,6 +27,8 @@ typedef struct {
     long long steps;         /* instructions (and query steps) spent in this run */
     int exceeded;            /* the instruction limit was reached (sticky) */
     int max_seconds;         /* wall-clock limit of the command; 0: none */
+    nb_pool pool;            /* the state's small blocks (nb_lua_alloc): released by the
+                                owner after lua_close, with nb_pool_release */
 } nb_limits;
 
 /* Where the program's scripts/ and lib/ live, and the default store. */
@@ -76,7 +79,8 @@ void nb_push_host(lua_State *L);
 
 /* ---- limits (lua_limits.c) ---- */
 
-/* The allocator with the memory limit (UD: the nb_limits). */
+/* The allocator with the memory limit (UD: the nb_limits): small blocks from its pool,
+ * except in a build with AddressSanitizer, which must see every block. */
 void *nb_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 /* Sets SQLite's heap limit and the time limit (an alarm); the instruction limit applies
  * once nb_lua_count_instructions has been called. */

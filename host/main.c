@@ -97,12 +97,15 @@ int main(int argc, char **argv)
     if (ins && *ins)
         lim.max_instructions = strtoll(ins, NULL, 10);
     lua_State *L = nb_lua_new(&lim, &cfg);
-    if (!L)
+    if (!L) {
+        nb_pool_release(&lim.pool);
         return 2;
+    }
     lua_pushcfunction(L, pmain);
     lua_pushlightuserdata(L, &c);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK)
         c.status = report(L);
     lua_close(L);
+    nb_pool_release(&lim.pool);
     return c.status;
 }

@@ -331,6 +331,20 @@ collectgarbage("incremental", 1, 1000) -- a collection at almost every allocatio
 local mids = w:put_runs(many)
 collectgarbage("incremental", 200, 100)
 is({ #mids, w:last_run("沈河区", 2030).data }, { 300, "m300" }, "put_runs: 300 runs, the collector busy throughout")
+
+-- ---- a store opened to read reads one snapshot ----
+local before = w:count("request")
+local r = assert(nianbao.open(nil, { readonly = true }))
+is(r:count("request"), before, "readonly: reads the store")
+is(w:insert("request", "沈河区", { id = "SNAP1", received = "2020-03-01", applicant = "自然人" }), "inserted",
+   "readonly: another handle writes meanwhile")
+is(w:count("request"), before + 1, "readonly: the writer sees its record")
+is({ r:count("request"), r:count("request", { id = "SNAP1" }) }, { before, 0 },
+   "readonly: the reader still reads the store as it was at its first read")
+r:close()
+r = assert(nianbao.open(nil, { readonly = true }))
+is(r:count("request"), before + 1, "readonly: opened again, it reads the record")
+r:close()
 w:close()
 
 -- ---- decode_json ----

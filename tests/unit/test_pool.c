@@ -1,0 +1,183 @@
+/* test_pool.c - unit tests of host/pool.c: small blocks by size class. Random blocks are
+ * made, resized and freed against a record of what each must hold; every live block is
+ * checked at the end of each round, so that two blocks that overlap, or a resize that
+ * lost bytes, fail. */
+#include "pool.h"
+#include "t.h"
+
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#define LIVE 6000
+
+typedef struct {
+    unsigned char *p;
+    size_t n;
+    unsigned char fill;
+} block;
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* 1..700 bytes: both sides of NB_POOL_MAX, every class. */
+static size_t some_size(void)
+{
+    return 1 + (size_t)(next() % 700);
+}
+
+static int holds(const block *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->p[i] != b->fill)
+            return 0;
+    return 1;
+}
+
+static int all_hold(const block *bs, int n, int *aligned)
+{
+    int ok = 1;
+    for (int i = 0; i < n; i++) {
+        if (!bs[i].p)
+            continue;
+        ok &= holds(&bs[i]);
+        *aligned &= ((uintptr_t)bs[i].p % NB_POOL_GRAIN) == 0;
+    }
+    return ok;
+}
+
+static int regions(const nb_pool *p)
+{
+    int n = 0;
+    for (const nb_pool_region *r = p->regions; r; r = r->next)
+        n++;
+    return n;
+}
+
+static void random_rounds(void)
+{
+    static block bs[LIVE];
+    nb_pool p = {0};
+    int ok = 1, aligned = 1, made = 0;
+    for (int round = 0; round < 6; round++) {
+        for (int k = 0; k < LIVE * 4; k++) {
+            block *b = &bs[next() % LIVE];
+            unsigned char fill = (unsigned char)(1 + next() % 250);
+            int op = (int)(next() % 3);
+            if (!b->p) {
+                b->n = some_size();
+                b->p = nb_pool_alloc(&p, b->n);
+                made++;
+            } else if (op == 0) {
+                nb_pool_free(&p, b->p, b->n);
+                b->p = NULL;
+                continue;
+            } else if (op == 1) {
+                /* resized: the bytes both sizes share are kept */
+                size_t n = some_size();
+                unsigned char *q = nb_pool_realloc(&p, b->p, b->n, n);
+                size_t keep = n < b->n ? n : b->n;
+                for (size_t i = 0; q && i < keep; i++)
+                    ok &= q[i] == b->fill;
+                b->p = q;
+                b->n = n;
+            }
+            if (!b->p) {
+                ok = 0;
+                continue;
+            }
+            b->fill = fill;
+            memset(b->p, fill, b->n);
+        }
+        ok &= all_hold(bs, LIVE, &aligned);
+    }
+    CHECK(ok, "random blocks made, resized and freed: each keeps its bytes (no two overlap)");
+    CHECK(aligned, "every block is aligned to NB_POOL_GRAIN");
+    CHECK(made > LIVE, "the rounds made blocks");
+    for (int i = 0; i < LIVE; i++) {
+        nb_pool_free(&p, bs[i].p, bs[i].n);
+        bs[i].p = NULL;
+    }
+    nb_pool_release(&p);
+    CHECK(p.regions == NULL && p.used == 0, "release empties the pool");
+}
+
+static void reuse(void)
+{
+    nb_pool p = {0};
+    void *a = nb_pool_alloc(&p, 40);
+    void *b = nb_pool_alloc(&p, 40);
+    CHECK(a && b && a != b, "two blocks of a class are two");
+    nb_pool_free(&p, a, 40);
+    CHECK(nb_pool_alloc(&p, 33) == a, "a freed block is the next one of its class (33..48 bytes)");
+    CHECK(nb_pool_alloc(&p, 40) != a, "and only once");
+    size_t used = p.used;
+    CHECK(nb_pool_realloc(&p, b, 40, 48) == b, "a resize within the class keeps the block");
+    CHECK(p.used == used, "and cuts nothing");
+    void *c = nb_pool_realloc(&p, b, 48, 49);
+    CHECK(c && c != b, "a resize to the next class moves it");
+    CHECK(nb_pool_alloc(&p, 48) == b, "the block it left is free for its class");
+    void *big = nb_pool_alloc(&p, NB_POOL_MAX + 1);
+    CHECK(big && p.used == used + 64, "a block over NB_POOL_MAX is not cut from the region");
+    memset(big, 7, NB_POOL_MAX + 1);
+    void *small = nb_pool_realloc(&p, big, NB_POOL_MAX + 1, 20);
+    CHECK(small && ((unsigned char *)small)[19] == 7, "a large block resized small keeps its first bytes");
+    nb_pool_free(&p, small, 20);
+    nb_pool_free(&p, nb_pool_realloc(&p, NULL, 0, 5000), 5000);
+    nb_pool_free(&p, NULL, 16);
+    nb_pool_release(&p);
+}
+
+static void growth(void)
+{
+    nb_pool p = {.region_bytes = 1}; /* rounded up to one huge page: 2 MiB */
+    int ok = 1;
+    /* 10 MiB of blocks of the largest class: six regions */
+    for (int i = 0; i < 20 * 1024; i++) {
+        unsigned char *b = nb_pool_alloc(&p, NB_POOL_MAX);
+        ok &= b != NULL;
+        if (b)
+            b[0] = b[NB_POOL_MAX - 1] = 1;
+    }
+    CHECK(ok, "blocks beyond a region come from the next");
+    CHECK(regions(&p) == 6, "10 MiB of blocks take six regions of 2 MiB");
+    nb_pool_release(&p);
+    CHECK(p.region_bytes == 1 && regions(&p) == 0, "release keeps the region size");
+    CHECK(nb_pool_alloc(&p, 1) != NULL && regions(&p) == 1, "a released pool is used again");
+    nb_pool_release(&p);
+}
+
+/* Out of address space: NULL, not a crash (in a child, under a small RLIMIT_AS). */
+static void no_room(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    printf("ok - out of address space # SKIP under AddressSanitizer\n");
+#else
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit r = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+        setrlimit(RLIMIT_AS, &r);
+        nb_pool p = {.region_bytes = (size_t)2 << 30};
+        _exit(nb_pool_alloc(&p, 8) == NULL && nb_pool_alloc(&p, 8) == NULL ? 0 : 1);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a region that cannot be mapped: NULL");
+#endif
+}
+
+int main(void)
+{
+    random_rounds();
+    reuse();
+    growth();
+    no_room();
+    T_DONE();
+}
