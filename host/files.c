@@ -44,10 +44,12 @@ nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t e
         return NB_ERR_LIMIT;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    char chunk[65536];
+    /* read straight into the buffer, made as large as the file at once (a program's
+       compiled scripts grown by doubling from 64 KiB reads were copied twice, into pages
+       touched for the first time) */
     ssize_t got;
-    int bad = nb_buf_add(b, "", 0);
-    while (!bad && (got = read(fd, chunk, sizeof chunk)) != 0) {
+    int bad = nb_buf_reserve(b, (size_t)st.st_size) || nb_buf_add(b, "", 0);
+    while (!bad && (got = read(fd, b->data + b->len, b->cap - b->len - 1)) != 0) {
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -62,7 +64,9 @@ nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t e
             nb_buf_free(b);
             return NB_ERR_LIMIT;
         }
-        bad = nb_buf_add(b, chunk, (size_t)got);
+        b->len += (size_t)got;
+        b->data[b->len] = '\0';
+        bad = b->len + 1 == b->cap && nb_buf_reserve(b, 65536); /* it grew since */
     }
     close(fd);
     if (bad) {

@@ -130,7 +130,7 @@ int nb_strmap_put(nb_strmap *m, const char *key, int64_t val, int *existed, int6
 
 /* ---- buffer ---- */
 
-int nb_buf_add(nb_buf *b, const void *p, size_t n)
+int nb_buf_reserve(nb_buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
@@ -142,6 +142,13 @@ int nb_buf_add(nb_buf *b, const void *p, size_t n)
         b->data = d;
         b->cap = cap;
     }
+    return 0;
+}
+
+int nb_buf_add(nb_buf *b, const void *p, size_t n)
+{
+    if (nb_buf_reserve(b, n) != 0)
+        return -1;
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;

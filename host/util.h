@@ -39,6 +39,8 @@ typedef struct {
 } nb_buf;
 
 int nb_buf_add(nb_buf *b, const void *p, size_t n);
+/* Room for N more bytes and the NUL, without adding any; 0, or -1 on out of memory. */
+int nb_buf_reserve(nb_buf *b, size_t n);
 int nb_buf_adds(nb_buf *b, const char *s);
 int nb_buf_printf(nb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nb_buf_free(nb_buf *b);

@@ -1,6 +1,7 @@
 /* test_util.c - unit tests of host/util.c (dates, money, integers, trimming, map and buffer)
  * and host/async.c (one job at a time in a thread of its own). */
 #include "async.h"
+#include "files.h"
 #include "t.h"
 #include "util.h"
 
@@ -223,6 +224,38 @@ static void test_text_utf8(void)
     nb_buf_free(&b);
 }
 
+/* nb_file_read: files of sizes about the buffer's (255: its NUL fills 256 exactly), an empty
+ * one, one over the limit, and not a regular file. */
+static void test_file_read(void)
+{
+    char path[] = "/tmp/nb_test_readXXXXXX";
+    int fd = mkstemp(path);
+    static const size_t sizes[] = {0, 1, 255, 256, 257, 65535, 65536, 200000};
+    int ok = fd >= 0;
+    char err[512];
+    for (size_t i = 0; ok && i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        char *want = malloc(n + 1);
+        for (size_t k = 0; k < n; k++)
+            want[k] = (char)('a' + (k * 7 + i) % 26);
+        ok &= ftruncate(fd, 0) == 0 && pwrite(fd, want, n, 0) == (ssize_t)n;
+        nb_buf b = {0};
+        ok &= nb_file_read(path, 1 << 20, &b, err, sizeof err) == NB_OK && b.len == n &&
+              memcmp(b.data, want, n) == 0 && b.data[n] == '\0' && b.cap > n;
+        nb_buf_free(&b);
+        free(want);
+    }
+    CHECK(ok, "file_read: every byte, NUL-terminated, at sizes about the buffer's");
+    nb_buf b = {0};
+    CHECK(nb_file_read(path, 100, &b, err, sizeof err) == NB_ERR_LIMIT && strstr(err, "too large") &&
+              b.data == NULL, "file_read: over the limit: refused, nothing kept");
+    CHECK(nb_file_read("/tmp", 100, &b, err, sizeof err) == NB_ERR_INPUT && strstr(err, "not a regular file"),
+          "file_read: a folder is refused");
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+}
+
 /* A job of test_async: where and in which order its run and done ran. */
 typedef struct {
     int n;
@@ -290,5 +323,6 @@ int main(void)
     test_money();
     test_trim();
     test_map_buf();
+    test_file_read();
     T_DONE();
 }
