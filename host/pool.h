@@ -8,7 +8,8 @@
  *
  * Why: a report's Lua state makes and frees some 200,000 small blocks. malloc and free
  * were a sixth of its instructions, and the first touch of each 4 KiB page of the heap a
- * page fault (some 150 of them, on a virtual machine several microseconds each); a huge
+ * page fault (a report's faults 646 -> 388 with the pool, on a virtual machine several
+ * microseconds each); a huge
  * page takes one. Not thread-safe: one pool per state. A zeroed nb_pool is an empty pool. */
 #ifndef NB_POOL_H
 #define NB_POOL_H
