@@ -56,7 +56,8 @@ typedef struct nb_store {
     struct {
         const void *key;
         sqlite3_stmt *st;
-    } kept[32]; /* statements kept for reuse (nb_store_stmt_take, nb_store_stmt_give) */
+    } kept[64]; /* statements kept for reuse (nb_store_stmt_take, nb_store_stmt_give): an
+                   import keeps 7 of each kind (writer.c), the API some 11 */
     int bulk;  /* nb_store_bulk switched the file to a rollback journal */
     int depth; /* transaction levels open (nb_store_begin) */
     int ended; /* an error ended SQLite's transaction inside the open levels */

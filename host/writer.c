@@ -31,6 +31,27 @@ typedef struct {
     unsigned char has[NB_MAX_FIELDS];
 } pending_row;
 
+/* A row of a body read ahead of the finds (nb_writer_find): its texts in the writer's
+ * ahead_text, at id, off and raw. */
+typedef struct {
+    int64_t rid, src, ival[NB_MAX_FIELDS];
+    long line;
+    size_t id, id_len, off[NB_MAX_FIELDS], raw, raw_len, len[NB_MAX_FIELDS];
+    unsigned char has[NB_MAX_FIELDS];
+} ahead_row;
+
+/* The keys under which the store keeps a kind's statements of the writers between uses
+ * (nb_store_stmt_take): bytes of the kind's own, apart from the row statements' (step_row:
+ * its table and label), shared by every writer of the kind, as none stays open. */
+#define KEY_FIND(k) ((const void *)((const char *)(k) + 1))
+#define KEY_FIND_AFTER(k) ((const void *)((const char *)(k) + 2))
+#define KEY_MOVE(k) ((const void *)((const char *)(k) + 3))
+#define KEY_MOVE_IDS(k) ((const void *)((const char *)(k) + 4))
+
+/* Rows a read ahead takes at most, and after a seek. */
+#define AHEAD_MAX 16
+#define AHEAD_SEEK 2
+
 /* Records waiting to be written, of one kind: a writer's own, or the queue of every body
  * new to the kind in one import (nb_batch_new), whose batches mix the bodies' rows. */
 struct nb_batch {
@@ -70,14 +91,7 @@ struct nb_batch {
     int sent_failed_at;   /* the batch that failed */
     int64_t sent_last[GROUP_BATCHES]; /* the last rid of each batch */
     char sent_msg[256];
-    /* The writers of the import whose walk stands on a row (its statement holds a cursor
-       open), the last to read first: at most WALKS. Every cursor open on the table is
-       visited each time SQLite opens another or writes (a re-import of 1e6 rows naming 800
-       bodies spent 55% of its time there, each body's walk open). */
-    nb_writer *walking[16];
-    int nwalking;
 };
-#define WALKS ((int)(sizeof ((nb_batch *)0)->walking / sizeof ((nb_batch *)0)->walking[0]))
 
 struct nb_writer {
     nb_store *s;
@@ -85,15 +99,19 @@ struct nb_writer {
     int64_t body, src;
     int existing;            /* the body already has rows of the kind */
     nb_batch *q;             /* where its records wait: own, or shared */
-    nb_batch *walks;         /* the import's queue, which bounds the walks open (or NULL) */
     int own_q;
-    sqlite3_stmt *find;
     /* Rows whose values are the found row's, their line moved (or their file): a run of
-       consecutive rids whose lines moved by as many, written by one UPDATE (end_moves). */
-    sqlite3_stmt *move;      /* made when first used */
+       them whose lines moved by as many, written by one UPDATE (end_moves). The run is of
+       consecutive rids (MOVE_RIDS: a file imported again in its order), or of rows next to
+       each other in the body's ids (MOVE_IDS: each found next to the one before among the
+       rows read ahead, see find_locked; a city's file, whose rows name its bodies in turn, gave each body's rows
+       rids far apart). */
     int64_t move_lo, move_hi;
+    nb_buf move_lo_id, move_hi_id;
     long move_by, move_first, move_last; /* lines: the change, the run's first and last */
     int nmoves;
+    enum { MOVE_ONE, MOVE_RIDS, MOVE_IDS } move_as;
+    long move_seq;           /* the find (nfound) that found the run's last row */
     /* The row nb_writer_find found last: its fields (texts in found_text, at
        found_off), its source, line and raw values. */
     int64_t found_rid, found_ival[NB_MAX_FIELDS], found_src;
@@ -101,10 +119,22 @@ struct nb_writer {
     size_t found_off[NB_MAX_FIELDS], found_raw;
     long found_line;
     nb_buf found_text;
-    /* find walks the body's rows in id order while the ids asked for come in
-       that order; scan_at: it stands on a row (scan_done: past the last). */
-    int scan_at, scan_done;
-    nb_buf last_id;       /* the id asked for last */
+    /* find reads the body's rows in id order ahead of the ids asked for, while they come
+       in that order (read_ahead); no statement stays open between two finds (an open one
+       is visited by SQLite each time it writes or opens another: a re-import of 1e6 rows
+       naming 100 bodies spent 30% of its time there, each body's walk open). */
+    ahead_row *ahead;        /* want rows' room */
+    nb_buf ahead_text;
+    int nahead, at, room;    /* rows read, the first not passed, the room for them */
+    int ahead_end;           /* they reach the body's last row */
+    int want;                /* rows the next read takes */
+    long seq;                /* the place of ahead[0] among the rows read in a line: one
+                                row's is its predecessor's + 1 in ids (read_ahead) */
+    nb_buf last_id;          /* the id asked for last */
+    int has_last;
+    long found_at;           /* the place of the row found last (-1: none) */
+    long nfound;             /* finds that found their row */
+    int found_next;          /* the last one found the row next in ids to the one found before */
     /* Earlier sources of this file for the body (nb_writer_same_file), in order. */
     int64_t *same;
     size_t nsame;
@@ -155,16 +185,20 @@ static int prepare_row(nb_store *s, const nb_kind *k, int update, sqlite3_stmt *
     return rc;
 }
 
-/* The writer's walk of its body's rows in id order, when first needed. */
-static nb_err prepare_find(nb_writer *w, char *err, size_t errlen)
+/* The read of a body's rows in id order, from an id on (AFTER: after it), into *ST: the
+ * store's kept one, or made. SQLite's code. */
+static int prepare_read(nb_writer *w, int after, sqlite3_stmt **st)
 {
+    *st = nb_store_stmt_take(w->s, after ? KEY_FIND_AFTER(w->k) : KEY_FIND(w->k));
+    if (*st)
+        return SQLITE_OK;
     nb_buf b = {0};
     int bad = nb_buf_adds(&b, "SELECT id, rid") | field_list(&b, w->k, 0);
-    bad |= nb_buf_printf(&b, ", src, line, raw FROM %s WHERE body = ?1 AND id >= ?2 ORDER BY id",
-                         w->k->table);
-    int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, b.data, -1, &w->find, NULL);
+    bad |= nb_buf_printf(&b, ", src, line, raw FROM %s WHERE body = ?1 AND id %s ?2 "
+                             "ORDER BY id LIMIT ?3", w->k->table, after ? ">" : ">=");
+    int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, b.data, -1, st, NULL);
     nb_buf_free(&b);
-    return bad ? nomem(err, errlen) : rc != SQLITE_OK ? sql_fail(w->s, err, errlen) : NB_OK;
+    return rc;
 }
 
 /* Prepares the INSERT of BATCH_ROWS rows, at Q's first record. Without it (out of
@@ -261,6 +295,7 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
     if (!w)
         return nomem(err, errlen);
     w->s = s, w->k = k, w->body = body, w->src = src;
+    w->found_at = -1;
     char q[256];
     sqlite3_stmt *ex;
     snprintf(q, sizeof q, "SELECT EXISTS(SELECT 1 FROM %s WHERE body = ?1)", k->table);
@@ -270,7 +305,6 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
             w->existing = sqlite3_column_int(ex, 0);
         sqlite3_finalize(ex);
     }
-    w->walks = shared;
     /* a body new to the kind: its records join the shared batches */
     if (!w->existing && shared && shared->k == k) {
         w->q = shared;
@@ -289,19 +323,18 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
     return NB_OK;
 }
 
-static void scan_end(nb_writer *w);
-
 void nb_writer_free(nb_writer *w)
 {
     if (!w)
         return;
-    scan_end(w); /* out of the import's open walks */
     if (w->own_q)
         nb_batch_free(w->q);
-    sqlite3_finalize(w->move);
-    sqlite3_finalize(w->find);
+    free(w->ahead);
+    nb_buf_free(&w->ahead_text);
     nb_buf_free(&w->found_text);
     nb_buf_free(&w->last_id);
+    nb_buf_free(&w->move_lo_id);
+    nb_buf_free(&w->move_hi_id);
     free(w->same);
     free(w);
 }
@@ -309,12 +342,19 @@ void nb_writer_free(nb_writer *w)
 static nb_err flush_rows(nb_batch *q, char *err, size_t errlen);
 static nb_err settle(nb_batch *q, char *err, size_t errlen);
 
-/* Keeps a copy of column C of the find statement in found_text at *OFF. */
-static int keep_text(nb_writer *w, sqlite3_value *v, size_t *off)
+/* Keeps a copy of text T (LEN bytes) in BUF, at *OFF; 1 when out of memory. */
+static int keep(nb_buf *buf, const char *t, size_t len, size_t *off)
 {
-    const unsigned char *t = sqlite3_value_text(v);
-    *off = w->found_text.len;
-    return nb_buf_add(&w->found_text, t ? (const char *)t : "", (size_t)sqlite3_value_bytes(v) + 1);
+    *off = buf->len;
+    return nb_buf_add(buf, t, len) || nb_buf_add(buf, "", 1);
+}
+
+/* Keeps a copy of text value V in the rows read ahead. */
+static int keep_value(nb_writer *w, sqlite3_value *v, size_t *off, size_t *len)
+{
+    const char *t = (const char *)sqlite3_value_text(v);
+    *len = (size_t)sqlite3_value_bytes(v);
+    return keep(&w->ahead_text, t ? t : "", *len, off);
 }
 
 /* The order of the index on (body, id): bytes, then the shorter first. */
@@ -324,97 +364,65 @@ static int id_cmp(const char *a, size_t alen, const char *b, size_t blen)
     return c ? c : (alen > blen) - (alen < blen);
 }
 
-/* Steps the walk; 1 on a row, 0 past the last, -1 on an error. */
-static int scan_step(nb_writer *w)
+/* Reads the next w->want rows of the body in id order from ID on (AFTER: after it) in
+ * place of those read before, and resets the statement: none is left open. The rows read
+ * after the last of those before follow it in ids: their places go on from its
+ * (seq); any other read starts a place apart. 0, -1 on SQLite's error, 1 out of memory. */
+static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
 {
-    int rc = sqlite3_step(w->find);
-    w->scan_at = rc == SQLITE_ROW;
-    w->scan_done = rc == SQLITE_DONE;
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Compares the id of the row the walk stands on with ID. */
-static int scan_cmp(nb_writer *w, const char *id, size_t len)
-{
-    sqlite3_value *v = sqlite3_column_value(w->find, 0); /* the connection's mutex is held */
-    const char *at = (const char *)sqlite3_value_text(v);
-    return id_cmp(at ? at : "", (size_t)sqlite3_value_bytes(v), id, len);
-}
-
-/* Rows the walk steps over before it seeks instead. */
-#define SCAN_SKIP 8
-
-/* The walk stands on ID's row (1), or on none (0), or failed (-1). An id
- * after the one asked for last is met by stepping on; any other, or one too
- * far on, by a seek. */
-static int scan_to(nb_writer *w, const char *id, size_t len)
-{
-    int on = w->last_id.data && id_cmp(w->last_id.data, w->last_id.len, id, len) < 0 &&
-             (w->scan_at || w->scan_done);
-    if (on) {
-        if (w->scan_done)
-            return 0;
-        for (int i = 0; i < SCAN_SKIP; i++) {
-            int c = scan_cmp(w, id, len);
-            if (c >= 0)
-                return c == 0;
-            int r = scan_step(w);
-            if (r <= 0)
-                return r;
-        }
+    const nb_kind *k = w->k;
+    sqlite3_stmt *st;
+    if (w->want > w->room) {
+        ahead_row *more = realloc(w->ahead, (size_t)w->want * sizeof *more);
+        if (!more)
+            return 1;
+        w->ahead = more;
+        w->room = w->want;
     }
-    sqlite3_reset(w->find);
-    sqlite3_bind_int64(w->find, 1, w->body);
-    sqlite3_bind_text(w->find, 2, id, (int)len, SQLITE_TRANSIENT);
-    int r = scan_step(w);
-    return r <= 0 ? r : scan_cmp(w, id, len) == 0;
-}
-
-/* Ends the walk, so that no statement is left reading. */
-static void scan_end(nb_writer *w)
-{
-    sqlite3_reset(w->find);
-    w->scan_at = w->scan_done = 0;
-    nb_buf_free(&w->last_id);
-    nb_batch *b = w->walks;
-    for (int i = 0; b && i < b->nwalking; i++)
-        if (b->walking[i] == w) {
-            memmove(b->walking + i, b->walking + i + 1,
-                    (size_t)(b->nwalking - i - 1) * sizeof *b->walking);
-            b->nwalking--;
-            break;
-        }
-}
-
-/* W's walk stands on a row: first among the import's open walks; the one read longest
- * ago beyond WALKS is ended (its next find seeks). */
-static void walk_open(nb_writer *w)
-{
-    nb_batch *b = w->walks;
-    if (!b)
-        return;
-    int i = 0;
-    while (i < b->nwalking && b->walking[i] != w)
-        i++;
-    if (i == b->nwalking) {
-        if (b->nwalking == WALKS)
-            scan_end(b->walking[WALKS - 1]); /* leaves WALKS - 1 */
-        i = b->nwalking++;
+    if (prepare_read(w, after, &st) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        w->nahead = 0;
+        return -1;
     }
-    memmove(b->walking + 1, b->walking, (size_t)i * sizeof *b->walking);
-    b->walking[0] = w;
+    sqlite3_bind_int64(st, 1, w->body);
+    sqlite3_bind_text(st, 2, id, (int)len, SQLITE_TRANSIENT); /* ID may be in ahead_text */
+    sqlite3_bind_int(st, 3, w->want);
+    w->seq += w->nahead + (after ? 0 : 2);
+    w->nahead = w->at = 0;
+    w->ahead_text.len = 0;
+    int rc, bad = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && w->nahead < w->want) {
+        ahead_row *a = &w->ahead[w->nahead++];
+        bad |= keep_value(w, sqlite3_column_value(st, 0), &a->id, &a->id_len);
+        a->rid = sqlite3_column_int64(st, 1);
+        for (int f = 0; f < k->nfields; f++) {
+            sqlite3_value *v = sqlite3_column_value(st, f + 2);
+            a->has[f] = sqlite3_value_type(v) != SQLITE_NULL;
+            if (k->fields[f].type == NB_F_TEXT)
+                bad |= a->has[f] && keep_value(w, v, &a->off[f], &a->len[f]);
+            else
+                a->ival[f] = sqlite3_value_int64(v);
+        }
+        a->src = sqlite3_column_int64(st, k->nfields + 2);
+        a->line = (long)sqlite3_column_int64(st, k->nfields + 3);
+        bad |= keep_value(w, sqlite3_column_value(st, k->nfields + 4), &a->raw, &a->raw_len);
+    }
+    w->ahead_end = rc == SQLITE_DONE && w->nahead < w->want;
+    sqlite3_reset(st);
+    nb_store_stmt_give(w->s, after ? KEY_FIND_AFTER(k) : KEY_FIND(k), st);
+    if (rc != SQLITE_DONE) {
+        w->nahead = 0;
+        return -1;
+    }
+    return bad;
 }
 
 static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
 
-/* The row of ID, under the connection's mutex taken once (see flush_rows): the walk and
+/* The row of ID, under the connection's mutex taken once (see flush_rows): the read and
  * the reading of its columns make some fifteen calls. The helper waits meanwhile. */
 static nb_err find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
-    nb_err prc = w->find ? NB_OK : prepare_find(w, err, errlen); /* a body new to the kind
-                                                                    may never need it */
-    if (prc)
-        return prc;
     sqlite3_mutex *m = sqlite3_db_mutex(w->s->db);
     sqlite3_mutex_enter(m);
     nb_err rc = find_locked(w, id, rid, err, errlen);
@@ -422,40 +430,75 @@ static nb_err find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t
     return rc;
 }
 
+/* An id after the one asked for last is met among the rows read ahead, reading on while
+ * they fall short of it (twice as many each time, up to AHEAD_MAX); any other, or one too
+ * far on, by a read from it (AHEAD_SEEK rows). Sets found_next: the row found is the one
+ * next in ids to the row found before (the same read, or one after it). */
 static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
     const nb_kind *k = w->k;
     size_t len = strlen(id);
-    int found = scan_to(w, id, len), bad = 0;
-    if (found < 0) {
-        scan_end(w);
-        return sql_fail(w->s, err, errlen);
+    int after = w->has_last && w->room && id_cmp(w->last_id.data, w->last_id.len, id, len) < 0;
+    int r = 0, found = 0, passed = 0;
+    long prev = w->found_at;
+    w->found_at = -1;
+    w->found_next = 0;
+    w->has_last = 0;
+    if (!after) {
+        w->want = AHEAD_SEEK;
+        r = read_ahead(w, id, len, 0);
     }
-    w->last_id.len = 0;
-    bad |= nb_buf_add(&w->last_id, id, len);
-    w->found_text.len = 0;
-    if (found) {
-        for (int f = 0; f < k->nfields; f++) {
-            sqlite3_value *v = sqlite3_column_value(w->find, f + 2);
-            w->found_has[f] = sqlite3_value_type(v) != SQLITE_NULL;
-            if (k->fields[f].type == NB_F_TEXT)
-                bad |= w->found_has[f] && keep_text(w, v, &w->found_off[f]);
-            else
-                w->found_ival[f] = sqlite3_value_int64(v);
+    while (!r) {
+        const char *text = w->ahead_text.data;
+        int c = -1;
+        while (w->at < w->nahead &&
+               (c = id_cmp(text + w->ahead[w->at].id, w->ahead[w->at].id_len, id, len)) < 0)
+            w->at++, passed++;
+        if (w->at < w->nahead) {
+            found = c == 0;
+            break;
         }
-        w->found_src = sqlite3_value_int64(sqlite3_column_value(w->find, k->nfields + 2));
-        w->found_line = (long)sqlite3_value_int64(sqlite3_column_value(w->find, k->nfields + 3));
-        bad |= keep_text(w, sqlite3_column_value(w->find, k->nfields + 4), &w->found_raw);
-        *rid = w->found_rid = sqlite3_value_int64(sqlite3_column_value(w->find, 1));
+        if (w->ahead_end)
+            break; /* past the body's last row */
+        if (passed > 2 * AHEAD_MAX) { /* far on: read from it */
+            w->want = AHEAD_SEEK;
+            r = read_ahead(w, id, len, 0);
+        } else {
+            const ahead_row *last = &w->ahead[w->nahead - 1];
+            w->want = w->want * 2 > AHEAD_MAX ? AHEAD_MAX : w->want * 2;
+            r = read_ahead(w, text + last->id, last->id_len, 1);
+        }
+    }
+    if (r < 0)
+        return sql_fail(w->s, err, errlen);
+    w->last_id.len = 0;
+    int bad = r || nb_buf_add(&w->last_id, id, len);
+    if (!bad && found) {
+        const ahead_row *a = &w->ahead[w->at];
+        const char *text = w->ahead_text.data;
+        w->found_text.len = 0;
+        for (int f = 0; f < k->nfields; f++) {
+            w->found_has[f] = a->has[f];
+            w->found_ival[f] = a->ival[f];
+            if (k->fields[f].type == NB_F_TEXT && a->has[f])
+                bad |= keep(&w->found_text, text + a->off[f], a->len[f], &w->found_off[f]);
+        }
+        bad |= keep(&w->found_text, text + a->raw, a->raw_len, &w->found_raw);
+        w->found_src = a->src;
+        w->found_line = a->line;
+        *rid = w->found_rid = a->rid;
+        w->found_at = w->seq + w->at;
+        w->found_next = prev >= 0 && w->found_at == prev + 1;
+        w->nfound++;
     }
     if (bad) {
-        scan_end(w);
         *rid = w->found_rid = 0;
+        w->found_at = -1;
+        w->found_next = 0;
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
-    if (w->scan_at)
-        walk_open(w);
+    w->has_last = 1;
     return NB_OK;
 }
 
@@ -477,6 +520,7 @@ nb_err nb_writer_lookup(nb_writer *w, const char *id, int64_t *rid, char *err, s
         rc = flush_rows(w->q, err, errlen);
     if (!rc)
         rc = settle(w->q, err, errlen);
+    w->has_last = 0; /* the row is read again, as it is now */
     return rc ? rc : find(w, id, rid, err, errlen);
 }
 
@@ -612,7 +656,7 @@ static void drop(nb_batch *q)
 static int step_row(nb_batch *q, const char *text, const pending_row *p, int64_t *rid)
 {
     /* kept by the store between rows, under keys of the kind's own (not K: the batch's):
-       one statement for every writer (each writer's own, some 20 KB with its walk, took
+       one statement for every writer (each writer's own, some 20 KB with its reads, took
        66 MB for 3,000 bodies with rows) */
     const void *key = p->rid ? (const void *)&q->k->table : (const void *)&q->k->label;
     sqlite3_stmt *st = nb_store_stmt_take(q->s, key);
@@ -883,7 +927,9 @@ static inline int buf_put(nb_buf *b, const char *s, size_t n)
     return 0;
 }
 
-/* Writes the run of moved rows (move_row), if any: their source, their lines moved. */
+/* Writes the run of moved rows (move_row), if any: their source, their lines moved. The
+ * rows read ahead stay true: the run's are passed, and a row found again is read again
+ * (nb_writer_lookup). */
 static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
 {
     if (!w->nmoves)
@@ -894,28 +940,39 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         return rc;
     }
     nb_async_wait(w->q->helper);
-    /* the walk may stand on a row of the run, read before its move: it starts again (a
-       repeat of that row's id would be found with its old source and line) */
-    scan_end(w);
     pending_row first = {.line = w->move_first}, last = {.line = w->move_last};
-    int n = w->nmoves, step = SQLITE_OK;
+    int n = w->nmoves, ids = w->move_as == MOVE_IDS, step = SQLITE_OK;
     w->nmoves = 0;
-    if (!w->move) {
-        char *sql = sqlite3_mprintf("UPDATE OR FAIL %s SET src = ?1, line = line + ?2 "
-                                    "WHERE rid BETWEEN ?3 AND ?4", w->k->table);
-        step = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, sql, -1, &w->move, NULL);
+    const void *key = ids ? KEY_MOVE_IDS(w->k) : KEY_MOVE(w->k);
+    sqlite3_stmt *st = nb_store_stmt_take(w->s, key);
+    if (!st) {
+        char *sql = sqlite3_mprintf(ids ? "UPDATE OR FAIL %s SET src = ?1, line = line + ?2 "
+                                          "WHERE body = ?3 AND id BETWEEN ?4 AND ?5"
+                                        : "UPDATE OR FAIL %s SET src = ?1, line = line + ?2 "
+                                          "WHERE rid BETWEEN ?3 AND ?4", w->k->table);
+        step = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, sql, -1, &st, NULL);
         sqlite3_free(sql);
     }
     if (step == SQLITE_OK) {
-        sqlite3_bind_int64(w->move, 1, w->src);
-        sqlite3_bind_int64(w->move, 2, w->move_by);
-        sqlite3_bind_int64(w->move, 3, w->move_lo);
-        sqlite3_bind_int64(w->move, 4, w->move_hi);
-        step = sqlite3_step(w->move);
-        sqlite3_reset(w->move);
+        sqlite3_bind_int64(st, 1, w->src);
+        sqlite3_bind_int64(st, 2, w->move_by);
+        if (ids) {
+            sqlite3_bind_int64(st, 3, w->body);
+            sqlite3_bind_text(st, 4, w->move_lo_id.data, (int)w->move_lo_id.len, SQLITE_STATIC);
+            sqlite3_bind_text(st, 5, w->move_hi_id.data, (int)w->move_hi_id.len, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_int64(st, 3, w->move_lo);
+            sqlite3_bind_int64(st, 4, w->move_hi);
+        }
+        step = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        nb_store_stmt_give(w->s, key, st);
+    } else {
+        sqlite3_finalize(st);
     }
     if (step == SQLITE_DONE && sqlite3_changes(w->s->db) != n)
-        step = SQLITE_CORRUPT; /* a rid of the run was not the body's row: never so */
+        step = SQLITE_CORRUPT; /* a row of the run's range was not moved: never so */
     if (step != SQLITE_DONE) {
         where(w->q, &first, n == 1 ? &first : &last, err, errlen);
         size_t len = strlen(err);
@@ -928,18 +985,30 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
     return nb_pack_changed(w->s, w->k, w->body, err, errlen);
 }
 
-/* Row RID (the one nb_writer_find found) again with its values and raw values, at LINE of
- * this writer's file: added to the run of moved rows, which one UPDATE writes (a file with
- * a line added at its top moved every row: an UPDATE of each row by itself, 1.6 s of a 2.5 s
- * re-import of 1e6 rows, by perf). */
-static nb_err move_row(nb_writer *w, int64_t rid, long line, char *err, size_t errlen)
+/* Row RID (the one nb_writer_find found), id ID, again with its values and raw values, at
+ * LINE of this writer's file: added to the run of moved rows, which one UPDATE writes (a
+ * file with a line added at its top moved every row: an UPDATE of each row by itself, 1.6 s
+ * of a 2.5 s re-import of 1e6 rows, by perf). */
+static nb_err move_row(nb_writer *w, int64_t rid, const char *id, long line, char *err,
+                       size_t errlen)
 {
     long by = line - w->found_line;
-    if (w->nmoves && rid == w->move_hi + 1 && by == w->move_by) {
-        w->move_hi = rid;
-        w->move_last = line;
-        w->nmoves++;
-        return NB_OK;
+    size_t len = strlen(id);
+    if (w->nmoves && by == w->move_by) {
+        int rids = w->move_as != MOVE_IDS && rid == w->move_hi + 1;
+        int ids = w->move_as != MOVE_RIDS && w->found_next && w->move_seq == w->nfound - 1;
+        if (rids || ids) {
+            if (w->move_as == MOVE_ONE)
+                w->move_as = rids ? MOVE_RIDS : MOVE_IDS;
+            w->move_hi = rid;
+            w->move_last = line;
+            w->move_seq = w->nfound;
+            w->move_hi_id.len = 0;
+            if (nb_buf_add(&w->move_hi_id, id, len))
+                return nomem(err, errlen);
+            w->nmoves++;
+            return NB_OK;
+        }
     }
     nb_err rc = end_moves(w, err, errlen);
     if (rc)
@@ -947,6 +1016,11 @@ static nb_err move_row(nb_writer *w, int64_t rid, long line, char *err, size_t e
     w->move_lo = w->move_hi = rid;
     w->move_by = by;
     w->move_first = w->move_last = line;
+    w->move_as = MOVE_ONE;
+    w->move_seq = w->nfound;
+    w->move_lo_id.len = w->move_hi_id.len = 0;
+    if (nb_buf_add(&w->move_lo_id, id, len) || nb_buf_add(&w->move_hi_id, id, len))
+        return nomem(err, errlen);
     w->nmoves = 1;
     return NB_OK;
 }
@@ -956,7 +1030,7 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
 {
     const nb_kind *k = w->k;
     if (rid && rid == w->found_rid && same_values(w, rec, raw))
-        return move_row(w, rid, line, err, errlen);
+        return move_row(w, rid, id, line, err, errlen);
     nb_err mrc = end_moves(w, err, errlen);
     if (mrc)
         return mrc;
@@ -1003,7 +1077,7 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
 
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)
 {
-    scan_end(w);
+    w->has_last = 0; /* the rows read ahead may change from now on */
     nb_err rc = end_moves(w, err, errlen);
     if (!rc)
         rc = flush_rows(w->q, err, errlen);
