@@ -48,9 +48,13 @@ typedef struct {
 #define KEY_MOVE(k) ((const void *)((const char *)(k) + 3))
 #define KEY_MOVE_IDS(k) ((const void *)((const char *)(k) + 4))
 
-/* Rows a read ahead takes at most, and after a seek. */
-#define AHEAD_MAX 16
+/* Rows a read ahead takes: after a seek; at most, the rows of all the import's bodies that
+ * have rows shared among them, but no fewer than AHEAD_LEAST each (a read costs a seek: a
+ * body's own file re-imported with every line moved, 8% slower by 16 rows than by 256). */
 #define AHEAD_SEEK 2
+#define AHEAD_ALL 4096
+#define AHEAD_LEAST 16
+#define AHEAD_MOST 256
 
 /* Records waiting to be written, of one kind: a writer's own, or the queue of every body
  * new to the kind in one import (nb_batch_new), whose batches mix the bodies' rows. */
@@ -81,6 +85,7 @@ struct nb_batch {
        among the shared rows must not depend on when the helper was idle), or when a row
        is refused. */
     int early;
+    int readers;          /* the import's writers of bodies that have rows (they read ahead) */
     nb_write_fail *fail;  /* the import's record of a group that failed (its first):
                              every writer's next call says so */
     pending_row *sent;
@@ -112,18 +117,18 @@ struct nb_writer {
     int nmoves;
     enum { MOVE_ONE, MOVE_RIDS, MOVE_IDS } move_as;
     long move_seq;           /* the find (nfound) that found the run's last row */
-    /* The row nb_writer_find found last: its fields (texts in found_text, at
-       found_off), its source, line and raw values. */
+    /* The row nb_writer_find found last: its fields (texts in ahead_text, at found_off,
+       until the next find), its source, line and raw values. */
     int64_t found_rid, found_ival[NB_MAX_FIELDS], found_src;
     unsigned char found_has[NB_MAX_FIELDS];
     size_t found_off[NB_MAX_FIELDS], found_raw;
     long found_line;
-    nb_buf found_text;
     /* find reads the body's rows in id order ahead of the ids asked for, while they come
        in that order (read_ahead); no statement stays open between two finds (an open one
        is visited by SQLite each time it writes or opens another: a re-import of 1e6 rows
        naming 100 bodies spent 30% of its time there, each body's walk open). */
     ahead_row *ahead;        /* want rows' room */
+    const int *readers;      /* the import's count of writers that read ahead (NULL: one) */
     nb_buf ahead_text;
     int nahead, at, room;    /* rows read, the first not passed, the room for them */
     int ahead_end;           /* they reach the body's last row */
@@ -305,6 +310,10 @@ nb_err nb_writer_new(nb_store *s, const nb_kind *k, int64_t body, int64_t src, n
             w->existing = sqlite3_column_int(ex, 0);
         sqlite3_finalize(ex);
     }
+    if (w->existing && shared) {
+        shared->readers++;
+        w->readers = &shared->readers;
+    }
     /* a body new to the kind: its records join the shared batches */
     if (!w->existing && shared && shared->k == k) {
         w->q = shared;
@@ -331,7 +340,6 @@ void nb_writer_free(nb_writer *w)
         nb_batch_free(w->q);
     free(w->ahead);
     nb_buf_free(&w->ahead_text);
-    nb_buf_free(&w->found_text);
     nb_buf_free(&w->last_id);
     nb_buf_free(&w->move_lo_id);
     nb_buf_free(&w->move_hi_id);
@@ -342,19 +350,14 @@ void nb_writer_free(nb_writer *w)
 static nb_err flush_rows(nb_batch *q, char *err, size_t errlen);
 static nb_err settle(nb_batch *q, char *err, size_t errlen);
 
-/* Keeps a copy of text T (LEN bytes) in BUF, at *OFF; 1 when out of memory. */
-static int keep(nb_buf *buf, const char *t, size_t len, size_t *off)
-{
-    *off = buf->len;
-    return nb_buf_add(buf, t, len) || nb_buf_add(buf, "", 1);
-}
-
-/* Keeps a copy of text value V in the rows read ahead. */
+/* Keeps a copy of text value V (and its NUL) in the rows read ahead, at *OFF; 1 when out
+ * of memory. */
 static int keep_value(nb_writer *w, sqlite3_value *v, size_t *off, size_t *len)
 {
     const char *t = (const char *)sqlite3_value_text(v);
-    *len = (size_t)sqlite3_value_bytes(v);
-    return keep(&w->ahead_text, t ? t : "", *len, off);
+    *len = t ? (size_t)sqlite3_value_bytes(v) : 0;
+    *off = w->ahead_text.len;
+    return nb_buf_add(&w->ahead_text, t ? t : "", *len + 1) != 0;
 }
 
 /* The order of the index on (body, id): bytes, then the shorter first. */
@@ -431,7 +434,7 @@ static nb_err find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t
 }
 
 /* An id after the one asked for last is met among the rows read ahead, reading on while
- * they fall short of it (twice as many each time, up to AHEAD_MAX); any other, or one too
+ * they fall short of it (twice as many each time, up to ahead_most); any other, or one too
  * far on, by a read from it (AHEAD_SEEK rows). Sets found_next: the row found is the one
  * next in ids to the row found before (the same read, or one after it). */
 static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
@@ -439,7 +442,8 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     const nb_kind *k = w->k;
     size_t len = strlen(id);
     int after = w->has_last && w->room && id_cmp(w->last_id.data, w->last_id.len, id, len) < 0;
-    int r = 0, found = 0, passed = 0;
+    int r = 0, found = 0, passed = 0, n = w->readers && *w->readers > 1 ? *w->readers : 1;
+    int most = AHEAD_ALL / n < AHEAD_LEAST ? AHEAD_LEAST : AHEAD_ALL / n > AHEAD_MOST ? AHEAD_MOST : AHEAD_ALL / n;
     long prev = w->found_at;
     w->found_at = -1;
     w->found_next = 0;
@@ -460,12 +464,12 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
         }
         if (w->ahead_end)
             break; /* past the body's last row */
-        if (passed > 2 * AHEAD_MAX) { /* far on: read from it */
+        if (passed > 2 * most) { /* far on: read from it */
             w->want = AHEAD_SEEK;
             r = read_ahead(w, id, len, 0);
         } else {
             const ahead_row *last = &w->ahead[w->nahead - 1];
-            w->want = w->want * 2 > AHEAD_MAX ? AHEAD_MAX : w->want * 2;
+            w->want = w->want * 2 > most ? most : w->want * 2;
             r = read_ahead(w, text + last->id, last->id_len, 1);
         }
     }
@@ -475,15 +479,12 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     int bad = r || nb_buf_add(&w->last_id, id, len);
     if (!bad && found) {
         const ahead_row *a = &w->ahead[w->at];
-        const char *text = w->ahead_text.data;
-        w->found_text.len = 0;
         for (int f = 0; f < k->nfields; f++) {
             w->found_has[f] = a->has[f];
             w->found_ival[f] = a->ival[f];
-            if (k->fields[f].type == NB_F_TEXT && a->has[f])
-                bad |= keep(&w->found_text, text + a->off[f], a->len[f], &w->found_off[f]);
+            w->found_off[f] = a->off[f];
         }
-        bad |= keep(&w->found_text, text + a->raw, a->raw_len, &w->found_raw);
+        w->found_raw = a->raw;
         w->found_src = a->src;
         w->found_line = a->line;
         *rid = w->found_rid = a->rid;
@@ -578,7 +579,7 @@ static int cmp_id(const void *a, const void *b)
 static int same_values(const nb_writer *w, const nb_rec *rec, const char *raw)
 {
     const nb_kind *k = w->k;
-    const char *found = w->found_text.data;
+    const char *found = w->ahead_text.data;
     if (strcmp(raw, found + w->found_raw))
         return 0;
     for (int f = 0; f < k->nfields; f++) {
