@@ -434,9 +434,9 @@ static nb_err find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t
 }
 
 /* An id after the one asked for last is met among the rows read ahead, reading on while
- * they fall short of it (twice as many each time, up to ahead_most); any other, or one too
- * far on, by a read from it (AHEAD_SEEK rows). Sets found_next: the row found is the one
- * next in ids to the row found before (the same read, or one after it). */
+ * they fall short of it (twice as many each time, up to the body's share: most); any
+ * other, or one too far on, by a read from it (AHEAD_SEEK rows). Sets found_next: the row
+ * found is the one next in ids to the row found before (the same read, or one after it). */
 static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
 {
     const nb_kind *k = w->k;
@@ -464,7 +464,9 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
         }
         if (w->ahead_end)
             break; /* past the body's last row */
-        if (passed > 2 * most) { /* far on: read from it */
+        if (passed > 2 * AHEAD_LEAST) {
+            /* far on: a read from it (rows were passed: the row found cannot be next to the
+               one found before) */
             w->want = AHEAD_SEEK;
             r = read_ahead(w, id, len, 0);
         } else {
