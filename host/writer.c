@@ -1001,14 +1001,15 @@ static nb_err move_row(nb_writer *w, int64_t rid, const char *id, long line, cha
         int rids = w->move_as != MOVE_IDS && rid == w->move_hi + 1;
         int ids = w->move_as != MOVE_RIDS && w->found_next && w->move_seq == w->nfound - 1;
         if (rids || ids) {
+            if (nb_buf_reserve(&w->move_hi_id, len)) /* the run as it was, if not */
+                return nomem(err, errlen);
             if (w->move_as == MOVE_ONE)
                 w->move_as = rids ? MOVE_RIDS : MOVE_IDS;
             w->move_hi = rid;
             w->move_last = line;
             w->move_seq = w->nfound;
             w->move_hi_id.len = 0;
-            if (nb_buf_add(&w->move_hi_id, id, len))
-                return nomem(err, errlen);
+            nb_buf_add(&w->move_hi_id, id, len); /* room reserved */
             w->nmoves++;
             return NB_OK;
         }

@@ -64,8 +64,9 @@ void nb_writer_free(nb_writer *w);
 void nb_writer_file(nb_writer *w, const char *file);
 
 /* The rid of the body's record ID, 0 when it has none. While the ids asked
- * for rise (in the index's order), the body's rows are walked rather than
- * sought one by one. */
+ * for rise (in the index's order), the body's rows are read ahead in that
+ * order, several at a time, rather than sought one by one; no statement is
+ * left open between two calls. */
 nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
 
 /* As nb_writer_find, but it writes the queued records first and looks even in a
@@ -113,8 +114,8 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
  * outlives W and its queue. */
 void nb_writer_async(nb_writer *w, nb_async *a, int groups, nb_write_fail *fail);
 
-/* Writes every queued record, and ends the walk of nb_writer_find (call it
- * before the commit). */
+/* Writes every queued record, and forgets the rows nb_writer_find read ahead
+ * (call it before the commit). */
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen);
 
 
