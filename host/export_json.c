@@ -12,10 +12,23 @@
 
 
 /* The stream is this export's own, in memory (nb_out): written without stdio's lock (a
- * lock and an unlock at every call were a third of a report's JSON, by callgrind). */
+ * lock and an unlock at every call were a third of a report's JSON, by callgrind). A few
+ * bytes go by putc_unlocked, which stores into the stream's buffer in place: fwrite to a
+ * stream in memory costs about a hundred instructions a call (2,465 calls a report, 3% of
+ * a regeneration, by callgrind). */
+static void put_n(FILE *f, const char *s, size_t n)
+{
+    if (n > 32) {
+        fwrite_unlocked(s, 1, n, f);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        putc_unlocked(s[i], f);
+}
+
 static void put_s(const char *s, FILE *f)
 {
-    fwrite_unlocked(s, 1, strlen(s), f);
+    put_n(f, s, strlen(s));
 }
 
 /* N in decimal. */
@@ -28,7 +41,7 @@ static void put_ll(FILE *f, long long n)
     while (u /= 10);
     if (n < 0)
         *--p = '-';
-    fwrite_unlocked(p, 1, (size_t)(b + sizeof b - p), f);
+    put_n(f, p, (size_t)(b + sizeof b - p));
 }
 
 /* A JSON string: runs of characters that need no escape are written whole. */
@@ -39,7 +52,7 @@ static void json_string(FILE *f, const char *s)
         size_t n = 0;
         while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
             n++;
-        fwrite_unlocked(s, 1, n, f);
+        put_n(f, s, n);
         s += n;
         if (!*s)
             break;
