@@ -780,14 +780,6 @@ static double stored_width(double w)
     return floor((w * 7.0 + 5.0) / 7.0 * 256.0) / 256.0;
 }
 
-static void ref(FILE *f, int row, int col)
-{
-    char c[4];
-
-    col_name(col, c);
-    fprintf(f, "%s%d", c, row + 1);
-}
-
 /* The decimal digits of N at P; returns the end. */
 static char *put_int(char *p, long long n)
 {
@@ -808,17 +800,41 @@ static char *put_int(char *p, long long n)
 /* Appends the literal S (without its NUL) at P. */
 #define PUT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
 
+/* The cell reference of ROW, COL ("B7") at P; returns the end. */
+static char *put_ref(char *p, int row, int col)
+{
+    char name[4];
+
+    col_name(col, name);
+    for (const char *n = name; *n; n++)
+        *p++ = *n;
+    return put_int(p, (long long)row + 1);
+}
+
+static void ref(FILE *f, int row, int col)
+{
+    char buf[32];
+
+    fwrite(buf, 1, (size_t)(put_ref(buf, row, col) - buf), f);
+}
+
+/* V as %.16g writes it, at P (room for 32 bytes); returns the end. A whole number of
+ * fewer than 16 digits is the digits alone: written without printf (a row's height). */
+static char *put_g(char *p, double v)
+{
+    if (v > -1e15 && v < 1e15 && v == (double)(long long)v && !(v == 0 && signbit(v)))
+        return put_int(p, (long long)v);
+    return p + snprintf(p, 32, "%.16g", v);
+}
+
 /* One cell, as <c r="B7" s="3" t="s"><v>12</v></c>, written in one piece: the worksheets
  * hold most of a workbook's bytes, and three fprintf a cell were 5% of a regeneration. */
 static void put_cell(FILE *f, const xcell *cell, int r, int c)
 {
-    char buf[128], *p = buf, name[4];
+    char buf[128], *p = buf;
 
-    col_name(c, name);
     p = PUT(p, "<c r=\"");
-    for (const char *n = name; *n; n++)
-        *p++ = *n;
-    p = put_int(p, (long long)r + 1);
+    p = put_ref(p, r, c);
     p = PUT(p, "\" s=\"");
     p = put_int(p, cell->xf);
     *p++ = '"';
@@ -863,10 +879,16 @@ static void worksheet_part(FILE *f, const xlsx *x, int index)
     }
     fputs("<sheetData>", f);
     for (int r = 0; r < s->nrows; r++) {
-        fprintf(f, "<row r=\"%d\"", r + 1);
-        if (s->heights[r] > 0)
-            fprintf(f, " ht=\"%.16g\" customHeight=\"1\"", s->heights[r]);
-        fputc('>', f);
+        char buf[96], *p = buf;
+        p = PUT(p, "<row r=\"");
+        p = put_int(p, (long long)r + 1);
+        if (s->heights[r] > 0) {
+            p = PUT(p, "\" ht=\"");
+            p = put_g(p, s->heights[r]);
+            p = PUT(p, "\" customHeight=\"1");
+        }
+        p = PUT(p, "\">");
+        fwrite(buf, 1, (size_t)(p - buf), f);
         for (int c = 0; c < s->ncols; c++) {
             const xcell *cell = &s->cells[(size_t)r * (size_t)s->ncols + (size_t)c];
             if (cell->kind)
