@@ -32,13 +32,16 @@ typedef struct {
 } pending_row;
 
 /* A row of a body read ahead of the finds (nb_writer_find): its texts in the writer's
- * ahead_text, at id, off and raw. */
+ * ahead_text, at id and raw; its fields in ahead_val (a row's nfields values: a number,
+ * or a text's place in ahead_text), those it has in HAS (bit f). Some 100 bytes a request
+ * (456 with a slot for every possible field: 20 MB of a re-import naming 3,000 bodies). */
 typedef struct {
-    int64_t rid, src, ival[NB_MAX_FIELDS];
+    int64_t rid, src;
     long line;
-    size_t id, id_len, off[NB_MAX_FIELDS], raw, raw_len, len[NB_MAX_FIELDS];
-    unsigned char has[NB_MAX_FIELDS];
+    size_t id, id_len, raw, raw_len;
+    unsigned has;
 } ahead_row;
+_Static_assert(NB_MAX_FIELDS <= 32, "ahead_row.has holds a bit a field");
 
 /* The keys under which the store keeps a kind's statements of the writers between uses
  * (nb_store_stmt_take): bytes of the kind's own, apart from the row statements' (step_row:
@@ -66,7 +69,8 @@ struct nb_batch {
     sqlite3_stmt *ins_batch; /* BATCH_ROWS rows; NULL when rows go one by one */
     /* the body and the source bound to each row of ins_batch (0: none): bound again only
        when they change, so a file of one body binds them once */
-    int64_t bound[BATCH_ROWS][2];
+    int64_t (*bound)[2];     /* BATCH_ROWS pairs, made with ins_batch (a queue of a body
+                                that has rows never batches: 4 KB each of 3,000 bodies) */
     pending_row *pending;    /* cap slots */
     int npending, cap;       /* cap: 1, BATCH_ROWS with ins_batch, a group with async */
     int updates;             /* pending rows that update (never so in a batch: then all
@@ -128,6 +132,7 @@ struct nb_writer {
        is visited by SQLite each time it writes or opens another: a re-import of 1e6 rows
        naming 100 bodies spent 30% of its time there, each body's walk open). */
     ahead_row *ahead;        /* want rows' room */
+    int64_t *ahead_val;      /* their fields: nfields a row */
     const int *readers;      /* the import's count of writers that read ahead (NULL: one) */
     nb_buf ahead_text;
     int nahead, at, room;    /* rows read, the first not passed, the room for them */
@@ -236,14 +241,15 @@ static void prepare_batch(nb_batch *q)
     }
     nb_buf_free(&b);
     pending_row *more = q->ins_batch ? realloc(q->pending, BATCH_ROWS * sizeof *more) : NULL;
-    if (!more) {
+    if (more)
+        q->pending = more;
+    /* zeros: a kept statement's bindings are another's */
+    if (!more || !(q->bound = calloc(BATCH_ROWS, sizeof *q->bound))) {
         sqlite3_finalize(q->ins_batch);
         q->ins_batch = NULL;
         return;
     }
-    q->pending = more;
     q->cap = BATCH_ROWS;
-    memset(q->bound, 0, sizeof q->bound); /* a kept statement's are another's */
 }
 
 /* A queue of kind K; BATCHED: its new records go by batches. NULL when out of memory. */
@@ -282,6 +288,7 @@ void nb_batch_free(nb_batch *q)
     nb_buf_free(&q->sent_text);
     nb_store_stmt_give(q->s, q->k, q->ins_batch);
     free(q->pending);
+    free(q->bound);
     nb_buf_free(&q->text);
     free(q);
 }
@@ -339,6 +346,7 @@ void nb_writer_free(nb_writer *w)
     if (w->own_q)
         nb_batch_free(w->q);
     free(w->ahead);
+    free(w->ahead_val);
     nb_buf_free(&w->ahead_text);
     nb_buf_free(&w->last_id);
     nb_buf_free(&w->move_lo_id);
@@ -380,6 +388,11 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
         if (!more)
             return 1;
         w->ahead = more;
+        int64_t *val = realloc(w->ahead_val, (size_t)w->want * (size_t)(k->nfields ? k->nfields : 1) *
+                                                 sizeof *val);
+        if (!val)
+            return 1;
+        w->ahead_val = val;
         w->room = w->want;
     }
     if (prepare_read(w, after, &st) != SQLITE_OK) {
@@ -395,16 +408,24 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
     w->ahead_text.len = 0;
     int rc, bad = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && w->nahead < w->want) {
+        int64_t *val = w->ahead_val + (size_t)w->nahead * (size_t)k->nfields;
         ahead_row *a = &w->ahead[w->nahead++];
         bad |= keep_value(w, sqlite3_column_value(st, 0), &a->id, &a->id_len);
         a->rid = sqlite3_column_int64(st, 1);
+        a->has = 0;
         for (int f = 0; f < k->nfields; f++) {
             sqlite3_value *v = sqlite3_column_value(st, f + 2);
-            a->has[f] = sqlite3_value_type(v) != SQLITE_NULL;
-            if (k->fields[f].type == NB_F_TEXT)
-                bad |= a->has[f] && keep_value(w, v, &a->off[f], &a->len[f]);
-            else
-                a->ival[f] = sqlite3_value_int64(v);
+            size_t off, tlen;
+            val[f] = 0;
+            if (sqlite3_value_type(v) == SQLITE_NULL)
+                continue;
+            a->has |= 1u << f;
+            if (k->fields[f].type == NB_F_TEXT) {
+                bad |= keep_value(w, v, &off, &tlen);
+                val[f] = (int64_t)off;
+            } else {
+                val[f] = sqlite3_value_int64(v);
+            }
         }
         a->src = sqlite3_column_int64(st, k->nfields + 2);
         a->line = (long)sqlite3_column_int64(st, k->nfields + 3);
@@ -481,10 +502,13 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     int bad = r || nb_buf_add(&w->last_id, id, len);
     if (!bad && found) {
         const ahead_row *a = &w->ahead[w->at];
+        const int64_t *val = w->ahead_val + (size_t)w->at * (size_t)k->nfields;
         for (int f = 0; f < k->nfields; f++) {
-            w->found_has[f] = a->has[f];
-            w->found_ival[f] = a->ival[f];
-            w->found_off[f] = a->off[f];
+            w->found_has[f] = (a->has >> f) & 1;
+            if (k->fields[f].type == NB_F_TEXT)
+                w->found_off[f] = (size_t)val[f];
+            else
+                w->found_ival[f] = val[f];
         }
         w->found_raw = a->raw;
         w->found_src = a->src;
