@@ -113,8 +113,8 @@ struct nb_writer {
        them whose lines moved by as many, written by one UPDATE (end_moves). The run is of
        consecutive rids (MOVE_RIDS: a file imported again in its order), or of rows next to
        each other in the body's ids (MOVE_IDS: each found next to the one before among the
-       rows read ahead, see find_locked; a city's file, whose rows name its bodies in turn, gave each body's rows
-       rids far apart). */
+       rows read ahead, see find_locked; a city's file, whose rows name its bodies in turn,
+       gave each body's rows rids far apart). */
     int64_t move_lo, move_hi;
     nb_buf move_lo_id, move_hi_id;
     long move_by, move_first, move_last; /* lines: the change, the run's first and last */
@@ -388,8 +388,8 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
         if (!more)
             return 1;
         w->ahead = more;
-        int64_t *val = realloc(w->ahead_val, (size_t)w->want * (size_t)(k->nfields ? k->nfields : 1) *
-                                                 sizeof *val);
+        size_t nval = (size_t)w->want * (size_t)(k->nfields ? k->nfields : 1);
+        int64_t *val = realloc(w->ahead_val, nval * sizeof *val);
         if (!val)
             return 1;
         w->ahead_val = val;
@@ -464,7 +464,9 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     size_t len = strlen(id);
     int after = w->has_last && w->room && id_cmp(w->last_id.data, w->last_id.len, id, len) < 0;
     int r = 0, found = 0, passed = 0, n = w->readers && *w->readers > 1 ? *w->readers : 1;
-    int most = AHEAD_ALL / n < AHEAD_LEAST ? AHEAD_LEAST : AHEAD_ALL / n > AHEAD_MOST ? AHEAD_MOST : AHEAD_ALL / n;
+    int most = AHEAD_ALL / n < AHEAD_LEAST  ? AHEAD_LEAST
+               : AHEAD_ALL / n > AHEAD_MOST ? AHEAD_MOST
+                                            : AHEAD_ALL / n;
     long prev = w->found_at;
     w->found_at = -1;
     w->found_next = 0;
@@ -1004,7 +1006,8 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         where(w->q, &first, n == 1 ? &first : &last, err, errlen);
         size_t len = strlen(err);
         snprintf(err + len, errlen - len, "%s",
-                 step == SQLITE_CORRUPT ? "the rows changed under the import" : sqlite3_errmsg(w->s->db));
+                 step == SQLITE_CORRUPT ? "the rows changed under the import"
+                                        : sqlite3_errmsg(w->s->db));
         return NB_ERR_SQL;
     }
     /* the values are the rows': the parts stay; the pair's kept digest is forgotten, as for
