@@ -117,6 +117,10 @@ void nb_pack_window(nb_pack_cursor *c, int open, int close, int64_t lo, int64_t 
 /* From now on, C decodes the rids and packed columns COLS[0..N) alone; the others'
  * values in a part are left as they were (not the part's). */
 void nb_pack_want(nb_pack_cursor *c, const int *cols, int n);
+/* Before the first nb_pack_next: C gives each part a slice at a time (at most 1,024 records,
+ * in order; each slice a part of the same body, its rids and columns those of its records),
+ * so a loop over every record reads the same few pages of memory. */
+void nb_pack_slices(nb_pack_cursor *c);
 void nb_pack_close(nb_pack_cursor *c);
 
 /* Marks in SEEN[y - 1900] (SEEN of 8100 bytes: 1900..9999) the years in which the packed

@@ -494,7 +494,10 @@ static nb_err packs_begin(packs *p, tab *t, char *err, size_t errlen)
         return fail(err, errlen, "out of memory");
     for (int i = 0; i <= t->ny; i++)
         p->jan1[i] = nb_pack_day((t->y0 + i) * 10000 + 101);
-    return nb_pack_open(t->s, t->k, t->sc->body, &p->cur, err, errlen);
+    nb_err rc = nb_pack_open(t->s, t->k, t->sc->body, &p->cur, err, errlen);
+    if (!rc)
+        nb_pack_slices(p->cur); /* each record is read once, in order */
+    return rc;
 }
 
 /* The next part, with the offset of its body's first block. */

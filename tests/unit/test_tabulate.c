@@ -532,6 +532,105 @@ static void test_ids(void)
     }
 }
 
+/* C and D (the same cube, from the packed columns and from the rows) have the same cells,
+ * each with the same rids (sorted here). */
+static void cubes_same(nb_cube *c, nb_cube *d, const char *name)
+{
+    int same = c && d && c->ndims == d->ndims && c->ncells == d->ncells;
+    for (int k = 0; same && k < c->ndims; k++)
+        same = c->dim_len[k] == d->dim_len[k];
+    size_t i = 0;
+    for (; same && i < c->ncells; i++) {
+        same = c->cells[i] == d->cells[i];
+        if (same && c->ids && d->ids) {
+            nb_idlist *x = &c->ids[i], *y = &d->ids[i];
+            same = x->n == y->n;
+            if (same && x->n) {
+                qsort(x->rid, (size_t)x->n, sizeof *x->rid, cmp_rid);
+                qsort(y->rid, (size_t)y->n, sizeof *y->rid, cmp_rid);
+                same = memcmp(x->rid, y->rid, (size_t)x->n * sizeof *x->rid) == 0;
+            }
+        } else if (same) {
+            same = !c->ids && !d->ids;
+        }
+    }
+    char line[400];
+    snprintf(line, sizeof line, "%s (cell %zu: %lld and %lld)", name, i - 1,
+             same || !c || !d || i == 0 ? 0LL : (long long)c->cells[i - 1],
+             same || !c || !d || i == 0 ? 0LL : (long long)d->cells[i - 1]);
+    CHECK(same, same ? name : line);
+}
+
+/* A tabulation reads a part of more records than a slice (pack.c: 1,024) a slice at a
+ * time: the cells and the rids behind them are the rows' own, across the slices. */
+static void test_slices(void)
+{
+    static const char *const applicants[] = {"person", "business", "legal", "research", "ngo", "other"};
+    static const char *const outcomes[] = {"1", "2", "3.1", "6", "6.2"};
+    static const char *const matters[] = {"license", "penalty", "fee"};
+    unsigned x = 12345;
+#define NEXT() (x = x * 1103515245u + 12345u, (x >> 8) % 100000u)
+    char err[256] = "";
+    CHECK(nb_store_begin(st, err, sizeof err) == NB_OK, "slices: a transaction");
+    for (int i = 0; i < 2600; i++) {
+        char spec[300], closed[64] = "";
+        int y = 2018 + (int)(NEXT() % 5), m = 1 + (int)(NEXT() % 12), d = 1 + (int)(NEXT() % 28);
+        int later = (int)(NEXT() % 2), outcome = (int)(NEXT() % 5), applicant = (int)(NEXT() % 6);
+        int matter = (int)(NEXT() % 3), gone = (int)(NEXT() % 2), kind = (int)(NEXT() % 2);
+        int n = 1 + (int)(NEXT() % 9);
+        if (NEXT() % 4)
+            snprintf(closed, sizeof closed, ";closed=%d-%02d-%02d;outcome=%s", y + later, m, d,
+                     outcomes[outcome]);
+        snprintf(spec, sizeof spec, "id=S%d;received=%d-%02d-%02d;applicant=%s%s", i, y, m, d,
+                 applicants[applicant], closed);
+        ins("request", "丙区", spec);
+        snprintf(spec, sizeof spec, "id=SM%d;kind=%s;listed=%d-%02d-%02d%s", i, matters[matter], y,
+                 m, d, gone ? ";delisted=2023-07-01" : "");
+        ins("matter", "丙区", spec);
+        snprintf(spec, sizeof spec, "kind=%s;date=%d-%02d-%02d;count=%d", matters[kind], y, m, d, n);
+        ins("decision", "丙区", spec);
+    }
+#undef NEXT
+    CHECK(nb_store_commit(st, err, sizeof err) == NB_OK, "slices: committed");
+    int64_t body = 0;
+    CHECK(nb_store_body(st, "丙区", 0, &body, NULL, err, sizeof err) == NB_OK, "slices: body 丙区");
+    for (int pass = 0; pass < 2; pass++) {
+        int64_t b = pass ? 0 : body; /* the body alone; every body */
+        for (int year = 2019; year <= 2022; year++) {
+            int yr = year == 2022 ? 0 : year; /* 0: every year */
+            char name[200];
+            nb_scope sc = {.kind = "request", .body = b, .year = yr, .track_ids = 1};
+            nb_scope sr = sc;
+            sr.rows = 1;
+            nb_cube *c = NULL, *d = NULL;
+            CHECK(nb_flow(st, &sc, &c, err, sizeof err) == NB_OK &&
+                  nb_flow(st, &sr, &d, err, sizeof err) == NB_OK, "slices: flows");
+            snprintf(name, sizeof name, "slices: the flow of body %lld, year %d, from the packs is the rows'",
+                     (long long)b, yr);
+            cubes_same(c, d, name);
+            nb_cube_free(c), nb_cube_free(d);
+            c = d = NULL;
+            sc.kind = sr.kind = "matter";
+            CHECK(nb_stock(st, &sc, "listed", "delisted", 0, "kind", &c, err, sizeof err) == NB_OK &&
+                  nb_stock(st, &sr, "listed", "delisted", 0, "kind", &d, err, sizeof err) == NB_OK,
+                  "slices: stocks");
+            snprintf(name, sizeof name, "slices: the stock of body %lld, year %d, from the packs is the rows'",
+                     (long long)b, yr);
+            cubes_same(c, d, name);
+            nb_cube_free(c), nb_cube_free(d);
+            c = d = NULL;
+            sc.kind = sr.kind = "decision";
+            CHECK(nb_count_by(st, &sc, "date", "kind", "count", &c, err, sizeof err) == NB_OK &&
+                  nb_count_by(st, &sr, "date", "kind", "count", &d, err, sizeof err) == NB_OK,
+                  "slices: sums");
+            snprintf(name, sizeof name, "slices: the sum of body %lld, year %d, from the packs is the rows'",
+                     (long long)b, yr);
+            cubes_same(c, d, name);
+            nb_cube_free(c), nb_cube_free(d);
+        }
+    }
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/nbtab.XXXXXX");
@@ -558,6 +657,7 @@ int main(void)
     test_stock();
     test_count_sum();
     test_ids();
+    test_slices();
 
     nb_store_close(st);
     char sql[256];
