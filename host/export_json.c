@@ -11,38 +11,7 @@
 #include <string.h>
 
 
-/* The stream is this export's own, in memory (nb_out): written without stdio's lock (a
- * lock and an unlock at every call were a third of a report's JSON, by callgrind). A few
- * bytes go by putc_unlocked, which stores into the stream's buffer in place: fwrite to a
- * stream in memory costs about a hundred instructions a call (2,465 calls a report, 3% of
- * a regeneration, by callgrind). */
-static void put_n(FILE *f, const char *s, size_t n)
-{
-    if (n > 32) {
-        fwrite_unlocked(s, 1, n, f);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        putc_unlocked(s[i], f);
-}
-
-static void put_s(const char *s, FILE *f)
-{
-    put_n(f, s, strlen(s));
-}
-
-/* N in decimal. */
-static void put_ll(FILE *f, long long n)
-{
-    char b[24], *p = b + sizeof b;
-    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (n < 0)
-        *--p = '-';
-    put_n(f, p, (size_t)(b + sizeof b - p));
-}
+/* The stream is written by nb_put_n and its kin (export_util.h), without stdio's lock. */
 
 /* A JSON string: runs of characters that need no escape are written whole. */
 static void json_string(FILE *f, const char *s)
@@ -52,19 +21,19 @@ static void json_string(FILE *f, const char *s)
         size_t n = 0;
         while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
             n++;
-        put_n(f, s, n);
+        nb_put_n(f, s, n);
         s += n;
         if (!*s)
             break;
         unsigned char ch = (unsigned char)*s++;
         switch (ch) {
-        case '"': put_s("\\\"", f); break;
-        case '\\': put_s("\\\\", f); break;
-        case '\n': put_s("\\n", f); break;
-        case '\r': put_s("\\r", f); break;
-        case '\t': put_s("\\t", f); break;
-        case '\b': put_s("\\b", f); break;
-        case '\f': put_s("\\f", f); break;
+        case '"': nb_put_s(f, "\\\""); break;
+        case '\\': nb_put_s(f, "\\\\"); break;
+        case '\n': nb_put_s(f, "\\n"); break;
+        case '\r': nb_put_s(f, "\\r"); break;
+        case '\t': nb_put_s(f, "\\t"); break;
+        case '\b': nb_put_s(f, "\\b"); break;
+        case '\f': nb_put_s(f, "\\f"); break;
         default: fprintf(f, "\\u%04x", ch); break;
         }
     }
@@ -76,7 +45,7 @@ static void json_string_or_null(FILE *f, const char *s)
     if (s)
         json_string(f, s);
     else
-        put_s("null", f);
+        nb_put_s(f, "null");
 }
 
 /* A number: money as shown (two decimals, trailing zeros trimmed: 21350.46,
@@ -87,7 +56,7 @@ static void json_number(FILE *f, const nb_cell *c)
     double v = c->num;
 
     if (!isfinite(v)) {
-        put_s("null", f);
+        nb_put_s(f, "null");
         return;
     }
     if (c->fmt == NB_FMT_MONEY || c->fmt == NB_FMT_MONEY_UNIT) {
@@ -109,14 +78,14 @@ static void json_number(FILE *f, const nb_cell *c)
                 break;
         }
     }
-    put_s(buf, f);
+    nb_put_s(f, buf);
 }
 
 static void json_value(FILE *f, const nb_cell *c)
 {
     switch (c->type) {
     case NB_V_INT:
-        put_ll(f, c->i);
+        nb_put_ll(f, c->i);
         break;
     case NB_V_NUM:
         json_number(f, c);
@@ -125,7 +94,7 @@ static void json_value(FILE *f, const nb_cell *c)
         json_string(f, str_or_empty(c->text));
         break;
     default:
-        put_s("null", f);
+        nb_put_s(f, "null");
         break;
     }
 }
@@ -257,18 +226,18 @@ static void json_row(FILE *f, const json_index *ix, size_t g, size_t end)
 
     json_keys_at(ix->t, ix->pos[g], &rk, &key);
     json_string(f, rk);
-    put_s(": {", f);
+    nb_put_s(f, ": {");
     for (size_t i = g; i < end; i++) {
         json_keys_at(ix->t, ix->pos[i], &rk, &key);
         if (!key)
             continue;
-        put_s(first_cell ? "\n        " : ",\n        ", f);
+        nb_put_s(f, first_cell ? "\n        " : ",\n        ");
         first_cell = 0;
         json_string(f, key);
-        put_s(": ", f);
+        nb_put_s(f, ": ");
         json_value(f, &ix->t->cells[ix->pos[i]]);
     }
-    put_s(first_cell ? "}" : "\n      }", f);
+    nb_put_s(f, first_cell ? "}" : "\n      }");
 }
 
 typedef struct {
@@ -300,12 +269,12 @@ static nb_err json_table(FILE *f, const nb_table *t)
     }
     qsort(groups, ng, sizeof *groups, group_cmp);
     json_string(f, t->id);
-    put_s(": {", f);
+    nb_put_s(f, ": {");
     for (size_t i = 0; i < ng; i++) {
-        put_s(i ? ",\n      " : "\n      ", f);
+        nb_put_s(f, i ? ",\n      " : "\n      ");
         json_row(f, &ix, groups[i].g, groups[i].end);
     }
-    put_s(ng ? "\n    }" : "}", f);
+    nb_put_s(f, ng ? "\n    }" : "}");
     free(groups);
     free(ix.pos);
     return NB_OK;
@@ -316,16 +285,16 @@ static nb_err json_tables(FILE *f, const nb_doc *doc)
 {
     int first_table = 1;
 
-    put_s("  \"tables\": {", f);
+    nb_put_s(f, "  \"tables\": {");
     for (int i = 0; i < doc->ntables; i++) {
         if (!doc->tables[i].id)
             continue;
-        put_s(first_table ? "\n    " : ",\n    ", f);
+        nb_put_s(f, first_table ? "\n    " : ",\n    ");
         first_table = 0;
         if (json_table(f, &doc->tables[i]) != NB_OK)
             return NB_ERR_NOMEM;
     }
-    put_s(first_table ? "},\n" : "\n  },\n", f);
+    nb_put_s(f, first_table ? "},\n" : "\n  },\n");
     return NB_OK;
 }
 
@@ -333,45 +302,45 @@ static nb_err json_tables(FILE *f, const nb_doc *doc)
  * and the message (kept apart, and whole). */
 static void json_check(FILE *f, const nb_check *k)
 {
-    put_s("    {", f);
+    nb_put_s(f, "    {");
     for (int c = 0; c < NB_CHECK_FIELDS; c++) {
         const nb_cell *v = nb_check_value(k, c);
-        put_s(c ? ",\n      \"" : "\n      \"", f);
-        put_s(nb_check_keys[c], f);
-        put_s("\": ", f);
+        nb_put_s(f, c ? ",\n      \"" : "\n      \"");
+        nb_put_s(f, nb_check_keys[c]);
+        nb_put_s(f, "\": ");
         if (v)
             json_value(f, v);
         else
             json_string_or_null(f, nb_check_field(k, c));
     }
-    put_s(",\n      \"evidence\": [", f);
+    nb_put_s(f, ",\n      \"evidence\": [");
     for (int e = 0; e < k->nevidence; e++) {
-        put_s(e ? ",\n        " : "\n        ", f);
+        nb_put_s(f, e ? ",\n        " : "\n        ");
         json_string_or_null(f, k->evidence[e]);
     }
-    put_s(k->nevidence > 0 ? "\n      ]" : "]", f);
+    nb_put_s(f, k->nevidence > 0 ? "\n      ]" : "]");
     if (k->message) {
-        put_s(",\n      \"message\": ", f);
+        nb_put_s(f, ",\n      \"message\": ");
         json_string(f, k->message);
     }
-    put_s("\n    }", f);
+    nb_put_s(f, "\n    }");
 }
 
 static nb_err json_write(FILE *f, const nb_doc *doc)
 {
-    put_s("{\n  \"body\": ", f);
+    nb_put_s(f, "{\n  \"body\": ");
     json_string_or_null(f, doc->body);
     fprintf(f, ",\n  \"year\": %d,\n  \"format\": ", doc->year);
     json_string_or_null(f, doc->format);
-    put_s(",\n", f);
+    nb_put_s(f, ",\n");
     if (json_tables(f, doc) != NB_OK)
         return NB_ERR_NOMEM;
-    put_s("  \"checks\": [", f);
+    nb_put_s(f, "  \"checks\": [");
     for (int i = 0; i < doc->nchecks; i++) {
-        put_s(i ? ",\n" : "\n", f);
+        nb_put_s(f, i ? ",\n" : "\n");
         json_check(f, &doc->checks[i]);
     }
-    put_s(doc->nchecks > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
+    nb_put_s(f, doc->nchecks > 0 ? "\n  ]\n}\n" : "]\n}\n");
     return NB_OK;
 }
 
