@@ -111,6 +111,25 @@ static void format_money(char *buf, size_t len, double v)
         memmove(buf, buf + 1, strlen(buf));
 }
 
+/* I in decimal, with a sign before a positive one when PLUS: a copy (NULL when memory is
+ * short). snprintf took 600 instructions a number, 5% of making a report's document. */
+static char *int_text(long long i, int plus)
+{
+    char b[24], *p = b + sizeof b;
+    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+    *--p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (i < 0)
+        *--p = '-';
+    else if (plus && i > 0)
+        *--p = '+';
+    size_t n = (size_t)(b + sizeof b - p);
+    char *t = malloc(n);
+    return t ? memcpy(t, p, n) : NULL;
+}
+
 char *nb_cell_format(const nb_cell *c)
 {
     char buf[512];
@@ -124,15 +143,13 @@ char *nb_cell_format(const nb_cell *c)
     case NB_V_INT:
         switch (c->fmt) {
         case NB_FMT_SIGNED:
-            snprintf(buf, sizeof buf, c->i == 0 ? "%lld" : "%+lld", c->i);
-            return strdup(buf);
+            return int_text(c->i, 1);
         case NB_FMT_MONEY:
         case NB_FMT_MONEY_UNIT:
             v = (double)c->i;
             break;
         default:
-            snprintf(buf, sizeof buf, "%lld", c->i);
-            return strdup(buf);
+            return int_text(c->i, 0);
         }
         break;
     case NB_V_NUM:

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdlib.h>
@@ -194,6 +195,10 @@ static void test_cell_format(void)
     FMT_IS(NB_V_INT, NB_FMT_SIGNED, 25, 0, "+25", "format: signed positive");
     FMT_IS(NB_V_INT, NB_FMT_SIGNED, -58, 0, "-58", "format: signed negative");
     FMT_IS(NB_V_INT, NB_FMT_SIGNED, 0, 0, "0", "format: signed zero");
+    FMT_IS(NB_V_INT, NB_FMT_PLAIN, 0, 0, "0", "format: integer zero");
+    FMT_IS(NB_V_INT, NB_FMT_PLAIN, -7, 0, "-7", "format: integer negative");
+    FMT_IS(NB_V_INT, NB_FMT_PLAIN, LLONG_MIN, 0, "-9223372036854775808", "format: the least integer");
+    FMT_IS(NB_V_INT, NB_FMT_SIGNED, LLONG_MAX, 0, "+9223372036854775807", "format: signed, the greatest");
     FMT_IS(NB_V_NUM, NB_FMT_MONEY, 0, 21350.46, "21350.46", "format: money");
     FMT_IS(NB_V_NUM, NB_FMT_MONEY, 0, 7, "7.00", "format: money, whole");
     FMT_IS(NB_V_NUM, NB_FMT_MONEY, 0, -0.001, "0.00", "format: money, no negative zero");
