@@ -65,6 +65,9 @@ typedef struct nb_store {
                         reads the dictionary again */
     struct nb_async *helper; /* an import's helper thread writing on this connection, or
                                 NULL: waited for before the store's own writes (nb_store_quiet) */
+    void *importing; /* the import running on this connection (import.c: its SQL function
+                        nb_kept reads it), or NULL */
+    int import_fn;   /* import.c's SQL function is made on this connection */
 } nb_store;
 
 /* Waits for the job of the import's helper thread in flight, if any (async.h): a write
