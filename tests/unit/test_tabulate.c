@@ -16,8 +16,9 @@ static char dir[64];
 static nb_store *st;
 static int64_t body_a, body_b; /* 甲区, 乙区 */
 
-/* Inserts one record of KIND for BODY given as "field=value;field=value". */
-static void ins(const char *kind, const char *body, const char *spec)
+/* Inserts one record of KIND for BODY given as "field=value;field=value"; 1 when it was
+ * inserted, else 0 with the reason in ERR. */
+static int insert(const char *kind, const char *body, const char *spec, char *err, size_t errlen)
 {
     char buf[512], *names[16], *values[16], *save = NULL;
     int n = 0, inserted = 0;
@@ -30,32 +31,30 @@ static void ins(const char *kind, const char *body, const char *spec)
     }
     /* A kind without ids takes "SOURCE:LINE" as id: one source per insert keeps them apart. */
     static int line;
-    char err[512] = "", name[600], source[64];
+    char source[64];
     snprintf(source, sizeof source, "test_tabulate.c:%d", ++line);
     nb_err rc = nb_record_insert(st, kind, body, (const char *const *)names,
-                                 (const char *const *)values, n, source, &inserted, err, sizeof err);
-    snprintf(name, sizeof name, "insert %s %s {%s}%s%s", kind, body, spec, rc ? ": " : "", err);
-    CHECK(rc == NB_OK && inserted == 1, name);
+                                 (const char *const *)values, n, source, &inserted, err, errlen);
+    return rc == NB_OK && inserted == 1;
 }
 
-/* As ins, without a check of its own: 1 when the record was inserted (for loops of many). */
+/* insert, checked. */
+static void ins(const char *kind, const char *body, const char *spec)
+{
+    char err[512] = "", name[600];
+    int ok = insert(kind, body, spec, err, sizeof err);
+    snprintf(name, sizeof name, "insert %s %s {%s}%s%s", kind, body, spec, *err ? ": " : "", err);
+    CHECK(ok, name);
+}
+
+/* insert, without a check of its own (for loops of many): 1 when inserted. */
 static int ins_quiet(const char *kind, const char *body, const char *spec)
 {
-    char buf[512], *names[16], *values[16], *save = NULL, err[512] = "";
-    int n = 0, inserted = 0;
-    snprintf(buf, sizeof buf, "%s", spec);
-    for (char *p = strtok_r(buf, ";", &save); p && n < 16; p = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(p, '=');
-        *eq = '\0';
-        names[n] = p;
-        values[n++] = eq + 1;
-    }
-    nb_err rc = nb_record_insert(st, kind, body, (const char *const *)names,
-                                 (const char *const *)values, n, "test_tabulate.c:slices", &inserted,
-                                 err, sizeof err);
-    if (rc != NB_OK || inserted != 1)
+    char err[512] = "";
+    int ok = insert(kind, body, spec, err, sizeof err);
+    if (!ok)
         printf("# insert %s %s {%s}: %s\n", kind, body, spec, err);
-    return rc == NB_OK && inserted == 1;
+    return ok;
 }
 
 /* Cell of C at the labels given (NULL = sum of that dimension), one per dimension. */
