@@ -5,6 +5,7 @@
  * display width, for column widths and plain-text layout). Plain C, no
  * dependencies beyond libc. */
 #include "doc.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -115,19 +116,13 @@ static void format_money(char *buf, size_t len, double v)
  * short). snprintf took 600 instructions a number, 5% of making a report's document. */
 static char *int_text(long long i, int plus)
 {
-    char b[24], *p = b + sizeof b;
-    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
-    *--p = '\0';
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (i < 0)
-        *--p = '-';
-    else if (plus && i > 0)
-        *--p = '+';
-    size_t n = (size_t)(b + sizeof b - p);
-    char *t = malloc(n);
-    return t ? memcpy(t, p, n) : NULL;
+    char b[24], *p = b;
+    if (plus && i > 0)
+        *p++ = '+';
+    p = nb_ll_text(p, i);
+    *p++ = '\0';
+    char *t = malloc((size_t)(p - b));
+    return t ? memcpy(t, b, (size_t)(p - b)) : NULL;
 }
 
 char *nb_cell_format(const nb_cell *c)

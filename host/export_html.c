@@ -177,17 +177,6 @@ static int html_words(FILE *f, const char *text, double w, double size)
 }
 
 /* A cell; PCT[c] is column c's share of the width in per cent, SIZE its font size. */
-/* Writes N, at least 0, in decimal. */
-static void html_int(FILE *f, int n)
-{
-    char b[12];
-    int i = sizeof b;
-    do
-        b[--i] = (char)('0' + n % 10);
-    while ((n /= 10) > 0 && i > 0);
-    nb_put_n(f, b + i, sizeof b - (size_t)i);
-}
-
 /* A cell's width attribute of each column: ' width="P%"', P its per cent rounded. */
 typedef char width_attr[24];
 
@@ -213,12 +202,12 @@ static void html_cell(FILE *f, const nb_table *t, const int *owner, int r, int c
         nb_put_s(f, " class=\"num\"");
     if (g && g->r2 > g->r1) {
         nb_put_s(f, " rowspan=\"");
-        html_int(f, g->r2 - g->r1 + 1);
+        nb_put_ll(f, g->r2 - g->r1 + 1);
         putc_unlocked('"', f);
     }
     if (g && g->c2 > g->c1) {
         nb_put_s(f, " colspan=\"");
-        html_int(f, g->c2 - g->c1 + 1);
+        nb_put_ll(f, g->c2 - g->c1 + 1);
         putc_unlocked('"', f);
     }
     nb_put_s(f, label ? " align=\"left\" valign=\"middle\"" : " align=\"center\" valign=\"middle\"");

@@ -19,6 +19,7 @@
 
 #include "doc.h"
 #include "err.h"
+#include "util.h"
 
 /* ---- output files --------------------------------------------------------- */
 
@@ -172,14 +173,8 @@ static inline void nb_put_s(FILE *f, const char *s)
 /* N in decimal. */
 static inline void nb_put_ll(FILE *f, long long n)
 {
-    char b[24], *p = b + sizeof b;
-    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (n < 0)
-        *--p = '-';
-    nb_put_n(f, p, (size_t)(b + sizeof b - p));
+    char b[24];
+    nb_put_n(f, b, (size_t)(nb_ll_text(b, n) - b));
 }
 
 static inline const char *str_or_empty(const char *s)

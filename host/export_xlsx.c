@@ -21,6 +21,7 @@
 #include "export_grid.h"
 #include "export_layout.h"
 #include "export_util.h"
+#include "util.h"
 #include "wml.h"
 
 #include <locale.h>
@@ -780,23 +781,6 @@ static double stored_width(double w)
     return floor((w * 7.0 + 5.0) / 7.0 * 256.0) / 256.0;
 }
 
-/* The decimal digits of N at P; returns the end. */
-static char *put_int(char *p, long long n)
-{
-    char digits[24];
-    int k = 0;
-    unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
-
-    if (n < 0)
-        *p++ = '-';
-    do
-        digits[k++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    while (k > 0)
-        *p++ = digits[--k];
-    return p;
-}
-
 /* Appends the literal S (without its NUL) at P. */
 #define PUT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
 
@@ -808,7 +792,7 @@ static char *put_ref(char *p, int row, int col)
     col_name(col, name);
     for (const char *n = name; *n; n++)
         *p++ = *n;
-    return put_int(p, (long long)row + 1);
+    return nb_ll_text(p, (long long)row + 1);
 }
 
 static void ref(FILE *f, int row, int col)
@@ -823,7 +807,7 @@ static void ref(FILE *f, int row, int col)
 static char *put_g(char *p, double v)
 {
     if (v > -1e15 && v < 1e15 && v == (double)(long long)v && !(v == 0 && signbit(v)))
-        return put_int(p, (long long)v);
+        return nb_ll_text(p, (long long)v);
     return p + snprintf(p, 32, "%.16g", v);
 }
 
@@ -836,17 +820,17 @@ static void put_cell(FILE *f, const xcell *cell, int r, int c)
     p = PUT(p, "<c r=\"");
     p = put_ref(p, r, c);
     p = PUT(p, "\" s=\"");
-    p = put_int(p, cell->xf);
+    p = nb_ll_text(p, cell->xf);
     *p++ = '"';
     if (cell->kind == 'b') {
         p = PUT(p, "/>");
     } else if (cell->kind == 's') {
         p = PUT(p, " t=\"s\"><v>");
-        p = put_int(p, cell->sst);
+        p = nb_ll_text(p, cell->sst);
         p = PUT(p, "</v></c>");
     } else if (cell->kind == 'i') {
         p = PUT(p, "><v>");
-        p = put_int(p, cell->i);
+        p = nb_ll_text(p, cell->i);
         p = PUT(p, "</v></c>");
     } else {
         p += snprintf(p, 64, "><v>%.16G</v></c>", cell->num);
@@ -881,7 +865,7 @@ static void worksheet_part(FILE *f, const xlsx *x, int index)
     for (int r = 0; r < s->nrows; r++) {
         char buf[96], *p = buf;
         p = PUT(p, "<row r=\"");
-        p = put_int(p, (long long)r + 1);
+        p = nb_ll_text(p, (long long)r + 1);
         if (s->heights[r] > 0) {
             p = PUT(p, "\" ht=\"");
             p = put_g(p, s->heights[r]);

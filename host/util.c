@@ -243,6 +243,22 @@ int nb_date_weekday(int ymd)
     return (int)(w < 0 ? w + 7 : w);
 }
 
+char *nb_ll_text(char *p, long long n)
+{
+    char digits[20];
+    int k = 0;
+    unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+
+    if (n < 0)
+        *p++ = '-';
+    do
+        digits[k++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    while (k > 0)
+        *p++ = digits[--k];
+    return p;
+}
+
 void nb_date_format(int ymd, char out[11])
 {
     /* by hand: the importer writes one for every date it reads */

@@ -57,6 +57,9 @@ int nb_date_from_days(long days);
 /* 0 = Monday ... 6 = Sunday. */
 int nb_date_weekday(int ymd);
 int nb_date_valid(int y, int m, int d);
+/* Writes the decimal digits of N (with '-' when negative) at P, up to 20 bytes, no NUL;
+ * returns the end (by hand, not snprintf: the exporters write one for every cell). */
+char *nb_ll_text(char *p, long long n);
 /* Writes "YYYY-MM-DD" into out (11 bytes). */
 void nb_date_format(int ymd, char out[11]);
 

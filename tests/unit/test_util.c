@@ -5,6 +5,7 @@
 #include "t.h"
 #include "util.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,24 @@ static void test_dates(void)
     nb_date_format(20200105, out);
     CHECK_STR(out, "2020-01-05", "format: YYYY-MM-DD");
     CHECK(nb_date_valid(2020, 2, 29) && !nb_date_valid(2019, 2, 29), "valid: leap years");
+}
+
+/* nb_ll_text: the digits, a '-' before a negative, no NUL (written here after the end). */
+static void test_ll_text(void)
+{
+    static const struct {
+        long long n;
+        const char *want;
+    } cases[] = {{0, "0"}, {7, "7"}, {-7, "-7"}, {1234567890, "1234567890"},
+                 {LLONG_MAX, "9223372036854775807"}, {LLONG_MIN, "-9223372036854775808"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char b[24], name[64];
+        memset(b, 'x', sizeof b);
+        char *end = nb_ll_text(b, cases[i].n);
+        *end = '\0';
+        snprintf(name, sizeof name, "ll text: %s", cases[i].want);
+        CHECK_STR(b, cases[i].want, name);
+    }
 }
 
 static void test_money(void)
@@ -320,6 +339,7 @@ int main(void)
     test_async();
     test_text_utf8();
     test_dates();
+    test_ll_text();
     test_money();
     test_trim();
     test_map_buf();
