@@ -1236,6 +1236,7 @@ static nb_err damaged(nb_store *s, const nb_kind *k, int64_t body, char *err, si
 struct nb_pack_cursor {
     nb_store *s;
     sqlite3_stmt *st;
+    const char *sql; /* ST's text: its key among the store's kept statements */
     nb_pack_part part;
     int64_t *mem;
     int sliced;                    /* nb_pack_slices: a part comes a slice at a time */
@@ -1263,9 +1264,10 @@ nb_err nb_pack_open(nb_store *s, const nb_kind *k, int64_t body, nb_pack_cursor 
     for (int i = 0; i < ncols; i++)
         c->want[i] = 1;
     /* the stats before the data: a part the window leaves is not read past its stats */
-    const char *q = body ? "SELECT body, stats, data FROM pack WHERE kind = ?1 AND body = ?2 ORDER BY rid_lo"
-                         : "SELECT body, stats, data FROM pack WHERE kind = ?1 ORDER BY body, rid_lo";
-    if (sqlite3_prepare_v2(s->db, q, -1, &c->st, NULL) != SQLITE_OK) {
+    c->sql = body ? "SELECT body, stats, data FROM pack WHERE kind = ?1 AND body = ?2 ORDER BY rid_lo"
+                  : "SELECT body, stats, data FROM pack WHERE kind = ?1 ORDER BY body, rid_lo";
+    /* kept for the next cursor: a report opens one for each of its cubes */
+    if (!(c->st = nb_store_stmt(s, c->sql))) {
         nb_err rc = sql_fail(s, err, errlen);
         nb_pack_close(c);
         return rc;
@@ -1375,7 +1377,7 @@ void nb_pack_close(nb_pack_cursor *c)
 {
     if (!c)
         return;
-    sqlite3_finalize(c->st);
+    nb_store_stmt_give(c->s, c->sql, c->st);
     free(c->mem);
     free(c);
 }
@@ -1471,12 +1473,14 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
     sqlite3_stmt *st = NULL, *part = NULL;
     /* the stats alone (a result column is read even when the caller does not ask for
        it): a part's data is read only when it is decoded */
-    if (sqlite3_prepare_v2(s->db, "SELECT rowid, stats FROM pack WHERE kind = ?1 AND body = ?2 "
-                                  "ORDER BY rid_lo", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "SELECT data FROM pack WHERE rowid = ?1", -1, &part, NULL) !=
-            SQLITE_OK) {
-        sqlite3_finalize(st);
-        return sql_fail(s, err, errlen);
+    static const char q_stats[] = "SELECT rowid, stats FROM pack WHERE kind = ?1 AND body = ?2 "
+                                  "ORDER BY rid_lo",
+                      q_part[] = "SELECT data FROM pack WHERE rowid = ?1";
+    /* kept for the next kind and body: a report asks every kind (a regeneration, every body) */
+    if (!(st = nb_store_stmt(s, q_stats)) || !(part = nb_store_stmt(s, q_part))) {
+        nb_err rc = sql_fail(s, err, errlen);
+        nb_store_stmt_give(s, q_stats, st);
+        return rc;
     }
     sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, body);
@@ -1529,8 +1533,8 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
     }
     if (!rc && step != SQLITE_DONE)
         rc = sql_fail(s, err, errlen);
-    sqlite3_finalize(st);
-    sqlite3_finalize(part);
+    nb_store_stmt_give(s, q_stats, st);
+    nb_store_stmt_give(s, q_part, part);
     free(mem);
     return rc;
 }

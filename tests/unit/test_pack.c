@@ -294,6 +294,96 @@ static void test_window(void)
     nb_store_close(s);
 }
 
+/* The statements on S's connection. */
+static int statements(nb_store *s)
+{
+    int n = 0;
+    for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
+        n++;
+    return n;
+}
+
+/* The runs of the statement on S's connection whose text begins with SQL (SQLite's count),
+ * -1 when there is none. */
+static int runs_of(nb_store *s, const char *sql)
+{
+    for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
+        if (strncmp(sqlite3_sql(st), sql, strlen(sql)) == 0)
+            return sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0);
+    return -1;
+}
+
+/* The records in a column's text (column()). */
+static long records(const char *text)
+{
+    long n = 0;
+    for (; *text; text++)
+        n += *text == ':';
+    return n;
+}
+
+/* A cursor's statement is kept for the next cursor (a report opens one for each cube, and
+ * "which years" asks every kind): the next prepares none, starts from the first part
+ * whatever the last one read, and two cursors open at once have a statement each. */
+static void test_kept(nb_store *s)
+{
+    static char all[1 << 20], again[1 << 20], got[1 << 20]; /* every record's "rid:day" */
+    char err[256];
+    const nb_kind *k = nb_kind_find("request");
+    const char *every = "SELECT body, stats, data FROM pack WHERE kind = ?1 ORDER BY";
+    column(s, "request", 0, all, sizeof all);
+    int before = statements(s), runs = runs_of(s, every);
+    column(s, "request", 0, again, sizeof again);
+    CHECK(runs >= 1 && runs_of(s, every) == runs + 1 && statements(s) == before,
+          "kept: a second cursor runs the first one's statement, prepares none");
+    CHECK(all[0] && strcmp(all, again) == 0, "kept: the second reads what the first read");
+
+    /* one left after its first part: the next cursor starts from the first */
+    nb_pack_cursor *a, *b;
+    const nb_pack_part *p;
+    nb_pack_open(s, k, 0, &a, err, sizeof err);
+    CHECK(nb_pack_next(a, &p, err, sizeof err) == NB_OK, "kept: a first part read");
+    nb_pack_close(a);
+    column(s, "request", 0, got, sizeof got);
+    CHECK_STR(got, all, "kept: a cursor after one left midway reads every part");
+
+    /* two at once: each its own statement, each every part */
+    nb_pack_open(s, k, 0, &a, err, sizeof err);
+    nb_pack_open(s, k, 0, &b, err, sizeof err);
+    int na = 0, nb = 0, ra, rb;
+    do {
+        const nb_pack_part *pa, *pb;
+        ra = nb_pack_next(a, &pa, err, sizeof err);
+        rb = nb_pack_next(b, &pb, err, sizeof err);
+        na += ra == NB_OK, nb += rb == NB_OK;
+    } while (ra == NB_OK && rb == NB_OK);
+    nb_pack_close(a);
+    nb_pack_close(b);
+    long parts = t_count(s, "SELECT count(*) FROM pack WHERE kind = 'request'");
+    CHECK(parts > 1 && na == parts && nb == parts && ra == NB_DONE && rb == NB_DONE,
+          "kept: two cursors open at once read every part each");
+    if (na != parts || nb != parts)
+        printf("# %ld parts; read %d and %d\n", parts, na, nb);
+
+    /* the years: the second asking prepares nothing, and says the same */
+    unsigned char seen1[9999 - 1900 + 1] = {0}, seen2[sizeof seen1] = {0};
+    int64_t body = t_count(s, "SELECT body FROM pack WHERE kind = 'request' LIMIT 1");
+    CHECK(nb_pack_years(s, k, body, 0, seen1, err, sizeof err) == NB_OK, "kept: the years");
+    before = statements(s), runs = runs_of(s, "SELECT rowid, stats FROM pack");
+    CHECK(nb_pack_years(s, k, body, 0, seen2, err, sizeof err) == NB_OK && statements(s) == before &&
+              runs >= 1 && runs_of(s, "SELECT rowid, stats FROM pack") == runs + 1 &&
+              memcmp(seen1, seen2, sizeof seen1) == 0,
+          "kept: the years asked again: the same, no statement prepared");
+
+    /* kept across a write: a new record read by the kept statement */
+    import(s, "request", "甲", "编号,收到日期,申请人类型\nK1,2030-07-15,自然人\n");
+    column(s, "request", 0, got, sizeof got);
+    char day[32];
+    snprintf(day, sizeof day, ":%lld", (long long)nb_pack_day(20300715));
+    CHECK(records(got) == records(all) + 1 && strstr(got, day) && !strstr(all, day),
+          "kept: a record imported since is read");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -311,6 +401,7 @@ int main(void)
     test_widths(s);
     test_changes(s);
     test_years(s);
+    test_kept(s);
     nb_store_close(s);
     test_window();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
