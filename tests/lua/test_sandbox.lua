@@ -91,4 +91,23 @@ ok(select("#", io.write("")) == 0, "io.write returns nothing (no stdout handle)"
 local mine = {}
 ok(rawset(mine, "x", 1) == mine and mine.x == 1, "rawset on a script's own table works")
 
+-- A read-only view (nianbao.freeze, as the shared tables): deep, the same view of a table
+-- each time; the view itself holds nothing.
+local ro = nianbao.freeze({ a = { b = 1, list = { 10, 20, 30 } }, n = 2 })
+ok(ro.a == ro.a and ro.a.list == ro.a.list, "freeze: a table reached twice is the same view")
+ok(ro.a.b == 1 and ro.n == 2 and #ro.a.list == 3 and ro.a.list[2] == 20, "freeze: values read through")
+error_is(function() ro.a.b = 2 end, "'a read-only table' is shared by every script and cannot be changed",
+         "freeze: deep: a nested table refuses a change, naming the view")
+error_is(function() rawset(ro.a.list, 4, 40) end, "rawset: shared tables cannot be changed",
+         "freeze: rawset on a nested view refused")
+ok(rawget(ro, "a") == nil and rawlen(ro.a.list) == 0 and next(ro) == nil,
+   "freeze: the view itself is empty: raw access finds nothing")
+local seen = {}
+for k, v in pairs(ro) do seen[k] = v end
+ok(seen.n == 2 and seen.a == ro.a, "freeze: pairs gives the views of nested tables")
+ok(getmetatable(ro) == "locked" and getmetatable(ro.a) == "locked", "freeze: no metatable handed out")
+collectgarbage()
+ok(ro.a.b == 1 and ro.a == ro.a, "freeze: a view collected is made again, the same while held")
+ok(nianbao.freeze(ro) == ro, "freeze: a view frozen again is itself")
+
 return tap.done()
