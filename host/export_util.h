@@ -126,6 +126,12 @@ int nb_zip_add(nb_zip *z, const char *name, const char *data, size_t len);
  * memory ran out. */
 int nb_zip_add_written(nb_zip *z, const char *name, void (*write)(FILE *f, void *ud), void *ud);
 
+/* Frees the parts kept for the next archive (done at exit; tests call it to start cold). */
+void nb_zip_kept_free(void);
+
+/* Test seam: the parts taken from those kept (not deflated again) so far. */
+long nb_zip_test_reused(void);
+
 /* Ends the archive: *DATA and *LEN are its bytes, which Z owns. 0, or -1 (out of memory). */
 int nb_zip_finish(nb_zip *z, const char **data, size_t *len);
 

@@ -2,8 +2,9 @@
  *
  * The parts are added whole (each written into memory first), deflated in one call by
  * libdeflate and stored raw by minizip into a buffer that grows as needed; every entry
- * carries the document's own date, so the same document gives the same bytes. The only
- * failure is out of memory. Private to the exporters (export_util.h). Depends on zipmem.h
+ * carries the document's own date, so the same document gives the same bytes. A part whose
+ * bytes are those deflated last under its name takes that deflate again (kept_find). The
+ * only failure is out of memory. Private to the exporters (export_util.h). Depends on zipmem.h
  * (minizip's file in memory), libdeflate and zlib (its level constants).
  *
  * libdeflate, not zlib's stream: a workbook's dozen parts (36 KB) took 281 us through zlib
@@ -45,6 +46,97 @@ static void entry_date(long long created, zip_fileinfo *zi)
     zi->tmz_date.tm_year = (uInt)(tm.tm_year + 1900);
 }
 
+/* The parts deflated last, by name: a regeneration writes the same parts into every
+ * workbook (content types, relations, styles, the workbook itself: 10 of its 36 KB), and a
+ * part whose bytes are those deflated last under its name takes that deflate again (its
+ * bytes compared, not trusted by name). Parts of KEPT_MAX bytes or less, KEPT_PARTS names;
+ * another name takes the slot used least recently. For one process at a time (a worker of
+ * regen --jobs has its own copy). Freed at exit. */
+#define KEPT_PARTS 16
+#define KEPT_MAX 16384
+
+typedef struct {
+    char *name;          /* NULL: a free slot */
+    int level;           /* the deflate's */
+    unsigned long crc;   /* of the part */
+    size_t len, zlen;
+    char *data;          /* the part, LEN bytes */
+    unsigned char *z;    /* deflated, ZLEN bytes */
+    unsigned long used;  /* when last used (kept_clock) */
+} kept_part;
+
+static kept_part kept[KEPT_PARTS];
+static unsigned long kept_clock;
+static long kept_reused;
+
+static void kept_clear(kept_part *k)
+{
+    free(k->name);
+    free(k->data);
+    free(k->z);
+    memset(k, 0, sizeof *k);
+}
+
+void nb_zip_kept_free(void)
+{
+    for (int i = 0; i < KEPT_PARTS; i++)
+        kept_clear(&kept[i]);
+}
+
+long nb_zip_test_reused(void)
+{
+    return kept_reused;
+}
+
+/* The part NAME of LEN bytes DATA deflated at LEVEL when it was the last deflated under
+ * that name, else NULL. */
+static kept_part *kept_find(const char *name, int level, const char *data, size_t len)
+{
+    for (int i = 0; i < KEPT_PARTS; i++) {
+        kept_part *k = &kept[i];
+        if (k->name && k->level == level && k->len == len && strcmp(k->name, name) == 0 &&
+            memcmp(k->data, data, len) == 0) {
+            k->used = ++kept_clock;
+            kept_reused++;
+            return k;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps the part (its deflate Z, ZLEN bytes) under NAME; nothing when memory runs out. */
+static void kept_put(const char *name, int level, const char *data, size_t len,
+                     const unsigned char *z, size_t zlen, unsigned long crc)
+{
+    static int registered;
+    if (len > KEPT_MAX)
+        return;
+    kept_part *slot = &kept[0];
+    for (int i = 0; i < KEPT_PARTS; i++) {
+        kept_part *k = &kept[i];
+        if (k->name && strcmp(k->name, name) == 0 && k->level == level) {
+            slot = k; /* its name's: the part changed */
+            break;
+        }
+        if (!k->name ? slot->name != NULL : slot->name && k->used < slot->used)
+            slot = k;
+    }
+    if (!registered)
+        registered = atexit(nb_zip_kept_free) == 0;
+    kept_clear(slot);
+    slot->name = strdup(name);
+    slot->data = malloc(len ? len : 1);
+    slot->z = malloc(zlen ? zlen : 1);
+    if (!slot->name || !slot->data || !slot->z) {
+        kept_clear(slot);
+        return;
+    }
+    memcpy(slot->data, data, len);
+    memcpy(slot->z, z, zlen);
+    slot->level = level, slot->len = len, slot->zlen = zlen, slot->crc = crc;
+    slot->used = ++kept_clock;
+}
+
 nb_zip *nb_zip_new(long long created, int level)
 {
     nb_zip *m = calloc(1, sizeof *m);
@@ -70,23 +162,33 @@ int nb_zip_add(nb_zip *m, const char *name, const char *data, size_t len)
 {
     if (!m->z || m->m.failed || len > 0xFFFFFFFFu)
         return -1;
-    size_t bound = libdeflate_deflate_compress_bound(m->c, len);
-    if (bound > m->out_cap) {
-        unsigned char *more = realloc(m->out, bound);
-        if (!more)
+    const unsigned char *out;
+    size_t n;
+    unsigned long crc;
+    const kept_part *k = kept_find(name, m->level, data, len);
+    if (k) {
+        out = k->z, n = k->zlen, crc = k->crc;
+    } else {
+        size_t bound = libdeflate_deflate_compress_bound(m->c, len);
+        if (bound > m->out_cap) {
+            unsigned char *more = realloc(m->out, bound);
+            if (!more)
+                return -1;
+            m->out = more;
+            m->out_cap = bound;
+        }
+        n = libdeflate_deflate_compress(m->c, data, len, m->out, m->out_cap);
+        if (n == 0) /* cannot happen within the bound */
             return -1;
-        m->out = more;
-        m->out_cap = bound;
+        out = m->out;
+        crc = libdeflate_crc32(0, data, len);
+        kept_put(name, m->level, data, len, out, n, crc);
     }
-    size_t n = libdeflate_deflate_compress(m->c, data, len, m->out, m->out_cap);
-    if (n == 0) /* cannot happen within the bound */
-        return -1;
-    unsigned long crc = libdeflate_crc32(0, data, len);
     /* raw: minizip stores the deflated bytes as they are, with their size and CRC-32 */
     int bad = zipOpenNewFileInZip3_64(m->z, name, &m->zi, NULL, 0, NULL, 0, NULL, Z_DEFLATED, m->level, 1,
                                       -MAX_WBITS, DEF_MEM_LEVEL, Z_DEFAULT_STRATEGY, NULL, 0, 0) != ZIP_OK;
     if (!bad) {
-        bad = zipWriteInFileInZip(m->z, m->out, (unsigned)n) != ZIP_OK;
+        bad = zipWriteInFileInZip(m->z, out, (unsigned)n) != ZIP_OK;
         bad |= zipCloseFileInZipRaw64(m->z, (ZPOS64_T)len, crc) != ZIP_OK;
     }
     return bad || m->m.failed ? -1 : 0;

@@ -583,6 +583,68 @@ static void test_xlsx(const nb_doc *d)
     CHECK(system(cmd) == 0, "xlsx: openpyxl reads numbers, merges, fonts, borders, print setup");
 }
 
+/* Same bytes whatever was kept: a part whose bytes are those deflated last under its name
+ * is not deflated again (a regeneration writes the same content types, relations and
+ * styles into every workbook), and another document, a workbook or a DOCX (another
+ * level), in between changes no byte. */
+static void test_kept_parts(nb_doc *d)
+{
+    char err[512] = "";
+    nb_doc *empty = xcalloc(1, sizeof *empty);
+    nb_zip_kept_free();
+    long from = nb_zip_test_reused();
+    CHECK(nb_export_xlsx(d, tmp("cold.xlsx"), err, sizeof err) == 0 && nb_zip_test_reused() == from,
+          "kept parts: a workbook from cold deflates every part");
+    CHECK(nb_export_xlsx(empty, tmp("other.xlsx"), err, sizeof err) == 0 &&
+              nb_export_docx(d, tmp("kept.docx"), err, sizeof err) == 0,
+          "kept parts: another workbook and a DOCX between");
+    CHECK(nb_export_xlsx(d, tmp("warm1.xlsx"), err, sizeof err) == 0, "kept parts: the workbook again");
+    long before = nb_zip_test_reused();
+    CHECK(nb_export_xlsx(d, tmp("warm2.xlsx"), err, sizeof err) == 0 && nb_zip_test_reused() - before >= 10,
+          "kept parts: the same workbook twice in a row: its parts not deflated again");
+    if (nb_zip_test_reused() - before < 10)
+        printf("# %ld parts reused\n", nb_zip_test_reused() - before);
+    size_t lc = 0, l1 = 0, l2 = 0, lo = 0, lo2 = 0;
+    char *c = slurp(tmp("cold.xlsx"), &lc), *w1 = slurp(tmp("warm1.xlsx"), &l1), *w2 = slurp(tmp("warm2.xlsx"), &l2);
+    CHECK(c && w1 && w2 && lc > 1000 && lc == l1 && lc == l2 && memcmp(c, w1, lc) == 0 && memcmp(c, w2, lc) == 0,
+          "kept parts: the workbook's bytes the same from cold, after others, and twice in a row");
+    nb_zip_kept_free();
+    CHECK(nb_export_xlsx(empty, tmp("other2.xlsx"), err, sizeof err) == 0, "kept parts: the other from cold");
+    char *o = slurp(tmp("other.xlsx"), &lo), *o2 = slurp(tmp("other2.xlsx"), &lo2);
+    CHECK(o && o2 && lo == lo2 && memcmp(o, o2, lo) == 0,
+          "kept parts: the other workbook's bytes the same after the first as from cold");
+    free(c), free(w1), free(w2), free(o), free(o2);
+    nb_doc_free(empty);
+
+    /* a sheet of the same length, one digit changed: deflated again (compared, not trusted) */
+    nb_cell *digit = NULL;
+    for (int t = 0; t < d->ntables && !digit; t++)
+        for (int i = 0; i < d->tables[t].nrows * d->tables[t].ncols && !digit; i++) {
+            nb_cell *x = &d->tables[t].cells[i];
+            if (x->type == NB_V_INT && x->i >= 1 && x->i <= 8 && strlen(x->text) == 1)
+                digit = x;
+        }
+    CHECK(digit != NULL, "kept parts: a cell of one digit to change");
+    if (!digit)
+        return;
+    static char next[2];
+    char *was = digit->text;
+    long long old = digit->i;
+    next[0] = (char)('0' + old + 1);
+    CHECK(nb_export_xlsx(d, tmp("before.xlsx"), err, sizeof err) == 0, "kept parts: the workbook kept");
+    digit->i = old + 1, digit->text = next;
+    CHECK(nb_export_xlsx(d, tmp("changed.xlsx"), err, sizeof err) == 0, "kept parts: one digit changed");
+    nb_zip_kept_free();
+    CHECK(nb_export_xlsx(d, tmp("changed_cold.xlsx"), err, sizeof err) == 0, "kept parts: the change from cold");
+    digit->i = old, digit->text = was;
+    size_t lb = 0, lw = 0, lk = 0;
+    char *b = slurp(tmp("before.xlsx"), &lb), *w = slurp(tmp("changed.xlsx"), &lw),
+         *k = slurp(tmp("changed_cold.xlsx"), &lk);
+    CHECK(b && w && k && lw == lk && memcmp(w, k, lw) == 0 && (lb != lw || memcmp(b, w, lb) != 0),
+          "kept parts: a part changed but not in length is deflated again");
+    free(b), free(w), free(k);
+}
+
 /* Sheet names: invalid characters, clashes, length, apostrophes, fallbacks. */
 static void test_sheet_names(void)
 {
@@ -1469,6 +1531,7 @@ int main(void)
     test_html(d);
     test_zip();
     test_xlsx(d);
+    test_kept_parts(d);
     test_sheet_names();
     test_registry(d);
     test_atomic_midway(d);
