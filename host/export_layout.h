@@ -27,6 +27,9 @@ typedef struct {
  * lines it takes wrapped at CAPACITY units (CAPACITY <= 0: no wrapping). */
 int nb_layout_text_lines(const char *s, double capacity, int *widest);
 
+/* Frees the lines of text kept wrapped (done at exit; tests call it to start cold). */
+void nb_layout_kept_free(void);
+
 /* The text width (nb_text_width units) a column W wide (the exporter's units) holds. */
 double nb_layout_capacity(const nb_layout_units *u, double w);
 

@@ -258,6 +258,48 @@ static void test_text_lines(void)
     CHECK(nb_layout_text_lines("a\nb", 5, &widest) == 2, "text lines: each newline starts a line");
     CHECK(nb_layout_text_lines("SH-0024 (30个工作日, a.csv:182)；\nSH-0118", 30, &widest) == 3,
           "text lines: a record per line, the long one wrapped at its space");
+
+    /* a line wrapped before is not wrapped again: the same answers asked again, another
+       text of the same length, the same text at another capacity, and 3,000 texts (more
+       than are kept) before the first again */
+    CHECK(nb_layout_text_lines("aaaa bbbb cccc", 7, &widest) == 3 && widest == 14,
+          "text lines again: the same answer");
+    CHECK(nb_layout_text_lines("aaaaaaaaaaaaaa", 7, &widest) == 2 && widest == 14,
+          "text lines again: another text of the same length (a word broken where it must)");
+    CHECK(nb_layout_text_lines("aaaa bbbb cccc", 10, &widest) == 2 &&
+              nb_layout_text_lines("aaaa bbbb cccc", 14, &widest) == 1,
+          "text lines again: the same text at other capacities");
+    int bad = 0;
+    for (int i = 0; i < 3000; i++) {
+        char text[64];
+        int k = 1 + i % 48; /* a word of K letters: ceil(K / 16) lines at 16 */
+        for (int j = 0; j < k; j++)
+            text[j] = (char)('a' + (i / 48 + j) % 26);
+        text[k] = '\0';
+        bad += nb_layout_text_lines(text, 16, &widest) != (k + 15) / 16;
+    }
+    CHECK(bad == 0 && nb_layout_text_lines("一二三四五六七八九十", 8, &widest) == 3,
+          "text lines again: 3,000 texts, then the first again");
+    /* 2,000 texts of 24 bytes (words and spaces in varying places) at two capacities: each
+       wrapped from cold, then all again kept, in another order */
+    static int cold[2000];
+    char texts[2000][25];
+    for (int i = 0; i < 2000; i++) {
+        for (int j = 0; j < 24; j++)
+            texts[i][j] = (i * 7 + j * 13) % 11 == 0 ? ' ' : (char)('a' + (i + j) % 26);
+        texts[i][24] = '\0';
+        nb_layout_kept_free();
+        cold[i] = nb_layout_text_lines(texts[i], i % 2 ? 9 : 11, &widest);
+    }
+    bad = 0;
+    for (int n = 0; n < 2; n++)
+        for (int i = 1999; i >= 0; i--)
+            bad += nb_layout_text_lines(texts[i], i % 2 ? 9 : 11, &widest) != cold[i];
+    int lines_seen[8] = {0};
+    for (int i = 0; i < 2000; i++)
+        lines_seen[cold[i] < 8 ? cold[i] : 7] = 1;
+    CHECK(bad == 0 && lines_seen[2] + lines_seen[3] + lines_seen[4] >= 2,
+          "text lines again: 2,000 texts of one length, kept, answer as from cold");
 }
 
 static void test_text_width(void)
