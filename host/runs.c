@@ -34,10 +34,11 @@ static char *checks_json(const nb_run_check *c, int n)
  * them. */
 static int key_cmp(const nb_run_value *a, const nb_run_value *b)
 {
-    int c = strcmp(a->tbl, b->tbl);
+    /* a table's cells share its id, a row's its key: the same pointer, the same text */
+    int c = a->tbl == b->tbl ? 0 : strcmp(a->tbl, b->tbl);
     if (!c)
-        c = strcmp(a->row, b->row);
-    return c ? c : strcmp(a->col, b->col);
+        c = a->row == b->row ? 0 : strcmp(a->row, b->row);
+    return c ? c : a->col == b->col ? 0 : strcmp(a->col, b->col);
 }
 
 static const nb_run_value *sort_base;
@@ -74,10 +75,14 @@ static nb_err cells_text(const nb_run_value *v, int n, nb_buf *out)
     int *order = malloc(((size_t)n + 1) * sizeof *order);
     if (!order)
         return NB_ERR_NOMEM;
-    for (int i = 0; i < n; i++)
+    int sorted = 1; /* a document's own cells come in key order (nb_run_values_of_doc) */
+    for (int i = 0; i < n; i++) {
         order[i] = i;
+        sorted = sorted && (i == 0 || key_cmp(&v[i - 1], &v[i]) < 0);
+    }
     sort_base = v;
-    qsort(order, (size_t)n, sizeof *order, idx_cmp);
+    if (!sorted)
+        qsort(order, (size_t)n, sizeof *order, idx_cmp);
     int bad = nb_buf_add(out, "", 0); /* no cell: the empty text, not NULL */
     for (int k = 0; k < n && !bad; k++) {
         const nb_run_value *x = &v[order[k]];
