@@ -53,12 +53,14 @@ static int wrapped_lines(const char *s, size_t len, int w, double capacity)
 
 /* The lines of text wrapped before, by text and capacity: a regeneration lays out the same
  * labels at the same widths in every workbook (breaking them was 3% of it, by callgrind).
- * Direct-mapped: a line of text whose slot another took is wrapped again. For one process
- * at a time. Freed at exit. */
-#define WRAPPED_SLOTS 1024
+ * Direct-mapped: a line of text whose slot another took is wrapped again. A line met for
+ * the first time leaves its hash alone, and is kept from the second on: a process that lays
+ * out one report copies nothing. For one process at a time. Freed at exit. */
+#define WRAPPED_SLOTS 512
 
 static struct wrapped {
-    char *text; /* NULL: a free slot */
+    uint64_t hash;  /* of the text and capacity; 0: a free slot */
+    char *text;     /* NULL: met once */
     size_t len;
     double capacity;
     int lines;
@@ -71,27 +73,47 @@ void nb_layout_kept_free(void)
     memset(wrapped, 0, sizeof wrapped);
 }
 
-/* wrapped_lines(S, LEN, W, CAPACITY), from the line wrapped before when it was. */
-static int wrapped_kept(const char *s, size_t len, int w, double capacity)
+/* The hash of S[0..LEN) at CAPACITY (never 0), and its slot in *SLOT. */
+static uint64_t wrapped_hash(const char *s, size_t len, double capacity, int *slot)
 {
-    static int registered;
     uint64_t h = 1469598103934665603ULL; /* FNV-1a of the text, then the capacity */
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
     uint64_t bits;
     memcpy(&bits, &capacity, sizeof bits);
-    h = (h ^ bits) * 1099511628211ULL;
-    struct wrapped *k = &wrapped[(h ^ (h >> 32)) % WRAPPED_SLOTS];
+    h = ((h ^ bits) * 1099511628211ULL) | 1;
+    *slot = (int)((h ^ (h >> 32)) % WRAPPED_SLOTS);
+    return h;
+}
+
+int nb_layout_test_slot(const char *s, double capacity)
+{
+    int slot;
+    wrapped_hash(s, strlen(s), capacity, &slot);
+    return slot;
+}
+
+/* wrapped_lines(S, LEN, W, CAPACITY), from the line wrapped before when it was. */
+static int wrapped_kept(const char *s, size_t len, int w, double capacity)
+{
+    static int registered;
+    int slot;
+    uint64_t h = wrapped_hash(s, len, capacity, &slot);
+    struct wrapped *k = &wrapped[slot];
     if (k->text && k->len == len && k->capacity == capacity && memcmp(k->text, s, len) == 0)
         return k->lines;
     int lines = wrapped_lines(s, len, w, capacity);
+    if (k->hash != h || k->text) { /* met for the first time (or its slot taken since) */
+        free(k->text);
+        *k = (struct wrapped){.hash = h};
+        return lines;
+    }
     char *copy = malloc(len ? len : 1);
     if (copy) { /* out of memory: not kept */
         if (!registered)
             registered = atexit(nb_layout_kept_free) == 0;
-        free(k->text);
         memcpy(copy, s, len);
-        *k = (struct wrapped){copy, len, capacity, lines};
+        *k = (struct wrapped){h, copy, len, capacity, lines};
     }
     return lines;
 }

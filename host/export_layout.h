@@ -30,6 +30,9 @@ int nb_layout_text_lines(const char *s, double capacity, int *widest);
 /* Frees the lines of text kept wrapped (done at exit; tests call it to start cold). */
 void nb_layout_kept_free(void);
 
+/* Test seam: the slot where a line of text S wrapped at CAPACITY is kept. */
+int nb_layout_test_slot(const char *s, double capacity);
+
 /* The text width (nb_text_width units) a column W wide (the exporter's units) holds. */
 double nb_layout_capacity(const nb_layout_units *u, double w);
 

@@ -49,7 +49,8 @@ static void entry_date(long long created, zip_fileinfo *zi)
 /* The parts deflated last, by name: a regeneration writes the same parts into every
  * workbook (content types, relations, styles, the workbook itself: 10 of its 36 KB), and a
  * part whose bytes are those deflated last under its name takes that deflate again (its
- * bytes compared, not trusted by name). Parts of KEPT_MAX bytes or less, KEPT_PARTS names;
+ * bytes compared, not trusted by name). A name is kept with its bytes from its second
+ * part on: a process that writes one workbook copies nothing. Parts of KEPT_MAX bytes or less, KEPT_PARTS names;
  * another name takes the slot used least recently. For one process at a time (a worker of
  * regen --jobs has its own copy). Freed at exit. */
 #define KEPT_PARTS 16
@@ -94,7 +95,7 @@ static kept_part *kept_find(const char *name, int level, const char *data, size_
 {
     for (int i = 0; i < KEPT_PARTS; i++) {
         kept_part *k = &kept[i];
-        if (k->name && k->level == level && k->len == len && strcmp(k->name, name) == 0 &&
+        if (k->data && k->level == level && k->len == len && strcmp(k->name, name) == 0 &&
             memcmp(k->data, data, len) == 0) {
             k->used = ++kept_clock;
             kept_reused++;
@@ -112,10 +113,11 @@ static void kept_put(const char *name, int level, const char *data, size_t len,
     if (len > KEPT_MAX)
         return;
     kept_part *slot = &kept[0];
+    int seen = 0;
     for (int i = 0; i < KEPT_PARTS; i++) {
         kept_part *k = &kept[i];
         if (k->name && strcmp(k->name, name) == 0 && k->level == level) {
-            slot = k; /* its name's: the part changed */
+            slot = k, seen = 1; /* its name's: the part met before, or changed */
             break;
         }
         if (!k->name ? slot->name != NULL : slot->name && k->used < slot->used)
@@ -124,10 +126,14 @@ static void kept_put(const char *name, int level, const char *data, size_t len,
     if (!registered)
         registered = atexit(nb_zip_kept_free) == 0;
     kept_clear(slot);
-    slot->name = strdup(name);
+    slot->level = level;
+    slot->used = ++kept_clock;
+    /* a name met for the first time keeps no bytes: one workbook (one report) copies none */
+    if (!(slot->name = strdup(name)) || !seen)
+        return;
     slot->data = malloc(len ? len : 1);
     slot->z = malloc(zlen ? zlen : 1);
-    if (!slot->name || !slot->data || !slot->z) {
+    if (!slot->data || !slot->z) {
         kept_clear(slot);
         return;
     }
