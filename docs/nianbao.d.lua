@@ -109,8 +109,8 @@ function nianbao.api() end
 function nianbao.fail(message) end
 
 ---@param doc table report document
----@param opts {dir?: string, name: string, formats?: string[]}
----@return string[]|nil paths
+---@param opts {dir?: string, name: string, formats?: string[], sha256?: boolean}
+---@return string[]|nil paths (with opts.sha256, paths.sha256: path -> hex)
 ---@return string? message
 function nianbao.export(doc, opts) end
 

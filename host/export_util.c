@@ -5,6 +5,7 @@
  * sync_file_range. */
 #define _GNU_SOURCE /* O_TMPFILE */
 #include "export_util.h"
+#include "hash.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -61,6 +62,50 @@ static int npending, pending_cap;
 /* Unnamed temporaries kept open past this many are named at once (each holds a file
  * descriptor until the group's end). */
 #define GROUP_OPEN_MAX 64
+
+/* The files put in place since the last nb_out_group_begin, with their SHA-256. */
+static struct placed {
+    char *path;
+    char sha256[65];
+} *in_place;
+static int nplaced, placed_cap;
+
+static void placed_free(void)
+{
+    for (int i = 0; i < nplaced; i++)
+        free(in_place[i].path);
+    free(in_place);
+    in_place = NULL;
+    nplaced = placed_cap = 0;
+}
+
+/* Notes O put in place (out of memory: not noted; nb_out_placed_sha256 says NULL). */
+static void placed_add(const nb_out *o)
+{
+    static int registered;
+    if (nplaced == placed_cap) {
+        int cap = placed_cap ? 2 * placed_cap : 16;
+        struct placed *p = realloc(in_place, (size_t)cap * sizeof *p);
+        if (!p)
+            return;
+        in_place = p;
+        placed_cap = cap;
+        if (!registered)
+            registered = atexit(placed_free) == 0;
+    }
+    if ((in_place[nplaced].path = strdup(o->path))) {
+        memcpy(in_place[nplaced].sha256, o->sha256, sizeof o->sha256);
+        nplaced++;
+    }
+}
+
+const char *nb_out_placed_sha256(const char *path)
+{
+    for (int i = nplaced - 1; i >= 0; i--)
+        if (strcmp(in_place[i].path, path) == 0)
+            return in_place[i].sha256[0] ? in_place[i].sha256 : NULL;
+    return NULL;
+}
 
 /* fsync, counted. */
 static int sync_now(int fd)
@@ -302,6 +347,8 @@ static int write_stream(nb_out *o)
     else
         e = write_all(o->fd, o->buf, o->len);
     o->f = NULL;
+    if (!e)
+        nb_sha256_hex(o->buf, o->len, o->sha256);
     if (!e && sync_fd(o->fd) != 0)
         e = errno;
     if (!e && grouped) { /* never while deferred (nb_out_group_begin) */
@@ -468,6 +515,9 @@ static void drop_pending(int tag)
 void nb_out_group_begin(void)
 {
     drop_pending(-1); /* none: a group is always ended */
+    for (int i = 0; i < nplaced; i++)
+        free(in_place[i].path);
+    nplaced = 0;
     if (!deferred) /* a batch syncs once at its very end */
         grouped = 1;
     group_tag = 0;
@@ -520,6 +570,7 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
                          strerror(errno));
         } else if (synced) {
             placed = 1;
+            placed_add(o);
             nb_temp_forget(o->tmp);
             free(o->tmp);
             o->tmp = NULL;
@@ -562,6 +613,7 @@ nb_err nb_out_commit(nb_out *o, char *err, size_t errlen)
     free(o->tmp);
     o->tmp = NULL;
     sync_folder(o->path);
+    placed_add(o);
     return NB_OK;
 }
 

@@ -38,6 +38,7 @@ typedef struct {
     char *tmp;   /* the temporary path beside it; NULL once renamed or removed */
     int unnamed; /* the temporary has no name yet (O_TMPFILE): TMP names it at commit */
     char fdpath[32]; /* "/proc/self/fd/N" of an unnamed temporary */
+    char sha256[65]; /* of the bytes written, once closed (hex) */
 } nb_out;
 
 /* Creates the temporary file for PATH with the mode PATH would get from
@@ -89,6 +90,11 @@ void nb_out_group_tag(int tag);
  * its files were committed: CSV's tables are all or none). */
 void nb_out_group_drop(int tag);
 nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen);
+
+/* The SHA-256 (hex) of the bytes of the file put in place at PATH (as given to nb_out_open)
+ * since the last nb_out_group_begin, or NULL: what a regeneration's manifest lists, without
+ * reading the file back. */
+const char *nb_out_placed_sha256(const char *path);
 
 /* Syncs the file system of FOLDER (syncfs: every file written, and the errors of their
  * writing since). NB_ERR_IO "FOLDER: cannot sync the files written: reason". */

@@ -65,8 +65,9 @@ static unsigned wanted_formats(lua_State *L, int opts)
     return want;
 }
 
-/* nianbao.export(doc, {dir = "out", name = "report", formats = {"xlsx", ...}})
- * -> array of written paths [, message] | nil, message. Each format is written on its
+/* nianbao.export(doc, {dir = "out", name = "report", formats = {"xlsx", ...}, sha256 = bool})
+ * -> array of written paths [, message] | nil, message; with sha256, the array's field
+ * sha256 maps each path to the SHA-256 of its bytes. Each format is written on its
  * own: one that fails does not keep the others from being written; the message names
  * every failure. */
 static int l_export(lua_State *L)
@@ -122,6 +123,22 @@ static int l_export(lua_State *L)
             lua_rawseti(L, out, ++n);
         }
     }
+    lua_getfield(L, 2, "sha256");
+    if (lua_toboolean(L, -1)) { /* paths.sha256: path -> the SHA-256 of the bytes written */
+        lua_createtable(L, 0, n);
+        for (int i = 1; i <= n; i++) {
+            lua_rawgeti(L, out, i);
+            const char *hex = nb_out_placed_sha256(lua_tostring(L, -1));
+            if (hex) {
+                lua_pushstring(L, hex);
+                lua_rawset(L, -3);
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+        lua_setfield(L, out, "sha256");
+    }
+    lua_pop(L, 1);
     luaL_pushresult(&fails);
     if (!nfail) {
         lua_settop(L, out);

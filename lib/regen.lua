@@ -264,17 +264,17 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     local dir = out .. "/" .. regen.safe_name(r.body)
     local name = regen.safe_name(r.body) .. "-" .. r.year
     if not made[dir] then must(opts.mkdir(dir)); made[dir] = true end -- once a folder
-    local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = opts.to })
+    local written, err = nianbao.export(ctx.document, { dir = dir, name = name, formats = opts.to, sha256 = true })
     if not written or err then nianbao.fail(err) end
     if opts.checks then
       local more, err2 = checkfile.export(doc, ctx, dir, name, opts.to)
       if not more or err2 then nianbao.fail(err2) end
       table.move(more, 1, #more, #written + 1, written)
     end
-    local files, hashes = {}, {}
+    local files, hashes, sums = {}, {}, written.sha256 or {}
     for _, p in ipairs(written) do
       local base = p:match("([^/]+)$")
-      files[base] = must(opts.sha256_file(p))
+      files[base] = sums[p] or must(opts.sha256_file(p)) -- the export's own bytes: not read back
       hashes[#hashes + 1] = base .. " " .. files[base]
     end
     table.sort(hashes)

@@ -15,6 +15,13 @@ local doc = { title = "测试", body = "某机关", year = 2021, format = "local
 
 local paths = assert(nianbao.export(doc, { dir = dir, name = "r", formats = { "json", "csv", "md" } }))
 is(paths, { dir .. "/r.md", dir .. "/r-local.csv", dir .. "/r.json" }, "export: the written paths, in format order")
+ok(paths.sha256 == nil, "export: no sha256 unless asked")
+local summed = assert(nianbao.export(doc, { dir = dir, name = "s", formats = { "json", "csv", "md" }, sha256 = true }))
+local each = true
+for _, p in ipairs(summed) do
+  each = each and summed.sha256[p] == nianbao.sha256(assert(nianbao.read_text(p)))
+end
+ok(#summed == 3 and each, "export: with sha256, each path's SHA-256 is that of the file's bytes")
 local json = assert(nianbao.read_text(dir .. "/r.json"))
 ok(json:find('"a": {\n        "n": 3,\n        "d": -2\n      }', 1, true) ~= nil, "json: row a with its cells")
 ok(json:find('"n": null', 1, true) ~= nil, "json: a blank cell is null")

@@ -4,6 +4,7 @@
 #include "export.h"
 #include "export_layout.h"
 #include "export_util.h"
+#include "hash.h"
 #include "docs.h"
 #include "testdir.h"
 #include "t.h"
@@ -1168,6 +1169,19 @@ static unsigned bit_of(const char *name)
  * one each file took two (its own, its folder's); the same bytes as alone. A format that fails keeps its
  * previous file and does not stop the others; a file that cannot be moved into place is
  * told and leaves no temporary; inside a batch (regen) the group makes no sync. */
+/* 1 when the SHA-256 noted for the file put in place at PATH is that of its bytes. */
+static int placed_sha256_is_file(const char *path)
+{
+    size_t n = 0;
+    char *bytes = slurp(path, &n), hex[65];
+    const char *noted = nb_out_placed_sha256(path);
+    if (!bytes || !noted)
+        return free(bytes), 0;
+    nb_sha256_hex(bytes, n, hex);
+    free(bytes);
+    return strcmp(hex, noted) == 0;
+}
+
 static void test_group(const nb_doc *d)
 {
     char err[512] = "";
@@ -1205,6 +1219,14 @@ static void test_group(const nb_doc *d)
         placed = placed && access(tmp(name), F_OK) == 0;
     }
     CHECK(d->ntables > 1 && placed && temporaries() == 0, "group: every file in place, no temporary left");
+    int sums = placed_sha256_is_file(tmp("g.json")) && placed_sha256_is_file(tmp("g.md"));
+    for (int t = 0; t < d->ntables; t++) {
+        char name[128];
+        snprintf(name, sizeof name, "g-%s.csv", d->tables[t].id);
+        sums = sums && placed_sha256_is_file(tmp(name));
+    }
+    CHECK(sums && nb_out_placed_sha256(tmp("alone.json")) == NULL,
+          "group: the SHA-256 of each file it put in place is that of its bytes; none of a file before it");
 
     /* a format that fails: its previous file kept, the others written */
     write_file(tmp("g.md"), "before\n");
@@ -1216,6 +1238,8 @@ static void test_group(const nb_doc *d)
           "group: a format that fails is told, the others are written");
     CHECK(file_is(tmp("g.md"), "before\n") && temporaries() == 0,
           "group: the failed format's previous file kept, no temporary left");
+    CHECK(nb_out_placed_sha256(tmp("g.md")) == NULL && placed_sha256_is_file(tmp("g.json")),
+          "group: no SHA-256 for the file of a format that failed; the others' theirs");
 
     /* a file that cannot be moved into place (a folder holds its name) */
     remove(tmp("g.json"));
@@ -1272,6 +1296,8 @@ static void test_group(const nb_doc *d)
     written = nb_export_group(d, dir, "g", want, errs);
     CHECK(written == want && nb_out_test_syncs() == before && access(tmp("g.json"), F_OK) == 0,
           "group: inside a batch, written without a sync");
+    CHECK(placed_sha256_is_file(tmp("g.json")) && placed_sha256_is_file(tmp("g.md")),
+          "group: inside a batch, the SHA-256 of each file put in place is that of its bytes");
     nb_out_defer_sync(0, NULL);
     remove(tmp("alone.json"));
     remove(tmp("g.json"));
