@@ -1,6 +1,7 @@
 /* export_layout.c - column widths and row lines of a table from the width of its text. */
 #include "export_layout.h"
 #include "export_grid.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -76,12 +77,7 @@ void nb_layout_kept_free(void)
 /* The hash of S[0..LEN) at CAPACITY (never 0), and its slot in *SLOT. */
 static uint64_t wrapped_hash(const char *s, size_t len, double capacity, int *slot)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the text, then the capacity */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    uint64_t bits;
-    memcpy(&bits, &capacity, sizeof bits);
-    h = ((h ^ bits) * 1099511628211ULL) | 1;
+    uint64_t h = nb_fnv1a(nb_fnv1a(NB_FNV1A_START, s, len), &capacity, sizeof capacity) | 1;
     *slot = (int)((h ^ (h >> 32)) % WRAPPED_SLOTS);
     return h;
 }

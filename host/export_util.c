@@ -70,10 +70,17 @@ static struct placed {
 } *in_place;
 static int nplaced, placed_cap;
 
-static void placed_free(void)
+/* Forgets the files noted (keeping the room for more). */
+static void placed_clear(void)
 {
     for (int i = 0; i < nplaced; i++)
         free(in_place[i].path);
+    nplaced = 0;
+}
+
+static void placed_free(void)
+{
+    placed_clear();
     free(in_place);
     in_place = NULL;
     nplaced = placed_cap = 0;
@@ -515,9 +522,7 @@ static void drop_pending(int tag)
 void nb_out_group_begin(void)
 {
     drop_pending(-1); /* none: a group is always ended */
-    for (int i = 0; i < nplaced; i++)
-        free(in_place[i].path);
-    nplaced = 0;
+    placed_clear();
     if (!deferred) /* a batch syncs once at its very end */
         grouped = 1;
     group_tag = 0;

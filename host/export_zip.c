@@ -139,8 +139,7 @@ static void kept_put(const char *name, int level, const char *data, size_t len,
     }
     memcpy(slot->data, data, len);
     memcpy(slot->z, z, zlen);
-    slot->level = level, slot->len = len, slot->zlen = zlen, slot->crc = crc;
-    slot->used = ++kept_clock;
+    slot->len = len, slot->zlen = zlen, slot->crc = crc;
 }
 
 nb_zip *nb_zip_new(long long created, int level)

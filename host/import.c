@@ -177,11 +177,8 @@ static size_t seen_size(long long bytes)
 
 static uint64_t id_hash(int64_t body, const char *id, size_t len)
 {
-    uint64_t h = 1469598103934665603u ^ ((uint64_t)body * 0x9E3779B97F4A7C15u);
-    for (size_t i = 0; i < len; i++) { /* FNV-1a, then splitmix64's mix */
-        h ^= (unsigned char)id[i];
-        h *= 1099511628211u;
-    }
+    /* FNV-1a from a start of the body's own, then splitmix64's mix */
+    uint64_t h = nb_fnv1a(NB_FNV1A_START ^ ((uint64_t)body * 0x9E3779B97F4A7C15u), id, len);
     h ^= h >> 30;
     h *= 0xBF58476D1CE4E5B9u;
     h ^= h >> 27;

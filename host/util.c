@@ -15,11 +15,9 @@
 
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = NB_FNV1A_START;
+    for (; *s; s++)
+        h = nb_fnv1a_byte(h, (unsigned char)*s);
     return h;
 }
 

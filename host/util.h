@@ -10,6 +10,22 @@
 
 #include "err.h"
 
+/* FNV-1a, the one hash of bytes here (the string map, the import's filter of ids met, the
+ * exporters' kept lines): H carried on over C, or over N bytes at P. Start from
+ * NB_FNV1A_START. Inline: the import hashes every row's id. */
+#define NB_FNV1A_START 1469598103934665603ULL
+static inline uint64_t nb_fnv1a_byte(uint64_t h, unsigned char c)
+{
+    return (h ^ c) * 1099511628211ULL;
+}
+static inline uint64_t nb_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = nb_fnv1a_byte(h, b[i]);
+    return h;
+}
+
 /* Open-addressing map from NUL-terminated strings to int64 values. Keys are
  * copied into the map's own arena. */
 typedef struct {
