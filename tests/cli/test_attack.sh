@@ -12,6 +12,19 @@ is "$rc" 0 "a store to attack"
 # runs SCRIPT with `nianbao run`, limits short; sets rc, out, err
 attack() { nb -d s.db run --limit-seconds 3 "$@"; }
 
+# timed LIMIT ARGS...: nb ARGS, its wall seconds in took; run once more when it took over
+# LIMIT (the host is shared: one CI run stalled 20 s on a command that takes 3): a runaway the
+# limits miss is over LIMIT both times.
+timed() {
+    lim=$1
+    shift
+    t0=$(date +%s); nb "$@"; t1=$(date +%s); took=$((t1 - t0))
+    if [ "$took" -gt "$lim" ]; then
+        echo "# $took s, over $lim s: run once more"
+        t0=$(date +%s); nb "$@"; t1=$(date +%s); took=$((t1 - t0))
+    fi
+}
+
 # ---- the shared tables cannot be changed, through any path ----
 cat >shared.lua <<'EOF'
 local results = {}
@@ -69,19 +82,15 @@ is "$(sqlite3 s.db "SELECT count(*) FROM request")" 2 "a stored rule changed no 
 
 # ---- runaways: every one ends, with its message, status 2 ----
 printf 'local n = 0\nwhile true do n = n + 1 end\n' >loop.lua
-t0=$(date +%s)
-nb -d s.db run loop.lua
-t1=$(date +%s)
+timed 5 -d s.db run loop.lua
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: loop.lua:2: instruction limit exceeded (300000000 instructions)" \
    "a plain loop: the default instruction limit"
-check "a plain loop: stopped within a few seconds" test $((t1 - t0)) -le 5
+check "a plain loop: stopped within a few seconds" test "$took" -le 5
 
 printf 'setmetatable({}, { __gc = function() while true do end end })\ncollectgarbage()\n' >gc.lua
-t0=$(date +%s)
-nb -d s.db run --limit-seconds 1 gc.lua
-t1=$(date +%s)
+timed 5 -d s.db run --limit-seconds 1 gc.lua
 like "$rc:$err" "^2:nianbao: time limit exceeded \(1 seconds\)" "a loop in a finalizer: the time limit ends it"
-check "a loop in a finalizer: within the limit and the grace" test $((t1 - t0)) -le 5
+check "a loop in a finalizer: within the limit and the grace" test "$took" -le 5
 
 printf 'return string.find(("a"):rep(20000), ("a.-"):rep(40) .. "b")\n' >pattern.lua
 attack pattern.lua
@@ -107,11 +116,9 @@ while true do
   pcall(s.query, s, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
 end
 EOF
-t0=$(date +%s)
-nb -d s.db run --limit-instructions 10000000 cte.lua
-t1=$(date +%s)
+timed 5 -d s.db run --limit-instructions 10000000 cte.lua
 like "$rc:$err" "^2:nianbao: cte.lua:[0-9]+: .*instruction limit exceeded" "pcall around a runaway query: the budget is the script's"
-check "pcall around a runaway query: ends quickly" test $((t1 - t0)) -le 5
+check "pcall around a runaway query: ends quickly" test "$took" -le 5
 
 # Instructions are counted from the first chunk that is not the program's own: a --rules
 # file, a mapping, a stored script. The program's own scripts alone are not counted.
@@ -138,10 +145,8 @@ nb -d s.db import --body 乙 --year 2018 text n2018.md
 is "$rc" 0 "a narrative of 180 KB of braces and spaces is stored for 2018"
 like "$out" "n2018.md: no format covers 2018: its headings and placeholders are checked when a report" \
    "the import says the narrative of a year no format covers is checked at report time"
-t0=$(date +%s)
-nb -d s.db report --body 乙 --year 2018 --format gov2019 --to json --out o --limit-seconds 20
-t1=$(date +%s)
-check "a report filling its placeholders ends in a few seconds" test $((t1 - t0)) -le 5
+timed 5 -d s.db report --body 乙 --year 2018 --format gov2019 --to json --out o --limit-seconds 20
+check "a report filling its placeholders ends in a few seconds" test "$took" -le 5
 unlike "$err" "time limit" "a report filling its placeholders: not stopped by the time limit"
 
 # A narrative's paragraph of any length is read by check T1 (numbers in the text against
