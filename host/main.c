@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__
-#include <malloc.h>
 #endif
 
 #include <sqlite3.h>
 
 #include "lua_nb.h"
+#include "pool.h"
 
 #ifndef NB_HOME
 #define NB_HOME "/usr/local/share/nianbao" /* make install sets PREFIX/share/nianbao */
@@ -77,14 +77,7 @@ int main(int argc, char **argv)
     static nb_config cfg;
     static nb_limits lim;
     cli c = {argc, argv, 0};
-#ifdef __GLIBC__
-    /* Memory freed stays with the process for the next allocation (up to 16 MiB of it at
-       the top of the heap, blocks up to 4 MiB from the heap, not mapped each time): a
-       page met for the first time costs a fault, and a report decoded 458 KB of packed
-       columns three times into fresh pages. GLIBC_TUNABLES still has the last word. */
-    mallopt(M_MMAP_THRESHOLD, 4 << 20);
-    mallopt(M_TRIM_THRESHOLD, 16 << 20);
-#endif
+    nb_heap_setup(); /* first: before anything is allocated (pool.h) */
     /* No page cache made ahead for each connection (SQLite's default: 20 pages, 333 KB of
        16 KB pages, each slot's head written at the first transaction): a report reads its
        pages through the store's mapping, and met those slots as some 20 page faults. */

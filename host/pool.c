@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -110,4 +114,34 @@ void nb_pool_release(nb_pool *p)
     size_t keep = p->region_bytes;
     memset(p, 0, sizeof *p);
     p->region_bytes = keep;
+}
+
+int nb_heap_setup(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+    const uintptr_t lead = (uintptr_t)64 << 10;
+    char *b = sbrk(0);
+    if (b == (void *)-1)
+        return 0;
+    /* the break moved to 64 KiB before the next 2 MiB boundary (the bytes skipped are never
+       touched: address space, not memory) */
+    uintptr_t to = (((uintptr_t)b + lead + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) - lead;
+    if (to > (uintptr_t)b && sbrk((intptr_t)(to - (uintptr_t)b)) == (void *)-1)
+        return 0;
+    mallopt(M_TOP_PAD, 8 << 20);
+    /* A block larger than the room a heap made before main may have left: the heap grows
+       from the break set above, 8 MiB more (volatile: not elided with its free). */
+    void *volatile first = malloc((size_t)1 << 20);
+    char *lo = (char *)(to + lead), *hi = sbrk(0);
+    int marked = first && hi != (void *)-1 && (uintptr_t)first >= to && hi > lo &&
+                 madvise(lo, (size_t)(hi - lo), MADV_HUGEPAGE) == 0;
+    free(first);
+    return marked;
+#else
+    return 0;
+#endif
 }

@@ -5,7 +5,12 @@
 #include "pool.h"
 #include "t.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -173,8 +178,58 @@ static void no_room(void)
 #endif
 }
 
+/* The mapping of smaps holding ADDR: 1 and its VmFlags in FLAGS, or 0. NAME gets its
+ * path column ("[heap]" for the heap grown by brk). */
+static int mapping_of(uintptr_t addr, char *flags, size_t nflags, char *name, size_t nname)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return 0;
+    char line[512];
+    int in = 0, found = 0;
+    while (fgets(line, sizeof line, f)) {
+        uintptr_t lo, hi;
+        char path[512] = "";
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %*s %*s %511s", &lo, &hi, path) >= 2 &&
+            strchr(line, '-') < strchr(line, ' ')) {
+            in = addr >= lo && addr < hi;
+            if (in)
+                snprintf(name, nname, "%s", path);
+        } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            snprintf(flags, nflags, "%s", line + 8);
+            found = 1;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* nb_heap_setup, called first in main (MARKED, what it returned): a block of 1 MiB that
+ * malloc makes after it (from the heap: blocks up to 4 MiB are) ends in a mapping of the
+ * heap marked for huge pages ("hg"); when it marked nothing, malloc is not the brk heap's
+ * (ASan, valgrind) or the kernel has no transparent huge pages. */
+static void heap_huge(int marked)
+{
+    size_t n = (size_t)1 << 20;
+    char *b = malloc(n);
+    char flags[512] = "", name[512] = "";
+    int known = b && mapping_of((uintptr_t)b + n - 1, flags, sizeof flags, name, sizeof name);
+    if (marked) {
+        CHECK(known && strstr(flags, " hg") != NULL, "a block past the heap's first 64 KiB is in huge pages");
+        CHECK(strcmp(name, "[heap]") == 0, "that mapping is the heap");
+    } else if (known && strcmp(name, "[heap]") == 0 && access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0) {
+        CHECK(0, "the heap is marked for huge pages (glibc's malloc, and the kernel has them)");
+    } else {
+        printf("ok - the heap in huge pages # SKIP malloc is not the brk heap's, or no huge pages\n");
+    }
+    free(b);
+}
+
 int main(void)
 {
+    int marked = nb_heap_setup(); /* first: before anything is allocated */
+    heap_huge(marked);
     random_rounds();
     reuse();
     growth();
