@@ -133,13 +133,24 @@ int nb_heap_setup(void)
     if (to > (uintptr_t)b && sbrk((intptr_t)(to - (uintptr_t)b)) == (void *)-1)
         return 0;
     mallopt(M_TOP_PAD, 8 << 20);
-    /* A block larger than the room a heap made before main may have left: the heap grows
-       from the break set above, 8 MiB more (volatile: not elided with its free). */
-    void *volatile first = malloc((size_t)1 << 20);
+    /* Blocks of 48 KiB until one comes from the break set above (a heap made before main
+       may have room left): the heap grows from there, 8 MiB more, and the new top's head
+       is written within the 64 KiB lead. Nothing past the lead may be touched before the
+       mark: a 2 MiB range with one small page in it stays in small pages. (volatile: not
+       elided with their free.) */
+    void *volatile blocks[64];
+    int n = 0, grown = 0;
+    while (n < 64 && !grown) {
+        void *blk = malloc((size_t)48 << 10);
+        if (!blk)
+            break;
+        blocks[n++] = blk;
+        grown = (uintptr_t)blk >= to;
+    }
     char *lo = (char *)(to + lead), *hi = sbrk(0);
-    int marked = first && hi != (void *)-1 && (uintptr_t)first >= to && hi > lo &&
-                 madvise(lo, (size_t)(hi - lo), MADV_HUGEPAGE) == 0;
-    free(first);
+    int marked = grown && hi != (void *)-1 && hi > lo && madvise(lo, (size_t)(hi - lo), MADV_HUGEPAGE) == 0;
+    while (n > 0)
+        free(blocks[--n]);
     return marked;
 #else
     return 0;

@@ -178,9 +178,9 @@ static void no_room(void)
 #endif
 }
 
-/* The mapping of smaps holding ADDR: 1 and its VmFlags in FLAGS, or 0. NAME gets its
- * path column ("[heap]" for the heap grown by brk). */
-static int mapping_of(uintptr_t addr, char *flags, size_t nflags, char *name, size_t nname)
+/* The mapping of smaps holding ADDR: 1, its VmFlags in FLAGS, its AnonHugePages (kB) in
+ * *HUGE_KB, its path column in NAME ("[heap]" for the heap grown by brk); or 0. */
+static int mapping_of(uintptr_t addr, char *flags, size_t nflags, long *huge_kb, char *name, size_t nname)
 {
     FILE *f = fopen("/proc/self/smaps", "r");
     if (!f)
@@ -195,6 +195,8 @@ static int mapping_of(uintptr_t addr, char *flags, size_t nflags, char *name, si
             in = addr >= lo && addr < hi;
             if (in)
                 snprintf(name, nname, "%s", path);
+        } else if (in && strncmp(line, "AnonHugePages:", 14) == 0) {
+            *huge_kb = strtol(line + 14, NULL, 10);
         } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
             snprintf(flags, nflags, "%s", line + 8);
             found = 1;
@@ -205,20 +207,49 @@ static int mapping_of(uintptr_t addr, char *flags, size_t nflags, char *name, si
     return found;
 }
 
+/* A counter of /proc/vmstat, or -1. */
+static long vmstat(const char *name)
+{
+    FILE *f = fopen("/proc/vmstat", "r");
+    char key[128];
+    long v, got = -1;
+    while (f && fscanf(f, "%127s %ld", key, &v) == 2)
+        if (strcmp(key, name) == 0)
+            got = v;
+    if (f)
+        fclose(f);
+    return got;
+}
+
 /* nb_heap_setup, called first in main (MARKED, what it returned): a block of 1 MiB that
- * malloc makes after it (from the heap: blocks up to 4 MiB are) ends in a mapping of the
- * heap marked for huge pages ("hg"); when it marked nothing, malloc is not the brk heap's
- * (ASan, valgrind) or the kernel has no transparent huge pages. */
+ * malloc makes after it (from the heap: blocks up to 4 MiB are), written, ends in a mapping
+ * of the heap marked for huge pages ("hg") that holds one, unless the kernel gave none
+ * (counted as a fallback) or gives none on request; a mark on a range already touched in
+ * small pages would give none and count nothing. When it marked nothing, malloc is not the
+ * brk heap's (ASan, valgrind) or the kernel has no transparent huge pages. */
 static void heap_huge(int marked)
 {
     size_t n = (size_t)1 << 20;
+    long fallback = vmstat("thp_fault_fallback"), huge_kb = 0;
     char *b = malloc(n);
-    char flags[512] = "", name[512] = "";
-    int known = b && mapping_of((uintptr_t)b + n - 1, flags, sizeof flags, name, sizeof name);
+    if (b)
+        memset(b, 1, n);
+    char flags[512] = "", name[512] = "", mode[128] = "";
+    int known = b && mapping_of((uintptr_t)b + n - 1, flags, sizeof flags, &huge_kb, name, sizeof name);
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(mode, sizeof mode, f))
+            mode[0] = 0;
+        fclose(f);
+    }
     if (marked) {
-        CHECK(known && strstr(flags, " hg") != NULL, "a block past the heap's first 64 KiB is in huge pages");
+        CHECK(known && strstr(flags, " hg") != NULL, "a block past the heap's first 64 KiB is marked for huge pages");
         CHECK(strcmp(name, "[heap]") == 0, "that mapping is the heap");
-    } else if (known && strcmp(name, "[heap]") == 0 && access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0) {
+        if (strstr(mode, "[never]") || vmstat("thp_fault_fallback") > fallback)
+            printf("ok - the block is in a huge page # SKIP the kernel gave none\n");
+        else
+            CHECK(huge_kb >= 2048, "the block, written, is in a huge page (AnonHugePages of its mapping)");
+    } else if (known && strcmp(name, "[heap]") == 0 && mode[0]) {
         CHECK(0, "the heap is marked for huge pages (glibc's malloc, and the kernel has them)");
     } else {
         printf("ok - the heap in huge pages # SKIP malloc is not the brk heap's, or no huge pages\n");
