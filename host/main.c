@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     static nb_config cfg;
     static nb_limits lim;
     cli c = {argc, argv, 0};
-    nb_heap_setup(); /* first: before anything is allocated (pool.h) */
+    nb_memory_setup(); /* first: before anything is allocated (pool.h) */
     /* No page cache made ahead for each connection (SQLite's default: 20 pages, 333 KB of
        16 KB pages, each slot's head written at the first transaction): a report reads its
        pages through the store's mapping, and met those slots as some 20 page faults. */

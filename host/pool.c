@@ -116,7 +116,7 @@ void nb_pool_release(nb_pool *p)
     p->region_bytes = keep;
 }
 
-int nb_heap_setup(void)
+static int heap_setup(void)
 {
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
@@ -155,4 +155,22 @@ int nb_heap_setup(void)
 #else
     return 0;
 #endif
+}
+
+/* Pre-faults the 112 KiB of stack below the caller's frame (within the stack's first
+ * mapping, 132 KiB here): 1 when done. */
+static int stack_setup(void)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)4095;
+    size_t n = (size_t)112 << 10;
+    return sp > n && madvise((void *)(sp - n), n, MADV_POPULATE_WRITE) == 0;
+#else
+    return 0;
+#endif
+}
+
+int nb_memory_setup(void)
+{
+    return heap_setup() | stack_setup() << 1;
 }

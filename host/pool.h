@@ -47,21 +47,25 @@ void *nb_pool_realloc(nb_pool *p, void *ptr, size_t old, size_t n);
  * region_bytes stays. */
 void nb_pool_release(nb_pool *p);
 
-/* Sets up malloc's heap for a process that makes many blocks and touches each page once
- * (glibc's; elsewhere nothing): call it first in main, before anything is allocated.
- * - Memory freed stays with the process for the next allocation: up to 16 MiB of it at the
- *   top of the heap, and blocks up to 4 MiB come from the heap, not mapped each time (a
- *   report decoded 458 KB of packed columns three times into fresh pages).
- * - The heap is in huge pages where the system gives them on request: it is made to grow
- *   from 64 KiB before a 2 MiB boundary, 8 MiB at a time (M_TOP_PAD), and its first growth
- *   past that boundary is marked for transparent huge pages. SQLite's pages, the exporters'
- *   buffers and the packed columns decoded come from malloc (the pool holds Lua's), and
- *   each 4 KiB page first touched was a page fault, some 10 us each on a virtual machine:
- *   a report in six formats took 368 faults, 191 with this (a 2 MiB page is one), and
- *   2-3 ms less of its 20. The first 64 KiB are in small pages: the heap's first block is
- *   touched before the mark.
- * Returns 1 when the heap was marked, 0 when not (no heap grown by brk: another malloc, as
- * under ASan or valgrind; not glibc; no huge pages in the kernel). */
-int nb_heap_setup(void);
+/* Sets up memory for a process that makes many blocks and touches each page once: call
+ * it first in main, before anything is allocated. Each 4 KiB page first touched is a page
+ * fault, some 10 us each on a virtual machine (1 us a page when populated ahead).
+ * - malloc's heap (glibc's; elsewhere untouched): memory freed stays with the process
+ *   for the next allocation, up to 16 MiB of it at the top of the heap, and blocks up to 4
+ *   MiB come from the heap, not mapped each time (a report decoded 458 KB of packed
+ *   columns three times into fresh pages). And the heap is in huge pages where the system
+ *   gives them on request: it is made to grow from 64 KiB before a 2 MiB boundary, 8 MiB
+ *   at a time (M_TOP_PAD), and that growth is marked for transparent huge pages. SQLite's
+ *   pages, the exporters' buffers and the packed columns decoded come from malloc (the
+ *   pool holds Lua's): a report in six formats took 368 faults, 191 with this, and 2-3 ms
+ *   less of its 20. The first 64 KiB are in small pages: the heap grows with a block
+ *   there, and a 2 MiB range with a small page touched before the mark stays in small
+ *   pages.
+ * - The stack: the 112 KiB below the caller are populated at once (MADV_POPULATE_WRITE,
+ *   Linux 5.14): a report touched some 20 pages of it one by one.
+ * Returns 1 | 2: 1 when the heap was marked (not: no heap grown by brk, another malloc as
+ * under ASan or valgrind; not glibc; no huge pages in the kernel), 2 when the stack was
+ * populated. */
+int nb_memory_setup(void);
 
 #endif
