@@ -116,6 +116,7 @@ void nb_pool_release(nb_pool *p)
     p->region_bytes = keep;
 }
 
+/* malloc's heap (nb_memory_setup, pool.h): 1 when marked for huge pages. */
 static int heap_setup(void)
 {
 #ifdef __GLIBC__
