@@ -1,7 +1,8 @@
 /* test_pool.c - unit tests of host/pool.c: small blocks by size class. Random blocks are
  * made, resized and freed against a record of what each must hold; every live block is
  * checked at the end of each round, so that two blocks that overlap, or a resize that
- * lost bytes, fail. */
+ * lost bytes, fail. nb_memory_setup, called first in main: the heap in huge pages and the
+ * stack populated, read back from /proc/self/smaps. */
 #include "pool.h"
 #include "t.h"
 
@@ -178,29 +179,38 @@ static void no_room(void)
 #endif
 }
 
-/* The mapping of smaps holding ADDR: 1, its VmFlags in FLAGS, its AnonHugePages (kB) in
- * *HUGE_KB, its path column in NAME ("[heap]" for the heap grown by brk); or 0. */
-static int mapping_of(uintptr_t addr, char *flags, size_t nflags, long *huge_kb, char *name, size_t nname)
+/* A mapping of /proc/self/smaps: its path column ("[heap]", "[stack]"), VmFlags, Rss and
+ * AnonHugePages (kB). */
+typedef struct {
+    char path[512], flags[512];
+    long rss_kb, huge_kb;
+} mapping;
+
+/* The mapping holding ADDR, or (WANT not NULL) the one whose path is WANT, into *M: 1, or 0
+ * when there is none. */
+static int mapping_of(uintptr_t addr, const char *want, mapping *m)
 {
     FILE *f = fopen("/proc/self/smaps", "r");
     if (!f)
         return 0;
+    memset(m, 0, sizeof *m);
     char line[512];
     int in = 0, found = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (!found && fgets(line, sizeof line, f)) {
         uintptr_t lo, hi;
         char path[512] = "";
         if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %*s %*s %511s", &lo, &hi, path) >= 2 &&
             strchr(line, '-') < strchr(line, ' ')) {
-            in = addr >= lo && addr < hi;
+            in = want ? strcmp(path, want) == 0 : addr >= lo && addr < hi;
             if (in)
-                snprintf(name, nname, "%s", path);
+                snprintf(m->path, sizeof m->path, "%s", path);
+        } else if (in && strncmp(line, "Rss:", 4) == 0) {
+            m->rss_kb = strtol(line + 4, NULL, 10);
         } else if (in && strncmp(line, "AnonHugePages:", 14) == 0) {
-            *huge_kb = strtol(line + 14, NULL, 10);
+            m->huge_kb = strtol(line + 14, NULL, 10);
         } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
-            snprintf(flags, nflags, "%s", line + 8);
+            snprintf(m->flags, sizeof m->flags, "%s", line + 8);
             found = 1;
-            break;
         }
     }
     fclose(f);
@@ -230,12 +240,13 @@ static long vmstat(const char *name)
 static void heap_huge(int marked)
 {
     size_t n = (size_t)1 << 20;
-    long fallback = vmstat("thp_fault_fallback"), huge_kb = 0;
+    long fallback = vmstat("thp_fault_fallback");
     char *b = malloc(n);
     if (b)
         memset(b, 1, n);
-    char flags[512] = "", name[512] = "", mode[128] = "";
-    int known = b && mapping_of((uintptr_t)b + n - 1, flags, sizeof flags, &huge_kb, name, sizeof name);
+    char mode[128] = "";
+    mapping m;
+    int known = b && mapping_of((uintptr_t)b + n - 1, NULL, &m);
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
     if (f) {
         if (!fgets(mode, sizeof mode, f))
@@ -243,13 +254,13 @@ static void heap_huge(int marked)
         fclose(f);
     }
     if (marked) {
-        CHECK(known && strstr(flags, " hg") != NULL, "a block past the heap's first 64 KiB is marked for huge pages");
-        CHECK(strcmp(name, "[heap]") == 0, "that mapping is the heap");
+        CHECK(known && strstr(m.flags, " hg") != NULL, "a block past the heap's first 64 KiB is marked for huge pages");
+        CHECK(known && strcmp(m.path, "[heap]") == 0, "that mapping is the heap");
         if (strstr(mode, "[never]") || vmstat("thp_fault_fallback") > fallback)
             printf("ok - the block is in a huge page # SKIP the kernel gave none\n");
         else
-            CHECK(huge_kb >= 2048, "the block, written, is in a huge page (AnonHugePages of its mapping)");
-    } else if (known && strcmp(name, "[heap]") == 0 && mode[0]) {
+            CHECK(m.huge_kb >= 2048, "the block, written, is in a huge page (AnonHugePages of its mapping)");
+    } else if (known && strcmp(m.path, "[heap]") == 0 && mode[0]) {
         CHECK(0, "the heap is marked for huge pages (glibc's malloc, and the kernel has them)");
     } else {
         printf("ok - the heap in huge pages # SKIP malloc is not the brk heap's, or no huge pages\n");
@@ -257,37 +268,14 @@ static void heap_huge(int marked)
     free(b);
 }
 
-/* The Rss (kB) of the mapping named WANT in smaps ("[stack]"), or -1. */
-static long rss_of(const char *want)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    if (!f)
-        return -1;
-    char line[512];
-    int in = 0;
-    long rss = -1;
-    while (fgets(line, sizeof line, f)) {
-        uintptr_t lo, hi;
-        char path[512] = "";
-        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %*s %*s %511s", &lo, &hi, path) >= 2) {
-            in = strcmp(path, want) == 0;
-        } else if (in && strncmp(line, "Rss:", 4) == 0) {
-            rss = strtol(line + 4, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return rss;
-}
-
 /* The stack below main, populated by nb_memory_setup (POPULATED, its bit 2): the [stack]
  * mapping holds 112 KiB and more, though main has used little of it; not done only where
  * the kernel has no MADV_POPULATE_WRITE (before 5.14). */
 static void stack_populated(int populated)
 {
-    long rss = rss_of("[stack]");
+    mapping m;
     if (populated)
-        CHECK(rss >= 112, "the stack's 112 KiB below main are in memory");
+        CHECK(mapping_of(0, "[stack]", &m) && m.rss_kb >= 112, "the stack's 112 KiB below main are in memory");
     else
         printf("ok - the stack populated # SKIP not done (a kernel before 5.14, or valgrind)\n");
 }
