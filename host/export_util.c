@@ -194,15 +194,27 @@ static mode_t current_umask(void)
     return m;
 }
 
-/* The mode fopen would leave PATH with: an existing file keeps its
- * permissions, a new one gets 0666 less the umask. */
-static mode_t mode_for(const char *path)
+/* The permissions of PATH when it is a file already (a replaced file keeps them), else -1. */
+static int existing_mode(const char *path)
 {
     struct stat st;
 
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        return st.st_mode & 0777;
-    return 0666 & ~current_umask();
+        return (int)(st.st_mode & 0777);
+    return -1;
+}
+
+/* The bytes of the file name BASE a temporary's name keeps: at most TMP_BASE_MAX, cut at a
+ * UTF-8 character boundary, so the temporary's name stays a valid file name. */
+static size_t tmp_base_len(const char *base)
+{
+    size_t n = strlen(base);
+    if (n > TMP_BASE_MAX) {
+        n = TMP_BASE_MAX;
+        while (n > 0 && ((unsigned char)base[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return n;
 }
 
 /* "DIR/.NAME.XXXXXX" for PATH "DIR/NAME", the name cut to TMP_BASE_MAX bytes
@@ -211,18 +223,69 @@ static char *tmp_template(const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    size_t dirlen = (size_t)(base - path), baselen = strlen(base), n;
+    size_t dirlen = (size_t)(base - path), baselen = tmp_base_len(base), n;
     char *t;
 
-    if (baselen > TMP_BASE_MAX) {
-        baselen = TMP_BASE_MAX;
-        while (baselen > 0 && ((unsigned char)base[baselen] & 0xC0) == 0x80)
-            baselen--;
-    }
     n = dirlen + 1 + baselen + sizeof ".XXXXXX";
     if ((t = malloc(n)))
         snprintf(t, n, "%.*s.%.*s.XXXXXX", (int)dirlen, path, (int)baselen, base);
     return t;
+}
+
+/* F is the temporary ".NAME.XXXXXX" of BASE (N: the bytes of it the name keeps). */
+static int temporary_of(const char *f, const char *base, size_t n)
+{
+    return f[0] == '.' && strncmp(f + 1, base, n) == 0 && f[n + 1] == '.' && strlen(f + n + 2) == 6;
+}
+
+/* The names in the folder last read that may be temporaries an earlier export left
+ * (".NAME.XXXXXX"): a folder is read once a process, not once a file (a report's files
+ * go to one folder, each body's in a regen). n = -1: more than STALE_MAX, read again
+ * for each file. */
+#define STALE_MAX 16
+static struct {
+    char folder[4096];
+    int n;
+    char names[STALE_MAX][256];
+} stale;
+
+/* Removes FOLDER/F when it is a temporary of BASE; 1 if so. */
+static int unlink_stale(const char *folder, const char *f, const char *base, size_t n)
+{
+    char path[4400];
+
+    if (!temporary_of(f, base, n))
+        return 0;
+    snprintf(path, sizeof path, "%s/%s", folder, f);
+    unlink(path);
+    return 1;
+}
+
+/* Reads FOLDER into stale (unlinking at once those of BASE when there are too many to
+ * keep). */
+static void read_stale(const char *folder, const char *base, size_t n)
+{
+    DIR *d = opendir(*folder ? folder : "/");
+    struct dirent *e;
+
+    snprintf(stale.folder, sizeof stale.folder, "%s", folder);
+    stale.n = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        const char *f = e->d_name;
+        size_t len = strlen(f);
+        if (f[0] != '.' || len < 9 || f[len - 7] != '.')
+            continue;
+        if (stale.n >= 0 && stale.n < STALE_MAX && len < sizeof stale.names[0]) {
+            memcpy(stale.names[stale.n++], f, len + 1);
+            continue;
+        }
+        for (int i = 0; i < stale.n; i++) /* too many: those kept so far looked at now */
+            unlink_stale(folder, stale.names[i], base, n);
+        stale.n = -1;
+        unlink_stale(folder, f, base, n);
+    }
+    if (d)
+        closedir(d);
 }
 
 /* Removes the temporary files ".NAME.XXXXXX" an earlier export of PATH left when it was
@@ -231,21 +294,20 @@ static void remove_stale(const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
+    size_t n = tmp_base_len(base);
     char folder[4096];
+
     snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
-    DIR *d = opendir(*folder ? folder : "/");
-    struct dirent *e;
-    size_t n = strlen(base);
-    while (d && (e = readdir(d)) != NULL) {
-        const char *f = e->d_name;
-        if (f[0] == '.' && strncmp(f + 1, base, n) == 0 && f[n + 1] == '.' && strlen(f + n + 2) == 6) {
-            char stale[4400];
-            snprintf(stale, sizeof stale, "%s/%s", *folder ? folder : "", f);
-            unlink(stale);
+    if (stale.n < 0 || !stale.folder[0] || strcmp(folder, stale.folder) != 0) {
+        read_stale(folder, base, n);
+        if (stale.n < 0) {
+            stale.folder[0] = '\0'; /* read again next time */
+            return;
         }
     }
-    if (d)
-        closedir(d);
+    for (int i = 0; i < stale.n; i++)
+        if (unlink_stale(folder, stale.names[i], base, n))
+            memcpy(stale.names[i--], stale.names[--stale.n], sizeof stale.names[0]);
 }
 
 /* An unnamed file in PATH's folder (O_TMPFILE): a process killed while writing it leaves
@@ -284,13 +346,18 @@ static nb_err out_create(nb_out *o, const char *path, char *err, size_t errlen)
         return NB_ERR_NOMEM;
     }
     remove_stale(path);
-    mode_t mode = mode_for(path);
+    int kept = existing_mode(path);
+    /* a new file gets 0666 less the umask, as fopen gives it */
+    mode_t mode = kept >= 0 ? (mode_t)kept : 0666;
     if ((o->fd = open_unnamed(path, mode)) >= 0) {
         o->unnamed = 1;
-        fchmod(o->fd, mode); /* open's mode passed through the umask */
+        if (kept >= 0)
+            fchmod(o->fd, mode); /* open's mode passed through the umask */
         snprintf(o->fdpath, sizeof o->fdpath, "/proc/self/fd/%d", o->fd);
         return NB_OK;
     }
+    if (kept < 0)
+        mode &= ~current_umask(); /* mkstemp makes it 0600 */
     if ((o->fd = mkstemp(o->tmp)) < 0) {
         e = errno;
         free(o->tmp); /* a template, not a file */
@@ -432,8 +499,9 @@ static void randomize(char *t)
     static unsigned long long x;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    x ^= (unsigned long long)ts.tv_nsec * 2654435761u ^ (unsigned long long)getpid() << 32 ^
-         (unsigned long long)ts.tv_sec;
+    if (!x) /* once a process (a forked worker goes on from its parent's; the clock differs) */
+        x = (unsigned long long)getpid() << 32;
+    x ^= (unsigned long long)ts.tv_nsec * 2654435761u ^ (unsigned long long)ts.tv_sec;
     char *p = t + strlen(t) - 6;
     for (int i = 0; i < 6; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift */
@@ -456,7 +524,7 @@ static int link_unnamed(nb_out *o)
         if (!linked)
             nb_temp_forget(o->tmp);
     } while (!linked && errno == EEXIST && ++tries < 20);
-    if (!linked || access(o->tmp, F_OK) != 0)
+    if (!linked)
         return -1;
     o->unnamed = 0;
     close(o->fd);

@@ -1425,6 +1425,53 @@ static void test_file_size_limit(const nb_doc *d)
     signal(SIGXFSZ, old_handler);
 }
 
+/* Temporaries an earlier, killed export left (".NAME.XXXXXX", between its link and its rename)
+ * are removed by the next export of NAME: its folder is read once a process, so the second
+ * name's is found in what the first export read; a folder of more than the 16 names kept
+ * is read again for each file; a name cut to 200 bytes in its temporary is matched cut;
+ * a name that only looks like one is kept. */
+static void test_stale_temporaries(const nb_doc *d)
+{
+    char err[512], name[64], longname[260], longtmp[280], lpath[280];
+
+    mkdir(tmp("stale"), 0777); /* folders no export of this process has read */
+    mkdir(tmp("stale2"), 0777);
+    memset(longname, 'n', 210);
+    memcpy(longname + 210, ".md", 4);
+    snprintf(longtmp, sizeof longtmp, "stale/.%.200s.Lo9ng1", longname);
+    snprintf(lpath, sizeof lpath, "stale/%s", longname);
+    write_file(tmp(longtmp), "stale\n");
+    write_file(tmp("stale/.s1.md.Ab3xYz"), "stale\n");
+    write_file(tmp("stale/.s2.md.Qw9ErT"), "stale\n");
+    write_file(tmp("stale/.s2.md.bak"), "not ours\n");
+    write_file(tmp("stale/.s2.md.keep.Zz9Zz9"), "another name's\n");
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof name, "stale2/.s3.md.%06d", i);
+        write_file(tmp(name), "stale\n");
+    }
+    CHECK(nb_export_md(d, tmp("stale/s1.md"), err, sizeof err) == NB_OK && access(tmp("stale/.s1.md.Ab3xYz"), F_OK) != 0,
+          "stale: an export removes its name's temporary");
+    CHECK(access(tmp("stale/.s2.md.Qw9ErT"), F_OK) == 0, "stale: and not another name's");
+    CHECK(nb_export_md(d, tmp("stale/s2.md"), err, sizeof err) == NB_OK && access(tmp("stale/.s2.md.Qw9ErT"), F_OK) != 0,
+          "stale: the next name's, in the folder read once, is removed by its export");
+    CHECK(access(tmp("stale/.s2.md.bak"), F_OK) == 0 && access(tmp("stale/.s2.md.keep.Zz9Zz9"), F_OK) == 0,
+          "stale: names that only look like temporaries are kept");
+    CHECK(nb_export_md(d, tmp(lpath), err, sizeof err) == NB_OK && access(tmp(longtmp), F_OK) != 0,
+          "stale: a long name's temporary (its name cut to 200 bytes) is removed");
+    CHECK(nb_export_md(d, tmp("stale2/s1.md"), err, sizeof err) == NB_OK &&
+              nb_export_md(d, tmp("stale2/s3.md"), err, sizeof err) == NB_OK &&
+              access(tmp("stale2/.s3.md.000000"), F_OK) != 0 && access(tmp("stale2/.s3.md.000019"), F_OK) != 0,
+          "stale: more temporaries than are kept: all removed");
+    remove(tmp("stale/.s2.md.bak"));
+    remove(tmp("stale/.s2.md.keep.Zz9Zz9"));
+    remove(tmp("stale/s1.md"));
+    remove(tmp("stale/s2.md"));
+    remove(tmp(lpath));
+    remove(tmp("stale2/s1.md"));
+    remove(tmp("stale2/s3.md"));
+    CHECK(rmdir(tmp("stale")) == 0 && rmdir(tmp("stale2")) == 0, "stale: only the two look-alikes were left");
+}
+
 static mode_t mode_of(const char *path)
 {
     struct stat st;
@@ -1632,6 +1679,7 @@ int main(void)
     test_full_disk(d);
     test_file_size_limit(d);
     test_permissions(d);
+    test_stale_temporaries(d);
     test_unwritable_folder(d);
     test_long_name(d);
     test_xlsx_text(d);
