@@ -358,6 +358,12 @@ function nianbao.load_restricted(text, name) end
 ---@return Store
 function Store:readonly() end
 
+---Reads one snapshot of the store from now on (on true or nil), until snapshot(false),
+---its next write or the close.
+---@param on boolean?
+---@return Store
+function Store:snapshot(on) end
+
 ---A read-only (deep) view of a table.
 ---@param t table
 ---@return table

@@ -187,6 +187,19 @@ static int l_readonly(lua_State *L)
     return 1;
 }
 
+/* store:snapshot([on]) -> store: ON (the default) reads one snapshot until
+ * store:snapshot(false) or the next write (nb_store_snapshot); raises when it cannot. */
+static int l_snapshot(lua_State *L)
+{
+    nb_store *s = nb_check_store(L, 1);
+    int on = lua_isnoneornil(L, 2) || lua_toboolean(L, 2);
+    char err[512];
+    if (nb_store_snapshot(s, on, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
+    lua_settop(L, 1);
+    return 1;
+}
+
 int nb_store_writable_here(lua_State *L, int idx)
 {
     nb_store *s = nb_check_store(L, idx);
@@ -776,6 +789,7 @@ static const luaL_Reg store_methods[] = {
     {"schema", l_schema},
     {"body", l_body},
     {"readonly", l_readonly},
+    {"snapshot", l_snapshot},
     {NULL, NULL},
 };
 

@@ -658,6 +658,30 @@ static void snapshot_end(nb_store *s)
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 }
 
+/* Ends the read transaction nb_store_snapshot began, if it is open. */
+static void snapshot_off(nb_store *s)
+{
+    if (!s->snapshot)
+        return;
+    s->snapshot = 0;
+    if (s->db && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
+nb_err nb_store_snapshot(nb_store *s, int on, char *err, size_t errlen)
+{
+    if (!on) {
+        snapshot_off(s);
+        return NB_OK;
+    }
+    if (s->readonly || !s->db || s->snapshot || !sqlite3_get_autocommit(s->db))
+        return NB_OK;
+    nb_err rc = nb_store_exec(s, "BEGIN", err, errlen);
+    if (!rc)
+        s->snapshot = 1;
+    return rc;
+}
+
 /* NB_OK when this user may write the store at PATH and the folder SQLite writes its
  * journal in; else NB_ERR_IO and why. */
 static nb_err writable_or_why(const char *path, char *err, size_t errlen)
@@ -824,6 +848,7 @@ void nb_store_close(nb_store *s)
     finalize_kept(s);
     end_bulk(s);
     snapshot_end(s);
+    snapshot_off(s);
     if (s->db) {
         remember_open(s->db, 0);
         sqlite3_close_v2(s->db);
@@ -844,8 +869,10 @@ nb_err nb_store_detach(nb_store *s, char *err, size_t errlen)
 {
     if (!s->db)
         return NB_OK;
-    if (s->depth == 0)
+    if (s->depth == 0) {
         snapshot_end(s); /* attach takes another */
+        snapshot_off(s);
+    }
     if (sqlite3_get_autocommit(s->db) == 0) {
         snprintf(err, errlen, "%s: cannot let go of the store inside a transaction", s->path);
         return NB_ERR_BUSY;
@@ -1072,6 +1099,7 @@ nb_err nb_store_begin(nb_store *s, char *err, size_t errlen)
 {
     nb_err rc;
     if (s->depth == 0) {
+        snapshot_off(s); /* a write reads the store as it is */
         if ((rc = nb_store_exec(s, "BEGIN IMMEDIATE", err, errlen)))
             return rc;
         s->ended = 0;

@@ -60,6 +60,7 @@ typedef struct nb_store {
                    import keeps 7 of each kind (writer.c), the API some 11 */
     int bulk;  /* nb_store_bulk switched the file to a rollback journal */
     int depth; /* transaction levels open (nb_store_begin) */
+    int snapshot; /* a read transaction nb_store_snapshot began is open */
     int ended; /* an error ended SQLite's transaction inside the open levels */
     int codes_added; /* nb_store_code_add added a value inside the open levels: a rollback
                         reads the dictionary again */
@@ -154,6 +155,13 @@ const char *nb_store_code_str(const nb_store *s, int64_t id);
  * store's last SQLite error; running SQL (several statements) with such a message. */
 nb_err nb_store_sql_fail(nb_store *s, char *err, size_t errlen, const char *what);
 nb_err nb_store_exec(nb_store *s, const char *sql, char *err, size_t errlen);
+
+/* ON: every read from now on sees one snapshot, the store as it was at the first of them
+ * (one read transaction: each statement in one of its own took and let go of the log's
+ * read lock and looked at the file, three system calls each), until
+ * nb_store_snapshot(S, 0), the next nb_store_begin or the close. Nothing when the store
+ * is in a transaction already or was opened to read (it holds one from its open). */
+nb_err nb_store_snapshot(nb_store *s, int on, char *err, size_t errlen);
 
 /* Transactions, which nest: the outermost is BEGIN IMMEDIATE / COMMIT / ROLLBACK, each
  * inside it a savepoint, whose commit keeps its writes for the outer one to commit and whose

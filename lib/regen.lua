@@ -240,6 +240,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
   -- the runs of the body being made, recorded together when it is done (record)
   local pending = {}
   local function record()
+    store:snapshot(false)
     if #pending > 0 then store:put_runs(pending); pending = {} end
   end
   local function years_of(body)
@@ -250,7 +251,9 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     local t1 = os.clock()
     -- a body's reports come together, in year order: the last body's are let go of
     -- (kept, the ctx of every body made a run's memory grow by about 0.3 MB a report)
-    if not built[r.body] then record(); built = { [r.body] = {} } end
+    -- each body's reports read one snapshot of the store (an import committed meanwhile
+    -- is in all of them or none), in one read transaction
+    if not built[r.body] then record(); built = { [r.body] = {} }; store:snapshot() end
     local neighbours = {}
     if built[r.body][r.year - 1] then neighbours[r.year - 1] = built[r.body][r.year - 1] end
     local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format,

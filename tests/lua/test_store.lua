@@ -359,4 +359,22 @@ ok(msg:find("^line 1: ") ~= nil, "decode_json: and its line")
 is({ nianbao.decode_json(string.rep("[", 300) .. string.rep("]", 300)) }, { nil, "JSON nested more than 200 deep" },
    "decode_json: nesting deeper than 200 is refused, not a crash")
 
+-- ---- snapshot (last: it adds records) ----
+do
+  local a = assert(nianbao.open(db))
+  local b = assert(nianbao.open(db))
+  is(a:snapshot(), a, "snapshot: returns the store")
+  local before = a:count("request", {})
+  b:insert("request", "快照区", {id = "S1", received = "2020-01-05", applicant = "自然人"})
+  is(a:count("request", {}), before, "snapshot: another's insert is not seen")
+  a:snapshot(false)
+  is(a:count("request", {}), before + 1, "snapshot(false): it is seen")
+  a:snapshot()
+  b:insert("request", "快照区", {id = "S2", received = "2020-01-05", applicant = "自然人"})
+  is(a:insert("request", "快照区", {id = "S3", received = "2020-01-05", applicant = "自然人"}), "inserted",
+     "snapshot: a write of its own ends it")
+  is(a:count("request", {}), before + 3, "snapshot: after the write, the store as it is")
+  a:close(); b:close()
+end
+
 return tap.done()

@@ -438,6 +438,48 @@ static void test_open_while_writing(const char *path)
     sqlite3_close(w);
 }
 
+/* nb_store_snapshot: the reads of a writable store see the store as it was at the first
+ * of them while another connection commits, until it is ended, or a write of its own
+ * ends it (and reads the store as it is); in a transaction already, nothing. */
+static void test_snapshot(const char *path)
+{
+    char err[512] = "";
+    nb_store *s = NULL;
+    sqlite3 *w;
+    const char *count = "SELECT count(*) FROM body WHERE name LIKE '快照%'";
+
+    if (nb_store_open(path, 0, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - snapshot: cannot open %s: %s\n", path, err);
+        return;
+    }
+    sqlite3_open(path, &w);
+    CHECK(nb_store_snapshot(s, 1, err, sizeof err) == NB_OK && s->snapshot, "snapshot: begun");
+    long long before = sql_int(s->db, count);
+    CHECK(sqlite3_exec(w, "INSERT INTO body(name) VALUES('快照一')", NULL, NULL, NULL) == SQLITE_OK,
+          "snapshot: another connection commits a row meanwhile");
+    CHECK(sql_int(s->db, count) == before, "snapshot: its reads do not see it");
+    CHECK(nb_store_snapshot(s, 1, err, sizeof err) == NB_OK && sql_int(s->db, count) == before,
+          "snapshot: begun again while open: the same snapshot");
+    CHECK(nb_store_snapshot(s, 0, err, sizeof err) == NB_OK && !s->snapshot && sql_int(s->db, count) == before + 1,
+          "snapshot: ended, the reads see the row");
+    CHECK(nb_store_snapshot(s, 1, err, sizeof err) == NB_OK && sql_int(s->db, count) == before + 1,
+          "snapshot: begun again");
+    sqlite3_exec(w, "INSERT INTO body(name) VALUES('快照二')", NULL, NULL, NULL);
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK, "snapshot: a write begins inside it (no 'within a transaction')");
+    CHECK(!s->snapshot && sql_int(s->db, count) == before + 2, "snapshot: the write ended it: it reads the store as it is");
+    CHECK(nb_store_snapshot(s, 1, err, sizeof err) == NB_OK && !s->snapshot,
+          "snapshot: inside a write, none is begun");
+    CHECK(nb_store_commit(s, err, sizeof err) == NB_OK, "snapshot: the write commits");
+    CHECK(nb_store_snapshot(s, 1, err, sizeof err) == NB_OK && s->snapshot && sql_int(s->db, count) == before + 2,
+          "snapshot: begun after the write");
+    sqlite3_exec(w, "DELETE FROM body WHERE name LIKE '快照%'", NULL, NULL, NULL);
+    /* a checkpoint that empties the log waits for its readers: busy (1) while one reads */
+    CHECK(sql_int(w, "PRAGMA wal_checkpoint(TRUNCATE)") == 1, "snapshot: a reader holds the log");
+    nb_store_close(s);
+    CHECK(sql_int(w, "PRAGMA wal_checkpoint(TRUNCATE)") == 0, "snapshot: the close ended it");
+    sqlite3_close(w);
+}
+
 /* Every catalogue entry was added by a migration step this build knows, and a step's
  * entries make its whole part: a kind's fields are no older than the kind. */
 static void test_catalogue_versions(void)
@@ -485,6 +527,7 @@ int main(void)
     test_nested(s);
     nb_store_close(s);
     test_open_while_writing(path);
+    test_snapshot(path);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
