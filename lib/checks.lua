@@ -112,6 +112,8 @@ end
 --- The body's stored rule files, then EXTRA ({ {name=, content=} } from --rules). Two
 --- files that define one rule id are refused: one would silently win.
 function checks.local_files(store, body, extra)
+  local stored_files = store:scripts(body, "rules")
+  if #stored_files == 0 and (extra == nil or #extra == 0) then return {} end -- most bodies
   local files, seen = {}, {}
   for _, f in ipairs(checks.national_files()) do
     for _, r in ipairs(f.rules) do seen[r.id] = f.name end
@@ -126,7 +128,7 @@ function checks.local_files(store, body, extra)
     end
     files[#files + 1] = file
   end
-  for _, s in ipairs(store:scripts(body, "rules")) do add_source(s) end
+  for _, s in ipairs(stored_files) do add_source(s) end
   for _, s in ipairs(extra or {}) do add_source(s) end
   return files
 end
@@ -155,28 +157,33 @@ function checks.run_all(ctx, store, body, extra)
   return results
 end
 
+-- "FILE: rule I", for a message (made only when one is raised)
+local function where(file, i) return string.format("%s: rule %d", file.name, i) end
+
 function checks.run(ctx, files)
   local results = {}
   for _, file in ipairs(files) do
     for i, rule in ipairs(file.rules) do
-      local where = string.format("%s: rule %d", file.name, i)
       if type(rule) ~= "table" or type(rule.id) ~= "string" or type(rule.run) ~= "function" then
-        error(where .. ": a rule needs id (string) and run (function)", 0)
+        error(where(file, i) .. ": a rule needs id (string) and run (function)", 0)
       end
-      if not severities[rule.severity] then
-        error(string.format("%s (%s): severity must be error, warning or info", where, rule.id), 0)
+      -- read once (a national rule is a read-only proxy: each read a call)
+      local id, severity, title, formula = rule.id, rule.severity, rule.title, rule.formula
+      if not severities[severity] then
+        error(string.format("%s (%s): severity must be error, warning or info", where(file, i), id), 0)
       end
-      if rule.applies == nil or rule.applies(ctx) then
+      local applies = rule.applies
+      if applies == nil or applies(ctx) then
         rule.run(ctx, function(r)
           local out = {
-            id = r.id or rule.id, severity = r.severity or rule.severity,
-            title = r.title or rule.title, formula = r.formula or rule.formula,
+            id = r.id or id, severity = r.severity or severity,
+            title = r.title or title, formula = r.formula or formula,
             left = r.left, right = r.right, status = r.status,
             evidence = r.evidence or {}, message = r.message,
           }
           if not statuses[out.status] then
             error(string.format("%s (%s): status must be PASS, FAIL or NOT_ASSESSABLE (got %s)",
-              where, out.id, tostring(out.status)), 0)
+              where(file, i), out.id, tostring(out.status)), 0)
           end
           if out.left == false then out.left = nil end
           if out.right == false then out.right = nil end
