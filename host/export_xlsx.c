@@ -921,7 +921,7 @@ static void xf(FILE *f, int fontid, int border, int nf, const char *h, const cha
             border ? " applyBorder=\"1\"" : "", h, v, indent ? " indent=\"1\"" : "");
 }
 
-static void styles_part(FILE *f)
+static void styles_write(FILE *f)
 {
     static const char *const aligns[AL_COUNT] = {"center", "left", "right"};
 
@@ -959,6 +959,41 @@ static void styles_part(FILE *f)
           "<dxfs count=\"0\"/><tableStyles count=\"0\" defaultTableStyle=\"TableStyleMedium9\""
           " defaultPivotStyle=\"PivotStyleLight16\"/></styleSheet>\n",
           f);
+}
+
+/* The styles part: the same bytes in every workbook (its fonts and number formats are the
+ * program's), made once a process and copied after (its fifty-odd fprintf a workbook were
+ * 1.4% of a regeneration's instructions). */
+static char *styles_bytes;
+static size_t styles_len;
+
+static void styles_free(void)
+{
+    free(styles_bytes);
+    styles_bytes = NULL;
+}
+
+static void styles_part(FILE *f)
+{
+    if (!styles_bytes) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        if (m) {
+            styles_write(m);
+            int bad = ferror(m);
+            if (fclose(m) == 0 && !bad && buf && atexit(styles_free) == 0) {
+                styles_bytes = buf;
+                styles_len = len;
+                buf = NULL;
+            }
+        }
+        free(buf);
+    }
+    if (styles_bytes)
+        fwrite(styles_bytes, 1, styles_len, f);
+    else
+        styles_write(f); /* out of memory: made in place */
 }
 
 static void strings_part(FILE *f, const xlsx *x)

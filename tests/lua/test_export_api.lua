@@ -43,6 +43,21 @@ end
 error_is(function() nianbao.export(doc_with({ value = 1, fmt = "pct" }), { name = "x", dir = dir }) end,
   "tables[1] (t) row 1: field 'fmt': unknown 'pct' (plain, signed, money, money_unit)",
   "export: an unknown number format names the table, row and choices")
+do -- the location of a row past the ninth, and of a check, in a message
+  local rows = {}
+  for i = 1, 12 do rows[i] = { i } end
+  rows[12] = { { value = 1, fmt = "pct" } }
+  error_is(function() nianbao.export({ title = "x", tables = { { id = "t", ncols = 1, rows = rows } } },
+                                     { name = "x", dir = dir }) end,
+    "tables[1] (t) row 12: field 'fmt': unknown 'pct' (plain, signed, money, money_unit)",
+    "export: the twelfth row is named as such")
+  local good = { id = "A1", severity = "error", title = "t", status = "PASS" }
+  local checks = {}
+  for i = 1, 10 do checks[i] = good end
+  checks[10] = { severity = "error", title = "t", status = "PASS" }
+  error_is(function() nianbao.document(doc_with(1)):set_checks(checks) end,
+    "checks[10]: field 'id' must be a string (got nil)", "set_checks: the tenth check is named as such")
+end
 error_is(function() nianbao.export(doc_with(1), { dir = dir }) end,
   "export: field 'name' must be a string (got nil)", "export: a missing name")
 error_is(function()
