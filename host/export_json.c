@@ -176,8 +176,9 @@ static size_t group_end(const json_index *ix, size_t i)
 }
 
 /* Rejects a table of the wrong shape, and duplicate keys, which would make
- * the JSON ambiguous: NB_ERR_INPUT. */
-static nb_err json_table_valid(const nb_doc *doc, int i, char *err, size_t errlen)
+ * the JSON ambiguous: NB_ERR_INPUT. Its index is made into IX (kept for the writing: made
+ * there again, it was the JSON's largest sort). */
+static nb_err json_table_valid(const nb_doc *doc, int i, json_index *ix_out, char *err, size_t errlen)
 {
     const nb_table *t = &doc->tables[i];
     nb_err rc = grid_shape_valid(t, err, errlen);
@@ -195,6 +196,7 @@ static nb_err json_table_valid(const nb_doc *doc, int i, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
+    *ix_out = ix;
     /* within each row, a column key once (a row has a few cells) */
     for (size_t g = 0; g < ix.n && rc == NB_OK;) {
         size_t end = group_end(&ix, g);
@@ -212,17 +214,18 @@ static nb_err json_table_valid(const nb_doc *doc, int i, char *err, size_t errle
         }
         g = end;
     }
-    free(ix.pos);
     return rc;
 }
 
-static nb_err json_doc_valid(const nb_doc *doc, char *err, size_t errlen)
+/* Checks every table with an id, making its index into IXS[i] (freed by the caller, as
+ * the indexes of the others: a table without an id has none, pos NULL). */
+static nb_err json_doc_valid(const nb_doc *doc, json_index *ixs, char *err, size_t errlen)
 {
     nb_err rc = NB_OK;
 
     for (int i = 0; i < doc->ntables && rc == NB_OK; i++) {
         if (doc->tables[i].id)
-            rc = json_table_valid(doc, i, err, errlen);
+            rc = json_table_valid(doc, i, &ixs[i], err, errlen);
     }
     return rc;
 }
@@ -259,18 +262,16 @@ static int group_cmp(const void *x, const void *y)
     return a->first < b->first ? -1 : a->first > b->first;
 }
 
-/* A table's object: its rows by key, in order of first appearance. NB_ERR_NOMEM. */
-static nb_err json_table(FILE *f, const nb_table *t)
+/* A table's object (its index IX): its rows by key, in order of first appearance.
+ * NB_ERR_NOMEM. */
+static nb_err json_table(FILE *f, const nb_table *t, const json_index *ixp)
 {
-    json_index ix;
+    const json_index ix = *ixp;
     json_group *groups = NULL;
     size_t ng = 0;
 
-    if (json_index_make(t, &ix) != NB_OK ||
-        !(groups = malloc((ix.n ? ix.n : 1) * sizeof *groups))) {
-        free(ix.pos);
+    if (!(groups = malloc((ix.n ? ix.n : 1) * sizeof *groups)))
         return NB_ERR_NOMEM;
-    }
     for (size_t g = 0; g < ix.n;) {
         size_t end = group_end(&ix, g);
         groups[ng++] = (json_group){ix.pos[g], g, end};
@@ -285,12 +286,11 @@ static nb_err json_table(FILE *f, const nb_table *t)
     }
     nb_put_s(f, ng ? "\n    }" : "}");
     free(groups);
-    free(ix.pos);
     return NB_OK;
 }
 
-/* "tables": the tables with an id. NB_ERR_NOMEM. */
-static nb_err json_tables(FILE *f, const nb_doc *doc)
+/* "tables": the tables with an id (their indexes IXS). NB_ERR_NOMEM. */
+static nb_err json_tables(FILE *f, const nb_doc *doc, const json_index *ixs)
 {
     int first_table = 1;
 
@@ -300,7 +300,7 @@ static nb_err json_tables(FILE *f, const nb_doc *doc)
             continue;
         nb_put_s(f, first_table ? "\n    " : ",\n    ");
         first_table = 0;
-        if (json_table(f, &doc->tables[i]) != NB_OK)
+        if (json_table(f, &doc->tables[i], &ixs[i]) != NB_OK)
             return NB_ERR_NOMEM;
     }
     nb_put_s(f, first_table ? "},\n" : "\n  },\n");
@@ -335,14 +335,14 @@ static void json_check(FILE *f, const nb_check *k)
     nb_put_s(f, "\n    }");
 }
 
-static nb_err json_write(FILE *f, const nb_doc *doc)
+static nb_err json_write(FILE *f, const nb_doc *doc, const json_index *ixs)
 {
     nb_put_s(f, "{\n  \"body\": ");
     json_string_or_null(f, doc->body);
     fprintf(f, ",\n  \"year\": %d,\n  \"format\": ", doc->year);
     json_string_or_null(f, doc->format);
     nb_put_s(f, ",\n");
-    if (json_tables(f, doc) != NB_OK)
+    if (json_tables(f, doc, ixs) != NB_OK)
         return NB_ERR_NOMEM;
     nb_put_s(f, "  \"checks\": [");
     for (int i = 0; i < doc->nchecks; i++) {
@@ -357,14 +357,24 @@ nb_err nb_export_json(const nb_doc *doc, const char *path, char *err, size_t err
 {
     nb_out o;
     nb_err rc;
+    json_index *ixs = calloc((size_t)doc->ntables + 1, sizeof *ixs);
 
-    if ((rc = json_doc_valid(doc, err, errlen)) != NB_OK)
-        return nb_err_prefix(rc, path, err, errlen);
-    if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
-        return rc;
-    if (json_write(o.f, doc) != NB_OK) {
+    if (!ixs) {
         snprintf(err, errlen, "out of memory");
-        return nb_out_fail(&o, NB_ERR_NOMEM, err, errlen);
+        return nb_err_prefix(NB_ERR_NOMEM, path, err, errlen);
     }
-    return nb_out_finish(&o, err, errlen);
+    if ((rc = json_doc_valid(doc, ixs, err, errlen)) != NB_OK) {
+        rc = nb_err_prefix(rc, path, err, errlen);
+    } else if ((rc = nb_out_open(&o, path, err, errlen)) == NB_OK) {
+        if (json_write(o.f, doc, ixs) != NB_OK) {
+            snprintf(err, errlen, "out of memory");
+            rc = nb_out_fail(&o, NB_ERR_NOMEM, err, errlen);
+        } else {
+            rc = nb_out_finish(&o, err, errlen);
+        }
+    }
+    for (int i = 0; i < doc->ntables; i++)
+        free(ixs[i].pos);
+    free(ixs);
+    return rc;
 }
