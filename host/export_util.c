@@ -300,10 +300,8 @@ static void remove_stale(const char *path)
     snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
     if (stale.n < 0 || !stale.folder[0] || strcmp(folder, stale.folder) != 0) {
         read_stale(folder, base, n);
-        if (stale.n < 0) {
-            stale.folder[0] = '\0'; /* read again next time */
+        if (stale.n < 0) /* too many to keep: removed as read, read again next time */
             return;
-        }
     }
     for (int i = 0; i < stale.n; i++)
         if (unlink_stale(folder, stale.names[i], base, n))

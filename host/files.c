@@ -25,7 +25,15 @@ const char *nb_file_kind(unsigned mode)
 
 nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t errlen)
 {
-    /* O_NONBLOCK: opening a FIFO with no writer must not wait for one. */
+    struct stat st;
+    return nb_file_read_st(path, max, b, &st, err, errlen);
+}
+
+nb_err nb_file_read_st(const char *path, size_t max, nb_buf *b, struct stat *stp, char *err,
+                       size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO with no writer must not wait for one (and a regular file,
+       the only kind read, ignores it: it is not cleared) */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     struct stat st;
     if (fd < 0) {
@@ -43,7 +51,7 @@ nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t e
         close(fd);
         return NB_ERR_LIMIT;
     }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    *stp = st;
     /* read straight into the buffer, made as large as the file at once (a program's
        compiled scripts grown by doubling from 64 KiB reads were copied twice, into pages
        touched for the first time) */

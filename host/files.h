@@ -7,6 +7,7 @@
 #define NB_FILES_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "util.h"
@@ -19,6 +20,11 @@
  * NB_ERR_INPUT when it is not a regular file (a FIFO, a device, a folder),
  * NB_ERR_LIMIT when it is larger than MAX; ERR names the path. */
 nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t errlen);
+
+/* nb_file_read, and the file's status as it was read in *ST (its time of change, to tell
+ * a cache from its source). */
+nb_err nb_file_read_st(const char *path, size_t max, nb_buf *b, struct stat *st, char *err,
+                       size_t errlen);
 
 /* Output files being written under a temporary name: registered while they are, so a
  * process stopped by its time limit removes them (nb_temp_cleanup is async-signal-safe:

@@ -11,6 +11,7 @@
 #include "doc.h"
 #include "lua_nb.h"
 #include "runs.h"
+#include "util.h"
 
 /* The document under construction, owned by a userdata so an error raised
  * while reading the Lua table cannot leak it. */
@@ -169,31 +170,17 @@ static int top_range(lua_State *L, int def, int lo, int hi, const char *where, c
     return (int)v;
 }
 
-/* Writes N in decimal at P, and a NUL; returns P past the digits. (A message's location is
- * made for every row and check, and said only on error: snprintf for each was 0.6% of a
- * regeneration's instructions.) */
-static char *put_decimal(char *p, unsigned n)
-{
-    char d[12];
-    int k = 0;
-    do
-        d[k++] = (char)('0' + n % 10);
-    while ((n /= 10) != 0);
-    while (k > 0)
-        *p++ = d[--k];
-    *p = '\0';
-    return p;
-}
-
 /* Reads the rows of table T (the Lua table at ROWS) into its cells. */
 static void read_rows(lua_State *L, int rows, nb_table *t, int nrows, const char *where)
 {
+    /* a row's location for messages: the table's once, then the row's number (snprintf
+       for every row and check was 0.6% of a regeneration's instructions) */
     char rw[96];
     int at = snprintf(rw, sizeof rw, "%s (%s) row ", where, t->id);
-    if (at < 0 || at > (int)sizeof rw - 12) /* room for the number */
-        at = (int)sizeof rw - 12;
+    if (at < 0 || at > (int)sizeof rw - 24) /* room for the number */
+        at = (int)sizeof rw - 24;
     for (int r = 0; r < nrows; r++) {
-        put_decimal(rw + at, (unsigned)r + 1);
+        *nb_ll_text(rw + at, r + 1) = '\0';
         lua_geti(L, rows, r + 1);
         int row = lua_gettop(L);
         luaL_checktype(L, row, LUA_TTABLE);
@@ -285,8 +272,8 @@ static void read_table(lua_State *L, int idx, nb_table *t, int ti)
 
 static void read_check(lua_State *L, int idx, nb_check *k, int i)
 {
-    char where[24] = "checks[";
-    memcpy(put_decimal(where + 7, (unsigned)i + 1), "]", 2);
+    char where[32] = "checks[";
+    memcpy(nb_ll_text(where + 7, i + 1), "]", 2);
     k->id = get_str(L, idx, "id", 1, where);
     k->severity = get_str(L, idx, "severity", 1, where);
     k->title = get_str(L, idx, "title", 1, where);

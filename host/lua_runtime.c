@@ -4,7 +4,6 @@
  * user's frames. The limits that stop a runaway script are in lua_limits.c. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,34 +212,19 @@ static int load_compiled(lua_State *L, const char *path)
     if (snprintf(cpath, sizeof cpath, "%s/compiled%sc", cfg->home, path + hl) >= (int)sizeof cpath ||
         stat(path, &src) != 0)
         return 0;
-    /* opened, looked at and read in one go: four system calls (the general reader's
-       guards against a FIFO or a growing file took seven, for each of some twenty
-       modules a command loads) */
-    int fd = open(cpath, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    /* read with its status (one open, no stat of its own: a command loads some twenty
+       modules), then kept when it is at least as new as the source */
+    nb_buf b = {0};
+    char err[256];
+    int fresh = nb_file_read_st(cpath, NB_MAX_TEXT_FILE, &b, &bin, err, sizeof err) == NB_OK &&
+                (bin.st_mtim.tv_sec > src.st_mtim.tv_sec ||
+                 (bin.st_mtim.tv_sec == src.st_mtim.tv_sec && bin.st_mtim.tv_nsec >= src.st_mtim.tv_nsec));
+    int rc = fresh ? luaL_loadbufferx(L, b.data ? b.data : "", b.len, cpath, "b") : LUA_OK;
+    nb_buf_free(&b);
+    if (!fresh)
         return 0;
-    char *data = NULL;
-    ssize_t got = -1;
-    if (fstat(fd, &bin) == 0 && S_ISREG(bin.st_mode) && bin.st_size >= 0 && (size_t)bin.st_size <= NB_MAX_TEXT_FILE &&
-        (bin.st_mtim.tv_sec > src.st_mtim.tv_sec ||
-         (bin.st_mtim.tv_sec == src.st_mtim.tv_sec && bin.st_mtim.tv_nsec >= src.st_mtim.tv_nsec)) &&
-        (data = malloc((size_t)bin.st_size + 1)) != NULL) {
-        size_t done = 0;
-        while (done < (size_t)bin.st_size && (got = read(fd, data + done, (size_t)bin.st_size - done)) != 0) {
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got < 0)
-                break;
-            done += (size_t)got;
-        }
-        got = done == (size_t)bin.st_size ? (ssize_t)done : -1;
-    }
-    close(fd);
-    int rc = got < 0 ? LUA_ERRFILE : luaL_loadbufferx(L, data, (size_t)got, cpath, "b");
-    free(data);
     if (rc != LUA_OK) {
-        if (got >= 0)
-            lua_pop(L, 1);
+        lua_pop(L, 1);
         return 0;
     }
     return 1;

@@ -82,10 +82,7 @@ end
 
 -- ---- one pass of tabulation ----
 
--- The cubes of every format of PLAN, each computed once for every body and every year
--- from two years before the first (a stock of the year before; the year before's own
--- report, for Y1-Y3) to the last (report.batch). Returns the function report.tabulate
--- takes: cubes(fmt, set of bodies, year).
+-- The formats of PLAN's reports, each once.
 local function formats_of(plan)
   local fmts, seen = {}, {}
   for _, r in ipairs(plan.reports) do
@@ -94,6 +91,10 @@ local function formats_of(plan)
   return fmts
 end
 
+-- The cubes of every format of PLAN, each computed once for every body and every year
+-- from two years before the first (a stock of the year before; the year before's own
+-- report, for Y1-Y3) to the last (report.batch). Returns the function report.tabulate
+-- takes: cubes(fmt, set of bodies, year).
 local function tabulate_all(store, plan)
   return report.batch(store, formats_of(plan), plan.first - 2, plan.last, { ids = false })
 end
@@ -278,7 +279,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     return years_held[body]
   end
   local function make(r)
-    local t1, tab0 = os.clock(), times.tabulate or 0
+    local t1, tab0 = os.clock(), times.tabulate
     -- a body's reports come together, in year order: the last body's are let go of
     -- (kept, the ctx of every body made a run's memory grow by about 0.3 MB a report)
     -- each body's reports read one snapshot of the store (an import committed meanwhile
@@ -488,7 +489,7 @@ end
 -- The reports of PLAN made by worker processes (opts.jobs, opts.workers = {fork,
 -- receive, stop, exit}): each takes whole bodies, makes their reports and sends each
 -- entry back; the parent calls on_report as they come and keeps plan order.
-local function run_workers(store, plan, cubes, opts, result)
+local function run_workers(store, plan, opts, result)
   local w = opts.workers
   local groups = groups_of(plan, opts.jobs)
   local list = {}
@@ -497,7 +498,7 @@ local function run_workers(store, plan, cubes, opts, result)
     if pid == 0 then
       local ok, err = pcall(function()
         local times = { tabulate = 0, build = 0, export = 0 }
-        local make, finish = maker(store, cubes or worker_cubes(store, plan, times), opts, times,
+        local make, finish = maker(store, worker_cubes(store, plan, times), opts, times,
                                    bodies_counted(store, plan, indexes), plan.years_held, plan.years)
         for _, i in ipairs(indexes) do worker:send(encode({ index = i, entry = make(plan.reports[i]) })) end
         local removed, left = finish()
@@ -569,7 +570,7 @@ function regen.run(store, plan, opts)
   local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0, removed = {}, left = {} }
   if #plan.reports == 0 then return result end
   if (opts.jobs or 1) > 1 and opts.workers then
-    run_workers(store, plan, nil, opts, result) -- each worker tabulates its own bodies
+    run_workers(store, plan, opts, result) -- each worker tabulates its own bodies
     return result
   end
   local cubes = tabulate_all(store, plan)
