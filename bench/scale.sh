@@ -24,7 +24,8 @@
 #             its peak memory (a run of its own under GNU time, not timed);
 #   regen     regen --all --to json,xlsx (every body and year; as many workers as processors,
 #             regen's default), the first after the import and again with nothing changed
-#             (the digests kept; the same bytes), against the same reports
+#             (the digests kept; the same bytes) into another folder, and into the first's
+#             (every body current: left as it is), against the same reports
 #             one by one with nianbao report (a sample of SAMPLE, per report); the first
 #             run's peak memory (its largest process: wait4 reports the largest of the
 #             process and the workers it waited for).
@@ -91,9 +92,9 @@ for ROWS in $SIZES; do
         touch "$D/csv/.done"
     fi
     csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
-    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report report_all regen again loop written; do : >"$D/$f.times"; done
+    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report report_all regen again current loop written; do : >"$D/$f.times"; done
     for f in import sql tab report regen; do : >"$D/$f.rss"; done
-    rm -f "$D/one.t" "$D/all.t" "$D/regen.t" "$D/again.t" 
+    rm -f "$D/one.t" "$D/all.t" "$D/regen.t" "$D/again.t" "$D/current.t"
     i=1
     while [ "$i" -le "$RUNS" ]; do
         # ---- import ----
@@ -161,6 +162,12 @@ for ROWS in $SIZES; do
             [ $? -eq 1 ] || { tail "$D/again.out" >&2; exit 1; }; }
         tail -1 "$D/again.t" | awk -v n="$n" '{ printf "%.5f\n", $1 / n }' >>"$D/again.times"
         diff -r "$D/regen" "$D/again" >/dev/null || { echo "bench: regen again wrote other bytes" >&2; exit 1; }
+        # again into the first run's folder: every body current, left as it is
+        "$WT" "$D/current.t" "$NB" -d "$D/s.db" regen --all --to json,xlsx --out "$D/regen" >"$D/current.out" 2>&1 || {
+            [ $? -eq 1 ] || { tail "$D/current.out" >&2; exit 1; }; }
+        tail -1 "$D/current.t" | awk -v n="$n" '{ printf "%.5f\n", $1 / n }' >>"$D/current.times"
+        [ "$(grep -c ' current$' "$D/current.out")" -eq "$n" ] || { echo "bench: regen into the same folder made reports again" >&2; exit 1; }
+        diff -r "$D/regen" "$D/again" >/dev/null || { echo "bench: regen into the same folder changed its files" >&2; exit 1; }
         mkdir -p "$D/loop"
         : >"$D/loop.t"
         k=1
@@ -174,7 +181,7 @@ for ROWS in $SIZES; do
         echo "$ROWS run $i: import $(tail -1 "$D/import.times") s (.import $(tail -1 "$D/import_sql.times") s);" \
              "tabulate $(tail -1 "$D/tab.times") s (rows $(tail -1 "$D/tab_rows.times"), GROUP BY $(tail -1 "$D/tab_sql.times")," \
              "DuckDB $(tail -1 "$D/tab_duck.times" 2>/dev/null || echo -), C $(tail -1 "$D/tab_c.times"));" \
-             "report $(tail -1 "$D/report.times") s, every format $(tail -1 "$D/report_all.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times") (loop $(tail -1 "$D/loop.times"))"
+             "report $(tail -1 "$D/report.times") s, every format $(tail -1 "$D/report_all.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times"), current $(tail -1 "$D/current.times") (loop $(tail -1 "$D/loop.times"))"
         i=$((i + 1))
     done
     store_bytes=$(stat -c %s "$D/s.db")
@@ -185,7 +192,7 @@ for ROWS in $SIZES; do
         echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times") | $(peak "$D/tab.rss")"
         echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
         echo "report $(stats "$D/report.times") | $(peak "$D/report.rss") | $(stats "$D/report_all.times")"
-        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times") | $(peak "$D/regen.rss")"
+        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times") | $(peak "$D/regen.rss") | $(stats "$D/current.times") | $(ratios "$D/loop.times" "$D/current.times")"
         echo "bytes $csv_bytes $store_bytes $pack_bytes"
     } >>"$DATA/results"
 done
@@ -198,7 +205,7 @@ $1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n]
 $1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5]; tabrss[n] = p[6] }
 $1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
 $1 == "report" { split($0, p, " \\| "); rep[n] = p[1]; reprss[n] = p[2]; repall[n] = p[3] }
-$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5]; regrss[n] = p[6] }
+$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5]; regrss[n] = p[6]; cur[n] = p[7]; rcur[n] = p[8] }
 $1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4 }
 function med(s,   a) { split(s, a, " "); return a[1] == "import" || a[1] == "tab" || a[1] == "report" || a[1] == "regen" || a[1] == "tabratio" ? a[2] : a[1] }
 function spread(s,   a, k) { k = split(s, a, " "); return f(a[k - 1]) "–" f(a[k]) }
@@ -231,11 +238,13 @@ END {
     print "`regen --all --to json,xlsx` (its default: a worker per processor) against `nianbao report --to json,xlsx` one by one."
     print "The import keeps every body'"'"'s digest as it writes (its records are all new), so the first regen after it reads"
     print "none of the rows; the first regen also writes the run history the second reads (the same bytes are written)."
+    print "Again: into another folder, every report made again; current: into the first run'"'"'s folder, every body current,"
+    print "left as it is (its manifest, its files and the store'"'"'s history read and compared)."
     print ""
-    print "| requests | one report s | every format s | regen s per report (first after import) | again s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) | peak MB (one report / regen) |"
-    print "|---|---|---|---|---|---|---|---|---|"
+    print "| requests | one report s | every format s | regen s per report (first after import) | again s per report | current s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) | ratio (one by one / current) | peak MB (one report / regen) |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s / %s |\n", size[i], f(med(rep[i])), f(med(repall[i])), f(med(reg[i])), f(med(again[i])), f(med(loop[i])),
-            f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i]), reprss[i], regrss[i]
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s / %s |\n", size[i], f(med(rep[i])), f(med(repall[i])), f(med(reg[i])), f(med(again[i])), f(med(cur[i])), f(med(loop[i])),
+            f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i]), f(med(rcur[i])), spread(rcur[i]), reprss[i], regrss[i]
 }' "$DATA/results" >"$OUT"
 cat "$OUT"

@@ -1,7 +1,11 @@
 /* hash.c - SHA-256 digests in hex (nettle). */
 #include "hash.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void nb_hash_init(nb_hash *h)
 {
@@ -70,5 +74,38 @@ int nb_hash_load(nb_hash *h, const unsigned char *in, size_t len)
         c->count |= (uint64_t)*in++ << (8 * b);
     c->index = *in++;
     memcpy(c->block, in, SHA256_BLOCK_SIZE);
+    return 0;
+}
+
+int nb_hash_file(nb_hash *h, const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned char block[65536];
+    ssize_t got;
+    while ((got = read(fd, block, sizeof block)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        nb_hash_add(h, block, (size_t)got);
+    }
+    close(fd);
+    return 0;
+}
+
+int nb_sha256_file(const char *path, char *hex, char *err, size_t errlen)
+{
+    nb_hash h;
+    nb_hash_init(&h);
+    if (nb_hash_file(&h, path, err, errlen) != 0)
+        return -1;
+    nb_hash_hex(&h, hex);
     return 0;
 }

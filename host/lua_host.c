@@ -17,6 +17,7 @@
 #include "files.h"
 #include "hash.h"
 #include "lua_nb.h"
+#include "runs.h"
 #include "texts.h"
 #include "workers.h"
 
@@ -353,26 +354,31 @@ static int h_mkdir(lua_State *L)
 static int h_sha256_file(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char hex[NB_HASH_HEX], err[4352];
+    if (nb_sha256_file(path, hex, err, sizeof err) != 0) {
         lua_pushnil(L);
-        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        lua_pushstring(L, err);
         return 2;
     }
-    nb_hash h;
-    char buf[65536], hex[NB_HASH_HEX];
-    size_t n;
-    nb_hash_init(&h);
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        nb_hash_add(&h, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    lua_pushstring(L, hex);
+    return 1;
+}
+
+/* host.program_digest() -> hex | nil, message: the digest of this program, its executable
+ * and the Lua files of its home (nb_program_digest). */
+static int h_program_digest(lua_State *L)
+{
+    char hex[NB_HASH_HEX], err[4352];
+#ifdef __linux__
+    const char *exe = "/proc/self/exe";
+#else
+    const char *exe = NULL;
+#endif
+    if (nb_program_digest(exe, nb_lua_config(L)->home, hex, err, sizeof err) != NB_OK) {
         lua_pushnil(L);
-        lua_pushfstring(L, "%s: cannot be read", path);
+        lua_pushstring(L, err);
         return 2;
     }
-    nb_hash_hex(&h, hex);
     lua_pushstring(L, hex);
     return 1;
 }
@@ -509,6 +515,7 @@ static const luaL_Reg worker_methods[] = {{"send", w_send}, {"status", w_status}
 static const luaL_Reg host_funcs[] = {
     {"fork", h_fork}, {"receive", h_receive}, {"stop_workers", h_stop_workers}, {"exit", h_exit},
     {"write_file", h_write_file}, {"mkdir", h_mkdir}, {"sha256_file", h_sha256_file},
+    {"program_digest", h_program_digest},
     {"remove_file", h_remove_file},
     {"defer_sync", h_defer_sync}, {"sync_files", h_sync_files},
     {"allow_write", h_allow_write},

@@ -1,9 +1,11 @@
 /* runs.c - regenerations and digests (runs.h). */
 #include "runs.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "codes.h"
 
@@ -990,4 +992,100 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
         free(has_state);
     }
     return e;
+}
+
+/* ---- the program's digest ---- */
+
+typedef struct {
+    char **paths; /* below the home */
+    int n, cap;
+} path_list;
+
+/* Adds the Lua files under HOME/SUB (SUB's folders too, DEPTH levels more) to L; a folder
+ * that is not there adds none. 0, or -1 with ERR (out of memory). */
+static int lua_files(const char *home, const char *sub, int depth, path_list *l, char *err,
+                     size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", home, sub);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        char rel[4096];
+        if (snprintf(rel, sizeof rel, "%s/%s", sub, e->d_name) >= (int)sizeof rel)
+            continue;
+        if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0) {
+            if (l->n == l->cap) {
+                int cap = l->cap ? 2 * l->cap : 64;
+                char **p = realloc(l->paths, (size_t)cap * sizeof *p);
+                if (!p) {
+                    rc = -1;
+                    break;
+                }
+                l->paths = p;
+                l->cap = cap;
+            }
+            if (!(l->paths[l->n] = strdup(rel)))
+                rc = -1;
+            else
+                l->n++;
+        } else if (depth > 0) {
+            char full[8192];
+            struct stat st;
+            snprintf(full, sizeof full, "%s/%s", home, rel);
+            if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+                rc = lua_files(home, rel, depth - 1, l, err, errlen);
+        }
+    }
+    closedir(d);
+    if (rc && !err[0])
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+nb_err nb_program_digest(const char *exe, const char *home, char *hex, char *err, size_t errlen)
+{
+    nb_hash h;
+    nb_err rc = NB_OK;
+    path_list l = {0};
+    err[0] = '\0';
+    nb_hash_init(&h);
+    if (exe && nb_hash_file(&h, exe, err, errlen) != 0)
+        rc = NB_ERR_IO;
+    if (!rc && (lua_files(home, "lib", 2, &l, err, errlen) != 0 ||
+                lua_files(home, "scripts", 2, &l, err, errlen) != 0))
+        rc = NB_ERR_NOMEM;
+    if (!rc)
+        qsort(l.paths, (size_t)l.n, sizeof *l.paths, path_cmp);
+    for (int i = 0; !rc && i < l.n; i++) {
+        char full[8192];
+        nb_hash one;
+        unsigned char sum[NB_HASH_SIZE];
+        snprintf(full, sizeof full, "%s/%s", home, l.paths[i]);
+        nb_hash_init(&one);
+        if (nb_hash_file(&one, full, err, errlen) != 0) {
+            rc = NB_ERR_IO;
+            break;
+        }
+        nb_hash_raw(&one, sum);
+        nb_hash_str(&h, l.paths[i]);
+        nb_hash_add(&h, sum, sizeof sum);
+    }
+    for (int i = 0; i < l.n; i++)
+        free(l.paths[i]);
+    free(l.paths);
+    if (!rc)
+        nb_hash_hex(&h, hex);
+    return rc;
 }

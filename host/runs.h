@@ -102,4 +102,13 @@ nb_err nb_digest_forget_all(nb_store *s, char *err, size_t errlen);
 nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *err,
                         size_t errlen);
 
+/* The digest of the program that makes reports, into HEX (NB_HASH_HEX bytes): the SHA-256
+ * of the bytes of EXE (the running executable: /proc/self/exe; NULL: none), then of each
+ * Lua file under HOME/lib and HOME/scripts (the modules and scripts it runs), by path in
+ * byte order, each as its path below HOME, a NUL and the SHA-256 of its bytes. Two builds
+ * or two homes that differ in any of them differ (a regeneration leaves a report as it is
+ * only when the program that made it is this one). NB_ERR_IO, naming the path, when one
+ * cannot be read; NB_ERR_NOMEM. */
+nb_err nb_program_digest(const char *exe, const char *home, char *hex, char *err, size_t errlen);
+
 #endif

@@ -260,9 +260,20 @@ end
 -- BODIES: the bodies the reports count (the digests of those alone are computed: a
 -- worker reads its own share of the store). YEARS_HELD: the plan's store:years of each
 -- body, added to as other bodies are asked for.
-local function maker(store, cubes, opts, times, bodies, years_held, covers)
+local function maker(store, cubes, opts, times, bodies, years_held, covers, reports)
   local out = opts.out or "out"
   local digests = store:digests(bodies)
+  local of_body = {} -- body -> its reports of REPORTS, in year order
+  for _, r in ipairs(reports) do
+    of_body[r.body] = of_body[r.body] or {}
+    table.insert(of_body[r.body], r)
+  end
+  -- what decides the files a report is written as: "--to NAMES" (sorted), "--checks"
+  local to = {}
+  for _, f in ipairs(opts.to or {}) do to[#to + 1] = f end
+  if not opts.to then for _, f in ipairs(nianbao.formats()) do to[#to + 1] = f.name end end
+  table.sort(to)
+  local options = "--to " .. table.concat(to, ",") .. (opts.checks and " --checks" or "")
   local built = {} -- body -> year -> ctx (for Y1-Y3 of the next year)
   local made = {} -- folders made (or found) in this run
   local folders = {} -- body -> manifest being made
@@ -278,13 +289,102 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
     years_held[body] = years_held[body] or store:years(body)
     return years_held[body]
   end
+  -- The head of BODY's manifest: the program, the scripts and their digest, the digest of
+  -- the data its reports count (its own, or its subtree's for a roll-up).
+  local function head(body)
+    local set, rollup = report.scope(store, body)
+    local scripts, lines = {}, {}
+    for path, h in pairs(opts.sources or {}) do scripts[path] = h end
+    for _, s in ipairs(store:scripts(body)) do scripts[body .. ":" .. s.role .. "/" .. s.name] = s.hash end
+    for path, h in pairs(scripts) do lines[#lines + 1] = path .. " " .. h end
+    table.sort(lines)
+    local digest = {}
+    for _, b in ipairs(set) do digest[#digest + 1] = b .. " " .. (digests[b] or "") end
+    return { nianbao = opts.version, body = body, rollup = rollup or false, scripts = scripts, reports = {},
+             data_digest = nianbao.sha256(table.concat(digest, "\n")),
+             scripts_digest = nianbao.sha256(table.concat(lines, "\n")) }
+  end
+  local function ours(dir, name, hash) -- a file of a manifest, still its bytes
+    return type(name) == "string" and not name:find("/") and opts.sha256_file(dir .. "/" .. name) == hash
+  end
+  local function same_fields(a, b) -- tables of the same keys and plain values
+    if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+    for k, v in pairs(a) do if b[k] ~= v then return false end end
+    for k in pairs(b) do if a[k] == nil then return false end end
+    return true
+  end
+  -- BODY's reports left as they are, when its folder's manifest shows every one of them
+  -- current: made by this program, of the same data, scripts and format, written with the
+  -- same options, every file of the manifest still its bytes, and the store's last run
+  -- of each the run that wrote those files (its checks give the errors and warnings).
+  -- Returns year -> entry (as make gives it, current = true) and the manifest's other
+  -- years to name as kept (reconcile's LEFT); nil when any report must be made.
+  local kept_left = {}
+  local function current(body)
+    if opts.force or opts.fonts or not opts.read_file or not (opts.version or {}).program then return nil end
+    local dir = out .. "/" .. regen.safe_name(body)
+    local text = opts.read_file(dir .. "/manifest.json")
+    local prev = text and nianbao.decode_json(text)
+    if type(prev) ~= "table" or prev.body ~= body or type(prev.reports) ~= "table"
+       or not same_fields(prev.nianbao, opts.version) then return nil end
+    local h = head(body)
+    if prev.rollup ~= h.rollup or not same_fields(prev.scripts, h.scripts) then return nil end
+    local by_year = {}
+    for _, e in ipairs(prev.reports) do
+      if type(e) ~= "table" or math.type(e.year) ~= "integer" or type(e.files) ~= "table" or by_year[e.year] then
+        return nil
+      end
+      for name, hash in pairs(e.files) do if not ours(dir, name, hash) then return nil end end
+      by_year[e.year] = e
+    end
+    local entries, left = {}, {}
+    for _, r in ipairs(of_body[body]) do
+      local e = by_year[r.year]
+      if not e or e.format ~= r.format.id or e.data ~= h.data_digest or e.scripts ~= h.scripts_digest
+         or e.options ~= options or type(e.made) ~= "table" or type(e.missing) ~= "table" then return nil end
+      local lines, paths = {}, {}
+      for i, name in ipairs(e.made) do
+        if not e.files[name] then return nil end
+        lines[i] = name .. " " .. e.files[name]
+        paths[i] = dir .. "/" .. name
+      end
+      table.sort(lines)
+      local last = store:last_run(body, r.year)
+      if not last or last.format ~= r.format.id or last.data ~= nianbao.sha256(table.concat(lines, "\n")) then
+        return nil
+      end
+      local errors, warnings = 0, 0
+      for _, c in pairs(last.checks) do
+        if c.severity == "error" then errors = errors + c.fail end
+        if c.severity == "warning" then warnings = warnings + c.fail end
+      end
+      local missing = {}
+      for i, k in ipairs(e.missing) do missing[i] = tostring(k) end
+      entries[r.year] = { body = body, year = r.year, format = r.format.id, errors = errors, warnings = warnings,
+                          changed = false, first_run = false, current = true, changes = {},
+                          newly_failing = {}, newly_passing = {}, missing = missing,
+                          imported = type(e.imported) == "string" and { source = e.imported } or nil, files = paths }
+      by_year[r.year] = nil
+    end
+    for y in pairs(by_year) do
+      if not covers or (y >= covers[1] and y <= covers[2]) then left[#left + 1] = { dir = dir, year = y } end
+    end
+    return entries, left
+  end
+  local kept -- year -> entry of the body being made, when it is current
   local function make(r)
     local t1, tab0 = os.clock(), times.tabulate
     -- a body's reports come together, in year order: the last body's are let go of
     -- (kept, the ctx of every body made a run's memory grow by about 0.3 MB a report)
     -- each body's reports read one snapshot of the store (an import committed meanwhile
     -- is in all of them or none), in one read transaction
-    if not built[r.body] then record(); built = { [r.body] = {} }; store:snapshot() end
+    if not built[r.body] then
+      record(); built = { [r.body] = {} }; store:snapshot()
+      local left
+      kept, left = current(r.body)
+      if left then table.move(left, 1, #left, #kept_left + 1, kept_left) end
+    end
+    if kept then return kept[r.year] end
     local neighbours = {}
     if built[r.body][r.year - 1] then neighbours[r.year - 1] = built[r.body][r.year - 1] end
     local doc, ctx = report.build(store, { body = r.body, year = r.year, format = r.format,
@@ -366,22 +466,13 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
                     missing = missing, imported = imported, files = written }
 
     local m = folders[r.body]
-    if not m then
-      local scripts, lines = {}, {}
-      for path, h in pairs(opts.sources or {}) do scripts[path] = h end
-      for _, s in ipairs(store:scripts(r.body)) do scripts[r.body .. ":" .. s.role .. "/" .. s.name] = s.hash end
-      for path, h in pairs(scripts) do lines[#lines + 1] = path .. " " .. h end
-      table.sort(lines)
-      local set = {}
-      for _, b in ipairs(ctx.bodies) do set[#set + 1] = b .. " " .. (digests[b] or "") end
-      m = { nianbao = opts.version, body = r.body, rollup = ctx.rollup or false, scripts = scripts, reports = {},
-            data_digest = nianbao.sha256(table.concat(set, "\n")),
-            scripts_digest = nianbao.sha256(table.concat(lines, "\n")) }
-      folders[r.body] = m
-    end
+    if not m then m = head(r.body); folders[r.body] = m end
+    local made_names = {}
+    for i, p in ipairs(written) do made_names[i] = p:match("([^/]+)$") end
     m.reports[#m.reports + 1] = { year = r.year, format = r.format.id, files = files,
                                   imported = imported and imported.source or nil,
-                                  data = m.data_digest, scripts = m.scripts_digest }
+                                  data = m.data_digest, scripts = m.scripts_digest,
+                                  options = options, made = made_names, missing = missing }
     times.export = times.export + (os.clock() - t2)
     return entry
   end
@@ -395,12 +486,6 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
   -- run --to json after a change of data left the .md of an earlier --to json,md with the
   -- old numbers), each path added to REMOVED. A file changed since, or one this run wrote
   -- (whatever a damaged manifest says), is never removed.
-  local function same_fields(a, b) -- tables of the same keys and plain values
-    if type(a) ~= "table" or type(b) ~= "table" then return a == b end
-    for k, v in pairs(a) do if b[k] ~= v then return false end end
-    for k in pairs(b) do if a[k] == nil then return false end end
-    return true
-  end
   local function reconcile(dir, m, removed, left)
     local text = opts.read_file and opts.read_file(dir .. "/manifest.json")
     local prev = text and nianbao.decode_json(text)
@@ -410,9 +495,6 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
       made[r.year] = r
       for name in pairs(r.files) do written[name] = true end
     end
-    local function ours(name, hash) -- a file of the manifest, still its bytes
-      return type(name) == "string" and not name:find("/") and opts.sha256_file(dir .. "/" .. name) == hash
-    end
     for _, r in ipairs(prev.reports) do
       local valid = type(r) == "table" and math.type(r.year) == "integer" and type(r.files) == "table"
       local now = valid and made[r.year]
@@ -420,7 +502,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
         local current = r.format == now.format and r.data == now.data and r.scripts == now.scripts and
                         same_fields(prev.nianbao, m.nianbao)
         for name, hash in pairs(r.files) do
-          if not written[name] and ours(name, hash) then
+          if not written[name] and ours(dir, name, hash) then
             if current then
               now.files[name] = hash
             elseif opts.remove_file then
@@ -431,7 +513,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
         end
       elseif valid then
         local whole = true
-        for name, hash in pairs(r.files) do whole = whole and not written[name] and ours(name, hash) end
+        for name, hash in pairs(r.files) do whole = whole and not written[name] and ours(dir, name, hash) end
         if whole then
           out_[#out_ + 1] = r
           if not covers or (r.year >= covers[1] and r.year <= covers[2]) then
@@ -455,6 +537,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers)
       must(opts.write_file(dir .. "/manifest.json", json(m) .. "\n"))
     end
     if opts.sync_files then must(opts.sync_files(out)) end
+    table.move(kept_left, 1, #kept_left, #left + 1, left)
     table.sort(removed)
     table.sort(left, function(a, b) return a.dir < b.dir or (a.dir == b.dir and a.year < b.year) end)
     return removed, left
@@ -498,8 +581,10 @@ local function run_workers(store, plan, opts, result)
     if pid == 0 then
       local ok, err = pcall(function()
         local times = { tabulate = 0, build = 0, export = 0 }
+        local mine = {}
+        for k, i in ipairs(indexes) do mine[k] = plan.reports[i] end
         local make, finish = maker(store, worker_cubes(store, plan, times), opts, times,
-                                   bodies_counted(store, plan, indexes), plan.years_held, plan.years)
+                                   bodies_counted(store, plan, indexes), plan.years_held, plan.years, mine)
         for _, i in ipairs(indexes) do worker:send(encode({ index = i, entry = make(plan.reports[i]) })) end
         local removed, left = finish()
         worker:send(encode({ done = true, times = times, removed = removed, left = left }))
@@ -553,32 +638,43 @@ local function run_workers(store, plan, opts, result)
 end
 
 --- Makes every report of PLAN. OPTS: out (folder), to (exporter names; nil: all),
---- sources (path -> SHA-256 of the program's scripts), version, write_file(path, text),
+--- sources (path -> SHA-256 of the program's scripts), version (host.version(), with
+--- program = host.program_digest(): without it every report is made), write_file(path, text),
 --- read_file(path), sha256_file(path), mkdir(dir), sync_files(dir) (when given: the files are
 --- written without a sync each, and it syncs them before the manifests, and the manifests
---- after), on_report(r) (called after each report), created,
+--- after), on_report(r) (called after each report), created, fonts, force (make every
+--- report: without it, a body whose reports its folder's manifest shows current is left as
+--- it is, see current; with fonts, every report is made),
 --- jobs (worker processes; 1: none) with workers = {fork, receive, stop, exit} (the
 --- host's). Returns { reports = { {body, year, format, errors, warnings, changed,
---- first_run, changes = {…}, newly_failing = {…}, newly_passing = {…}, missing = {kinds},
---- imported, files = {…}} } in plan order, times = { tabulate =, build =, export = } (CPU
+--- first_run, current (left as it was: not made), changes = {…}, newly_failing = {…},
+--- newly_passing = {…}, missing = {kinds}, imported, files = {…}} } in plan order, times = { tabulate =, build =, export = } (CPU
 --- seconds, the workers' added up), errors = N (reports with an error-level check failing),
 --- removed = { paths } (files of an earlier run no longer made, removed: see reconcile),
 --- left = { {dir, year} } (reports of an earlier run of years no data makes now, kept) }.
 --- OPTS.remove_file(path) removes them (without it they stay).
 function regen.run(store, plan, opts)
-  local t0 = os.clock()
   local result = { reports = {}, times = { tabulate = 0, build = 0, export = 0 }, errors = 0, removed = {}, left = {} }
   if #plan.reports == 0 then return result end
   if (opts.jobs or 1) > 1 and opts.workers then
     run_workers(store, plan, opts, result) -- each worker tabulates its own bodies
     return result
   end
-  local cubes = tabulate_all(store, plan)
-  result.times.tabulate = os.clock() - t0
+  -- every body's cubes from one tabulation, made when a report first asks (a run whose
+  -- reports are all current tabulates nothing)
+  local all_cubes
+  local function cubes(fmt, set, year)
+    if not all_cubes then
+      local t = os.clock()
+      all_cubes = tabulate_all(store, plan)
+      result.times.tabulate = result.times.tabulate + (os.clock() - t)
+    end
+    return all_cubes(fmt, set, year)
+  end
   local all = {}
   for i = 1, #plan.reports do all[i] = i end
   local make, finish = maker(store, cubes, opts, result.times, bodies_counted(store, plan, all), plan.years_held,
-                             plan.years)
+                             plan.years, plan.reports)
   for i, r in ipairs(plan.reports) do
     local entry = make(r)
     result.reports[i] = entry

@@ -795,8 +795,11 @@ local function run_regen(c)
   if not ok then c.host.fail(err) end
   local tty, total, done, start = c.host.isatty(2), #plan.reports, 0, os.time()
   c.host.defer_sync(out) -- the reports synced together, before each folder's manifest
+  local version = c.host.version()
+  version.program = c.host.program_digest() -- nil (cannot be read): every report is made
   local result = regen.run(c.store, plan, {
-    out = out, to = c.opt.to, checks = c.opt.checks, fonts = c.opt.fonts, sources = program_sources(c), version = c.host.version(),
+    out = out, to = c.opt.to, checks = c.opt.checks, fonts = c.opt.fonts, sources = program_sources(c), version = version,
+    force = c.opt.force,
     write_file = c.host.write_file, read_file = c.host.read_file, sha256_file = c.host.sha256_file, sync_files = c.host.sync_files,
     remove_file = c.host.remove_file, mkdir = c.host.mkdir, jobs = c.opt.jobs or math.min(c.host.cpus(), 8), workers = { fork = c.host.fork, receive = c.host.receive,
                                    stop = c.host.stop_workers, exit = c.host.exit },
@@ -812,7 +815,7 @@ local function run_regen(c)
       else
         print(string.format("%s %d (%s): %d error%s, %d warning%s, %s", r.body, r.year, r.format, r.errors,
           r.errors == 1 and "" or "s", r.warnings, r.warnings == 1 and "" or "s",
-          r.first_run and "new" or r.changed and "changed" or "unchanged"))
+          r.first_run and "new" or r.changed and "changed" or r.current and "current" or "unchanged"))
       end
     end,
   })
@@ -877,8 +880,14 @@ local function run_regen(c)
     print(string.format("kept %s: the report of %d, of an earlier run (no data of %d makes one now)", l.dir, l.year, l.year))
   end
   local t = result.times
+  local current = 0
+  for _, r in ipairs(result.reports) do if r.current then current = current + 1 end end
   print(string.format("%d report%s in %s; CPU: tabulation %.2f s, layout and checks %.2f s, export %.2f s",
     #result.reports, #result.reports == 1 and "" or "s", out, t.tabulate, t.build, t.export))
+  if current > 0 then
+    print(string.format("%d of them current (made by this program from the same data, scripts and options, "
+      .. "their files intact): left as they were (--force makes them again)", current))
+  end
   if result.errors > 0 then
     print(string.format("%d report%s with error-level checks failing", result.errors, result.errors == 1 and "" or "s"))
     return 1
@@ -974,6 +983,7 @@ commands.list = {
           .. table.concat(export_names(), ", ") .. ")", check = export_list },
       checks_opt, fonts_opt,
       { "--jobs", "N", "make the reports in N worker processes, whole bodies each (default: the processors it may use, at most 8; 1: no worker)", check = jobs },
+      { "--force", nil, "make every report, even a body's whose manifest shows them current (made by this program from the same data, scripts and options, their files intact: left as they are without it)" },
     },
     run = run_regen,
   },

@@ -60,6 +60,12 @@ printf '名称,上级,汇总\n示例市,,是\n%s,示例市,\n' "$B" >"$T/bodies.
 vg "import bodies" 0 "$NB" -d "$DB" import bodies "$T/bodies.csv"
 vg "regen of every body and year (a roll-up too)" 0 "$NB" -d "$DB" regen --all --to json,xlsx --out "$T/r"
 vg "regen in 2 worker processes (--jobs 2)" 0 "$NB" -d "$DB" regen --all --jobs 2 --to json,xlsx --out "$T/r2"
+vg "regen again into the same folder (every body current: left as it is)" 0 "$NB" -d "$DB" regen --all --to json,xlsx --out "$T/r"
+if grep -q ' current$' "$T/out" && ! grep -q ' unchanged$' "$T/out"; then
+    echo "ok - and every report of it current"; pass=$((pass + 1))
+else
+    echo "not ok - and every report of it current"; fail=$((fail + 1))
+fi
 vg "init --verify (the packs and the digests regen kept)" 0 "$NB" -d "$DB" init --verify
 vg "init --repack (the digests forgotten)" 0 "$NB" -d "$DB" init --repack
 vg "import of a published year" 0 "$NB" -d "$DB" import --body 另一机关 --year 2020 report $EX/expected-2020.json

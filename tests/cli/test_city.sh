@@ -31,5 +31,8 @@ is "$(fails $r/示例市人民政府/示例市人民政府-2021.json)" "" "the 2
 is "$(fails $r/东城区人民政府/东城区人民政府-2023.json)" "T1" "the hand-typed number of the 2023 narrative: T1"
 like "$out" "西城区财政局: no records of kind case in 2019–2024" "D1: 西城区财政局 has no cases"
 nb -d city/city.db regen --all --to xlsx,json,md --out city/reports
-is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "78" "a second regen: all 78 unchanged"
+is "$(printf '%s\n' "$out" | grep -c 'current$')" "78" "a second regen: all 78 current, left as they were"
+like "$out" "西城区财政局: no records of kind case in 2019–2024" "D1 still said (from the manifest)"
+nb -d city/city.db regen --all --to xlsx,json,md --out city/reports --force
+is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "78" "--force: all 78 made again, unchanged"
 finish

@@ -23,6 +23,7 @@ is "$rc" 0 "one file for the city and its districts"
 
 nb -d s.db regen --out o
 is "$rc" 0 "regen: exit 0"
+first_out=$out
 like "$out" "skipped 甲区 2018: no format for 2018" "a year no format covers: skipped, not an error"
 like "$out" "市 +2019 +gov2019 +0 +[0-9]+ +新" "the roll-up gets a report of its own"
 is "$(printf '%s\n' "$out" | grep -c '^甲区 20[0-9]* (gov')" "3" "one line per report when not on a terminal (甲区 2019-2021)"
@@ -40,15 +41,53 @@ like "$(python3 -c 'import json,sys
 print([(c["id"], c["status"]) for c in json.load(open(sys.argv[1]))["checks"] if c["id"] == "Y1"])' o/甲区/甲区-2021.json)" "Y1', 'PASS" "Y1 passes across the 2020 -> 2021 format change"
 is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reports"][0]["format"])' o/甲区/manifest.json)" "gov2019" "a manifest per body folder"
 
-# ---- twice: the same bytes, unchanged ----
+# ---- twice: the same bytes; a body whose reports are current is left as it is ----
 (cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums1
 cp o/甲区/manifest.json m1
+: >stamp
 nb -d s.db regen --out o
 is "$rc" 0 "again: exit 0"
-is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "again: every report unchanged"
+is "$(printf '%s\n' "$out" | grep -c 'current$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "again: every report current"
+like "$out" "9 reports in o;.*
+9 of them current \(made by this program from the same data, scripts and options, their files intact\): left as they were" \
+   "the summary says how many were left as they were"
+is "$(find o -type f -newer stamp | wc -l)" 0 "again: no file written, manifests included"
+table() { printf '%s\n' "$1" | sed -n '/^机关/,/^[0-9]* reports/p' | grep -v reports | awk '{ print $1, $2, $3, $4, $5 }'; }
+is "$(table "$out")" "$(table "$first_out")" "again: each report's errors and warnings as the run that made it (from the store's history)"
+like "$out" "甲区: no records of kind case in 2019–2021 \(its cells are blank\)" "and its kinds without records (from the manifest)"
 (cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums2
 check "again: every file the same bytes" cmp -s sums1 sums2
 check "again: the manifest the same bytes" cmp -s m1 o/甲区/manifest.json
+: >stamp
+nb -d s.db regen --out o --force
+is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "--force: every report made again, unchanged"
+is "$(find o -type f -newer stamp -name '*.json' ! -name manifest.json | wc -l)" 9 "--force: every report's files written"
+(cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums2
+check "--force: every file the same bytes" cmp -s sums1 sums2
+check "--force: the manifest the same bytes" cmp -s m1 o/甲区/manifest.json
+echo changed >>o/乙区/乙区-2020.md
+nb -d s.db regen --out o
+is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | sort | tr '\n' ' ')" "乙区 2019 乙区 2020 乙区 2021 " \
+   "a file changed since: its body's reports made again, the others current"
+(cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums2
+check "and the file has its bytes again" cmp -s sums1 sums2
+sqlite3 s.db "VACUUM INTO 's2.db'" && cp -R o o2
+printf '%s\n' "$H" 'B9,2021-03-01,自然人,2021-03-05,1,乙区' >b9.csv
+nb -d s2.db import request b9.csv
+nb -d s2.db regen --out o2
+is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | sort | tr '\n' ' ')" "乙区 2019 乙区 2020 乙区 2021 市 2019 市 2020 市 2021 " \
+   "a record added to 乙区: its reports and its roll-up's made again, 甲区's current"
+nb -d s.db regen --out o --to json
+is "$(printf '%s\n' "$out" | grep -c 'current$')" 0 "other formats (--to json): every report made"
+nb -d s.db regen --out o
+is "$(printf '%s\n' "$out" | grep -c 'current$')" 0 "and back to every format: made again (the manifest lists what --to json made)"
+mkdir -p h2 && cp -R "$NIANBAO_HOME/lib" "$NIANBAO_HOME/scripts" h2/ && echo '-- another version' >>h2/lib/regen.lua
+NIANBAO_HOME=$T/h2 nb -d s.db regen --out o
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$'):$(printf '%s\n' "$out" | grep -c 'unchanged$')" "0:0:9" \
+   "another program (a module of its home changed): every report made"
+nb -d s.db regen --out o
+is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" 9 "back to this program: every report made again"
+check "and the manifest the same bytes as its first" cmp -s m1 o/甲区/manifest.json
 
 manifest_years() { python3 -c 'import json,sys; print(" ".join(str(r["year"]) for r in json.load(open(sys.argv[1]))["reports"]))' "$1"; }
 nb -d s.db regen --years 2020-2020 --body 甲区 --out o
@@ -91,6 +130,8 @@ d["tables"]["requests"]["carried_out"]["total"] = 3
 json.dump(d, open("pub.json", "w"), ensure_ascii=False)
 PY
 nb -d s.db import --body 乙区 report pub.json
+runs_of() { sqlite3 s.db "SELECT count(*) FROM run r JOIN body b ON b.id = r.body WHERE b.name = '$1' AND r.year = $2"; }
+runs_before=$(runs_of 乙区 2021)
 nb -d s.db regen --out o
 is "$rc" 1 "an error-level check failing: exit 1"
 like "$out" "乙区 2021: newly failing: Y1" "Y1 fails on the broken carry-over, newly"
@@ -98,7 +139,12 @@ like "$out" "乙区 2020: imported figures \(pub.json\)" "the imported year is m
 like "$out" "市 2020: newly failing: RU1" "RU1 fails for the roll-up"
 like "$(python3 -c 'import json,sys
 print([c["message"] for c in json.load(open(sys.argv[1]))["checks"] if c["id"] == "RU1" and c["status"] == "FAIL"])' o/市/市-2020.json)" "不一致的下级：乙区（导入的报告数字" "RU1 names the child whose numbers break it"
-is "$(sqlite3 s.db "SELECT count(*) FROM run r JOIN body b ON b.id = r.body WHERE b.name = '乙区' AND r.year = 2021")" "3" "the store keeps every run"
+is "$(runs_of 乙区 2021)" "$((runs_before + 1))" "the store keeps every run"
+nb -d s.db regen --out o
+is "$rc" 1 "again, every report current: exit 1 still (the error-level check failing in the run that made it)"
+like "$out" "乙区 2021 \(gov2021\): [1-9][0-9]* errors?, [0-9]+ warnings?, current" "the report current, with its errors"
+is "$(printf '%s\n' "$out" | grep -c 'newly')" 0 "nothing newly failing: nothing ran"
+is "$(runs_of 乙区 2021)" "$((runs_before + 1))" "a report left as it was adds no run"
 is "$(sqlite3 s.db "SELECT rc.status || ' ' || rc.file || ' ' || length(rc.hash) FROM run_check rc WHERE rc.rule = 'Y1' AND rc.run = (SELECT max(r.id) FROM run r JOIN body b ON b.id = r.body WHERE b.name = '乙区' AND r.year = 2021)")" \
    "FAIL scripts/checks/years.lua 64" "check history: status, the rule file and its hash"
 nb -d s.db delete --body 乙区 --dry-run
@@ -123,7 +169,11 @@ is "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "$(printf '%s\n' "$s
 is "$(sqlite3 sj.db 'SELECT count(*) FROM run') $(sqlite3 sj.db 'SELECT count(*) FROM run_check')" \
    "$(sqlite3 s.db 'SELECT count(*) FROM run') $(sqlite3 s.db 'SELECT count(*) FROM run_check')" "--jobs 3: every run and check recorded in the store"
 nb -d sj.db regen --jobs 2 --out j3
-is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "--jobs 2 again: every report unchanged"
+is "$(printf '%s\n' "$out" | grep -c 'current$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "--jobs 2 again: every report current"
+nb -d sj.db regen --jobs 2 --out j3 --force
+is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "--jobs 2 --force: every report made again, unchanged"
+(cd j3 && find . -type f -exec sha256sum {} + | sort) >js3
+check "--jobs 2 --force: every file, manifests included, the same bytes as one process" cmp -s js1 js3
 rm -rf j4 && mkdir j4 && : >j4/乙区
 nb -d sj.db regen --jobs 3 --out j4
 is "$rc:$(printf '%s\n' "$err" | grep -v 'waiting for sj.db')" "2:nianbao: j4/乙区: cannot create folder: a file of that name is in the way" "--jobs: a worker's failure ends the command with its message"

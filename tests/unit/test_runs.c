@@ -492,6 +492,72 @@ static void test_values_of_doc(void)
     free(v);
 }
 
+/* Writes TEXT to DIR/NAME (its folders made). */
+static void put_file(const char *name, const char *text)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", tmp(name));
+    if (system(cmd) != 0)
+        return;
+    FILE *f = fopen(tmp(name), "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* The program's digest of the home DIR/home and the executable DIR/exe (or none), or its
+ * error in parentheses. */
+static const char *program(int exe)
+{
+    static char out[600];
+    char err[512];
+    char home[300];
+    snprintf(home, sizeof home, "%s", tmp("home"));
+    if (nb_program_digest(exe ? tmp("exe") : NULL, home, out, err, sizeof err) != NB_OK)
+        snprintf(out, sizeof out, "(%s)", err);
+    return out;
+}
+
+/* nb_sha256_file and nb_program_digest: the executable and every Lua file of the home's
+ * lib and scripts, by path, and nothing else. */
+static void test_program(void)
+{
+    char hex[NB_HASH_HEX], err[512], a[100], b[100];
+    put_file("abc", "abc");
+    CHECK(nb_sha256_file(tmp("abc"), hex, err, sizeof err) == 0 &&
+              strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+          "nb_sha256_file: what sha256sum prints");
+    CHECK(nb_sha256_file(tmp("none"), hex, err, sizeof err) == -1 && strstr(err, "/none: No such file"),
+          "a file that is not there: refused, naming it");
+    put_file("exe", "\177ELF one");
+    put_file("home/lib/a.lua", "return 1");
+    put_file("home/scripts/checks/b.lua", "return {}");
+    put_file("home/scripts/notes.txt", "not a script");
+    snprintf(a, sizeof a, "%s", program(1));
+    CHECK(strlen(a) == 64, "a digest of 64 hex digits");
+    CHECK_STR(program(1), a, "the same program: the same digest");
+    put_file("home/scripts/notes.txt", "another text");
+    CHECK_STR(program(1), a, "a file that is not Lua is not the program");
+    put_file("home/scripts/checks/b.lua", "return { }");
+    snprintf(b, sizeof b, "%s", program(1));
+    CHECK(strcmp(a, b) != 0 && strlen(b) == 64, "a script of a folder of scripts changed: another digest");
+    put_file("home/scripts/checks/b.lua", "return {}");
+    CHECK_STR(program(1), a, "changed back: the first digest");
+    put_file("home/lib/c.lua", "");
+    CHECK(strcmp(program(1), a) != 0, "a module added (even empty): another digest");
+    if (remove(tmp("home/lib/c.lua")) != 0)
+        perror("remove");
+    CHECK_STR(program(1), a, "removed: the first digest");
+    put_file("exe", "\177ELF two");
+    CHECK(strcmp(program(1), a) != 0, "another executable: another digest");
+    snprintf(b, sizeof b, "%s", program(0));
+    CHECK(strcmp(b, program(1)) != 0 && strlen(b) == 64, "no executable: a digest of the home's alone");
+    if (remove(tmp("exe")) != 0)
+        perror("remove");
+    CHECK(strstr(program(1), "/exe: No such file") != NULL, "an executable that cannot be read: refused, naming it");
+}
+
 int main(void)
 {
     char cmd[128], err[512], path[128];
@@ -585,6 +651,7 @@ int main(void)
     test_digests();
     test_kept();
     test_carry();
+    test_program();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
