@@ -248,6 +248,10 @@ is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-202
    "2021 has no records any more: its report kept"
 like "$out" "kept st/丙: the report of 2021, of an earlier run \(no data of 2021 makes one now\)" "and named"
 is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "and listed"
+nb -d st.db regen --to json --out st
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:1" "again: 丙 current"
+like "$out" "kept st/丙: the report of 2021, of an earlier run \(no data of 2021 makes one now\)" "and the report kept named as when it was made"
+is "$(manifest st/丙/manifest.json)" "2020:丙-2020.json 2021:丙-2021.json" "and still listed"
 # a damaged manifest that lists a file this run writes under another year: not removed
 python3 - st/丙/manifest.json <<'PY'
 import json, sys
@@ -259,6 +263,29 @@ PY
 nb -d st.db regen --to json --out st
 is "$rc:$(cd st/丙 && ls | tr '\n' ' ')" "0:manifest.json 丙-2020.json 丙-2021.json 丙-2021.md " \
    "a file this run wrote is never removed, whatever the manifest lists"
+# a manifest is the folder's: what it claims is checked before a body is left as it is
+nb -d st.db regen --to json --out st
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:1" "丙 current"
+cp st/丙/manifest.json st-m
+python3 - st/丙/manifest.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+r = [r for r in m["reports"] if r["year"] == 2020][0]
+r["files"]["../丙/丙-2020.json"] = r["files"]["丙-2020.json"]
+r["made"] = ["../丙/丙-2020.json"]
+json.dump(m, open(sys.argv[1], "w"))
+PY
+nb -d st.db regen --to json --out st
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:0" "a manifest whose report names a file outside its folder: made again"
+check "and the manifest as before" cmp -s st-m st/丙/manifest.json
+python3 -c 'print("{\"body\": \"丙\", \"reports\": " + "[" * 5000 + "]" * 5000 + "}")' >st/丙/manifest.json
+nb -d st.db regen --to json --out st
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:0" "a manifest nested 5,000 deep: made again"
+nb -d st.db regen --to json --out st
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:1" "and current after"
+sqlite3 st.db "DELETE FROM run"
+nb -d st.db regen --to json --out st
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:0" "the store's history gone (its checks unknown): made again"
 # ---- names: every body its own folder, whatever its name ----
 # 甲/乙 and 甲_乙 both became 甲_乙 (the second run overwrote the first's reports and
 # manifest); a name of dots made a folder outside --out (regen died for every body); a
