@@ -172,7 +172,7 @@ nianbao.bodies_file = {}
 function nianbao.document(t) end
 
 ---The exporters, in the order they write.
----@return {name: string, ext: string}[]
+---@return {name: string, ext: string, suffix: string, per_table: boolean}[]
 function nianbao.formats() end
 
 ---The font roles of a printed document with their default families (read-only data).

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void nb_hash_init(nb_hash *h)
@@ -79,9 +80,17 @@ int nb_hash_load(nb_hash *h, const unsigned char *in, size_t len)
 
 int nb_hash_file(nb_hash *h, const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO with no writer must not wait for one; only a regular file is read
+       (a FIFO, a device such as /dev/zero, would never end) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        close(fd);
         return -1;
     }
     unsigned char block[65536];

@@ -25,8 +25,8 @@ void nb_hash_hex(nb_hash *h, char *hex);
 /* The hex digest of LEN bytes at DATA. */
 void nb_sha256_hex(const void *data, size_t len, char *hex);
 
-/* Adds the bytes of the file PATH to H; 0, or -1 with ERR naming PATH (it cannot be opened
- * or read). */
+/* Adds the bytes of the regular file PATH to H; 0, or -1 with ERR naming PATH (it cannot be
+ * opened or read, or is not a regular file: a FIFO or a device is refused, not waited on). */
 int nb_hash_file(nb_hash *h, const char *path, char *err, size_t errlen);
 /* The hex digest of the file PATH's bytes, as sha256sum prints it; 0, or -1 with ERR. */
 int nb_sha256_file(const char *path, char *hex, char *err, size_t errlen);

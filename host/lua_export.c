@@ -153,17 +153,23 @@ static int l_export(lua_State *L)
     return 2;
 }
 
-/* nianbao.formats() -> { {name=, ext=}, ... }: the exporters, in the order they write. */
+/* nianbao.formats() -> { {name=, ext=, suffix=, per_table=}, ... }: the exporters, in the
+ * order they write. */
 static int l_formats(lua_State *L)
 {
     lua_createtable(L, nb_nexporters, 0);
     for (int e = 0; e < nb_nexporters; e++) {
-        lua_createtable(L, 0, 2);
+        lua_createtable(L, 0, 4);
         lua_pushstring(L, nb_exporters[e].name);
         lua_setfield(L, -2, "name");
         /* the suffix nianbao.export adds to NAME: none for per-table exporters */
         lua_pushstring(L, nb_exporters[e].per_table ? "" : nb_exporters[e].ext);
         lua_setfield(L, -2, "ext");
+        /* the suffix of its files: NAME.suffix, or NAME-TABLE.suffix for each table */
+        lua_pushstring(L, nb_exporters[e].ext);
+        lua_setfield(L, -2, "suffix");
+        lua_pushboolean(L, nb_exporters[e].per_table);
+        lua_setfield(L, -2, "per_table");
         lua_rawseti(L, -2, e + 1);
     }
     return 1;

@@ -17,6 +17,7 @@
 #include "files.h"
 #include "hash.h"
 #include "lua_nb.h"
+#include "publish.h"
 #include "runs.h"
 #include "texts.h"
 #include "workers.h"
@@ -364,8 +365,22 @@ static int h_sha256_file(lua_State *L)
     return 1;
 }
 
-/* host.program_digest() -> hex | nil, message: the digest of this program, its executable
- * and the Lua files of its home (nb_program_digest). */
+/* host.fonts_digest() -> hex: the digest of the fonts and font configuration a PDF may be
+ * laid out with (nb_fonts_digest of nb_font_folders). */
+static int h_fonts_digest(lua_State *L)
+{
+    char dirs[10][4096], hex[NB_HASH_HEX];
+    const char *list[10];
+    int n = nb_font_folders(dirs, 10);
+    for (int i = 0; i < n; i++)
+        list[i] = dirs[i];
+    nb_fonts_digest(list, n, hex);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
+/* host.program_digest() -> hex | nil, message: the digest of this program, its executable,
+ * its PDF module and the Lua files of its home (nb_program_digest). */
 static int h_program_digest(lua_State *L)
 {
     char hex[NB_HASH_HEX], err[4352];
@@ -374,7 +389,9 @@ static int h_program_digest(lua_State *L)
 #else
     const char *exe = NULL;
 #endif
-    if (nb_program_digest(exe, nb_lua_config(L)->home, hex, err, sizeof err) != NB_OK) {
+    char module[4200];
+    const char *mod = nb_publish_path(module, sizeof module) == 0 ? module : NULL;
+    if (nb_program_digest(exe, mod, nb_lua_config(L)->home, hex, err, sizeof err) != NB_OK) {
         lua_pushnil(L);
         lua_pushstring(L, err);
         return 2;
@@ -515,7 +532,7 @@ static const luaL_Reg worker_methods[] = {{"send", w_send}, {"status", w_status}
 static const luaL_Reg host_funcs[] = {
     {"fork", h_fork}, {"receive", h_receive}, {"stop_workers", h_stop_workers}, {"exit", h_exit},
     {"write_file", h_write_file}, {"mkdir", h_mkdir}, {"sha256_file", h_sha256_file},
-    {"program_digest", h_program_digest},
+    {"program_digest", h_program_digest}, {"fonts_digest", h_fonts_digest},
     {"remove_file", h_remove_file},
     {"defer_sync", h_defer_sync}, {"sync_files", h_sync_files},
     {"allow_write", h_allow_write},

@@ -34,6 +34,10 @@ typedef struct {
     nb_err (*export_pdf)(const nb_doc *doc, const char *path, char *err, size_t errlen);
 } nb_publish_api;
 
+/* The path of the module the command opens (beside it, else NB_LIBDIR) into PATH: 0, or
+ * -1 when there is none. */
+int nb_publish_path(char *path, size_t size);
+
 /* The module's table (publish_lib.c), the symbol publish.c looks up. */
 extern const nb_publish_api nb_publish;
 

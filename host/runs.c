@@ -1054,7 +1054,8 @@ static int path_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-nb_err nb_program_digest(const char *exe, const char *home, char *hex, char *err, size_t errlen)
+nb_err nb_program_digest(const char *exe, const char *module, const char *home, char *hex,
+                         char *err, size_t errlen)
 {
     nb_hash h;
     nb_err rc = NB_OK;
@@ -1062,6 +1063,9 @@ nb_err nb_program_digest(const char *exe, const char *home, char *hex, char *err
     err[0] = '\0';
     nb_hash_init(&h);
     if (exe && nb_hash_file(&h, exe, err, errlen) != 0)
+        rc = NB_ERR_IO;
+    nb_hash_str(&h, "module");
+    if (!rc && module && nb_hash_file(&h, module, err, errlen) != 0)
         rc = NB_ERR_IO;
     if (!rc && (lua_files(home, "lib", 2, &l, err, errlen) != 0 ||
                 lua_files(home, "scripts", 2, &l, err, errlen) != 0))
@@ -1088,4 +1092,77 @@ nb_err nb_program_digest(const char *exe, const char *home, char *hex, char *err
     if (!rc)
         nb_hash_hex(&h, hex);
     return rc;
+}
+
+/* Adds each file under DIR (depth levels more) to H: its path, size and time of change, the
+ * entries in byte order; *LEFT files at most (a folder that cannot be read adds nothing). */
+static void hash_tree(nb_hash *h, const char *dir, int depth, long *left)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        const char *name = list[i]->d_name;
+        char path[4096], line[4300];
+        struct stat st;
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && *left > 0 &&
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path &&
+            stat(path, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                if (depth > 0)
+                    hash_tree(h, path, depth - 1, left);
+            } else {
+                (*left)--;
+                snprintf(line, sizeof line, "%s %lld %lld.%09ld", path, (long long)st.st_size,
+                         (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+                nb_hash_str(h, line);
+            }
+        }
+        free(list[i]);
+    }
+    free(list);
+}
+
+void nb_fonts_digest(const char *const *dirs, int n, char *hex)
+{
+    nb_hash h;
+    long left = 200000;
+    nb_hash_init(&h);
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        nb_hash_str(&h, dirs[i]);
+        if (stat(dirs[i], &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            hash_tree(&h, dirs[i], 8, &left);
+        else {
+            char line[4300];
+            snprintf(line, sizeof line, "%lld %lld.%09ld", (long long)st.st_size,
+                     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+            nb_hash_str(&h, line);
+        }
+    }
+    nb_hash_hex(&h, hex);
+}
+
+int nb_font_folders(char (*out)[4096], int max)
+{
+    const char *home = getenv("HOME"), *data = getenv("XDG_DATA_HOME"),
+               *conf = getenv("XDG_CONFIG_HOME");
+    const char *fixed[] = {getenv("FONTCONFIG_FILE"), getenv("FONTCONFIG_PATH"), "/etc/fonts",
+                           "/usr/share/fonts", "/usr/local/share/fonts"};
+    int n = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] && n < max; i++)
+        if (fixed[i] && *fixed[i])
+            snprintf(out[n++], 4096, "%s", fixed[i]);
+    if (home && *home && n < max)
+        snprintf(out[n++], 4096, "%s/.fonts", home);
+    if (n < max && data && *data)
+        snprintf(out[n++], 4096, "%s/fonts", data);
+    else if (n < max && home && *home)
+        snprintf(out[n++], 4096, "%s/.local/share/fonts", home);
+    if (n < max && conf && *conf)
+        snprintf(out[n++], 4096, "%s/fontconfig", conf);
+    else if (n < max && home && *home)
+        snprintf(out[n++], 4096, "%s/.config/fontconfig", home);
+    return n;
 }

@@ -298,11 +298,55 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
     for _, s in ipairs(store:scripts(body)) do scripts[body .. ":" .. s.role .. "/" .. s.name] = s.hash end
     for path, h in pairs(scripts) do lines[#lines + 1] = path .. " " .. h end
     table.sort(lines)
+    -- each body counted, with its place in the tree (its parent and 汇总: RU1 compares a
+    -- roll-up with its children's reports, roll-ups or not) and its data
     local digest = {}
-    for _, b in ipairs(set) do digest[#digest + 1] = b .. " " .. (digests[b] or "") end
+    for _, b in ipairs(set) do
+      local row = store:body(b)
+      digest[#digest + 1] = b .. " " .. tostring(row.parent) .. " " .. tostring(row.rollup) .. " " .. (digests[b] or "")
+    end
     return { nianbao = opts.version, body = body, rollup = rollup or false, scripts = scripts, reports = {},
              data_digest = nianbao.sha256(table.concat(digest, "\n")),
              scripts_digest = nianbao.sha256(table.concat(lines, "\n")) }
+  end
+  -- The digest of a report's checks by rule, as the store records them (the manifest's
+  -- `checks`: the run of the store that wrote a report's files is the one that checked it).
+  local function checks_digest(list)
+    local lines = {}
+    for _, c in ipairs(list) do
+      lines[#lines + 1] = table.concat({ c.rule, c.severity, c.status, c.pass, c.fail, c.na, c.file, c.hash }, "\t")
+    end
+    table.sort(lines)
+    return nianbao.sha256(table.concat(lines, "\n"))
+  end
+  -- The file names a report NAME written with this run's options has: MADE (a list) holds,
+  -- for each format of --to, NAME.suffix (NAME-TABLE.suffix for a table's own files), with
+  -- --checks the check files of each format but JSON, and nothing else.
+  local exporters = {}
+  for _, f in ipairs(nianbao.formats()) do exporters[f.name] = f end
+  local csuffix = checkfile.suffix
+  local function fits(made, name)
+    local function starts(s, p) return s:sub(1, #p) == p end
+    local function ends(s, x) return #s >= #x and s:sub(-#x) == x end
+    local found, found_checks = {}, {}
+    for _, file in ipairs(made) do
+      local ok = false
+      for _, f in ipairs(to) do
+        local x = exporters[f]
+        if not x then return false end
+        local checkfile_of = starts(file, name .. csuffix) and ends(file, x.suffix)
+        if file == name .. x.suffix or (x.per_table and not checkfile_of and starts(file, name .. "-") and ends(file, x.suffix)) then
+          ok, found[f] = true, true
+        elseif opts.checks and checkfile_of and f ~= "json" then
+          ok, found_checks[f] = true, true
+        end
+      end
+      if not ok then return false end
+    end
+    for _, f in ipairs(to) do
+      if not found[f] or (opts.checks and f ~= "json" and not found_checks[f]) then return false end
+    end
+    return true
   end
   local function ours(dir, name, hash) -- a file of a manifest, still its bytes
     return type(name) == "string" and not name:find("/") and opts.sha256_file(dir .. "/" .. name) == hash
@@ -344,26 +388,39 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
          or e.options ~= options or type(e.made) ~= "table" or type(e.missing) ~= "table" then return nil end
       local lines, paths = {}, {}
       for i, name in ipairs(e.made) do
-        if not e.files[name] then return nil end
+        if type(name) ~= "string" or not e.files[name] then return nil end
         lines[i] = name .. " " .. e.files[name]
         paths[i] = dir .. "/" .. name
       end
+      if #lines ~= #e.made or not fits(e.made, regen.safe_name(body) .. "-" .. r.year) then return nil end
       table.sort(lines)
       local last = store:last_run(body, r.year)
       if not last or last.format ~= r.format.id or last.data ~= nianbao.sha256(table.concat(lines, "\n")) then
         return nil
       end
-      local errors, warnings = 0, 0
-      for _, c in pairs(last.checks) do
+      local errors, warnings, list = 0, 0, {}
+      for rule, c in pairs(last.checks) do
         if c.severity == "error" then errors = errors + c.fail end
         if c.severity == "warning" then warnings = warnings + c.fail end
+        list[#list + 1] = { rule = rule, severity = c.severity, status = c.status, pass = c.pass, fail = c.fail,
+                            na = c.na, file = c.file, hash = c.hash }
       end
-      local missing = {}
-      for i, k in ipairs(e.missing) do missing[i] = tostring(k) end
+      if e.checks ~= checks_digest(list) then return nil end
+      local missing, seen = {}, {}
+      for _, k in ipairs(e.missing) do
+        if type(k) ~= "string" or not nianbao.kinds[k] or seen[k] then return nil end
+        seen[k] = true
+        missing[#missing + 1] = k
+      end
+      table.sort(missing)
+      local imported -- the figures of that year, as the store has them
+      for _, f in ipairs(store:figures(body)) do
+        if f.year == r.year then imported = { source = f.source } end
+      end
       entries[r.year] = { body = body, year = r.year, format = r.format.id, errors = errors, warnings = warnings,
                           changed = false, first_run = false, current = true, changes = {},
                           newly_failing = {}, newly_passing = {}, missing = missing,
-                          imported = type(e.imported) == "string" and { source = e.imported } or nil, files = paths }
+                          imported = imported, files = paths }
       by_year[r.year] = nil
     end
     for y in pairs(by_year) do
@@ -472,7 +529,8 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
     m.reports[#m.reports + 1] = { year = r.year, format = r.format.id, files = files,
                                   imported = imported and imported.source or nil,
                                   data = m.data_digest, scripts = m.scripts_digest,
-                                  options = options, made = made_names, missing = missing }
+                                  options = options, made = made_names, missing = missing,
+                                  checks = checks_digest(by_rule) }
     times.export = times.export + (os.clock() - t2)
     return entry
   end

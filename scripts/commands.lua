@@ -797,6 +797,10 @@ local function run_regen(c)
   c.host.defer_sync(out) -- the reports synced together, before each folder's manifest
   local version = c.host.version()
   version.program = c.host.program_digest() -- nil (cannot be read): every report is made
+  -- a PDF is laid out with the fonts installed: their digest too, when PDFs are made
+  local pdf = not c.opt.to
+  for _, f in ipairs(c.opt.to or {}) do pdf = pdf or f == "pdf" end
+  if pdf then version.fonts = c.host.fonts_digest() end
   local result = regen.run(c.store, plan, {
     out = out, to = c.opt.to, checks = c.opt.checks, fonts = c.opt.fonts, sources = program_sources(c), version = version,
     force = c.opt.force,

@@ -67,7 +67,7 @@ check "--force: every file the same bytes" cmp -s sums1 sums2
 check "--force: the manifest the same bytes" cmp -s m1 o/甲区/manifest.json
 echo changed >>o/乙区/乙区-2020.md
 nb -d s.db regen --out o
-is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | sort | tr '\n' ' ')" "乙区 2019 乙区 2020 乙区 2021 " \
+is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | LC_ALL=C sort | tr '\n' ' ')" "乙区 2019 乙区 2020 乙区 2021 " \
    "a file changed since: its body's reports made again, the others current"
 (cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums2
 check "and the file has its bytes again" cmp -s sums1 sums2
@@ -75,8 +75,75 @@ sqlite3 s.db "VACUUM INTO 's2.db'" && cp -R o o2
 printf '%s\n' "$H" 'B9,2021-03-01,自然人,2021-03-05,1,乙区' >b9.csv
 nb -d s2.db import request b9.csv
 nb -d s2.db regen --out o2
-is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | sort | tr '\n' ' ')" "乙区 2019 乙区 2020 乙区 2021 市 2019 市 2020 市 2021 " \
+is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | LC_ALL=C sort | tr '\n' ' ')" "乙区 2019 乙区 2020 乙区 2021 市 2019 市 2020 市 2021 " \
    "a record added to 乙区: its reports and its roll-up's made again, 甲区's current"
+# the tree is part of what a roll-up is made of: a child's 汇总 changed, the roll-up made again
+sqlite3 s.db "VACUUM INTO 's3.db'" && cp -R o o3
+printf '名称,上级,汇总\n甲区,市,是\n' >tree.csv
+nb -d s3.db import bodies tree.csv
+nb -d s3.db regen --out o3
+is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | LC_ALL=C sort | tr '\n' ' ')" "市 2019 市 2020 市 2021 甲区 2019 甲区 2020 甲区 2021 " \
+   "甲区 made a roll-up: it and 市 (whose RU1 reads its children's reports) made again, 乙区 current"
+# the errors of a current report are those of the run that checked it: a rule added, run
+# into another folder, and removed again leaves the store's last run with other checks
+cat >always.lua <<'LUA'
+return {
+  { id = "X1", severity = "error", title = "总是失败", formula = "1 = 2",
+    run = function(ctx, emit) emit{ left = 1, right = 2, status = "FAIL", evidence = { "requests.new.total" } } end },
+}
+LUA
+sqlite3 s.db "VACUUM INTO 's4.db'"
+nb -d s4.db regen --out o4 --to md
+nb -d s4.db import --body 乙区 rules always.lua
+nb -d s4.db regen --out o5 --to md
+is "$rc" 1 "(a run into another folder with a rule that fails: exit 1)"
+nb -d s4.db delete --body 乙区 script always.lua
+nb -d s4.db regen --out o4 --to md
+is "$rc:$(printf '%s\n' "$out" | grep '^乙区' | grep -c 'current$')" "0:0" \
+   "the rule gone: 乙区's reports in the first folder made again (the store's last run checked them with it), exit 0"
+is "$(printf '%s\n' "$out" | grep '^甲区' | grep -c 'current$')" 3 "甲区's current"
+# what a manifest claims is checked, not taken: its options, its kinds without records
+cp o/甲区/manifest.json m-saved
+python3 - o/甲区/manifest.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for r in m["reports"]:
+    r["options"] = "--to csv"
+json.dump(m, open(sys.argv[1], "w"))
+PY
+nb -d s.db regen --out o --to csv
+is "$(printf '%s\n' "$out" | grep '^甲区' | grep -c 'current$')" 0 "a manifest whose options say --to csv while its files are every format's: made again"
+nb -d s.db regen --out o
+python3 - o/甲区/manifest.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["reports"][0]["missing"] = ["\u001b[31mforged\nkept o/甲区: forged"]
+json.dump(m, open(sys.argv[1], "w"))
+PY
+nb -d s.db regen --out o
+is "$(printf '%s\n' "$out" | grep '^甲区' | grep -c 'current$'):$(printf '%s\n' "$out" | grep -c forged)" "0:0" \
+   "a manifest naming a kind that is none: made again, and nothing of it printed"
+check "the manifest as before" cmp -s m-saved o/甲区/manifest.json
+mkfifo o/甲区/pipe
+python3 - o/甲区/manifest.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["reports"][0]["files"]["pipe"] = "0" * 64
+json.dump(m, open(sys.argv[1], "w"))
+PY
+timeout 60 "$NB_BIN" -d s.db regen --out o >fifo.out 2>&1
+is "$?:$(grep '^甲区' fifo.out | grep -c 'current$')" "0:0" "a manifest listing a FIFO: not waited on, made again"
+rm -f o/甲区/pipe
+# a PDF is laid out with the fonts installed: another font configuration, the PDFs made again
+nb -d s.db regen --out opdf --to pdf,json --body 乙区
+nb -d s.db regen --out opdf --to pdf,json --body 乙区
+is "$(printf '%s\n' "$out" | grep -c 'current$')" 3 "(PDFs: current again)"
+printf '<?xml version="1.0"?>\n<fontconfig><include>/etc/fonts/fonts.conf</include></fontconfig>\n' >fc.xml
+FONTCONFIG_FILE=$T/fc.xml nb -d s.db regen --out opdf --to pdf,json --body 乙区
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:0" "another font configuration: the PDFs made again"
+nb -d s.db regen --out ojs --to json --body 乙区
+FONTCONFIG_FILE=$T/fc.xml nb -d s.db regen --out ojs --to json --body 乙区
+is "$(printf '%s\n' "$out" | grep -c 'current$')" 3 "but not the reports without a PDF"
 nb -d s.db regen --out o --to json
 is "$(printf '%s\n' "$out" | grep -c 'current$')" 0 "other formats (--to json): every report made"
 nb -d s.db regen --out o

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The kept cells of BODY and YEAR as "tbl row col=text|-;" items, in key order (read
  * with nb_run_cells). */
@@ -514,7 +515,8 @@ static const char *program(int exe)
     char err[512];
     char home[300];
     snprintf(home, sizeof home, "%s", tmp("home"));
-    if (nb_program_digest(exe ? tmp("exe") : NULL, home, out, err, sizeof err) != NB_OK)
+    if (nb_program_digest(exe ? tmp("exe") : NULL, exe == 2 ? tmp("module") : NULL, home, out, err,
+                          sizeof err) != NB_OK)
         snprintf(out, sizeof out, "(%s)", err);
     return out;
 }
@@ -549,6 +551,11 @@ static void test_program(void)
     if (remove(tmp("home/lib/c.lua")) != 0)
         perror("remove");
     CHECK_STR(program(1), a, "removed: the first digest");
+    put_file("module", "\177ELF module");
+    snprintf(b, sizeof b, "%s", program(2));
+    CHECK(strcmp(b, a) != 0 && strlen(b) == 64, "with the PDF module: another digest");
+    put_file("module", "\177ELF module 2");
+    CHECK(strcmp(program(2), b) != 0, "another PDF module: another digest");
     put_file("exe", "\177ELF two");
     CHECK(strcmp(program(1), a) != 0, "another executable: another digest");
     snprintf(b, sizeof b, "%s", program(0));
@@ -556,6 +563,45 @@ static void test_program(void)
     if (remove(tmp("exe")) != 0)
         perror("remove");
     CHECK(strstr(program(1), "/exe: No such file") != NULL, "an executable that cannot be read: refused, naming it");
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s", tmp("fifo"));
+    CHECK(mkfifo(fifo, 0600) == 0 && nb_sha256_file(fifo, hex, err, sizeof err) == -1 &&
+              strstr(err, "not a regular file"),
+          "a FIFO: refused at once, not waited on");
+    CHECK(nb_sha256_file("/dev/zero", hex, err, sizeof err) == -1 && strstr(err, "not a regular file"),
+          "a device: refused, not read for ever");
+}
+
+/* The digest of DIR/fonts and DIR/conf.xml as nb_fonts_digest gives it. */
+static const char *fonts(void)
+{
+    static char hex[NB_HASH_HEX];
+    char a[300], b[300];
+    snprintf(a, sizeof a, "%s", tmp("fonts"));
+    snprintf(b, sizeof b, "%s", tmp("conf.xml"));
+    const char *dirs[] = {a, b};
+    nb_fonts_digest(dirs, 2, hex);
+    return hex;
+}
+
+/* nb_fonts_digest: a font added, replaced or removed, or the configuration changed, changes it. */
+static void test_fonts(void)
+{
+    char a[NB_HASH_HEX], b[NB_HASH_HEX];
+    snprintf(a, sizeof a, "%s", fonts());
+    CHECK_STR(fonts(), a, "nothing there: the same digest each time");
+    put_file("fonts/truetype/a.ttf", "font a");
+    snprintf(b, sizeof b, "%s", fonts());
+    CHECK(strcmp(a, b) != 0, "a font installed (two folders down): another digest");
+    CHECK_STR(fonts(), b, "and the same again");
+    put_file("fonts/truetype/a.ttf", "font a, version 2");
+    CHECK(strcmp(fonts(), b) != 0, "the font replaced by another of another size: another digest");
+    snprintf(b, sizeof b, "%s", fonts());
+    put_file("conf.xml", "<fontconfig/>");
+    CHECK(strcmp(fonts(), b) != 0, "the configuration file made: another digest");
+    if (remove(tmp("fonts/truetype/a.ttf")) != 0 || remove(tmp("conf.xml")) != 0)
+        perror("remove");
+    CHECK_STR(fonts(), a, "both removed: the first digest");
 }
 
 int main(void)
@@ -652,6 +698,7 @@ int main(void)
     test_kept();
     test_carry();
     test_program();
+    test_fonts();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
