@@ -365,6 +365,10 @@ static int h_sha256_file(lua_State *L)
     return 1;
 }
 
+/* publish.c's, in the command; the fuzz targets link the publishing code itself, without
+ * publish.c: there the reference is weak, and NULL. */
+extern int nb_publish_path(char *path, size_t size) __attribute__((weak));
+
 /* host.fonts_digest() -> hex: the digest of the fonts and font configuration a PDF may be
  * laid out with (nb_fonts_digest of nb_font_folders). */
 static int h_fonts_digest(lua_State *L)
@@ -390,7 +394,7 @@ static int h_program_digest(lua_State *L)
     const char *exe = NULL;
 #endif
     char module[4200];
-    const char *mod = nb_publish_path(module, sizeof module) == 0 ? module : NULL;
+    const char *mod = nb_publish_path && nb_publish_path(module, sizeof module) == 0 ? module : NULL;
     if (nb_program_digest(exe, mod, nb_lua_config(L)->home, hex, err, sizeof err) != NB_OK) {
         lua_pushnil(L);
         lua_pushstring(L, err);
