@@ -364,6 +364,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
   -- Returns year -> entry (as make gives it, current = true) and the manifest's other
   -- years to name as kept (reconcile's LEFT); nil when any report must be made.
   local kept_left = {}
+  local heads = {} -- body -> head(body) made by current, for make when not current
   local function current(body)
     if opts.force or opts.fonts or not opts.read_file or not (opts.version or {}).program then return nil end
     local dir = out .. "/" .. regen.safe_name(body)
@@ -372,6 +373,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
     if type(prev) ~= "table" or prev.body ~= body or type(prev.reports) ~= "table"
        or not same_fields(prev.nianbao, opts.version) then return nil end
     local h = head(body)
+    heads[body] = h -- made again by make when a report is not current: its reports still empty
     if prev.rollup ~= h.rollup or not same_fields(prev.scripts, h.scripts) then return nil end
     local by_year = {}
     for _, e in ipairs(prev.reports) do
@@ -523,7 +525,7 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
                     missing = missing, imported = imported, files = written }
 
     local m = folders[r.body]
-    if not m then m = head(r.body); folders[r.body] = m end
+    if not m then m = heads[r.body] or head(r.body); folders[r.body] = m end
     local made_names = {}
     for i, p in ipairs(written) do made_names[i] = p:match("([^/]+)$") end
     m.reports[#m.reports + 1] = { year = r.year, format = r.format.id, files = files,
