@@ -88,6 +88,9 @@ void nb_mapping_from_lua(lua_State *L, int idx, nb_mapping *m, const char *map_p
                 luaL_error(L, "%s: %s: keys are %s with table values", map_path, kind,
                            is_alias ? "record kinds" : "field names");
             const char *sub = lua_tostring(L, -2);
+            char err[512];
+            if (nb_mapping_section(kind, sub, is_alias, err, sizeof err) != NB_OK)
+                luaL_error(L, "%s: %s", map_path, err);
             lua_pushnil(L);
             while (lua_next(L, -2)) {
                 mapping_entry(L, m, map_path, kind, sub, is_alias);

@@ -59,19 +59,30 @@ static nb_err put(nb_mapping *m, nb_strmap *map, char *key, const char *target, 
     return NB_OK;
 }
 
+nb_err nb_mapping_section(const char *kind, const char *sub, int is_alias, char *err, size_t errlen)
+{
+    const char *named = is_alias ? sub : kind;
+    const nb_kind *k = nb_kind_find(named);
+    if (!k) {
+        snprintf(err, errlen, "unknown record kind '%s'", named);
+        return NB_ERR_INPUT;
+    }
+    int f = is_alias ? 0 : nb_field_find(k, sub);
+    if (f < 0 || (!is_alias && k->fields[f].type != NB_F_CAT)) {
+        snprintf(err, errlen, "%s.%s is not a categorical field", kind, sub);
+        return NB_ERR_INPUT;
+    }
+    return NB_OK;
+}
+
 nb_err nb_mapping_value(nb_mapping *m, const char *kind, const char *field, const char *local,
                         const char *code, char *err, size_t errlen)
 {
+    nb_err rc = nb_mapping_section(kind, field, 0, err, errlen);
+    if (rc)
+        return rc;
     const nb_kind *k = nb_kind_find(kind);
-    if (!k) {
-        snprintf(err, errlen, "unknown record kind '%s'", kind);
-        return NB_ERR_INPUT;
-    }
     int f = nb_field_find(k, field);
-    if (f < 0 || k->fields[f].type != NB_F_CAT) {
-        snprintf(err, errlen, "%s.%s is not a categorical field", kind, field);
-        return NB_ERR_INPUT;
-    }
     const char *dict = k->fields[f].dict;
     const nb_value *v = dict ? nb_value_find(dict, code) : NULL;
     if (dict && (!v || v->group)) {
@@ -85,11 +96,10 @@ nb_err nb_mapping_value(nb_mapping *m, const char *kind, const char *field, cons
 nb_err nb_mapping_alias(nb_mapping *m, const char *kind, const char *header, const char *field,
                         char *err, size_t errlen)
 {
+    nb_err rc = nb_mapping_section("aliases", kind, 1, err, errlen);
+    if (rc)
+        return rc;
     const nb_kind *k = nb_kind_find(kind);
-    if (!k) {
-        snprintf(err, errlen, "unknown record kind '%s'", kind);
-        return NB_ERR_INPUT;
-    }
     int f = nb_field_find(k, field);
     if (f == -2) {
         snprintf(err, errlen, "alias '%s': %s has no field '%s'", header, kind, field);

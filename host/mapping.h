@@ -23,6 +23,12 @@ typedef struct {
 void nb_mapping_init(nb_mapping *m);
 void nb_mapping_free(nb_mapping *m);
 
+/* Checks a section of a mapping before its entries (an empty one too: a field name
+ * typed wrong is refused, not stored as a mapping that maps nothing): KIND.SUB, a
+ * categorical field of a known kind; for the aliases (IS_ALIAS), SUB a known kind.
+ * NB_ERR_INPUT with a reason in ERR. */
+nb_err nb_mapping_section(const char *kind, const char *sub, int is_alias, char *err, size_t errlen);
+
 /* Maps LOCAL to national CODE for KIND.FIELD. NB_ERR_INPUT with a reason in
  * ERR when the kind or field is unknown, the field is not categorical or the
  * code is not a national value of its dictionary; NB_ERR_NOMEM. */

@@ -296,6 +296,11 @@ struct nb_pack_state {
     long buffered;
     int64_t *scratch; /* a part decoded by patch: NB_PACK_PART values of scratch_cols */
     size_t scratch_cols;
+    struct source_text {
+        int64_t id;
+        char *path, *header; /* header NULL: none */
+    } *srcs;                 /* the sources whose records were hashed (source_of) */
+    int nsrcs, capsrcs;
 };
 
 static unsigned hash_of(int kind, int64_t body)
@@ -316,7 +321,73 @@ static void state_free(struct nb_pack_state *st)
     free(st->d);
     free(st->slot);
     free(st->scratch);
+    for (int i = 0; i < st->nsrcs; i++) {
+        free(st->srcs[i].path);
+        free(st->srcs[i].header);
+    }
+    free(st->srcs);
     free(st);
+}
+
+static nb_err nomem(char *err, size_t errlen);
+static nb_err sql_fail(nb_store *s, char *err, size_t errlen);
+
+/* The path and header of source SRC, as runs.c's digest reads them with the rows: read
+ * once a transaction (forgotten with the state: a rolled back source's id may be given
+ * again), the last found first (a file's records come from one source a body). NULL on
+ * failure, with ERR. */
+static const struct source_text *source_of(nb_store *s, int64_t src, char *err, size_t errlen)
+{
+    struct nb_pack_state *st = s->pack;
+    for (int i = st->nsrcs - 1; i >= 0; i--)
+        if (st->srcs[i].id == src) {
+            if (i != st->nsrcs - 1) { /* to the end: found first next time */
+                struct source_text t = st->srcs[i];
+                memmove(&st->srcs[i], &st->srcs[i + 1], (size_t)(st->nsrcs - 1 - i) * sizeof t);
+                st->srcs[st->nsrcs - 1] = t;
+            }
+            return &st->srcs[st->nsrcs - 1];
+        }
+    if (st->nsrcs == st->capsrcs) {
+        int cap = st->capsrcs ? st->capsrcs * 2 : 8;
+        struct source_text *n = realloc(st->srcs, (size_t)cap * sizeof *n);
+        if (!n) {
+            nomem(err, errlen);
+            return NULL;
+        }
+        st->srcs = n, st->capsrcs = cap;
+    }
+    static const char sql[] = "SELECT path, header FROM source WHERE id = ?1";
+    sqlite3_stmt *q = nb_store_stmt(s, sql);
+    if (!q) {
+        sql_fail(s, err, errlen);
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, src);
+    struct source_text t = {src, NULL, NULL};
+    int rc = sqlite3_step(q), bad = rc != SQLITE_ROW;
+    if (!bad) {
+        const char *path = (const char *)sqlite3_column_text(q, 0),
+                   *header = (const char *)sqlite3_column_text(q, 1);
+        t.path = strdup(path ? path : "");
+        t.header = header ? strdup(header) : NULL;
+        bad = !t.path || (header && !t.header);
+    }
+    sqlite3_reset(q);
+    nb_store_stmt_give(s, sql, q);
+    if (bad) {
+        free(t.path);
+        free(t.header);
+        if (rc == SQLITE_ROW)
+            nomem(err, errlen);
+        else if (rc == SQLITE_DONE)
+            snprintf(err, errlen, "%s: damaged store: no source %lld", s->path, (long long)src);
+        else
+            sql_fail(s, err, errlen);
+        return NULL;
+    }
+    st->srcs[st->nsrcs++] = t;
+    return &st->srcs[st->nsrcs - 1];
 }
 
 void nb_pack_forget(nb_store *s)
@@ -868,7 +939,22 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     if ((rc = add(s, e, rid, v, err, errlen)))
         return rc;
     if (e->carry == 1 && rid > e->carry_rid) { /* the rows' order: rid order */
-        nb_digest_row(&e->dg, k, row, nrow);
+        /* ROW ends with the source's id, the line and the raw values: hashed as the
+           source's path and header, the line and the raw values (runs.c's rows_sql) */
+        const struct source_text *src = nrow >= 3 ? source_of(s, row[nrow - 3].i, err, errlen) : NULL;
+        if (!src)
+            return nrow >= 3 ? NB_ERR_SQL : NB_ERR_INPUT;
+        nb_dvalue v2[NB_MAX_FIELDS + 5];
+        int n = nrow - 3;
+        if (n < 0 || n + 4 > (int)(sizeof v2 / sizeof v2[0]))
+            return NB_ERR_INPUT;
+        memcpy(v2, row, (size_t)n * sizeof *v2);
+        v2[n++] = (nb_dvalue){SQLITE_TEXT, 0, src->path, strlen(src->path)};
+        v2[n++] = src->header ? (nb_dvalue){SQLITE_TEXT, 0, src->header, strlen(src->header)}
+                              : (nb_dvalue){SQLITE_NULL, 0, NULL, 0};
+        v2[n++] = row[nrow - 2];
+        v2[n++] = row[nrow - 1];
+        nb_digest_row(&e->dg, k, v2, n);
         e->carry_rid = rid;
     } else {
         e->carry = -1;

@@ -47,8 +47,9 @@ int nb_pack_columns(const nb_kind *k, int *field, int *col_of);
 
 /* Record RID of BODY, new (its rid above every rid of the body's parts), with the coded
  * values IVAL[f] where HAS[f] (the writer's nb_rec), and ROW[0..NROW) its id and fields as
- * stored (for the pair's digest: a transaction that only adds records carries it on,
- * nb_digest_carry). */
+ * stored, then its source's id, its line and its raw values (for the pair's digest: a
+ * transaction that only adds records carries it on, nb_digest_carry; the source is hashed
+ * as its path and header, as runs.c reads it with the rows). */
 nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
                       const int64_t *ival, const unsigned char *has, const nb_dvalue *row,
                       int nrow, char *err, size_t errlen);

@@ -655,16 +655,20 @@ nb_err nb_digest_carry(nb_store *s, const nb_kind *k, int64_t body, const nb_has
     return out;
 }
 
-/* Into SQL: the query of kind K's rows for a digest (the body, the id and every field, in
- * rid order: the raw text and the source line are provenance, not data); RANGED: only
- * the rids between ?1 and ?2. */
+/* Into SQL: the query of kind K's rows for a digest (the body, the id, every field, then
+ * the source's path and header, the line and the raw values, in rid order: a rule may
+ * name where a record came from,
+ * so a record re-imported unchanged from another file changes what its reports read;
+ * writer.c's digest_values hashes the same); RANGED: only the rids between ?1 and ?2. */
 static void rows_sql(const nb_kind *k, int ranged, char *sql, size_t size)
 {
     nb_buf cols = {0};
     for (int f = 0; f < k->nfields; f++)
-        nb_buf_printf(&cols, ", %s", k->fields[f].name);
-    snprintf(sql, size, "SELECT body, id%s FROM %s%s ORDER BY rid", cols.data ? cols.data : "",
-             k->table, ranged ? " WHERE rid BETWEEN ?1 AND ?2" : "");
+        nb_buf_printf(&cols, ", r.%s", k->fields[f].name);
+    snprintf(sql, size,
+             "SELECT r.body, r.id%s, s.path, s.header, r.line, r.raw FROM %s r JOIN source s ON s.id = r.src%s "
+             "ORDER BY r.rid",
+             cols.data ? cols.data : "", k->table, ranged ? " WHERE r.rid BETWEEN ?1 AND ?2" : "");
     nb_buf_free(&cols);
 }
 

@@ -220,8 +220,11 @@ static const struct {
     /* 6 */ {"the digest of each body's records of each kind is kept until they change",
              step6_sql},
     /* 7 */ {"the cells of a body's last run of a year are kept as one text", step7_sql},
+    /* 8 */ {"the digest of a body's records covers their sources, lines and raw values (a rule may "
+             "name them); the kept ones are made again",
+             "UPDATE digest SET gen = gen + 1, hash = NULL;\n"},
 #ifdef NB_TEST_CATALOGUE
-    /* 8 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
+    /* 9 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
 #endif
 };
 

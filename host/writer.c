@@ -643,6 +643,18 @@ static int row_values(const nb_kind *k, const char *text, const pending_row *p, 
     return k->nfields + 1;
 }
 
+/* What the pair's digest hashes of P: its id and fields (row_values), then its source,
+ * line and raw values, as runs.c's rows_sql reads them back (a rule may name where a
+ * record came from: its reports read its provenance too). Returns their count. */
+static int digest_values(const nb_kind *k, const char *text, const pending_row *p, nb_dvalue *v)
+{
+    int n = row_values(k, text, p, v);
+    v[n++] = (nb_dvalue){SQLITE_INTEGER, p->src, NULL, 0};
+    v[n++] = (nb_dvalue){SQLITE_INTEGER, p->line, NULL, 0};
+    v[n++] = (nb_dvalue){SQLITE_TEXT, 0, text + p->raw, p->raw_len};
+    return n;
+}
+
 /* Binds pending row P (its texts in TEXT) to the parameters BASE+1.. of ST; its body and
  * source unless BOUND says they are bound already (BOUND NULL: always). */
 static void bind_row(const nb_kind *k, sqlite3_stmt *st, int base, const char *text,
@@ -710,8 +722,8 @@ static nb_err follow_row(nb_batch *q, const char *text, const pending_row *p, in
         return p->coded_changed
                    ? nb_pack_update(q->s, q->k, p->body, p->rid, p->ival, p->has, err, errlen)
                    : nb_pack_changed(q->s, q->k, p->body, err, errlen);
-    nb_dvalue v[NB_MAX_FIELDS + 1];
-    int nv = row_values(q->k, text, p, v);
+    nb_dvalue v[NB_MAX_FIELDS + 4];
+    int nv = digest_values(q->k, text, p, v);
     return nb_pack_append(q->s, q->k, p->body, rid, p->ival, p->has, v, nv, err, errlen);
 }
 
@@ -721,8 +733,8 @@ static nb_err append_batch(nb_batch *q, const pending_row *rows, const char *tex
                            char *err, size_t errlen)
 {
     for (int i = 0; i < BATCH_ROWS; i++) {
-        nb_dvalue v[NB_MAX_FIELDS + 1];
-        int nv = row_values(q->k, text, &rows[i], v);
+        nb_dvalue v[NB_MAX_FIELDS + 4];
+        int nv = digest_values(q->k, text, &rows[i], v);
         nb_err rc = nb_pack_append(q->s, q->k, rows[i].body, last - BATCH_ROWS + 1 + i,
                                    rows[i].ival, rows[i].has, v, nv, err, errlen);
         if (rc)

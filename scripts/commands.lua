@@ -180,18 +180,23 @@ local function import_map(c, path)
 end
 
 -- The mapping of an import: --map's, else the one stored with --body's body, else none.
+-- The mapping of an import: --map's, else the body's stored one; checked as import map
+-- checks one before storing it (a bad entry named with its file, not raised from inside
+-- the import).
 local function import_mapping(c)
+  local m, name
   if c.opt.map then
-    local m = c.host.run(c.opt.map)
-    if type(m) ~= "table" then
-      c.host.fail(string.format("%s: a mapping script returns a table (got %s)", c.opt.map, type(m)))
-    end
-    return m
-  end
-  if c.opt.body and pcall(c.store.body, c.store, c.opt.body) then
+    m, name = c.host.run(c.opt.map), c.opt.map
+  elseif c.opt.body and pcall(c.store.body, c.store, c.opt.body) then
     local s = c.store:scripts(c.opt.body, "map")[1]
-    if s then return stored.run(s) end
+    if not s then return nil end
+    m, name = stored.run(s), s.name
+  else
+    return nil
   end
+  local ok, err = pcall(nianbao.mapping_check, m, name)
+  if not ok then c.host.fail(tostring(err)) end
+  return m
 end
 
 -- Checks a narrative before it is stored: its part headings are the format's for the

@@ -73,6 +73,23 @@ before=$(snapshot s.db)
 nb -d s.db import --body 区 map bad.lua
 like "$rc:$err" "^2:.*bad.lua: .*nobody" "a bad map is refused at import, naming the value"
 is "$(snapshot s.db)" "$before" "a bad map: the stored one kept"
+# a field typed wrong whose table is empty (found by a walk through the README): stored, it
+# replaced the good mapping and every later import failed on its local values
+printf 'return { request = { aplicant = {} } }\n' >typo.lua
+nb -d s.db import --body 区 map typo.lua
+is "$rc:$err" "2:nianbao: typo.lua: request.aplicant is not a categorical field" "a map naming no field of the kind, with no entries: refused"
+is "$(snapshot s.db)" "$before" "and the stored one kept"
+printf 'return { aliases = { reqest = {} } }\n' >typo2.lua
+nb -d s.db import --body 区 map typo2.lua
+is "$rc:$err" "2:nianbao: typo2.lua: unknown record kind 'reqest'" "aliases of a kind typed wrong: refused"
+# a bad --map given to an import: a message naming the file, not a Lua traceback
+printf '编号,收到日期,申请人类型\nB1,2020-05-01,个人\n' >b.csv
+nb -d s.db import --body 区 --map bad.lua request b.csv
+is "$rc:$err" "2:nianbao: bad.lua: request.applicant['个人'] = 'nobody': not a national code of applicant" \
+   "import --map of a bad map: refused naming the file and the entry, no traceback"
+nb -d s.db import --body 区 --map typo.lua request b.csv
+is "$rc:$err" "2:nianbao: typo.lua: request.aplicant is not a categorical field" "import --map of a map with a field typed wrong: refused"
+is "$(snapshot s.db)" "$before" "nothing imported"
 cat >m2.lua <<'LUA'
 return { request = { applicant = { ["个人"] = "person", ["公司"] = "business" } } }
 LUA

@@ -13,7 +13,7 @@ dict() { sqlite3 "$1" "SELECT dict || ' ' || code FROM dict ORDER BY dict, code"
 printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,1' 'A2,2020-02-01,企业,,' >r.csv
 printf '日期,类型\n2020-01-01,放假\n' >h.csv
 
-# ---- version 1 to 7 ----
+# ---- version 1 to 8 ----
 nb -d s.db init
 nb -d s.db import --body 沈河区 request r.csv
 # The store as version 1 had it: what steps 7, 6, 5, 4, 3 and 2 brought taken away.
@@ -37,18 +37,19 @@ as_v2() {
 as_v2 s.db
 sqlite3 s.db "DROP INDEX source_canonical; ALTER TABLE source DROP COLUMN canonical; PRAGMA user_version = 1"
 nb -d s.db import --body 沈河区 holiday h.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 7: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 8: bring it up to date with 'nianbao init -d s.db'" \
    "an older store: refused, naming the command that updates it"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
 is "$rc" 2 "an older store: report refused too"
 nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 1 to 7:
+is "$rc:$out" "0:upgraded store s.db from schema version 1 to 8:
   2: source files keep their canonical path (an id-less file is known by it)
   3: bodies have a code and may be roll-ups; imported figures, declared years, the history of regenerations
   4: packed columns of the records' coded fields, which tabulation reads (made from the records)
   5: the packed parts keep their statistics before their data (read without it)
   6: the digest of each body's records of each kind is kept until they change
-  7: the cells of a body's last run of a year are kept as one text" \
+  7: the cells of a body's last run of a year are kept as one text
+  8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again" \
    "init upgrades it and says what changed, step by step"
 nb -d fresh.db init
 is "$(schema s.db)" "$(schema fresh.db)" "a migrated store has the schema of a new one"
@@ -62,14 +63,14 @@ is "$rc" 0 "the migrated store imports"
 nb -d s.db import --body 沈河区 holiday h.csv
 is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported again replaces its rows"
 
-# ---- version 2 to 7 (the body tree, figures, the history of regenerations, packs, digests) ----
+# ---- version 2 to 8 (the body tree, figures, the history of regenerations, packs, digests) ----
 cp s.db v2.db
 as_v2 v2.db
 nb -d v2.db init
-is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 7 has the schema of a new one"
+is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 8 has the schema of a new one"
 is "$(sqlite3 v2.db "SELECT name, rollup, code IS NULL FROM body")" "沈河区|0|1" "its bodies are kept, not roll-ups, without a code"
 
-# ---- version 4 to 7: the packed parts' statistics before their data; the kept digests ----
+# ---- version 4 to 8: the packed parts' statistics before their data; the kept digests ----
 parts() { sqlite3 "$1" "SELECT kind, body, rid_lo, rid_hi, n, hex(stats), hex(data) FROM pack ORDER BY kind, body, rid_lo"; }
 cp s.db v4.db
 nb -d v4.db import --body 大东区 request r.csv
@@ -84,14 +85,15 @@ sqlite3 v4.db "DROP TABLE digest; CREATE TABLE pack_old(kind TEXT NOT NULL, body
 is "$(sqlite3 v4.db "SELECT group_concat(name) FROM pragma_table_info('pack')")" "kind,body,rid_lo,rid_hi,n,data,stats" \
    "(the version 4 layout: data before stats)"
 nb -d v4.db report --body 沈河区 --year 2020 --to json --out o4
-is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 7: bring it up to date with 'nianbao init -d v4.db'" \
+is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 8: bring it up to date with 'nianbao init -d v4.db'" \
    "a version 4 store: refused until init"
 nb -d v4.db init
-is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 7:
+is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 8:
   5: the packed parts keep their statistics before their data (read without it)
   6: the digest of each body's records of each kind is kept until they change
-  7: the cells of a body's last run of a year are kept as one text" "init moves the statistics"
-is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 7 has the schema of a new one"
+  7: the cells of a body's last run of a year are kept as one text
+  8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again" "init moves the statistics"
+is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 8 has the schema of a new one"
 is "$(parts v4.db)" "$before" "every part kept, byte for byte"
 nb -d v4.db init --verify
 is "$rc" 0 "and they match the records"
@@ -99,7 +101,7 @@ nb -d v4.db report --body 大东区 --year 2020 --to json --out o4
 is "$rc:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["requests"]["new"]["total"])' o4/大东区-2020.json)" \
    "0:2" "the migrated store makes the report"
 
-# ---- version 6 to 7: the cells of the last run of a year, a row each before ----
+# ---- version 6 to 8: the cells of the last run of a year, a row each before ----
 cp s.db v6.db
 nb -d v6.db regen --body 沈河区 --years 2020-2020 --to json --out rg
 cells=$(sqlite3 v6.db "SELECT hex(cells) FROM run_cells")
@@ -126,9 +128,10 @@ db.commit()
 PY
 is "$(sqlite3 v6.db "SELECT count(*) > 100 FROM run_value WHERE year = 2020")" 1 "(the version 6 store: its cells a row each)"
 nb -d v6.db init
-is "$rc:$out" "0:upgraded store v6.db from schema version 6 to 7:
-  7: the cells of a body's last run of a year are kept as one text" "init keeps the cells as one text"
-is "$(schema v6.db)" "$(schema fresh.db)" "a version 6 store brought to 7 has the schema of a new one"
+is "$rc:$out" "0:upgraded store v6.db from schema version 6 to 8:
+  7: the cells of a body's last run of a year are kept as one text
+  8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again" "init keeps the cells as one text"
+is "$(schema v6.db)" "$(schema fresh.db)" "a version 6 store brought to 8 has the schema of a new one"
 is "$(sqlite3 v6.db "SELECT hex(cells) FROM run_cells WHERE year = 2020")" "$cells" \
    "the cells of 2020 as the regeneration kept them, byte for byte (the next one that changes none writes none)"
 cat >cells.lua <<'LUA'
@@ -145,14 +148,28 @@ c\\d"
 "t\9r\9blank"=false
 "t\9r\9empty"=""' "the other year's cells, their tabs, line feeds and backslashes, blank and empty, read back"
 
-# ---- the test build: one more kind and national value, version 8 ----
+# ---- version 7 to 8: the kept digests, made without the records' provenance, made again ----
+cp s.db v7.db
+nb -d v7.db init --verify
+is "$(sqlite3 v7.db "SELECT count(*) > 0 FROM digest WHERE hash IS NOT NULL")" 1 "(digests kept)"
+# as version 7 kept them: another hash (of the fields alone)
+sqlite3 v7.db "UPDATE digest SET hash = randomblob(length(hash)) WHERE hash IS NOT NULL; PRAGMA user_version = 7"
+nb -d v7.db init
+is "$rc:$out" "0:upgraded store v7.db from schema version 7 to 8:
+$(printf '%s' "  8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again")" \
+   "init says the digests are made again"
+is "$(sqlite3 v7.db "SELECT count(*) FROM digest WHERE hash IS NOT NULL")" 0 "none kept after it"
+nb -d v7.db init --verify
+is "$rc" 0 "and the store verifies"
+
+# ---- the test build: one more kind and national value, version 9 ----
 printf '会议日期,议题\n2020-03-01,政务公开\n' >m.csv
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 7, this nianbao uses version 8: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 8, this nianbao uses version 9: bring it up to date with 'nianbao init -d s.db'" \
    "test build: the store of the released version is refused until init"
 NB_BIN=$CAT nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 7 to 8:
-  8: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
+is "$rc:$out" "0:upgraded store s.db from schema version 8 to 9:
+  9: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "test build: the new kind imports"
 printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
@@ -166,6 +183,6 @@ NB_BIN=$CAT nb -d cat.db init
 is "$(schema s.db)" "$(schema cat.db)" "test build: a migrated store has the schema of a new one"
 is "$(dict s.db)" "$(dict cat.db)" "test build: and its dictionary"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
-is "$rc:$err" "2:nianbao: s.db: store has schema version 8; this nianbao knows versions up to 7 (use a newer nianbao)" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 9; this nianbao knows versions up to 8 (use a newer nianbao)" \
    "the released build refuses the newer store"
 finish

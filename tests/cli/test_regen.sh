@@ -374,6 +374,35 @@ is "$(json names/甲%2F乙/甲%2F乙-2020.json new) $(json names/甲_乙/甲_乙
 is "$(find names -name manifest.json | wc -l)" 7 "and its own manifest (a name made like a long name's end: ~ written %7E)"
 nb -d names.db report --body 甲/乙 --year 2020 --to json --out one
 is "$rc:$(ls one)" "0:甲%2F乙-2020.json" "report names its file the same way"
+# ---- a record's provenance is part of what its reports read ----
+# A rule may name where a record came from (file and line, as the Shenhe example's late.lua
+# does): a record re-imported unchanged from another file must make its body's reports
+# again, or the check file keeps naming the old file while the body is called current
+# (found by a walk through the README).
+printf '%s\n' "$H" 'P1,2020-03-01,自然人,2020-03-10,1,丙' 'P2,2020-04-01,自然人,2020-04-08,1,丙' >prov1.csv
+printf '%s\n' "$H" 'P2,2020-04-01,自然人,2020-04-08,1,丙' >prov2.csv
+cat >where.lua <<'LUA'
+return { { id = "W1", severity = "info", title = "来源", formula = "-",
+  run = function(ctx, emit)
+    local at = {}
+    for r in ctx.store:rows("request", { body = ctx.body }) do at[#at + 1] = r.id .. "@" .. r.source .. ":" .. r.line end
+    table.sort(at)
+    emit{ status = "FAIL", message = table.concat(at, " ") }
+  end } }
+LUA
+nb -d prov.db init
+nb -d prov.db import request prov1.csv
+nb -d prov.db import --body 丙 rules where.lua
+nb -d prov.db regen --to md --checks --out pv
+is "$rc" 0 "regen --checks of a body whose rule names its records' files"
+like "$(cat pv/丙/丙-2020-检查结果.md)" "P2@prov1.csv:3" "the check file names the file"
+nb -d prov.db import request prov2.csv
+like "$out" "1 updated" "P2 re-imported unchanged from another file: updated (its source)"
+nb -d prov.db regen --to md --checks --out pv
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:0" "its body's reports made again, not current"
+like "$(cat pv/丙/丙-2020-检查结果.md)" "P2@prov2.csv:2" "the check file names the new file"
+nb -d prov.db regen --to md --checks --out pv
+is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:1" "then current"
 # ---- memory: a run's does not grow with its reports ----
 # 60 bodies x 4 years, made in one process under a Lua memory limit that about 40 reports'
 # worth of kept state exceeds: a run that kept each body's last reports (the Y1-Y3

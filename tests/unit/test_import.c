@@ -379,6 +379,15 @@ static void test_mapping(void)
               "mapping: not national message");
     nb_mapping_alias(&m, "request", "日期", "nosuch", err, sizeof err);
     CHECK_STR(err, "alias '日期': request has no field 'nosuch'", "mapping: alias to unknown field");
+    /* a section checked alone (an empty one: nothing else would name it) */
+    CHECK(nb_mapping_section("request", "applicant", 0, err, sizeof err) == NB_OK, "mapping: a section of a categorical field");
+    CHECK(nb_mapping_section("request", "aplicant", 0, err, sizeof err) == NB_ERR_INPUT, "mapping: a section of a field typed wrong refused");
+    CHECK_STR(err, "request.aplicant is not a categorical field", "mapping: its message");
+    CHECK(nb_mapping_section("requests", "applicant", 0, err, sizeof err) == NB_ERR_INPUT, "mapping: a section of an unknown kind refused");
+    CHECK_STR(err, "unknown record kind 'requests'", "mapping: its message");
+    CHECK(nb_mapping_section("aliases", "request", 1, err, sizeof err) == NB_OK, "mapping: the aliases of a kind");
+    CHECK(nb_mapping_section("aliases", "reqest", 1, err, sizeof err) == NB_ERR_INPUT, "mapping: the aliases of an unknown kind refused");
+    CHECK_STR(err, "unknown record kind 'reqest'", "mapping: its message");
 
     const char *csv = write_file("mapped.csv",
         "申请编号,来文日期,申请人类型,办结日期,办理结果\n"
