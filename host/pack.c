@@ -334,20 +334,23 @@ static nb_err sql_fail(nb_store *s, char *err, size_t errlen);
 
 /* The path and header of source SRC, as runs.c's digest reads them with the rows: read
  * once a transaction (forgotten with the state: a rolled back source's id may be given
- * again), the last found first (a file's records come from one source a body). NULL on
- * failure, with ERR. */
+ * again), kept in id order (a file naming many bodies has a source a body, its rows in
+ * turn). NULL on failure, with ERR. */
 static const struct source_text *source_of(nb_store *s, int64_t src, char *err, size_t errlen)
 {
     struct nb_pack_state *st = s->pack;
-    for (int i = st->nsrcs - 1; i >= 0; i--)
-        if (st->srcs[i].id == src) {
-            if (i != st->nsrcs - 1) { /* to the end: found first next time */
-                struct source_text t = st->srcs[i];
-                memmove(&st->srcs[i], &st->srcs[i + 1], (size_t)(st->nsrcs - 1 - i) * sizeof t);
-                st->srcs[st->nsrcs - 1] = t;
-            }
-            return &st->srcs[st->nsrcs - 1];
-        }
+    int lo = 0, hi = st->nsrcs; /* the first at or after SRC */
+    if (hi > 0 && st->srcs[hi - 1].id < src)
+        lo = hi; /* the usual case: a source newer than the others */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (st->srcs[mid].id < src)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < st->nsrcs && st->srcs[lo].id == src)
+        return &st->srcs[lo];
     if (st->nsrcs == st->capsrcs) {
         int cap = st->capsrcs ? st->capsrcs * 2 : 8;
         struct source_text *n = realloc(st->srcs, (size_t)cap * sizeof *n);
@@ -386,8 +389,10 @@ static const struct source_text *source_of(nb_store *s, int64_t src, char *err, 
             sql_fail(s, err, errlen);
         return NULL;
     }
-    st->srcs[st->nsrcs++] = t;
-    return &st->srcs[st->nsrcs - 1];
+    memmove(&st->srcs[lo + 1], &st->srcs[lo], (size_t)(st->nsrcs - lo) * sizeof t);
+    st->srcs[lo] = t;
+    st->nsrcs++;
+    return &st->srcs[lo];
 }
 
 void nb_pack_forget(nb_store *s)

@@ -387,6 +387,18 @@ static void test_carry(void)
               digest_of(s, jia, 1, a1) == 0 && wrong_state(s, 1) == 0 && t_count(s, kept) == 1 &&
               nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 1,
           "carry: a state of zeros kept beside a right digest is found too");
+    /* a file naming bodies in turn (a source a body, in one transaction), its dates not
+       written YYYY-MM-DD (raw values kept): each body's digest carried on, as the rows give
+       it (the carried digest hashes each record's source path and header, line and raw) */
+    sqlite3_exec(s->db, "UPDATE digest SET hash = NULL", NULL, NULL, NULL); /* the wrong states above */
+    CHECK(t_import(s, "city.csv", "request", NULL,
+                   "编号,收到日期,申请人类型,机关\nC1,2020/3/1,自然人,丙区\nC2,2020-03-02,企业,丁区\n"
+                   "C3,2020/3/3,自然人,丙区\nC4,2020-03-04,自然人,戊区\nC5,2020-03-05,自然人,丁区\n", 0) == NB_OK &&
+              t_count(s, "SELECT count(DISTINCT src) FROM request WHERE id LIKE 'C%'") == 3 &&
+              t_count(s, "SELECT count(*) FROM digest WHERE kind = 'request' AND body > 1 AND length(hash) = 137") == 3 &&
+              t_count(s, "SELECT count(*) FROM request WHERE id LIKE 'C%' AND raw <> ''") == 3 &&
+              nb_digest_verify(s, &bad, why, sizeof why, err, sizeof err) == NB_OK && bad == 0,
+          "carry: a file naming three bodies in turn: each digest carried on, as the rows give it");
     /* a damaged store: records whose parts and digest are gone; a record added starts no
        new hash (the rows before it count, not the parts) */
     CHECK(sqlite3_exec(s->db, "DELETE FROM pack; DELETE FROM digest", NULL, NULL, NULL) == SQLITE_OK &&
