@@ -152,6 +152,12 @@ nb_err nb_figures_read(const char *path, nb_figures *out, char *err, size_t errl
         snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
         return NB_ERR_INPUT;
     }
+    if (json_is_array(root)) {
+        snprintf(err, errlen, "%s: several reports (an array, as lint --json writes for several files); "
+                 "a year's figures are one report: lint its file alone with --json", path);
+        json_decref(root);
+        return NB_ERR_INPUT;
+    }
     nb_err rc = object_of(root, "the file", path, err, errlen);
     json_t *tables = json_object_get(root, "tables");
     json_t *year = json_object_get(root, "year"), *fmt = json_object_get(root, "format");

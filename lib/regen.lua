@@ -30,8 +30,10 @@ regen.safe_name = report.safe_name
 
 --- The reports to make: { reports = { {body, year, format}, … } in tree order and year
 --- order, skipped = { {body, year, reason}, … }, first =, last = (years), years_held =
---- { body = store:years(body) } (of the bodies looked at) }. OPTS: bodies
---- (names; default every body), years ({first, last}; default every year with data).
+--- { body = store:years(body) } (of the bodies looked at), held_first =, held_last = (the
+--- years with data of the bodies looked at, whatever OPTS.years) }. OPTS: bodies (names;
+--- default every body), years ({first, last}; default every year with data: records,
+--- figures, or a year an import declared complete).
 function regen.plan(store, opts)
   opts = opts or {}
   local tree, by_name = bodies.tree(store)
@@ -48,6 +50,14 @@ function regen.plan(store, opts)
       plan.years_held[name] = store:years(name)
       for _, y in ipairs(plan.years_held[name]) do set[y] = true end
       for _, f in ipairs(store:figures(name)) do set[f.year] = true end
+      -- a year an import declared complete (import --year) is data too: its kinds count 0
+      for _, years in pairs(store:coverage(name)) do
+        for y in pairs(years) do set[y] = true end
+      end
+      for y in pairs(set) do
+        plan.held_first = math.min(plan.held_first or y, y)
+        plan.held_last = math.max(plan.held_last or y, y)
+      end
       years_of[name] = set
     end
     return years_of[name]
@@ -494,6 +504,9 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
       end
       must(opts.write_file(dir .. "/" .. name .. ".changes.csv", table.concat(lines, "\n") .. "\n"))
       files[name .. ".changes.csv"] = nil -- a record of this run's changes, not an output
+    elseif opts.remove_file and opts.read_file and opts.read_file(dir .. "/" .. name .. ".changes.csv") then
+      -- an earlier run's, which no longer describes the files: removed
+      must(opts.remove_file(dir .. "/" .. name .. ".changes.csv"))
     end
 
     sources_of[r.body] = sources_of[r.body] or rule_sources(store, r.body, opts.sources or {})

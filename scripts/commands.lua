@@ -612,6 +612,9 @@ local function note_empty_year(c, years_of)
     if y == c.opt.year then return end
   end
   if c.store:figures(c.opt.body, c.opt.year) then return end
+  for _, years in pairs(c.store:coverage(c.opt.body)) do -- a year declared complete (import --year)
+    if years[c.opt.year] then return end
+  end
   local plan = regen.plan(c.store, { bodies = { c.opt.body }, years = { c.opt.year, c.opt.year } })
   if #plan.reports > 0 or #plan.skipped > 0 then return end
   local held = {}
@@ -791,7 +794,14 @@ local function run_regen(c)
     print(string.format("skipped %s %d: %s", s.body, s.year, s.reason))
   end
   if #plan.reports == 0 then
-    print("nothing to regenerate (no body has records, texts or figures in a year a format covers)")
+    local function span(a, b) return a == b and tostring(a) or (a .. "–" .. b) end
+    if c.opt.years and #plan.skipped == 0 then
+      print(string.format("nothing to regenerate: no body has records, texts or figures in %s (%s)",
+        span(c.opt.years[1], c.opt.years[2]),
+        plan.held_first and ("their years: " .. span(plan.held_first, plan.held_last)) or "none has any"))
+    else
+      print("nothing to regenerate (no body has records, texts or figures in a year a format covers)")
+    end
     return 0
   end
   local out = c.opt.out or "out"
@@ -832,7 +842,7 @@ local function run_regen(c)
   local rows = { { "机关", "年度", "格式", "错误", "警告", "输出" } }
   for _, r in ipairs(result.reports) do
     rows[#rows + 1] = { r.body, tostring(r.year), r.format, tostring(r.errors), tostring(r.warnings),
-      r.first_run and "新" or r.changed and "有变化" or "无变化" }
+      r.first_run and "新" or r.changed and "有变化" or r.current and "保留" or "无变化" }
   end
   local widths = {}
   for _, row in ipairs(rows) do
@@ -856,6 +866,9 @@ local function run_regen(c)
         print(string.format("  %s “%s” %s: %s → %s (%s.%s.%s)", ch.title, ch.row_label, ch.col_label,
           ch.old == "" and "(blank)" or ch.old, ch.new == "" and "(blank)" or ch.new, ch.table, ch.row, ch.col))
       end
+    end
+    if r.changed and not r.first_run and #r.changes == 0 and #r.newly_failing == 0 and #r.newly_passing == 0 then
+      print(head .. "no cell changed; its files differ from the last run's (other formats or options, its text or its checks)")
     end
     if #r.newly_failing > 0 then print(head .. "newly failing: " .. table.concat(r.newly_failing, ", ")) end
     if #r.newly_passing > 0 then print(head .. "newly passing: " .. table.concat(r.newly_passing, ", ")) end

@@ -43,6 +43,16 @@ nb -d s.db import --body 沈河区 --year 2020 report seed.json
 is "$rc:$out" "0:seed.json: 198 cells of 沈河区 2020 (gov2019) stored as imported figures" \
    "seed --json: imported as a past year's figures"
 
+# lint --json of several files writes an array of reports; imported as it is, it said "the
+# file: an object (got an array)" (found by a walk through the README)
+cp seed.txt seed2.txt
+nb lint --json seed.txt seed2.txt
+printf '%s\n' "$out" >two.json
+is "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' two.json)" 2 "(lint --json of two files: an array of two)"
+nb -d s.db import --body 沈河区 --year 2020 report two.json
+is "$rc:$err" "2:nianbao: two.json: several reports (an array, as lint --json writes for several files); a year's figures are one report: lint its file alone with --json" \
+   "an array of reports imported: refused, saying what to do"
+
 # ---- faults, each from the seed ----
 # a blank 总计 column (三、本年新收 … row and the carried-in row): missing, not 0
 sed -e '49s/| 220 |/|  |/' -e '50s/| 7 |/|  |/2' seed.txt >blank.txt

@@ -54,6 +54,7 @@ like "$out" "9 reports in o;.*
 is "$(find o -type f -newer stamp | wc -l)" 0 "again: no file written, manifests included"
 table() { printf '%s\n' "$1" | sed -n '/^机关/,/^[0-9]* reports/p' | grep -v reports | awk '{ print $1, $2, $3, $4, $5 }'; }
 is "$(table "$out")" "$(table "$first_out")" "again: each report's errors and warnings as the run that made it (from the store's history)"
+is "$(printf '%s\n' "$out" | sed -n '/^机关/,/^[0-9]* reports/p' | grep -c ' 保留$')" 9 "the table shows each as 保留 (left as it was), not 无变化 (made again, the same)"
 like "$out" "甲区: no records of kind case in 2019–2021 \(its cells are blank\)" "and its kinds without records (from the manifest)"
 (cd o && find . -type f ! -name manifest.json -exec sha256sum {} + | sort) >sums2
 check "again: every file the same bytes" cmp -s sums1 sums2
@@ -146,6 +147,8 @@ FONTCONFIG_FILE=$T/fc.xml nb -d s.db regen --out ojs --to json --body 乙区
 is "$(printf '%s\n' "$out" | grep -c 'current$')" 3 "but not the reports without a PDF"
 nb -d s.db regen --out o --to json
 is "$(printf '%s\n' "$out" | grep -c 'current$')" 0 "other formats (--to json): every report made"
+like "$out" "甲区 2020: no cell changed; its files differ from the last run's \(other formats or options, its text or its checks\)" \
+   "changed for its files alone (other formats): said, with no cell listed"
 nb -d s.db regen --out o
 is "$(printf '%s\n' "$out" | grep -c 'current$')" 0 "and back to every format: made again (the manifest lists what --to json made)"
 mkdir -p h2 && cp -R "$NIANBAO_HOME/lib" "$NIANBAO_HOME/scripts" h2/ && echo '-- another version' >>h2/lib/regen.lua
@@ -167,6 +170,12 @@ nb -d s.db regen --years 2019-2019 --body 甲区 --out o
 is "$(manifest_years o/甲区/manifest.json)" "2019 2020 2021" "and is back when remade"
 check "the same bytes as after the full run again" cmp -s m1 o/甲区/manifest.json
 
+# --years holding none of the bodies' years: said so, with the years they hold (it said no
+# body had records, found by a walk through the README)
+nb -d s.db regen --years 2030-2031 --out o
+is "$rc:$out" "0:nothing to regenerate: no body has records, texts or figures in 2030–2031 (their years: 2018–2021)" \
+   "regen --years of no body's years: says which years there are"
+
 # ---- one record changed: exactly its cells, and the diff says so ----
 printf '%s\n' "$H" 'A4,2020-12-25,企业,2021-01-08,1,甲区' >fix.csv
 nb -d s.db import request fix.csv
@@ -187,6 +196,12 @@ like "$out" "  三、收到和处理政府信息公开申请情况 “一、本�
    "the summary shows the diff too, in the report's labels"
 like "$out" "甲区 2021 \(gov2021\).*changed" "2021 changed too (A4 was carried in and closed there)"
 check "2019 was not in the run: its files untouched" test ! -e o/甲区/甲区-2019.changes.csv
+# made again with no cell changed: the last run's changes file, which no longer describes
+# the files, is removed (found by a walk through the README: left, and not in the manifest)
+nb -d s.db regen --years 2020-2020 --body 甲区 --out o --force
+is "$rc:$(printf '%s\n' "$out" | grep -c '^甲区 2020 .*unchanged$')" "0:1" "made again with nothing changed: unchanged"
+check "and the last run's changes file removed" test ! -e o/甲区/甲区-2020.changes.csv
+check "the other year's kept (not made in this run)" test -e o/甲区/甲区-2021.changes.csv
 
 # ---- a published year that breaks a carry-over; a child that breaks the roll-up ----
 python3 - <<'PY'
@@ -403,6 +418,22 @@ is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:0" "its body's reports 
 like "$(cat pv/丙/丙-2020-检查结果.md)" "P2@prov2.csv:2" "the check file names the new file"
 nb -d prov.db regen --to md --checks --out pv
 is "$rc:$(printf '%s\n' "$out" | grep -c 'current$')" "0:1" "then current"
+# ---- a year declared complete with no records is data: its report is made ----
+# (found by a walk through the README: report said the year had no data, regen left it out)
+printf '%s\n' "$H" 'Q1,2020-03-01,自然人,2020-03-10,1,丁' >q.csv
+printf '编号,收到日期,申请人类型,办结日期,办理结果\n' >q2021.csv
+nb -d decl.db init
+nb -d decl.db import request q.csv
+nb -d decl.db import --body 丁 --year 2021 request q2021.csv
+is "$rc" 0 "(2021 declared complete: no requests)"
+nb -d decl.db report --body 丁 --year 2021 --to json --out dq
+is "$rc:$err" "0:" "report of the declared year: no note that it has no data"
+is "$(json dq/丁-2021.json new)" 0 "its requests counted 0"
+nb -d decl.db regen --to json --out dr
+is "$rc:$(printf '%s\n' "$out" | grep -c '^丁 20[0-9]* (gov')" "0:2" "regen makes the declared year too (丁 2020 and 2021)"
+nb -d decl.db report --body 丁 --year 2022 --to json --out dq
+like "$err" "note: 丁 has no records or imported figures of 2022" "a year neither held nor declared: the note still"
+
 # ---- memory: a run's does not grow with its reports ----
 # 60 bodies x 4 years, made in one process under a Lua memory limit that about 40 reports'
 # worth of kept state exceeds: a run that kept each body's last reports (the Y1-Y3
