@@ -815,6 +815,17 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
     if ((im->body_col < 0 && (rc = target_of(im, o->body, &t, err, errlen))) ||
         (rc = read_rows(im, err, errlen)) || (rc = helper_failed(im, err, errlen)))
         return rc; /* a failure in the helper before the rows refused, as it would alone */
+    /* a file with a body column and no rows declares its year complete for --body (it
+       declared nothing, silently); without --body, for no body: said */
+    if (o->cover_year && im->body_col >= 0 && im->ntargets == 0 && !im->st->refused) {
+        if (!o->body) {
+            snprintf(err, errlen, "%s: --year %d declares nothing: no row names a body; give --body NAME",
+                     o->path, o->cover_year);
+            return NB_ERR_INPUT;
+        }
+        if ((rc = target_of(im, o->body, &t, err, errlen)))
+            return rc;
+    }
     nb_coder_unknowns(im->coder, o->path, 0, tell, im); /* each refused its rows already */
     if (im->st->refused) {
         snprintf(err, errlen, "%s: %ld row%s refused; nothing written", o->path,

@@ -433,6 +433,13 @@ nb -d decl.db regen --to json --out dr
 is "$rc:$(printf '%s\n' "$out" | grep -c '^丁 20[0-9]* (gov')" "0:2" "regen makes the declared year too (丁 2020 and 2021)"
 nb -d decl.db report --body 丁 --year 2022 --to json --out dq
 like "$err" "note: 丁 has no records or imported figures of 2022" "a year neither held nor declared: the note still"
+# the same with a file whose header has the body column (机关): it declared nothing, silently
+printf '%s\n' "$H" >q2023.csv
+nb -d decl.db import --body 丁 --year 2023 request q2023.csv
+is "$rc:$(sqlite3 decl.db "SELECT year FROM coverage ORDER BY year" | tr '\n' ' ')" "0:2021 2023 " "a file with the 机关 column and no rows declares the year for --body"
+like "$err" "2023 is declared complete with none" "and says so"
+nb -d decl.db import --year 2024 request q2023.csv
+is "$rc:$err" "2:nianbao: q2023.csv: --year 2024 declares nothing: no row names a body; give --body NAME" "without --body: refused, saying why"
 
 # ---- memory: a run's does not grow with its reports ----
 # 60 bodies x 4 years, made in one process under a Lua memory limit that about 40 reports'
