@@ -248,16 +248,63 @@ typedef struct {
     body_row *rows;
     long nrows, cap;
     int problems;
+    struct told {
+        long line, seq;
+        char *field, *reason, *value; /* copies; NULL: none (or out of memory) */
+    } *told;                          /* the problems, given to the diag callback in line order */
+    int ntold, captold;
 } bodies_file;
 
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* A problem at LINE, kept until told (tell_all): they are found pass by pass (a name
+ * missing while reading, a name given twice and a parent unknown after), and are told by
+ * line. A problem not kept (no memory) is still counted. */
 static void tell(bodies_file *f, long line, const char *field, const char *reason,
                  const char *value)
 {
     f->problems++;
-    if (f->o->diag) {
-        nb_diag d = {f->o->path, line, field, reason, value, 0};
-        f->o->diag(f->o->diag_ud, &d);
+    if (!f->o->diag)
+        return;
+    if (f->ntold == f->captold) {
+        int cap = f->captold ? f->captold * 2 : 16;
+        struct told *n = realloc(f->told, (size_t)cap * sizeof *n);
+        if (!n)
+            return;
+        f->told = n, f->captold = cap;
     }
+    f->told[f->ntold] = (struct told){line, f->ntold, dup_or_null(field), dup_or_null(reason),
+                                      dup_or_null(value)};
+    f->ntold++;
+}
+
+static int told_cmp(const void *a, const void *b)
+{
+    const struct told *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The problems kept, by line (then as found), to the diag callback; freed. */
+static void tell_all(bodies_file *f)
+{
+    if (f->ntold > 1)
+        qsort(f->told, (size_t)f->ntold, sizeof *f->told, told_cmp);
+    for (int i = 0; i < f->ntold; i++) {
+        struct told *t = &f->told[i];
+        nb_diag d = {f->o->path, t->line, t->field, t->reason ? t->reason : "(out of memory)", t->value, 0};
+        f->o->diag(f->o->diag_ud, &d);
+        free(t->field);
+        free(t->reason);
+        free(t->value);
+    }
+    free(f->told);
+    f->told = NULL;
+    f->ntold = f->captold = 0;
 }
 
 /* The header: every column a field of a bodies file, each once, the name present. */
@@ -520,6 +567,7 @@ nb_err nb_bodies_import(nb_store *s, const nb_bodies_opts *o, nb_bodies_result *
                  f.problems == 1 ? "" : "s");
         rc = NB_ERR_INPUT;
     }
+    tell_all(&f);
     nb_bodies_free(&known);
     free_rows(&f);
     return rc;

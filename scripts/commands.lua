@@ -721,6 +721,11 @@ local function run_delete(c)
   if #c.args == 0 then
     local err
     n, err = c.store:delete_body(body, { force = c.opt.force, dry_run = dry })
+    if not n and not c.opt.force then -- refused for what it holds: say what (a dry run counts it)
+      local held = c.store:delete_body(body, { force = true, dry_run = true })
+      local at = held and err:find(": give --force", 1, true)
+      if at then err = err:sub(1, at - 1) .. " (it holds " .. removed_text(held) .. ")" .. err:sub(at) end
+    end
     if not n then c.host.fail("delete: " .. err) end
     what = "body " .. body .. " and " .. removed_text(n)
   elseif c.args[1] == "script" then

@@ -40,9 +40,9 @@ is "$out" "move.csv: 1 body read, 0 created, 1 updated, 0 unchanged" "a body mov
 before=$(snapshot s.db)
 printf '名称,上级,汇总\n甲,乙,是\n甲,,也许\n' >bad.csv
 nb -d s.db import bodies bad.csv
-is "$rc:$err" "2:bad.csv:3: field 'rollup': not yes or no (是/否) (也许)
+is "$rc:$err" "2:bad.csv:2: field 'parent': neither a row of this file nor a body of the store (乙)
+bad.csv:3: field 'rollup': not yes or no (是/否) (也许)
 bad.csv:3: field 'name': given twice (first at line 2) (甲)
-bad.csv:2: field 'parent': neither a row of this file nor a body of the store (乙)
 nianbao: bad.csv: 3 problems; nothing written" "a bad bodies file: every problem named, exit 2"
 printf '名称,上级\n沈阳市,沈河区财政局\n' >cycle.csv
 nb -d s.db import bodies cycle.csv
@@ -73,4 +73,13 @@ bad2.csv:4: field 'id': duplicate id, first at line 2 (E1)
 bad2.csv:5: field 'body': not the body given with --body (沈河区) (和平区)" \
    "missing body, an id twice in one body, a row of another body than --body: each refused"
 is "$(snapshot s.db)" "$before" "and nothing written"
+# problems found pass by pass (a name missing while reading; a name twice, an unknown parent
+# after) are told by line (they came pass by pass, a later line first)
+printf '名称,上级\n甲,\n甲,\n丙,不存在\n,x\n' >order.csv
+nb -d s.db import bodies order.csv
+is "$rc:$err" "2:order.csv:3: field 'name': given twice (first at line 2) (甲)
+order.csv:4: field 'parent': neither a row of this file nor a body of the store (不存在)
+order.csv:5: field 'name': missing value
+order.csv:5: field 'parent': neither a row of this file nor a body of the store (x)
+nianbao: order.csv: 4 problems; nothing written" "a bodies file's problems told by line"
 finish

@@ -117,7 +117,8 @@ before=$(snapshot s.db)
 nb -d s.db delete --body 市
 like "$rc:$err" "^2:nianbao: delete: .*区" "a body with bodies below it: refused, naming them"
 nb -d s.db delete --body 区
-like "$rc:$err" "^2:nianbao: delete: .*--force" "a body that holds records: only with --force"
+is "$rc:$err" "2:nianbao: delete: s.db: 区 is not empty (it holds 3 request records, 1 script): give --force to delete it with all it holds" \
+   "a body that holds records: only with --force, saying what it holds"
 is "$(snapshot s.db)" "$before" "refused body deletions: nothing removed"
 nb -d s.db delete --dry-run --force --body 区
 is "$rc:$out" "0:would remove body 区 and 3 request records, 1 script (dry run: nothing written)" "delete body --dry-run: the count"

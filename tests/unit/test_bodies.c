@@ -135,14 +135,14 @@ static void test_refused(nb_store *s)
     nb_err rc = import_bodies(s, p, 0, &r, err, sizeof err);
     CHECK(rc == NB_ERR_INPUT, "problems: refused");
     CHECK_STR(diags,
-              "bad.csv:3: field 'rollup': not yes or no (是/否) (也许)\n"
-              "bad.csv:5: field 'name': missing value\n"
-              "bad.csv:6: field 'parent': a body cannot be its own parent (丁)\n"
-              "bad.csv:3: field 'name': given twice (first at line 2) (甲)\n"
               "bad.csv:2: field 'parent': neither a row of this file nor a body of the store (乙)\n"
+              "bad.csv:3: field 'rollup': not yes or no (是/否) (也许)\n"
+              "bad.csv:3: field 'name': given twice (first at line 2) (甲)\n"
               "bad.csv:4: field 'parent': neither a row of this file nor a body of the store "
-              "(不存在的机关)\n",
-              "each problem with its line and field");
+              "(不存在的机关)\n"
+              "bad.csv:5: field 'name': missing value\n"
+              "bad.csv:6: field 'parent': a body cannot be its own parent (丁)\n",
+              "each problem with its line and field, by line (found pass by pass)");
     CHECK_STR(tree(s), before, "nothing written");
     p = write_file("cycle.csv", "名称,上级\n沈阳市,沈河区财政局\n");
     rc = import_bodies(s, p, 0, &r, err, sizeof err);
