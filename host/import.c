@@ -802,7 +802,12 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
         return rc;
     }
     if (nb_coder_header(im->coder, o->path, fields, n, tell, im) != NB_OK) {
-        snprintf(err, errlen, "%s: the header does not fit kind '%s'", o->path, im->k->name);
+        char sheets[256];
+        if (!o->sheet && nb_reader_sheets(im->r, sheets, sizeof sheets) > 1)
+            snprintf(err, errlen, "%s: the header of its first sheet does not fit kind '%s' (the "
+                     "workbook's sheets: %s; --sheet NAME reads another)", o->path, im->k->name, sheets);
+        else
+            snprintf(err, errlen, "%s: the header does not fit kind '%s'", o->path, im->k->name);
         return NB_ERR_INPUT;
     }
     im->body_col = nb_coder_body_column(im->coder);

@@ -160,6 +160,13 @@ const char *nb_reader_encoding(const nb_reader *r)
     return r->encoding;
 }
 
+size_t nb_reader_sheets(const nb_reader *r, char *out, size_t outlen)
+{
+    if (out && outlen)
+        out[0] = '\0';
+    return r->sheets ? r->sheets(r, out, outlen) : 0;
+}
+
 void nb_reader_close(nb_reader *r)
 {
     if (!r)

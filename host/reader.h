@@ -76,6 +76,10 @@ nb_err nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line,
  * then it is "UTF-8", which an ASCII text is. */
 const char *nb_reader_encoding(const nb_reader *r);
 
+/* The number of sheets of a workbook (0 for CSV), their names in workbook order joined
+ * with ", " into OUT (cut to fit OUTLEN; nothing when OUT is NULL). */
+size_t nb_reader_sheets(const nb_reader *r, char *out, size_t outlen);
+
 /* Frees the reader; NULL is allowed. */
 void nb_reader_close(nb_reader *r);
 

@@ -21,6 +21,8 @@ struct nb_reader {
                    size_t errlen);
     /* Frees what the kind added; nb_reader_close frees the rest. */
     void (*free)(nb_reader *r);
+    /* A workbook's sheets (nb_reader_sheets), NULL for a kind without sheets. */
+    size_t (*sheets)(const nb_reader *r, char *out, size_t outlen);
 };
 
 /* Open FD (a regular file, positioned at its start) as CSV or XLSX. They own

@@ -1248,6 +1248,16 @@ static nb_err xlsx_next(nb_reader *base, size_t *nfields, char ***fields, long *
     return NB_OK;
 }
 
+static size_t xlsx_sheets(const nb_reader *base, char *out, size_t outlen)
+{
+    const xlsx_reader *r = (const xlsx_reader *)base;
+    for (size_t i = 0; out && outlen && i < r->sheets.n; i++) {
+        size_t len = strlen(out);
+        nb_reader_seterr(out + len, outlen - len, "%s%s", i ? ", " : "", r->sheets.v[i].key);
+    }
+    return r->sheets.n;
+}
+
 static void xlsx_free(nb_reader *base)
 {
     xlsx_reader *r = (xlsx_reader *)base;
@@ -1290,6 +1300,7 @@ nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_
     r->base.fd = fd;
     r->base.next = xlsx_next;
     r->base.free = xlsx_free;
+    r->base.sheets = xlsx_sheets;
     if ((rc = xlsx_start(r, sheet, err, errlen)) != NB_OK) {
         nb_reader_close(&r->base);
         return rc;

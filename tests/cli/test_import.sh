@@ -311,6 +311,23 @@ X2 20200301 business - -
     nb -d s.db import --body 沈河区 --sheet 没有 request requests.xlsx
     is "$rc:$err" "2:nianbao: requests.xlsx: no sheet named '没有' (sheets: 申请)" \
        "xlsx: a missing sheet is named, with the sheets there are"
+    # a workbook whose first sheet is not the data: its sheets named (found by a walk through
+    # the README: the message said the header does not fit, and no more)
+    /usr/bin/python3 - <<'EOF'
+import openpyxl
+wb = openpyxl.Workbook()
+wb.active.title = "说明"
+wb.active.append(["本表为2020年申请台账"])
+ws = wb.create_sheet("申请")
+ws.append(["编号", "收到日期", "申请人类型"])
+ws.append(["S1", "2020-03-01", "自然人"])
+wb.save("two-sheets.xlsx")
+EOF
+    nb -d s.db import --body 沈河区 request two-sheets.xlsx
+    like "$err" "nianbao: two-sheets.xlsx: the header of its first sheet does not fit kind 'request' \\(the workbook's sheets: 说明, 申请; --sheet NAME reads another\\)" \
+       "xlsx: a first sheet that is not the data: the sheets named, and --sheet"
+    nb -d s.db import --body 沈河区 --sheet 申请 request two-sheets.xlsx
+    is "$rc" 0 "and --sheet reads it"
 else
     not_ok "xlsx: /usr/bin/python3 with openpyxl is needed (apt-get install python3-openpyxl)"
 fi
