@@ -1017,7 +1017,7 @@ commands.list = {
   {
     name = "delete", store = "write", existing_body = true,
     summary = "remove records by id, a stored script, or a body (prints what it removed)",
-    args = { { "KIND ID...", "records of a kind by id (an id that begins with - after --); or 'script NAME'; or nothing: the body itself", optional = true } },
+    args = { { "KIND ID... | script NAME", "records of a kind by id (an id that begins with - after --); or a stored script; or nothing: the body itself", optional = true } },
     options = {
       { "--body", "NAME", "the body", required = true },
       { "--force", nil, "remove a body that still holds records, texts or scripts, with all of them" },
