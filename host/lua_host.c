@@ -231,6 +231,23 @@ static int h_allow_write(lua_State *L)
     return 0;
 }
 
+/* host.allow_read(path): the file PATH (a command-line argument of the command) may be read
+ * by the store's import and nianbao.read_text/read_figures wherever it is. Only the
+ * command line's program has host: a user's script cannot widen its own sandbox. */
+static int h_allow_read(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    nb_config *cfg = (nb_config *)nb_lua_config(L);
+    char **n = realloc(cfg->reads, (cfg->nreads + 1) * sizeof *n);
+    if (!n)
+        return luaL_error(L, "out of memory");
+    cfg->reads = n;
+    if (!(cfg->reads[cfg->nreads] = strdup(path)))
+        return luaL_error(L, "out of memory");
+    cfg->nreads++;
+    return 0;
+}
+
 /* host.defer_sync(dir): the files written from now on in DIR (and by forked workers) are
  * synced together by host.sync_files, not one by one (nb_out_defer_sync). */
 static int h_defer_sync(lua_State *L)
@@ -540,6 +557,7 @@ static const luaL_Reg host_funcs[] = {
     {"remove_file", h_remove_file},
     {"defer_sync", h_defer_sync}, {"sync_files", h_sync_files},
     {"allow_write", h_allow_write},
+    {"allow_read", h_allow_read},
     {"set_limits", h_set_limits}, {"reset_instructions", h_reset_instructions},
     {"count_instructions", h_count_instructions},
     {"set_store", h_set_store},

@@ -311,6 +311,9 @@ static int l_import(lua_State *L)
     nb_store *s = nb_check_writable(L, 1, "store:import");
     const char *kind = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
+    if (!nb_lua_may_read(L, path)) /* as nianbao.read_text: the file would be in the store */
+        return luaL_error(L, "store:import: %s: scripts read files only in the working folder and "
+                             "the store's folder (sandbox)", path);
     if (strcmp(kind, "bodies") == 0)
         return import_bodies(L, s, path);
     const char *body = opt_str(L, 4, "body");
@@ -432,6 +435,9 @@ static int l_import_files(lua_State *L)
             return luaL_error(L, "store:import_files: file %d is not a path (got %s)", (int)i,
                               luaL_typename(L, -1));
         paths[i - 1] = lua_tostring(L, -1);
+        if (!nb_lua_may_read(L, paths[i - 1]))
+            return luaL_error(L, "store:import_files: %s: scripts read files only in the working "
+                                 "folder and the store's folder (sandbox)", paths[i - 1]);
         lua_rawseti(L, 6, i);
     }
     lua_rawsetp(L, 6, paths); /* table 6 keeps the array of pointers too */

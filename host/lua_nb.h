@@ -36,6 +36,9 @@ typedef struct {
     char home[4096];    /* folder holding scripts/ and lib/ */
     char db[4096];      /* store path given with -d, default ./nianbao.db */
     char out[4096];     /* a folder the command writes into (report --out), or "" */
+    char **reads;       /* files the command's own arguments name (host.allow_read): scripts
+                           may read them wherever they are */
+    size_t nreads;
 } nb_config;
 
 /* 1 when scripts may read PATH: it lies in the working folder or the store's folder. */

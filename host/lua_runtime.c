@@ -485,6 +485,9 @@ int nb_lua_may_read(lua_State *L, const char *path)
     const nb_config *cfg = nb_lua_config(L);
     char folder[4096];
     store_folder(cfg, folder, sizeof folder);
+    for (size_t i = 0; i < cfg->nreads; i++)
+        if (strcmp(cfg->reads[i], path) == 0)
+            return 1;
     return nb_path_within(path, ".") || nb_path_within(path, folder) ||
            nb_path_within(path, cfg->home);
 }

@@ -104,5 +104,8 @@ int main(int argc, char **argv)
         c.status = report(L);
     lua_close(L);
     nb_pool_release(&lim.pool);
+    for (size_t i = 0; i < cfg.nreads; i++)
+        free(cfg.reads[i]);
+    free(cfg.reads);
     return c.status;
 }

@@ -352,6 +352,7 @@ end
 
 local function run_import(c)
   local kind, path = c.args[1], c.args[2]
+  for i = 2, #c.args do c.host.allow_read(c.args[i]) end -- the files named: read wherever they are
   local known = false
   for _, k in ipairs(import_kinds()) do known = known or k == kind end
   if not known then

@@ -113,4 +113,27 @@ NIANBAO_INSTRUCTION_LIMIT=1000000 nb -d s.db run cte.lua
 is "$rc:$(printf '%s\n' "$err" | head -1)" \
    "2:nianbao: cte.lua:2: store:query: instruction limit exceeded (1000000 SQLite steps)" \
    "instruction limit: a runaway store:query is stopped"
+
+# store:import reads within the sandbox too (it read any file: imported as a text, read back;
+# found by a walk through docs/lua-api.md); the command line's own files are read wherever
+mkdir -p elsewhere && printf '编号,收到日期,申请人类型\nE1,2020-03-01,自然人\n' >elsewhere/r.csv
+out_dir=$(mktemp -d) && cp elsewhere/r.csv "$out_dir/secret.csv"
+cat >imp.lua <<LUA
+local s <close> = assert(nianbao.open())
+local ok, err = pcall(s.import, s, "text", "/etc/passwd", { body = "x", year = 2020 })
+print(ok, err)
+ok, err = pcall(s.import, s, "request", "$out_dir/secret.csv", { body = "x" })
+print(ok, err)
+ok, err = pcall(s.import_files, s, "request", { "$out_dir/secret.csv" }, { body = "x" }, function() end)
+print(ok, err)
+LUA
+nb -d s.db run imp.lua
+like "$out" "^false	store:import: /etc/passwd: scripts read files only in the working folder and the store's folder \(sandbox\)" \
+   "store:import of a file outside the sandbox: refused"
+like "$out" "false	store:import: $out_dir/secret.csv: scripts read" "a record file too"
+like "$out" "false	store:import_files: $out_dir/secret.csv: scripts read" "and import_files"
+nb -d s.db import --body x request "$out_dir/secret.csv"
+is "$rc:$out" "0:$out_dir/secret.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
+created body x" "nianbao import reads the file it is given wherever it is (and the script made no body x)"
+rm -rf "$out_dir"
 finish
