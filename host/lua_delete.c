@@ -49,20 +49,22 @@ static int l_delete(lua_State *L)
     nb_store *s = nb_check_writable(L, 1, "store:delete");
     const char *kind = luaL_checkstring(L, 2), *body = luaL_checkstring(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
+    lua_settop(L, 5); /* the options (nil when not given) at 5, whatever is pushed after */
+    int dry = opt_flag(L, 5, "dry_run");
     int n = (int)luaL_len(L, 4);
     const char **ids = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *ids, 0);
+    lua_createtable(L, n, 0); /* 7: the id strings kept alive (the caller's table untouched) */
     for (int i = 0; i < n; i++) {
         lua_geti(L, 4, i + 1);
         if (lua_type(L, -1) != LUA_TSTRING)
             return luaL_error(L, "store:delete: ids are strings (id %d is a %s)", i + 1,
                               luaL_typename(L, -1));
         ids[i] = lua_tostring(L, -1);
-        lua_rawseti(L, 4, i + 1); /* keeps it alive: it is the same string */
+        lua_rawseti(L, 7, i + 1);
     }
     nb_delete_counts c;
     char err[1024];
-    nb_err rc = nb_delete_records(s, body, kind, ids, n, opt_flag(L, 5, "dry_run"), &c, err,
-                                  sizeof err);
+    nb_err rc = nb_delete_records(s, body, kind, ids, n, dry, &c, err, sizeof err);
     return push_counts(L, rc, &c, err);
 }
 

@@ -248,6 +248,18 @@ static int h_allow_read(lua_State *L)
     return 0;
 }
 
+/* host.getenv(name) -> string | nil: a variable of the command's environment (the
+ * limits' defaults; host is the command line's alone). */
+static int h_getenv(lua_State *L)
+{
+    const char *v = getenv(luaL_checkstring(L, 1));
+    if (v)
+        lua_pushstring(L, v);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 /* host.defer_sync(dir): the files written from now on in DIR (and by forked workers) are
  * synced together by host.sync_files, not one by one (nb_out_defer_sync). */
 static int h_defer_sync(lua_State *L)
@@ -558,6 +570,7 @@ static const luaL_Reg host_funcs[] = {
     {"defer_sync", h_defer_sync}, {"sync_files", h_sync_files},
     {"allow_write", h_allow_write},
     {"allow_read", h_allow_read},
+    {"getenv", h_getenv},
     {"set_limits", h_set_limits}, {"reset_instructions", h_reset_instructions},
     {"count_instructions", h_count_instructions},
     {"set_store", h_set_store},

@@ -82,17 +82,12 @@ int main(int argc, char **argv)
     sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)0, 0, 0);
     find_home(&cfg);
     snprintf(cfg.db, sizeof cfg.db, "nianbao.db"); /* the command line's -d changes it */
-    /* The defaults (the options --limit-* of every command change them): 1 GiB, about a
-       second of a plain loop, ten minutes. */
+    /* The defaults (the options --limit-* of every command change them, and the
+       variables NIANBAO_MEMORY_LIMIT and NIANBAO_INSTRUCTION_LIMIT, which cli.lua reads as
+       those options are read): 1 GiB, about a second of a plain loop, ten minutes. */
     lim.mem_limit = (size_t)1 << 30;
     lim.max_instructions = 300LL * 1000 * 1000;
     lim.max_seconds = 600;
-    const char *mem = getenv("NIANBAO_MEMORY_LIMIT");
-    if (mem && *mem)
-        lim.mem_limit = (size_t)strtoull(mem, NULL, 10);
-    const char *ins = getenv("NIANBAO_INSTRUCTION_LIMIT");
-    if (ins && *ins)
-        lim.max_instructions = strtoll(ins, NULL, 10);
     lua_State *L = nb_lua_new(&lim, &cfg);
     if (!L) {
         nb_pool_release(&lim.pool);

@@ -73,6 +73,17 @@ end
 local opt, positional = command.parse(cmd, rest)
 if not opt then usage_error(cmd, positional) end
 if opt.d then host.set_store(opt.d) end
+-- the limits' defaults from the environment, read and checked as their options are
+for _, o in ipairs(command.common) do
+  local var = ({ ["--limit-memory"] = "NIANBAO_MEMORY_LIMIT", ["--limit-instructions"] = "NIANBAO_INSTRUCTION_LIMIT" })[o[1]]
+  local key = var and o[1]:sub(3):gsub("%-", "_")
+  local v = var and cmd.store and opt[key] == nil and host.getenv(var)
+  if v and v ~= "" then
+    local n, why = o.check(v)
+    if not n then host.fail(var .. ": " .. why, 2) end
+    opt[key] = n
+  end
+end
 if opt.limit_seconds or opt.limit_memory or opt.limit_instructions then
   host.set_limits{ seconds = opt.limit_seconds, memory = opt.limit_memory, instructions = opt.limit_instructions }
 end

@@ -43,6 +43,18 @@ EOF
 NIANBAO_MEMORY_LIMIT=50000000 nb -d s.db run memcaught.lua
 is "$rc:$out" "0:false	not enough memory" "memory limit: a script may catch it and go on"
 
+# the variables read as the options are (a suffix was read as a few bytes, and every
+# script failed without a message; junk was no limit at all: found by a walk through
+# docs/lua-api.md)
+NIANBAO_MEMORY_LIMIT=48M nb -d s.db run mem.lua
+is "$rc:$err" "2:nianbao: mem.lua: memory limit exceeded (50331648 bytes)" "NIANBAO_MEMORY_LIMIT=48M: 48 MiB"
+NIANBAO_MEMORY_LIMIT=junk nb -d s.db run memcaught.lua
+is "$rc:$err" "2:nianbao: NIANBAO_MEMORY_LIMIT: bytes from 1M to 1024G, e.g. 512M (junk)" "NIANBAO_MEMORY_LIMIT=junk: refused, named"
+NIANBAO_INSTRUCTION_LIMIT=junk nb -d s.db run memcaught.lua
+is "$rc:$err" "2:nianbao: NIANBAO_INSTRUCTION_LIMIT: a whole number from 0 (junk)" "NIANBAO_INSTRUCTION_LIMIT=junk: refused, named"
+NIANBAO_MEMORY_LIMIT=junk nb -d s.db run --limit-memory 64M memcaught.lua
+is "$rc" 0 "the option given: the variable is not read"
+
 # ---- error format: the script's line, then the user's frames only ----
 cat >helper.lua <<'EOF'
 local helper = {}

@@ -377,4 +377,21 @@ do
   a:close(); b:close()
 end
 
+-- ---- delete: the options may be left out (they were read from the ids' userdata: every
+-- call without them raised), and the caller's ids are left as they were ----
+do
+  local s = assert(nianbao.open())
+  assert(s:insert("request", "删除区", {id = "D1", received = "2020-01-05", applicant = "自然人"}))
+  assert(s:insert("request", "删除区", {id = "D2", received = "2020-01-06", applicant = "自然人"}))
+  local ids = setmetatable({ "D1" }, { __newindex = function() error("the caller's table was written") end })
+  local n = s:delete("request", "删除区", ids, { dry_run = true })
+  is(n and n.records.request, 1, "delete: dry_run counts")
+  is(s:count("request", { body = "删除区" }), 2, "delete: dry_run removes nothing")
+  n = s:delete("request", "删除区", ids)
+  is(n and n.records.request, 1, "delete: without options")
+  is(s:count("request", { body = "删除区" }), 1, "delete: the record removed")
+  is(ids, { "D1" }, "delete: the ids table as it was")
+  s:close()
+end
+
 return tap.done()
