@@ -82,6 +82,8 @@ void nb_mapping_from_lua(lua_State *L, int idx, nb_mapping *m, const char *map_p
                        map_path);
         const char *kind = lua_tostring(L, -2);
         int is_alias = strcmp(kind, "aliases") == 0;
+        if (!is_alias && !nb_kind_find(kind)) /* an empty section too: it would map nothing */
+            luaL_error(L, "%s: unknown record kind '%s'", map_path, kind);
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1))

@@ -79,6 +79,9 @@ printf 'return { request = { aplicant = {} } }\n' >typo.lua
 nb -d s.db import --body 区 map typo.lua
 is "$rc:$err" "2:nianbao: typo.lua: request.aplicant is not a categorical field" "a map naming no field of the kind, with no entries: refused"
 is "$(snapshot s.db)" "$before" "and the stored one kept"
+printf 'return { requestx = {} }\n' >typo3.lua
+nb -d s.db import --body 区 map typo3.lua
+is "$rc:$err" "2:nianbao: typo3.lua: unknown record kind 'requestx'" "a map naming no kind, with nothing in it: refused"
 printf 'return { aliases = { reqest = {} } }\n' >typo2.lua
 nb -d s.db import --body 区 map typo2.lua
 is "$rc:$err" "2:nianbao: typo2.lua: unknown record kind 'reqest'" "aliases of a kind typed wrong: refused"
