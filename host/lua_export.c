@@ -36,10 +36,14 @@ static int name_ok(const char *name)
  * when it is absent. An unknown name raises, listing the known ones. */
 static unsigned wanted_formats(lua_State *L, int opts)
 {
-    if (lua_getfield(L, opts, "formats") != LUA_TTABLE) {
+    int t = lua_getfield(L, opts, "formats");
+    if (t == LUA_TNIL) {
         lua_pop(L, 1);
         return ~0u;
     }
+    if (t != LUA_TTABLE) /* a string wrote every format */
+        return (unsigned)luaL_error(L, "export: option 'formats': a list of names, e.g. {\"md\"} (got %s)",
+                                    lua_typename(L, t));
     unsigned want = 0;
     int n = (int)luaL_len(L, -1);
     for (int i = 1; i <= n; i++) {

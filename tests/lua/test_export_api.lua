@@ -66,6 +66,8 @@ error_is(function()
 end, "tables[1] (t): merge 1 {1, 1, 2, 1} is outside the table", "export: a merge outside the table")
 error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = { "rtf" } }) end,
   "export: unknown format 'rtf' (xlsx, docx, pdf, md, txt, html, csv, json)", "export: an unknown format")
+error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = "md" }) end,
+  "export: option 'formats': a list of names, e.g. {\"md\"} (got string)", "export: formats as a string (it wrote all eight)")
 local none, why = nianbao.export(doc, { name = "x", dir = dir .. "/no/such" })
 ok(none == nil and why:find("/no/such: cannot create folder") ~= nil, "export: an unwritable folder is nil, message")
 none, why = nianbao.export(doc, { name = "x", dir = "/proc/nope/out" })

@@ -404,4 +404,20 @@ do
   s:close()
 end
 
+-- an option typed wrong raises (it changed the cube without a word: {yaer = 2020} a cube of
+-- every year, {stop = …} records that never end; found by a walk through docs/lua-api.md)
+do
+  local s = assert(nianbao.open())
+  error_like(function() s:flow("request", { yaer = 2020 }) end,
+    "store:flow: unknown option 'yaer' %(options: body, year, years, ids, rows%)", "flow: an unknown option")
+  error_like(function() s:stock("request", { start = "received", stop = "closed" }) end,
+    "store:stock: unknown option 'stop'", "stock: an unknown option")
+  error_like(function() s:count_by("request", { bi = "applicant" }) end,
+    "store:count_by: unknown option 'bi'", "count_by: an unknown option")
+  error_like(function() s:sum_by("charge", "amount", { dat = "date" }) end,
+    "store:sum_by: unknown option 'dat'", "sum_by: an unknown option")
+  ok(s:flow("request", { year = 2020 }) ~= nil, "flow: the known options still")
+  s:close()
+end
+
 return tap.done()
