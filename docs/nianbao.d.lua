@@ -16,7 +16,7 @@ local Doc = {}
 nianbao = {}
 
 ---@param path? string
----@param opts? {create?: boolean}
+---@param opts? {create?: boolean, readonly?: boolean}
 ---@return Store|nil store
 ---@return string? message
 function nianbao.open(path, opts) end
@@ -101,7 +101,7 @@ function nianbao.decode_json(text) end
 function nianbao.mapping_check(map, name) end
 
 ---The names the host registers.
----@return {nianbao: string[], store: string[], cube: string[]}
+---@return {nianbao: string[], store: string[], cube: string[], doc: string[]}
 function nianbao.api() end
 
 ---Raises a data error: printed without a traceback, exit status 2.
@@ -121,7 +121,8 @@ function Store:bodies() end
 function Store:stats() end
 ---@return integer[]
 function Store:years(body) end
----@return string|nil
+---@return string|nil markdown
+---@return string? source the file it was imported from
 function Store:text(body, year) end
 ---@param body string
 ---@param role? "rules"|"layout"|"map"
@@ -213,7 +214,7 @@ function Store:import(kind, path, opts) end
 function Store:import_files(kind, paths, opts, each) end
 
 ---@param body string
----@param role "rules"|"layout"
+---@param role "rules"|"layout"|"map"
 ---@param name string
 ---@param content string
 ---@return boolean|nil
@@ -319,7 +320,7 @@ function Store:delete_body(body, opts) end
 ---@return string? message
 function Store:delete_script(body, name, opts) end
 
----@param label string
+---@param label string|string[] a label, or several of the dimension (their sum)
 ---@return Cube
 function Cube:slice(label) end
 
