@@ -298,8 +298,8 @@ struct nb_pack_state {
     size_t scratch_cols;
     struct source_text {
         int64_t id;
-        char *path, *header; /* header NULL: none */
-    } *srcs;                 /* the sources whose records were hashed (source_of) */
+        unsigned char digest[NB_SOURCE_DIGEST];
+    } *srcs; /* the sources whose records were hashed (source_of) */
     int nsrcs, capsrcs;
 };
 
@@ -321,10 +321,6 @@ static void state_free(struct nb_pack_state *st)
     free(st->d);
     free(st->slot);
     free(st->scratch);
-    for (int i = 0; i < st->nsrcs; i++) {
-        free(st->srcs[i].path);
-        free(st->srcs[i].header);
-    }
     free(st->srcs);
     free(st);
 }
@@ -332,7 +328,7 @@ static void state_free(struct nb_pack_state *st)
 static nb_err nomem(char *err, size_t errlen);
 static nb_err sql_fail(nb_store *s, char *err, size_t errlen);
 
-/* The path and header of source SRC, as runs.c's digest reads them with the rows: read
+/* The digest of source SRC (nb_source_digest), as runs.c's digest hashes it with the rows: read
  * once a transaction (forgotten with the state: a rolled back source's id may be given
  * again), kept in id order (a file naming many bodies has a source a body, its rows in
  * turn). NULL on failure, with ERR. */
@@ -360,35 +356,9 @@ static const struct source_text *source_of(nb_store *s, int64_t src, char *err, 
         }
         st->srcs = n, st->capsrcs = cap;
     }
-    static const char sql[] = "SELECT path, header FROM source WHERE id = ?1";
-    sqlite3_stmt *q = nb_store_stmt(s, sql);
-    if (!q) {
-        sql_fail(s, err, errlen);
+    struct source_text t = {src, {0}};
+    if (nb_source_digest_of(s, src, t.digest, err, errlen) != NB_OK)
         return NULL;
-    }
-    sqlite3_bind_int64(q, 1, src);
-    struct source_text t = {src, NULL, NULL};
-    int rc = sqlite3_step(q), bad = rc != SQLITE_ROW;
-    if (!bad) {
-        const char *path = (const char *)sqlite3_column_text(q, 0),
-                   *header = (const char *)sqlite3_column_text(q, 1);
-        t.path = strdup(path ? path : "");
-        t.header = header ? strdup(header) : NULL;
-        bad = !t.path || (header && !t.header);
-    }
-    sqlite3_reset(q);
-    nb_store_stmt_give(s, sql, q);
-    if (bad) {
-        free(t.path);
-        free(t.header);
-        if (rc == SQLITE_ROW)
-            nomem(err, errlen);
-        else if (rc == SQLITE_DONE)
-            snprintf(err, errlen, "%s: damaged store: no source %lld", s->path, (long long)src);
-        else
-            sql_fail(s, err, errlen);
-        return NULL;
-    }
     memmove(&st->srcs[lo + 1], &st->srcs[lo], (size_t)(st->nsrcs - lo) * sizeof t);
     st->srcs[lo] = t;
     st->nsrcs++;
@@ -945,18 +915,16 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
         return rc;
     if (e->carry == 1 && rid > e->carry_rid) { /* the rows' order: rid order */
         /* ROW ends with the source's id, the line and the raw values: hashed as the
-           source's path and header, the line and the raw values (runs.c's rows_sql) */
+           source's digest, the line and the raw values (runs.c's hash_rows) */
         const struct source_text *src = nrow >= 3 ? source_of(s, row[nrow - 3].i, err, errlen) : NULL;
         if (!src)
             return nrow >= 3 ? NB_ERR_SQL : NB_ERR_INPUT;
-        nb_dvalue v2[NB_MAX_FIELDS + 5];
+        nb_dvalue v2[NB_MAX_FIELDS + 4];
         int n = nrow - 3;
-        if (n < 0 || n + 4 > (int)(sizeof v2 / sizeof v2[0]))
+        if (n < 0 || n + 3 > (int)(sizeof v2 / sizeof v2[0]))
             return NB_ERR_INPUT;
         memcpy(v2, row, (size_t)n * sizeof *v2);
-        v2[n++] = (nb_dvalue){SQLITE_TEXT, 0, src->path, strlen(src->path)};
-        v2[n++] = src->header ? (nb_dvalue){SQLITE_TEXT, 0, src->header, strlen(src->header)}
-                              : (nb_dvalue){SQLITE_NULL, 0, NULL, 0};
+        v2[n++] = (nb_dvalue){SQLITE_TEXT, 0, (const char *)src->digest, NB_SOURCE_DIGEST};
         v2[n++] = row[nrow - 2];
         v2[n++] = row[nrow - 1];
         nb_digest_row(&e->dg, k, v2, n);

@@ -466,14 +466,53 @@ void nb_digest_row(nb_hash *h, const nb_kind *k, const nb_dvalue *v, int n)
     put_flush(&r);
 }
 
+void nb_source_digest(const char *path, const char *header, unsigned char *out)
+{
+    nb_hash h;
+    unsigned char full[NB_HASH_SIZE];
+    nb_hash_init(&h);
+    nb_hash_str(&h, path ? path : "");
+    if (header)
+        nb_hash_str(&h, header);
+    else
+        nb_hash_add(&h, "\x01", 1); /* none: not an empty header */
+    nb_hash_raw(&h, full);
+    memcpy(out, full, NB_SOURCE_DIGEST);
+}
+
+nb_err nb_source_digest_of(nb_store *s, int64_t src, unsigned char *out, char *err, size_t errlen)
+{
+    static const char sql[] = "SELECT path, header FROM source WHERE id = ?1";
+    sqlite3_stmt *q = nb_store_stmt(s, sql);
+    if (!q)
+        return nb_store_sql_fail(s, err, errlen, "reading a source");
+    sqlite3_bind_int64(q, 1, src);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        nb_source_digest((const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1), out);
+    sqlite3_reset(q);
+    nb_store_stmt_give(s, sql, q);
+    if (rc == SQLITE_ROW)
+        return NB_OK;
+    if (rc == SQLITE_DONE) {
+        snprintf(err, errlen, "%s: damaged store: no source %lld", s->path, (long long)src);
+        return NB_ERR_INPUT;
+    }
+    return nb_store_sql_fail(s, err, errlen, "reading a source");
+}
+
 /* Adds the rows of SQL (the body id first, then the columns hashed) to the hash of each
  * body of D (rows of other bodies are passed over), TAG and its NUL before each row
  * (naming the table), then its values (row_buf). With RANGES[0..NRANGES), SQL has ?1 and
  * ?2 and runs once for each range, in order. */
-static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *tag,
+static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *tag, int src_col,
                         const rid_range *ranges, int nranges, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
+    /* SRC_COL (>= 0): the column of the record's source id, hashed as its source digest
+       (nb_source_digest), the last one's kept (a body's records come from few sources) */
+    int64_t last_src = -1;
+    unsigned char src_digest[NB_SOURCE_DIGEST];
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "computing digests");
     int rc = SQLITE_DONE, ncol = sqlite3_column_count(st);
@@ -494,7 +533,18 @@ static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *ta
             put_begin(&row, &d->h[i], tag, taglen);
             for (int c = 1; c < ncol; c++) {
                 int type = sqlite3_column_type(st, c);
-                if (type == SQLITE_NULL)
+                if (c == src_col) {
+                    int64_t src = sqlite3_column_int64(st, c);
+                    if (src != last_src) {
+                        nb_err e = nb_source_digest_of(s, src, src_digest, err, errlen);
+                        if (e) {
+                            sqlite3_finalize(st);
+                            return e;
+                        }
+                        last_src = src;
+                    }
+                    put_text(&row, src_digest, NB_SOURCE_DIGEST);
+                } else if (type == SQLITE_NULL)
                     put_null(&row);
                 else if (type == SQLITE_INTEGER)
                     put_int(&row, sqlite3_column_int64(st, c));
@@ -656,8 +706,8 @@ nb_err nb_digest_carry(nb_store *s, const nb_kind *k, int64_t body, const nb_has
 }
 
 /* Into SQL: the query of kind K's rows for a digest (the body, the id, every field, then
- * the source's path and header, the line and the raw values, in rid order: a rule may
- * name where a record came from,
+ * the source (hashed as its source digest: its path and header), the line and the raw
+ * values, in rid order: a rule may name where a record came from,
  * so a record re-imported unchanged from another file changes what its reports read;
  * writer.c's digest_values hashes the same); RANGED: only the rids between ?1 and ?2. */
 static void rows_sql(const nb_kind *k, int ranged, char *sql, size_t size)
@@ -665,9 +715,7 @@ static void rows_sql(const nb_kind *k, int ranged, char *sql, size_t size)
     nb_buf cols = {0};
     for (int f = 0; f < k->nfields; f++)
         nb_buf_printf(&cols, ", r.%s", k->fields[f].name);
-    snprintf(sql, size,
-             "SELECT r.body, r.id%s, s.path, s.header, r.line, r.raw FROM %s r JOIN source s ON s.id = r.src%s "
-             "ORDER BY r.rid",
+    snprintf(sql, size, "SELECT r.body, r.id%s, r.src, r.line, r.raw FROM %s r%s ORDER BY r.rid",
              cols.data ? cols.data : "", k->table, ranged ? " WHERE r.rid BETWEEN ?1 AND ?2" : "");
     nb_buf_free(&cols);
 }
@@ -750,7 +798,7 @@ static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int e
         if (!whole)
             e = kind_ranges(s, &need, k, &ranges, &nranges, err, errlen);
         if (!e && (whole || nranges > 0))
-            e = hash_rows(s, &need, sql, k->name, ranges, nranges, err, errlen);
+            e = hash_rows(s, &need, sql, k->name, k->nfields + 2, ranges, nranges, err, errlen);
         free(ranges);
         for (int j = 0; !e && j < need.n; j++) {
             if (!need.rows[j])
@@ -892,7 +940,7 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int keep, in
         {"SELECT body, kind, year FROM coverage ORDER BY body, kind, year", "coverage"},
     };
     for (size_t i = 0; !e && i < sizeof others / sizeof others[0]; i++)
-        e = hash_rows(s, &d, others[i][0], others[i][1], NULL, 0, err, errlen);
+        e = hash_rows(s, &d, others[i][0], others[i][1], -1, NULL, 0, err, errlen);
     if (own && sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !e)
         e = nb_store_sql_fail(s, err, errlen, "computing digests");
     if (!e && keep && own)
@@ -974,7 +1022,7 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
         if (!e && d.n > 0) { /* every row, not the packs' ranges: checks them too */
             char sql[512];
             rows_sql(kd, 0, sql, sizeof sql);
-            e = hash_rows(s, &d, sql, kd->name, NULL, 0, err, errlen);
+            e = hash_rows(s, &d, sql, kd->name, kd->nfields + 2, NULL, 0, err, errlen);
         }
         for (int i = 0; !e && i < d.n; i++) {
             unsigned char now[NB_HASH_SIZE], state[NB_HASH_STATE];
