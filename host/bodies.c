@@ -330,12 +330,7 @@ static void read_header(bodies_file *f, char **fields, size_t n)
 
 int nb_body_name_ok(const char *name)
 {
-    if (!*name || strlen(name) > 200)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
+    return nb_store_body_name_ok(name);
 }
 
 /* Keeps one row; checks what can be checked on its own. Returns -1 on out of memory. */
@@ -358,8 +353,8 @@ static int keep_row(bodies_file *f, long line, char **fields, size_t n)
             return -1;
     }
     if (!nb_body_name_ok(row->v[COL_NAME]))
-        tell(f, line, "name", *row->v[COL_NAME] ? "not a body name (control characters, or over 200 "
-                                                  "bytes)"
+        tell(f, line, "name", *row->v[COL_NAME] ? "not a body name (blank, control characters, or over "
+                                                  "200 bytes)"
                                                 : "missing value",
              *row->v[COL_NAME] ? row->v[COL_NAME] : NULL);
     if (*row->v[COL_ROLLUP]) {

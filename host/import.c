@@ -338,7 +338,7 @@ static const char *row_body(import_state *im, const nb_rec *rec, long line, int 
     if (!*rec->body) {
         problem(im, line, "body", "missing value", NULL);
     } else if (!nb_body_name_ok(rec->body)) {
-        problem(im, line, "body", "not a body name (control characters, or over 200 bytes)",
+        problem(im, line, "body", "not a body name (blank, control characters, or over 200 bytes)",
                 rec->body);
     } else if (im->o->body && strcmp(rec->body, im->o->body) != 0) {
         char why[512];

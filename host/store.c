@@ -1037,6 +1037,26 @@ static nb_err no_body(nb_store *s, const char *name, char *err, size_t errlen)
     return NB_ERR_NOTFOUND;
 }
 
+int nb_store_body_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    int blank = 1;
+    if (n == 0 || n > 200)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+        if (*p == ' ')
+            continue;
+        if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) { /* U+3000 */
+            p += 2;
+            continue;
+        }
+        blank = 0;
+    }
+    return !blank;
+}
+
 nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int *created,
                      char *err, size_t errlen)
 {
@@ -1061,6 +1081,17 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
         return NB_OK;
     if (!create)
         return no_body(s, name, err, errlen);
+    if (!nb_store_body_name_ok(name)) {
+        int ctl = 0;
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+            ctl |= *p < 0x20 || *p == 0x7f;
+        if (ctl || strlen(name) > 200) /* not shown: it would break the message's line */
+            snprintf(err, errlen, "not a body name: %s", ctl ? "it holds a control character or a line break"
+                                                             : "over 200 bytes");
+        else
+            snprintf(err, errlen, "'%s' is not a body name (empty or blank)", name);
+        return NB_ERR_INPUT;
+    }
     if (sqlite3_prepare_v2(s->db, "INSERT INTO body(name) VALUES(?1)", -1, &st, NULL))
         return nb_store_sql_fail(s, err, errlen, "creating a body");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

@@ -136,6 +136,10 @@ void nb_store_interrupt_all(void);
 /* Schema version of the open store. */
 int nb_store_version(nb_store *s);
 
+/* 1 when NAME may name a body: not empty nor blank (spaces alone, ASCII or 全角), at most
+ * 200 bytes, no control character (a line break would break every list of bodies). */
+int nb_store_body_name_ok(const char *name);
+
 /* Looks up body NAME; with CREATE makes it when new (*CREATED set). */
 nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int *created,
                      char *err, size_t errlen);

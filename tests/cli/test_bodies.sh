@@ -73,6 +73,21 @@ bad2.csv:4: field 'id': duplicate id, first at line 2 (E1)
 bad2.csv:5: field 'body': not the body given with --body (沈河区) (和平区)" \
    "missing body, an id twice in one body, a row of another body than --body: each refused"
 is "$(snapshot s.db)" "$before" "and nothing written"
+# an empty, blank or line-breaking body name is refused wherever a body is made (import
+# --body, store:insert took them: bodies listed as blank or broken lines; found by a walk
+# through docs/lua-api.md)
+printf '编号,收到日期,申请人类型\nN1,2020-03-01,自然人\n' >n.csv
+before=$(snapshot s.db)
+nb -d s.db import --body "" request n.csv
+is "$rc:$err" "2:nianbao: '' is not a body name (empty or blank)" "import --body '': refused"
+nb -d s.db import --body "　 " request n.csv
+is "$rc:$err" "2:nianbao: '　 ' is not a body name (empty or blank)" "a blank name (spaces, 全角 too): refused"
+nb -d s.db import --body "$(printf 'a\nb')" request n.csv
+is "$rc:$err" "2:nianbao: not a body name: it holds a control character or a line break" "a name with a line break: refused, not echoed"
+printf 'local s = assert(nianbao.open())\nprint(s:insert("request", "  ", { id = "X", received = "2020-01-01", applicant = "自然人" }))\n' >blank.lua
+nb -d s.db run blank.lua
+is "$rc:$out" "0:nil	'  ' is not a body name (empty or blank)" "store:insert: refused the same"
+is "$(snapshot s.db)" "$before" "no body made"
 # problems found pass by pass (a name missing while reading; a name twice, an unknown parent
 # after) are told by line (they came pass by pass, a later line first)
 printf '名称,上级\n甲,\n甲,\n丙,不存在\n,x\n' >order.csv

@@ -218,6 +218,14 @@ static void test_bodies(nb_store *s)
     CHECK(rc == NB_OK && a > 0 && created == 1, "body: created");
     rc = nb_store_body(s, "沈河区", 1, &again, &created, err, sizeof err);
     CHECK(rc == NB_OK && again == a && created == 0, "body: second create finds the same body");
+    CHECK(nb_store_body_name_ok("沈河区") && nb_store_body_name_ok("a b") && !nb_store_body_name_ok("") &&
+              !nb_store_body_name_ok("   ") && !nb_store_body_name_ok("\xe3\x80\x80 ") &&
+              !nb_store_body_name_ok("a\nb") && !nb_store_body_name_ok("a\x7f"),
+          "body: a name is not empty, blank or with a control character");
+    int64_t none = -1;
+    CHECK(nb_store_body(s, " ", 1, &none, NULL, err, sizeof err) == NB_ERR_INPUT && none == 0 &&
+              strcmp(err, "' ' is not a body name (empty or blank)") == 0,
+          "body: a blank name is not created");
     rc = nb_store_body(s, "沈河区", 0, &again, NULL, err, sizeof err);
     CHECK(rc == NB_OK && again == a, "body: lookup finds it");
     rc = nb_store_body(s, "大东区", 1, &b, NULL, err, sizeof err);
