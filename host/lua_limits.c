@@ -287,9 +287,22 @@ static size_t longest_run(const char *s, size_t n, const char *p, const char *en
 
 /* The end of the single-character class at P[0..plen) (a literal, ".", %x or a set), or
  * NULL when P does not begin with one. */
+/* The index of the "]" closing the set whose "[" is at P[I-1] (plen when none), as the
+ * matcher reads a set: a leading "^", a "]" first taken as a character, "%x" escapes. */
+static size_t set_close(const char *p, size_t plen, size_t i)
+{
+    if (i < plen && p[i] == '^')
+        i++;
+    if (i < plen && p[i] == ']')
+        i++;
+    while (i < plen && p[i] != ']')
+        i += p[i] == '%' ? 2 : 1;
+    return i < plen ? i : plen;
+}
+
 static const char *class_end(const char *p, size_t plen)
 {
-    size_t i = 0;
+    size_t i;
     if (plen == 0 || strchr("()$^", p[0]))
         return NULL;
     if (p[0] == '%') {
@@ -298,13 +311,7 @@ static const char *class_end(const char *p, size_t plen)
         return p + 2;
     }
     if (p[0] == '[') {
-        i = 1;
-        if (i < plen && p[i] == '^')
-            i++;
-        if (i < plen && p[i] == ']')
-            i++;
-        while (i < plen && p[i] != ']')
-            i += p[i] == '%' ? 2 : 1;
+        i = set_close(p, plen, 1);
         return i < plen ? p + i + 1 : NULL;
     }
     return p + 1;
@@ -348,27 +355,14 @@ static double pattern_work(const char *s, size_t n, const char *p, size_t plen, 
                 continue;
             }
             if (e == 'f') { /* %f[set]: a frontier takes no character */
-                if (i < plen && p[i] == '[') {
-                    i++;
-                    if (i < plen && p[i] == '^')
-                        i++;
-                    if (i < plen && p[i] == ']')
-                        i++;
-                    while (i < plen && p[i] != ']')
-                        i += p[i] == '%' ? 2 : 1;
-                    i++;
-                }
+                if (i < plen && p[i] == '[')
+                    i = set_close(p, plen, i + 1) + 1;
                 continue;
             }
             if (e >= '0' && e <= '9') /* a capture again: its length, no choice */
                 continue;
         } else if (c == '[') {
-            if (i < plen && p[i] == '^')
-                i++;
-            if (i < plen && p[i] == ']')
-                i++;
-            while (i < plen && p[i] != ']')
-                i += p[i] == '%' ? 2 : 1;
+            i = set_close(p, plen, i);
             if (i >= plen)
                 return work; /* "missing ]": the matcher says so */
             i++;

@@ -326,7 +326,6 @@ static void state_free(struct nb_pack_state *st)
 }
 
 static nb_err nomem(char *err, size_t errlen);
-static nb_err sql_fail(nb_store *s, char *err, size_t errlen);
 
 /* The digest of source SRC (nb_source_digest), as runs.c's digest hashes it with the rows: read
  * once a transaction (forgotten with the state: a rolled back source's id may be given
