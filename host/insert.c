@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "coder.h"
+#include "pack.h"
 #include "writer.h"
 
 /* The first problem, as one line without a line number. */
@@ -47,20 +48,14 @@ static nb_err source_of(nb_store *s, const char *source, const char *kind, int64
     return nb_store_source(s, source, NULL, kind, body, "lua", header, src, err, errlen);
 }
 
-/* "SOURCE#N" for a record given without an id: records inserted from one
- * script line (a loop) do not replace each other. */
+/* "SOURCE#N" for a record given without an id, N the rid it will take (nb_pack_rids):
+ * records inserted from one script line (a loop) do not replace each other. */
 static void fresh_id(nb_store *s, const nb_kind *k, const char *source, char *out, size_t n)
 {
-    char q[200];
-    sqlite3_stmt *mx;
-    long long next = 1;
-    snprintf(q, sizeof q, "SELECT coalesce(max(rid), 0) + 1 FROM %s", k->table);
-    if (sqlite3_prepare_v2(s->db, q, -1, &mx, NULL) == SQLITE_OK) {
-        if (sqlite3_step(mx) == SQLITE_ROW)
-            next = sqlite3_column_int64(mx, 0);
-        sqlite3_finalize(mx);
-    }
-    snprintf(out, n, "%s#%lld", source, next);
+    int64_t next = 1;
+    if (nb_pack_rids(s, k, 0, &next) != SQLITE_OK)
+        next = 1;
+    snprintf(out, n, "%s#%lld", source, (long long)next);
 }
 
 /* Codes the values and writes the record, inside the transaction. */

@@ -984,9 +984,51 @@ nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     return list_patch(s, e, v, err, errlen);
 }
 
+int nb_pack_rids(nb_store *s, const nb_kind *k, int n, int64_t *first)
+{
+    sqlite3_mutex *m = sqlite3_db_mutex(s->db);
+    int kind = (int)(k - nb_kinds), rc = SQLITE_OK;
+    sqlite3_mutex_enter(m);
+    if (!s->next_rid && s->depth > 0)
+        s->next_rid = calloc((size_t)nb_nkinds, sizeof *s->next_rid); /* none: read each time */
+    int64_t next = s->next_rid && s->depth > 0 ? s->next_rid[kind] : 0;
+    if (!next) {
+        char sql[128];
+        sqlite3_stmt *st;
+        snprintf(sql, sizeof sql, "SELECT coalesce(max(rid), 0) + 1 FROM %s", k->table);
+        rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            int step = sqlite3_step(st);
+            next = sqlite3_column_int64(st, 0);
+            rc = sqlite3_finalize(st); /* the step's error, if any */
+            if (rc == SQLITE_OK && step != SQLITE_ROW)
+                rc = step;
+        }
+    }
+    *first = next;
+    if (rc == SQLITE_OK && s->next_rid && s->depth > 0)
+        s->next_rid[kind] = next + n;
+    sqlite3_mutex_leave(m);
+    return rc;
+}
+
+void nb_pack_rids_forget(nb_store *s, const nb_kind *k)
+{
+    if (!s->next_rid)
+        return;
+    sqlite3_mutex *m = sqlite3_db_mutex(s->db);
+    sqlite3_mutex_enter(m);
+    if (k)
+        s->next_rid[k - nb_kinds] = 0;
+    else
+        memset(s->next_rid, 0, (size_t)nb_nkinds * sizeof *s->next_rid);
+    sqlite3_mutex_leave(m);
+}
+
 nb_err nb_pack_remove(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
                       size_t errlen)
 {
+    nb_pack_rids_forget(s, k); /* the largest may be gone: SQLite gave it again */
     dirty *e = entry(s, k, body);
     if (!e)
         return nomem(err, errlen);

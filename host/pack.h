@@ -59,6 +59,17 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
 nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
                       const int64_t *ival, const unsigned char *has, char *err, size_t errlen);
 
+/* The rids of kind K's new records, given by the program (a row is written with its rid
+ * bound, not left to SQLite): the first in *FIRST, and N from it taken (N 0: told, not
+ * taken). Inside a transaction they are counted on from the largest of the kind's rows + 1,
+ * read when the transaction began or a record of the kind was removed since (so a removed
+ * largest rid is given again, as SQLite gave it); outside one, read each time. Thread-safe
+ * on a serialized connection (an import's helper writes batches). SQLite's code. */
+int nb_pack_rids(nb_store *s, const nb_kind *k, int n, int64_t *first);
+
+/* Forgets the count of K's rids (NULL: every kind's): read again at the next. */
+void nb_pack_rids_forget(nb_store *s, const nb_kind *k);
+
 /* Record RID of BODY was removed: taken out of its part at commit (as nb_pack_update). */
 nb_err nb_pack_remove(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
                       size_t errlen);

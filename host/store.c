@@ -864,6 +864,7 @@ void nb_store_close(nb_store *s)
     free(s->dict_of);
     nb_strmap_free(&s->codes);
     nb_pack_forget(s);
+    free(s->next_rid);
     free(s->path);
     free(s);
 }
@@ -1122,6 +1123,7 @@ static nb_err ended(nb_store *s, char *err, size_t errlen)
         s->ended = 1;
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); /* one begun again since, if any */
         nb_pack_forget(s);
+        nb_pack_rids_forget(s, NULL);
     }
     if (err)
         snprintf(err, errlen, "%s: an earlier failure ended the transaction: nothing written since "
@@ -1137,6 +1139,7 @@ nb_err nb_store_begin(nb_store *s, char *err, size_t errlen)
         if ((rc = nb_store_exec(s, "BEGIN IMMEDIATE", err, errlen)))
             return rc;
         s->ended = 0;
+        nb_pack_rids_forget(s, NULL); /* another connection may have added records since */
     } else {
         char q[48];
         if (s->ended || sqlite3_get_autocommit(s->db))
@@ -1186,6 +1189,7 @@ void nb_store_rollback(nb_store *s)
         return;
     s->depth--;
     nb_pack_forget(s);
+    nb_pack_rids_forget(s, NULL);
     if (!s->ended) {
         if (s->depth == 0) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

@@ -50,6 +50,7 @@ typedef struct nb_store {
     int migrated_from; /* schema version found at open (0: created) */
     nb_open_opts opts;
     struct nb_pack_state *pack; /* what the open transaction changed (pack.c) */
+    int64_t *next_rid; /* by kind: the rid its next new record takes, 0 unknown (nb_pack_rids) */
     sqlite3_stmt *body_by_name; /* nb_store_body's lookup, prepared once (most calls of the
                                    Lua API name a body: preparing it each time was 3% of a
                                    regeneration) */

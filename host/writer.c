@@ -173,7 +173,7 @@ static int field_list(nb_buf *b, const nb_kind *k, int assign)
 }
 
 /* The one-row INSERT (UPDATE) of K into *ST. Parameters: ?1 body, ?2 id, ?3.. the fields,
- * then src, line, raw and (UPDATE) the rid. An update leaves body and id as they are:
+ * then src, line, raw and the rid (the new row's, given by nb_pack_rids; the row to update). An update leaves body and id as they are:
  * re-setting them would delete and re-insert the unique index entry. SQLite's code. */
 static int prepare_row(nb_store *s, const nb_kind *k, int update, sqlite3_stmt **st)
 {
@@ -181,10 +181,10 @@ static int prepare_row(nb_store *s, const nb_kind *k, int update, sqlite3_stmt *
     nb_buf b = {0};
     if (!update) {
         bad |= nb_buf_printf(&b, "INSERT INTO %s(body, id", k->table) | field_list(&b, k, 0);
-        bad |= nb_buf_adds(&b, ", src, line, raw) VALUES(?1, ?2");
+        bad |= nb_buf_adds(&b, ", src, line, raw, rid) VALUES(?1, ?2");
         for (int f = 0; f < n; f++)
             bad |= nb_buf_printf(&b, ", ?%d", f + 3);
-        bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5);
+        bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5, n + 6);
     } else {
         bad |= nb_buf_printf(&b, "UPDATE OR FAIL %s SET src = ?%d, line = ?%d, raw = ?%d", k->table,
                              n + 3, n + 4, n + 5);
@@ -227,10 +227,10 @@ static void prepare_batch(nb_batch *q)
     q->ins_batch = nb_store_stmt_take(q->s, k);
     if (!q->ins_batch) {
         int bad = nb_buf_printf(&b, "INSERT OR FAIL INTO %s(body, id", k->table);
-        bad |= field_list(&b, k, 0) | nb_buf_adds(&b, ", src, line, raw) VALUES");
+        bad |= field_list(&b, k, 0) | nb_buf_adds(&b, ", src, line, raw, rid) VALUES");
         for (int i = 0; i < BATCH_ROWS; i++) {
             bad |= nb_buf_adds(&b, i ? ", (?, ?" : "(?, ?");
-            for (int f = 0; f < k->nfields + 3; f++)
+            for (int f = 0; f < k->nfields + 4; f++)
                 bad |= nb_buf_adds(&b, ", ?");
             bad |= nb_buf_adds(&b, ")");
         }
@@ -658,7 +658,7 @@ static int digest_values(const nb_kind *k, const char *text, const pending_row *
 /* Binds pending row P (its texts in TEXT) to the parameters BASE+1.. of ST; its body and
  * source unless BOUND says they are bound already (BOUND NULL: always). */
 static void bind_row(const nb_kind *k, sqlite3_stmt *st, int base, const char *text,
-                     const pending_row *p, int64_t *bound)
+                     const pending_row *p, int64_t rid, int64_t *bound)
 {
     if (!bound || bound[0] != p->body) {
         sqlite3_bind_int64(st, base + 1, p->body);
@@ -681,8 +681,7 @@ static void bind_row(const nb_kind *k, sqlite3_stmt *st, int base, const char *t
             sqlite3_bind_int64(st, base + c + 2, v[c].i);
     sqlite3_bind_int64(st, base + k->nfields + 4, p->line);
     sqlite3_bind_text(st, base + k->nfields + 5, text + p->raw, (int)p->raw_len, SQLITE_STATIC);
-    if (p->rid)
-        sqlite3_bind_int64(st, base + k->nfields + 6, p->rid);
+    sqlite3_bind_int64(st, base + k->nfields + 6, rid);
 }
 
 /* Forgets the queued records (after a failed write). */
@@ -692,8 +691,8 @@ static void drop(nb_batch *q)
     q->text.len = 0;
 }
 
-/* Writes row P (texts in TEXT) by itself: an UPDATE of its rid, or an INSERT whose new
- * rid goes to *RID. SQLite's code. */
+/* Writes row P (texts in TEXT) by itself: an UPDATE of its rid, or an INSERT of a new
+ * rid (nb_pack_rids), in *RID. SQLite's code. */
 static int step_row(nb_batch *q, const char *text, const pending_row *p, int64_t *rid)
 {
     /* kept by the store between rows, under keys of the kind's own (not K: the batch's):
@@ -702,11 +701,17 @@ static int step_row(nb_batch *q, const char *text, const pending_row *p, int64_t
     const void *key = p->rid ? (const void *)&q->k->table : (const void *)&q->k->label;
     sqlite3_stmt *st = nb_store_stmt_take(q->s, key);
     int rc = st ? SQLITE_OK : prepare_row(q->s, q->k, p->rid != 0, &st);
-    if (rc != SQLITE_OK)
+    *rid = p->rid;
+    if (rc == SQLITE_OK && !p->rid)
+        rc = nb_pack_rids(q->s, q->k, 1, rid);
+    if (rc != SQLITE_OK) {
+        nb_store_stmt_give(q->s, key, st);
         return rc;
-    bind_row(q->k, st, 0, text, p, NULL);
+    }
+    bind_row(q->k, st, 0, text, p, *rid, NULL);
     rc = sqlite3_step(st);
-    *rid = p->rid ? p->rid : sqlite3_last_insert_rowid(q->s->db);
+    if (rc != SQLITE_DONE && !p->rid)
+        nb_pack_rids_forget(q->s, q->k); /* the rid was not used */
     sqlite3_reset(st);
     nb_store_stmt_give(q->s, key, st);
     return rc;
@@ -743,14 +748,21 @@ static nb_err append_batch(nb_batch *q, const pending_row *rows, const char *tex
     return NB_OK;
 }
 
-/* Writes the batch of BATCH_ROWS ROWS (texts in TEXT); SQLite's code, and the last
- * rid in *LAST. */
+/* Writes the batch of BATCH_ROWS ROWS (texts in TEXT), their rids given in order
+ * (nb_pack_rids); SQLite's code, and the last rid in *LAST. */
 static int step_batch(nb_batch *q, const pending_row *rows, const char *text, int64_t *last)
 {
+    int64_t first;
+    int rc = nb_pack_rids(q->s, q->k, BATCH_ROWS, &first);
+    if (rc != SQLITE_OK)
+        return rc;
     for (int i = 0; i < BATCH_ROWS; i++)
-        bind_row(q->k, q->ins_batch, i * (q->k->nfields + 5), text, &rows[i], q->bound[i]);
-    int rc = sqlite3_step(q->ins_batch);
-    *last = sqlite3_last_insert_rowid(q->s->db);
+        bind_row(q->k, q->ins_batch, i * (q->k->nfields + 6), text, &rows[i], first + i,
+                 q->bound[i]);
+    rc = sqlite3_step(q->ins_batch);
+    if (rc != SQLITE_DONE)
+        nb_pack_rids_forget(q->s, q->k); /* the rids were not all used */
+    *last = first + BATCH_ROWS - 1;
     return rc;
 }
 

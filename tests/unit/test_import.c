@@ -2005,6 +2005,52 @@ static void test_rid_reused(void)
     CHECK(verify_packs() == 0, "rid reused: the parts agree with the rows");
 }
 
+/* The rids of new records are the program's to give (nb_pack_rids), not SQLite's: the
+ * largest of the kind's rows + 1 when a transaction begins, counted on as records are
+ * added (a row is written with its rid bound), read again after a removal (the removed
+ * last rid given again, as SQLite did) and after a rollback; each kind its own. */
+static void test_rids_given(void)
+{
+    char err[512];
+    const char *names[] = {"id", "received", "applicant"};
+    const char *a[] = {"RG-A", "2020-03-01", "自然人"}, *b[] = {"RG-B", "2020-03-02", "自然人"};
+    const nb_kind *req = nb_kind_find("request"), *doc = nb_kind_find("document");
+    int ins;
+    int64_t first = 0, next = 0, d1 = 0, d2 = 0;
+    nb_err rc = nb_store_begin(store, err, sizeof err);
+    long long top = sql_int("SELECT coalesce(max(rid), 0) FROM request");
+    CHECK(!rc && nb_pack_rids(store, req, 0, &first) == SQLITE_OK && first == top + 1,
+          "rids: the next is the largest + 1");
+    CHECK(nb_pack_rids(store, req, 5, &first) == SQLITE_OK && first == top + 1 &&
+              nb_pack_rids(store, req, 0, &next) == SQLITE_OK && next == top + 6,
+          "rids: five taken, the next after them");
+    CHECK(nb_pack_rids(store, doc, 0, &d1) == SQLITE_OK &&
+              d1 == sql_int("SELECT coalesce(max(rid), 0) + 1 FROM document") &&
+              nb_pack_rids(store, doc, 2, &d2) == SQLITE_OK && d2 == d1,
+          "rids: another kind counts its own");
+    if (!rc)
+        rc = nb_record_insert(store, "request", "给号局", names, a, 3, "test", &ins, err, sizeof err);
+    CHECK(!rc && sql_int("SELECT rid FROM request WHERE id = 'RG-A'") == top + 6,
+          "rids: a record inserted takes the rid given, not SQLite's largest + 1");
+    int64_t body = sql_int("SELECT id FROM body WHERE name = '给号局'");
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE id = 'RG-A' RETURNING rid", -1, &st,
+                                  NULL) != SQLITE_OK)
+        rc = NB_ERR_SQL;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW)
+        rc = nb_pack_remove(store, req, body, sqlite3_column_int64(st, 0), err, sizeof err);
+    sqlite3_finalize(st);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "给号局", names, b, 3, "test", &ins, err, sizeof err);
+    CHECK(!rc && sql_int("SELECT rid FROM request WHERE id = 'RG-B'") == top + 1,
+          "rids: after a removal, the largest of the rows + 1 again");
+    nb_store_rollback(store);
+    CHECK(nb_pack_rids(store, req, 0, &next) == SQLITE_OK && next == top + 1 &&
+              sql_int("SELECT count(*) FROM request WHERE id LIKE 'RG-%'") == 0,
+          "rids: a rollback forgets what was counted");
+    CHECK(verify_packs() == 0, "rids: the parts agree with the rows");
+}
+
 /* A buffer emptied by removals after a spill keeps its place after the parts: a record
  * that then takes the removed one's rid (SQLite gives the largest rid again) is added to
  * the parts, not had them made again from the rows (the emptied buffer kept the removed
@@ -2145,6 +2191,7 @@ int main(void)
     test_changed_twice();
     test_removed_from_parts();
     test_rid_reused();
+    test_rids_given();
     test_replace_all_brought();
     test_emptied_after_spill();
     test_lock_held();

@@ -384,6 +384,26 @@ static void test_kept(nb_store *s)
           "kept: a record imported since is read");
 }
 
+/* A packed column holds 0 for an empty value: a date's 0 is no day, a code's 0 no value.
+ * A number's 0 is a number, so no number field may be empty in a record: an amount is
+ * required, an empty count is stored as 1 (coder.c). The packs can then be the only copy
+ * of the coded values (docs/dev/store-v2-plan.md) without a mark for "none". */
+static void test_numbers_never_empty(void)
+{
+    int bad = 0;
+    for (int i = 0; i < nb_nkinds; i++)
+        for (int f = 0; f < nb_kinds[i].nfields; f++) {
+            const nb_field *x = &nb_kinds[i].fields[f];
+            if ((x->type == NB_F_MONEY && !x->required) ||
+                (x->type != NB_F_TEXT && x->type != NB_F_DATE && x->type != NB_F_CAT &&
+                 x->type != NB_F_INT && x->type != NB_F_MONEY)) {
+                printf("# %s.%s may be empty, and its 0 is a value\n", nb_kinds[i].name, x->name);
+                bad++;
+            }
+        }
+    CHECK(bad == 0, "every number field is required or given a default: a packed 0 is never 'empty'");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -398,6 +418,7 @@ int main(void)
         return 1;
     }
     test_days();
+    test_numbers_never_empty();
     test_widths(s);
     test_changes(s);
     test_years(s);
