@@ -138,7 +138,9 @@ nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const c
         snprintf(err, errlen, "%s", fp.msg);
         rc = NB_ERR_INPUT;
     }
-    int own_tx = sqlite3_get_autocommit(s->db);
+    /* the caller's transaction (nb_store_begin), if any: a snapshot's read transaction
+       (nb_store_snapshot) is not one, and a write ends it */
+    int own_tx = s->depth == 0;
     if (!rc && own_tx)
         rc = nb_store_begin(s, err, errlen);
     if (!rc) {
