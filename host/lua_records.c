@@ -293,40 +293,37 @@ static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_
  * raw (column name -> the file's text, where it differs from the fields). */
 static void push_row(lua_State *L, nb_rows *r)
 {
-    sqlite3_stmt *st = r->st;
+    const nb_row *w = &r->row;
     const nb_kind *k = r->kind;
     lua_createtable(L, 0, k->nfields + 6);
-    lua_pushinteger(L, sqlite3_column_int64(st, NB_COL_RID));
+    lua_pushinteger(L, w->rid);
     lua_setfield(L, -2, "rid");
-    lua_pushstring(L, (const char *)sqlite3_column_text(st, NB_COL_BODY));
+    lua_pushstring(L, w->body);
     lua_setfield(L, -2, "body");
-    lua_pushstring(L, (const char *)sqlite3_column_text(st, NB_COL_ID));
+    lua_pushstring(L, w->id);
     lua_setfield(L, -2, "id");
     for (int f = 0; f < k->nfields; f++) {
-        int c = NB_COL_FIELD0 + f;
-        if (sqlite3_column_type(st, c) == SQLITE_NULL)
-            continue;
-        if (k->fields[f].type == NB_F_TEXT)
-            lua_pushstring(L, (const char *)sqlite3_column_text(st, c));
-        else if (k->fields[f].type == NB_F_CAT)
-            lua_pushstring(L, nb_store_code_str(r->store, sqlite3_column_int64(st, c)));
+        nb_ftype t = k->fields[f].type;
+        if (t == NB_F_TEXT ? w->text[f] == NULL : (t == NB_F_DATE || t == NB_F_CAT) && !w->ival[f])
+            continue; /* empty */
+        if (t == NB_F_TEXT)
+            lua_pushstring(L, w->text[f]);
+        else if (t == NB_F_CAT)
+            lua_pushstring(L, nb_store_code_str(r->store, w->ival[f]));
         else
-            lua_pushinteger(L, sqlite3_column_int64(st, c));
+            lua_pushinteger(L, w->ival[f]);
         lua_setfield(L, -2, k->fields[f].name);
     }
-    int c = NB_COL_FIELD0 + k->nfields;
-    lua_pushstring(L, (const char *)sqlite3_column_text(st, c));
+    lua_pushstring(L, w->source);
     lua_setfield(L, -2, "source");
-    lua_pushinteger(L, sqlite3_column_int64(st, c + 1));
+    lua_pushinteger(L, w->line);
     lua_setfield(L, -2, "line");
     /* raw: the values as the file gave them, where they differ from the fields */
-    const char *raw = (const char *)sqlite3_column_text(st, c + 2);
-    const char *header = (const char *)sqlite3_column_text(st, c + 3);
     nb_buf name = {0}, value = {0};
     size_t pos = 0;
     int more;
     lua_newtable(L);
-    while ((more = nb_raw_next(raw ? raw : "", header, &pos, &name, &value)) == 1) {
+    while ((more = nb_raw_next(w->raw ? w->raw : "", w->header, &pos, &name, &value)) == 1) {
         lua_pushlstring(L, value.data, value.len);
         lua_setfield(L, -2, name.data);
     }
@@ -337,24 +334,50 @@ static void push_row(lua_State *L, nb_rows *r)
     lua_setfield(L, -2, "raw");
 }
 
+/* 1 when the store of the cursor at IDX (its user value) is still open, through the
+ * owner of a read-only handle. */
+static int rows_store_open(lua_State *L, int idx)
+{
+    lua_getiuservalue(L, idx, 1);
+    store_ud *su = lua_touserdata(L, -1);
+    int open = su && su->s;
+    if (open && !su->owner) {
+        lua_getiuservalue(L, -1, 1);
+        store_ud *o = lua_touserdata(L, -1);
+        open = o && o->s;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return open;
+}
+
+/* Ends the cursor at IDX: its statements kept by its store, or finalized when the store
+ * was closed meanwhile (its memory gone). */
+static void rows_end(lua_State *L, int idx, rows_ud *u)
+{
+    if (rows_store_open(L, idx))
+        nb_rows_close(&u->rows);
+    else
+        nb_rows_abandon(&u->rows);
+}
+
 static int l_rows_close(lua_State *L)
 {
     rows_ud *u = luaL_checkudata(L, 1, NB_MT_ROWS);
-    nb_rows_close(&u->rows);
+    rows_end(L, 1, u);
     return 0;
 }
 
 static int rows_iter(lua_State *L)
 {
     rows_ud *u = luaL_checkudata(L, lua_upvalueindex(1), NB_MT_ROWS);
-    if (!u->rows.st)
+    if (!u->rows.open) {
+        rows_end(L, lua_upvalueindex(1), u);
         return 0;
+    }
     /* The store must still be open (the cursor keeps it in a user value). */
-    lua_getiuservalue(L, lua_upvalueindex(1), 1);
-    store_ud *su = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    if (!su || !su->s) {
-        nb_rows_close(&u->rows);
+    if (!rows_store_open(L, lua_upvalueindex(1))) {
+        nb_rows_abandon(&u->rows);
         return luaL_error(L, "store is closed");
     }
     char err[512];

@@ -1482,6 +1482,15 @@ void nb_pack_close(nb_pack_cursor *c)
     free(c);
 }
 
+void nb_pack_abandon(nb_pack_cursor *c)
+{
+    if (!c)
+        return;
+    sqlite3_finalize(c->st);
+    free(c->mem);
+    free(c);
+}
+
 nb_err nb_pack_range(nb_store *s, const nb_kind *k, int64_t body, int col, int64_t *lo,
                      int64_t *hi, char *err, size_t errlen)
 {

@@ -134,6 +134,8 @@ void nb_pack_want(nb_pack_cursor *c, const int *cols, int n);
  * so a loop over every record reads the same few pages of memory. */
 void nb_pack_slices(nb_pack_cursor *c);
 void nb_pack_close(nb_pack_cursor *c);
+/* Frees C without giving its statement back to its store, which is closed. */
+void nb_pack_abandon(nb_pack_cursor *c);
 
 /* Marks in SEEN[y - 1900] (SEEN of 8100 bytes: 1900..9999) the years in which the packed
  * date column COL of K's records of BODY has a date. */

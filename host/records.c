@@ -8,119 +8,269 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Builds "FROM t JOIN ... WHERE ..." and binds it. */
-static nb_err build(nb_store *s, const nb_query *q, const char *select, sqlite3_stmt **out,
-                    char *err, size_t errlen)
+/* A filter's value as the field's packed column holds it, into *V: a category's
+ * dictionary id, a date's day code, a number. 1 when no record can hold it (a value not
+ * in an open list, a number that is none); -1 with ERR when the value is refused. */
+static int filter_value(nb_store *s, const nb_field *fd, const char *v, int64_t *out, char *err,
+                        size_t errlen)
+{
+    if (fd->type == NB_F_CAT) {
+        const char *dict = fd->dict ? fd->dict : fd->name;
+        int64_t code = nb_store_code(s, dict, v);
+        if (!code && fd->dict) {
+            /* A national label or a known variant names its code too. */
+            const nb_value *nv = nb_value_match(dict, v);
+            code = nv ? nb_store_code(s, dict, nv->code) : 0;
+        }
+        if (!code && fd->dict) {
+            snprintf(err, errlen, "field '%s': unknown value '%s'", fd->name, v);
+            return -1;
+        }
+        *out = code;
+        return code == 0; /* an open list: a value not in it matches no record */
+    }
+    if (fd->type == NB_F_DATE) {
+        int ymd;
+        const char *why;
+        if (nb_date_parse(v, 0, &ymd, &why) != 0) {
+            snprintf(err, errlen, "field '%s': %s (%s)", fd->name, why, v);
+            return -1;
+        }
+        *out = nb_pack_day(ymd);
+        return 0;
+    }
+    /* a number (分 for money), as SQLite compared the text with the column */
+    char *end;
+    while (*v == ' ')
+        v++;
+    long long n = strtoll(v, &end, 10);
+    while (*end == ' ')
+        end++;
+    *out = n;
+    return end == v || *end != '\0';
+}
+
+/* The statement of the rows of a body in rid order, with the filters on the id and the
+ * text fields (?2 on), into R->rows. */
+static nb_err prepare_rows(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen)
 {
     const nb_kind *k = q->kind;
     nb_buf b = {0};
-    nb_buf_printf(&b, "%s FROM %s r JOIN body b ON b.id = r.body JOIN source s ON s.id = r.src "
-                      "WHERE 1", select, k->table);
-    if (q->body)
-        nb_buf_adds(&b, " AND r.body = ?1");
-    if (q->year)
-        nb_buf_printf(&b, " AND r.%s BETWEEN ?2 AND ?3", k->period);
+    int bad = nb_buf_adds(&b, "SELECT r.rid, b.name, r.id");
+    for (int f = 0; f < k->nfields; f++)
+        if (k->fields[f].type == NB_F_TEXT)
+            bad |= nb_buf_printf(&b, ", r.%s", k->fields[f].name);
+    bad |= nb_buf_printf(&b, ", s.path, r.line, r.raw, s.header FROM %s r JOIN body b ON b.id = r.body "
+                             "JOIN source s ON s.id = r.src WHERE r.body = ?1", k->table);
     for (int i = 0; i < q->nfilters; i++) {
-        const char *name = q->filters[i].field;
-        int f = nb_field_find(k, name);
-        if (f == -2) {
-            snprintf(err, errlen, "%s has no field '%s'", k->name, name);
-            nb_buf_free(&b);
-            return NB_ERR_INPUT;
-        }
-        nb_buf_printf(&b, " AND r.%s = ?%d", f == -1 ? "id" : k->fields[f].name, i + 4);
+        int f = nb_field_find(k, q->filters[i].field);
+        if (f == -1 || k->fields[f].type == NB_F_TEXT)
+            bad |= nb_buf_printf(&b, " AND r.%s = ?%d", f == -1 ? "id" : k->fields[f].name, i + 2);
     }
-    nb_buf_adds(&b, " ORDER BY r.rid");
-    if (!b.data) {
+    bad |= nb_buf_adds(&b, " ORDER BY r.rid");
+    if (bad) {
+        nb_buf_free(&b);
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, b.data, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
-        nb_buf_free(&b);
-        return NB_ERR_SQL;
-    }
+    int rc = sqlite3_prepare_v2(s->db, b.data, -1, &r->rows, NULL);
     nb_buf_free(&b);
-    if (q->body)
-        sqlite3_bind_int64(st, 1, q->body);
-    if (q->year) {
-        sqlite3_bind_int(st, 2, q->year * 10000 + 101);
-        sqlite3_bind_int(st, 3, q->year * 10000 + 1231);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        return NB_ERR_SQL;
     }
     for (int i = 0; i < q->nfilters; i++) {
         int f = nb_field_find(k, q->filters[i].field);
-        const char *v = q->filters[i].value;
-        if (f >= 0 && k->fields[f].type == NB_F_CAT) {
-            const char *dict = k->fields[f].dict ? k->fields[f].dict : k->fields[f].name;
-            int64_t code = nb_store_code(s, dict, v);
-            if (!code && k->fields[f].dict) {
-                /* A national label or a known variant names its code too. */
-                const nb_value *nv = nb_value_match(dict, v);
-                code = nv ? nb_store_code(s, dict, nv->code) : 0;
-            }
-            if (!code && k->fields[f].dict) {
-                snprintf(err, errlen, "field '%s': unknown value '%s'", k->fields[f].name, v);
-                sqlite3_finalize(st);
-                return NB_ERR_INPUT;
-            } /* an open list: a value not in it matches no record (id 0 is none's) */
-            sqlite3_bind_int64(st, i + 4, code);
-        } else if (f >= 0 && k->fields[f].type == NB_F_DATE) {
-            int ymd;
-            const char *why;
-            if (nb_date_parse(v, 0, &ymd, &why) != 0) {
-                snprintf(err, errlen, "field '%s': %s (%s)", k->fields[f].name, why, v);
-                sqlite3_finalize(st);
-                return NB_ERR_INPUT;
-            }
-            sqlite3_bind_int(st, i + 4, ymd);
-        } else {
-            sqlite3_bind_text(st, i + 4, v, -1, SQLITE_TRANSIENT);
-        }
+        if (f == -1 || k->fields[f].type == NB_F_TEXT)
+            sqlite3_bind_text(r->rows, i + 2, q->filters[i].value, -1, SQLITE_TRANSIENT);
     }
-    *out = st;
+    return NB_OK;
+}
+
+/* Opens R for Q; NEED_ROWS: the rows are read (a count that filters on coded fields alone
+ * reads the parts alone). */
+static nb_err open_query(nb_store *s, const nb_query *q, int need_rows, nb_rows *r, char *err,
+                         size_t errlen)
+{
+    const nb_kind *k = q->kind;
+    memset(r, 0, sizeof *r);
+    r->store = s;
+    r->kind = k;
+    nb_pack_columns(k, NULL, r->col_of);
+    for (int i = 0; i < q->nfilters; i++) {
+        int f = nb_field_find(k, q->filters[i].field);
+        if (f == -2) {
+            snprintf(err, errlen, "%s has no field '%s'", k->name, q->filters[i].field);
+            return NB_ERR_INPUT;
+        }
+        if (f == -1 || k->fields[f].type == NB_F_TEXT) {
+            r->narrowed = 1;
+            continue;
+        }
+        int64_t v;
+        int none = filter_value(s, &k->fields[f], q->filters[i].value, &v, err, errlen);
+        if (none < 0)
+            return NB_ERR_INPUT;
+        r->none |= none;
+        r->want_col[r->nwant] = r->col_of[f];
+        r->want[r->nwant++] = v;
+    }
+    /* the year: the period's day code within it (0, no date, is in none) */
+    r->lo = r->hi = 0;
+    if (q->year) {
+        r->lo = nb_pack_day(q->year * 10000 + 101);
+        r->hi = nb_pack_day(q->year * 10000 + 1231);
+        r->period_col = r->col_of[nb_field_find(k, k->period)];
+    }
+    r->need_rows = need_rows || r->narrowed;
+    nb_err rc = r->need_rows ? prepare_rows(s, q, r, err, errlen) : NB_OK;
+    if (!rc)
+        rc = nb_pack_open(s, k, q->body, &r->cur, err, errlen);
+    if (rc) {
+        nb_rows_close(r);
+        return rc;
+    }
+    r->open = !r->none;
     return NB_OK;
 }
 
 nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen)
 {
-    memset(r, 0, sizeof *r);
-    nb_buf sel = {0};
-    nb_buf_adds(&sel, "SELECT r.rid, b.name, r.id");
-    for (int f = 0; f < q->kind->nfields; f++)
-        nb_buf_printf(&sel, ", r.%s", q->kind->fields[f].name);
-    nb_buf_adds(&sel, ", s.path, r.line, r.raw, s.header");
-    if (!sel.data) {
-        snprintf(err, errlen, "out of memory");
-        return NB_ERR_NOMEM;
-    }
-    nb_err rc = build(s, q, sel.data, &r->st, err, errlen);
-    nb_buf_free(&sel);
-    if (rc == NB_OK) {
-        r->store = s;
-        r->kind = q->kind;
-    }
-    return rc;
+    return open_query(s, q, 1, r, err, errlen);
 }
 
-int nb_rows_next(nb_rows *r, char *err, size_t errlen)
+/* 1 when record AT of part P passes R's coded filters and year. */
+static int passes(const nb_rows *r, const nb_pack_part *p, int at)
 {
-    if (!r->st)
-        return 0;
-    int rc = sqlite3_step(r->st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    if (rc == SQLITE_DONE)
-        return 0;
+    if (r->hi) {
+        int64_t d = p->col[r->period_col][at];
+        if (d < r->lo || d > r->hi)
+            return 0;
+    }
+    for (int i = 0; i < r->nwant; i++)
+        if (p->col[r->want_col[i]][at] != r->want[i])
+            return 0;
+    return 1;
+}
+
+/* Steps R's rows; 1 on a row, 0 at the end, -1 on an error (in ERR). */
+static int step_rows(nb_rows *r, char *err, size_t errlen)
+{
+    int rc = sqlite3_step(r->rows);
+    r->has_row = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return r->has_row;
     snprintf(err, errlen, "%s: %s", r->store->path, sqlite3_errmsg(r->store->db));
     return -1;
 }
 
+/* Fills R->row from record AT of part P and the row R->rows stands on. */
+static void fill(nb_rows *r, const nb_pack_part *p, int at)
+{
+    const nb_kind *k = r->kind;
+    sqlite3_stmt *st = r->rows;
+    nb_row *w = &r->row;
+    w->rid = p->rid[at];
+    w->body = (const char *)sqlite3_column_text(st, 1);
+    w->id = (const char *)sqlite3_column_text(st, 2);
+    int c = 3;
+    for (int f = 0; f < k->nfields; f++) {
+        if (k->fields[f].type == NB_F_TEXT) {
+            w->text[f] = (const char *)sqlite3_column_text(st, c++);
+            w->ival[f] = 0;
+            continue;
+        }
+        int64_t v = p->col[r->col_of[f]][at];
+        w->ival[f] = k->fields[f].type == NB_F_DATE && v ? nb_pack_ymd(v) : v;
+        w->text[f] = NULL;
+    }
+    w->source = (const char *)sqlite3_column_text(st, c);
+    w->line = (long)sqlite3_column_int64(st, c + 1);
+    w->raw = (const char *)sqlite3_column_text(st, c + 2);
+    w->header = (const char *)sqlite3_column_text(st, c + 3);
+}
+
+int nb_rows_next(nb_rows *r, char *err, size_t errlen)
+{
+    while (r->open) {
+        if (!r->part || r->at >= r->part->n) {
+            nb_err rc = nb_pack_next(r->cur, &r->part, err, errlen);
+            if (rc == NB_DONE) {
+                nb_rows_close(r);
+                return 0;
+            }
+            if (rc) {
+                nb_rows_close(r);
+                return -1;
+            }
+            r->at = 0;
+            if (r->need_rows && r->part->body != r->rows_body) {
+                sqlite3_reset(r->rows);
+                sqlite3_bind_int64(r->rows, 1, r->part->body);
+                r->rows_body = r->part->body;
+                r->advance = 0;
+                if (step_rows(r, err, errlen) < 0) {
+                    nb_rows_close(r);
+                    return -1;
+                }
+            }
+            continue;
+        }
+        const nb_pack_part *p = r->part;
+        int at = r->at++;
+        if (!passes(r, p, at))
+            continue;
+        if (!r->need_rows) {
+            r->row.rid = p->rid[at];
+            return 1;
+        }
+        if (r->advance) { /* past the row given last (its texts were valid until now) */
+            r->advance = 0;
+            if (step_rows(r, err, errlen) < 0) {
+                nb_rows_close(r);
+                return -1;
+            }
+        }
+        while (r->has_row && sqlite3_column_int64(r->rows, 0) < p->rid[at])
+            if (step_rows(r, err, errlen) < 0) {
+                nb_rows_close(r);
+                return -1;
+            }
+        if (!r->has_row || sqlite3_column_int64(r->rows, 0) != p->rid[at]) {
+            if (r->narrowed)
+                continue; /* a row the id or a text filter left out */
+            snprintf(err, errlen, "%s: record %lld of %s is in the packed columns and not in the "
+                     "rows (nianbao init --verify, then --repack)", r->store->path,
+                     (long long)p->rid[at], r->kind->name);
+            nb_rows_close(r);
+            return -1;
+        }
+        fill(r, p, at);
+        r->advance = 1;
+        return 1;
+    }
+    return 0;
+}
+
 void nb_rows_close(nb_rows *r)
 {
-    if (r->st)
-        sqlite3_finalize(r->st);
-    r->st = NULL;
+    if (r->rows)
+        sqlite3_finalize(r->rows);
+    r->rows = NULL;
+    nb_pack_close(r->cur);
+    r->cur = NULL;
+    r->part = NULL;
+    r->open = 0;
+}
+
+void nb_rows_abandon(nb_rows *r)
+{
+    sqlite3_finalize(r->rows);
+    r->rows = NULL;
+    nb_pack_abandon(r->cur);
+    r->cur = NULL;
+    r->part = NULL;
+    r->open = 0;
 }
 
 /* Column COL (1-based) of HEADER into NAME, "#COL" when it has none. */
@@ -172,15 +322,16 @@ int nb_raw_next(const char *raw, const char *header, size_t *pos, nb_buf *name, 
 
 nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    nb_err rc = build(s, q, "SELECT count(*)", &st, err, errlen);
+    nb_rows r;
+    nb_err rc = open_query(s, q, 0, &r, err, errlen);
     if (rc)
         return rc;
+    int more;
     *n = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return NB_OK;
+    while ((more = nb_rows_next(&r, err, errlen)) == 1)
+        (*n)++;
+    nb_rows_close(&r);
+    return more < 0 ? NB_ERR_SQL : NB_OK;
 }
 
 /* Refuses ATTACH and DETACH, which SQLite counts as read-only but which

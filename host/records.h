@@ -1,11 +1,12 @@
 /* records.h - reading records back: filtered cursors, counts, read-only SQL, single inserts.
  *
- * Depends on store.h and codes.h; no Lua. A cursor owns its prepared
- * statement; nb_rows_close finalizes it (safe to call twice). */
+ * Depends on store.h, pack.h and codes.h; no Lua. A cursor owns its statement and its
+ * parts' cursor; nb_rows_close frees them (safe to call twice). */
 #ifndef NB_RECORDS_H
 #define NB_RECORDS_H
 
 #include "codes.h"
+#include "pack.h"
 #include "store.h"
 
 /* field = value; categorical values are national codes or labels, dates YYYYMMDD or
@@ -23,23 +24,51 @@ typedef struct {
     int nfilters;
 } nb_query;
 
+/* A record as nb_rows_next gives it; the texts valid until the next call. */
+typedef struct {
+    int64_t rid;
+    const char *body;                /* the body's name */
+    const char *id;
+    int64_t ival[NB_MAX_FIELDS];     /* coded fields: dates YYYYMMDD, categories' dictionary
+                                        ids, numbers and 分; 0 for an empty date or category */
+    const char *text[NB_MAX_FIELDS]; /* text fields; NULL when empty */
+    const char *source, *raw, *header; /* the source's path, the row's raw values, the
+                                          source's header */
+    long line;
+} nb_row;
+
+/* A cursor over the records of a query: the coded values from the packed columns (pack.h),
+ * the rest (id, text fields, source, line, raw) from the rows, joined on rid, by body (in
+ * body order) and in rid order within a body. */
 typedef struct nb_rows {
     nb_store *store;
     const nb_kind *kind;
-    sqlite3_stmt *st;  /* NULL once closed */
+    int open;                        /* 0 once done or closed */
+    int none;                        /* a filter no record can match */
+    int nwant;                       /* coded filters: column WANT_COL[i] holds WANT[i] */
+    int want_col[NB_MAX_FIELDS + 1];
+    int64_t want[NB_MAX_FIELDS + 1];
+    int64_t lo, hi;                  /* the year's day codes (0: every year) */
+    int period_col;                  /* the packed column of the kind's period */
+    int narrowed;                    /* the rows' statement filters too (id, text fields) */
+    int need_rows;                   /* the rows are read (0: nb_count without narrowing) */
+    int col_of[NB_MAX_FIELDS];       /* the packed column of each field, -1 for text */
+    nb_pack_cursor *cur;
+    const nb_pack_part *part;        /* the part being read, at AT */
+    int at;
+    sqlite3_stmt *rows;              /* the body's rows in rid order */
+    int64_t rows_body;               /* the body bound to it (0: none) */
+    int has_row;                     /* rows stands on a row */
+    int advance;                     /* it is the row given last: step past it first */
+    nb_row row;
 } nb_rows;
 
-/* Column layout of a cursor row: */
-#define NB_COL_RID 0
-#define NB_COL_BODY 1   /* body name */
-#define NB_COL_ID 2
-#define NB_COL_FIELD0 3 /* then the kind's fields in order */
-/* after the fields: source path, line, raw, the source's header */
-
 nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen);
-/* 1: a row is ready; 0: done; -1: error in ERR. */
+/* 1: a row is ready in r->row; 0: done; -1: error in ERR. */
 int nb_rows_next(nb_rows *r, char *err, size_t errlen);
 void nb_rows_close(nb_rows *r);
+/* Frees R when its store is closed already (its statements finalized, not kept). */
+void nb_rows_abandon(nb_rows *r);
 
 /* Walks the raw values a row keeps (RAW, as nb_coder_raw made it; HEADER: its
  * source's header, unit-separated). Each call puts the next value's column

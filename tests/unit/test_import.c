@@ -2154,6 +2154,161 @@ static void test_no_statement_journal(void)
     CHECK(verify_packs() == 0, "statement journal: the parts and digests agree with the rows");
 }
 
+/* Every record of kind K as nb_rows gives it (QUERY's filters; the coded values from the
+ * packed columns, the rest from the rows), one line each into OUT. */
+static void rows_from_cursor(const nb_query *q, nb_buf *out)
+{
+    char err[512];
+    nb_rows r;
+    const nb_kind *k = q->kind;
+    if (nb_rows_open(store, q, &r, err, sizeof err) != NB_OK) {
+        nb_buf_printf(out, "open: %s\n", err);
+        return;
+    }
+    int more;
+    while ((more = nb_rows_next(&r, err, sizeof err)) == 1) {
+        nb_buf_printf(out, "%lld|%s|%s", (long long)r.row.rid, r.row.body, r.row.id);
+        for (int f = 0; f < k->nfields; f++) {
+            nb_ftype t = k->fields[f].type;
+            if (t == NB_F_TEXT)
+                nb_buf_printf(out, "|%s", r.row.text[f] ? r.row.text[f] : "");
+            else if ((t == NB_F_DATE || t == NB_F_CAT) && !r.row.ival[f])
+                nb_buf_adds(out, "|");
+            else
+                nb_buf_printf(out, "|%lld", (long long)r.row.ival[f]);
+        }
+        nb_buf_printf(out, "|%s|%ld|%s\n", r.row.source, r.row.line, r.row.raw);
+    }
+    if (more < 0)
+        nb_buf_printf(out, "next: %s\n", err);
+    nb_rows_close(&r);
+}
+
+/* The same from the rows alone, by SQL over the kind's table (WHERE: its filter). */
+static void rows_from_sql(const nb_kind *k, const char *where, nb_buf *out)
+{
+    nb_buf q = {0};
+    nb_buf_adds(&q, "SELECT r.rid, b.name, r.id");
+    for (int f = 0; f < k->nfields; f++)
+        nb_buf_printf(&q, ", r.%s", k->fields[f].name);
+    nb_buf_printf(&q, ", s.path, r.line, r.raw FROM %s r JOIN body b ON b.id = r.body JOIN source s "
+                      "ON s.id = r.src WHERE %s ORDER BY r.body, r.rid", k->table, where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store->db, q.data, -1, &st, NULL) != SQLITE_OK) {
+        nb_buf_printf(out, "SQL: %s\n", sqlite3_errmsg(store->db));
+        nb_buf_free(&q);
+        return;
+    }
+    nb_buf_free(&q);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int n = sqlite3_column_count(st);
+        for (int c = 0; c < n; c++) {
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            nb_buf_printf(out, "%s%s", c ? "|" : "", v ? v : "");
+        }
+        nb_buf_adds(out, "\n");
+    }
+    sqlite3_finalize(st);
+}
+
+/* store:rows and store:count read the coded values from the packed columns: after every
+ * import, re-import, replacement and removal above, every kind's records, whole and
+ * filtered, are what the rows hold (the test of the cursor while the rows keep the values
+ * too). */
+static void test_rows_from_packs(void)
+{
+    int kinds = 0, agree = 0, counted = 0;
+    for (int i = 0; i < nb_nkinds; i++) {
+        const nb_kind *k = &nb_kinds[i];
+        nb_query q = {.kind = k};
+        nb_buf a = {0}, b = {0};
+        rows_from_cursor(&q, &a);
+        rows_from_sql(k, "1", &b);
+        kinds += a.len > 0;
+        agree += (a.data ? strcmp(a.data, b.data ? b.data : "") : (b.len ? 1 : 0)) == 0;
+        if (a.data && b.data && strcmp(a.data, b.data) != 0)
+            printf("# %s: the cursor gave\n%.600s\n# the rows\n%.600s\n", k->name, a.data, b.data);
+        int64_t n = -1;
+        char err[512];
+        char count_sql[128];
+        snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM %s", k->table);
+        if (nb_count(store, &q, &n, err, sizeof err) == NB_OK && n == sql_int(count_sql))
+            counted++;
+        nb_buf_free(&a);
+        nb_buf_free(&b);
+    }
+    CHECK(kinds >= 4 && agree == nb_nkinds, "rows: every kind's records from the packs as the rows hold them");
+    CHECK(counted == nb_nkinds, "rows: every kind counted from the packs as the rows count");
+
+    /* filtered: a year, a category, a date, an id, a body, together */
+    const nb_kind *k = nb_kind_find("request");
+    int64_t body = sql_int("SELECT body FROM request GROUP BY body ORDER BY count(*) DESC LIMIT 1");
+    char id[64] = "";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store->db, "SELECT id FROM request ORDER BY rid LIMIT 1 OFFSET 3", -1, &st, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    struct {
+        int64_t body;
+        int year;
+        nb_filter f[2];
+        int nf;
+        const char *where;
+    } cases[] = {
+        {0, 2020, {{0}}, 0, "r.received BETWEEN 20200101 AND 20201231"},
+        {body, 0, {{0}}, 0, NULL},
+        {body, 2020, {{"applicant", "自然人"}}, 1, NULL},
+        {0, 0, {{"outcome", "1"}}, 1, "r.outcome = (SELECT id FROM dict WHERE dict = 'outcome' AND code = '1')"},
+        {0, 0, {{"received", "2020-01-05"}}, 1, "r.received = 20200105"},
+        {0, 0, {{"id", id}}, 1, NULL},
+        {0, 2021, {{"id", id}, {"applicant", "business"}}, 2, NULL},
+        {0, 0, {{"channel", "没有这个渠道"}}, 1, "0"},
+    };
+    int same = 0, n = (int)(sizeof cases / sizeof cases[0]);
+    for (int i = 0; i < n; i++) {
+        char where[512];
+        if (cases[i].where)
+            snprintf(where, sizeof where, "%s", cases[i].where);
+        else {
+            int len = snprintf(where, sizeof where, "1");
+            if (cases[i].body)
+                len += snprintf(where + len, sizeof where - len, " AND r.body = %lld", (long long)cases[i].body);
+            if (cases[i].year)
+                len += snprintf(where + len, sizeof where - len, " AND r.received BETWEEN %d AND %d",
+                                cases[i].year * 10000 + 101, cases[i].year * 10000 + 1231);
+            for (int j = 0; j < cases[i].nf; j++) {
+                if (strcmp(cases[i].f[j].field, "id") == 0)
+                    len += snprintf(where + len, sizeof where - len, " AND r.id = '%s'", id);
+                else if (strcmp(cases[i].f[j].field, "applicant") == 0)
+                    len += snprintf(where + len, sizeof where - len,
+                                    " AND r.applicant = (SELECT id FROM dict WHERE dict = 'applicant' AND code = '%s')",
+                                    strcmp(cases[i].f[j].value, "自然人") == 0 ? "person" : cases[i].f[j].value);
+            }
+        }
+        nb_query q = {.kind = k, .body = cases[i].body, .year = cases[i].year, .filters = cases[i].f,
+                      .nfilters = cases[i].nf};
+        nb_buf a = {0}, b = {0};
+        rows_from_cursor(&q, &a);
+        rows_from_sql(k, where, &b);
+        int ok = strcmp(a.data ? a.data : "", b.data ? b.data : "") == 0;
+        int64_t c = -1;
+        char err[512];
+        char count_sql[600];
+        snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM request r WHERE %s", where);
+        ok &= nb_count(store, &q, &c, err, sizeof err) == NB_OK && c == sql_int(count_sql);
+        if (!ok)
+            printf("# case %d (%s): the cursor gave %lld\n%.400s\n# the rows\n%.400s\n", i, where, (long long)c,
+                   a.data ? a.data : "", b.data ? b.data : "");
+        same += ok;
+        nb_buf_free(&a);
+        nb_buf_free(&b);
+    }
+    CHECK(same == n, "rows: filtered by year, body, category, date and id as the rows are");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -2203,6 +2358,7 @@ int main(void)
     test_async_failures();
     test_files();
     test_statements_kept();
+    test_rows_from_packs();
     test_memory();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
