@@ -23,6 +23,7 @@ typedef struct {
     nb_writer *writer;
     nb_buf last_id;       /* the greatest id of the body's rows so far */
     long brought;         /* its rows in the file, stored: new, updated or found unchanged */
+    long in_year;         /* of them, those of the year --year declares (by the kind's period) */
 } target;
 
 typedef struct {
@@ -491,6 +492,10 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
     }
     if (bad)
         return NB_ERR_INPUT; /* the rows go on being written: the file's ids are found there */
+    if (im->o->cover_year) {
+        int p = nb_field_find(im->k, im->k->period);
+        t->in_year += p >= 0 && rec.has[p] && rec.ival[p] / 10000 == im->o->cover_year;
+    }
     if (nb_coder_raw(im->coder, fields, n, &rec, body, &im->raw)) {
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
@@ -718,20 +723,7 @@ static nb_err cover(import_state *im, const target *t, char *err, size_t errlen)
     if (rc != SQLITE_DONE)
         return nb_store_sql_fail(im->s, err, errlen, "declaring the year");
     /* a year the file holds no row of (a --year typed wrong?) is declared all the same: said */
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT EXISTS(SELECT 1 FROM %s WHERE body = ?1 AND (src = ?2 OR nb_kept(rid)) "
-             "AND %s BETWEEN ?3 AND ?4)", im->k->table, im->k->period);
-    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return nb_store_sql_fail(im->s, err, errlen, "declaring the year");
-    sqlite3_bind_int64(st, 1, t->body_id);
-    sqlite3_bind_int64(st, 2, t->src_id);
-    sqlite3_bind_int(st, 3, im->o->cover_year * 10000 + 101);
-    sqlite3_bind_int(st, 4, im->o->cover_year * 10000 + 1231);
-    rc = sqlite3_step(st);
-    int some = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return nb_store_sql_fail(im->s, err, errlen, "declaring the year");
+    int some = t->in_year > 0;
     if (!some) {
         char reason[256];
         snprintf(reason, sizeof reason,
