@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "codes.h"
+#include "records.h"
 
 #include <jansson.h>
 
@@ -380,11 +381,6 @@ static int body_index(const digests *d, int64_t body)
     return -1;
 }
 
-/* A span of rids, both ends included. */
-typedef struct {
-    int64_t lo, hi;
-} rid_range;
-
 /* A row's values gathered for the hash, given to it in one call (the same bytes as value
  * by value): NULL as 0x01, an integer as 0x02 and its 8 bytes (little-endian: not as
  * text), a text as its bytes and a NUL (a NULL and an empty text differ). The one spelling
@@ -503,108 +499,97 @@ nb_err nb_source_digest_of(nb_store *s, int64_t src, unsigned char *out, char *e
 
 /* Adds the rows of SQL (the body id first, then the columns hashed) to the hash of each
  * body of D (rows of other bodies are passed over), TAG and its NUL before each row
- * (naming the table), then its values (row_buf). With RANGES[0..NRANGES), SQL has ?1 and
- * ?2 and runs once for each range, in order. */
-static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *tag, int src_col,
-                        const rid_range *ranges, int nranges, char *err, size_t errlen)
+ * (naming the table), then its values (row_buf). */
+static nb_err hash_rows(nb_store *s, digests *d, const char *sql, const char *tag, char *err,
+                        size_t errlen)
 {
     sqlite3_stmt *st;
-    /* SRC_COL (>= 0): the column of the record's source id, hashed as its source digest
-       (nb_source_digest), the last one's kept (a body's records come from few sources) */
-    int64_t last_src = -1;
-    unsigned char src_digest[NB_SOURCE_DIGEST];
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "computing digests");
-    int rc = SQLITE_DONE, ncol = sqlite3_column_count(st);
+    int rc, ncol = sqlite3_column_count(st);
     size_t taglen = strlen(tag) + 1; /* with its NUL, as nb_hash_str */
-    for (int r = 0; r < (ranges ? nranges : 1) && rc == SQLITE_DONE; r++) {
-        if (ranges) {
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, ranges[r].lo);
-            sqlite3_bind_int64(st, 2, ranges[r].hi);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int i = body_index(d, sqlite3_column_int64(st, 0));
+        if (i < 0)
+            continue;
+        row_buf row;
+        put_begin(&row, &d->h[i], tag, taglen);
+        for (int c = 1; c < ncol; c++) {
+            int type = sqlite3_column_type(st, c);
+            if (type == SQLITE_NULL)
+                put_null(&row);
+            else if (type == SQLITE_INTEGER)
+                put_int(&row, sqlite3_column_int64(st, c));
+            else
+                put_text(&row, sqlite3_column_text(st, c), (size_t)sqlite3_column_bytes(st, c));
         }
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int i = body_index(d, sqlite3_column_int64(st, 0));
-            if (i < 0)
-                continue;
-            if (d->rows)
-                d->rows[i]++;
-            row_buf row;
-            put_begin(&row, &d->h[i], tag, taglen);
-            for (int c = 1; c < ncol; c++) {
-                int type = sqlite3_column_type(st, c);
-                if (c == src_col) {
-                    int64_t src = sqlite3_column_int64(st, c);
-                    if (src != last_src) {
-                        nb_err e = nb_source_digest_of(s, src, src_digest, err, errlen);
-                        if (e) {
-                            sqlite3_finalize(st);
-                            return e;
-                        }
-                        last_src = src;
-                    }
-                    put_text(&row, src_digest, NB_SOURCE_DIGEST);
-                } else if (type == SQLITE_NULL)
-                    put_null(&row);
-                else if (type == SQLITE_INTEGER)
-                    put_int(&row, sqlite3_column_int64(st, c));
-                else
-                    put_text(&row, sqlite3_column_text(st, c), (size_t)sqlite3_column_bytes(st, c));
-            }
-            put_flush(&row);
-        }
+        put_flush(&row);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "computing digests");
 }
 
-/* The rids of D's bodies' records of kind K, as the ascending, disjoint spans that cover
- * their packed parts (each part's rid_lo to rid_hi; overlapping or adjacent ones merged):
- * the records of those bodies in rid order, with other bodies' records between, which
- * hash_rows passes over. *OUT is the caller's to free. */
-static nb_err kind_ranges(nb_store *s, const digests *d, const nb_kind *k, rid_range **out,
-                          int *nout, char *err, size_t errlen)
+/* Adds the records of kind K of each body of D to its hash, in rid order, as store:rows
+ * reads them (records.h: the coded values from the packed columns, the rest from the rows):
+ * K's name and its NUL, then the id, every field (an empty one as NULL), the source's
+ * digest (nb_source_digest of its path and header: a rule may name where a record came
+ * from, so a record re-imported unchanged from another file changes what its reports
+ * read), the line and the raw values; writer.c's digest_values spells a new record the same
+ * way (nb_digest_row). The rows hashed for each body in D->rows. */
+static nb_err hash_records(nb_store *s, digests *d, const nb_kind *k, char *err, size_t errlen)
 {
-    *out = NULL;
-    *nout = 0;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT body, rid_lo, rid_hi FROM pack WHERE kind = ?1 "
-                                  "ORDER BY rid_lo", -1, &st, NULL) != SQLITE_OK)
-        return nb_store_sql_fail(s, err, errlen, "computing digests");
-    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
-    rid_range *r = NULL;
-    int n = 0, cap = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (body_index(d, sqlite3_column_int64(st, 0)) < 0)
-            continue;
-        int64_t lo = sqlite3_column_int64(st, 1), hi = sqlite3_column_int64(st, 2);
-        if (n > 0 && lo <= r[n - 1].hi + 1) {
-            if (hi > r[n - 1].hi)
-                r[n - 1].hi = hi;
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            rid_range *nr = realloc(r, (size_t)cap * sizeof *nr);
-            if (!nr) {
-                free(r);
-                sqlite3_finalize(st);
-                snprintf(err, errlen, "out of memory");
-                return NB_ERR_NOMEM;
+    size_t taglen = strlen(k->name) + 1;
+    nb_buf path = {0}, header = {0};
+    int have_src = 0, header_null = 0;
+    unsigned char src_digest[NB_SOURCE_DIGEST];
+    nb_err e = NB_OK;
+    for (int i = 0; !e && i < d->n; i++) {
+        nb_query q = {.kind = k, .body = d->ids[i]};
+        nb_rows r;
+        if ((e = nb_rows_open(s, &q, &r, err, errlen)))
+            break;
+        int more;
+        while ((more = nb_rows_next(&r, err, errlen)) == 1) {
+            const nb_row *w = &r.row;
+            d->rows[i]++;
+            /* the source's digest: made again when the source changes (a body's records
+               come from few sources) */
+            if (!have_src || strcmp(path.data, w->source) != 0 || header_null != !w->header ||
+                (w->header && strcmp(header.data, w->header) != 0)) {
+                path.len = header.len = 0;
+                if (nb_buf_adds(&path, w->source) || nb_buf_adds(&header, w->header ? w->header : "")) {
+                    snprintf(err, errlen, "out of memory");
+                    e = NB_ERR_NOMEM;
+                    break;
+                }
+                header_null = !w->header;
+                nb_source_digest(w->source, w->header, src_digest);
+                have_src = 1;
             }
-            r = nr;
+            row_buf row;
+            put_begin(&row, &d->h[i], k->name, taglen);
+            put_text(&row, w->id, strlen(w->id));
+            for (int f = 0; f < k->nfields; f++) {
+                nb_ftype t = k->fields[f].type;
+                if (t == NB_F_TEXT ? !w->text[f] : (t == NB_F_DATE || t == NB_F_CAT) && !w->ival[f])
+                    put_null(&row);
+                else if (t == NB_F_TEXT)
+                    put_text(&row, w->text[f], strlen(w->text[f]));
+                else
+                    put_int(&row, w->ival[f]);
+            }
+            put_text(&row, src_digest, NB_SOURCE_DIGEST);
+            put_int(&row, w->line);
+            put_text(&row, w->raw ? w->raw : "", w->raw ? strlen(w->raw) : 0);
+            put_flush(&row);
         }
-        r[n].lo = lo;
-        r[n++].hi = hi;
+        nb_rows_close(&r);
+        if (!e && more < 0)
+            e = NB_ERR_SQL;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        free(r);
-        return nb_store_sql_fail(s, err, errlen, "computing digests");
-    }
-    *out = r;
-    *nout = n;
-    return NB_OK;
+    nb_buf_free(&path);
+    nb_buf_free(&header);
+    return e;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -705,21 +690,6 @@ nb_err nb_digest_carry(nb_store *s, const nb_kind *k, int64_t body, const nb_has
     return out;
 }
 
-/* Into SQL: the query of kind K's rows for a digest (the body, the id, every field, then
- * the source (hashed as its source digest: its path and header), the line and the raw
- * values, in rid order: a rule may name where a record came from,
- * so a record re-imported unchanged from another file changes what its reports read;
- * writer.c's digest_values hashes the same); RANGED: only the rids between ?1 and ?2. */
-static void rows_sql(const nb_kind *k, int ranged, char *sql, size_t size)
-{
-    nb_buf cols = {0};
-    for (int f = 0; f < k->nfields; f++)
-        nb_buf_printf(&cols, ", r.%s", k->fields[f].name);
-    snprintf(sql, size, "SELECT r.body, r.id%s, r.src, r.line, r.raw FROM %s r%s ORDER BY r.rid",
-             cols.data ? cols.data : "", k->table, ranged ? " WHERE r.rid BETWEEN ?1 AND ?2" : "");
-    nb_buf_free(&cols);
-}
-
 /* A hash computed, to keep: the digest, then the state it was made from. */
 typedef struct {
     const nb_kind *k;
@@ -733,9 +703,8 @@ typedef struct {
 } fresh_list;
 
 /* The hashes of kind K of D's bodies into KH[i] (HAVE[i]: the body has records of K):
- * the kept ones, and the others from the rows (their bodies' rid ranges; EVERY and none
- * kept: one pass over the table), added to FRESH. */
-static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int every,
+ * the kept ones, and the others from the records (hash_records), added to FRESH. */
+static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k,
                           unsigned char (*kh)[NB_HASH_SIZE], unsigned char *have, fresh_list *fresh,
                           char *err, size_t errlen)
 {
@@ -790,16 +759,7 @@ static nb_err kind_hashes(nb_store *s, const digests *d, const nb_kind *k, int e
             }
     }
     if (!e && need.n > 0) {
-        char sql[512];
-        rid_range *ranges = NULL;
-        int nranges = 0, whole = every && nkept == 0;
-        /* whole: the table in rid order, without a sort; each body's rows still come in rid order */
-        rows_sql(k, !whole, sql, sizeof sql);
-        if (!whole)
-            e = kind_ranges(s, &need, k, &ranges, &nranges, err, errlen);
-        if (!e && (whole || nranges > 0))
-            e = hash_rows(s, &need, sql, k->name, k->nfields + 2, ranges, nranges, err, errlen);
-        free(ranges);
+        e = hash_records(s, &need, k, err, errlen);
         for (int j = 0; !e && j < need.n; j++) {
             if (!need.rows[j])
                 continue; /* no records: no hash */
@@ -886,15 +846,13 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int keep, in
     }
     sqlite3_stmt *st;
     nb_err e = NB_OK;
-    int cap = 0, rc, every = 1;
+    int cap = 0, rc;
     if (sqlite3_prepare_v2(s->db, "SELECT id FROM body ORDER BY id", -1, &st, NULL) != SQLITE_OK)
         e = nb_store_sql_fail(s, err, errlen, "computing digests");
     while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
-        if (want && !has_id(want, nonly, id)) {
-            every = 0;
+        if (want && !has_id(want, nonly, id))
             continue;
-        }
         if (d.n == cap) {
             cap = cap ? cap * 2 : 64;
             int64_t *ni = realloc(d.ids, (size_t)cap * sizeof *ni);
@@ -923,7 +881,7 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int keep, in
         e = NB_ERR_NOMEM;
     }
     for (int k = 0; !e && k < nb_nkinds; k++) {
-        e = kind_hashes(s, &d, &nb_kinds[k], every, kh, have, &fresh, err, errlen);
+        e = kind_hashes(s, &d, &nb_kinds[k], kh, have, &fresh, err, errlen);
         for (int i = 0; !e && i < d.n; i++)
             if (have[i]) {
                 nb_hash_str(&d.h[i], nb_kinds[k].name);
@@ -940,7 +898,7 @@ nb_err nb_body_digests(nb_store *s, const int64_t *only, int nonly, int keep, in
         {"SELECT body, kind, year FROM coverage ORDER BY body, kind, year", "coverage"},
     };
     for (size_t i = 0; !e && i < sizeof others / sizeof others[0]; i++)
-        e = hash_rows(s, &d, others[i][0], others[i][1], -1, NULL, 0, err, errlen);
+        e = hash_rows(s, &d, others[i][0], others[i][1], err, errlen);
     if (own && sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !e)
         e = nb_store_sql_fail(s, err, errlen, "computing digests");
     if (!e && keep && own)
@@ -1019,11 +977,8 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
         sqlite3_finalize(st);
         if (!e && rc != SQLITE_DONE)
             e = nb_store_sql_fail(s, err, errlen, "verifying digests");
-        if (!e && d.n > 0) { /* every row, not the packs' ranges: checks them too */
-            char sql[512];
-            rows_sql(kd, 0, sql, sizeof sql);
-            e = hash_rows(s, &d, sql, kd->name, kd->nfields + 2, NULL, 0, err, errlen);
-        }
+        if (!e && d.n > 0)
+            e = hash_records(s, &d, kd, err, errlen);
         for (int i = 0; !e && i < d.n; i++) {
             unsigned char now[NB_HASH_SIZE], state[NB_HASH_STATE];
             nb_hash_save(&d.h[i], state);
