@@ -46,34 +46,6 @@ static int raw_field(lua_State *L, int idx, const char *key)
     return lua_rawget(L, idx);
 }
 
-/* Raises when the options table at IDX has a key that is not in KEYS (NULL-terminated): a
- * key typed wrong ({yaer = 2020}, {stop = "delisted"}) changed the cube without a word. */
-static void check_keys(lua_State *L, int idx, const char *fn, const char *const *keys)
-{
-    if (!lua_istable(L, idx))
-        return;
-    idx = lua_absindex(L, idx);
-    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
-        int known = 0;
-        if (lua_type(L, -2) == LUA_TSTRING)
-            for (int i = 0; keys[i] && !known; i++)
-                known = strcmp(lua_tostring(L, -2), keys[i]) == 0;
-        if (!known) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (int i = 0; keys[i]; i++) {
-                if (i)
-                    luaL_addstring(&b, ", ");
-                luaL_addstring(&b, keys[i]);
-            }
-            luaL_pushresult(&b); /* key, value, the list */
-            const char *list = lua_tostring(L, -1);
-            const char *key = luaL_tolstring(L, -3, NULL);
-            luaL_error(L, "store:%s: unknown option '%s' (options: %s)", fn, key, list);
-        }
-    }
-}
-
 #define SCOPE_KEYS "body", "year", "years", "ids", "rows"
 
 /* Reads {body=, year=, ids=} at IDX into SC. */
@@ -160,7 +132,7 @@ static int l_flow(lua_State *L)
     nb_scope sc;
     check_scope(L, s, 3, luaL_checkstring(L, 2), &sc);
     static const char *const keys[] = {SCOPE_KEYS, NULL};
-    check_keys(L, 3, "flow", keys);
+    nb_lua_check_keys(L, 3, "store:flow", keys);
     lua_settop(L, 3);
     cube_ud *u = new_cube(L); /* own the result before making it */
     char err[512];
@@ -176,7 +148,7 @@ static int l_stock(lua_State *L)
     nb_scope sc;
     check_scope(L, s, 3, luaL_checkstring(L, 2), &sc);
     static const char *const keys[] = {SCOPE_KEYS, "start", "end", "at", "by", NULL};
-    check_keys(L, 3, "stock", keys);
+    nb_lua_check_keys(L, 3, "store:stock", keys);
     const char *start = opt_field(L, 3, "start"), *end = opt_field(L, 3, "end");
     const char *by = opt_field(L, 3, "by");
     int at = 0;
@@ -207,7 +179,7 @@ static int count_or_sum(lua_State *L, const char *sum, int opts)
     nb_scope sc;
     check_scope(L, s, opts, luaL_checkstring(L, 2), &sc);
     static const char *const keys[] = {SCOPE_KEYS, "date", "by", NULL};
-    check_keys(L, opts, sum ? "sum_by" : "count_by", keys);
+    nb_lua_check_keys(L, opts, sum ? "store:sum_by" : "store:count_by", keys);
     const char *date = opt_field(L, opts, "date"), *by = opt_field(L, opts, "by");
     const nb_kind *k = nb_kind_find(sc.kind);
     if (!date) /* default: the kind's first date field */

@@ -378,6 +378,9 @@ static void read_checks(lua_State *L, nb_doc *d)
 static void read_doc(lua_State *L, int idx, doc_ud *u)
 {
     luaL_checktype(L, idx, LUA_TTABLE);
+    static const char *const keys[] = {"title", "body", "format", "year", "created", "fonts",
+                                       "tables", "blocks", "checks", NULL};
+    nb_lua_check_keys(L, idx, "document", keys);
     nb_doc *d = u->doc = xcalloc(L, 1, sizeof *d);
     d->title = get_str(L, idx, "title", 1, "document");
     d->body = get_str(L, idx, "body", 0, "document");

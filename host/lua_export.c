@@ -77,6 +77,8 @@ static unsigned wanted_formats(lua_State *L, int opts)
 static int l_export(lua_State *L)
 {
     luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const keys[] = {"dir", "name", "formats", "sha256", NULL};
+    nb_lua_check_keys(L, 2, "export", keys);
     if (!luaL_testudata(L, 1, NB_MT_DOC))
         luaL_checktype(L, 1, LUA_TTABLE);
     nb_doc *doc = nb_lua_todoc(L, 1);

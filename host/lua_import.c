@@ -216,6 +216,8 @@ static int push_failure(lua_State *L, nb_err rc, const char *err)
 /* store:import("text", path, {body=, year=, dry_run=}) */
 static int import_text(lua_State *L, nb_store *s, const char *path, const char *body)
 {
+    static const char *const keys[] = {"body", "parent", "year", "dry_run", NULL};
+    nb_lua_check_keys(L, 4, "store:import", keys);
     lua_getfield(L, 4, "year");
     lua_Integer year = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
     if (year && (year < 1990 || year > 2100))
@@ -239,6 +241,8 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
  * the body tree from a bodies file. */
 static int import_bodies(lua_State *L, nb_store *s, const char *path)
 {
+    static const char *const keys[] = {"sheet", "dry_run", NULL};
+    nb_lua_check_keys(L, 4, "store:import", keys);
     import_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
     memset(u, 0, sizeof *u);
     luaL_setmetatable(L, NB_MT_IMPORT);
@@ -269,12 +273,20 @@ static int import_bodies(lua_State *L, nb_store *s, const char *path)
 }
 
 /* The options of store:import at IDX for KIND into O (the mapping kept by U). */
-static void import_opts(lua_State *L, int idx, const char *kind, import_ud *u, nb_import_opts *o)
+static void import_opts(lua_State *L, int idx, const char *fn, const char *kind, import_ud *u,
+                        nb_import_opts *o)
 {
-    if (lua_getfield(L, idx, "map") == LUA_TTABLE) {
+    static const char *const keys[] = {"body", "parent", "map", "sheet", "year", "replace", "dry_run",
+                                       "progress", NULL};
+    nb_lua_check_keys(L, idx, fn, keys);
+    int t = lua_getfield(L, idx, "map");
+    if (t == LUA_TTABLE) {
         nb_mapping_init(&u->map);
         u->has_map = 1;
         nb_mapping_from_lua(L, -1, &u->map, "map");
+    } else if (t != LUA_TNIL) { /* a file's name was taken for no mapping at all */
+        luaL_error(L, "%s: option 'map' is a mapping's table (a map script's value: "
+                      "require or dofile it), not a %s", fn, lua_typename(L, t));
     }
     lua_pop(L, 1);
     const char *replace = opt_str(L, idx, "replace");
@@ -327,7 +339,7 @@ static int l_import(lua_State *L)
     import_ud *u = new_import_ud(L);
     u->path = path;
     nb_import_opts o;
-    import_opts(L, 4, kind, u, &o);
+    import_opts(L, 4, "store:import", kind, u, &o);
     o.path = path;
     nb_import_stats st;
     char err[1024];
@@ -451,7 +463,7 @@ static int l_import_files(lua_State *L)
     }
     import_ud *u = new_import_ud(L);
     nb_import_opts o;
-    import_opts(L, 7, kind, u, &o);
+    import_opts(L, 7, "store:import_files", kind, u, &o);
     u->path = n ? paths[0] : NULL;
     each_ctx c = {.L = L, .u = u, .paths = paths, .n = (int)n, .each = 5, .raised = 0};
     char err[2048];

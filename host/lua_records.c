@@ -139,6 +139,8 @@ static int l_open(lua_State *L)
         return 2;
     }
     int mode = NB_OPEN_WRITE;
+    static const char *const keys[] = {"create", "readonly", NULL};
+    nb_lua_check_keys(L, 2, "nianbao.open", keys);
     if (lua_istable(L, 2)) {
         lua_getfield(L, 2, "create");
         if (lua_toboolean(L, -1))

@@ -127,6 +127,32 @@ static int l_read_text(lua_State *L)
     return nb_lua_push_file(L, path);
 }
 
+void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys)
+{
+    if (!lua_istable(L, idx))
+        return;
+    idx = lua_absindex(L, idx);
+    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+        int known = 0;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            for (int i = 0; keys[i] && !known; i++)
+                known = strcmp(lua_tostring(L, -2), keys[i]) == 0;
+        if (!known) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (int i = 0; keys[i]; i++) {
+                if (i)
+                    luaL_addstring(&b, ", ");
+                luaL_addstring(&b, keys[i]);
+            }
+            luaL_pushresult(&b); /* key, value, the list */
+            const char *list = lua_tostring(L, -1);
+            const char *key = luaL_tolstring(L, -3, NULL);
+            luaL_error(L, "%s: unknown option '%s' (options: %s)", fn, key, list);
+        }
+    }
+}
+
 int nb_lua_push_status(lua_State *L, nb_err rc, const char *err)
 {
     if (rc) {

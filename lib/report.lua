@@ -228,7 +228,18 @@ end
 --- neighbours (year -> ctx of the neighbouring years already built, for Y1-Y3). Returns the document as a
 --- Lua table (title, body, year, format, created, blocks, tables, checks) and ctx, whose
 --- ctx.document is the same document in C, ready for nianbao.export.
+local build_options = { "body", "cubes", "created", "fonts", "format", "ids", "neighbours", "records",
+                        "rules", "year", "years" }
+local build_option = {}
+for _, k in ipairs(build_options) do build_option[k] = true end
+
 function report.build(store, opts)
+  for k in pairs(opts) do
+    if not build_option[k] then -- a key typed wrong ({yaer = 2020}) was ignored without a word
+      error(string.format("report.build: unknown option '%s' (options: %s)", tostring(k),
+                          table.concat(build_options, ", ")), 2)
+    end
+  end
   local body, year = assert(opts.body, "report.build: body"), assert(opts.year, "report.build: year")
   local fmt = opts.format
   if type(fmt) ~= "table" then

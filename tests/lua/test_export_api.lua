@@ -37,6 +37,14 @@ is(texts["local"], { a = { n = "3", d = "-2" }, b = { n = "", m = select(2, d:ce
 ok(texts["local"].a.d == select(2, d:cell("local", "a", "d")) and texts["local"].b.m:find("0.0", 1, true) ~= nil,
    "doc:texts: the text doc:cell gives")
 
+-- an option or a document field typed wrong is refused, not ignored
+error_is(function() nianbao.export(doc, { dir = dir, name = "k", format = { "json" } }) end,
+  "export: unknown option 'format' (options: dir, name, formats, sha256)",
+  "export: an unknown option (format for formats) raises, naming the options")
+error_is(function() nianbao.document{ title = "x", tabels = {} } end,
+  "document: unknown option 'tabels' (options: title, body, format, year, created, fonts, tables, blocks, checks)",
+  "document: an unknown field raises, naming the fields")
+
 local function doc_with(cell)
   return { title = "x", tables = { { id = "t", ncols = 1, rows = { { cell } } } } }
 end

@@ -186,6 +186,9 @@ ok(texts(act19)["第二十条第（九）项"], "format override: the （九） 
 -- the same with the format itself (as regen passes the one its plan chose)
 local docf = report.build(store, { body = BODY, year = 2021, format = report.format(store, BODY, 2021, "gov2019") })
 is(layout.values(table_of(docf, "requests")), layout.values(req19), "format given as a format: the same tables")
+is(select(2, pcall(report.build, store, { body = BODY, yaer = 2021 })),
+   "report.build: unknown option 'yaer' (options: body, cubes, created, fonts, format, ids, neighbours, records, "
+   .. "rules, year, years)", "report.build: an option typed wrong is refused, naming the options")
 is(select(2, pcall(report.build, store, { body = BODY, year = 2021, format = {} })),
    "report.build: format must be an id or a format", "a table that is not a format is refused")
 

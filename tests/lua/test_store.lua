@@ -332,6 +332,25 @@ local mids = w:put_runs(many)
 collectgarbage("incremental", 200, 100)
 is({ #mids, w:last_run("沈河区", 2030).data }, { 300, "m300" }, "put_runs: 300 runs, the collector busy throughout")
 
+-- ---- options typed wrong are refused, not ignored ----
+error_is(function() nianbao.open(nil, { readonyl = true }) end,
+         "nianbao.open: unknown option 'readonyl' (options: create, readonly)",
+         "open: an unknown option raises (a writable handle was opened)")
+do
+  local csvp = "opts.csv" -- the options are read before the file
+  error_is(function() w:import("request", csvp, { bdy = "沈河区" }) end,
+           "store:import: unknown option 'bdy' (options: body, parent, map, sheet, year, replace, dry_run, progress)",
+           "import: an unknown option raises")
+  error_is(function() w:import("request", csvp, { body = "沈河区", map = "map.lua" }) end,
+           "store:import: option 'map' is a mapping's table (a map script's value: require or dofile it), not a string",
+           "import: a map given as a file name raises (it was ignored: the file imported unmapped)")
+  error_is(function() w:import_files("request", { csvp }, { body = "沈河区", dryrun = true }, function() end) end,
+           "store:import_files: unknown option 'dryrun' (options: body, parent, map, sheet, year, replace, dry_run, progress)",
+           "import_files: an unknown option raises")
+  error_is(function() w:import("bodies", csvp, { body = "沈河区" }) end,
+           "store:import: unknown option 'body' (options: sheet, dry_run)", "import of bodies: no body option")
+end
+
 -- ---- a store opened to read reads one snapshot ----
 local before = w:count("request")
 local r = assert(nianbao.open(nil, { readonly = true }))
