@@ -287,7 +287,27 @@ typedef struct {
     int64_t *patch;
     int npatch, patch_cap;
     int64_t patch_max;  /* the largest rid listed */
+    /* the last of them for each rid (nb_pack_values): an open hash of indexes into patch,
+       -1 free; hcap slots (a power of two, at least twice npatch), 0 until asked */
+    int *patch_slot;
+    int patch_hcap;
 } dirty;
+
+/* A part read by nb_pack_values (a writer's old values), kept while its transaction level
+ * is open: its blob, its layout over it and its rids decoded. */
+typedef struct {
+    int kind;
+    int64_t body, lo, hi;
+    unsigned char *blob;
+    uint32_t *rid; /* each record's rid - lo (a part's rids span less than 2^32: checked) */
+    layout l;
+    size_t bytes;
+    unsigned long used; /* the clock when last read */
+} part_cache;
+
+/* The parts kept read at most (about 140 of a request's full parts): a re-import of a file
+ * whose rows name 100 bodies in turn read each body's part again at every few rows. */
+#define CACHE_BYTES ((size_t)16 << 20)
 
 struct nb_pack_state {
     dirty **d;
@@ -301,6 +321,11 @@ struct nb_pack_state {
         unsigned char digest[NB_SOURCE_DIGEST];
     } *srcs; /* the sources whose records were hashed (source_of) */
     int nsrcs, capsrcs;
+    part_cache *pc; /* parts read (nb_pack_values), forgotten with the state or when one of
+                       their pair's parts is written (cache_drop) */
+    int npc, cappc;
+    size_t pc_bytes;
+    unsigned long pc_clock;
 };
 
 static unsigned hash_of(int kind, int64_t body)
@@ -316,13 +341,37 @@ static void state_free(struct nb_pack_state *st)
     for (int i = 0; i < st->n; i++) {
         free(st->d[i]->buf);
         free(st->d[i]->patch);
+        free(st->d[i]->patch_slot);
         free(st->d[i]);
     }
     free(st->d);
     free(st->slot);
     free(st->scratch);
     free(st->srcs);
+    for (int i = 0; i < st->npc; i++) {
+        free(st->pc[i].blob);
+        free(st->pc[i].rid);
+    }
+    free(st->pc);
     free(st);
+}
+
+/* Forgets the parts read of pair (KIND, BODY) (KIND -1: of every pair): one of its parts is
+ * about to be written, taken out or made again. */
+static void cache_drop(nb_store *s, int kind, int64_t body)
+{
+    struct nb_pack_state *st = s->pack;
+    for (int i = 0; st && i < st->npc;) {
+        part_cache *c = &st->pc[i];
+        if (kind >= 0 && (c->kind != kind || c->body != body)) {
+            i++;
+            continue;
+        }
+        st->pc_bytes -= c->bytes;
+        free(c->blob);
+        free(c->rid);
+        st->pc[i] = st->pc[--st->npc];
+    }
 }
 
 static nb_err nomem(char *err, size_t errlen);
@@ -440,6 +489,7 @@ static nb_err sql_fail(nb_store *s, char *err, size_t errlen)
 /* Writes the buffered records of E as a part. */
 static nb_err write_part(nb_store *s, dirty *e, char *err, size_t errlen)
 {
+    cache_drop(s, e->kind, e->body);
     if (e->n == 0)
         return NB_OK;
     unsigned char *data, *stats;
@@ -578,6 +628,7 @@ static int part_stmt(nb_store *s, const char *sql, const char *kind, int64_t bod
 /* Takes the body's last part into E's buffer when it has room and ends before RID. */
 static nb_err load_tail(nb_store *s, dirty *e, int64_t rid, char *err, size_t errlen)
 {
+    cache_drop(s, e->kind, e->body);
     sqlite3_stmt *st;
     nb_err rc = NB_OK;
     e->tail = 1;
@@ -711,6 +762,7 @@ static void patch_buffer(dirty *e, int i)
  * (touch): the parts are made again from it at commit. */
 static nb_err patch(nb_store *s, dirty *e, char *err, size_t errlen)
 {
+    cache_drop(s, e->kind, e->body);
     int m = e->npatch;
     if (m == 0)
         return NB_OK;
@@ -850,6 +902,9 @@ done:
     e->patch = NULL;
     e->npatch = e->patch_cap = 0;
     e->patch_max = 0;
+    free(e->patch_slot);
+    e->patch_slot = NULL;
+    e->patch_hcap = 0;
     return rc;
 }
 
@@ -943,6 +998,53 @@ nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, s
     return NB_OK;
 }
 
+/* The slot of RID in E's index of its listed changes: its own, or the free one it would take. */
+static unsigned patch_slot_of(const dirty *e, int64_t rid)
+{
+    size_t cols = (size_t)e->ncols + 1;
+    unsigned mask = (unsigned)e->patch_hcap - 1, h = hash_of(0, rid) & mask;
+    for (; e->patch_slot[h] >= 0; h = (h + 1) & mask) {
+        int64_t r = e->patch[(size_t)e->patch_slot[h] * cols];
+        if ((r < 0 ? -r : r) == rid)
+            break;
+    }
+    return h;
+}
+
+/* The rid of change I of E's list. */
+static int64_t patch_rid(const dirty *e, int i)
+{
+    int64_t r = e->patch[(size_t)i * ((size_t)e->ncols + 1)];
+    return r < 0 ? -r : r;
+}
+
+/* Makes E's index of its listed changes anew, of CAP slots: a later change of a rid takes
+ * the earlier one's entry. 0, or -1 when out of memory. */
+static int index_build(dirty *e, int cap)
+{
+    int *slot = malloc((size_t)cap * sizeof *slot);
+    if (!slot)
+        return -1;
+    for (int j = 0; j < cap; j++)
+        slot[j] = -1;
+    free(e->patch_slot);
+    e->patch_slot = slot;
+    e->patch_hcap = cap;
+    for (int j = 0; j < e->npatch; j++)
+        e->patch_slot[patch_slot_of(e, patch_rid(e, j))] = j;
+    return 0;
+}
+
+/* Enters change I (the last listed) of E in its index, made anew twice as large when half
+ * full. 0, or -1 when out of memory. */
+static int index_patch(dirty *e, int i)
+{
+    if (2 * e->npatch > e->patch_hcap)
+        return index_build(e, e->patch_hcap * 2);
+    e->patch_slot[patch_slot_of(e, patch_rid(e, i))] = i;
+    return 0;
+}
+
 /* Lists V (a patch: the rid, negated for a removal, then ncols values) for E, written into
  * the buffer at once when the record is there. */
 static nb_err list_patch(nb_store *s, dirty *e, const int64_t *v, char *err, size_t errlen)
@@ -965,6 +1067,8 @@ static nb_err list_patch(nb_store *s, dirty *e, const int64_t *v, char *err, siz
     if (rid > e->patch_max)
         e->patch_max = rid;
     e->npatch++;
+    if (e->patch_slot && index_patch(e, e->npatch - 1) != 0)
+        return nomem(err, errlen);
     s->pack->buffered++;
     return s->pack->buffered > max_buffered ? spill(s, err, errlen) : NB_OK;
 }
@@ -982,6 +1086,216 @@ nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
     v[0] = rid;
     packed_values(k, ival, has, v + 1);
     return list_patch(s, e, v, err, errlen);
+}
+
+/* E of (K, BODY) when the transaction noted it, else NULL (none made). */
+static dirty *find_entry(nb_store *s, const nb_kind *k, int64_t body)
+{
+    struct nb_pack_state *st = s->pack;
+    if (!st || !st->cap)
+        return NULL;
+    int kind = (int)(k - nb_kinds);
+    unsigned mask = (unsigned)(st->cap * 2 - 1), h = hash_of(kind, body) & mask;
+    for (; st->slot[h] >= 0; h = (h + 1) & mask) {
+        dirty *e = st->d[st->slot[h]];
+        if (e->kind == kind && e->body == body)
+            return e;
+    }
+    return NULL;
+}
+
+#define PART_OF "SELECT rid_lo, rid_hi, data FROM pack WHERE kind = ?1 AND body = ?2 AND rid_lo <= ?3 " \
+                "ORDER BY rid_lo DESC LIMIT 1"
+
+/* The part read of (KIND, BODY) that spans RID, or NULL. */
+static part_cache *cache_find(struct nb_pack_state *st, int kind, int64_t body, int64_t rid)
+{
+    for (int i = 0; st && i < st->npc; i++) {
+        part_cache *c = &st->pc[i];
+        if (c->kind == kind && c->body == body && rid >= c->lo && rid <= c->hi) {
+            c->used = ++st->pc_clock;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The part of rids LO to HI of (KIND, BODY), blob DATA (LEN bytes) of NCOLS columns with
+ * the rids, read into C (kept in the state's cache when KEEP: the least read lately let go
+ * of past CACHE_BYTES). 0; -1 out of memory; 1 damaged. */
+static int cache_add(struct nb_pack_state *st, int keep, int kind, int64_t body, int64_t lo,
+                     int64_t hi, const void *data, size_t len, int ncols, part_cache *c)
+{
+    memset(c, 0, sizeof *c);
+    c->blob = malloc(len ? len : 1);
+    if (!c->blob)
+        return -1;
+    memcpy(c->blob, data, len);
+    int n = parse(c->blob, len, ncols, &c->l);
+    if (n < 0 || hi - lo >= UINT32_MAX) {
+        free(c->blob);
+        c->blob = NULL;
+        return 1;
+    }
+    int64_t *rid = malloc(((size_t)n + 1) * sizeof *rid);
+    c->rid = malloc(((size_t)n + 1) * sizeof *c->rid);
+    int made = rid && c->rid;
+    if (made) {
+        int64_t *out[NB_MAX_FIELDS + 1] = {rid};
+        unpack(&c->l, 0, (uint64_t)n, out, 0);
+        for (int i = 0; i < n; i++)
+            c->rid[i] = (uint32_t)(rid[i] - lo);
+    }
+    free(rid);
+    if (!made) {
+        free(c->blob);
+        free(c->rid);
+        c->blob = NULL;
+        c->rid = NULL;
+        return -1;
+    }
+    c->kind = kind, c->body = body, c->lo = lo, c->hi = hi;
+    c->bytes = len + (size_t)n * sizeof *c->rid;
+    if (!keep || !st)
+        return 0;
+    while (st->npc > 0 && st->pc_bytes + c->bytes > CACHE_BYTES) { /* the least read lately */
+        int old = 0;
+        for (int i = 1; i < st->npc; i++)
+            if (st->pc[i].used < st->pc[old].used)
+                old = i;
+        st->pc_bytes -= st->pc[old].bytes;
+        free(st->pc[old].blob);
+        free(st->pc[old].rid);
+        st->pc[old] = st->pc[--st->npc];
+    }
+    if (st->npc == st->cappc) {
+        int cap = st->cappc ? st->cappc * 2 : 16;
+        part_cache *more = realloc(st->pc, (size_t)cap * sizeof *more);
+        if (!more)
+            return 0; /* not kept: read again next time */
+        st->pc = more;
+        st->cappc = cap;
+    }
+    c->used = ++st->pc_clock;
+    st->pc[st->npc++] = *c;
+    st->pc_bytes += c->bytes;
+    c->blob = NULL; /* the cache's now */
+    c->rid = NULL;
+    return 0;
+}
+
+nb_err nb_pack_values(nb_store *s, const nb_kind *k, int64_t body, int n, const int64_t *rids,
+                      int64_t *vals, signed char *got, char *err, size_t errlen)
+{
+    int ncols = nb_pack_columns(k, NULL, NULL), kind = (int)(k - nb_kinds);
+    dirty *e = find_entry(s, k, body);
+    if (e && e->npatch && !e->patch_slot) {
+        int cap = 64;
+        while (cap < 2 * e->npatch)
+            cap *= 2;
+        if (index_build(e, cap) != 0)
+            return nomem(err, errlen);
+    }
+    /* inside a transaction the parts read are kept until one of the pair's is written:
+       outside one, another connection may write them meanwhile */
+    int keep = s->depth > 0;
+    if (keep && !s->pack && !(s->pack = calloc(1, sizeof *s->pack)))
+        return nomem(err, errlen);
+    sqlite3_stmt *st = NULL;
+    part_cache own = {0};     /* a part read and not kept */
+    const part_cache *part = NULL;
+    nb_err rc = NB_OK;
+    for (int i = 0; i < n && !rc; i++) {
+        int64_t rid = rids[i], *v = vals + (size_t)i * (size_t)ncols;
+        got[i] = 0;
+        if (e && rid >= e->touched) { /* its parts are made again from the rows at commit */
+            got[i] = 2;
+            continue;
+        }
+        if (e && e->npatch) { /* changed in this transaction: the last change listed */
+            int at = e->patch_slot[patch_slot_of(e, rid)];
+            if (at >= 0) {
+                const int64_t *p = e->patch + (size_t)at * ((size_t)ncols + 1);
+                if (p[0] > 0) {
+                    memcpy(v, p + 1, (size_t)ncols * sizeof *v);
+                    got[i] = 1;
+                }
+                continue;
+            }
+        }
+        if (e && e->n && rid >= e->rid_lo && rid <= e->rid_hi) { /* in the buffer */
+            int at = find_rid(e->buf, e->n, rid);
+            for (int c = 1; at >= 0 && c <= ncols; c++)
+                v[c - 1] = e->buf[(size_t)c * (size_t)e->cap + (size_t)at];
+            got[i] = at >= 0;
+            continue;
+        }
+        if (!part || rid < part->lo || rid > part->hi)
+            part = keep ? cache_find(s->pack, kind, body, rid) : NULL;
+        if (!part) { /* the part that would hold it, from the table */
+            if (!st && !(st = nb_store_stmt(s, PART_OF))) {
+                rc = sql_fail(s, err, errlen);
+                break;
+            }
+            sqlite3_reset(st);
+            sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, body);
+            sqlite3_bind_int64(st, 3, rid);
+            int step = sqlite3_step(st);
+            if (step != SQLITE_ROW) {
+                if (step != SQLITE_DONE)
+                    rc = sql_fail(s, err, errlen);
+                continue; /* no part before it */
+            }
+            int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
+            if (hi < rid)
+                continue;
+            free(own.blob);
+            free(own.rid);
+            int r = cache_add(s->pack, keep, kind, body, lo, hi, sqlite3_column_blob(st, 2),
+                              (size_t)sqlite3_column_bytes(st, 2), ncols + 1, &own);
+            if (r < 0) {
+                rc = nomem(err, errlen);
+                break;
+            }
+            if (r > 0) { /* damaged: the rows hold its values */
+                got[i] = 2;
+                continue;
+            }
+            part = own.blob ? &own : cache_find(s->pack, kind, body, rid);
+            if (!part) {
+                rc = nomem(err, errlen);
+                break;
+            }
+        }
+        int at = -1;
+        for (int a = 0, b = (int)part->l.n - 1; a <= b;) { /* rid - lo among the part's */
+            int mid = a + (b - a) / 2;
+            uint32_t x = part->rid[mid], want = (uint32_t)(rid - part->lo);
+            if (x == want) {
+                at = mid;
+                break;
+            }
+            if (x < want)
+                a = mid + 1;
+            else
+                b = mid - 1;
+        }
+        if (at < 0)
+            continue;
+        for (int c = 1; c <= ncols; c++) {
+            int w = part->l.w[c];
+            v[c - 1] = (int64_t)(part->l.base[c] + (w ? get_u64(part->l.at[c] + (size_t)at * (size_t)w, w) : 0));
+        }
+        got[i] = 1;
+    }
+    if (st) {
+        sqlite3_reset(st);
+        nb_store_stmt_give(s, PART_OF, st);
+    }
+    free(own.blob);
+    free(own.rid);
+    return rc;
 }
 
 int nb_pack_rids(nb_store *s, const nb_kind *k, int n, int64_t *first)
@@ -1078,6 +1392,7 @@ static nb_err select_packed(nb_store *s, const nb_kind *k, int64_t body, int64_t
 /* Makes E's parts from the rows with rid >= FROM (the parts before stay). */
 static nb_err from_rows(nb_store *s, dirty *e, int64_t from, char *err, size_t errlen)
 {
+    cache_drop(s, e->kind, e->body);
     const nb_kind *k = &nb_kinds[e->kind];
     int field[NB_MAX_FIELDS];
     int ncols = nb_pack_columns(k, field, NULL);
@@ -1106,6 +1421,7 @@ static nb_err from_rows(nb_store *s, dirty *e, int64_t from, char *err, size_t e
 /* E's parts from its lowest touched record on, again from the rows. */
 static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
 {
+    cache_drop(s, e->kind, e->body);
     int64_t from = e->touched;
     if (e->tail && e->n && e->rid_lo < from)
         from = e->rid_lo; /* the last part was taken out: it is made again too */
@@ -1143,6 +1459,7 @@ static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
  * one by one into E's buffer (each removed first), written as it fills. */
 static nb_err merge(nb_store *s, dirty *e, char *err, size_t errlen)
 {
+    cache_drop(s, e->kind, e->body);
     const char *kind = nb_kinds[e->kind].name;
     sqlite3_stmt *st;
     int64_t *lo = NULL, *tmp = NULL;

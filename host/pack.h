@@ -67,6 +67,14 @@ nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
  * on a serialized connection (an import's helper writes batches). SQLite's code. */
 int nb_pack_rids(nb_store *s, const nb_kind *k, int n, int64_t *first);
 
+/* The coded values of records RIDS[0..N) (ascending) of kind K of BODY as the open
+ * transaction sees them (its changes listed, its buffer, then the parts): into VALS[i *
+ * ncols + c] for each packed column c (dates as day codes, as the parts keep them), GOT[i]
+ * 1; 0 when no part holds the record (removed, or a damaged store); 2 when its parts are
+ * to be made again from the rows at commit, or damaged: the rows hold its values. */
+nb_err nb_pack_values(nb_store *s, const nb_kind *k, int64_t body, int n, const int64_t *rids,
+                      int64_t *vals, signed char *got, char *err, size_t errlen);
+
 /* Forgets the count of K's rids (NULL: every kind's): read again at the next. */
 void nb_pack_rids_forget(nb_store *s, const nb_kind *k);
 

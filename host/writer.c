@@ -196,14 +196,18 @@ static int prepare_row(nb_store *s, const nb_kind *k, int update, sqlite3_stmt *
 }
 
 /* The read of a body's rows in id order, from an id on (AFTER: after it), into *ST: the
- * store's kept one, or made. SQLite's code. */
+ * store's kept one, or made: the id, the rid, the text fields, the source, line and raw
+ * values. SQLite's code. */
 static int prepare_read(nb_writer *w, int after, sqlite3_stmt **st)
 {
     *st = nb_store_stmt_take(w->s, after ? KEY_FIND_AFTER(w->k) : KEY_FIND(w->k));
     if (*st)
         return SQLITE_OK;
     nb_buf b = {0};
-    int bad = nb_buf_adds(&b, "SELECT id, rid") | field_list(&b, w->k, 0);
+    int bad = nb_buf_adds(&b, "SELECT id, rid");
+    for (int f = 0; f < w->k->nfields; f++) /* the coded values come from the packs (ahead_values) */
+        if (w->k->fields[f].type == NB_F_TEXT)
+            bad |= nb_buf_printf(&b, ", %s", w->k->fields[f].name);
     bad |= nb_buf_printf(&b, ", src, line, raw FROM %s WHERE body = ?1 AND id %s ?2 "
                              "ORDER BY id LIMIT ?3", w->k->table, after ? ">" : ">=");
     int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, b.data, -1, st, NULL);
@@ -375,6 +379,89 @@ static int id_cmp(const char *a, size_t alen, const char *b, size_t blen)
     return c ? c : (alen > blen) - (alen < blen);
 }
 
+static int cmp_rid_at(const void *a, const void *b)
+{
+    int64_t x = ((const int64_t *)a)[0], y = ((const int64_t *)b)[0];
+    return (x > y) - (x < y);
+}
+
+/* The coded values of the rows read ahead, from the packed columns (nb_pack_values: as the
+ * transaction sees them), into their ahead_val and has bits: a date as YYYYMMDD, an empty
+ * date or category not had (a number is never empty). A record whose parts are to be made
+ * again from the rows (a damaged part, a change the parts could not follow) has its values
+ * read from its row. 0, -1 on SQLite's error, 1 out of memory, 2 a record no part holds
+ * (a damaged store). */
+static int ahead_values(nb_writer *w)
+{
+    const nb_kind *k = w->k;
+    int n = w->nahead, field[NB_MAX_FIELDS], ncols = nb_pack_columns(k, field, NULL);
+    if (!n || !ncols)
+        return 0;
+    int64_t *pairs = malloc((size_t)n * 2 * sizeof *pairs), *vals = malloc((size_t)n * (size_t)ncols * sizeof *vals);
+    int64_t *rids = malloc((size_t)n * sizeof *rids);
+    signed char *got = malloc((size_t)n);
+    int r = !pairs || !vals || !rids || !got;
+    for (int i = 0; !r && i < n; i++)
+        pairs[2 * i] = w->ahead[i].rid, pairs[2 * i + 1] = i;
+    if (!r)
+        qsort(pairs, (size_t)n, 2 * sizeof *pairs, cmp_rid_at); /* read in id order: parts in rid order */
+    for (int i = 0; !r && i < n; i++)
+        rids[i] = pairs[2 * i];
+    char err[256];
+    if (!r && nb_pack_values(w->s, k, w->body, n, rids, vals, got, err, sizeof err) != NB_OK)
+        r = strstr(err, "out of memory") ? 1 : -1;
+    sqlite3_stmt *row = NULL;
+    for (int i = 0; !r && i < n; i++) {
+        int at = (int)pairs[2 * i + 1];
+        ahead_row *a = &w->ahead[at];
+        int64_t *val = w->ahead_val + (size_t)at * (size_t)k->nfields;
+        if (got[i] == 0) {
+            r = 2;
+            break;
+        }
+        if (got[i] == 2) { /* the row's values: its parts are made again from the rows */
+            if (!row) {
+                nb_buf b = {0};
+                int bad = nb_buf_adds(&b, "SELECT rid");
+                for (int c = 0; c < ncols; c++)
+                    bad |= nb_buf_printf(&b, ", coalesce(%s, 0)", k->fields[field[c]].name);
+                bad |= nb_buf_printf(&b, " FROM %s WHERE rid = ?1", k->table);
+                int prc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, b.data, -1, &row, NULL);
+                nb_buf_free(&b);
+                if (prc != SQLITE_OK) {
+                    r = prc == SQLITE_NOMEM ? 1 : -1;
+                    break;
+                }
+            }
+            sqlite3_reset(row);
+            sqlite3_bind_int64(row, 1, rids[i]);
+            if (sqlite3_step(row) != SQLITE_ROW) {
+                r = -1;
+                break;
+            }
+            for (int c = 0; c < ncols; c++) {
+                int64_t x = sqlite3_column_int64(row, c + 1);
+                vals[(size_t)i * (size_t)ncols + (size_t)c] = k->fields[field[c]].type == NB_F_DATE ? nb_pack_day((int)x) : x;
+            }
+        }
+        for (int c = 0; c < ncols; c++) {
+            int f = field[c];
+            int64_t x = vals[(size_t)i * (size_t)ncols + (size_t)c];
+            nb_ftype t = k->fields[f].type;
+            if ((t == NB_F_DATE || t == NB_F_CAT) && x == 0)
+                continue; /* empty */
+            val[f] = t == NB_F_DATE ? nb_pack_ymd(x) : x;
+            a->has |= 1u << f;
+        }
+    }
+    sqlite3_finalize(row);
+    free(pairs);
+    free(vals);
+    free(rids);
+    free(got);
+    return r;
+}
+
 /* Reads the next w->want rows of the body in id order from ID on (AFTER: after it) in
  * place of those read before, and resets the statement: none is left open. The rows read
  * after the last of those before follow it in ids: their places go on from its
@@ -413,23 +500,22 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
         bad |= keep_value(w, sqlite3_column_value(st, 0), &a->id, &a->id_len);
         a->rid = sqlite3_column_int64(st, 1);
         a->has = 0;
+        int c = 2;
         for (int f = 0; f < k->nfields; f++) {
-            sqlite3_value *v = sqlite3_column_value(st, f + 2);
-            size_t off, tlen;
             val[f] = 0;
+            if (k->fields[f].type != NB_F_TEXT)
+                continue;
+            sqlite3_value *v = sqlite3_column_value(st, c++);
+            size_t off, tlen;
             if (sqlite3_value_type(v) == SQLITE_NULL)
                 continue;
             a->has |= 1u << f;
-            if (k->fields[f].type == NB_F_TEXT) {
-                bad |= keep_value(w, v, &off, &tlen);
-                val[f] = (int64_t)off;
-            } else {
-                val[f] = sqlite3_value_int64(v);
-            }
+            bad |= keep_value(w, v, &off, &tlen);
+            val[f] = (int64_t)off;
         }
-        a->src = sqlite3_column_int64(st, k->nfields + 2);
-        a->line = (long)sqlite3_column_int64(st, k->nfields + 3);
-        bad |= keep_value(w, sqlite3_column_value(st, k->nfields + 4), &a->raw, &a->raw_len);
+        a->src = sqlite3_column_int64(st, c);
+        a->line = (long)sqlite3_column_int64(st, c + 1);
+        bad |= keep_value(w, sqlite3_column_value(st, c + 2), &a->raw, &a->raw_len);
     }
     w->ahead_end = rc == SQLITE_DONE && w->nahead < w->want;
     sqlite3_reset(st);
@@ -438,7 +524,10 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
         w->nahead = 0;
         return -1;
     }
-    return bad;
+    int r = bad ? 1 : ahead_values(w);
+    if (r)
+        w->nahead = 0;
+    return r;
 }
 
 static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen);
@@ -500,6 +589,11 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     }
     if (r < 0)
         return sql_fail(w->s, err, errlen);
+    if (r == 2) {
+        snprintf(err, errlen, "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
+                 "them again from the records", w->s->path, k->name, (long long)w->body);
+        return NB_ERR_SQL;
+    }
     w->last_id.len = 0;
     int bad = r || nb_buf_add(&w->last_id, id, len);
     if (!bad && found) {

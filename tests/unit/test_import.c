@@ -2309,6 +2309,143 @@ static void test_rows_from_packs(void)
     CHECK(same == n, "rows: filtered by year, body, category, date and id as the rows are");
 }
 
+/* The values of every record of every kind and body, as nb_pack_values gives them (rids in
+ * order, by bodies), against the rows'; the number that differ (a message for the first). */
+static long values_differ(void)
+{
+    char err[512];
+    long bad = 0;
+    for (int i = 0; i < nb_nkinds; i++) {
+        const nb_kind *k = &nb_kinds[i];
+        int field[NB_MAX_FIELDS], ncols = nb_pack_columns(k, field, NULL);
+        nb_buf q = {0};
+        nb_buf_adds(&q, "SELECT body, rid");
+        for (int c = 0; c < ncols; c++)
+            nb_buf_printf(&q, ", coalesce(%s, 0)", k->fields[field[c]].name);
+        nb_buf_printf(&q, " FROM %s ORDER BY body, rid", k->table);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(store->db, q.data, -1, &st, NULL) != SQLITE_OK) {
+            nb_buf_free(&q);
+            return -1;
+        }
+        nb_buf_free(&q);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t body = sqlite3_column_int64(st, 0), rid = sqlite3_column_int64(st, 1), v[NB_MAX_FIELDS];
+            signed char got = -1;
+            if (nb_pack_values(store, k, body, 1, &rid, v, &got, err, sizeof err) != NB_OK || got != 1) {
+                if (bad++ == 0)
+                    printf("# %s %lld: got %d (%s)\n", k->name, (long long)rid, got, err);
+                continue;
+            }
+            for (int c = 0; c < ncols; c++) {
+                int64_t want = sqlite3_column_int64(st, c + 2);
+                if (k->fields[field[c]].type == NB_F_DATE)
+                    want = nb_pack_day((int)want);
+                if (v[c] != want) {
+                    if (bad++ == 0)
+                        printf("# %s %lld column %d: %lld, the row %lld\n", k->name, (long long)rid, c,
+                               (long long)v[c], (long long)want);
+                    break;
+                }
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    return bad;
+}
+
+/* nb_pack_values, what a writer reads of a record it finds: every record as the rows hold
+ * it; inside a transaction, a record changed (once, twice), one added, one removed, as the
+ * transaction left them, before it commits (its changes listed, its buffer). */
+static void test_values_by_rid(void)
+{
+    char err[512];
+    CHECK(values_differ() == 0, "values: every record's coded values by its rid, as the rows hold them");
+    const char *names[] = {"id", "received", "applicant", "closed", "outcome"};
+    const char *a[] = {"VR-A", "2020-04-01", "自然人", "", ""}, *b[] = {"VR-B", "2020-04-02", "自然人", "", ""},
+               *a2[] = {"VR-A", "2020-04-01", "商业企业", "2020-05-01", "1"},
+               *a3[] = {"VR-A", "2020-04-03", "其他", "2020-05-02", "1"};
+    int ins;
+    nb_err rc = NB_OK;
+    for (int i = 0; i < 9000 && !rc; i++) { /* a full part and some: a record in a part */
+        char id[32], day[16];
+        snprintf(id, sizeof id, "VR%05d", i);
+        snprintf(day, sizeof day, "2020-03-%02d", 1 + i % 28);
+        const char *v[] = {id, day, "自然人", "", ""};
+        rc = nb_record_insert(store, "request", "取值局", names, v, 5, "test", &ins, err, sizeof err);
+        if (i == 0 && !rc)
+            rc = nb_store_begin(store, err, sizeof err); /* the rest in one transaction */
+    }
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    CHECK(rc == NB_OK, "values: 9,000 records of a body");
+    rc = nb_store_begin(store, err, sizeof err);
+    const char *change[] = {"VR00005", "2021-01-01", "法律服务机构", "2021-02-01", "2"};
+    if (!rc) /* a record added, changed, changed again (in the buffer) */
+        rc = nb_record_insert(store, "request", "取值局", names, a, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, a2, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, a3, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, b, 5, "test", &ins, err, sizeof err);
+    if (!rc) /* a record of its first part changed, after them: listed, not yet in its part */
+        rc = nb_record_insert(store, "request", "取值局", names, change, 5, "test", &ins, err, sizeof err);
+    const nb_kind *k = nb_kind_find("request");
+    int64_t body = sql_int("SELECT id FROM body WHERE name = '取值局'");
+    int64_t gone = sql_int("SELECT rid FROM request WHERE id = 'VR00007'");
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE id = 'VR00007' RETURNING rid", -1, &st,
+                                  NULL) != SQLITE_OK)
+        rc = NB_ERR_SQL;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW)
+        rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
+    sqlite3_finalize(st);
+    CHECK(rc == NB_OK, "values: a transaction changes, adds and removes records");
+    CHECK(values_differ() == 0, "values: inside it, every record as the transaction left it (before the commit)");
+    signed char got = -1;
+    int64_t v[NB_MAX_FIELDS];
+    CHECK(nb_pack_values(store, k, body, 1, &gone, v, &got, err, sizeof err) == NB_OK && got == 0,
+          "values: a record removed in the transaction is in no part");
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    CHECK(rc == NB_OK && values_differ() == 0, "values: after the commit, the same");
+
+    /* a record of a part read (kept), changed, its change written into the part by an
+       append after it, then changed back: compared with the part as written, not as read */
+    const char *x1[] = {"VR00100", "2020-03-17", "自然人", "", ""}, *x2[] = {"VR00100", "2020-03-17", "科研机构", "", ""};
+    const char *y[] = {"VR-Y", "2020-06-01", "自然人", "", ""};
+    rc = nb_store_begin(store, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, x2, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, y, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, x1, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    CHECK(rc == NB_OK && strcmp(sql_rows("SELECT d.code FROM request r JOIN dict d ON d.id = r.applicant "
+                                         "WHERE r.id = 'VR00100'"), "person\n") == 0 && values_differ() == 0,
+          "values: a record changed, its part written, then changed back: back (not taken as unchanged)");
+    /* the same with the change written into its part at the memory bound (a spill) */
+    const char *z1[] = {"VR00200", "2020-03-05", "自然人", "", ""}, *z2[] = {"VR00200", "2020-03-05", "科研机构", "", ""};
+    rc = nb_store_begin(store, err, sizeof err);
+    const char *w2[] = {"VR00300", "2020-03-21", "科研机构", "", ""};
+    long was = nb_pack_bound(1);
+    if (!rc) /* another record changed first: the next change listed reaches the bound */
+        rc = nb_record_insert(store, "request", "取值局", names, w2, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, z2, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "取值局", names, z1, 5, "test", &ins, err, sizeof err);
+    nb_pack_bound(was);
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    CHECK(rc == NB_OK && strcmp(sql_rows("SELECT d.code FROM request r JOIN dict d ON d.id = r.applicant "
+                                         "WHERE r.id = 'VR00200'"), "person\n") == 0 && values_differ() == 0,
+          "values: a record changed, its change written at the memory bound, then changed back: back");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -2359,6 +2496,7 @@ int main(void)
     test_files();
     test_statements_kept();
     test_rows_from_packs();
+    test_values_by_rid();
     test_memory();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
