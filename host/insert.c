@@ -139,9 +139,11 @@ nb_err nb_record_insert(nb_store *s, const char *kind, const char *body, const c
         rc = NB_ERR_INPUT;
     }
     /* the caller's transaction (nb_store_begin), if any: a snapshot's read transaction
-       (nb_store_snapshot) is not one, and a write ends it */
+       (nb_store_snapshot) is not one, and a write ends it. A caller's transaction that a
+       failure ended is refused by nb_store_begin, saying so (its writes would be kept
+       alone, each its own transaction, the packed columns not written). */
     int own_tx = s->depth == 0;
-    if (!rc && own_tx)
+    if (!rc && (own_tx || s->ended || sqlite3_get_autocommit(s->db)))
         rc = nb_store_begin(s, err, errlen);
     if (!rc) {
         rc = put(s, c, body, source, v, n, inserted, &fp, err, errlen);

@@ -39,7 +39,8 @@ static int filter_value(nb_store *s, const nb_field *fd, const char *v, int64_t 
         *out = nb_pack_day(ymd);
         return 0;
     }
-    /* a number (分 for money), as SQLite compared the text with the column */
+    /* a number (分 for money), as SQLite compared the text with the column: a whole number
+       however written ("5", "5.0", "5e0", Lua's 5.0), another matches none */
     char *end;
     while (*v == ' ')
         v++;
@@ -47,7 +48,15 @@ static int filter_value(nb_store *s, const nb_field *fd, const char *v, int64_t 
     while (*end == ' ')
         end++;
     *out = n;
-    return end == v || *end != '\0';
+    if (end != v && *end == '\0')
+        return 0;
+    double d = strtod(v, &end);
+    while (*end == ' ')
+        end++;
+    if (end == v || *end != '\0' || !(d >= -9.2e18 && d <= 9.2e18) || d != (double)(long long)d)
+        return 1;
+    *out = (long long)d;
+    return 0;
 }
 
 /* The statement of the rows of a body in rid order, with the filters on the id and the
@@ -123,7 +132,12 @@ static nb_err open_query(nb_store *s, const nb_query *q, int need_rows, nb_rows 
         r->period_col = r->col_of[nb_field_find(k, k->period)];
     }
     r->need_rows = need_rows || r->narrowed;
-    nb_err rc = r->need_rows ? prepare_rows(s, q, r, err, errlen) : NB_OK;
+    /* what the open transaction changed, written into the parts first (as a level's begin
+       does): a write at the caller's level (a store:insert in an import's callback) is
+       read back */
+    nb_err rc = s->pack && s->depth > 0 ? nb_pack_sync(s, err, errlen) : NB_OK;
+    if (!rc && r->need_rows)
+        rc = prepare_rows(s, q, r, err, errlen);
     if (!rc)
         rc = nb_pack_open(s, k, q->body, &r->cur, err, errlen);
     if (rc) {

@@ -494,7 +494,11 @@ static nb_err packs_begin(packs *p, tab *t, char *err, size_t errlen)
         return fail(err, errlen, "out of memory");
     for (int i = 0; i <= t->ny; i++)
         p->jan1[i] = nb_pack_day((t->y0 + i) * 10000 + 101);
-    nb_err rc = nb_pack_open(t->s, t->k, t->sc->body, &p->cur, err, errlen);
+    /* what the open transaction changed, written into the parts first (as a level's begin
+       does): a cube made after a write at the caller's level counts it */
+    nb_err rc = t->s->pack && t->s->depth > 0 ? nb_pack_sync(t->s, err, errlen) : NB_OK;
+    if (!rc)
+        rc = nb_pack_open(t->s, t->k, t->sc->body, &p->cur, err, errlen);
     if (!rc)
         nb_pack_slices(p->cur); /* each record is read once, in order */
     return rc;

@@ -94,6 +94,10 @@ is(store:count("request", {outcome = "3.1", body = "沈河区"}), 1, "count: out
 is(store:count("request", {id = "R1"}), 2, "count: by id (two bodies)")
 is(store:count("request", {received = "2020-02-10"}), 1, "count: by a date as text")
 is(store:count("charge", {year = 2020}), 1, "count: charges by year (date)")
+is({store:count("charge", {amount = 123450}), store:count("charge", {amount = 123450.0}),
+    store:count("charge", {amount = "123450.0"}), store:count("charge", {amount = "1.2345e5"}),
+    store:count("charge", {amount = 123450.5}), store:count("charge", {amount = "12元"})}, {1, 1, 1, 1, 0, 0},
+   "count: a number filter matches a whole number however written (a float, 123450.0, 1.2345e5), not another")
 error_is(function() store:count("request", {nosuch = 1}) end, "request has no field 'nosuch'",
          "count: unknown field raises")
 error_is(function() store:count("request", {applicant = "martian"}) end,

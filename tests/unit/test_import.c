@@ -2446,6 +2446,28 @@ static void test_values_by_rid(void)
           "values: a record changed, its change written at the memory bound, then changed back: back");
 }
 
+/* A record inserted inside a transaction that an earlier failure ended (SQLite rolled it
+ * back: a full disk, an interrupt): refused, saying so, and nothing written by itself (it was
+ * written in autocommit, its packed columns not, and the body's last part was lost). */
+static void test_insert_after_ended(void)
+{
+    char err[512];
+    const char *names[] = {"id", "received", "applicant"};
+    const char *a[] = {"EN-A", "2020-02-01", "自然人"}, *b[] = {"EN-B", "2020-02-02", "自然人"};
+    int ins;
+    nb_err rc = nb_record_insert(store, "request", "终止局", names, a, 3, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_store_begin(store, err, sizeof err);
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL); /* as a failure ends it */
+    nb_err in = rc ? rc : nb_record_insert(store, "request", "终止局", names, b, 3, "test", &ins, err, sizeof err);
+    CHECK(rc == NB_OK && in == NB_ERR_SQL && strstr(err, "an earlier failure ended the transaction") != NULL,
+          "ended: an insert into an ended transaction is refused, saying so");
+    nb_err end = nb_store_commit(store, err, sizeof err);
+    CHECK(end == NB_ERR_SQL && sql_int("SELECT count(*) FROM request WHERE id LIKE 'EN-%'") == 1 &&
+              verify_packs() == 0,
+          "ended: nothing of it written, the packed columns whole");
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -2484,6 +2506,7 @@ int main(void)
     test_removed_from_parts();
     test_rid_reused();
     test_rids_given();
+    test_insert_after_ended();
     test_replace_all_brought();
     test_emptied_after_spill();
     test_lock_held();
