@@ -84,14 +84,7 @@ static int top_option(lua_State *L, const char *const *list, const char *where, 
     for (int i = 0; list[i]; i++)
         if (strcmp(list[i], v) == 0)
             return i;
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (int i = 0; list[i]; i++) {
-        if (i)
-            luaL_addstring(&b, ", ");
-        luaL_addstring(&b, list[i]);
-    }
-    luaL_pushresult(&b);
+    nb_lua_push_list(L, list);
     return luaL_error(L, "%s: field '%s': unknown '%s' (%s)", where, key, v, lua_tostring(L, -1));
 }
 

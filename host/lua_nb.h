@@ -47,6 +47,8 @@ int nb_lua_may_read(lua_State *L, const char *path);
  * not in KEYS (NULL-terminated): a key typed wrong ({yaer = 2020}, {readonyl = true})
  * was ignored without a word. Nothing when IDX is not a table. lua_util.c. */
 void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys);
+/* Pushes the strings of LIST (NULL-terminated) joined by ", ". lua_util.c. */
+void nb_lua_push_list(lua_State *L, const char *const *list);
 /* The result of a call that returns true | nil, message: true when RC is NB_OK, else nil
  * and ERR. Returns the number of values pushed. */
 int nb_lua_push_status(lua_State *L, nb_err rc, const char *err);

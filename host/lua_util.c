@@ -127,6 +127,18 @@ static int l_read_text(lua_State *L)
     return nb_lua_push_file(L, path);
 }
 
+void nb_lua_push_list(lua_State *L, const char *const *list)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; list[i]; i++) {
+        if (i)
+            luaL_addstring(&b, ", ");
+        luaL_addstring(&b, list[i]);
+    }
+    luaL_pushresult(&b);
+}
+
 void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys)
 {
     if (!lua_istable(L, idx))
@@ -138,14 +150,7 @@ void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const 
             for (int i = 0; keys[i] && !known; i++)
                 known = strcmp(lua_tostring(L, -2), keys[i]) == 0;
         if (!known) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (int i = 0; keys[i]; i++) {
-                if (i)
-                    luaL_addstring(&b, ", ");
-                luaL_addstring(&b, keys[i]);
-            }
-            luaL_pushresult(&b); /* key, value, the list */
+            nb_lua_push_list(L, keys); /* key, value, the list */
             const char *list = lua_tostring(L, -1);
             const char *key = luaL_tolstring(L, -3, NULL);
             luaL_error(L, "%s: unknown option '%s' (options: %s)", fn, key, list);

@@ -356,22 +356,25 @@ static void state_free(struct nb_pack_state *st)
     free(st);
 }
 
-/* Forgets the parts read of pair (KIND, BODY) (KIND -1: of every pair): one of its parts is
- * about to be written, taken out or made again. */
+/* Lets go of part I read (the last takes its place). */
+static void cache_evict(struct nb_pack_state *st, int i)
+{
+    st->pc_bytes -= st->pc[i].bytes;
+    free(st->pc[i].blob);
+    free(st->pc[i].rid);
+    st->pc[i] = st->pc[--st->npc];
+}
+
+/* Forgets the parts read of pair (KIND, BODY): one of its parts is about to be written,
+ * taken out or made again. */
 static void cache_drop(nb_store *s, int kind, int64_t body)
 {
     struct nb_pack_state *st = s->pack;
-    for (int i = 0; st && i < st->npc;) {
-        part_cache *c = &st->pc[i];
-        if (kind >= 0 && (c->kind != kind || c->body != body)) {
+    for (int i = 0; st && i < st->npc;)
+        if (st->pc[i].kind == kind && st->pc[i].body == body)
+            cache_evict(st, i);
+        else
             i++;
-            continue;
-        }
-        st->pc_bytes -= c->bytes;
-        free(c->blob);
-        free(c->rid);
-        st->pc[i] = st->pc[--st->npc];
-    }
 }
 
 static nb_err nomem(char *err, size_t errlen);
@@ -998,24 +1001,20 @@ nb_err nb_pack_changed(nb_store *s, const nb_kind *k, int64_t body, char *err, s
     return NB_OK;
 }
 
-/* The slot of RID in E's index of its listed changes: its own, or the free one it would take. */
-static unsigned patch_slot_of(const dirty *e, int64_t rid)
-{
-    size_t cols = (size_t)e->ncols + 1;
-    unsigned mask = (unsigned)e->patch_hcap - 1, h = hash_of(0, rid) & mask;
-    for (; e->patch_slot[h] >= 0; h = (h + 1) & mask) {
-        int64_t r = e->patch[(size_t)e->patch_slot[h] * cols];
-        if ((r < 0 ? -r : r) == rid)
-            break;
-    }
-    return h;
-}
-
 /* The rid of change I of E's list. */
 static int64_t patch_rid(const dirty *e, int i)
 {
     int64_t r = e->patch[(size_t)i * ((size_t)e->ncols + 1)];
     return r < 0 ? -r : r;
+}
+
+/* The slot of RID in E's index of its listed changes: its own, or the free one it would take. */
+static unsigned patch_slot_of(const dirty *e, int64_t rid)
+{
+    unsigned mask = (unsigned)e->patch_hcap - 1, h = hash_of(0, rid) & mask;
+    while (e->patch_slot[h] >= 0 && patch_rid(e, e->patch_slot[h]) != rid)
+        h = (h + 1) & mask;
+    return h;
 }
 
 /* Makes E's index of its listed changes anew, of CAP slots: a later change of a rid takes
@@ -1163,10 +1162,7 @@ static int cache_add(struct nb_pack_state *st, int keep, int kind, int64_t body,
         for (int i = 1; i < st->npc; i++)
             if (st->pc[i].used < st->pc[old].used)
                 old = i;
-        st->pc_bytes -= st->pc[old].bytes;
-        free(st->pc[old].blob);
-        free(st->pc[old].rid);
-        st->pc[old] = st->pc[--st->npc];
+        cache_evict(st, old);
     }
     if (st->npc == st->cappc) {
         int cap = st->cappc ? st->cappc * 2 : 16;

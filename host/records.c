@@ -266,25 +266,29 @@ int nb_rows_next(nb_rows *r, char *err, size_t errlen)
     return 0;
 }
 
-void nb_rows_close(nb_rows *r)
+/* Frees R's statement and parts' cursor; the cursor's statement kept by its store when
+ * KEEP (the store still open). */
+static void rows_end(nb_rows *r, int keep)
 {
-    if (r->rows)
-        sqlite3_finalize(r->rows);
+    sqlite3_finalize(r->rows);
     r->rows = NULL;
-    nb_pack_close(r->cur);
+    if (keep)
+        nb_pack_close(r->cur);
+    else
+        nb_pack_abandon(r->cur);
     r->cur = NULL;
     r->part = NULL;
     r->open = 0;
 }
 
+void nb_rows_close(nb_rows *r)
+{
+    rows_end(r, 1);
+}
+
 void nb_rows_abandon(nb_rows *r)
 {
-    sqlite3_finalize(r->rows);
-    r->rows = NULL;
-    nb_pack_abandon(r->cur);
-    r->cur = NULL;
-    r->part = NULL;
-    r->open = 0;
+    rows_end(r, 0);
 }
 
 /* Column COL (1-based) of HEADER into NAME, "#COL" when it has none. */

@@ -408,8 +408,9 @@ static int ahead_values(nb_writer *w)
     for (int i = 0; !r && i < n; i++)
         rids[i] = pairs[2 * i];
     char err[256];
-    if (!r && nb_pack_values(w->s, k, w->body, n, rids, vals, got, err, sizeof err) != NB_OK)
-        r = strstr(err, "out of memory") ? 1 : -1;
+    nb_err vrc = r ? NB_OK : nb_pack_values(w->s, k, w->body, n, rids, vals, got, err, sizeof err);
+    if (vrc)
+        r = vrc == NB_ERR_NOMEM ? 1 : -1;
     sqlite3_stmt *row = NULL;
     for (int i = 0; !r && i < n; i++) {
         int at = (int)pairs[2 * i + 1];

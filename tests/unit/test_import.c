@@ -1958,6 +1958,23 @@ static void test_replace_all_brought(void)
     CHECK(verify_packs() == 0, "replace, all brought: the parts and digests agree with the rows");
 }
 
+/* Removes the request ID of BODY as delete.c does: its row, then its record from its part
+ * (nb_pack_remove). */
+static nb_err remove_request(int64_t body, const char *id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE body = ?1 AND id = ?2 RETURNING rid", -1, &st,
+                           NULL) != SQLITE_OK)
+        return NB_ERR_SQL;
+    sqlite3_bind_int64(st, 1, body);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    nb_err rc = NB_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW)
+        rc = nb_pack_remove(store, nb_kind_find("request"), body, sqlite3_column_int64(st, 0), err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* A record removed from a part, then a record added in the same transaction that SQLite
  * gives the same rid (the largest, its row gone): the new one is kept, the old one taken
  * out (found by review). */
@@ -1975,25 +1992,13 @@ static void test_rid_reused(void)
     const char *x[] = {"RU-X", "2020-02-01", "自然人"}, *y[] = {"RU-Y", "2021-07-07", "商业企业"};
     int ins;
     int64_t body = sql_int("SELECT id FROM body WHERE name = '复用局'");
-    const nb_kind *k = nb_kind_find("request");
     nb_err rc = nb_store_begin(store, err, sizeof err);
     /* one added and removed (the buffer empty again), the part's last removed, one added */
     if (!rc)
         rc = nb_record_insert(store, "request", "复用局", names, x, 3, "test", &ins, err, sizeof err);
     const char *gone[] = {"RU-X", "RU08191"};
-    for (int i = 0; i < 2 && !rc; i++) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE body = ?1 AND id = ?2 RETURNING rid",
-                               -1, &st, NULL) != SQLITE_OK) {
-            rc = NB_ERR_SQL;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, body);
-        sqlite3_bind_text(st, 2, gone[i], -1, SQLITE_STATIC);
-        while (!rc && sqlite3_step(st) == SQLITE_ROW)
-            rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
-        sqlite3_finalize(st);
-    }
+    for (int i = 0; i < 2 && !rc; i++)
+        rc = remove_request(body, gone[i], err, sizeof err);
     int64_t last = sql_int("SELECT max(rid) FROM request");
     if (!rc)
         rc = nb_record_insert(store, "request", "复用局", names, y, 3, "test", &ins, err, sizeof err);
@@ -2033,13 +2038,8 @@ static void test_rids_given(void)
     CHECK(!rc && sql_int("SELECT rid FROM request WHERE id = 'RG-A'") == top + 6,
           "rids: a record inserted takes the rid given, not SQLite's largest + 1");
     int64_t body = sql_int("SELECT id FROM body WHERE name = '给号局'");
-    sqlite3_stmt *st = NULL;
-    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE id = 'RG-A' RETURNING rid", -1, &st,
-                                  NULL) != SQLITE_OK)
-        rc = NB_ERR_SQL;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW)
-        rc = nb_pack_remove(store, req, body, sqlite3_column_int64(st, 0), err, sizeof err);
-    sqlite3_finalize(st);
+    if (!rc)
+        rc = remove_request(body, "RG-A", err, sizeof err);
     if (!rc)
         rc = nb_record_insert(store, "request", "给号局", names, b, 3, "test", &ins, err, sizeof err);
     CHECK(!rc && sql_int("SELECT rid FROM request WHERE id = 'RG-B'") == top + 1,
@@ -2394,13 +2394,8 @@ static void test_values_by_rid(void)
     const nb_kind *k = nb_kind_find("request");
     int64_t body = sql_int("SELECT id FROM body WHERE name = '取值局'");
     int64_t gone = sql_int("SELECT rid FROM request WHERE id = 'VR00007'");
-    sqlite3_stmt *st = NULL;
-    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE id = 'VR00007' RETURNING rid", -1, &st,
-                                  NULL) != SQLITE_OK)
-        rc = NB_ERR_SQL;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW)
-        rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
-    sqlite3_finalize(st);
+    if (!rc)
+        rc = remove_request(body, "VR00007", err, sizeof err);
     CHECK(rc == NB_OK, "values: a transaction changes, adds and removes records");
     CHECK(values_differ() == 0, "values: inside it, every record as the transaction left it (before the commit)");
     signed char got = -1;
