@@ -135,6 +135,8 @@ function Store:count(kind, filters) end
 ---@return string|nil status "inserted" or "updated"
 ---@return string? message
 function Store:insert(kind, body, record) end
+--- A read-only SQL query; each kind's records are also the table records_<kind>
+--- (rid, body, id, the fields, src, line, raw; coded values from the packed columns).
 ---@return table[]
 function Store:query(sql, ...) end
 ---@return Cube

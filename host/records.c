@@ -69,7 +69,7 @@ static nb_err prepare_rows(nb_store *s, const nb_query *q, nb_rows *r, char *err
     for (int f = 0; f < k->nfields; f++)
         if (k->fields[f].type == NB_F_TEXT)
             bad |= nb_buf_printf(&b, ", r.%s", k->fields[f].name);
-    bad |= nb_buf_printf(&b, ", s.path, r.line, r.raw, s.header FROM %s r JOIN body b ON b.id = r.body "
+    bad |= nb_buf_printf(&b, ", s.path, r.line, r.raw, s.header, r.src FROM %s r JOIN body b ON b.id = r.body "
                              "JOIN source s ON s.id = r.src WHERE r.body = ?1", k->table);
     for (int i = 0; i < q->nfilters; i++) {
         int f = nb_field_find(k, q->filters[i].field);
@@ -153,6 +153,13 @@ nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_
     return open_query(s, q, 1, r, err, errlen);
 }
 
+nb_err nb_rows_open_coded(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen)
+{
+    nb_err rc = open_query(s, q, 0, r, err, errlen);
+    r->coded = !rc;
+    return rc;
+}
+
 /* 1 when record AT of part P passes R's coded filters and year. */
 static int passes(const nb_rows *r, const nb_pack_part *p, int at)
 {
@@ -178,30 +185,38 @@ static int step_rows(nb_rows *r, char *err, size_t errlen)
     return -1;
 }
 
+/* Fills R->row's rid, body id and coded values from record AT of part P. */
+static void fill_coded(nb_rows *r, const nb_pack_part *p, int at)
+{
+    const nb_kind *k = r->kind;
+    nb_row *w = &r->row;
+    w->rid = p->rid[at];
+    w->body_id = p->body;
+    for (int f = 0; f < k->nfields; f++) {
+        int64_t v = k->fields[f].type == NB_F_TEXT ? 0 : p->col[r->col_of[f]][at];
+        w->ival[f] = k->fields[f].type == NB_F_DATE && v ? nb_pack_ymd(v) : v;
+        w->text[f] = NULL;
+    }
+}
+
 /* Fills R->row from record AT of part P and the row R->rows stands on. */
 static void fill(nb_rows *r, const nb_pack_part *p, int at)
 {
     const nb_kind *k = r->kind;
     sqlite3_stmt *st = r->rows;
     nb_row *w = &r->row;
-    w->rid = p->rid[at];
+    fill_coded(r, p, at);
     w->body = (const char *)sqlite3_column_text(st, 1);
     w->id = (const char *)sqlite3_column_text(st, 2);
     int c = 3;
-    for (int f = 0; f < k->nfields; f++) {
-        if (k->fields[f].type == NB_F_TEXT) {
+    for (int f = 0; f < k->nfields; f++)
+        if (k->fields[f].type == NB_F_TEXT)
             w->text[f] = (const char *)sqlite3_column_text(st, c++);
-            w->ival[f] = 0;
-            continue;
-        }
-        int64_t v = p->col[r->col_of[f]][at];
-        w->ival[f] = k->fields[f].type == NB_F_DATE && v ? nb_pack_ymd(v) : v;
-        w->text[f] = NULL;
-    }
     w->source = (const char *)sqlite3_column_text(st, c);
     w->line = (long)sqlite3_column_int64(st, c + 1);
     w->raw = (const char *)sqlite3_column_text(st, c + 2);
     w->header = (const char *)sqlite3_column_text(st, c + 3);
+    w->src = sqlite3_column_int64(st, c + 4);
 }
 
 int nb_rows_next(nb_rows *r, char *err, size_t errlen)
@@ -235,7 +250,10 @@ int nb_rows_next(nb_rows *r, char *err, size_t errlen)
         if (!passes(r, p, at))
             continue;
         if (!r->need_rows) {
-            r->row.rid = p->rid[at];
+            if (r->coded)
+                fill_coded(r, p, at);
+            else
+                r->row.rid = p->rid[at];
             return 1;
         }
         if (r->advance) { /* past the row given last (its texts were valid until now) */

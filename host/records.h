@@ -27,6 +27,7 @@ typedef struct {
 /* A record as nb_rows_next gives it; the texts valid until the next call. */
 typedef struct {
     int64_t rid;
+    int64_t body_id, src;            /* the body's and the source's ids */
     const char *body;                /* the body's name */
     const char *id;
     int64_t ival[NB_MAX_FIELDS];     /* coded fields: dates YYYYMMDD, categories' dictionary
@@ -52,6 +53,7 @@ typedef struct nb_rows {
     int period_col;                  /* the packed column of the kind's period */
     int narrowed;                    /* the rows' statement filters too (id, text fields) */
     int need_rows;                   /* the rows are read (0: nb_count without narrowing) */
+    int coded;                       /* nb_rows_open_coded: the row's coded values filled */
     int col_of[NB_MAX_FIELDS];       /* the packed column of each field, -1 for text */
     nb_pack_cursor *cur;
     const nb_pack_part *part;        /* the part being read, at AT */
@@ -64,6 +66,10 @@ typedef struct nb_rows {
 } nb_rows;
 
 nb_err nb_rows_open(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen);
+/* The same cursor for a reader of the coded values alone: unless Q filters on the id or a
+ * text field (then as nb_rows_open), the rows are not read, and r->row holds only the rid,
+ * the body's id and the coded values (every pointer NULL, line 0, src 0). */
+nb_err nb_rows_open_coded(nb_store *s, const nb_query *q, nb_rows *r, char *err, size_t errlen);
 /* 1: a row is ready in r->row; 0: done; -1: error in ERR. */
 int nb_rows_next(nb_rows *r, char *err, size_t errlen);
 void nb_rows_close(nb_rows *r);

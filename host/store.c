@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "pack.h"
+#include "vtab.h"
 
 /* The nb_err of SQLite's last error: a lock that outlasted the wait is
  * NB_ERR_BUSY, a read-only file NB_ERR_IO. */
@@ -639,7 +640,8 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
         if (rc != SQLITE_OK)
             return s->db ? nb_store_sql_fail(s, err, errlen, "cannot open") : NB_ERR_NOMEM;
     }
-    return NB_OK;
+    /* the records of each kind, their coded values from the packed columns (vtab.h) */
+    return nb_vtab_register(s, err, errlen);
 }
 
 /* A store opened to read reads one snapshot: the store as it was at its first read, every

@@ -62,6 +62,10 @@ check() {
 # snapshot DB: everything in the store, as SQL text (compare before and after).
 snapshot() { sqlite3 "$1" .dump; }
 
+# nbsql DB SQL: a read-only query of one column through nianbao (tests/cli/sql.lua), which
+# has the records_<kind> tables the sqlite3 shell has not.
+nbsql() { "$NB_BIN" -d "$1" run "$NIANBAO_HOME/tests/cli/sql.lua" "$2"; }
+
 # count DB TABLE: rows in a table.
 count() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
 

@@ -65,7 +65,8 @@ is "$rc:$out" "0:m.lua: map script stored for 区" "import map: stored"
 printf '编号,收到日期,申请人类型\nM1,2020-05-01,个人\n' >m.csv
 nb -d s.db import --body 区 request m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "a later import uses the stored map"
-is "$(sqlite3 s.db "SELECT applicant FROM request WHERE id = 'M1'")" "$(sqlite3 s.db "SELECT applicant FROM request WHERE id = 'E2'")" "the stored map was applied (个人 stored as 自然人's code)"
+is "$(nbsql s.db "SELECT d.code FROM records_request r JOIN dict d ON d.id = r.applicant WHERE r.id IN ('M1', 'E2') ORDER BY r.id")" "person
+person" "the stored map was applied (个人 stored as 自然人's code)"
 cat >bad.lua <<'LUA'
 return { request = { applicant = { ["个人"] = "nobody" } } }
 LUA

@@ -16,8 +16,8 @@ is "$rc" 0 "import: exit status 0"
 is "$out" "r.csv: 3 rows read, 3 inserted, 0 updated, 0 unchanged, 0 refused
 created body 沈河区" "import: the one-line summary, and the new body"
 is "$err" "" "import: nothing on stderr"
-is "$(sqlite3 s.db "SELECT r.id || ' ' || r.received || ' ' || d.code || ' ' || ifnull(r.closed, '-')
-                    FROM request r JOIN dict d ON d.id = r.applicant ORDER BY r.id")" \
+is "$(nbsql s.db "SELECT r.id || ' ' || r.received || ' ' || d.code || ' ' || ifnull(r.closed, '-')
+                    FROM records_request r JOIN dict d ON d.id = r.applicant ORDER BY r.id")" \
    "A1 20200105 person 20200120
 A2 20200203 business -
 A3 20200301 person 20200310" "import: rows stored with codes and dates"
@@ -49,7 +49,7 @@ is "$rc:$out" "0:other/r.csv: 3 rows read, 0 inserted, 0 updated, 3 unchanged, 0
 printf '%s\n' "$H" 'A3,2020-03-01,person,2020-03-11,2' 'A4,2020-04-01,其他,,' >more.csv
 nb -d s.db import --body 沈河区 request more.csv
 is "$out" "more.csv: 2 rows read, 1 inserted, 1 updated, 0 unchanged, 0 refused" "update: mixed summary"
-is "$(sqlite3 s.db "SELECT closed FROM request WHERE id = 'A3'")" 20200311 "update: new value stored"
+is "$(nbsql s.db "SELECT closed FROM records_request WHERE id = 'A3'")" 20200311 "update: new value stored"
 
 before=$(snapshot s.db)
 printf '%s\n' "$H" 'D1,2020-05-01,自然人,,' 'A1,2020-01-05,自然人,2020-01-21,1' >dry.csv
@@ -290,7 +290,7 @@ nb -d s.db import --body 沈河区 document gbk.csv
 is "$rc:$out:$err" "0:gbk.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused:" "gbk: imported"
 is "$(sqlite3 s.db "SELECT title FROM document ORDER BY id")" "关于做好政务公开工作的通知
 沈河区“放管服”办法" "gbk: Chinese text stored as UTF-8"
-is "$(sqlite3 s.db "SELECT d.code FROM document r JOIN dict d ON d.id = r.kind ORDER BY r.id")" \
+is "$(nbsql s.db "SELECT d.code FROM records_document r JOIN dict d ON d.id = r.kind ORDER BY r.id")" \
    "normative
 rule" "gbk: Chinese labels coded"
 is "$(sqlite3 s.db "SELECT encoding FROM source WHERE path = 'gbk.csv'")" GB18030 \
@@ -321,9 +321,9 @@ EOF
     nb -d s.db import --body 沈河区 request requests.xlsx
     is "$rc:$out:$err" "0:requests.xlsx: 3 rows read, 3 inserted, 0 updated, 0 unchanged, 0 refused:" \
        "xlsx: imported"
-    is "$(sqlite3 s.db "SELECT r.id || ' ' || r.received || ' ' || a.code || ' ' ||
+    is "$(nbsql s.db "SELECT r.id || ' ' || r.received || ' ' || a.code || ' ' ||
                                ifnull(r.closed, '-') || ' ' || ifnull(o.code, '-')
-                        FROM request r JOIN dict a ON a.id = r.applicant
+                        FROM records_request r JOIN dict a ON a.id = r.applicant
                         LEFT JOIN dict o ON o.id = r.outcome WHERE r.src =
                         (SELECT id FROM source WHERE path = 'requests.xlsx') ORDER BY r.rid")" \
        "X1 20200105 person 20200229 1
@@ -360,12 +360,12 @@ printf '日期,金额\n2021-03-01,50\n' >y2021/charges.csv
 nb -d idless.db init
 nb -d idless.db import --body 沈河区 charge y2020/charges.csv
 nb -d idless.db import --body 沈河区 charge y2021/charges.csv
-is "$(sqlite3 idless.db 'SELECT count(*), sum(amount) FROM charge')" "4|65000" "id-less: two files of the same name do not overwrite each other"
+is "$(nbsql idless.db "SELECT count(*) || '|' || sum(amount) FROM records_charge")" "4|65000" "id-less: two files of the same name do not overwrite each other"
 printf '日期,金额\n2020-03-01,100\n2020-04-01,250\n' >y2020/charges.csv
 nb -d idless.db import --body 沈河区 charge y2020/charges.csv
 is "$out" "y2020/charges.csv: 2 rows read, 0 inserted, 1 updated, 1 unchanged, 0 refused
 y2020/charges.csv: 1 row of the earlier import of this file removed" "id-less: a corrected file updates its rows and removes the stale one"
-is "$(sqlite3 idless.db 'SELECT count(*), sum(amount) FROM charge')" "3|40000" "id-less: no stale row is counted twice"
+is "$(nbsql idless.db "SELECT count(*) || '|' || sum(amount) FROM records_charge")" "3|40000" "id-less: no stale row is counted twice"
 # ---- rows with ids: an id corrected in a file leaves its old row, and a note says so ----
 printf '编号,收到日期,申请人类型\nR-1,2020-01-05,自然人\nR-2,2020-01-06,企业\nR-3,2020-01-07,自然人\n' >fix.csv
 nb -d fix.db init

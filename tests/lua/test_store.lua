@@ -165,7 +165,7 @@ error_is(function() store:rows("nosuch") end,
          "rows: unknown kind raises")
 
 -- ---- query ----
-local q = store:query("SELECT id, received FROM request WHERE body = (SELECT id FROM body WHERE "
+local q = store:query("SELECT id, received FROM records_request WHERE body = (SELECT id FROM body WHERE "
                       .. "name = ?) ORDER BY rid", "沈河区")
 is(q, {{id = "R1", received = 20200105}, {id = "R2", received = 20200210},
        {id = "R3", received = 20210104}}, "query: a SELECT with a parameter")
@@ -201,6 +201,52 @@ error_is(function() store:query("SELEC 1") end, "store:query: near \"SELEC\": sy
 error_is(function() store:query("SELECT ?", {}) end,
          "store:query: parameter 1: a table cannot be bound", "query: a table parameter raises")
 is(store:count("request"), 4, "query: nothing was changed")
+
+-- records_<table>: each kind's records, the coded values read from the packed columns
+local cols = "rid, body, id, received, applicant, closed, outcome, channel, src, line, raw"
+for _, t in ipairs{"request", "charge"} do
+  local c = t == "charge" and "rid, body, id, item, amount, date, src, line, raw" or cols
+  is(store:query("SELECT " .. c .. " FROM records_" .. t .. " ORDER BY rid"),
+     store:query("SELECT " .. c .. " FROM " .. t .. " ORDER BY rid"),
+     "records_" .. t .. ": every record as its table holds it")
+end
+local b1 = store:query("SELECT id FROM body WHERE name = '沈河区'")[1].id
+is(store:query("SELECT * FROM records_request WHERE body = ? AND id = 'R2'", b1),
+   store:query("SELECT * FROM request WHERE body = ? AND id = 'R2'", b1),
+   "records_request: one record by its body and id (both given to the cursor)")
+is(#store:query("SELECT * FROM records_request WHERE body = ? AND id = 'R2'", b1), 1,
+   "records_request: that record is found")
+for _, v in ipairs{tostring(b1), b1 + 0.0} do
+  is(store:query("SELECT id FROM records_request WHERE body = ? ORDER BY rid", v),
+     store:query("SELECT id FROM request WHERE body = ? ORDER BY rid", v),
+     "records_request: a body given as " .. (math.type(v) or type(v)) .. " as the table compares it")
+end
+for _, v in ipairs{"沈河区", 0, -1, 1.5} do
+  is(#store:query("SELECT id FROM records_request WHERE body = ?", v), 0,
+     "records_request: body = " .. tostring(v) .. " is no record")
+end
+is(#store:query("SELECT id FROM records_request WHERE id = ?", nil), 0,
+   "records_request: id = NULL is no record")
+is(store:query("SELECT id FROM records_request WHERE id = 'r1' COLLATE NOCASE ORDER BY rid"),
+   store:query("SELECT id FROM request WHERE id = 'r1' COLLATE NOCASE ORDER BY rid"),
+   "records_request: an id compared without case, by SQLite")
+is(store:query("SELECT d.code FROM records_request r JOIN dict d ON d.id = r.applicant "
+               .. "WHERE r.outcome IS NULL ORDER BY r.rid"),
+   store:query("SELECT d.code FROM request r JOIN dict d ON d.id = r.applicant "
+               .. "WHERE r.outcome IS NULL ORDER BY r.rid"),
+   "records_request: categories are dictionary ids, empty ones NULL")
+local info = {}
+for _, c in ipairs(store:query("PRAGMA table_info(records_request)")) do
+  info[#info + 1] = c.name
+end
+is(table.concat(info, ", "), cols, "records_request: its columns")
+error_like(function() store:query("UPDATE records_request SET closed = NULL") end,
+           "records_request may not be modified", "records_request: UPDATE raises")
+error_like(function() store:query("DELETE FROM records_request") end,
+           "records_request may not be modified", "records_request: DELETE raises")
+error_like(function() store:query("CREATE VIRTUAL TABLE temp.x USING records_request") end,
+           "store:query: ", "records_request: no other table is made of it")
+is(store:count("request"), 4, "records_request: nothing was changed")
 
 -- ---- text, bodies, years ----
 is(store:text("沈河区", 2020), nil, "text: none stored is nil")

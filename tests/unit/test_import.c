@@ -172,7 +172,7 @@ static void test_csv(void)
           "csv: 4 read, 4 inserted");
     CHECK(r.st.body_created == 1, "csv: body created");
     CHECK_STR(sql_rows("SELECT r.id, r.received, d.code, r.closed, o.code, r.line "
-                       "FROM request r JOIN dict d ON d.id = r.applicant "
+                       "FROM records_request r JOIN dict d ON d.id = r.applicant "
                        "LEFT JOIN dict o ON o.id = r.outcome ORDER BY r.id"),
               "A1|20200105|person|20200120|1|2\n"
               "A2|20200203|business|NULL|NULL|3\n"
@@ -207,7 +207,7 @@ static void test_csv(void)
     CHECK(r.rc == NB_OK && r.st.read == 2 && r.st.inserted == 1 && r.st.updated == 1,
           "update: 1 inserted, 1 updated");
     CHECK(sql_int("SELECT count(*) FROM request") == 5, "update: 5 rows");
-    CHECK_STR(sql_rows("SELECT r.closed, o.code, r.line FROM request r JOIN dict o "
+    CHECK_STR(sql_rows("SELECT r.closed, o.code, r.line FROM records_request r JOIN dict o "
                        "ON o.id = r.outcome WHERE r.id = 'A2'"),
               "20200210|4.1|2\n", "update: the changed row has its new values and line");
 
@@ -240,7 +240,7 @@ static void test_refused(void)
 {
     char before[256], want[1024];
     snprintf(before, sizeof before, "%s", snapshot());
-    long long closed_a1 = sql_int("SELECT closed FROM request WHERE id = 'A1' AND body = 1");
+    long long closed_a1 = sql_int("SELECT closed FROM records_request WHERE id = 'A1' AND body = 1");
 
     /* Good rows first, then bad ones: nothing at all is written. */
     const char *csv = write_file("bad.csv",
@@ -272,7 +272,7 @@ static void test_refused(void)
     snprintf(want, sizeof want, "%s: 8 rows refused; nothing written", csv);
     CHECK_STR(r.err, want, "refused: summary error");
     CHECK_STR(snapshot(), before, "refused: store unchanged (rows, bodies, sources, dictionary)");
-    CHECK(sql_int("SELECT closed FROM request WHERE id = 'A1' AND body = 1") == closed_a1,
+    CHECK(sql_int("SELECT closed FROM records_request WHERE id = 'A1' AND body = 1") == closed_a1,
           "refused: the good row's update was not written");
     CHECK(nb_store_code(store, "channel", "新渠道") == 0,
           "refused: an open-vocabulary value of the refused file is forgotten");
@@ -398,7 +398,7 @@ static void test_mapping(void)
     CHECK(r.rc == NB_ERR_INPUT, "mapping: without it the file is refused");
     r = run("request", csv, "沈河区", 0, &m, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 3, "mapping: with it the file is imported");
-    CHECK_STR(sql_rows("SELECT r.id, r.received, d.code, o.code FROM request r "
+    CHECK_STR(sql_rows("SELECT r.id, r.received, d.code, o.code FROM records_request r "
                        "JOIN dict d ON d.id = r.applicant LEFT JOIN dict o ON o.id = r.outcome "
                        "WHERE r.id LIKE 'M%' ORDER BY r.id"),
               "M1|20200501|person|4.1\nM2|20200502|business|NULL\nM3|20200503|person|NULL\n",
@@ -426,14 +426,14 @@ static void test_other_kinds(void)
         "G2,normative,2020-02-01,,2020-12-31,\"含,逗号\"\n");
     result r = run("document", csv, "沈河区", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 2, "document: imported");
-    CHECK_STR(sql_rows("SELECT id, made, published, repealed, title FROM document ORDER BY id"),
+    CHECK_STR(sql_rows("SELECT id, made, published, repealed, title FROM records_document ORDER BY id"),
               "G1|20200101|20200105|NULL|关于“放管服”的规定\nG2|20200201|NULL|20201231|含,逗号\n",
               "document: dates and titles");
 
     csv = write_file("charges.csv", "日期,金额,项目\n2020-03-01,\"1,234.50\",工本费\n2020-03-02,12元,\n");
     r = run("charge", csv, "沈河区", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 2, "charge: imported without ids");
-    CHECK_STR(sql_rows("SELECT substr(id, length(id) - 12), amount FROM charge ORDER BY rid"),
+    CHECK_STR(sql_rows("SELECT substr(id, length(id) - 12), amount FROM records_charge ORDER BY rid"),
               "charges.csv:2|123450\ncharges.csv:3|1200\n", "charge: money in 分, FILE:LINE ids");
     csv = write_file("charges3.csv", "日期,金额\n2020-03-01,1.234\n");
     r = run("charge", csv, "沈河区", 0, NULL, 0);
@@ -444,7 +444,7 @@ static void test_other_kinds(void)
     csv = write_file("decisions.csv", "类型,日期,数量\n行政许可,2020-03-01,\n行政处罚,2020-03-01,\"1,200\"\n");
     r = run("decision", csv, "沈河区", 0, NULL, 0);
     CHECK(r.rc == NB_OK, "decision: imported");
-    CHECK_STR(sql_rows("SELECT count FROM decision ORDER BY rid"), "1\n1200\n",
+    CHECK_STR(sql_rows("SELECT count FROM records_decision ORDER BY rid"), "1\n1200\n",
               "decision: count defaults to 1");
 
     /* A number in a CSV date field is not an Excel serial. */
@@ -477,7 +477,7 @@ static void test_xlsx(void)
     CHECK(workbook_close(wb) == LXW_NO_ERROR, "xlsx: written");
     result r = run("request", path, "沈河区", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 2, "xlsx: imported");
-    CHECK_STR(sql_rows("SELECT r.id, r.received, r.closed, o.code FROM request r LEFT JOIN dict o "
+    CHECK_STR(sql_rows("SELECT r.id, r.received, r.closed, o.code FROM records_request r LEFT JOIN dict o "
                        "ON o.id = r.outcome WHERE r.id LIKE 'X%' ORDER BY r.id"),
               "X1|20200101|20200229|1\nX2|20200301|NULL|NULL\n",
               "xlsx: date cells, text dates and a numeric outcome");
@@ -523,7 +523,7 @@ static void test_record_insert(void)
     rc = nb_record_insert(store, "request", "沈河区", names, upd, 5, "s.lua:4", &inserted, err,
                           sizeof err);
     CHECK(rc == NB_OK && inserted == 0, "insert: same id updates");
-    CHECK(sql_int("SELECT closed FROM request WHERE id = 'L1'") == 20200602, "insert: new value");
+    CHECK(sql_int("SELECT closed FROM records_request WHERE id = 'L1'") == 20200602, "insert: new value");
     char before[256];
     snprintf(before, sizeof before, "%s", snapshot());
     const char *bad[] = {"L2", "2020-06-05", "自然人", "2020-06-01", "1"};
@@ -866,7 +866,7 @@ static void test_moved(void)
           "moved: halves swapped, one row changed, one added: 601 updated, 1 new");
     CHECK_STR(sql_rows("SELECT sum(n < 300 AND r.line = n + 303 + (n >= 100)), sum(n >= 300 AND r.line = n - 298), "
                        "sum(r.applicant = (SELECT id FROM dict WHERE dict = 'applicant' AND code = 'business')), "
-                       "count(DISTINCT r.src) FROM (SELECT r.*, CAST(substr(r.id, 3) AS INTEGER) n FROM request r "
+                       "count(DISTINCT r.src) FROM (SELECT r.*, CAST(substr(r.id, 3) AS INTEGER) n FROM records_request r "
                        "JOIN body b ON b.id = r.body WHERE b.name = '搬移局' AND r.id LIKE 'MV0%') r"),
               "300|300|1|1\n", "moved: each row at its own line, the changed one changed");
     CHECK_STR(sql_rows("SELECT r.id, r.line FROM request r JOIN body b ON b.id = r.body "
@@ -1138,7 +1138,7 @@ static void test_moved_seek(void)
     snprintf(want, sizeof want, "%s:5: field 'id': duplicate id, first at line 3 (5)", path);
     CHECK(r.rc == NB_ERR_INPUT && r.st.refused == 1 && strstr(r.msgs, want) != NULL,
           "moved seek: a repeat of the moved row, same values: refused");
-    CHECK_STR(sql_rows("SELECT r.id, r.line, r.received FROM request r JOIN body b ON b.id = r.body "
+    CHECK_STR(sql_rows("SELECT r.id, r.line, r.received FROM records_request r JOIN body b ON b.id = r.body "
                        "WHERE b.name = '寻址局'"),
               "5|2|20200105\n", "moved seek: the stored row as it was");
     nb_buf_free(&b);
@@ -1176,6 +1176,107 @@ static void test_shuffled(void)
 }
 
 /* Bad rows of the packed parts and of the kept digests, against the rows (-1: cannot say). */
+/* A row of sums over SQL's rows of kind K in TABLE (a kind's table or its records_ one),
+ * of every column (ALL) or of the rid, body and coded ones, each weighted by the record's
+ * rid (a value given to another record changes it): a comparison of the two without a
+ * sort. NULL when the query fails. */
+static char *weighted_sums(const nb_kind *k, const char *table, int all)
+{
+    nb_buf q = {0};
+    const char *w = "(rid % 997 + 1)";
+    nb_buf_printf(&q, "SELECT count(*) || ',' || sum(rid) || ',' || sum(body * %s)", w);
+    if (all)
+        nb_buf_printf(&q, " || ',' || sum(length(id) * %s) || ',' || sum(unicode(id) * %s)", w, w);
+    for (int f = 0; f < k->nfields; f++) {
+        const char *c = k->fields[f].name;
+        if (k->fields[f].type != NB_F_TEXT)
+            nb_buf_printf(&q, " || ',' || count(%s) || ',' || coalesce(sum(%s * %s), 0)", c, c, w);
+        else if (all)
+            nb_buf_printf(&q, " || ',' || count(%s) || ',' || total(length(%s) * %s)", c, c, w);
+    }
+    if (all)
+        nb_buf_printf(&q, " || ',' || sum(src * %s) || ',' || sum(line * %s) || ',' || "
+                          "total(length(raw) * %s)", w, w, w);
+    nb_buf_printf(&q, " FROM %s", table);
+    sqlite3_stmt *st;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(store->db, q.data, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            out = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+        sqlite3_finalize(st);
+    }
+    if (!out)
+        printf("# %s: %s\n", table, sqlite3_errmsg(store->db));
+    nb_buf_free(&q);
+    return out;
+}
+
+/* The records of every kind through records_<table> (vtab.h) against its rows; 0 when the
+ * same, -1 when a query fails. EXACT: the rows either gives and the other does not, whole
+ * and by body, with every column read and with the coded ones alone (the cursor that reads
+ * the packed columns alone); else their weighted sums (weighted_sums), with every column. */
+static long vtab_differs(int exact)
+{
+    long differ = 0;
+    for (int i = 0; i < nb_nkinds; i++) {
+        const nb_kind *k = &nb_kinds[i];
+        if (!exact) {
+            char view[64];
+            snprintf(view, sizeof view, "records_%s", k->table);
+            /* every column when the store is small; the coded ones alone (the packed columns
+               read alone) when not: the rows' columns of a large store are compared by
+               test_rows_from_packs (the same cursor) and the exact comparisons */
+            char cnt[64];
+            snprintf(cnt, sizeof cnt, "SELECT count(*) FROM %s", k->table);
+            int all = sql_int(cnt) < 60000;
+            char *a = weighted_sums(k, k->table, all), *b = weighted_sums(k, view, all);
+            if (a && b && strcmp(a, b) != 0)
+                printf("# %s: %s\n# %s: %s\n", k->table, a, view, b);
+            differ = !a || !b || differ < 0 ? -1 : differ + (strcmp(a, b) != 0);
+            free(a);
+            free(b);
+            continue;
+        }
+        nb_buf cols = {0}, coded = {0}, q = {0};
+        nb_buf_adds(&cols, "rid, body, id");
+        nb_buf_adds(&coded, "rid, body");
+        for (int f = 0; f < k->nfields; f++) {
+            nb_buf_printf(&cols, ", %s", k->fields[f].name);
+            if (k->fields[f].type != NB_F_TEXT)
+                nb_buf_printf(&coded, ", %s", k->fields[f].name);
+        }
+        nb_buf_adds(&cols, ", src, line, raw");
+        const char *sel[] = {cols.data, coded.data};
+        for (int c = 0; c < 2; c++)
+            for (int by_body = 0; by_body < 2; by_body++) {
+                const char *w = by_body ? " WHERE body = (SELECT min(body) FROM %s)" : "";
+                q.len = 0;
+                nb_buf_printf(&q, "SELECT (SELECT count(*) FROM (SELECT %s FROM %s", sel[c], k->table);
+                nb_buf_printf(&q, w, k->table);
+                nb_buf_printf(&q, " EXCEPT SELECT %s FROM records_%s", sel[c], k->table);
+                nb_buf_printf(&q, w, k->table);
+                nb_buf_printf(&q, ")) + (SELECT count(*) FROM (SELECT %s FROM records_%s", sel[c], k->table);
+                nb_buf_printf(&q, w, k->table);
+                nb_buf_printf(&q, " EXCEPT SELECT %s FROM %s", sel[c], k->table);
+                nb_buf_printf(&q, w, k->table);
+                nb_buf_printf(&q, ")) + abs((SELECT count(*) FROM %s", k->table);
+                nb_buf_printf(&q, w, k->table);
+                nb_buf_printf(&q, ") - (SELECT count(*) FROM records_%s", k->table);
+                nb_buf_printf(&q, w, k->table);
+                nb_buf_adds(&q, "))");
+                int64_t n = sql_int(q.data);
+                if (n)
+                    printf("# records_%s: %lld rows differ (%s; %s)\n", k->table, (long long)n, q.data,
+                           sqlite3_errmsg(store->db));
+                differ = n < 0 || differ < 0 ? -1 : differ + n;
+            }
+        nb_buf_free(&cols);
+        nb_buf_free(&coded);
+        nb_buf_free(&q);
+    }
+    return differ;
+}
+
 static long verify_packs(void)
 {
     long bad = -1, bad2 = -1;
@@ -1185,7 +1286,8 @@ static long verify_packs(void)
         return -1;
     if (bad + bad2)
         printf("# verify: %ld bad parts, %ld bad digests: %s\n", bad, bad2, why);
-    return bad + bad2;
+    long differ = vtab_differs(0); /* the packs as SQL reads them too */
+    return differ < 0 ? -1 : bad + bad2 + differ;
 }
 
 static int threads_seen; /* the threads counted by the last diag (count_threads) */
@@ -1279,10 +1381,10 @@ static void test_async(void)
     r = run("request", upd, "异步更新局", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.updated == 9000 && r.st.inserted == 3000,
           "async: a body that has rows: 9,000 updated and 3,000 new, shuffled");
-    CHECK_STR(sql_rows("SELECT count(*), sum(r.applicant = (SELECT applicant FROM request r2 JOIN body b2 "
+    CHECK_STR(sql_rows("SELECT count(*), sum(r.applicant = (SELECT applicant FROM records_request r2 JOIN body b2 "
                        "ON b2.id = r2.body WHERE b2.name = '异步更新局' AND r2.id = 'AU000005')), "
                        "sum(r.line = 2 + ((CAST(substr(r.id, 3) AS INTEGER) * 5143 + 10285) % 12000)) "
-                       "FROM request r JOIN body b ON b.id = r.body WHERE b.name = '异步更新局'"),
+                       "FROM records_request r JOIN body b ON b.id = r.body WHERE b.name = '异步更新局'"),
               "12000|12000|12000\n", "async: every row updated or added, with its own line");
     CHECK(verify_packs() == 0, "async: updates: the parts and digests agree with the rows");
     r = run("request", async_file("AW", 3000, NULL, 0, 0), "异步追加局", 0, NULL, 0);
@@ -1337,8 +1439,8 @@ static void test_async_failures(void)
     result r = run("request", write_file("rb0.csv", b.data), NULL, 0, NULL, 0);
     nb_buf_free(&b);
     CHECK(r.rc == NB_OK && r.st.inserted == 6000, "async failures: an existing body of 6,000 rows");
-    const char *count_old = "SELECT count(*) FROM request r JOIN body b ON b.id = r.body "
-                            "WHERE b.name = '回滚旧局' AND r.received = (SELECT received FROM request "
+    const char *count_old = "SELECT count(*) FROM records_request r JOIN body b ON b.id = r.body "
+                            "WHERE b.name = '回滚旧局' AND r.received = (SELECT received FROM records_request "
                             "WHERE id = 'OLD000000' AND src = (SELECT max(id) FROM source))";
     long long rows = sql_int("SELECT count(*) FROM request"), same = sql_int(count_old);
 
@@ -1765,7 +1867,7 @@ static void test_patched(void)
           "patched: 40,000 rows found again (8,000 changed), 3,000 new");
     CHECK(nb_pack_rows_read() == before, "patched: no part made from the rows");
     CHECK(verify_packs() == 0, "patched: the parts and digests agree with the rows");
-    CHECK_STR(sql_rows("SELECT count(*) FROM request r JOIN body b ON b.id = r.body "
+    CHECK_STR(sql_rows("SELECT count(*) FROM records_request r JOIN body b ON b.id = r.body "
                        "WHERE b.name IN ('Q0', 'Q1') AND r.id LIKE 'Q-%' AND r.outcome = (SELECT id FROM dict "
                        "WHERE dict = 'outcome' AND code = '2')"),
               "20000\n", "patched: the outcomes as the file gives them (every 5th swapped)");
@@ -2398,6 +2500,7 @@ static void test_values_by_rid(void)
         rc = remove_request(body, "VR00007", err, sizeof err);
     CHECK(rc == NB_OK, "values: a transaction changes, adds and removes records");
     CHECK(values_differ() == 0, "values: inside it, every record as the transaction left it (before the commit)");
+    CHECK(vtab_differs(1) == 0, "values: inside it, records_request gives every record as the rows do");
     signed char got = -1;
     int64_t v[NB_MAX_FIELDS];
     CHECK(nb_pack_values(store, k, body, 1, &gone, v, &got, err, sizeof err) == NB_OK && got == 0,
@@ -2419,7 +2522,7 @@ static void test_values_by_rid(void)
         rc = nb_record_insert(store, "request", "取值局", names, x1, 5, "test", &ins, err, sizeof err);
     if (!rc)
         rc = nb_store_commit(store, err, sizeof err);
-    CHECK(rc == NB_OK && strcmp(sql_rows("SELECT d.code FROM request r JOIN dict d ON d.id = r.applicant "
+    CHECK(rc == NB_OK && strcmp(sql_rows("SELECT d.code FROM records_request r JOIN dict d ON d.id = r.applicant "
                                          "WHERE r.id = 'VR00100'"), "person\n") == 0 && values_differ() == 0,
           "values: a record changed, its part written, then changed back: back (not taken as unchanged)");
     /* the same with the change written into its part at the memory bound (a spill) */
@@ -2436,7 +2539,7 @@ static void test_values_by_rid(void)
     nb_pack_bound(was);
     if (!rc)
         rc = nb_store_commit(store, err, sizeof err);
-    CHECK(rc == NB_OK && strcmp(sql_rows("SELECT d.code FROM request r JOIN dict d ON d.id = r.applicant "
+    CHECK(rc == NB_OK && strcmp(sql_rows("SELECT d.code FROM records_request r JOIN dict d ON d.id = r.applicant "
                                          "WHERE r.id = 'VR00200'"), "person\n") == 0 && values_differ() == 0,
           "values: a record changed, its change written at the memory bound, then changed back: back");
 }

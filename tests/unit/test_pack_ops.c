@@ -483,7 +483,7 @@ static void check_store(void)
     if (failed_at < 0 && t_count(store, "SELECT count(*) FROM pack WHERE kind NOT IN ('request', "
                                  "'charge') OR body NOT IN (SELECT id FROM body)") != 0)
         fail("parts of another kind, or of a body that is gone");
-    long long stale = failed_at < 0 ? t_count(store, "SELECT count(*) FROM request WHERE applicant NOT IN "
+    long long stale = failed_at < 0 ? t_count(store, "SELECT count(*) FROM records_request WHERE applicant NOT IN "
                                               "(SELECT id FROM dict) OR outcome NOT IN (SELECT id "
                                               "FROM dict) OR channel NOT IN (SELECT id FROM dict)")
                                     : 0;
