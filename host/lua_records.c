@@ -516,6 +516,10 @@ static int l_query(lua_State *L)
     long long left = nb_lua_budget(L);
     query_budget budget = {left < 0 ? -1 : left / QUERY_STEP + 1, 0};
     g->st = st;
+    int want = sqlite3_bind_parameter_count(st);
+    if (nargs != want) /* SQLite would bind a missing one as NULL, drop one too many */
+        return luaL_error(L, "store:query: the query takes %d parameter%s, %d given", want,
+                          want == 1 ? "" : "s", nargs);
     for (int i = 1; i <= nargs; i++) {
         int idx = i + 2;
         switch (lua_type(L, idx)) {
@@ -525,9 +529,12 @@ static int l_query(lua_State *L)
             else
                 sqlite3_bind_double(st, i, lua_tonumber(L, idx));
             break;
-        case LUA_TSTRING:
-            sqlite3_bind_text(st, i, lua_tostring(L, idx), -1, SQLITE_TRANSIENT);
+        case LUA_TSTRING: {
+            size_t len;
+            const char *v = lua_tolstring(L, idx, &len); /* whole: a NUL in it too */
+            sqlite3_bind_text64(st, i, v, len, SQLITE_TRANSIENT, SQLITE_UTF8);
             break;
+        }
         case LUA_TNIL:
             break;
         case LUA_TBOOLEAN:

@@ -200,6 +200,14 @@ error_is(function() store:query("SELEC 1") end, "store:query: near \"SELEC\": sy
          "query: SQLite's message")
 error_is(function() store:query("SELECT ?", {}) end,
          "store:query: parameter 1: a table cannot be bound", "query: a table parameter raises")
+error_is(function() store:query("SELECT ? AS a, ? AS b", 1) end,
+         "store:query: the query takes 2 parameters, 1 given", "query: a parameter missing raises")
+error_is(function() store:query("SELECT ? AS a", 1, 2) end,
+         "store:query: the query takes 1 parameter, 2 given", "query: a parameter too many raises")
+is(store:query("SELECT ?1 AS a, ?1 AS b", 7)[1], {a = 7, b = 7}, "query: a numbered parameter once")
+is(store:query("SELECT ? AS a", nil)[1], {}, "query: nil given binds NULL")
+is(store:query("SELECT length(?) AS n, hex(?) AS h", "a\0b", "a\0b")[1], {n = 1, h = "610062"},
+   "query: a string with a NUL is bound whole")
 is(store:count("request"), 4, "query: nothing was changed")
 
 -- records_<table>: each kind's records, the coded values read from the packed columns
