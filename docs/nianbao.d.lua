@@ -168,6 +168,9 @@ nianbao.codes = {}
 ---The columns of a bodies file and the body column of a record file (read-only).
 ---@type {fields: table[], record_column: table}
 nianbao.bodies_file = {}
+---The roles of a body's own scripts, {"rules", "layout", "map"} (read-only).
+---@type string[]
+nianbao.script_roles = {}
 
 ---Makes the report document in C from a Lua table.
 ---@param t table

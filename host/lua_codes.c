@@ -2,6 +2,7 @@
  * and nianbao.bodies_file. */
 #include "codes.h"
 #include "lua_nb.h"
+#include "texts.h"
 
 static const char *const type_names[] = {"text", "date", "category", "integer", "money"};
 static const char *const rule_names[] = {"order", "pair"};
@@ -111,7 +112,8 @@ static void push_dict(lua_State *L, const nb_dict *d)
  * nianbao.codes: dictionary name -> array of {code, label, variants, typos, group}
  * in the order of the national tables (with .name and .label).
  * nianbao.bodies_file: {fields = the columns of a bodies file, record_column = the column
- * of a record file that names each row's body}. */
+ * of a record file that names each row's body}.
+ * nianbao.script_roles: the roles of a body's own scripts (texts.h). */
 int nb_open_codes(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -142,5 +144,12 @@ int nb_open_codes(lua_State *L)
     lua_setfield(L, -2, "record_column");
     nb_lua_freeze(L, "nianbao.bodies_file");
     lua_setfield(L, 1, "bodies_file");
+    lua_newtable(L);
+    for (int i = 0; nb_script_roles[i]; i++) {
+        lua_pushstring(L, nb_script_roles[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    nb_lua_freeze(L, "nianbao.script_roles");
+    lua_setfield(L, 1, "script_roles");
     return 0;
 }

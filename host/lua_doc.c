@@ -326,8 +326,9 @@ static void free_checks(nb_doc *d)
     d->nchecks = 0;
 }
 
-/* Reads the list of blocks at the stack top into D (replacing its blocks). */
-static void read_blocks(lua_State *L, nb_doc *d)
+/* Reads the list of blocks at the stack top into D (replacing its blocks), of a document
+ * of NTABLES tables. */
+static void read_blocks(lua_State *L, nb_doc *d, int ntables)
 {
     int t = lua_gettop(L), n = list_len(L, "blocks");
     free_blocks(d);
@@ -347,7 +348,7 @@ static void read_blocks(lua_State *L, nb_doc *d)
         lua_getfield(L, b, "table");
         bl->table = top_range(L, 1, 1, MAX_ROWS, "block", "table") - 1;
         lua_pop(L, 1);
-        if (bl->type == NB_BLOCK_TABLE && bl->table >= d->ntables)
+        if (bl->type == NB_BLOCK_TABLE && bl->table >= ntables)
             luaL_error(L, "blocks[%d]: table %d does not exist", i + 1, bl->table + 1);
         lua_pop(L, 1);
     }
@@ -404,7 +405,7 @@ static void read_doc(lua_State *L, int idx, doc_ud *u)
     }
     lua_pop(L, 1);
     if (lua_getfield(L, idx, "blocks") == LUA_TTABLE)
-        read_blocks(L, d);
+        read_blocks(L, d, d->ntables);
     lua_pop(L, 1);
     if (lua_getfield(L, idx, "checks") == LUA_TTABLE)
         read_checks(L, d);
@@ -568,12 +569,30 @@ static int l_doc_run_cells(lua_State *L)
 }
 
 /* doc:set_blocks(blocks): the reading order (headings, paragraphs, tables). */
+/* An empty document on the stack, freed with it: what set_blocks and set_checks read into
+ * before the document's own are replaced (a list refused part-way leaves it as it was). */
+static nb_doc *scratch(lua_State *L)
+{
+    doc_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->doc = NULL;
+    luaL_setmetatable(L, NB_MT_DOC);
+    return u->doc = xcalloc(L, 1, sizeof *u->doc);
+}
+
 static int l_doc_set_blocks(lua_State *L)
 {
     nb_doc *d = check_doc(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
-    read_blocks(L, d);
+    nb_doc *tmp = scratch(L);
+    lua_pushvalue(L, 2);
+    read_blocks(L, tmp, d->ntables);
+    nb_block *old = d->blocks; /* swapped: the scratch document frees the old ones */
+    int nold = d->nblocks;
+    d->blocks = tmp->blocks;
+    d->nblocks = tmp->nblocks;
+    tmp->blocks = old;
+    tmp->nblocks = nold;
     return 0;
 }
 
@@ -583,7 +602,15 @@ static int l_doc_set_checks(lua_State *L)
     nb_doc *d = check_doc(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
-    read_checks(L, d);
+    nb_doc *tmp = scratch(L);
+    lua_pushvalue(L, 2);
+    read_checks(L, tmp);
+    nb_check *old = d->checks; /* swapped: the scratch document frees the old ones */
+    int nold = d->nchecks;
+    d->checks = tmp->checks;
+    d->nchecks = tmp->nchecks;
+    tmp->checks = old;
+    tmp->nchecks = nold;
     return 0;
 }
 

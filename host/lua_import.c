@@ -490,8 +490,7 @@ static int l_put_script(lua_State *L)
     nb_store *s = nb_check_writable(L, 1, "store:put_script");
     const char *body = luaL_checkstring(L, 2), *role = luaL_checkstring(L, 3);
     const char *name = luaL_checkstring(L, 4), *content = luaL_checkstring(L, 5);
-    if (strcmp(role, "rules") != 0 && strcmp(role, "layout") != 0 && strcmp(role, "map") != 0)
-        return luaL_argerror(L, 3, "'rules', 'layout' or 'map'");
+    nb_lua_check_role(L, 3);
     char err[1024];
     if (nb_store_put_script(s, body, role, name, content, err, sizeof err) != NB_OK) {
         lua_pushnil(L);

@@ -49,6 +49,9 @@ int nb_lua_may_read(lua_State *L, const char *path);
 void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys);
 /* Pushes the strings of LIST (NULL-terminated) joined by ", ". lua_util.c. */
 void nb_lua_push_list(lua_State *L, const char *const *list);
+/* Raises an argument error unless argument IDX names a script role (texts.h
+ * nb_script_roles), naming them. */
+void nb_lua_check_role(lua_State *L, int idx);
 /* The result of a call that returns true | nil, message: true when RC is NB_OK, else nil
  * and ERR. Returns the number of values pushed. */
 int nb_lua_push_status(lua_State *L, nb_err rc, const char *err);

@@ -706,6 +706,8 @@ static int l_scripts(lua_State *L)
     nb_store *s = nb_check_store(L, 1);
     const char *body = luaL_checkstring(L, 2), *role = luaL_optstring(L, 3, NULL);
     nb_check_body(L, s, 2);
+    if (role)
+        nb_lua_check_role(L, 3);
     static const char sql[] = "SELECT s.name, s.content, s.role FROM script s JOIN body b ON b.id = "
                               "s.body WHERE b.name = ?1 AND (?2 IS NULL OR s.role = ?2) "
                               "ORDER BY s.role, s.name";

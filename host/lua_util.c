@@ -7,6 +7,7 @@
 #include "files.h"
 #include "hash.h"
 #include "lua_nb.h"
+#include "texts.h"
 #include "util.h"
 
 /* nianbao.date(text) -> YYYYMMDD | nil, reason */
@@ -137,6 +138,15 @@ void nb_lua_push_list(lua_State *L, const char *const *list)
         luaL_addstring(&b, list[i]);
     }
     luaL_pushresult(&b);
+}
+
+void nb_lua_check_role(lua_State *L, int idx)
+{
+    const char *role = luaL_checkstring(L, idx);
+    if (nb_script_role(role))
+        return;
+    nb_lua_push_list(L, nb_script_roles);
+    luaL_argerror(L, idx, lua_pushfstring(L, "role '%s' is none of %s", role, lua_tostring(L, -1)));
 }
 
 void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys)

@@ -99,6 +99,16 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, const cha
     return rc;
 }
 
+const char *const nb_script_roles[] = {"rules", "layout", "map", NULL};
+
+int nb_script_role(const char *role)
+{
+    for (int i = 0; nb_script_roles[i]; i++)
+        if (strcmp(role, nb_script_roles[i]) == 0)
+            return 1;
+    return 0;
+}
+
 nb_err nb_store_put_script(nb_store *s, const char *body, const char *role, const char *name,
                            const char *content, char *err, size_t errlen)
 {

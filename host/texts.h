@@ -16,8 +16,13 @@
 nb_err nb_import_text(nb_store *s, const char *path, const char *body, const char *parent,
                       int year, int dry_run, int *year_used, char *err, size_t errlen);
 
-/* Stores CONTENT as the script NAME of BODY for ROLE ("rules", "layout"),
- * replacing one of that name. */
+/* The roles of a body's own scripts (its rules, layouts, import map), NULL-ended. */
+extern const char *const nb_script_roles[];
+/* 1 when ROLE is one of nb_script_roles. */
+int nb_script_role(const char *role);
+
+/* Stores CONTENT as the script NAME of BODY for ROLE (one of nb_script_roles), replacing
+ * one of that name. */
 nb_err nb_store_put_script(nb_store *s, const char *body, const char *role, const char *name,
                            const char *content, char *err, size_t errlen);
 

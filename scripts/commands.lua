@@ -91,11 +91,13 @@ local rules_opt = { "--rules", "FILE.lua", "a rule file to run with the body's o
 
 -- ---- helpers of the commands ----
 
--- The kinds `import` takes: record kinds, then text, rules and layout.
+-- The kinds `import` takes: record kinds, then text, the script roles, report and bodies.
 local function import_kinds()
   local kinds = {}
   for _, k in ipairs(nianbao.kinds) do kinds[#kinds + 1] = k.name end
-  for _, k in ipairs{ "text", "rules", "layout", "map", "report", "bodies" } do kinds[#kinds + 1] = k end
+  kinds[#kinds + 1] = "text"
+  for _, k in ipairs(nianbao.script_roles) do kinds[#kinds + 1] = k end
+  for _, k in ipairs{ "report", "bodies" } do kinds[#kinds + 1] = k end
   return kinds
 end
 
@@ -369,7 +371,8 @@ local function run_import(c)
     end
     return import_bodies(c, path)
   end
-  local script = kind == "rules" or kind == "layout" or kind == "map"
+  local script = false
+  for _, r in ipairs(nianbao.script_roles) do script = script or kind == r end
   if not c.opt.body and (script or kind == "text" or kind == "report") then
     return c.usage_error(kind .. ": give --body NAME")
   end

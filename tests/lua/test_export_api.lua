@@ -66,6 +66,20 @@ do -- the location of a row past the ninth, and of a check, in a message
   error_is(function() nianbao.document(doc_with(1)):set_checks(checks) end,
     "checks[10]: field 'id' must be a string (got nil)", "set_checks: the tenth check is named as such")
 end
+do -- set_blocks and set_checks refused part-way leave the document as it was
+  local d = nianbao.document(doc_with(1))
+  local good = { id = "A1", severity = "error", title = "甲检查", status = "PASS" }
+  d:set_blocks({ { type = "heading", level = 1, text = "甲标题" }, { type = "table", table = 1 } })
+  d:set_checks({ good })
+  error_is(function() d:set_blocks({ { type = "heading", level = 1, text = "乙标题" }, { type = "table", table = 5 } }) end,
+    "blocks[2]: table 5 does not exist", "set_blocks: a block past the tables raises")
+  error_is(function() d:set_checks({ { id = "B1", severity = "error", title = "乙检查", status = "PASS" }, { severity = "error", title = "t", status = "PASS" } }) end,
+    "checks[2]: field 'id' must be a string (got nil)", "set_checks: a bad second check raises")
+  assert(nianbao.export(d, { name = "kept", dir = dir, formats = { "md", "json" } }))
+  local text = assert(nianbao.read_text(dir .. "/kept.md")) .. assert(nianbao.read_text(dir .. "/kept.json"))
+  ok(text:find("甲标题", 1, true) and not text:find("乙标题", 1, true), "set_blocks: refused, the blocks as they were")
+  ok(text:find("甲检查", 1, true) and not text:find("乙检查", 1, true), "set_checks: refused, the checks as they were")
+end
 error_is(function() nianbao.export(doc_with(1), { dir = dir }) end,
   "export: field 'name' must be a string (got nil)", "export: a missing name")
 error_is(function()

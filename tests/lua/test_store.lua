@@ -256,6 +256,17 @@ error_like(function() store:query("CREATE VIRTUAL TABLE temp.x USING records_req
            "store:query: ", "records_request: no other table is made of it")
 is(store:count("request"), 4, "records_request: nothing was changed")
 
+-- ---- scripts ----
+is(store:put_script("沈河区", "rules", "r.lua", "return {}"), true, "put_script: a body's rules")
+is(#store:scripts("沈河区", "rules"), 1, "scripts: by role")
+is(#store:scripts("沈河区"), 1, "scripts: every role")
+error_is(function() store:scripts("沈河区", "rule") end,
+         "bad argument #2 to 'scripts' (role 'rule' is none of rules, layout, map)",
+         "scripts: an unknown role raises (it found nothing)")
+error_is(function() store:put_script("沈河区", "rule", "r.lua", "return {}") end,
+         "bad argument #2 to 'put_script' (role 'rule' is none of rules, layout, map)",
+         "put_script: an unknown role raises, in the same words")
+
 -- ---- text, bodies, years ----
 is(store:text("沈河区", 2020), nil, "text: none stored is nil")
 error_like(function() store:text("无此机关", 2020) end, "no body named '无此机关' %(bodies: ",
