@@ -939,6 +939,21 @@ static nb_err spill(nb_store *s, char *err, size_t errlen)
     return rc;
 }
 
+/* The largest rid of E's body's parts into *HI (0: it has none). */
+static nb_err parts_hi(nb_store *s, dirty *e, int64_t *hi, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT max(rid_hi) FROM pack WHERE kind = ?1 AND body = ?2", -1,
+                           &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, errlen);
+    sqlite3_bind_text(st, 1, nb_kinds[e->kind].name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->body);
+    int step = sqlite3_step(st);
+    *hi = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? NB_OK : sql_fail(s, err, errlen);
+}
+
 nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
                       const int64_t *ival, const unsigned char *has, const nb_dvalue *row,
                       int nrow, char *err, size_t errlen)
@@ -948,11 +963,21 @@ nb_err nb_pack_append(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
         return nomem(err, errlen);
     if (e->touched != NONE)
         return NB_OK; /* its parts are made again from the rows at commit */
+    nb_err rc;
+    if (!e->n && e->spilled && rid <= e->rid_hi) {
+        /* after a spill, a record taking the rid of one removed since (SQLite gives the
+           largest rid again once its row is gone): after the parts once the removals
+           listed are written into them */
+        int64_t hi;
+        if ((rc = patch(s, e, err, errlen)) || (rc = parts_hi(s, e, &hi, err, errlen)))
+            return rc;
+        if (rid > hi)
+            e->rid_hi = hi;
+    }
     if ((e->n || e->spilled) && rid <= e->rid_hi) { /* not after the others: from the rows */
         touch(e, 0);
         return NB_OK;
     }
-    nb_err rc;
     if (!e->carry && (rc = begin_carry(s, e, rid, err, errlen)))
         return rc;
     /* the listed changes first: a record of the last part taken back into the buffer is

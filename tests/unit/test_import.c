@@ -2196,6 +2196,53 @@ static void test_emptied_after_spill(void)
     CHECK(verify_packs() == 0, "emptied after a spill: the parts agree with the rows");
 }
 
+/* After a spill, the body's last record removed (its removal listed, its part written),
+ * then a record added, taking its rid: written after the parts once the removal is in
+ * them, not made again from the rows (it was). */
+static void test_removed_after_spill(void)
+{
+    char err[512];
+    const char *names[] = {"id", "received", "applicant"};
+    const char *a[] = {"SD-A", "2020-03-01", "自然人"}, *b[] = {"SD-B", "2020-03-02", "自然人"},
+               *c[] = {"SD-C", "2020-03-03", "商业企业"};
+    int ins;
+    const nb_kind *k = nb_kind_find("request");
+    nb_err rc = nb_store_begin(store, err, sizeof err);
+    long was = nb_pack_bound(1); /* each record's part written short at once (a spill) */
+    if (!rc)
+        rc = nb_record_insert(store, "request", "溢出删局", names, a, 3, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_record_insert(store, "request", "溢出删局", names, b, 3, "test", &ins, err, sizeof err);
+    nb_pack_bound(was);
+    int64_t body = sql_int("SELECT id FROM body WHERE name = '溢出删局'");
+    int64_t rid_b = sql_int("SELECT rid FROM request WHERE id = 'SD-B'");
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE rid = ?1 RETURNING rid", -1, &st,
+                                  NULL) != SQLITE_OK)
+        rc = NB_ERR_SQL;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, rid_b);
+        while (!rc && sqlite3_step(st) == SQLITE_ROW)
+            rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
+    }
+    sqlite3_finalize(st);
+    long before = nb_pack_rows_read();
+    if (!rc)
+        rc = nb_record_insert(store, "request", "溢出删局", names, c, 3, "test", &ins, err, sizeof err);
+    CHECK(rc == NB_OK && vtab_differs(1) == 0,
+          "removed after a spill: before the commit, every record as the rows hold it");
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    CHECK(rc == NB_OK, "removed after a spill: stored");
+    CHECK(sql_int("SELECT rid FROM request WHERE id = 'SD-C'") == rid_b,
+          "removed after a spill: the new record took the removed one's rid");
+    CHECK(nb_pack_rows_read() == before, "removed after a spill: no part made from the rows");
+    CHECK(verify_packs() == 0, "removed after a spill: the parts agree with the rows");
+    CHECK_STR(sql_rows("SELECT r.id, d.code FROM records_request r JOIN dict d ON d.id = r.applicant "
+                       "WHERE r.body = (SELECT id FROM body WHERE name = '溢出删局') ORDER BY r.rid"),
+              "SD-A|person\nSD-C|business\n", "removed after a spill: the records as they are");
+}
+
 /* The default VFS, counting the statement journals SQLite opens (a statement that may
  * fail halfway keeps the pages it changes there first), each in a file. */
 static sqlite3_vfs shim, *base_vfs;
@@ -2603,6 +2650,7 @@ int main(void)
     test_changed_twice();
     test_removed_from_parts();
     test_rid_reused();
+    test_removed_after_spill();
     test_rids_given();
     test_insert_after_ended();
     test_replace_all_brought();
