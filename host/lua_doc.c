@@ -92,6 +92,41 @@ static const char *const fmt_names[] = {"plain", "signed", "money", "money_unit"
 
 /* Reads the cell value at the stack top into C (a string, a number, or a table
  * {text=, value=, fmt=, key=, header=}; nil/false blank). */
+/* Raises "WHERE: unknown field 'k' (fields: ...)" when the table at IDX has a key not in
+ * FIELDS nor, when LIST, an integer from 1 to LIST (a row's cells): a field typed wrong
+ * would be read as absent. */
+static void check_fields(lua_State *L, int idx, const char *where, const char *const *fields,
+                         int list)
+{
+    idx = lua_absindex(L, idx);
+    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+        if (list && lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 && lua_tointeger(L, -2) <= list)
+            continue;
+        int known = 0;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            for (int i = 0; fields[i] && !known; i++)
+                known = strcmp(lua_tostring(L, -2), fields[i]) == 0;
+        if (known)
+            continue;
+        nb_lua_push_list(L, fields); /* key, value, the list */
+        const char *names = lua_tostring(L, -1);
+        const char *key = luaL_tolstring(L, -3, NULL);
+        luaL_error(L, "%s: unknown field '%s' (fields: %s%s)", where, key, names,
+                   list ? ", and the cells 1 to ncols" : "");
+    }
+}
+
+/* The fields of a cell, a row, a table, a block and a check (a layout's cell also carries
+ * its terms and unit, which format.lua reads). */
+static const char *const cell_fields[] = {"text", "value", "fmt", "key", "row", "header",
+                                          "terms", "unit", NULL};
+static const char *const row_fields[] = {"key", NULL};
+static const char *const table_fields[] = {"id", "title", "header_rows", "ncols", "rows",
+                                           "merges", NULL};
+static const char *const block_fields[] = {"type", "level", "text", "table", "line", NULL};
+static const char *const result_fields[] = {"id", "severity", "title", "formula", "status",
+                                            "message", "left", "right", "evidence", NULL};
+
 static void read_cell(lua_State *L, nb_cell *c, const char *where)
 {
     int idx = lua_gettop(L);
@@ -108,6 +143,7 @@ static void read_cell(lua_State *L, nb_cell *c, const char *where)
         lua_pushvalue(L, idx);
         goto number;
     case LUA_TTABLE:
+        check_fields(L, idx, where, cell_fields, 0);
         c->key = get_str(L, idx, "key", 0, where);
         c->row = get_str(L, idx, "row", 0, where);
         lua_getfield(L, idx, "header");
@@ -187,6 +223,7 @@ static void read_rows(lua_State *L, int rows, nb_table *t, int nrows, const char
         if (luaL_len(L, row) > t->ncols)
             luaL_error(L, "%s: %d cells, the table has %d columns", rw, (int)luaL_len(L, row),
                        t->ncols);
+        check_fields(L, row, rw, row_fields, t->ncols);
         lua_pop(L, 1);
     }
 }
@@ -238,6 +275,9 @@ static void read_table(lua_State *L, int idx, nb_table *t, int ti)
     if (!id_ok(t->id))
         luaL_error(L, "%s: id '%s' must be 1 to 64 letters, digits, _ or - (it names files)", where,
                    t->id);
+    char named[160];
+    snprintf(named, sizeof named, "%s (%s)", where, t->id);
+    check_fields(L, idx, named, table_fields, 0);
     t->title = get_str(L, idx, "title", 0, where);
     lua_getfield(L, idx, "header_rows");
     t->header_rows = top_range(L, 0, 0, MAX_ROWS, where, "header_rows");
@@ -267,6 +307,7 @@ static void read_check(lua_State *L, int idx, nb_check *k, int i)
 {
     char where[32] = "checks[";
     memcpy(nb_ll_text(where + 7, i + 1), "]", 2);
+    check_fields(L, idx, where, result_fields, 0);
     k->id = get_str(L, idx, "id", 1, where);
     k->severity = get_str(L, idx, "severity", 1, where);
     k->title = get_str(L, idx, "title", 1, where);
@@ -338,6 +379,11 @@ static void read_blocks(lua_State *L, nb_doc *d, int ntables)
         int b = lua_gettop(L);
         nb_block *bl = &d->blocks[i];
         d->nblocks = i + 1;
+        if (lua_istable(L, b)) {
+            char where[32] = "blocks[";
+            memcpy(nb_ll_text(where + 7, i + 1), "]", 2);
+            check_fields(L, b, where, block_fields, 0);
+        }
         lua_getfield(L, b, "type");
         bl->type = (nb_block_type)top_option(L, block_types, "block", "type");
         lua_pop(L, 1);

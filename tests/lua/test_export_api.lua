@@ -66,6 +66,36 @@ do -- the location of a row past the ninth, and of a check, in a message
   error_is(function() nianbao.document(doc_with(1)):set_checks(checks) end,
     "checks[10]: field 'id' must be a string (got nil)", "set_checks: the tenth check is named as such")
 end
+do -- a field typed wrong in a table, a row, a cell, a block or a check is refused, not ignored
+  local function t1(extra, row, cell)
+    local r = row or { cell or 1 }
+    local t = { id = "t", ncols = 1, rows = { r } }
+    for k, v in pairs(extra or {}) do t[k] = v end
+    return { title = "x", tables = { t } }
+  end
+  error_is(function() nianbao.document(t1({ marges = {} })) end,
+    "tables[1] (t): unknown field 'marges' (fields: id, title, header_rows, ncols, rows, merges)",
+    "document: a table's field typed wrong raises")
+  error_is(function() nianbao.document(t1(nil, { 1, kee = "a" })) end,
+    "tables[1] (t) row 1: unknown field 'kee' (fields: key, and the cells 1 to ncols)",
+    "document: a row's field typed wrong raises")
+  error_is(function() nianbao.document(t1(nil, nil, { valeu = 1 })) end,
+    "tables[1] (t) row 1: unknown field 'valeu' (fields: text, value, fmt, key, row, header, terms, unit)",
+    "document: a cell's field typed wrong raises (the cell was blank)")
+  local d = t1()
+  d.blocks = { { type = "heading", text = "x", levle = 2 } }
+  error_is(function() nianbao.document(d) end,
+    "blocks[1]: unknown field 'levle' (fields: type, level, text, table, line)",
+    "document: a block's field typed wrong raises")
+  d = t1()
+  d.checks = { { id = "A1", severity = "error", title = "t", status = "PASS", mesage = "m" } }
+  error_is(function() nianbao.document(d) end,
+    "checks[1]: unknown field 'mesage' (fields: id, severity, title, formula, status, message, left, right, evidence)",
+    "document: a check's field typed wrong raises")
+  d = t1(nil, nil, { value = 1, fmt = "plain", key = "k", row = "r", header = false, text = "1", terms = {}, unit = "件" })
+  d.blocks = { { type = "para", text = "p", line = 3 }, { type = "table", table = 1 } }
+  ok(nianbao.document(d), "document: every known field of a cell and a block is taken")
+end
 do -- set_blocks and set_checks refused part-way leave the document as it was
   local d = nianbao.document(doc_with(1))
   local good = { id = "A1", severity = "error", title = "甲检查", status = "PASS" }
