@@ -253,6 +253,28 @@ static void read_merges(lua_State *L, nb_table *t, const char *where)
         t->merges[i] = (nb_merge){v[0], v[1], v[2], v[3]};
         t->nmerges = i + 1;
     }
+    if (t->nmerges < 2)
+        return;
+    /* no cell in two merges (XLSX refuses them, and which one a reader sees is anyone's
+       guess): each merge's cells marked with its number, the first one marked again named */
+    int *at = xcalloc(L, (size_t)t->nrows * (size_t)t->ncols, sizeof *at);
+    for (int i = 0; i < t->nmerges; i++) {
+        const nb_merge *g = &t->merges[i];
+        for (int r = g->r1; r <= g->r2; r++)
+            for (int c = g->c1; c <= g->c2; c++) {
+                int *cell = &at[(size_t)r * (size_t)t->ncols + (size_t)c];
+                if (*cell) {
+                    const nb_merge *o = &t->merges[*cell - 1];
+                    int first = *cell;
+                    free(at);
+                    luaL_error(L, "%s (%s): merge %d {%d, %d, %d, %d} overlaps merge %d {%d, %d, "
+                               "%d, %d}", where, t->id, i + 1, g->r1 + 1, g->c1 + 1, g->r2 + 1,
+                               g->c2 + 1, first, o->r1 + 1, o->c1 + 1, o->r2 + 1, o->c2 + 1);
+                }
+                *cell = i + 1;
+            }
+    }
+    free(at);
 }
 
 /* 1 when ID can be a table id: it names files (NAME-ID.csv) and JSON keys. */

@@ -116,6 +116,19 @@ error_is(function()
   nianbao.export({ title = "x", tables = { { id = "t", ncols = 1, rows = { { 1 } }, merges = { { 1, 1, 2, 1 } } } } },
     { name = "x", dir = dir })
 end, "tables[1] (t): merge 1 {1, 1, 2, 1} is outside the table", "export: a merge outside the table")
+do -- overlapping merges are refused by nianbao.document (they failed in the XLSX export only)
+  local rows = { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } }
+  error_is(function()
+    nianbao.document({ title = "x", tables = { { id = "t", ncols = 3, rows = rows,
+      merges = { { 1, 1, 2, 2 }, { 3, 1, 3, 3 }, { 2, 2, 3, 3 } } } } })
+  end, "tables[1] (t): merge 3 {2, 2, 3, 3} overlaps merge 1 {1, 1, 2, 2}", "document: overlapping merges raise")
+  error_is(function()
+    nianbao.document({ title = "x", tables = { { id = "t", ncols = 3, rows = rows,
+      merges = { { 1, 1, 1, 2 }, { 1, 1, 1, 2 } } } } })
+  end, "tables[1] (t): merge 2 {1, 1, 1, 2} overlaps merge 1 {1, 1, 1, 2}", "document: a merge given twice raises")
+  ok(nianbao.document({ title = "x", tables = { { id = "t", ncols = 3, rows = rows,
+    merges = { { 1, 1, 2, 2 }, { 1, 3, 3, 3 }, { 3, 1, 3, 2 } } } } }), "document: merges side by side are taken")
+end
 error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = { "rtf" } }) end,
   "export: unknown format 'rtf' (xlsx, docx, pdf, md, txt, html, csv, json)", "export: an unknown format")
 error_is(function() nianbao.export(doc, { name = "x", dir = dir, formats = "md" }) end,
