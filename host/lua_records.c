@@ -9,6 +9,7 @@
 #include "hash.h"
 #include "lua_nb.h"
 #include "records.h"
+#include "vtab.h"
 
 typedef struct {
     nb_store *s;  /* NULL once closed */
@@ -491,14 +492,28 @@ static int l_insert(lua_State *L)
 typedef struct {
     long long left; /* progress calls left; -1: no limit */
     long long used; /* progress calls made */
+    nb_store *s;
 } query_budget;
 
 #define QUERY_STEP 1000
+
+/* Charges B with the records the records_ tables read since (vtab.h: a statement of their
+ * own counts its steps apart), a record a step; 1 when its budget is spent. */
+static int charge_vtabs(query_budget *b)
+{
+    long long n = nb_vtab_work(b->s) / QUERY_STEP;
+    b->used += n;
+    if (b->left >= 0)
+        b->left = b->left > n ? b->left - n : 0;
+    return b->left == 0;
+}
 
 static int query_progress(void *ud)
 {
     query_budget *b = ud;
     b->used++;
+    if (charge_vtabs(b))
+        return 1;
     return b->left >= 0 && --b->left <= 0;
 }
 
@@ -514,7 +529,8 @@ static int l_query(lua_State *L)
     if (nb_query_prepare(s, sql, &st, err, sizeof err) != NB_OK)
         return luaL_error(L, "store:query: %s", err);
     long long left = nb_lua_budget(L);
-    query_budget budget = {left < 0 ? -1 : left / QUERY_STEP + 1, 0};
+    query_budget budget = {left < 0 ? -1 : left / QUERY_STEP + 1, 0, s};
+    nb_vtab_work(s); /* the tables' work from here on */
     g->st = st;
     int want = sqlite3_bind_parameter_count(st);
     if (nargs != want) /* SQLite would bind a missing one as NULL, drop one too many */
@@ -570,6 +586,7 @@ static int l_query(lua_State *L)
         }
         lua_rawseti(L, -2, ++row);
     }
+    charge_vtabs(&budget); /* what the tables read after the last progress call */
     if (rc == SQLITE_INTERRUPT) {
         guard_done(g);
         if (budget.left == 0 && nb_lua_spend(L, (budget.used + 1) * QUERY_STEP))

@@ -247,6 +247,7 @@ int nb_rows_next(nb_rows *r, char *err, size_t errlen)
         }
         const nb_pack_part *p = r->part;
         int at = r->at++;
+        r->visited++;
         if (!passes(r, p, at))
             continue;
         if (!r->need_rows) {

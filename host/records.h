@@ -54,6 +54,7 @@ typedef struct nb_rows {
     int narrowed;                    /* the rows' statement filters too (id, text fields) */
     int need_rows;                   /* the rows are read (0: nb_count without narrowing) */
     int coded;                       /* nb_rows_open_coded: the row's coded values filled */
+    int64_t visited;                 /* records looked at, passed or not (a reader's work) */
     int col_of[NB_MAX_FIELDS];       /* the packed column of each field, -1 for text */
     nb_pack_cursor *cur;
     const nb_pack_part *part;        /* the part being read, at AT */

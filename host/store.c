@@ -856,6 +856,7 @@ void nb_store_close(nb_store *s)
     snapshot_off(s);
     if (s->db) {
         remember_open(s->db, 0);
+        nb_vtab_abandon(s); /* a statement left open is finalized without S */
         sqlite3_close_v2(s->db);
     }
     for (int i = 0; i < s->ncodes; i++) {
@@ -893,6 +894,7 @@ nb_err nb_store_detach(nb_store *s, char *err, size_t errlen)
     }
     remember_open(db, 0);
     s->db = NULL;
+    s->vtabs = NULL; /* freed with the connection */
     return NB_OK;
 }
 
@@ -902,6 +904,7 @@ nb_err nb_store_attach(nb_store *s, char *err, size_t errlen)
         return NB_OK;
     nb_err rc = open_db(s, s->opts.mode, err, errlen);
     if (rc) {
+        nb_vtab_abandon(s);
         if (s->db)
             sqlite3_close_v2(s->db);
         s->db = NULL;

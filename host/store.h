@@ -70,6 +70,8 @@ typedef struct nb_store {
     void *importing; /* the import running on this connection (import.c: its SQL function
                         nb_kept reads it), or NULL */
     int import_fn;   /* import.c's SQL function is made on this connection */
+    struct nb_vtabs *vtabs; /* the records_ tables' share of this connection (vtab.h), or
+                               NULL */
 } nb_store;
 
 /* Waits for the job of the import's helper thread in flight, if any (async.h): a write

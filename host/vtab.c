@@ -7,15 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What a module is made with: the store it reads and the kind. */
-typedef struct {
+/* The connection's share of the modules: its store (NULL once the store is closed: a
+ * statement finalized after that frees its cursors without it), the work its cursors did
+ * since it was last taken, the cursors open. Freed with the last module. */
+struct nb_vtabs {
     nb_store *store;
+    int64_t work;
+    int cursors;
+    int refs; /* modules that point to it */
+};
+
+/* What a module is made with: the connection's share and the kind. */
+typedef struct {
+    struct nb_vtabs *conn;
     const nb_kind *kind;
 } rv_aux;
 
 typedef struct {
     sqlite3_vtab base;
-    nb_store *store;
+    struct nb_vtabs *conn;
     const nb_kind *kind;
 } rv_table;
 
@@ -25,6 +35,14 @@ typedef struct {
     int on;  /* rows stands on a record */
     int used; /* rows was opened (closed or not) */
 } rv_cursor;
+
+/* The most cursors open at once on a connection: each holds a part's columns decoded
+ * (some 400 KB for a request), outside the script's memory limit. */
+#define MAX_CURSORS 32
+
+/* The work a cursor's open costs (an SQL statement prepared, the parts looked up), in
+ * records read. */
+#define OPEN_WORK 1000
 
 /* The columns: rid, body, id, the fields, then src, line, raw. */
 enum { COL_RID, COL_BODY, COL_ID, COL_FIELDS };
@@ -63,7 +81,7 @@ static int rv_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     if (!t)
         return SQLITE_NOMEM;
     memset(t, 0, sizeof *t);
-    t->store = a->store;
+    t->conn = a->conn;
     t->kind = k;
     *vt = &t->base;
     return SQLITE_OK;
@@ -86,7 +104,8 @@ static int rv_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
         if (c->iColumn == COL_BODY)
             at[0] = i;
         else if (c->iColumn == COL_ID &&
-                 sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY") == 0)
+                 sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY") == 0 &&
+                 !sqlite3_vtab_in(info, i, -1)) /* an IN list: SQLite's own, with its affinity */
             at[1] = i;
     }
     int args = 0;
@@ -94,7 +113,9 @@ static int rv_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
     for (int j = 0; j < 2; j++)
         if (at[j] >= 0) {
             info->aConstraintUsage[at[j]].argvIndex = ++args;
-            info->aConstraintUsage[at[j]].omit = 1;
+            /* the body's test is the cursor's; the id's SQLite makes again (a value that is
+               no plain text is not given to the cursor) */
+            info->aConstraintUsage[at[j]].omit = j == 0;
             info->idxNum |= j == 0 ? BY_BODY : BY_ID;
         }
     const nb_kind *k = ((rv_table *)vt)->kind;
@@ -120,39 +141,60 @@ static int rv_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 
 static int rv_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cp)
 {
-    (void)vt;
+    struct nb_vtabs *conn = ((rv_table *)vt)->conn;
+    if (conn->cursors >= MAX_CURSORS) {
+        sqlite3_free(vt->zErrMsg);
+        vt->zErrMsg = sqlite3_mprintf("records_%s: more than %d records_ tables read at once",
+                                      ((rv_table *)vt)->kind->table, MAX_CURSORS);
+        return SQLITE_ERROR;
+    }
     rv_cursor *c = sqlite3_malloc(sizeof *c);
     if (!c)
         return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
+    conn->cursors++;
     *cp = &c->base;
     return SQLITE_OK;
+}
+
+/* Ends C's records cursor, if open: without the store once it is closed. */
+static void end_rows(rv_cursor *c)
+{
+    if (c->used && ((rv_table *)c->base.pVtab)->conn->store)
+        nb_rows_close(&c->rows);
+    else if (c->used)
+        nb_rows_abandon(&c->rows);
+    c->used = 0;
 }
 
 static int rv_close(sqlite3_vtab_cursor *cp)
 {
     rv_cursor *c = (rv_cursor *)cp;
-    if (c->used)
-        nb_rows_close(&c->rows);
+    end_rows(c);
+    ((rv_table *)cp->pVtab)->conn->cursors--;
     sqlite3_free(c);
     return SQLITE_OK;
 }
 
-/* The cursor's error as the statement's, SQLITE_ERROR. */
+/* The cursor's error as the statement's: SQLITE_INTERRUPT when a statement of its own was
+ * interrupted (the script's budget or time limit), else SQLITE_ERROR. */
 static int fail(rv_cursor *c, const char *err)
 {
-    sqlite3_vtab *vt = c->base.pVtab;
-    sqlite3_free(vt->zErrMsg);
-    vt->zErrMsg = sqlite3_mprintf("records_%s: %s", ((rv_table *)vt)->kind->table, err);
+    rv_table *t = (rv_table *)c->base.pVtab;
+    sqlite3_free(t->base.zErrMsg);
+    t->base.zErrMsg = sqlite3_mprintf("records_%s: %s", t->kind->table, err);
     c->on = 0;
-    return SQLITE_ERROR;
+    nb_store *s = t->conn->store;
+    return s && sqlite3_errcode(s->db) == SQLITE_INTERRUPT ? SQLITE_INTERRUPT : SQLITE_ERROR;
 }
 
 static int rv_next(sqlite3_vtab_cursor *cp)
 {
     rv_cursor *c = (rv_cursor *)cp;
     char err[1024];
+    int64_t before = c->rows.visited;
     int got = nb_rows_next(&c->rows, err, sizeof err);
+    ((rv_table *)cp->pVtab)->conn->work += c->rows.visited - before;
     if (got < 0)
         return fail(c, err);
     c->on = got;
@@ -180,10 +222,11 @@ static int rv_filter(sqlite3_vtab_cursor *cp, int idx, const char *idxstr, int a
     (void)argc;
     rv_cursor *c = (rv_cursor *)cp;
     rv_table *t = (rv_table *)cp->pVtab;
-    if (c->used)
-        nb_rows_close(&c->rows);
-    c->used = 0;
+    end_rows(c);
     c->on = 0;
+    if (!t->conn->store)
+        return fail(c, "the store is closed");
+    t->conn->work += OPEN_WORK;
     nb_query q = {.kind = t->kind};
     nb_filter id = {"id", NULL};
     int a = 0;
@@ -193,15 +236,21 @@ static int rv_filter(sqlite3_vtab_cursor *cp, int idx, const char *idxstr, int a
             return SQLITE_OK; /* no body: no record */
     }
     if (idx & BY_ID) {
-        /* NULL matches none; anything else as the text the id column compares it as */
-        id.value = (const char *)sqlite3_value_text(argv[a++]);
-        if (!id.value)
+        /* text without a NUL, to the cursor; NULL matches none; anything else (a number
+           compared with the text as a number, a blob, a NUL) SQLite compares itself */
+        sqlite3_value *v = argv[a++];
+        if (sqlite3_value_type(v) == SQLITE_NULL)
             return SQLITE_OK;
-        q.filters = &id;
-        q.nfilters = 1;
+        if (sqlite3_value_type(v) == SQLITE_TEXT) {
+            id.value = (const char *)sqlite3_value_text(v);
+            if (id.value && strlen(id.value) == (size_t)sqlite3_value_bytes(v)) {
+                q.filters = &id;
+                q.nfilters = 1;
+            }
+        }
     }
     char err[1024];
-    if ((idx & ROWS ? nb_rows_open : nb_rows_open_coded)(t->store, &q, &c->rows, err, sizeof err))
+    if ((idx & ROWS ? nb_rows_open : nb_rows_open_coded)(t->conn->store, &q, &c->rows, err, sizeof err))
         return fail(c, err);
     c->used = 1;
     return rv_next(cp);
@@ -278,23 +327,63 @@ static const sqlite3_module module = {
     .xRowid = rv_rowid,
 };
 
+/* A module's aux, freed with the module (the connection's share with the last). */
+static void aux_free(void *p)
+{
+    rv_aux *a = p;
+    if (--a->conn->refs == 0)
+        free(a->conn);
+    free(a);
+}
+
 nb_err nb_vtab_register(nb_store *s, char *err, size_t errlen)
 {
-    for (int i = 0; i < nb_nkinds; i++) {
+    struct nb_vtabs *conn = calloc(1, sizeof *conn);
+    if (!conn) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    conn->store = s;
+    conn->refs = 1; /* this function's, until the modules are made */
+    s->vtabs = conn;
+    nb_err rc = NB_OK;
+    for (int i = 0; !rc && i < nb_nkinds; i++) {
         rv_aux *a = malloc(sizeof *a);
         char name[64];
         snprintf(name, sizeof name, "records_%s", nb_kinds[i].table);
         if (!a) {
             snprintf(err, errlen, "out of memory");
-            return NB_ERR_NOMEM;
+            rc = NB_ERR_NOMEM;
+            break;
         }
-        a->store = s;
+        a->conn = conn;
         a->kind = &nb_kinds[i];
+        conn->refs++;
         /* the destructor frees A even when the module is not made */
-        if (sqlite3_create_module_v2(s->db, name, &module, a, free) != SQLITE_OK) {
+        if (sqlite3_create_module_v2(s->db, name, &module, a, aux_free) != SQLITE_OK) {
             snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
-            return NB_ERR_SQL;
+            rc = NB_ERR_SQL;
         }
     }
-    return NB_OK;
+    if (--conn->refs == 0) { /* no module made */
+        free(conn);
+        s->vtabs = NULL;
+    }
+    return rc;
+}
+
+void nb_vtab_abandon(nb_store *s)
+{
+    if (s->vtabs)
+        s->vtabs->store = NULL;
+    s->vtabs = NULL;
+}
+
+int64_t nb_vtab_work(nb_store *s)
+{
+    if (!s->vtabs)
+        return 0;
+    int64_t w = s->vtabs->work;
+    s->vtabs->work = 0;
+    return w;
 }
