@@ -34,10 +34,11 @@ typedef struct {
     nb_rows rows;
     int on;  /* rows stands on a record */
     int used; /* rows was opened (closed or not) */
+    int counted; /* rows is open, counted in the connection's cursors */
 } rv_cursor;
 
-/* The most cursors open at once on a connection: each holds a part's columns decoded
- * (some 400 KB for a request), outside the script's memory limit. */
+/* The most cursors reading at once on a connection: each holds a part's columns decoded
+ * (some 400 KB for a request), outside the script's memory limit, until its last record. */
 #define MAX_CURSORS 32
 
 /* The work a cursor's open costs (an SQL statement prepared, the parts looked up), in
@@ -141,20 +142,21 @@ static int rv_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 
 static int rv_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cp)
 {
-    struct nb_vtabs *conn = ((rv_table *)vt)->conn;
-    if (conn->cursors >= MAX_CURSORS) {
-        sqlite3_free(vt->zErrMsg);
-        vt->zErrMsg = sqlite3_mprintf("records_%s: more than %d records_ tables read at once",
-                                      ((rv_table *)vt)->kind->table, MAX_CURSORS);
-        return SQLITE_ERROR;
-    }
+    (void)vt;
     rv_cursor *c = sqlite3_malloc(sizeof *c);
     if (!c)
         return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
-    conn->cursors++;
     *cp = &c->base;
     return SQLITE_OK;
+}
+
+/* C's records cursor no longer counted as reading (it ended, or was closed). */
+static void uncount(rv_cursor *c)
+{
+    if (c->counted)
+        ((rv_table *)c->base.pVtab)->conn->cursors--;
+    c->counted = 0;
 }
 
 /* Ends C's records cursor, if open: without the store once it is closed. */
@@ -165,13 +167,13 @@ static void end_rows(rv_cursor *c)
     else if (c->used)
         nb_rows_abandon(&c->rows);
     c->used = 0;
+    uncount(c);
 }
 
 static int rv_close(sqlite3_vtab_cursor *cp)
 {
     rv_cursor *c = (rv_cursor *)cp;
     end_rows(c);
-    ((rv_table *)cp->pVtab)->conn->cursors--;
     sqlite3_free(c);
     return SQLITE_OK;
 }
@@ -195,6 +197,8 @@ static int rv_next(sqlite3_vtab_cursor *cp)
     int64_t before = c->rows.visited;
     int got = nb_rows_next(&c->rows, err, sizeof err);
     ((rv_table *)cp->pVtab)->conn->work += c->rows.visited - before;
+    if (got <= 0) /* done or failed: the cursor closed itself, its part let go of */
+        uncount(c);
     if (got < 0)
         return fail(c, err);
     c->on = got;
@@ -250,9 +254,15 @@ static int rv_filter(sqlite3_vtab_cursor *cp, int idx, const char *idxstr, int a
         }
     }
     char err[1024];
+    if (t->conn->cursors >= MAX_CURSORS) {
+        snprintf(err, sizeof err, "more than %d records_ tables read at once", MAX_CURSORS);
+        return fail(c, err);
+    }
     if ((idx & ROWS ? nb_rows_open : nb_rows_open_coded)(t->conn->store, &q, &c->rows, err, sizeof err))
         return fail(c, err);
     c->used = 1;
+    c->counted = 1;
+    t->conn->cursors++;
     return rv_next(cp);
 }
 

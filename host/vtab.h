@@ -8,7 +8,7 @@
  * and an id = ? are given to the cursor; any other test SQLite makes itself.
  *
  * Eponymous: nb_vtab_register makes one on a connection for every kind, and each reads
- * through store S (the connection's own: S->db). At most 32 cursors at once on a
+ * through store S (the connection's own: S->db). At most 32 cursors reading at once on a
  * connection (each holds a part decoded, outside a script's memory limit). */
 #ifndef NB_VTAB_H
 #define NB_VTAB_H

@@ -77,6 +77,16 @@ EOF
 nb -d s.db run many.lua
 is "$rc:$out" "0:false	store:query: records_request: more than 32 records_ tables read at once" \
    "memory: at most 32 read at once (each holds a part decoded, outside the memory limit)"
+cat >after.lua <<'EOF'
+local store = assert(nianbao.open(nil, { readonly = true }))
+local parts = {}
+for i = 1, 40 do parts[i] = "SELECT count(*) AS n FROM records_request WHERE body = " .. (i % 3 + 1) end
+local n = 0
+for _, r in ipairs(store:query(table.concat(parts, " UNION ALL "))) do n = n + r.n end
+print(n)
+EOF
+nb -d s.db run after.lua
+is "$rc:$out:$err" "0:260067:" "memory: 40 read one after another in one statement (a cursor at its end holds nothing)"
 cat >closed.lua <<'EOF'
 local function read()
   local store <close> = assert(nianbao.open(nil, { readonly = true }))
