@@ -98,22 +98,8 @@ static const char *const fmt_names[] = {"plain", "signed", "money", "money_unit"
 static void check_fields(lua_State *L, int idx, const char *where, const char *const *fields,
                          int list)
 {
-    idx = lua_absindex(L, idx);
-    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
-        if (list && lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 && lua_tointeger(L, -2) <= list)
-            continue;
-        int known = 0;
-        if (lua_type(L, -2) == LUA_TSTRING)
-            for (int i = 0; fields[i] && !known; i++)
-                known = strcmp(lua_tostring(L, -2), fields[i]) == 0;
-        if (known)
-            continue;
-        nb_lua_push_list(L, fields); /* key, value, the list */
-        const char *names = lua_tostring(L, -1);
-        const char *key = luaL_tolstring(L, -3, NULL);
-        luaL_error(L, "%s: unknown field '%s' (fields: %s%s)", where, key, names,
-                   list ? ", and the cells 1 to ncols" : "");
-    }
+    nb_lua_check_names(L, idx, where, fields, "field", list,
+                       list ? ", and the cells 1 to ncols" : NULL);
 }
 
 /* The fields of a cell, a row, a table, a block and a check (a layout's cell also carries
@@ -647,39 +633,40 @@ static nb_doc *scratch(lua_State *L)
     return u->doc = xcalloc(L, 1, sizeof *u->doc);
 }
 
-static int l_doc_set_blocks(lua_State *L)
+/* The list at argument 2 read into a scratch document, then its blocks (CHECKS: its
+ * checks) swapped with the document's: the scratch one frees the old ones. */
+static int set_list(lua_State *L, int checks)
 {
     nb_doc *d = check_doc(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     nb_doc *tmp = scratch(L);
     lua_pushvalue(L, 2);
-    read_blocks(L, tmp, d->ntables);
-    nb_block *old = d->blocks; /* swapped: the scratch document frees the old ones */
-    int nold = d->nblocks;
-    d->blocks = tmp->blocks;
-    d->nblocks = tmp->nblocks;
-    tmp->blocks = old;
-    tmp->nblocks = nold;
+    if (checks) {
+        read_checks(L, tmp);
+        nb_check *old = d->checks;
+        int n = d->nchecks;
+        d->checks = tmp->checks, d->nchecks = tmp->nchecks;
+        tmp->checks = old, tmp->nchecks = n;
+    } else {
+        read_blocks(L, tmp, d->ntables);
+        nb_block *old = d->blocks;
+        int n = d->nblocks;
+        d->blocks = tmp->blocks, d->nblocks = tmp->nblocks;
+        tmp->blocks = old, tmp->nblocks = n;
+    }
     return 0;
+}
+
+static int l_doc_set_blocks(lua_State *L)
+{
+    return set_list(L, 0);
 }
 
 /* doc:set_checks(results): the check results (checks.lua's contract). */
 static int l_doc_set_checks(lua_State *L)
 {
-    nb_doc *d = check_doc(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lua_settop(L, 2);
-    nb_doc *tmp = scratch(L);
-    lua_pushvalue(L, 2);
-    read_checks(L, tmp);
-    nb_check *old = d->checks; /* swapped: the scratch document frees the old ones */
-    int nold = d->nchecks;
-    d->checks = tmp->checks;
-    d->nchecks = tmp->nchecks;
-    tmp->checks = old;
-    tmp->nchecks = nold;
-    return 0;
+    return set_list(L, 1);
 }
 
 static const luaL_Reg doc_methods[] = {

@@ -47,6 +47,10 @@ int nb_lua_may_read(lua_State *L, const char *path);
  * not in KEYS (NULL-terminated): a key typed wrong ({yaer = 2020}, {readonyl = true})
  * was ignored without a word. Nothing when IDX is not a table. lua_util.c. */
 void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys);
+/* The same for any table: "WHERE: unknown NOUN 'K' (NOUNs: …ALSO)"; an integer key from 1
+ * to LIST (0: none) is known too (a row's cells). lua_util.c. */
+void nb_lua_check_names(lua_State *L, int idx, const char *where, const char *const *keys,
+                        const char *noun, int list, const char *also);
 /* Pushes the strings of LIST (NULL-terminated) joined by ", ". lua_util.c. */
 void nb_lua_push_list(lua_State *L, const char *const *list);
 /* Raises an argument error unless argument IDX names a script role (texts.h

@@ -149,23 +149,32 @@ void nb_lua_check_role(lua_State *L, int idx)
     luaL_argerror(L, idx, lua_pushfstring(L, "role '%s' is none of %s", role, lua_tostring(L, -1)));
 }
 
-void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys)
+void nb_lua_check_names(lua_State *L, int idx, const char *where, const char *const *keys,
+                        const char *noun, int list, const char *also)
 {
     if (!lua_istable(L, idx))
         return;
     idx = lua_absindex(L, idx);
     for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+        if (list && lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 && lua_tointeger(L, -2) <= list)
+            continue;
         int known = 0;
         if (lua_type(L, -2) == LUA_TSTRING)
             for (int i = 0; keys[i] && !known; i++)
                 known = strcmp(lua_tostring(L, -2), keys[i]) == 0;
-        if (!known) {
-            nb_lua_push_list(L, keys); /* key, value, the list */
-            const char *list = lua_tostring(L, -1);
-            const char *key = luaL_tolstring(L, -3, NULL);
-            luaL_error(L, "%s: unknown option '%s' (options: %s)", fn, key, list);
-        }
+        if (known)
+            continue;
+        nb_lua_push_list(L, keys); /* key, value, the list */
+        const char *names = lua_tostring(L, -1);
+        const char *key = luaL_tolstring(L, -3, NULL);
+        luaL_error(L, "%s: unknown %s '%s' (%ss: %s%s)", where, noun, key, noun, names,
+                   also ? also : "");
     }
+}
+
+void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys)
+{
+    nb_lua_check_names(L, idx, fn, keys, "option", 0, NULL);
 }
 
 int nb_lua_push_status(lua_State *L, nb_err rc, const char *err)

@@ -9,7 +9,7 @@
 
 /* The connection's share of the modules: its store (NULL once the store is closed: a
  * statement finalized after that frees its cursors without it), the work its cursors did
- * since it was last taken, the cursors open. Freed with the last module. */
+ * since it was last taken, the cursors reading. Freed with the last module. */
 struct nb_vtabs {
     nb_store *store;
     int64_t work;

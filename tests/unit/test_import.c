@@ -2164,7 +2164,6 @@ static void test_emptied_after_spill(void)
     const char *a[] = {"ES-A", "2020-02-01", "自然人"}, *b[] = {"ES-B", "2020-02-02", "自然人"},
                *c[] = {"ES-C", "2020-02-03", "商业企业"};
     int ins;
-    const nb_kind *k = nb_kind_find("request");
     nb_err rc = nb_store_begin(store, err, sizeof err);
     long was = nb_pack_bound(1); /* A's part written short at once (a spill) */
     if (!rc)
@@ -2174,16 +2173,8 @@ static void test_emptied_after_spill(void)
         rc = nb_record_insert(store, "request", "清空局", names, b, 3, "test", &ins, err, sizeof err);
     int64_t body = sql_int("SELECT id FROM body WHERE name = '清空局'");
     int64_t rid_b = sql_int("SELECT rid FROM request WHERE id = 'ES-B'");
-    sqlite3_stmt *st = NULL;
-    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE rid = ?1 RETURNING rid", -1, &st,
-                                  NULL) != SQLITE_OK)
-        rc = NB_ERR_SQL;
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, rid_b);
-        while (!rc && sqlite3_step(st) == SQLITE_ROW)
-            rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
-    }
-    sqlite3_finalize(st);
+    if (!rc)
+        rc = remove_request(body, "ES-B", err, sizeof err);
     long before = nb_pack_rows_read();
     if (!rc)
         rc = nb_record_insert(store, "request", "清空局", names, c, 3, "test", &ins, err, sizeof err);
@@ -2206,7 +2197,6 @@ static void test_removed_after_spill(void)
     const char *a[] = {"SD-A", "2020-03-01", "自然人"}, *b[] = {"SD-B", "2020-03-02", "自然人"},
                *c[] = {"SD-C", "2020-03-03", "商业企业"};
     int ins;
-    const nb_kind *k = nb_kind_find("request");
     nb_err rc = nb_store_begin(store, err, sizeof err);
     long was = nb_pack_bound(1); /* each record's part written short at once (a spill) */
     if (!rc)
@@ -2216,16 +2206,8 @@ static void test_removed_after_spill(void)
     nb_pack_bound(was);
     int64_t body = sql_int("SELECT id FROM body WHERE name = '溢出删局'");
     int64_t rid_b = sql_int("SELECT rid FROM request WHERE id = 'SD-B'");
-    sqlite3_stmt *st = NULL;
-    if (!rc && sqlite3_prepare_v2(store->db, "DELETE FROM request WHERE rid = ?1 RETURNING rid", -1, &st,
-                                  NULL) != SQLITE_OK)
-        rc = NB_ERR_SQL;
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, rid_b);
-        while (!rc && sqlite3_step(st) == SQLITE_ROW)
-            rc = nb_pack_remove(store, k, body, sqlite3_column_int64(st, 0), err, sizeof err);
-    }
-    sqlite3_finalize(st);
+    if (!rc)
+        rc = remove_request(body, "SD-B", err, sizeof err);
     long before = nb_pack_rows_read();
     if (!rc)
         rc = nb_record_insert(store, "request", "溢出删局", names, c, 3, "test", &ins, err, sizeof err);
