@@ -14,8 +14,8 @@
 #             size of the store it made, and the store's size against the CSVs';
 #   tabulate  the flow of every request by body, year, row and applicant, from the store
 #             on disk to finished cells: nianbao (store:flow over every body and year, from
-#             the packed columns; CPU time of the call), nianbao from the rows (rows =
-#             true), the sqlite3 GROUP BY a user would write (bench/flow_sql.sh), DuckDB on
+#             the packed columns; CPU time of the call), nianbao record by record (rows =
+#             true: the records_ table, as store:query reads it), the sqlite3 GROUP BY a user would write (bench/flow_sql.sh), DuckDB on
 #             its own loaded table (bench/duck.mjs, when npm can install @duckdb/node-api),
 #             and a C loop over packed columns in memory (bench/cloop.c). Every tool's cells
 #             must be the same, or the run fails; nianbao's peak memory (GNU time);
@@ -124,7 +124,7 @@ for ROWS in $SIZES; do
         tail -n +2 "$D/tab.out" | LC_ALL=C sort >"$D/cells.nb"
         "$NB" -d "$D/s.db" run bench/tab.lua $FIRST $LAST rows >"$D/tab.out"
         head -1 "$D/tab.out" | cut -d' ' -f2 >>"$D/tab_rows.times"
-        tail -n +2 "$D/tab.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: from the rows, other cells" >&2; exit 1; }
+        tail -n +2 "$D/tab.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: record by record, other cells" >&2; exit 1; }
         sh bench/flow_sql.sh $FIRST $LAST >"$D/flow.sql"
         t0=$(now)
         sqlite3 -readonly "$D/s.db" <"$D/flow.sql" >"$D/sql.out"
@@ -227,7 +227,7 @@ END {
     print "finished cells (nianbao: CPU time of `store:flow`; the others: wall time of the query or loop). Every"
     print "tool gives the same cells."
     print ""
-    print "| requests | nianbao s | from the rows s | sqlite3 GROUP BY s | DuckDB s | C loop s | GROUP BY / nianbao | DuckDB / nianbao | nianbao / C loop | nianbao peak MB |"
+    print "| requests | nianbao s | record by record s | sqlite3 GROUP BY s | DuckDB s | C loop s | GROUP BY / nianbao | DuckDB / nianbao | nianbao / C loop | nianbao peak MB |"
     print "|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
         printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s |\n", size[i], f(med(tab[i])), f(med(rows[i])), f(med(sql[i])),

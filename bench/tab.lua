@@ -1,6 +1,6 @@
 -- tab.lua - the tabulation benchmark's nianbao side: the flow of every request of every
--- body and year FIRST..LAST in one call, from the packed columns (or, with "rows", from
--- the rows through sqlite3_step), and the cells as "body|year|row|applicant|count" lines
+-- body and year FIRST..LAST in one call, from the packed columns (or, with "rows", record
+-- by record through the records_request table), and the cells as "body|year|row|applicant|count" lines
 -- (nonzero cells, sorted) on stdout after a first line "seconds S" (the CPU time of the
 -- call), to be compared with the other tools'.
 --

@@ -403,11 +403,12 @@ static void tab_end(tab *t)
     free(t->body_index);
 }
 
-/* Prepares SELECT rid, body, <cols> FROM kind [WHERE body = ?]. */
+/* Prepares SELECT rid, body, <cols> FROM records_<kind> [WHERE body = ?]: the records one by
+ * one, as store:query reads them (vtab.c), not the packed columns in bulk. */
 static nb_err select_rows(tab *t, const char *cols, sqlite3_stmt **st, char *err, size_t errlen)
 {
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT rid, body, %s FROM %s%s", cols, t->k->table,
+    snprintf(sql, sizeof sql, "SELECT rid, body, %s FROM records_%s%s", cols, t->k->table,
              t->sc->body ? " WHERE body = ?1" : "");
     if (sqlite3_prepare_v2(t->s->db, sql, -1, st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(t->s->db));
@@ -420,7 +421,8 @@ static nb_err select_rows(tab *t, const char *cols, sqlite3_stmt **st, char *err
 
 /* The years of a cube of every year: none for one year, the scope's YMIN..YMAX when it
  * gives them, else the data's: from the earliest START to the latest START or END (END
- * NULL: START alone), from the packed columns' stats (or, with sc->rows, the rows). */
+ * NULL: START alone), from the packed columns' stats (or, with sc->rows, the records one
+ * by one). */
 static void data_years(nb_store *s, const nb_scope *sc, const nb_kind *k, const char *start,
                        const char *end, int *ymin, int *ymax)
 {
@@ -447,7 +449,7 @@ static void data_years(nb_store *s, const nb_scope *sc, const nb_kind *k, const 
     }
     char sql[512];
     snprintf(sql, sizeof sql,
-             "SELECT min(%s) / 10000, max(max(%s, coalesce(%s, 0))) / 10000 FROM %s%s", start,
+             "SELECT min(%s) / 10000, max(max(%s, coalesce(%s, 0))) / 10000 FROM records_%s%s", start,
              start, end ? end : "0", k->table, sc->body ? " WHERE body = ?1" : "");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)

@@ -37,8 +37,9 @@ typedef struct {
                           YMIN is not 0, else the years of the data */
     int ymin, ymax;
     int track_ids;     /* keep the rids behind each cell */
-    int rows;          /* read the record rows, not the packed columns (pack.h): the
-                          reference the packed columns are tested against */
+    int rows;          /* read the records one by one (the records_ tables, vtab.c), not
+                          the packed columns in bulk: the reference the bulk passes are
+                          tested against */
 } nb_scope;
 
 /* Flow of requests or cases through the year.
