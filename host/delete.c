@@ -176,7 +176,6 @@ nb_err nb_delete_body(nb_store *s, const char *body, int force, int dry_run, nb_
     for (int i = 0; !rc && i < nb_nkinds; i++) {
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1", nb_kinds[i].table);
         rc = run(s, sql, b, NULL, err, errlen);
-        nb_pack_rids_forget(s, &nb_kinds[i]); /* its largest may be gone */
     }
     if (!rc)
         rc = run(s, "DELETE FROM run_check WHERE run IN (SELECT id FROM run WHERE body = ?1)", b,

@@ -1328,11 +1328,11 @@ int nb_pack_rids(nb_store *s, const nb_kind *k, int n, int64_t *first)
         s->next_rid = calloc((size_t)nb_nkinds, sizeof *s->next_rid); /* none: read each time */
     int64_t next = s->next_rid && s->depth > 0 ? s->next_rid[kind] : 0;
     if (!next) {
-        char sql[128];
         sqlite3_stmt *st;
-        snprintf(sql, sizeof sql, "SELECT coalesce(max(rid), 0) + 1 FROM %s", k->table);
-        rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(rid_hi), 0) + 1 FROM pack WHERE kind = ?1",
+                                -1, &st, NULL);
         if (rc == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
             int step = sqlite3_step(st);
             next = sqlite3_column_int64(st, 0);
             rc = sqlite3_finalize(st); /* the step's error, if any */
@@ -1363,7 +1363,6 @@ void nb_pack_rids_forget(nb_store *s, const nb_kind *k)
 nb_err nb_pack_remove(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, char *err,
                       size_t errlen)
 {
-    nb_pack_rids_forget(s, k); /* the largest may be gone: SQLite gave it again */
     dirty *e = entry(s, k, body);
     if (!e)
         return nomem(err, errlen);

@@ -61,10 +61,13 @@ nb_err nb_pack_update(nb_store *s, const nb_kind *k, int64_t body, int64_t rid,
 
 /* The rids of kind K's new records, given by the program (a row is written with its rid
  * bound, not left to SQLite): the first in *FIRST, and N from it taken (N 0: told, not
- * taken). Inside a transaction they are counted on from the largest of the kind's rows + 1,
- * read when the transaction began or a record of the kind was removed since (so a removed
- * largest rid is given again, as SQLite gave it); outside one, read each time. Thread-safe
- * on a serialized connection (an import's helper writes batches). SQLite's code. */
+ * taken). Inside a transaction they are counted on from the largest rid of the kind's
+ * packed parts + 1 (the parts, not the rows: a narrow table has no index on rid), read when
+ * the transaction began or after a rollback or a failed write (the parts are complete then:
+ * they are written before each level begins and when it ends); a removal does not read it
+ * again, so a transaction never gives a rid twice. Outside one, read each time.
+ * Thread-safe on a serialized connection (an import's helper writes batches). SQLite's
+ * code. */
 int nb_pack_rids(nb_store *s, const nb_kind *k, int n, int64_t *first);
 
 /* The coded values of records RIDS[0..N) (ascending) of kind K of BODY as the open

@@ -2077,9 +2077,9 @@ static nb_err remove_request(int64_t body, const char *id, char *err, size_t err
     return rc;
 }
 
-/* A record removed from a part, then a record added in the same transaction that SQLite
- * gives the same rid (the largest, its row gone): the new one is kept, the old one taken
- * out (found by review). */
+/* A record removed from a part, then a record added in the same transaction: the new one
+ * is kept, the old one taken out (found by review, when the new one took the removed
+ * largest rid again; it takes the next rid counted now). */
 static void test_rid_reused(void)
 {
     char err[512];
@@ -2107,15 +2107,15 @@ static void test_rid_reused(void)
     if (!rc)
         rc = nb_store_commit(store, err, sizeof err);
     CHECK(rc == NB_OK, "rid reused: stored");
-    CHECK(sql_int("SELECT rid FROM request WHERE id = 'RU-Y'") == last + 1,
-          "rid reused: the new record took the removed one's rid");
+    CHECK(sql_int("SELECT rid FROM request WHERE id = 'RU-Y'") == last + 3,
+          "rid reused: the new record took the next rid counted, not a removed one's");
     CHECK(verify_packs() == 0, "rid reused: the parts agree with the rows");
 }
 
 /* The rids of new records are the program's to give (nb_pack_rids), not SQLite's: the
- * largest of the kind's rows + 1 when a transaction begins, counted on as records are
- * added (a row is written with its rid bound), read again after a removal (the removed
- * last rid given again, as SQLite did) and after a rollback; each kind its own. */
+ * largest of the kind's packed parts + 1 when a transaction begins, counted on as records
+ * are added (a row is written with its rid bound) and removed, read again after a
+ * rollback; each kind its own. */
 static void test_rids_given(void)
 {
     char err[512];
@@ -2144,8 +2144,8 @@ static void test_rids_given(void)
         rc = remove_request(body, "RG-A", err, sizeof err);
     if (!rc)
         rc = nb_record_insert(store, "request", "给号局", names, b, 3, "test", &ins, err, sizeof err);
-    CHECK(!rc && sql_int("SELECT rid FROM request WHERE id = 'RG-B'") == top + 1,
-          "rids: after a removal, the largest of the rows + 1 again");
+    CHECK(!rc && sql_int("SELECT rid FROM request WHERE id = 'RG-B'") == top + 7,
+          "rids: after a removal, counted on (a transaction gives no rid twice)");
     nb_store_rollback(store);
     CHECK(nb_pack_rids(store, req, 0, &next) == SQLITE_OK && next == top + 1 &&
               sql_int("SELECT count(*) FROM request WHERE id LIKE 'RG-%'") == 0,
@@ -2154,9 +2154,9 @@ static void test_rids_given(void)
 }
 
 /* A buffer emptied by removals after a spill keeps its place after the parts: a record
- * that then takes the removed one's rid (SQLite gives the largest rid again) is added to
- * the parts, not had them made again from the rows (the emptied buffer kept the removed
- * record's rid as its last: the new one seemed to come before it). */
+ * added then is added to the parts, not had them made again from the rows (when a removed
+ * largest rid was given again, the emptied buffer kept it as its last: the new one seemed
+ * to come before it). */
 static void test_emptied_after_spill(void)
 {
     char err[512];
@@ -2181,15 +2181,15 @@ static void test_emptied_after_spill(void)
     if (!rc)
         rc = nb_store_commit(store, err, sizeof err);
     CHECK(rc == NB_OK, "emptied after a spill: stored");
-    CHECK(sql_int("SELECT rid FROM request WHERE id = 'ES-C'") == rid_b,
-          "emptied after a spill: the new record took the removed one's rid");
+    CHECK(sql_int("SELECT rid FROM request WHERE id = 'ES-C'") == rid_b + 1,
+          "emptied after a spill: the new record took the next rid");
     CHECK(nb_pack_rows_read() == before, "emptied after a spill: no part made from the rows");
     CHECK(verify_packs() == 0, "emptied after a spill: the parts agree with the rows");
 }
 
 /* After a spill, the body's last record removed (its removal listed, its part written),
- * then a record added, taking its rid: written after the parts once the removal is in
- * them, not made again from the rows (it was). */
+ * then a record added: written after the parts, not made again from the rows (it was,
+ * when it took the removed one's rid). */
 static void test_removed_after_spill(void)
 {
     char err[512];
@@ -2216,8 +2216,8 @@ static void test_removed_after_spill(void)
     if (!rc)
         rc = nb_store_commit(store, err, sizeof err);
     CHECK(rc == NB_OK, "removed after a spill: stored");
-    CHECK(sql_int("SELECT rid FROM request WHERE id = 'SD-C'") == rid_b,
-          "removed after a spill: the new record took the removed one's rid");
+    CHECK(sql_int("SELECT rid FROM request WHERE id = 'SD-C'") == rid_b + 1,
+          "removed after a spill: the new record took the next rid");
     CHECK(nb_pack_rows_read() == before, "removed after a spill: no part made from the rows");
     CHECK(verify_packs() == 0, "removed after a spill: the parts agree with the rows");
     CHECK_STR(sql_rows("SELECT r.id, d.code FROM records_request r JOIN dict d ON d.id = r.applicant "
