@@ -15,7 +15,9 @@
 #   tabulate  the flow of every request by body, year, row and applicant, from the store
 #             on disk to finished cells: nianbao (store:flow over every body and year, from
 #             the packed columns; CPU time of the call), nianbao record by record (rows =
-#             true: the records_ table, as store:query reads it), the sqlite3 GROUP BY a user would write (bench/flow_sql.sh), DuckDB on
+#             true: the records_ table, as store:query reads it), the SQL GROUP BY a user
+#             would write over the records_request table (bench/flow_sql.sh, through
+#             store:query: bench/sql.lua), DuckDB on
 #             its own loaded table (bench/duck.mjs, when npm can install @duckdb/node-api),
 #             and a C loop over packed columns in memory (bench/cloop.c). Every tool's cells
 #             must be the same, or the run fails; nianbao's peak memory (GNU time);
@@ -127,7 +129,7 @@ for ROWS in $SIZES; do
         tail -n +2 "$D/tab.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: record by record, other cells" >&2; exit 1; }
         sh bench/flow_sql.sh $FIRST $LAST >"$D/flow.sql"
         t0=$(now)
-        sqlite3 -readonly "$D/s.db" <"$D/flow.sql" >"$D/sql.out"
+        "$NB" -d "$D/s.db" run bench/sql.lua "$D/flow.sql" >"$D/sql.out"
         since "$t0" >>"$D/tab_sql.times"
         LC_ALL=C sort "$D/sql.out" | cmp -s - "$D/cells.nb" || { echo "bench: sqlite3 GROUP BY, other cells" >&2; exit 1; }
         if [ -n "$DUCK" ]; then

@@ -263,33 +263,30 @@ static int l_cube_records(lua_State *L)
     luaL_setmetatable(L, "nianbao.idlist");
     if (nb_cube_ids(c, idx, ids) != 0)
         return luaL_error(L, "cube:records: out of memory");
-    lua_createtable(L, ids->n, 0);
-    for (int i = 0; i < ids->n; i++) {
-        lua_pushinteger(L, ids->rid[i]);
-        lua_rawseti(L, -2, i + 1);
-    }
-    int t = lua_gettop(L);
     const nb_kind *k = nb_kind_find(c->kind);
-    lua_Integer n = luaL_len(L, t);
-    lua_createtable(L, (int)n, 0);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, t, i);
-        int64_t rid = lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        nb_record_ref ref;
+    int n = ids->n;
+    /* a chunk of refs at a time (each some 1.3 KB), owned by a userdata too: an error below
+       cannot leak them */
+    enum { CHUNK = 1024 };
+    nb_record_ref *refs = lua_newuserdatauv(L, CHUNK * sizeof *refs, 0);
+    lua_createtable(L, n, 0);
+    for (int from = 0; from < n; from += CHUNK) {
+        int m = n - from < CHUNK ? n - from : CHUNK;
         char err[512];
-        if (nb_record_ref_get(s, k, rid, &ref, err, sizeof err) != NB_OK)
+        if (nb_record_refs(s, k, m, ids->rid + from, refs, err, sizeof err) != NB_OK)
             return luaL_error(L, "%s", err);
-        lua_createtable(L, 0, 4);
-        lua_pushinteger(L, rid);
-        lua_setfield(L, -2, "rid");
-        lua_pushstring(L, ref.id);
-        lua_setfield(L, -2, "id");
-        lua_pushstring(L, ref.source);
-        lua_setfield(L, -2, "source");
-        lua_pushinteger(L, ref.line);
-        lua_setfield(L, -2, "line");
-        lua_rawseti(L, -2, i);
+        for (int i = 0; i < m; i++) {
+            lua_createtable(L, 0, 4);
+            lua_pushinteger(L, ids->rid[from + i]);
+            lua_setfield(L, -2, "rid");
+            lua_pushstring(L, refs[i].id);
+            lua_setfield(L, -2, "id");
+            lua_pushstring(L, refs[i].source);
+            lua_setfield(L, -2, "source");
+            lua_pushinteger(L, refs[i].line);
+            lua_setfield(L, -2, "line");
+            lua_rawseti(L, -2, from + i + 1);
+        }
     }
     return 1;
 }

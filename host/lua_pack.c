@@ -18,21 +18,27 @@ static int l_verify_packs(lua_State *L)
     return 2;
 }
 
-/* store:repack() -> true | nil, message: every packed column made again from the
- * records, and every kept digest forgotten, in one transaction. */
+/* store:repack() -> lost | nil, message: the damaged parts and their records removed
+ * (LOST: how many records), every packed column written again, and every kept digest
+ * forgotten, in one transaction. */
 static int l_repack(lua_State *L)
 {
     nb_store *s = nb_check_writable(L, 1, "repack");
     char err[1024];
+    long lost = 0;
     nb_err rc = nb_store_begin(s, err, sizeof err);
     if (!rc) {
-        if ((rc = nb_pack_rebuild_all(s, err, sizeof err)) == NB_OK &&
+        if ((rc = nb_pack_drop_damaged(s, &lost, err, sizeof err)) == NB_OK &&
+            (rc = nb_pack_rebuild_all(s, err, sizeof err)) == NB_OK &&
             (rc = nb_digest_forget_all(s, err, sizeof err)) == NB_OK)
             rc = nb_store_commit(s, err, sizeof err);
         else
             nb_store_rollback(s);
     }
-    return nb_lua_push_status(L, rc, err);
+    if (rc)
+        return nb_lua_push_status(L, rc, err);
+    lua_pushinteger(L, lost);
+    return 1;
 }
 
 static const luaL_Reg store_methods[] = {

@@ -271,6 +271,8 @@ typedef struct {
     int tail;           /* the body's last part was taken into the buffer (or need not be) */
     int64_t spilled;    /* the first part written short to bound the memory (spill), merged
                            with the ones after it at commit; 0: none */
+    int every;          /* merge decodes and writes again every part from spilled on, full
+                           ones too (a repack of a store whose parts are the only copy) */
     int n, ncols;       /* buffered records */
     int64_t rid_lo, rid_hi;
     int64_t *buf;       /* the rids, then ncols columns, of cap each */
@@ -1385,12 +1387,13 @@ nb_err nb_pack_touch(nb_store *s, const nb_kind *k, int64_t body, int64_t rid, c
 }
 
 /* Prepares "SELECT rid, <the packed columns> FROM <K's table> WHERE body = ?1 AND rid >=
- * ?2 ORDER BY rid" with BODY and FROM bound. */
+ * ?2 ORDER BY rid" with BODY and FROM bound; the rid alone when the table does not hold
+ * the coded values (nb_store_wide). */
 static nb_err select_packed(nb_store *s, const nb_kind *k, int64_t body, int64_t from,
                             sqlite3_stmt **st, char *err, size_t errlen)
 {
     int field[NB_MAX_FIELDS];
-    int ncols = nb_pack_columns(k, field, NULL);
+    int ncols = nb_store_wide(s, k) ? nb_pack_columns(k, field, NULL) : 0;
     nb_buf q = {0};
     int bad = nb_buf_adds(&q, "SELECT rid");
     for (int c = 0; c < ncols; c++)
@@ -1438,10 +1441,14 @@ static nb_err from_rows(nb_store *s, dirty *e, int64_t from, char *err, size_t e
     return rc ? rc : write_part(s, e, err, errlen);
 }
 
-/* E's parts from its lowest touched record on, again from the rows. */
+
+/* E's parts from its lowest touched record on, again from the rows; a damaged store when
+ * the rows do not hold the coded values (nb_store_wide): the parts are their only copy. */
 static nb_err rebuild(nb_store *s, dirty *e, char *err, size_t errlen)
 {
     cache_drop(s, e->kind, e->body);
+    if (!nb_store_wide(s, &nb_kinds[e->kind]))
+        return nb_pack_damaged(s, &nb_kinds[e->kind], e->body, err, errlen);
     int64_t from = e->touched;
     if (e->tail && e->n && e->rid_lo < from)
         from = e->rid_lo; /* the last part was taken out: it is made again too */
@@ -1514,11 +1521,12 @@ static nb_err merge(nb_store *s, dirty *e, char *err, size_t errlen)
         rc = sql_fail(s, err, errlen);
     sqlite3_finalize(st);
     size_t cols = (size_t)e->ncols + 1;
-    if (!rc && n > 1 && !(tmp = malloc(NB_PACK_PART * cols * sizeof *tmp)))
+    size_t least = e->every ? 1 : 2; /* parts to merge: one is left as it is */
+    if (!rc && n >= least && !(tmp = malloc(NB_PACK_PART * cols * sizeof *tmp)))
         rc = nomem(err, errlen);
     e->n = 0;
-    for (size_t i = 0; !rc && n > 1 && i < n; i++) {
-        if (e->n == 0 && count[i] == NB_PACK_PART)
+    for (size_t i = 0; !rc && n >= least && i < n; i++) {
+        if (e->n == 0 && count[i] == NB_PACK_PART && !e->every)
             continue; /* full, and after full ones: it stays */
         if (part_stmt(s, "SELECT data FROM pack WHERE kind = ?1 AND body = ?2 AND rid_lo = ?3",
                       kind, e->body, lo[i], &st) != 0) {
@@ -1590,20 +1598,118 @@ nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen)
     return sync(s, 1, err, errlen);
 }
 
+nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
+{
+    *lost = 0;
+    int version = nb_store_version(s);
+    nb_err rc = NB_OK;
+    for (int i = 0; !rc && i < nb_nkinds; i++) {
+        const nb_kind *k = &nb_kinds[i];
+        if (k->since > version || nb_store_wide(s, k))
+            continue;
+        int ncols = nb_pack_columns(k, NULL, NULL);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "SELECT rowid, body, rid_lo, rid_hi, n, data FROM pack "
+                                      "WHERE kind = ?1", -1, &st, NULL) != SQLITE_OK)
+            return sql_fail(s, err, errlen);
+        sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+        int64_t (*bad)[4] = NULL; /* rowid, body, rid_lo, rid_hi of each damaged part */
+        size_t nbad = 0, cap = 0;
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            layout l;
+            int n = parse(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
+                          ncols + 1, &l);
+            if (n >= 0 && n == sqlite3_column_int(st, 4))
+                continue;
+            if (nbad == cap) {
+                cap = cap ? cap * 2 : 8;
+                int64_t (*more)[4] = realloc(bad, cap * sizeof *more);
+                if (!more) {
+                    rc = nomem(err, errlen);
+                    break;
+                }
+                bad = more;
+            }
+            for (int c = 0; c < 4; c++)
+                bad[nbad][c] = sqlite3_column_int64(st, c);
+            nbad++;
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
+        sqlite3_finalize(st);
+        char q[256];
+        snprintf(q, sizeof q, "DELETE FROM %s WHERE body = ?1 AND rid BETWEEN ?2 AND ?3", k->table);
+        sqlite3_stmt *rows = NULL, *part = NULL;
+        if (!rc && nbad && (sqlite3_prepare_v2(s->db, q, -1, &rows, NULL) != SQLITE_OK ||
+                            sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE rowid = ?1", -1,
+                                               &part, NULL) != SQLITE_OK))
+            rc = sql_fail(s, err, errlen);
+        for (size_t b = 0; !rc && b < nbad; b++) {
+            cache_drop(s, i, bad[b][1]);
+            sqlite3_bind_int64(part, 1, bad[b][0]);
+            sqlite3_bind_int64(rows, 1, bad[b][1]);
+            sqlite3_bind_int64(rows, 2, bad[b][2]);
+            sqlite3_bind_int64(rows, 3, bad[b][3]);
+            if (sqlite3_step(part) != SQLITE_DONE || sqlite3_step(rows) != SQLITE_DONE)
+                rc = sql_fail(s, err, errlen);
+            else
+                *lost += sqlite3_changes(s->db);
+            sqlite3_reset(part);
+            sqlite3_reset(rows);
+            if (!rc)
+                rc = nb_digest_forget(s, k, bad[b][1], err, errlen);
+        }
+        sqlite3_finalize(rows);
+        sqlite3_finalize(part);
+        free(bad);
+    }
+    return rc;
+}
+
 nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen)
 {
-    nb_err rc = nb_store_exec(s, "DELETE FROM pack", err, errlen);
     int version = nb_store_version(s);
+    nb_err rc = NB_OK;
     for (int i = 0; !rc && i < nb_nkinds; i++) {
-        if (nb_kinds[i].since > version)
+        const nb_kind *k = &nb_kinds[i];
+        if (k->since > version)
             continue;
+        int wide = nb_store_wide(s, k);
         char q[256];
-        snprintf(q, sizeof q, "SELECT DISTINCT body FROM %s", nb_kinds[i].table);
         sqlite3_stmt *st;
+        if (wide) { /* made again from the rows */
+            sqlite3_stmt *del;
+            if (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE kind = ?1", -1, &del, NULL) !=
+                SQLITE_OK)
+                return sql_fail(s, err, errlen);
+            sqlite3_bind_text(del, 1, k->name, -1, SQLITE_STATIC);
+            int step = sqlite3_step(del);
+            sqlite3_finalize(del);
+            if (step != SQLITE_DONE)
+                return sql_fail(s, err, errlen);
+            snprintf(q, sizeof q, "SELECT DISTINCT body FROM %s", k->table);
+        } else { /* the parts are the values' only copy: merged into full ones */
+            snprintf(q, sizeof q, "SELECT DISTINCT body FROM pack WHERE kind = '%s'", k->name);
+        }
         if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
             return sql_fail(s, err, errlen);
-        while (!rc && sqlite3_step(st) == SQLITE_ROW)
-            rc = nb_pack_touch(s, &nb_kinds[i], sqlite3_column_int64(st, 0), 0, err, errlen);
+        int step;
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t body = sqlite3_column_int64(st, 0);
+            dirty *e = wide ? NULL : entry(s, k, body);
+            if (wide) {
+                rc = nb_pack_touch(s, k, body, 0, err, errlen);
+            } else if (!e) {
+                rc = nomem(err, errlen);
+            } else {
+                e->spilled = 1; /* every part decoded and written again, merged */
+                e->every = 1;
+                e->tail = 1;
+            }
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
     }
     if (rc) {
@@ -1654,13 +1760,22 @@ static int stats_match(const unsigned char *s, int len, int ncols, int64_t *cons
     return 1;
 }
 
-/* A part that does not decode: NB_ERR_NOSTORE, naming the repair. */
-static nb_err damaged(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
+/* A part that does not decode: NB_ERR_NOSTORE, naming the repair: 'init --repack' while
+ * the rows hold the values too (nb_store_wide), else the body's records imported again
+ * (the parts were their coded values' only copy). */
+nb_err nb_pack_damaged(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen)
 {
-    snprintf(err, errlen,
-             "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
-             "them again from the records",
-             s->path, k->name, (long long)body);
+    if (nb_store_wide(s, k))
+        snprintf(err, errlen,
+                 "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
+                 "them again from the records",
+                 s->path, k->name, (long long)body);
+    else
+        snprintf(err, errlen,
+                 "%s: damaged packed columns of %s (body %lld): their coded values are lost; "
+                 "delete the body's records ('nianbao delete --body NAME --force') and import "
+                 "its files again",
+                 s->path, k->name, (long long)body);
     return NB_ERR_NOSTORE;
 }
 
@@ -1787,7 +1902,7 @@ nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, siz
         c->lay.n = 0;
         c->at = 0;
         if (parse(data, (size_t)sqlite3_column_bytes(c->st, 2), c->part.ncols + 1, &c->lay) < 0)
-            return damaged(c->s, c->k, c->part.body, err, errlen);
+            return nb_pack_damaged(c->s, c->k, c->part.body, err, errlen);
         if (c->lay.n == 0) { /* no records: the part is seen, empty */
             c->part.n = 0;
             *part = &c->part;
@@ -1805,7 +1920,7 @@ nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, siz
     c->part.n = (int)(i1 - i0);
     if (c->check && !stats_match(sqlite3_column_blob(c->st, 1), sqlite3_column_bytes(c->st, 1),
                                  c->part.ncols, c->part.col, c->part.n))
-        return damaged(c->s, c->k, c->part.body, err, errlen);
+        return nb_pack_damaged(c->s, c->k, c->part.body, err, errlen);
     *part = &c->part;
     return NB_OK;
 }
@@ -1965,7 +2080,7 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
         int n = decode(sqlite3_column_blob(part, 0), (size_t)sqlite3_column_bytes(part, 0), ncols + 1,
                        cols);
         if (n < 0) {
-            rc = damaged(s, k, body, err, errlen);
+            rc = nb_pack_damaged(s, k, body, err, errlen);
             break;
         }
         for (int i = 0; i < n; i++) {
@@ -1988,11 +2103,36 @@ nb_err nb_pack_years(nb_store *s, const nb_kind *k, int64_t body, int col, unsig
 /* ---- verification ---- */
 
 /* 1 when the parts of (K, BODY) hold exactly the rows' records, in rid order. */
-static nb_err same_body(nb_store *s, const nb_kind *k, int64_t body, int *same, char *err,
-                        size_t errlen)
+/* 1 when V is a value packed column C of K may hold (FIELD[C] the field): a number not
+ * negative; a required date or category not empty (0); a date a day; a category a value
+ * of the store's dictionary (of the field's national one when it has one). */
+static int valid_value(nb_store *s, const nb_kind *k, const int *field, int c, int64_t v)
+{
+    const nb_field *f = &k->fields[field[c]];
+    if (f->type == NB_F_INT || f->type == NB_F_MONEY)
+        return v >= 0;
+    if (v == 0)
+        return !f->required;
+    switch (f->type) {
+    case NB_F_DATE: {
+        int ymd = nb_pack_ymd(v);
+        return ymd > 0 && nb_pack_day(ymd) == v;
+    }
+    case NB_F_CAT:
+        return v > 0 && v < s->ncodes && s->code_of[v] &&
+               (!f->dict || (s->dict_of[v] && strcmp(s->dict_of[v], f->dict) == 0));
+    default:
+        return v > 0;
+    }
+}
+
+/* Compares BODY's parts of K with its rows: *WHAT NULL when they match, else what is wrong. */
+static nb_err same_body(nb_store *s, const nb_kind *k, int64_t body, const char **what,
+                        char *err, size_t errlen)
 {
     int field[NB_MAX_FIELDS];
-    int ncols = nb_pack_columns(k, field, NULL);
+    int npacked = nb_pack_columns(k, field, NULL);
+    int ncols = nb_store_wide(s, k) ? npacked : 0; /* the rows' values compared too */
     sqlite3_stmt *rows;
     nb_err src = select_packed(s, k, body, 0, &rows, err, errlen);
     if (src)
@@ -2003,21 +2143,20 @@ static nb_err same_body(nb_store *s, const nb_kind *k, int64_t body, int *same, 
         cur->check = 1; /* a part whose stats are not its values' is wrong too */
     const nb_pack_part *p = NULL;
     int at = 0, step;
-    *same = 1;
-    while (!rc && *same) {
+    *what = NULL;
+    while (!rc && !*what) {
         while (!rc && (!p || at == p->n)) {
             rc = nb_pack_next(cur, &p, err, errlen);
             at = 0;
             if (rc == NB_DONE || rc == NB_ERR_NOSTORE) { /* the end, or a damaged part */
-                *same = rc == NB_DONE;
+                if (rc == NB_ERR_NOSTORE)
+                    *what = "a part does not decode, or its statistics are not its values'";
                 p = NULL;
                 rc = NB_OK;
                 break;
             }
         }
-        if (!*same)
-            break;
-        if (rc)
+        if (*what || rc)
             break;
         step = sqlite3_step(rows);
         if (step != SQLITE_ROW && step != SQLITE_DONE) {
@@ -2025,15 +2164,24 @@ static nb_err same_body(nb_store *s, const nb_kind *k, int64_t body, int *same, 
             break;
         }
         if (step == SQLITE_DONE || !p) {
-            *same = step == SQLITE_DONE && !p;
+            if (step != SQLITE_DONE || p)
+                *what = "a record is in the rows and not in the parts, or in the parts alone";
             break;
         }
-        *same = p->rid[at] == sqlite3_column_int64(rows, 0);
-        for (int c = 0; *same && c < ncols; c++) {
+        if (p->rid[at] != sqlite3_column_int64(rows, 0)) {
+            *what = "a record is in the rows and not in the parts, or in the parts alone";
+            break;
+        }
+        for (int c = 0; !*what && c < npacked; c++)
+            if (!valid_value(s, k, field, c, p->col[c][at]))
+                *what = "a value no record may hold (a date that is no day, a category the "
+                        "dictionary lacks, a required one empty)";
+        for (int c = 0; !*what && c < ncols; c++) {
             int64_t x = sqlite3_column_int64(rows, c + 1);
             if (k->fields[field[c]].type == NB_F_DATE)
                 x = nb_pack_day((int)x);
-            *same = p->col[c][at] == x;
+            if (p->col[c][at] != x)
+                *what = "a value differs from the rows'";
         }
         at++;
     }
@@ -2065,12 +2213,12 @@ nb_err nb_pack_verify(nb_store *s, long *bad, char *why, size_t whylen, char *er
         int step = SQLITE_DONE;
         while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t body = sqlite3_column_int64(st, 0);
-            int same = 1;
-            rc = same_body(s, k, body, &same, err, errlen);
-            if (!rc && !same) {
+            const char *what = NULL;
+            rc = same_body(s, k, body, &what, err, errlen);
+            if (!rc && what) {
                 if (*bad == 0 && whylen)
-                    snprintf(why, whylen, "the packed %s records of body %lld differ from the rows",
-                             k->name, (long long)body);
+                    snprintf(why, whylen, "the packed %s records of body %lld do not match the "
+                                          "rows: %s", k->name, (long long)body, what);
                 (*bad)++;
             }
         }

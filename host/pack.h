@@ -102,9 +102,20 @@ nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen);
 /* Forgets what the transaction noted (it was rolled back). */
 void nb_pack_forget(nb_store *s);
 
-/* Every part of every kind and body again from the rows (a store made before packs,
- * or one that nb_pack_verify found wrong). Inside the caller's transaction. */
+/* Every part of every kind and body again: from the rows of a kind whose table holds the
+ * coded values too (nb_store_wide: a store made before packs, migrated); else from the
+ * parts, each decoded, merged into full ones and written again (a damaged one is
+ * NB_ERR_NOSTORE: nb_pack_drop_damaged first). Inside the caller's transaction. */
 nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen);
+
+/* Of a kind whose parts are its coded values' only copy (not nb_store_wide): removes each
+ * part that does not decode, and the records of its body in its rids' range, whose values
+ * are lost, counting them in *LOST (their body's files imported again bring them back);
+ * their pairs' digests are forgotten. Inside the caller's transaction. */
+nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen);
+
+/* NB_ERR_NOSTORE, with ERR saying BODY's parts of K are damaged and what can be done. */
+nb_err nb_pack_damaged(nb_store *s, const nb_kind *k, int64_t body, char *err, size_t errlen);
 
 /* Compares every kind's parts with the rows: *BAD counts the (kind, body) pairs whose
  * packed records differ from the rows' (and a message in WHY names the first). */

@@ -449,26 +449,143 @@ nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *e
 nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_record_ref *ref,
                          char *err, size_t errlen)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT r.id, s.path, r.line FROM %s r JOIN source s ON s.id = r.src WHERE r.rid = ?1",
-             kind->table);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
-        return NB_ERR_SQL;
+    return nb_record_refs(s, kind, 1, &rid, ref, err, errlen);
+}
+
+typedef struct {
+    int64_t rid;
+    int at;    /* its place in the caller's list */
+    int found;
+} ref_want;
+
+static int cmp_want(const void *a, const void *b)
+{
+    const ref_want *x = a, *y = b;
+    return (x->rid > y->rid) - (x->rid < y->rid);
+}
+
+/* The first of the N wanted (by rid) at or after RID. */
+static int want_from(const ref_want *w, int n, int64_t rid)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (w[mid].rid < rid)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    sqlite3_bind_int64(st, 1, rid);
-    nb_err rc = NB_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(ref->id, sizeof ref->id, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(ref->source, sizeof ref->source, "%s", (const char *)sqlite3_column_text(st, 1));
-        ref->line = (long)sqlite3_column_int64(st, 2);
-        rc = NB_OK;
-    } else {
-        snprintf(err, errlen, "no %s record with rid %lld", kind->name, (long long)rid);
+    return lo;
+}
+
+/* Reads the rows ST gives (rid, id, path, line) into the wanted REFS; the count found. */
+static int refs_from(sqlite3_stmt *st, ref_want *w, int n, nb_record_ref *refs, int *step)
+{
+    int got = 0;
+    while ((*step = sqlite3_step(st)) == SQLITE_ROW) {
+        int i = want_from(w, n, sqlite3_column_int64(st, 0));
+        for (; i < n && w[i].rid == sqlite3_column_int64(st, 0); i++) {
+            if (w[i].found)
+                continue;
+            nb_record_ref *r = &refs[w[i].at];
+            const char *id = (const char *)sqlite3_column_text(st, 1);
+            const char *path = (const char *)sqlite3_column_text(st, 2);
+            snprintf(r->id, sizeof r->id, "%s", id ? id : "");
+            snprintf(r->source, sizeof r->source, "%s", path ? path : "");
+            r->line = (long)sqlite3_column_int64(st, 3);
+            w[i].found = 1;
+            got++;
+        }
+    }
+    return got;
+}
+
+nb_err nb_record_refs(nb_store *s, const nb_kind *kind, int n, const int64_t *rids,
+                      nb_record_ref *refs, char *err, size_t errlen)
+{
+    if (n <= 0)
+        return NB_OK;
+    ref_want *w = malloc((size_t)n * sizeof *w);
+    int64_t *bodies = NULL;
+    int nb = 0, capb = 0, left = n;
+    sqlite3_stmt *st = NULL;
+    nb_err rc = NB_OK;
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++)
+        w[i] = (ref_want){rids[i], i, 0};
+    qsort(w, (size_t)n, sizeof *w, cmp_want);
+    /* the bodies whose parts span a wanted rid */
+    if (sqlite3_prepare_v2(s->db, "SELECT body, rid_lo, rid_hi FROM pack WHERE kind = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto sql;
+    sqlite3_bind_text(st, 1, kind->name, -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t body = sqlite3_column_int64(st, 0);
+        int i = want_from(w, n, sqlite3_column_int64(st, 1));
+        if (i == n || w[i].rid > sqlite3_column_int64(st, 2))
+            continue;
+        int seen = 0;
+        for (int b = 0; b < nb && !seen; b++)
+            seen = bodies[b] == body;
+        if (seen)
+            continue;
+        if (nb == capb) {
+            capb = capb ? capb * 2 : 8;
+            int64_t *more = realloc(bodies, (size_t)capb * sizeof *more);
+            if (!more) {
+                rc = NB_ERR_NOMEM;
+                snprintf(err, errlen, "out of memory");
+                goto done;
+            }
+            bodies = more;
+        }
+        bodies[nb++] = body;
+    }
+    if (step != SQLITE_DONE)
+        goto sql;
+    sqlite3_finalize(st);
+    st = NULL;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT r.rid, r.id, s.path, r.line FROM %s r JOIN source s ON "
+                              "s.id = r.src WHERE r.body = ?1", kind->table);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto sql;
+    for (int b = 0; b < nb && left; b++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, bodies[b]);
+        left -= refs_from(st, w, n, refs, &step);
+        if (step != SQLITE_DONE)
+            goto sql;
     }
     sqlite3_finalize(st);
+    st = NULL;
+    if (left) { /* not in the parts yet: every row */
+        snprintf(sql, sizeof sql, "SELECT r.rid, r.id, s.path, r.line FROM %s r JOIN source s ON "
+                                  "s.id = r.src", kind->table);
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+            goto sql;
+        left -= refs_from(st, w, n, refs, &step);
+        if (step != SQLITE_DONE)
+            goto sql;
+    }
+    for (int i = 0; i < n && left; i++)
+        if (!w[i].found) {
+            snprintf(err, errlen, "no %s record with rid %lld", kind->name, (long long)w[i].rid);
+            rc = NB_ERR_NOTFOUND;
+            break;
+        }
+    goto done;
+sql:
+    snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+    rc = NB_ERR_SQL;
+done:
+    sqlite3_finalize(st);
+    free(w);
+    free(bodies);
     return rc;
 }
 

@@ -106,4 +106,11 @@ typedef struct {
 nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_record_ref *ref,
                          char *err, size_t errlen);
 
+/* Looks up the N records RIDS of KIND into REFS[i], in one pass over the rows of each body
+ * whose packed parts span one of them (a kind's table has no index on rid), then, for any
+ * not found so (a record not yet in its parts), one over every row. NB_ERR_NOTFOUND,
+ * naming the first, when one is absent. */
+nb_err nb_record_refs(nb_store *s, const nb_kind *kind, int n, const int64_t *rids,
+                      nb_record_ref *refs, char *err, size_t errlen);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codes.h"
 #include "err.h"
 #include "util.h"
 
@@ -72,6 +73,8 @@ typedef struct nb_store {
     int import_fn;   /* import.c's SQL function is made on this connection */
     struct nb_vtabs *vtabs; /* the records_ tables' share of this connection (vtab.h), or
                                NULL */
+    signed char *wide; /* by kind: its table holds the coded values too (nb_store_wide):
+                          1 yes, -1 no, 0 not asked yet; NULL none asked */
 } nb_store;
 
 /* Waits for the job of the import's helper thread in flight, if any (async.h): a write
@@ -138,6 +141,20 @@ void nb_store_interrupt_all(void);
 
 /* Schema version of the open store. */
 int nb_store_version(nb_store *s);
+
+/* 1 when kind K's table holds its records' coded values as columns too, not in the packed
+ * columns alone (pack.h): a store before schema step 9 while init migrates it, or a test
+ * store given them (nb_store_keep_values); 0 otherwise. The writer then writes them too,
+ * and nb_pack_verify compares the parts with them. Asked once a kind. */
+int nb_store_wide(nb_store *s, const nb_kind *k);
+
+/* Forgets what nb_store_wide found (the schema changed). */
+void nb_store_forget_shape(nb_store *s);
+
+/* The tests' reference for the packed columns: every kind's table, all of them empty,
+ * given a column for each coded field, which the writer fills from then on and
+ * nb_pack_verify compares the parts with. NB_ERR_INPUT when a kind holds records. */
+nb_err nb_store_keep_values(nb_store *s, char *err, size_t errlen);
 
 /* 1 when NAME may name a body: not empty nor blank (spaces alone, ASCII or 全角), at most
  * 200 bytes, no control character (a line break would break every list of bodies). */

@@ -162,33 +162,52 @@ static nb_err nomem(char *err, size_t errlen)
     return NB_ERR_NOMEM;
 }
 
-/* Appends ", name" (or ", name = ?N") for every field of K. */
-static int field_list(nb_buf *b, const nb_kind *k, int assign)
+/* 1 when field F of K is a column of its table: a text field, or any field of a table that
+ * holds the coded values too (nb_store_wide); the coded values are in the packs. */
+static int stored(nb_store *s, const nb_kind *k, int f)
+{
+    return k->fields[f].type == NB_F_TEXT || nb_store_wide(s, k);
+}
+
+/* Appends ", name" (or ", name = ?N") for every field of K its table holds, N numbered
+ * from BASE (a row's parameters: ?BASE+1 body, ?BASE+2 id, ?BASE+3.. the fields, then
+ * src, line, raw and the rid: bind_row). */
+static int field_list(nb_buf *b, nb_store *s, const nb_kind *k, int assign, int base)
 {
     int bad = 0;
     for (int f = 0; f < k->nfields; f++)
-        bad |= assign ? nb_buf_printf(b, ", %s = ?%d", k->fields[f].name, f + 3)
-                      : nb_buf_printf(b, ", %s", k->fields[f].name);
+        if (stored(s, k, f))
+            bad |= assign ? nb_buf_printf(b, ", %s = ?%d", k->fields[f].name, base + f + 3)
+                          : nb_buf_printf(b, ", %s", k->fields[f].name);
     return bad;
 }
 
+/* Appends the values of a row's INSERT: "(?BASE+1, ?BASE+2, ...)" (field_list's numbers). */
+static int value_list(nb_buf *b, nb_store *s, const nb_kind *k, int base)
+{
+    int n = k->nfields;
+    int bad = nb_buf_printf(b, "(?%d, ?%d", base + 1, base + 2);
+    for (int f = 0; f < n; f++)
+        if (stored(s, k, f))
+            bad |= nb_buf_printf(b, ", ?%d", base + f + 3);
+    return bad | nb_buf_printf(b, ", ?%d, ?%d, ?%d, ?%d)", base + n + 3, base + n + 4,
+                               base + n + 5, base + n + 6);
+}
+
 /* The one-row INSERT (UPDATE) of K into *ST. Parameters: ?1 body, ?2 id, ?3.. the fields,
- * then src, line, raw and the rid (the new row's, given by nb_pack_rids; the row to update). An update leaves body and id as they are:
- * re-setting them would delete and re-insert the unique index entry. SQLite's code. */
+ * then src, line, raw and the rid (the new row's, given by nb_pack_rids); the row to update
+ * is the body's with the id, whose key stays as it is. SQLite's code. */
 static int prepare_row(nb_store *s, const nb_kind *k, int update, sqlite3_stmt **st)
 {
     int n = k->nfields, bad = 0;
     nb_buf b = {0};
     if (!update) {
-        bad |= nb_buf_printf(&b, "INSERT INTO %s(body, id", k->table) | field_list(&b, k, 0);
-        bad |= nb_buf_adds(&b, ", src, line, raw, rid) VALUES(?1, ?2");
-        for (int f = 0; f < n; f++)
-            bad |= nb_buf_printf(&b, ", ?%d", f + 3);
-        bad |= nb_buf_printf(&b, ", ?%d, ?%d, ?%d, ?%d)", n + 3, n + 4, n + 5, n + 6);
+        bad |= nb_buf_printf(&b, "INSERT INTO %s(body, id", k->table) | field_list(&b, s, k, 0, 0);
+        bad |= nb_buf_adds(&b, ", src, line, raw, rid) VALUES") | value_list(&b, s, k, 0);
     } else {
         bad |= nb_buf_printf(&b, "UPDATE OR FAIL %s SET src = ?%d, line = ?%d, raw = ?%d", k->table,
                              n + 3, n + 4, n + 5);
-        bad |= field_list(&b, k, 1) | nb_buf_printf(&b, " WHERE rid = ?%d", n + 6);
+        bad |= field_list(&b, s, k, 1, 0) | nb_buf_adds(&b, " WHERE body = ?1 AND id = ?2");
     }
     int rc = bad ? SQLITE_NOMEM : sqlite3_prepare_v2(s->db, b.data, -1, st, NULL);
     nb_buf_free(&b);
@@ -231,13 +250,9 @@ static void prepare_batch(nb_batch *q)
     q->ins_batch = nb_store_stmt_take(q->s, k);
     if (!q->ins_batch) {
         int bad = nb_buf_printf(&b, "INSERT OR FAIL INTO %s(body, id", k->table);
-        bad |= field_list(&b, k, 0) | nb_buf_adds(&b, ", src, line, raw, rid) VALUES");
-        for (int i = 0; i < BATCH_ROWS; i++) {
-            bad |= nb_buf_adds(&b, i ? ", (?, ?" : "(?, ?");
-            for (int f = 0; f < k->nfields + 4; f++)
-                bad |= nb_buf_adds(&b, ", ?");
-            bad |= nb_buf_adds(&b, ")");
-        }
+        bad |= field_list(&b, q->s, k, 0, 0) | nb_buf_adds(&b, ", src, line, raw, rid) VALUES");
+        for (int i = 0; i < BATCH_ROWS; i++)
+            bad |= nb_buf_adds(&b, i ? ", " : "") | value_list(&b, q->s, k, i * (k->nfields + 6));
         if (!bad && sqlite3_prepare_v2(q->s->db, b.data, -1, &q->ins_batch, NULL) != SQLITE_OK) {
             sqlite3_finalize(q->ins_batch);
             q->ins_batch = NULL;
@@ -420,6 +435,10 @@ static int ahead_values(nb_writer *w)
             r = 2;
             break;
         }
+        if (got[i] == 2 && !nb_store_wide(w->s, k)) { /* a damaged part: the only copy */
+            r = 2;
+            break;
+        }
         if (got[i] == 2) { /* the row's values: its parts are made again from the rows */
             if (!row) {
                 nb_buf b = {0};
@@ -590,11 +609,8 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     }
     if (r < 0)
         return sql_fail(w->s, err, errlen);
-    if (r == 2) {
-        snprintf(err, errlen, "%s: damaged packed columns of %s (body %lld): 'nianbao init --repack' makes "
-                 "them again from the records", w->s->path, k->name, (long long)w->body);
-        return NB_ERR_SQL;
-    }
+    if (r == 2)
+        return nb_pack_damaged(w->s, k, w->body, err, errlen);
     w->last_id.len = 0;
     int bad = r || nb_buf_add(&w->last_id, id, len);
     if (!bad && found) {
@@ -1097,7 +1113,7 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         char *sql = sqlite3_mprintf(ids ? "UPDATE OR FAIL %s SET src = ?1, line = line + ?2 "
                                           "WHERE body = ?3 AND id BETWEEN ?4 AND ?5"
                                         : "UPDATE OR FAIL %s SET src = ?1, line = line + ?2 "
-                                          "WHERE rid BETWEEN ?3 AND ?4", w->k->table);
+                                          "WHERE body = ?5 AND rid BETWEEN ?3 AND ?4", w->k->table);
         step = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, sql, -1, &st, NULL);
         sqlite3_free(sql);
     }
@@ -1111,6 +1127,7 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         } else {
             sqlite3_bind_int64(st, 3, w->move_lo);
             sqlite3_bind_int64(st, 4, w->move_hi);
+            sqlite3_bind_int64(st, 5, w->body);
         }
         step = sqlite3_step(st);
         sqlite3_reset(st);

@@ -934,19 +934,24 @@ commands.list = {
     summary = "create a store, or bring an older one up to date; verify or remake its packed columns and kept digests",
     options = {
       { "--verify", nil, "compare the packed columns that tabulation reads, and the digests of the records that regen keeps, with the records (exit 1 when they differ)" },
-      { "--repack", nil, "make the packed columns again from the records, and forget the digests kept" },
+      { "--repack", nil, "write the packed columns again, each body's merged into full parts; remove a damaged part with the records it held (import their files again); forget the digests kept" },
     },
     run = function(c)
       if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
       local version, from, path = c.store:schema()
       if c.opt.repack then
-        local ok, err = c.store:repack()
-        if not ok then c.host.fail(err) end
-        print(string.format("%s: packed columns made again from the records, kept digests forgotten", path))
+        local lost, err = c.store:repack()
+        if not lost then c.host.fail(err) end
+        print(string.format("%s: packed columns written again, kept digests forgotten", path))
+        if lost > 0 then
+          print(string.format("%s: %d record%s of damaged packed columns removed: import their bodies' files again",
+            path, lost, lost == 1 and "" or "s"))
+        end
       end
       if c.opt.verify then
         local status = 0
-        for _, check in ipairs({ { c.store.verify_packs, "the packed columns", "makes them again" },
+        for _, check in ipairs({ { c.store.verify_packs, "the packed columns",
+                                   "removes a damaged part with its records (import their files again)" },
                                  { c.store.verify_digests, "the kept digests", "forgets them" } }) do
           if status == 1 then
             -- the digests are made from the records as the packed columns give them

@@ -6,7 +6,7 @@
 H='编号,收到日期,申请人类型,办结日期,办理结果'
 
 nb -d s.db init
-is "$rc:$out" "0:created store s.db (schema version 8)" "init: creates the store"
+is "$rc:$out" "0:created store s.db (schema version 9)" "init: creates the store"
 
 # ---- a good file, its summary, re-import, dry run ----
 printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,予以公开' 'A2,2020/2/3,企业,,' \

@@ -140,7 +140,7 @@ same "after updates"
 printf '%s\n' "$H" 'A1,2019/5/1,business,2019-05-11,2,甲' 'A3,2020-03-01,自然人,2020-12-30,1,甲' >r1same.csv
 nb -d s.db import request r1same.csv
 like "$out" "2 updated" "a re-import with the same coded values updates"
-is "$(sqlite3 s.db "SELECT closed FROM request WHERE id = 'A3'")" 20201230 "the changed date stored"
+is "$(nbsql s.db "SELECT closed FROM records_request WHERE id = 'A3'")" 20201230 "the changed date stored"
 same "after updates that leave coded fields as they were"
 
 # --replace-all: 乙 keeps only the new file's rows
@@ -197,18 +197,27 @@ is "$(sqlite3 s.db "SELECT count(*) FROM pack WHERE body NOT IN (SELECT id FROM 
 is "$(sqlite3 s.db "SELECT count(*) FROM digest WHERE body NOT IN (SELECT id FROM body)")" 0 "a deleted body leaves no kept digests"
 same "after deleting a body"
 
-# a damaged part: found, named, made again
+# a damaged part: found, named; the parts are the coded values' only copy, so init --repack
+# removes it with the records it held, and the body's file imported again brings them back
 sqlite3 s.db "UPDATE pack SET data = x'0102' WHERE kind = 'request' AND body = (SELECT id FROM body WHERE name = '乙')"
 nb -d s.db init --verify
-like "$rc:$out" "^1:s.db: the packed request records of body [0-9]+ differ from the rows \(1 kind and body pair\); 'nianbao init --repack -d s.db' makes them again" \
+like "$rc:$out" "^1:s.db: the packed request records of body [0-9]+ do not match the rows: a part does not decode, or its statistics are not its values' \(1 kind and body pair\); 'nianbao init --repack -d s.db' removes a damaged part with its records \(import their files again\)" \
    "init --verify finds a damaged part"
 like "$out" "s.db: the kept digests are not compared: the packed columns are not the records'" \
    "and compares no digest made from it"
 nb -d s.db report --body 乙 --year 2020 --to json --out o
-like "$rc:$err" "damaged packed columns of request.*nianbao init --repack" "a report from a damaged part stops and says how to mend it"
+like "$rc:$err" "damaged packed columns of request.*their coded values are lost; delete the body's records" \
+   "a report from a damaged part stops and says what can be done"
+nb -d s.db import --body 乙 request b.csv
+like "$rc:$err" "^2:.*damaged packed columns of request" "an import into the body stops too"
 nb -d s.db init --repack
-is "$rc" 0 "init --repack"
-same "after init --repack"
+is "$rc:$out" "0:s.db: packed columns written again, kept digests forgotten
+s.db: 1 record of damaged packed columns removed: import their bodies' files again" "init --repack removes the damaged part and its record"
+nb -d s.db init --verify
+is "$rc" 0 "after init --repack: init --verify"
+nb -d s.db import --body 乙 request b.csv
+is "$rc:$out" "0:b.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "the body's file imported again"
+same "after init --repack and the file imported again"
 
 # a wrong kept digest: found, named, forgotten by init --repack
 sqlite3 s.db "UPDATE digest SET hash = zeroblob(32) WHERE kind = 'request' AND body = (SELECT id FROM body WHERE name = '乙')"
@@ -217,7 +226,7 @@ like "$rc:$out" "^1:s.db: the packed columns of every kind and body match the re
 s.db: the kept digest of the request records of body [0-9]+ differs from the rows \(1 kind and body pair\); 'nianbao init --repack -d s.db' forgets them$" \
    "init --verify finds a wrong kept digest"
 nb -d s.db init --repack
-is "$rc:$out" "0:s.db: packed columns made again from the records, kept digests forgotten" "init --repack forgets the kept digests"
+is "$rc:$out" "0:s.db: packed columns written again, kept digests forgotten" "init --repack forgets the kept digests"
 is "$(sqlite3 s.db "SELECT count(*) FROM digest WHERE hash IS NOT NULL")" 0 "(none kept)"
 same "after init --repack forgot them"
 finish

@@ -232,7 +232,8 @@ static void test_window(void)
 {
     char err[512];
     nb_store *s = NULL;
-    if (nb_store_open(tmp("w.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+    if (nb_store_open(tmp("w.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK ||
+        nb_store_keep_values(s, err, sizeof err) != NB_OK) {
         printf("not ok - cannot create the store: %s\n", err);
         return;
     }
@@ -402,6 +403,95 @@ static void test_numbers_never_empty(void)
             }
         }
     CHECK(bad == 0, "every number field is required or given a default: a packed 0 is never 'empty'");
+    /* from schema step 9 a kind's coded values are in its parts alone: a coded field new to
+       an older kind would need a column more in every part (store.c catalogue_step adds a
+       column for a text field alone) */
+    bad = 0;
+    for (int i = 0; i < nb_nkinds; i++)
+        for (int f = 0; f < nb_kinds[i].nfields; f++) {
+            const nb_field *x = &nb_kinds[i].fields[f];
+            if (x->type != NB_F_TEXT && x->since >= 9 && x->since != nb_kinds[i].since) {
+                printf("# %s.%s: a coded field added to an older kind\n", nb_kinds[i].name, x->name);
+                bad++;
+            }
+        }
+    CHECK(bad == 0, "no coded field is added to a kind after schema step 9 (the parts have no column for it)");
+}
+
+/* A store as nianbao makes it: its tables hold no coded values, the parts are their only
+ * copy. Verify compares the rids with the rows' and checks the values themselves; repack
+ * merges the parts from the parts; a damaged part cannot be made again and says so. */
+static void test_narrow(void)
+{
+    char err[512], before[512], got[512];
+    nb_store *s = NULL;
+    if (nb_store_open(tmp("n.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        return;
+    }
+    const nb_kind *req = nb_kind_find("request");
+    CHECK(!nb_store_wide(s, req) &&
+              t_count(s, "SELECT count(*) FROM pragma_table_info('request') WHERE name IN "
+                         "('received', 'applicant', 'closed', 'outcome', 'channel')") == 0 &&
+              t_count(s, "SELECT count(*) FROM sqlite_master WHERE name = 'request' AND "
+                         "sql LIKE '%PRIMARY KEY(body, id)) WITHOUT ROWID%'") == 1,
+          "narrow: the table keyed by body and id, without the coded fields");
+    CHECK(import(s, "request", "甲", "编号,收到日期,申请人类型,办结日期,办理结果\n"
+                                    "A1,2020-01-05,自然人,2020-01-20,1\nA2,2020-01-07,企业,,\n"
+                                    "A3,2020-01-08,自然人,2020-02-01,3.1\n") == NB_OK &&
+              import(s, "request", "乙", "编号,收到日期,申请人类型\nB1,2020-01-06,企业\n") == NB_OK,
+          "narrow: imported");
+    CHECK(verify(s) == 0, "narrow: verify passes");
+    column(s, "request", 0, before, sizeof before);
+    CHECK_STR(before, "1:43834 2:43836 3:43837 4:43835", "narrow: the dates in the parts alone");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_pack_rebuild_all(s, err, sizeof err) == NB_OK &&
+              nb_store_commit(s, err, sizeof err) == NB_OK,
+          "narrow: repacked");
+    column(s, "request", 0, got, sizeof got);
+    CHECK(strcmp(got, before) == 0 && verify(s) == 0, "narrow: repack keeps every value (from the parts)");
+
+    /* a row gone behind the parts' back: its rid is in a part and not in the rows */
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK &&
+              nb_store_exec(s, "DELETE FROM request WHERE id = 'A2'", err, sizeof err) == NB_OK &&
+              verify(s) == 1,
+          "narrow: a row removed without its parts: verify finds the body");
+    nb_store_rollback(s);
+    CHECK(verify(s) == 0, "narrow: rolled back, verify passes");
+
+    /* a value no record may hold: an applicant the dictionary lacks */
+    int64_t body = t_count(s, "SELECT id FROM body WHERE name = '乙'");
+    int64_t ival[NB_MAX_FIELDS] = {20200106, 99999};
+    unsigned char has[NB_MAX_FIELDS] = {1, 1};
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK &&
+              nb_pack_update(s, req, body, 4, ival, has, err, sizeof err) == NB_OK &&
+              nb_store_commit(s, err, sizeof err) == NB_OK && verify(s) == 1,
+          "narrow: an applicant not in the dictionary: verify finds the body");
+    ival[1] = nb_store_code(s, "applicant", "business");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK &&
+              nb_pack_update(s, req, body, 4, ival, has, err, sizeof err) == NB_OK &&
+              nb_store_commit(s, err, sizeof err) == NB_OK && verify(s) == 0,
+          "narrow: put right, verify passes");
+
+    /* a damaged part: a record added to its body is refused, nothing written; repack
+       cannot make it again */
+    nb_store_exec(s, "UPDATE pack SET data = x'01' WHERE body = (SELECT id FROM body WHERE name = '甲')",
+                  err, sizeof err);
+    nb_err rc = t_import(s, "more.csv", "request", "甲", "编号,收到日期,申请人类型\nA4,2020-03-01,自然人\n", 0);
+    CHECK(rc == NB_ERR_NOSTORE && t_count(s, "SELECT count(*) FROM request") == 4,
+          "narrow: a record added to a body whose part is damaged: refused, nothing written");
+    nb_pack_cursor *c;
+    const nb_pack_part *p;
+    nb_pack_open(s, req, 0, &c, err, sizeof err);
+    rc = nb_pack_next(c, &p, err, sizeof err);
+    nb_pack_close(c);
+    CHECK(rc == NB_ERR_NOSTORE && strstr(err, "their coded values are lost") &&
+              strstr(err, "nianbao delete --body"),
+          "narrow: a damaged part: named, with what can be done");
+    CHECK(verify(s) == 1, "narrow: verify counts the damaged body");
+    CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_pack_rebuild_all(s, err, sizeof err) == NB_ERR_NOSTORE,
+          "narrow: repack cannot make it again");
+    nb_store_rollback(s);
+    nb_store_close(s);
 }
 
 int main(void)
@@ -413,7 +503,9 @@ int main(void)
         return 2;
     }
     nb_store *s = NULL;
-    if (nb_store_open(tmp("p.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+    /* its tables keep the coded values too: the reference the parts are compared with */
+    if (nb_store_open(tmp("p.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK ||
+        nb_store_keep_values(s, err, sizeof err) != NB_OK) {
         printf("not ok - cannot create the store: %s\n", err);
         return 1;
     }
@@ -425,6 +517,7 @@ int main(void)
     test_kept(s);
     nb_store_close(s);
     test_window();
+    test_narrow();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);

@@ -1738,7 +1738,9 @@ static int fresh_store(const char *name)
         slot_free(&cslot[i]);
         cslot[i].written = 0;
     }
-    if (nb_store_open(tmp(name), NB_OPEN_CREATE, &store, err, sizeof err) != NB_OK) {
+    /* its tables keep the coded values too: the packed columns' reference (nb_pack_verify) */
+    if (nb_store_open(tmp(name), NB_OPEN_CREATE, &store, err, sizeof err) != NB_OK ||
+        nb_store_keep_values(store, err, sizeof err) != NB_OK) {
         printf("# cannot create the store: %s\n", err);
         return -1;
     }
