@@ -51,6 +51,10 @@ _Static_assert(NB_MAX_FIELDS <= 32, "ahead_row.has holds a bit a field");
 #define KEY_MOVE(k) ((const void *)((const char *)(k) + 3))
 #define KEY_MOVE_IDS(k) ((const void *)((const char *)(k) + 4))
 
+/* A run of moved rows of rids alone up to this many is written id by id (end_moves); a
+ * longer one by its rids' range, a pass over its body's rows. */
+#define MOVE_BY_ID 4096
+
 /* Rows a read ahead takes: after a seek; at most, the rows of all the import's bodies that
  * have rows shared among them, but no fewer than AHEAD_LEAST each (a read costs a seek: a
  * body's own file re-imported with every line moved, 8% slower by 16 rows than by 256). */
@@ -117,6 +121,9 @@ struct nb_writer {
        gave each body's rows rids far apart). */
     int64_t move_lo, move_hi;
     nb_buf move_lo_id, move_hi_id;
+    nb_buf move_ids; /* the run's ids, each ending in a NUL, while it has at most
+                        MOVE_BY_ID rows: a run of rids alone is written id by id (its body's
+                        rows are keyed by id: a range of rids is a pass over all of them) */
     long move_by, move_first, move_last; /* lines: the change, the run's first and last */
     int nmoves;
     enum { MOVE_ONE, MOVE_RIDS, MOVE_IDS } move_as;
@@ -370,6 +377,7 @@ void nb_writer_free(nb_writer *w)
     nb_buf_free(&w->last_id);
     nb_buf_free(&w->move_lo_id);
     nb_buf_free(&w->move_hi_id);
+    nb_buf_free(&w->move_ids);
     free(w->same);
     free(w);
 }
@@ -1105,7 +1113,9 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
     }
     nb_async_wait(w->q->helper);
     pending_row first = {.line = w->move_first}, last = {.line = w->move_last};
-    int n = w->nmoves, ids = w->move_as == MOVE_IDS, step = SQLITE_OK;
+    int n = w->nmoves, step = SQLITE_OK;
+    /* a run of ids: their range; a short run of rids: id by id, each its own range */
+    int ids = w->move_as == MOVE_IDS || n <= MOVE_BY_ID, one_by_one = w->move_as != MOVE_IDS && ids;
     w->nmoves = 0;
     const void *key = ids ? KEY_MOVE_IDS(w->k) : KEY_MOVE(w->k);
     sqlite3_stmt *st = nb_store_stmt_take(w->s, key);
@@ -1117,26 +1127,45 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         step = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(w->s->db, sql, -1, &st, NULL);
         sqlite3_free(sql);
     }
+    int changed = 0;
     if (step == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, w->src);
         sqlite3_bind_int64(st, 2, w->move_by);
-        if (ids) {
+        if (one_by_one) {
             sqlite3_bind_int64(st, 3, w->body);
-            sqlite3_bind_text(st, 4, w->move_lo_id.data, (int)w->move_lo_id.len, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, w->move_hi_id.data, (int)w->move_hi_id.len, SQLITE_STATIC);
+            for (size_t at = 0; step == SQLITE_OK && at < w->move_ids.len;) {
+                const char *id = w->move_ids.data + at;
+                int len = (int)strlen(id);
+                sqlite3_bind_text(st, 4, id, len, SQLITE_STATIC);
+                sqlite3_bind_text(st, 5, id, len, SQLITE_STATIC);
+                step = sqlite3_step(st);
+                changed += sqlite3_changes(w->s->db);
+                sqlite3_reset(st);
+                step = step == SQLITE_DONE ? SQLITE_OK : step;
+                at += (size_t)len + 1;
+            }
+            if (step == SQLITE_OK)
+                step = SQLITE_DONE;
         } else {
-            sqlite3_bind_int64(st, 3, w->move_lo);
-            sqlite3_bind_int64(st, 4, w->move_hi);
-            sqlite3_bind_int64(st, 5, w->body);
+            if (ids) {
+                sqlite3_bind_int64(st, 3, w->body);
+                sqlite3_bind_text(st, 4, w->move_lo_id.data, (int)w->move_lo_id.len, SQLITE_STATIC);
+                sqlite3_bind_text(st, 5, w->move_hi_id.data, (int)w->move_hi_id.len, SQLITE_STATIC);
+            } else {
+                sqlite3_bind_int64(st, 3, w->move_lo);
+                sqlite3_bind_int64(st, 4, w->move_hi);
+                sqlite3_bind_int64(st, 5, w->body);
+            }
+            step = sqlite3_step(st);
+            changed = sqlite3_changes(w->s->db);
         }
-        step = sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         nb_store_stmt_give(w->s, key, st);
     } else {
         sqlite3_finalize(st);
     }
-    if (step == SQLITE_DONE && sqlite3_changes(w->s->db) != n)
+    if (step == SQLITE_DONE && changed != n)
         step = SQLITE_CORRUPT; /* a row of the run's range was not moved: never so */
     if (step != SQLITE_DONE) {
         where(w->q, &first, n == 1 ? &first : &last, err, errlen);
@@ -1166,8 +1195,10 @@ static nb_err move_row(nb_writer *w, int64_t rid, const char *id, long line, cha
         if (rids || ids) {
             if (nb_buf_reserve(&w->move_hi_id, len)) /* the run as it was, if not */
                 return nomem(err, errlen);
-            if (w->move_as == MOVE_ONE)
-                w->move_as = rids ? MOVE_RIDS : MOVE_IDS;
+            if (w->move_as == MOVE_ONE) /* ids first: a range of the body's key */
+                w->move_as = ids ? MOVE_IDS : MOVE_RIDS;
+            if (w->nmoves < MOVE_BY_ID && nb_buf_add(&w->move_ids, id, len + 1))
+                return nomem(err, errlen);
             w->move_hi = rid;
             w->move_last = line;
             w->move_seq = w->nfound;
@@ -1185,8 +1216,9 @@ static nb_err move_row(nb_writer *w, int64_t rid, const char *id, long line, cha
     w->move_first = w->move_last = line;
     w->move_as = MOVE_ONE;
     w->move_seq = w->nfound;
-    w->move_lo_id.len = w->move_hi_id.len = 0;
-    if (nb_buf_add(&w->move_lo_id, id, len) || nb_buf_add(&w->move_hi_id, id, len))
+    w->move_lo_id.len = w->move_hi_id.len = w->move_ids.len = 0;
+    if (nb_buf_add(&w->move_lo_id, id, len) || nb_buf_add(&w->move_hi_id, id, len) ||
+        nb_buf_add(&w->move_ids, id, len + 1))
         return nomem(err, errlen);
     w->nmoves = 1;
     return NB_OK;

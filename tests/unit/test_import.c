@@ -823,6 +823,39 @@ static void test_walk(void)
           "walk: the same file again: 13 unchanged");
 }
 
+/* A file whose ids run down, imported again with a line at its top: each row moved is next
+ * to the one before in rids alone, not in ids (the body's key). A run of 300 is written id
+ * by id, one of 5,000 (over MOVE_BY_ID) by its rids' range: each row one line down. */
+static void test_moved_down(void)
+{
+    for (int big = 0; big < 2; big++) {
+        int n = big ? 5000 : 300;
+        const char *body = big ? "降序大局" : "降序局";
+        nb_buf b = {0};
+        for (int pass = 0; pass < 2; pass++) {
+            b.len = 0;
+            nb_buf_adds(&b, pass ? "编号,收到日期,申请人类型\nMDNEW,2020-04-01,自然人\n"
+                                 : "编号,收到日期,申请人类型\n");
+            for (int i = n - 1; i >= 0; i--)
+                nb_buf_printf(&b, "MD%04d,2020-03-%02d,自然人\n", i, 1 + i % 28);
+            result r = run("request", write_file("down.csv", b.data), body, 0, NULL, 0);
+            CHECK(r.rc == NB_OK && r.st.inserted == (pass ? 1 : n) && r.st.updated == (pass ? n : 0),
+                  pass ? "moved down: a line added at the top: each row updated"
+                       : "moved down: stored, ids running down");
+        }
+        nb_buf_free(&b);
+        char q[512];
+        snprintf(q, sizeof q, "SELECT count(*), sum(r.line = %d - CAST(substr(r.id, 3) AS INTEGER)), "
+                 "count(DISTINCT r.src) FROM request r JOIN body b ON b.id = r.body "
+                 "WHERE b.name = '%s' AND r.id <> 'MDNEW'", n + 2, body);
+        char want[64];
+        snprintf(want, sizeof want, "%d|%d|1\n", n, n);
+        CHECK_STR(sql_rows(q), want, big ? "moved down: 5,000 rows one line down (their rids' range)"
+                                         : "moved down: 300 rows one line down (id by id)");
+    }
+    CHECK(verify_packs() == 0, "moved down: the parts and digests agree with the rows");
+}
+
 /* Rows found again with their values, their lines moved (a line added at the top, blocks
  * swapped), are written in runs of rids moved by as many lines: each row ends with its own
  * line and the file's source, whatever breaks a run (a changed row, a new one, another
@@ -2627,6 +2660,7 @@ int main(void)
     test_spill();
     test_walk();
     test_moved();
+    test_moved_down();
     test_moved_bodies();
     test_far_on();
     test_moved_seek();
