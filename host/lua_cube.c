@@ -30,6 +30,12 @@ static int l_idlist_gc(lua_State *L)
     return 0;
 }
 
+static int l_refs_gc(lua_State *L)
+{
+    nb_record_refs_free(luaL_checkudata(L, 1, "nianbao.refs"));
+    return 0;
+}
+
 static nb_cube *check_cube(lua_State *L, int idx)
 {
     cube_ud *u = luaL_checkudata(L, idx, NB_MT_CUBE);
@@ -265,28 +271,25 @@ static int l_cube_records(lua_State *L)
         return luaL_error(L, "cube:records: out of memory");
     const nb_kind *k = nb_kind_find(c->kind);
     int n = ids->n;
-    /* a chunk of refs at a time (each some 1.3 KB), owned by a userdata too: an error below
-       cannot leak them */
-    enum { CHUNK = 1024 };
-    nb_record_ref *refs = lua_newuserdatauv(L, CHUNK * sizeof *refs, 0);
+    /* the refs owned by a userdata too: an error below cannot leak them */
+    nb_record_refs_t *refs = lua_newuserdatauv(L, sizeof *refs, 0);
+    memset(refs, 0, sizeof *refs);
+    luaL_setmetatable(L, "nianbao.refs");
+    char err[512];
+    if (nb_record_refs(s, k, n, ids->rid, refs, err, sizeof err) != NB_OK)
+        return luaL_error(L, "%s", err);
     lua_createtable(L, n, 0);
-    for (int from = 0; from < n; from += CHUNK) {
-        int m = n - from < CHUNK ? n - from : CHUNK;
-        char err[512];
-        if (nb_record_refs(s, k, m, ids->rid + from, refs, err, sizeof err) != NB_OK)
-            return luaL_error(L, "%s", err);
-        for (int i = 0; i < m; i++) {
-            lua_createtable(L, 0, 4);
-            lua_pushinteger(L, ids->rid[from + i]);
-            lua_setfield(L, -2, "rid");
-            lua_pushstring(L, refs[i].id);
-            lua_setfield(L, -2, "id");
-            lua_pushstring(L, refs[i].source);
-            lua_setfield(L, -2, "source");
-            lua_pushinteger(L, refs[i].line);
-            lua_setfield(L, -2, "line");
-            lua_rawseti(L, -2, from + i + 1);
-        }
+    for (int i = 0; i < n; i++) {
+        lua_createtable(L, 0, 4);
+        lua_pushinteger(L, ids->rid[i]);
+        lua_setfield(L, -2, "rid");
+        lua_pushstring(L, refs->ref[i].id);
+        lua_setfield(L, -2, "id");
+        lua_pushstring(L, refs->ref[i].source);
+        lua_setfield(L, -2, "source");
+        lua_pushinteger(L, refs->ref[i].line);
+        lua_setfield(L, -2, "line");
+        lua_rawseti(L, -2, i + 1);
     }
     return 1;
 }
@@ -407,6 +410,11 @@ int nb_open_aggregate(lua_State *L)
     lua_pop(L, 1);
     if (luaL_newmetatable(L, "nianbao.idlist")) {
         lua_pushcfunction(L, l_idlist_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, "nianbao.refs")) {
+        lua_pushcfunction(L, l_refs_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_pop(L, 1);

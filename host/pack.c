@@ -1598,6 +1598,133 @@ nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen)
     return sync(s, 1, err, errlen);
 }
 
+static int stats_match(const unsigned char *s, int len, int ncols, int64_t *const *col, int n);
+static int valid_value(nb_store *s, const nb_kind *k, const int *field, int c, int64_t v);
+
+/* 1 when part DATA (LEN bytes) of K, of rids LO to HI, N records, stats STATS (SLEN bytes),
+ * is whole: it decodes into OUT (NCOLS + 1 columns of NB_PACK_PART) as N ascending rids from
+ * LO to HI, its statistics are its values', and each value is one a record may hold. */
+static int part_whole(nb_store *s, const nb_kind *k, const void *data, size_t len, int64_t lo,
+                      int64_t hi, int n, const unsigned char *stats, int slen, int64_t **out)
+{
+    int field[NB_MAX_FIELDS];
+    int ncols = nb_pack_columns(k, field, NULL);
+    int got = decode(data, len, ncols + 1, out);
+    if (got != n || n <= 0 || out[0][0] != lo || out[0][n - 1] != hi ||
+        !stats_match(stats, slen, ncols, out + 1, n))
+        return 0;
+    for (int r = 1; r < n; r++)
+        if (out[0][r] <= out[0][r - 1])
+            return 0;
+    for (int c = 0; c < ncols; c++)
+        for (int r = 0; r < n; r++)
+            if (!valid_value(s, k, field, c, out[c + 1][r]))
+                return 0;
+    return 1;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The rids of K's records of BODY in its rows (ROWS) or in its parts, ascending, into a new
+ * array *OUT of *N (the caller frees it). */
+static nb_err body_rids(nb_store *s, const nb_kind *k, int64_t body, int rows, int64_t **out,
+                        size_t *n, char *err, size_t errlen)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    nb_err rc = NB_OK;
+    if (rows) {
+        char q[160];
+        snprintf(q, sizeof q, "SELECT rid FROM %s WHERE body = ?1", k->table);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+            return sql_fail(s, err, errlen);
+        sqlite3_bind_int64(st, 1, body);
+        int step;
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                int64_t *more = realloc(*out, cap * sizeof *more);
+                if (!more) {
+                    rc = nomem(err, errlen);
+                    break;
+                }
+                *out = more;
+            }
+            (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = sql_fail(s, err, errlen);
+        sqlite3_finalize(st);
+        if (!rc)
+            qsort(*out, *n, sizeof **out, cmp_i64);
+        return rc;
+    }
+    nb_pack_cursor *c;
+    if ((rc = nb_pack_open(s, k, body, &c, err, errlen)))
+        return rc;
+    const nb_pack_part *p;
+    while (!rc && (rc = nb_pack_next(c, &p, err, errlen)) == NB_OK)
+        for (int i = 0; !rc && i < p->n; i++) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                int64_t *more = realloc(*out, cap * sizeof *more);
+                if (!more) {
+                    rc = nomem(err, errlen);
+                    break;
+                }
+                *out = more;
+            }
+            (*out)[(*n)++] = p->rid[i];
+        }
+    nb_pack_close(c);
+    return rc == NB_DONE ? NB_OK : rc;
+}
+
+/* Of K's records of BODY, removes those in its rows alone (their coded values are lost) and
+ * those in its parts alone (their ids are), counting them in *LOST. */
+static nb_err reconcile(nb_store *s, const nb_kind *k, int64_t body, long *lost, char *err,
+                        size_t errlen)
+{
+    int64_t *row = NULL, *part = NULL;
+    size_t nrow = 0, npart = 0;
+    nb_err rc = body_rids(s, k, body, 1, &row, &nrow, err, errlen);
+    if (!rc)
+        rc = body_rids(s, k, body, 0, &part, &npart, err, errlen);
+    sqlite3_stmt *del = NULL;
+    char q[160];
+    snprintf(q, sizeof q, "DELETE FROM %s WHERE body = ?1 AND rid = ?2", k->table);
+    size_t i = 0, j = 0;
+    while (!rc && (i < nrow || j < npart)) {
+        if (i < nrow && j < npart && row[i] == part[j]) {
+            i++, j++;
+        } else if (j == npart || (i < nrow && row[i] < part[j])) { /* in the rows alone */
+            if (!del && sqlite3_prepare_v2(s->db, q, -1, &del, NULL) != SQLITE_OK) {
+                rc = sql_fail(s, err, errlen);
+                break;
+            }
+            sqlite3_bind_int64(del, 1, body);
+            sqlite3_bind_int64(del, 2, row[i++]);
+            if (sqlite3_step(del) != SQLITE_DONE)
+                rc = sql_fail(s, err, errlen);
+            sqlite3_reset(del);
+            (*lost)++;
+        } else { /* in the parts alone */
+            rc = nb_pack_remove(s, k, body, part[j++], err, errlen);
+            (*lost)++;
+        }
+    }
+    sqlite3_finalize(del);
+    free(row);
+    free(part);
+    return rc;
+}
+
 nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
 {
     *lost = 0;
@@ -1608,19 +1735,27 @@ nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
         if (k->since > version || nb_store_wide(s, k))
             continue;
         int ncols = nb_pack_columns(k, NULL, NULL);
+        int64_t *tmp = malloc((size_t)NB_PACK_PART * (size_t)(ncols + 1) * sizeof *tmp);
+        int64_t *out[NB_MAX_FIELDS + 1];
+        for (int c = 0; tmp && c <= ncols; c++)
+            out[c] = tmp + (size_t)c * NB_PACK_PART;
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "SELECT rowid, body, rid_lo, rid_hi, n, data FROM pack "
-                                      "WHERE kind = ?1", -1, &st, NULL) != SQLITE_OK)
+        if (!tmp)
+            return nomem(err, errlen);
+        if (sqlite3_prepare_v2(s->db, "SELECT rowid, body, rid_lo, rid_hi, n, data, stats FROM pack "
+                                      "WHERE kind = ?1", -1, &st, NULL) != SQLITE_OK) {
+            free(tmp);
             return sql_fail(s, err, errlen);
+        }
         sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
         int64_t (*bad)[4] = NULL; /* rowid, body, rid_lo, rid_hi of each damaged part */
         size_t nbad = 0, cap = 0;
         int step;
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            layout l;
-            int n = parse(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
-                          ncols + 1, &l);
-            if (n >= 0 && n == sqlite3_column_int(st, 4))
+            if (part_whole(s, k, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
+                           sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+                           sqlite3_column_int(st, 4), sqlite3_column_blob(st, 6),
+                           sqlite3_column_bytes(st, 6), out))
                 continue;
             if (nbad == cap) {
                 cap = cap ? cap * 2 : 8;
@@ -1638,6 +1773,7 @@ nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
         if (!rc && step != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
+        free(tmp);
         char q[256];
         snprintf(q, sizeof q, "DELETE FROM %s WHERE body = ?1 AND rid BETWEEN ?2 AND ?3", k->table);
         sqlite3_stmt *rows = NULL, *part = NULL;
@@ -1657,12 +1793,39 @@ nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
                 *lost += sqlite3_changes(s->db);
             sqlite3_reset(part);
             sqlite3_reset(rows);
-            if (!rc)
-                rc = nb_digest_forget(s, k, bad[b][1], err, errlen);
         }
         sqlite3_finalize(rows);
         sqlite3_finalize(part);
         free(bad);
+        /* then the records in the rows alone or in the parts alone, body by body */
+        char bq[256];
+        snprintf(bq, sizeof bq, "SELECT DISTINCT body FROM %s UNION SELECT DISTINCT body FROM pack "
+                                "WHERE kind = ?1", k->table);
+        if (!rc && sqlite3_prepare_v2(s->db, bq, -1, &st, NULL) != SQLITE_OK)
+            rc = sql_fail(s, err, errlen);
+        if (!rc) {
+            sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+            int64_t *bodies = NULL;
+            size_t nb = 0, bcap = 0;
+            while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+                if (nb == bcap) {
+                    bcap = bcap ? bcap * 2 : 64;
+                    int64_t *more = realloc(bodies, bcap * sizeof *more);
+                    if (!more) {
+                        rc = nomem(err, errlen);
+                        break;
+                    }
+                    bodies = more;
+                }
+                bodies[nb++] = sqlite3_column_int64(st, 0);
+            }
+            if (!rc && step != SQLITE_DONE)
+                rc = sql_fail(s, err, errlen);
+            sqlite3_finalize(st);
+            for (size_t b = 0; !rc && b < nb; b++)
+                rc = reconcile(s, k, bodies[b], lost, err, errlen);
+            free(bodies);
+        }
     }
     return rc;
 }
@@ -1772,9 +1935,9 @@ nb_err nb_pack_damaged(nb_store *s, const nb_kind *k, int64_t body, char *err, s
                  s->path, k->name, (long long)body);
     else
         snprintf(err, errlen,
-                 "%s: damaged packed columns of %s (body %lld): their coded values are lost; "
-                 "delete the body's records ('nianbao delete --body NAME --force') and import "
-                 "its files again",
+                 "%s: damaged packed columns of %s (body %lld): the coded values of the records "
+                 "they held are lost; 'nianbao init --repack' removes them with those records, "
+                 "then import the body's files again",
                  s->path, k->name, (long long)body);
     return NB_ERR_NOSTORE;
 }

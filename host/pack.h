@@ -109,9 +109,12 @@ void nb_pack_forget(nb_store *s);
 nb_err nb_pack_rebuild_all(nb_store *s, char *err, size_t errlen);
 
 /* Of a kind whose parts are its coded values' only copy (not nb_store_wide): removes each
- * part that does not decode, and the records of its body in its rids' range, whose values
- * are lost, counting them in *LOST (their body's files imported again bring them back);
- * their pairs' digests are forgotten. Inside the caller's transaction. */
+ * part that is not whole (it does not decode, its rids are not its range, its statistics
+ * are not its values', a value is one no record may hold) with the records of its body in
+ * its rids' range, whose values are lost; then the records in a body's rows alone (their
+ * values lost) or in its parts alone (their ids lost). Counts them in *LOST (their bodies'
+ * files imported again bring them back). Inside the caller's transaction; the parts are
+ * written at its commit. */
 nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen);
 
 /* NB_ERR_NOSTORE, with ERR saying BODY's parts of K are damaged and what can be done. */

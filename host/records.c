@@ -446,10 +446,36 @@ nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *e
     return NB_OK;
 }
 
-nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_record_ref *ref,
-                         char *err, size_t errlen)
+void nb_record_refs_free(nb_record_refs_t *r)
 {
-    return nb_record_refs(s, kind, 1, &rid, ref, err, errlen);
+    for (int i = 0; r->ref && i < r->n; i++)
+        free(r->ref[i].id);
+    for (int i = 0; i < r->npaths; i++)
+        free(r->paths[i]);
+    free(r->ref);
+    free(r->paths);
+    free(r->src);
+    memset(r, 0, sizeof *r);
+}
+
+/* The path of source SRC (PATH as the row gives it) kept once in OUT; NULL out of memory. */
+static const char *ref_path(nb_record_refs_t *out, int64_t src, const char *path)
+{
+    for (int i = out->npaths - 1; i >= 0; i--)
+        if (out->src[i] == src)
+            return out->paths[i];
+    char **p = realloc(out->paths, (size_t)(out->npaths + 1) * sizeof *p);
+    if (p)
+        out->paths = p;
+    int64_t *q = p ? realloc(out->src, (size_t)(out->npaths + 1) * sizeof *q) : NULL;
+    if (q)
+        out->src = q;
+    char *copy = q ? strdup(path ? path : "") : NULL;
+    if (!copy)
+        return NULL;
+    out->paths[out->npaths] = copy;
+    out->src[out->npaths++] = src;
+    return copy;
 }
 
 typedef struct {
@@ -478,8 +504,9 @@ static int want_from(const ref_want *w, int n, int64_t rid)
     return lo;
 }
 
-/* Reads the rows ST gives (rid, id, path, line) into the wanted REFS; the count found. */
-static int refs_from(sqlite3_stmt *st, ref_want *w, int n, nb_record_ref *refs, int *step)
+/* Reads the rows ST gives (rid, id, path, line, src) into the wanted of OUT; the count
+ * found, or -1 out of memory. */
+static int refs_from(sqlite3_stmt *st, ref_want *w, int n, nb_record_refs_t *out, int *step)
 {
     int got = 0;
     while ((*step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -487,11 +514,13 @@ static int refs_from(sqlite3_stmt *st, ref_want *w, int n, nb_record_ref *refs, 
         for (; i < n && w[i].rid == sqlite3_column_int64(st, 0); i++) {
             if (w[i].found)
                 continue;
-            nb_record_ref *r = &refs[w[i].at];
+            nb_record_ref *r = &out->ref[w[i].at];
             const char *id = (const char *)sqlite3_column_text(st, 1);
-            const char *path = (const char *)sqlite3_column_text(st, 2);
-            snprintf(r->id, sizeof r->id, "%s", id ? id : "");
-            snprintf(r->source, sizeof r->source, "%s", path ? path : "");
+            r->id = strdup(id ? id : "");
+            r->source = ref_path(out, sqlite3_column_int64(st, 4),
+                                 (const char *)sqlite3_column_text(st, 2));
+            if (!r->id || !r->source)
+                return -1;
             r->line = (long)sqlite3_column_int64(st, 3);
             w[i].found = 1;
             got++;
@@ -501,11 +530,14 @@ static int refs_from(sqlite3_stmt *st, ref_want *w, int n, nb_record_ref *refs, 
 }
 
 nb_err nb_record_refs(nb_store *s, const nb_kind *kind, int n, const int64_t *rids,
-                      nb_record_ref *refs, char *err, size_t errlen)
+                      nb_record_refs_t *out, char *err, size_t errlen)
 {
+    memset(out, 0, sizeof *out);
     if (n <= 0)
         return NB_OK;
-    ref_want *w = malloc((size_t)n * sizeof *w);
+    out->ref = calloc((size_t)n, sizeof *out->ref);
+    out->n = out->ref ? n : 0;
+    ref_want *w = out->ref ? malloc((size_t)n * sizeof *w) : NULL;
     int64_t *bodies = NULL;
     int nb = 0, capb = 0, left = n;
     sqlite3_stmt *st = NULL;
@@ -550,25 +582,31 @@ nb_err nb_record_refs(nb_store *s, const nb_kind *kind, int n, const int64_t *ri
     sqlite3_finalize(st);
     st = NULL;
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT r.rid, r.id, s.path, r.line FROM %s r JOIN source s ON "
-                              "s.id = r.src WHERE r.body = ?1", kind->table);
+    snprintf(sql, sizeof sql, "SELECT r.rid, r.id, s.path, r.line, r.src FROM %s r JOIN source s "
+                              "ON s.id = r.src WHERE r.body = ?1", kind->table);
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         goto sql;
     for (int b = 0; b < nb && left; b++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, bodies[b]);
-        left -= refs_from(st, w, n, refs, &step);
+        int got = refs_from(st, w, n, out, &step);
+        if (got < 0)
+            goto nomem;
+        left -= got;
         if (step != SQLITE_DONE)
             goto sql;
     }
     sqlite3_finalize(st);
     st = NULL;
     if (left) { /* not in the parts yet: every row */
-        snprintf(sql, sizeof sql, "SELECT r.rid, r.id, s.path, r.line FROM %s r JOIN source s ON "
-                                  "s.id = r.src", kind->table);
+        snprintf(sql, sizeof sql, "SELECT r.rid, r.id, s.path, r.line, r.src FROM %s r JOIN source s "
+                                  "ON s.id = r.src", kind->table);
         if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
             goto sql;
-        left -= refs_from(st, w, n, refs, &step);
+        int got = refs_from(st, w, n, out, &step);
+        if (got < 0)
+            goto nomem;
+        left -= got;
         if (step != SQLITE_DONE)
             goto sql;
     }
@@ -578,6 +616,10 @@ nb_err nb_record_refs(nb_store *s, const nb_kind *kind, int n, const int64_t *ri
             rc = NB_ERR_NOTFOUND;
             break;
         }
+    goto done;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    rc = NB_ERR_NOMEM;
     goto done;
 sql:
     snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));

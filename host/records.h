@@ -97,20 +97,26 @@ nb_err nb_body_years(nb_store *s, int64_t body, int **years, int *n, char *err, 
 
 /* Where a record came from: its id, source file and line. */
 typedef struct {
-    char id[256];
-    char source[1024];
+    char *id;           /* owned by its nb_record_refs */
+    const char *source; /* the same */
     long line;
 } nb_record_ref;
 
-/* Looks up record RID of KIND. NB_ERR_NOTFOUND when absent. */
-nb_err nb_record_ref_get(nb_store *s, const nb_kind *kind, int64_t rid, nb_record_ref *ref,
-                         char *err, size_t errlen);
+/* Where N records came from: REF[i] the record of the i-th rid asked for. */
+typedef struct {
+    nb_record_ref *ref;
+    int n;
+    char **paths; /* the sources' paths, each once */
+    int64_t *src;
+    int npaths;
+} nb_record_refs_t;
 
-/* Looks up the N records RIDS of KIND into REFS[i], in one pass over the rows of each body
- * whose packed parts span one of them (a kind's table has no index on rid), then, for any
- * not found so (a record not yet in its parts), one over every row. NB_ERR_NOTFOUND,
- * naming the first, when one is absent. */
+/* Looks up the N records RIDS of KIND into *OUT (nb_record_refs_free frees it, whatever
+ * the result), in one pass over the rows of each body whose packed parts span one of them
+ * (a kind's table has no index on rid), then, for any not found so (a record not yet in its
+ * parts), one over every row. NB_ERR_NOTFOUND, naming the first, when one is absent. */
 nb_err nb_record_refs(nb_store *s, const nb_kind *kind, int n, const int64_t *rids,
-                      nb_record_ref *refs, char *err, size_t errlen);
+                      nb_record_refs_t *out, char *err, size_t errlen);
+void nb_record_refs_free(nb_record_refs_t *r);
 
 #endif

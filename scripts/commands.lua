@@ -934,7 +934,7 @@ commands.list = {
     summary = "create a store, or bring an older one up to date; verify or remake its packed columns and kept digests",
     options = {
       { "--verify", nil, "compare the packed columns that tabulation reads, and the digests of the records that regen keeps, with the records (exit 1 when they differ)" },
-      { "--repack", nil, "write the packed columns again, each body's merged into full parts; remove a damaged part with the records it held (import their files again); forget the digests kept" },
+      { "--repack", nil, "write the packed columns again, each body's merged into full parts; remove a damaged part with the records it held, and a record in the rows or the parts alone (import their files again); forget the digests kept" },
     },
     run = function(c)
       if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
@@ -951,7 +951,7 @@ commands.list = {
       if c.opt.verify then
         local status = 0
         for _, check in ipairs({ { c.store.verify_packs, "the packed columns",
-                                   "removes a damaged part with its records (import their files again)" },
+                                   "removes what is wrong with the records it touches (import their files again)" },
                                  { c.store.verify_digests, "the kept digests", "forgets them" } }) do
           if status == 1 then
             -- the digests are made from the records as the packed columns give them

@@ -201,12 +201,12 @@ same "after deleting a body"
 # removes it with the records it held, and the body's file imported again brings them back
 sqlite3 s.db "UPDATE pack SET data = x'0102' WHERE kind = 'request' AND body = (SELECT id FROM body WHERE name = '乙')"
 nb -d s.db init --verify
-like "$rc:$out" "^1:s.db: the packed request records of body [0-9]+ do not match the rows: a part does not decode, or its statistics are not its values' \(1 kind and body pair\); 'nianbao init --repack -d s.db' removes a damaged part with its records \(import their files again\)" \
+like "$rc:$out" "^1:s.db: the packed request records of body [0-9]+ do not match the rows: a part does not decode, or its statistics are not its values' \(1 kind and body pair\); 'nianbao init --repack -d s.db' removes what is wrong with the records it touches \(import their files again\)" \
    "init --verify finds a damaged part"
 like "$out" "s.db: the kept digests are not compared: the packed columns are not the records'" \
    "and compares no digest made from it"
 nb -d s.db report --body 乙 --year 2020 --to json --out o
-like "$rc:$err" "damaged packed columns of request.*their coded values are lost; delete the body's records" \
+like "$rc:$err" "damaged packed columns of request.*the coded values of the records they held are lost; 'nianbao init --repack' removes them" \
    "a report from a damaged part stops and says what can be done"
 nb -d s.db import --body 乙 request b.csv
 like "$rc:$err" "^2:.*damaged packed columns of request" "an import into the body stops too"

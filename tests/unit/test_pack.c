@@ -36,6 +36,23 @@ static void column(nb_store *s, const char *kind, int col, char *out, size_t len
     nb_pack_close(c);
 }
 
+/* store:repack's work: damaged parts and records in the rows or the parts alone removed,
+ * every part written again; the records removed, or -1. */
+static long repack(nb_store *s)
+{
+    char err[256];
+    long lost = -1;
+    if (nb_store_begin(s, err, sizeof err) != NB_OK)
+        return -1;
+    if (nb_pack_drop_damaged(s, &lost, err, sizeof err) != NB_OK ||
+        nb_pack_rebuild_all(s, err, sizeof err) != NB_OK) {
+        printf("# repack: %s\n", err);
+        nb_store_rollback(s);
+        return -1;
+    }
+    return nb_store_commit(s, err, sizeof err) == NB_OK ? lost : -1;
+}
+
 static long verify(nb_store *s)
 {
     long bad = -1;
@@ -484,13 +501,42 @@ static void test_narrow(void)
     nb_pack_open(s, req, 0, &c, err, sizeof err);
     rc = nb_pack_next(c, &p, err, sizeof err);
     nb_pack_close(c);
-    CHECK(rc == NB_ERR_NOSTORE && strstr(err, "their coded values are lost") &&
-              strstr(err, "nianbao delete --body"),
+    CHECK(rc == NB_ERR_NOSTORE && strstr(err, "coded values of the records they held are lost") &&
+              strstr(err, "nianbao init --repack"),
           "narrow: a damaged part: named, with what can be done");
     CHECK(verify(s) == 1, "narrow: verify counts the damaged body");
     CHECK(nb_store_begin(s, err, sizeof err) == NB_OK && nb_pack_rebuild_all(s, err, sizeof err) == NB_ERR_NOSTORE,
-          "narrow: repack cannot make it again");
+          "narrow: the parts cannot make it again");
     nb_store_rollback(s);
+    CHECK(repack(s) == 3 && verify(s) == 0 && t_count(s, "SELECT count(*) FROM request") == 1,
+          "narrow: repack removes the damaged part with its 3 records; verify passes");
+
+    /* a body's part gone: its record in the rows alone (its values lost), removed by repack;
+       the next record does not take its rid */
+    CHECK(import(s, "request", "丙", "编号,收到日期,申请人类型\nC1,2020-02-01,自然人\nC2,2020-02-02,企业\n") == NB_OK &&
+              import(s, "request", "丁", "编号,收到日期,申请人类型\nD1,2020-02-03,自然人\n") == NB_OK,
+          "narrow: more bodies");
+    nb_store_exec(s, "DELETE FROM pack WHERE body = (SELECT id FROM body WHERE name = '丁')", err, sizeof err);
+    CHECK(verify(s) == 1, "narrow: a record in the rows alone: verify finds the body");
+    CHECK(repack(s) == 1 && verify(s) == 0 &&
+              t_count(s, "SELECT count(*) FROM request WHERE id = 'D1'") == 0,
+          "narrow: repack removes it");
+    /* a record in the parts alone (its id lost) */
+    nb_store_exec(s, "DELETE FROM request WHERE id = 'C1'", err, sizeof err);
+    CHECK(verify(s) == 1, "narrow: a record in the parts alone: verify finds the body");
+    CHECK(repack(s) == 1 && verify(s) == 0, "narrow: repack takes it out of the parts");
+    column(s, "request", 0, got, sizeof got);
+    CHECK(strstr(got, ":43862") && !strstr(got, ":43861"), "narrow: C2 kept, C1's values gone");
+    /* statistics that are not the part's values: the values cannot be trusted */
+    nb_store_exec(s, "UPDATE pack SET stats = zeroblob(length(stats)) WHERE body = "
+                     "(SELECT id FROM body WHERE name = '丙')", err, sizeof err);
+    CHECK(verify(s) == 1, "narrow: statistics not the values': verify finds the body");
+    CHECK(repack(s) == 1 && verify(s) == 0 && t_count(s, "SELECT count(*) FROM request") == 1,
+          "narrow: repack removes the part with its record, not writes it again with new statistics");
+    CHECK(import(s, "request", "丁", "编号,收到日期,申请人类型\nD2,2020-02-04,自然人\n") == NB_OK &&
+              t_count(s, "SELECT count(*) FROM (SELECT rid FROM request GROUP BY rid HAVING count(*) > 1)") == 0 &&
+              verify(s) == 0,
+          "narrow: a record added after: no rid twice");
     nb_store_close(s);
 }
 
