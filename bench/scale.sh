@@ -129,7 +129,7 @@ for ROWS in $SIZES; do
         tail -n +2 "$D/tab.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: record by record, other cells" >&2; exit 1; }
         sh bench/flow_sql.sh $FIRST $LAST >"$D/flow.sql"
         t0=$(now)
-        "$NB" -d "$D/s.db" run bench/sql.lua "$D/flow.sql" >"$D/sql.out"
+        "$NB" -d "$D/s.db" run bench/sql.lua "$(cat "$D/flow.sql")" >"$D/sql.out"
         since "$t0" >>"$D/tab_sql.times"
         LC_ALL=C sort "$D/sql.out" | cmp -s - "$D/cells.nb" || { echo "bench: sqlite3 GROUP BY, other cells" >&2; exit 1; }
         if [ -n "$DUCK" ]; then

@@ -1,11 +1,8 @@
--- sql.lua - runs the SQL of FILE (bench/flow_sql.sh's) through store:query and prints its
+-- sql.lua - runs the SQL given (bench/flow_sql.sh's) through store:query and prints its
 -- rows as "b|y|r|a|n" lines (its columns' names), as the sqlite3 shell would.
 --
---   nianbao -d STORE run bench/sql.lua FILE
-local path = ...
-local f = assert(io.open(path))
-local sql = f:read("a")
-f:close()
+--   nianbao -d STORE run bench/sql.lua "$(cat FILE)"
+local sql = ...
 local store = assert(nianbao.open(nil, { readonly = true }))
 local out = {}
 for _, row in ipairs(store:query(sql)) do
