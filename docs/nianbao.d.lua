@@ -135,8 +135,9 @@ function Store:count(kind, filters) end
 ---@return string|nil status "inserted" or "updated"
 ---@return string? message
 function Store:insert(kind, body, record) end
---- A read-only SQL query; each kind's records are also the table records_<kind>
---- (rid, body, id, the fields, src, line, raw; coded values from the packed columns).
+--- A read-only SQL query; each kind's records are the table records_<kind> (rid, body, id,
+--- the fields, src, line, raw; coded values from the packed columns, their only copy: the
+--- kind's own table holds body, id, rid, the text fields, src, line and raw alone).
 ---@return table[]
 function Store:query(sql, ...) end
 ---@return Cube
@@ -291,13 +292,18 @@ function Store:digests(bodies) end
 ---@return string message
 function Store:verify_digests() end
 
----Compares the packed columns with the records: the (kind, body) pairs that differ, and the first.
+---Checks the packed columns (the coded values' only copy): the (kind, body) pairs with a part
+---that does not decode, a record in the rows or the parts alone, or a value no record may hold;
+---and the first, with what is wrong.
 ---@return integer bad
 ---@return string message
 function Store:verify_packs() end
 
----Makes every packed column again from the records and forgets the kept digests.
----@return true|nil
+---Writes every packed column again (each body's parts merged into full ones), removing a part
+---that is not whole, and a record in the rows or the parts alone, with the records they touch;
+---forgets the kept digests. Returns how many records were removed (their files imported again
+---bring them back).
+---@return integer|nil lost
 ---@return string? message
 function Store:repack() end
 
