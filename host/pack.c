@@ -1326,8 +1326,13 @@ int nb_pack_rids(nb_store *s, const nb_kind *k, int n, int64_t *first)
     sqlite3_mutex *m = sqlite3_db_mutex(s->db);
     int kind = (int)(k - nb_kinds), rc = SQLITE_OK;
     sqlite3_mutex_enter(m);
-    if (!s->next_rid && s->depth > 0)
-        s->next_rid = calloc((size_t)nb_nkinds, sizeof *s->next_rid); /* none: read each time */
+    if (!s->next_rid && s->depth > 0 &&
+        !(s->next_rid = calloc((size_t)nb_nkinds, sizeof *s->next_rid))) {
+        /* not read each time instead: the parts leave out a body's last part held in
+           memory, whose rids would be given again */
+        sqlite3_mutex_leave(m);
+        return SQLITE_NOMEM;
+    }
     int64_t next = s->next_rid && s->depth > 0 ? s->next_rid[kind] : 0;
     if (!next) {
         sqlite3_stmt *st;
