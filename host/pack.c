@@ -1606,26 +1606,26 @@ nb_err nb_pack_sync(nb_store *s, char *err, size_t errlen)
 static int stats_match(const unsigned char *s, int len, int ncols, int64_t *const *col, int n);
 static int valid_value(nb_store *s, const nb_kind *k, const int *field, int c, int64_t v);
 
-/* 1 when part DATA (LEN bytes) of K, of rids LO to HI, N records, stats STATS (SLEN bytes),
- * is whole: it decodes into OUT (NCOLS + 1 columns of NB_PACK_PART) as N ascending rids from
- * LO to HI, its statistics are its values', and each value is one a record may hold. */
-static int part_whole(nb_store *s, const nb_kind *k, const void *data, size_t len, int64_t lo,
-                      int64_t hi, int n, const unsigned char *stats, int slen, int64_t **out)
+/* The number of records of part DATA (LEN bytes) of K, with stats STATS (SLEN bytes),
+ * when it is whole: it decodes into OUT (NCOLS + 1 columns of NB_PACK_PART) as ascending
+ * rids, its statistics are its values', and each value is one a record may hold; else -1.
+ * (Its row's n, rid_lo and rid_hi are not asked: they are written again from its data.) */
+static int part_whole(nb_store *s, const nb_kind *k, const void *data, size_t len,
+                      const unsigned char *stats, int slen, int64_t **out)
 {
     int field[NB_MAX_FIELDS];
     int ncols = nb_pack_columns(k, field, NULL);
-    int got = decode(data, len, ncols + 1, out);
-    if (got != n || n <= 0 || out[0][0] != lo || out[0][n - 1] != hi ||
-        !stats_match(stats, slen, ncols, out + 1, n))
-        return 0;
+    int n = decode(data, len, ncols + 1, out);
+    if (n < 0 || (n > 0 && !stats_match(stats, slen, ncols, out + 1, n)))
+        return -1;
     for (int r = 1; r < n; r++)
         if (out[0][r] <= out[0][r - 1])
-            return 0;
+            return -1;
     for (int c = 0; c < ncols; c++)
         for (int r = 0; r < n; r++)
             if (!valid_value(s, k, field, c, out[c + 1][r]))
-                return 0;
-    return 1;
+                return -1;
+    return n;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -1688,6 +1688,8 @@ static nb_err body_rids(nb_store *s, const nb_kind *k, int64_t body, int rows, i
             (*out)[(*n)++] = p->rid[i];
         }
     nb_pack_close(c);
+    if (rc == NB_DONE) /* in rid order, whatever order the parts are in */
+        qsort(*out, *n, sizeof **out, cmp_i64);
     return rc == NB_DONE ? NB_OK : rc;
 }
 
@@ -1754,13 +1756,32 @@ nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
         }
         sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
         int64_t (*bad)[4] = NULL; /* rowid, body, rid_lo, rid_hi of each damaged part */
-        size_t nbad = 0, cap = 0;
+        int64_t (*fix)[4] = NULL; /* rowid, rid_lo, rid_hi, n of each part to correct */
+        size_t nbad = 0, cap = 0, nfix = 0, fcap = 0;
         int step;
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (part_whole(s, k, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
-                           sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                           sqlite3_column_int(st, 4), sqlite3_column_blob(st, 6),
-                           sqlite3_column_bytes(st, 6), out))
+            int n = part_whole(s, k, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
+                               sqlite3_column_blob(st, 6), sqlite3_column_bytes(st, 6), out);
+            if (n > 0 && (out[0][0] != sqlite3_column_int64(st, 2) ||
+                          out[0][n - 1] != sqlite3_column_int64(st, 3) ||
+                          n != sqlite3_column_int(st, 4))) {
+                /* whole, its row's range or count wrong: written again from its data */
+                if (nfix == fcap) {
+                    fcap = fcap ? fcap * 2 : 8;
+                    int64_t (*more)[4] = realloc(fix, fcap * sizeof *more);
+                    if (!more) {
+                        rc = nomem(err, errlen);
+                        break;
+                    }
+                    fix = more;
+                }
+                fix[nfix][0] = sqlite3_column_int64(st, 0);
+                fix[nfix][1] = out[0][0];
+                fix[nfix][2] = out[0][n - 1];
+                fix[nfix++][3] = n;
+                continue;
+            }
+            if (n >= 0)
                 continue;
             if (nbad == cap) {
                 cap = cap ? cap * 2 : 8;
@@ -1779,29 +1800,38 @@ nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
             rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
         free(tmp);
-        char q[256];
-        snprintf(q, sizeof q, "DELETE FROM %s WHERE body = ?1 AND rid BETWEEN ?2 AND ?3", k->table);
-        sqlite3_stmt *rows = NULL, *part = NULL;
-        if (!rc && nbad && (sqlite3_prepare_v2(s->db, q, -1, &rows, NULL) != SQLITE_OK ||
-                            sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE rowid = ?1", -1,
-                                               &part, NULL) != SQLITE_OK))
+        /* a damaged part goes alone: its records, whatever its row says their rids are,
+           are then in their body's rows alone, and removed from them below */
+        sqlite3_stmt *part = NULL, *put = NULL;
+        if (!rc && (nbad || nfix) &&
+            (sqlite3_prepare_v2(s->db, "DELETE FROM pack WHERE rowid = ?1", -1, &part, NULL) !=
+                 SQLITE_OK ||
+             sqlite3_prepare_v2(s->db, "UPDATE OR FAIL pack SET rid_lo = ?2, rid_hi = ?3, n = ?4 "
+                                       "WHERE rowid = ?1", -1, &put, NULL) != SQLITE_OK))
             rc = sql_fail(s, err, errlen);
         for (size_t b = 0; !rc && b < nbad; b++) {
             cache_drop(s, i, bad[b][1]);
             sqlite3_bind_int64(part, 1, bad[b][0]);
-            sqlite3_bind_int64(rows, 1, bad[b][1]);
-            sqlite3_bind_int64(rows, 2, bad[b][2]);
-            sqlite3_bind_int64(rows, 3, bad[b][3]);
-            if (sqlite3_step(part) != SQLITE_DONE || sqlite3_step(rows) != SQLITE_DONE)
+            if (sqlite3_step(part) != SQLITE_DONE)
                 rc = sql_fail(s, err, errlen);
-            else
-                *lost += sqlite3_changes(s->db);
             sqlite3_reset(part);
-            sqlite3_reset(rows);
         }
-        sqlite3_finalize(rows);
+        for (size_t f = 0; !rc && f < nfix; f++) {
+            for (int c = 0; c < 4; c++)
+                sqlite3_bind_int64(put, c + 1, fix[f][c]);
+            if (sqlite3_step(put) != SQLITE_DONE)
+                rc = sql_fail(s, err, errlen);
+            sqlite3_reset(put);
+        }
+        for (int c = 0; nfix && s->pack && c < s->pack->npc;) /* the kind's parts read */
+            if (s->pack->pc[c].kind == i)
+                cache_evict(s->pack, c);
+            else
+                c++;
         sqlite3_finalize(part);
+        sqlite3_finalize(put);
         free(bad);
+        free(fix);
         /* then the records in the rows alone or in the parts alone, body by body */
         char bq[256];
         snprintf(bq, sizeof bq, "SELECT DISTINCT body FROM %s UNION SELECT DISTINCT body FROM pack "
@@ -2358,6 +2388,55 @@ static nb_err same_body(nb_store *s, const nb_kind *k, int64_t body, const char 
     return rc;
 }
 
+/* The bodies of K with a part whose row's rid range or count is not what its data holds,
+ * into a new array *OUT of *N (a part that does not decode is same_body's to find). */
+static nb_err rows_of_parts(nb_store *s, const nb_kind *k, int64_t **out, size_t *n, char *err,
+                            size_t errlen)
+{
+    int ncols = nb_pack_columns(k, NULL, NULL);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int64_t *tmp = malloc((size_t)NB_PACK_PART * (size_t)(ncols + 1) * sizeof *tmp);
+    int64_t *cols[NB_MAX_FIELDS + 1];
+    for (int c = 0; tmp && c <= ncols; c++)
+        cols[c] = tmp + (size_t)c * NB_PACK_PART;
+    sqlite3_stmt *st;
+    if (!tmp)
+        return nomem(err, errlen);
+    if (sqlite3_prepare_v2(s->db, "SELECT body, rid_lo, rid_hi, n, data FROM pack WHERE kind = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        free(tmp);
+        return sql_fail(s, err, errlen);
+    }
+    sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+    nb_err rc = NB_OK;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int got = decode(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
+                         ncols + 1, cols);
+        if (got < 0 || (got == sqlite3_column_int(st, 3) &&
+                        (got == 0 || (cols[0][0] == sqlite3_column_int64(st, 1) &&
+                                      cols[0][got - 1] == sqlite3_column_int64(st, 2)))))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            int64_t *more = realloc(*out, cap * sizeof *more);
+            if (!more) {
+                rc = nomem(err, errlen);
+                break;
+            }
+            *out = more;
+        }
+        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sql_fail(s, err, errlen);
+    sqlite3_finalize(st);
+    free(tmp);
+    return rc;
+}
+
 nb_err nb_pack_verify(nb_store *s, long *bad, char *why, size_t whylen, char *err,
                       size_t errlen)
 {
@@ -2378,11 +2457,18 @@ nb_err nb_pack_verify(nb_store *s, long *bad, char *why, size_t whylen, char *er
         if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
             return sql_fail(s, err, errlen);
         sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+        int64_t *wrong = NULL;
+        size_t nwrong = 0;
+        rc = rows_of_parts(s, k, &wrong, &nwrong, err, errlen);
         int step = SQLITE_DONE;
         while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t body = sqlite3_column_int64(st, 0);
             const char *what = NULL;
-            rc = same_body(s, k, body, &what, err, errlen);
+            for (size_t w = 0; w < nwrong && !what; w++)
+                if (wrong[w] == body)
+                    what = "a part's rid range or count in its row is not what its data holds";
+            if (!what)
+                rc = same_body(s, k, body, &what, err, errlen);
             if (!rc && what) {
                 if (*bad == 0 && whylen)
                     snprintf(why, whylen, "the packed %s records of body %lld do not match the "
@@ -2393,6 +2479,7 @@ nb_err nb_pack_verify(nb_store *s, long *bad, char *why, size_t whylen, char *er
         if (!rc && step != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
+        free(wrong);
     }
     return rc;
 }
