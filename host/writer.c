@@ -829,8 +829,8 @@ static int step_row(nb_batch *q, const char *text, const pending_row *p, int64_t
     }
     bind_row(q->k, st, 0, text, p, *rid, NULL);
     rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE && !p->rid)
-        nb_pack_rids_forget(q->s, q->k); /* the rid was not used */
+    /* a rid not used stays given: counted again from the parts, the count would leave out
+       the records still in memory (a gap is no harm) */
     sqlite3_reset(st);
     nb_store_stmt_give(q->s, key, st);
     return rc;
@@ -879,8 +879,8 @@ static int step_batch(nb_batch *q, const pending_row *rows, const char *text, in
         bind_row(q->k, q->ins_batch, i * (q->k->nfields + 6), text, &rows[i], first + i,
                  q->bound[i]);
     rc = sqlite3_step(q->ins_batch);
-    if (rc != SQLITE_DONE)
-        nb_pack_rids_forget(q->s, q->k); /* the rids were not all used */
+    /* the rids not used stay given (step_row), and a failing batch keeps the rows it wrote
+       before its failure (OR FAIL) */
     *last = first + BATCH_ROWS - 1;
     return rc;
 }
