@@ -1666,7 +1666,7 @@ static nb_err body_rids(nb_store *s, const nb_kind *k, int64_t body, int rows, i
         if (!rc && step != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
         sqlite3_finalize(st);
-        if (!rc)
+        if (!rc && *n > 1)
             qsort(*out, *n, sizeof **out, cmp_i64);
         return rc;
     }
@@ -1688,7 +1688,7 @@ static nb_err body_rids(nb_store *s, const nb_kind *k, int64_t body, int rows, i
             (*out)[(*n)++] = p->rid[i];
         }
     nb_pack_close(c);
-    if (rc == NB_DONE) /* in rid order, whatever order the parts are in */
+    if (rc == NB_DONE && *n > 1) /* in rid order, whatever order the parts are in */
         qsort(*out, *n, sizeof **out, cmp_i64);
     return rc == NB_DONE ? NB_OK : rc;
 }
