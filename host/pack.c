@@ -1628,6 +1628,21 @@ static int part_whole(nb_store *s, const nb_kind *k, const void *data, size_t le
     return n;
 }
 
+/* Appends V to the array *A of *N (room for *CAP, grown twice as large); -1 out of memory. */
+static int push_i64(int64_t **a, size_t *n, size_t *cap, int64_t v)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        int64_t *more = realloc(*a, c * sizeof *more);
+        if (!more)
+            return -1;
+        *a = more;
+        *cap = c;
+    }
+    (*a)[(*n)++] = v;
+    return 0;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -1652,16 +1667,8 @@ static nb_err body_rids(nb_store *s, const nb_kind *k, int64_t body, int rows, i
         sqlite3_bind_int64(st, 1, body);
         int step;
         while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                int64_t *more = realloc(*out, cap * sizeof *more);
-                if (!more) {
-                    rc = nomem(err, errlen);
-                    break;
-                }
-                *out = more;
-            }
-            (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+            if (push_i64(out, n, &cap, sqlite3_column_int64(st, 0)) != 0)
+                rc = nomem(err, errlen);
         }
         if (!rc && step != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);
@@ -1675,18 +1682,9 @@ static nb_err body_rids(nb_store *s, const nb_kind *k, int64_t body, int rows, i
         return rc;
     const nb_pack_part *p;
     while (!rc && (rc = nb_pack_next(c, &p, err, errlen)) == NB_OK)
-        for (int i = 0; !rc && i < p->n; i++) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                int64_t *more = realloc(*out, cap * sizeof *more);
-                if (!more) {
-                    rc = nomem(err, errlen);
-                    break;
-                }
-                *out = more;
-            }
-            (*out)[(*n)++] = p->rid[i];
-        }
+        for (int i = 0; !rc && i < p->n; i++)
+            if (push_i64(out, n, &cap, p->rid[i]) != 0)
+                rc = nomem(err, errlen);
     nb_pack_close(c);
     if (rc == NB_DONE && *n > 1) /* in rid order, whatever order the parts are in */
         qsort(*out, *n, sizeof **out, cmp_i64);
@@ -1842,18 +1840,9 @@ nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
             sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
             int64_t *bodies = NULL;
             size_t nb = 0, bcap = 0;
-            while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-                if (nb == bcap) {
-                    bcap = bcap ? bcap * 2 : 64;
-                    int64_t *more = realloc(bodies, bcap * sizeof *more);
-                    if (!more) {
-                        rc = nomem(err, errlen);
-                        break;
-                    }
-                    bodies = more;
-                }
-                bodies[nb++] = sqlite3_column_int64(st, 0);
-            }
+            while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+                if (push_i64(&bodies, &nb, &bcap, sqlite3_column_int64(st, 0)) != 0)
+                    rc = nomem(err, errlen);
             if (!rc && step != SQLITE_DONE)
                 rc = sql_fail(s, err, errlen);
             sqlite3_finalize(st);
@@ -2419,16 +2408,10 @@ static nb_err rows_of_parts(nb_store *s, const nb_kind *k, int64_t **out, size_t
                         (got == 0 || (cols[0][0] == sqlite3_column_int64(st, 1) &&
                                       cols[0][got - 1] == sqlite3_column_int64(st, 2)))))
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            int64_t *more = realloc(*out, cap * sizeof *more);
-            if (!more) {
-                rc = nomem(err, errlen);
-                break;
-            }
-            *out = more;
+        if (push_i64(out, n, &cap, sqlite3_column_int64(st, 0)) != 0) {
+            rc = nomem(err, errlen);
+            break;
         }
-        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
     }
     if (!rc && step != SQLITE_DONE)
         rc = sql_fail(s, err, errlen);
