@@ -28,9 +28,16 @@
 #             regen's default), the first after the import and again with nothing changed
 #             (the digests kept; the same bytes) into another folder, and into the first's
 #             (every body current: left as it is), against the same reports
-#             one by one with nianbao report (a sample of SAMPLE, per report); the first
-#             run's peak memory (its largest process: wait4 reports the largest of the
-#             process and the workers it waited for).
+#             one by one with nianbao report (a sample of SAMPLE of the reports regen
+#             makes: the years 2019-2025, which have a national format), per report; the
+#             first run's peak memory (its largest process: wait4 reports the largest of the
+#             process and the workers it waited for); and the same sample one by one with
+#             the nianbao issue 10 measured ("today's per-report loop" when it was filed:
+#             the program of REF_COMMIT, the last commit before that issue's work, built
+#             from this clone's history into bench/data/scale/ref, over its own store of
+#             the same files, made once per size and imported file by file, as the issue
+#             did). Its tables must be the bytes of regen's JSON for the same reports. A
+#             clone without the history skips it with a line.
 # The short commands (the reports, regen, the loop) are timed by bench/walltime.c, which
 # reads the clock around its fork and wait and gives the peak memory as well: the shell's
 # `date` before and after added 1-2 ms to a 30 ms report. The folders the reports go to
@@ -71,6 +78,26 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 fi
 [ -n "$DUCK" ] || echo "bench: DuckDB skipped (npm could not install @duckdb/node-api)"
 
+# The reference program of issue 10's per-report loop (see above), built once.
+REF_COMMIT=${REF_COMMIT:-4a89182}
+REF=""
+if [ -x "$DATA/ref/nianbao" ] && [ "$(cat "$DATA/ref/.commit" 2>/dev/null)" = "$REF_COMMIT" ]; then
+    REF=$(pwd)/$DATA/ref/nianbao
+elif git cat-file -e "$REF_COMMIT^{commit}" 2>/dev/null; then
+    echo "building the nianbao of $REF_COMMIT (issue 10's reference) in $DATA/ref"
+    rm -rf "$DATA/ref"
+    mkdir -p "$DATA/ref"
+    if git archive "$REF_COMMIT" | tar -x -C "$DATA/ref" &&
+        make -s -C "$DATA/ref" nianbao >"$DATA/ref.log" 2>&1; then
+        echo "$REF_COMMIT" >"$DATA/ref/.commit"
+        REF=$(pwd)/$DATA/ref/nianbao
+    else
+        echo "bench: the nianbao of $REF_COMMIT did not build (see $DATA/ref.log)" >&2
+        exit 1
+    fi
+fi
+[ -n "$REF" ] || echo "bench: the loop of issue 10's nianbao skipped (no commit $REF_COMMIT in this clone's history)"
+
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.4f\n", b - a }'; }
 # stats FILE: "median lo hi" of the numbers in FILE
@@ -79,6 +106,9 @@ stats() { sort -g "$1" | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] 
 ratios() { paste "$1" "$2" | awk '{ print $1 / $2 }' >"$1.ratio"; stats "$1.ratio"; }
 # peak: the largest "maxrss KiB" GNU time (or walltime's second field) wrote into FILE, in MB
 peak() { awk '{ if ($1 > m) m = $1 } END { printf "%.0f", m / 1024 }' "$1"; }
+# tables FILE: the digest of a report's JSON before its checks (the older program words some
+# checks otherwise)
+tables() { awk 'BEGIN { RS = "\"checks\"" } NR == 1' "$1" | md5sum; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
 : >"$DATA/results"
@@ -94,14 +124,24 @@ for ROWS in $SIZES; do
         touch "$D/csv/.done"
     fi
     csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
-    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report report_all regen again current loop written; do : >"$D/$f.times"; done
+    if [ -n "$REF" ] && { [ ! -f "$D/ref.done" ] || [ "$D/csv/.done" -nt "$D/ref.done" ] ||
+        [ "$(cat "$D/ref.done")" != "$REF_COMMIT" ]; }; then
+        echo "importing $ROWS requests into the store of the nianbao of $REF_COMMIT, file by file"
+        rm -f "$D/ref.db" "$D/ref.db-wal" "$D/ref.db-shm" "$D/ref.done"
+        "$REF" -d "$D/ref.db" init >/dev/null
+        for f in "$D"/csv/*.csv; do
+            "$REF" -d "$D/ref.db" import request "$f" >/dev/null || { echo "bench: $REF_COMMIT's import of $f failed" >&2; exit 1; }
+        done
+        echo "$REF_COMMIT" >"$D/ref.done"
+    fi
+    for f in import import_sql tab tab_rows tab_sql tab_duck tab_c report report_all regen again current loop refloop written; do : >"$D/$f.times"; done
     for f in import sql tab report regen; do : >"$D/$f.rss"; done
     rm -f "$D/one.t" "$D/all.t" "$D/regen.t" "$D/again.t" "$D/current.t"
     i=1
     while [ "$i" -le "$RUNS" ]; do
         # ---- import ----
         rm -f "$D/s.db" "$D/s.db-wal" "$D/s.db-shm" "$D/plain.db"
-        rm -rf "$D/one" "$D/all" "$D/regen" "$D/again" "$D/loop" # the last run's (see above)
+        rm -rf "$D/one" "$D/all" "$D/regen" "$D/again" "$D/loop" "$D/refloop" # the last run's (see above)
         sync
         removed=$(date +%s)
         t0=$(now)
@@ -176,11 +216,34 @@ for ROWS in $SIZES; do
         k=1
         while [ "$k" -le "$SAMPLE" ]; do
             body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
-            "$WT" "$D/loop.t" "$NB" -d "$D/s.db" report --body "$body" --year $(( FIRST + k % 11 )) --to json,xlsx \
+            "$WT" "$D/loop.t" "$NB" -d "$D/s.db" report --body "$body" --year $(( 2019 + k % 7 )) --to json,xlsx \
                 --out "$D/loop" >/dev/null 2>&1 || true
             k=$((k + 1))
         done
         awk -v n="$SAMPLE" '{ t += $1 } END { printf "%.5f\n", t / n }' "$D/loop.t" >>"$D/loop.times"
+        if [ -n "$REF" ]; then
+            mkdir -p "$D/refloop"
+            : >"$D/refloop.t"
+            k=1
+            while [ "$k" -le "$SAMPLE" ]; do
+                body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
+                "$WT" "$D/refloop.t" "$REF" -d "$D/ref.db" report --body "$body" --year $(( 2019 + k % 7 )) --to json,xlsx \
+                    --out "$D/refloop" >/dev/null 2>&1 || true
+                k=$((k + 1))
+            done
+            awk -v n="$SAMPLE" '{ t += $1 } END { printf "%.5f\n", t / n }' "$D/refloop.t" >>"$D/refloop.times"
+            # the same tables: each JSON's bytes before its checks (the older program's
+            # checks differ in wording)
+            made=0
+            for f in "$D"/refloop/*.json; do
+                name=$(basename "$f")
+                g=$D/regen/${name%%-*}/$name # regen/机关001/机关001-2020.json
+                [ -f "$g" ] || { echo "bench: regen made no $name" >&2; exit 1; }
+                [ "$(tables "$f")" = "$(tables "$g")" ] || { echo "bench: $REF_COMMIT's $name has other tables than regen's" >&2; exit 1; }
+                made=$((made + 1))
+            done
+            [ "$made" -eq "$SAMPLE" ] || { echo "bench: $REF_COMMIT made $made of the $SAMPLE reports" >&2; exit 1; }
+        fi
         echo "$ROWS run $i: import $(tail -1 "$D/import.times") s (.import $(tail -1 "$D/import_sql.times") s);" \
              "tabulate $(tail -1 "$D/tab.times") s (rows $(tail -1 "$D/tab_rows.times"), GROUP BY $(tail -1 "$D/tab_sql.times")," \
              "DuckDB $(tail -1 "$D/tab_duck.times" 2>/dev/null || echo -), C $(tail -1 "$D/tab_c.times"));" \
@@ -195,23 +258,23 @@ for ROWS in $SIZES; do
         echo "tab $(stats "$D/tab.times") | $(stats "$D/tab_rows.times") | $(stats "$D/tab_sql.times") | $( [ -n "$DUCK" ] && stats "$D/tab_duck.times" || echo - - -) | $(stats "$D/tab_c.times") | $(peak "$D/tab.rss")"
         echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
         echo "report $(stats "$D/report.times") | $(peak "$D/report.rss") | $(stats "$D/report_all.times")"
-        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times") | $(peak "$D/regen.rss") | $(stats "$D/current.times") | $(ratios "$D/loop.times" "$D/current.times")"
+        echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times") | $(peak "$D/regen.rss") | $(stats "$D/current.times") | $(ratios "$D/loop.times" "$D/current.times") | $( [ -n "$REF" ] && stats "$D/refloop.times" || echo - - -) | $( [ -n "$REF" ] && ratios "$D/refloop.times" "$D/regen.times" || echo - - -)"
         echo "bytes $csv_bytes $store_bytes $pack_bytes"
     } >>"$DATA/results"
 done
 
 # ---- bench/README.md ----
-awk -v runs="$RUNS" -v bodies="$BODIES" -v duck="${DUCK:-no}" '
+awk -v runs="$RUNS" -v bodies="$BODIES" -v duck="${DUCK:-no}" -v ref="${REF:+$REF_COMMIT}" '
 function f(x) { return x == "-" ? "–" : sprintf("%.3g", x) }
 $1 == "size" { n++; size[n] = $2 }
 $1 == "import" { split($0, p, " \\| "); imp[n] = p[1]; sqlimp[n] = p[2]; impr[n] = p[3]; rss[n] = p[4]; sqlrss[n] = p[5]; wr[n] = p[6] }
 $1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3]; dk[n] = p[4]; c[n] = p[5]; tabrss[n] = p[6] }
 $1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
 $1 == "report" { split($0, p, " \\| "); rep[n] = p[1]; reprss[n] = p[2]; repall[n] = p[3] }
-$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5]; regrss[n] = p[6]; cur[n] = p[7]; rcur[n] = p[8] }
+$1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5]; regrss[n] = p[6]; cur[n] = p[7]; rcur[n] = p[8]; rl[n] = p[9]; rrl[n] = p[10] }
 $1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4 }
 function med(s,   a) { split(s, a, " "); return a[1] == "import" || a[1] == "tab" || a[1] == "report" || a[1] == "regen" || a[1] == "tabratio" ? a[2] : a[1] }
-function spread(s,   a, k) { k = split(s, a, " "); return f(a[k - 1]) "–" f(a[k]) }
+function spread(s,   a, k) { k = split(s, a, " "); return a[k] == "-" ? "–" : f(a[k - 1]) "–" f(a[k]) }
 END {
     print "<!-- Written by bench/scale.sh (make bench). Do not edit: run it again. -->"
     print ""
@@ -242,12 +305,14 @@ END {
     print "The import keeps every body'"'"'s digest as it writes (its records are all new), so the first regen after it reads"
     print "none of the rows; the first regen also writes the run history the second reads (the same bytes are written)."
     print "Again: into another folder, every report made again; current: into the first run'"'"'s folder, every body current,"
-    print "left as it is (its manifest, its files and the store'"'"'s history read and compared)."
+    print "left as it is (its manifest, its files and the store'"'"'s history read and compared). One by one: a sample of the"
+    print "reports regen makes (2019–2025), with this nianbao and with the nianbao issue 10 measured (" (ref == "" ? "not run: no history" : ref) ", the last"
+    print "commit before its work; its own store of the same files; the same tables as regen'"'"'s JSON)."
     print ""
-    print "| requests | one report s | every format s | regen s per report (first after import) | again s per report | current s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) | ratio (one by one / current) | peak MB (one report / regen) |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| requests | one report s | every format s | regen s per report (first after import) | again s per report | current s per report | one by one s per report | ratio (one by one / first) | ratio (one by one / again) | ratio (one by one / current) | issue 10'"'"'s one by one s per report | ratio (issue 10'"'"'s one by one / first) | peak MB (one report / regen) |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s / %s |\n", size[i], f(med(rep[i])), f(med(repall[i])), f(med(reg[i])), f(med(again[i])), f(med(cur[i])), f(med(loop[i])),
-            f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i]), f(med(rcur[i])), spread(rcur[i]), reprss[i], regrss[i]
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s | %s (%s) | %s / %s |\n", size[i], f(med(rep[i])), f(med(repall[i])), f(med(reg[i])), f(med(again[i])), f(med(cur[i])), f(med(loop[i])),
+            f(med(rreg[i])), spread(rreg[i]), f(med(ragain[i])), spread(ragain[i]), f(med(rcur[i])), spread(rcur[i]), f(med(rl[i])), f(med(rrl[i])), spread(rrl[i]), reprss[i], regrss[i]
 }' "$DATA/results" >"$OUT"
 cat "$OUT"
