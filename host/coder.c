@@ -394,9 +394,13 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
             c->plain[f] = 1;
             return 0;
         }
-        nb_date_format(ymd, canon);
         /* YYYYMMDD is the stored value itself, and an XLSX date cell is its day
-           number: nothing of either to keep. */
+           number: nothing of either to keep (an XLSX file's every date: not formatted) */
+        if (c->allow_serial && nb_all_digits(v)) {
+            c->plain[f] = 1;
+            return 0;
+        }
+        nb_date_format(ymd, canon);
         c->plain[f] = strcmp(canon, v) == 0 ||
                       (nb_all_digits(v) && (c->allow_serial || (strlen(v) == 8 &&
                        memcmp(canon, v, 4) == 0 && memcmp(canon + 5, v + 4, 2) == 0 &&

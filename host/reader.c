@@ -1,7 +1,10 @@
 /* reader.c - the row reader's interface: opens regular files, tells CSV from XLSX, dispatches. */
 #include "reader_impl.h"
 
+#include "async.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -147,6 +150,178 @@ nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char
     return nb_csv_open(fd, out, err, errlen);
 }
 
+/* ---- reading ahead ---- */
+
+/* A batch holds rows until it has this many, or this many bytes of text (one row at
+ * least, whatever its size). */
+#define AHEAD_ROWS 8192
+#define AHEAD_BYTES ((size_t)1 << 20)
+#define NO_LINE LONG_MIN /* the kind's next left *line as it was */
+
+typedef struct {
+    size_t nfields, first; /* its fields: off[first .. first + nfields) */
+    long line;
+} ahead_row;
+
+typedef struct {
+    ahead_row *rows;
+    size_t n, at, rows_cap; /* rows read, rows handed out */
+    size_t *off;            /* each field's offset in text */
+    size_t noff, off_cap;
+    char *text;             /* the fields, each NUL-terminated */
+    size_t text_len, text_cap;
+    nb_err rc;              /* after the rows: NB_OK (more may come), NB_DONE or an error */
+    long line;              /* the error's line (NO_LINE: none given) */
+    char err[1024];
+} ahead_batch;
+
+struct nb_reader_ahead {
+    nb_err (*next)(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
+                   size_t errlen); /* the kind's */
+    nb_reader *r;
+    nb_async *async;      /* NULL: the batches are filled in the caller's thread */
+    ahead_batch b[2];
+    int cur;              /* the batch handed out; the other is being filled */
+    char **fields;        /* the row handed out (the kind's own are its thread's) */
+    size_t fields_cap;
+};
+
+/* Appends a row to B; 0, or -1 when out of memory. */
+static int batch_add(ahead_batch *b, size_t nfields, char **fields, long line)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < nfields; i++)
+        bytes += strlen(fields[i]) + 1;
+    ahead_row *rows = nb_reader_grow(b->rows, &b->rows_cap, b->n, 1, sizeof *b->rows);
+    if (!rows)
+        return -1;
+    b->rows = rows;
+    size_t *off = nb_reader_grow(b->off, &b->off_cap, b->noff, nfields, sizeof *b->off);
+    if (!off)
+        return -1;
+    b->off = off;
+    char *text = nb_reader_grow(b->text, &b->text_cap, b->text_len, bytes ? bytes : 1, 1);
+    if (!text)
+        return -1;
+    b->text = text;
+    b->rows[b->n].nfields = nfields;
+    b->rows[b->n].first = b->noff;
+    b->rows[b->n].line = line;
+    b->n++;
+    for (size_t i = 0; i < nfields; i++) {
+        size_t len = strlen(fields[i]) + 1;
+        b->off[b->noff++] = b->text_len;
+        memcpy(b->text + b->text_len, fields[i], len);
+        b->text_len += len;
+    }
+    return 0;
+}
+
+/* Fills the batch not handed out with the kind's next rows (the helper thread's job). */
+static void ahead_fill(void *ud)
+{
+    struct nb_reader_ahead *a = ud;
+    ahead_batch *b = &a->b[!a->cur];
+    b->n = b->at = b->noff = b->text_len = 0;
+    b->rc = NB_OK;
+    b->err[0] = '\0';
+    while (b->n < AHEAD_ROWS && b->text_len < AHEAD_BYTES) {
+        size_t nfields = 0;
+        char **fields = NULL;
+        long line = NO_LINE;
+        nb_err rc = a->next(a->r, &nfields, &fields, &line, b->err, sizeof b->err);
+        if (rc != NB_OK) {
+            b->rc = rc;
+            b->line = line;
+            return;
+        }
+        if (batch_add(b, nfields, fields, line) != 0) {
+            b->rc = NB_ERR_NOMEM;
+            b->line = line;
+            snprintf(b->err, sizeof b->err, "out of memory");
+            return;
+        }
+    }
+}
+
+static nb_err ahead_next(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
+                         size_t errlen)
+{
+    struct nb_reader_ahead *a = r->ahead;
+    ahead_batch *b = &a->b[a->cur];
+    while (b->at == b->n) {
+        if (b->rc != NB_OK) { /* the kind's last word, then the end (as the kind's next) */
+            nb_err rc = b->rc;
+            if (b->line != NO_LINE)
+                *line = b->line;
+            if (rc != NB_DONE)
+                nb_reader_seterr(err, errlen, "%s", b->err);
+            b->rc = NB_DONE;
+            b->line = NO_LINE;
+            return rc;
+        }
+        /* this one handed out: the other, when filled, and this one filled meanwhile */
+        if (a->async)
+            nb_async_wait(a->async);
+        else
+            ahead_fill(a);
+        a->cur = !a->cur;
+        b = &a->b[a->cur];
+        if (b->rc == NB_OK) {
+            if (a->async)
+                nb_async_submit(a->async, (nb_job){ahead_fill, NULL, a});
+            else
+                ahead_fill(a);
+        }
+    }
+    ahead_row *row = &b->rows[b->at++];
+    char **f = nb_reader_grow(a->fields, &a->fields_cap, 0, row->nfields, sizeof *a->fields);
+    if (!f) {
+        nb_reader_seterr(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    a->fields = f;
+    for (size_t i = 0; i < row->nfields; i++)
+        f[i] = b->text + b->off[row->first + i];
+    *nfields = row->nfields;
+    *fields = f;
+    *line = row->line;
+    return NB_OK;
+}
+
+void nb_reader_read_ahead(nb_reader *r)
+{
+    struct nb_reader_ahead *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    a->next = r->next;
+    a->r = r;
+    a->async = nb_async_new();
+    if (!a->async) {
+        free(a);
+        return;
+    }
+    a->cur = 0; /* empty: the first call waits for batch 1, filled from now */
+    r->ahead = a;
+    r->next = ahead_next;
+    nb_async_submit(a->async, (nb_job){ahead_fill, NULL, a});
+}
+
+/* Joins the thread (its batch finished first) and frees the batches. */
+static void ahead_free(struct nb_reader_ahead *a)
+{
+    if (!a)
+        return;
+    nb_async_free(a->async);
+    for (int i = 0; i < 2; i++) {
+        free(a->b[i].rows);
+        free(a->b[i].off);
+        free(a->b[i].text);
+    }
+    free(a->fields);
+    free(a);
+}
+
 nb_err nb_reader_next(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
                       size_t errlen)
 {
@@ -171,6 +346,7 @@ void nb_reader_close(nb_reader *r)
 {
     if (!r)
         return;
+    ahead_free(r->ahead); /* before the kind's own: its next may be running */
     if (r->free)
         r->free(r);
     free(r->fields);

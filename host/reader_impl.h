@@ -23,6 +23,8 @@ struct nb_reader {
     void (*free)(nb_reader *r);
     /* A workbook's sheets (nb_reader_sheets), NULL for a kind without sheets. */
     size_t (*sheets)(const nb_reader *r, char *out, size_t outlen);
+    /* The rows read ahead in a thread of their own (nb_reader_read_ahead), or NULL. */
+    struct nb_reader_ahead *ahead;
 };
 
 /* Open FD (a regular file, positioned at its start) as CSV or XLSX. They own
@@ -30,6 +32,12 @@ struct nb_reader {
  * nb_reader_open's. */
 nb_err nb_csv_open(int fd, nb_reader **out, char *err, size_t errlen);
 nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_t errlen);
+
+/* Reads R's rows ahead in a thread of their own from now on, a batch at a time (its
+ * kind's next runs there, and nothing else of R until nb_reader_close joins it): the
+ * caller codes one batch while the next is read. When no thread or memory can be had,
+ * R reads in the caller's thread as before. */
+void nb_reader_read_ahead(nb_reader *r);
 
 /* Formats a message into ERR (nothing if ERR is NULL or ERRLEN is 0). */
 void nb_reader_seterr(char *err, size_t errlen, const char *fmt, ...)

@@ -1305,6 +1305,8 @@ nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_
         nb_reader_close(&r->base);
         return rc;
     }
+    if (r->ahead.running) /* a large sheet: its XML read while the rows are coded */
+        nb_reader_read_ahead(&r->base);
     *out = &r->base;
     return NB_OK;
 }

@@ -401,26 +401,6 @@ static int comment(const char *p, const char *e, size_t *len)
     return plain_chars(p + 4, q) ? T_DONE : T_BAIL;
 }
 
-/* The '>' that ends the tag at P, outside quotes; NULL when not in [P, E). */
-static const char *tag_end(const char *p, const char *e)
-{
-    char quote = 0;
-    for (p++; p < e; p++) {
-        if (quote) {
-            while (p < e && *p != quote) /* values are short: no call */
-                p++;
-            if (p == e)
-                return NULL;
-            quote = 0;
-        } else if (*p == '"' || *p == '\'') {
-            quote = *p;
-        } else if (*p == '>') {
-            return p;
-        }
-    }
-    return NULL;
-}
-
 static int push(nb_xmlscan *x, const char *name, size_t len)
 {
     size_t n = len + 1;
@@ -445,51 +425,83 @@ static int push(nb_xmlscan *x, const char *name, size_t len)
     return T_DONE;
 }
 
-/* A start tag [P, GT]: its name and attributes NUL-terminated and decoded in
- * place, then the handlers. */
-static int start_tag(nb_xmlscan *x, char *p, char *gt)
+/* A start tag at P (before E), read in one pass: its length into *LEN, its name and
+ * attributes NUL-terminated and decoded in place, then the handlers. Nothing is written
+ * before the tag is whole (T_MORE reads the window again). A tag that bails on a prefix
+ * would bail whole: the result is the same as reading it to its '>' first. */
+static int start_tag(nb_xmlscan *x, char *p, char *e, size_t *len)
 {
+    struct {
+        char *a, *ae, *v, *ve;
+        int plain;
+    } at[XS_MAX_ATTS];
     if (x->root_done)
         return T_BAIL; /* a second root */
-    int empty = gt[-1] == '/';
-    char *limit = empty ? gt - 1 : gt;
-    char *name = p + 1, *q = (char *)name_end(name, limit);
-    if (q == name || (q < limit && !is_space((unsigned char)*q)))
+    char *name = p + 1, *q = (char *)name_end(name, e);
+    if (q == e)
+        return T_MORE;
+    if (q == name)
         return T_BAIL;
-    char *name_stop = q;
-    int natts = 0;
+    char *name_stop = q, *gt;
+    int natts = 0, empty;
     for (;;) {
-        char *s = (char *)spaces(q, limit);
-        if (s == limit)
+        char *s = (char *)spaces(q, e);
+        if (s == e)
+            return T_MORE;
+        if (*s == '>' || *s == '/') {
+            if (*s == '/' && s + 1 == e)
+                return T_MORE;
+            if (*s == '/' && s[1] != '>')
+                return T_BAIL;
+            empty = *s == '/';
+            gt = s + empty;
             break;
+        }
         if (s == q)
             return T_BAIL; /* no space before the attribute */
-        char *a = s, *ae = (char *)name_end(a, limit);
+        char *a = s, *ae = (char *)name_end(a, e);
+        if (ae == e)
+            return T_MORE;
         if (ae == a)
             return T_BAIL;
-        s = (char *)spaces(ae, limit);
-        if (s == limit || *s != '=')
+        s = (char *)spaces(ae, e);
+        if (s == e)
+            return T_MORE;
+        if (*s != '=')
             return T_BAIL;
-        s = (char *)spaces(s + 1, limit);
-        if (s == limit || (*s != '"' && *s != '\''))
+        s = (char *)spaces(s + 1, e);
+        if (s == e)
+            return T_MORE;
+        if (*s != '"' && *s != '\'')
             return T_BAIL;
-        char *v = s + 1, *ve = v;
-        while (ve < limit && *ve != *s)
-            ve++;
-        if (ve == limit || natts == XS_MAX_ATTS)
+        char quote = *s, *v = s + 1, *ve = v;
+        int plain_value = 1;
+        for (; ve < e && *ve != quote; ve++) /* values are short: no call */
+            plain_value &= (classes[(unsigned char)*ve] & C_PLAIN) != 0;
+        if (ve == e)
+            return T_MORE;
+        if (natts == XS_MAX_ATTS)
             return T_BAIL;
-        long n = decode(v, ve, v, 1);
-        if (n < 0)
-            return T_BAIL;
-        *ae = '\0';
-        v[n] = '\0';
-        for (int i = 0; i < natts; i++)
-            if (x->atts[2 * i][0] == a[0] && strcmp(x->atts[2 * i], a) == 0)
-                return T_BAIL; /* an attribute twice */
-        x->atts[2 * natts] = a;
-        x->atts[2 * natts + 1] = v;
+        at[natts].a = a;
+        at[natts].ae = ae;
+        at[natts].v = v;
+        at[natts].ve = ve;
+        at[natts].plain = plain_value;
         natts++;
         q = ve + 1;
+    }
+    *len = (size_t)(gt + 1 - p);
+    for (int i = 0; i < natts; i++) {
+        long n = at[i].plain ? at[i].ve - at[i].v : decode(at[i].v, at[i].ve, at[i].v, 1);
+        if (n < 0)
+            return T_BAIL;
+        *at[i].ae = '\0';
+        at[i].v[n] = '\0';
+        for (int k = 0; k < i; k++)
+            if (x->atts[2 * k][0] == at[i].a[0] && strcmp(x->atts[2 * k], at[i].a) == 0)
+                return T_BAIL; /* an attribute twice */
+        x->atts[2 * i] = at[i].a;
+        x->atts[2 * i + 1] = at[i].v;
     }
     *name_stop = '\0';
     x->atts[2 * natts] = NULL;
@@ -586,12 +598,14 @@ static int token(nb_xmlscan *x)
         if (memcmp(p, "<!--", 4) != 0)
             return T_BAIL; /* a DOCTYPE, a CDATA section */
         rc = comment(p, e, &len);
-    } else {
-        char *gt = (char *)tag_end(p, e);
+    } else if (p[1] == '/') {
+        char *gt = memchr(p, '>', (size_t)(e - p)); /* no quotes in an end tag */
         if (!gt)
             return T_MORE;
         len = (size_t)(gt + 1 - p);
-        rc = p[1] == '/' ? end_tag(x, p, gt) : start_tag(x, p, gt);
+        rc = end_tag(x, p, gt);
+    } else {
+        rc = start_tag(x, p, e, &len);
     }
     if (rc == T_DONE) {
         x->pos += len;

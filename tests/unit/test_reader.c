@@ -1116,9 +1116,10 @@ static void test_xlsx_ahead(void)
               nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && nf == 2 &&
               strcmp(f[0], "行") == 0 && strcmp(f[1], "7") == 0 && line == 1,
           "a large sheet: its first row");
-    CHECK(base > 0 && t_threads() == base + 1, "a large sheet is inflated by a thread of its own");
+    CHECK(base > 0 && t_threads() == base + 2,
+          "a large sheet is inflated by a thread of its own, and its rows read ahead by another");
     nb_reader_close(r); /* the thread waits for room: closing stops it */
-    CHECK(t_threads_now(base) == base, "a reader closed mid-sheet: its thread is gone");
+    CHECK(t_threads_now(base) == base, "a reader closed mid-sheet: its threads are gone");
     r = NULL;
     CHECK(nb_reader_open(book("ah2.xlsx", no_sst, one_cell), NULL, &r, err, sizeof err) == NB_OK &&
               nb_reader_next(r, &nf, &f, &line, err, sizeof err) == NB_OK && t_threads_now(base) == base,
@@ -1145,6 +1146,13 @@ static void test_xlsx_ahead(void)
               "a large sheet that does not inflate: the thread's error is the reader's");
     CHECK(t_threads_now(base) == base, "after the errors no thread is left");
 
+    zentry bad = big; /* an error in a row of the third batch read ahead */
+    bad.repeat = 20000;
+    bad.tail = "<row><c t=\"s\"><v>5</v></c></row>" SHEET_TAIL;
+    CHECK_STR(read_end(book("ah7.xlsx", no_sst, bad), NULL),
+              "20000 rows, then ERR 20001: xl/worksheets/sheet1.xml: cell A20001: no shared string 5",
+              "a bad cell after 20000 rows of a large sheet: every row before it, then its error");
+    CHECK(t_threads_now(base) == base, "after it no thread is left");
     zentry cdata = big;
     cdata.tail = "<row><c t=\"inlineStr\"><is><t><![CDATA[a<b]]></t></is></c></row>" SHEET_TAIL;
     CHECK_STR(read_end(book("ah5.xlsx", no_sst, cdata), NULL), "60001 rows, last line 60001",
