@@ -81,6 +81,8 @@ fi
 # The reference program of issue 10's per-report loop (see above), built once.
 REF_COMMIT=${REF_COMMIT:-4a89182}
 REF=""
+# the reference finds its scripts beside itself, not in a NIANBAO_HOME set for this one
+ref() { env -u NIANBAO_HOME "$REF" "$@"; }
 if [ -x "$DATA/ref/nianbao" ] && [ "$(cat "$DATA/ref/.commit" 2>/dev/null)" = "$REF_COMMIT" ]; then
     REF=$(pwd)/$DATA/ref/nianbao
 elif git cat-file -e "$REF_COMMIT^{commit}" 2>/dev/null; then
@@ -124,13 +126,13 @@ for ROWS in $SIZES; do
         touch "$D/csv/.done"
     fi
     csv_bytes=$(cat "$D"/csv/*.csv | wc -c)
-    if [ -n "$REF" ] && { [ ! -f "$D/ref.done" ] || [ "$D/csv/.done" -nt "$D/ref.done" ] ||
+    if [ -n "$REF" ] && { [ ! -f "$D/ref.done" ] || [ ! -f "$D/ref.db" ] || [ "$D/csv/.done" -nt "$D/ref.done" ] ||
         [ "$(cat "$D/ref.done")" != "$REF_COMMIT" ]; }; then
         echo "importing $ROWS requests into the store of the nianbao of $REF_COMMIT, file by file"
         rm -f "$D/ref.db" "$D/ref.db-wal" "$D/ref.db-shm" "$D/ref.done"
-        "$REF" -d "$D/ref.db" init >/dev/null
+        ref -d "$D/ref.db" init >/dev/null
         for f in "$D"/csv/*.csv; do
-            "$REF" -d "$D/ref.db" import request "$f" >/dev/null || { echo "bench: $REF_COMMIT's import of $f failed" >&2; exit 1; }
+            ref -d "$D/ref.db" import request "$f" >/dev/null || { echo "bench: $REF_COMMIT's import of $f failed" >&2; exit 1; }
         done
         echo "$REF_COMMIT" >"$D/ref.done"
     fi
@@ -224,25 +226,30 @@ for ROWS in $SIZES; do
         if [ -n "$REF" ]; then
             mkdir -p "$D/refloop"
             : >"$D/refloop.t"
-            k=1
-            while [ "$k" -le "$SAMPLE" ]; do
-                body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
-                "$WT" "$D/refloop.t" "$REF" -d "$D/ref.db" report --body "$body" --year $(( 2019 + k % 7 )) --to json,xlsx \
-                    --out "$D/refloop" >/dev/null 2>&1 || true
-                k=$((k + 1))
-            done
+            (
+                unset NIANBAO_HOME # the reference finds its scripts beside itself
+                k=1
+                while [ "$k" -le "$SAMPLE" ]; do
+                    body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
+                    "$WT" "$D/refloop.t" "$REF" -d "$D/ref.db" report --body "$body" --year $(( 2019 + k % 7 )) --to json,xlsx \
+                        --out "$D/refloop" >/dev/null 2>&1 || true
+                    k=$((k + 1))
+                done
+            )
             awk -v n="$SAMPLE" '{ t += $1 } END { printf "%.5f\n", t / n }' "$D/refloop.t" >>"$D/refloop.times"
             # the same tables: each JSON's bytes before its checks (the older program's
             # checks differ in wording)
             made=0
             for f in "$D"/refloop/*.json; do
+                [ -f "$f" ] || break # none made: told below
                 name=$(basename "$f")
                 g=$D/regen/${name%%-*}/$name # regen/机关001/机关001-2020.json
                 [ -f "$g" ] || { echo "bench: regen made no $name" >&2; exit 1; }
                 [ "$(tables "$f")" = "$(tables "$g")" ] || { echo "bench: $REF_COMMIT's $name has other tables than regen's" >&2; exit 1; }
                 made=$((made + 1))
             done
-            [ "$made" -eq "$SAMPLE" ] || { echo "bench: $REF_COMMIT made $made of the $SAMPLE reports" >&2; exit 1; }
+            want=$(ls "$D"/loop/*.json | wc -l) # the sample's (body, year) pairs, each once
+            [ "$made" -eq "$want" ] || { echo "bench: $REF_COMMIT made $made of the $want reports" >&2; exit 1; }
         fi
         echo "$ROWS run $i: import $(tail -1 "$D/import.times") s (.import $(tail -1 "$D/import_sql.times") s);" \
              "tabulate $(tail -1 "$D/tab.times") s (rows $(tail -1 "$D/tab_rows.times"), GROUP BY $(tail -1 "$D/tab_sql.times")," \

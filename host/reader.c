@@ -152,24 +152,37 @@ nb_err nb_reader_open(const char *path, const char *sheet, nb_reader **out, char
 
 /* ---- reading ahead ---- */
 
-/* A batch holds rows until it has this many, or this many bytes of text (one row at
- * least, whatever its size). */
+/* A batch holds rows until it has this many, or this many bytes of text and cells (one
+ * row at least, whatever its size: a batch grown past four times this is let go once
+ * handed out). */
 #define AHEAD_ROWS 8192
 #define AHEAD_BYTES ((size_t)1 << 20)
+#define AHEAD_LEND ((size_t)256 << 10)
 #define NO_LINE LONG_MIN /* the kind's next left *line as it was */
 
 typedef struct {
-    size_t nfields, first; /* its fields: off[first .. first + nfields) */
+    size_t nfields, first, ncells; /* its width, and its cells: cell[first .. first + ncells) */
     long line;
 } ahead_row;
 
 typedef struct {
+    size_t col, off; /* a field that is not empty: its column, its text's offset */
+} ahead_cell;
+
+typedef struct {
     ahead_row *rows;
     size_t n, at, rows_cap; /* rows read, rows handed out */
-    size_t *off;            /* each field's offset in text */
-    size_t noff, off_cap;
-    char *text;             /* the fields, each NUL-terminated */
+    ahead_cell *cell;       /* the rows' fields that are not empty (a sheet's rows are
+                               sparse: the empty ones are not kept) */
+    size_t ncell, cell_cap;
+    char *text;             /* those fields, each NUL-terminated */
     size_t text_len, text_cap;
+    int lent;               /* after the rows, one of AHEAD_LEND bytes or more: not copied,
+                               handed out from the kind's own fields (kf, knf, kline), the
+                               kind left alone until it is */
+    char **kf;
+    size_t knf;
+    long kline;
     nb_err rc;              /* after the rows: NB_OK (more may come), NB_DONE or an error */
     long line;              /* the error's line (NO_LINE: none given) */
     char err[1024];
@@ -179,41 +192,53 @@ struct nb_reader_ahead {
     nb_err (*next)(nb_reader *r, size_t *nfields, char ***fields, long *line, char *err,
                    size_t errlen); /* the kind's */
     nb_reader *r;
-    nb_async *async;      /* NULL: the batches are filled in the caller's thread */
+    nb_async *async;      /* the helper thread the batches are filled in */
     ahead_batch b[2];
-    int cur;              /* the batch handed out; the other is being filled */
+    int cur;              /* the batch handed out; the other is being filled, */
+    int filling;          /* when this says so */
     char **fields;        /* the row handed out (the kind's own are its thread's) */
     size_t fields_cap;
+    char empty[1];        /* its empty fields, as the kind's: one writable "" */
 };
+
+/* The bytes B holds, as counted against AHEAD_BYTES. */
+static size_t batch_bytes(const ahead_batch *b)
+{
+    return b->text_len + b->ncell * sizeof *b->cell + b->n * sizeof *b->rows;
+}
 
 /* Appends a row to B; 0, or -1 when out of memory. */
 static int batch_add(ahead_batch *b, size_t nfields, char **fields, long line)
 {
-    size_t bytes = 0;
-    for (size_t i = 0; i < nfields; i++)
-        bytes += strlen(fields[i]) + 1;
     ahead_row *rows = nb_reader_grow(b->rows, &b->rows_cap, b->n, 1, sizeof *b->rows);
     if (!rows)
         return -1;
     b->rows = rows;
-    size_t *off = nb_reader_grow(b->off, &b->off_cap, b->noff, nfields, sizeof *b->off);
-    if (!off)
-        return -1;
-    b->off = off;
-    char *text = nb_reader_grow(b->text, &b->text_cap, b->text_len, bytes ? bytes : 1, 1);
-    if (!text)
-        return -1;
-    b->text = text;
-    b->rows[b->n].nfields = nfields;
-    b->rows[b->n].first = b->noff;
-    b->rows[b->n].line = line;
-    b->n++;
+    ahead_row *row = &b->rows[b->n];
+    row->nfields = nfields;
+    row->first = b->ncell;
+    row->ncells = 0;
+    row->line = line;
     for (size_t i = 0; i < nfields; i++) {
+        if (!fields[i][0])
+            continue;
         size_t len = strlen(fields[i]) + 1;
-        b->off[b->noff++] = b->text_len;
+        ahead_cell *cell = nb_reader_grow(b->cell, &b->cell_cap, b->ncell, 1, sizeof *b->cell);
+        if (!cell)
+            return -1;
+        b->cell = cell;
+        char *text = nb_reader_grow(b->text, &b->text_cap, b->text_len, len, 1);
+        if (!text)
+            return -1;
+        b->text = text;
+        b->cell[b->ncell].col = i;
+        b->cell[b->ncell].off = b->text_len;
+        b->ncell++;
+        row->ncells++;
         memcpy(b->text + b->text_len, fields[i], len);
         b->text_len += len;
     }
+    b->n++;
     return 0;
 }
 
@@ -222,17 +247,37 @@ static void ahead_fill(void *ud)
 {
     struct nb_reader_ahead *a = ud;
     ahead_batch *b = &a->b[!a->cur];
-    b->n = b->at = b->noff = b->text_len = 0;
+    if (b->text_cap > 4 * AHEAD_BYTES) { /* grown for a row of many megabytes */
+        free(b->text);
+        b->text = NULL;
+        b->text_cap = 0;
+    }
+    if (b->cell_cap * sizeof *b->cell > 4 * AHEAD_BYTES) {
+        free(b->cell);
+        b->cell = NULL;
+        b->cell_cap = 0;
+    }
+    b->n = b->at = b->ncell = b->text_len = 0;
+    b->lent = 0;
     b->rc = NB_OK;
     b->err[0] = '\0';
-    while (b->n < AHEAD_ROWS && b->text_len < AHEAD_BYTES) {
-        size_t nfields = 0;
+    while (b->n < AHEAD_ROWS && batch_bytes(b) < AHEAD_BYTES) {
+        size_t nfields = 0, bytes = 0;
         char **fields = NULL;
         long line = NO_LINE;
         nb_err rc = a->next(a->r, &nfields, &fields, &line, b->err, sizeof b->err);
         if (rc != NB_OK) {
             b->rc = rc;
             b->line = line;
+            return;
+        }
+        for (size_t i = 0; i < nfields && bytes < AHEAD_LEND; i++)
+            bytes += fields[i][0] ? strlen(fields[i]) : 0;
+        if (bytes >= AHEAD_LEND) { /* a large row: lent, not copied (a copy more of 16 MiB) */
+            b->lent = 1;
+            b->kf = fields;
+            b->knf = nfields;
+            b->kline = line;
             return;
         }
         if (batch_add(b, nfields, fields, line) != 0) {
@@ -250,6 +295,13 @@ static nb_err ahead_next(nb_reader *r, size_t *nfields, char ***fields, long *li
     struct nb_reader_ahead *a = r->ahead;
     ahead_batch *b = &a->b[a->cur];
     while (b->at == b->n) {
+        if (b->lent == 1) { /* the kind's own row, after the batch's */
+            b->lent = 2;
+            *nfields = b->knf;
+            *fields = b->kf;
+            *line = b->kline;
+            return NB_OK;
+        }
         if (b->rc != NB_OK) { /* the kind's last word, then the end (as the kind's next) */
             nb_err rc = b->rc;
             if (b->line != NO_LINE)
@@ -260,19 +312,16 @@ static nb_err ahead_next(nb_reader *r, size_t *nfields, char ***fields, long *li
             b->line = NO_LINE;
             return rc;
         }
-        /* this one handed out: the other, when filled, and this one filled meanwhile */
-        if (a->async)
-            nb_async_wait(a->async);
-        else
-            ahead_fill(a);
+        /* this one handed out: the other, when filled (now, after a row lent: the kind
+           was left alone until it was handed out), and this one filled meanwhile */
+        if (!a->filling)
+            nb_async_submit(a->async, (nb_job){ahead_fill, NULL, a});
+        nb_async_wait(a->async);
         a->cur = !a->cur;
         b = &a->b[a->cur];
-        if (b->rc == NB_OK) {
-            if (a->async)
-                nb_async_submit(a->async, (nb_job){ahead_fill, NULL, a});
-            else
-                ahead_fill(a);
-        }
+        a->filling = b->rc == NB_OK && !b->lent;
+        if (a->filling)
+            nb_async_submit(a->async, (nb_job){ahead_fill, NULL, a});
     }
     ahead_row *row = &b->rows[b->at++];
     char **f = nb_reader_grow(a->fields, &a->fields_cap, 0, row->nfields, sizeof *a->fields);
@@ -282,7 +331,9 @@ static nb_err ahead_next(nb_reader *r, size_t *nfields, char ***fields, long *li
     }
     a->fields = f;
     for (size_t i = 0; i < row->nfields; i++)
-        f[i] = b->text + b->off[row->first + i];
+        f[i] = a->empty;
+    for (size_t i = 0; i < row->ncells; i++)
+        f[b->cell[row->first + i].col] = b->text + b->cell[row->first + i].off;
     *nfields = row->nfields;
     *fields = f;
     *line = row->line;
@@ -302,6 +353,7 @@ void nb_reader_read_ahead(nb_reader *r)
         return;
     }
     a->cur = 0; /* empty: the first call waits for batch 1, filled from now */
+    a->filling = 1;
     r->ahead = a;
     r->next = ahead_next;
     nb_async_submit(a->async, (nb_job){ahead_fill, NULL, a});
@@ -315,7 +367,7 @@ static void ahead_free(struct nb_reader_ahead *a)
     nb_async_free(a->async);
     for (int i = 0; i < 2; i++) {
         free(a->b[i].rows);
-        free(a->b[i].off);
+        free(a->b[i].cell);
         free(a->b[i].text);
     }
     free(a->fields);
