@@ -111,6 +111,20 @@ peak() { awk '{ if ($1 > m) m = $1 } END { printf "%.0f", m / 1024 }' "$1"; }
 # tables FILE: the digest of a report's JSON before its checks (the older program words some
 # checks otherwise)
 tables() { awk 'BEGIN { RS = "\"checks\"" } NR == 1' "$1" | md5sum; }
+# one_by_one PROGRAM STORE NAME: SAMPLE of the reports regen makes, one `report` each, into
+# $D/NAME; each one's wall time in $D/NAME.t, their mean appended to $D/NAME.times
+one_by_one() {
+    mkdir -p "$D/$3"
+    : >"$D/$3.t"
+    k=1
+    while [ "$k" -le "$SAMPLE" ]; do
+        body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
+        "$WT" "$D/$3.t" "$1" -d "$2" report --body "$body" --year $(( 2019 + k % 7 )) --to json,xlsx \
+            --out "$D/$3" >/dev/null 2>&1 || true
+        k=$((k + 1))
+    done
+    awk -v n="$SAMPLE" '{ t += $1 } END { printf "%.5f\n", t / n }' "$D/$3.t" >>"$D/$3.times"
+}
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
 : >"$DATA/results"
@@ -213,30 +227,9 @@ for ROWS in $SIZES; do
         tail -1 "$D/current.t" | awk -v n="$n" '{ printf "%.5f\n", $1 / n }' >>"$D/current.times"
         [ "$(grep -c ' current$' "$D/current.out")" -eq "$n" ] || { echo "bench: regen into the same folder made reports again" >&2; exit 1; }
         diff -r "$D/regen" "$D/again" >/dev/null || { echo "bench: regen into the same folder changed its files" >&2; exit 1; }
-        mkdir -p "$D/loop"
-        : >"$D/loop.t"
-        k=1
-        while [ "$k" -le "$SAMPLE" ]; do
-            body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
-            "$WT" "$D/loop.t" "$NB" -d "$D/s.db" report --body "$body" --year $(( 2019 + k % 7 )) --to json,xlsx \
-                --out "$D/loop" >/dev/null 2>&1 || true
-            k=$((k + 1))
-        done
-        awk -v n="$SAMPLE" '{ t += $1 } END { printf "%.5f\n", t / n }' "$D/loop.t" >>"$D/loop.times"
+        one_by_one "$NB" "$D/s.db" loop
         if [ -n "$REF" ]; then
-            mkdir -p "$D/refloop"
-            : >"$D/refloop.t"
-            (
-                unset NIANBAO_HOME # the reference finds its scripts beside itself
-                k=1
-                while [ "$k" -le "$SAMPLE" ]; do
-                    body=$(printf '机关%03d' $(( (k * 37) % BODIES + 1 )))
-                    "$WT" "$D/refloop.t" "$REF" -d "$D/ref.db" report --body "$body" --year $(( 2019 + k % 7 )) --to json,xlsx \
-                        --out "$D/refloop" >/dev/null 2>&1 || true
-                    k=$((k + 1))
-                done
-            )
-            awk -v n="$SAMPLE" '{ t += $1 } END { printf "%.5f\n", t / n }' "$D/refloop.t" >>"$D/refloop.times"
+            (unset NIANBAO_HOME; one_by_one "$REF" "$D/ref.db" refloop) # its scripts beside it
             # the same tables: each JSON's bytes before its checks (the older program's
             # checks differ in wording)
             made=0

@@ -1643,6 +1643,22 @@ static int push_i64(int64_t **a, size_t *n, size_t *cap, int64_t v)
     return 0;
 }
 
+/* Appends the four values V to the array *A of quadruples (*N in use, room for *CAP); 0,
+ * or -1 when out of memory. */
+static int push4(int64_t (**a)[4], size_t *n, size_t *cap, const int64_t v[4])
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        int64_t (*more)[4] = realloc(*a, c * sizeof *more);
+        if (!more)
+            return -1;
+        *a = more;
+        *cap = c;
+    }
+    memcpy((*a)[(*n)++], v, sizeof (*a)[0]);
+    return 0;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -1764,35 +1780,21 @@ nb_err nb_pack_drop_damaged(nb_store *s, long *lost, char *err, size_t errlen)
                           out[0][n - 1] != sqlite3_column_int64(st, 3) ||
                           n != sqlite3_column_int(st, 4))) {
                 /* whole, its row's range or count wrong: written again from its data */
-                if (nfix == fcap) {
-                    fcap = fcap ? fcap * 2 : 8;
-                    int64_t (*more)[4] = realloc(fix, fcap * sizeof *more);
-                    if (!more) {
-                        rc = nomem(err, errlen);
-                        break;
-                    }
-                    fix = more;
+                const int64_t v[4] = {sqlite3_column_int64(st, 0), out[0][0], out[0][n - 1], n};
+                if (push4(&fix, &nfix, &fcap, v) != 0) {
+                    rc = nomem(err, errlen);
+                    break;
                 }
-                fix[nfix][0] = sqlite3_column_int64(st, 0);
-                fix[nfix][1] = out[0][0];
-                fix[nfix][2] = out[0][n - 1];
-                fix[nfix++][3] = n;
                 continue;
             }
             if (n >= 0)
                 continue;
-            if (nbad == cap) {
-                cap = cap ? cap * 2 : 8;
-                int64_t (*more)[4] = realloc(bad, cap * sizeof *more);
-                if (!more) {
-                    rc = nomem(err, errlen);
-                    break;
-                }
-                bad = more;
+            const int64_t v[4] = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                  sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
+            if (push4(&bad, &nbad, &cap, v) != 0) {
+                rc = nomem(err, errlen);
+                break;
             }
-            for (int c = 0; c < 4; c++)
-                bad[nbad][c] = sqlite3_column_int64(st, c);
-            nbad++;
         }
         if (!rc && step != SQLITE_DONE)
             rc = sql_fail(s, err, errlen);

@@ -177,9 +177,9 @@ typedef struct {
     size_t ncell, cell_cap;
     char *text;             /* those fields, each NUL-terminated */
     size_t text_len, text_cap;
-    int lent;               /* after the rows, one of AHEAD_LEND bytes or more: not copied,
-                               handed out from the kind's own fields (kf, knf, kline), the
-                               kind left alone until it is */
+    int lent;               /* 1: after the rows, one of AHEAD_LEND bytes or more, not
+                               copied: handed out from the kind's own fields (kf, knf,
+                               kline), the kind left alone until it is; 2: handed out */
     char **kf;
     size_t knf;
     long kline;
