@@ -14,15 +14,19 @@
 
 #define NB_MT_IMPORT "nianbao.import"
 
-/* Messages shown before "... and N more messages". */
+/* Messages shown before "... and N more messages": of them at most MAX_NOTES notes when
+ * there are reasons to refuse to show (a file of 2,000 columns that are not fields noted
+ * them all, and the rows' errors went unseen). */
 #define MAX_SHOWN 50
+#define MAX_NOTES 10
 
 /* What one import owns while it runs, in a userdata so a Lua error cannot leak it. */
 typedef struct {
     nb_mapping map;
     int has_map;
-    nb_buf lines;     /* the first MAX_SHOWN messages, each NUL-terminated */
-    int shown, total; /* messages kept, messages given */
+    nb_buf lines;     /* the first MAX_SHOWN notes and errors, in the order given, each
+                         NUL-terminated after a byte that says which ('n' or 'e') */
+    int notes, errors, total; /* notes and errors kept, messages given */
     const char *path; /* for the progress line */
     int progress_shown;
     nb_buf created;   /* bodies the import created, each NUL-terminated */
@@ -110,11 +114,13 @@ static void keep_diag(void *ud, const nb_diag *d)
     import_ud *u = ud;
     char line[2048];
     u->total++;
-    if (u->shown >= MAX_SHOWN)
+    int *kept = d->note ? &u->notes : &u->errors;
+    if (*kept >= MAX_SHOWN)
         return;
-    nb_diag_format(d, line, sizeof line);
+    line[0] = d->note ? 'n' : 'e';
+    nb_diag_format(d, line + 1, sizeof line - 1);
     if (nb_buf_add(&u->lines, line, strlen(line) + 1) == 0)
-        u->shown++;
+        (*kept)++;
 }
 
 /* On a terminal: "\rFILE: N rows read". */
@@ -163,14 +169,23 @@ static const char *failure_name(nb_err e)
 /* Pushes the kept messages and the count of the others into the table at the top. */
 static void push_messages(lua_State *L, const import_ud *u)
 {
-    lua_createtable(L, u->shown, 0);
-    const char *p = u->lines.data;
-    for (int i = 0; i < u->shown; i++, p += strlen(p) + 1) {
-        lua_pushstring(L, p);
-        lua_rawseti(L, -2, i + 1);
+    int notes = u->notes, errors = u->errors; /* shown: the rest of MAX_SHOWN the errors' */
+    if (notes > MAX_NOTES && notes + errors > MAX_SHOWN)
+        notes = MAX_SHOWN - errors > MAX_NOTES ? MAX_SHOWN - errors : MAX_NOTES;
+    if (errors > MAX_SHOWN - notes)
+        errors = MAX_SHOWN - notes;
+    lua_createtable(L, notes + errors, 0);
+    int shown = 0, n = 0, e = 0;
+    for (const char *p = u->lines.data; n + e < u->notes + u->errors; p += strlen(p) + 1) {
+        int *seen = *p == 'n' ? &n : &e;
+        if (*seen < (*p == 'n' ? notes : errors)) {
+            lua_pushstring(L, p + 1);
+            lua_rawseti(L, -2, ++shown);
+        }
+        (*seen)++;
     }
     lua_setfield(L, -2, "messages");
-    lua_pushinteger(L, u->total - u->shown);
+    lua_pushinteger(L, u->total - shown);
     lua_setfield(L, -2, "more");
 }
 
@@ -418,7 +433,7 @@ static int each_file(void *ud, int i, nb_err rc, const nb_import_stats *st, cons
     /* the next file's messages, bodies and progress line of its own */
     nb_buf_free(&u->lines);
     nb_buf_free(&u->created);
-    u->shown = u->total = u->ncreated = u->progress_shown = 0;
+    u->notes = u->errors = u->total = u->ncreated = u->progress_shown = 0;
     u->path = i + 1 < c->n ? c->paths[i + 1] : NULL;
     return stop;
 }

@@ -17,6 +17,11 @@
  * an idle helper each batch as it fills (nb_batch_early). */
 #define GROUP_BATCHES 16
 #define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
+/* Bytes of texts a queue gathers before its rows are written, whatever their count: rows
+ * of megabytes (a record may have 4 MiB) are written a few at a time, not a group's 4,096
+ * (rows of 1e6 in the bench have some 150 bytes: a group's are 0.6 MB). A buffer grown
+ * past it is let go once its rows are written. */
+#define TEXT_MOST (4 << 20)
 
 /* A record waiting to be written: its body and source, its values, and offsets and
  * lengths of its texts in the queue's text. */
@@ -808,6 +813,8 @@ static void drop(nb_batch *q)
 {
     q->npending = q->updates = 0;
     q->text.len = 0;
+    if (q->text.cap > 2 * TEXT_MOST)
+        nb_buf_free(&q->text);
 }
 
 /* Writes row P (texts in TEXT) by itself: an UPDATE of its rid, or an INSERT of a new
@@ -1268,8 +1275,9 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     q->updates += rid != 0;
     if (q->may_group && q->ins_batch && q->npending == BATCH_ROWS)
         take_groups(q);
-    if (q->npending == q->cap || (q->early && q->async && !q->updates &&
-                                  q->npending % BATCH_ROWS == 0 && nb_async_idle(q->async)))
+    if (q->npending == q->cap || b->len > TEXT_MOST ||
+        (q->early && q->async && !q->updates && q->npending % BATCH_ROWS == 0 &&
+         nb_async_idle(q->async)))
         return flush_rows(q, err, errlen);
     return NB_OK;
 }

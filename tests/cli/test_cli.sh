@@ -97,6 +97,8 @@ nb -d s.db import --body $B request many.csv
 is "$rc" 2 "thousands of problems: exit 2"
 is "$(printf '%s\n' "$err" | wc -l)" 51 "the first 50 messages, then the count"
 like "$(printf '%s\n' "$err" | tail -1)" "^many.csv: \.\.\. and [0-9]+ more messages$" "the count of the rest"
+like "$err" "^many.csv:2: .*火星人1" "the rows' errors shown, not only the 2,000 columns' notes"
+is "$(printf '%s\n' "$err" | grep -c 'note: column')" 10 "ten of the notes shown"
 is "$out" "many.csv: 3000 rows read, 0 inserted, 0 updated, 0 unchanged, 3000 refused; nothing written" "and the summary"
 is "$(snapshot s.db)" "$before" "and nothing was written"
 

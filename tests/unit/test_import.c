@@ -1781,6 +1781,30 @@ static const char *rows_file(const char *name, int rows)
     return path_of(name);
 }
 
+/* DIR/NAME: ROWS rows of 4 columns that are not fields, each of 1,000,000 bytes (under a
+ * CSV field's limit, the row under a record's), kept with the rows' raw values. */
+static const char *wide_rows_file(const char *name, int rows)
+{
+    FILE *f = csv_create(name, "编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2,备注3,备注4\n");
+    if (!f)
+        return NULL;
+    char *v = malloc(1000001);
+    if (!v) {
+        fclose(f);
+        return NULL;
+    }
+    memset(v, 'x', 1000000), v[1000000] = '\0';
+    for (int i = 0; i < rows; i++) {
+        fprintf(f, "W%07d,2020-01-05,自然人,2020-01-20,1", i);
+        for (int c = 0; c < 4; c++)
+            fprintf(f, ",%s", v);
+        fputc('\n', f);
+    }
+    free(v);
+    fclose(f);
+    return path_of(name);
+}
+
 /* Peak resident size in KiB of a child that imports PATH into a store of its
  * own (into body BODY; NULL: the file names them), after BEFORE when not NULL (the same
  * way), or -1 when the import does not end as expected: every row read, REFUSED of them
@@ -1835,6 +1859,15 @@ static void test_memory(void)
     printf("# import of 400,000 rows: %ld KiB more than of 40,000\n", big - small);
     CHECK(small > 0 && big > 0 && big - small < 4096,
           "memory: 400,000 rows take less than 4 MiB more than 40,000, the repeat found");
+    /* rows of 4 MB: the writer's queue holds texts of a few MiB at most (it held its group's
+       rows, 4,096, whatever their size: 48 MB here); one copy each in the reader, the raw
+       values, the queue and SQLite's record and its key's */
+    long wide = import_peak_kb(wide_rows_file("mem_wide.csv", 12), "mem_wide.db", "甲", 12, 0,
+                               NULL);
+    printf("# import of 12 rows of 4 MB: %ld KiB more than of 40,000 small ones\n",
+           wide - small);
+    CHECK(small > 0 && wide > 0 && wide - small < 32 * 1024,
+          "memory: 12 rows of 4 MB take less than 32 MiB more than 40,000 small ones");
     /* bodies taking turns row by row: one queue of batches, one group's buffers, the
        packed parts' buffers bounded (each body's own, before: 0.45 MB a body) */
     long many = import_peak_kb(interleaved_file("mem_many.csv", 400000, 1000, 'M'), "mem_many.db",
