@@ -191,8 +191,8 @@ static nb_err parent_of(nb_store *s, int64_t id, int64_t *parent, char *err, siz
     return NB_OK;
 }
 
-nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, char *err,
-                            size_t errlen)
+nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, int *created,
+                            char *err, size_t errlen)
 {
     nb_store_quiet(s);
     int64_t c, p;
@@ -202,7 +202,7 @@ nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, 
         return NB_ERR_INPUT;
     }
     if ((rc = nb_store_body(s, child, 0, &c, NULL, err, errlen)) ||
-        (rc = nb_store_body(s, parent, 1, &p, NULL, err, errlen)))
+        (rc = nb_store_body(s, parent, 1, &p, created, err, errlen)))
         return rc;
     /* Walk up from the parent: meeting the child would close a cycle. */
     for (int64_t a = p, depth = 0; a && depth < 1000; depth++) {
@@ -223,7 +223,7 @@ nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, c
     nb_err rc = nb_store_begin(s, err, errlen);
     if (rc)
         return rc;
-    if ((rc = nb_store_link_parent(s, child, parent, err, errlen))) {
+    if ((rc = nb_store_link_parent(s, child, parent, NULL, err, errlen))) {
         nb_store_rollback(s);
         return rc;
     }
@@ -508,7 +508,7 @@ static nb_err write_rows(bodies_file *f, nb_store *s, const nb_bodies *known, ch
         const nb_body *old = nb_bodies_find(known, id);
         before = old ? old->parent : 0;
         if (*row->v[COL_PARENT]) {
-            rc = nb_store_link_parent(s, row->v[COL_NAME], row->v[COL_PARENT], err, errlen);
+            rc = nb_store_link_parent(s, row->v[COL_NAME], row->v[COL_PARENT], NULL, err, errlen);
             if (rc == NB_ERR_INPUT) { /* a cycle: name the row */
                 tell(f, row->line, "parent", err, row->v[COL_PARENT]);
                 rc = NB_OK;

@@ -51,11 +51,11 @@ nb_err nb_bodies_stats(nb_store *s, nb_kind_stat **out, int *n, char *err, size_
 
 /* Sets the parent of body CHILD to body PARENT (0: none). */
 nb_err nb_store_body_parent(nb_store *s, int64_t child, int64_t parent, char *err, size_t errlen);
-/* Makes body PARENT (created when new) the parent of body CHILD, inside the
- * caller's transaction. Refuses a cycle (a body its own ancestor, or its own
- * parent) with NB_ERR_INPUT. */
-nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, char *err,
-                            size_t errlen);
+/* Makes body PARENT (created when new: then *CREATED is 1, when CREATED is not NULL) the
+ * parent of body CHILD, inside the caller's transaction. Refuses a cycle (a body its own
+ * ancestor, or its own parent) with NB_ERR_INPUT. */
+nb_err nb_store_link_parent(nb_store *s, const char *child, const char *parent, int *created,
+                            char *err, size_t errlen);
 /* The same in a transaction of its own. */
 nb_err nb_store_set_parent(nb_store *s, const char *child, const char *parent, char *err,
                            size_t errlen);

@@ -421,8 +421,15 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
         if (o->created)
             o->created(o->created_ud, name);
     }
-    if (!rc && o->parent)
-        rc = nb_store_link_parent(im->s, name, o->parent, err, errlen);
+    if (!rc && o->parent) { /* a parent new to the store is said too (a name typed wrong) */
+        created = 0;
+        rc = nb_store_link_parent(im->s, name, o->parent, &created, err, errlen);
+        if (!rc && created) {
+            im->st->body_created++;
+            if (o->created)
+                o->created(o->created_ud, o->parent);
+        }
+    }
     if (!rc)
         rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, t->body_id,
                              nb_reader_encoding(im->r), nb_coder_header_text(im->coder),

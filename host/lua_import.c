@@ -238,17 +238,29 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
     if (year && (year < 1990 || year > 2100))
         return luaL_error(L, "store:import: option 'year': a year from 1990 to 2100");
     char err[1024];
-    int used = 0;
-    nb_err rc = nb_import_text(s, path, body, opt_str(L, 4, "parent"), (int)year,
-                               opt_bool(L, 4, "dry_run"), &used, err, sizeof err);
+    int used = 0, created = 0;
+    const char *parent = opt_str(L, 4, "parent");
+    nb_err rc = nb_import_text(s, path, body, parent, (int)year, opt_bool(L, 4, "dry_run"), &used,
+                               &created, err, sizeof err);
     if (rc) {
         return push_failure(L, rc, err);
     }
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 3);
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "stored");
     lua_pushinteger(L, used);
     lua_setfield(L, -2, "year");
+    lua_createtable(L, 2, 0); /* the bodies it created (or would), as a record import's */
+    int n = 0;
+    if (created & NB_TEXT_BODY_CREATED) {
+        lua_pushstring(L, body);
+        lua_rawseti(L, -2, ++n);
+    }
+    if (created & NB_TEXT_PARENT_CREATED) {
+        lua_pushstring(L, parent);
+        lua_rawseti(L, -2, ++n);
+    }
+    lua_setfield(L, -2, "created");
     return 1;
 }
 

@@ -70,7 +70,8 @@ static int year_of_name(const char *path)
 }
 
 nb_err nb_import_text(nb_store *s, const char *path, const char *body, const char *parent,
-                      int year, int dry_run, int *year_used, char *err, size_t errlen)
+                      int year, int dry_run, int *year_used, int *created, char *err,
+                      size_t errlen)
 {
     nb_buf b = {0};
     const char *text;
@@ -85,11 +86,15 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, const cha
     if (year_used)
         *year_used = year;
     int64_t id;
+    int made = 0, made_parent = 0;
     /* A dry run checks the parent too, and then rolls back. */
     if (!(rc = nb_store_begin(s, err, errlen))) {
-        if (!(rc = nb_store_body(s, body, 1, &id, NULL, err, errlen)) &&
-            !(rc = parent ? nb_store_link_parent(s, body, parent, err, errlen) : NB_OK))
+        if (!(rc = nb_store_body(s, body, 1, &id, &made, err, errlen)) &&
+            !(rc = parent ? nb_store_link_parent(s, body, parent, &made_parent, err, errlen)
+                          : NB_OK))
             rc = nb_store_text_put(s, id, year, text, path, err, errlen);
+        if (created)
+            *created = (made ? NB_TEXT_BODY_CREATED : 0) | (made_parent ? NB_TEXT_PARENT_CREATED : 0);
         if (rc || dry_run)
             nb_store_rollback(s);
         else

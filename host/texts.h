@@ -10,11 +10,16 @@
 #include "store.h"
 
 /* Imports a Markdown narrative for BODY (created when new; PARENT, when not
- * NULL, becomes its parent in the same transaction) and YEAR (0: taken from a
- * four-digit number in the file name; the year used goes to *YEAR_USED when not
- * NULL). An empty file is NB_ERR_INPUT. */
+ * NULL, becomes its parent in the same transaction, created when new too) and YEAR (0:
+ * taken from a four-digit number in the file name; the year used goes to *YEAR_USED when
+ * not NULL; *CREATED, when not NULL, has NB_TEXT_BODY_CREATED and NB_TEXT_PARENT_CREATED
+ * set for the bodies it created, or would have in a dry run). An empty file is
+ * NB_ERR_INPUT. */
+#define NB_TEXT_BODY_CREATED 1
+#define NB_TEXT_PARENT_CREATED 2
 nb_err nb_import_text(nb_store *s, const char *path, const char *body, const char *parent,
-                      int year, int dry_run, int *year_used, char *err, size_t errlen);
+                      int year, int dry_run, int *year_used, int *created, char *err,
+                      size_t errlen);
 
 /* The roles of a body's own scripts (its rules, layouts, import map), NULL-ended. */
 extern const char *const nb_script_roles[];

@@ -399,6 +399,9 @@ local function run_import(c)
       if not res then c.host.fail(err, failure_status(detail)) end
     end
     print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
+    if not c.opt.dry_run then
+      for _, b in ipairs(res.created) do print("created body " .. b) end
+    end
     if not checked then
       print(string.format("%s: no format covers %d: its headings and placeholders are checked when a report of that year is made (with --format)", path, res.year))
     end

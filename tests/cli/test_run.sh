@@ -21,7 +21,8 @@ usage: nianbao run [-d FILE] SCRIPT [ARGS...]
 # ---- texts: imported on the command line, read with store:text ----
 printf '## 一、总体情况\n\n沈河区2020年……\n' >沈河区2020.md
 nb -d s.db import --body 沈河区 text 沈河区2020.md
-is "$rc:$out" "0:沈河区2020.md: text stored for 沈河区" "text: imported, year from the name"
+is "$rc:$out" "0:沈河区2020.md: text stored for 沈河区
+created body 沈河区" "text: imported, year from the name, the body new and said so"
 cat >text.lua <<'EOF'
 local store <close> = assert(nianbao.open())
 local text, source = store:text("沈河区", 2020)
@@ -75,6 +76,15 @@ for _, b in ipairs(store:bodies()) do if b.parent then print(b.name .. " < " .. 
 EOF
 nb -d s.db run parents.lua
 is "$out" "风雨坛街道 < 沈河区" "--parent: store:bodies gives the parent"
+printf '编号,收到日期,申请人类型\nP2,2020-01-02,自然人\n' >p2.csv
+nb -d s.db import --body 大东街道 --parent 沈和区 request p2.csv
+is "$rc:$(printf '%s\n' "$out" | grep '^created body' | sort | tr '\n' ' ')" "0:created body 大东街道 created body 沈和区 " \
+   "--parent: a parent new to the store is said as created (a name typed wrong shows)"
+nb -d s.db import --body 大东区 --parent 沈阳巿 text 沈河区2020.md
+is "$rc:$(printf '%s\n' "$out" | grep '^created body' | tr '\n' ' ')" "0:created body 大东区 created body 沈阳巿 " \
+   "--parent: a text's new body and parent are said as created"
+nb -d s.db import --body 大东区 --parent 沈阳巿 text 沈河区2020.md
+is "$rc:$(printf '%s\n' "$out" | grep -c '^created body')" "0:0" "--parent: and not again"
 nb -d s.db import --body 沈河区 --parent 风雨坛街道 text 沈河区2020.md
 is "$rc" 2 "--parent: a cycle is refused"
 like "$err" "'风雨坛街道' cannot be the parent of '沈河区' \(it is below it\)" "--parent: the cycle message"

@@ -491,20 +491,20 @@ static void test_text(void)
 {
     char err[512] = "";
     const char *md = write_file("沈河区2020.md", "\xef\xbb\xbf## 一、总体情况\n正文\n");
-    CHECK(nb_import_text(store, md, "沈河区", NULL, 0, 1, NULL, err, sizeof err) == NB_OK &&
+    CHECK(nb_import_text(store, md, "沈河区", NULL, 0, 1, NULL, NULL, err, sizeof err) == NB_OK &&
               sql_int("SELECT count(*) FROM text") == 0,
           "text: dry run writes nothing");
-    CHECK(nb_import_text(store, md, "沈河区", NULL, 0, 0, NULL, err, sizeof err) == NB_OK,
+    CHECK(nb_import_text(store, md, "沈河区", NULL, 0, 0, NULL, NULL, err, sizeof err) == NB_OK,
           "text: year from the file name");
     CHECK_STR(sql_rows("SELECT year, markdown FROM text"), "2020|## 一、总体情况\n正文\n\n",
               "text: stored without the BOM");
     const char *noyear = write_file("正文.md", "x\n");
     char want[512];
-    CHECK(nb_import_text(store, noyear, "沈河区", NULL, 0, 0, NULL, err, sizeof err) == NB_ERR_INPUT,
+    CHECK(nb_import_text(store, noyear, "沈河区", NULL, 0, 0, NULL, NULL, err, sizeof err) == NB_ERR_INPUT,
           "text: no year refused");
     snprintf(want, sizeof want, "%s: give the year with --year (none in the file name)", noyear);
     CHECK_STR(err, want, "text: no year message");
-    CHECK(nb_import_text(store, noyear, "沈河区", NULL, 2021, 0, NULL, err, sizeof err) == NB_OK &&
+    CHECK(nb_import_text(store, noyear, "沈河区", NULL, 2021, 0, NULL, NULL, err, sizeof err) == NB_OK &&
               sql_int("SELECT count(*) FROM text") == 2,
           "text: year given");
 }
