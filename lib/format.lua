@@ -169,10 +169,17 @@ local function shape(fmt_id, t, cubes)
   if type(t.rows) ~= "table" then error(where_of(fmt_id, t, "rows must be a list"), 0) end
   local ok, built = pcall(function()
     local b = layout.table{ id = t.id, title = t.title, ncols = t.ncols }
-    for _, row in ipairs(t.rows) do b:row(row, row.key, row.header) end
+    for i, row in ipairs(t.rows) do
+      if type(row) ~= "table" then
+        error(string.format("row %d is a %s, not a list of cells", i, type(row)), 0)
+      end
+      b:row(row, row.key, row.header)
+    end
     return b:finish()
   end)
-  if not ok then error(where_of(fmt_id, t, tostring(built)), 0) end
+  -- layout's errors name their caller's line, here this file's: dropped, the table and
+  -- row named instead (a district's layout was pointed into lib/format.lua)
+  if not ok then error(where_of(fmt_id, t, (tostring(built):gsub("^[^\n]-format%.lua:%d+: ", "", 1))), 0) end
   built.cells, built.order, built.row_sets, built.col_sets = {}, {}, {}, {}
   for _, row in ipairs(built.rows) do
     for c = 1, built.ncols do
@@ -304,6 +311,15 @@ end
 --- added (or replaced by name), tables are added (or replace BASE's table of their id).
 --- A district adds its own table to a national format this way.
 function format.extend(base, changes)
+  if not format.is_format(base) then
+    error("format.extend: the first argument is a format (require \"formats.gov2019\"), not a " .. type(base), 2)
+  end
+  if type(changes) ~= "table" then
+    error("format.extend: the changes are a table, not a " .. type(changes), 2)
+  end
+  if changes.tables ~= nil and type(changes.tables) ~= "table" and type(changes.tables) ~= "function" then
+    error("format " .. tostring(changes.id or base.id) .. ": tables must be a list of format.table{…}, or a function returning it", 2)
+  end
   local spec = { id = changes.id or base.id, name = changes.name or base.name,
                  years = changes.years or base.years, parts = changes.parts or base.parts,
                  cubes = {}, tables = {} }

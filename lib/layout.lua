@@ -59,7 +59,11 @@ function Table:row(cells, key, header)
   self.keys[r] = key or false
   self.taken[r] = self.taken[r] or {}
   local c = 1
-  for _, cell in ipairs(cells) do
+  for i, cell in ipairs(cells) do
+    if type(cell) ~= "table" then
+      error(string.format("table %s row %d: cell %d is a %s, not a cell (made by head, label, num or cell)",
+        self.id, r, i, type(cell)), 2)
+    end
     while self.taken[r][c] do c = c + 1 end
     if c > self.ncols then
       error(string.format("table %s row %d: more cells than %d columns", self.id, r, self.ncols), 2)

@@ -165,6 +165,28 @@ printf 'return {\n' >syntax.lua
 nb -d "$DB" import --body "$B" layout syntax.lua
 is "$rc" 2 "a layout that does not compile is refused"
 like "$err" "syntax.lua:2:" "with its file and line"
+cat >wide_row.lua <<'LUA'
+local format = require "format"
+return format.extend(require "formats.gov2019", {
+  tables = { format.table{ id = "channels", title = "附表", ncols = 2,
+    rows = { { format.head("申请方式"), format.head("本年新收"), format.head("多余"), header = true } } } },
+})
+LUA
+nb -d "$DB" import --body "$B" layout wide_row.lua
+is "$rc:$err" "2:nianbao: wide_row.lua: format gov2019, table channels: table channels row 1: more cells than 2 columns" \
+   "a layout's row wider than its table: the file, table and row, no place inside lib/"
+# a layout's mistakes named in its own terms (each was "attempt to index a number value")
+for case in 'rows = { { format.label("a"), 5, key = "a" } }|table channels row 1: cell 2 is a number, not a cell (made by head, label, num or cell)' \
+            'rows = { 7 }|row 1 is a number, not a list of cells'; do
+    printf 'local format = require "format"\nreturn format.extend(require "formats.gov2019", {\n  tables = { format.table{ id = "channels", title = "附表", ncols = 2, %s } } })\n' \
+        "${case%%|*}" >bad_cell.lua
+    nb -d "$DB" import --body "$B" layout bad_cell.lua
+    is "$rc:$err" "2:nianbao: bad_cell.lua: format gov2019, table channels: ${case#*|}" "a layout with ${case%%|*}: said so"
+done
+printf 'local format = require "format"\nreturn format.extend(require "formats.gov2019", { tables = 5 })\n' >bad_tables.lua
+nb -d "$DB" import --body "$B" layout bad_tables.lua
+is "$rc:$err" "2:nianbao: bad_tables.lua: format gov2019: tables must be a list of format.table{…}, or a function returning it" \
+   "format.extend with tables neither a list nor a function: said so"
 
 # Usage errors.
 nb -d "$DB" report --year 2020
