@@ -497,8 +497,11 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
             return rc;
         }
     }
-    if (bad)
+    if (bad) {
+        if (t && t->writer)
+            nb_writer_let_go(t->writer);
         return NB_ERR_INPUT; /* the rows go on being written: the file's ids are found there */
+    }
     if (im->o->cover_year) {
         int p = nb_field_find(im->k, im->k->period);
         t->in_year += p >= 0 && rec.has[p] && rec.ival[p] / 10000 == im->o->cover_year;
@@ -511,6 +514,7 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         keep(im, rid) == 0) {
         im->st->unchanged++;
         t->brought++;
+        nb_writer_let_go(t->writer);
         return NB_OK;
     }
     t->brought++;
@@ -518,7 +522,9 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         im->st->updated++;
     else
         im->st->inserted++;
-    return nb_writer_put(t->writer, &rec, id, rid, line, im->raw.data, err, errlen);
+    rc = nb_writer_put(t->writer, &rec, id, rid, line, im->raw.data, err, errlen);
+    nb_writer_let_go(t->writer);
+    return rc;
 }
 
 /* The failure of a group in the helper thread, once it has ended (NB_OK: none). */

@@ -273,7 +273,7 @@ static void ahead_fill(void *ud)
         }
         for (size_t i = 0; i < nfields && bytes < AHEAD_LEND; i++)
             bytes += fields[i][0] ? strlen(fields[i]) : 0;
-        if (bytes >= AHEAD_LEND) { /* a large row: lent, not copied (a copy more of 16 MiB) */
+        if (bytes >= AHEAD_LEND) { /* a large row: lent, not copied (a copy more of 2 MiB) */
             b->lent = 1;
             b->kf = fields;
             b->knf = nfields;

@@ -32,7 +32,7 @@
  * an XLSX reader the shared strings, one row and the parser's memory. Sizes
  * are of the UTF-8 text. */
 #define NB_READER_MAX_CELL (1 << 20)       /* bytes of one CSV field */
-#define NB_READER_MAX_RECORD (4 << 20)     /* bytes of one CSV record or XLSX row */
+#define NB_READER_MAX_RECORD (2 << 20)     /* bytes of one CSV record or XLSX row */
 #define NB_READER_MAX_FIELDS 16384         /* fields of a row (Excel's last column, XFD) */
 #define NB_READER_MAX_XLSX_TEXT 32767      /* characters of an XLSX cell (Excel's limit) */
 #define NB_READER_MAX_SST_BYTES (64 << 20) /* bytes of all shared strings of a workbook */

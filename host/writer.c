@@ -18,10 +18,18 @@
 #define GROUP_BATCHES 16
 #define GROUP_ROWS (BATCH_ROWS * GROUP_BATCHES)
 /* Bytes of texts a queue gathers before its rows are written, whatever their count: rows
- * of megabytes (a record may have 4 MiB) are written a few at a time, not a group's 4,096
- * (rows of 1e6 in the bench have some 150 bytes: a group's are 0.6 MB). A buffer grown
- * past it is let go once its rows are written. */
+ * of megabytes (a record may have 2 MiB) are written a few at a time, not a group's 4,096
+ * (rows of 1e6 in the bench have some 150 bytes: a group's are 0.6 MB). Its whole batches
+ * go, and the rest waits for its batch to fill while within bounds (flush_text). A buffer
+ * grown past TEXT_KEEP is let go once its rows are written: every body that has rows has
+ * a queue of its own. */
 #define TEXT_MOST (4 << 20)
+#define TEXT_KEEP (1 << 20)
+/* Bytes of texts a writer reads ahead (at least one row), and past which it lets them go
+ * once its row is done (nb_writer_let_go): each writer of a file naming 20 bodies of rows
+ * of 4 MB held its body's last read, 80 MB. */
+#define AHEAD_TEXT_MOST (256 << 10)
+#define AHEAD_TEXT_KEEP (1 << 20)
 
 /* A record waiting to be written: its body and source, its values, and offsets and
  * lengths of its texts in the queue's text. */
@@ -525,9 +533,12 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
     sqlite3_bind_int(st, 3, w->want);
     w->seq += w->nahead + (after ? 0 : 2);
     w->nahead = w->at = 0;
-    w->ahead_text.len = 0;
-    int rc, bad = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && w->nahead < w->want) {
+    w->ahead_text.len = 0; /* ID bound (a copy): the buffer may go */
+    if (w->ahead_text.cap > AHEAD_TEXT_KEEP)
+        nb_buf_free(&w->ahead_text);
+    int rc = SQLITE_DONE, bad = 0;
+    while ((!w->nahead || w->ahead_text.len <= AHEAD_TEXT_MOST) &&
+           (rc = sqlite3_step(st)) == SQLITE_ROW && w->nahead < w->want) {
         int64_t *val = w->ahead_val + (size_t)w->nahead * (size_t)k->nfields;
         ahead_row *a = &w->ahead[w->nahead++];
         bad |= keep_value(w, sqlite3_column_value(st, 0), &a->id, &a->id_len);
@@ -550,10 +561,10 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
         a->line = (long)sqlite3_column_int64(st, c + 1);
         bad |= keep_value(w, sqlite3_column_value(st, c + 2), &a->raw, &a->raw_len);
     }
-    w->ahead_end = rc == SQLITE_DONE && w->nahead < w->want;
+    w->ahead_end = rc == SQLITE_DONE && w->nahead < w->want; /* not so when cut short */
     sqlite3_reset(st);
     nb_store_stmt_give(w->s, after ? KEY_FIND_AFTER(k) : KEY_FIND(k), st);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         w->nahead = 0;
         return -1;
     }
@@ -653,6 +664,19 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
     }
     w->has_last = 1;
     return NB_OK;
+}
+
+void nb_writer_let_go(nb_writer *w)
+{
+    if (w->ahead_text.cap <= AHEAD_TEXT_KEEP)
+        return;
+    w->seq += w->nahead + 2; /* the next read starts a place apart: its first row is not
+                                next to the one found last */
+    w->nahead = w->at = 0;
+    w->has_last = 0;
+    w->found_rid = 0;
+    w->found_at = -1;
+    nb_buf_free(&w->ahead_text);
 }
 
 nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
@@ -813,7 +837,7 @@ static void drop(nb_batch *q)
 {
     q->npending = q->updates = 0;
     q->text.len = 0;
-    if (q->text.cap > 2 * TEXT_MOST)
+    if (q->text.cap > TEXT_KEEP)
         nb_buf_free(&q->text);
 }
 
@@ -1008,7 +1032,7 @@ static void take_groups(nb_batch *q)
     q->async = q->helper;
 }
 
-static nb_err write_rows(nb_batch *q, char *err, size_t errlen);
+static nb_err write_rows(nb_batch *q, int upto, char *err, size_t errlen);
 
 /* Hands the rows pending (whole batches, the queue settled) to the helper. */
 static void send_group(nb_batch *q)
@@ -1043,7 +1067,33 @@ static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
        makes some forty calls a row). Recursive: SQLite's own calls take it again. */
     sqlite3_mutex *m = sqlite3_db_mutex(q->s->db);
     sqlite3_mutex_enter(m);
-    frc = write_rows(q, err, errlen);
+    frc = write_rows(q, q->npending, err, errlen);
+    sqlite3_mutex_leave(m);
+    return frc;
+}
+
+/* The rows pending once their texts pass TEXT_MOST: their whole batches written here and
+ * the rest kept pending while its texts are within TEXT_MOST, or, without a whole batch,
+ * all kept while within twice as much; else all of them written. Rows of megabytes among
+ * small ones were written one by one, each a search of the table from its root, which
+ * reads on its way every key of megabytes it compares (2-3x as slow). */
+static nb_err flush_text(nb_batch *q, char *err, size_t errlen)
+{
+    int whole = q->ins_batch && !q->updates ? q->npending - q->npending % BATCH_ROWS : 0;
+    size_t rest = whole < q->npending ? q->text.len - q->pending[whole].id : 0;
+    if (!whole && q->ins_batch && !q->updates && q->text.len <= 2 * (size_t)TEXT_MOST)
+        return NB_OK;
+    if (!whole || whole == q->npending || rest > TEXT_MOST)
+        return flush_rows(q, err, errlen);
+    nb_err frc = settle(q, err, errlen);
+    if (frc) {
+        drop(q);
+        return frc;
+    }
+    nb_async_wait(q->helper);
+    sqlite3_mutex *m = sqlite3_db_mutex(q->s->db);
+    sqlite3_mutex_enter(m);
+    frc = write_rows(q, whole, err, errlen);
     sqlite3_mutex_leave(m);
     return frc;
 }
@@ -1057,11 +1107,32 @@ nb_err nb_batch_early_end(nb_batch *q, char *err, size_t errlen)
     return rc ? rc : settle(q, err, errlen);
 }
 
-/* Writes the rows pending, by batches and then one by one. */
-static nb_err write_rows(nb_batch *q, char *err, size_t errlen)
+/* Keeps the rows pending from FROM on, and their texts, at the start of the queue. A row's
+ * texts follow its predecessor's, its id first (nb_writer_put). */
+static void keep_rest(nb_batch *q, int from)
+{
+    const nb_kind *k = q->k;
+    size_t base = q->pending[from].id;
+    int n = q->npending - from;
+    memmove(q->pending, q->pending + from, (size_t)n * sizeof *q->pending);
+    memmove(q->text.data, q->text.data + base, q->text.len - base + 1);
+    q->text.len -= base;
+    for (int i = 0; i < n; i++) {
+        pending_row *p = &q->pending[i];
+        p->id -= base;
+        p->raw -= base;
+        for (int f = 0; f < k->nfields; f++)
+            if (p->has[f] && k->fields[f].type == NB_F_TEXT)
+                p->text[f] -= base;
+    }
+    q->npending = n; /* none updates: only whole batches go before the rest */
+}
+
+/* Writes the first UPTO rows pending, by batches and then one by one; the rest stay. */
+static nb_err write_rows(nb_batch *q, int upto, char *err, size_t errlen)
 {
     int done = 0, rc, batch = 1; /* batch: the statement that fails is a batch's */
-    for (; q->ins_batch && !q->updates && q->npending - done >= BATCH_ROWS; done += BATCH_ROWS) {
+    for (; q->ins_batch && !q->updates && upto - done >= BATCH_ROWS; done += BATCH_ROWS) {
         int64_t last;
         rc = step_batch(q, q->pending + done, q->text.data, &last);
         sqlite3_reset(q->ins_batch);
@@ -1073,7 +1144,7 @@ static nb_err write_rows(nb_batch *q, char *err, size_t errlen)
             return prc;
         }
     }
-    for (; done < q->npending; done++) {
+    for (; done < upto; done++) {
         const pending_row *p = &q->pending[done];
         int64_t rid = 0;
         batch = 0;
@@ -1086,7 +1157,10 @@ static nb_err write_rows(nb_batch *q, char *err, size_t errlen)
             return prc;
         }
     }
-    drop(q);
+    if (upto < q->npending)
+        keep_rest(q, upto);
+    else
+        drop(q);
     return NB_OK;
 fail:
     where(q, &q->pending[done], &q->pending[done + (batch ? BATCH_ROWS - 1 : 0)], err, errlen);
@@ -1275,11 +1349,11 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     q->updates += rid != 0;
     if (q->may_group && q->ins_batch && q->npending == BATCH_ROWS)
         take_groups(q);
-    if (q->npending == q->cap || b->len > TEXT_MOST ||
+    if (q->npending == q->cap ||
         (q->early && q->async && !q->updates && q->npending % BATCH_ROWS == 0 &&
          nb_async_idle(q->async)))
         return flush_rows(q, err, errlen);
-    return NB_OK;
+    return b->len > TEXT_MOST ? flush_text(q, err, errlen) : NB_OK;
 }
 
 nb_err nb_writer_flush(nb_writer *w, char *err, size_t errlen)

@@ -98,6 +98,10 @@ int nb_writer_unchanged(nb_writer *w, const nb_rec *rec, int64_t rid, long line,
 nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t rid, long line,
                      const char *raw, char *err, size_t errlen);
 
+/* Done with the row nb_writer_find found (put or unchanged): the rows read ahead are let
+ * go when their texts are large (rows of megabytes), to be read again if wanted. */
+void nb_writer_let_go(nb_writer *w);
+
 /* From now on rows the writer's queue writes itself wait for any job of A in flight
  * first, and, when GROUPS and the queue batches (bodies new to the kind), its records
  * are queued in groups of 4,096 (about 4 MB of buffers, taken once a batch's worth is

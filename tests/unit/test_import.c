@@ -1781,11 +1781,13 @@ static const char *rows_file(const char *name, int rows)
     return path_of(name);
 }
 
-/* DIR/NAME: ROWS rows of 4 columns that are not fields, each of 1,000,000 bytes (under a
- * CSV field's limit, the row under a record's), kept with the rows' raw values. */
-static const char *wide_rows_file(const char *name, int rows)
+/* DIR/NAME: ROWS rows of 2 columns that are not fields, each of 1,000,000 bytes (under a
+ * CSV field's limit, the row under a record's), kept with the rows' raw values; of BODIES
+ * bodies in turn (0: no column of bodies), their outcome OUTCOME. */
+static const char *wide_rows_file(const char *name, int rows, int bodies, int outcome)
 {
-    FILE *f = csv_create(name, "编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2,备注3,备注4\n");
+    FILE *f = csv_create(name, bodies ? "机关,编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n"
+                                      : "编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n");
     if (!f)
         return NULL;
     char *v = malloc(1000001);
@@ -1795,8 +1797,10 @@ static const char *wide_rows_file(const char *name, int rows)
     }
     memset(v, 'x', 1000000), v[1000000] = '\0';
     for (int i = 0; i < rows; i++) {
-        fprintf(f, "W%07d,2020-01-05,自然人,2020-01-20,1", i);
-        for (int c = 0; c < 4; c++)
+        if (bodies)
+            fprintf(f, "W%d,", i % bodies);
+        fprintf(f, "W%07d,2020-01-05,自然人,2020-01-20,%d", i, outcome);
+        for (int c = 0; c < 2; c++)
             fprintf(f, ",%s", v);
         fputc('\n', f);
     }
@@ -1859,15 +1863,24 @@ static void test_memory(void)
     printf("# import of 400,000 rows: %ld KiB more than of 40,000\n", big - small);
     CHECK(small > 0 && big > 0 && big - small < 4096,
           "memory: 400,000 rows take less than 4 MiB more than 40,000, the repeat found");
-    /* rows of 4 MB: the writer's queue holds texts of a few MiB at most (it held its group's
+    /* rows of 2 MB: the writer's queue holds texts of a few MiB at most (it held its group's
        rows, 4,096, whatever their size: 48 MB here); one copy each in the reader, the raw
        values, the queue and SQLite's record and its key's */
-    long wide = import_peak_kb(wide_rows_file("mem_wide.csv", 12), "mem_wide.db", "甲", 12, 0,
+    long wide = import_peak_kb(wide_rows_file("mem_wide.csv", 24, 0, 1), "mem_wide.db", "甲", 24, 0,
                                NULL);
-    printf("# import of 12 rows of 4 MB: %ld KiB more than of 40,000 small ones\n",
+    printf("# import of 24 rows of 2 MB: %ld KiB more than of 40,000 small ones\n",
            wide - small);
-    CHECK(small > 0 && wide > 0 && wide - small < 32 * 1024,
-          "memory: 12 rows of 4 MB take less than 32 MiB more than 40,000 small ones");
+    CHECK(small > 0 && wide > 0 && wide - small < 24 * 1024,
+          "memory: 24 rows of 2 MB take less than 24 MiB more than 40,000 small ones");
+    /* rows of 2 MB of 40 bodies that have them, changed: each body's writer let go of the
+       rows it read ahead, and its queue of their texts (each held its last: 190 MB) */
+    long wide_again = import_peak_kb(wide_rows_file("mem_wide3.csv", 40, 40, 2), "mem_wide2.db",
+                                     NULL, 40, 0, wide_rows_file("mem_wide2.csv", 40, 40, 1));
+    printf("# re-import of 40 rows of 2 MB of 40 bodies, changed: %ld KiB more than of 40,000 "
+           "small ones\n", wide_again - small);
+    CHECK(small > 0 && wide_again > 0 && wide_again - small < 32 * 1024,
+          "memory: 40 rows of 2 MB of 40 bodies re-imported take less than 32 MiB more than "
+          "40,000 small ones");
     /* bodies taking turns row by row: one queue of batches, one group's buffers, the
        packed parts' buffers bounded (each body's own, before: 0.45 MB a body) */
     long many = import_peak_kb(interleaved_file("mem_many.csv", 400000, 1000, 'M'), "mem_many.db",
@@ -1905,6 +1918,49 @@ static void test_memory(void)
 #endif
 }
 
+
+/* Rows of 2 MB among small ones: the queue writes its whole batches once its texts pass
+ * some MiB and keeps the rest, their texts moved to its start. Every row is stored as
+ * read, its rid in the file's order. */
+static void test_big_among_small(void)
+{
+    char err[512];
+    FILE *f = csv_create("bigsmall.csv", "编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n");
+    char *v = malloc(1000001);
+    CHECK(f && v, "big among small: the file made");
+    if (!f || !v) {
+        if (f)
+            fclose(f);
+        free(v);
+        return;
+    }
+    memset(v, 'y', 1000000), v[1000000] = '\0';
+    for (int i = 0; i < 1400; i++) {
+        fprintf(f, "B%05d,2020-01-05,自然人,2020-01-20,%d", i, 1 + i % 2);
+        if (i % 150 == 75)
+            fprintf(f, ",%s,%s\n", v, v);
+        else
+            fprintf(f, ",s%d,\n", i);
+    }
+    fclose(f);
+    free(v);
+    nb_import_opts o = {.path = path_of("bigsmall.csv"), .kind = "request", .body = "大小"};
+    nb_import_stats st;
+    nb_err rc = nb_import(store, &o, &st, err, sizeof err);
+    CHECK(rc == NB_OK && st.inserted == 1400, "big among small: 1,400 rows, 10 of 2 MB");
+    const char *body = "(SELECT id FROM body WHERE name = '大小')";
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM request WHERE body = %s AND "
+             "line = 2 + CAST(substr(id, 2) AS INTEGER) AND raw = CASE WHEN "
+             "CAST(substr(id, 2) AS INTEGER) %% 150 = 75 THEN '6' || char(30) || "
+             "printf('%%.1000000c', 'y') || char(31) || '7' || char(30) || "
+             "printf('%%.1000000c', 'y') ELSE '6' || char(30) || 's' || "
+             "CAST(substr(id, 2) AS INTEGER) END", body);
+    CHECK(sql_int(sql) == 1400, "big among small: each row's line and raw values as read");
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM request a JOIN request b ON a.body = b.body "
+             "AND a.rid < b.rid AND a.line > b.line WHERE a.body = %s", body);
+    CHECK(sql_int(sql) == 0, "big among small: the rids in the file's order");
+}
 
 /* Rows re-imported with other coded values change the records in their parts: each part
  * decoded, changed and encoded again, none made from the rows. Records in every place a
@@ -2720,6 +2776,7 @@ int main(void)
     test_rows_from_packs();
     test_values_by_rid();
     test_memory();
+    test_big_among_small();
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

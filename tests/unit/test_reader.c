@@ -531,7 +531,7 @@ static const char *write_repeat(const char *name, const char *head, const char *
 /* Fields, records and rows beyond the documented limits: NB_ERR_LIMIT, on the record's line. */
 static void test_csv_limits(void)
 {
-    char want[160], unit[2002]; /* 2000 bytes and a comma: 4 MiB in fewer than 16384 fields */
+    char want[160], unit[2002]; /* 2000 bytes and a comma: 2 MiB in fewer than 16384 fields */
     CHECK_STR(read_end(write_repeat("cell1.csv", "h\nx,", "a", NB_READER_MAX_CELL, "\n"), NULL),
               "2 rows, last line 2", "a field of NB_READER_MAX_CELL bytes is read");
     snprintf(want, sizeof want, "1 rows, then ERR 2: field 2 longer than %d bytes",
@@ -1196,11 +1196,11 @@ static void test_xlsx_ahead(void)
         memset(unit + xn, 'x', 30000);
         strcpy(unit + xn + 30000, "</t></is></c>");
         zentry huge = {NULL, SHEET_HEAD "<row><c><v>0</v></c></row><row>", unit,
-                       "</row><row><c><v>1</v></c></row>" SHEET_TAIL, 130}; /* 0, 3.9 MB, 1 */
+                       "</row><row><c><v>1</v></c></row>" SHEET_TAIL, 65}; /* 0, 1.95 MB, 1 */
         path = book("ah9.xlsx", no_sst, huge);
         CHECK_STR(read_end(path, NULL), "3 rows, last line 3",
-                  "a row of 3.9 MB between two rows of a large sheet: each read");
-        check_read_memory(path, NULL, 8 * 1024, "a row of 3.9 MB read ahead without a copy: less than 8 MiB");
+                  "a row of 1.95 MB between two rows of a large sheet: each read");
+        check_read_memory(path, NULL, 5 * 1024, "a row of 1.95 MB read ahead without a copy: less than 5 MiB");
         free(unit);
     }
     CHECK(t_threads_now(base) == base, "no thread is left");
