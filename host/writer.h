@@ -102,6 +102,9 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
  * go when their texts are large (rows of megabytes), to be read again if wanted. */
 void nb_writer_let_go(nb_writer *w);
 
+/* The rows writers have read ahead since the process began. For tests. */
+long nb_writer_rows_read(void);
+
 /* From now on rows the writer's queue writes itself wait for any job of A in flight
  * first, and, when GROUPS and the queue batches (bodies new to the kind), its records
  * are queued in groups of 4,096 (about 4 MB of buffers, taken once a batch's worth is
