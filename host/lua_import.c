@@ -14,8 +14,8 @@
 
 #define NB_MT_IMPORT "nianbao.import"
 
-/* Messages shown before "... and N more messages": of them at most MAX_NOTES notes when
- * there are reasons to refuse to show (a file of 2,000 columns that are not fields noted
+/* Messages shown before "... and N more messages": the errors first, the notes in what
+ * they leave, at least MAX_NOTES of them (a file of 2,000 columns that are not fields noted
  * them all, and the rows' errors went unseen). */
 #define MAX_SHOWN 50
 #define MAX_NOTES 10
@@ -169,11 +169,9 @@ static const char *failure_name(nb_err e)
 /* Pushes the kept messages and the count of the others into the table at the top. */
 static void push_messages(lua_State *L, const import_ud *u)
 {
-    int notes = u->notes, errors = u->errors; /* shown: the rest of MAX_SHOWN the errors' */
-    if (notes > MAX_NOTES && notes + errors > MAX_SHOWN)
-        notes = MAX_SHOWN - errors > MAX_NOTES ? MAX_SHOWN - errors : MAX_NOTES;
-    if (errors > MAX_SHOWN - notes)
-        errors = MAX_SHOWN - notes;
+    int least = u->notes < MAX_NOTES ? u->notes : MAX_NOTES;
+    int errors = u->errors < MAX_SHOWN - least ? u->errors : MAX_SHOWN - least;
+    int notes = u->notes < MAX_SHOWN - errors ? u->notes : MAX_SHOWN - errors;
     lua_createtable(L, notes + errors, 0);
     int shown = 0, n = 0, e = 0;
     for (const char *p = u->lines.data; n + e < u->notes + u->errors; p += strlen(p) + 1) {

@@ -94,7 +94,8 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, const cha
                           : NB_OK))
             rc = nb_store_text_put(s, id, year, text, path, err, errlen);
         if (created)
-            *created = (made ? NB_TEXT_BODY_CREATED : 0) | (made_parent ? NB_TEXT_PARENT_CREATED : 0);
+            *created = (made ? NB_TEXT_BODY_CREATED : 0) |
+                       (made_parent ? NB_TEXT_PARENT_CREATED : 0);
         if (rc || dry_run)
             nb_store_rollback(s);
         else

@@ -1056,6 +1056,21 @@ static void send_group(nb_batch *q)
     nb_async_submit(q->async, (nb_job){batch_run, batch_done, q});
 }
 
+/* Writes the first UPTO rows pending in this thread (the queue settled): no group of any
+ * queue in flight meanwhile. */
+static nb_err write_here(nb_batch *q, int upto, char *err, size_t errlen)
+{
+    nb_async_wait(q->helper);
+    /* The helper idle, the connection's mutex is taken once for the rows, not at each of
+       SQLite's calls (two atomic operations each; a re-import of rows whose lines moved
+       makes some forty calls a row). Recursive: SQLite's own calls take it again. */
+    sqlite3_mutex *m = sqlite3_db_mutex(q->s->db);
+    sqlite3_mutex_enter(m);
+    nb_err rc = write_rows(q, upto, err, errlen);
+    sqlite3_mutex_leave(m);
+    return rc;
+}
+
 static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
 {
     nb_err frc = settle(q, err, errlen);
@@ -1068,18 +1083,7 @@ static nb_err flush_rows(nb_batch *q, char *err, size_t errlen)
         send_group(q);
         return NB_OK;
     }
-    /* rows written here: no group of any queue in flight meanwhile */
-    if (!q->npending)
-        return NB_OK;
-    nb_async_wait(q->helper);
-    /* The helper idle, the connection's mutex is taken once for the rows, not at each of
-       SQLite's calls (two atomic operations each; a re-import of rows whose lines moved
-       makes some forty calls a row). Recursive: SQLite's own calls take it again. */
-    sqlite3_mutex *m = sqlite3_db_mutex(q->s->db);
-    sqlite3_mutex_enter(m);
-    frc = write_rows(q, q->npending, err, errlen);
-    sqlite3_mutex_leave(m);
-    return frc;
+    return q->npending ? write_here(q, q->npending, err, errlen) : NB_OK;
 }
 
 /* The rows pending once their texts pass TEXT_MOST: their whole batches written here and
@@ -1100,12 +1104,7 @@ static nb_err flush_text(nb_batch *q, char *err, size_t errlen)
         drop(q);
         return frc;
     }
-    nb_async_wait(q->helper);
-    sqlite3_mutex *m = sqlite3_db_mutex(q->s->db);
-    sqlite3_mutex_enter(m);
-    frc = write_rows(q, whole, err, errlen);
-    sqlite3_mutex_leave(m);
-    return frc;
+    return write_here(q, whole, err, errlen);
 }
 
 nb_err nb_batch_early_end(nb_batch *q, char *err, size_t errlen)

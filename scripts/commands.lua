@@ -293,6 +293,12 @@ local function records_options(c)
     year = c.opt.year, progress = c.host.isatty(2) }
 end
 
+-- The bodies an import made (res.created), one line each; none in a dry run.
+local function say_created(c, res)
+  if c.opt.dry_run then return end
+  for _, b in ipairs(res.created) do print("created body " .. b) end
+end
+
 -- Tells the outcome of an import of records from PATH (store:import's RES, ERR, DETAIL).
 -- Returns 0, or 2 when rows were refused (told, with the summary); or, for any other
 -- failure, nil and the failure (message and exit status) for the caller to raise.
@@ -314,9 +320,7 @@ local function records_outcome(c, path, res, err, detail)
     print(string.format("%s: %d row%s of the earlier import of this file removed", path, res.removed,
       res.removed == 1 and "" or "s"))
   end
-  if not c.opt.dry_run then
-    for _, b in ipairs(res.created) do print("created body " .. b) end
-  end
+  say_created(c, res)
   return 0
 end
 
@@ -399,9 +403,7 @@ local function run_import(c)
       if not res then c.host.fail(err, failure_status(detail)) end
     end
     print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
-    if not c.opt.dry_run then
-      for _, b in ipairs(res.created) do print("created body " .. b) end
-    end
+    say_created(c, res)
     if not checked then
       print(string.format("%s: no format covers %d: its headings and placeholders are checked when a report of that year is made (with --format)", path, res.year))
     end
