@@ -75,6 +75,8 @@ typedef struct nb_store {
                                NULL */
     signed char *wide; /* by kind: its table holds the coded values too (nb_store_wide):
                           1 yes, -1 no, 0 not asked yet; NULL none asked */
+    size_t texts_kept; /* bytes of the buffers of texts an import's writers keep between
+                          their rows, each counted past a size (writer.c) */
 } nb_store;
 
 /* Waits for the job of the import's helper thread in flight, if any (async.h): a write

@@ -30,6 +30,13 @@
  * of 4 MB held its body's last read, 80 MB. */
 #define AHEAD_TEXT_MOST (256 << 10)
 #define AHEAD_TEXT_KEEP (1 << 20)
+/* Those two buffers of every body, each under its size to let go, are counted in all
+ * (the store's texts_kept) once past KEPT_SMALL: past TEXTS_KEPT_MOST in all, each is let
+ * go after its row too. A file of 100 bodies' rows of 0.6 MB, re-imported changed, kept
+ * 1 MiB of each of them for each body: 150 MB over a small import, 26 MB with this. The
+ * bench's imports never count one (their buffers are under KEPT_SMALL). */
+#define KEPT_SMALL (64 << 10)
+#define TEXTS_KEPT_MOST (4 << 20)
 
 /* A record waiting to be written: its body and source, its values, and offsets and
  * lengths of its texts in the queue's text. */
@@ -93,6 +100,7 @@ struct nb_batch {
     int updates;             /* pending rows that update (never so in a batch: then all
                                 go one by one) */
     nb_buf text;
+    size_t text_counted, sent_counted; /* of text and sent_text in the store's texts_kept */
     /* A full group of batches is stepped in the helper thread of async
        (nb_writer_async) while the next one fills: the one in flight is sent (its texts
        in sent_text). helper: the import's, waited for before a row is written here
@@ -155,6 +163,7 @@ struct nb_writer {
     int64_t *ahead_val;      /* their fields: nfields a row */
     const int *readers;      /* the import's count of writers that read ahead (NULL: one) */
     nb_buf ahead_text;
+    size_t ahead_counted;    /* of ahead_text in the store's texts_kept */
     int nahead, at, room;    /* rows read, the first not passed, the room for them */
     int ahead_end;           /* they reach the body's last row */
     int want;                /* rows the next read takes */
@@ -169,6 +178,22 @@ struct nb_writer {
     int64_t *same;
     size_t nsame;
 };
+
+/* Counts buffer B in the store's texts_kept (its room, once past KEPT_SMALL) in place of
+ * what *COUNTED said of it. */
+static void count_kept(nb_store *s, const nb_buf *b, size_t *counted)
+{
+    size_t now = b->cap > KEPT_SMALL ? b->cap : 0;
+    s->texts_kept = s->texts_kept - *counted + now;
+    *counted = now;
+}
+
+/* 1 when buffer B, its texts done with, is to be let go: past KEEP, or past KEPT_SMALL
+ * while the writers keep more than TEXTS_KEPT_MOST in all. */
+static int let_go_text(const nb_store *s, const nb_buf *b, size_t keep)
+{
+    return b->cap > keep || (b->cap > KEPT_SMALL && s->texts_kept > TEXTS_KEPT_MOST);
+}
 
 static nb_err sql_fail(nb_store *s, char *err, size_t errlen)
 {
@@ -323,6 +348,7 @@ void nb_batch_free(nb_batch *q)
         return;
     if (q->in_flight)
         nb_async_wait(q->async);
+    q->s->texts_kept -= q->text_counted + q->sent_counted;
     free(q->sent);
     nb_buf_free(&q->sent_text);
     nb_store_stmt_give(q->s, q->k, q->ins_batch);
@@ -384,6 +410,7 @@ void nb_writer_free(nb_writer *w)
         return;
     if (w->own_q)
         nb_batch_free(w->q);
+    w->s->texts_kept -= w->ahead_counted;
     free(w->ahead);
     free(w->ahead_val);
     nb_buf_free(&w->ahead_text);
@@ -541,7 +568,7 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
     w->seq += w->nahead + (after ? 0 : 2);
     w->nahead = w->at = 0;
     w->ahead_text.len = 0; /* ID bound (a copy): the buffer may go */
-    if (w->ahead_text.cap > AHEAD_TEXT_KEEP)
+    if (let_go_text(w->s, &w->ahead_text, AHEAD_TEXT_KEEP))
         nb_buf_free(&w->ahead_text);
     int rc = SQLITE_DONE, bad = 0;
     while ((!w->nahead || w->ahead_text.len <= AHEAD_TEXT_MOST) &&
@@ -570,6 +597,7 @@ static int read_ahead(nb_writer *w, const char *id, size_t len, int after)
         bad |= keep_value(w, sqlite3_column_value(st, c + 2), &a->raw, &a->raw_len);
     }
     w->ahead_end = rc == SQLITE_DONE && w->nahead < w->want; /* not so when cut short */
+    count_kept(w->s, &w->ahead_text, &w->ahead_counted);
     sqlite3_reset(st);
     nb_store_stmt_give(w->s, after ? KEY_FIND_AFTER(k) : KEY_FIND(k), st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -678,7 +706,7 @@ void nb_writer_let_go(nb_writer *w)
 {
     /* kept while the id asked for was not there and the row after it is still to come:
        new ids before a row of megabytes read it again for each (4x as slow) */
-    if (w->ahead_text.cap <= AHEAD_TEXT_KEEP || (!w->found_rid && w->at < w->nahead))
+    if (!let_go_text(w->s, &w->ahead_text, AHEAD_TEXT_KEEP) || (!w->found_rid && w->at < w->nahead))
         return;
     w->seq += w->nahead + 2; /* the next read starts a place apart: its first row is not
                                 next to the one found last */
@@ -687,6 +715,7 @@ void nb_writer_let_go(nb_writer *w)
     w->found_rid = 0;
     w->found_at = -1;
     nb_buf_free(&w->ahead_text);
+    count_kept(w->s, &w->ahead_text, &w->ahead_counted);
 }
 
 nb_err nb_writer_find(nb_writer *w, const char *id, int64_t *rid, char *err, size_t errlen)
@@ -847,8 +876,9 @@ static void drop(nb_batch *q)
 {
     q->npending = q->updates = 0;
     q->text.len = 0;
-    if (q->text.cap > TEXT_KEEP)
+    if (let_go_text(q->s, &q->text, TEXT_KEEP))
         nb_buf_free(&q->text);
+    count_kept(q->s, &q->text, &q->text_counted);
 }
 
 /* Writes row P (texts in TEXT) by itself: an UPDATE of its rid, or an INSERT of a new
@@ -1049,8 +1079,10 @@ static void send_group(nb_batch *q)
 {
     pending_row *p = q->sent;
     nb_buf t = q->sent_text;
+    size_t counted = q->sent_counted;
     q->sent = q->pending, q->sent_text = q->text, q->nsent = q->npending;
-    q->pending = p, q->text = t;
+    q->sent_counted = q->text_counted;
+    q->pending = p, q->text = t, q->text_counted = counted;
     drop(q);
     q->in_flight = 1;
     nb_async_submit(q->async, (nb_job){batch_run, batch_done, q});

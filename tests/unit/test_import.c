@@ -1781,21 +1781,21 @@ static const char *rows_file(const char *name, int rows)
     return path_of(name);
 }
 
-/* DIR/NAME: ROWS rows of 2 columns that are not fields, each of 1,000,000 bytes (under a
- * CSV field's limit, the row under a record's), kept with the rows' raw values; of BODIES
- * bodies in turn (0: no column of bodies), their outcome OUTCOME. */
-static const char *wide_rows_file(const char *name, int rows, int bodies, int outcome)
+/* DIR/NAME: ROWS rows of 2 columns that are not fields, each of SIZE bytes (1,000,000:
+ * under a CSV field's limit, the row under a record's), kept with the rows' raw values; of
+ * BODIES bodies in turn (0: no column of bodies), their outcome OUTCOME. */
+static const char *wide_rows_of(const char *name, int rows, int bodies, int outcome, size_t size)
 {
     FILE *f = csv_create(name, bodies ? "机关,编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n"
                                       : "编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n");
     if (!f)
         return NULL;
-    char *v = malloc(1000001);
+    char *v = malloc(size + 1);
     if (!v) {
         fclose(f);
         return NULL;
     }
-    memset(v, 'x', 1000000), v[1000000] = '\0';
+    memset(v, 'x', size), v[size] = '\0';
     for (int i = 0; i < rows; i++) {
         if (bodies)
             fprintf(f, "W%d,", i % bodies);
@@ -1809,10 +1809,15 @@ static const char *wide_rows_file(const char *name, int rows, int bodies, int ou
     return path_of(name);
 }
 
+static const char *wide_rows_file(const char *name, int rows, int bodies, int outcome)
+{
+    return wide_rows_of(name, rows, bodies, outcome, 1000000);
+}
+
 /* Peak resident size in KiB of a child that imports PATH into a store of its
  * own (into body BODY; NULL: the file names them), after BEFORE when not NULL (the same
  * way), or -1 when the import does not end as expected: every row read, REFUSED of them
- * refused (the repeated id). */
+ * refused (the repeated id), the writers' buffers of texts all counted out. */
 static long child_bound; /* the packed records' bound in import_peak_kb's child (0: as is) */
 
 static long import_peak_kb(const char *path, const char *db, const char *body, int rows,
@@ -1837,7 +1842,8 @@ static long import_peak_kb(const char *path, const char *db, const char *body, i
         int ok = nb_store_open(path_of(db), 1, &s, err, sizeof err) == NB_OK &&
                  (!before || nb_import(s, &b, &st, err, sizeof err) == NB_OK) &&
                  nb_import(s, &o, &st, err, sizeof err) == (refused ? NB_ERR_INPUT : NB_OK) &&
-                 st.refused == refused && st.read == rows;
+                 st.refused == refused && st.read == rows &&
+                 s->texts_kept == 0; /* every writer's buffers counted out as it ended */
         if (ok)
             nb_store_close(s);
         _exit(ok ? 0 : 1);
@@ -1880,6 +1886,17 @@ static void test_memory(void)
            "small ones\n", wide_again - small);
     CHECK(small > 0 && wide_again > 0 && wide_again - small < 32 * 1024,
           "memory: 40 rows of 2 MB of 40 bodies re-imported take less than 32 MiB more than "
+          "40,000 small ones");
+    /* rows of 0.6 MB of 100 bodies, changed: each body's writer kept its last read ahead and
+       its queue's texts, each buffer under the size past which it is let go (150 MB more);
+       past 4 MiB of such buffers in all, each is let go after its row */
+    long half_again = import_peak_kb(wide_rows_of("mem_half2.csv", 200, 100, 2, 300000),
+                                     "mem_half.db", NULL, 200, 0,
+                                     wide_rows_of("mem_half.csv", 200, 100, 1, 300000));
+    printf("# re-import of 200 rows of 0.6 MB of 100 bodies, changed: %ld KiB more than of "
+           "40,000 small ones\n", half_again - small);
+    CHECK(small > 0 && half_again > 0 && half_again - small < 32 * 1024,
+          "memory: 200 rows of 0.6 MB of 100 bodies re-imported take less than 32 MiB more than "
           "40,000 small ones");
     /* bodies taking turns row by row: one queue of batches, one group's buffers, the
        packed parts' buffers bounded (each body's own, before: 0.45 MB a body) */
