@@ -167,6 +167,9 @@ for ROWS in $SIZES; do
         since "$t0" >>"$D/import.times"
         # the bytes written over the store's size (512-byte blocks)
         awk -v s="$(stat -c %s "$D/s.db")" 'END { printf "%.3f\n", $2 * 512 / s }' "$D/import.rss" >>"$D/written.times"
+        # the store's size as the import left it: its records (the regenerations below add
+        # their history: the cells and checks of every report they made)
+        imported_bytes=$(stat -c %s "$D/s.db")
         sync
         t0=$(now)
         { echo ".mode csv"; for f in "$D"/csv/*.csv; do echo ".import --skip 1 $f r"; done; } >"$D/import.sql"
@@ -260,7 +263,8 @@ for ROWS in $SIZES; do
              "report $(tail -1 "$D/report.times") s (in a row $(tail -1 "$D/report_rep.times")), every format $(tail -1 "$D/report_all.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times"), current $(tail -1 "$D/current.times") (loop $(tail -1 "$D/loop.times"))"
         i=$((i + 1))
     done
-    store_bytes=$(stat -c %s "$D/s.db")
+    store_bytes=$imported_bytes
+    history_bytes=$(stat -c %s "$D/s.db")
     pack_bytes=$(sqlite3 "$D/s.db" "SELECT sum(length(data)) FROM pack")
     {
         echo "size $ROWS"
@@ -269,7 +273,7 @@ for ROWS in $SIZES; do
         echo "tabratio $(ratios "$D/tab_sql.times" "$D/tab.times") | $( [ -n "$DUCK" ] && ratios "$D/tab_duck.times" "$D/tab.times" || echo - - -) | $(ratios "$D/tab.times" "$D/tab_c.times") | $(ratios "$D/tab_rows.times" "$D/tab.times")"
         echo "report $(stats "$D/report.times") | $(peak "$D/report.rss") | $(stats "$D/report_all.times") | $(stats "$D/report_rep.times")"
         echo "regen $(stats "$D/regen.times") | $(stats "$D/loop.times") | $(ratios "$D/loop.times" "$D/regen.times") | $(stats "$D/again.times") | $(ratios "$D/loop.times" "$D/again.times") | $(peak "$D/regen.rss") | $(stats "$D/current.times") | $(ratios "$D/loop.times" "$D/current.times") | $( [ -n "$REF" ] && stats "$D/refloop.times" || echo - - -) | $( [ -n "$REF" ] && ratios "$D/refloop.times" "$D/regen.times" || echo - - -)"
-        echo "bytes $csv_bytes $store_bytes $pack_bytes"
+        echo "bytes $csv_bytes $store_bytes $pack_bytes $history_bytes"
     } >>"$DATA/results"
 done
 
@@ -282,7 +286,7 @@ $1 == "tab" { split($0, p, " \\| "); tab[n] = p[1]; rows[n] = p[2]; sql[n] = p[3
 $1 == "tabratio" { split($0, p, " \\| "); rsql[n] = p[1]; rduck[n] = p[2]; rc[n] = p[3]; rrows[n] = p[4] }
 $1 == "report" { split($0, p, " \\| "); rep[n] = p[1]; reprss[n] = p[2]; repall[n] = p[3]; reprep[n] = p[4] }
 $1 == "regen" { split($0, p, " \\| "); reg[n] = p[1]; loop[n] = p[2]; rreg[n] = p[3]; again[n] = p[4]; ragain[n] = p[5]; regrss[n] = p[6]; cur[n] = p[7]; rcur[n] = p[8]; rl[n] = p[9]; rrl[n] = p[10] }
-$1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4 }
+$1 == "bytes" { csv[n] = $2; store[n] = $3; pack[n] = $4; hist[n] = $5 }
 function med(s,   a) { split(s, a, " "); return a[1] == "import" || a[1] == "tab" || a[1] == "report" || a[1] == "regen" || a[1] == "tabratio" ? a[2] : a[1] }
 function spread(s,   a, k) { k = split(s, a, " "); return a[k] == "-" ? "–" : f(a[k - 1]) "–" f(a[k]) }
 END {
@@ -292,12 +296,14 @@ END {
     print ""
     printf "Requests over %d bodies and 2015–2025, one CSV per body; medians of %d runs, the spread\n", bodies, runs
     print "(lowest–highest) of the run-by-run ratio beside each. The machine is shared: compare ratios."
+    print "The store as the import left it (its records), and after the run'"'"'s regenerations (their history: the cells"
+    print "and checks of every report they made, which regen compares the next run with)."
     print ""
-    print "| requests | import s | `.import` s | ratio (.import/import) | peak MB (import / .import) | written / store | store MB / CSV MB | packed MB |"
-    print "|---|---|---|---|---|---|---|---|"
+    print "| requests | import s | `.import` s | ratio (.import/import) | peak MB (import / .import) | written / store | store MB / CSV MB | packed MB | store MB after the regenerations |"
+    print "|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++)
-        printf "| %s | %s | %s | %s (%s) | %s / %s | %s× (%s) | %.1f / %.1f (%.2f×) | %.1f |\n", size[i], f(med(imp[i])), f(med(sqlimp[i])),
-            f(med(impr[i])), spread(impr[i]), rss[i], sqlrss[i], f(med(wr[i])), spread(wr[i]), store[i] / 1048576, csv[i] / 1048576, store[i] / csv[i], pack[i] / 1048576
+        printf "| %s | %s | %s | %s (%s) | %s / %s | %s× (%s) | %.1f / %.1f (%.2f×) | %.1f | %.1f |\n", size[i], f(med(imp[i])), f(med(sqlimp[i])),
+            f(med(impr[i])), spread(impr[i]), rss[i], sqlrss[i], f(med(wr[i])), spread(wr[i]), store[i] / 1048576, csv[i] / 1048576, store[i] / csv[i], pack[i] / 1048576, hist[i] / 1048576
     print ""
     print "Tabulation: the flow of every request by body, year (11), row and applicant, from the store on disk to"
     print "finished cells (nianbao: CPU time of `store:flow`; the others: wall time of the query or loop). Every"
