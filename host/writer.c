@@ -704,9 +704,12 @@ static nb_err find_locked(nb_writer *w, const char *id, int64_t *rid, char *err,
 
 void nb_writer_let_go(nb_writer *w)
 {
-    /* kept while the id asked for was not there and the row after it is still to come:
-       new ids before a row of megabytes read it again for each (4x as slow) */
-    if (!let_go_text(w->s, &w->ahead_text, AHEAD_TEXT_KEEP) || (!w->found_rid && w->at < w->nahead))
+    /* kept while the id asked for was not there and the row after it is still to come
+       (new ids before a row of megabytes read it again for each: 4x as slow), while the
+       writers keep no more than TEXTS_KEPT_MOST in all (100 bodies' rows of 0.6 MB, each
+       followed by a new id, kept 93 MB) */
+    if (!let_go_text(w->s, &w->ahead_text, AHEAD_TEXT_KEEP) ||
+        (!w->found_rid && w->at < w->nahead && w->s->texts_kept <= TEXTS_KEPT_MOST))
         return;
     w->seq += w->nahead + 2; /* the next read starts a place apart: its first row is not
                                 next to the one found last */
