@@ -1783,8 +1783,10 @@ static const char *rows_file(const char *name, int rows)
 
 /* DIR/NAME: ROWS rows of 2 columns that are not fields, each of SIZE bytes (1,000,000:
  * under a CSV field's limit, the row under a record's), kept with the rows' raw values; of
- * BODIES bodies in turn (0: no column of bodies), their outcome OUTCOME. */
-static const char *wide_rows_of(const char *name, int rows, int bodies, int outcome, size_t size)
+ * BODIES bodies in turn (0: no column of bodies), their outcome OUTCOME; with NEW_IDS each
+ * row followed by the same with a new id (its own and "a", before the body's next row). */
+static const char *wide_rows_of(const char *name, int rows, int bodies, int outcome, size_t size,
+                                int new_ids)
 {
     FILE *f = csv_create(name, bodies ? "机关,编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n"
                                       : "编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n");
@@ -1796,35 +1798,15 @@ static const char *wide_rows_of(const char *name, int rows, int bodies, int outc
         return NULL;
     }
     memset(v, 'x', size), v[size] = '\0';
-    for (int i = 0; i < rows; i++) {
-        if (bodies)
-            fprintf(f, "W%d,", i % bodies);
-        fprintf(f, "W%07d,2020-01-05,自然人,2020-01-20,%d", i, outcome);
-        for (int c = 0; c < 2; c++)
-            fprintf(f, ",%s", v);
-        fputc('\n', f);
-    }
-    free(v);
-    fclose(f);
-    return path_of(name);
-}
-
-/* As wide_rows_of (BODIES bodies, values of SIZE bytes), each row followed by a new id (its
- * own and "a"), which sorts before the body's next row. */
-static const char *wide_new_ids(const char *name, int rows, int bodies, int outcome, size_t size)
-{
-    FILE *f = csv_create(name, "机关,编号,收到日期,申请人类型,办结日期,办理结果,备注1,备注2\n");
-    char *v = f ? malloc(size + 1) : NULL;
-    if (!v) {
-        if (f)
-            fclose(f);
-        return NULL;
-    }
-    memset(v, 'y', size), v[size] = '\0';
     for (int i = 0; i < rows; i++)
-        for (int a = 0; a < 2; a++)
-            fprintf(f, "W%d,W%07d%s,2020-01-05,自然人,2020-01-20,%d,%s,%s\n", i % bodies, i,
-                    a ? "a" : "", outcome, v, v);
+        for (int a = 0; a <= new_ids; a++) {
+            if (bodies)
+                fprintf(f, "W%d,", i % bodies);
+            fprintf(f, "W%07d%s,2020-01-05,自然人,2020-01-20,%d", i, a ? "a" : "", outcome);
+            for (int c = 0; c < 2; c++)
+                fprintf(f, ",%s", v);
+            fputc('\n', f);
+        }
     free(v);
     fclose(f);
     return path_of(name);
@@ -1832,7 +1814,7 @@ static const char *wide_new_ids(const char *name, int rows, int bodies, int outc
 
 static const char *wide_rows_file(const char *name, int rows, int bodies, int outcome)
 {
-    return wide_rows_of(name, rows, bodies, outcome, 1000000);
+    return wide_rows_of(name, rows, bodies, outcome, 1000000, 0);
 }
 
 /* Peak resident size in KiB of a child that imports PATH into a store of its
@@ -1911,9 +1893,9 @@ static void test_memory(void)
     /* rows of 0.6 MB of 100 bodies, changed: each body's writer kept its last read ahead and
        its queue's texts, each buffer under the size past which it is let go (150 MB more);
        past 4 MiB of such buffers in all, each is let go after its row */
-    long half_again = import_peak_kb(wide_rows_of("mem_half2.csv", 200, 100, 2, 300000),
+    long half_again = import_peak_kb(wide_rows_of("mem_half2.csv", 200, 100, 2, 300000, 0),
                                      "mem_half.db", NULL, 200, 0,
-                                     wide_rows_of("mem_half.csv", 200, 100, 1, 300000));
+                                     wide_rows_of("mem_half.csv", 200, 100, 1, 300000, 0));
     printf("# re-import of 200 rows of 0.6 MB of 100 bodies, changed: %ld KiB more than of "
            "40,000 small ones\n", half_again - small);
     CHECK(small > 0 && half_again > 0 && half_again - small < 32 * 1024,
@@ -1922,9 +1904,9 @@ static void test_memory(void)
     /* the same, each row followed by a new id: a writer whose id was not found keeps its
        read ahead for the row after it (not read again for each new id), within the total
        alone (each kept its own: 93 MB more) */
-    long new_again = import_peak_kb(wide_new_ids("mem_half3.csv", 200, 100, 2, 300000),
+    long new_again = import_peak_kb(wide_rows_of("mem_half3.csv", 200, 100, 2, 300000, 1),
                                     "mem_half3.db", NULL, 400, 0,
-                                    wide_rows_of("mem_half.csv", 200, 100, 1, 300000));
+                                    wide_rows_of("mem_half.csv", 200, 100, 1, 300000, 0));
     printf("# re-import of 200 rows of 0.6 MB of 100 bodies, changed, each followed by a new "
            "id: %ld KiB more than of 40,000 small ones\n", new_again - small);
     CHECK(small > 0 && new_again > 0 && new_again - small < 32 * 1024,
