@@ -1235,7 +1235,11 @@ nb_err nb_pack_values(nb_store *s, const nb_kind *k, int64_t body, int n, const 
             got[i] = 2;
             continue;
         }
-        if (e && e->npatch) { /* changed in this transaction: the last change listed */
+        /* changed in this transaction: the last change listed (none above patch_max: a
+           re-import's reads ahead, past the rows it changed, skip the index, whose every
+           probe was a cache miss: 1.2 million lookups in a re-import of 1e6 rows of 100
+           bodies, 7% of its time) */
+        if (e && e->npatch && rid <= e->patch_max) {
             int at = e->patch_slot[patch_slot_of(e, rid)];
             if (at >= 0) {
                 const int64_t *p = e->patch + (size_t)at * ((size_t)ncols + 1);

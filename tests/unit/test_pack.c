@@ -1,7 +1,8 @@
 /* test_pack.c - unit tests of host/pack.c: day codes, every column width (values that
  * need 0, 1, 2, 4 and 8 bytes), rids that do not follow each other, a rolled-back
  * transaction, a change made behind the packs' back (found by nb_pack_verify), a touched
- * record made again from the rows, and a damaged part. */
+ * record made again from the rows, a damaged part, and a transaction's listed changes read
+ * back. */
 #include "bodies.h"
 #include "import.h"
 #include "records.h"
@@ -569,6 +570,69 @@ static void test_narrow(void)
     nb_store_close(s);
 }
 
+/* Changes listed in a transaction, read back by nb_pack_values as it sees them: the record
+ * changed last and of the largest rid included (the list is looked up only up to its
+ * largest rid: a re-import's reads ahead, past it, skip the lookup), one above it and one
+ * below untouched, one changed twice. */
+static void test_listed(void)
+{
+    char err[512];
+    nb_store *s = NULL;
+    if (nb_store_open(tmp("l.db"), NB_OPEN_CREATE, &s, err, sizeof err) != NB_OK) {
+        printf("not ok - cannot create the store: %s\n", err);
+        return;
+    }
+    const nb_kind *req = nb_kind_find("request");
+    CHECK(import(s, "request", "甲", "编号,收到日期,申请人类型\nA1,2020-01-05,自然人\n"
+                                    "A2,2020-01-06,自然人\nA3,2020-01-07,自然人\n"
+                                    "A4,2020-01-08,自然人\nA5,2020-01-09,自然人\n") == NB_OK,
+          "listed: imported");
+    int field[NB_MAX_FIELDS], col_of[NB_MAX_FIELDS];
+    int ncols = nb_pack_columns(req, field, col_of), fa = -1;
+    for (int f = 0; f < req->nfields; f++)
+        if (strcmp(req->fields[f].name, "applicant") == 0)
+            fa = f;
+    if (fa < 0 || col_of[fa] < 0) {
+        CHECK(0, "listed: a packed applicant column");
+        nb_store_close(s);
+        return;
+    }
+    int64_t body = t_count(s, "SELECT id FROM body WHERE name = '甲'");
+    int64_t rid[5], vals[5 * NB_MAX_FIELDS];
+    for (int i = 0; i < 5; i++) {
+        char q[96];
+        snprintf(q, sizeof q, "SELECT rid FROM request WHERE id = 'A%d'", i + 1);
+        rid[i] = t_count(s, q);
+    }
+    int64_t person = nb_store_code(s, "applicant", "person"),
+            business = nb_store_code(s, "applicant", "business"),
+            other = nb_store_code(s, "applicant", "other");
+    int64_t ival[NB_MAX_FIELDS] = {0};
+    unsigned char has[NB_MAX_FIELDS] = {0};
+    ival[0] = 20200105, has[0] = 1; /* received */
+    has[fa] = 1;
+    signed char got[5];
+    int ok = nb_store_begin(s, err, sizeof err) == NB_OK;
+    ival[fa] = business; /* A2 */
+    ok = ok && nb_pack_update(s, req, body, rid[1], ival, has, err, sizeof err) == NB_OK;
+    ival[fa] = other; /* A4, then A2 again */
+    ok = ok && nb_pack_update(s, req, body, rid[3], ival, has, err, sizeof err) == NB_OK;
+    ok = ok && nb_pack_update(s, req, body, rid[1], ival, has, err, sizeof err) == NB_OK;
+    ok = ok && nb_pack_values(s, req, body, 5, rid, vals, got, err, sizeof err) == NB_OK;
+    int c = col_of[fa];
+    int64_t want[5] = {person, other, person, other, person};
+    for (int i = 0; ok && i < 5; i++)
+        ok = got[i] == 1 && vals[(size_t)i * (size_t)ncols + (size_t)c] == want[i];
+    CHECK(ok, "listed: the changes as the transaction sees them (the largest rid changed "
+              "included), the records not changed as they were");
+    nb_store_rollback(s);
+    ok = nb_pack_values(s, req, body, 5, rid, vals, got, err, sizeof err) == NB_OK;
+    for (int i = 0; ok && i < 5; i++)
+        ok = got[i] == 1 && vals[(size_t)i * (size_t)ncols + (size_t)c] == person;
+    CHECK(ok, "listed: rolled back, every record as it was");
+    nb_store_close(s);
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -593,6 +657,7 @@ int main(void)
     nb_store_close(s);
     test_window();
     test_narrow();
+    test_listed();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
