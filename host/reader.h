@@ -29,13 +29,15 @@
 /* Limits. Input beyond them is refused with NB_ERR_LIMIT and a message
  * naming the line (CSV) or the part and cell (XLSX), so that memory stays
  * bounded whatever the file: a CSV reader holds at most about two records,
- * an XLSX reader the shared strings, one row and the parser's memory. Sizes
- * are of the UTF-8 text. */
+ * an XLSX reader one row, the parser's memory and the shared strings' offsets
+ * (4 bytes each) with their texts up to 16 MiB in all, the rest of the texts
+ * in a temporary file (TMPDIR, else /tmp; unlinked). Sizes are of the UTF-8
+ * text. */
 #define NB_READER_MAX_CELL (1 << 20)       /* bytes of one CSV field */
 #define NB_READER_MAX_RECORD (2 << 20)     /* bytes of one CSV record or XLSX row */
 #define NB_READER_MAX_FIELDS 16384         /* fields of a row (Excel's last column, XFD) */
 #define NB_READER_MAX_XLSX_TEXT 32767      /* characters of an XLSX cell (Excel's limit) */
-#define NB_READER_MAX_SST_BYTES (64 << 20) /* bytes of all shared strings of a workbook */
+#define NB_READER_MAX_SST_BYTES (256 << 20) /* bytes of all shared strings of a workbook */
 #define NB_READER_MAX_SST_COUNT (1 << 23)  /* shared strings of a workbook */
 #define NB_READER_MAX_XML_MEMORY (8 << 20) /* bytes the XML parser may hold for one part */
 #define NB_READER_MAX_WORKBOOK (1 << 20)   /* bytes of a workbook's sheet names and rels */

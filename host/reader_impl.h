@@ -39,6 +39,10 @@ nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_
  * R reads in the caller's thread as before. */
 void nb_reader_read_ahead(nb_reader *r);
 
+/* Bytes of a workbook's shared strings held in memory (their texts and offsets); the
+ * texts past it go to a temporary file (reader_xlsx.c). 16 MiB; tests lower it. */
+extern size_t nb_xlsx_sst_in_memory;
+
 /* Formats a message into ERR (nothing if ERR is NULL or ERRLEN is 0). */
 void nb_reader_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

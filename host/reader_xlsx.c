@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <expat.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +26,24 @@ typedef struct {
     char *p;
     size_t len, cap;
 } strbuf;
+
+/* Shared strings past the reader's budget (nb_xlsx_sst_in_memory: their texts and offsets)
+ * go to an unlinked temporary file and are read back through a cache of its blocks. A
+ * workbook's strings are met mostly in their order (Excel numbers them as it meets them)
+ * or among the first (a category's few values): the cache's blocks serve almost every cell. */
+#define SPILL_BLOCK ((size_t)64 << 10)
+#define SPILL_SLOTS 16 /* 1 MiB of blocks, each in the slot of its number modulo this */
+
+typedef struct {
+    int fd;                       /* the temporary file, or -1 */
+    size_t base;                  /* the offset of its first byte among the strings */
+    size_t len;                   /* bytes written to it, wbuf's included */
+    char *wbuf;                   /* the block being filled, SPILL_BLOCK bytes */
+    char *slot[SPILL_SLOTS];      /* blocks read back */
+    size_t block[SPILL_SLOTS];    /* the number of each, plus 1 (0: none) */
+    size_t got[SPILL_SLOTS];      /* its bytes (the last block may be short) */
+    strbuf out;                   /* the string read back last */
+} spill;
 
 /* A <sheet> of workbook.xml (name, r:id) or a <Relationship> of its rels (Id, Target). */
 typedef struct {
@@ -87,8 +106,9 @@ typedef struct {
     pairs rels;
     size_t lists;       /* bytes in sheets and rels */
     char *sst_part;     /* path of the shared strings, from the rels */
-    strbuf sst;         /* shared strings, each NUL-terminated */
-    uint32_t *sst_off;  /* offset of each shared string in sst (less than 64 MiB) */
+    strbuf sst;         /* shared strings, each NUL-terminated: those within the budget */
+    spill sst_spill;    /* and the rest (offsets from sst.len on) */
+    uint32_t *sst_off;  /* offset of each shared string (less than NB_READER_MAX_SST_BYTES) */
     size_t sst_n, sst_cap;
     strbuf text;        /* character data of the current cell or shared string */
     size_t text_chars;  /* characters in text */
@@ -715,16 +735,154 @@ static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **a
     }
 }
 
-/* Keeps the shared string that just ended, within the limits of their count and size. */
+size_t nb_xlsx_sst_in_memory = (size_t)16 << 20;
+
+static int write_all(int fd, const char *p, size_t n, off_t at)
+{
+    while (n > 0) {
+        ssize_t w = pwrite(fd, p, n, at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w, n -= (size_t)w, at += w;
+    }
+    return 0;
+}
+
+/* Appends S[0..N) to the temporary file of R's shared strings (made at the first); 0, or
+ * -1 after cb_fail. */
+static int spill_put(xlsx_reader *r, const char *s, size_t n)
+{
+    spill *sp = &r->sst_spill;
+    if (sp->fd < 0) {
+        const char *dir = getenv("TMPDIR");
+        char path[4096];
+        if (!dir || !*dir)
+            dir = "/tmp";
+        if (!(sp->wbuf = malloc(SPILL_BLOCK))) {
+            cb_fail(r, NB_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        if ((size_t)snprintf(path, sizeof path, "%s/nianbao-strings-XXXXXX", dir) >= sizeof path)
+            errno = ENAMETOOLONG;
+        else if ((sp->fd = mkstemp(path)) >= 0) {
+            unlink(path); /* gone with the descriptor, whatever happens */
+            fcntl(sp->fd, F_SETFD, FD_CLOEXEC);
+        }
+        if (sp->fd < 0) {
+            cb_fail(r, NB_ERR_IO, "%s: cannot keep the shared strings past %zu bytes in a "
+                                  "temporary file in %s (TMPDIR): %s",
+                    r->cur_part, nb_xlsx_sst_in_memory, dir, strerror(errno));
+            return -1;
+        }
+        sp->base = r->sst.len;
+        sp->len = 0;
+    }
+    while (n > 0) {
+        size_t at = sp->len % SPILL_BLOCK, k = SPILL_BLOCK - at < n ? SPILL_BLOCK - at : n;
+        memcpy(sp->wbuf + at, s, k);
+        sp->len += k, s += k, n -= k;
+        if (at + k == SPILL_BLOCK &&
+            write_all(sp->fd, sp->wbuf, SPILL_BLOCK, (off_t)(sp->len - SPILL_BLOCK)) != 0) {
+            cb_fail(r, NB_ERR_IO, "%s: cannot write the shared strings to a temporary file: %s",
+                    r->cur_part, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Writes the block being filled, once the shared strings are all read. */
+static nb_err spill_end(xlsx_reader *r, char *err, size_t errlen)
+{
+    spill *sp = &r->sst_spill;
+    size_t at = sp->len % SPILL_BLOCK;
+    if (sp->fd >= 0 && at && write_all(sp->fd, sp->wbuf, at, (off_t)(sp->len - at)) != 0) {
+        nb_reader_seterr(err, errlen, "%s: cannot write the shared strings to a temporary file: %s",
+                         r->cur_part ? r->cur_part : "xl/sharedStrings.xml", strerror(errno));
+        return NB_ERR_IO;
+    }
+    free(sp->wbuf);
+    sp->wbuf = NULL;
+    return NB_OK;
+}
+
+/* Forgets the temporary file and its blocks. */
+static void spill_free(spill *sp)
+{
+    if (sp->fd >= 0)
+        close(sp->fd);
+    sp->fd = -1;
+    sp->len = 0;
+    free(sp->wbuf);
+    sp->wbuf = NULL;
+    for (int i = 0; i < SPILL_SLOTS; i++) {
+        free(sp->slot[i]);
+        sp->slot[i] = NULL;
+        sp->block[i] = 0;
+    }
+    free(sp->out.p);
+    sp->out = (strbuf){0};
+}
+
+/* The N bytes at OFF of the temporary file, NUL-terminated in sp->out; NULL after
+ * cb_fail. */
+static const char *spill_get(xlsx_reader *r, size_t off, size_t n)
+{
+    spill *sp = &r->sst_spill;
+    sp->out.len = 0;
+    if (buf_add(&sp->out, "", 0) != 0) { /* room for the NUL at least */
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    while (n > 0) {
+        size_t b = off / SPILL_BLOCK, i = b % SPILL_SLOTS, at = off % SPILL_BLOCK;
+        if (sp->block[i] != b + 1) {
+            ssize_t got = -1;
+            if (!sp->slot[i] && !(sp->slot[i] = malloc(SPILL_BLOCK))) {
+                cb_fail(r, NB_ERR_NOMEM, "out of memory");
+                return NULL;
+            }
+            sp->block[i] = 0;
+            do
+                got = pread(sp->fd, sp->slot[i], SPILL_BLOCK, (off_t)(b * SPILL_BLOCK));
+            while (got < 0 && errno == EINTR);
+            if (got < 0) {
+                cb_fail(r, NB_ERR_IO, "%s: cannot read the shared strings back: %s", r->part,
+                        strerror(errno));
+                return NULL;
+            }
+            sp->block[i] = b + 1;
+            sp->got[i] = (size_t)got;
+        }
+        if (at >= sp->got[i]) { /* never so: the file is the reader's own */
+            cb_fail(r, NB_ERR_IO, "%s: the shared strings' temporary file is short", r->part);
+            return NULL;
+        }
+        size_t k = sp->got[i] - at < n ? sp->got[i] - at : n;
+        if (buf_add(&sp->out, sp->slot[i] + at, k) != 0) {
+            cb_fail(r, NB_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        off += k, n -= k;
+    }
+    sp->out.p[sp->out.len] = '\0';
+    return sp->out.p;
+}
+
+/* Keeps the shared string that just ended, within the limits of their count and size: in
+ * memory while within the budget, else in the temporary file. */
 static void sst_keep(xlsx_reader *r)
 {
     uint32_t *off;
+    size_t total = r->sst.len + r->sst_spill.len, need = r->text.len + 1;
     if (r->sst_n == NB_READER_MAX_SST_COUNT) {
         cb_fail(r, NB_ERR_LIMIT, "%s: more than %d shared strings", r->cur_part,
                 NB_READER_MAX_SST_COUNT);
         return;
     }
-    if (r->sst.len + r->text.len + 1 > NB_READER_MAX_SST_BYTES) {
+    if (total + need > NB_READER_MAX_SST_BYTES) {
         cb_fail(r, NB_ERR_LIMIT, "%s: shared strings longer than %d bytes in all (string %zu)",
                 r->cur_part, NB_READER_MAX_SST_BYTES, r->sst_n + 1);
         return;
@@ -732,14 +890,22 @@ static void sst_keep(xlsx_reader *r)
     off = r->sst_n < r->sst_cap
               ? r->sst_off
               : nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
-    if (off)
-        r->sst_off = off;
-    if (!off || buf_add(&r->sst, r->text.p ? r->text.p : "", r->text.len) != 0 ||
-        buf_add(&r->sst, "", 1) != 0) {
+    if (!off) {
         cb_fail(r, NB_ERR_NOMEM, "out of memory");
         return;
     }
-    r->sst_off[r->sst_n++] = (uint32_t)(r->sst.len - r->text.len - 1);
+    r->sst_off = off;
+    const char *t = r->text.p ? r->text.p : "";
+    if (r->sst_spill.fd < 0 &&
+        r->sst.len + need + r->sst_cap * sizeof *r->sst_off <= nb_xlsx_sst_in_memory) {
+        if (buf_add(&r->sst, t, r->text.len) != 0 || buf_add(&r->sst, "", 1) != 0) {
+            cb_fail(r, NB_ERR_NOMEM, "out of memory");
+            return;
+        }
+    } else if (spill_put(r, t, r->text.len) != 0 || spill_put(r, "", 1) != 0) {
+        return;
+    }
+    r->sst_off[r->sst_n++] = (uint32_t)total;
 }
 
 static void XMLCALL sst_end(void *ud, const XML_Char *name)
@@ -760,6 +926,7 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
 static void sst_reset(xlsx_reader *r)
 {
     r->sst.len = 0;
+    spill_free(&r->sst_spill);
     r->sst_n = 0;
     r->in_si = r->in_t = r->rph_depth = 0;
     text_clear(r);
@@ -876,8 +1043,12 @@ static int cell_value(xlsx_reader *r, const char **v, size_t *vlen)
             cb_fail(r, NB_ERR_INPUT, "%s: cell %s: no shared string %.40s", r->part, cn, *v);
             return -1;
         }
-        *v = r->sst.p + r->sst_off[i];
-        *vlen = (i + 1 < r->sst_n ? r->sst_off[i + 1] : r->sst.len) - r->sst_off[i] - 1;
+        size_t off = r->sst_off[i];
+        *vlen = (i + 1 < r->sst_n ? r->sst_off[i + 1] : r->sst.len + r->sst_spill.len) - off - 1;
+        if (off < r->sst.len)
+            *v = r->sst.p + off;
+        else if (!(*v = spill_get(r, off - r->sst_spill.base, *vlen)))
+            return -1;
     } else if (r->ctype == 'b' && *vlen == 1 && (**v == '0' || **v == '1')) {
         *v = **v == '1' ? "TRUE" : "FALSE";
         *vlen = strlen(*v);
@@ -1097,6 +1268,8 @@ static nb_err read_workbook(xlsx_reader *r, const char *sheet, char *err, size_t
     }
     rc = parse_part(r, r->sst_part ? r->sst_part : "xl/sharedStrings.xml", sst_start, sst_end,
                     sst_chars, sst_reset, err, errlen);
+    if (rc == NB_OK)
+        rc = spill_end(r, err, errlen);
     if (rc != NB_OK && rc != NB_ERR_NOTFOUND)
         return rc;
     if (unzLocateFile(r->zip, r->part, 2) != UNZ_OK) {
@@ -1282,6 +1455,7 @@ static void xlsx_free(nb_reader *base)
     pairs_free(&r->rels);
     free(r->sst_part);
     free(r->sst.p);
+    spill_free(&r->sst_spill);
     free(r->sst_off);
     free(r->text.p);
     free(r->rowtext.p);
@@ -1298,6 +1472,7 @@ nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_
         return NB_ERR_NOMEM;
     }
     r->base.fd = fd;
+    r->sst_spill.fd = -1;
     r->base.next = xlsx_next;
     r->base.free = xlsx_free;
     r->base.sheets = xlsx_sheets;

@@ -1,6 +1,9 @@
 /* test_reader.c - unit tests of host/reader.c: CSV encodings and quoting, XLSX sheets and cells. */
 #include "reader.h"
+#include "reader_impl.h"
 #include "t.h"
+
+#include <dirent.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -950,8 +953,9 @@ static void test_xlsx_sst_limits(void)
              NB_READER_MAX_SST_BYTES, NB_READER_MAX_SST_BYTES / 111 + 1);
     CHECK_STR(dump(big, NULL, NULL), want, "shared strings of 1 GiB in all are refused");
     CHECK(dump_open_rc == NB_ERR_LIMIT, "shared strings too long in all: NB_ERR_LIMIT");
-    check_read_memory(big, NULL, (NB_READER_MAX_SST_BYTES >> 10) + 16 * 1024,
-                      "1 GiB of shared strings: their limit and less than 16 MiB more");
+    check_read_memory(big, NULL, 32 * 1024,
+                      "1 GiB of shared strings: less than 32 MiB (their offsets and 16 MiB of them "
+                      "in memory, the rest of their limit, 256 MiB, in a temporary file)");
     snprintf(want, sizeof want, "OPEN: xl/sharedStrings.xml: more than %d shared strings",
              NB_READER_MAX_SST_COUNT);
     CHECK_STR(dump(book("sst5.xlsx", (zentry){NULL, "<sst>", "<si/>", "</sst>",
@@ -960,6 +964,139 @@ static void test_xlsx_sst_limits(void)
                    NULL, NULL),
               want, "one shared string too many is refused");
     CHECK(dump_open_rc == NB_ERR_LIMIT, "too many shared strings: NB_ERR_LIMIT");
+}
+
+/* ---- shared strings past the reader's budget, in a temporary file */
+
+enum { SPILL_N = 3000 };
+
+/* Shared string I of the spill tests, NUL-terminated (static): two of 32,767 characters
+ * (98 KB: across the file's blocks of 64 KiB), the rest up to 1,000 bytes (1.5 MB in all,
+ * more than the cache's 1 MiB of blocks). */
+static const char *spill_str(int i)
+{
+    static char b[3 * 32767 + 64];
+    if (i == 700 || i == 2100) {
+        for (int k = 0; k < 32767; k++)
+            memcpy(b + 3 * k, "一", 3);
+        b[3 * 32767] = '\0';
+        return b;
+    }
+    int n = snprintf(b, sizeof b, "串%d-", i), pad = (i * 37) % 1000;
+    memset(b + n, 'x', (size_t)pad);
+    b[n + pad] = '\0';
+    return b;
+}
+
+/* A workbook of the SPILL_N strings (LAST: a CDATA section ends them, which expat reads:
+ * the scanner hands over and the strings are read again) and SPILL_N rows, row i naming
+ * string i * 7919 % SPILL_N then i * 13 % SPILL_N: every string, in no order. */
+static const char *spill_book(const char *name, const char *last)
+{
+    size_t cap = (size_t)4 << 20, len = 0;
+    char *sst = malloc(cap), *sheet = malloc((size_t)1 << 20);
+    if (!sst || !sheet)
+        exit(2);
+    len += (size_t)snprintf(sst, cap, "<sst>");
+    for (int i = 0; i < SPILL_N; i++)
+        len += (size_t)snprintf(sst + len, cap - len, "<si><t>%s</t></si>",
+                                last && i == SPILL_N - 1 ? last : spill_str(i));
+    snprintf(sst + len, cap - len, "</sst>");
+    len = (size_t)snprintf(sheet, (size_t)1 << 20, SHEET_HEAD);
+    for (int i = 0; i < SPILL_N; i++)
+        len += (size_t)snprintf(sheet + len, ((size_t)1 << 20) - len,
+                                "<row r=\"%d\"><c r=\"A%d\" t=\"s\"><v>%d</v></c>"
+                                "<c r=\"B%d\" t=\"s\"><v>%d</v></c></row>",
+                                i + 1, i + 1, i * 7919 % SPILL_N, i + 1, i * 13 % SPILL_N);
+    snprintf(sheet + len, ((size_t)1 << 20) - len, SHEET_TAIL);
+    const char *path = book(name, (zentry){NULL, sst, NULL, NULL, 0}, (zentry){NULL, sheet, NULL, NULL, 0});
+    free(sst);
+    free(sheet);
+    return path;
+}
+
+/* Reads every row of PATH and compares it with spill_book's (LAST as there): the rows
+ * that differ, -1 when the workbook cannot be read. */
+static int spill_check(const char *path, const char *last)
+{
+    char err[512];
+    nb_reader *r = NULL;
+    size_t nf;
+    char **f;
+    long line;
+    int bad = 0, rows = 0;
+    if (nb_reader_open(path, NULL, &r, err, sizeof err) != NB_OK) {
+        printf("# %s\n", err);
+        return -1;
+    }
+    nb_err st;
+    while ((st = nb_reader_next(r, &nf, &f, &line, err, sizeof err)) == NB_OK) {
+        int a = rows * 7919 % SPILL_N, b = rows * 13 % SPILL_N;
+        const char *wa = last && a == SPILL_N - 1 ? last : spill_str(a);
+        int ok = nf == 2 && line == rows + 1 && strcmp(f[0], wa) == 0;
+        const char *wb = last && b == SPILL_N - 1 ? last : spill_str(b);
+        bad += !(ok && strcmp(f[1], wb) == 0);
+        rows++;
+    }
+    nb_reader_close(r);
+    if (st != NB_DONE)
+        printf("# %s\n", err);
+    return st != NB_DONE || rows != SPILL_N ? -1 : bad;
+}
+
+/* The entries of directory PATH other than . and .., or -1. */
+static int entries(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void test_xlsx_spill(void)
+{
+    const char *path = spill_book("spill.xlsx", NULL);
+    size_t budget = nb_xlsx_sst_in_memory;
+    const char *tmpdir = getenv("TMPDIR");
+    char *saved = tmpdir ? strdup(tmpdir) : NULL, spilldir[256], want[512];
+    snprintf(spilldir, sizeof spilldir, "%s", path_of("spill"));
+    mkdir(spilldir, 0700);
+    setenv("TMPDIR", spilldir, 1);
+    CHECK(spill_check(path, NULL) == 0 && entries(spilldir) == 0,
+          "spill: 1.7 MB of shared strings within the budget: every cell, no temporary file");
+    int fds = entries("/proc/self/fd");
+    nb_xlsx_sst_in_memory = 4096;
+    CHECK(spill_check(path, NULL) == 0,
+          "spill: past a budget of 4 KiB, read back from the temporary file: every cell, "
+          "strings across its blocks, more of them than its cache holds");
+    CHECK(entries(spilldir) == 0 && entries("/proc/self/fd") == fds,
+          "spill: the temporary file gone, its descriptor closed");
+    nb_xlsx_sst_in_memory = 0;
+    CHECK(spill_check(path, NULL) == 0, "spill: a budget of nothing: every string in the file");
+    nb_xlsx_sst_in_memory = 4096;
+    CHECK(spill_check(spill_book("spill2.xlsx", "<![CDATA[<c1>]]>"), "<c1>") == 0,
+          "spill: a CDATA section after the budget: expat reads the strings again, the "
+          "temporary file made anew");
+    CHECK(entries("/proc/self/fd") == fds, "spill: read again, no descriptor left open");
+    snprintf(spilldir, sizeof spilldir, "%s", path_of("no/such"));
+    setenv("TMPDIR", spilldir, 1);
+    snprintf(want, sizeof want,
+             "OPEN: xl/sharedStrings.xml: cannot keep the shared strings past 4096 bytes in a "
+             "temporary file in %s (TMPDIR): No such file or directory",
+             spilldir);
+    CHECK_STR(dump(path, NULL, NULL), want, "spill: a temporary file that cannot be made: named");
+    CHECK(dump_open_rc == NB_ERR_IO, "spill: no temporary file: NB_ERR_IO");
+    nb_xlsx_sst_in_memory = budget;
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
 }
 
 /* Cells and rows: a cell's text, a row's text, a row's cells. */
@@ -1262,6 +1399,7 @@ int main(int argc, char **argv)
     test_xlsx_handmade();
     test_xlsx_fallback();
     test_xlsx_sst_limits();
+    test_xlsx_spill();
     test_xlsx_cell_limits();
     test_xlsx_xml_limits();
     test_xlsx_workbook_limit();
