@@ -43,6 +43,9 @@ void nb_reader_read_ahead(nb_reader *r);
  * texts past it go to a temporary file (reader_xlsx.c). 16 MiB; tests lower it. */
 extern size_t nb_xlsx_sst_in_memory;
 
+/* Blocks of that file read back so far, by every reader (for the tests). */
+long nb_xlsx_blocks_read(void);
+
 /* Formats a message into ERR (nothing if ERR is NULL or ERRLEN is 0). */
 void nb_reader_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

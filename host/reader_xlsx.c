@@ -1,4 +1,5 @@
 /* reader_xlsx.c - the XLSX reader: one sheet of a workbook, read row by row (minizip + expat). */
+#define _GNU_SOURCE /* mkostemp */
 #include "reader_impl.h"
 #include "xmlscan.h"
 
@@ -28,20 +29,30 @@ typedef struct {
 } strbuf;
 
 /* Shared strings past the reader's budget (nb_xlsx_sst_in_memory: their texts and offsets)
- * go to an unlinked temporary file and are read back through a cache of its blocks. A
- * workbook's strings are met mostly in their order (Excel numbers them as it meets them)
- * or among the first (a category's few values): the cache's blocks serve almost every cell. */
-#define SPILL_BLOCK ((size_t)64 << 10)
-#define SPILL_SLOTS 16 /* 1 MiB of blocks, each in the slot of its number modulo this */
+ * go to an unlinked temporary file, each as its length (4 bytes) and its text, with the
+ * place of every SPILL_EVERY-th kept in memory (a string is found from the one before it
+ * that has its place, or from the one found last), and are read back through a cache of
+ * its blocks. A workbook's strings are met mostly in their order (Excel numbers them as it
+ * meets them) or among the first (a category's few values). The memory they take stays
+ * bounded whatever their count: the offsets past the budget are 4 bytes for 64 strings. */
+#define SPILL_WRITE ((size_t)64 << 10) /* bytes written at a time */
+#define SPILL_BLOCK ((size_t)4096)     /* bytes read back at a time */
+#define SPILL_SETS 128                 /* the cache: two blocks in each set, 1 MiB */
+#define SPILL_EVERY 64
 
 typedef struct {
     int fd;                       /* the temporary file, or -1 */
-    size_t base;                  /* the offset of its first byte among the strings */
+    size_t first;                 /* the first string in it (those before: in memory) */
     size_t len;                   /* bytes written to it, wbuf's included */
-    char *wbuf;                   /* the block being filled, SPILL_BLOCK bytes */
-    char *slot[SPILL_SLOTS];      /* blocks read back */
-    size_t block[SPILL_SLOTS];    /* the number of each, plus 1 (0: none) */
-    size_t got[SPILL_SLOTS];      /* its bytes (the last block may be short) */
+    char *wbuf;                   /* the bytes being gathered, SPILL_WRITE */
+    uint32_t *every;              /* the place of string first + SPILL_EVERY * j */
+    size_t nevery, every_cap;
+    char *blocks;                 /* SPILL_SETS * 2 blocks read back */
+    size_t tag[SPILL_SETS][2];    /* the number of each, plus 1 (0: none) */
+    size_t got[SPILL_SETS][2];    /* its bytes (the last block may be short) */
+    unsigned char next[SPILL_SETS]; /* the way the set's next block replaces */
+    size_t last, last_at;         /* the string found last (its number from first, plus 1)
+                                     and its place */
     strbuf out;                   /* the string read back last */
 } spill;
 
@@ -107,9 +118,10 @@ typedef struct {
     size_t lists;       /* bytes in sheets and rels */
     char *sst_part;     /* path of the shared strings, from the rels */
     strbuf sst;         /* shared strings, each NUL-terminated: those within the budget */
-    spill sst_spill;    /* and the rest (offsets from sst.len on) */
-    uint32_t *sst_off;  /* offset of each shared string (less than NB_READER_MAX_SST_BYTES) */
+    spill sst_spill;    /* and the rest (from sst_spill.first on) */
+    uint32_t *sst_off;  /* offset of each shared string in sst */
     size_t sst_n, sst_cap;
+    size_t sst_bytes;   /* of them all, each with its NUL (NB_READER_MAX_SST_BYTES) */
     strbuf text;        /* character data of the current cell or shared string */
     size_t text_chars;  /* characters in text */
     strbuf rowtext;     /* values of the current row; offset 0 holds "" */
@@ -750,41 +762,16 @@ static int write_all(int fd, const char *p, size_t n, off_t at)
     return 0;
 }
 
-/* Appends S[0..N) to the temporary file of R's shared strings (made at the first); 0, or
- * -1 after cb_fail. */
-static int spill_put(xlsx_reader *r, const char *s, size_t n)
+/* Appends S[0..N) to the bytes of the temporary file; 0, or -1 after cb_fail. */
+static int spill_write(xlsx_reader *r, const char *s, size_t n)
 {
     spill *sp = &r->sst_spill;
-    if (sp->fd < 0) {
-        const char *dir = getenv("TMPDIR");
-        char path[4096];
-        if (!dir || !*dir)
-            dir = "/tmp";
-        if (!(sp->wbuf = malloc(SPILL_BLOCK))) {
-            cb_fail(r, NB_ERR_NOMEM, "out of memory");
-            return -1;
-        }
-        if ((size_t)snprintf(path, sizeof path, "%s/nianbao-strings-XXXXXX", dir) >= sizeof path)
-            errno = ENAMETOOLONG;
-        else if ((sp->fd = mkstemp(path)) >= 0) {
-            unlink(path); /* gone with the descriptor, whatever happens */
-            fcntl(sp->fd, F_SETFD, FD_CLOEXEC);
-        }
-        if (sp->fd < 0) {
-            cb_fail(r, NB_ERR_IO, "%s: cannot keep the shared strings past %zu bytes in a "
-                                  "temporary file in %s (TMPDIR): %s",
-                    r->cur_part, nb_xlsx_sst_in_memory, dir, strerror(errno));
-            return -1;
-        }
-        sp->base = r->sst.len;
-        sp->len = 0;
-    }
     while (n > 0) {
-        size_t at = sp->len % SPILL_BLOCK, k = SPILL_BLOCK - at < n ? SPILL_BLOCK - at : n;
+        size_t at = sp->len % SPILL_WRITE, k = SPILL_WRITE - at < n ? SPILL_WRITE - at : n;
         memcpy(sp->wbuf + at, s, k);
         sp->len += k, s += k, n -= k;
-        if (at + k == SPILL_BLOCK &&
-            write_all(sp->fd, sp->wbuf, SPILL_BLOCK, (off_t)(sp->len - SPILL_BLOCK)) != 0) {
+        if (at + k == SPILL_WRITE &&
+            write_all(sp->fd, sp->wbuf, SPILL_WRITE, (off_t)(sp->len - SPILL_WRITE)) != 0) {
             cb_fail(r, NB_ERR_IO, "%s: cannot write the shared strings to a temporary file: %s",
                     r->cur_part, strerror(errno));
             return -1;
@@ -793,11 +780,51 @@ static int spill_put(xlsx_reader *r, const char *s, size_t n)
     return 0;
 }
 
-/* Writes the block being filled, once the shared strings are all read. */
+/* Keeps shared string sst_n, TEXT[0..N), in the temporary file (made at the first); 0, or
+ * -1 after cb_fail. */
+static int spill_put(xlsx_reader *r, const char *text, size_t n)
+{
+    spill *sp = &r->sst_spill;
+    if (sp->fd < 0) {
+        const char *dir = getenv("TMPDIR");
+        char path[4096];
+        if (!dir || !*dir)
+            dir = "/tmp";
+        if (!sp->wbuf && !(sp->wbuf = malloc(SPILL_WRITE))) {
+            cb_fail(r, NB_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        errno = ENAMETOOLONG;
+        if ((size_t)snprintf(path, sizeof path, "%s/nianbao-strings-XXXXXX", dir) < sizeof path &&
+            (sp->fd = mkostemp(path, O_CLOEXEC)) >= 0)
+            unlink(path); /* gone with the descriptor, whatever happens */
+        if (sp->fd < 0) {
+            cb_fail(r, NB_ERR_IO, "%s: cannot keep the shared strings past %zu bytes in a "
+                                  "temporary file in %s (TMPDIR): %s",
+                    r->cur_part, nb_xlsx_sst_in_memory, dir, strerror(errno));
+            return -1;
+        }
+        sp->first = r->sst_n;
+        sp->len = 0;
+    }
+    if ((r->sst_n - sp->first) % SPILL_EVERY == 0) {
+        uint32_t *e = nb_reader_grow(sp->every, &sp->every_cap, sp->nevery, 1, sizeof *e);
+        if (!e) {
+            cb_fail(r, NB_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        sp->every = e;
+        sp->every[sp->nevery++] = (uint32_t)sp->len;
+    }
+    uint32_t len = (uint32_t)n;
+    return spill_write(r, (const char *)&len, sizeof len) != 0 || spill_write(r, text, n) != 0 ? -1 : 0;
+}
+
+/* Writes the bytes gathered, once the shared strings are all read. */
 static nb_err spill_end(xlsx_reader *r, char *err, size_t errlen)
 {
     spill *sp = &r->sst_spill;
-    size_t at = sp->len % SPILL_BLOCK;
+    size_t at = sp->len % SPILL_WRITE;
     if (sp->fd >= 0 && at && write_all(sp->fd, sp->wbuf, at, (off_t)(sp->len - at)) != 0) {
         nb_reader_seterr(err, errlen, "%s: cannot write the shared strings to a temporary file: %s",
                          r->cur_part ? r->cur_part : "xl/sharedStrings.xml", strerror(errno));
@@ -808,104 +835,129 @@ static nb_err spill_end(xlsx_reader *r, char *err, size_t errlen)
     return NB_OK;
 }
 
-/* Forgets the temporary file and its blocks. */
+/* Forgets the temporary file and what was read of it. */
 static void spill_free(spill *sp)
 {
     if (sp->fd >= 0)
         close(sp->fd);
-    sp->fd = -1;
-    sp->len = 0;
     free(sp->wbuf);
-    sp->wbuf = NULL;
-    for (int i = 0; i < SPILL_SLOTS; i++) {
-        free(sp->slot[i]);
-        sp->slot[i] = NULL;
-        sp->block[i] = 0;
-    }
+    free(sp->every);
+    free(sp->blocks);
     free(sp->out.p);
-    sp->out = (strbuf){0};
+    *sp = (spill){.fd = -1};
 }
 
-/* The N bytes at OFF of the temporary file, NUL-terminated in sp->out; NULL after
- * cb_fail. */
-static const char *spill_get(xlsx_reader *r, size_t off, size_t n)
+static long blocks_read; /* nb_xlsx_blocks_read (one thread reads a workbook's cells at a time) */
+
+long nb_xlsx_blocks_read(void)
+{
+    return blocks_read;
+}
+
+/* Copies the N bytes at OFF of the temporary file into DST through the cache of its blocks;
+ * 0, or -1 after cb_fail. */
+static int spill_read(xlsx_reader *r, size_t off, char *dst, size_t n)
 {
     spill *sp = &r->sst_spill;
-    sp->out.len = 0;
-    if (buf_add(&sp->out, "", 0) != 0) { /* room for the NUL at least */
+    if (!sp->blocks && !(sp->blocks = malloc(SPILL_SETS * 2 * SPILL_BLOCK))) {
         cb_fail(r, NB_ERR_NOMEM, "out of memory");
-        return NULL;
+        return -1;
     }
     while (n > 0) {
-        size_t b = off / SPILL_BLOCK, i = b % SPILL_SLOTS, at = off % SPILL_BLOCK;
-        if (sp->block[i] != b + 1) {
-            ssize_t got = -1;
-            if (!sp->slot[i] && !(sp->slot[i] = malloc(SPILL_BLOCK))) {
-                cb_fail(r, NB_ERR_NOMEM, "out of memory");
-                return NULL;
-            }
-            sp->block[i] = 0;
+        size_t b = off / SPILL_BLOCK, set = b % SPILL_SETS, at = off % SPILL_BLOCK;
+        int w = sp->tag[set][0] == b + 1 ? 0 : sp->tag[set][1] == b + 1 ? 1 : -1;
+        if (w < 0) { /* the set's older block replaced */
+            ssize_t got;
+            w = sp->next[set];
+            sp->tag[set][w] = 0;
             do
-                got = pread(sp->fd, sp->slot[i], SPILL_BLOCK, (off_t)(b * SPILL_BLOCK));
+                got = pread(sp->fd, sp->blocks + (set * 2 + (size_t)w) * SPILL_BLOCK, SPILL_BLOCK,
+                            (off_t)(b * SPILL_BLOCK));
             while (got < 0 && errno == EINTR);
             if (got < 0) {
                 cb_fail(r, NB_ERR_IO, "%s: cannot read the shared strings back: %s", r->part,
                         strerror(errno));
-                return NULL;
+                return -1;
             }
-            sp->block[i] = b + 1;
-            sp->got[i] = (size_t)got;
+            sp->tag[set][w] = b + 1;
+            sp->got[set][w] = (size_t)got;
+            blocks_read++;
         }
-        if (at >= sp->got[i]) { /* never so: the file is the reader's own */
+        sp->next[set] = (unsigned char)!w;
+        if (at >= sp->got[set][w]) { /* never so: the file is the reader's own */
             cb_fail(r, NB_ERR_IO, "%s: the shared strings' temporary file is short", r->part);
-            return NULL;
+            return -1;
         }
-        size_t k = sp->got[i] - at < n ? sp->got[i] - at : n;
-        if (buf_add(&sp->out, sp->slot[i] + at, k) != 0) {
-            cb_fail(r, NB_ERR_NOMEM, "out of memory");
-            return NULL;
-        }
-        off += k, n -= k;
+        size_t k = sp->got[set][w] - at < n ? sp->got[set][w] - at : n;
+        memcpy(dst, sp->blocks + (set * 2 + (size_t)w) * SPILL_BLOCK + at, k);
+        dst += k, off += k, n -= k;
     }
-    sp->out.p[sp->out.len] = '\0';
+    return 0;
+}
+
+/* Shared string I (from sp->first on), NUL-terminated in sp->out, its length in *LEN;
+ * NULL after cb_fail. */
+static const char *spill_get(xlsx_reader *r, size_t i, size_t *len)
+{
+    spill *sp = &r->sst_spill;
+    size_t k = i - sp->first, from = k / SPILL_EVERY * SPILL_EVERY, at = sp->every[k / SPILL_EVERY];
+    uint32_t n;
+    if (sp->last && sp->last - 1 <= k && sp->last - 1 >= from) /* on from the one found last */
+        from = sp->last - 1, at = sp->last_at;
+    for (; from < k; from++) {
+        if (spill_read(r, at, (char *)&n, sizeof n) != 0)
+            return NULL;
+        at += sizeof n + n;
+    }
+    if (spill_read(r, at, (char *)&n, sizeof n) != 0)
+        return NULL;
+    char *out = nb_reader_grow(sp->out.p, &sp->out.cap, 0, (size_t)n + 1, 1);
+    if (!out) {
+        cb_fail(r, NB_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    sp->out.p = out;
+    if (spill_read(r, at + sizeof n, sp->out.p, n) != 0)
+        return NULL;
+    sp->out.p[n] = '\0';
+    sp->last = k + 1;
+    sp->last_at = at;
+    *len = n;
     return sp->out.p;
 }
 
 /* Keeps the shared string that just ended, within the limits of their count and size: in
- * memory while within the budget, else in the temporary file. */
+ * memory while it and the offsets' room are within the budget, else in the temporary file. */
 static void sst_keep(xlsx_reader *r)
 {
-    uint32_t *off;
-    size_t total = r->sst.len + r->sst_spill.len, need = r->text.len + 1;
+    size_t need = r->text.len + 1;
     if (r->sst_n == NB_READER_MAX_SST_COUNT) {
         cb_fail(r, NB_ERR_LIMIT, "%s: more than %d shared strings", r->cur_part,
                 NB_READER_MAX_SST_COUNT);
         return;
     }
-    if (total + need > NB_READER_MAX_SST_BYTES) {
+    if (r->sst_bytes + need > NB_READER_MAX_SST_BYTES) {
         cb_fail(r, NB_ERR_LIMIT, "%s: shared strings longer than %d bytes in all (string %zu)",
                 r->cur_part, NB_READER_MAX_SST_BYTES, r->sst_n + 1);
         return;
     }
-    off = r->sst_n < r->sst_cap
-              ? r->sst_off
-              : nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
-    if (!off) {
-        cb_fail(r, NB_ERR_NOMEM, "out of memory");
-        return;
-    }
-    r->sst_off = off;
     const char *t = r->text.p ? r->text.p : "";
-    if (r->sst_spill.fd < 0 &&
-        r->sst.len + need + r->sst_cap * sizeof *r->sst_off <= nb_xlsx_sst_in_memory) {
-        if (buf_add(&r->sst, t, r->text.len) != 0 || buf_add(&r->sst, "", 1) != 0) {
+    size_t cap = r->sst_n < r->sst_cap ? r->sst_cap : r->sst_cap ? 2 * r->sst_cap : 16;
+    if (r->sst_spill.fd < 0 && r->sst.len + need + cap * sizeof *r->sst_off <= nb_xlsx_sst_in_memory) {
+        uint32_t *off = nb_reader_grow(r->sst_off, &r->sst_cap, r->sst_n, 1, sizeof *r->sst_off);
+        if (!off || buf_add(&r->sst, t, r->text.len) != 0 || buf_add(&r->sst, "", 1) != 0) {
+            if (off)
+                r->sst_off = off;
             cb_fail(r, NB_ERR_NOMEM, "out of memory");
             return;
         }
-    } else if (spill_put(r, t, r->text.len) != 0 || spill_put(r, "", 1) != 0) {
+        r->sst_off = off;
+        r->sst_off[r->sst_n] = (uint32_t)(r->sst.len - need);
+    } else if (spill_put(r, t, r->text.len) != 0) {
         return;
     }
-    r->sst_off[r->sst_n++] = (uint32_t)total;
+    r->sst_n++;
+    r->sst_bytes += need;
 }
 
 static void XMLCALL sst_end(void *ud, const XML_Char *name)
@@ -928,6 +980,7 @@ static void sst_reset(xlsx_reader *r)
     r->sst.len = 0;
     spill_free(&r->sst_spill);
     r->sst_n = 0;
+    r->sst_bytes = 0;
     r->in_si = r->in_t = r->rph_depth = 0;
     text_clear(r);
 }
@@ -1043,12 +1096,13 @@ static int cell_value(xlsx_reader *r, const char **v, size_t *vlen)
             cb_fail(r, NB_ERR_INPUT, "%s: cell %s: no shared string %.40s", r->part, cn, *v);
             return -1;
         }
-        size_t off = r->sst_off[i];
-        *vlen = (i + 1 < r->sst_n ? r->sst_off[i + 1] : r->sst.len + r->sst_spill.len) - off - 1;
-        if (off < r->sst.len)
-            *v = r->sst.p + off;
-        else if (!(*v = spill_get(r, off - r->sst_spill.base, *vlen)))
+        size_t in_memory = r->sst_spill.fd < 0 ? r->sst_n : r->sst_spill.first;
+        if (i < in_memory) {
+            *v = r->sst.p + r->sst_off[i];
+            *vlen = (i + 1 < in_memory ? r->sst_off[i + 1] : r->sst.len) - r->sst_off[i] - 1;
+        } else if (!(*v = spill_get(r, i, vlen))) {
             return -1;
+        }
     } else if (r->ctype == 'b' && *vlen == 1 && (**v == '0' || **v == '1')) {
         *v = **v == '1' ? "TRUE" : "FALSE";
         *vlen = strlen(*v);

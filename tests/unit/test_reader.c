@@ -956,6 +956,12 @@ static void test_xlsx_sst_limits(void)
     check_read_memory(big, NULL, 32 * 1024,
                       "1 GiB of shared strings: less than 32 MiB (their offsets and 16 MiB of them "
                       "in memory, the rest of their limit, 256 MiB, in a temporary file)");
+    /* as many strings as may be, each empty: their offsets too are bounded (4 bytes each
+       for the 8 Mi strings, 32 MiB, when they were all kept in memory) */
+    big = book("sst6.xlsx", (zentry){NULL, "<sst>", "<si/>", "</sst>", (size_t)NB_READER_MAX_SST_COUNT},
+               one_cell);
+    CHECK_STR(dump(big, NULL, NULL), "1:1\n", "8 Mi empty shared strings: read");
+    check_read_memory(big, NULL, 20 * 1024, "8 Mi empty shared strings: less than 20 MiB");
     snprintf(want, sizeof want, "OPEN: xl/sharedStrings.xml: more than %d shared strings",
              NB_READER_MAX_SST_COUNT);
     CHECK_STR(dump(book("sst5.xlsx", (zentry){NULL, "<sst>", "<si/>", "</sst>",
@@ -1083,6 +1089,26 @@ static void test_xlsx_spill(void)
           "spill: a CDATA section after the budget: expat reads the strings again, the "
           "temporary file made anew");
     CHECK(entries("/proc/self/fd") == fds, "spill: read again, no descriptor left open");
+    /* cells that go between two strings whose blocks fall in the same set of the cache
+       (blocks 0 and 128: string 0 takes 5 bytes of the file, each after it 30): both kept
+       (its sets hold two blocks), not read again at every cell */
+    nb_xlsx_sst_in_memory = 0;
+    static const zentry two = {NULL, "<sst><si><t>a</t></si>", "<si><t>0123456789abcdef0123456789</t></si>",
+                               "</sst>", 40000};
+    static const zentry turns = {NULL, SHEET_HEAD, "<row><c t=\"s\"><v>3</v></c><c t=\"s\"><v>17478</v></c></row>",
+                                 SHEET_TAIL, 5000};
+    const char *tw = book("spill3.xlsx", two, turns);
+    long before = nb_xlsx_blocks_read();
+    char *got = strdup(dump(tw, NULL, NULL));
+    long blocks = nb_xlsx_blocks_read() - before;
+    const char *row1 = "1:0123456789abcdef0123456789|0123456789abcdef0123456789\n";
+    CHECK(got && strncmp(got, row1, strlen(row1)) == 0 &&
+              dump_next_rc == NB_DONE && blocks > 0 && blocks < 20,
+          "spill: 5,000 rows going between two strings whose blocks share a set of the cache: "
+          "their blocks read once");
+    printf("# %ld blocks read; %.80s\n", blocks, got ? got : "");
+    free(got);
+    nb_xlsx_sst_in_memory = 4096;
     snprintf(spilldir, sizeof spilldir, "%s", path_of("no/such"));
     setenv("TMPDIR", spilldir, 1);
     snprintf(want, sizeof want,
