@@ -1,6 +1,7 @@
 /* main.c - the nianbao command: builds the Lua state, runs scripts/cli.lua (the one command
  * table: every command, its options, its usage) in one protected call, prints the error
  * of a failed command on one line, and exits with the command's status. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,10 @@ int main(int argc, char **argv)
     static nb_limits lim;
     cli c = {argc, argv, 0};
     nb_memory_setup(); /* first: before anything is allocated (pool.h) */
+    /* A write past the file size limit (ulimit -f) fails with EFBIG, said as any failure
+       to write (the store's transaction rolled back), instead of the signal killing the
+       process without a word. */
+    signal(SIGXFSZ, SIG_IGN);
     /* No page cache made ahead for each connection (SQLite's default: 20 pages, 333 KB of
        16 KB pages, each slot's head written at the first transaction): a report reads its
        pages through the store's mapping, and met those slots as some 20 page faults. */

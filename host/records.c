@@ -85,7 +85,7 @@ static nb_err prepare_rows(nb_store *s, const nb_query *q, nb_rows *r, char *err
     int rc = sqlite3_prepare_v2(s->db, b.data, -1, &r->rows, NULL);
     nb_buf_free(&b);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db));
         return NB_ERR_SQL;
     }
     for (int i = 0; i < q->nfilters; i++) {
@@ -181,7 +181,7 @@ static int step_rows(nb_rows *r, char *err, size_t errlen)
     r->has_row = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return r->has_row;
-    snprintf(err, errlen, "%s: %s", r->store->path, sqlite3_errmsg(r->store->db));
+    snprintf(err, errlen, "%s: %s", r->store->path, NB_ERRMSG(r->store->db));
     return -1;
 }
 
@@ -425,7 +425,7 @@ nb_err nb_query_prepare(nb_store *s, const char *sql, sqlite3_stmt **st, char *e
         return NB_ERR_INPUT;
     }
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s", NB_ERRMSG(s->db));
         return NB_ERR_SQL;
     }
     if (!*st) {
@@ -455,26 +455,58 @@ void nb_record_refs_free(nb_record_refs_t *r)
     free(r->ref);
     free(r->paths);
     free(r->src);
+    free(r->slot);
     memset(r, 0, sizeof *r);
 }
 
-/* The path of source SRC (PATH as the row gives it) kept once in OUT; NULL out of memory. */
+/* The slot of source SRC in OUT's index: its own, or the free one it would take. */
+static unsigned ref_slot(const nb_record_refs_t *out, int64_t src)
+{
+    unsigned mask = (unsigned)out->slot_cap - 1;
+    unsigned h = (unsigned)(((uint64_t)src * 0x9E3779B97F4A7C15u) >> 32) & mask;
+    while (out->slot[h] >= 0 && out->src[out->slot[h]] != src)
+        h = (h + 1) & mask;
+    return h;
+}
+
+/* The path of source SRC (PATH as the row gives it) kept once in OUT; NULL out of memory.
+ * Found through an index of the sources met: a cell's records may come from thousands of
+ * files without ids, in any order (a search of them all for each record was quadratic). */
 static const char *ref_path(nb_record_refs_t *out, int64_t src, const char *path)
 {
-    for (int i = out->npaths - 1; i >= 0; i--)
-        if (out->src[i] == src)
-            return out->paths[i];
-    char **p = realloc(out->paths, (size_t)(out->npaths + 1) * sizeof *p);
-    if (p)
-        out->paths = p;
-    int64_t *q = p ? realloc(out->src, (size_t)(out->npaths + 1) * sizeof *q) : NULL;
-    if (q)
+    if (2 * (out->npaths + 1) > out->slot_cap) { /* the index made anew, twice as large */
+        int cap = out->slot_cap ? 2 * out->slot_cap : 64;
+        int *slot = malloc((size_t)cap * sizeof *slot);
+        if (!slot)
+            return NULL;
+        for (int i = 0; i < cap; i++)
+            slot[i] = -1;
+        free(out->slot);
+        out->slot = slot;
+        out->slot_cap = cap;
+        for (int i = 0; i < out->npaths; i++)
+            out->slot[ref_slot(out, out->src[i])] = i;
+    }
+    unsigned h = ref_slot(out, src);
+    if (out->slot[h] >= 0)
+        return out->paths[out->slot[h]];
+    if (out->npaths == out->paths_cap) {
+        int cap = out->paths_cap ? 2 * out->paths_cap : 16;
+        char **p = realloc(out->paths, (size_t)cap * sizeof *p);
+        if (p)
+            out->paths = p;
+        int64_t *q = p ? realloc(out->src, (size_t)cap * sizeof *q) : NULL;
+        if (!q)
+            return NULL;
         out->src = q;
-    char *copy = q ? strdup(path ? path : "") : NULL;
+        out->paths_cap = cap;
+    }
+    char *copy = strdup(path ? path : "");
     if (!copy)
         return NULL;
     out->paths[out->npaths] = copy;
-    out->src[out->npaths++] = src;
+    out->src[out->npaths] = src;
+    out->slot[h] = out->npaths++;
     return copy;
 }
 
@@ -622,7 +654,7 @@ nomem:
     rc = NB_ERR_NOMEM;
     goto done;
 sql:
-    snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+    snprintf(err, errlen, "%s", NB_ERRMSG(s->db));
     rc = NB_ERR_SQL;
 done:
     sqlite3_finalize(st);
@@ -651,7 +683,7 @@ nb_err nb_body_years(nb_store *s, int64_t body, int **years, int *n, char *err, 
         }
     sqlite3_stmt *st = NULL;
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT year FROM text WHERE body = ?1", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db));
         rc = NB_ERR_SQL;
     }
     int step = SQLITE_DONE;
@@ -663,7 +695,7 @@ nb_err nb_body_years(nb_store *s, int64_t body, int **years, int *n, char *err, 
                 seen[y - 1900] = 1;
         }
         if (step != SQLITE_DONE) {
-            snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+            snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db));
             rc = NB_ERR_SQL;
         }
     }

@@ -108,7 +108,9 @@ typedef struct {
     int n;
     char **paths; /* the sources' paths, each once */
     int64_t *src;
-    int npaths;
+    int npaths, paths_cap;
+    int *slot;    /* an index of src: the place of each in paths, -1 free; slot_cap a power of 2 */
+    int slot_cap;
 } nb_record_refs_t;
 
 /* Looks up the N records RIDS of KIND into *OUT (nb_record_refs_free frees it, whatever

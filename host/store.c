@@ -29,9 +29,19 @@ static nb_err sql_code(nb_store *s)
     }
 }
 
+const char *nb_sqlite_errmsg(sqlite3 *db, char *buf, size_t len)
+{
+    int code = sqlite3_errcode(db) & 0xff, e = sqlite3_system_errno(db);
+    if ((code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN) && e > 0)
+        snprintf(buf, len, "%s (%s)", sqlite3_errmsg(db), strerror(e));
+    else
+        snprintf(buf, len, "%s", sqlite3_errmsg(db));
+    return buf;
+}
+
 nb_err nb_store_sql_fail(nb_store *s, char *err, size_t errlen, const char *what)
 {
-    snprintf(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    snprintf(err, errlen, "%s: %s: %s", s->path, what, NB_ERRMSG(s->db));
     return sql_code(s);
 }
 
@@ -39,7 +49,7 @@ nb_err nb_store_exec(nb_store *s, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db));
         sqlite3_free(msg);
         return sql_code(s);
     }
@@ -684,7 +694,7 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
         (mode != NB_OPEN_READ &&
          sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)) {
-        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db)); /* not a database */
+        snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db)); /* not a database */
         return sql_code(s);
     }
     if (query_only && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)

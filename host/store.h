@@ -180,6 +180,13 @@ const char *nb_store_code_str(const nb_store *s, int64_t id);
 /* For the core's modules: "PATH: WHAT: sqlite's message" into ERR, and the nb_err of the
  * store's last SQLite error; running SQL (several statements) with such a message. */
 nb_err nb_store_sql_fail(nb_store *s, char *err, size_t errlen, const char *what);
+
+/* SQLite's message of the last failure on connection DB, with what the system said of a
+ * failure to read or write ("disk I/O error (File too large)": a file size limit, a full
+ * disk, a device's error), into BUF of LEN; BUF. Any thread. NB_ERRMSG(db): the same in a
+ * buffer of the enclosing block. */
+const char *nb_sqlite_errmsg(sqlite3 *db, char *buf, size_t len);
+#define NB_ERRMSG(db) nb_sqlite_errmsg((db), (char[320]){0}, 320)
 nb_err nb_store_exec(nb_store *s, const char *sql, char *err, size_t errlen);
 
 /* ON: every read from now on sees one snapshot, the store as it was at the first of them

@@ -221,7 +221,7 @@ static nb_err step_result(nb_store *s, int step, char *err, size_t errlen)
 {
     if (step == SQLITE_DONE)
         return NB_OK;
-    snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+    snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db));
     return NB_ERR_SQL;
 }
 
@@ -277,7 +277,7 @@ static nb_err read_bodies(nb_store *s, body_list *b, int64_t *max, char *err, si
     int step, bad = 0;
     memset(b, 0, sizeof *b);
     if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM body ORDER BY id", -1, &st, NULL)) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s", NB_ERRMSG(s->db));
         return NB_ERR_SQL;
     }
     while (!bad && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -411,7 +411,7 @@ static nb_err select_rows(tab *t, const char *cols, sqlite3_stmt **st, char *err
     snprintf(sql, sizeof sql, "SELECT rid, body, %s FROM records_%s%s", cols, t->k->table,
              t->sc->body ? " WHERE body = ?1" : "");
     if (sqlite3_prepare_v2(t->s->db, sql, -1, st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(t->s->db));
+        snprintf(err, errlen, "%s", NB_ERRMSG(t->s->db));
         return NB_ERR_SQL;
     }
     if (t->sc->body)

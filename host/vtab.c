@@ -75,7 +75,7 @@ static int rv_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     nb_buf_free(&b);
     if (rc != SQLITE_OK) {
         *errp = sqlite3_mprintf("records_%s: %s", k->table, rc == SQLITE_NOMEM ? "out of memory"
-                                                                              : sqlite3_errmsg(db));
+                                                                              : NB_ERRMSG(db));
         return rc;
     }
     rv_table *t = sqlite3_malloc(sizeof *t);
@@ -371,7 +371,7 @@ nb_err nb_vtab_register(nb_store *s, char *err, size_t errlen)
         conn->refs++;
         /* the destructor frees A even when the module is not made */
         if (sqlite3_create_module_v2(s->db, name, &module, a, aux_free) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+            snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db));
             rc = NB_ERR_SQL;
         }
     }

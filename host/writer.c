@@ -197,7 +197,7 @@ static int let_go_text(const nb_store *s, const nb_buf *b, size_t keep)
 
 static nb_err sql_fail(nb_store *s, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+    snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db));
     return NB_ERR_SQL;
 }
 
@@ -975,7 +975,7 @@ static void batch_run(void *ud)
         q->sent_rc = step_batch(q, q->sent + b * BATCH_ROWS, q->sent_text.data, &q->sent_last[b]);
         q->sent_failed_at = b;
         if (q->sent_rc != SQLITE_DONE)
-            snprintf(q->sent_msg, sizeof q->sent_msg, "%s", sqlite3_errmsg(q->s->db));
+            snprintf(q->sent_msg, sizeof q->sent_msg, "%s", NB_ERRMSG(q->s->db));
         sqlite3_reset(q->ins_batch);
     }
     if (q->sent_rc != SQLITE_DONE) {
@@ -1209,7 +1209,7 @@ static nb_err write_rows(nb_batch *q, int upto, char *err, size_t errlen)
 fail:
     where(q, &q->pending[done], &q->pending[done + (batch ? BATCH_ROWS - 1 : 0)], err, errlen);
     size_t len = strlen(err);
-    snprintf(err + len, errlen - len, "%s", sqlite3_errmsg(q->s->db));
+    snprintf(err + len, errlen - len, "%s", NB_ERRMSG(q->s->db));
     drop(q);
     return NB_ERR_SQL;
 }
@@ -1297,7 +1297,7 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
         size_t len = strlen(err);
         snprintf(err + len, errlen - len, "%s",
                  step == SQLITE_CORRUPT ? "the rows changed under the import"
-                                        : sqlite3_errmsg(w->s->db));
+                                        : NB_ERRMSG(w->s->db));
         return NB_ERR_SQL;
     }
     /* the values are the rows': the parts stay; the pair's kept digest is forgotten, as for

@@ -2780,6 +2780,50 @@ static void test_insert_after_ended(void)
           "ended: nothing of it written, the packed columns whole");
 }
 
+/* Where records came from (nb_record_refs, cube:records): 300 files of one body, their ids
+ * in turn so that the rows, read in id order, go from file to file: each record its own
+ * file and line (the sources met are found through an index, grown as they come). */
+static void test_refs_many_files(void)
+{
+    enum { FILES = 300 };
+    char name[64], text[256];
+    int ok = 1;
+    for (int k = 0; k < FILES && ok; k++) {
+        snprintf(name, sizeof name, "refs%03d.csv", k);
+        snprintf(text, sizeof text, HEADER "RF0-%03d,2020-03-01,自然人,,\nRF1-%03d,2020-03-02,企业,,\n", k, k);
+        ok = run("request", write_file(name, text), "来源局", 0, NULL, 0).rc == NB_OK;
+    }
+    CHECK(ok, "refs: 300 files of one body imported");
+    sqlite3_stmt *st;
+    int64_t rids[2 * FILES];
+    int n = 0;
+    if (sqlite3_prepare_v2(store->db, "SELECT rid FROM request WHERE id LIKE 'RF%' ORDER BY id DESC",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (n < 2 * FILES && sqlite3_step(st) == SQLITE_ROW)
+            rids[n++] = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    nb_record_refs_t refs;
+    char err[512];
+    nb_err rc = nb_record_refs(store, nb_kind_find("request"), n, rids, &refs, err, sizeof err);
+    int right = 0;
+    for (int i = 0; rc == NB_OK && i < n; i++) { /* ids descending: RF1-299 ... RF0-000 */
+        int k = FILES - 1 - i % FILES, line = i < FILES ? 3 : 2;
+        char want_id[32], want_file[32];
+        snprintf(want_id, sizeof want_id, "RF%d-%03d", i < FILES ? 1 : 0, k);
+        snprintf(want_file, sizeof want_file, "/refs%03d.csv", k);
+        const nb_record_ref *r = &refs.ref[i];
+        size_t sl = strlen(r->source), fl = strlen(want_file);
+        right += strcmp(r->id, want_id) == 0 && r->line == line && sl >= fl &&
+                 strcmp(r->source + sl - fl, want_file) == 0;
+    }
+    CHECK(n == 2 * FILES && rc == NB_OK && right == n && refs.npaths == FILES,
+          "refs: 600 records of 300 files, each its own id, file and line, each file kept once");
+    if (rc != NB_OK)
+        printf("# %s\n", err);
+    nb_record_refs_free(&refs);
+}
+
 int main(void)
 {
     char cmd[128], err[512];
@@ -2840,6 +2884,7 @@ int main(void)
     test_memory();
     test_big_among_small();
     test_new_before_big();
+    test_refs_many_files();
     CHECK(store->texts_kept == 0, "every import of the tests counted its writers' buffers out");
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
