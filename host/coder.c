@@ -7,6 +7,17 @@
 
 /* Distinct unknown values remembered with their counts; more are only counted. */
 #define MAX_UNKNOWN 1000
+/* Bytes of the values the coder remembers (code_of), each counted with 48 of the map's:
+   past them a value is looked up each time. A field has a few values, but a file may give
+   any number (30,000 distinct applicants of 4 KB kept 120 MB, found by a review). */
+#define CODED_MOST ((size_t)4 << 20)
+/* Bytes of a category's value: a longer one is refused (a column of free text taken for a
+   category, or a hostile file). */
+#define CAT_VALUE_MOST 256
+/* Values an open vocabulary (a category without national values: 申请方式) may have in the
+   store: a row bringing a new one past them is refused. The store keeps every value of its
+   dictionary in memory (30,000 distinct values of 4 KB took 260 MB). */
+#define OPEN_VALUES_MOST 20000
 
 /* An unknown categorical value, reported once with its count. */
 typedef struct {
@@ -29,6 +40,9 @@ struct nb_coder {
     /* value met -> dictionary id (0: unknown) times 2, plus 1 when the value is
        the stored one's own code or label (nothing to keep of it) */
     nb_strmap coded[NB_MAX_FIELDS];
+    size_t coded_bytes;        /* their values' bytes, within CODED_MOST */
+    long open_values[NB_MAX_FIELDS]; /* an open vocabulary's values in the store (-1: not
+                                        counted yet) */
     int plain[NB_MAX_FIELDS];  /* the last row's value of the field is its stored one's */
     unknown_val *unknown;
     int nunknown;
@@ -64,6 +78,7 @@ nb_err nb_coder_new(nb_store *s, const nb_kind *k, const nb_mapping *map, int al
     c->body_col = -1;
     for (int f = 0; f < NB_MAX_FIELDS; f++) {
         c->col_of[f] = -1;
+        c->open_values[f] = -1;
         nb_strmap_init(&c->coded[f]);
     }
     nb_strmap_init(&c->unknown_idx);
@@ -293,7 +308,7 @@ static void note_unknown(nb_coder *c, int f, const char *value, long line)
  * is looked up once (the mapping, the catalogue, or the store's open
  * vocabulary) and then found in the field's own map. */
 static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, int *plain,
-                      char *err, size_t errlen)
+                      const char **why, char *err, size_t errlen)
 {
     int64_t *known = nb_strmap_get(&c->coded[f], value);
     if (known) {
@@ -307,17 +322,33 @@ static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, int *p
     if (!v)
         v = value;
     *id = 0;
-    if (!fd->dict) { /* open vocabulary: every value is welcome */
-        nb_err rc = nb_store_code_add(c->s, fd->name, v, NULL, id, err, errlen);
-        if (rc)
-            return rc;
+    if (!fd->dict) { /* open vocabulary: every value is welcome, up to OPEN_VALUES_MOST */
+        if (!(*id = nb_store_code(c->s, fd->name, v))) {
+            if (c->open_values[f] < 0) {
+                nb_err rc = nb_store_code_count(c->s, fd->name, &c->open_values[f], err, errlen);
+                if (rc)
+                    return rc;
+            }
+            if (c->open_values[f] >= OPEN_VALUES_MOST) {
+                *why = "a new value past the 20000 the category may have (is the column "
+                       "free text?)";
+                return NB_OK;
+            }
+            nb_err rc = nb_store_code_add(c->s, fd->name, v, NULL, id, err, errlen);
+            if (rc)
+                return rc;
+            c->open_values[f]++;
+        }
     } else {
         const nb_value *nv = nb_value_match(fd->dict, v);
         *id = nv ? nb_store_code(c->s, fd->dict, nv->code) : 0;
         *plain = *plain && nv && (strcmp(nv->code, v) == 0 || strcmp(nv->label, v) == 0);
     }
-    /* out of memory: not remembered */
-    nb_strmap_put(&c->coded[f], value, *id * 2 + *plain, NULL, NULL);
+    /* out of memory, or past CODED_MOST: not remembered */
+    size_t bytes = strlen(value) + 48;
+    if (c->coded_bytes + bytes <= CODED_MOST &&
+        nb_strmap_put(&c->coded[f], value, *id * 2 + *plain, NULL, NULL) == 0)
+        c->coded_bytes += bytes;
     return NB_OK;
 }
 
@@ -407,8 +438,14 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
                        memcmp(canon + 8, v + 6, 2) == 0)));
         return 0;
     case NB_F_CAT:
-        if ((*rc = code_of(c, f, v, &rec->ival[f], &c->plain[f], err, errlen)))
+        why = "longer than 256 bytes (a category's value: is the column free text?)";
+        if (strlen(v) > CAT_VALUE_MOST)
+            break;
+        why = NULL;
+        if ((*rc = code_of(c, f, v, &rec->ival[f], &c->plain[f], &why, err, errlen)))
             return -1;
+        if (why)
+            break;
         if (!rec->ival[f]) {
             note_unknown(c, f, v, line);
             return 1;

@@ -29,12 +29,15 @@ typedef struct {
 } strbuf;
 
 /* Shared strings past the reader's budget (nb_xlsx_sst_in_memory: their texts and offsets)
- * go to an unlinked temporary file, each as its length (4 bytes) and its text, with the
- * place of every SPILL_EVERY-th kept in memory (a string is found from the one before it
- * that has its place, or from the one found last), and are read back through a cache of
- * its blocks. A workbook's strings are met mostly in their order (Excel numbers them as it
- * meets them) or among the first (a category's few values). The memory they take stays
- * bounded whatever their count: the offsets past the budget are 4 bytes for 64 strings. */
+ * go to an unlinked temporary file, each as its length (4 bytes) and its text. The number
+ * and place of some are kept in memory: of every SPILL_EVERY-th, and of the first that
+ * begins in each block of the file. A string is found from the one before it that was
+ * kept (or from the one found last), reading the lengths between them in one or two blocks
+ * (every 64th alone: strings of 4 KB in random order read up to 63 blocks each, 5x as
+ * slow, found by a review). They are read back through a cache of the file's blocks. A
+ * workbook's strings are met mostly in their order (Excel numbers them as it meets them)
+ * or among the first (a category's few values). The memory they take stays bounded
+ * whatever their count: 8 bytes for 64 strings or a block of 4 KiB. */
 #define SPILL_WRITE ((size_t)64 << 10) /* bytes written at a time */
 #define SPILL_BLOCK ((size_t)4096)     /* bytes read back at a time */
 #define SPILL_SETS 128                 /* the cache: two blocks in each set, 1 MiB */
@@ -45,8 +48,8 @@ typedef struct {
     size_t first;                 /* the first string in it (those before: in memory) */
     size_t len;                   /* bytes written to it, wbuf's included */
     char *wbuf;                   /* the bytes being gathered, SPILL_WRITE */
-    uint32_t *every;              /* the place of string first + SPILL_EVERY * j */
-    size_t nevery, every_cap;
+    uint32_t (*kept)[2];          /* strings kept: their number from first, their place */
+    size_t nkept, kept_cap;
     char *blocks;                 /* SPILL_SETS * 2 blocks read back */
     size_t tag[SPILL_SETS][2];    /* the number of each, plus 1 (0: none) */
     size_t got[SPILL_SETS][2];    /* its bytes (the last block may be short) */
@@ -807,14 +810,17 @@ static int spill_put(xlsx_reader *r, const char *text, size_t n)
         sp->first = r->sst_n;
         sp->len = 0;
     }
-    if ((r->sst_n - sp->first) % SPILL_EVERY == 0) {
-        uint32_t *e = nb_reader_grow(sp->every, &sp->every_cap, sp->nevery, 1, sizeof *e);
+    size_t k = r->sst_n - sp->first;
+    if (!sp->nkept || k - sp->kept[sp->nkept - 1][0] >= SPILL_EVERY ||
+        sp->len / SPILL_BLOCK != sp->kept[sp->nkept - 1][1] / SPILL_BLOCK) {
+        uint32_t(*e)[2] = nb_reader_grow(sp->kept, &sp->kept_cap, sp->nkept, 1, sizeof *e);
         if (!e) {
             cb_fail(r, NB_ERR_NOMEM, "out of memory");
             return -1;
         }
-        sp->every = e;
-        sp->every[sp->nevery++] = (uint32_t)sp->len;
+        sp->kept = e;
+        sp->kept[sp->nkept][0] = (uint32_t)k;
+        sp->kept[sp->nkept++][1] = (uint32_t)sp->len;
     }
     uint32_t len = (uint32_t)n;
     return spill_write(r, (const char *)&len, sizeof len) != 0 || spill_write(r, text, n) != 0 ? -1 : 0;
@@ -841,7 +847,7 @@ static void spill_free(spill *sp)
     if (sp->fd >= 0)
         close(sp->fd);
     free(sp->wbuf);
-    free(sp->every);
+    free(sp->kept);
     free(sp->blocks);
     free(sp->out.p);
     *sp = (spill){.fd = -1};
@@ -900,7 +906,15 @@ static int spill_read(xlsx_reader *r, size_t off, char *dst, size_t n)
 static const char *spill_get(xlsx_reader *r, size_t i, size_t *len)
 {
     spill *sp = &r->sst_spill;
-    size_t k = i - sp->first, from = k / SPILL_EVERY * SPILL_EVERY, at = sp->every[k / SPILL_EVERY];
+    size_t k = i - sp->first, lo = 0, hi = sp->nkept; /* the last kept at or before k */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sp->kept[mid][0] <= k)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    size_t from = sp->kept[lo][0], at = sp->kept[lo][1];
     uint32_t n;
     if (sp->last && sp->last - 1 <= k && sp->last - 1 >= from) /* on from the one found last */
         from = sp->last - 1, at = sp->last_at;

@@ -1100,6 +1100,21 @@ int64_t nb_store_code(nb_store *s, const char *dict, const char *code)
     return id;
 }
 
+nb_err nb_store_code_count(nb_store *s, const char *dict, long *n, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM dict WHERE dict = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, "counting a dictionary's values");
+    sqlite3_bind_text(st, 1, dict, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? NB_OK : nb_store_sql_fail(s, err, errlen, "counting a dictionary's values");
+}
+
 const char *nb_store_code_str(const nb_store *s, int64_t id)
 {
     return id > 0 && id < s->ncodes ? s->code_of[id] : NULL;

@@ -167,6 +167,8 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
                      char *err, size_t errlen);
 /* Dictionary id of CODE in DICT, 0 when absent. */
 int64_t nb_store_code(nb_store *s, const char *dict, const char *code);
+/* The values of dictionary DICT in the store, into *N. */
+nb_err nb_store_code_count(nb_store *s, const char *dict, long *n, char *err, size_t errlen);
 /* Adds CODE to DICT (open vocabularies) and sets *ID to its id (the existing
  * id if present). */
 nb_err nb_store_code_add(nb_store *s, const char *dict, const char *code, const char *label,
@@ -181,12 +183,13 @@ const char *nb_store_code_str(const nb_store *s, int64_t id);
  * store's last SQLite error; running SQL (several statements) with such a message. */
 nb_err nb_store_sql_fail(nb_store *s, char *err, size_t errlen, const char *what);
 
-/* SQLite's message of the last failure on connection DB, with what the system said of a
- * failure to read or write ("disk I/O error (File too large)": a file size limit, a full
- * disk, a device's error), into BUF of LEN; BUF. Any thread. NB_ERRMSG(db): the same in a
- * buffer of the enclosing block. */
+/* SQLite's message of the last failure on connection DB, with what the system said when
+ * SQLite kept it ("unable to open database file (No such file or directory)"; SQLite keeps
+ * it for a failed open, not for every failed write: a commit past a file size limit is
+ * "disk I/O error"), into BUF of LEN; BUF. Any thread. NB_ERRMSG(db): the same in a buffer
+ * of the enclosing block (1 KiB, as the messages' buffers). */
 const char *nb_sqlite_errmsg(sqlite3 *db, char *buf, size_t len);
-#define NB_ERRMSG(db) nb_sqlite_errmsg((db), (char[320]){0}, 320)
+#define NB_ERRMSG(db) nb_sqlite_errmsg((db), (char[1024]){0}, 1024)
 nb_err nb_store_exec(nb_store *s, const char *sql, char *err, size_t errlen);
 
 /* ON: every read from now on sees one snapshot, the store as it was at the first of them

@@ -157,6 +157,7 @@ static void check_failed(const result *r, const char *want, const char *name)
 }
 
 #define HEADER "编号,收到日期,申请人类型,办结日期,办理结果\n"
+#define HEADER_CH "编号,收到日期,申请人类型,办结日期,办理结果,申请方式\n"
 
 static void test_csv(void)
 {
@@ -1870,6 +1871,19 @@ static void test_memory(void)
                                 NULL);
     long big = import_peak_kb(rows_file("mem_big.csv", 400000), "mem_big.db", "甲", 400001, 1, NULL);
     printf("# import of 400,000 rows: %ld KiB more than of 40,000\n", big - small);
+    /* 60,000 distinct unknown applicants of 250 bytes: the coder remembers 4 MiB of the
+       values it met (it kept them all: 60,000 x 250 bytes and the map's) */
+    FILE *uf = csv_create("mem_unknown.csv", "编号,收到日期,申请人类型\n");
+    for (int i = 0; uf && i < 60000; i++)
+        fprintf(uf, "U%07d,2020-01-05,%07d%0243d\n", i, i, 0);
+    if (uf)
+        fclose(uf);
+    long unknowns = import_peak_kb(path_of("mem_unknown.csv"), "mem_unknown.db", "甲", 60000, 60000,
+                                   NULL);
+    printf("# import of 60,000 distinct unknown values of 250 bytes: %ld KiB more than of 40,000 "
+           "rows\n", unknowns - small);
+    CHECK(small > 0 && unknowns > 0 && unknowns - small < 8 * 1024,
+          "memory: 60,000 distinct unknown values of 250 bytes take less than 8 MiB more");
     CHECK(small > 0 && big > 0 && big - small < 4096,
           "memory: 400,000 rows take less than 4 MiB more than 40,000, the repeat found");
     /* rows of 2 MB: the writer's queue holds texts of a few MiB at most (it held its group's
@@ -2780,6 +2794,40 @@ static void test_insert_after_ended(void)
           "ended: nothing of it written, the packed columns whole");
 }
 
+/* A category's values: one longer than 256 bytes refused; an open vocabulary (申请方式) may
+ * have 20,000 values in the store, a row bringing one more refused, and the values the
+ * refused import brought are not kept. */
+static void test_category_bounds(void)
+{
+    char text[1024], big[300];
+    memset(big, 'w', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    long long chan = sql_int("SELECT count(*) FROM dict WHERE dict = 'channel'");
+    snprintf(text, sizeof text, HEADER_CH "CB1,2020-01-05,自然人,,,当面\nCB2,2020-01-05,自然人,,,%s\n", big);
+    result r = run("request", write_file("cat_long.csv", text), "类别局", 0, NULL, 0);
+    CHECK(r.rc == NB_ERR_INPUT && r.st.refused == 1 &&
+              strstr(r.msgs, "cat_long.csv:3: field 'channel': longer than 256 bytes (a category's "
+                             "value: is the column free text?) (wwww") &&
+              sql_int("SELECT count(*) FROM request WHERE id LIKE 'CB%'") == 0,
+          "category: a value of 299 bytes refused, named with its line; nothing written");
+    FILE *f = csv_create("cat_many.csv", HEADER_CH);
+    long want = 20000 - (long)chan + 3; /* the store's values, then 3 more than it may have */
+    for (long i = 0; f && i < want; i++)
+        fprintf(f, "CM%06ld,2020-01-05,自然人,,,方式%06ld\n", i, i);
+    if (f)
+        fclose(f);
+    r = run("request", path_of("cat_many.csv"), "类别局", 0, NULL, 0);
+    char line[256];
+    snprintf(line, sizeof line, "cat_many.csv:%ld: field 'channel': a new value past the 20000 "
+                                "the category may have (is the column free text?) (方式",
+             want - 1);
+    CHECK(r.rc == NB_ERR_INPUT && r.st.refused == 3 && strstr(r.msgs, line) &&
+              sql_int("SELECT count(*) FROM dict WHERE dict = 'channel'") == chan,
+          "category: an open vocabulary's 20,001st value refused; the values it brought not kept");
+    if (r.rc != NB_ERR_INPUT || r.st.refused != 3 || !strstr(r.msgs, line))
+        printf("# %d %ld %.300s\n", r.rc, (long)r.st.refused, r.msgs);
+}
+
 /* Where records came from (nb_record_refs, cube:records): 300 files of one body, their ids
  * in turn so that the rows, read in id order, go from file to file: each record its own
  * file and line (the sources met are found through an index, grown as they come). */
@@ -2885,6 +2933,7 @@ int main(void)
     test_big_among_small();
     test_new_before_big();
     test_refs_many_files();
+    test_category_bounds();
     CHECK(store->texts_kept == 0, "every import of the tests counted its writers' buffers out");
     nb_store_close(store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
