@@ -42,6 +42,7 @@
 #include "export_grid.h"
 #include "export_layout.h"
 #include "export_util.h"
+#include "wml.h"
 
 #include <stdio.h>
 
@@ -66,7 +67,6 @@ nb_err nb_export_pdf(const nb_doc *doc, const char *path, char *err, size_t errl
 #include <pango/pangofc-fontmap.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pdf_fonts.h"
 
@@ -1435,16 +1435,6 @@ static cairo_status_t write_out(void *closure, const unsigned char *data, unsign
     return fwrite(data, 1, length, f) == length ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-/* "2021-01-01T00:00:00Z" for T (Unix seconds, UTC). */
-static void iso_date(long long t, char *out, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (!gmtime_r(&tt, &tm) || strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(out, len, "1970-01-01T00:00:00Z");
-}
-
 static nb_err cairo_failed(pdf *p, cairo_status_t st)
 {
     if (p->rc != NB_OK)
@@ -1573,7 +1563,7 @@ static nb_err pdf_render(pdf *p, FILE *f)
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, str_or_empty(p->doc->title));
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_AUTHOR, str_or_empty(p->doc->body));
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "nianbao");
-    iso_date(p->doc->created, date, sizeof date);
+    nb_opc_w3cdtf(p->doc->created, date); /* ISO 8601 in UTC, as the Word document has it */
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_MOD_DATE, date);
     p->cr = cairo_create(p->surface);

@@ -138,6 +138,12 @@ void nb_zip_kept_free(void);
 /* Test seam: the parts taken from those kept (not deflated again) so far. */
 long nb_zip_test_reused(void);
 
+/* 1 when code point C has no case in Unicode: in the blocks of CJK ideographs and
+ * punctuation, kana, Hangul syllables and fullwidth signs. A workbook's sheet names
+ * (export_xlsx.c) fold such characters without loading the C.UTF-8 locale; the unit
+ * tests hold every one of them to the locale. */
+int nb_xlsx_caseless(unsigned c);
+
 /* Ends the archive: *DATA and *LEN are its bytes, which Z owns. 0, or -1 (out of memory). */
 int nb_zip_finish(nb_zip *z, const char **data, size_t *len);
 

@@ -114,7 +114,6 @@ typedef struct {
     int *slots;       /* open addressing: index + 1 of a string, 0 free */
     int nslots;
     char *header;     /* the printed header of every sheet, as written */
-    locale_t utf8;    /* C.UTF-8, for sheet names compared as Excel does (0: ASCII alone) */
     char *err;
     size_t errlen;
 } xlsx;
@@ -251,9 +250,9 @@ static unsigned next_char(const char **s)
     return c;
 }
 
-/* C.UTF-8's character classes, made at the first workbook and kept for the process:
- * newlocale reads the locale's files each time (about 0.1 ms, 3% of a regeneration's
- * report). 0 when the system has no C.UTF-8 (names are then compared as ASCII). */
+/* C.UTF-8's character classes, made the first time a name's character may have a case
+ * and kept for the process: newlocale reads the locale's files (0.4-0.7 ms here, 3% of
+ * a report). 0 when the system has no C.UTF-8 (names are then compared as ASCII). */
 static locale_t utf8_locale(void)
 {
     static locale_t utf8;
@@ -265,21 +264,35 @@ static locale_t utf8_locale(void)
     return utf8;
 }
 
-/* C in lower case: by the C.UTF-8 locale, else (no such locale) in ASCII alone. */
-static unsigned fold(const xlsx *x, unsigned c)
+int nb_xlsx_caseless(unsigned c)
 {
-    if (x->utf8)
-        return (unsigned)towlower_l((wint_t)c, x->utf8);
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+    return (c >= 0x3000 && c <= 0x30FF) ||  /* CJK symbols and punctuation, kana */
+           (c >= 0x3400 && c <= 0x4DBF) ||  /* CJK ideographs, extension A */
+           (c >= 0x4E00 && c <= 0x9FFF) ||  /* CJK ideographs */
+           (c >= 0xAC00 && c <= 0xD7A3) ||  /* Hangul syllables */
+           (c >= 0xFF01 && c <= 0xFF20) ||  /* fullwidth punctuation and digits */
+           (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFFEF);
+}
+
+/* C in lower case: ASCII and the characters without case (nb_xlsx_caseless) by
+ * themselves, the rest by the C.UTF-8 locale, else (no such locale) as they are. */
+static unsigned fold(unsigned c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+    if (nb_xlsx_caseless(c))
+        return c;
+    locale_t utf8 = utf8_locale();
+    return utf8 ? (unsigned)towlower_l((wint_t)c, utf8) : c;
 }
 
 /* 1 when sheet names A and B are one to Excel: the same but for case, in any script
  * ("ÄBC" and "äbc", fullwidth "ＡＢ" and "ａｂ"), as the C.UTF-8 locale folds it. */
-static int same_name(const xlsx *x, const char *a, const char *b)
+static int same_name(const char *a, const char *b)
 {
     while (*a && *b) {
         unsigned ca = next_char(&a), cb = next_char(&b);
-        if (ca != cb && fold(x, ca) != fold(x, cb))
+        if (ca != cb && fold(ca) != fold(cb))
             return 0;
     }
     return !*a && !*b;
@@ -287,10 +300,10 @@ static int same_name(const xlsx *x, const char *a, const char *b)
 
 static int sheet_name_taken(const xlsx *x, const char *name)
 {
-    if (same_name(x, name, "History"))
+    if (same_name(name, "History"))
         return 1;
     for (int i = 0; i < x->nnames; i++) {
-        if (same_name(x, x->names[i], name))
+        if (same_name(x->names[i], name))
             return 1;
     }
     return 0;
@@ -1192,7 +1205,6 @@ nb_err nb_export_xlsx(const nb_doc *doc, const char *path, char *err, size_t err
         return rc;
     x.names = calloc((size_t)doc->ntables + 1, sizeof *x.names);
     x.sheets = calloc((size_t)doc->ntables + 1, sizeof *x.sheets);
-    x.utf8 = utf8_locale();
     if ((x.header = print_header(doc)) != NULL) {
         char *escaped = string_copy(x.header);
         free(x.header);

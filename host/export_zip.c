@@ -15,7 +15,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libdeflate.h>
 #include <minizip/zip.h>
@@ -33,17 +32,17 @@ struct nb_zip {
 /* The entries' date: CREATED, within what a zip can hold (1980-2107). */
 static void entry_date(long long created, zip_fileinfo *zi)
 {
-    time_t t = (time_t)(created < 315532800LL ? 315532800LL : created > 4354819199LL ? 4354819199LL : created);
-    struct tm tm;
+    long long t = created < 315532800LL ? 315532800LL : created > 4354819199LL ? 4354819199LL : created;
+    int ymd, secs;
 
     memset(zi, 0, sizeof *zi);
-    gmtime_r(&t, &tm);
-    zi->tmz_date.tm_sec = (uInt)tm.tm_sec;
-    zi->tmz_date.tm_min = (uInt)tm.tm_min;
-    zi->tmz_date.tm_hour = (uInt)tm.tm_hour;
-    zi->tmz_date.tm_mday = (uInt)tm.tm_mday;
-    zi->tmz_date.tm_mon = (uInt)tm.tm_mon;
-    zi->tmz_date.tm_year = (uInt)(tm.tm_year + 1900);
+    nb_utc(t, &ymd, &secs);
+    zi->tmz_date.tm_sec = (uInt)(secs % 60);
+    zi->tmz_date.tm_min = (uInt)(secs / 60 % 60);
+    zi->tmz_date.tm_hour = (uInt)(secs / 3600);
+    zi->tmz_date.tm_mday = (uInt)(ymd % 100);
+    zi->tmz_date.tm_mon = (uInt)(ymd / 100 % 100 - 1);
+    zi->tmz_date.tm_year = (uInt)(ymd / 10000);
 }
 
 /* The parts deflated last, by name: a regeneration writes the same parts into every

@@ -234,6 +234,15 @@ int nb_date_from_days(long z)
     return (int)(y * 10000 + m * 100 + d);
 }
 
+void nb_utc(long long t, int *ymd, int *secs)
+{
+    long long days = t / 86400, rest = t % 86400;
+    if (rest < 0)
+        days--, rest += 86400;
+    *ymd = nb_date_from_days((long)days);
+    *secs = (int)rest;
+}
+
 int nb_date_weekday(int ymd)
 {
     long days = nb_date_days(ymd); /* 1970-01-01 was a Thursday */

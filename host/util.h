@@ -70,6 +70,9 @@ nb_err nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why
 /* Days since 1970-01-01 of YYYYMMDD, and back. */
 long nb_date_days(int ymd);
 int nb_date_from_days(long days);
+/* Unix time T (seconds, UTC) as *YMD (YYYYMMDD) and *SECS of its day: gmtime_r's
+ * answer without the time zone file it reads at its first call (60 us). */
+void nb_utc(long long t, int *ymd, int *secs);
 /* 0 = Monday ... 6 = Sunday. */
 int nb_date_weekday(int ymd);
 int nb_date_valid(int y, int m, int d);

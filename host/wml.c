@@ -1,9 +1,9 @@
 /* wml.c - a small WordprocessingML writer (wml.h): escaping, elements, and a Word document's pieces. */
 #include "wml.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- XML ------------------------------------------------------------------- */
 
@@ -731,16 +731,12 @@ void nb_opc_package_rels(FILE *f, const char *main_part)
 
 void nb_opc_w3cdtf(long long t, char out[21])
 {
-    struct tm tm;
-    time_t tt = (time_t)t;
+    int ymd, secs;
 
-    if (t < 0 || t > 253402300799LL || !gmtime_r(&tt, &tm)) { /* past 9999-12-31: the epoch */
-        tt = 0;
-        gmtime_r(&tt, &tm);
-    }
-    snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
-             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-             (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+    nb_utc(t < 0 || t > 253402300799LL ? 0 : t, &ymd, &secs); /* past 9999-12-31: the epoch */
+    snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(ymd / 10000) % 10000u,
+             (unsigned)(ymd / 100 % 100) % 100u, (unsigned)(ymd % 100), (unsigned)(secs / 3600),
+             (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
 }
 
 void nb_opc_core_write(FILE *f, const nb_opc_core *c)

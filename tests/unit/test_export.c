@@ -12,6 +12,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
+#include <wctype.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdlib.h>
@@ -743,6 +745,25 @@ static void test_sheet_names(void)
     d = xcalloc(1, sizeof *d);
     CHECK(nb_export_xlsx(d, tmp("empty.xlsx"), err, sizeof err) == 0, "empty document: one blank sheet");
     nb_doc_free(d);
+
+    /* the characters a name folds without the locale have no case by the locale either */
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    CHECK(utf8 != (locale_t)0, "sheet names: the system has C.UTF-8");
+    long caseless = 0, cased = 0;
+    for (unsigned c = 0x80; utf8 && c <= 0x10FFFF; c++) {
+        if (!nb_xlsx_caseless(c))
+            continue;
+        caseless++;
+        if (towlower_l((wint_t)c, utf8) != (wint_t)c || towupper_l((wint_t)c, utf8) != (wint_t)c) {
+            if (cased++ < 5)
+                printf("# U+%04X has a case\n", c);
+        }
+    }
+    CHECK(caseless > 39000 && cased == 0, "sheet names: the characters taken as caseless have no case");
+    CHECK(!nb_xlsx_caseless(0xFF21) && !nb_xlsx_caseless(0xFF41) && !nb_xlsx_caseless(0xC4),
+          "sheet names: fullwidth and Latin letters are not taken as caseless");
+    if (utf8)
+        freelocale(utf8);
 }
 
 static void test_errors(nb_doc *d)

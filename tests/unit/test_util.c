@@ -108,6 +108,27 @@ static void test_dates(void)
     CHECK(nb_date_from_days(nb_date_days(20200228) + 1) == 20200229, "days: 2020-02-28 + 1");
     CHECK(nb_date_from_days(nb_date_days(20201231) + 1) == 20210101, "days: across a year");
     CHECK(nb_date_days(20210101) - nb_date_days(20200101) == 366, "days: 2020 has 366 days");
+    /* Unix time to UTC: gmtime_r's answer, from 1900 to 9999 and across leap days */
+    static const long long times[] = {0, -1, -86400, -86401, 59, 86399, 86400, 951782399,
+                                      951782400, 951868800, 1609459199, 1709164800,
+                                      4354819199LL, 253402300799LL, -2208988800LL};
+    int utc_ok = 1;
+    for (size_t i = 0; i < sizeof times / sizeof times[0] + 2000; i++) {
+        long long t = i < sizeof times / sizeof times[0]
+                          ? times[i]
+                          : -2208988800LL + (long long)(i * 131071ULL * 1000003ULL % 255611289599ULL);
+        time_t tt = (time_t)t;
+        struct tm tm;
+        int ymd, secs;
+        nb_utc(t, &ymd, &secs);
+        if (!gmtime_r(&tt, &tm) ||
+            ymd != (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday ||
+            secs != tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) {
+            printf("# nb_utc(%lld): %d %d\n", t, ymd, secs);
+            utc_ok = 0;
+        }
+    }
+    CHECK(utc_ok, "utc: gmtime_r's date and time of day, 1900-9999");
     CHECK(nb_date_weekday(20200101) == 2, "weekday: 2020-01-01 was a Wednesday (2)");
     CHECK(nb_date_weekday(19700101) == 3, "weekday: 1970-01-01 was a Thursday (3)");
     CHECK(nb_date_weekday(20240107) == 6, "weekday: 2024-01-07 was a Sunday (6)");
