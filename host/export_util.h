@@ -101,8 +101,16 @@ const char *nb_out_placed_sha256(const char *path);
 nb_err nb_out_sync_deferred(const char *folder, char *err, size_t errlen);
 
 /* The folder PATH was just made: its entry in its parent is synced (best effort; nothing
- * while syncs are deferred: the batch's sync carries it). */
+ * while syncs are deferred: the batch's sync carries it), in a thread of its own while the
+ * files to go in it are made. nb_out_group_end, nb_out_commit and nb_out_sync_deferred wait
+ * for it before they return, and so does the process's exit. */
 void nb_out_folder_made(const char *path);
+
+/* Waits for the syncs nb_out_folder_made began in this process. */
+void nb_out_folder_syncs_wait(void);
+
+/* Test seam: the syncs of folders begun and not yet waited for. */
+int nb_out_test_folder_syncs(void);
 
 /* Test seam: the syncs made so far (each fsync of a file or folder, each
  * nb_out_sync_deferred). */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <minizip/unzip.h>
@@ -1166,6 +1167,52 @@ static void test_deferred_sync(const nb_doc *d)
     remove(tmp("later.xlsx"));
 }
 
+/* A folder made: its parent's sync goes on in a thread until the files are placed (a
+ * commit, a group's end), at most eight at a time; none while deferred; a worker forked
+ * meanwhile does not wait for its parent's. */
+static void test_folder_syncs(const nb_doc *d)
+{
+    char err[512] = "", path[1024];
+    long before = nb_out_test_syncs();
+    CHECK(mkdir(tmp("made"), 0777) == 0, "folder syncs: a folder made");
+    nb_out_folder_made(tmp("made"));
+    CHECK(nb_out_test_syncs() - before == 1 && nb_out_test_folder_syncs() == 1,
+          "folder syncs: its parent's sync counted, going on meanwhile");
+    snprintf(path, sizeof path, "%s/r.json", tmp("made"));
+    CHECK(nb_export_json(d, path, err, sizeof err) == NB_OK && nb_out_test_folder_syncs() == 0,
+          "folder syncs: waited for when a file is put in place");
+    remove(path);
+    nb_out_folder_made(tmp("made/")); /* "made/": still the entry of "made" */
+    nb_out_group_begin();
+    unsigned failed = 0;
+    CHECK(nb_out_group_end(&failed, err, sizeof err) == NB_OK && nb_out_test_folder_syncs() == 0,
+          "folder syncs: waited for at a group's end, even with no file");
+    int most = 0;
+    for (int i = 0; i < 12; i++) {
+        nb_out_folder_made(tmp("made"));
+        most = nb_out_test_folder_syncs() > most ? nb_out_test_folder_syncs() : most;
+    }
+    CHECK(most == 8, "folder syncs: at most eight at a time");
+    pid_t pid = fork();
+    if (pid == 0) { /* a worker: its copies closed, nothing joined that is not its own */
+        nb_out_folder_syncs_wait();
+        _exit(nb_out_test_folder_syncs() == 0 ? 0 : 1);
+    }
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "folder syncs: a forked worker leaves its parent's alone");
+    CHECK(nb_out_test_folder_syncs() > 0, "folder syncs: the parent's still to wait for");
+    nb_out_folder_syncs_wait();
+    CHECK(nb_out_test_folder_syncs() == 0, "folder syncs: waited for");
+    nb_out_defer_sync(1, dir);
+    before = nb_out_test_syncs();
+    nb_out_folder_made(tmp("made"));
+    CHECK(nb_out_test_syncs() == before && nb_out_test_folder_syncs() == 0,
+          "folder syncs: none while deferred (the batch's sync carries it)");
+    nb_out_defer_sync(0, NULL);
+    rmdir(tmp("made"));
+}
+
 /* ---- a group of files (one report's formats) -------------------------------------- */
 
 /* The file descriptors this process has open. */
@@ -1695,6 +1742,7 @@ int main(void)
     test_atomic_midway(d);
     test_atomic_csv(d);
     test_deferred_sync(d);
+    test_folder_syncs(d);
     test_group(d);
     test_folder_made();
     test_full_disk(d);
