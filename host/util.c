@@ -236,6 +236,7 @@ int nb_date_from_days(long z)
 
 void nb_utc(long long t, int *ymd, int *secs)
 {
+    t = t < -62167219200LL ? -62167219200LL : t > 253402300799LL ? 253402300799LL : t;
     long long days = t / 86400, rest = t % 86400;
     if (rest < 0)
         days--, rest += 86400;

@@ -71,7 +71,8 @@ nb_err nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why
 long nb_date_days(int ymd);
 int nb_date_from_days(long days);
 /* Unix time T (seconds, UTC) as *YMD (YYYYMMDD) and *SECS of its day: gmtime_r's
- * answer without the time zone file it reads at its first call (60 us). */
+ * answer without the time zone file it reads at its first call (60 us). T is taken
+ * within the years 0000-9999 (a time past them as their first or last second). */
 void nb_utc(long long t, int *ymd, int *secs);
 /* 0 = Monday ... 6 = Sunday. */
 int nb_date_weekday(int ymd);

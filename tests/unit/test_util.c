@@ -129,6 +129,11 @@ static void test_dates(void)
         }
     }
     CHECK(utc_ok, "utc: gmtime_r's date and time of day, 1900-9999");
+    int ymd_lo, secs_lo, ymd_hi, secs_hi;
+    nb_utc(LLONG_MIN, &ymd_lo, &secs_lo);
+    nb_utc(LLONG_MAX, &ymd_hi, &secs_hi);
+    CHECK(ymd_lo == 101 && secs_lo == 0 && ymd_hi == 99991231 && secs_hi == 86399,
+          "utc: times past 0000-9999 taken as their first or last second");
     CHECK(nb_date_weekday(20200101) == 2, "weekday: 2020-01-01 was a Wednesday (2)");
     CHECK(nb_date_weekday(19700101) == 3, "weekday: 1970-01-01 was a Thursday (3)");
     CHECK(nb_date_weekday(20240107) == 6, "weekday: 2024-01-07 was a Sunday (6)");
