@@ -11,13 +11,6 @@
    past them a value is looked up each time. A field has a few values, but a file may give
    any number (30,000 distinct applicants of 4 KB kept 120 MB, found by a review). */
 #define CODED_MOST ((size_t)4 << 20)
-/* Bytes of a category's value: a longer one is refused (a column of free text taken for a
-   category, or a hostile file). */
-#define CAT_VALUE_MOST 256
-/* Values an open vocabulary (a category without national values: 申请方式) may have in the
-   store: a row bringing a new one past them is refused. The store keeps every value of its
-   dictionary in memory (30,000 distinct values of 4 KB took 260 MB). */
-#define OPEN_VALUES_MOST 20000
 
 /* An unknown categorical value, reported once with its count. */
 typedef struct {
@@ -322,14 +315,14 @@ static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, int *p
     if (!v)
         v = value;
     *id = 0;
-    if (!fd->dict) { /* open vocabulary: every value is welcome, up to OPEN_VALUES_MOST */
+    if (!fd->dict) { /* open vocabulary: every value is welcome, up to NB_OPEN_VALUES_MOST */
         if (!(*id = nb_store_code(c->s, fd->name, v))) {
             if (c->open_values[f] < 0) {
                 nb_err rc = nb_store_code_count(c->s, fd->name, &c->open_values[f], err, errlen);
                 if (rc)
                     return rc;
             }
-            if (c->open_values[f] >= OPEN_VALUES_MOST) {
+            if (c->open_values[f] >= NB_OPEN_VALUES_MOST) {
                 *why = "a new value past the 20000 the category may have (is the column "
                        "free text?)";
                 return NB_OK;
@@ -439,7 +432,7 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
         return 0;
     case NB_F_CAT:
         why = "longer than 256 bytes (a category's value: is the column free text?)";
-        if (strlen(v) > CAT_VALUE_MOST)
+        if (strlen(v) > NB_CAT_VALUE_MOST)
             break;
         why = NULL;
         if ((*rc = code_of(c, f, v, &rec->ival[f], &c->plain[f], &why, err, errlen)))

@@ -26,6 +26,15 @@ typedef struct {
 
 typedef struct nb_coder nb_coder;
 
+/* Bytes of a category's value: a longer one is refused (a column of free text taken for a
+ * category, or a hostile file). nianbao.kinds gives it as a category field's max_bytes. */
+#define NB_CAT_VALUE_MOST 256
+/* Values an open vocabulary (a category without national values: 申请方式) may have in the
+ * store: a row bringing a new one past them is refused. The store keeps every value of its
+ * dictionary in memory (30,000 distinct values of 4 KB took 260 MB). nianbao.kinds gives it
+ * as an open field's max_values. */
+#define NB_OPEN_VALUES_MOST 20000
+
 /* A coder for kind K of store S, with MAP (may be NULL). ALLOW_SERIAL: a
  * number in a date field is an Excel serial day (XLSX). */
 nb_err nb_coder_new(nb_store *s, const nb_kind *k, const nb_mapping *map, int allow_serial,

@@ -1,6 +1,7 @@
 /* lua_codes.c - marshals the catalogue (codes.c), read-only: nianbao.kinds, nianbao.codes
  * and nianbao.bodies_file. */
 #include "codes.h"
+#include "coder.h"
 #include "lua_nb.h"
 #include "texts.h"
 
@@ -38,7 +39,7 @@ static void set_int(lua_State *L, const char *key, lua_Integer v)
 
 static void push_field(lua_State *L, const nb_field *f)
 {
-    lua_createtable(L, 0, 7);
+    lua_createtable(L, 0, 9);
     set_str(L, "name", f->name);
     push_words(L, f->aliases);
     lua_setfield(L, -2, "aliases");
@@ -48,6 +49,10 @@ static void push_field(lua_State *L, const nb_field *f)
     set_str(L, "dict", f->type == NB_F_CAT ? (f->dict ? f->dict : f->name) : NULL);
     lua_pushboolean(L, f->type == NB_F_CAT && !f->dict);
     lua_setfield(L, -2, "open");
+    if (f->type == NB_F_CAT)
+        set_int(L, "max_bytes", NB_CAT_VALUE_MOST);
+    if (f->type == NB_F_CAT && !f->dict)
+        set_int(L, "max_values", NB_OPEN_VALUES_MOST);
     set_int(L, "since", f->since);
 }
 

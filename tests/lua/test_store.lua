@@ -359,6 +359,19 @@ at, res, msg = tap.here(), reopened:insert("request", "沈河区", { id = "L2", 
                                                               applicant = "person", channel = longer })
 is({res, msg}, {nil, at .. "field 'channel': longer than 256 bytes (a category's value: is the column free text?) ("
                      .. longer .. ")"}, "insert: a 480-byte value of an open list refused, said so")
+-- the limits nianbao.kinds gives are the ones the store keeps to
+local fields = {}
+for _, f in ipairs(nianbao.kinds.request.fields) do fields[f.name] = f end
+is({fields.channel.open, fields.channel.max_bytes, fields.channel.max_values}, {true, 256, 20000},
+   "kinds: an open list's limits, bytes and values")
+is({fields.applicant.max_bytes, fields.applicant.max_values, fields.received.max_bytes}, {256, nil, nil},
+   "kinds: a national list's value has its bytes' limit alone; a date neither")
+local exact = ("网"):rep(85) .. "a" -- 256 bytes
+is(reopened:insert("request", "沈河区", { id = "L3", received = "2020-05-05", applicant = "person",
+                                        channel = exact }), "inserted", "insert: max_bytes bytes accepted")
+is(select(2, reopened:insert("request", "沈河区", { id = "L4", received = "2020-05-05", applicant = "person",
+                                                  channel = exact .. "b" })):match("longer than 256 bytes") ~= nil,
+   true, "insert: max_bytes + 1 refused")
 
 -- Every body and every year of a given range in one pass, and slices over sets of bodies.
 reopened:insert("request", "甲", { id = "S1", received = "2019-03-01", applicant = "person" })
