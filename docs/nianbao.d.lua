@@ -198,6 +198,7 @@ function Store:body(name) end
 ---@return integer version
 ---@return integer found
 ---@return string path
+---@return string|nil vacuum_failed
 function Store:schema() end
 
 ---@param kind string

@@ -804,14 +804,19 @@ static int l_body(lua_State *L)
     return 1;
 }
 
-/* store:schema() -> version, version found at open (0: created then), path */
+/* store:schema() -> version, version found at open (0: created then), path, and why the
+ * migration's VACUUM failed (nil: it did not, or none ran) */
 static int l_schema(lua_State *L)
 {
     nb_store *s = nb_check_store(L, 1);
     lua_pushinteger(L, nb_store_version(s));
     lua_pushinteger(L, s->migrated_from);
     lua_pushstring(L, s->path);
-    return 3;
+    if (s->vacuum_failed[0])
+        lua_pushstring(L, s->vacuum_failed);
+    else
+        lua_pushnil(L);
+    return 4;
 }
 
 static int l_store_tostring(lua_State *L)

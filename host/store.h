@@ -49,6 +49,8 @@ typedef struct nb_store {
     int ncodes;        /* highest id + 1 */
     int readonly;      /* opened with NB_OPEN_READ */
     int migrated_from; /* schema version found at open (0: created) */
+    char vacuum_failed[512]; /* why the migration's VACUUM failed after its commit ("": it
+                                did not, or none ran): the store is migrated and whole */
     nb_open_opts opts;
     struct nb_pack_state *pack; /* what the open transaction changed (pack.c) */
     int64_t *next_rid; /* by kind: the rid its next new record takes, 0 unknown (nb_pack_rids) */
