@@ -323,8 +323,8 @@ static nb_err code_of(nb_coder *c, int f, const char *value, int64_t *id, int *p
                     return rc;
             }
             if (c->open_values[f] >= NB_OPEN_VALUES_MOST) {
-                *why = "a new value past the 20000 the category may have (is the column "
-                       "free text?)";
+                *why = "a new value past the " NB_STR(NB_OPEN_VALUES_MOST) " the category may "
+                       "have in a store (is the column free text?)";
                 return NB_OK;
             }
             nb_err rc = nb_store_code_add(c->s, fd->name, v, NULL, id, err, errlen);
@@ -431,7 +431,8 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
                        memcmp(canon + 8, v + 6, 2) == 0)));
         return 0;
     case NB_F_CAT:
-        why = "longer than 256 bytes (a category's value: is the column free text?)";
+        why = "longer than " NB_STR(NB_CAT_VALUE_MOST) " bytes (a category's value: is the column "
+              "free text?)";
         if (strlen(v) > NB_CAT_VALUE_MOST)
             break;
         why = NULL;

@@ -26,14 +26,19 @@ typedef struct {
 
 typedef struct nb_coder nb_coder;
 
-/* Bytes of a category's value: a longer one is refused (a column of free text taken for a
- * category, or a hostile file). nianbao.kinds gives it as a category field's max_bytes. */
+/* Bytes (of UTF-8) of a category's value, as read and as a mapping gives it: a longer one
+ * is refused (a column of free text taken for a category, or a hostile file), and so is a
+ * mapping's entry past it. nianbao.kinds gives it as a category field's max_bytes. */
 #define NB_CAT_VALUE_MOST 256
 /* Values an open vocabulary (a category without national values: 申请方式) may have in the
- * store: a row bringing a new one past them is refused. The store keeps every value of its
- * dictionary in memory (30,000 distinct values of 4 KB took 260 MB). nianbao.kinds gives it
- * as an open field's max_values. */
+ * store, every value ever added (one no record uses any more still counts): a row bringing
+ * a new one past them is refused. The store keeps every value of its dictionary in memory
+ * (30,000 distinct values of 4 KB took 260 MB). nianbao.kinds gives it as an open field's
+ * max_values. */
 #define NB_OPEN_VALUES_MOST 20000
+/* N as a string literal ("256"): the messages that state a limit take it from its macro. */
+#define NB_STR_(n) #n
+#define NB_STR(n) NB_STR_(n)
 
 /* A coder for kind K of store S, with MAP (may be NULL). ALLOW_SERIAL: a
  * number in a date field is an Excel serial day (XLSX). */

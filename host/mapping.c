@@ -1,5 +1,6 @@
 /* mapping.c - local values and header aliases of a body, checked against the catalogue. */
 #include "mapping.h"
+#include "coder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,11 @@ nb_err nb_mapping_value(nb_mapping *m, const char *kind, const char *field, cons
         return rc;
     const nb_kind *k = nb_kind_find(kind);
     int f = nb_field_find(k, field);
+    if (strlen(local) > NB_CAT_VALUE_MOST || strlen(code) > NB_CAT_VALUE_MOST) {
+        snprintf(err, errlen, "%s.%s['%s'] = '%s': longer than " NB_STR(NB_CAT_VALUE_MOST)
+                 " bytes (a category's value)", kind, field, local, code);
+        return NB_ERR_INPUT;
+    }
     const char *dict = k->fields[f].dict;
     const nb_value *v = dict ? nb_value_find(dict, code) : NULL;
     if (dict && (!v || v->group)) {

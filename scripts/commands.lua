@@ -944,6 +944,16 @@ commands.list = {
     run = function(c)
       if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
       local version, from, path, vacuum_failed = c.store:schema()
+      -- a store brought up to date says so first, whatever else init does
+      local function upgraded()
+        print(string.format("upgraded store %s from schema version %d to %d:", path, from, version))
+        for v = from + 1, version do print(string.format("  %d: %s", v, c.host.step_what(v))) end
+        if vacuum_failed then
+          print(string.format("%s: the space the old tables took stays in the file, as free pages that new records reuse (VACUUM failed: %s)",
+            path, vacuum_failed))
+        end
+      end
+      if (c.opt.repack or c.opt.verify) and from > 0 and from < version then upgraded() end
       if c.opt.repack then
         local lost, err = c.store:repack()
         if not lost then c.host.fail(err) end
@@ -978,12 +988,7 @@ commands.list = {
       if from == 0 then
         print(string.format("created store %s (schema version %d)", path, version))
       elseif from < version then
-        print(string.format("upgraded store %s from schema version %d to %d:", path, from, version))
-        for v = from + 1, version do print(string.format("  %d: %s", v, c.host.step_what(v))) end
-        if vacuum_failed then
-          print(string.format("%s: the space the old tables took stays in the file, as free pages that new records reuse (VACUUM failed: %s)",
-            path, vacuum_failed))
-        end
+        upgraded()
       else
         print(string.format("opened store %s (schema version %d)", path, version))
       end

@@ -45,8 +45,9 @@ local function records()
     for _, f in ipairs(k.fields) do max_bytes = max_bytes or f.max_bytes end
   end
   say("")
-  say(string.format("A categorical value longer than %d bytes is refused, with its file, line and field named.",
+  say(string.format("A categorical value longer than %d bytes of UTF-8 is refused, with its file, line and field",
     max_bytes))
+  say("named, and so is a mapping's entry past it.")
   for _, k in ipairs(nianbao.kinds) do
     say("")
     say(string.format("## %s %s", k.name, k.label))
@@ -59,7 +60,7 @@ local function records()
     say(string.format("| id | 编号 | text | %s | |", k.id_required and "yes" or "no"))
     for _, f in ipairs(k.fields) do
       local values = f.type ~= "category" and ""
-                     or f.open and string.format("any text of up to %d bytes, at most %s values in a store (an open list)",
+                     or f.open and string.format("any text of up to %d bytes, at most %s values ever added to a store (an open list)",
                                                  f.max_bytes, thousands(f.max_values))
                      or string.format("[%s](#%s)", f.dict, f.dict)
       say(string.format("| %s | %s | %s | %s | %s |", f.name, table.concat(f.aliases, "、"), f.type,

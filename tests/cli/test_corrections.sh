@@ -91,6 +91,11 @@ printf '编号,收到日期,申请人类型\nB1,2020-05-01,个人\n' >b.csv
 nb -d s.db import --body 区 --map bad.lua request b.csv
 is "$rc:$err" "2:nianbao: bad.lua: request.applicant['个人'] = 'nobody': not a national code of applicant" \
    "import --map of a bad map: refused naming the file and the entry, no traceback"
+# a map giving an open list a value longer than a category's 256 bytes: refused, naming it
+printf 'return { request = { channel = { ["网上"] = string.rep("长", 100) } } }\n' >long.lua
+nb -d s.db import --body 区 --map long.lua request b.csv
+like "$rc:$err" "^2:nianbao: long.lua: request.channel\['网上'\] = '(长){100}': longer than 256 bytes \(a category's value\)$" \
+     "import --map of a map whose value is past 256 bytes: refused, naming the file and the entry"
 nb -d s.db import --body 区 --map typo.lua request b.csv
 is "$rc:$err" "2:nianbao: typo.lua: request.aplicant is not a categorical field" "import --map of a map with a field typed wrong: refused"
 is "$(snapshot s.db)" "$before" "nothing imported"

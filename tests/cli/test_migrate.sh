@@ -212,6 +212,13 @@ like "$out" "^x8.db: the space the old tables took stays in the file, as free pa
      "and that the space stays in the file, and why"
 NB_BIN=$CAT nb -d x8.db init
 is "$rc:$out" "0:opened store x8.db (schema version 10)" "the store is up to date"
+for opt in --verify --repack; do
+    cp v8.db x8o.db
+    NB_TEST_FAIL_VACUUM=1 NB_BIN=$CAT nb -d x8o.db init $opt
+    like "$rc:$out" "^0:upgraded store x8o.db from schema version 8 to 10:" "init $opt on an older store: says it brought it up to date"
+    like "$out" "^x8o.db: the space the old tables took stays in the file, .*\(VACUUM failed: " "init $opt: and that the space stays"
+    like "$out" "^x8o.db: (the packed columns|packed columns written again)" "init $opt: then does its own"
+done
 NB_BIN=$CAT nb -d x8.db init --verify
 is "$rc" 0 "and verifies"
 is "$(NB_BIN=$CAT nbsql x8.db "SELECT r.id || ' ' || r.received FROM records_request r ORDER BY 1")" "A1 20200105

@@ -380,6 +380,20 @@ static void test_mapping(void)
               "mapping: not national message");
     nb_mapping_alias(&m, "request", "日期", "nosuch", err, sizeof err);
     CHECK_STR(err, "alias '日期': request has no field 'nosuch'", "mapping: alias to unknown field");
+    /* an entry past a category value's 256 bytes: a local value never met (a longer one is
+       refused as read), a value of an open list the store would keep whatever its length */
+    char big[300], want_msg[700];
+    memset(big, 'x', 257);
+    big[257] = '\0';
+    CHECK(nb_mapping_value(&m, "request", "channel", "网上", big, err, sizeof err) == NB_ERR_INPUT,
+          "mapping: an open list's value of 257 bytes refused");
+    snprintf(want_msg, sizeof want_msg, "request.channel['网上'] = '%s': longer than 256 bytes (a category's value)", big);
+    CHECK_STR(err, want_msg, "mapping: its message");
+    CHECK(nb_mapping_value(&m, "request", "applicant", big, "person", err, sizeof err) == NB_ERR_INPUT,
+          "mapping: a local value of 257 bytes refused");
+    big[256] = '\0';
+    CHECK(nb_mapping_value(&m, "request", "channel", "网上", big, err, sizeof err) == NB_OK,
+          "mapping: an open list's value of 256 bytes kept");
     /* a section checked alone (an empty one: nothing else would name it) */
     CHECK(nb_mapping_section("request", "applicant", 0, err, sizeof err) == NB_OK, "mapping: a section of a categorical field");
     CHECK(nb_mapping_section("request", "aplicant", 0, err, sizeof err) == NB_ERR_INPUT, "mapping: a section of a field typed wrong refused");
@@ -2819,7 +2833,7 @@ static void test_category_bounds(void)
     r = run("request", path_of("cat_many.csv"), "类别局", 0, NULL, 0);
     char line[256];
     snprintf(line, sizeof line, "cat_many.csv:%ld: field 'channel': a new value past the 20000 "
-                                "the category may have (is the column free text?) (方式",
+                                "the category may have in a store (is the column free text?) (方式",
              want - 1);
     CHECK(r.rc == NB_ERR_INPUT && r.st.refused == 3 && strstr(r.msgs, line) &&
               sql_int("SELECT count(*) FROM dict WHERE dict = 'channel'") == chan,
