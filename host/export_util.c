@@ -35,6 +35,7 @@ static long syncs, fs_syncs;
 static int deferred_fd = -1;
 
 static int sync_fs(int fd);
+static const char *folder_of(const char *path, char *buf, size_t len);
 
 void nb_out_defer_sync(int on, const char *folder)
 {
@@ -528,10 +529,8 @@ void nb_out_folder_made(const char *path)
     memcpy(p, path, n + 1);
     while (n > 1 && p[n - 1] == '/') /* "out/": the folder is "out" */
         p[--n] = '\0';
-    const char *slash = strrchr(p, '/');
-    if (slash)
-        p[slash == p ? 1 : slash - p] = '\0'; /* "/out": "/" */
-    int fd = open(slash ? p : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char parent[sizeof p];
+    int fd = open(folder_of(p, parent, sizeof parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return; /* best effort, as sync_folder */
     syncs++;

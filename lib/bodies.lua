@@ -50,8 +50,9 @@ function bodies.subtree(store, body)
   return out
 end
 
--- "1,234".
-local function thousands(n)
+--- N with its thousands separated: 1234 -> "1,234" (the body list's counts, the reference
+--- pages' limits).
+function bodies.thousands(n)
   local s = tostring(n)
   repeat
     local k
@@ -84,7 +85,7 @@ function bodies.lines(store)
     local recs = {}
     for _, r in ipairs(b.records) do
       local years = r.first == r.last and tostring(r.first) or (r.first .. "–" .. r.last)
-      recs[#recs + 1] = string.format("%s %s (%s)", r.kind, thousands(r.count), years)
+      recs[#recs + 1] = string.format("%s %s (%s)", r.kind, bodies.thousands(r.count), years)
     end
     lines[#lines + 1] = pad(string.rep("  ", b.depth) .. b.name, wname) .. "  " .. pad(b.code or "", wcode)
       .. "  " .. pad(b.rollup and "汇总" or "", 7) .. "  " .. (#recs > 0 and table.concat(recs, ", ") or "—")
