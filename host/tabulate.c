@@ -721,15 +721,24 @@ static nb_err flow_from_packs(tab *t, const nb_flowdef *fd, flow_dims *fl, char 
     dict_dim *res_dim = fl->state_rows ? &fl->rows : &fl->cols;
     dict_dim *by_dim = fl->state_rows ? &fl->cols : &fl->rows;
     const nb_pack_part *part;
+    int in[NB_PACK_PART]; /* the part's records in the years */
     while (!rc && (rc = packs_next(&p, &part, err, errlen)) == NB_OK) {
         if (p.skip)
             continue;
         const int64_t *open = part->col[cs], *close = part->col[ce];
         const int64_t *result = part->col[cr], *byv = part->col[cb];
         int64_t lo = p.jan1[0], hi = p.jan1[t->ny]; /* the years' first day, the day after */
-        for (int i = 0; i < part->n && !rc; i++) {
-            if (open[i] >= hi || (close[i] && close[i] < lo))
-                continue; /* opened after the years, or closed before them: in none */
+        /* the records in the years first, without a branch: in a body's history of many
+           years, in random order, whether each is in is a coin toss the processor cannot
+           guess (by hand at 1e7, in interleaved pairs: a report 0.5 ms faster) */
+        int nin = 0;
+        for (int i = 0; i < part->n; i++) {
+            in[nin] = i;
+            /* opened before the years' end, and open or closed after their start */
+            nin += (open[i] < hi) & ((close[i] == 0) | (close[i] >= lo));
+        }
+        for (int j = 0; j < nin && !rc; j++) {
+            int i = in[j];
             int by = dim_index(t->s, by_dim, byv[i]);
             if (by < 0)
                 continue;
