@@ -2060,6 +2060,16 @@ static int outside(const nb_pack_cursor *c, const unsigned char *s, int len)
     return 0;
 }
 
+/* Whether a part's stats S (LEN bytes) put every one of its records in C's window: every
+ * OPEN before HI (0 too), and every CLOSE 0 or on or after LO (the smallest one not 0 is
+ * the stats'). 0 when they cannot tell. */
+static int inside(const nb_pack_cursor *c, const unsigned char *s, int len)
+{
+    int64_t olo, ohi, clo, chi;
+    return part_range(s, len, c->wopen, &olo, &ohi) && ohi < c->hi &&
+           part_range(s, len, c->wclose, &clo, &chi) && clo >= c->lo;
+}
+
 /* Room for a slice of every column (a whole part unless sliced; a check's always: its
  * stats are of the whole), made at the first read. */
 static nb_err cursor_mem(nb_pack_cursor *c, char *err, size_t errlen)
@@ -2091,6 +2101,8 @@ nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, siz
             parts_skipped++;
             continue;
         }
+        c->part.in_window = c->window && inside(c, sqlite3_column_blob(c->st, 1),
+                                                 sqlite3_column_bytes(c->st, 1));
         const void *data = sqlite3_column_blob(c->st, 2);
         c->lay.n = 0;
         c->at = 0;

@@ -128,10 +128,12 @@ nb_err nb_pack_verify(nb_store *s, long *bad, char *why, size_t whylen, char *er
 /* ---- readers ---- */
 
 /* One part, decoded: RID[0..N) the records' rids (ascending), COL[c][0..N) the values
- * of packed column c. */
+ * of packed column c; IN_WINDOW as nb_pack_window says. */
 typedef struct {
     int64_t body;
     int n, ncols;
+    int in_window;           /* its stats put every record in the cursor's window (1), or
+                                cannot tell, or there is none (0) */
     int64_t *rid;
     int64_t *col[NB_MAX_FIELDS];
 } nb_pack_part;

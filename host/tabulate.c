@@ -728,17 +728,24 @@ static nb_err flow_from_packs(tab *t, const nb_flowdef *fd, flow_dims *fl, char 
         const int64_t *open = part->col[cs], *close = part->col[ce];
         const int64_t *result = part->col[cr], *byv = part->col[cb];
         int64_t lo = p.jan1[0], hi = p.jan1[t->ny]; /* the years' first day, the day after */
-        /* the records in the years first, without a branch: in a body's history of many
-           years, in random order, whether each is in is a coin toss the processor cannot
-           guess (by hand at 1e7, in interleaved pairs: a report 0.5 ms faster) */
-        int nin = 0;
-        for (int i = 0; i < part->n; i++) {
-            in[nin] = i;
-            /* opened before the years' end, and open or closed after their start */
-            nin += (open[i] < hi) & ((close[i] == 0) | (close[i] >= lo));
+        /* a part whose stats put all its records in the years is read whole; of another,
+           the records in the years are picked first, without a branch: in a body's history
+           of many years, in random order, whether each is in is a coin toss the processor
+           cannot guess (by hand at 1e7, in interleaved pairs: a report 0.5 ms faster; every
+           body and year 8% slower, all of each part picked, before parts read whole) */
+        const int *pick = NULL;
+        int nin = part->n;
+        if (!part->in_window) {
+            nin = 0;
+            for (int i = 0; i < part->n; i++) {
+                in[nin] = i;
+                /* opened before the years' end, and open or closed after their start */
+                nin += (open[i] < hi) & ((close[i] == 0) | (close[i] >= lo));
+            }
+            pick = in;
         }
         for (int j = 0; j < nin && !rc; j++) {
-            int i = in[j];
+            int i = pick ? pick[j] : j;
             int by = dim_index(t->s, by_dim, byv[i]);
             if (by < 0)
                 continue;

@@ -241,6 +241,34 @@ static int flow_as_rows(nb_store *s, int64_t body, int year, long *skipped)
     return same;
 }
 
+/* The parts of BODY's requests a cursor windowed to the years Y0..Y1 reads (*READ), and
+ * those of them whose stats put every record in the years (*WHOLE: nb_pack_part.in_window);
+ * 0, or -1 on error. */
+static int parts_in_window(nb_store *s, int64_t body, int y0, int y1, int *read, int *whole)
+{
+    const nb_kind *k = nb_kind_find("request");
+    int col[NB_MAX_FIELDS];
+    nb_pack_columns(k, NULL, col);
+    nb_pack_cursor *c = NULL;
+    const nb_pack_part *part;
+    char err[256];
+    int last = -1;
+    nb_err rc = nb_pack_open(s, k, body, &c, err, sizeof err);
+    *read = *whole = 0;
+    if (rc == NB_OK)
+        nb_pack_window(c, col[nb_field_find(k, k->flow->start)], col[nb_field_find(k, k->flow->end)],
+                       nb_pack_day(y0 * 10000 + 101), nb_pack_day((y1 + 1) * 10000 + 101));
+    while (rc == NB_OK && (rc = nb_pack_next(c, &part, err, sizeof err)) == NB_OK) {
+        if (part->n && part->rid[0] == last)
+            continue; /* a slice of the same part (none here: not sliced) */
+        last = part->n ? (int)part->rid[0] : -1;
+        (*read)++;
+        *whole += part->in_window;
+    }
+    nb_pack_close(c);
+    return rc == NB_DONE ? 0 : -1;
+}
+
 /* A body's records imported a year at a time, each year's file filling one part: the flow
  * of a year reads the parts that can hold a record open in it alone (from their stats),
  * and counts what the rows count; a part of a year long past with a request never closed
@@ -290,12 +318,23 @@ static void test_window(void)
     CHECK(flow_as_rows(s, body, 2021, &skipped) && skipped == 5,
           "window: 2021 reads 2015's part alone (its requests never closed)");
     CHECK(verify(s) == 0, "window: verify passes, the stats included");
+    /* a part all of whose records the stats put in the years is read whole (the flow picks
+       none out of it); one that holds records of other years is not */
+    int read = 0, whole = 0;
+    CHECK(parts_in_window(s, body, 2019, 2019, &read, &whole) == 0 && read == 2 && whole == 1,
+          "window: of 2019, 2015's part is read (open requests) and 2019's alone is whole");
+    CHECK(parts_in_window(s, body, 2015, 2020, &read, &whole) == 0 && read == 6 && whole == 6,
+          "window: of 2015-2020, every part is read whole");
+    CHECK(parts_in_window(s, body, 2016, 2020, &read, &whole) == 0 && read == 6 && whole == 5,
+          "window: of 2016-2020, 2015's part is read, not whole (its closed requests)");
 
     /* stats as a part written before the zero counts has them: every part read */
     CHECK(nb_store_exec(s, "UPDATE pack SET stats = substr(stats, 1, length(stats) * 2 / 3)", err,
                         sizeof err) == NB_OK, "window: the zero counts cut off");
     CHECK(flow_as_rows(s, body, 2019, &skipped) && skipped == 0,
           "window: stats without zero counts: every part read, the same cells");
+    CHECK(parts_in_window(s, body, 2019, 2019, &read, &whole) == 0 && read == 6 && whole == 1,
+          "window: stats without zero counts: 2019's part still read whole (its ranges say so)");
     CHECK(verify(s) == 0, "window: stats without zero counts pass verify");
 
     /* a part's stats that are not its values: found */
