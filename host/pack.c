@@ -2061,13 +2061,13 @@ static int outside(const nb_pack_cursor *c, const unsigned char *s, int len)
 }
 
 /* Whether a part's stats S (LEN bytes) put every one of its records in C's window: every
- * OPEN before HI (0 too), and every CLOSE 0 or on or after LO (the smallest one not 0 is
- * the stats'). 0 when they cannot tell. */
+ * OPEN before HI (0 too), and every CLOSE 0 or on or after LO (the stats' smallest one not
+ * 0, which is 0 only when every CLOSE is). 0 when they cannot tell. */
 static int inside(const nb_pack_cursor *c, const unsigned char *s, int len)
 {
     int64_t olo, ohi, clo, chi;
     return part_range(s, len, c->wopen, &olo, &ohi) && ohi < c->hi &&
-           part_range(s, len, c->wclose, &clo, &chi) && clo >= c->lo;
+           part_range(s, len, c->wclose, &clo, &chi) && (clo == 0 || clo >= c->lo);
 }
 
 /* Room for a slice of every column (a whole part unless sliced; a check's always: its

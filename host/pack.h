@@ -150,7 +150,9 @@ nb_err nb_pack_next(nb_pack_cursor *c, const nb_pack_part **part, char *err, siz
  * of whose records can be open between day codes LO and HI - 1: every record's packed
  * column OPEN on or after HI, or every record's CLOSE not 0 and before LO. A body's
  * records imported in date order (a file a year) are then read for the years asked
- * alone. A part whose stats predate the zero counts is always read. */
+ * alone. A part whose stats predate the zero counts is always read. A part read has
+ * IN_WINDOW set when its stats put every record in the window: every OPEN before HI, and
+ * every CLOSE 0 or on or after LO. */
 void nb_pack_window(nb_pack_cursor *c, int open, int close, int64_t lo, int64_t hi);
 
 /* From now on, C decodes the rids and packed columns COLS[0..N) alone; the others'

@@ -731,8 +731,7 @@ static nb_err flow_from_packs(tab *t, const nb_flowdef *fd, flow_dims *fl, char 
         /* a part whose stats put all its records in the years is read whole; of another,
            the records in the years are picked first, without a branch: in a body's history
            of many years, in random order, whether each is in is a coin toss the processor
-           cannot guess (by hand at 1e7, in interleaved pairs: a report 0.5 ms faster; every
-           body and year 8% slower, all of each part picked, before parts read whole) */
+           cannot guess */
         const int *pick = NULL;
         int nin = part->n;
         if (!part->in_window) {

@@ -252,17 +252,13 @@ static int parts_in_window(nb_store *s, int64_t body, int y0, int y1, int *read,
     nb_pack_cursor *c = NULL;
     const nb_pack_part *part;
     char err[256];
-    int last = -1;
     nb_err rc = nb_pack_open(s, k, body, &c, err, sizeof err);
     *read = *whole = 0;
     if (rc == NB_OK)
         nb_pack_window(c, col[nb_field_find(k, k->flow->start)], col[nb_field_find(k, k->flow->end)],
                        nb_pack_day(y0 * 10000 + 101), nb_pack_day((y1 + 1) * 10000 + 101));
     while (rc == NB_OK && (rc = nb_pack_next(c, &part, err, sizeof err)) == NB_OK) {
-        if (part->n && part->rid[0] == last)
-            continue; /* a slice of the same part (none here: not sliced) */
-        last = part->n ? (int)part->rid[0] : -1;
-        (*read)++;
+        (*read)++; /* a part at a time: the cursor is not sliced */
         *whole += part->in_window;
     }
     nb_pack_close(c);
@@ -327,6 +323,27 @@ static void test_window(void)
           "window: of 2015-2020, every part is read whole");
     CHECK(parts_in_window(s, body, 2016, 2020, &read, &whole) == 0 && read == 6 && whole == 5,
           "window: of 2016-2020, 2015's part is read, not whole (its closed requests)");
+    /* the window's edges: opened on its last day and closed on its first are in it; opened
+       on the day after it is not; a part of requests all still open is whole */
+    CHECK(t_import(s, "e.csv", "request", "戊",
+                   "编号,收到日期,申请人类型,办结日期,办理结果\n"
+                   "E1,2019-01-01,自然人,2019-01-01,1\nE2,2019-12-31,自然人,2020-01-10,1\n", 0) == NB_OK &&
+              t_import(s, "f.csv", "request", "己",
+                       "编号,收到日期,申请人类型,办结日期,办理结果\n"
+                       "F1,2019-06-01,自然人,2019-06-02,1\nF2,2020-01-01,自然人,2020-01-02,1\n", 0) == NB_OK &&
+              t_import(s, "g.csv", "request", "庚",
+                       "编号,收到日期,申请人类型,办结日期,办理结果\n"
+                       "G1,2019-03-01,自然人,,\nG2,2019-04-01,自然人,,\n", 0) == NB_OK,
+          "window: three small bodies imported");
+    int64_t e = t_count(s, "SELECT id FROM body WHERE name = '戊'"),
+            f = t_count(s, "SELECT id FROM body WHERE name = '己'"),
+            g = t_count(s, "SELECT id FROM body WHERE name = '庚'");
+    CHECK(parts_in_window(s, e, 2019, 2019, &read, &whole) == 0 && read == 1 && whole == 1,
+          "window: opened on the last day, closed on the first: whole");
+    CHECK(parts_in_window(s, f, 2019, 2019, &read, &whole) == 0 && read == 1 && whole == 0,
+          "window: a request opened the day after the years: not whole");
+    CHECK(parts_in_window(s, g, 2019, 2019, &read, &whole) == 0 && read == 1 && whole == 1,
+          "window: every request still open: whole");
 
     /* stats as a part written before the zero counts has them: every part read */
     CHECK(nb_store_exec(s, "UPDATE pack SET stats = substr(stats, 1, length(stats) * 2 / 3)", err,
