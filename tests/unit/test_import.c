@@ -1067,6 +1067,129 @@ static void test_moved_bodies(void)
     nb_buf_free(&b);
 }
 
+/* The statements that write found rows (sqlite3_trace_v2): a run of moved rows, or a row
+ * by itself. */
+static int runs_run, rows_run;
+
+static int count_row_writes(unsigned type, void *ud, void *p, void *x)
+{
+    (void)type, (void)ud, (void)x;
+    const char *sql = sqlite3_sql(p);
+    if (sql && strncmp(sql, "UPDATE OR FAIL request SET src = ?1, line = line + ?2", 53) == 0)
+        runs_run++;
+    else if (sql && strncmp(sql, "UPDATE OR FAIL request SET src = ", 33) == 0)
+        rows_run++;
+    return 0;
+}
+
+/* The parts and digests of a store whose rows do not hold the coded values against its
+ * rows: 0 when they agree. */
+static long verify_narrow(void)
+{
+    long bad = -1, bad2 = -1;
+    char why[256], err[256];
+    if (nb_pack_verify(store, &bad, why, sizeof why, err, sizeof err) ||
+        nb_digest_verify(store, &bad2, why, sizeof why, err, sizeof err))
+        return -1;
+    if (bad + bad2)
+        printf("# verify: %ld bad parts, %ld bad digests: %s\n", bad, bad2, why);
+    return bad + bad2;
+}
+
+/* Rows found again from another file with only coded values changed (their row's columns,
+ * the source and line aside, the same: the packed parts alone hold the coded values) join
+ * the run of moved rows, the record changed in its part: one statement for the body's
+ * 600 rows, none by itself, in a store whose rows do not hold the coded values (NARROW,
+ * as every store the command line makes); in one whose rows do, each is written by
+ * itself. A row whose raw values changed is written by itself. A run refused with changed
+ * rows in it leaves every record and part as it was. */
+static void test_changed_in_run(int narrow)
+{
+    nb_store *wide = store;
+    char err[256];
+    if (narrow && nb_store_open(path_of("narrow.db"), 1, &store, err, sizeof err) != NB_OK) {
+        printf("not ok - changed in a run: cannot create the store: %s\n", err);
+        store = wide;
+        return;
+    }
+    const char *name = narrow ? "changed in a run (narrow)" : "changed in a run (wide)";
+    char what[256];
+#define WHAT(s) (snprintf(what, sizeof what, "%s: %s", name, s), what)
+#define VERIFY() (narrow ? verify_narrow() : verify_packs())
+    const char *head = "编号,收到日期,申请人类型,办结日期,办理结果\n";
+    nb_buf b = {0};
+    nb_buf_adds(&b, head);
+    for (int i = 0; i < 600; i++)
+        nb_buf_printf(&b, "CR%04d,2020-03-%02d,自然人,2020-04-01,1\n", i, 1 + i % 28);
+    result r = run("request", write_file("cr1.csv", b.data), "改值局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 600, WHAT("600 rows stored"));
+    /* another file: every tenth row's applicant and outcome changed; row 7's date written
+       another way (the same day: its raw values change) */
+    b.len = 0;
+    nb_buf_adds(&b, head);
+    for (int i = 0; i < 600; i++)
+        nb_buf_printf(&b, i == 7 ? "CR%04d,2020/3/%d,%s,2020-04-01,%d\n" : "CR%04d,2020-03-%02d,%s,2020-04-01,%d\n",
+                      i, 1 + i % 28, i % 10 == 3 ? "商业企业" : "自然人", i % 10 == 3 ? 2 : 1);
+    runs_run = rows_run = 0;
+    sqlite3_trace_v2(store->db, SQLITE_TRACE_STMT, count_row_writes, NULL);
+    r = run("request", write_file("cr2.csv", b.data), "改值局", 0, NULL, 0);
+    sqlite3_trace_v2(store->db, 0, NULL, NULL);
+    CHECK(r.rc == NB_OK && r.st.updated == 600 && r.st.unchanged == 0,
+          WHAT("from another file, every row updated"));
+    CHECK(rows_run == (narrow ? 1 : 61),
+          WHAT(narrow ? "the row whose raw values changed written by itself, the 60 changed in coded values alone not"
+                      : "the row whose raw values changed written by itself, and the 60 changed in coded values"));
+    if (rows_run != (narrow ? 1 : 61))
+        printf("# %d rows written by themselves\n", rows_run);
+    CHECK(narrow ? runs_run == 2 : runs_run > 2, WHAT(narrow ? "the rest in two runs, on either side of that row"
+                                                              : "the rest in runs broken by each"));
+    if (narrow && runs_run != 2)
+        printf("# %d runs\n", runs_run);
+    const char *values = "SELECT count(*), sum(r.line = 2 + CAST(substr(r.id, 3) AS INTEGER)), "
+                         "sum(s.path LIKE '%/cr2.csv'), "
+                         "sum(a.code = (CASE WHEN CAST(substr(r.id, 3) AS INTEGER) % 10 = 3 THEN 'business' ELSE 'person' END)), "
+                         "sum(o.code = (CASE WHEN CAST(substr(r.id, 3) AS INTEGER) % 10 = 3 THEN '2' ELSE '1' END)), "
+                         "sum(r.received = 20200301 + CAST(substr(r.id, 3) AS INTEGER) % 28) "
+                         "FROM records_request r JOIN body b ON b.id = r.body JOIN source s ON s.id = r.src "
+                         "JOIN dict a ON a.id = r.applicant JOIN dict o ON o.id = r.outcome "
+                         "WHERE b.name = '改值局'";
+    CHECK_STR(sql_rows(values), "600|600|600|600|600|600\n",
+              WHAT("each row at its line, of the new file, with its new values"));
+    CHECK_STR(sql_rows("SELECT replace(replace(raw, char(31), '|'), char(30), '=') FROM request "
+                       "WHERE id = 'CR0007'"),
+              "2=2020/3/8\n", WHAT("the row written by itself keeps its new raw values"));
+    CHECK(VERIFY() == 0, WHAT("the parts and digests agree with the rows"));
+    /* the first file again, the run refused at its last row: nothing changed */
+    char *before = strdup(sql_rows(values));
+    sqlite3_exec(store->db, "CREATE TRIGGER cr_fail BEFORE UPDATE ON request WHEN NEW.id = 'CR0599' "
+                 "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
+    b.len = 0;
+    nb_buf_adds(&b, head);
+    for (int i = 0; i < 600; i++)
+        nb_buf_printf(&b, "CR%04d,2020-03-%02d,自然人,2020-04-01,1\n", i, 1 + i % 28);
+    const char *back = write_file("cr3.csv", b.data);
+    nb_buf_free(&b);
+    r = run("request", back, "改值局", 0, NULL, 0);
+    sqlite3_exec(store->db, "DROP TRIGGER cr_fail", NULL, NULL, NULL);
+    CHECK(r.rc == NB_ERR_SQL && strstr(r.err, "refused by a test trigger") != NULL,
+          WHAT("a run with changed rows refused"));
+    CHECK_STR(sql_rows(values), before, WHAT("refused: every record as it was"));
+    free(before);
+    CHECK(VERIFY() == 0, WHAT("refused: the parts and digests agree with the rows"));
+    /* and taken: the changed rows back */
+    r = run("request", back, "改值局", 0, NULL, 0);
+    CHECK(r.rc == NB_OK && r.st.updated == 600, WHAT("the first values again, every row updated"));
+    CHECK(sql_int("SELECT count(*) FROM records_request r JOIN dict a ON a.id = r.applicant "
+                  "WHERE r.id LIKE 'CR%' AND a.code = 'person'") == 600 && VERIFY() == 0,
+          WHAT("the first values again, the parts agree"));
+#undef WHAT
+#undef VERIFY
+    if (narrow) {
+        nb_store_close(store);
+        store = wide;
+    }
+}
+
 /* A body's rows found again far apart in its ids, from another file: the rows between are
  * passed by reading on, or by a read from the id asked for when many (more than 32); no run
  * of moves spans them, and they stay as they were. */
@@ -2919,6 +3042,8 @@ int main(void)
     test_moved();
     test_moved_down();
     test_moved_bodies();
+    test_changed_in_run(1);
+    test_changed_in_run(0);
     test_far_on();
     test_moved_seek();
     test_no_statement_journal();
