@@ -1226,7 +1226,8 @@ nb_err nb_pack_values(nb_store *s, const nb_kind *k, int64_t body, int n, const 
         return nomem(err, errlen);
     sqlite3_stmt *st = NULL;
     part_cache own = {0};     /* a part read and not kept */
-    const part_cache *part = NULL;
+    const part_cache *part = NULL, *last_part = NULL;
+    int last_at = -1;         /* where in last_part the last rid was found */
     nb_err rc = NB_OK;
     for (int i = 0; i < n && !rc; i++) {
         int64_t rid = rids[i], *v = vals + (size_t)i * (size_t)ncols;
@@ -1296,9 +1297,14 @@ nb_err nb_pack_values(nb_store *s, const nb_kind *k, int64_t body, int n, const 
             }
         }
         int at = -1;
-        for (int a = 0, b = (int)part->l.n - 1; a <= b;) { /* rid - lo among the part's */
+        uint32_t want = (uint32_t)(rid - part->lo);
+        /* rids asked in order, of the part's records one after another: the one after the
+           last found, first (checked against this part's rids: right whatever last_at was) */
+        if (part == last_part && last_at + 1 < (int)part->l.n && part->rid[last_at + 1] == want)
+            at = last_at + 1;
+        for (int a = 0, b = (int)part->l.n - 1; at < 0 && a <= b;) { /* rid - lo among the part's */
             int mid = a + (b - a) / 2;
-            uint32_t x = part->rid[mid], want = (uint32_t)(rid - part->lo);
+            uint32_t x = part->rid[mid];
             if (x == want) {
                 at = mid;
                 break;
@@ -1310,6 +1316,7 @@ nb_err nb_pack_values(nb_store *s, const nb_kind *k, int64_t body, int n, const 
         }
         if (at < 0)
             continue;
+        last_part = part, last_at = at;
         for (int c = 1; c <= ncols; c++) {
             int w = part->l.w[c];
             v[c - 1] = (int64_t)(part->l.base[c] + (w ? get_u64(part->l.at[c] + (size_t)at * (size_t)w, w) : 0));

@@ -463,11 +463,14 @@ static int ahead_values(nb_writer *w)
     int64_t *pairs = malloc((size_t)n * 2 * sizeof *pairs), *vals = malloc((size_t)n * (size_t)ncols * sizeof *vals);
     int64_t *rids = malloc((size_t)n * sizeof *rids);
     signed char *got = malloc((size_t)n);
-    int r = !pairs || !vals || !rids || !got;
-    for (int i = 0; !r && i < n; i++)
+    int r = !pairs || !vals || !rids || !got, sorted = 1;
+    for (int i = 0; !r && i < n; i++) {
         pairs[2 * i] = w->ahead[i].rid, pairs[2 * i + 1] = i;
-    if (!r)
-        qsort(pairs, (size_t)n, 2 * sizeof *pairs, cmp_rid_at); /* read in id order: parts in rid order */
+        sorted &= !i || w->ahead[i].rid > w->ahead[i - 1].rid;
+    }
+    if (!r && !sorted) /* read in id order: parts in rid order (a file's rows took their rids
+                          in its order: mostly so already) */
+        qsort(pairs, (size_t)n, 2 * sizeof *pairs, cmp_rid_at);
     for (int i = 0; !r && i < n; i++)
         rids[i] = pairs[2 * i];
     char err[256];

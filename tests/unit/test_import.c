@@ -2821,6 +2821,84 @@ static long values_differ(void)
     return bad;
 }
 
+/* nb_pack_values asked for many rids at once (as a writer's reads ahead ask: in rid order),
+ * against each asked alone: every body's rids of the request kind, all of them, every
+ * other one, each twice, and the removed one GONE among them (none); the number that
+ * differ. */
+static long values_batch_differ(int64_t gone)
+{
+    const nb_kind *k = nb_kind_find("request");
+    int ncols = nb_pack_columns(k, NULL, NULL);
+    char err[512];
+    long bad = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store->db, "SELECT body, group_concat(rid) FROM "
+                           "(SELECT body, rid FROM request ORDER BY body, rid) GROUP BY body",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t body = sqlite3_column_int64(st, 0);
+        const char *list = (const char *)sqlite3_column_text(st, 1);
+        int n = 0, cap = 1024;
+        int64_t *rids = malloc((size_t)cap * sizeof *rids);
+        for (const char *c = list; c && *c && rids;) {
+            if (n + 3 >= cap) {
+                int64_t *more = realloc(rids, (size_t)(cap *= 2) * sizeof *rids);
+                if (!more) {
+                    free(rids);
+                    rids = NULL;
+                    break;
+                }
+                rids = more;
+            }
+            char *end;
+            int64_t r = strtoll(c, &end, 10);
+            if (gone > 0 && r > gone && (n == 0 || rids[n - 1] < gone))
+                rids[n++] = gone;
+            rids[n++] = r;
+            c = *end ? end + 1 : end;
+        }
+        if (!rids) {
+            bad = -1;
+            break;
+        }
+        for (int pass = 0; pass < 3; pass++) {
+            int m = 0; /* 0: all; 1: every other one; 2: each twice */
+            int64_t *ask = malloc((size_t)n * 2 * sizeof *ask);
+            for (int i = 0; ask && i < n; i++) {
+                if (pass == 1 && i % 2)
+                    continue;
+                ask[m++] = rids[i];
+                if (pass == 2)
+                    ask[m++] = rids[i];
+            }
+            int64_t *v = ask ? malloc((size_t)m * (size_t)(ncols ? ncols : 1) * sizeof *v) : NULL;
+            signed char *got = v ? malloc((size_t)m) : NULL;
+            if (!got || nb_pack_values(store, k, body, m, ask, v, got, err, sizeof err) != NB_OK) {
+                bad = -1;
+            } else {
+                for (int i = 0; i < m; i++) {
+                    int64_t one[NB_MAX_FIELDS];
+                    signed char g1 = -1;
+                    if (nb_pack_values(store, k, body, 1, &ask[i], one, &g1, err, sizeof err) != NB_OK ||
+                        g1 != got[i] || (g1 == 1 && memcmp(one, v + (size_t)i * (size_t)ncols,
+                                                           (size_t)ncols * sizeof *one) != 0)) {
+                        if (bad++ == 0)
+                            printf("# body %lld rid %lld (pass %d): %d alone, %d among the rest\n",
+                                   (long long)body, (long long)ask[i], pass, g1, got[i]);
+                    }
+                }
+            }
+            free(ask);
+            free(v);
+            free(got);
+        }
+        free(rids);
+    }
+    sqlite3_finalize(st);
+    return bad;
+}
+
 /* nb_pack_values, what a writer reads of a record it finds: every record as the rows hold
  * it; inside a transaction, a record changed (once, twice), one added, one removed, as the
  * transaction left them, before it commits (its changes listed, its buffer). */
@@ -2865,6 +2943,7 @@ static void test_values_by_rid(void)
         rc = remove_request(body, "VR00007", err, sizeof err);
     CHECK(rc == NB_OK, "values: a transaction changes, adds and removes records");
     CHECK(values_differ() == 0, "values: inside it, every record as the transaction left it (before the commit)");
+    CHECK(values_batch_differ(gone) == 0, "values: inside it, many rids asked at once as each alone");
     CHECK(vtab_differs(1) == 0, "values: inside it, records_request gives every record as the rows do");
     signed char got = -1;
     int64_t v[NB_MAX_FIELDS];
@@ -2873,6 +2952,7 @@ static void test_values_by_rid(void)
     if (!rc)
         rc = nb_store_commit(store, err, sizeof err);
     CHECK(rc == NB_OK && values_differ() == 0, "values: after the commit, the same");
+    CHECK(values_batch_differ(0) == 0, "values: after the commit, many rids asked at once as each alone");
 
     /* a record of a part read (kept), changed, its change written into the part by an
        append after it, then changed back: compared with the part as written, not as read */
