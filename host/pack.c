@@ -46,17 +46,19 @@ long nb_pack_bound(long rows)
     return was;
 }
 
+/* Day 0 of the day codes, 1899-12-31, is this many days before 1970-01-01, nb_date_days's
+ * day 0 (test_pack checks it). A constant: nb_pack_ymd worked it out for every date it
+ * gave, a fifth of its time. */
+#define DAY_EPOCH 25568
+
 int64_t nb_pack_day(int ymd)
 {
-    static long epoch = -1;
-    if (epoch < 0)
-        epoch = -nb_date_days(18991231);
-    return ymd ? nb_date_days(ymd) + epoch : 0;
+    return ymd ? nb_date_days(ymd) + DAY_EPOCH : 0;
 }
 
 int nb_pack_ymd(int64_t day)
 {
-    return nb_date_from_days((long)(day - nb_pack_day(19700101)));
+    return nb_date_from_days((long)(day - DAY_EPOCH));
 }
 
 int nb_pack_columns(const nb_kind *k, int *field, int *col_of)

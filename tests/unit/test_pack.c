@@ -67,6 +67,9 @@ static void test_days(void)
 {
     CHECK(nb_pack_day(0) == 0, "day code of no date: 0");
     CHECK(nb_pack_day(19000101) == 1, "1900-01-01 is day 1");
+    CHECK(nb_pack_day(19700101) == 1 - nb_date_days(19000101), "1970-01-01 is as many days after 1900-01-01 as the calendar says");
+    CHECK(nb_pack_ymd(1) == 19000101 && nb_pack_ymd(25568) == 19700101 && nb_pack_day(19700101) == 25568,
+          "days 1 and 25,568 are 1900-01-01 and 1970-01-01, there and back");
     CHECK(nb_pack_day(19000301) == 60, "1900 is no leap year: 1 March is day 60");
     CHECK(nb_pack_ymd(nb_pack_day(20200229)) == 20200229, "a leap day there and back");
     CHECK(nb_pack_ymd(nb_pack_day(99991231)) == 99991231, "the last date there and back");
