@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The rows whose coded values alone changed that a run of moved rows holds (nb_writer); a
+ * run of a file with every tenth row changed: some 640 rows, one statement. */
+#define RUN_CHANGES_MOST 64
+
 /* Rows per multi-row INSERT of records new to their bodies. */
 #define BATCH_ROWS 256
 /* Batches handed to the helper thread at a time (nb_writer_async): each handing over
@@ -149,6 +153,13 @@ struct nb_writer {
     int nmoves;
     enum { MOVE_ONE, MOVE_RIDS, MOVE_IDS } move_as;
     long move_seq;           /* the find (nfound) that found the run's last row */
+    /* The run's rows whose coded values alone changed (nb_writer_put): for each, its rid,
+       its nfields values, then its has bits as a mask; changed in their parts once the
+       run is written (end_moves), so that a run refused leaves them as they were (a
+       refused store:insert inside a caller's transaction, which goes on). At most
+       RUN_CHANGES_MOST: then the run is written. */
+    int64_t *run_changes;
+    int nrun_changes, run_changes_cap;
     /* The row nb_writer_find found last: its fields (texts in ahead_text, at found_off,
        until the next find), its source, line and raw values. */
     int64_t found_rid, found_ival[NB_MAX_FIELDS], found_src;
@@ -419,6 +430,7 @@ void nb_writer_free(nb_writer *w)
     nb_buf_free(&w->move_hi_id);
     nb_buf_free(&w->move_ids);
     free(w->same);
+    free(w->run_changes);
     free(w);
 }
 
@@ -1242,6 +1254,8 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
 {
     if (!w->nmoves)
         return NB_OK;
+    int nchanges = w->nrun_changes;
+    w->nrun_changes = 0; /* the run's changes: applied below once it is written, else dropped */
     nb_err rc = settle(w->q, err, errlen);
     if (rc) {
         w->nmoves = 0;
@@ -1311,8 +1325,19 @@ static nb_err end_moves(nb_writer *w, char *err, size_t errlen)
                                         : NB_ERRMSG(w->s->db));
         return NB_ERR_SQL;
     }
-    /* the values are the rows': the parts stay; the pair's kept digest is forgotten, as for
-       any update */
+    /* the rows whose coded values alone changed: their records changed in their parts; the
+       others' values are the rows': the parts stay. The pair's kept digest is forgotten, as
+       for any update. */
+    size_t stride = (size_t)w->k->nfields + 2;
+    for (int i = 0; i < nchanges; i++) {
+        const int64_t *c = w->run_changes + (size_t)i * stride;
+        unsigned char has[NB_MAX_FIELDS];
+        for (int f = 0; f < w->k->nfields; f++)
+            has[f] = (unsigned char)(c[1 + w->k->nfields] >> f & 1);
+        rc = nb_pack_update(w->s, w->k, w->body, c[0], c + 1, has, err, errlen);
+        if (rc)
+            return rc;
+    }
     return nb_pack_changed(w->s, w->k, w->body, err, errlen);
 }
 
@@ -1373,8 +1398,28 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
        bodies, every tenth changed, about a fifth of its time). A store whose rows hold the
        coded values too (nb_store_wide) writes the row. */
     if (same == SAME_ROW && !nb_store_wide(w->s, k)) {
-        nb_err rc = move_row(w, rid, id, line, err, errlen);
-        return rc ? rc : nb_pack_update(w->s, k, w->body, rid, rec->ival, rec->has, err, errlen);
+        nb_err rc = w->nrun_changes == RUN_CHANGES_MOST ? end_moves(w, err, errlen) : NB_OK;
+        if (!rc)
+            rc = move_row(w, rid, id, line, err, errlen);
+        if (rc)
+            return rc;
+        size_t stride = (size_t)k->nfields + 2;
+        if (w->nrun_changes == w->run_changes_cap) {
+            int cap = w->run_changes_cap ? 2 * w->run_changes_cap : 8;
+            int64_t *more = realloc(w->run_changes, (size_t)cap * stride * sizeof *more);
+            if (!more)
+                return nomem(err, errlen);
+            w->run_changes = more;
+            w->run_changes_cap = cap;
+        }
+        int64_t *c = w->run_changes + (size_t)w->nrun_changes++ * stride, mask = 0;
+        c[0] = rid;
+        for (int f = 0; f < k->nfields; f++) {
+            c[1 + f] = rec->ival[f];
+            mask |= (int64_t)(rec->has[f] != 0) << f;
+        }
+        c[1 + k->nfields] = mask;
+        return NB_OK;
     }
     nb_err mrc = end_moves(w, err, errlen);
     if (mrc)

@@ -1098,11 +1098,13 @@ static long verify_narrow(void)
 
 /* Rows found again from another file with only coded values changed (their row's columns,
  * the source and line aside, the same: the packed parts alone hold the coded values) join
- * the run of moved rows, the record changed in its part: one statement for the body's
- * 600 rows, none by itself, in a store whose rows do not hold the coded values (NARROW,
- * as every store the command line makes); in one whose rows do, each is written by
- * itself. A row whose raw values changed is written by itself. A run refused with changed
- * rows in it leaves every record and part as it was. */
+ * the run of moved rows, their records changed in their parts once the run is written
+ * (a run holds at most 64 such rows): five statements for the body's 600 rows, none by
+ * itself, in a store whose rows do not hold the coded values (NARROW, as every store the
+ * command line makes); in one whose rows do, each is written by itself. A row whose raw
+ * values changed is written by itself. A run refused with changed rows in it leaves every
+ * record and part as it was, and names its lines; so does a record inserted and refused
+ * inside a transaction that goes on. */
 static void test_changed_in_run(int narrow)
 {
     nb_store *wide = store;
@@ -1123,32 +1125,34 @@ static void test_changed_in_run(int narrow)
         nb_buf_printf(&b, "CR%04d,2020-03-%02d,自然人,2020-04-01,1\n", i, 1 + i % 28);
     result r = run("request", write_file("cr1.csv", b.data), "改值局", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.inserted == 600, WHAT("600 rows stored"));
-    /* another file: every tenth row's applicant and outcome changed; row 7's date written
-       another way (the same day: its raw values change) */
+    /* another file: every third row's applicant and outcome changed (200); row 7's date
+       written another way (the same day: its raw values change) */
     b.len = 0;
     nb_buf_adds(&b, head);
     for (int i = 0; i < 600; i++)
         nb_buf_printf(&b, i == 7 ? "CR%04d,2020/3/%d,%s,2020-04-01,%d\n" : "CR%04d,2020-03-%02d,%s,2020-04-01,%d\n",
-                      i, 1 + i % 28, i % 10 == 3 ? "商业企业" : "自然人", i % 10 == 3 ? 2 : 1);
+                      i, 1 + i % 28, i % 3 == 0 ? "商业企业" : "自然人", i % 3 == 0 ? 2 : 1);
     runs_run = rows_run = 0;
     sqlite3_trace_v2(store->db, SQLITE_TRACE_STMT, count_row_writes, NULL);
     r = run("request", write_file("cr2.csv", b.data), "改值局", 0, NULL, 0);
     sqlite3_trace_v2(store->db, 0, NULL, NULL);
     CHECK(r.rc == NB_OK && r.st.updated == 600 && r.st.unchanged == 0,
           WHAT("from another file, every row updated"));
-    CHECK(rows_run == (narrow ? 1 : 61),
-          WHAT(narrow ? "the row whose raw values changed written by itself, the 60 changed in coded values alone not"
-                      : "the row whose raw values changed written by itself, and the 60 changed in coded values"));
-    if (rows_run != (narrow ? 1 : 61))
+    CHECK(rows_run == (narrow ? 1 : 201),
+          WHAT(narrow ? "the row whose raw values changed written by itself, the 200 changed in coded values alone not"
+                      : "the row whose raw values changed written by itself, and the 200 changed in coded values"));
+    if (rows_run != (narrow ? 1 : 201))
         printf("# %d rows written by themselves\n", rows_run);
-    CHECK(narrow ? runs_run == 2 : runs_run > 2, WHAT(narrow ? "the rest in two runs, on either side of that row"
+    /* narrow: rows 0-6; 8-200, 201-392 and 393-584, each ended by a 65th changed row;
+       585-599 */
+    CHECK(narrow ? runs_run == 5 : runs_run > 5, WHAT(narrow ? "the rest in five runs: row 7 and every 64 changed rows end one"
                                                               : "the rest in runs broken by each"));
-    if (narrow && runs_run != 2)
+    if (narrow && runs_run != 5)
         printf("# %d runs\n", runs_run);
     const char *values = "SELECT count(*), sum(r.line = 2 + CAST(substr(r.id, 3) AS INTEGER)), "
                          "sum(s.path LIKE '%/cr2.csv'), "
-                         "sum(a.code = (CASE WHEN CAST(substr(r.id, 3) AS INTEGER) % 10 = 3 THEN 'business' ELSE 'person' END)), "
-                         "sum(o.code = (CASE WHEN CAST(substr(r.id, 3) AS INTEGER) % 10 = 3 THEN '2' ELSE '1' END)), "
+                         "sum(a.code = (CASE WHEN CAST(substr(r.id, 3) AS INTEGER) % 3 = 0 THEN 'business' ELSE 'person' END)), "
+                         "sum(o.code = (CASE WHEN CAST(substr(r.id, 3) AS INTEGER) % 3 = 0 THEN '2' ELSE '1' END)), "
                          "sum(r.received = 20200301 + CAST(substr(r.id, 3) AS INTEGER) % 28) "
                          "FROM records_request r JOIN body b ON b.id = r.body JOIN source s ON s.id = r.src "
                          "JOIN dict a ON a.id = r.applicant JOIN dict o ON o.id = r.outcome "
@@ -1171,11 +1175,30 @@ static void test_changed_in_run(int narrow)
     nb_buf_free(&b);
     r = run("request", back, "改值局", 0, NULL, 0);
     sqlite3_exec(store->db, "DROP TRIGGER cr_fail", NULL, NULL, NULL);
-    CHECK(r.rc == NB_ERR_SQL && strstr(r.err, "refused by a test trigger") != NULL,
-          WHAT("a run with changed rows refused"));
+    char want[1024];
+    snprintf(want, sizeof want, "%s: lines 587 to 601: cannot store one of the rows: refused by a test trigger", back);
+    CHECK(r.rc == NB_ERR_SQL && (narrow ? strcmp(r.err, want) == 0 : strstr(r.err, "refused by a test trigger") != NULL),
+          WHAT("a run with changed rows refused, naming its lines"));
+    if (narrow && strcmp(r.err, want) != 0)
+        printf("# %s\n", r.err);
     CHECK_STR(sql_rows(values), before, WHAT("refused: every record as it was"));
-    free(before);
     CHECK(VERIFY() == 0, WHAT("refused: the parts and digests agree with the rows"));
+    /* a record inserted with a coded value changed, refused, inside a transaction that
+       goes on and commits: the record as it was */
+    const char *names[] = {"id", "received", "applicant", "closed", "outcome"};
+    const char *v[] = {"CR0003", "2020-03-04", "科研机构", "2020-04-01", "1"};
+    sqlite3_exec(store->db, "CREATE TRIGGER cr_fail BEFORE UPDATE ON request WHEN NEW.id = 'CR0003' "
+                 "BEGIN SELECT RAISE(FAIL, 'refused by a test trigger'); END", NULL, NULL, NULL);
+    int ins = -1;
+    nb_err rc = nb_store_begin(store, err, sizeof err);
+    nb_err irc = rc ? rc : nb_record_insert(store, "request", "改值局", names, v, 5, "test", &ins, err, sizeof err);
+    if (!rc)
+        rc = nb_store_commit(store, err, sizeof err);
+    sqlite3_exec(store->db, "DROP TRIGGER cr_fail", NULL, NULL, NULL);
+    CHECK(rc == NB_OK && irc == NB_ERR_SQL, WHAT("an insert refused inside a transaction that commits"));
+    CHECK_STR(sql_rows(values), before, WHAT("the insert refused: every record as it was"));
+    free(before);
+    CHECK(VERIFY() == 0, WHAT("the insert refused: the parts and digests agree with the rows"));
     /* and taken: the changed rows back */
     r = run("request", back, "改值局", 0, NULL, 0);
     CHECK(r.rc == NB_OK && r.st.updated == 600, WHAT("the first values again, every row updated"));
@@ -1774,6 +1797,56 @@ static void test_statements_kept(void)
     if (again[1] != again[0])
         printf("# two files: %d prepared again; six: %d\n", again[0], again[1]);
     CHECK(sql_int("SELECT nb_kept(1)") == 0, "kept: with no import running, nb_kept is 0");
+}
+
+/* Files of one command, in a store whose rows do not hold the coded values: a file whose
+ * rows' coded values alone changed (their runs' changes listed, and with a small memory
+ * bound written into the parts before the commit) kept beside a file refused at its last
+ * row, whose own such changes are undone with it; and the other way round. */
+static void test_changed_in_group(void)
+{
+    nb_store *wide = store;
+    char err[512];
+    if (nb_store_open(path_of("narrow.db"), 1, &store, err, sizeof err) != NB_OK) {
+        printf("not ok - changed in a group: cannot open the store: %s\n", err);
+        store = wide;
+        return;
+    }
+    const char *head = "编号,收到日期,申请人类型,办结日期,办理结果\n";
+    nb_buf b = {0};
+    const char *paths[4];
+    for (int v = 0; v < 4; v++) { /* 0, 2: every third row changed; 1, 3: the first values; 2, 3: a bad last row */
+        b.len = 0;
+        nb_buf_adds(&b, head);
+        for (int i = 0; i < 600; i++)
+            nb_buf_printf(&b, "CR%04d,2020-03-%02d,%s,2020-04-01,%d\n", i, 1 + i % 28,
+                          v % 2 == 0 && i % 3 == 0 ? "商业企业" : "自然人", v % 2 == 0 && i % 3 == 0 ? 2 : 1);
+        if (v >= 2)
+            nb_buf_adds(&b, "CR9999,2020-13-45,自然人,,\n");
+        char name[32];
+        snprintf(name, sizeof name, "crg%d.csv", v);
+        paths[v] = write_file(name, b.data);
+    }
+    nb_buf_free(&b);
+    const char *count = "SELECT sum(a.code = 'business'), sum(s.path LIKE '%/crg0.csv'), sum(s.path LIKE '%/crg1.csv') "
+                        "FROM records_request r JOIN body b ON b.id = r.body JOIN source s ON s.id = r.src "
+                        "JOIN dict a ON a.id = r.applicant WHERE b.name = '改值局'";
+    long was = nb_pack_bound(100);
+    files_seen f;
+    const char *first[] = {paths[0], paths[3]}, *second[] = {paths[2], paths[1]};
+    nb_err rc = import_files("改值局", first, 2, 0, &f, err, sizeof err);
+    CHECK(rc == NB_OK && f.rcs[0] == NB_OK && f.rcs[1] == NB_ERR_INPUT,
+          "changed in a group: the changed file kept, the refused one after it undone");
+    CHECK_STR(sql_rows(count), "200|600|0\n", "changed in a group: the kept file's values and source");
+    CHECK(verify_narrow() == 0, "changed in a group: the parts and digests agree with the rows");
+    rc = import_files("改值局", second, 2, 0, &f, err, sizeof err);
+    CHECK(rc == NB_OK && f.rcs[0] == NB_ERR_INPUT && f.rcs[1] == NB_OK,
+          "changed in a group: a refused file with changed rows, then one kept");
+    CHECK_STR(sql_rows(count), "0|0|600\n", "changed in a group: the kept file's values, none of the refused one's");
+    CHECK(verify_narrow() == 0, "changed in a group: after both, the parts and digests agree with the rows");
+    nb_pack_bound(was);
+    nb_store_close(store);
+    store = wide;
 }
 
 /* Several files: one transaction, each file a savepoint: a refused file undone alone, a
@@ -3145,6 +3218,7 @@ int main(void)
     test_rids_in_file_order();
     test_async_failures();
     test_files();
+    test_changed_in_group();
     test_statements_kept();
     test_rows_from_packs();
     test_values_by_rid();
