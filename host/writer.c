@@ -1393,10 +1393,10 @@ nb_err nb_writer_put(nb_writer *w, const nb_rec *rec, const char *id, int64_t ri
     if (same == SAME_ALL)
         return move_row(w, rid, id, line, err, errlen);
     /* Only coded values changed, which the packed parts alone hold: the row's columns are
-       written with the run of moved rows, the record changed in its part now (an UPDATE of
-       the row by itself, and the run broken, cost a re-import of 1e6 rows naming 100
-       bodies, every tenth changed, about a fifth of its time). A store whose rows hold the
-       coded values too (nb_store_wide) writes the row. */
+       written with the run of moved rows, its record changed in its part once the run is
+       written (end_moves; an UPDATE of the row by itself, and the run broken, cost a
+       re-import of 1e6 rows naming 100 bodies, every tenth changed, about a fifth of its
+       time). A store whose rows hold the coded values too (nb_store_wide) writes the row. */
     if (same == SAME_ROW && !nb_store_wide(w->s, k)) {
         nb_err rc = w->nrun_changes == RUN_CHANGES_MOST ? end_moves(w, err, errlen) : NB_OK;
         if (!rc)
