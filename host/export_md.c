@@ -105,14 +105,5 @@ static nb_err md_write(FILE *f, const nb_doc *doc, char *err, size_t errlen)
 
 nb_err nb_export_md(const nb_doc *doc, const char *path, char *err, size_t errlen)
 {
-    nb_out o;
-    nb_err rc;
-
-    if ((rc = nb_blocks_valid(doc, path, err, errlen)) != NB_OK)
-        return rc;
-    if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
-        return rc;
-    if ((rc = md_write(o.f, doc, err, errlen)) != NB_OK)
-        return nb_out_fail(&o, rc, err, errlen);
-    return nb_out_finish(&o, err, errlen);
+    return nb_export_stream(doc, path, md_write, err, errlen);
 }

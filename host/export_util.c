@@ -811,6 +811,21 @@ nb_err nb_blocks_valid(const nb_doc *doc, const char *path, char *err, size_t er
     return NB_OK;
 }
 
+nb_err nb_export_stream(const nb_doc *doc, const char *path, nb_doc_writer write, char *err,
+                        size_t errlen)
+{
+    nb_out o;
+    nb_err rc;
+
+    if ((rc = nb_blocks_valid(doc, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = nb_out_open(&o, path, err, errlen)) != NB_OK)
+        return rc;
+    if ((rc = write(o.f, doc, err, errlen)) != NB_OK)
+        return nb_out_fail(&o, rc, err, errlen);
+    return nb_out_finish(&o, err, errlen);
+}
+
 const char *nb_table_caption(const nb_doc *doc, int b)
 {
     const nb_table *t = &doc->tables[doc->blocks[b].table];

@@ -163,6 +163,13 @@ void nb_zip_free(nb_zip *z);
  * with "PATH: block N names table T of M". */
 nb_err nb_blocks_valid(const nb_doc *doc, const char *path, char *err, size_t errlen);
 
+/* A document written as one stream of text to PATH by WRITE (the text formats): its blocks
+ * checked (nb_blocks_valid), then nb_out_open, WRITE, nb_out_finish; on failure nothing
+ * is left at PATH's temporary name and PATH is untouched. */
+typedef nb_err (*nb_doc_writer)(FILE *f, const nb_doc *doc, char *err, size_t errlen);
+nb_err nb_export_stream(const nb_doc *doc, const char *path, nb_doc_writer write, char *err,
+                        size_t errlen);
+
 /* The caption to print before table block B, or NULL when the table has no
  * title or the block right before it is a heading with the same text. */
 const char *nb_table_caption(const nb_doc *doc, int b);
