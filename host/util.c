@@ -597,7 +597,8 @@ nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encodin
                     size_t *bad)
 {
     *bad = 0;
-    if (nb_utf8_invalid_at((const unsigned char *)s, len) == len) {
+    size_t utf8_bad = nb_utf8_invalid_at((const unsigned char *)s, len);
+    if (utf8_bad == len) {
         *encoding = "UTF-8";
         return nb_buf_add(out, s, len) || nb_buf_adds(out, "") ? NB_ERR_NOMEM : NB_OK;
     }
@@ -620,7 +621,11 @@ nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encodin
     size_t il = len, ol = room - 1;
     nb_err rc = NB_OK;
     if (iconv(cd, &in, &il, &o, &ol) == (size_t)-1) {
-        *bad = (size_t)(in - s);
+        /* UTF-8's first bad byte when UTF-8 characters come before it (the text is UTF-8
+           gone wrong there, a character cut short at its end say: GB18030 reads such
+           bytes as other characters and fails somewhere else), else GB18030's */
+        *bad = nb_ascii_run((const unsigned char *)s, utf8_bad) < utf8_bad ? utf8_bad
+                                                                          : (size_t)(in - s);
         rc = NB_ERR_INPUT;
     }
     out->len = (size_t)(o - out->data);

@@ -244,8 +244,15 @@ local function add_text_line(out, n, line, layout)
     if t:match("^%d+$") or t:match("^第%s*%d+%s*页") then line = "" end -- a page number
   end
   if layout and line:find("%S%s%s+%S") then
-    local cells = {}
-    for c in (line:gsub("^%s+", ""):gsub("%s+$", "") .. "  "):gmatch("(.-)%s%s+") do cells[#cells + 1] = c end
+    -- cut where two spaces or more are (a find with one repetition: "(.-)%s%s+" has two,
+    -- refused by the sandbox on a long line)
+    local cells, s, at = {}, line:gsub("^%s+", ""):gsub("%s+$", ""), 1
+    while true do
+      local a, b = s:find("%s%s+", at)
+      cells[#cells + 1] = s:sub(at, (a or 0) - 1)
+      if not a then break end
+      at = b + 1
+    end
     out[#out + 1] = row_line(n, cells, line)
   elseif line:find("|", 1, true) then
     local cells = {}
@@ -259,13 +266,17 @@ end
 -- The lines of TEXT (see add_text_line): a PDF's text when it has no pipe rows.
 local function lines_of(text)
   text = text:gsub("^\239\187\191", "") -- a BOM
-  local _, pipes = text:gsub("\n[^\n]*|[^\n]*|", "")
-  local layout = pipes < 3
-  local out, n = {}, 0
+  -- the lines with two pipes or more, the first apart (each line a find or two: a pattern
+  -- over the whole text with two repetitions is refused by the sandbox on a long line)
+  local lines, pipes = {}, 0
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-    n = n + 1
-    add_text_line(out, n, line, layout)
+    lines[#lines + 1] = line
+    local bar = #lines > 1 and line:find("|", 1, true)
+    if bar and line:find("|", bar + 1, true) then pipes = pipes + 1 end
   end
+  local layout = pipes < 3
+  local out = {}
+  for n, line in ipairs(lines) do add_text_line(out, n, line, layout) end
   return out
 end
 

@@ -266,6 +266,15 @@ static void test_text_utf8(void)
     b.len = 0;
     CHECK(nb_text_utf8("ab\xff", 3, &b, &enc, &bad) == NB_ERR_INPUT && bad == 2,
           "text_utf8: neither, the first bad byte found");
+    /* UTF-8 cut short at its end (a file cut at a byte count): GB18030 reads its bytes as
+       other characters and fails at byte 16; the cut character's first byte is named */
+    b.len = 0;
+    CHECK(nb_text_utf8("自然人自然\xe4\xba", 17, &b, &enc, &bad) == NB_ERR_INPUT && bad == 15,
+          "text_utf8: UTF-8 cut short: its cut character named, not where GB18030 failed");
+    /* GB18030 with a bad byte late: that byte is named (UTF-8 fails at the start) */
+    b.len = 0;
+    CHECK(nb_text_utf8("\xd7\xd4\xc8\xbb\xc8\xcb\xff", 7, &b, &enc, &bad) == NB_ERR_INPUT && bad == 6,
+          "text_utf8: GB18030 with a bad byte: that byte named");
     nb_buf_free(&b);
 }
 
