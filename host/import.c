@@ -771,7 +771,7 @@ static nb_err finish_targets(import_state *im, char *err, size_t errlen)
             rc = note_left(im, t, err, errlen); /* a first import of the file left nothing, nor
                                                    one that brought every row of the body: not a
                                                    walk over the body's rows (a tenth of it) */
-        if (!rc && !im->o->dry_run && im->o->cover_year)
+        if (!rc && im->o->cover_year) /* a dry run too: its note (rolled back with the rest) */
             rc = cover(im, t, err, errlen);
     }
     return rc;

@@ -293,10 +293,11 @@ local function records_options(c)
     year = c.opt.year, progress = c.host.isatty(2) }
 end
 
--- The bodies an import made (res.created), one line each; none in a dry run.
+-- The bodies an import made (res.created), one line each; in a dry run, the bodies it
+-- would make (a name typed wrong shows before anything is written).
 local function say_created(c, res)
-  if c.opt.dry_run then return end
-  for _, b in ipairs(res.created) do print("created body " .. b) end
+  local said = c.opt.dry_run and "would create body " or "created body "
+  for _, b in ipairs(res.created) do print(said .. b) end
 end
 
 -- Tells the outcome of an import of records from PATH (store:import's RES, ERR, DETAIL).

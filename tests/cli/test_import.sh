@@ -58,8 +58,8 @@ is "$rc:$out" "0:dry.csv: 2 rows read, 1 inserted, 1 updated, 0 unchanged, 0 ref
    "dry run: summary says what would happen"
 is "$(snapshot s.db)" "$before" "dry run: the store is unchanged"
 nb -d s.db import --body 新机关 --dry-run request dry.csv
-is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused (dry run: nothing written)" \
-   "dry run: a new body is not announced"
+is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused (dry run: nothing written)
+would create body 新机关" "dry run: the body it would create is said (a name typed wrong shows before anything is written)"
 is "$(snapshot s.db)" "$before" "dry run: no body created"
 
 # Several files in one command: each all or none, as if one by one.
