@@ -203,7 +203,8 @@ function checkfile.document(doc, ctx)
 end
 
 --- The lines `report` and `check` print: the summary, one line per rule, and under a rule
---- that did not pass, each result that failed (or could not be judged) with its place.
+--- that did not pass, each result that failed with its place and values, and each that
+--- could not be judged and says why (D1's kinds; at most 20 of each).
 --- Returns the lines and the number of failed error-level results.
 function checkfile.lines(doc, ctx)
   local results = doc.checks or {}
@@ -215,9 +216,15 @@ function checkfile.lines(doc, ctx)
     lines[#lines + 1] = string.format("  %-4s %s  %s  %s（通过 %d，未通过 %d，无法判断 %d）", g.id,
       checkfile.status[status], checkfile.severity[g.severity] or g.severity, g.title or "",
       g.PASS, g.FAIL, g.NOT_ASSESSABLE)
-    local shown = 0
+    local shown, unjudged = 0, 0
     for _, r in ipairs(g.results) do
-      if r.status == "FAIL" then
+      if r.status == "NOT_ASSESSABLE" and (r.message or "") ~= "" then
+        -- why it could not be judged, when the rule says (D1: the kind without records)
+        unjudged = unjudged + 1
+        if unjudged <= 20 then
+          lines[#lines + 1] = "         " .. r.message
+        end
+      elseif r.status == "FAIL" then
         shown = shown + 1
         if shown > 20 then
           lines[#lines + 1] = string.format("         ……另有 %d 项未通过（见检查结果文件）", g.FAIL - 20)

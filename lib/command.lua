@@ -4,7 +4,9 @@
 --
 -- A row: { name =, summary =, args = { { "KIND", "what it is" }, … },
 --          options = { { "--body", "NAME", "what it is", required = true, many = true,
---                        check = function(value) return value | nil, reason end }, … },
+--                        check = function(value) return value | nil, reason end,
+--                        alt = true (this option or the one before it, not both:
+--                        "[--body NAME | --all]" in the usage, both refused) }, … },
 --          rest = true (the arguments after the first are the script's own),
 --          existing_body = true (a --body must name a body of the store: refused before run),
 --          own_scripts = true (it runs the program's scripts over the store alone: the
@@ -70,7 +72,11 @@ function command.usage(cmd)
   for _, o in ipairs(cmd.options or {}) do
     local text = is_flag(o) and o[1] or (o[1] .. " " .. o[2])
     if o.many then text = text .. " ..." end
-    parts[#parts + 1] = o.required and text or ("[" .. text .. "]")
+    if o.alt then -- "[A]" -> "[A | B]"
+      parts[#parts] = parts[#parts]:sub(1, -2) .. " | " .. text .. "]"
+    else
+      parts[#parts + 1] = o.required and text or ("[" .. text .. "]")
+    end
   end
   for _, a in ipairs(cmd.args or {}) do
     parts[#parts + 1] = a.optional and ("[" .. a[1] .. "]") or a[1]
@@ -231,9 +237,15 @@ function command.parse(cmd, args)
     end
     i = i + 1
   end
-  for _, o in ipairs(all) do
-    if o.required and opt[o[1]:gsub("^%-+", ""):gsub("%-", "_")] == nil then
+  local function given(o) return opt[o[1]:gsub("^%-+", ""):gsub("%-", "_")] ~= nil end
+  for i, o in ipairs(all) do
+    if o.required and not given(o) then
       return nil, o[1] .. " " .. o[2] .. " is required"
+    end
+    if o.alt and given(o) and given(all[i - 1]) then
+      local a, b = all[i - 1], o
+      return nil, "give " .. (is_flag(a) and a[1] or a[1] .. " " .. a[2]) .. " or "
+        .. (is_flag(b) and b[1] or b[1] .. " " .. b[2]) .. ", not both"
     end
   end
   return opt, positional

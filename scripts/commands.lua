@@ -384,9 +384,6 @@ local function run_import(c)
   if (c.opt.replace or c.opt.replace_all) and (script or kind == "text" or kind == "report") then
     return c.usage_error(kind .. ": --replace and --replace-all are for records")
   end
-  if c.opt.replace and c.opt.replace_all then
-    return c.usage_error("give --replace or --replace-all, not both")
-  end
   if kind == "map" then
     import_map(c, path)
   elseif kind == "report" then
@@ -803,7 +800,6 @@ end
 
 local function run_regen(c)
   if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
-  if c.opt.body and c.opt.all then return c.usage_error("give --body NAME or --all, not both") end
   local plan = regen.plan(c.store, { bodies = c.opt.body and { c.opt.body } or nil, years = c.opt.years })
   for _, s in ipairs(plan.skipped) do
     print(string.format("skipped %s %d: %s", s.body, s.year, s.reason))
@@ -1007,7 +1003,7 @@ commands.list = {
       { "--parent", "NAME", "the body's parent (created when new): a city of its districts, a district of its departments" },
       { "--map", "MAP.lua", "a mapping of local values and headers to national codes (default: the one stored with --body's body by 'import map')" },
       { "--replace", nil, "remove the body's records of the kind from earlier files of the same name that this file does not bring" },
-      { "--replace-all", nil, "remove all the body's records of the kind that this file does not bring" },
+      { "--replace-all", nil, "remove all the body's records of the kind that this file does not bring", alt = true },
       { "--sheet", "NAME", "the XLSX sheet (default: the first)" },
       { "--year", "Y", "the year of a narrative (default: from the file name) or of a report's figures; with records: the file holds all of that year's (a kind with none counts 0, not blank)", check = year },
       { "--dry-run", nil, "check and count, write nothing" },
@@ -1033,7 +1029,7 @@ commands.list = {
     options = {
       { "--years", "FIRST-LAST", "the years (default: every year with data that a format covers)", check = year_range },
       { "--body", "NAME", "one body (default: every body; a roll-up counts its subtree)" },
-      { "--all", nil, "every body (the default)" },
+      { "--all", nil, "every body (the default)", alt = true },
       { "--out", "DIR", "the folder to write into, one folder per body (default out)" },
       { "--to", "FORMATS", "the formats to write, comma-separated (default: all: "
           .. table.concat(export_names(), ", ") .. ")", check = export_list },

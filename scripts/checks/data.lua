@@ -1,6 +1,6 @@
 -- data.lua: what a report is made from (issue "missing data is never silent zeros").
 -- D1: a kind the tables need has no records for the year: its cells are blank, and the
--- rules on them are not assessable. D2: the year's tables are a published report's
+-- rules on them are not assessable. Its message names the kind as import takes it. D2: the year's tables are a published report's
 -- figures, imported, not counts of records.
 
 local function kind_label(name)
@@ -19,7 +19,7 @@ return {
       table.sort(kinds)
       for _, k in ipairs(kinds) do
         emit{ status = "NOT_ASSESSABLE", evidence = { "kind:" .. k },
-              message = string.format("%d 年没有“%s”记录", ctx.year, kind_label(k)) }
+              message = string.format("%d 年没有“%s”（%s）记录", ctx.year, kind_label(k), k) }
       end
     end,
   },

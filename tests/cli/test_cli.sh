@@ -16,8 +16,23 @@ is "$rc" 0 "help import: exit 0"
 like "$out" "^usage: nianbao import \[-d FILE\] \[--body NAME\]" "help import: the usage line"
 like "$out" "--dry-run +check and count, write nothing" "help import: each option explained"
 nb import --help
-is "$rc:$(printf '%s\n' "$out" | head -1)" "0:usage: nianbao import [-d FILE] [--body NAME] [--parent NAME] [--map MAP.lua] [--replace] [--replace-all] [--sheet NAME] [--year Y] [--dry-run] KIND FILE..." \
-   "import --help: the same usage, exit 0"
+is "$rc:$(printf '%s\n' "$out" | head -1)" "0:usage: nianbao import [-d FILE] [--body NAME] [--parent NAME] [--map MAP.lua] [--replace | --replace-all] [--sheet NAME] [--year Y] [--dry-run] KIND FILE..." \
+   "import --help: the same usage (two options, one or the other), exit 0"
+nb import --replace --replace-all request x.csv
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: import: give --replace or --replace-all, not both" \
+   "import: both of a pair of options refused"
+nb regen --body 区 --all
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: regen: give --body NAME or --all, not both" \
+   "regen: the same rule, from the same table"
+# the README's synopsis of every command is its usage (spaces apart)
+awk '/^## Commands/ { s = 1 } s && /^```/ { if (++f == 2) exit } s && f == 1 && /^nianbao / { print }' \
+    "$NIANBAO_HOME/README.md" | tr -s ' ' >readme.syn
+while read -r _ c _; do
+    nb "$c" --help
+    printf '%s\n' "$out" | head -1 | sed 's/^usage: //'
+done <readme.syn >help.syn
+X
+is "$(cat readme.syn)" "$(cat help.syn)" "the README's synopsis: every command's usage, word for word"
 nb run --help
 is "$rc:$(printf '%s\n' "$out" | head -1)" "0:usage: nianbao run [-d FILE] SCRIPT [ARGS...]" "run --help: usage, no script named --help opened"
 nb report -h

@@ -19,8 +19,15 @@ like "$out" "H4 +无法判断 +错误" "H4 on blank cells: not assessable"
 is "$(python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))
 print(sorted(c["message"] for c in d["checks"] if c["id"] == "D1"))' o/区-2020.json)" \
-   "['2020 年没有“事项清单条目”记录', '2020 年没有“处理决定”记录', '2020 年没有“复议诉讼案件”记录', '2020 年没有“政府集中采购”记录', '2020 年没有“规章/规范性文件”记录']" \
-   "D1 names each kind without records, in the JSON checks" 
+   "['2020 年没有“事项清单条目”（matter）记录', '2020 年没有“处理决定”（decision）记录', '2020 年没有“复议诉讼案件”（case）记录', '2020 年没有“政府集中采购”（purchase）记录', '2020 年没有“规章/规范性文件”（document）记录']" \
+   "D1 names each kind without records, and the kind import takes, in the JSON checks"
+# and under D1's line, where check and report print the results
+nb -d s.db check --body 区 --year 2020
+is "$(printf '%s\n' "$out" | sed -n '/^  D1 /,/^  [A-Z]/p' | sed '1d;$d')" "         2020 年没有“复议诉讼案件”（case）记录
+         2020 年没有“处理决定”（decision）记录
+         2020 年没有“规章/规范性文件”（document）记录
+         2020 年没有“事项清单条目”（matter）记录
+         2020 年没有“政府集中采购”（purchase）记录" "check prints D1's kinds under its line (by the kind's name)"
 # an empty file declared complete for 2020: there 0 is a real count
 printf '编号,类型,收案日期,审结日期,结果\n' >cases.csv
 nb -d s.db import --body 区 --year 2020 case cases.csv
