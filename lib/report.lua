@@ -115,9 +115,12 @@ function report.batch(store, fmts, first, last, opts)
 end
 
 -- The kinds of FMT's cubes that have no record in CUBES (every cube of the kind is all
--- 0) and whose year no import declared complete for a body of SET: kind -> true, and the
--- names of their cubes: name -> true.
-local function missing_kinds(store, set, year, fmt, cubes)
+-- 0) and whose year an import did not declare complete for every body of SET (a
+-- roll-up's 0 is a count only when each of its bodies has none for certain; a roll-up
+-- body that holds nothing of its own, its subtree's node alone, declares nothing):
+-- kind -> true, and the names of their cubes: name -> true. YEARS_OF: store:years, or a
+-- batch's memo of it.
+local function missing_kinds(store, set, year, fmt, cubes, years_of)
   local total, kinds, blank = {}, {}, {}
   for name, c in pairs(fmt.cubes) do
     local ok, n = pcall(cubes[name].get, cubes[name])
@@ -126,11 +129,13 @@ local function missing_kinds(store, set, year, fmt, cubes)
   local coverage = {} -- body -> store:coverage(body), asked once
   for kind, n in pairs(total) do
     if n == 0 then
-      local covered = false
+      local covered = true
       for _, b in ipairs(set) do
-        coverage[b] = coverage[b] or store:coverage(b)
-        local cov = coverage[b][kind]
-        covered = covered or (cov ~= nil and cov[year] == true)
+        if #set == 1 or not store:body(b).rollup or #(years_of and years_of(b) or store:years(b)) > 0 then
+          coverage[b] = coverage[b] or store:coverage(b)
+          local cov = coverage[b][kind]
+          covered = covered and cov ~= nil and cov[year] == true
+        end
       end
       if not covered then kinds[kind] = true end
     end
@@ -167,7 +172,7 @@ function report.tabulate(store, body, year, fmt, opts)
     ctx.cubes = opts.cubes and opts.cubes(fmt, set, year)
                 or cubes_from_store(store, set, rollup, year, fmt, opts.ids)
     local blank
-    ctx.missing, blank = missing_kinds(store, set, year, fmt, ctx.cubes)
+    ctx.missing, blank = missing_kinds(store, set, year, fmt, ctx.cubes, opts.years)
     ctx.tables = fmt:build(ctx.cubes, { blank = blank })
   end
   ctx.by_id = {}

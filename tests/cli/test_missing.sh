@@ -51,6 +51,33 @@ is "$rc:$err" "0:" "--year of the file's year: no note (its rows unchanged count
 nb -d s.db report --body 区 --year 2020 --to json --out o
 is "$(cells o/区-2020.json)" "0 None None 2" "a kind declared complete for the year: 0, not blank"
 
+# ---- a roll-up: 0 only when every body of it declared the kind complete ----
+printf '名称,上级,汇总
+市,,是
+甲,市,
+乙,市,
+' >tree.csv
+nb -d ru.db init
+nb -d ru.db import bodies tree.csv
+printf '编号,收到日期,申请人类型
+R1,2021-03-01,自然人
+' >r21.csv
+nb -d ru.db import --body 甲 request r21.csv
+nb -d ru.db import --body 乙 request r21.csv
+nb -d ru.db import --body 甲 --year 2021 case cases.csv
+nb -d ru.db report --body 市 --year 2021 --to json --out ru
+is "$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(d["tables"]["appeals"]["review"]["total"], [c["message"] for c in d["checks"] if c["id"] == "D1" and "case" in c["message"]])' ru/市-2021.json)" \
+   "None ['2021 年没有“复议诉讼案件”（case）记录']" "a roll-up of two bodies, one declared no cases: blank, and D1 names it (乙 may have some)"
+nb -d ru.db report --body 甲 --year 2021 --to json --out ru
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["appeals"]["review"]["total"])' ru/甲-2021.json)" \
+   0 "the body that declared it: 0"
+nb -d ru.db import --body 乙 --year 2021 case cases.csv
+nb -d ru.db report --body 市 --year 2021 --to json --out ru
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["appeals"]["review"]["total"])' ru/市-2021.json)" \
+   0 "both declared: the roll-up counts 0"
+
 # ---- narratives are checked when imported ----
 printf '## 一、总体情况\n\n共收到申请{{requests.new.total}}件。\n' >text-2020.md
 nb -d s.db import --body 区 text text-2020.md
