@@ -210,12 +210,38 @@ static int missing_columns(nb_coder *c, const char *file, nb_diag_fn fn, void *u
     return bad;
 }
 
+/* Whether the header H of one column holds tabs or semicolons (a file not separated by
+ * commas): said, with the header shown (a tab as \t). 1 when said. */
+static int one_column(const char *file, const char *h, nb_diag_fn fn, void *ud)
+{
+    const char *sep = strchr(h, '\t') ? "tabs" : strchr(h, ';') ? "semicolons" : NULL;
+    if (!sep)
+        return 0;
+    nb_buf r = {0};
+    nb_buf_printf(&r, "the header is one column ('");
+    const char *p = h;
+    for (; *p && r.len < 200; p++) /* a character cut at 200 bytes is ended by "…" */
+        if (*p == '\t')
+            nb_buf_adds(&r, "\\t");
+        else
+            nb_buf_add(&r, p, 1);
+    while (*p && ((unsigned char)*p & 0xC0) == 0x80) /* the rest of a character begun */
+        nb_buf_add(&r, p++, 1);
+    nb_buf_printf(&r, "%s'): its columns are apart by %s; nianbao reads CSV with commas between "
+                      "columns (save the file as CSV, comma-separated)", *p ? "…" : "", sep);
+    diag(fn, ud, file, 1, NULL, r.data ? r.data : "", NULL, 0);
+    nb_buf_free(&r);
+    return 1;
+}
+
 nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_diag_fn fn,
                        void *ud)
 {
     const nb_kind *k = c->k;
     int bad = 0;
     char reason[1024];
+    if (n == 1 && one_column(file, h[0], fn, ud))
+        return NB_ERR_INPUT;
     c->header.len = 0;
     c->ncols = n;
     for (size_t col = 0; col < n; col++) {
@@ -352,7 +378,17 @@ long nb_coder_unknowns(nb_coder *c, const char *file, int one_row, nb_diag_fn fn
     for (int i = 0; i < c->nunknown; i++, n++) {
         unknown_val *u = &c->unknown[i];
         nb_buf r = {0};
-        if (one_row)
+        const char *dict = c->k->fields[u->field].dict;
+        const nb_value *h = dict ? nb_value_heading(dict, u->value) : NULL;
+        if (h) { /* 不予公开: a heading over the items a record takes */
+            nb_buf_printf(&r, "'%s' is a heading of the national table, not a value: give one "
+                              "of its items", u->value);
+            const nb_dict *d = nb_dict_find(dict);
+            size_t hl = strlen(h->code);
+            for (int j = 0; j < d->nvalues; j++)
+                if (strncmp(d->values[j].code, h->code, hl) == 0 && d->values[j].code[hl] == '.')
+                    nb_buf_printf(&r, ", %s %s", d->values[j].code, d->values[j].label);
+        } else if (one_row)
             nb_buf_printf(&r, "unknown value '%s' (not a national code or label)", u->value);
         else
             nb_buf_printf(&r, "unknown value '%s' in %ld row%s, first at line %ld (not a "

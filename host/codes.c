@@ -286,6 +286,18 @@ const nb_value *nb_value_find(const char *dict, const char *code)
     return NULL;
 }
 
+const nb_value *nb_value_heading(const char *dict, const char *text)
+{
+    const nb_dict *d = nb_dict_find(dict);
+    for (int i = 0; d && i < d->nvalues; i++) {
+        const nb_value *v = &d->values[i];
+        if (v->group && (strcmp(v->code, text) == 0 || strcmp(v->label, text) == 0 ||
+                         in_list(v->variants, text)))
+            return v;
+    }
+    return NULL;
+}
+
 const nb_value *nb_value_match(const char *dict, const char *text)
 {
     const nb_dict *d = nb_dict_find(dict);

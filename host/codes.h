@@ -107,6 +107,10 @@ int nb_fields_find(const nb_field *fields, int n, const char *name);
 const nb_dict *nb_dict_find(const char *name);
 /* The national value CODE of dictionary DICT (groups included), or NULL. */
 const nb_value *nb_value_find(const char *dict, const char *code);
+
+/* The heading (group) of DICT whose code, label or a variant TEXT is ("不予公开", "3"),
+ * or NULL: a value no record may take; its items are the codes "CODE.n". */
+const nb_value *nb_value_heading(const char *dict, const char *text);
 /* The national value of DICT whose code, label or a variant is TEXT (groups
  * excluded); a code wins over a label ("其他" is 6.3's label, not a code). */
 const nb_value *nb_value_match(const char *dict, const char *text);

@@ -646,7 +646,7 @@ static nb_err csv_start(csv_reader *c, char *err, size_t errlen)
         nb_reader_seterr(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
-    while (c->rlen < 3 && !c->eof) {
+    while (c->rlen < 4 && !c->eof) {
         if (read_chunk(c) != 0) {
             nb_reader_seterr(err, errlen, "%s", c->fail_msg);
             return c->fail;
@@ -656,6 +656,8 @@ static nb_err csv_start(csv_reader *c, char *err, size_t errlen)
         c->rpos = 3;
         c->enc = ENC_BOM;
         c->base.encoding = "UTF-8 with BOM";
+    } else if (c->rlen >= 4 && memcmp(c->raw, "\x84\x31\x95\x33", 4) == 0) {
+        c->rpos = 4; /* GB18030's byte order mark (U+FEFF): the rest read as any GB18030 */
     }
     if ((e = check_not_empty(c, err, errlen)) != NB_OK)
         return e;

@@ -216,6 +216,30 @@ refused "missing required column" nocol.csv "" \
     "nocol.csv:1: missing required column 'received' (收到日期)
 nianbao: nocol.csv: the header does not fit kind 'request'"
 
+# a heading of the national table (三、不予公开) is no value: its items are named
+printf '%s\n' "$H" 'B1,2020-01-05,自然人,2020-01-10,不予公开' >heading.csv
+refused "a heading as a value" heading.csv \
+    "heading.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
+    "heading.csv:2: field 'outcome': '不予公开' is a heading of the national table, not a value: give one of its items, 3.1 属于国家秘密, 3.2 其他法律行政法规禁止公开, 3.3 危及“三安全一稳定”, 3.4 保护第三方合法权益, 3.5 属于三类内部事务信息, 3.6 属于四类过程性信息, 3.7 属于行政执法案卷, 3.8 属于行政查询事项"
+
+# columns apart by tabs or semicolons: the header is read as one column, and said so
+printf '编号\t收到日期\t申请人类型\nB1\t2020-01-05\t自然人\n' >tabs.csv
+refused "a file separated by tabs" tabs.csv "" \
+    "tabs.csv:1: the header is one column ('编号\t收到日期\t申请人类型'): its columns are apart by tabs; nianbao reads CSV with commas between columns (save the file as CSV, comma-separated)
+nianbao: tabs.csv: the header does not fit kind 'request'"
+printf '编号;收到日期;申请人类型\nB1;2020-01-05;自然人\n' >semi.csv
+refused "a file separated by semicolons" semi.csv "" \
+    "semi.csv:1: the header is one column ('编号;收到日期;申请人类型'): its columns are apart by semicolons; nianbao reads CSV with commas between columns (save the file as CSV, comma-separated)
+nianbao: semi.csv: the header does not fit kind 'request'"
+
+# GB18030 with its byte order mark (84 31 95 33): the mark is not part of the first column's name
+printf '%s\n' "$H" 'G1,2020-01-05,自然人,,' | iconv -f UTF-8 -t GB18030 >gbbom.body
+{ printf '\204\061\225\063'; cat gbbom.body; } >gbbom.csv
+nb -d gbbom.db init
+nb -d gbbom.db import --body 甲 request gbbom.csv
+is "$rc:$out:$err" "0:gbbom.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
+created body 甲:" "GB18030 with its byte order mark: read, the first column found"
+
 printf '%s\n' "$H" 'B1,2020-01-05,自然人,,' 'B2,2020-01-05,自然人,,' 'B1,2020-01-06,企业,,' >dup.csv
 refused "duplicate id" dup.csv \
     "dup.csv: 3 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
