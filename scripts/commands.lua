@@ -395,12 +395,21 @@ local function run_import(c)
     local res, err, detail = c.store:import("text", path, opts)
     if not res then c.host.fail(err, failure_status(detail)) end
     local checked = check_text(c, path, res.year)
+    -- the narrative this one replaces, if any (the body may be new: none then)
+    local known = false
+    for _, b in ipairs(c.store:bodies()) do known = known or b.name == c.opt.body end
+    local _, before = nil, nil
+    if known then _, before = c.store:text(c.opt.body, res.year) end
     if not c.opt.dry_run then
       opts.dry_run = false
       res, err, detail = c.store:import("text", path, opts)
       if not res then c.host.fail(err, failure_status(detail)) end
     end
-    print(string.format("%s: text stored for %s%s", path, c.opt.body, c.opt.dry_run and " (dry run: nothing written)" or ""))
+    -- the year said, and whence (a file name read wrong shows): 2020 (from the file name)
+    print(string.format("%s: text of %d%s %sstored for %s%s%s", path, res.year,
+      c.opt.year and "" or " (from the file name)", c.opt.dry_run and "would be " or "", c.opt.body,
+      before and string.format(" (replaces %s)", before) or "",
+      c.opt.dry_run and " (dry run: nothing written)" or ""))
     say_created(c, res)
     if not checked then
       print(string.format("%s: no format covers %d: its headings and placeholders are checked when a report of that year is made (with --format)", path, res.year))

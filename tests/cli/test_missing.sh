@@ -81,7 +81,7 @@ is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"][
 # ---- narratives are checked when imported ----
 printf '## 一、总体情况\n\n共收到申请{{requests.new.total}}件。\n' >text-2020.md
 nb -d s.db import --body 区 text text-2020.md
-is "$rc:$out" "0:text-2020.md: text stored for 区" "a good narrative: stored"
+is "$rc:$out" "0:text-2020.md: text of 2020 (from the file name) stored for 区" "a good narrative: stored"
 before=$(snapshot s.db)
 printf '## 一、总体情况\n\n{{requests.nosuch.total}}\n' >bad-2020.md
 nb -d s.db import --body 区 text bad-2020.md

@@ -21,8 +21,12 @@ usage: nianbao run [-d FILE] SCRIPT [ARGS...]
 # ---- texts: imported on the command line, read with store:text ----
 printf '## 一、总体情况\n\n沈河区2020年……\n' >沈河区2020.md
 nb -d s.db import --body 沈河区 text 沈河区2020.md
-is "$rc:$out" "0:沈河区2020.md: text stored for 沈河区
-created body 沈河区" "text: imported, year from the name, the body new and said so"
+is "$rc:$out" "0:沈河区2020.md: text of 2020 (from the file name) stored for 沈河区
+created body 沈河区" "text: imported, the year from the name said, the body new and said so"
+cp 沈河区2020.md again.md
+nb -d s.db import --body 沈河区 --year 2020 text again.md
+is "$rc:$out" "0:again.md: text of 2020 stored for 沈河区 (replaces 沈河区2020.md)" "text again for the year: --year, and the narrative it replaces, said"
+nb -d s.db import --body 沈河区 text 沈河区2020.md
 cat >text.lua <<'EOF'
 local store <close> = assert(nianbao.open())
 local text, source = store:text("沈河区", 2020)
