@@ -692,29 +692,75 @@ static nb_err note_left(import_state *im, const target *t, char *err, size_t err
 /* --replace: the body's rows of the kind from files of this file's name (any folder)
  * that this import did not bring; --replace-all: all of the body's rows of the kind
  * that it did not bring. Rows found unchanged it brought too. */
-static nb_err replace_rows(import_state *im, const target *t, char *err, size_t errlen)
+/* Binds ?1 the body, ?2 the file's source, and for --replace ?3 its file name and ?4 the
+ * kind, of replace_rows' statements. */
+static void bind_replaced(import_state *im, const target *t, sqlite3_stmt *st, const char *base)
 {
-    char sql[512];
-    const char *slash = strrchr(im->o->path, '/');
-    const char *base = slash ? slash + 1 : im->o->path;
-    if (im->o->replace == NB_REPLACE_ALL)
-        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND NOT nb_kept(rid) "
-                 "RETURNING rid", im->k->table);
-    else
-        snprintf(sql, sizeof sql,
-                 "DELETE FROM %s WHERE body = ?1 AND src <> ?2 AND src IN (SELECT id FROM source "
-                 "WHERE kind = ?4 AND (path = ?3 OR (length(path) > length(?3) AND "
-                 "substr(path, -length(?3) - 1) = '/' || ?3))) AND NOT nb_kept(rid) RETURNING rid",
-                 im->k->table);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
     sqlite3_bind_int64(st, 1, t->body_id);
     sqlite3_bind_int64(st, 2, t->src_id);
     if (im->o->replace != NB_REPLACE_ALL) {
         sqlite3_bind_text(st, 3, base, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, im->k->name, -1, SQLITE_STATIC);
     }
+}
+
+/* A note for each other file whose rows --replace removes (its path and how many; at
+ * most five): a file of the same name in another folder (a year's) shows before its rows
+ * are gone, in a dry run too. */
+static nb_err note_replaced(import_state *im, const target *t, const char *where,
+                            const char *base, char *err, size_t errlen)
+{
+    char sql[768];
+    snprintf(sql, sizeof sql, "SELECT s.path, count(*) FROM %s r JOIN source s ON s.id = r.src "
+                              "WHERE %s GROUP BY s.path ORDER BY s.path", im->k->table, where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
+    bind_replaced(im, t, st, base);
+    int step, n = 0;
+    long more = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long rows = sqlite3_column_int64(st, 1);
+        if (++n > 5) {
+            more += rows;
+            continue;
+        }
+        char reason[1200];
+        snprintf(reason, sizeof reason, "note: --replace%s %s %ld row%s of %s from %s",
+                 im->o->replace == NB_REPLACE_ALL ? "-all" : "", im->o->dry_run ? "would remove" : "removes",
+                 rows, rows == 1 ? "" : "s", t->name, (const char *)sqlite3_column_text(st, 0));
+        note(im, reason);
+    }
+    if (more) {
+        char reason[160];
+        snprintf(reason, sizeof reason, "note: and %ld row%s of %d other files", more,
+                 more == 1 ? "" : "s", n - 5);
+        note(im, reason);
+    }
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? NB_OK : nb_store_sql_fail(im->s, err, errlen, "replacing rows");
+}
+
+static nb_err replace_rows(import_state *im, const target *t, char *err, size_t errlen)
+{
+    char sql[768];
+    const char *slash = strrchr(im->o->path, '/');
+    const char *base = slash ? slash + 1 : im->o->path;
+    /* the rows of the body from other files (--replace: of the same name, in any folder)
+       that this file did not bring */
+    const char *where = im->o->replace == NB_REPLACE_ALL
+        ? "r.body = ?1 AND r.src <> ?2 AND NOT nb_kept(r.rid)"
+        : "r.body = ?1 AND r.src <> ?2 AND r.src IN (SELECT id FROM source WHERE kind = ?4 AND "
+          "(path = ?3 OR (length(path) > length(?3) AND substr(path, -length(?3) - 1) = '/' || ?3))) "
+          "AND NOT nb_kept(r.rid)";
+    nb_err nrc = note_replaced(im, t, where, base, err, errlen);
+    if (nrc)
+        return nrc;
+    snprintf(sql, sizeof sql, "DELETE FROM %s AS r WHERE %s RETURNING rid", im->k->table, where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
+    bind_replaced(im, t, st, base);
     long gone;
     nb_err rc = remove_returning(im, t, st, &gone, "replacing rows", err, errlen);
     im->st->removed += gone;

@@ -17,6 +17,8 @@ nb -d s.db import --body 区 --replace --dry-run request fixed/requests.csv
 is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 2 updated, 0 unchanged, 0 refused (dry run: nothing written)
 fixed/requests.csv: 1 row would be removed (earlier rows from files named requests.csv) (dry run: nothing written)" \
    "--replace --dry-run: counts what would go"
+is "$err" "fixed/requests.csv: note: --replace would remove 1 row of 区 from jan/requests.csv" \
+   "--replace --dry-run: the file the rows would go from is named (a year's folder, say)"
 is "$(snapshot s.db)" "$before" "--replace --dry-run: nothing written"
 nb -d s.db import --body 区 request fixed/requests.csv
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "A1 A2 A3 B1" \
@@ -24,12 +26,15 @@ is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request OR
 nb -d s.db import --body 区 --replace request fixed/requests.csv
 is "$rc:$out" "0:fixed/requests.csv: 2 rows read, 0 inserted, 0 updated, 2 unchanged, 0 refused
 fixed/requests.csv: 1 row removed (earlier rows from files named requests.csv)" "--replace: the stale row removed"
+is "$err" "fixed/requests.csv: note: --replace removes 1 row of 区 from jan/requests.csv" "--replace: and whence"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "A1 A3 B1" \
    "--replace: no stale rows, other files' rows kept"
 printf '编号,收到日期,申请人类型\nC1,2020-03-01,自然人\n' >all.csv
 nb -d s.db import --body 区 --replace-all request all.csv
 is "$rc:$out" "0:all.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
 all.csv: 3 rows removed (all earlier rows of this kind for the body)" "--replace-all: every other row of the kind goes"
+is "$err" "all.csv: note: --replace-all removes 1 row of 区 from feb/other.csv
+all.csv: note: --replace-all removes 2 rows of 区 from fixed/requests.csv" "--replace-all: each file the rows go from, with its count"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM request")" "C1" "--replace-all: only the file's rows"
 nb -d s.db import --body 区 --replace --replace-all request all.csv
 like "$rc:$err" "^2:.*give --replace or --replace-all, not both" "both: a usage error"
