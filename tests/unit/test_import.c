@@ -2426,7 +2426,7 @@ static int count_deletes(unsigned type, void *ud, void *p, void *x)
 {
     (void)type, (void)ud, (void)x;
     const char *sql = sqlite3_sql(p);
-    if (sql && strncmp(sql, "DELETE FROM request WHERE body", 30) == 0)
+    if (sql && strncmp(sql, "DELETE FROM request AS r WHERE r.body", 37) == 0)
         deletes_run++;
     return 0;
 }
