@@ -7,6 +7,19 @@
 #include "delete.h"
 #include "lua_nb.h"
 
+static const char *const dry_keys[] = {"dry_run", NULL};
+static const char *const body_keys[] = {"force", "dry_run", NULL};
+
+/* The options at IDX (nil or a table of KEYS alone: a key typed wrong raises, where it
+ * was read as absent: {dryrun = true} deleted for real). */
+static void check_opts(lua_State *L, int idx, const char *fn, const char *const *keys)
+{
+    if (lua_isnoneornil(L, idx))
+        return;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    nb_lua_check_keys(L, idx, fn, keys);
+}
+
 static int opt_flag(lua_State *L, int idx, const char *key)
 {
     if (lua_isnoneornil(L, idx))
@@ -50,6 +63,7 @@ static int l_delete(lua_State *L)
     const char *kind = luaL_checkstring(L, 2), *body = luaL_checkstring(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
     lua_settop(L, 5); /* the options (nil when not given) at 5, whatever is pushed after */
+    check_opts(L, 5, "store:delete", dry_keys);
     int dry = opt_flag(L, 5, "dry_run");
     int n = (int)luaL_len(L, 4);
     const char **ids = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *ids, 0);
@@ -73,6 +87,7 @@ static int l_delete_body(lua_State *L)
 {
     nb_store *s = nb_check_writable(L, 1, "store:delete_body");
     const char *body = luaL_checkstring(L, 2);
+    check_opts(L, 3, "store:delete_body", body_keys);
     nb_delete_counts c;
     char err[1024];
     nb_err rc = nb_delete_body(s, body, opt_flag(L, 3, "force"), opt_flag(L, 3, "dry_run"), &c,
@@ -85,6 +100,7 @@ static int l_delete_script(lua_State *L)
 {
     nb_store *s = nb_check_writable(L, 1, "store:delete_script");
     const char *body = luaL_checkstring(L, 2), *name = luaL_checkstring(L, 3);
+    check_opts(L, 4, "store:delete_script", dry_keys);
     nb_delete_counts c;
     char err[1024];
     nb_err rc = nb_delete_script(s, body, name, opt_flag(L, 4, "dry_run"), &c, err, sizeof err);

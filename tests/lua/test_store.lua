@@ -519,6 +519,15 @@ do
   is(n and n.records.request, 1, "delete: without options")
   is(s:count("request", { body = "删除区" }), 1, "delete: the record removed")
   is(ids, { "D1" }, "delete: the ids table as it was")
+  -- an option typed wrong raises before anything goes ({dryrun = true} deleted for real)
+  error_is(function() s:delete("request", "删除区", { "D2" }, { dryrun = true }) end,
+           "store:delete: unknown option 'dryrun' (options: dry_run)", "delete: an unknown option raises")
+  is(s:count("request", { body = "删除区" }), 1, "delete: and removes nothing")
+  error_is(function() s:delete_body("删除区", { forse = true }) end,
+           "store:delete_body: unknown option 'forse' (options: force, dry_run)", "delete_body: an unknown option raises")
+  error_is(function() s:delete_script("删除区", "x.lua", { dryRun = true }) end,
+           "store:delete_script: unknown option 'dryRun' (options: dry_run)", "delete_script: an unknown option raises")
+  is(s:count("request", { body = "删除区" }), 1, "delete_body: nothing removed")
   s:close()
 end
 
