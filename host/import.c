@@ -706,13 +706,15 @@ static void bind_replaced(import_state *im, const target *t, sqlite3_stmt *st, c
 
 /* A note for each other file whose rows --replace removes (its path and how many; at
  * most five): a file of the same name in another folder (a year's) shows before its rows
- * are gone, in a dry run too. */
+ * are gone, in a dry run too. The rows of an earlier import of this very file go
+ * unnoted (the correction --replace is for). */
 static nb_err note_replaced(import_state *im, const target *t, const char *where,
                             const char *base, char *err, size_t errlen)
 {
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT s.path, count(*) FROM %s r JOIN source s ON s.id = r.src "
-                              "WHERE %s GROUP BY s.path ORDER BY s.path", im->k->table, where);
+                              "WHERE %s AND s.path IS NOT (SELECT path FROM source WHERE id = ?2) "
+                              "GROUP BY s.path ORDER BY s.path", im->k->table, where);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return nb_store_sql_fail(im->s, err, errlen, "replacing rows");

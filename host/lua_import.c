@@ -193,17 +193,21 @@ static void push_result(lua_State *L, const import_ud *u, const nb_import_stats 
     lua_createtable(L, 0, 10);
     static const char *const names[] = {"read",    "inserted", "updated",
                                         "unchanged", "refused", "removed"};
-    const long vals[] = {st->read,      st->inserted, st->updated,
-                         st->unchanged, st->refused,  st->removed};
+    /* a refused file wrote nothing: its counts of what was written are 0, and no body
+       was made (the rows counted before the refusal were rolled back with it) */
+    int kept = rc == NB_OK;
+    const long vals[] = {st->read,      kept ? st->inserted : 0, kept ? st->updated : 0,
+                         kept ? st->unchanged : 0, st->refused,  kept ? st->removed : 0};
     for (int i = 0; i < 6; i++) {
         lua_pushinteger(L, vals[i]);
         lua_setfield(L, -2, names[i]);
     }
-    lua_pushboolean(L, st->body_created > 0);
+    lua_pushboolean(L, kept && st->body_created > 0);
     lua_setfield(L, -2, "body_created");
-    lua_createtable(L, u->ncreated, 0);
+    int ncreated = kept ? u->ncreated : 0;
+    lua_createtable(L, ncreated, 0);
     const char *p = u->created.data;
-    for (int i = 0; i < u->ncreated; i++, p += strlen(p) + 1) {
+    for (int i = 0; i < ncreated; i++, p += strlen(p) + 1) {
         lua_pushstring(L, p);
         lua_rawseti(L, -2, i + 1);
     }

@@ -92,6 +92,19 @@ is "$rc:$(printf '%s\n' "$out" | grep -c '^created body')" "0:0" "--parent: and 
 nb -d s.db import --body 沈河区 --parent 风雨坛街道 text 沈河区2020.md
 is "$rc" 2 "--parent: a cycle is refused"
 like "$err" "'风雨坛街道' cannot be the parent of '沈河区' \(it is below it\)" "--parent: the cycle message"
+# store:import of a refused file: its result counts nothing written, and no body made
+printf '编号,收到日期,申请人类型,机关\nR1,2020-01-05,自然人,新区3\nR2,2020-01-05,火星人,新区4\n' >refused.csv
+cat >refused.lua <<'EOF'
+local s <close> = assert(nianbao.open())
+local res, err, d = s:import("request", "refused.csv", { parent = "无此市" })
+print(res, err)
+print(d.read, d.inserted, d.updated, d.unchanged, d.removed, d.refused, d.body_created, #d.created)
+for _, b in ipairs(s:bodies()) do if b.name == "新区3" or b.name == "无此市" then print("made", b.name) end end
+EOF
+nb -d s.db run refused.lua
+is "$rc:$out" "0:nil	refused.csv: 1 row refused; nothing written
+2	0	0	0	0	1	false	0" "store:import refused: nothing counted as written, no body said created (none made)"
+
 # Many arguments (a shell glob of a hundred bodies' files): every one arrives.
 printf 'print(select("#", ...), (select(300, ...)))\n' >many.lua
 nb run many.lua $(seq 1 300)
