@@ -67,10 +67,7 @@ static void check_scope(lua_State *L, nb_store *s, int idx, const char *kind, nb
         luaL_error(L, "options must be a table (got %s)", luaL_typename(L, idx));
     int t = raw_field(L, idx, "year");
     if (t != LUA_TNIL) {
-        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1900 || lua_tointeger(L, -1) > 9999)
-            luaL_error(L, "option 'year': a year from 1900 to 9999 (got %s)",
-                       luaL_tolstring(L, -1, NULL));
-        sc->year = (int)lua_tointeger(L, -1);
+        sc->year = nb_lua_year(L, -1, "option 'year'");
     }
     lua_pop(L, 1);
     if (raw_field(L, idx, "years") != LUA_TNIL) {

@@ -47,6 +47,9 @@ int nb_lua_may_read(lua_State *L, const char *path);
  * not in KEYS (NULL-terminated): a key typed wrong ({yaer = 2020}, {readonyl = true})
  * was ignored without a word. Nothing when IDX is not a table. lua_util.c. */
 void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys);
+/* The year at IDX (an integer from 1900 to 9999), or raises "WHAT: a year, …" naming what
+ * it got (a string "2020" said as a string). */
+int nb_lua_year(lua_State *L, int idx, const char *what);
 /* The same for any table: "WHERE: unknown NOUN 'K' (NOUNs: …ALSO)"; an integer key from 1
  * to LIST (0: none) is known too (a row's cells). lua_util.c. */
 void nb_lua_check_names(lua_State *L, int idx, const char *where, const char *const *keys,

@@ -268,10 +268,7 @@ static void check_query(lua_State *L, nb_store *s, int idx, nb_query *q, filter_
                 luaL_error(L, "filter 'body': a body name (got %s)", luaL_typename(L, -1));
             q->body = nb_check_body(L, s, lua_gettop(L));
         } else if (strcmp(key, "year") == 0) {
-            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1900 || lua_tointeger(L, -1) > 9999)
-                luaL_error(L, "filter 'year': a year from 1900 to 9999 (got %s)",
-                           luaL_tolstring(L, -1, NULL));
-            q->year = (int)lua_tointeger(L, -1);
+            q->year = nb_lua_year(L, -1, "filter 'year'");
         } else {
             if (nb_field_find(q->kind, key) == -2)
                 luaL_error(L, "%s has no field '%s'", q->kind->name, key);

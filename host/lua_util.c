@@ -172,6 +172,17 @@ void nb_lua_check_names(lua_State *L, int idx, const char *where, const char *co
     }
 }
 
+int nb_lua_year(lua_State *L, int idx, const char *what)
+{
+    if (lua_isinteger(L, idx) && lua_tointeger(L, idx) >= 1900 && lua_tointeger(L, idx) <= 9999)
+        return (int)lua_tointeger(L, idx);
+    if (lua_type(L, idx) == LUA_TSTRING) /* "2020": a number is asked, not its text */
+        return luaL_error(L, "%s: a year, an integer from 1900 to 9999 (got the string '%s')",
+                          what, lua_tostring(L, idx));
+    return luaL_error(L, "%s: a year, an integer from 1900 to 9999 (got %s)", what,
+                      luaL_tolstring(L, idx, NULL));
+}
+
 void nb_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *keys)
 {
     nb_lua_check_names(L, idx, fn, keys, "option", 0, NULL);

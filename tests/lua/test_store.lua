@@ -433,6 +433,13 @@ local mids = w:put_runs(many)
 collectgarbage("incremental", 200, 100)
 is({ #mids, w:last_run("沈河区", 2030).data }, { 300, "m300" }, "put_runs: 300 runs, the collector busy throughout")
 
+-- a year given as text is said to be text (it read "a year from 1900 to 9999 (got 2020)")
+error_is(function() w:count("request", { year = "2020" }) end,
+         "filter 'year': a year, an integer from 1900 to 9999 (got the string '2020')",
+         "count: a year as a string, said so")
+error_is(function() w:flow("request", { year = 2020.5 }) end,
+         "option 'year': a year, an integer from 1900 to 9999 (got 2020.5)", "flow: a year not whole")
+
 -- ---- options typed wrong are refused, not ignored ----
 error_is(function() nianbao.open(nil, { readonyl = true }) end,
          "nianbao.open: unknown option 'readonyl' (options: create, readonly)",
