@@ -918,6 +918,19 @@ local function run_regen(c)
   for _, p in ipairs(result.removed) do
     print(string.format("removed %s (of an earlier run: no longer current)", p))
   end
+  -- --body: the roll-ups above a body whose reports changed were not made again
+  local changed = false
+  for _, r in ipairs(result.reports) do changed = changed or r.first_run or r.changed end
+  if c.opt.body and changed then
+    local b = c.store:body(c.opt.body)
+    while b.parent do
+      b = c.store:body(b.parent)
+      if b.rollup then
+        print(string.format("note: %s adds up %s: its reports were not made again (nianbao regen --body %s, or regen without --body)",
+          b.name, c.opt.body, b.name))
+      end
+    end
+  end
   for _, l in ipairs(result.left) do
     print(string.format("kept %s: the report of %d, of an earlier run (no data of %d makes one now)", l.dir, l.year, l.year))
   end

@@ -78,6 +78,16 @@ nb -d s2.db import request b9.csv
 nb -d s2.db regen --out o2
 is "$(printf '%s\n' "$out" | grep '^[^ ]* [0-9]* (gov' | grep -v 'current$' | cut -d' ' -f1,2 | LC_ALL=C sort | tr '\n' ' ')" "乙区 2019 乙区 2020 乙区 2021 市 2019 市 2020 市 2021 " \
    "a record added to 乙区: its reports and its roll-up's made again, 甲区's current"
+# regen --body of a body a roll-up adds up: its reports changed, the roll-up's not made: said
+sqlite3 s.db "VACUUM INTO 's5.db'" && cp -R o o6
+printf '%s\n' "$H" 'B8,2021-03-02,自然人,2021-03-05,1,乙区' >b8.csv
+nb -d s5.db import request b8.csv
+nb -d s5.db regen --out o6 --body 乙区
+is "$rc:$(printf '%s\n' "$out" | grep '^note:')" "0:note: 市 adds up 乙区: its reports were not made again (nianbao regen --body 市, or regen without --body)" \
+   "regen --body: the roll-up over a changed body is named"
+nb -d s5.db regen --out o6 --body 乙区
+is "$(printf '%s\n' "$out" | grep -c '^note:')" 0 "nothing changed: no note"
+
 # the tree is part of what a roll-up is made of: a child's 汇总 changed, the roll-up made again
 sqlite3 s.db "VACUUM INTO 's3.db'" && cp -R o o3
 printf '名称,上级,汇总\n甲区,市,是\n' >tree.csv
