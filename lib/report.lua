@@ -245,7 +245,24 @@ function report.build(store, opts)
                           table.concat(build_options, ", ")), 2)
     end
   end
-  local body, year = assert(opts.body, "report.build: body"), assert(opts.year, "report.build: year")
+  if type(opts.body) ~= "string" then
+    error(string.format("report.build: option 'body': a body's name (got %s)", type(opts.body)), 2)
+  end
+  if math.type(opts.year) ~= "integer" then
+    local y = opts.year
+    error(string.format("report.build: option 'year': an integer (got %s)",
+                        type(y) == "string" and ("the string '" .. y .. "'") or tostring(y)), 2)
+  end
+  if opts.rules ~= nil then -- a list of { name =, content = } (what rule_files reads)
+    local ok = type(opts.rules) == "table"
+    for _, r in ipairs(ok and opts.rules or {}) do
+      ok = ok and type(r) == "table" and type(r.name) == "string" and type(r.content) == "string"
+    end
+    if not ok then
+      error("report.build: option 'rules': a list of rule files, each { name = FILE, content = TEXT }", 2)
+    end
+  end
+  local body, year = opts.body, opts.year
   local fmt = opts.format
   if type(fmt) ~= "table" then
     fmt = report.format(store, body, year, fmt)

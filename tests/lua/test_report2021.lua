@@ -191,6 +191,19 @@ is(select(2, pcall(report.build, store, { body = BODY, yaer = 2021 })),
    .. "rules, year, years)", "report.build: an option typed wrong is refused, naming the options")
 is(select(2, pcall(report.build, store, { body = BODY, year = 2021, format = {} })),
    "report.build: format must be an id or a format", "a table that is not a format is refused")
+-- options of the wrong kind are said so, naming the option (they read "report.build: year",
+-- or were ignored: rules = "x.lua", or failed deep inside: rules = { "x.lua" })
+is(select(2, pcall(report.build, store, { body = BODY })),
+   "report.build: option 'year': an integer (got nil)", "report.build: no year")
+is(select(2, pcall(report.build, store, { body = BODY, year = "2021" })),
+   "report.build: option 'year': an integer (got the string '2021')", "report.build: a year as text")
+is(select(2, pcall(report.build, store, { year = 2021 })),
+   "report.build: option 'body': a body's name (got nil)", "report.build: no body")
+for _, rules in ipairs{ "x.lua", { "x.lua" }, { { name = "x.lua" } } } do
+  is(select(2, pcall(report.build, store, { body = BODY, year = 2021, rules = rules })),
+     "report.build: option 'rules': a list of rule files, each { name = FILE, content = TEXT }",
+     "report.build: rules not a list of files: said")
+end
 
 -- ---- years without a format ----
 local okay, err = pcall(report.build, store, { body = BODY, year = 2018 })
