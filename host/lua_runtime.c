@@ -156,6 +156,12 @@ static int safe_load(lua_State *L)
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
     const char *name = luaL_optstring(L, 2, s);
+    const char *mode = luaL_optstring(L, 3, "bt");
+    if (!strchr(mode, 't') && !(len > 0 && s[0] == LUA_SIGNATURE[0])) { /* as Lua's load says */
+        lua_pushnil(L);
+        lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
+        return 2;
+    }
     return load_with(L, s, len, name, lua_isnone(L, 4) ? 0 : 4,
                      lua_tostring(L, lua_upvalueindex(1)));
 }

@@ -32,6 +32,8 @@ is({load(binary)}, {nil, "attempt to load a binary chunk (mode is 't')"},
 is({load(binary, "chunk", "b")}, {nil, "attempt to load a binary chunk (mode is 't')"},
    "load: asking for mode 'b' does not help")
 is(load("return 1 + 1")(), 2, "load: a text chunk runs")
+is({load("return 1", "chunk", "b")}, {nil, "attempt to load a text chunk (mode is 'b')"},
+   "load: a text chunk with mode 'b' is refused, as Lua's load does (it ran)")
 error_is(function() load("leaked = 1", "=inline.lua")() end,
          "assignment to undeclared global 'leaked' (declare it local)",
          "load: a loaded chunk cannot set globals either")
