@@ -235,7 +235,7 @@ static int json_gc(lua_State *L)
 static int push_json(lua_State *L, json_t *v, int depth)
 {
     luaL_checkstack(L, 4, "JSON nested too deep");
-    if (depth > MAX_DEPTH)
+    if (depth >= MAX_DEPTH) /* the outermost at 0: MAX_DEPTH levels at most */
         return -1;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
@@ -291,7 +291,7 @@ static int l_decode_json(lua_State *L)
     *j = NULL;
     if (deep) {
         lua_pushnil(L);
-        lua_pushstring(L, "JSON nested more than 200 deep");
+        lua_pushfstring(L, "JSON nested more than %d deep", MAX_DEPTH);
         return 2;
     }
     return 1;

@@ -485,6 +485,9 @@ is(bad, nil, "decode_json: a syntax error gives nil")
 ok(msg:find("^line 1: ") ~= nil, "decode_json: and its line")
 is({ nianbao.decode_json(string.rep("[", 300) .. string.rep("]", 300)) }, { nil, "JSON nested more than 200 deep" },
    "decode_json: nesting deeper than 200 is refused, not a crash")
+is(type(nianbao.decode_json(string.rep("[", 200) .. string.rep("]", 200))), "table", "decode_json: 200 deep is read")
+is({ nianbao.decode_json(string.rep("[", 201) .. string.rep("]", 201)) }, { nil, "JSON nested more than 200 deep" },
+   "decode_json: 201 deep is not (it was)")
 
 -- ---- snapshot (last: it adds records) ----
 do
