@@ -359,6 +359,18 @@ static int l_import(lua_State *L)
                              "the store's folder (sandbox)", path);
     if (strcmp(kind, "bodies") == 0)
         return import_bodies(L, s, path);
+    if (strcmp(kind, "text") != 0 && !nb_kind_find(kind)) { /* a programming error: raised */
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 0; i < nb_nkinds; i++) {
+            luaL_addstring(&b, nb_kinds[i].name);
+            luaL_addstring(&b, ", ");
+        }
+        luaL_pushresult(&b);
+        return luaL_error(L, "store:import: unknown kind '%s' (kinds: %stext, bodies; a body's "
+                             "rules, layout or map: store:put_script; a published report's "
+                             "tables: store:put_figures)", kind, lua_tostring(L, -1));
+    }
     const char *body = opt_str(L, 4, "body");
     if (strcmp(kind, "text") == 0) {
         if (!body)

@@ -440,6 +440,15 @@ error_is(function() w:count("request", { year = "2020" }) end,
 error_is(function() w:flow("request", { year = 2020.5 }) end,
          "option 'year': a year, an integer from 1900 to 9999 (got 2020.5)", "flow: a year not whole")
 
+-- an import of a kind that is none raises (a programming error), naming every kind it takes
+-- and where a script or a report's figures go (it returned nil, "unknown record kind", and
+-- named neither text nor bodies)
+error_is(function() w:import("rules", "x.lua", {}) end,
+         "store:import: unknown kind 'rules' (kinds: request, case, document, matter, decision, "
+         .. "charge, purchase, holiday, text, bodies; a body's rules, layout or map: "
+         .. "store:put_script; a published report's tables: store:put_figures)",
+         "import: an unknown kind raises, naming the kinds")
+
 -- ---- options typed wrong are refused, not ignored ----
 error_is(function() nianbao.open(nil, { readonyl = true }) end,
          "nianbao.open: unknown option 'readonyl' (options: create, readonly)",
