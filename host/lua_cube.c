@@ -168,6 +168,8 @@ static int l_stock(lua_State *L)
     }
     if (!start)
         return luaL_error(L, "stock: give start = the field that opens a record's life");
+    if (at && sc.year) /* at decided, the year read as nothing */
+        return luaL_error(L, "store:stock: give year or at, not both");
     lua_settop(L, 3);
     cube_ud *u = new_cube(L);
     char err[512];
@@ -249,8 +251,9 @@ static int l_cube_get(lua_State *L)
     return 1;
 }
 
-/* cube:records(label, ...) -> array of {rid=, id=, source=, line=} */
-static int l_cube_records(lua_State *L)
+/* cube:records(label, ...) -> array of {rid=, id=, source=, line=}; its errors begin with
+ * FN (cube:records, or cube:ids, which is made from it) */
+static int records_of(lua_State *L, const char *fn)
 {
     nb_cube *c = check_cube(L, 1);
     int idx[NB_CUBE_MAXDIMS];
@@ -259,13 +262,13 @@ static int l_cube_records(lua_State *L)
     nb_store *s = nb_check_store(L, -1);
     lua_pop(L, 1);
     if (!c->ids)
-        return luaL_error(L, "cube:records: this cube keeps no record ids (make it with ids = true)");
+        return luaL_error(L, "%s: this cube keeps no record ids (make it with ids = true)", fn);
     /* The id list is owned by a userdata, so an error below cannot leak it. */
     nb_idlist *ids = lua_newuserdatauv(L, sizeof *ids, 0);
     memset(ids, 0, sizeof *ids);
     luaL_setmetatable(L, "nianbao.idlist");
     if (nb_cube_ids(c, idx, ids) != 0)
-        return luaL_error(L, "cube:records: out of memory");
+        return luaL_error(L, "%s: out of memory", fn);
     const nb_kind *k = nb_kind_find(c->kind);
     int n = ids->n;
     /* the refs owned by a userdata too: an error below cannot leak them */
@@ -291,13 +294,15 @@ static int l_cube_records(lua_State *L)
     return 1;
 }
 
+static int l_cube_records(lua_State *L)
+{
+    return records_of(L, "cube:records");
+}
+
 /* cube:ids(label, ...) -> array of record ids (text) */
 static int l_cube_ids(lua_State *L)
 {
-    int top = lua_gettop(L);
-    lua_pushcfunction(L, l_cube_records);
-    lua_insert(L, 1);
-    lua_call(L, top, 1);
+    records_of(L, "cube:ids");
     lua_Integer n = luaL_len(L, -1);
     lua_createtable(L, (int)n, 0);
     for (lua_Integer i = 1; i <= n; i++) {

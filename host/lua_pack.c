@@ -23,7 +23,7 @@ static int l_verify_packs(lua_State *L)
  * forgotten, in one transaction. */
 static int l_repack(lua_State *L)
 {
-    nb_store *s = nb_check_writable(L, 1, "repack");
+    nb_store *s = nb_check_writable(L, 1, "store:repack");
     char err[1024];
     long lost = 0;
     nb_err rc = nb_store_begin(s, err, sizeof err);

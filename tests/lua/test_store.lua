@@ -449,6 +449,19 @@ error_is(function() w:import("rules", "x.lua", {}) end,
          .. "store:put_script; a published report's tables: store:put_figures)",
          "import: an unknown kind raises, naming the kinds")
 
+-- errors name the method called (cube:ids said cube:records; a read-only repack said repack)
+do
+  local f = w:flow("request", { body = "沈河区", year = 2020, ids = false })
+  error_is(function() f:ids("new", "person") end,
+           "cube:ids: this cube keeps no record ids (make it with ids = true)", "cube:ids: its own name")
+  error_is(function() f:records("new", "person") end,
+           "cube:records: this cube keeps no record ids (make it with ids = true)", "cube:records: its own name")
+  error_is(function() w:readonly():repack() end,
+           "store:repack: the store is open read-only here", "repack: read-only, named store:repack")
+  error_is(function() w:stock("request", { year = 2020, at = 20200601, start = "received", ["end"] = "closed" }) end,
+           "store:stock: give year or at, not both", "stock: year and at both: refused (at was used alone)")
+end
+
 -- ---- options typed wrong are refused, not ignored ----
 error_is(function() nianbao.open(nil, { readonyl = true }) end,
          "nianbao.open: unknown option 'readonyl' (options: create, readonly)",
