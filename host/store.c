@@ -600,14 +600,16 @@ void nb_store_interrupt_all(void)
             sqlite3_interrupt(open_dbs[i]);
 }
 
-/* Waits for a lock held by another process: the caller's notice once, then
- * up to busy_ms: in steps of 1 ms at first, then of 50 ms. */
-static int busy_wait(void *ud, int count)
+/* Waits for a lock held by another process, up to busy_ms: in steps of 1 ms at first,
+ * then of 50 ms; the caller's notice once the 1 ms steps are over (a lock held for a few
+ * milliseconds, a worker's short write, is not worth a word: a regeneration's parent met
+ * its own workers' so and said it was waiting). */
+int nb_store_busy_wait(void *ud, int count)
 {
     nb_store *s = ud;
     if (s->opts.busy_ms < 0) /* not at all */
         return 0;
-    if (count == 0 && s->opts.waiting)
+    if (count == 20 && s->opts.waiting)
         s->opts.waiting(s->opts.ud, s->path);
     /* 1 ms steps first (another worker's short write), then 50 ms */
     long waited = count < 20 ? count : 20 + (long)(count - 20) * 50;
@@ -698,7 +700,7 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
         flags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "cannot open");
-    sqlite3_busy_handler(s->db, busy_wait, s);
+    sqlite3_busy_handler(s->db, nb_store_busy_wait, s);
     /* The connection's own settings (nothing is read yet). */
     if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
         (mode != NB_OPEN_READ &&

@@ -35,7 +35,8 @@ typedef struct {
     int mode;      /* nb_open_mode */
     int busy_ms;   /* wait for a lock this long (0: NB_BUSY_MS; below 0: not at all), then
                       NB_ERR_BUSY */
-    void (*waiting)(void *ud, const char *path); /* called once when a wait starts */
+    void (*waiting)(void *ud, const char *path); /* called once when a wait has gone on
+                                                    some 20 ms (nb_store_busy_wait) */
     void *ud;
 } nb_open_opts;
 
@@ -137,6 +138,10 @@ nb_err nb_store_open(const char *path, int mode, nb_store **out, char *err, size
 int nb_store_owns_file(const nb_store *s, const char *path);
 nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **out, char *err,
                           size_t errlen);
+
+/* SQLite's busy handler of store UD (a nb_store): 1 to try again after a sleep, 0 to give
+ * up (busy_ms waited); its notice (opts.waiting) at try COUNT 20, some 20 ms in. */
+int nb_store_busy_wait(void *ud, int count);
 void nb_store_close(nb_store *s);
 
 /* Interrupts whatever every open store is doing (sqlite3_interrupt): for the time limit,

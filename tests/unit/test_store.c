@@ -446,6 +446,35 @@ static void test_open_while_writing(const char *path)
     sqlite3_close(w);
 }
 
+/* The busy handler: the notice of a wait comes once, at the 21st try (some 20 ms in), not
+ * at the first (a lock held for a millisecond or two, a worker's short write, was said as a
+ * wait); it gives up when busy_ms is waited, at once when below 0. */
+static int waits_said;
+static void count_wait(void *ud, const char *path)
+{
+    (void)ud, (void)path;
+    waits_said++;
+}
+
+static void test_busy_wait(void)
+{
+    nb_store s = {.path = "x.db"};
+    s.opts.busy_ms = 1000;
+    s.opts.waiting = count_wait;
+    waits_said = 0;
+    int tries = 1;
+    for (int count = 0; count < 20; count++)
+        tries &= nb_store_busy_wait(&s, count);
+    CHECK(tries && waits_said == 0, "busy: the first 20 tries (1 ms each) wait without a word");
+    tries = nb_store_busy_wait(&s, 20);
+    CHECK(tries && waits_said == 1, "busy: the 21st says it is waiting");
+    tries = nb_store_busy_wait(&s, 21);
+    CHECK(tries && waits_said == 1, "busy: once");
+    CHECK(nb_store_busy_wait(&s, 20 + 1000 / 50) == 0, "busy: gives up after busy_ms");
+    s.opts.busy_ms = -1;
+    CHECK(nb_store_busy_wait(&s, 0) == 0 && waits_said == 1, "busy: below 0: at once, without a word");
+}
+
 /* nb_store_snapshot: the reads of a writable store see the store as it was at the first
  * of them while another connection commits, until it is ended, or a write of its own
  * ends it (and reads the store as it is); in a transaction already, nothing. */
@@ -521,6 +550,7 @@ int main(void)
         return 2;
     }
     test_catalogue_versions();
+    test_busy_wait();
     test_create_open();
     test_not_a_store();
     nb_store *s = NULL;
