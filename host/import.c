@@ -837,6 +837,18 @@ static void free_targets(import_state *im)
     nb_strmap_free(&im->target_idx);
 }
 
+/* 1 when a body of the store keeps a mapping (import map). */
+static int has_mappings(nb_store *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM script WHERE role = 'map' LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    int some = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return some;
+}
+
 /* Reads the header and every row, and writes them unless a row was refused. */
 static nb_err import_file(import_state *im, char *err, size_t errlen)
 {
@@ -859,6 +871,10 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
         if (!o->sheet && nb_reader_sheets(im->r, sheets, sizeof sheets) > 1)
             snprintf(err, errlen, "%s: the header of its first sheet does not fit kind '%s' (the "
                      "workbook's sheets: %s; --sheet NAME reads another)", o->path, im->k->name, sheets);
+        else if (!o->map && !o->body && nb_coder_body_column(im->coder) >= 0 && has_mappings(im->s))
+            snprintf(err, errlen, "%s: the header does not fit kind '%s' (a file naming its bodies "
+                     "in a column is read with --map's mapping, not the bodies' stored ones)",
+                     o->path, im->k->name);
         else
             snprintf(err, errlen, "%s: the header does not fit kind '%s'", o->path, im->k->name);
         return NB_ERR_INPUT;

@@ -109,6 +109,20 @@ return { request = { applicant = { ["个人"] = "person", ["公司"] = "business
 LUA
 nb -d s.db import --body 区 map m2.lua
 is "$out" "m2.lua: map script stored for 区 (replaces m.lua)" "a second map replaces the first"
+# a file naming its bodies in a column is read without their stored mappings: when its header
+# does not fit, that is said (a district's file for all its departments, local headers)
+cat >ha.lua <<'LUA'
+return { aliases = { request = { ["来源类别"] = "applicant" } } }
+LUA
+nb -d hs.db init
+nb -d hs.db import --body 区 map ha.lua
+printf '编号,收到日期,来源类别,机关\nH1,2020-05-01,自然人,区\n' >hall.csv
+nb -d hs.db import request hall.csv
+is "$rc:$(printf '%s\n' "$err" | tail -1)" "2:nianbao: hall.csv: the header does not fit kind 'request' (a file naming its bodies in a column is read with --map's mapping, not the bodies' stored ones)" \
+   "a file of several bodies with local headers: the bodies' stored mappings are not used, said"
+nb -d hs.db import --map ha.lua request hall.csv
+is "$rc" 0 "and with --map it is read"
+nb -d s.db import --body 区 map m2.lua
 
 # ---- scripts ----
 printf 'return { rules = {} }\n' >r.lua
