@@ -165,13 +165,22 @@ static int common_affix(const char *a, const char *b, int *shorter)
     return pre > suf ? pre : suf;
 }
 
+#define NEAR_NONE (-3)
+
 /* The field whose column the file lacks that column NAME most looks like (it begins or
  * ends like one of the field's headers, two characters and half the shorter at least:
- * 办结时间 for 办结日期, 处理结果 for 办理结果), or -1. */
+ * 办结时间 for 办结日期, 处理结果 for 办理结果), -1 for the id's (编号), or NEAR_NONE. */
 static int near_field(const nb_coder *c, const char *name)
 {
     const nb_kind *k = c->k;
-    int best = -1, best_common = 1;
+    int best = NEAR_NONE, best_common = 1, shorter;
+    if (c->id_col < 0) { /* the id first: 申请编号 is 编号's, not 申请人类型's (a tie) */
+        int common = common_affix(name, "编号", &shorter);
+        if (common > best_common && 2 * common >= shorter) {
+            best = -1;
+            best_common = common;
+        }
+    }
     for (int f = 0; f < k->nfields; f++) {
         if (c->col_of[f] >= 0)
             continue;
@@ -180,7 +189,7 @@ static int near_field(const nb_coder *c, const char *name)
                  k->fields[f].name);
         char *save;
         for (char *h = strtok_r(headers, "|", &save); h; h = strtok_r(NULL, "|", &save)) {
-            int shorter, common = common_affix(name, h, &shorter);
+            int common = common_affix(name, h, &shorter);
             if (common > best_common && 2 * common >= shorter) {
                 best = f;
                 best_common = common;
@@ -282,6 +291,8 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
             char alias[64];
             snprintf(like, sizeof like, " (if it is %s, %s, which the file lacks, name the column so)",
                      nb_field_alias(&k->fields[f], alias, sizeof alias), k->fields[f].name);
+        } else if (f == -1) {
+            snprintf(like, sizeof like, " (if it is 编号, id, which the file lacks, name the column so)");
         }
         snprintf(reason, sizeof reason, "note: column '%s' is not a field of %s; kept with the raw values%s",
                  name, k->name, like);

@@ -329,6 +329,16 @@ static void test_refused(void)
              csv, csv, csv);
     CHECK(r.rc == NB_OK, "header: columns named like fields: allowed");
     CHECK_STR(r.msgs, want, "header: the note names the field a column looks like, when the file lacks it");
+    /* a local name of the id column (申请编号): the note names 编号, not 申请人类型, which
+       shares its first two characters (a district's file: the note pointed the wrong way) */
+    csv = write_file("idname.csv", "申请编号,收到日期,申请人类型\nX1,2020-01-01,自然人\n");
+    r = run("request", csv, "沈河区", 0, NULL, 0);
+    snprintf(want, sizeof want,
+             "%s:1: note: column '申请编号' is not a field of request; kept with the raw values (if it is "
+             "编号, id, which the file lacks, name the column so)\n"
+             "%s:1: missing required column 'id' (编号)\n", csv, csv);
+    CHECK(r.rc == NB_ERR_INPUT, "header: the id's column named otherwise: refused");
+    CHECK_STR(r.msgs, want, "header: the note names the id's column 编号");
     csv = write_file("both.csv", "编号,收到日期,申请人类型,办结日期,办理结果,办结时间\nX1,2020-01-01,自然人,2020-01-05,1,\n");
     r = run("request", csv, "沈河区", 1, NULL, 0);
     snprintf(want, sizeof want, "%s:1: note: column '办结时间' is not a field of request; kept with the raw values\n",
