@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bodies.h"
 #include "coder.h"
@@ -711,14 +712,20 @@ static void bind_replaced(import_state *im, const target *t, sqlite3_stmt *st, c
 static nb_err note_replaced(import_state *im, const target *t, const char *where,
                             const char *base, char *err, size_t errlen)
 {
-    char sql[768];
-    snprintf(sql, sizeof sql, "SELECT s.path, count(*) FROM %s r JOIN source s ON s.id = r.src "
-                              "WHERE %s AND s.path IS NOT (SELECT path FROM source WHERE id = ?2) "
-                              "GROUP BY s.path ORDER BY s.path", im->k->table, where);
+    char sql[900];
+    /* files by their canonical paths (as typed, a store of before version 2's): this file
+       however its path was spelt, and another folder's file, each apart */
+    snprintf(sql, sizeof sql, "SELECT coalesce(s.canonical, s.path) AS p, count(*) FROM %s r "
+                              "JOIN source s ON s.id = r.src WHERE %s AND "
+                              "coalesce(s.canonical, s.path) IS NOT ?5 GROUP BY p ORDER BY p",
+             im->k->table, where);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
     bind_replaced(im, t, st, base);
+    sqlite3_bind_text(st, 5, im->canonical, -1, SQLITE_STATIC);
+    char here[PATH_MAX]; /* a path below the working folder is said from there */
+    size_t hl = getcwd(here, sizeof here) ? strlen(here) : 0;
     int step, n = 0;
     long more = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -727,16 +734,19 @@ static nb_err note_replaced(import_state *im, const target *t, const char *where
             more += rows;
             continue;
         }
-        char reason[1200];
+        const char *path = (const char *)sqlite3_column_text(st, 0);
+        if (hl > 1 && strncmp(path, here, hl) == 0 && path[hl] == '/')
+            path += hl + 1;
+        char reason[PATH_MAX + 300];
         snprintf(reason, sizeof reason, "note: --replace%s %s %ld row%s of %s from %s",
                  im->o->replace == NB_REPLACE_ALL ? "-all" : "", im->o->dry_run ? "would remove" : "removes",
-                 rows, rows == 1 ? "" : "s", t->name, (const char *)sqlite3_column_text(st, 0));
+                 rows, rows == 1 ? "" : "s", t->name, path);
         note(im, reason);
     }
     if (more) {
         char reason[160];
-        snprintf(reason, sizeof reason, "note: and %ld row%s of %d other files", more,
-                 more == 1 ? "" : "s", n - 5);
+        snprintf(reason, sizeof reason, "note: and %ld row%s of %d other file%s", more,
+                 more == 1 ? "" : "s", n - 5, n - 5 == 1 ? "" : "s");
         note(im, reason);
     }
     sqlite3_finalize(st);
@@ -788,8 +798,9 @@ static nb_err cover(import_state *im, const target *t, char *err, size_t errlen)
     if (!some) {
         char reason[256];
         snprintf(reason, sizeof reason,
-                 "note: no row of this file is of %d (by %s): %d is declared complete with none, its "
-                 "cells 0", im->o->cover_year, im->k->period, im->o->cover_year);
+                 "note: no row of this file is of %d (by %s): %d %s complete with none, its "
+                 "cells 0", im->o->cover_year, im->k->period, im->o->cover_year,
+                 im->o->dry_run ? "would be declared" : "is declared");
         note(im, reason);
     }
     return NB_OK;

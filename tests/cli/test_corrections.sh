@@ -29,6 +29,20 @@ fixed/requests.csv: 1 row removed (earlier rows from files named requests.csv)" 
 is "$err" "fixed/requests.csv: note: --replace removes 1 row of 区 from jan/requests.csv" "--replace: and whence"
 is "$(sqlite3 s.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request ORDER BY id)")" "A1 A3 B1" \
    "--replace: no stale rows, other files' rows kept"
+# the files are told apart by their canonical paths: the same file however its path is spelt
+# (no note), a file of the same name typed alike in another folder (its note)
+mkdir -p y1 y2 && printf '编号,收到日期,申请人类型\nY0,2021-01-04,自然人\nY1,2021-01-05,自然人\n' >y1/年.csv
+printf '编号,收到日期,申请人类型\nY2,2022-01-05,自然人\n' >y2/年.csv
+nb -d ys.db init
+cd y1 && nb -d ../ys.db import --body 乙 request 年.csv && cd ..
+cd y2 && nb -d ../ys.db import --body 乙 --replace --dry-run request 年.csv && cd ..
+is "$err" "年.csv: note: --replace would remove 2 rows of 乙 from $T/y1/年.csv" \
+   "--replace: another folder's file typed alike is named (its whole path: the working folder is not above it)"
+printf '编号,收到日期,申请人类型\nY1,2021-01-05,自然人\n' >y1/年.csv
+nb -d ys.db import --body 乙 --replace request ./y1/../y1/年.csv
+is "$rc:$out:$err" "0:./y1/../y1/年.csv: 1 row read, 0 inserted, 1 updated, 0 unchanged, 0 refused
+./y1/../y1/年.csv: 1 row removed (earlier rows from files named 年.csv):" \
+   "--replace: the same file spelt otherwise, a row fewer: it goes without a note (the correction --replace is for)"
 printf '编号,收到日期,申请人类型\nC1,2020-03-01,自然人\n' >all.csv
 nb -d s.db import --body 区 --replace-all request all.csv
 is "$rc:$out" "0:all.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused

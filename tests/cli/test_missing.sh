@@ -39,8 +39,8 @@ printf '编号,收到日期,申请人类型\nW1,2021-03-01,自然人\n' >w.csv
 nb -d w.db init
 before=$(snapshot w.db)
 nb -d w.db import --body 区 --year 2012 --dry-run request w.csv
-is "$rc:$err" "0:w.csv: note: no row of this file is of 2012 (by received): 2012 is declared complete with none, its cells 0" \
-   "--year of a year the file has no row of, --dry-run: the same note (a dry run is how a year typed wrong is caught)"
+is "$rc:$err" "0:w.csv: note: no row of this file is of 2012 (by received): 2012 would be declared complete with none, its cells 0" \
+   "--year of a year the file has no row of, --dry-run: the note, as what would be (a dry run is how a year typed wrong is caught)"
 is "$(snapshot w.db)" "$before" "and nothing written"
 is "$(nbsql w.db "SELECT count(*) FROM coverage")" 0 "no year declared"
 nb -d w.db import --body 区 --year 2012 request w.csv
