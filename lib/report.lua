@@ -117,10 +117,10 @@ end
 -- The kinds of FMT's cubes that have no record in CUBES (every cube of the kind is all
 -- 0) and whose year an import did not declare complete for every body of SET (a
 -- roll-up's 0 is a count only when each of its bodies has none for certain; a roll-up
--- body that holds nothing of its own, its subtree's node alone, declares nothing):
--- kind -> true, and the names of their cubes: name -> true. YEARS_OF: store:years, or a
--- batch's memo of it.
-local function missing_kinds(store, set, year, fmt, cubes, years_of)
+-- body of a subtree that never held a record of the kind, its node alone, need not
+-- declare it; a subtree of such nodes alone has no count): kind -> true, and the names
+-- of their cubes: name -> true.
+local function missing_kinds(store, set, year, fmt, cubes)
   local total, kinds, blank = {}, {}, {}
   for name, c in pairs(fmt.cubes) do
     local ok, n = pcall(cubes[name].get, cubes[name])
@@ -129,14 +129,16 @@ local function missing_kinds(store, set, year, fmt, cubes, years_of)
   local coverage = {} -- body -> store:coverage(body), asked once
   for kind, n in pairs(total) do
     if n == 0 then
-      local covered = true
+      local covered, asked = true, 0
       for _, b in ipairs(set) do
-        if #set == 1 or not store:body(b).rollup or #(years_of and years_of(b) or store:years(b)) > 0 then
+        if #set == 1 or not store:body(b).rollup or store:count(kind, { body = b }) > 0 then
+          asked = asked + 1
           coverage[b] = coverage[b] or store:coverage(b)
           local cov = coverage[b][kind]
           covered = covered and cov ~= nil and cov[year] == true
         end
       end
+      covered = covered and asked > 0
       if not covered then kinds[kind] = true end
     end
   end
@@ -172,7 +174,7 @@ function report.tabulate(store, body, year, fmt, opts)
     ctx.cubes = opts.cubes and opts.cubes(fmt, set, year)
                 or cubes_from_store(store, set, rollup, year, fmt, opts.ids)
     local blank
-    ctx.missing, blank = missing_kinds(store, set, year, fmt, ctx.cubes, opts.years)
+    ctx.missing, blank = missing_kinds(store, set, year, fmt, ctx.cubes)
     ctx.tables = fmt:build(ctx.cubes, { blank = blank })
   end
   ctx.by_id = {}

@@ -77,6 +77,19 @@ nb -d ru.db import --body 乙 --year 2021 case cases.csv
 nb -d ru.db report --body 市 --year 2021 --to json --out ru
 is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["appeals"]["review"]["total"])' ru/市-2021.json)" \
    0 "both declared: the roll-up counts 0"
+# the roll-up's own narrative does not make it a body that must declare (it holds no case)
+printf '## 一、总体情况\n\n文字。\n' >市-2021.md
+nb -d ru.db import --body 市 text 市-2021.md
+nb -d ru.db report --body 市 --year 2021 --to json --out ru
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["appeals"]["review"]["total"])' ru/市-2021.json)" \
+   0 "the roll-up's own narrative: still 0"
+# a subtree of roll-up nodes alone, with no records: blank, not 0
+printf '名称,上级,汇总\n省,,是\n市A,省,是\n市B,省,是\n' >tree2.csv
+nb -d ru2.db init
+nb -d ru2.db import bodies tree2.csv
+nb -d ru2.db report --body 省 --year 2021 --to json --out ru2
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["appeals"]["review"]["total"])' ru2/省-2021.json)" \
+   None "a subtree of roll-up nodes without records: blank (nothing declared it)"
 
 # ---- narratives are checked when imported ----
 printf '## 一、总体情况\n\n共收到申请{{requests.new.total}}件。\n' >text-2020.md
