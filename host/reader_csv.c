@@ -41,6 +41,7 @@ typedef struct {
     int eol;            /* EOL_* */
     int enc;            /* ENC_*; ENC_NONE while every line was ASCII */
     long enc_line;      /* the line that fixed the encoding */
+    int marked;         /* GB18030 by its byte order mark: every line is read so */
     long dline;         /* line number at raw[rpos], counted while enc is ENC_NONE */
     iconv_t cd;         /* GB18030 to UTF-8, opened when first needed */
     char *buf;          /* decoded text, buf[len] = '\0' */
@@ -284,15 +285,19 @@ static size_t decode_gb(csv_reader *c, const unsigned char *s, size_t n)
         ls = done + line_start(s + done, k - done, cr);
         le = line_end(s, k, n, cr);
         append(c, s + done, ls - done);
-        if (nb_utf8_invalid_at(s + ls, le - ls) == le - ls) {
+        if (!c->marked && nb_utf8_invalid_at(s + ls, le - ls) == le - ls) {
             csv_fail(c, NB_ERR_INPUT, 0, "mixed encodings: line %ld is GB18030, this line is UTF-8",
                      c->enc_line);
             return ls;
         }
         if (gb_convert(c, s + ls, le - ls, &bad) != 0) {
-            csv_fail(c, NB_ERR_INPUT, 0,
-                     "mixed encodings: line %ld is GB18030, this line is not (byte 0x%02X)",
-                     c->enc_line, s[ls + bad]);
+            if (c->marked)
+                csv_fail(c, NB_ERR_INPUT, 0, "not GB18030 text despite its byte order mark "
+                                             "(byte 0x%02X)", s[ls + bad]);
+            else
+                csv_fail(c, NB_ERR_INPUT, 0,
+                         "mixed encodings: line %ld is GB18030, this line is not (byte 0x%02X)",
+                         c->enc_line, s[ls + bad]);
             return ls;
         }
         done = le;
@@ -657,7 +662,17 @@ static nb_err csv_start(csv_reader *c, char *err, size_t errlen)
         c->enc = ENC_BOM;
         c->base.encoding = "UTF-8 with BOM";
     } else if (c->rlen >= 4 && memcmp(c->raw, "\x84\x31\x95\x33", 4) == 0) {
-        c->rpos = 4; /* GB18030's byte order mark (U+FEFF): the rest read as any GB18030 */
+        /* GB18030's byte order mark (U+FEFF): every line is GB18030, none guessed (a line
+           whose bytes are valid UTF-8 too, 省 say, is GB18030's) */
+        if ((c->cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1) {
+            nb_reader_seterr(err, errlen, "iconv cannot read GB18030: %s", strerror(errno));
+            return NB_ERR_INPUT;
+        }
+        c->rpos = 4;
+        c->enc = ENC_GB;
+        c->marked = 1;
+        c->enc_line = 1;
+        c->base.encoding = "GB18030 with BOM";
     }
     if ((e = check_not_empty(c, err, errlen)) != NB_OK)
         return e;

@@ -239,6 +239,13 @@ nb -d gbbom.db init
 nb -d gbbom.db import --body 甲 request gbbom.csv
 is "$rc:$out:$err" "0:gbbom.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
 created body 甲:" "GB18030 with its byte order mark: read, the first column found"
+# the mark settles the encoding: a line whose GB18030 bytes are valid UTF-8 too (其他 is
+# C6 E4 CB FB: not; 省 is CA A1, also U+02A1 in UTF-8) is read as GB18030, not guessed
+{ printf '\204\061\225\063'; printf '编号,收到日期,申请人类型,备注\n' | iconv -f UTF-8 -t GB18030; printf 'G3,2020-01-05,person,\312\241\n'; } >gbbom2.csv
+nb -d gbbom.db import --body 甲 request gbbom2.csv
+is "$rc:$err" "0:gbbom2.csv:1: note: column '备注' is not a field of request; kept with the raw values" \
+   "GB18030 with its mark: a line that is also valid UTF-8 is read as GB18030"
+is "$(nbsql gbbom.db "SELECT instr(raw, '省') > 0 FROM request WHERE id = 'G3'")" 1 "and its text is GB18030's (省, not ʡ)"
 
 printf '%s\n' "$H" 'B1,2020-01-05,自然人,,' 'B2,2020-01-05,自然人,,' 'B1,2020-01-06,企业,,' >dup.csv
 refused "duplicate id" dup.csv \
