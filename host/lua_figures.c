@@ -235,7 +235,8 @@ static int json_gc(lua_State *L)
 static int push_json(lua_State *L, json_t *v, int depth)
 {
     luaL_checkstack(L, 4, "JSON nested too deep");
-    if (depth >= MAX_DEPTH) /* the outermost at 0: MAX_DEPTH levels at most */
+    if (depth >= MAX_DEPTH && (json_is_object(v) || json_is_array(v))) /* the outermost at
+        0: MAX_DEPTH levels of objects and arrays at most, whatever they hold */
         return -1;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {

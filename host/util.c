@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -621,11 +622,14 @@ nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encodin
     size_t il = len, ol = room - 1;
     nb_err rc = NB_OK;
     if (iconv(cd, &in, &il, &o, &ol) == (size_t)-1) {
-        /* UTF-8's first bad byte when UTF-8 characters come before it (the text is UTF-8
-           gone wrong there, a character cut short at its end say: GB18030 reads such
-           bytes as other characters and fails somewhere else), else GB18030's */
-        *bad = nb_ascii_run((const unsigned char *)s, utf8_bad) < utf8_bad ? utf8_bad
-                                                                          : (size_t)(in - s);
+        int why = errno; /* EINVAL: the text ended within a character */
+        /* where the reading that went farther stopped (GB18030 reads UTF-8 as other
+           characters, and a GB18030 text's first characters may be UTF-8 by chance); but a
+           text cut within its last character fails both there, GB18030 a byte or two past
+           UTF-8 (its input ended within a character): that character's first byte */
+        size_t gb_bad = (size_t)(in - s);
+        *bad = why == EINVAL && len - utf8_bad < 4 ? utf8_bad
+                                                     : gb_bad > utf8_bad ? gb_bad : utf8_bad;
         rc = NB_ERR_INPUT;
     }
     out->len = (size_t)(o - out->data);

@@ -107,8 +107,8 @@ size_t nb_utf8_invalid_at(const unsigned char *s, size_t len);
 
 /* S[0..LEN) as UTF-8 text in OUT: as it is when it is valid UTF-8 (*ENCODING "UTF-8"),
  * else converted from GB18030 (*ENCODING "GB18030"). NB_ERR_INPUT when it is neither,
- * with *BAD the offset of the first byte that is not UTF-8 when UTF-8 characters come
- * before it, else of the first that is not GB18030; NB_ERR_NOMEM. */
+ * with *BAD the offset where the reading (UTF-8 or GB18030) that went farther stopped, or
+ * of the cut character's first byte in a text cut within its last; NB_ERR_NOMEM. */
 nb_err nb_text_utf8(const char *s, size_t len, nb_buf *out, const char **encoding,
                     size_t *bad);
 

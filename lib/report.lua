@@ -257,8 +257,9 @@ function report.build(store, opts)
   end
   if opts.rules ~= nil then -- a list of { name =, content = } (what rule_files reads)
     local ok = type(opts.rules) == "table"
-    for _, r in ipairs(ok and opts.rules or {}) do
-      ok = ok and type(r) == "table" and type(r.name) == "string" and type(r.content) == "string"
+    for k, r in pairs(ok and opts.rules or {}) do -- a key not 1..n (one file, not a list) too
+      ok = ok and math.type(k) == "integer" and k >= 1 and k <= #opts.rules and type(r) == "table"
+        and type(r.name) == "string" and type(r.content) == "string"
     end
     if not ok then
       error("report.build: option 'rules': a list of rule files, each { name = FILE, content = TEXT }", 2)

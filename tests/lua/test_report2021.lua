@@ -199,7 +199,7 @@ is(select(2, pcall(report.build, store, { body = BODY, year = "2021" })),
    "report.build: option 'year': an integer (got the string '2021')", "report.build: a year as text")
 is(select(2, pcall(report.build, store, { year = 2021 })),
    "report.build: option 'body': a body's name (got nil)", "report.build: no body")
-for _, rules in ipairs{ "x.lua", { "x.lua" }, { { name = "x.lua" } } } do
+for _, rules in ipairs{ "x.lua", { "x.lua" }, { { name = "x.lua" } }, { name = "x.lua", content = "return {}" } } do
   is(select(2, pcall(report.build, store, { body = BODY, year = 2021, rules = rules })),
      "report.build: option 'rules': a list of rule files, each { name = FILE, content = TEXT }",
      "report.build: rules not a list of files: said")

@@ -508,6 +508,10 @@ ok(msg:find("^line 1: ") ~= nil, "decode_json: and its line")
 is({ nianbao.decode_json(string.rep("[", 300) .. string.rep("]", 300)) }, { nil, "JSON nested more than 200 deep" },
    "decode_json: nesting deeper than 200 is refused, not a crash")
 is(type(nianbao.decode_json(string.rep("[", 200) .. string.rep("]", 200))), "table", "decode_json: 200 deep is read")
+is(type(nianbao.decode_json(string.rep("[", 200) .. "1" .. string.rep("]", 200))), "table",
+   "decode_json: 200 deep holding a number is read (a number is no level)")
+is(type(nianbao.decode_json(string.rep("[", 199) .. '{"a":1}' .. string.rep("]", 199))), "table",
+   "decode_json: 199 arrays and an object holding a number: 200 levels, read")
 is({ nianbao.decode_json(string.rep("[", 201) .. string.rep("]", 201)) }, { nil, "JSON nested more than 200 deep" },
    "decode_json: 201 deep is not (it was)")
 

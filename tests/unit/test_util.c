@@ -271,6 +271,12 @@ static void test_text_utf8(void)
     b.len = 0;
     CHECK(nb_text_utf8("自然人自然\xe4\xba", 17, &b, &enc, &bad) == NB_ERR_INPUT && bad == 15,
           "text_utf8: UTF-8 cut short: its cut character named, not where GB18030 failed");
+    /* GB18030 whose first characters are valid UTF-8 by chance (## 一、 in GBK: 23 23 20 D2
+       BB A1 A2), cut within its last character: the cut is named, not the start */
+    b.len = 0;
+    CHECK(nb_text_utf8("## \xd2\xbb\xa1\xa2\xd7\xdc\xcc\xe5\xc7\xe9\xbf\xf6\xd2", 16, &b, &enc, &bad) ==
+              NB_ERR_INPUT && bad == 15,
+          "text_utf8: GB18030 cut at its end, its start UTF-8 by chance: the cut named");
     /* GB18030 with a bad byte late: that byte is named (UTF-8 fails at the start) */
     b.len = 0;
     CHECK(nb_text_utf8("\xd7\xd4\xc8\xbb\xc8\xcb\xff", 7, &b, &enc, &bad) == NB_ERR_INPUT && bad == 6,
