@@ -392,8 +392,13 @@ long nb_coder_unknowns(nb_coder *c, const char *file, int one_row, nb_diag_fn fn
         const char *dict = c->k->fields[u->field].dict;
         const nb_value *h = dict ? nb_value_heading(dict, u->value) : NULL;
         if (h) { /* 不予公开: a heading over the items a record takes */
-            nb_buf_printf(&r, "'%s' is a heading of the national table, not a value: give one "
-                              "of its items", u->value);
+            if (one_row)
+                nb_buf_printf(&r, "'%s' is a heading of the national table, not a value: give "
+                                  "one of its items", u->value);
+            else
+                nb_buf_printf(&r, "'%s' in %ld row%s, first at line %ld, is a heading of the "
+                                  "national table, not a value: give one of its items", u->value,
+                              u->count, u->count == 1 ? "" : "s", u->first_line);
             const nb_dict *d = nb_dict_find(dict);
             size_t hl = strlen(h->code);
             for (int j = 0; j < d->nvalues; j++)

@@ -168,8 +168,8 @@ static int l_stock(lua_State *L)
     }
     if (!start)
         return luaL_error(L, "stock: give start = the field that opens a record's life");
-    if (at && sc.year) /* at decided, the year read as nothing */
-        return luaL_error(L, "store:stock: give year or at, not both");
+    if (at && (sc.year || sc.ymin)) /* at decided, the years read as nothing */
+        return luaL_error(L, "store:stock: give year (or years) or at, not both");
     lua_settop(L, 3);
     cube_ud *u = new_cube(L);
     char err[512];

@@ -223,13 +223,20 @@ function checkfile.lines(doc, ctx)
         unjudged = unjudged + 1
         if unjudged <= 20 then
           lines[#lines + 1] = "         " .. r.message
+        elseif unjudged == 21 then -- the rest counted once, where they begin
+          local more = 0
+          for _, x in ipairs(g.results) do
+            if x.status == "NOT_ASSESSABLE" and (x.message or "") ~= "" then more = more + 1 end
+          end
+          lines[#lines + 1] = string.format("         ……另有 %d 项无法判断（见检查结果文件）", more - 20)
         end
       elseif r.status == "FAIL" then
         shown = shown + 1
-        if shown > 20 then
+        if shown == 21 then
           lines[#lines + 1] = string.format("         ……另有 %d 项未通过（见检查结果文件）", g.FAIL - 20)
-          break
         end
+      end
+      if r.status == "FAIL" and shown <= 20 then
         local message, places, records = note_of(r, describe)
         local parts = {}
         if places ~= "" then parts[#parts + 1] = places end

@@ -297,7 +297,11 @@ end
 -- would make (a name typed wrong shows before anything is written).
 local function say_created(c, res)
   local said = c.opt.dry_run and "would create body " or "created body "
-  for _, b in ipairs(res.created) do print(said .. b) end
+  c.said_created = c.said_created or {} -- a dry run of several files: each file alone would
+  for _, b in ipairs(res.created) do     -- create it; said once
+    if not c.said_created[b] then print(said .. b) end
+    c.said_created[b] = true
+  end
 end
 
 -- Tells the outcome of an import of records from PATH (store:import's RES, ERR, DETAIL).

@@ -60,6 +60,8 @@ is "$(snapshot s.db)" "$before" "dry run: the store is unchanged"
 nb -d s.db import --body 新机关 --dry-run request dry.csv
 is "$rc:$out" "0:dry.csv: 2 rows read, 2 inserted, 0 updated, 0 unchanged, 0 refused (dry run: nothing written)
 would create body 新机关" "dry run: the body it would create is said (a name typed wrong shows before anything is written)"
+nb -d s.db import --body 新机关 --dry-run request dry.csv dry.csv
+is "$rc:$(printf '%s\n' "$out" | grep -c '^would create body 新机关$')" "0:1" "dry run of two files: the body said once"
 is "$(snapshot s.db)" "$before" "dry run: no body created"
 
 # Several files in one command: each all or none, as if one by one.
@@ -217,10 +219,10 @@ refused "missing required column" nocol.csv "" \
 nianbao: nocol.csv: the header does not fit kind 'request'"
 
 # a heading of the national table (三、不予公开) is no value: its items are named
-printf '%s\n' "$H" 'B1,2020-01-05,自然人,2020-01-10,不予公开' >heading.csv
+printf '%s\n' "$H" 'B1,2020-01-05,自然人,2020-01-10,不予公开' 'B2,2020-01-05,自然人,2020-01-10,不予公开' >heading.csv
 refused "a heading as a value" heading.csv \
-    "heading.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
-    "heading.csv:2: field 'outcome': '不予公开' is a heading of the national table, not a value: give one of its items, 3.1 属于国家秘密, 3.2 其他法律行政法规禁止公开, 3.3 危及“三安全一稳定”, 3.4 保护第三方合法权益, 3.5 属于三类内部事务信息, 3.6 属于四类过程性信息, 3.7 属于行政执法案卷, 3.8 属于行政查询事项"
+    "heading.csv: 2 rows read, 0 inserted, 0 updated, 0 unchanged, 2 refused; nothing written" \
+    "heading.csv:2: field 'outcome': '不予公开' in 2 rows, first at line 2, is a heading of the national table, not a value: give one of its items, 3.1 属于国家秘密, 3.2 其他法律行政法规禁止公开, 3.3 危及“三安全一稳定”, 3.4 保护第三方合法权益, 3.5 属于三类内部事务信息, 3.6 属于四类过程性信息, 3.7 属于行政执法案卷, 3.8 属于行政查询事项"
 
 # columns apart by tabs or semicolons: the header is read as one column, and said so
 printf '编号\t收到日期\t申请人类型\nB1\t2020-01-05\t自然人\n' >tabs.csv

@@ -466,4 +466,25 @@ do
   store:close()
 end
 
+-- ---- checkfile.lines: under a rule, 20 failures and 20 reasons not judged at most, the
+-- rest counted; the reasons after the 21st failure are not lost (it stopped there) ----
+do
+  local checkfile = require "checkfile"
+  local results = {}
+  for i = 1, 25 do
+    results[#results + 1] = { id = "Z1", severity = "error", title = "t", status = "FAIL", left = i, right = 0,
+                              evidence = {}, message = "f" .. i }
+  end
+  for i = 1, 25 do
+    results[#results + 1] = { id = "Z1", severity = "error", title = "t", status = "NOT_ASSESSABLE",
+                              evidence = {}, message = "n" .. i }
+  end
+  local lines = checkfile.lines({ body = "甲", year = 2021, format = "gov2021", checks = results }, {})
+  local text = table.concat(lines, "\n")
+  tap.is(#lines, 1 + 1 + 20 + 1 + 20 + 1, "checkfile.lines: the summary, the rule, 20 and 20, two counts")
+  tap.ok(text:find("……另有 5 项未通过", 1, true), "checkfile.lines: the failures past 20 counted")
+  tap.ok(text:find("……另有 5 项无法判断", 1, true), "checkfile.lines: the reasons past 20 counted")
+  tap.ok(text:find("         n20\n", 1, true), "checkfile.lines: the reasons after the 21st failure shown")
+end
+
 return tap.done()

@@ -459,7 +459,9 @@ do
   error_is(function() w:readonly():repack() end,
            "store:repack: the store is open read-only here", "repack: read-only, named store:repack")
   error_is(function() w:stock("request", { year = 2020, at = 20200601, start = "received", ["end"] = "closed" }) end,
-           "store:stock: give year or at, not both", "stock: year and at both: refused (at was used alone)")
+           "store:stock: give year (or years) or at, not both", "stock: year and at both: refused (at was used alone)")
+  error_is(function() w:stock("request", { years = { 2021, 2021 }, at = 20200301, start = "received", ["end"] = "closed" }) end,
+           "store:stock: give year (or years) or at, not both", "stock: years and at both: refused")
 end
 
 -- ---- options typed wrong are refused, not ignored ----
