@@ -811,6 +811,19 @@ local function clock(seconds)
   return string.format("%d:%02d", seconds // 60, seconds % 60)
 end
 
+-- regen --body: a note for each roll-up above the body (its reports were not made again,
+-- and the body's data that they add up may have changed).
+local function roll_ups_not_made(c)
+  local b = c.store:body(c.opt.body)
+  while b.parent do
+    b = c.store:body(b.parent)
+    if b.rollup then
+      print(string.format("note: %s adds up %s: its reports were not made again (nianbao regen --body %s, or regen without --body)",
+        b.name, c.opt.body, b.name))
+    end
+  end
+end
+
 local function run_regen(c)
   if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
   local plan = regen.plan(c.store, { bodies = c.opt.body and { c.opt.body } or nil, years = c.opt.years })
@@ -826,6 +839,8 @@ local function run_regen(c)
     else
       print("nothing to regenerate (no body has records, texts or figures in a year a format covers)")
     end
+    -- a body whose records were all removed: the roll-ups that added them up are stale
+    if c.opt.body and #plan.skipped == 0 then roll_ups_not_made(c) end
     return 0
   end
   local out = c.opt.out or "out"
@@ -925,16 +940,7 @@ local function run_regen(c)
   -- --body: the roll-ups above a body whose reports changed were not made again
   local changed = false
   for _, r in ipairs(result.reports) do changed = changed or r.first_run or r.changed end
-  if c.opt.body and changed then
-    local b = c.store:body(c.opt.body)
-    while b.parent do
-      b = c.store:body(b.parent)
-      if b.rollup then
-        print(string.format("note: %s adds up %s: its reports were not made again (nianbao regen --body %s, or regen without --body)",
-          b.name, c.opt.body, b.name))
-      end
-    end
-  end
+  if c.opt.body and changed then roll_ups_not_made(c) end
   for _, l in ipairs(result.left) do
     print(string.format("kept %s: the report of %d, of an earlier run (no data of %d makes one now)", l.dir, l.year, l.year))
   end

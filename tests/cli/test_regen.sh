@@ -87,6 +87,11 @@ is "$rc:$(printf '%s\n' "$out" | grep '^note:')" "0:note: 市 adds up 乙区: it
    "regen --body: the roll-up over a changed body is named"
 nb -d s5.db regen --out o6 --body 乙区
 is "$(printf '%s\n' "$out" | grep -c '^note:')" 0 "nothing changed: no note"
+# every record of the body removed: nothing to make for it, and the roll-up said
+nb -d s5.db delete --body 乙区 request B1 B2 B3 B8
+nb -d s5.db regen --out o6 --body 乙区
+is "$rc:$(printf '%s\n' "$out" | grep '^note:')" "0:note: 市 adds up 乙区: its reports were not made again (nianbao regen --body 市, or regen without --body)" \
+   "regen --body of a body whose records are all removed: the roll-up over it is named"
 
 # the tree is part of what a roll-up is made of: a child's 汇总 changed, the roll-up made again
 sqlite3 s.db "VACUUM INTO 's3.db'" && cp -R o o3
