@@ -605,6 +605,28 @@ static void add_os_io(lua_State *L)
 
 /* Pushes the nianbao module: every binding group adds to it. The real table is kept in
  * the registry (nianbao.api reads it); scripts get a read-only proxy. */
+/* Names the host's functions for Lua's argument errors: a function called as a value
+ * (pcall(store.count, store)) is looked up in the registry's loaded table, which scripts
+ * never see (their require has its own), and was named '?'; now 'store.count',
+ * 'nianbao.open'. */
+static void name_functions(lua_State *L)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_MODULE);
+    lua_setfield(L, -2, "nianbao");
+    static const char *const mts[][2] = {{NB_MT_STORE, "store"}, {NB_MT_CUBE, "cube"},
+                                         {NB_MT_DOC, "doc"}};
+    for (size_t i = 0; i < sizeof mts / sizeof mts[0]; i++) {
+        luaL_getmetatable(L, mts[i][0]);
+        if (lua_istable(L, -1) && lua_getfield(L, -1, "__index") == LUA_TTABLE)
+            lua_setfield(L, -3, mts[i][1]);
+        else
+            lua_pop(L, 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
 static void push_nianbao(lua_State *L)
 {
     lua_newtable(L);
@@ -679,6 +701,7 @@ static int open_all(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, REG_LOADED);
     open_libs(L);
     push_nianbao(L);
+    name_functions(L);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED);
     lua_pushvalue(L, -2);
     nb_lua_freeze(L, "nianbao");

@@ -433,6 +433,12 @@ local mids = w:put_runs(many)
 collectgarbage("incremental", 200, 100)
 is({ #mids, w:last_run("沈河区", 2030).data }, { 300, "m300" }, "put_runs: 300 runs, the collector busy throughout")
 
+-- a host function called as a value is named in its argument errors (it was '?')
+ok(tostring(select(2, pcall(w.count, w))):find("bad argument #2 to 'store%.count'"),
+   "argument error through pcall: store.count named")
+ok(tostring(select(2, pcall(nianbao.date, {}))):find("bad argument #1 to 'nianbao%.date'"),
+   "argument error through pcall: nianbao.date named")
+
 -- a year given as text is said to be text (it read "a year from 1900 to 9999 (got 2020)")
 error_is(function() w:count("request", { year = "2020" }) end,
          "filter 'year': a year, an integer from 1900 to 9999 (got the string '2020')",
