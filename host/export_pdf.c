@@ -1036,6 +1036,10 @@ static double table_keep(const table *tb)
     return h;
 }
 
+/* A merge over this many rows or fewer (a group of 表三: （五）不予处理's five) is not cut
+ * by a page: its label shows in one part alone, the other part's rows without it. */
+#define KEEP_ROWS 8
+
 /* 1 when the table may go on to a new page after body row R. */
 static int break_after(const table *tb, int r)
 {
@@ -1048,6 +1052,8 @@ static int break_after(const table *tb, int r)
         int above = 0, below = 0;
         if (c->r1 > r || c->r2 <= r)
             continue;
+        if (c->r2 - c->r1 + 1 <= KEEP_ROWS && c->nshown > 0)
+            return 0; /* a small group with a label: kept whole */
         for (int k = c->r1; k <= c->r2; k++)
             *(k <= r ? &above : &below) += 1;
         if (c->nshown > above && c->nshown > below)
