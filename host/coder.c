@@ -175,7 +175,7 @@ static int near_field(const nb_coder *c, const char *name)
     const nb_kind *k = c->k;
     int best = NEAR_NONE, best_common = 1, shorter;
     if (c->id_col < 0) { /* the id first: 申请编号 is 编号's, not 申请人类型's (a tie) */
-        int common = common_affix(name, "编号", &shorter);
+        int common = common_affix(name, NB_ID_HEADER, &shorter);
         if (common > best_common && 2 * common >= shorter) {
             best = -1;
             best_common = common;
@@ -206,7 +206,7 @@ static int missing_columns(nb_coder *c, const char *file, nb_diag_fn fn, void *u
     char reason[256], alias[64];
     int bad = 0;
     if (c->id_col < 0 && k->id_required) {
-        diag(fn, ud, file, 1, NULL, "missing required column 'id' (编号)", NULL, 0);
+        diag(fn, ud, file, 1, NULL, "missing required column 'id' (" NB_ID_HEADER ")", NULL, 0);
         bad = 1;
     }
     for (int f = 0; f < k->nfields; f++)
@@ -292,7 +292,7 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
             snprintf(like, sizeof like, " (if it is %s, %s, which the file lacks, name the column so)",
                      nb_field_alias(&k->fields[f], alias, sizeof alias), k->fields[f].name);
         } else if (f == -1) {
-            snprintf(like, sizeof like, " (if it is 编号, id, which the file lacks, name the column so)");
+            snprintf(like, sizeof like, " (if it is " NB_ID_HEADER ", id, which the file lacks, name the column so)");
         }
         snprintf(reason, sizeof reason, "note: column '%s' is not a field of %s; kept with the raw values%s",
                  name, k->name, like);

@@ -248,7 +248,7 @@ int nb_fields_find(const nb_field *fields, int n, const char *name)
 
 int nb_field_find(const nb_kind *k, const char *name)
 {
-    if (strcmp(name, "id") == 0 || strcmp(name, "编号") == 0)
+    if (strcmp(name, "id") == 0 || strcmp(name, NB_ID_HEADER) == 0)
         return -1;
     for (int i = 0; i < k->nfields; i++)
         if (strcmp(k->fields[i].name, name) == 0 || in_list(k->fields[i].aliases, name))

@@ -98,6 +98,9 @@ extern const int nb_ndicts;
 
 /* NULL when unknown. */
 const nb_kind *nb_kind_find(const char *name);
+/* The id's Chinese header (its canonical one is "id"). */
+#define NB_ID_HEADER "编号"
+
 /* Index of field NAME (canonical or an alias) in kind K, -1 for "id" (编号),
  * -2 if unknown. */
 int nb_field_find(const nb_kind *k, const char *name);

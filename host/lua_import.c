@@ -360,14 +360,8 @@ static int l_import(lua_State *L)
     if (strcmp(kind, "bodies") == 0)
         return import_bodies(L, s, path);
     if (strcmp(kind, "text") != 0 && !nb_kind_find(kind)) { /* a programming error: raised */
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        for (int i = 0; i < nb_nkinds; i++) {
-            luaL_addstring(&b, nb_kinds[i].name);
-            luaL_addstring(&b, ", ");
-        }
-        luaL_pushresult(&b);
-        return luaL_error(L, "store:import: unknown kind '%s' (kinds: %stext, bodies; a body's "
+        nb_lua_push_kinds(L);
+        return luaL_error(L, "store:import: unknown kind '%s' (kinds: %s, text, bodies; a body's "
                              "rules, layout or map: store:put_script; a published report's "
                              "tables: store:put_figures)", kind, lua_tostring(L, -1));
     }

@@ -56,6 +56,9 @@ void nb_lua_check_names(lua_State *L, int idx, const char *where, const char *co
                         const char *noun, int list, const char *also);
 /* Pushes the strings of LIST (NULL-terminated) joined by ", ". lua_util.c. */
 void nb_lua_push_list(lua_State *L, const char *const *list);
+/* Pushes the record kinds of codes.c, "request, case, …", for a message about an unknown
+ * one (the list cannot drift). */
+void nb_lua_push_kinds(lua_State *L);
 /* Raises an argument error unless argument IDX names a script role (texts.h
  * nb_script_roles), naming them. */
 void nb_lua_check_role(lua_State *L, int idx);

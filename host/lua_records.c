@@ -227,13 +227,7 @@ static const nb_kind *check_kind(lua_State *L, int idx)
     const char *name = luaL_checkstring(L, idx);
     const nb_kind *k = nb_kind_find(name);
     if (!k) {
-        luaL_Buffer b; /* the kinds of codes.c, so the list cannot drift */
-        luaL_buffinit(L, &b);
-        for (int i = 0; i < nb_nkinds; i++) {
-            luaL_addstring(&b, i ? ", " : "");
-            luaL_addstring(&b, nb_kinds[i].name);
-        }
-        luaL_pushresult(&b);
+        nb_lua_push_kinds(L);
         luaL_error(L, "unknown record kind '%s' (%s)", name, lua_tostring(L, -1));
     }
     return k;

@@ -172,6 +172,17 @@ void nb_lua_check_names(lua_State *L, int idx, const char *where, const char *co
     }
 }
 
+void nb_lua_push_kinds(lua_State *L)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; i < nb_nkinds; i++) {
+        luaL_addstring(&b, i ? ", " : "");
+        luaL_addstring(&b, nb_kinds[i].name);
+    }
+    luaL_pushresult(&b);
+}
+
 int nb_lua_year(lua_State *L, int idx, const char *what)
 {
     if (lua_isinteger(L, idx) && lua_tointeger(L, idx) >= 1900 && lua_tointeger(L, idx) <= 9999)

@@ -400,10 +400,7 @@ local function run_import(c)
     if not res then c.host.fail(err, failure_status(detail)) end
     local checked = check_text(c, path, res.year)
     -- the narrative this one replaces, if any (the body may be new: none then)
-    local known = false
-    for _, b in ipairs(c.store:bodies()) do known = known or b.name == c.opt.body end
-    local _, before = nil, nil
-    if known then _, before = c.store:text(c.opt.body, res.year) end
+    local before = pcall(c.store.body, c.store, c.opt.body) and select(2, c.store:text(c.opt.body, res.year)) or nil
     if not c.opt.dry_run then
       opts.dry_run = false
       res, err, detail = c.store:import("text", path, opts)
