@@ -114,8 +114,8 @@ nb -d s.db run binary.lua
 like "$rc:$err" "^2:nianbao: binary.lua:1: string.dump is not available" "error: string.dump"
 printf '\033Lua\124\0' >chunk.luac
 nb -d s.db run chunk.luac
-is "$rc:$err" "2:nianbao: attempt to load a binary chunk (mode is 't')" \
-   "error: a binary script file is refused"
+is "$rc:$err" "2:nianbao: chunk.luac: attempt to load a binary chunk (scripts load Lua text only)" \
+   "error: a binary script file is refused, and named"
 nb -d s.db run nosuch.lua
 is "$rc:$err" "2:nianbao: nosuch.lua: cannot open: No such file or directory" "error: a missing script"
 

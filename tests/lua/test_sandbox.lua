@@ -27,10 +27,12 @@ error_is(function() string.dump(print) end, denied("string.dump"), "string.dump 
 error_is(function() ("").dump(print) end, denied("string.dump"),
          "string.dump denied through the string metatable")
 local binary = "\27Lua\84\0\25\147\13\10\26\10"
-is({load(binary)}, {nil, "attempt to load a binary chunk (mode is 't')"},
+is({load(binary)}, {nil, "attempt to load a binary chunk (scripts load Lua text only)"},
    "load: a binary chunk is refused")
-is({load(binary, "chunk", "b")}, {nil, "attempt to load a binary chunk (mode is 't')"},
-   "load: asking for mode 'b' does not help")
+is({load(binary, "chunk", "b")}, {nil, "attempt to load a binary chunk (scripts load Lua text only)"},
+   "load: asking for mode 'b' does not help (and the message does not say mode 't', which was not asked)")
+is({load(binary, "chunk", "bt")}, {nil, "attempt to load a binary chunk (scripts load Lua text only)"},
+   "load: nor mode 'bt'")
 is(load("return 1 + 1")(), 2, "load: a text chunk runs")
 is({load("return 1", "chunk", "b")}, {nil, "attempt to load a text chunk (mode is 'b')"},
    "load: a text chunk with mode 'b' is refused, as Lua's load does (it ran)")
