@@ -23,8 +23,9 @@
 #             must be the same, or the run fails; nianbao's peak memory (GNU time);
 #   report    one (body, year) report in the six data formats (xlsx, md, txt, html, csv,
 #             json; the DOCX and PDF for print are not in it), wall time of the command: the
-#             first after the other programs of the run, and the median of the same report
-#             made nine times in a row; its peak memory;
+#             first after the other programs of the run (after a sync: their outputs, written
+#             over the last run's, left discards that its syncs waited for), and the median
+#             of the same report made nine times in a row; its peak memory;
 #   regen     regen --all --to json,xlsx (every body and year; as many workers as processors,
 #             regen's default), the first after the import and again with nothing changed
 #             (the digests kept; the same bytes) into another folder, and into the first's
@@ -204,6 +205,13 @@ for ROWS in $SIZES; do
         head -1 "$D/c.out" | cut -d' ' -f2 >>"$D/tab_c.times"
         tail -n +2 "$D/c.out" | LC_ALL=C sort | cmp -s - "$D/cells.nb" || { echo "bench: the C loop, other cells" >&2; exit 1; }
         # ---- one report, the six data formats ----
+        # synced first: the outputs above were written over the last run's (c.out, duck.out,
+        # sql.out, tab.out twice), which frees their blocks, and this file system (mounted
+        # `discard`) made the report's first fsync wait for those blocks' discards: by hand,
+        # a file of 10 MB written over just before a report put 11-13 ms into its syncs (2 ms
+        # otherwise, and 2 ms after a new file of 10 MB); the bench's loop at 1e6 gave the
+        # first report 26-28 ms against 16-18 ms of CPU, and with a sync before it 16-18 ms
+        sync
         "$WT" "$D/one.t" "$NB" -d "$D/s.db" report --body 机关001 --year 2020 --to xlsx,md,txt,html,csv,json \
             --out "$D/one" >/dev/null
         tail -1 "$D/one.t" | cut -d' ' -f1 >>"$D/report.times"
@@ -316,7 +324,8 @@ END {
             f(med(dk[i])), f(med(c[i])), f(med(rsql[i])), spread(rsql[i]), f(med(rduck[i])), spread(rduck[i]), f(med(rc[i])), spread(rc[i]), tabrss[i]
     print ""
     print "Reports: one (body, year) report in all six formats (wall time of `nianbao report`: the first after the other"
-    print "programs of the run, and the median of the same nine times in a row), in every format (the six,"
+    print "programs of the run, synced first (their outputs left the disk work to do), and the median of the same"
+    print "nine times in a row), in every format (the six,"
     print "DOCX and PDF: `report` without `--to`), and per report:"
     print "`regen --all --to json,xlsx` (its default: a worker per processor) against `nianbao report --to json,xlsx` one by one."
     print "The import keeps every body'"'"'s digest as it writes (its records are all new), so the first regen after it reads"
