@@ -6,7 +6,9 @@ local stored = {}
 --- Runs the script { name =, content = }: the value it returns.
 function stored.run(s)
   local chunk, err = nianbao.load_restricted(s.content, s.name)
-  if not chunk then nianbao.fail(err) end
+  if not chunk then -- Lua's messages name the chunk; a refused compiled one is named here
+    nianbao.fail(err:sub(1, #s.name + 1) == s.name .. ":" and err or s.name .. ": " .. err)
+  end
   local ok, value = pcall(chunk)
   if not ok then
     if type(value) ~= "string" then error(value, 0) end -- already a data error

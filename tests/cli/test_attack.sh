@@ -79,6 +79,15 @@ print(sum(1 for c in d["checks"] if c["id"] == "H1"))' "o/$B-2020.json")" "2
 replace export=refused call export=refused open=refused read_text=refused load escape=refused insert=refused import=refused change values=refused change ctx=refused set checks=refused
 7" "a stored rule: every attempt refused; the numbers and the national checks stand"
 is "$(sqlite3 s.db "SELECT count(*) FROM request")" 2 "a stored rule changed no record"
+# a store whose rule file was replaced by a compiled chunk (the import refuses one: its NUL
+# bytes): refused, naming the file
+sqlite3 s.db "UPDATE script SET content = CAST(X'1B4C7561540019930D0A1A0A' AS TEXT) WHERE name LIKE '%evil.lua'"
+nb -d s.db report --body $B --year 2020 --to json --out o2
+like "$rc:$err" "^2:nianbao: [^:]*evil\.lua: attempt to load a binary chunk \(scripts load Lua text only\)$" \
+   "a stored rule that is a compiled chunk: refused, the file named"
+check "a stored compiled chunk: no report written" test ! -e "o2/$B-2020.json"
+nb -d s.db import --body $B rules evil.lua # the rule file again, for the limits below
+is "$rc" 0 "the rule file is stored again over the compiled chunk"
 
 # ---- runaways: every one ends, with its message, status 2 ----
 printf 'local n = 0\nwhile true do n = n + 1 end\n' >loop.lua
