@@ -684,6 +684,22 @@ int nb_store_bulk(nb_store *s, int on)
 
 /* Opens the SQLite file; a read-only store in a folder where SQLite cannot
  * make its shared-memory file is opened immutable. */
+/* The settings of every connection to the store, the immutable reader's of a read-only
+ * folder too: its wait for a lock, foreign keys, and reads through read(), the file never
+ * mapped (SQLite's default, said for a build whose default maps). A map's page fault on a
+ * page not in memory read the device's whole read-ahead around it (8 MB on this machine:
+ * a report at 1e7 read 24 MB of its store and took 29 ms, against 21.8 ms through read(),
+ * after its pages were evicted), and read() was the cheaper when they were in memory (the
+ * full tabulation at 1e7: 0.136 against 0.175 s of CPU; a fault is dear in a VM). A
+ * write's I/O error stays an error code, and a bulk import's rollback journal may shrink
+ * the file. Returns SQLite's code of the foreign keys' pragma (an error: not a database). */
+static int connection_settings(nb_store *s)
+{
+    sqlite3_busy_handler(s->db, nb_store_busy_wait, s);
+    sqlite3_exec(s->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
+    return sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+}
+
 static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
 {
     /* A connection that reads is used by one thread: no SQLite mutex around every
@@ -700,9 +716,8 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
         flags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "cannot open");
-    sqlite3_busy_handler(s->db, nb_store_busy_wait, s);
     /* The connection's own settings (nothing is read yet). */
-    if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
+    if (connection_settings(s) != SQLITE_OK ||
         (mode != NB_OPEN_READ &&
          sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)) {
         snprintf(err, errlen, "%s: %s", s->path, NB_ERRMSG(s->db)); /* not a database */
@@ -710,14 +725,6 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
     }
     if (query_only && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
         return nb_store_sql_fail(s, err, errlen, "cannot open");
-    /* Every connection reads through read(), none maps the file (SQLite's default, said
-       for a build whose default maps): a map's page fault on a page not in memory read
-       the device's whole read-ahead around it (8 MB on this machine: a report at 1e7 read
-       24 MB of its store and took 29 ms against 20 after its pages were evicted), and
-       read() was the cheaper when they were in memory (the full tabulation at 1e7: 0.136
-       against 0.175 s of CPU; a fault is dear in a VM). A write's I/O error stays an
-       error code, and a bulk import's rollback journal may shrink the file. */
-    sqlite3_exec(s->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
     int probe = mode == NB_OPEN_READ
                     ? sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
                     : SQLITE_OK;
@@ -740,6 +747,8 @@ static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
         sqlite3_free(uri);
         if (rc != SQLITE_OK)
             return s->db ? nb_store_sql_fail(s, err, errlen, "cannot open") : NB_ERR_NOMEM;
+        if (connection_settings(s) != SQLITE_OK)
+            return nb_store_sql_fail(s, err, errlen, "cannot open");
     }
     /* the records of each kind, their coded values from the packed columns (vtab.h) */
     return nb_vtab_register(s, err, errlen);
