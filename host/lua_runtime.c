@@ -282,7 +282,8 @@ static int load_in_env(lua_State *L, const char *path)
             skip++;
     char name[4200];
     snprintf(name, sizeof name, "@%s", path);
-    if (is_binary(s + skip, len - skip)) {
+    size_t at = skip < len ? skip + (skip > 0) : len; /* past the first line's newline */
+    if (is_binary(s + at, len - at)) {
         nb_buf_free(&b);
         lua_pushfstring(L, "%s: " BINARY_REFUSED, path);
         return LUA_ERRSYNTAX;

@@ -116,6 +116,10 @@ printf '\033Lua\124\0' >chunk.luac
 nb -d s.db run chunk.luac
 is "$rc:$err" "2:nianbao: chunk.luac: attempt to load a binary chunk (scripts load Lua text only)" \
    "error: a binary script file is refused, and named"
+{ printf '#!/usr/bin/env nianbao\n'; cat chunk.luac; } >hashed.luac
+nb -d s.db run hashed.luac
+is "$rc:$err" "2:nianbao: hashed.luac: attempt to load a binary chunk (scripts load Lua text only)" \
+   "error: a binary script file after a first line of '#' is refused the same (Lua's loadfile reads it as binary)"
 nb -d s.db run nosuch.lua
 is "$rc:$err" "2:nianbao: nosuch.lua: cannot open: No such file or directory" "error: a missing script"
 
