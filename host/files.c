@@ -23,6 +23,11 @@ const char *nb_file_kind(unsigned mode)
     return "not a regular file";
 }
 
+size_t nb_bom_len(const char *s, size_t len)
+{
+    return len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
 nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t errlen)
 {
     struct stat st;

@@ -21,6 +21,11 @@
  * NB_ERR_LIMIT when it is larger than MAX; ERR names the path. */
 nb_err nb_file_read(const char *path, size_t max, nb_buf *b, char *err, size_t errlen);
 
+/* The length of a UTF-8 byte order mark at the start of the LEN bytes of S: 3, or 0. A
+ * text file read for storing (nb_text_file) or a script run drops it (editors such as
+ * Notepad save one). */
+size_t nb_bom_len(const char *s, size_t len);
+
 /* nb_file_read, and the file's status as it was read in *ST (its time of change, to tell
  * a cache from its source). */
 nb_err nb_file_read_st(const char *path, size_t max, nb_buf *b, struct stat *st, char *err,

@@ -276,13 +276,13 @@ static int load_in_env(lua_State *L, const char *path)
         return LUA_ERRFILE;
     }
     const char *s = b.data ? b.data : "";
-    size_t len = b.len, skip = 0;
-    if (len && s[0] == '#')
+    size_t len = b.len, start = nb_bom_len(s, len), skip = start; /* as nb_text_file */
+    if (len > skip && s[skip] == '#')
         while (skip < len && s[skip] != '\n')
             skip++;
     char name[4200];
     snprintf(name, sizeof name, "@%s", path);
-    size_t at = skip < len ? skip + (skip > 0) : len; /* past the first line's newline */
+    size_t at = skip > start && skip < len ? skip + 1 : skip; /* past a '#' line's newline */
     if (is_binary(s + at, len - at)) {
         nb_buf_free(&b);
         lua_pushfstring(L, "%s: " BINARY_REFUSED, path);

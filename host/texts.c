@@ -33,9 +33,7 @@ nb_err nb_text_file(const char *path, nb_buf *b, const char **text, char *err, s
     nb_err rc = nb_file_read(path, NB_MAX_TEXT_FILE, b, err, errlen);
     if (rc)
         return rc;
-    *text = b->data;
-    if (b->len >= 3 && memcmp(*text, "\xef\xbb\xbf", 3) == 0)
-        *text += 3;
+    *text = b->data + nb_bom_len(b->data, b->len);
     size_t len = b->len - (size_t)(*text - b->data);
     size_t bad = utf8_bad_at((const unsigned char *)*text, len);
     if (strlen(*text) != len) {

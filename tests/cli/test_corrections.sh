@@ -118,6 +118,10 @@ like "$rc:$err" "^2:nianbao: long.lua: request.channel\['网上'\] = '(长){100}
 nb -d s.db import --body 区 --map typo.lua request b.csv
 is "$rc:$err" "2:nianbao: typo.lua: request.aplicant is not a categorical field" "import --map of a map with a field typed wrong: refused"
 is "$(snapshot s.db)" "$before" "nothing imported"
+# a map saved with a UTF-8 byte order mark (Notepad's way): --map reads it as import map does
+printf '\357\273\277return { request = { applicant = { ["个人"] = "person" } } }\n' >bom.lua
+nb -d s.db import --body 区 --map bom.lua --dry-run request b.csv
+is "$rc" 0 "import --map of a map saved with a byte order mark: read as import map reads it ($err)"
 cat >m2.lua <<'LUA'
 return { request = { applicant = { ["个人"] = "person", ["公司"] = "business" } } }
 LUA

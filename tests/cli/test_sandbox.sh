@@ -120,6 +120,12 @@ is "$rc:$err" "2:nianbao: chunk.luac: attempt to load a binary chunk (scripts lo
 nb -d s.db run hashed.luac
 is "$rc:$err" "2:nianbao: hashed.luac: attempt to load a binary chunk (scripts load Lua text only)" \
    "error: a binary script file after a first line of '#' is refused the same (Lua's loadfile reads it as binary)"
+printf '\357\273\277-- saved with a byte order mark\nprint("起")\n' >bom.lua
+nb -d s.db run bom.lua
+is "$rc:$out:$err" "0:起:" "a script saved with a UTF-8 byte order mark runs (its lines counted as before)"
+printf '\357\273\277error("here")\n' >bomerr.lua
+nb -d s.db run bomerr.lua
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: bomerr.lua:1: here" "a script with a byte order mark: its line numbers unchanged"
 nb -d s.db run nosuch.lua
 is "$rc:$err" "2:nianbao: nosuch.lua: cannot open: No such file or directory" "error: a missing script"
 
