@@ -623,8 +623,6 @@ static void add_os_io(lua_State *L)
     lua_setfield(L, -2, "io");
 }
 
-/* Pushes the nianbao module: every binding group adds to it. The real table is kept in
- * the registry (nianbao.api reads it); scripts get a read-only proxy. */
 /* Names the host's functions for Lua's argument errors: a function called as a value
  * (pcall(store.count, store)) is looked up in the registry's loaded table, which scripts
  * never see (their require has its own), and was named '?'; now 'store.count',
@@ -647,6 +645,8 @@ static void name_functions(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* Pushes the nianbao module: every binding group adds to it. The real table is kept in
+ * the registry (nianbao.api reads it); scripts get a read-only proxy. */
 static void push_nianbao(lua_State *L)
 {
     lua_newtable(L);

@@ -1,5 +1,6 @@
 /* reader_csv.c - the CSV reader: streamed in chunks, UTF-8 or GB18030 decided line by line, RFC 4180. */
 #include "reader_impl.h"
+#include "files.h"
 #include "util.h"
 
 #include <errno.h>
@@ -657,8 +658,9 @@ static nb_err csv_start(csv_reader *c, char *err, size_t errlen)
             return c->fail;
         }
     }
-    if (c->rlen >= 3 && memcmp(c->raw, "\xEF\xBB\xBF", 3) == 0) {
-        c->rpos = 3;
+    size_t bom = nb_bom_len((const char *)c->raw, c->rlen);
+    if (bom > 0) {
+        c->rpos = bom;
         c->enc = ENC_BOM;
         c->base.encoding = "UTF-8 with BOM";
     } else if (c->rlen >= 4 && memcmp(c->raw, "\x84\x31\x95\x33", 4) == 0) {

@@ -682,8 +682,6 @@ int nb_store_bulk(nb_store *s, int on)
     return s->bulk;
 }
 
-/* Opens the SQLite file; a read-only store in a folder where SQLite cannot
- * make its shared-memory file is opened immutable. */
 /* The settings of every connection to the store, the immutable reader's of a read-only
  * folder too: its wait for a lock, foreign keys, and reads through read(), the file never
  * mapped (SQLite's default, said for a build whose default maps). A map's page fault on a
@@ -700,6 +698,8 @@ static int connection_settings(nb_store *s)
     return sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 }
 
+/* Opens the SQLite file; a read-only store in a folder where SQLite cannot
+ * make its shared-memory file is opened immutable. */
 static nb_err open_db(nb_store *s, int mode, char *err, size_t errlen)
 {
     /* A connection that reads is used by one thread: no SQLite mutex around every
