@@ -13,6 +13,7 @@
 
 #include <lualib.h>
 
+#include "bundle.h"
 #include "files.h"
 #include "lua_nb.h"
 
@@ -22,6 +23,7 @@
 #define REG_RESTRICTED "nianbao.restricted" /* the base of a body's rules and layouts */
 #define REG_LOADED "nianbao.loaded"
 #define REG_MODULE "nianbao.module"         /* the real nianbao table */
+#define REG_BUNDLE "nianbao.bundle"         /* HOME/compiled/all.luab, read once */
 
 /* The one table of binding groups (as Lua's linit.c). Each adds its
  * functions to the nianbao table on the stack top. */
@@ -214,13 +216,62 @@ static int program_file(lua_State *L, const char *path)
            (strncmp(path + hl, "/lib/", 5) == 0 || strncmp(path + hl, "/scripts/", 9) == 0);
 }
 
+/* 1 when the file of status BIN is at least as new as the source of status SRC. */
+static int as_new(const struct stat *bin, const struct stat *src)
+{
+    return bin->st_mtim.tv_sec > src->st_mtim.tv_sec ||
+           (bin->st_mtim.tv_sec == src->st_mtim.tv_sec && bin->st_mtim.tv_nsec >= src->st_mtim.tv_nsec);
+}
+
+/* The bundle of the compiled files (bundle.h) as the command read it: its bytes (none when
+ * it could not be read or is not a whole bundle) and its status. */
+typedef struct {
+    nb_buf b;
+    struct stat st;
+} bundle;
+
+static int bundle_gc(lua_State *L)
+{
+    bundle *bd = lua_touserdata(L, 1);
+    nb_buf_free(&bd->b);
+    return 0;
+}
+
+/* HOME/compiled/all.luab, read at the first module loaded and kept in the registry. */
+static const bundle *the_bundle(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, REG_BUNDLE) == LUA_TUSERDATA) {
+        const bundle *bd = lua_touserdata(L, -1);
+        lua_pop(L, 1);
+        return bd;
+    }
+    lua_pop(L, 1);
+    bundle *bd = lua_newuserdatauv(L, sizeof *bd, 0);
+    memset(bd, 0, sizeof *bd);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, bundle_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_BUNDLE);
+    char path[PATH_MAX], err[256];
+    const char *code;
+    size_t len;
+    if (snprintf(path, sizeof path, "%s/compiled/all.luab", nb_lua_config(L)->home) >= (int)sizeof path ||
+        nb_file_read_st(path, NB_MAX_TEXT_FILE, &bd->b, &bd->st, err, sizeof err) != NB_OK ||
+        nb_bundle_find(bd->b.data, bd->b.len, "", &code, &len) < 0)
+        nb_buf_free(&bd->b); /* none, or not whole: each file is read on its own */
+    return bd;
+}
+
 /* The program's own files (HOME/lib/…, HOME/scripts/…) are compiled by make into
- * HOME/compiled/…luac (tools/luacomp.c, chunk named as the source would be). Parsing the
- * sources was about a third of loading the formats and checks, several ms a command. The
- * bytecode is used only when it is at least as new as the source (an edited source is
- * read again), and only for those files: a user's or a body's script is always text. A
- * file that does not load (another Lua) is passed over. Pushes the function and returns
- * 1, or returns 0 with nothing pushed. */
+ * HOME/compiled/…luac (tools/luacomp.c, chunk named as the source would be), and all of
+ * them into the bundle HOME/compiled/all.luab, read whole at the first: one read where
+ * there were some twenty (bundle.h). Parsing the sources was about a third of loading the
+ * formats and checks, several ms a command. The bytecode is used only when it is at least
+ * as new as the source (an edited source is read again), and only for those files: a
+ * user's or a body's script is always text. Bytecode that does not load (another Lua) is
+ * passed over: the file's own .luac, then the source. Pushes the function and returns 1,
+ * or returns 0 with nothing pushed. */
 static int load_compiled(lua_State *L, const char *path)
 {
     const nb_config *cfg = nb_lua_config(L);
@@ -232,13 +283,21 @@ static int load_compiled(lua_State *L, const char *path)
     if (snprintf(cpath, sizeof cpath, "%s/compiled%sc", cfg->home, path + hl) >= (int)sizeof cpath ||
         stat(path, &src) != 0)
         return 0;
-    /* read with its status (one open, no stat of its own: a command loads some twenty
-       modules), then kept when it is at least as new as the source */
+    const bundle *bd = the_bundle(L);
+    const char *code;
+    size_t clen;
+    if (bd->b.data && as_new(&bd->st, &src) &&
+        nb_bundle_find(bd->b.data, bd->b.len, path + hl + 1, &code, &clen) == 1) {
+        if (luaL_loadbufferx(L, code, clen, cpath, "b") == LUA_OK)
+            return 1;
+        lua_pop(L, 1);
+    }
+    /* read with its status (one open, no stat of its own), then kept when it is at least
+       as new as the source */
     nb_buf b = {0};
     char err[256];
     int fresh = nb_file_read_st(cpath, NB_MAX_TEXT_FILE, &b, &bin, err, sizeof err) == NB_OK &&
-                (bin.st_mtim.tv_sec > src.st_mtim.tv_sec ||
-                 (bin.st_mtim.tv_sec == src.st_mtim.tv_sec && bin.st_mtim.tv_nsec >= src.st_mtim.tv_nsec));
+                as_new(&bin, &src);
     int rc = fresh ? luaL_loadbufferx(L, b.data ? b.data : "", b.len, cpath, "b") : LUA_OK;
     nb_buf_free(&b);
     if (!fresh)

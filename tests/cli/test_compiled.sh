@@ -1,6 +1,7 @@
-# test_compiled.sh - the program's Lua files compiled to bytecode (tools/luacomp.c, make):
-# the command loads them instead of the sources, names the same files and lines in its
-# messages, reads a source edited since, and passes over bytecode it cannot load.
+# test_compiled.sh - the program's Lua files compiled to bytecode (tools/luacomp.c, make),
+# and all of them in one bundle (host/bundle.h): the command reads the bundle instead of
+# the files and the sources, names the same files and lines in its messages, reads a
+# source edited since, and passes over a bundle cut short and bytecode it cannot load.
 . "$(dirname "$0")/lib.sh"
 R=$NIANBAO_HOME
 LUACOMP=$R/${BUILD:-build}/luacomp
@@ -11,9 +12,10 @@ for f in $(cd "$R" && ls lib/*.lua scripts/*.lua scripts/*/*.lua); do
 done
 is "$missing" "" "make compiles every file of lib/ and scripts/"
 
-strace -f -e trace=openat -o trace "$NB_BIN" --version >/dev/null 2>&1
-like "$(grep -c 'compiled/scripts/cli.luac' trace)" '^[1-9]' "the command loads the bytecode"
-is "$(grep -c '/scripts/cli.lua"' trace)" 0 "and does not read the source"
+strace -f -e trace=openat -o trace "$NB_BIN" -d s.db init >/dev/null 2>&1
+is "$(grep -c 'compiled/all.luab"' trace)" 1 "the command reads the bundle, once"
+is "$(grep -c '\.luac"' trace)" 0 "and none of the files' bytecode"
+is "$(grep -c '/scripts/cli.lua"\|/lib/command.lua"' trace)" 0 "nor the sources"
 
 # The same messages, file and line, as from the sources (a home of the sources alone).
 mkdir home
@@ -27,15 +29,32 @@ NIANBAO_HOME=$T/home "$NB_BIN" run err.lua >o 2>source.err
 like "$(cat compiled.err)" "lib/report.lua:[0-9]+: attempt to index a nil value \(field 'document'\)" "an error in a library names its file and line"
 is "$(sed "s|$R/|HOME/|g" compiled.err)" "$(sed "s|$T/home/|HOME/|g" source.err)" "the same message and traceback as from the source"
 
-# A source edited after it was compiled is read; bytecode that does not load is passed over.
-(cd home && for f in lib/*.lua scripts/*.lua scripts/*/*.lua; do "$LUACOMP" "$T/home" "$f" "compiled/${f}c" || exit 1; done)
-is "$?" 0 "luacomp compiles a home of its own"
-NIANBAO_HOME=$T/home "$NB_BIN" --version >v1 2>&1
+# A home compiled by luacomp, file by file and bundled. A bundle cut short is passed over
+# (each file's bytecode is read); a source edited after it was compiled is read; bytecode
+# that does not load is passed over.
+(cd home && for f in lib/*.lua scripts/*.lua scripts/*/*.lua; do "$LUACOMP" "$T/home" "$f" "compiled/${f}c" || exit 1; done &&
+    "$LUACOMP" --bundle compiled/all.luab compiled lib/*.lua scripts/*.lua scripts/*/*.lua)
+is "$?" 0 "luacomp compiles and bundles a home of its own"
+NIANBAO_HOME=$T/home strace -f -e trace=openat -o trace "$NB_BIN" --version >v1 2>&1
+is "$(head -1 v1)" "$("$NB_BIN" --version 2>&1 | head -1)" "the home's bundle runs the command"
+is "$(grep -c 'home/compiled/all.luab"' trace) $(grep -c '\.luac"' trace)" "1 0" "its bundle is read, not the files"
+"$LUACOMP" --bundle x.luab home/compiled lib/no-such.lua >o 2>&1
+is "$? $(test -e x.luab && echo written)" "1 " "luacomp --bundle of a file not compiled: fails, nothing written"
+like "$(cat o)" "home/compiled/lib/no-such.luac: No such file" "and names the file"
+cp home/compiled/all.luab whole.luab
+head -c 100000 whole.luab >home/compiled/all.luab
+NIANBAO_HOME=$T/home strace -f -e trace=openat -o trace "$NB_BIN" --version >v1 2>&1
+is "$(head -1 v1) $(grep -c 'scripts/cli.luac"' trace)" "$("$NB_BIN" --version 2>&1 | head -1) 1" \
+   "a bundle cut short is passed over: each file's bytecode is read"
+cp whole.luab home/compiled/all.luab
 sleep 0.01
 { printf '%s\n' 'io.write("EDITED\n")'; cat home/scripts/cli.lua; } >cli.new && mv cli.new home/scripts/cli.lua
 NIANBAO_HOME=$T/home "$NB_BIN" --version >v2 2>&1
-is "$(head -1 v2)" "EDITED" "a source edited since it was compiled is read, not its bytecode"
+is "$(head -1 v2)" "EDITED" "a source edited since it was compiled is read, not its bytecode (bundled or not)"
 printf 'not bytecode' >home/compiled/lib/command.luac
-NIANBAO_HOME=$T/home "$NB_BIN" -d s.db init >o 2>&1
+(cd home && "$LUACOMP" --bundle compiled/all.luab compiled lib/*.lua scripts/*.lua scripts/*/*.lua)
+NIANBAO_HOME=$T/home strace -f -e trace=openat -o trace "$NB_BIN" -d s.db init >o 2>&1
 is "$?" 0 "bytecode that does not load is passed over (the source is read)"
+is "$(grep -c 'lib/command.luac"' trace) $(grep -c 'lib/command.lua"' trace)" "1 1" \
+   "bundled, then its file's, then the source"
 finish
