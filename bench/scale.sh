@@ -42,7 +42,9 @@
 #             clone without the history skips it with a line.
 # The short commands (the reports, regen, the loop) are timed by bench/walltime.c, which
 # reads the clock around its fork and wait and gives the peak memory as well: the shell's
-# `date` before and after added 1-2 ms to a 30 ms report. The folders the reports go to
+# `date` before and after added 1-2 ms to a 30 ms report. Each run's line shows the first
+# report's processor time and what it read from the disk (its files this machine had
+# dropped from the cache), to tell the disk, the processor and the host's noise apart. The folders the reports go to
 # are removed at the start of a run, before the import, and synced: ext4 without a journal
 # (this machine's) skips the inodes freed in the last 5 seconds when it allocates one, and
 # after 2,200 files removed just before, a regeneration spent 15% of its time in that
@@ -268,7 +270,7 @@ for ROWS in $SIZES; do
         echo "$ROWS run $i: import $(tail -1 "$D/import.times") s (.import $(tail -1 "$D/import_sql.times") s);" \
              "tabulate $(tail -1 "$D/tab.times") s (rows $(tail -1 "$D/tab_rows.times"), GROUP BY $(tail -1 "$D/tab_sql.times")," \
              "DuckDB $(tail -1 "$D/tab_duck.times" 2>/dev/null || echo -), C $(tail -1 "$D/tab_c.times"));" \
-             "report $(tail -1 "$D/report.times") s (in a row $(tail -1 "$D/report_rep.times")), every format $(tail -1 "$D/report_all.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times"), current $(tail -1 "$D/current.times") (loop $(tail -1 "$D/loop.times"))"
+             "report $(tail -1 "$D/report.times") s ($(tail -1 "$D/one.t" | awk '{printf "processor %.4f s, %.1f MB from the disk", $5, $4 * 512 / 1e6}'); in a row $(tail -1 "$D/report_rep.times")), every format $(tail -1 "$D/report_all.times") s; regen $(tail -1 "$D/regen.times") s/report, again $(tail -1 "$D/again.times"), current $(tail -1 "$D/current.times") (loop $(tail -1 "$D/loop.times"))"
         i=$((i + 1))
     done
     store_bytes=$imported_bytes
