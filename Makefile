@@ -7,9 +7,10 @@ CORE_PKGS := sqlite3 minizip libdeflate expat nettle jansson
 # libxlsxwriter writes the XLSX inputs of the reader's unit tests and of bench/ (a writer
 # independent of ours, host/export_xlsx.c): the tests' package, not the command's.
 TEST_PKGS := xlsxwriter
-# Reading published pages and writing PDF: a module of its own, nianbao-publish.so, which
-# the command opens only when one of them is used (host/publish.h: these libraries cost
-# about 25 ms at every start). The unit tests and the fuzz targets link it in.
+# Reading published pages and writing PDF: two modules of their own, nianbao-read.so
+# (libxml2, poppler) and nianbao-publish.so (Pango, Cairo), which the command opens only
+# when one of them is used (host/publish.h: these libraries cost about 25 ms at every
+# start). The unit tests and the fuzz targets link both in.
 PUB_PKGS  := libxml-2.0 poppler-glib
 LUA_PKGS  := lua5.4
 DEBS     := liblua5.4-dev libsqlite3-dev libminizip-dev libdeflate-dev libexpat1-dev nettle-dev libjansson-dev libxml2-dev libpoppler-glib-dev libpango1.0-dev libcairo2-dev libharfbuzz-dev libfontconfig-dev fonts-noto-cjk pkg-config
@@ -33,7 +34,8 @@ PDF_LIBS    = $(if $(PDF_OK),$(shell pkg-config --libs $(PDF_PKGS)))
 CORE_CFLAGS = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CORE_PKGS) $(PUB_PKGS)) $(PDF_CFLAGS)
 LUA_CFLAGS  = $(CORE_CFLAGS) $(shell pkg-config --cflags $(LUA_PKGS))
 CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS)) -lm -pthread
-PUB_LIBS    = $(shell pkg-config --libs $(PUB_PKGS)) $(PDF_LIBS)
+READ_LIBS   = $(shell pkg-config --libs $(PUB_PKGS))
+PUB_LIBS    = $(READ_LIBS) $(PDF_LIBS)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS))
 LUA_LIBS    = $(shell pkg-config --libs $(LUA_PKGS)) $(CORE_LIBS)
@@ -53,19 +55,23 @@ BUILD    ?= build
 Q        := $(if $(V),,@)
 
 LUA_SRCS  := host/main.c $(wildcard host/lua_*.c)
-PUB_SRCS  := host/html.c host/pdf.c host/export_pdf.c host/pdf_fonts.c
-CORE_SRCS := $(filter-out $(LUA_SRCS) $(PUB_SRCS) host/publish.c host/publish_lib.c,$(wildcard host/*.c))
+READ_SRCS := host/html.c host/pdf.c
+PDFW_SRCS := host/export_pdf.c host/pdf_fonts.c
+PUB_SRCS  := $(READ_SRCS) $(PDFW_SRCS)
+CORE_SRCS := $(filter-out $(LUA_SRCS) $(PUB_SRCS) host/publish.c host/publish_lib.c host/read_lib.c,$(wildcard host/*.c))
 CORE     := $(CORE_SRCS:host/%.c=$(BUILD)/core/%.o)
 # the modules' objects, which the unit tests and the fuzz targets link in
 PUB      := $(PUB_SRCS:host/%.c=$(BUILD)/core/%.o)
 MOD_LIBS  = $(PUB_LIBS)
-PUBPIC   := $(PUB_SRCS:host/%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/publish_lib.o
+PUBPIC   := $(PDFW_SRCS:host/%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/publish_lib.o
+READPIC  := $(READ_SRCS:host/%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/read_lib.o
 LOADER   := $(BUILD)/core/publish.o
 LUAOBJS  := $(LUA_SRCS:host/%.c=$(BUILD)/lua/%.o)
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 NB_OUT   ?= nianbao
 MODULE   := $(dir $(NB_OUT))nianbao-publish.so
+READMOD  := $(dir $(NB_OUT))nianbao-read.so
 
 # The program's Lua files compiled to bytecode, which the command loads instead of
 # compiling the sources each time (tools/luacomp.c; host/lua_runtime.c, load_compiled).
@@ -93,7 +99,7 @@ FUZZ_CFLAGS = $(CSTD) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,a
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 
 .PHONY: all deps test-deps fuzz-deps units test check valgrind demo demo-city bench clean docs install fuzz
-all: deps $(NB_OUT) $(MODULE) $(COMPILED)
+all: deps $(NB_OUT) $(MODULE) $(READMOD) $(COMPILED)
 
 # Missing Debian packages: install them as root, otherwise say the exact command.
 deps:
@@ -103,7 +109,7 @@ deps:
 test-deps:
 	$(Q)sh tools/deps.sh $(TESTDEBS)
 
-# The debugging information of the command and the module goes into FILE.debug beside
+# The debugging information of the command and its modules goes into FILE.debug beside
 # each (gdb, valgrind and perf find it there by the file's .gnu_debuglink): a command
 # started after its pages left the cache (this machine drops what nobody touched for a
 # minute) reads its whole file at the first page fault, read-ahead being 8 MB: 4.2 MB
@@ -120,7 +126,12 @@ $(NB_OUT): $(LUAOBJS) $(CORE) $(LOADER)
 
 $(MODULE): $(PUBPIC)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PUB_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PDF_LIBS) $(LDLIBS)
+	$(Q)$(call split_debug,$@)
+
+$(READMOD): $(READPIC)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(READ_LIBS) $(LDLIBS)
 	$(Q)$(call split_debug,$@)
 
 $(LUACOMP): tools/luacomp.c $(BUILD)/core/bundle.o | deps
@@ -162,7 +173,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE) $(PUB) | test-deps
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CORE_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(PUB) $(LDFLAGS) $(CORE_LIBS) $(MOD_LIBS) $(TEST_LIBS) $(LDLIBS)
 
--include $(CORE:.o=.d) $(PUB:.o=.d) $(PUBPIC:.o=.d) $(LOADER:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
+-include $(CORE:.o=.d) $(PUB:.o=.d) $(PUBPIC:.o=.d) $(READPIC:.o=.d) $(LOADER:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
 
 $(CATDIR)/%.o: host/%.c | deps
 	@mkdir -p $(@D)
@@ -177,7 +188,7 @@ $(TESTCAT): $(LUAOBJS) $(filter-out $(BUILD)/core/codes.o $(BUILD)/core/store.o,
 
 units: $(UNITS) $(TESTCAT)
 
-test: deps test-deps $(NB_OUT) $(MODULE) $(COMPILED) $(LUACOMP) units
+test: deps test-deps $(NB_OUT) $(MODULE) $(READMOD) $(COMPILED) $(LUACOMP) units
 	$(Q)BUILD=$(BUILD) NB_BIN=$(CURDIR)/$(NB_OUT) NB_TESTCAT_BIN=$(CURDIR)/$(TESTCAT) sh tests/run.sh
 
 # Everything again under AddressSanitizer and UBSan, in its own build folder.
@@ -214,6 +225,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/nianbao $(DESTDIR)$(PREFIX)/share/nianbao $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(NB_OUT) $(DESTDIR)$(PREFIX)/bin/nianbao
 	install -m 644 $(MODULE) $(DESTDIR)$(PREFIX)/lib/nianbao/nianbao-publish.so
+	install -m 644 $(READMOD) $(DESTDIR)$(PREFIX)/lib/nianbao/nianbao-read.so
 	cp -R scripts lib $(DESTDIR)$(PREFIX)/share/nianbao/
 	for f in $(LUA_FILES); do $(LUACOMP) $(PREFIX)/share/nianbao $$f $(DESTDIR)$(PREFIX)/share/nianbao/compiled/$${f}c || exit 1; done
 	$(LUACOMP) --bundle $(DESTDIR)$(PREFIX)/share/nianbao/compiled/all.luab $(DESTDIR)$(PREFIX)/share/nianbao/compiled $(LUA_FILES)
@@ -283,4 +295,4 @@ fuzz: deps fuzz-deps $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
 	done
 
 clean:
-	rm -rf build build-san build-fuzz nianbao nianbao.debug nianbao-publish.so nianbao-publish.so.debug compiled out bench/data
+	rm -rf build build-san build-fuzz nianbao nianbao.debug nianbao-publish.so nianbao-publish.so.debug nianbao-read.so nianbao-read.so.debug compiled out bench/data

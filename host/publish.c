@@ -1,6 +1,6 @@
 /* publish.c - nb_html_lines, nb_pdf_lines and nb_export_pdf for the nianbao command,
- * each of which opens nianbao-publish.so the first time (publish.h) and calls through its
- * table.
+ * each of which opens its module the first time (nianbao-read.so, nianbao-publish.so:
+ * publish.h) and calls through its table.
  * Depends on publish.h, util.h; dlopen. */
 #define _GNU_SOURCE /* dlopen's RTLD_* on older libcs */
 #include "publish.h"
@@ -28,6 +28,7 @@ typedef struct {
 } module;
 
 static module publish_mod = {NB_PUBLISH_MODULE, "nb_publish", NB_PUBLISH_VERSION, NULL, ""};
+static module read_mod = {NB_READ_MODULE, "nb_read", NB_READ_VERSION, NULL, ""};
 
 /* The path of module FILE: beside the executable (a build tree) or in ../lib/nianbao
  * from it (an installation: PREFIX/bin, PREFIX/lib/nianbao), nowhere above (nb_near_exe);
@@ -80,14 +81,14 @@ static const void *load(module *m, const char *what, char *err, size_t errlen)
 nb_err nb_html_lines(const char *data, size_t len, nb_html_fn fn, void *ud,
                      const char **encoding, char *err, size_t errlen)
 {
-    const nb_publish_api *t = load(&publish_mod, "reading HTML", err, errlen);
+    const nb_read_api *t = load(&read_mod, "reading HTML", err, errlen);
     return t ? t->html_lines(data, len, fn, ud, encoding, err, errlen) : NB_ERR_IO;
 }
 
 nb_err nb_pdf_lines(const char *data, size_t len, nb_html_fn fn, void *ud, char *err,
                     size_t errlen)
 {
-    const nb_publish_api *t = load(&publish_mod, "reading PDF", err, errlen);
+    const nb_read_api *t = load(&read_mod, "reading PDF", err, errlen);
     return t ? t->pdf_lines(data, len, fn, ud, err, errlen) : NB_ERR_IO;
 }
 

@@ -36,7 +36,8 @@ is "$?" 0 "make install"
 check "installed: the binary" test -x root/opt/nb/bin/nianbao
 check "installed: scripts and lib" test -f root/opt/nb/share/nianbao/scripts/cli.lua -a -f root/opt/nb/share/nianbao/lib/report.lua
 check "installed: the man page" cmp -s nianbao.1 root/opt/nb/share/man/man1/nianbao.1
-check "installed: the module for HTML and PDF" test -f root/opt/nb/lib/nianbao/nianbao-publish.so
+check "installed: the module for PDF" test -f root/opt/nb/lib/nianbao/nianbao-publish.so
+check "installed: the module for reading HTML and PDF" test -f root/opt/nb/lib/nianbao/nianbao-read.so
 check "installed: no module for XLSX (the command writes workbooks itself)" test ! -e root/opt/nb/lib/nianbao/nianbao-xlsx.so
 mkdir elsewhere
 cp root/opt/nb/bin/nianbao elsewhere/copied
