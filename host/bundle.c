@@ -1,21 +1,26 @@
 /* bundle.c - the compiled Lua files in one file (bundle.h). */
 #include "bundle.h"
 
-#include <stdint.h>
 #include <string.h>
 
 #define MAGIC_LEN (sizeof NB_BUNDLE_MAGIC - 1)
+#define TIME_LEN 12 /* i64 seconds, u32 nanoseconds */
 
-static size_t get_le(const unsigned char *p, int n)
+static uint64_t get_le(const unsigned char *p, int n)
 {
-    size_t v = 0;
+    uint64_t v = 0;
     for (int i = n - 1; i >= 0; i--)
         v = v << 8 | p[i];
     return v;
 }
 
-int nb_bundle_find(const char *data, size_t len, const char *name, const char **out,
-                   size_t *outlen)
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+int nb_bundle_find(const char *data, size_t len, const char *name, nb_bundle_entry *e)
 {
     const unsigned char *p = (const unsigned char *)data;
     size_t nlen = strlen(name), at = MAGIC_LEN;
@@ -27,13 +32,16 @@ int nb_bundle_find(const char *data, size_t len, const char *name, const char **
     while (at < len) {
         if (len - at < 2)
             return -1;
-        size_t n = get_le(p + at, 2);
+        size_t n = (size_t)get_le(p + at, 2);
         at += 2;
-        if (len - at < n + 4)
+        if (len - at < n + TIME_LEN + 4)
             return -1;
         const char *ename = data + at;
         at += n;
-        size_t size = get_le(p + at, 4);
+        int64_t sec = (int64_t)get_le(p + at, 8);
+        long nsec = (long)get_le(p + at + 8, 4);
+        at += TIME_LEN;
+        size_t size = (size_t)get_le(p + at, 4);
         at += 4;
         if (len - at < size)
             return -1;
@@ -41,8 +49,7 @@ int nb_bundle_find(const char *data, size_t len, const char *name, const char **
             if (found)
                 return -1;
             found = 1;
-            *out = data + at;
-            *outlen = size;
+            *e = (nb_bundle_entry){data + at, size, sec, nsec};
         }
         at += size;
     }
@@ -54,19 +61,19 @@ nb_err nb_bundle_begin(FILE *f)
     return fwrite(NB_BUNDLE_MAGIC, 1, MAGIC_LEN, f) == MAGIC_LEN ? NB_OK : NB_ERR_IO;
 }
 
-nb_err nb_bundle_add(FILE *f, const char *name, const void *data, size_t len)
+nb_err nb_bundle_add(FILE *f, const char *name, const nb_bundle_entry *e)
 {
     size_t n = strlen(name);
-    if (n > 0xffff || len > 0xffffffffu)
+    if (n > 0xffff || e->len > 0xffffffffu || e->nsec < 0 || e->nsec >= 1000000000L)
         return NB_ERR_INPUT;
-    unsigned char head[4];
-    for (int i = 0; i < 2; i++)
-        head[i] = (unsigned char)(n >> (8 * i));
+    unsigned char head[TIME_LEN + 4];
+    put_le(head, n, 2);
     if (fwrite(head, 1, 2, f) != 2 || fwrite(name, 1, n, f) != n)
         return NB_ERR_IO;
-    for (int i = 0; i < 4; i++)
-        head[i] = (unsigned char)(len >> (8 * i));
-    if (fwrite(head, 1, 4, f) != 4 || (len && fwrite(data, 1, len, f) != len))
+    put_le(head, (uint64_t)e->sec, 8);
+    put_le(head + 8, (uint64_t)e->nsec, 4);
+    put_le(head + TIME_LEN, e->len, 4);
+    if (fwrite(head, 1, sizeof head, f) != sizeof head || (e->len && fwrite(e->code, 1, e->len, f) != e->len))
         return NB_ERR_IO;
     return NB_OK;
 }

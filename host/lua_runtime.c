@@ -216,18 +216,18 @@ static int program_file(lua_State *L, const char *path)
            (strncmp(path + hl, "/lib/", 5) == 0 || strncmp(path + hl, "/scripts/", 9) == 0);
 }
 
-/* 1 when the file of status BIN is at least as new as the source of status SRC. */
-static int as_new(const struct stat *bin, const struct stat *src)
+/* 1 when a compiled file changed at SEC, NSEC is at least as new as the source of status
+ * SRC. */
+static int as_new(int64_t sec, long nsec, const struct stat *src)
 {
-    return bin->st_mtim.tv_sec > src->st_mtim.tv_sec ||
-           (bin->st_mtim.tv_sec == src->st_mtim.tv_sec && bin->st_mtim.tv_nsec >= src->st_mtim.tv_nsec);
+    return sec > (int64_t)src->st_mtim.tv_sec ||
+           (sec == (int64_t)src->st_mtim.tv_sec && nsec >= src->st_mtim.tv_nsec);
 }
 
 /* The bundle of the compiled files (bundle.h) as the command read it: its bytes (none when
- * it could not be read or is not a whole bundle) and its status. */
+ * it could not be read or is not a whole bundle). */
 typedef struct {
     nb_buf b;
-    struct stat st;
 } bundle;
 
 static int bundle_gc(lua_State *L)
@@ -254,11 +254,10 @@ static const bundle *the_bundle(lua_State *L)
     lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_BUNDLE);
     char path[PATH_MAX], err[256];
-    const char *code;
-    size_t len;
+    nb_bundle_entry e;
     if (snprintf(path, sizeof path, "%s/compiled/all.luab", nb_lua_config(L)->home) >= (int)sizeof path ||
-        nb_file_read_st(path, NB_MAX_TEXT_FILE, &bd->b, &bd->st, err, sizeof err) != NB_OK ||
-        nb_bundle_find(bd->b.data, bd->b.len, "", &code, &len) < 0)
+        nb_file_read(path, NB_MAX_TEXT_FILE, &bd->b, err, sizeof err) != NB_OK ||
+        nb_bundle_find(bd->b.data, bd->b.len, "", &e) < 0)
         nb_buf_free(&bd->b); /* none, or not whole: each file is read on its own */
     return bd;
 }
@@ -268,7 +267,9 @@ static const bundle *the_bundle(lua_State *L)
  * them into the bundle HOME/compiled/all.luab, read whole at the first: one read where
  * there were some twenty (bundle.h). Parsing the sources was about a third of loading the
  * formats and checks, several ms a command. The bytecode is used only when it is at least
- * as new as the source (an edited source is read again), and only for those files: a
+ * as new as the source (an edited source is read again; a bundle's entry keeps the time of
+ * the compiled file it was made from, so bytecode older than its source is not run
+ * however new the bundle), and only for those files: a
  * user's or a body's script is always text. Bytecode that does not load (another Lua) is
  * passed over: the file's own .luac, then the source. Pushes the function and returns 1,
  * or returns 0 with nothing pushed. */
@@ -284,11 +285,10 @@ static int load_compiled(lua_State *L, const char *path)
         stat(path, &src) != 0)
         return 0;
     const bundle *bd = the_bundle(L);
-    const char *code;
-    size_t clen;
-    if (bd->b.data && as_new(&bd->st, &src) &&
-        nb_bundle_find(bd->b.data, bd->b.len, path + hl + 1, &code, &clen) == 1) {
-        if (luaL_loadbufferx(L, code, clen, cpath, "b") == LUA_OK)
+    nb_bundle_entry e;
+    if (bd->b.data && nb_bundle_find(bd->b.data, bd->b.len, path + hl + 1, &e) == 1 &&
+        as_new(e.sec, e.nsec, &src)) {
+        if (luaL_loadbufferx(L, e.code, e.len, cpath, "b") == LUA_OK)
             return 1;
         lua_pop(L, 1);
     }
@@ -297,7 +297,7 @@ static int load_compiled(lua_State *L, const char *path)
     nb_buf b = {0};
     char err[256];
     int fresh = nb_file_read_st(cpath, NB_MAX_TEXT_FILE, &b, &bin, err, sizeof err) == NB_OK &&
-                as_new(&bin, &src);
+                as_new((int64_t)bin.st_mtim.tv_sec, bin.st_mtim.tv_nsec, &src);
     int rc = fresh ? luaL_loadbufferx(L, b.data ? b.data : "", b.len, cpath, "b") : LUA_OK;
     nb_buf_free(&b);
     if (!fresh)

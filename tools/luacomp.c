@@ -41,61 +41,75 @@ static int make_dirs(char *path)
     return 0;
 }
 
-/* Appends DIR/RELc to bundle F under the name REL: 0, or 1 with a message. */
+/* Appends DIR/RELc to bundle F under the name REL, with its time of change: 0, or 1 with a
+ * message. */
 static int bundle_one(FILE *f, const char *dir, const char *rel)
 {
     size_t n = strlen(dir) + strlen(rel) + 3;
-    char *path = malloc(n);
+    char *path = malloc(n), *data = NULL;
     if (!path) {
         fprintf(stderr, "luacomp: out of memory\n");
         return 1;
     }
     snprintf(path, n, "%s/%sc", dir, rel);
     FILE *in = fopen(path, "rb");
-    char *data = NULL;
-    long len = -1;
-    if (in && fseek(in, 0, SEEK_END) == 0 && (len = ftell(in)) >= 0 && fseek(in, 0, SEEK_SET) == 0 &&
-        (data = malloc((size_t)len + 1)) != NULL && fread(data, 1, (size_t)len, in) != (size_t)len)
-        len = -1;
-    int bad = !in || len < 0 || !data;
-    if (bad)
-        fprintf(stderr, "luacomp: %s: %s\n", path, in && data ? "cannot read" : strerror(errno));
-    else if (nb_bundle_add(f, rel, data, (size_t)len) != NB_OK) {
-        fprintf(stderr, "luacomp: %s: cannot add it to the bundle\n", path);
-        bad = 1;
+    struct stat st;
+    const char *why = NULL;
+    if (!in || fstat(fileno(in), &st) != 0)
+        why = strerror(errno);
+    else if (!(data = malloc((size_t)st.st_size + 1)))
+        why = "out of memory";
+    else if (fread(data, 1, (size_t)st.st_size, in) != (size_t)st.st_size)
+        why = "cannot read it";
+    else {
+        nb_bundle_entry e = {data, (size_t)st.st_size, (int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+        if (nb_bundle_add(f, rel, &e) != NB_OK)
+            why = "cannot add it to the bundle";
     }
+    if (why)
+        fprintf(stderr, "luacomp: %s: %s\n", path, why);
     if (in)
         fclose(in);
     free(data);
     free(path);
-    return bad;
+    return why != NULL;
 }
 
-/* luacomp --bundle OUT DIR REL...: written under a temporary name, renamed into place. */
+/* luacomp --bundle OUT DIR REL...: written under a temporary name (its folders made),
+ * renamed into place. */
 static int bundle(int argc, char **argv)
 {
     const char *out = argv[2], *dir = argv[3];
     size_t n = strlen(out) + 8;
-    char *tmp = malloc(n);
-    if (!tmp) {
+    char *tmp = malloc(n), *dirs = strdup(out);
+    if (!tmp || !dirs) {
         fprintf(stderr, "luacomp: out of memory\n");
         return 2;
     }
     snprintf(tmp, n, "%s.tmp", out);
-    FILE *f = fopen(tmp, "wb");
-    int bad = !f || nb_bundle_begin(f) != NB_OK;
+    FILE *f = make_dirs(dirs) == 0 ? fopen(tmp, "wb") : NULL;
+    int bad = !f;
+    if (bad)
+        fprintf(stderr, "luacomp: %s: %s\n", tmp, strerror(errno));
+    if (!bad && nb_bundle_begin(f) != NB_OK) {
+        fprintf(stderr, "luacomp: %s: %s\n", tmp, strerror(errno));
+        bad = 1;
+    }
     for (int i = 4; i < argc && !bad; i++)
         bad = bundle_one(f, dir, argv[i]);
-    if (f && fclose(f) != 0)
+    if (f && fclose(f) != 0 && !bad) {
+        fprintf(stderr, "luacomp: %s: %s\n", tmp, strerror(errno));
         bad = 1;
-    if (bad || rename(tmp, out) != 0) {
-        fprintf(stderr, "luacomp: %s: %s\n", out, bad ? "not written" : strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return 1;
     }
+    if (!bad && rename(tmp, out) != 0) {
+        fprintf(stderr, "luacomp: %s: %s\n", out, strerror(errno));
+        bad = 1;
+    }
+    if (bad && f)
+        remove(tmp);
     free(tmp);
-    return 0;
+    free(dirs);
+    return bad;
 }
 
 int main(int argc, char **argv)

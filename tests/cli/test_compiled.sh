@@ -51,6 +51,9 @@ sleep 0.01
 { printf '%s\n' 'io.write("EDITED\n")'; cat home/scripts/cli.lua; } >cli.new && mv cli.new home/scripts/cli.lua
 NIANBAO_HOME=$T/home "$NB_BIN" --version >v2 2>&1
 is "$(head -1 v2)" "EDITED" "a source edited since it was compiled is read, not its bytecode (bundled or not)"
+(cd home && "$LUACOMP" --bundle compiled/all.luab compiled lib/*.lua scripts/*.lua scripts/*/*.lua)
+NIANBAO_HOME=$T/home "$NB_BIN" --version >v2 2>&1
+is "$(head -1 v2)" "EDITED" "and so after its old bytecode was bundled again (the bundle newer than the source)"
 printf 'not bytecode' >home/compiled/lib/command.luac
 (cd home && "$LUACOMP" --bundle compiled/all.luab compiled lib/*.lua scripts/*.lua scripts/*/*.lua)
 NIANBAO_HOME=$T/home strace -f -e trace=openat -o trace "$NB_BIN" -d s.db init >o 2>&1
