@@ -130,12 +130,12 @@ $(NB_OUT): $(LUAOBJS) $(CORE) $(LOADER)
 
 $(MODULE): $(PUBPIC)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PDF_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(PDF_LIBS) -lm $(LDLIBS)
 	$(Q)$(call split_debug,$@)
 
 $(READMOD): $(READPIC)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(READ_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(READ_LIBS) -lm $(LDLIBS)
 	$(Q)$(call split_debug,$@)
 
 $(LUACOMP): tools/luacomp.c $(BUILD)/core/bundle.o | deps

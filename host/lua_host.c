@@ -397,6 +397,7 @@ static int h_sha256_file(lua_State *L)
 /* publish.c's, in the command; the fuzz targets link the publishing code itself, without
  * publish.c: there the reference is weak, and NULL. */
 extern int nb_publish_path(char *path, size_t size) __attribute__((weak));
+extern int nb_read_path(char *path, size_t size) __attribute__((weak));
 
 /* host.fonts_digest() -> hex: the digest of the fonts and font configuration a PDF may be
  * laid out with (nb_fonts_digest of nb_font_folders). */
@@ -413,7 +414,8 @@ static int h_fonts_digest(lua_State *L)
 }
 
 /* host.program_digest() -> hex | nil, message: the digest of this program, its executable,
- * its PDF module and the Lua files of its home (nb_program_digest). */
+ * its modules (the PDF's, and the reader's, which a body's rules may call) and the Lua
+ * files of its home (nb_program_digest). */
 static int h_program_digest(lua_State *L)
 {
     char hex[NB_HASH_HEX], err[4352];
@@ -422,9 +424,10 @@ static int h_program_digest(lua_State *L)
 #else
     const char *exe = NULL;
 #endif
-    char module[4200];
-    const char *mod = nb_publish_path && nb_publish_path(module, sizeof module) == 0 ? module : NULL;
-    if (nb_program_digest(exe, mod, nb_lua_config(L)->home, hex, err, sizeof err) != NB_OK) {
+    char pdf[4200], reader[4200];
+    const char *mods[2] = {nb_publish_path && nb_publish_path(pdf, sizeof pdf) == 0 ? pdf : NULL,
+                           nb_read_path && nb_read_path(reader, sizeof reader) == 0 ? reader : NULL};
+    if (nb_program_digest(exe, mods, 2, nb_lua_config(L)->home, hex, err, sizeof err) != NB_OK) {
         lua_pushnil(L);
         lua_pushstring(L, err);
         return 2;

@@ -50,6 +50,11 @@ int nb_publish_path(char *path, size_t size)
     return find_module(NB_PUBLISH_MODULE, path, size);
 }
 
+int nb_read_path(char *path, size_t size)
+{
+    return find_module(NB_READ_MODULE, path, size);
+}
+
 /* M's table, opened once; NULL with the reason in ERR, after WHAT. Every table starts
  * with its int version. */
 static const void *load(module *m, const char *what, char *err, size_t errlen)

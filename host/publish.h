@@ -13,9 +13,9 @@
  * tables. The unit tests and the fuzz targets link html.c, pdf.c and export_pdf.c
  * themselves, not publish.c.
  *
- * Where a module is looked for: beside the executable, and in lib/nianbao/ beside it,
- * in its folder and up to two folders above (a build tree, build-san/nianbao; an installed
- * PREFIX/bin/nianbao finds PREFIX/lib/nianbao/). The modules use the command's own core
+ * Where a module is looked for: beside the executable (a build tree, build-san/nianbao),
+ * and in ../lib/nianbao/ from it (an installed PREFIX/bin/nianbao finds
+ * PREFIX/lib/nianbao/), else the compiled-in NB_LIBDIR; nowhere above. The modules use the command's own core
  * functions (exported from it: -Wl,--export-dynamic-symbol=nb_*), and their own functions
  * are bound inside them (-Bsymbolic).
  *
@@ -46,9 +46,10 @@ typedef struct {
                         size_t errlen);
 } nb_read_api;
 
-/* The path of the PDF module the command opens (beside it, else NB_LIBDIR) into PATH: 0,
- * or -1 when there is none. */
+/* The path of the PDF module (nb_publish_path) or the reader's (nb_read_path) the command
+ * opens (beside it, else NB_LIBDIR) into PATH: 0, or -1 when there is none. */
 int nb_publish_path(char *path, size_t size);
+int nb_read_path(char *path, size_t size);
 
 /* The modules' tables, the symbols publish.c looks up. */
 extern const nb_publish_api nb_publish;

@@ -1061,8 +1061,8 @@ static int path_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-nb_err nb_program_digest(const char *exe, const char *module, const char *home, char *hex,
-                         char *err, size_t errlen)
+nb_err nb_program_digest(const char *exe, const char *const *modules, int nmodules,
+                         const char *home, char *hex, char *err, size_t errlen)
 {
     nb_hash h;
     nb_err rc = NB_OK;
@@ -1071,9 +1071,11 @@ nb_err nb_program_digest(const char *exe, const char *module, const char *home, 
     nb_hash_init(&h);
     if (exe && nb_hash_file(&h, exe, err, errlen) != 0)
         rc = NB_ERR_IO;
-    nb_hash_str(&h, "module");
-    if (!rc && module && nb_hash_file(&h, module, err, errlen) != 0)
-        rc = NB_ERR_IO;
+    for (int i = 0; i < nmodules; i++) {
+        nb_hash_str(&h, "module");
+        if (!rc && modules[i] && nb_hash_file(&h, modules[i], err, errlen) != 0)
+            rc = NB_ERR_IO;
+    }
     if (!rc && (lua_files(home, "lib", 2, &l, err, errlen) != 0 ||
                 lua_files(home, "scripts", 2, &l, err, errlen) != 0))
         rc = NB_ERR_NOMEM;

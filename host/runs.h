@@ -112,15 +112,16 @@ nb_err nb_digest_verify(nb_store *s, long *bad, char *why, size_t whylen, char *
                         size_t errlen);
 
 /* The digest of the program that makes reports, into HEX (NB_HASH_HEX bytes): the SHA-256
- * of the bytes of EXE (the running executable: /proc/self/exe; NULL: none) and of MODULE
- * (nianbao-publish.so, which lays out the PDF; NULL: none), then of each
+ * of the bytes of EXE (the running executable: /proc/self/exe; NULL: none) and of each of
+ * MODULES[0..NMODULES) (nianbao-publish.so, which lays out the PDF, and nianbao-read.so,
+ * which a body's rules may read pages with; NULL: none), then of each
  * Lua file under HOME/lib and HOME/scripts (the modules and scripts it runs), by path in
  * byte order, each as its path below HOME, a NUL and the SHA-256 of its bytes. Two builds
  * or two homes that differ in any of them differ (a regeneration leaves a report as it is
  * only when the program that made it is this one). NB_ERR_IO, naming the path, when one
  * cannot be read; NB_ERR_NOMEM. */
-nb_err nb_program_digest(const char *exe, const char *module, const char *home, char *hex,
-                         char *err, size_t errlen);
+nb_err nb_program_digest(const char *exe, const char *const *modules, int nmodules,
+                         const char *home, char *hex, char *err, size_t errlen);
 
 /* The digest of the fonts a PDF may be laid out with, into HEX: the path, size and time of
  * change of every file under the folders DIRS[0..N) (fontconfig's configuration and the

@@ -19,25 +19,25 @@ check "the PDF's module is built beside the command" test -f "$writer"
 wlibs=$(ldd "$writer")
 unlike "$wlibs" 'libpoppler|libxml2|libnss3|libicu' "the PDF's module is linked without poppler, libxml2, NSS or ICU"
 
-# The seed's report as HTML, read back through the module.
+# The seed's report as HTML, read back through the reader's module.
 printf '<html><body><p>沈阳市沈河区2020年政府信息公开工作年度报告</p></body></html>\n' >p.html
 nb lint p.html
-like "$err$out" 'p.html' "lint of an HTML page runs (through the module)"
+like "$err$out" 'p.html' "lint of an HTML page runs (through the reader's module)"
 unlike "$(strace -f -e trace=openat "$NB_BIN" --version 2>&1 >/dev/null)" 'nianbao-publish.so|nianbao-read.so' "--version opens no module"
 strace -f -e trace=openat "$NB_BIN" lint p.html 2>trace >/dev/null
 like "$(cat trace)" 'nianbao-read.so' "lint opens the reader's module"
 unlike "$(cat trace)" 'nianbao-publish.so|libpango' "and not the PDF's, nor Pango"
 
-# A command without its module: a copy of the binary alone in a folder.
+# A command without its modules: a copy of the binary alone in a folder.
 mkdir -p alone
 cp "$NB_BIN" alone/nianbao
 nb -d s.db init
 ./alone/nianbao lint p.html >o 2>e
-is "$?" 2 "without the module, lint exits 2"
+is "$?" 2 "without the reader's module, lint exits 2"
 like "$(cat e)" 'nianbao-read.so is not installed \(looked beside the nianbao executable and in .*lib/nianbao\): run make \(or make install\) again' \
     "and names the module and what to do"
 ./alone/nianbao -d s.db --version >o 2>e
-is "$?" 0 "without the module, the rest of the command works"
+is "$?" 0 "without the modules, the rest of the command works"
 
 # A copy two folders below a folder where someone left a module and scripts (as in /tmp):
 # neither is taken. The copy's own folder and ../lib/nianbao are the only places looked in.
@@ -61,6 +61,20 @@ echo 'not a shared object' >alone/nianbao-read.so
 ./alone/nianbao lint p.html >o 2>e
 is "$?" 2 "a broken module: exit 2"
 like "$(cat e)" 'cannot load .*alone/nianbao-read.so' "and the message names it"
+# A module of another version (its table another layout): refused, not called.
+if command -v cc >/dev/null; then
+    printf 'const struct { int version; } nb_publish = {1}, nb_read = {99};\n' >old.c
+    cc -shared -fPIC -o alone/nianbao-publish.so old.c && cp alone/nianbao-publish.so alone/nianbao-read.so
+    ./alone/nianbao lint p.html >o 2>e
+    like "$? $(cat e)" '^2 .*alone/nianbao-read.so is from another version of nianbao: run make' \
+        "a reader's module of another version: refused, what to do said"
+    printf '%s\n' '编号,收到日期,申请人类型,办结日期,办理结果' 'A1,2020-01-05,自然人,2020-01-20,予以公开' >v.csv
+    nb -d v.db init
+    nb -d v.db import --body 沈河区 request v.csv
+    ./alone/nianbao -d v.db report --body 沈河区 --year 2020 --to pdf --out oo >o 2>e
+    like "$(cat e)" 'alone/nianbao-publish.so is from another version of nianbao' \
+        "a PDF's module of the version before the split (1): refused"
+fi
 
 # ---- PDF: through the PDF's module alone (no poppler, no reader's module) ----
 if [ -n "$(pkg-config --libs pangocairo 2>/dev/null)" ]; then

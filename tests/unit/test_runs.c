@@ -529,15 +529,17 @@ static void put_file(const char *name, const char *text)
 }
 
 /* The program's digest of the home DIR/home and the executable DIR/exe (or none), or its
- * error in parentheses. */
+ * error in parentheses; EXE 2: the module DIR/module too, 3: and DIR/reader. */
 static const char *program(int exe)
 {
     static char out[600];
     char err[512];
-    char home[300];
+    char home[300], module[300], reader[300];
     snprintf(home, sizeof home, "%s", tmp("home"));
-    if (nb_program_digest(exe ? tmp("exe") : NULL, exe == 2 ? tmp("module") : NULL, home, out, err,
-                          sizeof err) != NB_OK)
+    snprintf(module, sizeof module, "%s", tmp("module"));
+    snprintf(reader, sizeof reader, "%s", tmp("reader"));
+    const char *mods[2] = {exe >= 2 ? module : NULL, exe == 3 ? reader : NULL};
+    if (nb_program_digest(exe ? tmp("exe") : NULL, mods, 2, home, out, err, sizeof err) != NB_OK)
         snprintf(out, sizeof out, "(%s)", err);
     return out;
 }
@@ -577,6 +579,13 @@ static void test_program(void)
     CHECK(strcmp(b, a) != 0 && strlen(b) == 64, "with the PDF module: another digest");
     put_file("module", "\177ELF module 2");
     CHECK(strcmp(program(2), b) != 0, "another PDF module: another digest");
+    snprintf(b, sizeof b, "%s", program(2));
+    put_file("reader", "\177ELF reader");
+    snprintf(a, sizeof a, "%s", program(3));
+    CHECK(strcmp(a, b) != 0 && strlen(a) == 64, "with the reader's module: another digest");
+    put_file("reader", "\177ELF reader 2");
+    CHECK(strcmp(program(3), a) != 0, "another reader's module: another digest");
+    snprintf(a, sizeof a, "%s", program(1));
     put_file("exe", "\177ELF two");
     CHECK(strcmp(program(1), a) != 0, "another executable: another digest");
     snprintf(b, sizeof b, "%s", program(0));
