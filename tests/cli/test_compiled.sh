@@ -56,8 +56,10 @@ NIANBAO_HOME=$T/home "$NB_BIN" --version >v2 2>&1
 is "$(head -1 v2)" "EDITED" "and so after its old bytecode was bundled again (the bundle newer than the source)"
 printf 'not bytecode' >home/compiled/lib/command.luac
 (cd home && "$LUACOMP" --bundle compiled/all.luab compiled lib/*.lua scripts/*.lua scripts/*/*.lua)
-NIANBAO_HOME=$T/home strace -f -e trace=openat -o trace "$NB_BIN" -d s.db init >o 2>&1
+NIANBAO_HOME=$T/home "$NB_BIN" -d s.db init >o 2>&1
 is "$?" 0 "bytecode that does not load is passed over (the source is read)"
+# (its status not read under strace: LeakSanitizer, in make check, ends a traced process with 1)
+NIANBAO_HOME=$T/home strace -f -e trace=openat -o trace "$NB_BIN" -d s.db init >o 2>&1
 is "$(grep -c 'lib/command.luac"' trace) $(grep -c 'lib/command.lua"' trace)" "1 1" \
    "bundled, then its file's, then the source"
 finish
