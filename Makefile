@@ -177,6 +177,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE) $(PUB) | test-deps
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CORE_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(CORE) $(PUB) $(LDFLAGS) $(CORE_LIBS) $(MOD_LIBS) $(TEST_LIBS) $(LDLIBS)
 
+# The pool's test links pool.o alone, as the command links no C++: a library that
+# allocates before main (libstdc++'s pool of exceptions, through poppler's) leaves a heap
+# there, and nb_memory_setup's huge pages were tested on another heap than the command's.
+$(BUILD)/unit/test_pool: tests/unit/test_pool.c $(BUILD)/core/pool.o | test-deps
+	@mkdir -p $(@D)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ihost -o $@ $< $(BUILD)/core/pool.o $(LDFLAGS) $(LDLIBS)
+
 -include $(CORE:.o=.d) $(PUB:.o=.d) $(PUBPIC:.o=.d) $(READPIC:.o=.d) $(LOADER:.o=.d) $(LUAOBJS:.o=.d) $(UNITS:=.d)
 
 $(CATDIR)/%.o: host/%.c | deps

@@ -124,25 +124,29 @@ static int heap_setup(void)
     mallopt(M_TRIM_THRESHOLD, 16 << 20);
 #endif
 #if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
-    const uintptr_t lead = (uintptr_t)64 << 10;
+    /* one page: the heap's first blocks, before the huge pages, each page there a fault of
+       its own (14 us here, on a virtual machine; 64 KiB gave a report 16 of them) */
+    const uintptr_t lead = 4096;
     char *b = sbrk(0);
     if (b == (void *)-1)
         return 0;
-    /* the break moved to 64 KiB before the next 2 MiB boundary (the bytes skipped are never
+    /* the break moved to a page before the next 2 MiB boundary (the bytes skipped are never
        touched: address space, not memory) */
     uintptr_t to = (((uintptr_t)b + lead + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) - lead;
     if (to > (uintptr_t)b && sbrk((intptr_t)(to - (uintptr_t)b)) == (void *)-1)
         return 0;
     mallopt(M_TOP_PAD, 8 << 20);
-    /* Blocks of 48 KiB until one comes from the break set above (a heap made before main
-       may have room left): the heap grows from there, 8 MiB more, and the new top's head
-       is written within the 64 KiB lead. Nothing past the lead may be touched before the
-       mark: a 2 MiB range with one small page in it stays in small pages. (volatile: not
-       elided with their free.) */
-    void *volatile blocks[64];
+    /* Blocks of half a page until one comes from the break set above (a heap made before
+       main may have room left, up to 512 KiB of it): the heap grows from there, 8 MiB
+       more, and the new top's head is written within the lead, after the block and what
+       malloc makes at its first call (its cache of freed blocks, 656 bytes). Nothing
+       past the lead may be touched before the mark: a 2 MiB range with one small page in
+       it stays in small pages. (volatile: not elided with their free.) */
+    enum { PROBES = 256 };
+    void *volatile blocks[PROBES];
     int n = 0, grown = 0;
-    while (n < 64 && !grown) {
-        void *blk = malloc((size_t)48 << 10);
+    while (n < PROBES && !grown) {
+        void *blk = malloc(lead / 2);
         if (!blk)
             break;
         blocks[n++] = blk;

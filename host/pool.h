@@ -58,9 +58,9 @@ void nb_pool_release(nb_pool *p);
  *   at a time (M_TOP_PAD), and that growth is marked for transparent huge pages. SQLite's
  *   pages, the exporters' buffers and the packed columns decoded come from malloc (the
  *   pool holds Lua's): a report in six formats took 368 faults, 191 with this, and 2-3 ms
- *   less of its 20. The first 64 KiB are in small pages: the heap grows with a block
- *   there, and a 2 MiB range with a small page touched before the mark stays in small
- *   pages.
+ *   less of its 20. Its first page is a small one: the heap grows with a block there,
+ *   and a 2 MiB range with a small page touched before the mark stays in small pages (the
+ *   first 64 KiB were: 16 faults of a report, where a huge page takes one).
  * - The stack: the 112 KiB below the caller are populated at once (MADV_POPULATE_WRITE,
  *   Linux 5.14): a report touched some 20 pages of it one by one.
  * Returns 1 | 2: 1 when the heap was marked (not: no heap grown by brk, another malloc as
