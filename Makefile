@@ -138,7 +138,7 @@ $(READMOD): $(READPIC)
 	$(Q)$(CC) $(CORE_CFLAGS) $(CFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(READ_LIBS) -lm $(LDLIBS)
 	$(Q)$(call split_debug,$@)
 
-$(LUACOMP): tools/luacomp.c $(BUILD)/core/bundle.o | deps
+$(LUACOMP): tools/luacomp.c $(BUILD)/core/bundle.o $(BUILD)/core/files.o $(BUILD)/core/util.o | deps
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(BASE_CFLAGS) -Ihost $(shell pkg-config --cflags $(LUA_PKGS)) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(shell pkg-config --libs $(LUA_PKGS))

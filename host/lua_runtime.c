@@ -224,29 +224,24 @@ static int as_new(int64_t sec, long nsec, const struct stat *src)
            (sec == (int64_t)src->st_mtim.tv_sec && nsec >= src->st_mtim.tv_nsec);
 }
 
-/* The bundle of the compiled files (bundle.h) as the command read it: its bytes (none when
- * it could not be read or is not a whole bundle). */
-typedef struct {
-    nb_buf b;
-} bundle;
-
 static int bundle_gc(lua_State *L)
 {
-    bundle *bd = lua_touserdata(L, 1);
-    nb_buf_free(&bd->b);
+    nb_buf_free(lua_touserdata(L, 1));
     return 0;
 }
 
-/* HOME/compiled/all.luab, read at the first module loaded and kept in the registry. */
-static const bundle *the_bundle(lua_State *L)
+/* The bundle of the compiled files (bundle.h), HOME/compiled/all.luab, as the command read
+ * it at the first module loaded, kept in the registry: its bytes (none when it could not be
+ * read or is not a whole bundle). */
+static const nb_buf *the_bundle(lua_State *L)
 {
     if (lua_getfield(L, LUA_REGISTRYINDEX, REG_BUNDLE) == LUA_TUSERDATA) {
-        const bundle *bd = lua_touserdata(L, -1);
+        const nb_buf *bd = lua_touserdata(L, -1);
         lua_pop(L, 1);
         return bd;
     }
     lua_pop(L, 1);
-    bundle *bd = lua_newuserdatauv(L, sizeof *bd, 0);
+    nb_buf *bd = lua_newuserdatauv(L, sizeof *bd, 0);
     memset(bd, 0, sizeof *bd);
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, bundle_gc);
@@ -256,9 +251,9 @@ static const bundle *the_bundle(lua_State *L)
     char path[PATH_MAX], err[256];
     nb_bundle_entry e;
     if (snprintf(path, sizeof path, "%s/compiled/all.luab", nb_lua_config(L)->home) >= (int)sizeof path ||
-        nb_file_read(path, NB_MAX_TEXT_FILE, &bd->b, err, sizeof err) != NB_OK ||
-        nb_bundle_find(bd->b.data, bd->b.len, "", &e) < 0)
-        nb_buf_free(&bd->b); /* none, or not whole: each file is read on its own */
+        nb_file_read(path, NB_MAX_TEXT_FILE, bd, err, sizeof err) != NB_OK ||
+        nb_bundle_find(bd->data, bd->len, "", &e) < 0)
+        nb_buf_free(bd); /* none, or not whole: each file is read on its own */
     return bd;
 }
 
@@ -284,9 +279,9 @@ static int load_compiled(lua_State *L, const char *path)
     if (snprintf(cpath, sizeof cpath, "%s/compiled%sc", cfg->home, path + hl) >= (int)sizeof cpath ||
         stat(path, &src) != 0)
         return 0;
-    const bundle *bd = the_bundle(L);
+    const nb_buf *bd = the_bundle(L);
     nb_bundle_entry e;
-    if (bd->b.data && nb_bundle_find(bd->b.data, bd->b.len, path + hl + 1, &e) == 1 &&
+    if (bd->data && nb_bundle_find(bd->data, bd->len, path + hl + 1, &e) == 1 &&
         as_new(e.sec, e.nsec, &src)) {
         if (luaL_loadbufferx(L, e.code, e.len, cpath, "b") == LUA_OK)
             return 1;

@@ -12,7 +12,10 @@
  *   luacomp --bundle OUT DIR REL...
  *
  * writes the bundle OUT (host/bundle.h) of the files DIR/RELc (compiled above), each
- * under its name REL, for the command to read in one read. */
+ * under its name REL, for the command to read in one read.
+ *
+ * Files are read as the command reads them (host/files.c: regular files alone, of at most
+ * NB_MAX_TEXT_FILE bytes). */
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -22,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "bundle.h"
+#include "files.h"
 
 static int write_part(lua_State *L, const void *p, size_t n, void *ud)
 {
@@ -46,33 +50,24 @@ static int make_dirs(char *path)
 static int bundle_one(FILE *f, const char *dir, const char *rel)
 {
     size_t n = strlen(dir) + strlen(rel) + 3;
-    char *path = malloc(n), *data = NULL;
+    char *path = malloc(n), err[512] = "";
     if (!path) {
         fprintf(stderr, "luacomp: out of memory\n");
         return 1;
     }
     snprintf(path, n, "%s/%sc", dir, rel);
-    FILE *in = fopen(path, "rb");
+    nb_buf data = {0};
     struct stat st;
-    const char *why = NULL;
-    if (!in || fstat(fileno(in), &st) != 0)
-        why = strerror(errno);
-    else if (!(data = malloc((size_t)st.st_size + 1)))
-        why = "out of memory";
-    else if (fread(data, 1, (size_t)st.st_size, in) != (size_t)st.st_size)
-        why = "cannot read it";
-    else {
-        nb_bundle_entry e = {data, (size_t)st.st_size, (int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+    if (nb_file_read_st(path, NB_MAX_TEXT_FILE, &data, &st, err, sizeof err) == NB_OK) {
+        nb_bundle_entry e = {data.data, data.len, (int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
         if (nb_bundle_add(f, rel, &e) != NB_OK)
-            why = "cannot add it to the bundle";
+            snprintf(err, sizeof err, "%s: cannot add it to the bundle", path);
     }
-    if (why)
-        fprintf(stderr, "luacomp: %s: %s\n", path, why);
-    if (in)
-        fclose(in);
-    free(data);
+    if (*err)
+        fprintf(stderr, "luacomp: %s\n", err);
+    nb_buf_free(&data);
     free(path);
-    return why != NULL;
+    return *err != '\0';
 }
 
 /* luacomp --bundle OUT DIR REL...: written under a temporary name (its folders made),
@@ -130,27 +125,21 @@ int main(int argc, char **argv)
     }
     snprintf(name, n, "@%s/%s", home, rel);
     snprintf(tmp, strlen(out) + 8, "%s.tmp", out);
-    FILE *src = fopen(rel, "rb");
-    if (!src) {
-        fprintf(stderr, "luacomp: %s: %s\n", rel, strerror(errno));
+    /* the whole file, a first "#" line kept as a comment line as the command does */
+    nb_buf src = {0};
+    char err[512];
+    if (nb_file_read(rel, NB_MAX_TEXT_FILE, &src, err, sizeof err) != NB_OK) {
+        fprintf(stderr, "luacomp: %s\n", err);
         return 1;
     }
-    /* the whole file, a first "#" line kept as a comment line as the command does */
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, src)) > 0)
-        luaL_addlstring(&b, chunk, got);
-    fclose(src);
-    luaL_pushresult(&b);
-    size_t len;
-    const char *text = lua_tolstring(L, -1, &len);
-    size_t skip = 0;
+    const char *text = src.data;
+    size_t len = src.len, skip = 0;
     if (len && text[0] == '#')
         while (skip < len && text[skip] != '\n')
             skip++;
-    if (luaL_loadbufferx(L, text + skip, len - skip, name, "t") != LUA_OK) {
+    int loaded = luaL_loadbufferx(L, text + skip, len - skip, name, "t");
+    nb_buf_free(&src);
+    if (loaded != LUA_OK) {
         fprintf(stderr, "luacomp: %s\n", lua_tostring(L, -1));
         return 1;
     }

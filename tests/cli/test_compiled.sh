@@ -41,6 +41,16 @@ is "$(grep -c 'home/compiled/all.luab"' trace) $(grep -c '\.luac"' trace)" "1 0"
 "$LUACOMP" --bundle x.luab home/compiled lib/no-such.lua >o 2>&1
 is "$? $(test -e x.luab && echo written)" "1 " "luacomp --bundle of a file not compiled: fails, nothing written"
 like "$(cat o)" "home/compiled/lib/no-such.luac: No such file" "and names the file"
+# luacomp reads through files.c, as the command does: a FIFO is refused at once (opened
+# and read by hand, it waited for a writer)
+mkfifo fifo.lua
+timeout 10 "$LUACOMP" "$T" fifo.lua fifo.luac >o 2>&1
+is "$? $(test -e fifo.luac && echo written)" "1 " "luacomp of a FIFO: refused at once, nothing written"
+like "$(cat o)" "fifo.lua: not a regular file \(a FIFO\)" "and says what it is"
+mkfifo home/compiled/lib/fifo.luac
+timeout 10 "$LUACOMP" --bundle x.luab home/compiled lib/fifo.lua >o 2>&1
+is "$? $(test -e x.luab && echo written)" "1 " "luacomp --bundle of a FIFO: refused at once, nothing written"
+rm -f home/compiled/lib/fifo.luac
 cp home/compiled/all.luab whole.luab
 head -c 100000 whole.luab >home/compiled/all.luab
 NIANBAO_HOME=$T/home strace -f -e trace=openat -o trace "$NB_BIN" --version >v1 2>&1
