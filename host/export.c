@@ -27,11 +27,11 @@ const nb_exporter *nb_exporter_find(const char *name)
 }
 
 unsigned nb_export_group(const nb_doc *doc, const char *dir, const char *name, unsigned want,
-                         nb_export_errs errs)
+                         int sha256, nb_export_errs errs)
 {
     unsigned written = 0, unplaced = 0;
     char gerr[1024] = "";
-    nb_out_group_begin();
+    nb_out_group_begin(sha256);
     for (int e = 0; e < nb_nexporters && e < NB_MAX_EXPORTERS; e++) {
         if (!(want & (1u << e)))
             continue;

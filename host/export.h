@@ -64,10 +64,11 @@ typedef char nb_export_errs[NB_MAX_EXPORTERS][1024];
 /* Writes DOC in the formats of WANT (bit e: nb_exporters[e]) to DIR/NAME<ext> (a per-table
  * format: DIR/NAME-<table id><ext>), as one group of files: each file's data synced, then
  * all renamed into place, then the folder synced (two syncs in all; inside a batch of
- * nb_out_defer_sync, none). Returns the bits of the formats put in place; ERRS[e] holds
- * the reason of each other format of WANT. */
+ * nb_out_defer_sync, none); with SHA256, the SHA-256 of each file's bytes noted
+ * (nb_out_placed_sha256). Returns the bits of the formats put in place; ERRS[e] holds the
+ * reason of each other format of WANT. */
 unsigned nb_export_group(const nb_doc *doc, const char *dir, const char *name, unsigned want,
-                         nb_export_errs errs);
+                         int sha256, nb_export_errs errs);
 
 /* The exporter called NAME ("md"), or NULL when there is none (or NAME is NULL). */
 const nb_exporter *nb_exporter_find(const char *name);

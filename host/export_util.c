@@ -58,6 +58,7 @@ long nb_out_test_fs_syncs(void)
 /* A group of files (nb_out_group_begin): each file committed since, closed and waiting
  * for nb_out_group_end (an unnamed temporary still unnamed), and the tag it came under. */
 static int grouped, group_tag;
+static int group_sha256; /* the group asked for the SHA-256 of its files */
 static struct pending {
     nb_out out;
     int tag;
@@ -424,8 +425,10 @@ static int write_stream(nb_out *o)
     else
         e = write_all(o->fd, o->buf, o->len);
     o->f = NULL;
-    if (!e)
+    if (!e && group_sha256)
         nb_sha256_hex(o->buf, o->len, o->sha256);
+    else
+        o->sha256[0] = '\0';
     if (!e && sync_fd(o->fd) != 0)
         e = errno;
     if (!e && grouped) { /* never while deferred (nb_out_group_begin) */
@@ -655,10 +658,11 @@ static void drop_pending(int tag)
     npending = kept;
 }
 
-void nb_out_group_begin(void)
+void nb_out_group_begin(int sha256)
 {
     drop_pending(-1); /* none: a group is always ended */
     placed_clear();
+    group_sha256 = sha256;
     if (!deferred) /* a batch syncs once at its very end */
         grouped = 1;
     group_tag = 0;
@@ -682,6 +686,7 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
 
     *failed = 0;
     grouped = 0;
+    group_sha256 = 0;
     if (npending == 0) {
         nb_out_folder_syncs_wait();
         return NB_OK;

@@ -103,8 +103,11 @@ static int l_export(lua_State *L)
         return 2;
     }
     unsigned want = wanted_formats(L, 2);
+    lua_getfield(L, 2, "sha256");
+    int sha256 = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     static nb_export_errs errs; /* static: 32 KB; nianbao runs one thread */
-    unsigned written = nb_export_group(doc, dir, name, want, errs);
+    unsigned written = nb_export_group(doc, dir, name, want, sha256, errs);
     lua_newtable(L);
     int out = lua_gettop(L), n = 0;
     luaL_Buffer fails;
@@ -129,8 +132,7 @@ static int l_export(lua_State *L)
             lua_rawseti(L, out, ++n);
         }
     }
-    lua_getfield(L, 2, "sha256");
-    if (lua_toboolean(L, -1)) { /* paths.sha256: path -> the SHA-256 of the bytes written */
+    if (sha256) { /* paths.sha256: path -> the SHA-256 of the bytes written */
         lua_createtable(L, 0, n);
         for (int i = 1; i <= n; i++) {
             lua_rawgeti(L, out, i);
@@ -144,7 +146,6 @@ static int l_export(lua_State *L)
         }
         lua_setfield(L, out, "sha256");
     }
-    lua_pop(L, 1);
     luaL_pushresult(&fails);
     if (!nfail) {
         lua_settop(L, out);
