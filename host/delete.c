@@ -1,4 +1,5 @@
-/* delete.c - removing records by id, a body, a stored script: all or nothing. */
+/* delete.c - removing records by id, a body, a stored script, what a body has of a year:
+ * all or nothing. */
 #include "delete.h"
 #include "pack.h"
 
@@ -209,5 +210,84 @@ nb_err nb_delete_script(nb_store *s, const char *body, const char *name, int dry
     }
     if (!rc)
         rc = run(s, "DELETE FROM script WHERE body = ?1 AND name = ?2", b, name, err, errlen);
+    return end(s, rc, dry_run, err, errlen);
+}
+
+/* SQL with the body bound to ?1, YEAR to ?2 and KIND (when not NULL) to ?3: into *OUT its
+ * one value (a count; NULL: a statement that returns nothing), and, when YEARS is not
+ * NULL, the text of its second column. */
+static nb_err year_sql(nb_store *s, const char *sql, int64_t body, int year, const char *kind,
+                       long *out, nb_buf *years, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return nb_store_sql_fail(s, err, errlen, "deleting");
+    sqlite3_bind_int64(st, 1, body);
+    sqlite3_bind_int(st, 2, year);
+    if (kind)
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (out && rc == SQLITE_ROW) {
+        *out = (long)sqlite3_column_int64(st, 0);
+        const char *list = (const char *)sqlite3_column_text(st, 1);
+        if (years && list)
+            nb_buf_adds(years, list);
+    }
+    sqlite3_finalize(st);
+    if (rc == (out ? SQLITE_ROW : SQLITE_DONE))
+        return NB_OK;
+    return nb_store_sql_fail(s, err, errlen, "deleting");
+}
+
+nb_err nb_delete_year(nb_store *s, const char *body, nb_delete_what what, const char *kind,
+                      int year, int dry_run, nb_delete_counts *c, char *err, size_t errlen)
+{
+    /* per WHAT: the count of the year's and the years the body has, the removal, what
+       it is called in a message */
+    static const struct {
+        const char *count, *remove, *noun;
+    } q[] = {
+        {"SELECT (SELECT count(*) FROM text WHERE body = ?1 AND year = ?2), "
+         "(SELECT group_concat(year, ', ') FROM (SELECT year FROM text WHERE body = ?1 ORDER BY year))",
+         "DELETE FROM text WHERE body = ?1 AND year = ?2", "narrative"},
+        {"SELECT (SELECT count(*) FROM figures WHERE body = ?1 AND year = ?2), "
+         "(SELECT group_concat(year, ', ') FROM (SELECT DISTINCT year FROM figures WHERE body = ?1 ORDER BY year))",
+         "DELETE FROM figures WHERE body = ?1 AND year = ?2", "imported figures"},
+        {"SELECT (SELECT count(*) FROM coverage WHERE body = ?1 AND year = ?2 AND kind = ?3), "
+         "(SELECT group_concat(year, ', ') FROM (SELECT year FROM coverage WHERE body = ?1 AND kind = ?3 ORDER BY year))",
+         "DELETE FROM coverage WHERE body = ?1 AND year = ?2 AND kind = ?3", NULL},
+    };
+    memset(c, 0, sizeof *c);
+    if ((int)what < 0 || (int)what > NB_DELETE_COVERAGE) {
+        snprintf(err, errlen, "delete: nothing of that name to remove of a year");
+        return NB_ERR_INPUT;
+    }
+    const nb_kind *k = NULL;
+    if (what == NB_DELETE_COVERAGE && !(k = nb_kind_find(kind ? kind : ""))) {
+        snprintf(err, errlen, "unknown record kind '%s'", kind ? kind : "");
+        return NB_ERR_INPUT;
+    }
+    const char *kname = k ? k->name : NULL;
+    long *into = what == NB_DELETE_TEXT ? &c->texts : what == NB_DELETE_FIGURES ? &c->figures : &c->coverage;
+    int64_t b;
+    nb_buf years = {0};
+    nb_err rc = nb_store_begin(s, err, errlen);
+    if (rc)
+        return rc;
+    if (!(rc = nb_store_body(s, body, 0, &b, NULL, err, errlen)))
+        rc = year_sql(s, q[what].count, b, year, kname, into, &years, err, errlen);
+    if (!rc && !*into) {
+        const char *has = years.data && *years.data ? years.data : "none";
+        if (k)
+            snprintf(err, errlen, "%s: %s has not declared its %s records of %d complete (the years "
+                     "it has: %s)", s->path, body, kname, year, has);
+        else
+            snprintf(err, errlen, "%s: %s has no %s of %d (its years: %s)", s->path, body,
+                     q[what].noun, year, has);
+        rc = NB_ERR_NOTFOUND;
+    }
+    nb_buf_free(&years);
+    if (!rc)
+        rc = year_sql(s, q[what].remove, b, year, kname, NULL, NULL, err, errlen);
     return end(s, rc, dry_run, err, errlen);
 }

@@ -1,6 +1,7 @@
 /* lua_delete.c - marshals delete.h: store:delete(kind, body, ids, opts),
- * store:delete_body(body, opts), store:delete_script(body, name, opts). Each returns the
- * counts of what went (or would go, with dry_run = true) or nil, message. */
+ * store:delete_body(body, opts), store:delete_script(body, name, opts),
+ * store:delete_year(body, what, year, opts). Each returns the counts of what went (or
+ * would go, with dry_run = true) or nil, message. */
 #include <string.h>
 
 #include "codes.h"
@@ -9,6 +10,7 @@
 
 static const char *const dry_keys[] = {"dry_run", NULL};
 static const char *const body_keys[] = {"force", "dry_run", NULL};
+static const char *const year_keys[] = {"kind", "dry_run", NULL};
 
 /* The options at IDX (nil or a table of KEYS alone: a key typed wrong raises, where it
  * was read as absent: {dryrun = true} deleted for real). */
@@ -31,7 +33,8 @@ static int opt_flag(lua_State *L, int idx, const char *key)
     return v;
 }
 
-/* { records = { kind = n, … }, texts =, scripts =, figures =, runs = } or nil, message. */
+/* { records = { kind = n, … }, texts =, scripts =, figures =, runs =, coverage = } or nil,
+ * message. */
 static int push_counts(lua_State *L, nb_err rc, const nb_delete_counts *c, const char *err)
 {
     if (rc) {
@@ -47,9 +50,9 @@ static int push_counts(lua_State *L, nb_err rc, const nb_delete_counts *c, const
             lua_setfield(L, -2, nb_kinds[i].name);
         }
     lua_setfield(L, -2, "records");
-    static const char *const names[] = {"texts", "scripts", "figures", "runs"};
-    const long vals[] = {c->texts, c->scripts, c->figures, c->runs};
-    for (int i = 0; i < 4; i++) {
+    static const char *const names[] = {"texts", "scripts", "figures", "runs", "coverage"};
+    const long vals[] = {c->texts, c->scripts, c->figures, c->runs, c->coverage};
+    for (int i = 0; i < 5; i++) {
         lua_pushinteger(L, vals[i]);
         lua_setfield(L, -2, names[i]);
     }
@@ -107,10 +110,37 @@ static int l_delete_script(lua_State *L)
     return push_counts(L, rc, &c, err);
 }
 
+/* store:delete_year(body, "text" | "figures" | "coverage", year, {kind =, dry_run =}): a
+ * year's narrative, imported figures, or declaration that its records of KIND are complete */
+static int l_delete_year(lua_State *L)
+{
+    static const char *const whats[] = {"text", "figures", "coverage", NULL};
+    nb_store *s = nb_check_writable(L, 1, "store:delete_year");
+    const char *body = luaL_checkstring(L, 2);
+    int what = luaL_checkoption(L, 3, NULL, whats);
+    int year = nb_lua_year(L, 4, "store:delete_year");
+    check_opts(L, 5, "store:delete_year", year_keys);
+    const char *kind = NULL;
+    if (!lua_isnoneornil(L, 5) && lua_getfield(L, 5, "kind") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "store:delete_year: option kind: a record kind's name (got %s)",
+                              luaL_typename(L, -1));
+        kind = lua_tostring(L, -1); /* kept alive by the options table */
+    }
+    if (what == NB_DELETE_COVERAGE && !kind)
+        return luaL_error(L, "store:delete_year: coverage: give the option kind (a record kind)");
+    nb_delete_counts c;
+    char err[1024];
+    nb_err rc = nb_delete_year(s, body, (nb_delete_what)what, kind, year, opt_flag(L, 5, "dry_run"),
+                               &c, err, sizeof err);
+    return push_counts(L, rc, &c, err);
+}
+
 static const luaL_Reg store_methods[] = {
     {"delete", l_delete},
     {"delete_body", l_delete_body},
     {"delete_script", l_delete_script},
+    {"delete_year", l_delete_year},
     {NULL, NULL},
 };
 

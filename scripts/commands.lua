@@ -724,7 +724,7 @@ local function removed_text(n)
     if v > 0 then parts[#parts + 1] = string.format("%d %s record%s", v, k.name, v == 1 and "" or "s") end
   end
   for _, f in ipairs{ { "texts", "narrative" }, { "scripts", "script" }, { "figures", "imported figure" },
-                      { "runs", "regeneration" } } do
+                      { "runs", "regeneration" }, { "coverage", "declared year" } } do
     local v = n[f[1]] or 0
     if v > 0 then parts[#parts + 1] = string.format("%d %s%s", v, f[2], v == 1 and "" or "s") end
   end
@@ -746,14 +746,29 @@ local function run_delete(c)
     if not n then c.host.fail("delete: " .. err) end
     what = "body " .. body .. " and " .. removed_text(n)
   elseif c.args[1] == "script" then
-    if #c.args ~= 2 then return c.usage_error("delete script: give the script's NAME") end
+    if #c.args ~= 2 then return c.usage_error("script: give the script's NAME") end
     local err
     n, err = c.store:delete_script(body, c.args[2], { dry_run = dry })
     if not n then c.host.fail("delete: " .. err) end
     what = "script " .. c.args[2] .. " of " .. body
+  elseif c.args[1] == "text" or c.args[1] == "figures" or c.args[1] == "coverage" then
+    -- what an import of the wrong year or body left: a narrative, imported figures, a year
+    -- declared complete (each could be undone before only with the whole body)
+    local sub, kind = c.args[1], nil
+    local want = sub == "coverage" and "KIND YEAR" or "YEAR"
+    local year = c.args[sub == "coverage" and 3 or 2]
+    if sub == "coverage" then kind = c.args[2] end
+    if c.opt.force then return c.usage_error("--force is for a body") end
+    if #c.args ~= (sub == "coverage" and 3 or 2) or not (year or ""):match("^%d%d%d%d$") then
+      return c.usage_error(sub .. ": give " .. want)
+    end
+    local err
+    n, err = c.store:delete_year(body, sub, tonumber(year), { kind = kind, dry_run = dry })
+    if not n then c.host.fail("delete: " .. err) end
+    what = removed_text(n) .. " of " .. body .. " (" .. (kind and kind .. " " or "") .. year .. ")"
   else
-    if c.opt.force then return c.usage_error("delete: --force is for a body") end
-    if #c.args < 2 then return c.usage_error("delete " .. c.args[1] .. ": give the ids of the records") end
+    if c.opt.force then return c.usage_error("--force is for a body") end
+    if #c.args < 2 then return c.usage_error(c.args[1] .. ": give the ids of the records") end
     local ids = table.move(c.args, 2, #c.args, 1, {})
     local err
     n, err = c.store:delete(c.args[1], body, ids, { dry_run = dry })
@@ -1070,8 +1085,8 @@ commands.list = {
   },
   {
     name = "delete", store = "write", existing_body = true,
-    summary = "remove records by id, a stored script, or a body (prints what it removed)",
-    args = { { "KIND ID... | script NAME", "records of a kind by id (an id that begins with - after --); or a stored script; or nothing: the body itself", optional = true } },
+    summary = "remove records by id, a stored script, a year's narrative, figures or declared coverage, or a body (prints what it removed)",
+    args = { { "KIND ID... | script NAME | text YEAR | figures YEAR | coverage KIND YEAR", "records of a kind by id (an id that begins with - after --); a stored script; the narrative of a year (import text); the figures imported for a year (import report); the declaration that a kind's records of a year are complete (import --year); or nothing: the body itself", optional = true } },
     options = {
       { "--body", "NAME", "the body", required = true },
       { "--force", nil, "remove a body that still holds records, texts or scripts, with all of them" },

@@ -157,6 +157,42 @@ is "$rc:$out" "0:removed script r.lua of 区" "delete script"
 nb -d s.db delete --body 区 script r.lua
 like "$rc:$err" "^2:nianbao: delete: .*r.lua" "delete of a script that is not there: named"
 
+# ---- delete what a body has of a year: its narrative, imported figures, declared coverage ----
+# (an import of the wrong year or body could be undone only with the whole body)
+nb -d s.db report --body 区 --year 2020 --to json --out pub
+nb -d s.db import --body 区 --year 2020 report pub/区-2020.json
+figures=$(sqlite3 s.db "SELECT count(*) FROM figures")
+cp "$NIANBAO_HOME/examples/shenhe/text/2020.md" 2020.md
+nb -d s.db import --body 区 text 2020.md
+printf '编号,收到日期,申请人类型\n' >none.csv
+nb -d s.db import --body 区 --year 2021 request none.csv
+nb -d s.db report --body 区 --year 2020 --to json --out before
+like "$out" "D2 +通过 +提示 +本年表格为导入的已公布报告数字" "the year's report shows the imported figures (check D2)"
+before=$(snapshot s.db)
+nb -d s.db delete --dry-run --body 区 figures 2020
+is "$rc:$out" "0:would remove $figures imported figures of 区 (2020) (dry run: nothing written)" "delete figures --dry-run: counted"
+is "$(snapshot s.db)" "$before" "delete figures --dry-run: nothing written"
+nb -d s.db delete --body 区 figures 2019
+is "$rc:$err" "2:nianbao: delete: s.db: 区 has no imported figures of 2019 (its years: 2020)" \
+   "a year without figures: refused, naming the years it has"
+nb -d s.db delete --body 区 figures 2020
+is "$rc:$out:$(sqlite3 s.db "SELECT count(*) FROM figures")" "0:removed $figures imported figures of 区 (2020):0" "delete figures: the year's cells gone"
+nb -d s.db report --body 区 --year 2020 --to json --out after
+is "$(echo "$out" | grep -c 'D2 ')" 0 "the year's report counts its records again (no D2)"
+nb -d s.db delete --body 区 text 2020
+is "$rc:$out:$(sqlite3 s.db "SELECT count(*) FROM text")" "0:removed 1 narrative of 区 (2020):0" "delete text: the year's narrative gone"
+nb -d s.db delete --body 区 text 2020
+is "$rc:$err" "2:nianbao: delete: s.db: 区 has no narrative of 2020 (its years: none)" "delete text again: none left, said"
+nb -d s.db delete --body 区 coverage request 2021
+is "$rc:$out:$(sqlite3 s.db "SELECT count(*) FROM coverage")" "0:removed 1 declared year of 区 (request 2021):0" \
+   "delete coverage: the year is no longer declared complete"
+nb -d s.db delete --body 区 coverage 申请 2021
+is "$rc:$err" "2:nianbao: delete: unknown record kind '申请'" "delete coverage of an unknown kind: named"
+nb -d s.db delete --body 区 text
+like "$rc:$err" "^2:nianbao: delete: text: give YEAR" "delete text without a year: usage"
+nb -d s.db delete --body 区 --force figures 2020
+like "$rc:$err" "^2:nianbao: delete: --force is for a body" "--force with a year's removal: refused"
+
 # ---- delete a body ----
 nb -d s.db import --body 区 --parent 市 request m.csv
 before=$(snapshot s.db)

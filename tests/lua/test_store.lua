@@ -572,6 +572,15 @@ do
   error_is(function() s:delete_script("删除区", "x.lua", { dryRun = true }) end,
            "store:delete_script: unknown option 'dryRun' (options: dry_run)", "delete_script: an unknown option raises")
   is(s:count("request", { body = "删除区" }), 1, "delete_body: nothing removed")
+  error_is(function() s:delete_year("删除区", "text", 2020, { dryrun = true }) end,
+           "store:delete_year: unknown option 'dryrun' (options: kind, dry_run)", "delete_year: an unknown option raises")
+  error_is(function() s:delete_year("删除区", "coverage", 2020) end,
+           "store:delete_year: coverage: give the option kind (a record kind)", "delete_year: coverage needs a kind")
+  error_is(function() s:delete_year("删除区", "texts", 2020) end,
+           "bad argument #2 to 'delete_year' (invalid option 'texts')", "delete_year: what is text, figures or coverage")
+  local none, why = s:delete_year("删除区", "text", 2020)
+  is({ none, why and why:match("has no narrative of 2020 %(its years: none%)") ~= nil }, { nil, true },
+     "delete_year: a year the body has nothing of: nil, message naming its years")
   s:close()
 end
 
