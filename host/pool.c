@@ -131,9 +131,12 @@ static int heap_setup(void)
     if (b == (void *)-1)
         return 0;
     /* the break moved to a page before the next 2 MiB boundary (the bytes skipped are never
-       touched: address space, not memory) */
-    uintptr_t to = (((uintptr_t)b + lead + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) - lead;
-    if (to > (uintptr_t)b && sbrk((intptr_t)(to - (uintptr_t)b)) == (void *)-1)
+       touched: address space, not memory), always moved: a heap made before main whose
+       break stood there already would grow in place, its probes not starting at TO, and
+       the top's head could pass the lead (a review found room left of 32 bytes more than a
+       multiple of a probe's) */
+    uintptr_t to = (((uintptr_t)b + lead + HUGE_PAGE) & ~(HUGE_PAGE - 1)) - lead;
+    if (sbrk((intptr_t)(to - (uintptr_t)b)) == (void *)-1)
         return 0;
     mallopt(M_TOP_PAD, 8 << 20);
     /* Blocks of half a page until one comes from the break set above (a heap made before

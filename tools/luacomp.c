@@ -107,41 +107,35 @@ static int bundle(int argc, char **argv)
     return bad;
 }
 
-int main(int argc, char **argv)
+/* luacomp HOME REL OUT: 0, or 1 with a message (2: out of memory); everything freed on
+ * every path. */
+static int compile(const char *home, const char *rel, const char *out)
 {
-    if (argc >= 4 && strcmp(argv[1], "--bundle") == 0)
-        return bundle(argc, argv);
-    if (argc != 4) {
-        fprintf(stderr, "usage: luacomp HOME REL OUT\n       luacomp --bundle OUT DIR REL...\n");
-        return 2;
-    }
-    const char *home = argv[1], *rel = argv[2], *out = argv[3];
     size_t n = strlen(home) + strlen(rel) + 3;
     char *name = malloc(n), *tmp = malloc(strlen(out) + 8), *dirs = strdup(out);
     lua_State *L = luaL_newstate();
+    nb_buf src = {0};
+    char err[512];
+    int rc = 1;
     if (!name || !tmp || !dirs || !L) {
         fprintf(stderr, "luacomp: out of memory\n");
-        return 2;
+        rc = 2;
+        goto done;
     }
     snprintf(name, n, "@%s/%s", home, rel);
     snprintf(tmp, strlen(out) + 8, "%s.tmp", out);
     /* the whole file, a first "#" line kept as a comment line as the command does */
-    nb_buf src = {0};
-    char err[512];
     if (nb_file_read(rel, NB_MAX_TEXT_FILE, &src, err, sizeof err) != NB_OK) {
         fprintf(stderr, "luacomp: %s\n", err);
-        return 1;
+        goto done;
     }
-    const char *text = src.data;
-    size_t len = src.len, skip = 0;
-    if (len && text[0] == '#')
-        while (skip < len && text[skip] != '\n')
+    size_t skip = 0;
+    if (src.len && src.data[0] == '#')
+        while (skip < src.len && src.data[skip] != '\n')
             skip++;
-    int loaded = luaL_loadbufferx(L, text + skip, len - skip, name, "t");
-    nb_buf_free(&src);
-    if (loaded != LUA_OK) {
+    if (luaL_loadbufferx(L, src.data + skip, src.len - skip, name, "t") != LUA_OK) {
         fprintf(stderr, "luacomp: %s\n", lua_tostring(L, -1));
-        return 1;
+        goto done;
     }
     FILE *f = make_dirs(dirs) == 0 ? fopen(tmp, "wb") : NULL;
     int bad = !f || lua_dump(L, write_part, f, 0) != 0;
@@ -150,11 +144,26 @@ int main(int argc, char **argv)
     if (bad || rename(tmp, out) != 0) {
         fprintf(stderr, "luacomp: %s: %s\n", out, strerror(errno));
         remove(tmp);
-        return 1;
+        goto done;
     }
-    lua_close(L);
+    rc = 0;
+done:
+    nb_buf_free(&src);
+    if (L)
+        lua_close(L);
     free(name);
     free(tmp);
     free(dirs);
-    return 0;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && strcmp(argv[1], "--bundle") == 0)
+        return bundle(argc, argv);
+    if (argc != 4) {
+        fprintf(stderr, "usage: luacomp HOME REL OUT\n       luacomp --bundle OUT DIR REL...\n");
+        return 2;
+    }
+    return compile(argv[1], argv[2], argv[3]);
 }

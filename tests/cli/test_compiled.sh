@@ -50,6 +50,7 @@ like "$(cat o)" "fifo.lua: not a regular file \(a FIFO\)" "and says what it is"
 mkfifo home/compiled/lib/fifo.luac
 timeout 10 "$LUACOMP" --bundle x.luab home/compiled lib/fifo.lua >o 2>&1
 is "$? $(test -e x.luab && echo written)" "1 " "luacomp --bundle of a FIFO: refused at once, nothing written"
+like "$(cat o)" "home/compiled/lib/fifo.luac: not a regular file \\(a FIFO\\)" "and says what it is"
 rm -f home/compiled/lib/fifo.luac
 cp home/compiled/all.luab whole.luab
 head -c 100000 whole.luab >home/compiled/all.luab

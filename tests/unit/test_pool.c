@@ -231,6 +231,25 @@ static long vmstat(const char *name)
     return got;
 }
 
+/* 1 when this process gets no transparent huge pages: the system's are off ("[never]"), or
+ * the process's (prctl PR_SET_THP_DISABLE, inherited: /proc/self/status THP_enabled 0). */
+static int thp_off(void)
+{
+    char line[256];
+    int off = 0;
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        off = fgets(line, sizeof line, f) && strstr(line, "[never]");
+        fclose(f);
+    }
+    if (!off && (f = fopen("/proc/self/status", "r"))) {
+        while (!off && fgets(line, sizeof line, f))
+            off = strncmp(line, "THP_enabled:", 12) == 0 && strtol(line + 12, NULL, 10) == 0;
+        fclose(f);
+    }
+    return off;
+}
+
 /* nb_memory_setup, called first in main (MARKED, its bit 1): a block of 1 MiB that
  * malloc makes after it (from the heap: blocks up to 4 MiB are), written, ends in a mapping
  * of the heap marked for huge pages ("hg") that holds one, unless the kernel gave none
@@ -256,7 +275,7 @@ static void heap_huge(int marked)
     if (marked) {
         CHECK(known && strstr(m.flags, " hg") != NULL, "a block past the heap's first page is marked for huge pages");
         CHECK(known && strcmp(m.path, "[heap]") == 0, "that mapping is the heap");
-        if (strstr(mode, "[never]") || vmstat("thp_fault_fallback") > fallback)
+        if (strstr(mode, "[never]") || thp_off() || vmstat("thp_fault_fallback") > fallback)
             printf("ok - the block is in a huge page # SKIP the kernel gave none\n");
         else
             CHECK(m.huge_kb >= 2048, "the block, written, is in a huge page (AnonHugePages of its mapping)");
@@ -283,12 +302,13 @@ static void heap_lead(int marked)
     static void *blocks[N];
     mapping before, m;
     int known = mapping_of(0, "[heap]", &before); /* the first: the heap up to its mark */
+    long fallback = vmstat("thp_fault_fallback");
     for (int i = 0; i < N; i++)
         if ((blocks[i] = malloc(SIZE)))
             memset(blocks[i], 1, SIZE);
-    long fallback = vmstat("thp_fault_fallback");
     mapping at;
-    if (blocks[N - 1] && mapping_of((uintptr_t)blocks[N - 1], NULL, &at) && vmstat("thp_fault_fallback") == fallback)
+    if (blocks[N - 1] && !thp_off() && mapping_of((uintptr_t)blocks[N - 1], NULL, &at) &&
+        vmstat("thp_fault_fallback") == fallback)
         CHECK(at.huge_kb >= 2048, "the last of them is in a huge page (none of its 2 MiB touched before the mark)");
     else
         printf("ok - the small blocks in a huge page # SKIP the kernel gave none\n");
