@@ -91,25 +91,42 @@ function narrative.fill(parsed, cell, where)
   end
   -- TEXT with each {{ ref }} (a name of letters, digits, _ and .) replaced by its value;
   -- scanned by hand, not with a pattern of three repetitions the sandbox refuses on a
-  -- long paragraph. Linear in the text: the "}}" found is kept while it still lies after
-  -- the next "{{", and a candidate longer than any reference (256 bytes) is not trimmed
-  -- ("{{" 60,000 times, spaces, then "}}" took minutes, each "{{" trimming the spaces).
+  -- long paragraph. Linear in the text: each "{{" must open a placeholder, and the first
+  -- that does not is refused ("{{" 60,000 times, spaces, then "}}" took minutes when each
+  -- was passed over one character at a time), and a candidate longer than any reference
+  -- (256 bytes) is not trimmed.
+  -- A brace too few or too many, or an empty placeholder, was printed as it was in the
+  -- report ("共收到申请{{requests.new.total}件"): refused, with the text around it.
+  local usage = "{{table.row.column}}, e.g. {{requests.new.total}}"
+  local function around(text, at)
+    local a, b = math.max(1, at - 60), math.min(#text, at + 61)
+    while a > 1 and (text:byte(a) or 0) & 0xC0 == 0x80 do a = a - 1 end -- whole characters
+    while b < #text and (text:byte(b + 1) or 0) & 0xC0 == 0x80 do b = b + 1 end
+    return (a > 1 and "…" or "") .. text:sub(a, b) .. (b < #text and "…" or "")
+  end
+  local function stray(text, from, to, line)
+    local c = text:find("}}", from, true)
+    if c and c < to then
+      nianbao.fail(string.format("%s:%d: '}}' closes no placeholder (%s): %s", where, line or 0, usage,
+        around(text, c)))
+    end
+  end
   local function filled(text, line)
-    local out, pos, e = {}, 1, nil
+    local out, pos = {}, 1
     while true do
       local s = text:find("{{", pos, true)
+      stray(text, pos, s or #text + 1, line)
       if not s then break end
-      if not e or e < s + 2 then e = text:find("}}", s + 2, true) end
-      if not e then break end
-      local ref = e - s - 2 <= 256 and trim(text:sub(s + 2, e - 1))
-      if ref and ref:find("^[%w_%.]+$") then
-        out[#out + 1] = text:sub(pos, s - 1)
-        out[#out + 1] = value(ref, line)
-        pos = e + 2
-      else -- not a placeholder here: one character on
-        out[#out + 1] = text:sub(pos, s)
-        pos = s + 1
+      while text:byte(s + 2) == 123 do s = s + 1 end -- a brace before one is text: "{{{x}}"
+      local e = text:find("}}", s + 2, true)
+      local ref = e and e - s - 2 <= 256 and trim(text:sub(s + 2, e - 1))
+      if not (ref and ref:find("^[%w_%.]+$")) then
+        nianbao.fail(string.format("%s:%d: '{{' opens no placeholder (a name and '}}' after it: %s): %s",
+          where, line or 0, usage, around(text, s)))
       end
+      out[#out + 1] = text:sub(pos, s - 1)
+      out[#out + 1] = value(ref, line)
+      pos = e + 2
     end
     out[#out + 1] = text:sub(pos)
     return table.concat(out)

@@ -99,6 +99,19 @@ before=$(snapshot s.db)
 printf '## 一、总体情况\n\n{{requests.nosuch.total}}\n' >bad-2020.md
 nb -d s.db import --body 区 text bad-2020.md
 like "$rc:$err" "^2:nianbao: bad-2020.md:3: placeholder \{\{requests.nosuch.total\}\} names no table cell" "a bad placeholder: refused at import, with its line"
+# a placeholder with a brace missing or too many, or empty, was stored and printed as it was
+# in the report ("共收到申请{{requests.new.total}件"): refused, with its line
+printf '## 一、总体情况\n\n共收到申请{{requests.new.total}件。\n' >brace1-2020.md
+nb -d s.db import --body 区 text brace1-2020.md
+is "$rc:$err" "2:nianbao: brace1-2020.md:3: '{{' opens no placeholder (a name and '}}' after it: {{table.row.column}}, e.g. {{requests.new.total}}): 共收到申请{{requests.new.total}件。" \
+   "a placeholder without its last brace: refused, with its line"
+printf '## 一、总体情况\n\n共收到申请{requests.new.total}}件。\n' >brace2-2020.md
+nb -d s.db import --body 区 text brace2-2020.md
+is "$rc:$err" "2:nianbao: brace2-2020.md:3: '}}' closes no placeholder ({{table.row.column}}, e.g. {{requests.new.total}}): 共收到申请{requests.new.total}}件。" \
+   "a placeholder without its first brace: refused"
+printf '## 一、总体情况\n\n共收到申请{{}}件，{{ requests.new.total }}件。\n' >brace3-2020.md
+nb -d s.db import --body 区 text brace3-2020.md
+like "$rc:$err" "^2:nianbao: brace3-2020.md:3: '\\{\\{' opens no placeholder" "an empty placeholder: refused"
 printf '## 七、杂谈\n\n文字\n' >bad2-2020.md
 nb -d s.db import --body 区 text bad2-2020.md
 is "$rc:$err" "2:nianbao: bad2-2020.md:1: unknown part heading '## 七、杂谈' (parts: 一、总体情况, 二、主动公开政府信息情况, 三、收到和处理政府信息公开申请情况, 四、政府信息公开行政复议、行政诉讼情况, 五、存在的主要问题及改进情况, 六、其他需要报告的事项)" "an unknown heading: refused at import, the parts named in the report's order"
