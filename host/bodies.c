@@ -353,8 +353,8 @@ static int keep_row(bodies_file *f, long line, char **fields, size_t n)
             return -1;
     }
     if (!nb_body_name_ok(row->v[COL_NAME]))
-        tell(f, line, "name", *row->v[COL_NAME] ? "not a body name (blank, control characters, or over "
-                                                  "200 bytes)"
+        tell(f, line, "name", *row->v[COL_NAME] ? "not a body name (blank, a space before or after "
+                                                  "it, control characters, not UTF-8, or over 200 bytes)"
                                                 : "missing value",
              *row->v[COL_NAME] ? row->v[COL_NAME] : NULL);
     if (*row->v[COL_ROLLUP]) {

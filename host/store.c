@@ -1231,15 +1231,20 @@ static nb_err no_body(nb_store *s, const char *name, char *err, size_t errlen)
     return NB_ERR_NOTFOUND;
 }
 
-int nb_store_body_name_ok(const char *name)
+/* What makes NAME no body name, or 0: 1 empty, blank or over 200 bytes, 2 a control
+ * character, 3 not UTF-8, 4 a space (ASCII or 全角) before or after it. */
+static int name_problem(const char *name)
 {
     size_t n = strlen(name);
     int blank = 1;
     if (n == 0 || n > 200)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        return 1;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
-            return 0;
+            return 2;
+    if (nb_utf8_invalid_at((const unsigned char *)name, n) != n)
+        return 3;
+    for (const unsigned char *p = (const unsigned char *)name; *p && blank; p++) {
         if (*p == ' ')
             continue;
         if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) { /* U+3000 */
@@ -1248,7 +1253,18 @@ int nb_store_body_name_ok(const char *name)
         }
         blank = 0;
     }
-    return !blank;
+    if (blank)
+        return 1;
+    static const char ideographic[] = "\xe3\x80\x80";
+    if (name[0] == ' ' || name[n - 1] == ' ' || strncmp(name, ideographic, 3) == 0 ||
+        (n >= 3 && strcmp(name + n - 3, ideographic) == 0))
+        return 4;
+    return 0;
+}
+
+int nb_store_body_name_ok(const char *name)
+{
+    return name_problem(name) == 0;
 }
 
 nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int *created,
@@ -1275,15 +1291,17 @@ nb_err nb_store_body(nb_store *s, const char *name, int create, int64_t *id, int
         return NB_OK;
     if (!create)
         return no_body(s, name, err, errlen);
-    if (!nb_store_body_name_ok(name)) {
-        int ctl = 0;
-        for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-            ctl |= *p < 0x20 || *p == 0x7f;
-        if (ctl || strlen(name) > 200) /* not shown: it would break the message's line */
-            snprintf(err, errlen, "not a body name: %s", ctl ? "it holds a control character or a line break"
-                                                             : "over 200 bytes");
+    int problem = name_problem(name);
+    if (problem) {
+        /* a name with a control character, not UTF-8, or long is not shown: it would break
+           the message's line, or the terminal's text */
+        if (problem == 2 || problem == 3 || strlen(name) > 200)
+            snprintf(err, errlen, "not a body name: %s",
+                     problem == 2 ? "it holds a control character or a line break"
+                     : problem == 3 ? "it is not UTF-8 text" : "over 200 bytes");
         else
-            snprintf(err, errlen, "'%s' is not a body name (empty or blank)", name);
+            snprintf(err, errlen, "'%s' is not a body name (%s)", name,
+                     problem == 4 ? "a space before or after it" : "empty or blank");
         return NB_ERR_INPUT;
     }
     if (sqlite3_prepare_v2(s->db, "INSERT INTO body(name) VALUES(?1)", -1, &st, NULL))

@@ -166,7 +166,9 @@ void nb_store_forget_shape(nb_store *s);
 nb_err nb_store_keep_values(nb_store *s, char *err, size_t errlen);
 
 /* 1 when NAME may name a body: not empty nor blank (spaces alone, ASCII or 全角), at most
- * 200 bytes, no control character (a line break would break every list of bodies). */
+ * 200 bytes, no control character (a line break would break every list of bodies), UTF-8
+ * (other bytes broke every JSON file of its reports), no space before or after it (a
+ * second body that looks the same as the one meant). Bodies stored before keep theirs. */
 int nb_store_body_name_ok(const char *name);
 
 /* Looks up body NAME; with CREATE makes it when new (*CREATED set). */

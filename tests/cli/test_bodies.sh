@@ -84,6 +84,14 @@ nb -d s.db import --body "　 " request n.csv
 is "$rc:$err" "2:nianbao: '　 ' is not a body name (empty or blank)" "a blank name (spaces, 全角 too): refused"
 nb -d s.db import --body "$(printf 'a\nb')" request n.csv
 is "$rc:$err" "2:nianbao: not a body name: it holds a control character or a line break" "a name with a line break: refused, not echoed"
+# bytes that are not UTF-8 made a body whose name broke every JSON file of its reports; a
+# space before or after made another body that looks the same as the one meant
+nb -d s.db import --body "$(printf '\377\376')" request n.csv
+is "$rc:$err" "2:nianbao: not a body name: it is not UTF-8 text" "a name that is not UTF-8: refused, not echoed"
+nb -d s.db import --body " 区" request n.csv
+is "$rc:$err" "2:nianbao: ' 区' is not a body name (a space before or after it)" "a space before the name: refused"
+nb -d s.db import --body "区　" request n.csv
+is "$rc:$err" "2:nianbao: '区　' is not a body name (a space before or after it)" "a 全角 space after it: refused"
 printf 'local s = assert(nianbao.open())\nprint(s:insert("request", "  ", { id = "X", received = "2020-01-01", applicant = "自然人" }))\n' >blank.lua
 nb -d s.db run blank.lua
 is "$rc:$out" "0:nil	'  ' is not a body name (empty or blank)" "store:insert: refused the same"
