@@ -143,6 +143,14 @@ like "$rc:$err" "^2:nianbao: broken.json:1:[0-9]+: " "broken JSON: file, line an
 nb -d s.db import --body 区 --year 2018 report pub-2019.json
 is "$rc:$err" "2:nianbao: pub-2019.json: the file is of 2019, not 2018 (--year)" "a year that disagrees: refused"
 is "$(snapshot s.db)" "$before" "refused reports: nothing stored"
+# the file of another body: stored for the one given (a name may differ: 沈河区, 沈阳市沈河区人民政府),
+# with a note; a body the import makes is said, as by an import of records
+nb -d s.db import --body 错区 report pub-2019.json
+is "$rc:$err" "0:pub-2019.json: note: the file is of 区, stored for 错区 (--body); 'nianbao delete --body 错区 figures 2019' takes them back" \
+   "a body that disagrees with the file's: a note, and how to take them back"
+is "$(echo "$out" | head -1)" "created body 错区" "the body made: said"
+nb -d s.db delete --force --body 错区
+before=$(snapshot s.db)
 nb -d s.db import --body 区 report pub-2019.json
 like "$rc:$out" "^0:pub-2019.json: [0-9]+ cells of 区 2019 \(gov2019\) stored as imported figures" "a published year: stored"
 nb -d s.db report --body 区 --year 2019 --to json --out o
