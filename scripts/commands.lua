@@ -56,6 +56,9 @@ local function export_list(v)
     end
     list[#list + 1] = f
   end
+  if #list == 0 then -- a variable left empty in a script wrote nothing and said "wrote"
+    return nil, string.format("no format named (%s)", table.concat(export_names(), ", "))
+  end
   return list
 end
 

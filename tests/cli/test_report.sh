@@ -211,6 +211,12 @@ like "$err" "no national format for 2018" "and says why"
 unlike "$err" "note:" "and no note that a report was made"
 nb -d "$DB" report --body "$B" --year 2020 --to rtf
 is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: report: --to: unknown format 'rtf' (xlsx, docx, pdf, md, txt, html, csv, json)" "--to with an unknown format"
+# an empty list wrote nothing and said "wrote" (a variable left empty in a script)
+nb -d "$DB" report --body "$B" --year 2020 --to '' --out oempty
+is "$rc|$(printf '%s\n' "$err" | head -1)|$(test -e oempty && echo made)" "2|nianbao: report: --to: no format named (xlsx, docx, pdf, md, txt, html, csv, json)|" \
+   "--to '': refused, no folder made"
+nb -d "$DB" regen --to ' , ' --out oempty
+is "$rc|$(printf '%s\n' "$err" | head -1)" "2|nianbao: regen: --to: no format named (xlsx, docx, pdf, md, txt, html, csv, json)" "regen --to ' , ': refused"
 nb -d nowhere.db check --body "$B" --year 2020
 is "$rc|$err" "2|nianbao: nowhere.db: no store here (create one with 'nianbao init -d nowhere.db')" "check without a store"
 nb -d "$DB" check --body "$B" --year 2020 --rules nope.lua
