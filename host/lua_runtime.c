@@ -807,6 +807,18 @@ lua_State *nb_lua_new(nb_limits *lim, const nb_config *cfg)
     return L;
 }
 
+/* 1 when the chunk SOURCE ("@path") is one of the program's own files: under HOME/lib/ or
+ * HOME/scripts/ (compiled or not: the bytecode keeps the source's name). */
+static int program_source(lua_State *L, const char *source)
+{
+    const char *home = nb_lua_config(L)->home;
+    size_t n = strlen(home);
+    if (source[0] != '@' || strncmp(source + 1, home, n) != 0)
+        return 0;
+    const char *rest = source + 1 + n;
+    return strncmp(rest, "/lib/", 5) == 0 || strncmp(rest, "/scripts/", 9) == 0;
+}
+
 /* Message handler: "SCRIPT:LINE: message" plus a traceback of Lua frames. */
 static int msgh(lua_State *L)
 {
@@ -847,9 +859,18 @@ static int msgh(lua_State *L)
     lua_getfield(L, LUA_REGISTRYINDEX, "nianbao.rundepth");
     int outer = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
+    /* An error raised in a user's file (a body's rule, a layout, a --rules file) shows the
+       user's frames alone: the program's own files (HOME/lib, HOME/scripts) that called it
+       are not theirs. One raised in the program's shows every frame. */
+    int users = -1;
+    for (int level = 1; users < 0 && level < levels - outer && lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (strcmp(ar.what, "C") != 0 && ar.currentline >= 0)
+            users = !program_source(L, ar.source);
+    }
     for (int level = 1; level < levels - outer && lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sln", &ar);
-        if (strcmp(ar.what, "C") == 0 || ar.currentline < 0)
+        if (strcmp(ar.what, "C") == 0 || ar.currentline < 0 || (users > 0 && program_source(L, ar.source)))
             continue;
         if (first) {
             if (!has_pos) {

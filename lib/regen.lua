@@ -615,7 +615,16 @@ local function maker(store, cubes, opts, times, bodies, years_held, covers, repo
     table.sort(left, function(a, b) return a.dir < b.dir or (a.dir == b.dir and a.year < b.year) end)
     return removed, left
   end
-  return make, finish
+  -- a report that fails names its body and year (a body's rule that raised stopped a
+  -- city's regeneration with "boom.lua:3: boom", not saying whose)
+  local function make_named(r)
+    local ok, entry = pcall(make, r)
+    if ok then return entry end
+    local message = type(entry) == "table" and entry.message or tostring(entry)
+    nianbao.fail(string.format("%s %d: %s", r.body, r.year, message),
+      type(entry) == "table" and entry.status or 2)
+  end
+  return make_named, finish
 end
 
 -- The reports of PLAN in JOBS groups of whole bodies (a body's years stay together, for

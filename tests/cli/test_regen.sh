@@ -273,7 +273,7 @@ is "$(printf '%s\n' "$out" | grep -c 'unchanged$')" "$(printf '%s\n' "$out" | gr
 check "--jobs 2 --force: every file, manifests included, the same bytes as one process" cmp -s js1 js3
 rm -rf j4 && mkdir j4 && : >j4/乙区
 nb -d sj.db regen --jobs 3 --out j4
-is "$rc:$(printf '%s\n' "$err" | grep -v 'waiting for sj.db')" "2:nianbao: j4/乙区: cannot create folder: a file of that name is in the way" "--jobs: a worker's failure ends the command with its message"
+is "$rc:$(printf '%s\n' "$err" | grep -v 'waiting for sj.db')" "2:nianbao: 乙区 2019: j4/乙区: cannot create folder: a file of that name is in the way" "--jobs: a worker's failure ends the command with its message"
 is "$(ls j4/甲区 2>/dev/null | grep -c '\.tmp')" 0 "and leaves no temporary file"
 # Without --jobs: as many workers as the processors the command may run on, at most 8.
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -468,4 +468,23 @@ nb -d many.db import bodies many-bodies.csv
 nb -d many.db import request many.csv
 nb -d many.db regen --jobs 1 --to json --out many --limit-memory 12M
 is "$rc:$(printf '%s\n' "$out" | grep -c '^[^ ]* [0-9]* (gov')" "0:240" "240 reports in one process within 12 MB of Lua memory"
+# ---- a body's stored rule that raises ----
+# A city's regeneration stopped at it saying "boom.lua:3: boom", not whose; and a report
+# printed a traceback through the program's own files (lib/, scripts/), which are not the user's.
+cat >boom.lua <<'LUA'
+return {
+  { id = "Z1", severity = "error", title = "总是出错",
+    run = function(ctx, emit) error("boom") end },
+}
+LUA
+nb -d many.db import --body 机关07 rules boom.lua
+nb -d many.db report --body 机关07 --year 2020 --to json --out boomr
+is "$rc:$err" "2:nianbao: boom.lua:3: boom
+stack traceback:
+	boom.lua:3: in function 'run'" "report: the rule's error and its own frames, not the program's"
+nb -d many.db regen --jobs 1 --to json --out boomg
+is "$rc:$err" "2:nianbao: 机关07 2019: boom.lua:3: boom" "regen in one process: the error names the body and year"
+nb -d many.db regen --jobs 2 --to json --out boomg
+is "$rc:$err" "2:nianbao: 机关07 2019: boom.lua:3: boom" "regen in workers: the same"
+nb -d many.db delete --body 机关07 script boom.lua
 finish
