@@ -60,6 +60,9 @@ typedef struct {
        800 bodies took 383 MB with a queue and a statement of each body's own) */
     nb_batch *batch;
     int nlooked_up;       /* targets whose bodies had rows of the kind (fit_cache) */
+    /* the coded fields the file has no column for, of which a body it writes has records
+       with values: the records it updates have none now (lost_fields) */
+    unsigned char lost[NB_MAX_FIELDS];
     int cache_kb;         /* SQLite's page cache as fit_cache set it (0: as it was) */
     long cache_base_kb;   /* the connection's own, at the import's start (never less) */
 } import_state;
@@ -391,6 +394,56 @@ static void fit_cache(import_state *im)
 
 /* The target of body NAME, made when first met: the body (created when new, under
  * --parent when given), its source record and its writer, inside the transaction. */
+/* Marks in IM->lost the coded fields the file has no column for that records of T's body
+ * (which has rows of the kind) have values in, by its parts' statistics: the records the
+ * file updates lose them (a file without 办结日期 and 办理结果 re-imported made every
+ * request open, silently). Read when the body is met, before the file writes it. */
+static nb_err lost_fields(import_state *im, const target *t, char *err, size_t errlen)
+{
+    int col_of[NB_MAX_FIELDS];
+    nb_pack_columns(im->k, NULL, col_of);
+    for (int f = 0; f < im->k->nfields; f++) {
+        if (im->lost[f] || col_of[f] < 0 || nb_coder_column(im->coder, f) >= 0)
+            continue;
+        int64_t lo, hi;
+        nb_err rc = nb_pack_range(im->s, im->k, t->body_id, col_of[f], &lo, &hi, err, errlen);
+        if (rc)
+            return rc;
+        im->lost[f] = lo != 0 || hi != 0;
+    }
+    return NB_OK;
+}
+
+/* The note of the fields the records the file updated lost (IM->lost), if any. */
+static void note_lost(import_state *im)
+{
+    nb_buf names = {0};
+    int bad = 0;
+    for (int f = 0; f < im->k->nfields; f++) {
+        if (!im->lost[f])
+            continue;
+        const nb_field *fd = &im->k->fields[f];
+        const char *bar = fd->aliases ? strchr(fd->aliases, '|') : NULL;
+        int alias_len = fd->aliases ? (int)(bar ? (size_t)(bar - fd->aliases) : strlen(fd->aliases)) : 0;
+        bad |= nb_buf_printf(&names, "%s%s", names.len ? ", " : "", fd->name);
+        if (alias_len)
+            bad |= nb_buf_printf(&names, " (%.*s)", alias_len, fd->aliases);
+    }
+    if (names.len && !bad && im->st->updated > 0) {
+        char whose[512], reason[2048];
+        if (im->ntargets == 1)
+            snprintf(whose, sizeof whose, "%s's records have", im->targets[0].name);
+        else
+            snprintf(whose, sizeof whose, "records of its bodies have");
+        long n = im->st->updated;
+        snprintf(reason, sizeof reason, "note: no column for %s, which %s: the %ld record%s it updated %s none now",
+                 names.data, whose, n, n == 1 ? "" : "s",
+                 im->o->dry_run ? (n == 1 ? "would have" : "would have") : (n == 1 ? "has" : "have"));
+        note(im, reason);
+    }
+    nb_buf_free(&names);
+}
+
 static nb_err target_of(import_state *im, const char *name, target **out, char *err,
                         size_t errlen)
 {
@@ -449,8 +502,10 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
     }
     if (!rc)
         nb_writer_async(t->writer, im->async, 1, &im->fail);
-    if (!rc && nb_writer_has_rows(t->writer))
+    if (!rc && nb_writer_has_rows(t->writer)) {
         im->nlooked_up++;
+        rc = lost_fields(im, t, err, errlen);
+    }
     fit_cache(im);
     *out = t;
     return rc;
@@ -917,6 +972,7 @@ static nb_err import_file(import_state *im, char *err, size_t errlen)
                  im->st->refused, im->st->refused == 1 ? "" : "s");
         return NB_ERR_INPUT;
     }
+    note_lost(im);
     return finish_targets(im, err, errlen);
 }
 

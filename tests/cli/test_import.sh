@@ -51,6 +51,18 @@ nb -d s.db import --body 沈河区 request more.csv
 is "$out" "more.csv: 2 rows read, 1 inserted, 1 updated, 0 unchanged, 0 refused" "update: mixed summary"
 is "$(nbsql s.db "SELECT closed FROM records_request WHERE id = 'A3'")" 20200311 "update: new value stored"
 
+# a file without columns that the body's records have values in: the records it updates
+# have none of them now (closed, outcome: every request counted open), said, not silent
+printf '编号,收到日期,申请人类型\nA3,2020-03-01,person\n' >noclose.csv
+cp s.db noclose.db
+nb -d noclose.db import --body 沈河区 request noclose.csv
+is "$rc:$out" "0:noclose.csv: 1 row read, 0 inserted, 1 updated, 0 unchanged, 0 refused" "a file without the closed columns: imported"
+is "$err" "noclose.csv: note: no column for closed (办结日期), outcome (办理结果), which 沈河区's records have: the 1 record it updated has none now" \
+   "and a note names the columns the updated records lost"
+nb -d noclose.db import --body 新区 request noclose.csv
+is "$rc:$err" "0:" "new records without those columns: no note"
+rm -f noclose.db
+
 before=$(snapshot s.db)
 printf '%s\n' "$H" 'D1,2020-05-01,自然人,,' 'A1,2020-01-05,自然人,2020-01-21,1' >dry.csv
 nb -d s.db import --body 沈河区 --dry-run request dry.csv
