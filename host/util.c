@@ -376,7 +376,7 @@ nb_err nb_date_parse(const char *s, int allow_serial, int *ymd, const char **why
         return NB_ERR_INPUT;
 check:
     if (!nb_date_valid(y, m, d)) {
-        *why = "no such date";
+        *why = y < 1900 ? "a year before 1900" : "no such date";
         return NB_ERR_INPUT;
     }
     *ymd = y * 10000 + m * 100 + d;

@@ -16,6 +16,9 @@ local refused = {
   {"2020-02-30", "no such date (2020-02-30)"},
   {"2019-02-29", "no such date (2019-02-29)"},
   {"2020-13-01", "no such date (2020-13-01)"},
+  -- a year out of range is no date nianbao keeps, not "no such date" (the day exists)
+  {"1020-01-05", "a year before 1900 (1020-01-05)"},
+  {"0000-01-01", "a year before 1900 (0000-01-01)"},
   {"43831", "not a date (43831)"},        -- an Excel serial only comes from XLSX cells
   {"2020-01-05x", "not a date (2020-01-05x)"},
   {"", "not a date ()"},
