@@ -78,7 +78,7 @@ static void test_dates(void)
     CHECK_STR(date("2020-00-10", 0), "ERR: no such date", "date: month 0");
     CHECK_STR(date("20201301", 0), "ERR: no such date", "date: 20201301");
     CHECK_STR(date("2020年2月30日", 0), "ERR: no such date", "date: 2020年2月30日");
-    CHECK_STR(date("1899-12-31", 0), "ERR: no such date", "date: before 1900");
+    CHECK_STR(date("1899-12-31", 0), "ERR: a year before 1900", "date: before 1900");
     CHECK_STR(date("", 0), "ERR: not a date", "date: empty");
     CHECK_STR(date("abc", 0), "ERR: not a date", "date: letters");
     CHECK_STR(date("2020-01/05", 0), "ERR: not a date", "date: mixed separators");
