@@ -825,6 +825,30 @@ static nb_err writable_or_why(const char *path, char *err, size_t errlen)
     return NB_ERR_IO;
 }
 
+/* NB_OK when this user may make the store PATH in its folder; else NB_ERR_IO and why
+ * (SQLite said "unable to open database file (No such file or directory)" for both). */
+static nb_err creatable_or_why(const char *path, char *err, size_t errlen)
+{
+    char *dir = strdup(path);
+    if (!dir) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    char *slash = strrchr(dir, '/');
+    const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+    struct stat st;
+    nb_err rc = NB_OK;
+    if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: cannot create the store (its folder %s does not exist)", path, d);
+        rc = NB_ERR_IO;
+    } else if (access(d, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "%s: cannot create the store (its folder is read-only to this user)", path);
+        rc = NB_ERR_IO;
+    }
+    free(dir);
+    return rc;
+}
+
 nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **out, char *err,
                           size_t errlen)
 {
@@ -846,8 +870,10 @@ nb_err nb_store_open_with(const char *path, const nb_open_opts *o, nb_store **ou
        start: SQLite would open it read-only and fail at the first write, after a regen had
        written reports it could not record. */
     nb_err rc;
-    if (o->mode != NB_OPEN_READ && access(path, F_OK) == 0 &&
-        (rc = writable_or_why(path, err, errlen))) {
+    int exists = access(path, F_OK) == 0;
+    if (o->mode != NB_OPEN_READ &&
+        (rc = exists ? writable_or_why(path, err, errlen)
+                     : o->mode == NB_OPEN_CREATE ? creatable_or_why(path, err, errlen) : NB_OK)) {
         nb_store_close(s);
         return rc;
     }

@@ -54,6 +54,16 @@ for what in "a read-only store file" "a store in a read-only folder"; do
 done
 chmod u+w ro ro/s.db
 is "$(ls ro)" "s.db" "the read-only folder holds no file of the readers"
+# a store made in a folder the user may not write, or one that is not there: said so (SQLite
+# said "unable to open database file (No such file or directory)")
+mkdir shut && chmod 555 shut
+rnb -d shut/new.db init
+is "$rc:$err" "2:nianbao: shut/new.db: cannot create the store (its folder is read-only to this user)" \
+   "init in a read-only folder: says why"
+rnb -d nofolder/new.db init
+is "$rc:$err" "2:nianbao: nofolder/new.db: cannot create the store (its folder nofolder does not exist)" \
+   "init in a folder that is not there: says so"
+is "$(ls shut | wc -l)" 0 "and nothing is made"
 # a store reached through a link in a read-only folder: SQLite writes beside the file
 mkdir rw lnk && cp ro/s.db rw/s.db && chmod 777 rw && chmod 666 rw/s.db
 ln -s "$T/rw/s.db" lnk/s.db && chmod 555 lnk

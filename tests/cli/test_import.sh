@@ -426,8 +426,8 @@ nb -d fix.db import --body 沈河区 request fix.csv
 is "$rc:$err" "0:" "the same file again: no note"
 # ---- the system's limits: a store that cannot be made, a file size limit ----
 nb -d no/such/dir/s.db init
-is "$rc:$err" "2:nianbao: no/such/dir/s.db: cannot open: unable to open database file (No such file or directory)" \
-   "a store in a folder that is not there: refused with the system's reason"
+is "$rc:$err" "2:nianbao: no/such/dir/s.db: cannot create the store (its folder no/such/dir does not exist)" \
+   "a store in a folder that is not there: refused, saying why"
 awk 'BEGIN { print "编号,收到日期,申请人类型,办结日期,办理结果"; for (i = 0; i < 30000; i++) printf "X%06d,2020-01-05,自然人,2020-01-20,1\n", i }' >fsize.csv
 nb -d fsize.db init
 # 400 blocks (of 512 or 1024 bytes): the store's log passes it at the commit; killed by

@@ -203,8 +203,9 @@ static void test_not_a_store(void)
 
     /* A folder that does not exist. */
     rc = nb_store_open(path_of("no/such/dir.db"), 1, &s, err, sizeof err);
-    CHECK(rc == NB_ERR_IO && !s && strstr(err, "cannot open") != NULL,
-          "missing folder: cannot open (an I/O error)");
+    CHECK(rc == NB_ERR_IO && !s && strstr(err, "cannot create the store (its folder") != NULL &&
+              strstr(err, "does not exist)") != NULL,
+          "missing folder: cannot create the store, saying why (an I/O error)");
 }
 
 static void test_bodies(nb_store *s)
