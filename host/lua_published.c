@@ -140,7 +140,10 @@ static int l_text_utf8(lua_State *L)
     if (rc) {
         lua_pushnil(L);
         char msg[80] = "out of memory";
-        if (rc != NB_ERR_NOMEM)
+        const unsigned char *u = (const unsigned char *)s;
+        if (rc != NB_ERR_NOMEM && len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+            snprintf(msg, sizeof msg, "UTF-16 text (Notepad's \"Unicode\"): save it as UTF-8");
+        else if (rc != NB_ERR_NOMEM)
             snprintf(msg, sizeof msg, "not UTF-8 or GB18030 text (byte %zu: 0x%02X)", bad + 1,
                      bad < len ? (unsigned)(unsigned char)s[bad] : 0u);
         lua_pushstring(L, msg);

@@ -208,7 +208,13 @@ static size_t fix_encoding(csv_reader *c, const unsigned char *s, size_t n)
         return 0;
     }
     if (gb_convert(c, s, n, &bad) != 0) {
-        csv_fail(c, NB_ERR_INPUT, 0, "not UTF-8 or GB18030 text (byte 0x%02X)", s[bad]);
+        /* the first line begins with UTF-16's byte order mark (a file is only ever read
+           from its first line on, so a mark there is the file's) */
+        if (c->dline <= 1 && n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
+            csv_fail(c, NB_ERR_INPUT, 0, "UTF-16 text (Notepad's \"Unicode\"): save it as UTF-8 "
+                     "(Excel: CSV UTF-8), or as GB18030/GBK");
+        else
+            csv_fail(c, NB_ERR_INPUT, 0, "not UTF-8 or GB18030 text (byte 0x%02X)", s[bad]);
         return 0;
     }
     c->enc = ENC_GB;

@@ -246,6 +246,10 @@ refused "a file separated by semicolons" semi.csv "" \
     "semi.csv:1: the header is one column ('编号;收到日期;申请人类型'): its columns are apart by semicolons; nianbao reads CSV with commas between columns (save the file as CSV, comma-separated)
 nianbao: semi.csv: the header does not fit kind 'request'"
 
+# UTF-16 (Notepad's "Unicode", Excel's "Unicode Text"): said so, and what to do
+printf '%s\n' "$H" 'U1,2020-01-05,自然人,,' | iconv -f UTF-8 -t UTF-16 >u16.csv
+refused "a file in UTF-16" u16.csv "" \
+    "nianbao: u16.csv:1: UTF-16 text (Notepad's \"Unicode\"): save it as UTF-8 (Excel: CSV UTF-8), or as GB18030/GBK"
 # GB18030 with its byte order mark (84 31 95 33): the mark is not part of the first column's name
 printf '%s\n' "$H" 'G1,2020-01-05,自然人,,' | iconv -f UTF-8 -t GB18030 >gbbom.body
 { printf '\204\061\225\063'; cat gbbom.body; } >gbbom.csv
