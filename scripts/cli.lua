@@ -39,6 +39,8 @@ while args[i] and args[i]:sub(1, 1) == "-" do
   if common[a] and args[i + 1] then
     leading[#leading + 1], leading[#leading + 2] = a, args[i + 1]
     i = i + 2
+  elseif common[a] then -- the last word: "-d" alone said "unknown option -d"
+    usage_error(nil, a .. " needs a value (" .. (common[a][2] or "VALUE") .. ")")
   elseif a == "--help" or a == "-h" then
     return help(nil)
   elseif a == "--version" then

@@ -53,6 +53,9 @@ nb report --body x --year 20x0
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: report: --year: not a year (20x0)" "a bad value: named"
 nb report --body x --year
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: report: --year needs a value (Y)" "a missing value: named"
+# an option before the command, with its value missing ("unknown option -d")
+nb -d
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: -d needs a value (FILE)" "-d alone: its value missing, named"
 nb report --body a --body b --year 2020
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: report: --body is given twice" "an option given twice"
 nb -d s.db init --limit-memory 10K
