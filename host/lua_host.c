@@ -26,13 +26,17 @@
 #define NB_VERSION "0.2.0"
 #endif
 
-static const char *const modes[] = {"write", "create", "read", NULL};
+static const char *const modes[] = {"write", "create", "read", "verify", NULL};
 
-/* host.open(path, mode [, wait_seconds]) -> store | nil, message, "busy"|"old"|"input" */
+/* host.open(path, mode [, wait_seconds]) -> store | nil, message, "busy"|"old"|"input".
+ * MODE "verify" (init --verify): as "create" (a store brought up to date first), but a
+ * store this user may not write is opened to read (verifying reads alone). */
 static int h_open(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     int mode = luaL_checkoption(L, 2, "write", modes);
+    if (mode == 3)
+        mode = access(path, F_OK) == 0 && !nb_store_may_write(path) ? NB_OPEN_READ : NB_OPEN_CREATE;
     int given = !lua_isnoneornil(L, 3);
     lua_Number wait = luaL_optnumber(L, 3, 0);
     if (wait < 0 || wait > 86400)

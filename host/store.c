@@ -825,6 +825,12 @@ static nb_err writable_or_why(const char *path, char *err, size_t errlen)
     return NB_ERR_IO;
 }
 
+int nb_store_may_write(const char *path)
+{
+    char err[64];
+    return writable_or_why(path, err, sizeof err) == NB_OK;
+}
+
 /* NB_OK when this user may make the store PATH in its folder; else NB_ERR_IO and why
  * (SQLite said "unable to open database file (No such file or directory)" for both). */
 static nb_err creatable_or_why(const char *path, char *err, size_t errlen)

@@ -122,6 +122,10 @@ sqlite3_stmt *nb_store_stmt(nb_store *s, const char *sql);
 nb_err nb_store_detach(nb_store *s, char *err, size_t errlen);
 nb_err nb_store_attach(nb_store *s, char *err, size_t errlen);
 
+/* 1 when this user may write the store at PATH and the folder SQLite writes its journal
+ * in (the file exists). */
+int nb_store_may_write(const char *path);
+
 /* Opens the store at PATH in MODE (nb_open_mode). NB_OPEN_CREATE creates it
  * or upgrades it to the current schema; otherwise a missing file is
  * NB_ERR_NOSTORE and an older schema NB_ERR_OLD (the message names 'nianbao

@@ -93,7 +93,9 @@ end
 local c = { host = host, opt = opt, args = positional, help = help,
             usage_error = function(message) usage_error(cmd, message) end }
 if cmd.store and cmd.store ~= "none" then
-  local store, err, why = host.open(nianbao.db, cmd.store, opt.lock_wait)
+  -- a command whose options may ask less of the store (init --verify reads alone)
+  local mode = cmd.store_mode and cmd.store_mode(opt) or cmd.store
+  local store, err, why = host.open(nianbao.db, mode, opt.lock_wait)
   if not store then host.fail(err, why == "busy" and 3 or 2) end
   c.store = store
   -- a --body that names no body is bad input: its message alone, before the command starts

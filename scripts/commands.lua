@@ -987,6 +987,8 @@ end
 commands.list = {
   {
     name = "init", store = "create",
+    -- --verify alone reads: a store this user may not write is verified all the same
+    store_mode = function(opt) return opt.verify and not opt.repack and "verify" or "create" end,
     summary = "create a store, or bring an older one up to date; verify or remake its packed columns and kept digests",
     options = {
       { "--verify", nil, "compare the packed columns that tabulation reads, and the digests of the records that regen keeps, with the records (exit 1 when they differ)" },

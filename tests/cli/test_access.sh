@@ -39,6 +39,10 @@ for what in "a read-only store file" "a store in a read-only folder"; do
     is "$rc" 0 "$what: check"
     rnb -d ro/s.db explain --body $B --year 2020 requests new total
     like "$rc:$out" "^0:requests.new.total = 2 " "$what: explain"
+    # verifying reads alone (it was refused: "cannot write the store")
+    rnb -d ro/s.db init --verify
+    is "$rc:$err" "0:" "$what: init --verify"
+    like "$out" "the packed columns of every kind and body match the records" "$what: init --verify compares"
     rnb -d ro/s.db import --body $B request r.csv
     is "$rc" 2 "$what: import is refused"
     case $what in
