@@ -252,6 +252,8 @@ static int import_text(lua_State *L, nb_store *s, const char *path, const char *
     lua_setfield(L, -2, "stored");
     lua_pushinteger(L, used);
     lua_setfield(L, -2, "year");
+    lua_pushinteger(L, nb_text_year_of_name(path)); /* 0: none */
+    lua_setfield(L, -2, "name_year");
     lua_createtable(L, 2, 0); /* the bodies it created (or would), as a record import's */
     int n = 0;
     if (created & NB_TEXT_BODY_CREATED) {

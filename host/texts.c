@@ -55,8 +55,7 @@ nb_err nb_text_file(const char *path, nb_buf *b, const char **text, char *err, s
     return rc;
 }
 
-/* The year in the file name: the first four-digit number from 1990 to 2100. */
-static int year_of_name(const char *path)
+int nb_text_year_of_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     int year = 0;
@@ -76,7 +75,7 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, const cha
     nb_err rc = nb_text_file(path, &b, &text, err, errlen);
     if (rc)
         return rc;
-    if (year == 0 && (year = year_of_name(path)) == 0) {
+    if (year == 0 && (year = nb_text_year_of_name(path)) == 0) {
         snprintf(err, errlen, "%s: give the year with --year (none in the file name)", path);
         nb_buf_free(&b);
         return NB_ERR_INPUT;

@@ -21,6 +21,10 @@ nb_err nb_import_text(nb_store *s, const char *path, const char *body, const cha
                       int year, int dry_run, int *year_used, int *created, char *err,
                       size_t errlen);
 
+/* The year in the name of the file PATH (not its folders'): the first four-digit number from
+ * 1990 to 2100; 0 when none. */
+int nb_text_year_of_name(const char *path);
+
 /* The roles of a body's own scripts (its rules, layouts, import map), NULL-ended. */
 extern const char *const nb_script_roles[];
 /* 1 when ROLE is one of nb_script_roles. */

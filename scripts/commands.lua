@@ -416,6 +416,11 @@ local function run_import(c)
       res, err, detail = c.store:import("text", path, opts)
       if not res then c.host.fail(err, failure_status(detail)) end
     end
+    -- --year other than the file name's (2020.md stored as 2019): said, not silent
+    if c.opt.year and res.name_year ~= 0 and res.name_year ~= c.opt.year then
+      c.host.eprint(string.format("%s: note: the file name says %d; %s as %d (--year)", path, res.name_year,
+        c.opt.dry_run and "it would be stored" or "stored", c.opt.year))
+    end
     -- the year said, and whence (a file name read wrong shows): 2020 (from the file name)
     print(string.format("%s: text of %d%s %sstored for %s%s%s", path, res.year,
       c.opt.year and "" or " (from the file name)", c.opt.dry_run and "would be " or "", c.opt.body,

@@ -95,6 +95,10 @@ is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"][
 printf '## 一、总体情况\n\n共收到申请{{requests.new.total}}件。\n' >text-2020.md
 nb -d s.db import --body 区 text text-2020.md
 is "$rc:$out" "0:text-2020.md: text of 2020 (from the file name) stored for 区" "a good narrative: stored"
+nb -d s.db import --body 区 --year 2019 text text-2020.md
+is "$rc:$err" "0:text-2020.md: note: the file name says 2020; stored as 2019 (--year)" \
+   "--year other than the file name's: stored, with a note (it was silent)"
+nb -d s.db delete --body 区 text 2019
 before=$(snapshot s.db)
 printf '## 一、总体情况\n\n{{requests.nosuch.total}}\n' >bad-2020.md
 nb -d s.db import --body 区 text bad-2020.md
