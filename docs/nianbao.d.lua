@@ -234,6 +234,7 @@ function Store:put_script(body, role, name, content) end
 ---@field scripts integer
 ---@field figures integer
 ---@field runs integer
+---@field coverage integer
 
 ---Stores a year's imported figures (replacing those before).
 ---@param body string
@@ -331,6 +332,16 @@ function Store:delete_body(body, opts) end
 ---@return nianbao.DeleteCounts|nil counts
 ---@return string? message
 function Store:delete_script(body, name, opts) end
+
+---Removes what the body has of a year: its narrative ("text"), its imported figures
+---("figures"), or the declaration that its records of opts.kind are complete ("coverage").
+---@param body string
+---@param what "text"|"figures"|"coverage"
+---@param year integer
+---@param opts {kind: string?, dry_run: boolean?}?
+---@return nianbao.DeleteCounts|nil counts
+---@return string? message
+function Store:delete_year(body, what, year, opts) end
 
 ---@param label string|string[] a label, or several of the dimension (their sum)
 ---@return Cube

@@ -253,15 +253,16 @@ local function import_report(c, path)
     local ok, why = c.store:put_figures(c.opt.body, y, fmt.id, f.cells, basename(path))
     if not ok then c.host.fail(why) end
   end
-  -- a body typed wrong, or the file of another body, showed nothing (the figures can be
-  -- taken back: delete --body B figures Y)
-  if not known then print((c.opt.dry_run and "would create body " or "created body ") .. c.opt.body) end
+  -- the file of another body showed nothing (the figures can be taken back: delete --body
+  -- B figures Y); nor did a body the import made (a name typed wrong), said as by an import
+  -- of records, after the summary
   if f.body and f.body ~= c.opt.body then
     c.host.eprint(string.format("%s: note: the file is of %s, stored for %s (--body)%s", path, f.body,
       c.opt.body, c.opt.dry_run and "" or string.format("; 'nianbao delete --body %s figures %d' takes them back", c.opt.body, y)))
   end
   print(string.format("%s: %d cells of %s %d (%s) stored as imported figures%s", path, #f.cells,
     c.opt.body, y, fmt.id, c.opt.dry_run and " (dry run: nothing written)" or ""))
+  if not known then print((c.opt.dry_run and "would create body " or "created body ") .. c.opt.body) end
 end
 
 -- The exit status of a failed import.

@@ -40,7 +40,8 @@ PY
 like "$(cat seed.json)" '"code": "typo"' "seed --json: the findings are there"
 nb -d s.db init
 nb -d s.db import --body 沈河区 --year 2020 report seed.json
-is "$rc:$out" "0:seed.json: 198 cells of 沈河区 2020 (gov2019) stored as imported figures" \
+is "$rc:$out" "0:seed.json: 198 cells of 沈河区 2020 (gov2019) stored as imported figures
+created body 沈河区" \
    "seed --json: imported as a past year's figures"
 
 # lint --json of several files writes an array of reports; imported as it is, it said "the

@@ -56,7 +56,8 @@ PY
 )" same "seed.pdf --json: the seed text's tables, marks, findings and checks, exactly"
 nb -d s.db init
 nb -d s.db import --body 沈河区 --year 2020 report pdf.json
-is "$rc:$out" "0:pdf.json: 198 cells of 沈河区 2020 (gov2019) stored as imported figures" \
+is "$rc:$out" "0:pdf.json: 198 cells of 沈河区 2020 (gov2019) stored as imported figures
+created body 沈河区" \
    "seed.pdf --json: imported as a past year's figures"
 
 # a PDF is known by its first bytes, whatever its name

@@ -152,7 +152,7 @@ is "$(snapshot s.db)" "$before" "refused reports: nothing stored"
 nb -d s.db import --body 错区 report pub-2019.json
 is "$rc:$err" "0:pub-2019.json: note: the file is of 区, stored for 错区 (--body); 'nianbao delete --body 错区 figures 2019' takes them back" \
    "a body that disagrees with the file's: a note, and how to take them back"
-is "$(echo "$out" | head -1)" "created body 错区" "the body made: said"
+is "$(echo "$out" | tail -1)" "created body 错区" "the body made: said, after the summary (as by an import of records)"
 nb -d s.db delete --force --body 错区
 before=$(snapshot s.db)
 nb -d s.db import --body 区 report pub-2019.json
