@@ -9,7 +9,15 @@
  * below them when the cell is centred vertically, below when it is at the top); its
  * pieces are chained, top to bottom, into one label and the chain is written on the data
  * line. (4) Each line's fragments and the chains placed on it are written left to right,
- * two spaces apart. */
+ * two spaces apart.
+ *
+ * A page with a data line is also drawn (poppler through cairo, in memory) to find the
+ * rules of its tables: a vertical rule between two glyphs ends a fragment (two cells'
+ * figures close together are two figures), a horizontal rule between two pieces ends a
+ * chain (the label of the row below is not the rest of this one's), and the cells
+ * between the vertical rules that cross a line with figures, right of its labels, that
+ * hold nothing are written as blank cells (an ideographic space), so that a row's
+ * figures keep their columns when some of its cells are blank. */
 #include "pdf.h"
 
 #include <limits.h>
@@ -19,7 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cairo.h>
 #include <poppler.h>
+
+/* Drawing a page, poppler looks for the fonts a document does not embed through
+ * fontconfig, which keeps what it parses for good, as cairo keeps some of its own: under
+ * LeakSanitizer those are theirs (as for the exporter; the fuzz target links this file
+ * without it). */
+#include "pdf_lsan.h"
 
 /* Gaps and distances are measured in a glyph's height (its box: about 1.3 times the
  * font size). */
@@ -33,6 +48,17 @@
 #define MAX_PIECES 16   /* lines of one wrapped cell */
 #define SCAN_FRAGS 16   /* fragments of a line looked at under one */
 #define BUDGET 4000000  /* lines and fragments looked at to join wrapped labels, a page */
+/* Rules: the page drawn at RULE_SCALE pixels a point (at most RULE_MAX_PIXELS pixels). A
+ * rule is a run of pixels, at most RULE_WIDTH points wide, darker by RULE_INK (of 255)
+ * than the page RULE_AROUND points either side of it, all along where it is looked for:
+ * across a line's height (text never inks a whole line's height), or across the overlap
+ * of two pieces of text. */
+#define RULE_SCALE 1.0
+#define RULE_MAX_PIXELS (16u * 1024 * 1024)
+#define RULE_INK 48
+#define RULE_WIDTH 2.0
+#define RULE_AROUND 2.0
+#define BLANK_CELL "\xe3\x80\x80" /* an ideographic space: a blank cell */
 
 typedef struct {
     uint32_t cp;
@@ -63,8 +89,19 @@ typedef struct {
 typedef struct {
     long first;   /* its first piece */
     long target;  /* the line it is written on */
-    double x0;
+    double x0, x1;
 } chain;
+
+/* The page drawn (ARGB32, premultiplied), to find its rules. */
+typedef struct {
+    unsigned char *px;
+    size_t cap;
+    int w, h, stride;
+    double scale;  /* pixels a point */
+    int drawn;     /* this page is drawn */
+    int *dark;     /* scratch: a row's or a column's darkness */
+    size_t capdark;
+} picture;
 
 typedef struct {
     nb_html_fn fn;
@@ -79,6 +116,9 @@ typedef struct {
     size_t nc, capc;
     size_t *order; /* a line's items, to sort */
     size_t capo;
+    double *blank;  /* a line's blank cells (their x), to sort with its items */
+    size_t capb;
+    picture pic;
     nb_buf text;  /* the fragments' texts */
     nb_buf out;   /* the line being written */
     long line;    /* lines given */
@@ -89,6 +129,17 @@ typedef struct {
 
 /* Room for one more in the array ARR of N of CAP: 0, or -1 (out of memory). */
 #define GROW(arr, n, cap) ((n) < (cap) ? 0 : grow(&(arr), &(cap), sizeof *(arr)))
+
+/* Makes room for NEED sizes in the array of indices *ARR of *CAP. 0, or -1. */
+static int grow_to(size_t **arr, size_t *cap, size_t need)
+{
+    size_t *o = realloc(*arr, need * sizeof *o);
+    if (!o)
+        return -1;
+    *arr = o;
+    *cap = need;
+    return 0;
+}
 
 /* Doubles the array whose pointer is at ARRP (any object pointer: copied as bytes). */
 static int grow(void *arrp, size_t *cap, size_t size)
@@ -238,6 +289,167 @@ static nb_err read_glyphs(reader *r, PopplerPage *page, int pageno, char *err, s
     return rc;
 }
 
+/* ---- the page's rules ---- */
+
+/* Draws PAGE into R's picture. 0, or -1 (out of memory). A page cairo cannot draw has no
+ * rules (drawn stays 0). */
+static int draw_page(reader *r, PopplerPage *page)
+{
+    picture *pic = &r->pic;
+    pic->drawn = 0;
+    double pw = 0, ph = 0;
+    poppler_page_get_size(page, &pw, &ph);
+    if (!(pw >= 1 && ph >= 1 && pw < 1e5 && ph < 1e5))
+        return 0;
+    double scale = RULE_SCALE;
+    if (pw * ph * scale * scale > RULE_MAX_PIXELS)
+        scale = sqrt(RULE_MAX_PIXELS / (pw * ph));
+    int w = (int)ceil(pw * scale), h = (int)ceil(ph * scale);
+    int stride = cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w);
+    if (w < 1 || h < 1 || stride <= 0)
+        return 0;
+    size_t need = (size_t)stride * (size_t)h, most = (size_t)(w > h ? w : h);
+    if (need > pic->cap) {
+        unsigned char *px = realloc(pic->px, need);
+        if (!px)
+            return -1;
+        pic->px = px;
+        pic->cap = need;
+    }
+    if (most > pic->capdark) {
+        int *d = realloc(pic->dark, most * sizeof *d);
+        if (!d)
+            return -1;
+        pic->dark = d;
+        pic->capdark = most;
+    }
+    memset(pic->px, 0, need);
+    cairo_surface_t *surf = cairo_image_surface_create_for_data(pic->px, CAIRO_FORMAT_ARGB32, w, h, stride);
+    cairo_t *cr = cairo_create(surf);
+    int ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+    if (ok) {
+        cairo_scale(cr, scale, scale);
+        poppler_page_render(page, cr);
+        ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+    }
+    cairo_destroy(cr);
+    cairo_surface_flush(surf);
+    cairo_surface_destroy(surf);
+    if (!ok)
+        return 0;
+    pic->w = w;
+    pic->h = h;
+    pic->stride = stride;
+    pic->scale = scale;
+    pic->drawn = 1;
+    return 0;
+}
+
+/* How dark the pixel at X, Y is, 0 to 255: how far its most inked channel is from white
+ * (a black or coloured rule is dark, white paper or a white fill is not). */
+static int darkness(const picture *pic, int x, int y)
+{
+    uint32_t p;
+    memcpy(&p, pic->px + (size_t)y * (size_t)pic->stride + (size_t)x * 4, sizeof p);
+    int a = (int)(p >> 24), c = (int)((p >> 16) & 0xFF), g = (int)((p >> 8) & 0xFF), b = (int)(p & 0xFF);
+    int lo = c < g ? c : g;
+    return a - (lo < b ? lo : b);
+}
+
+static int clampi(double v, int lo, int hi)
+{
+    if (!(v > lo))
+        return lo;
+    if (v > hi)
+        return hi;
+    return (int)v;
+}
+
+/* The rules across DARK[LO..HI] (the darkness of each pixel, the least along the rule's
+ * length): runs of pixels darker than the page around them, at most RULE_WIDTH wide,
+ * darker by RULE_INK in all (a thin rule shares its ink between two pixels). Their
+ * centres, in pixels, into AT (at most MAX), only those whose centre is in [FROM, TO].
+ * Returns how many. */
+static size_t find_rules(const picture *pic, const int *dark, int lo, int hi, double from, double to,
+                         double *at, size_t max)
+{
+    int around = (int)ceil(RULE_AROUND * pic->scale), widest = (int)ceil(RULE_WIDTH * pic->scale);
+    size_t n = 0;
+    int start = -1, ink = 0;
+    for (int x = lo; x <= hi + 1 && n < max; x++) {
+        int over = 0;
+        if (x <= hi) {
+            int l = x - around >= lo ? dark[x - around] : 0, r = x + around <= hi ? dark[x + around] : 0;
+            over = dark[x] - (l < r ? l : r);
+        }
+        if (over >= RULE_INK / 4) {
+            if (start < 0)
+                start = x, ink = 0;
+            ink += over;
+            continue;
+        }
+        if (start >= 0) {
+            double c = (start + x - 1) / 2.0 + 0.5;
+            if (x - start <= widest && ink >= RULE_INK && c >= from && c <= to)
+                at[n++] = c;
+            start = -1;
+        }
+    }
+    return n;
+}
+
+/* The vertical rules that cross the whole of Y0..Y1 (points) between X0 and X1: their
+ * centres, in points, into AT (at most MAX). Returns how many (0 on a page not drawn). */
+static size_t vrules(reader *r, double x0, double x1, double y0, double y1, double *at, size_t max)
+{
+    picture *pic = &r->pic;
+    if (!pic->drawn || max == 0)
+        return 0;
+    double s = pic->scale;
+    int around = (int)ceil(RULE_AROUND * s);
+    int top = clampi(ceil(y0 * s), 0, pic->h - 1), bottom = clampi(floor(y1 * s) - 1, 0, pic->h - 1);
+    int lo = clampi(floor(x0 * s) - around, 0, pic->w - 1), hi = clampi(ceil(x1 * s) + around, 0, pic->w - 1);
+    if (bottom < top || hi < lo)
+        return 0;
+    for (int x = lo; x <= hi; x++) {
+        int least = 255;
+        for (int y = top; y <= bottom && least > 0; y++) {
+            int d = darkness(pic, x, y);
+            if (d < least)
+                least = d;
+        }
+        pic->dark[x] = least;
+    }
+    size_t n = find_rules(pic, pic->dark, lo, hi, x0 * s, x1 * s, at, max);
+    for (size_t i = 0; i < n; i++)
+        at[i] /= s;
+    return n;
+}
+
+/* Whether a horizontal rule across the whole of X0..X1 (points) lies between Y0 and Y1. */
+static int hrule(reader *r, double x0, double x1, double y0, double y1)
+{
+    picture *pic = &r->pic;
+    if (!pic->drawn)
+        return 0;
+    double s = pic->scale, at;
+    int around = (int)ceil(RULE_AROUND * s);
+    int left = clampi(ceil(x0 * s), 0, pic->w - 1), right = clampi(floor(x1 * s) - 1, 0, pic->w - 1);
+    int lo = clampi(floor(y0 * s) - around, 0, pic->h - 1), hi = clampi(ceil(y1 * s) + around, 0, pic->h - 1);
+    if (right < left || hi < lo)
+        return 0;
+    for (int y = lo; y <= hi; y++) {
+        int least = 255;
+        for (int x = left; x <= right && least > 0; x++) {
+            int d = darkness(pic, x, y);
+            if (d < least)
+                least = d;
+        }
+        pic->dark[y] = least;
+    }
+    return find_rules(pic, pic->dark, lo, hi, y0 * s, y1 * s, &at, 1) > 0;
+}
+
 /* ---- step 2: lines and fragments ---- */
 
 static double yc_of(const glyph *g)
@@ -283,9 +495,11 @@ static int add_line(reader *r, glyph *g, size_t n)
             /* the same character drawn again over itself (a bold made by overprinting) */
             if (x->cp == prev->cp && x->x0 - prev->x0 < 0.25 * (prev->x1 - prev->x0 + 0.01))
                 continue;
-            double gap = x->x0 - prev->x1;
+            double gap = x->x0 - prev->x1, at;
             if (gap >= COLUMN_GAP * hh) {
                 f = NULL;
+            } else if (gap > 0 && vrules(r, prev->x1, x->x0, fmin(prev->y0, x->y0), fmax(prev->y1, x->y1), &at, 1)) {
+                f = NULL; /* a rule between them: two cells */
             } else if (gap >= WORD_GAP * hh && !is_cjk(x->cp) && !is_cjk(prev->cp)) {
                 if (nb_buf_add(&r->text, " ", 1))
                     return -1;
@@ -564,6 +778,8 @@ static long grow_chain(reader *r, size_t i)
         if (g->chain != -1 || g->figure || g->y0 - l->y1 < -SAME_LINE * l->h ||
             g->h < 0.8 * l->h || g->h > 1.25 * l->h || numbered(r, g))
             break;
+        if (g->y0 > l->y1 && hrule(r, fmax(l->x0, g->x0), fmin(l->x1, g->x1), l->y1, g->y0))
+            break; /* a rule between them: the next row's cell */
         long d = -1;
         int nd = crossings(r, (long)i, g, y0, g->y1, &d);
         long g_anchor = anchor_of(r, g);
@@ -605,13 +821,14 @@ static int make_chains(reader *r)
         long target = grow_chain(r, i);
         if (target >= 0 && GROW(r->c, r->nc, r->capc))
             return -1;
-        double x0 = INFINITY;
+        double x0 = INFINITY, x1 = -INFINITY;
         for (long p = (long)i; p >= 0;) {
             frag *f = &r->f[p];
             long nx = f->next;
             if (target >= 0) {
                 f->chain = (long)r->nc;
                 x0 = fmin(x0, f->x0);
+                x1 = fmax(x1, f->x1);
             } else {
                 f->chain = p == (long)i ? -2 : -1; /* -2: looked at, left */
                 f->next = -1;
@@ -619,7 +836,7 @@ static int make_chains(reader *r)
             p = nx;
         }
         if (target >= 0)
-            r->c[r->nc++] = (chain){(long)i, target, x0};
+            r->c[r->nc++] = (chain){(long)i, target, x0, x1};
     }
     for (size_t i = 0; i < r->nf; i++)
         if (r->f[i].chain == -2)
@@ -640,10 +857,15 @@ static uint32_t last_cp(const reader *r, const frag *f)
     return g_utf8_get_char(g_utf8_find_prev_char(r->text.data + f->off, end));
 }
 
-/* An item of a line: a fragment (I < NF) or a chain (NF + its index). */
+/* An item of a line: a fragment (I < NF), a chain (NF + its index) or a blank cell (NF +
+ * NC + its index). */
 static double item_x(const reader *r, size_t it)
 {
-    return it < r->nf ? r->f[it].x0 : r->c[it - r->nf].x0;
+    if (it < r->nf)
+        return r->f[it].x0;
+    if (it < r->nf + r->nc)
+        return r->c[it - r->nf].x0;
+    return r->blank[it - r->nf - r->nc];
 }
 
 static const reader *sort_r;
@@ -663,6 +885,8 @@ static int add_item(reader *r, size_t it)
         const frag *f = &r->f[it];
         return nb_buf_add(&r->out, r->text.data + f->off, f->len);
     }
+    if (it >= r->nf + r->nc)
+        return nb_buf_adds(&r->out, BLANK_CELL);
     const frag *prev = NULL;
     for (long p = r->c[it - r->nf].first; p >= 0; p = r->f[p].next) {
         const frag *f = &r->f[p];
@@ -674,6 +898,48 @@ static int add_item(reader *r, size_t it)
         prev = f;
     }
     return 0;
+}
+
+/* The blank cells of line I (a line with a figure on a drawn page): the cells between
+ * the vertical rules that cross it, right of its labels, with nothing in them, their
+ * centres into r->blank. Returns how many, or -1 (out of memory). */
+static long blank_cells(reader *r, size_t i, const size_t *items, size_t n)
+{
+    const pline *ln = &r->l[i];
+    enum { MAX_RULES = 256 };
+    double rules[MAX_RULES];
+    int figures = 0;
+    double labels = -INFINITY; /* where its labels end */
+    for (size_t k = 0; k < n; k++) {
+        size_t it = items[k];
+        if (it < r->nf && r->f[it].figure)
+            figures++;
+        else
+            labels = fmax(labels, it < r->nf ? r->f[it].x1 : r->c[it - r->nf].x1);
+    }
+    if (!figures || !r->pic.drawn)
+        return 0;
+    size_t nr = vrules(r, 0, r->pic.w / r->pic.scale, ln->y0, ln->y1, rules, MAX_RULES);
+    if (nr < 2 || nr == MAX_RULES) /* no table, or not one a report prints */
+        return 0;
+    long nb = 0;
+    for (size_t k = 0; k + 1 < nr; k++) {
+        double a = rules[k], b = rules[k + 1];
+        if (a < labels || b - a < 0.5 * (ln->y1 - ln->y0))
+            continue; /* a label's cell, or a double rule */
+        int empty = 1;
+        for (size_t j = 0; j < n && empty; j++) {
+            size_t it = items[j];
+            double x0 = item_x(r, it), x1 = it < r->nf ? r->f[it].x1 : r->c[it - r->nf].x1;
+            empty = (x0 + x1) / 2 < a || (x0 + x1) / 2 > b;
+        }
+        if (!empty)
+            continue;
+        if ((size_t)nb == r->capb && grow(&r->blank, &r->capb, sizeof *r->blank))
+            return -1;
+        r->blank[nb++] = (a + b) / 2;
+    }
+    return nb;
 }
 
 static nb_err give_lines(reader *r, int page_break, char *err, size_t errlen)
@@ -696,22 +962,28 @@ static nb_err give_lines(reader *r, int page_break, char *err, size_t errlen)
     nb_err rc = NB_OK;
     for (size_t i = 0; i < r->nl && !r->stopped && !rc; i++) {
         const pline *ln = &r->l[i];
-        size_t need = ln->n + (at[i + 1] - at[i]);
-        if (need > r->capo) {
-            size_t *o = realloc(r->order, need * sizeof *o);
-            if (!o) {
+        size_t n = 0;
+        for (int pass = 0; pass < 2 && !rc; pass++) {
+            /* the line's items (then its blank cells with them) */
+            long nb = pass == 0 ? 0 : blank_cells(r, i, r->order, n);
+            size_t need = ln->n + (at[i + 1] - at[i]) + (size_t)(nb > 0 ? nb : 0);
+            if (nb < 0 || (need > r->capo && grow_to(&r->order, &r->capo, need))) {
                 rc = NB_ERR_NOMEM;
                 break;
             }
-            r->order = o;
-            r->capo = need;
+            if (pass == 0) {
+                for (size_t k = ln->first; k < ln->first + ln->n; k++)
+                    if (r->f[k].chain < 0)
+                        r->order[n++] = k;
+                for (size_t k = at[i]; k < at[i + 1]; k++)
+                    r->order[n++] = r->nf + list[k];
+            } else {
+                for (long k = 0; k < nb; k++)
+                    r->order[n++] = r->nf + r->nc + (size_t)k;
+            }
         }
-        size_t n = 0;
-        for (size_t k = ln->first; k < ln->first + ln->n; k++)
-            if (r->f[k].chain < 0)
-                r->order[n++] = k;
-        for (size_t k = at[i]; k < at[i + 1]; k++)
-            r->order[n++] = r->nf + list[k];
+        if (rc)
+            break;
         if (n == 0)
             continue;
         sort_r = r;
@@ -751,12 +1023,37 @@ static nb_err give_lines(reader *r, int page_break, char *err, size_t errlen)
 
 /* ---- the document ---- */
 
+/* Whether the page's lines have a table's row: a line with two figures or more, or with
+ * a figure beside something else. */
+static int has_rows(const reader *r)
+{
+    for (size_t i = 0; i < r->nl; i++) {
+        const pline *ln = &r->l[i];
+        if (ln->data)
+            return 1;
+        for (size_t k = ln->first; k < ln->first + ln->n && ln->n > 1; k++)
+            if (r->f[k].digits)
+                return 1;
+    }
+    return 0;
+}
+
 static nb_err read_page(reader *r, PopplerPage *page, int pageno, char *err, size_t errlen)
 {
     nb_err rc = read_glyphs(r, page, pageno, err, errlen);
     if (rc)
         return rc;
-    if (make_lines(r) || make_chains(r)) {
+    r->pic.drawn = 0;
+    if (make_lines(r)) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    /* a page with a table's rows: drawn, and its lines made again along its rules */
+    if (has_rows(r) && (draw_page(r, page) || (r->pic.drawn && make_lines(r)))) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
+    if (make_chains(r)) {
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
@@ -811,6 +1108,9 @@ nb_err nb_pdf_lines(const char *data, size_t len, nb_html_fn fn, void *ud, char 
     free(r.l);
     free(r.c);
     free(r.order);
+    free(r.blank);
+    free(r.pic.px);
+    free(r.pic.dark);
     nb_buf_free(&r.text);
     nb_buf_free(&r.out);
     g_object_unref(doc);

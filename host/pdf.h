@@ -9,11 +9,16 @@
  * text wraps over several lines of a table (a long row label, a group label merged over
  * rows) is joined and written on the line of its row's figures, so that a table row is
  * one line whatever its cells' alignment; a figure run into its label ("申请数量219", a
- * cell without margins) is cut from it. Lines go top to bottom; the first line of every
+ * cell without margins) is cut from it. A page with a table's rows is also drawn, in
+ * memory, to find the table's rules: a rule between two glyphs ends a column, a rule
+ * between two lines of a label ends the label (the line below is the next row's), and a
+ * cell between rules right of a row's labels that holds nothing, on a line with figures,
+ * is written as an ideographic space (U+3000), a column of its own: a blank cell keeps
+ * the row's figures in their columns. Lines go top to bottom; the first line of every
  * page after the first starts with a form feed, as pdftotext separates pages. Lines are
  * numbered from 1 over the whole document (blank ones are not given), so the lines joined
  * with newlines are a text whose line numbers are the ones given.
- * Depends on html.h (the line callback), util.h; poppler-glib; no Lua. */
+ * Depends on html.h (the line callback), util.h; poppler-glib and cairo; no Lua. */
 #ifndef NB_PDF_H
 #define NB_PDF_H
 

@@ -12,9 +12,11 @@
 -- label (one for a label of three to five characters, none for a shorter one) is read as
 -- it, with a note. A label that runs on from the cell before it (a PDF's table without
 -- cell margins) is read from the numbering inside it, and the start of exactly one
--- official label (a row broken at a page's end) as that label, with a note. The figures
--- then go through the national checks (H1-H5, and Y1-Y3 across the years of one body
--- given together).
+-- official label (a row broken at a page's end) as that label, with a note. A blank row
+-- (no figure) is read by its label alone, only as the format writes it, numbering too; as
+-- blank cells read in either format, the format is the one whose texts and rows the page
+-- fits best. The figures then go through the national checks (H1-H5, and Y1-Y3 across
+-- the years of one body given together).
 --
 --   local r = lint.read_text(text, { year =, format = })
 --   -- r = { format =, year =, values = { t = { row = { col = n|false } } },
@@ -152,8 +154,24 @@ local function layout_of(f)
                             group_bare = group and (lint.unnumber(group)), keys = keys }
       end
     end
-    out[t.id] = { id = t.id, title = t.title, norm_title = lint.norm(t.title), rows = rows }
+    -- the texts the table prints (its headers' and its rows' labels), and its first header
+    -- row's (what says that a table is there when its one row has no label and is blank)
+    local known, head = {}, nil
+    for _, row in ipairs(t.rows) do
+      local texts = {}
+      for c = 1, t.ncols do
+        local text = row[c].header and row[c].text or ""
+        if text ~= "" then known[lint.norm(text)] = true; texts[#texts + 1] = lint.norm(text) end
+      end
+      if not head and #texts > 0 then head = texts end
+    end
+    out[t.id] = { id = t.id, title = t.title, norm_title = lint.norm(t.title), rows = rows, known = known,
+                  head = head }
     out[#out + 1] = out[t.id]
+  end
+  out.known = {}
+  for _, t in ipairs(out) do
+    for text in pairs(t.known) do out.known[text] = true end
   end
   layouts[f] = out
   return out
@@ -204,15 +222,16 @@ local function numberings(n)
 end
 
 -- How label TEXT (normalised N) matches layout row R: "same", "form" (written another
--- way: brackets, separators, spaces), "variant", "typo", "near" (a character or two off),
--- or nil.
+-- way: brackets, separators, spaces), "variant", "typo", or nil. STRICT (a row with no
+-- figure, where the label is all there is): its numbering too, as the format numbers it.
 local unnumbered = setmetatable({}, { __mode = "k" })
-local function match_label(n, r)
+local function match_label(n, r, strict)
   if not r.own_norm then return nil end
   if n == r.own_norm then return "same" end
   local u = unnumbered[n]
   if not u then u = { lint.unnumber(n) }; unnumbered[n] = u end
   local bare, num = u[1], u[2]
+  if strict and num ~= r.num then return nil end
   if bare == r.bare and (num == r.num or num == "" or r.num == "") then return "form" end
   local sp = spelling_of(r.bare)
   if sp then
@@ -234,7 +253,9 @@ local function row_line(n, cells, raw)
 end
 
 -- Line LINE (number N) of a text into OUT, as { line =, cells = { … } } (pipe rows, or
--- the columns of a PDF's text when LAYOUT) or { line =, text = } (others).
+-- the columns of a PDF's text when LAYOUT) or { line =, text = } (others); a PDF's line
+-- is marked LAYOUT (its blank cells may not be printed). In a PDF's columns an ideographic
+-- space alone is a blank cell (nianbao.pdf_lines writes one so).
 local function add_text_line(out, n, line, layout)
   line = line:gsub("\r$", ""):gsub("\f", "")
   if layout then
@@ -249,17 +270,30 @@ local function add_text_line(out, n, line, layout)
     local cells, s, at = {}, line:gsub("^%s+", ""):gsub("%s+$", ""), 1
     while true do
       local a, b = s:find("%s%s+", at)
-      cells[#cells + 1] = s:sub(at, (a or 0) - 1)
+      local cell = s:sub(at, (a or 0) - 1)
+      if (cell:gsub("\227\128\128", "")) == "" then cell = "" end
+      -- figures one space apart are two cells (a figure has no space; a wide figure
+      -- leaves one space between it and the cell before)
+      local figures = cell:find(" ", 1, true) and {}
+      for x in (figures and cell or ""):gmatch("%S+") do
+        if not figures or lint.value(x) ~= "number" then figures = nil; break end
+        figures[#figures + 1] = x
+      end
+      table.move(figures or { cell }, 1, figures and #figures or 1, #cells + 1, cells)
       if not a then break end
       at = b + 1
     end
     out[#out + 1] = row_line(n, cells, line)
+    out[#out].layout = true
   elseif line:find("|", 1, true) then
     local cells = {}
     for c in (line .. "|"):gmatch("([^|]*)|") do cells[#cells + 1] = c:gsub("^%s+", ""):gsub("%s+$", "") end
+    -- a row that starts with its pipe (Markdown's) has a border there, not a blank cell
+    -- (a row of text copied from a page starts with a blank cell's space)
+    if line:sub(1, 1) == "|" then table.remove(cells, 1) end
     out[#out + 1] = row_line(n, cells, line)
   elseif line:find("%S") then
-    out[#out + 1] = { line = n, text = line }
+    out[#out + 1] = { line = n, text = line, layout = layout }
   end
 end
 
@@ -281,10 +315,22 @@ local function lines_of(text)
 end
 
 
--- Reads LINES against format F. Returns the result (see the top of the file).
-local function read_with(f, lines)
+-- Whether the normalised texts HEAD are among NORMS (a line's cells, normalised), in order.
+local function has_texts(norms, head)
+  local at = 1
+  for _, n in ipairs(norms) do
+    if at <= #head and n == head[at] then at = at + 1 end
+  end
+  return at > #head
+end
+
+-- Reads LINES against format F; KNOWN: the texts any national format prints (normalised).
+-- Returns the result (see the top of the file), with MISFITS: how badly the page fits the
+-- format (rows it cannot read, rows and texts of another format).
+local function read_with(f, lines, known)
   local lay = layout_of(f)
-  local res = { format = f.id, values = {}, marks = {}, findings = {}, rows = {}, text = {}, filled = {} }
+  local res = { format = f.id, values = {}, marks = {}, findings = {}, rows = {}, text = {}, filled = {},
+                misfits = 0 }
   local function finding(sev, line, msg, extra)
     local x = { severity = sev, line = line, message = msg }
     for k, v in pairs(extra or {}) do x[k] = v end
@@ -297,6 +343,7 @@ local function read_with(f, lines)
   local current -- the table whose heading came last
   local seen = {} -- layout row -> line where it was read
   local joined = {} -- text lines read as the rest of a row's label
+  local head_seen = {} -- table -> its first header row was read (a PDF)
   for idx, l in ipairs(lines) do
     if l.text and not joined[idx] then res.text[#res.text + 1] = { line = l.line, text = l.text } end
     local heading = l.text or (l.cells and #l.cells == 1 and l.cells[1])
@@ -307,16 +354,33 @@ local function read_with(f, lines)
         if n:find(t.norm_title, 1, true) then current = t end
       end
     end
-    if l.cells and #l.cells > 1 then
+    local row_cells = l.cells or { l.text }
+    if not l.norms and (l.cells or current) then -- the same for every format: once
+      l.kinds, l.norms = {}, {}
+      for i, c in ipairs(row_cells) do
+        l.kinds[i] = #c <= 300 and lint.value(c) or "text"
+        l.norms[i] = l.kinds[i] == "text" and #c <= 300 and lint.norm(c) or ""
+      end
+    end
+    -- the texts of another national format's tables (its headers, its rows) that this
+    -- one does not print: the page is laid out in the other format
+    if l.norms and not joined[idx] then
+      for _, n in ipairs(l.norms) do
+        if known[n] and not lay.known[n] then res.misfits = res.misfits + 1 end
+      end
+    end
+    if current and l.layout and l.norms and not head_seen[current] and has_texts(l.norms, current.head) then
+      head_seen[current] = l.line
+    end
+    -- A row of cells; in a PDF's text also a line of a label alone (a blank row, whose
+    -- cells print nothing).
+    local text_row = l.text and l.layout and current and #l.text <= 300
+    if ((l.cells and #l.all > 1) or text_row) and not joined[idx] then
       -- The row's labels: its text cells before the first value (blank cells among them
       -- are the spacers of a grid, as nianbao's own TXT and Markdown print merged cells).
       -- A row with text after its values is a header row, not data.
-      local labels, first, last_label, header, numbers = {}, nil, 0, false, 0
-      if not l.kinds then -- the same for every format: once
-        l.kinds = {}
-        for i, c in ipairs(l.cells) do l.kinds[i] = lint.value(c) end
-      end
-      for i, c in ipairs(l.cells) do
+      local labels, first, last_label, header, numbers, marks = {}, nil, 0, false, 0, 0
+      for i, c in ipairs(row_cells) do
         local kind = l.kinds[i]
         if not first and kind == "text" then
           labels[#labels + 1] = c
@@ -325,31 +389,74 @@ local function read_with(f, lines)
           first = i
         end
         if first and kind == "text" then header = true end
-        if kind == "number" then numbers = numbers + 1 end
+        if kind == "number" then numbers = numbers + 1 elseif kind == "na" then marks = marks + 1 end
       end
       if header or (#labels == 0 and numbers == 0) then first = nil end
+      -- A row with no figure: its labels, then only blank cells (a blank row, as pages
+      -- print one; without labels, a blank row of a table whose row has none: 表四), or in
+      -- a PDF's text its labels alone. It is read only as a row whose label it is exactly,
+      -- numbering and all (a header row ends in blank cells too).
+      local blank = false
+      if not first and not header and marks == 0 then
+        if l.layout then
+          blank = #labels > 0
+        else
+          blank = (#labels > 0 or #l.all > 1) and #l.all > last_label
+        end
+        if blank then first = last_label + 1 end
+      end
       local candidates = {}
       if first then
         local tables = current and { current } or lay
         local label_norm = #labels > 0 and lint.norm(labels[#labels])
+        if blank and #labels == 0 then tables = current and { current } or {} end
         for pass = 1, 2 do
           for _, t in ipairs(tables) do
             for _, r in ipairs(t.rows) do
-              if #labels == 0 and not r.own then
+              if blank and seen[r] then
+                -- a blank row is read once (a header row may end as one does)
+              elseif #labels == 0 and not r.own then
                 candidates[#candidates + 1] = { t = t, r = r, how = "same" }
               elseif #labels > 0 then
-                local how = match_label(label_norm, r)
+                local how = match_label(label_norm, r, blank)
                 if how then candidates[#candidates + 1] = { t = t, r = r, how = how, label = labels[#labels] } end
               end
             end
           end
-          if #candidates > 0 or not current then break end
+          if #candidates > 0 or not current or (blank and #labels == 0) then break end
           tables = lay -- a row of another table (no heading before it)
+        end
+        -- a blank row's label wrapped in its cell (a PDF's text): the lines after it that
+        -- hold text alone, or texts alone (a piece of a group's label, then the rest of
+        -- this one), up to three, are the rest of it
+        if blank and #candidates == 0 and #labels > 0 and l.layout and current then
+          local parts = { labels[#labels] }
+          for k = idx + 1, math.min(idx + 3, #lines) do
+            local o = lines[k]
+            local piece = o.text
+            if o.cells then
+              piece = o.cells[#o.cells]
+              for _, c in ipairs(o.cells) do
+                if lint.value(c) ~= "text" then piece = nil end
+              end
+            end
+            if joined[k] or not piece or select(2, lint.unnumber(piece)) ~= "" then break end
+            parts[#parts + 1] = piece
+            local whole_norm = lint.norm(table.concat(parts))
+            for _, r in ipairs(current.rows) do
+              local how = not seen[r] and #candidates == 0 and match_label(whole_norm, r, true)
+              if how then
+                candidates[1] = { t = current, r = r, how = how, label = (whole_norm:gsub("%s", "")) }
+                for j = idx + 1, k do joined[j] = true end
+              end
+            end
+            if #candidates > 0 then break end
+          end
         end
         -- a label broken over lines (a PDF's text): the lines before or after it that
         -- hold text alone may be the rest of it (a long label of a narrow column takes
         -- three or four lines: up to one line before it and three after it)
-        if #candidates == 0 and #labels > 0 then
+        if #candidates == 0 and #labels > 0 and not blank then
           for _, span in ipairs{ { 1, 0 }, { 0, 1 }, { 0, 2 }, { 1, 1 }, { 0, 3 } } do
             local before, after = span[1], span[2]
             local parts, usable = {}, #candidates == 0
@@ -385,7 +492,7 @@ local function read_with(f, lines)
         -- a label run together with the cell before it ("度办理结（二）部分公开…", a PDF's
         -- table without cell margins), or a label that is not the row's last text cell:
         -- read from a numbering inside it, or from the cell before
-        if #candidates == 0 and #labels > 0 then
+        if #candidates == 0 and #labels > 0 and not blank then
           local tries = {}
           for k = #labels, 1, -1 do
             local n = lint.norm(labels[k])
@@ -407,8 +514,9 @@ local function read_with(f, lines)
         end
         -- a group printed as one row (2021's （六）其他处理 as 2019 prints it): read into
         -- its last row when that one is 其他 (the format's own rule for what is not
-        -- specified), otherwise not read
-        if #candidates == 0 and #labels > 0 and current then
+        -- specified), otherwise not read (in a PDF's text, a line of a group's label alone
+        -- is a piece of it beside rows that print nothing)
+        if #candidates == 0 and #labels > 0 and current and not (blank and l.layout) then
           local n = lint.norm(labels[#labels])
           local bare = lint.unnumber(n)
           local under = {}
@@ -425,13 +533,14 @@ local function read_with(f, lines)
             else
               finding("error", l.line, string.format("%s “%s” 印成一行，格式中分为 %s，无法对应，未读取",
                 current.title, labels[#labels], table.concat(names, "、")), { code = "layout" })
+              res.misfits = res.misfits + 1
               labels = {} -- read, and reported
               first = nil
             end
           end
         end
         -- a label within two characters of exactly one official label
-        if #candidates == 0 and #labels > 0 then
+        if #candidates == 0 and #labels > 0 and not blank then
           local n, num = lint.unnumber(labels[#labels])
           local len = utf8.len(n) or #n
           local near = len >= 6 and 2 or len >= 3 and 1 or 0 -- not "果" for "总计"
@@ -455,7 +564,7 @@ local function read_with(f, lines)
         end
         -- the start of exactly one official label: a row broken at a page's end (a PDF),
         -- the rest of its label after the next page's header rows
-        if #candidates == 0 and #labels > 0 and current then
+        if #candidates == 0 and #labels > 0 and current and not blank then
           local n, num = lint.unnumber(labels[#labels])
           local found, count = nil, 0
           if (utf8.len(n) or #n) >= 4 then
@@ -475,9 +584,23 @@ local function read_with(f, lines)
       if not cand and first and #labels > 0 and current and numbers > 0 then
         finding("warning", l.line, string.format("%s 中有格式之外的一行 “%s”，未读取", current.title,
           table.concat(labels, " ")), { code = "layout" })
+        res.misfits = res.misfits + 1
       end
       local cells
-      if cand then
+      if cand and blank then
+        -- a blank row: as many blank cells as the row has (a grid prints them, and pads
+        -- its rows; a PDF prints none)
+        cells = {}
+        if l.layout or #l.all - last_label >= #cand.r.keys then
+          for i = 1, #cand.r.keys do cells[i] = "" end
+        else
+          cand = nil
+        end
+        if cand and text_row then
+          joined[idx] = true -- not narrative
+          if res.text[#res.text] and res.text[#res.text].line == l.line then res.text[#res.text] = nil end
+        end
+      elseif cand then
         -- the data cells: those after the last label, without the padding at the end;
         -- blank cells before the values are spacers while there are more cells than the
         -- row has, and blank cells at the end are data (a blank 总计) while there are fewer
@@ -496,6 +619,7 @@ local function read_with(f, lines)
         local keyname = r.keys[1].row
         if #cells ~= #r.keys then
           seen[r] = l.line
+          res.misfits = res.misfits + 1
           finding("error", l.line, string.format("%s “%s”：应有 %d 个数据格，读到 %d 个，无法对应，未读取：%s",
             t.title, r.own or "", #r.keys, #l.cells - last_label, l.raw), { code = "unreadable" })
         else
@@ -517,6 +641,7 @@ local function read_with(f, lines)
           elseif cand.how == "group" then
             finding("warning", l.line, string.format("%s “%s” 印成一行，格式中分为 %s；按 “%s” 读取，其余为空白",
               t.title, cand.label, cand.rows, r.own), { code = "layout", key = t.id .. "." .. keyname })
+            res.misfits = res.misfits + 1
             for _, u in ipairs(cand.under) do
               if u ~= r and not seen[u] then
                 seen[u] = l.line
@@ -551,6 +676,23 @@ local function read_with(f, lines)
       end
     end
   end
+  -- In a PDF's text a row without a label whose cells are blank prints nothing: a table
+  -- whose rows have no label (表四), its heading and first header row read and no row, is
+  -- blank.
+  for _, t in ipairs(lay) do
+    local labelled = false
+    for _, r in ipairs(t.rows) do labelled = labelled or r.own ~= nil end
+    if head_seen[t] and not labelled and res.rows[t.id].found == 0 then
+      for _, r in ipairs(t.rows) do
+        seen[r] = head_seen[t]
+        for _, k in ipairs(r.keys) do
+          res.values[t.id][k.row] = res.values[t.id][k.row] or {}
+          res.values[t.id][k.row][k.col] = false
+        end
+      end
+      res.rows[t.id].found = #t.rows
+    end
+  end
   for _, t in ipairs(lay) do
     for _, r in ipairs(t.rows) do
       if not seen[r] and res.rows[t.id].found > 0 then
@@ -579,36 +721,43 @@ end
 -- Reads LINES (see lines_of) with OPTS (see lint.read_text).
 local function read_lines(lines, opts)
   opts = opts or {}
-  local candidates = {}
-  for _, f in ipairs(formats.national()) do
-    if (not opts.format or f.id == opts.format) then candidates[#candidates + 1] = f end
+  local national, forced = formats.national(), nil
+  for _, f in ipairs(national) do
+    if f.id == opts.format then forced = f end
   end
-  if #candidates == 0 then return nil, "no national format " .. tostring(opts.format) end
-  -- The format whose tables the page fits best: fewest rows missing from the tables found
-  -- on the page (their shapes differ, so cells alone do not tell), then most cells read,
-  -- then the year's own format.
-  local best, best_n, best_missing
-  for _, f in ipairs(candidates) do
-    local res = read_with(f, lines)
-    local n, missing = cells_read(res), 0
+  if opts.format and not forced then return nil, "no national format " .. tostring(opts.format) end
+  local known = {}
+  for _, f in ipairs(national) do
+    for text in pairs(layout_of(f).known) do known[text] = true end
+  end
+  -- The format of the page's tables: the one they fit best, with the fewest misfits (rows
+  -- it cannot read or does not have, texts of the other format's tables, rows missing from
+  -- the tables found: their shapes differ, and a blank row reads in either, so cells alone
+  -- do not tell), then the most cells read, then the year's own format (or the one given:
+  -- --format).
+  local best, best_n, best_misfits, reads = nil, nil, nil, {}
+  for _, f in ipairs(national) do
+    local res = read_with(f, lines, known)
+    local n, misfits = cells_read(res), res.misfits
     for _, r in pairs(res.rows) do
-      if r.found > 0 then missing = missing + math.max(r.expected - r.found, 0) end
+      if r.found > 0 then misfits = misfits + math.max(r.expected - r.found, 0) end
     end
-    if not best or missing < best_missing or (missing == best_missing and (n > best_n
+    reads[f] = res
+    if not best or misfits < best_misfits or (misfits == best_misfits and (n > best_n
         or (n == best_n and opts.year and f:covers(opts.year)))) then
-      best, best_n, best_missing = res, n, missing
+      best, best_n, best_misfits = f, n, misfits
     end
   end
-  if best_n == 0 then return nil, "no table of the national formats found" end
-  best.year = opts.year
-  local f
-  for _, x in ipairs(candidates) do if x.id == best.format then f = x end end
+  local f = forced or best
+  local res = reads[f]
+  if cells_read(res) == 0 then return nil, "no table of the national formats found" end
+  res.year = opts.year
   if opts.year and not f:covers(opts.year) then
     local want = formats.national_for(opts.year)
-    best.findings[#best.findings + 1] = { severity = "warning", code = "layout",
+    res.findings[#res.findings + 1] = { severity = "warning", code = "layout",
       message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", f.id, opts.year, want or "另一格式") }
   end
-  return best
+  return res
 end
 
 --- Reads the published report TEXT (pipe rows, as a page copied as text). OPTS.year

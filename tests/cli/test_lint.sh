@@ -213,6 +213,102 @@ PY
 )" "0:gov$( [ $y = 2020 ] && echo 2019 || echo 2021) same 0" "round trip $y $ext: read back to exactly its JSON, no finding"
     done
 done
+# ---- round trip with blank cells: rows blank, cells blank in a row's middle, a table
+# blank, large totals (found by a tester on the example city: 14 of its 78 PDFs, and its
+# Markdown, HTML, DOCX and TXT of the same years, were misread). Each made from imported
+# figures with holes, in both formats; each read back to exactly its JSON (blank cells
+# null, not absent), no finding, with and without its year in the file name. ----
+python3 - demo/$BODY-2020.json demo/$BODY-2021.json <<'PY'
+import copy, json, sys
+g19 = json.load(open(sys.argv[1]))["tables"]
+g21 = json.load(open(sys.argv[2]))["tables"]
+def without(tables, *keys):
+    t = copy.deepcopy(tables)
+    for k in keys:
+        parts = k.split("/")
+        d = t
+        for p in parts[:-1]:
+            d = d[p]
+        del d[parts[-1]]
+    return t
+def keep(tables, table, rows):
+    t = copy.deepcopy(tables)
+    t[table] = {r: v for r, v in t[table].items() if r in rows}
+    return t
+cases = {
+    # 表二's first rows blank (no 规章 or 规范性文件 records): the tables' shape is ambiguous
+    "甲局-2019": ("gov2019", without(g19, "active/rule", "active/normative")),
+    # imported figures: 表二 blank, 表三's outcome rows blank, 表四's 诉讼 groups blank
+    "乙区-2019": ("gov2019", without(keep(keep(g19, "requests", {"new", "carried_in", "total", "carried_out"}),
+                                     "appeals", {"review"}), "active")),
+    # 表四 blank (no cases), a blank cell inside a row of 表二 and of 表三
+    "丙局-2020": ("gov2019", without(g19, "appeals", "active/license/items_change",
+                                     "requests/3.3/business", "requests/3.3/research")),
+    # 2021: the long labels of （六） blank, a 表二 row blank, a 表四 group blank
+    "丁局-2021": ("gov2021", without(g21, "requests/6.1", "requests/6.2", "active/normative", "appeals/suit")),
+    # 2021 with requests only (表二 and 表四 blank)
+    "戊局-2021": ("gov2021", keep(without(g21, "active", "appeals"), "requests", set(g21["requests"]))),
+}
+# large totals: a total as wide as its column beside a figure in the one before it
+big = copy.deepcopy(g21)
+big["requests"]["new"] = dict(zip(["person", "business", "research", "ngo", "legal", "other", "total"],
+                                  [24864, 3030, 533, 305, 649, 304, 29685]))
+big["requests"]["total"] = dict(zip(["person", "business", "research", "ngo", "legal", "other", "total"],
+                                    [23218, 2830, 490, 282, 601, 290, 27711]))
+cases["己市-2022"] = ("gov2021", big)
+for name, (fmt, tables) in cases.items():
+    json.dump({"format": fmt, "tables": tables}, open("blank-%s.json" % name, "w"), ensure_ascii=False)
+PY
+"$NB_BIN" -d bl.db init >/dev/null 2>&1
+for c in 甲局-2019 乙区-2019 丙局-2020 丁局-2021 戊局-2021 己市-2022; do
+    b=${c%-*} y=${c#*-}
+    "$NB_BIN" -d bl.db import --body $b --year $y report blank-$c.json >/dev/null 2>&1
+    "$NB_BIN" -d bl.db report --body $b --year $y --to md,html,docx,pdf,txt,json --out bl >/dev/null 2>&1
+done
+# roundtrip FILE JSON: "format tables findings" of lint --json FILE against the report's
+# JSON, "same" where they are
+roundtrip() {
+    "$NB_BIN" lint --json "$1" >rt.json 2>rt.err
+    python3 - rt.json "$2" <<'PY'
+import json, sys
+try:
+    got = json.load(open(sys.argv[1]))
+except ValueError:
+    print("no JSON:", open("rt.err").read().strip()); sys.exit()
+want = json.load(open(sys.argv[2]))
+g, w = got["tables"], want["tables"]
+def cell(d, t, r, c):
+    try:
+        return d[t][r][c]
+    except (KeyError, TypeError):
+        return "absent"
+diff = ["%s.%s.%s=%s" % (t, r, c, cell(g, t, r, c)) for t in w for r in w[t] for c in w[t][r]
+        if cell(g, t, r, c) != w[t][r][c]]
+extra = ["+%s.%s.%s" % (t, r, c) for t in g for r in (g[t] or {}) for c in (g[t][r] or {})
+         if cell(w, t, r, c) == "absent"]
+out = [got["format"] if got["format"] != want["format"] else "same",
+       " ".join((diff + extra)[:6]) or "same",
+       "; ".join(f["message"] for f in got["findings"][:2]) or "same"]
+print(" | ".join(out))
+PY
+}
+for c in 甲局-2019 乙区-2019 丙局-2020 丁局-2021 戊局-2021 己市-2022; do
+    b=${c%-*}
+    for ext in md html docx pdf txt; do
+        is "$(roundtrip bl/$c.$ext bl/$c.json)" "same | same | same" "blank cells, $c.$ext: read back to exactly its JSON, no finding"
+    done
+done
+# the format from the tables alone (no year in the file's name)
+for c in 甲局-2019 乙区-2019 丙局-2020 丁局-2021 戊局-2021; do
+    for ext in md pdf; do
+        cp bl/$c.$ext noyear.$ext
+        is "$(roundtrip noyear.$ext bl/$c.json)" "same | same | same" "blank cells, $c.$ext without its year: the format from the tables"
+    done
+done
+# the format forced: the same reading
+nb lint --format gov2019 bl/甲局-2019.md
+is "$rc:$(printf '%s\n' "$out" | sed -n 1p)" "0:bl/甲局-2019.md: 按 gov2019 读取，2019 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）" \
+   "blank 表二 rows, --format gov2019: every row read (its blank rows are there)"
 # A 2019-format report with only requests (表二 and 表四 blank): read as gov2019, not as
 # gov2021 (whose 表三 has two rows more, which read blank from the one row 2019 prints),
 # with or without the year.

@@ -66,6 +66,50 @@ nb lint --year 2020 report-attachment
 like "$out" "^report-attachment: 按 gov2019 读取，2020 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）" \
    "a PDF without .pdf in its name: read as a PDF"
 
+# ---- a report's PDF, its tables' rules: columns kept (found by a tester on the example
+# city, whose roll-up's PDFs all failed) ----
+# nianbao's own PDF of a year whose total is as wide as its cell: the figure before it
+# was run into it ("304 29685": a row of six cells); a row blank but for its label, under
+# a row with figures: its label was joined to theirs; blank cells inside a row: its
+# figures moved left
+python3 - <<'PY'
+import json
+cols = ["person", "business", "research", "ngo", "legal", "other", "total"]
+row = lambda *v: dict(zip(cols, v))
+req = {"new": row(24864, 3030, 533, 305, 649, 304, 29685), "carried_in": row(0, 0, 0, 0, 0, 0, 0),
+       "1": row(12802, 1552, 256, 154, 348, 165, 15277), "total": row(23218, 2830, 490, 282, 601, 290, 27711),
+       "carried_out": row(1646, 200, 43, 23, 48, 14, 1974)}
+g = ["upheld", "corrected", "other", "pending", "total"]
+tables = {"active": {"rule": {"made": 1, "repealed": 0, "in_force": 7}, "license": {"decisions": 24876}},
+          "requests": req,
+          "appeals": {"review": dict(zip(g, [1, 0, 1, 1, 3])), "suit_after_review": dict(zip(g, [0, 1, 0, 0, 1]))}}
+json.dump({"format": "gov2021", "tables": tables}, open("rules.json", "w"))
+PY
+nb -d r.db init
+nb -d r.db import --body 某市 --year 2022 report rules.json
+nb -d r.db report --body 某市 --year 2022 --to pdf,json --out r
+cat >lines.lua <<'LUA'
+for _, l in ipairs(nianbao.pdf_lines(assert(nianbao.read_text(...)))) do
+  print((l.text:gsub("\227\128\128", "_")))
+end
+LUA
+nb run lines.lua r/某市-2022.pdf
+like "$out" "^一、本年新收政府信息公开申请数量  24864  3030  533  305  649  304  29685$" \
+   "rules: a total as wide as its cell is a figure of its own"
+like "$out" "^规章  1  0  7$" "rules: a row's label is not joined to the blank row's below it"
+like "$out" "^行政规范性文件$" "rules: the blank row's label is a line of its own"
+like "$out" "^1  0  1  1  3  _  _  _  _  _  0  1  0  0  1$" \
+   "rules: the blank cells inside a row are written (an ideographic space), its figures keep their columns"
+nb lint --json r/某市-2022.pdf
+printf '%s\n' "$out" >rules-lint.json
+is "$(python3 - rules-lint.json r/某市-2022.json <<'PY'
+import json, sys
+got, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print("same" if got["tables"] == want["tables"] and not got["findings"] else
+      json.dumps([got["tables"], got["findings"]], ensure_ascii=False)[:600])
+PY
+)" same "rules: lint reads the PDF back to exactly its JSON, no finding"
+
 # ---- what cannot be read: exit 2, said ----
 printf 'this is not a PDF\n' >bad.pdf
 nb lint bad.pdf
