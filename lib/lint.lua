@@ -733,8 +733,8 @@ local function read_lines(lines, opts)
   -- The format of the page's tables: the one they fit best, with the fewest misfits (rows
   -- it cannot read or does not have, texts of the other format's tables, rows missing from
   -- the tables found: their shapes differ, and a blank row reads in either, so cells alone
-  -- do not tell), then the most cells read, then the year's own format (or the one given:
-  -- --format).
+  -- do not tell), then the most cells read, then the year's own format. A format given
+  -- (--format) is read, and a table in the other one reported.
   local best, best_n, best_misfits, reads = nil, nil, nil, {}
   for _, f in ipairs(national) do
     local res = read_with(f, lines, known)
@@ -748,14 +748,17 @@ local function read_lines(lines, opts)
       best, best_n, best_misfits = f, n, misfits
     end
   end
-  local f = forced or best
-  local res = reads[f]
+  local res = reads[forced or best]
   if cells_read(res) == 0 then return nil, "no table of the national formats found" end
   res.year = opts.year
-  if opts.year and not f:covers(opts.year) then
+  if forced and forced ~= best then
+    res.findings[#res.findings + 1] = { severity = "warning", code = "layout",
+      message = string.format("表格是 %s 的格式，按指定的 %s 读取", best.id, forced.id) }
+  end
+  if opts.year and not best:covers(opts.year) then
     local want = formats.national_for(opts.year)
     res.findings[#res.findings + 1] = { severity = "warning", code = "layout",
-      message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", f.id, opts.year, want or "另一格式") }
+      message = string.format("表格是 %s 的格式，而 %d 年的报告应按 %s", best.id, opts.year, want or "另一格式") }
   end
   return res
 end

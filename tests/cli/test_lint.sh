@@ -351,6 +351,15 @@ like "$out" "检查 [0-9]+ 项通过，[1-9][0-9]* 项无法判断" "（六） a
 nb lint --year 2020 "demo/$BODY-2021.txt"
 like "$out" "警告：表格是 gov2021 的格式，而 2020 年的报告应按 gov2019" "2021 tables in a 2020 report: said"
 
+# a format given with --format: read in it, and the table's own format said (a gov2019
+# table read with --format gov2021 was said to be "gov2021 的格式")
+nb lint --format gov2021 seed.txt
+like "$out" "seed.txt: 警告：表格是 gov2019 的格式，按指定的 gov2021 读取" "--format other than the table's: said, naming both"
+unlike "$out" "表格是 gov2021 的格式" "--format other than the table's: the table is not said to be in the format given"
+like "$(printf '%s\n' "$out" | sed -n 1p)" "^seed.txt: 按 gov2021 读取" "--format other than the table's: read as given"
+nb lint --format gov2019 seed.txt
+unlike "$out" "表格是" "--format of the table's own format: nothing said"
+
 # a local row the format does not have: reported, the rest read
 sed '69a\
 (八)其他情形 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |' seed.txt >extra.txt
