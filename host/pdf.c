@@ -11,7 +11,7 @@
  * line. (4) Each line's fragments and the chains placed on it are written left to right,
  * two spaces apart.
  *
- * A page with a data line is also drawn (poppler through cairo, in memory) to find the
+ * A page with a figure is also drawn (poppler through cairo, in memory) to find the
  * rules of its tables: a vertical rule between two glyphs ends a fragment (two cells'
  * figures close together are two figures), a horizontal rule between two pieces ends a
  * chain (the label of the row below is not the rest of this one's), and the cells
@@ -54,7 +54,7 @@
  * across a line's height (text never inks a whole line's height), or across the overlap
  * of two pieces of text. */
 #define RULE_SCALE 1.0
-#define RULE_MAX_PIXELS (16u * 1024 * 1024)
+#define RULE_MAX_PIXELS (4u * 1024 * 1024)
 #define RULE_INK 48
 #define RULE_WIDTH 2.0
 #define RULE_AROUND 2.0
@@ -1023,18 +1023,13 @@ static nb_err give_lines(reader *r, int page_break, char *err, size_t errlen)
 
 /* ---- the document ---- */
 
-/* Whether the page's lines have a table's row: a line with two figures or more, or with
- * a figure beside something else. */
+/* Whether the page's lines may have a table's row: a figure with digits (a row of one
+ * figure, its other cells blank, too). */
 static int has_rows(const reader *r)
 {
-    for (size_t i = 0; i < r->nl; i++) {
-        const pline *ln = &r->l[i];
-        if (ln->data)
+    for (size_t k = 0; k < r->nf; k++)
+        if (r->f[k].digits)
             return 1;
-        for (size_t k = ln->first; k < ln->first + ln->n && ln->n > 1; k++)
-            if (r->f[k].digits)
-                return 1;
-    }
     return 0;
 }
 
@@ -1048,7 +1043,7 @@ static nb_err read_page(reader *r, PopplerPage *page, int pageno, char *err, siz
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;
     }
-    /* a page with a table's rows: drawn, and its lines made again along its rules */
+    /* a page that may have a table's rows: drawn, and its lines made again along its rules */
     if (has_rows(r) && (draw_page(r, page) || (r->pic.drawn && make_lines(r)))) {
         snprintf(err, errlen, "out of memory");
         return NB_ERR_NOMEM;

@@ -9,7 +9,7 @@
  * text wraps over several lines of a table (a long row label, a group label merged over
  * rows) is joined and written on the line of its row's figures, so that a table row is
  * one line whatever its cells' alignment; a figure run into its label ("申请数量219", a
- * cell without margins) is cut from it. A page with a table's rows is also drawn, in
+ * cell without margins) is cut from it. A page with a figure is also drawn, in
  * memory, to find the table's rules: a rule between two glyphs ends a column, a rule
  * between two lines of a label ends the label (the line below is the next row's), and a
  * cell between rules right of a row's labels that holds nothing, on a line with figures,

@@ -30,16 +30,16 @@ local lint = {}
 
 local fullwidth_space = utf8.char(0x3000)
 
+-- A full-width form (U+FF00-FF7F, three bytes) as ASCII where it is one (U+FF01-FF5E).
+local function halfwidth(c)
+  local cp = utf8.codepoint(c)
+  return cp >= 0xFF01 and cp <= 0xFF5E and string.char(cp - 0xFEE0) or c
+end
+
 --- S with full-width ASCII as ASCII, the ideographic space as a space, and the
 --- separators and brackets pages vary on written one way: what two labels are compared on.
 function lint.norm(s)
-  local out = {}
-  for _, cp in utf8.codes(s) do
-    if cp >= 0xFF01 and cp <= 0xFF5E then cp = cp - 0xFEE0 end
-    if cp == 0x3000 then cp = 0x20 end
-    out[#out + 1] = utf8.char(cp)
-  end
-  s = table.concat(out)
+  s = s:gsub("\239[\188\189][\128-\191]", halfwidth):gsub("\227\128\128", " ")
   s = s:gsub("[%s]", "")
   s = s:gsub("、", "."):gsub("，", "."):gsub(",", "."):gsub("。", "."):gsub("．", ".")
   s = s:gsub("“", "\""):gsub("”", "\""):gsub("‘", "'"):gsub("’", "'")
@@ -103,7 +103,8 @@ function lint.value(t)
   if t == "" then return "blank" end
   if t == "/" or t:match("^[—–%-]+$") or t == "无" then return "na" end
   local sign, num, unit = t:match("^([%+%-]*)([%d][%d%.]*)(.*)$")
-  if not num or not units[unit] or select(2, num:gsub("%.", "")) > 1 then return "text" end
+  -- not "3." (a label's numbering, the rest of it on the next line)
+  if not num or not units[unit] or select(2, num:gsub("%.", "")) > 1 or num:sub(-1) == "." then return "text" end
   local v = tonumber(num)
   if not v then return "text" end
   if sign:find("%-") then v = -v end -- "-58", and the "--253" of some pages
@@ -113,8 +114,8 @@ end
 
 -- ---- the formats' tables: what a row says and which cells follow ----
 
--- For format F: table id -> { title =, norm_title =, rows = { { own =, own_norm =, group =, keys = { {row, col} … } } },
--- unlabelled = the row of a table whose data row has no label (表四) }.
+-- For format F: table id -> { title =, norm_title =, ncols =, rows = { { own =, own_norm =, group =,
+-- keys = { {row, col, at = its column} … } } }, known = its texts, head = its first header row's }.
 local layouts = setmetatable({}, { __mode = "k" })
 
 local function layout_of(f)
@@ -131,7 +132,7 @@ local function layout_of(f)
         local keys = {}
         for c = first, t.ncols do
           local x = row[c]
-          if x.key and not x.header then keys[#keys + 1] = { row = x.row or row.key, col = x.key } end
+          if x.key and not x.header then keys[#keys + 1] = { row = x.row or row.key, col = x.key, at = c } end
         end
         local own, own_col, group, group_col
         for c = first - 1, 1, -1 do
@@ -166,7 +167,7 @@ local function layout_of(f)
       if not head and #texts > 0 then head = texts end
     end
     out[t.id] = { id = t.id, title = t.title, norm_title = lint.norm(t.title), rows = rows, known = known,
-                  head = head }
+                  head = head, ncols = t.ncols }
     out[#out + 1] = out[t.id]
   end
   out.known = {}
@@ -343,7 +344,8 @@ local function read_with(f, lines, known)
   local current -- the table whose heading came last
   local seen = {} -- layout row -> line where it was read
   local joined = {} -- text lines read as the rest of a row's label
-  local head_seen = {} -- table -> its first header row was read (a PDF)
+  local blank_at = {} -- table -> the line of a blank row without a label, or of its header in a PDF
+  local unfit = {} -- table -> a line of figures without a label that its row without one does not fit
   for idx, l in ipairs(lines) do
     if l.text and not joined[idx] then res.text[#res.text + 1] = { line = l.line, text = l.text } end
     local heading = l.text or (l.cells and #l.cells == 1 and l.cells[1])
@@ -358,8 +360,8 @@ local function read_with(f, lines, known)
     if not l.norms and (l.cells or current) then -- the same for every format: once
       l.kinds, l.norms = {}, {}
       for i, c in ipairs(row_cells) do
-        l.kinds[i] = #c <= 300 and lint.value(c) or "text"
-        l.norms[i] = l.kinds[i] == "text" and #c <= 300 and lint.norm(c) or ""
+        l.kinds[i] = #c <= 60 and lint.value(c) or "text" -- a figure is short
+        l.norms[i] = l.kinds[i] == "text" and #c <= 300 and (l.text and l.norm or lint.norm(c)) or ""
       end
     end
     -- the texts of another national format's tables (its headers, its rows) that this
@@ -369,8 +371,8 @@ local function read_with(f, lines, known)
         if known[n] and not lay.known[n] then res.misfits = res.misfits + 1 end
       end
     end
-    if current and l.layout and l.norms and not head_seen[current] and has_texts(l.norms, current.head) then
-      head_seen[current] = l.line
+    if current and l.layout and l.norms and not blank_at[current] and has_texts(l.norms, current.head) then
+      blank_at[current] = l.line
     end
     -- A row of cells; in a PDF's text also a line of a label alone (a blank row, whose
     -- cells print nothing).
@@ -405,11 +407,18 @@ local function read_with(f, lines, known)
         end
         if blank then first = last_label + 1 end
       end
+      -- a blank row without a label: its table's row (表四) unless a row with figures comes
+      -- (a page's empty row may be a spacer)
+      if blank and #labels == 0 then
+        for _, r in ipairs(current and not blank_at[current] and current.rows or {}) do
+          if not r.own and #l.all >= #r.keys then blank_at[current] = l.line end
+        end
+        first = nil
+      end
       local candidates = {}
       if first then
         local tables = current and { current } or lay
-        local label_norm = #labels > 0 and lint.norm(labels[#labels])
-        if blank and #labels == 0 then tables = current and { current } or {} end
+        local label_norm = #labels > 0 and (l.norms[last_label] ~= "" and l.norms[last_label] or lint.norm(labels[#labels]))
         for pass = 1, 2 do
           for _, t in ipairs(tables) do
             for _, r in ipairs(t.rows) do
@@ -423,15 +432,22 @@ local function read_with(f, lines, known)
               end
             end
           end
-          if #candidates > 0 or not current or (blank and #labels == 0) then break end
+          if #candidates > 0 or not current then break end
           tables = lay -- a row of another table (no heading before it)
         end
         -- a blank row's label wrapped in its cell (a PDF's text): the lines after it that
         -- hold text alone, or texts alone (a piece of a group's label, then the rest of
-        -- this one), up to three, are the rest of it
-        if blank and #candidates == 0 and #labels > 0 and l.layout and current then
+        -- this one), up to eight (a narrow column beside wide figures), are the rest of it
+        -- (while what is joined starts a row's label not read yet)
+        local function starts_label(n)
+          for _, r in ipairs(current.rows) do
+            if not seen[r] and r.own_norm and r.own_norm:sub(1, #n) == n then return true end
+          end
+          return false
+        end
+        if blank and #candidates == 0 and #labels > 0 and l.layout and current and starts_label(lint.norm(labels[#labels])) then
           local parts = { labels[#labels] }
-          for k = idx + 1, math.min(idx + 3, #lines) do
+          for k = idx + 1, math.min(idx + 8, #lines) do
             local o = lines[k]
             local piece = o.text
             if o.cells then
@@ -443,6 +459,7 @@ local function read_with(f, lines, known)
             if joined[k] or not piece or select(2, lint.unnumber(piece)) ~= "" then break end
             parts[#parts + 1] = piece
             local whole_norm = lint.norm(table.concat(parts))
+            if not starts_label(whole_norm) then break end
             for _, r in ipairs(current.rows) do
               local how = not seen[r] and #candidates == 0 and match_label(whole_norm, r, true)
               if how then
@@ -455,9 +472,10 @@ local function read_with(f, lines, known)
         end
         -- a label broken over lines (a PDF's text): the lines before or after it that
         -- hold text alone may be the rest of it (a long label of a narrow column takes
-        -- three or four lines: up to one line before it and three after it)
+        -- three lines or more: up to two lines before it and six after it)
         if #candidates == 0 and #labels > 0 and not blank then
-          for _, span in ipairs{ { 1, 0 }, { 0, 1 }, { 0, 2 }, { 1, 1 }, { 0, 3 } } do
+          for _, span in ipairs{ { 1, 0 }, { 0, 1 }, { 0, 2 }, { 1, 1 }, { 0, 3 }, { 2, 0 }, { 1, 2 }, { 2, 1 },
+                                 { 0, 4 }, { 0, 5 }, { 0, 6 } } do
             local before, after = span[1], span[2]
             local parts, usable = {}, #candidates == 0
             for k = idx - before, idx + after do
@@ -480,8 +498,10 @@ local function read_with(f, lines, known)
                     for k = idx - before, idx + after do
                       if k ~= idx then joined[k] = true end
                     end
-                    if before > 0 and res.text[#res.text] and res.text[#res.text].line == lines[idx - 1].line then
-                      res.text[#res.text] = nil -- not narrative after all
+                    for k = idx - 1, idx - before, -1 do
+                      if res.text[#res.text] and res.text[#res.text].line == lines[k].line then
+                        res.text[#res.text] = nil -- not narrative after all
+                      end
                     end
                   end
                 end
@@ -601,18 +621,33 @@ local function read_with(f, lines, known)
           if res.text[#res.text] and res.text[#res.text].line == l.line then res.text[#res.text] = nil end
         end
       elseif cand then
-        -- the data cells: those after the last label, without the padding at the end;
-        -- blank cells before the values are spacers while there are more cells than the
-        -- row has, and blank cells at the end are data (a blank 总计) while there are fewer
         local r = cand.r
         cells = {}
-        for i = last_label + 1, #l.cells do cells[#cells + 1] = l.cells[i] end
-        while #cells > #r.keys and cells[1] == "" do table.remove(cells, 1) end
-        for i = last_label + 1 + #cells, #l.all do
-          if #cells >= #r.keys then break end
-          if l.all[i] == "" then cells[#cells + 1] = "" end
+        -- a grid's row (nianbao's TXT and Markdown print a merged cell's columns blank):
+        -- as many cells as the table has columns (and a closing pipe's), labels or blanks
+        -- before the row's first data column: each data cell in its column
+        local width = #l.all - ((not l.layout and #l.all == cand.t.ncols + 1 and l.all[#l.all] == "") and 1 or 0)
+        local grid = not l.layout and width == cand.t.ncols and cand.t.ncols >= r.keys[#r.keys].at
+        for i = 1, grid and r.keys[1].at - 1 or 0 do
+          if l.all[i] ~= "" and l.kinds[i] ~= "text" then grid = false end
         end
-        if #labels == 0 and #cells ~= #r.keys then cand = nil end
+        if grid then
+          for i, k in ipairs(r.keys) do cells[i] = l.all[k.at] end
+        else
+          -- the data cells: those after the last label, without the padding at the end;
+          -- blank cells before the values are spacers while there are more cells than the
+          -- row has, and blank cells at the end are data (a blank 总计) while there are fewer
+          for i = last_label + 1, #l.cells do cells[#cells + 1] = l.cells[i] end
+          while #cells > #r.keys and cells[1] == "" do table.remove(cells, 1) end
+          for i = last_label + 1 + #cells, #l.all do
+            if #cells >= #r.keys then break end
+            if l.all[i] == "" then cells[#cells + 1] = "" end
+          end
+        end
+        if #labels == 0 and #cells ~= #r.keys then
+          if numbers > 0 and current == cand.t then unfit[current] = unfit[current] or { l = l, n = #l.cells } end
+          cand = nil
+        end
       end
       if cand then
         local t, r = cand.t, cand.r
@@ -676,15 +711,20 @@ local function read_with(f, lines, known)
       end
     end
   end
-  -- In a PDF's text a row without a label whose cells are blank prints nothing: a table
-  -- whose rows have no label (表四), its heading and first header row read and no row, is
-  -- blank.
+  -- A table whose rows have no label (表四) and none with figures: blank when a blank row
+  -- was read under its heading, or in a PDF's text (where such a row prints nothing) its
+  -- first header row.
   for _, t in ipairs(lay) do
     local labelled = false
     for _, r in ipairs(t.rows) do labelled = labelled or r.own ~= nil end
-    if head_seen[t] and not labelled and res.rows[t.id].found == 0 then
+    local u = not labelled and res.rows[t.id].found == 0 and unfit[t]
+    if u then -- figures that do not fit: not a blank table
+      res.misfits = res.misfits + 1
+      finding("error", u.l.line, string.format("%s：应有 %d 个数据格，读到 %d 个，无法对应，未读取：%s", t.title,
+        #t.rows[1].keys, u.n, u.l.raw), { code = "unreadable" })
+    elseif blank_at[t] and not labelled and res.rows[t.id].found == 0 then
       for _, r in ipairs(t.rows) do
-        seen[r] = head_seen[t]
+        seen[r] = blank_at[t]
         for _, k in ipairs(r.keys) do
           res.values[t.id][k.row] = res.values[t.id][k.row] or {}
           res.values[t.id][k.row][k.col] = false

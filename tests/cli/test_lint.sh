@@ -91,6 +91,14 @@ is "$rc" 1 "cells run together: exit 1"
 like "$out" "run.txt:51: 错误：三、收到和处理政府信息公开申请情况 “（一）予以公开”：应有 7 个数据格，读到 1 个，无法对应，未读取" \
    "cells run together: the row named as unreadable, with its text"
 
+# 表四's figures that do not fit its row: an error, never read as a blank table (it was
+# left unread, unsaid)
+sed '76s/^.*$/4 | 1 | 0 |/' seed.txt >short4.txt
+nb lint short4.txt
+is "$rc" 1 "表四 short of cells: exit 1"
+like "$out" "short4.txt:76: 错误：四、政府信息公开行政复议、行政诉讼情况：应有 15 个数据格，读到 3 个，无法对应，未读取：4 \| 1 \| 0 \|" \
+   "表四 short of cells: the row named as unreadable, with its text"
+
 # a carry-over that breaks Y1 between two files of one body, in either order
 cp seed.txt 沈河区2019.txt
 cp seed.txt 沈河区2020.txt
@@ -256,11 +264,28 @@ big["requests"]["new"] = dict(zip(["person", "business", "research", "ngo", "leg
 big["requests"]["total"] = dict(zip(["person", "business", "research", "ngo", "legal", "other", "total"],
                                     [23218, 2830, 490, 282, 601, 290, 27711]))
 cases["己市-2022"] = ("gov2021", big)
+# Markdown's and TXT's merged label cells before a row's first figure, blank; blank rows
+# with labels wrapped in a narrow column (wide figures); 表四 with one figure
+wide = copy.deepcopy(g21)
+req = wide["requests"]
+del req["new"]["person"], req["new"]["total"]
+for r in ("3.3", "6.1", "6.2"):
+    del req[r]
+req["1"]["person"], req["2"]["business"], req["4.1"]["research"], req["5.5"]["total"] = 123456, 123456, 1234567, 123456
+wide["appeals"] = {"review": {"corrected": 7}}
+cases["庚局-2022"] = ("gov2021", wide)
 for name, (fmt, tables) in cases.items():
     json.dump({"format": fmt, "tables": tables}, open("blank-%s.json" % name, "w"), ensure_ascii=False)
 PY
+# and holes found at random (tests/lint/blank-*.json): a blank row's label over seven lines
+# of a narrow column, one whose numbering ("3.") is a line apart, 表四 of one figure
+# alone on its page
+cp "$NIANBAO_HOME/tests/lint/blank-narrow-2022.json" blank-辛局-2022.json
+cp "$NIANBAO_HOME/tests/lint/blank-numbering-2023.json" blank-壬局-2023.json
+cp "$NIANBAO_HOME/tests/lint/blank-alone-2022.json" blank-癸局-2022.json
+BLANK="甲局-2019 乙区-2019 丙局-2020 丁局-2021 戊局-2021 己市-2022 庚局-2022 辛局-2022 壬局-2023 癸局-2022"
 "$NB_BIN" -d bl.db init >/dev/null 2>&1
-for c in 甲局-2019 乙区-2019 丙局-2020 丁局-2021 戊局-2021 己市-2022; do
+for c in $BLANK; do
     b=${c%-*} y=${c#*-}
     "$NB_BIN" -d bl.db import --body $b --year $y report blank-$c.json >/dev/null 2>&1
     "$NB_BIN" -d bl.db report --body $b --year $y --to md,html,docx,pdf,txt,json --out bl >/dev/null 2>&1
@@ -292,7 +317,7 @@ out = [got["format"] if got["format"] != want["format"] else "same",
 print(" | ".join(out))
 PY
 }
-for c in 甲局-2019 乙区-2019 丙局-2020 丁局-2021 戊局-2021 己市-2022; do
+for c in $BLANK; do
     b=${c%-*}
     for ext in md html docx pdf txt; do
         is "$(roundtrip bl/$c.$ext bl/$c.json)" "same | same | same" "blank cells, $c.$ext: read back to exactly its JSON, no finding"
@@ -359,6 +384,14 @@ unlike "$out" "表格是 gov2021 的格式" "--format other than the table's: th
 like "$(printf '%s\n' "$out" | sed -n 1p)" "^seed.txt: 按 gov2021 读取" "--format other than the table's: read as given"
 nb lint --format gov2019 seed.txt
 unlike "$out" "表格是" "--format of the table's own format: nothing said"
+
+# an empty row before 表四's figures (a page's spacer): not its row, which has figures
+sed '75a\
+ |  |  |  |  |  |  |  |  |  |  |  |  |  |  |' seed.txt >spacer.txt
+nb lint --json spacer.txt
+printf '%s\n' "$out" >spacer.json
+is "$rc:$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open("seed.json")); print(a["tables"] == b["tables"], len(a["findings"]) == len(b["findings"]))' spacer.json)" \
+   "0:True True" "an empty row before 表四's figures: the figures read, no finding more"
 
 # a local row the format does not have: reported, the rest read
 sed '69a\
