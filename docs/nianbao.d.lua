@@ -76,6 +76,12 @@ function nianbao.html_lines(page) end
 ---@return string? message
 function nianbao.docx_lines(document) end
 
+---An XLSX workbook's text as lines, sheet by sheet: a one-column sheet's rows as text, another's as cells.
+---@param workbook string the XLSX's bytes
+---@return {line: integer, sheet: string, row: integer, text?: string, cells?: string[]}[]|nil
+---@return string? message
+function nianbao.workbook_lines(workbook) end
+
 ---A PDF's text as lines (poppler), in columns as `pdftotext -layout` gives them; a page starts with a form feed.
 ---@param document string the PDF's bytes
 ---@return {line: integer, text: string}[]|nil

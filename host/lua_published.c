@@ -1,5 +1,8 @@
-/* lua_published.c - marshals html.h and docx.h: nianbao.html_lines and nianbao.docx_lines,
- * a published report's HTML page or Word document as lines (what nianbao lint reads). */
+/* lua_published.c - marshals html.h, docx.h, pdf.h and workbook.h: nianbao.html_lines,
+ * nianbao.docx_lines, nianbao.pdf_lines and nianbao.workbook_lines,
+ * a published report's HTML page, Word document, PDF or workbook as lines (what nianbao lint
+ * reads). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +10,7 @@
 #include "html.h"
 #include "lua_nb.h"
 #include "pdf.h"
+#include "workbook.h"
 
 typedef struct {
     lua_State *L;
@@ -126,6 +130,83 @@ static int l_pdf_lines(lua_State *L)
     return 1;
 }
 
+/* Keeps a workbook's line in UD (a kept_lines): its number, its row, the count of its
+ * cells (SIZE_MAX: a text), its sheet's name, then its text or cells, each with its NUL. */
+static int keep_row(void *ud, long line, const char *sheet, long row, const char *text,
+                    const char *const *cells, size_t n)
+{
+    kept_lines *k = ud;
+    size_t count = cells ? n : SIZE_MAX;
+    int bad = nb_buf_add(&k->b, &line, sizeof line) || nb_buf_add(&k->b, &row, sizeof row) ||
+              nb_buf_add(&k->b, &count, sizeof count) || nb_buf_add(&k->b, sheet, strlen(sheet) + 1);
+    if (!cells)
+        bad = bad || nb_buf_add(&k->b, text, strlen(text) + 1);
+    for (size_t i = 0; cells && i < n && !bad; i++)
+        bad = nb_buf_add(&k->b, cells[i], strlen(cells[i]) + 1);
+    k->nomem = bad;
+    return bad;
+}
+
+/* Takes the string at *AT of K and moves *AT past it. */
+static const char *take_string(const kept_lines *k, size_t *at)
+{
+    const char *s = k->b.data + *at;
+    *at += strlen(s) + 1;
+    return s;
+}
+
+/* nianbao.workbook_lines(bytes) -> { {line =, sheet =, row =, text = | cells = {…}}, … }
+ * | nil, message: an XLSX workbook's lines (workbook.h). Read whole first, as a PDF's. */
+static int l_workbook_lines(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    void **owned = nb_lua_owned(L);
+    char err[512];
+    kept_lines k = {{0}, 0};
+    nb_err rc = nb_workbook_lines(data, len, keep_row, &k, err, sizeof err);
+    *owned = k.b.data;
+    if (!rc && k.nomem) {
+        rc = NB_ERR_NOMEM;
+        snprintf(err, sizeof err, "out of memory");
+    }
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_newtable(L);
+    lua_Integer count = 0;
+    for (size_t at = 0; at < k.b.len;) {
+        long line, row;
+        size_t n;
+        memcpy(&line, k.b.data + at, sizeof line);
+        memcpy(&row, k.b.data + at + sizeof line, sizeof row);
+        memcpy(&n, k.b.data + at + sizeof line + sizeof row, sizeof n);
+        at += sizeof line + sizeof row + sizeof n;
+        lua_createtable(L, 0, 4);
+        lua_pushinteger(L, line);
+        lua_setfield(L, -2, "line");
+        lua_pushinteger(L, row);
+        lua_setfield(L, -2, "row");
+        lua_pushstring(L, take_string(&k, &at));
+        lua_setfield(L, -2, "sheet");
+        if (n == SIZE_MAX) {
+            lua_pushstring(L, take_string(&k, &at));
+            lua_setfield(L, -2, "text");
+        } else {
+            lua_createtable(L, (int)n, 0);
+            for (size_t i = 0; i < n; i++) {
+                lua_pushstring(L, take_string(&k, &at));
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+            lua_setfield(L, -2, "cells");
+        }
+        lua_rawseti(L, -2, ++count);
+    }
+    return 1;
+}
+
 /* nianbao.text_utf8(bytes) -> text, encoding | nil, message: UTF-8 as it is, else
  * GB18030 converted. */
 static int l_text_utf8(lua_State *L)
@@ -159,6 +240,7 @@ static const luaL_Reg funcs[] = {
     {"docx_lines", l_docx_lines},
     {"html_lines", l_html_lines},
     {"pdf_lines", l_pdf_lines},
+    {"workbook_lines", l_workbook_lines},
     {NULL, NULL},
 };
 

@@ -394,6 +394,11 @@ size_t nb_reader_sheets(const nb_reader *r, char *out, size_t outlen)
     return r->sheets ? r->sheets(r, out, outlen) : 0;
 }
 
+const char *nb_reader_sheet(const nb_reader *r, size_t i)
+{
+    return r->sheet ? r->sheet(r, i) : NULL;
+}
+
 void nb_reader_close(nb_reader *r)
 {
     if (!r)

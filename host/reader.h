@@ -82,6 +82,10 @@ const char *nb_reader_encoding(const nb_reader *r);
  * with ", " into OUT (cut to fit OUTLEN; nothing when OUT is NULL). */
 size_t nb_reader_sheets(const nb_reader *r, char *out, size_t outlen);
 
+/* The name of a workbook's sheet I (0-based, workbook order), valid until the reader is
+ * closed; NULL past the last sheet or for CSV. */
+const char *nb_reader_sheet(const nb_reader *r, size_t i);
+
 /* Frees the reader; NULL is allowed. */
 void nb_reader_close(nb_reader *r);
 

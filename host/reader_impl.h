@@ -23,6 +23,8 @@ struct nb_reader {
     void (*free)(nb_reader *r);
     /* A workbook's sheets (nb_reader_sheets), NULL for a kind without sheets. */
     size_t (*sheets)(const nb_reader *r, char *out, size_t outlen);
+    /* The name of a workbook's sheet I (nb_reader_sheet), NULL for a kind without sheets. */
+    const char *(*sheet)(const nb_reader *r, size_t i);
     /* The rows read ahead in a thread of their own (nb_reader_read_ahead), or NULL. */
     struct nb_reader_ahead *ahead;
 };

@@ -1499,6 +1499,12 @@ static size_t xlsx_sheets(const nb_reader *base, char *out, size_t outlen)
     return r->sheets.n;
 }
 
+static const char *xlsx_sheet(const nb_reader *base, size_t i)
+{
+    const xlsx_reader *r = (const xlsx_reader *)base;
+    return i < r->sheets.n ? r->sheets.v[i].key : NULL;
+}
+
 static void xlsx_free(nb_reader *base)
 {
     xlsx_reader *r = (xlsx_reader *)base;
@@ -1544,6 +1550,7 @@ nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_
     r->base.next = xlsx_next;
     r->base.free = xlsx_free;
     r->base.sheets = xlsx_sheets;
+    r->base.sheet = xlsx_sheet;
     if ((rc = xlsx_start(r, sheet, err, errlen)) != NB_OK) {
         nb_reader_close(&r->base);
         return rc;

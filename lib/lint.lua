@@ -1,7 +1,8 @@
 -- lint.lua: reads the tables of a published report back (nianbao lint).
 --
 -- A published report is read as lines of cells (the pipe rows of a page copied as text,
--- the cells of an HTML page's or a Word document's tables, the columns of a PDF's lines).
+-- the cells of an HTML page's or a Word document's tables, the rows of a workbook's
+-- sheets, the columns of a PDF's lines).
 -- Its tables are found by their headings and their rows' labels, never by position, and
 -- mapped to the keys of the JSON contract through the national formats themselves: each
 -- format's finished, empty tables (Format:build) say which labels a row has and which
@@ -20,7 +21,8 @@
 --
 --   local r = lint.read_text(text, { year =, format = })
 --   -- r = { format =, year =, values = { t = { row = { col = n|false } } },
---   --       marks = { "t.row.col" = "/" }, findings = { … }, rows = { t = { found, expected } } }
+--   --       marks = { "t.row.col" = "/" }, findings = { … }, rows = { t = { found, expected } },
+--   --       at = { "t.row.col" = the line it was read on } }
 
 local formats = require "formats"
 
@@ -371,7 +373,7 @@ local function read_with(f, lines, known)
         if known[n] and not lay.known[n] then res.misfits = res.misfits + 1 end
       end
     end
-    if current and l.layout and l.norms and not blank_at[current] and has_texts(l.norms, current.head) then
+    if current and (l.layout or l.sparse) and l.norms and not blank_at[current] and has_texts(l.norms, current.head) then
       blank_at[current] = l.line
     end
     -- A row of cells; in a PDF's text also a line of a label alone (a blank row, whose
@@ -733,6 +735,13 @@ local function read_with(f, lines, known)
       res.rows[t.id].found = #t.rows
     end
   end
+  -- the line each cell was read on ("table.row.col" -> line), to place a check's findings
+  res.at = {}
+  for _, t in ipairs(lay) do
+    for _, r in ipairs(t.rows) do
+      for _, k in ipairs(seen[r] and r.keys or {}) do res.at[t.id .. "." .. k.row .. "." .. k.col] = seen[r] end
+    end
+  end
   for _, t in ipairs(lay) do
     for _, r in ipairs(t.rows) do
       if not seen[r] and res.rows[t.id].found > 0 then
@@ -820,11 +829,14 @@ function lint.read_pdf(pdf, opts)
   return res, err
 end
 
---- Reads the lines of an HTML page (nianbao.read_html's) as lint.read_text reads text.
+--- Reads the lines of an HTML page, a Word document or a workbook (nianbao.html_lines's,
+--- docx_lines's, workbook_lines's) as lint.read_text reads text.
 function lint.read_page(page, opts)
   local lines = {}
   for _, l in ipairs(page) do
     lines[#lines + 1] = l.cells and row_line(l.line, l.cells) or { line = l.line, text = l.text }
+    -- a workbook gives no empty row: a blank 表四's row is not there (as in a PDF's text)
+    lines[#lines].sparse = l.sheet ~= nil
   end
   return read_lines(lines, opts)
 end

@@ -458,6 +458,35 @@ local function report_year(c, path, text, several)
 end
 
 local lint_words = { error = "错误", warning = "警告", info = "提示" }
+
+-- Where line LINE of report R is: its number, or in a workbook its sheet and row.
+local function lint_place(r, line)
+  return r.places and r.places[line] or tostring(line)
+end
+
+-- Where the cells a check's result F names (its evidence "t.row.col", not another year's)
+-- were read in report R: "" when nowhere, else their lines (three at most, else the first
+-- to the last), as text; and the lines as a list.
+local function check_places(r, f)
+  local lines, seen = {}, {}
+  for _, ev in ipairs(f.evidence or {}) do
+    local line = r.at and r.at[ev]
+    if line and not seen[line] then seen[line] = true; lines[#lines + 1] = line end
+  end
+  table.sort(lines)
+  if #lines == 0 then return "", lines end
+  local parts = {}
+  if #lines <= 3 then
+    for i, line in ipairs(lines) do parts[i] = lint_place(r, line) end
+  else
+    local first, last = lint_place(r, lines[1]), lint_place(r, lines[#lines])
+    local sheet = first:match("^(.*!)")
+    if sheet and last:sub(1, #sheet) == sheet then last = last:sub(#sheet + 1) end -- the same sheet
+    parts[1] = first .. "–" .. last
+  end
+  local text = table.concat(parts, "、")
+  return r.places and text or ("第 " .. text .. " 行"), lines
+end
 local status_words = { PASS = "通过", FAIL = "未通过", NOT_ASSESSABLE = "无法判断" }
 
 -- A number as the report prints it (integers without ".0").
@@ -488,12 +517,19 @@ local function run_lint(c)
     -- the files named on the command line, wherever they are (a script reads only
     -- in its folders)
     local bytes, err = c.host.read_bytes(path)
-    if not bytes then c.host.fail(err) end
     local r, why
-    local head = bytes:sub(1, 2048):lower()
-    local page, perr, pdf
-    if bytes:sub(1, 5) == "%PDF-" or path:lower():match("%.pdf$") then -- a PDF, through poppler
+    local head = (bytes or ""):sub(1, 2048):lower()
+    local lower = path:lower()
+    local page, perr, pdf, sheets
+    if not bytes then -- its message names the file
+      perr = err:sub(1, #path + 2) == path .. ": " and err:sub(#path + 3) or err
+    elseif bytes:sub(1, 5) == "%PDF-" or lower:match("%.pdf$") then -- a PDF, through poppler
       pdf, perr = nianbao.pdf_lines(bytes)
+    elseif bytes:sub(1, 4) == "PK\3\4" and (lower:match("%.xls[xm]$") or not lower:match("%.docx$")
+        and bytes:find("xl/workbook.xml", 1, true) and not bytes:find("word/document.xml", 1, true)) then
+      -- a zip archive of an Excel workbook (its parts' names are in the clear)
+      page, perr = nianbao.workbook_lines(bytes)
+      sheets = page
     elseif bytes:sub(1, 4) == "PK\3\4" then -- a zip archive: a Word document
       page, perr = nianbao.docx_lines(bytes)
     elseif path:lower():match("%.html?$") or head:find("<html", 1, true) or head:find("<table", 1, true) then
@@ -514,7 +550,9 @@ local function run_lint(c)
       local y = report_year(c, path, table.concat(parts, "\n"), several)
       r, why = lint.read_page(page, { year = y, format = c.opt.format })
     elseif perr then
-      c.host.fail(path .. ": " .. perr)
+      r, why = nil, perr
+    elseif bytes:sub(1, 8) == "\208\207\17\224\161\177\26\225" then -- an OLE2 compound file
+      r, why = nil, "an old Word or Excel file (.doc, .xls): lint reads .docx and .xlsx; save it as one of them"
     else
       local text, terr = nianbao.text_utf8(bytes) -- UTF-8, else GB18030
       if not text then
@@ -529,6 +567,10 @@ local function run_lint(c)
       status = 2
     else
       r.path = path
+      if sheets then -- a workbook's lines are named by sheet and row
+        r.places = {}
+        for _, l in ipairs(sheets) do r.places[l.line] = l.sheet .. "!" .. l.row end
+      end
       results[#results + 1] = r
     end
   end
@@ -561,12 +603,17 @@ local function run_lint(c)
     for _, r in ipairs(results) do
       local checks_out = {}
       for _, ch in ipairs(r.checks) do
+        local _, lines = check_places(r, ch)
+        local places
+        for i, line in ipairs(r.places and lines or {}) do places = places or {}; places[i] = lint_place(r, line) end
         checks_out[#checks_out + 1] = { id = ch.id, severity = ch.severity, status = ch.status, title = ch.title,
-          formula = ch.formula, message = ch.message, left = ch.left, right = ch.right }
+          formula = ch.formula, message = ch.message, left = ch.left, right = ch.right,
+          lines = #lines > 0 and lines or nil, places = places }
       end
       local findings = {}
       for _, f in ipairs(r.findings) do
-        findings[#findings + 1] = { severity = f.severity, code = f.code, line = f.line, key = f.key, message = f.message }
+        findings[#findings + 1] = { severity = f.severity, code = f.code, line = f.line, key = f.key, message = f.message,
+                                    place = r.places and f.line and r.places[f.line] or nil }
       end
       out[#out + 1] = { file = r.path, format = r.format, year = r.year, tables = contract_tables(r),
                         marks = r.marks, findings = findings, checks = checks_out }
@@ -585,7 +632,8 @@ local function run_lint(c)
     local count = { error = 0, warning = 0, info = 0 }
     for _, f in ipairs(r.findings) do
       count[f.severity] = count[f.severity] + 1
-      print(string.format("%s%s: %s：%s", r.path, f.line and (":" .. f.line) or "", lint_words[f.severity], f.message))
+      print(string.format("%s%s: %s：%s", r.path, f.line and (":" .. lint_place(r, f.line)) or "", lint_words[f.severity],
+        f.message))
     end
     for _, g in ipairs(checks.summary(r.checks)) do
       if g.FAIL > 0 then
@@ -594,10 +642,13 @@ local function run_lint(c)
           status_words.FAIL, g.title, g.fails[1].formula or ""))
         local describe = checkfile.describer(r.check_ctx)
         for _, f in ipairs(g.fails) do
-          local where = ""
+          local wheres = {}
           for _, ev in ipairs(f.evidence or {}) do
-            if ev:find("^正文") then where = "（" .. ev .. "）" end -- a number in the narrative
+            if ev:find("^正文") then wheres[1] = ev end -- a number in the narrative
           end
+          local cells = check_places(r, f) -- the table's lines
+          if cells ~= "" then wheres[#wheres + 1] = (wheres[1] and "表格 " or "") .. cells end
+          local where = #wheres > 0 and ("（" .. table.concat(wheres, "；") .. "）") or ""
           local message, place = checkfile.note(f, describe)
           local what = place ~= "" and place or message
           if place ~= "" and message ~= "" then what = place .. "，" .. message end

@@ -67,8 +67,8 @@ sed '51s/| 7 | 0 | 0 | 0 | 0 | 0 | 7 |/| 8 | 0 | 0 | 0 | 0 | 0 | 8 |/' seed.txt 
 nb lint h3.txt
 is "$rc" 1 "H3 broken: exit 1"
 is "$(printf '%s\n' "$out" | grep -A2 'H3')" "h3.txt: 错误 H3 未通过：表三（七）总计等于各办理结果之和（（七）总计 = （一）+（二）+（三）+（四）+（五）+（六）各项之和）
-    表三 “三、本年度办理结果 （七）总计” 申请人情况 自然人：191 ≠ 192
-    表三 “三、本年度办理结果 （七）总计” 申请人情况 总计：192 ≠ 193" "H3 broken: the rule, its formula and the numbers of each failing column"
+    表三 “三、本年度办理结果 （七）总计” 申请人情况 自然人：191 ≠ 192（第 51–70 行）
+    表三 “三、本年度办理结果 （七）总计” 申请人情况 总计：192 ≠ 193（第 51–70 行）" "H3 broken: the rule, its formula, the numbers of each failing column and the lines of its cells"
 
 # a 表四 group whose 总计 is 0 while its cells are not
 sed '76s/^4 | 1 | 0 | 0 | 5 |/4 | 1 | 0 | 0 | 0 |/' seed.txt >h4.txt
@@ -196,14 +196,14 @@ PY
 nb lint --year 2020 --json frame.docx
 like "$out" '"suit_after_review": \{' "docx: a table framed in a cell is read"
 nb lint nodoc.docx
-is "$rc:$err" "2:nianbao: nodoc.docx: not a DOCX file (no word/document.xml)" "docx: a zip without a document, said"
+is "$rc:$err" "2:nodoc.docx: not a DOCX file (no word/document.xml)" "docx: a zip without a document, said"
 
 # ---- round trip: every report nianbao writes is read back to exactly its JSON ----
 (cd "$NIANBAO_HOME" && DEMO_OUT=$T/demo NB_BIN=$NB_BIN sh examples/shenhe/demo.sh) >demo.log 2>&1
 BODY=沈阳市沈河区人民政府
 "$NB_BIN" -d demo/shenhe.db report --body $BODY --year 2021 --out demo >/dev/null 2>&1
 for y in 2020 2021; do
-    for ext in html txt md; do
+    for ext in html txt md xlsx; do
         f=demo/$BODY-$y.$ext
         nb lint --year $y --json "$f"
         printf '%s\n' "$out" >rt.json
@@ -221,6 +221,49 @@ PY
 )" "0:gov$( [ $y = 2020 ] && echo 2019 || echo 2021) same 0" "round trip $y $ext: read back to exactly its JSON, no finding"
     done
 done
+# ---- a workbook: its findings and the cells a check names are placed by sheet and row ----
+python3 - demo/$BODY-2020.xlsx broken.xlsx <<'PY'
+import sys, zipfile
+# 表三's sheet (the workbook's third): the 自然人 cell of 上年结转 one more (H1, H2)
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+    for item in z.infolist():
+        data = z.read(item.filename)
+        if item.filename == "xl/worksheets/sheet3.xml":
+            text = data.decode()
+            import re
+            m = re.search(r'<row r="(\d+)"[^>]*>(?:(?!</row>).)*?<c r="D\1"[^>]*><v>7</v>', text)
+            cell = 'r="D%s"' % m.group(1)
+            i = text.index(cell)
+            j = text.index("<v>7</v>", i)
+            text = text[:j] + "<v>8</v>" + text[j + len("<v>7</v>"):]
+            data = text.encode()
+        out.writestr(item, data)
+PY
+nb lint broken.xlsx
+S=三、收到和处理政府信息公开申请情况
+is "$rc:$(printf '%s\n' "$out" | grep '≠')" "1:    表三 “一、本年新收政府信息公开申请数量” 申请人情况 自然人：227 ≠ 226（$S!7–29）
+    表三 “二、上年结转政府信息公开申请数量” 申请人情况 总计：7 ≠ 8（$S!8）" \
+   "xlsx with an error: exit 1, a check's cells placed by sheet and row (one sheet named once)"
+nb lint --json broken.xlsx
+is "$(printf '%s\n' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print([(c["id"], c["lines"], c["places"]) for c in d["checks"] if c["status"] == "FAIL"])')" \
+   "[('H1', [53, 54, 74, 75], ['$S!7', '$S!8', '$S!28', '$S!29']), ('H2', [54], ['$S!8'])]" "xlsx --json: the places of a failed check's cells"
+
+# ---- several files: each read, those that cannot be said, the worst status ----
+cp seed.txt good.txt
+nb lint good.txt nosuch.txt
+is "$rc:$(printf '%s\n' "$out" | tail -1):$err" "2:good.txt: 0 个错误，2 个警告，3 个提示；检查 44 项通过，0 项无法判断:nosuch.txt: No such file or directory" \
+   "a missing file among others: the others read, the missing one said, exit 2"
+printf '\320\317\021\340\241\261\032\341rest' >old.xls
+nb lint old.xls
+is "$rc:$err" "2:old.xls: an old Word or Excel file (.doc, .xls): lint reads .docx and .xlsx; save it as one of them" "an old .xls: said what to do"
+cp demo/$BODY-2020.xlsx named.docx
+nb lint named.docx
+is "$rc:$err" "2:named.docx: not a DOCX file (no word/document.xml)" "a workbook named .docx: read as the name says, and said"
+
 # ---- round trip with blank cells: rows blank, cells blank in a row's middle, a table
 # blank, large totals (found by a tester on the example city: 14 of its 78 PDFs, and its
 # Markdown, HTML, DOCX and TXT of the same years, were misread). Each made from imported
@@ -288,7 +331,7 @@ BLANK="甲局-2019 乙区-2019 丙局-2020 丁局-2021 戊局-2021 己市-2022 �
 for c in $BLANK; do
     b=${c%-*} y=${c#*-}
     "$NB_BIN" -d bl.db import --body $b --year $y report blank-$c.json >/dev/null 2>&1
-    "$NB_BIN" -d bl.db report --body $b --year $y --to md,html,docx,pdf,txt,json --out bl >/dev/null 2>&1
+    "$NB_BIN" -d bl.db report --body $b --year $y --to md,html,docx,pdf,txt,xlsx,json --out bl >/dev/null 2>&1
 done
 # roundtrip FILE JSON: "format tables findings" of lint --json FILE against the report's
 # JSON, "same" where they are
@@ -319,7 +362,7 @@ PY
 }
 for c in $BLANK; do
     b=${c%-*}
-    for ext in md html docx pdf txt; do
+    for ext in md html docx pdf txt xlsx; do
         is "$(roundtrip bl/$c.$ext bl/$c.json)" "same | same | same" "blank cells, $c.$ext: read back to exactly its JSON, no finding"
     done
 done
@@ -405,7 +448,7 @@ sed 's/信息220件/信息221件/' seed.txt >t1.txt
 nb lint t1.txt
 is "$rc" 0 "narrative: a number that disagrees is a warning (exit 0)"
 is "$(printf '%s\n' "$out" | grep -A1 ' T1 ')" "t1.txt: 警告 T1 未通过：正文数字与表格一致（正文中的数字 = 对应表格单元格）
-    表三 “一、本年新收政府信息公开申请数量” 申请人情况 总计，“221”：221 ≠ 220（正文 一、总体情况 第11行）" "narrative: the number, the cell and the line"
+    表三 “一、本年新收政府信息公开申请数量” 申请人情况 总计，“221”：221 ≠ 220（正文 一、总体情况 第11行；表格 第 49 行）" "narrative: the number, the cell and the lines"
 # ---- a PDF's text (pdftotext -layout): columns, a label broken over two lines, a page break ----
 python3 "$NIANBAO_HOME/tests/lint/mkpdftext.py" seed.txt pdf.txt
 nb lint pdf.txt

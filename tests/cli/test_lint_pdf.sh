@@ -113,11 +113,11 @@ PY
 # ---- what cannot be read: exit 2, said ----
 printf 'this is not a PDF\n' >bad.pdf
 nb lint bad.pdf
-is "$rc:$err" "2:nianbao: bad.pdf: not a PDF file that can be read (poppler: PDF document is damaged)" \
+is "$rc:$err" "2:bad.pdf: not a PDF file that can be read (poppler: PDF document is damaged)" \
    "garbage named .pdf: exit 2, poppler's words"
 head -c 100000 seed.pdf >cut.pdf
 nb lint cut.pdf
-is "$rc:$err" "2:nianbao: cut.pdf: not a PDF file that can be read (poppler: PDF document is damaged)" \
+is "$rc:$err" "2:cut.pdf: not a PDF file that can be read (poppler: PDF document is damaged)" \
    "a PDF cut short: exit 2, said"
 
 # PDFs written here: one encrypted with a password (RC4, the standard security handler,
@@ -170,7 +170,7 @@ write("nocopy.pdf", "A notice without a table.", user="")
 write("scan.pdf", "")
 PY
 nb lint locked.pdf
-is "$rc:$err" "2:nianbao: locked.pdf: an encrypted PDF: it opens only with its password, which nianbao does not take (poppler: Document is encrypted)" \
+is "$rc:$err" "2:locked.pdf: an encrypted PDF: it opens only with its password, which nianbao does not take (poppler: Document is encrypted)" \
    "encrypted: exit 2, said, with poppler's words"
 if pdftotext -upw secret locked.pdf - 2>/dev/null | grep -q "Annual report"; then
     ok "encrypted: the file is a real encrypted PDF (its password opens it)"

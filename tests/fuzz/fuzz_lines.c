@@ -1,7 +1,7 @@
 /* fuzz_lines.c - libFuzzer target: the readers of published reports, on any bytes. Built
  * three times by `make fuzz`: fuzz_html (html.c, libxml2's HTML parser underneath),
- * fuzz_docx (-DFUZZ_DOCX: docx.c, minizip from memory and expat, on inputs that start as
- * a zip archive does) and fuzz_pdf (-DFUZZ_PDF: pdf.c, poppler underneath and the layout
+ * fuzz_docx (-DFUZZ_DOCX: docx.c, minizip from memory and expat, and workbook.c, the XLSX
+ * reader from a memory file, on inputs that start as a zip archive does) and fuzz_pdf (-DFUZZ_PDF: pdf.c, poppler underneath and the layout
  * of its characters, on inputs that start as a PDF does). Every line and cell is read to
  * the end; a crash, a leak or undefined behaviour is a finding. */
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "docx.h"
 #include "html.h"
 #include "pdf.h"
+#include "workbook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +25,13 @@ static int touch(void *ud, long line, const char *text, const char *const *cells
     return 0;
 }
 
+static int touch_row(void *ud, long line, const char *sheet, long row, const char *text,
+                     const char *const *cells, size_t n)
+{
+    *(size_t *)ud += strlen(sheet) + (size_t)row;
+    return touch(ud, line, text, cells, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t total = 0;
@@ -32,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 4 || memcmp(data, "PK\3\4", 4) != 0)
         return 0;
     nb_docx_lines((const char *)data, size, touch, &total, err, sizeof err);
+    nb_workbook_lines((const char *)data, size, touch_row, &total, err, sizeof err);
 #elif defined FUZZ_PDF
     if (size < 5 || memcmp(data, "%PDF-", 5) != 0)
         return 0;

@@ -2,6 +2,8 @@
 #include "reader.h"
 #include "reader_impl.h"
 #include "t.h"
+#include "html.h"
+#include "workbook.h"
 
 #include <dirent.h>
 
@@ -1434,6 +1436,106 @@ static void on_alarm(int sig)
     _exit(1);
 }
 
+
+/* ---- workbook.h: a published workbook as lines, for lint ---- */
+
+/* Appends a workbook's line to UD (a char[4096]): "LINE SHEET!ROW a|b|c" or "... =text". */
+static int wb_line(void *ud, long line, const char *sheet, long row, const char *text,
+                   const char *const *cells, size_t n)
+{
+    char *out = ud;
+    size_t len = strlen(out);
+    snprintf(out + len, 4096 - len, "%ld %s!%ld ", line, sheet, row);
+    if (!cells)
+        dump_add(out, 4096, "=", 0), dump_add(out, 4096, text, 1);
+    for (size_t i = 0; cells && i < n; i++) {
+        if (i)
+            dump_add(out, 4096, "|", 0);
+        dump_add(out, 4096, cells[i], 1);
+    }
+    dump_add(out, 4096, "\n", 0);
+    return strstr(out, "STOP") != NULL;
+}
+
+/* The bytes of the file at PATH (at most CAP) into BUF; their count. */
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static void test_workbook_lines(void)
+{
+    const char *path = path_of("published.xlsx");
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *text = workbook_add_worksheet(wb, "正文");
+    lxw_worksheet *table = workbook_add_worksheet(wb, "表三");
+    lxw_format *border = workbook_add_format(wb);
+    format_set_border(border, LXW_BORDER_THIN);
+    worksheet_write_string(text, 0, 0, "一、总体情况", NULL);
+    worksheet_write_string(text, 2, 0, "本年新收申请 5 件。", NULL); /* row 2 empty: no line */
+    worksheet_merge_range(table, 0, 0, 0, 3, "三、收到和处理政府信息公开申请情况", border);
+    worksheet_write_string(table, 1, 0, "（一）予以公开", border);
+    for (int c = 1; c < 4; c++)
+        worksheet_write_blank(table, 1, (lxw_col_t)c, border); /* a blank row: its label alone */
+    worksheet_write_string(table, 2, 0, "（七）总计", border);
+    worksheet_write_number(table, 2, 1, 3, border);
+    worksheet_write_number(table, 2, 3, 4, border);
+    if (workbook_close(wb) != LXW_NO_ERROR) {
+        fprintf(stderr, "cannot write %s\n", path);
+        exit(2);
+    }
+    static char data[1 << 20];
+    size_t len = slurp(path, data, sizeof data);
+    char out[4096] = "", err[256] = "";
+    CHECK(nb_workbook_lines(data, len, wb_line, out, err, sizeof err) == NB_OK, "workbook read");
+    CHECK_STR(out,
+              "1 正文!1 =一、总体情况\n2 正文!3 =本年新收申请 5 件。\n"
+              "3 表三!1 三、收到和处理政府信息公开申请情况|||\n4 表三!2 （一）予以公开|||\n"
+              "5 表三!3 （七）总计|3||4\n",
+              "a one-column sheet as text, a table's rows padded to its widest, numbered across sheets");
+    out[0] = '\0';
+    snprintf(out, sizeof out, "STOP\n");
+    CHECK(nb_workbook_lines(data, len, wb_line, out, err, sizeof err) == NB_OK, "stopped: not an error");
+    CHECK_STR(out, "STOP\n1 正文!1 =一、总体情况\n", "the callback stops the reading, across sheets");
+
+    nb_reader *r = NULL;
+    CHECK(nb_reader_open(path, NULL, &r, err, sizeof err) == NB_OK, "workbook opened");
+    CHECK_STR(r ? nb_reader_sheet(r, 1) : "", "表三", "nb_reader_sheet: a sheet's name");
+    CHECK(r && nb_reader_sheet(r, 2) == NULL, "nb_reader_sheet: NULL past the last");
+    nb_reader_close(r);
+
+    out[0] = '\0';
+    CHECK(nb_workbook_lines("not a zip", 9, wb_line, out, err, sizeof err) == NB_ERR_INPUT && !out[0],
+          "not a zip archive: refused");
+    CHECK_STR(err, "not an XLSX file (no zip archive)", "not a zip archive: said");
+    /* rows past NB_HTML_MAX_LINES, over two sheets: refused */
+    const char *big = path_of("rows.xlsx");
+    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = dir};
+    wb = workbook_new_opt(big, &opt);
+    for (int sheet = 0; sheet < 2; sheet++) {
+        lxw_worksheet *ws = workbook_add_worksheet(wb, NULL);
+        for (lxw_row_t row = 0; row <= NB_HTML_MAX_LINES / 2; row++)
+            worksheet_write_number(ws, row, 0, row, NULL);
+    }
+    if (workbook_close(wb) != LXW_NO_ERROR) {
+        fprintf(stderr, "cannot write %s\n", big);
+        exit(2);
+    }
+    static char bigdata[4 << 20];
+    size_t biglen = slurp(big, bigdata, sizeof bigdata);
+    out[0] = '\0';
+    CHECK(biglen < sizeof bigdata && nb_workbook_lines(bigdata, biglen, wb_line, out, err, sizeof err) == NB_ERR_LIMIT,
+          "more than 200,000 rows: NB_ERR_LIMIT");
+    CHECK_STR(err, "more than 200000 rows", "more than 200,000 rows: said");
+    /* a damaged workbook: its middle cut out */
+    CHECK(nb_workbook_lines(data, len / 2, wb_line, out, err, sizeof err) != NB_OK && err[0],
+          "a cut workbook: refused with a message");
+}
+
 int main(int argc, char **argv)
 {
     char cmd[128];
@@ -1475,6 +1577,7 @@ int main(int argc, char **argv)
     test_xlsx_xml_limits();
     test_xlsx_workbook_limit();
     test_xlsx_rows();
+    test_workbook_lines();
     test_xlsx_damaged();
     test_xlsx_ahead();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
