@@ -829,18 +829,6 @@ function lint.read_pdf(pdf, opts)
   return res, err
 end
 
---- Reads the lines of an HTML page, a Word document or a workbook (nianbao.html_lines's,
---- docx_lines's, workbook_lines's) as lint.read_text reads text.
-function lint.read_page(page, opts)
-  local lines = {}
-  for _, l in ipairs(page) do
-    lines[#lines + 1] = l.cells and row_line(l.line, l.cells) or { line = l.line, text = l.text }
-    -- a workbook gives no empty row: a blank 表四's row is not there (as in a PDF's text)
-    lines[#lines].sparse = l.sheet ~= nil
-  end
-  return read_lines(lines, opts)
-end
-
 -- True when TEXT ends a sentence (。！？：； then spaces). (Not a pattern's [。！？：；]:
 -- that is a class of their bytes, and 开 of 公开, among others, ends in one of them.)
 local function ends_sentence(text)
@@ -850,6 +838,41 @@ local function ends_sentence(text)
   end
   return false
 end
+
+-- The national parts' headings, normalised (a set).
+local titles
+local function part_titles()
+  if not titles then
+    titles = {}
+    for _, p in ipairs(require("national").parts) do titles[lint.norm(p.title)] = true end
+  end
+  return titles
+end
+
+--- Reads the lines of an HTML page, a Word document or a workbook (nianbao.html_lines's,
+--- docx_lines's, workbook_lines's) as lint.read_text reads text.
+function lint.read_page(page, opts)
+  local lines = {}
+  for _, l in ipairs(page) do
+    local cells = l.cells
+    if cells and l.sheet then
+      -- a workbook's paragraph in a sheet with tables: its first cell alone, a sentence,
+      -- longer than any label or a part's heading (a row's label alone is a blank row)
+      local filled = 0
+      for _, c in ipairs(cells) do if c ~= "" then filled = filled + 1 end end
+      local first = cells[1] or ""
+      if filled == 1 and (#first > 150 or ends_sentence(first) or part_titles()[lint.norm(first)]) then
+        cells = nil
+        l = { line = l.line, text = first, sheet = l.sheet }
+      end
+    end
+    lines[#lines + 1] = cells and row_line(l.line, cells) or { line = l.line, text = l.text }
+    -- a workbook gives no empty row: a blank 表四's row is not there (as in a PDF's text)
+    lines[#lines].sparse = l.sheet ~= nil
+  end
+  return read_lines(lines, opts)
+end
+
 
 --- The national checks within one report (H1-H5) on RES's values; with NEIGHBOURS
 --- (year -> result of the same body), the checks across years too. Returns the results

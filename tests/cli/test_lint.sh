@@ -252,6 +252,33 @@ d = json.load(sys.stdin)
 print([(c["id"], c["lines"], c["places"]) for c in d["checks"] if c["status"] == "FAIL"])')" \
    "[('H1', [53, 54, 74, 75], ['$S!7', '$S!8', '$S!28', '$S!29']), ('H2', [54], ['$S!8'])]" "xlsx --json: the places of a failed check's cells"
 
+# a workbook made by hand: the seed in one sheet, its paragraphs in column A beside the
+# tables (openpyxl, Debian's: a test package). Every row read, and the paragraphs are the
+# narrative T1 reads (44 checks, as the text), not rows.
+/usr/bin/python3 - <<'PY'
+import openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "年报"
+for line in open("seed.txt", encoding="utf-8"):
+    line = line.strip()
+    if "|" in line:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        ws.append([int(c) if c.isdigit() else (c or None) for c in cells])
+    elif line:
+        ws.append([line])
+wb.save("hand.xlsx")
+PY
+nb lint --year 2020 hand.xlsx
+is "$rc:$(printf '%s\n' "$out" | sed -n '1p;$p')" "0:hand.xlsx: 按 gov2019 读取，2020 年（表二 8/8 行，表三 23/23 行，表四 1/1 行）
+hand.xlsx: 0 个错误，2 个警告，3 个提示；检查 44 项通过，0 项无法判断" "a hand-made workbook of one sheet: every row, the narrative checked"
+like "$out" "hand.xlsx:年报!55: 警告：标签 “3.危机“三安全一稳定”” 与规定的 “3.危及“三安全一稳定”” 不同，含义已变" \
+   "a hand-made workbook: a finding placed by sheet and row"
+nb lint --year 2020 --json hand.xlsx
+printf '%s\n' "$out" >hand.json
+is "$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open("seed.json")); print("same" if a["tables"] == b["tables"] else "differ", [c["status"] for c in a["checks"] if c["id"] == "T1"][0])' hand.json)" \
+   "same PASS" "a hand-made workbook: exactly the seed's figures, T1 passes on its paragraphs"
+
 # ---- several files: each read, those that cannot be said, the worst status ----
 cp seed.txt good.txt
 nb lint good.txt nosuch.txt
