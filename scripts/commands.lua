@@ -1213,7 +1213,7 @@ commands.list = {
   {
     name = "lint", store = "none",
     summary = "read published reports back (HTML pages, PDF files, Word documents, or text with pipe rows): their tables, label drift and typos, and the national checks",
-    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them), PDF files (their text, through poppler; not scanned pages, nor encrypted files), DOCX, or text copied from the page or a PDF (UTF-8 or GB18030); several years of one body are checked against each other" } },
+    args = { { "FILE...", "published reports: HTML pages (UTF-8 or GB18030, as Word or a portal writes them), PDF files (their text, through poppler; not scanned pages, nor encrypted files), DOCX, XLSX, or text copied from the page or a PDF (UTF-8 or GB18030); several years of one body are checked against each other" } },
     options = {
       { "--year", "Y", "the year of the report (default: from the file name or the text)", check = year },
       { "--format", "ID", "the national format (default: decided from the rows, cross-checked with the year)" },
@@ -1240,7 +1240,10 @@ commands.list = {
     summary = "show the commands, or one command's options",
     args = { { "COMMAND", "the command", optional = true } },
     options = { { "--man", nil, "the manual page nianbao(1), in troff" } },
-    run = function(c) return c.help(c.args[1], c.opt.man) end,
+    run = function(c)
+      if #c.args > 1 then return c.usage_error("unexpected argument " .. c.args[2]) end
+      return c.help(c.args[1], c.opt.man)
+    end,
   },
 }
 

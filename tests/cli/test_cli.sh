@@ -31,7 +31,6 @@ while read -r _ c _; do
     nb "$c" --help
     printf '%s\n' "$out" | head -1 | sed 's/^usage: //'
 done <readme.syn >help.syn
-X
 is "$(cat readme.syn)" "$(cat help.syn)" "the README's synopsis: every command's usage, word for word"
 nb run --help
 is "$rc:$(printf '%s\n' "$out" | head -1)" "0:usage: nianbao run [-d FILE] SCRIPT [ARGS...]" "run --help: usage, no script named --help opened"
@@ -60,6 +59,8 @@ nb report --body a --body b --year 2020
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: report: --body is given twice" "an option given twice"
 nb -d s.db init --limit-memory 10K
 is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: init: --limit-memory: bytes from 1M to 1024G, e.g. 512M (10K)" "a limit checked"
+nb help report extra
+is "$rc:$(printf '%s\n' "$err" | head -1)" "2:nianbao: help: unexpected argument extra" "help with two words: the second refused"
 
 # ---- a body's rules and layouts: one id, one definition ----
 nb -d s.db init
