@@ -78,7 +78,7 @@ static const nb_value day_type_values[] = {
     {"holiday", "放假", "休息日|节假日|假日", 0, 1, NULL},
     {"workday", "上班", "调休上班|补班|工作日", 0, 1, NULL},
 #ifdef NB_TEST_CATALOGUE /* the test build's added value (tests/cli/test_migrate.sh) */
-    {"halfday", "半天", NULL, 0, 10, NULL},
+    {"halfday", "半天", NULL, 0, 11, NULL},
 #endif
 };
 
@@ -172,8 +172,8 @@ static const nb_field holiday_fields[] = {
 
 #ifdef NB_TEST_CATALOGUE /* the test build's added kind (tests/cli/test_migrate.sh) */
 static const nb_field meeting_fields[] = {
-    {"date", "会议日期", NB_F_DATE, 1, NULL, 10},
-    {"topic", "议题", NB_F_TEXT, 0, NULL, 10},
+    {"date", "会议日期", NB_F_DATE, 1, NULL, 11},
+    {"topic", "议题", NB_F_TEXT, 0, NULL, 11},
 };
 #endif
 
@@ -195,7 +195,7 @@ const nb_kind nb_kinds[] = {
      NULL, 1},
     {"holiday", "节假日调整", "holiday", 0, 0, "date", FIELDS(holiday_fields), NO_RULES, NULL, 1},
 #ifdef NB_TEST_CATALOGUE
-    {"meeting", "政府会议", "meeting", 0, 1, "date", FIELDS(meeting_fields), NO_RULES, NULL, 10},
+    {"meeting", "政府会议", "meeting", 0, 1, "date", FIELDS(meeting_fields), NO_RULES, NULL, 11},
 #endif
 };
 const int nb_nkinds = N(nb_kinds);

@@ -14,6 +14,7 @@
 #include "bodies.h"
 #include "coder.h"
 #include "codes.h"
+#include "hash.h"
 #include "reader.h"
 #include "writer.h"
 
@@ -35,6 +36,7 @@ typedef struct {
     nb_reader *r;
     nb_coder *coder;
     char canonical[PATH_MAX]; /* the file's canonical path: its identity */
+    char digest[NB_HASH_HEX]; /* its content's SHA-256, for a kind whose id is optional */
     int body_col;         /* the file's body column, -1: every row is --body's */
     target *targets;      /* the bodies met, in order */
     int ntargets;
@@ -444,6 +446,42 @@ static void note_lost(import_state *im)
     nb_buf_free(&names);
 }
 
+/* The last part of PATH. */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Refuses a file whose rows are known by FILE:LINE (a kind whose id is optional) when
+ * another file of the same content has its rows of body NAME still stored: imported from
+ * another path, each would be stored again and counted twice (a copy in another folder,
+ * the file saved again under another name). Not when --replace-all removes them, nor
+ * --replace (a file of the same name). */
+static nb_err refuse_twin(import_state *im, const target *t, const char *name, char *err,
+                          size_t errlen)
+{
+    char other[PATH_MAX], when[64];
+    long rows;
+    nb_err rc = nb_store_source_twin(im->s, im->k->name, im->k->table, t->body_id, im->digest,
+                                     im->canonical, other, sizeof other, when, sizeof when,
+                                     &rows, err, errlen);
+    if (rc || rows == 0 || im->o->replace == NB_REPLACE_ALL ||
+        (im->o->replace == NB_REPLACE_SAME && strcmp(base_name(other), base_name(im->canonical)) == 0))
+        return rc;
+    char here[PATH_MAX]; /* a path below the working folder is said from there */
+    size_t hl = getcwd(here, sizeof here) ? strlen(here) : 0;
+    const char *said = hl > 1 && strncmp(other, here, hl) == 0 && other[hl] == '/' ? other + hl + 1 : other;
+    when[10] = '\0'; /* the day */
+    snprintf(err, errlen,
+             "%s: the same content as %s, imported %s, whose %ld %s row%s of %s %s stored: "
+             "imported from another path they would count twice; nothing imported (to put "
+             "this file in its place: --replace-all, which removes %s's other %s rows)",
+             im->o->path, said, when, rows, im->k->name, rows == 1 ? "" : "s", name,
+             rows == 1 ? "is" : "are", name, im->k->name);
+    return NB_ERR_INPUT;
+}
+
 static nb_err target_of(import_state *im, const char *name, target **out, char *err,
                         size_t errlen)
 {
@@ -484,10 +522,14 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
                 o->created(o->created_ud, o->parent);
         }
     }
+    if (!rc && im->digest[0])
+        rc = refuse_twin(im, t, name, err, errlen);
     if (!rc)
         rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, t->body_id,
                              nb_reader_encoding(im->r), nb_coder_header_text(im->coder),
                              &t->src_id, err, errlen);
+    if (!rc && im->digest[0])
+        rc = nb_store_source_digest(im->s, t->src_id, im->digest, err, errlen);
     if (!rc && !im->batch) {
         rc = nb_batch_new(im->s, im->k, o->path, &im->batch, err, errlen);
         if (!rc && im->file_bytes >= EARLY_BYTES)
@@ -1036,6 +1078,12 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     }
     if (!realpath(o->path, im.canonical))
         snprintf(im.canonical, sizeof im.canonical, "%s", o->path);
+    /* rows known by FILE:LINE: the file's content tells a copy of it (small files) */
+    if (!im.k->id_required && nb_store_source_digests(s) && nb_sha256_file(o->path, im.digest, rerr, sizeof rerr) != 0) {
+        snprintf(err, errlen, "%s", rerr);
+        nb_reader_close(im.r);
+        return NB_ERR_IO;
+    }
     struct stat sb;
     im.file_bytes = stat(o->path, &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : -1;
     nb_strmap_init(&im.refused_ids);

@@ -237,8 +237,11 @@ static const struct {
     /* 9 */ {"records keep their coded values in the packed columns alone; each kind's table is "
              "keyed by body and id (the store about half the size)",
              NULL /* narrow_step: each kind's table made again */},
+    /* 10 */ {"the files of records without ids keep a digest of their content (a copy of one "
+              "imported from another path is refused)",
+              "ALTER TABLE source ADD COLUMN digest TEXT;\n"},
 #ifdef NB_TEST_CATALOGUE
-    /* 10 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
+    /* 11 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
 #endif
 };
 
@@ -1499,6 +1502,61 @@ nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, con
         return nb_store_sql_fail(s, err, errlen, "recording a source");
     *id = sqlite3_last_insert_rowid(s->db);
     return NB_OK;
+}
+
+#define DIGEST_STEP 10 /* the step from which a source keeps its file's digest */
+
+int nb_store_source_digests(nb_store *s)
+{
+    return nb_store_version(s) >= DIGEST_STEP;
+}
+
+nb_err nb_store_source_digest(nb_store *s, int64_t id, const char *digest, char *err,
+                              size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "UPDATE source SET digest = ?1 WHERE id = ?2", -1, &st, NULL))
+        return nb_store_sql_fail(s, err, errlen, "recording a source");
+    sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "recording a source");
+}
+
+nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, int64_t body,
+                            const char *digest, const char *canonical, char *path,
+                            size_t pathlen, char *when, size_t whenlen, long *rows, char *err,
+                            size_t errlen)
+{
+    *rows = 0;
+    char sql[800];
+    /* each other file as last imported (its latest source: the rows an import left
+       unchanged keep an earlier one's) and the rows of the body from it, by any source */
+    snprintf(sql, sizeof sql,
+             "SELECT c, imported, (SELECT count(*) FROM \"%s\" r JOIN source s2 ON s2.id = r.src "
+             "WHERE r.body = ?3 AND s2.kind = ?2 AND s2.body = ?3 AND coalesce(s2.canonical, s2.path) = c) AS n "
+             "FROM (SELECT coalesce(canonical, path) AS c, digest, imported, max(id) FROM source "
+             "WHERE kind = ?2 AND body = ?3 GROUP BY c) "
+             "WHERE digest = ?1 AND c IS NOT ?4 AND n > 0 ORDER BY c LIMIT 1",
+             table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+        return nb_store_sql_fail(s, err, errlen, "looking for a copy of the file");
+    sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, body);
+    sqlite3_bind_text(st, 4, canonical, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(path, pathlen, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(when, whenlen, "%s", (const char *)sqlite3_column_text(st, 1));
+        *rows = (long)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? NB_OK
+               : nb_store_sql_fail(s, err, errlen, "looking for a copy of the file");
 }
 
 nb_err nb_store_source_encoding(nb_store *s, int64_t id, const char *encoding, char *err,

@@ -239,6 +239,22 @@ nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const ch
 nb_err nb_store_source(nb_store *s, const char *path, const char *canonical, const char *kind,
                        int64_t body, const char *encoding, const char *header, int64_t *id,
                        char *err, size_t errlen);
+/* Whether the store's sources keep their content's digest (schema version 10 on; the
+ * test build plays older versions). */
+int nb_store_source_digests(nb_store *s);
+/* Sets the SHA-256 (hex) of source ID's file: kept for the files of kinds whose id is
+ * optional (their rows are known by FILE:LINE, so a copy of the file elsewhere would
+ * bring them again). */
+nb_err nb_store_source_digest(nb_store *s, int64_t id, const char *digest, char *err,
+                              size_t errlen);
+/* Another file than CANONICAL whose last import for BODY had the content DIGEST and whose
+ * rows of KIND (stored in TABLE) for BODY are still stored: its path into PATH (PATHLEN),
+ * when it was last imported into WHEN (WHENLEN), its rows' count into *ROWS; *ROWS 0 when
+ * there is none. The sources of stores before version 10 have no digest. */
+nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, int64_t body,
+                            const char *digest, const char *canonical, char *path,
+                            size_t pathlen, char *when, size_t whenlen, long *rows, char *err,
+                            size_t errlen);
 /* Sets the encoding of source ID: the reader decides it only as it reads
    (a file whose first lines are ASCII is GB18030 at its first GBK line). */
 nb_err nb_store_source_encoding(nb_store *s, int64_t id, const char *encoding, char *err,

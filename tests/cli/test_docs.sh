@@ -54,7 +54,7 @@ cp root/opt/nb/bin/nianbao elsewhere/copied
     ./copied -d y.db init >../copied.out 2>&1; echo "$?" >>../copied.out
     NIANBAO_HOME="$R" ./copied -d z.db init >../home.out 2>&1; echo "$?" >>../home.out
 )
-is "$(cat installed.out)" "created store x.db (schema version 9)
+is "$(cat installed.out)" "created store x.db (schema version 10)
 0" "the installed binary works from another folder"
 like "$(cat lint.out)" "p.html: no table of the national formats found" "the installed binary opens its module (lint of a page)"
 is "$(tail -1 xlsx.out)" 0 "the installed binary opens its XLSX module (report --to xlsx)"

@@ -6,7 +6,7 @@
 H='编号,收到日期,申请人类型,办结日期,办理结果'
 
 nb -d s.db init
-is "$rc:$out" "0:created store s.db (schema version 9)" "init: creates the store"
+is "$rc:$out" "0:created store s.db (schema version 10)" "init: creates the store"
 
 # ---- a good file, its summary, re-import, dry run ----
 printf '%s\n' "$H" 'A1,2020-01-05,自然人,2020-01-20,予以公开' 'A2,2020/2/3,企业,,' \
@@ -415,6 +415,39 @@ nb -d idless.db import --body 沈河区 charge y2020/charges.csv
 is "$out" "y2020/charges.csv: 2 rows read, 0 inserted, 1 updated, 1 unchanged, 0 refused
 y2020/charges.csv: 1 row of the earlier import of this file removed" "id-less: a corrected file updates its rows and removes the stale one"
 is "$(nbsql idless.db "SELECT count(*) || '|' || sum(amount) FROM records_charge")" "3|40000" "id-less: no stale row is counted twice"
+# a copy of an id-less file in another folder, or under another name: its rows (known by
+# FILE:LINE) would be stored again and counted twice (found by a tester: silently).
+# Refused, nothing written; --replace-all (or --replace, of a file of the same name) puts
+# it in the earlier one's place; another body may hold the same file.
+mkdir -p copy
+cp y2020/charges.csv copy/charges.csv
+cp y2020/charges.csv copy/收费-副本.csv
+nb -d idless.db import --body 沈河区 charge copy/收费-副本.csv
+is "$rc:$err" "2:nianbao: copy/收费-副本.csv: the same content as y2020/charges.csv, imported $(date -u +%Y-%m-%d), whose 2 charge rows of 沈河区 are stored: imported from another path they would count twice; nothing imported (to put this file in its place: --replace-all, which removes 沈河区's other charge rows)" \
+   "id-less: a copy under another name refused, naming the file it copies"
+is "$(nbsql idless.db "SELECT count(*) || '|' || sum(amount) FROM records_charge")" "3|40000" "id-less: and nothing of the copy stored"
+nb -d idless.db import --body 沈河区 --dry-run charge copy/charges.csv
+is "$rc" 2 "id-less: a copy in another folder refused, in a dry run too"
+nb -d idless.db import --body 沈河区 --replace charge copy/charges.csv
+is "$rc:$(nbsql idless.db "SELECT count(*) || '|' || sum(amount) FROM records_charge")" "0:2|35000" \
+   "id-less: --replace of the copy of the same name: in its place (and y2021's charges.csv gone: a file of its name)"
+nb -d idless.db import --body 沈河区 charge y2020/charges.csv
+is "$rc" 2 "id-less: and now the first file is the copy"
+nb -d idless.db import --body 沈河区 --replace-all charge copy/收费-副本.csv
+is "$rc:$(nbsql idless.db "SELECT count(*) || '|' || sum(amount) FROM records_charge")" "0:2|35000" \
+   "id-less: --replace-all: the copy in the place of every other charge row of the body"
+nb -d idless.db import --body 和平区 charge copy/charges.csv
+is "$rc:$(nbsql idless.db "SELECT count(*) FROM records_charge")" "0:4" "id-less: the same file for another body: stored"
+# the file as last imported: a row cut from it, the others unchanged (which keep the
+# source of the import that wrote them), then copied
+printf '日期,金额\n2020-06-01,10\n2020-07-01,20\n' >cut.csv
+nb -d idless.db import --body 河西区 charge cut.csv
+sed -i '$d' cut.csv
+nb -d idless.db import --body 河西区 charge cut.csv
+cp cut.csv copy/cut.csv
+nb -d idless.db import --body 河西区 charge copy/cut.csv
+is "$rc:$(printf '%s\n' "$err" | grep -o 'whose [0-9]* charge rows* of 河西区 [a-z]* stored')" "2:whose 1 charge row of 河西区 is stored" \
+   "id-less: a copy of a file whose rows an import left unchanged: refused, its rows counted"
 # ---- rows with ids: an id corrected in a file leaves its old row, and a note says so ----
 printf '编号,收到日期,申请人类型\nR-1,2020-01-05,自然人\nR-2,2020-01-06,企业\nR-3,2020-01-07,自然人\n' >fix.csv
 nb -d fix.db init

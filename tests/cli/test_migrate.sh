@@ -17,7 +17,8 @@ printf '日期,类型\n2020-01-01,放假\n' >h.csv
 
 old() { export NB_TEST_SCHEMA=8; NB_BIN=$CAT nb "$@"; unset NB_TEST_SCHEMA; }
 NINE="  9: records keep their coded values in the packed columns alone; each kind's table is keyed by body and id (the store about half the size)"
-# ---- version 1 to 9 ----
+TEN="  10: the files of records without ids keep a digest of their content (a copy of one imported from another path is refused)"
+# ---- version 1 to 10 ----
 old -d s.db init
 is "$rc:$out" "0:created store s.db (schema version 8)" "(the test build as the nianbao of version 8)"
 old -d s.db import --body 沈河区 request r.csv
@@ -45,12 +46,12 @@ as_v2() {
 as_v2 s.db
 sqlite3 s.db "DROP INDEX source_canonical; ALTER TABLE source DROP COLUMN canonical; PRAGMA user_version = 1"
 nb -d s.db import --body 沈河区 holiday h.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 9: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 1, this nianbao uses version 10: bring it up to date with 'nianbao init -d s.db'" \
    "an older store: refused, naming the command that updates it"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
 is "$rc" 2 "an older store: report refused too"
 nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 1 to 9:
+is "$rc:$out" "0:upgraded store s.db from schema version 1 to 10:
   2: source files keep their canonical path (an id-less file is known by it)
   3: bodies have a code and may be roll-ups; imported figures, declared years, the history of regenerations
   4: packed columns of the records' coded fields, which tabulation reads (made from the records)
@@ -58,7 +59,8 @@ is "$rc:$out" "0:upgraded store s.db from schema version 1 to 9:
   6: the digest of each body's records of each kind is kept until they change
   7: the cells of a body's last run of a year are kept as one text
   8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again
-  9: records keep their coded values in the packed columns alone; each kind's table is keyed by body and id (the store about half the size)" \
+  9: records keep their coded values in the packed columns alone; each kind's table is keyed by body and id (the store about half the size)
+  10: the files of records without ids keep a digest of their content (a copy of one imported from another path is refused)" \
    "init upgrades it and says what changed, step by step"
 nb -d fresh.db init
 is "$(schema s.db)" "$(schema fresh.db)" "a migrated store has the schema of a new one"
@@ -74,14 +76,15 @@ is "$rc" 0 "the migrated store imports"
 nb -d s.db import --body 沈河区 holiday h.csv
 is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported again replaces its rows"
 
-# ---- version 2 to 9 (the body tree, figures, the history of regenerations, packs, digests) ----
+# ---- version 2 to 10 (the body tree, figures, the history of regenerations, packs, digests) ----
 cp s.db v2.db
+sqlite3 v2.db "ALTER TABLE source DROP COLUMN digest" # (what step 10 brought)
 as_v2 v2.db
 nb -d v2.db init
-is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 9 has the schema of a new one"
+is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 10 has the schema of a new one"
 is "$(sqlite3 v2.db "SELECT name, rollup, code IS NULL FROM body")" "沈河区|0|1" "its bodies are kept, not roll-ups, without a code"
 
-# ---- version 4 to 9: the packed parts' statistics before their data; the kept digests ----
+# ---- version 4 to 10: the packed parts' statistics before their data; the kept digests ----
 parts() { sqlite3 "$1" "SELECT kind, body, rid_lo, rid_hi, n, hex(stats), hex(data) FROM pack ORDER BY kind, body, rid_lo"; }
 cp v8.db v4.db
 old -d v4.db import --body 大东区 request r.csv
@@ -96,16 +99,17 @@ sqlite3 v4.db "DROP TABLE digest; CREATE TABLE pack_old(kind TEXT NOT NULL, body
 is "$(sqlite3 v4.db "SELECT group_concat(name) FROM pragma_table_info('pack')")" "kind,body,rid_lo,rid_hi,n,data,stats" \
    "(the version 4 layout: data before stats)"
 nb -d v4.db report --body 沈河区 --year 2020 --to json --out o4
-is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 9: bring it up to date with 'nianbao init -d v4.db'" \
+is "$rc:$err" "2:nianbao: v4.db: store has schema version 4, this nianbao uses version 10: bring it up to date with 'nianbao init -d v4.db'" \
    "a version 4 store: refused until init"
 nb -d v4.db init
-is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 9:
+is "$rc:$out" "0:upgraded store v4.db from schema version 4 to 10:
   5: the packed parts keep their statistics before their data (read without it)
   6: the digest of each body's records of each kind is kept until they change
   7: the cells of a body's last run of a year are kept as one text
   8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again
-  9: records keep their coded values in the packed columns alone; each kind's table is keyed by body and id (the store about half the size)" "init moves the statistics"
-is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 9 has the schema of a new one"
+  9: records keep their coded values in the packed columns alone; each kind's table is keyed by body and id (the store about half the size)
+  10: the files of records without ids keep a digest of their content (a copy of one imported from another path is refused)" "init moves the statistics"
+is "$(schema v4.db)" "$(schema fresh.db)" "a version 4 store brought to 10 has the schema of a new one"
 is "$(parts v4.db)" "$before" "every part the same, byte for byte (made again from the rows before step 9)"
 nb -d v4.db init --verify
 is "$rc" 0 "and they match the records"
@@ -113,7 +117,7 @@ nb -d v4.db report --body 大东区 --year 2020 --to json --out o4
 is "$rc:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["requests"]["new"]["total"])' o4/大东区-2020.json)" \
    "0:2" "the migrated store makes the report"
 
-# ---- version 6 to 9: the cells of the last run of a year, a row each before ----
+# ---- version 6 to 10: the cells of the last run of a year, a row each before ----
 # (the cells a regeneration of the same records keeps, from a store of today)
 nb -d cur.db init
 nb -d cur.db import --body 沈河区 request r.csv
@@ -143,11 +147,12 @@ db.commit()
 PY
 is "$(sqlite3 v6.db "SELECT count(*) > 100 FROM run_value WHERE year = 2020")" 1 "(the version 6 store: its cells a row each)"
 nb -d v6.db init
-is "$rc:$out" "0:upgraded store v6.db from schema version 6 to 9:
+is "$rc:$out" "0:upgraded store v6.db from schema version 6 to 10:
   7: the cells of a body's last run of a year are kept as one text
   8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again
-  9: records keep their coded values in the packed columns alone; each kind's table is keyed by body and id (the store about half the size)" "init keeps the cells as one text"
-is "$(schema v6.db)" "$(schema fresh.db)" "a version 6 store brought to 9 has the schema of a new one"
+$NINE
+$TEN" "init keeps the cells as one text"
+is "$(schema v6.db)" "$(schema fresh.db)" "a version 6 store brought to 10 has the schema of a new one"
 is "$(sqlite3 v6.db "SELECT hex(cells) FROM run_cells WHERE year = 2020")" "$cells" \
    "the cells of 2020 as the regeneration kept them, byte for byte (the next one that changes none writes none)"
 cat >cells.lua <<'LUA'
@@ -164,22 +169,23 @@ c\\d"
 "t\9r\9blank"=false
 "t\9r\9empty"=""' "the other year's cells, their tabs, line feeds and backslashes, blank and empty, read back"
 
-# ---- version 7 to 9: the kept digests, made without the records' provenance, made again ----
+# ---- version 7 to 10: the kept digests, made without the records' provenance, made again ----
 cp v8.db v7.db
 old -d v7.db init --verify
 is "$(sqlite3 v7.db "SELECT count(*) > 0 FROM digest WHERE hash IS NOT NULL")" 1 "(digests kept)"
 # as version 7 kept them: another hash (of the fields alone)
 sqlite3 v7.db "UPDATE digest SET hash = randomblob(length(hash)) WHERE hash IS NOT NULL; PRAGMA user_version = 7"
 nb -d v7.db init
-is "$rc:$out" "0:upgraded store v7.db from schema version 7 to 9:
+is "$rc:$out" "0:upgraded store v7.db from schema version 7 to 10:
   8: the digest of a body's records covers their sources, lines and raw values (a rule may name them); the kept ones are made again
-  9: records keep their coded values in the packed columns alone; each kind's table is keyed by body and id (the store about half the size)" \
+$NINE
+$TEN" \
    "init says the digests are made again"
 is "$(sqlite3 v7.db "SELECT count(*) FROM digest WHERE hash IS NOT NULL")" 0 "none kept after it"
 nb -d v7.db init --verify
 is "$rc" 0 "and the store verifies"
 
-# ---- version 8 to 9: the coded values leave the rows for the packed columns alone ----
+# ---- version 8 to 10: the coded values leave the rows for the packed columns alone ----
 # a store of version 8 whose parts are wrong (damaged, one body's gone): the migration makes
 # them again from the rows, the last time the rows hold the values
 cp v8.db w8.db
@@ -187,9 +193,10 @@ old -d w8.db import --body 大东区 request r.csv
 old -d w8.db import --body 大东区 holiday h.csv
 sqlite3 w8.db "UPDATE pack SET data = x'01' WHERE body = 1; DELETE FROM pack WHERE body = 2 AND kind = 'holiday'"
 nb -d w8.db init
-is "$rc:$out" "0:upgraded store w8.db from schema version 8 to 9:
-$NINE" "init narrows the tables"
-is "$(schema w8.db)" "$(schema fresh.db)" "a version 8 store brought to 9 has the schema of a new one"
+is "$rc:$out" "0:upgraded store w8.db from schema version 8 to 10:
+$NINE
+$TEN" "init narrows the tables"
+is "$(schema w8.db)" "$(schema fresh.db)" "a version 8 store brought to 10 has the schema of a new one"
 is "$(sqlite3 w8.db "SELECT count(*) FROM pragma_table_info('request') WHERE name IN ('received', 'applicant', 'closed', 'outcome', 'channel')")" 0 \
    "the table keeps no coded value"
 is "$(nbsql w8.db "SELECT b.name || ' ' || r.id || ' ' || r.received || ' ' || d.code || ' ' || coalesce(r.closed, '-') FROM records_request r JOIN body b ON b.id = r.body JOIN dict d ON d.id = r.applicant ORDER BY 1")" "大东区 A1 20200105 person 20200120
@@ -207,15 +214,15 @@ is "$rc:$out" "0:r.csv: 2 rows read, 0 inserted, 0 updated, 2 unchanged, 0 refus
 cp v8.db x8.db
 NB_TEST_FAIL_VACUUM=1 NB_BIN=$CAT nb -d x8.db init
 is "$rc" 0 "a VACUUM that fails after the migration: init succeeds"
-like "$out" "^upgraded store x8.db from schema version 8 to 10:" "and says the store was brought up to date"
+like "$out" "^upgraded store x8.db from schema version 8 to 11:" "and says the store was brought up to date"
 like "$out" "^x8.db: the space the old tables took stays in the file, as free pages that new records reuse \(VACUUM failed: x8.db: unknown database no_such_schema\)$" \
      "and that the space stays in the file, and why"
 NB_BIN=$CAT nb -d x8.db init
-is "$rc:$out" "0:opened store x8.db (schema version 10)" "the store is up to date"
+is "$rc:$out" "0:opened store x8.db (schema version 11)" "the store is up to date"
 for opt in --verify --repack; do
     cp v8.db x8o.db
     NB_TEST_FAIL_VACUUM=1 NB_BIN=$CAT nb -d x8o.db init $opt
-    like "$rc:$out" "^0:upgraded store x8o.db from schema version 8 to 10:" "init $opt on an older store: says it brought it up to date"
+    like "$rc:$out" "^0:upgraded store x8o.db from schema version 8 to 11:" "init $opt on an older store: says it brought it up to date"
     like "$out" "^x8o.db: the space the old tables took stays in the file, .*\(VACUUM failed: " "init $opt: and that the space stays"
     like "$out" "^x8o.db: (the packed columns|packed columns written again)" "init $opt: then does its own"
 done
@@ -225,14 +232,14 @@ is "$(NB_BIN=$CAT nbsql x8.db "SELECT r.id || ' ' || r.received FROM records_req
 A2 20200201" "its records kept"
 is "$([ "$(sqlite3 x8.db "PRAGMA freelist_count")" -gt 0 ] && echo some)" some "(its free pages left in the file)"
 
-# ---- the test build: one more kind and national value, version 10 ----
+# ---- the test build: one more kind and national value, version 11 ----
 printf '会议日期,议题\n2020-03-01,政务公开\n' >m.csv
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
-is "$rc:$err" "2:nianbao: s.db: store has schema version 9, this nianbao uses version 10: bring it up to date with 'nianbao init -d s.db'" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 10, this nianbao uses version 11: bring it up to date with 'nianbao init -d s.db'" \
    "test build: the store of the released version is refused until init"
 NB_BIN=$CAT nb -d s.db init
-is "$rc:$out" "0:upgraded store s.db from schema version 9 to 10:
-  10: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
+is "$rc:$out" "0:upgraded store s.db from schema version 10 to 11:
+  11: the test build's kind 'meeting' and day type 'halfday'" "test build: init adds the kind and the value"
 NB_BIN=$CAT nb -d s.db import --body 沈河区 meeting m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "test build: the new kind imports"
 printf '日期,类型\n2020-01-01,放假\n2020-01-02,半天\n' >h2.csv
@@ -246,6 +253,6 @@ NB_BIN=$CAT nb -d cat.db init
 is "$(schema s.db)" "$(schema cat.db)" "test build: a migrated store has the schema of a new one"
 is "$(dict s.db)" "$(dict cat.db)" "test build: and its dictionary"
 nb -d s.db report --body 沈河区 --year 2020 --to json --out o
-is "$rc:$err" "2:nianbao: s.db: store has schema version 10; this nianbao knows versions up to 9 (use a newer nianbao)" \
+is "$rc:$err" "2:nianbao: s.db: store has schema version 11; this nianbao knows versions up to 10 (use a newer nianbao)" \
    "the released build refuses the newer store"
 finish

@@ -335,6 +335,41 @@ static void test_texts_sources(nb_store *s)
           "source: recorded");
     CHECK_STR(sql_text(s->db, "SELECT path || '|' || kind || '|' || encoding FROM source"),
               "r.csv|request|UTF-8", "source: fields stored");
+    /* a file's digest, and another file of that content whose rows are stored */
+    CHECK(nb_store_source_digests(s), "source: a new store keeps digests");
+    int64_t a, b;
+    CHECK(nb_store_source(s, "a/c.csv", "/x/a/c.csv", "charge", body, "UTF-8", "", &a, err, sizeof err) == NB_OK &&
+              nb_store_source_digest(s, a, "d1", err, sizeof err) == NB_OK,
+          "source: digest kept");
+    char path[64], when[64];
+    long rows = -1;
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/b/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
+          "source twin: none while the file has no row stored");
+    char sql[300];
+    snprintf(sql, sizeof sql, "INSERT INTO charge(body, id, rid, src, line, raw) VALUES(%lld, 'c.csv:2', 1, %lld, 2, '')",
+             (long long)body, (long long)a);
+    CHECK(sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK, "(a row of it)");
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/b/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 1,
+          "source twin: another file of the same content, a row stored");
+    CHECK_STR(path, "/x/a/c.csv", "source twin: its canonical path");
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/a/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
+          "source twin: not the file itself");
+    CHECK(nb_store_source_twin(s, "charge", "charge", body + 1, "d1", "/x/b/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
+          "source twin: not another body's");
+    /* the file imported again with other content: its latest source decides */
+    CHECK(nb_store_source(s, "a/c.csv", "/x/a/c.csv", "charge", body, "UTF-8", "", &b, err, sizeof err) == NB_OK &&
+              nb_store_source_digest(s, b, "d2", err, sizeof err) == NB_OK,
+          "(the file imported again, changed)");
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/b/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
+          "source twin: not of the file's earlier content");
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d2", "/x/b/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 1,
+          "source twin: of its content as last imported, its rows by any of its sources");
 }
 
 /* The bodies named 层% (the nesting test's own), in name order, joined by ",". */
