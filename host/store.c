@@ -1511,17 +1511,24 @@ int nb_store_source_digests(nb_store *s)
     return nb_store_version(s) >= DIGEST_STEP;
 }
 
-nb_err nb_store_source_digest(nb_store *s, int64_t id, const char *digest, char *err,
-                              size_t errlen)
+/* Sets SQL's one text (?1) of source ID (?2). */
+static nb_err set_source(nb_store *s, const char *sql, int64_t id, const char *text, char *err,
+                         size_t errlen)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "UPDATE source SET digest = ?1 WHERE id = ?2", -1, &st, NULL))
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
         return nb_store_sql_fail(s, err, errlen, "recording a source");
-    sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, id);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "recording a source");
+}
+
+nb_err nb_store_source_digest(nb_store *s, int64_t id, const char *digest, char *err,
+                              size_t errlen)
+{
+    return set_source(s, "UPDATE source SET digest = ?1 WHERE id = ?2", id, digest, err, errlen);
 }
 
 nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, int64_t body,
@@ -1562,14 +1569,7 @@ nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, in
 nb_err nb_store_source_encoding(nb_store *s, int64_t id, const char *encoding, char *err,
                                 size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "UPDATE source SET encoding = ?1 WHERE id = ?2", -1, &st, NULL))
-        return nb_store_sql_fail(s, err, errlen, "recording a source");
-    sqlite3_bind_text(st, 1, encoding, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, id);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? NB_OK : nb_store_sql_fail(s, err, errlen, "recording a source");
+    return set_source(s, "UPDATE source SET encoding = ?1 WHERE id = ?2", id, encoding, err, errlen);
 }
 
 nb_err nb_store_script_put(nb_store *s, int64_t body, const char *role, const char *name,
