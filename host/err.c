@@ -17,6 +17,7 @@ const char *nb_strerror(nb_err e)
     case NB_ERR_OLD: return "store needs an upgrade (nianbao init)";
     case NB_ERR_BUSY: return "store is locked by another process";
     case NB_ERR_LIMIT: return "limit reached";
+    case NB_ERR_INTERRUPTED: return "interrupted";
     case NB_DONE: return "no more rows";
     }
     return "unknown error";

@@ -24,6 +24,7 @@ typedef enum {
     NB_ERR_OLD,      /* store of an older schema: 'nianbao init' brings it up to date */
     NB_ERR_BUSY,     /* the store stayed locked by another process */
     NB_ERR_LIMIT,    /* a size or time limit was reached */
+    NB_ERR_INTERRUPTED, /* stopped by the user (Ctrl-C, SIGTERM) */
     NB_DONE          /* not an error: no more rows */
 } nb_err;
 

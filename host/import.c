@@ -4,6 +4,7 @@
 #include "pack.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -648,6 +649,64 @@ static nb_err refused(import_state *im, char *err, size_t errlen)
     return nb_batch_early_end(im->batch, err, errlen);
 }
 
+/* ---- Ctrl-C ----
+ * An import the user stops (SIGINT, SIGTERM) ends as a failure of the file it is in, at
+ * the next row: the file undone, the files before it committed (nb_import_files), said
+ * ("interrupted"). The handler is the import's only while it runs, and once: a second
+ * signal ends the process as it would have (the store's journal undoes its transaction). */
+static volatile sig_atomic_t stop_signal; /* the signal that asked to stop, or 0 */
+static int guard_depth;                   /* imports running (nb_import_files's and its files') */
+static struct sigaction int_was, term_was;
+static int int_set, term_set;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+/* Catches SIGINT and SIGTERM while an import runs, where they would end the process. */
+static void guard_on(void)
+{
+    if (guard_depth++ > 0)
+        return;
+    stop_signal = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = SA_RESETHAND; /* the second one ends the process */
+    sigemptyset(&sa.sa_mask);
+    int_set = sigaction(SIGINT, NULL, &int_was) == 0 && int_was.sa_handler == SIG_DFL &&
+              sigaction(SIGINT, &sa, NULL) == 0;
+    term_set = sigaction(SIGTERM, NULL, &term_was) == 0 && term_was.sa_handler == SIG_DFL &&
+               sigaction(SIGTERM, &sa, NULL) == 0;
+}
+
+static void guard_off(void)
+{
+    if (--guard_depth > 0)
+        return;
+    if (int_set)
+        sigaction(SIGINT, &int_was, NULL);
+    if (term_set)
+        sigaction(SIGTERM, &term_was, NULL);
+    int_set = term_set = 0;
+}
+
+/* NB_ERR_INTERRUPTED with its message when the user asked to stop, at LINE of the file. */
+static nb_err stopped(const import_state *im, long line, char *err, size_t errlen)
+{
+    if (!stop_signal)
+        return NB_OK;
+    const char *why = stop_signal == SIGINT ? "Ctrl-C" : "SIGTERM";
+    if (line > 0)
+        snprintf(err, errlen, "%s:%ld: interrupted (%s): nothing of this file stored", im->o->path,
+                 line, why);
+    else
+        snprintf(err, errlen, "%s: interrupted (%s) before it: nothing of it stored", im->o->path,
+                 why);
+    return NB_ERR_INTERRUPTED;
+}
+
 /* Reads and imports every row after the header. */
 static nb_err read_rows(import_state *im, char *err, size_t errlen)
 {
@@ -659,6 +718,8 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
         nb_err rs = nb_reader_next(im->r, &n, &fields, &line, rerr, sizeof rerr);
         if (rs == NB_DONE)
             return NB_OK;
+        if (stop_signal)
+            return stopped(im, line, err, errlen);
         im->st->read++;
         if (rs == NB_ERR_IO || rs == NB_ERR_NOMEM) { /* the file, not a row, failed */
             snprintf(err, errlen, "%s:%ld: %s", im->o->path, line, rerr);
@@ -1055,14 +1116,28 @@ static nb_err unknown_kind(const char *kind, char *err, size_t errlen)
     return NB_ERR_INPUT;
 }
 
+static nb_err import_one(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char *err,
+                         size_t errlen);
+
 nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char *err,
                  size_t errlen)
+{
+    guard_on();
+    nb_err rc = import_one(s, o, st, err, errlen);
+    guard_off();
+    return rc;
+}
+
+static nb_err import_one(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char *err,
+                         size_t errlen)
 {
     /* A dry run writes too, in the transaction it rolls back: the rows written are how
      * a later row's id is known to repeat an earlier one, and --replace counts what
      * it would remove. So does a file once a row was refused. */
     import_state im = {.s = s, .o = o, .st = st};
     memset(st, 0, sizeof *st);
+    if (stopped(&im, 0, err, errlen)) /* during the file before */
+        return NB_ERR_INTERRUPTED;
     if (!(im.k = nb_kind_find(o->kind)))
         return unknown_kind(o->kind, err, errlen);
     if (nb_store_owns_file(s, o->path)) {
@@ -1152,8 +1227,20 @@ static long long file_size(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
 }
 
+static nb_err import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
+                           nb_import_each_fn each, void *ud, char *err, size_t errlen);
+
 nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
                        nb_import_each_fn each, void *ud, char *err, size_t errlen)
+{
+    guard_on();
+    nb_err rc = import_files(s, o, paths, n, each, ud, err, errlen);
+    guard_off();
+    return rc;
+}
+
+static nb_err import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
+                           nb_import_each_fn each, void *ud, char *err, size_t errlen)
 {
     nb_import_opts one = *o;
     int stop = 0;

@@ -162,6 +162,7 @@ static const char *failure_name(nb_err e)
     case NB_ERR_IO: return "io";
     case NB_ERR_NOMEM: return "nomem";
     case NB_ERR_LIMIT: return "limit";
+    case NB_ERR_INTERRUPTED: return "interrupted";
     default: return "store";
     }
 }

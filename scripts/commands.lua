@@ -30,6 +30,7 @@ commands.statuses = {
   { "1", "error-level checks failed" },
   { "2", "bad usage or bad input (nothing of the bad input was written; of several files, the good ones are)" },
   { "3", "the store stayed locked by another process (nothing was written)" },
+  { "130", "an import interrupted (Ctrl-C, SIGTERM): the file it was in not written, the files before it are" },
 }
 
 -- ---- option checks ----
@@ -267,7 +268,7 @@ end
 
 -- The exit status of a failed import.
 local function failure_status(res)
-  return res and res.failure == "busy" and 3 or 2
+  return res and (res.failure == "busy" and 3 or res.failure == "interrupted" and 130) or 2
 end
 
 -- The summary line of an import:
