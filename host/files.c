@@ -1,6 +1,7 @@
 /* files.c - bounded reads of regular files. */
 #include "files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -181,4 +182,33 @@ int nb_path_within(const char *path, const char *root)
     if (strcmp(r, "/") == 0)
         return 1;
     return strncmp(p, r, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+nb_err nb_dir_folders(const char *dir, size_t max, nb_buf *b, size_t *n, char *err,
+                      size_t errlen)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT)
+            return NB_OK;
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return NB_ERR_IO;
+    }
+    int fd = dirfd(d);
+    struct dirent *e;
+    nb_err rc = NB_OK;
+    while (*n < max && (e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] == '.' || fstatat(fd, e->d_name, &st, 0) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (nb_buf_add(b, e->d_name, strlen(e->d_name) + 1) != 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = NB_ERR_NOMEM;
+            break;
+        }
+        ++*n;
+    }
+    closedir(d);
+    return rc;
 }

@@ -47,6 +47,12 @@ int nb_path_resolve(const char *path, char *out);
 /* 1 when PATH (resolved) lies in folder ROOT (resolved), or is it. */
 int nb_path_within(const char *path, const char *root);
 
+/* The folders directly in folder DIR (not "." or "..", nor names starting with "."), at
+ * most MAX, into B: each name with its NUL, in no order; their count into *N. NB_OK (a
+ * DIR that is not there has none), or NB_ERR_IO / NB_ERR_NOMEM with ERR. */
+nb_err nb_dir_folders(const char *dir, size_t max, nb_buf *b, size_t *n, char *err,
+                      size_t errlen);
+
 /* "a FIFO", "a device", "a folder", ...: what kind of file MODE is. */
 const char *nb_file_kind(unsigned mode);
 

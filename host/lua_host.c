@@ -83,6 +83,34 @@ static int h_read_file(lua_State *L)
     return 1;
 }
 
+/* host.folders(dir) -> { name, … } (sorted; none when DIR is not there) | nil, message: the
+ * folders in DIR, at most 100,000 (regen looks for the folders of bodies gone). */
+static int h_folders(lua_State *L)
+{
+    const char *dir = luaL_checkstring(L, 1);
+    nb_buf *b = owned_buf(L); /* freed with it whatever happens */
+    size_t n;
+    char err[1024];
+    if (nb_dir_folders(dir, 100000, b, &n, err, sizeof err) != NB_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_createtable(L, (int)n, 0);
+    const char *p = b->data;
+    for (size_t i = 0; i < n; i++, p += strlen(p) + 1) {
+        lua_pushstring(L, p);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    /* in byte order (as `ls` in the C locale) */
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, -3);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    return 1;
+}
+
 /* host.read_bytes(path) -> bytes | nil, message: a regular file of at most 16 MiB, as it
  * is (a page named on the command line, wherever it is, in whatever encoding). */
 static int h_read_bytes(lua_State *L)
@@ -582,6 +610,7 @@ static const luaL_Reg host_funcs[] = {
     {"count_instructions", h_count_instructions},
     {"set_store", h_set_store},
     {"open", h_open},       {"read_file", h_read_file}, {"read_bytes", h_read_bytes},
+    {"folders", h_folders},
     {"fail", h_fail},
     {"run", h_run},         {"isatty", h_isatty},       {"eprint", h_eprint},
     {"cpus", h_cpus},

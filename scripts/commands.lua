@@ -1024,6 +1024,20 @@ local function run_regen(c)
   for _, l in ipairs(result.left) do
     print(string.format("kept %s: the report of %d, of an earlier run (no data of %d makes one now)", l.dir, l.year, l.year))
   end
+  -- a folder of an earlier run whose body is no longer in the store (deleted, renamed):
+  -- left, and said (found by a tester: its reports lay beside the current ones unsaid)
+  if not c.opt.body then
+    local ours = {}
+    for _, b in ipairs(c.store:bodies()) do ours[regen.safe_name(b.name)] = true end
+    for _, f in ipairs(c.host.folders(out) or {}) do
+      local text = not ours[f] and c.host.read_file(out .. "/" .. f .. "/manifest.json")
+      local m = text and nianbao.decode_json(text)
+      if type(m) == "table" and type(m.body) == "string" then
+        print(string.format("kept %s/%s: the reports of %s, of an earlier run: no longer a body of the store "
+          .. "(remove the folder when they are not wanted)", out, f, m.body))
+      end
+    end
+  end
   local t = result.times
   local current = 0
   for _, r in ipairs(result.reports) do if r.current then current = current + 1 end end

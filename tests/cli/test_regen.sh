@@ -487,4 +487,18 @@ is "$rc:$err" "2:nianbao: 机关07 2019: boom.lua:3: boom" "regen in one process
 nb -d many.db regen --jobs 2 --to json --out boomg
 is "$rc:$err" "2:nianbao: 机关07 2019: boom.lua:3: boom" "regen in workers: the same"
 nb -d many.db delete --body 机关07 script boom.lua
+# ---- a body deleted: its folder of an earlier run is left, and said ----
+printf '%s\n' '编号,收到日期,申请人类型,办结日期,办理结果' 'A1,2020-01-05,自然人,2020-01-20,予以公开' >gone.csv
+nb -d gone.db init
+nb -d gone.db import --body 甲 request gone.csv
+nb -d gone.db import --body 乙 request gone.csv
+nb -d gone.db regen --to json --out gone
+nb -d gone.db delete --body 乙 --force
+mkdir gone/notes # a folder of the user's: not a body's (no manifest)
+nb -d gone.db regen --to json --out gone
+is "$rc:$(printf '%s\n' "$out" | grep '^kept')" "0:kept gone/乙: the reports of 乙, of an earlier run: no longer a body of the store (remove the folder when they are not wanted)" \
+   "regen: a deleted body's folder kept and named (not the user's own folder)"
+check "regen: and its report still there" test -f gone/乙/乙-2020.json
+nb -d gone.db regen --body 甲 --to json --out gone
+is "$(printf '%s\n' "$out" | grep -c '^kept')" 0 "regen --body: other folders not looked at"
 finish
