@@ -6,6 +6,8 @@
 #include "util.h"
 
 #include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +288,39 @@ static void test_text_utf8(void)
 
 /* nb_file_read: files of sizes about the buffer's (255: its NUL fills 256 exactly), an empty
  * one, one over the limit, and not a regular file. */
+static void test_dir_folders(void)
+{
+    char dir[] = "/tmp/nb_test_dirXXXXXX", sub[64], file[64];
+    CHECK(mkdtemp(dir) != NULL, "(a folder)");
+    snprintf(sub, sizeof sub, "%s/甲", dir);
+    CHECK(mkdir(sub, 0700) == 0, "(a folder in it)");
+    snprintf(sub, sizeof sub, "%s/.hidden", dir);
+    CHECK(mkdir(sub, 0700) == 0, "(a hidden one)");
+    snprintf(file, sizeof file, "%s/file.txt", dir);
+    FILE *f = fopen(file, "w");
+    if (f)
+        fclose(f);
+    nb_buf b = {0};
+    size_t n = 9;
+    char err[256];
+    CHECK(nb_dir_folders(dir, 10, &b, &n, err, sizeof err) == NB_OK && n == 1 && strcmp(b.data, "甲") == 0,
+          "nb_dir_folders: the folders alone, not a file, not a hidden one");
+    nb_buf_free(&b);
+    memset(&b, 0, sizeof b);
+    CHECK(nb_dir_folders(dir, 0, &b, &n, err, sizeof err) == NB_OK && n == 0, "nb_dir_folders: at most MAX");
+    CHECK(nb_dir_folders("/nonexistent/nb", 10, &b, &n, err, sizeof err) == NB_OK && n == 0,
+          "nb_dir_folders: a folder not there has none");
+    CHECK(nb_dir_folders(file, 10, &b, &n, err, sizeof err) == NB_ERR_IO && strstr(err, "file.txt"),
+          "nb_dir_folders: a file is not a folder: an error naming it");
+    nb_buf_free(&b);
+    remove(file);
+    snprintf(sub, sizeof sub, "%s/甲", dir);
+    rmdir(sub);
+    snprintf(sub, sizeof sub, "%s/.hidden", dir);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 static void test_file_read(void)
 {
     char path[] = "/tmp/nb_test_readXXXXXX";
@@ -385,5 +420,6 @@ int main(void)
     test_trim();
     test_map_buf();
     test_file_read();
+    test_dir_folders();
     T_DONE();
 }
