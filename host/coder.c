@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Distinct unknown values remembered with their counts; more are only counted. */
 #define MAX_UNKNOWN 1000
@@ -25,6 +26,8 @@ struct nb_coder {
     const nb_kind *k;
     const nb_mapping *map;
     int allow_serial;
+    int latest;                /* the latest date a record may have (YYYYMMDD): a year ahead */
+    char latest_why[80];       /* and why a later one is refused */
     int col_of[NB_MAX_FIELDS]; /* column of each field, -1 when absent */
     int id_col;
     int body_col;              /* column naming each row's body, -1 when absent */
@@ -67,6 +70,20 @@ nb_err nb_coder_new(nb_store *s, const nb_kind *k, const nb_mapping *map, int al
     c->k = k;
     c->map = map;
     c->allow_serial = allow_serial;
+    /* A date more than a year from today is a typo (2202 for 2022): no record has one, and
+       a calendar of holidays is published a year ahead at most. */
+    time_t now = time(NULL);
+    struct tm tm;
+    if (localtime_r(&now, &tm)) {
+        int y = tm.tm_year + 1900 + 1, m = tm.tm_mon + 1, d = tm.tm_mday;
+        if (m == 2 && d == 29)
+            d = 28;
+        c->latest = y * 10000 + m * 100 + d;
+        snprintf(c->latest_why, sizeof c->latest_why, "more than a year from today (after %04d-%02d-%02d)",
+                 y, m, d);
+    } else {
+        c->latest = 99991231;
+    }
     c->id_col = -1;
     c->body_col = -1;
     for (int f = 0; f < NB_MAX_FIELDS; f++) {
@@ -463,6 +480,10 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
     case NB_F_DATE:
         if (nb_date_parse(v, c->allow_serial, &ymd, &why) != 0)
             break;
+        if (ymd > c->latest) {
+            why = c->latest_why;
+            break;
+        }
         rec->ival[f] = ymd;
         /* a date written YYYY-MM-DD that parsed is the canonical form itself (most files):
            not formatted again to compare */

@@ -225,6 +225,13 @@ refused "2020-02-30" nodate.csv \
     "nodate.csv: 1 row read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "nodate.csv:2: field 'received': no such date (2020-02-30)"
 
+# a date more than a year from today: a typo (2202 for 2022; found by a tester: stored)
+ahead=$(( $(date +%Y) + 1 ))$(date +-%m-%d | sed 's/-02-29$/-02-28/')
+printf '%s\n' "$H" 'B1,2202-01-05,自然人,,' "B2,2020-01-05,自然人,$ahead,1" >future.csv
+refused "a date a year ahead" future.csv \
+    "future.csv: 2 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
+    "future.csv:2: field 'received': more than a year from today (after $ahead) (2202-01-05)"
+
 printf '%s\n' '编号,申请人类型,办结日期,办理结果' 'B1,自然人,,' >nocol.csv
 refused "missing required column" nocol.csv "" \
     "nocol.csv:1: missing required column 'received' (收到日期)

@@ -454,10 +454,10 @@ static void test_kept(nb_store *s)
           "kept: the years asked again: the same, no statement prepared");
 
     /* kept across a write: a new record read by the kept statement */
-    import(s, "request", "甲", "编号,收到日期,申请人类型\nK1,2030-07-15,自然人\n");
+    import(s, "request", "甲", "编号,收到日期,申请人类型\nK1,2026-07-15,自然人\n");
     column(s, "request", 0, got, sizeof got);
     char day[32];
-    snprintf(day, sizeof day, ":%lld", (long long)nb_pack_day(20300715));
+    snprintf(day, sizeof day, ":%lld", (long long)nb_pack_day(20260715));
     CHECK(records(got) == records(all) + 1 && strstr(got, day) && !strstr(all, day),
           "kept: a record imported since is read");
 }
