@@ -18,10 +18,15 @@ local report = {}
 --- which the escapes and a long name's end use; a leading dot) as %XX, so that two bodies
 --- never share a name (甲/乙 is 甲%2F乙, 甲_乙 stays); past 120 bytes, cut at a character and
 --- ended by ~ and 8 hex digits of the name's SHA-256 (a file name stays under the file
---- systems' 255 bytes).
+--- systems' 255 bytes). A name Windows keeps for a device (CON, PRN, AUX, NUL, COM1-9,
+--- LPT1-9, in any case, alone or before a dot) has its first letter escaped, and a trailing
+--- dot, which Windows drops, is escaped too.
+local devices = { CON = true, PRN = true, AUX = true, NUL = true }
+for i = 1, 9 do devices["COM" .. i], devices["LPT" .. i] = true, true end
 function report.safe_name(s)
   local out = s:gsub("[%c%s/\\:*?\"<>|%%~]", function(c) return string.format("%%%02X", c:byte()) end)
-  out = out:gsub("^%.", "%%2E")
+  out = out:gsub("^%.", "%%2E"):gsub("%.$", "%%2E")
+  if devices[(out:match("^[^.]*")):upper()] then out = string.format("%%%02X", out:byte(1)) .. out:sub(2) end
   if #out > 120 then -- a long name: cut at a character, made unique by its digest
     local cut = 100
     while cut > 0 and out:byte(cut + 1) >= 0x80 and out:byte(cut + 1) < 0xC0 do cut = cut - 1 end

@@ -392,16 +392,17 @@ printf '%s\n' "编号,收到日期,申请人类型,办结日期,办理结果,机
   'N2,2020-03-01,自然人,2020-03-10,1,甲/乙' 'N3,2020-03-01,自然人,2020-03-10,1,甲_乙' \
   'N4,2020-03-01,自然人,2020-03-10,1,..' "N5,2020-03-01,自然人,2020-03-10,1,$long" \
   'N6,2020-03-01,自然人,2020-03-10,1,甲%2F乙' 'N7,2020-03-01,自然人,2020-03-10,1,a b' \
-  "N8,2020-03-01,自然人,2020-03-10,1,$(awk 'BEGIN { for (i = 0; i < 33; i++) printf "长" }')~$(printf '%s' "$long" | sha256sum | cut -c1-8)" >names.csv
+  "N8,2020-03-01,自然人,2020-03-10,1,$(awk 'BEGIN { for (i = 0; i < 33; i++) printf "长" }')~$(printf '%s' "$long" | sha256sum | cut -c1-8)" \
+  'N9,2020-03-01,自然人,2020-03-10,1,CON' 'N10,2020-03-01,自然人,2020-03-10,1,甲.' >names.csv
 nb -d names.db init
 nb -d names.db import request names.csv
 nb -d names.db regen --to json --out names
 is "$rc" 0 "regen of bodies with odd names"
 folders=$(cd names && ls | LC_ALL=C sort | sed 's/长长*/长…/' | tr '\n' ' ')
-is "$folders" "%2E. a%20b 甲%252F乙 甲%2F乙 甲_乙 长…%7E$(printf '%s' "$long" | sha256sum | cut -c1-8) 长…~$(printf '%s' "$long" | sha256sum | cut -c1-8) " \
-   "a folder each: the characters a file name cannot hold as %XX, a leading dot too, a long name cut with its digest"
+is "$folders" "%2E%2E %43ON a%20b 甲%252F乙 甲%2E 甲%2F乙 甲_乙 长…%7E$(printf '%s' "$long" | sha256sum | cut -c1-8) 长…~$(printf '%s' "$long" | sha256sum | cut -c1-8) " \
+   "a folder each: the characters a file name cannot hold as %XX, a leading and a trailing dot too, a Windows device name (CON) its first letter, a long name cut with its digest"
 is "$(json names/甲%2F乙/甲%2F乙-2020.json new) $(json names/甲_乙/甲_乙-2020.json new)" "2 1" "甲/乙 and 甲_乙: each its own report"
-is "$(find names -name manifest.json | wc -l)" 7 "and its own manifest (a name made like a long name's end: ~ written %7E)"
+is "$(find names -name manifest.json | wc -l)" 9 "and its own manifest (a name made like a long name's end: ~ written %7E)"
 nb -d names.db report --body 甲/乙 --year 2020 --to json --out one
 is "$rc:$(ls one)" "0:甲%2F乙-2020.json" "report names its file the same way"
 # ---- a record's provenance is part of what its reports read ----
