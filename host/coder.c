@@ -70,8 +70,9 @@ nb_err nb_coder_new(nb_store *s, const nb_kind *k, const nb_mapping *map, int al
     c->k = k;
     c->map = map;
     c->allow_serial = allow_serial;
-    /* A date more than a year from today is a typo (2202 for 2022): no record has one, and
-       a calendar of holidays is published a year ahead at most. */
+    /* A date more than a year from today is a typo (2202 for 2022): no event of a record
+       lies that far ahead, and a calendar of holidays is published a year ahead at most
+       (but a field the catalogue marks: a document's planned repeal). */
     time_t now = time(NULL);
     struct tm tm;
     if (localtime_r(&now, &tm)) {
@@ -480,7 +481,7 @@ static int code_field(nb_coder *c, int f, const char *v, const char *file, long 
     case NB_F_DATE:
         if (nb_date_parse(v, c->allow_serial, &ymd, &why) != 0)
             break;
-        if (ymd > c->latest) {
+        if (ymd > c->latest && !fd->ahead) {
             why = c->latest_why;
             break;
         }

@@ -104,11 +104,11 @@ const int nb_ndicts = N(nb_dicts);
 /* ---- kinds ---- */
 
 static const nb_field request_fields[] = {
-    {"received", "收到日期", NB_F_DATE, 1, NULL, 1},
-    {"applicant", "申请人类型", NB_F_CAT, 1, "applicant", 1},
-    {"closed", "办结日期", NB_F_DATE, 0, NULL, 1},
-    {"outcome", "办理结果", NB_F_CAT, 0, "outcome", 1},
-    {"channel", "申请方式", NB_F_CAT, 0, NULL, 1},
+    {"received", "收到日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"applicant", "申请人类型", NB_F_CAT, 1, "applicant", 1, 0},
+    {"closed", "办结日期", NB_F_DATE, 0, NULL, 1, 0},
+    {"outcome", "办理结果", NB_F_CAT, 0, "outcome", 1, 0},
+    {"channel", "申请方式", NB_F_CAT, 0, NULL, 1, 0},
 };
 static const nb_rule request_rules[] = {
     {NB_RULE_ORDER, "closed", "received"},
@@ -117,10 +117,10 @@ static const nb_rule request_rules[] = {
 static const nb_flowdef request_flow = {"received", "closed", "outcome", "applicant", 1};
 
 static const nb_field case_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "case_kind", 1},
-    {"filed", "收案日期", NB_F_DATE, 1, NULL, 1},
-    {"concluded", "审结日期", NB_F_DATE, 0, NULL, 1},
-    {"result", "结果", NB_F_CAT, 0, "case_result", 1},
+    {"kind", "类型", NB_F_CAT, 1, "case_kind", 1, 0},
+    {"filed", "收案日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"concluded", "审结日期", NB_F_DATE, 0, NULL, 1, 0},
+    {"result", "结果", NB_F_CAT, 0, "case_result", 1, 0},
 };
 static const nb_rule case_rules[] = {
     {NB_RULE_ORDER, "concluded", "filed"},
@@ -129,11 +129,11 @@ static const nb_rule case_rules[] = {
 static const nb_flowdef case_flow = {"filed", "concluded", "result", "kind", 0};
 
 static const nb_field document_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "document_kind", 1},
-    {"made", "制发日期", NB_F_DATE, 1, NULL, 1},
-    {"published", "公开日期", NB_F_DATE, 0, NULL, 1},
-    {"repealed", "废止日期", NB_F_DATE, 0, NULL, 1},
-    {"title", "标题", NB_F_TEXT, 0, NULL, 1},
+    {"kind", "类型", NB_F_CAT, 1, "document_kind", 1, 0},
+    {"made", "制发日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"published", "公开日期", NB_F_DATE, 0, NULL, 1, 0},
+    {"repealed", "废止日期", NB_F_DATE, 0, NULL, 1, 1},
+    {"title", "标题", NB_F_TEXT, 0, NULL, 1, 0},
 };
 static const nb_rule document_rules[] = {
     {NB_RULE_ORDER, "published", "made"},
@@ -141,39 +141,39 @@ static const nb_rule document_rules[] = {
 };
 
 static const nb_field matter_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "matter_kind", 1},
-    {"listed", "列入日期", NB_F_DATE, 1, NULL, 1},
-    {"delisted", "移出日期", NB_F_DATE, 0, NULL, 1},
-    {"name", "名称", NB_F_TEXT, 0, NULL, 1},
+    {"kind", "类型", NB_F_CAT, 1, "matter_kind", 1, 0},
+    {"listed", "列入日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"delisted", "移出日期", NB_F_DATE, 0, NULL, 1, 0},
+    {"name", "名称", NB_F_TEXT, 0, NULL, 1, 0},
 };
 static const nb_rule matter_rules[] = {
     {NB_RULE_ORDER, "delisted", "listed"},
 };
 
 static const nb_field decision_fields[] = {
-    {"kind", "类型", NB_F_CAT, 1, "decision_kind", 1},
-    {"date", "日期", NB_F_DATE, 1, NULL, 1},
-    {"count", "数量", NB_F_INT, 0, NULL, 1},
+    {"kind", "类型", NB_F_CAT, 1, "decision_kind", 1, 0},
+    {"date", "日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"count", "数量", NB_F_INT, 0, NULL, 1, 0},
 };
 static const nb_field charge_fields[] = {
-    {"date", "日期", NB_F_DATE, 1, NULL, 1},
-    {"amount", "金额", NB_F_MONEY, 1, NULL, 1},
-    {"item", "项目", NB_F_TEXT, 0, NULL, 1},
+    {"date", "日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"amount", "金额", NB_F_MONEY, 1, NULL, 1, 0},
+    {"item", "项目", NB_F_TEXT, 0, NULL, 1, 0},
 };
 static const nb_field purchase_fields[] = {
-    {"date", "日期", NB_F_DATE, 1, NULL, 1},
-    {"amount", "金额", NB_F_MONEY, 1, NULL, 1},
+    {"date", "日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"amount", "金额", NB_F_MONEY, 1, NULL, 1, 0},
 };
 static const nb_field holiday_fields[] = {
-    {"date", "日期", NB_F_DATE, 1, NULL, 1},
-    {"type", "类型", NB_F_CAT, 1, "day_type", 1},
-    {"note", "说明", NB_F_TEXT, 0, NULL, 1},
+    {"date", "日期", NB_F_DATE, 1, NULL, 1, 0},
+    {"type", "类型", NB_F_CAT, 1, "day_type", 1, 0},
+    {"note", "说明", NB_F_TEXT, 0, NULL, 1, 0},
 };
 
 #ifdef NB_TEST_CATALOGUE /* the test build's added kind (tests/cli/test_migrate.sh) */
 static const nb_field meeting_fields[] = {
-    {"date", "会议日期", NB_F_DATE, 1, NULL, 11},
-    {"topic", "议题", NB_F_TEXT, 0, NULL, 11},
+    {"date", "会议日期", NB_F_DATE, 1, NULL, 11, 0},
+    {"topic", "议题", NB_F_TEXT, 0, NULL, 11, 0},
 };
 #endif
 
@@ -204,15 +204,15 @@ const int nb_nkinds = N(nb_kinds);
 
 /* The columns of a bodies file (nianbao import bodies): one row per body. */
 const nb_field nb_body_fields[] = {
-    {"name", "名称|机关|单位|机关名称", NB_F_TEXT, 1, NULL, 3},
-    {"parent", "上级|上级机关|上级单位", NB_F_TEXT, 0, NULL, 3},
-    {"code", "代码|编码|机关代码", NB_F_TEXT, 0, NULL, 3},
-    {"rollup", "汇总", NB_F_CAT, 0, "yes_no", 3},
+    {"name", "名称|机关|单位|机关名称", NB_F_TEXT, 1, NULL, 3, 0},
+    {"parent", "上级|上级机关|上级单位", NB_F_TEXT, 0, NULL, 3, 0},
+    {"code", "代码|编码|机关代码", NB_F_TEXT, 0, NULL, 3, 0},
+    {"rollup", "汇总", NB_F_CAT, 0, "yes_no", 3, 0},
 };
 const int nb_nbody_fields = N(nb_body_fields);
 
 /* The column of a record file that names the body of each row. */
-const nb_field nb_record_body = {"body", "机关|单位", NB_F_TEXT, 0, NULL, 3};
+const nb_field nb_record_body = {"body", "机关|单位", NB_F_TEXT, 0, NULL, 3, 0};
 
 /* ---- lookups ---- */
 

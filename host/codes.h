@@ -49,6 +49,8 @@ typedef struct {
     const char *dict;    /* NB_F_CAT: national dictionary; NULL: open vocabulary (a
                             value is added to the store's dictionary when first met) */
     int since;           /* schema version that added the column */
+    int ahead;           /* NB_F_DATE: 1 when a date may lie more than a year ahead (a
+                            document's planned repeal); other dates that far are typos */
 } nb_field;
 
 typedef enum {

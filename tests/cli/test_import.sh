@@ -231,6 +231,12 @@ printf '%s\n' "$H" 'B1,2202-01-05,自然人,,' "B2,2020-01-05,自然人,$ahead,1
 refused "a date a year ahead" future.csv \
     "future.csv: 2 rows read, 0 inserted, 0 updated, 0 unchanged, 1 refused; nothing written" \
     "future.csv:2: field 'received': more than a year from today (after $ahead) (2202-01-05)"
+# but a document's repeal may be planned years ahead (the example city's has one; the
+# catalogue marks the field)
+printf '类型,制发日期,废止日期,标题,编号\n规章,2020-01-05,2035-12-31,某规定,D1\n' >ahead.csv
+nb -d ahead.db init
+nb -d ahead.db import --body 沈河区 document ahead.csv
+is "$rc:$err" "0:" "a document's repeal years ahead: stored"
 
 printf '%s\n' '编号,申请人类型,办结日期,办理结果' 'B1,自然人,,' >nocol.csv
 refused "missing required column" nocol.csv "" \
