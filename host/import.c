@@ -27,6 +27,7 @@ typedef struct {
     nb_buf last_id;       /* the greatest id of the body's rows so far */
     long brought;         /* its rows in the file, stored: new, updated or found unchanged */
     long in_year;         /* of them, those of the year --year declares (by the kind's period) */
+    char *failed;         /* why the body could not be made ready (its rows are refused), or NULL */
 } target;
 
 typedef struct {
@@ -38,6 +39,7 @@ typedef struct {
     nb_coder *coder;
     char canonical[PATH_MAX]; /* the file's canonical path: its identity */
     char digest[NB_HASH_HEX]; /* its content's SHA-256, for a kind whose id is optional */
+    int fatal;                /* an error of the file, not of a row (a copy of another file) */
     int body_col;         /* the file's body column, -1: every row is --body's */
     target *targets;      /* the bodies met, in order */
     int ntargets;
@@ -454,7 +456,8 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* Refuses a file whose rows are known by FILE:LINE (a kind whose id is optional) when
+/* Refuses a file whose rows are known by FILE:LINE (a kind whose id is optional, a file
+ * without an id column) when
  * another file of the same content has its rows of body NAME still stored: imported from
  * another path, each would be stored again and counted twice (a copy in another folder,
  * the file saved again under another name). Not when --replace-all removes them, nor
@@ -467,19 +470,28 @@ static nb_err refuse_twin(import_state *im, const target *t, const char *name, c
     nb_err rc = nb_store_source_twin(im->s, im->k->name, im->k->table, t->body_id, im->digest,
                                      im->canonical, other, sizeof other, when, sizeof when,
                                      &rows, err, errlen);
+    int same_name = strcmp(base_name(other), base_name(im->canonical)) == 0;
     if (rc || rows == 0 || im->o->replace == NB_REPLACE_ALL ||
-        (im->o->replace == NB_REPLACE_SAME && strcmp(base_name(other), base_name(im->canonical)) == 0))
+        (im->o->replace == NB_REPLACE_SAME && same_name))
         return rc;
     char here[PATH_MAX]; /* a path below the working folder is said from there */
     size_t hl = getcwd(here, sizeof here) ? strlen(here) : 0;
     const char *said = hl > 1 && strncmp(other, here, hl) == 0 && other[hl] == '/' ? other + hl + 1 : other;
     when[10] = '\0'; /* the day */
+    im->fatal = 1;
+    im->st->copy = 1;
+    char how[300];
+    if (same_name)
+        snprintf(how, sizeof how, "--replace, which removes the rows of files of its name");
+    else
+        snprintf(how, sizeof how, "--replace-all, which removes %s's other %s rows", name,
+                 im->k->name);
     snprintf(err, errlen,
              "%s: the same content as %s, imported %s, whose %ld %s row%s of %s %s stored: "
              "imported from another path they would count twice; nothing imported (to put "
-             "this file in its place: --replace-all, which removes %s's other %s rows)",
+             "this file in its place: %s)",
              im->o->path, said, when, rows, im->k->name, rows == 1 ? "" : "s", name,
-             rows == 1 ? "is" : "are", name, im->k->name);
+             rows == 1 ? "is" : "are", how);
     return NB_ERR_INPUT;
 }
 
@@ -489,7 +501,10 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
     int64_t *idx = nb_strmap_get(&im->target_idx, name);
     if (idx) {
         *out = &im->targets[*idx];
-        return NB_OK;
+        if (!im->targets[*idx].failed)
+            return NB_OK;
+        snprintf(err, errlen, "%s", im->targets[*idx].failed); /* as for its first row */
+        return NB_ERR_INPUT;
     }
     nb_async_wait(im->async); /* the body's and source's rows: no group written meanwhile */
     target *nt = realloc(im->targets, (size_t)(im->ntargets + 1) * sizeof *nt);
@@ -504,6 +519,7 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
     memset(t, 0, sizeof *t);
     if (!(t->name = strdup(name))) {
         snprintf(err, errlen, "out of memory");
+        t->failed = strdup(err);
         return NB_ERR_NOMEM;
     }
     const nb_import_opts *o = im->o;
@@ -523,7 +539,7 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
                 o->created(o->created_ud, o->parent);
         }
     }
-    if (!rc && im->digest[0])
+    if (!rc && im->digest[0] && nb_coder_column(im->coder, -1) < 0) /* rows known by FILE:LINE */
         rc = refuse_twin(im, t, name, err, errlen);
     if (!rc)
         rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, t->body_id,
@@ -551,6 +567,12 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
     }
     fit_cache(im);
     *out = t;
+    /* a target that failed stays known as failed: its next rows are refused alike, never
+       written through its missing writer (a crash before) */
+    if (rc && !(t->failed = strdup(err))) {
+        snprintf(err, errlen, "out of memory");
+        rc = NB_ERR_NOMEM;
+    }
     return rc;
 }
 
@@ -577,11 +599,18 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
     int64_t rid = 0;
     target *t = NULL;
     if (*id && body) {
-        /* A refused row's body is not made: its target is taken only when there. */
-        if (!bad && (rc = target_of(im, body, &t, err, errlen)))
-            return rc;
+        /* A refused row's body is not made: its target is taken only when there. A body
+           that cannot be made ready refuses its rows, saying why (a parent that is the
+           body itself); a copy of an earlier file fails the whole file (im->fatal). */
+        if (!bad && (rc = target_of(im, body, &t, err, errlen))) {
+            if (rc != NB_ERR_INPUT || im->fatal)
+                return rc;
+            problem(im, line, "body", err, body);
+            bad = 1;
+            t = NULL;
+        }
         int64_t *idx = bad ? nb_strmap_get(&im->target_idx, body) : NULL;
-        if (idx)
+        if (idx && !im->targets[*idx].failed)
             t = &im->targets[*idx];
         int64_t first = 0;
         int dup = 0;
@@ -732,7 +761,7 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
         if (im->o->progress && im->st->read % 100000 == 0)
             im->o->progress(im->o->progress_ud, im->st->read);
         nb_err rc = do_row(im, fields, n, line, err, errlen);
-        if (rc == NB_ERR_INPUT)
+        if (rc == NB_ERR_INPUT && !im->fatal)
             rc = refused(im, err, errlen);
         if (rc)
             return rc;
@@ -1000,6 +1029,7 @@ static void free_targets(import_state *im)
         nb_writer_free(im->targets[i].writer);
         nb_buf_free(&im->targets[i].last_id);
         free(im->targets[i].name);
+        free(im->targets[i].failed);
     }
     free(im->targets);
     nb_batch_free(im->batch);
@@ -1154,10 +1184,16 @@ static nb_err import_one(nb_store *s, const nb_import_opts *o, nb_import_stats *
     if (!realpath(o->path, im.canonical))
         snprintf(im.canonical, sizeof im.canonical, "%s", o->path);
     /* rows known by FILE:LINE: the file's content tells a copy of it (small files) */
-    if (!im.k->id_required && nb_store_source_digests(s) && nb_sha256_file(o->path, im.digest, rerr, sizeof rerr) != 0) {
-        snprintf(err, errlen, "%s", rerr);
-        nb_reader_close(im.r);
-        return NB_ERR_IO;
+    if (!im.k->id_required && nb_store_source_digests(s)) { /* the file's bytes, and the sheet read */
+        nb_hash h;
+        nb_hash_init(&h);
+        if (nb_hash_file(&h, o->path, rerr, sizeof rerr) != 0) {
+            snprintf(err, errlen, "%s", rerr);
+            nb_reader_close(im.r);
+            return NB_ERR_IO;
+        }
+        nb_hash_str(&h, o->sheet ? o->sheet : "");
+        nb_hash_hex(&h, im.digest);
     }
     struct stat sb;
     im.file_bytes = stat(o->path, &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : -1;

@@ -53,6 +53,8 @@ typedef struct {
                           those --replace removed */
     int body_created;  /* bodies created */
     int problems;      /* diagnostics given (notes not counted) */
+    int copy;          /* 1: the file refused as a copy of another one (NB_ERR_INPUT, ERR
+                          says which): a refused file, not a failure of the command */
 } nb_import_stats;
 
 /* Imports one file. NB_OK when every row was accepted (and, unless dry_run,

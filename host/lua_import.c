@@ -215,7 +215,7 @@ static void push_result(lua_State *L, const import_ud *u, const nb_import_stats 
     lua_setfield(L, -2, "created");
     push_messages(L, u);
     if (rc) {
-        lua_pushstring(L, failure_name(rc));
+        lua_pushstring(L, st->copy ? "copy" : failure_name(rc));
         lua_setfield(L, -2, "failure");
     }
 }

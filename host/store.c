@@ -239,7 +239,8 @@ static const struct {
              NULL /* narrow_step: each kind's table made again */},
     /* 10 */ {"the files of records without ids keep a digest of their content (a copy of one "
               "imported from another path is refused)",
-              "ALTER TABLE source ADD COLUMN digest TEXT;\n"},
+              "ALTER TABLE source ADD COLUMN digest TEXT;\n"
+              "CREATE INDEX source_body_kind ON source(body, kind);\n"},
 #ifdef NB_TEST_CATALOGUE
     /* 11 */ {"the test build's kind 'meeting' and day type 'halfday'", NULL},
 #endif
@@ -1541,11 +1542,12 @@ nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, in
     /* each other file as last imported (its latest source: the rows an import left
        unchanged keep an earlier one's) and the rows of the body from it, by any source */
     snprintf(sql, sizeof sql,
-             "SELECT c, imported, (SELECT count(*) FROM \"%s\" r JOIN source s2 ON s2.id = r.src "
-             "WHERE r.body = ?3 AND s2.kind = ?2 AND s2.body = ?3 AND coalesce(s2.canonical, s2.path) = c) AS n "
+             "SELECT c, imported, n FROM (SELECT c, imported, (SELECT count(*) FROM \"%s\" r "
+             "JOIN source s2 ON s2.id = r.src WHERE r.body = ?3 AND s2.kind = ?2 AND s2.body = ?3 "
+             "AND coalesce(s2.canonical, s2.path) = c) AS n "
              "FROM (SELECT coalesce(canonical, path) AS c, digest, imported, max(id) FROM source "
-             "WHERE kind = ?2 AND body = ?3 GROUP BY c) "
-             "WHERE digest = ?1 AND c IS NOT ?4 AND n > 0 ORDER BY c LIMIT 1",
+             "WHERE body = ?3 AND kind = ?2 GROUP BY c) WHERE digest = ?1 AND c IS NOT ?4) "
+             "WHERE n > 0 ORDER BY c LIMIT 1",
              table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))

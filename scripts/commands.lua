@@ -322,6 +322,11 @@ end
 local function records_outcome(c, path, res, err, detail)
   detail = res or detail
   print_messages(c, path, detail)
+  if not res and detail.failure == "copy" then -- refused as a copy of another file: said, and the next files go on
+    c.host.eprint("nianbao: " .. err)
+    print(summary(path, detail, false, c.opt.dry_run))
+    return 2
+  end
   if not res and (detail.failure ~= "input" or (detail.read == 0 and detail.refused == 0)) then
     return nil, { err = err, status = failure_status(detail) }
   end

@@ -78,7 +78,7 @@ is "$(sqlite3 s.db "SELECT count(*) FROM holiday")" 1 "an id-less file imported 
 
 # ---- version 2 to 10 (the body tree, figures, the history of regenerations, packs, digests) ----
 cp s.db v2.db
-sqlite3 v2.db "ALTER TABLE source DROP COLUMN digest" # (what step 10 brought)
+sqlite3 v2.db "DROP INDEX source_body_kind; ALTER TABLE source DROP COLUMN digest" # (what step 10 brought)
 as_v2 v2.db
 nb -d v2.db init
 is "$rc:$(schema v2.db)" "0:$(schema fresh.db)" "a version 2 store brought to 10 has the schema of a new one"
