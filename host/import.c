@@ -682,7 +682,10 @@ static nb_err refused(import_state *im, char *err, size_t errlen)
  * An import the user stops (SIGINT, SIGTERM) ends as a failure of the file it is in, at
  * the next row: the file undone, the files before it committed (nb_import_files), said
  * ("interrupted"). The handler is the import's only while it runs, and once: a second
- * signal ends the process as it would have (the store's journal undoes its transaction). */
+ * signal ends the process as it would have (the store's journal undoes its transaction).
+ * The stop lasts for the process: every import after it fails at once (a script's loop of
+ * imports stops too), and the command ends by the signal (nb_import_stopped), so that a
+ * shell's loop stops as it does for a command the signal ended. */
 static volatile sig_atomic_t stop_signal; /* the signal that asked to stop, or 0 */
 static int guard_depth;                   /* imports running (nb_import_files's and its files') */
 static struct sigaction int_was, term_was;
@@ -693,12 +696,16 @@ static void on_stop(int sig)
     stop_signal = sig;
 }
 
+int nb_import_stopped(void)
+{
+    return stop_signal;
+}
+
 /* Catches SIGINT and SIGTERM while an import runs, where they would end the process. */
 static void guard_on(void)
 {
     if (guard_depth++ > 0)
         return;
-    stop_signal = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;

@@ -75,6 +75,10 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
 typedef int (*nb_import_each_fn)(void *ud, int i, nb_err rc, const nb_import_stats *st,
                                  const char *err);
 
+/* The signal (SIGINT, SIGTERM) that stopped an import of this process, or 0. The imports
+ * after it fail at once (NB_ERR_INTERRUPTED); the command should end by it (main.c). */
+int nb_import_stopped(void);
+
 /* Imports the N files PATHS with the options O (its path ignored), each all or none as
  * nb_import makes it, and hands each outcome to EACH. The files are committed together in
  * groups of up to NB_GROUP_BYTES (one transaction, each file a savepoint in it): a hundred

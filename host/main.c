@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "import.h"
 #include "lua_nb.h"
 #include "pool.h"
 
@@ -107,5 +108,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < cfg.nreads; i++)
         free(cfg.reads[i]);
     free(cfg.reads);
+    /* An import stopped by Ctrl-C or SIGTERM (its file undone, said): the command ends by
+       that signal, as it would have without the handler, so that a shell's loop stops. */
+    int sig = nb_import_stopped();
+    if (sig) {
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
     return c.status;
 }

@@ -30,7 +30,7 @@ commands.statuses = {
   { "1", "error-level checks failed" },
   { "2", "bad usage or bad input (nothing of the bad input was written; of several files, the good ones are)" },
   { "3", "the store stayed locked by another process (nothing was written)" },
-  { "130", "an import interrupted (Ctrl-C, SIGTERM): the file it was in not written, the files before it are" },
+  { "130", "an import interrupted by Ctrl-C (143: SIGTERM): the file it was in not written, the files before it are; the command ends by the signal" },
 }
 
 -- ---- option checks ----

@@ -87,7 +87,7 @@ sys.stdout.write(out.decode())
 sys.stderr.write(err.decode())
 print(p.returncode, file=sys.stderr)
 PY
-    is "$(tail -1 sig.err)" 130 "SIG$sig: exit 130"
+    is "$(tail -1 sig.err)" "$([ $sig = INT ] && echo -2 || echo -15)" "SIG$sig: the command ends by the signal (a shell's 130 or 143)"
     like "$(cat sig.err)" "^nianbao: big.csv:[0-9]*: interrupted \\($([ $sig = INT ] && echo Ctrl-C || echo SIGTERM)\\): nothing of this file stored$" \
          "SIG$sig: said, with the line it stopped at"
     like "$(cat sig.err)" "^nianbao: not imported \\(after it\\): last.csv$" "SIG$sig: the files after it named"
@@ -99,5 +99,41 @@ PY
     nb -d s.db init --verify
     is "$rc" 0 "SIG$sig: the store verifies"
 done
+
+# ---- Ctrl-C stops a loop of imports: a shell's (bash stops a loop whose command the signal
+# ended; it went on when the import exited 130 itself) and a script's (each import after the
+# stop fails at once). The signal goes to the process group, as a terminal's does. ----
+printf '%s\n' "$H" 'L1,2020-05-01,自然人,,' >late.csv
+cat >loop.sh <<SH
+for f in big.csv late.csv; do "$NB_BIN" -d s.db import --body 沈河区 request "\$f"; done
+SH
+cat >loop.lua <<'LUA'
+local store = nianbao.open()
+for _, f in ipairs{ "big.csv", "late.csv" } do
+  local ok, err = store:import("request", f, { body = "沈河区" })
+  print(f, ok and "imported" or err)
+end
+LUA
+for how in "bash loop.sh" "$NB_BIN -d s.db run loop.lua"; do
+    python3 - $how <<'PY' >loop.out 2>loop.err
+import os, signal, subprocess, sys, time
+def default():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.setpgid(0, 0)
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default)
+for _ in range(1000):
+    if os.path.exists("s.db-journal") or os.path.exists("s.db-wal") and os.path.getsize("s.db-wal") > 2000000:
+        break
+    time.sleep(0.01)
+time.sleep(0.1)
+os.killpg(p.pid, signal.SIGINT)
+out, err = p.communicate()
+sys.stdout.write(out.decode())
+sys.stderr.write(err.decode())
+print(p.returncode, file=sys.stderr)
+PY
+    is "$(sqlite3 s.db "SELECT count(*) FROM request WHERE id LIKE 'K%' OR id = 'L1'")" 0 "Ctrl-C in a loop ($how): the loop stopped, nothing of its files stored"
+done
+like "$(cat loop.out)" "^late.csv	.*interrupted \\(Ctrl-C\\) before it: nothing of it stored" "a script's next import: fails at once, saying why"
 
 finish
