@@ -399,6 +399,11 @@ const char *nb_reader_sheet(const nb_reader *r, size_t i)
     return r->sheet ? r->sheet(r, i) : NULL;
 }
 
+int nb_reader_sheet_hidden(const nb_reader *r, size_t i)
+{
+    return r->sheet_hidden ? r->sheet_hidden(r, i) : 0;
+}
+
 void nb_reader_close(nb_reader *r)
 {
     if (!r)

@@ -86,6 +86,10 @@ size_t nb_reader_sheets(const nb_reader *r, char *out, size_t outlen);
  * closed; NULL past the last sheet or for CSV. */
 const char *nb_reader_sheet(const nb_reader *r, size_t i);
 
+/* 1 when the workbook's sheet I is hidden (its state hidden or veryHidden: Excel shows it
+ * to no reader), else 0 (and for CSV). */
+int nb_reader_sheet_hidden(const nb_reader *r, size_t i);
+
 /* Frees the reader; NULL is allowed. */
 void nb_reader_close(nb_reader *r);
 

@@ -25,6 +25,8 @@ struct nb_reader {
     size_t (*sheets)(const nb_reader *r, char *out, size_t outlen);
     /* The name of a workbook's sheet I (nb_reader_sheet), NULL for a kind without sheets. */
     const char *(*sheet)(const nb_reader *r, size_t i);
+    /* Whether sheet I is hidden (nb_reader_sheet_hidden), NULL for a kind without sheets. */
+    int (*sheet_hidden)(const nb_reader *r, size_t i);
     /* The rows read ahead in a thread of their own (nb_reader_read_ahead), or NULL. */
     struct nb_reader_ahead *ahead;
 };

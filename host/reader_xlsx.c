@@ -117,6 +117,7 @@ typedef struct {
     int fed_final;      /* the last (empty) chunk was given to the parser */
     int finished;       /* no more rows */
     pairs sheets;       /* workbook order */
+    pairs hidden;       /* the hidden sheets (state hidden or veryHidden): name -> state */
     pairs rels;
     size_t lists;       /* bytes in sheets and rels */
     char *sst_part;     /* path of the shared strings, from the rels */
@@ -710,8 +711,12 @@ static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at
         return;
     sname = attr(atts, "name");
     id = attr(atts, "id");
-    if (sname && id)
+    const char *state = attr(atts, "state");
+    if (sname && id) {
         list_add(r, &r->sheets, sname, id);
+        if (state && (strcmp(state, "hidden") == 0 || strcmp(state, "veryHidden") == 0))
+            list_add(r, &r->hidden, sname, state);
+    }
 }
 
 static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
@@ -1505,6 +1510,17 @@ static const char *xlsx_sheet(const nb_reader *base, size_t i)
     return i < r->sheets.n ? r->sheets.v[i].key : NULL;
 }
 
+static int xlsx_sheet_hidden(const nb_reader *base, size_t i)
+{
+    const xlsx_reader *r = (const xlsx_reader *)base;
+    if (i >= r->sheets.n)
+        return 0;
+    for (size_t k = 0; k < r->hidden.n; k++)
+        if (strcmp(r->hidden.v[k].key, r->sheets.v[i].key) == 0)
+            return 1;
+    return 0;
+}
+
 static void xlsx_free(nb_reader *base)
 {
     xlsx_reader *r = (xlsx_reader *)base;
@@ -1526,6 +1542,7 @@ static void xlsx_free(nb_reader *base)
         free(r->ahead.slot[i]);
     free(r->part);
     pairs_free(&r->sheets);
+    pairs_free(&r->hidden);
     pairs_free(&r->rels);
     free(r->sst_part);
     free(r->sst.p);
@@ -1551,6 +1568,7 @@ nb_err nb_xlsx_open(int fd, const char *sheet, nb_reader **out, char *err, size_
     r->base.free = xlsx_free;
     r->base.sheets = xlsx_sheets;
     r->base.sheet = xlsx_sheet;
+    r->base.sheet_hidden = xlsx_sheet_hidden;
     if ((rc = xlsx_start(r, sheet, err, errlen)) != NB_OK) {
         nb_reader_close(&r->base);
         return rc;

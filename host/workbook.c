@@ -133,18 +133,31 @@ nb_err nb_workbook_lines(const char *data, size_t len, nb_sheet_fn fn, void *ud,
         nsheets = nb_reader_sheets(r, NULL, 0);
         if (!(names = calloc(nsheets ? nsheets : 1, sizeof *names)))
             rc = NB_ERR_NOMEM;
-        for (size_t i = 0; !rc && i < nsheets; i++)
-            if (!(names[i] = strdup(nb_reader_sheet(r, i))))
+        for (size_t i = 0; !rc && i < nsheets; i++) /* a hidden sheet is no part of the report */
+            if (!nb_reader_sheet_hidden(r, i) && !(names[i] = strdup(nb_reader_sheet(r, i))))
                 rc = NB_ERR_NOMEM;
         if (rc)
             snprintf(err, errlen, "out of memory");
         nb_reader_close(r);
     }
     long line = 0;
+    size_t cells = 0, read = 0;
     for (size_t i = 0; !rc && i < nsheets; i++) {
+        if (!names[i]) /* hidden */
+            continue;
+        if (++read > NB_WORKBOOK_MAX_SHEETS) {
+            snprintf(err, errlen, "more than %d sheets shown", NB_WORKBOOK_MAX_SHEETS);
+            rc = NB_ERR_LIMIT;
+            break;
+        }
         size_t width = 0;
         long counted = line;
         rc = read_sheet(fd, names[i], 0, &width, &counted, fn, ud, err, errlen);
+        if (!rc && (cells += (size_t)(counted - line) * (width ? width : 1)) > NB_WORKBOOK_MAX_CELLS) {
+            snprintf(err, errlen, "more than %d cells (each row as wide as its sheet's widest)",
+                     NB_WORKBOOK_MAX_CELLS);
+            rc = NB_ERR_LIMIT;
+        }
         if (!rc)
             rc = read_sheet(fd, names[i], 1, &width, &line, fn, ud, err, errlen);
     }

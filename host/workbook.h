@@ -2,7 +2,8 @@
  * nianbao lint: the lines html.h and docx.h give, with the sheet and row of each.
  *
  * The workbook is read with reader.h's XLSX reader (minizip and expat, bounded memory),
- * from a memory file holding the bytes given. Sheets are read in workbook order. In a
+ * from a memory file holding the bytes given. Sheets are read in workbook order, but hidden
+ * ones (a workbook's reader does not see them). In a
  * sheet with cells in more than one column, each row becomes one line of cells, padded
  * with blank cells to the sheet's widest row (a row with a label and blank figures ends
  * where its label does in the XML, and a table's rows keep their columns); in a sheet with
@@ -16,6 +17,11 @@
 #include "err.h"
 
 #include <stddef.h>
+
+/* Sheets read (hidden ones are skipped, as no reader of the workbook sees them) and cells
+ * given (each row padded to its sheet's widest) at most; more are refused (NB_ERR_LIMIT). */
+#define NB_WORKBOOK_MAX_SHEETS 32
+#define NB_WORKBOOK_MAX_CELLS 1000000
 
 /* One line: LINE (from 1, across sheets), SHEET (its name) and ROW (its row number), and
  * either N cells or TEXT (CELLS NULL). Return nonzero to stop. */

@@ -1484,6 +1484,10 @@ static void test_workbook_lines(void)
     worksheet_write_string(table, 2, 0, "（七）总计", border);
     worksheet_write_number(table, 2, 1, 3, border);
     worksheet_write_number(table, 2, 3, 4, border);
+    lxw_worksheet *hidden = workbook_add_worksheet(wb, "隐藏");
+    worksheet_write_string(hidden, 0, 0, "三、收到和处理政府信息公开申请情况", NULL);
+    worksheet_write_number(hidden, 1, 1, 99, NULL);
+    worksheet_hide(hidden);
     if (workbook_close(wb) != LXW_NO_ERROR) {
         fprintf(stderr, "cannot write %s\n", path);
         exit(2);
@@ -1496,7 +1500,8 @@ static void test_workbook_lines(void)
               "1 正文!1 =一、总体情况\n2 正文!3 =本年新收申请 5 件。\n"
               "3 表三!1 三、收到和处理政府信息公开申请情况|||\n4 表三!2 （一）予以公开|||\n"
               "5 表三!3 （七）总计|3||4\n",
-              "a one-column sheet as text, a table's rows padded to its widest, numbered across sheets");
+              "a one-column sheet as text, a table's rows padded to its widest, numbered across sheets, "
+              "a hidden sheet not read");
     out[0] = '\0';
     snprintf(out, sizeof out, "STOP\n");
     CHECK(nb_workbook_lines(data, len, wb_line, out, err, sizeof err) == NB_OK, "stopped: not an error");
@@ -1505,7 +1510,9 @@ static void test_workbook_lines(void)
     nb_reader *r = NULL;
     CHECK(nb_reader_open(path, NULL, &r, err, sizeof err) == NB_OK, "workbook opened");
     CHECK_STR(r ? nb_reader_sheet(r, 1) : "", "表三", "nb_reader_sheet: a sheet's name");
-    CHECK(r && nb_reader_sheet(r, 2) == NULL, "nb_reader_sheet: NULL past the last");
+    CHECK(r && nb_reader_sheet(r, 3) == NULL, "nb_reader_sheet: NULL past the last");
+    CHECK(r && nb_reader_sheet_hidden(r, 2) && !nb_reader_sheet_hidden(r, 1) && !nb_reader_sheet_hidden(r, 9),
+          "nb_reader_sheet_hidden: the hidden one alone");
     nb_reader_close(r);
 
     out[0] = '\0';
@@ -1531,6 +1538,28 @@ static void test_workbook_lines(void)
     CHECK(biglen < sizeof bigdata && nb_workbook_lines(bigdata, biglen, wb_line, out, err, sizeof err) == NB_ERR_LIMIT,
           "more than 200,000 rows: NB_ERR_LIMIT");
     CHECK_STR(err, "more than 200000 rows", "more than 200,000 rows: said");
+    /* more sheets than NB_WORKBOOK_MAX_SHEETS; more cells than NB_WORKBOOK_MAX_CELLS once
+       padded (rows of one cell beside one wide row: a file of a few KB) */
+    const char *many = path_of("sheets.xlsx");
+    wb = workbook_new(many);
+    for (int i = 0; i <= NB_WORKBOOK_MAX_SHEETS; i++)
+        worksheet_write_number(workbook_add_worksheet(wb, NULL), 0, 0, i, NULL);
+    workbook_close(wb);
+    biglen = slurp(many, bigdata, sizeof bigdata);
+    CHECK(nb_workbook_lines(bigdata, biglen, wb_line, out, err, sizeof err) == NB_ERR_LIMIT,
+          "more sheets than 32: NB_ERR_LIMIT");
+    CHECK_STR(err, "more than 32 sheets shown", "more sheets than 32: said");
+    const char *wide = path_of("wide.xlsx");
+    wb = workbook_new_opt(wide, &opt);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, NULL);
+    for (lxw_row_t row = 0; row <= NB_WORKBOOK_MAX_CELLS / 1000; row++)
+        worksheet_write_number(ws, row, row == 0 ? 999 : 0, 1, NULL);
+    workbook_close(wb);
+    biglen = slurp(wide, bigdata, sizeof bigdata);
+    out[0] = '\0';
+    CHECK(nb_workbook_lines(bigdata, biglen, wb_line, out, err, sizeof err) == NB_ERR_LIMIT && !out[0],
+          "more than 1,000,000 cells padded: NB_ERR_LIMIT before any line");
+    CHECK_STR(err, "more than 1000000 cells (each row as wide as its sheet's widest)", "more cells: said");
     /* a damaged workbook: its middle cut out */
     CHECK(nb_workbook_lines(data, len / 2, wb_line, out, err, sizeof err) != NB_OK && err[0],
           "a cut workbook: refused with a message");
