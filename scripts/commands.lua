@@ -650,7 +650,9 @@ local function run_lint(c)
         for _, f in ipairs(g.fails) do
           local wheres = {}
           for _, ev in ipairs(f.evidence or {}) do
-            if ev:find("^正文") then wheres[1] = ev end -- a number in the narrative
+            if ev:find("^正文") then -- a number in the narrative; in a workbook, its sheet and row
+              wheres[1] = r.places and ev:gsub("第(%d+)行$", function(n) return r.places[tonumber(n)] end) or ev
+            end
           end
           local cells = check_places(r, f) -- the table's lines
           if cells ~= "" then wheres[#wheres + 1] = (wheres[1] and "表格 " or "") .. cells end

@@ -252,6 +252,21 @@ d = json.load(sys.stdin)
 print([(c["id"], c["lines"], c["places"]) for c in d["checks"] if c["status"] == "FAIL"])')" \
    "[('H1', [53, 54, 74, 75], ['$S!7', '$S!8', '$S!28', '$S!29']), ('H2', [54], ['$S!8'])]" "xlsx --json: the places of a failed check's cells"
 
+# T1 in a workbook: the narrative's number placed by its sheet and row, not a line count
+/usr/bin/python3 - demo/$BODY-2020.xlsx <<'PY'
+import openpyxl, sys
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["正文"]
+done = False
+for row in ws.iter_rows():
+    for c in row:
+        if not done and isinstance(c.value, str) and "220" in c.value:
+            c.value = c.value.replace("220", "221", 1)
+            done = True
+wb.save("t1.xlsx")
+PY
+nb lint --year 2020 t1.xlsx
+like "$out" "221 ≠ 220（正文 一、总体情况 正文!8；表格 $S!7）" "xlsx: T1's number placed by sheet and row"
 # a workbook made by hand: the seed in one sheet, its paragraphs in column A beside the
 # tables (openpyxl, Debian's: a test package). Every row read, and the paragraphs are the
 # narrative T1 reads (44 checks, as the text), not rows.
