@@ -856,11 +856,10 @@ function lint.read_page(page, opts)
   for _, l in ipairs(page) do
     local cells = l.cells
     if cells and l.sheet then
-      -- a workbook's paragraph in a sheet with tables: its first cell alone, a sentence,
-      -- longer than any label or a part's heading (a row's label alone is a blank row)
-      local filled = 0
-      for _, c in ipairs(cells) do if c ~= "" then filled = filled + 1 end end
-      local first = cells[1] or ""
+      -- a workbook's paragraph in a sheet with tables: one cell alone (in any column), a
+      -- sentence, longer than any label or a part's heading (a row's label alone is a blank row)
+      local filled, first = 0, ""
+      for _, c in ipairs(cells) do if c ~= "" then filled = filled + 1; first = c end end
       if filled == 1 and (#first > 150 or ends_sentence(first) or part_titles()[lint.norm(first)]) then
         cells = nil
         l = { line = l.line, text = first, sheet = l.sheet }

@@ -281,7 +281,7 @@ for line in open("seed.txt", encoding="utf-8"):
         cells = [c.strip() for c in line.strip("|").split("|")]
         ws.append([int(c) if c.isdigit() else (c or None) for c in cells])
     elif line:
-        ws.append([line])
+        ws.append([None, line] if "。" in line else [line]) # sentences in column B
 wb.save("hand.xlsx")
 PY
 nb lint --year 2020 hand.xlsx
