@@ -1,6 +1,7 @@
 /* err.c - the text of status codes and the one-line form of a diagnostic. */
 #include "err.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 const char *nb_strerror(nb_err e)
@@ -45,4 +46,16 @@ int nb_diag_format(const nb_diag *d, char *out, size_t outlen)
     }
 #undef REST
     return (int)used;
+}
+
+static volatile sig_atomic_t stop_sig;
+
+void nb_stop_note(int sig)
+{
+    stop_sig = sig;
+}
+
+int nb_stop_signal(void)
+{
+    return stop_sig;
 }

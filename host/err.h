@@ -31,6 +31,12 @@ typedef enum {
 /* A short English text for E ("out of memory"); never NULL. */
 const char *nb_strerror(nb_err e);
 
+/* The user's request to stop (Ctrl-C, SIGTERM) while an import runs: noted by its signal
+ * handler (nb_stop_note only writes a flag: safe there), read by the import's row loop and
+ * by the store's wait for a lock, which give up at once. nb_stop_signal: the signal, or 0. */
+void nb_stop_note(int sig);
+int nb_stop_signal(void);
+
 /* One problem in input data, as found by validation. Strings are owned by
  * the caller of the callback and valid only during the call. */
 typedef struct {

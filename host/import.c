@@ -686,19 +686,18 @@ static nb_err refused(import_state *im, char *err, size_t errlen)
  * The stop lasts for the process: every import after it fails at once (a script's loop of
  * imports stops too), and the command ends by the signal (nb_import_stopped), so that a
  * shell's loop stops as it does for a command the signal ended. */
-static volatile sig_atomic_t stop_signal; /* the signal that asked to stop, or 0 */
 static int guard_depth;                   /* imports running (nb_import_files's and its files') */
 static struct sigaction int_was, term_was;
 static int int_set, term_set;
 
 static void on_stop(int sig)
 {
-    stop_signal = sig;
+    nb_stop_note(sig);
 }
 
 int nb_import_stopped(void)
 {
-    return stop_signal;
+    return nb_stop_signal();
 }
 
 /* Catches SIGINT and SIGTERM while an import runs, where they would end the process. */
@@ -731,9 +730,9 @@ static void guard_off(void)
 /* NB_ERR_INTERRUPTED with its message when the user asked to stop, at LINE of the file. */
 static nb_err stopped(const import_state *im, long line, char *err, size_t errlen)
 {
-    if (!stop_signal)
+    if (!nb_stop_signal())
         return NB_OK;
-    const char *why = stop_signal == SIGINT ? "Ctrl-C" : "SIGTERM";
+    const char *why = nb_stop_signal() == SIGINT ? "Ctrl-C" : "SIGTERM";
     if (line > 0)
         snprintf(err, errlen, "%s:%ld: interrupted (%s): nothing of this file stored", im->o->path,
                  line, why);
@@ -754,7 +753,7 @@ static nb_err read_rows(import_state *im, char *err, size_t errlen)
         nb_err rs = nb_reader_next(im->r, &n, &fields, &line, rerr, sizeof rerr);
         if (rs == NB_DONE)
             return NB_OK;
-        if (stop_signal)
+        if (nb_stop_signal())
             return stopped(im, line, err, errlen);
         im->st->read++;
         if (rs == NB_ERR_IO || rs == NB_ERR_NOMEM) { /* the file, not a row, failed */
@@ -1162,6 +1161,13 @@ nb_err nb_import(nb_store *s, const nb_import_opts *o, nb_import_stats *st, char
     guard_on();
     nb_err rc = import_one(s, o, st, err, errlen);
     guard_off();
+    /* stopped elsewhere than between rows (waiting for the store's lock, which gives up at
+       once): said as the stop it is */
+    if (rc && rc != NB_ERR_INTERRUPTED && nb_stop_signal()) {
+        snprintf(err, errlen, "%s: interrupted (%s): nothing of this file stored", o->path,
+                 nb_stop_signal() == SIGINT ? "Ctrl-C" : "SIGTERM");
+        rc = NB_ERR_INTERRUPTED;
+    }
     return rc;
 }
 

@@ -611,7 +611,7 @@ void nb_store_interrupt_all(void)
 int nb_store_busy_wait(void *ud, int count)
 {
     nb_store *s = ud;
-    if (s->opts.busy_ms < 0) /* not at all */
+    if (s->opts.busy_ms < 0 || nb_stop_signal()) /* not at all; or the user stopped the import */
         return 0;
     if (count == 20 && s->opts.waiting)
         s->opts.waiting(s->opts.ud, s->path);

@@ -134,6 +134,26 @@ print(p.returncode, file=sys.stderr)
 PY
     is "$(sqlite3 s.db "SELECT count(*) FROM request WHERE id LIKE 'K%' OR id = 'L1'")" 0 "Ctrl-C in a loop ($how): the loop stopped, nothing of its files stored"
 done
+# Ctrl-C while the import waits for the store's lock (another process holds it): it gives
+# up at once (it waited the lock out, 10 s: found by a review)
+nb -d lk.db init
+python3 - "$NB_BIN" <<'PY' >lock.out 2>&1
+import signal, sqlite3, subprocess, sys, time
+db = sqlite3.connect("lk.db", isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+def default():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+t0 = time.time()
+p = subprocess.Popen([sys.argv[1], "-d", "lk.db", "import", "--body", "甲", "request", "late.csv"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default)
+time.sleep(1.0)
+p.send_signal(signal.SIGINT)
+out, err = p.communicate()
+print(p.returncode, "fast" if time.time() - t0 < 4 else "slow")
+print(err.decode().strip().splitlines()[-1])
+PY
+is "$(cat lock.out)" "-2 fast
+nianbao: late.csv: interrupted (Ctrl-C): nothing of this file stored" "Ctrl-C while waiting for a lock: stops at once, said"
 like "$(cat loop.out)" "^late.csv	.*interrupted \\(Ctrl-C\\) before it: nothing of it stored" "a script's next import: fails at once, saying why"
 
 finish
