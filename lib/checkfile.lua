@@ -70,7 +70,8 @@ function checkfile.describer(ctx)
       return "“" .. (k and k.label or kind) .. "”记录"
     end
     local year, key = item:match("^(%d%d%d%d):(.*)$")
-    local tid, row, col = (key or item):match("^([%w_%-]+)%.([%w_%-]+)%.([%w_%-]+)$")
+    -- a row key may hold dots (表三's "3.3"): the table is the first part, the column the last
+    local tid, row, col = (key or item):match("^([%w_%-]+)%.(.+)%.([%w_%-]+)$")
     local t = tid and by_id[tid]
     if not t then return item end
     labels[tid] = labels[tid] or format.cell_labels(t)
