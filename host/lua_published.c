@@ -96,6 +96,17 @@ static int keep_line(void *ud, long line, const char *text, const char *const *c
     return k->nomem;
 }
 
+/* When a reader that kept its lines in K failed (RC, ERR) or K ran out of memory: pushes
+ * nil and the message and returns 1; else 0. */
+static int kept_failed(lua_State *L, nb_err rc, const kept_lines *k, const char *err)
+{
+    if (!rc && !k->nomem)
+        return 0;
+    lua_pushnil(L);
+    lua_pushstring(L, rc ? err : "out of memory");
+    return 1;
+}
+
 /* nianbao.pdf_lines(document) -> { {line =, text =}, … } | nil, message: the lines of a
  * PDF as `pdftotext -layout` gives them (pdf.h); a page starts with a form feed. poppler
  * reads the whole document first, no Lua call in between (a Lua error cannot leave its
@@ -109,15 +120,8 @@ static int l_pdf_lines(lua_State *L)
     kept_lines k = {{0}, 0};
     nb_err rc = nb_pdf_lines(data, len, keep_line, &k, err, sizeof err);
     *owned = k.b.data;
-    if (!rc && k.nomem) {
-        rc = NB_ERR_NOMEM;
-        snprintf(err, sizeof err, "out of memory");
-    }
-    if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
+    if (kept_failed(L, rc, &k, err))
         return 2;
-    }
     lua_newtable(L);
     lines_ud u = {L, 0};
     for (size_t at = 0; at + sizeof(long) < k.b.len;) {
@@ -166,15 +170,8 @@ static int l_workbook_lines(lua_State *L)
     kept_lines k = {{0}, 0};
     nb_err rc = nb_workbook_lines(data, len, keep_row, &k, err, sizeof err);
     *owned = k.b.data;
-    if (!rc && k.nomem) {
-        rc = NB_ERR_NOMEM;
-        snprintf(err, sizeof err, "out of memory");
-    }
-    if (rc) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
+    if (kept_failed(L, rc, &k, err))
         return 2;
-    }
     lua_newtable(L);
     lua_Integer count = 0;
     for (size_t at = 0; at < k.b.len;) {
