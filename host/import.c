@@ -539,8 +539,10 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
                 o->created(o->created_ud, o->parent);
         }
     }
-    if (!rc && im->digest[0] && nb_coder_column(im->coder, -1) < 0) /* rows known by FILE:LINE */
+    if (!rc && im->digest[0] && nb_coder_column(im->coder, -1) < 0) { /* rows known by FILE:LINE */
+        snprintf(im->st->digest, sizeof im->st->digest, "%s", im->digest);
         rc = refuse_twin(im, t, name, err, errlen);
+    }
     if (!rc)
         rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, t->body_id,
                              nb_reader_encoding(im->r), nb_coder_header_text(im->coder),
@@ -1277,19 +1279,28 @@ static long long file_size(const char *path)
 }
 
 static nb_err import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
-                           nb_import_each_fn each, void *ud, char *err, size_t errlen);
+                           nb_import_each_fn each, void *ud, char (*digests)[65], char *err,
+                           size_t errlen);
 
 nb_err nb_import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
                        nb_import_each_fn each, void *ud, char *err, size_t errlen)
 {
+    /* a dry run's files' digests (a copy among them: import_files) */
+    char (*digests)[65] = o->dry_run && n > 1 ? calloc((size_t)n, sizeof *digests) : NULL;
+    if (o->dry_run && n > 1 && !digests) {
+        snprintf(err, errlen, "out of memory");
+        return NB_ERR_NOMEM;
+    }
     guard_on();
-    nb_err rc = import_files(s, o, paths, n, each, ud, err, errlen);
+    nb_err rc = import_files(s, o, paths, n, each, ud, digests, err, errlen);
     guard_off();
+    free(digests);
     return rc;
 }
 
 static nb_err import_files(nb_store *s, const nb_import_opts *o, const char *const *paths, int n,
-                           nb_import_each_fn each, void *ud, char *err, size_t errlen)
+                           nb_import_each_fn each, void *ud, char (*digests)[65], char *err,
+                           size_t errlen)
 {
     nb_import_opts one = *o;
     int stop = 0;
@@ -1316,6 +1327,18 @@ static nb_err import_files(nb_store *s, const nb_import_opts *o, const char *con
             char ferr[1024] = "";
             one.path = paths[i];
             nb_err rc = nb_import(s, &one, &st, ferr, sizeof ferr);
+            /* a dry run imports each file alone: a copy of a file before it in the command,
+               which the real run refuses (the earlier one's rows are there), is found here */
+            for (int j = 0; rc == NB_OK && digests && st.digest[0] && j < i; j++)
+                if (strcmp(digests[j], st.digest) == 0) {
+                    snprintf(ferr, sizeof ferr, "%s: the same content as %s, before it in this "
+                             "import: imported from another path its rows would count twice; "
+                             "nothing imported", paths[i], paths[j]);
+                    st.copy = 1;
+                    rc = NB_ERR_INPUT;
+                }
+            if (digests)
+                memcpy(digests[i], st.digest, sizeof digests[i]);
             if (rc == NB_OK && !o->dry_run) {
                 kept++;
                 last_kept = i;

@@ -55,6 +55,8 @@ typedef struct {
     int problems;      /* diagnostics given (notes not counted) */
     int copy;          /* 1: the file refused as a copy of another one (NB_ERR_INPUT, ERR
                           says which): a refused file, not a failure of the command */
+    char digest[65];   /* the file's digest when it was checked for copies (its rows known
+                          by FILE:LINE), else "" */
 } nb_import_stats;
 
 /* Imports one file. NB_OK when every row was accepted (and, unless dry_run,

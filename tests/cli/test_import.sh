@@ -464,6 +464,13 @@ other.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused
 created body 丙" "id-less: a copy with a body column refused as a file (no crash), the next file imported"
 is "$err" "nianbao: copy/bodycol.csv: the same content as bodycol.csv, imported $(date -u +%Y-%m-%d), whose 2 charge rows of 甲 are stored: imported from another path they would count twice; nothing imported (to put this file in its place: --replace, which removes the rows of files of its name)" \
    "id-less: said, with the option for a file of the same name"
+# a dry run of two copies in one command: each file imported alone, the second said as the
+# real run says it (the dry run passed it: found by a review)
+printf '单位,日期,金额\n丙,2020-04-05,8\n' >new.csv
+cp new.csv new-copy.csv
+nb -d bc.db import --dry-run charge new.csv new-copy.csv
+is "$rc:$err" "2:nianbao: new-copy.csv: the same content as new.csv, before it in this import: imported from another path its rows would count twice; nothing imported" \
+   "id-less: a dry run of a file and its copy: the copy refused, as the real run does"
 # a body that cannot be made (its own parent): each of its rows refused, saying why (crashed
 # at the second row)
 printf '单位,日期,金额\n丁,2020-01-05,100\n丁,2020-02-05,200\n' >self.csv
