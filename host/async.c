@@ -1,4 +1,4 @@
-/* async.c - one job at a time in a thread of its own (async.h). */
+/* async.c - one job at a time in a thread of its own; a few waits at once (async.h). */
 #include "async.h"
 
 #include <pthread.h>
@@ -110,4 +110,53 @@ void nb_async_free(nb_async *a)
     pthread_cond_destroy(&a->cv);
     pthread_mutex_destroy(&a->mu);
     free(a);
+}
+
+/* ---- nb_each ---- */
+
+#define EACH_STACK ((size_t)64 << 10) /* a system call and its wait: no more */
+#define EACH_MOST 16
+
+struct each {
+    int n;
+    int next; /* the next i to run (atomic) */
+    void (*run)(void *ud, int i);
+    void *ud;
+};
+
+static void *each_thread(void *arg)
+{
+    struct each *e = arg;
+    for (int i; (i = __atomic_fetch_add(&e->next, 1, __ATOMIC_RELAXED)) < e->n;)
+        e->run(e->ud, i);
+    return NULL;
+}
+
+int nb_each(int n, int most, void (*run)(void *ud, int i), void *ud)
+{
+    struct each e = {n, 0, run, ud};
+    pthread_t threads[EACH_MOST];
+    int started = 0;
+    if (most > EACH_MOST)
+        most = EACH_MOST;
+    if (most > n)
+        most = n;
+    if (most > 1) {
+        pthread_attr_t attr;
+        sigset_t all, old;
+        if (pthread_attr_init(&attr) == 0) {
+            pthread_attr_setstacksize(&attr, EACH_STACK);
+            sigfillset(&all);
+            pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay the caller's */
+            while (started < most - 1 &&
+                   pthread_create(&threads[started], &attr, each_thread, &e) == 0)
+                started++;
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            pthread_attr_destroy(&attr);
+        }
+    }
+    each_thread(&e);
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    return started + 1;
 }

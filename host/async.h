@@ -1,4 +1,4 @@
-/* async.h - one job at a time in a thread of its own.
+/* async.h - one job at a time in a thread of its own; a few waits at once (nb_each).
  *
  * Provides a helper thread that runs a job's work while its caller goes on,
  * and the job's end in the caller's thread: the writer steps a batch INSERT
@@ -35,5 +35,12 @@ int nb_async_idle(nb_async *a);
 
 /* Waits as nb_async_wait, then stops and joins the thread and frees A (NULL allowed). */
 void nb_async_free(nb_async *a);
+
+/* RUN(UD, i) for every i in 0 .. N-1, in up to MOST threads at once, the caller's among
+ * them (each other thread blocking every signal, on a small stack: for work that waits
+ * on the system, such as fsync, rather than the processor); returns when every one has
+ * returned. The order of the i is not told. Without a thread to be had, the caller runs
+ * them all. Returns the number of threads that ran them, the caller's included. */
+int nb_each(int n, int most, void (*run)(void *ud, int i), void *ud);
 
 #endif

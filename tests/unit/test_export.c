@@ -1326,6 +1326,19 @@ static void test_group(const nb_doc *d)
     remove(tmp("g.json/x"));
     rmdir(tmp("g.json"));
 
+    /* the files a group replaces are held until all are in place, then let go of: every
+       descriptor closed; a FIFO in a file's place is replaced, not opened (it would wait
+       for a writer) */
+    int fds_held = open_fds();
+    write_file(tmp("g.md"), "old\n");
+    remove(tmp("g.json"));
+    CHECK(mkfifo(tmp("g.json"), 0644) == 0, "group: a FIFO where the JSON goes");
+    written = nb_export_group(d, dir, "g", want, 0, errs);
+    struct stat fifo_st;
+    CHECK(written == want && stat(tmp("g.json"), &fifo_st) == 0 && S_ISREG(fifo_st.st_mode) &&
+              !file_is(tmp("g.md"), "old\n") && open_fds() == fds_held && temporaries() == 0,
+          "group: the files it replaced let go of, every descriptor closed; a FIFO replaced");
+
     /* a format dropped from the group: its files are not put in place */
     nb_out o = {0};
     nb_out_group_begin(0);

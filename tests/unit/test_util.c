@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -410,9 +412,57 @@ static void test_async(void)
           "async: a job without done; free ends the job in flight first");
 }
 
+/* nb_each: every i once, in threads at once, signals blocked in all but the caller's */
+static int each_seen[8], each_inside, each_met, each_blocked, each_caller_ran;
+static pthread_t each_caller;
+
+static void each_run(void *ud, int i)
+{
+    int want = *(int *)ud;
+    __atomic_add_fetch(&each_seen[i], 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&each_inside, 1, __ATOMIC_SEQ_CST);
+    /* waits (up to 2 s) until WANT runs are inside at once: only threads running side by
+       side get there */
+    struct timespec nap = {0, 1000000};
+    for (int k = 0; k < 2000 && __atomic_load_n(&each_inside, __ATOMIC_SEQ_CST) < want; k++)
+        nanosleep(&nap, NULL);
+    if (__atomic_load_n(&each_inside, __ATOMIC_SEQ_CST) >= want)
+        __atomic_add_fetch(&each_met, 1, __ATOMIC_SEQ_CST);
+    sigset_t now;
+    pthread_sigmask(SIG_SETMASK, NULL, &now);
+    if (pthread_equal(pthread_self(), each_caller))
+        __atomic_store_n(&each_caller_ran, 1, __ATOMIC_SEQ_CST);
+    else if (sigismember(&now, SIGINT) && sigismember(&now, SIGTERM))
+        __atomic_add_fetch(&each_blocked, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_each(void)
+{
+    int want = 8;
+    each_caller = pthread_self();
+    int threads = nb_each(8, 8, each_run, &want);
+    int once = 1;
+    for (int i = 0; i < 8; i++)
+        once &= each_seen[i] == 1;
+    CHECK(threads == 8 && once && each_met == 8,
+          "each: eight runs, each once, all eight inside at once");
+    CHECK(each_caller_ran && each_blocked == 7, "each: the caller runs one; the others block signals");
+    memset(each_seen, 0, sizeof each_seen);
+    each_inside = each_met = each_caller_ran = 0;
+    want = 1;
+    threads = nb_each(5, 1, each_run, &want);
+    once = 1;
+    for (int i = 0; i < 5; i++)
+        once &= each_seen[i] == 1;
+    CHECK(threads == 1 && once && each_caller_ran && each_seen[5] == 0,
+          "each: at most one thread: the caller runs them all, in order of none told");
+    CHECK(nb_each(0, 4, each_run, &want) == 1 && each_seen[5] == 0, "each: nothing to run");
+}
+
 int main(void)
 {
     test_async();
+    test_each();
     test_text_utf8();
     test_dates();
     test_ll_text();
