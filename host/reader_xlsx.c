@@ -137,6 +137,7 @@ typedef struct {
     size_t width;       /* 1 + last column with a non-empty value in the row */
     char ctype;         /* cell type: 'n', 's', 'b', 'i' (inlineStr), 'f' (str), 'e' */
     int in_v, in_is, in_t, in_si, rph_depth;
+    int has_f, has_v;   /* the cell has a formula, a value (its last result, as saved) */
     int row_ready;      /* a row with a non-empty cell ended; parser suspended */
     nb_err cb_code;     /* a handler stopped the parser (NB_OK if not); see cb_err */
     char cb_err[256];
@@ -1065,6 +1066,7 @@ static void sheet_cell_start(xlsx_reader *r, const XML_Char **atts)
     }
     r->col = col;
     text_clear(r);
+    r->has_f = r->has_v = 0;
     r->ctype = 'n';
     if (t && t[0] == 's' && t[1] == '\0') { /* the usual: a shared string */
         r->ctype = 's';
@@ -1082,7 +1084,9 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
     if (is1(ln, 'c'))
         sheet_cell_start(r, atts);
     else if (is1(ln, 'v'))
-        r->in_v = 1;
+        r->in_v = r->has_v = 1;
+    else if (is1(ln, 'f'))
+        r->has_f = 1;
     else if (is(ln, "is"))
         r->in_is = 1;
     else if (is1(ln, 't'))
@@ -1136,6 +1140,18 @@ static void sheet_cell_end(xlsx_reader *r)
     size_t vlen;
     xcell *cells;
     r->next_col = r->col + 1;
+    if (r->has_f && (!r->has_v || (r->text.len == 0 && r->ctype != 'f'))) {
+        /* a formula whose result was never saved (a program that writes workbooks, such as
+           openpyxl, leaves it to the next program to open and save it: no <v>, or an empty
+           one, which only a text result (t="str") may be): read as blank, its counts would
+           be lost without a word */
+        char cn[24];
+        cell_name(r->col, r->row, cn);
+        cb_fail(r, NB_ERR_INPUT,
+                "%s: cell %s: a formula with no saved result (open the workbook in Excel or "
+                "LibreOffice and save it, so that its results are stored in it)", r->part, cn);
+        return;
+    }
     if (cell_value(r, &v, &vlen) != 0 || vlen == 0)
         return;
     if (r->ncells == NB_READER_MAX_FIELDS) {
@@ -1396,6 +1412,7 @@ static nb_err to_expat(xlsx_reader *r, char *err, size_t errlen)
     r->col = r->next_col = r->width = r->ncells = 0;
     r->ctype = 0;
     r->in_v = r->in_is = r->in_t = r->in_si = r->rph_depth = 0;
+    r->has_f = r->has_v = 0;
     r->rowtext.len = 1;
     text_clear(r);
     r->suspended = r->fed_final = 0;

@@ -920,6 +920,42 @@ static void test_xlsx_fallback(void)
               "a DOCTYPE: expat reads the sheet");
 }
 
+/* A formula whose result was not saved (openpyxl writes them so) is refused, naming its
+ * cell: read as blank, its count would be lost. One with its result saved is read as that
+ * result, a blank result too. */
+static void test_xlsx_formula(void)
+{
+    static const zentry saved = {NULL, SHEET_HEAD
+        "<row r=\"1\"><c r=\"A1\"><v>2</v></c><c r=\"B1\"><f>A1*2</f><v>4</v></c>"
+        "<c r=\"C1\" t=\"str\"><f>\"\"</f><v></v></c><c r=\"D1\"><v>5</v></c></row>"
+        SHEET_TAIL, NULL, NULL, 0};
+    static const zentry unsaved = {NULL, SHEET_HEAD
+        "<row r=\"1\"><c r=\"A1\"><v>2</v></c></row>"
+        "<row r=\"2\"><c r=\"A2\"><v>3</v></c><c r=\"B2\"><f>A2*2</f></c></row>"
+        SHEET_TAIL, NULL, NULL, 0};
+    static const zentry openpyxl = {NULL, SHEET_HEAD /* as openpyxl writes it: an empty <v> */
+        "<row r=\"1\"><c r=\"A1\"><v>2</v></c><c r=\"B1\"><f>1+1</f><v></v></c></row>"
+        SHEET_TAIL, NULL, NULL, 0};
+    static const zentry shared = {NULL, SHEET_HEAD
+        "<row r=\"1\"><c r=\"A1\"><f t=\"shared\" ref=\"A1:A2\" si=\"0\">1+1</f><v>2</v></c></row>"
+        "<row r=\"2\"><c r=\"A2\"><f t=\"shared\" si=\"0\"/></c></row>"
+        SHEET_TAIL, NULL, NULL, 0};
+    CHECK_STR(dump(book("f1.xlsx", no_sst, saved), NULL, NULL), "1:2|4||5\n",
+              "formula: its saved result is read (a blank result as blank)");
+    CHECK_STR(dump(book("f2.xlsx", no_sst, unsaved), NULL, NULL),
+              "1:2\nERR 2: xl/worksheets/sheet1.xml: cell B2: a formula with no saved result (open "
+              "the workbook in Excel or LibreOffice and save it, so that its results are stored in it)",
+              "formula: one with no saved result is refused, naming its cell");
+    CHECK_STR(dump(book("f3.xlsx", no_sst, shared), NULL, NULL),
+              "1:2\nERR 2: xl/worksheets/sheet1.xml: cell A2: a formula with no saved result (open "
+              "the workbook in Excel or LibreOffice and save it, so that its results are stored in it)",
+              "formula: a shared formula's cell with no saved result too");
+    CHECK_STR(dump(book("f4.xlsx", no_sst, openpyxl), NULL, NULL),
+              "ERR 1: xl/worksheets/sheet1.xml: cell B1: a formula with no saved result (open "
+              "the workbook in Excel or LibreOffice and save it, so that its results are stored in it)",
+              "formula: an empty result of a number (openpyxl's) is none saved");
+}
+
 /* Shared strings: one too long, too many bytes in all, too many of them. */
 static void test_xlsx_sst_limits(void)
 {
@@ -1600,6 +1636,7 @@ int main(int argc, char **argv)
     test_xlsx_large();
     test_xlsx_handmade();
     test_xlsx_fallback();
+    test_xlsx_formula();
     test_xlsx_sst_limits();
     test_xlsx_spill();
     test_xlsx_cell_limits();
