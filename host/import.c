@@ -456,6 +456,19 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* PATH as a message says it: from the working folder when below it (HERE, HL: the folder
+ * and its length, 0 when unknown), else whole. */
+static const char *said_path(const char *path, const char *here, size_t hl)
+{
+    return hl > 1 && strncmp(path, here, hl) == 0 && path[hl] == '/' ? path + hl + 1 : path;
+}
+
+/* The working folder into HERE (PATH_MAX bytes): its length, 0 when unknown. */
+static size_t working_folder(char *here)
+{
+    return getcwd(here, PATH_MAX) ? strlen(here) : 0;
+}
+
 /* Refuses a file whose rows are known by FILE:LINE (a kind whose id is optional, a file
  * without an id column) when
  * another file of the same content has its rows of body NAME still stored: imported from
@@ -474,9 +487,8 @@ static nb_err refuse_twin(import_state *im, const target *t, const char *name, c
     if (rc || rows == 0 || im->o->replace == NB_REPLACE_ALL ||
         (im->o->replace == NB_REPLACE_SAME && same_name))
         return rc;
-    char here[PATH_MAX]; /* a path below the working folder is said from there */
-    size_t hl = getcwd(here, sizeof here) ? strlen(here) : 0;
-    const char *said = hl > 1 && strncmp(other, here, hl) == 0 && other[hl] == '/' ? other + hl + 1 : other;
+    char here[PATH_MAX];
+    const char *said = said_path(other, here, working_folder(here));
     when[10] = '\0'; /* the day */
     im->fatal = 1;
     im->st->copy = 1;
@@ -919,8 +931,8 @@ static nb_err note_replaced(import_state *im, const target *t, const char *where
         return nb_store_sql_fail(im->s, err, errlen, "replacing rows");
     bind_replaced(im, t, st, base);
     sqlite3_bind_text(st, 5, im->canonical, -1, SQLITE_STATIC);
-    char here[PATH_MAX]; /* a path below the working folder is said from there */
-    size_t hl = getcwd(here, sizeof here) ? strlen(here) : 0;
+    char here[PATH_MAX];
+    size_t hl = working_folder(here);
     int step, n = 0;
     long more = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -929,9 +941,7 @@ static nb_err note_replaced(import_state *im, const target *t, const char *where
             more += rows;
             continue;
         }
-        const char *path = (const char *)sqlite3_column_text(st, 0);
-        if (hl > 1 && strncmp(path, here, hl) == 0 && path[hl] == '/')
-            path += hl + 1;
+        const char *path = said_path((const char *)sqlite3_column_text(st, 0), here, hl);
         char reason[PATH_MAX + 300];
         snprintf(reason, sizeof reason, "note: --replace%s %s %ld row%s of %s from %s",
                  im->o->replace == NB_REPLACE_ALL ? "-all" : "", im->o->dry_run ? "would remove" : "removes",

@@ -107,6 +107,23 @@ static int kept_failed(lua_State *L, nb_err rc, const kept_lines *k, const char 
     return 1;
 }
 
+/* Takes the string at *AT of K and moves *AT past it. */
+static const char *take_string(const kept_lines *k, size_t *at)
+{
+    const char *s = k->b.data + *at;
+    *at += strlen(s) + 1;
+    return s;
+}
+
+/* Takes the long at *AT of K and moves *AT past it. */
+static long take_long(const kept_lines *k, size_t *at)
+{
+    long v;
+    memcpy(&v, k->b.data + *at, sizeof v);
+    *at += sizeof v;
+    return v;
+}
+
 /* nianbao.pdf_lines(document) -> { {line =, text =}, … } | nil, message: the lines of a
  * PDF as `pdftotext -layout` gives them (pdf.h); a page starts with a form feed. poppler
  * reads the whole document first, no Lua call in between (a Lua error cannot leave its
@@ -125,11 +142,8 @@ static int l_pdf_lines(lua_State *L)
     lua_newtable(L);
     lines_ud u = {L, 0};
     for (size_t at = 0; at + sizeof(long) < k.b.len;) {
-        long line;
-        memcpy(&line, k.b.data + at, sizeof line);
-        const char *text = k.b.data + at + sizeof line;
-        at += sizeof line + strlen(text) + 1;
-        add_line(&u, line, text, NULL, 0);
+        long line = take_long(&k, &at);
+        add_line(&u, line, take_string(&k, &at), NULL, 0);
     }
     return 1;
 }
@@ -151,14 +165,6 @@ static int keep_row(void *ud, long line, const char *sheet, long row, const char
     return bad;
 }
 
-/* Takes the string at *AT of K and moves *AT past it. */
-static const char *take_string(const kept_lines *k, size_t *at)
-{
-    const char *s = k->b.data + *at;
-    *at += strlen(s) + 1;
-    return s;
-}
-
 /* nianbao.workbook_lines(bytes) -> { {line =, sheet =, row =, text = | cells = {…}}, … }
  * | nil, message: an XLSX workbook's lines (workbook.h). Read whole first, as a PDF's. */
 static int l_workbook_lines(lua_State *L)
@@ -175,12 +181,10 @@ static int l_workbook_lines(lua_State *L)
     lua_newtable(L);
     lua_Integer count = 0;
     for (size_t at = 0; at < k.b.len;) {
-        long line, row;
+        long line = take_long(&k, &at), row = take_long(&k, &at);
         size_t n;
-        memcpy(&line, k.b.data + at, sizeof line);
-        memcpy(&row, k.b.data + at + sizeof line, sizeof row);
-        memcpy(&n, k.b.data + at + sizeof line + sizeof row, sizeof n);
-        at += sizeof line + sizeof row + sizeof n;
+        memcpy(&n, k.b.data + at, sizeof n);
+        at += sizeof n;
         lua_createtable(L, 0, 4);
         lua_pushinteger(L, line);
         lua_setfield(L, -2, "line");
