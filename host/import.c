@@ -28,6 +28,7 @@ typedef struct {
     long brought;         /* its rows in the file, stored: new, updated or found unchanged */
     long in_year;         /* of them, those of the year --year declares (by the kind's period) */
     char *failed;         /* why the body could not be made ready (its rows are refused), or NULL */
+    int idless_checked;   /* a file with ids: its first row without one looked for a copy */
 } target;
 
 typedef struct {
@@ -470,17 +471,17 @@ static size_t working_folder(char *here)
 }
 
 /* Refuses a file whose rows are known by FILE:LINE (a kind whose id is optional, a file
- * without an id column) when
+ * without an id column; with one, IDLESS: its rows without an id) when
  * another file of the same content has its rows of body NAME still stored: imported from
  * another path, each would be stored again and counted twice (a copy in another folder,
  * the file saved again under another name). Not when --replace-all removes them, nor
  * --replace (a file of the same name). */
-static nb_err refuse_twin(import_state *im, const target *t, const char *name, char *err,
-                          size_t errlen)
+static nb_err refuse_twin(import_state *im, const target *t, const char *name, int idless,
+                          char *err, size_t errlen)
 {
     char other[PATH_MAX], when[64];
     long rows;
-    nb_err rc = nb_store_source_twin(im->s, im->k->name, im->k->table, t->body_id, im->digest,
+    nb_err rc = nb_store_source_twin(im->s, im->k->name, im->k->table, t->body_id, idless, im->digest,
                                      im->canonical, other, sizeof other, when, sizeof when,
                                      &rows, err, errlen);
     int same_name = strcmp(base_name(other), base_name(im->canonical)) == 0;
@@ -499,11 +500,12 @@ static nb_err refuse_twin(import_state *im, const target *t, const char *name, c
         snprintf(how, sizeof how, "--replace-all, which removes %s's other %s rows", name,
                  im->k->name);
     snprintf(err, errlen,
-             "%s: the same content as %s, imported %s, whose %ld %s row%s of %s %s stored: "
-             "imported from another path they would count twice; nothing imported (to put "
+             "%s: the same content as %s, imported %s, whose %ld %s row%s%s of %s %s stored: "
+             "imported from another path %s would count twice; nothing imported (to put "
              "this file in its place: %s)",
-             im->o->path, said, when, rows, im->k->name, rows == 1 ? "" : "s", name,
-             rows == 1 ? "is" : "are", how);
+             im->o->path, said, when, rows, im->k->name, rows == 1 ? "" : "s",
+             idless ? " without an id" : "", name, rows == 1 ? "is" : "are",
+             rows == 1 && idless ? "it" : "they", how);
     return NB_ERR_INPUT;
 }
 
@@ -553,7 +555,7 @@ static nb_err target_of(import_state *im, const char *name, target **out, char *
     }
     if (!rc && im->digest[0] && nb_coder_column(im->coder, -1) < 0) { /* rows known by FILE:LINE */
         snprintf(im->st->digest, sizeof im->st->digest, "%s", im->digest);
-        rc = refuse_twin(im, t, name, err, errlen);
+        rc = refuse_twin(im, t, name, 0, err, errlen);
     }
     if (!rc)
         rc = nb_store_source(im->s, o->path, im->canonical, im->k->name, t->body_id,
@@ -622,6 +624,14 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
             problem(im, line, "body", err, body);
             bad = 1;
             t = NULL;
+        }
+        /* a file with ids whose row has none: that row is known by FILE:LINE, and a copy of
+           the file would bring it again (a file without ids was looked at in target_of) */
+        if (!bad && t && !*rec.id && !t->idless_checked && im->digest[0] &&
+            nb_coder_column(im->coder, -1) >= 0) {
+            t->idless_checked = 1;
+            if ((rc = refuse_twin(im, t, body, 1, err, errlen)))
+                return rc;
         }
         int64_t *idx = bad ? nb_strmap_get(&im->target_idx, body) : NULL;
         if (idx && !im->targets[*idx].failed)

@@ -1533,7 +1533,7 @@ nb_err nb_store_source_digest(nb_store *s, int64_t id, const char *digest, char 
 }
 
 nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, int64_t body,
-                            const char *digest, const char *canonical, char *path,
+                            int idless, const char *digest, const char *canonical, char *path,
                             size_t pathlen, char *when, size_t whenlen, long *rows, char *err,
                             size_t errlen)
 {
@@ -1544,11 +1544,11 @@ nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, in
     snprintf(sql, sizeof sql,
              "SELECT c, imported, n FROM (SELECT c, imported, (SELECT count(*) FROM \"%s\" r "
              "JOIN source s2 ON s2.id = r.src WHERE r.body = ?3 AND s2.kind = ?2 AND s2.body = ?3 "
-             "AND coalesce(s2.canonical, s2.path) = c) AS n "
+             "AND coalesce(s2.canonical, s2.path) = c%s) AS n "
              "FROM (SELECT coalesce(canonical, path) AS c, digest, imported, max(id) FROM source "
              "WHERE body = ?3 AND kind = ?2 GROUP BY c) WHERE digest = ?1 AND c IS NOT ?4) "
              "WHERE n > 0 ORDER BY c LIMIT 1",
-             table);
+             table, idless ? " AND r.id = s2.path || ':' || r.line" : "");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
         return nb_store_sql_fail(s, err, errlen, "looking for a copy of the file");

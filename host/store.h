@@ -250,8 +250,9 @@ nb_err nb_store_source_digest(nb_store *s, int64_t id, const char *digest, char 
 /* Another file than CANONICAL whose last import for BODY had the content DIGEST and whose
  * rows of KIND (stored in TABLE) for BODY are still stored: its path into PATH (PATHLEN),
  * when it was last imported into WHEN (WHENLEN), its rows' count into *ROWS; *ROWS 0 when
- * there is none. The sources of stores before version 10 have no digest. */
-nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, int64_t body,
+ * there is none. IDLESS: only its rows without an id (known as FILE:LINE, their file's path
+ * as given then) are counted. The sources of stores before version 10 have no digest. */
+nb_err nb_store_source_twin(nb_store *s, const char *kind, const char *table, int64_t body, int idless,
                             const char *digest, const char *canonical, char *path,
                             size_t pathlen, char *when, size_t whenlen, long *rows, char *err,
                             size_t errlen);

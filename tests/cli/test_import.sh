@@ -484,6 +484,19 @@ nb -d bc.db import --body 戊 charge withid.csv
 nb -d bc.db import --body 戊 charge copy/withid.csv
 is "$rc:$out:$(nbsql bc.db "SELECT count(*) FROM records_charge r JOIN body b ON b.id = r.body WHERE b.name = '戊'")" \
    "0:copy/withid.csv: 2 rows read, 0 inserted, 2 updated, 0 unchanged, 0 refused:2" "a copy of a file with ids: not refused, counted once (updated: their source)"
+# a file with an id column where a row has none (known by FILE:LINE): its copy is refused,
+# that row would count twice; the rows with ids alone do not make a copy refused (above)
+printf '编号,日期,金额\nC3,2020-01-05,100\n,2020-02-05,200\n' >mixed.csv
+cp mixed.csv copy/mixed.csv
+nb -d bc.db import --body 己 charge mixed.csv
+nb -d bc.db import --body 己 charge copy/mixed.csv
+is "$rc:$err" "2:nianbao: copy/mixed.csv: the same content as mixed.csv, imported $(date -u +%Y-%m-%d), whose 1 charge row without an id of 己 is stored: imported from another path it would count twice; nothing imported (to put this file in its place: --replace, which removes the rows of files of its name)" \
+   "a copy of a file with ids where a row has none: refused, its id-less row counted"
+is "$(nbsql bc.db "SELECT count(*) || '|' || sum(amount) FROM records_charge r JOIN body b ON b.id = r.body WHERE b.name = '己'")" "2|30000" \
+   "and nothing of the copy stored"
+nb -d bc.db import --body 己 --replace charge copy/mixed.csv
+is "$rc:$(nbsql bc.db "SELECT count(*) || '|' || sum(amount) FROM records_charge r JOIN body b ON b.id = r.body WHERE b.name = '己'")" "0:2|30000" \
+   "a copy of a file with ids where a row has none: --replace puts it in the file's place"
 # the file as last imported: a row cut from it, the others unchanged (which keep the
 # source of the import that wrote them), then copied
 printf '日期,金额\n2020-06-01,10\n2020-07-01,20\n' >cut.csv

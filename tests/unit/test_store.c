@@ -343,33 +343,43 @@ static void test_texts_sources(nb_store *s)
           "source: digest kept");
     char path[64], when[64];
     long rows = -1;
-    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/b/c.csv", path, sizeof path, when,
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, 0, "d1", "/x/b/c.csv", path, sizeof path, when,
                                sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
           "source twin: none while the file has no row stored");
     char sql[300];
     snprintf(sql, sizeof sql, "INSERT INTO charge(body, id, rid, src, line, raw) VALUES(%lld, 'c.csv:2', 1, %lld, 2, '')",
              (long long)body, (long long)a);
     CHECK(sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK, "(a row of it)");
-    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/b/c.csv", path, sizeof path, when,
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, 0, "d1", "/x/b/c.csv", path, sizeof path, when,
                                sizeof when, &rows, err, sizeof err) == NB_OK && rows == 1,
           "source twin: another file of the same content, a row stored");
     CHECK_STR(path, "/x/a/c.csv", "source twin: its canonical path");
-    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/a/c.csv", path, sizeof path, when,
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, 0, "d1", "/x/a/c.csv", path, sizeof path, when,
                                sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
           "source twin: not the file itself");
-    CHECK(nb_store_source_twin(s, "charge", "charge", body + 1, "d1", "/x/b/c.csv", path, sizeof path, when,
+    CHECK(nb_store_source_twin(s, "charge", "charge", body + 1, 0, "d1", "/x/b/c.csv", path, sizeof path, when,
                                sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
           "source twin: not another body's");
     /* the file imported again with other content: its latest source decides */
     CHECK(nb_store_source(s, "a/c.csv", "/x/a/c.csv", "charge", body, "UTF-8", "", &b, err, sizeof err) == NB_OK &&
               nb_store_source_digest(s, b, "d2", err, sizeof err) == NB_OK,
           "(the file imported again, changed)");
-    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d1", "/x/b/c.csv", path, sizeof path, when,
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, 0, "d1", "/x/b/c.csv", path, sizeof path, when,
                                sizeof when, &rows, err, sizeof err) == NB_OK && rows == 0,
           "source twin: not of the file's earlier content");
-    CHECK(nb_store_source_twin(s, "charge", "charge", body, "d2", "/x/b/c.csv", path, sizeof path, when,
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, 0, "d2", "/x/b/c.csv", path, sizeof path, when,
                                sizeof when, &rows, err, sizeof err) == NB_OK && rows == 1,
           "source twin: of its content as last imported, its rows by any of its sources");
+    /* of a file with ids: its rows without one alone (their id its path as given, and line) */
+    snprintf(sql, sizeof sql, "INSERT INTO charge(body, id, rid, src, line, raw) VALUES(%lld, 'a/c.csv:3', 2, %lld, 3, ''), "
+             "(%lld, 'C9', 3, %lld, 4, '')", (long long)body, (long long)b, (long long)body, (long long)b);
+    CHECK(sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK, "(a row without an id, one with)");
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, 1, "d2", "/x/b/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 1,
+          "source twin: its rows without an id alone");
+    CHECK(nb_store_source_twin(s, "charge", "charge", body, 0, "d2", "/x/b/c.csv", path, sizeof path, when,
+                               sizeof when, &rows, err, sizeof err) == NB_OK && rows == 3,
+          "source twin: and all its rows");
 }
 
 /* The bodies named 层% (the nesting test's own), in name order, joined by ",". */
