@@ -480,7 +480,7 @@ static void sync_folder(const char *path)
 
     if (!folder)
         return;
-    if ((fd = open(folder, O_RDONLY | O_DIRECTORY)) >= 0) {
+    if ((fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
         sync_fd(fd);
         close(fd);
     }
@@ -737,7 +737,7 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
     for (int i = 0; i < npending; i++) {
         nb_out *o = &pending[i].out;
         int placed = 0;
-        if (synced && held) {
+        if (synced && held && nheld < GROUP_OPEN_MAX) { /* the rest replaced in the rename */
             int fd = open(o->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
             if (fd >= 0)
                 held[nheld++] = fd;

@@ -479,7 +479,7 @@ static size_t working_folder(char *here)
 static nb_err refuse_twin(import_state *im, const target *t, const char *name, int idless,
                           char *err, size_t errlen)
 {
-    char other[PATH_MAX], when[64];
+    char other[PATH_MAX] = "", when[64] = "";
     long rows;
     nb_err rc = nb_store_source_twin(im->s, im->k->name, im->k->table, t->body_id, idless, im->digest,
                                      im->canonical, other, sizeof other, when, sizeof when,
@@ -630,6 +630,9 @@ static nb_err do_row(import_state *im, char **fields, size_t n, long line, char 
         if (!bad && t && !*rec.id && !t->idless_checked && im->digest[0] &&
             nb_coder_column(im->coder, -1) >= 0) {
             t->idless_checked = 1;
+            /* told to the command, which finds a dry run's copies in it (nb_import_files) */
+            snprintf(im->st->digest, sizeof im->st->digest, "%s", im->digest);
+            nb_async_wait(im->async); /* the store read alone, as target_of does */
             if ((rc = refuse_twin(im, t, body, 1, err, errlen)))
                 return rc;
         }

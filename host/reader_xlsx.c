@@ -1088,7 +1088,7 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
     else if (is1(ln, 'f'))
         r->has_f = 1;
     else if (is(ln, "is"))
-        r->in_is = 1;
+        r->in_is = r->has_v = 1; /* a formula's result may be an inline string (LibreOffice) */
     else if (is1(ln, 't'))
         r->in_t = r->in_is;
     else if (is(ln, "rPh"))
@@ -1140,11 +1140,11 @@ static void sheet_cell_end(xlsx_reader *r)
     size_t vlen;
     xcell *cells;
     r->next_col = r->col + 1;
-    if (r->has_f && (!r->has_v || (r->text.len == 0 && r->ctype != 'f'))) {
+    if (r->has_f && (!r->has_v || (r->text.len == 0 && r->ctype != 'f' && r->ctype != 'i'))) {
         /* a formula whose result was never saved (a program that writes workbooks, such as
            openpyxl, leaves it to the next program to open and save it: no <v>, or an empty
-           one, which only a text result (t="str") may be): read as blank, its counts would
-           be lost without a word */
+           one, which only a text result (t="str", or an inline string) may be): read as
+           blank, its counts would be lost without a word */
         char cn[24];
         cell_name(r->col, r->row, cn);
         cb_fail(r, NB_ERR_INPUT,

@@ -497,6 +497,11 @@ is "$(nbsql bc.db "SELECT count(*) || '|' || sum(amount) FROM records_charge r J
 nb -d bc.db import --body 己 --replace charge copy/mixed.csv
 is "$rc:$(nbsql bc.db "SELECT count(*) || '|' || sum(amount) FROM records_charge r JOIN body b ON b.id = r.body WHERE b.name = '己'")" "0:2|30000" \
    "a copy of a file with ids where a row has none: --replace puts it in the file's place"
+printf '编号,日期,金额\nC4,2020-01-05,100\n,2020-02-05,5\n' >mixed2.csv
+cp mixed2.csv mixed2-copy.csv
+nb -d bc.db import --body 己 --dry-run charge mixed2.csv mixed2-copy.csv
+is "$rc:$err" "2:nianbao: mixed2-copy.csv: the same content as mixed2.csv, before it in this import: imported from another path its rows would count twice; nothing imported" \
+   "a dry run of a file with ids where a row has none and its copy: the copy refused, as the real run does"
 # the file as last imported: a row cut from it, the others unchanged (which keep the
 # source of the import that wrote them), then copied
 printf '日期,金额\n2020-06-01,10\n2020-07-01,20\n' >cut.csv

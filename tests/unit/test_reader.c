@@ -927,7 +927,10 @@ static void test_xlsx_formula(void)
 {
     static const zentry saved = {NULL, SHEET_HEAD
         "<row r=\"1\"><c r=\"A1\"><v>2</v></c><c r=\"B1\"><f>A1*2</f><v>4</v></c>"
-        "<c r=\"C1\" t=\"str\"><f>\"\"</f><v></v></c><c r=\"D1\"><v>5</v></c></row>"
+        "<c r=\"C1\" t=\"str\"><f>\"\"</f><v></v></c><c r=\"D1\"><v>5</v></c>"
+        /* LibreOffice's: a result as an inline string, an empty one too */
+        "<c r=\"E1\" t=\"inlineStr\"><f>D1</f><is><t>5%</t></is></c>"
+        "<c r=\"F1\" t=\"inlineStr\"><f>\"\"</f><is><t></t></is></c><c r=\"G1\"><v>7</v></c></row>"
         SHEET_TAIL, NULL, NULL, 0};
     static const zentry unsaved = {NULL, SHEET_HEAD
         "<row r=\"1\"><c r=\"A1\"><v>2</v></c></row>"
@@ -940,8 +943,8 @@ static void test_xlsx_formula(void)
         "<row r=\"1\"><c r=\"A1\"><f t=\"shared\" ref=\"A1:A2\" si=\"0\">1+1</f><v>2</v></c></row>"
         "<row r=\"2\"><c r=\"A2\"><f t=\"shared\" si=\"0\"/></c></row>"
         SHEET_TAIL, NULL, NULL, 0};
-    CHECK_STR(dump(book("f1.xlsx", no_sst, saved), NULL, NULL), "1:2|4||5\n",
-              "formula: its saved result is read (a blank result as blank)");
+    CHECK_STR(dump(book("f1.xlsx", no_sst, saved), NULL, NULL), "1:2|4||5|5%||7\n",
+              "formula: its saved result is read (a blank result as blank), an inline string's too");
     CHECK_STR(dump(book("f2.xlsx", no_sst, unsaved), NULL, NULL),
               "1:2\nERR 2: xl/worksheets/sheet1.xml: cell B2: a formula with no saved result (open "
               "the workbook in Excel or LibreOffice and save it, so that its results are stored in it)",
