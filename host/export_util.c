@@ -765,19 +765,16 @@ nb_err nb_out_group_end(unsigned *failed, char *err, size_t errlen)
     /* the folders, each once, while the replaced files are let go of */
     struct let_go lg = {held, nheld, NULL, 0};
     const char **folders = synced ? malloc((size_t)(unsigned)npending * sizeof *folders) : NULL;
-    for (int i = 0; folders && i < npending; i++) {
+    for (int i = 0; synced && i < npending; i++) {
         if (strcmp(folder_of(pending[i].out.path, folder, sizeof folder), last) != 0) {
-            folders[lg.nfolders++] = pending[i].out.path;
+            if (folders)
+                folders[lg.nfolders++] = pending[i].out.path;
+            else /* out of memory: here, now */
+                sync_folder(pending[i].out.path);
             snprintf(last, sizeof last, "%s", folder);
         }
     }
     lg.folders = folders;
-    if (synced && !folders) /* out of memory: one by one */
-        for (int i = 0; i < npending; i++)
-            if (strcmp(folder_of(pending[i].out.path, folder, sizeof folder), last) != 0) {
-                sync_folder(pending[i].out.path);
-                snprintf(last, sizeof last, "%s", folder);
-            }
     nb_each(lg.nheld + lg.nfolders, WAITS_AT_ONCE, let_go_run, &lg);
     free(folders);
     free(held);
