@@ -226,6 +226,15 @@ function Store:import(kind, path, opts) end
 ---@return {failure: string}? detail
 function Store:import_files(kind, paths, opts, each) end
 
+---The body's stored records coded again with MAP from the values each row kept (nianbao
+---remap); every record or none.
+---@param body string
+---@param opts? {map?: table, dry_run?: boolean}
+---@return {records: integer, changed: integer, kinds: {kind: string, records: integer, changed: integer}[], messages: string[], more: integer}|nil result
+---@return string? message
+---@return table? result
+function Store:remap(body, opts) end
+
 ---@param body string
 ---@param role "rules"|"layout"|"map"
 ---@param name string

@@ -10,6 +10,7 @@
 #include "import.h"
 #include "lua_nb.h"
 #include "mapping.h"
+#include "remap.h"
 #include "texts.h"
 
 #define NB_MT_IMPORT "nianbao.import"
@@ -539,6 +540,89 @@ static int l_put_script(lua_State *L)
     return 1;
 }
 
+/* Each kind store:remap coded (kept in C: nb_remap's transaction is open meanwhile, and a
+ * Lua error must not leave it). */
+#define REMAP_KINDS 32 /* more than the catalogue's kinds */
+typedef struct {
+    int n;
+    struct {
+        const char *kind;
+        long records, changed;
+    } k[REMAP_KINDS];
+} remap_kinds;
+
+static void keep_kind(void *ud, const char *kind, long records, long changed)
+{
+    remap_kinds *r = ud;
+    if (r->n < REMAP_KINDS) {
+        r->k[r->n].kind = kind;
+        r->k[r->n].records = records;
+        r->k[r->n++].changed = changed;
+    }
+}
+
+/* store:remap(body, {map=, dry_run=}) -> result | nil, message, result: the body's stored
+ * records coded again with MAP (a mapping's table; none: national values only). */
+static int l_remap(lua_State *L)
+{
+    static const char *const keys[] = {"map", "dry_run", NULL};
+    nb_store *s = nb_check_writable(L, 1, "store:remap");
+    const char *body = luaL_checkstring(L, 2);
+    if (lua_isnoneornil(L, 3)) {
+        lua_settop(L, 2);
+        lua_newtable(L);
+    }
+    luaL_checktype(L, 3, LUA_TTABLE);
+    nb_lua_check_keys(L, 3, "store:remap", keys);
+    import_ud *u = new_import_ud(L); /* 4 */
+    int t = lua_getfield(L, 3, "map");
+    if (t == LUA_TTABLE) {
+        nb_mapping_init(&u->map);
+        u->has_map = 1;
+        nb_mapping_from_lua(L, -1, &u->map, "map");
+    } else if (t != LUA_TNIL) {
+        return luaL_error(L, "store:remap: option 'map' is a mapping's table (a map script's "
+                             "value), not a %s", lua_typename(L, t));
+    }
+    lua_pop(L, 1);
+    remap_kinds kinds = {0};
+    nb_remap_opts o = {.body = body, .map = u->has_map ? &u->map : NULL,
+                       .dry_run = opt_bool(L, 3, "dry_run"), .diag = keep_diag, .diag_ud = u,
+                       .kind_done = keep_kind, .kind_ud = &kinds};
+    nb_remap_stats st;
+    char err[1024];
+    nb_err rc = nb_remap(s, &o, &st, err, sizeof err);
+    int nret = 1;
+    if (rc) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        nret = 3;
+    }
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, st.records);
+    lua_setfield(L, -2, "records");
+    lua_pushinteger(L, rc ? 0 : st.changed); /* a refusal changed nothing */
+    lua_setfield(L, -2, "changed");
+    lua_createtable(L, kinds.n, 0);
+    for (int i = 0; i < kinds.n; i++) {
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, kinds.k[i].kind);
+        lua_setfield(L, -2, "kind");
+        lua_pushinteger(L, kinds.k[i].records);
+        lua_setfield(L, -2, "records");
+        lua_pushinteger(L, rc ? 0 : kinds.k[i].changed);
+        lua_setfield(L, -2, "changed");
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "kinds");
+    push_messages(L, u);
+    if (rc) {
+        lua_pushstring(L, failure_name(rc));
+        lua_setfield(L, -2, "failure");
+    }
+    return nret;
+}
+
 /* nianbao.mapping_check(map, name): raises "NAME: reason" unless MAP is a mapping table
  * every entry of which names a known kind, field and national code. */
 static int l_mapping_check(lua_State *L)
@@ -565,6 +649,7 @@ static const luaL_Reg store_methods[] = {
     {"import", l_import},
     {"import_files", l_import_files},
     {"put_script", l_put_script},
+    {"remap", l_remap},
     {NULL, NULL},
 };
 

@@ -326,19 +326,19 @@ static int header_name(const char *header, long col, nb_buf *name)
     return nb_buf_add(name, p, len) | nb_buf_adds(name, "");
 }
 
-int nb_raw_next(const char *raw, const char *header, size_t *pos, nb_buf *name, nb_buf *value)
+int nb_raw_next_col(const char *raw, size_t *pos, long *col, nb_buf *value)
 {
     int sparse = strchr(raw, NB_RAW_COL) != NULL;
     while (*raw && *pos != SIZE_MAX) {
         const char *p = raw + *pos;
-        long col = 1;
+        *col = 1;
         if (sparse) {
             char *end;
-            col = strtol(p, &end, 10);
+            *col = strtol(p, &end, 10);
             p = *end == NB_RAW_COL ? end + 1 : end;
         } else { /* every column in order: its number is the separators before it, plus one */
             for (const char *q = raw; q < p; q++)
-                col += *q == NB_RAW_NEXT;
+                *col += *q == NB_RAW_NEXT;
         }
         int bad = 0;
         value->len = 0;
@@ -351,10 +351,18 @@ int nb_raw_next(const char *raw, const char *header, size_t *pos, nb_buf *name, 
         *pos = *p == NB_RAW_NEXT ? (size_t)(p + 1 - raw) : SIZE_MAX;
         if (!sparse && !value->data[0])
             continue; /* an old row's blank column: nothing was given */
-        bad |= header_name(header, col, name);
         return bad ? -1 : 1;
     }
     return 0;
+}
+
+int nb_raw_next(const char *raw, const char *header, size_t *pos, nb_buf *name, nb_buf *value)
+{
+    long col;
+    int more = nb_raw_next_col(raw, pos, &col, value);
+    if (more == 1 && header_name(header, col, name))
+        return -1;
+    return more;
 }
 
 nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t errlen)

@@ -84,6 +84,8 @@ void nb_rows_abandon(nb_rows *r);
  * kept only what differs (RAW without NB_RAW_COL) holds every column.
  * Returns -1 when out of memory. */
 int nb_raw_next(const char *raw, const char *header, size_t *pos, nb_buf *name, nb_buf *value);
+/* As nb_raw_next, giving the value's column number (1-based) in *COL, not its name. */
+int nb_raw_next_col(const char *raw, size_t *pos, long *col, nb_buf *value);
 
 nb_err nb_count(nb_store *s, const nb_query *q, int64_t *n, char *err, size_t errlen);
 

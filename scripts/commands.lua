@@ -183,6 +183,14 @@ local function import_map(c, path)
   print(string.format("%s: map script stored for %s%s%s", path, c.opt.body,
     (#before > 0 and before[1].name ~= name) and (" (replaces " .. before[1].name .. ")") or "",
     c.opt.dry_run and " (dry run: nothing written)" or ""))
+  local held = 0
+  for _, st in ipairs(known and c.store:stats() or {}) do
+    if st.body == c.opt.body then held = held + st.count end
+  end
+  if held > 0 then -- they keep the codes of the mapping they were imported with
+    print(string.format("%s: its %d stored record%s keep their codes: 'nianbao remap --body %s' codes them again with it",
+      c.opt.body, held, held == 1 and "" or "s", c.opt.body))
+  end
 end
 
 -- The mapping of an import: --map's, else the one stored with --body's body, else none.
@@ -806,6 +814,27 @@ local function removed_text(n)
   return #parts > 0 and table.concat(parts, ", ") or "nothing"
 end
 
+-- nianbao remap: the body's stored records coded again with its mapping (or --map's),
+-- from the values each row kept; a line a kind, then the total.
+local function run_remap(c)
+  if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
+  local body, dry = c.opt.body, c.opt.dry_run
+  c.store:body(body) -- an unknown body raises, naming the known ones
+  local res, err, detail = c.store:remap(body, { map = import_mapping(c), dry_run = dry })
+  detail = res or detail
+  print_messages(c, body, detail)
+  if not res then c.host.fail(err, failure_status(detail)) end
+  local changed = dry and "would change" or "changed"
+  for _, k in ipairs(res.kinds) do
+    print(string.format("%s: %s: %d record%s, %d %s", body, k.kind, k.records,
+      k.records == 1 and "" or "s", k.changed, changed))
+  end
+  print(string.format("%s: %d record%s coded again, %d %s%s", body, res.records,
+    res.records == 1 and "" or "s", res.changed, changed,
+    dry and " (dry run: nothing written)" or ""))
+  return 0
+end
+
 local function run_delete(c)
   local body, dry = c.opt.body, c.opt.dry_run
   c.store:body(body) -- an unknown body raises, naming the known ones
@@ -1184,6 +1213,16 @@ commands.list = {
       { "--dry-run", nil, "say what would be removed, remove nothing" },
     },
     run = run_delete,
+  },
+  {
+    name = "remap", store = "write", existing_body = true,
+    summary = "code a body's stored records again with its mapping, from the values each row kept (no files needed): after 'import map' corrects it",
+    options = {
+      { "--body", "NAME", "the body", required = true },
+      { "--map", "MAP.lua", "the mapping to apply (default: the one stored with the body by 'import map'; without either, national codes and labels only)" },
+      { "--dry-run", nil, "say what would change, change nothing" },
+    },
+    run = run_remap,
   },
   {
     name = "scripts", store = "read", existing_body = true,

@@ -80,7 +80,8 @@ cat >m.lua <<'LUA'
 return { request = { applicant = { ["个人"] = "person" } } }
 LUA
 nb -d s.db import --body 区 map m.lua
-is "$rc:$out" "0:m.lua: map script stored for 区" "import map: stored"
+is "$rc:$out" "0:m.lua: map script stored for 区
+区: its 2 stored records keep their codes: 'nianbao remap --body 区' codes them again with it" "import map: stored, and what to do with the records stored before"
 printf '编号,收到日期,申请人类型\nM1,2020-05-01,个人\n' >m.csv
 nb -d s.db import --body 区 request m.csv
 is "$rc:$out" "0:m.csv: 1 row read, 1 inserted, 0 updated, 0 unchanged, 0 refused" "a later import uses the stored map"
@@ -126,7 +127,8 @@ cat >m2.lua <<'LUA'
 return { request = { applicant = { ["个人"] = "person", ["公司"] = "business" } } }
 LUA
 nb -d s.db import --body 区 map m2.lua
-is "$out" "m2.lua: map script stored for 区 (replaces m.lua)" "a second map replaces the first"
+is "$out" "m2.lua: map script stored for 区 (replaces m.lua)
+区: its 3 stored records keep their codes: 'nianbao remap --body 区' codes them again with it" "a second map replaces the first"
 # a file naming its bodies in a column is read without their stored mappings: when its header
 # does not fit, that is said (a district's file for all its departments, local headers)
 cat >ha.lua <<'LUA'

@@ -3,6 +3,7 @@
 #include "insert.h"
 #include "pack.h"
 #include "records.h"
+#include "remap.h"
 #include "runs.h"
 #include "t.h"
 #include "texts.h"
@@ -443,6 +444,80 @@ static void test_mapping(void)
     nb_mapping_free(&m);
 }
 
+static long verify_packs(void);
+
+/* nb_remap: the records a mapping coded, coded again with a corrected one from the values
+ * they kept; all or nothing. */
+static void remap_diag(void *ud, const nb_diag *d)
+{
+    nb_buf *b = ud;
+    char line[1024];
+    nb_diag_format(d, line, sizeof line);
+    nb_buf_adds(b, line);
+    nb_buf_adds(b, "\n");
+}
+
+static void test_remap(void)
+{
+    char err[512] = "", want[1024];
+    nb_mapping m, m2;
+    nb_mapping_init(&m);
+    nb_mapping_init(&m2);
+    nb_mapping_value(&m, "request", "applicant", "群众", "person", err, sizeof err);
+    nb_mapping_value(&m, "request", "outcome", "不掌握", "4.1", err, sizeof err);
+    nb_mapping_value(&m2, "request", "applicant", "群众", "business", err, sizeof err);
+    nb_mapping_value(&m2, "request", "outcome", "不掌握", "4.2", err, sizeof err);
+    const char *csv = write_file("remap.csv",
+        "编号,收到日期,申请人类型,办结日期,办理结果\n"
+        "Q1,2020-05-01,群众,2020-05-09,不掌握\n"
+        "Q2,2020-05-02,自然人,2020-05-03,1\n"
+        "Q3,2020-05-03,群众,,\n");
+    result r = run("request", csv, "重编区", 0, &m, 0);
+    CHECK(r.rc == NB_OK && r.st.inserted == 3, "remap: imported with the first mapping");
+    const char *codes = "SELECT r.id, a.code, ifnull(o.code, '') FROM records_request r JOIN body b "
+                        "ON b.id = r.body JOIN dict a ON a.id = r.applicant LEFT JOIN dict o ON "
+                        "o.id = r.outcome WHERE b.name = '重编区' ORDER BY r.id";
+    CHECK_STR(sql_rows(codes), "Q1|person|4.1\nQ2|person|1\nQ3|person|\n", "remap: the first codes");
+    const char *raws = "SELECT group_concat(raw, ',') FROM request WHERE id LIKE 'Q%'";
+    char raw_before[256];
+    snprintf(raw_before, sizeof raw_before, "%s", sql_rows(raws));
+
+    nb_buf msgs = {0};
+    nb_remap_stats st;
+    nb_remap_opts o = {.body = "重编区", .map = &m2, .dry_run = 1, .diag = remap_diag, .diag_ud = &msgs};
+    CHECK(nb_remap(store, &o, &st, err, sizeof err) == NB_OK && st.records == 3 && st.changed == 2,
+          "remap: a dry run counts the two records the mapping changes");
+    CHECK_STR(sql_rows(codes), "Q1|person|4.1\nQ2|person|1\nQ3|person|\n", "remap: a dry run writes nothing");
+    o.dry_run = 0;
+    CHECK(nb_remap(store, &o, &st, err, sizeof err) == NB_OK && st.changed == 2 && !msgs.len,
+          "remap: the corrected mapping changes two records");
+    CHECK_STR(sql_rows(codes), "Q1|business|4.2\nQ2|person|1\nQ3|business|\n",
+              "remap: their local values coded again, the national ones as they were");
+    CHECK_STR(sql_rows(raws), raw_before, "remap: the values they kept are the same");
+    CHECK(verify_packs() == 0, "remap: the parts and digests agree with the rows");
+    CHECK(nb_remap(store, &o, &st, err, sizeof err) == NB_OK && st.changed == 0,
+          "remap: again, nothing changes");
+
+    /* without a mapping: the local values are unknown, every record stays */
+    o.map = NULL;
+    CHECK(nb_remap(store, &o, &st, err, sizeof err) == NB_ERR_INPUT && st.refused == 2,
+          "remap: without the mapping two records are refused");
+    snprintf(want, sizeof want,
+             "%s:2: field 'applicant': unknown value '群众' in 2 rows, first at line 2 (not a "
+             "national code or label; map it with --map)\n"
+             "%s:2: field 'outcome': unknown value '不掌握' in 1 row, first at line 2 (not a "
+             "national code or label; map it with --map)\n", csv, csv);
+    CHECK_STR(msgs.data ? msgs.data : "", want, "remap: each value refused named with its file and line");
+    CHECK_STR(err, "重编区: 2 records refused with the mapping: nothing changed", "remap: the summary");
+    CHECK_STR(sql_rows(codes), "Q1|business|4.2\nQ2|person|1\nQ3|business|\n", "remap: refused, nothing changed");
+    nb_buf_free(&msgs);
+
+    o.body = "无此机关";
+    CHECK(nb_remap(store, &o, &st, err, sizeof err) != NB_OK, "remap: an unknown body refused");
+    nb_mapping_free(&m);
+    nb_mapping_free(&m2);
+}
+
 static void test_other_kinds(void)
 {
     const char *csv = write_file("docs.csv",
@@ -650,8 +725,6 @@ static void test_many_bodies(void)
     CHECK(kept != NULL, "many bodies: the batch statement is kept for the next writer");
     nb_store_stmt_give(store, nb_kind_find("request"), kept);
 }
-
-static long verify_packs(void);
 
 /* A file of N rows whose bodies P0..P(NBODIES-1) take turns row by row (ids P-FIRST..), P
  * the letter P, into DIR/NAME; its path. */
@@ -3190,6 +3263,7 @@ int main(void)
     test_dry_run();
     test_refused();
     test_mapping();
+    test_remap();
     test_other_kinds();
     test_xlsx();
     test_text();

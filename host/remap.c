@@ -1,0 +1,460 @@
+/* remap.c - a body's stored records coded again with a mapping (remap.h). */
+#include "remap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coder.h"
+#include "records.h"
+#include "util.h"
+#include "writer.h"
+
+/* Bytes of changed records held before they are written: past it the cursor is closed,
+ * they are written, and it is opened again past the last record read. */
+#define PENDING_MOST ((size_t)8 << 20)
+
+/* One source file of the body's records of the kind being coded. */
+typedef struct {
+    int64_t src;
+    char *path;        /* its path, as imported (owned) */
+    char *header;      /* its header, unit-separated (owned; cut into NAMES) */
+    char **names;      /* the header's names (into HEADER) */
+    int ncols;
+    nb_coder *coder;   /* NULL: its header was refused (said once) */
+    nb_writer *writer; /* made at its first changed record */
+} source_t;
+
+/* A changed record held in PENDING: this, then its id and its NFIELDS fields, each
+ * NUL-terminated. */
+typedef struct {
+    int64_t rid;
+    long line;
+    int si, nfields;
+} pending_t;
+
+typedef struct {
+    nb_store *s;
+    const nb_kind *k;
+    const nb_remap_opts *o;
+    nb_remap_stats *st;
+    int64_t body;
+    source_t *srcs;
+    int nsrc, capsrc;
+    nb_buf row;            /* the row being made: its fields' texts, each NUL-terminated */
+    size_t *off;           /* each column's text in ROW */
+    char **fields;
+    int cap;               /* of OFF and FIELDS */
+    nb_buf raw, val;
+    nb_buf pending;
+    long npending;
+} remap_t;
+
+static nb_err nomem(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
+    return NB_ERR_NOMEM;
+}
+
+/* Gives the caller every diagnostic but notes, and counts the rows refused. */
+static void pass_diag(void *ud, const nb_diag *d)
+{
+    remap_t *m = ud;
+    if (d->note)
+        return;
+    m->st->problems++;
+    if (m->o->diag)
+        m->o->diag(m->o->diag_ud, d);
+}
+
+static void refuse(remap_t *m, const char *file, long line, const char *field, const char *why,
+                   const char *value)
+{
+    nb_diag d = {.file = file, .line = line, .field = field, .reason = why, .value = value};
+    pass_diag(m, &d);
+}
+
+static void free_sources(remap_t *m)
+{
+    for (int i = 0; i < m->nsrc; i++) {
+        nb_writer_free(m->srcs[i].writer);
+        nb_coder_free(m->srcs[i].coder);
+        free(m->srcs[i].path);
+        free(m->srcs[i].header);
+        free(m->srcs[i].names);
+    }
+    free(m->srcs);
+    m->srcs = NULL;
+    m->nsrc = m->capsrc = 0;
+}
+
+/* Room for N columns in OFF and FIELDS. */
+static int room(remap_t *m, int n)
+{
+    if (n <= m->cap)
+        return 0;
+    int cap = n < 64 ? 64 : 2 * n;
+    size_t *off = realloc(m->off, (size_t)cap * sizeof *off);
+    if (off)
+        m->off = off;
+    char **fields = off ? realloc(m->fields, (size_t)cap * sizeof *fields) : NULL;
+    if (!fields)
+        return -1;
+    m->fields = fields;
+    m->cap = cap;
+    return 0;
+}
+
+/* The source SRC (its PATH and HEADER), its coder made with the mapping at its first
+ * record. NULL when out of memory. */
+static source_t *source_for(remap_t *m, int64_t src, const char *path, const char *header,
+                            char *err, size_t errlen)
+{
+    for (int i = m->nsrc - 1; i >= 0; i--)
+        if (m->srcs[i].src == src)
+            return &m->srcs[i];
+    if (m->nsrc == m->capsrc) {
+        int cap = m->capsrc ? 2 * m->capsrc : 8;
+        source_t *more = realloc(m->srcs, (size_t)cap * sizeof *more);
+        if (!more)
+            return NULL;
+        m->srcs = more;
+        m->capsrc = cap;
+    }
+    source_t *e = &m->srcs[m->nsrc];
+    memset(e, 0, sizeof *e);
+    e->src = src;
+    e->path = strdup(path ? path : "");
+    e->header = strdup(header ? header : "");
+    if (!e->path || !e->header) {
+        free(e->path);
+        free(e->header);
+        return NULL;
+    }
+    m->nsrc++;
+    int n = 1;
+    for (const char *p = e->header; *p; p++)
+        n += *p == NB_RAW_NEXT;
+    if (!(e->names = calloc((size_t)n + 1, sizeof *e->names)))
+        return NULL;
+    char *p = e->header;
+    for (int i = 0; i < n; i++) {
+        e->names[i] = p;
+        p += strcspn(p, "\037");
+        if (*p)
+            *p++ = '\0';
+    }
+    e->ncols = n;
+    nb_coder *c = NULL;
+    if (nb_coder_new(m->s, m->k, m->o->map, 0, &c, err, errlen) != NB_OK)
+        return NULL;
+    int before = m->st->problems;
+    if (nb_coder_header(c, e->path, e->names, (size_t)n, pass_diag, m) != NB_OK ||
+        m->st->problems > before) {
+        nb_coder_free(c); /* said: its records are not coded */
+        return e;
+    }
+    e->coder = c;
+    return e;
+}
+
+/* Puts TEXT as column COL's text of the row being made. */
+static int put_col(remap_t *m, int col, const char *text)
+{
+    m->off[col] = m->row.len;
+    return nb_buf_add(&m->row, text, strlen(text) + 1);
+}
+
+/* The text a file gives for field F's stored value V, as the coder reads it back to V
+ * without keeping it among the raw values. */
+static const char *stored_text(remap_t *m, int f, const nb_row *r, char *tmp, size_t n)
+{
+    const nb_field *fd = &m->k->fields[f];
+    int64_t v = r->ival[f];
+    switch (fd->type) {
+    case NB_F_TEXT:
+        return r->text[f] ? r->text[f] : "";
+    case NB_F_DATE:
+        if (!v)
+            return "";
+        snprintf(tmp, n, "%04d-%02d-%02d", (int)(v / 10000), (int)(v / 100 % 100), (int)(v % 100));
+        return tmp;
+    case NB_F_CAT: {
+        const char *code = v ? nb_store_code_str(m->s, v) : NULL;
+        return code ? code : "";
+    }
+    case NB_F_INT:
+        snprintf(tmp, n, "%lld", (long long)v);
+        return tmp;
+    default:
+        nb_money_format(v, tmp);
+        return tmp;
+    }
+}
+
+/* Row R made again in its source's columns (E), into FIELDS; *N their number. */
+static nb_err make_row(remap_t *m, source_t *e, const nb_row *r, int *n, char *err,
+                       size_t errlen)
+{
+    char tmp[64];
+    int ncols = e->ncols, bad = 0;
+    size_t pos = 0;
+    long col;
+    int more;
+    while ((more = nb_raw_next_col(r->raw ? r->raw : "", &pos, &col, &m->val)) == 1)
+        if (col > ncols && col <= 100000)
+            ncols = (int)col;
+    if (more < 0 || room(m, ncols))
+        return nomem(err, errlen);
+    m->row.len = 0;
+    bad |= nb_buf_add(&m->row, "", 1);
+    for (int j = 0; j < ncols; j++)
+        m->off[j] = 0;
+    int c = nb_coder_column(e->coder, -1);
+    if (c >= 0 && c < ncols)
+        bad |= put_col(m, c, r->id);
+    c = nb_coder_body_column(e->coder);
+    if (c >= 0 && c < ncols)
+        bad |= put_col(m, c, r->body ? r->body : "");
+    for (int f = 0; f < m->k->nfields; f++) {
+        c = nb_coder_column(e->coder, f);
+        if (c >= 0 && c < ncols)
+            bad |= put_col(m, c, stored_text(m, f, r, tmp, sizeof tmp));
+    }
+    pos = 0;
+    while ((more = nb_raw_next_col(r->raw ? r->raw : "", &pos, &col, &m->val)) == 1)
+        if (col >= 1 && col <= ncols)
+            bad |= put_col(m, (int)col - 1, m->val.data);
+    if (bad || more < 0)
+        return nomem(err, errlen);
+    for (int j = 0; j < ncols; j++)
+        m->fields[j] = m->row.data + m->off[j];
+    *n = ncols;
+    return NB_OK;
+}
+
+/* 1 when REC (as the coder made it again) holds R's values but for its categories; else 0,
+ * each other value that differs refused, naming it. *CHANGED: a category differs. */
+static int same_but_categories(remap_t *m, source_t *e, const nb_rec *rec, const nb_row *r,
+                               int *changed)
+{
+    char was[64], now[64];
+    int same = 1;
+    *changed = 0;
+    if (nb_coder_column(e->coder, -1) < 0) { /* a row without an id is known by FILE:LINE */
+        size_t n = strlen(e->path);
+        char *end;
+        if (strncmp(r->id, e->path, n) != 0 || r->id[n] != ':' ||
+            strtol(r->id + n + 1, &end, 10) != r->line || *end) {
+            char why[512];
+            snprintf(why, sizeof why, "the mapping's header aliases leave the file no id "
+                     "column, and the record's id is %s: import the file again", r->id);
+            refuse(m, e->path, r->line, "id", why, NULL);
+            return 0;
+        }
+    } else if (strcmp(rec->id, r->id) != 0) {
+        refuse(m, e->path, r->line, "id", "the mapping's header aliases give this row another id "
+               "than the one stored: import the file again", rec->id);
+        return 0;
+    }
+    for (int f = 0; f < m->k->nfields; f++) {
+        const nb_field *fd = &m->k->fields[f];
+        int64_t v = rec->has[f] ? rec->ival[f] : 0;
+        if (fd->type == NB_F_CAT) {
+            *changed |= v != r->ival[f];
+            continue;
+        }
+        const char *a = rec->has[f] && fd->type == NB_F_TEXT ? rec->text[f] : "";
+        const char *b = r->text[f] ? r->text[f] : "";
+        if (fd->type == NB_F_TEXT ? strcmp(a, b) == 0 : v == r->ival[f])
+            continue;
+        nb_row as_now = *r;
+        as_now.ival[f] = v;
+        as_now.text[f] = a;
+        char why[512];
+        snprintf(why, sizeof why, "would be '%s' where '%s' is stored: a mapping changes "
+                 "categories only (did its header aliases move a column? import the file "
+                 "again)", stored_text(m, f, &as_now, now, sizeof now),
+                 stored_text(m, f, r, was, sizeof was));
+        refuse(m, e->path, r->line, fd->name, why, NULL);
+        same = 0;
+    }
+    return same;
+}
+
+/* Holds row R, made again in FIELDS (N), to be written. */
+static int hold(remap_t *m, int si, const nb_row *r, int n)
+{
+    pending_t p = {.rid = r->rid, .line = r->line, .si = si, .nfields = n};
+    int bad = nb_buf_add(&m->pending, &p, sizeof p) |
+              nb_buf_add(&m->pending, r->id, strlen(r->id) + 1);
+    for (int j = 0; j < n; j++)
+        bad |= nb_buf_add(&m->pending, m->fields[j], strlen(m->fields[j]) + 1);
+    m->npending += !bad;
+    return bad;
+}
+
+/* Writes the records held, coded again, through each source's writer. */
+static nb_err write_held(remap_t *m, char *err, size_t errlen)
+{
+    size_t at = 0;
+    nb_err rc = NB_OK;
+    for (long i = 0; i < m->npending && !rc; i++) {
+        pending_t p;
+        memcpy(&p, m->pending.data + at, sizeof p);
+        at += sizeof p;
+        const char *id = m->pending.data + at;
+        at += strlen(id) + 1;
+        if (room(m, p.nfields))
+            return nomem(err, errlen);
+        for (int j = 0; j < p.nfields; j++) {
+            m->fields[j] = m->pending.data + at;
+            at += strlen(m->fields[j]) + 1;
+        }
+        source_t *e = &m->srcs[p.si];
+        if (!e->writer) {
+            if ((rc = nb_writer_new(m->s, m->k, m->body, e->src, NULL, &e->writer, err, errlen)))
+                break;
+            nb_writer_file(e->writer, e->path);
+        }
+        nb_rec rec;
+        int64_t rid = 0;
+        rc = nb_coder_row(e->coder, e->path, p.line, m->fields, (size_t)p.nfields, &rec, NULL,
+                          NULL, err, errlen);
+        if (rc == NB_ERR_INPUT) /* it was coded a moment ago */
+            snprintf(err, errlen, "%s:%ld: coded again, the row was refused", e->path, p.line);
+        if (!rc && nb_coder_raw(e->coder, m->fields, (size_t)p.nfields, &rec, NULL, &m->raw))
+            rc = nomem(err, errlen);
+        if (!rc)
+            rc = nb_writer_find(e->writer, id, &rid, err, errlen);
+        if (!rc && rid != p.rid) {
+            snprintf(err, errlen, "%s:%ld: record %s is no longer the one read", e->path, p.line,
+                     id);
+            rc = NB_ERR_SQL;
+        }
+        if (!rc)
+            rc = nb_writer_put(e->writer, &rec, id, rid, p.line, m->raw.data ? m->raw.data : "",
+                               err, errlen);
+        if (!rc)
+            nb_writer_let_go(e->writer);
+    }
+    for (int i = 0; i < m->nsrc && !rc; i++)
+        if (m->srcs[i].writer)
+            rc = nb_writer_flush(m->srcs[i].writer, err, errlen);
+    m->pending.len = 0;
+    m->npending = 0;
+    return rc;
+}
+
+/* Codes the body's records of kind M->k again. */
+static nb_err remap_kind(remap_t *m, char *err, size_t errlen)
+{
+    int64_t after = 0;
+    long records = 0, changed = 0;
+    nb_err rc = NB_OK;
+    for (int full = 1; full && !rc;) {
+        nb_query q = {.kind = m->k, .body = m->body};
+        nb_rows r;
+        if ((rc = nb_rows_open(m->s, &q, &r, err, errlen)))
+            break;
+        int more;
+        full = 0;
+        while (!rc && !full && (more = nb_rows_next(&r, err, errlen)) == 1) {
+            const nb_row *row = &r.row;
+            if (row->rid <= after)
+                continue;
+            after = row->rid;
+            records++;
+            source_t *e = source_for(m, row->src, row->source, row->header, err, errlen);
+            if (!e) {
+                rc = *err ? NB_ERR_SQL : nomem(err, errlen);
+                break;
+            }
+            if (!e->coder) { /* its header refused, said once */
+                m->st->refused++;
+                continue;
+            }
+            int n, diff;
+            nb_rec rec;
+            if ((rc = make_row(m, e, row, &n, err, errlen)))
+                break;
+            rc = nb_coder_row(e->coder, e->path, row->line, m->fields, (size_t)n, &rec,
+                              pass_diag, m, err, errlen);
+            if (rc == NB_ERR_INPUT) {
+                m->st->refused++;
+                rc = NB_OK;
+                continue;
+            }
+            if (rc)
+                break;
+            if (!same_but_categories(m, e, &rec, row, &diff)) {
+                m->st->refused++;
+                continue;
+            }
+            if (!diff)
+                continue;
+            changed++;
+            if (!m->o->dry_run && !m->st->problems && hold(m, (int)(e - m->srcs), row, n))
+                rc = nomem(err, errlen);
+            full = m->pending.len > PENDING_MOST;
+        }
+        if (!rc && more < 0)
+            rc = NB_ERR_SQL;
+        nb_rows_close(&r);
+        if (!rc && m->st->problems) { /* nothing will be written: go on only to say why */
+            m->pending.len = 0;
+            m->npending = 0;
+        } else if (!rc && m->npending) {
+            rc = write_held(m, err, errlen);
+        }
+    }
+    for (int i = 0; i < m->nsrc && !rc; i++)
+        if (m->srcs[i].coder)
+            nb_coder_unknowns(m->srcs[i].coder, m->srcs[i].path, 0, pass_diag, m);
+    free_sources(m);
+    m->st->records += records;
+    m->st->changed += changed;
+    if (!rc && m->o->kind_done && records)
+        m->o->kind_done(m->o->kind_ud, m->k->name, records, changed);
+    return rc;
+}
+
+nb_err nb_remap(nb_store *s, const nb_remap_opts *o, nb_remap_stats *st, char *err,
+                size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    *err = '\0';
+    int64_t body = 0;
+    nb_err rc = nb_store_body(s, o->body, 0, &body, NULL, err, errlen);
+    if (rc)
+        return rc;
+    if ((rc = nb_store_begin(s, err, errlen)))
+        return rc;
+    remap_t m = {.s = s, .o = o, .st = st, .body = body};
+    for (int i = 0; i < nb_nkinds && !rc; i++) {
+        int cats = 0;
+        for (int f = 0; f < nb_kinds[i].nfields; f++)
+            cats |= nb_kinds[i].fields[f].type == NB_F_CAT;
+        if (!cats)
+            continue;
+        m.k = &nb_kinds[i];
+        rc = remap_kind(&m, err, errlen);
+    }
+    free_sources(&m);
+    free(m.off);
+    free(m.fields);
+    nb_buf_free(&m.row);
+    nb_buf_free(&m.raw);
+    nb_buf_free(&m.val);
+    nb_buf_free(&m.pending);
+    if (!rc && st->problems) {
+        snprintf(err, errlen, "%s: %ld record%s refused with the mapping: nothing changed",
+                 o->body, st->refused, st->refused == 1 ? "" : "s");
+        rc = NB_ERR_INPUT;
+    }
+    if (rc || o->dry_run)
+        nb_store_rollback(s);
+    else
+        rc = nb_store_commit(s, err, errlen);
+    return rc;
+}
