@@ -275,6 +275,14 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
         char *name = nb_trim(h[col]);
         if ((col && nb_buf_add(&c->header, "\037", 1)) || nb_buf_adds(&c->header, name))
             return NB_ERR_NOMEM;
+        const char *sep = strpbrk(name, "\033\036\037");
+        if (sep) { /* the store keeps the header and the raw values separated by them */
+            snprintf(reason, sizeof reason, "column %zu's name holds the control character 0x%02x",
+                     col + 1, (unsigned)(unsigned char)*sep);
+            diag(fn, ud, file, 1, NULL, reason, NULL, 0);
+            bad = 1;
+            continue;
+        }
         int f = header_field(c, name);
         if (f == -2 && nb_fields_find(&nb_record_body, 1, name) == 0) {
             if (c->body_col >= 0) {
@@ -634,6 +642,11 @@ static int put_escaped(nb_buf *b, const char *v)
         }
     }
     return bad;
+}
+
+void nb_coder_plain(nb_coder *c, int f)
+{
+    c->plain[f] = 1;
 }
 
 int nb_coder_raw(const nb_coder *c, char **fields, size_t n, const nb_rec *rec,

@@ -86,6 +86,11 @@ const nb_kind *nb_coder_kind(const nb_coder *c);
 int nb_coder_raw(const nb_coder *c, char **fields, size_t n, const nb_rec *rec,
                  const char *body, nb_buf *out);
 
+/* Field F of the row last given to nb_coder_row is taken as written plainly (its stored
+ * value's code or label): nb_coder_raw does not keep its text. For remap.c, whose rows
+ * give a national value stored before as its code, which stays as it was stored. */
+void nb_coder_plain(nb_coder *c, int f);
+
 /* The column that names each row's body (body 机关 单位), or -1. */
 int nb_coder_body_column(const nb_coder *c);
 

@@ -76,6 +76,8 @@ static nb_err prepare_rows(nb_store *s, const nb_query *q, nb_rows *r, char *err
         if (f == -1 || k->fields[f].type == NB_F_TEXT)
             bad |= nb_buf_printf(&b, " AND r.%s = ?%d", f == -1 ? "id" : k->fields[f].name, i + 2);
     }
+    if (q->after_rid)
+        bad |= nb_buf_printf(&b, " AND r.rid > ?%d", q->nfilters + 2);
     bad |= nb_buf_adds(&b, " ORDER BY r.rid");
     if (bad) {
         nb_buf_free(&b);
@@ -93,6 +95,8 @@ static nb_err prepare_rows(nb_store *s, const nb_query *q, nb_rows *r, char *err
         if (f == -1 || k->fields[f].type == NB_F_TEXT)
             sqlite3_bind_text(r->rows, i + 2, q->filters[i].value, -1, SQLITE_TRANSIENT);
     }
+    if (q->after_rid)
+        sqlite3_bind_int64(r->rows, q->nfilters + 2, q->after_rid);
     return NB_OK;
 }
 
@@ -132,6 +136,7 @@ static nb_err open_query(nb_store *s, const nb_query *q, int need_rows, nb_rows 
         r->period_col = r->col_of[nb_field_find(k, k->period)];
     }
     r->need_rows = need_rows || r->narrowed;
+    r->after = q->after_rid;
     /* what the open transaction changed, written into the parts first (as a level's begin
        does): a write at the caller's level (a store:insert in an import's callback) is
        read back */
@@ -233,6 +238,10 @@ int nb_rows_next(nb_rows *r, char *err, size_t errlen)
                 return -1;
             }
             r->at = 0;
+            if (r->after && r->part->n && r->part->rid[r->part->n - 1] <= r->after) {
+                r->at = r->part->n; /* a part read before (its rids rise) */
+                continue;
+            }
             if (r->need_rows && r->part->body != r->rows_body) {
                 sqlite3_reset(r->rows);
                 sqlite3_bind_int64(r->rows, 1, r->part->body);
@@ -248,7 +257,7 @@ int nb_rows_next(nb_rows *r, char *err, size_t errlen)
         const nb_pack_part *p = r->part;
         int at = r->at++;
         r->visited++;
-        if (!passes(r, p, at))
+        if (p->rid[at] <= r->after || !passes(r, p, at))
             continue;
         if (!r->need_rows) {
             if (r->coded)

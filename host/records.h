@@ -22,6 +22,8 @@ typedef struct {
     int year;          /* 0: every year; else the kind's first date field in YEAR */
     const nb_filter *filters;
     int nfilters;
+    int64_t after_rid; /* 0: every record; else those of a larger rid alone (a cursor opened
+                          again past the records read: remap.c) */
 } nb_query;
 
 /* A record as nb_rows_next gives it; the texts valid until the next call. */
@@ -50,6 +52,7 @@ typedef struct nb_rows {
     int want_col[NB_MAX_FIELDS + 1];
     int64_t want[NB_MAX_FIELDS + 1];
     int64_t lo, hi;                  /* the year's day codes (0: every year) */
+    int64_t after;                   /* records of a larger rid alone (0: all) */
     int period_col;                  /* the packed column of the kind's period */
     int narrowed;                    /* the rows' statement filters too (id, text fields) */
     int need_rows;                   /* the rows are read (0: nb_count without narrowing) */

@@ -11,7 +11,7 @@
 #include "writer.h"
 
 /* Bytes of changed records held before they are written: past it the cursor is closed,
- * they are written, and it is opened again past the last record read. */
+ * they are written, and it is opened again past the last record read (nb_query.after_rid). */
 #define PENDING_MOST ((size_t)8 << 20)
 
 /* One source file of the body's records of the kind being coded. */
@@ -21,16 +21,19 @@ typedef struct {
     char *header;      /* its header, unit-separated (owned; cut into NAMES) */
     char **names;      /* the header's names (into HEADER) */
     int ncols;
+    int serial;        /* a workbook's: a number in a date column is a day number */
     nb_coder *coder;   /* NULL: its header was refused (said once) */
     nb_writer *writer; /* made at its first changed record */
 } source_t;
 
-/* A changed record held in PENDING: this, then its id and its NFIELDS fields, each
+/* A changed record held in PENDING: this, then the stored values of the categories in
+ * KEEP (one int64_t each, in field order), its id and its NFIELDS fields, each
  * NUL-terminated. */
 typedef struct {
     int64_t rid;
     long line;
     int si, nfields;
+    uint32_t keep;
 } pending_t;
 
 typedef struct {
@@ -44,7 +47,8 @@ typedef struct {
     nb_buf row;            /* the row being made: its fields' texts, each NUL-terminated */
     size_t *off;           /* each column's text in ROW */
     char **fields;
-    int cap;               /* of OFF and FIELDS */
+    unsigned char *given;  /* each column: its text is one the row kept (its raw values) */
+    int cap;               /* of OFF, FIELDS and GIVEN */
     nb_buf raw, val;
     nb_buf pending;
     long npending;
@@ -74,15 +78,24 @@ static void refuse(remap_t *m, const char *file, long line, const char *field, c
     pass_diag(m, &d);
 }
 
+/* Source I let go of: the values its rows gave that the mapping does not know said (each
+ * with its count and first line), its coder and writer freed. */
+static void let_go(remap_t *m, int i)
+{
+    source_t *e = &m->srcs[i];
+    if (e->coder)
+        nb_coder_unknowns(e->coder, e->path, 0, pass_diag, m);
+    nb_writer_free(e->writer);
+    nb_coder_free(e->coder);
+    free(e->path);
+    free(e->header);
+    free(e->names);
+}
+
 static void free_sources(remap_t *m)
 {
-    for (int i = 0; i < m->nsrc; i++) {
-        nb_writer_free(m->srcs[i].writer);
-        nb_coder_free(m->srcs[i].coder);
-        free(m->srcs[i].path);
-        free(m->srcs[i].header);
-        free(m->srcs[i].names);
-    }
+    for (int i = 0; i < m->nsrc; i++)
+        let_go(m, i);
     free(m->srcs);
     m->srcs = NULL;
     m->nsrc = m->capsrc = 0;
@@ -98,26 +111,50 @@ static int room(remap_t *m, int n)
     if (off)
         m->off = off;
     char **fields = off ? realloc(m->fields, (size_t)cap * sizeof *fields) : NULL;
-    if (!fields)
+    if (fields)
+        m->fields = fields;
+    unsigned char *given = fields ? realloc(m->given, (size_t)cap) : NULL;
+    if (!given)
         return -1;
-    m->fields = fields;
+    m->given = given;
     m->cap = cap;
     return 0;
 }
 
-/* The source SRC (its PATH and HEADER), its coder made with the mapping at its first
- * record. NULL when out of memory. */
-static source_t *source_for(remap_t *m, int64_t src, const char *path, const char *header,
-                            char *err, size_t errlen)
+/* Sources kept at once, each with its coder (and writer): a body's records from thousands
+ * of files took a coder each (12,000 files of a row or two: 211 MB, by a review). Past it
+ * the oldest is let go of (the changed records held are written first, the cursor closed:
+ * remap_kind); its records coming again (rids follow the imports, so seldom) take a new
+ * coder. */
+#define SOURCES_MOST 64
+
+/* The source SRC among those kept, or NULL. */
+static source_t *find_source(remap_t *m, int64_t src)
 {
     for (int i = m->nsrc - 1; i >= 0; i--)
         if (m->srcs[i].src == src)
             return &m->srcs[i];
+    return NULL;
+}
+
+/* The source SRC (its PATH and HEADER), new, its coder made with the mapping. NULL on a
+ * failure, *RC and ERR set. */
+static source_t *source_for(remap_t *m, int64_t src, const char *path, const char *header,
+                            nb_err *rc, char *err, size_t errlen)
+{
+    *rc = NB_OK;
+    if (m->nsrc == SOURCES_MOST) { /* nothing held refers to it (remap_kind) */
+        let_go(m, 0);
+        memmove(m->srcs, m->srcs + 1, (size_t)(m->nsrc - 1) * sizeof *m->srcs);
+        m->nsrc--;
+    }
     if (m->nsrc == m->capsrc) {
         int cap = m->capsrc ? 2 * m->capsrc : 8;
         source_t *more = realloc(m->srcs, (size_t)cap * sizeof *more);
-        if (!more)
+        if (!more) {
+            *rc = nomem(err, errlen);
             return NULL;
+        }
         m->srcs = more;
         m->capsrc = cap;
     }
@@ -129,14 +166,17 @@ static source_t *source_for(remap_t *m, int64_t src, const char *path, const cha
     if (!e->path || !e->header) {
         free(e->path);
         free(e->header);
+        *rc = nomem(err, errlen);
         return NULL;
     }
     m->nsrc++;
     int n = 1;
     for (const char *p = e->header; *p; p++)
         n += *p == NB_RAW_NEXT;
-    if (!(e->names = calloc((size_t)n + 1, sizeof *e->names)))
+    if (!(e->names = calloc((size_t)n + 1, sizeof *e->names))) {
+        *rc = nomem(err, errlen);
         return NULL;
+    }
     char *p = e->header;
     for (int i = 0; i < n; i++) {
         e->names[i] = p;
@@ -145,13 +185,30 @@ static source_t *source_for(remap_t *m, int64_t src, const char *path, const cha
             *p++ = '\0';
     }
     e->ncols = n;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(m->s->db, "SELECT encoding FROM source WHERE id = ?1", -1, &q,
+                           NULL) != SQLITE_OK) {
+        *rc = nb_store_sql_fail(m->s, err, errlen, "reading a source");
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, src);
+    const unsigned char *enc = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_text(q, 0) : NULL;
+    e->serial = enc && strcmp((const char *)enc, "XLSX") == 0;
+    sqlite3_finalize(q);
     nb_coder *c = NULL;
-    if (nb_coder_new(m->s, m->k, m->o->map, 0, &c, err, errlen) != NB_OK)
+    if ((*rc = nb_coder_new(m->s, m->k, m->o->map, e->serial, &c, err, errlen)))
         return NULL;
     int before = m->st->problems;
-    if (nb_coder_header(c, e->path, e->names, (size_t)n, pass_diag, m) != NB_OK ||
-        m->st->problems > before) {
+    nb_err hrc = nb_coder_header(c, e->path, e->names, (size_t)n, pass_diag, m);
+    if (hrc != NB_OK && hrc != NB_ERR_INPUT) {
+        nb_coder_free(c);
+        *rc = hrc == NB_ERR_NOMEM ? nomem(err, errlen) : hrc;
+        return NULL;
+    }
+    if (hrc == NB_ERR_INPUT || m->st->problems > before) {
         nb_coder_free(c); /* said: its records are not coded */
+        if (m->st->problems == before)
+            refuse(m, e->path, 1, NULL, "its header does not fit the kind with this mapping", NULL);
         return e;
     }
     e->coder = c;
@@ -161,6 +218,7 @@ static source_t *source_for(remap_t *m, int64_t src, const char *path, const cha
 /* Puts TEXT as column COL's text of the row being made. */
 static int put_col(remap_t *m, int col, const char *text)
 {
+    m->given[col] = 0;
     m->off[col] = m->row.len;
     return nb_buf_add(&m->row, text, strlen(text) + 1);
 }
@@ -192,9 +250,11 @@ static const char *stored_text(remap_t *m, int f, const nb_row *r, char *tmp, si
     }
 }
 
-/* Row R made again in its source's columns (E), into FIELDS; *N their number. */
-static nb_err make_row(remap_t *m, source_t *e, const nb_row *r, int *n, char *err,
-                       size_t errlen)
+/* Row R made again in its source's columns (E), into FIELDS; *N their number; *KEEP the
+ * categories whose text is their stored value's code (not one the row kept: the file gave
+ * a national code or label), which stay as stored. */
+static nb_err make_row(remap_t *m, source_t *e, const nb_row *r, int *n, uint32_t *keep,
+                       char *err, size_t errlen)
 {
     char tmp[64];
     int ncols = e->ncols, bad = 0;
@@ -208,8 +268,10 @@ static nb_err make_row(remap_t *m, source_t *e, const nb_row *r, int *n, char *e
         return nomem(err, errlen);
     m->row.len = 0;
     bad |= nb_buf_add(&m->row, "", 1);
-    for (int j = 0; j < ncols; j++)
+    for (int j = 0; j < ncols; j++) {
         m->off[j] = 0;
+        m->given[j] = 0;
+    }
     int c = nb_coder_column(e->coder, -1);
     if (c >= 0 && c < ncols)
         bad |= put_col(m, c, r->id);
@@ -223,13 +285,41 @@ static nb_err make_row(remap_t *m, source_t *e, const nb_row *r, int *n, char *e
     }
     pos = 0;
     while ((more = nb_raw_next_col(r->raw ? r->raw : "", &pos, &col, &m->val)) == 1)
-        if (col >= 1 && col <= ncols)
+        if (col >= 1 && col <= ncols) {
             bad |= put_col(m, (int)col - 1, m->val.data);
+            m->given[col - 1] = 1;
+        }
     if (bad || more < 0)
         return nomem(err, errlen);
+    *keep = 0;
+    for (int f = 0; f < m->k->nfields; f++) {
+        c = nb_coder_column(e->coder, f);
+        if (m->k->fields[f].type == NB_F_CAT && c >= 0 && c < ncols && !m->given[c])
+            *keep |= (uint32_t)1 << f;
+    }
     for (int j = 0; j < ncols; j++)
         m->fields[j] = m->row.data + m->off[j];
     *n = ncols;
+    return NB_OK;
+}
+
+/* The row in FIELDS (N) through E's coder into REC (problems to FN), the categories in
+ * KEEP their values STORED (in field order, one for each) as they are, not the mapping's:
+ * the file gave their national code or label. */
+static nb_err code_again(remap_t *m, source_t *e, long line, int n, uint32_t keep,
+                         const int64_t *stored, nb_rec *rec, nb_diag_fn fn, char *err,
+                         size_t errlen)
+{
+    nb_err rc = nb_coder_row(e->coder, e->path, line, m->fields, (size_t)n, rec, fn, m, err,
+                             errlen);
+    if (rc)
+        return rc;
+    for (int f = 0, i = 0; f < m->k->nfields; f++)
+        if (keep >> f & 1) {
+            rec->ival[f] = stored[i++];
+            rec->has[f] = rec->ival[f] != 0;
+            nb_coder_plain(e->coder, f);
+        }
     return NB_OK;
 }
 
@@ -244,8 +334,10 @@ static int same_but_categories(remap_t *m, source_t *e, const nb_rec *rec, const
     if (nb_coder_column(e->coder, -1) < 0) { /* a row without an id is known by FILE:LINE */
         size_t n = strlen(e->path);
         char *end;
-        if (strncmp(r->id, e->path, n) != 0 || r->id[n] != ':' ||
-            strtol(r->id + n + 1, &end, 10) != r->line || *end) {
+        int by_line = r->id[n] == ':', by_insert = r->id[n] == '#'; /* store:insert's */
+        long v = strncmp(r->id, e->path, n) == 0 && (by_line || by_insert) && r->id[n + 1] != '-'
+                     ? strtol(r->id + n + 1, &end, 10) : -1;
+        if (v < 0 || end == r->id + n + 1 || *end || (by_line && v != r->line)) {
             char why[512];
             snprintf(why, sizeof why, "the mapping's header aliases leave the file no id "
                      "column, and the record's id is %s: import the file again", r->id);
@@ -282,12 +374,15 @@ static int same_but_categories(remap_t *m, source_t *e, const nb_rec *rec, const
     return same;
 }
 
-/* Holds row R, made again in FIELDS (N), to be written. */
-static int hold(remap_t *m, int si, const nb_row *r, int n)
+/* Holds row R, made again in FIELDS (N) with KEEP, to be written. */
+static int hold(remap_t *m, int si, const nb_row *r, int n, uint32_t keep)
 {
-    pending_t p = {.rid = r->rid, .line = r->line, .si = si, .nfields = n};
-    int bad = nb_buf_add(&m->pending, &p, sizeof p) |
-              nb_buf_add(&m->pending, r->id, strlen(r->id) + 1);
+    pending_t p = {.rid = r->rid, .line = r->line, .si = si, .nfields = n, .keep = keep};
+    int bad = nb_buf_add(&m->pending, &p, sizeof p);
+    for (int f = 0; f < m->k->nfields; f++)
+        if (keep >> f & 1)
+            bad |= nb_buf_add(&m->pending, &r->ival[f], sizeof r->ival[f]);
+    bad |= nb_buf_add(&m->pending, r->id, strlen(r->id) + 1);
     for (int j = 0; j < n; j++)
         bad |= nb_buf_add(&m->pending, m->fields[j], strlen(m->fields[j]) + 1);
     m->npending += !bad;
@@ -301,8 +396,14 @@ static nb_err write_held(remap_t *m, char *err, size_t errlen)
     nb_err rc = NB_OK;
     for (long i = 0; i < m->npending && !rc; i++) {
         pending_t p;
+        int64_t stored[NB_MAX_FIELDS];
         memcpy(&p, m->pending.data + at, sizeof p);
         at += sizeof p;
+        for (int f = 0, j = 0; f < m->k->nfields; f++)
+            if (p.keep >> f & 1) {
+                memcpy(&stored[j++], m->pending.data + at, sizeof *stored);
+                at += sizeof *stored;
+            }
         const char *id = m->pending.data + at;
         at += strlen(id) + 1;
         if (room(m, p.nfields))
@@ -319,11 +420,11 @@ static nb_err write_held(remap_t *m, char *err, size_t errlen)
         }
         nb_rec rec;
         int64_t rid = 0;
-        rc = nb_coder_row(e->coder, e->path, p.line, m->fields, (size_t)p.nfields, &rec, NULL,
-                          NULL, err, errlen);
+        rc = code_again(m, e, p.line, p.nfields, p.keep, stored, &rec, NULL, err, errlen);
         if (rc == NB_ERR_INPUT) /* it was coded a moment ago */
             snprintf(err, errlen, "%s:%ld: coded again, the row was refused", e->path, p.line);
-        if (!rc && nb_coder_raw(e->coder, m->fields, (size_t)p.nfields, &rec, NULL, &m->raw))
+        if (!rc && nb_coder_raw(e->coder, m->fields, (size_t)p.nfields, &rec, m->o->body,
+                                &m->raw))
             rc = nomem(err, errlen);
         if (!rc)
             rc = nb_writer_find(e->writer, id, &rid, err, errlen);
@@ -353,7 +454,7 @@ static nb_err remap_kind(remap_t *m, char *err, size_t errlen)
     long records = 0, changed = 0;
     nb_err rc = NB_OK;
     for (int full = 1; full && !rc;) {
-        nb_query q = {.kind = m->k, .body = m->body};
+        nb_query q = {.kind = m->k, .body = m->body, .after_rid = after}; /* past those read */
         nb_rows r;
         if ((rc = nb_rows_open(m->s, &q, &r, err, errlen)))
             break;
@@ -361,25 +462,29 @@ static nb_err remap_kind(remap_t *m, char *err, size_t errlen)
         full = 0;
         while (!rc && !full && (more = nb_rows_next(&r, err, errlen)) == 1) {
             const nb_row *row = &r.row;
-            if (row->rid <= after)
-                continue;
-            after = row->rid;
-            records++;
-            source_t *e = source_for(m, row->src, row->source, row->header, err, errlen);
-            if (!e) {
-                rc = *err ? NB_ERR_SQL : nomem(err, errlen);
+            source_t *e = find_source(m, row->src);
+            if (!e && m->nsrc == SOURCES_MOST && m->npending) {
+                full = 1; /* the records held written first, then on from this row */
                 break;
             }
+            after = row->rid;
+            records++;
+            if (!e && !(e = source_for(m, row->src, row->source, row->header, &rc, err, errlen)))
+                break;
             if (!e->coder) { /* its header refused, said once */
                 m->st->refused++;
                 continue;
             }
             int n, diff;
+            uint32_t keep;
+            int64_t stored[NB_MAX_FIELDS];
             nb_rec rec;
-            if ((rc = make_row(m, e, row, &n, err, errlen)))
+            if ((rc = make_row(m, e, row, &n, &keep, err, errlen)))
                 break;
-            rc = nb_coder_row(e->coder, e->path, row->line, m->fields, (size_t)n, &rec,
-                              pass_diag, m, err, errlen);
+            for (int f = 0, i = 0; f < m->k->nfields; f++)
+                if (keep >> f & 1)
+                    stored[i++] = row->ival[f];
+            rc = code_again(m, e, row->line, n, keep, stored, &rec, pass_diag, err, errlen);
             if (rc == NB_ERR_INPUT) {
                 m->st->refused++;
                 rc = NB_OK;
@@ -394,7 +499,7 @@ static nb_err remap_kind(remap_t *m, char *err, size_t errlen)
             if (!diff)
                 continue;
             changed++;
-            if (!m->o->dry_run && !m->st->problems && hold(m, (int)(e - m->srcs), row, n))
+            if (!m->o->dry_run && !m->st->problems && hold(m, (int)(e - m->srcs), row, n, keep))
                 rc = nomem(err, errlen);
             full = m->pending.len > PENDING_MOST;
         }
@@ -408,10 +513,7 @@ static nb_err remap_kind(remap_t *m, char *err, size_t errlen)
             rc = write_held(m, err, errlen);
         }
     }
-    for (int i = 0; i < m->nsrc && !rc; i++)
-        if (m->srcs[i].coder)
-            nb_coder_unknowns(m->srcs[i].coder, m->srcs[i].path, 0, pass_diag, m);
-    free_sources(m);
+    free_sources(m); /* each source's unknown values said */
     m->st->records += records;
     m->st->changed += changed;
     if (!rc && m->o->kind_done && records)
@@ -443,6 +545,7 @@ nb_err nb_remap(nb_store *s, const nb_remap_opts *o, nb_remap_stats *st, char *e
     free_sources(&m);
     free(m.off);
     free(m.fields);
+    free(m.given);
     nb_buf_free(&m.row);
     nb_buf_free(&m.raw);
     nb_buf_free(&m.val);

@@ -39,7 +39,8 @@ typedef struct {
 
 /* Codes the body's records again (above). NB_OK when every record was coded (the changed
  * ones written, unless dry_run); NB_ERR_INPUT when rows were refused (each given to
- * o->diag, a summary in ERR) or the body is unknown; another error with ERR. Nothing is
+ * o->diag, a summary in ERR); NB_ERR_NOTFOUND for an unknown body; another error with
+ * ERR. Nothing is
  * written unless NB_OK: a transaction of its own (a savepoint inside the caller's). */
 nb_err nb_remap(nb_store *s, const nb_remap_opts *o, nb_remap_stats *st, char *err,
                 size_t errlen);

@@ -187,7 +187,7 @@ local function import_map(c, path)
   for _, st in ipairs(known and c.store:stats() or {}) do
     if st.body == c.opt.body then held = held + st.count end
   end
-  if held > 0 then -- they keep the codes of the mapping they were imported with
+  if held > 0 and not c.opt.dry_run then -- they keep the codes of the mapping they were imported with
     print(string.format("%s: its %d stored record%s keep their codes: 'nianbao remap --body %s' codes them again with it",
       c.opt.body, held, held == 1 and "" or "s", c.opt.body))
   end

@@ -2872,21 +2872,28 @@ static void test_rows_from_packs(void)
             snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
     }
+    int64_t mid = sql_int("SELECT rid FROM request ORDER BY rid LIMIT 1 OFFSET "
+                          "(SELECT count(*) / 2 FROM request)");
     struct {
         int64_t body;
         int year;
         nb_filter f[2];
         int nf;
         const char *where;
+        int64_t after; /* the cursor opened past this rid (remap's turns) */
     } cases[] = {
-        {0, 2020, {{0}}, 0, "r.received BETWEEN 20200101 AND 20201231"},
-        {body, 0, {{0}}, 0, NULL},
-        {body, 2020, {{"applicant", "自然人"}}, 1, NULL},
-        {0, 0, {{"outcome", "1"}}, 1, "r.outcome = (SELECT id FROM dict WHERE dict = 'outcome' AND code = '1')"},
-        {0, 0, {{"received", "2020-01-05"}}, 1, "r.received = 20200105"},
-        {0, 0, {{"id", id}}, 1, NULL},
-        {0, 2021, {{"id", id}, {"applicant", "business"}}, 2, NULL},
-        {0, 0, {{"channel", "没有这个渠道"}}, 1, "0"},
+        {0, 2020, {{0}}, 0, "r.received BETWEEN 20200101 AND 20201231", 0},
+        {body, 0, {{0}}, 0, NULL, 0},
+        {body, 2020, {{"applicant", "自然人"}}, 1, NULL, 0},
+        {0, 0, {{"outcome", "1"}}, 1, "r.outcome = (SELECT id FROM dict WHERE dict = 'outcome' AND code = '1')", 0},
+        {0, 0, {{"received", "2020-01-05"}}, 1, "r.received = 20200105", 0},
+        {0, 0, {{"id", id}}, 1, NULL, 0},
+        {0, 2021, {{"id", id}, {"applicant", "business"}}, 2, NULL, 0},
+        {0, 0, {{"channel", "没有这个渠道"}}, 1, "0", 0},
+        {body, 0, {{0}}, 0, NULL, mid},
+        {body, 2020, {{"applicant", "自然人"}}, 1, NULL, mid},
+        {0, 0, {{"id", id}}, 1, NULL, mid},
+        {0, 0, {{0}}, 0, NULL, mid},
     };
     int same = 0, n = (int)(sizeof cases / sizeof cases[0]);
     for (int i = 0; i < n; i++) {
@@ -2909,8 +2916,12 @@ static void test_rows_from_packs(void)
                                     strcmp(cases[i].f[j].value, "自然人") == 0 ? "person" : cases[i].f[j].value);
             }
         }
+        if (cases[i].after) {
+            size_t len = strlen(where);
+            snprintf(where + len, sizeof where - len, " AND r.rid > %lld", (long long)cases[i].after);
+        }
         nb_query q = {.kind = k, .body = cases[i].body, .year = cases[i].year, .filters = cases[i].f,
-                      .nfilters = cases[i].nf};
+                      .nfilters = cases[i].nf, .after_rid = cases[i].after};
         nb_buf a = {0}, b = {0};
         rows_from_cursor(&q, &a);
         rows_from_sql(k, where, &b);
@@ -2927,7 +2938,7 @@ static void test_rows_from_packs(void)
         nb_buf_free(&a);
         nb_buf_free(&b);
     }
-    CHECK(same == n, "rows: filtered by year, body, category, date and id as the rows are");
+    CHECK(same == n, "rows: filtered by year, body, category, date, id and a least rid as the rows are");
 }
 
 /* The values of every record of every kind and body, as nb_pack_values gives them (rids in
