@@ -68,6 +68,17 @@ check "remap: the report changed" sh -c '! cmp -s before/沈河区-2020.json aft
 nb -d a.db remap --body 沈河区
 like "$out" "557 records coded again, 0 changed$" "remap again: nothing left to change"
 
+# regen after remap: the body's digest changed, so its reports are made again, not left
+# as current.
+load g.db map.lua
+nb -d g.db regen --all --to json --out rg
+nb -d g.db regen --all --to json --out rg
+like "$out" "current .*left as they were" "regen again before remap: the reports current, left as they were"
+nb -d g.db remap --body 沈河区 --map map2.lua
+nb -d g.db regen --all --to json --out rg
+unlike "$out" "current" "regen after remap: the reports made again"
+check "regen after remap: the 2020 report is the fresh import's" cmp -s rg/沈河区/沈河区-2020.json fresh/沈河区-2020.json
+
 # A mapping that no longer maps a local value: every record refused is named, nothing changes.
 grep -v '\["GK"\]' map2.lua >nogk.lua
 snapshot a.db >a.before
