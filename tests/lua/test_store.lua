@@ -489,6 +489,28 @@ do
            "store:import: unknown option 'body' (options: sheet, dry_run)", "import of bodies: no body option")
 end
 
+-- ---- remap: the records coded again with a mapping (tests/cli/test_remap.sh has files) ----
+do
+  error_is(function() w:remap("沈河区", { dryrun = true }) end,
+           "store:remap: unknown option 'dryrun' (options: map, dry_run)", "remap: an unknown option raises")
+  error_is(function() w:remap("沈河区", { map = "map.lua" }) end,
+           "store:remap: option 'map' is a mapping's table (a map script's value), not a string",
+           "remap: a map given as a file name raises")
+  error_is(function() w:readonly():remap("沈河区") end,
+           "store:remap: the store is open read-only here", "remap: read-only, named store:remap")
+  local none, why, detail = w:remap("无此机关")
+  is({ none, detail.records, detail.changed }, { nil, 0, 0 }, "remap: an unknown body is a failure")
+  ok(why:find("no body named '无此机关'", 1, true) ~= nil, "remap: its message names the body")
+  local n = w:count("request", { body = "沈河区" })
+  local res = assert(w:remap("沈河区", { map = { request = { applicant = { ["群众"] = "business" } } } }))
+  local kinds = {}
+  for _, k in ipairs(res.kinds) do kinds[k.kind] = { k.records, k.changed } end
+  is(kinds.request, { n, 0 }, "remap: the records inserted with national values stay as they were")
+  is({ res.changed, res.more, #res.messages }, { 0, 0, 0 }, "remap: nothing changed, nothing said")
+  res = assert(w:remap("沈河区", { dry_run = true }))
+  is(res.records >= n, true, "remap without a mapping: every kind's records coded (dry run)")
+end
+
 -- ---- a store opened to read reads one snapshot ----
 local before = w:count("request")
 local r = assert(nianbao.open(nil, { readonly = true }))
