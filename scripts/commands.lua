@@ -193,16 +193,16 @@ local function import_map(c, path)
   end
 end
 
--- The mapping of an import: --map's, else the one stored with --body's body, else none.
--- The mapping of an import: --map's, else the body's stored one; checked as import map
--- checks one before storing it (a bad entry named with its file, not raised from inside
--- the import).
-local function import_mapping(c)
+-- The mapping of an import: --map's, else the one stored with the body (BODY, default
+-- --body's), else none; checked as import map checks one before storing it (a bad entry
+-- named with its file, not raised from inside the import).
+local function import_mapping(c, body)
   local m, name
+  body = body or c.opt.body
   if c.opt.map then
     m, name = c.host.run(c.opt.map), c.opt.map
-  elseif c.opt.body and pcall(c.store.body, c.store, c.opt.body) then
-    local s = c.store:scripts(c.opt.body, "map")[1]
+  elseif body and pcall(c.store.body, c.store, body) then
+    local s = c.store:scripts(body, "map")[1]
     if not s then return nil end
     m, name = stored.run(s), s.name
   else
@@ -814,16 +814,17 @@ local function removed_text(n)
   return #parts > 0 and table.concat(parts, ", ") or "nothing"
 end
 
--- nianbao remap: the body's stored records coded again with its mapping (or --map's),
--- from the values each row kept; a line a kind, then the total.
-local function run_remap(c)
-  if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
-  local body, dry = c.opt.body, c.opt.dry_run
-  c.store:body(body) -- an unknown body raises, naming the known ones
-  local res, err, detail = c.store:remap(body, { map = import_mapping(c), dry_run = dry })
+-- One body's records coded again (nianbao remap): a line a kind, then the total. Returns
+-- 0, or the failure's exit status after its messages (the caller goes on to the next body).
+local function remap_body(c, body, map)
+  local dry = c.opt.dry_run
+  local res, err, detail = c.store:remap(body, { map = map, dry_run = dry })
   detail = res or detail
   print_messages(c, body, detail)
-  if not res then c.host.fail(err, failure_status(detail)) end
+  if not res then
+    c.host.eprint("nianbao: " .. err)
+    return failure_status(detail)
+  end
   local changed = dry and "would change" or "changed"
   for _, k in ipairs(res.kinds) do
     print(string.format("%s: %s: %d record%s, %d %s", body, k.kind, k.records,
@@ -833,6 +834,29 @@ local function run_remap(c)
     res.records == 1 and "" or "s", res.changed, changed,
     dry and " (dry run: nothing written)" or ""))
   return 0
+end
+
+-- nianbao remap: the body's stored records coded again with its mapping (or --map's),
+-- from the values each row kept; with --all every body that has a stored mapping (with
+-- --map, every body), each all or none by itself.
+local function run_remap(c)
+  if #c.args > 0 then return c.usage_error("unexpected argument " .. c.args[1]) end
+  if not c.opt.body and not c.opt.all then return c.usage_error("give --body NAME or --all") end
+  if c.opt.body then
+    c.store:body(c.opt.body) -- an unknown body raises, naming the known ones
+    return remap_body(c, c.opt.body, import_mapping(c))
+  end
+  local status, done = 0, 0
+  for _, b in ipairs(c.store:bodies()) do
+    if c.opt.map or c.store:scripts(b.name, "map")[1] then
+      local st = remap_body(c, b.name, import_mapping(c, b.name))
+      if st == 3 then return st end -- the store stayed locked: no more
+      if st ~= 0 then status = st end
+      done = done + 1
+    end
+  end
+  if done == 0 then print("no body has a stored mapping (import map), and no --map was given: nothing to do") end
+  return status
 end
 
 local function run_delete(c)
@@ -1218,7 +1242,8 @@ commands.list = {
     name = "remap", store = "write", existing_body = true,
     summary = "code a body's stored records again with its mapping, from the values each row kept (no files needed): after 'import map' corrects it",
     options = {
-      { "--body", "NAME", "the body", required = true },
+      { "--body", "NAME", "the body" },
+      { "--all", nil, "every body that has a stored mapping (with --map: every body), each all or none by itself", alt = true },
       { "--map", "MAP.lua", "the mapping to apply (default: the one stored with the body by 'import map'; without either, national codes and labels only)" },
       { "--dry-run", nil, "say what would change, change nothing" },
     },

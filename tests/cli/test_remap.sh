@@ -162,6 +162,30 @@ nb -d mb.db import --map mb2.lua request multi.csv
 is "$out" "multi.csv: 3 rows read, 0 inserted, 0 updated, 3 unchanged, 0 refused" \
     "remap, a file naming several bodies: the file imported again finds every row unchanged"
 
+# --all: every body that has a stored mapping, each with its own, each all or none by itself.
+nb -d all.db init
+nb -d all.db import --map mb1.lua request multi.csv
+nb -d all.db import --body 甲 map mb2.lua
+nb -d all.db import --body 乙 map nogk.lua
+printf '编号,收到日期,申请人类型\nZ1,2020-01-02,自然人\n' >z.csv
+nb -d all.db import --body 丙 request z.csv
+snapshot all.db >all.before
+nb -d all.db remap --all --dry-run
+is "$rc" 2 "remap --all --dry-run: 乙's mapping refuses its records: exit status"
+is "$out" "甲: request: 2 records, 1 would change
+甲: 2 records coded again, 1 would change (dry run: nothing written)" "remap --all --dry-run: 甲 with its mapping, 丙 (no mapping stored) left alone"
+like "$err" "nianbao: 乙: 1 record refused with the mapping: nothing changed" "remap --all: 乙 refused, said"
+snapshot all.db >all.after
+check "remap --all --dry-run: the store is as it was" cmp -s all.before all.after
+nb -d all.db remap --all
+is "$rc" 2 "remap --all: exit status 2 (乙 refused)"
+like "$out" "甲: 2 records coded again, 1 changed" "remap --all: 甲 coded again all the same"
+nb -d all.db remap --all
+like "$out" "甲: 2 records coded again, 0 changed" "remap --all again: 甲 done"
+nb -d all.db remap
+is "$rc" 2 "remap without --body or --all: usage"
+like "$err" "give --body NAME or --all" "remap without --body or --all: said"
+
 # A mapping whose entries are keyed by national codes: a value the file gave as a national
 # code or label was stored as that value, not a local one, and stays it.
 printf '编号,收到日期,申请人类型,办结日期,办理结果\nN1,2020-01-02,自然人,2020-01-09,予以公开\nN2,2020-01-03,律所,2020-01-04,GK\n' >nat.csv
