@@ -275,10 +275,9 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
         char *name = nb_trim(h[col]);
         if ((col && nb_buf_add(&c->header, "\037", 1)) || nb_buf_adds(&c->header, name))
             return NB_ERR_NOMEM;
-        const char *sep = strpbrk(name, "\033\036\037");
-        if (sep) { /* the store keeps the header and the raw values separated by them */
-            snprintf(reason, sizeof reason, "column %zu's name holds the control character 0x%02x",
-                     col + 1, (unsigned)(unsigned char)*sep);
+        if (strchr(name, '\037')) { /* the store keeps the header's names separated by it */
+            snprintf(reason, sizeof reason, "column %zu's name holds the control character 0x1f "
+                     "(unit separator): rename the column", col + 1);
             diag(fn, ud, file, 1, NULL, reason, NULL, 0);
             bad = 1;
             continue;
@@ -309,7 +308,8 @@ nb_err nb_coder_header(nb_coder *c, const char *file, char **h, size_t n, nb_dia
     }
     for (size_t col = 0; col < n; col++) {
         const char *name = h[col];
-        if (!*name || (int)col == c->body_col || header_field(c, name) != -2)
+        if (!*name || (int)col == c->body_col || header_field(c, name) != -2 ||
+            strchr(name, '\037'))
             continue;
         char like[160] = "";
         int f = near_field(c, name);

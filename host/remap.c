@@ -23,17 +23,15 @@ typedef struct {
     int ncols;
     int serial;        /* a workbook's: a number in a date column is a day number */
     nb_coder *coder;   /* NULL: its header was refused (said once) */
-    nb_writer *writer; /* made at its first changed record */
 } source_t;
 
-/* A changed record held in PENDING: this, then the stored values of the categories in
- * KEEP (one int64_t each, in field order), its id and its NFIELDS fields, each
- * NUL-terminated. */
+/* A changed record held in PENDING, coded: this, then its coded values (NFIELDS int64_t),
+ * its id, the texts of its text fields that have one, and its raw values, each
+ * NUL-terminated. Written without its coder (which may be let go of meanwhile). */
 typedef struct {
-    int64_t rid;
+    int64_t rid, src;
     long line;
-    int si, nfields;
-    uint32_t keep;
+    uint32_t has; /* bit f: field f has a value */
 } pending_t;
 
 typedef struct {
@@ -79,13 +77,12 @@ static void refuse(remap_t *m, const char *file, long line, const char *field, c
 }
 
 /* Source I let go of: the values its rows gave that the mapping does not know said (each
- * with its count and first line), its coder and writer freed. */
+ * with its count and first line), its coder freed. */
 static void let_go(remap_t *m, int i)
 {
     source_t *e = &m->srcs[i];
     if (e->coder)
         nb_coder_unknowns(e->coder, e->path, 0, pass_diag, m);
-    nb_writer_free(e->writer);
     nb_coder_free(e->coder);
     free(e->path);
     free(e->header);
@@ -121,12 +118,11 @@ static int room(remap_t *m, int n)
     return 0;
 }
 
-/* Sources kept at once, each with its coder (and writer): a body's records from thousands
- * of files took a coder each (12,000 files of a row or two: 211 MB, by a review). Past it
- * the oldest is let go of (the changed records held are written first, the cursor closed:
- * remap_kind); its records coming again (rids follow the imports, so seldom) take a new
- * coder. */
-#define SOURCES_MOST 64
+/* Sources kept at once, each with its coder: a body's records from thousands of files took
+ * a coder each (12,000 files of a row or two: 211 MB, by a review). Past it the oldest is
+ * let go of; its records coming again take a new coder (a body's rids follow its imports,
+ * but a re-import moves the rows it updates to its own source: their files interleave). */
+#define SOURCES_MOST 256
 
 /* The source SRC among those kept, or NULL. */
 static source_t *find_source(remap_t *m, int64_t src)
@@ -143,7 +139,7 @@ static source_t *source_for(remap_t *m, int64_t src, const char *path, const cha
                             nb_err *rc, char *err, size_t errlen)
 {
     *rc = NB_OK;
-    if (m->nsrc == SOURCES_MOST) { /* nothing held refers to it (remap_kind) */
+    if (m->nsrc == SOURCES_MOST) { /* the records held need no coder */
         let_go(m, 0);
         memmove(m->srcs, m->srcs + 1, (size_t)(m->nsrc - 1) * sizeof *m->srcs);
         m->nsrc--;
@@ -334,9 +330,10 @@ static int same_but_categories(remap_t *m, source_t *e, const nb_rec *rec, const
     if (nb_coder_column(e->coder, -1) < 0) { /* a row without an id is known by FILE:LINE */
         size_t n = strlen(e->path);
         char *end;
-        int by_line = r->id[n] == ':', by_insert = r->id[n] == '#'; /* store:insert's */
-        long v = strncmp(r->id, e->path, n) == 0 && (by_line || by_insert) && r->id[n + 1] != '-'
-                     ? strtol(r->id + n + 1, &end, 10) : -1;
+        int prefix = strncmp(r->id, e->path, n) == 0; /* then r->id has N bytes at least */
+        int by_line = prefix && r->id[n] == ':', by_insert = prefix && r->id[n] == '#';
+        long v = (by_line || by_insert) && r->id[n + 1] != '-' ? strtol(r->id + n + 1, &end, 10)
+                                                                : -1; /* store:insert's '#' */
         if (v < 0 || end == r->id + n + 1 || *end || (by_line && v != r->line)) {
             char why[512];
             snprintf(why, sizeof why, "the mapping's header aliases leave the file no id "
@@ -374,74 +371,109 @@ static int same_but_categories(remap_t *m, source_t *e, const nb_rec *rec, const
     return same;
 }
 
-/* Holds row R, made again in FIELDS (N) with KEEP, to be written. */
-static int hold(remap_t *m, int si, const nb_row *r, int n, uint32_t keep)
+/* Holds REC, row R coded again (its raw values RAW), to be written. */
+static int hold(remap_t *m, const nb_row *r, int64_t src, const nb_rec *rec, const char *raw)
 {
-    pending_t p = {.rid = r->rid, .line = r->line, .si = si, .nfields = n, .keep = keep};
-    int bad = nb_buf_add(&m->pending, &p, sizeof p);
+    pending_t p = {.rid = r->rid, .src = src, .line = r->line};
     for (int f = 0; f < m->k->nfields; f++)
-        if (keep >> f & 1)
-            bad |= nb_buf_add(&m->pending, &r->ival[f], sizeof r->ival[f]);
-    bad |= nb_buf_add(&m->pending, r->id, strlen(r->id) + 1);
-    for (int j = 0; j < n; j++)
-        bad |= nb_buf_add(&m->pending, m->fields[j], strlen(m->fields[j]) + 1);
+        p.has |= (uint32_t)(rec->has[f] != 0) << f;
+    int bad = nb_buf_add(&m->pending, &p, sizeof p) |
+              nb_buf_add(&m->pending, rec->ival, (size_t)m->k->nfields * sizeof *rec->ival) |
+              nb_buf_add(&m->pending, r->id, strlen(r->id) + 1);
+    for (int f = 0; f < m->k->nfields; f++)
+        if (m->k->fields[f].type == NB_F_TEXT && rec->has[f])
+            bad |= nb_buf_add(&m->pending, rec->text[f], strlen(rec->text[f]) + 1);
+    bad |= nb_buf_add(&m->pending, raw, strlen(raw) + 1);
     m->npending += !bad;
     return bad;
 }
 
-/* Writes the records held, coded again, through each source's writer. */
+/* The records held, one after another: *AT the next one's offset in PENDING; into REC, *P,
+ * *ID and *RAW (pointing into PENDING). */
+static void held_next(const remap_t *m, size_t *at, pending_t *p, nb_rec *rec, const char **id,
+                      const char **raw)
+{
+    const char *d = m->pending.data;
+    memcpy(p, d + *at, sizeof *p);
+    *at += sizeof *p;
+    memset(rec, 0, sizeof *rec);
+    memcpy(rec->ival, d + *at, (size_t)m->k->nfields * sizeof *rec->ival);
+    *at += (size_t)m->k->nfields * sizeof *rec->ival;
+    *id = d + *at;
+    *at += strlen(*id) + 1;
+    rec->id = *id;
+    rec->body = "";
+    for (int f = 0; f < m->k->nfields; f++) {
+        rec->has[f] = (unsigned char)(p->has >> f & 1);
+        if (m->k->fields[f].type == NB_F_TEXT && rec->has[f]) {
+            rec->text[f] = d + *at;
+            *at += strlen(rec->text[f]) + 1;
+        }
+    }
+    *raw = d + *at;
+    *at += strlen(*raw) + 1;
+}
+
+/* Orders the held records by source, each source's in the order held (rid order). */
+typedef struct {
+    int64_t src;
+    size_t at;
+} held_ref;
+
+static int by_source(const void *a, const void *b)
+{
+    const held_ref *x = a, *y = b;
+    if (x->src != y->src)
+        return x->src < y->src ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Writes the records held through a writer for each of their sources in turn (one at a
+ * time: thousands of files' writers at once would hold their buffers together). */
 static nb_err write_held(remap_t *m, char *err, size_t errlen)
 {
+    held_ref *refs = malloc((size_t)m->npending * sizeof *refs);
+    if (!refs)
+        return nomem(err, errlen);
     size_t at = 0;
+    for (long i = 0; i < m->npending; i++) {
+        pending_t p;
+        nb_rec rec;
+        const char *id, *raw;
+        refs[i].at = at;
+        held_next(m, &at, &p, &rec, &id, &raw);
+        refs[i].src = p.src;
+    }
+    qsort(refs, (size_t)m->npending, sizeof *refs, by_source);
     nb_err rc = NB_OK;
+    nb_writer *w = NULL;
     for (long i = 0; i < m->npending && !rc; i++) {
         pending_t p;
-        int64_t stored[NB_MAX_FIELDS];
-        memcpy(&p, m->pending.data + at, sizeof p);
-        at += sizeof p;
-        for (int f = 0, j = 0; f < m->k->nfields; f++)
-            if (p.keep >> f & 1) {
-                memcpy(&stored[j++], m->pending.data + at, sizeof *stored);
-                at += sizeof *stored;
-            }
-        const char *id = m->pending.data + at;
-        at += strlen(id) + 1;
-        if (room(m, p.nfields))
-            return nomem(err, errlen);
-        for (int j = 0; j < p.nfields; j++) {
-            m->fields[j] = m->pending.data + at;
-            at += strlen(m->fields[j]) + 1;
-        }
-        source_t *e = &m->srcs[p.si];
-        if (!e->writer) {
-            if ((rc = nb_writer_new(m->s, m->k, m->body, e->src, NULL, &e->writer, err, errlen)))
-                break;
-            nb_writer_file(e->writer, e->path);
-        }
         nb_rec rec;
+        const char *id, *raw;
         int64_t rid = 0;
-        rc = code_again(m, e, p.line, p.nfields, p.keep, stored, &rec, NULL, err, errlen);
-        if (rc == NB_ERR_INPUT) /* it was coded a moment ago */
-            snprintf(err, errlen, "%s:%ld: coded again, the row was refused", e->path, p.line);
-        if (!rc && nb_coder_raw(e->coder, m->fields, (size_t)p.nfields, &rec, m->o->body,
-                                &m->raw))
-            rc = nomem(err, errlen);
-        if (!rc)
-            rc = nb_writer_find(e->writer, id, &rid, err, errlen);
+        at = refs[i].at;
+        held_next(m, &at, &p, &rec, &id, &raw);
+        if (!w && (rc = nb_writer_new(m->s, m->k, m->body, p.src, NULL, &w, err, errlen)))
+            break;
+        rc = nb_writer_find(w, id, &rid, err, errlen);
         if (!rc && rid != p.rid) {
-            snprintf(err, errlen, "%s:%ld: record %s is no longer the one read", e->path, p.line,
-                     id);
+            snprintf(err, errlen, "%s: record %s of %s is no longer the one read", m->s->path,
+                     id, m->k->name);
             rc = NB_ERR_SQL;
         }
         if (!rc)
-            rc = nb_writer_put(e->writer, &rec, id, rid, p.line, m->raw.data ? m->raw.data : "",
-                               err, errlen);
+            rc = nb_writer_put(w, &rec, id, rid, p.line, raw, err, errlen);
         if (!rc)
-            nb_writer_let_go(e->writer);
+            nb_writer_let_go(w);
+        if (!rc && (i + 1 == m->npending || refs[i + 1].src != p.src)) { /* its source done */
+            rc = nb_writer_flush(w, err, errlen);
+            nb_writer_free(w);
+            w = NULL;
+        }
     }
-    for (int i = 0; i < m->nsrc && !rc; i++)
-        if (m->srcs[i].writer)
-            rc = nb_writer_flush(m->srcs[i].writer, err, errlen);
+    nb_writer_free(w);
+    free(refs);
     m->pending.len = 0;
     m->npending = 0;
     return rc;
@@ -463,10 +495,6 @@ static nb_err remap_kind(remap_t *m, char *err, size_t errlen)
         while (!rc && !full && (more = nb_rows_next(&r, err, errlen)) == 1) {
             const nb_row *row = &r.row;
             source_t *e = find_source(m, row->src);
-            if (!e && m->nsrc == SOURCES_MOST && m->npending) {
-                full = 1; /* the records held written first, then on from this row */
-                break;
-            }
             after = row->rid;
             records++;
             if (!e && !(e = source_for(m, row->src, row->source, row->header, &rc, err, errlen)))
@@ -499,7 +527,9 @@ static nb_err remap_kind(remap_t *m, char *err, size_t errlen)
             if (!diff)
                 continue;
             changed++;
-            if (!m->o->dry_run && !m->st->problems && hold(m, (int)(e - m->srcs), row, n, keep))
+            if (!m->o->dry_run && !m->st->problems &&
+                (nb_coder_raw(e->coder, m->fields, (size_t)n, &rec, m->o->body, &m->raw) ||
+                 hold(m, row, e->src, &rec, m->raw.data ? m->raw.data : "")))
                 rc = nomem(err, errlen);
             full = m->pending.len > PENDING_MOST;
         }

@@ -188,8 +188,8 @@ local function import_map(c, path)
     if st.body == c.opt.body then held = held + st.count end
   end
   if held > 0 and not c.opt.dry_run then -- they keep the codes of the mapping they were imported with
-    print(string.format("%s: its %d stored record%s keep their codes: 'nianbao remap --body %s' codes them again with it",
-      c.opt.body, held, held == 1 and "" or "s", c.opt.body))
+    print(string.format("%s: its %d stored record%s: 'nianbao remap --body %s' codes them again with it",
+      c.opt.body, held, held == 1 and " keeps its codes" or "s keep their codes", c.opt.body))
   end
 end
 
@@ -847,15 +847,27 @@ local function run_remap(c)
     return remap_body(c, c.opt.body, import_mapping(c))
   end
   local status, done = 0, 0
+  local given = c.opt.map and import_mapping(c) -- read and checked once
   for _, b in ipairs(c.store:bodies()) do
-    if c.opt.map or c.store:scripts(b.name, "map")[1] then
-      local st = remap_body(c, b.name, import_mapping(c, b.name))
-      if st == 3 then return st end -- the store stayed locked: no more
+    if given or c.store:scripts(b.name, "map")[1] then
+      local ok, map = true, given
+      if not given then ok, map = pcall(import_mapping, c, b.name) end
+      local st
+      if ok then
+        st = remap_body(c, b.name, map)
+      else -- its stored mapping refused: said, and the others go on
+        c.host.eprint("nianbao: " .. b.name .. ": " .. tostring(map))
+        st = 2
+      end
+      if st ~= 0 and st ~= 2 then return st end -- the store locked or failing: no more
       if st ~= 0 then status = st end
       done = done + 1
     end
   end
-  if done == 0 then print("no body has a stored mapping (import map), and no --map was given: nothing to do") end
+  if done == 0 then
+    print(given and "no body in the store: nothing to do"
+      or "no body has a stored mapping (import map), and no --map was given: nothing to do")
+  end
   return status
 end
 

@@ -188,14 +188,22 @@ like "$err" "give --body NAME or --all" "remap without --body or --all: said"
 
 # A mapping whose entries are keyed by national codes: a value the file gave as a national
 # code or label was stored as that value, not a local one, and stays it.
-printf '编号,收到日期,申请人类型,办结日期,办理结果\nN1,2020-01-02,自然人,2020-01-09,予以公开\nN2,2020-01-03,律所,2020-01-04,GK\n' >nat.csv
+printf '编号,收到日期,申请人类型,办结日期,办理结果\nN1,2020-01-02,自然人,2020-01-09,予以公开\nN2,2020-01-03,律所,2020-01-04,GK\nN3,2020-01-03,自然人,2020-01-04,GK\n' >nat.csv
 printf 'return { request = { applicant = { person = "business", ["律所"] = "legal" }, outcome = { ["1"] = "2", GK = "1" } } }\n' >nat.lua
 nb -d nat.db init
 nb -d nat.db import --body 丁 --map nat.lua request nat.csv
 natbefore=$(records nat.db)
 nb -d nat.db remap --body 丁 --map nat.lua
-like "$out" "丁: 2 records coded again, 0 changed" "remap, a mapping keyed by national codes, the same again: nothing changed"
+like "$out" "丁: 3 records coded again, 0 changed" "remap, a mapping keyed by national codes, the same again: nothing changed"
 is "$(records nat.db)" "$natbefore" "remap, a mapping keyed by national codes: the records as they were, no raw value made up"
+# corrected: the records of a local outcome change, their national applicant stays as stored
+printf 'return { request = { applicant = { person = "business", ["律所"] = "legal" }, outcome = { ["1"] = "2", GK = "3.1" } } }\n' >nat2.lua
+nb -d nat.db remap --body 丁 --map nat2.lua
+like "$out" "丁: 3 records coded again, 2 changed" "remap, a mapping keyed by national codes, corrected: the two records of GK changed"
+nb -d natfresh.db init
+nb -d natfresh.db import --body 丁 --map nat2.lua request nat.csv
+is "$(records nat.db)" "$(records natfresh.db)" \
+    "remap, a mapping keyed by national codes, corrected: as a fresh import (自然人 is no key of it)"
 
 # A workbook's date cells with a time of day (day numbers with a fraction) read again as dates.
 /usr/bin/python3 - <<'EOF'
@@ -232,13 +240,15 @@ is "$rc:$out" "0:己: decision: 1 record, 0 changed
 printf '编号,备\037注,收到日期,申请人类型\nH1,x,2020-01-02,自然人\n' >sep.csv
 nb -d ins.db import --body 己 request sep.csv
 is "$rc" 2 "import: a header name holding 0x1f: refused"
-like "$err" "sep.csv:1: column 2's name holds the control character 0x1f" "import: a header name holding 0x1f: said"
+like "$err" "sep.csv:1: column 2's name holds the control character 0x1f \\(unit separator\\): rename the column" "import: a header name holding 0x1f: said"
+unlike "$err" "note" "import: a header name holding 0x1f: no note of it as a column kept raw"
 
-# Records of many files (more than remap keeps coders for at once), and a file's records
-# coming again after others (imported again with a row more): each coded with its own header.
+# Records of many files (more than remap keeps coders for at once, 256), and a file's
+# records coming again after others (imported again with a row more): each coded with its
+# own header.
 mkdir many
 i=1
-while [ $i -le 80 ]; do
+while [ $i -le 300 ]; do
     if [ $((i % 2)) = 0 ]; then h='编号,收到日期,申请人类型,办结日期,办理结果'; else h='编号,申请人类型,收到日期,办结日期,办理结果'; fi
     if [ $((i % 2)) = 0 ]; then r1="F$i-1,2020-02-01,群众,2020-02-03,不掌握"; else r1="F$i-1,群众,2020-02-01,2020-02-03,不掌握"; fi
     printf '%s\n%s\n' "$h" "$r1" >many/f$i.csv
@@ -246,18 +256,40 @@ while [ $i -le 80 ]; do
 done
 nb -d mf.db init
 nb -d mf.db import --body 庚 --map mb1.lua request many/*.csv
-is "$rc" 0 "remap: 80 files imported"
+is "$rc" 0 "remap: 300 files imported"
 printf '编号,申请人类型,收到日期,办结日期,办理结果\nF1-1,群众,2020-02-01,2020-02-03,不掌握\nF1-2,群众,2020-02-05,2020-02-06,不掌握\n' >many/f1.csv
 nb -d mf.db import --body 庚 --map mb1.lua request many/f1.csv
 nb -d mf.db remap --body 庚 --map mb2.lua
-is "$rc:$out" "0:庚: request: 81 records, 81 changed
-庚: 81 records coded again, 81 changed" "remap, 81 records of 80 files: every one changed"
+is "$rc:$out" "0:庚: request: 301 records, 301 changed
+庚: 301 records coded again, 301 changed" "remap, 301 records of 300 files: every one changed"
 nb -d mffresh.db init
 nb -d mffresh.db import --body 庚 --map mb2.lua request many/*.csv
 is "$(records mf.db | cut -d'|' -f1-6,9)" "$(records mffresh.db | cut -d'|' -f1-6,9)" \
-    "remap, 80 files: every record as a fresh import with the mapping"
+    "remap, 300 files: every record as a fresh import with the mapping"
 nb -d mf.db init --verify
-is "$rc" 0 "remap, 80 files: init --verify"
+is "$rc" 0 "remap, 300 files: init --verify"
+
+# Rows whose files take turns in rid order, more files than coders kept (each re-import
+# moves the rows it updates to its own source): coded all the same, in one turn.
+mkdir cyc
+history() { # DB MAP: 260 files imported, then again each with a row more and its first changed
+    nb -d "$1" init
+    for r in 1 2; do
+        i=1
+        while [ $i -le 260 ]; do
+            { echo '编号,收到日期,申请人类型,办结日期,办理结果'
+              echo "C$i-1,2020-02-01,群众,2020-02-0$((r + 2)),不掌握"
+              [ $r = 1 ] || echo "C$i-2,2020-02-01,群众,2020-02-05,不掌握"; } >cyc/c$i.csv
+            i=$((i + 1))
+        done
+        nb -d "$1" import --body 辛 --map "$2" request cyc/*.csv
+    done
+}
+history cyc.db mb1.lua
+history cycfresh.db mb2.lua
+nb -d cyc.db remap --body 辛 --map mb2.lua
+is "$rc:$(printf '%s\n' "$out" | tail -1)" "0:辛: 520 records coded again, 520 changed" "remap, 260 files taking turns: every record changed"
+is "$(records cyc.db)" "$(records cycfresh.db)" "remap, 260 files taking turns: as the same imports with the mapping"
 
 # Many records (more changed records than remap holds at once: written in turns).
 awk 'BEGIN { print "id,received,applicant,closed,outcome";

@@ -2874,6 +2874,13 @@ static void test_rows_from_packs(void)
     }
     int64_t mid = sql_int("SELECT rid FROM request ORDER BY rid LIMIT 1 OFFSET "
                           "(SELECT count(*) / 2 FROM request)");
+    char late[64] = ""; /* an id past MID: the cursor past MID finds it (by a review) */
+    if (sqlite3_prepare_v2(store->db, "SELECT id FROM request ORDER BY rid LIMIT 1 OFFSET "
+                                      "(SELECT count(*) * 3 / 4 FROM request)", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(late, sizeof late, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
     struct {
         int64_t body;
         int year;
@@ -2893,6 +2900,7 @@ static void test_rows_from_packs(void)
         {body, 0, {{0}}, 0, NULL, mid},
         {body, 2020, {{"applicant", "自然人"}}, 1, NULL, mid},
         {0, 0, {{"id", id}}, 1, NULL, mid},
+        {0, 0, {{"id", late}}, 1, NULL, mid},
         {0, 0, {{0}}, 0, NULL, mid},
     };
     int same = 0, n = (int)(sizeof cases / sizeof cases[0]);
@@ -2909,7 +2917,7 @@ static void test_rows_from_packs(void)
                                 cases[i].year * 10000 + 101, cases[i].year * 10000 + 1231);
             for (int j = 0; j < cases[i].nf; j++) {
                 if (strcmp(cases[i].f[j].field, "id") == 0)
-                    len += snprintf(where + len, sizeof where - len, " AND r.id = '%s'", id);
+                    len += snprintf(where + len, sizeof where - len, " AND r.id = '%s'", cases[i].f[j].value);
                 else if (strcmp(cases[i].f[j].field, "applicant") == 0)
                     len += snprintf(where + len, sizeof where - len,
                                     " AND r.applicant = (SELECT id FROM dict WHERE dict = 'applicant' AND code = '%s')",
