@@ -375,6 +375,75 @@ static int text_add(xlsx_reader *r, const char *s, int len)
     return 0;
 }
 
+/* The value of the four hex digits at S into *U; 0 when they are not. */
+static int hex4(const char *s, unsigned *u)
+{
+    *u = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0)
+            return 0;
+        *u = *u << 4 | (unsigned)d;
+    }
+    return 1;
+}
+
+/* 1 when S[0..N) starts with an escape "_xHHHH_", its UTF-16 code unit in *U. */
+static int xescape(const char *s, size_t n, unsigned *u)
+{
+    return n >= 7 && s[0] == '_' && s[1] == 'x' && hex4(s + 2, u) && s[6] == '_';
+}
+
+/* Decodes r->text's escapes, in place: in a workbook's text (ST_Xstring) "_xHHHH_" is
+ * the character of UTF-16 code unit HHHH, two of them a surrogate pair; Excel writes a
+ * carriage return "_x000D_", and "_x005F_" for the "_" of a text that would read as an
+ * escape. They were read as they are: a cell of two lines came into the store as
+ * "a_x000D_\nb". A NUL or a lone surrogate stays as written. */
+static void text_unescape(xlsx_reader *r)
+{
+    char *s = r->text.p;
+    size_t n = r->text.len, o = 0;
+    if (!s || !memchr(s, '_', n))
+        return;
+    for (size_t i = 0; i < n;) {
+        unsigned u, lo;
+        uint32_t cp = 0;
+        size_t used = 7;
+        if (xescape(s + i, n - i, &u)) {
+            if (u >= 0xD800 && u <= 0xDBFF && xescape(s + i + 7, n - i - 7, &lo) &&
+                lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                used = 14;
+            } else if (u && (u < 0xD800 || u > 0xDFFF)) {
+                cp = u;
+            }
+        }
+        if (!cp) {
+            s[o++] = s[i++];
+            continue;
+        }
+        if (cp < 0x80) {
+            s[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            s[o++] = (char)(0xC0 | cp >> 6);
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            s[o++] = (char)(0xE0 | cp >> 12);
+            s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            s[o++] = (char)(0xF0 | cp >> 18);
+            s[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
+            s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+        i += used;
+    }
+    r->text.len = o;
+}
+
 static void text_clear(xlsx_reader *r)
 {
     r->text.len = 0;
@@ -990,6 +1059,7 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
         r->rph_depth--;
     } else if (is(ln, "si")) {
         r->in_si = 0;
+        text_unescape(r);
         sst_keep(r);
     }
 }
@@ -1152,6 +1222,8 @@ static void sheet_cell_end(xlsx_reader *r)
                 "LibreOffice and save it, so that its results are stored in it)", r->part, cn);
         return;
     }
+    if (r->ctype == 'i' || r->ctype == 'f') /* an inline string, a formula's text */
+        text_unescape(r);
     if (cell_value(r, &v, &vlen) != 0 || vlen == 0)
         return;
     if (r->ncells == NB_READER_MAX_FIELDS) {

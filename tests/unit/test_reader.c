@@ -920,6 +920,27 @@ static void test_xlsx_fallback(void)
               "a DOCTYPE: expat reads the sheet");
 }
 
+/* A workbook's text escapes "_xHHHH_" (Excel writes a carriage return "_x000D_") decoded,
+ * in shared strings, inline strings and a formula's text; "_x005F_" escapes the "_" of a
+ * text that reads as one; a NUL, a lone surrogate and a malformed one stay as written. */
+static void test_xlsx_escapes(void)
+{
+    static const zentry sst = {NULL, "<sst><si><t>a_x000D_b</t></si><si><t>_x005F_x0041_</t></si>"
+                                     "<si><t>_xD83D__xDE00_</t></si>"
+                                     "<si><t>_x0000_ _xD800_ _x00zz_ _x4e2d_ _x4E2D</t></si></sst>",
+                               NULL, NULL, 0};
+    static const zentry sheet = {NULL, SHEET_HEAD
+        "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
+        "<c r=\"C1\" t=\"s\"><v>2</v></c></row>"
+        "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>3</v></c></row>"
+        "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>_x0042_</t></is></c>"
+        "<c r=\"B3\" t=\"str\"><f>\"C\"</f><v>_x0043_</v></c><c r=\"C3\"><v>12</v></c></row>"
+        SHEET_TAIL, NULL, NULL, 0};
+    CHECK_STR(dump(book("esc.xlsx", sst, sheet), NULL, NULL),
+              "1:a\\rb|_x0041_|\xF0\x9F\x98\x80\n2:_x0000_ _xD800_ _x00zz_ 中 _x4E2D\n3:B|C|12\n",
+              "xlsx: text escapes decoded (a carriage return, an escaped escape, a surrogate pair)");
+}
+
 /* A formula whose result was not saved (openpyxl writes them so) is refused, naming its
  * cell: read as blank, its count would be lost. One with its result saved is read as that
  * result, a blank result too. */
@@ -1640,6 +1661,7 @@ int main(int argc, char **argv)
     test_xlsx_handmade();
     test_xlsx_fallback();
     test_xlsx_formula();
+    test_xlsx_escapes();
     test_xlsx_sst_limits();
     test_xlsx_spill();
     test_xlsx_cell_limits();
