@@ -424,21 +424,7 @@ static void text_unescape(xlsx_reader *r)
             s[o++] = s[i++];
             continue;
         }
-        if (cp < 0x80) {
-            s[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            s[o++] = (char)(0xC0 | cp >> 6);
-            s[o++] = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            s[o++] = (char)(0xE0 | cp >> 12);
-            s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-            s[o++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-            s[o++] = (char)(0xF0 | cp >> 18);
-            s[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
-            s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-            s[o++] = (char)(0x80 | (cp & 0x3F));
-        }
+        o += nb_put_utf8(s + o, cp); /* at most 4 bytes, where USED were */
         i += used;
     }
     r->text.len = o;

@@ -170,8 +170,7 @@ static size_t utf8_char(const unsigned char *s, const unsigned char *e)
     return 0;
 }
 
-/* Writes code point U (an XML character) as UTF-8 at O; its length. */
-static size_t put_utf8(char *o, uint32_t u)
+size_t nb_put_utf8(char *o, uint32_t u)
 {
     if (u < 0x80) {
         o[0] = (char)u;
@@ -237,7 +236,7 @@ static size_t reference(const char *s, const char *e, char *o, size_t *used)
           (u >= 0xE000 && u <= 0xFFFD) || (u >= 0x10000 && u <= 0x10FFFF)))
         return 0;
     *used = (size_t)(p + 1 - s);
-    return put_utf8(o, u);
+    return nb_put_utf8(o, u);
 }
 
 /* Checks the text or attribute value [S, E) and decodes its references into

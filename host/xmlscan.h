@@ -23,6 +23,7 @@
 #define NB_XMLSCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct nb_xmlscan nb_xmlscan;
 
@@ -55,5 +56,9 @@ void nb_xmlscan_stop(nb_xmlscan *x);
 
 /* Goes on after NB_XS_STOPPED. */
 int nb_xmlscan_resume(nb_xmlscan *x);
+
+/* Writes code point U (at most U+10FFFF) as UTF-8 at O (room for 4 bytes); its length.
+ * The scanner's character references and the workbook reader's "_xHHHH_" escapes. */
+size_t nb_put_utf8(char *o, uint32_t u);
 
 #endif
